@@ -1,0 +1,106 @@
+//! Native benchmarks: single evaluation with a prepared context,
+//! evaluate-all for one context, and snapshot load throughput.
+//!
+//! Workload (the same as the package benchmark): 200 features, each a
+//! `Country in [US, CA, GB, DE, FR]` rule with a 50/50 split by `UserId`.
+
+use std::collections::BTreeMap;
+use std::hint::black_box;
+
+use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use feats_edge::context::{FixedEnv, JsonContext};
+use feats_edge::{json, Engine};
+
+/// The 200-feature workload snapshot (`n` features).
+fn snapshot(n: usize) -> String {
+    let features: Vec<String> = (0..n)
+        .map(|i| {
+            format!(
+                r#""f{i:03}": {{"inputs": ["user"], "implementations": ["control", "treatment", "off"], "default": "off",
+                   "rules": [{{"when": {{"segment": "Country", "in": ["US", "CA", "GB", "DE", "FR"]}},
+                              "split": {{"by": "UserId", "weights": {{"control": 50, "treatment": 50}}}}}}]}}"#
+            )
+        })
+        .collect();
+    format!(
+        r#"{{"schema": 1, "revision": "bench", "segments": {{"Country": {{"from": {{"user": "{{country}}"}}}}, "UserId": {{"from": {{"user": "{{id}}"}}}}}},
+            "features": {{{}}}}}"#,
+        features.join(",")
+    )
+}
+
+const COUNTRIES: [&str; 10] = ["US", "CA", "GB", "DE", "FR", "NL", "BR", "JP", "IN", "MX"];
+
+fn contexts(engine: &Engine, n: usize) -> Vec<JsonContext> {
+    (0..n)
+        .map(|i| {
+            let text = format!(
+                r#"{{"user": {{"id": "user-{i}", "country": "{}"}}}}"#,
+                COUNTRIES[i % 10]
+            );
+            JsonContext::new(
+                engine,
+                &json::parse(&text, &json::Limits::default()).unwrap(),
+            )
+        })
+        .collect()
+}
+
+fn benches(c: &mut Criterion) {
+    let text = snapshot(200);
+    let engine = Engine::load(&text).unwrap();
+    let ctxs = contexts(&engine, 1024);
+    let mut env = FixedEnv {
+        now: 0,
+        sticky: BTreeMap::new(),
+        random: || 0,
+    };
+
+    let mut i = 0usize;
+    c.bench_function("evaluate one feature (prepared context)", |b| {
+        b.iter(|| {
+            i = i.wrapping_add(1);
+            let ctx = &ctxs[i & 1023];
+            black_box(engine.evaluate_index(i % 200, ctx, &mut env).implementation)
+        })
+    });
+
+    let mut j = 0usize;
+    c.bench_function("evaluate all 200 features (one context)", |b| {
+        b.iter(|| {
+            j = j.wrapping_add(1);
+            let ctx = &ctxs[j & 1023];
+            let mut sum = 0u32;
+            for f in 0..200 {
+                sum += u32::from(
+                    engine
+                        .evaluate_index(f, ctx, &mut env)
+                        .implementation
+                        .unwrap_or(9),
+                );
+            }
+            black_box(sum)
+        })
+    });
+
+    c.bench_function("prepare a context from JSON", |b| {
+        let value = json::parse(
+            r#"{"user": {"id": "user-1", "country": "US", "email": "a@b.c"}}"#,
+            &json::Limits::default(),
+        )
+        .unwrap();
+        b.iter(|| black_box(JsonContext::new(&engine, &value)))
+    });
+
+    let big = snapshot(10_000);
+    let mut g = c.benchmark_group("load");
+    g.throughput(Throughput::Bytes(big.len() as u64));
+    g.sample_size(10);
+    g.bench_function("10 000-feature snapshot", |b| {
+        b.iter(|| black_box(Engine::load(&big).unwrap()))
+    });
+    g.finish();
+}
+
+criterion_group!(evaluate, benches);
+criterion_main!(evaluate);

@@ -1,0 +1,298 @@
+// Engine: a snapshot compiled inside WebAssembly, evaluated from JavaScript.
+//
+// The context never crosses the boundary as an object. For each feature the
+// engine knows which (input, path) slots its segments read; this file reads
+// just those values from the context, writes their UTF-8 bytes into a scratch
+// area in wasm memory, and gets back an implementation index. See
+// src/wasm/mod.rs for the layout. All rule logic lives in Rust.
+
+import { need } from './wasm.js';
+
+/** A snapshot refused as a whole: invalid JSON, wrong schema, over the limits. */
+export class SnapshotError extends Error {
+  /** @param {string} message @param {string} path JSON Pointer */
+  constructor(message, path) {
+    super(path ? `${path}: ${message}` : message);
+    this.name = 'SnapshotError';
+    this.path = path;
+    this.reason = message;
+  }
+}
+
+const encoder = new TextEncoder();
+const ABSENT = 0xffffffff;
+const NONE = 0xffff;
+const cleanup = typeof FinalizationRegistry === 'function' ? new FinalizationRegistry((raw) => raw.free()) : null;
+
+/** @param {unknown} v */
+const isObject = (v) => v !== null && typeof v === 'object' && !Array.isArray(v);
+
+/**
+ * A placeholder's value: a string as is, a number as String(n), a boolean as
+ * "true"/"false"; anything else (null, objects, arrays, BigInt, symbols) is absent.
+ * @param {unknown} v
+ */
+function render(v) {
+  switch (typeof v) {
+    case 'string': return v;
+    case 'number': return String(v);
+    case 'boolean': return v ? 'true' : 'false';
+    default: return undefined;
+  }
+}
+
+/** Random 32-bit integers for `random` experiments. */
+const random = () => (Math.random() * 4294967296) >>> 0;
+
+export class Engine {
+  /**
+   * @param {string | object | Uint8Array} snapshot the snapshot document
+   * @throws {SnapshotError} when the snapshot is refused as a whole
+   */
+  constructor(snapshot) {
+    const { RawEngine, memory } = need();
+    let text;
+    try {
+      text = typeof snapshot === 'string' ? snapshot
+        : snapshot instanceof Uint8Array ? new TextDecoder().decode(snapshot)
+        : JSON.stringify(snapshot);
+    } catch (e) {
+      throw new SnapshotError(`the snapshot cannot be serialized: ${/** @type {Error} */ (e).message}`, '');
+    }
+    if (typeof text !== 'string') throw new SnapshotError('the snapshot must be JSON text or a JSON object', '');
+    /** @type {{ now?: number, clock: () => number, sticky: any, impls: string[][] }} */
+    const call = this._call = { now: undefined, clock: Date.now, sticky: null, impls: [] };
+    const host = {
+      now: () => (call.now ??= +call.clock()),
+      sticky: (feature, ptr, len) => this._stickyLookup(feature, ptr, len),
+      random,
+    };
+    const raw = RawEngine.load(text, host);
+    const refused = raw.refused();
+    if (refused) {
+      raw.free();
+      const e = JSON.parse(refused);
+      throw new SnapshotError(e.message, e.path);
+    }
+    this._raw = raw;
+    this._memory = memory;
+    const meta = JSON.parse(raw.meta());
+    /** @type {string} */
+    this.revision = meta.revision;
+    /** @type {{path: string, message: string}[]} */
+    this.problems = meta.problems;
+    /** @type {{name: string, type: 'multi'|'boolean', implementations: string[], default: string|null, inputs: string[]}[]} */
+    this.features = meta.features;
+    call.impls = meta.features.map((f) => f.implementations);
+    /** @type {Map<string, number>} */
+    this._index = new Map(meta.features.map((f, i) => [f.name, i]));
+    this._inputs = meta.inputs;
+    this._slotInput = meta.slots.map((s) => s[0]);
+    this._slotPath = meta.slots.map((s) => s.slice(1));
+    this._table = meta.table >> 2;
+    this._strings = meta.strings;
+    // Per feature: the slots it reads and the inputs those start from.
+    this._plans = meta.featureSlots.map((slots) => this._plan(slots));
+    this._planAll = this._plan(meta.slots.map((_, i) => i));
+    this._inObj = new Array(meta.inputs.length);
+    this._views();
+    cleanup?.register(this, raw, this);
+  }
+
+  /** @param {number[]} slots */
+  _plan(slots) {
+    const inputs = [...new Set(slots.map((s) => this._slotInput[s]))];
+    return { slots: Int32Array.from(slots), inputs: Int32Array.from(inputs) };
+  }
+
+  _views() {
+    const buf = this._memory.buffer;
+    this._base = this._raw.scratch();
+    this._cap = this._raw.scratch_len();
+    this._u8 = new Uint8Array(buf, this._base, this._cap);
+    this._u32 = new Uint32Array(buf, this._base, this._cap >> 2);
+  }
+
+  /** Makes room for `extra` more string bytes past `used`. */
+  _grow(used, extra) {
+    this._raw.reserve(Math.max(this._cap * 2, this._strings + used + extra + 1024));
+    this._views();
+  }
+
+  /**
+   * Writes the context's values for a plan into the scratch area.
+   * @returns {number} 1 when the context is an object and could be read, else 0
+   */
+  _write(ctx, plan) {
+    if (!isObject(ctx)) return 0;
+    if (this._u8.byteLength === 0) this._views(); // memory grew: views were detached
+    try {
+      const { inputs, slots } = plan;
+      const inObj = this._inObj;
+      for (let k = 0; k < inputs.length; k++) {
+        const i = inputs[k];
+        const v = ctx[this._inputs[i]];
+        const ok = isObject(v);
+        inObj[i] = ok ? v : undefined;
+        this._u8[i] = ok ? 1 : 0;
+      }
+      let used = 0;
+      for (let k = 0; k < slots.length; k++) {
+        const s = slots[k];
+        let v = inObj[this._slotInput[s]];
+        const path = this._slotPath[s];
+        for (let j = 0; j < path.length && v !== undefined; j++) {
+          v = isObject(v) ? v[path[j]] : undefined;
+        }
+        const text = v === undefined ? undefined : render(v);
+        const at = this._table + 2 * s;
+        if (text === undefined) {
+          this._u32[at + 1] = ABSENT;
+          continue;
+        }
+        const n = text.length;
+        if (this._strings + used + 3 * n > this._cap) this._grow(used, 3 * n);
+        const u8 = this._u8;
+        const p = this._strings + used;
+        let i = 0;
+        for (; i < n; i++) {
+          const c = text.charCodeAt(i);
+          if (c > 127) break;
+          u8[p + i] = c;
+        }
+        let len = i;
+        if (i < n) len += encoder.encodeInto(text.slice(i), u8.subarray(p + i, p + 3 * n)).written;
+        this._u32[at] = used;
+        this._u32[at + 1] = len;
+        used += len;
+      }
+      return 1;
+    } catch {
+      // A getter or Proxy that throws: the context cannot be read.
+      return 0;
+    } finally {
+      for (let k = 0; k < this._inObj.length; k++) this._inObj[k] = undefined;
+    }
+  }
+
+  _begin(opts) {
+    const call = this._call;
+    call.now = typeof opts?.now === 'number' ? opts.now : undefined;
+    call.clock = typeof opts?.clock === 'function' ? opts.clock : Date.now;
+    call.sticky = opts?.sticky ?? null;
+  }
+
+  _stickyLookup(feature, ptr, len) {
+    const store = this._call.sticky;
+    if (!store) return -1;
+    try {
+      const key = new TextDecoder().decode(new Uint8Array(this._memory.buffer, ptr, len));
+      const value = typeof store.get === 'function' ? store.get(key) : Object.hasOwn(store, key) ? store[key] : undefined;
+      if (value === undefined || value === null) return -1;
+      return this._call.impls[feature]?.indexOf(String(value)) ?? -1;
+    } catch {
+      return -1;
+    }
+  }
+
+  /**
+   * The implementation name for a feature, without details: the fast path.
+   * @param {string} feature
+   * @param {object} context
+   * @param {{now?: number, sticky?: object}} [opts]
+   * @returns {string | null}
+   */
+  implementation(feature, context, opts) {
+    const i = this._index.get(feature);
+    if (i === undefined) return null;
+    this._begin(opts);
+    const ok = this._write(context, this._plans[i]);
+    const r = this._raw.eval(i, ok);
+    return r < 0 ? null : this._call.impls[i][r];
+  }
+
+  /**
+   * Every feature's implementation name for one context: `{feature: name}`.
+   * @param {object} context
+   * @param {{now?: number, sticky?: object}} [opts]
+   * @returns {Record<string, string | null>}
+   */
+  implementations(context, opts) {
+    this._begin(opts);
+    const ok = this._write(context, this._planAll);
+    const ptr = this._raw.eval_all(ok);
+    const codes = new Uint16Array(this._memory.buffer, ptr, this.features.length);
+    /** @type {Record<string, string | null>} */
+    const out = {};
+    const impls = this._call.impls;
+    for (let i = 0; i < codes.length; i++) {
+      const c = codes[i];
+      out[this.features[i].name] = c === NONE ? null : impls[i][c];
+    }
+    return out;
+  }
+
+  /**
+   * The details of one evaluation (SPEC section 2). Never throws.
+   * @param {string} feature
+   * @param {object} context
+   * @param {{now?: number, sticky?: object}} [opts]
+   */
+  evaluate(feature, context, opts) {
+    const i = this._index.get(feature);
+    this._begin(opts);
+    const ok = i === undefined ? 1 : this._write(context, this._plans[i]);
+    return JSON.parse(this._raw.details(i ?? -1, String(feature), ok));
+  }
+
+  /**
+   * The details of every feature for one context: `{feature: details}`.
+   * @param {object} context
+   * @param {{now?: number, sticky?: object}} [opts]
+   */
+  evaluateAll(context, opts) {
+    this._begin(opts);
+    const ok = this._write(context, this._planAll);
+    return JSON.parse(this._raw.details_all(ok));
+  }
+
+  /**
+   * How `units` synthetic units (unit values "1".."N") split across a
+   * feature's implementations, the rest of `context` as given.
+   * @param {string} feature
+   * @param {number} units
+   * @param {object} [context]
+   * @param {{by?: string, now?: number}} [opts] `by`: the unit segment (default: the first split's)
+   * @returns {{segment: string, units: number, counts: Record<string, number>, none: number}}
+   * @throws {Error} when the feature cannot be simulated
+   */
+  simulate(feature, units, context = {}, opts) {
+    this._begin(opts);
+    const ok = this._write(context, this._planAll);
+    const r = JSON.parse(this._raw.simulate(String(feature), opts?.by ?? '', units >>> 0, ok));
+    if (r.error) throw new Error(`cannot simulate ${feature}: ${r.error}`);
+    const impls = this._call.impls[this._index.get(feature)];
+    return {
+      segment: r.segment,
+      units,
+      counts: Object.fromEntries(impls.map((name, i) => [name, r.counts[i]])),
+      none: r.counts[impls.length],
+    };
+  }
+
+  /** Releases the wasm memory now instead of at garbage collection. */
+  free() {
+    if (!this._raw) return;
+    cleanup?.unregister(this);
+    this._raw.free();
+    this._raw = null;
+  }
+}
+
+/**
+ * The bucket of SPEC section 3: an integer in [0, 10000).
+ * @param {string} salt @param {string} unit
+ */
+export function bucket(salt, unit) {
+  return need().bucket(String(salt), String(unit));
+}

@@ -1,0 +1,13 @@
+// Cloudflare Workers (workerd) entry: the wasm is imported as a compiled
+// module (Workers refuse to compile wasm from bytes at run time) and
+// instantiated synchronously at import.
+import * as bindings from './gen/feats_edge.js';
+import module from './gen/feats_edge_bg.wasm';
+import { setWasm } from './src/wasm.js';
+
+setWasm(bindings, bindings.initSync({ module }));
+
+/** Loads the wasm; already done in Workers. */
+export const init = async () => {};
+export { Engine, SnapshotError, bucket } from './src/engine.js';
+export { createClient } from './src/client.js';

@@ -1,0 +1,101 @@
+//! Argument parsing: one positional snapshot and `--name value` options.
+
+use super::Usage;
+
+/// The parsed arguments of one command.
+pub struct Args {
+    /// The positional arguments.
+    pub positional: Vec<String>,
+    options: Vec<(String, Option<String>)>,
+}
+
+/// The options each command takes, and whether each takes a value.
+fn known(command: &str) -> &'static [(&'static str, bool)] {
+    match command {
+        "validate" => &[("json", false)],
+        "eval" => &[
+            ("context", true),
+            ("feature", true),
+            ("now", true),
+            ("sticky", true),
+        ],
+        "simulate" => &[
+            ("feature", true),
+            ("units", true),
+            ("context", true),
+            ("by", true),
+            ("now", true),
+            ("json", false),
+        ],
+        "bucket" => &[("salt", true), ("unit", true)],
+        _ => &[],
+    }
+}
+
+impl Args {
+    /// Parses `argv` for `command`.
+    pub fn parse(command: &str, argv: &[String]) -> Result<Args, Usage> {
+        let known = known(command);
+        let mut args = Args {
+            positional: Vec::new(),
+            options: Vec::new(),
+        };
+        let mut it = argv.iter();
+        while let Some(arg) = it.next() {
+            let Some(name) = arg.strip_prefix("--") else {
+                args.positional.push(arg.clone());
+                continue;
+            };
+            let (name, inline) = match name.split_once('=') {
+                Some((n, v)) => (n, Some(v.to_owned())),
+                None => (name, None),
+            };
+            let Some(&(_, takes_value)) = known.iter().find(|(n, _)| *n == name) else {
+                return Err(Usage(format!("unknown option --{name} for '{command}'")));
+            };
+            if args.options.iter().any(|(n, _)| n == name) {
+                return Err(Usage(format!("--{name} given twice")));
+            }
+            let value = if takes_value {
+                match inline.or_else(|| it.next().cloned()) {
+                    Some(v) => Some(v),
+                    None => return Err(Usage(format!("--{name} needs a value"))),
+                }
+            } else {
+                None
+            };
+            args.options.push((name.to_owned(), value));
+        }
+        Ok(args)
+    }
+
+    /// The value of `--name`, if given.
+    pub fn value(&self, name: &str) -> Option<&str> {
+        self.options
+            .iter()
+            .find(|(n, _)| n == name)
+            .and_then(|(_, v)| v.as_deref())
+    }
+
+    /// Whether the flag `--name` is given.
+    pub fn flag(&self, name: &str) -> bool {
+        self.options.iter().any(|(n, _)| n == name)
+    }
+
+    /// The one positional argument: the snapshot.
+    pub fn snapshot(&self) -> Result<&str, Usage> {
+        match self.positional.as_slice() {
+            [one] => Ok(one),
+            [] => Err(Usage(
+                "missing SNAPSHOT (a file path, or - for standard input)".to_owned(),
+            )),
+            [_, extra, ..] => Err(Usage(format!("unexpected argument '{extra}'"))),
+        }
+    }
+
+    /// A required option.
+    pub fn require(&self, name: &str) -> Result<&str, Usage> {
+        self.value(name)
+            .ok_or_else(|| Usage(format!("--{name} is required")))
+    }
+}

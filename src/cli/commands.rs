@@ -1,0 +1,268 @@
+//! The four commands: validate, eval, simulate, bucket.
+
+use std::collections::BTreeMap;
+use std::io::Read;
+
+use feats_edge::context::{FixedEnv, JsonContext};
+use feats_edge::json::{self, Value};
+use feats_edge::{hash, Engine};
+
+use super::args::Args;
+use super::pretty;
+use super::Usage;
+
+fn read_text(source: &str, what: &str) -> Result<String, Usage> {
+    let bytes = if source == "-" {
+        let mut buf = Vec::new();
+        std::io::stdin()
+            .read_to_end(&mut buf)
+            .map_err(|e| Usage(format!("cannot read {what} from standard input: {e}")))?;
+        buf
+    } else {
+        std::fs::read(source).map_err(|e| Usage(format!("cannot read {what} '{source}': {e}")))?
+    };
+    String::from_utf8(bytes).map_err(|e| {
+        let offset = e.utf8_error().valid_up_to();
+        Usage(format!(
+            "{what} '{source}' is not valid UTF-8 (at byte {offset})"
+        ))
+    })
+}
+
+/// Reads a JSON option given inline or as `@FILE`.
+fn json_option(text: &str, what: &str) -> Result<Value, Usage> {
+    let owned;
+    let body = match text.strip_prefix('@') {
+        Some(path) => {
+            owned = read_text(path, what)?;
+            owned.as_str()
+        }
+        None => text,
+    };
+    json::parse(body, &json::Limits::default())
+        .map_err(|e| Usage(format!("{what} is not valid JSON: {}", e.describe())))
+}
+
+fn load(args: &Args) -> Result<Engine, Usage> {
+    let path = args.snapshot()?;
+    let text = read_text(path, "snapshot")?;
+    Engine::load(&text).map_err(|e| Usage(format!("snapshot '{path}' refused: {}", e.line())))
+}
+
+fn now_option(args: &Args) -> Result<i64, Usage> {
+    match args.value("now") {
+        Some(text) => feats_edge::ops::instant::parse_rfc3339(text).ok_or_else(|| {
+            Usage(format!(
+                "--now '{text}' is not an RFC 3339 instant (e.g. 2026-11-22T10:00:00Z)"
+            ))
+        }),
+        None => Ok(std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))),
+    }
+}
+
+fn random() -> u32 {
+    getrandom::u32().unwrap_or(0)
+}
+
+/// `validate SNAPSHOT`: a summary and exit 0, or every problem and exit 1.
+pub fn validate(args: &Args) -> Result<i32, Usage> {
+    let path = args.snapshot()?;
+    let text = read_text(path, "snapshot")?;
+    let json_out = args.flag("json");
+    match Engine::load(&text) {
+        Err(e) => {
+            if json_out {
+                let mut out =
+                    String::from("{\"ok\":false,\"refused\":true,\"problems\":[{\"path\":");
+                json::push_string(&mut out, &e.path);
+                out.push_str(",\"message\":");
+                json::push_string(&mut out, &e.message);
+                out.push_str("}]}");
+                println!("{out}");
+            } else {
+                println!("{}", e.line());
+                println!("snapshot refused");
+            }
+            Ok(1)
+        }
+        Ok(engine) => {
+            let problems = engine.problems();
+            if json_out {
+                println!(
+                    "{{\"ok\":{},\"refused\":false,\"revision\":{},\"features\":{},\"problems\":{}}}",
+                    problems.is_empty(),
+                    quote(engine.revision()),
+                    engine.features().len(),
+                    engine.problems_json()
+                );
+            } else {
+                for p in problems {
+                    println!("{}", p.line());
+                }
+                let broken = engine
+                    .features()
+                    .iter()
+                    .filter(|f| f.body.is_none())
+                    .count();
+                let revision = if engine.revision().is_empty() {
+                    "(none)"
+                } else {
+                    engine.revision()
+                };
+                if problems.is_empty() {
+                    println!(
+                        "ok: revision {revision}, {} features, {} segments",
+                        engine.features().len(),
+                        engine.segments().len()
+                    );
+                } else {
+                    println!(
+                        "{} problem{}; {broken} of {} features serve their default with PARSE_ERROR",
+                        problems.len(),
+                        if problems.len() == 1 { "" } else { "s" },
+                        engine.features().len()
+                    );
+                }
+            }
+            Ok(i32::from(!problems.is_empty()))
+        }
+    }
+}
+
+fn quote(s: &str) -> String {
+    let mut out = String::new();
+    json::push_string(&mut out, s);
+    out
+}
+
+/// `eval SNAPSHOT`: details for one feature or all.
+pub fn eval(args: &Args) -> Result<i32, Usage> {
+    let engine = load(args)?;
+    let context = match args.value("context") {
+        Some(text) => json_option(text, "--context")?,
+        None => Value::Object(Vec::new()),
+    };
+    let sticky = match args.value("sticky") {
+        Some(text) => sticky_map(&json_option(text, "--sticky")?)?,
+        None => BTreeMap::new(),
+    };
+    let mut env = FixedEnv {
+        now: now_option(args)?,
+        sticky,
+        random,
+    };
+    let ctx = JsonContext::new(&engine, &context);
+    let out = match args.value("feature") {
+        Some(name) => engine.details(name, &ctx, &mut env),
+        None => engine.details_all(&ctx, &mut env),
+    };
+    println!("{}", pretty::reformat(&out));
+    Ok(0)
+}
+
+fn sticky_map(value: &Value) -> Result<BTreeMap<String, String>, Usage> {
+    let Some(members) = value.as_object() else {
+        return Err(Usage(
+            "--sticky must be a JSON object of stickyKey to implementation".to_owned(),
+        ));
+    };
+    members
+        .iter()
+        .map(|(k, v)| match v.as_str() {
+            Some(s) => Ok((k.clone(), s.to_owned())),
+            None => Err(Usage(format!(
+                "--sticky: the value of '{k}' must be an implementation name (a string)"
+            ))),
+        })
+        .collect()
+}
+
+/// `simulate SNAPSHOT --feature F --units N`: the share of each implementation.
+pub fn simulate(args: &Args) -> Result<i32, Usage> {
+    let engine = load(args)?;
+    let name = args.require("feature")?;
+    let units: u64 = args
+        .require("units")?
+        .parse()
+        .ok()
+        .filter(|n| (1..=100_000_000).contains(n))
+        .ok_or_else(|| Usage("--units must be a whole number from 1 to 100000000".to_owned()))?;
+    let context = match args.value("context") {
+        Some(text) => json_option(text, "--context")?,
+        None => Value::Object(Vec::new()),
+    };
+    let ctx = JsonContext::new(&engine, &context);
+    let mut env = FixedEnv {
+        now: now_option(args)?,
+        sticky: BTreeMap::new(),
+        random,
+    };
+    let sim =
+        feats_edge::simulate::simulate(&engine, name, args.value("by"), units, &ctx, &mut env)
+            .map_err(|e| Usage(format!("cannot simulate '{name}': {}", e.message())))?;
+    let feature = engine
+        .feature_index(name)
+        .and_then(|i| engine.features().get(i))
+        .ok_or_else(|| Usage(format!("no feature '{name}'")))?;
+    let rows: Vec<(&str, u64)> = feature
+        .implementations
+        .iter()
+        .map(String::as_str)
+        .chain(std::iter::once("(null)"))
+        .zip(sim.counts.iter().copied())
+        .filter(|(n, c)| *n != "(null)" || *c > 0)
+        .collect();
+    if args.flag("json") {
+        let shares: Vec<String> = rows
+            .iter()
+            .map(|(n, c)| {
+                format!(
+                    "{}:{{\"units\":{c},\"share\":{}}}",
+                    quote(n),
+                    *c as f64 / units as f64
+                )
+            })
+            .collect();
+        println!(
+            "{{\"feature\":{},\"by\":{},\"units\":{units},\"implementations\":{{{}}}}}",
+            quote(name),
+            quote(&sim.segment),
+            shares.join(",")
+        );
+    } else {
+        println!(
+            "{name}: {units} synthetic units by {} (values 1..{units})",
+            sim.segment
+        );
+        let width = rows
+            .iter()
+            .map(|(n, _)| n.chars().count())
+            .max()
+            .unwrap_or(0)
+            .max(14);
+        println!(
+            "{:<width$}  {:>10}  {:>7}",
+            "implementation", "units", "share"
+        );
+        for (n, c) in &rows {
+            let share = *c as f64 * 100.0 / units as f64;
+            let bar = "█".repeat((share / 2.5).round() as usize);
+            println!("{n:<width$}  {c:>10}  {share:>6.2}%  {bar}");
+        }
+    }
+    Ok(0)
+}
+
+/// `bucket --salt S --unit U`: the bucket of SPEC section 3.
+pub fn bucket(args: &Args) -> Result<i32, Usage> {
+    if let Some(extra) = args.positional.first() {
+        return Err(Usage(format!("unexpected argument '{extra}'")));
+    }
+    println!(
+        "{}",
+        hash::bucket(args.require("salt")?, args.require("unit")?)
+    );
+    Ok(0)
+}

@@ -1,0 +1,300 @@
+//! Conditions (`when`), compiled for one feature: segment names resolved to
+//! the feature's sources, activations compiled once per feature.
+
+use super::reader::{self, child, expected, index, quoted, Errs};
+use super::Scope;
+use crate::json::Value;
+use crate::model::{Cmp, Cond, LocalSegment, StrSet, TextOp};
+use crate::ops::{decimal::Decimal, instant::parse_rfc3339, ip::Cidr, semver::Version};
+use crate::text::concat;
+
+/// How deep conditions may nest, counting through activations.
+pub const MAX_COND_DEPTH: u32 = 256;
+/// How deep activations may refer to activations (SPEC: 32 levels).
+pub const MAX_ACTIVATION_DEPTH: usize = 32;
+
+const SEGMENT_OPS: [&str; 17] = [
+    "in",
+    "not_in",
+    "starts_with",
+    "ends_with",
+    "contains",
+    "gt",
+    "gte",
+    "lt",
+    "lte",
+    "version_gt",
+    "version_gte",
+    "version_lt",
+    "version_lte",
+    "version_eq",
+    "cidr",
+    "exists",
+    "segment",
+];
+const OTHER_OPS: [&str; 6] = ["after", "before", "all", "any", "not", "activation"];
+
+/// Compiles a condition at `ptr`.
+pub fn compile(
+    scope: &mut Scope<'_>,
+    value: &Value,
+    ptr: &str,
+    depth: u32,
+    errs: &mut Errs,
+) -> Option<Cond> {
+    if depth > MAX_COND_DEPTH {
+        errs.add(
+            ptr,
+            "conditions nest deeper than 256 levels (counting through activations)".to_owned(),
+        );
+        return None;
+    }
+    let Some(members) = value.as_object() else {
+        errs.add(ptr, expected("a condition object", value));
+        return None;
+    };
+    if members.iter().any(|(k, _)| k == "segment") {
+        return segment_condition(scope, value, ptr, errs);
+    }
+    let ops: Vec<&str> = members
+        .iter()
+        .map(|(k, _)| k.as_str())
+        .filter(|k| *k != "description" && *k != "meta")
+        .collect();
+    let [op] = ops.as_slice() else {
+        if ops.is_empty() {
+            errs.add(
+                ptr,
+                "an empty condition: give one of segment, after, before, all, any, not, activation"
+                    .to_owned(),
+            );
+        } else {
+            errs.add(
+                ptr,
+                "a condition takes exactly one operator; combine several with 'all' or 'any'"
+                    .to_owned(),
+            );
+        }
+        return None;
+    };
+    if !OTHER_OPS.contains(op) {
+        let message = if SEGMENT_OPS.contains(op) {
+            concat(&["the operator ", &quoted(op), " needs a 'segment'"])
+        } else {
+            concat(&["unknown condition operator ", &quoted(op)])
+        };
+        errs.add(&child(ptr, op), message);
+        return None;
+    }
+    let fields = reader::fields(value, ptr, [op], errs)?;
+    let arg = fields.into_iter().flatten().next()?;
+    let at = child(ptr, op);
+    match *op {
+        "after" | "before" => {
+            let text = reader::string(arg, &at, errs)?;
+            let Some(ms) = parse_rfc3339(text) else {
+                errs.add(
+                    &at,
+                    concat(&[
+                        "not an RFC 3339 instant: ",
+                        &quoted(text),
+                        " (write e.g. 2026-11-22T00:00:00Z)",
+                    ]),
+                );
+                return None;
+            };
+            Some(if *op == "after" {
+                Cond::After(ms)
+            } else {
+                Cond::Before(ms)
+            })
+        }
+        "all" | "any" => {
+            let items = reader::array(arg, &at, errs)?;
+            let mut conds = Vec::with_capacity(items.len());
+            let mut ok = true;
+            for (i, item) in items.iter().enumerate() {
+                match compile(scope, item, &index(&at, i), depth + 1, errs) {
+                    Some(c) => conds.push(c),
+                    None => ok = false,
+                }
+            }
+            ok.then(|| {
+                if *op == "all" {
+                    Cond::All(conds)
+                } else {
+                    Cond::Any(conds)
+                }
+            })
+        }
+        "not" => compile(scope, arg, &at, depth + 1, errs).map(|c| Cond::Not(Box::new(c))),
+        _ => {
+            let name = reader::string(arg, &at, errs)?;
+            scope
+                .activation(name, &at, depth, errs)
+                .map(Cond::Activation)
+        }
+    }
+}
+
+/// `{"segment": S, OP: ARG}`.
+fn segment_condition(
+    scope: &mut Scope<'_>,
+    value: &Value,
+    ptr: &str,
+    errs: &mut Errs,
+) -> Option<Cond> {
+    let fields = reader::fields(value, ptr, SEGMENT_OPS, errs)?;
+    let mut found: Option<(&str, &Value)> = None;
+    let mut segment: Option<&Value> = None;
+    for (key, v) in SEGMENT_OPS.iter().zip(fields) {
+        let Some(v) = v else { continue };
+        if *key == "segment" {
+            segment = Some(v);
+        } else if let Some((first, _)) = found {
+            errs.add(
+                ptr,
+                concat(&[
+                    "a condition takes exactly one operator, found ",
+                    &quoted(first),
+                    " and ",
+                    &quoted(key),
+                    "; combine them with 'all'",
+                ]),
+            );
+            return None;
+        } else {
+            found = Some((key, v));
+        }
+    }
+    let Some((op, arg)) = found else {
+        errs.add(ptr, "a segment condition needs an operator: in, not_in, starts_with, ends_with, contains, gt, gte, lt, lte, version_*, cidr or exists".to_owned());
+        return None;
+    };
+    let seg_ptr = child(ptr, "segment");
+    let name = reader::string(segment?, &seg_ptr, errs)?;
+    let seg = scope.segment(name, &seg_ptr, errs);
+    let at = child(ptr, op);
+    let cond = operator(scope, seg?, name, op, arg, &at, errs)?;
+    Some(cond)
+}
+
+fn operator(
+    scope: &Scope<'_>,
+    seg: LocalSegment,
+    segment_name: &str,
+    op: &str,
+    arg: &Value,
+    at: &str,
+    errs: &mut Errs,
+) -> Option<Cond> {
+    match op {
+        "in" | "not_in" => {
+            let values = reader::strings(arg, at, errs)?;
+            if let Some(options) = scope.options(segment_name) {
+                let mut ok = true;
+                for (i, v) in values.iter().enumerate() {
+                    if !options.contains(v) {
+                        errs.add(
+                            &index(at, i),
+                            concat(&[
+                                &quoted(v),
+                                " is not one of the options of segment ",
+                                &quoted(segment_name),
+                                " (",
+                                &options.items.join(", "),
+                                ")",
+                            ]),
+                        );
+                        ok = false;
+                    }
+                }
+                if !ok {
+                    return None;
+                }
+            }
+            let set = StrSet::new(values);
+            Some(if op == "in" {
+                Cond::In(seg, set)
+            } else {
+                Cond::NotIn(seg, set)
+            })
+        }
+        "starts_with" | "ends_with" | "contains" => {
+            let text_op = match op {
+                "starts_with" => TextOp::StartsWith,
+                "ends_with" => TextOp::EndsWith,
+                _ => TextOp::Contains,
+            };
+            Some(Cond::Text(seg, text_op, reader::strings(arg, at, errs)?))
+        }
+        "gt" | "gte" | "lt" | "lte" => {
+            let parsed = match arg {
+                Value::Number(n) => Decimal::parse(n.as_str()),
+                Value::String(s) => Decimal::parse(s),
+                _ => None,
+            };
+            let Some(threshold) = parsed else {
+                errs.add(at, expected("a number", arg));
+                return None;
+            };
+            Some(Cond::Number(
+                seg,
+                cmp(op.trim_start_matches("version_")),
+                threshold,
+            ))
+        }
+        "version_gt" | "version_gte" | "version_lt" | "version_lte" | "version_eq" => {
+            let text = reader::string(arg, at, errs)?;
+            let Some(version) = Version::parse(text) else {
+                errs.add(
+                    at,
+                    concat(&[
+                        "not a SemVer version: ",
+                        &quoted(text),
+                        " (write e.g. 2.3.0 or 2.3.0-beta.1)",
+                    ]),
+                );
+                return None;
+            };
+            Some(Cond::Version(
+                seg,
+                cmp(op.trim_start_matches("version_")),
+                version,
+            ))
+        }
+        "cidr" => {
+            let blocks = reader::strings(arg, at, errs)?;
+            let mut out = Vec::with_capacity(blocks.len());
+            let mut ok = true;
+            for (i, b) in blocks.iter().enumerate() {
+                match Cidr::parse(b) {
+                    Some(c) => out.push(c),
+                    None => {
+                        errs.add(
+                            &index(at, i),
+                            concat(&[
+                                "not a CIDR block: ",
+                                &quoted(b),
+                                " (write e.g. 10.0.0.0/8 or 2001:db8::/32)",
+                            ]),
+                        );
+                        ok = false;
+                    }
+                }
+            }
+            ok.then_some(Cond::Cidr(seg, out))
+        }
+        _ => Some(Cond::Exists(seg, reader::boolean(arg, at, errs)?)),
+    }
+}
+
+fn cmp(op: &str) -> Cmp {
+    match op {
+        "gt" => Cmp::Gt,
+        "gte" => Cmp::Gte,
+        "lt" => Cmp::Lt,
+        "lte" => Cmp::Lte,
+        _ => Cmp::Eq,
+    }
+}

@@ -1,0 +1,410 @@
+//! Features and their rules: implementations, default, kill switch, serve,
+//! split and experiment, each checked against the feature's declarations.
+
+use super::conditions;
+use super::reader::{self, child, expected, index, quoted, Errs};
+use super::Scope;
+use crate::hash;
+use crate::json::Value;
+use crate::model::{Action, Body, Cond, Feature, ImplId, Kind, Part, Rule, Split};
+use crate::ops::decimal::Decimal;
+use crate::text::{concat, push_percent};
+
+const BOOLEAN_IMPLEMENTATIONS: [&str; 2] = ["true", "false"];
+
+/// Compiles `/features/NAME`. A feature with problems keeps its name,
+/// implementations and (when readable) its default, and has no body.
+pub fn compile(
+    name: &str,
+    value: &Value,
+    ptr: &str,
+    scope: &mut Scope<'_>,
+    errs: &mut Errs,
+) -> Feature {
+    let mut feature = Feature {
+        name: name.to_owned(),
+        kind: Kind::Multi,
+        implementations: Vec::new(),
+        default: None,
+        inputs: Vec::new(),
+        body: None,
+        slots: Vec::new(),
+    };
+    reader::check_name(name, ptr, errs);
+    let keys = [
+        "type",
+        "inputs",
+        "implementations",
+        "default",
+        "enabled",
+        "rules",
+    ];
+    let Some([kind, inputs, implementations, default, enabled, rules]) =
+        reader::fields(value, ptr, keys, errs)
+    else {
+        return feature;
+    };
+    if let Some(kind) = kind {
+        match kind.as_str() {
+            Some("multi") => {}
+            Some("boolean") => feature.kind = Kind::Boolean,
+            _ => errs.add(
+                &child(ptr, "type"),
+                concat(&[
+                    "the type must be \"multi\" or \"boolean\", found ",
+                    &kind.to_json(),
+                ]),
+            ),
+        }
+    }
+    feature.implementations = read_implementations(feature.kind, implementations, ptr, errs);
+    if let Some(default) = reader::required(default, ptr, "default", errs) {
+        feature.default = implementation(&feature, default, &child(ptr, "default"), errs);
+    }
+    let mut declared = Vec::new();
+    if let Some(inputs) = inputs {
+        declared = read_inputs(inputs, &child(ptr, "inputs"), errs);
+        // Inputs no segment converts are valid but never read, so they get no id.
+        feature.inputs = declared.iter().filter_map(|n| scope.input_id(n)).collect();
+    }
+    let enabled = enabled
+        .and_then(|e| reader::boolean(e, &child(ptr, "enabled"), errs))
+        .unwrap_or(true);
+    scope.begin_feature(name, &feature.inputs, declared);
+    let mut compiled = Vec::new();
+    if let Some(rules) = rules {
+        let rules_ptr = child(ptr, "rules");
+        if let Some(items) = reader::array(rules, &rules_ptr, errs) {
+            for (i, rule) in items.iter().enumerate() {
+                if let Some(r) = compile_rule(&feature, rule, &index(&rules_ptr, i), scope, errs) {
+                    compiled.push(r);
+                }
+            }
+        }
+    }
+    let (segments, activations) = scope.end_feature();
+    let mut slots: Vec<u32> = segments
+        .iter()
+        .flat_map(|s| s.candidates.iter())
+        .flat_map(|(_, t)| t.parts.iter())
+        .filter_map(|p| match p {
+            Part::Slot(s) => Some(*s),
+            Part::Text(_) => None,
+        })
+        .collect();
+    slots.sort_unstable();
+    slots.dedup();
+    feature.slots = slots;
+    if errs.is_empty() && !feature.implementations.is_empty() && feature.default.is_some() {
+        feature.body = Some(Body {
+            enabled,
+            rules: compiled,
+            segments,
+            activations,
+        });
+    }
+    feature
+}
+
+fn read_implementations(
+    kind: Kind,
+    value: Option<&Value>,
+    ptr: &str,
+    errs: &mut Errs,
+) -> Vec<String> {
+    let at = child(ptr, "implementations");
+    if kind == Kind::Boolean {
+        if let Some(value) = value {
+            let names: Option<Vec<&str>> = value
+                .as_array()
+                .and_then(|items| items.iter().map(boolean_name).collect());
+            if names.as_deref() != Some(&BOOLEAN_IMPLEMENTATIONS[..]) {
+                errs.add(
+                    &at,
+                    "a boolean feature's implementations are [true, false]; leave the field out"
+                        .to_owned(),
+                );
+            }
+        }
+        return BOOLEAN_IMPLEMENTATIONS
+            .iter()
+            .map(|s| (*s).to_owned())
+            .collect();
+    }
+    let Some(value) = reader::required(value, ptr, "implementations", errs) else {
+        return Vec::new();
+    };
+    let Some(items) = reader::array(value, &at, errs) else {
+        return Vec::new();
+    };
+    if items.is_empty() {
+        errs.add(
+            &at,
+            "a feature needs at least one implementation".to_owned(),
+        );
+        return Vec::new();
+    }
+    let mut out: Vec<String> = Vec::with_capacity(items.len());
+    for (i, item) in items.iter().enumerate() {
+        let item_ptr = index(&at, i);
+        let Some(name) = reader::name(item, &item_ptr, errs) else {
+            continue;
+        };
+        if out.iter().any(|n| n == name) {
+            errs.add(
+                &item_ptr,
+                concat(&["the implementation ", &quoted(name), " is listed twice"]),
+            );
+        } else {
+            out.push(name.to_owned());
+        }
+    }
+    if out.len() != items.len() {
+        out.clear();
+    }
+    out
+}
+
+fn boolean_name(value: &Value) -> Option<&'static str> {
+    match value {
+        Value::Bool(true) => Some("true"),
+        Value::Bool(false) => Some("false"),
+        Value::String(s) if s == "true" => Some("true"),
+        Value::String(s) if s == "false" => Some("false"),
+        _ => None,
+    }
+}
+
+/// Resolves an implementation named in a rule or default.
+fn implementation(feature: &Feature, value: &Value, ptr: &str, errs: &mut Errs) -> Option<ImplId> {
+    let name = if feature.kind == Kind::Boolean {
+        let Some(name) = boolean_name(value) else {
+            errs.add(ptr, expected("true or false", value));
+            return None;
+        };
+        name
+    } else {
+        reader::string(value, ptr, errs)?
+    };
+    let found = feature.implementations.iter().position(|n| n == name);
+    if found.is_none() && !feature.implementations.is_empty() {
+        errs.add(
+            ptr,
+            concat(&[
+                "unknown implementation ",
+                &quoted(name),
+                "; this feature has ",
+                &feature.implementations.join(", "),
+            ]),
+        );
+    }
+    found.and_then(|i| ImplId::try_from(i).ok())
+}
+
+fn read_inputs(value: &Value, ptr: &str, errs: &mut Errs) -> Vec<String> {
+    let Some(items) = reader::array(value, ptr, errs) else {
+        return Vec::new();
+    };
+    let mut names: Vec<&str> = Vec::with_capacity(items.len());
+    for (i, item) in items.iter().enumerate() {
+        let at = index(ptr, i);
+        let Some(name) = reader::name(item, &at, errs) else {
+            continue;
+        };
+        if names.contains(&name) {
+            errs.add(
+                &at,
+                concat(&["the input ", &quoted(name), " is listed twice"]),
+            );
+        } else {
+            names.push(name);
+        }
+    }
+    names.into_iter().map(str::to_owned).collect()
+}
+
+fn compile_rule(
+    feature: &Feature,
+    value: &Value,
+    ptr: &str,
+    scope: &mut Scope<'_>,
+    errs: &mut Errs,
+) -> Option<Rule> {
+    let [when, serve, split, experiment] =
+        reader::fields(value, ptr, ["when", "serve", "split", "experiment"], errs)?;
+    let when = match when {
+        Some(c) => conditions::compile(scope, c, &child(ptr, "when"), 0, errs),
+        None => Some(Cond::True),
+    };
+    let action = match (serve, split, experiment) {
+        (Some(serve), None, None) => {
+            implementation(feature, serve, &child(ptr, "serve"), errs).map(Action::Serve)
+        }
+        (None, Some(split), None) => {
+            let at = child(ptr, "split");
+            let [by, weights, salt] = reader::fields(split, &at, ["by", "weights", "salt"], errs)?;
+            compile_split(feature, by, weights, salt, &feature.name, &at, scope, errs)
+                .map(Action::Split)
+        }
+        (None, None, Some(experiment)) => {
+            let at = child(ptr, "experiment");
+            let keys = ["name", "by", "weights", "salt", "random"];
+            let [name, by, weights, salt, random] = reader::fields(experiment, &at, keys, errs)?;
+            let name = reader::name(
+                reader::required(name, &at, "name", errs)?,
+                &child(&at, "name"),
+                errs,
+            );
+            let random = random
+                .and_then(|r| reader::boolean(r, &child(&at, "random"), errs))
+                .unwrap_or(false);
+            let split = compile_split(
+                feature,
+                by,
+                weights,
+                salt,
+                name.unwrap_or_default(),
+                &at,
+                scope,
+                errs,
+            );
+            Some(Action::Experiment {
+                name: name?.to_owned(),
+                split: split?,
+                random,
+            })
+        }
+        (None, None, None) => {
+            errs.add(
+                ptr,
+                "a rule needs one of 'serve', 'split' or 'experiment'".to_owned(),
+            );
+            None
+        }
+        _ => {
+            errs.add(
+                ptr,
+                "a rule takes only one of 'serve', 'split' or 'experiment'".to_owned(),
+            );
+            None
+        }
+    };
+    Some(Rule {
+        when: when?,
+        action: action?,
+    })
+}
+
+#[allow(clippy::too_many_arguments)]
+fn compile_split(
+    feature: &Feature,
+    by: Option<&Value>,
+    weights: Option<&Value>,
+    salt: Option<&Value>,
+    default_salt: &str,
+    ptr: &str,
+    scope: &mut Scope<'_>,
+    errs: &mut Errs,
+) -> Option<Split> {
+    let by_ptr = child(ptr, "by");
+    let by = reader::required(by, ptr, "by", errs).and_then(|b| reader::string(b, &by_ptr, errs));
+    let by = by.and_then(|b| scope.segment(b, &by_ptr, errs));
+    let salt = match salt {
+        Some(s) => reader::string(s, &child(ptr, "salt"), errs),
+        None => Some(default_salt),
+    };
+    let ranges = reader::required(weights, ptr, "weights", errs)
+        .and_then(|w| compile_weights(feature, w, &child(ptr, "weights"), errs));
+    Some(Split {
+        by: by?,
+        seed: hash::seed(salt?),
+        ranges: ranges?,
+    })
+}
+
+/// Percentages into bucket ranges, laid out in the feature's declared order.
+fn compile_weights(
+    feature: &Feature,
+    value: &Value,
+    ptr: &str,
+    errs: &mut Errs,
+) -> Option<Vec<(u16, ImplId)>> {
+    let Some(members) = value.as_object() else {
+        errs.add(
+            ptr,
+            expected("an object of implementations to percentages", value),
+        );
+        return None;
+    };
+    let mut points: Vec<Option<u64>> = vec![None; feature.implementations.len()];
+    let mut ok = true;
+    for (name, weight) in members {
+        let at = child(ptr, name);
+        let Some(i) = (if feature.kind == Kind::Boolean {
+            BOOLEAN_IMPLEMENTATIONS.iter().position(|n| n == name)
+        } else {
+            feature.implementations.iter().position(|n| n == name)
+        }) else {
+            errs.add(
+                &at,
+                concat(&[
+                    "unknown implementation ",
+                    &quoted(name),
+                    "; this feature has ",
+                    &feature.implementations.join(", "),
+                ]),
+            );
+            ok = false;
+            continue;
+        };
+        let bp = match weight {
+            Value::Number(n) => Decimal::parse(n.as_str()).and_then(|d| d.to_scaled_u64(2)),
+            _ => None,
+        };
+        let Some(bp) = bp else {
+            errs.add(
+                &at,
+                concat(&[
+                    "a percentage is a number ≥ 0 with at most two decimals, found ",
+                    &weight.to_json(),
+                ]),
+            );
+            ok = false;
+            continue;
+        };
+        match points.get_mut(i) {
+            Some(slot @ None) => *slot = Some(bp),
+            _ => {
+                errs.add(
+                    &at,
+                    concat(&["the implementation ", &quoted(name), " is weighted twice"]),
+                );
+                ok = false;
+            }
+        }
+    }
+    let total = points
+        .iter()
+        .flatten()
+        .fold(0u64, |a, b| a.saturating_add(*b));
+    if total > u64::from(hash::BUCKETS) {
+        let mut message = String::from("percentages add up to ");
+        push_percent(&mut message, total);
+        message.push_str(", more than 100");
+        errs.add(ptr, message);
+        ok = false;
+    }
+    if !ok {
+        return None;
+    }
+    let mut end = 0u64;
+    let mut ranges = Vec::new();
+    for (i, bp) in points.iter().enumerate() {
+        let Some(bp) = bp.filter(|bp| *bp > 0) else {
+            continue;
+        };
+        end += bp;
+        ranges.push((u16::try_from(end).ok()?, ImplId::try_from(i).ok()?));
+    }
+    Some(ranges)
+}

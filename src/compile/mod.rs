@@ -1,0 +1,494 @@
+//! Loading: the snapshot document (the wire form) checked and compiled into
+//! the model that evaluation runs on (SPEC section 1).
+//!
+//! Whole-snapshot errors refuse the document; every other problem is
+//! recorded with its JSON Pointer and breaks only the feature it touches.
+
+mod conditions;
+mod features;
+pub(crate) mod reader;
+mod segments;
+
+use std::collections::BTreeMap;
+
+use reader::{child, quoted, Errs};
+use segments::{Interner, SegmentDef};
+
+use crate::json::{self, Value};
+use crate::model::{Cond, Feature, InputId, LocalSegment, SegmentSource, StrSet};
+use crate::problem::{Problems, SnapshotError};
+use crate::text::concat;
+use crate::Engine;
+
+/// The largest snapshot accepted: 16 MiB.
+pub const MAX_SNAPSHOT_BYTES: usize = 16 * 1024 * 1024;
+
+fn refuse(path: &str, message: String) -> SnapshotError {
+    SnapshotError {
+        path: path.to_owned(),
+        message,
+    }
+}
+
+/// Parses and compiles a snapshot.
+pub fn load(text: &str) -> Result<Engine, SnapshotError> {
+    if text.len() > MAX_SNAPSHOT_BYTES {
+        let mut message = String::from("the snapshot is ");
+        crate::text::push_u64(&mut message, text.len() as u64);
+        message.push_str(" bytes, more than the limit of 16 MiB (16777216 bytes)");
+        return Err(refuse("", message));
+    }
+    let doc = json::parse(text, &json::Limits::default())
+        .map_err(|e| refuse(&e.pointer, concat(&["invalid JSON: ", &e.describe()])))?;
+    compile_document(&doc)
+}
+
+fn compile_document(doc: &Value) -> Result<Engine, SnapshotError> {
+    let Some(members) = doc.as_object() else {
+        return Err(refuse(
+            "",
+            concat(&["the snapshot must be a JSON object, found ", doc.kind()]),
+        ));
+    };
+    let mut top: BTreeMap<&str, &Value> = BTreeMap::new();
+    let mut problems = Problems::default();
+    for (key, value) in members {
+        let known = matches!(
+            key.as_str(),
+            "schema"
+                | "revision"
+                | "segments"
+                | "activations"
+                | "features"
+                | "description"
+                | "meta"
+        );
+        if !known {
+            problems.push(
+                &child("", key),
+                concat(&["unknown field ", &quoted(key), " (ignored)"]),
+            );
+        } else if top.insert(key, value).is_some() {
+            return Err(refuse(
+                &child("", key),
+                concat(&["the field ", &quoted(key), " appears more than once"]),
+            ));
+        }
+    }
+    match top.get("schema") {
+        None => {
+            return Err(refuse(
+                "",
+                "the field 'schema' is required (this engine reads schema 1)".to_owned(),
+            ))
+        }
+        Some(Value::Number(n))
+            if crate::ops::decimal::Decimal::parse(n.as_str()).and_then(|d| d.to_scaled_u64(0))
+                == Some(1) => {}
+        Some(other) => {
+            return Err(refuse(
+                "/schema",
+                concat(&[
+                    "unsupported schema ",
+                    &other.to_json(),
+                    "; this engine reads schema 1",
+                ]),
+            ))
+        }
+    }
+    let revision = match top.get("revision") {
+        None => String::new(),
+        Some(Value::String(s)) => s.clone(),
+        Some(other) => return Err(refuse("/revision", reader::expected("a string", other))),
+    };
+    if let Some(d) = top.get("description").filter(|d| d.as_str().is_none()) {
+        problems.push("/description", reader::expected("a string", d));
+    }
+    let section = |name: &str| -> Result<&[(String, Value)], SnapshotError> {
+        match top.get(name) {
+            None => Ok(&[]),
+            Some(v) => v
+                .as_object()
+                .ok_or_else(|| refuse(&child("", name), reader::expected("an object", v))),
+        }
+    };
+    let (segments_doc, activations_doc, features_doc) = (
+        section("segments")?,
+        section("activations")?,
+        section("features")?,
+    );
+
+    let mut interner = Interner::default();
+    let mut segments: Vec<SegmentDef> = Vec::with_capacity(segments_doc.len());
+    let mut segment_ids: BTreeMap<&str, u32> = BTreeMap::new();
+    for (name, value) in segments_doc {
+        let ptr = child("/segments", name);
+        let mut errs = Errs::default();
+        let def = if segment_ids.contains_key(name.as_str()) {
+            errs.add(
+                &ptr,
+                concat(&["the segment ", &quoted(name), " is declared more than once"]),
+            );
+            None
+        } else {
+            Some(segments::compile(
+                name,
+                value,
+                &ptr,
+                &mut interner,
+                &mut errs,
+            ))
+        };
+        for (p, m) in errs.list {
+            problems.push(&p, m);
+        }
+        match def {
+            Some(def) => {
+                segment_ids.insert(name, u32::try_from(segments.len()).unwrap_or(u32::MAX));
+                segments.push(def);
+            }
+            None => {
+                if let Some(existing) = segment_ids
+                    .get(name.as_str())
+                    .and_then(|&i| segments.get_mut(i as usize))
+                {
+                    existing.ok = false;
+                    existing.templates.clear();
+                }
+            }
+        }
+    }
+
+    let mut activations: Vec<(&str, &Value, String)> = Vec::with_capacity(activations_doc.len());
+    let mut activation_ids: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut duplicate_activations: Vec<usize> = Vec::new();
+    for (name, value) in activations_doc {
+        let ptr = child("/activations", name);
+        if let Some(&i) = activation_ids.get(name.as_str()) {
+            problems.push(
+                &ptr,
+                concat(&[
+                    "the activation ",
+                    &quoted(name),
+                    " is declared more than once",
+                ]),
+            );
+            duplicate_activations.push(i);
+            continue;
+        }
+        activation_ids.insert(name, activations.len());
+        activations.push((name, value, ptr));
+    }
+
+    let shared = Shared {
+        segments: &segments,
+        segment_ids: &segment_ids,
+        activations: &activations,
+        activation_ids: &activation_ids,
+        duplicate_activations: &duplicate_activations,
+        interner: &interner,
+    };
+
+    // Every activation on its own, so that problems in unused ones are reported too.
+    for (name, _, ptr) in &activations {
+        let mut errs = Errs::default();
+        let mut scope = Scope::new(&shared);
+        scope.begin_any_input();
+        scope.activation(name, ptr, 0, &mut errs);
+        for (p, m) in errs.list {
+            problems.push(&p, m);
+        }
+    }
+
+    let mut features: Vec<Feature> = Vec::with_capacity(features_doc.len());
+    let mut feature_ids: BTreeMap<&str, usize> = BTreeMap::new();
+    for (name, value) in features_doc {
+        let ptr = child("/features", name);
+        if let Some(&i) = feature_ids.get(name.as_str()) {
+            problems.push(
+                &ptr,
+                concat(&["the feature ", &quoted(name), " is declared more than once"]),
+            );
+            if let Some(f) = features.get_mut(i) {
+                f.body = None;
+            }
+            continue;
+        }
+        let mut errs = Errs::default();
+        let mut scope = Scope::new(&shared);
+        let feature = features::compile(name, value, &ptr, &mut scope, &mut errs);
+        for (p, m) in errs.list {
+            problems.push(&p, m);
+        }
+        feature_ids.insert(name, features.len());
+        features.push(feature);
+    }
+
+    Ok(Engine::from_parts(
+        revision,
+        interner.inputs,
+        interner.slots,
+        segments.into_iter().map(|s| s.name).collect(),
+        features,
+        problems.into_vec(),
+    ))
+}
+
+/// What all features of one snapshot share while they compile.
+pub(crate) struct Shared<'a> {
+    segments: &'a [SegmentDef],
+    segment_ids: &'a BTreeMap<&'a str, u32>,
+    activations: &'a [(&'a str, &'a Value, String)],
+    activation_ids: &'a BTreeMap<&'a str, usize>,
+    duplicate_activations: &'a [usize],
+    interner: &'a Interner,
+}
+
+enum ActivationState {
+    InProgress,
+    Done(u16),
+    Failed,
+}
+
+/// One feature's view while it compiles: its inputs, the segments and
+/// activations it has resolved so far.
+pub(crate) struct Scope<'a> {
+    shared: &'a Shared<'a>,
+    feature: String,
+    inputs: Vec<InputId>,
+    declared: Vec<String>,
+    any_input: bool,
+    segments: Vec<SegmentSource>,
+    segment_memo: BTreeMap<u32, Option<LocalSegment>>,
+    activations: Vec<Cond>,
+    activation_memo: BTreeMap<usize, ActivationState>,
+    stack: Vec<usize>,
+}
+
+impl<'a> Scope<'a> {
+    fn new(shared: &'a Shared<'a>) -> Self {
+        Scope {
+            shared,
+            feature: String::new(),
+            inputs: Vec::new(),
+            declared: Vec::new(),
+            any_input: false,
+            segments: Vec::new(),
+            segment_memo: BTreeMap::new(),
+            activations: Vec::new(),
+            activation_memo: BTreeMap::new(),
+            stack: Vec::new(),
+        }
+    }
+
+    /// Checks activations on their own: any input a segment converts is accepted.
+    fn begin_any_input(&mut self) {
+        self.any_input = true;
+    }
+
+    /// Starts compiling a feature with these inputs.
+    pub fn begin_feature(&mut self, name: &str, inputs: &[InputId], declared: Vec<String>) {
+        name.clone_into(&mut self.feature);
+        self.inputs = inputs.to_vec();
+        self.declared = declared;
+    }
+
+    /// Ends a feature, handing over the segments and activations it uses.
+    pub fn end_feature(&mut self) -> (Vec<SegmentSource>, Vec<Cond>) {
+        (
+            core::mem::take(&mut self.segments),
+            core::mem::take(&mut self.activations),
+        )
+    }
+
+    /// The id of an input that some segment converts.
+    pub fn input_id(&self, name: &str) -> Option<InputId> {
+        self.shared.interner.find_input(name)
+    }
+
+    /// The options of a segment, if it declares some.
+    pub fn options(&self, name: &str) -> Option<&'a StrSet> {
+        let id = *self.shared.segment_ids.get(name)?;
+        self.shared.segments.get(id as usize)?.options.as_ref()
+    }
+
+    /// Resolves a segment name for this feature.
+    pub fn segment(&mut self, name: &str, ptr: &str, errs: &mut Errs) -> Option<LocalSegment> {
+        let Some(&id) = self.shared.segment_ids.get(name) else {
+            errs.add(ptr, concat(&["unknown segment ", &quoted(name)]));
+            return None;
+        };
+        if let Some(memo) = self.segment_memo.get(&id) {
+            if memo.is_none() {
+                self.report_segment(id, name, ptr, errs);
+            }
+            return *memo;
+        }
+        let local = self.resolve_segment(id);
+        if local.is_none() {
+            self.report_segment(id, name, ptr, errs);
+        }
+        self.segment_memo.insert(id, local);
+        local
+    }
+
+    fn resolve_segment(&mut self, id: u32) -> Option<LocalSegment> {
+        let def = self.shared.segments.get(id as usize)?;
+        if !def.ok {
+            return None;
+        }
+        let candidates: Vec<_> = if self.any_input {
+            def.templates.clone()
+        } else {
+            self.inputs
+                .iter()
+                .filter_map(|input| def.templates.iter().find(|(i, _)| i == input).cloned())
+                .collect()
+        };
+        if candidates.is_empty() {
+            return None;
+        }
+        let local = LocalSegment::try_from(self.segments.len()).ok()?;
+        self.segments.push(SegmentSource {
+            segment: id,
+            candidates,
+        });
+        Some(local)
+    }
+
+    fn report_segment(&self, id: u32, name: &str, ptr: &str, errs: &mut Errs) {
+        let Some(def) = self.shared.segments.get(id as usize) else {
+            return;
+        };
+        if !def.ok {
+            errs.add(
+                ptr,
+                concat(&[
+                    "the segment ",
+                    &quoted(name),
+                    " has problems (see ",
+                    &child("/segments", name),
+                    ")",
+                ]),
+            );
+            return;
+        }
+        let converts: Vec<&str> = def
+            .templates
+            .iter()
+            .filter_map(|(i, _)| {
+                self.shared
+                    .interner
+                    .inputs
+                    .get(usize::from(*i))
+                    .map(String::as_str)
+            })
+            .collect();
+        let inputs: Vec<&str> = self.declared.iter().map(String::as_str).collect();
+        let mut message = concat(&[
+            "the segment ",
+            &quoted(name),
+            " converts ",
+            &converts.join(", "),
+            ", none of the inputs of feature ",
+            &quoted(&self.feature),
+        ]);
+        message.push_str(if inputs.is_empty() {
+            " (it declares no inputs)"
+        } else {
+            " ("
+        });
+        if !inputs.is_empty() {
+            message.push_str(&inputs.join(", "));
+            message.push(')');
+        }
+        errs.add(ptr, message);
+    }
+
+    /// Resolves an activation for this feature, compiling it on first use.
+    pub fn activation(
+        &mut self,
+        name: &str,
+        ptr: &str,
+        depth: u32,
+        errs: &mut Errs,
+    ) -> Option<u16> {
+        let Some(&id) = self.shared.activation_ids.get(name) else {
+            errs.add(ptr, concat(&["unknown activation ", &quoted(name)]));
+            return None;
+        };
+        match self.activation_memo.get(&id) {
+            Some(ActivationState::Done(local)) => return Some(*local),
+            Some(ActivationState::Failed) => {
+                errs.add(
+                    ptr,
+                    concat(&[
+                        "the activation ",
+                        &quoted(name),
+                        " has problems (see ",
+                        &child("/activations", name),
+                        ")",
+                    ]),
+                );
+                return None;
+            }
+            Some(ActivationState::InProgress) => {
+                let mut chain: Vec<&str> = self
+                    .stack
+                    .iter()
+                    .skip_while(|&&a| a != id)
+                    .filter_map(|&a| self.shared.activations.get(a).map(|x| x.0))
+                    .collect();
+                chain.push(name);
+                errs.add(
+                    ptr,
+                    concat(&[
+                        "activations refer to each other in a cycle: ",
+                        &chain.join(" → "),
+                    ]),
+                );
+                return None;
+            }
+            None => {}
+        }
+        let (_, value, act_ptr) = self.shared.activations.get(id)?;
+        if self.shared.duplicate_activations.contains(&id) {
+            self.activation_memo.insert(id, ActivationState::Failed);
+            errs.add(
+                ptr,
+                concat(&[
+                    "the activation ",
+                    &quoted(name),
+                    " is declared more than once",
+                ]),
+            );
+            return None;
+        }
+        if self.stack.len() >= conditions::MAX_ACTIVATION_DEPTH {
+            errs.add(ptr, "activations nest deeper than 32 levels".to_owned());
+            return None;
+        }
+        self.activation_memo.insert(id, ActivationState::InProgress);
+        self.stack.push(id);
+        let before = errs.list.len();
+        let when = reader::fields(value, act_ptr, ["when"], errs)
+            .and_then(|[when]| reader::required(when, act_ptr, "when", errs))
+            .and_then(|when| {
+                conditions::compile(self, when, &child(act_ptr, "when"), depth + 1, errs)
+            });
+        self.stack.pop();
+        match when.filter(|_| errs.list.len() == before) {
+            Some(cond) => {
+                let local = u16::try_from(self.activations.len()).ok()?;
+                self.activations.push(cond);
+                self.activation_memo
+                    .insert(id, ActivationState::Done(local));
+                Some(local)
+            }
+            None => {
+                self.activation_memo.insert(id, ActivationState::Failed);
+                None
+            }
+        }
+    }
+}

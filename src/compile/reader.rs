@@ -1,0 +1,238 @@
+//! Reading the JSON document with pointers: field sets, names, strings, lists.
+//!
+//! Each helper records what is wrong as a [`Problem`](crate::Problem) with
+//! the place as a JSON Pointer and returns `None`, so callers can go on and
+//! report every problem, not just the first.
+
+use crate::json::{self, Value};
+use crate::names;
+use crate::text::concat;
+
+/// The problems found while compiling one unit (a feature, a segment).
+#[derive(Default)]
+pub struct Errs {
+    /// `(pointer, message)` pairs in the order found.
+    pub list: Vec<(String, String)>,
+}
+
+impl Errs {
+    /// Records a problem.
+    pub fn add(&mut self, ptr: &str, message: String) {
+        self.list.push((ptr.to_owned(), message));
+    }
+
+    /// Whether nothing was recorded.
+    pub fn is_empty(&self) -> bool {
+        self.list.is_empty()
+    }
+}
+
+/// `ptr` extended by one reference token.
+pub fn child(ptr: &str, token: &str) -> String {
+    let mut out = String::with_capacity(ptr.len() + token.len() + 1);
+    out.push_str(ptr);
+    json::pointer_push(&mut out, token);
+    out
+}
+
+/// `ptr` extended by an array index.
+pub fn index(ptr: &str, i: usize) -> String {
+    let mut out = String::with_capacity(ptr.len() + 6);
+    out.push_str(ptr);
+    out.push('/');
+    crate::text::push_u64(&mut out, i as u64);
+    out
+}
+
+/// `"expected X, found Y"`.
+pub fn expected(what: &str, found: &Value) -> String {
+    concat(&["expected ", what, ", found ", found.kind()])
+}
+
+/// Quotes a name for a message: `'name'`.
+pub fn quoted(name: &str) -> String {
+    concat(&["'", name, "'"])
+}
+
+/// Reads an object whose fields are `keys` (plus `description` and `meta`,
+/// which any object may carry). Unknown and repeated fields are problems;
+/// the result holds each known field's value, in the order of `keys`.
+pub fn fields<'v, const N: usize>(
+    value: &'v Value,
+    ptr: &str,
+    keys: [&str; N],
+    errs: &mut Errs,
+) -> Option<[Option<&'v Value>; N]> {
+    let Some(members) = value.as_object() else {
+        errs.add(ptr, expected("an object", value));
+        return None;
+    };
+    let mut out: [Option<&'v Value>; N] = [None; N];
+    let mut seen_meta = [false; 2];
+    for (key, v) in members {
+        if let Some(i) = keys.iter().position(|k| k == key) {
+            match out.get_mut(i) {
+                Some(slot @ None) => *slot = Some(v),
+                _ => errs.add(
+                    &child(ptr, key),
+                    concat(&["the field ", &quoted(key), " appears more than once"]),
+                ),
+            }
+        } else if key == "description" || key == "meta" {
+            let i = usize::from(key == "meta");
+            if seen_meta.get(i).copied().unwrap_or(false) {
+                errs.add(
+                    &child(ptr, key),
+                    concat(&["the field ", &quoted(key), " appears more than once"]),
+                );
+            }
+            if let Some(s) = seen_meta.get_mut(i) {
+                *s = true;
+            }
+            if key == "description" && v.as_str().is_none() {
+                errs.add(&child(ptr, key), expected("a string", v));
+            }
+        } else {
+            let mut message = concat(&["unknown field ", &quoted(key)]);
+            if let Some(near) = keys.iter().find(|k| similar(k, key)) {
+                message.push_str(" (did you mean ");
+                message.push_str(&quoted(near));
+                message.push_str("?)");
+            }
+            errs.add(&child(ptr, key), message);
+        }
+    }
+    Some(out)
+}
+
+/// Whether two field names differ by a small typo: one edit or one swap.
+fn similar(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len().abs_diff(b.len()) > 1 {
+        return false;
+    }
+    // Optimal string alignment distance ≤ 1, on short field names.
+    let (n, m) = (a.len(), b.len());
+    let width = m + 1;
+    let mut d = vec![0usize; (n + 1) * width];
+    let at = |i: usize, j: usize| i * width + j;
+    for i in 0..=n {
+        if let Some(x) = d.get_mut(at(i, 0)) {
+            *x = i;
+        }
+    }
+    for j in 0..=m {
+        if let Some(x) = d.get_mut(at(0, j)) {
+            *x = j;
+        }
+    }
+    for i in 1..=n {
+        for j in 1..=m {
+            let (ai, bj) = (a.get(i - 1), b.get(j - 1));
+            let cost = usize::from(ai != bj);
+            let get = |i: usize, j: usize| d.get(at(i, j)).copied().unwrap_or(usize::MAX / 2);
+            let mut best = (get(i - 1, j) + 1)
+                .min(get(i, j - 1) + 1)
+                .min(get(i - 1, j - 1) + cost);
+            if i > 1 && j > 1 && ai == b.get(j - 2) && a.get(i - 2) == bj {
+                best = best.min(get(i - 2, j - 2) + 1);
+            }
+            if let Some(x) = d.get_mut(at(i, j)) {
+                *x = best;
+            }
+        }
+    }
+    d.get(at(n, m)).is_some_and(|&x| x <= 1)
+}
+
+/// A required field, or a problem saying it is missing.
+pub fn required<'v>(
+    value: Option<&'v Value>,
+    ptr: &str,
+    key: &str,
+    errs: &mut Errs,
+) -> Option<&'v Value> {
+    if value.is_none() {
+        errs.add(ptr, concat(&["the field ", &quoted(key), " is required"]));
+    }
+    value
+}
+
+/// A string.
+pub fn string<'v>(value: &'v Value, ptr: &str, errs: &mut Errs) -> Option<&'v str> {
+    let s = value.as_str();
+    if s.is_none() {
+        errs.add(ptr, expected("a string", value));
+    }
+    s
+}
+
+/// A name (1 to 128 characters from `A-Z a-z 0-9 _ . : -`).
+pub fn name<'v>(value: &'v Value, ptr: &str, errs: &mut Errs) -> Option<&'v str> {
+    let s = string(value, ptr, errs)?;
+    check_name(s, ptr, errs).then_some(s)
+}
+
+/// Whether `s` is a valid name, recording a problem when not.
+pub fn check_name(s: &str, ptr: &str, errs: &mut Errs) -> bool {
+    match names::problem(s) {
+        None => true,
+        Some(why) => {
+            errs.add(ptr, concat(&["invalid name ", &quoted(s), ": ", why]));
+            false
+        }
+    }
+}
+
+/// A boolean.
+pub fn boolean(value: &Value, ptr: &str, errs: &mut Errs) -> Option<bool> {
+    let b = value.as_bool();
+    if b.is_none() {
+        errs.add(ptr, expected("true or false", value));
+    }
+    b
+}
+
+/// An array.
+pub fn array<'v>(value: &'v Value, ptr: &str, errs: &mut Errs) -> Option<&'v [Value]> {
+    let a = value.as_array();
+    if a.is_none() {
+        errs.add(ptr, expected("an array", value));
+    }
+    a
+}
+
+/// An array of strings; every bad element is reported.
+pub fn strings(value: &Value, ptr: &str, errs: &mut Errs) -> Option<Vec<String>> {
+    let items = array(value, ptr, errs)?;
+    let mut out = Vec::with_capacity(items.len());
+    let mut ok = true;
+    for (i, item) in items.iter().enumerate() {
+        match item.as_str() {
+            Some(s) => out.push(s.to_owned()),
+            None => {
+                let mut message = expected("a string", item);
+                if item.as_number().is_some() || item.as_bool().is_some() {
+                    message.push_str(" (segment values are strings: write it in quotes)");
+                }
+                errs.add(&index(ptr, i), message);
+                ok = false;
+            }
+        }
+    }
+    ok.then_some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::similar;
+
+    #[test]
+    fn typos_are_similar() {
+        assert!(similar("default", "defualt"));
+        assert!(similar("default", "defaul"));
+        assert!(similar("rules", "rule"));
+        assert!(!similar("serve", "split"));
+        assert!(!similar("default", "enabled"));
+    }
+}

@@ -1,0 +1,271 @@
+//! Segments: `from` templates parsed into literal and slot parts, `options`.
+
+use std::collections::BTreeMap;
+
+use super::reader::{self, child, quoted, Errs};
+use crate::json::Value;
+use crate::model::{InputId, Part, Slot, SlotId, StrSet, Template};
+use crate::text::concat;
+
+/// The inputs and slots of a snapshot, interned as they are met.
+#[derive(Default)]
+pub struct Interner {
+    /// Input names, by [`InputId`].
+    pub inputs: Vec<String>,
+    input_ids: BTreeMap<String, InputId>,
+    /// Slots, by [`SlotId`].
+    pub slots: Vec<Slot>,
+    slot_ids: BTreeMap<Slot, SlotId>,
+}
+
+impl Interner {
+    /// The id of an input name, adding it if new.
+    pub fn input(&mut self, name: &str) -> Option<InputId> {
+        if let Some(&id) = self.input_ids.get(name) {
+            return Some(id);
+        }
+        let id = InputId::try_from(self.inputs.len()).ok()?;
+        self.inputs.push(name.to_owned());
+        self.input_ids.insert(name.to_owned(), id);
+        Some(id)
+    }
+
+    /// The id of an input name, if known.
+    pub fn find_input(&self, name: &str) -> Option<InputId> {
+        self.input_ids.get(name).copied()
+    }
+
+    fn slot(&mut self, slot: Slot) -> Option<SlotId> {
+        if let Some(&id) = self.slot_ids.get(&slot) {
+            return Some(id);
+        }
+        let id = SlotId::try_from(self.slots.len()).ok()?;
+        self.slots.push(slot.clone());
+        self.slot_ids.insert(slot, id);
+        Some(id)
+    }
+}
+
+/// A segment as declared, compiled on its own.
+pub struct SegmentDef {
+    /// The segment's name.
+    pub name: String,
+    /// `(input, template)` in declared order; empty when the segment has problems.
+    pub templates: Vec<(InputId, Template)>,
+    /// The allowed values, if declared.
+    pub options: Option<StrSet>,
+    /// Whether the segment compiled without problems.
+    pub ok: bool,
+}
+
+/// Compiles `/segments/NAME`.
+pub fn compile(
+    name: &str,
+    value: &Value,
+    ptr: &str,
+    interner: &mut Interner,
+    errs: &mut Errs,
+) -> SegmentDef {
+    let before = errs.list.len();
+    reader::check_name(name, ptr, errs);
+    let mut def = SegmentDef {
+        name: name.to_owned(),
+        templates: Vec::new(),
+        options: None,
+        ok: false,
+    };
+    if let Some([from, options]) = reader::fields(value, ptr, ["from", "options"], errs) {
+        if let Some(from) = reader::required(from, ptr, "from", errs) {
+            let from_ptr = child(ptr, "from");
+            match from.as_object() {
+                Some([]) => errs.add(
+                    &from_ptr,
+                    "a segment needs at least one input in 'from'".to_owned(),
+                ),
+                Some(members) => {
+                    for (input, template) in members {
+                        let at = child(&from_ptr, input);
+                        if !reader::check_name(input, &at, errs) {
+                            continue;
+                        }
+                        if def.templates.iter().any(|(i, _)| {
+                            interner
+                                .inputs
+                                .get(usize::from(*i))
+                                .is_some_and(|n| n == input)
+                        }) {
+                            errs.add(
+                                &at,
+                                concat(&["the input ", &quoted(input), " appears more than once"]),
+                            );
+                            continue;
+                        }
+                        let Some(text) = reader::string(template, &at, errs) else {
+                            continue;
+                        };
+                        let Some(input_id) = interner.input(input) else {
+                            continue;
+                        };
+                        if let Some(t) = parse_template(text, input_id, &at, interner, errs) {
+                            def.templates.push((input_id, t));
+                        }
+                    }
+                }
+                None => errs.add(
+                    &from_ptr,
+                    reader::expected("an object of input names to templates", from),
+                ),
+            }
+        }
+        if let Some(options) = options {
+            if let Some(list) = reader::strings(options, &child(ptr, "options"), errs) {
+                def.options = Some(StrSet::new(list));
+            }
+        }
+    }
+    def.ok = errs.list.len() == before;
+    if !def.ok {
+        def.templates.clear();
+    }
+    def
+}
+
+/// Parses a template such as `{address.country_code}-{address.subdivision_code}`.
+fn parse_template(
+    text: &str,
+    input: InputId,
+    ptr: &str,
+    interner: &mut Interner,
+    errs: &mut Errs,
+) -> Option<Template> {
+    let mut parts = Vec::new();
+    let mut literal = String::new();
+    let mut rest = text;
+    while let Some(c) = rest.chars().next() {
+        match c {
+            '{' if rest.starts_with("{{") => {
+                literal.push('{');
+                rest = rest.get(2..).unwrap_or_default();
+            }
+            '}' if rest.starts_with("}}") => {
+                literal.push('}');
+                rest = rest.get(2..).unwrap_or_default();
+            }
+            '}' => {
+                errs.add(
+                    ptr,
+                    concat(&[
+                        "template ",
+                        &quoted(text),
+                        ": a lone '}' (write '}}' for a literal brace)",
+                    ]),
+                );
+                return None;
+            }
+            '{' => {
+                let inner = rest.get(1..).unwrap_or_default();
+                let Some(end) = inner
+                    .find(['}', '{'])
+                    .filter(|&i| inner.as_bytes().get(i) == Some(&b'}'))
+                else {
+                    errs.add(
+                        ptr,
+                        concat(&[
+                            "template ",
+                            &quoted(text),
+                            ": a '{' without its '}' (write '{{' for a literal brace)",
+                        ]),
+                    );
+                    return None;
+                };
+                let path_text = inner.get(..end).unwrap_or_default();
+                let path: Vec<String> = path_text.split('.').map(str::to_owned).collect();
+                if path.iter().any(String::is_empty) {
+                    errs.add(
+                        ptr,
+                        concat(&[
+                            "template ",
+                            &quoted(text),
+                            ": the placeholder {",
+                            path_text,
+                            "} needs dot-separated keys, none empty",
+                        ]),
+                    );
+                    return None;
+                }
+                if !literal.is_empty() {
+                    parts.push(Part::Text(core::mem::take(&mut literal)));
+                }
+                parts.push(Part::Slot(interner.slot(Slot { input, path })?));
+                rest = inner.get(end + 1..).unwrap_or_default();
+            }
+            _ => {
+                literal.push(c);
+                rest = rest.get(c.len_utf8()..).unwrap_or_default();
+            }
+        }
+    }
+    if !literal.is_empty() {
+        parts.push(Part::Text(literal));
+    }
+    if !parts.iter().any(|p| matches!(p, Part::Slot(_))) {
+        errs.add(
+            ptr,
+            concat(&[
+                "template ",
+                &quoted(text),
+                " has no {placeholder}, so every context would give the same value",
+            ]),
+        );
+        return None;
+    }
+    Some(Template { parts })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<Vec<String>, String> {
+        let mut interner = Interner::default();
+        let mut errs = Errs::default();
+        let input = interner.input("user").unwrap_or_default();
+        match parse_template(text, input, "/p", &mut interner, &mut errs) {
+            Some(t) => Ok(t
+                .parts
+                .iter()
+                .map(|p| match p {
+                    Part::Text(s) => concat(&["text:", s]),
+                    Part::Slot(id) => {
+                        concat(&["slot:", &interner.slots[*id as usize].path.join(".")])
+                    }
+                })
+                .collect()),
+            None => Err(errs.list.first().map(|e| e.1.clone()).unwrap_or_default()),
+        }
+    }
+
+    #[test]
+    fn templates() {
+        assert_eq!(parse("{id}").unwrap(), ["slot:id"]);
+        assert_eq!(
+            parse("{address.country_code}-{address.subdivision_code}").unwrap(),
+            [
+                "slot:address.country_code",
+                "text:-",
+                "slot:address.subdivision_code"
+            ]
+        );
+        assert_eq!(
+            parse("{{literal}} {a}").unwrap(),
+            ["text:{literal} ", "slot:a"]
+        );
+        assert_eq!(parse("ü{a}é").unwrap(), ["text:ü", "slot:a", "text:é"]);
+        assert!(parse("{a").unwrap_err().contains("without its '}'"));
+        assert!(parse("a}").unwrap_err().contains("lone '}'"));
+        assert!(parse("{}").unwrap_err().contains("none empty"));
+        assert!(parse("{a..b}").unwrap_err().contains("none empty"));
+        assert!(parse("{a{b}").unwrap_err().contains("without its '}'"));
+        assert!(parse("constant").unwrap_err().contains("no {placeholder}"));
+    }
+}

@@ -1,0 +1,340 @@
+//! [`Engine`]: a loaded snapshot and the ways to evaluate it.
+
+use crate::eval::{self, Context, Env, Evaluation};
+use crate::model::{Feature, ImplId, InputId, Kind, Slot, SlotId};
+use crate::problem::{Problem, SnapshotError};
+
+/// A compiled snapshot, ready to evaluate any number of times.
+#[derive(Clone, Debug)]
+pub struct Engine {
+    revision: String,
+    inputs: Vec<String>,
+    slots: Vec<Slot>,
+    segments: Vec<String>,
+    features: Vec<Feature>,
+    /// Feature indices sorted by name, for lookup.
+    by_name: Vec<u32>,
+    problems: Vec<Problem>,
+}
+
+impl Engine {
+    /// Parses and compiles a snapshot document.
+    ///
+    /// # Errors
+    /// A [`SnapshotError`] when the whole snapshot is refused: invalid JSON,
+    /// a schema other than 1, a top level that is not an object, a limit
+    /// exceeded. Problems confined to features are listed in [`Engine::problems`].
+    pub fn load(text: &str) -> Result<Engine, SnapshotError> {
+        crate::compile::load(text)
+    }
+
+    pub(crate) fn from_parts(
+        revision: String,
+        inputs: Vec<String>,
+        slots: Vec<Slot>,
+        segments: Vec<String>,
+        features: Vec<Feature>,
+        problems: Vec<Problem>,
+    ) -> Engine {
+        let mut by_name: Vec<u32> = (0..features.len())
+            .filter_map(|i| u32::try_from(i).ok())
+            .collect();
+        by_name.sort_unstable_by(|&a, &b| {
+            let name = |i: u32| features.get(i as usize).map_or("", |f| f.name.as_str());
+            name(a).cmp(name(b))
+        });
+        Engine {
+            revision,
+            inputs,
+            slots,
+            segments,
+            features,
+            by_name,
+            problems,
+        }
+    }
+
+    /// The snapshot's revision, `""` when it has none.
+    #[must_use]
+    pub fn revision(&self) -> &str {
+        &self.revision
+    }
+
+    /// Problems confined to features (and unknown top-level fields); empty when clean.
+    #[must_use]
+    pub fn problems(&self) -> &[Problem] {
+        &self.problems
+    }
+
+    /// The features, in document order.
+    #[must_use]
+    pub fn features(&self) -> &[Feature] {
+        &self.features
+    }
+
+    /// The input names segments convert, by [`InputId`].
+    #[must_use]
+    pub fn inputs(&self) -> &[String] {
+        &self.inputs
+    }
+
+    /// Every (input, path) the snapshot's segments read, by [`SlotId`].
+    #[must_use]
+    pub fn slots(&self) -> &[Slot] {
+        &self.slots
+    }
+
+    /// The segment names, by index (as in [`eval::Unit::segment`]).
+    #[must_use]
+    pub fn segments(&self) -> &[String] {
+        &self.segments
+    }
+
+    /// The index of a feature by name.
+    #[must_use]
+    pub fn feature_index(&self, name: &str) -> Option<usize> {
+        let features = &self.features;
+        self.by_name
+            .binary_search_by(|&i| {
+                features
+                    .get(i as usize)
+                    .map_or("", |f| f.name.as_str())
+                    .cmp(name)
+            })
+            .ok()
+            .and_then(|pos| self.by_name.get(pos))
+            .map(|&i| i as usize)
+    }
+
+    /// Evaluates the feature at `index` (see [`Engine::feature_index`]).
+    pub fn evaluate_index<'e, 'c, C, E>(
+        &'e self,
+        index: usize,
+        ctx: &'c C,
+        env: &mut E,
+    ) -> Evaluation<'e, 'c>
+    where
+        C: Context + ?Sized,
+        E: Env + ?Sized,
+    {
+        match self.features.get(index) {
+            Some(feature) => eval::evaluate(feature, ctx, env),
+            None => Evaluation::not_found(),
+        }
+    }
+
+    /// Evaluates a feature by name; an unknown name gives `FLAG_NOT_FOUND`.
+    pub fn evaluate<'e, 'c, C, E>(
+        &'e self,
+        name: &str,
+        ctx: &'c C,
+        env: &mut E,
+    ) -> Evaluation<'e, 'c>
+    where
+        C: Context + ?Sized,
+        E: Env + ?Sized,
+    {
+        match self.feature_index(name) {
+            Some(i) => self.evaluate_index(i, ctx, env),
+            None => Evaluation::not_found(),
+        }
+    }
+
+    /// The name of an implementation of the feature at `index`.
+    #[must_use]
+    pub fn implementation_name(
+        &self,
+        index: usize,
+        implementation: Option<ImplId>,
+    ) -> Option<&str> {
+        let feature = self.features.get(index)?;
+        feature
+            .implementations
+            .get(usize::from(implementation?))
+            .map(String::as_str)
+    }
+
+    /// Writes a result as the SPEC's details JSON object.
+    pub fn write_details(
+        &self,
+        index: Option<usize>,
+        name: &str,
+        ev: &Evaluation<'_, '_>,
+        out: &mut String,
+    ) {
+        use crate::json::push_string;
+        let implementation = index.and_then(|i| self.implementation_name(i, ev.implementation));
+        out.push_str("{\"feature\":");
+        push_string(out, name);
+        out.push_str(",\"implementation\":");
+        opt_string(out, implementation);
+        out.push_str(",\"reason\":\"");
+        out.push_str(ev.reason.as_str());
+        out.push_str("\",\"rule\":");
+        match ev.rule {
+            Some(r) => crate::text::push_u64(out, u64::from(r)),
+            None => out.push_str("null"),
+        }
+        out.push_str(",\"experiment\":");
+        opt_string(out, ev.experiment);
+        out.push_str(",\"unit\":");
+        match &ev.unit {
+            Some(unit) => {
+                out.push_str("{\"segment\":");
+                push_string(
+                    out,
+                    self.segments
+                        .get(unit.segment as usize)
+                        .map_or("", String::as_str),
+                );
+                out.push_str(",\"value\":");
+                push_string(out, &unit.value);
+                out.push('}');
+            }
+            None => out.push_str("null"),
+        }
+        out.push_str(",\"stickyKey\":");
+        match (ev.experiment, &ev.unit) {
+            (Some(experiment), Some(unit)) => {
+                push_string(out, &sticky_key(experiment, &unit.value))
+            }
+            _ => out.push_str("null"),
+        }
+        out.push_str(",\"errorCode\":");
+        opt_string(out, ev.error.map(|e| e.as_str()));
+        out.push_str(",\"revision\":");
+        push_string(out, &self.revision);
+        out.push('}');
+    }
+
+    /// The details JSON of one feature by name.
+    #[must_use]
+    pub fn details<C, E>(&self, name: &str, ctx: &C, env: &mut E) -> String
+    where
+        C: Context + ?Sized,
+        E: Env + ?Sized,
+    {
+        let index = self.feature_index(name);
+        let ev = match index {
+            Some(i) => self.evaluate_index(i, ctx, env),
+            None => Evaluation::not_found(),
+        };
+        let mut out = String::with_capacity(256);
+        self.write_details(index, name, &ev, &mut out);
+        out
+    }
+
+    /// The details of every feature, as one JSON object keyed by feature name.
+    #[must_use]
+    pub fn details_all<C, E>(&self, ctx: &C, env: &mut E) -> String
+    where
+        C: Context + ?Sized,
+        E: Env + ?Sized,
+    {
+        let mut out = String::with_capacity(256 * self.features.len() + 2);
+        out.push('{');
+        for (i, feature) in self.features.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            crate::json::push_string(&mut out, &feature.name);
+            out.push(':');
+            let ev = eval::evaluate(feature, ctx, env);
+            self.write_details(Some(i), &feature.name, &ev, &mut out);
+        }
+        out.push('}');
+        out
+    }
+
+    /// The features as the JSON array `engine.features` gives in JavaScript:
+    /// `[{name, type, implementations, default, inputs}]`.
+    #[must_use]
+    pub fn features_json(&self) -> String {
+        use crate::json::push_string;
+        let mut out = String::from("[");
+        for (i, f) in self.features.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            out.push_str("{\"name\":");
+            push_string(&mut out, &f.name);
+            out.push_str(",\"type\":\"");
+            out.push_str(f.kind.as_str());
+            out.push_str("\",\"implementations\":[");
+            for (j, imp) in f.implementations.iter().enumerate() {
+                if j > 0 {
+                    out.push(',');
+                }
+                push_string(&mut out, imp);
+            }
+            out.push_str("],\"default\":");
+            opt_string(
+                &mut out,
+                f.default
+                    .and_then(|d| f.implementations.get(usize::from(d)))
+                    .map(String::as_str),
+            );
+            out.push_str(",\"inputs\":[");
+            for (j, input) in f.inputs.iter().enumerate() {
+                if j > 0 {
+                    out.push(',');
+                }
+                push_string(
+                    &mut out,
+                    self.inputs
+                        .get(usize::from(*input))
+                        .map_or("", String::as_str),
+                );
+            }
+            out.push_str("]}");
+        }
+        out.push(']');
+        out
+    }
+
+    /// The problems as a JSON array of `{path, message}`.
+    #[must_use]
+    pub fn problems_json(&self) -> String {
+        use crate::json::push_string;
+        let mut out = String::from("[");
+        for (i, p) in self.problems.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            out.push_str("{\"path\":");
+            push_string(&mut out, &p.path);
+            out.push_str(",\"message\":");
+            push_string(&mut out, &p.message);
+            out.push('}');
+        }
+        out.push(']');
+        out
+    }
+
+    /// Whether a feature is boolean.
+    #[must_use]
+    pub fn is_boolean(&self, index: usize) -> bool {
+        self.features
+            .get(index)
+            .is_some_and(|f| f.kind == Kind::Boolean)
+    }
+
+    /// The input a slot starts from.
+    #[must_use]
+    pub fn slot_input(&self, slot: SlotId) -> Option<InputId> {
+        self.slots.get(slot as usize).map(|s| s.input)
+    }
+}
+
+/// The sticky key of an experiment unit: `"<experiment>/<unit value>"`.
+#[must_use]
+pub fn sticky_key(experiment: &str, unit: &str) -> String {
+    crate::text::concat(&[experiment, "/", unit])
+}
+
+fn opt_string(out: &mut String, s: Option<&str>) {
+    match s {
+        Some(s) => crate::json::push_string(out, s),
+        None => out.push_str("null"),
+    }
+}

@@ -1,0 +1,345 @@
+//! The evaluator: a compiled feature, a context and a host environment in,
+//! an [`Evaluation`] out (SPEC section 2).
+//!
+//! Evaluation is total: it never panics and never fails; every problem is a
+//! result with a reason. Time, sticky assignments and randomness come from the
+//! host through [`Env`]; the context's values through [`Context`]. Nothing is
+//! parsed or allocated here that could have been prepared at load, except the
+//! rendering of templates that join several parts.
+
+use std::borrow::Cow;
+
+use crate::hash;
+use crate::model::{
+    Action, Body, Cmp, Cond, Feature, ImplId, InputId, LocalSegment, Part, SlotId, TextOp,
+};
+use crate::ops::ip::parse_ip;
+
+/// The values of a context, as the engine reads them: which inputs it holds
+/// as objects and the string value of each slot (`None` when absent).
+pub trait Context {
+    /// Whether the context itself is a JSON object (else `INVALID_CONTEXT`).
+    fn is_object(&self) -> bool;
+    /// Whether the context holds this input as an object.
+    fn has_input(&self, input: InputId) -> bool;
+    /// The value of a slot: a string, a number as JavaScript writes it, or a
+    /// boolean as `true`/`false`; `None` when missing, null, an object or an array.
+    fn slot(&self, slot: SlotId) -> Option<&str>;
+}
+
+/// What the host supplies: the time, sticky assignments and randomness.
+pub trait Env {
+    /// Milliseconds since the Unix epoch. Asked only when a rule needs it,
+    /// and expected to answer the same within one evaluation.
+    fn now(&mut self) -> i64;
+    /// The implementation this experiment unit has already used, as an index
+    /// into `implementations`, if any.
+    fn sticky(
+        &mut self,
+        experiment: &str,
+        unit: &str,
+        implementations: &[String],
+    ) -> Option<ImplId>;
+    /// A uniformly random 32-bit number, for `random` experiments.
+    fn random(&mut self) -> u32;
+}
+
+/// Why an evaluation gave what it gave.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Reason {
+    /// A `serve` rule matched.
+    TargetingMatch,
+    /// A split or experiment placed the unit.
+    Split,
+    /// An experiment honoured an earlier assignment.
+    Sticky,
+    /// No rule yielded; the default was served.
+    Default,
+    /// The feature has no rules; the default was served.
+    Static,
+    /// The feature is switched off; the default was served.
+    Disabled,
+    /// Something went wrong; see the [`ErrorCode`].
+    Error,
+}
+
+impl Reason {
+    /// The SPEC's name, e.g. `TARGETING_MATCH`.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Reason::TargetingMatch => "TARGETING_MATCH",
+            Reason::Split => "SPLIT",
+            Reason::Sticky => "STICKY",
+            Reason::Default => "DEFAULT",
+            Reason::Static => "STATIC",
+            Reason::Disabled => "DISABLED",
+            Reason::Error => "ERROR",
+        }
+    }
+
+    /// A small stable code, for crossing into JavaScript.
+    #[must_use]
+    pub fn code(self) -> u8 {
+        self as u8
+    }
+}
+
+/// What went wrong when the reason is [`Reason::Error`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ErrorCode {
+    /// No feature of that name.
+    FlagNotFound,
+    /// The context is not a JSON object.
+    InvalidContext,
+    /// The feature has snapshot problems.
+    ParseError,
+}
+
+impl ErrorCode {
+    /// The SPEC's name, e.g. `FLAG_NOT_FOUND`.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorCode::FlagNotFound => "FLAG_NOT_FOUND",
+            ErrorCode::InvalidContext => "INVALID_CONTEXT",
+            ErrorCode::ParseError => "PARSE_ERROR",
+        }
+    }
+}
+
+/// The unit a split or experiment hashed: the segment and its value.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Unit<'c> {
+    /// Index of the segment in [`Engine::segments`](crate::Engine::segments).
+    pub segment: u32,
+    /// The segment's value for the context.
+    pub value: Cow<'c, str>,
+}
+
+/// The result of one evaluation.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Evaluation<'e, 'c> {
+    /// The chosen implementation, an index into the feature's implementations.
+    pub implementation: Option<ImplId>,
+    /// Why.
+    pub reason: Reason,
+    /// The index of the rule that decided.
+    pub rule: Option<u32>,
+    /// What went wrong, with [`Reason::Error`].
+    pub error: Option<ErrorCode>,
+    /// The unit hashed by the deciding split or experiment.
+    pub unit: Option<Unit<'c>>,
+    /// The deciding experiment's name.
+    pub experiment: Option<&'e str>,
+}
+
+impl Evaluation<'_, '_> {
+    fn plain(implementation: Option<ImplId>, reason: Reason, error: Option<ErrorCode>) -> Self {
+        Evaluation {
+            implementation,
+            reason,
+            rule: None,
+            error,
+            unit: None,
+            experiment: None,
+        }
+    }
+
+    /// The result for a feature that does not exist.
+    #[must_use]
+    pub fn not_found() -> Self {
+        Evaluation::plain(None, Reason::Error, Some(ErrorCode::FlagNotFound))
+    }
+}
+
+/// Evaluates one feature.
+pub fn evaluate<'e, 'c, C, E>(feature: &'e Feature, ctx: &'c C, env: &mut E) -> Evaluation<'e, 'c>
+where
+    C: Context + ?Sized,
+    E: Env + ?Sized,
+{
+    let Some(body) = &feature.body else {
+        return Evaluation::plain(feature.default, Reason::Error, Some(ErrorCode::ParseError));
+    };
+    if !ctx.is_object() {
+        return Evaluation::plain(
+            feature.default,
+            Reason::Error,
+            Some(ErrorCode::InvalidContext),
+        );
+    }
+    if !body.enabled {
+        return Evaluation::plain(feature.default, Reason::Disabled, None);
+    }
+    let mut run = Run { body, ctx, env };
+    for (index, rule) in body.rules.iter().enumerate() {
+        if !run.holds(&rule.when, 0) {
+            continue;
+        }
+        let rule_index = u32::try_from(index).ok();
+        match &rule.action {
+            Action::Serve(implementation) => {
+                return Evaluation {
+                    rule: rule_index,
+                    ..Evaluation::plain(Some(*implementation), Reason::TargetingMatch, None)
+                };
+            }
+            Action::Split(split) => {
+                let Some(unit) = run.value(split.by) else {
+                    continue;
+                };
+                let Some(implementation) = split.pick(hash::bucket_seeded(split.seed, &unit))
+                else {
+                    continue;
+                };
+                return Evaluation {
+                    implementation: Some(implementation),
+                    reason: Reason::Split,
+                    rule: rule_index,
+                    error: None,
+                    unit: Some(Unit {
+                        segment: run.segment_id(split.by),
+                        value: unit,
+                    }),
+                    experiment: None,
+                };
+            }
+            Action::Experiment {
+                name,
+                split,
+                random,
+            } => {
+                let Some(unit) = run.value(split.by) else {
+                    continue;
+                };
+                let (implementation, reason) =
+                    if let Some(sticky) = run.env.sticky(name, &unit, &feature.implementations) {
+                        (Some(sticky), Reason::Sticky)
+                    } else {
+                        let bucket = if *random {
+                            hash::scale_random(run.env.random())
+                        } else {
+                            hash::bucket_seeded(split.seed, &unit)
+                        };
+                        (split.pick(bucket), Reason::Split)
+                    };
+                if implementation.is_none() {
+                    continue;
+                }
+                return Evaluation {
+                    implementation,
+                    reason,
+                    rule: rule_index,
+                    error: None,
+                    unit: Some(Unit {
+                        segment: run.segment_id(split.by),
+                        value: unit,
+                    }),
+                    experiment: Some(name),
+                };
+            }
+        }
+    }
+    let reason = if body.rules.is_empty() {
+        Reason::Static
+    } else {
+        Reason::Default
+    };
+    Evaluation::plain(feature.default, reason, None)
+}
+
+/// How deep conditions may nest at evaluation, counting through activations.
+/// Loading refuses deeper snapshots, so this is a second fence, never reached.
+const MAX_EVAL_DEPTH: u32 = 512;
+
+struct Run<'e, 'c, 'v, C: ?Sized, E: ?Sized> {
+    body: &'e Body,
+    ctx: &'c C,
+    env: &'v mut E,
+}
+
+impl<'c, C: Context + ?Sized, E: Env + ?Sized> Run<'_, 'c, '_, C, E> {
+    fn segment_id(&self, seg: LocalSegment) -> u32 {
+        self.body
+            .segments
+            .get(usize::from(seg))
+            .map_or(0, |s| s.segment)
+    }
+
+    /// The value of a segment for this context, `None` when absent.
+    fn value(&self, seg: LocalSegment) -> Option<Cow<'c, str>> {
+        let source = self.body.segments.get(usize::from(seg))?;
+        let (_, template) = source
+            .candidates
+            .iter()
+            .find(|(input, _)| self.ctx.has_input(*input))?;
+        match template.parts.as_slice() {
+            [Part::Slot(slot)] => self.ctx.slot(*slot).map(Cow::Borrowed),
+            parts => {
+                let mut out = String::new();
+                for part in parts {
+                    match part {
+                        Part::Text(text) => out.push_str(text),
+                        Part::Slot(slot) => out.push_str(self.ctx.slot(*slot)?),
+                    }
+                }
+                Some(Cow::Owned(out))
+            }
+        }
+    }
+
+    fn holds(&mut self, cond: &Cond, depth: u32) -> bool {
+        if depth > MAX_EVAL_DEPTH {
+            return false;
+        }
+        match cond {
+            Cond::True => true,
+            Cond::In(seg, set) => self.value(*seg).is_some_and(|v| set.contains(&v)),
+            Cond::NotIn(seg, set) => self.value(*seg).is_some_and(|v| !set.contains(&v)),
+            Cond::Text(seg, op, patterns) => self.value(*seg).is_some_and(|v| {
+                patterns.iter().any(|p| match op {
+                    TextOp::StartsWith => v.starts_with(p.as_str()),
+                    TextOp::EndsWith => v.ends_with(p.as_str()),
+                    TextOp::Contains => v.contains(p.as_str()),
+                })
+            }),
+            Cond::Number(seg, cmp, threshold) => self
+                .value(*seg)
+                .and_then(|v| threshold.cmp_text(&v))
+                .is_some_and(|ord| compares(ord, *cmp)),
+            Cond::Version(seg, cmp, version) => self
+                .value(*seg)
+                .and_then(|v| version.cmp_text(&v))
+                .is_some_and(|ord| compares(ord, *cmp)),
+            Cond::Cidr(seg, blocks) => self
+                .value(*seg)
+                .and_then(|v| parse_ip(&v))
+                .is_some_and(|ip| blocks.iter().any(|b| b.contains(ip))),
+            Cond::Exists(seg, want) => self.value(*seg).is_some() == *want,
+            Cond::After(instant) => self.env.now() >= *instant,
+            Cond::Before(instant) => self.env.now() < *instant,
+            Cond::All(conds) => conds.iter().all(|c| self.holds(c, depth + 1)),
+            Cond::Any(conds) => conds.iter().any(|c| self.holds(c, depth + 1)),
+            Cond::Not(cond) => !self.holds(cond, depth + 1),
+            Cond::Activation(index) => {
+                let body = self.body;
+                body.activations
+                    .get(usize::from(*index))
+                    .is_some_and(|c| self.holds(c, depth + 1))
+            }
+        }
+    }
+}
+
+/// Whether `value ⟨cmp⟩ threshold`, given how the value orders against the threshold.
+fn compares(ord: core::cmp::Ordering, cmp: Cmp) -> bool {
+    use core::cmp::Ordering::{Equal, Greater, Less};
+    match cmp {
+        Cmp::Gt => ord == Greater,
+        Cmp::Gte => ord != Less,
+        Cmp::Lt => ord == Less,
+        Cmp::Lte => ord != Greater,
+        Cmp::Eq => ord == Equal,
+    }
+}

@@ -1,0 +1,72 @@
+//! Errors as data: every snapshot problem names its place as a JSON Pointer.
+
+/// A problem found in a snapshot that does not stop it from loading: the
+/// feature it touches serves its default with reason `ERROR`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Problem {
+    /// RFC 6901 JSON Pointer to the offending place, e.g. `/features/A/rules/1/split/weights`.
+    pub path: String,
+    /// What is wrong, as a sentence a person understands.
+    pub message: String,
+}
+
+impl Problem {
+    /// The one-line form `path: message` used by the command-line tool.
+    #[must_use]
+    pub fn line(&self) -> String {
+        let path = if self.path.is_empty() {
+            "/"
+        } else {
+            &self.path
+        };
+        crate::text::concat(&[path, ": ", &self.message])
+    }
+}
+
+/// A problem that refuses the whole snapshot: invalid JSON, a `schema` other
+/// than 1, a top level that is not an object, or a limit exceeded.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SnapshotError {
+    /// JSON Pointer to the place, `""` for the document itself.
+    pub path: String,
+    /// What is wrong; for invalid JSON it starts with `line L, column C:`.
+    pub message: String,
+}
+
+impl SnapshotError {
+    /// The one-line form `path: message`.
+    #[must_use]
+    pub fn line(&self) -> String {
+        let path = if self.path.is_empty() {
+            "/"
+        } else {
+            &self.path
+        };
+        crate::text::concat(&[path, ": ", &self.message])
+    }
+}
+
+/// The problems of one load, kept in the order found and without repeats.
+#[derive(Default, Debug)]
+pub struct Problems {
+    list: Vec<Problem>,
+    seen: std::collections::BTreeSet<(String, String)>,
+}
+
+impl Problems {
+    /// Records a problem unless the same one is already recorded.
+    pub fn push(&mut self, path: &str, message: String) {
+        if self.seen.insert((path.to_owned(), message.clone())) {
+            self.list.push(Problem {
+                path: path.to_owned(),
+                message,
+            });
+        }
+    }
+
+    /// The problems, in the order found.
+    #[must_use]
+    pub fn into_vec(self) -> Vec<Problem> {
+        self.list
+    }
+}

@@ -1,0 +1,162 @@
+//! Rollout simulation: how N synthetic units split across a feature's
+//! implementations, for `feats-edge simulate` and the playground's chart.
+//!
+//! The unit segment (the `by` of the feature's first split or experiment,
+//! or one named) is given the values `1`, `2`, … `N`; the rest of the
+//! context stays as given.
+
+use crate::eval::{self, Context, Env};
+use crate::model::{Action, InputId, Part, SlotId};
+use crate::Engine;
+
+/// The outcome of a simulation.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Simulation {
+    /// The segment whose value varied.
+    pub segment: String,
+    /// Units per implementation, in declared order, then units that got none.
+    pub counts: Vec<u64>,
+}
+
+/// Why a simulation could not run.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SimulateError {
+    /// No feature of that name.
+    UnknownFeature,
+    /// The feature has snapshot problems.
+    BrokenFeature,
+    /// The named segment does not exist or the feature does not read it.
+    UnknownSegment,
+    /// No segment named and the feature has no split or experiment.
+    NoUnit,
+}
+
+impl SimulateError {
+    /// A sentence for people.
+    #[must_use]
+    pub fn message(&self) -> &'static str {
+        match self {
+            SimulateError::UnknownFeature => "no such feature",
+            SimulateError::BrokenFeature => "the feature has problems; validate the snapshot",
+            SimulateError::UnknownSegment => "the feature does not read that segment",
+            SimulateError::NoUnit => {
+                "the feature has no split or experiment; name the unit segment"
+            }
+        }
+    }
+}
+
+/// A context whose unit slots are overridden by one value.
+struct WithUnit<'a, C: ?Sized> {
+    base: &'a C,
+    input: InputId,
+    slots: &'a [SlotId],
+    value: &'a str,
+}
+
+impl<C: Context + ?Sized> Context for WithUnit<'_, C> {
+    fn is_object(&self) -> bool {
+        true
+    }
+    fn has_input(&self, input: InputId) -> bool {
+        input == self.input || self.base.has_input(input)
+    }
+    fn slot(&self, slot: SlotId) -> Option<&str> {
+        if self.slots.contains(&slot) {
+            Some(self.value)
+        } else {
+            self.base.slot(slot)
+        }
+    }
+}
+
+/// Evaluates feature `name` for `units` synthetic units.
+///
+/// # Errors
+/// When the feature or segment cannot be simulated.
+pub fn simulate<C, E>(
+    engine: &Engine,
+    name: &str,
+    by: Option<&str>,
+    units: u64,
+    base: &C,
+    env: &mut E,
+) -> Result<Simulation, SimulateError>
+where
+    C: Context + ?Sized,
+    E: Env + ?Sized,
+{
+    let index = engine
+        .feature_index(name)
+        .ok_or(SimulateError::UnknownFeature)?;
+    let feature = engine
+        .features()
+        .get(index)
+        .ok_or(SimulateError::UnknownFeature)?;
+    let body = feature.body.as_ref().ok_or(SimulateError::BrokenFeature)?;
+    let local = match by {
+        Some(by) => {
+            let id = engine
+                .segments()
+                .iter()
+                .position(|s| s == by)
+                .ok_or(SimulateError::UnknownSegment)?;
+            body.segments
+                .iter()
+                .position(|s| s.segment as usize == id)
+                .ok_or(SimulateError::UnknownSegment)?
+        }
+        None => body
+            .rules
+            .iter()
+            .find_map(|r| match &r.action {
+                Action::Split(s) | Action::Experiment { split: s, .. } => Some(usize::from(s.by)),
+                Action::Serve(_) => None,
+            })
+            .ok_or(SimulateError::NoUnit)?,
+    };
+    let source = body
+        .segments
+        .get(local)
+        .ok_or(SimulateError::UnknownSegment)?;
+    let (input, template) = source
+        .candidates
+        .first()
+        .ok_or(SimulateError::UnknownSegment)?;
+    let slots: Vec<SlotId> = template
+        .parts
+        .iter()
+        .filter_map(|p| {
+            if let Part::Slot(s) = p {
+                Some(*s)
+            } else {
+                None
+            }
+        })
+        .collect();
+    let mut counts = vec![0u64; feature.implementations.len() + 1];
+    let mut value = String::with_capacity(12);
+    for unit in 1..=units {
+        value.clear();
+        crate::text::push_u64(&mut value, unit);
+        let ctx = WithUnit {
+            base,
+            input: *input,
+            slots: &slots,
+            value: &value,
+        };
+        let ev = eval::evaluate(feature, &ctx, env);
+        let at = ev
+            .implementation
+            .map_or(feature.implementations.len(), usize::from);
+        if let Some(c) = counts.get_mut(at) {
+            *c += 1;
+        }
+    }
+    let segment = engine
+        .segments()
+        .get(source.segment as usize)
+        .cloned()
+        .unwrap_or_default();
+    Ok(Simulation { segment, counts })
+}

@@ -1,0 +1,88 @@
+//! Small text helpers that build messages without `core::fmt`.
+//!
+//! The WebAssembly build stays small only if nothing on its paths pulls in
+//! Rust's formatting machinery, so messages are assembled with these.
+
+/// Appends the decimal digits of `n`.
+pub fn push_u64(out: &mut String, mut n: u64) {
+    let mut buf = [0u8; 20];
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        if let Some(slot) = buf.get_mut(i) {
+            *slot = b'0' + (n % 10) as u8;
+        }
+        n /= 10;
+        if n == 0 || i == 0 {
+            break;
+        }
+    }
+    for &b in buf.iter().skip(i) {
+        out.push(b as char);
+    }
+}
+
+/// Appends the decimal digits of `n`, with a minus sign when negative.
+pub fn push_i64(out: &mut String, n: i64) {
+    if n < 0 {
+        out.push('-');
+    }
+    push_u64(out, n.unsigned_abs());
+}
+
+/// Appends a basis-point amount as a percentage: `10500` → `105`, `1250` → `12.5`.
+pub fn push_percent(out: &mut String, basis_points: u64) {
+    push_u64(out, basis_points / 100);
+    let frac = basis_points % 100;
+    if frac != 0 {
+        out.push('.');
+        if frac < 10 {
+            out.push('0');
+            push_u64(out, frac);
+        } else if frac % 10 == 0 {
+            push_u64(out, frac / 10);
+        } else {
+            push_u64(out, frac);
+        }
+    }
+}
+
+/// Joins string pieces into one owned string.
+pub fn concat(parts: &[&str]) -> String {
+    let mut s = String::with_capacity(parts.iter().map(|p| p.len()).sum());
+    for p in parts {
+        s.push_str(p);
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers() {
+        let mut s = String::new();
+        push_u64(&mut s, 0);
+        s.push(' ');
+        push_u64(&mut s, u64::MAX);
+        s.push(' ');
+        push_i64(&mut s, i64::MIN);
+        assert_eq!(s, "0 18446744073709551615 -9223372036854775808");
+    }
+
+    #[test]
+    fn percents() {
+        for (bp, want) in [
+            (10500, "105"),
+            (1250, "12.5"),
+            (5, "0.05"),
+            (1234, "12.34"),
+            (0, "0"),
+        ] {
+            let mut s = String::new();
+            push_percent(&mut s, bp);
+            assert_eq!(s, want);
+        }
+    }
+}

@@ -1,0 +1,433 @@
+//! The WebAssembly boundary used by the npm package (`pkg/`).
+//!
+//! Designed so that one evaluation costs little more than reading the few
+//! context values the snapshot's segments use:
+//! - the snapshot crosses once, as text, and is compiled here;
+//! - the context never crosses as an object: JavaScript reads only the slots
+//!   ([`Engine::slots`]) a feature needs and writes their UTF-8 bytes into a
+//!   scratch area owned by the engine, whose layout is fixed per snapshot;
+//! - results come back as small integers (implementation indices), mapped to
+//!   names by a JavaScript array built once per snapshot; evaluate-all writes
+//!   one `u16` per feature into an output area;
+//! - the host (time, sticky store, randomness) is a JavaScript object whose
+//!   methods are called only when a rule needs them.
+//!
+//! Scratch layout, in bytes from [`RawEngine::scratch`]: one flag byte per
+//! input (1 = the context holds it as an object), padded to 4; then two
+//! `u32` per slot (offset into the string area, length; `u32::MAX` = absent);
+//! then the string area.
+
+use wasm_bindgen::prelude::*;
+
+use crate::eval::{Context, Env};
+use crate::json::push_string;
+use crate::model::{ImplId, InputId, SlotId};
+use crate::Engine;
+
+#[wasm_bindgen]
+extern "C" {
+    /// The host object handed to [`RawEngine::load`].
+    pub type Host;
+    /// Milliseconds since the epoch for the current evaluation.
+    #[wasm_bindgen(method)]
+    fn now(this: &Host) -> f64;
+    /// The implementation index stored for the sticky key at `ptr..ptr+len`
+    /// in wasm memory (UTF-8), for feature number `feature`; -1 if none.
+    #[wasm_bindgen(method)]
+    fn sticky(this: &Host, feature: u32, ptr: u32, len: u32) -> i32;
+    /// A uniformly random 32-bit number.
+    #[wasm_bindgen(method)]
+    fn random(this: &Host) -> u32;
+}
+
+/// A loaded snapshot as JavaScript sees it.
+#[wasm_bindgen]
+pub struct RawEngine {
+    engine: Option<Engine>,
+    refused: String,
+    host: Host,
+    /// The scratch area, as `u32` words so the slot table is aligned.
+    scratch: Vec<u32>,
+    out: Vec<u16>,
+    key: Vec<u8>,
+    table_words: usize,
+    strings_byte: usize,
+}
+
+const ABSENT: u32 = u32::MAX;
+/// The code for "no implementation" in results.
+const NONE: u16 = u16::MAX;
+
+#[wasm_bindgen]
+impl RawEngine {
+    /// Compiles a snapshot. Never throws: a refused snapshot gives an engine
+    /// whose [`RawEngine::refused`] is non-empty.
+    pub fn load(text: &str, host: Host) -> RawEngine {
+        let (engine, refused) = match Engine::load(text) {
+            Ok(engine) => (Some(engine), String::new()),
+            Err(e) => {
+                let mut s = String::from("{\"path\":");
+                push_string(&mut s, &e.path);
+                s.push_str(",\"message\":");
+                push_string(&mut s, &e.message);
+                s.push('}');
+                (None, s)
+            }
+        };
+        let (inputs, slots, features) = engine.as_ref().map_or((0, 0, 0), |e| {
+            (e.inputs().len(), e.slots().len(), e.features().len())
+        });
+        let table_words = inputs.div_ceil(4);
+        let strings_byte = (table_words + 2 * slots) * 4;
+        let mut raw = RawEngine {
+            engine,
+            refused,
+            host,
+            scratch: Vec::new(),
+            out: vec![NONE; features],
+            key: Vec::new(),
+            table_words,
+            strings_byte,
+        };
+        raw.reserve(4096);
+        raw
+    }
+
+    /// `""`, or the JSON `{path, message}` of the whole-snapshot error.
+    pub fn refused(&self) -> String {
+        self.refused.clone()
+    }
+
+    /// Metadata JSON, read once by JavaScript: revision, inputs, slots,
+    /// features (with the slots each reads), problems, and the scratch layout.
+    pub fn meta(&self) -> String {
+        let Some(engine) = &self.engine else {
+            return String::from("null");
+        };
+        let mut s = String::from("{\"revision\":");
+        push_string(&mut s, engine.revision());
+        s.push_str(",\"inputs\":[");
+        for (i, input) in engine.inputs().iter().enumerate() {
+            if i > 0 {
+                s.push(',');
+            }
+            push_string(&mut s, input);
+        }
+        s.push_str("],\"slots\":[");
+        for (i, slot) in engine.slots().iter().enumerate() {
+            if i > 0 {
+                s.push(',');
+            }
+            s.push('[');
+            crate::text::push_u64(&mut s, u64::from(slot.input));
+            for key in &slot.path {
+                s.push(',');
+                push_string(&mut s, key);
+            }
+            s.push(']');
+        }
+        s.push_str("],\"featureSlots\":[");
+        for (i, f) in engine.features().iter().enumerate() {
+            if i > 0 {
+                s.push(',');
+            }
+            s.push('[');
+            for (j, slot) in f.slots.iter().enumerate() {
+                if j > 0 {
+                    s.push(',');
+                }
+                crate::text::push_u64(&mut s, u64::from(*slot));
+            }
+            s.push(']');
+        }
+        s.push_str("],\"features\":");
+        s.push_str(&engine.features_json());
+        s.push_str(",\"problems\":");
+        s.push_str(&engine.problems_json());
+        s.push_str(",\"table\":");
+        crate::text::push_u64(&mut s, (self.table_words * 4) as u64);
+        s.push_str(",\"strings\":");
+        crate::text::push_u64(&mut s, self.strings_byte as u64);
+        s.push('}');
+        s
+    }
+
+    /// Makes the scratch area at least `bytes` long; returns its address.
+    pub fn reserve(&mut self, bytes: usize) -> *const u32 {
+        let words = bytes.div_ceil(4).max(self.strings_byte / 4 + 64);
+        if self.scratch.len() < words {
+            self.scratch.resize(words, 0);
+        }
+        self.scratch.as_ptr()
+    }
+
+    /// The scratch area's address.
+    pub fn scratch(&self) -> *const u32 {
+        self.scratch.as_ptr()
+    }
+
+    /// Its length in bytes.
+    pub fn scratch_len(&self) -> usize {
+        self.scratch.len() * 4
+    }
+
+    /// Evaluates feature `index` against the context in the scratch area;
+    /// `object` is 0 when the context is not a JSON object. Returns the
+    /// implementation index, or -1 for none.
+    pub fn eval(&mut self, index: usize, object: u32) -> i32 {
+        let Some(engine) = &self.engine else {
+            return -1;
+        };
+        let ctx = Scratch {
+            words: &self.scratch,
+            table_words: self.table_words,
+            strings_byte: self.strings_byte,
+            object: object != 0,
+        };
+        let mut env = HostEnv {
+            host: &self.host,
+            feature: 0,
+            now: None,
+            key: &mut self.key,
+        };
+        env.feature = index as u32;
+        let ev = engine.evaluate_index(index, &ctx, &mut env);
+        ev.implementation.map_or(-1, i32::from)
+    }
+
+    /// Evaluates every feature; writes one `u16` per feature (`0xFFFF` for
+    /// none) to the output area and returns its address.
+    pub fn eval_all(&mut self, object: u32) -> *const u16 {
+        if let Some(engine) = &self.engine {
+            let ctx = Scratch {
+                words: &self.scratch,
+                table_words: self.table_words,
+                strings_byte: self.strings_byte,
+                object: object != 0,
+            };
+            let mut env = HostEnv {
+                host: &self.host,
+                feature: 0,
+                now: None,
+                key: &mut self.key,
+            };
+            for (i, slot) in self.out.iter_mut().enumerate() {
+                env.feature = i as u32;
+                *slot = engine
+                    .evaluate_index(i, &ctx, &mut env)
+                    .implementation
+                    .unwrap_or(NONE);
+            }
+        }
+        self.out.as_ptr()
+    }
+
+    /// The details JSON of feature `index` (`name` for unknown features).
+    pub fn details(&mut self, index: i32, name: &str, object: u32) -> String {
+        let Some(engine) = &self.engine else {
+            return String::new();
+        };
+        let ctx = Scratch {
+            words: &self.scratch,
+            table_words: self.table_words,
+            strings_byte: self.strings_byte,
+            object: object != 0,
+        };
+        let mut env = HostEnv {
+            host: &self.host,
+            feature: 0,
+            now: None,
+            key: &mut self.key,
+        };
+        let index = usize::try_from(index)
+            .ok()
+            .filter(|&i| i < engine.features().len());
+        env.feature = index.map_or(u32::MAX, |i| i as u32);
+        let ev = match index {
+            Some(i) => engine.evaluate_index(i, &ctx, &mut env),
+            None => crate::Evaluation::not_found(),
+        };
+        let mut out = String::with_capacity(256);
+        let name = index
+            .and_then(|i| engine.features().get(i))
+            .map_or(name, |f| f.name.as_str());
+        engine.write_details(index, name, &ev, &mut out);
+        out
+    }
+
+    /// The details of every feature, as one JSON object.
+    pub fn details_all(&mut self, object: u32) -> String {
+        let Some(engine) = &self.engine else {
+            return String::from("{}");
+        };
+        let ctx = Scratch {
+            words: &self.scratch,
+            table_words: self.table_words,
+            strings_byte: self.strings_byte,
+            object: object != 0,
+        };
+        let mut env = HostEnv {
+            host: &self.host,
+            feature: 0,
+            now: None,
+            key: &mut self.key,
+        };
+        let mut out = String::with_capacity(256 * engine.features().len() + 2);
+        out.push('{');
+        for (i, feature) in engine.features().iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            push_string(&mut out, &feature.name);
+            out.push(':');
+            env.feature = i as u32;
+            let ev = engine.evaluate_index(i, &ctx, &mut env);
+            engine.write_details(Some(i), &feature.name, &ev, &mut out);
+        }
+        out.push('}');
+        out
+    }
+}
+
+#[wasm_bindgen]
+impl RawEngine {
+    /// Simulates `units` synthetic units of feature `name` against the
+    /// context in the scratch area (see [`crate::simulate`]). Returns JSON
+    /// `{"segment", "counts"}` or `{"error"}`.
+    pub fn simulate(&mut self, name: &str, by: &str, units: u32, object: u32) -> String {
+        let Some(engine) = &self.engine else {
+            return String::from("{\"error\":\"no snapshot\"}");
+        };
+        let ctx = Scratch {
+            words: &self.scratch,
+            table_words: self.table_words,
+            strings_byte: self.strings_byte,
+            object: object != 0,
+        };
+        let mut env = HostEnv {
+            host: &self.host,
+            feature: engine.feature_index(name).map_or(u32::MAX, |i| i as u32),
+            now: None,
+            key: &mut self.key,
+        };
+        let by = (!by.is_empty()).then_some(by);
+        match crate::simulate::simulate(engine, name, by, u64::from(units), &ctx, &mut env) {
+            Ok(sim) => {
+                let mut s = String::from("{\"segment\":");
+                push_string(&mut s, &sim.segment);
+                s.push_str(",\"counts\":[");
+                for (i, c) in sim.counts.iter().enumerate() {
+                    if i > 0 {
+                        s.push(',');
+                    }
+                    crate::text::push_u64(&mut s, *c);
+                }
+                s.push_str("]}");
+                s
+            }
+            Err(e) => {
+                let mut s = String::from("{\"error\":");
+                push_string(&mut s, e.message());
+                s.push('}');
+                s
+            }
+        }
+    }
+}
+
+/// The bucket of SPEC section 3.
+#[wasm_bindgen]
+pub fn bucket(salt: &str, unit: &str) -> u32 {
+    crate::hash::bucket(salt, unit)
+}
+
+/// Buckets for many units at once under one salt: the units are the strings
+/// of `text` separated by `\n`; returns one bucket per unit. Used by the
+/// playground's split chart.
+#[wasm_bindgen]
+pub fn buckets(salt: &str, text: &str) -> Vec<u16> {
+    let seed = crate::hash::seed(salt);
+    text.split('\n')
+        .map(|u| crate::hash::bucket_seeded(seed, u) as u16)
+        .collect()
+}
+
+struct Scratch<'a> {
+    words: &'a [u32],
+    table_words: usize,
+    strings_byte: usize,
+    object: bool,
+}
+
+impl Scratch<'_> {
+    fn bytes(&self) -> &[u8] {
+        // SAFETY: a `[u32]` is always a valid `[u8]` of four times the length;
+        // u8 has no alignment or validity requirements.
+        unsafe {
+            core::slice::from_raw_parts(self.words.as_ptr().cast::<u8>(), self.words.len() * 4)
+        }
+    }
+}
+
+impl Context for Scratch<'_> {
+    fn is_object(&self) -> bool {
+        self.object
+    }
+    fn has_input(&self, input: InputId) -> bool {
+        self.bytes()
+            .get(usize::from(input))
+            .is_some_and(|&b| b != 0)
+    }
+    fn slot(&self, slot: SlotId) -> Option<&str> {
+        let at = self.table_words + 2 * slot as usize;
+        let offset = *self.words.get(at)?;
+        let len = *self.words.get(at + 1)?;
+        if len == ABSENT {
+            return None;
+        }
+        let start = self.strings_byte.checked_add(offset as usize)?;
+        let bytes = self.bytes().get(start..start.checked_add(len as usize)?)?;
+        core::str::from_utf8(bytes).ok()
+    }
+}
+
+struct HostEnv<'a> {
+    host: &'a Host,
+    feature: u32,
+    now: Option<i64>,
+    key: &'a mut Vec<u8>,
+}
+
+impl Env for HostEnv<'_> {
+    fn now(&mut self) -> i64 {
+        if let Some(now) = self.now {
+            return now;
+        }
+        let now = self.host.now();
+        // NaN and out-of-range times saturate.
+        let now = if now.is_nan() { 0 } else { now as i64 };
+        self.now = Some(now);
+        now
+    }
+    fn sticky(
+        &mut self,
+        experiment: &str,
+        unit: &str,
+        implementations: &[String],
+    ) -> Option<ImplId> {
+        self.key.clear();
+        self.key.extend_from_slice(experiment.as_bytes());
+        self.key.push(b'/');
+        self.key.extend_from_slice(unit.as_bytes());
+        let found = self.host.sticky(
+            self.feature,
+            self.key.as_ptr() as u32,
+            self.key.len() as u32,
+        );
+        let found = ImplId::try_from(found).ok()?;
+        (usize::from(found) < implementations.len()).then_some(found)
+    }
+    fn random(&mut self) -> u32 {
+        self.host.random()
+    }
+}

@@ -1,0 +1,88 @@
+//! Helpers shared by the integration tests: load a snapshot, build a
+//! context from JSON text, evaluate with a fixed clock and sticky map.
+
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+
+use std::collections::BTreeMap;
+
+use feats_edge::context::{FixedEnv, JsonContext};
+use feats_edge::{json, Engine};
+
+pub fn load(text: &str) -> Engine {
+    match Engine::load(text) {
+        Ok(e) => e,
+        Err(e) => panic!("snapshot refused: {}", e.line()),
+    }
+}
+
+pub fn example(name: &str) -> Engine {
+    let path = format!("{}/examples/{name}", env!("CARGO_MANIFEST_DIR"));
+    load(&std::fs::read_to_string(path).unwrap())
+}
+
+pub fn ctx(engine: &Engine, context: &str) -> JsonContext {
+    JsonContext::new(
+        engine,
+        &json::parse(context, &json::Limits::default()).unwrap(),
+    )
+}
+
+/// Milliseconds of an RFC 3339 instant.
+pub fn at(instant: &str) -> i64 {
+    feats_edge::ops::instant::parse_rfc3339(instant).unwrap()
+}
+
+pub fn env(now: i64) -> FixedEnv<fn() -> u32> {
+    FixedEnv {
+        now,
+        sticky: BTreeMap::new(),
+        random: || 0,
+    }
+}
+
+/// The details object of one evaluation, parsed.
+pub fn details(engine: &Engine, feature: &str, context: &str, now: i64) -> json::Value {
+    details_with(engine, feature, context, &mut env(now))
+}
+
+pub fn details_with<R: FnMut() -> u32>(
+    engine: &Engine,
+    feature: &str,
+    context: &str,
+    env: &mut FixedEnv<R>,
+) -> json::Value {
+    let c = ctx(engine, context);
+    json::parse(&engine.details(feature, &c, env), &json::Limits::default()).unwrap()
+}
+
+/// The implementation name an evaluation gives (`None` for null).
+pub fn pick(engine: &Engine, feature: &str, context: &str, now: i64) -> Option<String> {
+    details(engine, feature, context, now)
+        .get("implementation")
+        .and_then(|v| v.as_str())
+        .map(str::to_owned)
+}
+
+pub fn reason(engine: &Engine, feature: &str, context: &str, now: i64) -> String {
+    details(engine, feature, context, now)
+        .get("reason")
+        .and_then(|v| v.as_str())
+        .unwrap()
+        .to_owned()
+}
+
+/// Problems as `path: message` lines.
+pub fn problems(text: &str) -> Vec<String> {
+    load(text).problems().iter().map(|p| p.line()).collect()
+}
+
+/// A snapshot with the standard segments and one feature body.
+pub fn with_feature(feature: &str) -> String {
+    format!(
+        r#"{{"schema": 1, "revision": "r1",
+  "segments": {{"UserId": {{"from": {{"user": "{{id}}"}}}}, "Country": {{"from": {{"user": "{{country}}"}}}},
+               "Version": {{"from": {{"user": "{{version}}"}}}}, "Ip": {{"from": {{"user": "{{ip}}"}}}},
+               "Age": {{"from": {{"user": "{{age}}"}}}}, "Plan": {{"from": {{"user": "{{plan}}"}}, "options": ["free", "pro"]}}}},
+  "features": {{"F": {feature}}}}}"#
+    )
+}

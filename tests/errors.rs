@@ -1,0 +1,369 @@
+//! Every class of snapshot error, with its JSON Pointer: whole-snapshot
+//! refusals and problems that break only the feature they touch.
+
+mod common;
+
+use common::*;
+use feats_edge::Engine;
+
+const NOW: i64 = 1_795_000_000_000;
+
+fn refused(text: &str) -> String {
+    match Engine::load(text) {
+        Ok(_) => panic!("expected a refusal for {text}"),
+        Err(e) => e.line(),
+    }
+}
+
+/// Problems of a one-feature snapshot, and the feature's evaluation.
+fn broken(feature: &str) -> Vec<String> {
+    let text = with_feature(feature);
+    let e = load(&text);
+    let d = details(&e, "F", r#"{"user": {"id": 1}}"#, NOW);
+    assert_eq!(
+        d.get("reason").and_then(|v| v.as_str()),
+        Some("ERROR"),
+        "{feature}"
+    );
+    assert_eq!(
+        d.get("errorCode").and_then(|v| v.as_str()),
+        Some("PARSE_ERROR")
+    );
+    problems(&text)
+}
+
+fn has(lines: &[String], want: &str) {
+    assert!(
+        lines.iter().any(|l| l.contains(want)),
+        "no problem containing {want:?} in {lines:#?}"
+    );
+}
+
+#[test]
+fn whole_snapshot_errors_refuse_the_document() {
+    assert!(refused("{\"schema\": 1,\n  \"features\": {,}}")
+        .starts_with("/features: invalid JSON: line 2, column 16"));
+    assert_eq!(
+        refused("[]"),
+        "/: the snapshot must be a JSON object, found an array"
+    );
+    assert!(refused(r#"{"schema": 2}"#).contains("/schema: unsupported schema 2"));
+    assert!(refused(r#"{"features": {}}"#).contains("'schema' is required"));
+    assert!(
+        refused(r#"{"schema": 1, "features": []}"#).starts_with("/features: expected an object")
+    );
+    assert!(refused(r#"{"schema": 1, "revision": 7}"#).starts_with("/revision: expected a string"));
+    assert!(refused(r#"{"schema": 1, "schema": 1}"#).contains("appears more than once"));
+    let deep = format!(
+        r#"{{"schema": 1, "meta": {}{}}}"#,
+        "[".repeat(10_000),
+        "]".repeat(10_000)
+    );
+    assert!(refused(&deep).contains("nesting deeper than 128 levels"));
+    let long = format!(r#"{{"schema": 1, "meta": [{}0]}}"#, "0,".repeat(10_000));
+    assert!(refused(&long).contains("more than 10000 values in one list"));
+    let big = format!(
+        r#"{{"schema": 1, "meta": "{}"}}"#,
+        "x".repeat(16 * 1024 * 1024)
+    );
+    assert!(refused(&big).contains("more than the limit of 16 MiB"));
+}
+
+#[test]
+fn a_snapshot_at_the_limits_loads() {
+    let list = format!(r#"{{"schema": 1, "meta": [{}0]}}"#, "0,".repeat(9_999));
+    assert!(Engine::load(&list).is_ok());
+}
+
+#[test]
+fn feature_errors_break_only_their_feature() {
+    let text = r#"{"schema": 1, "revision": "r",
+        "segments": {"UserId": {"from": {"user": "{id}"}}},
+        "features": {
+          "Good": {"inputs": ["user"], "implementations": ["a", "b"], "default": "b", "rules": [{"serve": "a"}]},
+          "Bad":  {"inputs": ["user"], "implementations": ["a", "b"], "defualt": "b"},
+          "Worse": {"inputs": ["user"], "implementations": ["a", "b"], "default": "a",
+                    "rules": [{"split": {"by": "UserId", "weights": {"a": 60, "b": 45}}}]}}}"#;
+    let e = load(text);
+    assert_eq!(pick(&e, "Good", "{}", NOW).as_deref(), Some("a"));
+    let bad = details(&e, "Bad", "{}", NOW);
+    assert_eq!(
+        bad.get("implementation").map(|v| v.to_json()).as_deref(),
+        Some("null"),
+        "an unreadable default serves null"
+    );
+    assert_eq!(
+        bad.get("errorCode").and_then(|v| v.as_str()),
+        Some("PARSE_ERROR")
+    );
+    assert_eq!(
+        pick(&e, "Worse", "{}", NOW).as_deref(),
+        Some("a"),
+        "a readable default is served"
+    );
+    let lines = problems(text);
+    has(
+        &lines,
+        "/features/Bad/defualt: unknown field 'defualt' (did you mean 'default'?)",
+    );
+    has(&lines, "/features/Bad: the field 'default' is required");
+    has(
+        &lines,
+        "/features/Worse/rules/0/split/weights: percentages add up to 105, more than 100",
+    );
+}
+
+#[test]
+fn rule_and_condition_errors_name_their_place() {
+    has(
+        &broken(r#"{"inputs": ["user"], "implementations": ["a"], "default": "z"}"#),
+        "/features/F/default: unknown implementation 'z'",
+    );
+    has(
+        &broken(r#"{"inputs": ["user"], "implementations": [], "default": "a"}"#),
+        "/features/F/implementations: a feature needs at least one implementation",
+    );
+    has(
+        &broken(r#"{"inputs": ["user"], "implementations": ["a", "a"], "default": "a"}"#),
+        "/features/F/implementations/1: the implementation 'a' is listed twice",
+    );
+    has(
+        &broken(r#"{"inputs": ["user"], "implementations": ["a b"], "default": "a b"}"#),
+        "/features/F/implementations/0: invalid name 'a b'",
+    );
+    has(
+        &broken(r#"{"type": "flag", "default": true}"#),
+        "/features/F/type: the type must be",
+    );
+    has(
+        &broken(r#"{"type": "boolean", "default": "yes"}"#),
+        "/features/F/default: expected true or false",
+    );
+    has(
+        &broken(r#"{"implementations": ["a"], "default": "a", "rules": [{}]}"#),
+        "/features/F/rules/0: a rule needs one of 'serve', 'split' or 'experiment'",
+    );
+    has(
+        &broken(
+            r#"{"implementations": ["a"], "default": "a", "rules": [{"serve": "a", "split": {}}]}"#,
+        ),
+        "/features/F/rules/0: a rule takes only one of",
+    );
+    has(
+        &broken(
+            r#"{"inputs": ["user"], "implementations": ["a"], "default": "a", "rules": [{"when": {"segment": "Nope", "in": ["x"]}, "serve": "a"}]}"#,
+        ),
+        "/features/F/rules/0/when/segment: unknown segment 'Nope'",
+    );
+    has(&broken(r#"{"inputs": ["request"], "implementations": ["a"], "default": "a", "rules": [{"when": {"segment": "Country", "in": ["x"]}, "serve": "a"}]}"#), "/features/F/rules/0/when/segment: the segment 'Country' converts user, none of the inputs of feature 'F' (request)");
+    has(
+        &broken(
+            r#"{"inputs": ["user"], "implementations": ["a"], "default": "a", "rules": [{"when": {"segment": "Plan", "in": ["gold"]}, "serve": "a"}]}"#,
+        ),
+        "/features/F/rules/0/when/in/0: 'gold' is not one of the options of segment 'Plan'",
+    );
+    has(
+        &broken(
+            r#"{"inputs": ["user"], "implementations": ["a"], "default": "a", "rules": [{"when": {"segment": "Country", "in": [1]}, "serve": "a"}]}"#,
+        ),
+        "/features/F/rules/0/when/in/0: expected a string, found a number",
+    );
+    has(
+        &broken(
+            r#"{"inputs": ["user"], "implementations": ["a"], "default": "a", "rules": [{"when": {"segment": "Country", "in": ["x"], "gt": 1}, "serve": "a"}]}"#,
+        ),
+        "/features/F/rules/0/when: a condition takes exactly one operator",
+    );
+    has(
+        &broken(
+            r#"{"inputs": ["user"], "implementations": ["a"], "default": "a", "rules": [{"when": {"segment": "Country", "like": "x"}, "serve": "a"}]}"#,
+        ),
+        "/features/F/rules/0/when/like: unknown field 'like'",
+    );
+    has(
+        &broken(
+            r#"{"inputs": ["user"], "implementations": ["a"], "default": "a", "rules": [{"when": {"segment": "Version", "version_gt": "2.x"}, "serve": "a"}]}"#,
+        ),
+        "/features/F/rules/0/when/version_gt: not a SemVer version: '2.x'",
+    );
+    has(
+        &broken(
+            r#"{"inputs": ["user"], "implementations": ["a"], "default": "a", "rules": [{"when": {"segment": "Ip", "cidr": ["10.0.0.0/33"]}, "serve": "a"}]}"#,
+        ),
+        "/features/F/rules/0/when/cidr/0: not a CIDR block: '10.0.0.0/33'",
+    );
+    has(
+        &broken(
+            r#"{"inputs": ["user"], "implementations": ["a"], "default": "a", "rules": [{"when": {"after": "yesterday"}, "serve": "a"}]}"#,
+        ),
+        "/features/F/rules/0/when/after: not an RFC 3339 instant",
+    );
+    has(
+        &broken(
+            r#"{"inputs": ["user"], "implementations": ["a"], "default": "a", "rules": [{"when": {"before": "2026-02-30T00:00:00Z"}, "serve": "a"}]}"#,
+        ),
+        "/features/F/rules/0/when/before: not an RFC 3339 instant",
+    );
+    has(
+        &broken(
+            r#"{"inputs": ["user"], "implementations": ["a"], "default": "a", "rules": [{"when": {"segment": "Age", "gt": "old"}, "serve": "a"}]}"#,
+        ),
+        "/features/F/rules/0/when/gt: expected a number",
+    );
+    has(
+        &broken(
+            r#"{"inputs": ["user"], "implementations": ["a"], "default": "a", "rules": [{"when": {"activation": "Nope"}, "serve": "a"}]}"#,
+        ),
+        "/features/F/rules/0/when/activation: unknown activation 'Nope'",
+    );
+    has(
+        &broken(
+            r#"{"inputs": ["user"], "implementations": ["a"], "default": "a", "rules": [{"when": {"any": [{"nope": 1}]}, "serve": "a"}]}"#,
+        ),
+        "/features/F/rules/0/when/any/0/nope: unknown condition operator 'nope'",
+    );
+    has(
+        &broken(
+            r#"{"inputs": ["user"], "implementations": ["a", "b"], "default": "a", "rules": [{"split": {"by": "UserId", "weights": {"c": 5}}}]}"#,
+        ),
+        "/features/F/rules/0/split/weights/c: unknown implementation 'c'",
+    );
+    has(&broken(r#"{"inputs": ["user"], "implementations": ["a", "b"], "default": "a", "rules": [{"split": {"by": "UserId", "weights": {"a": 5.555}}}]}"#), "/features/F/rules/0/split/weights/a: a percentage is a number ≥ 0 with at most two decimals, found 5.555");
+    has(
+        &broken(
+            r#"{"inputs": ["user"], "implementations": ["a", "b"], "default": "a", "rules": [{"split": {"by": "UserId", "weights": {"a": -1}}}]}"#,
+        ),
+        "/features/F/rules/0/split/weights/a: a percentage is a number ≥ 0",
+    );
+    has(
+        &broken(
+            r#"{"inputs": ["user"], "implementations": ["a", "b"], "default": "a", "rules": [{"split": {"weights": {"a": 5}}}]}"#,
+        ),
+        "/features/F/rules/0/split: the field 'by' is required",
+    );
+    has(
+        &broken(
+            r#"{"inputs": ["user"], "implementations": ["a", "b"], "default": "a", "rules": [{"experiment": {"by": "UserId", "weights": {"a": 5}}}]}"#,
+        ),
+        "/features/F/rules/0/experiment: the field 'name' is required",
+    );
+    has(
+        &broken(
+            r#"{"inputs": ["user"], "implementations": ["a", "b"], "default": "a", "rules": [{"experiment": {"name": "e", "by": "UserId", "weights": {"a": 5}, "random": "yes"}}]}"#,
+        ),
+        "/features/F/rules/0/experiment/random: expected true or false",
+    );
+    has(
+        &broken(r#"{"inputs": ["user", "user"], "implementations": ["a"], "default": "a"}"#),
+        "/features/F/inputs/1: the input 'user' is listed twice",
+    );
+    has(
+        &broken(r#"{"implementations": ["a"], "default": "a", "enabled": "no"}"#),
+        "/features/F/enabled: expected true or false",
+    );
+}
+
+#[test]
+fn segment_and_activation_errors() {
+    let text = r#"{"schema": 1,
+        "segments": {"Bad": {"from": {"user": "{id"}}, "Empty": {"from": {}}, "Typo": {"form": {"user": "{id}"}}},
+        "activations": {"A": {"when": {"activation": "B"}}, "B": {"when": {"activation": "A"}},
+                        "Unused": {"when": {"segment": "Nope", "in": ["x"]}}},
+        "features": {"F": {"inputs": ["user"], "implementations": ["a"], "default": "a",
+                           "rules": [{"when": {"segment": "Bad", "in": ["x"]}, "serve": "a"}]},
+                     "G": {"inputs": ["user"], "implementations": ["a"], "default": "a",
+                           "rules": [{"when": {"activation": "A"}, "serve": "a"}]}}}"#;
+    let lines = problems(text);
+    has(
+        &lines,
+        "/segments/Bad/from/user: template '{id': a '{' without its '}'",
+    );
+    has(
+        &lines,
+        "/segments/Empty/from: a segment needs at least one input",
+    );
+    has(
+        &lines,
+        "/segments/Typo/form: unknown field 'form' (did you mean 'from'?)",
+    );
+    has(
+        &lines,
+        "/features/F/rules/0/when/segment: the segment 'Bad' has problems (see /segments/Bad)",
+    );
+    has(
+        &lines,
+        "activations refer to each other in a cycle: A → B → A",
+    );
+    has(
+        &lines,
+        "/activations/Unused/when/segment: unknown segment 'Nope'",
+    );
+    let e = load(text);
+    assert_eq!(reason(&e, "G", "{}", NOW), "ERROR");
+}
+
+#[test]
+fn activations_nested_deeper_than_32_levels_are_an_error() {
+    let mut acts = Vec::new();
+    for i in 0..40 {
+        acts.push(format!(
+            r#""A{i}": {{"when": {{"activation": "A{}"}}}}"#,
+            i + 1
+        ));
+    }
+    acts.push(r#""A40": {"when": {"after": "2020-01-01T00:00:00Z"}}"#.to_owned());
+    let text = format!(
+        r#"{{"schema": 1, "activations": {{{}}}, "features": {{"F": {{"implementations": ["a"], "default": "a", "rules": [{{"when": {{"activation": "A0"}}, "serve": "a"}}]}}}}}}"#,
+        acts.join(",")
+    );
+    has(&problems(&text), "activations nest deeper than 32 levels");
+    // 32 levels are fine.
+    let text = text.replace(
+        r#""A31": {"when": {"activation": "A32"}}"#,
+        r#""A31": {"when": {"after": "2020-01-01T00:00:00Z"}}"#,
+    );
+    let e = load(&text);
+    assert_eq!(pick(&e, "F", "{}", NOW).as_deref(), Some("a"));
+    assert_eq!(reason(&e, "F", "{}", NOW), "TARGETING_MATCH");
+}
+
+#[test]
+fn duplicates_and_unknown_fields() {
+    let text = r#"{"schema": 1, "extra": 1,
+        "features": {"F": {"implementations": ["a"], "default": "a"}, "F": {"implementations": ["b"], "default": "b"},
+                     "G": {"implementations": ["a"], "default": "a", "default": "a"}}}"#;
+    let lines = problems(text);
+    has(&lines, "/extra: unknown field 'extra' (ignored)");
+    has(
+        &lines,
+        "/features/F: the feature 'F' is declared more than once",
+    );
+    has(
+        &lines,
+        "/features/G/default: the field 'default' appears more than once",
+    );
+    let e = load(text);
+    assert_eq!(reason(&e, "F", "{}", NOW), "ERROR");
+    assert_eq!(pick(&e, "F", "{}", NOW).as_deref(), Some("a"));
+}
+
+#[test]
+fn descriptions_and_meta_are_allowed_everywhere() {
+    let text = r#"{"schema": 1, "description": "d", "meta": {"any": ["thing"]},
+        "segments": {"S": {"description": "d", "meta": 1, "from": {"user": "{id}"}}},
+        "activations": {"A": {"description": "d", "meta": null, "when": {"description": "d", "segment": "S", "exists": true}}},
+        "features": {"F": {"description": "d", "meta": [], "inputs": ["user"], "implementations": ["a", "b"], "default": "a",
+                           "rules": [{"description": "d", "meta": {}, "when": {"activation": "A", "meta": 2}, "serve": "b"}]}}}"#;
+    assert!(problems(text).is_empty(), "{:?}", problems(text));
+    let e = load(text);
+    assert_eq!(
+        pick(&e, "F", r#"{"user": {"id": 1}}"#, NOW).as_deref(),
+        Some("b")
+    );
+    has(
+        &problems(
+            r#"{"schema": 1, "features": {"F": {"description": 5, "implementations": ["a"], "default": "a"}}}"#,
+        ),
+        "/features/F/description: expected a string",
+    );
+}

@@ -1,0 +1,300 @@
+//! Every condition operator with its edge cases: absent values, values that
+//! are not numbers, versions or addresses, SemVer ordering, IPv4 and IPv6.
+
+mod common;
+
+use common::*;
+
+const NOW: i64 = 1_795_000_000_000;
+
+/// A feature serving `on` when `when` holds, else `off`.
+fn holds(when: &str, user: &str) -> bool {
+    let e = load(&with_feature(&format!(
+        r#"{{"inputs": ["user"], "implementations": ["on", "off"], "default": "off", "rules": [{{"when": {when}, "serve": "on"}}]}}"#
+    )));
+    assert!(e.problems().is_empty(), "{:?}", e.problems());
+    match pick(&e, "F", &format!(r#"{{"user": {user}}}"#), NOW).as_deref() {
+        Some("on") => true,
+        Some("off") => false,
+        other => panic!("unexpected {other:?}"),
+    }
+}
+
+#[test]
+fn in_and_not_in() {
+    let w = r#"{"segment": "Country", "in": ["CA", "US"]}"#;
+    assert!(holds(w, r#"{"country": "CA"}"#));
+    assert!(
+        !holds(w, r#"{"country": "ca"}"#),
+        "matching is case-sensitive"
+    );
+    assert!(!holds(w, r#"{}"#));
+    let w = r#"{"segment": "Country", "not_in": ["CA"]}"#;
+    assert!(holds(w, r#"{"country": "US"}"#));
+    assert!(!holds(w, r#"{"country": "CA"}"#));
+    assert!(!holds(w, r#"{}"#), "not_in is false for absent values");
+    assert!(
+        holds(r#"{"not": {"segment": "Country", "in": ["CA"]}}"#, r#"{}"#),
+        "not/in includes absent values"
+    );
+}
+
+#[test]
+fn text_operators() {
+    assert!(holds(
+        r#"{"segment": "Country", "starts_with": ["X", "U"]}"#,
+        r#"{"country": "US"}"#
+    ));
+    assert!(holds(
+        r#"{"segment": "Country", "ends_with": ["S"]}"#,
+        r#"{"country": "US"}"#
+    ));
+    assert!(holds(
+        r#"{"segment": "Country", "contains": ["nite"]}"#,
+        r#"{"country": "United"}"#
+    ));
+    assert!(!holds(
+        r#"{"segment": "Country", "contains": ["x"]}"#,
+        r#"{"country": "United"}"#
+    ));
+    assert!(!holds(
+        r#"{"segment": "Country", "starts_with": [""]}"#,
+        r#"{}"#
+    ));
+    assert!(holds(
+        r#"{"segment": "Country", "starts_with": [""]}"#,
+        r#"{"country": ""}"#
+    ));
+}
+
+#[test]
+fn numbers_compare_as_decimals() {
+    let gte18 = r#"{"segment": "Age", "gte": 18}"#;
+    assert!(holds(gte18, r#"{"age": 18}"#));
+    assert!(holds(gte18, r#"{"age": "18.0"}"#));
+    assert!(holds(gte18, r#"{"age": 1e2}"#));
+    assert!(!holds(gte18, r#"{"age": 17.999}"#));
+    assert!(
+        !holds(gte18, r#"{"age": "eighteen"}"#),
+        "not a number: false"
+    );
+    assert!(!holds(gte18, r#"{"age": ""}"#));
+    assert!(!holds(gte18, r#"{}"#));
+    assert!(!holds(gte18, r#"{"age": true}"#));
+    assert!(holds(
+        r#"{"segment": "Age", "gt": "0.1"}"#,
+        r#"{"age": 0.10000000001}"#
+    ));
+    assert!(holds(r#"{"segment": "Age", "lt": 0}"#, r#"{"age": -0.5}"#));
+    assert!(holds(r#"{"segment": "Age", "lte": 0}"#, r#"{"age": -0}"#));
+    assert!(!holds(r#"{"segment": "Age", "lt": 0}"#, r#"{"age": -0}"#));
+    assert!(
+        !holds(r#"{"segment": "Age", "gt": 1e300}"#, r#"{"age": 1e400}"#),
+        "1e400 renders as Infinity, not a number"
+    );
+}
+
+#[test]
+fn versions_follow_semver_precedence() {
+    let chain = [
+        "1.0.0-alpha",
+        "1.0.0-alpha.1",
+        "1.0.0-alpha.beta",
+        "1.0.0-beta",
+        "1.0.0-beta.2",
+        "1.0.0-beta.11",
+        "1.0.0-rc.1",
+        "1.0.0",
+    ];
+    for pair in chain.windows(2) {
+        let when = format!(r#"{{"segment": "Version", "version_lt": "{}"}}"#, pair[1]);
+        assert!(
+            holds(&when, &format!(r#"{{"version": "{}"}}"#, pair[0])),
+            "{} < {}",
+            pair[0],
+            pair[1]
+        );
+        let when = format!(r#"{{"segment": "Version", "version_gt": "{}"}}"#, pair[0]);
+        assert!(holds(&when, &format!(r#"{{"version": "{}"}}"#, pair[1])));
+    }
+    let eq = r#"{"segment": "Version", "version_eq": "2.3.0+build.1"}"#;
+    assert!(
+        holds(eq, r#"{"version": "2.3.0+build.9"}"#),
+        "build metadata is ignored"
+    );
+    assert!(holds(
+        r#"{"segment": "Version", "version_gte": "2.3.0"}"#,
+        r#"{"version": "2.10.0"}"#
+    ));
+    assert!(holds(
+        r#"{"segment": "Version", "version_lte": "2.3.0"}"#,
+        r#"{"version": "2.3.0"}"#
+    ));
+    assert!(
+        !holds(
+            r#"{"segment": "Version", "version_gte": "2.3.0"}"#,
+            r#"{"version": "2.3"}"#
+        ),
+        "not a version: false"
+    );
+    assert!(!holds(
+        r#"{"segment": "Version", "version_lt": "2.3.0"}"#,
+        r#"{"version": "02.0.0"}"#
+    ));
+    assert!(!holds(
+        r#"{"segment": "Version", "version_lt": "2.3.0"}"#,
+        r#"{}"#
+    ));
+}
+
+#[test]
+fn cidr_blocks_match_ipv4_and_ipv6() {
+    let office = r#"{"segment": "Ip", "cidr": ["10.0.0.0/8", "2001:db8::/32"]}"#;
+    assert!(holds(office, r#"{"ip": "10.1.2.3"}"#));
+    assert!(!holds(office, r#"{"ip": "11.0.0.1"}"#));
+    assert!(holds(office, r#"{"ip": "2001:db8::1"}"#));
+    assert!(holds(office, r#"{"ip": "2001:0DB8:ffff::"}"#));
+    assert!(!holds(office, r#"{"ip": "2001:db9::1"}"#));
+    assert!(
+        holds(office, r#"{"ip": "::ffff:10.0.0.1"}"#),
+        "IPv4-mapped IPv6 matches IPv4 blocks"
+    );
+    assert!(!holds(office, r#"{"ip": "10.0.0"}"#));
+    assert!(!holds(office, r#"{"ip": "not an ip"}"#));
+    assert!(!holds(office, r#"{}"#));
+    assert!(holds(
+        r#"{"segment": "Ip", "cidr": ["0.0.0.0/0"]}"#,
+        r#"{"ip": "192.168.1.1"}"#
+    ));
+    assert!(holds(
+        r#"{"segment": "Ip", "cidr": ["192.168.1.1"]}"#,
+        r#"{"ip": "192.168.1.1"}"#
+    ));
+}
+
+#[test]
+fn exists() {
+    assert!(holds(
+        r#"{"segment": "Country", "exists": true}"#,
+        r#"{"country": ""}"#
+    ));
+    assert!(!holds(
+        r#"{"segment": "Country", "exists": true}"#,
+        r#"{"country": null}"#
+    ));
+    assert!(holds(r#"{"segment": "Country", "exists": false}"#, r#"{}"#));
+    assert!(
+        holds(
+            r#"{"segment": "Country", "exists": false}"#,
+            r#"{"country": {"a": 1}}"#
+        ),
+        "objects are absent"
+    );
+    assert!(
+        holds(
+            r#"{"segment": "Country", "exists": false}"#,
+            r#"{"country": ["CA"]}"#
+        ),
+        "arrays are absent"
+    );
+}
+
+#[test]
+fn combinations() {
+    let ca = r#"{"segment": "Country", "in": ["CA"]}"#;
+    let adult = r#"{"segment": "Age", "gte": 18}"#;
+    assert!(holds(
+        &format!(r#"{{"all": [{ca}, {adult}]}}"#),
+        r#"{"country": "CA", "age": 20}"#
+    ));
+    assert!(!holds(
+        &format!(r#"{{"all": [{ca}, {adult}]}}"#),
+        r#"{"country": "CA", "age": 2}"#
+    ));
+    assert!(holds(
+        &format!(r#"{{"any": [{ca}, {adult}]}}"#),
+        r#"{"country": "US", "age": 20}"#
+    ));
+    assert!(holds(r#"{"all": []}"#, "{}"), "an empty all is true");
+    assert!(!holds(r#"{"any": []}"#, "{}"), "an empty any is false");
+    assert!(holds(
+        &format!(r#"{{"not": {{"not": {ca}}}}}"#),
+        r#"{"country": "CA"}"#
+    ));
+}
+
+#[test]
+fn time_windows_use_the_hosts_clock() {
+    let e = load(&with_feature(
+        r#"{"inputs": [], "implementations": ["on", "off"], "default": "off",
+            "rules": [{"when": {"all": [{"after": "2026-01-01T00:00:00+01:00"}, {"before": "2026-02-01T00:00:00.0005Z"}]}, "serve": "on"}]}"#,
+    ));
+    assert_eq!(
+        pick(&e, "F", "{}", at("2025-12-31T22:59:59.999Z")).as_deref(),
+        Some("off")
+    );
+    assert_eq!(
+        pick(&e, "F", "{}", at("2025-12-31T23:00:00Z")).as_deref(),
+        Some("on")
+    );
+    assert_eq!(
+        pick(&e, "F", "{}", at("2026-02-01T00:00:00Z")).as_deref(),
+        Some("on"),
+        "sub-millisecond end rounds up"
+    );
+    assert_eq!(
+        pick(&e, "F", "{}", at("2026-02-01T00:00:00.001Z")).as_deref(),
+        Some("off")
+    );
+}
+
+#[test]
+fn activations_refer_to_activations() {
+    let e = load(
+        r#"{"schema": 1, "segments": {"Country": {"from": {"user": "{country}"}}},
+            "activations": {"NA": {"when": {"any": [{"activation": "CA"}, {"segment": "Country", "in": ["US"]}]}},
+                            "CA": {"when": {"segment": "Country", "in": ["CA"]}}},
+            "features": {"F": {"inputs": ["user"], "implementations": ["on", "off"], "default": "off",
+                               "rules": [{"when": {"activation": "NA"}, "serve": "on"}]}}}"#,
+    );
+    assert!(e.problems().is_empty());
+    assert_eq!(
+        pick(&e, "F", r#"{"user": {"country": "CA"}}"#, NOW).as_deref(),
+        Some("on")
+    );
+    assert_eq!(
+        pick(&e, "F", r#"{"user": {"country": "US"}}"#, NOW).as_deref(),
+        Some("on")
+    );
+    assert_eq!(
+        pick(&e, "F", r#"{"user": {"country": "MX"}}"#, NOW).as_deref(),
+        Some("off")
+    );
+}
+
+#[test]
+fn splits_fall_through_and_absent_units_skip_the_rule() {
+    let e = load(&with_feature(
+        r#"{"inputs": ["user"], "implementations": ["a", "b", "c"], "default": "c",
+            "rules": [{"split": {"by": "UserId", "weights": {"a": 10}}},
+                      {"split": {"by": "UserId", "weights": {"b": 100}, "salt": "other"}}]}"#,
+    ));
+    let mut a = 0;
+    for id in 0..5000 {
+        let d = details(&e, "F", &format!(r#"{{"user": {{"id": {id}}}}}"#), NOW);
+        let got = d
+            .get("implementation")
+            .and_then(|v| v.as_str())
+            .unwrap()
+            .to_owned();
+        let want = if feats_edge::hash::bucket("F", &id.to_string()) < 1000 {
+            "a"
+        } else {
+            "b"
+        };
+        assert_eq!(got, want);
+        a += usize::from(got == "a");
+    }
+    assert!((400..600).contains(&a));
+    assert_eq!(reason(&e, "F", r#"{"user": {}}"#, NOW), "DEFAULT");
+}

@@ -1,0 +1,38 @@
+//! The 1 000 shared bucket vectors (`tests/vectors/buckets.json`, a copy of
+//! the cross-runtime contract) reproduced natively.
+
+use feats_edge::{hash, json};
+
+#[test]
+fn all_shared_vectors_match() {
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/vectors/buckets.json"
+    ))
+    .unwrap();
+    let doc = json::parse(&text, &json::Limits::default()).unwrap();
+    let cases = doc.get("cases").and_then(|c| c.as_array()).unwrap();
+    assert_eq!(cases.len(), 1000);
+    let mut failures = Vec::new();
+    for case in cases {
+        let salt = case.get("salt").and_then(|v| v.as_str()).unwrap();
+        let unit = case.get("unit").and_then(|v| v.as_str()).unwrap();
+        let want: u32 = case
+            .get("bucket")
+            .and_then(|v| v.as_number())
+            .unwrap()
+            .as_str()
+            .parse()
+            .unwrap();
+        let got = hash::bucket(salt, unit);
+        if got != want {
+            failures.push(format!("bucket({salt:?}, {unit:?}) = {got}, want {want}"));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of 1000 vectors differ:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}

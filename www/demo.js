@@ -1,0 +1,108 @@
+// The demo: a TODO list whose priority UI is chosen by the AllowedPriorities
+// experiment and whose statistics panel by the TodoStats flag. The choice is
+// made before the first paint; the exposure is reported when the
+// implementation is actually rendered.
+import { init, createClient } from '/pkg/index.js';
+
+const $ = (sel) => document.querySelector(sel);
+const h = (tag, props = {}, ...children) => {
+  const el = Object.assign(document.createElement(tag), props);
+  el.append(...children.filter((c) => c != null));
+  return el;
+};
+
+let userId = localStorage.getItem('demo-user');
+if (!userId) localStorage.setItem('demo-user', (userId = `user-${Math.floor(Math.random() * 1e9)}`));
+const context = { user: { id: userId, plan: 'free' } };
+
+const levels = { no_priority: [], two_priorities: ['low', 'high'], three_priorities: ['low', 'medium', 'high'] };
+const todos = JSON.parse(localStorage.getItem('demo-todos') ?? '[]');
+const save = () => localStorage.setItem('demo-todos', JSON.stringify(todos));
+
+await init();
+const client = await createClient({
+  snapshotUrl: '/flags/snapshot.json',
+  exposureUrl: '/flags/exposures',
+  refreshInterval: 1000,
+  flushInterval: 250,
+  timeout: 1500,
+});
+
+// One implementation per priority design; each renders the list its way.
+const Priorities = client.feature('AllowedPriorities', {
+  no_priority: () => listUI([]),
+  two_priorities: () => listUI(levels.two_priorities),
+  three_priorities: () => listUI(levels.three_priorities),
+}, { default: 'no_priority' });
+
+function listUI(prios) {
+  const input = h('input', { name: 'title', placeholder: 'What needs doing?', required: true, autocomplete: 'off' });
+  const select = prios.length ? h('select', { name: 'priority' }, ...prios.map((p) => h('option', { value: p }, p))) : null;
+  const form = h('form', { className: 'add' }, input, select, h('button', { type: 'submit' }, 'Add'));
+  const list = h('ul', { className: 'todos' });
+  const draw = () => {
+    list.replaceChildren(...todos.map((t, i) => h('li', { className: t.done ? 'done' : '' },
+      h('input', { type: 'checkbox', checked: t.done, onchange: () => { t.done = !t.done; save(); draw(); stats(); } }),
+      h('span', {}, t.title),
+      prios.length && t.priority ? h('span', { className: `prio prio-${t.priority}` }, t.priority) : null,
+      h('button', { className: 'remove', title: 'Remove', onclick: () => { todos.splice(i, 1); save(); draw(); stats(); } }, '×'))));
+  };
+  form.onsubmit = (e) => {
+    e.preventDefault();
+    todos.push({ title: input.value, priority: select?.value ?? null, done: false });
+    input.value = '';
+    save(); draw(); stats();
+  };
+  draw();
+  return h("div", { className: "list" }, form, list);
+}
+
+function stats() {
+  const panel = $('#stats');
+  if (panel) panel.textContent = `${todos.filter((t) => t.done).length} of ${todos.length} done`;
+}
+
+let rendered = {};
+function render() {
+  const chosen = client.findImplementations(context);
+  const app = $('#app');
+  if (chosen.AllowedPriorities !== rendered.AllowedPriorities || !app.firstChild) {
+    const ui = Priorities.create(context); // builds the chosen UI and reports its use
+    app.replaceChildren(ui);
+    app.dataset.priorities = Priorities.find(context);
+  }
+  const showStats = chosen.TodoStats === 'true';
+  if (showStats !== (rendered.TodoStats === 'true') || !rendered.TodoStats) {
+    $('#stats')?.remove();
+    if (showStats) {
+      app.after(h('p', { id: 'stats', className: 'stats' }));
+      stats();
+      client.usedImplementation('TodoStats', 'true', context);
+    }
+    app.dataset.stats = String(showStats);
+  }
+  rendered = chosen;
+  $('#choices').replaceChildren(...Object.entries(chosen).flatMap(([f, impl]) => [h('dt', {}, f), h('dd', {}, String(impl))]));
+  $('#revision').textContent = client.revision ?? '(none)';
+}
+
+render();
+document.documentElement.classList.remove('pending');
+$('#user').textContent = userId;
+client.on('update', render);
+
+$('#new-user').onclick = () => { localStorage.removeItem('demo-user'); location.reload(); };
+$('#flip').onclick = async () => {
+  const snap = await (await fetch('/flags/snapshot.json')).json();
+  const f = snap.features.TodoStats;
+  f.enabled = f.enabled === false;
+  snap.revision = `demo-${Date.now()}`;
+  await fetch('/flags/snapshot.json', { method: 'PUT', body: JSON.stringify(snap, null, 2) });
+};
+
+// The server's view: exposures as they arrive.
+const events = new EventSource('/flags/events');
+events.addEventListener('exposure', (e) => {
+  const x = JSON.parse(e.data);
+  $('#exposures').prepend(h('li', {}, `${x.feature} → ${x.implementation} (${x.reason}${x.unit ? `, ${x.unit.segment}=${x.unit.value}` : ''})`));
+});

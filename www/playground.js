@@ -1,0 +1,104 @@
+// The playground: edit a snapshot and a context, see problems with their
+// JSON Pointers, every feature's details, and how N synthetic units split,
+// all computed by the wasm engine in this page.
+import { init, Engine, SnapshotError } from '/pkg/index.js';
+
+const $ = (sel) => document.querySelector(sel);
+const h = (tag, props = {}, ...children) => {
+  const el = Object.assign(document.createElement(tag), props);
+  el.append(...children.filter((c) => c != null));
+  return el;
+};
+const svg = (tag, attrs, ...children) => {
+  const el = document.createElementNS('http://www.w3.org/2000/svg', tag);
+  for (const [k, v] of Object.entries(attrs)) el.setAttribute(k, v);
+  el.append(...children);
+  return el;
+};
+
+await init();
+$('#snapshot').value = await (await fetch('/flags/snapshot.json')).text();
+const local = new Date(Date.now() - new Date().getTimezoneOffset() * 60000);
+$('#now').value = local.toISOString().slice(0, 19);
+
+let engine = null;
+const colors = ['#3b82f6', '#f59e0b', '#10b981', '#ef4444', '#8b5cf6', '#14b8a6', '#ec4899', '#84cc16'];
+
+function update() {
+  const problems = $('#problems');
+  let next;
+  try {
+    next = new Engine($('#snapshot').value);
+  } catch (e) {
+    const err = /** @type {SnapshotError} */ (e);
+    problems.replaceChildren(h('li', { className: 'refused' }, h('code', {}, err.path || '/'), ' ', err.reason ?? err.message, ' (snapshot refused)'));
+    return;
+  }
+  engine?.free();
+  engine = next;
+  problems.replaceChildren(...(engine.problems.length
+    ? engine.problems.map((p) => h('li', {}, h('code', {}, p.path || '/'), ' ', p.message))
+    : [h('li', { className: 'ok' }, `No problems. Revision ${engine.revision || '(none)'}, ${engine.features.length} features.`)]));
+  const select = $('#feature');
+  const keep = select.value;
+  select.replaceChildren(...engine.features.map((f) => h('option', { value: f.name, selected: f.name === keep }, f.name)));
+  evaluate();
+}
+
+function context() {
+  try {
+    return JSON.parse($('#context').value);
+  } catch {
+    return undefined;
+  }
+}
+
+function evaluate() {
+  if (!engine) return;
+  const ctx = context();
+  $('#context').classList.toggle('invalid', ctx === undefined);
+  const now = new Date($('#now').value).getTime() || Date.now();
+  const all = engine.evaluateAll(ctx ?? null, { now });
+  $('#results tbody').replaceChildren(...Object.values(all).map((d) => h('tr', { className: d.reason === 'ERROR' ? 'error' : '' },
+    h('td', {}, d.feature), h('td', {}, h('b', {}, String(d.implementation))), h('td', {}, d.errorCode ? `${d.reason} (${d.errorCode})` : d.reason),
+    h('td', {}, d.rule ?? '–'), h('td', {}, d.unit ? `${d.unit.segment}=${d.unit.value}` : '–'))));
+  chart(ctx ?? {}, now);
+}
+
+function chart(ctx, now) {
+  const feature = $('#feature').value;
+  const units = Math.min(1e6, Math.max(1000, Number($('#units').value) || 100000));
+  const out = $('#chart');
+  const note = $('#sim-note');
+  if (!feature) return out.replaceChildren();
+  let sim;
+  const t0 = performance.now();
+  try {
+    sim = engine.simulate(feature, units, ctx, { now });
+  } catch (e) {
+    note.textContent = e.message;
+    return out.replaceChildren();
+  }
+  note.textContent = `by ${sim.segment}, ${units.toLocaleString()} units in ${(performance.now() - t0).toFixed(0)} ms`;
+  const rows = [...Object.entries(sim.counts), ...(sim.none ? [['(none)', sim.none]] : [])];
+  const width = 560, bar = 22, gap = 8, label = 150;
+  out.setAttribute('height', String(rows.length * (bar + gap)));
+  out.replaceChildren(...rows.map(([name, n], i) => {
+    const share = n / units;
+    const y = i * (bar + gap);
+    return svg('g', { class: 'bar', 'data-implementation': name, 'data-share': share.toFixed(4) },
+      svg('text', { x: 0, y: y + 16 }, name),
+      svg('rect', { x: label, y, width: Math.max(1, share * (width - label - 60)), height: bar, fill: colors[i % colors.length] }),
+      svg('text', { x: label + share * (width - label - 60) + 6, y: y + 16 }, `${(share * 100).toFixed(1)}%`));
+  }));
+}
+
+let timer;
+const soon = (fn) => () => { clearTimeout(timer); timer = setTimeout(fn, 150); };
+$('#snapshot').addEventListener('input', soon(update));
+$('#context').addEventListener('input', soon(evaluate));
+$('#now').addEventListener('input', soon(evaluate));
+$('#feature').addEventListener('change', evaluate);
+$('#units').addEventListener('change', evaluate);
+update();
+document.body.dataset.ready = 'true';

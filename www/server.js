@@ -1,0 +1,137 @@
+// The demo server: serves www/ and the npm package, the snapshot with an
+// ETag (304 on If-None-Match), collects exposures, and streams what happens
+// (snapshot changes, exposures) to open pages as server-sent events.
+//
+//   node www/server.js [--port 8787] [--snapshot www/snapshot.json]
+//
+// GET  /flags/snapshot.json   the snapshot (ETag, Cache-Control: no-cache)
+// PUT  /flags/snapshot.json   replace it (the playground's and tests' way to edit it)
+// POST /flags/exposures       {"events": [...]}, kept in memory
+// GET  /flags/exposures       the exposures received so far
+// GET  /flags/events          server-sent events: "exposure", "snapshot"
+// The snapshot file is watched: editing it reaches open pages by polling.
+
+import { createServer } from 'node:http';
+import { readFile, stat } from 'node:fs/promises';
+import { readFileSync, watch } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { extname, join, normalize, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = resolve(fileURLToPath(new URL('..', import.meta.url)));
+const arg = (name, fallback) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? process.argv[i + 1] : fallback;
+};
+const port = Number(arg('port', process.env.PORT ?? 8787));
+const snapshotPath = resolve(arg('snapshot', join(root, 'www/snapshot.json')));
+
+const types = {
+  '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json', '.wasm': 'application/wasm', '.svg': 'image/svg+xml', '.png': 'image/png',
+};
+
+let snapshot = { text: '', etag: '' };
+function setSnapshot(text) {
+  const etag = `"${createHash('sha256').update(text).digest('base64url').slice(0, 22)}"`;
+  if (etag === snapshot.etag) return false;
+  snapshot = { text, etag };
+  broadcast('snapshot', { etag });
+  return true;
+}
+
+const exposures = [];
+const listeners = new Set();
+function broadcast(event, data) {
+  for (const res of listeners) res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+}
+
+setSnapshot(readFileSync(snapshotPath, 'utf8'));
+try {
+  watch(snapshotPath, { persistent: false }, () => {
+    readFile(snapshotPath, 'utf8').then(setSnapshot, () => {});
+  });
+} catch { /* watching is a convenience */ }
+
+async function body(req, limit = 16 * 1024 * 1024 + 1) {
+  const chunks = [];
+  let size = 0;
+  for await (const c of req) {
+    size += c.length;
+    if (size > limit) throw new Error('too large');
+    chunks.push(c);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+// Static files: www/ at /, the package at /pkg/.
+async function serveFile(res, urlPath) {
+  const base = urlPath.startsWith('/pkg/') ? join(root, 'pkg') : join(root, 'www');
+  const rel = urlPath.startsWith('/pkg/') ? urlPath.slice(4) : urlPath;
+  let file = normalize(join(base, decodeURIComponent(rel)));
+  if (!file.startsWith(base)) return send(res, 403, 'forbidden');
+  try {
+    if ((await stat(file)).isDirectory()) file = join(file, 'index.html');
+    const data = await readFile(file);
+    res.writeHead(200, { 'content-type': types[extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-cache' });
+    res.end(data);
+  } catch {
+    send(res, 404, 'not found');
+  }
+}
+
+function send(res, status, text, headers = {}) {
+  res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', ...headers });
+  res.end(text);
+}
+
+const server = createServer(async (req, res) => {
+  const url = new URL(req.url, 'http://localhost');
+  try {
+    if (url.pathname === '/flags/snapshot.json') {
+      if (req.method === 'PUT') {
+        setSnapshot(await body(req));
+        return send(res, 204, '');
+      }
+      if (req.headers['if-none-match'] === snapshot.etag) {
+        res.writeHead(304, { etag: snapshot.etag });
+        return res.end();
+      }
+      res.writeHead(200, { 'content-type': 'application/json', etag: snapshot.etag, 'cache-control': 'no-cache' });
+      return res.end(snapshot.text);
+    }
+    if (url.pathname === '/flags/exposures') {
+      if (req.method === 'POST') {
+        const { events } = JSON.parse(await body(req, 1 << 20));
+        if (!Array.isArray(events)) return send(res, 400, 'events must be an array');
+        for (const e of events) {
+          exposures.push(e);
+          broadcast('exposure', e);
+        }
+        return send(res, 204, '');
+      }
+      if (req.method === 'DELETE') {
+        exposures.length = 0;
+        return send(res, 204, '');
+      }
+      res.writeHead(200, { 'content-type': 'application/json' });
+      return res.end(JSON.stringify(exposures));
+    }
+    if (url.pathname === '/flags/events') {
+      res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
+      res.write(`event: snapshot\ndata: ${JSON.stringify({ etag: snapshot.etag })}\n\n`);
+      listeners.add(res);
+      req.on('close', () => listeners.delete(res));
+      return;
+    }
+    if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'method not allowed');
+    return serveFile(res, url.pathname === '/' ? '/index.html' : url.pathname);
+  } catch (e) {
+    return send(res, 400, String(e?.message ?? e));
+  }
+});
+
+server.listen(port, '127.0.0.1', () => {
+  const { port: actual } = server.address();
+  console.log(`feats-edge demo on http://127.0.0.1:${actual}/  (playground: /playground.html)`);
+});

@@ -12,8 +12,8 @@ pub struct Engine {
     slots: Vec<Slot>,
     segments: Vec<String>,
     features: Vec<Feature>,
-    /// Feature indices sorted by name, for lookup.
-    by_name: Vec<u32>,
+    /// Feature indices by name.
+    by_name: crate::index::NameIndex,
     problems: Vec<Problem>,
 }
 
@@ -36,13 +36,10 @@ impl Engine {
         features: Vec<Feature>,
         problems: Vec<Problem>,
     ) -> Engine {
-        let mut by_name: Vec<u32> = (0..features.len())
-            .filter_map(|i| u32::try_from(i).ok())
-            .collect();
-        by_name.sort_unstable_by(|&a, &b| {
-            let name = |i: u32| features.get(i as usize).map_or("", |f| f.name.as_str());
-            name(a).cmp(name(b))
-        });
+        let mut by_name = crate::index::NameIndex::new();
+        for (i, f) in features.iter().enumerate() {
+            by_name.insert(&f.name, u32::try_from(i).unwrap_or(u32::MAX));
+        }
         Engine {
             revision,
             inputs,
@@ -93,17 +90,7 @@ impl Engine {
     /// The index of a feature by name.
     #[must_use]
     pub fn feature_index(&self, name: &str) -> Option<usize> {
-        let features = &self.features;
-        self.by_name
-            .binary_search_by(|&i| {
-                features
-                    .get(i as usize)
-                    .map_or("", |f| f.name.as_str())
-                    .cmp(name)
-            })
-            .ok()
-            .and_then(|pos| self.by_name.get(pos))
-            .map(|&i| i as usize)
+        self.by_name.get(name).map(|i| i as usize)
     }
 
     /// Evaluates the feature at `index` (see [`Engine::feature_index`]).

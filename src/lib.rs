@@ -43,6 +43,7 @@ pub mod context;
 mod engine;
 pub mod eval;
 pub mod hash;
+mod index;
 pub mod json;
 pub mod model;
 pub mod names;

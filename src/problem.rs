@@ -50,13 +50,16 @@ impl SnapshotError {
 #[derive(Default, Debug)]
 pub struct Problems {
     list: Vec<Problem>,
-    seen: std::collections::BTreeSet<(String, String)>,
+    seen: crate::index::NameIndex,
 }
 
 impl Problems {
     /// Records a problem unless the same one is already recorded.
     pub fn push(&mut self, path: &str, message: String) {
-        if self.seen.insert((path.to_owned(), message.clone())) {
+        if self
+            .seen
+            .insert(&crate::text::concat(&[path, "\u{0}", &message]), 0)
+        {
             self.list.push(Problem {
                 path: path.to_owned(),
                 message,

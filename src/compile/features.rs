@@ -83,18 +83,17 @@ pub fn compile(
         }
     }
     let (segments, activations) = scope.end_feature();
-    let mut slots: Vec<u32> = segments
+    for part in segments
         .iter()
         .flat_map(|s| s.candidates.iter())
         .flat_map(|(_, t)| t.parts.iter())
-        .filter_map(|p| match p {
-            Part::Slot(s) => Some(*s),
-            Part::Text(_) => None,
-        })
-        .collect();
-    slots.sort_unstable();
-    slots.dedup();
-    feature.slots = slots;
+    {
+        if let Part::Slot(s) = part {
+            if !feature.slots.contains(s) {
+                feature.slots.push(*s);
+            }
+        }
+    }
     if errs.is_empty() && !feature.implementations.is_empty() && feature.default.is_some() {
         feature.body = Some(Body {
             enabled,

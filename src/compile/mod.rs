@@ -9,11 +9,10 @@ mod features;
 pub(crate) mod reader;
 mod segments;
 
-use std::collections::BTreeMap;
-
 use reader::{child, quoted, Errs};
 use segments::{Interner, SegmentDef};
 
+use crate::index::NameIndex;
 use crate::json::{self, Value};
 use crate::model::{Cond, Feature, InputId, LocalSegment, SegmentSource, StrSet};
 use crate::problem::{Problems, SnapshotError};
@@ -50,32 +49,39 @@ fn compile_document(doc: &Value) -> Result<Engine, SnapshotError> {
             concat(&["the snapshot must be a JSON object, found ", doc.kind()]),
         ));
     };
-    let mut top: BTreeMap<&str, &Value> = BTreeMap::new();
+    const TOP: [&str; 7] = [
+        "schema",
+        "revision",
+        "segments",
+        "activations",
+        "features",
+        "description",
+        "meta",
+    ];
+    let mut fields: [Option<&Value>; 7] = [None; 7];
     let mut problems = Problems::default();
     for (key, value) in members {
-        let known = matches!(
-            key.as_str(),
-            "schema"
-                | "revision"
-                | "segments"
-                | "activations"
-                | "features"
-                | "description"
-                | "meta"
-        );
-        if !known {
+        let known = TOP.iter().position(|k| k == key);
+        let Some(slot) = known.and_then(|i| fields.get_mut(i)) else {
             problems.push(
                 &child("", key),
                 concat(&["unknown field ", &quoted(key), " (ignored)"]),
             );
-        } else if top.insert(key, value).is_some() {
+            continue;
+        };
+        if slot.replace(value).is_some() {
             return Err(refuse(
                 &child("", key),
                 concat(&["the field ", &quoted(key), " appears more than once"]),
             ));
         }
     }
-    match top.get("schema") {
+    let top = |name: &str| {
+        TOP.iter()
+            .position(|k| *k == name)
+            .and_then(|i| fields.get(i).copied().flatten())
+    };
+    match top("schema") {
         None => {
             return Err(refuse(
                 "",
@@ -96,16 +102,16 @@ fn compile_document(doc: &Value) -> Result<Engine, SnapshotError> {
             ))
         }
     }
-    let revision = match top.get("revision") {
+    let revision = match top("revision") {
         None => String::new(),
         Some(Value::String(s)) => s.clone(),
         Some(other) => return Err(refuse("/revision", reader::expected("a string", other))),
     };
-    if let Some(d) = top.get("description").filter(|d| d.as_str().is_none()) {
+    if let Some(d) = top("description").filter(|d| d.as_str().is_none()) {
         problems.push("/description", reader::expected("a string", d));
     }
     let section = |name: &str| -> Result<&[(String, Value)], SnapshotError> {
-        match top.get(name) {
+        match top(name) {
             None => Ok(&[]),
             Some(v) => v
                 .as_object()
@@ -120,11 +126,11 @@ fn compile_document(doc: &Value) -> Result<Engine, SnapshotError> {
 
     let mut interner = Interner::default();
     let mut segments: Vec<SegmentDef> = Vec::with_capacity(segments_doc.len());
-    let mut segment_ids: BTreeMap<&str, u32> = BTreeMap::new();
+    let mut segment_ids = NameIndex::new();
     for (name, value) in segments_doc {
         let ptr = child("/segments", name);
         let mut errs = Errs::default();
-        let def = if segment_ids.contains_key(name.as_str()) {
+        let def = if segment_ids.contains(name) {
             errs.add(
                 &ptr,
                 concat(&["the segment ", &quoted(name), " is declared more than once"]),
@@ -150,7 +156,7 @@ fn compile_document(doc: &Value) -> Result<Engine, SnapshotError> {
             None => {
                 if let Some(existing) = segment_ids
                     .get(name.as_str())
-                    .and_then(|&i| segments.get_mut(i as usize))
+                    .and_then(|i| segments.get_mut(i as usize))
                 {
                     existing.ok = false;
                     existing.templates.clear();
@@ -160,11 +166,11 @@ fn compile_document(doc: &Value) -> Result<Engine, SnapshotError> {
     }
 
     let mut activations: Vec<(&str, &Value, String)> = Vec::with_capacity(activations_doc.len());
-    let mut activation_ids: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut activation_ids = NameIndex::new();
     let mut duplicate_activations: Vec<usize> = Vec::new();
     for (name, value) in activations_doc {
         let ptr = child("/activations", name);
-        if let Some(&i) = activation_ids.get(name.as_str()) {
+        if let Some(i) = activation_ids.get(name) {
             problems.push(
                 &ptr,
                 concat(&[
@@ -173,10 +179,10 @@ fn compile_document(doc: &Value) -> Result<Engine, SnapshotError> {
                     " is declared more than once",
                 ]),
             );
-            duplicate_activations.push(i);
+            duplicate_activations.push(i as usize);
             continue;
         }
-        activation_ids.insert(name, activations.len());
+        activation_ids.insert(name, u32::try_from(activations.len()).unwrap_or(u32::MAX));
         activations.push((name, value, ptr));
     }
 
@@ -201,15 +207,15 @@ fn compile_document(doc: &Value) -> Result<Engine, SnapshotError> {
     }
 
     let mut features: Vec<Feature> = Vec::with_capacity(features_doc.len());
-    let mut feature_ids: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut feature_ids = NameIndex::new();
     for (name, value) in features_doc {
         let ptr = child("/features", name);
-        if let Some(&i) = feature_ids.get(name.as_str()) {
+        if let Some(i) = feature_ids.get(name) {
             problems.push(
                 &ptr,
                 concat(&["the feature ", &quoted(name), " is declared more than once"]),
             );
-            if let Some(f) = features.get_mut(i) {
+            if let Some(f) = features.get_mut(i as usize) {
                 f.body = None;
             }
             continue;
@@ -220,7 +226,7 @@ fn compile_document(doc: &Value) -> Result<Engine, SnapshotError> {
         for (p, m) in errs.list {
             problems.push(&p, m);
         }
-        feature_ids.insert(name, features.len());
+        feature_ids.insert(name, u32::try_from(features.len()).unwrap_or(u32::MAX));
         features.push(feature);
     }
 
@@ -237,9 +243,9 @@ fn compile_document(doc: &Value) -> Result<Engine, SnapshotError> {
 /// What all features of one snapshot share while they compile.
 pub(crate) struct Shared<'a> {
     segments: &'a [SegmentDef],
-    segment_ids: &'a BTreeMap<&'a str, u32>,
+    segment_ids: &'a NameIndex,
     activations: &'a [(&'a str, &'a Value, String)],
-    activation_ids: &'a BTreeMap<&'a str, usize>,
+    activation_ids: &'a NameIndex,
     duplicate_activations: &'a [usize],
     interner: &'a Interner,
 }
@@ -259,9 +265,9 @@ pub(crate) struct Scope<'a> {
     declared: Vec<String>,
     any_input: bool,
     segments: Vec<SegmentSource>,
-    segment_memo: BTreeMap<u32, Option<LocalSegment>>,
+    segment_memo: Vec<(u32, Option<LocalSegment>)>,
     activations: Vec<Cond>,
-    activation_memo: BTreeMap<usize, ActivationState>,
+    activation_memo: Vec<(usize, ActivationState)>,
     stack: Vec<usize>,
 }
 
@@ -274,9 +280,9 @@ impl<'a> Scope<'a> {
             declared: Vec::new(),
             any_input: false,
             segments: Vec::new(),
-            segment_memo: BTreeMap::new(),
+            segment_memo: Vec::new(),
             activations: Vec::new(),
-            activation_memo: BTreeMap::new(),
+            activation_memo: Vec::new(),
             stack: Vec::new(),
         }
     }
@@ -308,17 +314,17 @@ impl<'a> Scope<'a> {
 
     /// The options of a segment, if it declares some.
     pub fn options(&self, name: &str) -> Option<&'a StrSet> {
-        let id = *self.shared.segment_ids.get(name)?;
+        let id = self.shared.segment_ids.get(name)?;
         self.shared.segments.get(id as usize)?.options.as_ref()
     }
 
     /// Resolves a segment name for this feature.
     pub fn segment(&mut self, name: &str, ptr: &str, errs: &mut Errs) -> Option<LocalSegment> {
-        let Some(&id) = self.shared.segment_ids.get(name) else {
+        let Some(id) = self.shared.segment_ids.get(name) else {
             errs.add(ptr, concat(&["unknown segment ", &quoted(name)]));
             return None;
         };
-        if let Some(memo) = self.segment_memo.get(&id) {
+        if let Some((_, memo)) = self.segment_memo.iter().find(|(s, _)| *s == id) {
             if memo.is_none() {
                 self.report_segment(id, name, ptr, errs);
             }
@@ -328,7 +334,7 @@ impl<'a> Scope<'a> {
         if local.is_none() {
             self.report_segment(id, name, ptr, errs);
         }
-        self.segment_memo.insert(id, local);
+        self.segment_memo.push((id, local));
         local
     }
 
@@ -405,6 +411,13 @@ impl<'a> Scope<'a> {
         errs.add(ptr, message);
     }
 
+    fn set_activation(&mut self, id: usize, state: ActivationState) {
+        match self.activation_memo.iter_mut().find(|(a, _)| *a == id) {
+            Some(entry) => entry.1 = state,
+            None => self.activation_memo.push((id, state)),
+        }
+    }
+
     /// Resolves an activation for this feature, compiling it on first use.
     pub fn activation(
         &mut self,
@@ -413,11 +426,16 @@ impl<'a> Scope<'a> {
         depth: u32,
         errs: &mut Errs,
     ) -> Option<u16> {
-        let Some(&id) = self.shared.activation_ids.get(name) else {
+        let Some(id) = self.shared.activation_ids.get(name).map(|i| i as usize) else {
             errs.add(ptr, concat(&["unknown activation ", &quoted(name)]));
             return None;
         };
-        match self.activation_memo.get(&id) {
+        match self
+            .activation_memo
+            .iter()
+            .find(|(a, _)| *a == id)
+            .map(|(_, state)| state)
+        {
             Some(ActivationState::Done(local)) => return Some(*local),
             Some(ActivationState::Failed) => {
                 errs.add(
@@ -453,7 +471,7 @@ impl<'a> Scope<'a> {
         }
         let (_, value, act_ptr) = self.shared.activations.get(id)?;
         if self.shared.duplicate_activations.contains(&id) {
-            self.activation_memo.insert(id, ActivationState::Failed);
+            self.set_activation(id, ActivationState::Failed);
             errs.add(
                 ptr,
                 concat(&[
@@ -468,7 +486,7 @@ impl<'a> Scope<'a> {
             errs.add(ptr, "activations nest deeper than 32 levels".to_owned());
             return None;
         }
-        self.activation_memo.insert(id, ActivationState::InProgress);
+        self.set_activation(id, ActivationState::InProgress);
         self.stack.push(id);
         let before = errs.list.len();
         let when = reader::fields(value, act_ptr, ["when"], errs)
@@ -481,12 +499,11 @@ impl<'a> Scope<'a> {
             Some(cond) => {
                 let local = u16::try_from(self.activations.len()).ok()?;
                 self.activations.push(cond);
-                self.activation_memo
-                    .insert(id, ActivationState::Done(local));
+                self.set_activation(id, ActivationState::Done(local));
                 Some(local)
             }
             None => {
-                self.activation_memo.insert(id, ActivationState::Failed);
+                self.set_activation(id, ActivationState::Failed);
                 None
             }
         }

@@ -1,8 +1,7 @@
 //! Segments: `from` templates parsed into literal and slot parts, `options`.
 
-use std::collections::BTreeMap;
-
 use super::reader::{self, child, quoted, Errs};
+use crate::index::NameIndex;
 use crate::json::Value;
 use crate::model::{InputId, Part, Slot, SlotId, StrSet, Template};
 use crate::text::concat;
@@ -12,36 +11,48 @@ use crate::text::concat;
 pub struct Interner {
     /// Input names, by [`InputId`].
     pub inputs: Vec<String>,
-    input_ids: BTreeMap<String, InputId>,
+    input_ids: NameIndex,
     /// Slots, by [`SlotId`].
     pub slots: Vec<Slot>,
-    slot_ids: BTreeMap<Slot, SlotId>,
+    slot_ids: NameIndex,
 }
 
 impl Interner {
     /// The id of an input name, adding it if new.
     pub fn input(&mut self, name: &str) -> Option<InputId> {
-        if let Some(&id) = self.input_ids.get(name) {
+        if let Some(id) = self.find_input(name) {
             return Some(id);
         }
         let id = InputId::try_from(self.inputs.len()).ok()?;
         self.inputs.push(name.to_owned());
-        self.input_ids.insert(name.to_owned(), id);
+        self.input_ids.insert(name, u32::from(id));
         Some(id)
     }
 
     /// The id of an input name, if known.
     pub fn find_input(&self, name: &str) -> Option<InputId> {
-        self.input_ids.get(name).copied()
+        self.input_ids
+            .get(name)
+            .and_then(|i| InputId::try_from(i).ok())
     }
 
     fn slot(&mut self, slot: Slot) -> Option<SlotId> {
-        if let Some(&id) = self.slot_ids.get(&slot) {
+        // Key: the input id, then each path key with its length, so no two
+        // different slots share a key.
+        let mut key = String::new();
+        crate::text::push_u64(&mut key, u64::from(slot.input));
+        for k in &slot.path {
+            key.push('/');
+            crate::text::push_u64(&mut key, k.len() as u64);
+            key.push(':');
+            key.push_str(k);
+        }
+        if let Some(id) = self.slot_ids.get(&key) {
             return Some(id);
         }
         let id = SlotId::try_from(self.slots.len()).ok()?;
-        self.slots.push(slot.clone());
-        self.slot_ids.insert(slot, id);
+        self.slots.push(slot);
+        self.slot_ids.insert(&key, id);
         Some(id)
     }
 }

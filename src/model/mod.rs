@@ -1,7 +1,7 @@
 //! The compiled form of a snapshot: what evaluation runs on.
 //!
 //! Everything here is prepared once, at load: names are indices, lists are
-//! sorted for binary search, templates are split into literal and slot parts,
+//! hashed for lookup, templates are split into literal and slot parts,
 //! salts are seeds, weights are integer bucket ranges, versions, CIDR blocks
 //! and instants are parsed. The JSON document itself (the wire form) is read
 //! by [`crate::compile`] and never consulted again.
@@ -55,28 +55,38 @@ pub struct SegmentSource {
 /// Index into a feature's [`Body::segments`].
 pub type LocalSegment = u16;
 
-/// A sorted list of strings, searched by binary search.
+/// A set of strings: a list for a few, hashed when larger.
 #[derive(Clone, Debug, Default)]
 pub struct StrSet {
-    /// Sorted, without duplicates.
+    /// The strings, in declared order.
     pub items: Vec<String>,
+    index: Option<crate::index::NameIndex>,
 }
 
 impl StrSet {
+    /// How many items a set holds before it is hashed.
+    const LINEAR: usize = 8;
+
     /// Builds a set from any strings.
     #[must_use]
-    pub fn new(mut items: Vec<String>) -> Self {
-        items.sort_unstable();
-        items.dedup();
-        StrSet { items }
+    pub fn new(items: Vec<String>) -> Self {
+        let index = (items.len() > Self::LINEAR).then(|| {
+            let mut ix = crate::index::NameIndex::new();
+            for item in &items {
+                ix.insert(item, 0);
+            }
+            ix
+        });
+        StrSet { items, index }
     }
 
     /// Whether `value` is in the set.
     #[must_use]
     pub fn contains(&self, value: &str) -> bool {
-        self.items
-            .binary_search_by(|s| s.as_str().cmp(value))
-            .is_ok()
+        match &self.index {
+            Some(ix) => ix.contains(value),
+            None => self.items.iter().any(|s| s == value),
+        }
     }
 }
 
@@ -238,7 +248,7 @@ pub struct Feature {
     pub inputs: Vec<InputId>,
     /// The rules and what they need, or `None` when the feature has problems.
     pub body: Option<Body>,
-    /// Every slot the feature's segments read (sorted), so a caller can
+    /// Every slot the feature's segments read, so a caller can
     /// prepare just those.
     pub slots: Vec<SlotId>,
 }

@@ -1,0 +1,113 @@
+//! [`NameIndex`]: a small open-addressing hash table from strings to `u32`,
+//! used wherever loading needs a lookup by name.
+//!
+//! One concrete type instead of `BTreeMap`/`HashMap` instantiations keeps the
+//! WebAssembly build small (each generic map costs kilobytes per key/value
+//! pair) and needs no random seed. Hashing is the XXH3 already linked for
+//! bucketing.
+
+use xxhash_rust::xxh3::xxh3_64;
+
+/// Strings (owned) to `u32` values.
+#[derive(Clone, Debug, Default)]
+pub struct NameIndex {
+    keys: Vec<Box<str>>,
+    values: Vec<u32>,
+    /// Slots hold `entry + 1`; 0 is empty. Length is a power of two.
+    table: Vec<u32>,
+}
+
+impl NameIndex {
+    /// An empty index.
+    #[must_use]
+    pub fn new() -> Self {
+        NameIndex::default()
+    }
+
+    fn slot(&self, key: &str) -> (usize, Option<u32>) {
+        let mask = self.table.len().wrapping_sub(1);
+        let mut i = (xxh3_64(key.as_bytes()) as usize) & mask;
+        loop {
+            match self.table.get(i).copied() {
+                None | Some(0) => return (i, None),
+                Some(e) => {
+                    let entry = e - 1;
+                    if self.keys.get(entry as usize).is_some_and(|k| &**k == key) {
+                        return (i, Some(entry));
+                    }
+                }
+            }
+            i = (i + 1) & mask;
+        }
+    }
+
+    /// The value of `key`.
+    #[must_use]
+    pub fn get(&self, key: &str) -> Option<u32> {
+        if self.table.is_empty() {
+            return None;
+        }
+        let (_, entry) = self.slot(key);
+        entry.and_then(|e| self.values.get(e as usize).copied())
+    }
+
+    /// Whether `key` is present.
+    #[must_use]
+    pub fn contains(&self, key: &str) -> bool {
+        self.get(key).is_some()
+    }
+
+    /// Inserts `key → value` unless `key` is present; returns whether it was inserted.
+    pub fn insert(&mut self, key: &str, value: u32) -> bool {
+        if (self.keys.len() + 1) * 2 > self.table.len() {
+            self.grow();
+        }
+        let (i, entry) = self.slot(key);
+        if entry.is_some() {
+            return false;
+        }
+        let Ok(next) = u32::try_from(self.keys.len() + 1) else {
+            return false;
+        };
+        if let Some(s) = self.table.get_mut(i) {
+            *s = next;
+        }
+        self.keys.push(key.into());
+        self.values.push(value);
+        true
+    }
+
+    fn grow(&mut self) {
+        let size = (self.table.len() * 2).max(16);
+        self.table = vec![0; size];
+        let mask = size - 1;
+        for (n, key) in self.keys.iter().enumerate() {
+            let mut i = (xxh3_64(key.as_bytes()) as usize) & mask;
+            while self.table.get(i).is_some_and(|&s| s != 0) {
+                i = (i + 1) & mask;
+            }
+            if let Some(s) = self.table.get_mut(i) {
+                *s = u32::try_from(n + 1).unwrap_or(0);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn insert_and_get() {
+        let mut ix = NameIndex::new();
+        assert_eq!(ix.get("a"), None);
+        for i in 0..1000u32 {
+            assert!(ix.insert(&format!("k{i}"), i * 2));
+        }
+        assert!(!ix.insert("k5", 0), "the first value stays");
+        for i in 0..1000u32 {
+            assert_eq!(ix.get(&format!("k{i}")), Some(i * 2));
+        }
+        assert_eq!(ix.get("k1000"), None);
+    }
+}

@@ -1,0 +1,109 @@
+// The npm package's benchmark in Node (SPEC workload of BOUNDARY.md):
+// 200 features, each `Country in [US, CA, GB, DE, FR]` then a 50/50 split by
+// UserId; 100 000 users over 10 countries; a fresh context object per call.
+//   W1  one evaluation (engine.implementation)              ns/eval
+//   W2  all 200 features for one context (implementations)  µs/context
+//   W3  cold start: import + wasm + 1 000-feature snapshot + first evaluation, fresh process, ms
+//   size: the .wasm plus the package's JS, gzipped
+// Medians over repetitions. `--quick` for a short run.
+import { execFileSync } from 'node:child_process';
+import { readFileSync, writeFileSync, readdirSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
+import { cpus } from 'node:os';
+
+const quick = process.argv.includes('--quick');
+const pkg = new URL('../pkg/', import.meta.url);
+const COUNTRIES = ['US', 'CA', 'GB', 'DE', 'FR', 'NL', 'BR', 'JP', 'IN', 'MX'];
+
+export function snapshot(n) {
+  const features = {};
+  for (let i = 0; i < n; i++) {
+    features[`f${String(i).padStart(4, '0')}`] = {
+      inputs: ['user'], implementations: ['control', 'treatment', 'off'], default: 'off',
+      rules: [{ when: { segment: 'Country', in: ['US', 'CA', 'GB', 'DE', 'FR'] }, split: { by: 'UserId', weights: { control: 50, treatment: 50 } } }],
+    };
+  }
+  return JSON.stringify({ schema: 1, revision: 'bench', segments: { Country: { from: { user: '{country}' } }, UserId: { from: { user: '{id}' } } }, features });
+}
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
+
+async function inProcess() {
+  const { init, Engine } = await import('feats-edge');
+  await init();
+  const engine = new Engine(snapshot(200));
+  const names = engine.features.map((f) => f.name);
+  const ids = Array.from({ length: 100_000 }, (_, i) => `user-${i}`);
+  const reps = quick ? 3 : 7;
+
+  const w1 = [];
+  const n1 = quick ? 200_000 : 1_000_000;
+  let treat = 0, us = 0, check = 0;
+  for (let r = -1; r < reps; r++) {
+    const t0 = process.hrtime.bigint();
+    for (let i = 0; i < n1; i++) {
+      const u = i % 100_000;
+      const impl = engine.implementation(names[i % 200], { user: { id: ids[u], country: COUNTRIES[u % 10] } });
+      check += impl.length;
+      if (r === 0 && u % 10 === 0) { us++; if (impl === 'treatment') treat++; }
+    }
+    const ns = Number(process.hrtime.bigint() - t0) / n1;
+    if (r >= 0) w1.push(ns); // r = -1 is the warm-up
+  }
+
+  const w2 = [];
+  const n2 = quick ? 2_000 : 10_000;
+  for (let r = -1; r < reps; r++) {
+    const t0 = process.hrtime.bigint();
+    for (let i = 0; i < n2; i++) {
+      const all = engine.implementations({ user: { id: ids[i], country: COUNTRIES[i % 10] } });
+      check += all.f0000.length;
+    }
+    const us2 = Number(process.hrtime.bigint() - t0) / n2 / 1000;
+    if (r >= 0) w2.push(us2);
+  }
+  return { w1: median(w1), w2: median(w2), usTreatmentShare: treat / us, check };
+}
+
+function coldStart() {
+  const file = '/tmp/feats-edge-bench-1000.json';
+  writeFileSync(file, snapshot(1000));
+  const script = `
+    const t0 = performance.now();
+    const { init, Engine } = await import('feats-edge');
+    await init();
+    const e = new Engine(await (await import('node:fs')).readFileSync('${file}', 'utf8'));
+    const impl = e.implementation('f0000', { user: { id: 'user-1', country: 'US' } });
+    console.log(JSON.stringify({ ms: performance.now() - t0, impl }));`;
+  const runs = [];
+  for (let i = 0; i < (quick ? 3 : 5); i++) {
+    const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: new URL('..', import.meta.url) });
+    runs.push(JSON.parse(out).ms);
+  }
+  return median(runs);
+}
+
+function size() {
+  const gz = (p) => gzipSync(readFileSync(new URL(p, pkg)), { level: 9 }).length;
+  const js = ['index.js', 'gen/feats_edge.js', ...readdirSync(new URL('src/', pkg)).map((f) => `src/${f}`)];
+  const wasmRaw = readFileSync(new URL('gen/feats_edge_bg.wasm', pkg)).length;
+  const wasmGz = gz('gen/feats_edge_bg.wasm');
+  const jsGz = js.reduce((a, f) => a + gz(f), 0);
+  return { wasmRaw, wasmGz, jsGz, totalGz: wasmGz + jsGz };
+}
+
+const r = await inProcess();
+const cold = coldStart();
+const s = size();
+const result = {
+  date: new Date().toISOString(), node: process.version, cpu: cpus()[0]?.model, cpus: cpus().length, quick,
+  w1NsPerEval: +r.w1.toFixed(1), w2UsPerContext: +r.w2.toFixed(2), w3ColdStartMs: +cold.toFixed(2),
+  usTreatmentShare: +r.usTreatmentShare.toFixed(4), size: s,
+};
+console.log(`feats-edge package, Node ${process.version}, ${result.cpus} × ${result.cpu}`);
+console.log(`W1 single evaluation      ${result.w1NsPerEval} ns/eval        (target ≤ 100)`);
+console.log(`W2 evaluate-all (200)     ${result.w2UsPerContext} µs/context     (target ≤ 10)`);
+console.log(`W3 cold start (1 000)     ${result.w3ColdStartMs} ms            (target ≤ 8)`);
+console.log(`size                      wasm ${s.wasmRaw} B raw, ${s.wasmGz} B gz; JS ${s.jsGz} B gz; total ${s.totalGz} B gz (target ≤ 25 600)`);
+console.log(`sanity: US users in treatment ${(result.usTreatmentShare * 100).toFixed(1)} %`);
+writeFileSync(new URL('../target/package-bench.json', import.meta.url), JSON.stringify(result, null, 2));

@@ -1,0 +1,292 @@
+// The client of SPEC sections 4 and 5: fetches and caches the snapshot, keeps
+// sticky assignments, reports exposures. All rule logic lives in the engine.
+
+import { Engine } from './engine.js';
+import { local, snapshotCache, stickyStore } from './store.js';
+
+/**
+ * SPEC section 4, plus `headers` (sent with every request but beacons), `storageKey`
+ * (localStorage prefix, "feats-edge:") and `retryDelay` (first retry, ms: 1000,
+ * doubling up to 60 s, full jitter).
+ * @typedef {{snapshotUrl?: string, snapshot?: string | object, exposureUrl?: string,
+ *   refreshInterval?: number, flushInterval?: number, maxBatch?: number, maxQueue?: number,
+ *   timeout?: number, retryDelay?: number, sticky?: import('./store.js').Store,
+ *   fetch?: typeof fetch, now?: () => number, headers?: HeadersInit, storageKey?: string}} Options
+ */
+
+/** A timer that never keeps Node alive. */
+const later = (fn, ms) => {
+  const t = setTimeout(fn, Math.min(ms, 2 ** 31 - 1));
+  t.unref?.();
+  return t;
+};
+
+/** Network errors, 429 and 5xx are retried. */
+const retryable = (s) => !s || s == 429 || s > 499;
+
+/** An Error for an HTTP answer, with its status and Retry-After (ms). */
+function httpError(url, res) {
+  const h = res.headers.get('Retry-After'); // seconds or an HTTP date
+  const ms = /^\d+$/.test(h) ? h * 1000 : Date.parse(h) - Date.now();
+  return Object.assign(new Error(`feats-edge: ${url} answered ${res.status}`), {
+    status: res.status,
+    retryAfter: Math.max(0, ms) || undefined,
+  });
+}
+
+/** @param {Options} [o] */
+export async function createClient(o = {}) {
+  const { snapshotUrl: url, exposureUrl: xurl, refreshInterval: every = 6e4, flushInterval = 5e3, retryDelay = 1e3 } = o;
+  const maxBatch = o.maxBatch || 100, maxQueue = o.maxQueue ?? 1e3;
+  const get = o.fetch ?? ((u, init) => fetch(u, init));
+  const now = () => {
+    let t;
+    try {
+      t = +(o.now ?? Date.now)();
+    } catch {}
+    return Math.abs(t) <= 8.64e15 ? t : Date.now(); // a valid Date
+  };
+  const prefix = o.storageKey ?? 'feats-edge:', ls = local();
+  const sticky = o.sticky ?? stickyStore(ls, prefix + 'sticky:');
+  const cache = snapshotCache(ls, prefix + 'snapshot:' + url);
+  const browser = typeof document == 'object';
+  const opts = { sticky, clock: now };
+  const defaults = new Map(); // handles' code defaults
+  const listeners = { update: new Set(), error: new Set() };
+  const aborts = new Set(), seen = new Set(), queue = [];
+  const stats = { dropped: 0, sent: 0, failed: 0, get queued() { return queue.length; } };
+  /** @type {Engine | null} */
+  let engine = null;
+  let etag, closed, fails = 0, xfails = 0, retryAt = 0, inflight, pollTimer, running, next, readyTimer, done;
+  const ready = new Promise((r) => (done = r));
+
+  const emit = (type, v) => listeners[type].forEach((fn) => { try { fn(v); } catch {} });
+  const backoff = (n) => Math.random() * Math.min(6e4, retryDelay * 2 ** n);
+  const headers = (type) => {
+    const h = new Headers(o.headers);
+    if (type) h.set('Content-Type', type);
+    return h;
+  };
+
+  /** [response, body], aborted after 30 s or by close() */
+  async function request(u, init) {
+    const ac = new AbortController(), t = later(() => ac.abort(), 3e4);
+    aborts.add(ac);
+    try {
+      const res = await get(u, { ...init, signal: ac.signal });
+      return [res, await res.text()];
+    } finally {
+      clearTimeout(t);
+      aborts.delete(ac);
+    }
+  }
+
+  /** A refused snapshot is reported; the current one stays. */
+  function load(text, tag) {
+    let e;
+    try {
+      e = new Engine(text);
+    } catch (err) {
+      return emit('error', err);
+    }
+    etag = tag;
+    if (engine?.revision === e.revision) return !e.free();
+    engine?.free();
+    engine = e;
+    clearTimeout(readyTimer);
+    done(true);
+    emit('update', { revision: e.revision });
+    return true;
+  }
+
+  /** Resolves with the delay before the next fetch, if any. */
+  async function fetchSnapshot() {
+    try {
+      const h = headers();
+      if (etag) h.set('If-None-Match', etag);
+      const [res, text] = await request(url, { headers: h });
+      if (res.status != 304) {
+        if (!res.ok) throw httpError(url, res);
+        if (load(text, res.headers.get('ETag'))) cache.write(text, etag);
+      }
+      fails = 0;
+    } catch (err) {
+      if (closed) return;
+      emit('error', err);
+      if (retryable(err.status)) return err.retryAfter ?? backoff(fails++);
+    }
+    return every || undefined;
+  }
+
+  const poll = () => {
+    clearTimeout(pollTimer);
+    return (inflight ??= fetchSnapshot().then((ms) => {
+      inflight = null;
+      if (!closed && ms != null) pollTimer = later(poll, ms);
+    }));
+  };
+
+  const trim = () => (stats.dropped += queue.splice(0, Math.max(0, queue.length - maxQueue)).length);
+
+  /** Sends what waits now; a retryable failure puts the batch back and stops. */
+  async function send() {
+    for (let n = queue.length; n > 0; ) {
+      const batch = queue.splice(0, Math.min(n, maxBatch));
+      n -= batch.length;
+      try {
+        const [res] = await request(xurl, { method: 'POST', headers: headers('application/json'), body: JSON.stringify({ events: batch }) });
+        if (!res.ok) throw httpError(xurl, res);
+        stats.sent += batch.length;
+        xfails = 0;
+      } catch (err) {
+        emit('error', err);
+        if (!retryable(err.status)) stats.failed += batch.length;
+        else {
+          queue.unshift(...batch);
+          trim();
+          retryAt = Date.now() + (err.retryAfter ?? backoff(xfails++));
+          return;
+        }
+      }
+    }
+  }
+
+  /** One flush at a time; calls meanwhile share the next. */
+  const flush = () =>
+    !xurl ? Promise.resolve()
+    : !running ? (running = send().finally(() => (running = null)))
+    : (next ??= running.then(() => ((next = null), flush())));
+
+  const autoFlush = () => queue.length && !closed && Date.now() >= retryAt && flush();
+
+  /** The page is going away. */
+  function beacon() {
+    while (xurl && queue.length) {
+      const events = queue.splice(0, maxBatch), body = JSON.stringify({ events });
+      stats.sent += events.length;
+      try {
+        if (navigator.sendBeacon(xurl, new Blob([body], { type: 'application/json' }))) continue;
+      } catch {}
+      try {
+        get(xurl, { method: 'POST', headers: headers('application/json'), body, keepalive: true }).catch(() => {});
+      } catch {}
+    }
+  }
+
+  function evaluate(feature, ctx) {
+    try {
+      if (engine) return engine.evaluate(feature, ctx, opts);
+    } catch {}
+    return { feature, implementation: null, reason: 'ERROR', rule: null, experiment: null, unit: null,
+      stickyKey: null, errorCode: 'PROVIDER_NOT_READY', revision: null };
+  }
+
+  function details(feature, ctx) {
+    const d = evaluate(feature, ctx);
+    d.implementation ??= defaults.get(feature) ?? null;
+    return d;
+  }
+
+  /** Stores the sticky assignment, reports once per (feature, impl, unit). */
+  function use(d, impl) {
+    try {
+      if (d.stickyKey != null) sticky.set(d.stickyKey, impl);
+    } catch {}
+    const { stickyKey, errorCode, ...event } = d;
+    if (!xurl || d.revision == null || errorCode == 'FLAG_NOT_FOUND') return;
+    const key = JSON.stringify([d.feature, impl, d.unit]);
+    if (seen.has(key)) return;
+    if (seen.size > 5e4) seen.clear();
+    seen.add(key);
+    queue.push(Object.assign(event, { implementation: impl, timestamp: new Date(now()).toISOString() }));
+    trim();
+    if (queue.length >= maxBatch) autoFlush();
+  }
+
+  const found = (d, impl = d.implementation) => (impl != null && use(d, impl), impl);
+
+  function findImplementation(feature, ctx) {
+    let impl;
+    try {
+      impl = engine?.implementation(feature, ctx, opts);
+    } catch {}
+    return impl ?? defaults.get(feature) ?? null;
+  }
+
+  if (o.snapshot != null) load(o.snapshot);
+  else if (url) {
+    const c = cache.read();
+    if (c) load(c.text, c.etag);
+  }
+  if (engine || !url) done(!!engine);
+  // Not unref'd, so that Node waits for `await createClient()`: `timeout` at most.
+  else readyTimer = setTimeout(() => done(!!engine), o.timeout ?? 3e3);
+  if (url) poll();
+  const flushTimer = xurl && flushInterval > 0 ? setInterval(autoFlush, flushInterval) : 0;
+  flushTimer.unref?.();
+  const onVisible = () => (document.visibilityState == 'visible' ? url && every && poll() : beacon());
+  if (browser) {
+    document.addEventListener('visibilitychange', onVisible);
+    addEventListener('pagehide', beacon);
+  }
+
+  const client = {
+    ready,
+    stats,
+    get revision() {
+      return engine?.revision ?? null;
+    },
+    findImplementation,
+    findImplementations(ctx) {
+      const out = Object.fromEntries(defaults);
+      try {
+        const all = engine?.implementations(ctx, opts);
+        for (const k in all) out[k] = all[k] ?? defaults.get(k) ?? null;
+      } catch {}
+      return out;
+    },
+    details,
+    isEnabled: (feature, ctx) => found(evaluate(feature, ctx)) === 'true',
+    usedImplementation(feature, impl, ctx) {
+      if (impl != null) use(evaluate(feature, ctx), String(impl));
+    },
+    create: (feature, ctx) => found(details(feature, ctx)),
+    /** @template T @param {string} name @param {Record<string, (ctx: any) => T>} impls @param {{default?: string | boolean}} [options] */
+    feature(name, impls, options) {
+      if (options?.default != null) defaults.set(name, String(options.default));
+      const has = (k) => k != null && Object.hasOwn(impls, k);
+      return {
+        find: (ctx) => findImplementation(name, ctx),
+        /** @returns {T | undefined} the chosen factory's product (or the default's) */
+        create(ctx) {
+          const d = details(name, ctx);
+          const impl = has(d.implementation) ? d.implementation : defaults.get(name);
+          if (has(impl)) return found(d, impl), impls[impl](ctx);
+        },
+      };
+    },
+    /** @param {'update' | 'error'} type @param {Function} fn @returns {() => void} */
+    on(type, fn) {
+      listeners[type]?.add(fn);
+      return () => void listeners[type]?.delete(fn);
+    },
+    refresh: () => (url ? poll() : Promise.resolve()),
+    flush,
+    /** Stops everything, then sends what waits one last time. */
+    close() {
+      closed = true;
+      clearTimeout(pollTimer);
+      clearTimeout(readyTimer);
+      clearInterval(flushTimer);
+      aborts.forEach((ac) => ac.abort());
+      done(!!engine);
+      if (browser) {
+        document.removeEventListener('visibilitychange', onVisible);
+        removeEventListener('pagehide', beacon);
+      }
+      return flush();
+    },
+  };
+  await ready;
+  return client;
+}

@@ -1,0 +1,62 @@
+// Where the client keeps things between calls: sticky assignments, and in
+// browsers the last good snapshot. Every access is guarded: storage that
+// throws (Safari private mode, sandboxed frames, a full quota) is ignored.
+
+/** At most this many sticky assignments are kept in memory (oldest go first). */
+const LIMIT = 10000;
+
+/**
+ * @typedef {{get(key: string): string | null | undefined, set(key: string, value: string): void}} Store
+ * A synchronous key-value store: the sticky store of `createClient`.
+ */
+
+/** The page's localStorage, or null outside browsers or where it is refused. */
+export function local() {
+  try {
+    const ls = typeof document == 'object' ? globalThis.localStorage : null;
+    ls?.getItem('');
+    return ls ?? null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The default sticky store: localStorage under `prefix` in browsers, else a
+ * bounded in-memory map.
+ * @param {Storage | null} ls @param {string} prefix
+ * @returns {Store}
+ */
+export function stickyStore(ls, prefix) {
+  if (ls) return { get: (k) => ls.getItem(prefix + k), set: (k, v) => ls.setItem(prefix + k, v) };
+  const m = new Map();
+  return {
+    get: (k) => m.get(k),
+    set(k, v) {
+      m.delete(k);
+      m.set(k, v);
+      if (m.size > LIMIT) m.delete(m.keys().next().value);
+    },
+  };
+}
+
+/**
+ * The snapshot cache of a browser: the last good snapshot text and its ETag.
+ * @param {Storage | null} ls @param {string} key
+ */
+export function snapshotCache(ls, key) {
+  return {
+    /** @returns {{text: string, etag: string | null} | undefined} */
+    read() {
+      try {
+        return JSON.parse(ls?.getItem(key) ?? 'null') ?? undefined;
+      } catch {}
+    },
+    /** @param {string} text @param {string | null} etag */
+    write(text, etag) {
+      try {
+        ls?.setItem(key, JSON.stringify({ text, etag }));
+      } catch {}
+    },
+  };
+}

@@ -1,0 +1,122 @@
+// Browser behaviour under Node, with stand-ins for document, localStorage,
+// navigator.sendBeacon and window events (this file runs in its own process).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { startServer, until } from '../helpers/server.js';
+import { snapshot, ctx } from '../helpers/snapshot.js';
+
+/** A Storage over a Map. */
+class MemoryStorage {
+  #m = new Map();
+  getItem(k) { return this.#m.has(k) ? this.#m.get(k) : null; }
+  setItem(k, v) { this.#m.set(k, String(v)); }
+  removeItem(k) { this.#m.delete(k); }
+  clear() { this.#m.clear(); }
+  get length() { return this.#m.size; }
+}
+
+const windowEvents = new EventTarget();
+const document = Object.assign(new EventTarget(), { visibilityState: 'visible' });
+const beacons = [];
+let beaconAnswer = true;
+globalThis.document = document;
+globalThis.localStorage = new MemoryStorage();
+globalThis.addEventListener = windowEvents.addEventListener.bind(windowEvents);
+globalThis.removeEventListener = windowEvents.removeEventListener.bind(windowEvents);
+Object.defineProperty(globalThis, 'navigator', {
+  configurable: true,
+  value: { sendBeacon: (url, data) => (beacons.push({ url, data }), beaconAnswer) },
+});
+const { createClient } = await import('feats-edge');
+
+const setVisibility = (state) => {
+  document.visibilityState = state;
+  document.dispatchEvent(new Event('visibilitychange'));
+};
+
+test('cache first: a returning visitor starts from localStorage at once, then revalidates with its ETag', async (t) => {
+  localStorage.clear();
+  const srv = await startServer({ snapshot: snapshot('r1') });
+  t.after(() => srv.close());
+  // First visit: loads from the network and caches.
+  const first = await createClient({ snapshotUrl: srv.snapshotUrl, refreshInterval: 0 });
+  assert.equal(first.revision, 'r1');
+  await first.close();
+  const cached = JSON.parse(localStorage.getItem('feats-edge:snapshot:' + srv.snapshotUrl));
+  assert.equal(cached.etag, '"v1"');
+  assert.equal(JSON.parse(cached.text).revision, 'r1');
+
+  // Second visit with the server hanging: ready at once from the cache.
+  srv.state.mode = 'hang';
+  const second = await createClient({ snapshotUrl: srv.snapshotUrl, refreshInterval: 0, timeout: 5000 });
+  assert.equal(second.revision, 'r1');
+  assert.equal(second.findImplementation('PaymentProcessor', ctx('1', 'CA')), 'premium');
+  await until(() => srv.state.snapshotRequests.length === 2, 3000, 'the revalidation');
+  assert.equal(srv.state.snapshotRequests[1].headers['if-none-match'], '"v1"');
+  await second.close();
+
+  // A custom storageKey keeps its own cache.
+  srv.state.mode = 'ok';
+  const other = await createClient({ snapshotUrl: srv.snapshotUrl, refreshInterval: 0, storageKey: 'app:' });
+  assert.equal(srv.state.snapshotRequests.at(-1).headers['if-none-match'], undefined);
+  assert.ok(localStorage.getItem('app:snapshot:' + srv.snapshotUrl));
+  await other.close();
+});
+
+test('sticky assignments persist in localStorage across clients', async () => {
+  localStorage.clear();
+  const a = await createClient({ snapshot: snapshot('r1') });
+  a.usedImplementation('Random', 'b', ctx('visitor'));
+  await a.close();
+  assert.equal(localStorage.getItem('feats-edge:sticky:exp/visitor'), 'b');
+  const b = await createClient({ snapshot: snapshot('r1') });
+  assert.equal(b.details('Random', ctx('visitor')).reason, 'STICKY');
+  for (let i = 0; i < 20; i++) assert.equal(b.findImplementation('Random', ctx('visitor')), 'b');
+  await b.close();
+});
+
+test('hidden page: exposures leave through sendBeacon as application/json, else fetch with keepalive', async () => {
+  localStorage.clear();
+  const posts = [];
+  const client = await createClient({
+    snapshot: snapshot('r1'), exposureUrl: '/flags/exposures', flushInterval: 0,
+    fetch: async (url, init) => (posts.push({ url, init }), new Response(null, { status: 204 })),
+  });
+  client.create('Split', ctx('1'));
+  client.create('Split', ctx('2'));
+  setVisibility('hidden');
+  assert.equal(beacons.length, 1);
+  assert.equal(beacons[0].url, '/flags/exposures');
+  assert.equal(beacons[0].data.type, 'application/json');
+  const body = JSON.parse(await beacons[0].data.text());
+  assert.deepEqual(body.events.map((e) => e.unit.value), ['1', '2']);
+  assert.equal(client.stats.queued, 0);
+
+  beaconAnswer = false;
+  client.create('Split', ctx('3'));
+  windowEvents.dispatchEvent(new Event('pagehide'));
+  assert.equal(beacons.length, 2);
+  assert.equal(posts.length, 1);
+  assert.equal(posts[0].init.keepalive, true);
+  assert.equal(posts[0].init.method, 'POST');
+  assert.deepEqual(JSON.parse(posts[0].init.body).events.map((e) => e.unit.value), ['3']);
+  beaconAnswer = true;
+  await client.close();
+});
+
+test('visible again: the snapshot is refetched; after close() events are ignored', async (t) => {
+  localStorage.clear();
+  const srv = await startServer({ snapshot: snapshot('r1') });
+  t.after(() => srv.close());
+  const client = await createClient({ snapshotUrl: srv.snapshotUrl, refreshInterval: 60000 });
+  assert.equal(srv.state.snapshotRequests.length, 1);
+  setVisibility('hidden');
+  setVisibility('visible');
+  await until(() => srv.state.snapshotRequests.length === 2, 3000, 'the refetch');
+  assert.equal(srv.state.snapshotRequests[1].status, 304);
+  await client.close();
+  setVisibility('hidden');
+  setVisibility('visible');
+  await new Promise((r) => setTimeout(r, 50));
+  assert.equal(srv.state.snapshotRequests.length, 2);
+});

@@ -1,0 +1,107 @@
+// Evaluation calls never throw: no snapshot, unknown features, bad contexts,
+// throwing listeners and clocks (SPEC section 4).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createClient } from 'feats-edge';
+import { snapshot, ctx } from '../helpers/snapshot.js';
+
+test('with no snapshot: code defaults from feature handles, else null; isEnabled false; details ERROR', async () => {
+  const client = await createClient({});
+  assert.equal(client.revision, null);
+  assert.equal(await client.ready, false);
+  assert.equal(client.findImplementation('PaymentProcessor', ctx('1')), null);
+  const PP = client.feature('PaymentProcessor', { acme: () => 'ACME', premium: () => 'PREMIUM' }, { default: 'acme' });
+  assert.equal(client.findImplementation('PaymentProcessor', ctx('1')), 'acme');
+  assert.equal(PP.find(ctx('1')), 'acme');
+  assert.equal(PP.create(ctx('1')), 'ACME');
+  assert.equal(client.create('PaymentProcessor', ctx('1')), 'acme');
+  assert.deepEqual(client.findImplementations(ctx('1')), { PaymentProcessor: 'acme' });
+  const d = client.details('PaymentProcessor', ctx('1'));
+  assert.equal(d.implementation, 'acme');
+  assert.equal(d.reason, 'ERROR');
+  assert.equal(d.revision, null);
+  assert.equal(client.isEnabled('ImageProcessing', {}), false);
+  client.feature('ImageProcessing', { true: () => 1, false: () => 0 }, { default: true });
+  assert.equal(client.findImplementation('ImageProcessing', {}), 'true');
+  assert.equal(client.isEnabled('ImageProcessing', {}), false);
+  assert.equal(client.feature('Nothing', { x: () => 1 }).create({}), undefined);
+  await client.close();
+});
+
+test('unknown features: code default or null, isEnabled false, FLAG_NOT_FOUND, no exposure', async () => {
+  let posts = 0;
+  const client = await createClient({ snapshot: snapshot('r1'), exposureUrl: 'http://127.0.0.1:9/x', fetch: () => (posts++, Promise.reject(new Error('down'))) });
+  assert.equal(client.findImplementation('Nope', ctx('1')), null);
+  assert.equal(client.create('Nope', ctx('1')), null);
+  assert.equal(client.isEnabled('Nope', ctx('1')), false);
+  assert.equal(client.details('Nope', ctx('1')).errorCode, 'FLAG_NOT_FOUND');
+  const H = client.feature('Nope', { x: () => 'X', y: () => 'Y' }, { default: 'y' });
+  assert.equal(client.findImplementation('Nope', ctx('1')), 'y');
+  assert.equal(H.create(ctx('1')), 'Y');
+  assert.equal(client.findImplementations(ctx('1')).Nope, 'y');
+  assert.equal(client.stats.queued, 0);
+  await client.close();
+  assert.equal(posts, 0);
+});
+
+test('bad contexts and arguments never throw', async () => {
+  const client = await createClient({ snapshot: snapshot('r1') });
+  const hostile = { get user() { throw new Error('getter'); } };
+  const proxy = new Proxy({}, { get() { throw new Error('proxy'); } });
+  for (const c of [undefined, null, 42, 'x', [], hostile, proxy, { user: null }, { user: { id: {} } }]) {
+    assert.equal(client.findImplementation('PaymentProcessor', c), 'acme');
+    assert.equal(typeof client.details('Random', c).reason, 'string');
+    client.create('Fixed', c);
+    client.isEnabled('Dark', c);
+    client.usedImplementation('Fixed', 'a', c);
+    client.findImplementations(c);
+  }
+  for (const f of [undefined, null, 42, {}, Symbol.iterator]) {
+    client.findImplementation(f, {});
+    client.isEnabled(f, {});
+    client.create(f, {});
+    client.details(f, {});
+  }
+  client.usedImplementation('Fixed', null, ctx('1'));
+  await client.close();
+});
+
+test('throwing listeners and clocks stay inside the client', async () => {
+  const client = await createClient({
+    snapshot: snapshot('r1'), exposureUrl: 'http://127.0.0.1:9/x',
+    now: () => { throw new Error('clock'); },
+    fetch: () => { throw new Error('sync fetch failure'); },
+  });
+  const off = client.on('error', () => { throw new Error('listener'); });
+  client.on('update', () => { throw new Error('listener'); });
+  assert.equal(client.create('Split', ctx('1')).length > 0, true);
+  await client.flush();
+  assert.equal(client.stats.queued, 1);
+  off();
+  await client.refresh();
+  await client.close();
+});
+
+test('isEnabled follows boolean features', async () => {
+  const client = await createClient({ snapshot: snapshot('r1') });
+  assert.equal(client.isEnabled('ImageProcessing', {}), true);
+  assert.equal(client.isEnabled('Dark', ctx('1', 'CA')), true);
+  assert.equal(client.isEnabled('Dark', ctx('1', 'FR')), false);
+  assert.equal(client.isEnabled('PaymentProcessor', ctx('1')), false);
+  assert.equal(client.findImplementation('Dark', ctx('1', 'CA')), 'true');
+  await client.close();
+});
+
+test('on() returns an unsubscribe function', async () => {
+  const client = await createClient({ snapshot: snapshot('r1'), snapshotUrl: 'http://127.0.0.1:9/s', refreshInterval: 0, retryDelay: 5,
+    fetch: async () => new Response('nope', { status: 500 }) });
+  let n = 0;
+  const off = client.on('error', () => n++);
+  await client.refresh();
+  const seen = n;
+  assert.ok(seen >= 1);
+  off();
+  await client.refresh();
+  assert.equal(n, seen);
+  await client.close();
+});

@@ -1,0 +1,256 @@
+// The exposure half of the HTTP protocol (SPEC section 5).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createClient } from 'feats-edge';
+import { startServer, until, sleep } from '../helpers/server.js';
+import { snapshot, ctx, SECRET } from '../helpers/snapshot.js';
+
+const NOW = Date.parse('2026-11-22T10:00:00.000Z');
+const FIELDS = ['experiment', 'feature', 'implementation', 'reason', 'revision', 'rule', 'timestamp', 'unit'];
+
+/** A server and a client loaded with the bootstrap snapshot; only flush() sends unless options say otherwise. */
+async function setup(t, options = {}) {
+  const srv = await startServer({ snapshot: snapshot('r1') });
+  const client = await createClient({
+    snapshot: snapshot('r1'), exposureUrl: srv.exposureUrl, flushInterval: 0, retryDelay: 10, now: () => NOW, ...options,
+  });
+  t.after(async () => {
+    await client.close();
+    await srv.close();
+  });
+  return { srv, client };
+}
+
+test('findImplementation, findImplementations and details send nothing', async (t) => {
+  const { srv, client } = await setup(t);
+  assert.equal(client.findImplementation('PaymentProcessor', ctx('1', 'CA')), 'premium');
+  assert.equal(client.findImplementations(ctx('1', 'CA')).PaymentProcessor, 'premium');
+  assert.equal(client.details('PaymentProcessor', ctx('1', 'CA')).implementation, 'premium');
+  assert.equal(client.feature('PaymentProcessor', {}).find(ctx('1')), 'acme');
+  await client.flush();
+  assert.equal(srv.state.exposureRequests.length, 0);
+  assert.equal(client.stats.queued, 0);
+});
+
+test('create sends exactly one event with the SPEC fields, once per (feature, implementation, unit)', async (t) => {
+  const { srv, client } = await setup(t);
+  assert.equal(client.create('Split', ctx('42')), client.findImplementation('Split', ctx('42')));
+  const impl = client.create('Split', ctx('42'));
+  client.create('Split', ctx('42'));
+  assert.equal(client.stats.queued, 1);
+  await client.flush();
+  assert.equal(srv.state.exposureRequests.length, 1);
+  const [req] = srv.state.exposureRequests;
+  assert.equal(req.headers['content-type'], 'application/json');
+  const body = JSON.parse(req.body);
+  assert.deepEqual(Object.keys(body), ['events']);
+  assert.equal(body.events.length, 1);
+  const [event] = body.events;
+  assert.deepEqual(Object.keys(event).sort(), FIELDS);
+  assert.deepEqual(event, {
+    feature: 'Split', implementation: impl, reason: 'SPLIT', rule: 0, experiment: null,
+    unit: { segment: 'UserId', value: '42' }, revision: 'r1', timestamp: '2026-11-22T10:00:00.000Z',
+  });
+  assert.deepEqual(client.stats, { dropped: 0, sent: 1, failed: 0, queued: 0 });
+
+  // Still deduplicated after the flush; another unit is a new event.
+  client.create('Split', ctx('42'));
+  client.create('Split', ctx('43'));
+  await client.flush();
+  assert.equal(srv.state.exposureRequests.length, 2);
+  assert.deepEqual(JSON.parse(srv.state.exposureRequests[1].body).events.map((e) => e.unit.value), ['43']);
+});
+
+test('events without a unit are deduplicated per (feature, implementation)', async (t) => {
+  const { srv, client } = await setup(t);
+  assert.equal(client.create('PaymentProcessor', ctx('1', 'CA')), 'premium');
+  assert.equal(client.create('PaymentProcessor', ctx('2', 'CA')), 'premium');
+  assert.equal(client.create('PaymentProcessor', ctx('3', 'FR')), 'acme');
+  assert.equal(client.isEnabled('ImageProcessing', {}), true);
+  assert.equal(client.isEnabled('ImageProcessing', ctx('9')), true);
+  client.usedImplementation('PaymentProcessor', 'aperture', ctx('1', 'CA'));
+  await client.flush();
+  const events = srv.accepted();
+  assert.deepEqual(events.map((e) => [e.feature, e.implementation, e.reason, e.rule, e.unit]), [
+    ['PaymentProcessor', 'premium', 'TARGETING_MATCH', 0, null],
+    ['PaymentProcessor', 'acme', 'DEFAULT', null, null],
+    ['ImageProcessing', 'true', 'STATIC', null, null],
+    ['PaymentProcessor', 'aperture', 'TARGETING_MATCH', 0, null],
+  ]);
+});
+
+test('a feature handle calls the chosen factory and records the exposure', async (t) => {
+  const { srv, client } = await setup(t);
+  const made = [];
+  const PP = client.feature('PaymentProcessor', {
+    acme: (c) => (made.push(['acme', c]), 'ACME'),
+    premium: (c) => (made.push(['premium', c]), 'PREMIUM'),
+  }, { default: 'acme' });
+  const c = ctx('1', 'CA');
+  assert.equal(PP.create(c), 'PREMIUM');
+  assert.deepEqual(made, [['premium', c]]);
+  assert.equal(PP.find(ctx('2', 'DE')), 'acme');
+  await client.flush();
+  assert.deepEqual(srv.accepted().map((e) => e.implementation), ['premium']);
+});
+
+test('a handle whose chosen implementation has no factory falls back to its code default', async (t) => {
+  const { srv, client } = await setup(t);
+  const PP = client.feature('PaymentProcessor', { acme: () => 'ACME' }, { default: 'acme' });
+  assert.equal(PP.create(ctx('1', 'CA')), 'ACME');
+  await client.flush();
+  assert.deepEqual(srv.accepted().map((e) => e.implementation), ['acme']);
+});
+
+test('maxBatch waiting events trigger a send', async (t) => {
+  const { srv, client } = await setup(t, { maxBatch: 3 });
+  client.create('Split', ctx('1'));
+  client.create('Split', ctx('2'));
+  await sleep(30);
+  assert.equal(srv.state.exposureRequests.length, 0);
+  client.create('Split', ctx('3'));
+  await until(() => srv.state.exposureRequests.length === 1, 3000, 'the batch');
+  assert.equal(JSON.parse(srv.state.exposureRequests[0].body).events.length, 3);
+});
+
+test('flushInterval sends periodically', async (t) => {
+  const { srv, client } = await setup(t, { flushInterval: 20 });
+  client.create('Split', ctx('1'));
+  await until(() => srv.accepted().length === 1, 3000, 'the periodic flush');
+  client.create('Split', ctx('2'));
+  await until(() => srv.accepted().length === 2, 3000, 'the second periodic flush');
+});
+
+test('flush() sends in batches of maxBatch', async (t) => {
+  const { srv, client } = await setup(t, { maxBatch: 4 });
+  for (let i = 0; i < 10; i++) client.usedImplementation('Split', 'on', ctx(String(i)));
+  await client.flush();
+  await client.flush();
+  assert.equal(srv.accepted().length, 10);
+  assert.ok(srv.state.exposureRequests.every((r) => JSON.parse(r.body).events.length <= 4));
+});
+
+test('exposure server down then back: nothing lost up to maxQueue, the overflow is counted', async (t) => {
+  const { srv, client } = await setup(t, { flushInterval: 15, maxQueue: 10 });
+  srv.state.exposureMode = 'drop';
+  const errors = [];
+  client.on('error', (e) => errors.push(e));
+  for (let i = 0; i < 13; i++) client.create('Split', ctx('u' + i));
+  assert.deepEqual(client.stats, { dropped: 3, sent: 0, failed: 0, queued: 10 });
+  await until(() => errors.length >= 3, 3000, 'failed attempts');
+  assert.ok(srv.state.exposureRequests.length >= 3);
+  srv.state.exposureMode = '500';
+  await until(() => srv.state.exposureRequests.filter((r) => r.status === 503).length >= 2, 3000, '503 answers');
+  srv.state.exposureMode = 'ok';
+  await until(() => client.stats.sent === 10, 5000, 'the queue to drain');
+  assert.deepEqual(srv.accepted().map((e) => e.unit.value), Array.from({ length: 10 }, (_, i) => 'u' + (i + 3)));
+  assert.deepEqual(client.stats, { dropped: 3, sent: 10, failed: 0, queued: 0 });
+});
+
+test('alternating 500 and 200: every event arrives exactly once', async (t) => {
+  const { srv, client } = await setup(t);
+  srv.state.exposureMode = 'alternate';
+  for (let i = 0; i < 5; i++) client.create('Split', ctx('a' + i));
+  await client.flush(); // 503: kept
+  assert.equal(client.stats.queued, 5);
+  for (let i = 0; i < 3; i++) client.create('Split', ctx('b' + i));
+  await client.flush(); // 200
+  assert.equal(client.stats.queued, 0);
+  for (let i = 0; i < 2; i++) client.create('Split', ctx('c' + i));
+  await client.flush(); // 503
+  await client.flush(); // 200
+  const values = srv.accepted().map((e) => e.unit.value);
+  assert.deepEqual(values, ['a0', 'a1', 'a2', 'a3', 'a4', 'b0', 'b1', 'b2', 'c0', 'c1']);
+  assert.equal(client.stats.sent, 10);
+});
+
+test('other 4xx drop the batch and count it as failed', async (t) => {
+  const { srv, client } = await setup(t);
+  srv.state.exposureMode = '400';
+  const errors = [];
+  client.on('error', (e) => errors.push(e));
+  client.create('Split', ctx('1'));
+  client.create('Split', ctx('2'));
+  await client.flush();
+  assert.deepEqual(client.stats, { dropped: 0, sent: 0, failed: 2, queued: 0 });
+  assert.equal(errors[0].status, 400);
+  srv.state.exposureMode = 'ok';
+  await client.flush();
+  assert.equal(srv.state.exposureRequests.length, 1);
+});
+
+test('one flush in flight at a time; events arriving meanwhile wait for the next', async (t) => {
+  const srv = await startServer();
+  let release;
+  const gate = new Promise((r) => (release = r));
+  let active = 0, most = 0;
+  const client = await createClient({
+    snapshot: snapshot('r1'), exposureUrl: srv.exposureUrl, flushInterval: 0, now: () => NOW,
+    fetch: async (url, init) => {
+      most = Math.max(most, ++active);
+      await gate;
+      try { return await fetch(url, init); } finally { active--; }
+    },
+  });
+  t.after(async () => {
+    await client.close();
+    await srv.close();
+  });
+  client.create('Split', ctx('1'));
+  const first = client.flush();
+  client.create('Split', ctx('2'));
+  const second = client.flush();
+  const third = client.flush();
+  assert.equal(second, third, 'calls during a flush share the next one');
+  release();
+  await Promise.all([first, second]);
+  assert.equal(most, 1);
+  assert.deepEqual(srv.state.exposureRequests.map((r) => JSON.parse(r.body).events.map((e) => e.unit.value)), [['1'], ['2']]);
+});
+
+test('no request carries context data other than the unit', async (t) => {
+  const { srv, client } = await setup(t, { snapshotUrl: undefined });
+  const PP = client.feature('PaymentProcessor', { acme: () => 1, premium: () => 2, aperture: () => 3 });
+  for (let i = 0; i < 5; i++) {
+    const c = ctx('user-' + i, 'CA');
+    c.request = { ip: '10.1.2.3', cookie: SECRET };
+    client.create('Split', c);
+    client.create('Random', c);
+    client.create('Fixed', c);
+    client.isEnabled('Dark', c);
+    client.isEnabled('ImageProcessing', c);
+    PP.create(c);
+    client.usedImplementation('PaymentProcessor', 'aperture', c);
+  }
+  await client.flush();
+  assert.ok(srv.accepted().length > 10);
+  for (const raw of srv.state.raw) {
+    assert.ok(!raw.includes(SECRET), raw);
+    assert.ok(!raw.includes('10.1.2.3'), raw);
+    assert.ok(!raw.includes('"CA"'), raw);
+  }
+  for (const e of srv.accepted()) assert.ok(e.unit === null || /^user-\d$/.test(e.unit.value));
+});
+
+test('without exposureUrl nothing is reported, and sticky still records', async () => {
+  const sticky = new Map();
+  let calls = 0;
+  const client = await createClient({ snapshot: snapshot('r1'), sticky, fetch: () => (calls++, Promise.reject(new Error('no'))) });
+  client.create('Fixed', ctx('7'));
+  client.usedImplementation('Random', 'b', ctx('7'));
+  await client.flush();
+  assert.equal(calls, 0);
+  assert.equal(client.stats.queued, 0);
+  assert.equal(sticky.get('exp/7'), 'b');
+  assert.equal(sticky.get('fixed/7'), client.findImplementation('Fixed', ctx('7')));
+  await client.close();
+});
+
+test('close() sends what is waiting one last time', async (t) => {
+  const srv = await startServer();
+  t.after(() => srv.close());
+  const client = await createClient({ snapshot: snapshot('r1'), exposureUrl: srv.exposureUrl, now: () => NOW });
+  client.create('Split', ctx('1'));
+  await client.close();
+  assert.equal(srv.accepted().length, 1);
+});

@@ -1,0 +1,87 @@
+// Timers never keep a process alive, and close() stops everything.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { createClient } from 'feats-edge';
+import { startServer, sleep } from '../helpers/server.js';
+import { snapshot, ctx } from '../helpers/snapshot.js';
+
+/** Timers created by the client (set from src/client.js) that have neither fired nor been cleared. */
+const live = new Set();
+for (const [set, clear, once] of [['setTimeout', 'clearTimeout', true], ['setInterval', 'clearInterval', false]]) {
+  const original = globalThis[set];
+  const originalClear = globalThis[clear];
+  globalThis[set] = (fn, ms, ...args) => {
+    const mine = /src[\\/]client\.js/.test(new Error().stack);
+    const t = original((...a) => (once && live.delete(t), fn(...a)), ms, ...args);
+    if (mine) live.add(t);
+    return t;
+  };
+  globalThis[clear] = (t) => (live.delete(t), originalClear(t));
+}
+const timers = () => live.size;
+
+test('close() clears every timer and stops polling and flushing', async (t) => {
+  const srv = await startServer({ snapshot: snapshot('r1') });
+  t.after(() => srv.close());
+  await sleep(20);
+  const before = timers();
+  const client = await createClient({
+    snapshotUrl: srv.snapshotUrl, exposureUrl: srv.exposureUrl, refreshInterval: 10, flushInterval: 10, retryDelay: 10,
+  });
+  client.create('Split', ctx('1'));
+  await sleep(50);
+  assert.ok(timers() > before, 'the client has timers while open');
+  await client.close();
+  await sleep(20);
+  assert.equal(timers(), before);
+  const polls = srv.state.snapshotRequests.length;
+  const posts = srv.state.exposureRequests.length;
+  client.create('Split', ctx('2'));
+  await sleep(60);
+  assert.equal(srv.state.snapshotRequests.length, polls);
+  assert.equal(srv.state.exposureRequests.length, posts);
+});
+
+/** Runs `code` in a child Node process; resolves with its exit code, or 'hung'. */
+function run(code, env) {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--input-type=module', '-e', code], { cwd: fileURLToPath(new URL('../../..', import.meta.url)), env: { ...process.env, ...env }, stdio: ['ignore', 'inherit', 'inherit'] });
+    const timer = setTimeout(() => (child.kill(), resolve('hung')), 8000);
+    child.on('exit', (code) => (clearTimeout(timer), resolve(code)));
+  });
+}
+
+const script = (close) => `
+  import { createClient } from 'feats-edge';
+  const client = await createClient({ snapshotUrl: process.env.SNAPSHOT, exposureUrl: process.env.EXPOSURES,
+    refreshInterval: 20, flushInterval: 20, timeout: 500 });
+  if (client.revision !== 'r1') process.exit(3);
+  client.create('Split', { user: { id: '1' } });
+  await client.flush();
+  await new Promise((r) => setTimeout(r, 100));
+  ${close ? 'await client.close();' : ''}
+`;
+
+test('a Node process exits on its own, with or without close()', async (t) => {
+  const srv = await startServer({ snapshot: snapshot('r1') });
+  t.after(() => srv.close());
+  const env = { SNAPSHOT: srv.snapshotUrl, EXPOSURES: srv.exposureUrl };
+  assert.equal(await run(script(true), env), 0);
+  assert.equal(await run(script(false), env), 0);
+  assert.ok(srv.accepted().length >= 2);
+});
+
+test('a client whose snapshot server hangs lets the process exit after close()', async (t) => {
+  const srv = await startServer({ snapshot: snapshot('r1') });
+  srv.state.mode = 'hang';
+  t.after(() => srv.close());
+  const code = `
+    import { createClient } from 'feats-edge';
+    const client = await createClient({ snapshotUrl: process.env.SNAPSHOT, timeout: 50 });
+    if (client.revision !== null) process.exit(3);
+    client.close();
+  `;
+  assert.equal(await run(code, { SNAPSHOT: srv.snapshotUrl }), 0);
+});

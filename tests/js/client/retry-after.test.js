@@ -1,0 +1,68 @@
+// 429 answers: Retry-After (seconds or an HTTP date) is honoured for snapshots
+// and exposures. These wait about a second each, so they run concurrently.
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createClient } from 'feats-edge';
+import { startServer, until } from '../helpers/server.js';
+import { snapshot, ctx } from '../helpers/snapshot.js';
+
+const fast = { refreshInterval: 0, retryDelay: 10, timeout: 2000 };
+const NOW = Date.parse('2026-11-22T10:00:00.000Z');
+
+/** A server and a client loaded with the bootstrap snapshot. */
+async function setup(t, options = {}) {
+  const srv = await startServer({ snapshot: snapshot('r1') });
+  const client = await createClient({
+    snapshot: snapshot('r1'), exposureUrl: srv.exposureUrl, flushInterval: 0, retryDelay: 10, now: () => NOW, ...options,
+  });
+  t.after(async () => {
+    await client.close();
+    await srv.close();
+  });
+  return { srv, client };
+}
+
+describe('Retry-After', { concurrency: true }, () => {
+  test('429 with Retry-After in seconds is honoured', async (t) => {
+    const srv = await startServer({ snapshot: snapshot('r1') });
+    srv.state.next = ['429'];
+    srv.state.retryAfter = '1';
+    const client = await createClient({ snapshotUrl: srv.snapshotUrl, ...fast, timeout: 3000 });
+    t.after(async () => {
+      await client.close();
+      await srv.close();
+    });
+    assert.equal(client.revision, 'r1');
+    const [a, b] = srv.state.snapshotRequests;
+    assert.equal(a.status, 429);
+    assert.equal(b.status, 200);
+    assert.ok(b.time - a.time >= 990, `waited ${b.time - a.time} ms`);
+  });
+
+  test('429 with Retry-After as an HTTP date is honoured', async (t) => {
+    const srv = await startServer({ snapshot: snapshot('r1') });
+    srv.state.next = ['429'];
+    const at = Math.ceil(Date.now() / 1000) * 1000 + 1000; // a whole second, 1 to 2 s ahead
+    srv.state.retryAfter = new Date(at).toUTCString();
+    const client = await createClient({ snapshotUrl: srv.snapshotUrl, ...fast, timeout: 4000 });
+    t.after(async () => {
+      await client.close();
+      await srv.close();
+    });
+    assert.equal(client.revision, 'r1');
+    const b = srv.state.snapshotRequests[1];
+    assert.ok(b.wall >= at - 5, `retried ${at - b.wall} ms before the date`);
+  });
+
+  test('429 on exposures keeps the batch and waits for Retry-After before the periodic retry', async (t) => {
+    const { srv, client } = await setup(t, { flushInterval: 10 });
+    srv.state.exposureMode = '429';
+    srv.state.retryAfter = '1';
+    client.create('Split', ctx('1'));
+    await until(() => srv.state.exposureRequests.length === 1, 3000, 'the first attempt');
+    srv.state.exposureMode = 'ok';
+    await until(() => srv.accepted().length === 1, 4000, 'the retry');
+    const [a, b] = srv.state.exposureRequests;
+    assert.ok(b.time - a.time >= 990, `retried after ${b.time - a.time} ms`);
+  });
+});

@@ -1,0 +1,224 @@
+// The snapshot half of the HTTP protocol (SPEC section 5): ETag/304, refused
+// snapshots, failures, backoff, Retry-After, bootstrap.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createClient } from 'feats-edge';
+import { startServer, refusedUrl, until, sleep } from '../helpers/server.js';
+import { snapshot, ctx } from '../helpers/snapshot.js';
+
+const fast = { refreshInterval: 0, retryDelay: 10, timeout: 2000 };
+
+/** Starts a server and a client; both are closed after the test. */
+async function setup(t, options = {}, serverOptions = {}) {
+  const srv = await startServer({ snapshot: snapshot('r1'), ...serverOptions });
+  const client = await createClient({ snapshotUrl: srv.snapshotUrl, ...fast, ...options });
+  t.after(async () => {
+    await client.close();
+    await srv.close();
+  });
+  return { srv, client };
+}
+
+test('loads the snapshot, then revalidates with If-None-Match and keeps the engine on 304', async (t) => {
+  const { srv, client } = await setup(t, { refreshInterval: 20 });
+  const updates = [];
+  client.on('update', (u) => updates.push(u));
+  assert.equal(client.revision, 'r1');
+  assert.equal(client.findImplementation('PaymentProcessor', ctx('1', 'CA')), 'premium');
+  await until(() => srv.state.snapshotRequests.length >= 3, 3000, 'two revalidations');
+  const [first, second, third] = srv.state.snapshotRequests;
+  assert.equal(first.headers['if-none-match'], undefined);
+  assert.equal(first.status, 200);
+  assert.equal(second.headers['if-none-match'], '"v1"');
+  assert.equal(second.status, 304);
+  assert.equal(third.status, 304);
+  assert.deepEqual(updates, []);
+  assert.equal(client.revision, 'r1');
+  assert.equal(client.findImplementation('PaymentProcessor', ctx('1', 'CA')), 'premium');
+
+  // A new revision on the server is picked up by the next poll.
+  const next = snapshot('r2');
+  next.features.PaymentProcessor.rules[0].serve = 'aperture';
+  srv.state.snapshot = next;
+  srv.state.etag = '"v2"';
+  await until(() => client.revision === 'r2', 3000, 'r2');
+  assert.deepEqual(updates, [{ revision: 'r2' }]);
+  assert.equal(client.findImplementation('PaymentProcessor', ctx('1', 'CA')), 'aperture');
+  await until(() => srv.state.snapshotRequests.at(-1).headers['if-none-match'] === '"v2"', 3000, 'the new ETag');
+});
+
+test('refresh() fetches at once; a 200 with the same revision is skipped without an update', async (t) => {
+  const { srv, client } = await setup(t);
+  let updates = 0;
+  client.on('update', () => updates++);
+  srv.state.etag = '"v1-again"';
+  await client.refresh();
+  assert.equal(srv.state.snapshotRequests.length, 2);
+  assert.equal(srv.state.snapshotRequests[1].status, 200);
+  assert.equal(updates, 0);
+  await client.refresh();
+  assert.equal(srv.state.snapshotRequests[2].headers['if-none-match'], '"v1-again"');
+  assert.equal(srv.state.snapshotRequests[2].status, 304);
+});
+
+for (const [mode, what] of [
+  ['html', 'an HTML page served with 200'],
+  ['truncated', 'a truncated JSON body'],
+  ['schema', 'a snapshot with schema 2'],
+]) {
+  test(`${what} is refused with an error event and the last good snapshot keeps serving`, async (t) => {
+    const { srv, client } = await setup(t);
+    const errors = [];
+    let updates = 0;
+    client.on('error', (e) => errors.push(e));
+    client.on('update', () => updates++);
+    if (mode === 'schema') {
+      srv.state.snapshot = { ...snapshot('r9'), schema: 2 };
+      srv.state.etag = '"v9"';
+    } else srv.state.mode = mode;
+    await client.refresh();
+    assert.equal(errors.length, 1);
+    assert.ok(errors[0] instanceof Error);
+    assert.equal(errors[0].name, 'SnapshotError');
+    assert.equal(updates, 0);
+    assert.equal(client.revision, 'r1');
+    assert.equal(client.findImplementation('PaymentProcessor', ctx('1', 'CA')), 'premium');
+    // The refused response's ETag is not kept: the next request revalidates the good one.
+    srv.state.mode = 'ok';
+    srv.state.snapshot = snapshot('r1');
+    srv.state.etag = '"v1"';
+    await client.refresh();
+    assert.equal(srv.state.snapshotRequests.at(-1).headers['if-none-match'], '"v1"');
+    assert.equal(srv.state.snapshotRequests.at(-1).status, 304);
+  });
+}
+
+test('a body cut short by the connection closing is an error and is retried', async (t) => {
+  const srv = await startServer({ snapshot: snapshot('r1') });
+  srv.state.next = ['cut'];
+  const errors = [];
+  const client = await createClient({ snapshotUrl: srv.snapshotUrl, ...fast });
+  t.after(async () => {
+    await client.close();
+    await srv.close();
+  });
+  client.on('error', (e) => errors.push(e));
+  await until(() => client.revision === 'r1', 3000, 'the retry');
+  assert.equal(srv.state.snapshotRequests[0].mode, 'cut');
+  assert.ok(srv.state.snapshotRequests.length >= 2);
+});
+
+test('snapshot server down: createClient resolves after the timeout, evaluations fall back, errors are reported', async (t) => {
+  const url = await refusedUrl();
+  const errors = [];
+  const started = Date.now();
+  const client = await createClient({ snapshotUrl: url, timeout: 100, retryDelay: 10, refreshInterval: 0 });
+  t.after(() => client.close());
+  client.on('error', (e) => errors.push(e));
+  assert.ok(Date.now() - started >= 90, 'waited for the timeout');
+  assert.equal(client.revision, null);
+  assert.equal(await client.ready, false);
+  assert.equal(client.findImplementation('PaymentProcessor', ctx('1', 'CA')), null);
+  assert.equal(client.isEnabled('ImageProcessing', {}), false);
+  await until(() => errors.length >= 2, 3000, 'retries');
+  assert.ok(errors.every((e) => e instanceof Error));
+});
+
+test('slow server: createClient resolves at the timeout, the late snapshot arrives as an update', async (t) => {
+  const srv = await startServer({ snapshot: snapshot('r1') });
+  srv.state.mode = 'slow';
+  srv.state.delay = 300;
+  const client = await createClient({ snapshotUrl: srv.snapshotUrl, ...fast, timeout: 50 });
+  t.after(async () => {
+    await client.close();
+    await srv.close();
+  });
+  assert.equal(client.revision, null);
+  const update = await new Promise((resolve) => client.on('update', resolve));
+  assert.deepEqual(update, { revision: 'r1' });
+  assert.equal(client.revision, 'r1');
+  assert.equal(client.findImplementation('PaymentProcessor', ctx('1', 'CA')), 'premium');
+});
+
+test('a hanging server does not block createClient, and close() cancels the request', async (t) => {
+  const srv = await startServer({ snapshot: snapshot('r1') });
+  srv.state.mode = 'hang';
+  t.after(() => srv.close());
+  const client = await createClient({ snapshotUrl: srv.snapshotUrl, ...fast, timeout: 50 });
+  assert.equal(client.revision, null);
+  await client.close();
+  await until(() => srv.state.snapshotRequests[0]?.closed, 3000, 'the request to be cancelled');
+});
+
+test('500 answers are retried with backoff until the server recovers', async (t) => {
+  const srv = await startServer({ snapshot: snapshot('r1') });
+  srv.state.next = ['500', '500', 'drop', '500'];
+  const errors = [];
+  const client = await createClient({ snapshotUrl: srv.snapshotUrl, ...fast });
+  t.after(async () => {
+    await client.close();
+    await srv.close();
+  });
+  client.on('error', (e) => errors.push(e));
+  assert.equal(client.revision, 'r1');
+  assert.deepEqual(srv.state.snapshotRequests.map((r) => r.mode), ['500', '500', 'drop', '500', 'ok']);
+  // No more requests once loaded (refreshInterval 0).
+  await sleep(100);
+  assert.equal(srv.state.snapshotRequests.length, 5);
+});
+
+test('a 404 is reported and not hammered', async (t) => {
+  const srv = await startServer({ snapshot: snapshot('r1') });
+  srv.state.mode = '404';
+  const client = await createClient({ snapshotUrl: srv.snapshotUrl, ...fast, timeout: 200 });
+  t.after(async () => {
+    await client.close();
+    await srv.close();
+  });
+  assert.equal(client.revision, null);
+  assert.equal(srv.state.snapshotRequests.length, 1);
+});
+
+test('a bootstrap snapshot evaluates before any fetch completes', async (t) => {
+  const srv = await startServer({ snapshot: snapshot('r2') });
+  srv.state.mode = 'slow';
+  srv.state.delay = 200;
+  const client = await createClient({ snapshot: snapshot('r1'), snapshotUrl: srv.snapshotUrl, ...fast });
+  t.after(async () => {
+    await client.close();
+    await srv.close();
+  });
+  assert.equal(await client.ready, true);
+  assert.equal(client.revision, 'r1');
+  assert.equal(client.findImplementation('PaymentProcessor', ctx('1', 'CA')), 'premium');
+  assert.equal(srv.state.snapshotRequests[0]?.status ?? 0, 0, 'the fetch has not been answered yet');
+  await until(() => client.revision === 'r2', 3000, 'the fetched snapshot');
+});
+
+test('bootstrap only (text), no URL: ready at once, no requests', async () => {
+  const client = await createClient({ snapshot: JSON.stringify(snapshot('boot')), fetch: () => assert.fail('no fetch') });
+  assert.equal(client.revision, 'boot');
+  assert.equal(client.isEnabled('ImageProcessing', {}), true);
+  await client.close();
+});
+
+test('an invalid bootstrap is refused without throwing', async () => {
+  const client = await createClient({ snapshot: '{"schema": 1, ', timeout: 10 });
+  assert.equal(client.revision, null);
+  assert.equal(client.findImplementation('PaymentProcessor', ctx('1')), null);
+  await client.close();
+});
+
+test('extra headers are sent; a custom fetch is used', async (t) => {
+  const srv = await startServer({ snapshot: snapshot('r1') });
+  t.after(() => srv.close());
+  let calls = 0;
+  const client = await createClient({
+    snapshotUrl: srv.snapshotUrl, ...fast, headers: { Authorization: 'Bearer x' },
+    fetch: (url, init) => (calls++, fetch(url, init)),
+  });
+  assert.equal(client.revision, 'r1');
+  assert.equal(calls, 1);
+  assert.equal(srv.state.snapshotRequests[0].headers.authorization, 'Bearer x');
+  await client.close();
+});

@@ -1,0 +1,143 @@
+// The wasm engine in Node: the shared bucket vectors, the SPEC's API, and
+// parity with the native build (the `feats-edge` binary) on the example
+// snapshots and on contexts that exercise JavaScript value rendering.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync, existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { init, Engine, SnapshotError, bucket } from 'feats-edge';
+
+const root = new URL('../../', import.meta.url);
+const read = (p) => readFileSync(new URL(p, root), 'utf8');
+const cli = new URL('target/debug/feats-edge', root).pathname;
+
+await init();
+
+test('the 1 000 shared bucket vectors', () => {
+  const { cases } = JSON.parse(read('tests/vectors/buckets.json'));
+  assert.equal(cases.length, 1000);
+  const wrong = cases.filter((c) => bucket(c.salt, c.unit) !== c.bucket);
+  assert.deepEqual(wrong, []);
+});
+
+test('engine metadata: revision, problems, features', () => {
+  const e = new Engine(read('examples/shop.json'));
+  assert.equal(e.revision, '2026-11-22.7');
+  assert.deepEqual(e.problems, []);
+  assert.deepEqual(e.features.find((f) => f.name === 'PaymentProcessor'),
+    { name: 'PaymentProcessor', type: 'multi', implementations: ['acme', 'premium', 'aperture'], default: 'acme', inputs: ['user'] });
+  assert.deepEqual(e.features.find((f) => f.name === 'ImageProcessing'),
+    { name: 'ImageProcessing', type: 'boolean', implementations: ['true', 'false'], default: 'true', inputs: [] });
+  const broken = new Engine({ schema: 1, features: { F: { implementations: ['a'], defualt: 'a' } } });
+  assert.deepEqual(broken.problems.map((p) => p.path), ['/features/F/defualt', '/features/F']);
+  assert.equal(broken.evaluate('F', {}).errorCode, 'PARSE_ERROR');
+});
+
+test('whole-snapshot errors throw SnapshotError with a pointer', () => {
+  for (const [text, path, words] of [
+    ['{"schema": 2}', '/schema', 'unsupported schema'],
+    ['{"schema": 1,\n "features": {,}}', '/features', 'line 2, column 15'],
+    ['[]', '', 'must be a JSON object'],
+  ]) {
+    assert.throws(() => new Engine(text), (err) => err instanceof SnapshotError && err.path === path && err.message.includes(words));
+  }
+  const cyclic = {};
+  cyclic.self = cyclic;
+  assert.throws(() => new Engine(cyclic), SnapshotError);
+});
+
+test('details follow the SPEC, fast paths agree with them', () => {
+  const e = new Engine(read('examples/shop.json'));
+  const user = { id: 'u-1', address: { country_code: 'US' } };
+  let inRollout = 0;
+  for (let i = 0; i < 2000; i++) {
+    user.id = `u-${i}`;
+    const d = e.evaluate('PaymentProcessor', { user });
+    assert.equal(e.implementation('PaymentProcessor', { user }), d.implementation);
+    if (bucket('PaymentProcessor', user.id) < 500) {
+      inRollout++;
+      assert.deepEqual(d, { feature: 'PaymentProcessor', implementation: 'aperture', reason: 'SPLIT', rule: 1, experiment: null,
+        unit: { segment: 'UserId', value: user.id }, stickyKey: null, errorCode: null, revision: '2026-11-22.7' });
+    } else {
+      assert.equal(d.reason, 'DEFAULT');
+    }
+  }
+  assert.ok(inRollout > 50 && inRollout < 150, `${inRollout}`);
+  const ctx = { user: { id: 'u-7' }, request: { ip: '10.0.0.1', app_version: '2.4.0' } };
+  const all = e.evaluateAll(ctx);
+  assert.deepEqual(e.implementations(ctx), Object.fromEntries(Object.entries(all).map(([k, d]) => [k, d.implementation])));
+  assert.equal(all.NewCheckout.implementation, 'true');
+  assert.equal(all.NewCheckout.reason, 'TARGETING_MATCH');
+});
+
+test('unknown features, bad contexts, kill switch, sticky map and store', () => {
+  const e = new Engine(read('examples/novi.json'));
+  assert.equal(e.implementation('Nope', {}), null);
+  assert.equal(e.evaluate('Nope', {}).errorCode, 'FLAG_NOT_FOUND');
+  for (const bad of [null, [], 42, 'user', undefined]) {
+    const d = e.evaluate('SearchEngine', bad);
+    assert.equal(d.implementation, 'legacy');
+    assert.equal(d.errorCode, 'INVALID_CONTEXT');
+  }
+  assert.equal(e.evaluate('Recommendations', { user: { id: 1 } }).reason, 'DISABLED');
+  const shop = new Engine(read('examples/shop.json'));
+  const key = 'priorities-2026/u-7';
+  for (const sticky of [{ [key]: 'two_priorities' }, new Map([[key, 'two_priorities']])]) {
+    const d = shop.evaluate('AllowedPriorities', { user: { id: 'u-7' } }, { sticky });
+    assert.equal(d.implementation, 'two_priorities');
+    assert.equal(d.reason, 'STICKY');
+    assert.equal(d.stickyKey, key);
+  }
+});
+
+test('time windows use opts.now', () => {
+  const e = new Engine(read('examples/novi.json'));
+  const at = (iso) => e.implementation('SaleBanner', { user: { id: 1 } }, { now: Date.parse(iso) });
+  assert.equal(at('2023-11-25T23:59:59.999Z'), 'false');
+  assert.equal(at('2023-11-26T00:00:00Z'), 'true');
+  assert.equal(at('2023-11-28T00:00:00Z'), 'false');
+});
+
+test('simulate splits units as the weights say', () => {
+  const e = new Engine(read('examples/shop.json'));
+  const sim = e.simulate('AllowedPriorities', 100000);
+  assert.equal(sim.segment, 'UserId');
+  assert.ok(Math.abs(sim.counts.no_priority / 1000 - 34) < 1);
+  assert.ok(Math.abs(sim.counts.two_priorities / 1000 - 33) < 1);
+  assert.throws(() => e.simulate('ImageProcessing', 10), /no split or experiment/);
+});
+
+// Contexts whose values JavaScript and Rust must render the same way.
+const parity = {
+  schema: 1, revision: 'parity',
+  segments: { N: { from: { user: '{n}' } }, Both: { from: { user: '{a.b}-{n}' } }, Id: { from: { user: '{id}' } } },
+  features: {
+    ByN: { inputs: ['user'], implementations: ['x', 'y'], default: 'x', rules: [{ split: { by: 'N', weights: { x: 50, y: 50 } } }] },
+    ByBoth: { inputs: ['user'], implementations: ['x', 'y'], default: 'x', rules: [{ split: { by: 'Both', weights: { x: 50, y: 50 } } }] },
+    Big: { inputs: ['user'], implementations: ['x', 'y'], default: 'x', rules: [{ when: { segment: 'N', gte: 1e21 }, serve: 'y' }] },
+  },
+};
+const values = [0, -0, 42, -7, 1.5, 0.1, 1e21, 1e-7, 123456789.123, 2 ** 53 + 2, true, false, '', 'é', '中文', 'a\u0000b', null, [], {}, [1]];
+
+test('parity with the native build on rendering and on the examples', () => {
+  assert.ok(existsSync(cli), `${cli} is missing: build it with cargo build (./dev test does)`);
+  const now = Date.parse('2026-11-22T10:00:00Z');
+  const dir = mkdtempSync(join(tmpdir(), 'feats-edge-parity-'));
+  const cases = [];
+  for (const n of values) cases.push(['parity', parity, { user: { n, a: { b: n }, id: 1 } }]);
+  const users = [{ id: 42, address: { country_code: 'US' } }, { id: 'u-7', address: { country_code: 'CA' } }, { id: 3, plan: 'pro' }, {}];
+  for (const user of users) {
+    cases.push(['shop', JSON.parse(read('examples/shop.json')), { user, request: { ip: '2001:db8::5', app_version: '2.3.1', device: 'ios' } }]);
+    cases.push(['novi', JSON.parse(read('examples/novi.json')), { user: { ...user, email: 'x@example.com', age: 30, country: 'NL' } }]);
+  }
+  for (const [name, snapshot, ctx] of cases) {
+    const text = JSON.stringify(snapshot);
+    const file = join(dir, `${name}.json`);
+    writeFileSync(file, text);
+    const native = JSON.parse(execFileSync(cli, ['eval', file, '--context', JSON.stringify(ctx), '--now', '2026-11-22T10:00:00Z']));
+    const wasm = new Engine(text).evaluateAll(ctx, { now });
+    assert.deepEqual(wasm, native, `${name} ${JSON.stringify(ctx)}`);
+  }
+});

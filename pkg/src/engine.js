@@ -27,20 +27,6 @@ const cleanup = typeof FinalizationRegistry === 'function' ? new FinalizationReg
 /** @param {unknown} v */
 const isObject = (v) => v !== null && typeof v === 'object' && !Array.isArray(v);
 
-/**
- * A placeholder's value: a string as is, a number as String(n), a boolean as
- * "true"/"false"; anything else (null, objects, arrays, BigInt, symbols) is absent.
- * @param {unknown} v
- */
-function render(v) {
-  switch (typeof v) {
-    case 'string': return v;
-    case 'number': return String(v);
-    case 'boolean': return v ? 'true' : 'false';
-    default: return undefined;
-  }
-}
-
 /** Random 32-bit integers for `random` experiments. */
 const random = () => (Math.random() * 4294967296) >>> 0;
 
@@ -89,6 +75,9 @@ export class Engine {
     this._inputs = meta.inputs;
     this._slotInput = meta.slots.map((s) => s[0]);
     this._slotPath = meta.slots.map((s) => s.slice(1));
+    // A placeholder's value: a string as is, a number as String(n), a boolean
+    // as "true"/"false"; anything else (null, objects, arrays, BigInt,
+    // symbols) is absent. See _write.
     this._table = meta.table >> 2;
     this._strings = meta.strings;
     // Per feature: the slots it reads and the inputs those start from.
@@ -99,10 +88,17 @@ export class Engine {
     cleanup?.register(this, raw, this);
   }
 
-  /** @param {number[]} slots */
+  /**
+   * What to read for a set of slots: the inputs as flat [index, name, …]
+   * pairs, and per slot its table position, input and key path.
+   * @param {number[]} slots
+   */
   _plan(slots) {
     const inputs = [...new Set(slots.map((s) => this._slotInput[s]))];
-    return { slots: Int32Array.from(slots), inputs: Int32Array.from(inputs) };
+    return {
+      inputs: inputs.flatMap((i) => [i, this._inputs[i]]),
+      slots: slots.map((s) => ({ at: this._table + 2 * s, input: this._slotInput[s], path: this._slotPath[s] })),
+    };
   }
 
   _views() {
@@ -120,58 +116,56 @@ export class Engine {
   }
 
   /**
-   * Writes the context's values for a plan into the scratch area.
+   * Writes the context's values for a plan into the scratch area: for each
+   * slot, its UTF-8 bytes (ASCII by a plain loop, the rest by encodeInto).
    * @returns {number} 1 when the context is an object and could be read, else 0
    */
   _write(ctx, plan) {
     if (!isObject(ctx)) return 0;
     if (this._u8.byteLength === 0) this._views(); // memory grew: views were detached
+    let u8 = this._u8, u32 = this._u32;
+    const objs = this._inObj, ins = plan.inputs;
     try {
-      const { inputs, slots } = plan;
-      const inObj = this._inObj;
-      for (let k = 0; k < inputs.length; k++) {
-        const i = inputs[k];
-        const v = ctx[this._inputs[i]];
+      for (let k = 0; k < ins.length; k += 2) {
+        const v = ctx[ins[k + 1]];
         const ok = isObject(v);
-        inObj[i] = ok ? v : undefined;
-        this._u8[i] = ok ? 1 : 0;
+        objs[ins[k]] = ok ? v : undefined;
+        u8[ins[k]] = ok ? 1 : 0;
       }
-      let used = 0;
+      const base = this._strings, slots = plan.slots;
+      let p = base;
       for (let k = 0; k < slots.length; k++) {
-        const s = slots[k];
-        let v = inObj[this._slotInput[s]];
-        const path = this._slotPath[s];
-        for (let j = 0; j < path.length && v !== undefined; j++) {
-          v = isObject(v) ? v[path[j]] : undefined;
-        }
-        const text = v === undefined ? undefined : render(v);
-        const at = this._table + 2 * s;
-        if (text === undefined) {
-          this._u32[at + 1] = ABSENT;
+        const slot = slots[k], path = slot.path;
+        let v = objs[slot.input];
+        for (let j = 0; v !== undefined && j < path.length; j++) v = isObject(v) ? v[path[j]] : undefined;
+        const text = typeof v === 'string' ? v : typeof v === 'number' ? '' + v : typeof v === 'boolean' ? (v ? 'true' : 'false') : null;
+        if (text === null) {
+          u32[slot.at + 1] = ABSENT;
           continue;
         }
         const n = text.length;
-        if (this._strings + used + 3 * n > this._cap) this._grow(used, 3 * n);
-        const u8 = this._u8;
-        const p = this._strings + used;
+        if (p + 3 * n > this._cap) {
+          this._grow(p - base, 3 * n);
+          u8 = this._u8;
+          u32 = this._u32;
+        }
         let i = 0;
-        for (; i < n; i++) {
+        while (i < n) {
           const c = text.charCodeAt(i);
           if (c > 127) break;
-          u8[p + i] = c;
+          u8[p + i++] = c;
         }
-        let len = i;
-        if (i < n) len += encoder.encodeInto(text.slice(i), u8.subarray(p + i, p + 3 * n)).written;
-        this._u32[at] = used;
-        this._u32[at + 1] = len;
-        used += len;
+        const len = i < n ? i + encoder.encodeInto(text.slice(i), u8.subarray(p + i, p + 3 * n)).written : n;
+        u32[slot.at] = p - base;
+        u32[slot.at + 1] = len;
+        p += len;
       }
       return 1;
     } catch {
       // A getter or Proxy that throws: the context cannot be read.
       return 0;
     } finally {
-      for (let k = 0; k < this._inObj.length; k++) this._inObj[k] = undefined;
+      for (let k = 0; k < ins.length; k += 2) objs[ins[k]] = undefined;
     }
   }
 

@@ -1,18 +1,25 @@
 //! The parser: strict RFC 8259, byte-oriented, with limits and precise errors.
+//!
+//! The happy path keeps no bookkeeping for error reports: a failure records
+//! only its byte offset, and on its way out of the recursion each enclosing
+//! container adds its step to the JSON Pointer. Line and column are computed
+//! from the offset only when an error is reported.
 
 use super::{Number, Value};
 use crate::text::push_u64;
 
 /// Hard limits that keep hostile documents cheap to refuse.
-#[derive(Clone, Debug)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Limits {
-    /// Deepest nesting of arrays and objects (the top level is 1).
+    /// Deepest nesting of arrays and objects: a top-level array or object is
+    /// level 1, and one nested deeper than `max_depth` levels is an error.
     pub max_depth: usize,
-    /// Most elements in one array.
+    /// Most elements in one array (objects are not limited).
     pub max_array_len: usize,
 }
 
 impl Default for Limits {
+    /// 128 levels and 10 000 elements per array.
     fn default() -> Self {
         Limits {
             max_depth: 128,
@@ -21,16 +28,17 @@ impl Default for Limits {
     }
 }
 
-/// Why a text is not acceptable JSON.
+/// Why a text is not acceptable JSON, and where.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ParseError {
     /// 1-based line.
     pub line: u32,
-    /// 1-based column, in characters.
+    /// 1-based column, in characters (Unicode scalar values) of the line.
     pub column: u32,
-    /// JSON Pointer of the container being read (`""` for the top level).
+    /// RFC 6901 JSON Pointer of the array or object being read when the
+    /// error happened (`""` for the top level).
     pub pointer: String,
-    /// What is wrong.
+    /// What is wrong: a short lowercase sentence.
     pub message: String,
 }
 
@@ -38,7 +46,8 @@ impl ParseError {
     /// `line L, column C: message`.
     #[must_use]
     pub fn describe(&self) -> String {
-        let mut s = String::from("line ");
+        let mut s = String::with_capacity(self.message.len() + 24);
+        s.push_str("line ");
         push_u64(&mut s, u64::from(self.line));
         s.push_str(", column ");
         push_u64(&mut s, u64::from(self.column));
@@ -48,56 +57,109 @@ impl ParseError {
     }
 }
 
-/// Parses a whole document.
+const BOM: &str = "\u{feff}";
+
+/// Parses a whole document: one JSON value, surrounded by optional
+/// whitespace, after an optional UTF-8 byte order mark.
 ///
 /// # Errors
-/// A [`ParseError`] for anything that is not one JSON value within the limits.
+/// A [`ParseError`] for anything that is not one JSON value within `limits`.
 pub fn parse(text: &str, limits: &Limits) -> Result<Value, ParseError> {
-    let start = if text.starts_with('\u{feff}') { 3 } else { 0 };
+    let start = if text.starts_with(BOM) { BOM.len() } else { 0 };
     let mut p = Parser {
         text,
         bytes: text.as_bytes(),
         pos: start,
         limits,
-        path: Vec::new(),
+        items: Vec::new(),
+        members: Vec::new(),
     };
-    let result = p.document();
-    result.map_err(|message| p.error(message))
+    p.document().map_err(|f| f.report(text, start))
 }
 
-/// One step of the path to the current position, for pointers in errors.
+/// Where a valid JSON number starting at `start` ends, or `None` if the
+/// bytes there do not start with one (`-`, `01`, `1.`, `1e+`, …).
+pub(super) fn number_end(bytes: &[u8], start: usize) -> Option<usize> {
+    let digits = |from: usize| {
+        from + bytes.get(from..).map_or(0, |rest| {
+            rest.iter().take_while(|b| b.is_ascii_digit()).count()
+        })
+    };
+    let mut pos = start;
+    if bytes.get(pos) == Some(&b'-') {
+        pos += 1;
+    }
+    match bytes.get(pos) {
+        Some(b'0') if !bytes.get(pos + 1).is_some_and(u8::is_ascii_digit) => pos += 1,
+        Some(b'1'..=b'9') => pos = digits(pos),
+        _ => return None, // no digit, or a leading zero
+    }
+    if bytes.get(pos) == Some(&b'.') {
+        let end = digits(pos + 1);
+        if end == pos + 1 {
+            return None;
+        }
+        pos = end;
+    }
+    if let Some(b'e' | b'E') = bytes.get(pos) {
+        pos += 1;
+        if let Some(b'+' | b'-') = bytes.get(pos) {
+            pos += 1;
+        }
+        let end = digits(pos);
+        if end == pos {
+            return None;
+        }
+        pos = end;
+    }
+    Some(pos)
+}
+
+/// One step of a JSON Pointer, collected while an error leaves the recursion.
 enum Step {
     Index(usize),
     Key(String),
 }
 
-struct Parser<'t, 'l> {
-    text: &'t str,
-    bytes: &'t [u8],
-    pos: usize,
-    limits: &'l Limits,
-    path: Vec<Step>,
+/// An error on its way out: the byte offset, the message, and the pointer
+/// steps added so far (innermost first).
+struct Failure {
+    at: usize,
+    message: String,
+    steps: Vec<Step>,
 }
 
-type Res<T> = Result<T, String>;
+/// Boxed so that `Result<Value, _>` stays as small as `Value`.
+type Res<T> = Result<T, Box<Failure>>;
 
-fn msg(parts: &[&str]) -> String {
-    crate::text::concat(parts)
+#[cold]
+#[inline(never)]
+fn fail(at: usize, message: String) -> Box<Failure> {
+    Box::new(Failure {
+        at,
+        message,
+        steps: Vec::new(),
+    })
 }
 
-impl Parser<'_, '_> {
-    fn error(&self, message: String) -> ParseError {
-        let upto = self
-            .text
-            .get(..self.pos.min(self.text.len()))
-            .unwrap_or(self.text);
-        let line = upto.bytes().filter(|&b| b == b'\n').count() + 1;
-        let line_start = upto.rfind('\n').map_or(0, |i| i + 1);
-        let column = upto.get(line_start..).map_or(0, |l| l.chars().count()) + 1;
+impl Failure {
+    /// The error as reported: line and column counted from the start of
+    /// `text` (not counting a skipped byte order mark), the pointer built.
+    #[cold]
+    fn report(self, text: &str, start: usize) -> ParseError {
+        let bytes = text.as_bytes();
+        let before = bytes.get(..self.at).unwrap_or(bytes);
+        let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
+        let line_start = before
+            .iter()
+            .rposition(|&b| b == b'\n')
+            .map_or(start, |i| i + 1);
+        let column = before
+            .get(line_start..)
+            .map_or(0, |l| l.iter().filter(|&&b| !is_continuation(b)).count())
+            + 1;
         let mut pointer = String::new();
-        // The pointer names the container being read: drop the last step.
-        let steps = self.path.len().saturating_sub(1);
-        for step in self.path.iter().take(steps) {
+        for step in self.steps.iter().rev() {
             match step {
                 Step::Index(i) => {
                     pointer.push('/');
@@ -110,12 +172,84 @@ impl Parser<'_, '_> {
             line: u32::try_from(line).unwrap_or(u32::MAX),
             column: u32::try_from(column).unwrap_or(u32::MAX),
             pointer,
-            message,
+            message: self.message,
         }
     }
+}
 
+/// Moves the elements of `stack` above `mark` into a vector of exactly their
+/// number. (Nested containers have taken theirs off already, so these are
+/// the ones of the container that pushed at `mark`.) `hole` is what a moved
+/// element leaves behind until the stack is truncated: unlike `drain`, this
+/// has no bounds check that could panic.
+fn take_above<T>(stack: &mut Vec<T>, mark: usize, hole: impl Fn() -> T) -> Vec<T> {
+    let taken = stack.get_mut(mark..).map_or_else(Vec::new, |above| {
+        above
+            .iter_mut()
+            .map(|v| std::mem::replace(v, hole()))
+            .collect()
+    });
+    stack.truncate(mark);
+    taken
+}
+
+fn is_continuation(b: u8) -> bool {
+    b & 0xC0 == 0x80
+}
+
+/// Bytes that end a run of plain string content.
+fn is_special_in_string(b: u8) -> bool {
+    b == b'"' || b == b'\\' || b < 0x20
+}
+
+fn hex_digit(b: u8) -> Option<u32> {
+    char::from(b).to_digit(16)
+}
+
+fn is_high_surrogate(u: u32) -> bool {
+    (0xD800..0xDC00).contains(&u)
+}
+
+fn is_low_surrogate(u: u32) -> bool {
+    (0xDC00..0xE000).contains(&u)
+}
+
+struct Parser<'t, 'l> {
+    text: &'t str,
+    bytes: &'t [u8],
+    pos: usize,
+    limits: &'l Limits,
+    /// Elements of the arrays being read, innermost last: each array moves
+    /// its own off the top when it closes, into a vector of the exact size.
+    items: Vec<Value>,
+    /// Members of the objects being read, likewise.
+    members: Vec<(String, Value)>,
+}
+
+impl Parser<'_, '_> {
     fn peek(&self) -> Option<u8> {
         self.bytes.get(self.pos).copied()
+    }
+
+    /// Consumes `b` if it is next.
+    fn eat(&mut self, b: u8) -> bool {
+        let found = self.peek() == Some(b);
+        if found {
+            self.pos += 1;
+        }
+        found
+    }
+
+    /// Consumes `word` if it is next.
+    fn eat_word(&mut self, word: &[u8]) -> bool {
+        let found = self
+            .bytes
+            .get(self.pos..)
+            .is_some_and(|r| r.starts_with(word));
+        if found {
+            self.pos += word.len();
+        }
+        found
     }
 
     fn skip_ws(&mut self) {
@@ -124,164 +258,236 @@ impl Parser<'_, '_> {
         }
     }
 
+    /// A failure at the current position.
+    #[cold]
+    fn fail_here(&self, message: &str) -> Box<Failure> {
+        fail(self.pos, message.to_owned())
+    }
+
+    /// "unexpected end of input" at the end, else `message` here.
+    #[cold]
+    fn expected(&self, message: &str) -> Box<Failure> {
+        if self.pos >= self.bytes.len() {
+            self.fail_here("unexpected end of input")
+        } else {
+            self.fail_here(message)
+        }
+    }
+
+    /// `expected a value, found 'x'`, naming a whole word such as `NaN`.
+    #[cold]
+    fn expected_value(&self) -> Box<Failure> {
+        let rest = self.text.get(self.pos..).unwrap_or_default();
+        let Some(c) = rest.chars().next() else {
+            return self.fail_here("unexpected end of input");
+        };
+        let mut m = String::from("expected a value, found ");
+        if c.is_control() {
+            m.push_str("a control character");
+        } else {
+            let word = rest
+                .char_indices()
+                .find(|&(_, c)| !c.is_ascii_alphanumeric())
+                .map_or(rest, |(i, _)| rest.get(..i).unwrap_or_default());
+            m.push('\'');
+            if word.is_empty() || word.len() > 20 {
+                m.push(c);
+            } else {
+                m.push_str(word);
+            }
+            m.push('\'');
+        }
+        fail(self.pos, m)
+    }
+
     fn document(&mut self) -> Res<Value> {
         self.skip_ws();
         let v = self.value(0)?;
         self.skip_ws();
         if self.pos < self.bytes.len() {
-            return Err("trailing characters after the JSON value".to_owned());
+            return Err(self.fail_here("trailing characters after the JSON value"));
         }
         Ok(v)
     }
 
-    fn value(&mut self, depth: usize) -> Res<Value> {
+    /// One value, inside `outer` enclosing containers.
+    fn value(&mut self, outer: usize) -> Res<Value> {
         match self.peek() {
-            None => Err("unexpected end of input".to_owned()),
-            Some(b'{') => self.object(depth + 1),
-            Some(b'[') => self.array(depth + 1),
             Some(b'"') => self.string().map(Value::String),
-            Some(b't') => self.literal("true", Value::Bool(true)),
-            Some(b'f') => self.literal("false", Value::Bool(false)),
-            Some(b'n') => self.literal("null", Value::Null),
-            Some(b'-' | b'0'..=b'9') => self.number(),
-            Some(_) => {
-                let c = self
-                    .text
-                    .get(self.pos..)
-                    .and_then(|s| s.chars().next())
-                    .unwrap_or('?');
-                let mut found = String::new();
-                found.push(c);
-                Err(msg(&["unexpected character '", &found, "'"]))
+            Some(b'{') => self.object(outer),
+            Some(b'[') => self.array(outer),
+            Some(b'-' | b'0'..=b'9') => self.number().map(Value::Number),
+            Some(b't') if self.eat_word(b"true") => Ok(Value::Bool(true)),
+            Some(b'f') if self.eat_word(b"false") => Ok(Value::Bool(false)),
+            Some(b'n') if self.eat_word(b"null") => Ok(Value::Null),
+            _ => Err(self.expected_value()),
+        }
+    }
+
+    /// A child value of a container. If it fails inside a nested container,
+    /// `step` (the child's place in this container) joins the pointer; if it
+    /// fails as a scalar, this container is the one the pointer names.
+    fn child(&mut self, level: usize, step: impl FnOnce() -> Step) -> Res<Value> {
+        let opening = self.peek();
+        self.value(level).map_err(|mut f| {
+            if let Some(b'[' | b'{') = opening {
+                f.steps.push(step());
             }
-        }
+            f
+        })
     }
 
-    fn literal(&mut self, word: &str, v: Value) -> Res<Value> {
-        if self.bytes.get(self.pos..self.pos + word.len()) == Some(word.as_bytes()) {
-            self.pos += word.len();
-            Ok(v)
-        } else {
-            Err("invalid literal (expected true, false or null)".to_owned())
-        }
-    }
-
-    fn enter(&mut self, depth: usize) -> Res<()> {
-        if depth > self.limits.max_depth {
+    /// Checks the depth limit for a container opening at the current position;
+    /// returns the container's level.
+    fn enter(&self, outer: usize) -> Res<usize> {
+        if outer >= self.limits.max_depth {
             let mut m = String::from("nesting deeper than ");
             push_u64(&mut m, self.limits.max_depth as u64);
             m.push_str(" levels");
-            return Err(m);
+            return Err(fail(self.pos, m));
         }
-        Ok(())
+        Ok(outer + 1)
     }
 
-    fn array(&mut self, depth: usize) -> Res<Value> {
-        self.enter(depth)?;
-        self.pos += 1;
-        let mut items = Vec::new();
+    #[cold]
+    fn too_long(&self) -> Box<Failure> {
+        let mut m = String::from("more than ");
+        push_u64(&mut m, self.limits.max_array_len as u64);
+        m.push_str(" values in one list");
+        fail(self.pos, m)
+    }
+
+    fn array(&mut self, outer: usize) -> Res<Value> {
+        let level = self.enter(outer)?;
+        self.pos += 1; // '['
         self.skip_ws();
-        if self.peek() == Some(b']') {
-            self.pos += 1;
-            return Ok(Value::Array(items));
+        if self.eat(b']') {
+            return Ok(Value::Array(Vec::new()));
         }
-        self.path.push(Step::Index(0));
+        let mark = self.items.len();
         loop {
-            if items.len() >= self.limits.max_array_len {
-                let mut m = String::from("more than ");
-                push_u64(&mut m, self.limits.max_array_len as u64);
-                m.push_str(" values in one list");
-                return Err(m);
+            let index = self.items.len().saturating_sub(mark);
+            if index >= self.limits.max_array_len {
+                return Err(self.too_long());
             }
-            if let Some(Step::Index(i)) = self.path.last_mut() {
-                *i = items.len();
-            }
-            self.skip_ws();
-            items.push(self.value(depth)?);
+            let item = self.child(level, || Step::Index(index))?;
+            self.items.push(item);
             self.skip_ws();
             match self.peek() {
-                Some(b',') => self.pos += 1,
+                Some(b',') => {
+                    self.pos += 1;
+                    self.skip_ws();
+                }
                 Some(b']') => {
                     self.pos += 1;
-                    self.path.pop();
-                    return Ok(Value::Array(items));
+                    return Ok(Value::Array(take_above(&mut self.items, mark, || {
+                        Value::Null
+                    })));
                 }
-                None => return Err("unexpected end of input".to_owned()),
-                Some(_) => return Err("expected ',' or ']' after an array element".to_owned()),
+                _ => return Err(self.expected("expected ',' or ']' after an array element")),
             }
         }
     }
 
-    fn object(&mut self, depth: usize) -> Res<Value> {
-        self.enter(depth)?;
-        self.pos += 1;
-        let mut members = Vec::new();
+    fn object(&mut self, outer: usize) -> Res<Value> {
+        let level = self.enter(outer)?;
+        self.pos += 1; // '{'
         self.skip_ws();
-        if self.peek() == Some(b'}') {
-            self.pos += 1;
-            return Ok(Value::Object(members));
+        if self.eat(b'}') {
+            return Ok(Value::Object(Vec::new()));
         }
-        self.path.push(Step::Key(String::new()));
+        let mark = self.members.len();
         loop {
-            self.skip_ws();
-            match self.peek() {
-                Some(b'"') => {}
-                None => return Err("unexpected end of input".to_owned()),
-                Some(_) => return Err("expected a string key in an object".to_owned()),
+            if self.peek() != Some(b'"') {
+                return Err(self.expected(if self.members.len() == mark {
+                    "expected a string key or '}' in an object"
+                } else {
+                    "expected a string key after ',' in an object"
+                }));
             }
             let key = self.string()?;
-            if let Some(Step::Key(k)) = self.path.last_mut() {
-                k.clone_from(&key);
+            self.skip_ws();
+            if !self.eat(b':') {
+                return Err(self.expected("expected ':' after an object key"));
             }
             self.skip_ws();
-            if self.peek() != Some(b':') {
-                return Err("expected ':' after an object key".to_owned());
-            }
-            self.pos += 1;
-            self.skip_ws();
-            let v = self.value(depth)?;
-            members.push((key, v));
+            let value = match self.child(level, || Step::Key(String::new())) {
+                Ok(v) => v,
+                Err(f) => return Err(Self::keyed(f, key)),
+            };
+            self.members.push((key, value));
             self.skip_ws();
             match self.peek() {
-                Some(b',') => self.pos += 1,
+                Some(b',') => {
+                    self.pos += 1;
+                    self.skip_ws();
+                }
                 Some(b'}') => {
                     self.pos += 1;
-                    self.path.pop();
-                    return Ok(Value::Object(members));
+                    return Ok(Value::Object(take_above(&mut self.members, mark, || {
+                        (String::new(), Value::Null)
+                    })));
                 }
-                None => return Err("unexpected end of input".to_owned()),
-                Some(_) => return Err("expected ',' or '}' after an object member".to_owned()),
+                _ => return Err(self.expected("expected ',' or '}' after an object member")),
             }
         }
     }
 
+    /// Fills in the key of a placeholder step added by [`Self::child`]
+    /// (so that the key is moved, not cloned, and only on failure).
+    #[cold]
+    fn keyed(mut f: Box<Failure>, key: String) -> Box<Failure> {
+        if let Some(Step::Key(k)) = f.steps.last_mut() {
+            *k = key;
+        }
+        f
+    }
+
+    /// A string; the current byte is its opening quote.
     fn string(&mut self) -> Res<String> {
-        self.pos += 1; // the opening quote
-        let mut out = String::new();
+        let start = self.pos + 1;
+        let end = self.plain_run(start);
+        if self.bytes.get(end) == Some(&b'"') {
+            // The common case: no escapes, one exact allocation.
+            self.pos = end + 1;
+            return Ok(self.text.get(start..end).unwrap_or_default().to_owned());
+        }
+        self.string_with_escapes(start, end)
+    }
+
+    /// The end of the run of plain string bytes starting at `from`.
+    fn plain_run(&self, from: usize) -> usize {
+        let rest = self.bytes.get(from..).unwrap_or_default();
+        from + rest
+            .iter()
+            .position(|&b| is_special_in_string(b))
+            .unwrap_or(rest.len())
+    }
+
+    /// The rest of a string whose plain start is `start..end`.
+    fn string_with_escapes(&mut self, start: usize, end: usize) -> Res<String> {
+        let mut out = String::with_capacity(end.saturating_sub(start) + 16);
+        out.push_str(self.text.get(start..end).unwrap_or_default());
+        self.pos = end;
         loop {
-            let run_start = self.pos;
-            while let Some(b) = self.peek() {
-                if b == b'"' || b == b'\\' || b < 0x20 {
-                    break;
-                }
-                self.pos += 1;
-            }
-            out.push_str(self.text.get(run_start..self.pos).unwrap_or_default());
             match self.peek() {
                 Some(b'"') => {
                     self.pos += 1;
                     return Ok(out);
                 }
                 Some(b'\\') => self.escape(&mut out)?,
-                Some(_) => return Err("control character in a string (escape it)".to_owned()),
-                None => return Err("unexpected end of input in a string".to_owned()),
+                Some(_) => return Err(self.fail_here("control character in a string")),
+                None => return Err(self.fail_here("unexpected end of input in a string")),
             }
+            let run_end = self.plain_run(self.pos);
+            out.push_str(self.text.get(self.pos..run_end).unwrap_or_default());
+            self.pos = run_end;
         }
     }
 
+    /// One escape sequence; the current byte is its backslash.
     fn escape(&mut self, out: &mut String) -> Res<()> {
-        self.pos += 1;
-        let c = match self.peek() {
+        let c = match self.bytes.get(self.pos + 1) {
             Some(b'"') => '"',
             Some(b'\\') => '\\',
             Some(b'/') => '/',
@@ -290,234 +496,589 @@ impl Parser<'_, '_> {
             Some(b'n') => '\n',
             Some(b'r') => '\r',
             Some(b't') => '\t',
-            Some(b'u') => {
-                self.pos += 1;
-                let hi = self.hex4()?;
-                let c = if (0xD800..0xDC00).contains(&hi) {
-                    // A high surrogate: combine with a following low one, else U+FFFD.
-                    if self.bytes.get(self.pos..self.pos + 2) == Some(b"\\u") {
-                        let save = self.pos;
-                        self.pos += 2;
-                        let lo = self.hex4()?;
-                        if (0xDC00..0xE000).contains(&lo) {
-                            char::from_u32(0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00))
-                                .unwrap_or('\u{fffd}')
-                        } else {
-                            self.pos = save;
-                            '\u{fffd}'
-                        }
-                    } else {
-                        '\u{fffd}'
-                    }
-                } else {
-                    char::from_u32(hi).unwrap_or('\u{fffd}')
-                };
-                out.push(c);
-                return Ok(());
-            }
-            None => return Err("unexpected end of input in a string".to_owned()),
-            Some(_) => {
-                let c = self
-                    .text
-                    .get(self.pos..)
-                    .and_then(|s| s.chars().next())
-                    .unwrap_or('?');
-                let mut e = String::from("invalid escape '\\");
-                e.push(c);
-                e.push_str("' in a string");
-                return Err(e);
+            Some(b'u') => return self.unicode_escape(out),
+            Some(_) => return Err(self.invalid_escape()),
+            None => {
+                return Err(fail(
+                    self.bytes.len(),
+                    "unexpected end of input in a string".to_owned(),
+                ))
             }
         };
         out.push(c);
-        self.pos += 1;
+        self.pos += 2;
         Ok(())
     }
 
-    fn hex4(&mut self) -> Res<u32> {
-        let mut n = 0u32;
-        for _ in 0..4 {
-            let d = match self.peek() {
-                Some(b @ b'0'..=b'9') => b - b'0',
-                Some(b @ b'a'..=b'f') => b - b'a' + 10,
-                Some(b @ b'A'..=b'F') => b - b'A' + 10,
-                _ => return Err("invalid \\u escape (four hex digits expected)".to_owned()),
-            };
-            n = n * 16 + u32::from(d);
-            self.pos += 1;
-        }
-        Ok(n)
+    /// `\uXXXX`, combining a surrogate pair; a lone surrogate becomes U+FFFD.
+    fn unicode_escape(&mut self, out: &mut String) -> Res<()> {
+        let Some(unit) = self.hex4(self.pos + 2) else {
+            return Err(
+                self.fail_here("invalid escape '\\u' in a string (four hex digits expected)")
+            );
+        };
+        self.pos += 6;
+        let c = if is_high_surrogate(unit) {
+            self.low_surrogate()
+                .and_then(|low| char::from_u32(0x10000 + ((unit - 0xD800) << 10) + (low - 0xDC00)))
+        } else {
+            char::from_u32(unit)
+        };
+        out.push(c.unwrap_or(char::REPLACEMENT_CHARACTER));
+        Ok(())
     }
 
-    fn number(&mut self) -> Res<Value> {
+    /// A `\uXXXX` low surrogate at the current position, consumed if present.
+    fn low_surrogate(&mut self) -> Option<u32> {
+        if !self.bytes.get(self.pos..)?.starts_with(b"\\u") {
+            return None;
+        }
+        let low = self.hex4(self.pos + 2).filter(|&u| is_low_surrogate(u))?;
+        self.pos += 6;
+        Some(low)
+    }
+
+    /// Four hex digits at `at`.
+    fn hex4(&self, at: usize) -> Option<u32> {
+        self.bytes
+            .get(at..at + 4)?
+            .iter()
+            .try_fold(0, |n, &b| Some(n * 16 + hex_digit(b)?))
+    }
+
+    #[cold]
+    fn invalid_escape(&self) -> Box<Failure> {
+        let c = self
+            .text
+            .get(self.pos + 1..)
+            .and_then(|s| s.chars().next())
+            .unwrap_or(' ');
+        if c.is_control() {
+            return self.fail_here("invalid escape in a string");
+        }
+        let mut m = String::from("invalid escape '\\");
+        m.push(c);
+        m.push_str("' in a string");
+        fail(self.pos, m)
+    }
+
+    fn number(&mut self) -> Res<Number> {
         let start = self.pos;
-        let digits = |p: &mut Self| {
-            let s = p.pos;
-            while let Some(b'0'..=b'9') = p.peek() {
-                p.pos += 1;
-            }
-            p.pos - s
-        };
-        if self.peek() == Some(b'-') {
-            self.pos += 1;
-        }
-        match self.peek() {
-            Some(b'0') => {
-                self.pos += 1;
-                if let Some(b'0'..=b'9') = self.peek() {
-                    return Err("invalid number (no leading zeros)".to_owned());
-                }
-            }
-            Some(b'1'..=b'9') => {
-                digits(self);
-            }
-            _ => return Err("invalid number".to_owned()),
-        }
-        if self.peek() == Some(b'.') {
-            self.pos += 1;
-            if digits(self) == 0 {
-                return Err("invalid number (digits expected after '.')".to_owned());
-            }
-        }
-        if let Some(b'e' | b'E') = self.peek() {
-            self.pos += 1;
-            if let Some(b'+' | b'-') = self.peek() {
-                self.pos += 1;
-            }
-            if digits(self) == 0 {
-                return Err("invalid number (digits expected in the exponent)".to_owned());
-            }
-        }
-        let lexeme = self.text.get(start..self.pos).unwrap_or("0");
-        Ok(Value::Number(Number(lexeme.into())))
+        let end = number_end(self.bytes, start).ok_or_else(|| self.fail_here("invalid number"))?;
+        self.pos = end;
+        Ok(Number(self.text.get(start..end).unwrap_or("0").into()))
     }
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing)]
 mod tests {
     use super::*;
+
+    fn ok(text: &str) -> Value {
+        parse(text, &Limits::default()).unwrap()
+    }
 
     fn err(text: &str) -> ParseError {
         parse(text, &Limits::default()).unwrap_err()
     }
 
+    /// `(line, column, pointer, message)` of the error for `text`.
+    fn at(text: &str) -> (u32, u32, String, String) {
+        let e = err(text);
+        (e.line, e.column, e.pointer, e.message)
+    }
+
+    fn want(line: u32, column: u32, pointer: &str, message: &str) -> (u32, u32, String, String) {
+        (line, column, pointer.to_owned(), message.to_owned())
+    }
+
+    fn strings(text: &str) -> Vec<String> {
+        ok(text)
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap().to_owned())
+            .collect()
+    }
+
     #[test]
-    fn documents_round_trip() {
+    fn documents_of_every_kind_round_trip() {
         for text in [
-            r#"{"a":[1,-2.5e10,true,false,null,"x\n\"y"],"b":{}}"#,
-            "[]",
+            "null",
+            "true",
+            "false",
             "0",
-            r#""é😀""#,
+            "-0",
+            "1e400",
+            "-12.50E-3",
+            r#""""#,
+            r#""plain""#,
+            r#""é😀\"\\\n\r\t\b\f\u0001\u001f""#,
+            "[]",
+            "{}",
+            "[[],[[]],{}]",
+            r#"{"a":[1,-2.5e10,true,false,null,"x\n\"y"],"b":{},"c":{"d":[{}]}}"#,
             r#"{"k":1,"k":2}"#,
+            r#"{"":""}"#,
+            r#"[1,[2,{"a":[3,4],"b":5,"c":{"d":{"e":[6]}}},7],{"f":[8,{}]},9]"#,
         ] {
-            assert_eq!(parse(text, &Limits::default()).unwrap().to_json(), text);
+            assert_eq!(ok(text).to_json(), text);
         }
     }
 
     #[test]
-    fn whitespace_and_bom() {
-        let v = parse(
-            "\u{feff} \t\r\n{ \"a\" : [ 1 , 2 ] } \n",
-            &Limits::default(),
-        )
-        .unwrap();
-        assert_eq!(v.to_json(), r#"{"a":[1,2]}"#);
+    fn containers_are_allocated_at_their_exact_size() {
+        fn check(v: &Value) {
+            match v {
+                Value::Array(items) => {
+                    assert_eq!(items.capacity(), items.len());
+                    items.iter().for_each(check);
+                }
+                Value::Object(members) => {
+                    assert_eq!(members.capacity(), members.len());
+                    members.iter().for_each(|(_, v)| check(v));
+                }
+                _ => {}
+            }
+        }
+        check(&ok(
+            r#"{"a": [1, 2, 3, 4, 5, [6, 7, 8, 9, {"b": 1, "c": 2, "d": 3, "e": 4, "f": 5}]], "g": []}"#,
+        ));
+        check(&ok(&snapshot_like(20_000)));
     }
 
     #[test]
-    fn numbers_keep_their_lexeme() {
-        let v = parse("[1e400, -0, 0.5, 1E+2]", &Limits::default()).unwrap();
-        let lexemes: Vec<&str> = v
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|n| n.as_number().unwrap().as_str())
-            .collect();
-        assert_eq!(lexemes, ["1e400", "-0", "0.5", "1E+2"]);
-        assert!(v.as_array().unwrap()[0]
-            .as_number()
-            .unwrap()
-            .to_f64()
-            .is_infinite());
+    fn whitespace_is_ignored_between_tokens() {
+        let v = ok(" \t\r\n{ \"a\" : [ 1 , 2 , { } , [ ] ] , \"b\"\n:\r\nnull } \n");
+        assert_eq!(v.to_json(), r#"{"a":[1,2,{},[]],"b":null}"#);
     }
 
     #[test]
-    fn duplicate_keys_are_kept_and_the_last_wins() {
-        let v = parse(r#"{"k": 1, "k": 2}"#, &Limits::default()).unwrap();
-        assert_eq!(v.as_object().unwrap().len(), 2);
-        assert_eq!(v.get("k").unwrap().to_json(), "2");
-    }
-
-    #[test]
-    fn escapes_and_surrogates() {
-        let v = parse(
-            r#"["\u00e9\ud83d\ude00", "\ud800", "\udc00x", "\ud800\u0041", "\/\b\f"]"#,
-            &Limits::default(),
-        )
-        .unwrap();
-        let s: Vec<&str> = v
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|x| x.as_str().unwrap())
-            .collect();
+    fn a_leading_byte_order_mark_is_skipped() {
+        assert_eq!(ok("\u{feff}[1]").to_json(), "[1]");
+        assert_eq!(ok("\u{feff} \"x\"").to_json(), r#""x""#);
+        // Not counted as a column either.
         assert_eq!(
-            s,
-            ["é😀", "\u{fffd}", "\u{fffd}x", "\u{fffd}A", "/\u{8}\u{c}"]
+            at("\u{feff}[1,]"),
+            want(1, 4, "", "expected a value, found ']'")
+        );
+        // Only at the very start.
+        assert_eq!(
+            at(" \u{feff}[1]"),
+            want(1, 2, "", "expected a value, found '\u{feff}'")
+        );
+        assert_eq!(at("\u{feff}"), want(1, 1, "", "unexpected end of input"));
+    }
+
+    #[test]
+    fn escapes_decode() {
+        assert_eq!(
+            strings(r#"["\"\\\/\b\f\n\r\t", "\u0041\u00e9\u20AC\uFFFF", "a\u0000b"]"#),
+            ["\"\\/\u{8}\u{c}\n\r\t", "Aé€\u{ffff}", "a\0b"]
         );
     }
 
     #[test]
-    fn errors_have_line_column_and_pointer() {
-        let e = err("{\"features\": {\"A\": {\"rules\": [1, 2,]}}}");
+    fn surrogate_pairs_combine() {
         assert_eq!(
-            (e.line, e.column, e.pointer.as_str()),
-            (1, 36, "/features/A/rules")
+            strings(r#"["\ud83d\ude00", "x\uD83D\uDE00y", "\udbff\udfff"]"#),
+            ["😀", "x😀y", "\u{10ffff}"]
         );
-        assert_eq!(e.message, "unexpected character ']'");
-        let e = err("{\n  \"a\": 1\n  \"b\": 2}");
-        assert_eq!((e.line, e.column), (3, 3));
-        assert_eq!(e.message, "expected ',' or '}' after an object member");
-        assert_eq!(
-            e.describe(),
-            "line 3, column 3: expected ',' or '}' after an object member"
-        );
-        assert_eq!(err("").message, "unexpected end of input");
-        assert_eq!(err("{\"a\" 1}").message, "expected ':' after an object key");
-        assert_eq!(err("[\"\\q\"]").message, "invalid escape '\\q' in a string");
-        assert_eq!(
-            err("[\"a\u{1}\"]").message,
-            "control character in a string (escape it)"
-        );
-        assert_eq!(
-            err("[1] x").message,
-            "trailing characters after the JSON value"
-        );
-        assert_eq!(err("[01]").message, "invalid number (no leading zeros)");
-        assert_eq!(
-            err("[1.]").message,
-            "invalid number (digits expected after '.')"
-        );
-        assert_eq!(err("[+1]").message, "unexpected character '+'");
-        assert_eq!(err("[NaN]").message, "unexpected character 'N'");
-        assert_eq!(
-            err("[tru]").message,
-            "invalid literal (expected true, false or null)"
-        );
-        assert_eq!(err("{,}").message, "expected a string key in an object");
-        assert_eq!(err("[1,]").pointer, "");
-        assert_eq!(err("{\"é\": [\"ü\" x]}").column, 12);
     }
 
     #[test]
-    fn limits() {
-        let nest = |n: usize| format!("{}{}", "[".repeat(n), "]".repeat(n));
+    fn lone_surrogates_become_replacement_characters() {
+        assert_eq!(
+            strings(
+                r#"["\ud800", "\udc00x", "\ud800\u0041", "\ud800\ud800\udc00", "\ude00\ud83d", "\ud800\n", "\ud800\\u"]"#
+            ),
+            [
+                "\u{fffd}",
+                "\u{fffd}x",
+                "\u{fffd}A",
+                "\u{fffd}\u{10000}",
+                "\u{fffd}\u{fffd}",
+                "\u{fffd}\n",
+                "\u{fffd}\\u"
+            ]
+        );
+    }
+
+    #[test]
+    fn raw_unicode_passes_through() {
+        assert_eq!(
+            strings("[\"日本語 ✓ \u{7f} \u{10ffff}\"]"),
+            ["日本語 ✓ \u{7f} \u{10ffff}"]
+        );
+    }
+
+    #[test]
+    fn structural_errors() {
+        assert_eq!(
+            at("{\"features\": {\"A\": {\"rules\": [1, 2,]}}}"),
+            want(1, 36, "/features/A/rules", "expected a value, found ']'")
+        );
+        assert_eq!(
+            at("{\n  \"a\": 1\n  \"b\": 2}"),
+            want(3, 3, "", "expected ',' or '}' after an object member")
+        );
+        assert_eq!(
+            at("{\"schema\": 1,\n  \"features\": {,}}"),
+            want(
+                2,
+                16,
+                "/features",
+                "expected a string key or '}' in an object"
+            )
+        );
+        assert_eq!(
+            at(r#"{"a": {"b": 1,}}"#),
+            want(1, 15, "/a", "expected a string key after ',' in an object")
+        );
+        assert_eq!(
+            at(r#"{"a": [{"b" 1}]}"#),
+            want(1, 13, "/a/0", "expected ':' after an object key")
+        );
+        assert_eq!(
+            at(r#"[[1], [2 3]]"#),
+            want(1, 10, "/1", "expected ',' or ']' after an array element")
+        );
+        assert_eq!(
+            at("{a: 1}"),
+            want(1, 2, "", "expected a string key or '}' in an object")
+        );
+        assert_eq!(
+            at("[1] x"),
+            want(1, 5, "", "trailing characters after the JSON value")
+        );
+        assert_eq!(
+            at("{} {}"),
+            want(1, 4, "", "trailing characters after the JSON value")
+        );
+        assert_eq!(
+            at("truex"),
+            want(1, 5, "", "trailing characters after the JSON value")
+        );
+    }
+
+    #[test]
+    fn unexpected_end_of_input() {
+        for (text, column, pointer) in [
+            ("", 1, ""),
+            ("  ", 3, ""),
+            ("[", 2, ""),
+            ("[1", 3, ""),
+            ("[1,", 4, ""),
+            ("{", 2, ""),
+            (r#"{"a""#, 5, ""),
+            (r#"{"a":"#, 6, ""),
+            (r#"{"a":1"#, 7, ""),
+            (r#"{"a":1,"#, 8, ""),
+            (r#"{"a":[{"b":[1,"#, 15, "/a/0/b"),
+        ] {
+            assert_eq!(
+                at(text),
+                want(1, column, pointer, "unexpected end of input"),
+                "{text}"
+            );
+        }
+        for text in [r#"""#, r#""abc"#, r#"["a\"#, r#"["a\""#] {
+            let e = err(text);
+            assert_eq!(e.message, "unexpected end of input in a string", "{text}");
+            assert_eq!(e.column as usize, text.len() + 1, "{text}");
+        }
+    }
+
+    #[test]
+    fn values_that_are_not_json() {
+        for (text, found) in [
+            ("[+1]", "'+'"),
+            ("[NaN]", "'NaN'"),
+            ("[Infinity]", "'Infinity'"),
+            ("[tru]", "'tru'"),
+            ("[nul]", "'nul'"),
+            ("[True]", "'True'"),
+            ("[.5]", "'.'"),
+            ("['a']", "'''"),
+            ("[undefined, 1]", "'undefined'"),
+            ("[\u{1}]", "a control character"),
+            ("[\u{a0}1]", "'\u{a0}'"),
+            ("[/* c */ 1]", "'/'"),
+        ] {
+            let mut message = String::from("expected a value, found ");
+            message.push_str(found);
+            assert_eq!(at(text), want(1, 2, "", &message), "{text}");
+        }
+        // Only space, tab, LF and CR are whitespace.
+        assert_eq!(
+            at("[\u{c}1]"),
+            want(1, 2, "", "expected a value, found a control character")
+        );
+    }
+
+    #[test]
+    fn invalid_numbers() {
+        for text in [
+            "[-]", "[01]", "[-01]", "[00]", "[1.]", "[1.e5]", "[1e]", "[1e+]", "[-a]", "[-.5]",
+            "[- 1]",
+        ] {
+            assert_eq!(at(text), want(1, 2, "", "invalid number"), "{text}");
+        }
+        assert_eq!(
+            at("[0x10]"),
+            want(1, 3, "", "expected ',' or ']' after an array element")
+        );
+        assert_eq!(
+            at("{\"n\":\n  {\"m\": 1.5.2}}"),
+            want(2, 12, "/n", "expected ',' or '}' after an object member")
+        );
+    }
+
+    #[test]
+    fn string_errors() {
+        assert_eq!(
+            at(r#"["\q"]"#),
+            want(1, 3, "", "invalid escape '\\q' in a string")
+        );
+        assert_eq!(
+            at(r#"["ab\é"]"#),
+            want(1, 5, "", "invalid escape '\\é' in a string")
+        );
+        assert_eq!(
+            at("[\"\\\u{1}\"]"),
+            want(1, 3, "", "invalid escape in a string")
+        );
+        assert_eq!(
+            at("[\"\\x41\"]"),
+            want(1, 3, "", "invalid escape '\\x' in a string")
+        );
+        for text in [r#"["\u12"]"#, r#"["\u12G4"]"#, r#"["\u"]"#, r#"["\u-123"]"#] {
+            let e = err(text);
+            assert_eq!((e.line, e.column), (1, 3), "{text}");
+            assert!(e.message.starts_with("invalid escape '\\u"), "{text}");
+        }
+        assert_eq!(
+            at(r#"["\U0041"]"#),
+            want(1, 3, "", "invalid escape '\\U' in a string")
+        );
+        assert_eq!(
+            at("{\"k\": [\"tab\there\"]}"),
+            want(1, 12, "/k", "control character in a string")
+        );
+        assert_eq!(
+            at("{\"a\":\n\"line\nbreak\"}"),
+            want(2, 6, "", "control character in a string")
+        );
+        assert_eq!(
+            at("[\"\u{0}\"]"),
+            want(1, 3, "", "control character in a string")
+        );
+        assert_eq!(
+            at("[\"\u{1f}\"]"),
+            want(1, 3, "", "control character in a string")
+        );
+        assert_eq!(
+            at("{\"a\u{7}\": 1}"),
+            want(1, 4, "", "control character in a string")
+        );
+    }
+
+    #[test]
+    fn columns_count_characters_not_bytes() {
+        assert_eq!(
+            at("{\"é\": [\"ü😀\" x]}"),
+            want(1, 13, "/é", "expected ',' or ']' after an array element")
+        );
+        assert_eq!(
+            at("[\"日本\",\n \"語\", ✓]"),
+            want(2, 7, "", "expected a value, found '✓'")
+        );
+        assert_eq!(
+            at("\r\n\r\n  [1,]"),
+            want(3, 6, "", "expected a value, found ']'")
+        );
+    }
+
+    #[test]
+    fn pointers_are_escaped() {
+        assert_eq!(
+            at(r#"{"a/b": {"c~d": {"": [0, 1, [true false]]}}}"#).2,
+            "/a~1b/c~0d//2"
+        );
+    }
+
+    #[test]
+    fn depth_limit() {
+        let nest = |n: usize| {
+            let mut s = "[".repeat(n);
+            s.push_str(&"]".repeat(n));
+            s
+        };
         assert!(parse(&nest(128), &Limits::default()).is_ok());
-        assert_eq!(err(&nest(129)).message, "nesting deeper than 128 levels");
-        assert_eq!(err(&nest(10_000)).message, "nesting deeper than 128 levels");
-        let list = |n: usize| format!("[{}]", vec!["0"; n].join(","));
-        assert!(parse(&list(10_000), &Limits::default()).is_ok());
-        let e = err(&format!("{{\"x\": {}}}", list(10_001)));
+        let e = err(&nest(129));
+        assert_eq!((e.line, e.column), (1, 129));
+        assert_eq!(e.message, "nesting deeper than 128 levels");
+        assert_eq!(e.pointer, "/0".repeat(128));
+        let e = err(&nest(10_000));
+        assert_eq!(e.message, "nesting deeper than 128 levels");
+        assert_eq!(e.column, 129);
+        let e = err(&"{\"a\":".repeat(100_000));
+        assert_eq!(e.message, "nesting deeper than 128 levels");
+        assert_eq!(e.pointer, "/a".repeat(128));
+        let objects = |n: usize| {
+            let mut s = "{\"a\":".repeat(n);
+            s.push('1');
+            s.push_str(&"}".repeat(n));
+            s
+        };
+        assert!(parse(&objects(128), &Limits::default()).is_ok());
+        assert!(parse(&objects(129), &Limits::default()).is_err());
+        let shallow = Limits {
+            max_depth: 1,
+            ..Limits::default()
+        };
+        assert!(parse("[1, {}]", &shallow).is_err());
+        assert!(parse("[1, 2]", &shallow).is_ok());
+        let flat = Limits {
+            max_depth: 0,
+            ..Limits::default()
+        };
+        assert!(parse("\"x\"", &flat).is_ok());
+        assert_eq!(
+            parse("[]", &flat).unwrap_err().message,
+            "nesting deeper than 0 levels"
+        );
+    }
+
+    #[test]
+    fn list_length_limit() {
+        let list = |n: usize| {
+            let mut s = String::from("[");
+            s.push_str(&"0,".repeat(n));
+            s.pop();
+            s.push(']');
+            s
+        };
+        assert_eq!(ok(&list(10_000)).as_array().unwrap().len(), 10_000);
+        let mut text = String::from("{\"x\": ");
+        text.push_str(&list(10_001));
+        text.push('}');
+        let e = err(&text);
         assert_eq!(e.message, "more than 10000 values in one list");
         assert_eq!(e.pointer, "/x");
+        assert_eq!(e.column, 8 + 2 * 10_000);
+        // Objects are not limited.
+        let mut obj = String::from("{");
+        for i in 0..20_000u64 {
+            obj.push_str("\"k");
+            push_u64(&mut obj, i);
+            obj.push_str("\":0,");
+        }
+        obj.pop();
+        obj.push('}');
+        assert_eq!(ok(&obj).as_object().unwrap().len(), 20_000);
+        let small = Limits {
+            max_array_len: 2,
+            ..Limits::default()
+        };
+        assert!(parse("[1,2]", &small).is_ok());
+        assert_eq!(
+            parse("[1,2,3]", &small).unwrap_err().message,
+            "more than 2 values in one list"
+        );
+    }
+
+    #[test]
+    fn errors_describe_themselves() {
+        let e = err("{\n  \"a\": 1,\n  \"b\" 2}");
+        assert_eq!(
+            e.describe(),
+            "line 3, column 7: expected ':' after an object key"
+        );
+    }
+
+    #[test]
+    fn arbitrary_bytes_never_panic() {
+        // A cheap deterministic fuzz: prefixes and mutations of a document.
+        let base = "\u{feff}{\"a\": [1, -2.5e+3, \"x\\u00e9\\ud83d\\ude00\\n\", true, null, {\"é\": [[]]}], \"b\": false}";
+        let alphabet = [
+            "", "\"", "\\", "[", "]", "{", "}", ",", ":", "0", "-", "e", ".", "u", "\\u",
+            "\\ud800", "\n", "\u{1}", "é", "t", " ",
+        ];
+        let mut seed = 0x2545_f491_4f6c_dd1d_u64;
+        let mut next = || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        let boundaries: Vec<usize> = base.char_indices().map(|(i, _)| i).collect();
+        for &i in &boundaries {
+            let _ = parse(&base[..i], &Limits::default());
+            let _ = parse(&base[i..], &Limits::default());
+        }
+        for _ in 0..20_000 {
+            let mut s = base.to_owned();
+            for _ in 0..3 {
+                let at = boundaries[(next() % boundaries.len() as u64) as usize].min(s.len());
+                let at = (0..=at).rev().find(|&i| s.is_char_boundary(i)).unwrap();
+                let ins = alphabet[(next() % alphabet.len() as u64) as usize];
+                s.insert_str(at, ins);
+            }
+            if let Ok(v) = parse(&s, &Limits::default()) {
+                assert_eq!(ok(&v.to_json()), v);
+            }
+        }
+    }
+
+    /// A snapshot-like document of about `target` bytes: features with
+    /// rules, conditions, weights and escaped strings, indented with spaces.
+    fn snapshot_like(target: usize) -> String {
+        let mut s = String::with_capacity(target + 4096);
+        s.push_str("{\n  \"schema\": 1,\n  \"features\": {\n");
+        let mut i = 0u64;
+        while s.len() < target {
+            if i > 0 {
+                s.push_str(",\n");
+            }
+            s.push_str("    \"Feature");
+            push_u64(&mut s, i);
+            s.push_str("\": {\n      \"inputs\": [\"user\", \"device\"],\n");
+            s.push_str("      \"implementations\": [\"control\", \"treatment\", \"holdout\"],\n");
+            s.push_str("      \"default\": \"control\",\n      \"description\": \"Rolls out \\\"checkout v2\\\" \\u2014 see ticket\\n\",\n");
+            s.push_str("      \"rules\": [\n        {\"when\": {\"segment\": \"Country\", \"in\": [\"CA\", \"US\", \"MX\"]}, \"serve\": \"treatment\"},\n");
+            s.push_str("        {\"when\": {\"segment\": \"Version\", \"gte\": \"2.10.0\"}, \"split\": {\"by\": \"UserId\", \"weights\": {\"control\": 49.5, \"treatment\": 50.5}}},\n");
+            s.push_str("        {\"when\": {\"segment\": \"Spend\", \"gt\": 1250.75, \"lt\": -3e5}, \"serve\": \"holdout\", \"enabled\": true, \"note\": null}\n      ]\n    }");
+            i += 1;
+        }
+        s.push_str("\n  }\n}\n");
+        s
+    }
+
+    /// `cargo test --release -- --ignored --nocapture throughput`
+    #[test]
+    #[ignore = "a measurement: run in release mode"]
+    fn throughput() {
+        let text = snapshot_like(10 * 1024 * 1024);
+        let compact = ok(&text).to_json();
+        for (name, doc) in [("indented", &text), ("compact", &compact)] {
+            let runs = 20;
+            let (mut secs, mut drop_secs) = (0.0, 0.0);
+            for _ in 0..runs {
+                let start = std::time::Instant::now();
+                let v = parse(std::hint::black_box(doc), &Limits::default());
+                let parsed = start.elapsed().as_secs_f64();
+                drop(std::hint::black_box(v));
+                secs += parsed;
+                drop_secs += start.elapsed().as_secs_f64();
+            }
+            let mb = (doc.len() * runs) as f64 / 1e6;
+            let (mb_per_s, with_drop_mb_per_s) = (mb / secs, mb / drop_secs);
+            println!(
+                "{name}: {} bytes, parse {mb_per_s:.0} MB/s, parse and drop {with_drop_mb_per_s:.0} MB/s",
+                doc.len()
+            );
+        }
     }
 }

@@ -1,7 +1,7 @@
 //! Conditions (`when`), compiled for one feature: segment names resolved to
 //! the feature's sources, activations compiled once per feature.
 
-use super::reader::{self, child, expected, index, quoted, Errs};
+use super::reader::{self, expected, quoted, Errs, Ptr};
 use super::Scope;
 use crate::json::Value;
 use crate::model::{Cmp, Cond, LocalSegment, StrSet, TextOp};
@@ -38,7 +38,7 @@ const OTHER_OPS: [&str; 6] = ["after", "before", "all", "any", "not", "activatio
 pub fn compile(
     scope: &mut Scope<'_>,
     value: &Value,
-    ptr: &str,
+    ptr: &Ptr<'_>,
     depth: u32,
     errs: &mut Errs,
 ) -> Option<Cond> {
@@ -83,12 +83,12 @@ pub fn compile(
         } else {
             concat(&["unknown condition operator ", &quoted(op)])
         };
-        errs.add(&child(ptr, op), message);
+        errs.add(&ptr.key(op), message);
         return None;
     }
     let fields = reader::fields(value, ptr, [op], errs)?;
     let arg = fields.into_iter().flatten().next()?;
-    let at = child(ptr, op);
+    let at = ptr.key(op);
     match *op {
         "after" | "before" => {
             let text = reader::string(arg, &at, errs)?;
@@ -114,7 +114,7 @@ pub fn compile(
             let mut conds = Vec::with_capacity(items.len());
             let mut ok = true;
             for (i, item) in items.iter().enumerate() {
-                match compile(scope, item, &index(&at, i), depth + 1, errs) {
+                match compile(scope, item, &at.at(i), depth + 1, errs) {
                     Some(c) => conds.push(c),
                     None => ok = false,
                 }
@@ -141,7 +141,7 @@ pub fn compile(
 fn segment_condition(
     scope: &mut Scope<'_>,
     value: &Value,
-    ptr: &str,
+    ptr: &Ptr<'_>,
     errs: &mut Errs,
 ) -> Option<Cond> {
     let fields = reader::fields(value, ptr, SEGMENT_OPS, errs)?;
@@ -171,10 +171,10 @@ fn segment_condition(
         errs.add(ptr, "a segment condition needs an operator: in, not_in, starts_with, ends_with, contains, gt, gte, lt, lte, version_*, cidr or exists".to_owned());
         return None;
     };
-    let seg_ptr = child(ptr, "segment");
+    let seg_ptr = ptr.key("segment");
     let name = reader::string(segment?, &seg_ptr, errs)?;
     let seg = scope.segment(name, &seg_ptr, errs);
-    let at = child(ptr, op);
+    let at = ptr.key(op);
     let cond = operator(scope, seg?, name, op, arg, &at, errs)?;
     Some(cond)
 }
@@ -185,7 +185,7 @@ fn operator(
     segment_name: &str,
     op: &str,
     arg: &Value,
-    at: &str,
+    at: &Ptr<'_>,
     errs: &mut Errs,
 ) -> Option<Cond> {
     match op {
@@ -196,7 +196,7 @@ fn operator(
                 for (i, v) in values.iter().enumerate() {
                     if !options.contains(v) {
                         errs.add(
-                            &index(at, i),
+                            &at.at(i),
                             concat(&[
                                 &quoted(v),
                                 " is not one of the options of segment ",
@@ -272,7 +272,7 @@ fn operator(
                     Some(c) => out.push(c),
                     None => {
                         errs.add(
-                            &index(at, i),
+                            &at.at(i),
                             concat(&[
                                 "not a CIDR block: ",
                                 &quoted(b),

@@ -2,7 +2,7 @@
 //! split and experiment, each checked against the feature's declarations.
 
 use super::conditions;
-use super::reader::{self, child, expected, index, quoted, Errs};
+use super::reader::{self, expected, quoted, Errs, Ptr};
 use super::Scope;
 use crate::hash;
 use crate::json::Value;
@@ -17,7 +17,7 @@ const BOOLEAN_IMPLEMENTATIONS: [&str; 2] = ["true", "false"];
 pub fn compile(
     name: &str,
     value: &Value,
-    ptr: &str,
+    ptr: &Ptr<'_>,
     scope: &mut Scope<'_>,
     errs: &mut Errs,
 ) -> Feature {
@@ -49,7 +49,7 @@ pub fn compile(
             Some("multi") => {}
             Some("boolean") => feature.kind = Kind::Boolean,
             _ => errs.add(
-                &child(ptr, "type"),
+                &ptr.key("type"),
                 concat(&[
                     "the type must be \"multi\" or \"boolean\", found ",
                     &kind.to_json(),
@@ -59,24 +59,24 @@ pub fn compile(
     }
     feature.implementations = read_implementations(feature.kind, implementations, ptr, errs);
     if let Some(default) = reader::required(default, ptr, "default", errs) {
-        feature.default = implementation(&feature, default, &child(ptr, "default"), errs);
+        feature.default = implementation(&feature, default, &ptr.key("default"), errs);
     }
     let mut declared = Vec::new();
     if let Some(inputs) = inputs {
-        declared = read_inputs(inputs, &child(ptr, "inputs"), errs);
+        declared = read_inputs(inputs, &ptr.key("inputs"), errs);
         // Inputs no segment converts are valid but never read, so they get no id.
         feature.inputs = declared.iter().filter_map(|n| scope.input_id(n)).collect();
     }
     let enabled = enabled
-        .and_then(|e| reader::boolean(e, &child(ptr, "enabled"), errs))
+        .and_then(|e| reader::boolean(e, &ptr.key("enabled"), errs))
         .unwrap_or(true);
     scope.begin_feature(name, &feature.inputs, declared);
     let mut compiled = Vec::new();
     if let Some(rules) = rules {
-        let rules_ptr = child(ptr, "rules");
+        let rules_ptr = ptr.key("rules");
         if let Some(items) = reader::array(rules, &rules_ptr, errs) {
             for (i, rule) in items.iter().enumerate() {
-                if let Some(r) = compile_rule(&feature, rule, &index(&rules_ptr, i), scope, errs) {
+                if let Some(r) = compile_rule(&feature, rule, &rules_ptr.at(i), scope, errs) {
                     compiled.push(r);
                 }
             }
@@ -108,10 +108,10 @@ pub fn compile(
 fn read_implementations(
     kind: Kind,
     value: Option<&Value>,
-    ptr: &str,
+    ptr: &Ptr<'_>,
     errs: &mut Errs,
 ) -> Vec<String> {
-    let at = child(ptr, "implementations");
+    let at = ptr.key("implementations");
     if kind == Kind::Boolean {
         if let Some(value) = value {
             let names: Option<Vec<&str>> = value
@@ -145,7 +145,7 @@ fn read_implementations(
     }
     let mut out: Vec<String> = Vec::with_capacity(items.len());
     for (i, item) in items.iter().enumerate() {
-        let item_ptr = index(&at, i);
+        let item_ptr = at.at(i);
         let Some(name) = reader::name(item, &item_ptr, errs) else {
             continue;
         };
@@ -175,7 +175,12 @@ fn boolean_name(value: &Value) -> Option<&'static str> {
 }
 
 /// Resolves an implementation named in a rule or default.
-fn implementation(feature: &Feature, value: &Value, ptr: &str, errs: &mut Errs) -> Option<ImplId> {
+fn implementation(
+    feature: &Feature,
+    value: &Value,
+    ptr: &Ptr<'_>,
+    errs: &mut Errs,
+) -> Option<ImplId> {
     let name = if feature.kind == Kind::Boolean {
         let Some(name) = boolean_name(value) else {
             errs.add(ptr, expected("true or false", value));
@@ -200,13 +205,13 @@ fn implementation(feature: &Feature, value: &Value, ptr: &str, errs: &mut Errs) 
     found.and_then(|i| ImplId::try_from(i).ok())
 }
 
-fn read_inputs(value: &Value, ptr: &str, errs: &mut Errs) -> Vec<String> {
+fn read_inputs(value: &Value, ptr: &Ptr<'_>, errs: &mut Errs) -> Vec<String> {
     let Some(items) = reader::array(value, ptr, errs) else {
         return Vec::new();
     };
     let mut names: Vec<&str> = Vec::with_capacity(items.len());
     for (i, item) in items.iter().enumerate() {
-        let at = index(ptr, i);
+        let at = ptr.at(i);
         let Some(name) = reader::name(item, &at, errs) else {
             continue;
         };
@@ -225,37 +230,37 @@ fn read_inputs(value: &Value, ptr: &str, errs: &mut Errs) -> Vec<String> {
 fn compile_rule(
     feature: &Feature,
     value: &Value,
-    ptr: &str,
+    ptr: &Ptr<'_>,
     scope: &mut Scope<'_>,
     errs: &mut Errs,
 ) -> Option<Rule> {
     let [when, serve, split, experiment] =
         reader::fields(value, ptr, ["when", "serve", "split", "experiment"], errs)?;
     let when = match when {
-        Some(c) => conditions::compile(scope, c, &child(ptr, "when"), 0, errs),
+        Some(c) => conditions::compile(scope, c, &ptr.key("when"), 0, errs),
         None => Some(Cond::True),
     };
     let action = match (serve, split, experiment) {
         (Some(serve), None, None) => {
-            implementation(feature, serve, &child(ptr, "serve"), errs).map(Action::Serve)
+            implementation(feature, serve, &ptr.key("serve"), errs).map(Action::Serve)
         }
         (None, Some(split), None) => {
-            let at = child(ptr, "split");
+            let at = ptr.key("split");
             let [by, weights, salt] = reader::fields(split, &at, ["by", "weights", "salt"], errs)?;
             compile_split(feature, by, weights, salt, &feature.name, &at, scope, errs)
                 .map(Action::Split)
         }
         (None, None, Some(experiment)) => {
-            let at = child(ptr, "experiment");
+            let at = ptr.key("experiment");
             let keys = ["name", "by", "weights", "salt", "random"];
             let [name, by, weights, salt, random] = reader::fields(experiment, &at, keys, errs)?;
             let name = reader::name(
                 reader::required(name, &at, "name", errs)?,
-                &child(&at, "name"),
+                &at.key("name"),
                 errs,
             );
             let random = random
-                .and_then(|r| reader::boolean(r, &child(&at, "random"), errs))
+                .and_then(|r| reader::boolean(r, &at.key("random"), errs))
                 .unwrap_or(false);
             let split = compile_split(
                 feature,
@@ -301,19 +306,19 @@ fn compile_split(
     weights: Option<&Value>,
     salt: Option<&Value>,
     default_salt: &str,
-    ptr: &str,
+    ptr: &Ptr<'_>,
     scope: &mut Scope<'_>,
     errs: &mut Errs,
 ) -> Option<Split> {
-    let by_ptr = child(ptr, "by");
+    let by_ptr = ptr.key("by");
     let by = reader::required(by, ptr, "by", errs).and_then(|b| reader::string(b, &by_ptr, errs));
     let by = by.and_then(|b| scope.segment(b, &by_ptr, errs));
     let salt = match salt {
-        Some(s) => reader::string(s, &child(ptr, "salt"), errs),
+        Some(s) => reader::string(s, &ptr.key("salt"), errs),
         None => Some(default_salt),
     };
     let ranges = reader::required(weights, ptr, "weights", errs)
-        .and_then(|w| compile_weights(feature, w, &child(ptr, "weights"), errs));
+        .and_then(|w| compile_weights(feature, w, &ptr.key("weights"), errs));
     Some(Split {
         by: by?,
         seed: hash::seed(salt?),
@@ -325,7 +330,7 @@ fn compile_split(
 fn compile_weights(
     feature: &Feature,
     value: &Value,
-    ptr: &str,
+    ptr: &Ptr<'_>,
     errs: &mut Errs,
 ) -> Option<Vec<(u16, ImplId)>> {
     let Some(members) = value.as_object() else {
@@ -338,7 +343,7 @@ fn compile_weights(
     let mut points: Vec<Option<u64>> = vec![None; feature.implementations.len()];
     let mut ok = true;
     for (name, weight) in members {
-        let at = child(ptr, name);
+        let at = ptr.key(name);
         let Some(i) = (if feature.kind == Kind::Boolean {
             BOOLEAN_IMPLEMENTATIONS.iter().position(|n| n == name)
         } else {

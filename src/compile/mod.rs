@@ -9,7 +9,7 @@ mod features;
 pub(crate) mod reader;
 mod segments;
 
-use reader::{child, quoted, Errs};
+use reader::{child, quoted, Errs, Ptr};
 use segments::{Interner, SegmentDef};
 
 use crate::index::NameIndex;
@@ -127,8 +127,9 @@ fn compile_document(doc: &Value) -> Result<Engine, SnapshotError> {
     let mut interner = Interner::default();
     let mut segments: Vec<SegmentDef> = Vec::with_capacity(segments_doc.len());
     let mut segment_ids = NameIndex::new();
+    let segments_root = Ptr::root("/segments");
     for (name, value) in segments_doc {
-        let ptr = child("/segments", name);
+        let ptr = segments_root.key(name);
         let mut errs = Errs::default();
         let def = if segment_ids.contains(name) {
             errs.add(
@@ -200,7 +201,7 @@ fn compile_document(doc: &Value) -> Result<Engine, SnapshotError> {
         let mut errs = Errs::default();
         let mut scope = Scope::new(&shared);
         scope.begin_any_input();
-        scope.activation(name, ptr, 0, &mut errs);
+        scope.activation(name, &Ptr::root(ptr), 0, &mut errs);
         for (p, m) in errs.list {
             problems.push(&p, m);
         }
@@ -208,11 +209,12 @@ fn compile_document(doc: &Value) -> Result<Engine, SnapshotError> {
 
     let mut features: Vec<Feature> = Vec::with_capacity(features_doc.len());
     let mut feature_ids = NameIndex::new();
+    let features_root = Ptr::root("/features");
     for (name, value) in features_doc {
-        let ptr = child("/features", name);
+        let ptr = features_root.key(name);
         if let Some(i) = feature_ids.get(name) {
             problems.push(
-                &ptr,
+                &ptr.render(),
                 concat(&["the feature ", &quoted(name), " is declared more than once"]),
             );
             if let Some(f) = features.get_mut(i as usize) {
@@ -319,7 +321,7 @@ impl<'a> Scope<'a> {
     }
 
     /// Resolves a segment name for this feature.
-    pub fn segment(&mut self, name: &str, ptr: &str, errs: &mut Errs) -> Option<LocalSegment> {
+    pub fn segment(&mut self, name: &str, ptr: &Ptr<'_>, errs: &mut Errs) -> Option<LocalSegment> {
         let Some(id) = self.shared.segment_ids.get(name) else {
             errs.add(ptr, concat(&["unknown segment ", &quoted(name)]));
             return None;
@@ -362,7 +364,7 @@ impl<'a> Scope<'a> {
         Some(local)
     }
 
-    fn report_segment(&self, id: u32, name: &str, ptr: &str, errs: &mut Errs) {
+    fn report_segment(&self, id: u32, name: &str, ptr: &Ptr<'_>, errs: &mut Errs) {
         let Some(def) = self.shared.segments.get(id as usize) else {
             return;
         };
@@ -422,7 +424,7 @@ impl<'a> Scope<'a> {
     pub fn activation(
         &mut self,
         name: &str,
-        ptr: &str,
+        ptr: &Ptr<'_>,
         depth: u32,
         errs: &mut Errs,
     ) -> Option<u16> {
@@ -489,11 +491,10 @@ impl<'a> Scope<'a> {
         self.set_activation(id, ActivationState::InProgress);
         self.stack.push(id);
         let before = errs.list.len();
-        let when = reader::fields(value, act_ptr, ["when"], errs)
-            .and_then(|[when]| reader::required(when, act_ptr, "when", errs))
-            .and_then(|when| {
-                conditions::compile(self, when, &child(act_ptr, "when"), depth + 1, errs)
-            });
+        let act = Ptr::root(act_ptr);
+        let when = reader::fields(value, &act, ["when"], errs)
+            .and_then(|[when]| reader::required(when, &act, "when", errs))
+            .and_then(|when| conditions::compile(self, when, &act.key("when"), depth + 1, errs));
         self.stack.pop();
         match when.filter(|_| errs.list.len() == before) {
             Some(cond) => {

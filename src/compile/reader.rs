@@ -8,6 +8,70 @@ use crate::json::{self, Value};
 use crate::names;
 use crate::text::concat;
 
+/// A JSON Pointer under construction. Loading passes one down to every
+/// reader; it is rendered to text only when a problem is reported, so a
+/// clean snapshot allocates no pointers at all.
+#[derive(Clone, Copy)]
+pub struct Ptr<'a> {
+    parent: Option<&'a Ptr<'a>>,
+    token: Token<'a>,
+}
+
+#[derive(Clone, Copy)]
+enum Token<'a> {
+    /// An already rendered pointer prefix (`""`, `"/features"`).
+    Text(&'a str),
+    Key(&'a str),
+    Index(usize),
+}
+
+impl<'a> Ptr<'a> {
+    /// A pointer starting from rendered text.
+    pub fn root(text: &'a str) -> Ptr<'a> {
+        Ptr {
+            parent: None,
+            token: Token::Text(text),
+        }
+    }
+
+    /// This pointer extended by an object key.
+    pub fn key(&'a self, key: &'a str) -> Ptr<'a> {
+        Ptr {
+            parent: Some(self),
+            token: Token::Key(key),
+        }
+    }
+
+    /// This pointer extended by an array index.
+    pub fn at(&'a self, i: usize) -> Ptr<'a> {
+        Ptr {
+            parent: Some(self),
+            token: Token::Index(i),
+        }
+    }
+
+    /// The pointer as text.
+    pub fn render(&self) -> String {
+        let mut out = String::new();
+        self.write(&mut out);
+        out
+    }
+
+    fn write(&self, out: &mut String) {
+        if let Some(parent) = self.parent {
+            parent.write(out);
+        }
+        match self.token {
+            Token::Text(t) => out.push_str(t),
+            Token::Key(k) => json::pointer_push(out, k),
+            Token::Index(i) => {
+                out.push('/');
+                crate::text::push_u64(out, i as u64);
+            }
+        }
+    }
+}
+
 /// The problems found while compiling one unit (a feature, a segment).
 #[derive(Default)]
 pub struct Errs {
@@ -17,8 +81,8 @@ pub struct Errs {
 
 impl Errs {
     /// Records a problem.
-    pub fn add(&mut self, ptr: &str, message: String) {
-        self.list.push((ptr.to_owned(), message));
+    pub fn add(&mut self, ptr: &Ptr<'_>, message: String) {
+        self.list.push((ptr.render(), message));
     }
 
     /// Whether nothing was recorded.
@@ -32,15 +96,6 @@ pub fn child(ptr: &str, token: &str) -> String {
     let mut out = String::with_capacity(ptr.len() + token.len() + 1);
     out.push_str(ptr);
     json::pointer_push(&mut out, token);
-    out
-}
-
-/// `ptr` extended by an array index.
-pub fn index(ptr: &str, i: usize) -> String {
-    let mut out = String::with_capacity(ptr.len() + 6);
-    out.push_str(ptr);
-    out.push('/');
-    crate::text::push_u64(&mut out, i as u64);
     out
 }
 
@@ -59,7 +114,7 @@ pub fn quoted(name: &str) -> String {
 /// the result holds each known field's value, in the order of `keys`.
 pub fn fields<'v, const N: usize>(
     value: &'v Value,
-    ptr: &str,
+    ptr: &Ptr<'_>,
     keys: [&str; N],
     errs: &mut Errs,
 ) -> Option<[Option<&'v Value>; N]> {
@@ -74,7 +129,7 @@ pub fn fields<'v, const N: usize>(
             match out.get_mut(i) {
                 Some(slot @ None) => *slot = Some(v),
                 _ => errs.add(
-                    &child(ptr, key),
+                    &ptr.key(key),
                     concat(&["the field ", &quoted(key), " appears more than once"]),
                 ),
             }
@@ -82,7 +137,7 @@ pub fn fields<'v, const N: usize>(
             let i = usize::from(key == "meta");
             if seen_meta.get(i).copied().unwrap_or(false) {
                 errs.add(
-                    &child(ptr, key),
+                    &ptr.key(key),
                     concat(&["the field ", &quoted(key), " appears more than once"]),
                 );
             }
@@ -90,7 +145,7 @@ pub fn fields<'v, const N: usize>(
                 *s = true;
             }
             if key == "description" && v.as_str().is_none() {
-                errs.add(&child(ptr, key), expected("a string", v));
+                errs.add(&ptr.key(key), expected("a string", v));
             }
         } else {
             let mut message = concat(&["unknown field ", &quoted(key)]);
@@ -99,7 +154,7 @@ pub fn fields<'v, const N: usize>(
                 message.push_str(&quoted(near));
                 message.push_str("?)");
             }
-            errs.add(&child(ptr, key), message);
+            errs.add(&ptr.key(key), message);
         }
     }
     Some(out)
@@ -148,7 +203,7 @@ fn similar(a: &str, b: &str) -> bool {
 /// A required field, or a problem saying it is missing.
 pub fn required<'v>(
     value: Option<&'v Value>,
-    ptr: &str,
+    ptr: &Ptr<'_>,
     key: &str,
     errs: &mut Errs,
 ) -> Option<&'v Value> {
@@ -159,7 +214,7 @@ pub fn required<'v>(
 }
 
 /// A string.
-pub fn string<'v>(value: &'v Value, ptr: &str, errs: &mut Errs) -> Option<&'v str> {
+pub fn string<'v>(value: &'v Value, ptr: &Ptr<'_>, errs: &mut Errs) -> Option<&'v str> {
     let s = value.as_str();
     if s.is_none() {
         errs.add(ptr, expected("a string", value));
@@ -168,13 +223,13 @@ pub fn string<'v>(value: &'v Value, ptr: &str, errs: &mut Errs) -> Option<&'v st
 }
 
 /// A name (1 to 128 characters from `A-Z a-z 0-9 _ . : -`).
-pub fn name<'v>(value: &'v Value, ptr: &str, errs: &mut Errs) -> Option<&'v str> {
+pub fn name<'v>(value: &'v Value, ptr: &Ptr<'_>, errs: &mut Errs) -> Option<&'v str> {
     let s = string(value, ptr, errs)?;
     check_name(s, ptr, errs).then_some(s)
 }
 
 /// Whether `s` is a valid name, recording a problem when not.
-pub fn check_name(s: &str, ptr: &str, errs: &mut Errs) -> bool {
+pub fn check_name(s: &str, ptr: &Ptr<'_>, errs: &mut Errs) -> bool {
     match names::problem(s) {
         None => true,
         Some(why) => {
@@ -185,7 +240,7 @@ pub fn check_name(s: &str, ptr: &str, errs: &mut Errs) -> bool {
 }
 
 /// A boolean.
-pub fn boolean(value: &Value, ptr: &str, errs: &mut Errs) -> Option<bool> {
+pub fn boolean(value: &Value, ptr: &Ptr<'_>, errs: &mut Errs) -> Option<bool> {
     let b = value.as_bool();
     if b.is_none() {
         errs.add(ptr, expected("true or false", value));
@@ -194,7 +249,7 @@ pub fn boolean(value: &Value, ptr: &str, errs: &mut Errs) -> Option<bool> {
 }
 
 /// An array.
-pub fn array<'v>(value: &'v Value, ptr: &str, errs: &mut Errs) -> Option<&'v [Value]> {
+pub fn array<'v>(value: &'v Value, ptr: &Ptr<'_>, errs: &mut Errs) -> Option<&'v [Value]> {
     let a = value.as_array();
     if a.is_none() {
         errs.add(ptr, expected("an array", value));
@@ -203,7 +258,7 @@ pub fn array<'v>(value: &'v Value, ptr: &str, errs: &mut Errs) -> Option<&'v [Va
 }
 
 /// An array of strings; every bad element is reported.
-pub fn strings(value: &Value, ptr: &str, errs: &mut Errs) -> Option<Vec<String>> {
+pub fn strings(value: &Value, ptr: &Ptr<'_>, errs: &mut Errs) -> Option<Vec<String>> {
     let items = array(value, ptr, errs)?;
     let mut out = Vec::with_capacity(items.len());
     let mut ok = true;
@@ -215,7 +270,7 @@ pub fn strings(value: &Value, ptr: &str, errs: &mut Errs) -> Option<Vec<String>>
                 if item.as_number().is_some() || item.as_bool().is_some() {
                     message.push_str(" (segment values are strings: write it in quotes)");
                 }
-                errs.add(&index(ptr, i), message);
+                errs.add(&ptr.at(i), message);
                 ok = false;
             }
         }

@@ -1,6 +1,6 @@
 //! Segments: `from` templates parsed into literal and slot parts, `options`.
 
-use super::reader::{self, child, quoted, Errs};
+use super::reader::{self, quoted, Errs, Ptr};
 use crate::index::NameIndex;
 use crate::json::Value;
 use crate::model::{InputId, Part, Slot, SlotId, StrSet, Template};
@@ -73,7 +73,7 @@ pub struct SegmentDef {
 pub fn compile(
     name: &str,
     value: &Value,
-    ptr: &str,
+    ptr: &Ptr<'_>,
     interner: &mut Interner,
     errs: &mut Errs,
 ) -> SegmentDef {
@@ -87,7 +87,7 @@ pub fn compile(
     };
     if let Some([from, options]) = reader::fields(value, ptr, ["from", "options"], errs) {
         if let Some(from) = reader::required(from, ptr, "from", errs) {
-            let from_ptr = child(ptr, "from");
+            let from_ptr = ptr.key("from");
             match from.as_object() {
                 Some([]) => errs.add(
                     &from_ptr,
@@ -95,7 +95,7 @@ pub fn compile(
                 ),
                 Some(members) => {
                     for (input, template) in members {
-                        let at = child(&from_ptr, input);
+                        let at = from_ptr.key(input);
                         if !reader::check_name(input, &at, errs) {
                             continue;
                         }
@@ -129,7 +129,7 @@ pub fn compile(
             }
         }
         if let Some(options) = options {
-            if let Some(list) = reader::strings(options, &child(ptr, "options"), errs) {
+            if let Some(list) = reader::strings(options, &ptr.key("options"), errs) {
                 def.options = Some(StrSet::new(list));
             }
         }
@@ -145,7 +145,7 @@ pub fn compile(
 fn parse_template(
     text: &str,
     input: InputId,
-    ptr: &str,
+    ptr: &Ptr<'_>,
     interner: &mut Interner,
     errs: &mut Errs,
 ) -> Option<Template> {
@@ -241,7 +241,7 @@ mod tests {
         let mut interner = Interner::default();
         let mut errs = Errs::default();
         let input = interner.input("user").unwrap_or_default();
-        match parse_template(text, input, "/p", &mut interner, &mut errs) {
+        match parse_template(text, input, &Ptr::root("/p"), &mut interner, &mut errs) {
             Some(t) => Ok(t
                 .parts
                 .iter()

@@ -69,7 +69,7 @@ impl JsonContext {
 #[must_use]
 pub fn render(v: &Value) -> Option<String> {
     match v {
-        Value::String(s) => Some(s.clone()),
+        Value::String(s) => Some(s.to_string()),
         Value::Number(n) => {
             let mut out = String::new();
             crate::ops::jsnum::push_js_number(&mut out, n.as_str());

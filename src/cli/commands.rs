@@ -29,18 +29,21 @@ fn read_text(source: &str, what: &str) -> Result<String, Usage> {
     })
 }
 
-/// Reads a JSON option given inline or as `@FILE`.
-fn json_option(text: &str, what: &str) -> Result<Value, Usage> {
-    let owned;
-    let body = match text.strip_prefix('@') {
-        Some(path) => {
-            owned = read_text(path, what)?;
-            owned.as_str()
-        }
-        None => text,
-    };
-    json::parse(body, &json::Limits::default())
-        .map_err(|e| Usage(format!("{what} is not valid JSON: {}", e.describe())))
+/// The text of a JSON option given inline or as `@FILE`.
+fn option_text(args: &Args, name: &str, default: &str) -> Result<String, Usage> {
+    match args.value(name) {
+        Some(text) => match text.strip_prefix('@') {
+            Some(path) => read_text(path, &format!("--{name}")),
+            None => Ok(text.to_owned()),
+        },
+        None => Ok(default.to_owned()),
+    }
+}
+
+/// Parses the text of a JSON option.
+fn parse_option<'a>(text: &'a str, name: &str) -> Result<Value<'a>, Usage> {
+    json::parse(text, &json::Limits::default())
+        .map_err(|e| Usage(format!("--{name} is not valid JSON: {}", e.describe())))
 }
 
 fn load(args: &Args) -> Result<Engine, Usage> {
@@ -140,14 +143,10 @@ fn quote(s: &str) -> String {
 /// `eval SNAPSHOT`: details for one feature or all.
 pub fn eval(args: &Args) -> Result<i32, Usage> {
     let engine = load(args)?;
-    let context = match args.value("context") {
-        Some(text) => json_option(text, "--context")?,
-        None => Value::Object(Vec::new()),
-    };
-    let sticky = match args.value("sticky") {
-        Some(text) => sticky_map(&json_option(text, "--sticky")?)?,
-        None => BTreeMap::new(),
-    };
+    let context_text = option_text(args, "context", "{}")?;
+    let context = parse_option(&context_text, "context")?;
+    let sticky_text = option_text(args, "sticky", "{}")?;
+    let sticky = sticky_map(&parse_option(&sticky_text, "sticky")?)?;
     let mut env = FixedEnv {
         now: now_option(args)?,
         sticky,
@@ -171,7 +170,7 @@ fn sticky_map(value: &Value) -> Result<BTreeMap<String, String>, Usage> {
     members
         .iter()
         .map(|(k, v)| match v.as_str() {
-            Some(s) => Ok((k.clone(), s.to_owned())),
+            Some(s) => Ok((k.to_string(), s.to_owned())),
             None => Err(Usage(format!(
                 "--sticky: the value of '{k}' must be an implementation name (a string)"
             ))),
@@ -189,10 +188,8 @@ pub fn simulate(args: &Args) -> Result<i32, Usage> {
         .ok()
         .filter(|n| (1..=100_000_000).contains(n))
         .ok_or_else(|| Usage("--units must be a whole number from 1 to 100000000".to_owned()))?;
-    let context = match args.value("context") {
-        Some(text) => json_option(text, "--context")?,
-        None => Value::Object(Vec::new()),
-    };
+    let context_text = option_text(args, "context", "{}")?;
+    let context = parse_option(&context_text, "context")?;
     let ctx = JsonContext::new(&engine, &context);
     let mut env = FixedEnv {
         now: now_option(args)?,

@@ -58,7 +58,7 @@ pub fn compile(
     }
     let ops: Vec<&str> = members
         .iter()
-        .map(|(k, _)| k.as_str())
+        .map(|(k, _)| k.as_ref())
         .filter(|k| *k != "description" && *k != "meta")
         .collect();
     let [op] = ops.as_slice() else {

@@ -104,13 +104,13 @@ fn compile_document(doc: &Value) -> Result<Engine, SnapshotError> {
     }
     let revision = match top("revision") {
         None => String::new(),
-        Some(Value::String(s)) => s.clone(),
+        Some(Value::String(s)) => s.to_string(),
         Some(other) => return Err(refuse("/revision", reader::expected("a string", other))),
     };
     if let Some(d) = top("description").filter(|d| d.as_str().is_none()) {
         problems.push("/description", reader::expected("a string", d));
     }
-    let section = |name: &str| -> Result<&[(String, Value)], SnapshotError> {
+    let section = |name: &str| -> Result<&[(std::borrow::Cow<'_, str>, Value<'_>)], SnapshotError> {
         match top(name) {
             None => Ok(&[]),
             Some(v) => v
@@ -156,7 +156,7 @@ fn compile_document(doc: &Value) -> Result<Engine, SnapshotError> {
             }
             None => {
                 if let Some(existing) = segment_ids
-                    .get(name.as_str())
+                    .get(name)
                     .and_then(|i| segments.get_mut(i as usize))
                 {
                     existing.ok = false;
@@ -166,7 +166,8 @@ fn compile_document(doc: &Value) -> Result<Engine, SnapshotError> {
         }
     }
 
-    let mut activations: Vec<(&str, &Value, String)> = Vec::with_capacity(activations_doc.len());
+    let mut activations: Vec<(&str, &Value<'_>, String)> =
+        Vec::with_capacity(activations_doc.len());
     let mut activation_ids = NameIndex::new();
     let mut duplicate_activations: Vec<usize> = Vec::new();
     for (name, value) in activations_doc {
@@ -246,7 +247,7 @@ fn compile_document(doc: &Value) -> Result<Engine, SnapshotError> {
 pub(crate) struct Shared<'a> {
     segments: &'a [SegmentDef],
     segment_ids: &'a NameIndex,
-    activations: &'a [(&'a str, &'a Value, String)],
+    activations: &'a [(&'a str, &'a Value<'a>, String)],
     activation_ids: &'a NameIndex,
     duplicate_activations: &'a [usize],
     interner: &'a Interner,

@@ -113,16 +113,16 @@ pub fn quoted(name: &str) -> String {
 /// which any object may carry). Unknown and repeated fields are problems;
 /// the result holds each known field's value, in the order of `keys`.
 pub fn fields<'v, const N: usize>(
-    value: &'v Value,
+    value: &'v Value<'v>,
     ptr: &Ptr<'_>,
     keys: [&str; N],
     errs: &mut Errs,
-) -> Option<[Option<&'v Value>; N]> {
+) -> Option<[Option<&'v Value<'v>>; N]> {
     let Some(members) = value.as_object() else {
         errs.add(ptr, expected("an object", value));
         return None;
     };
-    let mut out: [Option<&'v Value>; N] = [None; N];
+    let mut out: [Option<&'v Value<'v>>; N] = [None; N];
     let mut seen_meta = [false; 2];
     for (key, v) in members {
         if let Some(i) = keys.iter().position(|k| k == key) {
@@ -202,11 +202,11 @@ fn similar(a: &str, b: &str) -> bool {
 
 /// A required field, or a problem saying it is missing.
 pub fn required<'v>(
-    value: Option<&'v Value>,
+    value: Option<&'v Value<'v>>,
     ptr: &Ptr<'_>,
     key: &str,
     errs: &mut Errs,
-) -> Option<&'v Value> {
+) -> Option<&'v Value<'v>> {
     if value.is_none() {
         errs.add(ptr, concat(&["the field ", &quoted(key), " is required"]));
     }
@@ -214,7 +214,7 @@ pub fn required<'v>(
 }
 
 /// A string.
-pub fn string<'v>(value: &'v Value, ptr: &Ptr<'_>, errs: &mut Errs) -> Option<&'v str> {
+pub fn string<'v>(value: &'v Value<'v>, ptr: &Ptr<'_>, errs: &mut Errs) -> Option<&'v str> {
     let s = value.as_str();
     if s.is_none() {
         errs.add(ptr, expected("a string", value));
@@ -223,7 +223,7 @@ pub fn string<'v>(value: &'v Value, ptr: &Ptr<'_>, errs: &mut Errs) -> Option<&'
 }
 
 /// A name (1 to 128 characters from `A-Z a-z 0-9 _ . : -`).
-pub fn name<'v>(value: &'v Value, ptr: &Ptr<'_>, errs: &mut Errs) -> Option<&'v str> {
+pub fn name<'v>(value: &'v Value<'v>, ptr: &Ptr<'_>, errs: &mut Errs) -> Option<&'v str> {
     let s = string(value, ptr, errs)?;
     check_name(s, ptr, errs).then_some(s)
 }
@@ -249,7 +249,7 @@ pub fn boolean(value: &Value, ptr: &Ptr<'_>, errs: &mut Errs) -> Option<bool> {
 }
 
 /// An array.
-pub fn array<'v>(value: &'v Value, ptr: &Ptr<'_>, errs: &mut Errs) -> Option<&'v [Value]> {
+pub fn array<'v>(value: &'v Value<'v>, ptr: &Ptr<'_>, errs: &mut Errs) -> Option<&'v [Value<'v>]> {
     let a = value.as_array();
     if a.is_none() {
         errs.add(ptr, expected("an array", value));

@@ -27,24 +27,27 @@
 mod parse;
 mod write;
 
+use std::borrow::Cow;
+
 pub use parse::{parse, Limits, ParseError};
 pub use write::{pointer_push, push_string, push_value};
 
 /// A JSON value.
+/// Strings borrow from the parsed text unless they contain escapes.
 #[derive(Clone, Debug, PartialEq)]
-pub enum Value {
+pub enum Value<'a> {
     /// `null`
     Null,
     /// `true` or `false`
     Bool(bool),
     /// A number, kept as its source text.
-    Number(Number),
+    Number(Number<'a>),
     /// A string.
-    String(String),
+    String(Cow<'a, str>),
     /// An array.
-    Array(Vec<Value>),
+    Array(Vec<Value<'a>>),
     /// An object: every member in document order, duplicates included.
-    Object(Vec<(String, Value)>),
+    Object(Vec<(Cow<'a, str>, Value<'a>)>),
 }
 
 /// A JSON number as its exact source lexeme, e.g. `-1.5e3`.
@@ -52,14 +55,14 @@ pub enum Value {
 /// The lexeme always matches the JSON number grammar
 /// `-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?`.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Number(Box<str>);
+pub struct Number<'a>(Cow<'a, str>);
 
-impl Number {
+impl<'a> Number<'a> {
     /// The number written as `lexeme`, if that is a valid JSON number.
     #[must_use]
-    pub fn new(lexeme: &str) -> Option<Number> {
+    pub fn new(lexeme: &'a str) -> Option<Number<'a>> {
         (parse::number_end(lexeme.as_bytes(), 0) == Some(lexeme.len()))
-            .then(|| Number(lexeme.into()))
+            .then_some(Number(Cow::Borrowed(lexeme)))
     }
 
     /// The lexeme, exactly as written in the source.
@@ -76,16 +79,34 @@ impl Number {
     }
 }
 
-impl Value {
+impl<'a> Value<'a> {
     /// The member `key` of an object; when repeated, the last one (as
     /// JavaScript's `JSON.parse` does). `None` for other kinds.
     #[must_use]
-    pub fn get(&self, key: &str) -> Option<&Value> {
+    pub fn get(&self, key: &str) -> Option<&Value<'a>> {
         self.as_object()?
             .iter()
             .rev()
             .find(|(k, _)| k == key)
             .map(|(_, v)| v)
+    }
+
+    /// The same value, owning all its text.
+    #[must_use]
+    pub fn into_owned(self) -> Value<'static> {
+        match self {
+            Value::Null => Value::Null,
+            Value::Bool(b) => Value::Bool(b),
+            Value::Number(n) => Value::Number(Number(Cow::Owned(n.0.into_owned()))),
+            Value::String(s) => Value::String(Cow::Owned(s.into_owned())),
+            Value::Array(items) => Value::Array(items.into_iter().map(Value::into_owned).collect()),
+            Value::Object(members) => Value::Object(
+                members
+                    .into_iter()
+                    .map(|(k, v)| (Cow::Owned(k.into_owned()), v.into_owned()))
+                    .collect(),
+            ),
+        }
     }
 
     /// The string, if this is one.
@@ -108,7 +129,7 @@ impl Value {
 
     /// The elements, if this is an array.
     #[must_use]
-    pub fn as_array(&self) -> Option<&[Value]> {
+    pub fn as_array(&self) -> Option<&[Value<'a>]> {
         match self {
             Value::Array(a) => Some(a),
             _ => None,
@@ -117,7 +138,7 @@ impl Value {
 
     /// The members in document order, if this is an object.
     #[must_use]
-    pub fn as_object(&self) -> Option<&[(String, Value)]> {
+    pub fn as_object(&self) -> Option<&[(Cow<'a, str>, Value<'a>)]> {
         match self {
             Value::Object(m) => Some(m),
             _ => None,
@@ -126,7 +147,7 @@ impl Value {
 
     /// The number, if this is one.
     #[must_use]
-    pub fn as_number(&self) -> Option<&Number> {
+    pub fn as_number(&self) -> Option<&Number<'a>> {
         match self {
             Value::Number(n) => Some(n),
             _ => None,
@@ -167,7 +188,7 @@ impl Value {
 mod tests {
     use super::*;
 
-    fn doc(text: &str) -> Value {
+    fn doc(text: &str) -> Value<'_> {
         parse(text, &Limits::default()).unwrap()
     }
 
@@ -215,7 +236,7 @@ mod tests {
             .as_object()
             .unwrap()
             .iter()
-            .map(|(k, _)| k.as_str())
+            .map(|(k, _)| k.as_ref())
             .collect();
         assert_eq!(keys, ["k", "other", "k"]);
         assert_eq!(v.get("k").unwrap().as_number().unwrap().as_str(), "2");

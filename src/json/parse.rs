@@ -5,6 +5,8 @@
 //! container adds its step to the JSON Pointer. Line and column are computed
 //! from the offset only when an error is reported.
 
+use std::borrow::Cow;
+
 use super::{Number, Value};
 use crate::text::push_u64;
 
@@ -64,7 +66,7 @@ const BOM: &str = "\u{feff}";
 ///
 /// # Errors
 /// A [`ParseError`] for anything that is not one JSON value within `limits`.
-pub fn parse(text: &str, limits: &Limits) -> Result<Value, ParseError> {
+pub fn parse<'a>(text: &'a str, limits: &Limits) -> Result<Value<'a>, ParseError> {
     let start = if text.starts_with(BOM) { BOM.len() } else { 0 };
     let mut p = Parser {
         text,
@@ -221,12 +223,12 @@ struct Parser<'t, 'l> {
     limits: &'l Limits,
     /// Elements of the arrays being read, innermost last: each array moves
     /// its own off the top when it closes, into a vector of the exact size.
-    items: Vec<Value>,
+    items: Vec<Value<'t>>,
     /// Members of the objects being read, likewise.
-    members: Vec<(String, Value)>,
+    members: Vec<(Cow<'t, str>, Value<'t>)>,
 }
 
-impl Parser<'_, '_> {
+impl<'t> Parser<'t, '_> {
     fn peek(&self) -> Option<u8> {
         self.bytes.get(self.pos).copied()
     }
@@ -300,7 +302,7 @@ impl Parser<'_, '_> {
         fail(self.pos, m)
     }
 
-    fn document(&mut self) -> Res<Value> {
+    fn document(&mut self) -> Res<Value<'t>> {
         self.skip_ws();
         let v = self.value(0)?;
         self.skip_ws();
@@ -311,7 +313,7 @@ impl Parser<'_, '_> {
     }
 
     /// One value, inside `outer` enclosing containers.
-    fn value(&mut self, outer: usize) -> Res<Value> {
+    fn value(&mut self, outer: usize) -> Res<Value<'t>> {
         match self.peek() {
             Some(b'"') => self.string().map(Value::String),
             Some(b'{') => self.object(outer),
@@ -327,7 +329,7 @@ impl Parser<'_, '_> {
     /// A child value of a container. If it fails inside a nested container,
     /// `step` (the child's place in this container) joins the pointer; if it
     /// fails as a scalar, this container is the one the pointer names.
-    fn child(&mut self, level: usize, step: impl FnOnce() -> Step) -> Res<Value> {
+    fn child(&mut self, level: usize, step: impl FnOnce() -> Step) -> Res<Value<'t>> {
         let opening = self.peek();
         self.value(level).map_err(|mut f| {
             if let Some(b'[' | b'{') = opening {
@@ -357,7 +359,7 @@ impl Parser<'_, '_> {
         fail(self.pos, m)
     }
 
-    fn array(&mut self, outer: usize) -> Res<Value> {
+    fn array(&mut self, outer: usize) -> Res<Value<'t>> {
         let level = self.enter(outer)?;
         self.pos += 1; // '['
         self.skip_ws();
@@ -389,7 +391,7 @@ impl Parser<'_, '_> {
         }
     }
 
-    fn object(&mut self, outer: usize) -> Res<Value> {
+    fn object(&mut self, outer: usize) -> Res<Value<'t>> {
         let level = self.enter(outer)?;
         self.pos += 1; // '{'
         self.skip_ws();
@@ -413,7 +415,7 @@ impl Parser<'_, '_> {
             self.skip_ws();
             let value = match self.child(level, || Step::Key(String::new())) {
                 Ok(v) => v,
-                Err(f) => return Err(Self::keyed(f, key)),
+                Err(f) => return Err(Self::keyed(f, key.into_owned())),
             };
             self.members.push((key, value));
             self.skip_ws();
@@ -425,7 +427,7 @@ impl Parser<'_, '_> {
                 Some(b'}') => {
                     self.pos += 1;
                     return Ok(Value::Object(take_above(&mut self.members, mark, || {
-                        (String::new(), Value::Null)
+                        (Cow::Borrowed(""), Value::Null)
                     })));
                 }
                 _ => return Err(self.expected("expected ',' or '}' after an object member")),
@@ -444,13 +446,13 @@ impl Parser<'_, '_> {
     }
 
     /// A string; the current byte is its opening quote.
-    fn string(&mut self) -> Res<String> {
+    fn string(&mut self) -> Res<Cow<'t, str>> {
         let start = self.pos + 1;
         let end = self.plain_run(start);
         if self.bytes.get(end) == Some(&b'"') {
             // The common case: no escapes, one exact allocation.
             self.pos = end + 1;
-            return Ok(self.text.get(start..end).unwrap_or_default().to_owned());
+            return Ok(Cow::Borrowed(self.text.get(start..end).unwrap_or_default()));
         }
         self.string_with_escapes(start, end)
     }
@@ -465,7 +467,7 @@ impl Parser<'_, '_> {
     }
 
     /// The rest of a string whose plain start is `start..end`.
-    fn string_with_escapes(&mut self, start: usize, end: usize) -> Res<String> {
+    fn string_with_escapes(&mut self, start: usize, end: usize) -> Res<Cow<'t, str>> {
         let mut out = String::with_capacity(end.saturating_sub(start) + 16);
         out.push_str(self.text.get(start..end).unwrap_or_default());
         self.pos = end;
@@ -473,7 +475,7 @@ impl Parser<'_, '_> {
             match self.peek() {
                 Some(b'"') => {
                     self.pos += 1;
-                    return Ok(out);
+                    return Ok(Cow::Owned(out));
                 }
                 Some(b'\\') => self.escape(&mut out)?,
                 Some(_) => return Err(self.fail_here("control character in a string")),
@@ -562,11 +564,13 @@ impl Parser<'_, '_> {
         fail(self.pos, m)
     }
 
-    fn number(&mut self) -> Res<Number> {
+    fn number(&mut self) -> Res<Number<'t>> {
         let start = self.pos;
         let end = number_end(self.bytes, start).ok_or_else(|| self.fail_here("invalid number"))?;
         self.pos = end;
-        Ok(Number(self.text.get(start..end).unwrap_or("0").into()))
+        Ok(Number(Cow::Borrowed(
+            self.text.get(start..end).unwrap_or("0"),
+        )))
     }
 }
 
@@ -575,7 +579,7 @@ impl Parser<'_, '_> {
 mod tests {
     use super::*;
 
-    fn ok(text: &str) -> Value {
+    fn ok(text: &str) -> Value<'_> {
         parse(text, &Limits::default()).unwrap()
     }
 

@@ -41,7 +41,7 @@ pub fn env(now: i64) -> FixedEnv<fn() -> u32> {
 }
 
 /// The details object of one evaluation, parsed.
-pub fn details(engine: &Engine, feature: &str, context: &str, now: i64) -> json::Value {
+pub fn details(engine: &Engine, feature: &str, context: &str, now: i64) -> json::Value<'static> {
     details_with(engine, feature, context, &mut env(now))
 }
 
@@ -50,9 +50,11 @@ pub fn details_with<R: FnMut() -> u32>(
     feature: &str,
     context: &str,
     env: &mut FixedEnv<R>,
-) -> json::Value {
+) -> json::Value<'static> {
     let c = ctx(engine, context);
-    json::parse(&engine.details(feature, &c, env), &json::Limits::default()).unwrap()
+    json::parse(&engine.details(feature, &c, env), &json::Limits::default())
+        .unwrap()
+        .into_owned()
 }
 
 /// The implementation name an evaluation gives (`None` for null).

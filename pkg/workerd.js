@@ -9,5 +9,7 @@ setWasm(bindings, bindings.initSync({ module }));
 
 /** Loads the wasm; already done in Workers. */
 export const init = async () => {};
+/** Instantiates synchronously; already done here. */
+export const initSync = () => {};
 export { Engine, SnapshotError, bucket } from './src/engine.js';
 export { createClient } from './src/client.js';

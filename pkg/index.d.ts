@@ -1,0 +1,151 @@
+// Type declarations for the feats-edge package (SPEC section 4).
+
+/** Loads the wasm once; resolves at once where it is loaded synchronously (Node, Workers). */
+export function init(source?: RequestInfo | URL | Response | BufferSource | WebAssembly.Module): Promise<void>;
+/** Synchronous instantiation from bytes or a compiled module (browser entry). */
+export function initSync(module: BufferSource | WebAssembly.Module): void;
+
+/** The bucket of a unit under a salt: an integer in [0, 10000). */
+export function bucket(salt: string, unit: string): number;
+
+/** A whole snapshot refused: invalid JSON, a schema other than 1, a top level that is not an object, over the limits. */
+export class SnapshotError extends Error {
+  name: 'SnapshotError';
+  /** JSON Pointer of the place ("" for the document). */
+  path: string;
+  /** What is wrong, without the path. */
+  reason: string;
+}
+
+/** A problem confined to a feature; the feature serves its default with PARSE_ERROR. */
+export interface Problem {
+  /** JSON Pointer, e.g. "/features/PaymentProcessor/rules/1/split/weights". */
+  path: string;
+  message: string;
+}
+
+export interface FeatureInfo {
+  name: string;
+  type: 'multi' | 'boolean';
+  implementations: string[];
+  default: string | null;
+  inputs: string[];
+}
+
+export type Reason = 'TARGETING_MATCH' | 'SPLIT' | 'STICKY' | 'DEFAULT' | 'STATIC' | 'DISABLED' | 'ERROR';
+export type ErrorCode = 'FLAG_NOT_FOUND' | 'INVALID_CONTEXT' | 'PARSE_ERROR' | 'PROVIDER_NOT_READY';
+
+/** The result of one evaluation (SPEC section 2). */
+export interface Details {
+  feature: string;
+  /** For boolean features "true" or "false". */
+  implementation: string | null;
+  reason: Reason;
+  rule: number | null;
+  experiment: string | null;
+  unit: { segment: string; value: string } | null;
+  stickyKey: string | null;
+  errorCode: ErrorCode | null;
+  revision: string | null;
+}
+
+/** A context: inputs by name, e.g. `{user: {...}, request: {...}}`. */
+export type Context = Record<string, unknown>;
+
+/** Sticky assignments: a plain object `{stickyKey: implementation}` or a store. */
+export type StickyMap = Record<string, string> | { get(key: string): string | null | undefined };
+
+export interface EvaluateOptions {
+  /** Milliseconds since the epoch; default: now. */
+  now?: number;
+  /** A clock called only if a rule needs the time. */
+  clock?: () => number;
+  sticky?: StickyMap;
+}
+
+export class Engine {
+  /** @throws {SnapshotError} */
+  constructor(snapshot: string | object | Uint8Array);
+  readonly revision: string;
+  readonly problems: Problem[];
+  readonly features: FeatureInfo[];
+  evaluate(feature: string, context: Context, opts?: EvaluateOptions): Details;
+  evaluateAll(context: Context, opts?: EvaluateOptions): Record<string, Details>;
+  /** The implementation name only: the fast path. */
+  implementation(feature: string, context: Context, opts?: EvaluateOptions): string | null;
+  /** Every feature's implementation name, in one crossing into wasm. */
+  implementations(context: Context, opts?: EvaluateOptions): Record<string, string | null>;
+  /** How `units` synthetic units (values "1".."N") split across the implementations. */
+  simulate(feature: string, units: number, context?: Context, opts?: EvaluateOptions & { by?: string }):
+    { segment: string; units: number; counts: Record<string, number>; none: number };
+  /** Releases the wasm memory now (otherwise done at garbage collection). */
+  free(): void;
+}
+
+/** A sticky store: synchronous. */
+export interface StickyStore {
+  get(key: string): string | null | undefined;
+  set(key: string, value: string): void;
+}
+
+export interface ClientOptions {
+  snapshotUrl?: string;
+  /** A bootstrap snapshot, used before (or instead of) fetching. */
+  snapshot?: string | object;
+  exposureUrl?: string;
+  /** ms between polls; 0 = never poll. Default 60000. */
+  refreshInterval?: number;
+  /** ms between exposure flushes. Default 5000. */
+  flushInterval?: number;
+  /** Default 100. */
+  maxBatch?: number;
+  /** Default 1000; past that the oldest events are dropped and counted. */
+  maxQueue?: number;
+  /** createClient resolves by then even if nothing loaded. Default 3000. */
+  timeout?: number;
+  /** First retry delay in ms, doubling to 60 s with full jitter. Default 1000. */
+  retryDelay?: number;
+  /** Default: localStorage in browsers, memory elsewhere. */
+  sticky?: StickyStore;
+  fetch?: typeof fetch;
+  /** Clock in ms; default Date.now. */
+  now?: () => number;
+  /** Extra headers sent with every request (not with beacons). */
+  headers?: HeadersInit;
+  /** localStorage key prefix; default "feats-edge:". */
+  storageKey?: string;
+}
+
+export interface FeatureHandle<T> {
+  /** The implementation name, no exposure. */
+  find(context: Context): string | null;
+  /** Calls the chosen implementation's factory and records the exposure. */
+  create(context: Context): T | undefined;
+}
+
+export interface Client {
+  /** Resolves with whether a snapshot is loaded, once one is or the timeout passed. */
+  readonly ready: Promise<boolean>;
+  readonly revision: string | null;
+  readonly stats: { dropped: number; sent: number; failed: number; readonly queued: number };
+  /** No exposure. */
+  findImplementation(feature: string, context: Context): string | null;
+  /** No exposure. */
+  findImplementations(context: Context): Record<string, string | null>;
+  /** Queues an exposure and records the sticky assignment. */
+  usedImplementation(feature: string, implementation: string | boolean, context: Context): void;
+  /** find + used; returns the implementation name. */
+  create(feature: string, context: Context): string | null;
+  /** Boolean features: find + used; false when unknown or no snapshot. */
+  isEnabled(feature: string, context: Context): boolean;
+  /** Details, no exposure. */
+  details(feature: string, context: Context): Details;
+  feature<T>(name: string, implementations: Record<string, (context: Context) => T>, options?: { default?: string | boolean }): FeatureHandle<T>;
+  on(type: 'update', listener: (event: { revision: string }) => void): () => void;
+  on(type: 'error', listener: (error: Error) => void): () => void;
+  refresh(): Promise<void>;
+  flush(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export function createClient(options?: ClientOptions): Promise<Client>;

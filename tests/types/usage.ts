@@ -1,0 +1,34 @@
+// Compiled with `tsc --noEmit` by the test command: the declarations in
+// pkg/index.d.ts must describe the SPEC's API as users write it.
+import { init, Engine, SnapshotError, bucket, createClient, type Details } from 'feats-edge';
+
+async function main(): Promise<void> {
+  await init();
+  const engine = new Engine('{"schema": 1}');
+  const rev: string = engine.revision;
+  const problems: { path: string; message: string }[] = engine.problems;
+  const d: Details = engine.evaluate('PaymentProcessor', { user: { id: 1 } }, { now: Date.now(), sticky: {} });
+  const all: Record<string, Details> = engine.evaluateAll({ user: {} }, { now: 0 });
+  const b: number = bucket('PaymentProcessor', '42');
+  const client = await createClient({ snapshotUrl: '/flags/snapshot.json', exposureUrl: '/flags/exposures', refreshInterval: 60000,
+    flushInterval: 5000, maxBatch: 100, maxQueue: 1000, timeout: 3000, sticky: undefined, fetch: undefined, now: undefined });
+  const impl: string | null = client.findImplementation('PaymentProcessor', { user: {} });
+  const impls: Record<string, string | null> = client.findImplementations({ user: {} });
+  client.usedImplementation('PaymentProcessor', 'acme', { user: {} });
+  const created: string | null = client.create('PaymentProcessor', { user: {} });
+  const on: boolean = client.isEnabled('ImageProcessing', { user: {} });
+  const PP = client.feature('PaymentProcessor', { acme: () => 1, premium: () => 2 }, { default: 'acme' });
+  const n: number | undefined = PP.create({ user: {} });
+  const off = client.on('update', (e) => e.revision.length);
+  off();
+  await client.ready;
+  await client.refresh();
+  await client.flush();
+  await client.close();
+  try {
+    new Engine('[]');
+  } catch (e) {
+    if (e instanceof SnapshotError) console.log(e.path, rev, problems, d, all, b, impl, impls, created, on, n);
+  }
+}
+void main();

@@ -1,0 +1,223 @@
+//! The `feats-edge` command line, run as a user runs it: exit codes, stdout,
+//! the one-line errors on stderr.
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+fn run(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_feats-edge"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .unwrap()
+}
+
+fn run_stdin(args: &[&str], input: &[u8]) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_feats-edge"))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(input).unwrap();
+    child.wait_with_output().unwrap()
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+fn temp(name: &str, contents: &[u8]) -> String {
+    let dir = std::env::temp_dir().join(format!("feats-edge-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(name);
+    std::fs::write(&path, contents).unwrap();
+    path.to_string_lossy().into_owned()
+}
+
+#[test]
+fn validate_a_clean_snapshot() {
+    let out = run(&["validate", "examples/shop.json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(
+        text(&out.stdout),
+        "ok: revision 2026-11-22.7, 4 features, 7 segments\n"
+    );
+}
+
+#[test]
+fn validate_lists_every_problem_and_exits_1() {
+    let path = temp(
+        "bad.json",
+        br#"{"schema": 1, "features": {"A": {"implementations": ["x"], "defualt": "x"},
+            "B": {"implementations": ["x", "y"], "default": "x", "rules": [{"split": {"by": "S", "weights": {"x": 60, "y": 50}}}]}}}"#,
+    );
+    let out = run(&["validate", &path]);
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains("/features/A/defualt: unknown field 'defualt' (did you mean 'default'?)"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("/features/A: the field 'default' is required"));
+    assert!(stdout.contains("/features/B/rules/0/split/by: unknown segment 'S'"));
+    assert!(stdout
+        .contains("/features/B/rules/0/split/weights: percentages add up to 110, more than 100"));
+    assert!(stdout.contains("4 problems; 2 of 2 features serve their default with PARSE_ERROR"));
+    let json = run(&["validate", &path, "--json"]);
+    assert_eq!(json.status.code(), Some(1));
+    assert!(text(&json.stdout).starts_with(r#"{"ok":false,"refused":false,"revision":"","features":2,"problems":[{"path":"/features/A/defualt""#));
+}
+
+#[test]
+fn validate_a_refused_snapshot() {
+    let out = run_stdin(&["validate", "-"], b"{\"schema\": 1,\n \"features\": {]}");
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(text(&out.stdout), "/features: invalid JSON: line 2, column 15: expected a string key or '}' in an object\nsnapshot refused\n");
+}
+
+#[test]
+fn eval_one_feature_and_all() {
+    let out = run(&[
+        "eval",
+        "examples/shop.json",
+        "--feature",
+        "PaymentProcessor",
+        "--context",
+        r#"{"user": {"id": 42, "address": {"country_code": "CA"}}}"#,
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains(r#""implementation": "premium""#),
+        "{stdout}"
+    );
+    assert!(stdout.contains(r#""reason": "TARGETING_MATCH""#));
+    let ctx = temp("ctx.json", br#"{"user": {"id": "u-7"}}"#);
+    let out = run(&[
+        "eval",
+        "examples/shop.json",
+        "--context",
+        &format!("@{ctx}"),
+        "--sticky",
+        r#"{"priorities-2026/u-7": "two_priorities"}"#,
+        "--now",
+        "2026-11-22T10:00:00Z",
+    ]);
+    let stdout = text(&out.stdout);
+    for feature in [
+        "PaymentProcessor",
+        "ImageProcessing",
+        "AllowedPriorities",
+        "NewCheckout",
+    ] {
+        assert!(stdout.contains(&format!(r#""{feature}": {{"#)), "{stdout}");
+    }
+    assert!(stdout.contains(r#""reason": "STICKY""#));
+}
+
+#[test]
+fn simulate_shows_the_shares() {
+    let out = run(&[
+        "simulate",
+        "examples/shop.json",
+        "--feature",
+        "AllowedPriorities",
+        "--units",
+        "100000",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.starts_with(
+            "AllowedPriorities: 100000 synthetic units by UserId (values 1..100000)\n"
+        ),
+        "{stdout}"
+    );
+    let share = |name: &str| -> f64 {
+        let line = stdout.lines().find(|l| l.starts_with(name)).unwrap();
+        line.split_whitespace()
+            .nth(2)
+            .unwrap()
+            .trim_end_matches('%')
+            .parse()
+            .unwrap()
+    };
+    assert!((share("no_priority") - 34.0).abs() < 1.0);
+    assert!((share("two_priorities") - 33.0).abs() < 1.0);
+    let json = run(&[
+        "simulate",
+        "examples/shop.json",
+        "--feature",
+        "PaymentProcessor",
+        "--units",
+        "1000",
+        "--json",
+        "--context",
+        r#"{"user": {"address": {"country_code": "US"}}}"#,
+    ]);
+    let stdout = text(&json.stdout);
+    assert!(stdout.starts_with(r#"{"feature":"PaymentProcessor","by":"UserId","units":1000,"implementations":{"acme":{"units":"#), "{stdout}");
+}
+
+#[test]
+fn bucket_matches_the_spec() {
+    let out = run(&["bucket", "--salt", "PaymentProcessor", "--unit", "42"]);
+    assert_eq!(text(&out.stdout), "8632\n");
+    assert_eq!(out.status.code(), Some(0));
+}
+
+#[test]
+fn bad_arguments_and_files_exit_2_with_one_line() {
+    let invalid_utf8 = temp("latin1.json", b"{\"schema\": 1, \"revision\": \"caf\xe9\"}");
+    for args in [
+        vec!["frobnicate"],
+        vec!["validate"],
+        vec!["validate", "does/not/exist.json"],
+        vec!["validate", &invalid_utf8],
+        vec!["eval", "examples/shop.json", "--context", "{nope"],
+        vec!["eval", "examples/shop.json", "--now", "yesterday"],
+        vec!["eval", "examples/shop.json", "--sticky", "[1]"],
+        vec!["eval", "examples/shop.json", "--color"],
+        vec![
+            "simulate",
+            "examples/shop.json",
+            "--feature",
+            "AllowedPriorities",
+        ],
+        vec![
+            "simulate",
+            "examples/shop.json",
+            "--feature",
+            "AllowedPriorities",
+            "--units",
+            "many",
+        ],
+        vec![
+            "simulate",
+            "examples/shop.json",
+            "--feature",
+            "Nope",
+            "--units",
+            "10",
+        ],
+        vec![
+            "simulate",
+            "examples/shop.json",
+            "--feature",
+            "ImageProcessing",
+            "--units",
+            "10",
+        ],
+        vec!["bucket", "--salt", "x"],
+        vec!["eval", "tests/vectors/buckets.json"],
+    ] {
+        let out = run(&args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let stderr = text(&out.stderr);
+        assert_eq!(stderr.lines().count(), 1, "{args:?}: {stderr}");
+        assert!(stderr.starts_with("feats-edge: "), "{stderr}");
+        assert!(out.stdout.is_empty(), "{args:?}");
+    }
+}

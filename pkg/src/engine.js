@@ -27,6 +27,20 @@ const cleanup = typeof FinalizationRegistry === 'function' ? new FinalizationReg
 /** @param {unknown} v */
 const isObject = (v) => v !== null && typeof v === 'object' && !Array.isArray(v);
 
+/**
+ * Generated code where the runtime allows it (Node, most pages), else null:
+ * Cloudflare Workers and pages with a strict Content-Security-Policy forbid
+ * `new Function`, and get the generic loops instead. Only names the engine
+ * validated and JSON-quoted keys are ever written into the code.
+ */
+function compile(make) {
+  try {
+    return make();
+  } catch {
+    return null;
+  }
+}
+
 /** Random 32-bit integers for `random` experiments. */
 const random = () => (Math.random() * 4294967296) >>> 0;
 
@@ -83,6 +97,9 @@ export class Engine {
     // Per feature: the slots it reads and the inputs those start from.
     this._plans = meta.featureSlots.map((slots) => this._plan(slots));
     this._planAll = this._plan(meta.slots.map((_, i) => i));
+    // `{feature: name}` built by one object literal (the code NONE indexes nothing: null).
+    this._shape = compile(() => new Function('c', 'n',
+      `return {${meta.features.map((f, i) => `${JSON.stringify(f.name)}: n[${i}][c[${i}]] ?? null`).join(',')}}`));
     this._inObj = new Array(meta.inputs.length);
     this._views();
     cleanup?.register(this, raw, this);
@@ -95,10 +112,26 @@ export class Engine {
    */
   _plan(slots) {
     const inputs = [...new Set(slots.map((s) => this._slotInput[s]))];
-    return {
+    const plan = {
       inputs: inputs.flatMap((i) => [i, this._inputs[i]]),
       slots: slots.map((s) => ({ at: this._table + 2 * s, input: this._slotInput[s], path: this._slotPath[s] })),
+      read: null,
+      values: new Array(slots.length),
     };
+    plan.read = compile(() => {
+      // Straight-line reads with literal keys: monomorphic property loads.
+      const q = JSON.stringify;
+      const obj = (v) => `(${v} !== null && typeof ${v} === 'object' && !Array.isArray(${v}))`;
+      const lines = inputs.map((i) => `const i${i} = ctx[${q(this._inputs[i])}], o${i} = ${obj(`i${i}`)}; u8[${i}] = o${i} ? 1 : 0;`);
+      lines.push('let v;');
+      plan.slots.forEach((slot, k) => {
+        lines.push(`v = o${slot.input} ? i${slot.input} : undefined;`);
+        for (const key of slot.path) lines.push(`v = v !== undefined && ${obj('v')} ? v[${q(key)}] : undefined;`);
+        lines.push(`out[${k}] = v;`);
+      });
+      return new Function('ctx', 'u8', 'out', lines.join('\n'));
+    });
+    return plan;
   }
 
   _views() {
@@ -122,51 +155,67 @@ export class Engine {
    */
   _write(ctx, plan) {
     if (!isObject(ctx)) return 0;
-    if (this._u8.byteLength === 0) this._views(); // memory grew: views were detached
     let u8 = this._u8, u32 = this._u32;
-    const objs = this._inObj, ins = plan.inputs;
+    if (u8.byteLength === 0) {
+      this._views(); // memory grew: the views were detached
+      u8 = this._u8;
+      u32 = this._u32;
+    }
+    const values = plan.values, slots = plan.slots;
     try {
-      for (let k = 0; k < ins.length; k += 2) {
-        const v = ctx[ins[k + 1]];
-        const ok = isObject(v);
-        objs[ins[k]] = ok ? v : undefined;
-        u8[ins[k]] = ok ? 1 : 0;
-      }
-      const base = this._strings, slots = plan.slots;
-      let p = base;
-      for (let k = 0; k < slots.length; k++) {
-        const slot = slots[k], path = slot.path;
-        let v = objs[slot.input];
-        for (let j = 0; v !== undefined && j < path.length; j++) v = isObject(v) ? v[path[j]] : undefined;
-        const text = typeof v === 'string' ? v : typeof v === 'number' ? '' + v : typeof v === 'boolean' ? (v ? 'true' : 'false') : null;
-        if (text === null) {
-          u32[slot.at + 1] = ABSENT;
-          continue;
-        }
-        const n = text.length;
-        if (p + 3 * n > this._cap) {
-          this._grow(p - base, 3 * n);
-          u8 = this._u8;
-          u32 = this._u32;
-        }
-        let i = 0;
-        while (i < n) {
-          const c = text.charCodeAt(i);
-          if (c > 127) break;
-          u8[p + i++] = c;
-        }
-        const len = i < n ? i + encoder.encodeInto(text.slice(i), u8.subarray(p + i, p + 3 * n)).written : n;
-        u32[slot.at] = p - base;
-        u32[slot.at + 1] = len;
-        p += len;
-      }
-      return 1;
+      if (plan.read) plan.read(ctx, u8, values);
+      else this._read(ctx, plan, u8, values);
     } catch {
       // A getter or Proxy that throws: the context cannot be read.
+      values.fill(undefined);
       return 0;
-    } finally {
-      for (let k = 0; k < ins.length; k += 2) objs[ins[k]] = undefined;
     }
+    const base = this._strings;
+    let p = base;
+    for (let k = 0; k < slots.length; k++) {
+      const v = values[k], at = slots[k].at;
+      values[k] = undefined;
+      const text = typeof v === 'string' ? v : typeof v === 'number' ? '' + v : typeof v === 'boolean' ? (v ? 'true' : 'false') : null;
+      if (text === null) {
+        u32[at + 1] = ABSENT;
+        continue;
+      }
+      const n = text.length;
+      if (p + 3 * n > this._cap) {
+        this._grow(p - base, 3 * n);
+        u8 = this._u8;
+        u32 = this._u32;
+      }
+      let i = 0;
+      while (i < n) {
+        const c = text.charCodeAt(i);
+        if (c > 127) break;
+        u8[p + i++] = c;
+      }
+      const len = i < n ? i + encoder.encodeInto(text.slice(i), u8.subarray(p + i, p + 3 * n)).written : n;
+      u32[at] = p - base;
+      u32[at + 1] = len;
+      p += len;
+    }
+    return 1;
+  }
+
+  /** The generic reader, where code generation is not allowed (Workers, strict CSP). */
+  _read(ctx, plan, u8, out) {
+    const ins = plan.inputs, objs = this._inObj, slots = plan.slots;
+    for (let k = 0; k < ins.length; k += 2) {
+      const v = ctx[ins[k + 1]];
+      const ok = isObject(v);
+      objs[ins[k]] = ok ? v : undefined;
+      u8[ins[k]] = ok ? 1 : 0;
+    }
+    for (let k = 0; k < slots.length; k++) {
+      const path = slots[k].path;
+      let v = objs[slots[k].input];
+      for (let j = 0; v !== undefined && j < path.length; j++) v = isObject(v) ? v[path[j]] : undefined;
+      out[k] = v;
+    }
+    for (let k = 0; k < ins.length; k += 2) objs[ins[k]] = undefined;
   }
 
   _begin(opts) {
@@ -216,9 +265,10 @@ export class Engine {
     const ok = this._write(context, this._planAll);
     const ptr = this._raw.eval_all(ok);
     const codes = new Uint16Array(this._memory.buffer, ptr, this.features.length);
+    const impls = this._call.impls;
+    if (this._shape) return this._shape(codes, impls);
     /** @type {Record<string, string | null>} */
     const out = {};
-    const impls = this._call.impls;
     for (let i = 0; i < codes.length; i++) {
       const c = codes[i];
       out[this.features[i].name] = c === NONE ? null : impls[i][c];

@@ -14,12 +14,7 @@ impl Problem {
     /// The one-line form `path: message` used by the command-line tool.
     #[must_use]
     pub fn line(&self) -> String {
-        let path = if self.path.is_empty() {
-            "/"
-        } else {
-            &self.path
-        };
-        crate::text::concat(&[path, ": ", &self.message])
+        line(&self.path, &self.message)
     }
 }
 
@@ -37,13 +32,14 @@ impl SnapshotError {
     /// The one-line form `path: message`.
     #[must_use]
     pub fn line(&self) -> String {
-        let path = if self.path.is_empty() {
-            "/"
-        } else {
-            &self.path
-        };
-        crate::text::concat(&[path, ": ", &self.message])
+        line(&self.path, &self.message)
     }
+}
+
+/// `path: message`, with `/` for the document itself.
+fn line(path: &str, message: &str) -> String {
+    let path = if path.is_empty() { "/" } else { path };
+    crate::text::concat(&[path, ": ", message])
 }
 
 /// The problems of one load, kept in the order found and without repeats.

@@ -45,13 +45,47 @@ extern "C" {
 pub struct RawEngine {
     engine: Option<Engine>,
     refused: String,
+    io: Io,
+    out: Vec<u16>,
+}
+
+/// What an evaluation reads and calls: the scratch area and the host.
+struct Io {
     host: Host,
     /// The scratch area, as `u32` words so the slot table is aligned.
     scratch: Vec<u32>,
-    out: Vec<u16>,
+    /// Where sticky keys are written for the host to read.
     key: Vec<u8>,
     table_words: usize,
     strings_byte: usize,
+}
+
+impl Io {
+    /// The context in the scratch area and the host, for one call.
+    fn session(&mut self, object: u32) -> (Scratch<'_>, HostEnv<'_>) {
+        let Io {
+            host,
+            scratch,
+            key,
+            table_words,
+            strings_byte,
+        } = self;
+        let ctx = Scratch {
+            words: scratch,
+            table_words: *table_words,
+            strings_byte: *strings_byte,
+            object: object != 0,
+        };
+        (
+            ctx,
+            HostEnv {
+                host,
+                feature: 0,
+                now: None,
+                key,
+            },
+        )
+    }
 }
 
 const ABSENT: u32 = u32::MAX;
@@ -82,12 +116,14 @@ impl RawEngine {
         let mut raw = RawEngine {
             engine,
             refused,
-            host,
-            scratch: Vec::new(),
+            io: Io {
+                host,
+                scratch: Vec::new(),
+                key: Vec::new(),
+                table_words,
+                strings_byte,
+            },
             out: vec![NONE; features],
-            key: Vec::new(),
-            table_words,
-            strings_byte,
         };
         raw.reserve(4096);
         raw
@@ -145,30 +181,30 @@ impl RawEngine {
         s.push_str(",\"problems\":");
         s.push_str(&engine.problems_json());
         s.push_str(",\"table\":");
-        crate::text::push_u64(&mut s, (self.table_words * 4) as u64);
+        crate::text::push_u64(&mut s, (self.io.table_words * 4) as u64);
         s.push_str(",\"strings\":");
-        crate::text::push_u64(&mut s, self.strings_byte as u64);
+        crate::text::push_u64(&mut s, self.io.strings_byte as u64);
         s.push('}');
         s
     }
 
     /// Makes the scratch area at least `bytes` long; returns its address.
     pub fn reserve(&mut self, bytes: usize) -> *const u32 {
-        let words = bytes.div_ceil(4).max(self.strings_byte / 4 + 64);
-        if self.scratch.len() < words {
-            self.scratch.resize(words, 0);
+        let words = bytes.div_ceil(4).max(self.io.strings_byte / 4 + 64);
+        if self.io.scratch.len() < words {
+            self.io.scratch.resize(words, 0);
         }
-        self.scratch.as_ptr()
+        self.io.scratch.as_ptr()
     }
 
     /// The scratch area's address.
     pub fn scratch(&self) -> *const u32 {
-        self.scratch.as_ptr()
+        self.io.scratch.as_ptr()
     }
 
     /// Its length in bytes.
     pub fn scratch_len(&self) -> usize {
-        self.scratch.len() * 4
+        self.io.scratch.len() * 4
     }
 
     /// Evaluates feature `index` against the context in the scratch area;
@@ -178,18 +214,7 @@ impl RawEngine {
         let Some(engine) = &self.engine else {
             return -1;
         };
-        let ctx = Scratch {
-            words: &self.scratch,
-            table_words: self.table_words,
-            strings_byte: self.strings_byte,
-            object: object != 0,
-        };
-        let mut env = HostEnv {
-            host: &self.host,
-            feature: 0,
-            now: None,
-            key: &mut self.key,
-        };
+        let (ctx, mut env) = self.io.session(object);
         env.feature = index as u32;
         let ev = engine.evaluate_index(index, &ctx, &mut env);
         ev.implementation.map_or(-1, i32::from)
@@ -199,18 +224,7 @@ impl RawEngine {
     /// none) to the output area and returns its address.
     pub fn eval_all(&mut self, object: u32) -> *const u16 {
         if let Some(engine) = &self.engine {
-            let ctx = Scratch {
-                words: &self.scratch,
-                table_words: self.table_words,
-                strings_byte: self.strings_byte,
-                object: object != 0,
-            };
-            let mut env = HostEnv {
-                host: &self.host,
-                feature: 0,
-                now: None,
-                key: &mut self.key,
-            };
+            let (ctx, mut env) = self.io.session(object);
             for (i, slot) in self.out.iter_mut().enumerate() {
                 env.feature = i as u32;
                 *slot = engine
@@ -227,18 +241,7 @@ impl RawEngine {
         let Some(engine) = &self.engine else {
             return String::new();
         };
-        let ctx = Scratch {
-            words: &self.scratch,
-            table_words: self.table_words,
-            strings_byte: self.strings_byte,
-            object: object != 0,
-        };
-        let mut env = HostEnv {
-            host: &self.host,
-            feature: 0,
-            now: None,
-            key: &mut self.key,
-        };
+        let (ctx, mut env) = self.io.session(object);
         let index = usize::try_from(index)
             .ok()
             .filter(|&i| i < engine.features().len());
@@ -260,18 +263,7 @@ impl RawEngine {
         let Some(engine) = &self.engine else {
             return String::from("{}");
         };
-        let ctx = Scratch {
-            words: &self.scratch,
-            table_words: self.table_words,
-            strings_byte: self.strings_byte,
-            object: object != 0,
-        };
-        let mut env = HostEnv {
-            host: &self.host,
-            feature: 0,
-            now: None,
-            key: &mut self.key,
-        };
+        let (ctx, mut env) = self.io.session(object);
         let mut out = String::with_capacity(256 * engine.features().len() + 2);
         out.push('{');
         for (i, feature) in engine.features().iter().enumerate() {
@@ -298,18 +290,8 @@ impl RawEngine {
         let Some(engine) = &self.engine else {
             return String::from("{\"error\":\"no snapshot\"}");
         };
-        let ctx = Scratch {
-            words: &self.scratch,
-            table_words: self.table_words,
-            strings_byte: self.strings_byte,
-            object: object != 0,
-        };
-        let mut env = HostEnv {
-            host: &self.host,
-            feature: engine.feature_index(name).map_or(u32::MAX, |i| i as u32),
-            now: None,
-            key: &mut self.key,
-        };
+        let (ctx, mut env) = self.io.session(object);
+        env.feature = engine.feature_index(name).map_or(u32::MAX, |i| i as u32);
         let by = (!by.is_empty()).then_some(by);
         match crate::simulate::simulate(engine, name, by, u64::from(units), &ctx, &mut env) {
             Ok(sim) => {

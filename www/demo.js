@@ -75,7 +75,7 @@ function render() {
   if (showStats !== (rendered.TodoStats === 'true') || !rendered.TodoStats) {
     $('#stats')?.remove();
     if (showStats) {
-      app.after(h('p', { id: 'stats', className: 'stats' }));
+      $('#stats-slot').append(h('p', { id: 'stats', className: 'stats' }));
       stats();
       client.usedImplementation('TodoStats', 'true', context);
     }

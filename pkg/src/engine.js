@@ -97,9 +97,10 @@ export class Engine {
     // Per feature: the slots it reads and the inputs those start from.
     this._plans = meta.featureSlots.map((slots) => this._plan(slots));
     this._planAll = this._plan(meta.slots.map((_, i) => i));
-    // `{feature: name}` built by one object literal (the code NONE indexes nothing: null).
-    this._shape = compile(() => new Function('c', 'n',
-      `return {${meta.features.map((f, i) => `${JSON.stringify(f.name)}: n[${i}][c[${i}]] ?? null`).join(',')}}`));
+    // Whether this runtime allows generated code (see compile), and the
+    // generated `{feature: name}` builder, made on first use.
+    this._codegen = compile(() => new Function('return true')()) === true;
+    this._shape = undefined;
     this._inObj = new Array(meta.inputs.length);
     this._views();
     cleanup?.register(this, raw, this);
@@ -115,23 +116,32 @@ export class Engine {
     const plan = {
       inputs: inputs.flatMap((i) => [i, this._inputs[i]]),
       slots: slots.map((s) => ({ at: this._table + 2 * s, input: this._slotInput[s], path: this._slotPath[s] })),
-      read: null,
+      read: undefined, // compiled on first use: see _reader
       values: new Array(slots.length),
     };
-    plan.read = compile(() => {
-      // Straight-line reads with literal keys: monomorphic property loads.
-      const q = JSON.stringify;
-      const obj = (v) => `(${v} !== null && typeof ${v} === 'object' && !Array.isArray(${v}))`;
-      const lines = inputs.map((i) => `const i${i} = ctx[${q(this._inputs[i])}], o${i} = ${obj(`i${i}`)}; u8[${i}] = o${i} ? 1 : 0;`);
-      lines.push('let v;');
-      plan.slots.forEach((slot, k) => {
-        lines.push(`v = o${slot.input} ? i${slot.input} : undefined;`);
-        for (const key of slot.path) lines.push(`v = v !== undefined && ${obj('v')} ? v[${q(key)}] : undefined;`);
-        lines.push(`out[${k}] = v;`);
-      });
-      return new Function('ctx', 'u8', 'out', lines.join('\n'));
-    });
     return plan;
+  }
+
+  /**
+   * The plan's generated reader: straight-line code with literal keys, so
+   * every property load is monomorphic. Compiled on first use (a snapshot of
+   * thousands of features should not compile thousands of functions at
+   * load); null where code generation is not allowed.
+   */
+  _reader(plan) {
+    if (plan.read !== undefined) return plan.read;
+    const q = JSON.stringify;
+    const obj = (v) => `(${v} !== null && typeof ${v} === 'object' && !Array.isArray(${v}))`;
+    const inputs = [];
+    for (let k = 0; k < plan.inputs.length; k += 2) inputs.push(plan.inputs[k]);
+    const lines = inputs.map((i) => `const i${i} = ctx[${q(this._inputs[i])}], o${i} = ${obj(`i${i}`)}; u8[${i}] = o${i} ? 1 : 0;`);
+    lines.push('let v;');
+    plan.slots.forEach((slot, k) => {
+      lines.push(`v = o${slot.input} ? i${slot.input} : undefined;`);
+      for (const key of slot.path) lines.push(`v = v !== undefined && ${obj('v')} ? v[${q(key)}] : undefined;`);
+      lines.push(`out[${k}] = v;`);
+    });
+    return (plan.read = this._codegen && compile(() => new Function('ctx', 'u8', 'out', lines.join('\n'))));
   }
 
   _views() {
@@ -163,7 +173,8 @@ export class Engine {
     }
     const values = plan.values, slots = plan.slots;
     try {
-      if (plan.read) plan.read(ctx, u8, values);
+      const read = plan.read === undefined ? this._reader(plan) : plan.read;
+      if (read) read(ctx, u8, values);
       else this._read(ctx, plan, u8, values);
     } catch {
       // A getter or Proxy that throws: the context cannot be read.
@@ -266,6 +277,9 @@ export class Engine {
     const ptr = this._raw.eval_all(ok);
     const codes = new Uint16Array(this._memory.buffer, ptr, this.features.length);
     const impls = this._call.impls;
+    // One object literal (the code NONE indexes nothing: null).
+    this._shape ??= this._codegen && compile(() => new Function('c', 'n',
+      `return {${this.features.map((f, i) => `${JSON.stringify(f.name)}: n[${i}][c[${i}]] ?? null`).join(',')}}`));
     if (this._shape) return this._shape(codes, impls);
     /** @type {Record<string, string | null>} */
     const out = {};

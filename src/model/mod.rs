@@ -56,11 +56,24 @@ pub struct SegmentSource {
 pub type LocalSegment = u16;
 
 /// A set of strings: a list for a few, hashed when larger.
+///
+/// Small sets compare a packed form first (the first eight bytes and the
+/// length, as integers), so matching a short value such as a country code
+/// against a short list costs a few integer comparisons, not string compares.
 #[derive(Clone, Debug, Default)]
 pub struct StrSet {
     /// The strings, in declared order.
     pub items: Vec<String>,
+    packed: Vec<(u64, usize)>,
     index: Option<crate::index::NameIndex>,
+}
+
+/// The first eight bytes of `s` as a little-endian integer.
+fn pack(s: &str) -> u64 {
+    s.bytes()
+        .take(8)
+        .enumerate()
+        .fold(0, |acc, (i, b)| acc | (u64::from(b) << (8 * i)))
 }
 
 impl StrSet {
@@ -77,16 +90,29 @@ impl StrSet {
             }
             ix
         });
-        StrSet { items, index }
+        let packed = if index.is_some() {
+            Vec::new()
+        } else {
+            items.iter().map(|s| (pack(s), s.len())).collect()
+        };
+        StrSet {
+            items,
+            packed,
+            index,
+        }
     }
 
     /// Whether `value` is in the set.
     #[must_use]
     pub fn contains(&self, value: &str) -> bool {
-        match &self.index {
-            Some(ix) => ix.contains(value),
-            None => self.items.iter().any(|s| s == value),
+        if let Some(ix) = &self.index {
+            return ix.contains(value);
         }
+        let key = (pack(value), value.len());
+        self.packed
+            .iter()
+            .zip(&self.items)
+            .any(|(p, item)| *p == key && (key.1 <= 8 || item == value))
     }
 }
 

@@ -97,7 +97,8 @@ fn benches(c: &mut Criterion) {
     g.throughput(Throughput::Bytes(big.len() as u64));
     g.sample_size(10);
     g.bench_function("10 000-feature snapshot", |b| {
-        b.iter(|| black_box(Engine::load(&big).unwrap()))
+        // Freeing the engine afterwards is not part of loading it.
+        b.iter_with_large_drop(|| Engine::load(black_box(&big)).unwrap())
     });
     g.finish();
 }

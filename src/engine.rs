@@ -34,12 +34,9 @@ impl Engine {
         slots: Vec<Slot>,
         segments: Vec<String>,
         features: Vec<Feature>,
+        by_name: crate::index::NameIndex,
         problems: Vec<Problem>,
     ) -> Engine {
-        let mut by_name = crate::index::NameIndex::new();
-        for (i, f) in features.iter().enumerate() {
-            by_name.insert(&f.name, u32::try_from(i).unwrap_or(u32::MAX));
-        }
         Engine {
             revision,
             inputs,

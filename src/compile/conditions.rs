@@ -191,7 +191,7 @@ fn operator(
     match op {
         "in" | "not_in" => {
             let values = reader::strings(arg, at, errs)?;
-            if let Some(options) = scope.options(segment_name) {
+            if let Some((options, listed)) = scope.options(segment_name) {
                 let mut ok = true;
                 for (i, v) in values.iter().enumerate() {
                     if !options.contains(v) {
@@ -202,7 +202,7 @@ fn operator(
                                 " is not one of the options of segment ",
                                 &quoted(segment_name),
                                 " (",
-                                &options.items.join(", "),
+                                listed,
                                 ")",
                             ]),
                         );
@@ -213,7 +213,7 @@ fn operator(
                     return None;
                 }
             }
-            let set = StrSet::new(values);
+            let set = StrSet::new(&values);
             Some(if op == "in" {
                 Cond::In(seg, set)
             } else {
@@ -226,7 +226,12 @@ fn operator(
                 "ends_with" => TextOp::EndsWith,
                 _ => TextOp::Contains,
             };
-            Some(Cond::Text(seg, text_op, reader::strings(arg, at, errs)?))
+            let patterns = reader::strings(arg, at, errs)?;
+            Some(Cond::Text(
+                seg,
+                text_op,
+                patterns.into_iter().map(str::to_owned).collect(),
+            ))
         }
         "gt" | "gte" | "lt" | "lte" => {
             let parsed = match arg {

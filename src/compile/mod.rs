@@ -239,6 +239,7 @@ fn compile_document(doc: &Value) -> Result<Engine, SnapshotError> {
         interner.slots,
         segments.into_iter().map(|s| s.name).collect(),
         features,
+        feature_ids,
         problems.into_vec(),
     ))
 }
@@ -316,7 +317,7 @@ impl<'a> Scope<'a> {
     }
 
     /// The options of a segment, if it declares some.
-    pub fn options(&self, name: &str) -> Option<&'a StrSet> {
+    pub fn options(&self, name: &str) -> Option<&'a (StrSet, String)> {
         let id = self.shared.segment_ids.get(name)?;
         self.shared.segments.get(id as usize)?.options.as_ref()
     }

@@ -258,13 +258,13 @@ pub fn array<'v>(value: &'v Value<'v>, ptr: &Ptr<'_>, errs: &mut Errs) -> Option
 }
 
 /// An array of strings; every bad element is reported.
-pub fn strings(value: &Value, ptr: &Ptr<'_>, errs: &mut Errs) -> Option<Vec<String>> {
+pub fn strings<'v>(value: &'v Value<'v>, ptr: &Ptr<'_>, errs: &mut Errs) -> Option<Vec<&'v str>> {
     let items = array(value, ptr, errs)?;
     let mut out = Vec::with_capacity(items.len());
     let mut ok = true;
     for (i, item) in items.iter().enumerate() {
         match item.as_str() {
-            Some(s) => out.push(s.to_owned()),
+            Some(s) => out.push(s),
             None => {
                 let mut message = expected("a string", item);
                 if item.as_number().is_some() || item.as_bool().is_some() {

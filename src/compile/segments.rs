@@ -64,7 +64,8 @@ pub struct SegmentDef {
     /// `(input, template)` in declared order; empty when the segment has problems.
     pub templates: Vec<(InputId, Template)>,
     /// The allowed values, if declared.
-    pub options: Option<StrSet>,
+    /// The allowed values, and the same listed for messages.
+    pub options: Option<(StrSet, String)>,
     /// Whether the segment compiled without problems.
     pub ok: bool,
 }
@@ -130,7 +131,8 @@ pub fn compile(
         }
         if let Some(options) = options {
             if let Some(list) = reader::strings(options, &ptr.key("options"), errs) {
-                def.options = Some(StrSet::new(list));
+                let listed = list.join(", ");
+                def.options = Some((StrSet::new(&list), listed));
             }
         }
     }
@@ -230,7 +232,9 @@ fn parse_template(
         );
         return None;
     }
-    Some(Template { parts })
+    Some(Template {
+        parts: parts.into(),
+    })
 }
 
 #[cfg(test)]

@@ -274,7 +274,7 @@ impl<'c, C: Context + ?Sized, E: Env + ?Sized> Run<'_, 'c, '_, C, E> {
             .candidates
             .iter()
             .find(|(input, _)| self.ctx.has_input(*input))?;
-        match template.parts.as_slice() {
+        match &*template.parts {
             [Part::Slot(slot)] => self.ctx.slot(*slot).map(Cow::Borrowed),
             parts => {
                 let mut out = String::new();

@@ -29,8 +29,8 @@ pub struct Slot {
 /// A segment template, split at load into literal text and slots.
 #[derive(Clone, Debug, Default)]
 pub struct Template {
-    /// The parts, in order.
-    pub parts: Vec<Part>,
+    /// The parts, in order; shared by every feature that reads the segment.
+    pub parts: std::sync::Arc<[Part]>,
 }
 
 /// One part of a [`Template`].
@@ -62,9 +62,10 @@ pub type LocalSegment = u16;
 /// against a short list costs a few integer comparisons, not string compares.
 #[derive(Clone, Debug, Default)]
 pub struct StrSet {
-    /// The strings, in declared order.
-    pub items: Vec<String>,
-    packed: Vec<(u64, usize)>,
+    /// The strings, concatenated in declared order.
+    text: String,
+    /// Per string: its end in `text` and its packed first eight bytes.
+    entries: Vec<(usize, u64)>,
     index: Option<crate::index::NameIndex>,
 }
 
@@ -82,22 +83,25 @@ impl StrSet {
 
     /// Builds a set from any strings.
     #[must_use]
-    pub fn new(items: Vec<String>) -> Self {
+    pub fn new(items: &[&str]) -> Self {
         let index = (items.len() > Self::LINEAR).then(|| {
             let mut ix = crate::index::NameIndex::new();
-            for item in &items {
+            for item in items {
                 ix.insert(item, 0);
             }
             ix
         });
-        let packed = if index.is_some() {
-            Vec::new()
-        } else {
-            items.iter().map(|s| (pack(s), s.len())).collect()
-        };
+        let mut text = String::with_capacity(items.iter().map(|s| s.len()).sum());
+        let mut entries = Vec::with_capacity(if index.is_some() { 0 } else { items.len() });
+        for item in items {
+            text.push_str(item);
+            if index.is_none() {
+                entries.push((text.len(), pack(item)));
+            }
+        }
         StrSet {
-            items,
-            packed,
+            text,
+            entries,
             index,
         }
     }
@@ -108,11 +112,18 @@ impl StrSet {
         if let Some(ix) = &self.index {
             return ix.contains(value);
         }
-        let key = (pack(value), value.len());
-        self.packed
-            .iter()
-            .zip(&self.items)
-            .any(|(p, item)| *p == key && (key.1 <= 8 || item == value))
+        let key = pack(value);
+        let mut start = 0;
+        for &(end, packed) in &self.entries {
+            if packed == key
+                && end - start == value.len()
+                && (value.len() <= 8 || self.text.get(start..end) == Some(value))
+            {
+                return true;
+            }
+            start = end;
+        }
+        false
     }
 }
 

@@ -33,34 +33,43 @@ export async function waitFor(url, ms = 10000) {
 }
 
 /**
- * Runs `workerFile` (a module worker that imports './pkg/workerd.js') under
- * workerd. Returns {url, stop}.
+ * Runs `workerFile` (a module worker that imports 'feats-edge') under
+ * workerd, with the package laid out as a bundler would upload it: the
+ * entry as the module `feats-edge`, its files beside it, the .wasm as a
+ * wasm module. `bindings` are text bindings. Outbound fetches may reach
+ * 127.0.0.1 (for the test's origin). Returns {url, log, stop}.
  */
-export async function startWorkerd(workerFile, { bindings = [] } = {}) {
+export async function startWorkerd(workerFile, { bindings = {} } = {}) {
   const bin = join(root, 'node_modules/.bin/workerd');
   if (!existsSync(bin)) throw new Error('workerd is missing: run npm ci (./dev test does)');
   const dir = mkdtempSync(join(tmpdir(), 'feats-edge-workerd-'));
   symlinkSync(join(root, 'pkg'), join(dir, 'pkg'));
   symlinkSync(workerFile, join(dir, 'worker.js'));
-  const js = ['pkg/workerd.js', 'pkg/gen/feats_edge.js', ...readdirSync(join(root, 'pkg/src')).map((f) => `pkg/src/${f}`)];
+  const js = ['gen/feats_edge.js', ...readdirSync(join(root, 'pkg/src')).map((f) => `src/${f}`)];
   const port = await freePort();
   const modules = [
     `(name = "worker.js", esModule = embed "worker.js")`,
-    ...js.map((f) => `(name = "${f}", esModule = embed "${f}")`),
-    `(name = "pkg/gen/feats_edge_bg.wasm", wasm = embed "pkg/gen/feats_edge_bg.wasm")`,
+    `(name = "feats-edge", esModule = embed "pkg/workerd.js")`,
+    ...js.map((f) => `(name = "${f}", esModule = embed "pkg/${f}")`),
+    `(name = "gen/feats_edge_bg.wasm", wasm = embed "pkg/gen/feats_edge_bg.wasm")`,
   ];
+  const texts = Object.entries(bindings).map(([name, value]) => `(name = "${name}", text = ${JSON.stringify(String(value))})`);
   writeFileSync(join(dir, 'config.capnp'), `using Workerd = import "/workerd/workerd.capnp";
 const config :Workerd.Config = (
-  services = [(name = "main", worker = .worker)],
+  services = [
+    (name = "main", worker = .worker),
+    (name = "internet", network = (allow = ["public", "private", "local"])),
+  ],
   sockets = [(name = "http", address = "127.0.0.1:${port}", http = (), service = "main")],
 );
 const worker :Workerd.Worker = (
   modules = [${modules.join(',\n    ')}],
-  bindings = [${bindings.join(', ')}],
+  bindings = [${texts.join(', ')}],
+  globalOutbound = "internet",
   compatibilityDate = "2024-09-23",
 );
 `);
-  const child = spawn(bin, ['serve', join(dir, 'config.capnp')], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(bin, ['serve', join(dir, 'config.capnp'), '--verbose'], { stdio: ['ignore', 'pipe', 'pipe'] });
   let log = '';
   child.stdout.on('data', (d) => (log += d));
   child.stderr.on('data', (d) => (log += d));

@@ -1,6 +1,6 @@
 // A Workers module that exposes the engine to the runtime test: the shared
 // bucket vectors and evaluations, computed inside workerd.
-import { Engine, bucket } from './pkg/workerd.js';
+import { Engine, bucket } from 'feats-edge';
 
 export default {
   async fetch(request) {

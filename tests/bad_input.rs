@@ -1,0 +1,177 @@
+//! The bad-input matrix (docs/bad-input.md), natively: each row's documented
+//! outcome, and never a panic.
+
+mod common;
+
+use common::*;
+use feats_edge::{hash, Engine};
+
+const NOW: i64 = 1_795_000_000_000;
+
+fn refused(text: &str) -> String {
+    match Engine::load(text) {
+        Ok(_) => panic!("expected a refusal"),
+        Err(e) => e.line(),
+    }
+}
+
+#[test]
+fn size_limit_is_exactly_16_mib() {
+    let base = r#"{"schema": 1}"#;
+    let limit = 16 * 1024 * 1024;
+    let at_limit = format!("{base}{}", " ".repeat(limit - base.len()));
+    assert_eq!(at_limit.len(), limit);
+    assert!(Engine::load(&at_limit).is_ok());
+    let over = format!("{at_limit} ");
+    assert!(refused(&over).contains("16777217 bytes, more than the limit of 16 MiB"));
+}
+
+#[test]
+fn list_and_depth_limits_refuse_with_a_pointer() {
+    let list = format!(
+        r#"{{"schema": 1, "features": {{"F": {{"implementations": [{}], "default": "a0"}}}}}}"#,
+        (0..10_001)
+            .map(|i| format!("\"a{i}\""))
+            .collect::<Vec<_>>()
+            .join(",")
+    );
+    assert_eq!(
+        refused(&list).split(": invalid JSON").next(),
+        Some("/features/F/implementations")
+    );
+    assert!(refused(&list).contains("more than 10000 values in one list"));
+    let deep = format!(
+        r#"{{"schema": 1, "meta": {}{}}}"#,
+        "[".repeat(10_000),
+        "]".repeat(10_000)
+    );
+    assert!(refused(&deep).contains("nesting deeper than 128 levels"));
+    let deep_objects = format!(
+        r#"{{"schema": 1, "meta": {}1{}}}"#,
+        r#"{"a":"#.repeat(10_000),
+        "}".repeat(10_000)
+    );
+    assert!(refused(&deep_objects).contains("nesting deeper than 128 levels"));
+}
+
+#[test]
+fn huge_and_negative_zero_numbers() {
+    let weights = |w: &str| {
+        problems(&with_feature(&format!(
+            r#"{{"inputs": ["user"], "implementations": ["a", "b"], "default": "a", "rules": [{{"split": {{"by": "UserId", "weights": {{"b": {w}}}}}}}]}}"#
+        )))
+    };
+    assert!(weights("1e400")[0]
+        .contains("a percentage is a number ≥ 0 with at most two decimals, found 1e400"));
+    assert!(weights("-0").is_empty(), "-0 is 0 %");
+    assert!(weights("5e1").is_empty());
+    // Thresholds are exact decimals, whatever their size.
+    let e = load(&with_feature(
+        r#"{"inputs": ["user"], "implementations": ["a", "b"], "default": "a", "rules": [{"when": {"segment": "Age", "gt": 1e400}, "serve": "b"}]}"#,
+    ));
+    assert_eq!(
+        pick(&e, "F", r#"{"user": {"age": "1e401"}}"#, NOW).as_deref(),
+        Some("b")
+    );
+    assert_eq!(
+        pick(&e, "F", r#"{"user": {"age": 1e308}}"#, NOW).as_deref(),
+        Some("a")
+    );
+    // In a context, 1e400 is JavaScript's Infinity (not a number to compare); -0 is "0".
+    let d = details(&e, "F", r#"{"user": {"age": 1e400}}"#, NOW);
+    assert_eq!(d.get("reason").and_then(|v| v.as_str()), Some("DEFAULT"));
+    let ids = load(&with_feature(
+        r#"{"inputs": ["user"], "implementations": ["a", "b"], "default": "a", "rules": [{"split": {"by": "UserId", "weights": {"a": 50, "b": 50}}}]}"#,
+    ));
+    for (raw, rendered) in [("1e400", "Infinity"), ("-0", "0"), ("-1e400", "-Infinity")] {
+        let d = details(&ids, "F", &format!(r#"{{"user": {{"id": {raw}}}}}"#), NOW);
+        assert_eq!(
+            d.get("unit")
+                .and_then(|u| u.get("value"))
+                .and_then(|v| v.as_str()),
+            Some(rendered)
+        );
+    }
+}
+
+#[test]
+fn a_feature_that_refers_to_itself_through_activations() {
+    let text = r#"{"schema": 1, "activations": {"Loop": {"when": {"any": [{"after": "2020-01-01T00:00:00Z"}, {"activation": "Loop"}]}}},
+        "features": {"F": {"implementations": ["a", "b"], "default": "a", "rules": [{"when": {"activation": "Loop"}, "serve": "b"}]},
+                     "G": {"implementations": ["a"], "default": "a"}}}"#;
+    let lines = problems(text);
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains("activations refer to each other in a cycle: Loop → Loop")),
+        "{lines:?}"
+    );
+    let e = load(text);
+    assert_eq!(reason(&e, "F", "{}", NOW), "ERROR");
+    assert_eq!(
+        reason(&e, "G", "{}", NOW),
+        "STATIC",
+        "other features are unaffected"
+    );
+}
+
+#[test]
+fn contexts_that_are_not_objects() {
+    let e = example("shop.json");
+    for ctx in ["null", "[]", "[{\"user\": {}}]", "42", "\"user\"", "true"] {
+        let d = details(&e, "PaymentProcessor", ctx, NOW);
+        assert_eq!(
+            d.get("errorCode").and_then(|v| v.as_str()),
+            Some("INVALID_CONTEXT"),
+            "{ctx}"
+        );
+        assert_eq!(
+            d.get("implementation").and_then(|v| v.as_str()),
+            Some("acme")
+        );
+    }
+}
+
+#[test]
+fn megabyte_strings_nul_and_lone_surrogates() {
+    let e = load(&with_feature(
+        r#"{"inputs": ["user"], "implementations": ["a", "b"], "default": "a", "rules": [{"split": {"by": "UserId", "weights": {"a": 50, "b": 50}}}]}"#,
+    ));
+    let big = "x".repeat(1 << 20);
+    let d = details(&e, "F", &format!(r#"{{"user": {{"id": "{big}"}}}}"#), NOW);
+    let want = if hash::bucket("F", &big) < 5000 {
+        "a"
+    } else {
+        "b"
+    };
+    assert_eq!(d.get("implementation").and_then(|v| v.as_str()), Some(want));
+    for (escaped, unit) in [
+        (r"a\u0000b", "a\0b"),
+        (r"\ud800", "\u{fffd}"),
+        (r"x\udc00y", "x\u{fffd}y"),
+    ] {
+        let d = details(
+            &e,
+            "F",
+            &format!(r#"{{"user": {{"id": "{escaped}"}}}}"#),
+            NOW,
+        );
+        assert_eq!(
+            d.get("unit")
+                .and_then(|u| u.get("value"))
+                .and_then(|v| v.as_str()),
+            Some(unit)
+        );
+        let want = if hash::bucket("F", unit) < 5000 {
+            "a"
+        } else {
+            "b"
+        };
+        assert_eq!(d.get("implementation").and_then(|v| v.as_str()), Some(want));
+    }
+    // A megabyte string inside a snapshot is just a string.
+    let text = format!(
+        r#"{{"schema": 1, "description": "{big}", "features": {{"F": {{"implementations": ["a"], "default": "a"}}}}}}"#
+    );
+    assert!(Engine::load(&text).is_ok());
+}

@@ -1,0 +1,110 @@
+// The bad-input matrix (docs/bad-input.md) in Node, through the package:
+// each row's documented outcome, and nothing thrown into the caller of an
+// evaluation.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { init, Engine, SnapshotError, bucket, createClient } from 'feats-edge';
+
+await init();
+const shop = readFileSync(new URL('../../examples/shop.json', import.meta.url), 'utf8');
+const split = new Engine({
+  schema: 1, segments: { UserId: { from: { user: '{id}' } } },
+  features: { F: { inputs: ['user'], implementations: ['a', 'b'], default: 'a', rules: [{ split: { by: 'UserId', weights: { a: 50, b: 50 } } }] } },
+});
+const expected = (unit) => (bucket('F', unit) < 5000 ? 'a' : 'b');
+
+test('snapshots: invalid UTF-8, invalid JSON, over the limits: refused with a pointer', () => {
+  // Bytes are decoded as UTF-8 with replacement characters (TextDecoder), then parsed.
+  const bytes = new TextEncoder().encode('{"schema": 1, "revision": "caf\u00e9"}');
+  const broken = Uint8Array.from([...bytes.slice(0, 30), 0xff, ...bytes.slice(30)]);
+  assert.equal(new Engine(broken).revision, 'caf\uFFFD\u00e9');
+  assert.throws(() => new Engine(Uint8Array.from([0xff, 0xfe])), (e) => e instanceof SnapshotError && /invalid JSON/.test(e.message));
+  assert.throws(() => new Engine('{"schema": 1,'), (e) => e instanceof SnapshotError && /line 1, column 14/.test(e.message));
+  const limit = 16 * 1024 * 1024;
+  const base = '{"schema": 1}';
+  assert.equal(new Engine(base + ' '.repeat(limit - base.length)).revision, '');
+  assert.throws(() => new Engine(base + ' '.repeat(limit - base.length + 1)), /more than the limit of 16 MiB/);
+  const list = { schema: 1, meta: Array.from({ length: 10_001 }, () => 0) };
+  assert.throws(() => new Engine(list), (e) => e.path === '/meta' && /more than 10000 values/.test(e.message));
+  assert.throws(() => new Engine(`{"schema": 1, "meta": ${'['.repeat(10_000)}${']'.repeat(10_000)}}`), /nesting deeper than 128 levels/);
+  const cyclic = { schema: 1 };
+  cyclic.meta = cyclic;
+  assert.throws(() => new Engine(cyclic), (e) => e instanceof SnapshotError && /cannot be serialized/.test(e.message));
+});
+
+test('snapshots: duplicate keys, unknown fields, self-referring activations: problems, other features unaffected', () => {
+  const e = new Engine(`{"schema": 1, "extra": true,
+    "activations": {"Loop": {"when": {"activation": "Loop"}}},
+    "features": {"A": {"implementations": ["x"], "default": "x", "default": "x"},
+                 "B": {"implementations": ["x", "y"], "default": "x", "rules": [{"when": {"activation": "Loop"}, "serve": "y"}]},
+                 "C": {"implementations": ["x"], "default": "x", "colour": 1},
+                 "D": {"implementations": ["x"], "default": "x"}}}`);
+  const paths = e.problems.map((p) => p.path);
+  for (const p of ['/extra', '/features/A/default', '/features/C/colour']) assert.ok(paths.includes(p), `${p} in ${paths}`);
+  assert.ok(e.problems.some((p) => p.message.includes('cycle: Loop → Loop')));
+  for (const f of ['A', 'B', 'C']) assert.equal(e.evaluate(f, {}).errorCode, 'PARSE_ERROR');
+  assert.equal(e.evaluate('D', {}).reason, 'STATIC');
+  assert.equal(e.evaluate('A', {}).implementation, 'x', 'the readable default is served');
+});
+
+test('numbers: 1e400 and -0 in snapshots and contexts', () => {
+  assert.throws(() => new Engine('{"schema": 1e400}'), /unsupported schema/);
+  const weights = new Engine({ schema: 1, segments: { U: { from: { user: '{id}' } } },
+    features: { F: { inputs: ['user'], implementations: ['a'], default: 'a', rules: [{ split: { by: 'U', weights: { a: -0 } } }] } } });
+  assert.deepEqual(weights.problems, []);
+  // JSON.parse turns 1e400 into Infinity; in a context it renders as "Infinity", like String(Infinity).
+  assert.deepEqual(split.evaluate('F', JSON.parse('{"user": {"id": 1e400}}')).unit, { segment: 'UserId', value: 'Infinity' });
+  assert.deepEqual(split.evaluate('F', { user: { id: -0 } }).unit, { segment: 'UserId', value: '0' });
+  assert.deepEqual(split.evaluate('F', { user: { id: NaN } }).unit, { segment: 'UserId', value: 'NaN' });
+});
+
+test('contexts: null, arrays, cyclic objects, throwing getters, Proxies, BigInt, Symbol', () => {
+  const e = new Engine(shop);
+  for (const ctx of [null, undefined, [], [{ user: {} }], 42, 'user', true]) {
+    assert.equal(e.evaluate('PaymentProcessor', ctx).errorCode, 'INVALID_CONTEXT', String(ctx));
+    assert.equal(e.implementation('PaymentProcessor', ctx), 'acme');
+  }
+  const cyclic = { user: { id: 'u-1', address: { country_code: 'CA' } } };
+  cyclic.user.self = cyclic.user;
+  cyclic.self = cyclic;
+  assert.equal(e.evaluate('PaymentProcessor', cyclic).implementation, 'premium', 'only the paths segments read are walked');
+  const getter = { get user() { throw new Error('boom'); } };
+  assert.equal(e.evaluate('PaymentProcessor', getter).errorCode, 'INVALID_CONTEXT');
+  const proxy = new Proxy({}, { get() { throw new Error('trap'); } });
+  assert.equal(e.evaluate('PaymentProcessor', proxy).errorCode, 'INVALID_CONTEXT');
+  assert.equal(e.evaluate('PaymentProcessor', { user: proxy }).errorCode, 'INVALID_CONTEXT');
+  assert.deepEqual(e.implementations(proxy), e.implementations([]));
+  const revoked = Proxy.revocable({}, {});
+  revoked.revoke();
+  assert.equal(e.evaluate('PaymentProcessor', { user: revoked.proxy }).errorCode, 'INVALID_CONTEXT');
+  // BigInt, Symbol and functions are not JSON values: the segment is absent.
+  for (const id of [10n, Symbol('x'), () => 1]) {
+    const d = split.evaluate('F', { user: { id } });
+    assert.equal(d.reason, 'DEFAULT');
+    assert.equal(d.unit, null);
+  }
+});
+
+test('unit values: 1 MB strings, NUL, lone surrogates (U+FFFD, as TextEncoder writes them)', () => {
+  const big = 'é'.repeat(1 << 19) + 'x'.repeat(1 << 19);
+  assert.equal(split.implementation('F', { user: { id: big } }), expected(big));
+  for (const [id, unit] of [['a\u0000b', 'a\u0000b'], ['\uD800', '\uFFFD'], ['x\uDC00y', 'x\uFFFDy'], ['\uD83D\uDE00', '\uD83D\uDE00']]) {
+    const d = split.evaluate('F', { user: { id } });
+    assert.equal(d.unit.value, unit);
+    assert.equal(d.implementation, expected(unit));
+    assert.equal(split.implementation('F', { user: { id } }), expected(unit));
+  }
+});
+
+test('the client never throws from an evaluation call, whatever it is given', async () => {
+  const client = await createClient({ snapshot: shop, refreshInterval: 0 });
+  const proxy = new Proxy({}, { get() { throw new Error('trap'); } });
+  for (const ctx of [null, [], proxy, { user: proxy }, { user: { id: 10n } }]) {
+    assert.equal(client.findImplementation('PaymentProcessor', ctx), 'acme');
+    assert.equal(client.isEnabled('ImageProcessing', ctx), true, 'INVALID_CONTEXT serves the default (true here)');
+    client.usedImplementation('PaymentProcessor', 'acme', ctx);
+    assert.equal(client.details('Nope', ctx).errorCode, 'FLAG_NOT_FOUND');
+  }
+  await client.close();
+});

@@ -20,6 +20,7 @@ export class SnapshotError extends Error {
 }
 
 const encoder = new TextEncoder();
+const decoder = new TextDecoder();
 const ABSENT = 0xffffffff;
 const NONE = 0xffff;
 const cleanup = typeof FinalizationRegistry === 'function' ? new FinalizationRegistry((raw) => raw.free()) : null;
@@ -38,6 +39,39 @@ function compile(make) {
     return make();
   } catch {
     return null;
+  }
+}
+
+/**
+ * The host object wasm calls back: time, sticky assignments, randomness.
+ * Made outside the Engine's constructor on purpose: wasm keeps the host
+ * alive, and closures created inside the constructor would share its
+ * scope, `this` included, so the Engine could never be collected (nor its
+ * wasm memory freed).
+ */
+function makeHost(call, memory) {
+  return {
+    now: () => (call.now ??= +call.clock()),
+    sticky: (feature, ptr, len) => stickyLookup(call, memory, feature, ptr, len),
+    random,
+  };
+}
+
+/**
+ * The host's sticky lookup: the implementation index stored for the sticky
+ * key at `ptr..ptr+len` in wasm memory, -1 if none. A store that throws
+ * counts as none.
+ */
+function stickyLookup(call, memory, feature, ptr, len) {
+  const store = call.sticky;
+  if (!store) return -1;
+  try {
+    const key = decoder.decode(new Uint8Array(memory.buffer, ptr, len));
+    const value = typeof store.get === 'function' ? store.get(key) : Object.hasOwn(store, key) ? store[key] : undefined;
+    if (value === undefined || value === null) return -1;
+    return call.impls[feature]?.indexOf(String(value)) ?? -1;
+  } catch {
+    return -1;
   }
 }
 
@@ -62,12 +96,7 @@ export class Engine {
     if (typeof text !== 'string') throw new SnapshotError('the snapshot must be JSON text or a JSON object', '');
     /** @type {{ now?: number, clock: () => number, sticky: any, impls: string[][] }} */
     const call = this._call = { now: undefined, clock: Date.now, sticky: null, impls: [] };
-    const host = {
-      now: () => (call.now ??= +call.clock()),
-      sticky: (feature, ptr, len) => this._stickyLookup(feature, ptr, len),
-      random,
-    };
-    const raw = RawEngine.load(text, host);
+    const raw = RawEngine.load(text, makeHost(call, memory));
     const refused = raw.refused();
     if (refused) {
       raw.free();
@@ -234,19 +263,6 @@ export class Engine {
     call.now = typeof opts?.now === 'number' ? opts.now : undefined;
     call.clock = typeof opts?.clock === 'function' ? opts.clock : Date.now;
     call.sticky = opts?.sticky ?? null;
-  }
-
-  _stickyLookup(feature, ptr, len) {
-    const store = this._call.sticky;
-    if (!store) return -1;
-    try {
-      const key = new TextDecoder().decode(new Uint8Array(this._memory.buffer, ptr, len));
-      const value = typeof store.get === 'function' ? store.get(key) : Object.hasOwn(store, key) ? store[key] : undefined;
-      if (value === undefined || value === null) return -1;
-      return this._call.impls[feature]?.indexOf(String(value)) ?? -1;
-    } catch {
-      return -1;
-    }
   }
 
   /**

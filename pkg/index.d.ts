@@ -145,6 +145,7 @@ export interface Client {
   on(type: 'error', listener: (error: Error) => void): () => void;
   refresh(): Promise<void>;
   flush(): Promise<void>;
+  /** Stops polling and flushing, frees the engine (evaluations then answer as with no snapshot), sends what waits. */
   close(): Promise<void>;
 }
 

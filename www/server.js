@@ -15,7 +15,7 @@ import { createServer } from 'node:http';
 import { readFile, stat } from 'node:fs/promises';
 import { readFileSync, watch } from 'node:fs';
 import { createHash } from 'node:crypto';
-import { extname, join, normalize, resolve } from 'node:path';
+import { extname, join, normalize, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = resolve(fileURLToPath(new URL('..', import.meta.url)));
@@ -69,7 +69,7 @@ async function serveFile(res, urlPath) {
   const base = urlPath.startsWith('/pkg/') ? join(root, 'pkg') : join(root, 'www');
   const rel = urlPath.startsWith('/pkg/') ? urlPath.slice(4) : urlPath;
   let file = normalize(join(base, decodeURIComponent(rel)));
-  if (!file.startsWith(base)) return send(res, 403, 'forbidden');
+  if (!file.startsWith(base + sep)) return send(res, 403, 'forbidden'); // not a sibling such as www2/
   try {
     if ((await stat(file)).isDirectory()) file = join(file, 'index.html');
     const data = await readFile(file);

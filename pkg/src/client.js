@@ -272,7 +272,10 @@ export async function createClient(o = {}) {
     },
     refresh: () => (url ? poll() : Promise.resolve()),
     flush,
-    /** Stops everything, then sends what waits one last time. */
+    /**
+     * Stops everything, frees the engine's wasm memory (evaluations then
+     * answer as with no snapshot), and sends what waits one last time.
+     */
     close() {
       closed = true;
       clearTimeout(pollTimer);
@@ -284,7 +287,10 @@ export async function createClient(o = {}) {
         document.removeEventListener('visibilitychange', onVisible);
         removeEventListener('pagehide', beacon);
       }
-      return flush();
+      const sent = flush();
+      engine?.free(); // runtimes such as workerd may never run finalizers
+      engine = null;
+      return sent;
     },
   };
   await ready;

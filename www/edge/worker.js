@@ -1,88 +1,168 @@
-// A Cloudflare Workers module worker built on feats-edge.
+// A Cloudflare Workers module worker built on feats-edge (see README.md).
 //
-//   POST /ofrep/v1/evaluate/flags   bulk evaluation for a context (OFREP style),
-//                                   with an ETag and 304 on If-None-Match
-//   GET  /                          a page whose implementations are chosen here,
-//                                   for the visitor in the `uid` cookie, and handed
-//                                   to the browser as a bootstrap (no flicker)
+//   POST /ofrep/v1/evaluate/flags        OFREP bulk evaluation of every feature for a context,
+//                                        with an ETag and 304 on If-None-Match
+//   POST /ofrep/v1/evaluate/flags/{key}  OFREP single-flag evaluation
+//   GET  /                               a page whose implementations are chosen here for the
+//                                        visitor in the `uid` cookie, handed to the browser as a
+//                                        bootstrap so that it renders them with no flicker
+//   POST /exposures                      the page's exposures, relayed to EXPOSURE_URL
+//   GET  /pkg/...                        the browser build of the package (from the ASSETS binding)
 //
-// Bindings: SNAPSHOT_URL (the origin's snapshot), EXPOSURE_URL (where
-// exposures go), REVALIDATE_MS (how often to revalidate, default 30000).
-// The parsed snapshot is kept in module scope across requests and
-// revalidated in the background with its ETag; an invalid snapshot from the
-// origin is refused and the last good one keeps serving.
+// Bindings: SNAPSHOT_URL (the origin's snapshot; required), EXPOSURE_URL
+// (where exposures go; optional), REVALIDATE_MS (how stale the snapshot may
+// get before a request revalidates it in the background; default 30000),
+// ASSETS (a fetcher serving pkg/; optional, needed by the page's script).
+//
+// The parsed snapshot lives in module scope across requests. Requests past
+// REVALIDATE_MS revalidate it with its ETag after their response
+// (ctx.waitUntil); an invalid snapshot from the origin is refused and the
+// last good one keeps serving. No promise is ever shared between requests:
+// Workers tie I/O to the request that started it, so each request awaits
+// only its own fetches (a cold isolate's concurrent first requests each fetch
+// for themselves), and the exposure client is made per request.
 import { Engine, createClient } from 'feats-edge';
 
-/** @type {{engine: Engine, text: string, etag: string | null, checked: number, client: any} | null} */
+/**
+ * The last good snapshot.
+ * @type {{engine: Engine, text: string, etag: string | null, types: Map<string, string>} | null}
+ */
 let current = null;
-let revalidating = false;
+/** The ETag of the last snapshot the origin sent that was refused: sent back in If-None-Match, so an origin still serving it answers 304. */
+let rejectedEtag = null;
+/** When the last revalidation finished, and when the running one started (0: none). Plain numbers: no shared promise. */
+let checkedAt = 0;
+let checkingSince = 0;
 
-/** Fetches the snapshot (conditionally); swaps it in only if it loads. */
+const FETCH_TIMEOUT = 10000;
+
+/**
+ * Fetches the snapshot (conditionally) and swaps it in if it loads. Never
+ * throws. Module state is only touched synchronously, and no request reads
+ * an Engine across an await, so freeing the old one here is safe.
+ */
 async function revalidate(env) {
-  revalidating = true;
+  checkingSince = Date.now();
   try {
-    const headers = current?.etag ? { 'If-None-Match': current.etag } : {};
-    const res = await fetch(env.SNAPSHOT_URL, { headers });
-    if (current) current.checked = Date.now();
-    if (res.status === 304 || !res.ok) return;
+    const headers = new Headers();
+    const tags = [current?.etag, rejectedEtag].filter(Boolean);
+    if (tags.length) headers.set('If-None-Match', tags.join(', '));
+    const res = await fetch(env.SNAPSHOT_URL, { headers, signal: AbortSignal.timeout(FETCH_TIMEOUT) });
+    if (res.status === 304) return void res.body?.cancel();
+    if (!res.ok) {
+      res.body?.cancel();
+      return console.log(`feats-edge: snapshot origin answered ${res.status}, keeping ${current?.engine.revision ?? 'nothing'}`);
+    }
     const text = await res.text();
+    const etag = res.headers.get('ETag');
     let engine;
     try {
       engine = new Engine(text);
     } catch (e) {
-      console.log(`snapshot refused, keeping ${current?.engine.revision ?? 'none'}: ${e.message}`);
-      return;
+      rejectedEtag = etag;
+      return console.log(`feats-edge: snapshot refused, keeping ${current?.engine.revision ?? 'nothing'}: ${e.message}`);
     }
-    const client = await createClient({ snapshot: text, exposureUrl: env.EXPOSURE_URL, refreshInterval: 0, flushInterval: 0, timeout: 0 });
-    current?.engine.free();
-    current = { engine, text, etag: res.headers.get('ETag'), checked: Date.now(), client };
+    if (engine.problems.length) console.log(`feats-edge: snapshot ${engine.revision} loaded with ${engine.problems.length} problem(s), first: ${engine.problems[0].path}: ${engine.problems[0].message}`);
+    const old = current;
+    current = { engine, text, etag, types: new Map(engine.features.map((f) => [f.name, f.type])) };
+    rejectedEtag = null;
+    old?.engine.free(); // Workers have no dependable finalizers: free explicitly
   } catch (e) {
-    console.log(`snapshot fetch failed: ${e.message}`);
+    console.log(`feats-edge: snapshot fetch failed, keeping ${current?.engine.revision ?? 'nothing'}: ${e.message}`);
   } finally {
-    revalidating = false;
+    checkedAt = Date.now();
+    checkingSince = 0;
   }
 }
 
-/** The snapshot for this request: the first request waits for it, later ones revalidate in the background. */
-async function snapshot(env, ctx) {
-  if (!current) await revalidate(env); // each waiting request fetches for itself: no promise shared across requests
-  else if (!revalidating && Date.now() - current.checked >= Number(env.REVALIDATE_MS ?? 30000)) ctx.waitUntil(revalidate(env));
-  return current;
+/**
+ * Makes sure a snapshot is loaded: a cold isolate waits for it; later
+ * requests revalidate it in the background when it is stale. Callers read
+ * `current` after awaiting this and use its Engine synchronously (a
+ * revalidation may swap and free it at any later await).
+ */
+async function ensureSnapshot(env, ctx) {
+  if (!current) return revalidate(env);
+  const every = Number(env.REVALIDATE_MS ?? 30000);
+  const now = Date.now();
+  // A revalidation that has not finished within the fetch timeout was lost (its request was cancelled): start another.
+  const idle = !checkingSince || now - checkingSince > FETCH_TIMEOUT + 1000;
+  if (idle && now - checkedAt >= every) ctx.waitUntil(revalidate(env));
 }
 
-const json = (body, init = {}) => new Response(JSON.stringify(body), { ...init, headers: { 'content-type': 'application/json', ...init.headers } });
+const json = (body, status = 200, headers = {}) =>
+  new Response(JSON.stringify(body), { status, headers: { 'Content-Type': 'application/json', ...headers } });
 
 async function sha256(text) {
   const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text));
-  return [...new Uint8Array(digest).slice(0, 12)].map((b) => b.toString(16).padStart(2, '0')).join('');
+  return [...new Uint8Array(digest, 0, 16)].map((b) => b.toString(16).padStart(2, '0')).join('');
 }
 
-/** OFREP bulk evaluation: every feature's value, variant and reason for one context. */
-async function ofrep(request, state) {
+/** Whether an If-None-Match header (a list, weak tags, or `*`) matches `etag`. */
+function matches(header, etag) {
+  if (!header) return false;
+  return header.split(',').some((t) => {
+    t = t.trim();
+    return t === '*' || t === etag || t === `W/${etag}`;
+  });
+}
+
+/** The context of an OFREP request, or a 400 Response. */
+async function readContext(request) {
   let body;
   try {
-    body = await request.json();
+    body = JSON.parse(await request.text());
   } catch {
-    return json({ errorCode: 'PARSE_ERROR', errorDetails: 'the body is not JSON' }, { status: 400 });
+    return json({ errorCode: 'INVALID_CONTEXT', errorDetails: 'the request body is not JSON' }, 400);
   }
   const context = body?.context;
   if (context === null || typeof context !== 'object' || Array.isArray(context)) {
-    return json({ errorCode: 'INVALID_CONTEXT', errorDetails: 'context must be a JSON object' }, { status: 400 });
+    return json({ errorCode: 'INVALID_CONTEXT', errorDetails: 'the request body must be {"context": {...}} with an object context' }, 400);
   }
-  const etag = `"${await sha256(`${state.engine.revision}\n${JSON.stringify(context)}`)}"`;
-  if (request.headers.get('If-None-Match') === etag) return new Response(null, { status: 304, headers: { ETag: etag } });
-  const types = new Map(state.engine.features.map((f) => [f.name, f.type]));
-  const flags = Object.values(state.engine.evaluateAll(context)).map((d) => {
-    const value = types.get(d.feature) === 'boolean' ? d.implementation === 'true' : d.implementation;
-    const flag = { key: d.feature, value, variant: d.implementation, reason: d.reason, metadata: { revision: d.revision } };
-    if (d.errorCode) Object.assign(flag, { errorCode: d.errorCode });
-    return flag;
-  });
-  return json({ flags }, { headers: { ETag: etag, 'Cache-Control': 'private, no-cache' } });
+  return context;
 }
 
-const escape = (s) => String(s).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-// JSON inside <script>: no "</script>" can close it early.
+/**
+ * One feature's details as an OFREP flag: value = the implementation name
+ * (boolean features: a JSON boolean), variant = the name. A broken feature
+ * (reason ERROR) carries errorCode and errorDetails, and its default as value.
+ */
+function flag(state, d) {
+  const impl = d.implementation;
+  const value = state.types.get(d.feature) === 'boolean' && impl !== null ? impl === 'true' : impl;
+  const metadata = { revision: d.revision };
+  if (d.rule !== null) metadata.rule = d.rule;
+  if (d.experiment !== null) metadata.experiment = d.experiment;
+  const out = { key: d.feature, value, variant: impl, reason: d.reason, metadata };
+  if (d.errorCode) {
+    out.errorCode = d.errorCode;
+    const problem = state.engine.problems.find((p) => p.path === `/features/${d.feature}` || p.path.startsWith(`/features/${d.feature}/`));
+    out.errorDetails = problem ? `${problem.path}: ${problem.message}` : d.errorCode;
+  }
+  return out;
+}
+
+/** OFREP bulk evaluation. The ETag hashes the revision, the context and the answer (rules on time can change the answer). */
+async function ofrepBulk(request, state, context) {
+  // All engine work happens synchronously, before the first await.
+  const revision = state.engine.revision;
+  const flags = Object.values(state.engine.evaluateAll(context)).map((d) => flag(state, d));
+  const body = JSON.stringify({ flags });
+  const etag = `"${await sha256(`${revision}\n${JSON.stringify(context)}\n${body}`)}"`;
+  const headers = { ETag: etag, 'Cache-Control': 'private, no-cache' };
+  if (matches(request.headers.get('If-None-Match'), etag)) return new Response(null, { status: 304, headers });
+  return new Response(body, { headers: { 'Content-Type': 'application/json', ...headers } });
+}
+
+/** OFREP single-flag evaluation (for server-side OpenFeature providers). */
+function ofrepOne(state, context, key) {
+  if (!state.types.has(key)) return json({ key, errorCode: 'FLAG_NOT_FOUND', errorDetails: `no feature named ${key}` }, 404);
+  const f = flag(state, state.engine.evaluate(key, context));
+  return f.errorCode ? json({ key, errorCode: f.errorCode, errorDetails: f.errorDetails }, 400) : json(f);
+}
+
+const escapeHtml = (s) => String(s).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+// JSON inside <script>: no "</script>" or "<!--" can end or change it.
 const scriptJson = (v) => JSON.stringify(v).replace(/</g, '\\u003c');
 
 const headlines = {
@@ -91,70 +171,137 @@ const headlines = {
   urgent: 'Three things need you today',
 };
 
-/** The page: Headline is rendered here (and its exposure reported here); ListStyle and Chat are preselected here and rendered, then reported, by the browser. */
-function page(request, state, ctx) {
-  const cookie = request.headers.get('Cookie') ?? '';
-  let uid = /(?:^|;\s*)uid=([A-Za-z0-9-]{1,64})/.exec(cookie)?.[1];
-  const headers = { 'content-type': 'text/html; charset=utf-8', 'Cache-Control': 'private, no-store' };
+/**
+ * The page. Headline is rendered here, so this worker reports its exposure;
+ * ListStyle and Chat are chosen here and rendered by the page's inline
+ * script before the first paint, and the page's client reports what it
+ * rendered (usedImplementation) once the package has loaded.
+ */
+function page(request, env, ctx, state) {
+  const url = new URL(request.url);
+  const headers = new Headers({ 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'private, no-store', Vary: 'Cookie' });
+  let uid = /(?:^|;\s*)uid=([A-Za-z0-9_-]{1,64})(?:;|$)/.exec(request.headers.get('Cookie') ?? '')?.[1];
   if (!uid) {
     uid = crypto.randomUUID();
-    headers['Set-Cookie'] = `uid=${uid}; Path=/; Max-Age=31536000; SameSite=Lax; HttpOnly`;
+    headers.set('Set-Cookie', `uid=${uid}; Path=/; Max-Age=31536000; SameSite=Lax; HttpOnly${url.protocol === 'https:' ? '; Secure' : ''}`);
   }
-  const context = { user: { id: uid }, request: { country: request.cf?.country ?? request.headers.get('X-Country') ?? '' } };
-  const { client } = state;
-  const headline = client.create('Headline', context); // rendered now: reported now
-  ctx.waitUntil(client.flush());
-  // Preselected for the browser: the details it needs to report what it renders.
-  const preselected = Object.fromEntries(['ListStyle', 'Chat'].map((f) => [f, client.details(f, context)]));
-  const bootstrap = { exposureUrl: '/exposures', revision: state.engine.revision, preselected };
+  // Cloudflare sets request.cf.country; X-Country stands in for it under plain workerd.
+  const country = request.cf?.country ?? request.headers.get('X-Country') ?? '';
+  const context = { user: { id: uid }, request: { country } };
+  const implementations = state.engine.implementations(context);
+  const text = state.text;
+
+  // This worker's own exposures: a client per request (its flush is this request's own I/O).
+  if (env.EXPOSURE_URL) {
+    const report = (async () => {
+      const client = await createClient({ snapshot: text, exposureUrl: env.EXPOSURE_URL, fetch: (u, init) => fetch(u, init), refreshInterval: 0, flushInterval: 0 });
+      client.usedImplementation('Headline', implementations.Headline, context);
+      await client.close(); // sends what waits (close = flush, then stop)
+    })().catch((e) => console.log(`feats-edge: exposures not sent: ${e.message}`));
+    ctx.waitUntil(report);
+  }
+
+  const bootstrap = { snapshot: text, revision: state.engine.revision, context, implementations, exposureUrl: '/exposures' };
+  const headline = implementations.Headline;
   const html = `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>feats-edge at the edge</title>
-<style>body{font-family:system-ui,sans-serif;max-width:40rem;margin:2rem auto}.cards li{border:1px solid #ccc;border-radius:.5rem;padding:.6rem;margin:.4rem 0;list-style:none}.compact li{padding:.1rem 0}</style>
+<html lang="en" class="pending"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<link rel="icon" href="data:,">
+<title>feats-edge at the edge</title>
+<style>
+body{font-family:system-ui,sans-serif;max-width:40rem;margin:2rem auto;color:#1f2937;padding:0 1rem}
+#list{padding:0}#list li{list-style:none}
+#list.cards li{border:1px solid #cbd5e1;border-radius:.5rem;padding:.6rem;margin:.4rem 0}
+#list.compact li{padding:.1rem 0;border-bottom:1px solid #e2e8f0}
+#chat{position:fixed;right:1rem;bottom:1rem;padding:.6rem 1rem;border-radius:1rem;border:0;background:#2563eb;color:#fff}
+.small{font-size:.8rem;color:#64748b}
+.pending body{visibility:hidden}
+</style>
 <script type="application/json" id="feats-bootstrap">${scriptJson(bootstrap)}</script>
-</head><body data-uid="${escape(uid)}">
-<h1 data-implementation="${escape(headline)}">${escape(headlines[headline] ?? headlines.plain)}</h1>
+<link rel="modulepreload" href="/pkg/index.js">
+</head><body data-uid="${escapeHtml(uid)}">
+<h1 data-implementation="${escapeHtml(headline)}">${escapeHtml(headlines[headline] ?? headlines.plain)}</h1>
 <ul id="list"></ul>
+<p class="small">Revision <code>${escapeHtml(state.engine.revision)}</code>, chosen at the edge for user <code>${escapeHtml(uid)}</code>.</p>
 <script>
-// Renders the preselected implementations synchronously (before the first
-// paint), then reports exactly those it rendered.
+// Renders the implementations chosen at the edge, synchronously: the first
+// paint already shows them. Records what it rendered, for the reporter below.
 (() => {
   const boot = JSON.parse(document.getElementById('feats-bootstrap').textContent);
-  const used = [];
-  const style = boot.preselected.ListStyle;
+  const chosen = boot.implementations, rendered = [];
   const list = document.getElementById('list');
-  list.className = style.implementation;
-  list.dataset.implementation = style.implementation;
+  list.className = list.dataset.implementation = chosen.ListStyle;
   for (const item of ['Buy milk', 'Call Ann', 'Ship it']) list.append(Object.assign(document.createElement('li'), { textContent: item }));
-  used.push(style);
-  if (boot.preselected.Chat.implementation === 'true') {
-    document.body.append(Object.assign(document.createElement('button'), { id: 'chat', textContent: 'Chat with us' }));
-    used.push(boot.preselected.Chat);
+  rendered.push(['ListStyle', chosen.ListStyle]);
+  if (chosen.Chat === 'true') {
+    document.body.append(Object.assign(document.createElement('button'), { id: 'chat', type: 'button', textContent: 'Chat with us' }));
+    rendered.push(['Chat', 'true']);
   }
-  const timestamp = new Date().toISOString();
-  const events = used.map((d) => ({ feature: d.feature, implementation: d.implementation, reason: d.reason, rule: d.rule,
-    experiment: d.experiment, unit: d.unit, revision: d.revision, timestamp }));
-  const body = JSON.stringify({ events });
-  if (!navigator.sendBeacon?.(boot.exposureUrl, new Blob([body], { type: 'application/json' }))) {
-    fetch(boot.exposureUrl, { method: 'POST', body, headers: { 'content-type': 'application/json' }, keepalive: true });
-  }
+  window.featsRendered = rendered;
+  document.documentElement.classList.remove('pending');
 })();
+</script>
+<script type="module">
+// Reports what the page rendered, through the package's client (after the
+// first paint: nothing waits on this).
+import { init, createClient } from '/pkg/index.js';
+const boot = JSON.parse(document.getElementById('feats-bootstrap').textContent);
+await init();
+const client = await createClient({ snapshot: boot.snapshot, exposureUrl: boot.exposureUrl, refreshInterval: 0, flushInterval: 1000 });
+for (const [feature, impl] of window.featsRendered) client.usedImplementation(feature, impl, boot.context);
+await client.flush();
+document.documentElement.dataset.reported = String(client.stats.sent);
 </script>
 </body></html>`;
   return new Response(html, { headers });
 }
 
+/** The page's exposures, checked and relayed to EXPOSURE_URL after the response. */
+async function relay(request, env, ctx) {
+  if (!env.EXPOSURE_URL) return new Response(null, { status: 204 });
+  const text = await request.text();
+  let events;
+  try {
+    events = text.length <= 1 << 20 ? JSON.parse(text).events : null;
+  } catch {}
+  if (!Array.isArray(events) || events.length > 1000) return json({ error: 'expected {"events": [...]}, at most 1000 events' }, 400);
+  ctx.waitUntil(fetch(env.EXPOSURE_URL, { method: 'POST', body: JSON.stringify({ events }), headers: { 'Content-Type': 'application/json' } })
+    .then((r) => r.body?.cancel(), (e) => console.log(`feats-edge: relaying exposures failed: ${e.message}`)));
+  return new Response(null, { status: 204 });
+}
+
+// The browser build of the package: only these files, with their types.
+const assets = /^\/pkg\/(index\.js|src\/[a-z]+\.js|gen\/feats_edge\.js|gen\/feats_edge_bg\.wasm)$/;
+async function asset(request, env, path) {
+  if (!env.ASSETS) return new Response('not found', { status: 404 });
+  const res = await env.ASSETS.fetch(new URL(`/${path}`, request.url), { method: 'GET' });
+  if (!res.ok) return new Response('not found', { status: 404 });
+  const type = path.endsWith('.wasm') ? 'application/wasm' : 'text/javascript; charset=utf-8';
+  return new Response(res.body, { headers: { 'Content-Type': type, 'Cache-Control': 'public, max-age=300' } });
+}
+
 export default {
   async fetch(request, env, ctx) {
     const url = new URL(request.url);
-    const state = await snapshot(env, ctx);
-    if (url.pathname === '/exposures' && request.method === 'POST') {
-      // The browser's exposures, relayed to the collector after the response.
-      ctx.waitUntil(fetch(env.EXPOSURE_URL, { method: 'POST', body: await request.text(), headers: { 'content-type': 'application/json' } }));
-      return new Response(null, { status: 204 });
-    }
-    if (!state) return json({ errorCode: 'PROVIDER_NOT_READY', errorDetails: 'no snapshot could be loaded' }, { status: 503 });
-    if (url.pathname === '/ofrep/v1/evaluate/flags' && request.method === 'POST') return ofrep(request, state);
-    if (url.pathname === '/' && request.method === 'GET') return page(request, state, ctx);
-    return new Response('not found', { status: 404 });
+    const { pathname } = url;
+    const method = request.method;
+    const file = assets.exec(pathname);
+    if (file) return method === 'GET' || method === 'HEAD' ? asset(request, env, file[1]) : new Response(null, { status: 405 });
+    if (pathname === '/exposures') return method === 'POST' ? relay(request, env, ctx) : new Response(null, { status: 405, headers: { Allow: 'POST' } });
+
+    const isOfrep = pathname === '/ofrep/v1/evaluate/flags' || pathname.startsWith('/ofrep/v1/evaluate/flags/');
+    if (!isOfrep && pathname !== '/') return new Response('not found', { status: 404 });
+    if (isOfrep && method !== 'POST') return new Response(null, { status: 405, headers: { Allow: 'POST' } });
+    if (!isOfrep && method !== 'GET' && method !== 'HEAD') return new Response(null, { status: 405, headers: { Allow: 'GET' } });
+
+    if (!env.SNAPSHOT_URL) return json({ errorDetails: 'SNAPSHOT_URL is not configured' }, 500);
+    const context = isOfrep ? await readContext(request) : null;
+    if (context instanceof Response) return context;
+    await ensureSnapshot(env, ctx);
+    const state = current; // used synchronously from here on (see ensureSnapshot)
+    if (!state) return json({ errorCode: 'PROVIDER_NOT_READY', errorDetails: 'no snapshot could be loaded from the origin' }, 503, { 'Retry-After': '5' });
+    if (pathname === '/') return page(request, env, ctx, state);
+    if (pathname === '/ofrep/v1/evaluate/flags') return ofrepBulk(request, state, context);
+    return ofrepOne(state, context, decodeURIComponent(pathname.slice('/ofrep/v1/evaluate/flags/'.length)));
   },
 };

@@ -1,0 +1,168 @@
+// The demo (www/index.html + www/demo.js, served by www/server.js) in
+// Chromium: the first visible frame already holds the implementation chosen
+// for the user; exactly one exposure per rendered implementation; a reload
+// keeps the experiment assignment even after the weights move; a snapshot
+// change reaches the open page without a reload.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Engine } from 'feats-edge';
+import { root, launchChromium, startDemoServer, firstFrameScript, until } from './chromium.js';
+
+const text = readFileSync(join(root, 'www/snapshot.json'), 'utf8');
+const snapshot = JSON.parse(text);
+const engine = new Engine(text);
+const levels = { no_priority: [], two_priorities: ['low', 'high'], three_priorities: ['low', 'medium', 'high'] };
+const contextOf = (uid) => ({ user: { id: uid, plan: 'free' } });
+/** A user id for which `want(implementations)` holds (the demo's context). */
+const userWhere = (want) => {
+  for (let i = 0; ; i++) if (want(engine.implementations(contextOf(`test-user-${i}`)))) return `test-user-${i}`;
+};
+
+let server, browser;
+before(async () => {
+  [server, browser] = await Promise.all([startDemoServer(), launchChromium()]);
+});
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+const exposures = async () => (await fetch(`${server.url}/flags/exposures`)).json();
+const put = async (snap) => assert.equal((await fetch(`${server.url}/flags/snapshot.json`, { method: 'PUT', body: JSON.stringify(snap, null, 2) })).status, 204);
+const serverSnapshot = async () => (await fetch(`${server.url}/flags/snapshot.json`)).json();
+const strip = ({ timestamp, ...event }) => event;
+/** The SPEC's exposure event for a details object. */
+const eventOf = ({ stickyKey, errorCode, ...d }) => d;
+
+const look = () => {
+  const app = document.getElementById('app');
+  return {
+    priorities: app.dataset.priorities ?? null,
+    stats: app.dataset.stats ?? null,
+    form: !!app.querySelector('form.add'),
+    options: [...app.querySelectorAll('select[name=priority] option')].map((o) => o.value),
+    statsPanel: !!document.getElementById('stats'),
+  };
+};
+
+/** A page for `uid` with an empty localStorage (no sticky assignment, no cached snapshot), recording its first visible frame. */
+async function freshPage(uid) {
+  const page = await browser.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.route(`${server.url}/__blank`, (r) => r.fulfill({ contentType: 'text/html', body: '<!doctype html><title>blank</title>' }));
+  await page.goto(`${server.url}/__blank`);
+  await page.evaluate((id) => {
+    localStorage.clear();
+    localStorage.setItem('demo-user', id);
+  }, uid);
+  await page.addInitScript(firstFrameScript(look));
+  await page.goto(`${server.url}/`);
+  await page.waitForFunction(() => window.__firstFrame);
+  return { page, errors };
+}
+
+test('the first visible frame holds the chosen implementation; one exposure per rendered implementation', async () => {
+  await fetch(`${server.url}/flags/exposures`, { method: 'DELETE' });
+  const uid = userWhere((c) => c.AllowedPriorities !== 'no_priority' && c.TodoStats === 'true');
+  const context = contextOf(uid);
+  const chosen = engine.evaluate('AllowedPriorities', context);
+  const stats = engine.evaluate('TodoStats', context);
+  const { page, errors } = await freshPage(uid);
+
+  const first = await page.evaluate(() => window.__firstFrame);
+  assert.deepEqual(first, { priorities: chosen.implementation, stats: 'true', form: true, options: levels[chosen.implementation], statsPanel: true });
+  const pending = await page.evaluate(() => window.__pendingFrames);
+  assert.ok(pending.every((v) => v === 'hidden'), `frames before were hidden: ${pending}`);
+  assert.equal(await page.textContent('#user'), uid);
+
+  // Exactly one exposure per rendered implementation (the page flushes every 250 ms).
+  const mine = (all) => all.filter((e) => e.unit?.value === uid);
+  const arrived = await until(async () => {
+    const m = mine(await exposures());
+    return m.some((e) => e.feature === 'AllowedPriorities') && m.some((e) => e.feature === 'TodoStats');
+  });
+  assert.ok(arrived, `exposures did not arrive: ${JSON.stringify(await exposures())}`);
+  // Using the rendered UI (adding items re-renders the list) reports nothing new.
+  for (const [title, priority] of [['Write the release notes', 'high'], ['Water the plants', 'low']]) {
+    await page.fill('#app input[name=title]', title);
+    await page.selectOption('#app select[name=priority]', priority);
+    await page.click('#app button[type=submit]');
+  }
+  assert.equal(await page.locator('#app ul.todos li').count(), 2);
+  assert.equal(await page.textContent('#stats'), '0 of 2 done');
+  await page.waitForTimeout(800); // three flush intervals: a duplicate would have been sent by now
+  const all = await exposures();
+  assert.deepEqual(mine(all).map(strip).sort((a, b) => a.feature.localeCompare(b.feature)), [eventOf(chosen), eventOf(stats)]);
+  assert.equal(all.length, 2, 'nothing else was reported');
+  for (const e of all) assert.ok(Math.abs(Date.parse(e.timestamp) - Date.now()) < 60000, e.timestamp);
+  await page.waitForFunction(() => document.querySelectorAll('#exposures li').length === 2); // the page's log of what the server got
+
+  await page.screenshot({ path: '/tmp/feats-edge-demo.png', fullPage: true });
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('a reload keeps the experiment assignment, even after the weights move', async () => {
+  const uid = userWhere((c) => c.AllowedPriorities === 'two_priorities');
+  const { page, errors } = await freshPage(uid);
+  try {
+    const assigned = (await page.evaluate(() => window.__firstFrame)).priorities;
+    assert.equal(assigned, 'two_priorities');
+    await page.reload();
+    await page.waitForFunction(() => window.__firstFrame);
+    assert.equal((await page.evaluate(() => window.__firstFrame)).priorities, assigned);
+    assert.equal(await page.evaluate((u) => localStorage.getItem(`feats-edge:sticky:priorities-2026/${u}`), uid), assigned);
+
+    // Everyone new now gets three_priorities; this user keeps what they saw.
+    const moved = structuredClone(snapshot);
+    moved.revision = 'sticky-test';
+    moved.features.AllowedPriorities.rules[0].experiment.weights = { three_priorities: 100 };
+    await put(moved);
+    await page.reload();
+    await page.waitForFunction(() => window.__firstFrame);
+    assert.equal((await page.evaluate(() => window.__firstFrame)).priorities, assigned, 'first frame after the reload');
+    await page.waitForFunction(() => document.getElementById('revision').textContent === 'sticky-test', null, { timeout: 5000 });
+    assert.equal(await page.getAttribute('#app', 'data-priorities'), assigned, 'still, on the new snapshot');
+    const newcomer = await freshPage(`${uid}-newcomer`);
+    await newcomer.page.waitForFunction(() => document.getElementById('revision').textContent === 'sticky-test');
+    assert.equal(await newcomer.page.getAttribute('#app', 'data-priorities'), 'three_priorities');
+    assert.deepEqual(newcomer.errors, []);
+    await newcomer.page.close();
+    assert.deepEqual(errors, []);
+  } finally {
+    await put(snapshot);
+    await page.close();
+  }
+});
+
+test('a snapshot change reaches the open page without a reload', async () => {
+  const uid = userWhere((c) => c.TodoStats === 'true');
+  const { page, errors } = await freshPage(uid);
+  try {
+    assert.equal(await page.getAttribute('#app', 'data-stats'), 'true');
+    await page.evaluate(() => { window.__sameDocument = true; });
+    const off = structuredClone(snapshot);
+    off.revision = 'stats-off';
+    off.features.TodoStats.enabled = false;
+    await put(off);
+    await page.waitForFunction(() => document.getElementById('revision').textContent === 'stats-off', null, { timeout: 5000 });
+    assert.equal(await page.getAttribute('#app', 'data-stats'), 'false');
+    assert.equal(await page.locator('#stats').count(), 0);
+    assert.equal(await page.evaluate(() => window.__sameDocument), true, 'no reload');
+
+    // The page's own button flips the kill switch back on the server.
+    await page.click('#flip');
+    await page.waitForFunction(() => document.getElementById('app').dataset.stats === 'true', null, { timeout: 5000 });
+    assert.equal(await page.locator('#stats').count(), 1);
+    assert.match(await page.textContent('#revision'), /^demo-\d+$/);
+    assert.equal((await serverSnapshot()).features.TodoStats.enabled, true);
+    assert.equal(await page.evaluate(() => window.__sameDocument), true, 'no reload');
+    assert.deepEqual(errors, []);
+  } finally {
+    await put(snapshot);
+    await page.close();
+  }
+});

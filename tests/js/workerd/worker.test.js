@@ -1,0 +1,292 @@
+// The edge worker (www/edge/worker.js with www/edge/config.capnp) under
+// workerd from npm, against an origin on 127.0.0.1: OFREP bulk evaluation
+// equal to the engine in Node, ETag/304, OFREP errors, the bootstrap page
+// and its cookie, exposures sent after the response, the last good snapshot
+// kept when the origin sends an invalid one; and the 1 000 bucket vectors
+// inside workerd (tests/js/workerd/vectors-worker.js).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Engine, bucket } from 'feats-edge';
+import { root, until, startOrigin, startEdge, startTestWorker } from './edge.js';
+
+const good = readFileSync(join(root, 'www/edge/snapshot.json'), 'utf8');
+const engine = new Engine(good);
+let origin, edge, vectors;
+
+before(async () => {
+  origin = await startOrigin(good, '"v1"');
+  [edge, vectors] = await Promise.all([startEdge(origin), startTestWorker(join(root, 'tests/js/workerd/vectors-worker.js'))]);
+});
+after(async () => {
+  await Promise.all([edge?.stop(), vectors?.stop()]);
+  await origin?.close();
+});
+
+const ofrep = (body, headers = {}) => fetch(`${edge.url}/ofrep/v1/evaluate/flags`, {
+  method: 'POST', headers: { 'Content-Type': 'application/json', ...headers }, body: typeof body === 'string' ? body : JSON.stringify(body),
+});
+
+/** What the worker must answer for a context, from the engine in Node. */
+function expectedFlags(e, context) {
+  const types = new Map(e.features.map((f) => [f.name, f.type]));
+  return Object.values(e.evaluateAll(context)).map((d) => {
+    const metadata = { revision: d.revision };
+    if (d.rule !== null) metadata.rule = d.rule;
+    if (d.experiment !== null) metadata.experiment = d.experiment;
+    const value = types.get(d.feature) === 'boolean' ? d.implementation === 'true' : d.implementation;
+    return { key: d.feature, value, variant: d.implementation, reason: d.reason, metadata };
+  });
+}
+
+const bootstrapOf = (html) => JSON.parse(/<script type="application\/json" id="feats-bootstrap">(.*?)<\/script>/s.exec(html)[1]);
+
+test('OFREP bulk evaluation: every feature, as the engine in Node evaluates it', async () => {
+  const contexts = [
+    { user: { id: 'u-1' }, request: { country: 'NL' } },
+    { user: { id: 'u-2' } },
+    { user: { id: 42 }, request: { country: 'DE' } },
+    { user: { id: 'ünï-ß' } },
+    { user: 'not an object' },
+    {},
+  ];
+  // Enough users that every implementation of every feature shows up.
+  for (let i = 0; i < 30; i++) contexts.push({ user: { id: `user-${i}` } });
+  const seen = new Set();
+  for (const context of contexts) {
+    const res = await ofrep({ context });
+    assert.equal(res.status, 200, edge.log());
+    assert.match(res.headers.get('Content-Type'), /^application\/json/);
+    const body = await res.json();
+    assert.deepEqual(body, { flags: expectedFlags(engine, context) }, JSON.stringify(context));
+    for (const f of body.flags) seen.add(`${f.key}=${JSON.stringify(f.value)}`);
+  }
+  for (const want of ['Headline="plain"', 'Headline="friendly"', 'Headline="urgent"', 'ListStyle="compact"', 'ListStyle="cards"', 'Chat=true', 'Chat=false']) {
+    assert.ok(seen.has(want), `${want} never served: ${[...seen]}`);
+  }
+  const nl = await (await ofrep({ context: { user: { id: 'x' }, request: { country: 'NL' } } })).json();
+  assert.deepEqual(nl.flags[1], { key: 'ListStyle', value: 'cards', variant: 'cards', reason: 'TARGETING_MATCH', metadata: { revision: 'edge-1', rule: 0 } });
+});
+
+test('OFREP: ETag per revision and context, 304 on If-None-Match', async () => {
+  const context = { user: { id: 'u-9' } };
+  const first = await ofrep({ context });
+  const etag = first.headers.get('ETag');
+  assert.match(etag, /^"[0-9a-f]{32}"$/);
+  assert.equal((await ofrep({ context })).headers.get('ETag'), etag, 'stable for the same revision and context');
+  for (const inm of [etag, `"other", ${etag}`, `W/${etag}`]) {
+    const res = await ofrep({ context }, { 'If-None-Match': inm });
+    assert.equal(res.status, 304, inm);
+    assert.equal(res.headers.get('ETag'), etag);
+    assert.equal(await res.text(), '');
+  }
+  const other = await ofrep({ context: { user: { id: 'u-10' } } }, { 'If-None-Match': etag });
+  assert.equal(other.status, 200);
+  assert.notEqual(other.headers.get('ETag'), etag);
+  assert.equal((await ofrep({ context }, { 'If-None-Match': '"stale"' })).status, 200);
+});
+
+test('OFREP errors: 400 INVALID_CONTEXT for a body that is not JSON or has no object context', async () => {
+  for (const body of ['{not json', '', '[]', '{}', '{"context": null}', '{"context": [1]}', '{"context": "u-1"}', '"text"']) {
+    const res = await ofrep(body);
+    assert.equal(res.status, 400, body);
+    assert.match(res.headers.get('Content-Type'), /^application\/json/);
+    const err = await res.json();
+    assert.equal(err.errorCode, 'INVALID_CONTEXT', body);
+    assert.equal(typeof err.errorDetails, 'string');
+  }
+  assert.equal((await fetch(`${edge.url}/ofrep/v1/evaluate/flags`)).status, 405);
+  // Single-flag evaluation, for server-side providers.
+  const one = await fetch(`${edge.url}/ofrep/v1/evaluate/flags/Chat`, { method: 'POST', body: JSON.stringify({ context: { user: { id: 'u-1' } } }) });
+  assert.deepEqual(await one.json(), expectedFlags(engine, { user: { id: 'u-1' } })[2]);
+  const missing = await fetch(`${edge.url}/ofrep/v1/evaluate/flags/Nope`, { method: 'POST', body: '{"context": {}}' });
+  assert.equal(missing.status, 404);
+  assert.equal((await missing.json()).errorCode, 'FLAG_NOT_FOUND');
+});
+
+test('the page: implementations preselected at the edge for the cookie\'s user; a cookie for newcomers', async () => {
+  const fresh = await fetch(`${edge.url}/`);
+  assert.equal(fresh.status, 200, edge.log());
+  assert.match(fresh.headers.get('Content-Type'), /^text\/html/);
+  assert.match(fresh.headers.get('Cache-Control'), /private/);
+  const cookie = fresh.headers.get('Set-Cookie');
+  assert.match(cookie, /^uid=[0-9a-f-]{36}; Path=\/; Max-Age=\d+; SameSite=Lax; HttpOnly$/);
+  const newcomer = /uid=([^;]+)/.exec(cookie)[1];
+  assert.equal(bootstrapOf(await fresh.text()).context.user.id, newcomer, 'the new visitor is evaluated as the id in the cookie');
+
+  for (const [uid, country] of [['alice', ''], ['bob', 'NL'], ['user-3', ''], ['user-7', 'BE'], ['carol_9', 'US']]) {
+    const res = await fetch(`${edge.url}/`, { headers: { Cookie: `theme=dark; uid=${uid}`, 'X-Country': country } });
+    assert.equal(res.headers.get('Set-Cookie'), null, 'a known visitor gets no new cookie');
+    const html = await res.text();
+    const boot = bootstrapOf(html);
+    const context = { user: { id: uid }, request: { country } };
+    assert.deepEqual(boot.context, context);
+    assert.equal(boot.snapshot, good, 'the bootstrap holds the snapshot text');
+    assert.equal(boot.revision, 'edge-1');
+    assert.deepEqual(boot.implementations, engine.implementations(context));
+    assert.match(html, new RegExp(`<h1 data-implementation="${engine.implementation('Headline', context)}">`));
+    assert.match(html, new RegExp(`<body data-uid="${uid}">`));
+  }
+  // A cookie that is not a plausible id is replaced.
+  const bad = await fetch(`${edge.url}/`, { headers: { Cookie: 'uid=<script>' } });
+  assert.match(bad.headers.get('Set-Cookie'), /^uid=[0-9a-f-]{36};/);
+  assert.doesNotMatch(await bad.text(), /<script>"/);
+});
+
+test('the worker reports what it rendered (Headline) after the response', async () => {
+  origin.exposureDelay = 0;
+  const uid = `visitor-${Date.now()}`;
+  const context = { user: { id: uid }, request: { country: '' } };
+  const want = engine.evaluate('Headline', context);
+  const before = origin.exposurePosts;
+  const res = await fetch(`${edge.url}/`, { headers: { Cookie: `uid=${uid}` } });
+  await res.text();
+  const mine = () => origin.exposures.filter((e) => e.unit?.value === uid);
+  assert.ok(await until(() => mine().length), `no exposure reached the sink: ${edge.log()}`);
+  assert.ok(origin.exposurePosts > before);
+  assert.deepEqual(mine().map(({ timestamp, ...e }) => e), [{
+    feature: 'Headline', implementation: want.implementation, reason: want.reason, rule: want.rule,
+    experiment: 'headline-2026', unit: { segment: 'UserId', value: uid }, revision: 'edge-1',
+  }], 'only the feature the worker rendered; the page reports its own');
+  assert.ok(Math.abs(Date.parse(mine()[0].timestamp) - Date.now()) < 60000);
+});
+
+test('exposures are sent after the response: a slow sink does not delay the page', async () => {
+  origin.exposureDelay = 1500;
+  try {
+    const uid = `slow-${Date.now()}`;
+    const t0 = performance.now();
+    const res = await fetch(`${edge.url}/`, { headers: { Cookie: `uid=${uid}` } });
+    await res.text();
+    const took = performance.now() - t0;
+    assert.ok(took < 1000, `the page took ${took.toFixed(0)} ms: it waited for the sink`);
+    assert.equal(origin.exposures.some((e) => e.unit?.value === uid), false);
+    assert.ok(await until(() => origin.exposures.some((e) => e.unit?.value === uid), 5000), 'the exposure arrived later');
+  } finally {
+    origin.exposureDelay = 0;
+  }
+});
+
+test('the page\'s exposures are relayed to the sink; junk is refused', async () => {
+  const event = { feature: 'ListStyle', implementation: 'cards', reason: 'SPLIT', rule: 1, experiment: null,
+    unit: { segment: 'UserId', value: 'relay-1' }, revision: 'edge-1', timestamp: new Date().toISOString() };
+  const res = await fetch(`${edge.url}/exposures`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ events: [event] }) });
+  assert.equal(res.status, 204);
+  assert.ok(await until(() => origin.exposures.some((e) => e.unit?.value === 'relay-1')));
+  assert.deepEqual(origin.exposures.find((e) => e.unit?.value === 'relay-1'), event);
+  for (const body of ['nope', '{"events": 1}', '[]']) {
+    assert.equal((await fetch(`${edge.url}/exposures`, { method: 'POST', body })).status, 400, body);
+  }
+  assert.equal((await fetch(`${edge.url}/exposures`)).status, 405);
+});
+
+test('the page\'s script and the package files are served; nothing else is', async () => {
+  const js = await fetch(`${edge.url}/pkg/index.js`);
+  assert.equal(js.status, 200);
+  assert.match(js.headers.get('Content-Type'), /^text\/javascript/);
+  const wasm = await fetch(`${edge.url}/pkg/gen/feats_edge_bg.wasm`);
+  assert.equal(wasm.headers.get('Content-Type'), 'application/wasm');
+  assert.ok(WebAssembly.validate(new Uint8Array(await wasm.arrayBuffer())));
+  for (const path of ['/pkg/package.json', '/pkg/gen/', '/pkg/../README.md', '/nope']) {
+    assert.equal((await fetch(`${edge.url}${path}`)).status, 404, path);
+  }
+});
+
+test('an invalid snapshot from the origin is refused; the last good one keeps serving', async () => {
+  let n = 0;
+  const revision = async () => (await (await ofrep({ context: { user: { id: `r-${n++}` } } })).json()).flags[0].metadata.revision;
+  /** Keeps making requests (each may start a background revalidation) until `check()` holds; every answer must be `serving`. */
+  const revalidatedUntil = (check, serving = 'edge-1') => until(async () => {
+    assert.equal(await revision(), serving);
+    return check();
+  }, 5000, 20);
+  try {
+    // The origin now serves a truncated document under a new ETag.
+    origin.snapshot = good.slice(0, 200);
+    origin.etag = '"v2"';
+    let from = origin.fetches.length;
+    assert.ok(await revalidatedUntil(() => origin.fetches.slice(from).some((f) => f.status === 200)), 'the worker revalidated');
+    assert.ok(await revalidatedUntil(() => /snapshot refused, keeping edge-1: invalid JSON: line \d+, column \d+/.test(edge.log())), edge.log());
+    // Then it asks with both ETags, so an origin still serving the refused one answers 304.
+    from = origin.fetches.length;
+    assert.ok(await revalidatedUntil(() => origin.fetches.length > from), 'revalidated again');
+    const ask = origin.fetches[from];
+    assert.deepEqual(ask.ifNoneMatch.split(/,\s*/).sort(), ['"v1"', '"v2"'], JSON.stringify(ask));
+    assert.equal(ask.status, 304);
+
+    // A wrong schema is refused the same way; an origin answering 500 changes nothing either.
+    origin.snapshot = '{"schema": 2}';
+    origin.etag = '"v3"';
+    assert.ok(await revalidatedUntil(() => /snapshot refused, keeping edge-1: \/schema/.test(edge.log())), edge.log());
+    origin.failWith = 500;
+    assert.ok(await revalidatedUntil(() => /snapshot origin answered 500, keeping edge-1/.test(edge.log())), edge.log());
+    origin.failWith = 0;
+
+    // A good new snapshot is taken at the next revalidation.
+    origin.snapshot = good.replace('"edge-1"', '"edge-2"');
+    origin.etag = '"v4"';
+    assert.ok(await until(async () => (await revision()) === 'edge-2', 5000, 20), 'the worker moved on to edge-2');
+    const page = bootstrapOf(await (await fetch(`${edge.url}/`, { headers: { Cookie: 'uid=after' } })).text());
+    assert.equal(page.revision, 'edge-2');
+    assert.equal(page.snapshot, origin.snapshot);
+  } finally {
+    origin.failWith = 0;
+    origin.snapshot = good;
+    origin.etag = '"v1"';
+  }
+});
+
+test('a snapshot with a broken feature loads; OFREP reports that feature\'s error', async () => {
+  const broken = JSON.parse(good);
+  broken.revision = 'edge-broken';
+  broken.features.ListStyle.rules[1].split.weights = { cards: 70, compact: 40 };
+  try {
+    origin.snapshot = JSON.stringify(broken);
+    origin.etag = '"broken"';
+    const flags = await until(async () => {
+      const body = await (await ofrep({ context: { user: { id: 'u-1' } } })).json();
+      return body.flags[0].metadata.revision === 'edge-broken' && body.flags;
+    }, 5000, 50);
+    assert.ok(flags, 'the snapshot loaded');
+    assert.deepEqual(flags[1], {
+      key: 'ListStyle', value: 'compact', variant: 'compact', reason: 'ERROR', metadata: { revision: 'edge-broken' },
+      errorCode: 'PARSE_ERROR', errorDetails: '/features/ListStyle/rules/1/split/weights: percentages add up to 110, more than 100',
+    });
+    assert.deepEqual(flags[0], expectedFlags(new Engine(broken), { user: { id: 'u-1' } })[0], 'the other features are untouched');
+  } finally {
+    origin.snapshot = good;
+    origin.etag = '"v1"';
+  }
+});
+
+test('a cold worker whose origin is unreachable answers 503, then serves once the origin is back', async () => {
+  const down = await startOrigin(good);
+  const { port } = new URL(down.url);
+  await down.close();
+  const cold = await startEdge(down);
+  let back;
+  try {
+    const page = await fetch(`${cold.url}/`);
+    assert.equal(page.status, 503);
+    assert.equal((await page.json()).errorCode, 'PROVIDER_NOT_READY');
+    assert.ok(await until(() => /snapshot fetch failed, keeping nothing/.test(cold.log())), cold.log());
+    back = await startOrigin(good, '"v1"', Number(port));
+    const res = await fetch(`${cold.url}/ofrep/v1/evaluate/flags`, { method: 'POST', body: '{"context": {}}' });
+    assert.equal(res.status, 200);
+    assert.deepEqual(await res.json(), { flags: expectedFlags(engine, {}) });
+  } finally {
+    await cold.stop();
+    await back?.close();
+  }
+});
+
+test('workerd: the 1 000 shared bucket vectors', async () => {
+  const { cases } = JSON.parse(readFileSync(join(root, 'tests/vectors/buckets.json'), 'utf8'));
+  assert.equal(cases.length, 1000);
+  const res = await fetch(vectors.url, { method: 'POST', body: JSON.stringify({ cases }) });
+  assert.equal(res.status, 200, vectors.log());
+  const got = await res.json();
+  assert.deepEqual(got, cases.map((c) => c.bucket));
+  assert.deepEqual(got, cases.map((c) => bucket(c.salt, c.unit)), 'the same as in Node');
+});

@@ -1,14 +1,28 @@
-//! Exact decimal numbers: `gt`/`gte`/`lt`/`lte` compare a segment value read
-//! as a decimal with a threshold, digit by digit, with no floating point.
+//! Exact decimal numbers for the `gt`/`gte`/`lt`/`lte` conditions: a
+//! segment value read as a decimal is compared with a threshold digit by
+//! digit, with no floating point, so `0.1 < 0.10000001` and
+//! `123456789012345678901 > 123456789012345678900` come out right.
 //!
-//! Accepted: optional sign, digits with an optional fraction (`1`, `1.`,
-//! `1.5`, `.5`), optional exponent (`e`/`E`, optional sign, digits). Nothing
-//! else: no spaces, `Infinity`, hexadecimal or separators.
+//! Accepted text: an optional `+` or `-`; then `digits`, `digits.`,
+//! `digits.digits` or `.digits`; then optionally `e` or `E`, an optional
+//! sign and digits. Nothing else: no spaces, `Infinity`, `NaN`,
+//! hexadecimal or `_` separators. Exponents of any length are accepted;
+//! beyond ±2^50 they saturate, so `1e99999999999999999999` is simply a very
+//! large number (two numbers that both lie beyond `10^(2^50)` may compare
+//! equal).
 
 use core::cmp::Ordering;
 
-/// A decimal borrowed from text: sign, significant digits, exponent, such
-/// that the value is `0.d1d2d3… × 10^exp`. Zero has no digits.
+/// Exponents saturate here, far beyond any meaningful value and far enough
+/// below `i64::MAX` that adding a digit count to them cannot overflow.
+const EXP_LIMIT: i64 = 1 << 50;
+
+/// The value of an ASCII digit.
+fn digit(b: u8) -> Option<u8> {
+    b.checked_sub(b'0').filter(|d| *d < 10)
+}
+
+/// A decimal borrowed from its text: `±int.frac × 10^exp`.
 struct Parts<'a> {
     negative: bool,
     int: &'a [u8],
@@ -17,71 +31,74 @@ struct Parts<'a> {
 }
 
 impl Parts<'_> {
-    /// Significant digits (leading zeros of int+frac and trailing zeros
-    /// skipped) as an iterator, and the exponent of the first one.
-    fn digits(&self) -> (impl Iterator<Item = u8> + '_, i64, usize) {
+    /// The significant digits (leading and trailing zeros of `int` and
+    /// `frac` skipped), how many there are, and the exponent `e` such that
+    /// the magnitude is `0.d1d2d3… × 10^e`. Zero has no digits.
+    fn significant(&self) -> (impl Iterator<Item = u8> + '_, usize, i64) {
         let all = || self.int.iter().chain(self.frac.iter()).copied();
-        let leading = all().take_while(|&d| d == b'0').count();
-        let total = self.int.len() + self.frac.len();
-        let trailing = all().rev().take_while(|&d| d == b'0').count();
+        let total = self.int.len().saturating_add(self.frac.len());
+        let leading = all().take_while(|d| *d == b'0').count();
+        let trailing = all().rev().take_while(|d| *d == b'0').count();
         let count = total.saturating_sub(leading).saturating_sub(trailing);
-        // Position of the first significant digit relative to the point.
-        let point = i64::try_from(self.int.len()).unwrap_or(i64::MAX);
-        let first = point.saturating_sub(i64::try_from(leading).unwrap_or(i64::MAX));
-        (
-            all().skip(leading).take(count),
-            first.saturating_add(self.exp),
-            count,
-        )
+        // The first significant digit sits `int.len() - leading` places
+        // left of the point (negative: right of it).
+        let int_len = i64::try_from(self.int.len()).unwrap_or(i64::MAX);
+        let exp = int_len
+            .saturating_sub(i64::try_from(leading).unwrap_or(i64::MAX))
+            .saturating_add(self.exp);
+        (all().skip(leading).take(count), count, exp)
     }
 }
 
-fn parse_parts(s: &str) -> Option<Parts<'_>> {
-    let b = s.as_bytes();
-    let (negative, rest) = match b.first() {
-        Some(b'-') => (true, b.get(1..)?),
-        Some(b'+') => (false, b.get(1..)?),
-        _ => (false, b),
-    };
-    let int_len = rest.iter().take_while(|c| c.is_ascii_digit()).count();
-    let int = rest.get(..int_len)?;
-    let mut rest = rest.get(int_len..)?;
-    let mut frac: &[u8] = &[];
-    if rest.first() == Some(&b'.') {
-        let after = rest.get(1..)?;
-        let n = after.iter().take_while(|c| c.is_ascii_digit()).count();
-        frac = after.get(..n)?;
-        rest = after.get(n..)?;
+/// Splits `s` into a sign and the rest.
+fn sign(s: &[u8]) -> (bool, &[u8]) {
+    match s.split_first() {
+        Some((b'-', rest)) => (true, rest),
+        Some((b'+', rest)) => (false, rest),
+        _ => (false, s),
     }
+}
+
+/// Splits off the leading ASCII digits of `s`.
+fn split_digits(s: &[u8]) -> (&[u8], &[u8]) {
+    let n = s.iter().take_while(|b| b.is_ascii_digit()).count();
+    s.split_at_checked(n).unwrap_or((s, &[]))
+}
+
+/// Reads decimal text per the grammar in the module documentation.
+fn parse_parts(s: &str) -> Option<Parts<'_>> {
+    let (negative, rest) = sign(s.as_bytes());
+    let (int, rest) = split_digits(rest);
+    let (frac, rest) = match rest.split_first() {
+        Some((b'.', after)) => split_digits(after),
+        _ => (&[][..], rest),
+    };
     if int.is_empty() && frac.is_empty() {
         return None;
     }
-    let mut exp: i64 = 0;
-    if let Some(b'e' | b'E') = rest.first() {
-        let after = rest.get(1..)?;
-        let (neg, digits) = match after.first() {
-            Some(b'-') => (true, after.get(1..)?),
-            Some(b'+') => (false, after.get(1..)?),
-            _ => (false, after),
-        };
-        if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
-            return None;
+    let exp = match rest.split_first() {
+        None => 0,
+        Some((b'e' | b'E', after)) => {
+            let (exp_negative, digits) = sign(after);
+            if digits.is_empty() {
+                return None;
+            }
+            let mut exp: i64 = 0;
+            for &b in digits {
+                let d = digit(b)?;
+                exp = exp
+                    .saturating_mul(10)
+                    .saturating_add(i64::from(d))
+                    .min(EXP_LIMIT);
+            }
+            if exp_negative {
+                exp.saturating_neg()
+            } else {
+                exp
+            }
         }
-        for &d in digits {
-            // Saturate far beyond any meaningful exponent.
-            exp = exp
-                .saturating_mul(10)
-                .saturating_add(i64::from(d - b'0'))
-                .min(1 << 50);
-        }
-        if neg {
-            exp = -exp;
-        }
-        rest = &[];
-    }
-    if !rest.is_empty() {
-        return None;
-    }
+        Some(_) => return None,
+    };
     Some(Parts {
         negative,
         int,
@@ -90,41 +107,53 @@ fn parse_parts(s: &str) -> Option<Parts<'_>> {
     })
 }
 
-/// A normalized decimal, parsed once at load.
+/// A decimal number, parsed once when a snapshot is loaded and then
+/// compared with context values by [`Decimal::cmp_text`].
+///
+/// Normalized: zero has a single representation (`-0`, `0.000` and `0e9`
+/// are all zero, and not negative).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Decimal {
+    /// Whether the value is below zero.
     negative: bool,
-    /// Significant digits as ASCII, no leading or trailing zeros; empty for zero.
+    /// Significant digits as ASCII, without leading or trailing zeros;
+    /// empty for zero.
     digits: Box<[u8]>,
-    /// Exponent of the first digit: the value is `0.digits × 10^exp`.
+    /// The magnitude is `0.digits × 10^exp`; 0 for zero.
     exp: i64,
 }
 
 impl Decimal {
-    /// Parses a decimal; `None` if `s` is not one.
+    /// Parses decimal text (grammar in the module documentation); `None`
+    /// if `s` is not a decimal.
     #[must_use]
     pub fn parse(s: &str) -> Option<Decimal> {
         let parts = parse_parts(s)?;
-        let (digits, exp, _) = parts.digits();
+        let (digits, count, exp) = parts.significant();
         let digits: Box<[u8]> = digits.collect();
-        let negative = parts.negative && !digits.is_empty();
+        let zero = count == 0;
         Some(Decimal {
-            negative,
-            exp: if digits.is_empty() { 0 } else { exp },
+            negative: parts.negative && !zero,
             digits,
+            exp: if zero { 0 } else { exp },
         })
     }
 
-    /// How `value` orders against this decimal; `None` if `value` is not a decimal.
+    /// How `value` compares with this decimal: `Some(Less)` when `value`
+    /// is smaller. `None` when `value` is not decimal text. Does not
+    /// allocate.
     #[must_use]
     pub fn cmp_text(&self, value: &str) -> Option<Ordering> {
         let parts = parse_parts(value)?;
-        let (digits, exp, count) = parts.digits();
-        let negative = parts.negative && count > 0;
+        let (digits, count, exp) = parts.significant();
+        let negative = parts.negative && count != 0;
         let magnitude = match (count == 0, self.digits.is_empty()) {
             (true, true) => Ordering::Equal,
             (true, false) => Ordering::Less,
             (false, true) => Ordering::Greater,
+            // Both non-zero and normalized: the larger exponent is the
+            // larger magnitude; with equal exponents the digits decide,
+            // and a prefix is smaller (no trailing zeros on either side).
             (false, false) => exp
                 .cmp(&self.exp)
                 .then_with(|| digits.cmp(self.digits.iter().copied())),
@@ -137,7 +166,10 @@ impl Decimal {
         })
     }
 
-    /// `self × 10^scale` when it is a whole number ≥ 0 that fits in a `u64`.
+    /// `self × 10^scale` when that is a whole number ≥ 0 that fits in a
+    /// `u64`, else `None`. With `scale` 2, a percentage becomes basis
+    /// points: `12.5` → 1250, `5e1` → 5000, `-0` → 0, while `12.345` and
+    /// `-1` give `None`.
     #[must_use]
     pub fn to_scaled_u64(&self, scale: u32) -> Option<u64> {
         if self.digits.is_empty() {
@@ -146,16 +178,17 @@ impl Decimal {
         if self.negative {
             return None;
         }
-        let shifted = self.exp.checked_add(i64::from(scale))?;
+        // Number of integer digits once scaled; u64 holds at most 20.
+        let int_digits = self.exp.checked_add(i64::from(scale))?;
         let len = i64::try_from(self.digits.len()).ok()?;
-        if shifted < len || shifted > 20 {
+        if int_digits < len || int_digits > 20 {
             return None;
         }
         let mut n: u64 = 0;
-        for &d in self.digits.iter() {
-            n = n.checked_mul(10)?.checked_add(u64::from(d - b'0'))?;
+        for &b in self.digits.iter() {
+            n = n.checked_mul(10)?.checked_add(u64::from(digit(b)?))?;
         }
-        for _ in 0..(shifted - len) {
+        for _ in len..int_digits {
             n = n.checked_mul(10)?;
         }
         Some(n)
@@ -163,55 +196,157 @@ impl Decimal {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing)]
 mod tests {
     use super::*;
-    use Ordering::*;
+    use Ordering::{Equal, Greater, Less};
 
+    /// How `value` compares with `threshold`.
     fn cmp(value: &str, threshold: &str) -> Option<Ordering> {
         Decimal::parse(threshold).unwrap().cmp_text(value)
     }
 
     #[test]
-    fn comparisons() {
+    fn numbers_compare_by_value_not_by_text() {
         assert_eq!(cmp("10", "9"), Some(Greater));
+        assert_eq!(cmp("9", "10"), Some(Less));
         assert_eq!(cmp("1e2", "100"), Some(Equal));
+        assert_eq!(cmp("100", "1E+2"), Some(Equal));
+        assert_eq!(cmp("0.1", "0.10000001"), Some(Less));
+        assert_eq!(cmp("123.456", "123.4559"), Some(Greater));
+        assert_eq!(cmp("0012", "12"), Some(Equal));
+        assert_eq!(cmp(".5", "0.5"), Some(Equal));
+        assert_eq!(cmp("5.", "5"), Some(Equal));
+        assert_eq!(cmp("+7", "7.000"), Some(Equal));
+        assert_eq!(cmp("0.05", "5e-2"), Some(Equal));
+        assert_eq!(cmp("1234.5e-2", "12.345"), Some(Equal));
+        assert_eq!(
+            cmp("123456789012345678901", "123456789012345678900"),
+            Some(Greater)
+        );
+    }
+
+    #[test]
+    fn signs_and_zero() {
         assert_eq!(cmp("-0", "0"), Some(Equal));
         assert_eq!(cmp("0", "-0.0"), Some(Equal));
-        assert_eq!(cmp("0.1", "0.10000001"), Some(Less));
+        assert_eq!(cmp("0e999", "0.000"), Some(Equal));
         assert_eq!(cmp("-5", "-4"), Some(Less));
         assert_eq!(cmp("-4", "-5"), Some(Greater));
+        assert_eq!(cmp("-0.5", "-0.25"), Some(Less));
         assert_eq!(cmp("0", "1"), Some(Less));
         assert_eq!(cmp("0", "-1"), Some(Greater));
         assert_eq!(cmp("-1", "0"), Some(Less));
         assert_eq!(cmp("5", "0"), Some(Greater));
-        assert_eq!(cmp(".5", "0.5"), Some(Equal));
-        assert_eq!(cmp("5.", "5"), Some(Equal));
-        assert_eq!(cmp("+7", "7.000"), Some(Equal));
+        assert_eq!(cmp("-1e-9", "0"), Some(Less));
+        assert_eq!(Decimal::parse("-0"), Decimal::parse("0"));
+    }
+
+    #[test]
+    fn huge_exponents_saturate_instead_of_overflowing() {
         assert_eq!(cmp("1e99999999999999999999", "1e300"), Some(Greater));
+        assert_eq!(cmp("-1e99999999999999999999", "-1e300"), Some(Less));
         assert_eq!(cmp("1e-99999999999999999999", "0"), Some(Greater));
-        assert_eq!(cmp("123.456", "123.4559"), Some(Greater));
-        assert_eq!(cmp("0012", "12"), Some(Equal));
+        assert_eq!(cmp("1e-99999999999999999999", "1e-300"), Some(Less));
+        assert_eq!(
+            cmp("1e99999999999999999999", "1e99999999999999999999"),
+            Some(Equal)
+        );
+        assert_eq!(
+            cmp("2e99999999999999999999", "1e99999999999999999999"),
+            Some(Greater)
+        );
+        assert_eq!(
+            Decimal::parse("1e99999999999999999999")
+                .unwrap()
+                .to_scaled_u64(u32::MAX),
+            None
+        );
+    }
+
+    #[test]
+    fn text_that_is_not_a_decimal() {
         for bad in [
-            "", "abc", "1.2.3", " 1", "1 ", "Infinity", "0x10", "1_000", "-", ".", "e5", "1e",
+            "",
+            "abc",
+            "1.2.3",
+            " 1",
+            "1 ",
+            "Infinity",
+            "-Infinity",
+            "NaN",
+            "0x10",
+            "1_000",
+            "-",
+            "+",
+            ".",
+            "-.",
+            "e5",
+            "1e",
             "1e+",
+            "1e-",
+            "1e1.5",
+            "1ee1",
+            "--1",
+            "+-1",
+            "1,5",
+            "١",
         ] {
             assert_eq!(cmp(bad, "1"), None, "{bad:?}");
+            assert_eq!(Decimal::parse(bad), None, "{bad:?}");
         }
     }
 
     #[test]
-    fn scaled() {
-        let s = |t: &str| Decimal::parse(t).unwrap().to_scaled_u64(2);
-        assert_eq!(s("12.5"), Some(1250));
-        assert_eq!(s("12.345"), None);
-        assert_eq!(s("5e1"), Some(5000));
-        assert_eq!(s("-1"), None);
-        assert_eq!(s("-0"), Some(0));
-        assert_eq!(s("100"), Some(10000));
-        assert_eq!(s("0.01"), Some(1));
-        assert_eq!(s("0.001"), None);
-        assert_eq!(s("1e30"), None);
-        assert_eq!(Decimal::parse("1").unwrap().to_scaled_u64(0), Some(1));
-        assert_eq!(Decimal::parse("1.0").unwrap().to_scaled_u64(0), Some(1));
+    fn percentages_as_basis_points() {
+        let bp = |t: &str| Decimal::parse(t).unwrap().to_scaled_u64(2);
+        assert_eq!(bp("12.5"), Some(1250));
+        assert_eq!(bp("12.345"), None);
+        assert_eq!(bp("5e1"), Some(5000));
+        assert_eq!(bp("-1"), None);
+        assert_eq!(bp("-0"), Some(0));
+        assert_eq!(bp("100"), Some(10000));
+        assert_eq!(bp("0.01"), Some(1));
+        assert_eq!(bp("0.001"), None);
+        assert_eq!(bp("1e30"), None);
+        assert_eq!(bp("184467440737095516.15"), Some(u64::MAX));
+        assert_eq!(bp("184467440737095516.16"), None);
+        let whole = |t: &str| Decimal::parse(t).unwrap().to_scaled_u64(0);
+        assert_eq!(whole("1"), Some(1));
+        assert_eq!(whole("1.0"), Some(1));
+        assert_eq!(whole("1.5"), None);
+        assert_eq!(whole("18446744073709551615"), Some(u64::MAX));
+        assert_eq!(whole("18446744073709551616"), None);
+    }
+
+    #[test]
+    fn comparison_is_consistent() {
+        let values = [
+            "-1e10",
+            "-100",
+            "-99.99",
+            "-1",
+            "-0.5",
+            "-1e-10",
+            "0",
+            "1e-10",
+            "0.1",
+            "0.10000001",
+            "0.5",
+            "1",
+            "1.5",
+            "9",
+            "10",
+            "99.99",
+            "100",
+            "1e10",
+            "1e99999999999999999999",
+        ];
+        for (i, a) in values.iter().enumerate() {
+            let d = Decimal::parse(a).unwrap();
+            for (j, b) in values.iter().enumerate() {
+                assert_eq!(d.cmp_text(b), Some(j.cmp(&i)), "{b} vs {a}");
+            }
+        }
     }
 }

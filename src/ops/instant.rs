@@ -1,163 +1,167 @@
-//! RFC 3339 instants, for `after`/`before` conditions and `--now`.
+//! RFC 3339 timestamps, for the `after` and `before` conditions and the
+//! command line's `--now`.
 //!
-//! `YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM)`, with `t`/`z` or a space
-//! accepted as RFC 3339 §5.6 allows. A leap second (`:60`) counts as the
-//! last millisecond of its minute. Fractions are rounded up to a whole
-//! millisecond, because conditions compare `now >= instant` and
-//! `now < instant` with an integer `now`.
+//! Accepted: `YYYY-MM-DDTHH:MM:SS[.fraction](Z|+HH:MM|-HH:MM)`, years
+//! 0000–9999, with `t` for `T`, `z` for `Z`, or a single space in place of
+//! `T` (RFC 3339 §5.6 allows these). The day is checked against the month
+//! and leap years (proleptic Gregorian calendar); hours 0–23, minutes
+//! 0–59, seconds 0–60; offsets up to ±23:59.
+//!
+//! The result is milliseconds since the Unix epoch, which conditions
+//! compare with an integer `now` (`now >= instant`, `now < instant`), so:
+//! - a fraction of any length is rounded **up** to a whole millisecond
+//!   (`…:00.0001Z` is 1 ms after `…:00Z`): a clock that reads a whole
+//!   millisecond has then passed the instant exactly when `now >= ms`;
+//! - a leap second (`:60`, accepted on any minute) is the last millisecond
+//!   of its minute (`23:59:60Z` and `23:59:60.5Z` are `23:59:59.999Z`),
+//!   since Unix time has no room for it.
 
+/// The `n` ASCII digits at `at` as a number.
 fn digits(b: &[u8], at: usize, n: usize) -> Option<i64> {
-    let mut v: i64 = 0;
-    for i in at..at + n {
-        let d = *b.get(i)?;
-        if !d.is_ascii_digit() {
-            return None;
-        }
-        v = v * 10 + i64::from(d - b'0');
-    }
-    Some(v)
+    b.get(at..at.checked_add(n)?)?
+        .iter()
+        .try_fold(0i64, |v, &d| {
+            let d = char::from(d).to_digit(10)?;
+            v.checked_mul(10)?.checked_add(i64::from(d))
+        })
 }
 
+/// Whether byte `at` is `want`.
+fn is(b: &[u8], at: usize, want: u8) -> bool {
+    b.get(at) == Some(&want)
+}
+
+/// Whether `year` is a Gregorian leap year.
+fn is_leap(year: i64) -> bool {
+    (year.rem_euclid(4) == 0 && year.rem_euclid(100) != 0) || year.rem_euclid(400) == 0
+}
+
+/// Days in `month` (1–12) of `year`.
 fn days_in_month(year: i64, month: i64) -> i64 {
     match month {
-        2 if (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 => 29,
+        2 if is_leap(year) => 29,
         2 => 28,
         4 | 6 | 9 | 11 => 30,
         _ => 31,
     }
 }
 
-/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
-fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
+/// Days from 1970-01-01 to a proleptic Gregorian date (Howard Hinnant's
+/// `days_from_civil`).
+// The caller passes years 0–9999, months 1–12 and days 1–31, so every
+// intermediate value is below 4 × 10^6 in magnitude: no overflow.
+#[allow(clippy::arithmetic_side_effects)]
+fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
+    let y = if month <= 2 { year - 1 } else { year };
     let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
+    let year_of_era = y - era * 400; // 0..=399
+    let month_from_march = (month + 9) % 12; // March = 0 … February = 11
+    let day_of_year = (153 * month_from_march + 2) / 5 + day - 1; // 0..=365
+    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+    era * 146_097 + day_of_era - 719_468
 }
 
-/// Milliseconds since the Unix epoch; `None` if `s` is not an RFC 3339 instant.
+/// The fraction of a second starting at `at` (just after the `.`): its
+/// value in milliseconds rounded up, and the index just past it.
+fn fraction(b: &[u8], at: usize) -> Option<(i64, usize)> {
+    let len = b
+        .get(at..)?
+        .iter()
+        .take_while(|d| d.is_ascii_digit())
+        .count();
+    if len == 0 {
+        return None;
+    }
+    let frac = b.get(at..at.checked_add(len)?)?;
+    let mut ms: i64 = 0;
+    for i in 0..3 {
+        let d = frac
+            .get(i)
+            .map_or(Some(0), |&d| char::from(d).to_digit(10))?;
+        ms = ms.checked_mul(10)?.checked_add(i64::from(d))?;
+    }
+    let below_ms = frac.iter().skip(3).any(|d| *d != b'0');
+    Some((ms.checked_add(i64::from(below_ms))?, at.checked_add(len)?))
+}
+
+/// Parses an RFC 3339 timestamp into milliseconds since the Unix epoch
+/// (negative before 1970), per the module documentation: fractions are
+/// rounded up to a whole millisecond and a leap second is the last
+/// millisecond of its minute. `None` if `s` is not such a timestamp.
 #[must_use]
 pub fn parse_rfc3339(s: &str) -> Option<i64> {
     let b = s.as_bytes();
-    let (year, month, day) = (digits(b, 0, 4)?, digits(b, 5, 2)?, digits(b, 8, 2)?);
-    if b.get(4) != Some(&b'-')
-        || b.get(7) != Some(&b'-')
-        || !matches!(b.get(10), Some(b'T' | b't' | b' '))
+    if !(is(b, 4, b'-')
+        && is(b, 7, b'-')
+        && matches!(b.get(10), Some(b'T' | b't' | b' '))
+        && is(b, 13, b':')
+        && is(b, 16, b':'))
     {
         return None;
     }
+    let (year, month, day) = (digits(b, 0, 4)?, digits(b, 5, 2)?, digits(b, 8, 2)?);
     let (hour, minute, second) = (digits(b, 11, 2)?, digits(b, 14, 2)?, digits(b, 17, 2)?);
-    if b.get(13) != Some(&b':') || b.get(16) != Some(&b':') {
-        return None;
-    }
     if !(1..=12).contains(&month)
-        || day < 1
-        || day > days_in_month(year, month)
+        || !(1..=days_in_month(year, month)).contains(&day)
         || hour > 23
         || minute > 59
         || second > 60
     {
         return None;
     }
-    let mut at = 19;
-    let mut extra_ms: i64 = 0;
-    if b.get(at) == Some(&b'.') {
-        at += 1;
-        let start = at;
-        let mut ms: i64 = 0;
-        let mut rest_nonzero = false;
-        while let Some(d) = b.get(at).filter(|d| d.is_ascii_digit()) {
-            let i = at - start;
-            if i < 3 {
-                ms = ms * 10 + i64::from(d - b'0');
-            } else if *d != b'0' {
-                rest_nonzero = true;
-            }
-            at += 1;
-        }
-        let n = at - start;
-        if n == 0 {
-            return None;
-        }
-        for _ in n..3 {
-            ms *= 10;
-        }
-        extra_ms = ms + i64::from(rest_nonzero);
-    }
-    let offset_min = match b.get(at) {
-        Some(b'Z' | b'z') => {
-            at += 1;
-            0
-        }
-        Some(sign @ (b'+' | b'-')) => {
-            let (oh, om) = (digits(b, at + 1, 2)?, digits(b, at + 4, 2)?);
-            if b.get(at + 3) != Some(&b':') || oh > 23 || om > 59 {
+    let (mut ms, at) = if is(b, 19, b'.') {
+        fraction(b, 20)?
+    } else {
+        (0, 19)
+    };
+    let second = if second == 60 {
+        ms = 999;
+        59
+    } else {
+        second
+    };
+    let offset_minutes = match (b.get(at), b.get(at..)?.len()) {
+        (Some(b'Z' | b'z'), 1) => 0,
+        (Some(sign @ (b'+' | b'-')), 6) => {
+            let hours = digits(b, at.checked_add(1)?, 2)?;
+            let minutes = digits(b, at.checked_add(4)?, 2)?;
+            if !is(b, at.checked_add(3)?, b':') || hours > 23 || minutes > 59 {
                 return None;
             }
-            at += 6;
-            if *sign == b'+' {
-                oh * 60 + om
+            let offset = hours.checked_mul(60)?.checked_add(minutes)?;
+            if *sign == b'-' {
+                offset.checked_neg()?
             } else {
-                -(oh * 60 + om)
+                offset
             }
         }
         _ => return None,
     };
-    if at != b.len() {
-        return None;
-    }
-    let (second, extra_ms) = if second == 60 {
-        (59, 999)
-    } else {
-        (second, extra_ms)
-    };
-    let days = days_from_civil(year, month, day);
-    let secs = days * 86_400 + hour * 3600 + minute * 60 + second - offset_min * 60;
-    Some(secs * 1000 + extra_ms)
+    let seconds = days_from_civil(year, month, day)
+        .checked_mul(86_400)?
+        .checked_add(hour.checked_mul(3_600)?)?
+        .checked_add(minute.checked_mul(60)?)?
+        .checked_add(second)?
+        .checked_sub(offset_minutes.checked_mul(60)?)?;
+    seconds.checked_mul(1_000)?.checked_add(ms)
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::arithmetic_side_effects)]
 mod tests {
     use super::*;
 
+    /// 2023-11-26T00:00:00Z.
+    const NOV_26: i64 = 1_700_956_800_000;
+
     #[test]
-    fn instants() {
+    fn the_epoch_and_known_instants() {
         assert_eq!(parse_rfc3339("1970-01-01T00:00:00Z"), Some(0));
+        assert_eq!(parse_rfc3339("2023-11-26T00:00:00Z"), Some(NOV_26));
+        assert_eq!(parse_rfc3339("2000-03-01T00:00:00Z"), Some(951_868_800_000));
         assert_eq!(
-            parse_rfc3339("2023-11-26T00:00:00Z"),
-            Some(1_700_956_800_000)
-        );
-        assert_eq!(
-            parse_rfc3339("2023-11-26T01:00:00+01:00"),
-            Some(1_700_956_800_000)
-        );
-        assert_eq!(
-            parse_rfc3339("2023-11-25t19:00:00-05:00"),
-            Some(1_700_956_800_000)
-        );
-        assert_eq!(
-            parse_rfc3339("2023-11-26 00:00:00z"),
-            Some(1_700_956_800_000)
-        );
-        assert_eq!(parse_rfc3339("1970-01-01T00:00:00.5Z"), Some(500));
-        assert_eq!(parse_rfc3339("1970-01-01T00:00:00.123Z"), Some(123));
-        assert_eq!(
-            parse_rfc3339("1970-01-01T00:00:00.0001Z"),
-            Some(1),
-            "fractions round up"
-        );
-        assert_eq!(parse_rfc3339("1970-01-01T00:00:00.1230000Z"), Some(123));
-        assert_eq!(parse_rfc3339("1969-12-31T23:59:59Z"), Some(-1000));
-        assert_eq!(
-            parse_rfc3339("2024-02-29T00:00:00Z"),
-            Some(1_709_164_800_000)
-        );
-        assert_eq!(
-            parse_rfc3339("2016-12-31T23:59:60Z"),
-            Some(1_483_228_799_999)
+            parse_rfc3339("2038-01-19T03:14:08Z"),
+            Some((1 << 31) * 1000)
         );
         assert_eq!(
             parse_rfc3339("0000-01-01T00:00:00Z"),
@@ -170,26 +174,129 @@ mod tests {
     }
 
     #[test]
-    fn not_instants() {
+    fn instants_before_1970_are_negative() {
+        assert_eq!(parse_rfc3339("1969-12-31T23:59:59Z"), Some(-1_000));
+        assert_eq!(parse_rfc3339("1969-12-31T23:59:59.999Z"), Some(-1));
+        assert_eq!(
+            parse_rfc3339("1900-01-01T00:00:00Z"),
+            Some(-2_208_988_800_000)
+        );
+        assert_eq!(
+            parse_rfc3339("1600-02-29T12:00:00Z"),
+            Some(-11_670_955_200_000)
+        );
+    }
+
+    #[test]
+    fn leap_days() {
+        assert_eq!(
+            parse_rfc3339("2024-02-29T00:00:00Z"),
+            Some(1_709_164_800_000)
+        );
+        assert_eq!(parse_rfc3339("2000-02-29T00:00:00Z"), Some(951_782_400_000));
+        assert_eq!(parse_rfc3339("2023-02-29T00:00:00Z"), None);
+        assert_eq!(
+            parse_rfc3339("1900-02-29T00:00:00Z"),
+            None,
+            "not a leap year"
+        );
+        assert_eq!(parse_rfc3339("2024-02-30T00:00:00Z"), None);
+        assert_eq!(parse_rfc3339("2024-04-31T00:00:00Z"), None);
+        assert!(parse_rfc3339("2024-12-31T00:00:00Z").is_some());
+    }
+
+    #[test]
+    fn offsets_and_spellings() {
+        assert_eq!(parse_rfc3339("2023-11-26T01:00:00+01:00"), Some(NOV_26));
+        assert_eq!(parse_rfc3339("2023-11-25T19:00:00-05:00"), Some(NOV_26));
+        assert_eq!(parse_rfc3339("2023-11-26T05:30:00+05:30"), Some(NOV_26));
+        assert_eq!(parse_rfc3339("2023-11-26T00:00:00-00:00"), Some(NOV_26));
+        assert_eq!(parse_rfc3339("2023-11-26T23:59:00+23:59"), Some(NOV_26));
+        assert_eq!(parse_rfc3339("2023-11-26t00:00:00z"), Some(NOV_26));
+        assert_eq!(parse_rfc3339("2023-11-26 00:00:00Z"), Some(NOV_26));
+    }
+
+    #[test]
+    fn fractions_round_up_to_the_millisecond() {
+        assert_eq!(parse_rfc3339("1970-01-01T00:00:00.5Z"), Some(500));
+        assert_eq!(parse_rfc3339("1970-01-01T00:00:00.12Z"), Some(120));
+        assert_eq!(parse_rfc3339("1970-01-01T00:00:00.123Z"), Some(123));
+        assert_eq!(parse_rfc3339("1970-01-01T00:00:00.1230000Z"), Some(123));
+        assert_eq!(parse_rfc3339("1970-01-01T00:00:00.0001Z"), Some(1));
+        assert_eq!(
+            parse_rfc3339("1970-01-01T00:00:00.123000000001Z"),
+            Some(124)
+        );
+        assert_eq!(parse_rfc3339("1970-01-01T00:00:00.9999Z"), Some(1_000));
+        assert_eq!(parse_rfc3339("1969-12-31T23:59:59.0001Z"), Some(-999));
+        assert_eq!(parse_rfc3339("2023-11-26T01:00:00.000+01:00"), Some(NOV_26));
+    }
+
+    #[test]
+    fn a_leap_second_is_the_last_millisecond_of_its_minute() {
+        let last = parse_rfc3339("2016-12-31T23:59:59.999Z");
+        assert_eq!(last, Some(1_483_228_799_999));
+        assert_eq!(parse_rfc3339("2016-12-31T23:59:60Z"), last);
+        assert_eq!(parse_rfc3339("2016-12-31T23:59:60.5Z"), last);
+        assert_eq!(parse_rfc3339("2017-01-01T00:59:60+01:00"), last);
+    }
+
+    #[test]
+    fn text_that_is_not_an_instant() {
         for bad in [
             "",
+            "yesterday",
             "2023-11-26",
+            "2023-11-26T00:00",
             "2023-11-26T00:00:00",
-            "2023-02-29T00:00:00Z",
+            "2023-11-26T00:00:00.",
+            "2023-11-26T00:00:00.Z",
+            "2023-11-26T00:00:00,5Z",
             "2023-13-01T00:00:00Z",
             "2023-00-01T00:00:00Z",
+            "2023-01-00T00:00:00Z",
+            "2023-01-32T00:00:00Z",
             "2023-11-26T24:00:00Z",
             "2023-11-26T00:60:00Z",
             "2023-11-26T00:00:61Z",
-            "2023-11-26T00:00:00.Z",
             "2023-11-26T00:00:00+1:00",
+            "2023-11-26T00:00:00+01",
+            "2023-11-26T00:00:00+0100",
             "2023-11-26T00:00:00+24:00",
+            "2023-11-26T00:00:00+01:60",
             "2023-11-26T00:00:00Z ",
-            "yesterday",
+            " 2023-11-26T00:00:00Z",
+            "2023-11-26T00:00:00ZZ",
+            "2023-11-26T00:00:00+01:00Z",
             "2023-11-26X00:00:00Z",
+            "2023-11-26  00:00:00Z",
+            "2023-11-26T0:00:00Z",
             "+2023-11-26T00:00:00Z",
+            "-2023-11-26T00:00:00Z",
+            "12023-11-26T00:00:00Z",
+            "2023/11/26T00:00:00Z",
+            "2023-1a-26T00:00:00Z",
+            "2023-11-26T00:00:00+-1:00",
+            "2023-11-26T00:00:00.-1Z",
         ] {
             assert_eq!(parse_rfc3339(bad), None, "{bad:?}");
         }
+    }
+
+    /// Every day from 0000-01-01 to 9999-12-31 is one day after the one
+    /// before (checks `days_from_civil` and the month lengths together).
+    #[test]
+    fn consecutive_days() {
+        let mut previous = days_from_civil(0, 1, 1) - 1;
+        for year in 0..=9999 {
+            for month in 1..=12 {
+                for day in 1..=days_in_month(year, month) {
+                    let d = days_from_civil(year, month, day);
+                    assert_eq!(d, previous + 1, "{year}-{month}-{day}");
+                    previous = d;
+                }
+            }
+        }
+        assert_eq!(days_from_civil(1970, 1, 1), 0);
     }
 }

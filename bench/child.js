@@ -1,101 +1,163 @@
-// One measurement in a fresh process: `node child.js SDK TASK [--quick]`,
-// printing one JSON line. Tasks: speed (W1, W2, sanity), cold (W3), memory.
-import { users, key, TARGETED } from './workload.js';
+// One measurement of one SDK in a fresh process, started by run.js:
+//
+//   node --import ./offline.js child.js SDK TASK --config FILE [--quick]
+//
+// TASK: info | w1 (+ sanity) | w2 (+ evaluate-all vs single check) | cold | memory.
+// Prints one line `BENCH_RESULT {json}` (SDKs may log other lines).
+import { readFileSync } from 'node:fs';
+import { featureKeys, users, WORKLOAD } from './workload.js';
 
 const [sdk, task] = process.argv.slice(2);
+const arg = (name) => { const i = process.argv.indexOf(name); return i > 0 ? process.argv[i + 1] : undefined; };
 const quick = process.argv.includes('--quick');
-const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
-const out = (v) => process.stdout.write(`${JSON.stringify(v)}\n`);
+const configFile = arg('--config');
+const adapterPath = `./adapters/${sdk}.js`;
 
-/** ns per call of `step(i)`, over `n` calls or `maxMs`, whichever first. */
-async function rate(step, n, maxMs, isAsync) {
-  let i = 0, sink = 0;
-  const t0 = process.hrtime.bigint();
-  const limit = t0 + BigInt(maxMs) * 1_000_000n;
-  while (i < n) {
-    const end = Math.min(n, i + 10_000);
-    if (isAsync) for (; i < end; i++) sink += (await step(i)) ? 1 : 0;
-    else for (; i < end; i++) sink += step(i) ? 1 : 0;
-    if (process.hrtime.bigint() > limit) break;
+const P = quick
+  ? { w1Warm: 20_000, w1N: 50_000, w2Warm: 100, w2N: 500, reps: 3, sanityUsers: 20_000, checkUsers: 20 }
+  : { w1Warm: 200_000, w1N: 1_000_000, w2Warm: 1_000, w2N: 10_000, reps: 5, sanityUsers: 100_000, checkUsers: 100 };
+
+const done = (v) => {
+  v.network = globalThis.__benchNetworkAttempts ?? null;
+  process.stdout.write(`\nBENCH_RESULT ${JSON.stringify(v)}\n`);
+  process.exit(0);
+};
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+const now = () => process.hrtime.bigint();
+
+// ---- info: what the adapter says about itself, and whether it can run.
+if (task === 'info') {
+  const a = await import(adapterPath);
+  const reason = a.available ? a.available() : null;
+  let version = a.version?.();
+  if (!version) {
+    const pj = new URL(`./node_modules/${a.info.package}/package.json`, import.meta.url);
+    version = JSON.parse(readFileSync(pj, 'utf8')).version;
   }
-  const ns = Number(process.hrtime.bigint() - t0) / i;
-  if (sink < 0) console.log(sink); // keeps the work observable
-  return ns;
+  done({ info: a.info, version, unavailable: reason, bundleEntry: a.bundleEntry, packageDir: a.PKG_DIR });
 }
 
+// Everything below measures: the configuration is read before any clock starts.
+const text = readFileSync(configFile, 'utf8');
+const nFeatures = Number(arg('--features'));
+const keys = featureKeys(nFeatures);
+
+// ---- cold (W3): import of the SDK to the first evaluation, in this fresh process.
 if (task === 'cold') {
+  const u = { id: 'u0000000000000001', country: 'US' };
   const t0 = performance.now();
-  const adapter = await import(`./adapters/${sdk}.js`);
-  const keys = Array.from({ length: 1000 }, (_, i) => key(i));
-  const s = await adapter.setup(1000, keys);
-  const v = await s.one(keys[0], { id: 'user-1', country: 'US' });
-  const ms = performance.now() - t0;
-  out({ ms, v });
-  await s.close?.();
-  process.exit(0);
+  const a = await import(adapterPath);
+  const s = await a.setup({ text, file: configFile, keys });
+  const v = await s.one(keys[0], u);
+  const t1 = performance.now();
+  done({ ms: t1 - t0, sinceProcessStart: t1, value: v });
 }
 
+// ---- memory: resident size after loading the configuration and one evaluation.
 if (task === 'memory') {
-  const adapter = await import(`./adapters/${sdk}.js`);
-  globalThis.gc?.();
-  const before = process.memoryUsage().rss;
-  const keys = Array.from({ length: 10_000 }, (_, i) => key(i));
-  const s = await adapter.setup(10_000, keys);
-  await s.one(keys[0], { id: 'user-1', country: 'US' });
-  globalThis.gc?.();
-  await new Promise((r) => setTimeout(r, 50));
-  globalThis.gc?.();
-  const { rss } = process.memoryUsage();
-  out({ rssMB: rss / 2 ** 20, deltaMB: (rss - before) / 2 ** 20 });
-  await s.close?.();
-  process.exit(0);
+  const gc = globalThis.gc ?? (() => {});
+  let cfg = text;
+  gc();
+  const before = process.memoryUsage();
+  const a = await import(adapterPath);
+  const s = await a.setup({ text: cfg, file: configFile, keys });
+  const v = await s.one(keys[0], { id: 'u0000000000000001', country: 'US' });
+  cfg = null;
+  for (let k = 0; k < 3; k++) { gc(); await new Promise((r) => setTimeout(r, 30)); }
+  const m = process.memoryUsage();
+  globalThis.__keep = s;
+  const MB = 2 ** 20;
+  done({ rssMB: m.rss / MB, heapUsedMB: m.heapUsed / MB, externalMB: m.external / MB, arrayBuffersMB: m.arrayBuffers / MB, rssBeforeImportMB: before.rss / MB, value: v });
 }
 
-// speed: W1, W2 and the sanity share.
-const adapter = await import(`./adapters/${sdk}.js`);
-const keys = Array.from({ length: 200 }, (_, i) => key(i));
-const s = await adapter.setup(200, keys);
-const population = users(100_000);
-const isAsync = !!adapter.async;
-const reps = quick ? 2 : 5;
+// ---- w1 / w2
+const a = await import(adapterPath);
+const s = await a.setup({ text, file: configFile, keys });
+const population = users(WORKLOAD.users);
+const isAsync = !!a.info.async;
+const { one, all, pick } = s;
+const K = keys.length;
+const U = population.length;
 
-// Sanity: US users in treatment, from the values returned.
-let us = 0, treat = 0;
-for (let i = 0; i < 20_000; i += 10) {
-  const u = population[i];
-  if (u.country !== 'US') continue;
-  us++;
-  if ((await s.one(keys[i % 200], u)) === 'treatment') treat++;
+// Call i evaluates feature i mod 200 for user i mod 100 000; the adapter
+// builds the SDK's own context object inside the call, fresh every time.
+function w1Sync(start, n) {
+  let sum = 0;
+  for (let i = start, end = start + n; i < end; i++) sum += one(keys[i % K], population[i % U]).length;
+  return sum;
 }
-// Off-target users must get the default.
-const offTarget = population.find((u) => !TARGETED.includes(u.country));
-const offValue = await s.one(keys[0], offTarget);
-
-const n1 = quick ? 100_000 : 1_000_000;
-const w1 = [];
-await rate((i) => s.one(keys[i % 200], { id: population[i % 100_000].id, country: population[i % 100_000].country }), n1 / 4, 2000, isAsync);
-for (let r = 0; r < reps; r++) {
-  w1.push(await rate((i) => {
-    const u = population[i % 100_000];
-    return s.one(keys[i % 200], { id: u.id, country: u.country }); // a fresh context object per call
-  }, n1, quick ? 1500 : 6000, isAsync));
+async function w1Async(start, n) {
+  let sum = 0;
+  for (let i = start, end = start + n; i < end; i++) sum += (await one(keys[i % K], population[i % U])).length;
+  return sum;
 }
-const n2 = quick ? 1000 : 10_000;
-const w2 = [];
-await rate((i) => s.all(population[i % 100_000]), n2 / 10, 2000, isAsync);
-for (let r = 0; r < reps; r++) {
-  w2.push(await rate((i) => {
-    const u = population[i % 100_000];
-    return s.all({ id: u.id, country: u.country });
-  }, n2, quick ? 1500 : 6000, false) / 1000);
-}
-if (isAsync) {
-  // evaluate-all returns a Promise: measure it awaited.
-  w2.length = 0;
-  for (let r = 0; r < reps; r++) {
-    w2.push(await rate((i) => s.all(population[i % 100_000]), n2, quick ? 1500 : 6000, true) / 1000);
+function w2Sync(start, n) {
+  let sum = 0;
+  for (let i = start, end = start + n; i < end; i++) {
+    const j = i % K;
+    sum += pick(all(population[i % U]), j, keys[j]).length;
   }
+  return sum;
 }
-out({ w1: median(w1), w2: median(w2), sanity: treat / us, offValue });
-await s.close?.();
-process.exit(0);
+async function w2Async(start, n) {
+  let sum = 0;
+  for (let i = start, end = start + n; i < end; i++) {
+    const j = i % K;
+    sum += pick(await all(population[i % U]), j, keys[j]).length;
+  }
+  return sum;
+}
+
+/** Runs `loop` `reps` times over `n` calls after a warm-up; per-call ns per rep. */
+async function measure(loop, warm, n, reps, stride) {
+  let checksum = await loop(0, warm);
+  const perCall = [];
+  for (let r = 0; r < reps; r++) {
+    const t0 = now();
+    checksum += await loop(warm + r * stride, n);
+    perCall.push(Number(now() - t0) / n);
+  }
+  return { perCall, checksum };
+}
+
+if (task === 'w1') {
+  // Sanity, from the values returned: share of US users in `treatment`;
+  // targeted users must never get `off`, the others always `off`.
+  const targeted = new Set(WORKLOAD.targeted);
+  let us = 0, usTreatment = 0, tgt = 0, tgtTreatment = 0, wrong = 0;
+  for (let i = 0; i < P.sanityUsers; i++) {
+    const u = population[i];
+    const v = await one(keys[i % K], u);
+    if (targeted.has(u.country)) {
+      tgt++;
+      if (v === 'treatment') tgtTreatment++;
+      else if (v !== 'control') wrong++;
+      if (u.country === 'US') { us++; if (v === 'treatment') usTreatment++; }
+    } else if (v !== WORKLOAD.default) wrong++;
+  }
+  const { perCall, checksum } = await measure(isAsync ? w1Async : w1Sync, P.w1Warm, P.w1N, P.reps, 0);
+  done({
+    w1: { median: median(perCall), reps: perCall, calls: P.w1N, warmup: P.w1Warm },
+    sanity: { usTreatment: usTreatment / us, usUsers: us, targetedTreatment: tgtTreatment / tgt, wrong, users: P.sanityUsers },
+    checksum,
+  });
+}
+
+if (task === 'w2') {
+  // Evaluate-all must agree with single evaluations.
+  let mismatches = 0;
+  for (let i = 0; i < P.checkUsers; i++) {
+    const u = population[U - 1 - i];
+    const res = await all(u);
+    for (let j = 0; j < K; j++) if (pick(res, j, keys[j]) !== (await one(keys[j], u))) mismatches++;
+  }
+  // Each repetition evaluates a different slice of 10 000 users.
+  const { perCall, checksum } = await measure(isAsync ? w2Async : w2Sync, P.w2Warm, P.w2N, P.reps, P.w2N);
+  const us = perCall.map((ns) => ns / 1000);
+  done({ w2: { median: median(us), reps: us, users: P.w2N, warmup: P.w2Warm, features: K }, allVsOneMismatches: mismatches, checksum });
+}
+
+throw new Error(`unknown task ${task}`);

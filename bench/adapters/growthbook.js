@@ -1,20 +1,41 @@
-// GrowthBook's multi-user client (GrowthBookClient), payload given at init:
-// no network. No bulk API for values: evaluate-all is a loop.
+// GrowthBook (@growthbook/growthbook): the multi-user GrowthBookClient, its
+// SDK payload handed to initSync (no network), one user context per call.
+// GrowthBook has no bulk call for values: evaluate-all is a loop over the
+// feature names, as an application would write it.
 import { GrowthBookClient } from '@growthbook/growthbook';
-import { configs } from '../workload.js';
 
-export async function setup(n, keys) {
-  const gb = new GrowthBookClient({ enableDevMode: false });
-  gb.initSync({ payload: configs.growthbook(n), streaming: false });
-  const one = (key, user) => gb.getFeatureValue(key, 'off', { attributes: { id: user.id, country: user.country } });
+export const info = {
+  label: 'GrowthBook',
+  package: '@growthbook/growthbook',
+  wasm: false,
+  async: false,
+  config: 'SDK payload (JSON.parse) → `new GrowthBookClient()` + `initSync({payload, streaming: false})`',
+  one: '`client.getFeatureValue(key, "off", {attributes: {id, country}})`',
+  all: 'a loop of `getFeatureValue` over the 200 names (no bulk value API) into `{key: value}`',
+};
+
+export async function setup({ text }) {
+  const payload = JSON.parse(text);
+  const names = Object.keys(payload.features);
+  const gb = new GrowthBookClient();
+  gb.initSync({ payload, streaming: false });
   return {
-    one,
-    all: (user) => {
-      const ctx = { attributes: { id: user.id, country: user.country } };
+    one: (key, u) => gb.getFeatureValue(key, 'off', { attributes: { id: u.id, country: u.country } }),
+    all: (u) => {
+      const ctx = { attributes: { id: u.id, country: u.country } };
       const out = {};
-      for (const k of keys) out[k] = gb.getFeatureValue(k, 'off', ctx);
+      for (let i = 0; i < names.length; i++) out[names[i]] = gb.getFeatureValue(names[i], 'off', ctx);
       return out;
     },
-    close: () => gb.destroy?.(),
+    pick: (res, j, key) => res[key],
+    close: () => gb.destroy(),
   };
 }
+
+// W4: a minimal browser entry (CONFIG is the one-feature payload text).
+export const bundleEntry = `
+import { GrowthBookClient } from '@growthbook/growthbook';
+const gb = new GrowthBookClient();
+gb.initSync({ payload: JSON.parse(CONFIG), streaming: false });
+console.log(gb.getFeatureValue('f000', 'off', { attributes: { id: 'u1', country: 'US' } }));
+`;

@@ -62,7 +62,7 @@ struct Io {
 
 impl Io {
     /// The context in the scratch area and the host, for one call.
-    fn session(&mut self, object: u32) -> (Scratch<'_>, HostEnv<'_>) {
+    fn open(&mut self, object: u32) -> (Scratch<'_>, HostEnv<'_>) {
         let Io {
             host,
             scratch,
@@ -214,7 +214,7 @@ impl RawEngine {
         let Some(engine) = &self.engine else {
             return -1;
         };
-        let (ctx, mut env) = self.io.session(object);
+        let (ctx, mut env) = self.io.open(object);
         env.feature = index as u32;
         let ev = engine.evaluate_index(index, &ctx, &mut env);
         ev.implementation.map_or(-1, i32::from)
@@ -224,7 +224,7 @@ impl RawEngine {
     /// none) to the output area and returns its address.
     pub fn eval_all(&mut self, object: u32) -> *const u16 {
         if let Some(engine) = &self.engine {
-            let (ctx, mut env) = self.io.session(object);
+            let (ctx, mut env) = self.io.open(object);
             for (i, slot) in self.out.iter_mut().enumerate() {
                 env.feature = i as u32;
                 *slot = engine
@@ -241,7 +241,7 @@ impl RawEngine {
         let Some(engine) = &self.engine else {
             return String::new();
         };
-        let (ctx, mut env) = self.io.session(object);
+        let (ctx, mut env) = self.io.open(object);
         let index = usize::try_from(index)
             .ok()
             .filter(|&i| i < engine.features().len());
@@ -263,7 +263,7 @@ impl RawEngine {
         let Some(engine) = &self.engine else {
             return String::from("{}");
         };
-        let (ctx, mut env) = self.io.session(object);
+        let (ctx, mut env) = self.io.open(object);
         let mut out = String::with_capacity(256 * engine.features().len() + 2);
         out.push('{');
         for (i, feature) in engine.features().iter().enumerate() {
@@ -290,7 +290,7 @@ impl RawEngine {
         let Some(engine) = &self.engine else {
             return String::from("{\"error\":\"no snapshot\"}");
         };
-        let (ctx, mut env) = self.io.session(object);
+        let (ctx, mut env) = self.io.open(object);
         env.feature = engine.feature_index(name).map_or(u32::MAX, |i| i as u32);
         let by = (!by.is_empty()).then_some(by);
         match crate::simulate::simulate(engine, name, by, u64::from(units), &ctx, &mut env) {

@@ -1,24 +1,28 @@
 //! [`Engine`]: a loaded snapshot and the ways to evaluate it.
 
+use crate::compile::Lazy;
 use crate::eval::{self, Context, Env, Evaluation};
 use crate::model::{Feature, ImplId, InputId, Kind, Slot, SlotId};
 use crate::problem::{Problem, SnapshotError};
 
-/// A compiled snapshot, ready to evaluate any number of times.
+/// A loaded snapshot, ready to evaluate any number of times.
+///
+/// Loading checks the whole document and compiles what features share
+/// (segments, activations); each feature is compiled the first time it is
+/// evaluated or listed, and kept (see [`crate::compile`]).
 #[derive(Clone, Debug)]
 pub struct Engine {
     revision: String,
-    inputs: Vec<String>,
-    slots: Vec<Slot>,
     segments: Vec<String>,
-    features: Vec<Feature>,
+    features: Lazy,
     /// Feature indices by name.
     by_name: crate::index::NameIndex,
+    /// Problems found at load, before any feature is compiled.
     problems: Vec<Problem>,
 }
 
 impl Engine {
-    /// Parses and compiles a snapshot document.
+    /// Parses a snapshot document and prepares it for evaluation.
     ///
     /// # Errors
     /// A [`SnapshotError`] when the whole snapshot is refused: invalid JSON,
@@ -30,17 +34,13 @@ impl Engine {
 
     pub(crate) fn from_parts(
         revision: String,
-        inputs: Vec<String>,
-        slots: Vec<Slot>,
         segments: Vec<String>,
-        features: Vec<Feature>,
+        features: Lazy,
         by_name: crate::index::NameIndex,
         problems: Vec<Problem>,
     ) -> Engine {
         Engine {
             revision,
-            inputs,
-            slots,
             segments,
             features,
             by_name,
@@ -54,28 +54,46 @@ impl Engine {
         &self.revision
     }
 
-    /// Problems confined to features (and unknown top-level fields); empty when clean.
+    /// Problems confined to features (and unknown top-level fields); empty
+    /// when clean. Compiles every feature not compiled yet.
     #[must_use]
     pub fn problems(&self) -> &[Problem] {
-        &self.problems
+        self.features.problems(&self.problems)
     }
 
-    /// The features, in document order.
+    /// How many features the snapshot declares.
     #[must_use]
-    pub fn features(&self) -> &[Feature] {
-        &self.features
+    pub fn feature_count(&self) -> usize {
+        self.features.len()
+    }
+
+    /// The feature at `index` (document order), compiled on first use.
+    #[must_use]
+    pub fn feature(&self, index: usize) -> Option<&Feature> {
+        self.features.feature(index)
+    }
+
+    /// The name of the feature at `index`, without compiling it.
+    #[must_use]
+    pub fn feature_name(&self, index: usize) -> Option<&str> {
+        self.features.name(index)
+    }
+
+    /// The features, in document order (compiling those not compiled yet).
+    pub fn features(&self) -> impl Iterator<Item = &Feature> + '_ {
+        (0..self.features.len()).filter_map(|i| self.features.feature(i))
     }
 
     /// The input names segments convert, by [`InputId`].
     #[must_use]
     pub fn inputs(&self) -> &[String] {
-        &self.inputs
+        self.features.inputs()
     }
 
     /// Every (input, path) the snapshot's segments read, by [`SlotId`].
     #[must_use]
     pub fn slots(&self) -> &[Slot] {
-        &self.slots
+        self.features.slots()
     }
 
     /// The segment names, by index (as in [`eval::Unit::segment`]).
@@ -101,7 +119,7 @@ impl Engine {
         C: Context + ?Sized,
         E: Env + ?Sized,
     {
-        match self.features.get(index) {
+        match self.features.feature(index) {
             Some(feature) => eval::evaluate(feature, ctx, env),
             None => Evaluation::not_found(),
         }
@@ -131,7 +149,7 @@ impl Engine {
         index: usize,
         implementation: Option<ImplId>,
     ) -> Option<&str> {
-        let feature = self.features.get(index)?;
+        let feature = self.features.feature(index)?;
         feature
             .implementations
             .get(usize::from(implementation?))
@@ -217,7 +235,7 @@ impl Engine {
     {
         let mut out = String::with_capacity(256 * self.features.len() + 2);
         out.push('{');
-        for (i, feature) in self.features.iter().enumerate() {
+        for (i, feature) in self.features().enumerate() {
             if i > 0 {
                 out.push(',');
             }
@@ -236,7 +254,7 @@ impl Engine {
     pub fn features_json(&self) -> String {
         use crate::json::push_string;
         let mut out = String::from("[");
-        for (i, f) in self.features.iter().enumerate() {
+        for (i, f) in self.features().enumerate() {
             if i > 0 {
                 out.push(',');
             }
@@ -265,7 +283,7 @@ impl Engine {
                 }
                 push_string(
                     &mut out,
-                    self.inputs
+                    self.inputs()
                         .get(usize::from(*input))
                         .map_or("", String::as_str),
                 );
@@ -281,7 +299,7 @@ impl Engine {
     pub fn problems_json(&self) -> String {
         use crate::json::push_string;
         let mut out = String::from("[");
-        for (i, p) in self.problems.iter().enumerate() {
+        for (i, p) in self.problems().iter().enumerate() {
             if i > 0 {
                 out.push(',');
             }
@@ -299,14 +317,14 @@ impl Engine {
     #[must_use]
     pub fn is_boolean(&self, index: usize) -> bool {
         self.features
-            .get(index)
+            .feature(index)
             .is_some_and(|f| f.kind == Kind::Boolean)
     }
 
     /// The input a slot starts from.
     #[must_use]
     pub fn slot_input(&self, slot: SlotId) -> Option<InputId> {
-        self.slots.get(slot as usize).map(|s| s.input)
+        self.slots().get(slot as usize).map(|s| s.input)
     }
 }
 

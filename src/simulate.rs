@@ -89,10 +89,7 @@ where
     let index = engine
         .feature_index(name)
         .ok_or(SimulateError::UnknownFeature)?;
-    let feature = engine
-        .features()
-        .get(index)
-        .ok_or(SimulateError::UnknownFeature)?;
+    let feature = engine.feature(index).ok_or(SimulateError::UnknownFeature)?;
     let body = feature.body.as_ref().ok_or(SimulateError::BrokenFeature)?;
     let local = match by {
         Some(by) => {

@@ -78,6 +78,36 @@ function stickyLookup(call, memory, feature, ptr, len) {
 /** Random 32-bit integers for `random` experiments. */
 const random = () => (Math.random() * 4294967296) >>> 0;
 
+/**
+ * Writes one context value into the scratch area: its UTF-8 bytes at string
+ * offset `p` (ASCII by a plain loop, the rest by encodeInto) and its table
+ * entry at word `at`. A string as is, a number as String(n), a boolean as
+ * "true"/"false"; anything else (null, objects, arrays, BigInt, symbols) is
+ * absent. Returns the next free string offset.
+ * @param {Engine} e @param {unknown} v @param {number} at @param {number} p
+ */
+function put(e, v, at, p) {
+  const text = typeof v === 'string' ? v : typeof v === 'number' ? '' + v : typeof v === 'boolean' ? (v ? 'true' : 'false') : null;
+  if (text === null) {
+    e._u32[at + 1] = ABSENT;
+    return p;
+  }
+  const n = text.length, q = e._strings + p;
+  if (q + 3 * n > e._cap) e._grow(p, 3 * n);
+  const u8 = e._u8;
+  let i = 0;
+  while (i < n) {
+    const c = text.charCodeAt(i);
+    if (c > 127) break;
+    u8[q + i++] = c;
+  }
+  const len = i < n ? i + encoder.encodeInto(text.slice(i), u8.subarray(q + i, q + 3 * n)).written : n;
+  const u32 = e._u32;
+  u32[at] = p;
+  u32[at + 1] = len;
+  return p + len;
+}
+
 export class Engine {
   /**
    * @param {string | object | Uint8Array} snapshot the snapshot document
@@ -94,7 +124,7 @@ export class Engine {
       throw new SnapshotError(`the snapshot cannot be serialized: ${/** @type {Error} */ (e).message}`, '');
     }
     if (typeof text !== 'string') throw new SnapshotError('the snapshot must be JSON text or a JSON object', '');
-    /** @type {{ now?: number, clock: () => number, sticky: any, impls: string[][] }} */
+    /** @type {{ now?: number, clock: () => number, sticky: any, impls: (string[] | undefined)[] }} */
     const call = this._call = { now: undefined, clock: Date.now, sticky: null, impls: [] };
     const raw = RawEngine.load(text, makeHost(call, memory));
     const refused = raw.refused();
@@ -105,34 +135,80 @@ export class Engine {
     }
     this._raw = raw;
     this._memory = memory;
-    const meta = JSON.parse(raw.meta());
+    // Little crosses at load (see src/wasm/mod.rs): each feature's plan and
+    // names cross on its first evaluation, the full lists when asked for.
+    const head = JSON.parse(raw.head());
     /** @type {string} */
-    this.revision = meta.revision;
-    /** @type {{path: string, message: string}[]} */
-    this.problems = meta.problems;
-    /** @type {{name: string, type: 'multi'|'boolean', implementations: string[], default: string|null, inputs: string[]}[]} */
-    this.features = meta.features;
-    call.impls = meta.features.map((f) => f.implementations);
-    /** @type {Map<string, number>} */
-    this._index = new Map(meta.features.map((f, i) => [f.name, i]));
-    this._inputs = meta.inputs;
-    this._slotInput = meta.slots.map((s) => s[0]);
-    this._slotPath = meta.slots.map((s) => s.slice(1));
-    // A placeholder's value: a string as is, a number as String(n), a boolean
-    // as "true"/"false"; anything else (null, objects, arrays, BigInt,
-    // symbols) is absent. See _write.
-    this._table = meta.table >> 2;
-    this._strings = meta.strings;
-    // Per feature: the slots it reads and the inputs those start from.
-    this._plans = meta.featureSlots.map((slots) => this._plan(slots));
-    this._planAll = this._plan(meta.slots.map((_, i) => i));
-    // Whether this runtime allows generated code (see compile), and the
-    // generated `{feature: name}` builder, made on first use.
+    this.revision = head.revision;
+    this._count = head.count;
+    call.impls = new Array(head.count);
+    /** @type {Map<string, number>} feature indices by name, filled as names are asked */
+    this._index = new Map();
+    this._inputs = head.inputs;
+    this._slotInput = head.slots.map((s) => s[0]);
+    this._slotPath = head.slots.map((s) => s.slice(1));
+    this._table = head.table >> 2;
+    this._strings = head.strings;
+    /** @type {any[]} per feature its plan, on first use */
+    this._plans = new Array(head.count);
+    /** @type {Map<string, any>} plans by their slots: features that read the same share one */
+    this._shared = new Map();
+    this._all = undefined;
+    this._features = undefined;
+    this._problems = undefined;
+    // Whether this runtime allows generated code (see compile).
     this._codegen = compile(() => new Function('return true')()) === true;
-    this._shape = undefined;
-    this._inObj = new Array(meta.inputs.length);
     this._views();
     cleanup?.register(this, raw, this);
+  }
+
+  /** @type {{path: string, message: string}[]} feature problems (checks every feature once) */
+  get problems() {
+    return (this._problems ??= JSON.parse(this._raw?.problems() ?? '[]'));
+  }
+
+  /** @type {{name: string, type: 'multi'|'boolean', implementations: string[], default: string|null, inputs: string[]}[]} */
+  get features() {
+    if (this._features === undefined) {
+      this._features = JSON.parse(this._raw?.features() ?? '[]');
+      this._features.forEach((f, i) => { this._call.impls[i] ??= f.implementations; });
+    }
+    return this._features;
+  }
+
+  /** The index of a feature by name, -1 if none; asks wasm once per name. */
+  _find(name) {
+    let i = this._index.get(name);
+    if (i !== undefined) return i;
+    if (typeof name !== 'string' || !this._raw) return -1;
+    i = this._raw.find(name);
+    if (i >= 0) this._index.set(name, i);
+    return i;
+  }
+
+  /** The plan of feature `i`, fetched and compiled on first use. */
+  _plan(i) {
+    const known = this._plans[i];
+    if (known !== undefined) return known;
+    const p = JSON.parse(this._raw.plan(i));
+    this._call.impls[i] = p.implementations;
+    const key = p.slots.join();
+    let plan = this._shared.get(key);
+    if (!plan) this._shared.set(key, (plan = this._makePlan(p.slots)));
+    return (this._plans[i] = plan);
+  }
+
+  /** Everything evaluate-all needs: every feature's names, and every slot. */
+  _everything() {
+    if (this._all) return this._all;
+    const features = this.features;
+    this._all = {
+      plan: this._makePlan(this._slotInput.map((_, i) => i)),
+      names: features.map((f) => f.name),
+      impls: this._call.impls,
+      shape: undefined,
+    };
+    return this._all;
   }
 
   /**
@@ -140,37 +216,37 @@ export class Engine {
    * pairs, and per slot its table position, input and key path.
    * @param {number[]} slots
    */
-  _plan(slots) {
+  _makePlan(slots) {
     const inputs = [...new Set(slots.map((s) => this._slotInput[s]))];
-    const plan = {
+    return {
       inputs: inputs.flatMap((i) => [i, this._inputs[i]]),
       slots: slots.map((s) => ({ at: this._table + 2 * s, input: this._slotInput[s], path: this._slotPath[s] })),
-      read: undefined, // compiled on first use: see _reader
-      values: new Array(slots.length),
+      write: undefined, // generated on first use: see _writer
     };
-    return plan;
   }
 
   /**
-   * The plan's generated reader: straight-line code with literal keys, so
-   * every property load is monomorphic. Compiled on first use (a snapshot of
-   * thousands of features should not compile thousands of functions at
-   * load); null where code generation is not allowed.
+   * The plan's generated writer: straight-line code with literal keys, so
+   * every property load is monomorphic, writing each value as it is read.
+   * Null where code generation is not allowed.
    */
-  _reader(plan) {
-    if (plan.read !== undefined) return plan.read;
+  _writer(plan) {
+    if (plan.write !== undefined) return plan.write;
     const q = JSON.stringify;
     const obj = (v) => `(${v} !== null && typeof ${v} === 'object' && !Array.isArray(${v}))`;
-    const inputs = [];
-    for (let k = 0; k < plan.inputs.length; k += 2) inputs.push(plan.inputs[k]);
-    const lines = inputs.map((i) => `const i${i} = ctx[${q(this._inputs[i])}], o${i} = ${obj(`i${i}`)}; u8[${i}] = o${i} ? 1 : 0;`);
-    lines.push('let v;');
-    plan.slots.forEach((slot, k) => {
+    const lines = [];
+    for (let k = 0; k < plan.inputs.length; k += 2) {
+      const i = plan.inputs[k];
+      lines.push(`const i${i} = ctx[${q(this._inputs[i])}], o${i} = ${obj(`i${i}`)}; u8[${i}] = o${i} ? 1 : 0;`);
+    }
+    lines.push('let v, p = 0;');
+    for (const slot of plan.slots) {
       lines.push(`v = o${slot.input} ? i${slot.input} : undefined;`);
       for (const key of slot.path) lines.push(`v = v !== undefined && ${obj('v')} ? v[${q(key)}] : undefined;`);
-      lines.push(`out[${k}] = v;`);
-    });
-    return (plan.read = this._codegen && compile(() => new Function('ctx', 'u8', 'out', lines.join('\n'))));
+      lines.push(`p = put(e, v, ${slot.at}, p);`);
+    }
+    lines.push('return p;');
+    return (plan.write = this._codegen && compile(() => new Function('put', `return (ctx, u8, e) => {\n${lines.join('\n')}\n}`)(put)));
   }
 
   _views() {
@@ -188,74 +264,40 @@ export class Engine {
   }
 
   /**
-   * Writes the context's values for a plan into the scratch area: for each
-   * slot, its UTF-8 bytes (ASCII by a plain loop, the rest by encodeInto).
-   * @returns {number} 1 when the context is an object and could be read, else 0
+   * Writes the context's values for a plan into the scratch area.
+   * @returns {number} the string bytes written, or -1 when the context is
+   *   not an object or cannot be read
    */
   _write(ctx, plan) {
-    if (!isObject(ctx)) return 0;
-    let u8 = this._u8, u32 = this._u32;
-    if (u8.byteLength === 0) {
-      this._views(); // memory grew: the views were detached
-      u8 = this._u8;
-      u32 = this._u32;
-    }
-    const values = plan.values, slots = plan.slots;
+    if (!isObject(ctx)) return -1;
+    if (this._u8.byteLength === 0) this._views(); // memory grew: the views were detached
     try {
-      const read = plan.read === undefined ? this._reader(plan) : plan.read;
-      if (read) read(ctx, u8, values);
-      else this._read(ctx, plan, u8, values);
+      const write = plan.write === undefined ? this._writer(plan) : plan.write;
+      return write ? write(ctx, this._u8, this) : this._read(ctx, plan);
     } catch {
       // A getter or Proxy that throws: the context cannot be read.
-      values.fill(undefined);
-      return 0;
+      return -1;
     }
-    const base = this._strings;
-    let p = base;
-    for (let k = 0; k < slots.length; k++) {
-      const v = values[k], at = slots[k].at;
-      values[k] = undefined;
-      const text = typeof v === 'string' ? v : typeof v === 'number' ? '' + v : typeof v === 'boolean' ? (v ? 'true' : 'false') : null;
-      if (text === null) {
-        u32[at + 1] = ABSENT;
-        continue;
-      }
-      const n = text.length;
-      if (p + 3 * n > this._cap) {
-        this._grow(p - base, 3 * n);
-        u8 = this._u8;
-        u32 = this._u32;
-      }
-      let i = 0;
-      while (i < n) {
-        const c = text.charCodeAt(i);
-        if (c > 127) break;
-        u8[p + i++] = c;
-      }
-      const len = i < n ? i + encoder.encodeInto(text.slice(i), u8.subarray(p + i, p + 3 * n)).written : n;
-      u32[at] = p - base;
-      u32[at + 1] = len;
-      p += len;
-    }
-    return 1;
   }
 
-  /** The generic reader, where code generation is not allowed (Workers, strict CSP). */
-  _read(ctx, plan, u8, out) {
-    const ins = plan.inputs, objs = this._inObj, slots = plan.slots;
+  /** The generic writer, where code generation is not allowed (Workers, strict CSP). */
+  _read(ctx, plan) {
+    const ins = plan.inputs, slots = plan.slots, u8 = this._u8;
+    const objs = [];
     for (let k = 0; k < ins.length; k += 2) {
       const v = ctx[ins[k + 1]];
       const ok = isObject(v);
       objs[ins[k]] = ok ? v : undefined;
       u8[ins[k]] = ok ? 1 : 0;
     }
+    let p = 0;
     for (let k = 0; k < slots.length; k++) {
       const path = slots[k].path;
       let v = objs[slots[k].input];
       for (let j = 0; v !== undefined && j < path.length; j++) v = isObject(v) ? v[path[j]] : undefined;
-      out[k] = v;
+      p = put(this, v, slots[k].at, p);
     }
-    for (let k = 0; k < ins.length; k += 2) objs[ins[k]] = undefined;
+    return p;
   }
 
   _begin(opts) {
@@ -273,11 +315,12 @@ export class Engine {
    * @returns {string | null}
    */
   implementation(feature, context, opts) {
-    const i = this._index.get(feature);
-    if (i === undefined) return null;
+    const i = this._find(feature);
+    if (i < 0) return null;
+    const plan = this._plan(i);
     this._begin(opts);
-    const ok = this._write(context, this._plans[i]);
-    const r = this._raw.eval(i, ok);
+    const used = this._write(context, plan);
+    const r = this._raw.eval(i, used < 0 ? 0 : 1, used < 0 ? 0 : used);
     return r < 0 ? null : this._call.impls[i][r];
   }
 
@@ -288,20 +331,21 @@ export class Engine {
    * @returns {Record<string, string | null>}
    */
   implementations(context, opts) {
+    const all = this._everything();
     this._begin(opts);
-    const ok = this._write(context, this._planAll);
-    const ptr = this._raw.eval_all(ok);
-    const codes = new Uint16Array(this._memory.buffer, ptr, this.features.length);
-    const impls = this._call.impls;
+    const used = this._write(context, all.plan);
+    const ptr = this._raw.eval_all(used < 0 ? 0 : 1, used < 0 ? 0 : used);
+    const codes = new Uint16Array(this._memory.buffer, ptr, this._count);
+    const impls = all.impls;
     // One object literal (the code NONE indexes nothing: null).
-    this._shape ??= this._codegen && compile(() => new Function('c', 'n',
-      `return {${this.features.map((f, i) => `${JSON.stringify(f.name)}: n[${i}][c[${i}]] ?? null`).join(',')}}`));
-    if (this._shape) return this._shape(codes, impls);
+    all.shape ??= this._codegen && compile(() => new Function('c', 'n',
+      `return {${all.names.map((name, i) => `${JSON.stringify(name)}: n[${i}][c[${i}]] ?? null`).join(',')}}`));
+    if (all.shape) return all.shape(codes, impls);
     /** @type {Record<string, string | null>} */
     const out = {};
     for (let i = 0; i < codes.length; i++) {
       const c = codes[i];
-      out[this.features[i].name] = c === NONE ? null : impls[i][c];
+      out[all.names[i]] = c === NONE ? null : impls[i][c];
     }
     return out;
   }
@@ -313,10 +357,10 @@ export class Engine {
    * @param {{now?: number, sticky?: object}} [opts]
    */
   evaluate(feature, context, opts) {
-    const i = this._index.get(feature);
+    const i = this._find(feature);
     this._begin(opts);
-    const ok = i === undefined ? 1 : this._write(context, this._plans[i]);
-    return JSON.parse(this._raw.details(i ?? -1, String(feature), ok));
+    const used = i < 0 ? 0 : this._write(context, this._plan(i));
+    return JSON.parse(this._raw.details(i, String(feature), used < 0 ? 0 : 1, used < 0 ? 0 : used));
   }
 
   /**
@@ -325,9 +369,10 @@ export class Engine {
    * @param {{now?: number, sticky?: object}} [opts]
    */
   evaluateAll(context, opts) {
+    const all = this._everything();
     this._begin(opts);
-    const ok = this._write(context, this._planAll);
-    return JSON.parse(this._raw.details_all(ok));
+    const used = this._write(context, all.plan);
+    return JSON.parse(this._raw.details_all(used < 0 ? 0 : 1, used < 0 ? 0 : used));
   }
 
   /**
@@ -341,11 +386,12 @@ export class Engine {
    * @throws {Error} when the feature cannot be simulated
    */
   simulate(feature, units, context = {}, opts) {
+    const all = this._everything();
     this._begin(opts);
-    const ok = this._write(context, this._planAll);
-    const r = JSON.parse(this._raw.simulate(String(feature), opts?.by ?? '', units >>> 0, ok));
+    const used = this._write(context, all.plan);
+    const r = JSON.parse(this._raw.simulate(String(feature), opts?.by ?? '', units >>> 0, used < 0 ? 0 : 1, used < 0 ? 0 : used));
     if (r.error) throw new Error(`cannot simulate ${feature}: ${r.error}`);
-    const impls = this._call.impls[this._index.get(feature)];
+    const impls = this._call.impls[this._find(String(feature))];
     return {
       segment: r.segment,
       units,

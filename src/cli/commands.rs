@@ -97,18 +97,14 @@ pub fn validate(args: &Args) -> Result<i32, Usage> {
                     "{{\"ok\":{},\"refused\":false,\"revision\":{},\"features\":{},\"problems\":{}}}",
                     problems.is_empty(),
                     quote(engine.revision()),
-                    engine.features().len(),
+                    engine.feature_count(),
                     engine.problems_json()
                 );
             } else {
                 for p in problems {
                     println!("{}", p.line());
                 }
-                let broken = engine
-                    .features()
-                    .iter()
-                    .filter(|f| f.body.is_none())
-                    .count();
+                let broken = engine.features().filter(|f| f.body.is_none()).count();
                 let revision = if engine.revision().is_empty() {
                     "(none)"
                 } else {
@@ -117,7 +113,7 @@ pub fn validate(args: &Args) -> Result<i32, Usage> {
                 if problems.is_empty() {
                     println!(
                         "ok: revision {revision}, {} features, {} segments",
-                        engine.features().len(),
+                        engine.feature_count(),
                         engine.segments().len()
                     );
                 } else {
@@ -125,7 +121,7 @@ pub fn validate(args: &Args) -> Result<i32, Usage> {
                         "{} problem{}; {broken} of {} features serve their default with PARSE_ERROR",
                         problems.len(),
                         if problems.len() == 1 { "" } else { "s" },
-                        engine.features().len()
+                        engine.feature_count()
                     );
                 }
             }
@@ -201,7 +197,7 @@ pub fn simulate(args: &Args) -> Result<i32, Usage> {
             .map_err(|e| Usage(format!("cannot simulate '{name}': {}", e.message())))?;
     let feature = engine
         .feature_index(name)
-        .and_then(|i| engine.features().get(i))
+        .and_then(|i| engine.feature(i))
         .ok_or_else(|| Usage(format!("no feature '{name}'")))?;
     let rows: Vec<(&str, u64)> = feature
         .implementations

@@ -15,9 +15,10 @@ use segments::{Interner, SegmentDef};
 use crate::index::NameIndex;
 use crate::json::{self, Value};
 use crate::model::{Cond, Feature, InputId, LocalSegment, SegmentSource, StrSet};
-use crate::problem::{Problems, SnapshotError};
+use crate::problem::{Problem, Problems, SnapshotError};
 use crate::text::concat;
 use crate::Engine;
+use std::sync::OnceLock;
 
 /// The largest snapshot accepted: 16 MiB.
 pub const MAX_SNAPSHOT_BYTES: usize = 16 * 1024 * 1024;
@@ -37,12 +38,16 @@ pub fn load(text: &str) -> Result<Engine, SnapshotError> {
         message.push_str(" bytes, more than the limit of 16 MiB (16777216 bytes)");
         return Err(refuse("", message));
     }
-    let doc = json::parse(text, &json::Limits::default())
+    let (doc, deferred) = json::parse_deferring(text, &json::Limits::default(), "features")
         .map_err(|e| refuse(&e.pointer, concat(&["invalid JSON: ", &e.describe()])))?;
-    compile_document(&doc)
+    compile_document(text, &doc, deferred)
 }
 
-fn compile_document(doc: &Value) -> Result<Engine, SnapshotError> {
+fn compile_document(
+    text: &str,
+    doc: &Value,
+    deferred: Vec<json::Deferred<'_>>,
+) -> Result<Engine, SnapshotError> {
     let Some(members) = doc.as_object() else {
         return Err(refuse(
             "",
@@ -166,7 +171,7 @@ fn compile_document(doc: &Value) -> Result<Engine, SnapshotError> {
         }
     }
 
-    let mut activations: Vec<(&str, &Value<'_>, String)> =
+    let mut activations: Vec<(String, Value<'static>, String)> =
         Vec::with_capacity(activations_doc.len());
     let mut activation_ids = NameIndex::new();
     let mut duplicate_activations: Vec<usize> = Vec::new();
@@ -185,20 +190,20 @@ fn compile_document(doc: &Value) -> Result<Engine, SnapshotError> {
             continue;
         }
         activation_ids.insert(name, u32::try_from(activations.len()).unwrap_or(u32::MAX));
-        activations.push((name, value, ptr));
+        activations.push((name.to_string(), value.clone().into_owned(), ptr));
     }
 
     let shared = Shared {
-        segments: &segments,
-        segment_ids: &segment_ids,
-        activations: &activations,
-        activation_ids: &activation_ids,
-        duplicate_activations: &duplicate_activations,
-        interner: &interner,
+        segments,
+        segment_ids,
+        activations,
+        activation_ids,
+        duplicate_activations,
+        interner,
     };
 
     // Every activation on its own, so that problems in unused ones are reported too.
-    for (name, _, ptr) in &activations {
+    for (name, _, ptr) in &shared.activations {
         let mut errs = Errs::default();
         let mut scope = Scope::new(&shared);
         scope.begin_any_input();
@@ -208,50 +213,180 @@ fn compile_document(doc: &Value) -> Result<Engine, SnapshotError> {
         }
     }
 
-    let mut features: Vec<Feature> = Vec::with_capacity(features_doc.len());
+    // Features are only found here; each compiles on first use (see Lazy).
+    let mut entries: Vec<Entry> = Vec::with_capacity(features_doc.len());
+    let mut order: Vec<Member> = Vec::with_capacity(features_doc.len());
     let mut feature_ids = NameIndex::new();
-    let features_root = Ptr::root("/features");
-    for (name, value) in features_doc {
-        let ptr = features_root.key(name);
-        if let Some(i) = feature_ids.get(name) {
-            problems.push(
-                &ptr.render(),
-                concat(&["the feature ", &quoted(name), " is declared more than once"]),
-            );
-            if let Some(f) = features.get_mut(i as usize) {
-                f.body = None;
+    for member in deferred {
+        let name = member.key;
+        if let Some(i) = feature_ids.get(&name) {
+            if let Some(e) = entries.get_mut(i as usize) {
+                e.duplicated = true;
             }
+            order.push(Member::Duplicate(Problem {
+                path: child("/features", &name),
+                message: concat(&[
+                    "the feature ",
+                    &quoted(&name),
+                    " is declared more than once",
+                ]),
+            }));
             continue;
         }
-        let mut errs = Errs::default();
-        let mut scope = Scope::new(&shared);
-        let feature = features::compile(name, value, &ptr, &mut scope, &mut errs);
-        for (p, m) in errs.list {
-            problems.push(&p, m);
-        }
-        feature_ids.insert(name, u32::try_from(features.len()).unwrap_or(u32::MAX));
-        features.push(feature);
+        let index = entries.len();
+        feature_ids.insert(&name, u32::try_from(index).unwrap_or(u32::MAX));
+        order.push(Member::Feature(index));
+        entries.push(Entry {
+            name: name.into_owned(),
+            span: member.span,
+            duplicated: false,
+            compiled: OnceLock::new(),
+        });
     }
+    let names = shared.segments.iter().map(|s| s.name.clone()).collect();
+    let lazy = Lazy {
+        text: text.into(),
+        shared,
+        entries,
+        order,
+        all_problems: OnceLock::new(),
+    };
 
     Ok(Engine::from_parts(
         revision,
-        interner.inputs,
-        interner.slots,
-        segments.into_iter().map(|s| s.name).collect(),
-        features,
+        names,
+        lazy,
         feature_ids,
         problems.into_vec(),
     ))
 }
 
-/// What all features of one snapshot share while they compile.
-pub(crate) struct Shared<'a> {
-    segments: &'a [SegmentDef],
-    segment_ids: &'a NameIndex,
-    activations: &'a [(&'a str, &'a Value<'a>, String)],
-    activation_ids: &'a NameIndex,
-    duplicate_activations: &'a [usize],
-    interner: &'a Interner,
+/// One member of `/features`, in document order.
+#[derive(Clone, Debug)]
+enum Member {
+    /// The feature at this index of [`Lazy::entries`].
+    Feature(usize),
+    /// A repeated name: the problem it reports.
+    Duplicate(Problem),
+}
+
+/// A feature found at load, compiled on first use.
+#[derive(Clone, Debug)]
+struct Entry {
+    name: String,
+    /// Where its JSON value is in the snapshot text.
+    span: core::ops::Range<usize>,
+    /// Declared more than once: it serves its default with `PARSE_ERROR`.
+    duplicated: bool,
+    compiled: OnceLock<(Feature, Vec<Problem>)>,
+}
+
+/// The features of a snapshot, compiled one by one when first needed.
+///
+/// Loading checks the whole document (JSON syntax and limits, top level,
+/// segments, activations) and finds each feature's place in the text; a
+/// feature's rules are compiled the first time it is evaluated or listed.
+/// So the first evaluation after a load costs what that feature costs, not
+/// what the whole snapshot costs; [`Lazy::problems`] compiles them all.
+#[derive(Clone, Debug)]
+pub(crate) struct Lazy {
+    text: Box<str>,
+    shared: Shared,
+    entries: Vec<Entry>,
+    order: Vec<Member>,
+    all_problems: OnceLock<Vec<Problem>>,
+}
+
+impl Lazy {
+    /// How many features the snapshot declares (a repeated name once).
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// The name of the feature at `index`, without compiling it.
+    pub fn name(&self, index: usize) -> Option<&str> {
+        self.entries.get(index).map(|e| e.name.as_str())
+    }
+
+    /// The feature at `index`, compiled on first use.
+    pub fn feature(&self, index: usize) -> Option<&Feature> {
+        self.compiled(index).map(|(f, _)| f)
+    }
+
+    fn compiled(&self, index: usize) -> Option<&(Feature, Vec<Problem>)> {
+        let entry = self.entries.get(index)?;
+        Some(entry.compiled.get_or_init(|| self.compile(entry)))
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn compile(&self, entry: &Entry) -> (Feature, Vec<Problem>) {
+        let features_root = Ptr::root("/features");
+        let ptr = features_root.key(&entry.name);
+        // The text was checked at load, so this parse cannot fail; if it
+        // did, the feature would report "expected an object" and degrade alone.
+        let value = self
+            .text
+            .get(entry.span.clone())
+            .and_then(|t| json::parse(t, &json::Limits::default()).ok())
+            .unwrap_or(Value::Null);
+        let mut errs = Errs::default();
+        let mut scope = Scope::new(&self.shared);
+        let mut feature = features::compile(&entry.name, &value, &ptr, &mut scope, &mut errs);
+        if entry.duplicated {
+            feature.body = None;
+        }
+        let problems = errs
+            .list
+            .into_iter()
+            .map(|(path, message)| Problem { path, message })
+            .collect();
+        (feature, problems)
+    }
+
+    /// Every problem: those found at load (`eager`), then each feature's in
+    /// document order, without repeats. Compiles every feature.
+    pub fn problems(&self, eager: &[Problem]) -> &[Problem] {
+        self.all_problems.get_or_init(|| {
+            let mut all = Problems::default();
+            for p in eager {
+                all.push(&p.path, p.message.clone());
+            }
+            for member in &self.order {
+                match member {
+                    Member::Duplicate(p) => all.push(&p.path, p.message.clone()),
+                    Member::Feature(i) => {
+                        for p in self.compiled(*i).map_or(&[][..], |(_, ps)| ps) {
+                            all.push(&p.path, p.message.clone());
+                        }
+                    }
+                }
+            }
+            all.into_vec()
+        })
+    }
+
+    /// The input names segments convert, by [`InputId`].
+    pub fn inputs(&self) -> &[String] {
+        &self.shared.interner.inputs
+    }
+
+    /// Every (input, path) the segments read, by [`crate::model::SlotId`].
+    pub fn slots(&self) -> &[crate::model::Slot] {
+        &self.shared.interner.slots
+    }
+}
+
+/// What all features of one snapshot share while they compile: the
+/// segments and activations, checked at load.
+#[derive(Clone, Debug)]
+pub(crate) struct Shared {
+    segments: Vec<SegmentDef>,
+    segment_ids: NameIndex,
+    activations: Vec<(String, Value<'static>, String)>,
+    activation_ids: NameIndex,
+    duplicate_activations: Vec<usize>,
+    interner: Interner,
 }
 
 enum ActivationState {
@@ -263,7 +398,7 @@ enum ActivationState {
 /// One feature's view while it compiles: its inputs, the segments and
 /// activations it has resolved so far.
 pub(crate) struct Scope<'a> {
-    shared: &'a Shared<'a>,
+    shared: &'a Shared,
     feature: String,
     inputs: Vec<InputId>,
     declared: Vec<String>,
@@ -276,7 +411,7 @@ pub(crate) struct Scope<'a> {
 }
 
 impl<'a> Scope<'a> {
-    fn new(shared: &'a Shared<'a>) -> Self {
+    fn new(shared: &'a Shared) -> Self {
         Scope {
             shared,
             feature: String::new(),
@@ -459,7 +594,7 @@ impl<'a> Scope<'a> {
                     .stack
                     .iter()
                     .skip_while(|&&a| a != id)
-                    .filter_map(|&a| self.shared.activations.get(a).map(|x| x.0))
+                    .filter_map(|&a| self.shared.activations.get(a).map(|x| x.0.as_str()))
                     .collect();
                 chain.push(name);
                 errs.add(

@@ -7,7 +7,7 @@ use crate::model::{InputId, Part, Slot, SlotId, StrSet, Template};
 use crate::text::concat;
 
 /// The inputs and slots of a snapshot, interned as they are met.
-#[derive(Default)]
+#[derive(Clone, Debug, Default)]
 pub struct Interner {
     /// Input names, by [`InputId`].
     pub inputs: Vec<String>,
@@ -58,6 +58,7 @@ impl Interner {
 }
 
 /// A segment as declared, compiled on its own.
+#[derive(Clone, Debug)]
 pub struct SegmentDef {
     /// The segment's name.
     pub name: String,

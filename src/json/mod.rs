@@ -29,7 +29,7 @@ mod write;
 
 use std::borrow::Cow;
 
-pub use parse::{parse, Limits, ParseError};
+pub use parse::{parse, parse_deferring, Deferred, Limits, ParseError};
 pub use write::{pointer_push, push_string, push_value};
 
 /// A JSON value.

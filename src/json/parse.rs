@@ -75,8 +75,54 @@ pub fn parse<'a>(text: &'a str, limits: &Limits) -> Result<Value<'a>, ParseError
         limits,
         items: Vec::new(),
         members: Vec::new(),
+        section: None,
+        defer_next: false,
+        skipping: false,
+        deferred: Vec::new(),
     };
     p.document().map_err(|f| f.report(text, start))
+}
+
+/// A member whose value [`parse_deferring`] checked but did not build.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Deferred<'a> {
+    /// The member's key.
+    pub key: Cow<'a, str>,
+    /// Where its value is in the text, in bytes; `parse` of that slice
+    /// gives the value.
+    pub span: core::ops::Range<usize>,
+}
+
+/// Parses a whole document like [`parse`], except the members of the
+/// top-level object's `section` (when that is an object): their values are
+/// checked as strictly, against the same limits at their real depth, but
+/// not built. They stand in the tree as `null`, and are listed in document
+/// order with their places in the text, to be parsed when needed.
+///
+/// # Errors
+/// The same [`ParseError`] as [`parse`] gives for the same text.
+pub fn parse_deferring<'a>(
+    text: &'a str,
+    limits: &Limits,
+    section: &str,
+) -> Result<(Value<'a>, Vec<Deferred<'a>>), ParseError> {
+    let start = if text.starts_with(BOM) { BOM.len() } else { 0 };
+    let mut p = Parser {
+        text,
+        bytes: text.as_bytes(),
+        pos: start,
+        limits,
+        items: Vec::new(),
+        members: Vec::new(),
+        section: Some(section),
+        defer_next: false,
+        skipping: false,
+        deferred: Vec::new(),
+    };
+    match p.document() {
+        Ok(v) => Ok((v, p.deferred)),
+        Err(f) => Err(f.report(text, start)),
+    }
 }
 
 /// Where a valid JSON number starting at `start` ends, or `None` if the
@@ -226,6 +272,14 @@ struct Parser<'t, 'l> {
     items: Vec<Value<'t>>,
     /// Members of the objects being read, likewise.
     members: Vec<(Cow<'t, str>, Value<'t>)>,
+    /// The top-level member whose members are deferred, if any.
+    section: Option<&'l str>,
+    /// Set just before the deferred section's object is read.
+    defer_next: bool,
+    /// Inside a deferred value: check, build nothing.
+    skipping: bool,
+    /// The deferred members met so far.
+    deferred: Vec<Deferred<'t>>,
 }
 
 impl<'t> Parser<'t, '_> {
@@ -367,13 +421,16 @@ impl<'t> Parser<'t, '_> {
             return Ok(Value::Array(Vec::new()));
         }
         let mark = self.items.len();
+        let mut index = 0usize;
         loop {
-            let index = self.items.len().saturating_sub(mark);
             if index >= self.limits.max_array_len {
                 return Err(self.too_long());
             }
-            let item = self.child(level, || Step::Index(index))?;
-            self.items.push(item);
+            let item = self.child(level, move || Step::Index(index))?;
+            if !self.skipping {
+                self.items.push(item);
+            }
+            index += 1;
             self.skip_ws();
             match self.peek() {
                 Some(b',') => {
@@ -382,6 +439,9 @@ impl<'t> Parser<'t, '_> {
                 }
                 Some(b']') => {
                     self.pos += 1;
+                    if self.skipping {
+                        return Ok(Value::Null);
+                    }
                     return Ok(Value::Array(take_above(&mut self.items, mark, || {
                         Value::Null
                     })));
@@ -393,15 +453,21 @@ impl<'t> Parser<'t, '_> {
 
     fn object(&mut self, outer: usize) -> Res<Value<'t>> {
         let level = self.enter(outer)?;
+        let deferring = core::mem::take(&mut self.defer_next);
         self.pos += 1; // '{'
         self.skip_ws();
         if self.eat(b'}') {
-            return Ok(Value::Object(Vec::new()));
+            return Ok(if self.skipping {
+                Value::Null
+            } else {
+                Value::Object(Vec::new())
+            });
         }
         let mark = self.members.len();
+        let mut count = 0usize;
         loop {
             if self.peek() != Some(b'"') {
-                return Err(self.expected(if self.members.len() == mark {
+                return Err(self.expected(if count == 0 {
                     "expected a string key or '}' in an object"
                 } else {
                     "expected a string key after ',' in an object"
@@ -413,11 +479,28 @@ impl<'t> Parser<'t, '_> {
                 return Err(self.expected("expected ':' after an object key"));
             }
             self.skip_ws();
+            let value_start = self.pos;
+            let outer_skipping = self.skipping;
+            if deferring {
+                self.skipping = true;
+            } else if level == 1 && !self.skipping && self.section == Some(&*key) {
+                self.defer_next = self.peek() == Some(b'{');
+            }
             let value = match self.child(level, || Step::Key(String::new())) {
                 Ok(v) => v,
                 Err(f) => return Err(Self::keyed(f, key.into_owned())),
             };
-            self.members.push((key, value));
+            self.skipping = outer_skipping;
+            count += 1;
+            if deferring {
+                self.deferred.push(Deferred {
+                    key: key.clone(),
+                    span: value_start..self.pos,
+                });
+            }
+            if !self.skipping {
+                self.members.push((key, value));
+            }
             self.skip_ws();
             match self.peek() {
                 Some(b',') => {
@@ -426,6 +509,9 @@ impl<'t> Parser<'t, '_> {
                 }
                 Some(b'}') => {
                     self.pos += 1;
+                    if self.skipping {
+                        return Ok(Value::Null);
+                    }
                     return Ok(Value::Object(take_above(&mut self.members, mark, || {
                         (Cow::Borrowed(""), Value::Null)
                     })));
@@ -575,7 +661,7 @@ impl<'t> Parser<'t, '_> {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::indexing_slicing)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::panic)]
 mod tests {
     use super::*;
 
@@ -1033,6 +1119,73 @@ mod tests {
             if let Ok(v) = parse(&s, &Limits::default()) {
                 assert_eq!(ok(&v.to_json()), v);
             }
+        }
+    }
+
+    /// `parse_deferring` agrees with `parse`: the same error for the same
+    /// text, and, on success, the same tree once each deferred member is
+    /// parsed from its span and put back.
+    fn agrees(text: &str, limits: &Limits) {
+        let full = parse(text, limits);
+        let deferred = parse_deferring(text, limits, "features");
+        match (full, deferred) {
+            (Err(a), Err(b)) => assert_eq!(a, b, "{text:?}"),
+            (Ok(full), Ok((mut tree, spans))) => {
+                if let Value::Object(members) = &mut tree {
+                    let mut spans = spans.into_iter();
+                    for (k, v) in members.iter_mut() {
+                        if k != "features" {
+                            continue;
+                        }
+                        if let Value::Object(features) = v {
+                            for (fk, fv) in features.iter_mut() {
+                                let d = spans.next().unwrap();
+                                assert_eq!(&d.key, fk);
+                                *fv = parse(&text[d.span.clone()], &Limits::default()).unwrap();
+                            }
+                        }
+                    }
+                    assert!(spans.next().is_none(), "{text:?}");
+                } else {
+                    assert!(spans.is_empty());
+                }
+                assert_eq!(tree, full, "{text:?}");
+            }
+            (a, b) => panic!("{text:?}: {a:?} vs {b:?}"),
+        }
+    }
+
+    #[test]
+    fn deferred_members_agree_with_a_full_parse() {
+        let small = Limits {
+            max_depth: 4,
+            max_array_len: 3,
+        };
+        let cases = [
+            r#"{"features": {"a": {"x": [1, {"y": "z\u00e9"}]}, "b": [], "c": 3, "d": {}}, "schema": 1}"#,
+            r#"{"features": {"a": {"x": [1, 2, 3, 4]}}}"#,
+            r#"{"features": {"a": [[[[1]]]]}}"#,
+            r#"{"features": {"a": {"x": [1, }}}"#,
+            r#"{"features": {"a": {"x" 1}}}"#,
+            r#"{"features": {"a": {"x": "\q"}}}"#,
+            r#"{"features": [{"a": 1}], "x": {"features": {"b": {}}}}"#,
+            r#"{"features": {"a": 1}, "features": {"b": {"c": []}}}"#,
+            r#"{"features": {"a": {}} "#,
+            r#"{"features": {"a": {"b": {"c": {"d": 1}}}}}"#,
+            r#"{"features": {}}"#,
+            "[1, 2]",
+            "\u{feff}{\"features\": {\"a\": {\"b\": 1}}}",
+        ];
+        for text in cases {
+            agrees(text, &Limits::default());
+            agrees(text, &small);
+        }
+        agrees(&snapshot_like(20_000), &Limits::default());
+        // Every prefix of a document fails the same way.
+        let doc = r#"{"schema": 1, "features": {"a": {"rules": [{"when": {"all": []}, "serve": "x"}], "n": -1.5e3}, "b": {"s": "\"q\""}}}"#;
+        for i in 0..doc.len() {
+            agrees(&doc[..i], &small);
+            agrees(&doc[..i], &Limits::default());
         }
     }
 

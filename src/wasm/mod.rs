@@ -12,16 +12,24 @@
 //! - the host (time, sticky store, randomness) is a JavaScript object whose
 //!   methods are called only when a rule needs them.
 //!
+//! - little crosses at load: the revision, the slots and the scratch layout
+//!   ([`RawEngine::head`]); a feature's slots and implementation names cross
+//!   when JavaScript first evaluates it ([`RawEngine::plan`]), the full
+//!   lists only when asked for ([`RawEngine::features`], [`RawEngine::problems`]).
+//!
 //! Scratch layout, in bytes from [`RawEngine::scratch`]: one flag byte per
 //! input (1 = the context holds it as an object), padded to 4; then two
 //! `u32` per slot (offset into the string area, length; `u32::MAX` = absent);
-//! then the string area.
+//! then the string area, of which each call names how many bytes it wrote
+//! (`used`). The string area is checked as UTF-8 once per call; if it is
+//! not, every value reads as absent.
 
 use wasm_bindgen::prelude::*;
 
 use crate::eval::{Context, Env};
 use crate::json::push_string;
 use crate::model::{ImplId, InputId, SlotId};
+use crate::text::push_u64;
 use crate::Engine;
 
 #[wasm_bindgen]
@@ -62,7 +70,7 @@ struct Io {
 
 impl Io {
     /// The context in the scratch area and the host, for one call.
-    fn open(&mut self, object: u32) -> (Scratch<'_>, HostEnv<'_>) {
+    fn open(&mut self, object: u32, used: u32) -> (Scratch<'_>, HostEnv<'_>) {
         let Io {
             host,
             scratch,
@@ -70,12 +78,7 @@ impl Io {
             table_words,
             strings_byte,
         } = self;
-        let ctx = Scratch {
-            words: scratch,
-            table_words: *table_words,
-            strings_byte: *strings_byte,
-            object: object != 0,
-        };
+        let ctx = Scratch::new(scratch, *table_words, *strings_byte, object != 0, used);
         (
             ctx,
             HostEnv {
@@ -109,7 +112,7 @@ impl RawEngine {
             }
         };
         let (inputs, slots, features) = engine.as_ref().map_or((0, 0, 0), |e| {
-            (e.inputs().len(), e.slots().len(), e.features().len())
+            (e.inputs().len(), e.slots().len(), e.feature_count())
         });
         let table_words = inputs.div_ceil(4);
         let strings_byte = (table_words + 2 * slots) * 4;
@@ -134,14 +137,18 @@ impl RawEngine {
         self.refused.clone()
     }
 
-    /// Metadata JSON, read once by JavaScript: revision, inputs, slots,
-    /// features (with the slots each reads), problems, and the scratch layout.
-    pub fn meta(&self) -> String {
+    /// What JavaScript reads once per snapshot, as JSON: `revision`,
+    /// `count` (features), `inputs`, `slots` (`[input, key, …]` each), and
+    /// the scratch layout (`table`, `strings`: byte offsets). Small: it does
+    /// not grow with the number of features.
+    pub fn head(&self) -> String {
         let Some(engine) = &self.engine else {
             return String::from("null");
         };
         let mut s = String::from("{\"revision\":");
         push_string(&mut s, engine.revision());
+        s.push_str(",\"count\":");
+        push_u64(&mut s, engine.feature_count() as u64);
         s.push_str(",\"inputs\":[");
         for (i, input) in engine.inputs().iter().enumerate() {
             if i > 0 {
@@ -155,37 +162,68 @@ impl RawEngine {
                 s.push(',');
             }
             s.push('[');
-            crate::text::push_u64(&mut s, u64::from(slot.input));
+            push_u64(&mut s, u64::from(slot.input));
             for key in &slot.path {
                 s.push(',');
                 push_string(&mut s, key);
             }
             s.push(']');
         }
-        s.push_str("],\"featureSlots\":[");
-        for (i, f) in engine.features().iter().enumerate() {
-            if i > 0 {
-                s.push(',');
-            }
-            s.push('[');
-            for (j, slot) in f.slots.iter().enumerate() {
-                if j > 0 {
-                    s.push(',');
-                }
-                crate::text::push_u64(&mut s, u64::from(*slot));
-            }
-            s.push(']');
-        }
-        s.push_str("],\"features\":");
-        s.push_str(&engine.features_json());
-        s.push_str(",\"problems\":");
-        s.push_str(&engine.problems_json());
-        s.push_str(",\"table\":");
-        crate::text::push_u64(&mut s, (self.io.table_words * 4) as u64);
+        s.push_str("],\"table\":");
+        push_u64(&mut s, (self.io.table_words * 4) as u64);
         s.push_str(",\"strings\":");
-        crate::text::push_u64(&mut s, self.io.strings_byte as u64);
+        push_u64(&mut s, self.io.strings_byte as u64);
         s.push('}');
         s
+    }
+
+    /// The index of the feature called `name`, -1 if none. JavaScript asks
+    /// once per name.
+    pub fn find(&self, name: &str) -> i32 {
+        self.engine
+            .as_ref()
+            .and_then(|e| e.feature_index(name))
+            .and_then(|i| i32::try_from(i).ok())
+            .unwrap_or(-1)
+    }
+
+    /// What JavaScript needs to evaluate feature `index`, as JSON:
+    /// `{"slots": [slot ids it reads], "implementations": [names]}`; `null`
+    /// for no such feature. Compiles the feature if it is not yet.
+    pub fn plan(&self, index: usize) -> String {
+        let Some(f) = self.engine.as_ref().and_then(|e| e.feature(index)) else {
+            return String::from("null");
+        };
+        let mut s = String::from("{\"slots\":[");
+        for (j, slot) in f.slots.iter().enumerate() {
+            if j > 0 {
+                s.push(',');
+            }
+            push_u64(&mut s, u64::from(*slot));
+        }
+        s.push_str("],\"implementations\":[");
+        for (j, name) in f.implementations.iter().enumerate() {
+            if j > 0 {
+                s.push(',');
+            }
+            push_string(&mut s, name);
+        }
+        s.push_str("]}");
+        s
+    }
+
+    /// `engine.features` as JSON (compiles every feature).
+    pub fn features(&self) -> String {
+        self.engine
+            .as_ref()
+            .map_or_else(|| String::from("[]"), Engine::features_json)
+    }
+
+    /// `engine.problems` as JSON (compiles every feature).
+    pub fn problems(&self) -> String {
+        self.engine
+            .as_ref()
+            .map_or_else(|| String::from("[]"), Engine::problems_json)
     }
 
     /// Makes the scratch area at least `bytes` long; returns its address.
@@ -208,13 +246,14 @@ impl RawEngine {
     }
 
     /// Evaluates feature `index` against the context in the scratch area;
-    /// `object` is 0 when the context is not a JSON object. Returns the
-    /// implementation index, or -1 for none.
-    pub fn eval(&mut self, index: usize, object: u32) -> i32 {
+    /// `object` is 0 when the context is not a JSON object, `used` the
+    /// number of string bytes written. Returns the implementation index, or
+    /// -1 for none.
+    pub fn eval(&mut self, index: usize, object: u32, used: u32) -> i32 {
         let Some(engine) = &self.engine else {
             return -1;
         };
-        let (ctx, mut env) = self.io.open(object);
+        let (ctx, mut env) = self.io.open(object, used);
         env.feature = index as u32;
         let ev = engine.evaluate_index(index, &ctx, &mut env);
         ev.implementation.map_or(-1, i32::from)
@@ -222,9 +261,9 @@ impl RawEngine {
 
     /// Evaluates every feature; writes one `u16` per feature (`0xFFFF` for
     /// none) to the output area and returns its address.
-    pub fn eval_all(&mut self, object: u32) -> *const u16 {
+    pub fn eval_all(&mut self, object: u32, used: u32) -> *const u16 {
         if let Some(engine) = &self.engine {
-            let (ctx, mut env) = self.io.open(object);
+            let (ctx, mut env) = self.io.open(object, used);
             for (i, slot) in self.out.iter_mut().enumerate() {
                 env.feature = i as u32;
                 *slot = engine
@@ -237,36 +276,34 @@ impl RawEngine {
     }
 
     /// The details JSON of feature `index` (`name` for unknown features).
-    pub fn details(&mut self, index: i32, name: &str, object: u32) -> String {
+    pub fn details(&mut self, index: i32, name: &str, object: u32, used: u32) -> String {
         let Some(engine) = &self.engine else {
             return String::new();
         };
-        let (ctx, mut env) = self.io.open(object);
+        let (ctx, mut env) = self.io.open(object, used);
         let index = usize::try_from(index)
             .ok()
-            .filter(|&i| i < engine.features().len());
+            .filter(|&i| i < engine.feature_count());
         env.feature = index.map_or(u32::MAX, |i| i as u32);
         let ev = match index {
             Some(i) => engine.evaluate_index(i, &ctx, &mut env),
             None => crate::Evaluation::not_found(),
         };
         let mut out = String::with_capacity(256);
-        let name = index
-            .and_then(|i| engine.features().get(i))
-            .map_or(name, |f| f.name.as_str());
+        let name = index.and_then(|i| engine.feature_name(i)).unwrap_or(name);
         engine.write_details(index, name, &ev, &mut out);
         out
     }
 
     /// The details of every feature, as one JSON object.
-    pub fn details_all(&mut self, object: u32) -> String {
+    pub fn details_all(&mut self, object: u32, used: u32) -> String {
         let Some(engine) = &self.engine else {
             return String::from("{}");
         };
-        let (ctx, mut env) = self.io.open(object);
-        let mut out = String::with_capacity(256 * engine.features().len() + 2);
+        let (ctx, mut env) = self.io.open(object, used);
+        let mut out = String::with_capacity(256 * engine.feature_count() + 2);
         out.push('{');
-        for (i, feature) in engine.features().iter().enumerate() {
+        for (i, feature) in engine.features().enumerate() {
             if i > 0 {
                 out.push(',');
             }
@@ -286,11 +323,11 @@ impl RawEngine {
     /// Simulates `units` synthetic units of feature `name` against the
     /// context in the scratch area (see [`crate::simulate`]). Returns JSON
     /// `{"segment", "counts"}` or `{"error"}`.
-    pub fn simulate(&mut self, name: &str, by: &str, units: u32, object: u32) -> String {
+    pub fn simulate(&mut self, name: &str, by: &str, units: u32, object: u32, used: u32) -> String {
         let Some(engine) = &self.engine else {
             return String::from("{\"error\":\"no snapshot\"}");
         };
-        let (ctx, mut env) = self.io.open(object);
+        let (ctx, mut env) = self.io.open(object, used);
         env.feature = engine.feature_index(name).map_or(u32::MAX, |i| i as u32);
         let by = (!by.is_empty()).then_some(by);
         match crate::simulate::simulate(engine, name, by, u64::from(units), &ctx, &mut env) {
@@ -334,20 +371,43 @@ pub fn buckets(salt: &str, text: &str) -> Vec<u16> {
         .collect()
 }
 
+/// The context as JavaScript wrote it into the scratch area.
 struct Scratch<'a> {
     words: &'a [u32],
     table_words: usize,
-    strings_byte: usize,
+    /// The string area, checked as UTF-8 once for the call.
+    strings: &'a str,
     object: bool,
 }
 
-impl Scratch<'_> {
-    fn bytes(&self) -> &[u8] {
+impl<'a> Scratch<'a> {
+    fn new(
+        words: &'a [u32],
+        table_words: usize,
+        strings_byte: usize,
+        object: bool,
+        used: u32,
+    ) -> Self {
         // SAFETY: a `[u32]` is always a valid `[u8]` of four times the length;
         // u8 has no alignment or validity requirements.
-        unsafe {
-            core::slice::from_raw_parts(self.words.as_ptr().cast::<u8>(), self.words.len() * 4)
+        let bytes =
+            unsafe { core::slice::from_raw_parts(words.as_ptr().cast::<u8>(), words.len() * 4) };
+        let strings = strings_byte
+            .checked_add(used as usize)
+            .and_then(|end| bytes.get(strings_byte..end))
+            .and_then(|area| core::str::from_utf8(area).ok())
+            .unwrap_or("");
+        Scratch {
+            words,
+            table_words,
+            strings,
+            object,
         }
+    }
+
+    fn flag(&self, input: InputId) -> u8 {
+        let word = self.words.get(usize::from(input) / 4).copied().unwrap_or(0);
+        (word >> (8 * (usize::from(input) % 4))) as u8
     }
 }
 
@@ -356,20 +416,17 @@ impl Context for Scratch<'_> {
         self.object
     }
     fn has_input(&self, input: InputId) -> bool {
-        self.bytes()
-            .get(usize::from(input))
-            .is_some_and(|&b| b != 0)
+        self.flag(input) != 0
     }
     fn slot(&self, slot: SlotId) -> Option<&str> {
         let at = self.table_words + 2 * slot as usize;
-        let offset = *self.words.get(at)?;
+        let offset = *self.words.get(at)? as usize;
         let len = *self.words.get(at + 1)?;
         if len == ABSENT {
             return None;
         }
-        let start = self.strings_byte.checked_add(offset as usize)?;
-        let bytes = self.bytes().get(start..start.checked_add(len as usize)?)?;
-        core::str::from_utf8(bytes).ok()
+        // `str::get` also refuses ranges that split a character.
+        self.strings.get(offset..offset.checked_add(len as usize)?)
     }
 }
 

@@ -159,8 +159,8 @@ test('the generic context reader (used where code generation is forbidden) agree
     assert.deepEqual(generic.implementations(ctx, { now: 0 }), generated.implementations(ctx, { now: 0 }));
     for (const f of generated.features) assert.equal(generic.implementation(f.name, ctx, { now: 0 }), generated.implementation(f.name, ctx, { now: 0 }));
   }
-  assert.equal(typeof generated._planAll.read, 'function');
-  assert.equal(generic._planAll.read, false);
+  assert.equal(typeof generated._all.plan.write, 'function');
+  assert.equal(generic._all.plan.write, false);
   const throwing = { get user() { throw new Error('no'); } };
   assert.equal(generic.evaluate('PaymentProcessor', throwing).errorCode, 'INVALID_CONTEXT');
   assert.equal(generated.evaluate('PaymentProcessor', throwing).errorCode, 'INVALID_CONTEXT');

@@ -65,7 +65,7 @@ export interface EvaluateOptions {
 
 export class Engine {
   /** @throws {SnapshotError} */
-  constructor(snapshot: string | object | Uint8Array);
+  constructor(snapshot: string | object | Uint8Array | ArrayBuffer);
   readonly revision: string;
   readonly problems: Problem[];
   readonly features: FeatureInfo[];

@@ -32,6 +32,23 @@ impl Engine {
         crate::compile::load(text)
     }
 
+    /// Like [`Engine::load`], keeping `text` without copying it.
+    ///
+    /// # Errors
+    /// As [`Engine::load`].
+    pub fn load_owned(text: String) -> Result<Engine, SnapshotError> {
+        crate::compile::load_owned(text)
+    }
+
+    /// Like [`Engine::load`], from UTF-8 bytes; invalid sequences read as
+    /// U+FFFD, as `TextDecoder` does.
+    ///
+    /// # Errors
+    /// As [`Engine::load`].
+    pub fn load_bytes(bytes: Vec<u8>) -> Result<Engine, SnapshotError> {
+        crate::compile::load_bytes(bytes)
+    }
+
     pub(crate) fn from_parts(
         revision: String,
         segments: Vec<String>,
@@ -123,6 +140,32 @@ impl Engine {
             Some(feature) => eval::evaluate(feature, ctx, env),
             None => Evaluation::not_found(),
         }
+    }
+
+    /// Evaluates the feature at `index`, sharing segment values with the
+    /// other evaluations of the same context through `memo` (made by
+    /// [`Engine::memo`] for this context).
+    pub fn evaluate_index_with<'e, 'c, C, E>(
+        &'e self,
+        index: usize,
+        ctx: &'c C,
+        env: &mut E,
+        memo: &mut eval::Memo<'c>,
+    ) -> Evaluation<'e, 'c>
+    where
+        C: Context + ?Sized,
+        E: Env + ?Sized,
+    {
+        match self.features.feature(index) {
+            Some(feature) => eval::evaluate_with(feature, ctx, env, Some(memo)),
+            None => Evaluation::not_found(),
+        }
+    }
+
+    /// A memo for evaluating many features against one context.
+    #[must_use]
+    pub fn memo<'c>(&self) -> eval::Memo<'c> {
+        eval::Memo::new(self.segments.len())
     }
 
     /// Evaluates a feature by name; an unknown name gives `FLAG_NOT_FOUND`.
@@ -235,13 +278,14 @@ impl Engine {
     {
         let mut out = String::with_capacity(256 * self.features.len() + 2);
         out.push('{');
+        let mut memo = self.memo();
         for (i, feature) in self.features().enumerate() {
             if i > 0 {
                 out.push(',');
             }
             crate::json::push_string(&mut out, &feature.name);
             out.push(':');
-            let ev = eval::evaluate(feature, ctx, env);
+            let ev = eval::evaluate_with(feature, ctx, env, Some(&mut memo));
             self.write_details(Some(i), &feature.name, &ev, &mut out);
         }
         out.push('}');

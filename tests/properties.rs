@@ -162,3 +162,72 @@ proptest! {
         let _ = Engine::load(&text);
     }
 }
+
+/// Contexts shaped like the example snapshots' inputs, each value drawn
+/// from a few that the rules care about, or left out.
+fn shop_context() -> impl Strategy<Value = String> {
+    let pick = |xs: &'static [&'static str]| {
+        proptest::option::of(proptest::sample::select(xs)).prop_map(|v| v.map(str::to_owned))
+    };
+    (
+        pick(&["\"42\"", "7", "\"u-1\"", "true", "null"]),
+        pick(&["\"CA\"", "\"US\"", "\"FR\"", "1"]),
+        pick(&["\"QC\"", "\"ON\""]),
+        pick(&["\"free\"", "\"pro\"", "\"gold\""]),
+        pick(&["\"ios\"", "\"android\""]),
+        pick(&["\"2.3.0\"", "\"1.0.0-beta\"", "\"x\""]),
+        pick(&["\"10.1.2.3\"", "\"::1\"", "\"2001:db8::5\""]),
+        any::<bool>(),
+    )
+        .prop_map(
+            |(id, country, sub, plan, device, version, ip, address_input)| {
+                let field =
+                    |k: &str, v: &Option<String>| v.as_ref().map(|v| format!("\"{k}\": {v}"));
+                let join = |xs: Vec<Option<String>>| {
+                    xs.into_iter().flatten().collect::<Vec<_>>().join(", ")
+                };
+                let address = join(vec![
+                    field("country_code", &country),
+                    field("subdivision_code", &sub),
+                ]);
+                let user = join(vec![
+                    field("id", &id),
+                    field("plan", &plan),
+                    Some(format!("\"address\": {{{address}}}")),
+                ]);
+                let request = join(vec![
+                    field("device", &device),
+                    field("app_version", &version),
+                    field("ip", &ip),
+                ]);
+                let extra = if address_input {
+                    format!(", \"address\": {{{address}}}")
+                } else {
+                    String::new()
+                };
+                format!("{{\"user\": {{{user}}}, \"request\": {{{request}}}{extra}}}")
+            },
+        )
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
+
+    /// Evaluate-all, which reads each shared segment once per context, gives
+    /// every feature the same details as evaluating it alone.
+    #[test]
+    fn evaluate_all_agrees_with_one_by_one(context in shop_context(), now in 1_600_000_000_000i64..1_900_000_000_000) {
+        for name in ["shop.json", "novi.json"] {
+            let e = example(name);
+            let value = json::parse(&context, &json::Limits::default()).unwrap();
+            let c = JsonContext::new(&e, &value);
+            let all = e.details_all(&c, &mut env(now));
+            let all = json::parse(&all, &json::Limits::default()).unwrap();
+            for (i, f) in e.features().enumerate() {
+                let one = e.details(&f.name, &c, &mut env(now));
+                let one = json::parse(&one, &json::Limits::default()).unwrap();
+                prop_assert_eq!(all.get(&f.name), Some(&one), "feature {} ({}) in {}", i, f.name, context);
+            }
+        }
+    }
+}

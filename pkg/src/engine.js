@@ -108,25 +108,39 @@ function put(e, v, at, p) {
   return p + len;
 }
 
+/**
+ * The snapshot as UTF-8 bytes: a string encoded natively, bytes as they are,
+ * an object serialized first.
+ * @param {unknown} snapshot
+ * @returns {Uint8Array}
+ */
+function toBytes(snapshot) {
+  if (typeof snapshot === 'string') return encoder.encode(snapshot);
+  if (snapshot instanceof Uint8Array) return snapshot;
+  if (snapshot instanceof ArrayBuffer) return new Uint8Array(snapshot);
+  let text;
+  try {
+    text = JSON.stringify(snapshot);
+  } catch (e) {
+    throw new SnapshotError(`the snapshot cannot be serialized: ${/** @type {Error} */ (e).message}`, '');
+  }
+  if (typeof text !== 'string') throw new SnapshotError('the snapshot must be JSON text or a JSON object', '');
+  return encoder.encode(text);
+}
+
 export class Engine {
   /**
-   * @param {string | object | Uint8Array} snapshot the snapshot document
+   * @param {string | object | Uint8Array | ArrayBuffer} snapshot the snapshot
+   *   document: JSON text, its UTF-8 bytes, or the parsed object
    * @throws {SnapshotError} when the snapshot is refused as a whole
    */
   constructor(snapshot) {
     const { RawEngine, memory } = need();
-    let text;
-    try {
-      text = typeof snapshot === 'string' ? snapshot
-        : snapshot instanceof Uint8Array ? new TextDecoder().decode(snapshot)
-        : JSON.stringify(snapshot);
-    } catch (e) {
-      throw new SnapshotError(`the snapshot cannot be serialized: ${/** @type {Error} */ (e).message}`, '');
-    }
-    if (typeof text !== 'string') throw new SnapshotError('the snapshot must be JSON text or a JSON object', '');
+    const bytes = toBytes(snapshot);
     /** @type {{ now?: number, clock: () => number, sticky: any, impls: (string[] | undefined)[] }} */
     const call = this._call = { now: undefined, clock: Date.now, sticky: null, impls: [] };
-    const raw = RawEngine.load(text, makeHost(call, memory));
+    // Bytes cross in one copy; a string is encoded natively first.
+    const raw = RawEngine.load(bytes, makeHost(call, memory));
     const refused = raw.refused();
     if (refused) {
       raw.free();
@@ -239,14 +253,26 @@ export class Engine {
       const i = plan.inputs[k];
       lines.push(`const i${i} = ctx[${q(this._inputs[i])}], o${i} = ${obj(`i${i}`)}; u8[${i}] = o${i} ? 1 : 0;`);
     }
-    lines.push('let v, p = 0;');
+    // Per slot: read the value; a string that fits is written inline (an
+    // ASCII loop, encodeInto for the rest), anything else through put(),
+    // after which the views are read again (put may have grown the area).
+    lines.push('let v, p = 0, n = 0, q = 0, j = 0, c = 0, u32 = e._u32, cap = e._cap;');
+    lines.push('const base = e._strings;');
     for (const slot of plan.slots) {
-      lines.push(`v = o${slot.input} ? i${slot.input} : undefined;`);
-      for (const key of slot.path) lines.push(`v = v !== undefined && ${obj('v')} ? v[${q(key)}] : undefined;`);
-      lines.push(`p = put(e, v, ${slot.at}, p);`);
+      slot.path.forEach((key, k) => {
+        lines.push(k === 0 ? `v = o${slot.input} ? i${slot.input}[${q(key)}] : undefined;`
+          : `v = v !== undefined && ${obj('v')} ? v[${q(key)}] : undefined;`);
+      });
+      if (slot.path.length === 0) lines.push(`v = o${slot.input} ? i${slot.input} : undefined;`);
+      lines.push(`if (typeof v === 'string' && base + p + 3 * (n = v.length) <= cap) {
+  q = base + p;
+  for (j = 0; j < n; j++) { c = v.charCodeAt(j); if (c > 127) break; u8[q + j] = c; }
+  if (j < n) j += encoder.encodeInto(v.slice(j), u8.subarray(q + j, q + 3 * n)).written;
+  u32[${slot.at}] = p; u32[${slot.at + 1}] = j; p += j;
+} else { p = put(e, v, ${slot.at}, p); u8 = e._u8; u32 = e._u32; cap = e._cap; }`);
     }
     lines.push('return p;');
-    return (plan.write = this._codegen && compile(() => new Function('put', `return (ctx, u8, e) => {\n${lines.join('\n')}\n}`)(put)));
+    return (plan.write = this._codegen && compile(() => new Function('put', 'encoder', `return (ctx, u8, e) => {\n${lines.join('\n')}\n}`)(put, encoder)));
   }
 
   _views() {

@@ -14,7 +14,7 @@ use segments::{Interner, SegmentDef};
 
 use crate::index::NameIndex;
 use crate::json::{self, Value};
-use crate::model::{Cond, Feature, InputId, LocalSegment, SegmentSource, StrSet};
+use crate::model::{Cond, Feature, InputId, LocalSegment, Part, SegmentSource, StrSet};
 use crate::problem::{Problem, Problems, SnapshotError};
 use crate::text::concat;
 use crate::Engine;
@@ -30,24 +30,53 @@ fn refuse(path: &str, message: String) -> SnapshotError {
     }
 }
 
-/// Parses and compiles a snapshot.
+/// Loads a snapshot from text (see [`load_owned`]).
 pub fn load(text: &str) -> Result<Engine, SnapshotError> {
-    if text.len() > MAX_SNAPSHOT_BYTES {
-        let mut message = String::from("the snapshot is ");
-        crate::text::push_u64(&mut message, text.len() as u64);
-        message.push_str(" bytes, more than the limit of 16 MiB (16777216 bytes)");
-        return Err(refuse("", message));
-    }
-    let (doc, deferred) = json::parse_deferring(text, &json::Limits::default(), "features")
-        .map_err(|e| refuse(&e.pointer, concat(&["invalid JSON: ", &e.describe()])))?;
-    compile_document(text, &doc, deferred)
+    load_owned(text.to_owned())
 }
 
+/// Loads a snapshot from UTF-8 bytes (see [`load_owned`]). Invalid
+/// sequences read as U+FFFD, as `TextDecoder` and `fetch`'s `text()` do.
+pub fn load_bytes(bytes: Vec<u8>) -> Result<Engine, SnapshotError> {
+    if bytes.len() > MAX_SNAPSHOT_BYTES {
+        return Err(too_big(bytes.len()));
+    }
+    let text = match String::from_utf8(bytes) {
+        Ok(text) => text,
+        Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+    };
+    load_owned(text)
+}
+
+fn too_big(len: usize) -> SnapshotError {
+    let mut message = String::from("the snapshot is ");
+    crate::text::push_u64(&mut message, len as u64);
+    message.push_str(" bytes, more than the limit of 16 MiB (16777216 bytes)");
+    refuse("", message)
+}
+
+/// Checks a snapshot and prepares it for evaluation, keeping the text:
+/// features are compiled from it on first use (see [`Lazy`]).
+pub fn load_owned(text: String) -> Result<Engine, SnapshotError> {
+    if text.len() > MAX_SNAPSHOT_BYTES {
+        return Err(too_big(text.len()));
+    }
+    let (doc, deferred) = json::parse_deferring(&text, &json::Limits::default(), "features")
+        .map_err(|e| refuse(&e.pointer, concat(&["invalid JSON: ", &e.describe()])))?;
+    let (revision, names, mut lazy, by_name, problems) = compile_document(&doc, deferred)?;
+    drop(doc);
+    lazy.text = text.into_boxed_str();
+    Ok(Engine::from_parts(revision, names, lazy, by_name, problems))
+}
+
+/// What [`compile_document`] gives: the revision, the segment names, the
+/// features (without their text yet), the feature index, the problems.
+type Compiled = (String, Vec<String>, Lazy, NameIndex, Vec<Problem>);
+
 fn compile_document(
-    text: &str,
     doc: &Value,
     deferred: Vec<json::Deferred<'_>>,
-) -> Result<Engine, SnapshotError> {
+) -> Result<Compiled, SnapshotError> {
     let Some(members) = doc.as_object() else {
         return Err(refuse(
             "",
@@ -245,20 +274,14 @@ fn compile_document(
     }
     let names = shared.segments.iter().map(|s| s.name.clone()).collect();
     let lazy = Lazy {
-        text: text.into(),
+        text: Box::default(),
         shared,
         entries,
         order,
         all_problems: OnceLock::new(),
     };
 
-    Ok(Engine::from_parts(
-        revision,
-        names,
-        lazy,
-        feature_ids,
-        problems.into_vec(),
-    ))
+    Ok((revision, names, lazy, feature_ids, problems.into_vec()))
 }
 
 /// One member of `/features`, in document order.
@@ -494,9 +517,12 @@ impl<'a> Scope<'a> {
             return None;
         }
         let local = LocalSegment::try_from(self.segments.len()).ok()?;
+        let shared = def.templates.len() == 1
+            && matches!(candidates.as_slice(), [(_, t)] if matches!(*t.parts, [Part::Slot(_)]));
         self.segments.push(SegmentSource {
             segment: id,
             candidates,
+            shared,
         });
         Some(local)
     }

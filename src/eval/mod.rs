@@ -153,8 +153,41 @@ impl Evaluation<'_, '_> {
     }
 }
 
+/// Segment values already read for one context, by segment index: when
+/// many features are evaluated for the same context, each shared segment
+/// (see [`crate::model::SegmentSource::shared`]) is read once.
+#[derive(Debug, Default)]
+pub struct Memo<'c> {
+    values: Vec<Option<Option<&'c str>>>,
+}
+
+impl<'c> Memo<'c> {
+    /// An empty memo for a snapshot with `segments` segments.
+    #[must_use]
+    pub fn new(segments: usize) -> Self {
+        Memo {
+            values: vec![None; segments],
+        }
+    }
+}
+
 /// Evaluates one feature.
 pub fn evaluate<'e, 'c, C, E>(feature: &'e Feature, ctx: &'c C, env: &mut E) -> Evaluation<'e, 'c>
+where
+    C: Context + ?Sized,
+    E: Env + ?Sized,
+{
+    evaluate_with(feature, ctx, env, None)
+}
+
+/// Evaluates one feature, reading shared segment values through `memo`
+/// (which must have been made for this context).
+pub fn evaluate_with<'e, 'c, C, E>(
+    feature: &'e Feature,
+    ctx: &'c C,
+    env: &mut E,
+    memo: Option<&mut Memo<'c>>,
+) -> Evaluation<'e, 'c>
 where
     C: Context + ?Sized,
     E: Env + ?Sized,
@@ -172,7 +205,12 @@ where
     if !body.enabled {
         return Evaluation::plain(feature.default, Reason::Disabled, None);
     }
-    let mut run = Run { body, ctx, env };
+    let mut run = Run {
+        body,
+        ctx,
+        env,
+        memo,
+    };
     for (index, rule) in body.rules.iter().enumerate() {
         if !run.holds(&rule.when, 0) {
             continue;
@@ -257,6 +295,7 @@ struct Run<'e, 'c, 'v, C: ?Sized, E: ?Sized> {
     body: &'e Body,
     ctx: &'c C,
     env: &'v mut E,
+    memo: Option<&'v mut Memo<'c>>,
 }
 
 impl<'c, C: Context + ?Sized, E: Env + ?Sized> Run<'_, 'c, '_, C, E> {
@@ -268,8 +307,26 @@ impl<'c, C: Context + ?Sized, E: Env + ?Sized> Run<'_, 'c, '_, C, E> {
     }
 
     /// The value of a segment for this context, `None` when absent.
-    fn value(&self, seg: LocalSegment) -> Option<Cow<'c, str>> {
-        let source = self.body.segments.get(usize::from(seg))?;
+    fn value(&mut self, seg: LocalSegment) -> Option<Cow<'c, str>> {
+        let body = self.body;
+        let source = body.segments.get(usize::from(seg))?;
+        if source.shared {
+            if let Some(memo) = self.memo.as_deref_mut() {
+                if let Some(known) = memo.values.get_mut(source.segment as usize) {
+                    let ctx = self.ctx;
+                    let value = *known.get_or_insert_with(|| match source.candidates.first() {
+                        Some((input, template)) if ctx.has_input(*input) => {
+                            match &*template.parts {
+                                [Part::Slot(slot)] => ctx.slot(*slot),
+                                _ => None,
+                            }
+                        }
+                        _ => None,
+                    });
+                    return value.map(Cow::Borrowed);
+                }
+            }
+        }
         let (_, template) = source
             .candidates
             .iter()

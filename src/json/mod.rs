@@ -25,6 +25,7 @@
 )]
 
 mod parse;
+mod skim;
 mod write;
 
 use std::borrow::Cow;

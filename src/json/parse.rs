@@ -77,7 +77,6 @@ pub fn parse<'a>(text: &'a str, limits: &Limits) -> Result<Value<'a>, ParseError
         members: Vec::new(),
         section: None,
         defer_next: false,
-        skipping: false,
         deferred: Vec::new(),
     };
     p.document().map_err(|f| f.report(text, start))
@@ -116,7 +115,6 @@ pub fn parse_deferring<'a>(
         members: Vec::new(),
         section: Some(section),
         defer_next: false,
-        skipping: false,
         deferred: Vec::new(),
     };
     match p.document() {
@@ -276,8 +274,6 @@ struct Parser<'t, 'l> {
     section: Option<&'l str>,
     /// Set just before the deferred section's object is read.
     defer_next: bool,
-    /// Inside a deferred value: check, build nothing.
-    skipping: bool,
     /// The deferred members met so far.
     deferred: Vec<Deferred<'t>>,
 }
@@ -427,9 +423,7 @@ impl<'t> Parser<'t, '_> {
                 return Err(self.too_long());
             }
             let item = self.child(level, move || Step::Index(index))?;
-            if !self.skipping {
-                self.items.push(item);
-            }
+            self.items.push(item);
             index += 1;
             self.skip_ws();
             match self.peek() {
@@ -439,9 +433,6 @@ impl<'t> Parser<'t, '_> {
                 }
                 Some(b']') => {
                     self.pos += 1;
-                    if self.skipping {
-                        return Ok(Value::Null);
-                    }
                     return Ok(Value::Array(take_above(&mut self.items, mark, || {
                         Value::Null
                     })));
@@ -457,11 +448,7 @@ impl<'t> Parser<'t, '_> {
         self.pos += 1; // '{'
         self.skip_ws();
         if self.eat(b'}') {
-            return Ok(if self.skipping {
-                Value::Null
-            } else {
-                Value::Object(Vec::new())
-            });
+            return Ok(Value::Object(Vec::new()));
         }
         let mark = self.members.len();
         let mut count = 0usize;
@@ -479,26 +466,33 @@ impl<'t> Parser<'t, '_> {
                 return Err(self.expected("expected ':' after an object key"));
             }
             self.skip_ws();
-            let value_start = self.pos;
-            let outer_skipping = self.skipping;
-            if deferring {
-                self.skipping = true;
-            } else if level == 1 && !self.skipping && self.section == Some(&*key) {
-                self.defer_next = self.peek() == Some(b'{');
-            }
-            let value = match self.child(level, || Step::Key(String::new())) {
-                Ok(v) => v,
-                Err(f) => return Err(Self::keyed(f, key.into_owned())),
-            };
-            self.skipping = outer_skipping;
             count += 1;
             if deferring {
+                // Checked by the skimmer; if it finds anything wrong, the
+                // parser reads the value again to say what and where.
+                let start = self.pos;
+                match super::skim::value_end(self.bytes, start, level, self.limits) {
+                    Some(end) => self.pos = end,
+                    None => {
+                        if let Err(f) = self.child(level, || Step::Key(String::new())) {
+                            return Err(Self::keyed(f, key.into_owned()));
+                        }
+                    }
+                }
+                let end = self.pos;
                 self.deferred.push(Deferred {
                     key: key.clone(),
-                    span: value_start..self.pos,
+                    span: start..end,
                 });
-            }
-            if !self.skipping {
+                self.members.push((key, Value::Null));
+            } else {
+                if level == 1 && self.section == Some(&*key) {
+                    self.defer_next = self.peek() == Some(b'{');
+                }
+                let value = match self.child(level, || Step::Key(String::new())) {
+                    Ok(v) => v,
+                    Err(f) => return Err(Self::keyed(f, key.into_owned())),
+                };
                 self.members.push((key, value));
             }
             self.skip_ws();
@@ -509,9 +503,6 @@ impl<'t> Parser<'t, '_> {
                 }
                 Some(b'}') => {
                     self.pos += 1;
-                    if self.skipping {
-                        return Ok(Value::Null);
-                    }
                     return Ok(Value::Object(take_above(&mut self.members, mark, || {
                         (Cow::Borrowed(""), Value::Null)
                     })));

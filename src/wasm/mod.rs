@@ -99,8 +99,10 @@ const NONE: u16 = u16::MAX;
 impl RawEngine {
     /// Compiles a snapshot. Never throws: a refused snapshot gives an engine
     /// whose [`RawEngine::refused`] is non-empty.
-    pub fn load(text: &str, host: Host) -> RawEngine {
-        let (engine, refused) = match Engine::load(text) {
+    /// The snapshot arrives as UTF-8 bytes (JavaScript encodes a string
+    /// natively, and copies bytes in one move); it is kept, not copied again.
+    pub fn load(bytes: Vec<u8>, host: Host) -> RawEngine {
+        let (engine, refused) = match Engine::load_bytes(bytes) {
             Ok(engine) => (Some(engine), String::new()),
             Err(e) => {
                 let mut s = String::from("{\"path\":");
@@ -264,10 +266,11 @@ impl RawEngine {
     pub fn eval_all(&mut self, object: u32, used: u32) -> *const u16 {
         if let Some(engine) = &self.engine {
             let (ctx, mut env) = self.io.open(object, used);
+            let mut memo = engine.memo();
             for (i, slot) in self.out.iter_mut().enumerate() {
                 env.feature = i as u32;
                 *slot = engine
-                    .evaluate_index(i, &ctx, &mut env)
+                    .evaluate_index_with(i, &ctx, &mut env, &mut memo)
                     .implementation
                     .unwrap_or(NONE);
             }
@@ -303,6 +306,7 @@ impl RawEngine {
         let (ctx, mut env) = self.io.open(object, used);
         let mut out = String::with_capacity(256 * engine.feature_count() + 2);
         out.push('{');
+        let mut memo = engine.memo();
         for (i, feature) in engine.features().enumerate() {
             if i > 0 {
                 out.push(',');
@@ -310,7 +314,7 @@ impl RawEngine {
             push_string(&mut out, &feature.name);
             out.push(':');
             env.feature = i as u32;
-            let ev = engine.evaluate_index(i, &ctx, &mut env);
+            let ev = engine.evaluate_index_with(i, &ctx, &mut env, &mut memo);
             engine.write_details(Some(i), &feature.name, &ev, &mut out);
         }
         out.push('}');

@@ -126,6 +126,7 @@ impl Engine {
     }
 
     /// Evaluates the feature at `index` (see [`Engine::feature_index`]).
+    #[inline]
     pub fn evaluate_index<'e, 'c, C, E>(
         &'e self,
         index: usize,

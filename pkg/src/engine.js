@@ -253,23 +253,14 @@ export class Engine {
       const i = plan.inputs[k];
       lines.push(`const i${i} = ctx[${q(this._inputs[i])}], o${i} = ${obj(`i${i}`)}; u8[${i}] = o${i} ? 1 : 0;`);
     }
-    // Per slot: read the value; a string that fits is written inline (an
-    // ASCII loop, encodeInto for the rest), anything else through put(),
-    // after which the views are read again (put may have grown the area).
-    lines.push('let v, p = 0, n = 0, q = 0, j = 0, c = 0, u32 = e._u32, cap = e._cap;');
-    lines.push('const base = e._strings;');
+    lines.push('let v, p = 0;');
     for (const slot of plan.slots) {
       slot.path.forEach((key, k) => {
         lines.push(k === 0 ? `v = o${slot.input} ? i${slot.input}[${q(key)}] : undefined;`
           : `v = v !== undefined && ${obj('v')} ? v[${q(key)}] : undefined;`);
       });
       if (slot.path.length === 0) lines.push(`v = o${slot.input} ? i${slot.input} : undefined;`);
-      lines.push(`if (typeof v === 'string' && base + p + 3 * (n = v.length) <= cap) {
-  q = base + p;
-  for (j = 0; j < n; j++) { c = v.charCodeAt(j); if (c > 127) break; u8[q + j] = c; }
-  if (j < n) j += encoder.encodeInto(v.slice(j), u8.subarray(q + j, q + 3 * n)).written;
-  u32[${slot.at}] = p; u32[${slot.at + 1}] = j; p += j;
-} else { p = put(e, v, ${slot.at}, p); u8 = e._u8; u32 = e._u32; cap = e._cap; }`);
+      lines.push(`p = put(e, v, ${slot.at}, p);`);
     }
     lines.push('return p;');
     return (plan.write = this._codegen && compile(() => new Function('put', 'encoder', `return (ctx, u8, e) => {\n${lines.join('\n')}\n}`)(put, encoder)));

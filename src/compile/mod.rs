@@ -517,8 +517,13 @@ impl<'a> Scope<'a> {
             return None;
         }
         let local = LocalSegment::try_from(self.segments.len()).ok()?;
-        let shared = def.templates.len() == 1
-            && matches!(candidates.as_slice(), [(_, t)] if matches!(*t.parts, [Part::Slot(_)]));
+        let shared = match candidates.as_slice() {
+            [(input, t)] if def.templates.len() == 1 => match *t.parts {
+                [Part::Slot(slot)] => Some((*input, slot)),
+                _ => None,
+            },
+            _ => None,
+        };
         self.segments.push(SegmentSource {
             segment: id,
             candidates,

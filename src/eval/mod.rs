@@ -182,6 +182,7 @@ where
 
 /// Evaluates one feature, reading shared segment values through `memo`
 /// (which must have been made for this context).
+#[inline]
 pub fn evaluate_with<'e, 'c, C, E>(
     feature: &'e Feature,
     ctx: &'c C,
@@ -310,22 +311,24 @@ impl<'c, C: Context + ?Sized, E: Env + ?Sized> Run<'_, 'c, '_, C, E> {
     fn value(&mut self, seg: LocalSegment) -> Option<Cow<'c, str>> {
         let body = self.body;
         let source = body.segments.get(usize::from(seg))?;
-        if source.shared {
-            if let Some(memo) = self.memo.as_deref_mut() {
-                if let Some(known) = memo.values.get_mut(source.segment as usize) {
-                    let ctx = self.ctx;
-                    let value = *known.get_or_insert_with(|| match source.candidates.first() {
-                        Some((input, template)) if ctx.has_input(*input) => {
-                            match &*template.parts {
-                                [Part::Slot(slot)] => ctx.slot(*slot),
-                                _ => None,
-                            }
-                        }
-                        _ => None,
-                    });
-                    return value.map(Cow::Borrowed);
+        if let Some((input, slot)) = source.shared {
+            let ctx = self.ctx;
+            let read = || {
+                if ctx.has_input(input) {
+                    ctx.slot(slot)
+                } else {
+                    None
                 }
-            }
+            };
+            let value = match self
+                .memo
+                .as_deref_mut()
+                .and_then(|m| m.values.get_mut(source.segment as usize))
+            {
+                Some(known) => *known.get_or_insert_with(read),
+                None => read(),
+            };
+            return value.map(Cow::Borrowed);
         }
         let (_, template) = source
             .candidates

@@ -50,10 +50,11 @@ pub struct SegmentSource {
     /// `(input, template)` pairs, in the order of the feature's inputs. The
     /// first whose input the context holds as an object gives the value.
     pub candidates: Vec<(InputId, Template)>,
-    /// Whether the value is the same for every feature: the segment converts
-    /// one input, with a one-placeholder template. Evaluate-all reads such a
-    /// value once per context (see [`crate::eval::Memo`]).
-    pub shared: bool,
+    /// Set when the value is the same for every feature: the segment
+    /// converts one input, with a one-placeholder template; the value is
+    /// then that slot's when the context holds that input. Evaluation reads
+    /// it directly, and evaluate-all once per context (see [`crate::eval::Memo`]).
+    pub shared: Option<(InputId, SlotId)>,
 }
 
 /// Index into a feature's [`Body::segments`].

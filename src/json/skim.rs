@@ -12,6 +12,10 @@ use super::Limits;
 /// Where the value starting at `start` ends, if it is one well-formed JSON
 /// value whose containers nest within `limits` when the value itself sits
 /// inside `outer` containers. `None` when anything is wrong.
+///
+/// Kept out of line: it is the hot loop of loading, and a small function
+/// of its own is what a WebAssembly engine optimizes first and fastest.
+#[inline(never)]
 pub(super) fn value_end(
     bytes: &[u8],
     start: usize,

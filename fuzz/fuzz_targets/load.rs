@@ -1,17 +1,54 @@
-//! Snapshot loading from arbitrary bytes: a result or a refusal, never a
-//! panic; a loaded snapshot evaluates every feature for an empty context.
+//! Snapshot loading from arbitrary bytes (as UTF-8 when valid): a compiled
+//! engine or a refusal, never a panic. Checked: a refusal names its place
+//! as a JSON Pointer; a loaded snapshot lists its problems and features as
+//! valid JSON and evaluates every feature for an empty context; and the
+//! same document written compactly (whitespace is not meaning) loads to the
+//! same problems and the same results, or is refused with the same message.
 #![no_main]
 
 use feats_edge::context::{FixedEnv, JsonContext};
 use feats_edge::{json, Engine};
 use libfuzzer_sys::fuzz_target;
 
+const DEEP: json::Limits = json::Limits { max_depth: 1 << 20, max_array_len: usize::MAX };
+
+/// What a load gives, as comparable text.
+fn outcome(text: &str) -> Result<(String, String, String), String> {
+    match Engine::load(text) {
+        Err(e) => {
+            assert!(e.path.is_empty() || e.path.starts_with('/'), "a JSON Pointer: {:?}", e.path);
+            assert!(!e.message.is_empty());
+            Err(e.line())
+        }
+        Ok(engine) => {
+            let problems = engine.problems_json();
+            let features = engine.features_json();
+            json::parse(&problems, &DEEP).expect("problems are JSON");
+            json::parse(&features, &DEEP).expect("features are JSON");
+            for p in engine.problems() {
+                assert!(p.path.is_empty() || p.path.starts_with('/'), "a JSON Pointer: {:?}", p.path);
+            }
+            let empty = json::Value::Object(Vec::new());
+            let ctx = JsonContext::new(&engine, &empty);
+            let mut env = FixedEnv { now: 0, sticky: Default::default(), random: || 7 };
+            let details = engine.details_all(&ctx, &mut env);
+            let parsed = json::parse(&details, &DEEP).expect("details are JSON");
+            assert_eq!(parsed.as_object().map(<[_]>::len), Some(engine.feature_count()));
+            Ok((problems, features, details))
+        }
+    }
+}
+
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else { return };
-    if let Ok(engine) = Engine::load(text) {
-        let ctx = JsonContext::new(&engine, &json::Value::Object(Vec::new()));
-        let mut env = FixedEnv { now: 0, sticky: Default::default(), random: || 7 };
-        let out = engine.details_all(&ctx, &mut env);
-        assert!(json::parse(&out, &json::Limits { max_depth: 1024, max_array_len: usize::MAX }).is_ok());
+    let first = outcome(text);
+    // Only documents that parse have a compact form; refusals for invalid
+    // JSON carry a line and column, which compaction moves.
+    let Ok(doc) = json::parse(text, &json::Limits::default()) else { return };
+    let compact = doc.to_json();
+    let limit = feats_edge::compile::MAX_SNAPSHOT_BYTES;
+    if text.len() > limit || compact.len() > limit {
+        return;
     }
+    assert_eq!(outcome(&compact), first, "{text:?} and its compact form {compact:?}");
 });

@@ -64,10 +64,16 @@ export interface EvaluateOptions {
 }
 
 export class Engine {
-  /** @throws {SnapshotError} */
+  /**
+   * Checks the whole snapshot; each feature's rules compile on its first
+   * evaluation. Bytes are read as UTF-8 (invalid sequences as U+FFFD).
+   * @throws {SnapshotError}
+   */
   constructor(snapshot: string | object | Uint8Array | ArrayBuffer);
   readonly revision: string;
+  /** Feature problems; the first access compiles every feature. */
   readonly problems: Problem[];
+  /** The features, in document order; the first access compiles every feature. */
   readonly features: FeatureInfo[];
   evaluate(feature: string, context: Context, opts?: EvaluateOptions): Details;
   evaluateAll(context: Context, opts?: EvaluateOptions): Record<string, Details>;

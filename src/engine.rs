@@ -90,6 +90,13 @@ impl Engine {
         self.features.feature(index)
     }
 
+    /// How many features have been compiled so far (each is compiled on its
+    /// first evaluation or listing).
+    #[must_use]
+    pub fn compiled_count(&self) -> usize {
+        self.features.compiled_count()
+    }
+
     /// The name of the feature at `index`, without compiling it.
     #[must_use]
     pub fn feature_name(&self, index: usize) -> Option<&str> {

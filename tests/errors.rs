@@ -367,3 +367,43 @@ fn descriptions_and_meta_are_allowed_everywhere() {
         "/features/F/description: expected a string",
     );
 }
+
+/// Features compile on first use; what loading checks up front and what it
+/// leaves for later give the same answers as compiling everything at once.
+#[test]
+fn features_compile_on_first_use() {
+    let text = r#"{"schema": 1, "revision": "r",
+        "segments": {"Country": {"from": {"user": "{country}"}}},
+        "features": {
+          "A": {"inputs": ["user"], "implementations": ["x", "y"], "default": "x",
+                "rules": [{"when": {"segment": "Country", "in": ["CA"]}, "serve": "y"}]},
+          "B": {"inputs": ["user"], "implementations": ["x"], "default": "x", "rules": [{"serve": "nope"}]},
+          "C": {"inputs": ["user"], "implementations": ["x"], "default": "x"},
+          "B": {"inputs": [], "implementations": ["z"], "default": "z"}
+        }}"#;
+    let e = Engine::load(text).unwrap();
+    assert_eq!(e.compiled_count(), 0, "nothing compiled at load");
+    assert_eq!(e.feature_count(), 3);
+    assert_eq!(e.feature_name(1), Some("B"));
+    let ctx = r#"{"user": {"country": "CA"}}"#;
+    assert_eq!(pick(&e, "A", ctx, NOW).as_deref(), Some("y"));
+    assert_eq!(e.compiled_count(), 1, "only the feature evaluated");
+    // A broken feature, and a repeated one, degrade alone when first used.
+    let b = details(&e, "B", ctx, NOW);
+    assert_eq!(
+        b.get("errorCode").and_then(|v| v.as_str()),
+        Some("PARSE_ERROR")
+    );
+    assert_eq!(e.compiled_count(), 2);
+    // Listing the problems compiles the rest; they come in document order.
+    let lines: Vec<String> = e.problems().iter().map(|p| p.line()).collect();
+    assert_eq!(e.compiled_count(), 3);
+    assert_eq!(
+        lines,
+        [
+            "/features/B/rules/0/serve: unknown implementation 'nope'; this feature has x",
+            "/features/B: the feature 'B' is declared more than once",
+        ],
+        "{lines:?}"
+    );
+}

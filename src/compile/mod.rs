@@ -326,6 +326,14 @@ impl Lazy {
         self.entries.len()
     }
 
+    /// How many features are compiled so far.
+    pub fn compiled_count(&self) -> usize {
+        self.entries
+            .iter()
+            .filter(|e| e.compiled.get().is_some())
+            .count()
+    }
+
     /// The name of the feature at `index`, without compiling it.
     pub fn name(&self, index: usize) -> Option<&str> {
         self.entries.get(index).map(|e| e.name.as_str())

@@ -22,7 +22,10 @@ const userWhere = (want) => {
 
 let server, browser;
 before(async () => {
-  [server, browser] = await Promise.all([startDemoServer(), launchChromium()]);
+  // allSettled: whatever started is stopped by after() even if the other failed.
+  const started = await Promise.allSettled([startDemoServer(), launchChromium()]);
+  [server, browser] = started.map((r) => (r.status === 'fulfilled' ? r.value : undefined));
+  for (const r of started) if (r.status === 'rejected') throw r.reason;
 });
 after(async () => {
   await browser?.close();

@@ -21,7 +21,10 @@ let origin, edge, browser;
 
 before(async () => {
   origin = await startOrigin(good);
-  [edge, browser] = await Promise.all([startEdge(origin, { revalidateMs: 60000 }), launchChromium()]);
+  // allSettled: whatever started is stopped by after() even if the other failed.
+  const started = await Promise.allSettled([startEdge(origin, { revalidateMs: 60000 }), launchChromium()]);
+  [edge, browser] = started.map((r) => (r.status === 'fulfilled' ? r.value : undefined));
+  for (const r of started) if (r.status === 'rejected') throw r.reason;
 });
 after(async () => {
   await browser?.close();

@@ -97,17 +97,23 @@ fn benches(c: &mut Criterion) {
     let mut g = c.benchmark_group("load");
     g.throughput(Throughput::Bytes(big.len() as u64));
     g.sample_size(10);
-    g.bench_function("10 000-feature snapshot, checked (features compile on first use)", |b| {
-        // Freeing the engine afterwards is not part of loading it.
-        b.iter_with_large_drop(|| Engine::load(black_box(&big)).unwrap())
-    });
-    g.bench_function("10 000-feature snapshot, checked and every feature compiled", |b| {
-        b.iter_with_large_drop(|| {
-            let e = Engine::load(black_box(&big)).unwrap();
-            black_box(e.problems().len());
-            e
-        })
-    });
+    g.bench_function(
+        "10 000-feature snapshot, checked (features compile on first use)",
+        |b| {
+            // Freeing the engine afterwards is not part of loading it.
+            b.iter_with_large_drop(|| Engine::load(black_box(&big)).unwrap())
+        },
+    );
+    g.bench_function(
+        "10 000-feature snapshot, checked and every feature compiled",
+        |b| {
+            b.iter_with_large_drop(|| {
+                let e = Engine::load(black_box(&big)).unwrap();
+                black_box(e.problems().len());
+                e
+            })
+        },
+    );
     g.finish();
 }
 

@@ -50,7 +50,7 @@ if (task === 'cold') {
   const u = { id: 'u0000000000000001', country: 'US' };
   const t0 = performance.now();
   const a = await import(adapterPath);
-  const s = await a.setup({ text, file: configFile, keys });
+  const s = await a.setup({ text, file: configFile, keys, cold: true });
   const v = await s.one(keys[0], u);
   const t1 = performance.now();
   done({ ms: t1 - t0, sinceProcessStart: t1, value: v });

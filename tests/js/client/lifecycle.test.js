@@ -7,13 +7,14 @@ import { createClient } from 'feats-edge';
 import { startServer, sleep } from '../helpers/server.js';
 import { snapshot, ctx } from '../helpers/snapshot.js';
 
-/** Timers created by the client (set from src/client.js) that have neither fired nor been cleared. */
+/** Timers created by the client (set from src/client.js, or from gen/node.js,
+ * the Node entry bundled) that have neither fired nor been cleared. */
 const live = new Set();
 for (const [set, clear, once] of [['setTimeout', 'clearTimeout', true], ['setInterval', 'clearInterval', false]]) {
   const original = globalThis[set];
   const originalClear = globalThis[clear];
   globalThis[set] = (fn, ms, ...args) => {
-    const mine = /src[\\/]client\.js/.test(new Error().stack);
+    const mine = /(src[\\/]client|pkg[\\/]gen[\\/]node)\.js/.test(new Error().stack);
     const t = original((...a) => (once && live.delete(t), fn(...a)), ms, ...args);
     if (mine) live.add(t);
     return t;

@@ -15,10 +15,11 @@ const split = new Engine({
 const expected = (unit) => (bucket('F', unit) < 5000 ? 'a' : 'b');
 
 test('snapshots: invalid UTF-8, invalid JSON, over the limits: refused with a pointer', () => {
-  // Bytes are decoded as UTF-8 with replacement characters (TextDecoder), then parsed.
+  // Bytes are read as UTF-8 with replacement characters (as TextDecoder does), then parsed.
   const bytes = new TextEncoder().encode('{"schema": 1, "revision": "caf\u00e9"}');
   const broken = Uint8Array.from([...bytes.slice(0, 30), 0xff, ...bytes.slice(30)]);
   assert.equal(new Engine(broken).revision, 'caf\uFFFD\u00e9');
+  assert.equal(new Engine(broken.buffer).revision, 'caf\uFFFD\u00e9', 'an ArrayBuffer reads the same');
   assert.throws(() => new Engine(Uint8Array.from([0xff, 0xfe])), (e) => e instanceof SnapshotError && /invalid JSON/.test(e.message));
   assert.throws(() => new Engine('{"schema": 1,'), (e) => e instanceof SnapshotError && /line 1, column 14/.test(e.message));
   const limit = 16 * 1024 * 1024;

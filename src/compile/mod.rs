@@ -3,6 +3,11 @@
 //!
 //! Whole-snapshot errors refuse the document; every other problem is
 //! recorded with its JSON Pointer and breaks only the feature it touches.
+//!
+//! Loading checks the whole text (JSON syntax and limits everywhere), the
+//! top level, segments and activations, and finds each feature's value in
+//! the text without building it; [`Lazy`] compiles a feature the first time
+//! it is evaluated or listed, so a cold start costs one feature, not all.
 
 mod conditions;
 mod features;

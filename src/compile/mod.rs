@@ -6,7 +6,7 @@
 //!
 //! Loading checks the whole text (JSON syntax and limits everywhere), the
 //! top level, segments and activations, and finds each feature's value in
-//! the text without building it; [`Lazy`] compiles a feature the first time
+//! the text without building it; a feature is compiled the first time
 //! it is evaluated or listed, so a cold start costs one feature, not all.
 
 mod conditions;
@@ -61,7 +61,7 @@ fn too_big(len: usize) -> SnapshotError {
 }
 
 /// Checks a snapshot and prepares it for evaluation, keeping the text:
-/// features are compiled from it on first use (see [`Lazy`]).
+/// each feature is compiled from it on first use.
 pub fn load_owned(text: String) -> Result<Engine, SnapshotError> {
     if text.len() > MAX_SNAPSHOT_BYTES {
         return Err(too_big(text.len()));

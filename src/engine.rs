@@ -17,8 +17,6 @@ pub struct Engine {
     features: Lazy,
     /// Feature indices by name.
     by_name: crate::index::NameIndex,
-    /// Problems found at load, before any feature is compiled.
-    problems: Vec<Problem>,
 }
 
 impl Engine {
@@ -54,14 +52,12 @@ impl Engine {
         segments: Vec<String>,
         features: Lazy,
         by_name: crate::index::NameIndex,
-        problems: Vec<Problem>,
     ) -> Engine {
         Engine {
             revision,
             segments,
             features,
             by_name,
-            problems,
         }
     }
 
@@ -75,7 +71,7 @@ impl Engine {
     /// when clean. Compiles every feature not compiled yet.
     #[must_use]
     pub fn problems(&self) -> &[Problem] {
-        self.features.problems(&self.problems)
+        self.features.problems()
     }
 
     /// How many features the snapshot declares.
@@ -144,10 +140,7 @@ impl Engine {
         C: Context + ?Sized,
         E: Env + ?Sized,
     {
-        match self.features.feature(index) {
-            Some(feature) => eval::evaluate(feature, ctx, env),
-            None => Evaluation::not_found(),
-        }
+        self.evaluate_at(index, ctx, env, None)
     }
 
     /// Evaluates the feature at `index`, sharing segment values with the
@@ -164,8 +157,23 @@ impl Engine {
         C: Context + ?Sized,
         E: Env + ?Sized,
     {
+        self.evaluate_at(index, ctx, env, Some(memo))
+    }
+
+    #[inline]
+    fn evaluate_at<'e, 'c, C, E>(
+        &'e self,
+        index: usize,
+        ctx: &'c C,
+        env: &mut E,
+        memo: Option<&mut eval::Memo<'c>>,
+    ) -> Evaluation<'e, 'c>
+    where
+        C: Context + ?Sized,
+        E: Env + ?Sized,
+    {
         match self.features.feature(index) {
-            Some(feature) => eval::evaluate_with(feature, ctx, env, Some(memo)),
+            Some(feature) => eval::evaluate_with(feature, ctx, env, memo),
             None => Evaluation::not_found(),
         }
     }

@@ -208,10 +208,7 @@ export class Engine {
     if (known !== undefined) return known;
     const p = JSON.parse(this._raw.plan(i));
     this._call.impls[i] = p.implementations;
-    const key = p.slots.join();
-    let plan = this._shared.get(key);
-    if (!plan) this._shared.set(key, (plan = this._makePlan(p.slots)));
-    return (this._plans[i] = plan);
+    return (this._plans[i] = this._makePlan(p.slots));
   }
 
   /** Everything evaluate-all needs: every feature's names, and every slot. */
@@ -219,7 +216,7 @@ export class Engine {
     if (this._all) return this._all;
     const features = this.features;
     this._all = {
-      plan: this._makePlan(this._slotInput.map((_, i) => i)),
+      plan: this._makePlan(this._slotInput.map((_, i) => i)), // every slot
       names: features.map((f) => f.name),
       impls: this._call.impls,
       shape: undefined,
@@ -231,16 +228,22 @@ export class Engine {
 
   /**
    * What to read for a set of slots: the inputs as flat [index, name, …]
-   * pairs, and per slot its table position, input and key path.
+   * pairs, and per slot its table position, input and key path. One plan
+   * (and one generated writer) per distinct set of slots.
    * @param {number[]} slots
    */
   _makePlan(slots) {
+    const key = slots.join();
+    const known = this._shared.get(key);
+    if (known) return known;
     const inputs = [...new Set(slots.map((s) => this._slotInput[s]))];
-    return {
+    const plan = {
       inputs: inputs.flatMap((i) => [i, this._inputs[i]]),
       slots: slots.map((s) => ({ at: this._table + 2 * s, input: this._slotInput[s], path: this._slotPath[s] })),
       write: undefined, // generated on first use: see _writer
     };
+    this._shared.set(key, plan);
+    return plan;
   }
 
   /**
@@ -267,7 +270,7 @@ export class Engine {
       lines.push(`p = put(e, v, ${slot.at}, p);`);
     }
     lines.push('return p;');
-    return (plan.write = this._codegen && compile(() => new Function('put', 'encoder', `return (ctx, u8, e) => {\n${lines.join('\n')}\n}`)(put, encoder)));
+    return (plan.write = this._codegen && compile(() => new Function('put', `return (ctx, u8, e) => {\n${lines.join('\n')}\n}`)(put)));
   }
 
   _views() {
@@ -343,7 +346,7 @@ export class Engine {
     const plan = this._plan(i);
     this._begin(opts);
     const used = this._write(context, plan);
-    const r = this._raw.eval(i, used < 0 ? 0 : 1, used < 0 ? 0 : used);
+    const r = this._raw.eval(i, used);
     return r < 0 ? null : this._call.impls[i][r];
   }
 
@@ -357,7 +360,7 @@ export class Engine {
     const all = this._everything();
     this._begin(opts);
     const used = this._write(context, all.plan);
-    const ptr = this._raw.eval_all(used < 0 ? 0 : 1, used < 0 ? 0 : used);
+    const ptr = this._raw.eval_all(used);
     // The output area never moves; its view is remade only when memory grew.
     let codes = all.codes;
     if (codes === undefined || codes.length !== this._count) {
@@ -387,7 +390,7 @@ export class Engine {
     const i = this._find(feature);
     this._begin(opts);
     const used = i < 0 ? 0 : this._write(context, this._plan(i));
-    return JSON.parse(this._raw.details(i, String(feature), used < 0 ? 0 : 1, used < 0 ? 0 : used));
+    return JSON.parse(this._raw.details(i, String(feature), used));
   }
 
   /**
@@ -399,7 +402,7 @@ export class Engine {
     const all = this._everything();
     this._begin(opts);
     const used = this._write(context, all.plan);
-    return JSON.parse(this._raw.details_all(used < 0 ? 0 : 1, used < 0 ? 0 : used));
+    return JSON.parse(this._raw.details_all(used));
   }
 
   /**
@@ -416,7 +419,7 @@ export class Engine {
     const all = this._everything();
     this._begin(opts);
     const used = this._write(context, all.plan);
-    const r = JSON.parse(this._raw.simulate(String(feature), opts?.by ?? '', units >>> 0, used < 0 ? 0 : 1, used < 0 ? 0 : used));
+    const r = JSON.parse(this._raw.simulate(String(feature), opts?.by ?? '', units >>> 0, used));
     if (r.error) throw new Error(`cannot simulate ${feature}: ${r.error}`);
     const impls = this._call.impls[this._find(String(feature))];
     return {

@@ -68,15 +68,15 @@ pub fn load_owned(text: String) -> Result<Engine, SnapshotError> {
     }
     let (doc, deferred) = json::parse_deferring(&text, &json::Limits::default(), "features")
         .map_err(|e| refuse(&e.pointer, concat(&["invalid JSON: ", &e.describe()])))?;
-    let (revision, names, mut lazy, by_name, problems) = compile_document(&doc, deferred)?;
+    let (revision, names, mut lazy, by_name) = compile_document(&doc, deferred)?;
     drop(doc);
     lazy.text = text.into_boxed_str();
-    Ok(Engine::from_parts(revision, names, lazy, by_name, problems))
+    Ok(Engine::from_parts(revision, names, lazy, by_name))
 }
 
 /// What [`compile_document`] gives: the revision, the segment names, the
-/// features (without their text yet), the feature index, the problems.
-type Compiled = (String, Vec<String>, Lazy, NameIndex, Vec<Problem>);
+/// features (without their text yet), the feature index.
+type Compiled = (String, Vec<String>, Lazy, NameIndex);
 
 fn compile_document(
     doc: &Value,
@@ -283,10 +283,11 @@ fn compile_document(
         shared,
         entries,
         order,
+        at_load: problems.into_vec(),
         all_problems: OnceLock::new(),
     };
 
-    Ok((revision, names, lazy, feature_ids, problems.into_vec()))
+    Ok((revision, names, lazy, feature_ids))
 }
 
 /// One member of `/features`, in document order.
@@ -322,6 +323,8 @@ pub(crate) struct Lazy {
     shared: Shared,
     entries: Vec<Entry>,
     order: Vec<Member>,
+    /// Problems found at load (top level, segments, activations).
+    at_load: Vec<Problem>,
     all_problems: OnceLock<Vec<Problem>>,
 }
 
@@ -380,12 +383,12 @@ impl Lazy {
         (feature, problems)
     }
 
-    /// Every problem: those found at load (`eager`), then each feature's in
-    /// document order, without repeats. Compiles every feature.
-    pub fn problems(&self, eager: &[Problem]) -> &[Problem] {
+    /// Every problem: those found at load, then each feature's in document
+    /// order, without repeats. Compiles every feature.
+    pub fn problems(&self) -> &[Problem] {
         self.all_problems.get_or_init(|| {
             let mut all = Problems::default();
-            for p in eager {
+            for p in &self.at_load {
                 all.push(&p.path, p.message.clone());
             }
             for member in &self.order {

@@ -67,19 +67,7 @@ const BOM: &str = "\u{feff}";
 /// # Errors
 /// A [`ParseError`] for anything that is not one JSON value within `limits`.
 pub fn parse<'a>(text: &'a str, limits: &Limits) -> Result<Value<'a>, ParseError> {
-    let start = if text.starts_with(BOM) { BOM.len() } else { 0 };
-    let mut p = Parser {
-        text,
-        bytes: text.as_bytes(),
-        pos: start,
-        limits,
-        items: Vec::new(),
-        members: Vec::new(),
-        section: None,
-        defer_next: false,
-        deferred: Vec::new(),
-    };
-    p.document().map_err(|f| f.report(text, start))
+    run(text, limits, None).map(|(v, _)| v)
 }
 
 /// A member whose value [`parse_deferring`] checked but did not build.
@@ -105,6 +93,15 @@ pub fn parse_deferring<'a>(
     limits: &Limits,
     section: &str,
 ) -> Result<(Value<'a>, Vec<Deferred<'a>>), ParseError> {
+    run(text, limits, Some(section))
+}
+
+/// The document, and the members of `section` it deferred (none without one).
+fn run<'a>(
+    text: &'a str,
+    limits: &Limits,
+    section: Option<&str>,
+) -> Result<(Value<'a>, Vec<Deferred<'a>>), ParseError> {
     let start = if text.starts_with(BOM) { BOM.len() } else { 0 };
     let mut p = Parser {
         text,
@@ -113,7 +110,7 @@ pub fn parse_deferring<'a>(
         limits,
         items: Vec::new(),
         members: Vec::new(),
-        section: Some(section),
+        section,
         defer_next: false,
         deferred: Vec::new(),
     };

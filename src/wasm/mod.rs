@@ -21,8 +21,8 @@
 //! input (1 = the context holds it as an object), padded to 4; then two
 //! `u32` per slot (offset into the string area, length; `u32::MAX` = absent);
 //! then the string area, of which each call names how many bytes it wrote
-//! (`used`). The string area is checked as UTF-8 once per call; if it is
-//! not, every value reads as absent.
+//! (`used`; -1 for a context that is not a JSON object). The string area is
+//! checked as UTF-8 once per call; if it is not, every value reads as absent.
 
 use wasm_bindgen::prelude::*;
 
@@ -70,7 +70,9 @@ struct Io {
 
 impl Io {
     /// The context in the scratch area and the host, for one call.
-    fn open(&mut self, object: u32, used: u32) -> (Scratch<'_>, HostEnv<'_>) {
+    /// `used`: the string bytes JavaScript wrote, or -1 when the context is
+    /// not a JSON object.
+    fn open(&mut self, used: i32) -> (Scratch<'_>, HostEnv<'_>) {
         let Io {
             host,
             scratch,
@@ -78,7 +80,7 @@ impl Io {
             table_words,
             strings_byte,
         } = self;
-        let ctx = Scratch::new(scratch, *table_words, *strings_byte, object != 0, used);
+        let ctx = Scratch::new(scratch, *table_words, *strings_byte, used);
         (
             ctx,
             HostEnv {
@@ -248,14 +250,13 @@ impl RawEngine {
     }
 
     /// Evaluates feature `index` against the context in the scratch area;
-    /// `object` is 0 when the context is not a JSON object, `used` the
-    /// number of string bytes written. Returns the implementation index, or
-    /// -1 for none.
-    pub fn eval(&mut self, index: usize, object: u32, used: u32) -> i32 {
+    /// `used` is the number of string bytes written, -1 when the context is
+    /// not a JSON object. Returns the implementation index, or -1 for none.
+    pub fn eval(&mut self, index: usize, used: i32) -> i32 {
         let Some(engine) = &self.engine else {
             return -1;
         };
-        let (ctx, mut env) = self.io.open(object, used);
+        let (ctx, mut env) = self.io.open(used);
         env.feature = index as u32;
         let ev = engine.evaluate_index(index, &ctx, &mut env);
         ev.implementation.map_or(-1, i32::from)
@@ -263,9 +264,9 @@ impl RawEngine {
 
     /// Evaluates every feature; writes one `u16` per feature (`0xFFFF` for
     /// none) to the output area and returns its address.
-    pub fn eval_all(&mut self, object: u32, used: u32) -> *const u16 {
+    pub fn eval_all(&mut self, used: i32) -> *const u16 {
         if let Some(engine) = &self.engine {
-            let (ctx, mut env) = self.io.open(object, used);
+            let (ctx, mut env) = self.io.open(used);
             let mut memo = engine.memo();
             for (i, slot) in self.out.iter_mut().enumerate() {
                 env.feature = i as u32;
@@ -279,11 +280,11 @@ impl RawEngine {
     }
 
     /// The details JSON of feature `index` (`name` for unknown features).
-    pub fn details(&mut self, index: i32, name: &str, object: u32, used: u32) -> String {
+    pub fn details(&mut self, index: i32, name: &str, used: i32) -> String {
         let Some(engine) = &self.engine else {
             return String::new();
         };
-        let (ctx, mut env) = self.io.open(object, used);
+        let (ctx, mut env) = self.io.open(used);
         let index = usize::try_from(index)
             .ok()
             .filter(|&i| i < engine.feature_count());
@@ -299,11 +300,11 @@ impl RawEngine {
     }
 
     /// The details of every feature, as one JSON object.
-    pub fn details_all(&mut self, object: u32, used: u32) -> String {
+    pub fn details_all(&mut self, used: i32) -> String {
         let Some(engine) = &self.engine else {
             return String::from("{}");
         };
-        let (ctx, mut env) = self.io.open(object, used);
+        let (ctx, mut env) = self.io.open(used);
         let mut out = String::with_capacity(256 * engine.feature_count() + 2);
         out.push('{');
         let mut memo = engine.memo();
@@ -327,11 +328,11 @@ impl RawEngine {
     /// Simulates `units` synthetic units of feature `name` against the
     /// context in the scratch area (see [`crate::simulate`]). Returns JSON
     /// `{"segment", "counts"}` or `{"error"}`.
-    pub fn simulate(&mut self, name: &str, by: &str, units: u32, object: u32, used: u32) -> String {
+    pub fn simulate(&mut self, name: &str, by: &str, units: u32, used: i32) -> String {
         let Some(engine) = &self.engine else {
             return String::from("{\"error\":\"no snapshot\"}");
         };
-        let (ctx, mut env) = self.io.open(object, used);
+        let (ctx, mut env) = self.io.open(used);
         env.feature = engine.feature_index(name).map_or(u32::MAX, |i| i as u32);
         let by = (!by.is_empty()).then_some(by);
         match crate::simulate::simulate(engine, name, by, u64::from(units), &ctx, &mut env) {
@@ -385,19 +386,14 @@ struct Scratch<'a> {
 }
 
 impl<'a> Scratch<'a> {
-    fn new(
-        words: &'a [u32],
-        table_words: usize,
-        strings_byte: usize,
-        object: bool,
-        used: u32,
-    ) -> Self {
+    fn new(words: &'a [u32], table_words: usize, strings_byte: usize, used: i32) -> Self {
         // SAFETY: a `[u32]` is always a valid `[u8]` of four times the length;
         // u8 has no alignment or validity requirements.
         let bytes =
             unsafe { core::slice::from_raw_parts(words.as_ptr().cast::<u8>(), words.len() * 4) };
+        let object = used >= 0;
         let strings = strings_byte
-            .checked_add(used as usize)
+            .checked_add(usize::try_from(used).unwrap_or(0))
             .and_then(|end| bytes.get(strings_byte..end))
             .and_then(|area| core::str::from_utf8(area).ok())
             .unwrap_or("");

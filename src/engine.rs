@@ -1,9 +1,10 @@
 //! [`Engine`]: a loaded snapshot and the ways to evaluate it.
 
-use crate::compile::Lazy;
+use crate::compile::{self, Compiled, Lazy};
 use crate::eval::{self, Context, Env, Evaluation};
+use crate::index::NameIndex;
 use crate::model::{Feature, ImplId, InputId, Kind, Slot, SlotId};
-use crate::problem::{Problem, SnapshotError};
+use crate::{Problem, SnapshotError};
 
 /// A loaded snapshot, ready to evaluate any number of times.
 ///
@@ -16,7 +17,18 @@ pub struct Engine {
     segments: Vec<String>,
     features: Lazy,
     /// Feature indices by name.
-    by_name: crate::index::NameIndex,
+    by_name: NameIndex,
+}
+
+impl From<Compiled> for Engine {
+    fn from(c: Compiled) -> Engine {
+        Engine {
+            revision: c.revision,
+            segments: c.segments,
+            features: c.features,
+            by_name: c.by_name,
+        }
+    }
 }
 
 impl Engine {
@@ -27,7 +39,7 @@ impl Engine {
     /// a schema other than 1, a top level that is not an object, a limit
     /// exceeded. Problems confined to features are listed in [`Engine::problems`].
     pub fn load(text: &str) -> Result<Engine, SnapshotError> {
-        crate::compile::load(text)
+        compile::load(text).map(Engine::from)
     }
 
     /// Like [`Engine::load`], keeping `text` without copying it.
@@ -35,7 +47,7 @@ impl Engine {
     /// # Errors
     /// As [`Engine::load`].
     pub fn load_owned(text: String) -> Result<Engine, SnapshotError> {
-        crate::compile::load_owned(text)
+        compile::load_owned(text).map(Engine::from)
     }
 
     /// Like [`Engine::load`], from UTF-8 bytes; invalid sequences read as
@@ -44,21 +56,7 @@ impl Engine {
     /// # Errors
     /// As [`Engine::load`].
     pub fn load_bytes(bytes: Vec<u8>) -> Result<Engine, SnapshotError> {
-        crate::compile::load_bytes(bytes)
-    }
-
-    pub(crate) fn from_parts(
-        revision: String,
-        segments: Vec<String>,
-        features: Lazy,
-        by_name: crate::index::NameIndex,
-    ) -> Engine {
-        Engine {
-            revision,
-            segments,
-            features,
-            by_name,
-        }
+        compile::load_bytes(bytes).map(Engine::from)
     }
 
     /// The snapshot's revision, `""` when it has none.

@@ -6,14 +6,19 @@
 //! deterministically, without I/O.
 //!
 //! Where things live:
-//! - [`json`]: the JSON reader and writer (line/column errors, limits);
-//! - [`compile`]: the snapshot document checked and compiled, every problem with a JSON Pointer;
-//! - [`model`]: the compiled form evaluation runs on;
-//! - [`eval`]: the evaluator, total and panic-free;
-//! - [`hash`]: the bucketing function shared with every runtime;
-//! - [`ops`]: decimal, SemVer, IP and RFC 3339 readers used by conditions;
-//! - [`context`]: contexts read from JSON natively;
-//! - `wasm` (on `wasm32` only): the WebAssembly boundary used by the npm package.
+//! - in this crate, what runs per evaluation:
+//!   - [`eval`]: the evaluator, total and panic-free;
+//!   - [`Engine`]: a loaded snapshot and the ways to evaluate it;
+//!   - [`context`]: contexts read from JSON natively;
+//!   - [`simulate`]: what a rule set does to a population;
+//!   - `wasm` (on `wasm32` only): the WebAssembly boundary used by the npm package;
+//! - in `feats-edge-snapshot` (`src/snapshot/`, re-exported here), what runs
+//!   once per snapshot, built for size in WebAssembly:
+//!   - [`json`]: the JSON reader and writer (line/column errors, limits);
+//!   - [`compile`]: the snapshot document checked and compiled, every problem with a JSON Pointer;
+//!   - [`model`]: the compiled form evaluation runs on;
+//!   - [`hash`]: the bucketing function shared with every runtime;
+//!   - [`ops`]: decimal, SemVer, IP and RFC 3339 readers used by conditions.
 //!
 //! ```
 //! use feats_edge::{Engine, context::{JsonContext, FixedEnv}, json};
@@ -38,22 +43,14 @@
     )
 )]
 
-pub mod compile;
 pub mod context;
 mod engine;
 pub mod eval;
-pub mod hash;
-mod index;
-pub mod json;
-pub mod model;
-pub mod names;
-pub mod ops;
-mod problem;
 pub mod simulate;
-pub mod text;
 #[cfg(target_arch = "wasm32")]
 pub mod wasm;
 
 pub use engine::{sticky_key, Engine};
 pub use eval::{ErrorCode, Evaluation, Reason};
-pub use problem::{Problem, SnapshotError};
+pub use feats_edge_snapshot::{compile, hash, index, json, model, names, ops, text};
+pub use feats_edge_snapshot::{Problem, SnapshotError};

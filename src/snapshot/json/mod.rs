@@ -9,7 +9,7 @@
 //! nothing here uses `core::fmt`, and nothing panics on any input.
 //!
 //! ```
-//! use feats_edge::json::{parse, Limits};
+//! use feats_edge_snapshot::json::{parse, Limits};
 //! let doc = parse(r#"{"a": [1, 2.50], "a": "last"}"#, &Limits::default()).unwrap();
 //! assert_eq!(doc.get("a").and_then(|v| v.as_str()), Some("last"));
 //! assert_eq!(doc.to_json(), r#"{"a":[1,2.50],"a":"last"}"#);

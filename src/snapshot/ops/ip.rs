@@ -122,6 +122,7 @@ fn low32(v6: u128) -> u32 {
 /// clients reported by dual-stack servers match IPv4 blocks. `None` if `s`
 /// is not an address. Does not allocate.
 #[must_use]
+#[inline]
 pub fn parse_ip(s: &str) -> Option<Ip> {
     if s.contains(':') {
         let v6 = parse_v6(s)?;
@@ -228,6 +229,7 @@ impl Cidr {
     /// block, nor the reverse (IPv4-mapped addresses and blocks count as
     /// IPv4, see [`parse_ip`] and [`Cidr`]).
     #[must_use]
+    #[inline]
     pub fn contains(&self, ip: Ip) -> bool {
         match (self.0, ip) {
             (Block::V4 { network, mask }, Ip::V4(a)) => a & mask == network,

@@ -12,12 +12,14 @@ pub const BUCKETS: u32 = 10_000;
 
 /// The seed a salt stands for. Computed once per rule when a snapshot loads.
 #[must_use]
+#[inline]
 pub fn seed(salt: &str) -> u64 {
     xxh3_64(salt.as_bytes())
 }
 
 /// The bucket of `unit` under a seed made by [`seed`]: an integer in `[0, 10000)`.
 #[must_use]
+#[inline]
 pub fn bucket_seeded(seed: u64, unit: &str) -> u32 {
     scale(xxh3_64_with_seed(unit.as_bytes(), seed))
 }
@@ -30,6 +32,7 @@ pub fn bucket(salt: &str, unit: &str) -> u32 {
 
 /// Maps the high 32 bits of a 64-bit hash onto `[0, 10000)` without division.
 #[must_use]
+#[inline]
 pub fn scale(h: u64) -> u32 {
     // (h >> 32) < 2^32, times 10 000 < 2^46: no overflow, and the result is < 10 000.
     (((h >> 32) * u64::from(BUCKETS)) >> 32) as u32
@@ -37,6 +40,7 @@ pub fn scale(h: u64) -> u32 {
 
 /// Maps a 32-bit random draw onto `[0, 10000)`, for `random` experiments.
 #[must_use]
+#[inline]
 pub fn scale_random(r: u32) -> u32 {
     ((u64::from(r) * u64::from(BUCKETS)) >> 32) as u32
 }

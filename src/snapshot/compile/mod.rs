@@ -22,7 +22,6 @@ use crate::json::{self, Value};
 use crate::model::{Cond, Feature, InputId, LocalSegment, Part, SegmentSource, StrSet};
 use crate::problem::{Problem, Problems, SnapshotError};
 use crate::text::concat;
-use crate::Engine;
 use std::sync::OnceLock;
 
 /// The largest snapshot accepted: 16 MiB.
@@ -36,13 +35,13 @@ fn refuse(path: &str, message: String) -> SnapshotError {
 }
 
 /// Loads a snapshot from text (see [`load_owned`]).
-pub fn load(text: &str) -> Result<Engine, SnapshotError> {
+pub fn load(text: &str) -> Result<Compiled, SnapshotError> {
     load_owned(text.to_owned())
 }
 
 /// Loads a snapshot from UTF-8 bytes (see [`load_owned`]). Invalid
 /// sequences read as U+FFFD, as `TextDecoder` and `fetch`'s `text()` do.
-pub fn load_bytes(bytes: Vec<u8>) -> Result<Engine, SnapshotError> {
+pub fn load_bytes(bytes: Vec<u8>) -> Result<Compiled, SnapshotError> {
     if bytes.len() > MAX_SNAPSHOT_BYTES {
         return Err(too_big(bytes.len()));
     }
@@ -62,21 +61,30 @@ fn too_big(len: usize) -> SnapshotError {
 
 /// Checks a snapshot and prepares it for evaluation, keeping the text:
 /// each feature is compiled from it on first use.
-pub fn load_owned(text: String) -> Result<Engine, SnapshotError> {
+pub fn load_owned(text: String) -> Result<Compiled, SnapshotError> {
     if text.len() > MAX_SNAPSHOT_BYTES {
         return Err(too_big(text.len()));
     }
     let (doc, deferred) = json::parse_deferring(&text, &json::Limits::default(), "features")
         .map_err(|e| refuse(&e.pointer, concat(&["invalid JSON: ", &e.describe()])))?;
-    let (revision, names, mut lazy, by_name) = compile_document(&doc, deferred)?;
+    let mut compiled = compile_document(&doc, deferred)?;
     drop(doc);
-    lazy.text = text.into_boxed_str();
-    Ok(Engine::from_parts(revision, names, lazy, by_name))
+    compiled.features.text = text.into_boxed_str();
+    Ok(compiled)
 }
 
-/// What [`compile_document`] gives: the revision, the segment names, the
-/// features (without their text yet), the feature index.
-type Compiled = (String, Vec<String>, Lazy, NameIndex);
+/// A snapshot checked and prepared for evaluation: what an `Engine` holds.
+#[derive(Clone, Debug)]
+pub struct Compiled {
+    /// The snapshot's revision, `""` when it has none.
+    pub revision: String,
+    /// The segment names, by segment id.
+    pub segments: Vec<String>,
+    /// The features, each compiled on first use.
+    pub features: Lazy,
+    /// Feature indices by name.
+    pub by_name: NameIndex,
+}
 
 fn compile_document(
     doc: &Value,
@@ -287,7 +295,12 @@ fn compile_document(
         all_problems: OnceLock::new(),
     };
 
-    Ok((revision, names, lazy, feature_ids))
+    Ok(Compiled {
+        revision,
+        segments: names,
+        features: lazy,
+        by_name: feature_ids,
+    })
 }
 
 /// One member of `/features`, in document order.
@@ -318,7 +331,7 @@ struct Entry {
 /// So the first evaluation after a load costs what that feature costs, not
 /// what the whole snapshot costs; [`Lazy::problems`] compiles them all.
 #[derive(Clone, Debug)]
-pub(crate) struct Lazy {
+pub struct Lazy {
     text: Box<str>,
     shared: Shared,
     entries: Vec<Entry>,
@@ -330,8 +343,14 @@ pub(crate) struct Lazy {
 
 impl Lazy {
     /// How many features the snapshot declares (a repeated name once).
+    #[inline]
     pub fn len(&self) -> usize {
         self.entries.len()
+    }
+
+    /// Whether the snapshot declares no features.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
     }
 
     /// How many features are compiled so far.
@@ -343,15 +362,18 @@ impl Lazy {
     }
 
     /// The name of the feature at `index`, without compiling it.
+    #[inline]
     pub fn name(&self, index: usize) -> Option<&str> {
         self.entries.get(index).map(|e| e.name.as_str())
     }
 
     /// The feature at `index`, compiled on first use.
+    #[inline]
     pub fn feature(&self, index: usize) -> Option<&Feature> {
         self.compiled(index).map(|(f, _)| f)
     }
 
+    #[inline]
     fn compiled(&self, index: usize) -> Option<&(Feature, Vec<Problem>)> {
         let entry = self.entries.get(index)?;
         Some(entry.compiled.get_or_init(|| self.compile(entry)))

@@ -10,7 +10,7 @@ use crate::ops::decimal::Decimal;
 use crate::ops::ip::Cidr;
 use crate::ops::semver::Version;
 
-/// Index of an input (`user`, `request`) in [`Engine::inputs`](crate::Engine::inputs).
+/// Index of an input (`user`, `request`) in [`Lazy::inputs`](crate::compile::Lazy::inputs).
 pub type InputId = u16;
 /// Index of a slot: one (input, path) pair that some segment reads.
 pub type SlotId = u32;
@@ -53,7 +53,7 @@ pub struct SegmentSource {
     /// Set when the value is the same for every feature: the segment
     /// converts one input, with a one-placeholder template; the value is
     /// then that slot's when the context holds that input. Evaluation reads
-    /// it directly, and evaluate-all once per context (see [`crate::eval::Memo`]).
+    /// it directly, and evaluate-all once per context (see `eval::Memo` in `feats-edge`).
     pub shared: Option<(InputId, SlotId)>,
 }
 
@@ -75,6 +75,7 @@ pub struct StrSet {
 }
 
 /// The first eight bytes of `s` as a little-endian integer.
+#[inline]
 fn pack(s: &str) -> u64 {
     s.bytes()
         .take(8)
@@ -113,6 +114,7 @@ impl StrSet {
 
     /// Whether `value` is in the set.
     #[must_use]
+    #[inline]
     pub fn contains(&self, value: &str) -> bool {
         if let Some(ix) = &self.index {
             return ix.contains(value);
@@ -206,6 +208,7 @@ pub struct Split {
 impl Split {
     /// The implementation a bucket falls in, `None` when it falls through.
     #[must_use]
+    #[inline]
     pub fn pick(&self, bucket: u32) -> Option<ImplId> {
         self.ranges
             .iter()

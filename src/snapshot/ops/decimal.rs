@@ -143,6 +143,7 @@ impl Decimal {
     /// is smaller. `None` when `value` is not decimal text. Does not
     /// allocate.
     #[must_use]
+    #[inline]
     pub fn cmp_text(&self, value: &str) -> Option<Ordering> {
         let parts = parse_parts(value)?;
         let (digits, count, exp) = parts.significant();

@@ -151,6 +151,7 @@ impl Version {
     /// when `value` is lower. `None` when `value` is not a version by the
     /// same rules as [`Version::parse`]. Does not allocate.
     #[must_use]
+    #[inline]
     pub fn cmp_text(&self, value: &str) -> Option<Ordering> {
         let value = parse_parts(value)?;
         Some(

@@ -27,6 +27,7 @@ fn hex_char(nibble: u8) -> char {
 /// Appends `s` as a JSON string literal, quotes included: `"` and `\` are
 /// escaped, control characters as `\n \r \t \b \f` or `\u00XX` (lowercase
 /// hex), everything else as raw UTF-8.
+#[inline]
 pub fn push_string(out: &mut String, s: &str) {
     out.reserve(s.len() + 2);
     out.push('"');

@@ -4,6 +4,7 @@
 //! Rust's formatting machinery, so messages are assembled with these.
 
 /// Appends the decimal digits of `n`.
+#[inline]
 pub fn push_u64(out: &mut String, mut n: u64) {
     let mut buf = [0u8; 20];
     let mut i = buf.len();

@@ -14,18 +14,20 @@
 // get before a request revalidates it in the background; default 30000),
 // ASSETS (a fetcher serving pkg/; optional, needed by the page's script).
 //
-// The parsed snapshot lives in module scope across requests. Requests past
-// REVALIDATE_MS revalidate it with its ETag after their response
-// (ctx.waitUntil); an invalid snapshot from the origin is refused and the
-// last good one keeps serving. No promise is ever shared between requests:
-// Workers tie I/O to the request that started it, so each request awaits
-// only its own fetches (a cold isolate's concurrent first requests each fetch
-// for themselves), and the exposure client is made per request.
+// The parsed snapshot lives in module scope across requests, with a client
+// made from it that reports this worker's own exposures: each request queues
+// what it rendered and sends it after its response with
+// ctx.waitUntil(client.flush()). Requests past REVALIDATE_MS revalidate the
+// snapshot with its ETag after their response (ctx.waitUntil); an invalid
+// snapshot from the origin is refused and the last good one keeps serving.
+// Workers tie I/O to the request that started it, so the snapshot fetch is
+// never a promise other requests wait on (a cold isolate's concurrent first
+// requests each fetch for themselves).
 import { Engine, createClient } from 'feats-edge';
 
 /**
- * The last good snapshot.
- * @type {{engine: Engine, text: string, etag: string | null, types: Map<string, string>} | null}
+ * The last good snapshot, and the client that reports this worker's exposures (null without EXPOSURE_URL).
+ * @type {{engine: Engine, client: Awaited<ReturnType<typeof createClient>> | null, text: string, etag: string | null, types: Map<string, string>} | null}
  */
 let current = null;
 /** The ETag of the last snapshot the origin sent that was refused: sent back in If-None-Match, so an origin still serving it answers 304. */
@@ -63,10 +65,14 @@ async function revalidate(env) {
       return console.log(`feats-edge: snapshot refused, keeping ${current?.engine.revision ?? 'nothing'}: ${e.message}`);
     }
     if (engine.problems.length) console.log(`feats-edge: snapshot ${engine.revision} loaded with ${engine.problems.length} problem(s), first: ${engine.problems[0].path}: ${engine.problems[0].message}`);
+    const client = env.EXPOSURE_URL
+      ? await createClient({ snapshot: text, exposureUrl: env.EXPOSURE_URL, fetch: (u, init) => fetch(u, init), refreshInterval: 0, flushInterval: 0 })
+      : null;
     const old = current;
-    current = { engine, text, etag, types: new Map(engine.features.map((f) => [f.name, f.type])) };
+    current = { engine, client, text, etag, types: new Map(engine.features.map((f) => [f.name, f.type])) };
     rejectedEtag = null;
     old?.engine.free(); // Workers have no dependable finalizers: free explicitly
+    await old?.client?.close(); // sends what it still holds, frees its engine
   } catch (e) {
     console.log(`feats-edge: snapshot fetch failed, keeping ${current?.engine.revision ?? 'nothing'}: ${e.message}`);
   } finally {
@@ -191,14 +197,10 @@ function page(request, env, ctx, state) {
   const implementations = state.engine.implementations(context);
   const text = state.text;
 
-  // This worker's own exposures: a client per request (its flush is this request's own I/O).
-  if (env.EXPOSURE_URL) {
-    const report = (async () => {
-      const client = await createClient({ snapshot: text, exposureUrl: env.EXPOSURE_URL, fetch: (u, init) => fetch(u, init), refreshInterval: 0, flushInterval: 0 });
-      client.usedImplementation('Headline', implementations.Headline, context);
-      await client.close(); // sends what waits (close = flush, then stop)
-    })().catch((e) => console.log(`feats-edge: exposures not sent: ${e.message}`));
-    ctx.waitUntil(report);
+  // This worker's own exposure (it rendered the headline), sent after the response.
+  if (state.client) {
+    state.client.usedImplementation('Headline', implementations.Headline, context);
+    ctx.waitUntil(state.client.flush());
   }
 
   const bootstrap = { snapshot: text, revision: state.engine.revision, context, implementations, exposureUrl: '/exposures' };

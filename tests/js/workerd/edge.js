@@ -90,7 +90,7 @@ export async function startWorkerd(config, { cwd, env = {} } = {}) {
   let lastLog = '';
   for (let attempt = 0; attempt < 3; attempt++) {
     const port = await freePort();
-    const child = spawn(workerdBin, ['serve', config, '--socket-addr', `http=127.0.0.1:${port}`], {
+    const child = spawn(workerdBin, ['serve', config, '--verbose', '--socket-addr', `http=127.0.0.1:${port}`], {
       cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'],
     });
     let log = '', exited = false;
@@ -135,15 +135,16 @@ export function startEdge(origin, { revalidateMs = 0 } = {}) {
 
 /**
  * A test worker (`file`, which may import 'feats-edge') under workerd, with
- * the package laid out as in www/edge/config.capnp.
+ * the package laid out as in www/edge/config.capnp. `bindings`: text
+ * bindings; with any, outbound fetches may reach 127.0.0.1.
  */
-export function startTestWorker(file) {
+export function startTestWorker(file, { bindings = {} } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'feats-edge-workerd-'));
   const rel = (p) => JSON.stringify(relative(dir, join(root, p)));
   const js = ['gen/feats_edge.js', 'src/wasm.js', 'src/engine.js', 'src/client.js', 'src/store.js'];
   writeFileSync(join(dir, 'config.capnp'), `using Workerd = import "/workerd/workerd.capnp";
 const config :Workerd.Config = (
-  services = [(name = "main", worker = .w)],
+  services = [(name = "main", worker = .w), (name = "internet", network = (allow = ["public", "private", "local"]))],
   sockets = [(name = "http", address = "127.0.0.1:0", http = (), service = "main")],
 );
 const w :Workerd.Worker = (
@@ -153,6 +154,8 @@ const w :Workerd.Worker = (
     ${js.map((f) => `(name = "${f}", esModule = embed ${rel(`pkg/${f}`)}),`).join('\n    ')}
     (name = "gen/feats_edge_bg.wasm", wasm = embed ${rel('pkg/gen/feats_edge_bg.wasm')}),
   ],
+  bindings = [${Object.entries(bindings).map(([name, v]) => `(name = "${name}", text = ${JSON.stringify(String(v))})`).join(', ')}],
+  globalOutbound = "internet",
   compatibilityDate = "2026-10-01",
 );
 `);

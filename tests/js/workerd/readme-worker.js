@@ -1,0 +1,31 @@
+// A test-only worker written as the README's "In a Cloudflare Worker"
+// section tells users to: one client per isolate, made by the first
+// request, each request's exposures sent after its response with
+// `ctx.waitUntil(client.flush())`, the snapshot revalidated (ETag) after a
+// response once it is older than REFRESH_MS. GET /?user=ID → the
+// implementation of Checkout for that user (its exposure recorded), with
+// the revision in `X-Revision`.
+import { createClient } from 'feats-edge';
+
+let client; // one per isolate, kept across requests
+let checked = Date.now();
+
+export default {
+  async fetch(request, env, ctx) {
+    const url = new URL(request.url);
+    if (url.pathname !== '/') return new Response(null, { status: url.pathname === '/__ready' ? 204 : 404 });
+    if (!client) {
+      // Concurrent first requests each load their own (Workers tie I/O to a request): the first is kept.
+      const mine = await createClient({ snapshotUrl: env.SNAPSHOT_URL, exposureUrl: env.EXPOSURE_URL, refreshInterval: 0, flushInterval: 0 });
+      if (client) mine.close();
+      else client = mine;
+    }
+    if (Date.now() - checked > Number(env.REFRESH_MS)) {
+      checked = Date.now();
+      ctx.waitUntil(client.refresh()); // ETag revalidation, after the response
+    }
+    const checkout = client.create('Checkout', { user: { id: url.searchParams.get('user') } });
+    ctx.waitUntil(client.flush()); // exposures go out after the response
+    return new Response(checkout, { headers: { 'X-Revision': String(client.revision) } });
+  },
+};

@@ -36,3 +36,20 @@ fn all_shared_vectors_match() {
         failures.join("\n")
     );
 }
+
+/// The copy above is the shared contract's file, byte for byte, whenever the
+/// shared folder sits beside the repository (as it does in CI).
+#[test]
+fn the_copy_is_the_shared_file() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let shared = dir.join("../shared/vectors/buckets.json");
+    let Ok(want) = std::fs::read(&shared) else {
+        eprintln!("{} not found: the copy is not compared", shared.display());
+        return;
+    };
+    let copy = std::fs::read(dir.join("tests/vectors/buckets.json")).unwrap();
+    assert!(
+        copy == want,
+        "tests/vectors/buckets.json differs from ../shared/vectors/buckets.json: copy it again"
+    );
+}

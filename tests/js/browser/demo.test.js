@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Engine } from 'feats-edge';
-import { root, launchChromium, startDemoServer, firstFrameScript, until } from './chromium.js';
+import { root, launchChromium, startDemoServer, firstFrameScript, until } from '../helpers/runtimes.js';
 
 const text = readFileSync(join(root, 'www/snapshot.json'), 'utf8');
 const snapshot = JSON.parse(text);

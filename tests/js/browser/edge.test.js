@@ -8,8 +8,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Engine } from 'feats-edge';
-import { launchChromium, firstFrameScript } from './chromium.js';
-import { root, until, startOrigin, startEdge } from '../workerd/edge.js';
+import { root, until, startOrigin, startEdge, launchChromium, firstFrameScript } from '../helpers/runtimes.js';
 
 const good = readFileSync(join(root, 'www/edge/snapshot.json'), 'utf8');
 const engine = new Engine(good);

@@ -1,12 +1,11 @@
 // The playground (www/playground.html + www/playground.js) in Chromium:
 // problems with their JSON Pointer as the snapshot is edited, the split
-// chart; and the package in a page: the 1 000 shared bucket vectors.
+// chart. (The package's bucket vectors in Chromium: tests/js/runtimes/.)
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { bucket } from 'feats-edge';
-import { root, launchChromium, startDemoServer } from './chromium.js';
+import { root, launchChromium, startDemoServer } from '../helpers/runtimes.js';
 
 const snapshot = JSON.parse(readFileSync(join(root, 'www/snapshot.json'), 'utf8'));
 let server, browser;
@@ -81,26 +80,6 @@ test('playground: the split chart, and problems with their JSON Pointer as the s
   await page.fill('#snapshot', JSON.stringify({ ...snapshot, schema: 2 }));
   await page.waitForFunction(() => document.querySelector('#problems li.refused'));
   assert.equal(await page.textContent('#problems li.refused code'), '/schema');
-  assert.deepEqual(errors, []);
-  await page.close();
-});
-
-test('Chromium: the 1 000 shared bucket vectors', async () => {
-  const { cases } = JSON.parse(readFileSync(join(root, 'tests/vectors/buckets.json'), 'utf8'));
-  assert.equal(cases.length, 1000);
-  const page = await browser.newPage();
-  const errors = [];
-  page.on('pageerror', (e) => errors.push(e.message));
-  await page.route(`${server.url}/__blank`, (r) => r.fulfill({ contentType: 'text/html', body: '<!doctype html><title>blank</title>' }));
-  await page.goto(`${server.url}/__blank`);
-  const got = await page.evaluate(async (cs) => {
-    const { init, bucket } = await import('/pkg/index.js');
-    await init();
-    return { buckets: cs.map((c) => bucket(c.salt, c.unit)), agent: navigator.userAgent };
-  }, cases);
-  assert.match(got.agent, /Chrome\//);
-  assert.deepEqual(got.buckets, cases.map((c) => c.bucket));
-  assert.deepEqual(got.buckets, cases.map((c) => bucket(c.salt, c.unit)), 'the same as in Node');
   assert.deepEqual(errors, []);
   await page.close();
 });

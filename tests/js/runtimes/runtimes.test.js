@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Engine } from 'feats-edge';
-import { root, startWorkerd, startStatic, launchChromium } from './harness.js';
+import { root, startTestWorker, startStatic, launchChromium } from '../helpers/runtimes.js';
 
 const vectors = JSON.parse(readFileSync(join(root, 'tests/vectors/buckets.json'), 'utf8')).cases;
 const expected = vectors.map((c) => c.bucket);
@@ -29,7 +29,7 @@ const inNode = scenarios.map(({ snapshot, contexts }) => {
 
 let workerd;
 before(async () => {
-  workerd = await startWorkerd(join(root, 'tests/js/runtimes/probe-worker.js'));
+  workerd = await startTestWorker(join(root, 'tests/js/runtimes/probe-worker.js'));
 });
 after(() => workerd?.stop());
 

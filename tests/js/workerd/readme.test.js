@@ -8,7 +8,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { Engine } from 'feats-edge';
-import { root, until, startOrigin, startTestWorker } from './edge.js';
+import { root, until, startOrigin, startTestWorker } from '../helpers/runtimes.js';
 
 const snapshot = JSON.stringify({
   schema: 1, revision: 'readme-1',

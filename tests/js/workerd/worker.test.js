@@ -2,25 +2,25 @@
 // workerd from npm, against an origin on 127.0.0.1: OFREP bulk evaluation
 // equal to the engine in Node, ETag/304, OFREP errors, the bootstrap page
 // and its cookie, exposures sent after the response, the last good snapshot
-// kept when the origin sends an invalid one; and the 1 000 bucket vectors
-// inside workerd (tests/js/workerd/vectors-worker.js).
+// kept when the origin sends an invalid one. (The bucket vectors and the
+// example scenarios inside workerd: tests/js/runtimes/.)
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Engine, bucket } from 'feats-edge';
-import { root, until, startOrigin, startEdge, startTestWorker } from './edge.js';
+import { Engine } from 'feats-edge';
+import { root, until, startOrigin, startEdge } from '../helpers/runtimes.js';
 
 const good = readFileSync(join(root, 'www/edge/snapshot.json'), 'utf8');
 const engine = new Engine(good);
-let origin, edge, vectors;
+let origin, edge;
 
 before(async () => {
   origin = await startOrigin(good, '"v1"');
-  [edge, vectors] = await Promise.all([startEdge(origin), startTestWorker(join(root, 'tests/js/workerd/vectors-worker.js'))]);
+  edge = await startEdge(origin);
 });
 after(async () => {
-  await Promise.all([edge?.stop(), vectors?.stop()]);
+  await edge?.stop();
   await origin?.close();
 });
 
@@ -279,14 +279,4 @@ test('a cold worker whose origin is unreachable answers 503, then serves once th
     await cold.stop();
     await back?.close();
   }
-});
-
-test('workerd: the 1 000 shared bucket vectors', async () => {
-  const { cases } = JSON.parse(readFileSync(join(root, 'tests/vectors/buckets.json'), 'utf8'));
-  assert.equal(cases.length, 1000);
-  const res = await fetch(vectors.url, { method: 'POST', body: JSON.stringify({ cases }) });
-  assert.equal(res.status, 200, vectors.log());
-  const got = await res.json();
-  assert.deepEqual(got, cases.map((c) => c.bucket));
-  assert.deepEqual(got, cases.map((c) => bucket(c.salt, c.unit)), 'the same as in Node');
 });

@@ -1,15 +1,18 @@
-// Helpers for the tests that run workerd: an origin on 127.0.0.1 (the
-// snapshot, with ETag/304, and an exposure sink) and workerd itself, from
-// npm, on a free port. Not a test file (no `.test.js`).
+// Starts the real runtimes the package targets, for the tests (not a test
+// file): workerd from npm running the edge worker or a test worker, an origin
+// for them (a snapshot with ETag/304 and an exposure sink), Debian's Chromium
+// through playwright-core, the demo server and a static server for pages.
+// Everything listens on 127.0.0.1 only.
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:http';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { extname, join, normalize, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const root = fileURLToPath(new URL('../../../', import.meta.url));
-export const workerdBin = join(root, 'node_modules/.bin/workerd');
+const workerdBin = join(root, 'node_modules/.bin/workerd');
+const chromiumPath = '/usr/bin/chromium';
 
 /** Polls `check` (sync or async) until it returns something truthy; returns the last value after `ms`. */
 export async function until(check, ms = 5000, every = 25) {
@@ -22,7 +25,7 @@ export async function until(check, ms = 5000, every = 25) {
 }
 
 /** A free TCP port on 127.0.0.1 (for programs that cannot report the one they bound). */
-export async function freePort() {
+async function freePort() {
   const s = createServer();
   await new Promise((r) => s.listen(0, '127.0.0.1', r));
   const { port } = s.address();
@@ -85,7 +88,7 @@ export async function startOrigin(snapshot, etag = '"v1"', port = 0) {
  * 127.0.0.1. `cwd`: where relative disk paths resolve. Returns
  * {url, log(), stop()}; fails with workerd's output if it does not answer.
  */
-export async function startWorkerd(config, { cwd, env = {} } = {}) {
+async function startWorkerd(config, { cwd, env = {} } = {}) {
   if (!existsSync(workerdBin)) throw new Error(`workerd is missing at ${workerdBin}: run npm ci (./dev test does)`);
   let lastLog = '';
   for (let attempt = 0; attempt < 3; attempt++) {
@@ -135,13 +138,15 @@ export function startEdge(origin, { revalidateMs = 0 } = {}) {
 
 /**
  * A test worker (`file`, which may import 'feats-edge') under workerd, with
- * the package laid out as in www/edge/config.capnp. `bindings`: text
- * bindings; with any, outbound fetches may reach 127.0.0.1.
+ * the package laid out as in www/edge/config.capnp (as a bundler uploads
+ * it: the .wasm as a compiled module). `bindings`: text bindings. Outbound
+ * fetches may reach 127.0.0.1.
  */
 export function startTestWorker(file, { bindings = {} } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'feats-edge-workerd-'));
   const rel = (p) => JSON.stringify(relative(dir, join(root, p)));
-  const js = ['gen/feats_edge.js', 'src/wasm.js', 'src/engine.js', 'src/client.js', 'src/store.js'];
+  const js = ['gen/feats_edge.js', ...readdirSync(join(root, 'pkg/src')).map((f) => `src/${f}`)];
+  const texts = Object.entries(bindings).map(([name, v]) => `(name = "${name}", text = ${JSON.stringify(String(v))})`);
   writeFileSync(join(dir, 'config.capnp'), `using Workerd = import "/workerd/workerd.capnp";
 const config :Workerd.Config = (
   services = [(name = "main", worker = .w), (name = "internet", network = (allow = ["public", "private", "local"]))],
@@ -154,10 +159,98 @@ const w :Workerd.Worker = (
     ${js.map((f) => `(name = "${f}", esModule = embed ${rel(`pkg/${f}`)}),`).join('\n    ')}
     (name = "gen/feats_edge_bg.wasm", wasm = embed ${rel('pkg/gen/feats_edge_bg.wasm')}),
   ],
-  bindings = [${Object.entries(bindings).map(([name, v]) => `(name = "${name}", text = ${JSON.stringify(String(v))})`).join(', ')}],
+  bindings = [${texts.join(', ')}],
   globalOutbound = "internet",
   compatibilityDate = "2026-10-01",
 );
 `);
   return startWorkerd(join(dir, 'config.capnp'), { cwd: dir });
+}
+
+/** A persistent context on a fresh temporary profile; fails clearly when Chromium is missing. */
+export async function launchChromium() {
+  if (!existsSync(chromiumPath)) {
+    throw new Error(`Chromium is missing at ${chromiumPath}: apt-get install -y chromium (./dev test installs it)`);
+  }
+  const { chromium } = await import('playwright-core');
+  return chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), 'feats-edge-chromium-')), {
+    executablePath: chromiumPath,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    viewport: { width: 1200, height: 800 },
+  });
+}
+
+/**
+ * Starts www/server.js on a free port (`--port 0`; it prints the port) with
+ * a private copy of `snapshot` (default www/snapshot.json). Returns {url, stop()}.
+ */
+export async function startDemoServer(snapshot = join(root, 'www/snapshot.json')) {
+  const copy = join(mkdtempSync(join(tmpdir(), 'feats-edge-demo-')), 'snapshot.json');
+  copyFileSync(snapshot, copy);
+  const child = spawn(process.execPath, [join(root, 'www/server.js'), '--port', '0', '--snapshot', copy], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  const exit = new Promise((r) => child.on('exit', r));
+  const url = await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`www/server.js did not start: ${out}`)), 10000);
+    const look = (d) => {
+      out += d;
+      const m = /http:\/\/127\.0\.0\.1:(\d+)\//.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve(`http://127.0.0.1:${m[1]}`);
+      }
+    };
+    child.stdout.on('data', look);
+    child.stderr.on('data', look);
+    exit.then((code) => reject(new Error(`www/server.js exited (${code}): ${out}`)));
+  });
+  return {
+    url,
+    async stop() {
+      child.kill('SIGTERM');
+      await exit;
+    },
+  };
+}
+
+const types = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm', '.json': 'application/json' };
+
+/** Serves the repository read-only on 127.0.0.1 (for pages that load /pkg/). */
+export async function startStatic() {
+  const server = createServer((req, res) => {
+    const path = normalize(join(root, decodeURIComponent(new URL(req.url, 'http://x').pathname)));
+    if (!path.startsWith(root)) return res.writeHead(403).end();
+    try {
+      const data = readFileSync(path);
+      res.writeHead(200, { 'content-type': types[extname(path)] ?? 'application/octet-stream' }).end(data);
+    } catch {
+      res.writeHead(404).end();
+    }
+  });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  return { url: `http://127.0.0.1:${server.address().port}`, stop: () => server.close() };
+}
+
+/**
+ * An init script that records the first animation frame in which the page is
+ * visible (`<html>` no longer has the class `pending`): `look()` runs in that
+ * frame, before its paint, and its result lands in `window.__firstFrame`.
+ * Frames before it record whether the body was really hidden.
+ */
+export function firstFrameScript(look) {
+  return `(() => {
+    const look = ${look};
+    window.__pendingFrames = [];
+    const tick = () => {
+      const html = document.documentElement;
+      if (html && document.body && !html.classList.contains('pending')) {
+        window.__firstFrame = look();
+        return;
+      }
+      if (document.body) window.__pendingFrames.push(getComputedStyle(document.body).visibility);
+      requestAnimationFrame(tick);
+    };
+    requestAnimationFrame(tick);
+  })();`;
 }

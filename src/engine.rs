@@ -2,7 +2,6 @@
 
 use crate::compile::{self, Compiled, Lazy};
 use crate::eval::{self, Context, Env, Evaluation};
-use crate::index::NameIndex;
 use crate::model::{Feature, ImplId, InputId, Kind, Slot, SlotId};
 use crate::{Problem, SnapshotError};
 
@@ -16,8 +15,6 @@ pub struct Engine {
     revision: String,
     segments: Vec<String>,
     features: Lazy,
-    /// Feature indices by name.
-    by_name: NameIndex,
 }
 
 impl From<Compiled> for Engine {
@@ -26,7 +23,6 @@ impl From<Compiled> for Engine {
             revision: c.revision,
             segments: c.segments,
             features: c.features,
-            by_name: c.by_name,
         }
     }
 }
@@ -123,7 +119,7 @@ impl Engine {
     /// The index of a feature by name.
     #[must_use]
     pub fn feature_index(&self, name: &str) -> Option<usize> {
-        self.by_name.get(name).map(|i| i as usize)
+        self.features.index_of(name)
     }
 
     /// Evaluates the feature at `index` (see [`Engine::feature_index`]).

@@ -51,6 +51,12 @@ impl NameIndex {
         entry.and_then(|e| self.values.get(e as usize).copied())
     }
 
+    /// The key inserted `n`-th (from 0): entries keep their insertion order.
+    #[must_use]
+    pub fn key(&self, n: usize) -> Option<&str> {
+        self.keys.get(n).map(|k| &**k)
+    }
+
     /// Whether `key` is present.
     #[must_use]
     pub fn contains(&self, key: &str) -> bool {
@@ -109,5 +115,7 @@ mod tests {
             assert_eq!(ix.get(&format!("k{i}")), Some(i * 2));
         }
         assert_eq!(ix.get("k1000"), None);
+        assert_eq!(ix.key(7), Some("k7"));
+        assert_eq!(ix.key(1000), None);
     }
 }

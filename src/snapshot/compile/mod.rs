@@ -82,8 +82,6 @@ pub struct Compiled {
     pub segments: Vec<String>,
     /// The features, each compiled on first use.
     pub features: Lazy,
-    /// Feature indices by name.
-    pub by_name: NameIndex,
 }
 
 fn compile_document(
@@ -276,10 +274,12 @@ fn compile_document(
             continue;
         }
         let index = entries.len();
-        feature_ids.insert(&name, u32::try_from(index).unwrap_or(u32::MAX));
+        // The index keeps the name: entry `i` is the name inserted `i`-th.
+        if !feature_ids.insert(&name, u32::try_from(index).unwrap_or(u32::MAX)) {
+            continue;
+        }
         order.push(Member::Feature(index));
         entries.push(Entry {
-            name: name.into_owned(),
             span: member.span,
             duplicated: false,
             compiled: OnceLock::new(),
@@ -290,6 +290,7 @@ fn compile_document(
         text: Box::default(),
         shared,
         entries,
+        by_name: feature_ids,
         order,
         at_load: problems.into_vec(),
         all_problems: OnceLock::new(),
@@ -299,7 +300,6 @@ fn compile_document(
         revision,
         segments: names,
         features: lazy,
-        by_name: feature_ids,
     })
 }
 
@@ -315,7 +315,6 @@ enum Member {
 /// A feature found at load, compiled on first use.
 #[derive(Clone, Debug)]
 struct Entry {
-    name: String,
     /// Where its JSON value is in the snapshot text.
     span: core::ops::Range<usize>,
     /// Declared more than once: it serves its default with `PARSE_ERROR`.
@@ -335,6 +334,8 @@ pub struct Lazy {
     text: Box<str>,
     shared: Shared,
     entries: Vec<Entry>,
+    /// Feature indices by name; also holds each entry's name.
+    by_name: NameIndex,
     order: Vec<Member>,
     /// Problems found at load (top level, segments, activations).
     at_load: Vec<Problem>,
@@ -361,10 +362,16 @@ impl Lazy {
             .count()
     }
 
+    /// The index of the feature named `name`.
+    #[inline]
+    pub fn index_of(&self, name: &str) -> Option<usize> {
+        self.by_name.get(name).map(|i| i as usize)
+    }
+
     /// The name of the feature at `index`, without compiling it.
     #[inline]
     pub fn name(&self, index: usize) -> Option<&str> {
-        self.entries.get(index).map(|e| e.name.as_str())
+        self.by_name.key(index)
     }
 
     /// The feature at `index`, compiled on first use.
@@ -376,14 +383,15 @@ impl Lazy {
     #[inline]
     fn compiled(&self, index: usize) -> Option<&(Feature, Vec<Problem>)> {
         let entry = self.entries.get(index)?;
-        Some(entry.compiled.get_or_init(|| self.compile(entry)))
+        Some(entry.compiled.get_or_init(|| self.compile(index, entry)))
     }
 
     #[cold]
     #[inline(never)]
-    fn compile(&self, entry: &Entry) -> (Feature, Vec<Problem>) {
+    fn compile(&self, index: usize, entry: &Entry) -> (Feature, Vec<Problem>) {
+        let name = self.by_name.key(index).unwrap_or_default();
         let features_root = Ptr::root("/features");
-        let ptr = features_root.key(&entry.name);
+        let ptr = features_root.key(name);
         // The text was checked at load, so this parse cannot fail; if it
         // did, the feature would report "expected an object" and degrade alone.
         let value = self
@@ -393,7 +401,7 @@ impl Lazy {
             .unwrap_or(Value::Null);
         let mut errs = Errs::default();
         let mut scope = Scope::new(&self.shared);
-        let mut feature = features::compile(&entry.name, &value, &ptr, &mut scope, &mut errs);
+        let mut feature = features::compile(name, &value, &ptr, &mut scope, &mut errs);
         if entry.duplicated {
             feature.body = None;
         }

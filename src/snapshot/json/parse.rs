@@ -113,6 +113,7 @@ fn run<'a>(
         section,
         defer_next: false,
         deferred: Vec::new(),
+        skim_stack: Vec::new(),
     };
     match p.document() {
         Ok(v) => Ok((v, p.deferred)),
@@ -273,6 +274,8 @@ struct Parser<'t, 'l> {
     defer_next: bool,
     /// The deferred members met so far.
     deferred: Vec<Deferred<'t>>,
+    /// The skimmer's scratch stack, kept from one deferred value to the next.
+    skim_stack: Vec<(bool, usize)>,
 }
 
 impl<'t> Parser<'t, '_> {
@@ -468,7 +471,13 @@ impl<'t> Parser<'t, '_> {
                 // Checked by the skimmer; if it finds anything wrong, the
                 // parser reads the value again to say what and where.
                 let start = self.pos;
-                match super::skim::value_end(self.bytes, start, level, self.limits) {
+                match super::skim::value_end(
+                    self.bytes,
+                    start,
+                    level,
+                    self.limits,
+                    &mut self.skim_stack,
+                ) {
                     Some(end) => self.pos = end,
                     None => {
                         if let Err(f) = self.child(level, || Step::Key(String::new())) {

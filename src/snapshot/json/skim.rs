@@ -13,6 +13,10 @@ use super::Limits;
 /// value whose containers nest within `limits` when the value itself sits
 /// inside `outer` containers. `None` when anything is wrong.
 ///
+/// `stack` is scratch space (per open container: whether it is an array,
+/// and its element count), passed in so that one allocation serves every
+/// value a load skims.
+///
 /// Kept out of line: it is the hot loop of loading, and a small function
 /// of its own is what a WebAssembly engine optimizes first and fastest.
 #[inline(never)]
@@ -21,9 +25,9 @@ pub(super) fn value_end(
     start: usize,
     outer: usize,
     limits: &Limits,
+    stack: &mut Vec<(bool, usize)>,
 ) -> Option<usize> {
-    // Per open container: whether it is an array, and its element count.
-    let mut stack: Vec<(bool, usize)> = Vec::new();
+    stack.clear();
     let mut pos = start;
     loop {
         // A value at `pos`.
@@ -147,7 +151,8 @@ mod tests {
     fn skims(text: &str, limits: &Limits) -> bool {
         let bytes = text.as_bytes();
         let start = skip_ws(bytes, 0);
-        value_end(bytes, start, 0, limits).is_some_and(|end| skip_ws(bytes, end) == bytes.len())
+        value_end(bytes, start, 0, limits, &mut Vec::new())
+            .is_some_and(|end| skip_ws(bytes, end) == bytes.len())
     }
 
     fn same(text: &str) {

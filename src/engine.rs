@@ -167,7 +167,10 @@ impl Engine {
         E: Env + ?Sized,
     {
         match self.features.feature(index) {
-            Some(feature) => eval::evaluate_with(feature, ctx, env, memo),
+            Some(feature) => {
+                env.feature(index);
+                eval::evaluate_with(feature, ctx, env, memo)
+            }
             None => Evaluation::not_found(),
         }
     }
@@ -295,7 +298,7 @@ impl Engine {
             }
             crate::json::push_string(&mut out, &feature.name);
             out.push(':');
-            let ev = eval::evaluate_with(feature, ctx, env, Some(&mut memo));
+            let ev = self.evaluate_index_with(i, ctx, env, &mut memo);
             self.write_details(Some(i), &feature.name, &ev, &mut out);
         }
         out.push('}');

@@ -90,6 +90,7 @@ where
         .feature_index(name)
         .ok_or(SimulateError::UnknownFeature)?;
     let feature = engine.feature(index).ok_or(SimulateError::UnknownFeature)?;
+    env.feature(index);
     let body = feature.body.as_ref().ok_or(SimulateError::BrokenFeature)?;
     let local = match by {
         Some(by) => {

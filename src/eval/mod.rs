@@ -42,6 +42,11 @@ pub trait Env {
     ) -> Option<ImplId>;
     /// A uniformly random 32-bit number, for `random` experiments.
     fn random(&mut self) -> u32;
+    /// Which feature (its index in the snapshot) the evaluation that follows
+    /// is for; the engine says so before each one. For hosts that answer
+    /// [`Env::sticky`] in their own terms; nothing by default.
+    #[inline]
+    fn feature(&mut self, _index: usize) {}
 }
 
 /// Why an evaluation gave what it gave.

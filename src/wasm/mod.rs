@@ -257,7 +257,6 @@ impl RawEngine {
             return -1;
         };
         let (ctx, mut env) = self.io.open(used);
-        env.feature = index as u32;
         let ev = engine.evaluate_index(index, &ctx, &mut env);
         ev.implementation.map_or(-1, i32::from)
     }
@@ -269,7 +268,6 @@ impl RawEngine {
             let (ctx, mut env) = self.io.open(used);
             let mut memo = engine.memo();
             for (i, slot) in self.out.iter_mut().enumerate() {
-                env.feature = i as u32;
                 *slot = engine
                     .evaluate_index_with(i, &ctx, &mut env, &mut memo)
                     .implementation
@@ -288,7 +286,6 @@ impl RawEngine {
         let index = usize::try_from(index)
             .ok()
             .filter(|&i| i < engine.feature_count());
-        env.feature = index.map_or(u32::MAX, |i| i as u32);
         let ev = match index {
             Some(i) => engine.evaluate_index(i, &ctx, &mut env),
             None => crate::Evaluation::not_found(),
@@ -305,21 +302,7 @@ impl RawEngine {
             return String::from("{}");
         };
         let (ctx, mut env) = self.io.open(used);
-        let mut out = String::with_capacity(256 * engine.feature_count() + 2);
-        out.push('{');
-        let mut memo = engine.memo();
-        for (i, feature) in engine.features().enumerate() {
-            if i > 0 {
-                out.push(',');
-            }
-            push_string(&mut out, &feature.name);
-            out.push(':');
-            env.feature = i as u32;
-            let ev = engine.evaluate_index_with(i, &ctx, &mut env, &mut memo);
-            engine.write_details(Some(i), &feature.name, &ev, &mut out);
-        }
-        out.push('}');
-        out
+        engine.details_all(&ctx, &mut env)
     }
 }
 
@@ -333,7 +316,6 @@ impl RawEngine {
             return String::from("{\"error\":\"no snapshot\"}");
         };
         let (ctx, mut env) = self.io.open(used);
-        env.feature = engine.feature_index(name).map_or(u32::MAX, |i| i as u32);
         let by = (!by.is_empty()).then_some(by);
         match crate::simulate::simulate(engine, name, by, u64::from(units), &ctx, &mut env) {
             Ok(sim) => {
@@ -465,6 +447,9 @@ impl Env for HostEnv<'_> {
         );
         let found = ImplId::try_from(found).ok()?;
         (usize::from(found) < implementations.len()).then_some(found)
+    }
+    fn feature(&mut self, index: usize) {
+        self.feature = u32::try_from(index).unwrap_or(u32::MAX);
     }
     fn random(&mut self) -> u32 {
         self.host.random()

@@ -92,6 +92,25 @@ test('unknown features, bad contexts, kill switch, sticky map and store', () => 
   }
 });
 
+test('a sticky assignment is honoured by every way of evaluating', () => {
+  const shop = new Engine(read('examples/shop.json'));
+  const names = shop.features.map((f) => f.name);
+  assert.ok(names.indexOf('AllowedPriorities') > 0, 'not the first feature: a wrong feature index would show');
+  const ctx = { user: { id: 'u-7' } };
+  const plain = shop.implementation('AllowedPriorities', ctx);
+  const impls = shop.features.find((f) => f.name === 'AllowedPriorities').implementations;
+  const other = impls.find((i) => i !== plain);
+  const sticky = { 'priorities-2026/u-7': other };
+  assert.equal(shop.implementation('AllowedPriorities', ctx, { sticky }), other);
+  assert.equal(shop.implementations(ctx, { sticky }).AllowedPriorities, other);
+  assert.equal(shop.evaluate('AllowedPriorities', ctx, { sticky }).implementation, other);
+  const all = shop.evaluateAll(ctx, { sticky }).AllowedPriorities;
+  assert.equal(all.implementation, other);
+  assert.equal(all.reason, 'STICKY');
+  // Evaluated without the store, each way gives the bucket's choice again.
+  assert.equal(shop.evaluateAll(ctx).AllowedPriorities.implementation, plain);
+});
+
 test('time windows use opts.now', () => {
   const e = new Engine(read('examples/novi.json'));
   const at = (iso) => e.implementation('SaleBanner', { user: { id: 1 } }, { now: Date.parse(iso) });

@@ -9,9 +9,15 @@
 use xxhash_rust::xxh3::xxh3_64;
 
 /// Strings (owned) to `u32` values.
+///
+/// The keys are kept end to end in one string (one allocation for all of
+/// them, not one each: a snapshot's features are indexed at load).
 #[derive(Clone, Debug, Default)]
 pub struct NameIndex {
-    keys: Vec<Box<str>>,
+    /// Every key, end to end, in insertion order.
+    text: String,
+    /// Where each key ends in `text`.
+    ends: Vec<u32>,
     values: Vec<u32>,
     /// Slots hold `entry + 1`; 0 is empty. Length is a power of two.
     table: Vec<u32>,
@@ -32,7 +38,7 @@ impl NameIndex {
                 None | Some(0) => return (i, None),
                 Some(e) => {
                     let entry = e - 1;
-                    if self.keys.get(entry as usize).is_some_and(|k| &**k == key) {
+                    if self.key_bytes(entry as usize) == Some(key.as_bytes()) {
                         return (i, Some(entry));
                     }
                 }
@@ -51,10 +57,26 @@ impl NameIndex {
         entry.and_then(|e| self.values.get(e as usize).copied())
     }
 
+    /// Where the key inserted `n`-th sits in `text`.
+    #[inline]
+    fn span(&self, n: usize) -> Option<core::ops::Range<usize>> {
+        let end = *self.ends.get(n)? as usize;
+        let start = match n.checked_sub(1) {
+            Some(prev) => *self.ends.get(prev)? as usize,
+            None => 0,
+        };
+        Some(start..end)
+    }
+
+    #[inline]
+    fn key_bytes(&self, n: usize) -> Option<&[u8]> {
+        self.text.as_bytes().get(self.span(n)?)
+    }
+
     /// The key inserted `n`-th (from 0): entries keep their insertion order.
     #[must_use]
     pub fn key(&self, n: usize) -> Option<&str> {
-        self.keys.get(n).map(|k| &**k)
+        self.text.get(self.span(n)?)
     }
 
     /// Whether `key` is present.
@@ -65,20 +87,24 @@ impl NameIndex {
 
     /// Inserts `key → value` unless `key` is present; returns whether it was inserted.
     pub fn insert(&mut self, key: &str, value: u32) -> bool {
-        if (self.keys.len() + 1) * 2 > self.table.len() {
+        if (self.ends.len() + 1) * 2 > self.table.len() {
             self.grow();
         }
         let (i, entry) = self.slot(key);
         if entry.is_some() {
             return false;
         }
-        let Ok(next) = u32::try_from(self.keys.len() + 1) else {
+        let (Ok(next), Ok(end)) = (
+            u32::try_from(self.ends.len() + 1),
+            u32::try_from(self.text.len() + key.len()),
+        ) else {
             return false;
         };
         if let Some(s) = self.table.get_mut(i) {
             *s = next;
         }
-        self.keys.push(key.into());
+        self.text.push_str(key);
+        self.ends.push(end);
         self.values.push(value);
         true
     }
@@ -87,8 +113,9 @@ impl NameIndex {
         let size = (self.table.len() * 2).max(16);
         self.table = vec![0; size];
         let mask = size - 1;
-        for (n, key) in self.keys.iter().enumerate() {
-            let mut i = (xxh3_64(key.as_bytes()) as usize) & mask;
+        for n in 0..self.ends.len() {
+            let key = self.key_bytes(n).unwrap_or_default();
+            let mut i = (xxh3_64(key) as usize) & mask;
             while self.table.get(i).is_some_and(|&s| s != 0) {
                 i = (i + 1) & mask;
             }

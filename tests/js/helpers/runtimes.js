@@ -11,7 +11,6 @@ import { extname, join, normalize, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const root = fileURLToPath(new URL('../../../', import.meta.url));
-const workerdBin = join(root, 'node_modules/.bin/workerd');
 const chromiumPath = '/usr/bin/chromium';
 
 /** Polls `check` (sync or async) until it returns something truthy; returns the last value after `ms`. */
@@ -89,7 +88,11 @@ export async function startOrigin(snapshot, etag = '"v1"', port = 0) {
  * {url, log(), stop()}; fails with workerd's output if it does not answer.
  */
 async function startWorkerd(config, { cwd, env = {} } = {}) {
-  if (!existsSync(workerdBin)) throw new Error(`workerd is missing at ${workerdBin}: run npm ci (./dev test does)`);
+  // The binary itself: the package's `.bin/workerd` may be a Node wrapper
+  // (when its install script did not run) that a kill would leave its
+  // workerd child behind, holding this process's pipes open.
+  const workerdBin = await import('workerd').then((m) => m.default?.default ?? m.default, () => '');
+  if (!workerdBin || !existsSync(workerdBin)) throw new Error(`workerd is missing (${workerdBin || 'package not found'}): run npm ci (./dev test does)`);
   let lastLog = '';
   for (let attempt = 0; attempt < 3; attempt++) {
     const port = await freePort();

@@ -184,3 +184,19 @@ test('the generic context reader (used where code generation is forbidden) agree
   assert.equal(generic.evaluate('PaymentProcessor', throwing).errorCode, 'INVALID_CONTEXT');
   assert.equal(generated.evaluate('PaymentProcessor', throwing).errorCode, 'INVALID_CONTEXT');
 });
+
+test('evaluate-all of a large snapshot (built by a loop past 1 000 features) agrees with one-by-one', () => {
+  const features = {};
+  for (let i = 0; i < 1200; i++) {
+    features[`f${i}`] = { inputs: ['user'], implementations: ['a', 'b', 'c'], default: 'c',
+      rules: [{ when: { segment: 'Country', in: ['US', 'CA'] }, split: { by: 'UserId', weights: { a: 50, b: 50 } } }] };
+  }
+  features.f7.rules = 'broken';
+  const big = new Engine(JSON.stringify({ schema: 1, segments: { Country: { from: { user: '{country}' } }, UserId: { from: { user: '{id}' } } }, features }));
+  for (const ctx of [{ user: { id: 'u-1', country: 'US' } }, { user: { id: 'u-2', country: 'NL' } }, { user: 7 }]) {
+    const all = big.implementations(ctx);
+    assert.equal(Object.keys(all).length, 1200);
+    for (const name of Object.keys(features)) assert.equal(all[name], big.implementation(name, ctx), name);
+  }
+  assert.equal(big._all.shape, false, 'no generated literal past 1 000 features');
+});

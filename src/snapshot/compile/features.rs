@@ -7,7 +7,7 @@ use super::Scope;
 use crate::hash;
 use crate::json::Value;
 use crate::model::{Action, Body, Cond, Feature, ImplId, Kind, Part, Rule, Split};
-use crate::ops::decimal::Decimal;
+use crate::ops::decimal;
 use crate::text::{concat, push_percent};
 
 const BOOLEAN_IMPLEMENTATIONS: [&str; 2] = ["true", "false"];
@@ -362,7 +362,7 @@ fn compile_weights(
             continue;
         };
         let bp = match weight {
-            Value::Number(n) => Decimal::parse(n.as_str()).and_then(|d| d.to_scaled_u64(2)),
+            Value::Number(n) => decimal::scaled_u64(n.as_str(), 2),
             _ => None,
         };
         let Some(bp) = bp else {

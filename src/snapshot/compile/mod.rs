@@ -133,9 +133,7 @@ fn compile_document(
                 "the field 'schema' is required (this engine reads schema 1)".to_owned(),
             ))
         }
-        Some(Value::Number(n))
-            if crate::ops::decimal::Decimal::parse(n.as_str()).and_then(|d| d.to_scaled_u64(0))
-                == Some(1) => {}
+        Some(Value::Number(n)) if crate::ops::decimal::scaled_u64(n.as_str(), 0) == Some(1) => {}
         Some(other) => {
             return Err(refuse(
                 "/schema",

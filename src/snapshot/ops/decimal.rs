@@ -173,27 +173,50 @@ impl Decimal {
     /// `-1` give `None`.
     #[must_use]
     pub fn to_scaled_u64(&self, scale: u32) -> Option<u64> {
-        if self.digits.is_empty() {
-            return Some(0);
-        }
-        if self.negative {
-            return None;
-        }
-        // Number of integer digits once scaled; u64 holds at most 20.
-        let int_digits = self.exp.checked_add(i64::from(scale))?;
-        let len = i64::try_from(self.digits.len()).ok()?;
-        if int_digits < len || int_digits > 20 {
-            return None;
-        }
-        let mut n: u64 = 0;
-        for &b in self.digits.iter() {
-            n = n.checked_mul(10)?.checked_add(u64::from(digit(b)?))?;
-        }
-        for _ in len..int_digits {
-            n = n.checked_mul(10)?;
-        }
-        Some(n)
+        let digits = self.digits.iter().copied();
+        scaled(self.negative, digits, self.digits.len(), self.exp, scale)
     }
+}
+
+/// The decimal text `s` × 10^scale when that is a whole number ≥ 0 that fits
+/// in a `u64`, as [`Decimal::to_scaled_u64`] gives it, without building the
+/// [`Decimal`] (no allocation: used for every weight of every split).
+#[must_use]
+pub fn scaled_u64(s: &str, scale: u32) -> Option<u64> {
+    let parts = parse_parts(s)?;
+    let (digits, count, exp) = parts.significant();
+    scaled(parts.negative, digits, count, exp, scale)
+}
+
+/// `0.digits × 10^exp × 10^scale` as a `u64`, if whole, ≥ 0 and in range;
+/// `count` digits, normalized (no leading or trailing zeros; none for zero).
+fn scaled(
+    negative: bool,
+    digits: impl Iterator<Item = u8>,
+    count: usize,
+    exp: i64,
+    scale: u32,
+) -> Option<u64> {
+    if count == 0 {
+        return Some(0);
+    }
+    if negative {
+        return None;
+    }
+    // Number of integer digits once scaled; u64 holds at most 20.
+    let int_digits = exp.checked_add(i64::from(scale))?;
+    let len = i64::try_from(count).ok()?;
+    if int_digits < len || int_digits > 20 {
+        return None;
+    }
+    let mut n: u64 = 0;
+    for b in digits {
+        n = n.checked_mul(10)?.checked_add(u64::from(digit(b)?))?;
+    }
+    for _ in len..int_digits {
+        n = n.checked_mul(10)?;
+    }
+    Some(n)
 }
 
 #[cfg(test)]
@@ -349,5 +372,26 @@ mod tests {
                 assert_eq!(d.cmp_text(b), Some(j.cmp(&i)), "{b} vs {a}");
             }
         }
+    }
+
+    #[test]
+    fn scaled_without_building_agrees_with_decimal() {
+        let cases = [
+            "0", "-0", "0.0", "50", "50.5", "50.25", "12.345", "1e2", "1E-2", "0.01", "-1", "-0.5",
+            "1e18", "1e19", "1e20", "1e21", "18446744073709551615", "18446744073709551616",
+            "1844674407370955161.5", "00012.3400", "5e-3", "abc", "", "-", "1e", "1.", ".5",
+            "100.00", "99.99", "0.001",
+        ];
+        for text in cases {
+            for scale in [0, 2, 4] {
+                assert_eq!(
+                    scaled_u64(text, scale),
+                    Decimal::parse(text).and_then(|d| d.to_scaled_u64(scale)),
+                    "{text} at scale {scale}"
+                );
+            }
+        }
+        assert_eq!(scaled_u64("50.25", 2), Some(5025));
+        assert_eq!(scaled_u64("50.255", 2), None);
     }
 }

@@ -277,10 +277,10 @@ export class Engine {
 
   _views() {
     const buf = this._memory.buffer;
-    this._base = this._raw.scratch();
+    const base = this._raw.scratch();
     this._cap = this._raw.scratch_len();
-    this._u8 = new Uint8Array(buf, this._base, this._cap);
-    this._u32 = new Uint32Array(buf, this._base, this._cap >> 2);
+    this._u8 = new Uint8Array(buf, base, this._cap);
+    this._u32 = new Uint32Array(buf, base, this._cap >> 2);
   }
 
   /** Makes room for `extra` more string bytes past `used`. */

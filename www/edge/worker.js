@@ -66,7 +66,7 @@ async function revalidate(env) {
     }
     if (engine.problems.length) console.log(`feats-edge: snapshot ${engine.revision} loaded with ${engine.problems.length} problem(s), first: ${engine.problems[0].path}: ${engine.problems[0].message}`);
     const client = env.EXPOSURE_URL
-      ? await createClient({ snapshot: text, exposureUrl: env.EXPOSURE_URL, fetch: (u, init) => fetch(u, init), refreshInterval: 0, flushInterval: 0 })
+      ? await createClient({ snapshot: text, exposureUrl: env.EXPOSURE_URL, refreshInterval: 0, flushInterval: 0 })
       : null;
     const old = current;
     current = { engine, client, text, etag, types: new Map(engine.features.map((f) => [f.name, f.type])) };

@@ -11,7 +11,8 @@ use std::borrow::Cow;
 
 use crate::hash;
 use crate::model::{
-    Action, Body, Cmp, Cond, Feature, ImplId, InputId, LocalSegment, Part, SlotId, TextOp,
+    Action, Body, Cmp, Cond, Feature, ImplId, InputId, LocalSegment, Part, SegmentSource, SlotId,
+    TextOp,
 };
 use crate::ops::ip::parse_ip;
 
@@ -218,7 +219,7 @@ where
         memo,
     };
     for (index, rule) in body.rules.iter().enumerate() {
-        if !run.holds(&rule.when, 0) {
+        if !run.holds_top(&rule.when) {
             continue;
         }
         let rule_index = u32::try_from(index).ok();
@@ -313,28 +314,36 @@ impl<'c, C: Context + ?Sized, E: Env + ?Sized> Run<'_, 'c, '_, C, E> {
     }
 
     /// The value of a segment for this context, `None` when absent.
+    #[inline(always)]
     fn value(&mut self, seg: LocalSegment) -> Option<Cow<'c, str>> {
         let body = self.body;
         let source = body.segments.get(usize::from(seg))?;
-        if let Some((input, slot)) = source.shared {
-            let ctx = self.ctx;
-            let read = || {
-                if ctx.has_input(input) {
-                    ctx.slot(slot)
-                } else {
-                    None
-                }
-            };
-            let value = match self
-                .memo
-                .as_deref_mut()
-                .and_then(|m| m.values.get_mut(source.segment as usize))
-            {
-                Some(known) => *known.get_or_insert_with(read),
-                None => read(),
-            };
-            return value.map(Cow::Borrowed);
-        }
+        let Some((input, slot)) = source.shared else {
+            return self.rendered(source);
+        };
+        let ctx = self.ctx;
+        let read = || {
+            if ctx.has_input(input) {
+                ctx.slot(slot)
+            } else {
+                None
+            }
+        };
+        let value = match self
+            .memo
+            .as_deref_mut()
+            .and_then(|m| m.values.get_mut(source.segment as usize))
+        {
+            Some(known) => *known.get_or_insert_with(read),
+            None => read(),
+        };
+        value.map(Cow::Borrowed)
+    }
+
+    /// The value of a segment whose template depends on which input the
+    /// context holds, or joins several parts.
+    #[inline(never)]
+    fn rendered(&self, source: &SegmentSource) -> Option<Cow<'c, str>> {
         let (_, template) = source
             .candidates
             .iter()
@@ -354,15 +363,35 @@ impl<'c, C: Context + ?Sized, E: Env + ?Sized> Run<'_, 'c, '_, C, E> {
         }
     }
 
+    /// A rule's condition: the commonest kinds inline, the rest through
+    /// [`Run::holds`].
+    #[inline(always)]
+    fn holds_top(&mut self, cond: &Cond) -> bool {
+        match cond {
+            Cond::True => true,
+            Cond::In(seg, set) => match self.value(*seg) {
+                Some(v) => set.contains(&v),
+                None => false,
+            },
+            _ => self.holds(cond, 0),
+        }
+    }
+
+    /// [`Run::value`] out of line, for the conditions off the fast path.
+    #[inline(never)]
+    fn lookup(&mut self, seg: LocalSegment) -> Option<Cow<'c, str>> {
+        self.value(seg)
+    }
+
     fn holds(&mut self, cond: &Cond, depth: u32) -> bool {
         if depth > MAX_EVAL_DEPTH {
             return false;
         }
         match cond {
             Cond::True => true,
-            Cond::In(seg, set) => self.value(*seg).is_some_and(|v| set.contains(&v)),
-            Cond::NotIn(seg, set) => self.value(*seg).is_some_and(|v| !set.contains(&v)),
-            Cond::Text(seg, op, patterns) => self.value(*seg).is_some_and(|v| {
+            Cond::In(seg, set) => self.lookup(*seg).is_some_and(|v| set.contains(&v)),
+            Cond::NotIn(seg, set) => self.lookup(*seg).is_some_and(|v| !set.contains(&v)),
+            Cond::Text(seg, op, patterns) => self.lookup(*seg).is_some_and(|v| {
                 patterns.iter().any(|p| match op {
                     TextOp::StartsWith => v.starts_with(p.as_str()),
                     TextOp::EndsWith => v.ends_with(p.as_str()),
@@ -370,18 +399,18 @@ impl<'c, C: Context + ?Sized, E: Env + ?Sized> Run<'_, 'c, '_, C, E> {
                 })
             }),
             Cond::Number(seg, cmp, threshold) => self
-                .value(*seg)
+                .lookup(*seg)
                 .and_then(|v| threshold.cmp_text(&v))
                 .is_some_and(|ord| compares(ord, *cmp)),
             Cond::Version(seg, cmp, version) => self
-                .value(*seg)
+                .lookup(*seg)
                 .and_then(|v| version.cmp_text(&v))
                 .is_some_and(|ord| compares(ord, *cmp)),
             Cond::Cidr(seg, blocks) => self
-                .value(*seg)
+                .lookup(*seg)
                 .and_then(|v| parse_ip(&v))
                 .is_some_and(|ip| blocks.iter().any(|b| b.contains(ip))),
-            Cond::Exists(seg, want) => self.value(*seg).is_some() == *want,
+            Cond::Exists(seg, want) => self.lookup(*seg).is_some() == *want,
             Cond::After(instant) => self.env.now() >= *instant,
             Cond::Before(instant) => self.env.now() < *instant,
             Cond::All(conds) => conds.iter().all(|c| self.holds(c, depth + 1)),

@@ -62,25 +62,45 @@ pub type LocalSegment = u16;
 
 /// A set of strings: a list for a few, hashed when larger.
 ///
-/// Small sets compare a packed form first (the first eight bytes and the
-/// length, as integers), so matching a short value such as a country code
-/// against a short list costs a few integer comparisons, not string compares.
+/// In a small set, each member of up to seven bytes (country codes, plan
+/// names, most ids of a few characters) is one integer holding its bytes
+/// and its length, so matching a short value is one integer scan with no
+/// string compare. Longer members are compared as strings.
 #[derive(Clone, Debug, Default)]
 pub struct StrSet {
-    /// The strings, concatenated in declared order.
-    text: String,
-    /// Per string: its end in `text` and its packed first eight bytes.
-    entries: Vec<(usize, u64)>,
+    /// The short members, each packed by [`short_key`].
+    keys: Vec<u64>,
+    /// The longer members, concatenated in declared order.
+    long: String,
+    /// The end of each longer member in `long`.
+    ends: Vec<usize>,
     index: Option<crate::index::NameIndex>,
 }
 
-/// The first eight bytes of `s` as a little-endian integer.
+/// The bytes of a string of at most seven bytes and its length, as one
+/// integer (the length in the top byte, so `"a"` and `"a\0"` differ);
+/// `None` for longer strings. Reads whole words, without a byte loop.
 #[inline]
-fn pack(s: &str) -> u64 {
-    s.bytes()
-        .take(8)
-        .enumerate()
-        .fold(0, |acc, (i, b)| acc | (u64::from(b) << (8 * i)))
+#[must_use]
+pub fn short_key(s: &str) -> Option<u64> {
+    let b = s.as_bytes();
+    let n = b.len();
+    let bytes = match n {
+        0 => 0,
+        1..=3 => {
+            // The first, middle and last bytes cover every position.
+            let at = |i: usize| u64::from(b.get(i).copied().unwrap_or(0)) << (8 * i);
+            at(0) | at(n / 2) | at(n - 1)
+        }
+        4..=7 => {
+            // Two overlapping words; where they overlap, the bytes agree.
+            let lo = b.first_chunk::<4>().map_or(0, |w| u32::from_le_bytes(*w));
+            let hi = b.last_chunk::<4>().map_or(0, |w| u32::from_le_bytes(*w));
+            u64::from(lo) | (u64::from(hi) << (8 * (n - 4)))
+        }
+        _ => return None,
+    };
+    Some(bytes | ((n as u64) << 56))
 }
 
 impl StrSet {
@@ -90,47 +110,50 @@ impl StrSet {
     /// Builds a set from any strings.
     #[must_use]
     pub fn new(items: &[&str]) -> Self {
-        let index = (items.len() > Self::LINEAR).then(|| {
+        let mut set = StrSet::default();
+        if items.len() > Self::LINEAR {
             let mut ix = crate::index::NameIndex::new();
             for item in items {
                 ix.insert(item, 0);
             }
-            ix
-        });
-        let mut text = String::with_capacity(items.iter().map(|s| s.len()).sum());
-        let mut entries = Vec::with_capacity(if index.is_some() { 0 } else { items.len() });
+            set.index = Some(ix);
+            return set;
+        }
         for item in items {
-            text.push_str(item);
-            if index.is_none() {
-                entries.push((text.len(), pack(item)));
+            match short_key(item) {
+                Some(key) => set.keys.push(key),
+                None => {
+                    set.long.push_str(item);
+                    set.ends.push(set.long.len());
+                }
             }
         }
-        StrSet {
-            text,
-            entries,
-            index,
-        }
+        set
     }
 
     /// Whether `value` is in the set.
     #[must_use]
     #[inline]
     pub fn contains(&self, value: &str) -> bool {
+        match short_key(value) {
+            Some(key) if self.index.is_none() => self.keys.contains(&key),
+            _ => self.contains_slow(value),
+        }
+    }
+
+    /// Hashed sets and long values.
+    #[cold]
+    #[inline(never)]
+    fn contains_slow(&self, value: &str) -> bool {
         if let Some(ix) = &self.index {
             return ix.contains(value);
         }
-        let key = pack(value);
         let mut start = 0;
-        for &(end, packed) in &self.entries {
-            if packed == key
-                && end - start == value.len()
-                && (value.len() <= 8 || self.text.get(start..end) == Some(value))
-            {
-                return true;
-            }
+        self.ends.iter().any(|&end| {
+            let hit = self.long.get(start..end) == Some(value);
             start = end;
-        }
-        false
+            hit
+        })
     }
 }
 
@@ -296,4 +319,70 @@ pub struct Feature {
     /// Every slot the feature's segments read, so a caller can
     /// prepare just those.
     pub slots: Vec<SlotId>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    /// Every string of up to four characters over an alphabet with one-,
+    /// two- and four-byte characters and a NUL: lengths 0 to 16 bytes.
+    fn strings() -> Vec<String> {
+        let alphabet = ["a", "b", "\0", "é", "😀"];
+        let mut all = vec![String::new()];
+        let mut last = vec![String::new()];
+        for _ in 0..4 {
+            last = last
+                .iter()
+                .flat_map(|s| alphabet.iter().map(move |c| format!("{s}{c}")))
+                .collect();
+            all.extend(last.iter().cloned());
+        }
+        all
+    }
+
+    #[test]
+    fn short_keys_are_one_to_one() {
+        let mut seen: HashMap<u64, String> = HashMap::new();
+        let mut short = 0;
+        for s in strings() {
+            match short_key(&s) {
+                Some(key) => {
+                    short += 1;
+                    assert!(s.len() <= 7, "{s:?}");
+                    if let Some(other) = seen.insert(key, s.clone()) {
+                        panic!("{s:?} and {other:?} share a key");
+                    }
+                }
+                None => assert!(s.len() > 7, "{s:?}"),
+            }
+        }
+        assert!(short > 300, "{short}");
+    }
+
+    #[test]
+    fn sets_agree_with_a_list() {
+        let all = strings();
+        // Sets of 1 to 12 members (hashed past 8), short and long mixed.
+        for size in 1..=12 {
+            for offset in [0, 7, 101, 333, 600] {
+                let members: Vec<&str> = all
+                    .iter()
+                    .skip(offset)
+                    .step_by(37)
+                    .take(size)
+                    .map(String::as_str)
+                    .collect();
+                let set = StrSet::new(&members);
+                for s in &all {
+                    assert_eq!(
+                        set.contains(s),
+                        members.contains(&s.as_str()),
+                        "{s:?} in {members:?}"
+                    );
+                }
+            }
+        }
+    }
 }

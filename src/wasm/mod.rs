@@ -26,6 +26,14 @@
 
 use wasm_bindgen::prelude::*;
 
+/// The allocator: Talc in place of the standard library's dlmalloc. A
+/// compile of a feature makes a few dozen small allocations, and a cold
+/// module runs them in baseline code, where Talc's shorter paths cost less;
+/// it is also smaller.
+#[cfg(not(target_feature = "atomics"))]
+#[global_allocator]
+static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
+
 use crate::eval::{Context, Env};
 use crate::json::push_string;
 use crate::model::{ImplId, InputId, SlotId};

@@ -25,6 +25,13 @@ const ABSENT = 0xffffffff;
 const NONE = 0xffff;
 /** The most features whose evaluate-all result is built by one generated object literal. */
 const SHAPE_MAX = 1000;
+/**
+ * How many evaluate-all calls build their result by a loop before the
+ * literal is generated: until V8 has optimized it, a large literal is
+ * slower than the loop (1 000 features: 6–9 ms for the first call, about
+ * 1 ms for each of the next ones), so short-lived engines never pay for it.
+ */
+const SHAPE_AFTER = 16;
 const cleanup = typeof FinalizationRegistry === 'function' ? new FinalizationRegistry((raw) => raw.free()) : null;
 
 /** @param {unknown} v */
@@ -222,6 +229,7 @@ export class Engine {
       names: features.map((f) => f.name),
       impls: this._call.impls,
       shape: undefined,
+      calls: 0,
       /** @type {Uint16Array | undefined} */
       codes: undefined,
     };
@@ -369,12 +377,14 @@ export class Engine {
       codes = all.codes = new Uint16Array(this._memory.buffer, ptr, this._count);
     }
     const impls = all.impls;
-    // One object literal (the code NONE indexes nothing: null), up to
-    // SHAPE_MAX features; past that V8 keeps the object as a dictionary
-    // either way, and the loop below measured faster (2 000 features:
-    // 158 µs against 246 per call).
-    all.shape ??= this._codegen && all.names.length <= SHAPE_MAX && compile(() => new Function('c', 'n',
-      `return {${all.names.map((name, i) => `${JSON.stringify(name)}: n[${i}][c[${i}]] ?? null`).join(',')}}`));
+    // From call SHAPE_AFTER + 1, one object literal (the code NONE indexes
+    // nothing: null), up to SHAPE_MAX features; past that V8 keeps the
+    // object as a dictionary either way, and the loop below measured faster
+    // (2 000 features: 158 µs against 246 per call).
+    if (all.shape === undefined && ++all.calls > SHAPE_AFTER) {
+      all.shape = this._codegen && all.names.length <= SHAPE_MAX && compile(() => new Function('c', 'n',
+        `return {${all.names.map((name, i) => `${JSON.stringify(name)}: n[${i}][c[${i}]] ?? null`).join(',')}}`));
+    }
     if (all.shape) return all.shape(codes, impls);
     /** @type {Record<string, string | null>} */
     const out = {};

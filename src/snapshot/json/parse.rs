@@ -96,6 +96,9 @@ pub fn parse_deferring<'a>(
     run(text, limits, Some(section))
 }
 
+/// The starting room of the parser's stacks of array elements and object members.
+const STACK_START: usize = 16;
+
 /// The document, and the members of `section` it deferred (none without one).
 fn run<'a>(
     text: &'a str,
@@ -108,8 +111,10 @@ fn run<'a>(
         bytes: text.as_bytes(),
         pos: start,
         limits,
-        items: Vec::new(),
-        members: Vec::new(),
+        // Room for a small document's values from the start, so reading a
+        // feature does not regrow them value by value.
+        items: Vec::with_capacity(STACK_START),
+        members: Vec::with_capacity(STACK_START),
         section,
         defer_next: false,
         deferred: Vec::new(),

@@ -119,6 +119,9 @@ impl StrSet {
             set.index = Some(ix);
             return set;
         }
+        let short = items.iter().filter(|s| s.len() <= 7).count();
+        set.keys.reserve_exact(short);
+        set.ends.reserve_exact(items.len() - short);
         for item in items {
             match short_key(item) {
                 Some(key) => set.keys.push(key),

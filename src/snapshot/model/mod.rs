@@ -66,15 +66,30 @@ pub type LocalSegment = u16;
 /// names, most ids of a few characters) is one integer holding its bytes
 /// and its length, so matching a short value is one integer scan with no
 /// string compare. Longer members are compared as strings.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct StrSet {
-    /// The short members, each packed by [`short_key`].
-    keys: Vec<u64>,
+    /// The short members, each packed by [`short_key`], then [`NO_KEY`]:
+    /// a fixed row, compared whole without a branch per member.
+    keys: [u64; StrSet::LINEAR],
     /// The longer members, concatenated in declared order.
     long: String,
     /// The end of each longer member in `long`.
     ends: Vec<usize>,
     index: Option<crate::index::NameIndex>,
+}
+
+/// A key no string has (lengths stop at 7): the filler of a set's unused keys.
+const NO_KEY: u64 = u64::MAX;
+
+impl Default for StrSet {
+    fn default() -> Self {
+        StrSet {
+            keys: [NO_KEY; StrSet::LINEAR],
+            long: String::new(),
+            ends: Vec::new(),
+            index: None,
+        }
+    }
 }
 
 /// The bytes of a string of at most seven bytes and its length, as one
@@ -120,11 +135,16 @@ impl StrSet {
             return set;
         }
         let short = items.iter().filter(|s| s.len() <= 7).count();
-        set.keys.reserve_exact(short);
         set.ends.reserve_exact(items.len() - short);
+        // At most LINEAR items: every short one finds a free key.
+        let mut free = set.keys.iter_mut();
         for item in items {
             match short_key(item) {
-                Some(key) => set.keys.push(key),
+                Some(key) => {
+                    if let Some(slot) = free.next() {
+                        *slot = key;
+                    }
+                }
                 None => {
                     set.long.push_str(item);
                     set.ends.push(set.long.len());
@@ -139,7 +159,9 @@ impl StrSet {
     #[inline]
     pub fn contains(&self, value: &str) -> bool {
         match short_key(value) {
-            Some(key) if self.index.is_none() => self.keys.contains(&key),
+            Some(key) if self.index.is_none() => {
+                self.keys.iter().fold(false, |hit, &k| hit | (k == key))
+            }
             _ => self.contains_slow(value),
         }
     }

@@ -154,7 +154,7 @@ impl Engine {
         self.evaluate_at(index, ctx, env, Some(memo))
     }
 
-    #[inline]
+    #[inline(always)]
     fn evaluate_at<'e, 'c, C, E>(
         &'e self,
         index: usize,

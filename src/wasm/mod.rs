@@ -77,9 +77,17 @@ struct Io {
 }
 
 impl Io {
+    /// [`Io::open`] out of line, for the entry points that are not hot.
+    #[inline(never)]
+    fn open_cold(&mut self, used: i32) -> (Scratch<'_>, HostEnv<'_>) {
+        self.open(used)
+    }
+
     /// The context in the scratch area and the host, for one call.
     /// `used`: the string bytes JavaScript wrote, or -1 when the context is
-    /// not a JSON object.
+    /// not a JSON object. Inlined into the two hot entry points
+    /// (`eval`, `eval_all`); the others call [`Io::open_cold`].
+    #[inline(always)]
     fn open(&mut self, used: i32) -> (Scratch<'_>, HostEnv<'_>) {
         let Io {
             host,
@@ -290,7 +298,7 @@ impl RawEngine {
         let Some(engine) = &self.engine else {
             return String::new();
         };
-        let (ctx, mut env) = self.io.open(used);
+        let (ctx, mut env) = self.io.open_cold(used);
         let index = usize::try_from(index)
             .ok()
             .filter(|&i| i < engine.feature_count());
@@ -309,7 +317,7 @@ impl RawEngine {
         let Some(engine) = &self.engine else {
             return String::from("{}");
         };
-        let (ctx, mut env) = self.io.open(used);
+        let (ctx, mut env) = self.io.open_cold(used);
         engine.details_all(&ctx, &mut env)
     }
 }
@@ -323,7 +331,7 @@ impl RawEngine {
         let Some(engine) = &self.engine else {
             return String::from("{\"error\":\"no snapshot\"}");
         };
-        let (ctx, mut env) = self.io.open(used);
+        let (ctx, mut env) = self.io.open_cold(used);
         let by = (!by.is_empty()).then_some(by);
         match crate::simulate::simulate(engine, name, by, u64::from(units), &ctx, &mut env) {
             Ok(sim) => {
@@ -375,6 +383,27 @@ struct Scratch<'a> {
     object: bool,
 }
 
+/// The string area as text, `None` if it is not UTF-8. Contexts are mostly
+/// ASCII (ids, codes), checked here inline; the rest by `from_utf8`.
+#[inline(always)]
+fn utf8(area: &[u8]) -> Option<&str> {
+    // Eight bytes at a time: any high bit means not ASCII.
+    let words = area.chunks_exact(8);
+    let tail = words
+        .remainder()
+        .iter()
+        .fold(0, |acc, &b| acc | u64::from(b));
+    let all = words.fold(tail, |acc, w| {
+        acc | w.try_into().map_or(u64::MAX, u64::from_ne_bytes)
+    });
+    if all & 0x8080_8080_8080_8080 == 0 {
+        // SAFETY: ASCII bytes are valid UTF-8.
+        Some(unsafe { core::str::from_utf8_unchecked(area) })
+    } else {
+        core::str::from_utf8(area).ok()
+    }
+}
+
 impl<'a> Scratch<'a> {
     fn new(words: &'a [u32], table_words: usize, strings_byte: usize, used: i32) -> Self {
         // SAFETY: a `[u32]` is always a valid `[u8]` of four times the length;
@@ -385,7 +414,7 @@ impl<'a> Scratch<'a> {
         let strings = strings_byte
             .checked_add(usize::try_from(used).unwrap_or(0))
             .and_then(|end| bytes.get(strings_byte..end))
-            .and_then(|area| core::str::from_utf8(area).ok())
+            .and_then(utf8)
             .unwrap_or("");
         Scratch {
             words,

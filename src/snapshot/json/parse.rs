@@ -135,7 +135,7 @@ pub(super) fn number_end(bytes: &[u8], start: usize) -> Option<usize> {
         })
     };
     let mut pos = start;
-    if bytes.get(pos) == Some(&b'-') {
+    if let Some(b'-') = bytes.get(pos) {
         pos += 1;
     }
     match bytes.get(pos) {
@@ -143,7 +143,7 @@ pub(super) fn number_end(bytes: &[u8], start: usize) -> Option<usize> {
         Some(b'1'..=b'9') => pos = digits(pos),
         _ => return None, // no digit, or a leading zero
     }
-    if bytes.get(pos) == Some(&b'.') {
+    if let Some(b'.') = bytes.get(pos) {
         let end = digits(pos + 1);
         if end == pos + 1 {
             return None;
@@ -247,6 +247,7 @@ fn is_continuation(b: u8) -> bool {
 }
 
 /// Bytes that end a run of plain string content.
+#[inline(always)]
 fn is_special_in_string(b: u8) -> bool {
     b == b'"' || b == b'\\' || b < 0x20
 }
@@ -283,14 +284,19 @@ struct Parser<'t, 'l> {
     skim_stack: Vec<(bool, usize)>,
 }
 
+// The small helpers below are `#[inline(always)]`: this crate builds at
+// opt-level "z", where even one-line functions otherwise stay calls, one
+// per byte read or token.
 impl<'t> Parser<'t, '_> {
+    #[inline(always)]
     fn peek(&self) -> Option<u8> {
         self.bytes.get(self.pos).copied()
     }
 
     /// Consumes `b` if it is next.
+    #[inline(always)]
     fn eat(&mut self, b: u8) -> bool {
-        let found = self.peek() == Some(b);
+        let found = matches!(self.peek(), Some(c) if c == b);
         if found {
             self.pos += 1;
         }
@@ -309,6 +315,7 @@ impl<'t> Parser<'t, '_> {
         found
     }
 
+    #[inline(always)]
     fn skip_ws(&mut self) {
         while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.peek() {
             self.pos += 1;
@@ -537,7 +544,7 @@ impl<'t> Parser<'t, '_> {
     fn string(&mut self) -> Res<Cow<'t, str>> {
         let start = self.pos + 1;
         let end = self.plain_run(start);
-        if self.bytes.get(end) == Some(&b'"') {
+        if let Some(b'"') = self.bytes.get(end) {
             // The common case: no escapes, one exact allocation.
             self.pos = end + 1;
             return Ok(Cow::Borrowed(self.text.get(start..end).unwrap_or_default()));
@@ -546,12 +553,16 @@ impl<'t> Parser<'t, '_> {
     }
 
     /// The end of the run of plain string bytes starting at `from`.
+    #[inline(always)]
     fn plain_run(&self, from: usize) -> usize {
-        let rest = self.bytes.get(from..).unwrap_or_default();
-        from + rest
-            .iter()
-            .position(|&b| is_special_in_string(b))
-            .unwrap_or(rest.len())
+        let mut end = from;
+        while let Some(&b) = self.bytes.get(end) {
+            if is_special_in_string(b) {
+                break;
+            }
+            end += 1;
+        }
+        end
     }
 
     /// The rest of a string whose plain start is `start..end`.

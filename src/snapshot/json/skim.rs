@@ -34,13 +34,13 @@ pub(super) fn value_end(
         match *bytes.get(pos)? {
             b'"' => pos = string_end(bytes, pos)?,
             b'{' | b'[' => {
-                let array = bytes.get(pos) == Some(&b'[');
+                let array = matches!(bytes.get(pos), Some(b'['));
                 if outer + stack.len() >= limits.max_depth {
                     return None;
                 }
                 pos = skip_ws(bytes, pos + 1);
                 let close = if array { b']' } else { b'}' };
-                if bytes.get(pos) == Some(&close) {
+                if bytes.get(pos).is_some_and(|&b| b == close) {
                     pos += 1;
                 } else {
                     stack.push((array, 1));
@@ -93,6 +93,7 @@ pub(super) fn value_end(
     }
 }
 
+#[inline(always)]
 fn skip_ws(bytes: &[u8], mut pos: usize) -> usize {
     while let Some(b' ' | b'\t' | b'\n' | b'\r') = bytes.get(pos) {
         pos += 1;
@@ -102,11 +103,11 @@ fn skip_ws(bytes: &[u8], mut pos: usize) -> usize {
 
 /// A member's key, the colon and the whitespace up to its value.
 fn member_key(bytes: &[u8], pos: usize) -> Option<usize> {
-    if bytes.get(pos) != Some(&b'"') {
+    if !matches!(bytes.get(pos), Some(b'"')) {
         return None;
     }
     let pos = skip_ws(bytes, string_end(bytes, pos)?);
-    if bytes.get(pos) != Some(&b':') {
+    if !matches!(bytes.get(pos), Some(b':')) {
         return None;
     }
     Some(skip_ws(bytes, pos + 1))

@@ -84,6 +84,53 @@ pub struct Compiled {
     pub features: Lazy,
 }
 
+/// The features a load found, in document order: their entries (text
+/// spans, compiled on first use), the order of names with repeats, and the
+/// index by name.
+///
+/// Kept out of line (see `dev`: wasm-opt is told not to inline it either):
+/// its loop runs once per feature, and inside the large function that loads
+/// a snapshot it made the WebAssembly engine re-optimize all of that
+/// function, which runs once, at a cost of 10-15 ms of CPU during a load.
+#[inline(never)]
+fn index_features(
+    deferred: Vec<json::Deferred<'_>>,
+    count: usize,
+) -> (Vec<Entry>, Vec<Member>, NameIndex) {
+    let mut entries: Vec<Entry> = Vec::with_capacity(count);
+    let mut order: Vec<Member> = Vec::with_capacity(count);
+    let mut feature_ids = NameIndex::new();
+    for member in deferred {
+        let name = member.key;
+        if let Some(i) = feature_ids.get(&name) {
+            if let Some(e) = entries.get_mut(i as usize) {
+                e.duplicated = true;
+            }
+            order.push(Member::Duplicate(Problem {
+                path: child("/features", &name),
+                message: concat(&[
+                    "the feature ",
+                    &quoted(&name),
+                    " is declared more than once",
+                ]),
+            }));
+            continue;
+        }
+        let index = entries.len();
+        // The index keeps the name: entry `i` is the name inserted `i`-th.
+        if !feature_ids.insert(&name, u32::try_from(index).unwrap_or(u32::MAX)) {
+            continue;
+        }
+        order.push(Member::Feature(index));
+        entries.push(Entry {
+            span: member.span,
+            duplicated: false,
+            compiled: OnceLock::new(),
+        });
+    }
+    (entries, order, feature_ids)
+}
+
 fn compile_document(
     doc: &Value,
     deferred: Vec<json::Deferred<'_>>,
@@ -252,37 +299,7 @@ fn compile_document(
     }
 
     // Features are only found here; each compiles on first use (see Lazy).
-    let mut entries: Vec<Entry> = Vec::with_capacity(features_doc.len());
-    let mut order: Vec<Member> = Vec::with_capacity(features_doc.len());
-    let mut feature_ids = NameIndex::new();
-    for member in deferred {
-        let name = member.key;
-        if let Some(i) = feature_ids.get(&name) {
-            if let Some(e) = entries.get_mut(i as usize) {
-                e.duplicated = true;
-            }
-            order.push(Member::Duplicate(Problem {
-                path: child("/features", &name),
-                message: concat(&[
-                    "the feature ",
-                    &quoted(&name),
-                    " is declared more than once",
-                ]),
-            }));
-            continue;
-        }
-        let index = entries.len();
-        // The index keeps the name: entry `i` is the name inserted `i`-th.
-        if !feature_ids.insert(&name, u32::try_from(index).unwrap_or(u32::MAX)) {
-            continue;
-        }
-        order.push(Member::Feature(index));
-        entries.push(Entry {
-            span: member.span,
-            duplicated: false,
-            compiled: OnceLock::new(),
-        });
-    }
+    let (entries, order, feature_ids) = index_features(deferred, features_doc.len());
     let names = shared.segments.iter().map(|s| s.name.clone()).collect();
     let lazy = Lazy {
         text: Box::default(),

@@ -378,6 +378,7 @@ impl<'t> Parser<'t, '_> {
     fn value(&mut self, outer: usize) -> Res<Value<'t>> {
         match self.peek() {
             Some(b'"') => self.string().map(Value::String),
+            Some(b'{') if self.defer_next => self.deferred_object(outer),
             Some(b'{') => self.object(outer),
             Some(b'[') => self.array(outer),
             Some(b'-' | b'0'..=b'9') => self.number().map(Value::Number),
@@ -456,7 +457,6 @@ impl<'t> Parser<'t, '_> {
 
     fn object(&mut self, outer: usize) -> Res<Value<'t>> {
         let level = self.enter(outer)?;
-        let deferring = core::mem::take(&mut self.defer_next);
         self.pos += 1; // '{'
         self.skip_ws();
         if self.eat(b'}') {
@@ -465,54 +465,97 @@ impl<'t> Parser<'t, '_> {
         let mark = self.members.len();
         let mut count = 0usize;
         loop {
-            if self.peek() != Some(b'"') {
-                return Err(self.expected(if count == 0 {
-                    "expected a string key or '}' in an object"
-                } else {
-                    "expected a string key after ',' in an object"
-                }));
-            }
-            let key = self.string()?;
-            self.skip_ws();
-            if !self.eat(b':') {
-                return Err(self.expected("expected ':' after an object key"));
-            }
-            self.skip_ws();
+            let key = self.member_key(count)?;
             count += 1;
-            if deferring {
-                // Checked by the skimmer; if it finds anything wrong, the
-                // parser reads the value again to say what and where.
-                let start = self.pos;
-                match super::skim::value_end(
-                    self.bytes,
-                    start,
-                    level,
-                    self.limits,
-                    &mut self.skim_stack,
-                ) {
-                    Some(end) => self.pos = end,
-                    None => {
-                        if let Err(f) = self.child(level, || Step::Key(String::new())) {
-                            return Err(Self::keyed(f, key.into_owned()));
-                        }
+            if level == 1 && self.section == Some(&*key) {
+                self.defer_next = self.peek() == Some(b'{');
+            }
+            let value = match self.child(level, || Step::Key(String::new())) {
+                Ok(v) => v,
+                Err(f) => return Err(Self::keyed(f, key.into_owned())),
+            };
+            self.members.push((key, value));
+            self.skip_ws();
+            match self.peek() {
+                Some(b',') => {
+                    self.pos += 1;
+                    self.skip_ws();
+                }
+                Some(b'}') => {
+                    self.pos += 1;
+                    return Ok(Value::Object(take_above(&mut self.members, mark, || {
+                        (Cow::Borrowed(""), Value::Null)
+                    })));
+                }
+                _ => return Err(self.expected("expected ',' or '}' after an object member")),
+            }
+        }
+    }
+
+    /// A member's key, its colon and the whitespace up to its value;
+    /// `count` members came before it.
+    #[inline(always)]
+    fn member_key(&mut self, count: usize) -> Res<Cow<'t, str>> {
+        if self.peek() != Some(b'"') {
+            return Err(self.expected(if count == 0 {
+                "expected a string key or '}' in an object"
+            } else {
+                "expected a string key after ',' in an object"
+            }));
+        }
+        let key = self.string()?;
+        self.skip_ws();
+        if !self.eat(b':') {
+            return Err(self.expected("expected ':' after an object key"));
+        }
+        self.skip_ws();
+        Ok(key)
+    }
+
+    /// The deferred section's object: each member's value is checked by the
+    /// skimmer and listed with its place in the text, not built.
+    ///
+    /// Kept out of line (see `dev`: wasm-opt is told not to inline it
+    /// either): its loop runs once per feature of a snapshot, and inside
+    /// [`Parser::value`] it made the WebAssembly engine re-optimize that
+    /// function during every load.
+    #[inline(never)]
+    fn deferred_object(&mut self, outer: usize) -> Res<Value<'t>> {
+        self.defer_next = false;
+        let level = self.enter(outer)?;
+        self.pos += 1; // '{'
+        self.skip_ws();
+        if self.eat(b'}') {
+            return Ok(Value::Object(Vec::new()));
+        }
+        let mark = self.members.len();
+        let mut count = 0usize;
+        loop {
+            let key = self.member_key(count)?;
+            count += 1;
+            // Checked by the skimmer; if it finds anything wrong, the
+            // parser reads the value again to say what and where.
+            let start = self.pos;
+            match super::skim::value_end(
+                self.bytes,
+                start,
+                level,
+                self.limits,
+                &mut self.skim_stack,
+            ) {
+                Some(end) => self.pos = end,
+                None => {
+                    if let Err(f) = self.child(level, || Step::Key(String::new())) {
+                        return Err(Self::keyed(f, key.into_owned()));
                     }
                 }
-                let end = self.pos;
-                self.deferred.push(Deferred {
-                    key: key.clone(),
-                    span: start..end,
-                });
-                self.members.push((key, Value::Null));
-            } else {
-                if level == 1 && self.section == Some(&*key) {
-                    self.defer_next = self.peek() == Some(b'{');
-                }
-                let value = match self.child(level, || Step::Key(String::new())) {
-                    Ok(v) => v,
-                    Err(f) => return Err(Self::keyed(f, key.into_owned())),
-                };
-                self.members.push((key, value));
             }
+            let end = self.pos;
+            self.deferred.push(Deferred {
+                key: key.clone(),
+                span: start..end,
+            });
+            self.members.push((key, Value::Null));
             self.skip_ws();
             match self.peek() {
                 Some(b',') => {

@@ -395,7 +395,7 @@ impl<'c, C: Context + ?Sized, E: Env + ?Sized> Run<'_, 'c, '_, C, E> {
                 patterns.iter().any(|p| match op {
                     TextOp::StartsWith => v.starts_with(p.as_str()),
                     TextOp::EndsWith => v.ends_with(p.as_str()),
-                    TextOp::Contains => v.contains(p.as_str()),
+                    TextOp::Contains => crate::text::contains(&v, p),
                 })
             }),
             Cond::Number(seg, cmp, threshold) => self

@@ -1,7 +1,10 @@
-//! Small text helpers that build messages without `core::fmt`.
+//! Small text helpers that build messages without `core::fmt`, and a
+//! substring test without the standard library's searcher.
 //!
 //! The WebAssembly build stays small only if nothing on its paths pulls in
-//! Rust's formatting machinery, so messages are assembled with these.
+//! Rust's formatting machinery, so messages are assembled with these. The
+//! standard substring searcher is avoided for the same reason: its panic
+//! paths format messages (about 7 KB of the wasm).
 
 /// Appends the decimal digits of `n`.
 #[inline]
@@ -57,9 +60,45 @@ pub fn concat(parts: &[&str]) -> String {
     s
 }
 
+/// Whether `needle` occurs in `hay`. A plain scan: the values and patterns
+/// of targeting rules are short.
+#[must_use]
+pub fn contains(hay: &str, needle: &str) -> bool {
+    let (hay, needle) = (hay.as_bytes(), needle.as_bytes());
+    let Some(first) = needle.first() else {
+        return true;
+    };
+    hay.windows(needle.len())
+        .any(|w| w.first() == Some(first) && w == needle)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn substrings() {
+        let cases = [
+            ("", ""),
+            ("abc", ""),
+            ("", "a"),
+            ("abc", "abc"),
+            ("abc", "abcd"),
+            ("Mozilla/5.0 (iPhone) Mobile/15E148", "Mobile"),
+            ("aaab", "aab"),
+            ("éclair", "clair"),
+            ("naïve", "ï"),
+            ("abcabd", "abd"),
+            ("abcabd", "abe"),
+        ];
+        for (hay, needle) in cases {
+            assert_eq!(
+                contains(hay, needle),
+                hay.contains(needle),
+                "{hay:?} {needle:?}"
+            );
+        }
+    }
 
     #[test]
     fn numbers() {

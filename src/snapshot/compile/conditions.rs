@@ -245,7 +245,7 @@ fn operator(
             };
             Some(Cond::Number(
                 seg,
-                cmp(op.trim_start_matches("version_")),
+                cmp(op.strip_prefix("version_").unwrap_or(op)),
                 threshold,
             ))
         }
@@ -264,7 +264,7 @@ fn operator(
             };
             Some(Cond::Version(
                 seg,
-                cmp(op.trim_start_matches("version_")),
+                cmp(op.strip_prefix("version_").unwrap_or(op)),
                 version,
             ))
         }

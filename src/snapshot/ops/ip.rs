@@ -88,7 +88,10 @@ fn groups(s: &str, last: bool) -> Option<(u128, u32)> {
 
 /// An IPv6 address in RFC 4291 text form, as a number.
 fn parse_v6(s: &str) -> Option<u128> {
-    match s.split_once("::") {
+    // The first "::", found without the standard library's substring
+    // searcher (which would bring its panic formatting into the wasm).
+    let double = s.as_bytes().windows(2).position(|w| w == b"::");
+    match double.and_then(|i| Some((s.get(..i)?, s.get(i.checked_add(2)?..)?))) {
         None => {
             let (value, count) = groups(s, true)?;
             (count == 8).then_some(value)

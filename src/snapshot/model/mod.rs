@@ -72,10 +72,12 @@ pub struct StrSet {
     /// a fixed row, compared whole without a branch per member.
     keys: [u64; StrSet::LINEAR],
     /// The longer members, concatenated in declared order.
-    long: String,
+    long: Box<str>,
     /// The end of each longer member in `long`.
-    ends: Vec<usize>,
-    index: Option<crate::index::NameIndex>,
+    ends: Box<[u32]>,
+    /// Past [`StrSet::LINEAR`] members, all of them, hashed (boxed: a
+    /// condition's size is its largest kind's, and most sets are small).
+    index: Option<Box<crate::index::NameIndex>>,
 }
 
 /// A key no string has (lengths stop at 7): the filler of a set's unused keys.
@@ -85,8 +87,8 @@ impl Default for StrSet {
     fn default() -> Self {
         StrSet {
             keys: [NO_KEY; StrSet::LINEAR],
-            long: String::new(),
-            ends: Vec::new(),
+            long: Box::default(),
+            ends: Box::default(),
             index: None,
         }
     }
@@ -131,11 +133,12 @@ impl StrSet {
             for item in items {
                 ix.insert(item, 0);
             }
-            set.index = Some(ix);
+            set.index = Some(Box::new(ix));
             return set;
         }
         let short = items.iter().filter(|s| s.len() <= 7).count();
-        set.ends.reserve_exact(items.len() - short);
+        let mut long = String::new();
+        let mut ends = Vec::with_capacity(items.len() - short);
         // At most LINEAR items: every short one finds a free key.
         let mut free = set.keys.iter_mut();
         for item in items {
@@ -146,11 +149,13 @@ impl StrSet {
                     }
                 }
                 None => {
-                    set.long.push_str(item);
-                    set.ends.push(set.long.len());
+                    long.push_str(item);
+                    ends.push(u32::try_from(long.len()).unwrap_or(u32::MAX));
                 }
             }
         }
+        set.long = long.into_boxed_str();
+        set.ends = ends.into_boxed_slice();
         set
     }
 
@@ -175,6 +180,7 @@ impl StrSet {
         }
         let mut start = 0;
         self.ends.iter().any(|&end| {
+            let end = end as usize;
             let hit = self.long.get(start..end) == Some(value);
             start = end;
             hit

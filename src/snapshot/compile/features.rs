@@ -75,6 +75,7 @@ pub fn compile(
     if let Some(rules) = rules {
         let rules_ptr = ptr.key("rules");
         if let Some(items) = reader::array(rules, &rules_ptr, errs) {
+            compiled.reserve_exact(items.len());
             for (i, rule) in items.iter().enumerate() {
                 if let Some(r) = compile_rule(&feature, rule, &rules_ptr.at(i), scope, errs) {
                     compiled.push(r);
@@ -94,6 +95,7 @@ pub fn compile(
             }
         }
     }
+    feature.slots.shrink_to_fit();
     if errs.is_empty() && !feature.implementations.is_empty() && feature.default.is_some() {
         feature.body = Some(Body {
             enabled,

@@ -522,12 +522,14 @@ impl<'a> Scope<'a> {
         self.declared = declared;
     }
 
-    /// Ends a feature, handing over the segments and activations it uses.
+    /// Ends a feature, handing over the segments and activations it uses
+    /// (without spare capacity: they live as long as the snapshot).
     pub fn end_feature(&mut self) -> (Vec<SegmentSource>, Vec<Cond>) {
-        (
-            core::mem::take(&mut self.segments),
-            core::mem::take(&mut self.activations),
-        )
+        let mut segments = core::mem::take(&mut self.segments);
+        let mut activations = core::mem::take(&mut self.activations);
+        segments.shrink_to_fit();
+        activations.shrink_to_fit();
+        (segments, activations)
     }
 
     /// The id of an input that some segment converts.
@@ -566,7 +568,7 @@ impl<'a> Scope<'a> {
         if !def.ok {
             return None;
         }
-        let candidates: Vec<_> = if self.any_input {
+        let mut candidates: Vec<_> = if self.any_input {
             def.templates.clone()
         } else {
             self.inputs
@@ -574,6 +576,7 @@ impl<'a> Scope<'a> {
                 .filter_map(|input| def.templates.iter().find(|(i, _)| i == input).cloned())
                 .collect()
         };
+        candidates.shrink_to_fit();
         if candidates.is_empty() {
             return None;
         }

@@ -1,17 +1,20 @@
 //! The value readers conditions use: decimals, SemVer versions, IP
-//! addresses and CIDR blocks, RFC 3339 instants. The input is split at NUL
+//! addresses and CIDR blocks, RFC 3339 instants; and the string matching
+//! of `in` sets and `contains`, against the standard library's. The input is split at NUL
 //! bytes into up to three texts `a`, `b`, `c`; every reader is run on each
 //! (never a panic), and the invariants below are checked on what parses.
 #![no_main]
 
 use core::cmp::Ordering;
 
+use feats_edge::model::StrSet;
 use feats_edge::ops::{
     decimal::Decimal,
     instant::parse_rfc3339,
     ip::{parse_ip, Cidr, Ip},
     semver::Version,
 };
+use feats_edge::text;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
@@ -25,7 +28,20 @@ fuzz_target!(|data: &[u8]| {
     addresses(a, b);
     blocks(a, b);
     instants(a);
+    strings(a, b, c);
 });
+
+fn strings(a: &str, b: &str, c: &str) {
+    for (hay, needle) in [(a, b), (b, a), (a, c), (c, b)] {
+        assert_eq!(text::contains(hay, needle), hay.contains(needle), "{hay:?} {needle:?}");
+    }
+    // A set of the pieces of `a` (split at '|', up to 12: hashed past 8).
+    let members: Vec<&str> = a.split('|').take(12).collect();
+    let set = StrSet::new(&members);
+    for probe in [a, b, c].into_iter().chain(members.iter().copied()) {
+        assert_eq!(set.contains(probe), members.contains(&probe), "{probe:?} in {members:?}");
+    }
+}
 
 fn decimals(a: &str, b: &str, c: &str) {
     let one = Decimal::parse("1").unwrap();

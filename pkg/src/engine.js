@@ -89,28 +89,46 @@ const random = () => (Math.random() * 4294967296) >>> 0;
 
 /**
  * Writes one context value into the scratch area: its UTF-8 bytes at string
- * offset `p` (ASCII by a plain loop, the rest by encodeInto) and its table
- * entry at word `at`. A string as is, a number as String(n), a boolean as
- * "true"/"false"; anything else (null, objects, arrays, BigInt, symbols) is
- * absent. Returns the next free string offset.
+ * offset `p` and its table entry at word `at`. A string as is, a number as
+ * String(n), a boolean as "true"/"false"; anything else (null, objects,
+ * arrays, BigInt, symbols) is absent. Returns the next free string offset.
+ *
+ * The common case (an ASCII string that fits) is kept this small so that V8
+ * inlines two or three of it, with the generated writer, into the caller's
+ * loop, and can then drop the caller's context object without allocating it;
+ * everything else is `putOther`.
  * @param {Engine} e @param {unknown} v @param {number} at @param {number} p
  */
 function put(e, v, at, p) {
-  const text = typeof v === 'string' ? v : typeof v === 'number' ? '' + v : typeof v === 'boolean' ? (v ? 'true' : 'false') : null;
-  if (text === null) {
+  if (typeof v !== 'string') return putOther(e, v, at, p);
+  const n = v.length, q = e._strings + p;
+  if (q + 3 * n > e._cap) return putOther(e, v, at, p);
+  const u8 = e._u8;
+  for (let i = 0; i < n; i++) {
+    const c = v.charCodeAt(i);
+    if (c > 127) return putOther(e, v, at, p);
+    u8[q + i] = c;
+  }
+  const u32 = e._u32;
+  u32[at] = p;
+  u32[at + 1] = n;
+  return p + n;
+}
+
+/**
+ * The rest of `put`: numbers and booleans (as text, back through `put`),
+ * absent values, and strings that are not ASCII or need more room.
+ */
+function putOther(e, v, at, p) {
+  if (typeof v === 'number') return put(e, '' + v, at, p);
+  if (typeof v === 'boolean') return put(e, v ? 'true' : 'false', at, p);
+  if (typeof v !== 'string') {
     e._u32[at + 1] = ABSENT;
     return p;
   }
-  const n = text.length, q = e._strings + p;
+  const n = v.length, q = e._strings + p;
   if (q + 3 * n > e._cap) e._grow(p, 3 * n);
-  const u8 = e._u8;
-  let i = 0;
-  while (i < n) {
-    const c = text.charCodeAt(i);
-    if (c > 127) break;
-    u8[q + i++] = c;
-  }
-  const len = i < n ? i + encoder.encodeInto(text.slice(i), u8.subarray(q + i, q + 3 * n)).written : n;
+  const len = encoder.encodeInto(v, e._u8.subarray(q, q + 3 * n)).written;
   const u32 = e._u32;
   u32[at] = p;
   u32[at + 1] = len;

@@ -90,6 +90,8 @@ test('contexts: null, arrays, cyclic objects, throwing getters, Proxies, BigInt,
 test('unit values: 1 MB strings, NUL, lone surrogates (U+FFFD, as TextEncoder writes them)', () => {
   const big = 'é'.repeat(1 << 19) + 'x'.repeat(1 << 19);
   assert.equal(split.implementation('F', { user: { id: big } }), expected(big));
+  const ascii = 'x'.repeat(1 << 21); // ASCII that does not fit: the scratch area grows
+  assert.equal(split.implementation('F', { user: { id: ascii } }), expected(ascii));
   for (const [id, unit] of [['a\u0000b', 'a\u0000b'], ['\uD800', '\uFFFD'], ['x\uDC00y', 'x\uFFFDy'], ['\uD83D\uDE00', '\uD83D\uDE00']]) {
     const d = split.evaluate('F', { user: { id } });
     assert.equal(d.unit.value, unit);

@@ -334,7 +334,9 @@ struct Entry {
     span: core::ops::Range<usize>,
     /// Declared more than once: it serves its default with `PARSE_ERROR`.
     duplicated: bool,
-    compiled: OnceLock<(Feature, Vec<Problem>)>,
+    /// Boxed, so that a feature not yet compiled costs a pointer, not the
+    /// room of a compiled one.
+    compiled: OnceLock<Box<(Feature, Vec<Problem>)>>,
 }
 
 /// The features of a snapshot, compiled one by one when first needed.
@@ -398,7 +400,11 @@ impl Lazy {
     #[inline]
     fn compiled(&self, index: usize) -> Option<&(Feature, Vec<Problem>)> {
         let entry = self.entries.get(index)?;
-        Some(entry.compiled.get_or_init(|| self.compile(index, entry)))
+        Some(
+            entry
+                .compiled
+                .get_or_init(|| Box::new(self.compile(index, entry))),
+        )
     }
 
     #[cold]

@@ -11,23 +11,9 @@ use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use feats_edge::context::{FixedEnv, JsonContext};
 use feats_edge::{json, Engine};
 
-/// The 200-feature workload snapshot (`n` features).
-fn snapshot(n: usize) -> String {
-    let features: Vec<String> = (0..n)
-        .map(|i| {
-            format!(
-                r#""f{i:03}": {{"inputs": ["user"], "implementations": ["control", "treatment", "off"], "default": "off",
-                   "rules": [{{"when": {{"segment": "Country", "in": ["US", "CA", "GB", "DE", "FR"]}},
-                              "split": {{"by": "UserId", "weights": {{"control": 50, "treatment": 50}}}}}}]}}"#
-            )
-        })
-        .collect();
-    format!(
-        r#"{{"schema": 1, "revision": "bench", "segments": {{"Country": {{"from": {{"user": "{{country}}"}}}}, "UserId": {{"from": {{"user": "{{id}}"}}}}}},
-            "features": {{{}}}}}"#,
-        features.join(",")
-    )
-}
+#[path = "../tests/common/mod.rs"]
+mod common;
+use common::workload as snapshot;
 
 const COUNTRIES: [&str; 10] = ["US", "CA", "GB", "DE", "FR", "NL", "BR", "JP", "IN", "MX"];
 

@@ -88,3 +88,23 @@ pub fn with_feature(feature: &str) -> String {
   "features": {{"F": {feature}}}}}"#
     )
 }
+
+/// The benchmarks' workload (`../shared/BOUNDARY.md`) with `n` features:
+/// each a `Country in [US, CA, GB, DE, FR]` rule with a 50/50 split by
+/// `UserId`. Shared by `benches/evaluate.rs` and `tests/footprint.rs`.
+pub fn workload(n: usize) -> String {
+    let features: Vec<String> = (0..n)
+        .map(|i| {
+            format!(
+                r#""f{i:03}": {{"inputs": ["user"], "implementations": ["control", "treatment", "off"], "default": "off",
+                   "rules": [{{"when": {{"segment": "Country", "in": ["US", "CA", "GB", "DE", "FR"]}},
+                              "split": {{"by": "UserId", "weights": {{"control": 50, "treatment": 50}}}}}}]}}"#
+            )
+        })
+        .collect();
+    format!(
+        r#"{{"schema": 1, "revision": "bench", "segments": {{"Country": {{"from": {{"user": "{{country}}"}}}}, "UserId": {{"from": {{"user": "{{id}}"}}}}}},
+            "features": {{{}}}}}"#,
+        features.join(",")
+    )
+}

@@ -475,19 +475,8 @@ impl<'t> Parser<'t, '_> {
                 Err(f) => return Err(Self::keyed(f, key.into_owned())),
             };
             self.members.push((key, value));
-            self.skip_ws();
-            match self.peek() {
-                Some(b',') => {
-                    self.pos += 1;
-                    self.skip_ws();
-                }
-                Some(b'}') => {
-                    self.pos += 1;
-                    return Ok(Value::Object(take_above(&mut self.members, mark, || {
-                        (Cow::Borrowed(""), Value::Null)
-                    })));
-                }
-                _ => return Err(self.expected("expected ',' or '}' after an object member")),
+            if let Some(object) = self.member_end(mark)? {
+                return Ok(object);
             }
         }
     }
@@ -510,6 +499,29 @@ impl<'t> Parser<'t, '_> {
         }
         self.skip_ws();
         Ok(key)
+    }
+
+    /// After a member: `,` (then `None`, more members follow) or `}`, which
+    /// closes the object whose members start at `mark` on the stack.
+    #[inline(always)]
+    fn member_end(&mut self, mark: usize) -> Res<Option<Value<'t>>> {
+        self.skip_ws();
+        match self.peek() {
+            Some(b',') => {
+                self.pos += 1;
+                self.skip_ws();
+                Ok(None)
+            }
+            Some(b'}') => {
+                self.pos += 1;
+                Ok(Some(Value::Object(take_above(
+                    &mut self.members,
+                    mark,
+                    || (Cow::Borrowed(""), Value::Null),
+                ))))
+            }
+            _ => Err(self.expected("expected ',' or '}' after an object member")),
+        }
     }
 
     /// The deferred section's object: each member's value is checked by the
@@ -556,19 +568,8 @@ impl<'t> Parser<'t, '_> {
                 span: start..end,
             });
             self.members.push((key, Value::Null));
-            self.skip_ws();
-            match self.peek() {
-                Some(b',') => {
-                    self.pos += 1;
-                    self.skip_ws();
-                }
-                Some(b'}') => {
-                    self.pos += 1;
-                    return Ok(Value::Object(take_above(&mut self.members, mark, || {
-                        (Cow::Borrowed(""), Value::Null)
-                    })));
-                }
-                _ => return Err(self.expected("expected ',' or '}' after an object member")),
+            if let Some(object) = self.member_end(mark)? {
+                return Ok(object);
             }
         }
     }

@@ -1,4 +1,5 @@
-//! The value readers conditions use: decimals, SemVer versions, IP
+//! The bucketing hash against the `xxhash-rust` crate, on the raw bytes
+//! (the first eight are the seed). The value readers conditions use: decimals, SemVer versions, IP
 //! addresses and CIDR blocks, RFC 3339 instants; and the string matching
 //! of `in` sets and `contains`, against the standard library's. The input is split at NUL
 //! bytes into up to three texts `a`, `b`, `c`; every reader is run on each
@@ -14,10 +15,11 @@ use feats_edge::ops::{
     ip::{parse_ip, Cidr, Ip},
     semver::Version,
 };
-use feats_edge::text;
+use feats_edge::{hash, text};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
+    hashes(data);
     let Ok(text) = std::str::from_utf8(data) else { return };
     let mut parts = text.splitn(3, '\0');
     let a = parts.next().unwrap_or_default();
@@ -30,6 +32,20 @@ fuzz_target!(|data: &[u8]| {
     instants(a);
     strings(a, b, c);
 });
+
+fn hashes(data: &[u8]) {
+    let seed = data.first_chunk::<8>().map_or(0, |s| u64::from_le_bytes(*s));
+    for input in [data, data.get(8..).unwrap_or_default()] {
+        for seed in [seed, 0] {
+            assert_eq!(
+                hash::xxh3_64(input, seed),
+                xxhash_rust::xxh3::xxh3_64_with_seed(input, seed),
+                "{} bytes, seed {seed:#x}",
+                input.len()
+            );
+        }
+    }
+}
 
 fn strings(a: &str, b: &str, c: &str) {
     for (hay, needle) in [(a, b), (b, a), (a, c), (c, b)] {

@@ -6,7 +6,7 @@
 //! pair) and needs no random seed. Hashing is the XXH3 already linked for
 //! bucketing.
 
-use xxhash_rust::xxh3::xxh3_64;
+use crate::hash::xxh3_64;
 
 /// Strings (owned) to `u32` values.
 ///
@@ -32,7 +32,7 @@ impl NameIndex {
 
     fn slot(&self, key: &str) -> (usize, Option<u32>) {
         let mask = self.table.len().wrapping_sub(1);
-        let mut i = (xxh3_64(key.as_bytes()) as usize) & mask;
+        let mut i = (xxh3_64(key.as_bytes(), 0) as usize) & mask;
         loop {
             match self.table.get(i).copied() {
                 None | Some(0) => return (i, None),
@@ -115,7 +115,7 @@ impl NameIndex {
         let mask = size - 1;
         for n in 0..self.ends.len() {
             let key = self.key_bytes(n).unwrap_or_default();
-            let mut i = (xxh3_64(key) as usize) & mask;
+            let mut i = (xxh3_64(key, 0) as usize) & mask;
             while self.table.get(i).is_some_and(|&s| s != 0) {
                 i = (i + 1) & mask;
             }

@@ -112,17 +112,34 @@ pub fn quoted(name: &str) -> String {
 /// Reads an object whose fields are `keys` (plus `description` and `meta`,
 /// which any object may carry). Unknown and repeated fields are problems;
 /// the result holds each known field's value, in the order of `keys`.
+///
+/// A shell over [`fields_into`], which does the work: one copy of it serves
+/// every `N`, so the code the WebAssembly engine compiles when the first
+/// feature is used is smaller.
+#[inline(always)]
 pub fn fields<'v, const N: usize>(
     value: &'v Value<'v>,
     ptr: &Ptr<'_>,
     keys: [&str; N],
     errs: &mut Errs,
 ) -> Option<[Option<&'v Value<'v>>; N]> {
+    let mut out: [Option<&'v Value<'v>>; N] = [None; N];
+    fields_into(value, ptr, &keys, &mut out, errs).then_some(out)
+}
+
+/// [`fields`] into `out` (as long as `keys`); false when `value` is not an object.
+#[inline(never)]
+fn fields_into<'v>(
+    value: &'v Value<'v>,
+    ptr: &Ptr<'_>,
+    keys: &[&str],
+    out: &mut [Option<&'v Value<'v>>],
+    errs: &mut Errs,
+) -> bool {
     let Some(members) = value.as_object() else {
         errs.add(ptr, expected("an object", value));
-        return None;
+        return false;
     };
-    let mut out: [Option<&'v Value<'v>>; N] = [None; N];
     let mut seen_meta = [false; 2];
     for (key, v) in members {
         if let Some(i) = keys.iter().position(|k| k == key) {
@@ -157,7 +174,7 @@ pub fn fields<'v, const N: usize>(
             errs.add(&ptr.key(key), message);
         }
     }
-    Some(out)
+    true
 }
 
 /// Whether two field names differ by a small typo: one edit or one swap.

@@ -545,32 +545,43 @@ impl<'t> Parser<'t, '_> {
         loop {
             let key = self.member_key(count)?;
             count += 1;
-            // Checked by the skimmer; if it finds anything wrong, the
-            // parser reads the value again to say what and where.
-            let start = self.pos;
-            match super::skim::value_end(
-                self.bytes,
-                start,
-                level,
-                self.limits,
-                &mut self.skim_stack,
-            ) {
-                Some(end) => self.pos = end,
-                None => {
-                    if let Err(f) = self.child(level, || Step::Key(String::new())) {
-                        return Err(Self::keyed(f, key.into_owned()));
-                    }
-                }
-            }
-            let end = self.pos;
-            self.deferred.push(Deferred {
-                key: key.clone(),
-                span: start..end,
-            });
-            self.members.push((key, Value::Null));
+            self.deferred_member(key, level)?;
             if let Some(object) = self.member_end(mark)? {
                 return Ok(object);
             }
+        }
+    }
+
+    /// One member of the deferred section, its key read: the value skimmed
+    /// and its place listed. A function of its own so that the loop above
+    /// stays a few bytes long: the WebAssembly engine charges a loop's whole
+    /// length to its tier-up budget on every turn.
+    #[inline(never)]
+    fn deferred_member(&mut self, key: Cow<'t, str>, level: usize) -> Res<()> {
+        // Checked by the skimmer; if it finds anything wrong, the parser
+        // reads the value again to say what and where.
+        let start = self.pos;
+        match super::skim::value_end(self.bytes, start, level, self.limits, &mut self.skim_stack) {
+            Some(end) => self.pos = end,
+            None => self.reread(level, &key)?,
+        }
+        let end = self.pos;
+        self.deferred.push(Deferred {
+            key: key.clone(),
+            span: start..end,
+        });
+        self.members.push((key, Value::Null));
+        Ok(())
+    }
+
+    /// A deferred value the skimmer refused, read by the parser to say what
+    /// is wrong and where.
+    #[cold]
+    #[inline(never)]
+    fn reread(&mut self, level: usize, key: &str) -> Res<()> {
+        match self.child(level, || Step::Key(String::new())) {
+            Ok(_) => Ok(()),
+            Err(f) => Err(Self::keyed(f, key.to_owned())),
         }
     }
 

@@ -95,8 +95,7 @@ const random = () => (Math.random() * 4294967296) >>> 0;
  *
  * The common case (an ASCII string that fits) is kept this small so that V8
  * inlines two or three of it, with the generated writer, into the caller's
- * loop, and can then drop the caller's context object without allocating it;
- * everything else is `putOther`.
+ * loop; everything else is `putOther`.
  * @param {Engine} e @param {unknown} v @param {number} at @param {number} p
  */
 function put(e, v, at, p) {

@@ -34,6 +34,8 @@ pub mod model;
 pub mod names;
 pub mod ops;
 mod problem;
+#[cfg(test)]
+mod testing;
 pub mod text;
 
 pub use problem::{Problem, SnapshotError};

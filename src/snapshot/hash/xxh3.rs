@@ -311,17 +311,10 @@ fn accumulate(acc: &mut [u64; 8], stripe: &[u8], secret: &[u8]) {
 mod tests {
     use super::*;
 
-    /// A deterministic byte stream (splitmix64).
-    fn bytes(n: usize, mut state: u64) -> Vec<u8> {
-        (0..n)
-            .map(|_| {
-                state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
-                let mut z = state;
-                z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-                z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-                (z ^ (z >> 31)) as u8
-            })
-            .collect()
+    /// A deterministic byte stream.
+    fn bytes(n: usize, seed: u64) -> Vec<u8> {
+        let mut next = crate::testing::xorshift(seed);
+        (0..n).map(|_| (next() >> 24) as u8).collect()
     }
 
     #[test]

@@ -1164,13 +1164,7 @@ mod tests {
             "", "\"", "\\", "[", "]", "{", "}", ",", ":", "0", "-", "e", ".", "u", "\\u",
             "\\ud800", "\n", "\u{1}", "é", "t", " ",
         ];
-        let mut seed = 0x2545_f491_4f6c_dd1d_u64;
-        let mut next = || {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed
-        };
+        let mut next = crate::testing::xorshift(0x2545_f491_4f6c_dd1d);
         let boundaries: Vec<usize> = base.char_indices().map(|(i, _)| i).collect();
         for &i in &boundaries {
             let _ = parse(&base[..i], &Limits::default());

@@ -222,13 +222,7 @@ mod tests {
             "", "\"", "\\", "[", "]", "{", "}", ",", ":", "0", "-", "e", ".", "u", "\\u", "\n",
             "\u{1}", "é", "t", " ", "1",
         ];
-        let mut seed = 0x9e37_79b9_7f4a_7c15_u64;
-        let mut next = || {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed
-        };
+        let mut next = crate::testing::xorshift(0x9e37_79b9_7f4a_7c15);
         for _ in 0..50_000 {
             let mut s = base.to_owned();
             for _ in 0..1 + next() % 3 {

@@ -428,13 +428,7 @@ mod tests {
                 }),
             }
         }
-        let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
-        let mut next = move || {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed
-        };
+        let mut next = crate::testing::xorshift(0x9e37_79b9_7f4a_7c15);
         let alphabet = b"0123456789abcdefABCDEF::::....";
         let mut valid = 0;
         for round in 0..300_000 {

@@ -1,7 +1,8 @@
 //! Contexts built from JSON on the native side: each slot read once, with
 //! JavaScript's rendering of numbers, so results match the browser's.
 
-use std::collections::BTreeMap;
+use crate::prelude::*;
+use alloc::collections::BTreeMap;
 
 use crate::eval::{Context, Env};
 use crate::json::Value;

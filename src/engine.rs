@@ -3,6 +3,7 @@
 use crate::compile::{self, Compiled, Lazy};
 use crate::eval::{self, Context, Env, Evaluation};
 use crate::model::{Feature, ImplId, InputId, Kind, Slot, SlotId};
+use crate::prelude::*;
 use crate::{Problem, SnapshotError};
 
 /// A loaded snapshot, ready to evaluate any number of times.
@@ -10,12 +11,21 @@ use crate::{Problem, SnapshotError};
 /// Loading checks the whole document and compiles what features share
 /// (segments, activations); each feature is compiled the first time it is
 /// evaluated or listed, and kept (see [`crate::compile`]).
+///
+/// With the `std` feature (the default) an engine is `Send` and `Sync`: one
+/// loaded snapshot can serve every thread of a server.
 #[derive(Clone, Debug)]
 pub struct Engine {
     revision: String,
     segments: Vec<String>,
     features: Lazy,
 }
+
+#[cfg(feature = "std")]
+const _: () = {
+    const fn shared<T: Send + Sync>() {}
+    shared::<Engine>();
+};
 
 impl From<Compiled> for Engine {
     fn from(c: Compiled) -> Engine {

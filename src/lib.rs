@@ -32,6 +32,7 @@
 //! assert_eq!(engine.implementation_name(0, result.implementation), Some("new"));
 //! ```
 
+#![no_std]
 #![deny(missing_docs)]
 #![cfg_attr(
     not(test),
@@ -43,9 +44,14 @@
     )
 )]
 
+extern crate alloc;
+#[cfg(any(test, feature = "std"))]
+extern crate std;
+
 pub mod context;
 mod engine;
 pub mod eval;
+mod prelude;
 pub mod simulate;
 #[cfg(target_arch = "wasm32")]
 pub mod wasm;

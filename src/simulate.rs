@@ -7,6 +7,7 @@
 
 use crate::eval::{self, Context, Env};
 use crate::model::{Action, InputId, Part, SlotId};
+use crate::prelude::*;
 use crate::Engine;
 
 /// The outcome of a simulation.

@@ -7,7 +7,8 @@
 //! parsed or allocated here that could have been prepared at load, except the
 //! rendering of templates that join several parts.
 
-use std::borrow::Cow;
+use crate::prelude::*;
+use alloc::borrow::Cow;
 
 use crate::hash;
 use crate::model::{

@@ -7,6 +7,7 @@
 //! bucketing.
 
 use crate::hash::xxh3_64;
+use crate::prelude::*;
 
 /// Strings (owned) to `u32` values.
 ///

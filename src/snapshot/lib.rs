@@ -15,6 +15,7 @@
 //! - [`ops`]: decimal, SemVer, IP and RFC 3339 readers used by conditions;
 //! - [`names`], [`text`], [`index`]: names, messages without `core::fmt`, a lookup table.
 
+#![no_std]
 #![deny(missing_docs)]
 #![cfg_attr(
     not(test),
@@ -26,6 +27,13 @@
     )
 )]
 
+extern crate alloc;
+#[cfg(test)]
+#[macro_use]
+extern crate std;
+#[cfg(all(feature = "std", not(test)))]
+extern crate std;
+
 pub mod compile;
 pub mod hash;
 pub mod index;
@@ -33,6 +41,7 @@ pub mod json;
 pub mod model;
 pub mod names;
 pub mod ops;
+mod prelude;
 mod problem;
 #[cfg(test)]
 mod testing;

@@ -1,5 +1,7 @@
 //! Errors as data: every snapshot problem names its place as a JSON Pointer.
 
+use crate::prelude::*;
+
 /// A problem found in a snapshot that does not stop it from loading: the
 /// feature it touches serves its default with reason `ERROR`.
 #[derive(Clone, Debug, PartialEq, Eq)]

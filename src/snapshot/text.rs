@@ -6,6 +6,8 @@
 //! standard substring searcher is avoided for the same reason: its panic
 //! paths format messages (about 7 KB of the wasm).
 
+use crate::prelude::*;
+
 /// Appends the decimal digits of `n`.
 #[inline]
 pub fn push_u64(out: &mut String, mut n: u64) {

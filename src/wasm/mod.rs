@@ -24,6 +24,7 @@
 //! (`used`; -1 for a context that is not a JSON object). The string area is
 //! checked as UTF-8 once per call; if it is not, every value reads as absent.
 
+use crate::prelude::*;
 use wasm_bindgen::prelude::*;
 
 /// The allocator: Talc in place of the standard library's dlmalloc. A
@@ -33,6 +34,17 @@ use wasm_bindgen::prelude::*;
 #[cfg(not(target_feature = "atomics"))]
 #[global_allocator]
 static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
+
+/// A panic traps the instance, as `panic = "abort"` would, without the
+/// standard library's panic machinery (its message formatting and hook are
+/// several kilobytes of the module). Evaluation is panic-free by
+/// construction (the crates deny `unwrap`, `expect`, indexing and `panic!`),
+/// so this is reached only through a bug.
+#[cfg(not(feature = "std"))]
+#[panic_handler]
+fn panic(_: &core::panic::PanicInfo<'_>) -> ! {
+    core::arch::wasm32::unreachable()
+}
 
 use crate::eval::{Context, Env};
 use crate::json::push_string;

@@ -6,6 +6,7 @@ use super::Scope;
 use crate::json::Value;
 use crate::model::{Cmp, Cond, LocalSegment, StrSet, TextOp};
 use crate::ops::{decimal::Decimal, instant::parse_rfc3339, ip::Cidr, semver::Version};
+use crate::prelude::*;
 use crate::text::concat;
 
 /// How deep conditions may nest, counting through activations.

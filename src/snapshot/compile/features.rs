@@ -8,6 +8,7 @@ use crate::hash;
 use crate::json::Value;
 use crate::model::{Action, Body, Cond, Feature, ImplId, Kind, Part, Rule, Split};
 use crate::ops::decimal;
+use crate::prelude::*;
 use crate::text::{concat, push_percent};
 
 const BOOLEAN_IMPLEMENTATIONS: [&str; 2] = ["true", "false"];

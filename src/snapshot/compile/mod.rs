@@ -20,9 +20,16 @@ use segments::{Interner, SegmentDef};
 use crate::index::NameIndex;
 use crate::json::{self, Value};
 use crate::model::{Cond, Feature, InputId, LocalSegment, Part, SegmentSource, StrSet};
+use crate::prelude::*;
 use crate::problem::{Problem, Problems, SnapshotError};
 use crate::text::concat;
-use std::sync::OnceLock;
+/// A value computed once, on first use: shared between threads where the
+/// standard library is there, a plain cell in the single-threaded
+/// WebAssembly build.
+#[cfg(not(feature = "std"))]
+use core::cell::OnceCell as Once;
+#[cfg(feature = "std")]
+use std::sync::OnceLock as Once;
 
 /// The largest snapshot accepted: 16 MiB.
 pub const MAX_SNAPSHOT_BYTES: usize = 16 * 1024 * 1024;
@@ -125,7 +132,7 @@ fn index_features(
         entries.push(Entry {
             span: member.span,
             duplicated: false,
-            compiled: OnceLock::new(),
+            compiled: Once::new(),
         });
     }
     (entries, order, feature_ids)
@@ -200,14 +207,15 @@ fn compile_document(
     if let Some(d) = top("description").filter(|d| d.as_str().is_none()) {
         problems.push("/description", reader::expected("a string", d));
     }
-    let section = |name: &str| -> Result<&[(std::borrow::Cow<'_, str>, Value<'_>)], SnapshotError> {
-        match top(name) {
-            None => Ok(&[]),
-            Some(v) => v
-                .as_object()
-                .ok_or_else(|| refuse(&child("", name), reader::expected("an object", v))),
-        }
-    };
+    let section =
+        |name: &str| -> Result<&[(alloc::borrow::Cow<'_, str>, Value<'_>)], SnapshotError> {
+            match top(name) {
+                None => Ok(&[]),
+                Some(v) => v
+                    .as_object()
+                    .ok_or_else(|| refuse(&child("", name), reader::expected("an object", v))),
+            }
+        };
     let (segments_doc, activations_doc, features_doc) = (
         section("segments")?,
         section("activations")?,
@@ -308,7 +316,7 @@ fn compile_document(
         by_name: feature_ids,
         order,
         at_load: problems.into_vec(),
-        all_problems: OnceLock::new(),
+        all_problems: Once::new(),
     };
 
     Ok(Compiled {
@@ -336,7 +344,7 @@ struct Entry {
     duplicated: bool,
     /// Boxed, so that a feature not yet compiled costs a pointer, not the
     /// room of a compiled one.
-    compiled: OnceLock<Box<(Feature, Vec<Problem>)>>,
+    compiled: Once<Box<(Feature, Vec<Problem>)>>,
 }
 
 /// The features of a snapshot, compiled one by one when first needed.
@@ -356,7 +364,7 @@ pub struct Lazy {
     order: Vec<Member>,
     /// Problems found at load (top level, segments, activations).
     at_load: Vec<Problem>,
-    all_problems: OnceLock<Vec<Problem>>,
+    all_problems: Once<Vec<Problem>>,
 }
 
 impl Lazy {

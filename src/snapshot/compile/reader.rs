@@ -6,6 +6,7 @@
 
 use crate::json::{self, Value};
 use crate::names;
+use crate::prelude::*;
 use crate::text::concat;
 
 /// A JSON Pointer under construction. Loading passes one down to every

@@ -4,6 +4,7 @@ use super::reader::{self, quoted, Errs, Ptr};
 use crate::index::NameIndex;
 use crate::json::Value;
 use crate::model::{InputId, Part, Slot, SlotId, StrSet, Template};
+use crate::prelude::*;
 use crate::text::concat;
 
 /// The inputs and slots of a snapshot, interned as they are met.

@@ -310,6 +310,7 @@ fn accumulate(acc: &mut [u64; 8], stripe: &[u8], secret: &[u8]) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::prelude::*;
 
     /// A deterministic byte stream.
     fn bytes(n: usize, seed: u64) -> Vec<u8> {

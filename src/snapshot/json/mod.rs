@@ -28,7 +28,8 @@ mod parse;
 mod skim;
 mod write;
 
-use std::borrow::Cow;
+use crate::prelude::*;
+use alloc::borrow::Cow;
 
 pub use parse::{parse, parse_deferring, Deferred, Limits, ParseError};
 pub use write::{pointer_push, push_string, push_value};

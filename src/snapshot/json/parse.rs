@@ -5,7 +5,8 @@
 //! container adds its step to the JSON Pointer. Line and column are computed
 //! from the offset only when an error is reported.
 
-use std::borrow::Cow;
+use crate::prelude::*;
+use alloc::borrow::Cow;
 
 use super::{Number, Value};
 use crate::text::push_u64;
@@ -235,7 +236,7 @@ fn take_above<T>(stack: &mut Vec<T>, mark: usize, hole: impl Fn() -> T) -> Vec<T
     let taken = stack.get_mut(mark..).map_or_else(Vec::new, |above| {
         above
             .iter_mut()
-            .map(|v| std::mem::replace(v, hole()))
+            .map(|v| core::mem::replace(v, hole()))
             .collect()
     });
     stack.truncate(mark);

@@ -8,6 +8,7 @@
 
 use super::parse::number_end;
 use super::Limits;
+use crate::prelude::*;
 
 /// Where the value starting at `start` ends, if it is one well-formed JSON
 /// value whose containers nest within `limits` when the value itself sits

@@ -1,6 +1,7 @@
 //! Writing compact JSON text and JSON Pointers.
 
 use super::Value;
+use crate::prelude::*;
 
 const HEX: &[u8; 16] = b"0123456789abcdef";
 

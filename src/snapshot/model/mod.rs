@@ -9,6 +9,7 @@
 use crate::ops::decimal::Decimal;
 use crate::ops::ip::Cidr;
 use crate::ops::semver::Version;
+use crate::prelude::*;
 
 /// Index of an input (`user`, `request`) in [`Lazy::inputs`](crate::compile::Lazy::inputs).
 pub type InputId = u16;
@@ -30,7 +31,7 @@ pub struct Slot {
 #[derive(Clone, Debug, Default)]
 pub struct Template {
     /// The parts, in order; shared by every feature that reads the segment.
-    pub parts: std::sync::Arc<[Part]>,
+    pub parts: alloc::sync::Arc<[Part]>,
 }
 
 /// One part of a [`Template`].

@@ -11,6 +11,7 @@
 //! large number (two numbers that both lie beyond `10^(2^50)` may compare
 //! equal).
 
+use crate::prelude::*;
 use core::cmp::Ordering;
 
 /// Exponents saturate here, far beyond any meaningful value and far enough

@@ -250,6 +250,7 @@ impl Cidr {
 )]
 mod tests {
     use super::*;
+    use crate::prelude::*;
 
     /// Whether address `ip` is inside `block`.
     fn inside(block: &str, ip: &str) -> bool {

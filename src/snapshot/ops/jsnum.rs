@@ -7,6 +7,8 @@
 //! by JavaScript, and this module's float parsing and formatting would
 //! only add to its size.
 
+use crate::prelude::*;
+
 /// Appends to `out` exactly what JavaScript's `String(Number(lexeme))`
 /// gives for the JSON number `lexeme`.
 ///
@@ -48,7 +50,7 @@ pub fn push_js_number(out: &mut String, lexeme: &str) {
     let k = i64::try_from(digits.len()).unwrap_or(i64::MAX);
     let n = exponent.parse::<i64>().unwrap_or(0).saturating_add(1);
     // Zeros to write, as a count (every use below is of a small number).
-    let zeros = |count: i64| std::iter::repeat_n('0', usize::try_from(count).unwrap_or(0));
+    let zeros = |count: i64| core::iter::repeat_n('0', usize::try_from(count).unwrap_or(0));
     if k <= n && n <= 21 {
         // 1e20 → 100000000000000000000
         out.push_str(&digits);
@@ -83,6 +85,7 @@ pub fn push_js_number(out: &mut String, lexeme: &str) {
 #[cfg(test)]
 mod tests {
     use super::push_js_number;
+    use crate::prelude::*;
 
     /// (JSON lexeme, what `String(Number(lexeme))` gives), checked with
     /// Node 20: `node -e 'for (const s of [...]) console.log(s, String(Number(s)))'`.

@@ -16,6 +16,7 @@
 //! numeric below alphanumeric, and a longer list is higher when all the
 //! shared identifiers are equal.
 
+use crate::prelude::*;
 use core::cmp::Ordering;
 
 /// A version, parsed once when a snapshot is loaded and then compared with

@@ -1,0 +1,9 @@
+//! The `alloc` names the standard library's prelude would bring: the crate
+//! is `no_std`, so that the WebAssembly build carries no standard library
+//! (its panic machinery alone is several kilobytes).
+
+pub use alloc::borrow::ToOwned;
+pub use alloc::boxed::Box;
+pub use alloc::string::{String, ToString};
+pub use alloc::vec::Vec;
+pub use alloc::{format, vec};

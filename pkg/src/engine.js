@@ -135,23 +135,26 @@ function putOther(e, v, at, p) {
 }
 
 /**
- * The snapshot as UTF-8 bytes: a string encoded natively, bytes as they are,
- * an object serialized first.
+ * Loads the snapshot into wasm: bytes as they are (checked as UTF-8 there),
+ * a string encoded natively, an object serialized first.
+ * @param {any} RawEngine
  * @param {unknown} snapshot
- * @returns {Uint8Array}
+ * @param {object} host
  */
-function toBytes(snapshot) {
-  if (typeof snapshot === 'string') return encoder.encode(snapshot);
-  if (snapshot instanceof Uint8Array) return snapshot;
-  if (snapshot instanceof ArrayBuffer) return new Uint8Array(snapshot);
-  let text;
-  try {
-    text = JSON.stringify(snapshot);
-  } catch (e) {
-    throw new SnapshotError(`the snapshot cannot be serialized: ${/** @type {Error} */ (e).message}`, '');
+function load(RawEngine, snapshot, host) {
+  if (snapshot instanceof Uint8Array) return RawEngine.load(snapshot, host);
+  if (snapshot instanceof ArrayBuffer) return RawEngine.load(new Uint8Array(snapshot), host);
+  let text = snapshot;
+  if (typeof text !== 'string') {
+    try {
+      text = JSON.stringify(snapshot);
+    } catch (e) {
+      throw new SnapshotError(`the snapshot cannot be serialized: ${/** @type {Error} */ (e).message}`, '');
+    }
+    if (typeof text !== 'string') throw new SnapshotError('the snapshot must be JSON text or a JSON object', '');
   }
-  if (typeof text !== 'string') throw new SnapshotError('the snapshot must be JSON text or a JSON object', '');
-  return encoder.encode(text);
+  // The encoder's output is UTF-8 by definition: wasm does not check it again.
+  return RawEngine.load_text(encoder.encode(text), host);
 }
 
 export class Engine {
@@ -162,11 +165,10 @@ export class Engine {
    */
   constructor(snapshot) {
     const { RawEngine, memory } = need();
-    const bytes = toBytes(snapshot);
     /** @type {{ now?: number, clock: () => number, sticky: any, impls: (string[] | undefined)[] }} */
     const call = this._call = { now: undefined, clock: Date.now, sticky: null, impls: [] };
     // Bytes cross in one copy; a string is encoded natively first.
-    const raw = RawEngine.load(bytes, makeHost(call, memory));
+    const raw = load(RawEngine, snapshot, makeHost(call, memory));
     const refused = raw.refused();
     if (refused) {
       raw.free();

@@ -125,14 +125,10 @@ const ABSENT: u32 = u32::MAX;
 /// The code for "no implementation" in results.
 const NONE: u16 = u16::MAX;
 
-#[wasm_bindgen]
 impl RawEngine {
-    /// Compiles a snapshot. Never throws: a refused snapshot gives an engine
-    /// whose [`RawEngine::refused`] is non-empty.
-    /// The snapshot arrives as UTF-8 bytes (JavaScript encodes a string
-    /// natively, and copies bytes in one move); it is kept, not copied again.
-    pub fn load(bytes: Vec<u8>, host: Host) -> RawEngine {
-        let (engine, refused) = match Engine::load_bytes(bytes) {
+    /// The engine for a load's result, with its scratch and output areas.
+    fn new(loaded: Result<Engine, crate::SnapshotError>, host: Host) -> RawEngine {
+        let (engine, refused) = match loaded {
             Ok(engine) => (Some(engine), String::new()),
             Err(e) => {
                 let mut s = String::from("{\"path\":");
@@ -162,6 +158,33 @@ impl RawEngine {
         };
         raw.reserve(4096);
         raw
+    }
+}
+
+#[wasm_bindgen]
+impl RawEngine {
+    /// Compiles a snapshot given as bytes by the caller. Never throws: a
+    /// refused snapshot gives an engine whose [`RawEngine::refused`] is
+    /// non-empty. The bytes are read as UTF-8, invalid sequences as U+FFFD;
+    /// they are kept, not copied again.
+    pub fn load(bytes: Vec<u8>, host: Host) -> RawEngine {
+        RawEngine::new(Engine::load_bytes(bytes), host)
+    }
+
+    /// Compiles a snapshot given as a string, which JavaScript encoded with
+    /// `TextEncoder` (natively, then copied in one move). Like
+    /// [`RawEngine::load`] without checking the UTF-8 again: on a cold load
+    /// of a large snapshot that check was one long call that the engine
+    /// optimized in the background, competing with the load for the CPU
+    /// (README, Performance).
+    pub fn load_text(encoded: Vec<u8>, host: Host) -> RawEngine {
+        // SAFETY: the JavaScript wrapper (`pkg/src/engine.js`) calls this
+        // only with the output of `TextEncoder.encode`, which is UTF-8 by
+        // definition (lone surrogates become U+FFFD): the contract
+        // wasm-bindgen's own glue relies on when it passes a string as a
+        // `String`.
+        let text = unsafe { String::from_utf8_unchecked(encoded) };
+        RawEngine::new(Engine::load_owned(text), host)
     }
 
     /// `""`, or the JSON `{path, message}` of the whole-snapshot error.

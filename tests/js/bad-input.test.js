@@ -21,6 +21,16 @@ test('snapshots: invalid UTF-8, invalid JSON, over the limits: refused with a po
   assert.equal(new Engine(broken).revision, 'caf\uFFFD\u00e9');
   assert.equal(new Engine(broken.buffer).revision, 'caf\uFFFD\u00e9', 'an ArrayBuffer reads the same');
   assert.throws(() => new Engine(Uint8Array.from([0xff, 0xfe])), (e) => e instanceof SnapshotError && /invalid JSON/.test(e.message));
+  // A string (encoded by TextEncoder, not checked again in wasm) and its
+  // bytes (checked there) read alike: raw lone surrogates as U+FFFD, as the
+  // platform's encoder writes them.
+  const utf8 = (s) => new TextDecoder().decode(new TextEncoder().encode(s));
+  for (const revision of ['caf\u00e9 \uD83D\uDE00', 'a\uD800b', '\uDC00', 'x\u07FF\u0800\uFFFF\uD800']) {
+    const text = `{"schema": 1, "revision": "${revision}"}`;
+    assert.equal(new Engine(text).revision, utf8(revision), JSON.stringify(revision));
+    assert.equal(new Engine(new TextEncoder().encode(text)).revision, utf8(revision));
+  }
+  assert.equal(utf8('a\uD800b'), 'a\uFFFDb');
   assert.throws(() => new Engine('{"schema": 1,'), (e) => e instanceof SnapshotError && /line 1, column 14/.test(e.message));
   const limit = 16 * 1024 * 1024;
   const base = '{"schema": 1}';

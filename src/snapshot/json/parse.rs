@@ -622,6 +622,12 @@ impl<'t> Parser<'t, '_> {
     }
 
     /// The rest of a string whose plain start is `start..end`.
+    ///
+    /// Out of line: a load calls [`Parser::string`] for every key, and a
+    /// WebAssembly engine optimizes such a function in the background while
+    /// the load runs; the smaller it is, the less that costs.
+    #[cold]
+    #[inline(never)]
     fn string_with_escapes(&mut self, start: usize, end: usize) -> Res<Cow<'t, str>> {
         let mut out = String::with_capacity(end.saturating_sub(start) + 16);
         out.push_str(self.text.get(start..end).unwrap_or_default());

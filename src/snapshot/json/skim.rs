@@ -6,7 +6,7 @@
 //! parser, which says what and where. Used for the values loading defers
 //! (each feature's rules), which are compiled one by one later.
 
-use super::parse::number_end;
+use super::parse::{number_end, plain_end};
 use super::Limits;
 use crate::prelude::*;
 
@@ -122,6 +122,7 @@ fn word(bytes: &[u8], pos: usize, w: &[u8]) -> Option<usize> {
 fn string_end(bytes: &[u8], pos: usize) -> Option<usize> {
     let mut pos = pos + 1;
     loop {
+        pos = plain_end(bytes, pos);
         match *bytes.get(pos)? {
             b'"' => return Some(pos + 1),
             b'\\' => {
@@ -137,8 +138,7 @@ fn string_end(bytes: &[u8], pos: usize) -> Option<usize> {
                     _ => return None,
                 };
             }
-            0..=0x1f => return None,
-            _ => pos += 1,
+            _ => return None, // a control character
         }
     }
 }

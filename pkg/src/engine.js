@@ -32,6 +32,13 @@ const SHAPE_MAX = 1000;
  * 1 ms for each of the next ones), so short-lived engines never pay for it.
  */
 const SHAPE_AFTER = 16;
+/**
+ * How many reads of a plan's context values go through the generic loop
+ * before its straight-line reader is generated: compiling the generated
+ * function costs about 0.2 ms, which a cold start's first evaluation need
+ * not pay.
+ */
+const WRITER_AFTER = 4;
 const cleanup = typeof FinalizationRegistry === 'function' ? new FinalizationRegistry((raw) => raw.free()) : null;
 
 /** @param {unknown} v */
@@ -269,7 +276,8 @@ export class Engine {
     const plan = {
       inputs: inputs.flatMap((i) => [i, this._inputs[i]]),
       slots: slots.map((s) => ({ at: this._table + 2 * s, input: this._slotInput[s], path: this._slotPath[s] })),
-      write: undefined, // generated on first use: see _writer
+      write: undefined, // generated after WRITER_AFTER uses: see _writer
+      uses: 0,
     };
     this._shared.set(key, plan);
     return plan;
@@ -327,7 +335,8 @@ export class Engine {
     // on wasm memory V8 answers the first in ~1 ns, the second in ~15.)
     if (this._u8.length === 0) this._views();
     try {
-      const write = plan.write === undefined ? this._writer(plan) : plan.write;
+      let write = plan.write;
+      if (write === undefined) write = ++plan.uses > WRITER_AFTER ? this._writer(plan) : null;
       return write ? write(ctx, this._u8, this) : this._read(ctx, plan);
     } catch {
       // A getter or Proxy that throws: the context cannot be read.

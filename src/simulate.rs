@@ -71,27 +71,30 @@ impl<C: Context + ?Sized> Context for WithUnit<'_, C> {
     }
 }
 
-/// Evaluates feature `name` for `units` synthetic units.
+/// What a simulation varies: the feature, and the unit segment's input and
+/// slots (each given the unit's value).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Unit {
+    /// The feature's index.
+    pub feature: usize,
+    /// The unit segment's name.
+    pub segment: String,
+    /// The input the unit's value belongs to.
+    pub input: InputId,
+    /// The slots of that input the unit segment reads.
+    pub slots: Vec<SlotId>,
+}
+
+/// The unit of a simulation of feature `name`: segment `by`, or the `by`
+/// of the feature's first split or experiment.
 ///
 /// # Errors
 /// When the feature or segment cannot be simulated.
-pub fn simulate<C, E>(
-    engine: &Engine,
-    name: &str,
-    by: Option<&str>,
-    units: u64,
-    base: &C,
-    env: &mut E,
-) -> Result<Simulation, SimulateError>
-where
-    C: Context + ?Sized,
-    E: Env + ?Sized,
-{
+pub fn unit(engine: &Engine, name: &str, by: Option<&str>) -> Result<Unit, SimulateError> {
     let index = engine
         .feature_index(name)
         .ok_or(SimulateError::UnknownFeature)?;
     let feature = engine.feature(index).ok_or(SimulateError::UnknownFeature)?;
-    env.feature(index);
     let body = feature.body.as_ref().ok_or(SimulateError::BrokenFeature)?;
     let local = match by {
         Some(by) => {
@@ -122,40 +125,81 @@ where
         .candidates
         .first()
         .ok_or(SimulateError::UnknownSegment)?;
-    let slots: Vec<SlotId> = template
+    let slots = template
         .parts
         .iter()
-        .filter_map(|p| {
-            if let Part::Slot(s) = p {
-                Some(*s)
-            } else {
-                None
-            }
+        .filter_map(|p| match p {
+            Part::Slot(s) => Some(*s),
+            _ => None,
         })
         .collect();
-    let mut counts = vec![0u64; feature.implementations.len() + 1];
-    let mut value = String::with_capacity(12);
-    for unit in 1..=units {
-        value.clear();
-        crate::text::push_u64(&mut value, unit);
-        let ctx = WithUnit {
-            base,
-            input: *input,
-            slots: &slots,
-            value: &value,
-        };
-        let ev = eval::evaluate(feature, &ctx, env);
-        let at = ev
-            .implementation
-            .map_or(feature.implementations.len(), usize::from);
+    Ok(Unit {
+        feature: index,
+        segment: engine
+            .segments()
+            .get(source.segment as usize)
+            .cloned()
+            .unwrap_or_default(),
+        input: *input,
+        slots,
+    })
+}
+
+/// Counts per implementation (in declared order, then "none") of `units`
+/// evaluations; `evaluate(n)` evaluates unit `n` (from 1) and gives the
+/// implementation's index.
+pub fn tally(
+    implementations: usize,
+    units: u64,
+    mut evaluate: impl FnMut(u64) -> Option<usize>,
+) -> Vec<u64> {
+    let mut counts = vec![0u64; implementations + 1];
+    for n in 1..=units {
+        let at = evaluate(n).unwrap_or(implementations);
         if let Some(c) = counts.get_mut(at) {
             *c += 1;
         }
     }
-    let segment = engine
-        .segments()
-        .get(source.segment as usize)
-        .cloned()
-        .unwrap_or_default();
-    Ok(Simulation { segment, counts })
+    counts
+}
+
+/// Evaluates feature `name` for `units` synthetic units.
+///
+/// # Errors
+/// When the feature or segment cannot be simulated.
+pub fn simulate<C, E>(
+    engine: &Engine,
+    name: &str,
+    by: Option<&str>,
+    units: u64,
+    base: &C,
+    env: &mut E,
+) -> Result<Simulation, SimulateError>
+where
+    C: Context + ?Sized,
+    E: Env + ?Sized,
+{
+    let unit = unit(engine, name, by)?;
+    let feature = engine
+        .feature(unit.feature)
+        .ok_or(SimulateError::UnknownFeature)?;
+    env.feature(unit.feature);
+    let mut value = String::with_capacity(12);
+    let counts = tally(feature.implementations.len(), units, |n| {
+        value.clear();
+        crate::text::push_u64(&mut value, n);
+        let ctx = WithUnit {
+            base,
+            input: unit.input,
+            slots: &unit.slots,
+            value: &value,
+        };
+        eval::evaluate(feature, &ctx, env)
+            .implementation
+            .map(usize::from)
+    });
+    Ok(Simulation {
+        segment: unit.segment,
+        counts,
+    })
 }

@@ -366,28 +366,106 @@ impl RawEngine {
         let Some(engine) = &self.engine else {
             return String::from("{\"error\":\"no snapshot\"}");
         };
-        let (ctx, mut env) = self.io.open_cold(used);
         let by = (!by.is_empty()).then_some(by);
-        match crate::simulate::simulate(engine, name, by, u64::from(units), &ctx, &mut env) {
-            Ok(sim) => {
-                let mut s = String::from("{\"segment\":");
-                push_string(&mut s, &sim.segment);
-                s.push_str(",\"counts\":[");
-                for (i, c) in sim.counts.iter().enumerate() {
-                    if i > 0 {
-                        s.push(',');
-                    }
-                    crate::text::push_u64(&mut s, *c);
-                }
-                s.push_str("]}");
-                s
-            }
+        let unit = match crate::simulate::unit(engine, name, by) {
+            Ok(unit) => unit,
             Err(e) => {
                 let mut s = String::from("{\"error\":");
                 push_string(&mut s, e.message());
                 s.push('}');
-                s
+                return s;
             }
+        };
+        let implementations = engine
+            .feature(unit.feature)
+            .map_or(0, |f| f.implementations.len());
+        let head = self.io.strings_byte / 4;
+        let (base, mut env) = self.io.open_cold(used);
+        let mut varied = Varied::new(&base, head, &unit);
+        let counts = crate::simulate::tally(implementations, u64::from(units), |n| {
+            varied.set(n);
+            let ctx = varied.scratch();
+            engine
+                .evaluate_index(unit.feature, &ctx, &mut env)
+                .implementation
+                .map(usize::from)
+        });
+        let mut s = String::from("{\"segment\":");
+        push_string(&mut s, &unit.segment);
+        s.push_str(",\"counts\":[");
+        for (i, c) in counts.iter().enumerate() {
+            if i > 0 {
+                s.push(',');
+            }
+            crate::text::push_u64(&mut s, *c);
+        }
+        s.push_str("]}");
+        s
+    }
+}
+
+/// The context of a simulation in scratch form: the caller's, with the
+/// unit's slots pointing at each unit's value, written after a copy of the
+/// caller's strings. Evaluating it takes the same code as `eval` (the
+/// generic `simulate` would instantiate the evaluator a second time, about
+/// 6 KB of the module).
+struct Varied {
+    words: Vec<u32>,
+    strings: String,
+    given: usize,
+    table_words: usize,
+    slots: Vec<SlotId>,
+}
+
+impl Varied {
+    /// `head`: the words of the flag table and slot entries.
+    fn new(base: &Scratch<'_>, head: usize, unit: &crate::simulate::Unit) -> Varied {
+        let mut words = base.words.get(..head).unwrap_or_default().to_vec();
+        let table_words = base.table_words;
+        if !base.object {
+            // Not an object: nothing but the unit is there.
+            for (i, w) in words.iter_mut().enumerate() {
+                if i < table_words {
+                    *w = 0;
+                } else if (i - table_words) % 2 == 1 {
+                    *w = ABSENT;
+                }
+            }
+        }
+        let input = usize::from(unit.input);
+        if let Some(w) = words.get_mut(input / 4) {
+            *w |= 1 << (8 * (input % 4));
+        }
+        let strings = String::from(if base.object { base.strings } else { "" });
+        Varied {
+            words,
+            given: strings.len(),
+            strings,
+            table_words,
+            slots: unit.slots.clone(),
+        }
+    }
+
+    /// Gives the unit slots the value `n`.
+    fn set(&mut self, n: u64) {
+        self.strings.truncate(self.given);
+        crate::text::push_u64(&mut self.strings, n);
+        let (at, len) = (self.given as u32, (self.strings.len() - self.given) as u32);
+        for &slot in &self.slots {
+            let entry = self.table_words + 2 * slot as usize;
+            if let Some([offset, length]) = self.words.get_mut(entry..entry + 2) {
+                *offset = at;
+                *length = len;
+            }
+        }
+    }
+
+    fn scratch(&self) -> Scratch<'_> {
+        Scratch {
+            words: &self.words,
+            table_words: self.table_words,
+            strings: &self.strings,
+            object: true,
         }
     }
 }

@@ -161,6 +161,52 @@ test('parity with the native build on rendering and on the examples', () => {
   }
 });
 
+test('simulate gives what the native build gives: unit segments of one and two values, named or not, any context', () => {
+  assert.ok(existsSync(cli), `${cli} is missing: build it with cargo build (./dev test does)`);
+  const dir = mkdtempSync(join(tmpdir(), 'feats-edge-simulate-'));
+  const files = { parity, shop: JSON.parse(read('examples/shop.json')), novi: JSON.parse(read('examples/novi.json')) };
+  const user = { id: 42, n: 7, a: { b: 'q' }, address: { country_code: 'CA' }, plan: 'pro', email: 'x@example.com', age: 30, country: 'NL' };
+  // Each non-object context right after an object one, whose values must not show through.
+  const contexts = [{}, { user }, 5, { user: { ...user, address: { country_code: 'US' } }, request: { ip: '2001:db8::5', app_version: '2.3.1', device: 'ios' } }, null, { user: 5 }];
+  const cases = [
+    ['parity', 'ByN', undefined], ['parity', 'ByBoth', undefined], ['parity', 'Big', 'N'], ['parity', 'ByBoth', 'Both'],
+    ['shop', 'AllowedPriorities', undefined], ['shop', 'PaymentProcessor', undefined], ['shop', 'NewCheckout', undefined],
+    ['shop', 'PaymentProcessor', 'Country'], ['novi', 'SearchEngine', undefined], ['novi', 'BetaArea', 'Email'],
+  ];
+  let compared = 0;
+  for (const [file, feature, by] of cases) {
+    const path = join(dir, `${file}.json`);
+    writeFileSync(path, JSON.stringify(files[file]));
+    const engine = new Engine(files[file]);
+    for (const ctx of contexts) {
+      const args = ['simulate', path, '--feature', feature, '--units', '3000', '--context', JSON.stringify(ctx), '--now', '2026-11-22T10:00:00Z', '--json'];
+      if (by) args.push('--by', by);
+      const native = JSON.parse(execFileSync(cli, args));
+      const wasm = engine.simulate(feature, 3000, ctx, { by, now: Date.parse('2026-11-22T10:00:00Z') });
+      const label = `${file} ${feature} by ${by} ${JSON.stringify(ctx)}`;
+      assert.equal(wasm.segment, native.by, label);
+      const counts = Object.fromEntries(Object.entries(native.implementations).map(([k, v]) => [k, v.units]));
+      const none = counts['(null)'] ?? 0;
+      delete counts['(null)'];
+      for (const name of Object.keys(wasm.counts)) counts[name] ??= 0;
+      assert.deepEqual({ ...wasm.counts, none: wasm.none }, { ...counts, none }, label);
+      compared++;
+    }
+  }
+  assert.equal(compared, cases.length * contexts.length);
+  // What cannot be simulated is refused alike.
+  for (const [feature, by, message] of [['ByN', 'Both', 'the feature does not read that segment'], ['Big', undefined, 'the feature has no split or experiment'], ['Nope', undefined, 'no such feature']]) {
+    const args = ['simulate', join(dir, 'parity.json'), '--feature', feature, '--units', '10', ...(by ? ['--by', by] : [])];
+    assert.throws(() => execFileSync(cli, args, { stdio: 'pipe' }), (e) => e.stderr.toString().includes(message));
+    assert.throws(() => new Engine(parity).simulate(feature, 10, {}, { by }), (e) => e.message.includes(message));
+  }
+  // A split that depends on the context: its simulation must see it.
+  const shop = new Engine(files.shop);
+  const ca = shop.simulate('PaymentProcessor', 3000, { user });
+  const us = shop.simulate('PaymentProcessor', 3000, { user: { ...user, address: { country_code: 'US' } } });
+  assert.notDeepEqual(ca.counts, us.counts);
+});
+
 test('the generic context reader (used where code generation is forbidden) agrees with the generated one', () => {
   const generated = new Engine(read('examples/shop.json'));
   const generic = new Engine(read('examples/shop.json'));

@@ -48,6 +48,14 @@ fn whole_snapshot_errors_refuse_the_document() {
         "/: the snapshot must be a JSON object, found an array"
     );
     assert!(refused(r#"{"schema": 2}"#).contains("/schema: unsupported schema 2"));
+    for other in ["1.5", "0.1e1e", "\"1\"", "10e-2", "-1"] {
+        let text = format!(r#"{{"schema": {other}}}"#);
+        assert!(Engine::load(&text).is_err(), "schema {other}");
+    }
+    for one in ["1", "1.0", "1e0", "10e-1", "0.1e1"] {
+        let text = format!(r#"{{"schema": {one}}}"#);
+        assert!(Engine::load(&text).is_ok(), "schema {one}");
+    }
     assert!(refused(r#"{"features": {}}"#).contains("'schema' is required"));
     assert!(
         refused(r#"{"schema": 1, "features": []}"#).starts_with("/features: expected an object")

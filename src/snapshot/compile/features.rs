@@ -9,7 +9,7 @@ use crate::json::Value;
 use crate::model::{Action, Body, Cond, Feature, ImplId, Kind, Part, Rule, Split};
 use crate::ops::decimal;
 use crate::prelude::*;
-use crate::text::{concat, push_percent};
+use crate::text::{concat, join, push_percent};
 
 const BOOLEAN_IMPLEMENTATIONS: [&str; 2] = ["true", "false"];
 
@@ -201,7 +201,7 @@ fn implementation(
                 "unknown implementation ",
                 &quoted(name),
                 "; this feature has ",
-                &feature.implementations.join(", "),
+                &join(&feature.implementations, ", "),
             ]),
         );
     }
@@ -358,7 +358,7 @@ fn compile_weights(
                     "unknown implementation ",
                     &quoted(name),
                     "; this feature has ",
-                    &feature.implementations.join(", "),
+                    &join(&feature.implementations, ", "),
                 ]),
             );
             ok = false;

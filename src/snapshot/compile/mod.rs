@@ -22,7 +22,7 @@ use crate::json::{self, Value};
 use crate::model::{Cond, Feature, InputId, LocalSegment, Part, SegmentSource, StrSet};
 use crate::prelude::*;
 use crate::problem::{Problem, Problems, SnapshotError};
-use crate::text::concat;
+use crate::text::{concat, join};
 /// A value computed once, on first use: shared between threads where the
 /// standard library is there, a plain cell in the single-threaded
 /// WebAssembly build.
@@ -643,7 +643,7 @@ impl<'a> Scope<'a> {
             "the segment ",
             &quoted(name),
             " converts ",
-            &converts.join(", "),
+            &join(&converts, ", "),
             ", none of the inputs of feature ",
             &quoted(&self.feature),
         ]);
@@ -653,7 +653,7 @@ impl<'a> Scope<'a> {
             " ("
         });
         if !inputs.is_empty() {
-            message.push_str(&inputs.join(", "));
+            message.push_str(&join(&inputs, ", "));
             message.push(')');
         }
         errs.add(ptr, message);
@@ -710,7 +710,7 @@ impl<'a> Scope<'a> {
                     ptr,
                     concat(&[
                         "activations refer to each other in a cycle: ",
-                        &chain.join(" → "),
+                        &join(&chain, " → "),
                     ]),
                 );
                 return None;

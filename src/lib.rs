@@ -17,8 +17,9 @@
 //!   - [`json`]: the JSON reader and writer (line/column errors, limits);
 //!   - [`compile`]: the snapshot document checked and compiled, every problem with a JSON Pointer;
 //!   - [`model`]: the compiled form evaluation runs on;
-//!   - [`hash`]: the bucketing function shared with every runtime;
-//!   - [`ops`]: decimal, SemVer, IP and RFC 3339 readers used by conditions.
+//!   - [`ops`]: decimal, SemVer, IP and RFC 3339 readers used by conditions;
+//! - in `feats-edge-hash` (`src/hash/`, re-exported here), the bucketing
+//!   function shared with every runtime: [`hash`].
 //!
 //! ```
 //! use feats_edge::{Engine, context::{JsonContext, FixedEnv}, json};

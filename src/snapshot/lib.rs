@@ -7,6 +7,8 @@
 //! for size and the other for speed (`[profile.wasm.package]` in the
 //! workspace's `Cargo.toml`). Whatever evaluation calls from here is marked
 //! `#[inline]`, so that it is compiled into the evaluator's crate, for speed.
+//! The bucketing hash, which both use, is a third crate (`src/hash/`,
+//! re-exported here as [`hash`]), built for speed and linked once.
 //!
 //! - [`json`]: the JSON reader and writer (line/column errors, limits);
 //! - [`compile`]: the snapshot document checked and compiled, every problem with a JSON Pointer;
@@ -35,7 +37,7 @@ extern crate std;
 extern crate std;
 
 pub mod compile;
-pub mod hash;
+pub use feats_edge_hash as hash;
 pub mod index;
 pub mod json;
 pub mod model;

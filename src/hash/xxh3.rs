@@ -79,7 +79,6 @@ const fn pairs() -> [[u64; 2]; 12] {
 
 /// XXH3-64 of `input` with `seed` (seed 0 is the unseeded hash).
 #[must_use]
-#[inline]
 pub fn xxh3_64(input: &[u8], seed: u64) -> u64 {
     let len = input.len();
     if len <= 16 {
@@ -310,12 +309,13 @@ fn accumulate(acc: &mut [u64; 8], stripe: &[u8], secret: &[u8]) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::prelude::*;
+    use std::vec::Vec;
 
-    /// A deterministic byte stream.
+    /// A deterministic byte stream: the reference hash of a counter.
     fn bytes(n: usize, seed: u64) -> Vec<u8> {
-        let mut next = crate::testing::xorshift(seed);
-        (0..n).map(|_| (next() >> 24) as u8).collect()
+        (0..n as u64)
+            .map(|i| (xxhash_rust::xxh3::xxh3_64_with_seed(&i.to_le_bytes(), seed) >> 24) as u8)
+            .collect()
     }
 
     #[test]

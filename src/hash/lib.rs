@@ -4,6 +4,25 @@
 //! 10 000 buckets by XXH3-64 seeded with the XXH3-64 of the salt. Every
 //! runtime computes the same bucket for the same salt and unit; the shared
 //! vectors in `tests/vectors/buckets.json` pin that down.
+//!
+//! A crate of its own so that the WebAssembly build compiles it once, for
+//! speed, for both the snapshot compiler (built for size, which seeds each
+//! rule) and the evaluator (which hashes each unit).
+
+#![no_std]
+#![deny(missing_docs)]
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::indexing_slicing,
+        clippy::panic
+    )
+)]
+
+#[cfg(test)]
+extern crate std;
 
 mod xxh3;
 

@@ -436,7 +436,8 @@ impl Varied {
         if let Some(w) = words.get_mut(input / 4) {
             *w |= 1 << (8 * (input % 4));
         }
-        let strings = String::from(if base.object { base.strings } else { "" });
+        // Empty when the context is not an object (see `Scratch::new`).
+        let strings = String::from(base.strings);
         Varied {
             words,
             given: strings.len(),

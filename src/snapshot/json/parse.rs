@@ -492,7 +492,16 @@ impl<'t> Parser<'t, '_> {
         }
     }
 
-    fn object(&mut self, outer: usize) -> Res<Value<'t>> {
+    /// The object whose `{` is the current byte, each member (key and level)
+    /// read by `member`, which pushes it onto `members` (or skips it).
+    /// One loop for [`Parser::object`] and [`Parser::deferred_object`],
+    /// inlined into each.
+    #[inline(always)]
+    fn object_with(
+        &mut self,
+        outer: usize,
+        mut member: impl FnMut(&mut Self, Cow<'t, str>, usize) -> Res<()>,
+    ) -> Res<Value<'t>> {
         let level = self.enter(outer)?;
         self.pos += 1; // '{'
         self.skip_ws();
@@ -504,18 +513,25 @@ impl<'t> Parser<'t, '_> {
         loop {
             let key = self.member_key(count)?;
             count += 1;
-            if level == 1 && self.section == Some(&*key) {
-                self.defer_next = self.peek() == Some(b'{');
-            }
-            let value = match self.child(level, || Step::Key(String::new())) {
-                Ok(v) => v,
-                Err(f) => return Err(Self::keyed(f, key.into_owned())),
-            };
-            self.members.push((key, value));
+            member(self, key, level)?;
             if let Some(object) = self.member_end(mark)? {
                 return Ok(object);
             }
         }
+    }
+
+    fn object(&mut self, outer: usize) -> Res<Value<'t>> {
+        self.object_with(outer, |p, key, level| {
+            if level == 1 && p.section == Some(&*key) {
+                p.defer_next = p.peek() == Some(b'{');
+            }
+            let value = match p.child(level, || Step::Key(String::new())) {
+                Ok(v) => v,
+                Err(f) => return Err(Self::keyed(f, key.into_owned())),
+            };
+            p.members.push((key, value));
+            Ok(())
+        })
     }
 
     /// A member's key, its colon and the whitespace up to its value;
@@ -571,22 +587,7 @@ impl<'t> Parser<'t, '_> {
     #[inline(never)]
     fn deferred_object(&mut self, outer: usize) -> Res<Value<'t>> {
         self.defer_next = false;
-        let level = self.enter(outer)?;
-        self.pos += 1; // '{'
-        self.skip_ws();
-        if self.eat(b'}') {
-            return Ok(Value::Object(Vec::new()));
-        }
-        let mark = self.members.len();
-        let mut count = 0usize;
-        loop {
-            let key = self.member_key(count)?;
-            count += 1;
-            self.deferred_member(key, level)?;
-            if let Some(object) = self.member_end(mark)? {
-                return Ok(object);
-            }
-        }
+        self.object_with(outer, |p, key, level| p.deferred_member(key, level))
     }
 
     /// One member of the deferred section, its key read: the value skimmed

@@ -1,7 +1,7 @@
 // The client of SPEC sections 4 and 5: fetches and caches the snapshot, keeps
 // sticky assignments, reports exposures. All rule logic lives in the engine.
 
-import { Engine } from './engine.js';
+import { Engine, setOwn } from './engine.js';
 import { local, snapshotCache, stickyStore } from './store.js';
 
 /**
@@ -241,7 +241,7 @@ export async function createClient(o = {}) {
       const out = Object.fromEntries(defaults);
       try {
         const all = engine?.implementations(ctx, opts);
-        for (const k in all) out[k] = all[k] ?? defaults.get(k) ?? null;
+        for (const k in all) setOwn(out, k, all[k] ?? defaults.get(k) ?? null);
       } catch {}
       return out;
     },

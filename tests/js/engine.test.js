@@ -220,7 +220,7 @@ test('the generic context reader (used where code generation is forbidden) agree
     {},
   ];
   // Evaluate-all builds its result by a loop for its first calls, then by a
-  // generated literal: cover both.
+  // generated constructor: cover both.
   for (const ctx of [...contexts, ...contexts, ...contexts, ...contexts]) {
     assert.deepEqual(generic.evaluateAll(ctx, { now: 0 }), generated.evaluateAll(ctx, { now: 0 }));
     assert.deepEqual(generic.implementations(ctx, { now: 0 }), generated.implementations(ctx, { now: 0 }));
@@ -235,7 +235,7 @@ test('the generic context reader (used where code generation is forbidden) agree
   assert.equal(generated.evaluate('PaymentProcessor', throwing).errorCode, 'INVALID_CONTEXT');
 });
 
-test('evaluate-all of a large snapshot (built by a loop past 1 000 features) agrees with one-by-one', () => {
+test('evaluate-all of a large snapshot (built by a loop past 400 features) agrees with one-by-one', () => {
   const features = {};
   for (let i = 0; i < 1200; i++) {
     features[`f${i}`] = { inputs: ['user'], implementations: ['a', 'b', 'c'], default: 'c',
@@ -250,5 +250,59 @@ test('evaluate-all of a large snapshot (built by a loop past 1 000 features) agr
     assert.equal(Object.keys(all).length, 1200);
     if (k < 3 || k > 16) for (const name of Object.keys(features)) assert.equal(all[name], big.implementation(name, ctx), name);
   }
-  assert.equal(big._all.shape, false, 'no generated literal past 1 000 features');
+  assert.equal(big._all.shape, false, 'no generated constructor past 400 features');
+});
+
+test('evaluate-all results are plain objects, one property per feature in order, on either side of the generated constructor\'s limit', () => {
+  for (const n of [400, 401]) {
+    const features = {};
+    for (let i = 0; i < n; i++) features[`f${i}`] = { implementations: ['a', 'b'], default: i % 2 ? 'a' : 'b' };
+    features.f3 = { implementations: ['a', 'b'], rules: 'broken' };
+    const e = new Engine({ schema: 1, features });
+    for (let k = 0; k < 20; k++) {
+      const all = e.implementations({});
+      assert.equal(Object.getPrototypeOf(all), Object.prototype);
+      assert.deepEqual(Object.keys(all), Object.keys(features));
+      assert.equal(all.f0, 'b');
+      assert.equal(all.f1, 'a');
+      assert.equal(all.f3, null, 'a broken feature without a default has no implementation');
+      assert.equal(e.implementation('f3', {}), null);
+      assert.ok(Object.hasOwn(all, 'f3'));
+    }
+    assert.equal(typeof e._all.shape, n <= 400 ? 'function' : 'boolean', `${n} features`);
+  }
+});
+
+test('a feature or an input named __proto__ is an ordinary name', () => {
+  // As JSON text: in an object literal "__proto__" would set the prototype.
+  // The segment reads the first of its inputs that the context holds.
+  const text = `{"schema": 1,
+    "segments": {"Id": {"from": {"__proto__": "{id}", "user": "{id}"}}},
+    "features": {
+      "__proto__": {"inputs": ["__proto__", "user"], "implementations": ["on", "off"], "default": "off",
+                    "rules": [{"when": {"segment": "Id", "in": ["7"]}, "serve": "on"}]},
+      "after": {"implementations": ["x"], "default": "x"}}}`;
+  const e = new Engine(text);
+  assert.deepEqual(e.problems, []);
+  // Contexts as JSON text gives them, and what the native build answers.
+  const cases = [['{}', 'off'], ['{"__proto__": {"id": 7}}', 'on'], ['{"user": {"id": 7}}', 'on'], ['{"__proto__": 5, "user": {"id": 7}}', 'on']];
+  for (const codegen of [true, false]) {
+    e._codegen = codegen;
+    // Plans, readers and evaluate-all's result builder start over.
+    e._all = undefined;
+    e._shared.clear();
+    e._plans.fill(undefined);
+    for (let k = 0; k < 20; k++) {
+      for (const [json, want] of cases) {
+        const ctx = JSON.parse(json);
+        const all = e.implementations(ctx);
+        assert.equal(Object.getPrototypeOf(all), Object.prototype);
+        assert.deepEqual(Object.entries(all), [['__proto__', want], ['after', 'x']], `${json}, call ${k}, codegen ${codegen}`);
+        assert.equal(e.implementation('__proto__', ctx), want, json);
+        assert.equal(e.evaluate('__proto__', ctx).implementation, want, json);
+      }
+    }
+    assert.equal(typeof e._all.shape, codegen ? 'function' : 'boolean');
+    assert.equal(typeof e._all.plan.write, codegen ? 'function' : 'boolean');
+  }
 });

@@ -105,3 +105,16 @@ test('on() returns an unsubscribe function', async () => {
   assert.equal(n, seen);
   await client.close();
 });
+
+test('findImplementations keeps a feature named __proto__ as its own property', async () => {
+  const text = '{"schema": 1, "features": {"__proto__": {"implementations": ["on", "off"], "default": "on"}, "Other": {"implementations": ["a"], "default": "a"}}}';
+  const client = await createClient({ snapshot: text });
+  client.feature('Later', { z: () => 'Z' }, { default: 'z' });
+  for (let k = 0; k < 20; k++) {
+    const all = client.findImplementations({});
+    assert.equal(Object.getPrototypeOf(all), Object.prototype);
+    assert.deepEqual(Object.entries(all).sort(), [['Later', 'z'], ['Other', 'a'], ['__proto__', 'on']]);
+  }
+  assert.equal(client.findImplementation('__proto__', {}), 'on');
+  await client.close();
+});

@@ -10,22 +10,10 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync, readdirSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { cpus } from 'node:os';
+import { COUNTRIES, snapshot } from './workload.mjs';
 
 const quick = process.argv.includes('--quick');
 const pkg = new URL('../pkg/', import.meta.url);
-const COUNTRIES = ['US', 'CA', 'GB', 'DE', 'FR', 'NL', 'BR', 'JP', 'IN', 'MX'];
-
-export function snapshot(n) {
-  const features = {};
-  for (let i = 0; i < n; i++) {
-    features[`f${String(i).padStart(4, '0')}`] = {
-      inputs: ['user'], implementations: ['control', 'treatment', 'off'], default: 'off',
-      rules: [{ when: { segment: 'Country', in: ['US', 'CA', 'GB', 'DE', 'FR'] }, split: { by: 'UserId', weights: { control: 50, treatment: 50 } } }],
-    };
-  }
-  return JSON.stringify({ schema: 1, revision: 'bench', segments: { Country: { from: { user: '{country}' } }, UserId: { from: { user: '{id}' } } }, features });
-}
-
 const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 
 async function inProcess() {

@@ -1,6 +1,6 @@
 // Type declarations for the feats-edge package (SPEC section 4).
 
-/** Loads the wasm once; resolves at once where it is loaded synchronously (Node, Workers). */
+/** Loads the wasm once; resolves at once where it is loaded synchronously (Node, Workers). After a failure, a later call tries again. */
 export function init(source?: RequestInfo | URL | Response | BufferSource | WebAssembly.Module): Promise<void>;
 /** Synchronous instantiation from bytes or a compiled module (browser entry). */
 export function initSync(module: BufferSource | WebAssembly.Module): void;
@@ -155,4 +155,9 @@ export interface Client {
   close(): Promise<void>;
 }
 
+/**
+ * A client (SPEC sections 4 and 5). Needs no `init()` first: where the wasm
+ * loads asynchronously it starts `init()` itself and fetches the first
+ * snapshot meanwhile. Resolves once a snapshot is loaded, or after `timeout`.
+ */
 export function createClient(options?: ClientOptions): Promise<Client>;

@@ -2,7 +2,7 @@
 // experiment and whose statistics panel by the TodoStats flag. The choice is
 // made before the first paint; the exposure is reported when the
 // implementation is actually rendered.
-import { init, createClient } from '/pkg/index.js';
+import { createClient } from '/pkg/index.js';
 
 const $ = (sel) => document.querySelector(sel);
 const h = (tag, props = {}, ...children) => {
@@ -19,7 +19,7 @@ const levels = { no_priority: [], two_priorities: ['low', 'high'], three_priorit
 const todos = JSON.parse(localStorage.getItem('demo-todos') ?? '[]');
 const save = () => localStorage.setItem('demo-todos', JSON.stringify(todos));
 
-await init();
+// createClient loads the wasm itself, while it fetches the snapshot.
 const client = await createClient({
   snapshotUrl: '/flags/snapshot.json',
   exposureUrl: '/flags/exposures',

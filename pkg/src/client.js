@@ -3,6 +3,7 @@
 
 import { Engine, setOwn } from './engine.js';
 import { local, snapshotCache, stickyStore } from './store.js';
+import { loading } from './wasm.js';
 
 /**
  * SPEC section 4, plus `headers` (sent with every request but beacons), `storageKey`
@@ -107,6 +108,7 @@ export async function createClient(o = {}) {
       const [res, text] = await request(url, { headers: h });
       if (res.status != 304) {
         if (!res.ok) throw httpError(url, res);
+        await loading(); // a first fetch may finish before the wasm is loaded
         if (load(text, res.headers.get('ETag'))) cache.write(text, etag);
       }
       fails = 0;
@@ -213,15 +215,29 @@ export async function createClient(o = {}) {
     return impl ?? defaults.get(feature) ?? null;
   }
 
-  if (o.snapshot != null) load(o.snapshot);
-  else if (url) {
-    const c = cache.read();
-    if (c) load(c.text, c.etag);
-  }
-  if (engine || !url) done(!!engine);
   // Not unref'd, so that Node waits for `await createClient()`: `timeout` at most.
-  else readyTimer = setTimeout(() => done(!!engine), o.timeout ?? 3e3);
-  if (url) poll();
+  if (url) readyTimer = setTimeout(() => done(!!engine), o.timeout ?? 3e3);
+  const cached = o.snapshot == null && url ? cache.read() : null;
+  const wasmLoading = loading();
+  let polled = false;
+  if (wasmLoading) {
+    // The wasm is not loaded yet (init() not awaited, or not called): a
+    // first visit fetches the snapshot meanwhile; a cached one is loaded,
+    // then revalidated with its ETag, once the wasm is there.
+    if (url && !cached && o.snapshot == null) polled = !!poll();
+    try {
+      await wasmLoading;
+    } catch (err) {
+      emit('error', err);
+    }
+  }
+  if (o.snapshot != null) load(o.snapshot);
+  else if (cached) load(cached.text, cached.etag);
+  if (engine || !url) {
+    clearTimeout(readyTimer);
+    done(!!engine);
+  }
+  if (url && !polled) poll();
   const flushTimer = xurl && flushInterval > 0 ? setInterval(autoFlush, flushInterval) : 0;
   flushTimer.unref?.();
   const onVisible = () => (document.visibilityState == 'visible' ? url && every && poll() : beacon());

@@ -1,12 +1,32 @@
 // The loaded WebAssembly module, shared by every part of the package.
-// Entry points (index.js, node.js, workerd.js) call `setWasm` once.
+// Entry points (index.js, node.js, workerd.js) call `setWasm` once; an entry
+// that loads it asynchronously (index.js) also registers its `init` with
+// `setLoader`, so that a client can start it itself.
 
 /** @type {{ RawEngine: any, bucket: (salt: string, unit: string) => number, buckets: (salt: string, text: string) => Uint16Array, memory: WebAssembly.Memory } | null} */
 export let wasm = null;
 
+/** @type {(() => Promise<void>) | null} */
+let loader = null;
+
 /** @param {any} bindings the generated module  @param {any} exports the instance's exports */
 export function setWasm(bindings, exports) {
   wasm = { RawEngine: bindings.RawEngine, bucket: bindings.bucket, buckets: bindings.buckets, memory: exports.memory };
+}
+
+/** @param {() => Promise<void>} load the entry's `init()` */
+export function setLoader(load) {
+  loader = load;
+}
+
+/**
+ * Null once the wasm is loaded; else a promise of it, from the entry's
+ * `init()` (started here if nothing started it yet).
+ * @returns {Promise<void> | null}
+ */
+export function loading() {
+  if (wasm) return null;
+  return loader ? loader() : Promise.reject(new Error('feats-edge: call `await init()` first'));
 }
 
 /** @returns {NonNullable<typeof wasm>} */

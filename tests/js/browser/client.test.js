@@ -1,0 +1,168 @@
+// The client in Chromium, against the demo server (www/server.js: the package,
+// the snapshot with ETag and the exposure sink on one origin): the wasm loaded
+// by createClient itself while the first snapshot is fetched, and again after
+// a failed fetch of the .wasm; cache first from localStorage on a reload;
+// exposures sent by sendBeacon when the page goes away; a refetch when the
+// page is visible again.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { launchChromium, startDemoServer } from '../helpers/runtimes.js';
+
+let server, browser;
+before(async () => {
+  const started = await Promise.allSettled([startDemoServer(), launchChromium()]);
+  [server, browser] = started.map((r) => (r.status === 'fulfilled' ? r.value : undefined));
+  for (const r of started) if (r.status === 'rejected') throw r.reason;
+});
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+const WASM = '**/pkg/gen/feats_edge_bg.wasm';
+const SNAPSHOT = '**/flags/snapshot.json';
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** A page of the demo's origin with nothing on it and an empty localStorage. */
+async function blankPage() {
+  const page = await browser.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.route(`${server.url}/__blank`, (r) => r.fulfill({ contentType: 'text/html', body: '<!doctype html><title>blank</title>' }));
+  await page.goto(`${server.url}/__blank`);
+  await page.evaluate(() => localStorage.clear());
+  return { page, errors };
+}
+
+/** In the page: a client of the demo's snapshot, never polling; what it has loaded. */
+async function startClient(o) {
+  const { createClient } = await import('/pkg/index.js');
+  const errors = [];
+  const client = await createClient({ snapshotUrl: '/flags/snapshot.json', refreshInterval: 0, ...o });
+  client.on('error', (e) => errors.push(String(e.message)));
+  window.__client = client;
+  const user = { id: 'browser-test', plan: 'free' };
+  return { ready: await client.ready, revision: client.revision, priorities: client.findImplementation('AllowedPriorities', { user }), errors };
+}
+
+test('createClient without init(): the .wasm loads while the first snapshot is fetched', async () => {
+  const { page, errors } = await blankPage();
+  try {
+    const log = [];
+    page.on('request', (r) => r.url().endsWith('/flags/snapshot.json') && log.push('snapshot requested'));
+    // The .wasm answers 400 ms late: the snapshot must not wait for it.
+    await page.route(WASM, async (route) => {
+      log.push('wasm requested');
+      await sleep(400);
+      log.push('wasm answered');
+      await route.continue();
+    });
+    const got = await page.evaluate(startClient, {});
+    assert.equal(got.ready, true);
+    assert.match(got.revision, /\S/);
+    assert.ok(['no_priority', 'two_priorities', 'three_priorities'].includes(got.priorities), got.priorities);
+    assert.deepEqual(log, ['wasm requested', 'snapshot requested', 'wasm answered']);
+    assert.deepEqual(errors, []);
+  } finally {
+    await page.close();
+  }
+});
+
+test('a .wasm that cannot be fetched at first is fetched again when the snapshot arrives', async () => {
+  const { page, errors } = await blankPage();
+  try {
+    let wasmRequests = 0;
+    await page.route(WASM, (route) => (++wasmRequests === 1 ? route.fulfill({ status: 503, body: 'later' }) : route.continue()));
+    const got = await page.evaluate(startClient, {});
+    assert.equal(got.ready, true);
+    assert.match(got.revision, /\S/);
+    assert.equal(wasmRequests, 2);
+    assert.deepEqual(errors, []);
+  } finally {
+    await page.close();
+  }
+});
+
+test('cache first: a reload starts from localStorage with the snapshot server silent, then revalidates with the ETag', async () => {
+  const { page, errors } = await blankPage();
+  try {
+    const first = await page.evaluate(startClient, {});
+    assert.equal(first.ready, true);
+    const ifNoneMatch = [];
+    await page.route(SNAPSHOT, (route) => {
+      ifNoneMatch.push(route.request().headers()['if-none-match']);
+      // Never answered: the page must not wait for it.
+    });
+    await page.reload();
+    const t0 = Date.now();
+    const second = await page.evaluate(startClient, { timeout: 10000 });
+    assert.ok(Date.now() - t0 < 5000, 'ready from the cache, not after the timeout');
+    assert.equal(second.ready, true);
+    assert.equal(second.revision, first.revision);
+    assert.equal(second.priorities, first.priorities);
+    for (let i = 0; i < 100 && ifNoneMatch.length === 0; i++) await sleep(30); // the revalidation, sent after
+    assert.equal(ifNoneMatch.length, 1);
+    assert.match(ifNoneMatch[0], /^".+"$/);
+    assert.deepEqual(errors, []);
+  } finally {
+    await page.close();
+  }
+});
+
+test('exposures still queued when the page goes away leave by sendBeacon', async () => {
+  const { page, errors } = await blankPage();
+  try {
+    const unit = `beacon-${Date.now()}`;
+    await page.evaluate(startClient, { exposureUrl: '/flags/exposures', flushInterval: 0 });
+    const impl = await page.evaluate((id) => window.__client.create('AllowedPriorities', { user: { id, plan: 'free' } }), unit);
+    assert.equal(await page.evaluate(() => window.__client.stats.queued), 1);
+    // Which way they leave, noted where the next page of this origin can
+    // read it (the real sendBeacon still sends them).
+    await page.evaluate(() => {
+      const send = navigator.sendBeacon.bind(navigator);
+      navigator.sendBeacon = (url, data) => {
+        sessionStorage.setItem('beacon', JSON.stringify({ url, type: data.type }));
+        return send(url, data);
+      };
+    });
+    await page.goto(`${server.url}/__blank`); // pagehide
+    let mine = [];
+    for (let i = 0; i < 100 && mine.length === 0; i++) {
+      await sleep(50);
+      mine = (await (await fetch(`${server.url}/flags/exposures`)).json()).filter((e) => e.unit?.value === unit);
+    }
+    assert.equal(mine.length, 1);
+    assert.equal(mine[0].feature, 'AllowedPriorities');
+    assert.equal(mine[0].implementation, impl);
+    assert.deepEqual(JSON.parse(await page.evaluate(() => sessionStorage.getItem('beacon'))), { url: '/flags/exposures', type: 'application/json' });
+    assert.deepEqual(errors, []);
+  } finally {
+    await page.close();
+  }
+});
+
+test('a page visible again refetches the snapshot (304 with the same ETag)', async () => {
+  const { page, errors } = await blankPage();
+  try {
+    await page.evaluate(startClient, { refreshInterval: 60000 });
+    const statuses = [];
+    page.on('response', (r) => r.url().endsWith('/flags/snapshot.json') && statuses.push(r.status()));
+    // Headless Chromium keeps every page visible; the page's own
+    // visibilityState is overridden so that the real event reaches the client.
+    await page.evaluate(() => {
+      let state = 'visible';
+      Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => state });
+      window.__setVisibility = (s) => {
+        state = s;
+        document.dispatchEvent(new Event('visibilitychange'));
+      };
+      window.__setVisibility('hidden');
+      window.__setVisibility('visible');
+    });
+    for (let i = 0; i < 100 && statuses.length === 0; i++) await sleep(30);
+    assert.deepEqual(statuses, [304]);
+    assert.deepEqual(errors, []);
+  } finally {
+    await page.close();
+  }
+});

@@ -1,37 +1,36 @@
-// The client in Chromium, against the demo server (www/server.js: the package,
+// The client in Chromium, against the demo server (www/rt.server.js: the package,
 // the snapshot with ETag and the exposure sink on one origin): the wasm loaded
 // by createClient itself while the first snapshot is fetched, and again after
 // a failed fetch of the .wasm; cache first from localStorage on a reload;
 // exposures sent by sendBeacon when the page goes away; a refetch when the
 // page is visible again.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { launchChromium, startDemoServer } from '../helpers/runtimes.js';
+import { demoInChromium } from '../helpers/runtimes.js';
 
-let server, browser;
-before(async () => {
-  const started = await Promise.allSettled([startDemoServer(), launchChromium()]);
-  [server, browser] = started.map((r) => (r.status === 'fulfilled' ? r.value : undefined));
-  for (const r of started) if (r.status === 'rejected') throw r.reason;
-});
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const rt = demoInChromium();
 
 const WASM = '**/pkg/gen/feats_edge_bg.wasm';
 const SNAPSHOT = '**/flags/snapshot.json';
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-/** A page of the demo's origin with nothing on it and an empty localStorage. */
-async function blankPage() {
-  const page = await browser.newPage();
+/**
+ * Runs `body` on a page of the demo's origin with nothing on it and an
+ * empty localStorage; the page must raise no error. Closes it after.
+ */
+async function onBlankPage(body) {
+  const page = await rt.browser.newPage();
   const errors = [];
   page.on('pageerror', (e) => errors.push(e.message));
-  await page.route(`${server.url}/__blank`, (r) => r.fulfill({ contentType: 'text/html', body: '<!doctype html><title>blank</title>' }));
-  await page.goto(`${server.url}/__blank`);
-  await page.evaluate(() => localStorage.clear());
-  return { page, errors };
+  try {
+    await page.route(`${rt.server.url}/__blank`, (r) => r.fulfill({ contentType: 'text/html', body: '<!doctype html><title>blank</title>' }));
+    await page.goto(`${rt.server.url}/__blank`);
+    await page.evaluate(() => localStorage.clear());
+    await body(page);
+    assert.deepEqual(errors, []);
+  } finally {
+    await page.close();
+  }
 }
 
 /** In the page: a client of the demo's snapshot, never polling; what it has loaded. */
@@ -45,9 +44,8 @@ async function startClient(o) {
   return { ready: await client.ready, revision: client.revision, priorities: client.findImplementation('AllowedPriorities', { user }), errors };
 }
 
-test('createClient without init(): the .wasm loads while the first snapshot is fetched', async () => {
-  const { page, errors } = await blankPage();
-  try {
+test('createClient without init(): the .wasm loads while the first snapshot is fetched', () =>
+  onBlankPage(async (page) => {
     const log = [];
     page.on('request', (r) => r.url().endsWith('/flags/snapshot.json') && log.push('snapshot requested'));
     // The .wasm answers 400 ms late: the snapshot must not wait for it.
@@ -62,30 +60,20 @@ test('createClient without init(): the .wasm loads while the first snapshot is f
     assert.match(got.revision, /\S/);
     assert.ok(['no_priority', 'two_priorities', 'three_priorities'].includes(got.priorities), got.priorities);
     assert.deepEqual(log, ['wasm requested', 'snapshot requested', 'wasm answered']);
-    assert.deepEqual(errors, []);
-  } finally {
-    await page.close();
-  }
-});
+  }));
 
-test('a .wasm that cannot be fetched at first is fetched again when the snapshot arrives', async () => {
-  const { page, errors } = await blankPage();
-  try {
+test('a .wasm that cannot be fetched at first is fetched again when the snapshot arrives', () =>
+  onBlankPage(async (page) => {
     let wasmRequests = 0;
     await page.route(WASM, (route) => (++wasmRequests === 1 ? route.fulfill({ status: 503, body: 'later' }) : route.continue()));
     const got = await page.evaluate(startClient, {});
     assert.equal(got.ready, true);
     assert.match(got.revision, /\S/);
     assert.equal(wasmRequests, 2);
-    assert.deepEqual(errors, []);
-  } finally {
-    await page.close();
-  }
-});
+  }));
 
-test('cache first: a reload starts from localStorage with the snapshot server silent, then revalidates with the ETag', async () => {
-  const { page, errors } = await blankPage();
-  try {
+test('cache first: a reload starts from localStorage with the snapshot server silent, then revalidates with the ETag', () =>
+  onBlankPage(async (page) => {
     const first = await page.evaluate(startClient, {});
     assert.equal(first.ready, true);
     const ifNoneMatch = [];
@@ -103,15 +91,10 @@ test('cache first: a reload starts from localStorage with the snapshot server si
     for (let i = 0; i < 100 && ifNoneMatch.length === 0; i++) await sleep(30); // the revalidation, sent after
     assert.equal(ifNoneMatch.length, 1);
     assert.match(ifNoneMatch[0], /^".+"$/);
-    assert.deepEqual(errors, []);
-  } finally {
-    await page.close();
-  }
-});
+  }));
 
-test('exposures still queued when the page goes away leave by sendBeacon', async () => {
-  const { page, errors } = await blankPage();
-  try {
+test('exposures still queued when the page goes away leave by sendBeacon', () =>
+  onBlankPage(async (page) => {
     const unit = `beacon-${Date.now()}`;
     await page.evaluate(startClient, { exposureUrl: '/flags/exposures', flushInterval: 0 });
     const impl = await page.evaluate((id) => window.__client.create('AllowedPriorities', { user: { id, plan: 'free' } }), unit);
@@ -125,25 +108,20 @@ test('exposures still queued when the page goes away leave by sendBeacon', async
         return send(url, data);
       };
     });
-    await page.goto(`${server.url}/__blank`); // pagehide
+    await page.goto(`${rt.server.url}/__blank`); // pagehide
     let mine = [];
     for (let i = 0; i < 100 && mine.length === 0; i++) {
       await sleep(50);
-      mine = (await (await fetch(`${server.url}/flags/exposures`)).json()).filter((e) => e.unit?.value === unit);
+      mine = (await (await fetch(`${rt.server.url}/flags/exposures`)).json()).filter((e) => e.unit?.value === unit);
     }
     assert.equal(mine.length, 1);
     assert.equal(mine[0].feature, 'AllowedPriorities');
     assert.equal(mine[0].implementation, impl);
     assert.deepEqual(JSON.parse(await page.evaluate(() => sessionStorage.getItem('beacon'))), { url: '/flags/exposures', type: 'application/json' });
-    assert.deepEqual(errors, []);
-  } finally {
-    await page.close();
-  }
-});
+  }));
 
-test('a page visible again refetches the snapshot (304 with the same ETag)', async () => {
-  const { page, errors } = await blankPage();
-  try {
+test('a page visible again refetches the snapshot (304 with the same ETag)', () =>
+  onBlankPage(async (page) => {
     await page.evaluate(startClient, { refreshInterval: 60000 });
     const statuses = [];
     page.on('response', (r) => r.url().endsWith('/flags/snapshot.json') && statuses.push(r.status()));
@@ -161,8 +139,4 @@ test('a page visible again refetches the snapshot (304 with the same ETag)', asy
     });
     for (let i = 0; i < 100 && statuses.length === 0; i++) await sleep(30);
     assert.deepEqual(statuses, [304]);
-    assert.deepEqual(errors, []);
-  } finally {
-    await page.close();
-  }
-});
+  }));

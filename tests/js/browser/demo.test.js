@@ -1,14 +1,14 @@
-// The demo (www/index.html + www/demo.js, served by www/server.js) in
+// The demo (www/index.html + www/demo.js, served by www/rt.server.js) in
 // Chromium: the first visible frame already holds the implementation chosen
 // for the user; exactly one exposure per rendered implementation; a reload
 // keeps the experiment assignment even after the weights move; a snapshot
 // change reaches the open page without a reload.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Engine } from 'feats-edge';
-import { root, launchChromium, startDemoServer, firstFrameScript, until } from '../helpers/runtimes.js';
+import { root, demoInChromium, firstFrameScript, until } from '../helpers/runtimes.js';
 
 const text = readFileSync(join(root, 'www/snapshot.json'), 'utf8');
 const snapshot = JSON.parse(text);
@@ -20,21 +20,11 @@ const userWhere = (want) => {
   for (let i = 0; ; i++) if (want(engine.implementations(contextOf(`test-user-${i}`)))) return `test-user-${i}`;
 };
 
-let server, browser;
-before(async () => {
-  // allSettled: whatever started is stopped by after() even if the other failed.
-  const started = await Promise.allSettled([startDemoServer(), launchChromium()]);
-  [server, browser] = started.map((r) => (r.status === 'fulfilled' ? r.value : undefined));
-  for (const r of started) if (r.status === 'rejected') throw r.reason;
-});
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const rt = demoInChromium();
 
-const exposures = async () => (await fetch(`${server.url}/flags/exposures`)).json();
-const put = async (snap) => assert.equal((await fetch(`${server.url}/flags/snapshot.json`, { method: 'PUT', body: JSON.stringify(snap, null, 2) })).status, 204);
-const serverSnapshot = async () => (await fetch(`${server.url}/flags/snapshot.json`)).json();
+const exposures = async () => (await fetch(`${rt.server.url}/flags/exposures`)).json();
+const put = async (snap) => assert.equal((await fetch(`${rt.server.url}/flags/snapshot.json`, { method: 'PUT', body: JSON.stringify(snap, null, 2) })).status, 204);
+const serverSnapshot = async () => (await fetch(`${rt.server.url}/flags/snapshot.json`)).json();
 const strip = ({ timestamp, ...event }) => event;
 /** The SPEC's exposure event for a details object. */
 const eventOf = ({ stickyKey, errorCode, ...d }) => d;
@@ -52,23 +42,23 @@ const look = () => {
 
 /** A page for `uid` with an empty localStorage (no sticky assignment, no cached snapshot), recording its first visible frame. */
 async function freshPage(uid) {
-  const page = await browser.newPage();
+  const page = await rt.browser.newPage();
   const errors = [];
   page.on('pageerror', (e) => errors.push(e.message));
-  await page.route(`${server.url}/__blank`, (r) => r.fulfill({ contentType: 'text/html', body: '<!doctype html><title>blank</title>' }));
-  await page.goto(`${server.url}/__blank`);
+  await page.route(`${rt.server.url}/__blank`, (r) => r.fulfill({ contentType: 'text/html', body: '<!doctype html><title>blank</title>' }));
+  await page.goto(`${rt.server.url}/__blank`);
   await page.evaluate((id) => {
     localStorage.clear();
     localStorage.setItem('demo-user', id);
   }, uid);
   await page.addInitScript(firstFrameScript(look));
-  await page.goto(`${server.url}/`);
+  await page.goto(`${rt.server.url}/`);
   await page.waitForFunction(() => window.__firstFrame);
   return { page, errors };
 }
 
 test('the first visible frame holds the chosen implementation; one exposure per rendered implementation', async () => {
-  await fetch(`${server.url}/flags/exposures`, { method: 'DELETE' });
+  await fetch(`${rt.server.url}/flags/exposures`, { method: 'DELETE' });
   const uid = userWhere((c) => c.AllowedPriorities !== 'no_priority' && c.TodoStats === 'true');
   const context = contextOf(uid);
   const chosen = engine.evaluate('AllowedPriorities', context);
@@ -156,7 +146,7 @@ test('a snapshot change reaches the open page without a reload', async () => {
     assert.equal(await page.locator('#stats').count(), 0);
     assert.equal(await page.evaluate(() => window.__sameDocument), true, 'no reload');
 
-    // The page's own button flips the kill switch back on the server.
+    // The page's own button flips the kill switch back on the rt.server.
     await page.click('#flip');
     await page.waitForFunction(() => document.getElementById('app').dataset.stats === 'true', null, { timeout: 5000 });
     assert.equal(await page.locator('#stats').count(), 1);

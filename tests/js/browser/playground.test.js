@@ -1,24 +1,14 @@
 // The playground (www/playground.html + www/playground.js) in Chromium:
 // problems with their JSON Pointer as the snapshot is edited, the split
 // chart. (The package's bucket vectors in Chromium: tests/js/runtimes/.)
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { root, launchChromium, startDemoServer } from '../helpers/runtimes.js';
+import { root, demoInChromium } from '../helpers/runtimes.js';
 
 const snapshot = JSON.parse(readFileSync(join(root, 'www/snapshot.json'), 'utf8'));
-let server, browser;
-before(async () => {
-  // allSettled: whatever started is stopped by after() even if the other failed.
-  const started = await Promise.allSettled([startDemoServer(), launchChromium()]);
-  [server, browser] = started.map((r) => (r.status === 'fulfilled' ? r.value : undefined));
-  for (const r of started) if (r.status === 'rejected') throw r.reason;
-});
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const rt = demoInChromium();
 
 const bars = (page) => page.$$eval('#chart g.bar', (gs) => gs.map((g) => [g.dataset.implementation, Number(g.dataset.share)]));
 /** Waits until the chart's shares are within 0.01 of `want` ({implementation: share}). */
@@ -31,10 +21,10 @@ async function chartNear(page, want) {
 const problems = (page) => page.$$eval('#problems li', (lis) => lis.map((li) => li.textContent));
 
 test('playground: the split chart, and problems with their JSON Pointer as the snapshot is edited', async () => {
-  const page = await browser.newPage();
+  const page = await rt.browser.newPage();
   const errors = [];
   page.on('pageerror', (e) => errors.push(e.message));
-  await page.goto(`${server.url}/playground.html`);
+  await page.goto(`${rt.server.url}/playground.html`);
   await page.waitForFunction(() => document.body.dataset.ready === 'true');
   assert.deepEqual(await problems(page), ['No problems. Revision demo-1, 2 features.']);
   assert.deepEqual(await page.$$eval('#results tbody tr td:first-child', (tds) => tds.map((td) => td.textContent)), ['AllowedPriorities', 'TodoStats']);

@@ -4,6 +4,7 @@
 // through playwright-core, the demo server and a static server for pages.
 // Everything listens on 127.0.0.1 only.
 import { spawn } from 'node:child_process';
+import { before, after } from 'node:test';
 import { createServer } from 'node:http';
 import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -182,6 +183,25 @@ export async function launchChromium() {
       '--disable-background-networking', '--disable-component-update', '--disable-sync'],
     viewport: { width: 1200, height: 800 },
   });
+}
+
+/**
+ * For a test file: the demo server and Chromium, started before its tests
+ * and stopped after them (whichever started, even if the other failed).
+ * Returns an object whose `server` and `browser` are set once started.
+ */
+export function demoInChromium() {
+  const it = { server: undefined, browser: undefined };
+  before(async () => {
+    const started = await Promise.allSettled([startDemoServer(), launchChromium()]);
+    [it.server, it.browser] = started.map((r) => (r.status === 'fulfilled' ? r.value : undefined));
+    for (const r of started) if (r.status === 'rejected') throw r.reason;
+  });
+  after(async () => {
+    await it.browser?.close();
+    await it.server?.stop();
+  });
+  return it;
 }
 
 /**

@@ -18,8 +18,12 @@ use crate::prelude::*;
 /// and its element count), passed in so that one allocation serves every
 /// value a load skims.
 ///
-/// Kept out of line: it is the hot loop of loading, and a small function
-/// of its own is what a WebAssembly engine optimizes first and fastest.
+/// Kept out of line and small: it is the hot loop of loading, which a
+/// WebAssembly engine optimizes in the background while a cold load runs,
+/// competing with it for the CPU. What is rare per token (opening a
+/// container, numbers and literals, escapes) is in functions of its own, so
+/// the loop is quicker to optimize (and each turn costs less of the budget
+/// that decides when: a loop's whole length is counted on every turn).
 #[inline(never)]
 pub(super) fn value_end(
     bytes: &[u8],
@@ -32,39 +36,22 @@ pub(super) fn value_end(
     let mut pos = start;
     loop {
         // A value at `pos`.
-        match *bytes.get(pos)? {
-            b'"' => pos = string_end(bytes, pos)?,
+        pos = match *bytes.get(pos)? {
+            b'"' => string_end(bytes, pos),
             b'{' | b'[' => {
-                let array = matches!(bytes.get(pos), Some(b'['));
-                if outer + stack.len() >= limits.max_depth {
-                    return None;
-                }
-                pos = skip_ws(bytes, pos + 1);
-                let close = if array { b']' } else { b'}' };
-                if bytes.get(pos).is_some_and(|&b| b == close) {
-                    pos += 1;
-                } else {
-                    stack.push((array, 1));
-                    if array {
-                        if limits.max_array_len == 0 {
-                            return None;
-                        }
-                    } else {
-                        pos = member_key(bytes, pos)?;
-                    }
+                let at = open(bytes, pos, outer, limits, stack);
+                if at & FIRST != 0 {
+                    pos = at & !FIRST;
                     continue;
                 }
+                at
             }
-            b't' => pos = word(bytes, pos, b"true")?,
-            b'f' => pos = word(bytes, pos, b"false")?,
-            b'n' => pos = word(bytes, pos, b"null")?,
-            b'-' | b'0'..=b'9' => pos = number_end(bytes, pos)?,
-            _ => return None,
-        }
+            _ => scalar_end(bytes, pos),
+        };
         // After a value: close containers or move to the next element.
         loop {
             let Some((array, count)) = stack.last_mut() else {
-                return Some(pos);
+                return (pos != BAD).then_some(pos);
             };
             pos = skip_ws(bytes, pos);
             match *bytes.get(pos)? {
@@ -76,7 +63,7 @@ pub(super) fn value_end(
                         }
                         *count += 1;
                     } else {
-                        pos = member_key(bytes, pos)?;
+                        pos = member_key(bytes, pos);
                     }
                     break;
                 }
@@ -94,6 +81,59 @@ pub(super) fn value_end(
     }
 }
 
+// The helpers below answer a position, or `BAD` when the bytes are wrong: a
+// plain integer comes back from a WebAssembly call in a register, where an
+// `Option` goes through memory. `BAD` is past any input, so a position that
+// is `BAD` reads as the end of the input (`bytes.get` answers `None`) and
+// the caller fails there.
+
+/// No position: the bytes are not well-formed.
+const BAD: usize = usize::MAX >> 1;
+/// Set in what [`open`] answers when the container has a first element.
+const FIRST: usize = !(usize::MAX >> 1);
+
+/// A container opening at `pos`: where its first element starts (with
+/// `FIRST` set), or, for an empty one, where it ends. Pushes it on `stack`
+/// when it is not empty.
+#[inline(never)]
+fn open(
+    bytes: &[u8],
+    pos: usize,
+    outer: usize,
+    limits: &Limits,
+    stack: &mut Vec<(bool, usize)>,
+) -> usize {
+    let array = matches!(bytes.get(pos), Some(b'['));
+    if outer + stack.len() >= limits.max_depth {
+        return BAD;
+    }
+    let pos = skip_ws(bytes, pos + 1);
+    let close = if array { b']' } else { b'}' };
+    if bytes.get(pos).is_some_and(|&b| b == close) {
+        return pos + 1;
+    }
+    stack.push((array, 1));
+    if !array {
+        return member_key(bytes, pos) | FIRST;
+    }
+    if limits.max_array_len == 0 {
+        return BAD;
+    }
+    pos | FIRST
+}
+
+/// The end of the number, `true`, `false` or `null` at `pos`.
+#[inline(never)]
+fn scalar_end(bytes: &[u8], pos: usize) -> usize {
+    match bytes.get(pos) {
+        Some(b't') => word(bytes, pos, b"true"),
+        Some(b'f') => word(bytes, pos, b"false"),
+        Some(b'n') => word(bytes, pos, b"null"),
+        Some(b'-' | b'0'..=b'9') => number_end(bytes, pos).unwrap_or(BAD),
+        _ => BAD,
+    }
+}
+
 #[inline(always)]
 fn skip_ws(bytes: &[u8], mut pos: usize) -> usize {
     while let Some(b' ' | b'\t' | b'\n' | b'\r') = bytes.get(pos) {
@@ -103,43 +143,51 @@ fn skip_ws(bytes: &[u8], mut pos: usize) -> usize {
 }
 
 /// A member's key, the colon and the whitespace up to its value.
-fn member_key(bytes: &[u8], pos: usize) -> Option<usize> {
+fn member_key(bytes: &[u8], pos: usize) -> usize {
     if !matches!(bytes.get(pos), Some(b'"')) {
-        return None;
+        return BAD;
     }
-    let pos = skip_ws(bytes, string_end(bytes, pos)?);
+    let pos = skip_ws(bytes, string_end(bytes, pos));
     if !matches!(bytes.get(pos), Some(b':')) {
-        return None;
+        return BAD;
     }
-    Some(skip_ws(bytes, pos + 1))
+    skip_ws(bytes, pos + 1)
 }
 
-fn word(bytes: &[u8], pos: usize, w: &[u8]) -> Option<usize> {
-    bytes.get(pos..)?.starts_with(w).then_some(pos + w.len())
+fn word(bytes: &[u8], pos: usize, w: &[u8]) -> usize {
+    match bytes.get(pos..) {
+        Some(rest) if rest.starts_with(w) => pos + w.len(),
+        _ => BAD,
+    }
 }
 
 /// The end of the string whose opening quote is at `pos`.
-fn string_end(bytes: &[u8], pos: usize) -> Option<usize> {
+fn string_end(bytes: &[u8], pos: usize) -> usize {
     let mut pos = pos + 1;
     loop {
         pos = plain_end(bytes, pos);
-        match *bytes.get(pos)? {
-            b'"' => return Some(pos + 1),
-            b'\\' => {
-                pos += match *bytes.get(pos + 1)? {
-                    b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => 2,
-                    b'u' => {
-                        let hex = bytes.get(pos + 2..pos + 6)?;
-                        if !hex.iter().all(u8::is_ascii_hexdigit) {
-                            return None;
-                        }
-                        6
-                    }
-                    _ => return None,
-                };
-            }
-            _ => return None, // a control character
+        match bytes.get(pos) {
+            Some(b'"') => return pos + 1,
+            Some(b'\\') => pos = escape_end(bytes, pos),
+            _ => return BAD, // a control character, or the end
         }
+    }
+}
+
+/// The end of the escape sequence whose backslash is at `pos`.
+#[cold]
+#[inline(never)]
+fn escape_end(bytes: &[u8], pos: usize) -> usize {
+    match bytes.get(pos + 1) {
+        Some(b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't') => pos + 2,
+        Some(b'u')
+            if bytes
+                .get(pos + 2..pos + 6)
+                .is_some_and(|h| h.iter().all(u8::is_ascii_hexdigit)) =>
+        {
+            pos + 6
+        }
+        _ => BAD,
     }
 }
 
@@ -162,7 +210,11 @@ mod tests {
             max_depth: 3,
             max_array_len: 2,
         };
-        for limits in [Limits::default(), small] {
+        let tiny = Limits {
+            max_depth: 2,
+            max_array_len: 0,
+        };
+        for limits in [Limits::default(), small, tiny] {
             assert_eq!(
                 skims(text, &limits),
                 parse(text, &limits).is_ok(),
@@ -190,6 +242,10 @@ mod tests {
             "[,1]",
             "[1 2]",
             "[1,2]",
+            "[1]",
+            "[[1]]",
+            "{\"a\":[true]}",
+            "{\"a\":{}}",
             "[1,2,3]",
             "[[[]]]",
             "[[[[]]]]",

@@ -225,11 +225,9 @@ export async function createClient(o = {}) {
     // first visit fetches the snapshot meanwhile; a cached one is loaded,
     // then revalidated with its ETag, once the wasm is there.
     if (url && !cached && o.snapshot == null) polled = !!poll();
-    try {
-      await wasmLoading;
-    } catch (err) {
-      emit('error', err);
-    }
+    // A failure has no listener yet; each fetched snapshot tries init()
+    // again (fetchSnapshot) and reports what fails then.
+    await wasmLoading.catch(() => {});
   }
   if (o.snapshot != null) load(o.snapshot);
   else if (cached) load(cached.text, cached.etag);

@@ -190,37 +190,65 @@ fn operator(
     errs: &mut Errs,
 ) -> Option<Cond> {
     match op {
-        "in" | "not_in" => {
-            let values = reader::strings(arg, at, errs)?;
-            if let Some((options, listed)) = scope.options(segment_name) {
-                let mut ok = true;
-                for (i, v) in values.iter().enumerate() {
-                    if !options.contains(v) {
-                        errs.add(
-                            &at.at(i),
-                            concat(&[
-                                &quoted(v),
-                                " is not one of the options of segment ",
-                                &quoted(segment_name),
-                                " (",
-                                listed,
-                                ")",
-                            ]),
-                        );
-                        ok = false;
-                    }
-                }
-                if !ok {
-                    return None;
-                }
+        "in" => membership(scope, seg, segment_name, false, arg, at, errs),
+        "not_in" => membership(scope, seg, segment_name, true, arg, at, errs),
+        _ => other_operator(seg, op, arg, at, errs),
+    }
+}
+
+/// `in` (or, `negated`, `not_in`), the commonest operators.
+fn membership(
+    scope: &Scope<'_>,
+    seg: LocalSegment,
+    segment_name: &str,
+    negated: bool,
+    arg: &Value,
+    at: &Ptr<'_>,
+    errs: &mut Errs,
+) -> Option<Cond> {
+    let values = reader::strings(arg, at, errs)?;
+    if let Some((options, listed)) = scope.options(segment_name) {
+        let mut ok = true;
+        for (i, v) in values.iter().enumerate() {
+            if !options.contains(v) {
+                errs.add(
+                    &at.at(i),
+                    concat(&[
+                        &quoted(v),
+                        " is not one of the options of segment ",
+                        &quoted(segment_name),
+                        " (",
+                        listed,
+                        ")",
+                    ]),
+                );
+                ok = false;
             }
-            let set = StrSet::new(&values);
-            Some(if op == "in" {
-                Cond::In(seg, set)
-            } else {
-                Cond::NotIn(seg, set)
-            })
         }
+        if !ok {
+            return None;
+        }
+    }
+    let set = StrSet::new(&values);
+    Some(if negated {
+        Cond::NotIn(seg, set)
+    } else {
+        Cond::In(seg, set)
+    })
+}
+
+/// The other operators, out of line: a WebAssembly engine compiles a
+/// function when it is first called, so the compile of a feature that uses
+/// only `in` (the first evaluation of a cold start) does not compile these.
+#[inline(never)]
+fn other_operator(
+    seg: LocalSegment,
+    op: &str,
+    arg: &Value,
+    at: &Ptr<'_>,
+    errs: &mut Errs,
+) -> Option<Cond> {
+    match op {
         "starts_with" | "ends_with" | "contains" => {
             let text_op = match op {
                 "starts_with" => TextOp::StartsWith,

@@ -264,46 +264,16 @@ fn compile_document(
         }
     }
 
-    let mut activations: Vec<(String, Value<'static>, String)> =
-        Vec::with_capacity(activations_doc.len());
-    let mut activation_ids = NameIndex::new();
-    let mut duplicate_activations: Vec<usize> = Vec::new();
-    for (name, value) in activations_doc {
-        let ptr = child("/activations", name);
-        if let Some(i) = activation_ids.get(name) {
-            problems.push(
-                &ptr,
-                concat(&[
-                    "the activation ",
-                    &quoted(name),
-                    " is declared more than once",
-                ]),
-            );
-            duplicate_activations.push(i as usize);
-            continue;
-        }
-        activation_ids.insert(name, u32::try_from(activations.len()).unwrap_or(u32::MAX));
-        activations.push((name.to_string(), value.clone().into_owned(), ptr));
-    }
-
-    let shared = Shared {
+    let mut shared = Shared {
         segments,
         segment_ids,
-        activations,
-        activation_ids,
-        duplicate_activations,
+        activations: Vec::new(),
+        activation_ids: NameIndex::new(),
+        duplicate_activations: Vec::new(),
         interner,
     };
-
-    // Every activation on its own, so that problems in unused ones are reported too.
-    for (name, _, ptr) in &shared.activations {
-        let mut errs = Errs::default();
-        let mut scope = Scope::new(&shared);
-        scope.begin_any_input();
-        scope.activation(name, &Ptr::root(ptr), 0, &mut errs);
-        for (p, m) in errs.list {
-            problems.push(&p, m);
-        }
+    if !activations_doc.is_empty() {
+        activations(activations_doc, &mut shared, &mut problems);
     }
 
     // Features are only found here; each compiles on first use (see Lazy).
@@ -324,6 +294,49 @@ fn compile_document(
         segments: names,
         features: lazy,
     })
+}
+
+/// The top-level activations: read into `shared`, then each compiled on its
+/// own so that problems in unused ones are reported too. Out of line, and
+/// called only when there are some: a WebAssembly engine compiles a
+/// function when it is first called.
+#[inline(never)]
+fn activations(
+    doc: &[(alloc::borrow::Cow<'_, str>, Value<'_>)],
+    shared: &mut Shared,
+    problems: &mut Problems,
+) {
+    shared.activations.reserve_exact(doc.len());
+    for (name, value) in doc {
+        let ptr = child("/activations", name);
+        if let Some(i) = shared.activation_ids.get(name) {
+            problems.push(
+                &ptr,
+                concat(&[
+                    "the activation ",
+                    &quoted(name),
+                    " is declared more than once",
+                ]),
+            );
+            shared.duplicate_activations.push(i as usize);
+            continue;
+        }
+        let id = u32::try_from(shared.activations.len()).unwrap_or(u32::MAX);
+        shared.activation_ids.insert(name, id);
+        shared
+            .activations
+            .push((name.to_string(), value.clone().into_owned(), ptr));
+    }
+    let shared = &*shared;
+    for (name, _, ptr) in &shared.activations {
+        let mut errs = Errs::default();
+        let mut scope = Scope::new(shared);
+        scope.begin_any_input();
+        scope.activation(name, &Ptr::root(ptr), 0, &mut errs);
+        for (p, m) in errs.list {
+            problems.push(&p, m);
+        }
+    }
 }
 
 /// One member of `/features`, in document order.

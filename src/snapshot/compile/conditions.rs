@@ -176,23 +176,11 @@ fn segment_condition(
     let name = reader::string(segment?, &seg_ptr, errs)?;
     let seg = scope.segment(name, &seg_ptr, errs);
     let at = ptr.key(op);
-    let cond = operator(scope, seg?, name, op, arg, &at, errs)?;
-    Some(cond)
-}
-
-fn operator(
-    scope: &Scope<'_>,
-    seg: LocalSegment,
-    segment_name: &str,
-    op: &str,
-    arg: &Value,
-    at: &Ptr<'_>,
-    errs: &mut Errs,
-) -> Option<Cond> {
+    let seg = seg?;
     match op {
-        "in" => membership(scope, seg, segment_name, false, arg, at, errs),
-        "not_in" => membership(scope, seg, segment_name, true, arg, at, errs),
-        _ => other_operator(seg, op, arg, at, errs),
+        "in" => membership(scope, seg, name, false, arg, &at, errs),
+        "not_in" => membership(scope, seg, name, true, arg, &at, errs),
+        _ => other_operator(seg, op, arg, &at, errs),
     }
 }
 

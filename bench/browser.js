@@ -16,7 +16,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { build } from 'esbuild';
 import { generators, featureKeys, users, WORKLOAD } from './workload.js';
-import { startStatic } from '../tests/js/helpers/runtimes.js';
+import { launchChromiumBrowser, startStatic } from '../tests/js/helpers/runtimes.js';
 
 const quick = process.argv.includes('--quick');
 const root = new URL('../', import.meta.url);
@@ -57,8 +57,7 @@ writeFileSync(new URL('page.html', out), '<!doctype html><meta charset="utf-8"><
 
 const server = await startStatic();
 const page = `${server.url}/target/browser-peers/page.html`;
-const { chromium } = await import('playwright-core');
-const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run'] });
+const browser = await launchChromiumBrowser();
 const results = Object.fromEntries(sdks.map((s) => [s, { w3: [] }]));
 try {
   const keys = featureKeys(WORKLOAD.coldFeatures);

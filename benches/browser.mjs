@@ -13,7 +13,7 @@
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { snapshot } from './workload.mjs';
-import { startStatic } from '../tests/js/helpers/runtimes.js';
+import { launchChromiumBrowser, startStatic } from '../tests/js/helpers/runtimes.js';
 
 const quick = process.argv.includes('--quick');
 const root = new URL('../', import.meta.url);
@@ -33,12 +33,7 @@ writeFileSync(new URL('snapshot-1000.json', out), snapshot(1000));
 
 const server = await startStatic();
 const page = `${server.url}/target/browser-bench/page.html`;
-const { chromium } = await import('playwright-core');
-const browser = await chromium.launch({
-  executablePath: '/usr/bin/chromium',
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking',
-    '--disable-component-update', '--disable-sync'],
-});
+const browser = await launchChromiumBrowser();
 
 try {
   // W3: each run in a browser context of its own, so no HTTP cache, module

@@ -224,7 +224,10 @@ export async function createClient(o = {}) {
     // The wasm is not loaded yet (init() not awaited, or not called): a
     // first visit fetches the snapshot meanwhile; a cached one is loaded,
     // then revalidated with its ETag, once the wasm is there.
-    if (url && !cached && o.snapshot == null) polled = !!poll();
+    if (url && !cached && o.snapshot == null) {
+      poll();
+      polled = true;
+    }
     // A failure has no listener yet; each fetched snapshot tries init()
     // again (fetchSnapshot) and reports what fails then.
     await wasmLoading.catch(() => {});

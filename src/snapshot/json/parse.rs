@@ -636,19 +636,13 @@ impl<'t> Parser<'t, '_> {
     /// A string; the current byte is its opening quote.
     fn string(&mut self) -> Res<Cow<'t, str>> {
         let start = self.pos + 1;
-        let end = self.plain_run(start);
+        let end = plain_end(self.bytes, start);
         if let Some(b'"') = self.bytes.get(end) {
             // The common case: no escapes, one exact allocation.
             self.pos = end + 1;
             return Ok(Cow::Borrowed(self.text.get(start..end).unwrap_or_default()));
         }
         self.string_with_escapes(start, end)
-    }
-
-    /// The end of the run of plain string bytes starting at `from`.
-    #[inline(always)]
-    fn plain_run(&self, from: usize) -> usize {
-        plain_end(self.bytes, from)
     }
 
     /// The rest of a string whose plain start is `start..end`.
@@ -672,7 +666,7 @@ impl<'t> Parser<'t, '_> {
                 Some(_) => return Err(self.fail_here("control character in a string")),
                 None => return Err(self.fail_here("unexpected end of input in a string")),
             }
-            let run_end = self.plain_run(self.pos);
+            let run_end = plain_end(self.bytes, self.pos);
             out.push_str(self.text.get(self.pos..run_end).unwrap_or_default());
             self.pos = run_end;
         }

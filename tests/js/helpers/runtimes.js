@@ -171,18 +171,29 @@ const w :Workerd.Worker = (
   return startWorkerd(join(dir, 'config.capnp'), { cwd: dir });
 }
 
-/** A persistent context on a fresh temporary profile; fails clearly when Chromium is missing. */
-export async function launchChromium() {
+const chromiumArgs = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+
+/** playwright-core's chromium; fails clearly when Debian's Chromium is missing. */
+async function chromium() {
   if (!existsSync(chromiumPath)) {
     throw new Error(`Chromium is missing at ${chromiumPath}: apt-get install -y chromium (./dev test installs it)`);
   }
-  const { chromium } = await import('playwright-core');
-  return chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), 'feats-edge-chromium-')), {
+  return (await import('playwright-core')).chromium;
+}
+
+/** A persistent context on a fresh temporary profile. */
+export async function launchChromium() {
+  return (await chromium()).launchPersistentContext(mkdtempSync(join(tmpdir(), 'feats-edge-chromium-')), {
     executablePath: chromiumPath,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: chromiumArgs,
     viewport: { width: 1200, height: 800 },
   });
+}
+
+/** A browser whose `newContext()` gives contexts with nothing cached (the benchmarks' cold starts). */
+export async function launchChromiumBrowser() {
+  return (await chromium()).launch({ executablePath: chromiumPath, args: chromiumArgs });
 }
 
 /**

@@ -3,7 +3,7 @@
 
 import { Engine, setOwn } from './engine.js';
 import { local, snapshotCache, stickyStore } from './store.js';
-import { loading } from './wasm.js';
+import { loading, wasm } from './wasm.js';
 
 /**
  * SPEC section 4, plus `headers` (sent with every request but beacons), `storageKey`
@@ -229,11 +229,18 @@ export async function createClient(o = {}) {
       polled = true;
     }
     // A failure has no listener yet; each fetched snapshot tries init()
-    // again (fetchSnapshot) and reports what fails then.
+    // again (fetchSnapshot) and reports what fails then, and a bootstrap or
+    // cached snapshot waits for it (retryInit).
     await wasmLoading.catch(() => {});
   }
-  if (o.snapshot != null) load(o.snapshot);
-  else if (cached) load(cached.text, cached.etag);
+  const start = () => (o.snapshot != null ? load(o.snapshot) : cached && load(cached.text, cached.etag));
+  /** The wasm failed to load: init() again with backoff, for the bootstrap or cached snapshot. */
+  const retryInit = (n) =>
+    later(() => {
+      if (!closed && !engine) Promise.resolve(loading()).then(start, (err) => (emit('error', err), retryInit(n + 1)));
+    }, backoff(n));
+  start();
+  if (!wasm && (o.snapshot != null || cached)) retryInit(0);
   if (engine || !url) {
     clearTimeout(readyTimer);
     done(!!engine);

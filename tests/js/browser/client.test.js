@@ -1,7 +1,7 @@
 // The client in Chromium, against the demo server (www/rt.server.js: the package,
 // the snapshot with ETag and the exposure sink on one origin): the wasm loaded
 // by createClient itself while the first snapshot is fetched, and again after
-// a failed fetch of the .wasm; cache first from localStorage on a reload;
+// a failed fetch of the .wasm (also for a bootstrap snapshot); cache first from localStorage on a reload;
 // exposures sent by sendBeacon when the page goes away; a refetch when the
 // page is visible again.
 import { test } from 'node:test';
@@ -70,6 +70,29 @@ test('a .wasm that cannot be fetched at first is fetched again when the snapshot
     assert.equal(got.ready, true);
     assert.match(got.revision, /\S/);
     assert.equal(wasmRequests, 2);
+  }));
+
+test('a bootstrap snapshot waits for a .wasm that failed to load: init() is tried again, with backoff, until it loads', () =>
+  onBlankPage(async (page) => {
+    let wasmRequests = 0;
+    await page.route(WASM, (route) => (++wasmRequests <= 2 ? route.fulfill({ status: 503, body: 'later' }) : route.continue()));
+    const got = await page.evaluate(async () => {
+      const { createClient } = await import('/pkg/index.js');
+      const snapshot = await (await fetch('/flags/snapshot.json')).text();
+      const client = await createClient({ snapshot, retryDelay: 20 });
+      const errors = [];
+      client.on('error', (e) => errors.push(String(e.message)));
+      const user = { id: 'browser-test', plan: 'free' };
+      const before = { ready: await client.ready, revision: client.revision, priorities: client.findImplementation('AllowedPriorities', { user }) };
+      const update = await new Promise((r) => (client.on('update', r), setTimeout(() => r('no update in 5 s'), 5000)));
+      return { before, update, revision: client.revision, priorities: client.findImplementation('AllowedPriorities', { user }), errors };
+    });
+    assert.deepEqual(got.before, { ready: false, revision: null, priorities: null });
+    assert.match(got.revision, /\S/);
+    assert.deepEqual(got.update, { revision: got.revision });
+    assert.ok(['no_priority', 'two_priorities', 'three_priorities'].includes(got.priorities), got.priorities);
+    assert.equal(wasmRequests, 3);
+    assert.equal(got.errors.length, 1, got.errors.join('; ')); // the second 503; the first came before any listener
   }));
 
 test('cache first: a reload starts from localStorage with the snapshot server silent, then revalidates with the ETag', () =>

@@ -11,7 +11,9 @@ import { setWasm } from './src/wasm.js';
 
 /* global __FEATS_EDGE_WASM__ */
 const WASM_PATH = typeof __FEATS_EDGE_WASM__ === 'string' ? __FEATS_EDGE_WASM__ : './gen/feats_edge_bg.wasm';
-const exports = bindings.initSync({ module: readFileSync(new URL(WASM_PATH, import.meta.url)) });
+// import.meta.dirname (Node 20.11 and later) spares building a URL.
+const dir = import.meta.dirname;
+const exports = bindings.initSync({ module: readFileSync(dir ? `${dir}/${WASM_PATH}` : new URL(WASM_PATH, import.meta.url)) });
 setWasm(bindings, exports);
 
 /** Loads the wasm; already done in Node. */

@@ -15,6 +15,7 @@ export class SnapshotError extends Error {
   path: string;
   /** What is wrong, without the path. */
   reason: string;
+  constructor(message: string, path: string);
 }
 
 /** A problem confined to a feature; the feature serves its default with PARSE_ERROR. */
@@ -33,7 +34,8 @@ export interface FeatureInfo {
 }
 
 export type Reason = 'TARGETING_MATCH' | 'SPLIT' | 'STICKY' | 'DEFAULT' | 'STATIC' | 'DISABLED' | 'ERROR';
-export type ErrorCode = 'FLAG_NOT_FOUND' | 'INVALID_CONTEXT' | 'PARSE_ERROR' | 'PROVIDER_NOT_READY';
+/** PROVIDER_NOT_READY: no snapshot loaded (client) or the engine freed; GENERAL: an evaluation started inside another on the same engine, not run. */
+export type ErrorCode = 'FLAG_NOT_FOUND' | 'INVALID_CONTEXT' | 'PARSE_ERROR' | 'PROVIDER_NOT_READY' | 'GENERAL';
 
 /** The result of one evaluation (SPEC section 2). */
 export interface Details {

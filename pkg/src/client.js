@@ -15,11 +15,26 @@ import { loading, wasm } from './wasm.js';
  *   fetch?: typeof fetch, now?: () => number, headers?: HeadersInit, storageKey?: string}} Options
  */
 
+/** The longest delay timers take (about 24.8 days); longer ones fire at once. */
+const MAX_DELAY = 2 ** 31 - 1;
+
 /** A timer that never keeps Node alive. */
 const later = (fn, ms) => {
-  const t = setTimeout(fn, Math.min(ms, 2 ** 31 - 1));
+  const t = setTimeout(fn, Math.min(ms, MAX_DELAY));
   t.unref?.();
   return t;
+};
+
+/** A numeric option: `v` if it is a number from `min` up (Infinity included), else `fallback`. */
+const num = (v, fallback, min = 0) => (typeof v == 'number' && v >= min ? v : fallback);
+
+/** `String(v)`, or "" when that throws. */
+const text = (v) => {
+  try {
+    return String(v);
+  } catch {
+    return '';
+  }
 };
 
 /** Network errors, 429 and 5xx are retried. */
@@ -35,10 +50,18 @@ function httpError(url, res) {
   });
 }
 
-/** @param {Options} [o] */
-export async function createClient(o = {}) {
-  const { snapshotUrl: url, exposureUrl: xurl, refreshInterval: every = 6e4, flushInterval = 5e3, retryDelay = 1e3 } = o;
-  const maxBatch = o.maxBatch || 100, maxQueue = o.maxQueue ?? 1e3;
+/**
+ * Numeric options out of range (negative, NaN, not numbers; below 1 for
+ * `maxBatch` and `retryDelay`) take their defaults; delays past ~24.8 days
+ * (Infinity included) wait that long.
+ * @param {Options} [o]
+ */
+export async function createClient(o) {
+  o ??= {};
+  const { snapshotUrl: url, exposureUrl: xurl } = o;
+  const every = num(o.refreshInterval, 6e4), flushInterval = num(o.flushInterval, 5e3);
+  const retryDelay = num(o.retryDelay, 1e3, 1), timeout = num(o.timeout, 3e3);
+  const maxBatch = Math.floor(num(o.maxBatch, 100, 1)), maxQueue = num(o.maxQueue, 1e3);
   const get = o.fetch ?? ((u, init) => fetch(u, init));
   const now = () => {
     let t;
@@ -58,7 +81,7 @@ export async function createClient(o = {}) {
   const stats = { dropped: 0, sent: 0, failed: 0, get queued() { return queue.length; } };
   /** @type {Engine | null} */
   let engine = null;
-  let etag, closed, fails = 0, xfails = 0, retryAt = 0, inflight, pollTimer, running, next, readyTimer, done;
+  let etag, loaded, closed, fails = 0, xfails = 0, retryAt = 0, inflight, pollTimer, running, next, readyTimer, done;
   const ready = new Promise((r) => (done = r));
 
   const emit = (type, v) => listeners[type].forEach((fn) => { try { fn(v); } catch {} });
@@ -69,10 +92,14 @@ export async function createClient(o = {}) {
     return h;
   };
 
-  /** [response, body], aborted after 30 s or by close() */
-  async function request(u, init) {
+  /**
+   * [response, body], aborted after 30 s; snapshot fetches by close() too
+   * (an exposure POST under way is left to finish: aborted, it would be
+   * sent again).
+   */
+  async function request(u, init, cancellable) {
     const ac = new AbortController(), t = later(() => ac.abort(), 3e4);
-    aborts.add(ac);
+    if (cancellable) aborts.add(ac);
     try {
       const res = await get(u, { ...init, signal: ac.signal });
       return [res, await res.text()];
@@ -82,16 +109,21 @@ export async function createClient(o = {}) {
     }
   }
 
-  /** A refused snapshot is reported; the current one stays. */
-  function load(text, tag) {
+  /**
+   * A refused snapshot is reported; the current one stays. The same text
+   * again (a 200 from a server without ETags) only updates the ETag.
+   */
+  function load(doc, tag) {
+    if (closed) return false;
+    if (engine && doc === loaded) return (etag = tag), true;
     let e;
     try {
-      e = new Engine(text);
+      e = new Engine(doc);
     } catch (err) {
       return emit('error', err);
     }
     etag = tag;
-    if (engine?.revision === e.revision) return !e.free();
+    loaded = doc;
     engine?.free();
     engine = e;
     clearTimeout(readyTimer);
@@ -105,11 +137,11 @@ export async function createClient(o = {}) {
     try {
       const h = headers();
       if (etag) h.set('If-None-Match', etag);
-      const [res, text] = await request(url, { headers: h });
+      const [res, body] = await request(url, { headers: h }, true);
       if (res.status != 304) {
         if (!res.ok) throw httpError(url, res);
         await loading(); // a first fetch may finish before the wasm is loaded
-        if (load(text, res.headers.get('ETag'))) cache.write(text, etag);
+        if (load(body, res.headers.get('ETag'))) cache.write(body, etag);
       }
       fails = 0;
     } catch (err) {
@@ -136,7 +168,7 @@ export async function createClient(o = {}) {
       const batch = queue.splice(0, Math.min(n, maxBatch));
       n -= batch.length;
       try {
-        const [res] = await request(xurl, { method: 'POST', headers: headers('application/json'), body: JSON.stringify({ events: batch }) });
+        const [res] = await request(xurl, { method: 'POST', headers: headers('application/json'), body: JSON.stringify({ events: batch }) }, false);
         if (!res.ok) throw httpError(xurl, res);
         stats.sent += batch.length;
         xfails = 0;
@@ -146,7 +178,9 @@ export async function createClient(o = {}) {
         else {
           queue.unshift(...batch);
           trim();
-          retryAt = Date.now() + (err.retryAfter ?? backoff(xfails++));
+          const ms = err.retryAfter ?? backoff(xfails++);
+          retryAt = Date.now() + ms;
+          later(() => !closed && queue.length && flush(), ms); // also without a flush interval
           return;
         }
       }
@@ -216,7 +250,7 @@ export async function createClient(o = {}) {
   }
 
   // Not unref'd, so that Node waits for `await createClient()`: `timeout` at most.
-  if (url) readyTimer = setTimeout(() => done(!!engine), o.timeout ?? 3e3);
+  if (url) readyTimer = setTimeout(() => done(!!engine), Math.min(timeout, MAX_DELAY));
   const cached = o.snapshot == null && url ? cache.read() : null;
   const wasmLoading = loading();
   let polled = false;
@@ -246,7 +280,7 @@ export async function createClient(o = {}) {
     done(!!engine);
   }
   if (url && !polled) poll();
-  const flushTimer = xurl && flushInterval > 0 ? setInterval(autoFlush, flushInterval) : 0;
+  const flushTimer = xurl && flushInterval > 0 ? setInterval(autoFlush, Math.min(flushInterval, MAX_DELAY)) : 0;
   flushTimer.unref?.();
   const onVisible = () => (document.visibilityState == 'visible' ? url && every && poll() : beacon());
   if (browser) {
@@ -272,13 +306,15 @@ export async function createClient(o = {}) {
     details,
     isEnabled: (feature, ctx) => found(evaluate(feature, ctx)) === 'true',
     usedImplementation(feature, impl, ctx) {
-      if (impl != null) use(evaluate(feature, ctx), String(impl));
+      const name = impl == null ? '' : text(impl);
+      if (name) use(evaluate(feature, ctx), name);
     },
     create: (feature, ctx) => found(details(feature, ctx)),
     /** @template T @param {string} name @param {Record<string, (ctx: any) => T>} impls @param {{default?: string | boolean}} [options] */
     feature(name, impls, options) {
-      if (options?.default != null) defaults.set(name, String(options.default));
-      const has = (k) => k != null && Object.hasOwn(impls, k);
+      const fallback = options?.default == null ? '' : text(options.default);
+      if (fallback) defaults.set(name, fallback);
+      const has = (k) => k != null && impls != null && Object.hasOwn(impls, k);
       return {
         find: (ctx) => findImplementation(name, ctx),
         /** @returns {T | undefined} the chosen factory's product (or the default's) */
@@ -291,10 +327,11 @@ export async function createClient(o = {}) {
     },
     /** @param {'update' | 'error'} type @param {Function} fn @returns {() => void} */
     on(type, fn) {
-      listeners[type]?.add(fn);
-      return () => void listeners[type]?.delete(fn);
+      const set = Object.hasOwn(listeners, type) ? listeners[type] : null;
+      set?.add(fn);
+      return () => void set?.delete(fn);
     },
-    refresh: () => (url ? poll() : Promise.resolve()),
+    refresh: () => (url && !closed ? poll() : Promise.resolve()),
     flush,
     /**
      * Stops everything, frees the engine's wasm memory (evaluations then

@@ -107,7 +107,7 @@ function compile(make) {
  */
 function makeHost(call, memory) {
   return {
-    now: () => (call.now ??= +call.clock()),
+    now: () => (call.now ??= clockNow(call.clock)),
     sticky: (feature, ptr, len) => stickyLookup(call, memory, feature, ptr, len),
     random,
   };
@@ -129,6 +129,36 @@ function stickyLookup(call, memory, feature, ptr, len) {
   } catch {
     return -1;
   }
+}
+
+/** The host clock's time; Date.now() if it throws (nothing may throw through wasm). */
+function clockNow(clock) {
+  try {
+    return +clock();
+  } catch {
+    return Date.now();
+  }
+}
+
+/** `String(v)`, or "" when that throws. */
+function text(v) {
+  try {
+    return String(v);
+  } catch {
+    return '';
+  }
+}
+
+/**
+ * The details of an evaluation that did not run: started from inside
+ * another on the same engine (a context getter, sticky store or clock that
+ * evaluates), whose context it would overwrite (GENERAL), or after `free()`
+ * (PROVIDER_NOT_READY).
+ * @param {string} feature @param {Engine} e
+ */
+function notRun(feature, e) {
+  return { feature, implementation: null, reason: 'ERROR', rule: null, experiment: null, unit: null,
+    stickyKey: null, errorCode: e._raw ? 'GENERAL' : 'PROVIDER_NOT_READY', revision: e.revision };
 }
 
 /** Random 32-bit integers for `random` experiments. */
@@ -244,6 +274,8 @@ export class Engine {
     /** @type {Map<string, any>} plans by their slots: features that read the same share one */
     this._shared = new Map();
     this._all = undefined;
+    /** an evaluation is running: one started meanwhile is not run (see notRun) */
+    this._busy = false;
     this._features = undefined;
     this._problems = undefined;
     // Whether this runtime allows generated code (see compile).
@@ -372,11 +404,11 @@ export class Engine {
    *   not an object or cannot be read
    */
   _write(ctx, plan) {
-    if (!isObject(ctx)) return -1;
     // Memory grew: the views were detached. (`length`, not `byteLength`:
     // on wasm memory V8 answers the first in ~1 ns, the second in ~15.)
     if (this._u8.length === 0) this._views();
     try {
+      if (!isObject(ctx)) return -1; // (a revoked Proxy throws here)
       let write = plan.write;
       if (write === undefined) write = ++plan.uses > WRITER_AFTER ? this._writer(plan) : null;
       return write ? write(ctx, this._u8, this) : this._read(ctx, plan);
@@ -422,12 +454,16 @@ export class Engine {
    */
   implementation(feature, context, opts) {
     const i = this._find(feature);
-    if (i < 0) return null;
+    if (i < 0 || this._busy || !this._raw) return null;
     const plan = this._plan(i);
     this._begin(opts);
-    const used = this._write(context, plan);
-    const r = this._raw.eval(i, used);
-    return r < 0 ? null : this._call.impls[i][r];
+    this._busy = true;
+    try {
+      const r = this._raw.eval(i, this._write(context, plan));
+      return r < 0 ? null : this._call.impls[i][r];
+    } finally {
+      this._busy = false;
+    }
   }
 
   /**
@@ -437,10 +473,16 @@ export class Engine {
    * @returns {Record<string, string | null>}
    */
   implementations(context, opts) {
+    if (this._busy || !this._raw) return {};
     const all = this._everything();
     this._begin(opts);
-    const used = this._write(context, all.plan);
-    const ptr = this._raw.eval_all(used);
+    this._busy = true;
+    let ptr;
+    try {
+      ptr = this._raw.eval_all(this._write(context, all.plan));
+    } finally {
+      this._busy = false;
+    }
     // The output area never moves; its view is remade only when memory grew.
     let codes = all.codes;
     if (codes === undefined || codes.length !== this._count) {
@@ -469,10 +511,17 @@ export class Engine {
    * @param {{now?: number, sticky?: object}} [opts]
    */
   evaluate(feature, context, opts) {
+    const name = typeof feature === 'string' ? feature : text(feature);
+    if (this._busy || !this._raw) return notRun(name, this);
     const i = this._find(feature);
     this._begin(opts);
-    const used = i < 0 ? 0 : this._write(context, this._plan(i));
-    return JSON.parse(this._raw.details(i, String(feature), used));
+    this._busy = true;
+    try {
+      const used = i < 0 ? 0 : this._write(context, this._plan(i));
+      return JSON.parse(this._raw.details(i, name, used));
+    } finally {
+      this._busy = false;
+    }
   }
 
   /**
@@ -481,10 +530,15 @@ export class Engine {
    * @param {{now?: number, sticky?: object}} [opts]
    */
   evaluateAll(context, opts) {
+    if (this._busy || !this._raw) return {};
     const all = this._everything();
     this._begin(opts);
-    const used = this._write(context, all.plan);
-    return JSON.parse(this._raw.details_all(used));
+    this._busy = true;
+    try {
+      return JSON.parse(this._raw.details_all(this._write(context, all.plan)));
+    } finally {
+      this._busy = false;
+    }
   }
 
   /**
@@ -498,10 +552,16 @@ export class Engine {
    * @throws {Error} when the feature cannot be simulated
    */
   simulate(feature, units, context = {}, opts) {
+    if (this._busy || !this._raw) throw new Error(`cannot simulate ${text(feature)}: ${this._raw ? 'called during an evaluation' : 'the engine is freed'}`);
     const all = this._everything();
     this._begin(opts);
-    const used = this._write(context, all.plan);
-    const r = JSON.parse(this._raw.simulate(String(feature), opts?.by ?? '', units >>> 0, used));
+    this._busy = true;
+    let r;
+    try {
+      r = JSON.parse(this._raw.simulate(String(feature), opts?.by ?? '', units >>> 0, this._write(context, all.plan)));
+    } finally {
+      this._busy = false;
+    }
     if (r.error) throw new Error(`cannot simulate ${feature}: ${r.error}`);
     const impls = this._call.impls[this._find(String(feature))];
     return {

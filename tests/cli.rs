@@ -221,3 +221,65 @@ fn bad_arguments_and_files_exit_2_with_one_line() {
         assert!(out.stdout.is_empty(), "{args:?}");
     }
 }
+
+#[test]
+fn a_top_level_type_error_is_a_problem_not_a_refusal() {
+    let path = temp(
+        "revision.json",
+        br#"{"schema": 1, "revision": 7, "activations": [],
+            "features": {"A": {"implementations": ["x"], "default": "x"}}}"#,
+    );
+    let out = run(&["validate", &path]);
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains("/revision: expected a string, found a number\n"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("/activations: expected an object, found an array\n"));
+    assert!(stdout.contains("2 problems; 0 of 1 features serve their default with PARSE_ERROR"));
+    let out = run(&["eval", &path, "--feature", "A"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains(r#""implementation": "x""#));
+}
+
+#[test]
+fn contexts_are_not_held_to_the_snapshot_limits() {
+    let long = format!(
+        r#"{{"user": {{"id": 42, "tags": [{}0]}}}}"#,
+        "0,".repeat(20_000)
+    );
+    let deep = format!(
+        r#"{{"user": {{"id": 42, "deep": {}{}}}}}"#,
+        "[".repeat(500),
+        "]".repeat(500)
+    );
+    for context in [long, deep] {
+        let ctx = temp("big-context.json", context.as_bytes());
+        let out = run(&[
+            "eval",
+            "examples/shop.json",
+            "--feature",
+            "PaymentProcessor",
+            "--context",
+            &format!("@{ctx}"),
+            "--sticky",
+            &format!("@{ctx}"),
+        ]);
+        assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+        assert!(
+            text(&out.stderr).contains("--sticky: the value of 'user' must be"),
+            "{}",
+            text(&out.stderr)
+        );
+        let out = run(&[
+            "eval",
+            "examples/shop.json",
+            "--feature",
+            "PaymentProcessor",
+            "--context",
+            &format!("@{ctx}"),
+        ]);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    }
+}

@@ -40,9 +40,17 @@ fn option_text(args: &Args, name: &str, default: &str) -> Result<String, Usage> 
     }
 }
 
+/// The limits of a JSON option. A context is not a snapshot: its lists
+/// are not capped. Its nesting is, because the parser recurses: 1000
+/// levels fit the main thread's stack with room to spare.
+const OPTION_LIMITS: json::Limits = json::Limits {
+    max_depth: 1000,
+    max_array_len: usize::MAX,
+};
+
 /// Parses the text of a JSON option.
 fn parse_option<'a>(text: &'a str, name: &str) -> Result<Value<'a>, Usage> {
-    json::parse(text, &json::Limits::default())
+    json::parse(text, &OPTION_LIMITS)
         .map_err(|e| Usage(format!("--{name} is not valid JSON: {}", e.describe())))
 }
 

@@ -130,7 +130,7 @@ pub fn compile(
         }
         "not" => compile(scope, arg, &at, depth + 1, errs).map(|c| Cond::Not(Box::new(c))),
         _ => {
-            let name = reader::string(arg, &at, errs)?;
+            let name = reader::name(arg, &at, errs)?;
             scope
                 .activation(name, &at, depth, errs)
                 .map(Cond::Activation)
@@ -173,15 +173,19 @@ fn segment_condition(
         return None;
     };
     let seg_ptr = ptr.key("segment");
-    let name = reader::string(segment?, &seg_ptr, errs)?;
-    let seg = scope.segment(name, &seg_ptr, errs);
+    let name = segment.and_then(|s| reader::string(s, &seg_ptr, errs));
+    let seg = name.and_then(|name| scope.segment(name, &seg_ptr, errs));
+    let name = name.unwrap_or_default();
     let at = ptr.key(op);
-    let seg = seg?;
-    match op {
-        "in" => membership(scope, seg, name, false, arg, &at, errs),
-        "not_in" => membership(scope, seg, name, true, arg, &at, errs),
-        _ => other_operator(seg, op, arg, &at, errs),
-    }
+    // The operand is checked even when the segment failed, so that every
+    // problem is listed; the condition is then dropped.
+    let local = seg.unwrap_or_default();
+    let cond = match op {
+        "in" => membership(scope, local, name, false, arg, &at, errs),
+        "not_in" => membership(scope, local, name, true, arg, &at, errs),
+        _ => other_operator(local, op, arg, &at, errs),
+    };
+    seg.and(cond)
 }
 
 /// `in` (or, `negated`, `not_in`), the commonest operators.

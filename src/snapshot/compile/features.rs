@@ -108,6 +108,9 @@ pub fn compile(
     feature
 }
 
+/// The implementation names: the readable ones, each once, in order (a
+/// bad or repeated item is a problem and is left out, so that a broken
+/// feature can still serve a default that names one of the others).
 fn read_implementations(
     kind: Kind,
     value: Option<&Value>,
@@ -160,9 +163,6 @@ fn read_implementations(
         } else {
             out.push(name.to_owned());
         }
-    }
-    if out.len() != items.len() {
-        out.clear();
     }
     out
 }

@@ -199,28 +199,34 @@ fn compile_document(
             ))
         }
     }
+    // A wrong type below the top level is a problem, not a refusal (SPEC:
+    // only the whole-snapshot errors refuse): the part reads as empty.
     let revision = match top("revision") {
         None => String::new(),
         Some(Value::String(s)) => s.to_string(),
-        Some(other) => return Err(refuse("/revision", reader::expected("a string", other))),
+        Some(other) => {
+            problems.push("/revision", reader::expected("a string", other));
+            String::new()
+        }
     };
     if let Some(d) = top("description").filter(|d| d.as_str().is_none()) {
         problems.push("/description", reader::expected("a string", d));
     }
-    let section =
-        |name: &str| -> Result<&[(alloc::borrow::Cow<'_, str>, Value<'_>)], SnapshotError> {
-            match top(name) {
-                None => Ok(&[]),
-                Some(v) => v
-                    .as_object()
-                    .ok_or_else(|| refuse(&child("", name), reader::expected("an object", v))),
-            }
-        };
-    let (segments_doc, activations_doc, features_doc) = (
-        section("segments")?,
-        section("activations")?,
-        section("features")?,
-    );
+    let mut section = |name: &str| match top(name) {
+        None => &[][..],
+        Some(v) => v.as_object().unwrap_or_else(|| {
+            problems.push(&child("", name), reader::expected("an object", v));
+            &[]
+        }),
+    };
+    let (segments_doc, activations_doc) = (section("segments"), section("activations"));
+    let features_doc = section("features");
+    // The parser defers the members of `features` only when it is an
+    // object; should it have deferred any otherwise, they are no features.
+    let deferred = match top("features") {
+        Some(Value::Object(_)) => deferred,
+        _ => Vec::new(),
+    };
 
     let mut interner = Interner::default();
     let mut segments: Vec<SegmentDef> = Vec::with_capacity(segments_doc.len());
@@ -296,10 +302,10 @@ fn compile_document(
     })
 }
 
-/// The top-level activations: read into `shared`, then each compiled on its
-/// own so that problems in unused ones are reported too. Out of line, and
-/// called only when there are some: a WebAssembly engine compiles a
-/// function when it is first called.
+/// The top-level activations: read into `shared`, then each (its name and
+/// its condition) checked on its own so that problems in unused ones are
+/// reported too. Out of line, and called only when there are some: a
+/// WebAssembly engine compiles a function when it is first called.
 #[inline(never)]
 fn activations(
     doc: &[(alloc::borrow::Cow<'_, str>, Value<'_>)],
@@ -330,9 +336,11 @@ fn activations(
     let shared = &*shared;
     for (name, _, ptr) in &shared.activations {
         let mut errs = Errs::default();
+        let at = Ptr::root(ptr);
+        reader::check_name(name, &at, &mut errs);
         let mut scope = Scope::new(shared);
         scope.begin_any_input();
-        scope.activation(name, &Ptr::root(ptr), 0, &mut errs);
+        scope.activation(name, &at, 0, &mut errs);
         for (p, m) in errs.list {
             problems.push(&p, m);
         }
@@ -699,16 +707,7 @@ impl<'a> Scope<'a> {
         {
             Some(ActivationState::Done(local)) => return Some(*local),
             Some(ActivationState::Failed) => {
-                errs.add(
-                    ptr,
-                    concat(&[
-                        "the activation ",
-                        &quoted(name),
-                        " has problems (see ",
-                        &child("/activations", name),
-                        ")",
-                    ]),
-                );
+                report_activation(name, ptr, errs);
                 return None;
             }
             Some(ActivationState::InProgress) => {
@@ -764,8 +763,29 @@ impl<'a> Scope<'a> {
             }
             None => {
                 self.set_activation(id, ActivationState::Failed);
+                // Said at a feature's own reference only: not inside another
+                // activation (a chain would repeat it at every link), nor
+                // when checking activations at load (the reference is then
+                // the activation itself).
+                if self.stack.is_empty() && !self.any_input {
+                    report_activation(name, ptr, errs);
+                }
                 None
             }
         }
     }
+}
+
+/// Reports, at a reference to it, that an activation has problems.
+fn report_activation(name: &str, ptr: &Ptr<'_>, errs: &mut Errs) {
+    errs.add(
+        ptr,
+        concat(&[
+            "the activation ",
+            &quoted(name),
+            " has problems (see ",
+            &child("/activations", name),
+            ")",
+        ]),
+    );
 }

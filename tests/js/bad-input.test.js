@@ -89,12 +89,67 @@ test('contexts: null, arrays, cyclic objects, throwing getters, Proxies, BigInt,
   const revoked = Proxy.revocable({}, {});
   revoked.revoke();
   assert.equal(e.evaluate('PaymentProcessor', { user: revoked.proxy }).errorCode, 'INVALID_CONTEXT');
+  // Revoked as the whole context: even Array.isArray throws on it.
+  assert.equal(e.evaluate('PaymentProcessor', revoked.proxy).errorCode, 'INVALID_CONTEXT');
+  assert.equal(e.implementation('PaymentProcessor', revoked.proxy), 'acme');
+  assert.equal(e.implementations(revoked.proxy).PaymentProcessor, 'acme');
+  assert.equal(e.evaluateAll(revoked.proxy).PaymentProcessor.errorCode, 'INVALID_CONTEXT');
   // BigInt, Symbol and functions are not JSON values: the segment is absent.
   for (const id of [10n, Symbol('x'), () => 1]) {
     const d = split.evaluate('F', { user: { id } });
     assert.equal(d.reason, 'DEFAULT');
     assert.equal(d.unit, null);
   }
+});
+
+test('an evaluation started inside another on the same engine is not run (GENERAL); the outer one is unaffected', () => {
+  const e = new Engine(shop);
+  const user = (id, inner) => ({ user: { address: { country_code: 'US' }, get id() { inner(); return id; } } });
+  const plain = (id) => e.evaluate('PaymentProcessor', { user: { id, address: { country_code: 'US' } } });
+  const seen = [];
+  // Each way in, from a context getter, 50 units: the outer result is the plain one.
+  const nested = [
+    () => seen.push(e.implementation('PaymentProcessor', { user: { id: 'x', address: { country_code: 'CA' } } })),
+    () => seen.push(e.evaluate('PaymentProcessor', { user: { id: 'x', address: { country_code: 'CA' } } })),
+    () => seen.push(e.implementations({ user: { id: 'x', address: { country_code: 'CA' } } })),
+    () => seen.push(e.evaluateAll({ user: { id: 'x', address: { country_code: 'CA' } } })),
+  ];
+  for (let i = 0; i < 50; i++) {
+    const id = `u-${i}`, want = plain(id);
+    for (const inner of nested) {
+      assert.deepEqual(e.evaluate('PaymentProcessor', user(id, inner)), want, id);
+      assert.equal(e.implementation('PaymentProcessor', user(id, inner)), want.implementation, id);
+      assert.equal(e.implementations(user(id, inner)).PaymentProcessor, want.implementation, id);
+      assert.deepEqual(e.evaluateAll(user(id, inner)).PaymentProcessor, want, id);
+    }
+  }
+  assert.ok(seen.length >= 800);
+  for (const r of seen) {
+    if (r === null) continue; // implementation(): null
+    if ('errorCode' in r) assert.equal(r.errorCode, 'GENERAL');
+    else assert.deepEqual(r, {}); // implementations() and evaluateAll(): nothing
+  }
+  assert.ok(seen.includes(null));
+  let refused;
+  e.evaluate('PaymentProcessor', user('u', () => { try { e.simulate('PaymentProcessor', 10); } catch (err) { refused = err; } }));
+  assert.match(String(refused?.message), /called during an evaluation/);
+  // From a sticky store: the experiment's own lookup runs inside the evaluation.
+  const x = new Engine({ schema: 1, segments: { UserId: { from: { user: '{id}' } } }, features: {
+    X: { inputs: ['user'], implementations: ['a', 'b'], default: 'a', rules: [{ experiment: { name: 'x', by: 'UserId', weights: { a: 50, b: 50 } } }] } } });
+  const sticky = { get: (k) => (x.evaluate('X', { user: { id: 'other' } }).errorCode === 'GENERAL' ? (k === 'x/u-1' ? 'b' : undefined) : 'a') };
+  const d = x.evaluate('X', { user: { id: 'u-1' } }, { sticky });
+  assert.deepEqual([d.implementation, d.reason, d.stickyKey, d.unit.value], ['b', 'STICKY', 'x/u-1', 'u-1']);
+  // A freed engine answers as one with nothing loaded, and throws nothing.
+  x.free();
+  assert.equal(x.implementation('X', { user: { id: 'u-1' } }), null);
+  assert.equal(x.evaluate('X', { user: { id: 'u-1' } }).errorCode, 'PROVIDER_NOT_READY');
+  assert.deepEqual(x.implementations({}), {});
+});
+
+test('a clock that throws reads as Date.now()', () => {
+  const e = new Engine({ schema: 1, features: { W: { implementations: ['old', 'new'], default: 'old', rules: [{ when: { after: '2000-01-01T00:00:00Z' }, serve: 'new' }] } } });
+  assert.equal(e.implementation('W', {}, { clock: () => { throw new Error('clock'); } }), 'new');
+  assert.equal(e.evaluate('W', {}, { clock: () => { throw new Error('clock'); } }).implementation, 'new');
 });
 
 test('unit values: 1 MB strings, NUL, lone surrogates (U+FFFD, as TextEncoder writes them)', () => {

@@ -47,7 +47,7 @@ test('loads the snapshot, then revalidates with If-None-Match and keeps the engi
   await until(() => srv.state.snapshotRequests.at(-1).headers['if-none-match'] === '"v2"', 3000, 'the new ETag');
 });
 
-test('refresh() fetches at once; a 200 with the same revision is skipped without an update', async (t) => {
+test('refresh() fetches at once; a 200 with the same text is skipped without an update (the ETag is kept)', async (t) => {
   const { srv, client } = await setup(t);
   let updates = 0;
   client.on('update', () => updates++);

@@ -1,0 +1,128 @@
+// Options out of range, and the edges of a client's life: no request storm,
+// no endless loop, no event sent twice or lost, nothing thrown.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createClient } from 'feats-edge';
+import { startServer, until, sleep } from '../helpers/server.js';
+import { snapshot, ctx } from '../helpers/snapshot.js';
+
+/** A server and a client of it; both closed after the test. */
+async function setup(t, options, serverOptions = { snapshot: snapshot('r1') }) {
+  const srv = await startServer(serverOptions);
+  const client = await createClient({ snapshotUrl: srv.snapshotUrl, exposureUrl: srv.exposureUrl, ...options });
+  t.after(async () => {
+    await client.close();
+    await srv.close();
+  });
+  return { srv, client };
+}
+
+for (const maxBatch of [-1, 0, 0.5, 'abc', NaN]) {
+  test(`maxBatch ${String(maxBatch)} takes the default: the event is sent once and flush() settles`, { timeout: 5000 }, async (t) => {
+    const { srv, client } = await setup(t, { refreshInterval: 0, flushInterval: 0, maxBatch });
+    client.create('Split', ctx('u1'));
+    await client.flush();
+    assert.equal(srv.state.exposureRequests.length, 1);
+    assert.equal(srv.accepted().length, 1);
+    assert.equal(client.stats.queued, 0);
+  });
+}
+
+test('maxQueue NaN takes the default (1 000): the queue stays bounded and drops are counted', async (t) => {
+  const { client } = await setup(t, { refreshInterval: 0, flushInterval: 0, maxQueue: NaN, maxBatch: 1e6 });
+  for (let i = 0; i < 1500; i++) client.usedImplementation('Split', 'on', ctx(`u${i}`));
+  assert.equal(client.stats.queued, 1000);
+  assert.equal(client.stats.dropped, 500);
+});
+
+test('refreshInterval -1 and retryDelay 0 take their defaults: no request storm', async (t) => {
+  const { srv, client } = await setup(t, { refreshInterval: -1, flushInterval: 0 });
+  await sleep(300);
+  assert.equal(srv.state.snapshotRequests.length, 1, 'one fetch, then the default 60 s interval');
+  client.close();
+  srv.state.mode = '500';
+  const failing = await createClient({ snapshotUrl: srv.snapshotUrl, retryDelay: 0, timeout: 50 });
+  await sleep(400);
+  failing.close();
+  // With the default first retry of up to 1 s: at most a few, where 0 made hundreds.
+  assert.ok(srv.state.snapshotRequests.length - 1 <= 3, `${srv.state.snapshotRequests.length - 1} requests`);
+});
+
+test('timeout Infinity waits for the first snapshot; flushInterval Infinity never fires at once', async (t) => {
+  const srv = await startServer({ snapshot: snapshot('r1') });
+  srv.state.mode = 'slow';
+  srv.state.delay = 300;
+  const started = Date.now();
+  const client = await createClient({ snapshotUrl: srv.snapshotUrl, exposureUrl: srv.exposureUrl, timeout: Infinity, flushInterval: Infinity, refreshInterval: 0 });
+  t.after(async () => {
+    await client.close();
+    await srv.close();
+  });
+  assert.ok(Date.now() - started >= 250, 'resolved when the snapshot arrived');
+  assert.equal(client.revision, 'r1');
+  client.create('Split', ctx('u1'));
+  await sleep(100);
+  assert.equal(srv.state.exposureRequests.length, 0);
+});
+
+test('close() lets an exposure POST under way finish: the batch arrives once', async (t) => {
+  const { srv, client } = await setup(t, { refreshInterval: 0, flushInterval: 0 });
+  srv.state.exposureMode = 'slow';
+  srv.state.delay = 300;
+  client.create('Split', ctx('u1'));
+  client.flush();
+  await until(() => srv.state.exposureRequests.length === 1, 3000, 'the POST');
+  await client.close();
+  await sleep(50);
+  assert.equal(srv.state.exposureRequests.length, 1);
+  assert.equal(srv.state.exposureRequests[0].status, 204);
+  assert.equal(client.stats.sent, 1);
+});
+
+test('a retryable exposure failure is retried with backoff, with no flush interval too', async (t) => {
+  const { srv, client } = await setup(t, { refreshInterval: 0, flushInterval: 0, retryDelay: 20 });
+  srv.state.exposureMode = '500';
+  client.create('Split', ctx('u1'));
+  await client.flush();
+  srv.state.exposureMode = 'ok';
+  await until(() => srv.accepted().length === 1, 3000, 'the retry');
+  assert.equal(client.stats.queued, 0);
+});
+
+test('a changed snapshot without a revision replaces the current one (a kill switch applies)', async (t) => {
+  const doc = (enabled) => ({ schema: 1, features: { Checkout: { type: 'boolean', default: true, enabled } } });
+  const { srv, client } = await setup(t, { refreshInterval: 0 }, { snapshot: doc(true) });
+  assert.equal(client.details('Checkout', {}).reason, 'STATIC');
+  const updates = [];
+  client.on('update', (u) => updates.push(u));
+  srv.state.snapshot = doc(false);
+  srv.state.etag = '"v2"';
+  await client.refresh();
+  assert.equal(client.details('Checkout', {}).reason, 'DISABLED');
+  assert.deepEqual(updates, [{ revision: '' }]);
+});
+
+test('refresh() after close() fetches nothing', async (t) => {
+  const { srv, client } = await setup(t, { refreshInterval: 0 });
+  await client.close();
+  await client.refresh();
+  assert.equal(srv.state.snapshotRequests.length, 1);
+  assert.equal(client.revision, null);
+});
+
+test('odd arguments to on(), usedImplementation(), feature() and createClient() throw nothing', async () => {
+  const client = await createClient({ snapshot: snapshot('r1') });
+  const hostile = { toString() { throw new Error('boom'); } };
+  for (const type of ['constructor', 'toString', '__proto__', 'nope']) {
+    const off = client.on(type, () => {});
+    off();
+  }
+  client.usedImplementation('Fixed', hostile, ctx('1'));
+  const H = client.feature('Nope', { y: () => 'Y' }, { default: hostile });
+  assert.equal(H.create(ctx('1')), undefined);
+  assert.equal(client.feature('Nope', null, { default: 'y' }).create(ctx('1')), undefined);
+  await client.close();
+  const bare = await createClient(null);
+  assert.equal(bare.findImplementation('Fixed', ctx('1')), null);
+  await bare.close();
+});

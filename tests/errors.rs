@@ -45,7 +45,7 @@ fn whole_snapshot_errors_refuse_the_document() {
         .starts_with("/features: invalid JSON: line 2, column 16"));
     assert_eq!(
         refused("[]"),
-        "/: the snapshot must be a JSON object, found an array"
+        "the snapshot must be a JSON object, found an array"
     );
     assert!(refused(r#"{"schema": 2}"#).contains("/schema: unsupported schema 2"));
     for other in ["1.5", "0.1e1e", "\"1\"", "10e-2", "-1"] {

@@ -38,9 +38,13 @@ impl SnapshotError {
     }
 }
 
-/// `path: message`, with `/` for the document itself.
+/// `path: message`; the message alone for the document itself (whose
+/// pointer is `""`: `/` would point at a key named `""`), as the
+/// JavaScript `SnapshotError` writes it.
 fn line(path: &str, message: &str) -> String {
-    let path = if path.is_empty() { "/" } else { path };
+    if path.is_empty() {
+        return message.to_owned();
+    }
     crate::text::concat(&[path, ": ", message])
 }
 

@@ -81,7 +81,7 @@ export async function createClient(o) {
   const stats = { dropped: 0, sent: 0, failed: 0, get queued() { return queue.length; } };
   /** @type {Engine | null} */
   let engine = null;
-  let etag, loaded, closed, fails = 0, xfails = 0, retryAt = 0, inflight, pollTimer, running, next, readyTimer, done;
+  let etag, loaded, closed, fails = 0, xfails = 0, retryAt = 0, inflight, pollTimer, retryTimer, initTimer, running, next, readyTimer, done;
   const ready = new Promise((r) => (done = r));
 
   const emit = (type, v) => listeners[type].forEach((fn) => { try { fn(v); } catch {} });
@@ -180,7 +180,8 @@ export async function createClient(o) {
           trim();
           const ms = err.retryAfter ?? backoff(xfails++);
           retryAt = Date.now() + ms;
-          later(() => !closed && queue.length && flush(), ms); // also without a flush interval
+          clearTimeout(retryTimer); // also without a flush interval
+          if (!closed) retryTimer = later(() => !closed && queue.length && flush(), ms);
           return;
         }
       }
@@ -270,9 +271,9 @@ export async function createClient(o) {
   const start = () => (o.snapshot != null ? load(o.snapshot) : cached && load(cached.text, cached.etag));
   /** The wasm failed to load: init() again with backoff, for the bootstrap or cached snapshot. */
   const retryInit = (n) =>
-    later(() => {
+    (initTimer = later(() => {
       if (!closed && !engine) Promise.resolve(loading()).then(start, (err) => (emit('error', err), retryInit(n + 1)));
-    }, backoff(n));
+    }, backoff(n)));
   start();
   if (!wasm && (o.snapshot != null || cached)) retryInit(0);
   if (engine || !url) {
@@ -341,6 +342,8 @@ export async function createClient(o) {
       closed = true;
       clearTimeout(pollTimer);
       clearTimeout(readyTimer);
+      clearTimeout(retryTimer);
+      clearTimeout(initTimer);
       clearInterval(flushTimer);
       aborts.forEach((ac) => ac.abort());
       done(!!engine);

@@ -45,6 +45,22 @@ test('close() clears every timer and stops polling and flushing', async (t) => {
   assert.equal(srv.state.exposureRequests.length, posts);
 });
 
+test('close() also clears a pending exposure retry', async (t) => {
+  const srv = await startServer({ snapshot: snapshot('r1') });
+  t.after(() => srv.close());
+  srv.state.exposureMode = '500';
+  await sleep(20);
+  const before = timers();
+  const client = await createClient({ snapshot: snapshot('r1'), exposureUrl: srv.exposureUrl, flushInterval: 0, retryDelay: 60_000 });
+  client.create('Split', ctx('1'));
+  await client.flush();
+  assert.equal(srv.state.exposureRequests.length, 1);
+  assert.equal(timers(), before + 1, 'the retry waits on a timer');
+  await client.close(); // sends once more (503 again): no new retry after close
+  assert.equal(srv.state.exposureRequests.length, 2);
+  assert.equal(timers(), before);
+});
+
 /** Runs `code` in a child Node process; resolves with its exit code, or 'hung'. */
 function run(code, env) {
   return new Promise((resolve) => {

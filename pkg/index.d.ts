@@ -141,7 +141,8 @@ export interface Client {
   /** No exposure. */
   findImplementations(context: Context): Record<string, string | null>;
   /** Queues an exposure and records the sticky assignment. */
-  usedImplementation(feature: string, implementation: string | boolean, context: Context): void;
+  /** A null implementation (what find returns with nothing loaded) records nothing. */
+  usedImplementation(feature: string, implementation: string | boolean | null, context: Context): void;
   /** find + used; returns the implementation name. */
   create(feature: string, context: Context): string | null;
   /** Boolean features: find + used; false when unknown or no snapshot. */

@@ -7,8 +7,7 @@
 // the revision in `X-Revision`.
 import { createClient } from 'feats-edge';
 
-let client; // one per isolate, kept across requests
-let checked = Date.now();
+let client, checked; // one per isolate, kept across requests
 
 export default {
   async fetch(request, env, ctx) {
@@ -18,7 +17,7 @@ export default {
       // Concurrent first requests each load their own (Workers tie I/O to a request): the first is kept.
       const mine = await createClient({ snapshotUrl: env.SNAPSHOT_URL, exposureUrl: env.EXPOSURE_URL, refreshInterval: 0, flushInterval: 0 });
       if (client) mine.close();
-      else client = mine;
+      else (client = mine), (checked = Date.now()); // (at module scope, Date.now() is 0 in Workers)
     }
     if (Date.now() - checked > Number(env.REFRESH_MS)) {
       checked = Date.now();

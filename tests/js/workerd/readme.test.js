@@ -34,6 +34,15 @@ after(async () => {
   await origin?.close();
 });
 
+test('the first request loads the snapshot once: no revalidation right after it', async () => {
+  const res = await fetch(`${worker.url}/?user=first`);
+  assert.equal(res.headers.get('X-Revision'), 'readme-1');
+  await new Promise((r) => setTimeout(r, 200));
+  assert.equal(origin.fetches.length, 1, JSON.stringify(origin.fetches));
+  assert.ok(await until(() => origin.exposures.length === 1), 'its exposure');
+  origin.exposures.length = 0; // the next test counts its own
+});
+
 test('concurrent requests share one client: every exposure arrives exactly once, after its response', async () => {
   origin.exposureDelay = 150; // sends overlap: each request's flush starts while others are in flight
   const users = Array.from({ length: 120 }, (_, i) => `u-${i}`);

@@ -1,9 +1,18 @@
 // Type declarations for the feats-edge package (SPEC section 4).
 
+// Only names that Node's and Workers' type libraries declare too, so that
+// projects without the DOM library compile: BufferSource, RequestInfo and
+// HeadersInit are spelled out.
+
+/** Bytes (the DOM's `BufferSource`). */
+type Bytes = ArrayBuffer | ArrayBufferView;
+/** `WebAssembly.Module` where the project's libraries declare it, else any object. */
+type WasmModule = typeof globalThis extends { WebAssembly: { Module: abstract new (...args: any[]) => infer M } } ? M : object;
+
 /** Loads the wasm once; resolves at once where it is loaded synchronously (Node, Workers). After a failure, a later call tries again. */
-export function init(source?: RequestInfo | URL | Response | BufferSource | WebAssembly.Module): Promise<void>;
+export function init(source?: string | URL | Request | Response | Bytes | WasmModule): Promise<void>;
 /** Synchronous instantiation from bytes or a compiled module (browser entry). */
-export function initSync(module: BufferSource | WebAssembly.Module): void;
+export function initSync(module: Bytes | WasmModule): void;
 
 /** The bucket of a unit under a salt: an integer in [0, 10000). */
 export function bucket(salt: string, unit: string): number;
@@ -119,7 +128,7 @@ export interface ClientOptions {
   /** Clock in ms; default Date.now. */
   now?: () => number;
   /** Extra headers sent with every request (not with beacons). */
-  headers?: HeadersInit;
+  headers?: Headers | Record<string, string> | [string, string][];
   /** localStorage key prefix; default "feats-edge:". */
   storageKey?: string;
 }

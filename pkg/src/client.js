@@ -81,10 +81,18 @@ export async function createClient(o) {
   const stats = { dropped: 0, sent: 0, failed: 0, get queued() { return queue.length; } };
   /** @type {Engine | null} */
   let engine = null;
-  let etag, loaded, closed, fails = 0, xfails = 0, retryAt = 0, inflight, pollTimer, retryTimer, initTimer, running, next, readyTimer, done;
+  let etag, loaded, closed, fails = 0, xfails = 0, retryAt = 0, inflight, pollTimer, retryTimer, initTimer, running, next, readyTimer, done, failure;
   const ready = new Promise((r) => (done = r));
 
-  const emit = (type, v) => listeners[type].forEach((fn) => { try { fn(v); } catch {} });
+  const call = (fn, v) => {
+    try {
+      fn(v);
+    } catch {}
+  };
+  const emit = (type, v) => {
+    if (type == 'error') failure = v;
+    listeners[type].forEach((fn) => call(fn, v));
+  };
   const backoff = (n) => Math.random() * Math.min(6e4, retryDelay * 2 ** n);
   const headers = (type) => {
     const h = new Headers(o.headers);
@@ -127,6 +135,7 @@ export async function createClient(o) {
     engine?.free();
     engine = e;
     clearTimeout(readyTimer);
+    failure = undefined;
     done(true);
     emit('update', { revision: e.revision });
     return true;
@@ -263,12 +272,13 @@ export async function createClient(o) {
       poll();
       polled = true;
     }
-    // A failure has no listener yet; each fetched snapshot tries init()
-    // again (fetchSnapshot) and reports what fails then, and a bootstrap or
-    // cached snapshot waits for it (retryInit).
-    await wasmLoading.catch(() => {});
+    // A failure has no listener yet (the first `error` listener gets it);
+    // each fetched snapshot tries init() again (fetchSnapshot) and reports
+    // what fails then, and a bootstrap or cached snapshot waits for it
+    // (retryInit).
+    await wasmLoading.catch((err) => emit('error', err)); // kept for the first error listener
   }
-  const start = () => (o.snapshot != null ? load(o.snapshot) : cached && load(cached.text, cached.etag));
+  const start = () => wasm && (o.snapshot != null ? load(o.snapshot) : cached && load(cached.text, cached.etag));
   /** The wasm failed to load: init() again with backoff, for the bootstrap or cached snapshot. */
   const retryInit = (n) =>
     (initTimer = later(() => {
@@ -327,9 +337,19 @@ export async function createClient(o) {
       };
     },
     /** @param {'update' | 'error'} type @param {Function} fn @returns {() => void} */
+    /**
+     * An `error` listener added while nothing is loaded because of an error
+     * is called with that error at once (as OpenFeature runs a handler
+     * added in the state it listens for): errors before `createClient`
+     * resolved had no listener.
+     */
     on(type, fn) {
       const set = Object.hasOwn(listeners, type) ? listeners[type] : null;
       set?.add(fn);
+      if (set && type == 'error' && !engine && failure !== undefined) {
+        const err = failure;
+        queueMicrotask(() => set.has(fn) && call(fn, err));
+      }
       return () => void set?.delete(fn);
     },
     refresh: () => (url && !closed ? poll() : Promise.resolve()),

@@ -124,6 +124,30 @@ test('snapshot server down: createClient resolves after the timeout, evaluations
   assert.ok(errors.every((e) => e instanceof Error));
 });
 
+test('an error listener added while nothing is loaded hears the last error at once; once loaded, not', async (t) => {
+  const srv = await startServer({ snapshot: snapshot('r1') });
+  srv.state.mode = '500';
+  const client = await createClient({ snapshotUrl: srv.snapshotUrl, timeout: 100, retryDelay: 60_000, refreshInterval: 0 });
+  t.after(async () => {
+    await client.close();
+    await srv.close();
+  });
+  assert.equal(await client.ready, false);
+  assert.equal(srv.state.snapshotRequests.length, 1, 'one failed fetch, before any listener');
+  const heard = [];
+  client.on('error', (e) => heard.push(e.status));
+  await Promise.resolve();
+  assert.deepEqual(heard, [500]);
+  srv.state.mode = 'ok';
+  await client.refresh();
+  assert.equal(client.revision, 'r1');
+  const later = [];
+  client.on('error', (e) => later.push(e));
+  await new Promise((r) => setTimeout(r, 20));
+  assert.deepEqual(later, []);
+  assert.deepEqual(heard, [500]);
+});
+
 test('slow server: createClient resolves at the timeout, the late snapshot arrives as an update', async (t) => {
   const srv = await startServer({ snapshot: snapshot('r1') });
   srv.state.mode = 'slow';

@@ -160,6 +160,7 @@ export interface Client {
   details(feature: string, context: Context): Details;
   feature<T>(name: string, implementations: Record<string, (context: Context) => T>, options?: { default?: string | boolean }): FeatureHandle<T>;
   on(type: 'update', listener: (event: { revision: string }) => void): () => void;
+  /** Added while nothing is loaded because of an error, the listener is called at once with that error. */
   on(type: 'error', listener: (error: Error) => void): () => void;
   refresh(): Promise<void>;
   flush(): Promise<void>;

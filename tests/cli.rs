@@ -1,7 +1,7 @@
 //! The `feats-edge` command line, run as a user runs it: exit codes, stdout,
 //! the one-line errors on stderr.
 
-use std::io::Write;
+use std::io::{Read, Write};
 use std::process::{Command, Output, Stdio};
 
 fn run(args: &[&str]) -> Output {
@@ -177,8 +177,22 @@ fn bad_arguments_and_files_exit_2_with_one_line() {
         vec!["validate", "does/not/exist.json"],
         vec!["validate", &invalid_utf8],
         vec!["eval", "examples/shop.json", "--context", "{nope"],
-        vec!["eval", "examples/shop.json", "--now", "yesterday"],
-        vec!["eval", "examples/shop.json", "--sticky", "[1]"],
+        vec![
+            "eval",
+            "examples/shop.json",
+            "--context",
+            "{}",
+            "--now",
+            "yesterday",
+        ],
+        vec![
+            "eval",
+            "examples/shop.json",
+            "--context",
+            "{}",
+            "--sticky",
+            "[1]",
+        ],
         vec!["eval", "examples/shop.json", "--color"],
         vec![
             "simulate",
@@ -211,7 +225,7 @@ fn bad_arguments_and_files_exit_2_with_one_line() {
             "10",
         ],
         vec!["bucket", "--salt", "x"],
-        vec!["eval", "tests/vectors/buckets.json"],
+        vec!["eval", "tests/vectors/buckets.json", "--context", "{}"],
     ] {
         let out = run(&args);
         assert_eq!(out.status.code(), Some(2), "{args:?}");
@@ -238,7 +252,7 @@ fn a_top_level_type_error_is_a_problem_not_a_refusal() {
     );
     assert!(stdout.contains("/activations: expected an object, found an array\n"));
     assert!(stdout.contains("2 problems; 0 of 1 features serve their default with PARSE_ERROR"));
-    let out = run(&["eval", &path, "--feature", "A"]);
+    let out = run(&["eval", &path, "--feature", "A", "--context", "{}"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     assert!(text(&out.stdout).contains(r#""implementation": "x""#));
 }
@@ -281,5 +295,213 @@ fn contexts_are_not_held_to_the_snapshot_limits() {
             &format!("@{ctx}"),
         ]);
         assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    }
+}
+
+/// Asserts exit 2, nothing on stdout and one `feats-edge: ` line on stderr
+/// (no panic); returns that line.
+fn one_line_error(out: &Output, what: &str) -> String {
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{what}: {stderr}");
+    assert!(out.stdout.is_empty(), "{what}");
+    assert_eq!(stderr.lines().count(), 1, "{what}: {stderr}");
+    assert!(stderr.starts_with("feats-edge: "), "{what}: {stderr}");
+    stderr
+}
+
+#[test]
+fn an_argument_that_is_not_utf8_exits_2() {
+    use std::ffi::OsStr;
+    use std::os::unix::ffi::OsStrExt;
+    let out = Command::new(env!("CARGO_BIN_EXE_feats-edge"))
+        .arg("validate")
+        .arg(OsStr::from_bytes(b"caf\xe9.json"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .unwrap();
+    let stderr = one_line_error(&out, "latin-1 argument");
+    assert_eq!(stderr, "feats-edge: argument 2 is not valid UTF-8\n");
+}
+
+#[test]
+fn a_failed_write_to_stdout_exits_2_without_a_panic() {
+    let full = std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/full")
+        .unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_feats-edge"))
+        .args(["bucket", "--salt", "PaymentProcessor", "--unit", "42"])
+        .stdout(full)
+        .stderr(Stdio::piped())
+        .output()
+        .unwrap();
+    let stderr = one_line_error(&out, "/dev/full");
+    assert!(
+        stderr.contains("cannot write to standard output"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_reader_that_stops_early_ends_the_output_quietly() {
+    let features: Vec<String> = (0..5000)
+        .map(|i| format!(r#""F{i}": {{"implementations": ["a", "b"], "default": "a"}}"#))
+        .collect();
+    let path = temp(
+        "many-features.json",
+        format!(r#"{{"schema": 1, "features": {{{}}}}}"#, features.join(",")).as_bytes(),
+    );
+    let mut child = Command::new(env!("CARGO_BIN_EXE_feats-edge"))
+        .args(["eval", &path, "--context", "{}"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = child.stdout.take().unwrap();
+    let mut first = [0u8; 16];
+    stdout.read_exact(&mut first).unwrap();
+    drop(stdout);
+    let out = child.wait_with_output().unwrap();
+    let stderr = text(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(stderr.is_empty(), "{stderr}");
+}
+
+#[test]
+fn no_arguments_is_one_line_on_stderr_and_help_is_usage_on_stdout() {
+    let stderr = one_line_error(&run(&[]), "no arguments");
+    assert!(stderr.contains("--help"), "{stderr}");
+    for help in ["--help", "-h", "help"] {
+        let out = run(&[help]);
+        assert_eq!(out.status.code(), Some(0), "{help}");
+        assert!(text(&out.stdout).starts_with("usage:\n"), "{help}");
+        assert!(out.stderr.is_empty(), "{help}");
+    }
+}
+
+#[test]
+fn errors_stay_on_one_line() {
+    for (args, shown) in [
+        (
+            vec![
+                "eval",
+                "examples/shop.json",
+                "--context",
+                "{}",
+                "--now",
+                "2026\nX",
+            ],
+            "'2026\\nX'",
+        ),
+        (
+            vec!["validate", "does/not\nexist.json"],
+            "'does/not\\nexist.json'",
+        ),
+        (
+            vec![
+                "eval",
+                "examples/shop.json",
+                "--context",
+                "{}",
+                "--sticky",
+                r#"{"a\nb\r\tc\u001b": 1}"#,
+            ],
+            "'a\\nb\\r\\tc\\u{1b}'",
+        ),
+        (vec!["frob\nnicate"], "'frob\\nnicate'"),
+    ] {
+        let stderr = one_line_error(&run(&args), &format!("{args:?}"));
+        assert!(stderr.contains(shown), "{args:?}: {stderr}");
+    }
+}
+
+#[test]
+fn a_snapshot_stream_is_read_only_up_to_the_limit() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_feats-edge"))
+        .args(["validate", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    // 64 MiB offered; the reader stops after 16 MiB and 1 byte, so the rest
+    // of the writes fail with a closed pipe.
+    let writer = std::thread::spawn(move || {
+        let chunk = vec![b' '; 1 << 20];
+        for _ in 0..64 {
+            if stdin.write_all(&chunk).is_err() {
+                break;
+            }
+        }
+    });
+    let out = child.wait_with_output().unwrap();
+    writer.join().unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert_eq!(
+        text(&out.stdout),
+        "the snapshot is 16777217 bytes, more than the limit of 16 MiB (16777216 bytes)\nsnapshot refused\n"
+    );
+    let over = temp("over.json", &vec![b' '; (16 << 20) + 5]);
+    let out = run(&["validate", &over]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stdout).starts_with("the snapshot is 16777221 bytes, more than the limit"));
+    let stderr = one_line_error(&run(&["eval", "/dev/zero", "--context", "{}"]), "/dev/zero");
+    assert!(stderr.contains("more than the limit of 16 MiB"), "{stderr}");
+}
+
+#[test]
+fn now_is_a_clock_reading_rounded_down() {
+    // SaleBanner is on from 2023-11-26T00:00:00Z (after) to
+    // 2023-11-28T00:00:00Z (before, exclusive).
+    for (now, on) in [
+        ("2023-11-25T23:59:59.9999Z", "false"),
+        ("2023-11-26T00:00:00Z", "true"),
+        ("2023-11-27T23:59:59.9999Z", "true"),
+        ("2023-11-28T00:00:00Z", "false"),
+    ] {
+        let out = run(&[
+            "eval",
+            "examples/novi.json",
+            "--feature",
+            "SaleBanner",
+            "--context",
+            "{}",
+            "--now",
+            now,
+        ]);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        let stdout = text(&out.stdout);
+        assert!(
+            stdout.contains(&format!(r#""implementation": "{on}""#)),
+            "{now}: {stdout}"
+        );
+    }
+}
+
+#[test]
+fn eval_requires_a_context() {
+    let stderr = one_line_error(&run(&["eval", "examples/shop.json"]), "no --context");
+    assert!(stderr.contains("--context is required"), "{stderr}");
+}
+
+#[test]
+fn a_flag_takes_no_value() {
+    for args in [
+        vec!["validate", "examples/shop.json", "--json=false"],
+        vec!["validate", "examples/shop.json", "--json="],
+        vec![
+            "simulate",
+            "examples/shop.json",
+            "--feature",
+            "AllowedPriorities",
+            "--units",
+            "10",
+            "--json=yes",
+        ],
+    ] {
+        let stderr = one_line_error(&run(&args), &format!("{args:?}"));
+        assert!(stderr.contains("--json takes no value"), "{stderr}");
     }
 }

@@ -352,6 +352,21 @@ fn duplicates_and_unknown_fields() {
 }
 
 #[test]
+fn a_repeated_unknown_top_level_field_is_a_problem() {
+    let text = r#"{"schema": 1, "foo": 1, "foo": 2, "foo": 3,
+        "features": {"F": {"implementations": ["a"], "default": "a"}}}"#;
+    assert_eq!(
+        problems(text),
+        [
+            "/foo: unknown field 'foo' (ignored)",
+            "/foo: the field 'foo' appears more than once",
+        ]
+    );
+    let e = load(text);
+    assert_eq!(pick(&e, "F", "{}", NOW).as_deref(), Some("a"));
+}
+
+#[test]
 fn descriptions_and_meta_are_allowed_everywhere() {
     let text = r#"{"schema": 1, "description": "d", "meta": {"any": ["thing"]},
         "segments": {"S": {"description": "d", "meta": 1, "from": {"user": "{id}"}}},

@@ -61,6 +61,8 @@ impl Args {
                     Some(v) => Some(v),
                     None => return Err(Usage(format!("--{name} needs a value"))),
                 }
+            } else if inline.is_some() {
+                return Err(Usage(format!("--{name} takes no value")));
             } else {
                 None
             };

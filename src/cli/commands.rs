@@ -3,30 +3,76 @@
 use std::collections::BTreeMap;
 use std::io::Read;
 
+use feats_edge::compile::{too_big, MAX_SNAPSHOT_BYTES};
 use feats_edge::context::{FixedEnv, JsonContext};
 use feats_edge::json::{self, Value};
-use feats_edge::{hash, Engine};
+use feats_edge::{hash, Engine, SnapshotError};
 
 use super::args::Args;
 use super::pretty;
 use super::Usage;
 
-fn read_text(source: &str, what: &str) -> Result<String, Usage> {
-    let bytes = if source == "-" {
-        let mut buf = Vec::new();
+/// The most bytes read from a `--context` or `--sticky` file. A context
+/// is not held to the snapshot limits, but reading stops somewhere
+/// (`@/dev/zero` would otherwise fill the memory).
+const MAX_OPTION_BYTES: usize = 256 * 1024 * 1024;
+
+/// The bytes of `source` (a path, or `-` for standard input), reading no
+/// more than `limit + 1`: more than `limit` bytes means "too big".
+fn read_bytes(source: &str, what: &str, limit: usize) -> Result<Vec<u8>, Usage> {
+    let max = u64::try_from(limit).unwrap_or(u64::MAX).saturating_add(1);
+    let mut buf = Vec::new();
+    if source == "-" {
         std::io::stdin()
+            .take(max)
             .read_to_end(&mut buf)
             .map_err(|e| Usage(format!("cannot read {what} from standard input: {e}")))?;
-        buf
     } else {
-        std::fs::read(source).map_err(|e| Usage(format!("cannot read {what} '{source}': {e}")))?
-    };
+        std::fs::File::open(source)
+            .and_then(|file| file.take(max).read_to_end(&mut buf))
+            .map_err(|e| Usage(format!("cannot read {what} '{source}': {e}")))?;
+    }
+    Ok(buf)
+}
+
+/// `bytes` as text, or an error naming `what` and `source`.
+fn utf8(bytes: Vec<u8>, source: &str, what: &str) -> Result<String, Usage> {
     String::from_utf8(bytes).map_err(|e| {
         let offset = e.utf8_error().valid_up_to();
         Usage(format!(
             "{what} '{source}' is not valid UTF-8 (at byte {offset})"
         ))
     })
+}
+
+/// The text of a `--context` or `--sticky` file (or `-`).
+fn read_text(source: &str, what: &str) -> Result<String, Usage> {
+    let bytes = read_bytes(source, what, MAX_OPTION_BYTES)?;
+    if bytes.len() > MAX_OPTION_BYTES {
+        return Err(Usage(format!(
+            "{what} '{source}' is more than {MAX_OPTION_BYTES} bytes"
+        )));
+    }
+    utf8(bytes, source, what)
+}
+
+/// Reads and loads the snapshot at `path` (or `-`). `Ok(Err(_))` is a
+/// refused snapshot: one over [`MAX_SNAPSHOT_BYTES`] is refused as the
+/// library refuses it, without reading more than one byte past the limit.
+fn load_snapshot(path: &str) -> Result<Result<Engine, SnapshotError>, Usage> {
+    let bytes = read_bytes(path, "snapshot", MAX_SNAPSHOT_BYTES)?;
+    if bytes.len() > MAX_SNAPSHOT_BYTES {
+        // A file's size is known; a stream's, only as far as it was read.
+        let file = (path != "-")
+            .then(|| std::fs::metadata(path).ok())
+            .flatten()
+            .filter(std::fs::Metadata::is_file);
+        let size = file.map_or(bytes.len(), |m| {
+            usize::try_from(m.len()).map_or(usize::MAX, |len| len.max(bytes.len()))
+        });
+        return Ok(Err(too_big(size)));
+    }
+    Ok(Engine::load_owned(utf8(bytes, path, "snapshot")?))
 }
 
 /// The text of a JSON option given inline or as `@FILE`.
@@ -54,15 +100,21 @@ fn parse_option<'a>(text: &'a str, name: &str) -> Result<Value<'a>, Usage> {
         .map_err(|e| Usage(format!("--{name} is not valid JSON: {}", e.describe())))
 }
 
+/// The snapshot of `eval` and `simulate`: refused is a usage error.
 fn load(args: &Args) -> Result<Engine, Usage> {
     let path = args.snapshot()?;
-    let text = read_text(path, "snapshot")?;
-    Engine::load(&text).map_err(|e| Usage(format!("snapshot '{path}' refused: {}", e.line())))
+    load_snapshot(path)?.map_err(|e| Usage(format!("snapshot '{path}' refused: {}", e.line())))
+}
+
+/// Adds `text` and a newline to `out`.
+fn line(out: &mut String, text: &str) {
+    out.push_str(text);
+    out.push('\n');
 }
 
 fn now_option(args: &Args) -> Result<i64, Usage> {
     match args.value("now") {
-        Some(text) => feats_edge::ops::instant::parse_rfc3339(text).ok_or_else(|| {
+        Some(text) => feats_edge::ops::instant::parse_rfc3339_floor(text).ok_or_else(|| {
             Usage(format!(
                 "--now '{text}' is not an RFC 3339 instant (e.g. 2026-11-22T10:00:00Z)"
             ))
@@ -78,39 +130,36 @@ fn random() -> u32 {
 }
 
 /// `validate SNAPSHOT`: a summary and exit 0, or every problem and exit 1.
-pub fn validate(args: &Args) -> Result<i32, Usage> {
+pub fn validate(args: &Args, out: &mut String) -> Result<i32, Usage> {
     let path = args.snapshot()?;
-    let text = read_text(path, "snapshot")?;
     let json_out = args.flag("json");
-    match Engine::load(&text) {
+    match load_snapshot(path)? {
         Err(e) => {
             if json_out {
-                let mut out =
-                    String::from("{\"ok\":false,\"refused\":true,\"problems\":[{\"path\":");
-                json::push_string(&mut out, &e.path);
+                out.push_str("{\"ok\":false,\"refused\":true,\"problems\":[{\"path\":");
+                json::push_string(out, &e.path);
                 out.push_str(",\"message\":");
-                json::push_string(&mut out, &e.message);
-                out.push_str("}]}");
-                println!("{out}");
+                json::push_string(out, &e.message);
+                out.push_str("}]}\n");
             } else {
-                println!("{}", e.line());
-                println!("snapshot refused");
+                line(out, &e.line());
+                line(out, "snapshot refused");
             }
             Ok(1)
         }
         Ok(engine) => {
             let problems = engine.problems();
             if json_out {
-                println!(
+                line(out, &format!(
                     "{{\"ok\":{},\"refused\":false,\"revision\":{},\"features\":{},\"problems\":{}}}",
                     problems.is_empty(),
                     quote(engine.revision()),
                     engine.feature_count(),
                     engine.problems_json()
-                );
+                ));
             } else {
                 for p in problems {
-                    println!("{}", p.line());
+                    line(out, &p.line());
                 }
                 let broken = engine.features().filter(|f| f.body.is_none()).count();
                 let revision = if engine.revision().is_empty() {
@@ -119,18 +168,21 @@ pub fn validate(args: &Args) -> Result<i32, Usage> {
                     engine.revision()
                 };
                 if problems.is_empty() {
-                    println!(
-                        "ok: revision {revision}, {} features, {} segments",
-                        engine.feature_count(),
-                        engine.segments().len()
+                    line(
+                        out,
+                        &format!(
+                            "ok: revision {revision}, {} features, {} segments",
+                            engine.feature_count(),
+                            engine.segments().len()
+                        ),
                     );
                 } else {
-                    println!(
+                    line(out, &format!(
                         "{} problem{}; {broken} of {} features serve their default with PARSE_ERROR",
                         problems.len(),
                         if problems.len() == 1 { "" } else { "s" },
                         engine.feature_count()
-                    );
+                    ));
                 }
             }
             Ok(i32::from(!problems.is_empty()))
@@ -145,7 +197,8 @@ fn quote(s: &str) -> String {
 }
 
 /// `eval SNAPSHOT`: details for one feature or all.
-pub fn eval(args: &Args) -> Result<i32, Usage> {
+pub fn eval(args: &Args, out: &mut String) -> Result<i32, Usage> {
+    args.require("context")?;
     let engine = load(args)?;
     let context_text = option_text(args, "context", "{}")?;
     let context = parse_option(&context_text, "context")?;
@@ -157,11 +210,11 @@ pub fn eval(args: &Args) -> Result<i32, Usage> {
         random,
     };
     let ctx = JsonContext::new(&engine, &context);
-    let out = match args.value("feature") {
+    let details = match args.value("feature") {
         Some(name) => engine.details(name, &ctx, &mut env),
         None => engine.details_all(&ctx, &mut env),
     };
-    println!("{}", pretty::reformat(&out));
+    line(out, &pretty::reformat(&details));
     Ok(0)
 }
 
@@ -183,7 +236,7 @@ fn sticky_map(value: &Value) -> Result<BTreeMap<String, String>, Usage> {
 }
 
 /// `simulate SNAPSHOT --feature F --units N`: the share of each implementation.
-pub fn simulate(args: &Args) -> Result<i32, Usage> {
+pub fn simulate(args: &Args, out: &mut String) -> Result<i32, Usage> {
     let engine = load(args)?;
     let name = args.require("feature")?;
     let units: u64 = args
@@ -226,16 +279,22 @@ pub fn simulate(args: &Args) -> Result<i32, Usage> {
                 )
             })
             .collect();
-        println!(
-            "{{\"feature\":{},\"by\":{},\"units\":{units},\"implementations\":{{{}}}}}",
-            quote(name),
-            quote(&sim.segment),
-            shares.join(",")
+        line(
+            out,
+            &format!(
+                "{{\"feature\":{},\"by\":{},\"units\":{units},\"implementations\":{{{}}}}}",
+                quote(name),
+                quote(&sim.segment),
+                shares.join(",")
+            ),
         );
     } else {
-        println!(
-            "{name}: {units} synthetic units by {} (values 1..{units})",
-            sim.segment
+        line(
+            out,
+            &format!(
+                "{name}: {units} synthetic units by {} (values 1..{units})",
+                sim.segment
+            ),
         );
         let width = rows
             .iter()
@@ -243,27 +302,33 @@ pub fn simulate(args: &Args) -> Result<i32, Usage> {
             .max()
             .unwrap_or(0)
             .max(14);
-        println!(
-            "{:<width$}  {:>10}  {:>7}",
-            "implementation", "units", "share"
+        line(
+            out,
+            &format!(
+                "{:<width$}  {:>10}  {:>7}",
+                "implementation", "units", "share"
+            ),
         );
         for (n, c) in &rows {
             let share = *c as f64 * 100.0 / units as f64;
             let bar = "█".repeat((share / 2.5).round() as usize);
-            println!("{n:<width$}  {c:>10}  {share:>6.2}%  {bar}");
+            line(out, &format!("{n:<width$}  {c:>10}  {share:>6.2}%  {bar}"));
         }
     }
     Ok(0)
 }
 
 /// `bucket --salt S --unit U`: the bucket of SPEC section 3.
-pub fn bucket(args: &Args) -> Result<i32, Usage> {
+pub fn bucket(args: &Args, out: &mut String) -> Result<i32, Usage> {
     if let Some(extra) = args.positional.first() {
         return Err(Usage(format!("unexpected argument '{extra}'")));
     }
-    println!(
-        "{}",
-        hash::bucket(args.require("salt")?, args.require("unit")?)
+    line(
+        out,
+        &format!(
+            "{}",
+            hash::bucket(args.require("salt")?, args.require("unit")?)
+        ),
     );
     Ok(0)
 }

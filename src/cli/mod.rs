@@ -7,11 +7,14 @@ mod args;
 mod commands;
 mod pretty;
 
+use std::ffi::OsString;
+use std::io::Write;
+
 use args::Args;
 
 const USAGE: &str = "usage:
   feats-edge validate SNAPSHOT [--json]
-  feats-edge eval SNAPSHOT [--context JSON|@FILE] [--feature NAME] [--now RFC3339] [--sticky JSON|@FILE]
+  feats-edge eval SNAPSHOT --context JSON|@FILE [--feature NAME] [--now RFC3339] [--sticky JSON|@FILE]
   feats-edge simulate SNAPSHOT --feature NAME --units N [--context JSON|@FILE] [--by SEGMENT] [--now RFC3339] [--json]
   feats-edge bucket --salt S --unit U
 
@@ -20,34 +23,97 @@ SNAPSHOT is a file path, or - for standard input.";
 /// A failure that ends the program with exit code 2 and one line on stderr.
 pub struct Usage(pub String);
 
-/// Runs the command line; returns the exit code.
-pub fn run(argv: &[String]) -> i32 {
-    let result = match argv.first().map(String::as_str) {
-        None | Some("-h" | "--help" | "help") => {
-            println!("{USAGE}");
-            return if argv.is_empty() { 2 } else { 0 };
+/// Runs the command line on the arguments after the program name; returns
+/// the exit code. Standard output is written once, at the end.
+pub fn run(argv: impl IntoIterator<Item = OsString>) -> i32 {
+    let mut out = String::new();
+    match strings(argv).and_then(|argv| command(&argv, &mut out)) {
+        Ok(code) => write_out(&out, code),
+        Err(Usage(message)) => fail(&message),
+    }
+}
+
+/// The arguments as text: an argument that is not UTF-8 is an error
+/// naming its position (1 for the command).
+fn strings(argv: impl IntoIterator<Item = OsString>) -> Result<Vec<String>, Usage> {
+    (1..)
+        .zip(argv)
+        .map(|(i, arg)| {
+            arg.into_string()
+                .map_err(|_| Usage(format!("argument {i} is not valid UTF-8")))
+        })
+        .collect()
+}
+
+/// Runs one command, its standard output added to `out`; returns the exit code.
+fn command(argv: &[String], out: &mut String) -> Result<i32, Usage> {
+    match argv.first().map(String::as_str) {
+        None => Err(Usage(
+            "missing command (try 'feats-edge --help')".to_owned(),
+        )),
+        Some("-h" | "--help" | "help") => {
+            out.push_str(USAGE);
+            out.push('\n');
+            Ok(0)
         }
         Some("-V" | "--version") => {
-            println!("feats-edge {}", env!("CARGO_PKG_VERSION"));
-            return 0;
+            out.push_str(concat!("feats-edge ", env!("CARGO_PKG_VERSION"), "\n"));
+            Ok(0)
         }
         Some(command) => {
-            Args::parse(command, argv.get(1..).unwrap_or_default()).and_then(|args| match command {
-                "validate" => commands::validate(&args),
-                "eval" => commands::eval(&args),
-                "simulate" => commands::simulate(&args),
-                "bucket" => commands::bucket(&args),
+            let args = Args::parse(command, argv.get(1..).unwrap_or_default())?;
+            match command {
+                "validate" => commands::validate(&args, out),
+                "eval" => commands::eval(&args, out),
+                "simulate" => commands::simulate(&args, out),
+                "bucket" => commands::bucket(&args, out),
                 other => Err(Usage(format!(
                     "unknown command '{other}' (try validate, eval, simulate or bucket)"
                 ))),
-            })
-        }
-    };
-    match result {
-        Ok(code) => code,
-        Err(Usage(message)) => {
-            eprintln!("feats-edge: {message}");
-            2
+            }
         }
     }
+}
+
+/// Writes `out` to standard output; returns the exit code: `code`, or 2
+/// when the output could not be written.
+///
+/// A closed pipe (`feats-edge eval … | head`: the reader stopped early)
+/// ends the program quietly with the command's own `code`: the reader
+/// chose to stop, and a script still gets `validate`'s 0 or 1. Any other
+/// failure (a full disk, `/dev/full`) is one line on standard error, exit 2.
+fn write_out(out: &str, code: i32) -> i32 {
+    let mut stdout = std::io::stdout().lock();
+    match stdout
+        .write_all(out.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
+        Ok(()) => code,
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => code,
+        Err(e) => fail(&format!("cannot write to standard output: {e}")),
+    }
+}
+
+/// Prints `feats-edge: message` as one line on standard error (a failure
+/// to write it is ignored: there is nowhere left to report it); returns 2.
+fn fail(message: &str) -> i32 {
+    let line = format!("feats-edge: {}\n", one_line(message));
+    let _ = std::io::stderr().write_all(line.as_bytes());
+    2
+}
+
+/// `text` on one line: control characters escaped as `\n`, `\r`, `\t`, or
+/// `\u{..}` (a file name or value quoted in a message may hold a newline).
+fn one_line(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if c.is_control() => out.extend(c.escape_unicode()),
+            c => out.push(c),
+        }
+    }
+    out
 }

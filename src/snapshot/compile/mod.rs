@@ -59,7 +59,10 @@ pub fn load_bytes(bytes: Vec<u8>) -> Result<Compiled, SnapshotError> {
     load_owned(text)
 }
 
-fn too_big(len: usize) -> SnapshotError {
+/// The refusal of a snapshot of `len` bytes, over [`MAX_SNAPSHOT_BYTES`]:
+/// for callers that stop reading past the limit (the command line).
+#[must_use]
+pub fn too_big(len: usize) -> SnapshotError {
     let mut message = String::from("the snapshot is ");
     crate::text::push_u64(&mut message, len as u64);
     message.push_str(" bytes, more than the limit of 16 MiB (16777216 bytes)");
@@ -159,13 +162,18 @@ fn compile_document(
     ];
     let mut fields: [Option<&Value>; 7] = [None; 7];
     let mut problems = Problems::default();
+    // Unknown fields seen so far: a repeated one is a problem, not a
+    // refusal (it is ignored either way).
+    let mut unknown = NameIndex::new();
     for (key, value) in members {
         let known = TOP.iter().position(|k| k == key);
         let Some(slot) = known.and_then(|i| fields.get_mut(i)) else {
-            problems.push(
-                &child("", key),
-                concat(&["unknown field ", &quoted(key), " (ignored)"]),
-            );
+            let message = if unknown.insert(key, 0) {
+                concat(&["unknown field ", &quoted(key), " (ignored)"])
+            } else {
+                concat(&["the field ", &quoted(key), " appears more than once"])
+            };
+            problems.push(&child("", key), message);
             continue;
         };
         if slot.replace(value).is_some() {

@@ -15,6 +15,10 @@
 //! - a leap second (`:60`, accepted on any minute) is the last millisecond
 //!   of its minute (`23:59:60Z` and `23:59:60.5Z` are `23:59:59.999Z`),
 //!   since Unix time has no room for it.
+//!
+//! That is for thresholds. The instant of an evaluation (the command
+//! line's `--now`) is a clock reading: [`parse_rfc3339_floor`] rounds its
+//! fraction **down**, so `…:59.9999Z` has not yet reached the next second.
 
 /// The `n` ASCII digits at `at` as a number.
 fn digits(b: &[u8], at: usize, n: usize) -> Option<i64> {
@@ -62,8 +66,9 @@ fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
 }
 
 /// The fraction of a second starting at `at` (just after the `.`): its
-/// value in milliseconds rounded up, and the index just past it.
-fn fraction(b: &[u8], at: usize) -> Option<(i64, usize)> {
+/// value in milliseconds (rounded up if `up`, else down), and the index
+/// just past it.
+fn fraction(b: &[u8], at: usize, up: bool) -> Option<(i64, usize)> {
     let len = b
         .get(at..)?
         .iter()
@@ -80,7 +85,7 @@ fn fraction(b: &[u8], at: usize) -> Option<(i64, usize)> {
             .map_or(Some(0), |&d| char::from(d).to_digit(10))?;
         ms = ms.checked_mul(10)?.checked_add(i64::from(d))?;
     }
-    let below_ms = frac.iter().skip(3).any(|d| *d != b'0');
+    let below_ms = up && frac.iter().skip(3).any(|d| *d != b'0');
     Some((ms.checked_add(i64::from(below_ms))?, at.checked_add(len)?))
 }
 
@@ -90,6 +95,19 @@ fn fraction(b: &[u8], at: usize) -> Option<(i64, usize)> {
 /// millisecond of its minute. `None` if `s` is not such a timestamp.
 #[must_use]
 pub fn parse_rfc3339(s: &str) -> Option<i64> {
+    parse(s, true)
+}
+
+/// Like [`parse_rfc3339`], but a fraction is rounded **down** to a whole
+/// millisecond: for an instant that is a clock reading (`--now`), which
+/// has reached a threshold only once it is really there.
+#[must_use]
+pub fn parse_rfc3339_floor(s: &str) -> Option<i64> {
+    parse(s, false)
+}
+
+/// [`parse_rfc3339`], the fraction rounded up if `up`, else down.
+fn parse(s: &str, up: bool) -> Option<i64> {
     let b = s.as_bytes();
     if !(is(b, 4, b'-')
         && is(b, 7, b'-')
@@ -110,7 +128,7 @@ pub fn parse_rfc3339(s: &str) -> Option<i64> {
         return None;
     }
     let (mut ms, at) = if is(b, 19, b'.') {
-        fraction(b, 20)?
+        fraction(b, 20, up)?
     } else {
         (0, 19)
     };
@@ -230,6 +248,19 @@ mod tests {
         assert_eq!(parse_rfc3339("1970-01-01T00:00:00.9999Z"), Some(1_000));
         assert_eq!(parse_rfc3339("1969-12-31T23:59:59.0001Z"), Some(-999));
         assert_eq!(parse_rfc3339("2023-11-26T01:00:00.000+01:00"), Some(NOV_26));
+    }
+
+    #[test]
+    fn the_floor_variant_rounds_fractions_down() {
+        let floor = parse_rfc3339_floor;
+        assert_eq!(floor("1970-01-01T00:00:00.0001Z"), Some(0));
+        assert_eq!(floor("1970-01-01T00:00:00.123999Z"), Some(123));
+        assert_eq!(floor("2023-11-25T23:59:59.9999Z"), Some(NOV_26 - 1));
+        assert_eq!(floor("1969-12-31T23:59:59.9999Z"), Some(-1));
+        assert_eq!(floor("1969-12-31T23:59:59.0001Z"), Some(-1_000));
+        assert_eq!(floor("2016-12-31T23:59:60.5Z"), Some(1_483_228_799_999));
+        assert_eq!(floor("2023-11-26T00:00:00Z"), Some(NOV_26));
+        assert_eq!(floor("2023-11-26T00:00:00.Z"), None);
     }
 
     #[test]

@@ -144,6 +144,7 @@ export interface Client {
   /** Resolves with whether a snapshot is loaded, once one is or the timeout passed. */
   readonly ready: Promise<boolean>;
   readonly revision: string | null;
+  /** Exposures sent, dropped past maxQueue, refused (4xx); queued: waiting or being sent. */
   readonly stats: { dropped: number; sent: number; failed: number; readonly queued: number };
   /** No exposure. */
   findImplementation(feature: string, context: Context): string | null;

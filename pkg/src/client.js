@@ -78,7 +78,8 @@ export async function createClient(o) {
   const defaults = new Map(); // handles' code defaults
   const listeners = { update: new Set(), error: new Set() };
   const aborts = new Set(), seen = new Set(), queue = [];
-  const stats = { dropped: 0, sent: 0, failed: 0, get queued() { return queue.length; } };
+  let sending = 0; // events in the POST under way
+  const stats = { dropped: 0, sent: 0, failed: 0, get queued() { return queue.length + sending; } };
   /** @type {Engine | null} */
   let engine = null;
   let etag, loaded, closed, fails = 0, xfails = 0, retryAt = 0, inflight, pollTimer, retryTimer, initTimer, running, next, readyTimer, done, failure;
@@ -151,6 +152,8 @@ export async function createClient(o) {
         if (!res.ok) throw httpError(url, res);
         await loading(); // a first fetch may finish before the wasm is loaded
         if (load(body, res.headers.get('ETag'))) cache.write(body, etag);
+        // Refused (reported by load) with nothing to serve: retried with backoff.
+        else if (!engine && !closed) return backoff(fails++);
       }
       fails = 0;
     } catch (err) {
@@ -176,6 +179,7 @@ export async function createClient(o) {
     for (let n = queue.length; n > 0; ) {
       const batch = queue.splice(0, Math.min(n, maxBatch));
       n -= batch.length;
+      sending = batch.length;
       try {
         const [res] = await request(xurl, { method: 'POST', headers: headers('application/json'), body: JSON.stringify({ events: batch }) }, false);
         if (!res.ok) throw httpError(xurl, res);
@@ -193,6 +197,8 @@ export async function createClient(o) {
           if (!closed) retryTimer = later(() => !closed && queue.length && flush(), ms);
           return;
         }
+      } finally {
+        sending = 0;
       }
     }
   }

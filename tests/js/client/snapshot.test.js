@@ -148,6 +148,23 @@ test('an error listener added while nothing is loaded hears the last error at on
   assert.deepEqual(heard, [500]);
 });
 
+test('a refused first snapshot (HTML with 200) is fetched again with backoff until a valid one loads', async (t) => {
+  const srv = await startServer({ snapshot: snapshot('r1') });
+  srv.state.mode = 'html';
+  const client = await createClient({ snapshotUrl: srv.snapshotUrl, timeout: 100, retryDelay: 20, refreshInterval: 0 });
+  t.after(async () => {
+    await client.close();
+    await srv.close();
+  });
+  assert.equal(await client.ready, false);
+  await until(() => srv.state.snapshotRequests.length >= 3, 3000, 'retries');
+  srv.state.mode = 'ok';
+  await until(() => client.revision === 'r1', 3000, 'the valid snapshot');
+  const n = srv.state.snapshotRequests.length;
+  await new Promise((r) => setTimeout(r, 200));
+  assert.equal(srv.state.snapshotRequests.length, n, 'refreshInterval 0: no fetch after the first success');
+});
+
 test('slow server: createClient resolves at the timeout, the late snapshot arrives as an update', async (t) => {
   const srv = await startServer({ snapshot: snapshot('r1') });
   srv.state.mode = 'slow';

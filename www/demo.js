@@ -16,7 +16,16 @@ if (!userId) localStorage.setItem('demo-user', (userId = `user-${Math.floor(Math
 const context = { user: { id: userId, plan: 'free' } };
 
 const levels = { no_priority: [], two_priorities: ['low', 'high'], three_priorities: ['low', 'medium', 'high'] };
-const todos = JSON.parse(localStorage.getItem('demo-todos') ?? '[]');
+/** The saved list; a corrupted value counts as empty, items that are not objects are dropped. */
+const loadTodos = () => {
+  try {
+    const saved = JSON.parse(localStorage.getItem('demo-todos') ?? '[]');
+    return Array.isArray(saved) ? saved.filter((t) => t && typeof t === 'object' && !Array.isArray(t)) : [];
+  } catch {
+    return [];
+  }
+};
+const todos = loadTodos();
 const save = () => localStorage.setItem('demo-todos', JSON.stringify(todos));
 
 // createClient loads the wasm itself, while it fetches the snapshot.
@@ -36,16 +45,16 @@ const Priorities = client.feature('AllowedPriorities', {
 }, { default: 'no_priority' });
 
 function listUI(prios) {
-  const input = h('input', { name: 'title', placeholder: 'What needs doing?', required: true, autocomplete: 'off' });
-  const select = prios.length ? h('select', { name: 'priority' }, ...prios.map((p) => h('option', { value: p }, p))) : null;
+  const input = h('input', { name: 'title', ariaLabel: 'New todo', placeholder: 'What needs doing?', required: true, autocomplete: 'off' });
+  const select = prios.length ? h('select', { name: 'priority', ariaLabel: 'Priority' }, ...prios.map((p) => h('option', { value: p }, p))) : null;
   const form = h('form', { className: 'add' }, input, select, h('button', { type: 'submit' }, 'Add'));
   const list = h('ul', { className: 'todos' });
   const draw = () => {
     list.replaceChildren(...todos.map((t, i) => h('li', { className: t.done ? 'done' : '' },
-      h('input', { type: 'checkbox', checked: t.done, onchange: () => { t.done = !t.done; save(); draw(); stats(); } }),
+      h('input', { type: 'checkbox', checked: t.done, ariaLabel: `Done: ${t.title}`, onchange: () => { t.done = !t.done; save(); draw(); stats(); } }),
       h('span', {}, t.title),
       prios.length && t.priority ? h('span', { className: `prio prio-${t.priority}` }, t.priority) : null,
-      h('button', { className: 'remove', title: 'Remove', onclick: () => { todos.splice(i, 1); save(); draw(); stats(); } }, '×'))));
+      h('button', { className: 'remove', title: 'Remove', ariaLabel: `Remove ${t.title}`, onclick: () => { todos.splice(i, 1); save(); draw(); stats(); } }, '×'))));
   };
   form.onsubmit = (e) => {
     e.preventDefault();
@@ -93,11 +102,20 @@ client.on('update', render);
 
 $('#new-user').onclick = () => { localStorage.removeItem('demo-user'); location.reload(); };
 $('#flip').onclick = async () => {
-  const snap = await (await fetch('/flags/snapshot.json')).json();
-  const f = snap.features.TodoStats;
-  f.enabled = f.enabled === false;
-  snap.revision = `demo-${Date.now()}`;
-  await fetch('/flags/snapshot.json', { method: 'PUT', body: JSON.stringify(snap, null, 2) });
+  const note = $('#flip-note');
+  note.textContent = '';
+  try {
+    const got = await fetch('/flags/snapshot.json');
+    if (!got.ok) throw new Error(`GET ${got.status}`);
+    const snap = await got.json();
+    const f = snap.features.TodoStats;
+    f.enabled = f.enabled === false;
+    snap.revision = `demo-${Date.now()}`;
+    const put = await fetch('/flags/snapshot.json', { method: 'PUT', body: JSON.stringify(snap, null, 2) });
+    if (!put.ok) throw new Error(`PUT ${put.status}`);
+  } catch (e) {
+    note.textContent = `Could not toggle: ${e.message}`;
+  }
 };
 
 // The server's view: exposures as they arrive.

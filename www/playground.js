@@ -31,13 +31,20 @@ function update() {
     next = new Engine($('#snapshot').value);
   } catch (e) {
     const err = /** @type {SnapshotError} */ (e);
-    problems.replaceChildren(h('li', { className: 'refused' }, h('code', {}, err.path || '/'), ' ', err.reason ?? err.message, ' (snapshot refused)'));
+    problems.replaceChildren(h('li', { className: 'refused' }, h('code', {}, err.path || '(document)'), ' ', err.reason ?? err.message, ' (snapshot refused)'));
+    // Nothing is evaluated until the text is valid again.
+    engine?.free();
+    engine = null;
+    $('#results tbody').replaceChildren();
+    $('#feature').replaceChildren();
+    $('#chart').replaceChildren();
+    $('#sim-note').textContent = '';
     return;
   }
   engine?.free();
   engine = next;
   problems.replaceChildren(...(engine.problems.length
-    ? engine.problems.map((p) => h('li', {}, h('code', {}, p.path || '/'), ' ', p.message))
+    ? engine.problems.map((p) => h('li', {}, h('code', {}, p.path || '(document)'), ' ', p.message))
     : [h('li', { className: 'ok' }, `No problems. Revision ${engine.revision || '(none)'}, ${engine.features.length} features.`)]));
   const select = $('#feature');
   const keep = select.value;
@@ -67,7 +74,10 @@ function evaluate() {
 
 function chart(ctx, now) {
   const feature = $('#feature').value;
-  const units = Math.min(1e6, Math.max(1000, Number($('#units').value) || 100000));
+  const field = $('#units');
+  const n = Number.isNaN(field.valueAsNumber) ? 100000 : Math.round(field.valueAsNumber);
+  const units = Math.min(Number(field.max), Math.max(Number(field.min), n));
+  field.value = String(units);
   const out = $('#chart');
   const note = $('#sim-note');
   if (!feature) return out.replaceChildren();
@@ -93,11 +103,15 @@ function chart(ctx, now) {
   }));
 }
 
-let timer;
-const soon = (fn) => () => { clearTimeout(timer); timer = setTimeout(fn, 150); };
+// One timer per function: a context edit must not cancel a pending snapshot update.
+const soon = (fn) => {
+  let timer;
+  return () => { clearTimeout(timer); timer = setTimeout(fn, 150); };
+};
 $('#snapshot').addEventListener('input', soon(update));
-$('#context').addEventListener('input', soon(evaluate));
-$('#now').addEventListener('input', soon(evaluate));
+const soonEvaluate = soon(evaluate);
+$('#context').addEventListener('input', soonEvaluate);
+$('#now').addEventListener('input', soonEvaluate);
 $('#feature').addEventListener('change', evaluate);
 $('#units').addEventListener('change', evaluate);
 update();

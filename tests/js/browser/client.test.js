@@ -1,4 +1,4 @@
-// The client in Chromium, against the demo server (www/rt.server.js: the package,
+// The client in Chromium, against the demo server (www/server.js: the package,
 // the snapshot with ETag and the exposure sink on one origin): the wasm loaded
 // by createClient itself while the first snapshot is fetched, and again after
 // a failed fetch of the .wasm (also for a bootstrap snapshot); cache first from localStorage on a reload;

@@ -1,4 +1,4 @@
-// The demo (www/index.html + www/demo.js, served by www/rt.server.js) in
+// The demo (www/index.html + www/demo.js, served by www/server.js) in
 // Chromium: the first visible frame already holds the implementation chosen
 // for the user; exactly one exposure per rendered implementation; a reload
 // keeps the experiment assignment even after the weights move; a snapshot
@@ -40,17 +40,18 @@ const look = () => {
   };
 };
 
-/** A page for `uid` with an empty localStorage (no sticky assignment, no cached snapshot), recording its first visible frame. */
-async function freshPage(uid) {
+/** A page for `uid` with an empty localStorage (no sticky assignment, no cached snapshot; `todos` as the saved list if given), recording its first visible frame. */
+async function freshPage(uid, todos) {
   const page = await rt.browser.newPage();
   const errors = [];
   page.on('pageerror', (e) => errors.push(e.message));
   await page.route(`${rt.server.url}/__blank`, (r) => r.fulfill({ contentType: 'text/html', body: '<!doctype html><title>blank</title>' }));
   await page.goto(`${rt.server.url}/__blank`);
-  await page.evaluate((id) => {
+  await page.evaluate(([id, saved]) => {
     localStorage.clear();
     localStorage.setItem('demo-user', id);
-  }, uid);
+    if (saved !== undefined) localStorage.setItem('demo-todos', saved);
+  }, [uid, todos]);
   await page.addInitScript(firstFrameScript(look));
   await page.goto(`${rt.server.url}/`);
   await page.waitForFunction(() => window.__firstFrame);
@@ -146,7 +147,7 @@ test('a snapshot change reaches the open page without a reload', async () => {
     assert.equal(await page.locator('#stats').count(), 0);
     assert.equal(await page.evaluate(() => window.__sameDocument), true, 'no reload');
 
-    // The page's own button flips the kill switch back on the rt.server.
+    // The page's own button flips the kill switch back on the server.
     await page.click('#flip');
     await page.waitForFunction(() => document.getElementById('app').dataset.stats === 'true', null, { timeout: 5000 });
     assert.equal(await page.locator('#stats').count(), 1);
@@ -156,6 +157,74 @@ test('a snapshot change reaches the open page without a reload', async () => {
     assert.deepEqual(errors, []);
   } finally {
     await put(snapshot);
+    await page.close();
+  }
+});
+
+test('the kill switch button reports a failing snapshot endpoint in the page, without uncaught errors', async () => {
+  const { page, errors } = await freshPage(userWhere(() => true));
+  try {
+    const failures = {
+      500: (r) => r.fulfill({ status: 500, body: 'boom' }),
+      html: (r) => r.fulfill({ contentType: 'text/html', body: '<!doctype html><p>login</p>' }),
+      truncated: (r) => r.fulfill({ contentType: 'application/json', body: text.slice(0, 40) }),
+      refused: (r) => r.abort('connectionrefused'),
+      'PUT 500': (r) => (r.request().method() === 'PUT' ? r.fulfill({ status: 500, body: 'boom' }) : r.fallback()),
+    };
+    for (const [name, fail] of Object.entries(failures)) {
+      await page.route(`${rt.server.url}/flags/snapshot.json`, fail);
+      await page.click('#flip');
+      await page.waitForFunction(() => document.getElementById('flip-note').textContent !== '', null, { timeout: 3000 })
+        .catch(() => assert.fail(`${name}: no message in the page`));
+      await page.unroute(`${rt.server.url}/flags/snapshot.json`);
+      await page.evaluate(() => { document.getElementById('flip-note').textContent = ''; });
+    }
+    assert.equal((await serverSnapshot()).revision, snapshot.revision, 'nothing was changed on the server');
+    assert.deepEqual(errors, []);
+  } finally {
+    await page.close();
+  }
+});
+
+test('a corrupted saved todo list counts as empty; items that are not objects are dropped', async () => {
+  for (const [saved, count] of [['not json', 0], ['{}', 0], ['[null]', 0], ['"text"', 0], ['[null, 5, {"title": "kept", "done": true}]', 1]]) {
+    const { page, errors } = await freshPage(userWhere(() => true), saved);
+    assert.equal(await page.locator('#app ul.todos li').count(), count, saved);
+    await page.fill('#app input[name=title]', 'after');
+    await page.click('#app button[type=submit]');
+    assert.equal(await page.locator('#app ul.todos li').count(), count + 1, saved);
+    assert.deepEqual(errors, [], saved);
+    await page.close();
+  }
+});
+
+test('at 375 px the demo does not scroll sideways, even with a long unbroken todo title; inline favicon', async () => {
+  const { page, errors } = await freshPage(userWhere((c) => c.AllowedPriorities === 'three_priorities'));
+  try {
+    assert.equal(await page.evaluate(() => document.querySelector('link[rel=icon]')?.getAttribute('href')), 'data:,');
+    await page.setViewportSize({ width: 375, height: 800 });
+    await page.fill('#app input[name=title]', 'w'.repeat(150));
+    await page.click('#app button[type=submit]');
+    const width = await page.evaluate(() => document.documentElement.scrollWidth);
+    assert.ok(width <= 375, `scrollWidth ${width}`);
+    assert.deepEqual(errors, []);
+  } finally {
+    await page.close();
+  }
+});
+
+test('the demo controls have accessible names', async () => {
+  const { page, errors } = await freshPage(userWhere((c) => c.AllowedPriorities === 'three_priorities' && c.TodoStats === 'true'));
+  try {
+    await page.getByRole('textbox', { name: 'New todo', exact: true }).fill('Buy milk', { timeout: 2000 });
+    await page.getByRole('combobox', { name: 'Priority', exact: true }).selectOption('medium', { timeout: 2000 });
+    await page.getByRole('button', { name: 'Add', exact: true }).click();
+    await page.getByRole('checkbox', { name: 'Done: Buy milk', exact: true }).check({ timeout: 2000 });
+    assert.equal(await page.textContent('#stats'), '1 of 1 done');
+    await page.getByRole('button', { name: 'Remove Buy milk', exact: true }).click({ timeout: 2000 });
+    assert.equal(await page.locator('#app ul.todos li').count(), 0);
+    assert.deepEqual(errors, []);
+  } finally {
     await page.close();
   }
 });

@@ -61,7 +61,7 @@ test('playground: the split chart, and problems with their JSON Pointer as the s
   await page.keyboard.type(' x');
   await page.waitForFunction(() => document.querySelector('#problems li.refused'));
   const lines = JSON.stringify(over, null, 2).split('\n').length;
-  assert.deepEqual(await problems(page), [`/ invalid JSON: line ${lines}, column 3: trailing characters after the JSON value (snapshot refused)`]);
+  assert.deepEqual(await problems(page), [`(document) invalid JSON: line ${lines}, column 3: trailing characters after the JSON value (snapshot refused)`]);
   await page.keyboard.press('Backspace');
   await page.keyboard.press('Backspace');
   await page.waitForFunction(() => !document.querySelector('#problems li.refused'));
@@ -70,6 +70,88 @@ test('playground: the split chart, and problems with their JSON Pointer as the s
   await page.fill('#snapshot', JSON.stringify({ ...snapshot, schema: 2 }));
   await page.waitForFunction(() => document.querySelector('#problems li.refused'));
   assert.equal(await page.textContent('#problems li.refused code'), '/schema');
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+/** A playground page, ready, recording uncaught errors and failed responses. */
+async function openPlayground() {
+  const page = await rt.browser.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  page.on('response', (r) => r.status() >= 400 && errors.push(`${r.status()} ${r.url()}`));
+  await page.goto(`${rt.server.url}/playground.html`);
+  await page.waitForFunction(() => document.body.dataset.ready === 'true');
+  return { page, errors };
+}
+const okLine = (page) => page.waitForFunction(() => document.querySelector('#problems li.ok'));
+
+test('playground: a context or now edit right after a snapshot edit does not drop the snapshot update', async () => {
+  const { page, errors } = await openPlayground();
+  const renamed = { ...snapshot, revision: 'debounced' };
+  await page.evaluate((text) => {
+    const fire = (sel, value) => Object.assign(document.querySelector(sel), { value }).dispatchEvent(new Event('input'));
+    fire('#snapshot', text);
+    fire('#context', '{"user": {"id": "7"}}');
+    fire('#now', '2026-01-02T03:04:05');
+  }, JSON.stringify(renamed));
+  await page.waitForFunction(() => document.getElementById('problems').textContent.includes('debounced'), null, { timeout: 3000 })
+    .catch(async () => assert.fail(`the snapshot update was dropped: ${await problems(page)}`));
+  assert.match(await page.textContent('#results tbody tr:last-child'), /UserId=7/);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('playground: nothing is evaluated while the snapshot text is refused', async () => {
+  const { page, errors } = await openPlayground();
+  await page.fill('#snapshot', '{"schema": 1, "features": ');
+  await page.waitForFunction(() => document.querySelector('#problems li.refused'));
+  const shown = () => page.evaluate(() => ({
+    rows: document.querySelectorAll('#results tbody tr').length,
+    options: document.querySelectorAll('#feature option').length,
+    bars: document.querySelectorAll('#chart g.bar').length,
+    note: document.getElementById('sim-note').textContent,
+  }));
+  assert.deepEqual(await shown(), { rows: 0, options: 0, bars: 0, note: '' });
+  await page.fill('#context', '{"user": {"id": "8"}}');
+  await page.waitForTimeout(400);
+  assert.deepEqual(await shown(), { rows: 0, options: 0, bars: 0, note: '' }, 'a context edit does not evaluate the old engine');
+  await page.fill('#snapshot', JSON.stringify(snapshot));
+  await okLine(page);
+  assert.equal((await shown()).rows, 2);
+  await chartNear(page, { no_priority: 0.34, two_priorities: 0.33, three_priorities: 0.33 });
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('playground: the units are clamped to the field\'s range, rounded, and written back', async () => {
+  const { page, errors } = await openPlayground();
+  for (const [typed, want] of [['0', '1000'], ['2500.6', '2501'], ['50000000', '1000000'], ['-5', '1000'], ['', '100000']]) {
+    await page.fill('#units', typed);
+    await page.dispatchEvent('#units', 'change');
+    assert.equal(await page.inputValue('#units'), want, `typed ${JSON.stringify(typed)}`);
+    assert.match(await page.textContent('#sim-note'), new RegExp(`^by UserId, ${Number(want).toLocaleString('en-US')} units in`));
+  }
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('playground: has an inline favicon (no /favicon.ico 404)', async () => {
+  const { page, errors } = await openPlayground();
+  assert.equal(await page.evaluate(() => document.querySelector('link[rel=icon]')?.getAttribute('href')), 'data:,');
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('playground: at 375 px nothing scrolls sideways, even with long unbroken names', async () => {
+  const { page, errors } = await openPlayground();
+  await page.setViewportSize({ width: 375, height: 800 });
+  await page.fill('#snapshot', JSON.stringify({ ...snapshot, features: { ...snapshot.features, [`F${'x'.repeat(150)}`]: { default: true } } }));
+  await okLine(page).catch(() => {});
+  await page.fill('#context', `{"user": {"id": "${'y'.repeat(150)}"}}`);
+  await page.waitForTimeout(300);
+  const width = await page.evaluate(() => document.documentElement.scrollWidth);
+  assert.ok(width <= 375, `scrollWidth ${width}`);
   assert.deepEqual(errors, []);
   await page.close();
 });

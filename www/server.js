@@ -8,7 +8,7 @@
 // PUT  /flags/snapshot.json   replace it (the playground's and tests' way to edit it)
 // POST /flags/exposures       {"events": [...]}, kept in memory
 // GET  /flags/exposures       the exposures received so far
-// GET  /flags/events          server-sent events: "exposure", "snapshot"
+// GET  /flags/events          server-sent events: "exposure" (those so far first), "snapshot"
 // The snapshot file is watched: editing it reaches open pages by polling.
 
 import { createServer } from 'node:http';
@@ -120,6 +120,8 @@ const server = createServer(async (req, res) => {
     if (url.pathname === '/flags/events') {
       res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
       res.write(`event: snapshot\ndata: ${JSON.stringify({ etag: snapshot.etag })}\n\n`);
+      // The exposures received so far first: a page's own may arrive before it connects.
+      for (const e of exposures) res.write(`event: exposure\ndata: ${JSON.stringify(e)}\n\n`);
       listeners.add(res);
       req.on('close', () => listeners.delete(res));
       return;

@@ -1,7 +1,7 @@
 // The client of SPEC sections 4 and 5: fetches and caches the snapshot, keeps
 // sticky assignments, reports exposures. All rule logic lives in the engine.
 
-import { Engine, setOwn } from './engine.js';
+import { Engine, setOwn, text } from './engine.js';
 import { local, snapshotCache, stickyStore } from './store.js';
 import { loading, wasm } from './wasm.js';
 
@@ -27,15 +27,6 @@ const later = (fn, ms) => {
 
 /** A numeric option: `v` if it is a number from `min` up (Infinity included), else `fallback`. */
 const num = (v, fallback, min = 0) => (typeof v == 'number' && v >= min ? v : fallback);
-
-/** `String(v)`, or "" when that throws. */
-const text = (v) => {
-  try {
-    return String(v);
-  } catch {
-    return '';
-  }
-};
 
 /** Network errors, 429 and 5xx are retried. */
 const retryable = (s) => !s || s == 429 || s > 499;

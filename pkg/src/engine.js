@@ -141,7 +141,7 @@ function clockNow(clock) {
 }
 
 /** `String(v)`, or "" when that throws. */
-function text(v) {
+export function text(v) {
   try {
     return String(v);
   } catch {

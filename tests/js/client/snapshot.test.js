@@ -125,13 +125,7 @@ test('snapshot server down: createClient resolves after the timeout, evaluations
 });
 
 test('an error listener added while nothing is loaded hears the last error at once; once loaded, not', async (t) => {
-  const srv = await startServer({ snapshot: snapshot('r1') });
-  srv.state.mode = '500';
-  const client = await createClient({ snapshotUrl: srv.snapshotUrl, timeout: 100, retryDelay: 60_000, refreshInterval: 0 });
-  t.after(async () => {
-    await client.close();
-    await srv.close();
-  });
+  const { srv, client } = await setup(t, { timeout: 100, retryDelay: 60_000, refreshInterval: 0 }, { mode: '500' });
   assert.equal(await client.ready, false);
   assert.equal(srv.state.snapshotRequests.length, 1, 'one failed fetch, before any listener');
   const heard = [];
@@ -149,13 +143,7 @@ test('an error listener added while nothing is loaded hears the last error at on
 });
 
 test('a refused first snapshot (HTML with 200) is fetched again with backoff until a valid one loads', async (t) => {
-  const srv = await startServer({ snapshot: snapshot('r1') });
-  srv.state.mode = 'html';
-  const client = await createClient({ snapshotUrl: srv.snapshotUrl, timeout: 100, retryDelay: 20, refreshInterval: 0 });
-  t.after(async () => {
-    await client.close();
-    await srv.close();
-  });
+  const { srv, client } = await setup(t, { timeout: 100, retryDelay: 20, refreshInterval: 0 }, { mode: 'html' });
   assert.equal(await client.ready, false);
   await until(() => srv.state.snapshotRequests.length >= 3, 3000, 'retries');
   srv.state.mode = 'ok';

@@ -8,11 +8,11 @@ import { createServer } from 'node:http';
  */
 
 /** Starts the server on 127.0.0.1 with an ephemeral port. */
-export async function startServer({ snapshot = null, etag = '"v1"' } = {}) {
+export async function startServer({ snapshot = null, etag = '"v1"', mode = /** @type {SnapshotMode} */ ('ok') } = {}) {
   const state = {
     /** @type {object | string | null} */ snapshot,
     etag,
-    /** @type {SnapshotMode} */ mode: 'ok',
+    /** @type {SnapshotMode} */ mode,
     /** @type {ExposureMode} */ exposureMode: 'ok',
     retryAfter: '1',
     delay: 300,

@@ -505,3 +505,60 @@ fn a_flag_takes_no_value() {
         assert!(stderr.contains("--json takes no value"), "{stderr}");
     }
 }
+
+#[test]
+fn a_forgotten_value_is_named_not_taken_from_the_next_option() {
+    let stderr = one_line_error(
+        &run(&["bucket", "--salt", "--unit", "42"]),
+        "--salt without a value",
+    );
+    assert!(
+        stderr.contains("--salt needs a value, and --unit is an option"),
+        "{stderr}"
+    );
+    // A value that starts with -- is still possible, written inline.
+    let out = run(&["bucket", "--salt=--unit", "--unit", "42"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let bucket: u32 = text(&out.stdout).trim().parse().unwrap();
+    assert!(bucket < 10_000);
+}
+
+#[test]
+fn help_after_a_command_is_usage() {
+    for args in [
+        vec!["bucket", "--help"],
+        vec!["validate", "-h"],
+        vec!["eval", "examples/shop.json", "--help"],
+    ] {
+        let out = run(&args);
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {}", text(&out.stderr));
+        assert!(text(&out.stdout).starts_with("usage:\n"), "{args:?}");
+    }
+}
+
+#[test]
+fn names_cannot_break_or_reorder_the_lines_of_text_output() {
+    // A newline would start a line of its own; U+202E would print the
+    // rest of its line reversed on a terminal.
+    let bad = temp(
+        "newline-name.json",
+        "{\"schema\": 1, \"features\": {\"a\\nb\u{202e}\": {\"implementations\": [\"x\"], \"default\": \"x\"}}}".as_bytes(),
+    );
+    let out = run(&["validate", &bad]);
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = text(&out.stdout);
+    assert_eq!(stdout.lines().count(), 2, "{stdout}");
+    assert!(stdout.starts_with("/features/a\\nb\\u{202e}: invalid name"), "{stdout}");
+
+    let rtl = temp(
+        "rtl-revision.json",
+        "{\"schema\": 1, \"revision\": \"7\u{202e}cba\", \"features\": {}}".as_bytes(),
+    );
+    let out = run(&["validate", &rtl]);
+    assert_eq!(text(&out.stdout), "ok: revision 7\\u{202e}cba, 0 features, 0 segments\n");
+    // JSON output stays JSON: the same string, escaped.
+    let out = run(&["validate", &rtl, "--json"]);
+    let stdout = text(&out.stdout);
+    assert!(stdout.contains(r#""revision":"7\u202ecba""#), "{stdout}");
+    assert!(!stdout.contains('\u{202e}'), "{stdout}");
+}

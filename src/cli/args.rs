@@ -32,6 +32,13 @@ fn known(command: &str) -> &'static [(&'static str, bool)] {
     }
 }
 
+/// Whether `arg` names one of the command's options (`--name` or `--name=…`).
+fn is_option(known: &[(&str, bool)], arg: &str) -> bool {
+    arg.strip_prefix("--")
+        .map(|a| a.split_once('=').map_or(a, |(n, _)| n))
+        .is_some_and(|n| known.iter().any(|(k, _)| *k == n))
+}
+
 impl Args {
     /// Parses `argv` for `command`.
     pub fn parse(command: &str, argv: &[String]) -> Result<Args, Usage> {
@@ -57,9 +64,19 @@ impl Args {
                 return Err(Usage(format!("--{name} given twice")));
             }
             let value = if takes_value {
-                match inline.or_else(|| it.next().cloned()) {
+                match inline {
                     Some(v) => Some(v),
-                    None => return Err(Usage(format!("--{name} needs a value"))),
+                    None => match it.next() {
+                        // `--salt --unit 42`: the value was forgotten, not "--unit".
+                        Some(next) if is_option(known, next) => {
+                            return Err(Usage(format!(
+                                "--{name} needs a value, and {next} is an option \
+                                 (for a value that starts with --, write --{name}=VALUE)"
+                            )));
+                        }
+                        Some(v) => Some(v.clone()),
+                        None => return Err(Usage(format!("--{name} needs a value"))),
+                    },
                 }
             } else if inline.is_some() {
                 return Err(Usage(format!("--{name} takes no value")));

@@ -112,6 +112,12 @@ fn line(out: &mut String, text: &str) {
     out.push('\n');
 }
 
+/// Adds a line for people to read: `text` with its control characters
+/// escaped, so that a name holding a newline cannot start a line of its own.
+fn text_line(out: &mut String, text: &str) {
+    line(out, &super::one_line(text));
+}
+
 fn now_option(args: &Args) -> Result<i64, Usage> {
     match args.value("now") {
         Some(text) => feats_edge::ops::instant::parse_rfc3339_floor(text).ok_or_else(|| {
@@ -142,7 +148,7 @@ pub fn validate(args: &Args, out: &mut String) -> Result<i32, Usage> {
                 json::push_string(out, &e.message);
                 out.push_str("}]}\n");
             } else {
-                line(out, &e.line());
+                text_line(out, &e.line());
                 line(out, "snapshot refused");
             }
             Ok(1)
@@ -159,7 +165,7 @@ pub fn validate(args: &Args, out: &mut String) -> Result<i32, Usage> {
                 ));
             } else {
                 for p in problems {
-                    line(out, &p.line());
+                    text_line(out, &p.line());
                 }
                 let broken = engine.features().filter(|f| f.body.is_none()).count();
                 let revision = if engine.revision().is_empty() {
@@ -168,7 +174,7 @@ pub fn validate(args: &Args, out: &mut String) -> Result<i32, Usage> {
                     engine.revision()
                 };
                 if problems.is_empty() {
-                    line(
+                    text_line(
                         out,
                         &format!(
                             "ok: revision {revision}, {} features, {} segments",
@@ -289,7 +295,7 @@ pub fn simulate(args: &Args, out: &mut String) -> Result<i32, Usage> {
             ),
         );
     } else {
-        line(
+        text_line(
             out,
             &format!(
                 "{name}: {units} synthetic units by {} (values 1..{units})",
@@ -312,7 +318,7 @@ pub fn simulate(args: &Args, out: &mut String) -> Result<i32, Usage> {
         for (n, c) in &rows {
             let share = *c as f64 * 100.0 / units as f64;
             let bar = "█".repeat((share / 2.5).round() as usize);
-            line(out, &format!("{n:<width$}  {c:>10}  {share:>6.2}%  {bar}"));
+            text_line(out, &format!("{n:<width$}  {c:>10}  {share:>6.2}%  {bar}"));
         }
     }
     Ok(0)

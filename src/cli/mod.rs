@@ -60,6 +60,12 @@ fn command(argv: &[String], out: &mut String) -> Result<i32, Usage> {
             out.push_str(concat!("feats-edge ", env!("CARGO_PKG_VERSION"), "\n"));
             Ok(0)
         }
+        // `feats-edge bucket --help`, as most tools answer it.
+        Some(_) if argv.iter().skip(1).any(|a| a == "--help" || a == "-h") => {
+            out.push_str(USAGE);
+            out.push('\n');
+            Ok(0)
+        }
         Some(command) => {
             let args = Args::parse(command, argv.get(1..).unwrap_or_default())?;
             match command {
@@ -83,6 +89,7 @@ fn command(argv: &[String], out: &mut String) -> Result<i32, Usage> {
 /// chose to stop, and a script still gets `validate`'s 0 or 1. Any other
 /// failure (a full disk, `/dev/full`) is one line on standard error, exit 2.
 fn write_out(out: &str, code: i32) -> i32 {
+    let out = without_bidi(out);
     let mut stdout = std::io::stdout().lock();
     match stdout
         .write_all(out.as_bytes())
@@ -104,16 +111,41 @@ fn fail(message: &str) -> i32 {
 
 /// `text` on one line: control characters escaped as `\n`, `\r`, `\t`, or
 /// `\u{..}` (a file name or value quoted in a message may hold a newline).
-fn one_line(text: &str) -> String {
+pub(crate) fn one_line(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {
             '\n' => out.push_str("\\n"),
             '\r' => out.push_str("\\r"),
             '\t' => out.push_str("\\t"),
-            c if c.is_control() => out.extend(c.escape_unicode()),
+            c if c.is_control() || is_bidi(c) => out.extend(c.escape_unicode()),
             c => out.push(c),
         }
     }
     out
+}
+
+/// The characters that reorder the text around them on a terminal
+/// (Unicode's explicit directional formatting characters): a name or
+/// revision holding U+202E would print the rest of its line reversed.
+fn is_bidi(c: char) -> bool {
+    matches!(c, '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+/// `out` with every directional formatting character written as `\uXXXX`:
+/// still the same JSON (they only occur inside strings), and text that
+/// prints in the order it is stored.
+fn without_bidi(out: &str) -> std::borrow::Cow<'_, str> {
+    if !out.chars().any(is_bidi) {
+        return std::borrow::Cow::Borrowed(out);
+    }
+    let mut safe = String::with_capacity(out.len() + 16);
+    for c in out.chars() {
+        if is_bidi(c) {
+            safe.push_str(&format!("\\u{:04x}", u32::from(c)));
+        } else {
+            safe.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(safe)
 }

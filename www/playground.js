@@ -52,18 +52,29 @@ function update() {
   evaluate();
 }
 
+/** The context typed, or `{error}` when it is not JSON. */
 function context() {
   try {
-    return JSON.parse($('#context').value);
-  } catch {
-    return undefined;
+    return { ctx: JSON.parse($('#context').value) };
+  } catch (e) {
+    return { error: /** @type {Error} */ (e).message };
   }
 }
 
+/** Marks the context field invalid (or not), and says why under it. */
+function contextError(error) {
+  const field = $('#context');
+  field.classList.toggle('invalid', !!error);
+  field.setAttribute('aria-invalid', String(!!error));
+  $('#context-error').textContent = error
+    ? `The context is not JSON (${error}): every feature answers INVALID_CONTEXT until it is.`
+    : '';
+}
+
 function evaluate() {
+  const { ctx, error } = context();
+  contextError(error);
   if (!engine) return;
-  const ctx = context();
-  $('#context').classList.toggle('invalid', ctx === undefined);
   const now = new Date($('#now').value).getTime() || Date.now();
   const all = engine.evaluateAll(ctx ?? null, { now });
   $('#results tbody').replaceChildren(...Object.values(all).map((d) => h('tr', { className: d.reason === 'ERROR' ? 'error' : '' },

@@ -124,6 +124,22 @@ test('playground: nothing is evaluated while the snapshot text is refused', asyn
   await page.close();
 });
 
+test('playground: a context that is not JSON says so under the field, and the message goes when it is fixed', async () => {
+  const { page, errors } = await openPlayground();
+  assert.equal(await page.textContent('#context-error'), '');
+  await page.fill('#context', '{"user": {"id": "42",}}');
+  await page.waitForFunction(() => document.getElementById('context-error').textContent !== '');
+  assert.match(await page.textContent('#context-error'), /^The context is not JSON \(.+\): every feature answers INVALID_CONTEXT until it is\.$/);
+  assert.equal(await page.getAttribute('#context', 'aria-invalid'), 'true');
+  assert.deepEqual(await page.$$eval('#results tbody tr td:nth-child(3)', (tds) => tds.map((td) => td.textContent)),
+    ['ERROR (INVALID_CONTEXT)', 'ERROR (INVALID_CONTEXT)']);
+  await page.fill('#context', '{"user": {"id": "42"}}');
+  await page.waitForFunction(() => document.getElementById('context-error').textContent === '');
+  assert.equal(await page.getAttribute('#context', 'aria-invalid'), 'false');
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
 test('playground: the units are clamped to the field\'s range, rounded, and written back', async () => {
   const { page, errors } = await openPlayground();
   for (const [typed, want] of [['0', '1000'], ['2500.6', '2501'], ['50000000', '1000000'], ['-5', '1000'], ['', '100000']]) {

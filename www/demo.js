@@ -99,6 +99,12 @@ render();
 document.documentElement.classList.remove('pending');
 $('#user').textContent = userId;
 client.on('update', render);
+// Until a snapshot has loaded, the page runs on the defaults: it says so,
+// and why (an error listener added now hears the first load's failure).
+client.on('error', (e) => {
+  if (client.revision === null) $('#flags-note').textContent = `The flags could not be loaded (${e?.message ?? e}): the defaults are shown; retrying.`;
+});
+client.on('update', () => { $('#flags-note').textContent = ''; });
 
 $('#new-user').onclick = () => { localStorage.removeItem('demo-user'); location.reload(); };
 $('#flip').onclick = async () => {

@@ -186,6 +186,35 @@ test('the kill switch button reports a failing snapshot endpoint in the page, wi
   }
 });
 
+test('flags that cannot load on a first visit: the page says so and runs on the defaults, then picks them up', async () => {
+  const uid = userWhere((c) => c.AllowedPriorities !== 'no_priority');
+  const page = await rt.browser.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  try {
+    await page.route(`${rt.server.url}/flags/snapshot.json`, (r) => r.fulfill({ status: 503, body: 'down' }));
+    await page.route(`${rt.server.url}/__blank`, (r) => r.fulfill({ contentType: 'text/html', body: '<!doctype html><title>blank</title>' }));
+    await page.goto(`${rt.server.url}/__blank`);
+    await page.evaluate((id) => { localStorage.clear(); localStorage.setItem('demo-user', id); }, uid);
+    await page.goto(`${rt.server.url}/`);
+    await page.waitForFunction(() => document.getElementById('flags-note').textContent !== '', null, { timeout: 5000 })
+      .catch(() => assert.fail('no word in the page that the flags failed'));
+    assert.match(await page.textContent('#flags-note'), /^The flags could not be loaded \(.*503.*\): the defaults are shown; retrying\.$/);
+    assert.equal(await page.isVisible('#flags-note'), true);
+    assert.equal(await page.getAttribute('#app', 'data-priorities'), 'no_priority', 'the default');
+    assert.equal(await page.textContent('#revision'), '(none)');
+
+    await page.unroute(`${rt.server.url}/flags/snapshot.json`);
+    await page.waitForFunction(() => document.getElementById('revision').textContent !== '(none)', null, { timeout: 10000 });
+    assert.equal(await page.textContent('#flags-note'), '');
+    assert.equal(await page.isVisible('#flags-note'), false);
+    assert.equal(await page.getAttribute('#app', 'data-priorities'), engine.implementation('AllowedPriorities', contextOf(uid)));
+    assert.deepEqual(errors, []);
+  } finally {
+    await page.close();
+  }
+});
+
 test('a corrupted saved todo list counts as empty; items that are not objects are dropped', async () => {
   for (const [saved, count] of [['not json', 0], ['{}', 0], ['[null]', 0], ['"text"', 0], ['[null, 5, {"title": "kept", "done": true}]', 1]]) {
     const { page, errors } = await freshPage(userWhere(() => true), saved);

@@ -159,7 +159,8 @@ export interface Client {
   isEnabled(feature: string, context: Context): boolean;
   /** Details, no exposure. */
   details(feature: string, context: Context): Details;
-  feature<T>(name: string, implementations: Record<string, (context: Context) => T>, options?: { default?: string | boolean }): FeatureHandle<T>;
+  /** The handle's `create` returns what any of the factories returns (a union when they differ). */
+  feature<M extends Record<string, (context: Context) => unknown>>(name: string, implementations: M, options?: { default?: string | boolean }): FeatureHandle<ReturnType<M[keyof M]>>;
   on(type: 'update', listener: (event: { revision: string }) => void): () => void;
   /** Added while nothing is loaded because of an error, the listener is called at once with that error. */
   on(type: 'error', listener: (error: Error) => void): () => void;

@@ -19,6 +19,11 @@ async function main(): Promise<void> {
   const on: boolean = client.isEnabled('ImageProcessing', { user: {} });
   const PP = client.feature('PaymentProcessor', { acme: () => 1, premium: () => 2 }, { default: 'acme' });
   const n: number | undefined = PP.create({ user: {} });
+  // Factories of different types: create returns their union.
+  const UI = client.feature('Checkout', { classic: () => 1, modern: (ctx) => String(ctx.user) }, { default: 'classic' });
+  const ui: number | string | undefined = UI.create({ user: {} });
+  // @ts-expect-error: the union is not narrowed to the first factory's type
+  const only: number | undefined = UI.create({ user: {} });
   const off = client.on('update', (e) => e.revision.length);
   off();
   await client.ready;
@@ -28,7 +33,7 @@ async function main(): Promise<void> {
   try {
     new Engine('[]');
   } catch (e) {
-    if (e instanceof SnapshotError) console.log(e.path, rev, problems, d, all, b, impl, impls, created, on, n);
+    if (e instanceof SnapshotError) console.log(e.path, rev, problems, d, all, b, impl, impls, created, on, n, ui, only);
   }
 }
 void main();

@@ -72,6 +72,13 @@ export interface EvaluateOptions {
   /** A clock called only if a rule needs the time. */
   clock?: () => number;
   sticky?: StickyMap;
+  /**
+   * `evaluate` only: the implementation the caller has used, to get the
+   * evaluation that served it (what an exposure reports). A `random`
+   * experiment takes it as its draw when it is one of its arms, and falls
+   * through when it is not, instead of drawing again.
+   */
+  used?: string;
 }
 
 export class Engine {

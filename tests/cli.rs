@@ -531,7 +531,12 @@ fn help_after_a_command_is_usage() {
         vec!["eval", "examples/shop.json", "--help"],
     ] {
         let out = run(&args);
-        assert_eq!(out.status.code(), Some(0), "{args:?}: {}", text(&out.stderr));
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{args:?}: {}",
+            text(&out.stderr)
+        );
         assert!(text(&out.stdout).starts_with("usage:\n"), "{args:?}");
     }
 }
@@ -548,14 +553,20 @@ fn names_cannot_break_or_reorder_the_lines_of_text_output() {
     assert_eq!(out.status.code(), Some(1));
     let stdout = text(&out.stdout);
     assert_eq!(stdout.lines().count(), 2, "{stdout}");
-    assert!(stdout.starts_with("/features/a\\nb\\u{202e}: invalid name"), "{stdout}");
+    assert!(
+        stdout.starts_with("/features/a\\nb\\u{202e}: invalid name"),
+        "{stdout}"
+    );
 
     let rtl = temp(
         "rtl-revision.json",
         "{\"schema\": 1, \"revision\": \"7\u{202e}cba\", \"features\": {}}".as_bytes(),
     );
     let out = run(&["validate", &rtl]);
-    assert_eq!(text(&out.stdout), "ok: revision 7\\u{202e}cba, 0 features, 0 segments\n");
+    assert_eq!(
+        text(&out.stdout),
+        "ok: revision 7\\u{202e}cba, 0 features, 0 segments\n"
+    );
     // JSON output stays JSON: the same string, escaped.
     let out = run(&["validate", &rtl, "--json"]);
     let stdout = text(&out.stdout);

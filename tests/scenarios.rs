@@ -189,6 +189,50 @@ fn a_random_experiment_draws_from_the_host_until_sticky() {
     }
 }
 
+/// A host whose caller has used implementation `used`: draws are not expected.
+struct Used(Option<u16>);
+
+impl feats_edge::eval::Env for Used {
+    fn now(&mut self) -> i64 {
+        NOW
+    }
+    fn sticky(&mut self, _: &str, _: &str, _: &[String]) -> Option<u16> {
+        None
+    }
+    fn random(&mut self) -> u32 {
+        panic!("a used implementation is not drawn again")
+    }
+    fn used(&self) -> Option<u16> {
+        self.0
+    }
+}
+
+#[test]
+fn a_used_implementation_is_the_random_draw_that_served_it() {
+    // 60 % of draws reach an arm, the rest fall through to `serve: a`.
+    let e = load(&with_feature(
+        r#"{"inputs": ["user"], "implementations": ["a", "b", "c", "d"], "default": "a",
+            "rules": [{"experiment": {"name": "exp", "by": "UserId", "weights": {"b": 50, "c": 10, "d": 0}, "random": true}},
+                      {"serve": "a"}]}"#,
+    ));
+    let c = ctx(&e, r#"{"user": {"id": 1}}"#);
+    let eval = |used| {
+        let ev = e.evaluate("F", &c, &mut Used(Some(used)));
+        (
+            ev.implementation,
+            ev.reason.as_str(),
+            ev.rule,
+            ev.experiment,
+        )
+    };
+    // An arm: the experiment served it, whatever a new draw would give.
+    assert_eq!(eval(1), (Some(1), "SPLIT", Some(0), Some("exp")));
+    assert_eq!(eval(2), (Some(2), "SPLIT", Some(0), Some("exp")));
+    // Not an arm (no weight, or a weight of 0): the draw fell through.
+    assert_eq!(eval(0), (Some(0), "TARGETING_MATCH", Some(1), None));
+    assert_eq!(eval(3), (Some(0), "TARGETING_MATCH", Some(1), None));
+}
+
 // --- Novi: date windows, weighted splits, AND/OR, kill switch ----------------
 
 #[test]

@@ -17,6 +17,8 @@ import { loading, wasm } from './wasm.js';
 
 /** The longest delay timers take (about 24.8 days); longer ones fire at once. */
 const MAX_DELAY = 2 ** 31 - 1;
+/** The most (feature, implementation, unit) keys remembered for deduplication. */
+const SEEN = 5e4;
 
 /** A timer that never keeps Node alive. */
 const later = (fn, ms) => {
@@ -216,9 +218,10 @@ export async function createClient(o) {
     }
   }
 
-  function evaluate(feature, ctx) {
+  /** @param {string} [used] the implementation used, to get the evaluation that served it */
+  function evaluate(feature, ctx, used) {
     try {
-      if (engine) return engine.evaluate(feature, ctx, opts);
+      if (engine) return engine.evaluate(feature, ctx, used === undefined ? opts : { ...opts, used });
     } catch {}
     return { feature, implementation: null, reason: 'ERROR', rule: null, experiment: null, unit: null,
       stickyKey: null, errorCode: 'PROVIDER_NOT_READY', revision: null };
@@ -238,9 +241,12 @@ export async function createClient(o) {
     const { stickyKey, errorCode, ...event } = d;
     if (!xurl || d.revision == null || errorCode == 'FLAG_NOT_FOUND') return;
     const key = JSON.stringify([d.feature, impl, d.unit]);
-    if (seen.has(key)) return;
-    if (seen.size > 5e4) seen.clear();
+    // At most SEEN keys, the least recently used forgotten first: a unit
+    // still active is not reported again.
+    const known = seen.delete(key);
     seen.add(key);
+    if (known) return;
+    if (seen.size > SEEN) seen.delete(seen.values().next().value);
     queue.push(Object.assign(event, { implementation: impl, timestamp: new Date(now()).toISOString() }));
     trim();
     if (queue.length >= maxBatch) autoFlush();
@@ -315,7 +321,7 @@ export async function createClient(o) {
     isEnabled: (feature, ctx) => found(evaluate(feature, ctx)) === 'true',
     usedImplementation(feature, impl, ctx) {
       const name = impl == null ? '' : text(impl);
-      if (name) use(evaluate(feature, ctx), name);
+      if (name) use(evaluate(feature, ctx, name), name);
     },
     create: (feature, ctx) => found(details(feature, ctx)),
     /** @template T @param {string} name @param {Record<string, (ctx: any) => T>} impls @param {{default?: string | boolean}} [options] */

@@ -161,6 +161,16 @@ function notRun(feature, e) {
     stickyKey: null, errorCode: e._raw ? 'GENERAL' : 'PROVIDER_NOT_READY', revision: e.revision };
 }
 
+/**
+ * The index `details` takes for a used implementation: NONE for a name
+ * that is not one of the feature's (no arm has it: it is not drawn either).
+ * @param {string[]} impls @param {string} used
+ */
+function usedIndex(impls, used) {
+  const k = impls.indexOf(used);
+  return k < 0 ? NONE : k;
+}
+
 /** Random 32-bit integers for `random` experiments. */
 const random = () => (Math.random() * 4294967296) >>> 0;
 
@@ -506,9 +516,14 @@ export class Engine {
 
   /**
    * The details of one evaluation (SPEC section 2). Never throws.
+   *
+   * `opts.used`: the implementation the caller has used, to ask for the
+   * evaluation that served it (what an exposure reports): a `random`
+   * experiment takes it as its draw when it is one of its arms, and falls
+   * through when it is not, instead of drawing again.
    * @param {string} feature
    * @param {object} context
-   * @param {{now?: number, sticky?: object}} [opts]
+   * @param {{now?: number, sticky?: object, used?: string}} [opts]
    */
   evaluate(feature, context, opts) {
     const name = typeof feature === 'string' ? feature : text(feature);
@@ -518,7 +533,8 @@ export class Engine {
     this._busy = true;
     try {
       const used = i < 0 ? 0 : this._write(context, this._plan(i));
-      return JSON.parse(this._raw.details(i, name, used));
+      const served = i < 0 || typeof opts?.used !== 'string' ? -1 : usedIndex(this._call.impls[i], opts.used);
+      return JSON.parse(this._raw.details(i, name, used, served));
     } finally {
       this._busy = false;
     }

@@ -2,7 +2,11 @@
 // browsers the last good snapshot. Every access is guarded: storage that
 // throws (Safari private mode, sandboxed frames, a full quota) is ignored.
 
-/** At most this many sticky assignments are kept in memory (oldest go first). */
+/**
+ * At most this many sticky assignments are kept in memory, the least
+ * recently used forgotten first (a forgotten unit of a `random` experiment
+ * draws again). Servers with more units pass a store of their own.
+ */
 const LIMIT = 10000;
 
 /**
@@ -31,7 +35,12 @@ export function stickyStore(ls, prefix) {
   if (ls) return { get: (k) => ls.getItem(prefix + k), set: (k, v) => ls.setItem(prefix + k, v) };
   const m = new Map();
   return {
-    get: (k) => m.get(k),
+    get(k) {
+      const v = m.get(k);
+      // Used again: the most recent now.
+      if (v !== undefined) m.delete(k), m.set(k, v);
+      return v;
+    },
     set(k, v) {
       m.delete(k);
       m.set(k, v);

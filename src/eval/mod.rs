@@ -44,6 +44,15 @@ pub trait Env {
     ) -> Option<ImplId>;
     /// A uniformly random 32-bit number, for `random` experiments.
     fn random(&mut self) -> u32;
+    /// The implementation the caller has used, when it asks for the
+    /// evaluation that served it (to record that use): a `random`
+    /// experiment then takes it as its draw if it is one of its arms (a
+    /// weight above 0), and falls through otherwise, instead of drawing
+    /// again. `None` (the default): draw.
+    #[inline]
+    fn used(&self) -> Option<ImplId> {
+        None
+    }
     /// Which feature (its index in the snapshot) the evaluation that follows
     /// is for; the engine says so before each one. For hosts that answer
     /// [`Env::sticky`] in their own terms; nothing by default.
@@ -262,13 +271,18 @@ where
                 let (implementation, reason) =
                     if let Some(sticky) = run.env.sticky(name, &unit, &feature.implementations) {
                         (Some(sticky), Reason::Sticky)
+                    } else if !*random {
+                        (
+                            split.pick(hash::bucket_seeded(split.seed, &unit)),
+                            Reason::Split,
+                        )
+                    } else if let Some(used) = run.env.used() {
+                        (split.serves(used).then_some(used), Reason::Split)
                     } else {
-                        let bucket = if *random {
-                            hash::scale_random(run.env.random())
-                        } else {
-                            hash::bucket_seeded(split.seed, &unit)
-                        };
-                        (split.pick(bucket), Reason::Split)
+                        (
+                            split.pick(hash::scale_random(run.env.random())),
+                            Reason::Split,
+                        )
                     };
                 if implementation.is_none() {
                     continue;

@@ -116,6 +116,7 @@ impl Io {
                 feature: 0,
                 now: None,
                 key,
+                used: None,
             },
         )
     }
@@ -329,11 +330,14 @@ impl RawEngine {
     }
 
     /// The details JSON of feature `index` (`name` for unknown features).
-    pub fn details(&mut self, index: i32, name: &str, used: i32) -> String {
+    /// `served`: the index of the implementation the caller used, when it
+    /// asks for the evaluation that served it (see [`Env::used`]); -1 else.
+    pub fn details(&mut self, index: i32, name: &str, used: i32, served: i32) -> String {
         let Some(engine) = &self.engine else {
             return String::new();
         };
         let (ctx, mut env) = self.io.open_cold(used);
+        env.used = ImplId::try_from(served).ok();
         let index = usize::try_from(index)
             .ok()
             .filter(|&i| i < engine.feature_count());
@@ -568,6 +572,8 @@ struct HostEnv<'a> {
     feature: u32,
     now: Option<i64>,
     key: &'a mut Vec<u8>,
+    /// The implementation the caller used (see [`Env::used`]).
+    used: Option<ImplId>,
 }
 
 impl Env for HostEnv<'_> {
@@ -604,5 +610,8 @@ impl Env for HostEnv<'_> {
     }
     fn random(&mut self) -> u32 {
         self.host.random()
+    }
+    fn used(&self) -> Option<ImplId> {
+        self.used
     }
 }

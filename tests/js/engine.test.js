@@ -111,6 +111,23 @@ test('a sticky assignment is honoured by every way of evaluating', () => {
   assert.equal(shop.evaluateAll(ctx).AllowedPriorities.implementation, plain);
 });
 
+test('evaluate with opts.used gives the evaluation that served a used implementation (random experiments are not drawn again)', () => {
+  const e = new Engine({
+    schema: 1, segments: { UserId: { from: { user: '{id}' } } },
+    features: { R: { inputs: ['user'], implementations: ['a', 'b', 'c'], default: 'a',
+      rules: [{ experiment: { name: 'x', by: 'UserId', random: true, weights: { b: 1, c: 1 } } }, { serve: 'a' }] } },
+  });
+  const ctx = { user: { id: 'u' } };
+  // Without `used`, 98 % of draws fall through to `serve: a`.
+  for (let i = 0; i < 20; i++) {
+    const d = e.evaluate('R', ctx, { used: 'c' });
+    assert.deepEqual([d.implementation, d.reason, d.rule, d.experiment, d.stickyKey], ['c', 'SPLIT', 0, 'x', 'x/u']);
+  }
+  assert.deepEqual([e.evaluate('R', ctx, { used: 'a' }).reason, e.evaluate('R', ctx, { used: 'zzz' }).rule], ['TARGETING_MATCH', 1]);
+  // A sticky assignment still wins.
+  assert.equal(e.evaluate('R', ctx, { used: 'c', sticky: { 'x/u': 'b' } }).implementation, 'b');
+});
+
 test('time windows use opts.now', () => {
   const e = new Engine(read('examples/novi.json'));
   const at = (iso) => e.implementation('SaleBanner', { user: { id: 1 } }, { now: Date.parse(iso) });

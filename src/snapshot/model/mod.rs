@@ -276,6 +276,17 @@ impl Split {
             .get(past)
             .map(|&(_, implementation)| implementation)
     }
+
+    /// Whether some bucket goes to `implementation` (it has a weight above 0).
+    #[must_use]
+    pub fn serves(&self, implementation: ImplId) -> bool {
+        let mut start = 0;
+        self.ranges.iter().any(|&(end, i)| {
+            let non_empty = end > start;
+            start = end;
+            i == implementation && non_empty
+        })
+    }
 }
 
 /// What a rule serves when its condition holds.

@@ -254,3 +254,14 @@ test('close() sends what is waiting one last time', async (t) => {
   await client.close();
   assert.equal(srv.accepted().length, 1);
 });
+
+test('deduplication forgets the least recently used keys first: units still in use are not reported again', async (t) => {
+  const { client } = await setup(t, { maxQueue: 100_000, maxBatch: 100_000 });
+  // 50 010 units: ten more than the keys remembered.
+  for (let i = 0; i < 50_010; i++) client.create('Split', ctx(`u${i}`));
+  assert.equal(client.stats.queued, 50_010);
+  for (let i = 10; i < 1010; i++) client.create('Split', ctx(`u${i}`));
+  assert.equal(client.stats.queued, 50_010, 'remembered units are not queued again');
+  client.create('Split', ctx('u0'));
+  assert.equal(client.stats.queued, 50_011, 'the least recently used unit was forgotten');
+});

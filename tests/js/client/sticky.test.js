@@ -4,6 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createClient } from 'feats-edge';
 import { snapshot, ctx } from '../helpers/snapshot.js';
+import { startServer } from '../helpers/server.js';
 
 test('a random experiment varies across findImplementation until usedImplementation, then sticks', async () => {
   const client = await createClient({ snapshot: snapshot('r1') });
@@ -70,5 +71,70 @@ test('a sticky store that throws never reaches the caller', async () => {
   assert.ok(['a', 'b'].includes(client.findImplementation('Fixed', ctx('1'))));
   assert.ok(['a', 'b'].includes(client.create('Fixed', ctx('1'))));
   client.usedImplementation('Random', 'a', ctx('1'));
+  await client.close();
+});
+
+test('usedImplementation on a random experiment records the arm that was rendered, even where a new draw would fall through', async (t) => {
+  // 60 % of draws go to the experiment's arms, 40 % fall through to `serve: a`.
+  const snap = {
+    schema: 1, revision: 'partial',
+    segments: { UserId: { from: { user: '{id}' } } },
+    features: {
+      Partial: {
+        inputs: ['user'], implementations: ['a', 'b', 'c'], default: 'a',
+        rules: [{ experiment: { name: 'part', by: 'UserId', random: true, weights: { b: 50, c: 10 } } }, { serve: 'a' }],
+      },
+    },
+  };
+  const srv = await startServer({ snapshot: snap });
+  const sticky = new Map();
+  const client = await createClient({ snapshot: snap, exposureUrl: srv.exposureUrl, flushInterval: 0, sticky });
+  t.after(async () => {
+    await client.close();
+    await srv.close();
+  });
+  const rendered = new Map();
+  for (let i = 0; rendered.size < 300; i++) {
+    const c = ctx(`v${i}`);
+    const impl = client.findImplementation('Partial', c);
+    if (impl === 'a') continue; // fell through: not part of the experiment
+    client.usedImplementation('Partial', impl, c);
+    rendered.set(`v${i}`, impl);
+  }
+  for (const [id, impl] of rendered) {
+    assert.equal(sticky.get(`part/${id}`), impl, `the assignment of ${id} was stored`);
+    const d = client.details('Partial', ctx(id));
+    assert.deepEqual([d.implementation, d.reason], [impl, 'STICKY'], id);
+  }
+  await client.flush();
+  const events = srv.state.exposureRequests.flatMap((r) => JSON.parse(r.body).events);
+  assert.equal(events.length, 300, 'one exposure per unit');
+  for (const e of events) {
+    assert.deepEqual([e.experiment, e.reason, e.rule, e.unit.segment], ['part', 'SPLIT', 0, 'UserId']);
+    assert.equal(e.implementation, rendered.get(e.unit.value));
+  }
+  // A used implementation that is not an arm (the fallback's) is the fallback's use.
+  client.usedImplementation('Partial', 'a', ctx('fallback-user'));
+  assert.equal(sticky.has('part/fallback-user'), false);
+  await client.flush();
+  const last = JSON.parse(srv.state.exposureRequests.at(-1).body).events.at(-1);
+  assert.deepEqual([last.implementation, last.reason, last.rule, last.experiment, last.unit], ['a', 'TARGETING_MATCH', 1, null, null]);
+});
+
+test('the default in-memory sticky store forgets the least recently used assignment first, not one in use', async () => {
+  const client = await createClient({ snapshot: snapshot('r1') }); // Node: the bounded in-memory store
+  const kept = ctx('regular');
+  client.create('Random', kept);
+  assert.equal(client.details('Random', kept).reason, 'STICKY');
+  // 12 000 other units use the experiment (the store holds 10 000); the
+  // regular comes back every 500 of them.
+  for (let i = 0; i < 12_000; i++) {
+    client.create('Random', ctx(`passer-${i}`));
+    if (i % 500 === 0) assert.equal(client.details('Random', kept).reason, 'STICKY', `after ${i}`);
+  }
+  assert.equal(client.details('Random', kept).reason, 'STICKY');
+  // The first passers, not seen since, were forgotten.
+  assert.equal(client.details('Random', ctx('passer-0')).reason, 'SPLIT');
+  assert.equal(client.details('Random', ctx('passer-11999')).reason, 'STICKY');
   await client.close();
 });

@@ -307,6 +307,47 @@ fn segment_and_activation_errors() {
 }
 
 #[test]
+fn activation_nesting_is_judged_the_same_whichever_rule_refers_first() {
+    // A0 → A1 → … → A32: A0 nests 33 levels (too deep), A1 32 (fine).
+    let mut acts: Vec<String> = (0..32)
+        .map(|i| format!(r#""A{i}": {{"when": {{"activation": "A{}"}}}}"#, i + 1))
+        .collect();
+    acts.push(r#""A32": {"when": {"after": "2020-01-01T00:00:00Z"}}"#.to_owned());
+    let snapshot = |first: &str, second: &str| {
+        format!(
+            r#"{{"schema": 1, "activations": {{{}}}, "features": {{
+                "F": {{"implementations": ["a", "b", "c"], "default": "a", "rules": [
+                    {{"when": {{"activation": "{first}"}}, "serve": "b"}}, {{"when": {{"activation": "{second}"}}, "serve": "c"}}]}},
+                "G": {{"implementations": ["a", "b"], "default": "a", "rules": [{{"when": {{"activation": "A1"}}, "serve": "b"}}]}}}}}}"#,
+            acts.join(",")
+        )
+    };
+    let chain = (0..=32)
+        .map(|i| format!("A{i}"))
+        .collect::<Vec<_>>()
+        .join(" → ");
+    for (first, second, rule) in [("A1", "A0", 1), ("A0", "A1", 0)] {
+        let text = snapshot(first, second);
+        let lines = problems(&text);
+        assert_eq!(
+            lines,
+            [
+                format!("/activations/A0: activations nest deeper than 32 levels: {chain}"),
+                format!("/features/F/rules/{rule}/when/activation: the activation 'A0' has problems (see /activations/A0)"),
+            ],
+            "{first} first"
+        );
+        let e = load(&text);
+        assert_eq!(reason(&e, "F", "{}", NOW), "ERROR", "{first} first");
+        assert_eq!(
+            pick(&e, "G", "{}", NOW).as_deref(),
+            Some("b"),
+            "{first} first"
+        );
+    }
+}
+
+#[test]
 fn activations_nested_deeper_than_32_levels_are_an_error() {
     let mut acts = Vec::new();
     for i in 0..40 {

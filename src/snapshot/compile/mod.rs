@@ -518,7 +518,10 @@ pub(crate) struct Shared {
 
 enum ActivationState {
     InProgress,
-    Done(u16),
+    /// Compiled: its local index, how many levels of activations it nests
+    /// (1 when it refers to none), and the activation below it on its
+    /// deepest path.
+    Done(u16, u32, Option<usize>),
     Failed,
 }
 
@@ -535,6 +538,12 @@ pub(crate) struct Scope<'a> {
     activations: Vec<Cond>,
     activation_memo: Vec<(usize, ActivationState)>,
     stack: Vec<usize>,
+    /// A chain of activations found deeper than the limit, while the
+    /// activation that heads it (the bottom of `stack`) is compiled.
+    too_deep: Option<String>,
+    /// The deepest activation the one being compiled refers to so far:
+    /// its levels and its id.
+    below: (u32, Option<usize>),
 }
 
 impl<'a> Scope<'a> {
@@ -550,6 +559,8 @@ impl<'a> Scope<'a> {
             activations: Vec::new(),
             activation_memo: Vec::new(),
             stack: Vec::new(),
+            too_deep: None,
+            below: (0, None),
         }
     }
 
@@ -688,6 +699,14 @@ impl<'a> Scope<'a> {
         errs.add(ptr, message);
     }
 
+    /// Notes that the activation being compiled refers to `id`, which
+    /// nests `levels` levels.
+    fn note_below(&mut self, levels: u32, id: usize) {
+        if levels > self.below.0 {
+            self.below = (levels, Some(id));
+        }
+    }
+
     fn set_activation(&mut self, id: usize, state: ActivationState) {
         match self.activation_memo.iter_mut().find(|(a, _)| *a == id) {
             Some(entry) => entry.1 = state,
@@ -713,7 +732,10 @@ impl<'a> Scope<'a> {
             .find(|(a, _)| *a == id)
             .map(|(_, state)| state)
         {
-            Some(ActivationState::Done(local)) => return Some(*local),
+            Some(&ActivationState::Done(local, levels, _)) => {
+                self.note_below(levels, id);
+                return Some(local);
+            }
             Some(ActivationState::Failed) => {
                 report_activation(name, ptr, errs);
                 return None;
@@ -751,22 +773,66 @@ impl<'a> Scope<'a> {
             return None;
         }
         if self.stack.len() >= conditions::MAX_ACTIVATION_DEPTH {
-            errs.add(ptr, "activations nest deeper than 32 levels".to_owned());
+            // Too deep counted from the activation at the bottom of the
+            // stack: the problem is that one's (below).
+            if self.too_deep.is_none() {
+                let mut chain: Vec<&str> = self
+                    .stack
+                    .iter()
+                    .filter_map(|&a| self.shared.activations.get(a).map(|x| x.0.as_str()))
+                    .collect();
+                chain.push(name);
+                self.too_deep = Some(join(&chain, " → "));
+            }
             return None;
         }
         self.set_activation(id, ActivationState::InProgress);
         self.stack.push(id);
+        let outer = core::mem::take(&mut self.below);
         let before = errs.list.len();
         let act = Ptr::root(act_ptr);
         let when = reader::fields(value, &act, ["when"], errs)
             .and_then(|[when]| reader::required(when, &act, "when", errs))
             .and_then(|when| conditions::compile(self, when, &act.key("when"), depth + 1, errs));
         self.stack.pop();
+        let (below, next) = core::mem::replace(&mut self.below, outer);
+        let levels = below.saturating_add(1);
+        if levels > conditions::MAX_ACTIVATION_DEPTH as u32 && self.too_deep.is_none() {
+            // Deeper than the limit through activations compiled before:
+            // the same problem, found without recursing again.
+            let mut chain = vec![name];
+            let mut at = next;
+            while let Some(a) = at.filter(|_| chain.len() <= conditions::MAX_ACTIVATION_DEPTH) {
+                chain.extend(self.shared.activations.get(a).map(|x| x.0.as_str()));
+                at = match self.activation_memo.iter().find(|(x, _)| *x == a) {
+                    Some((_, ActivationState::Done(_, _, n))) => *n,
+                    _ => None,
+                };
+            }
+            self.too_deep = Some(join(&chain, " → "));
+        }
+        if self.too_deep.is_some() {
+            if !self.stack.is_empty() && levels <= conditions::MAX_ACTIVATION_DEPTH as u32 {
+                // Inside a chain that is too deep from further up: whether
+                // this activation is fine on its own is decided where it is
+                // referenced from nearer the top, so nothing is remembered.
+                self.activation_memo.retain(|(a, _)| *a != id);
+                return None;
+            }
+            // This activation heads the chain: nesting is its own problem,
+            // whichever rule refers to it first.
+            let chain = self.too_deep.take().unwrap_or_default();
+            errs.add(
+                &act,
+                concat(&["activations nest deeper than 32 levels: ", &chain]),
+            );
+        }
         match when.filter(|_| errs.list.len() == before) {
             Some(cond) => {
                 let local = u16::try_from(self.activations.len()).ok()?;
                 self.activations.push(cond);
-                self.set_activation(id, ActivationState::Done(local));
+                self.set_activation(id, ActivationState::Done(local, levels, next));
+                self.note_below(levels, id);
                 Some(local)
             }
             None => {

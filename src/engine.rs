@@ -348,12 +348,7 @@ impl Engine {
                 if j > 0 {
                     out.push(',');
                 }
-                push_string(
-                    &mut out,
-                    self.inputs()
-                        .get(usize::from(*input))
-                        .map_or("", String::as_str),
-                );
+                push_string(&mut out, input);
             }
             out.push_str("]}");
         }

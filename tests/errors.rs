@@ -64,8 +64,19 @@ fn whole_snapshot_errors_refuse_the_document() {
         "]".repeat(10_000)
     );
     assert!(refused(&deep).contains("nesting deeper than 128 levels"));
+    assert!(
+        refused(&deep).contains("over the limits: line 1, column"),
+        "{}",
+        refused(&deep)
+    );
     let long = format!(r#"{{"schema": 1, "meta": [{}0]}}"#, "0,".repeat(10_000));
     assert!(refused(&long).contains("more than 10000 values in one list"));
+    assert!(
+        refused(&long).contains("over the limits: line"),
+        "{}",
+        refused(&long)
+    );
+    assert!(refused("{\"schema\": 1,}").starts_with("invalid JSON: "));
     let big = format!(
         r#"{{"schema": 1, "meta": "{}"}}"#,
         "x".repeat(16 * 1024 * 1024)
@@ -141,7 +152,7 @@ fn rule_and_condition_errors_name_their_place() {
     );
     has(
         &broken(r#"{"type": "boolean", "default": "yes"}"#),
-        "/features/F/default: expected true or false",
+        "/features/F/default: a boolean feature serves true or false, found 'yes'",
     );
     has(
         &broken(r#"{"implementations": ["a"], "default": "a", "rules": [{}]}"#),
@@ -212,7 +223,7 @@ fn rule_and_condition_errors_name_their_place() {
         &broken(
             r#"{"inputs": ["user"], "implementations": ["a"], "default": "a", "rules": [{"when": {"segment": "Age", "gt": "old"}, "serve": "a"}]}"#,
         ),
-        "/features/F/rules/0/when/gt: expected a number",
+        "/features/F/rules/0/when/gt: not a decimal number: 'old' (write e.g. 1000, 12.5 or 1e3)",
     );
     has(
         &broken(
@@ -605,4 +616,90 @@ fn a_feature_using_a_broken_activation_says_so_at_its_reference() {
         ]
     );
     assert_eq!(reason(&load(text), "F", "{}", NOW), "ERROR");
+}
+
+#[test]
+fn every_problem_of_a_rule_is_listed_at_once() {
+    // An experiment without a name: its segment and weights are still checked.
+    let lines = problems(&with_feature(
+        r#"{"inputs": ["user"], "implementations": ["a", "b"], "default": "a",
+            "rules": [{"experiment": {"by": "UserID", "weights": {"a": 50, "bb": 60}}}]}"#,
+    ));
+    assert_eq!(
+        lines,
+        [
+            "/features/F/rules/0/experiment: the field 'name' is required",
+            "/features/F/rules/0/experiment/by: unknown segment 'UserID'",
+            "/features/F/rules/0/experiment/weights/bb: unknown implementation 'bb'; this feature has a, b",
+        ]
+    );
+    // Two operators on one segment: the segment and both operands are still checked.
+    let lines = problems(&with_feature(
+        r#"{"inputs": ["user"], "implementations": ["a"], "default": "a",
+            "rules": [{"when": {"segment": "Contry", "in": ["US"], "not_in": [5]}, "serve": "a"}]}"#,
+    ));
+    assert_eq!(
+        lines,
+        [
+            "/features/F/rules/0/when: a condition takes exactly one operator, found 'in' and 'not_in'; combine them with 'all'",
+            "/features/F/rules/0/when/segment: unknown segment 'Contry'",
+            "/features/F/rules/0/when/not_in/0: expected a string, found a number (segment values are strings: write it in quotes)",
+        ]
+    );
+}
+
+#[test]
+fn typos_in_condition_keys_are_named_where_they_are() {
+    let when = |cond: &str| {
+        problems(&with_feature(&format!(
+            r#"{{"inputs": ["user"], "implementations": ["a"], "default": "a", "rules": [{{"when": {cond}, "serve": "a"}}]}}"#
+        )))
+    };
+    assert_eq!(
+        when(r#"{"segmnet": "Country", "in": ["US"]}"#),
+        ["/features/F/rules/0/when/segmnet: unknown condition operator 'segmnet' (did you mean 'segment'?)"]
+    );
+    assert_eq!(
+        when(r#"{"Segment": "Country", "in": ["US"]}"#),
+        ["/features/F/rules/0/when/Segment: unknown condition operator 'Segment' (did you mean 'segment'?)"]
+    );
+    assert_eq!(
+        when(r#"{"activaton": "X"}"#),
+        ["/features/F/rules/0/when/activaton: unknown condition operator 'activaton' (did you mean 'activation'?)"]
+    );
+    assert_eq!(
+        when(r#"{"all": [], "all": []}"#),
+        ["/features/F/rules/0/when/all: the field 'all' appears more than once"]
+    );
+    // Known operators side by side are still one too many.
+    assert_eq!(
+        when(r#"{"after": "2020-01-01T00:00:00Z", "before": "2021-01-01T00:00:00Z"}"#),
+        ["/features/F/rules/0/when: a condition takes exactly one operator; combine several with 'all' or 'any'"]
+    );
+}
+
+#[test]
+fn messages_name_the_actual_problem() {
+    // A name of 70 non-ASCII characters: its characters, not its length.
+    let name = "é".repeat(70);
+    let lines = problems(&format!(
+        r#"{{"schema": 1, "features": {{"{name}": {{"implementations": ["a"], "default": "a"}}}}}}"#
+    ));
+    assert!(
+        lines[0].ends_with("a name may only use the characters A-Z a-z 0-9 _ . : -"),
+        "{lines:?}"
+    );
+    let weight = |w: &str| {
+        problems(&with_feature(&format!(
+            r#"{{"inputs": ["user"], "implementations": ["a", "b"], "default": "a", "rules": [{{"split": {{"by": "UserId", "weights": {{"a": {w}}}}}}}]}}"#
+        )))
+    };
+    assert_eq!(
+        weight("1e20"),
+        ["/features/F/rules/0/split/weights/a: a percentage is at most 100, found 1e20"]
+    );
+    assert_eq!(
+        weight("12.345"),
+        ["/features/F/rules/0/split/weights/a: a percentage is a number ≥ 0 with at most two decimals, found 12.345"]
+    );
 }

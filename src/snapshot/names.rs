@@ -17,12 +17,17 @@ pub fn is_valid(name: &str) -> bool {
 /// Why `name` is not valid, as a sentence fragment; `None` when it is valid.
 #[must_use]
 pub fn problem(name: &str) -> Option<&'static str> {
+    // Characters first: the length is counted in bytes, which is the
+    // number of characters only once they are all ASCII.
     if name.is_empty() {
         Some("a name must not be empty")
+    } else if !name
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b':' | b'-'))
+    {
+        Some("a name may only use the characters A-Z a-z 0-9 _ . : -")
     } else if name.len() > MAX_NAME_LEN {
         Some("a name must be at most 128 characters long")
-    } else if !is_valid(name) {
-        Some("a name may only use the characters A-Z a-z 0-9 _ . : -")
     } else {
         None
     }

@@ -30,6 +30,10 @@ test('engine metadata: revision, problems, features', () => {
     { name: 'PaymentProcessor', type: 'multi', implementations: ['acme', 'premium', 'aperture'], default: 'acme', inputs: ['user'] });
   assert.deepEqual(e.features.find((f) => f.name === 'ImageProcessing'),
     { name: 'ImageProcessing', type: 'boolean', implementations: ['true', 'false'], default: 'true', inputs: [] });
+  // Inputs as declared, also those no segment converts.
+  const declared = new Engine({ schema: 1, segments: { UserId: { from: { user: '{id}' } } },
+    features: { A: { inputs: ['account', 'user', 'request'], implementations: ['x'], default: 'x' }, B: { inputs: ['request'], implementations: ['x'], default: 'x' } } });
+  assert.deepEqual(declared.features.map((f) => f.inputs), [['account', 'user', 'request'], ['request']]);
   const broken = new Engine({ schema: 1, features: { F: { implementations: ['a'], defualt: 'a' } } });
   assert.deepEqual(broken.problems.map((p) => p.path), ['/features/F/defualt', '/features/F']);
   assert.equal(broken.evaluate('F', {}).errorCode, 'PARSE_ERROR');

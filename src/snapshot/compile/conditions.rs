@@ -63,26 +63,14 @@ pub fn compile(
         .filter(|k| *k != "description" && *k != "meta")
         .collect();
     let [op] = ops.as_slice() else {
-        if ops.is_empty() {
-            errs.add(
-                ptr,
-                "an empty condition: give one of segment, after, before, all, any, not, activation"
-                    .to_owned(),
-            );
-        } else {
-            errs.add(
-                ptr,
-                "a condition takes exactly one operator; combine several with 'all' or 'any'"
-                    .to_owned(),
-            );
-        }
+        several_operators(&ops, value, ptr, errs);
         return None;
     };
     if !OTHER_OPS.contains(op) {
         let message = if SEGMENT_OPS.contains(op) {
             concat(&["the operator ", &quoted(op), " needs a 'segment'"])
         } else {
-            concat(&["unknown condition operator ", &quoted(op)])
+            unknown_operator(op)
         };
         errs.add(&ptr.key(op), message);
         return None;
@@ -138,6 +126,55 @@ pub fn compile(
     }
 }
 
+/// A condition without `segment` whose keys are not one operator: empty,
+/// a key repeated, typos (each named, with the operator it is near), or
+/// several operators.
+#[inline(never)]
+fn several_operators(ops: &[&str], value: &Value, ptr: &Ptr<'_>, errs: &mut Errs) {
+    let Some(&first) = ops.first() else {
+        errs.add(
+            ptr,
+            "an empty condition: give one of segment, after, before, all, any, not, activation"
+                .to_owned(),
+        );
+        return;
+    };
+    if ops.iter().all(|op| *op == first) {
+        // One operator given twice: said at the repeated key.
+        let _ = reader::fields(value, ptr, [first], errs);
+        return;
+    }
+    let mut unknown = false;
+    for op in ops {
+        if !SEGMENT_OPS.contains(op) && !OTHER_OPS.contains(op) {
+            errs.add(&ptr.key(op), unknown_operator(op));
+            unknown = true;
+        }
+    }
+    if !unknown {
+        errs.add(
+            ptr,
+            "a condition takes exactly one operator; combine several with 'all' or 'any'"
+                .to_owned(),
+        );
+    }
+}
+
+/// The message for a key that is no operator, with the one it is near.
+fn unknown_operator(op: &str) -> String {
+    let mut message = concat(&["unknown condition operator ", &quoted(op)]);
+    if let Some(near) = SEGMENT_OPS
+        .iter()
+        .chain(OTHER_OPS.iter())
+        .find(|k| reader::similar(k, op))
+    {
+        message.push_str(" (did you mean ");
+        message.push_str(&quoted(near));
+        message.push_str("?)");
+    }
+    message
+}
+
 /// `{"segment": S, OP: ARG}`.
 fn segment_condition(
     scope: &mut Scope<'_>,
@@ -146,46 +183,53 @@ fn segment_condition(
     errs: &mut Errs,
 ) -> Option<Cond> {
     let fields = reader::fields(value, ptr, SEGMENT_OPS, errs)?;
-    let mut found: Option<(&str, &Value)> = None;
+    let mut ops: Vec<(&str, &Value)> = Vec::new();
     let mut segment: Option<&Value> = None;
     for (key, v) in SEGMENT_OPS.iter().zip(fields) {
         let Some(v) = v else { continue };
         if *key == "segment" {
             segment = Some(v);
-        } else if let Some((first, _)) = found {
-            errs.add(
-                ptr,
-                concat(&[
-                    "a condition takes exactly one operator, found ",
-                    &quoted(first),
-                    " and ",
-                    &quoted(key),
-                    "; combine them with 'all'",
-                ]),
-            );
-            return None;
         } else {
-            found = Some((key, v));
+            ops.push((key, v));
         }
     }
-    let Some((op, arg)) = found else {
+    if let [(first, _), (second, _), ..] = ops.as_slice() {
+        errs.add(
+            ptr,
+            concat(&[
+                "a condition takes exactly one operator, found ",
+                &quoted(first),
+                " and ",
+                &quoted(second),
+                "; combine them with 'all'",
+            ]),
+        );
+    }
+    if ops.is_empty() {
         errs.add(ptr, "a segment condition needs an operator: in, not_in, starts_with, ends_with, contains, gt, gte, lt, lte, version_*, cidr or exists".to_owned());
         return None;
-    };
+    }
     let seg_ptr = ptr.key("segment");
     let name = segment.and_then(|s| reader::string(s, &seg_ptr, errs));
     let seg = name.and_then(|name| scope.segment(name, &seg_ptr, errs));
     let name = name.unwrap_or_default();
-    let at = ptr.key(op);
-    // The operand is checked even when the segment failed, so that every
-    // problem is listed; the condition is then dropped.
+    // Every operand is checked, also when the segment failed or there are
+    // several operators, so that every problem is listed; the condition is
+    // then dropped.
     let local = seg.unwrap_or_default();
-    let cond = match op {
-        "in" => membership(scope, local, name, false, arg, &at, errs),
-        "not_in" => membership(scope, local, name, true, arg, &at, errs),
-        _ => other_operator(local, op, arg, &at, errs),
-    };
-    seg.and(cond)
+    let mut cond = None;
+    for (i, &(op, arg)) in ops.iter().enumerate() {
+        let at = ptr.key(op);
+        let c = match op {
+            "in" => membership(scope, local, name, false, arg, &at, errs),
+            "not_in" => membership(scope, local, name, true, arg, &at, errs),
+            _ => other_operator(local, op, arg, &at, errs),
+        };
+        if i == 0 {
+            cond = c;
+        }
+    }
+    seg.and(cond).filter(|_| ops.len() == 1)
 }
 
 /// `in` (or, `negated`, `not_in`), the commonest operators.
@@ -261,7 +305,16 @@ fn other_operator(
                 _ => None,
             };
             let Some(threshold) = parsed else {
-                errs.add(at, expected("a number", arg));
+                let message = match arg {
+                    // Numeric strings are read; this one is not a number.
+                    Value::String(s) => concat(&[
+                        "not a decimal number: ",
+                        &quoted(s),
+                        " (write e.g. 1000, 12.5 or 1e3)",
+                    ]),
+                    _ => expected("a number", arg),
+                };
+                errs.add(at, message);
                 return None;
             };
             Some(Cond::Number(

@@ -62,16 +62,20 @@ pub fn compile(
     if let Some(default) = reader::required(default, ptr, "default", errs) {
         feature.default = implementation(&feature, default, &ptr.key("default"), errs);
     }
-    let mut declared = Vec::new();
+    let mut ids = Vec::new();
     if let Some(inputs) = inputs {
-        declared = read_inputs(inputs, &ptr.key("inputs"), errs);
+        feature.inputs = read_inputs(inputs, &ptr.key("inputs"), errs);
         // Inputs no segment converts are valid but never read, so they get no id.
-        feature.inputs = declared.iter().filter_map(|n| scope.input_id(n)).collect();
+        ids = feature
+            .inputs
+            .iter()
+            .filter_map(|n| scope.input_id(n))
+            .collect();
     }
     let enabled = enabled
         .and_then(|e| reader::boolean(e, &ptr.key("enabled"), errs))
         .unwrap_or(true);
-    scope.begin_feature(name, &feature.inputs, declared);
+    scope.begin_feature(name, &ids, feature.inputs.clone());
     let mut compiled = Vec::new();
     if let Some(rules) = rules {
         let rules_ptr = ptr.key("rules");
@@ -186,7 +190,13 @@ fn implementation(
 ) -> Option<ImplId> {
     let name = if feature.kind == Kind::Boolean {
         let Some(name) = boolean_name(value) else {
-            errs.add(ptr, expected("true or false", value));
+            let message = match value {
+                Value::String(s) => {
+                    concat(&["a boolean feature serves true or false, found ", &quoted(s)])
+                }
+                _ => expected("true or false", value),
+            };
+            errs.add(ptr, message);
             return None;
         };
         name
@@ -257,11 +267,10 @@ fn compile_rule(
             let at = ptr.key("experiment");
             let keys = ["name", "by", "weights", "salt", "random"];
             let [name, by, weights, salt, random] = reader::fields(experiment, &at, keys, errs)?;
-            let name = reader::name(
-                reader::required(name, &at, "name", errs)?,
-                &at.key("name"),
-                errs,
-            );
+            // Without a usable name the rest is still checked, so that
+            // every problem is listed at once.
+            let name = reader::required(name, &at, "name", errs)
+                .and_then(|name| reader::name(name, &at.key("name"), errs));
             let random = random
                 .and_then(|r| reader::boolean(r, &at.key("random"), errs))
                 .unwrap_or(false);
@@ -369,13 +378,16 @@ fn compile_weights(
             _ => None,
         };
         let Some(bp) = bp else {
-            errs.add(
-                &at,
-                concat(&[
-                    "a percentage is a number ≥ 0 with at most two decimals, found ",
-                    &weight.to_json(),
-                ]),
-            );
+            // A number too large to scale is, above all, over 100.
+            let over = matches!(weight, Value::Number(n) if decimal::Decimal::parse("100")
+                .and_then(|hundred| hundred.cmp_text(n.as_str()))
+                == Some(core::cmp::Ordering::Greater));
+            let why = if over {
+                "a percentage is at most 100, found "
+            } else {
+                "a percentage is a number ≥ 0 with at most two decimals, found "
+            };
+            errs.add(&at, concat(&[why, &weight.to_json()]));
             ok = false;
             continue;
         };

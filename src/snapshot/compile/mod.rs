@@ -76,7 +76,14 @@ pub fn load_owned(text: String) -> Result<Compiled, SnapshotError> {
         return Err(too_big(text.len()));
     }
     let (doc, deferred) = json::parse_deferring(&text, &json::Limits::default(), "features")
-        .map_err(|e| refuse(&e.pointer, concat(&["invalid JSON: ", &e.describe()])))?;
+        .map_err(|e| {
+            let what = if e.is_limit() {
+                "over the limits: "
+            } else {
+                "invalid JSON: "
+            };
+            refuse(&e.pointer, concat(&[what, &e.describe()]))
+        })?;
     let mut compiled = compile_document(&doc, deferred)?;
     drop(doc);
     compiled.features.text = text.into_boxed_str();

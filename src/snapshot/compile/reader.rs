@@ -179,7 +179,7 @@ fn fields_into<'v>(
 }
 
 /// Whether two field names differ by a small typo: one edit or one swap.
-fn similar(a: &str, b: &str) -> bool {
+pub(crate) fn similar(a: &str, b: &str) -> bool {
     let (a, b) = (a.as_bytes(), b.as_bytes());
     if a.len().abs_diff(b.len()) > 1 {
         return false;

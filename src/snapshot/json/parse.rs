@@ -58,6 +58,15 @@ impl ParseError {
         s.push_str(&self.message);
         s
     }
+
+    /// Whether the text is JSON that goes past a limit (nesting, list
+    /// length) rather than text that is not JSON.
+    #[must_use]
+    pub fn is_limit(&self) -> bool {
+        self.message.starts_with("nesting deeper than ")
+            || (self.message.starts_with("more than ")
+                && self.message.ends_with(" values in one list"))
+    }
 }
 
 const BOM: &str = "\u{feff}";

@@ -361,8 +361,9 @@ pub struct Feature {
     pub implementations: Vec<String>,
     /// The default, if readable.
     pub default: Option<ImplId>,
-    /// The names of the inputs it is evaluated for.
-    pub inputs: Vec<InputId>,
+    /// The names of the inputs it is evaluated for, as declared (also
+    /// those no segment converts).
+    pub inputs: Vec<String>,
     /// The rules and what they need, or `None` when the feature has problems.
     pub body: Option<Body>,
     /// Every slot the feature's segments read, so a caller can

@@ -163,11 +163,8 @@ fn several_operators(ops: &[&str], value: &Value, ptr: &Ptr<'_>, errs: &mut Errs
 /// The message for a key that is no operator, with the one it is near.
 fn unknown_operator(op: &str) -> String {
     let mut message = concat(&["unknown condition operator ", &quoted(op)]);
-    if let Some(near) = SEGMENT_OPS
-        .iter()
-        .chain(OTHER_OPS.iter())
-        .find(|k| reader::similar(k, op))
-    {
+    let near = |ops: &[&'static str]| ops.iter().copied().find(|k| reader::similar(k, op));
+    if let Some(near) = near(&SEGMENT_OPS).or_else(|| near(&OTHER_OPS)) {
         message.push_str(" (did you mean ");
         message.push_str(&quoted(near));
         message.push_str("?)");

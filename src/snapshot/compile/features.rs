@@ -75,7 +75,7 @@ pub fn compile(
     let enabled = enabled
         .and_then(|e| reader::boolean(e, &ptr.key("enabled"), errs))
         .unwrap_or(true);
-    scope.begin_feature(name, &ids, feature.inputs.clone());
+    scope.begin_feature(name, &ids, core::mem::take(&mut feature.inputs));
     let mut compiled = Vec::new();
     if let Some(rules) = rules {
         let rules_ptr = ptr.key("rules");
@@ -88,7 +88,8 @@ pub fn compile(
             }
         }
     }
-    let (segments, activations) = scope.end_feature();
+    let (segments, activations, inputs) = scope.end_feature();
+    feature.inputs = inputs;
     for part in segments
         .iter()
         .flat_map(|s| s.candidates.iter())
@@ -379,9 +380,7 @@ fn compile_weights(
         };
         let Some(bp) = bp else {
             // A number too large to scale is, above all, over 100.
-            let over = matches!(weight, Value::Number(n) if decimal::Decimal::parse("100")
-                .and_then(|hundred| hundred.cmp_text(n.as_str()))
-                == Some(core::cmp::Ordering::Greater));
+            let over = matches!(weight, Value::Number(n) if decimal::thousand_or_more(n.as_str()));
             let why = if over {
                 "a percentage is at most 100, found "
             } else {

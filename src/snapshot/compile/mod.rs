@@ -530,6 +530,9 @@ enum ActivationState {
     /// deepest path.
     Done(u16, u32, Option<usize>),
     Failed,
+    /// Met inside a chain too deep from further up: not judged, compiled
+    /// again where it is referenced from nearer the top.
+    Unjudged,
 }
 
 /// One feature's view while it compiles: its inputs, the segments and
@@ -584,13 +587,14 @@ impl<'a> Scope<'a> {
     }
 
     /// Ends a feature, handing over the segments and activations it uses
-    /// (without spare capacity: they live as long as the snapshot).
-    pub fn end_feature(&mut self) -> (Vec<SegmentSource>, Vec<Cond>) {
+    /// (without spare capacity: they live as long as the snapshot), and
+    /// back its declared inputs.
+    pub fn end_feature(&mut self) -> (Vec<SegmentSource>, Vec<Cond>, Vec<String>) {
         let mut segments = core::mem::take(&mut self.segments);
         let mut activations = core::mem::take(&mut self.activations);
         segments.shrink_to_fit();
         activations.shrink_to_fit();
-        (segments, activations)
+        (segments, activations, core::mem::take(&mut self.declared))
     }
 
     /// The id of an input that some segment converts.
@@ -764,7 +768,7 @@ impl<'a> Scope<'a> {
                 );
                 return None;
             }
-            None => {}
+            Some(ActivationState::Unjudged) | None => {}
         }
         let (_, value, act_ptr) = self.shared.activations.get(id)?;
         if self.shared.duplicate_activations.contains(&id) {
@@ -823,7 +827,7 @@ impl<'a> Scope<'a> {
                 // Inside a chain that is too deep from further up: whether
                 // this activation is fine on its own is decided where it is
                 // referenced from nearer the top, so nothing is remembered.
-                self.activation_memo.retain(|(a, _)| *a != id);
+                self.set_activation(id, ActivationState::Unjudged);
                 return None;
             }
             // This activation heads the chain: nesting is its own problem,

@@ -179,6 +179,16 @@ impl Decimal {
     }
 }
 
+/// Whether the number `s` is positive and at least 1000 (four or more
+/// digits before the point): past any percentage, whatever its decimals.
+#[must_use]
+pub fn thousand_or_more(s: &str) -> bool {
+    parse_parts(s).is_some_and(|p| {
+        let (_, count, exp) = p.significant();
+        !p.negative && count > 0 && exp >= 4
+    })
+}
+
 /// The decimal text `s` × 10^scale when that is a whole number ≥ 0 that fits
 /// in a `u64`, as [`Decimal::to_scaled_u64`] gives it, without building the
 /// [`Decimal`] (no allocation: used for every weight of every split).

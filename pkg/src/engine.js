@@ -450,7 +450,8 @@ export class Engine {
 
   _begin(opts) {
     const call = this._call;
-    call.now = typeof opts?.now === 'number' ? opts.now : undefined;
+    // A `now` that is no finite number (NaN from an unreadable date) is not given: the clock's.
+    call.now = Number.isFinite(opts?.now) ? opts.now : undefined;
     call.clock = typeof opts?.clock === 'function' ? opts.clock : Date.now;
     call.sticky = opts?.sticky ?? null;
   }

@@ -138,6 +138,11 @@ test('time windows use opts.now', () => {
   assert.equal(at('2023-11-25T23:59:59.999Z'), 'false');
   assert.equal(at('2023-11-26T00:00:00Z'), 'true');
   assert.equal(at('2023-11-28T00:00:00Z'), 'false');
+  // Not a finite number (an unreadable date): the clock's time, as without `now`.
+  const clock = () => Date.parse('2023-11-26T12:00:00Z');
+  for (const now of [NaN, Infinity, -Infinity, '2023-11-26']) {
+    assert.equal(e.implementation('SaleBanner', { user: { id: 1 } }, { now, clock }), 'true', String(now));
+  }
 });
 
 test('simulate splits units as the weights say', () => {

@@ -3,9 +3,10 @@
 // instantiated synchronously at import.
 import * as bindings from './gen/feats_edge.js';
 import module from './gen/feats_edge_bg.wasm';
-import { setWasm } from './src/wasm.js';
+import { runtime, setWasm } from './src/wasm.js';
 
 setWasm(bindings, bindings.initSync({ module }));
+runtime.perRequest = true;
 
 /** Loads the wasm; already done in Workers. */
 export const init = async () => {};

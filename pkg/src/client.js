@@ -3,7 +3,7 @@
 
 import { Engine, setOwn, text } from './engine.js';
 import { local, snapshotCache, stickyStore } from './store.js';
-import { loading, wasm } from './wasm.js';
+import { loading, runtime, wasm } from './wasm.js';
 
 /**
  * SPEC section 4, plus `headers` (sent with every request but beacons), `storageKey`
@@ -14,6 +14,12 @@ import { loading, wasm } from './wasm.js';
  *   timeout?: number, retryDelay?: number, sticky?: import('./store.js').Store,
  *   fetch?: typeof fetch, now?: () => number, headers?: HeadersInit, storageKey?: string}} Options
  */
+
+/** The most bytes one beacon carries: browsers allow 64 KiB for all keepalive requests in flight. */
+const BEACON_BYTES = 6e4;
+const encoder = new TextEncoder();
+/** UTF-8 length of a string. @param {string} s */
+const bytes = (s) => encoder.encode(s).length;
 
 /** The longest delay timers take (about 24.8 days); longer ones fire at once. */
 const MAX_DELAY = 2 ** 31 - 1;
@@ -70,12 +76,12 @@ export async function createClient(o) {
   const opts = { sticky, clock: now };
   const defaults = new Map(); // handles' code defaults
   const listeners = { update: new Set(), error: new Set() };
-  const aborts = new Set(), seen = new Set(), queue = [];
-  let sending = 0; // events in the POST under way
+  const aborts = new Set(), seen = new Set(), posts = new Set(), queue = [];
+  let sending = 0; // events in POSTs under way
   const stats = { dropped: 0, sent: 0, failed: 0, get queued() { return queue.length + sending; } };
   /** @type {Engine | null} */
   let engine = null;
-  let etag, loaded, closed, fails = 0, xfails = 0, retryAt = 0, inflight, pollTimer, retryTimer, initTimer, running, next, readyTimer, done, failure;
+  let etag, loaded, closed, fails = 0, xfails = 0, retryAt = 0, inflight, pollTimer, retryTimer, initTimer, readyTimer, done, failure;
   const ready = new Promise((r) => (done = r));
 
   const call = (fn, v) => {
@@ -157,12 +163,21 @@ export async function createClient(o) {
     return every || undefined;
   }
 
-  const poll = () => {
+  /**
+   * A fetch, then the next one scheduled. Timers and visibility share the
+   * one under way; `own` (an explicit `refresh()`) starts its own: in
+   * Workers a fetch belongs to the request that started it, and one left
+   * by a finished request never settles.
+   */
+  const poll = (own) => {
     clearTimeout(pollTimer);
-    return (inflight ??= fetchSnapshot().then((ms) => {
+    if (inflight && !own) return inflight;
+    const p = fetchSnapshot().then((ms) => {
+      if (inflight !== p) return; // a later one schedules
       inflight = null;
       if (!closed && ms != null) pollTimer = later(poll, ms);
-    }));
+    });
+    return (inflight = p);
   };
 
   const trim = () => (stats.dropped += queue.splice(0, Math.max(0, queue.length - maxQueue)).length);
@@ -171,8 +186,9 @@ export async function createClient(o) {
   async function send() {
     for (let n = queue.length; n > 0; ) {
       const batch = queue.splice(0, Math.min(n, maxBatch));
+      if (!batch.length) break; // another flush took them
       n -= batch.length;
-      sending = batch.length;
+      sending += batch.length;
       try {
         const [res] = await request(xurl, { method: 'POST', headers: headers('application/json'), body: JSON.stringify({ events: batch }) }, false);
         if (!res.ok) throw httpError(xurl, res);
@@ -191,30 +207,61 @@ export async function createClient(o) {
           return;
         }
       } finally {
-        sending = 0;
+        sending -= batch.length;
       }
     }
+    // Full batches that waited while this one was sent.
+    if (queue.length >= maxBatch) autoFlush();
   }
 
-  /** One flush at a time; calls meanwhile share the next. */
-  const flush = () =>
-    !xurl ? Promise.resolve()
-    : !running ? (running = send().finally(() => (running = null)))
-    : (next ??= running.then(() => ((next = null), flush())));
+  /**
+   * Sends what waits in requests of its own (several flushes may be under
+   * way), and resolves when those sent earlier are answered too. In Workers
+   * it waits for its own alone: a request must not wait on another's I/O.
+   */
+  const flush = () => {
+    if (!xurl) return Promise.resolve();
+    const mine = send();
+    posts.add(mine);
+    mine.finally(() => posts.delete(mine));
+    return runtime.perRequest ? mine : Promise.all(posts).then(() => {});
+  };
 
-  const autoFlush = () => queue.length && !closed && Date.now() >= retryAt && flush();
+  /** A flush from a timer or a full batch: one at a time, none while retrying later. */
+  const autoFlush = () => queue.length && !closed && !sending && Date.now() >= retryAt && flush();
 
-  /** The page is going away. */
+  /**
+   * The page is hidden or going away: what waits leaves by sendBeacon, in
+   * bodies that fit the browser's keepalive quota. Once the browser refuses
+   * one, that batch tries a keepalive fetch and the rest stays queued; what
+   * is not accepted goes back to the queue (counted as sent only when it
+   * was).
+   */
   function beacon() {
     while (xurl && queue.length) {
-      const events = queue.splice(0, maxBatch), body = JSON.stringify({ events });
-      stats.sent += events.length;
+      let n = 0;
+      for (let size = 12; n < Math.min(queue.length, maxBatch); n++) {
+        size += bytes(JSON.stringify(queue[n])) + 1;
+        if (n && size > BEACON_BYTES) break;
+      }
+      const events = queue.splice(0, n), body = JSON.stringify({ events });
       try {
-        if (navigator.sendBeacon(xurl, new Blob([body], { type: 'application/json' }))) continue;
+        if (navigator.sendBeacon(xurl, new Blob([body], { type: 'application/json' }))) {
+          stats.sent += n;
+          continue;
+        }
       } catch {}
+      const back = () => (queue.unshift(...events), trim());
+      sending += n;
       try {
-        get(xurl, { method: 'POST', headers: headers('application/json'), body, keepalive: true }).catch(() => {});
-      } catch {}
+        get(xurl, { method: 'POST', headers: headers('application/json'), body, keepalive: true })
+          .then((res) => (res.ok ? (stats.sent += n) : retryable(res.status) ? back() : (stats.failed += n)), back)
+          .finally(() => (sending -= n));
+      } catch {
+        sending -= n;
+        back();
+      }
+      return;
     }
   }
 
@@ -262,11 +309,29 @@ export async function createClient(o) {
     return impl ?? defaults.get(feature) ?? null;
   }
 
+  // `timeout` bounds the wait for the wasm as well as for the snapshot.
   // Not unref'd, so that Node waits for `await createClient()`: `timeout` at most.
-  if (url) readyTimer = setTimeout(() => done(!!engine), Math.min(timeout, MAX_DELAY));
+  readyTimer = setTimeout(() => done(!!engine), Math.min(timeout, MAX_DELAY));
   const cached = o.snapshot == null && url ? cache.read() : null;
   const wasmLoading = loading();
   let polled = false;
+  const start = () => wasm && (o.snapshot != null ? load(o.snapshot) : cached && load(cached.text, cached.etag));
+  /** The wasm failed to load: init() again with backoff, for the bootstrap or cached snapshot. */
+  const retryInit = (n) =>
+    (initTimer = later(() => {
+      if (!closed && !engine) Promise.resolve(loading()).then(start, (err) => (emit('error', err), retryInit(n + 1)));
+    }, backoff(n)));
+  /** With the wasm loaded (or failed): the bootstrap or cached snapshot, then polling. */
+  const begin = () => {
+    if (closed) return;
+    start();
+    if (!wasm && (o.snapshot != null || cached)) retryInit(0);
+    if (engine || !url) {
+      clearTimeout(readyTimer);
+      done(!!engine);
+    }
+    if (url && !polled) poll();
+  };
   if (wasmLoading) {
     // The wasm is not loaded yet (init() not awaited, or not called): a
     // first visit fetches the snapshot meanwhile; a cached one is loaded,
@@ -279,21 +344,8 @@ export async function createClient(o) {
     // each fetched snapshot tries init() again (fetchSnapshot) and reports
     // what fails then, and a bootstrap or cached snapshot waits for it
     // (retryInit).
-    await wasmLoading.catch((err) => emit('error', err)); // kept for the first error listener
-  }
-  const start = () => wasm && (o.snapshot != null ? load(o.snapshot) : cached && load(cached.text, cached.etag));
-  /** The wasm failed to load: init() again with backoff, for the bootstrap or cached snapshot. */
-  const retryInit = (n) =>
-    (initTimer = later(() => {
-      if (!closed && !engine) Promise.resolve(loading()).then(start, (err) => (emit('error', err), retryInit(n + 1)));
-    }, backoff(n)));
-  start();
-  if (!wasm && (o.snapshot != null || cached)) retryInit(0);
-  if (engine || !url) {
-    clearTimeout(readyTimer);
-    done(!!engine);
-  }
-  if (url && !polled) poll();
+    wasmLoading.catch((err) => emit('error', err)).then(begin);
+  } else begin();
   const flushTimer = xurl && flushInterval > 0 ? setInterval(autoFlush, Math.min(flushInterval, MAX_DELAY)) : 0;
   flushTimer.unref?.();
   const onVisible = () => (document.visibilityState == 'visible' ? url && every && poll() : beacon());
@@ -355,7 +407,7 @@ export async function createClient(o) {
       }
       return () => void set?.delete(fn);
     },
-    refresh: () => (url && !closed ? poll() : Promise.resolve()),
+    refresh: () => (url && !closed ? poll(true) : Promise.resolve()),
     flush,
     /**
      * Stops everything, frees the engine's wasm memory (evaluations then

@@ -32,7 +32,21 @@ export function local() {
  * @returns {Store}
  */
 export function stickyStore(ls, prefix) {
-  if (ls) return { get: (k) => ls.getItem(prefix + k), set: (k, v) => ls.setItem(prefix + k, v) };
+  const m = memoryStore();
+  if (!ls) return m;
+  // Kept in memory too: where localStorage reads but refuses to write (a
+  // full quota, some private modes), assignments still hold in this page.
+  return {
+    get: (k) => m.get(k) ?? ls.getItem(prefix + k),
+    set(k, v) {
+      m.set(k, v);
+      ls.setItem(prefix + k, v);
+    },
+  };
+}
+
+/** A bounded in-memory store (see LIMIT). @returns {Store} */
+function memoryStore() {
   const m = new Map();
   return {
     get(k) {

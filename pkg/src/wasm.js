@@ -9,6 +9,13 @@ export let wasm = null;
 /** @type {(() => Promise<void>) | null} */
 let loader = null;
 
+/**
+ * How the runtime ties I/O to requests. `perRequest` (set by the Workers
+ * entry): a promise started while serving one request must not be awaited
+ * while serving another, so a client's flushes share nothing.
+ */
+export const runtime = { perRequest: false };
+
 /** @param {any} bindings the generated module  @param {any} exports the instance's exports */
 export function setWasm(bindings, exports) {
   wasm = { RawEngine: bindings.RawEngine, bucket: bindings.bucket, buckets: bindings.buckets, memory: exports.memory };

@@ -97,6 +97,64 @@ test('a bootstrap snapshot waits for a .wasm that failed to load: init() is trie
     assert.match(got.errors[0], /503/);
   }));
 
+test('timeout bounds the wait for a slow .wasm too: a first visit, a bootstrap and a cached snapshot resolve by then, and update when it arrives', () =>
+  onBlankPage(async (page) => {
+    await page.route(WASM, async (route) => {
+      await sleep(2500);
+      await route.continue().catch(() => {});
+    });
+    const snapshot = await (await fetch(`${rt.server.url}/flags/snapshot.json`)).text();
+    for (const how of ['first visit', 'bootstrap', 'cached']) {
+      await page.reload();
+      const got = await page.evaluate(async ([how, snapshot]) => {
+        if (how === 'cached') localStorage.setItem('feats-edge:snapshot:/flags/snapshot.json', JSON.stringify({ text: snapshot, etag: null }));
+        else localStorage.clear();
+        const { createClient } = await import('/pkg/index.js');
+        const t0 = performance.now();
+        const client = await createClient(how === 'bootstrap' ? { snapshot, timeout: 500 } : { snapshotUrl: '/flags/snapshot.json', refreshInterval: 0, timeout: 500 });
+        const waited = performance.now() - t0;
+        const before = { ready: await client.ready, revision: client.revision };
+        const update = await new Promise((r) => (client.on('update', r), setTimeout(() => r('no update in 8 s'), 8000)));
+        await client.close();
+        return { waited, before, update };
+      }, [how, snapshot]);
+      assert.ok(got.waited < 2000, `${how}: createClient waited ${got.waited} ms for the .wasm`);
+      assert.deepEqual(got.before, { ready: false, revision: null }, how);
+      assert.match(got.update?.revision ?? String(got.update), /^demo-/, how);
+    }
+  }));
+
+test('under a Content-Security-Policy without unsafe-eval, everything works and code generation is tried once per page, not once per snapshot', async () => {
+  const page = await rt.browser.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  try {
+    await page.route(`${rt.server.url}/__csp`, (r) => r.fulfill({
+      contentType: 'text/html', headers: { 'Content-Security-Policy': "script-src 'self' 'nonce-t' 'wasm-unsafe-eval'" },
+      body: '<!doctype html><title>csp</title><script nonce="t">window.__violations = 0; document.addEventListener("securitypolicyviolation", () => window.__violations++)</script>',
+    }));
+    await page.goto(`${rt.server.url}/__csp`);
+    const got = await page.evaluate(async () => {
+      const { init, Engine } = await import('/pkg/index.js');
+      await init();
+      const text = await (await fetch('/flags/snapshot.json')).text();
+      const picks = [];
+      for (let i = 0; i < 3; i++) {
+        const e = new Engine(text); // a snapshot update, three times
+        for (let j = 0; j < 40; j++) picks.push(e.implementation('AllowedPriorities', { user: { id: `u${j}` } }), Object.keys(e.implementations({ user: { id: `u${j}` } })).length);
+        e.free();
+      }
+      await new Promise((r) => setTimeout(r, 100)); // violation events are dispatched later
+      return { violations: window.__violations, picks: picks.filter((p) => p === null).length };
+    });
+    assert.equal(got.picks, 0, 'every evaluation answered');
+    assert.equal(got.violations, 1);
+    assert.deepEqual(errors, []);
+  } finally {
+    await page.close();
+  }
+});
+
 test('cache first: a reload starts from localStorage with the snapshot server silent, then revalidates with the ETag', () =>
   onBlankPage(async (page) => {
     const first = await page.evaluate(startClient, {});

@@ -75,6 +75,19 @@ test('sticky assignments persist in localStorage across clients', async () => {
   await b.close();
 });
 
+test('a localStorage that refuses writes (full quota) still keeps assignments for the page', async (t) => {
+  localStorage.clear();
+  const setItem = localStorage.setItem;
+  localStorage.setItem = () => { throw new DOMException('full', 'QuotaExceededError'); };
+  t.after(() => { localStorage.setItem = setItem; });
+  const c = await createClient({ snapshot: snapshot('r1') });
+  const used = c.create('Random', ctx('quota'));
+  assert.equal(c.details('Random', ctx('quota')).reason, 'STICKY');
+  for (let i = 0; i < 30; i++) assert.equal(c.findImplementation('Random', ctx('quota')), used);
+  assert.equal(localStorage.getItem('feats-edge:sticky:exp/quota'), null, 'nothing was written');
+  await c.close();
+});
+
 test('hidden page: exposures leave through sendBeacon as application/json, else fetch with keepalive', async () => {
   localStorage.clear();
   const posts = [];
@@ -101,6 +114,28 @@ test('hidden page: exposures leave through sendBeacon as application/json, else 
   assert.equal(posts[0].init.method, 'POST');
   assert.deepEqual(JSON.parse(posts[0].init.body).events.map((e) => e.unit.value), ['3']);
   beaconAnswer = true;
+  await client.close();
+});
+
+test('page hide: beacons fit the browser\'s keepalive quota; what it refuses stays queued, and only what left counts as sent', async (t) => {
+  localStorage.clear();
+  const answer = navigator.sendBeacon, accepted = [];
+  let inFlight = 0; // as Chromium: 64 KiB for all keepalive requests in flight
+  navigator.sendBeacon = (url, blob) => (inFlight + blob.size > 65536 ? false : ((inFlight += blob.size), accepted.push(blob), true));
+  t.after(() => { navigator.sendBeacon = answer; });
+  const client = await createClient({
+    snapshot: snapshot('r1'), exposureUrl: '/flags/exposures', flushInterval: 0, maxQueue: 10_000, maxBatch: 1000,
+    fetch: async () => { throw new TypeError('Failed to fetch'); }, // the keepalive quota is spent too
+  });
+  for (let i = 0; i < 450; i++) client.create('Split', ctx(`visitor-${i}`));
+  windowEvents.dispatchEvent(new Event('pagehide'));
+  await until(() => client.stats.queued + client.stats.sent === 450, 1000, 'the refused batch back in the queue');
+  const left = (await Promise.all(accepted.map((b) => b.text()))).flatMap((text) => JSON.parse(text).events);
+  for (const b of accepted) assert.ok(b.size <= 60_000, `a beacon of ${b.size} bytes`);
+  assert.ok(left.length > 0 && left.length < 450, `${left.length} left by beacon`);
+  assert.equal(client.stats.sent, left.length);
+  assert.equal(client.stats.queued, 450 - left.length, 'nothing lost');
+  assert.equal(client.stats.failed, 0);
   await client.close();
 });
 

@@ -179,17 +179,15 @@ test('other 4xx drop the batch and count it as failed', async (t) => {
   assert.equal(srv.state.exposureRequests.length, 1);
 });
 
-test('one flush in flight at a time; events arriving meanwhile wait for the next', async (t) => {
+test('a flush during another sends its own events at once, and resolves when both are answered', async (t) => {
   const srv = await startServer();
   let release;
   const gate = new Promise((r) => (release = r));
-  let active = 0, most = 0;
   const client = await createClient({
     snapshot: snapshot('r1'), exposureUrl: srv.exposureUrl, flushInterval: 0, now: () => NOW,
     fetch: async (url, init) => {
-      most = Math.max(most, ++active);
-      await gate;
-      try { return await fetch(url, init); } finally { active--; }
+      if (JSON.parse(init.body).events[0].unit.value === '1') await gate; // the first POST hangs until released
+      return fetch(url, init);
     },
   });
   t.after(async () => {
@@ -199,13 +197,17 @@ test('one flush in flight at a time; events arriving meanwhile wait for the next
   client.create('Split', ctx('1'));
   const first = client.flush();
   client.create('Split', ctx('2'));
-  const second = client.flush();
-  const third = client.flush();
-  assert.equal(second, third, 'calls during a flush share the next one');
+  let secondDone = false;
+  const second = client.flush().then(() => (secondDone = true));
+  await until(() => srv.state.exposureRequests.length === 1, 3000, 'the second POST, not held up by the first');
+  assert.deepEqual(JSON.parse(srv.state.exposureRequests[0].body).events.map((e) => e.unit.value), ['2']);
+  await sleep(50);
+  assert.equal(secondDone, false, 'the second flush waits for the first POST too');
   release();
   await Promise.all([first, second]);
-  assert.equal(most, 1);
-  assert.deepEqual(srv.state.exposureRequests.map((r) => JSON.parse(r.body).events.map((e) => e.unit.value)), [['1'], ['2']]);
+  assert.deepEqual(srv.state.exposureRequests.map((r) => JSON.parse(r.body).events.map((e) => e.unit.value)).sort(), [['1'], ['2']]);
+  assert.equal(client.stats.sent, 2);
+  assert.equal(client.stats.queued, 0);
 });
 
 test('no request carries context data other than the unit', async (t) => {

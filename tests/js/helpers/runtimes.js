@@ -43,6 +43,7 @@ export async function startOrigin(snapshot, etag = '"v1"', port = 0) {
   const origin = {
     snapshot, etag, url: '',
     /** ms the exposure sink waits before answering */ exposureDelay: 0,
+    /** ms the snapshot endpoint waits before answering */ snapshotDelay: 0,
     /** an HTTP status the snapshot endpoint answers instead (0: none) */ failWith: 0,
     /** @type {{ifNoneMatch: string | undefined, status: number}[]} */ fetches: [],
     /** @type {any[]} */ exposures: [],
@@ -53,6 +54,7 @@ export async function startOrigin(snapshot, etag = '"v1"', port = 0) {
     for await (const chunk of req) body += chunk;
     if (req.method === 'GET' && req.url === '/snapshot.json') {
       const inm = req.headers['if-none-match'];
+      if (origin.snapshotDelay) await new Promise((r) => setTimeout(r, origin.snapshotDelay));
       if (origin.failWith) {
         origin.fetches.push({ ifNoneMatch: inm, status: origin.failWith });
         return res.writeHead(origin.failWith, { 'Content-Type': 'text/plain' }).end('failing on purpose');

@@ -2,7 +2,7 @@
 // section tells users to: one client per isolate, made by the first
 // request, each request's exposures sent after its response with
 // `ctx.waitUntil(client.flush())`, the snapshot revalidated (ETag) after a
-// response once it is older than REFRESH_MS. GET /?user=ID → the
+// response once it is older than REFRESH_MS (or while nothing is loaded). GET /?user=ID → the
 // implementation of Checkout for that user (its exposure recorded), with
 // the revision in `X-Revision`.
 import { createClient } from 'feats-edge';
@@ -19,9 +19,9 @@ export default {
       if (client) mine.close();
       else (client = mine), (checked = Date.now()); // (at module scope, Date.now() is 0 in Workers)
     }
-    if (Date.now() - checked > Number(env.REFRESH_MS)) {
+    if (!client.revision || Date.now() - checked > Number(env.REFRESH_MS)) {
       checked = Date.now();
-      ctx.waitUntil(client.refresh()); // ETag revalidation, after the response
+      ctx.waitUntil(client.refresh()); // ETag revalidation (or a first load that failed), after the response
     }
     const checkout = client.create('Checkout', { user: { id: url.searchParams.get('user') } });
     ctx.waitUntil(client.flush()); // exposures go out after the response

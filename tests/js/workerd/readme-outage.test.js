@@ -1,0 +1,81 @@
+// The README's Cloudflare Worker pattern (tests/js/workerd/readme-worker.js)
+// when the snapshot origin fails the first request and under sustained
+// traffic, and refresh() after a first fetch left by a finished request
+// (tests/js/workerd/refresh-worker.js). Each worker is a workerd of its
+// own, so its isolate starts empty.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { root, until, startOrigin, startTestWorker } from '../helpers/runtimes.js';
+
+const snapshot = JSON.stringify({
+  schema: 1, revision: 'outage-1',
+  segments: { UserId: { from: { user: '{id}' } } },
+  features: {
+    Checkout: {
+      inputs: ['user'], implementations: ['classic', 'onepage'], default: 'classic',
+      rules: [{ split: { by: 'UserId', weights: { classic: 50, onepage: 50 } } }],
+    },
+  },
+});
+let origin, worker;
+
+before(async () => {
+  origin = await startOrigin(snapshot, '"o1"');
+  worker = await startTestWorker(join(root, 'tests/js/workerd/readme-worker.js'), {
+    bindings: { SNAPSHOT_URL: `${origin.url}/snapshot.json`, EXPOSURE_URL: `${origin.url}/exposures`, REFRESH_MS: 60000 },
+  });
+});
+after(async () => {
+  await worker?.stop();
+  await origin?.close();
+});
+
+const ask = async (u) => {
+  const res = await fetch(`${worker.url}/?user=${u}`);
+  return [res.headers.get('X-Revision'), await res.text()];
+};
+
+test('a first snapshot fetch that outlives the first request does not leave the isolate without flags', async () => {
+  // Slower than createClient's timeout (3 s): the first request answers
+  // with the defaults, and workerd cancels the fetch it started.
+  origin.snapshotDelay = 4000;
+  assert.deepEqual(await ask('first'), ['null', '']);
+  await new Promise((r) => setTimeout(r, 2500)); // the origin has answered, to a request that is over
+  origin.snapshotDelay = 0;
+  const revision = await until(async () => {
+    await new Promise((r) => setTimeout(r, 100));
+    return (await ask('later'))[0] === 'outage-1';
+  }, 8000);
+  assert.ok(revision, `no snapshot after the outage; ${origin.fetches.length} fetches; workerd said:\n${worker.log()}`);
+});
+
+test('sustained traffic: every request\'s flush is its own, so workerd cancels none and complains of none', async () => {
+  const before = origin.exposures.length;
+  const users = [];
+  for (let round = 0; round < 100; round++) {
+    const batch = Array.from({ length: 10 }, (_, i) => `s-${round}-${i}`);
+    users.push(...batch);
+    await Promise.all(batch.map((u) => ask(u)));
+  }
+  const mine = () => origin.exposures.slice(before).map((e) => e.unit.value).filter((u) => u.startsWith('s-'));
+  await until(() => mine().length >= users.length, 15000);
+  await new Promise((r) => setTimeout(r, 300));
+  const got = mine().sort();
+  assert.deepEqual(got, [...users].sort(), 'each exposure once');
+  assert.doesNotMatch(worker.log(), /different request|never generate a response|hung|Uncaught/i);
+});
+
+test('refresh() starts a fetch of its own: one left pending by a finished request does not hold it up', async (t) => {
+  const slow = await startOrigin(snapshot, '"o1"');
+  const w = await startTestWorker(join(root, 'tests/js/workerd/refresh-worker.js'), { bindings: { SNAPSHOT_URL: `${slow.url}/snapshot.json` } });
+  t.after(async () => {
+    await w.stop();
+    await slow.close();
+  });
+  slow.snapshotDelay = 3000; // longer than the first request lives (createClient's timeout: 1 s)
+  assert.equal(await (await fetch(`${w.url}/`)).text(), 'null');
+  slow.snapshotDelay = 0;
+  assert.equal(await (await fetch(`${w.url}/refresh`)).text(), 'settled', `workerd said:\n${w.log()}`);
+  assert.equal(await (await fetch(`${w.url}/`)).text(), 'outage-1');
+});

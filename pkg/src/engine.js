@@ -98,6 +98,15 @@ function compile(make) {
   }
 }
 
+/** @type {boolean | undefined} */
+let allowed;
+/**
+ * Whether this runtime allows generated code (see compile): asked once per
+ * page, when an engine first has a use for it, so that a strict
+ * Content-Security-Policy sees one attempt, not one per snapshot.
+ */
+const codegen = () => (allowed ??= compile(() => new Function('return true')()) === true);
+
 /**
  * The host object wasm calls back: time, sticky assignments, randomness.
  * Made outside the Engine's constructor on purpose: wasm keeps the host
@@ -288,8 +297,8 @@ export class Engine {
     this._busy = false;
     this._features = undefined;
     this._problems = undefined;
-    // Whether this runtime allows generated code (see compile).
-    this._codegen = compile(() => new Function('return true')()) === true;
+    /** whether generated code may be used (tests replace it) */
+    this._codegen = codegen;
     this._views();
     cleanup?.register(this, raw, this);
   }
@@ -391,7 +400,7 @@ export class Engine {
       lines.push(`p = put(e, v, ${slot.at}, p);`);
     }
     lines.push('return p;');
-    return (plan.write = this._codegen && compile(() => new Function('put', 'input', `return (ctx, u8, e) => {\n${lines.join('\n')}\n}`)(put, input)));
+    return (plan.write = this._codegen() && compile(() => new Function('put', 'input', `return (ctx, u8, e) => {\n${lines.join('\n')}\n}`)(put, input)));
   }
 
   _views() {
@@ -503,7 +512,7 @@ export class Engine {
     // From call SHAPE_AFTER + 1, a generated constructor (the code NONE
     // indexes nothing: null), up to SHAPE_MAX features.
     if (all.shape === undefined && ++all.calls > SHAPE_AFTER) {
-      all.shape = this._codegen && all.names.length <= SHAPE_MAX && compile(() => shapeOf(all.names));
+      all.shape = this._codegen() && all.names.length <= SHAPE_MAX && compile(() => shapeOf(all.names));
     }
     if (all.shape) return new all.shape(codes, impls);
     /** @type {Record<string, string | null>} */

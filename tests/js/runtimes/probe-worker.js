@@ -15,7 +15,7 @@ export default {
         all: engine.evaluateAll(ctx, { now: body.now }),
         fast: engine.implementations(ctx, { now: body.now }),
       }));
-      return Response.json({ codegen: engine._codegen, results });
+      return Response.json({ codegen: engine._codegen(), results });
     }
     return new Response('not found', { status: 404 });
   },

@@ -168,6 +168,8 @@ export interface Client {
   details(feature: string, context: Context): Details;
   /** The handle's `create` returns what any of the factories returns (a union when they differ). */
   feature<M extends Record<string, (context: Context) => unknown>>(name: string, implementations: M, options?: { default?: string | boolean }): FeatureHandle<ReturnType<M[keyof M]>>;
+  /** With the type the factories share given: `feature<Processor>(name, {...})`. */
+  feature<T>(name: string, implementations: Record<string, (context: Context) => T>, options?: { default?: string | boolean }): FeatureHandle<T>;
   on(type: 'update', listener: (event: { revision: string }) => void): () => void;
   /** Added while nothing is loaded because of an error, the listener is called at once with that error. */
   on(type: 'error', listener: (error: Error) => void): () => void;

@@ -24,6 +24,12 @@ async function main(): Promise<void> {
   const ui: number | string | undefined = UI.create({ user: {} });
   // @ts-expect-error: the union is not narrowed to the first factory's type
   const only: number | undefined = UI.create({ user: {} });
+  // The type the factories share, given (README): classes behind one interface.
+  interface Processor { pay(cents: number): string }
+  class Acme implements Processor { pay() { return 'acme'; } }
+  class Premium implements Processor { pay() { return 'premium'; } extra = 1; }
+  const Pay = client.feature<Processor>('PaymentProcessor', { acme: () => new Acme(), premium: () => new Premium() }, { default: 'acme' });
+  const paid: string | undefined = Pay.create({ user: {} })?.pay(100);
   const off = client.on('update', (e) => e.revision.length);
   off();
   await client.ready;
@@ -33,7 +39,7 @@ async function main(): Promise<void> {
   try {
     new Engine('[]');
   } catch (e) {
-    if (e instanceof SnapshotError) console.log(e.path, rev, problems, d, all, b, impl, impls, created, on, n, ui, only);
+    if (e instanceof SnapshotError) console.log(e.path, rev, problems, d, all, b, impl, impls, created, on, n, ui, only, paid);
   }
 }
 void main();

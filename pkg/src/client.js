@@ -81,7 +81,7 @@ export async function createClient(o) {
   const stats = { dropped: 0, sent: 0, failed: 0, get queued() { return queue.length + sending; } };
   /** @type {Engine | null} */
   let engine = null;
-  let etag, loaded, closed, fails = 0, xfails = 0, retryAt = 0, inflight, pollTimer, retryTimer, initTimer, readyTimer, done, failure;
+  let etag, loaded, fromObject, closed, fails = 0, xfails = 0, retryAt = 0, inflight, pollTimer, retryTimer, initTimer, readyTimer, done, failure;
   const ready = new Promise((r) => (done = r));
 
   const call = (fn, v) => {
@@ -123,7 +123,7 @@ export async function createClient(o) {
    */
   function load(doc, tag) {
     if (closed) return false;
-    if (engine && doc === loaded) return (etag = tag), true;
+    if (engine && same(doc)) return (etag = tag), true;
     let e;
     try {
       e = new Engine(doc);
@@ -131,7 +131,9 @@ export async function createClient(o) {
       return emit('error', err);
     }
     etag = tag;
-    loaded = doc;
+    // A bootstrap object is kept as its JSON, to know the same snapshot fetched as text.
+    fromObject = doc?.constructor === Object;
+    loaded = fromObject ? JSON.stringify(doc) : doc;
     engine?.free();
     engine = e;
     clearTimeout(readyTimer);
@@ -139,6 +141,16 @@ export async function createClient(o) {
     done(true);
     emit('update', { revision: e.revision });
     return true;
+  }
+
+  /** Whether `doc` is the snapshot loaded: the same text, or the same JSON as the bootstrap object. */
+  function same(doc) {
+    if (doc === loaded || !fromObject || typeof doc != 'string') return doc === loaded;
+    try {
+      return JSON.stringify(JSON.parse(doc)) === loaded;
+    } catch {
+      return false;
+    }
   }
 
   /** Resolves with the delay before the next fetch, if any. */

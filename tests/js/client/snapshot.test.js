@@ -224,6 +224,25 @@ test('a bootstrap snapshot evaluates before any fetch completes', async (t) => {
   await until(() => client.revision === 'r2', 3000, 'the fetched snapshot');
 });
 
+test('a bootstrap object and the same snapshot fetched as text (formatted otherwise): no reload, no update', async (t) => {
+  const srv = await startServer({ snapshot: JSON.stringify(snapshot('r1'), null, 2) });
+  const client = await createClient({ snapshot: snapshot('r1'), snapshotUrl: srv.snapshotUrl, ...fast });
+  t.after(async () => {
+    await client.close();
+    await srv.close();
+  });
+  const updates = [];
+  client.on('update', (u) => updates.push(u));
+  await client.refresh();
+  assert.equal(srv.state.snapshotRequests.at(-1).status, 200);
+  assert.deepEqual(updates, [], 'the same snapshot: not rebuilt');
+  // A changed one still replaces it.
+  srv.state.snapshot = snapshot('r2');
+  srv.state.etag = '"v2"';
+  await client.refresh();
+  assert.deepEqual(updates, [{ revision: 'r2' }]);
+});
+
 test('bootstrap only (text), no URL: ready at once, no requests', async () => {
   const client = await createClient({ snapshot: JSON.stringify(snapshot('boot')), fetch: () => assert.fail('no fetch') });
   assert.equal(client.revision, 'boot');

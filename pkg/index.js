@@ -19,11 +19,21 @@ export function init(source) {
     const exports = await bindings.default({ module_or_path: source ?? new URL('./gen/feats_edge_bg.wasm', import.meta.url) });
     setWasm(bindings, exports);
   })().catch((e) => {
-    loading = null;
-    throw e;
+    if (!refusedByPolicy(e)) {
+      loading = null;
+      throw e;
+    }
+    // Permanent: kept, so that nothing asks the page again (each refusal is a violation report).
+    throw Object.assign(
+      new Error(`feats-edge: this page's Content-Security-Policy does not allow WebAssembly: add 'wasm-unsafe-eval' to script-src (${e.message})`, { cause: e }),
+      { permanent: true },
+    );
   });
   return loading;
 }
+
+/** Whether compiling the .wasm was refused by the page's Content-Security-Policy. */
+const refusedByPolicy = (e) => e instanceof WebAssembly.CompileError && /Content Security Policy/i.test(e.message);
 
 setLoader(() => init());
 

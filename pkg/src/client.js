@@ -170,6 +170,7 @@ export async function createClient(o) {
     } catch (err) {
       if (closed) return;
       emit('error', err);
+      if (err.permanent) return; // e.g. the page refuses WebAssembly: asking again changes nothing
       if (retryable(err.status)) return err.retryAfter ?? backoff(fails++);
     }
     return every || undefined;
@@ -331,7 +332,7 @@ export async function createClient(o) {
   /** The wasm failed to load: init() again with backoff, for the bootstrap or cached snapshot. */
   const retryInit = (n) =>
     (initTimer = later(() => {
-      if (!closed && !engine) Promise.resolve(loading()).then(start, (err) => (emit('error', err), retryInit(n + 1)));
+      if (!closed && !engine) Promise.resolve(loading()).then(start, (err) => (emit('error', err), err?.permanent || retryInit(n + 1)));
     }, backoff(n)));
   /** With the wasm loaded (or failed): the bootstrap or cached snapshot, then polling. */
   const begin = () => {

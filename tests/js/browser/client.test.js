@@ -155,6 +155,37 @@ test('under a Content-Security-Policy without unsafe-eval, everything works and 
   }
 });
 
+test('a Content-Security-Policy that forbids WebAssembly: a clear error naming wasm-unsafe-eval, asked once, nothing thrown', async () => {
+  const page = await rt.browser.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  try {
+    await page.route(`${rt.server.url}/__nowasm`, (r) => r.fulfill({
+      contentType: 'text/html', headers: { 'Content-Security-Policy': "script-src 'self' 'nonce-t'" },
+      body: '<!doctype html><title>no wasm</title><script nonce="t">window.__violations = 0; document.addEventListener("securitypolicyviolation", () => window.__violations++)</script>',
+    }));
+    await page.goto(`${rt.server.url}/__nowasm`);
+    const got = await page.evaluate(async () => {
+      const { createClient } = await import('/pkg/index.js');
+      const client = await createClient({ snapshotUrl: '/flags/snapshot.json', retryDelay: 20, timeout: 500 });
+      const heard = [];
+      client.on('error', (e) => heard.push(e.message));
+      await new Promise((r) => setTimeout(r, 1000)); // retries would have run by now
+      const answer = client.findImplementation('AllowedPriorities', { user: { id: '1' } });
+      await client.close();
+      return { heard, violations: window.__violations, ready: await client.ready, answer };
+    });
+    assert.equal(got.ready, false);
+    assert.equal(got.answer, null);
+    assert.ok(got.heard.length >= 1);
+    for (const m of got.heard) assert.match(m, /Content-Security-Policy does not allow WebAssembly: add 'wasm-unsafe-eval' to script-src/);
+    assert.equal(got.violations, 1, 'the page was asked once');
+    assert.deepEqual(errors, []);
+  } finally {
+    await page.close();
+  }
+});
+
 test('cache first: a reload starts from localStorage with the snapshot server silent, then revalidates with the ETag', () =>
   onBlankPage(async (page) => {
     const first = await page.evaluate(startClient, {});

@@ -322,11 +322,12 @@ export async function createClient(o) {
     return impl ?? defaults.get(feature) ?? null;
   }
 
-  // `timeout` bounds the wait for the wasm as well as for the snapshot.
-  // Not unref'd, so that Node waits for `await createClient()`: `timeout` at most.
-  readyTimer = setTimeout(() => done(!!engine), Math.min(timeout, MAX_DELAY));
   const cached = o.snapshot == null && url ? cache.read() : null;
   const wasmLoading = loading();
+  // `timeout` bounds the wait for the wasm as well as for the snapshot; with
+  // neither to wait for, no timer (Workers allow none outside a request).
+  // Not unref'd, so that Node waits for `await createClient()`: `timeout` at most.
+  if (url || wasmLoading) readyTimer = setTimeout(() => done(!!engine), Math.min(timeout, MAX_DELAY));
   let polled = false;
   const start = () => wasm && (o.snapshot != null ? load(o.snapshot) : cached && load(cached.text, cached.etag));
   /** The wasm failed to load: init() again with backoff, for the bootstrap or cached snapshot. */

@@ -124,16 +124,30 @@ test('timeout bounds the wait for a slow .wasm too: a first visit, a bootstrap a
     }
   }));
 
-test('under a Content-Security-Policy without unsafe-eval, everything works and code generation is tried once per page, not once per snapshot', async () => {
+/**
+ * Runs `body` on a page served with this Content-Security-Policy, which
+ * counts its violations in `window.__violations`; the page must raise no
+ * error. Closes it after.
+ */
+async function withPolicy(policy, body) {
   const page = await rt.browser.newPage();
   const errors = [];
   page.on('pageerror', (e) => errors.push(e.message));
   try {
     await page.route(`${rt.server.url}/__csp`, (r) => r.fulfill({
-      contentType: 'text/html', headers: { 'Content-Security-Policy': "script-src 'self' 'nonce-t' 'wasm-unsafe-eval'" },
+      contentType: 'text/html', headers: { 'Content-Security-Policy': `${policy} 'nonce-t'` },
       body: '<!doctype html><title>csp</title><script nonce="t">window.__violations = 0; document.addEventListener("securitypolicyviolation", () => window.__violations++)</script>',
     }));
     await page.goto(`${rt.server.url}/__csp`);
+    await body(page);
+    assert.deepEqual(errors, []);
+  } finally {
+    await page.close();
+  }
+}
+
+test('under a Content-Security-Policy without unsafe-eval, everything works and code generation is tried once per page, not once per snapshot', () =>
+  withPolicy("script-src 'self' 'wasm-unsafe-eval'", async (page) => {
     const got = await page.evaluate(async () => {
       const { init, Engine } = await import('/pkg/index.js');
       await init();
@@ -149,22 +163,10 @@ test('under a Content-Security-Policy without unsafe-eval, everything works and 
     });
     assert.equal(got.picks, 0, 'every evaluation answered');
     assert.equal(got.violations, 1);
-    assert.deepEqual(errors, []);
-  } finally {
-    await page.close();
-  }
-});
+  }));
 
-test('a Content-Security-Policy that forbids WebAssembly: a clear error naming wasm-unsafe-eval, asked once, nothing thrown', async () => {
-  const page = await rt.browser.newPage();
-  const errors = [];
-  page.on('pageerror', (e) => errors.push(e.message));
-  try {
-    await page.route(`${rt.server.url}/__nowasm`, (r) => r.fulfill({
-      contentType: 'text/html', headers: { 'Content-Security-Policy': "script-src 'self' 'nonce-t'" },
-      body: '<!doctype html><title>no wasm</title><script nonce="t">window.__violations = 0; document.addEventListener("securitypolicyviolation", () => window.__violations++)</script>',
-    }));
-    await page.goto(`${rt.server.url}/__nowasm`);
+test('a Content-Security-Policy that forbids WebAssembly: a clear error naming wasm-unsafe-eval, asked once, nothing thrown', () =>
+  withPolicy("script-src 'self'", async (page) => {
     const got = await page.evaluate(async () => {
       const { createClient } = await import('/pkg/index.js');
       const client = await createClient({ snapshotUrl: '/flags/snapshot.json', retryDelay: 20, timeout: 500 });
@@ -180,11 +182,7 @@ test('a Content-Security-Policy that forbids WebAssembly: a clear error naming w
     assert.ok(got.heard.length >= 1);
     for (const m of got.heard) assert.match(m, /Content-Security-Policy does not allow WebAssembly: add 'wasm-unsafe-eval' to script-src/);
     assert.equal(got.violations, 1, 'the page was asked once');
-    assert.deepEqual(errors, []);
-  } finally {
-    await page.close();
-  }
-});
+  }));
 
 test('cache first: a reload starts from localStorage with the snapshot server silent, then revalidates with the ETag', () =>
   onBlankPage(async (page) => {

@@ -384,7 +384,11 @@ export async function createClient(o) {
       return out;
     },
     details,
-    isEnabled: (feature, ctx) => found(evaluate(feature, ctx)) === 'true',
+    /** A boolean feature's value; a multi feature is not one (false, nothing recorded: OpenFeature's TYPE_MISMATCH). */
+    isEnabled(feature, ctx) {
+      const d = evaluate(feature, ctx), impl = d.implementation;
+      return (impl == 'true' || impl == 'false') && found(d) === 'true';
+    },
     usedImplementation(feature, impl, ctx) {
       const name = impl == null ? '' : text(impl);
       if (name) use(evaluate(feature, ctx, name), name);

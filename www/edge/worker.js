@@ -113,19 +113,53 @@ function matches(header, etag) {
   });
 }
 
-/** The context of an OFREP request, or a 400 Response. */
-async function readContext(request) {
+/**
+ * The context of an OFREP request (none given: `{}`, as OFREP makes it
+ * optional), or a 400 Response (naming `key` for a single flag).
+ */
+async function readContext(request, key) {
+  const invalid = (errorDetails) => json({ ...(key === undefined ? {} : { key }), errorCode: 'INVALID_CONTEXT', errorDetails }, 400);
   let body;
   try {
     body = JSON.parse(await request.text());
   } catch {
-    return json({ errorCode: 'INVALID_CONTEXT', errorDetails: 'the request body is not JSON' }, 400);
+    return invalid('the request body is not JSON');
   }
-  const context = body?.context;
-  if (context === null || typeof context !== 'object' || Array.isArray(context)) {
-    return json({ errorCode: 'INVALID_CONTEXT', errorDetails: 'the request body must be {"context": {...}} with an object context' }, 400);
-  }
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) return invalid('the request body must be a JSON object: {"context": {...}}');
+  const context = body.context ?? {};
+  if (typeof context !== 'object' || Array.isArray(context)) return invalid('the context must be a JSON object');
   return context;
+}
+
+/** The flag key in an OFREP single-flag path, or null when its escapes are malformed. */
+function flagKey(pathname) {
+  try {
+    return decodeURIComponent(pathname.slice('/ofrep/v1/evaluate/flags/'.length));
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * OFREP is called from browsers on other origins (OpenFeature's web
+ * provider): every answer may be read from anywhere, ETag included, and
+ * preflights are answered. Evaluations read no cookies.
+ */
+function cors(res) {
+  res.headers.set('Access-Control-Allow-Origin', '*');
+  res.headers.set('Access-Control-Expose-Headers', 'ETag');
+  return res;
+}
+
+function preflight(request) {
+  return cors(new Response(null, {
+    status: 204,
+    headers: {
+      'Access-Control-Allow-Methods': 'POST',
+      'Access-Control-Allow-Headers': request.headers.get('Access-Control-Request-Headers') ?? 'Content-Type, If-None-Match',
+      'Access-Control-Max-Age': '86400',
+    },
+  }));
 }
 
 /**
@@ -293,17 +327,29 @@ export default {
 
     const isOfrep = pathname === '/ofrep/v1/evaluate/flags' || pathname.startsWith('/ofrep/v1/evaluate/flags/');
     if (!isOfrep && pathname !== '/') return new Response('not found', { status: 404 });
-    if (isOfrep && method !== 'POST') return new Response(null, { status: 405, headers: { Allow: 'POST' } });
-    if (!isOfrep && method !== 'GET' && method !== 'HEAD') return new Response(null, { status: 405, headers: { Allow: 'GET' } });
-
+    if (isOfrep) return cors(await ofrep(request, env, ctx, pathname));
+    if (method !== 'GET' && method !== 'HEAD') return new Response(null, { status: 405, headers: { Allow: 'GET' } });
     if (!env.SNAPSHOT_URL) return json({ errorDetails: 'SNAPSHOT_URL is not configured' }, 500);
-    const context = isOfrep ? await readContext(request) : null;
-    if (context instanceof Response) return context;
     await ensureSnapshot(env, ctx);
     const state = current; // used synchronously from here on (see ensureSnapshot)
     if (!state) return json({ errorCode: 'PROVIDER_NOT_READY', errorDetails: 'no snapshot could be loaded from the origin' }, 503, { 'Retry-After': '5' });
-    if (pathname === '/') return page(request, env, ctx, state);
-    if (pathname === '/ofrep/v1/evaluate/flags') return ofrepBulk(request, state, context);
-    return ofrepOne(state, context, decodeURIComponent(pathname.slice('/ofrep/v1/evaluate/flags/'.length)));
+    return page(request, env, ctx, state);
   },
 };
+
+/** The OFREP routes (bulk and single flag), before CORS headers. */
+async function ofrep(request, env, ctx, pathname) {
+  if (request.method === 'OPTIONS') return preflight(request);
+  if (request.method !== 'POST') return new Response(null, { status: 405, headers: { Allow: 'POST, OPTIONS' } });
+  const bulk = pathname === '/ofrep/v1/evaluate/flags';
+  const key = bulk ? undefined : flagKey(pathname);
+  // A malformed escape names no feature there can be.
+  if (key === null) return json({ key: pathname.slice('/ofrep/v1/evaluate/flags/'.length), errorCode: 'FLAG_NOT_FOUND', errorDetails: 'the flag key is not a valid URL path segment' }, 404);
+  if (!env.SNAPSHOT_URL) return json({ errorDetails: 'SNAPSHOT_URL is not configured' }, 500);
+  const context = await readContext(request, key);
+  if (context instanceof Response) return context;
+  await ensureSnapshot(env, ctx);
+  const state = current; // used synchronously from here on (see ensureSnapshot)
+  if (!state) return json({ errorCode: 'PROVIDER_NOT_READY', errorDetails: 'no snapshot could be loaded from the origin' }, 503, { 'Retry-After': '5' });
+  return bulk ? ofrepBulk(request, state, context) : ofrepOne(state, context, key);
+}

@@ -267,3 +267,17 @@ test('deduplication forgets the least recently used keys first: units still in u
   client.create('Split', ctx('u0'));
   assert.equal(client.stats.queued, 50_011, 'the least recently used unit was forgotten');
 });
+
+test('isEnabled on a feature that is not boolean answers false and records nothing', async (t) => {
+  const sticky = new Map();
+  const { srv, client } = await setup(t, { sticky });
+  assert.equal(client.isEnabled('Fixed', ctx('7')), false); // an experiment of a and b
+  assert.equal(client.isEnabled('PaymentProcessor', ctx('7')), false);
+  assert.deepEqual([...sticky], [], 'no assignment stored');
+  await client.flush();
+  assert.equal(srv.state.exposureRequests.length, 0, 'no exposure');
+  // A boolean feature is reported as before.
+  assert.equal(client.isEnabled('Dark', ctx('7', 'CA')), true);
+  await client.flush();
+  assert.deepEqual(srv.accepted().map((e) => [e.feature, e.implementation]), [['Dark', 'true']]);
+});

@@ -88,7 +88,7 @@ test('OFREP: ETag per revision and context, 304 on If-None-Match', async () => {
 });
 
 test('OFREP errors: 400 INVALID_CONTEXT for a body that is not JSON or has no object context', async () => {
-  for (const body of ['{not json', '', '[]', '{}', '{"context": null}', '{"context": [1]}', '{"context": "u-1"}', '"text"']) {
+  for (const body of ['{not json', '', '[]', '{"context": [1]}', '{"context": "u-1"}', '"text"']) {
     const res = await ofrep(body);
     assert.equal(res.status, 400, body);
     assert.match(res.headers.get('Content-Type'), /^application\/json/);
@@ -103,6 +103,40 @@ test('OFREP errors: 400 INVALID_CONTEXT for a body that is not JSON or has no ob
   const missing = await fetch(`${edge.url}/ofrep/v1/evaluate/flags/Nope`, { method: 'POST', body: '{"context": {}}' });
   assert.equal(missing.status, 404);
   assert.equal((await missing.json()).errorCode, 'FLAG_NOT_FOUND');
+  // OFREP's evaluation failures name the flag.
+  const bad = await fetch(`${edge.url}/ofrep/v1/evaluate/flags/Chat`, { method: 'POST', body: '{bad' });
+  assert.equal(bad.status, 400);
+  assert.deepEqual(Object.keys(await bad.json()), ['key', 'errorCode', 'errorDetails']);
+  // A malformed escape in the key: no such flag (it was an uncaught URIError, 500).
+  const malformed = await fetch(`${edge.url}/ofrep/v1/evaluate/flags/%E0%A4%A`, { method: 'POST', body: '{"context": {}}' });
+  assert.equal(malformed.status, 404);
+  assert.equal((await malformed.json()).errorCode, 'FLAG_NOT_FOUND');
+  assert.doesNotMatch(edge.log(), /Uncaught|URIError/);
+});
+
+test('OFREP: the context is optional, as OFREP has it (none: {})', async () => {
+  for (const body of ['{}', '{"context": null}']) {
+    const res = await ofrep(body);
+    assert.equal(res.status, 200, body);
+    assert.deepEqual((await res.json()).flags, expectedFlags(engine, {}), body);
+  }
+});
+
+test('OFREP answers browsers on other origins: preflight, CORS headers, a readable ETag', async () => {
+  const pre = await fetch(`${edge.url}/ofrep/v1/evaluate/flags`, {
+    method: 'OPTIONS',
+    headers: { Origin: 'https://app.example', 'Access-Control-Request-Method': 'POST', 'Access-Control-Request-Headers': 'content-type, if-none-match' },
+  });
+  assert.equal(pre.status, 204);
+  assert.equal(pre.headers.get('Access-Control-Allow-Origin'), '*');
+  assert.equal(pre.headers.get('Access-Control-Allow-Methods'), 'POST');
+  assert.equal(pre.headers.get('Access-Control-Allow-Headers'), 'content-type, if-none-match');
+  const res = await ofrep({ context: { user: { id: 'u-1' } } }, { Origin: 'https://app.example' });
+  assert.equal(res.status, 200);
+  assert.equal(res.headers.get('Access-Control-Allow-Origin'), '*');
+  assert.equal(res.headers.get('Access-Control-Expose-Headers'), 'ETag');
+  const one = await fetch(`${edge.url}/ofrep/v1/evaluate/flags/Nope`, { method: 'POST', body: '{}' });
+  assert.equal(one.headers.get('Access-Control-Allow-Origin'), '*', 'errors too');
 });
 
 test('the page: implementations preselected at the edge for the cookie\'s user; a cookie for newcomers', async () => {

@@ -403,8 +403,10 @@ export async function createClient(o) {
         find: (ctx) => findImplementation(name, ctx),
         /** @returns {T | undefined} the chosen factory's product (or the default's) */
         create(ctx) {
-          const d = details(name, ctx);
-          const impl = has(d.implementation) ? d.implementation : defaults.get(name);
+          let d = details(name, ctx), impl = d.implementation;
+          // No factory for the chosen one (an implementation newer than this
+          // code): the code default, reported as a default, not as the rule's choice.
+          if (!has(impl)) (impl = defaults.get(name)), (d = { ...d, reason: 'DEFAULT', rule: null, experiment: null, unit: null, stickyKey: null });
           if (has(impl)) return found(d, impl), impls[impl](ctx);
         },
       };

@@ -281,3 +281,17 @@ test('isEnabled on a feature that is not boolean answers false and records nothi
   await client.flush();
   assert.deepEqual(srv.accepted().map((e) => [e.feature, e.implementation]), [['Dark', 'true']]);
 });
+
+test('a handle without a factory for the chosen implementation builds its default and reports a default, not the rule', async (t) => {
+  const sticky = new Map();
+  const { srv, client } = await setup(t, { sticky });
+  // Fixed is an experiment of a and b; this code only knows a.
+  const chosen = client.details('Fixed', ctx('7')).implementation;
+  const handle = client.feature('Fixed', { a: () => 'built a' }, { default: 'a' });
+  const unit = chosen === 'b' ? '7' : ['8', '9', '10', '11', '12', '13'].find((u) => client.details('Fixed', ctx(u)).implementation === 'b');
+  assert.equal(handle.create(ctx(unit)), 'built a');
+  assert.equal(sticky.size, 0, 'no arm of the experiment recorded');
+  await client.flush();
+  const [event] = srv.accepted();
+  assert.deepEqual([event.implementation, event.reason, event.rule, event.experiment, event.unit], ['a', 'DEFAULT', null, null, null]);
+});

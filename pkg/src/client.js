@@ -15,6 +15,10 @@ import { loading, runtime, wasm } from './wasm.js';
  *   fetch?: typeof fetch, now?: () => number, headers?: HeadersInit, storageKey?: string}} Options
  */
 
+/** The most bytes of a snapshot (SPEC section 1: 16 MiB). */
+const MAX_BYTES = 16 * 1024 * 1024;
+/** The most events in one POST (a larger maxBatch is this). */
+const MAX_BATCH = 1e4;
 /** The most bytes one beacon carries: browsers allow 64 KiB for all keepalive requests in flight. */
 const BEACON_BYTES = 6e4;
 const encoder = new TextEncoder();
@@ -60,7 +64,7 @@ export async function createClient(o) {
   const { snapshotUrl: url, exposureUrl: xurl } = o;
   const every = num(o.refreshInterval, 6e4), flushInterval = num(o.flushInterval, 5e3);
   const retryDelay = num(o.retryDelay, 1e3, 1), timeout = num(o.timeout, 3e3);
-  const maxBatch = Math.floor(num(o.maxBatch, 100, 1)), maxQueue = num(o.maxQueue, 1e3);
+  const maxBatch = Math.min(MAX_BATCH, Math.floor(num(o.maxBatch, 100, 1))), maxQueue = num(o.maxQueue, 1e3);
   const get = o.fetch ?? ((u, init) => fetch(u, init));
   const now = () => {
     let t;
@@ -110,11 +114,30 @@ export async function createClient(o) {
     if (cancellable) aborts.add(ac);
     try {
       const res = await get(u, { ...init, signal: ac.signal });
-      return [res, await res.text()];
+      return [res, await body(res, ac)];
     } finally {
       clearTimeout(t);
       aborts.delete(ac);
     }
+  }
+
+  /**
+   * The text of a response, read no further than a snapshot may go (SPEC:
+   * 16 MiB): an endless or huge body is cut off, not held in memory.
+   */
+  async function body(res, ac) {
+    const tooBig = () => new Error(`feats-edge: ${res.url || 'the response'} is more than 16 MiB`);
+    if (+res.headers.get('Content-Length') > MAX_BYTES) throw (ac.abort(), tooBig());
+    const reader = res.body?.getReader?.();
+    if (!reader) return res.text();
+    const chunks = [];
+    for (let size = 0; ; ) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      if ((size += value.byteLength) > MAX_BYTES) throw (ac.abort(), tooBig());
+      chunks.push(value);
+    }
+    return new TextDecoder().decode(chunks.length == 1 ? chunks[0] : await new Blob(chunks).arrayBuffer());
   }
 
   /**
@@ -159,6 +182,8 @@ export async function createClient(o) {
       const h = headers();
       if (etag) h.set('If-None-Match', etag);
       const [res, body] = await request(url, { headers: h }, true);
+      // A 304 with nothing loaded (no ETag was sent) holds no snapshot: an error, retried.
+      if (res.status == 304 && !engine) throw new Error(`feats-edge: ${url} answered 304 to a request without If-None-Match`);
       if (res.status != 304) {
         if (!res.ok) throw httpError(url, res);
         await loading(); // a first fetch may finish before the wasm is loaded
@@ -206,7 +231,7 @@ export async function createClient(o) {
         const [res] = await request(xurl, { method: 'POST', headers: headers('application/json'), body: JSON.stringify({ events: batch }) }, false);
         if (!res.ok) throw httpError(xurl, res);
         stats.sent += batch.length;
-        xfails = 0;
+        xfails = retryAt = 0; // answered: timers may flush again
       } catch (err) {
         emit('error', err);
         if (!retryable(err.status)) stats.failed += batch.length;

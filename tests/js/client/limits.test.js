@@ -1,0 +1,107 @@
+// What a client reads and keeps when servers misbehave at scale: snapshot
+// bodies past the SPEC's 16 MiB, a 304 with nothing cached, a day-long
+// Retry-After followed by a recovery, and batches too large to requeue.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import { createClient } from 'feats-edge';
+import { startServer, until, sleep } from '../helpers/server.js';
+import { snapshot, ctx } from '../helpers/snapshot.js';
+
+/** A server on 127.0.0.1 answering every request with `handler`. */
+async function serve(t, handler) {
+  const server = createServer(handler);
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  t.after(() => new Promise((r) => (server.closeAllConnections(), server.close(r))));
+  return `http://127.0.0.1:${server.address().port}/snapshot.json`;
+}
+
+test('a snapshot body past 16 MiB is cut off while it streams, not read into memory', async (t) => {
+  let sent = 0, closed = false;
+  const url = await serve(t, (req, res) => {
+    res.writeHead(200, { 'Content-Type': 'application/json' });
+    const chunk = Buffer.alloc(1 << 20, 0x20);
+    const more = () => {
+      while (!closed && sent < 256 << 20) {
+        sent += chunk.length;
+        if (!res.write(chunk)) return res.once('drain', more);
+      }
+      res.end();
+    };
+    res.on('close', () => (closed = true));
+    more();
+  });
+  const client = await createClient({ snapshotUrl: url, refreshInterval: 0, retryDelay: 60_000, timeout: 10_000 });
+  const errors = [];
+  client.on('error', (e) => errors.push(e.message));
+  t.after(() => client.close());
+  await until(() => closed, 10_000, 'the connection cut');
+  assert.ok(sent < 64 << 20, `${sent >> 20} MiB were sent before the client hung up`);
+  assert.match(errors[0], /is more than 16 MiB/);
+  assert.equal(client.revision, null);
+});
+
+test('a Content-Length past 16 MiB is refused before the body is read', async (t) => {
+  let answered = false;
+  const url = await serve(t, (req, res) => {
+    res.writeHead(200, { 'Content-Length': String(17 << 20) });
+    res.write('{');
+    answered = true; // and never more
+  });
+  const client = await createClient({ snapshotUrl: url, refreshInterval: 0, retryDelay: 60_000, timeout: 2000 });
+  const errors = [];
+  client.on('error', (e) => errors.push(e.message));
+  t.after(() => client.close());
+  assert.ok(answered);
+  await until(() => errors.length, 3000, 'the error');
+  assert.match(errors[0], /is more than 16 MiB/);
+});
+
+test('a 304 to a request without If-None-Match is an error, retried until a snapshot comes', async (t) => {
+  let n = 0;
+  const url = await serve(t, (req, res) => {
+    if (++n <= 2) return res.writeHead(304).end();
+    res.writeHead(200, { 'Content-Type': 'application/json', ETag: '"s1"' }).end(JSON.stringify(snapshot('r1')));
+  });
+  const client = await createClient({ snapshotUrl: url, refreshInterval: 0, retryDelay: 10 });
+  t.after(() => client.close());
+  await until(() => client.revision === 'r1', 5000, 'the snapshot after the 304s');
+  assert.equal(n, 3);
+});
+
+test('after a day-long Retry-After, a send that succeeds lets timers flush again', async (t) => {
+  const srv = await startServer({ snapshot: snapshot('r1') });
+  srv.state.exposureMode = '429';
+  srv.state.retryAfter = '86400';
+  const client = await createClient({ snapshot: snapshot('r1'), exposureUrl: srv.exposureUrl, flushInterval: 50, maxQueue: 50 });
+  t.after(async () => {
+    await client.close();
+    await srv.close();
+  });
+  client.create('Split', ctx('first'));
+  await client.flush(); // 429: retry in a day
+  srv.state.exposureMode = 'ok';
+  await client.flush(); // the app flushes by hand: answered
+  for (let i = 0; i < 100; i++) {
+    client.create('Split', ctx(`later-${i}`));
+    if (i % 20 === 0) await sleep(60);
+  }
+  await until(() => client.stats.queued === 0, 3000, 'the timer flushes');
+  assert.equal(client.stats.dropped, 0);
+  assert.equal(srv.accepted().length, 101);
+});
+
+test('a huge maxBatch is capped: a failed batch goes back to the queue without overflowing the stack', async (t) => {
+  const srv = await startServer({ snapshot: snapshot('r1') });
+  srv.state.exposureMode = '500';
+  const client = await createClient({ snapshot: snapshot('r1'), exposureUrl: srv.exposureUrl, flushInterval: 0, maxBatch: 200_000, maxQueue: 200_000, retryDelay: 60_000 });
+  t.after(async () => {
+    await client.close();
+    await srv.close();
+  });
+  for (let i = 0; i < 150_000; i++) client.create('Split', ctx(`u${i}`));
+  await client.flush();
+  assert.equal(client.stats.queued, 150_000, 'nothing lost');
+  assert.ok(srv.state.exposureRequests.length >= 1);
+  assert.ok(JSON.parse(srv.state.exposureRequests[0].body).events.length <= 10_000);
+});

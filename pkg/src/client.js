@@ -85,6 +85,8 @@ export async function createClient(o) {
   const stats = { dropped: 0, sent: 0, failed: 0, get queued() { return queue.length + sending; } };
   /** @type {Engine | null} */
   let engine = null;
+  /** @type {Engine | null} the snapshot before this one: what an implementation found just before a swap was chosen by */
+  let previous = null;
   let etag, loaded, fromObject, closed, fails = 0, xfails = 0, retryAt = 0, inflight, pollTimer, retryTimer, initTimer, readyTimer, done, failure;
   const ready = new Promise((r) => (done = r));
 
@@ -157,7 +159,8 @@ export async function createClient(o) {
     // A bootstrap object is kept as its JSON, to know the same snapshot fetched as text.
     fromObject = doc?.constructor === Object;
     loaded = fromObject ? JSON.stringify(doc) : doc;
-    engine?.free();
+    previous?.free();
+    previous = engine;
     engine = e;
     clearTimeout(readyTimer);
     failure = undefined;
@@ -312,6 +315,21 @@ export async function createClient(o) {
       stickyKey: null, errorCode: 'PROVIDER_NOT_READY', revision: null };
   }
 
+  /**
+   * The evaluation that served `used`: the current snapshot's, or, when it
+   * would not serve it and the one before would (found just before a
+   * swap), that one's, with its revision, rule and experiment.
+   */
+  function served(feature, ctx, used) {
+    const d = evaluate(feature, ctx, used);
+    if (d.implementation === used || !previous) return d;
+    try {
+      const before = previous.evaluate(feature, ctx, { ...opts, used });
+      if (before.implementation === used) return before;
+    } catch {}
+    return d;
+  }
+
   function details(feature, ctx) {
     const d = evaluate(feature, ctx);
     d.implementation ??= defaults.get(feature) ?? null;
@@ -416,7 +434,7 @@ export async function createClient(o) {
     },
     usedImplementation(feature, impl, ctx) {
       const name = impl == null ? '' : text(impl);
-      if (name) use(evaluate(feature, ctx, name), name);
+      if (name) use(served(feature, ctx, name), name);
     },
     create: (feature, ctx) => found(details(feature, ctx)),
     /** @template T @param {string} name @param {Record<string, (ctx: any) => T>} impls @param {{default?: string | boolean}} [options] */
@@ -473,7 +491,8 @@ export async function createClient(o) {
       }
       const sent = flush();
       engine?.free(); // runtimes such as workerd may never run finalizers
-      engine = null;
+      previous?.free();
+      engine = previous = null;
       return sent;
     },
   };

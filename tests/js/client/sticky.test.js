@@ -138,3 +138,29 @@ test('the default in-memory sticky store forgets the least recently used assignm
   assert.equal(client.details('Random', ctx('passer-11999')).reason, 'STICKY');
   await client.close();
 });
+
+test('an implementation found just before a snapshot swap is reported with the revision that chose it, not credited to the new one', async (t) => {
+  const snap = (revision, experiment, impl) => JSON.stringify({
+    schema: 1, revision, segments: { UserId: { from: { user: '{id}' } } },
+    features: { Exp: { inputs: ['user'], implementations: ['x', 'y'], default: 'x', rules: [{ experiment: { name: experiment, by: 'UserId', weights: { [impl]: 100 } } }] } },
+  });
+  const srv = await startServer({ snapshot: snap('A', 'exp-A', 'x'), etag: '"a"' });
+  const sticky = new Map();
+  const client = await createClient({ snapshotUrl: srv.snapshotUrl, exposureUrl: srv.exposureUrl, refreshInterval: 0, flushInterval: 0, sticky });
+  t.after(async () => {
+    await client.close();
+    await srv.close();
+  });
+  const c = ctx('u1');
+  assert.equal(client.findImplementation('Exp', c), 'x');
+  srv.state.snapshot = snap('B', 'exp-B', 'y');
+  srv.state.etag = '"b"';
+  await client.refresh();
+  assert.equal(client.revision, 'B');
+  client.usedImplementation('Exp', 'x', c); // rendered from A's answer
+  await client.flush();
+  const [event] = srv.accepted();
+  assert.deepEqual([event.implementation, event.revision, event.experiment, event.reason], ['x', 'A', 'exp-A', 'SPLIT']);
+  assert.deepEqual([...sticky], [['exp-A/u1', 'x']], 'not an assignment of exp-B');
+  assert.equal(client.findImplementation('Exp', c), 'y', 'B still assigns by its own weights');
+});

@@ -426,6 +426,16 @@ export class Engine {
     // Memory grew: the views were detached. (`length`, not `byteLength`:
     // on wasm memory V8 answers the first in ~1 ns, the second in ~15.)
     if (this._u8.length === 0) this._views();
+    const used = this._writeOnce(ctx, plan);
+    if (this._u8.length !== 0) return used;
+    // It grew while the context was read (a getter that evaluates with
+    // another engine): what was written went nowhere. Written again, once.
+    this._views();
+    const again = this._writeOnce(ctx, plan);
+    return this._u8.length !== 0 ? again : -1;
+  }
+
+  _writeOnce(ctx, plan) {
     try {
       if (!isObject(ctx)) return -1; // (a revoked Proxy throws here)
       let write = plan.write;

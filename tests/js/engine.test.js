@@ -332,3 +332,27 @@ test('a feature or an input named __proto__ is an ordinary name', () => {
     assert.equal(typeof e._all.plan.write, codegen ? 'function' : 'boolean');
   }
 });
+
+test('a context getter that evaluates with another engine and grows the wasm memory does not leave the answer unwritten', () => {
+  const text = JSON.stringify({
+    schema: 1, segments: { V: { from: { user: '{v}' } } },
+    features: { F: { inputs: ['user'], implementations: ['a', 'b'], default: 'a', rules: [{ when: { segment: 'V', in: ['third'] }, serve: 'b' }] } },
+  });
+  const a = new Engine(text), b = new Engine(text);
+  let grown = 0;
+  const ctx = {
+    user: {
+      get v() {
+        // Another engine, a 4 MiB value: wasm memory grows, A's views detach.
+        b.evaluate('F', { user: { v: 'x'.repeat((4 << 20) + grown++) } });
+        return 'third';
+      },
+    },
+  };
+  for (let i = 0; i < 3; i++) {
+    const d = a.evaluate('F', ctx);
+    assert.deepEqual([d.implementation, d.reason], ['b', 'TARGETING_MATCH'], `round ${i}`);
+  }
+  a.free();
+  b.free();
+});

@@ -171,7 +171,8 @@ export async function createClient(o) {
 
   /** Whether `doc` is the snapshot loaded: the same text, or the same JSON as the bootstrap object. */
   function same(doc) {
-    if (doc === loaded || !fromObject || typeof doc != 'string') return doc === loaded;
+    if (doc === loaded) return true;
+    if (!fromObject || typeof doc != 'string') return false;
     try {
       return JSON.stringify(JSON.parse(doc)) === loaded;
     } catch {
@@ -222,6 +223,8 @@ export async function createClient(o) {
   };
 
   const trim = () => (stats.dropped += queue.splice(0, Math.max(0, queue.length - maxQueue)).length);
+  /** Puts a batch that was not delivered back in front of the queue. */
+  const requeue = (events) => (queue.unshift(...events), trim());
 
   /** Sends what waits now; a retryable failure puts the batch back and stops. */
   async function send() {
@@ -239,8 +242,7 @@ export async function createClient(o) {
         emit('error', err);
         if (!retryable(err.status)) stats.failed += batch.length;
         else {
-          queue.unshift(...batch);
-          trim();
+          requeue(batch);
           const ms = err.retryAfter ?? backoff(xfails++);
           retryAt = Date.now() + ms;
           clearTimeout(retryTimer); // also without a flush interval
@@ -280,19 +282,22 @@ export async function createClient(o) {
    */
   function beacon() {
     while (xurl && queue.length) {
-      let n = 0;
-      for (let size = 12; n < Math.min(queue.length, maxBatch); n++) {
-        size += bytes(JSON.stringify(queue[n])) + 1;
-        if (n && size > BEACON_BYTES) break;
+      // As many events as fit in one body (at least one), each serialized once.
+      const parts = [];
+      for (let size = 12; parts.length < Math.min(queue.length, maxBatch); ) {
+        const part = JSON.stringify(queue[parts.length]);
+        size += bytes(part) + 1;
+        if (parts.length && size > BEACON_BYTES) break;
+        parts.push(part);
       }
-      const events = queue.splice(0, n), body = JSON.stringify({ events });
+      const n = parts.length, events = queue.splice(0, n), body = `{"events":[${parts.join(',')}]}`;
       try {
         if (navigator.sendBeacon(xurl, new Blob([body], { type: 'application/json' }))) {
           stats.sent += n;
           continue;
         }
       } catch {}
-      const back = () => (queue.unshift(...events), trim());
+      const back = () => requeue(events);
       sending += n;
       try {
         get(xurl, { method: 'POST', headers: headers('application/json'), body, keepalive: true })

@@ -7,11 +7,13 @@ pub const MAX_NAME_LEN: usize = 128;
 /// Whether `name` is a valid name.
 #[must_use]
 pub fn is_valid(name: &str) -> bool {
-    !name.is_empty()
-        && name.len() <= MAX_NAME_LEN
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b':' | b'-'))
+    !name.is_empty() && name.len() <= MAX_NAME_LEN && allowed_characters(name)
+}
+
+/// Whether every character of `name` is one of `A-Z a-z 0-9 _ . : -`.
+fn allowed_characters(name: &str) -> bool {
+    name.bytes()
+        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b':' | b'-'))
 }
 
 /// Why `name` is not valid, as a sentence fragment; `None` when it is valid.
@@ -21,10 +23,7 @@ pub fn problem(name: &str) -> Option<&'static str> {
     // number of characters only once they are all ASCII.
     if name.is_empty() {
         Some("a name must not be empty")
-    } else if !name
-        .bytes()
-        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b':' | b'-'))
-    {
+    } else if !allowed_characters(name) {
         Some("a name may only use the characters A-Z a-z 0-9 _ . : -")
     } else if name.len() > MAX_NAME_LEN {
         Some("a name must be at most 128 characters long")

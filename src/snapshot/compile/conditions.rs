@@ -163,12 +163,8 @@ fn several_operators(ops: &[&str], value: &Value, ptr: &Ptr<'_>, errs: &mut Errs
 /// The message for a key that is no operator, with the one it is near.
 fn unknown_operator(op: &str) -> String {
     let mut message = concat(&["unknown condition operator ", &quoted(op)]);
-    let near = |ops: &[&'static str]| ops.iter().copied().find(|k| reader::similar(k, op));
-    if let Some(near) = near(&SEGMENT_OPS).or_else(|| near(&OTHER_OPS)) {
-        message.push_str(" (did you mean ");
-        message.push_str(&quoted(near));
-        message.push_str("?)");
-    }
+    let near = reader::nearest(&SEGMENT_OPS, op).or_else(|| reader::nearest(&OTHER_OPS, op));
+    reader::did_you_mean(&mut message, near);
     message
 }
 

@@ -167,19 +167,29 @@ fn fields_into<'v>(
             }
         } else {
             let mut message = concat(&["unknown field ", &quoted(key)]);
-            if let Some(near) = keys.iter().find(|k| similar(k, key)) {
-                message.push_str(" (did you mean ");
-                message.push_str(&quoted(near));
-                message.push_str("?)");
-            }
+            did_you_mean(&mut message, nearest(keys, key));
             errs.add(&ptr.key(key), message);
         }
     }
     true
 }
 
+/// The first of `candidates` that `key` is a small typo of.
+pub fn nearest<'k>(candidates: &[&'k str], key: &str) -> Option<&'k str> {
+    candidates.iter().copied().find(|k| similar(k, key))
+}
+
+/// Adds ` (did you mean 'near'?)` to a message, when there is a `near`.
+pub fn did_you_mean(message: &mut String, near: Option<&str>) {
+    if let Some(near) = near {
+        message.push_str(" (did you mean ");
+        message.push_str(&quoted(near));
+        message.push_str("?)");
+    }
+}
+
 /// Whether two field names differ by a small typo: one edit or one swap.
-pub(crate) fn similar(a: &str, b: &str) -> bool {
+fn similar(a: &str, b: &str) -> bool {
     let (a, b) = (a.as_bytes(), b.as_bytes());
     if a.len().abs_diff(b.len()) > 1 {
         return false;

@@ -359,20 +359,7 @@ impl Engine {
     /// The problems as a JSON array of `{path, message}`.
     #[must_use]
     pub fn problems_json(&self) -> String {
-        use crate::json::push_string;
-        let mut out = String::from("[");
-        for (i, p) in self.problems().iter().enumerate() {
-            if i > 0 {
-                out.push(',');
-            }
-            out.push_str("{\"path\":");
-            push_string(&mut out, &p.path);
-            out.push_str(",\"message\":");
-            push_string(&mut out, &p.message);
-            out.push('}');
-        }
-        out.push(']');
-        out
+        Problem::list_json(self.problems())
     }
 
     /// Whether a feature is boolean.

@@ -11,6 +11,7 @@
 //!   - [`Engine`]: a loaded snapshot and the ways to evaluate it;
 //!   - [`context`]: contexts read from JSON natively;
 //!   - [`simulate`]: what a rule set does to a population;
+//!   - `lint` (with `std`): warnings about a snapshot that loads but likely misleads;
 //!   - `wasm` (on `wasm32` only): the WebAssembly boundary used by the npm package;
 //! - in `feats-edge-snapshot` (`src/snapshot/`, re-exported here), what runs
 //!   once per snapshot, built for size in WebAssembly:
@@ -52,6 +53,9 @@ extern crate std;
 pub mod context;
 mod engine;
 pub mod eval;
+// Only the command-line tool gives advice; the WebAssembly build leaves it out.
+#[cfg(feature = "std")]
+pub mod lint;
 mod prelude;
 pub mod simulate;
 #[cfg(target_arch = "wasm32")]

@@ -71,6 +71,65 @@ fn validate_lists_every_problem_and_exits_1() {
 }
 
 #[test]
+fn validate_warns_about_what_loads_but_misleads() {
+    let path = temp(
+        "warnings.json",
+        br#"{"schema": 1, "revision": "w", "segments": {"UserId": {"from": {"user": "{id}"}}},
+            "features": {
+              "A": {"inputs": ["user"], "implementations": ["x", "y"], "default": "x", "rules": [
+                {"when": {"before": "2025-01-01T00:00:00Z"}, "serve": "y"},
+                {"experiment": {"name": "E", "by": "UserId", "weights": {"x": 50, "y": 50}}},
+                {"serve": "y"}, {"serve": "x"}]},
+              "B": {"inputs": ["user"], "implementations": ["x", "y"], "default": "x", "rules": [
+                {"experiment": {"name": "E", "by": "UserId", "weights": {"x": 0}}}]}}}"#,
+    );
+    let expected = "\
+warning: /features/A/rules/3: rule 3 is never reached: rule 2 serves 'y' to every context
+warning: /features/B/rules/0/experiment/name: experiment 'E' is also run by feature 'A' (rule 1): the two share sticky assignments ('E/<unit>'), and units land in the same buckets in both; give each its own name
+warning: /features/B/rules/0/experiment/weights: every weight is 0: no unit gets an implementation, and every unit falls through to the next rule
+";
+    // Before the window's end the rule still applies; after, it is reported.
+    let before = run(&["validate", &path, "--now", "2024-12-31T23:59:59Z"]);
+    assert_eq!(before.status.code(), Some(0), "{}", text(&before.stderr));
+    assert_eq!(
+        text(&before.stdout),
+        format!("{expected}ok: revision w, 2 features, 1 segments; 3 warnings\n")
+    );
+    let after = run(&["validate", &path, "--now", "2025-01-01T00:00:00Z"]);
+    assert_eq!(after.status.code(), Some(0));
+    assert_eq!(
+        text(&after.stdout),
+        format!(
+            "warning: /features/A/rules/0/when: the rule no longer applies: its time window ended at 2025-01-01T00:00:00Z\n\
+             {expected}ok: revision w, 2 features, 1 segments; 4 warnings\n"
+        )
+    );
+    // Warnings fail the run only with --strict.
+    let strict = run(&[
+        "validate",
+        &path,
+        "--strict",
+        "--now",
+        "2024-01-01T00:00:00Z",
+    ]);
+    assert_eq!(strict.status.code(), Some(1));
+    assert_eq!(strict.stdout, before.stdout);
+    let json = run(&["validate", &path, "--json", "--now", "2024-01-01T00:00:00Z"]);
+    assert_eq!(json.status.code(), Some(0));
+    let json = text(&json.stdout);
+    assert!(
+        json.starts_with(r#"{"ok":true,"refused":false,"revision":"w","features":2,"problems":[],"warnings":[{"path":"/features/A/rules/3","message":"rule 3 is never reached: rule 2 serves 'y' to every context"},"#),
+        "{json}"
+    );
+    // A clean snapshot passes --strict.
+    let clean = run(&["validate", "examples/shop.json", "--strict"]);
+    assert_eq!(clean.status.code(), Some(0));
+    // A bad --now is a usage error.
+    let bad = run(&["validate", &path, "--now", "yesterday"]);
+    assert_eq!(bad.status.code(), Some(2));
+}
+
+#[test]
 fn validate_a_refused_snapshot() {
     let out = run_stdin(&["validate", "-"], b"{\"schema\": 1,\n \"features\": {]}");
     assert_eq!(out.status.code(), Some(1));

@@ -12,7 +12,7 @@ pub struct Args {
 /// The options each command takes, and whether each takes a value.
 fn known(command: &str) -> &'static [(&'static str, bool)] {
     match command {
-        "validate" => &[("json", false)],
+        "validate" => &[("json", false), ("now", true), ("strict", false)],
         "eval" => &[
             ("context", true),
             ("feature", true),

@@ -136,9 +136,12 @@ fn random() -> u32 {
 }
 
 /// `validate SNAPSHOT`: a summary and exit 0, or every problem and exit 1.
+/// Warnings (see [`feats_edge::lint`]) are listed too; they make the exit
+/// code 1 only with `--strict`.
 pub fn validate(args: &Args, out: &mut String) -> Result<i32, Usage> {
     let path = args.snapshot()?;
     let json_out = args.flag("json");
+    let now = now_option(args)?;
     match load_snapshot(path)? {
         Err(e) => {
             if json_out {
@@ -146,7 +149,7 @@ pub fn validate(args: &Args, out: &mut String) -> Result<i32, Usage> {
                 json::push_string(out, &e.path);
                 out.push_str(",\"message\":");
                 json::push_string(out, &e.message);
-                out.push_str("}]}\n");
+                out.push_str("}],\"warnings\":[]}\n");
             } else {
                 text_line(out, &e.line());
                 line(out, "snapshot refused");
@@ -155,17 +158,22 @@ pub fn validate(args: &Args, out: &mut String) -> Result<i32, Usage> {
         }
         Ok(engine) => {
             let problems = engine.problems();
+            let warnings = feats_edge::lint::lint(&engine, now);
             if json_out {
                 line(out, &format!(
-                    "{{\"ok\":{},\"refused\":false,\"revision\":{},\"features\":{},\"problems\":{}}}",
+                    "{{\"ok\":{},\"refused\":false,\"revision\":{},\"features\":{},\"problems\":{},\"warnings\":{}}}",
                     problems.is_empty(),
                     quote(engine.revision()),
                     engine.feature_count(),
-                    engine.problems_json()
+                    engine.problems_json(),
+                    feats_edge::Problem::list_json(&warnings)
                 ));
             } else {
                 for p in problems {
                     text_line(out, &p.line());
+                }
+                for w in &warnings {
+                    text_line(out, &format!("warning: {}", w.line()));
                 }
                 let broken = engine.features().filter(|f| f.body.is_none()).count();
                 let revision = if engine.revision().is_empty() {
@@ -173,25 +181,31 @@ pub fn validate(args: &Args, out: &mut String) -> Result<i32, Usage> {
                 } else {
                     engine.revision()
                 };
+                let warned = match warnings.len() {
+                    0 => String::new(),
+                    1 => "; 1 warning".to_owned(),
+                    n => format!("; {n} warnings"),
+                };
                 if problems.is_empty() {
                     text_line(
                         out,
                         &format!(
-                            "ok: revision {revision}, {} features, {} segments",
+                            "ok: revision {revision}, {} features, {} segments{warned}",
                             engine.feature_count(),
                             engine.segments().len()
                         ),
                     );
                 } else {
                     line(out, &format!(
-                        "{} problem{}; {broken} of {} features serve their default with PARSE_ERROR",
+                        "{} problem{}; {broken} of {} features serve their default with PARSE_ERROR{warned}",
                         problems.len(),
                         if problems.len() == 1 { "" } else { "s" },
                         engine.feature_count()
                     ));
                 }
             }
-            Ok(i32::from(!problems.is_empty()))
+            let strict = args.flag("strict") && !warnings.is_empty();
+            Ok(i32::from(!problems.is_empty() || strict))
         }
     }
 }

@@ -1,6 +1,7 @@
 //! The command-line front end: argument parsing and the four commands.
 //!
-//! Exit codes: 0 success, 1 a snapshot with problems (`validate`), 2 bad
+//! Exit codes: 0 success, 1 a snapshot with problems (`validate`; with
+//! `--strict`, warnings too), 2 bad
 //! arguments or unreadable files (one line on stderr).
 
 mod args;
@@ -13,7 +14,7 @@ use std::io::Write;
 use args::Args;
 
 const USAGE: &str = "usage:
-  feats-edge validate SNAPSHOT [--json]
+  feats-edge validate SNAPSHOT [--json] [--strict] [--now RFC3339]
   feats-edge eval SNAPSHOT --context JSON|@FILE [--feature NAME] [--now RFC3339] [--sticky JSON|@FILE]
   feats-edge simulate SNAPSHOT --feature NAME --units N [--context JSON|@FILE] [--by SEGMENT] [--now RFC3339] [--json]
   feats-edge bucket --salt S --unit U

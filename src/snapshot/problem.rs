@@ -18,6 +18,25 @@ impl Problem {
     pub fn line(&self) -> String {
         line(&self.path, &self.message)
     }
+
+    /// `list` as a JSON array of `{path, message}`.
+    #[must_use]
+    pub fn list_json(list: &[Problem]) -> String {
+        use crate::json::push_string;
+        let mut out = String::from("[");
+        for (i, p) in list.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            out.push_str("{\"path\":");
+            push_string(&mut out, &p.path);
+            out.push_str(",\"message\":");
+            push_string(&mut out, &p.message);
+            out.push('}');
+        }
+        out.push(']');
+        out
+    }
 }
 
 /// A problem that refuses the whole snapshot: invalid JSON, a `schema` other

@@ -160,6 +160,12 @@ impl StrSet {
         set
     }
 
+    /// Whether the set has no members.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.index.is_none() && self.keys.first() == Some(&NO_KEY) && self.ends.is_empty()
+    }
+
     /// Whether `value` is in the set.
     #[must_use]
     #[inline]

@@ -65,6 +65,66 @@ fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
     era * 146_097 + day_of_era - 719_468
 }
 
+/// The date of a day counted from 1970-01-01 (Howard Hinnant's
+/// `civil_from_days`, the inverse of [`days_from_civil`]).
+// Days are within ±4 × 10^9 (from milliseconds of an i64): no overflow.
+#[allow(clippy::arithmetic_side_effects)]
+fn civil_from_days(days: i64) -> (i64, i64, i64) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let day_of_era = z - era * 146_097; // 0..=146096
+    let year_of_era =
+        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    let month_from_march = (5 * day_of_year + 2) / 153;
+    let day = day_of_year - (153 * month_from_march + 2) / 5 + 1;
+    let month = if month_from_march < 10 {
+        month_from_march + 3
+    } else {
+        month_from_march - 9
+    };
+    let year = year_of_era + era * 400 + i64::from(month <= 2);
+    (year, month, day)
+}
+
+/// Appends `n` with leading zeros up to `width` digits.
+fn padded(out: &mut alloc::string::String, n: i64, width: usize) {
+    let mut digits = alloc::string::String::new();
+    crate::text::push_i64(&mut digits, n);
+    for _ in digits.len()..width {
+        out.push('0');
+    }
+    out.push_str(&digits);
+}
+
+/// An instant as RFC 3339 in UTC, `YYYY-MM-DDTHH:MM:SSZ`, with `.mmm`
+/// only when the milliseconds are not zero; for messages about time
+/// windows. Years outside 0000–9999 are written with as many digits as
+/// they need.
+#[must_use]
+pub fn format_rfc3339(ms: i64) -> alloc::string::String {
+    let (days, ms_of_day) = (ms.div_euclid(86_400_000), ms.rem_euclid(86_400_000));
+    let (year, month, day) = civil_from_days(days);
+    let mut out = alloc::string::String::with_capacity(24);
+    padded(&mut out, year, 4);
+    out.push('-');
+    padded(&mut out, month, 2);
+    out.push('-');
+    padded(&mut out, day, 2);
+    out.push('T');
+    padded(&mut out, ms_of_day / 3_600_000, 2);
+    out.push(':');
+    padded(&mut out, ms_of_day / 60_000 % 60, 2);
+    out.push(':');
+    padded(&mut out, ms_of_day / 1000 % 60, 2);
+    if ms_of_day % 1000 != 0 {
+        out.push('.');
+        padded(&mut out, ms_of_day % 1000, 3);
+    }
+    out.push('Z');
+    out
+}
+
 /// The fraction of a second starting at `at` (just after the `.`): its
 /// value in milliseconds (rounded up if `up`, else down), and the index
 /// just past it.
@@ -329,5 +389,24 @@ mod tests {
             }
         }
         assert_eq!(days_from_civil(1970, 1, 1), 0);
+    }
+
+    /// Formatting inverts parsing, every 61st day over the whole range and at
+    /// the edges of a day.
+    #[test]
+    fn formats_what_it_parses() {
+        for days in (days_from_civil(0, 1, 1)..=days_from_civil(9999, 12, 31)).step_by(61) {
+            for ms in [0, 1, 999, 1000, 43_199_999, 86_399_999] {
+                let at = days * 86_400_000 + ms;
+                let text = format_rfc3339(at);
+                assert_eq!(parse_rfc3339(&text), Some(at), "{text}");
+            }
+        }
+        assert_eq!(format_rfc3339(0), "1970-01-01T00:00:00Z");
+        assert_eq!(
+            format_rfc3339(1_700_956_800_123),
+            "2023-11-26T00:00:00.123Z"
+        );
+        assert_eq!(format_rfc3339(-1), "1969-12-31T23:59:59.999Z");
     }
 }

@@ -1,0 +1,348 @@
+//! Advice on a snapshot that loads without problems but probably does not
+//! do what its author meant: `feats-edge validate` prints it as warnings.
+//!
+//! A warning never changes evaluation (the SPEC defines what such a
+//! snapshot does); it points at the place, as a problem does:
+//! - a rule whose condition can never hold (an empty `in`, `any` or
+//!   `cidr` list; `after` not before `before`), or whose time window has
+//!   already ended;
+//! - rules after one that serves every context, which are never reached;
+//! - a split or experiment whose weights are all 0, which serves no unit;
+//! - one experiment name in several features: the SPEC's sticky key is
+//!   `experiment/unit`, so they share assignments (and, with the default
+//!   salt, buckets).
+//!
+//! Only features that compiled are looked at: the others have problems.
+
+use crate::model::{Action, Body, Cond, Feature, Split};
+use crate::ops::instant::format_rfc3339;
+use crate::prelude::*;
+use crate::{Engine, Problem};
+use alloc::format;
+
+/// The warnings for `engine`'s snapshot at the instant `now` (ms since the
+/// epoch), in document order.
+#[must_use]
+pub fn lint(engine: &Engine, now: i64) -> Vec<Problem> {
+    let mut out = Vec::new();
+    // (experiment name, feature, rule, seed) of each experiment seen so far.
+    let mut experiments: Vec<(&str, &str, usize, u64)> = Vec::new();
+    for feature in engine.features() {
+        let Some(body) = &feature.body else { continue };
+        let at = |rest: &str| format!("/features/{}/rules/{rest}", feature.name);
+        let mut served_by: Option<usize> = None;
+        for (i, rule) in body.rules.iter().enumerate() {
+            if let Some(j) = served_by {
+                let last = body.rules.len().saturating_sub(1);
+                let which = if last == i {
+                    format!("rule {i} is")
+                } else {
+                    format!("rules {i}–{last} are")
+                };
+                out.push(warning(
+                    at(&i.to_string()),
+                    format!(
+                        "{which} never reached: rule {j} serves '{}' to every context",
+                        body.rules
+                            .get(j)
+                            .map_or("?", |r| served(feature, &r.action))
+                    ),
+                ));
+                break;
+            }
+            match window(body, &rule.when, 0) {
+                Err(why) => out.push(warning(
+                    at(&format!("{i}/when")),
+                    format!("the rule never applies: {why}"),
+                )),
+                Ok((_, end)) if end <= now => out.push(warning(
+                    at(&format!("{i}/when")),
+                    format!(
+                        "the rule no longer applies: its time window ended at {}",
+                        format_rfc3339(end)
+                    ),
+                )),
+                Ok(_) => {}
+            }
+            let (kind, split) = match &rule.action {
+                Action::Serve(_) => {
+                    if always(body, &rule.when, 0) {
+                        served_by = Some(i);
+                    }
+                    continue;
+                }
+                Action::Split(split) => ("split", split),
+                Action::Experiment { name, split, .. } => {
+                    if let Some((_, other, k, seed)) = experiments
+                        .iter()
+                        .find(|(n, f, ..)| n == name && *f != feature.name)
+                    {
+                        let buckets = if *seed == split.seed {
+                            ", and units land in the same buckets in both"
+                        } else {
+                            ""
+                        };
+                        out.push(warning(
+                            at(&format!("{i}/experiment/name")),
+                            format!(
+                                "experiment '{name}' is also run by feature '{other}' (rule {k}): \
+                                 the two share sticky assignments ('{name}/<unit>'){buckets}; \
+                                 give each its own name"
+                            ),
+                        ));
+                    }
+                    experiments.push((name, &feature.name, i, split.seed));
+                    ("experiment", split)
+                }
+            };
+            if serves_none(split) {
+                out.push(warning(
+                    at(&format!("{i}/{kind}/weights")),
+                    "every weight is 0: no unit gets an implementation, and every unit \
+                     falls through to the next rule"
+                        .to_owned(),
+                ));
+            }
+        }
+    }
+    out
+}
+
+fn warning(path: String, message: String) -> Problem {
+    Problem { path, message }
+}
+
+/// The implementation a `serve` names.
+fn served<'f>(feature: &'f Feature, action: &Action) -> &'f str {
+    match action {
+        Action::Serve(i) => feature
+            .implementations
+            .get(usize::from(*i))
+            .map_or("?", String::as_str),
+        _ => "?",
+    }
+}
+
+fn serves_none(split: &Split) -> bool {
+    split.ranges.last().is_none_or(|&(end, _)| end == 0)
+}
+
+/// How deep the analysis follows conditions, activations included
+/// (loading refuses deeper snapshots).
+const MAX_DEPTH: u32 = 512;
+
+/// The instants `[start, end)` within which `cond` may hold, or why it
+/// never holds. Segment conditions may hold at any time; the window is an
+/// over-estimate (`any` of two windows spans both).
+fn window(body: &Body, cond: &Cond, depth: u32) -> Result<(i64, i64), &'static str> {
+    const ALWAYS: (i64, i64) = (i64::MIN, i64::MAX);
+    if depth > MAX_DEPTH {
+        return Ok(ALWAYS);
+    }
+    match cond {
+        Cond::In(_, set) if set.is_empty() => Err("an empty `in` list matches no value"),
+        Cond::Text(_, _, patterns) if patterns.is_empty() => {
+            Err("an empty list of patterns matches no value")
+        }
+        Cond::Cidr(_, blocks) if blocks.is_empty() => {
+            Err("an empty `cidr` list matches no address")
+        }
+        Cond::After(t) => Ok((*t, i64::MAX)),
+        Cond::Before(t) => Ok((i64::MIN, *t)),
+        Cond::All(conds) => {
+            let (mut start, mut end) = ALWAYS;
+            for c in conds {
+                let (s, e) = window(body, c, depth + 1)?;
+                start = start.max(s);
+                end = end.min(e);
+            }
+            if start >= end {
+                Err("its `after` and `before` leave no instant between them")
+            } else {
+                Ok((start, end))
+            }
+        }
+        Cond::Any(conds) => {
+            let mut hull: Option<(i64, i64)> = None;
+            let mut why = "`any` of an empty list is false";
+            for c in conds {
+                match window(body, c, depth + 1) {
+                    Ok((s, e)) => {
+                        hull = Some(hull.map_or((s, e), |(hs, he)| (hs.min(s), he.max(e))));
+                    }
+                    Err(w) => why = w,
+                }
+            }
+            hull.ok_or(why)
+        }
+        Cond::Not(inner) if always(body, inner, depth + 1) => {
+            Err("`not` of a condition that always holds")
+        }
+        Cond::Activation(index) => match body.activations.get(usize::from(*index)) {
+            Some(c) => window(body, c, depth + 1),
+            None => Ok(ALWAYS),
+        },
+        _ => Ok(ALWAYS),
+    }
+}
+
+/// Whether `cond` holds for every context at every instant.
+fn always(body: &Body, cond: &Cond, depth: u32) -> bool {
+    if depth > MAX_DEPTH {
+        return false;
+    }
+    match cond {
+        Cond::True => true,
+        Cond::All(conds) => conds.iter().all(|c| always(body, c, depth + 1)),
+        Cond::Any(conds) => conds.iter().any(|c| always(body, c, depth + 1)),
+        Cond::Not(inner) => window(body, inner, depth + 1).is_err(),
+        Cond::Activation(index) => body
+            .activations
+            .get(usize::from(*index))
+            .is_some_and(|c| always(body, c, depth + 1)),
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn warnings(features: &str) -> Vec<String> {
+        let text = format!(
+            r#"{{"schema": 1, "segments": {{"Country": {{"from": {{"user": "{{country}}"}}}},
+               "UserId": {{"from": {{"user": "{{id}}"}}}}, "Ip": {{"from": {{"user": "{{ip}}"}}}}}},
+               "activations": {{"Never": {{"when": {{"segment": "Country", "in": []}}}}, "Always": {{"when": {{"all": []}}}}}},
+               "features": {features}}}"#
+        );
+        let engine = Engine::load(&text).unwrap();
+        assert_eq!(engine.problems(), &[], "{text}");
+        lint(&engine, 1_800_000_000_000)
+            .iter()
+            .map(Problem::line)
+            .collect()
+    }
+
+    fn feature(rules: &str) -> String {
+        format!(
+            r#"{{"F": {{"inputs": ["user"], "implementations": ["a", "b"], "default": "a", "rules": {rules}}}}}"#
+        )
+    }
+
+    #[test]
+    fn a_clean_snapshot_has_no_warnings() {
+        let rules = r#"[{"when": {"segment": "Country", "in": ["CA"]}, "serve": "b"},
+                        {"when": {"all": [{"after": "2020-01-01T00:00:00Z"}, {"before": "2100-01-01T00:00:00Z"}]}, "serve": "b"},
+                        {"when": {"activation": "Always"}, "split": {"by": "UserId", "weights": {"a": 0, "b": 10}}},
+                        {"serve": "a"}]"#;
+        assert_eq!(warnings(&feature(rules)), Vec::<String>::new());
+    }
+
+    #[test]
+    fn conditions_that_never_hold() {
+        let rules = r#"[{"when": {"segment": "Country", "in": []}, "serve": "b"},
+                        {"when": {"any": []}, "serve": "b"},
+                        {"when": {"segment": "Ip", "cidr": []}, "serve": "b"},
+                        {"when": {"segment": "Country", "starts_with": []}, "serve": "b"},
+                        {"when": {"all": [{"after": "2030-01-01T00:00:00Z"}, {"before": "2029-01-01T00:00:00Z"}]}, "serve": "b"},
+                        {"when": {"any": [{"activation": "Never"}, {"segment": "Country", "in": []}]}, "serve": "b"},
+                        {"when": {"not": {"activation": "Always"}}, "serve": "b"},
+                        {"when": {"any": [{"activation": "Never"}, {"segment": "Country", "in": ["CA"]}]}, "serve": "b"}]"#;
+        assert_eq!(
+            warnings(&feature(rules)),
+            [
+                "/features/F/rules/0/when: the rule never applies: an empty `in` list matches no value",
+                "/features/F/rules/1/when: the rule never applies: `any` of an empty list is false",
+                "/features/F/rules/2/when: the rule never applies: an empty `cidr` list matches no address",
+                "/features/F/rules/3/when: the rule never applies: an empty list of patterns matches no value",
+                "/features/F/rules/4/when: the rule never applies: its `after` and `before` leave no instant between them",
+                "/features/F/rules/5/when: the rule never applies: an empty `in` list matches no value",
+                "/features/F/rules/6/when: the rule never applies: `not` of a condition that always holds",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_window_that_has_ended() {
+        let rules = r#"[{"when": {"before": "2025-03-01T12:00:00Z"}, "serve": "b"},
+                        {"when": {"any": [{"before": "2025-01-01T00:00:00Z"}, {"before": "2026-06-01T00:00:00.250Z"}]}, "serve": "b"},
+                        {"when": {"any": [{"before": "2025-01-01T00:00:00Z"}, {"segment": "Country", "in": ["CA"]}]}, "serve": "b"}]"#;
+        assert_eq!(
+            warnings(&feature(rules)),
+            [
+                "/features/F/rules/0/when: the rule no longer applies: its time window ended at 2025-03-01T12:00:00Z",
+                "/features/F/rules/1/when: the rule no longer applies: its time window ended at 2026-06-01T00:00:00.250Z",
+            ]
+        );
+    }
+
+    #[test]
+    fn rules_after_one_that_serves_everyone() {
+        for (always, reached) in [
+            (r#"{"serve": "b"}"#, false),
+            (r#"{"when": {"all": []}, "serve": "b"}"#, false),
+            (r#"{"when": {"activation": "Always"}, "serve": "b"}"#, false),
+            (r#"{"when": {"not": {"any": []}}, "serve": "b"}"#, false),
+            (
+                r#"{"when": {"after": "2020-01-01T00:00:00Z"}, "serve": "b"}"#,
+                true,
+            ),
+            (
+                r#"{"split": {"by": "UserId", "weights": {"b": 100}}}"#,
+                true,
+            ),
+        ] {
+            let rules = format!(
+                r#"[{always}, {{"when": {{"segment": "Country", "in": ["CA"]}}, "serve": "b"}}, {{"serve": "a"}}]"#
+            );
+            let got = warnings(&feature(&rules));
+            if reached {
+                assert_eq!(got, Vec::<String>::new(), "{always}");
+            } else {
+                assert_eq!(
+                    got,
+                    ["/features/F/rules/1: rules 1–2 are never reached: rule 0 serves 'b' to every context"],
+                    "{always}"
+                );
+            }
+        }
+        let rules = r#"[{"serve": "b"}, {"serve": "a"}]"#;
+        assert_eq!(
+            warnings(&feature(rules)),
+            ["/features/F/rules/1: rule 1 is never reached: rule 0 serves 'b' to every context"]
+        );
+    }
+
+    #[test]
+    fn weights_that_serve_no_unit() {
+        let rules = r#"[{"split": {"by": "UserId", "weights": {"a": 0, "b": 0}}},
+                        {"split": {"by": "UserId", "weights": {}}},
+                        {"experiment": {"name": "E", "by": "UserId", "weights": {"a": 0}}}]"#;
+        assert_eq!(
+            warnings(&feature(rules)),
+            [
+                "/features/F/rules/0/split/weights: every weight is 0: no unit gets an implementation, and every unit falls through to the next rule",
+                "/features/F/rules/1/split/weights: every weight is 0: no unit gets an implementation, and every unit falls through to the next rule",
+                "/features/F/rules/2/experiment/weights: every weight is 0: no unit gets an implementation, and every unit falls through to the next rule",
+            ]
+        );
+    }
+
+    #[test]
+    fn an_experiment_name_in_two_features() {
+        let two = r#"{"F": {"inputs": ["user"], "implementations": ["a", "b"], "default": "a",
+                       "rules": [{"experiment": {"name": "E", "by": "UserId", "weights": {"a": 50, "b": 50}}},
+                                 {"experiment": {"name": "E", "by": "UserId", "weights": {"a": 50, "b": 50}}}]},
+                      "G": {"inputs": ["user"], "implementations": ["a", "b"], "default": "a",
+                       "rules": [{"experiment": {"name": "E", "by": "UserId", "weights": {"a": 50, "b": 50}}}]},
+                      "H": {"inputs": ["user"], "implementations": ["a", "b"], "default": "a",
+                       "rules": [{"experiment": {"name": "E", "salt": "H", "by": "UserId", "weights": {"a": 50, "b": 50}}}]}}"#;
+        assert_eq!(
+            warnings(two),
+            [
+                "/features/G/rules/0/experiment/name: experiment 'E' is also run by feature 'F' (rule 0): the two share sticky assignments ('E/<unit>'), and units land in the same buckets in both; give each its own name",
+                "/features/H/rules/0/experiment/name: experiment 'E' is also run by feature 'F' (rule 0): the two share sticky assignments ('E/<unit>'); give each its own name",
+            ]
+        );
+    }
+}

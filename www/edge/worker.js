@@ -165,15 +165,21 @@ function preflight(request) {
 /**
  * One feature's details as an OFREP flag: value = the implementation name
  * (boolean features: a JSON boolean), variant = the name. A broken feature
- * (reason ERROR) carries errorCode and errorDetails, and its default as value.
+ * (reason ERROR) carries errorCode and errorDetails, and its default as value;
+ * when even the default cannot be read, no value and no variant (OFREP's
+ * "use the code default"), rather than nulls no flag type allows.
  */
 function flag(state, d) {
   const impl = d.implementation;
-  const value = state.types.get(d.feature) === 'boolean' && impl !== null ? impl === 'true' : impl;
   const metadata = { revision: d.revision };
   if (d.rule !== null) metadata.rule = d.rule;
   if (d.experiment !== null) metadata.experiment = d.experiment;
-  const out = { key: d.feature, value, variant: impl, reason: d.reason, metadata };
+  const out = { key: d.feature };
+  if (impl !== null) {
+    out.value = state.types.get(d.feature) === 'boolean' ? impl === 'true' : impl;
+    out.variant = impl;
+  }
+  Object.assign(out, { reason: d.reason, metadata });
   if (d.errorCode) {
     out.errorCode = d.errorCode;
     const problem = state.engine.problems.find((p) => p.path === `/features/${d.feature}` || p.path.startsWith(`/features/${d.feature}/`));

@@ -275,6 +275,7 @@ test('a snapshot with a broken feature loads; OFREP reports that feature\'s erro
   const broken = JSON.parse(good);
   broken.revision = 'edge-broken';
   broken.features.ListStyle.rules[1].split.weights = { cards: 70, compact: 40 };
+  broken.features.Headline.default = 'nope'; // not one of its implementations: no default to serve
   try {
     origin.snapshot = JSON.stringify(broken);
     origin.etag = '"broken"';
@@ -287,7 +288,12 @@ test('a snapshot with a broken feature loads; OFREP reports that feature\'s erro
       key: 'ListStyle', value: 'compact', variant: 'compact', reason: 'ERROR', metadata: { revision: 'edge-broken' },
       errorCode: 'PARSE_ERROR', errorDetails: '/features/ListStyle/rules/1/split/weights: percentages add up to 110, more than 100',
     });
-    assert.deepEqual(flags[0], expectedFlags(new Engine(broken), { user: { id: 'u-1' } })[0], 'the other features are untouched');
+    // No value and no variant (OFREP: the provider's code default), not nulls.
+    assert.deepEqual(flags[0], {
+      key: 'Headline', reason: 'ERROR', metadata: { revision: 'edge-broken' },
+      errorCode: 'PARSE_ERROR', errorDetails: "/features/Headline/default: unknown implementation 'nope'; this feature has plain, friendly, urgent",
+    });
+    assert.deepEqual(flags[2], expectedFlags(new Engine(broken), { user: { id: 'u-1' } })[2], 'the other features are untouched');
   } finally {
     origin.snapshot = good;
     origin.etag = '"v1"';

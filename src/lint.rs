@@ -8,9 +8,11 @@
 //!   already ended;
 //! - rules after one that serves every context, which are never reached;
 //! - a split or experiment whose weights are all 0, which serves no unit;
-//! - one experiment name in several features: the SPEC's sticky key is
-//!   `experiment/unit`, so they share assignments (and, with the default
-//!   salt, buckets).
+//! - one experiment name in several features that assign units
+//!   differently: the SPEC's sticky key is `experiment/unit`, so each
+//!   overwrites the other's assignments. (With the same implementations,
+//!   weights, salt, `by` and `random` they are one experiment over several
+//!   features, which is fine.)
 //!
 //! Only features that compiled are looked at: the others have problems.
 
@@ -25,8 +27,8 @@ use alloc::format;
 #[must_use]
 pub fn lint(engine: &Engine, now: i64) -> Vec<Problem> {
     let mut out = Vec::new();
-    // (experiment name, feature, rule, seed) of each experiment seen so far.
-    let mut experiments: Vec<(&str, &str, usize, u64)> = Vec::new();
+    // Each experiment seen so far: its name, feature, rule and assignment.
+    let mut experiments: Vec<(&str, &str, usize, Assignment)> = Vec::new();
     for feature in engine.features() {
         let Some(body) = &feature.body else { continue };
         let at = |rest: &str| format!("/features/{}/rules/{rest}", feature.name);
@@ -72,26 +74,28 @@ pub fn lint(engine: &Engine, now: i64) -> Vec<Problem> {
                     continue;
                 }
                 Action::Split(split) => ("split", split),
-                Action::Experiment { name, split, .. } => {
-                    if let Some((_, other, k, seed)) = experiments
+                Action::Experiment {
+                    name,
+                    split,
+                    random,
+                } => {
+                    let this = Assignment::of(feature, body, split, *random);
+                    if let Some((_, other, k, _)) = experiments
                         .iter()
-                        .find(|(n, f, ..)| n == name && *f != feature.name)
+                        .find(|(n, f, _, a)| n == name && *f != feature.name && *a != this)
                     {
-                        let buckets = if *seed == split.seed {
-                            ", and units land in the same buckets in both"
-                        } else {
-                            ""
-                        };
                         out.push(warning(
                             at(&format!("{i}/experiment/name")),
                             format!(
-                                "experiment '{name}' is also run by feature '{other}' (rule {k}): \
-                                 the two share sticky assignments ('{name}/<unit>'){buckets}; \
-                                 give each its own name"
+                                "experiment '{name}' is also run by feature '{other}' (rule {k}), \
+                                 which assigns units differently: the two share sticky \
+                                 assignments ('{name}/<unit>') and overwrite each other's; give \
+                                 each its own name, or the same implementations, weights, \
+                                 salt, `by` and `random`"
                             ),
                         ));
                     }
-                    experiments.push((name, &feature.name, i, split.seed));
+                    experiments.push((name, &feature.name, i, this));
                     ("experiment", split)
                 }
             };
@@ -106,6 +110,38 @@ pub fn lint(engine: &Engine, now: i64) -> Vec<Problem> {
         }
     }
     out
+}
+
+/// How an experiment assigns units: two experiments with one name and
+/// the same assignment are one experiment over several features, whose
+/// shared sticky assignments agree.
+#[derive(PartialEq, Eq)]
+struct Assignment<'e> {
+    ranges: Vec<(u16, &'e str)>,
+    seed: u64,
+    by: u32,
+    random: bool,
+}
+
+impl<'e> Assignment<'e> {
+    fn of(feature: &'e Feature, body: &Body, split: &Split, random: bool) -> Self {
+        Assignment {
+            ranges: split
+                .ranges
+                .iter()
+                .map(|&(end, i)| {
+                    let name = feature.implementations.get(usize::from(i));
+                    (end, name.map_or("", String::as_str))
+                })
+                .collect(),
+            seed: split.seed,
+            by: body
+                .segments
+                .get(usize::from(split.by))
+                .map_or(u32::MAX, |s| s.segment),
+            random,
+        }
+    }
 }
 
 fn warning(path: String, message: String) -> Problem {
@@ -330,19 +366,49 @@ mod tests {
 
     #[test]
     fn an_experiment_name_in_two_features() {
-        let two = r#"{"F": {"inputs": ["user"], "implementations": ["a", "b"], "default": "a",
-                       "rules": [{"experiment": {"name": "E", "by": "UserId", "weights": {"a": 50, "b": 50}}},
-                                 {"experiment": {"name": "E", "by": "UserId", "weights": {"a": 50, "b": 50}}}]},
-                      "G": {"inputs": ["user"], "implementations": ["a", "b"], "default": "a",
-                       "rules": [{"experiment": {"name": "E", "by": "UserId", "weights": {"a": 50, "b": 50}}}]},
-                      "H": {"inputs": ["user"], "implementations": ["a", "b"], "default": "a",
-                       "rules": [{"experiment": {"name": "E", "salt": "H", "by": "UserId", "weights": {"a": 50, "b": 50}}}]}}"#;
+        let experiment = |feature: &str, implementations: &str, extra: &str| {
+            format!(
+                r#""{feature}": {{"inputs": ["user"], "implementations": {implementations}, "default": "a",
+                   "rules": [{{"experiment": {{"name": "E", "by": "UserId", "weights": {{"a": 50, "b": 50}}{extra}}}}}]}}"#
+            )
+        };
+        // One experiment over two features: the same assignment everywhere.
+        let same = format!(
+            "{{{}, {}}}",
+            experiment("F", r#"["a", "b"]"#, ""),
+            experiment("G", r#"["a", "b", "c"]"#, r#", "salt": "E""#)
+        );
+        assert_eq!(warnings(&same), Vec::<String>::new());
+        let message = "experiment 'E' is also run by feature 'F' (rule 0), which assigns units differently: the two share sticky assignments ('E/<unit>') and overwrite each other's; give each its own name, or the same implementations, weights, salt, `by` and `random`";
+        for (implementations, extra) in [
+            (r#"["b", "a"]"#, ""),
+            (r#"["a", "b"]"#, r#", "salt": "G""#),
+            (r#"["a", "b"]"#, r#", "random": true"#),
+            (r#"["a", "b"]"#, r#", "by": "Country""#),
+        ] {
+            let extra_by = extra.replace(r#", "by": "Country""#, "");
+            let g = experiment("G", implementations, &extra_by);
+            let g = if extra.contains("Country") {
+                g.replace(r#""by": "UserId""#, r#""by": "Country""#)
+            } else {
+                g
+            };
+            let two = format!("{{{}, {g}}}", experiment("F", r#"["a", "b"]"#, ""));
+            assert_eq!(
+                warnings(&two),
+                [format!("/features/G/rules/0/experiment/name: {message}")],
+                "{g}"
+            );
+        }
+        // Other weights, in a second rule of the same feature as well.
+        let weights = r#"{"F": {"inputs": ["user"], "implementations": ["a", "b"], "default": "a",
+                           "rules": [{"experiment": {"name": "E", "by": "UserId", "weights": {"a": 50, "b": 50}}}]},
+                          "G": {"inputs": ["user"], "implementations": ["a", "b"], "default": "a",
+                           "rules": [{"experiment": {"name": "E", "by": "UserId", "weights": {"a": 50, "b": 50}}},
+                                     {"experiment": {"name": "E", "by": "UserId", "weights": {"a": 10, "b": 90}}}]}}"#;
         assert_eq!(
-            warnings(two),
-            [
-                "/features/G/rules/0/experiment/name: experiment 'E' is also run by feature 'F' (rule 0): the two share sticky assignments ('E/<unit>'), and units land in the same buckets in both; give each its own name",
-                "/features/H/rules/0/experiment/name: experiment 'E' is also run by feature 'F' (rule 0): the two share sticky assignments ('E/<unit>'); give each its own name",
-            ]
+            warnings(weights),
+            [format!("/features/G/rules/1/experiment/name: {message}")]
         );
     }
 }

@@ -85,7 +85,7 @@ fn validate_warns_about_what_loads_but_misleads() {
     );
     let expected = "\
 warning: /features/A/rules/3: rule 3 is never reached: rule 2 serves 'y' to every context
-warning: /features/B/rules/0/experiment/name: experiment 'E' is also run by feature 'A' (rule 1): the two share sticky assignments ('E/<unit>'), and units land in the same buckets in both; give each its own name
+warning: /features/B/rules/0/experiment/name: experiment 'E' is also run by feature 'A' (rule 1), which assigns units differently: the two share sticky assignments ('E/<unit>') and overwrite each other's; give each its own name, or the same implementations, weights, salt, `by` and `random`
 warning: /features/B/rules/0/experiment/weights: every weight is 0: no unit gets an implementation, and every unit falls through to the next rule
 ";
     // Before the window's end the rule still applies; after, it is reported.

@@ -1,7 +1,8 @@
 //! Snapshot loading from arbitrary bytes (as UTF-8 when valid): a compiled
 //! engine or a refusal, never a panic. Checked: a refusal names its place
 //! as a JSON Pointer; a loaded snapshot lists its problems and features as
-//! valid JSON and evaluates every feature for an empty context; and the
+//! valid JSON, has warnings (`validate`'s) that are JSON Pointers, and
+//! evaluates every feature for an empty context; and the
 //! same document written compactly (whitespace is not meaning) loads to the
 //! same problems and the same results, or is refused with the same message.
 #![no_main]
@@ -27,6 +28,12 @@ fn outcome(text: &str) -> Result<(String, String, String), String> {
             json::parse(&features, &DEEP).expect("features are JSON");
             for p in engine.problems() {
                 assert!(p.path.is_empty() || p.path.starts_with('/'), "a JSON Pointer: {:?}", p.path);
+            }
+            for now in [i64::MIN, 0, 1_800_000_000_000, i64::MAX] {
+                for w in feats_edge::lint::lint(&engine, now) {
+                    assert!(w.path.starts_with("/features/"), "a feature's place: {:?}", w.path);
+                    assert!(!w.message.is_empty());
+                }
             }
             let empty = json::Value::Object(Vec::new());
             let ctx = JsonContext::new(&engine, &empty);

@@ -116,10 +116,12 @@ export interface ClientOptions {
   snapshotUrl?: string;
   /** A bootstrap snapshot, used before (or instead of) fetching. */
   snapshot?: string | object;
+  /** The ETag of the bootstrap `snapshot`: the first fetch sends it as `If-None-Match`, and a 304 keeps the bootstrap. Ignored without `snapshot`, or if not a valid header value. */
+  snapshotEtag?: string;
   exposureUrl?: string;
-  /** ms between polls; 0 = never poll. Default 60000. */
+  /** ms between polls; 0 = never poll. Default 60000. A longer `Retry-After` than this or 5 minutes (whichever is longer) waits that long only. */
   refreshInterval?: number;
-  /** ms between exposure flushes. Default 5000. */
+  /** ms between exposure flushes. Default 5000. A longer `Retry-After` than this or 5 minutes (whichever is longer) waits that long only. */
   flushInterval?: number;
   /** Default 100. */
   maxBatch?: number;

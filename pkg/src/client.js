@@ -7,9 +7,10 @@ import { loading, runtime, wasm } from './wasm.js';
 
 /**
  * SPEC section 4, plus `headers` (sent with every request but beacons), `storageKey`
- * (localStorage prefix, "feats-edge:") and `retryDelay` (first retry, ms: 1000,
- * doubling up to 60 s, full jitter).
- * @typedef {{snapshotUrl?: string, snapshot?: string | object, exposureUrl?: string,
+ * (localStorage prefix, "feats-edge:"), `retryDelay` (first retry, ms: 1000,
+ * doubling up to 60 s, full jitter) and `snapshotEtag` (the bootstrap
+ * snapshot's ETag: the first fetch revalidates it).
+ * @typedef {{snapshotUrl?: string, snapshot?: string | object, snapshotEtag?: string, exposureUrl?: string,
  *   refreshInterval?: number, flushInterval?: number, maxBatch?: number, maxQueue?: number,
  *   timeout?: number, retryDelay?: number, sticky?: import('./store.js').Store,
  *   fetch?: typeof fetch, now?: () => number, headers?: HeadersInit, storageKey?: string}} Options
@@ -27,6 +28,11 @@ const bytes = (s) => encoder.encode(s).length;
 
 /** The longest delay timers take (about 24.8 days); longer ones fire at once. */
 const MAX_DELAY = 2 ** 31 - 1;
+/**
+ * Retry-After is honoured up to the polling (or flush) interval or this (5
+ * minutes), whichever is longer: a day-long one must not stop polling for a day.
+ */
+const MAX_RETRY_AFTER = 3e5;
 /** The most (feature, implementation, unit) keys remembered for deduplication. */
 const SEEN = 5e4;
 
@@ -40,30 +46,38 @@ const later = (fn, ms) => {
 /** A numeric option: `v` if it is a number from `min` up (Infinity included), else `fallback`. */
 const num = (v, fallback, min = 0) => (typeof v == 'number' && v >= min ? v : fallback);
 
+/** A header value option: `v` if it is a string a header can carry (trimmed, not empty), else undefined. */
+const headerValue = (v) => {
+  try {
+    return (typeof v == 'string' && new Headers({ v }).get('v')) || undefined;
+  } catch {}
+};
+
 /** Network errors, 429 and 5xx are retried. */
 const retryable = (s) => !s || s == 429 || s > 499;
 
-/** An Error for an HTTP answer, with its status and Retry-After (ms). */
-function httpError(url, res) {
+/** An Error for an HTTP answer, with its status and Retry-After (ms, at most max(`interval`, 5 minutes)). */
+function httpError(url, res, interval) {
   const h = res.headers.get('Retry-After'); // seconds or an HTTP date
   const ms = /^\d+$/.test(h) ? h * 1000 : Date.parse(h) - Date.now();
   return Object.assign(new Error(`feats-edge: ${url} answered ${res.status}`), {
     status: res.status,
-    retryAfter: Math.max(0, ms) || undefined,
+    retryAfter: Math.min(Math.max(0, ms), Math.max(interval, MAX_RETRY_AFTER)) || undefined,
   });
 }
 
 /**
  * Numeric options out of range (negative, NaN, not numbers; below 1 for
  * `maxBatch` and `retryDelay`) take their defaults; delays past ~24.8 days
- * (Infinity included) wait that long.
+ * (Infinity included) wait that long. A `snapshotEtag` that is not a string
+ * a header can carry is ignored, as is one without `snapshot`.
  * @param {Options} [o]
  */
 export async function createClient(o) {
   o ??= {};
   const { snapshotUrl: url, exposureUrl: xurl } = o;
   const every = num(o.refreshInterval, 6e4), flushInterval = num(o.flushInterval, 5e3);
-  const retryDelay = num(o.retryDelay, 1e3, 1), timeout = num(o.timeout, 3e3);
+  const retryDelay = num(o.retryDelay, 1e3, 1), timeout = num(o.timeout, 3e3), bootTag = headerValue(o.snapshotEtag);
   const maxBatch = Math.min(MAX_BATCH, Math.floor(num(o.maxBatch, 100, 1))), maxQueue = num(o.maxQueue, 1e3);
   const get = o.fetch ?? ((u, init) => fetch(u, init));
   const now = () => {
@@ -189,7 +203,7 @@ export async function createClient(o) {
       // A 304 with nothing loaded (no ETag was sent) holds no snapshot: an error, retried.
       if (res.status == 304 && !engine) throw new Error(`feats-edge: ${url} answered 304 to a request without If-None-Match`);
       if (res.status != 304) {
-        if (!res.ok) throw httpError(url, res);
+        if (!res.ok) throw httpError(url, res, every);
         await loading(); // a first fetch may finish before the wasm is loaded
         if (load(body, res.headers.get('ETag'))) cache.write(body, etag);
         // Refused (reported by load) with nothing to serve: retried with backoff.
@@ -235,7 +249,7 @@ export async function createClient(o) {
       sending += batch.length;
       try {
         const [res] = await request(xurl, { method: 'POST', headers: headers('application/json'), body: JSON.stringify({ events: batch }) }, false);
-        if (!res.ok) throw httpError(xurl, res);
+        if (!res.ok) throw httpError(xurl, res, flushInterval);
         stats.sent += batch.length;
         xfails = retryAt = 0; // answered: timers may flush again
       } catch (err) {
@@ -377,7 +391,7 @@ export async function createClient(o) {
   // Not unref'd, so that Node waits for `await createClient()`: `timeout` at most.
   if (url || wasmLoading) readyTimer = setTimeout(() => done(!!engine), Math.min(timeout, MAX_DELAY));
   let polled = false;
-  const start = () => wasm && (o.snapshot != null ? load(o.snapshot) : cached && load(cached.text, cached.etag));
+  const start = () => wasm && (o.snapshot != null ? load(o.snapshot, bootTag) : cached && load(cached.text, cached.etag));
   /** The wasm failed to load: init() again with backoff, for the bootstrap or cached snapshot. */
   const retryInit = (n) =>
     (initTimer = later(() => {

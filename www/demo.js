@@ -11,22 +11,37 @@ const h = (tag, props = {}, ...children) => {
   return el;
 };
 
-let userId = localStorage.getItem('demo-user');
-if (!userId) localStorage.setItem('demo-user', (userId = `user-${Math.floor(Math.random() * 1e9)}`));
+// Storage that is blocked or full must not stop the demo: it then forgets on reload.
+const stored = (key) => {
+  try {
+    return localStorage.getItem(key);
+  } catch {
+    return null;
+  }
+};
+const store = (key, value) => {
+  try {
+    if (value === null) localStorage.removeItem(key);
+    else localStorage.setItem(key, value);
+  } catch { /* kept for this page only */ }
+};
+
+let userId = stored('demo-user');
+if (!userId) store('demo-user', (userId = `user-${Math.floor(Math.random() * 1e9)}`));
 const context = { user: { id: userId, plan: 'free' } };
 
 const levels = { no_priority: [], two_priorities: ['low', 'high'], three_priorities: ['low', 'medium', 'high'] };
 /** The saved list; a corrupted value counts as empty, items that are not objects are dropped. */
 const loadTodos = () => {
   try {
-    const saved = JSON.parse(localStorage.getItem('demo-todos') ?? '[]');
+    const saved = JSON.parse(stored('demo-todos') ?? '[]');
     return Array.isArray(saved) ? saved.filter((t) => t && typeof t === 'object' && !Array.isArray(t)) : [];
   } catch {
     return [];
   }
 };
 const todos = loadTodos();
-const save = () => localStorage.setItem('demo-todos', JSON.stringify(todos));
+const save = () => store('demo-todos', JSON.stringify(todos));
 
 // createClient loads the wasm itself, while it fetches the snapshot.
 const client = await createClient({
@@ -49,18 +64,32 @@ function listUI(prios) {
   const select = prios.length ? h('select', { name: 'priority', ariaLabel: 'Priority' }, ...prios.map((p) => h('option', { value: p }, p))) : null;
   const form = h('form', { className: 'add' }, input, select, h('button', { type: 'submit' }, 'Add'));
   const list = h('ul', { className: 'todos' });
+  /** Redraws the list after a change, says what changed, and puts the focus back where it was. */
+  const changed = (said, focus) => {
+    save(); draw(); stats();
+    $('#app-status').textContent = said;
+    focus()?.focus();
+  };
   const draw = () => {
     list.replaceChildren(...todos.map((t, i) => h('li', { className: t.done ? 'done' : '' },
-      h('input', { type: 'checkbox', checked: t.done, ariaLabel: `Done: ${t.title}`, onchange: () => { t.done = !t.done; save(); draw(); stats(); } }),
+      h('input', {
+        type: 'checkbox', checked: t.done, ariaLabel: `Done: ${t.title}`,
+        onchange: () => { t.done = !t.done; changed(`${t.title}: ${t.done ? 'done' : 'not done'}`, () => list.children[i]?.querySelector('input')); },
+      }),
       h('span', {}, t.title),
       prios.length && t.priority ? h('span', { className: `prio prio-${t.priority}` }, t.priority) : null,
-      h('button', { className: 'remove', title: 'Remove', ariaLabel: `Remove ${t.title}`, onclick: () => { todos.splice(i, 1); save(); draw(); stats(); } }, '×'))));
+      h('button', {
+        className: 'remove', title: 'Remove', ariaLabel: `Remove ${t.title}`,
+        onclick: () => { todos.splice(i, 1); changed(`Removed ${t.title}`, () => (list.children[i] ?? list.children[i - 1])?.querySelector('.remove') ?? input); },
+      }, '×'))));
   };
   form.onsubmit = (e) => {
     e.preventDefault();
-    todos.push({ title: input.value, priority: select?.value ?? null, done: false });
+    const title = input.value.trim();
+    if (!title) return;
+    todos.push({ title, priority: select?.value ?? null, done: false });
     input.value = '';
-    save(); draw(); stats();
+    changed(`Added ${title}`, () => input);
   };
   draw();
   return h("div", { className: "list" }, form, list);
@@ -101,8 +130,12 @@ $('#user').textContent = userId;
 client.on('update', render);
 // Until a snapshot has loaded, the page runs on the defaults: it says so,
 // and why (an error listener added now hears the first load's failure).
+// Later, a snapshot the server sends that is refused is said too: the page
+// stays on the last good one. (Network errors while polling are not: the
+// current flags still hold.)
 client.on('error', (e) => {
   if (client.revision === null) $('#flags-note').textContent = `The flags could not be loaded (${e?.message ?? e}): the defaults are shown; retrying.`;
+  else if (e?.name === 'SnapshotError') $('#flags-note').textContent = `The latest snapshot was refused (${e.message}); still on revision ${client.revision}.`;
 });
 client.on('update', () => { $('#flags-note').textContent = ''; });
 
@@ -124,8 +157,14 @@ $('#flip').onclick = async () => {
   }
 };
 
-// The server's view: exposures as they arrive.
+// The server's view: exposures as they arrive (after a reconnect, only
+// those not shown yet), and snapshot changes, after which a refusal is
+// reported again if the new one is refused too.
 const events = new EventSource('/flags/events');
+events.addEventListener('snapshot', () => {
+  if (client.revision !== null) $('#flags-note').textContent = '';
+  $('#flip-note').textContent = ''; // the server answers again
+});
 events.addEventListener('exposure', (e) => {
   const x = JSON.parse(e.data);
   $('#exposures').prepend(h('li', {}, `${x.feature} → ${x.implementation} (${x.reason}${x.unit ? `, ${x.unit.segment}=${x.unit.value}` : ''})`));

@@ -5,17 +5,19 @@
 //   node www/server.js [--port 8787] [--snapshot www/snapshot.json]
 //
 // GET  /flags/snapshot.json   the snapshot (ETag, Cache-Control: no-cache)
-// PUT  /flags/snapshot.json   replace it (the playground's and tests' way to edit it)
+// PUT  /flags/snapshot.json   replace it (the demo's kill switch button and the tests use it)
 // POST /flags/exposures       {"events": [...]}, kept in memory
 // GET  /flags/exposures       the exposures received so far
-// GET  /flags/events          server-sent events: "exposure" (those so far first), "snapshot"
-// The snapshot file is watched: editing it reaches open pages by polling.
+// GET  /flags/events          server-sent events: "exposure" (those so far first; after a
+//                             reconnect, those after Last-Event-ID), "snapshot"
+// The snapshot file is watched: editing it reaches open pages by polling,
+// also when an editor saves by renaming a new file over it.
 
 import { createServer } from 'node:http';
 import { readFile, stat } from 'node:fs/promises';
 import { readFileSync, watch } from 'node:fs';
 import { createHash } from 'node:crypto';
-import { extname, join, normalize, resolve, sep } from 'node:path';
+import { basename, dirname, extname, join, normalize, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = resolve(fileURLToPath(new URL('..', import.meta.url)));
@@ -40,16 +42,31 @@ function setSnapshot(text) {
   return true;
 }
 
+/** The exposures received, each with its event id: this server's start and a sequence number. */
 const exposures = [];
+const boot = Date.now().toString(36);
+let sequence = 0;
 const listeners = new Set();
-function broadcast(event, data) {
-  for (const res of listeners) res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+const message = (event, data, id) => `${id ? `id: ${id}\n` : ''}event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
+function broadcast(event, data, id) {
+  for (const res of listeners) res.write(message(event, data, id));
+}
+/**
+ * The exposures a stream has not had: all of them, or after a reconnect
+ * (EventSource sends the last id it saw) those after it, so that a page's
+ * log shows each once. An id from another start of the server: all.
+ */
+function unseen(lastId) {
+  const [start, n] = String(lastId ?? '').split(':');
+  return start === boot ? exposures.filter((x) => x.seq > Number(n)) : exposures;
 }
 
 setSnapshot(readFileSync(snapshotPath, 'utf8'));
 try {
-  watch(snapshotPath, { persistent: false }, () => {
-    readFile(snapshotPath, 'utf8').then(setSnapshot, () => {});
+  // The directory, not the file: an editor that saves by renaming a new
+  // file over the old one would leave a watch on the file deaf.
+  watch(dirname(snapshotPath), { persistent: false }, (_, name) => {
+    if (name === null || name === basename(snapshotPath)) readFile(snapshotPath, 'utf8').then(setSnapshot, () => {});
   });
 } catch { /* watching is a convenience */ }
 
@@ -68,7 +85,13 @@ async function body(req, limit = 16 * 1024 * 1024 + 1) {
 async function serveFile(res, urlPath) {
   const base = urlPath.startsWith('/pkg/') ? join(root, 'pkg') : join(root, 'www');
   const rel = urlPath.startsWith('/pkg/') ? urlPath.slice(4) : urlPath;
-  let file = normalize(join(base, decodeURIComponent(rel)));
+  let name;
+  try {
+    name = decodeURIComponent(rel);
+  } catch {
+    return send(res, 400, 'malformed % escape in the path');
+  }
+  let file = normalize(join(base, name));
   if (!file.startsWith(base + sep)) return send(res, 403, 'forbidden'); // not a sibling such as www2/
   try {
     if ((await stat(file)).isDirectory()) file = join(file, 'index.html');
@@ -105,8 +128,9 @@ const server = createServer(async (req, res) => {
         const { events } = JSON.parse(await body(req, 1 << 20));
         if (!Array.isArray(events)) return send(res, 400, 'events must be an array');
         for (const e of events) {
-          exposures.push(e);
-          broadcast('exposure', e);
+          const x = { seq: ++sequence, event: e };
+          exposures.push(x);
+          broadcast('exposure', e, `${boot}:${x.seq}`);
         }
         return send(res, 204, '');
       }
@@ -115,19 +139,19 @@ const server = createServer(async (req, res) => {
         return send(res, 204, '');
       }
       res.writeHead(200, { 'content-type': 'application/json' });
-      return res.end(JSON.stringify(exposures));
+      return res.end(JSON.stringify(exposures.map((x) => x.event)));
     }
     if (url.pathname === '/flags/events') {
       res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
-      res.write(`event: snapshot\ndata: ${JSON.stringify({ etag: snapshot.etag })}\n\n`);
+      res.write(message('snapshot', { etag: snapshot.etag }));
       // The exposures received so far first: a page's own may arrive before it connects.
-      for (const e of exposures) res.write(`event: exposure\ndata: ${JSON.stringify(e)}\n\n`);
+      for (const x of unseen(req.headers['last-event-id'])) res.write(message('exposure', x.event, `${boot}:${x.seq}`));
       listeners.add(res);
       req.on('close', () => listeners.delete(res));
       return;
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'method not allowed');
-    return serveFile(res, url.pathname === '/' ? '/index.html' : url.pathname);
+    return await serveFile(res, url.pathname === '/' ? '/index.html' : url.pathname);
   } catch (e) {
     return send(res, 400, String(e?.message ?? e));
   }

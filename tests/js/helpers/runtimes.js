@@ -219,7 +219,9 @@ export function demoInChromium() {
 
 /**
  * Starts www/server.js on a free port (`--port 0`; it prints the port) with
- * a private copy of `snapshot` (default www/snapshot.json). Returns {url, stop()}.
+ * a private copy of `snapshot` (default www/snapshot.json). Returns {url,
+ * file (the copy, which the server watches), exited (its exit code, when it
+ * ends), stop()}.
  */
 export async function startDemoServer(snapshot = join(root, 'www/snapshot.json')) {
   const copy = join(mkdtempSync(join(tmpdir(), 'feats-edge-demo-')), 'snapshot.json');
@@ -243,6 +245,8 @@ export async function startDemoServer(snapshot = join(root, 'www/snapshot.json')
   });
   return {
     url,
+    file: copy,
+    exited: exit,
     async stop() {
       child.kill('SIGTERM');
       await exit;

@@ -1,7 +1,7 @@
 // The playground: edit a snapshot and a context, see problems with their
 // JSON Pointers, every feature's details, and how N synthetic units split,
-// all computed by the wasm engine in this page.
-import { init, Engine, SnapshotError } from '/pkg/index.js';
+// all computed by the wasm engine in this page. Both fields are kept in
+// sessionStorage, so a reload or a visit to the demo does not lose them.
 
 const $ = (sel) => document.querySelector(sel);
 const h = (tag, props = {}, ...children) => {
@@ -16,49 +16,112 @@ const svg = (tag, attrs, ...children) => {
   return el;
 };
 
-await init();
-$('#snapshot').value = await (await fetch('/flags/snapshot.json')).text();
+// sessionStorage may be blocked or full: the page works without it.
+const saved = {
+  get(key) {
+    try { return sessionStorage.getItem(`feats-edge-playground:${key}`); } catch { return null; }
+  },
+  set(key, value) {
+    try {
+      sessionStorage.setItem(`feats-edge-playground:${key}`, value);
+    } catch {
+      saved.remove(key); // full: an older text must not come back on reload
+    }
+  },
+  remove(key) {
+    try { sessionStorage.removeItem(`feats-edge-playground:${key}`); } catch { /* blocked */ }
+  },
+};
+
+async function loadEngine() {
+  const pkg = await import('/pkg/index.js');
+  await pkg.init();
+  return pkg.Engine;
+}
+async function serverSnapshot() {
+  const res = await fetch('/flags/snapshot.json');
+  if (!res.ok) throw new Error(`${res.status} ${res.statusText}`.trim());
+  return res.text();
+}
+const loadFailed = (e) => `Could not load the server's snapshot (${e.message}).`;
+
+const restored = { snapshot: saved.get('snapshot'), context: saved.get('context') };
+if (restored.context != null) $('#context').value = restored.context;
+const [loaded, text] = await Promise.allSettled([loadEngine(), restored.snapshot ?? serverSnapshot()]);
+/** The engine class, or null when the wasm did not load. */
+const Engine = loaded.value ?? null;
+const engineFailed = loaded.reason && `The WebAssembly engine did not load (${loaded.reason.message}): nothing can be evaluated. Reload the page to try again.`;
+/** Why the server's snapshot is not in the field, until the field is edited. */
+let loadNote = text.reason ? loadFailed(text.reason) : '';
+$('#snapshot').value = text.value ?? '';
+
 const local = new Date(Date.now() - new Date().getTimezoneOffset() * 60000);
 $('#now').value = local.toISOString().slice(0, 19);
 
 let engine = null;
+// The chart's feature and segment as last chosen: kept while the snapshot is refused or lacks them.
+const chosen = { feature: '', by: '' };
 const colors = ['#3b82f6', '#f59e0b', '#10b981', '#ef4444', '#8b5cf6', '#14b8a6', '#ec4899', '#84cc16'];
 
+/** Shows `items` (list items) under Problems, after the note on loading, if any. */
+const showProblems = (...items) => $('#problems').replaceChildren(...[loadNote && h('li', { className: 'refused' }, loadNote), ...items].filter(Boolean));
+
+/** Replaces the options of `select`, keeping `want` selected when it is one of them. */
+function setOptions(select, options, want) {
+  select.replaceChildren(...options.map(([value, label]) => h('option', { value, selected: value === want }, label)));
+}
+
 function update() {
-  const problems = $('#problems');
-  let next;
+  let next = null, refused = h('li', { className: 'refused' }, engineFailed);
   try {
-    next = new Engine($('#snapshot').value);
+    if (Engine) next = new Engine($('#snapshot').value);
   } catch (e) {
-    const err = /** @type {SnapshotError} */ (e);
-    problems.replaceChildren(h('li', { className: 'refused' }, h('code', {}, err.path || '(document)'), ' ', err.reason ?? err.message, ' (snapshot refused)'));
+    const err = /** @type {import('/pkg/index.js').SnapshotError} */ (e);
+    refused = h('li', { className: 'refused' }, h('code', {}, err.path || '(document)'), ' ', err.reason ?? err.message, ' (snapshot refused)');
+  }
+  if (!next) {
+    showProblems(refused);
     // Nothing is evaluated until the text is valid again.
     engine?.free();
     engine = null;
     $('#results tbody').replaceChildren();
     $('#feature').replaceChildren();
-    $('#chart').replaceChildren();
-    $('#sim-note').textContent = '';
+    $('#by').replaceChildren();
+    clearChart('');
     return;
   }
   engine?.free();
   engine = next;
-  problems.replaceChildren(...(engine.problems.length
+  const n = engine.features.length;
+  showProblems(...(engine.problems.length
     ? engine.problems.map((p) => h('li', {}, h('code', {}, p.path || '(document)'), ' ', p.message))
-    : [h('li', { className: 'ok' }, `No problems. Revision ${engine.revision || '(none)'}, ${engine.features.length} features.`)]));
-  const select = $('#feature');
-  const keep = select.value;
-  select.replaceChildren(...engine.features.map((f) => h('option', { value: f.name, selected: f.name === keep }, f.name)));
+    : [h('li', { className: 'ok' }, `No problems (${engine.revision ? `revision ${engine.revision}` : 'no revision'}, ${n} feature${n === 1 ? '' : 's'}); `,
+      h('code', {}, 'feats-edge validate'), ' also lists warnings.')]));
+  setOptions($('#feature'), engine.features.map((f) => [f.name, f.name]), chosen.feature);
+  setOptions($('#by'), [['', "(the rule's own)"], ...segments($('#snapshot').value).map((s) => [s, s])], chosen.by);
   evaluate();
 }
 
-/** The context typed, or `{error}` when it is not JSON. */
-function context() {
+/** The snapshot's segment names (the engine has accepted the text). */
+function segments(text) {
   try {
-    return { ctx: JSON.parse($('#context').value) };
-  } catch (e) {
-    return { error: /** @type {Error} */ (e).message };
+    const s = JSON.parse(text).segments;
+    return s && typeof s === 'object' && !Array.isArray(s) ? Object.keys(s) : [];
+  } catch {
+    return [];
   }
+}
+
+/** The context typed, or `{error}` when it is not JSON or not an object. */
+function context() {
+  let ctx;
+  try {
+    ctx = JSON.parse($('#context').value);
+  } catch (e) {
+    return { error: `The context is not JSON (${/** @type {Error} */ (e).message}): every feature answers INVALID_CONTEXT until it is.` };
+  }
+  const kind = ctx === null ? 'null' : Array.isArray(ctx) ? 'an array' : typeof ctx !== 'object' ? `a ${typeof ctx}` : '';
+  return kind ? { ctx, error: `The context must be a JSON object, not ${kind}: every feature answers INVALID_CONTEXT until it is.` } : { ctx };
 }
 
 /** Marks the context field invalid (or not), and says why under it. */
@@ -66,9 +129,7 @@ function contextError(error) {
   const field = $('#context');
   field.classList.toggle('invalid', !!error);
   field.setAttribute('aria-invalid', String(!!error));
-  $('#context-error').textContent = error
-    ? `The context is not JSON (${error}): every feature answers INVALID_CONTEXT until it is.`
-    : '';
+  $('#context-error').textContent = error ?? '';
 }
 
 function evaluate() {
@@ -80,8 +141,18 @@ function evaluate() {
   $('#results tbody').replaceChildren(...Object.values(all).map((d) => h('tr', { className: d.reason === 'ERROR' ? 'error' : '' },
     h('td', {}, d.feature), h('td', {}, h('b', {}, String(d.implementation))), h('td', {}, d.errorCode ? `${d.reason} (${d.errorCode})` : d.reason),
     h('td', {}, d.rule ?? '–'), h('td', {}, d.unit ? `${d.unit.segment}=${d.unit.value}` : '–'))));
-  chart(ctx ?? {}, now);
+  if (error) return clearChart('not simulated: the context is invalid');
+  chart(ctx, now);
 }
+
+/** Empties the chart, with `note` beside the fields and in the chart's name. */
+function clearChart(note) {
+  $('#sim-note').textContent = note;
+  $('#chart').replaceChildren();
+  $('#chart').setAttribute('aria-label', note ? `no chart (${note})` : 'no chart');
+}
+
+const percent = (share) => `${(share * 100).toFixed(1)}%`;
 
 function chart(ctx, now) {
   const feature = $('#feature').value;
@@ -90,28 +161,43 @@ function chart(ctx, now) {
   const units = Math.min(Number(field.max), Math.max(Number(field.min), n));
   field.value = String(units);
   const out = $('#chart');
-  const note = $('#sim-note');
-  if (!feature) return out.replaceChildren();
+  if (!feature) return clearChart('');
   let sim;
   const t0 = performance.now();
   try {
-    sim = engine.simulate(feature, units, ctx, { now });
+    sim = engine.simulate(feature, units, ctx, { now, by: $('#by').value || undefined });
   } catch (e) {
-    note.textContent = e.message;
-    return out.replaceChildren();
+    return clearChart(e.message);
   }
-  note.textContent = `by ${sim.segment}, ${units.toLocaleString()} units in ${(performance.now() - t0).toFixed(0)} ms`;
+  $('#sim-note').textContent = `by ${sim.segment}, ${units.toLocaleString()} units in ${(performance.now() - t0).toFixed(0)} ms`;
   const rows = [...Object.entries(sim.counts), ...(sim.none ? [['(none)', sim.none]] : [])];
+  out.setAttribute('aria-label', `${feature}: ${rows.map(([name, n]) => `${name} ${percent(n / units)}`).join(', ')}`);
   const width = 560, bar = 22, gap = 8, label = 150;
   out.setAttribute('height', String(rows.length * (bar + gap)));
   out.replaceChildren(...rows.map(([name, n], i) => {
     const share = n / units;
     const y = i * (bar + gap);
     return svg('g', { class: 'bar', 'data-implementation': name, 'data-share': share.toFixed(4) },
+      svg('title', {}, `${name}: ${percent(share)}`),
       svg('text', { x: 0, y: y + 16 }, name),
       svg('rect', { x: label, y, width: Math.max(1, share * (width - label - 60)), height: bar, fill: colors[i % colors.length] }),
-      svg('text', { x: label + share * (width - label - 60) + 6, y: y + 16 }, `${(share * 100).toFixed(1)}%`));
+      svg('text', { x: label + share * (width - label - 60) + 6, y: y + 16 }, percent(share)));
   }));
+  for (const name of out.querySelectorAll('g.bar > text:first-of-type')) ellipsis(name, label - 8);
+}
+
+/** Shortens an SVG text (as laid out) to `max` pixels, ending it with "…". */
+function ellipsis(el, max) {
+  const full = el.textContent;
+  if (el.getComputedTextLength() <= max) return;
+  let fits = 0, over = full.length;
+  while (over - fits > 1) {
+    const mid = (fits + over) >> 1;
+    el.textContent = `${full.slice(0, mid)}…`;
+    if (el.getComputedTextLength() <= max) fits = mid;
+    else over = mid;
+  }
+  el.textContent = `${full.slice(0, fits)}…`;
 }
 
 // One timer per function: a context edit must not cancel a pending snapshot update.
@@ -119,11 +205,39 @@ const soon = (fn) => {
   let timer;
   return () => { clearTimeout(timer); timer = setTimeout(fn, 150); };
 };
-$('#snapshot').addEventListener('input', soon(update));
+const soonUpdate = soon(update);
+$('#snapshot').addEventListener('input', () => {
+  saved.set('snapshot', $('#snapshot').value);
+  loadNote = '';
+  soonUpdate();
+});
 const soonEvaluate = soon(evaluate);
-$('#context').addEventListener('input', soonEvaluate);
+$('#context').addEventListener('input', () => {
+  saved.set('context', $('#context').value);
+  soonEvaluate();
+});
 $('#now').addEventListener('input', soonEvaluate);
-$('#feature').addEventListener('change', evaluate);
+$('#feature').addEventListener('change', () => {
+  chosen.feature = $('#feature').value;
+  evaluate();
+});
+$('#by').addEventListener('change', () => {
+  chosen.by = $('#by').value;
+  evaluate();
+});
 $('#units').addEventListener('change', evaluate);
+$('#reset').addEventListener('click', async () => {
+  try {
+    $('#snapshot').value = await serverSnapshot();
+    loadNote = '';
+  } catch (e) {
+    loadNote = loadFailed(e);
+    return update(); // the fields stay as they are, and saved
+  }
+  $('#context').value = $('#context').defaultValue;
+  saved.remove('snapshot');
+  saved.remove('context');
+  update();
+});
 update();
 document.body.dataset.ready = 'true';

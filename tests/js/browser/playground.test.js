@@ -19,6 +19,7 @@ async function chartNear(page, want) {
   }, want, { timeout: 5000 }).catch(async () => assert.fail(`chart ${JSON.stringify(await bars(page))}, wanted about ${JSON.stringify(want)}`));
 }
 const problems = (page) => page.$$eval('#problems li', (lis) => lis.map((li) => li.textContent));
+const clean = 'No problems (revision demo-1, 2 features); feats-edge validate also lists warnings.';
 
 test('playground: the split chart, and problems with their JSON Pointer as the snapshot is edited', async () => {
   const page = await rt.browser.newPage();
@@ -26,7 +27,7 @@ test('playground: the split chart, and problems with their JSON Pointer as the s
   page.on('pageerror', (e) => errors.push(e.message));
   await page.goto(`${rt.server.url}/playground.html`);
   await page.waitForFunction(() => document.body.dataset.ready === 'true');
-  assert.deepEqual(await problems(page), ['No problems. Revision demo-1, 2 features.']);
+  assert.deepEqual(await problems(page), [clean]);
   assert.deepEqual(await page.$$eval('#results tbody tr td:first-child', (tds) => tds.map((td) => td.textContent)), ['AllowedPriorities', 'TodoStats']);
   assert.equal(await page.inputValue('#feature'), 'AllowedPriorities');
   await chartNear(page, { no_priority: 0.34, two_priorities: 0.33, three_priorities: 0.33 });
@@ -168,6 +169,235 @@ test('playground: at 375 px nothing scrolls sideways, even with long unbroken na
   await page.waitForTimeout(300);
   const width = await page.evaluate(() => document.documentElement.scrollWidth);
   assert.ok(width <= 375, `scrollWidth ${width}`);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+const ready = (page) => page.waitForFunction(() => document.body.dataset.ready === 'true', null, { timeout: 5000 })
+  .catch(async () => assert.fail(`the page never became ready; problems: ${JSON.stringify(await problems(page))}`));
+const rows = (page) => page.$$eval('#results tbody tr', (trs) => trs.map((tr) => tr.textContent));
+/** Waits for `check` in the page; fails with `what` and what the page shows. */
+const waitFor = (page, check, arg, what) => page.waitForFunction(check, arg, { timeout: 3000 })
+  .catch(async () => assert.fail(`${what}: problems ${JSON.stringify(await problems(page))}, note ${JSON.stringify(await page.textContent('#sim-note'))}`));
+
+test('playground: both fields survive a reload and a navigation; "Reset to the server\'s snapshot" brings back the server\'s snapshot and the default context', async () => {
+  const { page, errors } = await openPlayground();
+  const server = await page.inputValue('#snapshot');
+  const defaultContext = await page.inputValue('#context');
+  const edited = JSON.stringify({ ...snapshot, revision: 'kept' });
+  await page.fill('#snapshot', edited);
+  await page.fill('#context', '{"user": {"id": "9"}}');
+  for (const leave of [() => page.reload(), () => page.goto('about:blank').then(() => page.goto(`${rt.server.url}/playground.html`))]) {
+    await leave();
+    await ready(page);
+    assert.equal(await page.inputValue('#snapshot'), edited);
+    assert.equal(await page.inputValue('#context'), '{"user": {"id": "9"}}');
+    assert.match((await problems(page))[0], /revision kept/);
+    assert.match((await rows(page))[0], /UserId=9/);
+  }
+  assert.ok(await page.isVisible('#reset'));
+  await page.click('#reset', { timeout: 2000 });
+  await waitFor(page, () => document.getElementById('problems').textContent.includes('demo-1'), null, 'reset');
+  assert.equal(await page.inputValue('#snapshot'), server);
+  assert.equal(await page.inputValue('#context'), defaultContext);
+  await page.reload();
+  await ready(page);
+  assert.equal(await page.inputValue('#snapshot'), server, 'the saved snapshot is cleared');
+  assert.equal(await page.inputValue('#context'), defaultContext, 'the saved context is cleared');
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('playground: with sessionStorage blocked or full the page still works, and Reset still resets', async () => {
+  const broken = {
+    blocked: () => Object.defineProperty(window, 'sessionStorage', { get() { throw new DOMException('denied', 'SecurityError'); } }),
+    full: () => { Storage.prototype.setItem = () => { throw new DOMException('full', 'QuotaExceededError'); }; },
+  };
+  for (const [name, script] of Object.entries(broken)) {
+    const page = await rt.browser.newPage();
+    const errors = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.addInitScript(script);
+    await page.goto(`${rt.server.url}/playground.html`);
+    await ready(page);
+    assert.equal((await rows(page)).length, 2, name);
+    await page.fill('#snapshot', JSON.stringify({ ...snapshot, revision: 'unsaved' }));
+    await page.fill('#context', '{"user": {"id": "5"}}');
+    await waitFor(page, () => document.getElementById('problems').textContent.includes('unsaved'), null, `${name}: edit`);
+    await page.click('#reset', { timeout: 2000 });
+    await waitFor(page, () => document.getElementById('problems').textContent.includes('demo-1'), null, `${name}: reset`);
+    assert.match((await rows(page))[0], /UserId=42/, name);
+    assert.deepEqual(errors, [], name);
+    await page.close();
+  }
+});
+
+test('playground: a context that is JSON but not an object says so under the field, and the chart is not simulated', async () => {
+  const { page, errors } = await openPlayground();
+  for (const [typed, kind] of [['[1,2]', 'an array'], ['42', 'a number'], ['null', 'null'], ['"hello"', 'a string']]) {
+    await page.fill('#context', typed);
+    await waitFor(page, (k) => document.getElementById('context-error').textContent.includes(`not ${k}:`), kind,
+      `${typed}: context error ${JSON.stringify(await page.textContent('#context-error'))}`);
+    assert.equal(await page.textContent('#context-error'), `The context must be a JSON object, not ${kind}: every feature answers INVALID_CONTEXT until it is.`);
+    assert.equal(await page.getAttribute('#context', 'aria-invalid'), 'true');
+    assert.deepEqual(await page.$$eval('#results tbody tr td:nth-child(3)', (tds) => tds.map((td) => td.textContent)),
+      ['ERROR (INVALID_CONTEXT)', 'ERROR (INVALID_CONTEXT)'], typed);
+    assert.deepEqual(await bars(page), [], `${typed}: no chart`);
+    assert.equal(await page.textContent('#sim-note'), 'not simulated: the context is invalid');
+  }
+  await page.fill('#context', '{"user": {"id": "42"}}');
+  await chartNear(page, { no_priority: 0.34, two_priorities: 0.33, three_priorities: 0.33 });
+  assert.equal(await page.textContent('#context-error'), '');
+  assert.equal(await page.getAttribute('#context', 'aria-invalid'), 'false');
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('playground: when the server\'s snapshot cannot be fetched (500, 404, network error) the page says so, is ready, and evaluates a pasted snapshot', async () => {
+  const failures = {
+    500: (route) => route.fulfill({ status: 500, contentType: 'text/plain', body: 'oops' }),
+    404: (route) => route.fulfill({ status: 404, contentType: 'text/plain', body: 'not found' }),
+    'network error': (route) => route.abort('connectionrefused'),
+  };
+  for (const [name, fail] of Object.entries(failures)) {
+    const page = await rt.browser.newPage();
+    const errors = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.route('**/flags/snapshot.json', fail);
+    await page.goto(`${rt.server.url}/playground.html`);
+    await ready(page);
+    assert.equal(await page.inputValue('#snapshot'), '', `${name}: nothing in the field`);
+    assert.match((await problems(page))[0], /^Could not load the server's snapshot \(.+\)\.$/, name);
+    if (name !== 'network error') assert.match((await problems(page))[0], new RegExp(`\\(${name}\\b`));
+    await page.fill('#snapshot', JSON.stringify(snapshot));
+    await okLine(page);
+    assert.deepEqual(await problems(page), [clean], `${name}: the note goes once a snapshot is typed`);
+    assert.equal((await rows(page)).length, 2);
+    await chartNear(page, { no_priority: 0.34, two_priorities: 0.33, three_priorities: 0.33 });
+    assert.deepEqual(errors, [], name);
+    await page.close();
+  }
+});
+
+test('playground: when the wasm does not load, the page says nothing can be evaluated, and is ready', async () => {
+  const page = await rt.browser.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.route('**/*.wasm', (route) => route.abort('connectionrefused'));
+  await page.goto(`${rt.server.url}/playground.html`);
+  await ready(page);
+  const said = /^The WebAssembly engine did not load \(.+\): nothing can be evaluated\. Reload the page to try again\.$/;
+  assert.match((await problems(page)).join('\n'), said);
+  assert.deepEqual(JSON.parse(await page.inputValue('#snapshot')), snapshot, 'the server\'s snapshot is still shown');
+  await page.fill('#snapshot', JSON.stringify({ ...snapshot, revision: 'typed' }));
+  await page.waitForTimeout(300);
+  assert.match((await problems(page)).join('\n'), said);
+  assert.deepEqual(await rows(page), []);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('playground: problems are a polite live region; the chart\'s accessible name carries the shares', async () => {
+  const { page, errors } = await openPlayground();
+  assert.equal(await page.getAttribute('#problems', 'aria-live'), 'polite');
+  await chartNear(page, { no_priority: 0.34, two_priorities: 0.33, three_priorities: 0.33 });
+  const named = async (feature) => {
+    const label = await page.getAttribute('#chart', 'aria-label');
+    const shown = await bars(page);
+    const m = new RegExp(`^${feature}: ${shown.map(([name]) => `${name} (\\d+\\.\\d)%`).join(', ')}$`).exec(label);
+    assert.ok(m, `aria-label ${JSON.stringify(label)}`);
+    shown.forEach(([, share], i) => assert.ok(Math.abs(Number(m[i + 1]) - share * 100) <= 0.06, `${m[i + 1]} vs ${share}`));
+  };
+  await named('AllowedPriorities');
+  await page.selectOption('#feature', 'TodoStats');
+  await chartNear(page, { true: 0.5, false: 0.5 });
+  await named('TodoStats');
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('playground: the chosen chart feature is kept while the snapshot is briefly refused or lacks it', async () => {
+  const { page, errors } = await openPlayground();
+  await page.selectOption('#feature', 'TodoStats');
+  await chartNear(page, { true: 0.5, false: 0.5 });
+  await page.click('#snapshot');
+  await page.keyboard.press('Control+End');
+  await page.keyboard.type(' x');
+  await page.waitForFunction(() => document.querySelector('#problems li.refused'));
+  await page.keyboard.press('Backspace');
+  await page.keyboard.press('Backspace');
+  await okLine(page);
+  assert.equal(await page.inputValue('#feature'), 'TodoStats');
+  await chartNear(page, { true: 0.5, false: 0.5 });
+  // Without the feature: the first one; with it again: it.
+  const { TodoStats, ...others } = snapshot.features;
+  await page.fill('#snapshot', JSON.stringify({ ...snapshot, features: others }));
+  await waitFor(page, () => document.querySelectorAll('#feature option').length === 1, null, 'one feature');
+  assert.equal(await page.inputValue('#feature'), 'AllowedPriorities');
+  await page.fill('#snapshot', JSON.stringify(snapshot));
+  await waitFor(page, () => document.querySelectorAll('#feature option').length === 2, null, 'two features');
+  assert.equal(await page.inputValue('#feature'), 'TodoStats');
+  await chartNear(page, { true: 0.5, false: 0.5 });
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('playground: "By segment" names the unit segment of a feature that has no split', async () => {
+  const { page, errors } = await openPlayground();
+  const options = () => page.$$eval('#by option', (os) => os.map((o) => [o.value, o.textContent]));
+  assert.deepEqual(await options(), [['', "(the rule's own)"], ['UserId', 'UserId'], ['Plan', 'Plan']]);
+  const withPro = structuredClone(snapshot);
+  withPro.features.ProOnly = { type: 'boolean', inputs: ['user'], default: false, rules: [{ when: { segment: 'Plan', in: ['pro'] }, serve: true }] };
+  await page.fill('#snapshot', JSON.stringify(withPro));
+  await waitFor(page, () => document.querySelector('#feature option[value=ProOnly]'), null, 'ProOnly listed');
+  await page.selectOption('#feature', 'ProOnly');
+  await waitFor(page, () => /^cannot simulate ProOnly: .*name the unit segment/.test(document.getElementById('sim-note').textContent), null, 'the error');
+  await page.selectOption('#by', 'Plan');
+  await waitFor(page, () => document.getElementById('sim-note').textContent.startsWith('by Plan, '), null, 'by Plan');
+  await chartNear(page, { true: 0, false: 1 });
+  // Kept across snapshot edits.
+  await page.fill('#snapshot', JSON.stringify({ ...withPro, revision: 'again' }));
+  await waitFor(page, () => document.getElementById('problems').textContent.includes('again'), null, 'edit');
+  assert.equal(await page.inputValue('#by'), 'Plan');
+  assert.match(await page.textContent('#sim-note'), /^by Plan, /);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('playground: long implementation names are cut with an ellipsis before the bars, the full name in a tooltip', async () => {
+  const { page, errors } = await openPlayground();
+  const layout = () => page.$$eval('#chart g.bar', (gs) => gs.map((g) => {
+    const box = g.querySelector('text').getBBox();
+    return { label: g.querySelector('text').textContent, right: box.x + box.width, bar: Number(g.querySelector('rect').getAttribute('x')), title: g.querySelector('title')?.textContent ?? '' };
+  }));
+  await chartNear(page, { no_priority: 0.34, two_priorities: 0.33, three_priorities: 0.33 });
+  assert.deepEqual((await layout()).map((b) => b.label), ['no_priority', 'two_priorities', 'three_priorities'], 'short names are whole');
+  const long = (name) => `${name}_${'x'.repeat(64 - name.length)}`;
+  const edited = structuredClone(snapshot);
+  const f = edited.features.AllowedPriorities;
+  f.implementations = f.implementations.map(long);
+  f.default = long(f.default);
+  f.rules[0].experiment.weights = Object.fromEntries(Object.entries(f.rules[0].experiment.weights).map(([k, v]) => [long(k), v]));
+  await page.fill('#snapshot', JSON.stringify(edited));
+  await chartNear(page, { [long('no_priority')]: 0.34, [long('two_priorities')]: 0.33, [long('three_priorities')]: 0.33 });
+  for (const [i, b] of (await layout()).entries()) {
+    const name = f.implementations[i];
+    assert.equal(name.length, 65);
+    assert.ok(b.right <= b.bar, `label ${JSON.stringify(b.label)} ends at ${b.right}, the bar starts at ${b.bar}`);
+    assert.ok(b.label.endsWith('…') && name.startsWith(b.label.slice(0, -1)), b.label);
+    assert.ok(b.title.includes(name), `tooltip ${JSON.stringify(b.title)}`);
+  }
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('playground: with no problems, the page says feats-edge validate also lists warnings', async () => {
+  const { page, errors } = await openPlayground();
+  assert.deepEqual(await problems(page), [clean]);
+  assert.equal(await page.textContent('#problems li.ok code'), 'feats-edge validate');
+  await page.fill('#snapshot', JSON.stringify({ schema: 1, features: { A: { type: 'boolean', default: true } } }));
+  await waitFor(page, () => document.getElementById('problems').textContent.includes('1 feature'), null, 'one feature');
+  assert.deepEqual(await problems(page), ['No problems (no revision, 1 feature); feats-edge validate also lists warnings.']);
   assert.deepEqual(errors, []);
   await page.close();
 });

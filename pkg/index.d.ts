@@ -60,25 +60,29 @@ export interface Details {
   revision: string | null;
 }
 
-/** A context: inputs by name, e.g. `{user: {...}, request: {...}}`. */
-export type Context = Record<string, unknown>;
+/**
+ * A context: inputs by name, e.g. `{user: {...}, request: {...}}`. Any
+ * object is accepted (an interface or a class instance too); one that is
+ * not usable evaluates with errorCode `INVALID_CONTEXT`.
+ */
+export type Context = object;
 
 /** Sticky assignments: a plain object `{stickyKey: implementation}` or a store. */
 export type StickyMap = Record<string, string> | { get(key: string): string | null | undefined };
 
 export interface EvaluateOptions {
   /** Milliseconds since the epoch; default: now. */
-  now?: number;
+  now?: number | undefined;
   /** A clock called only if a rule needs the time. */
-  clock?: () => number;
-  sticky?: StickyMap;
+  clock?: (() => number) | undefined;
+  sticky?: StickyMap | undefined;
   /**
    * `evaluate` only: the implementation the caller has used, to get the
    * evaluation that served it (what an exposure reports). A `random`
    * experiment takes it as its draw when it is one of its arms, and falls
    * through when it is not, instead of drawing again.
    */
-  used?: string;
+  used?: string | undefined;
 }
 
 export class Engine {
@@ -99,7 +103,11 @@ export class Engine {
   implementation(feature: string, context: Context, opts?: EvaluateOptions): string | null;
   /** Every feature's implementation name, in one crossing into wasm. */
   implementations(context: Context, opts?: EvaluateOptions): Record<string, string | null>;
-  /** How `units` synthetic units (values "1".."N") split across the implementations. */
+  /**
+   * How `units` synthetic units (values "1".."N") split across the
+   * implementations. `units`: a whole number from 1 to 100 000 000, else a
+   * `RangeError` (as the command line's `--units`).
+   */
   simulate(feature: string, units: number, context?: Context, opts?: EvaluateOptions & { by?: string }):
     { segment: string; units: number; counts: Record<string, number>; none: number };
   /** Releases the wasm memory now (otherwise done at garbage collection). */
@@ -113,33 +121,33 @@ export interface StickyStore {
 }
 
 export interface ClientOptions {
-  snapshotUrl?: string;
+  snapshotUrl?: string | undefined;
   /** A bootstrap snapshot, used before (or instead of) fetching. */
-  snapshot?: string | object;
+  snapshot?: string | object | undefined;
   /** The ETag of the bootstrap `snapshot`: the first fetch sends it as `If-None-Match`, and a 304 keeps the bootstrap. Ignored without `snapshot`, or if not a valid header value. */
-  snapshotEtag?: string;
-  exposureUrl?: string;
+  snapshotEtag?: string | undefined;
+  exposureUrl?: string | undefined;
   /** ms between polls; 0 = never poll. Default 60000. A longer `Retry-After` than this or 5 minutes (whichever is longer) waits that long only. */
-  refreshInterval?: number;
+  refreshInterval?: number | undefined;
   /** ms between exposure flushes. Default 5000. A longer `Retry-After` than this or 5 minutes (whichever is longer) waits that long only. */
-  flushInterval?: number;
+  flushInterval?: number | undefined;
   /** Default 100. */
-  maxBatch?: number;
+  maxBatch?: number | undefined;
   /** Default 1000; past that the oldest events are dropped and counted. */
-  maxQueue?: number;
+  maxQueue?: number | undefined;
   /** createClient resolves by then even if nothing loaded. Default 3000. */
-  timeout?: number;
+  timeout?: number | undefined;
   /** First retry delay in ms, doubling to 60 s with full jitter. Default 1000. */
-  retryDelay?: number;
+  retryDelay?: number | undefined;
   /** Default: localStorage in browsers, memory elsewhere. */
-  sticky?: StickyStore;
-  fetch?: typeof fetch;
+  sticky?: StickyStore | undefined;
+  fetch?: typeof fetch | undefined;
   /** Clock in ms; default Date.now. */
-  now?: () => number;
+  now?: (() => number) | undefined;
   /** Extra headers sent with every request (not with beacons). */
-  headers?: Headers | Record<string, string> | [string, string][];
+  headers?: Headers | Record<string, string> | [string, string][] | undefined;
   /** localStorage key prefix; default "feats-edge:". */
-  storageKey?: string;
+  storageKey?: string | undefined;
 }
 
 export interface FeatureHandle<T> {
@@ -169,9 +177,9 @@ export interface Client {
   /** Details, no exposure. */
   details(feature: string, context: Context): Details;
   /** The handle's `create` returns what any of the factories returns (a union when they differ). */
-  feature<M extends Record<string, (context: Context) => unknown>>(name: string, implementations: M, options?: { default?: string | boolean }): FeatureHandle<ReturnType<M[keyof M]>>;
+  feature<M extends Record<string, (context: Record<string, unknown>) => unknown>>(name: string, implementations: M, options?: { default?: string | boolean }): FeatureHandle<ReturnType<M[keyof M]>>;
   /** With the type the factories share given: `feature<Processor>(name, {...})`. */
-  feature<T>(name: string, implementations: Record<string, (context: Context) => T>, options?: { default?: string | boolean }): FeatureHandle<T>;
+  feature<T>(name: string, implementations: Record<string, (context: Record<string, unknown>) => T>, options?: { default?: string | boolean }): FeatureHandle<T>;
   on(type: 'update', listener: (event: { revision: string }) => void): () => void;
   /** Added while nothing is loaded because of an error, the listener is called at once with that error. */
   on(type: 'error', listener: (error: Error) => void): () => void;

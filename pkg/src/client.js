@@ -469,7 +469,11 @@ export async function createClient(o) {
           // No factory for the chosen one (an implementation newer than this
           // code): the code default, reported as a default, not as the rule's choice.
           if (!has(impl)) (impl = defaults.get(name)), (d = { ...d, reason: 'DEFAULT', rule: null, experiment: null, unit: null, stickyKey: null });
-          if (has(impl)) return found(d, impl), impls[impl](ctx);
+          if (!has(impl)) return;
+          // Built first: a factory that throws has used nothing, and is not reported.
+          const made = impls[impl](ctx);
+          found(d, impl);
+          return made;
         },
       };
     },

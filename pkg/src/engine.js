@@ -22,6 +22,8 @@ export class SnapshotError extends Error {
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 const ABSENT = 0xffffffff;
+/** The most units `simulate` takes (the command line's limit). */
+const MAX_UNITS = 1e8;
 const NONE = 0xffff;
 /**
  * The most features whose evaluate-all result is built by a generated
@@ -585,16 +587,21 @@ export class Engine {
    * @param {object} [context]
    * @param {{by?: string, now?: number}} [opts] `by`: the unit segment (default: the first split's)
    * @returns {{segment: string, units: number, counts: Record<string, number>, none: number}}
-   * @throws {Error} when the feature cannot be simulated
+   * @throws {Error} when the feature cannot be simulated; a RangeError when
+   *   `units` is not a whole number from 1 to 100 000 000
    */
   simulate(feature, units, context = {}, opts) {
     if (this._busy || !this._raw) throw new Error(`cannot simulate ${text(feature)}: ${this._raw ? 'called during an evaluation' : 'the engine is freed'}`);
+    // As the command line's --units: a count that wraps (-1 as 2^32 - 1) would run for minutes.
+    if (!Number.isInteger(units) || units < 1 || units > MAX_UNITS) {
+      throw new RangeError(`cannot simulate ${text(feature)}: units must be a whole number from 1 to ${MAX_UNITS}, not ${text(units)}`);
+    }
     const all = this._everything();
     this._begin(opts);
     this._busy = true;
     let r;
     try {
-      r = JSON.parse(this._raw.simulate(String(feature), opts?.by ?? '', units >>> 0, this._write(context, all.plan)));
+      r = JSON.parse(this._raw.simulate(String(feature), opts?.by ?? '', units, this._write(context, all.plan)));
     } finally {
       this._busy = false;
     }

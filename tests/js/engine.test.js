@@ -152,6 +152,13 @@ test('simulate splits units as the weights say', () => {
   assert.ok(Math.abs(sim.counts.no_priority / 1000 - 34) < 1);
   assert.ok(Math.abs(sim.counts.two_priorities / 1000 - 33) < 1);
   assert.throws(() => e.simulate('ImageProcessing', 10), /no split or experiment/);
+  // A count the command line refuses is refused here too, before any work
+  // (-1 wrapped to 2^32 - 1 units ran for minutes).
+  for (const units of [-1, 0, 2.5, NaN, Infinity, 4294967297, 1e8 + 1, '10', null, undefined]) {
+    assert.throws(() => e.simulate('AllowedPriorities', units), (err) => err instanceof RangeError
+      && err.message === `cannot simulate AllowedPriorities: units must be a whole number from 1 to 100000000, not ${String(units)}`, String(units));
+  }
+  assert.equal(e.simulate('AllowedPriorities', 1).units, 1);
 });
 
 // Contexts whose values JavaScript and Rust must render the same way.

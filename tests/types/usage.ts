@@ -30,6 +30,14 @@ async function main(): Promise<void> {
   class Premium implements Processor { pay() { return 'premium'; } extra = 1; }
   const Pay = client.feature<Processor>('PaymentProcessor', { acme: () => new Acme(), premium: () => new Premium() }, { default: 'acme' });
   const paid: string | undefined = Pay.create({ user: {} })?.pay(100);
+  // Contexts typed by an application's interface or class (no index signature).
+  interface AppContext { user: { id: string; country?: string } }
+  class RequestContext { constructor(readonly user: { id: string }) {} }
+  const appCtx: AppContext = { user: { id: 'u1' } };
+  const viaInterface: string | null = client.findImplementation('PaymentProcessor', appCtx);
+  const viaClass: Details = engine.evaluate('PaymentProcessor', new RequestContext({ id: 'u2' }));
+  const handleCtx: number | undefined = PP.create(appCtx);
+  console.log(viaInterface, viaClass, handleCtx);
   const off = client.on('update', (e) => e.revision.length);
   off();
   await client.ready;

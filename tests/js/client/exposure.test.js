@@ -94,6 +94,26 @@ test('a feature handle calls the chosen factory and records the exposure', async
   assert.deepEqual(srv.accepted().map((e) => e.implementation), ['premium']);
 });
 
+test('a factory that throws is reported as nothing: its error reaches the caller, no exposure, no sticky assignment', async (t) => {
+  const sticky = new Map();
+  const { srv, client } = await setup(t, { sticky: { get: (k) => sticky.get(k), set: (k, v) => sticky.set(k, v) } });
+  const PP = client.feature('PaymentProcessor', {
+    acme: () => 'ACME',
+    premium: () => { throw new Error('premium is down'); },
+  }, { default: 'acme' });
+  assert.throws(() => PP.create(ctx('1', 'CA')), /premium is down/);
+  await client.flush();
+  assert.deepEqual(srv.accepted(), []);
+  assert.equal(client.stats.queued, 0);
+  // An experiment's arm whose factory throws is not made sticky either.
+  const Exp = client.feature('Random', { a: () => { throw new Error('broken'); }, b: () => { throw new Error('broken'); } });
+  assert.throws(() => Exp.create(ctx('1', 'CA')), /broken/);
+  assert.deepEqual([...sticky.keys()], []);
+  assert.equal(PP.create(ctx('2', 'DE')), 'ACME', 'the handle still works');
+  await client.flush();
+  assert.deepEqual(srv.accepted().map((e) => e.implementation), ['acme']);
+});
+
 test('a handle whose chosen implementation has no factory falls back to its code default', async (t) => {
   const { srv, client } = await setup(t);
   const PP = client.feature('PaymentProcessor', { acme: () => 'ACME' }, { default: 'acme' });

@@ -65,8 +65,12 @@ setSnapshot(readFileSync(snapshotPath, 'utf8'));
 try {
   // The directory, not the file: an editor that saves by renaming a new
   // file over the old one would leave a watch on the file deaf.
+  // Read 50 ms after the last event: a save is several (truncate, write).
+  let timer;
   watch(dirname(snapshotPath), { persistent: false }, (_, name) => {
-    if (name === null || name === basename(snapshotPath)) readFile(snapshotPath, 'utf8').then(setSnapshot, () => {});
+    if (name !== null && name !== basename(snapshotPath)) return;
+    clearTimeout(timer);
+    timer = setTimeout(() => readFile(snapshotPath, 'utf8').then(setSnapshot, () => {}), 50);
   });
 } catch { /* watching is a convenience */ }
 

@@ -12,7 +12,14 @@ import { root, demoInChromium, until } from '../helpers/runtimes.js';
 const text = readFileSync(join(root, 'www/snapshot.json'), 'utf8');
 const rt = demoInChromium();
 
-const revisionServed = async () => (await (await fetch(`${rt.server.url}/flags/snapshot.json`)).json()).revision;
+/** The revision served; null while an in-place write is half done (the server may read the file between truncation and write). */
+const revisionServed = async () => {
+  try {
+    return JSON.parse(await (await fetch(`${rt.server.url}/flags/snapshot.json`)).text()).revision;
+  } catch {
+    return null;
+  }
+};
 const withRevision = (revision) => JSON.stringify({ ...JSON.parse(text), revision }, null, 2);
 const put = async (body) => assert.equal((await fetch(`${rt.server.url}/flags/snapshot.json`, { method: 'PUT', body })).status, 204);
 

@@ -138,7 +138,9 @@ function evaluate() {
   if (!engine) return;
   const now = new Date($('#now').value).getTime() || Date.now();
   const all = engine.evaluateAll(ctx ?? null, { now });
-  $('#results tbody').replaceChildren(...Object.values(all).map((d) => h('tr', { className: d.reason === 'ERROR' ? 'error' : '' },
+  // In the snapshot's order (an object lists names like "10" first).
+  const rows = engine.features.map((f) => all[f.name]).filter(Boolean);
+  $('#results tbody').replaceChildren(...rows.map((d) => h('tr', { className: d.reason === 'ERROR' ? 'error' : '' },
     h('td', {}, d.feature), h('td', {}, h('b', {}, String(d.implementation))), h('td', {}, d.errorCode ? `${d.reason} (${d.errorCode})` : d.reason),
     h('td', {}, d.rule ?? '–'), h('td', {}, d.unit ? `${d.unit.segment}=${d.unit.value}` : '–'))));
   if (error) return clearChart('not simulated: the context is invalid');

@@ -401,3 +401,17 @@ test('playground: with no problems, the page says feats-edge validate also lists
   assert.deepEqual(errors, []);
   await page.close();
 });
+
+test('playground: the results are listed in the snapshot\'s order, names like "10" included', async () => {
+  const { page, errors } = await openPlayground();
+  const feature = { implementations: ['a', 'b'], default: 'a' };
+  const text = JSON.stringify({ schema: 1, revision: 'order', features: { b: feature, 10: feature, a: feature, 2: feature } });
+  // JSON.stringify writes integer-like keys first too: the snapshot text is written by hand.
+  const ordered = text.replace(/"features":\{.*\}\}$/, `"features":{"b":${JSON.stringify(feature)},"10":${JSON.stringify(feature)},"a":${JSON.stringify(feature)},"2":${JSON.stringify(feature)}}}`);
+  await page.fill('#snapshot', ordered);
+  await page.waitForFunction(() => document.getElementById('problems').textContent.includes('order'));
+  const names = await page.$$eval('#results tbody tr td:first-child', (tds) => tds.map((td) => td.textContent));
+  assert.deepEqual(names, ['b', '10', 'a', '2']);
+  assert.deepEqual(errors, []);
+  await page.close();
+});

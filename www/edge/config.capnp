@@ -38,6 +38,7 @@ const edgeWorker :Workerd.Worker = (
     (name = "SNAPSHOT_URL", fromEnvironment = "SNAPSHOT_URL"),
     (name = "EXPOSURE_URL", fromEnvironment = "EXPOSURE_URL"),
     (name = "REVALIDATE_MS", fromEnvironment = "REVALIDATE_MS"),
+    (name = "TARGETING_KEY", fromEnvironment = "TARGETING_KEY"),
     (name = "ASSETS", service = "assets"),
   ],
   globalOutbound = "internet",

@@ -12,6 +12,8 @@
 // Bindings: SNAPSHOT_URL (the origin's snapshot; required), EXPOSURE_URL
 // (where exposures go; optional), REVALIDATE_MS (how stale the snapshot may
 // get before a request revalidates it in the background; default 30000),
+// TARGETING_KEY (the context path an OFREP `targetingKey` fills when the
+// context lacks it; default user.id; empty: not mapped),
 // ASSETS (a fetcher serving pkg/; optional, needed by the page's script).
 //
 // The parsed snapshot lives in module scope across requests, with a client
@@ -115,9 +117,12 @@ function matches(header, etag) {
 
 /**
  * The context of an OFREP request (none given: `{}`, as OFREP makes it
- * optional), or a 400 Response (naming `key` for a single flag).
+ * optional), or a 400 Response (naming `key` for a single flag). An
+ * OpenFeature `targetingKey` (a string) fills the path `targeting` (e.g.
+ * `user.id`) when the context has no value there, so that splits by the
+ * user find their unit.
  */
-async function readContext(request, key) {
+async function readContext(request, key, targeting) {
   const invalid = (errorDetails) => json({ ...(key === undefined ? {} : { key }), errorCode: 'INVALID_CONTEXT', errorDetails }, 400);
   let body;
   try {
@@ -128,7 +133,21 @@ async function readContext(request, key) {
   if (body === null || typeof body !== 'object' || Array.isArray(body)) return invalid('the request body must be a JSON object: {"context": {...}}');
   const context = body.context ?? {};
   if (typeof context !== 'object' || Array.isArray(context)) return invalid('the context must be a JSON object');
+  if (typeof context.targetingKey === 'string' && targeting) fill(context, targeting.split('.'), context.targetingKey);
   return context;
+}
+
+/** Sets `path` in `obj` to `value` if nothing is there, making the objects on the way; not through a value that is not an object. */
+function fill(obj, path, value) {
+  let at = obj;
+  for (const [i, k] of path.entries()) {
+    if (k === '__proto__' || !at || typeof at !== 'object' || Array.isArray(at)) return;
+    if (i === path.length - 1) {
+      if (at[k] === undefined) at[k] = value;
+      return;
+    }
+    at = at[k] ??= {};
+  }
 }
 
 /** The flag key in an OFREP single-flag path, or null when its escapes are malformed. */
@@ -352,7 +371,7 @@ async function ofrep(request, env, ctx, pathname) {
   // A malformed escape names no feature there can be.
   if (key === null) return json({ key: pathname.slice('/ofrep/v1/evaluate/flags/'.length), errorCode: 'FLAG_NOT_FOUND', errorDetails: 'the flag key is not a valid URL path segment' }, 404);
   if (!env.SNAPSHOT_URL) return json({ errorDetails: 'SNAPSHOT_URL is not configured' }, 500);
-  const context = await readContext(request, key);
+  const context = await readContext(request, key, env.TARGETING_KEY ?? 'user.id');
   if (context instanceof Response) return context;
   await ensureSnapshot(env, ctx);
   const state = current; // used synchronously from here on (see ensureSnapshot)

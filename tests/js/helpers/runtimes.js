@@ -135,10 +135,13 @@ async function startWorkerd(config, { cwd, env = {} } = {}) {
 }
 
 /** The edge worker with its own config (www/edge/config.capnp), against `origin`. */
-export function startEdge(origin, { revalidateMs = 0 } = {}) {
+export function startEdge(origin, { revalidateMs = 0, targetingKey } = {}) {
   return startWorkerd('config.capnp', {
     cwd: join(root, 'www/edge'),
-    env: { SNAPSHOT_URL: `${origin.url}/snapshot.json`, EXPOSURE_URL: `${origin.url}/exposures`, REVALIDATE_MS: String(revalidateMs) },
+    env: {
+      SNAPSHOT_URL: `${origin.url}/snapshot.json`, EXPOSURE_URL: `${origin.url}/exposures`, REVALIDATE_MS: String(revalidateMs),
+      ...(targetingKey === undefined ? {} : { TARGETING_KEY: targetingKey }),
+    },
   });
 }
 

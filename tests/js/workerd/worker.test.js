@@ -271,6 +271,34 @@ test('an invalid snapshot from the origin is refused; the last good one keeps se
   }
 });
 
+test('an OpenFeature targetingKey is the user id unless the context has one; the TARGETING_KEY binding moves or turns it off', async (t) => {
+  const users = Array.from({ length: 40 }, (_, i) => `tk-${i}`);
+  const flagsOf = async (context, url = edge.url) => (await (await fetch(`${url}/ofrep/v1/evaluate/flags`, {
+    method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ context }),
+  })).json()).flags;
+  // The edge serves the origin's current snapshot first (an earlier test may have changed it).
+  const engine = new Engine(origin.snapshot);
+  assert.ok(await until(async () => (await flagsOf({})).every((f) => f.metadata.revision === engine.revision), 5000, 20), 'the edge caught up');
+  const answers = new Set();
+  for (const id of users) {
+    const flags = await flagsOf({ targetingKey: id });
+    assert.deepEqual(flags, expectedFlags(engine, { targetingKey: id, user: { id } }), id);
+    answers.add(JSON.stringify(flags.map((f) => f.variant)));
+    // A user id given in the context wins over the targetingKey.
+    assert.deepEqual(await flagsOf({ targetingKey: id, user: { id: 'given' } }), expectedFlags(engine, { targetingKey: id, user: { id: 'given' } }));
+  }
+  assert.ok(answers.size > 1, 'the split sees the units');
+  // Another path, or none.
+  for (const [binding, context] of [['visitor.key', (id) => ({ targetingKey: id, visitor: { key: id } })], ['', (id) => ({ targetingKey: id })]]) {
+    const other = await startEdge(origin, { targetingKey: binding });
+    try {
+      for (const id of users.slice(0, 5)) assert.deepEqual(await flagsOf({ targetingKey: id }, other.url), expectedFlags(engine, context(id)), `${binding} ${id}`);
+    } finally {
+      await other.stop();
+    }
+  }
+});
+
 test('a snapshot with a broken feature loads; OFREP reports that feature\'s error', async () => {
   const broken = JSON.parse(good);
   broken.revision = 'edge-broken';

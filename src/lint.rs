@@ -33,6 +33,7 @@ pub fn lint(engine: &Engine, now: i64) -> Vec<Problem> {
         let Some(body) = &feature.body else { continue };
         let at = |rest: &str| format!("/features/{}/rules/{rest}", feature.name);
         let mut served_by: Option<usize> = None;
+        let mut analysis = Analysis::new(body);
         for (i, rule) in body.rules.iter().enumerate() {
             if let Some(j) = served_by {
                 let last = body.rules.len().saturating_sub(1);
@@ -52,7 +53,7 @@ pub fn lint(engine: &Engine, now: i64) -> Vec<Problem> {
                 ));
                 break;
             }
-            match window(body, &rule.when, 0) {
+            match analysis.window(&rule.when, 0) {
                 Err(why) => out.push(warning(
                     at(&format!("{i}/when")),
                     format!("the rule never applies: {why}"),
@@ -68,7 +69,7 @@ pub fn lint(engine: &Engine, now: i64) -> Vec<Problem> {
             }
             let (kind, split) = match &rule.action {
                 Action::Serve(_) => {
-                    if always(body, &rule.when, 0) {
+                    if analysis.always(&rule.when, 0) {
                         served_by = Some(i);
                     }
                     continue;
@@ -167,76 +168,119 @@ fn serves_none(split: &Split) -> bool {
 /// (loading refuses deeper snapshots).
 const MAX_DEPTH: u32 = 512;
 
-/// The instants `[start, end)` within which `cond` may hold, or why it
-/// never holds. Segment conditions may hold at any time; the window is an
-/// over-estimate (`any` of two windows spans both).
-fn window(body: &Body, cond: &Cond, depth: u32) -> Result<(i64, i64), &'static str> {
-    const ALWAYS: (i64, i64) = (i64::MIN, i64::MAX);
-    if depth > MAX_DEPTH {
-        return Ok(ALWAYS);
-    }
-    match cond {
-        Cond::In(_, set) if set.is_empty() => Err("an empty `in` list matches no value"),
-        Cond::Text(_, _, patterns) if patterns.is_empty() => {
-            Err("an empty list of patterns matches no value")
-        }
-        Cond::Cidr(_, blocks) if blocks.is_empty() => {
-            Err("an empty `cidr` list matches no address")
-        }
-        Cond::After(t) => Ok((*t, i64::MAX)),
-        Cond::Before(t) => Ok((i64::MIN, *t)),
-        Cond::All(conds) => {
-            let (mut start, mut end) = ALWAYS;
-            for c in conds {
-                let (s, e) = window(body, c, depth + 1)?;
-                start = start.max(s);
-                end = end.min(e);
-            }
-            if start >= end {
-                Err("its `after` and `before` leave no instant between them")
-            } else {
-                Ok((start, end))
-            }
-        }
-        Cond::Any(conds) => {
-            let mut hull: Option<(i64, i64)> = None;
-            let mut why = "`any` of an empty list is false";
-            for c in conds {
-                match window(body, c, depth + 1) {
-                    Ok((s, e)) => {
-                        hull = Some(hull.map_or((s, e), |(hs, he)| (hs.min(s), he.max(e))));
-                    }
-                    Err(w) => why = w,
-                }
-            }
-            hull.ok_or(why)
-        }
-        Cond::Not(inner) if always(body, inner, depth + 1) => {
-            Err("`not` of a condition that always holds")
-        }
-        Cond::Activation(index) => match body.activations.get(usize::from(*index)) {
-            Some(c) => window(body, c, depth + 1),
-            None => Ok(ALWAYS),
-        },
-        _ => Ok(ALWAYS),
-    }
+/// Whole-instant bounds: a condition that may hold at any time.
+const ALWAYS: (i64, i64) = (i64::MIN, i64::MAX);
+
+/// What is known of one feature's conditions. Each activation is analysed
+/// once: activations that refer to the ones below several times would
+/// otherwise cost exponential time, as in evaluation.
+struct Analysis<'b> {
+    body: &'b Body,
+    windows: Vec<Option<Result<(i64, i64), &'static str>>>,
+    always: Vec<Option<bool>>,
 }
 
-/// Whether `cond` holds for every context at every instant.
-fn always(body: &Body, cond: &Cond, depth: u32) -> bool {
-    if depth > MAX_DEPTH {
-        return false;
+impl<'b> Analysis<'b> {
+    fn new(body: &'b Body) -> Self {
+        Analysis {
+            body,
+            windows: vec![None; body.activations.len()],
+            always: vec![None; body.activations.len()],
+        }
     }
-    match cond {
-        Cond::True => true,
-        Cond::All(conds) => conds.iter().all(|c| always(body, c, depth + 1)),
-        Cond::Any(conds) => conds.iter().any(|c| always(body, c, depth + 1)),
-        Cond::Not(inner) => window(body, inner, depth + 1).is_err(),
-        Cond::Activation(index) => body
-            .activations
-            .get(usize::from(*index))
-            .is_some_and(|c| always(body, c, depth + 1)),
-        _ => false,
+
+    /// The instants `[start, end)` within which `cond` may hold, or why it
+    /// never holds. Segment conditions may hold at any time; the window is
+    /// an over-estimate (`any` of two windows spans both).
+    fn window(&mut self, cond: &Cond, depth: u32) -> Result<(i64, i64), &'static str> {
+        if depth > MAX_DEPTH {
+            return Ok(ALWAYS);
+        }
+        match cond {
+            Cond::In(_, set) if set.is_empty() => Err("an empty `in` list matches no value"),
+            Cond::Text(_, _, patterns) if patterns.is_empty() => {
+                Err("an empty list of patterns matches no value")
+            }
+            Cond::Cidr(_, blocks) if blocks.is_empty() => {
+                Err("an empty `cidr` list matches no address")
+            }
+            Cond::After(t) => Ok((*t, i64::MAX)),
+            Cond::Before(t) => Ok((i64::MIN, *t)),
+            Cond::All(conds) => {
+                let (mut start, mut end) = ALWAYS;
+                for c in conds {
+                    let (s, e) = self.window(c, depth + 1)?;
+                    start = start.max(s);
+                    end = end.min(e);
+                }
+                if start >= end {
+                    Err("its `after` and `before` leave no instant between them")
+                } else {
+                    Ok((start, end))
+                }
+            }
+            Cond::Any(conds) => {
+                let mut hull: Option<(i64, i64)> = None;
+                let mut why = "`any` of an empty list is false";
+                for c in conds {
+                    match self.window(c, depth + 1) {
+                        Ok((s, e)) => {
+                            hull = Some(hull.map_or((s, e), |(hs, he)| (hs.min(s), he.max(e))));
+                        }
+                        Err(w) => why = w,
+                    }
+                }
+                hull.ok_or(why)
+            }
+            Cond::Not(inner) if self.always(inner, depth + 1) => {
+                Err("`not` of a condition that always holds")
+            }
+            Cond::Activation(index) => {
+                let i = usize::from(*index);
+                if let Some(Some(known)) = self.windows.get(i) {
+                    return *known;
+                }
+                let body = self.body;
+                let w = match body.activations.get(i) {
+                    Some(c) => self.window(c, depth + 1),
+                    None => Ok(ALWAYS),
+                };
+                if let Some(slot) = self.windows.get_mut(i) {
+                    *slot = Some(w);
+                }
+                w
+            }
+            _ => Ok(ALWAYS),
+        }
+    }
+
+    /// Whether `cond` holds for every context at every instant.
+    fn always(&mut self, cond: &Cond, depth: u32) -> bool {
+        if depth > MAX_DEPTH {
+            return false;
+        }
+        match cond {
+            Cond::True => true,
+            Cond::All(conds) => conds.iter().all(|c| self.always(c, depth + 1)),
+            Cond::Any(conds) => conds.iter().any(|c| self.always(c, depth + 1)),
+            Cond::Not(inner) => self.window(inner, depth + 1).is_err(),
+            Cond::Activation(index) => {
+                let i = usize::from(*index);
+                if let Some(Some(known)) = self.always.get(i) {
+                    return *known;
+                }
+                let body = self.body;
+                let a = body
+                    .activations
+                    .get(i)
+                    .is_some_and(|c| self.always(c, depth + 1));
+                if let Some(slot) = self.always.get_mut(i) {
+                    *slot = Some(a);
+                }
+                a
+            }
+            _ => false,
+        }
     }
 }
 

@@ -116,6 +116,71 @@ fn a_feature_that_refers_to_itself_through_activations() {
     );
 }
 
+/// Activations in `layers` layers of `width`, each referring to every
+/// activation of the layer below (through `all` or `any`): 2 KB of text,
+/// width^layers paths from the top. Evaluation judges each activation once.
+fn fanned(layers: usize, width: usize, combine: &str) -> String {
+    let mut acts = vec![format!(
+        r#""L0_0": {{"when": {{"segment": "Country", "in": ["CA"]}}}}"#
+    )];
+    let mut below = vec!["L0_0".to_owned()];
+    for layer in 1..=layers {
+        let names: Vec<String> = (0..width).map(|i| format!("L{layer}_{i}")).collect();
+        for name in &names {
+            let refs = below
+                .iter()
+                .map(|b| format!(r#"{{"activation": "{b}"}}"#))
+                .collect::<Vec<_>>()
+                .join(",");
+            acts.push(format!(
+                r#""{name}": {{"when": {{"{combine}": [{refs}]}}}}"#
+            ));
+        }
+        below = names;
+    }
+    format!(
+        r#"{{"schema": 1, "segments": {{"Country": {{"from": {{"user": "{{country}}"}}}}}},
+            "activations": {{{}}},
+            "features": {{"F": {{"inputs": ["user"], "implementations": ["a", "b"], "default": "a",
+              "rules": [{{"when": {{"activation": "{}"}}, "serve": "b"}}]}}}}}}"#,
+        acts.join(","),
+        below[0]
+    )
+}
+
+#[test]
+fn activations_that_fan_out_are_judged_once_each() {
+    // 2^30 paths (width 2), and 3^30 through 91 activations (past the 64
+    // judged in bits): minutes to forever if each reference were judged anew.
+    for (width, combine) in [(2, "any"), (2, "all"), (3, "any"), (3, "all")] {
+        let text = fanned(30, width, combine);
+        assert!(text.len() < 20_000, "{}", text.len());
+        let e = load(&text);
+        assert_eq!(e.problems(), &[], "{combine} × {width}");
+        assert_eq!(
+            pick(&e, "F", r#"{"user": {"country": "CA"}}"#, NOW).as_deref(),
+            Some("b"),
+            "{combine} × {width}"
+        );
+        assert_eq!(
+            pick(&e, "F", r#"{"user": {"country": "US"}}"#, NOW).as_deref(),
+            Some("a"),
+            "{combine} × {width}"
+        );
+        assert_eq!(
+            pick(&e, "F", r#"{"user": {}}"#, NOW).as_deref(),
+            Some("a"),
+            "{combine} × {width}"
+        );
+        // `validate`'s warnings analyse each activation once too.
+        assert_eq!(
+            feats_edge::lint::lint(&e, NOW),
+            vec![],
+            "{combine} × {width}"
+        );
+    }
+}
+
 #[test]
 fn contexts_that_are_not_objects() {
     let e = example("shop.json");

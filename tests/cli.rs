@@ -631,4 +631,45 @@ fn names_cannot_break_or_reorder_the_lines_of_text_output() {
     let stdout = text(&out.stdout);
     assert!(stdout.contains(r#""revision":"7\u202ecba""#), "{stdout}");
     assert!(!stdout.contains('\u{202e}'), "{stdout}");
+
+    // DEL and the C1 controls (U+009B starts an escape sequence on some
+    // terminals) are escaped in JSON output too, from snapshots and contexts.
+    let c1 = temp(
+        "c1-revision.json",
+        "{\"schema\": 1, \"revision\": \"a\u{9b}31mb\u{7f}\", \"segments\": {\"U\": {\"from\": {\"user\": \"{id}\"}}},
+          \"features\": {\"F\": {\"inputs\": [\"user\"], \"implementations\": [\"x\"], \"default\": \"x\",
+          \"rules\": [{\"split\": {\"by\": \"U\", \"weights\": {\"x\": 100}}}]}}}"
+            .as_bytes(),
+    );
+    for args in [
+        vec!["validate", &c1, "--json"],
+        vec![
+            "eval",
+            &c1,
+            "--context",
+            "{\"user\": {\"id\": \"u\u{85}\u{9b}2J\"}}",
+        ],
+    ] {
+        let out = run(&args);
+        let stdout = text(&out.stdout);
+        assert!(
+            !stdout.chars().any(|c| ('\u{7f}'..='\u{9f}').contains(&c)),
+            "{args:?}: {stdout:?}"
+        );
+        assert!(
+            stdout.contains(r#"a\u009b31mb\u007f"#),
+            "{args:?}: {stdout}"
+        );
+    }
+    let out = run(&[
+        "eval",
+        &c1,
+        "--context",
+        "{\"user\": {\"id\": \"u\u{85}\u{9b}2J\"}}",
+    ]);
+    assert!(
+        text(&out.stdout).contains(r#""value": "u\u0085\u009b2J""#),
+        "{}",
+        text(&out.stdout)
+    );
 }

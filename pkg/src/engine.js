@@ -224,12 +224,35 @@ function putOther(e, v, at, p) {
     return p;
   }
   const n = v.length, q = e._strings + p;
-  if (q + 3 * n > e._cap) e._grow(p, 3 * n);
-  const len = encoder.encodeInto(v, e._u8.subarray(q, q + 3 * n)).written;
+  let room = 3 * n;
+  if (q + room > e._cap) {
+    // Room for the string's exact UTF-8 length, not three bytes a character:
+    // wasm memory never shrinks. A string memory cannot hold is absent.
+    room = utf8Length(v);
+    if (q + room > e._cap) e._grow(p, room);
+    if (q + room > e._cap) {
+      e._u32[at + 1] = ABSENT;
+      return p;
+    }
+  }
+  const len = encoder.encodeInto(v, e._u8.subarray(q, q + room)).written;
   const u32 = e._u32;
   u32[at] = p;
   u32[at + 1] = len;
   return p + len;
+}
+
+/** The length of `s` in UTF-8 (a lone surrogate as U+FFFD: 3 bytes, as TextEncoder writes it). */
+function utf8Length(s) {
+  let len = s.length;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x80) continue;
+    if (c < 0x800) len += 1;
+    else if (c >= 0xd800 && c <= 0xdbff && (s.charCodeAt(i + 1) & 0xfc00) === 0xdc00) len += 2, i++; // a pair: 4 bytes for 2 units
+    else len += 2;
+  }
+  return len;
 }
 
 /**
@@ -297,6 +320,8 @@ export class Engine {
     this._all = undefined;
     /** an evaluation is running: one started meanwhile is not run (see notRun) */
     this._busy = false;
+    /** free() was called during an evaluation: done when it ends */
+    this._freeLater = false;
     this._features = undefined;
     this._problems = undefined;
     /** whether generated code may be used (tests replace it) */
@@ -415,7 +440,11 @@ export class Engine {
 
   /** Makes room for `extra` more string bytes past `used`. */
   _grow(used, extra) {
-    this._raw.reserve(Math.max(this._cap * 2, this._strings + used + extra + 1024));
+    const need = this._strings + used + extra + 1024;
+    this._raw.reserve(Math.max(this._cap * 2, need));
+    this._views();
+    if (this._cap >= need) return;
+    this._raw.reserve(need); // doubling was more than memory allows: just enough
     this._views();
   }
 
@@ -485,16 +514,19 @@ export class Engine {
    * @returns {string | null}
    */
   implementation(feature, context, opts) {
-    const i = this._find(feature);
-    if (i < 0 || this._busy || !this._raw) return null;
-    const plan = this._plan(i);
-    this._begin(opts);
+    if (this._busy || !this._raw) return null;
     this._busy = true;
     try {
+      const i = this._find(feature);
+      if (i < 0) return null;
+      const plan = this._plan(i);
+      this._begin(opts);
       const r = this._raw.eval(i, this._write(context, plan));
       return r < 0 ? null : this._call.impls[i][r];
+    } catch {
+      return null; // a trapped instance or throwing options: see _done
     } finally {
-      this._busy = false;
+      this._done();
     }
   }
 
@@ -506,34 +538,35 @@ export class Engine {
    */
   implementations(context, opts) {
     if (this._busy || !this._raw) return {};
-    const all = this._everything();
-    this._begin(opts);
     this._busy = true;
-    let ptr;
     try {
-      ptr = this._raw.eval_all(this._write(context, all.plan));
+      const all = this._everything();
+      this._begin(opts);
+      const ptr = this._raw.eval_all(this._write(context, all.plan));
+      // The output area never moves; its view is remade only when memory grew.
+      let codes = all.codes;
+      if (codes === undefined || codes.length !== this._count) {
+        codes = all.codes = new Uint16Array(this._memory.buffer, ptr, this._count);
+      }
+      const impls = all.impls;
+      // From call SHAPE_AFTER + 1, a generated constructor (the code NONE
+      // indexes nothing: null), up to SHAPE_MAX features.
+      if (all.shape === undefined && ++all.calls > SHAPE_AFTER) {
+        all.shape = this._codegen() && all.names.length <= SHAPE_MAX && compile(() => shapeOf(all.names));
+      }
+      if (all.shape) return new all.shape(codes, impls);
+      /** @type {Record<string, string | null>} */
+      const out = {};
+      for (let i = 0; i < codes.length; i++) {
+        const c = codes[i];
+        setOwn(out, all.names[i], c === NONE ? null : impls[i][c]);
+      }
+      return out;
+    } catch {
+      return {};
     } finally {
-      this._busy = false;
+      this._done(); // after the codes are read: a free() meanwhile releases them
     }
-    // The output area never moves; its view is remade only when memory grew.
-    let codes = all.codes;
-    if (codes === undefined || codes.length !== this._count) {
-      codes = all.codes = new Uint16Array(this._memory.buffer, ptr, this._count);
-    }
-    const impls = all.impls;
-    // From call SHAPE_AFTER + 1, a generated constructor (the code NONE
-    // indexes nothing: null), up to SHAPE_MAX features.
-    if (all.shape === undefined && ++all.calls > SHAPE_AFTER) {
-      all.shape = this._codegen() && all.names.length <= SHAPE_MAX && compile(() => shapeOf(all.names));
-    }
-    if (all.shape) return new all.shape(codes, impls);
-    /** @type {Record<string, string | null>} */
-    const out = {};
-    for (let i = 0; i < codes.length; i++) {
-      const c = codes[i];
-      setOwn(out, all.names[i], c === NONE ? null : impls[i][c]);
-    }
-    return out;
   }
 
   /**
@@ -550,15 +583,17 @@ export class Engine {
   evaluate(feature, context, opts) {
     const name = typeof feature === 'string' ? feature : text(feature);
     if (this._busy || !this._raw) return notRun(name, this);
-    const i = this._find(feature);
-    this._begin(opts);
     this._busy = true;
     try {
+      const i = this._find(feature);
+      this._begin(opts);
       const used = i < 0 ? 0 : this._write(context, this._plan(i));
       const served = i < 0 || typeof opts?.used !== 'string' ? -1 : usedIndex(this._call.impls[i], opts.used);
       return JSON.parse(this._raw.details(i, name, used, served));
+    } catch {
+      return notRun(name, this);
     } finally {
-      this._busy = false;
+      this._done();
     }
   }
 
@@ -569,13 +604,15 @@ export class Engine {
    */
   evaluateAll(context, opts) {
     if (this._busy || !this._raw) return {};
-    const all = this._everything();
-    this._begin(opts);
     this._busy = true;
     try {
+      const all = this._everything();
+      this._begin(opts);
       return JSON.parse(this._raw.details_all(this._write(context, all.plan)));
+    } catch {
+      return {};
     } finally {
-      this._busy = false;
+      this._done();
     }
   }
 
@@ -596,14 +633,14 @@ export class Engine {
     if (!Number.isInteger(units) || units < 1 || units > MAX_UNITS) {
       throw new RangeError(`cannot simulate ${text(feature)}: units must be a whole number from 1 to ${MAX_UNITS}, not ${text(units)}`);
     }
-    const all = this._everything();
-    this._begin(opts);
     this._busy = true;
     let r;
     try {
+      const all = this._everything();
+      this._begin(opts);
       r = JSON.parse(this._raw.simulate(String(feature), opts?.by ?? '', units, this._write(context, all.plan)));
     } finally {
-      this._busy = false;
+      this._done();
     }
     if (r.error) throw new Error(`cannot simulate ${feature}: ${r.error}`);
     const impls = this._call.impls[this._find(String(feature))];
@@ -615,11 +652,31 @@ export class Engine {
     };
   }
 
-  /** Releases the wasm memory now instead of at garbage collection. */
+  /**
+   * The end of a call: the engine is free again, and released if `free()`
+   * was called meanwhile (from a context getter, sticky store or clock).
+   *
+   * Calls catch what is thrown inside them: options whose getters throw,
+   * and a trapped instance (memory exhausted; README, "Decisions"), after
+   * which every engine of the instance answers as not run.
+   */
+  _done() {
+    this._busy = false;
+    if (this._freeLater) this.free();
+  }
+
+  /** Releases the wasm memory now instead of at garbage collection (after the call under way, if any). */
   free() {
+    if (this._busy) {
+      this._freeLater = true;
+      return;
+    }
+    this._freeLater = false;
     if (!this._raw) return;
     cleanup?.unregister(this);
-    this._raw.free();
+    try {
+      this._raw.free();
+    } catch { /* a trapped instance refuses: the engine is dropped all the same */ }
     this._raw = null;
   }
 }

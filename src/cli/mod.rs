@@ -90,7 +90,7 @@ fn command(argv: &[String], out: &mut String) -> Result<i32, Usage> {
 /// chose to stop, and a script still gets `validate`'s 0 or 1. Any other
 /// failure (a full disk, `/dev/full`) is one line on standard error, exit 2.
 fn write_out(out: &str, code: i32) -> i32 {
-    let out = without_bidi(out);
+    let out = terminal_safe(out);
     let mut stdout = std::io::stdout().lock();
     match stdout
         .write_all(out.as_bytes())
@@ -133,16 +133,23 @@ fn is_bidi(c: char) -> bool {
     matches!(c, '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
 }
 
-/// `out` with every directional formatting character written as `\uXXXX`:
-/// still the same JSON (they only occur inside strings), and text that
-/// prints in the order it is stored.
-fn without_bidi(out: &str) -> std::borrow::Cow<'_, str> {
-    if !out.chars().any(is_bidi) {
+/// The characters a terminal may act on rather than show: the directional
+/// formatting characters, DEL and the C1 controls (U+0080–U+009F; some
+/// terminals read U+009B as the start of an escape sequence).
+fn is_unsafe(c: char) -> bool {
+    is_bidi(c) || ('\u{7f}'..='\u{9f}').contains(&c)
+}
+
+/// `out` with every character of [`is_unsafe`] written as `\uXXXX`: still
+/// the same JSON (they only occur inside strings), and text that prints in
+/// the order it is stored, with nothing for the terminal to act on.
+fn terminal_safe(out: &str) -> std::borrow::Cow<'_, str> {
+    if !out.chars().any(is_unsafe) {
         return std::borrow::Cow::Borrowed(out);
     }
     let mut safe = String::with_capacity(out.len() + 16);
     for c in out.chars() {
-        if is_bidi(c) {
+        if is_unsafe(c) {
             safe.push_str(&format!("\\u{:04x}", u32::from(c)));
         } else {
             safe.push(c);

@@ -282,13 +282,18 @@ impl RawEngine {
             .map_or_else(|| String::from("[]"), Engine::problems_json)
     }
 
-    /// Makes the scratch area at least `bytes` long; returns its address.
+    /// Makes the scratch area at least `bytes` long if memory allows (it
+    /// stays as it was otherwise: a failed allocation must not trap, which
+    /// would break the instance); returns its address.
     pub fn reserve(&mut self, bytes: usize) -> *const u32 {
         let words = bytes.div_ceil(4).max(self.io.strings_byte / 4 + 64);
-        if self.io.scratch.len() < words {
-            self.io.scratch.resize(words, 0);
+        let scratch = &mut self.io.scratch;
+        if let Some(more) = words.checked_sub(scratch.len()).filter(|&m| m > 0) {
+            if scratch.try_reserve_exact(more).is_ok() {
+                scratch.resize(words, 0);
+            }
         }
-        self.io.scratch.as_ptr()
+        scratch.as_ptr()
     }
 
     /// The scratch area's address.
@@ -582,8 +587,15 @@ impl Env for HostEnv<'_> {
             return now;
         }
         let now = self.host.now();
-        // NaN and out-of-range times saturate.
-        let now = if now.is_nan() { 0 } else { now as i64 };
+        // A fraction of a millisecond is dropped towards the past, as the
+        // command line's --now does (-1.5 is before -1); NaN and
+        // out-of-range times saturate.
+        let now = if now.is_nan() {
+            0
+        } else {
+            let toward_zero = now as i64;
+            toward_zero.saturating_sub(i64::from((toward_zero as f64) > now))
+        };
         self.now = Some(now);
         now
     }

@@ -146,6 +146,54 @@ test('an evaluation started inside another on the same engine is not run (GENERA
   assert.deepEqual(x.implementations({}), {});
 });
 
+test('free() from inside an evaluation (a getter, sticky store or clock) takes effect when it ends; nothing throws, nothing leaks', () => {
+  const text = JSON.stringify({ schema: 1, segments: { UserId: { from: { user: '{id}' } } }, features: {
+    X: { inputs: ['user'], implementations: ['a', 'b'], default: 'a', rules: [
+      { when: { after: '2000-01-01T00:00:00Z' }, experiment: { name: 'x', by: 'UserId', weights: { a: 50, b: 50 } } }] } } });
+  const calls = {
+    implementation: (e, ctx, o) => e.implementation('X', ctx, o),
+    evaluate: (e, ctx, o) => e.evaluate('X', ctx, o).implementation,
+    implementations: (e, ctx, o) => e.implementations(ctx, o).X,
+    evaluateAll: (e, ctx, o) => e.evaluateAll(ctx, o).X?.implementation,
+  };
+  const want = split.evaluate('F', { user: { id: 'u-1' } }) && new Engine(text).implementation('X', { user: { id: 'u-1' } });
+  for (const [name, call] of Object.entries(calls)) {
+    for (const from of ['getter', 'sticky', 'clock']) {
+      const e = new Engine(text);
+      const ctx = from === 'getter' ? { user: { get id() { e.free(); return 'u-1'; } } } : { user: { id: 'u-1' } };
+      const opts = from === 'sticky' ? { sticky: { get: () => { e.free(); } } } : from === 'clock' ? { clock: () => { e.free(); return Date.now(); } } : undefined;
+      assert.equal(call(e, ctx, opts), want, `${name} from a ${from}: the evaluation under way finishes`);
+      // Freed now: answers as with nothing loaded, and throws nothing.
+      assert.equal(e.implementation('X', { user: { id: 'u-1' } }), null, `${name} ${from}`);
+      assert.equal(e.evaluate('X', { user: { id: 'u-1' } }).errorCode, 'PROVIDER_NOT_READY', `${name} ${from}`);
+      assert.deepEqual(e.implementations({}), {}, `${name} ${from}`);
+      assert.deepEqual(e.evaluateAll({}), {}, `${name} ${from}`);
+    }
+  }
+});
+
+test('options whose getters throw: the evaluation answers, nothing is thrown', () => {
+  const bad = { get now() { throw new Error('now'); }, get sticky() { throw new Error('sticky'); } };
+  assert.equal(split.implementation('F', { user: { id: 'u' } }, bad), null);
+  assert.deepEqual([split.evaluate('F', { user: { id: 'u' } }, bad).reason, split.evaluate('F', { user: { id: 'u' } }, bad).errorCode], ['ERROR', 'GENERAL']);
+  assert.deepEqual(split.implementations({ user: { id: 'u' } }, bad), {});
+  assert.deepEqual(split.evaluateAll({ user: { id: 'u' } }, bad), {});
+  assert.equal(split.implementation('F', { user: { id: 'u' } }), expected('u'), 'the engine is unaffected');
+});
+
+test('a long context value grows the wasm memory by about its UTF-8 length, not three bytes a character', () => {
+  const e = new Engine(JSON.stringify({ schema: 1, segments: { UserId: { from: { user: '{id}' } } }, features: {
+    F: { inputs: ['user'], implementations: ['a', 'b'], default: 'a', rules: [{ split: { by: 'UserId', weights: { a: 50, b: 50 } } }] } } }));
+  const memory = () => e._memory.buffer.byteLength;
+  const before = memory();
+  const id = 'x'.repeat(24 << 20); // 24 MiB of ASCII
+  assert.equal(e.implementation('F', { user: { id } }), expected(id));
+  const grown = memory() - before;
+  // The scratch area takes the 24 MiB (and, while it moves, its old copy is freed); at 3 bytes a character it took 72 MiB and more.
+  assert.ok(grown < 56 << 20, `the memory grew by ${(grown / 2 ** 20).toFixed(1)} MiB`);
+  e.free();
+});
+
 test('a clock that throws reads as Date.now()', () => {
   const e = new Engine({ schema: 1, features: { W: { implementations: ['old', 'new'], default: 'old', rules: [{ when: { after: '2000-01-01T00:00:00Z' }, serve: 'new' }] } } });
   assert.equal(e.implementation('W', {}, { clock: () => { throw new Error('clock'); } }), 'new');

@@ -143,6 +143,16 @@ test('time windows use opts.now', () => {
   for (const now of [NaN, Infinity, -Infinity, '2023-11-26']) {
     assert.equal(e.implementation('SaleBanner', { user: { id: 1 } }, { now, clock }), 'true', String(now));
   }
+  // A fraction of a millisecond is dropped towards the past (as the command
+  // line's --now), before 1970 too: -1.5 ms has not reached -1 ms.
+  const epoch = new Engine({ schema: 1, features: { F: { implementations: ['old', 'new'], default: 'old',
+    rules: [{ when: { after: '1969-12-31T23:59:59.999Z' }, serve: 'new' }] } } });
+  for (const [now, want] of [[-1.5, 'old'], [-1, 'new'], [-0.5, 'new'], [-2, 'old']]) {
+    assert.equal(epoch.implementation('F', {}, { now }), want, String(now));
+    assert.equal(epoch.implementation('F', {}, { clock: () => now }), want, `clock ${now}`);
+  }
+  const start = Date.parse('2023-11-26T00:00:00Z');
+  assert.equal(e.implementation('SaleBanner', { user: { id: 1 } }, { now: start - 0.5 }), 'false');
 });
 
 test('simulate splits units as the weights say', () => {

@@ -43,7 +43,17 @@ pub fn push_js_number(out: &mut String, lexeme: &str) {
         out.push('-');
     }
     // Rust writes the shortest round-trip digits: "d.ddde±x" or "de±x".
-    let sci = format!("{:e}", x.abs());
+    // When two such k-digit values are equally close to x, ECMAScript takes
+    // the even one and Rust's shortest form the upper one
+    // (1125899906842624.25: JavaScript "…624.2", Rust "…624.3"); Rust's
+    // form with a precision is exact and breaks ties to even, so the digits
+    // are written again with the shortest form's count.
+    let shortest = format!("{:e}", x.abs());
+    let count = shortest
+        .split('e')
+        .next()
+        .map_or(1, |m| m.chars().filter(char::is_ascii_digit).count());
+    let sci = format!("{:.*e}", count.saturating_sub(1), x.abs());
     let (mantissa, exponent) = sci.split_once('e').unwrap_or((&sci, "0"));
     let digits: String = mantissa.chars().filter(char::is_ascii_digit).collect();
     // ECMAScript's k (digit count) and n: the value is 0.digits × 10^n.
@@ -104,6 +114,11 @@ mod tests {
         ("1e99999999999999999999", "Infinity"),
         // Whole numbers up to 21 digits: digits, then zeros (k ≤ n ≤ 21).
         ("42", "42"),
+        // Two closest shortest values, equally close: the even one.
+        ("1125899906842624.25", "1125899906842624.2"),
+        ("-1125899906842624.25", "-1125899906842624.2"),
+        ("1880540906725970.2", "1880540906725970.2"),
+        ("1125899906842624.75", "1125899906842624.8"),
         ("-42", "-42"),
         ("10", "10"),
         ("100", "100"),

@@ -155,9 +155,137 @@ impl NameIndex {
     }
 }
 
+/// The positions of names in a list that only grows at its end (the
+/// entries of a list, or of a memo, given by `key`), found without a scan:
+/// a list of at most [`Positions::SHORT`] names is scanned (and costs no
+/// allocation: most lists are that short), a longer one is hashed.
+///
+/// Loading looks up names in lists of up to 10 000 implementations,
+/// inputs, segments or activations: a scan per lookup made those loads
+/// quadratic.
+#[derive(Clone, Debug, Default)]
+pub struct Positions {
+    index: NameIndex,
+    /// How many entries `index` holds (a repeated key is counted, not held).
+    indexed: usize,
+}
+
+impl Positions {
+    /// The longest list that is scanned.
+    pub const SHORT: usize = 16;
+
+    /// Takes in the entries added since the last call, once the list (of
+    /// `len` entries) is longer than [`Positions::SHORT`]. Call it after
+    /// the list grows, before [`Positions::find`].
+    pub fn update<'k>(&mut self, len: usize, key: &dyn Fn(usize) -> Option<&'k str>) {
+        if len <= Self::SHORT {
+            return;
+        }
+        while self.indexed < len {
+            if let Some(k) = key(self.indexed) {
+                // A repeated key keeps its first position, as a scan finds.
+                self.index
+                    .insert(k, u32::try_from(self.indexed).unwrap_or(u32::MAX));
+            }
+            self.indexed += 1;
+        }
+    }
+
+    /// The first position of `name` among the `len` entries.
+    #[must_use]
+    pub fn find<'k>(
+        &self,
+        len: usize,
+        key: &dyn Fn(usize) -> Option<&'k str>,
+        name: &str,
+    ) -> Option<usize> {
+        if len <= Self::SHORT {
+            return (0..len).find(|&i| key(i) == Some(name));
+        }
+        self.index.get(name).map(|i| i as usize)
+    }
+}
+
+/// Sorts pairs in ascending order (by the first, then the second), in
+/// place, in O(n log n) (a heapsort). One non-generic function serves
+/// every sort of loading: each instance of the standard library's sorts
+/// adds several kilobytes to the WebAssembly build.
+pub fn sort_pairs(v: &mut [(u32, u32)]) {
+    /// Moves the item at `root` down the heap `v[..end]`.
+    fn sift_down(v: &mut [(u32, u32)], mut root: usize, end: usize) {
+        loop {
+            let left = 2 * root + 1;
+            if left >= end {
+                return;
+            }
+            let right = left + 1;
+            let child = if right < end && v.get(right) > v.get(left) {
+                right
+            } else {
+                left
+            };
+            if v.get(child) <= v.get(root) {
+                return;
+            }
+            v.swap(root, child);
+            root = child;
+        }
+    }
+    let n = v.len();
+    for root in (0..n / 2).rev() {
+        sift_down(v, root, n);
+    }
+    for end in (1..n).rev() {
+        v.swap(0, end);
+        sift_down(v, 0, end);
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn sort_pairs_sorts_as_the_standard_sort() {
+        let mut seed = 7u64;
+        let mut next = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        for n in [0usize, 1, 2, 3, 5, 16, 17, 100, 1000] {
+            for range in [2u64, 10, 1 << 32] {
+                let mut v: Vec<(u32, u32)> = (0..n)
+                    .map(|_| ((next() % range) as u32, (next() % range) as u32))
+                    .collect();
+                let mut want = v.clone();
+                want.sort_unstable();
+                super::sort_pairs(&mut v);
+                assert_eq!(v, want, "{n} {range}");
+            }
+        }
+    }
+
     use super::*;
+
+    #[test]
+    fn positions_short_and_long() {
+        let mut names: Vec<String> = Vec::new();
+        let mut at = Positions::default();
+        for i in 0..100 {
+            // Every name twice: the first position is the one found.
+            for _ in 0..2 {
+                names.push(format!("n{i}"));
+                let key = |j: usize| names.get(j).map(String::as_str);
+                at.update(names.len(), &key);
+                assert_eq!(at.find(names.len(), &key, &format!("n{i}")), Some(2 * i));
+                assert_eq!(at.find(names.len(), &key, "n100"), None);
+            }
+        }
+        let key = |j: usize| names.get(j).map(String::as_str);
+        for i in 0..100 {
+            assert_eq!(at.find(names.len(), &key, &format!("n{i}")), Some(2 * i));
+        }
+    }
 
     #[test]
     fn insert_and_get() {

@@ -5,8 +5,11 @@ use super::conditions;
 use super::reader::{self, expected, quoted, Errs, Ptr};
 use super::Scope;
 use crate::hash;
+use crate::index::Positions;
 use crate::json::Value;
-use crate::model::{Action, Body, Cond, Feature, ImplId, Kind, Part, Rule, Split};
+use crate::model::{
+    Action, Body, Cond, Feature, ImplId, Kind, Part, Rule, SegmentSource, SlotId, Split,
+};
 use crate::ops::decimal;
 use crate::prelude::*;
 use crate::text::{concat, join, push_percent};
@@ -59,8 +62,14 @@ pub fn compile(
         }
     }
     feature.implementations = read_implementations(feature.kind, implementations, ptr, errs);
+    // Implementation ids by name, for the default, serves and weights: a
+    // lookup each, not a scan of up to 10 000 names.
+    let mut impl_ids = Positions::default();
+    impl_ids.update(feature.implementations.len(), &|i| {
+        feature.implementations.get(i).map(String::as_str)
+    });
     if let Some(default) = reader::required(default, ptr, "default", errs) {
-        feature.default = implementation(&feature, default, &ptr.key("default"), errs);
+        feature.default = implementation(&feature, &impl_ids, default, &ptr.key("default"), errs);
     }
     let mut ids = Vec::new();
     if let Some(inputs) = inputs {
@@ -82,7 +91,8 @@ pub fn compile(
         if let Some(items) = reader::array(rules, &rules_ptr, errs) {
             compiled.reserve_exact(items.len());
             for (i, rule) in items.iter().enumerate() {
-                if let Some(r) = compile_rule(&feature, rule, &rules_ptr.at(i), scope, errs) {
+                let at = rules_ptr.at(i);
+                if let Some(r) = compile_rule(&feature, &impl_ids, rule, &at, scope, errs) {
                     compiled.push(r);
                 }
             }
@@ -90,18 +100,7 @@ pub fn compile(
     }
     let (segments, activations, inputs) = scope.end_feature();
     feature.inputs = inputs;
-    for part in segments
-        .iter()
-        .flat_map(|s| s.candidates.iter())
-        .flat_map(|(_, t)| t.parts.iter())
-    {
-        if let Part::Slot(s) = part {
-            if !feature.slots.contains(s) {
-                feature.slots.push(*s);
-            }
-        }
-    }
-    feature.slots.shrink_to_fit();
+    feature.slots = slots_read(&segments);
     if errs.is_empty() && !feature.implementations.is_empty() && feature.default.is_some() {
         feature.body = Some(Body {
             enabled,
@@ -111,6 +110,29 @@ pub fn compile(
         });
     }
     feature
+}
+
+/// The slots the feature's segments read, each once, in the order first met.
+/// Sorted to find repeats (a template may hold thousands of placeholders).
+fn slots_read(segments: &[SegmentSource]) -> Vec<SlotId> {
+    let mut met: Vec<(u32, u32)> = segments
+        .iter()
+        .flat_map(|s| s.candidates.iter())
+        .flat_map(|(_, t)| t.parts.iter())
+        .filter_map(|part| match part {
+            Part::Slot(s) => Some(*s),
+            Part::Text(_) => None,
+        })
+        .zip(0u32..)
+        .collect();
+    // By slot, then where met: the first of each slot is kept.
+    crate::index::sort_pairs(&mut met);
+    met.dedup_by_key(|(slot, _)| *slot);
+    let mut by_place: Vec<(u32, u32)> = met.into_iter().map(|(slot, at)| (at, slot)).collect();
+    crate::index::sort_pairs(&mut by_place);
+    let mut slots: Vec<SlotId> = by_place.into_iter().map(|(_, slot)| slot).collect();
+    slots.shrink_to_fit();
+    slots
 }
 
 /// The implementation names: the readable ones, each once, in order (a
@@ -155,21 +177,30 @@ fn read_implementations(
         return Vec::new();
     }
     let mut out: Vec<String> = Vec::with_capacity(items.len());
+    let mut listed = Positions::default();
     for (i, item) in items.iter().enumerate() {
         let item_ptr = at.at(i);
         let Some(name) = reader::name(item, &item_ptr, errs) else {
             continue;
         };
-        if out.iter().any(|n| n == name) {
+        let key = |i: usize| out.get(i).map(String::as_str);
+        if listed.find(out.len(), &key, name).is_some() {
             errs.add(
                 &item_ptr,
                 concat(&["the implementation ", &quoted(name), " is listed twice"]),
             );
         } else {
             out.push(name.to_owned());
+            listed.update(out.len(), &|i| out.get(i).map(String::as_str));
         }
     }
     out
+}
+
+/// The id of the implementation `name` of `feature`, whose names `ids` indexes.
+fn implementation_id(feature: &Feature, ids: &Positions, name: &str) -> Option<usize> {
+    let names = &feature.implementations;
+    ids.find(names.len(), &|i| names.get(i).map(String::as_str), name)
 }
 
 fn boolean_name(value: &Value) -> Option<&'static str> {
@@ -185,6 +216,7 @@ fn boolean_name(value: &Value) -> Option<&'static str> {
 /// Resolves an implementation named in a rule or default.
 fn implementation(
     feature: &Feature,
+    impl_ids: &Positions,
     value: &Value,
     ptr: &Ptr<'_>,
     errs: &mut Errs,
@@ -204,7 +236,7 @@ fn implementation(
     } else {
         reader::string(value, ptr, errs)?
     };
-    let found = feature.implementations.iter().position(|n| n == name);
+    let found = implementation_id(feature, impl_ids, name);
     if found.is_none() && !feature.implementations.is_empty() {
         errs.add(
             ptr,
@@ -224,18 +256,21 @@ fn read_inputs(value: &Value, ptr: &Ptr<'_>, errs: &mut Errs) -> Vec<String> {
         return Vec::new();
     };
     let mut names: Vec<&str> = Vec::with_capacity(items.len());
+    let mut listed = Positions::default();
     for (i, item) in items.iter().enumerate() {
         let at = ptr.at(i);
         let Some(name) = reader::name(item, &at, errs) else {
             continue;
         };
-        if names.contains(&name) {
+        let key = |i: usize| names.get(i).copied();
+        if listed.find(names.len(), &key, name).is_some() {
             errs.add(
                 &at,
                 concat(&["the input ", &quoted(name), " is listed twice"]),
             );
         } else {
             names.push(name);
+            listed.update(names.len(), &|i| names.get(i).copied());
         }
     }
     names.into_iter().map(str::to_owned).collect()
@@ -243,6 +278,7 @@ fn read_inputs(value: &Value, ptr: &Ptr<'_>, errs: &mut Errs) -> Vec<String> {
 
 fn compile_rule(
     feature: &Feature,
+    impl_ids: &Positions,
     value: &Value,
     ptr: &Ptr<'_>,
     scope: &mut Scope<'_>,
@@ -256,12 +292,13 @@ fn compile_rule(
     };
     let action = match (serve, split, experiment) {
         (Some(serve), None, None) => {
-            implementation(feature, serve, &ptr.key("serve"), errs).map(Action::Serve)
+            implementation(feature, impl_ids, serve, &ptr.key("serve"), errs).map(Action::Serve)
         }
         (None, Some(split), None) => {
             let at = ptr.key("split");
             let [by, weights, salt] = reader::fields(split, &at, ["by", "weights", "salt"], errs)?;
-            compile_split(feature, by, weights, salt, &feature.name, &at, scope, errs)
+            let split = (by, weights, salt);
+            compile_split(feature, impl_ids, split, &feature.name, &at, scope, errs)
                 .map(Action::Split)
         }
         (None, None, Some(experiment)) => {
@@ -277,9 +314,8 @@ fn compile_rule(
                 .unwrap_or(false);
             let split = compile_split(
                 feature,
-                by,
-                weights,
-                salt,
+                impl_ids,
+                (by, weights, salt),
                 name.unwrap_or_default(),
                 &at,
                 scope,
@@ -312,12 +348,17 @@ fn compile_rule(
     })
 }
 
-#[allow(clippy::too_many_arguments)]
+/// The fields of a split (or of an experiment): `by`, `weights`, `salt`.
+type SplitFields<'v> = (
+    Option<&'v Value<'v>>,
+    Option<&'v Value<'v>>,
+    Option<&'v Value<'v>>,
+);
+
 fn compile_split(
     feature: &Feature,
-    by: Option<&Value>,
-    weights: Option<&Value>,
-    salt: Option<&Value>,
+    impl_ids: &Positions,
+    (by, weights, salt): SplitFields<'_>,
     default_salt: &str,
     ptr: &Ptr<'_>,
     scope: &mut Scope<'_>,
@@ -331,7 +372,7 @@ fn compile_split(
         None => Some(default_salt),
     };
     let ranges = reader::required(weights, ptr, "weights", errs)
-        .and_then(|w| compile_weights(feature, w, &ptr.key("weights"), errs));
+        .and_then(|w| compile_weights(feature, impl_ids, w, &ptr.key("weights"), errs));
     Some(Split {
         by: by?,
         seed: hash::seed(salt?),
@@ -342,6 +383,7 @@ fn compile_split(
 /// Percentages into bucket ranges, laid out in the feature's declared order.
 fn compile_weights(
     feature: &Feature,
+    impl_ids: &Positions,
     value: &Value,
     ptr: &Ptr<'_>,
     errs: &mut Errs,
@@ -357,11 +399,8 @@ fn compile_weights(
     let mut ok = true;
     for (name, weight) in members {
         let at = ptr.key(name);
-        let Some(i) = (if feature.kind == Kind::Boolean {
-            BOOLEAN_IMPLEMENTATIONS.iter().position(|n| n == name)
-        } else {
-            feature.implementations.iter().position(|n| n == name)
-        }) else {
+        // A boolean feature's implementations are BOOLEAN_IMPLEMENTATIONS.
+        let Some(i) = implementation_id(feature, impl_ids, name) else {
             errs.add(
                 &at,
                 concat(&[

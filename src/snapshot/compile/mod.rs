@@ -17,9 +17,9 @@ mod segments;
 use reader::{child, quoted, Errs, Ptr};
 use segments::{Interner, SegmentDef};
 
-use crate::index::NameIndex;
+use crate::index::{NameIndex, Positions};
 use crate::json::{self, Value};
-use crate::model::{Cond, Feature, InputId, LocalSegment, Part, SegmentSource, StrSet};
+use crate::model::{Cond, Feature, InputId, LocalSegment, Part, SegmentSource, StrSet, Template};
 use crate::prelude::*;
 use crate::problem::{Problem, Problems, SnapshotError};
 use crate::text::{concat, join};
@@ -280,6 +280,7 @@ fn compile_document(
                 {
                     existing.ok = false;
                     existing.templates.clear();
+                    existing.by_input.clear();
                 }
             }
         }
@@ -291,6 +292,7 @@ fn compile_document(
         activations: Vec::new(),
         activation_ids: NameIndex::new(),
         duplicate_activations: Vec::new(),
+        repeated_activations: Vec::new(),
         interner,
     };
     if !activations_doc.is_empty() {
@@ -348,6 +350,14 @@ fn activations(
             .activations
             .push((name.to_string(), value.clone().into_owned(), ptr));
     }
+    // By id, so that whether an activation is repeated is one lookup.
+    let mut repeated = vec![false; shared.activations.len()];
+    for &id in &shared.duplicate_activations {
+        if let Some(r) = repeated.get_mut(id) {
+            *r = true;
+        }
+    }
+    shared.repeated_activations = repeated;
     let shared = &*shared;
     for (name, _, ptr) in &shared.activations {
         let mut errs = Errs::default();
@@ -519,7 +529,10 @@ pub(crate) struct Shared {
     segment_ids: NameIndex,
     activations: Vec<(String, Value<'static>, String)>,
     activation_ids: NameIndex,
+    /// The ids of activations declared more than once, as found.
     duplicate_activations: Vec<usize>,
+    /// Per activation id, whether it is declared more than once.
+    repeated_activations: Vec<bool>,
     interner: Interner,
 }
 
@@ -544,9 +557,15 @@ pub(crate) struct Scope<'a> {
     declared: Vec<String>,
     any_input: bool,
     segments: Vec<SegmentSource>,
+    /// Segments resolved so far (by id), in the order met, and where each
+    /// is in that list, by segment name.
     segment_memo: Vec<(u32, Option<LocalSegment>)>,
+    segment_slots: Positions,
     activations: Vec<Cond>,
+    /// Activations met so far (by id), in the order met, and where each is
+    /// in that list, by activation name.
     activation_memo: Vec<(usize, ActivationState)>,
+    activation_slots: Positions,
     stack: Vec<usize>,
     /// A chain of activations found deeper than the limit, while the
     /// activation that heads it (the bottom of `stack`) is compiled.
@@ -566,8 +585,10 @@ impl<'a> Scope<'a> {
             any_input: false,
             segments: Vec::new(),
             segment_memo: Vec::new(),
+            segment_slots: Positions::default(),
             activations: Vec::new(),
             activation_memo: Vec::new(),
+            activation_slots: Positions::default(),
             stack: Vec::new(),
             too_deep: None,
             below: (0, None),
@@ -614,17 +635,23 @@ impl<'a> Scope<'a> {
             errs.add(ptr, concat(&["unknown segment ", &quoted(name)]));
             return None;
         };
-        if let Some((_, memo)) = self.segment_memo.iter().find(|(s, _)| *s == id) {
+        let (memo, shared) = (&self.segment_memo, self.shared);
+        let key = |i: usize| segment_name(shared, memo, i);
+        let found = self.segment_slots.find(memo.len(), &key, name);
+        if let Some(&(_, memo)) = found.and_then(|i| self.segment_memo.get(i)) {
             if memo.is_none() {
                 self.report_segment(id, name, ptr, errs);
             }
-            return *memo;
+            return memo;
         }
         let local = self.resolve_segment(id);
         if local.is_none() {
             self.report_segment(id, name, ptr, errs);
         }
         self.segment_memo.push((id, local));
+        let memo = &self.segment_memo;
+        self.segment_slots
+            .update(memo.len(), &|i| segment_name(shared, memo, i));
         local
     }
 
@@ -633,16 +660,25 @@ impl<'a> Scope<'a> {
         if !def.ok {
             return None;
         }
-        let mut candidates: Vec<_> = if self.any_input {
-            def.templates.clone()
+        let mut candidates: Vec<(InputId, Template)> = if self.any_input {
+            // Checking activations on their own: the sources are not kept,
+            // so they are not copied (a segment may convert 65 536 inputs,
+            // and be used by as many activations).
+            if def.templates.is_empty() {
+                return None;
+            }
+            Vec::new()
         } else {
+            // The templates of the feature's inputs, in the feature's
+            // order: each input looked up among the segment's (sorted).
             self.inputs
                 .iter()
-                .filter_map(|input| def.templates.iter().find(|(i, _)| i == input).cloned())
+                .filter_map(|input| rank_of(&def.by_input, *input))
+                .filter_map(|t| def.templates.get(t as usize).cloned())
                 .collect()
         };
         candidates.shrink_to_fit();
-        if candidates.is_empty() {
+        if candidates.is_empty() && !self.any_input {
             return None;
         }
         let local = LocalSegment::try_from(self.segments.len()).ok()?;
@@ -718,10 +754,32 @@ impl<'a> Scope<'a> {
         }
     }
 
+    /// Where activation `id` is in `activation_memo`.
+    fn memo_slot(&self, id: usize) -> Option<usize> {
+        let (name, _, _) = self.shared.activations.get(id)?;
+        let (memo, shared) = (&self.activation_memo, self.shared);
+        let key = |i: usize| activation_name(shared, memo, i);
+        self.activation_slots.find(memo.len(), &key, name)
+    }
+
+    /// What is known of activation `id` in this scope.
+    fn memo(&self, id: usize) -> Option<&ActivationState> {
+        let slot = self.memo_slot(id)?;
+        self.activation_memo.get(slot).map(|(_, state)| state)
+    }
+
     fn set_activation(&mut self, id: usize, state: ActivationState) {
-        match self.activation_memo.iter_mut().find(|(a, _)| *a == id) {
+        match self
+            .memo_slot(id)
+            .and_then(|slot| self.activation_memo.get_mut(slot))
+        {
             Some(entry) => entry.1 = state,
-            None => self.activation_memo.push((id, state)),
+            None => {
+                self.activation_memo.push((id, state));
+                let (memo, shared) = (&self.activation_memo, self.shared);
+                let key = |i: usize| activation_name(shared, memo, i);
+                self.activation_slots.update(memo.len(), &key);
+            }
         }
     }
 
@@ -737,12 +795,7 @@ impl<'a> Scope<'a> {
             errs.add(ptr, concat(&["unknown activation ", &quoted(name)]));
             return None;
         };
-        match self
-            .activation_memo
-            .iter()
-            .find(|(a, _)| *a == id)
-            .map(|(_, state)| state)
-        {
+        match self.memo(id) {
             Some(&ActivationState::Done(local, levels, _)) => {
                 self.note_below(levels, id);
                 return Some(local);
@@ -771,7 +824,13 @@ impl<'a> Scope<'a> {
             Some(ActivationState::Unjudged) | None => {}
         }
         let (_, value, act_ptr) = self.shared.activations.get(id)?;
-        if self.shared.duplicate_activations.contains(&id) {
+        if self
+            .shared
+            .repeated_activations
+            .get(id)
+            .copied()
+            .unwrap_or(false)
+        {
             self.set_activation(id, ActivationState::Failed);
             errs.add(
                 ptr,
@@ -815,8 +874,8 @@ impl<'a> Scope<'a> {
             let mut at = next;
             while let Some(a) = at.filter(|_| chain.len() <= conditions::MAX_ACTIVATION_DEPTH) {
                 chain.extend(self.shared.activations.get(a).map(|x| x.0.as_str()));
-                at = match self.activation_memo.iter().find(|(x, _)| *x == a) {
-                    Some((_, ActivationState::Done(_, _, n))) => *n,
+                at = match self.memo(a) {
+                    Some(ActivationState::Done(_, _, n)) => *n,
                     _ => None,
                 };
             }
@@ -859,6 +918,37 @@ impl<'a> Scope<'a> {
             }
         }
     }
+}
+
+/// The name of the segment at `i` in a scope's memo.
+fn segment_name<'s>(
+    shared: &'s Shared,
+    memo: &[(u32, Option<LocalSegment>)],
+    i: usize,
+) -> Option<&'s str> {
+    let (id, _) = memo.get(i)?;
+    shared.segments.get(*id as usize).map(|d| d.name.as_str())
+}
+
+/// The name of the activation at `i` in a scope's memo.
+fn activation_name<'s>(
+    shared: &'s Shared,
+    memo: &[(usize, ActivationState)],
+    i: usize,
+) -> Option<&'s str> {
+    let (id, _) = memo.get(i)?;
+    shared
+        .activations
+        .get(*id)
+        .map(|(name, _, _)| name.as_str())
+}
+
+/// The second of the pair whose first is `input`, in a list sorted by input.
+fn rank_of(sorted: &[(u32, u32)], input: InputId) -> Option<u32> {
+    let at = sorted
+        .binary_search_by_key(&u32::from(input), |&(i, _)| i)
+        .ok()?;
+    sorted.get(at).map(|&(_, r)| r)
 }
 
 /// Reports, at a reference to it, that an activation has problems.

@@ -65,6 +65,9 @@ pub struct SegmentDef {
     pub name: String,
     /// `(input, template)` in declared order; empty when the segment has problems.
     pub templates: Vec<(InputId, Template)>,
+    /// `(input, index in templates)`, sorted by input: which template
+    /// converts an input, found without a scan.
+    pub by_input: Vec<(u32, u32)>,
     /// The allowed values, if declared.
     /// The allowed values, and the same listed for messages.
     pub options: Option<(StrSet, String)>,
@@ -85,6 +88,7 @@ pub fn compile(
     let mut def = SegmentDef {
         name: name.to_owned(),
         templates: Vec::new(),
+        by_input: Vec::new(),
         options: None,
         ok: false,
     };
@@ -97,17 +101,15 @@ pub fn compile(
                     "a segment needs at least one input in 'from'".to_owned(),
                 ),
                 Some(members) => {
+                    // The inputs with a template so far: a repeat is a
+                    // problem (one lookup each, not a scan of the templates).
+                    let mut converted = NameIndex::new();
                     for (input, template) in members {
                         let at = from_ptr.key(input);
                         if !reader::check_name(input, &at, errs) {
                             continue;
                         }
-                        if def.templates.iter().any(|(i, _)| {
-                            interner
-                                .inputs
-                                .get(usize::from(*i))
-                                .is_some_and(|n| n == input)
-                        }) {
+                        if converted.contains(input) {
                             errs.add(
                                 &at,
                                 concat(&["the input ", &quoted(input), " appears more than once"]),
@@ -121,6 +123,7 @@ pub fn compile(
                             continue;
                         };
                         if let Some(t) = parse_template(text, input_id, &at, interner, errs) {
+                            converted.insert(input, 0);
                             def.templates.push((input_id, t));
                         }
                     }
@@ -142,6 +145,13 @@ pub fn compile(
     if !def.ok {
         def.templates.clear();
     }
+    def.by_input = def
+        .templates
+        .iter()
+        .enumerate()
+        .map(|(t, (input, _))| (u32::from(*input), u32::try_from(t).unwrap_or(u32::MAX)))
+        .collect();
+    crate::index::sort_pairs(&mut def.by_input);
     def
 }
 

@@ -1,0 +1,261 @@
+//! Loading stays linear (or n log n) in the size of each part of a
+//! snapshot: the shapes below once made a load quadratic (a scan of a list
+//! per member of it), and within the SPEC's limits took seconds to hours.
+//!
+//! No timing is asserted: each test loads a large instance of one shape
+//! (sized so that a debug build loads it in well under a second) and checks
+//! the result. Before the fix each of these took from ten seconds to many
+//! minutes in a debug build, so a regression shows as a test that hangs.
+//! `/tmp/scaling/run.sh` (not part of the repository) measured release
+//! load times per shape and size.
+
+mod common;
+
+use common::{load, pick};
+use feats_edge::Engine;
+
+const NOW: i64 = 1_795_000_000_000;
+
+fn snapshot(segments: &str, activations: &str, features: &str) -> String {
+    format!(
+        r#"{{"schema": 1, "segments": {{"UserId": {{"from": {{"user": "{{id}}"}}}}{segments}}},
+            "activations": {{{activations}}}, "features": {{{features}}}}}"#
+    )
+}
+
+fn lines(engine: &Engine) -> Vec<String> {
+    engine.problems().iter().map(|p| p.line()).collect()
+}
+
+fn joined(parts: impl Iterator<Item = String>) -> String {
+    parts.collect::<Vec<_>>().join(",")
+}
+
+/// A segment's `from` with 50 000 inputs (one repeated): one problem, and
+/// the value is read from the feature's first input that the context holds.
+#[test]
+fn a_segment_converting_fifty_thousand_inputs() {
+    let from = joined((0..50_000).map(|k| format!(r#""i{k}": "{{id}}-{k}""#)));
+    let segments = format!(r#", "Big": {{"from": {{{from}, "i7": "{{id}}"}}}}"#);
+    let features = r#""F": {"inputs": ["i49999", "i3"], "implementations": ["a", "b"],
+        "default": "a", "rules": [{"when": {"segment": "Big", "in": ["u-3"]},
+        "split": {"by": "Big", "weights": {"b": 100}}}]}"#;
+    let engine = load(&snapshot(&segments, "", features));
+    assert_eq!(
+        lines(&engine),
+        [
+            "/segments/Big/from/i7: the input 'i7' appears more than once",
+            "/features/F/rules/0/when/segment: the segment 'Big' has problems (see /segments/Big)",
+            "/features/F/rules/0/split/by: the segment 'Big' has problems (see /segments/Big)",
+        ]
+    );
+    assert_eq!(engine.inputs().len(), 1 + 50_000, "user, then i0 to i49999");
+    let ctx = r#"{"i3": {"id": "u"}, "i49999": {"id": "u"}}"#;
+    assert_eq!(pick(&engine, "F", ctx, NOW).as_deref(), Some("a"));
+    let engine = load(&snapshot(
+        &segments.replace(r#", "i7": "{id}""#, ""),
+        "",
+        features,
+    ));
+    assert!(lines(&engine).is_empty());
+    // i49999 comes first in the feature's inputs: "u-49999" is not listed.
+    assert_eq!(pick(&engine, "F", ctx, NOW).as_deref(), Some("a"));
+    assert_eq!(
+        pick(&engine, "F", r#"{"i3": {"id": "u"}}"#, NOW).as_deref(),
+        Some("b")
+    );
+    let f = engine.feature(engine.feature_index("F").unwrap()).unwrap();
+    assert_eq!(f.slots.len(), 2, "the feature reads only its inputs' slots");
+}
+
+/// 10 000 implementations (the most a list holds; one repeated), a split
+/// weighting each, serves and a default naming the last: lookups by name,
+/// not scans.
+#[test]
+fn a_split_over_ten_thousand_implementations() {
+    let names: Vec<String> = (0..9_999).map(|k| format!("m{k}")).collect();
+    let impls = joined(names.iter().map(|n| format!("{n:?}")));
+    let weights = joined(names.iter().map(|n| format!("{n:?}: 0.01")));
+    let features = format!(
+        r#""F": {{"inputs": ["user"], "implementations": [{impls}, "m5"], "default": "m9998",
+            "rules": [{{"when": {{"segment": "UserId", "in": ["x"]}}, "serve": "m9997"}},
+                      {{"split": {{"by": "UserId", "weights": {{{weights}}}}}}}]}},
+           "G": {{"inputs": ["user"], "implementations": [{impls}], "default": "m0",
+            "rules": [{{"experiment": {{"name": "e", "by": "UserId", "weights": {{{weights}, "m3": 0}}}}}}]}}"#
+    );
+    let engine = load(&snapshot("", "", &features));
+    assert_eq!(
+        lines(&engine),
+        [
+            "/features/F/implementations/9999: the implementation 'm5' is listed twice",
+            "/features/G/rules/0/experiment/weights/m3: the implementation 'm3' is weighted twice",
+        ]
+    );
+    let f = engine.feature(engine.feature_index("F").unwrap()).unwrap();
+    assert_eq!(f.implementations.len(), 9_999);
+    assert_eq!(f.default, Some(9_998));
+    let engine = load(&snapshot("", "", &features.replace(r#", "m5"]"#, "]")));
+    assert_eq!(lines(&engine).len(), 1);
+    assert_eq!(
+        pick(&engine, "F", r#"{"user": {"id": "x"}}"#, NOW).as_deref(),
+        Some("m9997")
+    );
+    // 0.01 % each (99.99 % in all): unit "u1" lands in one of them.
+    let got = pick(&engine, "F", r#"{"user": {"id": "u1"}}"#, NOW).unwrap();
+    assert!(got.starts_with('m'), "{got}");
+}
+
+/// A feature with 10 000 inputs (one repeated), each converted by a segment
+/// of 10 000 inputs: the value comes from the first one in the
+/// feature's order, whether the feature or the segment lists more.
+#[test]
+fn a_feature_with_ten_thousand_inputs() {
+    let from = joined((0..10_000).map(|k| format!(r#""i{k}": "{{id}}-{k}""#)));
+    let inputs = joined((0..9_999).rev().map(|k| format!(r#""i{k}""#)));
+    let segments = format!(
+        r#", "Big": {{"from": {{{from}}}}}, "Few": {{"from": {{"i2": "{{id}}-2", "i9000": "{{id}}-9000"}}}}"#
+    );
+    let rules = r#"[{"when": {"segment": "S", "in": ["u-9000", "u-2", "u-1"]}, "serve": "b"}]"#;
+    let features = format!(
+        r#""F": {{"inputs": [{inputs}, "i4"], "implementations": ["a", "b"], "default": "a",
+              "rules": {big}}},
+           "G": {{"inputs": [{inputs}], "implementations": ["a", "b"], "default": "a",
+              "rules": {few}}}"#,
+        big = rules.replace("\"S\"", "\"Big\""),
+        few = rules.replace("\"S\"", "\"Few\""),
+    );
+    let engine = load(&snapshot(&segments, "", &features));
+    assert_eq!(
+        lines(&engine),
+        ["/features/F/inputs/9999: the input 'i4' is listed twice"]
+    );
+    let engine = load(&snapshot(
+        &segments,
+        "",
+        &features.replace(r#", "i4"]"#, "]"),
+    ));
+    assert!(lines(&engine).is_empty(), "{:?}", lines(&engine));
+    // i9000 comes before i2 and i1 in the features' inputs.
+    let ctx = r#"{"i1": {"id": "u"}, "i2": {"id": "u"}, "i9000": {"id": "v"}}"#;
+    assert_eq!(pick(&engine, "F", ctx, NOW).as_deref(), Some("a"));
+    assert_eq!(pick(&engine, "G", ctx, NOW).as_deref(), Some("a"));
+    let ctx = r#"{"i1": {"id": "u"}, "i2": {"id": "u"}, "i9000": {"id": "u"}}"#;
+    assert_eq!(pick(&engine, "F", ctx, NOW).as_deref(), Some("b"));
+    assert_eq!(pick(&engine, "G", ctx, NOW).as_deref(), Some("b"));
+    let ctx = r#"{"i1": {"id": "u"}}"#;
+    assert_eq!(pick(&engine, "F", ctx, NOW).as_deref(), Some("b"));
+    assert_eq!(pick(&engine, "G", ctx, NOW).as_deref(), Some("a"));
+}
+
+/// 40 000 activations, each declared twice, each used by a feature, and
+/// all 20 000 of a second set used by one feature: every activation is
+/// checked once per place it is used, and found by name.
+#[test]
+fn forty_thousand_activations() {
+    let one = |k: usize| format!(r#""A{k}": {{"when": {{"segment": "UserId", "in": ["u{k}"]}}}}"#);
+    let activations = joined((0..20_000).map(one).chain((0..20_000).map(one)));
+    let refs = |from: usize| {
+        // `any` holds at most 10 000 conditions: two of them.
+        let half = |h: usize| {
+            joined((h..h + 10_000).map(|k| format!(r#"{{"activation": "A{}"}}"#, from + k)))
+        };
+        format!(
+            r#"{{"any": [{{"any": [{}]}}, {{"any": [{}]}}]}}"#,
+            half(0),
+            half(10_000)
+        )
+    };
+    let features = format!(
+        r#""F": {{"inputs": ["user"], "implementations": ["a", "b"], "default": "a",
+             "rules": [{{"when": {}, "serve": "b"}}]}}"#,
+        refs(0)
+    );
+    let engine = load(&snapshot("", &activations, &features));
+    let problems = lines(&engine);
+    assert_eq!(problems.len(), 20_000 + 20_000);
+    assert_eq!(
+        problems[19_999],
+        "/activations/A19999: the activation 'A19999' is declared more than once"
+    );
+    assert_eq!(
+        problems[39_999],
+        "/features/F/rules/0/when/any/1/any/9999/activation: the activation 'A19999' is declared more than once"
+    );
+    let unique = joined((0..20_000).map(one).chain((20_000..40_000).map(one)));
+    let features = format!(
+        r#""F": {{"inputs": ["user"], "implementations": ["a", "b"], "default": "a",
+             "rules": [{{"when": {}, "serve": "b"}}]}}"#,
+        refs(20_000)
+    );
+    let engine = load(&snapshot("", &unique, &features));
+    assert!(lines(&engine).is_empty());
+    assert_eq!(
+        pick(&engine, "F", r#"{"user": {"id": "u39999"}}"#, NOW).as_deref(),
+        Some("b")
+    );
+    assert_eq!(
+        pick(&engine, "F", r#"{"user": {"id": "u19999"}}"#, NOW).as_deref(),
+        Some("a")
+    );
+}
+
+/// 20 000 activations using one segment of 20 000 inputs: checking each
+/// activation on its own does not copy the segment's templates.
+#[test]
+fn activations_using_a_segment_of_twenty_thousand_inputs() {
+    let from = joined((0..20_000).map(|k| format!(r#""i{k}": "{{id}}""#)));
+    let segments = format!(r#", "Big": {{"from": {{{from}}}}}"#);
+    let activations = joined(
+        (0..20_000).map(|k| format!(r#""A{k}": {{"when": {{"segment": "Big", "in": ["u{k}"]}}}}"#)),
+    );
+    let features = r#""F": {"inputs": ["i5"], "implementations": ["a", "b"], "default": "a",
+        "rules": [{"when": {"activation": "A19999"}, "serve": "b"}]}"#;
+    let engine = load(&snapshot(&segments, &activations, features));
+    assert!(lines(&engine).is_empty());
+    assert_eq!(
+        pick(&engine, "F", r#"{"i5": {"id": "u19999"}}"#, NOW).as_deref(),
+        Some("b")
+    );
+}
+
+/// A feature using 20 000 segments, and a template of 50 000 placeholders
+/// (each twice): segments found by name, slots kept once each, in order.
+#[test]
+fn twenty_thousand_segments_and_fifty_thousand_slots() {
+    let segments = joined(
+        (0..20_000).map(|k| format!(r#""S{k}": {{"from": {{"user": "{{id}}-{{k{k}}}"}}}}"#)),
+    );
+    let placeholders: String = (0..50_000).map(|k| format!("{{p{k}}}")).collect();
+    let segments =
+        format!(r#", {segments}, "Wide": {{"from": {{"user": "{placeholders}{placeholders}"}}}}"#);
+    let conds = |h: usize| {
+        joined((h..h + 10_000).map(|k| format!(r#"{{"segment": "S{k}", "exists": true}}"#)))
+    };
+    let features = format!(
+        r#""F": {{"inputs": ["user"], "implementations": ["a", "b"], "default": "a",
+             "rules": [{{"when": {{"any": [{{"any": [{}]}}, {{"any": [{}]}},
+                                          {{"segment": "S0", "exists": true}}]}}, "serve": "b"}},
+                       {{"when": {{"segment": "Wide", "exists": true}}, "serve": "b"}}]}}"#,
+        conds(0),
+        conds(10_000)
+    );
+    let engine = load(&snapshot(&segments, "", &features));
+    assert!(lines(&engine).is_empty());
+    let f = engine.feature(engine.feature_index("F").unwrap()).unwrap();
+    // {id}, then k0..k19999, then p0..p49999: first met first.
+    assert_eq!(f.slots.len(), 1 + 20_000 + 50_000);
+    let path = |i: usize| engine.slots()[f.slots[i] as usize].path.join(".");
+    assert_eq!(path(0), "id");
+    assert_eq!(path(1), "k0");
+    assert_eq!(path(20_000), "k19999");
+    assert_eq!(path(20_001), "p0");
+    assert_eq!(path(70_000), "p49999");
+    assert_eq!(
+        pick(&engine, "F", r#"{"user": {"id": "u", "k19999": 1}}"#, NOW).as_deref(),
+        Some("b")
+    );
+    assert_eq!(
+        pick(&engine, "F", r#"{"user": {"id": "u"}}"#, NOW).as_deref(),
+        Some("a")
+    );
+}

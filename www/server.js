@@ -6,12 +6,19 @@
 //
 // GET  /flags/snapshot.json   the snapshot (ETag, Cache-Control: no-cache)
 // PUT  /flags/snapshot.json   replace it (the demo's kill switch button and the tests use it)
-// POST /flags/exposures       {"events": [...]}, kept in memory
-// GET  /flags/exposures       the exposures received so far
+// POST /flags/exposures       {"events": [...]}, Content-Type: application/json, from this
+//                             server's own origin; the last MAX_EXPOSURES kept in memory
+// GET  /flags/exposures       the exposures kept
 // GET  /flags/events          server-sent events: "exposure" (those so far first; after a
 //                             reconnect, those after Last-Event-ID), "snapshot"
 // The snapshot file is watched: editing it reaches open pages by polling,
 // also when an editor saves by renaming a new file over it.
+//
+// Requests that change something (POST, PUT, DELETE under /flags/) must
+// name this server in Host (127.0.0.1 or localhost, on its port: a page on
+// a rebound DNS name cannot reach it), and their Origin, when there is one,
+// must be this server's: another page open in the developer's browser
+// cannot fill the exposure log or replace the snapshot.
 
 import { createServer } from 'node:http';
 import { readFile, stat } from 'node:fs/promises';
@@ -42,7 +49,14 @@ function setSnapshot(text) {
   return true;
 }
 
-/** The exposures received, each with its event id: this server's start and a sequence number. */
+/** How many exposures are kept (the oldest go first), and the largest one kept, in bytes of JSON. */
+const MAX_EXPOSURES = 10000;
+const MAX_EXPOSURE_BYTES = 4096;
+/**
+ * The last MAX_EXPOSURES exposures received, oldest first, each with its
+ * event id: this server's start and a sequence number (which keeps counting
+ * as the oldest are dropped).
+ */
 const exposures = [];
 const boot = Date.now().toString(36);
 let sequence = 0;
@@ -54,7 +68,8 @@ function broadcast(event, data, id) {
 /**
  * The exposures a stream has not had: all of them, or after a reconnect
  * (EventSource sends the last id it saw) those after it, so that a page's
- * log shows each once. An id from another start of the server: all.
+ * log shows each once. An id from another start of the server: all (kept).
+ * An id older than the oldest kept: all kept (those between were dropped).
  */
 function unseen(lastId) {
   const [start, n] = String(lastId ?? '').split(':');
@@ -107,6 +122,31 @@ async function serveFile(res, urlPath) {
   }
 }
 
+/** Host names this server answers to as its own (it listens on 127.0.0.1 only). */
+const ownHosts = new Set(['127.0.0.1', 'localhost']);
+/**
+ * Why a request that changes something is refused (403), or '' if it is
+ * not: its Host must be this server, and its Origin, when present, this
+ * server's own origin.
+ */
+function refusal(req) {
+  let host;
+  try {
+    host = new URL(`http://${req.headers.host}`);
+  } catch {
+    return 'the Host header is not this server';
+  }
+  if (!ownHosts.has(host.hostname) || Number(host.port || 80) !== server.address().port) return 'the Host header is not this server';
+  const origin = req.headers.origin;
+  if (origin !== undefined && origin.toLowerCase() !== host.origin) return `requests from ${origin} are refused: only from ${host.origin}`;
+  return '';
+}
+
+const isJson = (req) => (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase() === 'application/json';
+
+/** The exposures worth keeping from a POSTed batch: objects (not null, not arrays) of at most MAX_EXPOSURE_BYTES. */
+const keepable = (e) => e !== null && typeof e === 'object' && !Array.isArray(e) && Buffer.byteLength(JSON.stringify(e)) <= MAX_EXPOSURE_BYTES;
+
 function send(res, status, text, headers = {}) {
   res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', ...headers });
   res.end(text);
@@ -115,6 +155,10 @@ function send(res, status, text, headers = {}) {
 const server = createServer(async (req, res) => {
   const url = new URL(req.url, 'http://localhost');
   try {
+    if (url.pathname.startsWith('/flags/') && ['POST', 'PUT', 'DELETE'].includes(req.method)) {
+      const why = refusal(req);
+      if (why) return send(res, 403, why);
+    }
     if (url.pathname === '/flags/snapshot.json') {
       if (req.method === 'PUT') {
         setSnapshot(await body(req));
@@ -131,12 +175,17 @@ const server = createServer(async (req, res) => {
       if (req.method === 'POST') {
         const { events } = JSON.parse(await body(req, 1 << 20));
         if (!Array.isArray(events)) return send(res, 400, 'events must be an array');
-        for (const e of events) {
+        // application/json only: a page on another origin cannot send it without a preflight, which is not answered here.
+        if (!isJson(req)) return send(res, 415, 'expected Content-Type: application/json');
+        // Events that are not objects (the page's log reads their fields) or are too large are dropped.
+        const kept = events.filter(keepable).slice(-MAX_EXPOSURES);
+        for (const e of kept) {
           const x = { seq: ++sequence, event: e };
           exposures.push(x);
           broadcast('exposure', e, `${boot}:${x.seq}`);
         }
-        return send(res, 204, '');
+        if (exposures.length > MAX_EXPOSURES) exposures.splice(0, exposures.length - MAX_EXPOSURES);
+        return send(res, 204, '', { 'feats-accepted': String(kept.length) });
       }
       if (req.method === 'DELETE') {
         exposures.length = 0;

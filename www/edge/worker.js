@@ -6,7 +6,8 @@
 //   GET  /                               a page whose implementations are chosen here for the
 //                                        visitor in the `uid` cookie, handed to the browser as a
 //                                        bootstrap so that it renders them with no flicker
-//   POST /exposures                      the page's exposures, relayed to EXPOSURE_URL
+//   POST /exposures                      the page's exposures, checked (same origin, JSON, known
+//                                        features and implementations) and relayed to EXPOSURE_URL
 //   GET  /pkg/...                        the browser build of the package (from the ASSETS binding)
 //
 // Bindings: SNAPSHOT_URL (the origin's snapshot; required), EXPOSURE_URL
@@ -25,11 +26,15 @@
 // Workers tie I/O to the request that started it, so the snapshot fetch is
 // never a promise other requests wait on (a cold isolate's concurrent first
 // requests each fetch for themselves).
+//
+// Limits: an OFREP body is read up to MAX_CONTEXT_BYTES (413 past it), an
+// exposure batch up to MAX_EXPOSURE_BYTES and MAX_EXPOSURE_EVENTS events;
+// each exposure's strings up to MAX_EXPOSURE_STRING characters.
 import { Engine, createClient } from 'feats-edge';
 
 /**
  * The last good snapshot, and the client that reports this worker's exposures (null without EXPOSURE_URL).
- * @type {{engine: Engine, client: Awaited<ReturnType<typeof createClient>> | null, text: string, etag: string | null, types: Map<string, string>} | null}
+ * @type {{engine: Engine, client: Awaited<ReturnType<typeof createClient>> | null, text: string, etag: string | null, types: Map<string, string>, implementations: Map<string, Set<string>>} | null}
  */
 let current = null;
 /** The ETag of the last snapshot the origin sent that was refused: sent back in If-None-Match, so an origin still serving it answers 304. */
@@ -39,6 +44,13 @@ let checkedAt = 0;
 let checkingSince = 0;
 
 const FETCH_TIMEOUT = 10000;
+/** The most bytes an OFREP request body may have: a context is a few inputs, and wasm memory never shrinks. */
+const MAX_CONTEXT_BYTES = 64 * 1024;
+/** The most bytes and events an exposure batch (POST /exposures) may have. */
+const MAX_EXPOSURE_BYTES = 1 << 20;
+const MAX_EXPOSURE_EVENTS = 1000;
+/** The longest string an exposure event may carry in any of its fields. */
+const MAX_EXPOSURE_STRING = 256;
 
 /**
  * Fetches the snapshot (conditionally) and swaps it in if it loads. Never
@@ -71,7 +83,11 @@ async function revalidate(env) {
       ? await createClient({ snapshot: text, exposureUrl: env.EXPOSURE_URL, refreshInterval: 0, flushInterval: 0 })
       : null;
     const old = current;
-    current = { engine, client, text, etag, types: new Map(engine.features.map((f) => [f.name, f.type])) };
+    current = {
+      engine, client, text, etag,
+      types: new Map(engine.features.map((f) => [f.name, f.type])),
+      implementations: new Map(engine.features.map((f) => [f.name, new Set(f.implementations)])),
+    };
     rejectedEtag = null;
     old?.engine.free(); // Workers have no dependable finalizers: free explicitly
     await old?.client?.close(); // sends what it still holds, frees its engine
@@ -106,6 +122,40 @@ async function sha256(text) {
   return [...new Uint8Array(digest, 0, 16)].map((b) => b.toString(16).padStart(2, '0')).join('');
 }
 
+/**
+ * The request body as text, or null when it is longer than `limit` bytes:
+ * refused by its Content-Length before reading, and, since a chunked body
+ * has none (and a length may lie), counted while it is read.
+ */
+async function readCapped(request, limit) {
+  const length = request.headers.get('Content-Length');
+  if (length !== null && !(Number(length) <= limit)) {
+    request.body?.cancel().catch(() => {});
+    return null;
+  }
+  if (!request.body) return '';
+  const reader = request.body.getReader();
+  const chunks = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > limit) {
+      reader.cancel().catch(() => {});
+      return null;
+    }
+    chunks.push(value);
+  }
+  const bytes = new Uint8Array(size);
+  let at = 0;
+  for (const c of chunks) {
+    bytes.set(c, at);
+    at += c.byteLength;
+  }
+  return new TextDecoder().decode(bytes);
+}
+
 /** Whether an If-None-Match header (a list, weak tags, or `*`) matches `etag`. */
 function matches(header, etag) {
   if (!header) return false;
@@ -117,16 +167,19 @@ function matches(header, etag) {
 
 /**
  * The context of an OFREP request (none given: `{}`, as OFREP makes it
- * optional), or a 400 Response (naming `key` for a single flag). An
+ * optional), or a 400 Response (naming `key` for a single flag), or a 413
+ * one for a body over MAX_CONTEXT_BYTES. An
  * OpenFeature `targetingKey` (a string) fills the path `targeting` (e.g.
  * `user.id`) when the context has no value there, so that splits by the
  * user find their unit.
  */
 async function readContext(request, key, targeting) {
-  const invalid = (errorDetails) => json({ ...(key === undefined ? {} : { key }), errorCode: 'INVALID_CONTEXT', errorDetails }, 400);
+  const invalid = (errorDetails, status = 400) => json({ ...(key === undefined ? {} : { key }), errorCode: 'INVALID_CONTEXT', errorDetails }, status);
+  const text = await readCapped(request, MAX_CONTEXT_BYTES);
+  if (text === null) return invalid(`the request body is larger than ${MAX_CONTEXT_BYTES} bytes`, 413);
   let body;
   try {
-    body = JSON.parse(await request.text());
+    body = JSON.parse(text);
   } catch {
     return invalid('the request body is not JSON');
   }
@@ -207,13 +260,17 @@ function flag(state, d) {
   return out;
 }
 
-/** OFREP bulk evaluation. The ETag hashes the revision, the context and the answer (rules on time can change the answer). */
+/**
+ * OFREP bulk evaluation. The ETag hashes the revision and the answer (rules
+ * on time can change the answer), not the context: the answer already
+ * reflects it, and two contexts with the same answer may share a 304.
+ */
 async function ofrepBulk(request, state, context) {
   // All engine work happens synchronously, before the first await.
   const revision = state.engine.revision;
   const flags = Object.values(state.engine.evaluateAll(context)).map((d) => flag(state, d));
   const body = JSON.stringify({ flags });
-  const etag = `"${await sha256(`${revision}\n${JSON.stringify(context)}\n${body}`)}"`;
+  const etag = `"${await sha256(`${revision}\n${body}`)}"`;
   const headers = { ETag: etag, 'Cache-Control': 'private, no-cache' };
   if (matches(request.headers.get('If-None-Match'), etag)) return new Response(null, { status: 304, headers });
   return new Response(body, { headers: { 'Content-Type': 'application/json', ...headers } });
@@ -317,18 +374,56 @@ document.documentElement.dataset.reported = String(client.stats.sent);
   return new Response(html, { headers });
 }
 
-/** The page's exposures, checked and relayed to EXPOSURE_URL after the response. */
+/**
+ * One exposure as the SPEC has it (section 5), or null: only its fields, of
+ * their types, strings up to MAX_EXPOSURE_STRING characters, for a feature
+ * of the current snapshot and one of that feature's implementations.
+ */
+function exposure(e, implementations) {
+  if (e === null || typeof e !== 'object' || Array.isArray(e)) return null;
+  const str = (v) => typeof v === 'string' && v.length <= MAX_EXPOSURE_STRING;
+  const { feature, implementation, reason, rule, experiment, unit, revision, timestamp } = e;
+  if (!str(feature) || !str(implementation) || !implementations.get(feature)?.has(implementation)) return null;
+  if (!str(reason) || !str(revision) || !str(timestamp) || Number.isNaN(Date.parse(timestamp))) return null;
+  if (rule !== null && !(Number.isSafeInteger(rule) && rule >= 0)) return null;
+  if (experiment !== null && !str(experiment)) return null;
+  if (unit !== null && (typeof unit !== 'object' || Array.isArray(unit) || !str(unit.segment) || !str(unit.value))) return null;
+  return { feature, implementation, reason, rule, experiment, unit: unit && { segment: unit.segment, value: unit.value }, revision, timestamp };
+}
+
+/**
+ * The page's exposures, checked and relayed to EXPOSURE_URL after the
+ * response. Only from this worker's own origin (a present Origin must be
+ * it: 403) and labelled `application/json` (415), so that a page on another
+ * origin would need a preflight, which is not granted here. Events for
+ * features or implementations the snapshot does not have, or not shaped as
+ * the SPEC's, are dropped; the answer's `Feats-Accepted` header says how
+ * many were kept. A script on this origin can still send made-up events:
+ * nothing here is signed.
+ */
 async function relay(request, env, ctx) {
+  const origin = request.headers.get('Origin');
+  if (origin !== null && origin !== new URL(request.url).origin) return json({ error: 'exposures are only taken from this origin' }, 403);
   if (!env.EXPOSURE_URL) return new Response(null, { status: 204 });
-  const text = await request.text();
+  const text = await readCapped(request, MAX_EXPOSURE_BYTES);
+  if (text === null) return json({ error: `the request body is larger than ${MAX_EXPOSURE_BYTES} bytes` }, 413);
   let events;
   try {
-    events = text.length <= 1 << 20 ? JSON.parse(text).events : null;
+    events = JSON.parse(text).events;
   } catch {}
-  if (!Array.isArray(events) || events.length > 1000) return json({ error: 'expected {"events": [...]}, at most 1000 events' }, 400);
-  ctx.waitUntil(fetch(env.EXPOSURE_URL, { method: 'POST', body: JSON.stringify({ events }), headers: { 'Content-Type': 'application/json' } })
-    .then((r) => r.body?.cancel(), (e) => console.log(`feats-edge: relaying exposures failed: ${e.message}`)));
-  return new Response(null, { status: 204 });
+  if (!Array.isArray(events) || events.length > MAX_EXPOSURE_EVENTS) return json({ error: `expected {"events": [...]}, at most ${MAX_EXPOSURE_EVENTS} events` }, 400);
+  const type = (request.headers.get('Content-Type') ?? '').split(';')[0].trim().toLowerCase();
+  if (type !== 'application/json') return json({ error: 'expected Content-Type: application/json' }, 415);
+  if (!env.SNAPSHOT_URL) return json({ error: 'SNAPSHOT_URL is not configured' }, 500);
+  await ensureSnapshot(env, ctx);
+  const state = current; // used synchronously from here on (see ensureSnapshot)
+  if (!state) return json({ error: 'no snapshot could be loaded from the origin' }, 503, { 'Retry-After': '5' });
+  const kept = events.map((e) => exposure(e, state.implementations)).filter(Boolean);
+  if (kept.length) {
+    ctx.waitUntil(fetch(env.EXPOSURE_URL, { method: 'POST', body: JSON.stringify({ events: kept }), headers: { 'Content-Type': 'application/json' } })
+      .then((r) => r.body?.cancel(), (e) => console.log(`feats-edge: relaying exposures failed: ${e.message}`)));
+  }
+  return new Response(null, { status: 204, headers: { 'Feats-Accepted': String(kept.length) } });
 }
 
 // The browser build of the package: only these files, with their types.

@@ -81,7 +81,7 @@ test('the snapshot file saved by renaming a new file over it, again and again, i
 test('a reconnecting event stream gets only the exposures after the last one it saw', async () => {
   await fetch(`${rt.server.url}/flags/exposures`, { method: 'DELETE' });
   const event = (unit) => ({ feature: 'F', implementation: 'a', reason: 'SPLIT', rule: 0, experiment: null, unit: { segment: 'UserId', value: unit }, revision: 'r', timestamp: '2026-11-22T10:00:00.000Z' });
-  const post = (events) => fetch(`${rt.server.url}/flags/exposures`, { method: 'POST', body: JSON.stringify({ events }) });
+  const post = (events) => fetch(`${rt.server.url}/flags/exposures`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ events }) });
   await post([event('u1'), event('u2')]);
   const first = await events({});
   const ids = [...first.matchAll(/^id: (.+)$/gm)].map((m) => m[1]);

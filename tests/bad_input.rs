@@ -182,6 +182,38 @@ fn activations_that_fan_out_are_judged_once_each() {
 }
 
 #[test]
+fn messages_name_at_most_ten_choices() {
+    // 10 000 implementations and 5 000 weights naming none of them: each
+    // problem listed all 10 000 (400 MB of problems in all).
+    let impls: Vec<String> = (0..10_000).map(|i| format!("\"i{i}\"")).collect();
+    let weights: Vec<String> = (0..5_000).map(|i| format!("\"u{i}\": 0")).collect();
+    let text = format!(
+        r#"{{"schema": 1, "segments": {{"S": {{"from": {{"user": "{{id}}"}}, "options": [{impls}]}}}},
+            "features": {{"F": {{"inputs": ["user"], "implementations": [{impls}], "default": "i0",
+              "rules": [{{"when": {{"segment": "S", "in": ["x", "y"]}}, "split": {{"by": "S", "weights": {{{weights}}}}}}}]}}}}}}"#,
+        impls = impls.join(","),
+        weights = weights.join(",")
+    );
+    let lines = problems(&text);
+    assert_eq!(lines.len(), 5_002, "{:?}", lines.first());
+    assert!(lines.iter().map(String::len).sum::<usize>() < 1 << 20);
+    assert_eq!(
+        lines[2],
+        "/features/F/rules/0/split/weights/u0: unknown implementation 'u0'; this feature has \
+         i0, i1, i2, i3, i4, i5, i6, i7, i8, i9, … (10000 in all)"
+    );
+    assert!(
+        lines.contains(
+            &"/features/F/rules/0/when/in/0: 'x' is not one of the options of segment 'S' \
+              (i0, i1, i2, i3, i4, i5, i6, i7, i8, i9, … (10000 in all))"
+                .to_owned()
+        ),
+        "{:?}",
+        &lines[..3]
+    );
+}
+
+#[test]
 fn contexts_that_are_not_objects() {
     let e = example("shop.json");
     for ctx in ["null", "[]", "[{\"user\": {}}]", "42", "\"user\"", "true"] {

@@ -77,6 +77,26 @@ pub fn join<S: AsRef<str>>(parts: &[S], sep: &str) -> String {
     s
 }
 
+/// Like [`join`], with at most [`LISTED`] of `parts`, then `…` and how
+/// many there are in all: a message that names the choices stays short
+/// when a snapshot has thousands (each of thousands of problems repeating
+/// every one of them made the problem list quadratic in size).
+#[must_use]
+pub fn join_some<S: AsRef<str>>(parts: &[S], sep: &str) -> String {
+    let Some(shown) = parts.get(..LISTED).filter(|_| parts.len() > LISTED) else {
+        return join(parts, sep);
+    };
+    let mut s = join(shown, sep);
+    s.push_str(sep);
+    s.push_str("… (");
+    push_u64(&mut s, parts.len() as u64);
+    s.push_str(" in all)");
+    s
+}
+
+/// How many choices a message names at most (see [`join_some`]).
+pub const LISTED: usize = 10;
+
 /// Whether `needle` occurs in `hay`. A plain scan: the values and patterns
 /// of targeting rules are short.
 #[must_use]

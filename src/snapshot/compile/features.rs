@@ -12,7 +12,7 @@ use crate::model::{
 };
 use crate::ops::decimal;
 use crate::prelude::*;
-use crate::text::{concat, join, push_percent};
+use crate::text::{concat, join_some, push_percent};
 
 const BOOLEAN_IMPLEMENTATIONS: [&str; 2] = ["true", "false"];
 
@@ -244,7 +244,7 @@ fn implementation(
                 "unknown implementation ",
                 &quoted(name),
                 "; this feature has ",
-                &join(&feature.implementations, ", "),
+                &join_some(&feature.implementations, ", "),
             ]),
         );
     }
@@ -407,7 +407,7 @@ fn compile_weights(
                     "unknown implementation ",
                     &quoted(name),
                     "; this feature has ",
-                    &join(&feature.implementations, ", "),
+                    &join_some(&feature.implementations, ", "),
                 ]),
             );
             ok = false;

@@ -22,7 +22,7 @@ use crate::json::{self, Value};
 use crate::model::{Cond, Feature, InputId, LocalSegment, Part, SegmentSource, StrSet, Template};
 use crate::prelude::*;
 use crate::problem::{Problem, Problems, SnapshotError};
-use crate::text::{concat, join};
+use crate::text::{concat, join, join_some};
 /// A value computed once, on first use: shared between threads where the
 /// standard library is there, a plain cell in the single-threaded
 /// WebAssembly build.
@@ -730,7 +730,7 @@ impl<'a> Scope<'a> {
             "the segment ",
             &quoted(name),
             " converts ",
-            &join(&converts, ", "),
+            &join_some(&converts, ", "),
             ", none of the inputs of feature ",
             &quoted(&self.feature),
         ]);
@@ -740,7 +740,7 @@ impl<'a> Scope<'a> {
             " ("
         });
         if !inputs.is_empty() {
-            message.push_str(&join(&inputs, ", "));
+            message.push_str(&join_some(&inputs, ", "));
             message.push(')');
         }
         errs.add(ptr, message);

@@ -51,7 +51,11 @@ for (const chat of ['true', 'false']) {
     page.on('pageerror', (e) => errors.push(e.message));
     page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
     await page.addInitScript(firstFrameScript(look));
-    await page.goto(`${edge.url}/`);
+    await page.addInitScript(() => document.addEventListener('securitypolicyviolation', (e) => (window.__violations ??= []).push(`${e.violatedDirective} ${e.blockedURI}`)));
+    const response = await page.goto(`${edge.url}/`);
+    const csp = response.headers()['content-security-policy'] ?? '';
+    assert.match(csp, /script-src 'self' 'nonce-[A-Za-z0-9+/=]+' 'wasm-unsafe-eval'/);
+    assert.doesNotMatch(csp, /unsafe-inline|'unsafe-eval'/);
     await page.waitForFunction(() => window.__firstFrame);
     assert.deepEqual(await page.evaluate(() => window.__firstFrame), {
       headline: want.Headline, list: want.ListStyle, listClass: want.ListStyle, items: 3, chat: chat === 'true',
@@ -72,6 +76,7 @@ for (const chat of ['true', 'false']) {
     };
     assert.deepEqual(events, (chat === 'true' ? ['Chat', 'Headline', 'ListStyle'] : ['Headline', 'ListStyle']).map(eventOf));
     assert.deepEqual(errors, []);
+    assert.deepEqual(await page.evaluate(() => window.__violations ?? []), [], 'nothing the policy refused');
     if (chat === 'true') await page.screenshot({ path: '/tmp/feats-edge-edge-page.png' });
     await page.close();
   });

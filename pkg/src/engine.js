@@ -134,12 +134,23 @@ function stickyLookup(call, memory, feature, ptr, len) {
   if (!store) return -1;
   try {
     const key = decoder.decode(new Uint8Array(memory.buffer, ptr, len));
-    const value = typeof store.get === 'function' ? store.get(key) : Object.hasOwn(store, key) ? store[key] : undefined;
+    const value = typeof store.get === 'function' ? store.get(key) : Object.hasOwn(store, key) ? store[key] : withReplacement(store, key);
     if (value === undefined || value === null) return -1;
     return call.impls[feature]?.indexOf(String(value)) ?? -1;
   } catch {
     return -1;
   }
+}
+
+/**
+ * A plain sticky map's value for `key` written with lone surrogates where
+ * `key` has U+FFFD (the unit's form, as TextEncoder writes it), as the
+ * command line's JSON reader finds it; undefined otherwise. Scans the map
+ * only for such keys.
+ */
+function withReplacement(map, key) {
+  if (!key.includes('\uFFFD')) return undefined;
+  for (const k of Object.keys(map)) if (k !== key && k.toWellFormed() === key) return map[k];
 }
 
 /** The host clock's time; Date.now() if it throws (nothing may throw through wasm). */

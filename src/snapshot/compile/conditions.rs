@@ -235,6 +235,15 @@ fn membership(
     at: &Ptr<'_>,
     errs: &mut Errs,
 ) -> Option<Cond> {
+    let cache = scope.activation_sets();
+    if let Some(set) = cache.and_then(|c| c.get(arg)) {
+        // Checked and built when another feature (or the load) compiled it.
+        return Some(if negated {
+            Cond::NotIn(seg, set)
+        } else {
+            Cond::In(seg, set)
+        });
+    }
     let values = reader::strings(arg, at, errs)?;
     if let Some((options, listed)) = scope.options(segment_name) {
         let mut ok = true;
@@ -259,6 +268,9 @@ fn membership(
         }
     }
     let set = StrSet::new(&values);
+    if let Some(cache) = cache {
+        cache.put(arg, &set);
+    }
     Some(if negated {
         Cond::NotIn(seg, set)
     } else {

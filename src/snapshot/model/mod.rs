@@ -76,9 +76,11 @@ pub struct StrSet {
     long: Box<str>,
     /// The end of each longer member in `long`.
     ends: Box<[u32]>,
-    /// Past [`StrSet::LINEAR`] members, all of them, hashed (boxed: a
-    /// condition's size is its largest kind's, and most sets are small).
-    index: Option<Box<crate::index::NameIndex>>,
+    /// Past [`StrSet::LINEAR`] members, all of them, hashed (behind a
+    /// pointer: a condition's size is its largest kind's, and most sets are
+    /// small; shared, so that the set of an activation that many features
+    /// use is built once, see `compile::SetCache`).
+    index: Option<alloc::sync::Arc<crate::index::NameIndex>>,
 }
 
 /// A key no string has (lengths stop at 7): the filler of a set's unused keys.
@@ -134,7 +136,7 @@ impl StrSet {
             for item in items {
                 ix.insert(item, 0);
             }
-            set.index = Some(Box::new(ix));
+            set.index = Some(alloc::sync::Arc::new(ix));
             return set;
         }
         let short = items.iter().filter(|s| s.len() <= 7).count();

@@ -88,8 +88,10 @@ test('OFREP: a body over 64 KiB is a 413 INVALID_CONTEXT, with a Content-Length 
     ]) {
       const res = await rawPost(path, body, { chunked });
       // The worker does not read a large body to its end: its connection
-      // may close while the client is still sending, before it reads the 413.
-      if (res.status === 0 && how.startsWith('10 MB')) {
+      // may close while the client is still sending, before it reads the 413
+      // (seen at 1 MB chunked as well as 10 MB). A body one byte over fits
+      // in the socket's buffers: that one's 413 is always read.
+      if (res.status === 0 && !how.startsWith('one byte over')) {
         assert.match(res.error, /^(EPIPE|ECONNRESET)$/, how);
         continue;
       }

@@ -127,7 +127,9 @@ test('snapshot server down: createClient resolves after the timeout, evaluations
 test('an error listener added while nothing is loaded hears the last error at once; once loaded, not', async (t) => {
   const { srv, client } = await setup(t, { timeout: 100, retryDelay: 60_000, refreshInterval: 0 }, { mode: '500' });
   assert.equal(await client.ready, false);
-  assert.equal(srv.state.snapshotRequests.length, 1, 'one failed fetch, before any listener');
+  // At least one failed fetch before any listener (the backoff's full
+  // jitter may draw a retry within the 100 ms, about once in 600 runs).
+  assert.ok(srv.state.snapshotRequests.length >= 1, 'a failed fetch, before any listener');
   const heard = [];
   client.on('error', (e) => heard.push(e.status));
   await Promise.resolve();

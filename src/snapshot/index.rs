@@ -243,6 +243,8 @@ pub fn sort_pairs(v: &mut [(u32, u32)]) {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
     #[test]
     fn sort_pairs_sorts_as_the_standard_sort() {
         let mut seed = 7u64;
@@ -259,13 +261,11 @@ mod tests {
                     .collect();
                 let mut want = v.clone();
                 want.sort_unstable();
-                super::sort_pairs(&mut v);
+                sort_pairs(&mut v);
                 assert_eq!(v, want, "{n} {range}");
             }
         }
     }
-
-    use super::*;
 
     #[test]
     fn positions_short_and_long() {

@@ -291,7 +291,6 @@ fn compile_document(
         segment_ids,
         activations: Vec::new(),
         activation_ids: NameIndex::new(),
-        duplicate_activations: Vec::new(),
         repeated_activations: Vec::new(),
         interner,
         sets: SetCache::default(),
@@ -342,7 +341,9 @@ fn activations(
                     " is declared more than once",
                 ]),
             );
-            shared.duplicate_activations.push(i as usize);
+            if let Some(r) = shared.repeated_activations.get_mut(i as usize) {
+                *r = true;
+            }
             continue;
         }
         let id = u32::try_from(shared.activations.len()).unwrap_or(u32::MAX);
@@ -350,15 +351,8 @@ fn activations(
         shared
             .activations
             .push((name.to_string(), value.clone().into_owned(), ptr));
+        shared.repeated_activations.push(false);
     }
-    // By id, so that whether an activation is repeated is one lookup.
-    let mut repeated = vec![false; shared.activations.len()];
-    for &id in &shared.duplicate_activations {
-        if let Some(r) = repeated.get_mut(id) {
-            *r = true;
-        }
-    }
-    shared.repeated_activations = repeated;
     let shared = &*shared;
     for (name, _, ptr) in &shared.activations {
         let mut errs = Errs::default();
@@ -530,8 +524,6 @@ pub(crate) struct Shared {
     segment_ids: NameIndex,
     activations: Vec<(String, Value<'static>, String)>,
     activation_ids: NameIndex,
-    /// The ids of activations declared more than once, as found.
-    duplicate_activations: Vec<usize>,
     /// Per activation id, whether it is declared more than once.
     repeated_activations: Vec<bool>,
     interner: Interner,
@@ -687,13 +679,13 @@ impl<'a> Scope<'a> {
         self.shared.interner.find_input(name)
     }
 
-    /// The options of a segment, if it declares some.
     /// The cache of activation sets, while an activation is being compiled
     /// (its values stay in the snapshot); `None` for a feature's own rules.
     pub fn activation_sets(&self) -> Option<&'a SetCache> {
         (!self.stack.is_empty()).then_some(&self.shared.sets)
     }
 
+    /// The options of a segment, if it declares some.
     pub fn options(&self, name: &str) -> Option<&'a (StrSet, String)> {
         let id = self.shared.segment_ids.get(name)?;
         self.shared.segments.get(id as usize)?.options.as_ref()

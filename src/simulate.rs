@@ -26,7 +26,9 @@ pub enum SimulateError {
     UnknownFeature,
     /// The feature has snapshot problems.
     BrokenFeature,
-    /// The named segment does not exist or the feature does not read it.
+    /// No segment has that name.
+    NoSuchSegment,
+    /// The named segment exists, but the feature does not read it.
     UnknownSegment,
     /// No segment named and the feature has no split or experiment.
     NoUnit,
@@ -39,6 +41,7 @@ impl SimulateError {
         match self {
             SimulateError::UnknownFeature => "no such feature",
             SimulateError::BrokenFeature => "the feature has problems; validate the snapshot",
+            SimulateError::NoSuchSegment => "no segment has that name",
             SimulateError::UnknownSegment => "the feature does not read that segment",
             SimulateError::NoUnit => {
                 "the feature has no split or experiment; name the unit segment"
@@ -102,7 +105,7 @@ pub fn unit(engine: &Engine, name: &str, by: Option<&str>) -> Result<Unit, Simul
                 .segments()
                 .iter()
                 .position(|s| s == by)
-                .ok_or(SimulateError::UnknownSegment)?;
+                .ok_or(SimulateError::NoSuchSegment)?;
             body.segments
                 .iter()
                 .position(|s| s.segment as usize == id)

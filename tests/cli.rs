@@ -93,7 +93,7 @@ warning: /features/B/rules/0/experiment/weights: every weight is 0: no unit gets
     assert_eq!(before.status.code(), Some(0), "{}", text(&before.stderr));
     assert_eq!(
         text(&before.stdout),
-        format!("{expected}ok: revision w, 2 features, 1 segments; 3 warnings\n")
+        format!("{expected}ok: revision w, 2 features, 1 segment; 3 warnings\n")
     );
     let after = run(&["validate", &path, "--now", "2025-01-01T00:00:00Z"]);
     assert_eq!(after.status.code(), Some(0));
@@ -101,7 +101,7 @@ warning: /features/B/rules/0/experiment/weights: every weight is 0: no unit gets
         text(&after.stdout),
         format!(
             "warning: /features/A/rules/0/when: the rule no longer applies: its time window ended at 2025-01-01T00:00:00Z\n\
-             {expected}ok: revision w, 2 features, 1 segments; 4 warnings\n"
+             {expected}ok: revision w, 2 features, 1 segment; 4 warnings\n"
         )
     );
     // Warnings fail the run only with --strict.
@@ -671,5 +671,86 @@ fn names_cannot_break_or_reorder_the_lines_of_text_output() {
         text(&out.stdout).contains(r#""value": "u\u0085\u009b2J""#),
         "{}",
         text(&out.stdout)
+    );
+}
+
+#[test]
+fn help_is_asked_only_where_an_option_could_stand() {
+    // `-h` is a valid feature name: as an option's value it is that value.
+    let path = temp(
+        "dash.json",
+        br#"{"schema": 1, "features": {"-h": {"implementations": ["a"], "default": "a"}}}"#,
+    );
+    let out = run(&["eval", &path, "--context", "{}", "--feature", "-h"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains(r#""feature": "-h""#),
+        "{}",
+        text(&out.stdout)
+    );
+    let out = run(&["bucket", "--salt", "--help", "--unit", "-h"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(
+        text(&out.stdout).trim().parse::<u32>().map(|b| b < 10_000),
+        Ok(true)
+    );
+    // After a value, it is a help request again.
+    let out = run(&["bucket", "--salt", "x", "-h"]);
+    assert!(text(&out.stdout).starts_with("usage:\n"));
+}
+
+#[test]
+fn a_double_dash_ends_the_options() {
+    let out = run(&["validate", "--", "examples/shop.json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    // A snapshot file whose name looks like an option.
+    let path = temp(
+        "--json",
+        br#"{"schema": 1, "revision": "r", "features": {"A": {"implementations": ["a"], "default": "a"}}}"#,
+    );
+    let dir = std::path::Path::new(&path).parent().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_feats-edge"))
+        .args(["validate", "--", "--json"])
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    assert_eq!(
+        text(&out.stdout),
+        "ok: revision r, 1 feature, 0 segments\n",
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[test]
+fn simulate_by_a_segment_that_does_not_exist_says_so() {
+    let out = run(&[
+        "simulate",
+        "examples/shop.json",
+        "--feature",
+        "PaymentProcessor",
+        "--units",
+        "10",
+        "--by",
+        "Nope",
+    ]);
+    assert_eq!(
+        one_line_error(&out, "unknown segment"),
+        "feats-edge: cannot simulate 'PaymentProcessor': no segment has that name\n"
+    );
+    let out = run(&[
+        "simulate",
+        "examples/shop.json",
+        "--feature",
+        "PaymentProcessor",
+        "--units",
+        "10",
+        "--by",
+        "Device",
+    ]);
+    assert!(
+        text(&out.stderr).contains("the feature does not read that segment"),
+        "{}",
+        text(&out.stderr)
     );
 }

@@ -7,6 +7,8 @@ pub struct Args {
     /// The positional arguments.
     pub positional: Vec<String>,
     options: Vec<(String, Option<String>)>,
+    /// `--help` or `-h` stood where an option could.
+    pub help: bool,
 }
 
 /// The options each command takes, and whether each takes a value.
@@ -46,9 +48,25 @@ impl Args {
         let mut args = Args {
             positional: Vec::new(),
             options: Vec::new(),
+            help: false,
         };
         let mut it = argv.iter();
         while let Some(arg) = it.next() {
+            match arg.as_str() {
+                // The end of the options: what follows is positional,
+                // a snapshot file named `--json` or `-` included.
+                "--" => {
+                    args.positional.extend(it.by_ref().cloned());
+                    break;
+                }
+                // `-h` as an option's value (a feature named `-h`) was
+                // taken with its option below, and is not a help request.
+                "--help" | "-h" => {
+                    args.help = true;
+                    continue;
+                }
+                _ => {}
+            }
             let Some(name) = arg.strip_prefix("--") else {
                 args.positional.push(arg.clone());
                 continue;

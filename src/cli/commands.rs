@@ -190,9 +190,9 @@ pub fn validate(args: &Args, out: &mut String) -> Result<i32, Usage> {
                     text_line(
                         out,
                         &format!(
-                            "ok: revision {revision}, {} features, {} segments{warned}",
-                            engine.feature_count(),
-                            engine.segments().len()
+                            "ok: revision {revision}, {}, {}{warned}",
+                            count(engine.feature_count(), "feature"),
+                            count(engine.segments().len(), "segment")
                         ),
                     );
                 } else {
@@ -207,6 +207,15 @@ pub fn validate(args: &Args, out: &mut String) -> Result<i32, Usage> {
             let strict = args.flag("strict") && !warnings.is_empty();
             Ok(i32::from(!problems.is_empty() || strict))
         }
+    }
+}
+
+/// `n thing` or `n things`.
+fn count(n: usize, thing: &str) -> String {
+    if n == 1 {
+        format!("1 {thing}")
+    } else {
+        format!("{n} {thing}s")
     }
 }
 

@@ -19,7 +19,8 @@ const USAGE: &str = "usage:
   feats-edge simulate SNAPSHOT --feature NAME --units N [--context JSON|@FILE] [--by SEGMENT] [--now RFC3339] [--json]
   feats-edge bucket --salt S --unit U
 
-SNAPSHOT is a file path, or - for standard input.";
+SNAPSHOT is a file path, or - for standard input. Options take their value
+as the next argument or after '=' (--feature=-h); -- ends the options.";
 
 /// A failure that ends the program with exit code 2 and one line on stderr.
 pub struct Usage(pub String);
@@ -61,14 +62,14 @@ fn command(argv: &[String], out: &mut String) -> Result<i32, Usage> {
             out.push_str(concat!("feats-edge ", env!("CARGO_PKG_VERSION"), "\n"));
             Ok(0)
         }
-        // `feats-edge bucket --help`, as most tools answer it.
-        Some(_) if argv.iter().skip(1).any(|a| a == "--help" || a == "-h") => {
-            out.push_str(USAGE);
-            out.push('\n');
-            Ok(0)
-        }
         Some(command) => {
             let args = Args::parse(command, argv.get(1..).unwrap_or_default())?;
+            // `feats-edge bucket --help`, as most tools answer it.
+            if args.help {
+                out.push_str(USAGE);
+                out.push('\n');
+                return Ok(0);
+            }
             match command {
                 "validate" => commands::validate(&args, out),
                 "eval" => commands::eval(&args, out),

@@ -671,6 +671,15 @@ fn typos_in_condition_keys_are_named_where_they_are() {
         when(r#"{"all": [], "all": []}"#),
         ["/features/F/rules/0/when/all: the field 'all' appears more than once"]
     );
+    // A segment condition beside another kind: two conditions in one object.
+    assert_eq!(
+        when(r#"{"all": [], "segment": "Country", "in": ["US"]}"#),
+        ["/features/F/rules/0/when: a condition takes exactly one operator, found 'segment' and 'all'; combine several with 'all' or 'any'"]
+    );
+    assert_eq!(
+        when(r#"{"segment": "Country", "after": "2020-01-01T00:00:00Z"}"#),
+        ["/features/F/rules/0/when: a condition takes exactly one operator, found 'segment' and 'after'; combine several with 'all' or 'any'"]
+    );
     // Known operators side by side are still one too many.
     assert_eq!(
         when(r#"{"after": "2020-01-01T00:00:00Z", "before": "2021-01-01T00:00:00Z"}"#),

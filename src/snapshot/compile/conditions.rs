@@ -175,6 +175,21 @@ fn segment_condition(
     ptr: &Ptr<'_>,
     errs: &mut Errs,
 ) -> Option<Cond> {
+    // `segment` beside `all`, `after`, …: two conditions in one object,
+    // not an unknown field.
+    if let Value::Object(members) = value {
+        if let Some((other, _)) = members.iter().find(|(k, _)| OTHER_OPS.contains(&&**k)) {
+            errs.add(
+                ptr,
+                concat(&[
+                    "a condition takes exactly one operator, found 'segment' and ",
+                    &quoted(other),
+                    "; combine several with 'all' or 'any'",
+                ]),
+            );
+            return None;
+        }
+    }
     let fields = reader::fields(value, ptr, SEGMENT_OPS, errs)?;
     let mut ops: Vec<(&str, &Value)> = Vec::new();
     let mut segment: Option<&Value> = None;

@@ -208,11 +208,21 @@ impl Failure {
     fn report(self, text: &str, start: usize) -> ParseError {
         let bytes = text.as_bytes();
         let before = bytes.get(..self.at).unwrap_or(bytes);
-        let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
+        // A line ends at LF, CRLF or a lone CR (as editors count lines).
+        let breaks =
+            |i: usize, &b: &u8| b == b'\n' || (b == b'\r' && bytes.get(i + 1) != Some(&b'\n'));
+        let line = before
+            .iter()
+            .enumerate()
+            .filter(|(i, b)| breaks(*i, b))
+            .count()
+            + 1;
         let line_start = before
             .iter()
-            .rposition(|&b| b == b'\n')
-            .map_or(start, |i| i + 1);
+            .enumerate()
+            .rev()
+            .find(|(i, b)| breaks(*i, b))
+            .map_or(start, |(i, _)| i + 1);
         let column = before
             .get(line_start..)
             .map_or(0, |l| l.iter().filter(|&&b| !is_continuation(b)).count())
@@ -1098,6 +1108,15 @@ mod tests {
             at("{\"a\":\n\"line\nbreak\"}"),
             want(2, 6, "", "control character in a string")
         );
+        // Lines end at LF, CRLF and a lone CR alike.
+        for (text, line, column) in [
+            ("{\"a\":1,\r\"b\":1,\rx}", 3, 1),
+            ("{\"a\":1,\r\n\"b\":1,\r\n x}", 3, 2),
+            ("{\"a\":1,\n\r\n\r x}", 4, 2),
+        ] {
+            let e = err(text);
+            assert_eq!((e.line, e.column), (line, column), "{text:?}");
+        }
         assert_eq!(
             at("[\"\u{0}\"]"),
             want(1, 3, "", "control character in a string")

@@ -168,7 +168,7 @@ export interface Client {
   /** No exposure. */
   findImplementations(context: Context): Record<string, string | null>;
   /** Queues an exposure and records the sticky assignment. */
-  /** A null implementation (what find returns with nothing loaded) records nothing. */
+  /** A null implementation (what find returns for an unknown feature with no handle default) records nothing. */
   usedImplementation(feature: string, implementation: string | boolean | null, context: Context): void;
   /** find + used; returns the implementation name. */
   create(feature: string, context: Context): string | null;

@@ -101,6 +101,7 @@ export async function createClient(o) {
   let engine = null;
   /** @type {Engine | null} the snapshot before this one: what an implementation found just before a swap was chosen by */
   let previous = null;
+  let started = 0, answered = 0; // fetches started; the latest whose answer was taken
   let etag, loaded, fromObject, closed, fails = 0, xfails = 0, retryAt = 0, inflight, pollTimer, retryTimer, initTimer, readyTimer, done, failure;
   const ready = new Promise((r) => (done = r));
 
@@ -121,16 +122,22 @@ export async function createClient(o) {
   };
 
   /**
-   * [response, body], aborted after 30 s; snapshot fetches by close() too
-   * (an exposure POST under way is left to finish: aborted, it would be
-   * sent again).
+   * [response, body], aborted after 30 s; snapshot fetches by close() too.
+   * An exposure POST (`post`) is left to finish by close() (aborted, it
+   * would be sent again), and its status is its answer: its body is not
+   * read (a body that breaks off after a 2xx would otherwise send the
+   * batch again).
    */
-  async function request(u, init, cancellable) {
+  async function request(u, init, post) {
     const ac = new AbortController(), t = later(() => ac.abort(), 3e4);
-    if (cancellable) aborts.add(ac);
+    if (!post) aborts.add(ac);
     try {
       const res = await get(u, { ...init, signal: ac.signal });
-      return [res, await body(res, ac)];
+      if (!post) return [res, await body(res, ac)];
+      try {
+        res.body?.cancel?.().catch(() => {});
+      } catch {}
+      return [res];
     } finally {
       clearTimeout(t);
       aborts.delete(ac);
@@ -196,10 +203,15 @@ export async function createClient(o) {
 
   /** Resolves with the delay before the next fetch, if any. */
   async function fetchSnapshot() {
+    const n = ++started;
     try {
       const h = headers();
       if (etag) h.set('If-None-Match', etag);
-      const [res, body] = await request(url, { headers: h }, true);
+      const [res, body] = await request(url, { headers: h }, false);
+      // A fetch started before the answer already taken (a slow poll
+      // overtaken by refresh()) would bring an older snapshot back.
+      if (n < answered) return every || undefined;
+      if (res.ok || res.status == 304) answered = n;
       // A 304 with nothing loaded (no ETag was sent) holds no snapshot: an error, retried.
       if (res.status == 304 && !engine) throw new Error(`feats-edge: ${url} answered 304 to a request without If-None-Match`);
       if (res.status != 304) {
@@ -248,7 +260,7 @@ export async function createClient(o) {
       n -= batch.length;
       sending += batch.length;
       try {
-        const [res] = await request(xurl, { method: 'POST', headers: headers('application/json'), body: JSON.stringify({ events: batch }) }, false);
+        const [res] = await request(xurl, { method: 'POST', headers: headers('application/json'), body: JSON.stringify({ events: batch }) }, true);
         if (!res.ok) throw httpError(xurl, res, flushInterval);
         stats.sent += batch.length;
         xfails = retryAt = 0; // answered: timers may flush again
@@ -337,16 +349,20 @@ export async function createClient(o) {
   /**
    * The evaluation that served `used`: the current snapshot's, or, when it
    * would not serve it and the one before would (found just before a
-   * swap), that one's, with its revision, rule and experiment.
+   * swap), that one's, with its revision, rule and experiment. When
+   * neither serves it (a code default found before the first snapshot
+   * loaded, or the caller's own choice), no rule, experiment or unit chose
+   * it: it is reported as a default, and not made sticky.
    */
   function served(feature, ctx, used) {
     const d = evaluate(feature, ctx, used);
-    if (d.implementation === used || !previous) return d;
+    if (d.implementation === used) return d;
     try {
-      const before = previous.evaluate(feature, ctx, { ...opts, used });
-      if (before.implementation === used) return before;
+      const before = previous?.evaluate(feature, ctx, { ...opts, used });
+      if (before?.implementation === used) return before;
     } catch {}
-    return d;
+    if (d.errorCode) return d; // nothing loaded, unknown feature, bad context, broken feature: as is
+    return { ...d, reason: 'DEFAULT', rule: null, experiment: null, unit: null, stickyKey: null };
   }
 
   function details(feature, ctx) {
@@ -361,7 +377,8 @@ export async function createClient(o) {
       if (d.stickyKey != null) sticky.set(d.stickyKey, impl);
     } catch {}
     const { stickyKey, errorCode, ...event } = d;
-    if (!xurl || d.revision == null || errorCode == 'FLAG_NOT_FOUND') return;
+    // Also with nothing loaded (revision null): a code default was used.
+    if (!xurl || errorCode == 'FLAG_NOT_FOUND') return;
     const key = JSON.stringify([d.feature, impl, d.unit]);
     // At most SEEN keys, the least recently used forgotten first: a unit
     // still active is not reported again.
@@ -438,8 +455,10 @@ export async function createClient(o) {
     },
     findImplementation,
     findImplementations(ctx) {
-      const out = Object.fromEntries(defaults);
+      const out = {};
       try {
+        // A handle named by a non-string (an object whose toString throws) is no key.
+        for (const [k, v] of defaults) if (typeof k == 'string') setOwn(out, k, v);
         const all = engine?.implementations(ctx, opts);
         for (const k in all) setOwn(out, k, all[k] ?? defaults.get(k) ?? null);
       } catch {}

@@ -135,8 +135,10 @@ function stickyLookup(call, memory, feature, ptr, len) {
   try {
     const key = decoder.decode(new Uint8Array(memory.buffer, ptr, len));
     const value = typeof store.get === 'function' ? store.get(key) : Object.hasOwn(store, key) ? store[key] : withReplacement(store, key);
-    if (value === undefined || value === null) return -1;
-    return call.impls[feature]?.indexOf(String(value)) ?? -1;
+    // Only a string names an implementation (a number 5 is not "5", as
+    // the command line's --sticky refuses it): anything else counts as none.
+    if (typeof value !== 'string') return -1;
+    return call.impls[feature]?.indexOf(value) ?? -1;
   } catch {
     return -1;
   }

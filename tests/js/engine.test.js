@@ -373,3 +373,22 @@ test('a context getter that evaluates with another engine and grows the wasm mem
   a.free();
   b.free();
 });
+
+test('a sticky value counts only as a string that names an implementation (the command line refuses the rest)', () => {
+  const snap = (impls) => JSON.stringify({
+    schema: 1, segments: { UserId: { from: { user: '{id}' } } },
+    features: { F: { inputs: ['user'], implementations: impls, default: impls[0],
+      rules: [{ experiment: { name: 'E', by: 'UserId', weights: Object.fromEntries(impls.map((i) => [i, 0])) } }] } },
+  });
+  // Weights of 0: without a sticky assignment no arm serves, so the default does.
+  const e = new Engine(snap(['x', '5', 'true']));
+  const ctx = { user: { id: '1' } };
+  assert.equal(e.evaluate('F', ctx).reason, 'DEFAULT');
+  for (const value of [5, true, ['5'], { toString: () => '5' }]) {
+    for (const sticky of [{ 'E/1': value }, new Map([['E/1', value]])]) {
+      const d = e.evaluate('F', ctx, { sticky });
+      assert.deepEqual([d.implementation, d.reason], ['x', 'DEFAULT'], `${typeof value} ${String(value)}`);
+    }
+  }
+  assert.equal(e.evaluate('F', ctx, { sticky: { 'E/1': '5' } }).reason, 'STICKY');
+});

@@ -75,7 +75,8 @@ test('events without a unit are deduplicated per (feature, implementation)', asy
     ['PaymentProcessor', 'premium', 'TARGETING_MATCH', 0, null],
     ['PaymentProcessor', 'acme', 'DEFAULT', null, null],
     ['ImageProcessing', 'true', 'STATIC', null, null],
-    ['PaymentProcessor', 'aperture', 'TARGETING_MATCH', 0, null],
+    // Not what the snapshot serves to CA (rule 0 serves premium): no rule chose it.
+    ['PaymentProcessor', 'aperture', 'DEFAULT', null, null],
   ]);
 });
 
@@ -143,7 +144,7 @@ test('flushInterval sends periodically', async (t) => {
 
 test('flush() sends in batches of maxBatch', async (t) => {
   const { srv, client } = await setup(t, { maxBatch: 4 });
-  for (let i = 0; i < 10; i++) client.usedImplementation('Split', 'on', ctx(String(i)));
+  for (let i = 0; i < 10; i++) client.create('Split', ctx(String(i)));
   await client.flush();
   await client.flush();
   assert.equal(srv.accepted().length, 10);

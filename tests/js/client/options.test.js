@@ -30,7 +30,7 @@ for (const maxBatch of [-1, 0, 0.5, 'abc', NaN]) {
 
 test('maxQueue NaN takes the default (1 000): the queue stays bounded and drops are counted', async (t) => {
   const { client } = await setup(t, { refreshInterval: 0, flushInterval: 0, maxQueue: NaN, maxBatch: 1e6 });
-  for (let i = 0; i < 1500; i++) client.usedImplementation('Split', 'on', ctx(`u${i}`));
+  for (let i = 0; i < 1500; i++) client.create('Split', ctx(`u${i}`));
   assert.equal(client.stats.queued, 1000);
   assert.equal(client.stats.dropped, 500);
 });

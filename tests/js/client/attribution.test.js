@@ -1,0 +1,136 @@
+// What an exposure is credited to, and when it is sent: uses before any
+// snapshot loaded, implementations no loaded snapshot serves, a 2xx whose
+// body breaks off, and snapshot answers that arrive out of order.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import { createClient } from 'feats-edge';
+import { snapshot, ctx } from '../helpers/snapshot.js';
+import { until, sleep } from '../helpers/server.js';
+
+/** A server on 127.0.0.1 whose handler the test writes; records exposure events. */
+async function serve(t, handler) {
+  const events = [], posts = [];
+  const server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c) => (body += c));
+    req.on('end', () => {
+      if (req.method === 'POST') posts.push(body), events.push(...JSON.parse(body).events);
+      handler(req, res, posts.length);
+    });
+  });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  const base = `http://127.0.0.1:${server.address().port}`;
+  t.after(() => (server.closeAllConnections(), new Promise((r) => server.close(r))));
+  return { base, events, posts };
+}
+
+/** The user of the Fixed experiment that the hash assigns `b`, with its id. */
+function unitAssigned(client, impl) {
+  for (let i = 0; i < 100; i++) if (client.findImplementation('Fixed', ctx(String(i))) === impl) return String(i);
+  throw new Error(`no unit gets ${impl}`);
+}
+
+test('a use with no snapshot loaded is reported (revision null), not lost', async (t) => {
+  const srv = await serve(t, (req, res) => res.writeHead(204).end());
+  const client = await createClient({ exposureUrl: `${srv.base}/x`, flushInterval: 0 });
+  t.after(() => client.close());
+  const PP = client.feature('PaymentProcessor', { acme: () => 'ACME', premium: () => 'PREMIUM' }, { default: 'acme' });
+  assert.equal(PP.create(ctx('1')), 'ACME');
+  client.usedImplementation('Split', 'off', ctx('2'));
+  assert.equal(client.stats.queued, 2);
+  await client.flush();
+  assert.deepEqual(srv.events.map((e) => [e.feature, e.implementation, e.reason, e.rule, e.experiment, e.unit, e.revision]), [
+    ['PaymentProcessor', 'acme', 'ERROR', null, null, null, null],
+    ['Split', 'off', 'ERROR', null, null, null, null],
+  ]);
+  assert.equal(client.stats.sent, 2);
+});
+
+test('an implementation no loaded snapshot serves is credited to no rule, experiment or unit, and not made sticky', async (t) => {
+  // The snapshot arrives after the client resolved: what was found before is the code default.
+  const srv = await serve(t, (req, res) => {
+    if (req.method === 'POST') return res.writeHead(204).end();
+    setTimeout(() => res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify(snapshot('r1'))), 200);
+  });
+  const sticky = new Map();
+  const client = await createClient({ snapshotUrl: `${srv.base}/s`, exposureUrl: `${srv.base}/x`, flushInterval: 0, timeout: 20, sticky });
+  t.after(() => client.close());
+  const PP = client.feature('PaymentProcessor', { acme: () => 1, premium: () => 2 }, { default: 'acme' });
+  const FX = client.feature('Fixed', { a: () => 1, b: () => 2 }, { default: 'a' });
+  const found = [PP.find(ctx('1', 'CA')), FX.find(ctx('0'))];
+  assert.deepEqual(found, ['acme', 'a']); // nothing loaded yet
+  await until(() => client.revision === 'r1', 3000, 'the snapshot');
+  const unit = unitAssigned(client, 'b');
+  assert.equal(client.findImplementation('PaymentProcessor', ctx('1', 'CA')), 'premium');
+  // Rendered before the load, reported after it.
+  client.usedImplementation('PaymentProcessor', 'acme', ctx('1', 'CA'));
+  client.usedImplementation('Fixed', 'a', ctx(unit));
+  await client.flush();
+  assert.deepEqual(srv.events.map((e) => [e.feature, e.implementation, e.reason, e.rule, e.experiment, e.unit, e.revision]), [
+    ['PaymentProcessor', 'acme', 'DEFAULT', null, null, null, 'r1'],
+    ['Fixed', 'a', 'DEFAULT', null, null, null, 'r1'],
+  ]);
+  // The unit keeps the experiment's own assignment.
+  assert.equal(sticky.size, 0);
+  const d = client.details('Fixed', ctx(unit));
+  assert.deepEqual([d.implementation, d.reason], ['b', 'SPLIT']);
+  // What the snapshot serves is still credited to its rule and made sticky.
+  client.usedImplementation('Fixed', 'b', ctx(unit));
+  await client.flush();
+  assert.deepEqual([srv.events[2].reason, srv.events[2].experiment, srv.events[2].unit?.value], ['SPLIT', 'fixed', unit]);
+  assert.equal(sticky.get(`fixed/${unit}`), 'b');
+});
+
+test('a 2xx to an exposure POST is an answer, whatever its body does after: the batch is not sent again', async (t) => {
+  const srv = await serve(t, (req, res, n) => {
+    if (req.method !== 'POST') return res.writeHead(404).end();
+    if (n > 1) return res.writeHead(200).end('ok');
+    // Promises 10 bytes, sends 2, then breaks the connection.
+    res.writeHead(200, { 'Content-Length': '10' });
+    res.write('ok');
+    setTimeout(() => res.destroy(), 50);
+  });
+  const client = await createClient({ snapshot: snapshot('r1'), exposureUrl: `${srv.base}/x`, flushInterval: 0, retryDelay: 10 });
+  t.after(() => client.close());
+  const errors = [];
+  client.on('error', (e) => errors.push(e));
+  client.create('PaymentProcessor', ctx('1', 'CA'));
+  await client.flush();
+  await sleep(300); // a retry would have come by now
+  assert.equal(srv.posts.length, 1);
+  assert.deepEqual(client.stats, { dropped: 0, sent: 1, failed: 0, queued: 0 });
+  assert.deepEqual(errors, []);
+});
+
+test('a slow poll answered after a later refresh() does not bring the older snapshot back', async (t) => {
+  let gets = 0;
+  const srv = await serve(t, (req, res) => {
+    const n = ++gets;
+    const text = JSON.stringify(snapshot(n === 1 ? 'r1' : n === 2 ? 'r2' : 'r3'));
+    // The second fetch (the timer's poll) is slow; the third (refresh) is not.
+    setTimeout(() => res.writeHead(200, { ETag: `"v${n}"` }).end(text), n === 2 ? 400 : 0);
+  });
+  const client = await createClient({ snapshotUrl: `${srv.base}/s`, refreshInterval: 100 });
+  t.after(() => client.close());
+  const updates = [];
+  client.on('update', (u) => updates.push(u.revision));
+  assert.equal(client.revision, 'r1');
+  await until(() => gets === 2, 2000, 'the timer poll');
+  await client.refresh();
+  assert.equal(client.revision, 'r3');
+  await sleep(500); // the slow poll's answer has arrived
+  assert.equal(client.revision, 'r3');
+  assert.deepEqual(updates.slice(0, 1), ['r3']);
+  assert.ok(!updates.includes('r2'), `updates: ${updates}`);
+});
+
+test('findImplementations never throws, whatever a handle was named', async () => {
+  const client = await createClient({ snapshot: snapshot('r1') });
+  client.feature({ toString() { throw new Error('bad name'); } }, { a: () => 1 }, { default: 'a' });
+  client.feature('Nope', { x: () => 1 }, { default: 'x' });
+  const all = client.findImplementations(ctx('1', 'CA'));
+  assert.equal(all.PaymentProcessor, 'premium');
+  assert.equal(all.Nope, 'x');
+  await client.close();
+});

@@ -102,6 +102,7 @@ export async function createClient(o) {
   /** @type {Engine | null} the snapshot before this one: what an implementation found just before a swap was chosen by */
   let previous = null;
   let started = 0, answered = 0; // fetches started; the latest whose answer was taken
+  let snapshotRetryAt = 0; // a failed snapshot fetch's backoff or Retry-After ends then
   let etag, loaded, fromObject, closed, fails = 0, xfails = 0, retryAt = 0, inflight, pollTimer, retryTimer, initTimer, readyTimer, done, failure;
   const ready = new Promise((r) => (done = r));
 
@@ -201,6 +202,9 @@ export async function createClient(o) {
     }
   }
 
+  /** A retry in `ms`: also what refresh() waits for in Workers (see `refresh`). */
+  const wait = (ms) => ((snapshotRetryAt = Date.now() + ms), ms);
+
   /** Resolves with the delay before the next fetch, if any. */
   async function fetchSnapshot() {
     const n = ++started;
@@ -219,14 +223,15 @@ export async function createClient(o) {
         await loading(); // a first fetch may finish before the wasm is loaded
         if (load(body, res.headers.get('ETag'))) cache.write(body, etag);
         // Refused (reported by load) with nothing to serve: retried with backoff.
-        else if (!engine && !closed) return backoff(fails++);
+        else if (!engine && !closed) return wait(backoff(fails++));
       }
       fails = 0;
+      snapshotRetryAt = 0;
     } catch (err) {
       if (closed) return;
       emit('error', err);
       if (err.permanent) return; // e.g. the page refuses WebAssembly: asking again changes nothing
-      if (retryable(err.status)) return err.retryAfter ?? backoff(fails++);
+      if (retryable(err.status)) return wait(err.retryAfter ?? backoff(fails++));
     }
     return every || undefined;
   }
@@ -286,10 +291,13 @@ export async function createClient(o) {
   /**
    * Sends what waits in requests of its own (several flushes may be under
    * way), and resolves when those sent earlier are answered too. In Workers
-   * it waits for its own alone: a request must not wait on another's I/O.
+   * it waits for its own alone: a request must not wait on another's I/O;
+   * and there, where no timer runs between requests and each request
+   * flushes, a flush during a failure's backoff or Retry-After sends
+   * nothing (`force`: close() sends all the same).
    */
-  const flush = () => {
-    if (!xurl) return Promise.resolve();
+  const flush = (force) => {
+    if (!xurl || (runtime.perRequest && !force && Date.now() < retryAt)) return Promise.resolve();
     const mine = send();
     posts.add(mine);
     mine.finally(() => posts.delete(mine));
@@ -512,8 +520,9 @@ export async function createClient(o) {
       }
       return () => void set?.delete(fn);
     },
-    refresh: () => (url && !closed ? poll(true) : Promise.resolve()),
-    flush,
+    /** In Workers, during a failed fetch's backoff or Retry-After, nothing (each request may call it). */
+    refresh: () => (url && !closed && !(runtime.perRequest && Date.now() < snapshotRetryAt) ? poll(true) : Promise.resolve()),
+    flush: () => flush(),
     /**
      * Stops everything, frees the engine's wasm memory (evaluations then
      * answer as with no snapshot), and sends what waits one last time.
@@ -531,7 +540,7 @@ export async function createClient(o) {
         document.removeEventListener('visibilitychange', onVisible);
         removeEventListener('pagehide', beacon);
       }
-      const sent = flush();
+      const sent = flush(true);
       engine?.free(); // runtimes such as workerd may never run finalizers
       previous?.free();
       engine = previous = null;

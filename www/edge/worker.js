@@ -7,7 +7,8 @@
 //                                        visitor in the `uid` cookie, handed to the browser as a
 //                                        bootstrap so that it renders them with no flicker
 //   POST /exposures                      the page's exposures, checked (same origin, JSON, known
-//                                        features and implementations) and relayed to EXPOSURE_URL
+//                                        features and implementations) and relayed to EXPOSURE_URL;
+//                                        the answer passes the sink's outcome on (503: retry)
 //   GET  /pkg/...                        the browser build of the package (from the ASSETS binding)
 //
 // Bindings: SNAPSHOT_URL (the origin's snapshot; required), EXPOSURE_URL
@@ -42,6 +43,20 @@ let rejectedEtag = null;
 /** When the last revalidation finished, and when the running one started (0: none). Plain numbers: no shared promise. */
 let checkedAt = 0;
 let checkingSince = 0;
+/**
+ * With nothing loaded, failed fetches in a row, and when the next may be
+ * made: a down origin gets one fetch per backoff step, not one per request.
+ */
+let coldFailures = 0;
+let coldRetryAt = 0;
+/**
+ * Clients of replaced snapshots that still hold exposures (their sink was
+ * failing at the swap): flushed with the current one until they are empty,
+ * then closed. At most MAX_RETIRING; past it the oldest is closed as it is.
+ * @type {Awaited<ReturnType<typeof createClient>>[]}
+ */
+const retiring = [];
+const MAX_RETIRING = 4;
 
 const FETCH_TIMEOUT = 10000;
 /** The most bytes an OFREP request body may have: a context is a few inputs, and wasm memory never shrinks. */
@@ -51,6 +66,18 @@ const MAX_EXPOSURE_BYTES = 1 << 20;
 const MAX_EXPOSURE_EVENTS = 1000;
 /** The longest string an exposure event may carry in any of its fields. */
 const MAX_EXPOSURE_STRING = 256;
+/** The longest a cold isolate waits between fetches of a failing origin (ms). */
+const MAX_COLD_BACKOFF = 30000;
+
+/** A failed fetch with nothing loaded: the next waits 1, 2, 4 … s (at most 30), or the origin's Retry-After. */
+function coldFailure(res) {
+  if (current) return;
+  const header = res?.headers.get('Retry-After');
+  const after = header ? Number(header) : NaN; // seconds (an HTTP date counts as none)
+  const wait = after >= 0 ? after * 1000 : 1000 * 2 ** coldFailures;
+  coldFailures++;
+  coldRetryAt = Date.now() + Math.min(wait, MAX_COLD_BACKOFF);
+}
 
 /**
  * Fetches the snapshot (conditionally) and swaps it in if it loads. Never
@@ -64,21 +91,35 @@ async function revalidate(env) {
     const tags = [current?.etag, rejectedEtag].filter(Boolean);
     if (tags.length) headers.set('If-None-Match', tags.join(', '));
     const res = await fetch(env.SNAPSHOT_URL, { headers, signal: AbortSignal.timeout(FETCH_TIMEOUT) });
-    if (res.status === 304) return void res.body?.cancel();
+    if (res.status === 304) {
+      res.body?.cancel();
+      if (!current) coldFailure(res), console.log('feats-edge: snapshot origin answered 304 to a request with no ETag it could match: nothing loaded');
+      return;
+    }
     if (!res.ok) {
       res.body?.cancel();
+      coldFailure(res);
       return console.log(`feats-edge: snapshot origin answered ${res.status}, keeping ${current?.engine.revision ?? 'nothing'}`);
     }
     const text = await res.text();
     const etag = res.headers.get('ETag');
+    // The same snapshot again (an origin without ETags): nothing changes,
+    // and its client keeps what it has reported.
+    if (current && text === current.text) {
+      current.etag = etag;
+      return;
+    }
     let engine;
     try {
       engine = new Engine(text);
     } catch (e) {
       rejectedEtag = etag;
+      coldFailure(null);
       return console.log(`feats-edge: snapshot refused, keeping ${current?.engine.revision ?? 'nothing'}: ${e.message}`);
     }
-    if (engine.problems.length) console.log(`feats-edge: snapshot ${engine.revision} loaded with ${engine.problems.length} problem(s), first: ${engine.problems[0].path}: ${engine.problems[0].message}`);
+    // (Its problems are not listed here: that compiles every feature, tens
+    // of milliseconds of a cold start for 1 000 of them. OFREP names a
+    // broken feature's problem; `feats-edge validate` lists them all.)
     const client = env.EXPOSURE_URL
       ? await createClient({ snapshot: text, exposureUrl: env.EXPOSURE_URL, refreshInterval: 0, flushInterval: 0 })
       : null;
@@ -89,9 +130,11 @@ async function revalidate(env) {
       implementations: new Map(engine.features.map((f) => [f.name, new Set(f.implementations)])),
     };
     rejectedEtag = null;
+    coldFailures = 0;
     old?.engine.free(); // Workers have no dependable finalizers: free explicitly
-    await old?.client?.close(); // sends what it still holds, frees its engine
+    if (old?.client) await retire(old.client);
   } catch (e) {
+    coldFailure(null);
     console.log(`feats-edge: snapshot fetch failed, keeping ${current?.engine.revision ?? 'nothing'}: ${e.message}`);
   } finally {
     checkedAt = Date.now();
@@ -100,13 +143,41 @@ async function revalidate(env) {
 }
 
 /**
- * Makes sure a snapshot is loaded: a cold isolate waits for it; later
- * requests revalidate it in the background when it is stale. Callers read
- * `current` after awaiting this and use its Engine synchronously (a
- * revalidation may swap and free it at any later await).
+ * A replaced snapshot's client: closed once what it holds is sent (close()
+ * sends it once); kept and flushed with later requests while its sink fails.
+ */
+async function retire(client) {
+  await client.flush();
+  if (!client.stats.queued) return void client.close();
+  retiring.push(client);
+  if (retiring.length > MAX_RETIRING) {
+    const oldest = retiring.shift();
+    console.log(`feats-edge: dropping ${oldest.stats.queued} exposure(s) of a replaced snapshot: the sink has been failing`);
+    oldest.close();
+  }
+}
+
+/** Sends what this worker's clients hold, after the response; retired clients that are empty are closed. */
+function flushAll(ctx, state) {
+  if (state.client) ctx.waitUntil(state.client.flush());
+  for (const c of [...retiring]) {
+    ctx.waitUntil(c.flush().then(() => {
+      if (c.stats.queued || !retiring.includes(c)) return;
+      retiring.splice(retiring.indexOf(c), 1);
+      return c.close();
+    }));
+  }
+}
+
+/**
+ * Makes sure a snapshot is loaded: a cold isolate waits for it (one fetch
+ * per backoff step while the origin fails); later requests revalidate it
+ * in the background when it is stale. Callers read `current` after
+ * awaiting this and use its Engine synchronously (a revalidation may swap
+ * and free it at any later await).
  */
 async function ensureSnapshot(env, ctx) {
-  if (!current) return revalidate(env);
+  if (!current) return Date.now() < coldRetryAt ? undefined : revalidate(env);
   const every = Number(env.REVALIDATE_MS ?? 30000);
   const now = Date.now();
   // A revalidation that has not finished within the fetch timeout was lost (its request was cancelled): start another.
@@ -179,24 +250,29 @@ async function readContext(request, key, targeting) {
   if (text === null) return invalid(`the request body is larger than ${MAX_CONTEXT_BYTES} bytes`, 413);
   let body;
   try {
-    body = JSON.parse(text);
+    // No body at all: no context, as OFREP has it optional.
+    body = text.trim() === '' ? {} : JSON.parse(text);
   } catch {
     return invalid('the request body is not JSON');
   }
   if (body === null || typeof body !== 'object' || Array.isArray(body)) return invalid('the request body must be a JSON object: {"context": {...}}');
   const context = body.context ?? {};
   if (typeof context !== 'object' || Array.isArray(context)) return invalid('the context must be a JSON object');
-  if (typeof context.targetingKey === 'string' && targeting) fill(context, targeting.split('.'), context.targetingKey);
+  if (typeof context.targetingKey === 'string' && context.targetingKey !== '' && targeting) fill(context, targeting.split('.'), context.targetingKey);
   return context;
 }
 
-/** Sets `path` in `obj` to `value` if nothing is there, making the objects on the way; not through a value that is not an object. */
+/**
+ * Sets `path` in `obj` to `value` if nothing is there (undefined or null,
+ * which the engine reads as absent), making the objects on the way; not
+ * through a value that is not an object.
+ */
 function fill(obj, path, value) {
   let at = obj;
   for (const [i, k] of path.entries()) {
     if (k === '__proto__' || !at || typeof at !== 'object' || Array.isArray(at)) return;
     if (i === path.length - 1) {
-      if (at[k] === undefined) at[k] = value;
+      at[k] ??= value;
       return;
     }
     at = at[k] ??= {};
@@ -254,7 +330,8 @@ function flag(state, d) {
   Object.assign(out, { reason: d.reason, metadata });
   if (d.errorCode) {
     out.errorCode = d.errorCode;
-    const problem = state.engine.problems.find((p) => p.path === `/features/${d.feature}` || p.path.startsWith(`/features/${d.feature}/`));
+    const at = `/features/${d.feature.replace(/~/g, '~0').replace(/\//g, '~1')}`; // a JSON Pointer
+    const problem = state.engine.problems.find((p) => p.path === at || p.path.startsWith(`${at}/`));
     out.errorDetails = problem ? `${problem.path}: ${problem.message}` : d.errorCode;
   }
   return out;
@@ -314,10 +391,8 @@ function page(request, env, ctx, state) {
   const text = state.text;
 
   // This worker's own exposure (it rendered the headline), sent after the response.
-  if (state.client) {
-    state.client.usedImplementation('Headline', implementations.Headline, context);
-    ctx.waitUntil(state.client.flush());
-  }
+  state.client?.usedImplementation('Headline', implementations.Headline, context);
+  flushAll(ctx, state);
 
   // A Content-Security-Policy as strict as the page allows: its own inline
   // style and scripts by nonce, modules and fetches from this origin, and
@@ -413,6 +488,11 @@ async function relay(request, env, ctx) {
   const origin = request.headers.get('Origin');
   if (origin !== null && origin !== new URL(request.url).origin) return json({ error: 'exposures are only taken from this origin' }, 403);
   if (!env.EXPOSURE_URL) return new Response(null, { status: 204 });
+  const type = (request.headers.get('Content-Type') ?? '').split(';')[0].trim().toLowerCase();
+  if (type !== 'application/json') {
+    request.body?.cancel().catch(() => {});
+    return json({ error: 'expected Content-Type: application/json' }, 415);
+  }
   const text = await readCapped(request, MAX_EXPOSURE_BYTES);
   if (text === null) return json({ error: `the request body is larger than ${MAX_EXPOSURE_BYTES} bytes` }, 413);
   let events;
@@ -420,18 +500,30 @@ async function relay(request, env, ctx) {
     events = JSON.parse(text).events;
   } catch {}
   if (!Array.isArray(events) || events.length > MAX_EXPOSURE_EVENTS) return json({ error: `expected {"events": [...]}, at most ${MAX_EXPOSURE_EVENTS} events` }, 400);
-  const type = (request.headers.get('Content-Type') ?? '').split(';')[0].trim().toLowerCase();
-  if (type !== 'application/json') return json({ error: 'expected Content-Type: application/json' }, 415);
   if (!env.SNAPSHOT_URL) return json({ error: 'SNAPSHOT_URL is not configured' }, 500);
   await ensureSnapshot(env, ctx);
   const state = current; // used synchronously from here on (see ensureSnapshot)
   if (!state) return json({ error: 'no snapshot could be loaded from the origin' }, 503, { 'Retry-After': '5' });
   const kept = events.map((e) => exposure(e, state.implementations)).filter(Boolean);
-  if (kept.length) {
-    ctx.waitUntil(fetch(env.EXPOSURE_URL, { method: 'POST', body: JSON.stringify({ events: kept }), headers: { 'Content-Type': 'application/json' } })
-      .then((r) => r.body?.cancel(), (e) => console.log(`feats-edge: relaying exposures failed: ${e.message}`)));
+  const accepted = { 'Feats-Accepted': String(kept.length) };
+  if (!kept.length) return new Response(null, { status: 204, headers: accepted });
+  // The page's client keeps a batch for a retry on a 5xx and drops it on a
+  // 4xx: so the sink's answer is awaited and passed on (a network error, a
+  // 429 or a 5xx as 503), not acknowledged before it is known.
+  let res;
+  try {
+    res = await fetch(env.EXPOSURE_URL, { method: 'POST', body: JSON.stringify({ events: kept }), headers: { 'Content-Type': 'application/json' }, signal: AbortSignal.timeout(FETCH_TIMEOUT) });
+  } catch (e) {
+    console.log(`feats-edge: relaying exposures failed: ${e.message}`);
+    return json({ error: 'the exposure sink could not be reached' }, 503, { 'Retry-After': '5' });
   }
-  return new Response(null, { status: 204, headers: { 'Feats-Accepted': String(kept.length) } });
+  res.body?.cancel();
+  if (res.ok) return new Response(null, { status: 204, headers: accepted });
+  console.log(`feats-edge: the exposure sink answered ${res.status}`);
+  if (res.status === 429 || res.status >= 500) {
+    return json({ error: `the exposure sink answered ${res.status}` }, 503, { 'Retry-After': res.headers.get('Retry-After') ?? '5' });
+  }
+  return json({ error: `the exposure sink refused the events (${res.status})` }, res.status);
 }
 
 // The browser build of the package: only these files, with their types.

@@ -45,6 +45,8 @@ export async function startOrigin(snapshot, etag = '"v1"', port = 0) {
     /** ms the exposure sink waits before answering */ exposureDelay: 0,
     /** ms the snapshot endpoint waits before answering */ snapshotDelay: 0,
     /** an HTTP status the snapshot endpoint answers instead (0: none) */ failWith: 0,
+    /** answer 200 with no ETag, whatever If-None-Match says (an origin without ETags) */ noEtag: false,
+    /** an HTTP status the exposure sink answers instead, recording nothing (0: none) */ exposureFailWith: 0,
     /** @type {{ifNoneMatch: string | undefined, status: number}[]} */ fetches: [],
     /** @type {any[]} */ exposures: [],
     exposurePosts: 0,
@@ -59,6 +61,10 @@ export async function startOrigin(snapshot, etag = '"v1"', port = 0) {
         origin.fetches.push({ ifNoneMatch: inm, status: origin.failWith });
         return res.writeHead(origin.failWith, { 'Content-Type': 'text/plain' }).end('failing on purpose');
       }
+      if (origin.noEtag) {
+        origin.fetches.push({ ifNoneMatch: inm, status: 200 });
+        return res.writeHead(200, { 'Content-Type': 'application/json' }).end(origin.snapshot);
+      }
       const hit = inm?.split(',').some((t) => t.trim() === origin.etag);
       origin.fetches.push({ ifNoneMatch: inm, status: hit ? 304 : 200 });
       if (hit) return res.writeHead(304, { ETag: origin.etag }).end();
@@ -67,6 +73,7 @@ export async function startOrigin(snapshot, etag = '"v1"', port = 0) {
     if (req.method === 'POST' && req.url === '/exposures') {
       origin.exposurePosts++;
       if (origin.exposureDelay) await new Promise((r) => setTimeout(r, origin.exposureDelay));
+      if (origin.exposureFailWith) return res.writeHead(origin.exposureFailWith).end('failing on purpose');
       try {
         origin.exposures.push(...JSON.parse(body).events);
       } catch {

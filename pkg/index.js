@@ -4,6 +4,8 @@ import * as bindings from './gen/feats_edge.js';
 import { setLoader, setWasm, wasm } from './src/wasm.js';
 
 let loading = null;
+/** The longest the .wasm may take to arrive (ms). */
+const WASM_TIMEOUT = 3e4;
 
 /**
  * Loads the wasm once. Optional `source`: a URL, Response, BufferSource or
@@ -16,8 +18,19 @@ let loading = null;
 export function init(source) {
   if (wasm) return Promise.resolve();
   loading ??= (async () => {
-    const exports = await bindings.default({ module_or_path: source ?? new URL('./gen/feats_edge_bg.wasm', import.meta.url) });
-    setWasm(bindings, exports);
+    source ??= new URL('./gen/feats_edge_bg.wasm', import.meta.url);
+    // A URL is fetched here, under a time limit that also covers reading
+    // the body: a .wasm request that never answers would otherwise hold
+    // every snapshot load of a client for the page's life.
+    const ac = new AbortController();
+    const timer = setTimeout(() => ac.abort(new Error(`feats-edge: ${source} did not load within ${WASM_TIMEOUT / 1000} s`)), WASM_TIMEOUT);
+    try {
+      const byUrl = typeof source == 'string' || source instanceof URL;
+      const exports = await bindings.default({ module_or_path: byUrl ? await fetch(source, { signal: ac.signal }) : source });
+      setWasm(bindings, exports);
+    } finally {
+      clearTimeout(timer);
+    }
   })().catch((e) => {
     if (!refusedByPolicy(e)) {
       loading = null;

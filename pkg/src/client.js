@@ -230,7 +230,9 @@ export async function createClient(o) {
     } catch (err) {
       if (closed) return;
       emit('error', err);
-      if (err.permanent) return; // e.g. the page refuses WebAssembly: asking again changes nothing
+      // e.g. the page refuses WebAssembly: asking again changes nothing, and
+      // createClient need not wait for its timeout.
+      if (err.permanent) return void done(!!engine);
       if (retryable(err.status)) return wait(err.retryAfter ?? backoff(fails++));
     }
     return every || undefined;
@@ -318,29 +320,39 @@ export async function createClient(o) {
     while (xurl && queue.length) {
       // As many events as fit in one body (at least one), each serialized once.
       const parts = [];
-      for (let size = 12; parts.length < Math.min(queue.length, maxBatch); ) {
+      let size = 12;
+      while (parts.length < Math.min(queue.length, maxBatch)) {
         const part = JSON.stringify(queue[parts.length]);
+        if (parts.length && size + bytes(part) + 1 > BEACON_BYTES) break;
         size += bytes(part) + 1;
-        if (parts.length && size > BEACON_BYTES) break;
         parts.push(part);
       }
       const n = parts.length, events = queue.splice(0, n), body = `{"events":[${parts.join(',')}]}`;
+      const back = () => requeue(events);
+      const post = (keepalive) => {
+        sending += n;
+        try {
+          get(xurl, { method: 'POST', headers: headers('application/json'), body, keepalive })
+            .then((res) => (res.ok ? (stats.sent += n) : retryable(res.status) ? back() : (stats.failed += n)), back)
+            .finally(() => (sending -= n));
+        } catch {
+          sending -= n;
+          back();
+        }
+      };
+      // One event too big for any beacon: a plain request (it may not
+      // outlive the page), so that it does not hold the others back.
+      if (size > BEACON_BYTES) {
+        post(false);
+        continue;
+      }
       try {
         if (navigator.sendBeacon(xurl, new Blob([body], { type: 'application/json' }))) {
           stats.sent += n;
           continue;
         }
       } catch {}
-      const back = () => requeue(events);
-      sending += n;
-      try {
-        get(xurl, { method: 'POST', headers: headers('application/json'), body, keepalive: true })
-          .then((res) => (res.ok ? (stats.sent += n) : retryable(res.status) ? back() : (stats.failed += n)), back)
-          .finally(() => (sending -= n));
-      } catch {
-        sending -= n;
-        back();
-      }
+      post(true);
       return;
     }
   }
@@ -350,7 +362,7 @@ export async function createClient(o) {
     try {
       if (engine) return engine.evaluate(feature, ctx, used === undefined ? opts : { ...opts, used });
     } catch {}
-    return { feature, implementation: null, reason: 'ERROR', rule: null, experiment: null, unit: null,
+    return { feature: text(feature), implementation: null, reason: 'ERROR', rule: null, experiment: null, unit: null,
       stickyKey: null, errorCode: 'PROVIDER_NOT_READY', revision: null };
   }
 
@@ -410,6 +422,8 @@ export async function createClient(o) {
   }
 
   const cached = o.snapshot == null && url ? cache.read() : null;
+  // A stored ETag a header cannot carry (a corrupt entry) would make every fetch throw: none.
+  if (cached) cached.etag = headerValue(cached.etag) ?? null;
   const wasmLoading = loading();
   // `timeout` bounds the wait for the wasm as well as for the snapshot; with
   // neither to wait for, no timer (Workers allow none outside a request).
@@ -449,7 +463,8 @@ export async function createClient(o) {
   } else begin();
   const flushTimer = xurl && flushInterval > 0 ? setInterval(autoFlush, Math.min(flushInterval, MAX_DELAY)) : 0;
   flushTimer.unref?.();
-  const onVisible = () => (document.visibilityState == 'visible' ? url && every && poll() : beacon());
+  // Visible again: a fetch, unless a failed one's backoff or Retry-After is still running.
+  const onVisible = () => (document.visibilityState == 'visible' ? url && every && Date.now() >= snapshotRetryAt && poll() : beacon());
   if (browser) {
     document.addEventListener('visibilitychange', onVisible);
     addEventListener('pagehide', beacon);

@@ -79,7 +79,13 @@ export function snapshotCache(ls, key) {
     write(text, etag) {
       try {
         ls?.setItem(key, JSON.stringify({ text, etag }));
-      } catch {}
+      } catch {
+        // Over quota: the old entry would start every visit from a stale
+        // snapshot and revalidate it with a stale ETag (a full download each time).
+        try {
+          ls?.removeItem(key);
+        } catch {}
+      }
     },
   };
 }

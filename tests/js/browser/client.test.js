@@ -252,3 +252,124 @@ test('a page visible again refetches the snapshot (304 with the same ETag)', () 
     for (let i = 0; i < 100 && statuses.length === 0; i++) await sleep(30);
     assert.deepEqual(statuses, [304]);
   }));
+
+test('a cached entry whose ETag no header can carry is revalidated all the same (the ETag dropped)', () =>
+  onBlankPage(async (page) => {
+    const first = await page.evaluate(startClient, {});
+    const key = 'feats-edge:snapshot:/flags/snapshot.json';
+    await page.evaluate((k) => {
+      const entry = JSON.parse(localStorage.getItem(k));
+      localStorage.setItem(k, JSON.stringify({ text: entry.text, etag: 'a\nb' }));
+    }, key);
+    const asked = [];
+    page.on('request', (r) => r.url().endsWith('/flags/snapshot.json') && asked.push(r.headers()['if-none-match'] ?? null));
+    await page.reload();
+    const second = await page.evaluate(startClient, { timeout: 5000 });
+    assert.equal(second.revision, first.revision);
+    for (let i = 0; i < 100 && asked.length === 0; i++) await sleep(30);
+    assert.deepEqual(asked, [null], 'fetched, with no If-None-Match');
+    assert.deepEqual(second.errors, []);
+    // And the good answer replaced the corrupt entry.
+    for (let i = 0; i < 100 && /\n/.test(await page.evaluate((k) => JSON.parse(localStorage.getItem(k)).etag ?? '\n', key)); i++) await sleep(30);
+    assert.match(await page.evaluate((k) => JSON.parse(localStorage.getItem(k)).etag, key), /^".+"$/);
+  }));
+
+test('a snapshot the cache cannot take (quota) removes the stale entry instead of keeping it', () =>
+  onBlankPage(async (page) => {
+    await page.evaluate(startClient, {});
+    const key = 'feats-edge:snapshot:/flags/snapshot.json';
+    const left = await page.evaluate(async (k) => {
+      window.__client.close();
+      // The stored entry is from another revision (ETag "old"); writes of the snapshot now fail as over quota.
+      localStorage.setItem(k, JSON.stringify({ text: '{"schema": 1, "revision": "old", "features": {}}', etag: '"old"' }));
+      const setItem = Storage.prototype.setItem;
+      Storage.prototype.setItem = function (name, value) {
+        if (name === k) throw new DOMException('full', 'QuotaExceededError');
+        return setItem.call(this, name, value);
+      };
+      const { createClient } = await import('/pkg/index.js');
+      const client = await createClient({ snapshotUrl: '/flags/snapshot.json', refreshInterval: 0 });
+      for (let i = 0; i < 100 && client.revision === 'old'; i++) await new Promise((r) => setTimeout(r, 30));
+      const revision = client.revision;
+      await client.close();
+      Storage.prototype.setItem = setItem;
+      return { revision, entry: localStorage.getItem(k) };
+    }, key);
+    assert.notEqual(left.revision, 'old', 'the network snapshot was loaded');
+    assert.equal(left.entry, null, 'the stale entry is gone');
+  }));
+
+test('a page made visible during a Retry-After does not fetch again', () =>
+  onBlankPage(async (page) => {
+    await page.evaluate(startClient, { refreshInterval: 60000 });
+    let asked = 0;
+    await page.route(SNAPSHOT, (route) => (asked++, route.fulfill({ status: 429, headers: { 'Retry-After': '120' }, body: 'slow down' })));
+    await page.evaluate(async () => {
+      await window.__client.refresh();
+      let state = 'visible';
+      Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => state });
+      for (let i = 0; i < 5; i++) {
+        state = 'hidden';
+        document.dispatchEvent(new Event('visibilitychange'));
+        state = 'visible';
+        document.dispatchEvent(new Event('visibilitychange'));
+      }
+    });
+    await sleep(300);
+    assert.equal(asked, 1);
+  }));
+
+test('a Content-Security-Policy that forbids WebAssembly: createClient resolves at once, not after its timeout', () =>
+  withPolicy("script-src 'self'", async (page) => {
+    const got = await page.evaluate(async () => {
+      const { createClient } = await import('/pkg/index.js');
+      const made = createClient({ snapshotUrl: '/flags/snapshot.json', timeout: 60000 }).then((c) => (c.close(), 'resolved'));
+      return Promise.race([made, new Promise((r) => setTimeout(() => r('still waiting'), 5000))]);
+    });
+    assert.equal(got, 'resolved');
+  }));
+
+test('an event too big for a beacon does not hold back the others when the page goes away', () =>
+  onBlankPage(async (page) => {
+    const tag = `big-${Date.now()}`;
+    await page.evaluate(startClient, { exposureUrl: '/flags/exposures', flushInterval: 0 });
+    await page.evaluate((t) => {
+      window.__client.create('AllowedPriorities', { user: { id: `${t}-`.padEnd(70000, 'x'), plan: 'free' } });
+      for (let i = 0; i < 5; i++) window.__client.create('AllowedPriorities', { user: { id: `${t}-${i}`, plan: 'free' } });
+    }, tag);
+    // Hidden a while first (the big one's failed send is back at the head of the queue), then gone.
+    await page.evaluate(async () => {
+      let state = 'visible';
+      Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => state });
+      state = 'hidden';
+      document.dispatchEvent(new Event('visibilitychange'));
+      await new Promise((r) => setTimeout(r, 300));
+      state = 'visible';
+      document.dispatchEvent(new Event('visibilitychange'));
+    });
+    await page.goto(`${rt.server.url}/__blank`); // pagehide
+    let mine = [];
+    for (let i = 0; i < 100 && mine.length < 5; i++) {
+      await sleep(50);
+      mine = (await (await fetch(`${rt.server.url}/flags/exposures`)).json()).filter((e) => /^big-\d+-\d$/.test(e.unit?.value ?? '') && e.unit.value.startsWith(tag));
+    }
+    assert.equal(mine.length, 5);
+  }));
+
+test('a .wasm request that never answers is given up after 30 s and made again: the client loads', { timeout: 60000 }, () =>
+  onBlankPage(async (page) => {
+    let wasmRequests = 0;
+    await page.route(WASM, (route) => (++wasmRequests === 1 ? undefined : route.continue())); // the first hangs
+    const got = await page.evaluate(async () => {
+      const { createClient } = await import('/pkg/index.js');
+      const client = await createClient({ snapshotUrl: '/flags/snapshot.json', refreshInterval: 0, timeout: 500, retryDelay: 100 });
+      const early = client.revision;
+      for (let i = 0; i < 400 && !client.revision; i++) await new Promise((r) => setTimeout(r, 100));
+      const revision = client.revision;
+      await client.close();
+      return { early, revision };
+    });
+    assert.equal(got.early, null);
+    assert.match(got.revision ?? '', /\S/, 'loaded after the first .wasm request was given up');
+    assert.equal(wasmRequests, 2);
+  }));

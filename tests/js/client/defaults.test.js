@@ -118,3 +118,19 @@ test('findImplementations keeps a feature named __proto__ as its own property', 
   assert.equal(client.findImplementation('__proto__', {}), 'on');
   await client.close();
 });
+
+test('odd feature names never throw, with no snapshot loaded or after close()', async () => {
+  const client = await createClient({ exposureUrl: 'http://127.0.0.1:9/x', fetch: () => Promise.reject(new Error('down')) });
+  const cyclic = {};
+  cyclic.self = cyclic;
+  for (const name of [10n, cyclic, Symbol('s'), { toString() { throw new Error('no'); } }]) {
+    client.usedImplementation(name, 'a', {});
+    client.create(name, {});
+    client.details(name, {});
+    client.feature(name, { a: () => 1 }, { default: 'a' }).create({});
+    client.findImplementations({});
+  }
+  await client.close();
+  client.create(10n, {});
+  client.feature(10n, { a: () => 1 }, { default: 'a' }).create({});
+});

@@ -319,38 +319,14 @@ impl Engine {
     /// `[{name, type, implementations, default, inputs}]`.
     #[must_use]
     pub fn features_json(&self) -> String {
-        use crate::json::push_string;
         let mut out = String::from("[");
-        for (i, f) in self.features().enumerate() {
+        // Declarations only: listing features compiles no rules.
+        for i in 0..self.features.len() {
             if i > 0 {
                 out.push(',');
             }
-            out.push_str("{\"name\":");
-            push_string(&mut out, &f.name);
-            out.push_str(",\"type\":\"");
-            out.push_str(f.kind.as_str());
-            out.push_str("\",\"implementations\":[");
-            for (j, imp) in f.implementations.iter().enumerate() {
-                if j > 0 {
-                    out.push(',');
-                }
-                push_string(&mut out, imp);
-            }
-            out.push_str("],\"default\":");
-            opt_string(
-                &mut out,
-                f.default
-                    .and_then(|d| f.implementations.get(usize::from(d)))
-                    .map(String::as_str),
-            );
-            out.push_str(",\"inputs\":[");
-            for (j, input) in f.inputs.iter().enumerate() {
-                if j > 0 {
-                    out.push(',');
-                }
-                push_string(&mut out, input);
-            }
-            out.push_str("]}");
+            self.features
+                .with_declarations(i, |f| write_declarations(&mut out, f));
         }
         out.push(']');
         out
@@ -388,4 +364,35 @@ fn opt_string(out: &mut String, s: Option<&str>) {
         Some(s) => crate::json::push_string(out, s),
         None => out.push_str("null"),
     }
+}
+
+/// One feature of [`Engine::features_json`]: `{name, type, implementations, default, inputs}`.
+fn write_declarations(out: &mut String, f: &Feature) {
+    use crate::json::push_string;
+    out.push_str("{\"name\":");
+    push_string(out, &f.name);
+    out.push_str(",\"type\":\"");
+    out.push_str(f.kind.as_str());
+    out.push_str("\",\"implementations\":[");
+    for (j, imp) in f.implementations.iter().enumerate() {
+        if j > 0 {
+            out.push(',');
+        }
+        push_string(out, imp);
+    }
+    out.push_str("],\"default\":");
+    opt_string(
+        out,
+        f.default
+            .and_then(|d| f.implementations.get(usize::from(d)))
+            .map(String::as_str),
+    );
+    out.push_str(",\"inputs\":[");
+    for (j, input) in f.inputs.iter().enumerate() {
+        if j > 0 {
+            out.push(',');
+        }
+        push_string(out, input);
+    }
+    out.push_str("]}");
 }

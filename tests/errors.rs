@@ -712,3 +712,46 @@ fn messages_name_the_actual_problem() {
         ["/features/F/rules/0/split/weights/a: a percentage is a number ≥ 0 with at most two decimals, found 12.345"]
     );
 }
+
+#[test]
+fn listing_features_compiles_no_rules_and_lists_what_compiling_gives() {
+    let mut texts: Vec<String> = ["examples/shop.json", "examples/novi.json"]
+        .iter()
+        .map(|p| std::fs::read_to_string(p).unwrap())
+        .collect();
+    // Features broken in every way their declarations can be.
+    texts.push(
+        r#"{"schema": 1, "segments": {"S": {"from": {"user": "{id}"}}}, "features": {
+          "Ok": {"inputs": ["user", "account"], "implementations": ["a", "b"], "default": "b",
+                 "rules": [{"split": {"by": "S", "weights": {"a": 50, "b": 50}}}]},
+          "BadRule": {"inputs": ["user"], "implementations": ["a"], "default": "a", "rules": [{"serve": "nope"}]},
+          "BadType": {"type": "toggle", "implementations": ["a"], "default": "a"},
+          "Bool": {"type": "boolean", "default": true, "inputs": ["user"]},
+          "BoolStrings": {"type": "boolean", "default": "false"},
+          "BoolWrong": {"type": "boolean", "implementations": ["false", "true"], "default": true},
+          "Repeated": {"implementations": ["a", "a", 3, "b"], "default": "b"},
+          "NoDefault": {"implementations": ["a"]},
+          "UnknownDefault": {"implementations": ["a"], "default": "z"},
+          "BadInputs": {"inputs": "user", "implementations": ["a"], "default": "a"},
+          "BadInputNames": {"inputs": ["ok", "no way", 5], "implementations": ["a"], "default": "a"},
+          "NotObject": [1, 2],
+          "Empty": {},
+          "Twice": {"implementations": ["a"], "default": "a"},
+          "Twice": {"implementations": ["z"], "default": "z"},
+          "Bad name!": {"implementations": ["a"], "default": "a"}
+        }}"#
+        .to_owned(),
+    );
+    for text in &texts {
+        let listed = Engine::load(text).unwrap();
+        let before = listed.features_json();
+        assert_eq!(listed.compiled_count(), 0, "listing compiled rules");
+        let compiled = Engine::load(text).unwrap();
+        assert!(compiled.features().count() > 0); // every feature compiled
+        assert_eq!(compiled.compiled_count(), compiled.feature_count());
+        assert_eq!(before, compiled.features_json());
+        // Once compiled, the listing reads the compiled features.
+        assert_eq!(listed.features().count(), listed.feature_count());
+        assert_eq!(listed.features_json(), before);
+    }
+}

@@ -350,8 +350,16 @@ export class Engine {
 
   /** @type {{name: string, type: 'multi'|'boolean', implementations: string[], default: string|null, inputs: string[]}[]} */
   get features() {
+    return this._list(false);
+  }
+
+  /**
+   * The features (see `features`), read once. `compile`: every feature
+   * compiled first, for evaluate-all (listing alone reads declarations).
+   */
+  _list(compile) {
     if (this._features === undefined) {
-      this._features = JSON.parse(this._raw?.features() ?? '[]');
+      this._features = JSON.parse(this._raw?.features(compile) ?? '[]');
       this._features.forEach((f, i) => { this._call.impls[i] ??= f.implementations; });
     }
     return this._features;
@@ -380,7 +388,7 @@ export class Engine {
   /** Everything evaluate-all needs: every feature's names, and every slot. */
   _everything() {
     if (this._all) return this._all;
-    const features = this.features;
+    const features = this._list(true);
     this._all = {
       plan: this._makePlan(this._slotInput.map((_, i) => i)), // every slot
       names: features.map((f) => f.name),

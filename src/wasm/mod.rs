@@ -268,11 +268,17 @@ impl RawEngine {
         s
     }
 
-    /// `engine.features` as JSON (compiles every feature).
-    pub fn features(&self) -> String {
-        self.engine
-            .as_ref()
-            .map_or_else(|| String::from("[]"), Engine::features_json)
+    /// `engine.features` as JSON: each feature's declarations, its rules
+    /// not compiled; with `compile`, every feature compiled first (for
+    /// evaluate-all, which compiles them all anyway: one parse each).
+    pub fn features(&self, compile: bool) -> String {
+        let Some(engine) = &self.engine else {
+            return String::from("[]");
+        };
+        if compile {
+            engine.features().for_each(drop);
+        }
+        engine.features_json()
     }
 
     /// `engine.problems` as JSON (compiles every feature).

@@ -16,15 +16,21 @@ use crate::text::{concat, join_some, push_percent};
 
 const BOOLEAN_IMPLEMENTATIONS: [&str; 2] = ["true", "false"];
 
-/// Compiles `/features/NAME`. A feature with problems keeps its name,
-/// implementations and (when readable) its default, and has no body.
-pub fn compile(
-    name: &str,
-    value: &Value,
-    ptr: &Ptr<'_>,
-    scope: &mut Scope<'_>,
-    errs: &mut Errs,
-) -> Feature {
+/// What a feature declares before its rules: the feature with its name,
+/// kind, implementations and (when readable) default, its implementation
+/// ids by name, and the fields read after (`object`: whether the value is
+/// an object whose fields could be read at all).
+struct Header<'v> {
+    object: bool,
+    feature: Feature,
+    impl_ids: Positions,
+    inputs: Option<&'v Value<'v>>,
+    enabled: Option<&'v Value<'v>>,
+    rules: Option<&'v Value<'v>>,
+}
+
+/// Reads a feature's declarations (see [`Header`]).
+fn header<'v>(name: &str, value: &'v Value<'v>, ptr: &Ptr<'_>, errs: &mut Errs) -> Header<'v> {
     let mut feature = Feature {
         name: name.to_owned(),
         kind: Kind::Multi,
@@ -46,7 +52,14 @@ pub fn compile(
     let Some([kind, inputs, implementations, default, enabled, rules]) =
         reader::fields(value, ptr, keys, errs)
     else {
-        return feature;
+        return Header {
+            object: false,
+            feature,
+            impl_ids: Positions::default(),
+            inputs: None,
+            enabled: None,
+            rules: None,
+        };
     };
     if let Some(kind) = kind {
         match kind.as_str() {
@@ -70,6 +83,53 @@ pub fn compile(
     });
     if let Some(default) = reader::required(default, ptr, "default", errs) {
         feature.default = implementation(&feature, &impl_ids, default, &ptr.key("default"), errs);
+    }
+    Header {
+        object: true,
+        feature,
+        impl_ids,
+        inputs,
+        enabled,
+        rules,
+    }
+}
+
+/// A feature as [`compile`] gives it, without its body: its name, kind,
+/// implementations, default and declared inputs, read without compiling
+/// its rules (for listing features). Problems are not reported.
+pub fn declarations(name: &str, value: &Value) -> Feature {
+    let mut errs = Errs::default();
+    let ptr = Ptr::root("");
+    let Header {
+        mut feature,
+        inputs,
+        ..
+    } = header(name, value, &ptr, &mut errs);
+    if let Some(inputs) = inputs {
+        feature.inputs = read_inputs(inputs, &ptr, &mut errs);
+    }
+    feature
+}
+
+/// Compiles `/features/NAME`. A feature with problems keeps its name,
+/// implementations and (when readable) its default, and has no body.
+pub fn compile(
+    name: &str,
+    value: &Value,
+    ptr: &Ptr<'_>,
+    scope: &mut Scope<'_>,
+    errs: &mut Errs,
+) -> Feature {
+    let Header {
+        object,
+        mut feature,
+        impl_ids,
+        inputs,
+        enabled,
+        rules,
+    } = header(name, value, ptr, errs);
+    if !object {
+        return feature;
     }
     let mut ids = Vec::new();
     if let Some(inputs) = inputs {

@@ -446,6 +446,24 @@ impl Lazy {
         self.compiled(index).map(|(f, _)| f)
     }
 
+    /// `f` of the feature at `index` as far as its declarations go (name,
+    /// kind, implementations, default, declared inputs: what listing
+    /// features needs), without compiling its rules when it is not compiled
+    /// yet (nor keeping what was read).
+    pub fn with_declarations<R>(&self, index: usize, f: impl FnOnce(&Feature) -> R) -> Option<R> {
+        let entry = self.entries.get(index)?;
+        if let Some(compiled) = entry.compiled.get() {
+            return Some(f(&compiled.0));
+        }
+        let name = self.by_name.key(index).unwrap_or_default();
+        let value = self
+            .text
+            .get(entry.span.clone())
+            .and_then(|t| json::parse(t, &json::Limits::default()).ok())
+            .unwrap_or(Value::Null);
+        Some(f(&features::declarations(name, &value)))
+    }
+
     #[inline]
     fn compiled(&self, index: usize) -> Option<&(Feature, Vec<Problem>)> {
         let entry = self.entries.get(index)?;

@@ -694,9 +694,16 @@ fn help_is_asked_only_where_an_option_could_stand() {
         text(&out.stdout).trim().parse::<u32>().map(|b| b < 10_000),
         Ok(true)
     );
-    // After a value, it is a help request again.
-    let out = run(&["bucket", "--salt", "x", "-h"]);
-    assert!(text(&out.stdout).starts_with("usage:\n"));
+    // After a value, it is a help request again; and it wins over a bad option.
+    for args in [
+        &["bucket", "--salt", "x", "-h"][..],
+        &["eval", "--bogus", "--help"],
+        &["bucket", "-h", "--salt"],
+    ] {
+        let out = run(args);
+        assert_eq!(out.status.code(), Some(0), "{args:?}");
+        assert!(text(&out.stdout).starts_with("usage:\n"), "{args:?}");
+    }
 }
 
 #[test]

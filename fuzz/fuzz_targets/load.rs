@@ -1,7 +1,7 @@
 //! Snapshot loading from arbitrary bytes (as UTF-8 when valid): a compiled
 //! engine or a refusal, never a panic. Checked: a refusal names its place
 //! as a JSON Pointer; a loaded snapshot lists its problems and features as
-//! valid JSON, has warnings (`validate`'s) that are JSON Pointers, and
+//! valid JSON (listed before compiling, the same), has warnings (`validate`'s) that are JSON Pointers, and
 //! evaluates every feature for an empty context; and the
 //! same document written compactly (whitespace is not meaning) loads to the
 //! same problems and the same results, or is refused with the same message.
@@ -26,6 +26,10 @@ fn outcome(text: &str) -> Result<(String, String, String), String> {
             let features = engine.features_json();
             json::parse(&problems, &DEEP).expect("problems are JSON");
             json::parse(&features, &DEEP).expect("features are JSON");
+            // Listing without compiling (declarations) lists what compiling gives.
+            let fresh = Engine::load(text).expect("loads again");
+            assert_eq!(fresh.features_json(), features, "declarations of {text:?}");
+            assert_eq!(fresh.compiled_count(), 0);
             for p in engine.problems() {
                 assert!(p.path.is_empty() || p.path.starts_with('/'), "a JSON Pointer: {:?}", p.path);
             }

@@ -279,7 +279,8 @@ export async function createClient(o) {
           const ms = err.retryAfter ?? backoff(xfails++);
           retryAt = Date.now() + ms;
           clearTimeout(retryTimer); // also without a flush interval
-          if (!closed) retryTimer = later(() => !closed && queue.length && flush(), ms);
+          // (forced: in Workers the clock may not have moved past retryAt inside a timer)
+          if (!closed) retryTimer = later(() => !closed && queue.length && flush(true), ms);
           return;
         }
       } finally {
@@ -398,8 +399,10 @@ export async function createClient(o) {
     } catch {}
     const { stickyKey, errorCode, ...event } = d;
     // Also with nothing loaded (revision null): a code default was used.
-    if (!xurl || errorCode == 'FLAG_NOT_FOUND') return;
-    const key = JSON.stringify([d.feature, impl, d.unit]);
+    if (!xurl || closed || errorCode == 'FLAG_NOT_FOUND') return;
+    // A use with nothing loaded has a key of its own: it must not stand for
+    // the same implementation served by a rule once a snapshot is there.
+    const key = JSON.stringify([d.feature, impl, d.unit, d.revision == null]);
     // At most SEEN keys, the least recently used forgotten first: a unit
     // still active is not reported again.
     const known = seen.delete(key);

@@ -69,10 +69,11 @@ function memoryStore() {
  */
 export function snapshotCache(ls, key) {
   return {
-    /** @returns {{text: string, etag: string | null} | undefined} */
+    /** @returns {{text: string, etag: string | null} | undefined} (only an object: a corrupt entry is none) */
     read() {
       try {
-        return JSON.parse(ls?.getItem(key) ?? 'null') ?? undefined;
+        const entry = JSON.parse(ls?.getItem(key) ?? 'null');
+        return entry !== null && typeof entry == 'object' && !Array.isArray(entry) ? entry : undefined;
       } catch {}
     },
     /** @param {string} text @param {string | null} etag */

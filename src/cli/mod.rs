@@ -63,7 +63,17 @@ fn command(argv: &[String], out: &mut String) -> Result<i32, Usage> {
             Ok(0)
         }
         Some(command) => {
-            let args = Args::parse(command, argv.get(1..).unwrap_or_default())?;
+            let rest = argv.get(1..).unwrap_or_default();
+            let args = match Args::parse(command, rest) {
+                Ok(args) => args,
+                // `eval --bogus --help`: the help asked for, not the error.
+                Err(_) if rest.iter().any(|a| a == "--help" || a == "-h") => {
+                    out.push_str(USAGE);
+                    out.push('\n');
+                    return Ok(0);
+                }
+                Err(e) => return Err(e),
+            };
             // `feats-edge bucket --help`, as most tools answer it.
             if args.help {
                 out.push_str(USAGE);

@@ -467,7 +467,8 @@ function exposure(e, implementations) {
   const str = (v) => typeof v === 'string' && v.length <= MAX_EXPOSURE_STRING;
   const { feature, implementation, reason, rule, experiment, unit, revision, timestamp } = e;
   if (!str(feature) || !str(implementation) || !implementations.get(feature)?.has(implementation)) return null;
-  if (!str(reason) || !str(revision) || !str(timestamp) || Number.isNaN(Date.parse(timestamp))) return null;
+  // (revision null: a code default used before any snapshot loaded)
+  if (!str(reason) || !(revision === null || str(revision)) || !str(timestamp) || Number.isNaN(Date.parse(timestamp))) return null;
   if (rule !== null && !(Number.isSafeInteger(rule) && rule >= 0)) return null;
   if (experiment !== null && !str(experiment)) return null;
   if (unit !== null && (typeof unit !== 'object' || Array.isArray(unit) || !str(unit.segment) || !str(unit.value))) return null;
@@ -523,7 +524,10 @@ async function relay(request, env, ctx) {
   if (res.status === 429 || res.status >= 500) {
     return json({ error: `the exposure sink answered ${res.status}` }, 503, { 'Retry-After': res.headers.get('Retry-After') ?? '5' });
   }
-  return json({ error: `the exposure sink refused the events (${res.status})` }, res.status);
+  // Its 4xx: the events are refused, and the page's client drops them; a
+  // status with no meaning here (3xx) is a bad gateway, retried.
+  if (res.status >= 400) return json({ error: `the exposure sink refused the events (${res.status})` }, res.status);
+  return json({ error: `the exposure sink answered ${res.status}` }, 502);
 }
 
 // The browser build of the package: only these files, with their types.

@@ -134,3 +134,33 @@ test('findImplementations never throws, whatever a handle was named', async () =
   assert.equal(all.Nope, 'x');
   await client.close();
 });
+
+test('a use before the snapshot loaded does not stand for the same implementation served after it', async (t) => {
+  const srv = await serve(t, (req, res) => {
+    if (req.method === 'POST') return res.writeHead(204).end();
+    setTimeout(() => res.writeHead(200).end(JSON.stringify(snapshot('r1'))), 200);
+  });
+  const client = await createClient({ snapshotUrl: `${srv.base}/s`, exposureUrl: `${srv.base}/x`, flushInterval: 0, timeout: 20 });
+  t.after(() => client.close());
+  const PP = client.feature('PaymentProcessor', { acme: () => 1, premium: () => 2 }, { default: 'premium' });
+  PP.create(ctx('1', 'CA')); // nothing loaded: the code default
+  await until(() => client.revision === 'r1', 3000, 'the snapshot');
+  PP.create(ctx('1', 'CA')); // rule 0 serves premium, with no unit
+  await client.flush();
+  assert.deepEqual(srv.events.map((e) => [e.implementation, e.reason, e.rule, e.revision]), [
+    ['premium', 'ERROR', null, null],
+    ['premium', 'TARGETING_MATCH', 0, 'r1'],
+  ]);
+});
+
+test('a closed client queues nothing more', async (t) => {
+  const srv = await serve(t, (req, res) => res.writeHead(204).end());
+  const client = await createClient({ snapshot: snapshot('r1'), exposureUrl: `${srv.base}/x`, flushInterval: 0 });
+  await client.close();
+  client.create('PaymentProcessor', ctx('1', 'CA'));
+  client.usedImplementation('Split', 'on', ctx('2'));
+  client.feature('Split', { on: () => 1, off: () => 0 }, { default: 'off' }).create(ctx('3'));
+  assert.equal(client.stats.queued, 0);
+  await client.flush();
+  assert.equal(srv.posts.length, 0);
+});

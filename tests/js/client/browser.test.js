@@ -155,3 +155,15 @@ test('visible again: the snapshot is refetched; after close() events are ignored
   await new Promise((r) => setTimeout(r, 50));
   assert.equal(srv.state.snapshotRequests.length, 2);
 });
+
+test('a cached entry that is not an object (corrupt storage) is no cache: the client fetches', async (t) => {
+  const srv = await startServer({ snapshot: snapshot('r1') });
+  t.after(() => srv.close());
+  for (const junk of ['5', '"some text"', 'true', '[1]', '{"text": 5}']) {
+    localStorage.clear();
+    localStorage.setItem('feats-edge:snapshot:' + srv.snapshotUrl, junk);
+    const client = await createClient({ snapshotUrl: srv.snapshotUrl, refreshInterval: 0 });
+    assert.equal(client.revision, 'r1', junk);
+    await client.close();
+  }
+});

@@ -39,11 +39,18 @@ test('the relay passes a failing sink on (503), so the page\'s client keeps the 
   assert.ok(failed.headers.get('Retry-After'));
   origin.exposureFailWith = 400;
   assert.equal((await relay(edge, { events: [event('r-2')] })).status, 400);
+  // A status with no meaning for a POST (a 304 made the worker throw) is a bad gateway.
+  origin.exposureFailWith = 304;
+  assert.equal((await relay(edge, { events: [event('r-3')] })).status, 502);
+  assert.doesNotMatch(edge.log(), /Uncaught|Invalid response status/);
   origin.exposureFailWith = 0;
+  // A use before any snapshot loaded (revision null) is relayed too.
+  const early = await relay(edge, { events: [{ ...event('r-4'), reason: 'ERROR', rule: null, unit: null, revision: null }] });
+  assert.equal(early.headers.get('Feats-Accepted'), '1');
   const ok = await relay(edge, { events: [event('r-1')] }); // the client's retry
   assert.equal(ok.status, 204);
   assert.equal(ok.headers.get('Feats-Accepted'), '1');
-  assert.deepEqual(origin.exposures.filter((e) => e.feature === 'ListStyle').map((e) => e.unit.value), ['r-1']);
+  assert.deepEqual(origin.exposures.filter((e) => e.feature === 'ListStyle').map((e) => e.unit?.value ?? null), [null, 'r-1']);
   // The type is checked before the body is read.
   assert.equal((await relay(edge, 'hello', 'text/plain')).status, 415);
 });

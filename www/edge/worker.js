@@ -575,5 +575,7 @@ async function ofrep(request, env, ctx, pathname) {
   await ensureSnapshot(env, ctx);
   const state = current; // used synchronously from here on (see ensureSnapshot)
   if (!state) return json({ errorCode: 'PROVIDER_NOT_READY', errorDetails: 'no snapshot could be loaded from the origin' }, 503, { 'Retry-After': '5' });
+  // Replaced clients still holding exposures are flushed by any traffic, not only page views.
+  if (retiring.length) flushAll(ctx, state);
   return bulk ? ofrepBulk(request, state, context) : ofrepOne(state, context, key);
 }

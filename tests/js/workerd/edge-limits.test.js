@@ -196,7 +196,7 @@ test('/exposures: only events for the snapshot\'s features and implementations, 
     event('shape-drop-experiment', { experiment: {} }),
     event('shape-drop-unit', { unit: { segment: 'UserId', value: 42 } }),
     event('shape-drop-unit2', { unit: 'shape-drop-unit2' }),
-    event('shape-drop-revision', { revision: null }),
+    event('shape-drop-revision', { revision: 7 }), // (null is kept: a use before any snapshot loaded)
     event('shape-drop-time', { timestamp: 'yesterday' }),
     event('shape-drop-long', { reason: long }),
     event('shape-drop-long2', { revision: long }),

@@ -373,26 +373,28 @@ fn write_declarations(out: &mut String, f: &Feature) {
     push_string(out, &f.name);
     out.push_str(",\"type\":\"");
     out.push_str(f.kind.as_str());
-    out.push_str("\",\"implementations\":[");
-    for (j, imp) in f.implementations.iter().enumerate() {
-        if j > 0 {
-            out.push(',');
-        }
-        push_string(out, imp);
-    }
-    out.push_str("],\"default\":");
+    out.push_str("\",\"implementations\":");
+    push_strings(out, &f.implementations);
+    out.push_str(",\"default\":");
     opt_string(
         out,
         f.default
             .and_then(|d| f.implementations.get(usize::from(d)))
             .map(String::as_str),
     );
-    out.push_str(",\"inputs\":[");
-    for (j, input) in f.inputs.iter().enumerate() {
+    out.push_str(",\"inputs\":");
+    push_strings(out, &f.inputs);
+    out.push('}');
+}
+
+/// `items` as a JSON array of strings.
+fn push_strings(out: &mut String, items: &[String]) {
+    out.push('[');
+    for (j, item) in items.iter().enumerate() {
         if j > 0 {
             out.push(',');
         }
-        push_string(out, input);
+        crate::json::push_string(out, item);
     }
-    out.push_str("]}");
+    out.push(']');
 }

@@ -183,7 +183,9 @@ export interface Client {
   on(type: 'update', listener: (event: { revision: string }) => void): () => void;
   /** Added while nothing is loaded because of an error, the listener is called at once with that error. */
   on(type: 'error', listener: (error: Error) => void): () => void;
+  /** Fetches the snapshot now (in Workers: not during a failed fetch's backoff or Retry-After). */
   refresh(): Promise<void>;
+  /** Sends the queued exposures now (in Workers: not during a failed POST's backoff or Retry-After). */
   flush(): Promise<void>;
   /** Stops polling and flushing, frees the engine (evaluations then answer as with no snapshot), sends what waits. */
   close(): Promise<void>;

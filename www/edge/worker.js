@@ -35,7 +35,7 @@ import { Engine, createClient } from 'feats-edge';
 
 /**
  * The last good snapshot, and the client that reports this worker's exposures (null without EXPOSURE_URL).
- * @type {{engine: Engine, client: Awaited<ReturnType<typeof createClient>> | null, text: string, etag: string | null, types: Map<string, string>, implementations: Map<string, Set<string>>} | null}
+ * @type {{engine: Engine, client: Awaited<ReturnType<typeof createClient>> | null, text: string, etag: string | null, readonly types: Map<string, string>, readonly implementations: Map<string, Set<string>>} | null}
  */
 let current = null;
 /** The ETag of the last snapshot the origin sent that was refused: sent back in If-None-Match, so an origin still serving it answers 304. */
@@ -124,11 +124,7 @@ async function revalidate(env) {
       ? await createClient({ snapshot: text, exposureUrl: env.EXPOSURE_URL, refreshInterval: 0, flushInterval: 0 })
       : null;
     const old = current;
-    current = {
-      engine, client, text, etag,
-      types: new Map(engine.features.map((f) => [f.name, f.type])),
-      implementations: new Map(engine.features.map((f) => [f.name, new Set(f.implementations)])),
-    };
+    current = Object.assign(features(engine), { engine, client, text, etag });
     rejectedEtag = null;
     coldFailures = 0;
     old?.engine.free(); // Workers have no dependable finalizers: free explicitly
@@ -167,6 +163,25 @@ function flushAll(ctx, state) {
       return c.close();
     }));
   }
+}
+
+/**
+ * Each feature's type and implementations, listed on first use, not at
+ * load: a bulk evaluation compiles every feature first, after which the
+ * list costs nothing; a single flag lists declarations only (no rules).
+ */
+function features(engine) {
+  let types, implementations;
+  return {
+    /** @returns {Map<string, string>} */
+    get types() {
+      return (types ??= new Map(engine.features.map((f) => [f.name, f.type])));
+    },
+    /** @returns {Map<string, Set<string>>} */
+    get implementations() {
+      return (implementations ??= new Map(engine.features.map((f) => [f.name, new Set(f.implementations)])));
+    },
+  };
 }
 
 /**

@@ -9,7 +9,7 @@ type Bytes = ArrayBuffer | ArrayBufferView;
 /** `WebAssembly.Module` where the project's libraries declare it, else any object. */
 type WasmModule = typeof globalThis extends { WebAssembly: { Module: abstract new (...args: any[]) => infer M } } ? M : object;
 
-/** Loads the wasm once; resolves at once where it is loaded synchronously (Node, Workers). After a failure, a later call tries again. */
+/** Loads the wasm once; resolves at once where it is loaded synchronously (Node, Workers). After a failure a later call tries again, except when the page's Content-Security-Policy forbids WebAssembly (rejected for good). */
 export function init(source?: string | URL | Request | Response | Bytes | WasmModule): Promise<void>;
 /** Synchronous instantiation from bytes or a compiled module (browser entry). */
 export function initSync(module: Bytes | WasmModule): void;
@@ -95,7 +95,7 @@ export class Engine {
   readonly revision: string;
   /** Feature problems; the first access compiles every feature. */
   readonly problems: Problem[];
-  /** The features, in document order; the first access compiles every feature. */
+  /** The features, in document order: their declarations, read without compiling any rules. */
   readonly features: FeatureInfo[];
   evaluate(feature: string, context: Context, opts?: EvaluateOptions): Details;
   evaluateAll(context: Context, opts?: EvaluateOptions): Record<string, Details>;
@@ -167,7 +167,7 @@ export interface Client {
   findImplementation(feature: string, context: Context): string | null;
   /** No exposure. */
   findImplementations(context: Context): Record<string, string | null>;
-  /** Queues an exposure and records the sticky assignment. */
+  /** Queues an exposure, and records the sticky assignment when an experiment chose the implementation. */
   /** A null implementation (what find returns for an unknown feature with no handle default) records nothing. */
   usedImplementation(feature: string, implementation: string | boolean | null, context: Context): void;
   /** find + used; returns the implementation name. */

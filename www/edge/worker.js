@@ -69,7 +69,7 @@ const MAX_EXPOSURE_STRING = 256;
 /** The longest a cold isolate waits between fetches of a failing origin (ms). */
 const MAX_COLD_BACKOFF = 30000;
 
-/** A failed fetch with nothing loaded: the next waits 1, 2, 4 … s (at most 30), or the origin's Retry-After. */
+/** A failed fetch with nothing loaded: the next waits 1, 2, 4 … s, or the origin's Retry-After in seconds, at most 30 s either way (an HTTP-date Retry-After counts as none). */
 function coldFailure(res) {
   if (current) return;
   const header = res?.headers.get('Retry-After');
@@ -491,8 +491,8 @@ function exposure(e, implementations) {
 }
 
 /**
- * The page's exposures, checked and relayed to EXPOSURE_URL after the
- * response. Only from this worker's own origin (a present Origin must be
+ * The page's exposures, checked and relayed to EXPOSURE_URL before the
+ * answer, which passes the sink's outcome on (503 to retry, its 4xx to drop). Only from this worker's own origin (a present Origin must be
  * it: 403) and labelled `application/json` (415), so that a page on another
  * origin would need a preflight, which is not granted here. Events for
  * features or implementations the snapshot does not have, or not shaped as
@@ -590,7 +590,7 @@ async function ofrep(request, env, ctx, pathname) {
   await ensureSnapshot(env, ctx);
   const state = current; // used synchronously from here on (see ensureSnapshot)
   if (!state) return json({ errorCode: 'PROVIDER_NOT_READY', errorDetails: 'no snapshot could be loaded from the origin' }, 503, { 'Retry-After': '5' });
-  // Replaced clients still holding exposures are flushed by any traffic, not only page views.
+  // Replaced clients still holding exposures are flushed by OFREP traffic too, not only page views.
   if (retiring.length) flushAll(ctx, state);
   return bulk ? ofrepBulk(request, state, context) : ofrepOne(state, context, key);
 }

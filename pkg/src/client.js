@@ -53,6 +53,13 @@ const headerValue = (v) => {
   } catch {}
 };
 
+/**
+ * Details for an implementation used that no rule chose (a code default,
+ * the caller's own choice): reported as a default, with no rule,
+ * experiment or unit, and made sticky nowhere.
+ */
+const chosenByNone = (d) => ({ ...d, reason: 'DEFAULT', rule: null, experiment: null, unit: null, stickyKey: null });
+
 /** Network errors, 429 and 5xx are retried. */
 const retryable = (s) => !s || s == 429 || s > 499;
 
@@ -383,7 +390,7 @@ export async function createClient(o) {
       if (before?.implementation === used) return before;
     } catch {}
     if (d.errorCode) return d; // nothing loaded, unknown feature, bad context, broken feature: as is
-    return { ...d, reason: 'DEFAULT', rule: null, experiment: null, unit: null, stickyKey: null };
+    return chosenByNone(d);
   }
 
   function details(feature, ctx) {
@@ -513,7 +520,7 @@ export async function createClient(o) {
           let d = details(name, ctx), impl = d.implementation;
           // No factory for the chosen one (an implementation newer than this
           // code): the code default, reported as a default, not as the rule's choice.
-          if (!has(impl)) (impl = defaults.get(name)), (d = { ...d, reason: 'DEFAULT', rule: null, experiment: null, unit: null, stickyKey: null });
+          if (!has(impl)) (impl = defaults.get(name)), (d = chosenByNone(d));
           if (!has(impl)) return;
           // Built first: a factory that throws has used nothing, and is not reported.
           const made = impls[impl](ctx);

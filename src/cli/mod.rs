@@ -53,11 +53,7 @@ fn command(argv: &[String], out: &mut String) -> Result<i32, Usage> {
         None => Err(Usage(
             "missing command (try 'feats-edge --help')".to_owned(),
         )),
-        Some("-h" | "--help" | "help") => {
-            out.push_str(USAGE);
-            out.push('\n');
-            Ok(0)
-        }
+        Some("-h" | "--help" | "help") => usage(out),
         Some("-V" | "--version") => {
             out.push_str(concat!("feats-edge ", env!("CARGO_PKG_VERSION"), "\n"));
             Ok(0)
@@ -65,21 +61,13 @@ fn command(argv: &[String], out: &mut String) -> Result<i32, Usage> {
         Some(command) => {
             let rest = argv.get(1..).unwrap_or_default();
             let args = match Args::parse(command, rest) {
+                // `feats-edge bucket --help`, as most tools answer it.
+                Ok(args) if args.help => return usage(out),
                 Ok(args) => args,
                 // `eval --bogus --help`: the help asked for, not the error.
-                Err(_) if rest.iter().any(|a| a == "--help" || a == "-h") => {
-                    out.push_str(USAGE);
-                    out.push('\n');
-                    return Ok(0);
-                }
+                Err(_) if rest.iter().any(|a| a == "--help" || a == "-h") => return usage(out),
                 Err(e) => return Err(e),
             };
-            // `feats-edge bucket --help`, as most tools answer it.
-            if args.help {
-                out.push_str(USAGE);
-                out.push('\n');
-                return Ok(0);
-            }
             match command {
                 "validate" => commands::validate(&args, out),
                 "eval" => commands::eval(&args, out),
@@ -91,6 +79,13 @@ fn command(argv: &[String], out: &mut String) -> Result<i32, Usage> {
             }
         }
     }
+}
+
+/// The usage text, as the answer to a help request (exit 0).
+fn usage(out: &mut String) -> Result<i32, Usage> {
+    out.push_str(USAGE);
+    out.push('\n');
+    Ok(0)
 }
 
 /// Writes `out` to standard output; returns the exit code: `code`, or 2

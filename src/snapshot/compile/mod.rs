@@ -456,12 +456,17 @@ impl Lazy {
             return Some(f(&compiled.0));
         }
         let name = self.by_name.key(index).unwrap_or_default();
-        let value = self
-            .text
+        Some(f(&features::declarations(name, &self.value(entry))))
+    }
+
+    /// A feature's JSON value, parsed from its place in the text. The text
+    /// was checked at load, so this parse cannot fail; if it did, the
+    /// feature would report "expected an object" and degrade alone.
+    fn value(&self, entry: &Entry) -> Value<'_> {
+        self.text
             .get(entry.span.clone())
             .and_then(|t| json::parse(t, &json::Limits::default()).ok())
-            .unwrap_or(Value::Null);
-        Some(f(&features::declarations(name, &value)))
+            .unwrap_or(Value::Null)
     }
 
     #[inline]
@@ -480,13 +485,7 @@ impl Lazy {
         let name = self.by_name.key(index).unwrap_or_default();
         let features_root = Ptr::root("/features");
         let ptr = features_root.key(name);
-        // The text was checked at load, so this parse cannot fail; if it
-        // did, the feature would report "expected an object" and degrade alone.
-        let value = self
-            .text
-            .get(entry.span.clone())
-            .and_then(|t| json::parse(t, &json::Limits::default()).ok())
-            .unwrap_or(Value::Null);
+        let value = self.value(entry);
         let mut errs = Errs::default();
         let mut scope = Scope::new(&self.shared);
         let mut feature = features::compile(name, &value, &ptr, &mut scope, &mut errs);

@@ -51,6 +51,7 @@ test('close() also clears a pending exposure retry', async (t) => {
   srv.state.exposureMode = '500';
   await sleep(20);
   const before = timers();
+  t.mock.method(Math, 'random', () => 0.5); // the retry in 30 s, not by chance within the test
   const client = await createClient({ snapshot: snapshot('r1'), exposureUrl: srv.exposureUrl, flushInterval: 0, retryDelay: 60_000 });
   client.create('Split', ctx('1'));
   await client.flush();

@@ -104,22 +104,28 @@ test('a 2xx to an exposure POST is an answer, whatever its body does after: the 
 });
 
 test('a slow poll answered after a later refresh() does not bring the older snapshot back', async (t) => {
-  let gets = 0;
+  let gets = 0, release, slowSent = false;
+  const held = new Promise((r) => (release = r));
   const srv = await serve(t, (req, res) => {
     const n = ++gets;
     const text = JSON.stringify(snapshot(n === 1 ? 'r1' : n === 2 ? 'r2' : 'r3'));
-    // The second fetch (the timer's poll) is slow; the third (refresh) is not.
-    setTimeout(() => res.writeHead(200, { ETag: `"v${n}"` }).end(text), n === 2 ? 400 : 0);
+    const send = () => res.writeHead(200, { ETag: `"v${n}"` }).end(text);
+    // The second fetch (the timer's poll) is answered only after the
+    // third (refresh) has been; the others at once.
+    if (n === 2) held.then(() => (send(), (slowSent = true)));
+    else send();
   });
   const client = await createClient({ snapshotUrl: `${srv.base}/s`, refreshInterval: 100 });
   t.after(() => client.close());
   const updates = [];
   client.on('update', (u) => updates.push(u.revision));
   assert.equal(client.revision, 'r1');
-  await until(() => gets === 2, 2000, 'the timer poll');
+  await until(() => gets >= 2, 5000, 'the timer poll');
   await client.refresh();
   assert.equal(client.revision, 'r3');
-  await sleep(500); // the slow poll's answer has arrived
+  release();
+  await until(() => slowSent, 5000, 'the slow answer');
+  await sleep(200); // and was read
   assert.equal(client.revision, 'r3');
   assert.deepEqual(updates.slice(0, 1), ['r3']);
   assert.ok(!updates.includes('r2'), `updates: ${updates}`);

@@ -74,7 +74,7 @@ function run(code, env) {
 const script = (close) => `
   import { createClient } from 'feats-edge';
   const client = await createClient({ snapshotUrl: process.env.SNAPSHOT, exposureUrl: process.env.EXPOSURES,
-    refreshInterval: 20, flushInterval: 20, timeout: 500 });
+    refreshInterval: 20, flushInterval: 20, timeout: 5000 }); // resolves at the load: a loaded machine may need seconds
   if (client.revision !== 'r1') process.exit(3);
   client.create('Split', { user: { id: '1' } });
   await client.flush();

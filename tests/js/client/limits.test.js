@@ -77,7 +77,7 @@ test('after a day-long Retry-After, a send that succeeds lets timers flush again
   const srv = await startServer({ snapshot: snapshot('r1') });
   srv.state.exposureMode = '429';
   srv.state.retryAfter = '86400';
-  const client = await createClient({ snapshot: snapshot('r1'), exposureUrl: srv.exposureUrl, flushInterval: 50, maxQueue: 50 });
+  const client = await createClient({ snapshot: snapshot('r1'), exposureUrl: srv.exposureUrl, flushInterval: 50 });
   t.after(async () => {
     await client.close();
     await srv.close();

@@ -34,6 +34,18 @@ async function freePort() {
 }
 
 /**
+ * A gate for startOrigin's `snapshotGate` or `exposureGate`: `promise`
+ * settles when `open()` is called. Requests wait on the gate that was set
+ * when they arrived, so a test can hold one answer as long as it needs
+ * (however slow the machine) and let later requests through.
+ */
+export function gate() {
+  let open;
+  const promise = new Promise((r) => (open = r));
+  return { promise, open };
+}
+
+/**
  * The origin: GET /snapshot.json serves `origin.snapshot` with `origin.etag`
  * (304 when If-None-Match lists it; `failWith`: that status instead);
  * POST /exposures records the events
@@ -44,6 +56,8 @@ export async function startOrigin(snapshot, etag = '"v1"', port = 0) {
     snapshot, etag, url: '',
     /** ms the exposure sink waits before answering */ exposureDelay: 0,
     /** ms the snapshot endpoint waits before answering */ snapshotDelay: 0,
+    /** a promise a snapshot request that arrives now waits for before it is answered (see `gate`) */ snapshotGate: null,
+    /** a promise an exposure POST that arrives now waits for before it is answered */ exposureGate: null,
     /** an HTTP status the snapshot endpoint answers instead (0: none) */ failWith: 0,
     /** answer 200 with no ETag, whatever If-None-Match says (an origin without ETags) */ noEtag: false,
     /** an HTTP status the exposure sink answers instead, recording nothing (0: none) */ exposureFailWith: 0,
@@ -56,6 +70,7 @@ export async function startOrigin(snapshot, etag = '"v1"', port = 0) {
     for await (const chunk of req) body += chunk;
     if (req.method === 'GET' && req.url === '/snapshot.json') {
       const inm = req.headers['if-none-match'];
+      await origin.snapshotGate;
       if (origin.snapshotDelay) await new Promise((r) => setTimeout(r, origin.snapshotDelay));
       if (origin.failWith) {
         origin.fetches.push({ ifNoneMatch: inm, status: origin.failWith });
@@ -72,6 +87,7 @@ export async function startOrigin(snapshot, etag = '"v1"', port = 0) {
     }
     if (req.method === 'POST' && req.url === '/exposures') {
       origin.exposurePosts++;
+      await origin.exposureGate;
       if (origin.exposureDelay) await new Promise((r) => setTimeout(r, origin.exposureDelay));
       if (origin.exposureFailWith) return res.writeHead(origin.exposureFailWith).end('failing on purpose');
       try {

@@ -6,7 +6,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { root, until, startOrigin, startTestWorker } from '../helpers/runtimes.js';
+import { root, until, gate, startOrigin, startTestWorker } from '../helpers/runtimes.js';
 
 const snapshot = JSON.stringify({
   schema: 1, revision: 'outage-1',
@@ -37,12 +37,14 @@ const ask = async (u) => {
 };
 
 test('a first snapshot fetch that outlives the first request does not leave the isolate without flags', async () => {
-  // Slower than createClient's timeout (3 s): the first request answers
+  // Held past createClient's timeout (3 s): the first request answers
   // with the defaults, and workerd cancels the fetch it started.
-  origin.snapshotDelay = 4000;
+  const held = gate();
+  origin.snapshotGate = held.promise;
   assert.deepEqual(await ask('first'), ['null', '']);
-  await new Promise((r) => setTimeout(r, 2500)); // the origin has answered, to a request that is over
-  origin.snapshotDelay = 0;
+  origin.snapshotGate = null;
+  held.open();
+  await until(() => origin.fetches.length >= 1, 5000); // the origin has answered, to a request that is over
   const revision = await until(async () => {
     await new Promise((r) => setTimeout(r, 100));
     return (await ask('later'))[0] === 'outage-1';
@@ -73,9 +75,14 @@ test('refresh() starts a fetch of its own: one left pending by a finished reques
     await w.stop();
     await slow.close();
   });
-  slow.snapshotDelay = 3000; // longer than the first request lives (createClient's timeout: 1 s)
+  // The first fetch is held past the first request's life (createClient's
+  // timeout: 1 s) and until refresh() has settled.
+  const held = gate();
+  t.after(held.open);
+  slow.snapshotGate = held.promise;
   assert.equal(await (await fetch(`${w.url}/`)).text(), 'null');
-  slow.snapshotDelay = 0;
+  slow.snapshotGate = null;
   assert.equal(await (await fetch(`${w.url}/refresh`)).text(), 'settled', `workerd said:\n${w.log()}`);
+  held.open();
   assert.equal(await (await fetch(`${w.url}/`)).text(), 'outage-1');
 });

@@ -47,11 +47,14 @@ async function startClient(o) {
 test('createClient without init(): the .wasm loads while the first snapshot is fetched', () =>
   onBlankPage(async (page) => {
     const log = [];
-    page.on('request', (r) => r.url().endsWith('/flags/snapshot.json') && log.push('snapshot requested'));
-    // The .wasm answers 400 ms late: the snapshot must not wait for it.
+    let seen;
+    const snapshotSeen = new Promise((r) => (seen = r));
+    page.on('request', (r) => r.url().endsWith('/flags/snapshot.json') && (log.push('snapshot requested'), seen()));
+    // The .wasm is answered only once the snapshot has been requested (or
+    // after 5 s): the snapshot must not wait for it.
     await page.route(WASM, async (route) => {
       log.push('wasm requested');
-      await sleep(400);
+      await Promise.race([snapshotSeen, sleep(5000)]);
       log.push('wasm answered');
       await route.continue();
     });
@@ -158,7 +161,10 @@ test('under a Content-Security-Policy without unsafe-eval, everything works and 
         for (let j = 0; j < 40; j++) picks.push(e.implementation('AllowedPriorities', { user: { id: `u${j}` } }), Object.keys(e.implementations({ user: { id: `u${j}` } })).length);
         e.free();
       }
-      await new Promise((r) => setTimeout(r, 100)); // violation events are dispatched later
+      // Violation events are dispatched later: wait for the first, then a
+      // while for any more.
+      for (let i = 0; i < 100 && !window.__violations; i++) await new Promise((r) => setTimeout(r, 50));
+      await new Promise((r) => setTimeout(r, 200));
       return { violations: window.__violations, picks: picks.filter((p) => p === null).length };
     });
     assert.equal(got.picks, 0, 'every evaluation answered');

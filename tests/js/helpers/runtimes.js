@@ -48,10 +48,10 @@ export function gate() {
 /**
  * The origin: GET /snapshot.json serves `origin.snapshot` with `origin.etag`
  * (304 when If-None-Match lists it; `failWith`: that status instead);
- * POST /exposures records the events
- * (after `exposureDelay` ms). `port` 0: any free one.
+ * POST /exposures records the events (after `exposureDelay` ms). On a
+ * free port of 127.0.0.1; the fields below change how it answers.
  */
-export async function startOrigin(snapshot, etag = '"v1"', port = 0) {
+export async function startOrigin(snapshot, etag = '"v1"') {
   const origin = {
     snapshot, etag, url: '',
     /** ms the exposure sink waits before answering */ exposureDelay: 0,
@@ -61,11 +61,13 @@ export async function startOrigin(snapshot, etag = '"v1"', port = 0) {
     /** an HTTP status the snapshot endpoint answers instead (0: none) */ failWith: 0,
     /** answer 200 with no ETag, whatever If-None-Match says (an origin without ETags) */ noEtag: false,
     /** an HTTP status the exposure sink answers instead, recording nothing (0: none) */ exposureFailWith: 0,
+    /** every connection is cut before an answer, as from a host that is down */ down: false,
     /** @type {{ifNoneMatch: string | undefined, status: number}[]} */ fetches: [],
     /** @type {any[]} */ exposures: [],
     exposurePosts: 0,
   };
   const server = createServer(async (req, res) => {
+    if (origin.down) return req.socket.destroy();
     let body = '';
     for await (const chunk of req) body += chunk;
     if (req.method === 'GET' && req.url === '/snapshot.json') {
@@ -99,7 +101,7 @@ export async function startOrigin(snapshot, etag = '"v1"', port = 0) {
     }
     res.writeHead(404).end();
   });
-  await new Promise((r) => server.listen(port, '127.0.0.1', r));
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
   origin.url = `http://127.0.0.1:${server.address().port}`;
   origin.close = () => new Promise((r) => {
     server.closeAllConnections?.();

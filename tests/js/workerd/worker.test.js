@@ -333,23 +333,23 @@ test('a snapshot with a broken feature loads; OFREP reports that feature\'s erro
 });
 
 test('a cold worker whose origin is unreachable answers 503, then serves once the origin is back', async () => {
-  const down = await startOrigin(good);
-  const { port } = new URL(down.url);
-  await down.close();
-  const cold = await startEdge(down);
-  let back;
+  // Down: every connection cut unanswered (not a closed port that another
+  // socket could take before it is opened again).
+  const back = await startOrigin(good, '"v1"');
+  back.down = true;
+  const cold = await startEdge(back);
   try {
     const page = await fetch(`${cold.url}/`);
     assert.equal(page.status, 503);
     assert.equal((await page.json()).errorCode, 'PROVIDER_NOT_READY');
     assert.ok(await until(() => /snapshot fetch failed, keeping nothing/.test(cold.log())), cold.log());
-    back = await startOrigin(good, '"v1"', Number(port));
+    back.down = false;
     // Asked again once its backoff has passed (a second or two), not by every request.
     let res;
     assert.ok(await until(async () => (res = await fetch(`${cold.url}/ofrep/v1/evaluate/flags`, { method: 'POST', body: '{"context": {}}' })).status === 200, 10000, 100), cold.log());
     assert.deepEqual(await res.json(), { flags: expectedFlags(engine, {}) });
   } finally {
     await cold.stop();
-    await back?.close();
+    await back.close();
   }
 });

@@ -46,6 +46,15 @@ async function freshPage(uid, todos) {
   const errors = [];
   page.on('pageerror', (e) => errors.push(e.message));
   await page.route(`${rt.server.url}/__blank`, (r) => r.fulfill({ contentType: 'text/html', body: '<!doctype html><title>blank</title>' }));
+  // The page renders its defaults if the flags take more than 1.5 s; these
+  // tests check the first frame with the flags, so a slow machine gets 10 s
+  // (the page renders as soon as the flags arrive either way).
+  await page.route(`${rt.server.url}/demo.js`, async (r) => {
+    const res = await r.fetch();
+    const code = await res.text();
+    if (!code.includes('timeout: 1500,')) errors.push('www/demo.js no longer sets timeout: 1500 (see freshPage)');
+    await r.fulfill({ response: res, body: code.replace('timeout: 1500,', 'timeout: 10000,') });
+  });
   await page.goto(`${rt.server.url}/__blank`);
   await page.evaluate(([id, saved]) => {
     localStorage.clear();

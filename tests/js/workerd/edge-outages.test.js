@@ -81,9 +81,12 @@ test('a snapshot swapped while the sink fails: the old snapshot\'s exposures are
   }, 5000, 50), 'the edge took edge-2');
   origin.exposureFailWith = 0;
   for (const uid of ['f1', 'f2', 'f3']) assert.equal(await page(edge, uid), 200);
-  // No timer runs between requests in Workers: later requests flush what waits, once its backoff has passed.
+  // No timer runs between requests in Workers: later requests flush what
+  // waits, once its backoff has passed. The backoff doubles with each
+  // failure and is drawn at random below that, up to 60 s: the wait covers
+  // the longest, as a slow machine's longer failing phase may draw it.
   let n = 0;
-  assert.ok(await until(async () => (await page(edge, `later-${n++}`), ['dave', 'erin', 'f1', 'f2', 'f3'].every((u) => headlines(origin, u).length)), 15000, 200),
+  assert.ok(await until(async () => (await page(edge, `later-${n++}`), ['dave', 'erin', 'f1', 'f2', 'f3'].every((u) => headlines(origin, u).length)), 75_000, 200),
     JSON.stringify(origin.exposures.map((e) => e.unit?.value)));
   await sleep(300);
   // Once per unit and snapshot (erin's pages were served by both revisions).
@@ -151,7 +154,9 @@ test('the README\'s Worker pattern: a failing sink is not asked once per request
   assert.ok(origin.exposurePosts - posts <= 10, `${origin.exposurePosts - posts} POSTs to a failing sink for 40 requests`);
   origin.exposureFailWith = 0;
   // Later requests flush once the backoff has passed: every user arrives.
-  assert.ok(await until(async () => (await ask('later'), users.every((u) => of(u).length)), 20000, 250),
+  // (The backoff is drawn at random up to 60 s, doubling with each failure:
+  // the wait covers the longest.)
+  assert.ok(await until(async () => (await ask('later'), users.every((u) => of(u).length)), 75_000, 250),
     `${users.filter((u) => !of(u).length).length} users missing`);
   await sleep(300);
   for (const u of ['first', ...users]) assert.equal(of(u).length, 1, u);

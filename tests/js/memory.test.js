@@ -1,14 +1,9 @@
 // Memory stays flat under evaluations and snapshot swaps (a smaller run of
 // tests/js/memory.mjs, which the README's figures come from).
 import { test } from 'node:test';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import assert from 'node:assert/strict';
+import './helpers/gc.js'; // gc() for exact figures
 import { measure } from './memory.mjs';
-
-// gc() for exact figures, without requiring --expose-gc on the command line.
-setFlagsFromString('--expose-gc');
-globalThis.gc ??= runInNewContext('gc');
 
 test('wasm memory and the JS heap stay flat over evaluations and snapshot swaps', async () => {
   const { samples, swapSamples } = await measure({ evaluations: 400_000, swaps: 1_000 });

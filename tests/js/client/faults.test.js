@@ -4,16 +4,12 @@
 // every event up to maxQueue arrives exactly once.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { createClient } from 'feats-edge';
 import { startServer, until } from '../helpers/server.js';
 import { snapshot, ctx } from '../helpers/snapshot.js';
-
-// gc() before the heap is measured, so that the figure is what is held,
-// not what the collector has not reached yet.
-setFlagsFromString('--expose-gc');
-globalThis.gc ??= runInNewContext('gc');
+// gc() before the heap is measured: the figure is what is held, not what
+// the collector has not reached yet.
+import '../helpers/gc.js';
 
 test('a snapshot whose revision goes backwards is loaded (a rollback is the origin\'s call)', async (t) => {
   const srv = await startServer({ snapshot: snapshot('r2'), etag: '"a"' });

@@ -20,8 +20,16 @@ import { loading, runtime, wasm } from './wasm.js';
 const MAX_BYTES = 16 * 1024 * 1024;
 /** The most events in one POST (a larger maxBatch is this). */
 const MAX_BATCH = 1e4;
-/** The most bytes one beacon carries: browsers allow 64 KiB for all keepalive requests in flight. */
+/**
+ * The most bytes of keepalive requests (beacons included) this client has
+ * in flight: browsers allow 64 KiB for all of a page's.
+ */
 const BEACON_BYTES = 6e4;
+/**
+ * The most of those that POSTs sent while the page lives may hold, so that
+ * they outlive it: the rest stays free for the beacons of page hide.
+ */
+const KEEPALIVE_BYTES = 3e4;
 const encoder = new TextEncoder();
 /** UTF-8 length of a string. @param {string} s */
 const bytes = (s) => encoder.encode(s).length;
@@ -103,6 +111,7 @@ export async function createClient(o) {
   const listeners = { update: new Set(), error: new Set() };
   const aborts = new Set(), seen = new Set(), posts = new Set(), queue = [];
   let sending = 0; // events in POSTs under way
+  let kept = 0; // bytes in keepalive requests under way (browsers: see KEEPALIVE_BYTES)
   const stats = { dropped: 0, sent: 0, failed: 0, get queued() { return queue.length + sending; } };
   /** @type {Engine | null} */
   let engine = null;
@@ -273,8 +282,14 @@ export async function createClient(o) {
       if (!batch.length) break; // another flush took them
       n -= batch.length;
       sending += batch.length;
+      // In a browser a POST that fits goes with keepalive: the page may go
+      // away before it is answered (a tab closed on a slow uplink), and the
+      // browser cancels a plain one, events and all.
+      const body = JSON.stringify({ events: batch }), size = browser ? bytes(body) : 0;
+      const keepalive = browser && kept + size <= KEEPALIVE_BYTES;
+      if (keepalive) kept += size;
       try {
-        const [res] = await request(xurl, { method: 'POST', headers: headers('application/json'), body: JSON.stringify({ events: batch }) }, true);
+        const [res] = await request(xurl, { method: 'POST', headers: headers('application/json'), body, ...(keepalive && { keepalive }) }, true);
         if (!res.ok) throw httpError(xurl, res, flushInterval);
         stats.sent += batch.length;
         xfails = retryAt = 0; // answered: timers may flush again
@@ -282,6 +297,10 @@ export async function createClient(o) {
         emit('error', err);
         if (!retryable(err.status)) stats.failed += batch.length;
         else {
+          // A page that navigates away fails its keepalive POSTs just before
+          // page hide, while the browser goes on sending them: put back a
+          // task later, the beacon of page hide does not send them again.
+          if (keepalive && !err.status) await new Promise((r) => setTimeout(r));
           requeue(batch);
           const ms = err.retryAfter ?? backoff(xfails++);
           retryAt = Date.now() + ms;
@@ -292,6 +311,7 @@ export async function createClient(o) {
         }
       } finally {
         sending -= batch.length;
+        if (keepalive) kept -= size;
       }
     }
     // Full batches that waited while this one was sent.
@@ -319,7 +339,8 @@ export async function createClient(o) {
 
   /**
    * The page is hidden or going away: what waits leaves by sendBeacon, in
-   * bodies that fit the browser's keepalive quota. Once the browser refuses
+   * bodies that fit what keepalive POSTs under way leave of the browser's
+   * keepalive quota (they go on after the page). Once the browser refuses
    * one, that batch tries a keepalive fetch and the rest stays queued; what
    * is not accepted goes back to the queue (counted as sent only when it
    * was).
@@ -327,24 +348,27 @@ export async function createClient(o) {
   function beacon() {
     while (xurl && queue.length) {
       // As many events as fit in one body (at least one), each serialized once.
-      const parts = [];
+      const parts = [], room = BEACON_BYTES - kept;
       let size = 12;
       while (parts.length < Math.min(queue.length, maxBatch)) {
         const part = JSON.stringify(queue[parts.length]);
-        if (parts.length && size + bytes(part) + 1 > BEACON_BYTES) break;
+        if (parts.length && size + bytes(part) + 1 > room) break;
         size += bytes(part) + 1;
         parts.push(part);
       }
       const n = parts.length, events = queue.splice(0, n), body = `{"events":[${parts.join(',')}]}`;
       const back = () => requeue(events);
       const post = (keepalive) => {
+        const held = keepalive ? size : 0;
+        const settled = () => ((sending -= n), (kept -= held));
         sending += n;
+        kept += held;
         try {
           get(xurl, { method: 'POST', headers: headers('application/json'), body, keepalive })
             .then((res) => (res.ok ? (stats.sent += n) : retryable(res.status) ? back() : (stats.failed += n)), back)
-            .finally(() => (sending -= n));
+            .finally(settled);
         } catch {
-          sending -= n;
+          settled();
           back();
         }
       };

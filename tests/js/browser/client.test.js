@@ -2,11 +2,13 @@
 // the snapshot with ETag and the exposure sink on one origin): the wasm loaded
 // by createClient itself while the first snapshot is fetched, and again after
 // a failed fetch of the .wasm (also for a bootstrap snapshot); cache first from localStorage on a reload;
-// exposures sent by sendBeacon when the page goes away; a refetch when the
+// exposures sent by sendBeacon when the page goes away, and a POST under way
+// then kept alive (behind a slow uplink); a refetch when the
 // page is visible again.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { demoInChromium } from '../helpers/runtimes.js';
+import { createServer, request } from 'node:http';
+import { demoInChromium, gate, until } from '../helpers/runtimes.js';
 
 const rt = demoInChromium();
 
@@ -237,6 +239,84 @@ test('exposures still queued when the page goes away leave by sendBeacon', () =>
     assert.equal(mine[0].implementation, impl);
     assert.deepEqual(JSON.parse(await page.evaluate(() => sessionStorage.getItem('beacon'))), { url: '/flags/exposures', type: 'application/json' });
   }));
+
+/**
+ * A slow uplink in front of the demo server: an origin of its own that
+ * passes every request on, except that an exposure POST waits on `held`
+ * (the gate set when it arrived) and is passed on only if the browser is
+ * still there to be answered then; one the browser gave up is lost, as on
+ * a link too slow to carry it before the page went away.
+ */
+async function slowUplink() {
+  const link = { url: '', held: null, posts: 0, lost: 0, cut: null };
+  let cut;
+  link.cut = new Promise((r) => (cut = r)); // settles when the browser drops a held POST
+  const server = createServer((req, res) => {
+    const chunks = [];
+    req.on('data', (c) => chunks.push(c));
+    req.on('end', async () => {
+      if (req.method === 'POST' && req.url === '/flags/exposures') {
+        link.posts++;
+        res.on('close', () => res.writableFinished || cut());
+        await link.held;
+        if (res.destroyed) return link.lost++;
+      }
+      // As the demo server's own origin (it refuses POSTs from others).
+      const to = new URL(req.url, rt.server.url);
+      const headers = { ...req.headers, host: to.host, ...(req.headers.origin && { origin: to.origin }) };
+      const out = request(to, { method: req.method, headers }, (up) => {
+        res.writeHead(up.statusCode, up.headers);
+        up.pipe(res);
+      });
+      out.on('error', () => res.destroy());
+      out.end(Buffer.concat(chunks));
+    });
+  });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  link.url = `http://127.0.0.1:${server.address().port}`;
+  link.close = () => new Promise((r) => (server.closeAllConnections(), server.close(r)));
+  return link;
+}
+
+for (const how of ['navigates away', 'is closed']) {
+  test(`an exposure POST under way when the page ${how} outlives the page (keepalive), and is sent once`, async () => {
+    const link = await slowUplink();
+    try {
+      const page = await rt.browser.newPage();
+      const errors = [];
+      page.on('pageerror', (e) => errors.push(e.message));
+      await page.route(`${link.url}/__blank`, (r) => r.fulfill({ contentType: 'text/html', body: '<!doctype html><title>blank</title>' }));
+      await page.goto(`${link.url}/__blank`);
+      const unit = `uplink-${Date.now()}`;
+      await page.evaluate(startClient, { exposureUrl: '/flags/exposures', flushInterval: 0 });
+      const held = gate();
+      link.held = held.promise;
+      await page.evaluate((id) => {
+        window.__client.create('AllowedPriorities', { user: { id, plan: 'free' } });
+        window.__client.flush(); // under way, not answered
+      }, unit);
+      assert.ok(await until(() => link.posts === 1), 'the POST reached the link');
+      assert.deepEqual(errors, []);
+      // Page hide with nothing queued and one POST under way.
+      // (With runBeforeUnload, as a user closes a tab: close() resolves before the page is gone.)
+      if (how === 'is closed') await Promise.all([page.waitForEvent('close'), page.close({ runBeforeUnload: true })]);
+      else await page.goto(`${link.url}/__blank`);
+      // A renderer going away drops its plain requests soon, not at once.
+      await Promise.race([link.cut, sleep(1000)]);
+      held.open();
+      const mine = await until(async () => {
+        const got = (await (await fetch(`${rt.server.url}/flags/exposures`)).json()).filter((e) => e.unit?.value === unit);
+        return (got.length || link.lost) && got;
+      });
+      assert.equal(link.lost, 0, 'the browser gave the POST up with the page');
+      assert.equal(mine.length, 1);
+      assert.equal(link.posts, 1, 'sent again by the beacon of page hide');
+      if (!page.isClosed()) await page.close();
+    } finally {
+      await link.close();
+    }
+  });
+}
 
 test('a page visible again refetches the snapshot (304 with the same ETag)', () =>
   onBlankPage(async (page) => {

@@ -112,6 +112,10 @@ export async function createClient(o) {
   const aborts = new Set(), seen = new Set(), posts = new Set(), queue = [];
   let sending = 0; // events in POSTs under way
   let kept = 0; // bytes in keepalive requests under way (browsers: see KEEPALIVE_BYTES)
+  // A keepalive POST failed with no answer while the page lived (the retry
+  // goes plain), and how often a plain one then got through: after two,
+  // this browser's keepalive POSTs are taken as broken and not used again.
+  let suspect = false, strikes = 0;
   const stats = { dropped: 0, sent: 0, failed: 0, get queued() { return queue.length + sending; } };
   /** @type {Engine | null} */
   let engine = null;
@@ -286,11 +290,13 @@ export async function createClient(o) {
       // away before it is answered (a tab closed on a slow uplink), and the
       // browser cancels a plain one, events and all.
       const body = JSON.stringify({ events: batch }), size = browser ? bytes(body) : 0;
-      const keepalive = browser && kept + size <= KEEPALIVE_BYTES;
+      const keepalive = browser && !suspect && strikes < 2 && kept + size <= KEEPALIVE_BYTES;
       if (keepalive) kept += size;
       try {
         const [res] = await request(xurl, { method: 'POST', headers: headers('application/json'), body, ...(keepalive && { keepalive }) }, true);
         if (!res.ok) throw httpError(xurl, res, flushInterval);
+        if (keepalive) strikes = 0;
+        else if (suspect) (suspect = false), strikes++;
         stats.sent += batch.length;
         xfails = retryAt = 0; // answered: timers may flush again
       } catch (err) {
@@ -300,7 +306,10 @@ export async function createClient(o) {
           // A page that navigates away fails its keepalive POSTs just before
           // page hide, while the browser goes on sending them: put back a
           // task later, the beacon of page hide does not send them again.
-          if (keepalive && !err.status) await new Promise((r) => setTimeout(r));
+          if (keepalive && !err.status) {
+            await new Promise((r) => setTimeout(r));
+            suspect = true; // the page lives on: the retry goes plain
+          }
           requeue(batch);
           const ms = err.retryAfter ?? backoff(xfails++);
           retryAt = Date.now() + ms;

@@ -318,6 +318,38 @@ for (const how of ['navigates away', 'is closed']) {
   });
 }
 
+test('where keepalive POSTs fail, the client retries them plain and, after two such, stops using keepalive: nothing is lost', () =>
+  onBlankPage(async (page) => {
+    const tag = `nokeepalive-${Date.now()}`;
+    // A browser whose keepalive requests fail before they leave (as some did
+    // with a preflight), this page's fetch standing in for it.
+    await page.evaluate(() => {
+      const real = window.fetch;
+      window.__posts = [];
+      window.fetch = (url, init) => {
+        if (init?.method !== 'POST') return real(url, init);
+        window.__posts.push(init.keepalive ? 'keepalive' : 'plain');
+        return init.keepalive ? Promise.reject(new TypeError('Failed to fetch')) : real(url, init);
+      };
+    });
+    await page.evaluate(startClient, { exposureUrl: '/flags/exposures', flushInterval: 0, retryDelay: 20 });
+    const got = await page.evaluate(async (tag) => {
+      const c = window.__client, errors = [];
+      c.on('error', (e) => errors.push(e.message));
+      for (let i = 0; i < 5; i++) {
+        c.create('AllowedPriorities', { user: { id: `${tag}-${i}`, plan: 'free' } });
+        await c.flush();
+        for (let t = 0; t < 200 && c.stats.queued; t++) await new Promise((r) => setTimeout(r, 10));
+      }
+      return { posts: window.__posts, stats: { ...c.stats, queued: c.stats.queued }, errors };
+    }, tag);
+    assert.deepEqual(got.posts, ['keepalive', 'plain', 'keepalive', 'plain', 'plain', 'plain', 'plain']);
+    assert.deepEqual(got.stats, { dropped: 0, sent: 5, failed: 0, queued: 0 });
+    assert.equal(got.errors.length, 2);
+    const mine = (await (await fetch(`${rt.server.url}/flags/exposures`)).json()).filter((e) => e.unit?.value.startsWith(`${tag}-`));
+    assert.equal(mine.length, 5);
+  }));
+
 test('a page visible again refetches the snapshot (304 with the same ETag)', () =>
   onBlankPage(async (page) => {
     await page.evaluate(startClient, { refreshInterval: 60000 });

@@ -30,6 +30,11 @@ const BEACON_BYTES = 6e4;
  * they outlive it: the rest stays free for the beacons of page hide.
  */
 const KEEPALIVE_BYTES = 3e4;
+/**
+ * How long POSTs go plain after a keepalive one failed unanswered and a
+ * plain one then got through (a browser may refuse keepalive: 5 minutes).
+ */
+const KEEPALIVE_PAUSE = 3e5;
 const encoder = new TextEncoder();
 /** UTF-8 length of a string. @param {string} s */
 const bytes = (s) => encoder.encode(s).length;
@@ -113,9 +118,9 @@ export async function createClient(o) {
   let sending = 0; // events in POSTs under way
   let kept = 0; // bytes in keepalive requests under way (browsers: see KEEPALIVE_BYTES)
   // A keepalive POST failed with no answer while the page lived (the retry
-  // goes plain), and how often a plain one then got through: after two,
-  // this browser's keepalive POSTs are taken as broken and not used again.
-  let suspect = false, strikes = 0;
+  // goes plain); when a plain one then gets through, POSTs go plain until
+  // `plainUntil` (see KEEPALIVE_PAUSE).
+  let suspect = false, plainUntil = 0;
   const stats = { dropped: 0, sent: 0, failed: 0, get queued() { return queue.length + sending; } };
   /** @type {Engine | null} */
   let engine = null;
@@ -290,13 +295,12 @@ export async function createClient(o) {
       // away before it is answered (a tab closed on a slow uplink), and the
       // browser cancels a plain one, events and all.
       const body = JSON.stringify({ events: batch }), size = browser ? bytes(body) : 0;
-      const keepalive = browser && !suspect && strikes < 2 && kept + size <= KEEPALIVE_BYTES;
+      const keepalive = browser && !suspect && Date.now() >= plainUntil && kept + size <= KEEPALIVE_BYTES;
       if (keepalive) kept += size;
       try {
         const [res] = await request(xurl, { method: 'POST', headers: headers('application/json'), body, ...(keepalive && { keepalive }) }, true);
         if (!res.ok) throw httpError(xurl, res, flushInterval);
-        if (keepalive) strikes = 0;
-        else if (suspect) (suspect = false), strikes++;
+        if (suspect && !keepalive) (suspect = false), (plainUntil = Date.now() + KEEPALIVE_PAUSE);
         stats.sent += batch.length;
         xfails = retryAt = 0; // answered: timers may flush again
       } catch (err) {
@@ -308,7 +312,9 @@ export async function createClient(o) {
           // task later, the beacon of page hide does not send them again.
           if (keepalive && !err.status) {
             await new Promise((r) => setTimeout(r));
-            suspect = true; // the page lives on: the retry goes plain
+            // The page lives on: unless it was given up after 30 s (a slow
+            // link, not a refusal), the retry goes plain.
+            if (err.name != 'AbortError') suspect = true;
           }
           requeue(batch);
           const ms = err.retryAfter ?? backoff(xfails++);
@@ -343,8 +349,13 @@ export async function createClient(o) {
     return runtime.perRequest ? mine : Promise.all(posts).then(() => {});
   };
 
-  /** A flush from a timer or a full batch: one at a time, none while retrying later. */
-  const autoFlush = () => queue.length && !closed && !sending && Date.now() >= retryAt && flush();
+  /**
+   * A flush from a timer or a full batch: one at a time, none while
+   * retrying later. None in Workers: a POST no `ctx.waitUntil` covers is
+   * cancelled with the request that started it, and its events with it;
+   * each request's `flush()` sends every batch that waits.
+   */
+  const autoFlush = () => !runtime.perRequest && queue.length && !closed && !sending && Date.now() >= retryAt && flush();
 
   /**
    * The page is hidden or going away: what waits leaves by sendBeacon, in
@@ -372,14 +383,10 @@ export async function createClient(o) {
         const settled = () => ((sending -= n), (kept -= held));
         sending += n;
         kept += held;
-        try {
-          get(xurl, { method: 'POST', headers: headers('application/json'), body, keepalive })
-            .then((res) => (res.ok ? (stats.sent += n) : retryable(res.status) ? back() : (stats.failed += n)), back)
-            .finally(settled);
-        } catch {
-          settled();
-          back();
-        }
+        // (Given up after 30 s like any POST: one left hanging held back every timer flush.)
+        request(xurl, { method: 'POST', headers: headers('application/json'), body, keepalive }, true)
+          .then(([res]) => (res.ok ? (stats.sent += n) : retryable(res.status) ? back() : (stats.failed += n)), back)
+          .finally(settled);
       };
       // One event too big for any beacon: a plain request (it may not
       // outlive the page), so that it does not hold the others back.

@@ -318,7 +318,7 @@ for (const how of ['navigates away', 'is closed']) {
   });
 }
 
-test('where keepalive POSTs fail, the client retries them plain and, after two such, stops using keepalive: nothing is lost', () =>
+test('where keepalive POSTs fail, the client retries them plain and sends plain for 5 minutes: nothing is lost', () =>
   onBlankPage(async (page) => {
     const tag = `nokeepalive-${Date.now()}`;
     // A browser whose keepalive requests fail before they leave (as some did
@@ -336,18 +336,77 @@ test('where keepalive POSTs fail, the client retries them plain and, after two s
     const got = await page.evaluate(async (tag) => {
       const c = window.__client, errors = [];
       c.on('error', (e) => errors.push(e.message));
-      for (let i = 0; i < 5; i++) {
+      const send = async (i) => {
         c.create('AllowedPriorities', { user: { id: `${tag}-${i}`, plan: 'free' } });
         await c.flush();
         for (let t = 0; t < 200 && c.stats.queued; t++) await new Promise((r) => setTimeout(r, 10));
-      }
-      return { posts: window.__posts, stats: { ...c.stats, queued: c.stats.queued }, errors };
+      };
+      for (let i = 0; i < 4; i++) await send(i);
+      const before = window.__posts.splice(0);
+      const real = Date.now;
+      Date.now = () => real() + 300001; // 5 minutes later
+      await send(4);
+      return { before, after: window.__posts, stats: { ...c.stats, queued: c.stats.queued }, errors };
     }, tag);
-    assert.deepEqual(got.posts, ['keepalive', 'plain', 'keepalive', 'plain', 'plain', 'plain', 'plain']);
+    assert.deepEqual(got.before, ['keepalive', 'plain', 'plain', 'plain', 'plain']);
+    assert.deepEqual(got.after, ['keepalive', 'plain']);
     assert.deepEqual(got.stats, { dropped: 0, sent: 5, failed: 0, queued: 0 });
     assert.equal(got.errors.length, 2);
     const mine = (await (await fetch(`${rt.server.url}/flags/exposures`)).json()).filter((e) => e.unit?.value.startsWith(`${tag}-`));
     assert.equal(mine.length, 5);
+  }));
+
+test('a keepalive POST given up unanswered (after 30 s) is retried with keepalive: a slow link is no refusal', () =>
+  onBlankPage(async (page) => {
+    const tag = `slowlink-${Date.now()}`;
+    // The page's fetch stands in for the 30 s abort: the first POST rejects as aborted.
+    await page.evaluate(() => {
+      const real = window.fetch;
+      window.__posts = [];
+      window.fetch = (url, init) => {
+        if (init?.method !== 'POST') return real(url, init);
+        window.__posts.push(init.keepalive ? 'keepalive' : 'plain');
+        return window.__posts.length === 1 ? Promise.reject(new DOMException('signal is aborted without reason', 'AbortError')) : real(url, init);
+      };
+    });
+    await page.evaluate(startClient, { exposureUrl: '/flags/exposures', flushInterval: 0, retryDelay: 20 });
+    const got = await page.evaluate(async (tag) => {
+      const c = window.__client;
+      for (let i = 0; i < 2; i++) {
+        c.create('AllowedPriorities', { user: { id: `${tag}-${i}`, plan: 'free' } });
+        await c.flush();
+        for (let t = 0; t < 200 && c.stats.queued; t++) await new Promise((r) => setTimeout(r, 10));
+      }
+      return { posts: window.__posts, sent: c.stats.sent };
+    }, tag);
+    assert.deepEqual(got, { posts: ['keepalive', 'keepalive', 'keepalive'], sent: 2 });
+  }));
+
+test('a page-hide fetch that never answers is given up after 30 s: the timer flushes send what waits', { timeout: 60000 }, () =>
+  onBlankPage(async (page) => {
+    const tag = `hung-${Date.now()}`;
+    let posts = 0;
+    // The first exposure POST is never answered; sendBeacon refuses, so page hide falls back to fetch.
+    await page.route('**/flags/exposures', (route) => (route.request().method() === 'POST' && ++posts === 1 ? undefined : route.continue()));
+    await page.evaluate(startClient, { exposureUrl: '/flags/exposures', flushInterval: 200 });
+    const got = await page.evaluate(async (tag) => {
+      const c = window.__client;
+      navigator.sendBeacon = () => false;
+      let state = 'visible';
+      Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => state });
+      c.create('AllowedPriorities', { user: { id: `${tag}-0`, plan: 'free' } });
+      state = 'hidden';
+      document.dispatchEvent(new Event('visibilitychange')); // the fetch that hangs
+      state = 'visible';
+      document.dispatchEvent(new Event('visibilitychange'));
+      c.create('AllowedPriorities', { user: { id: `${tag}-1`, plan: 'free' } });
+      for (let i = 0; i < 450 && c.stats.sent < 2; i++) await new Promise((r) => setTimeout(r, 100));
+      return { sent: c.stats.sent, queued: c.stats.queued };
+    }, tag);
+    assert.deepEqual(got, { sent: 2, queued: 0 });
+    const mine = (await (await fetch(`${rt.server.url}/flags/exposures`)).json()).filter((e) => e.unit?.value.startsWith(`${tag}-`));
+    assert.equal(mine.length, 2);
+    assert.equal(posts >= 2, true);
   }));
 
 test('a page visible again refetches the snapshot (304 with the same ETag)', () =>

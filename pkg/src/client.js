@@ -284,18 +284,24 @@ export async function createClient(o) {
   /** Puts a batch that was not delivered back in front of the queue. */
   const requeue = (events) => (queue.unshift(...events), trim());
 
-  /** Sends what waits now; a retryable failure puts the batch back and stops. */
-  async function send() {
+  /**
+   * Sends what waits now; a retryable failure puts the batch back and
+   * stops. `keptOnly` (a page just hidden): only batches that go with
+   * keepalive, and those that may not are left to the beacon.
+   */
+  async function send(keptOnly) {
     for (let n = queue.length; n > 0; ) {
-      const batch = queue.splice(0, Math.min(n, maxBatch));
+      const batch = queue.slice(0, Math.min(n, maxBatch));
       if (!batch.length) break; // another flush took them
-      n -= batch.length;
-      sending += batch.length;
       // In a browser a POST that fits goes with keepalive: the page may go
       // away before it is answered (a tab closed on a slow uplink), and the
       // browser cancels a plain one, events and all.
       const body = JSON.stringify({ events: batch }), size = browser ? bytes(body) : 0;
       const keepalive = browser && !suspect && Date.now() >= plainUntil && kept + size <= KEEPALIVE_BYTES;
+      if (keptOnly && !keepalive) break;
+      queue.splice(0, batch.length);
+      n -= batch.length;
+      sending += batch.length;
       if (keepalive) kept += size;
       try {
         const [res] = await request(xurl, { method: 'POST', headers: headers('application/json'), body, ...(keepalive && { keepalive }) }, true);
@@ -341,9 +347,9 @@ export async function createClient(o) {
    * flushes, a flush during a failure's backoff or Retry-After sends
    * nothing (`force`: close() sends all the same).
    */
-  const flush = (force) => {
+  const flush = (force, keptOnly) => {
     if (!xurl || (runtime.perRequest && !force && Date.now() < retryAt)) return Promise.resolve();
-    const mine = send();
+    const mine = send(keptOnly);
     posts.add(mine);
     mine.finally(() => posts.delete(mine));
     return runtime.perRequest ? mine : Promise.all(posts).then(() => {});
@@ -514,7 +520,10 @@ export async function createClient(o) {
   const flushTimer = xurl && flushInterval > 0 ? setInterval(autoFlush, Math.min(flushInterval, MAX_DELAY)) : 0;
   flushTimer.unref?.();
   // Visible again: a fetch, unless a failed one's backoff or Retry-After is still running.
-  const onVisible = () => (document.visibilityState == 'visible' ? url && every && Date.now() >= snapshotRetryAt && poll() : beacon());
+  // Hidden (maybe the last event a mobile page gets): a batch that fits
+  // goes by keepalive fetch, which outlives the page and, unlike a beacon,
+  // hears a 503 or 429 and puts the batch back; the rest by beacon.
+  const onVisible = () => (document.visibilityState == 'visible' ? url && every && Date.now() >= snapshotRetryAt && poll() : (flush(false, true), beacon()));
   if (browser) {
     document.addEventListener('visibilitychange', onVisible);
     addEventListener('pagehide', beacon);

@@ -356,6 +356,30 @@ test('where keepalive POSTs fail, the client retries them plain and sends plain 
     assert.equal(mine.length, 5);
   }));
 
+test('a page hidden sends by keepalive fetch, which hears a 503 and sends again (a beacon would not)', () =>
+  onBlankPage(async (page) => {
+    const tag = `hidden-${Date.now()}`;
+    let posts = 0;
+    await page.route('**/flags/exposures', (route) =>
+      route.request().method() === 'POST' && ++posts === 1 ? route.fulfill({ status: 503, body: 'later' }) : route.continue());
+    await page.evaluate(startClient, { exposureUrl: '/flags/exposures', flushInterval: 0, retryDelay: 20 });
+    const got = await page.evaluate(async (tag) => {
+      const c = window.__client;
+      let beacons = 0;
+      const send = navigator.sendBeacon.bind(navigator);
+      navigator.sendBeacon = (u, d) => (beacons++, send(u, d));
+      Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => 'hidden' });
+      c.create('AllowedPriorities', { user: { id: tag, plan: 'free' } });
+      document.dispatchEvent(new Event('visibilitychange'));
+      for (let i = 0; i < 200 && c.stats.sent < 1; i++) await new Promise((r) => setTimeout(r, 10));
+      return { sent: c.stats.sent, queued: c.stats.queued, beacons };
+    }, tag);
+    assert.deepEqual(got, { sent: 1, queued: 0, beacons: 0 });
+    assert.equal(posts, 2);
+    const mine = (await (await fetch(`${rt.server.url}/flags/exposures`)).json()).filter((e) => e.unit?.value === tag);
+    assert.equal(mine.length, 1);
+  }));
+
 test('a keepalive POST given up unanswered (after 30 s) is retried with keepalive: a slow link is no refusal', () =>
   onBlankPage(async (page) => {
     const tag = `slowlink-${Date.now()}`;

@@ -56,6 +56,16 @@ const later = (fn, ms) => {
   return t;
 };
 
+/**
+ * A promise settled by the next task: a message, which hidden pages do not
+ * hold back as they do timers (to a second).
+ */
+const nextTask = () => new Promise((r) => {
+  const { port1, port2 } = new MessageChannel();
+  port1.onmessage = () => (port1.close(), r());
+  port2.postMessage(0);
+});
+
 /** A numeric option: `v` if it is a number from `min` up (Infinity included), else `fallback`. */
 const num = (v, fallback, min = 0) => (typeof v == 'number' && v >= min ? v : fallback);
 
@@ -317,7 +327,7 @@ export async function createClient(o) {
           // page hide, while the browser goes on sending them: put back a
           // task later, the beacon of page hide does not send them again.
           if (keepalive && !err.status) {
-            await new Promise((r) => setTimeout(r));
+            await nextTask();
             // The page lives on: unless it was given up after 30 s (a slow
             // link, not a refusal), the retry goes plain.
             if (err.name != 'AbortError') suspect = true;

@@ -88,31 +88,40 @@ test('a localStorage that refuses writes (full quota) still keeps assignments fo
   await c.close();
 });
 
-test('hidden page: exposures leave through sendBeacon as application/json, else fetch with keepalive', async () => {
+test('hidden page: exposures leave by keepalive fetch; on page hide by sendBeacon as application/json, else fetch with keepalive', async () => {
   localStorage.clear();
   const posts = [];
   const client = await createClient({
     snapshot: snapshot('r1'), exposureUrl: '/flags/exposures', flushInterval: 0,
     fetch: async (url, init) => (posts.push({ url, init }), new Response(null, { status: 204 })),
   });
+  const units = (body) => JSON.parse(body).events.map((e) => e.unit.value);
   client.create('Split', ctx('1'));
   client.create('Split', ctx('2'));
   setVisibility('hidden');
+  assert.equal(beacons.length, 0);
+  assert.equal(posts.length, 1);
+  assert.equal(posts[0].init.keepalive, true);
+  assert.deepEqual(units(posts[0].init.body), ['1', '2']);
+  assert.ok(await until(() => client.stats.sent === 2));
+  setVisibility('visible');
+
+  client.create('Split', ctx('3'));
+  windowEvents.dispatchEvent(new Event('pagehide'));
   assert.equal(beacons.length, 1);
   assert.equal(beacons[0].url, '/flags/exposures');
   assert.equal(beacons[0].data.type, 'application/json');
-  const body = JSON.parse(await beacons[0].data.text());
-  assert.deepEqual(body.events.map((e) => e.unit.value), ['1', '2']);
+  assert.deepEqual(units(await beacons[0].data.text()), ['3']);
   assert.equal(client.stats.queued, 0);
 
   beaconAnswer = false;
-  client.create('Split', ctx('3'));
+  client.create('Split', ctx('4'));
   windowEvents.dispatchEvent(new Event('pagehide'));
   assert.equal(beacons.length, 2);
-  assert.equal(posts.length, 1);
-  assert.equal(posts[0].init.keepalive, true);
-  assert.equal(posts[0].init.method, 'POST');
-  assert.deepEqual(JSON.parse(posts[0].init.body).events.map((e) => e.unit.value), ['3']);
+  assert.equal(posts.length, 2);
+  assert.equal(posts[1].init.keepalive, true);
+  assert.equal(posts[1].init.method, 'POST');
+  assert.deepEqual(units(posts[1].init.body), ['4']);
   beaconAnswer = true;
   await client.close();
 });

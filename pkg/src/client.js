@@ -336,8 +336,11 @@ export async function createClient(o) {
           const ms = err.retryAfter ?? backoff(xfails++);
           retryAt = Date.now() + ms;
           clearTimeout(retryTimer); // also without a flush interval
-          // (forced: in Workers the clock may not have moved past retryAt inside a timer)
-          if (!closed) retryTimer = later(() => !closed && queue.length && flush(true), ms);
+          // Not in Workers: a timer there runs only while its request lives
+          // on (another `waitUntil`), and the POST it started was cancelled
+          // with that request, events and all. The first request's flush
+          // after `retryAt` sends.
+          if (!closed && !runtime.perRequest) retryTimer = later(() => !closed && queue.length && flush(), ms);
           return;
         }
       } finally {

@@ -318,20 +318,32 @@ for (const how of ['navigates away', 'is closed']) {
   });
 }
 
+/**
+ * Replaces the page's fetch: each POST is noted in `window.__posts`
+ * ('keepalive' or 'plain'), and `refuse` picks those that fail: every
+ * keepalive one (a network error), or the first (as aborted).
+ * @param {'keepalive' | 'the first, as aborted'} refuse
+ */
+function notePosts(page, refuse) {
+  return page.evaluate((refuse) => {
+    const real = window.fetch;
+    window.__posts = [];
+    window.fetch = (url, init) => {
+      if (init?.method !== 'POST') return real(url, init);
+      window.__posts.push(init.keepalive ? 'keepalive' : 'plain');
+      if (refuse === 'keepalive' && init.keepalive) return Promise.reject(new TypeError('Failed to fetch'));
+      if (refuse !== 'keepalive' && window.__posts.length === 1) return Promise.reject(new DOMException('signal is aborted without reason', 'AbortError'));
+      return real(url, init);
+    };
+  }, refuse);
+}
+
 test('where keepalive POSTs fail, the client retries them plain and sends plain for 5 minutes: nothing is lost', () =>
   onBlankPage(async (page) => {
     const tag = `nokeepalive-${Date.now()}`;
     // A browser whose keepalive requests fail before they leave (as some did
     // with a preflight), this page's fetch standing in for it.
-    await page.evaluate(() => {
-      const real = window.fetch;
-      window.__posts = [];
-      window.fetch = (url, init) => {
-        if (init?.method !== 'POST') return real(url, init);
-        window.__posts.push(init.keepalive ? 'keepalive' : 'plain');
-        return init.keepalive ? Promise.reject(new TypeError('Failed to fetch')) : real(url, init);
-      };
-    });
+    await notePosts(page, 'keepalive');
     await page.evaluate(startClient, { exposureUrl: '/flags/exposures', flushInterval: 0, retryDelay: 20 });
     const got = await page.evaluate(async (tag) => {
       const c = window.__client, errors = [];
@@ -384,15 +396,7 @@ test('a keepalive POST given up unanswered (after 30 s) is retried with keepaliv
   onBlankPage(async (page) => {
     const tag = `slowlink-${Date.now()}`;
     // The page's fetch stands in for the 30 s abort: the first POST rejects as aborted.
-    await page.evaluate(() => {
-      const real = window.fetch;
-      window.__posts = [];
-      window.fetch = (url, init) => {
-        if (init?.method !== 'POST') return real(url, init);
-        window.__posts.push(init.keepalive ? 'keepalive' : 'plain');
-        return window.__posts.length === 1 ? Promise.reject(new DOMException('signal is aborted without reason', 'AbortError')) : real(url, init);
-      };
-    });
+    await notePosts(page, 'the first, as aborted');
     await page.evaluate(startClient, { exposureUrl: '/flags/exposures', flushInterval: 0, retryDelay: 20 });
     const got = await page.evaluate(async (tag) => {
       const c = window.__client;

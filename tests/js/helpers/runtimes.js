@@ -34,6 +34,21 @@ async function freePort() {
 }
 
 /**
+ * The snapshot the Workers tests serve: one feature, Checkout, split 50/50
+ * between "classic" and "onepage" by the user's id, at this revision.
+ */
+export const checkoutSnapshot = (revision) => JSON.stringify({
+  schema: 1, revision,
+  segments: { UserId: { from: { user: '{id}' } } },
+  features: {
+    Checkout: {
+      inputs: ['user'], implementations: ['classic', 'onepage'], default: 'classic',
+      rules: [{ split: { by: 'UserId', weights: { classic: 50, onepage: 50 } } }],
+    },
+  },
+});
+
+/**
  * A gate for startOrigin's `snapshotGate` or `exposureGate`: `promise`
  * settles when `open()` is called. Requests wait on the gate that was set
  * when they arrived, so a test can hold one answer as long as it needs

@@ -6,18 +6,9 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { root, until, gate, startOrigin, startTestWorker } from '../helpers/runtimes.js';
+import { root, until, gate, startOrigin, startTestWorker, checkoutSnapshot } from '../helpers/runtimes.js';
 
-const snapshot = JSON.stringify({
-  schema: 1, revision: 'batches-1',
-  segments: { UserId: { from: { user: '{id}' } } },
-  features: {
-    Checkout: {
-      inputs: ['user'], implementations: ['classic', 'onepage'], default: 'classic',
-      rules: [{ split: { by: 'UserId', weights: { classic: 50, onepage: 50 } } }],
-    },
-  },
-});
+const snapshot = checkoutSnapshot('batches-1');
 let origin, worker;
 
 before(async () => {

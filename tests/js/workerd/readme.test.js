@@ -8,18 +8,9 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { Engine } from 'feats-edge';
-import { root, until, startOrigin, startTestWorker } from '../helpers/runtimes.js';
+import { root, until, startOrigin, startTestWorker, checkoutSnapshot } from '../helpers/runtimes.js';
 
-const snapshot = JSON.stringify({
-  schema: 1, revision: 'readme-1',
-  segments: { UserId: { from: { user: '{id}' } } },
-  features: {
-    Checkout: {
-      inputs: ['user'], implementations: ['classic', 'onepage'], default: 'classic',
-      rules: [{ split: { by: 'UserId', weights: { classic: 50, onepage: 50 } } }],
-    },
-  },
-});
+const snapshot = checkoutSnapshot('readme-1');
 const engine = new Engine(snapshot);
 let origin, worker;
 

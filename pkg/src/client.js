@@ -61,6 +61,7 @@ const later = (fn, ms) => {
  * hold back as they do timers (to a second).
  */
 const nextTask = () => new Promise((r) => {
+  if (typeof MessageChannel != 'function') return setTimeout(r);
   const { port1, port2 } = new MessageChannel();
   port1.onmessage = () => (port1.close(), r());
   port2.postMessage(0);

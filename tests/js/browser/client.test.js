@@ -2,9 +2,10 @@
 // the snapshot with ETag and the exposure sink on one origin): the wasm loaded
 // by createClient itself while the first snapshot is fetched, and again after
 // a failed fetch of the .wasm (also for a bootstrap snapshot); cache first from localStorage on a reload;
-// exposures sent by sendBeacon when the page goes away, and a POST under way
-// then kept alive (behind a slow uplink); a refetch when the
-// page is visible again.
+// exposures when the page goes away (sendBeacon; a POST under way kept alive
+// behind a slow uplink; keepalive refused or given up; a hidden page's batch
+// by keepalive fetch; a page-hide fetch that never answers); a refetch when
+// the page is visible again.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, request } from 'node:http';
@@ -281,8 +282,8 @@ async function slowUplink() {
 for (const how of ['navigates away', 'is closed']) {
   test(`an exposure POST under way when the page ${how} outlives the page (keepalive), and is sent once`, async () => {
     const link = await slowUplink();
+    const page = await rt.browser.newPage();
     try {
-      const page = await rt.browser.newPage();
       const errors = [];
       page.on('pageerror', (e) => errors.push(e.message));
       await page.route(`${link.url}/__blank`, (r) => r.fulfill({ contentType: 'text/html', body: '<!doctype html><title>blank</title>' }));
@@ -311,8 +312,8 @@ for (const how of ['navigates away', 'is closed']) {
       assert.equal(link.lost, 0, 'the browser gave the POST up with the page');
       assert.equal(mine.length, 1);
       assert.equal(link.posts, 1, 'sent again by the beacon of page hide');
-      if (!page.isClosed()) await page.close();
     } finally {
+      if (!page.isClosed()) await page.close();
       await link.close();
     }
   });

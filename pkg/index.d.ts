@@ -108,7 +108,7 @@ export class Engine {
    * implementations. `units`: a whole number from 1 to 100 000 000, else a
    * `RangeError` (as the command line's `--units`).
    */
-  simulate(feature: string, units: number, context?: Context, opts?: EvaluateOptions & { by?: string }):
+  simulate(feature: string, units: number, context?: Context, opts?: EvaluateOptions & { by?: string | undefined }):
     { segment: string; units: number; counts: Record<string, number>; none: number };
   /** Releases the wasm memory now (otherwise done at garbage collection). */
   free(): void;
@@ -150,11 +150,23 @@ export interface ClientOptions {
   storageKey?: string | undefined;
 }
 
-export interface FeatureHandle<T> {
+/**
+ * A handle's factory: called with the context given to `create`. Its
+ * parameter may be typed with the application's own context type.
+ */
+export type Factory<T = unknown> = (context: any) => T;
+
+/** What a handle's `create` takes: what every one of its factories takes (an intersection), or any context. */
+export type FactoryContext<M> =
+  (M[keyof M] extends infer F ? (F extends (context: infer C) => unknown ? (c: unknown extends C ? Context : C) => void : never) : never) extends (c: infer I) => void
+    ? I & Context
+    : Context;
+
+export interface FeatureHandle<T, C extends Context = Context> {
   /** The implementation name, no exposure. */
-  find(context: Context): string | null;
+  find(context: C): string | null;
   /** Calls the chosen implementation's factory and records the exposure. */
-  create(context: Context): T | undefined;
+  create(context: C): T | undefined;
 }
 
 export interface Client {
@@ -177,9 +189,9 @@ export interface Client {
   /** Details, no exposure. */
   details(feature: string, context: Context): Details;
   /** The handle's `create` returns what any of the factories returns (a union when they differ). */
-  feature<M extends Record<string, (context: Record<string, unknown>) => unknown>>(name: string, implementations: M, options?: { default?: string | boolean }): FeatureHandle<ReturnType<M[keyof M]>>;
+  feature<M extends Record<string, Factory>>(name: string, implementations: M, options?: { default?: string | boolean | undefined }): FeatureHandle<ReturnType<M[keyof M]>, FactoryContext<M>>;
   /** With the type the factories share given: `feature<Processor>(name, {...})`. */
-  feature<T>(name: string, implementations: Record<string, (context: Record<string, unknown>) => T>, options?: { default?: string | boolean }): FeatureHandle<T>;
+  feature<T, C extends Context = Context>(name: string, implementations: Record<string, (context: C) => T>, options?: { default?: string | boolean | undefined }): FeatureHandle<T, C>;
   on(type: 'update', listener: (event: { revision: string }) => void): () => void;
   /** Added while nothing is loaded because of an error, the listener is called at once with that error. */
   on(type: 'error', listener: (error: Error) => void): () => void;

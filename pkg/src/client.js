@@ -84,6 +84,9 @@ const headerValue = (v) => {
  */
 const chosenByNone = (d) => ({ ...d, reason: 'DEFAULT', rule: null, experiment: null, unit: null, stickyKey: null });
 
+/** What was thrown, as an object: a `fetch` option may reject with anything (`null` included). */
+const failed = (e) => (Object(e) === e ? e : new Error(`feats-edge: the request failed: ${String(e)}`));
+
 /** Network errors, 429 and 5xx are retried. */
 const retryable = (s) => !s || s == 429 || s > 499;
 
@@ -169,7 +172,14 @@ export async function createClient(o) {
     const ac = new AbortController(), t = later(() => ac.abort(), 3e4);
     if (!post) aborts.add(ac);
     try {
-      const res = await get(u, { ...init, signal: ac.signal });
+      let res;
+      try {
+        res = await get(u, { ...init, signal: ac.signal });
+      } catch (e) {
+        throw failed(e);
+      }
+      // A `fetch` option that resolves to something else: a network error.
+      if (typeof res?.status != 'number' || typeof res.headers?.get != 'function') throw new TypeError(`feats-edge: fetch(${u}) gave no Response`);
       if (!post) return [res, await body(res, ac)];
       try {
         res.body?.cancel?.().catch(() => {});
@@ -263,8 +273,9 @@ export async function createClient(o) {
       }
       fails = 0;
       snapshotRetryAt = 0;
-    } catch (err) {
+    } catch (e) {
       if (closed) return;
+      const err = failed(e);
       emit('error', err);
       // e.g. the page refuses WebAssembly: asking again changes nothing, and
       // createClient need not wait for its timeout.
@@ -320,7 +331,8 @@ export async function createClient(o) {
         if (suspect && !keepalive) (suspect = false), (plainUntil = Date.now() + KEEPALIVE_PAUSE);
         stats.sent += batch.length;
         xfails = retryAt = 0; // answered: timers may flush again
-      } catch (err) {
+      } catch (e) {
+        const err = failed(e);
         emit('error', err);
         if (!retryable(err.status)) stats.failed += batch.length;
         else {
@@ -403,9 +415,26 @@ export async function createClient(o) {
         const settled = () => ((sending -= n), (kept -= held));
         sending += n;
         kept += held;
-        // (Given up after 30 s like any POST: one left hanging held back every timer flush.)
-        request(xurl, { method: 'POST', headers: headers('application/json'), body, keepalive }, true)
-          .then(([res]) => (res.ok ? (stats.sent += n) : retryable(res.status) ? back() : (stats.failed += n)), back)
+        // (Given up after 30 s like any POST: one left hanging held back
+        // every timer flush.) Started now, while the page is still there;
+        // what throws at once (an invalid `headers` option) puts the
+        // events back too.
+        let sent;
+        try {
+          sent = request(xurl, { method: 'POST', headers: headers('application/json'), body, keepalive }, true);
+        } catch (e) {
+          sent = Promise.reject(e);
+        }
+        sent
+          .then(([res]) => {
+            if (!res.ok) throw httpError(xurl, res, flushInterval);
+            stats.sent += n;
+          })
+          .catch((e) => {
+            const err = failed(e);
+            emit('error', err);
+            retryable(err.status) ? back() : (stats.failed += n);
+          })
           .finally(settled);
       };
       // One event too big for any beacon: a plain request (it may not
@@ -511,7 +540,9 @@ export async function createClient(o) {
     if (closed) return;
     start();
     if (!wasm && (o.snapshot != null || cached)) retryInit(0);
-    if (engine || !url) {
+    // The page refuses WebAssembly (permanent): no snapshot will load, so
+    // createClient need not wait for the first fetch or its timeout.
+    if (engine || !url || (!wasm && failure?.permanent)) {
       clearTimeout(readyTimer);
       done(!!engine);
     }
@@ -561,10 +592,18 @@ export async function createClient(o) {
       return out;
     },
     details,
-    /** A boolean feature's value; a multi feature is not one (false, nothing recorded: OpenFeature's TYPE_MISMATCH). */
+    /**
+     * A boolean feature's value; a multi feature is not one, even with
+     * implementations named "true" and "false" (false, nothing recorded:
+     * OpenFeature's TYPE_MISMATCH).
+     */
     isEnabled(feature, ctx) {
-      const d = evaluate(feature, ctx), impl = d.implementation;
-      return (impl == 'true' || impl == 'false') && found(d) === 'true';
+      const d = evaluate(feature, ctx);
+      let boolean = false;
+      try {
+        boolean = !!engine?._isBoolean(feature);
+      } catch {}
+      return boolean && found(d) === 'true';
     },
     usedImplementation(feature, impl, ctx) {
       const name = impl == null ? '' : text(impl);
@@ -575,18 +614,24 @@ export async function createClient(o) {
     feature(name, impls, options) {
       const fallback = options?.default == null ? '' : text(options.default);
       if (fallback) defaults.set(name, fallback);
-      const has = (k) => k != null && impls != null && Object.hasOwn(impls, k);
+      /** The factory of implementation `k`: a function of `impls`' own, else undefined (a Proxy trap that throws too). */
+      const factory = (k) => {
+        try {
+          const f = k != null && impls != null && Object.hasOwn(impls, k) ? impls[k] : undefined;
+          return typeof f == 'function' ? f : undefined;
+        } catch {}
+      };
       return {
         find: (ctx) => findImplementation(name, ctx),
         /** @returns {T | undefined} the chosen factory's product (or the default's) */
         create(ctx) {
-          let d = details(name, ctx), impl = d.implementation;
+          let d = details(name, ctx), impl = d.implementation, make = factory(impl);
           // No factory for the chosen one (an implementation newer than this
           // code): the code default, reported as a default, not as the rule's choice.
-          if (!has(impl)) (impl = defaults.get(name)), (d = chosenByNone(d));
-          if (!has(impl)) return;
+          if (!make) (impl = defaults.get(name)), (d = chosenByNone(d)), (make = factory(impl));
+          if (!make) return;
           // Built first: a factory that throws has used nothing, and is not reported.
-          const made = impls[impl](ctx);
+          const made = make.call(impls, ctx);
           found(d, impl);
           return made;
         },

@@ -329,6 +329,8 @@ export class Engine {
     this._strings = head.strings;
     /** @type {any[]} per feature its plan, on first use */
     this._plans = new Array(head.count);
+    /** @type {Set<number>} the boolean features among those planned */
+    this._booleans = new Set();
     /** @type {Map<string, any>} plans by their slots: features that read the same share one */
     this._shared = new Map();
     this._all = undefined;
@@ -377,12 +379,27 @@ export class Engine {
     return i;
   }
 
+  /**
+   * Whether feature `name` is boolean (false for no such feature, or
+   * during an evaluation): for the client's `isEnabled`.
+   * @param {string} name
+   */
+  _isBoolean(name) {
+    if (this._busy || !this._raw) return false;
+    const i = this._find(typeof name === 'string' ? name : text(name));
+    if (i < 0) return false;
+    if (this._features) return this._features[i]?.type === 'boolean';
+    this._plan(i);
+    return this._booleans.has(i);
+  }
+
   /** The plan of feature `i`, fetched and compiled on first use. */
   _plan(i) {
     const known = this._plans[i];
     if (known !== undefined) return known;
     const p = JSON.parse(this._raw.plan(i));
     this._call.impls[i] = p.implementations;
+    if (p.boolean) this._booleans.add(i);
     return (this._plans[i] = this._makePlan(p.slots));
   }
 

@@ -48,7 +48,7 @@ fn panic(_: &core::panic::PanicInfo<'_>) -> ! {
 
 use crate::eval::{Context, Env};
 use crate::json::push_string;
-use crate::model::{ImplId, InputId, SlotId};
+use crate::model::{ImplId, InputId, Kind, SlotId};
 use crate::text::push_u64;
 use crate::Engine;
 
@@ -244,7 +244,8 @@ impl RawEngine {
     }
 
     /// What JavaScript needs to evaluate feature `index`, as JSON:
-    /// `{"slots": [slot ids it reads], "implementations": [names]}`; `null`
+    /// `{"slots": [slot ids it reads], "implementations": [names]}`, with
+    /// `"boolean": true` for a boolean feature; `null`
     /// for no such feature. Compiles the feature if it is not yet.
     pub fn plan(&self, index: usize) -> String {
         let Some(f) = self.engine.as_ref().and_then(|e| e.feature(index)) else {
@@ -264,7 +265,11 @@ impl RawEngine {
             }
             push_string(&mut s, name);
         }
-        s.push_str("]}");
+        s.push(']');
+        if f.kind == Kind::Boolean {
+            s.push_str(",\"boolean\":true");
+        }
+        s.push('}');
         s
     }
 

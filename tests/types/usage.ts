@@ -37,7 +37,18 @@ async function main(): Promise<void> {
   const viaInterface: string | null = client.findImplementation('PaymentProcessor', appCtx);
   const viaClass: Details = engine.evaluate('PaymentProcessor', new RequestContext({ id: 'u2' }));
   const handleCtx: number | undefined = PP.create(appCtx);
-  console.log(viaInterface, viaClass, handleCtx);
+  // Factories typed with the application's context: create takes what they all take.
+  const Typed = client.feature('PaymentProcessor', { acme: (ctx: AppContext) => ctx.user.id, premium: () => 2 }, { default: 'acme' });
+  const typed: string | number | undefined = Typed.create(appCtx);
+  // @ts-expect-error: not the context the factories take
+  Typed.create({ account: 1 });
+  const Shared = client.feature<Processor, AppContext>('PaymentProcessor', { acme: (ctx: AppContext) => (ctx.user.id ? new Acme() : new Premium()) });
+  const sharedPaid: string | undefined = Shared.create(appCtx)?.pay(1);
+  // Optional options take undefined (exactOptionalPropertyTypes).
+  const maybe: string | undefined = Math.random() > 0.5 ? 'acme' : undefined;
+  client.feature('PaymentProcessor', { acme: () => 1 }, { default: maybe });
+  engine.simulate('PaymentProcessor', 100, { user: {} }, { by: maybe });
+  console.log(viaInterface, viaClass, handleCtx, typed, sharedPaid);
   const off = client.on('update', (e) => e.revision.length);
   off();
   await client.ready;

@@ -535,6 +535,23 @@ test('a Content-Security-Policy that forbids WebAssembly: createClient resolves 
     assert.equal(got, 'resolved');
   }));
 
+test('a Content-Security-Policy that forbids WebAssembly, with a slow snapshot server: createClient resolves when the .wasm is refused', () =>
+  withPolicy("script-src 'self'", async (page) => {
+    // The snapshot answers after 4 s; the refusal comes long before.
+    await page.route('**/flags/snapshot.json', async (route) => {
+      await sleep(4000);
+      await route.continue().catch(() => {});
+    });
+    const got = await page.evaluate(async () => {
+      const { createClient } = await import('/pkg/index.js');
+      const t0 = performance.now();
+      const made = createClient({ snapshotUrl: '/flags/snapshot.json', timeout: 60000 }).then((c) => (c.close(), 'resolved'));
+      const how = await Promise.race([made, new Promise((r) => setTimeout(() => r('still waiting'), 2000))]);
+      return { how, ms: performance.now() - t0 };
+    });
+    assert.equal(got.how, 'resolved', `after ${got.ms} ms`);
+  }));
+
 test('an event too big for a beacon does not hold back the others when the page goes away', () =>
   onBlankPage(async (page) => {
     const tag = `big-${Date.now()}`;

@@ -176,3 +176,34 @@ test('a cached entry that is not an object (corrupt storage) is no cache: the cl
     await client.close();
   }
 });
+
+test('page hide with a headers option that throws: the events go back to the queue with an error event, and leave later', async () => {
+  localStorage.clear();
+  const posts = [];
+  let bad = true;
+  // A header whose value cannot be read once: the beacon's fallback fetch cannot be built.
+  const headers = { get 'X-Tag'() { if (bad) throw new TypeError('no header now'); return 'ok'; } };
+  const client = await createClient({
+    snapshot: snapshot('r1'), exposureUrl: '/flags/exposures', flushInterval: 0, headers,
+    fetch: async (url, init) => (posts.push(init), new Response(null, { status: 204 })),
+  });
+  const errors = [];
+  client.on('error', (e) => errors.push(e));
+  client.create('Split', ctx('1'));
+  client.create('Split', ctx('2'));
+  beaconAnswer = false;
+  try {
+    windowEvents.dispatchEvent(new Event('pagehide'));
+  } finally {
+    beaconAnswer = true;
+  }
+  assert.ok(await until(() => errors.length === 1));
+  assert.match(errors[0].message, /no header now/);
+  assert.deepEqual({ ...client.stats }, { dropped: 0, sent: 0, failed: 0, queued: 2 });
+  bad = false;
+  await client.flush();
+  assert.equal(client.stats.sent, 2);
+  assert.equal(posts.length, 1);
+  assert.deepEqual(JSON.parse(posts[0].body).events.map((e) => e.unit.value), ['1', '2']);
+  await client.close();
+});

@@ -303,6 +303,44 @@ test('isEnabled on a feature that is not boolean answers false and records nothi
   assert.deepEqual(srv.accepted().map((e) => [e.feature, e.implementation]), [['Dark', 'true']]);
 });
 
+test('isEnabled on a multi feature whose implementations are named true and false answers false and records nothing', async (t) => {
+  const sticky = new Map();
+  const doc = snapshot('r1');
+  doc.features.Named = { inputs: ['user'], implementations: ['false', 'true', 'maybe'], default: 'true' };
+  const srv = await startServer({ snapshot: doc });
+  const client = await createClient({ snapshot: doc, exposureUrl: srv.exposureUrl, flushInterval: 0, sticky, now: () => NOW });
+  t.after(async () => {
+    await client.close();
+    await srv.close();
+  });
+  assert.equal(client.findImplementation('Named', ctx('7')), 'true');
+  assert.equal(client.isEnabled('Named', ctx('7')), false);
+  assert.equal(client.isEnabled('Missing', ctx('7')), false);
+  await client.flush();
+  assert.equal(srv.state.exposureRequests.length, 0, 'no exposure');
+  // After evaluate-all has listed the features, the answer is the same.
+  client.findImplementations(ctx('7'));
+  assert.equal(client.isEnabled('Named', ctx('7')), false);
+  assert.equal(client.isEnabled('ImageProcessing', ctx('7')), true);
+  await client.flush();
+  assert.deepEqual(srv.accepted().map((e) => [e.feature, e.implementation]), [['ImageProcessing', 'true']]);
+});
+
+test('a handle entry that is not a function (a value, a getter that throws) is no factory: the default is built, nothing throws', async (t) => {
+  const { srv, client } = await setup(t);
+  const PP = client.feature('PaymentProcessor', { acme: () => 'ACME', premium: 'not a function' }, { default: 'acme' });
+  assert.equal(PP.create(ctx('1', 'CA')), 'ACME');
+  const trap = new Proxy({ acme: () => 'ACME' }, { get: (o, k) => (k === 'premium' ? assert.fail('read') : o[k]), getOwnPropertyDescriptor: (o, k) => { if (k === 'premium') throw new Error('trap'); return Reflect.getOwnPropertyDescriptor(o, k); } });
+  assert.equal(client.feature('PaymentProcessor', trap, { default: 'acme' }).create(ctx('2', 'CA')), 'ACME');
+  // A factory called as a method of the object it came from.
+  const impls = { tag: 'T', acme() { return `acme-${this.tag}`; } };
+  assert.equal(client.feature('PaymentProcessor', impls, { default: 'acme' }).create(ctx('3', 'DE')), 'acme-T');
+  await client.flush();
+  const got = srv.accepted().map((e) => [e.unit?.value ?? null, e.implementation, e.reason]);
+  // Each time the code default, no rule's choice: one event (no unit).
+  assert.deepEqual(got, [[null, 'acme', 'DEFAULT']]);
+});
+
 test('a handle without a factory for the chosen implementation builds its default and reports a default, not the rule', async (t) => {
   const sticky = new Map();
   const { srv, client } = await setup(t, { sticky });

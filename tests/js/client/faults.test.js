@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createClient } from 'feats-edge';
-import { startServer, until } from '../helpers/server.js';
+import { startServer, until, sleep } from '../helpers/server.js';
 import { snapshot, ctx } from '../helpers/snapshot.js';
 // gc() before the heap is measured: the figure is what is held, not what
 // the collector has not reached yet.
@@ -70,4 +70,60 @@ test('10 000 exposures through an endpoint alternating 500 and 200: each arrives
   const late = srv.accepted().map((e) => e.unit.value).filter((v) => v.startsWith('v'));
   assert.deepEqual(late, Array.from({ length: 50 }, (_, i) => `v${i + 30}`));
   await small.close();
+});
+
+test('a fetch option that rejects with null or undefined, or resolves to no Response, is a network error: reported, retried, nothing lost', async (t) => {
+  const unhandled = [];
+  const onUnhandled = (e) => unhandled.push(e);
+  process.on('unhandledRejection', onUnhandled);
+  t.after(() => process.off('unhandledRejection', onUnhandled));
+  let mode = 'null', calls = 0;
+  const srv = await startServer({ snapshot: snapshot('r2') });
+  const fetchOption = async (url, init) => {
+    calls++;
+    if (mode === 'null') throw null;
+    if (mode === 'undefined') throw undefined;
+    if (mode === 'nothing') return undefined;
+    return fetch(url, init);
+  };
+  const errors = [];
+  const client = await createClient({
+    snapshot: snapshot('r1'), snapshotUrl: srv.snapshotUrl, exposureUrl: srv.exposureUrl, fetch: fetchOption,
+    refreshInterval: 0, flushInterval: 0, maxBatch: 2, retryDelay: 5,
+  });
+  client.on('error', (e) => errors.push(e));
+  t.after(async () => {
+    await client.close();
+    await srv.close();
+  });
+  // The revalidation at start fails: retried with backoff, not stopped.
+  await until(() => calls >= 3, 2000, 'snapshot fetches retried');
+  for (const m of ['undefined', 'nothing']) {
+    mode = m;
+    const n = errors.length;
+    await client.refresh(); // resolves: the failure is an error event
+    assert.ok(errors.length > n, `an error event for ${m}`);
+  }
+  assert.equal(client.revision, 'r1', 'the bootstrap keeps serving');
+  // Exposures: the first two make a full batch, whose send no flush of ours awaits.
+  mode = 'null';
+  client.isEnabled('ImageProcessing', ctx('1'));
+  client.create('Split', ctx('first'));
+  for (const m of ['null', 'undefined', 'nothing']) {
+    mode = m;
+    client.create('Split', ctx(`${m}-1`));
+    client.create('Split', ctx(`${m}-2`));
+    await client.flush();
+  }
+  await sleep(50);
+  assert.deepEqual({ ...client.stats }, { dropped: 0, sent: 0, failed: 0, queued: 8 }, 'every event kept for a retry');
+  assert.ok(errors.every((e) => e instanceof Error), 'the errors are Errors');
+  assert.ok(errors.some((e) => /fetch\(.*\) gave no Response/.test(e.message)));
+  assert.ok(errors.some((e) => /the request failed: null/.test(e.message)));
+  mode = 'real';
+  await client.refresh();
+  assert.equal(client.revision, 'r2');
+  await until(async () => (await client.flush(), client.stats.queued === 0), 2000, 'the queue to drain');
+  assert.equal(srv.accepted().length, 8);
+  assert.deepEqual(unhandled, []);
 });

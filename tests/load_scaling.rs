@@ -11,7 +11,7 @@
 
 mod common;
 
-use common::{load, pick};
+use common::{load, pick, reason};
 use feats_edge::Engine;
 
 const NOW: i64 = 1_795_000_000_000;
@@ -258,4 +258,60 @@ fn twenty_thousand_segments_and_fifty_thousand_slots() {
         pick(&engine, "F", r#"{"user": {"id": "u"}}"#, NOW).as_deref(),
         Some("a")
     );
+}
+
+/// Past 65 536 activations in one feature (they are numbered in 16 bits)
+/// the feature has a problem and serves its default with reason ERROR; it
+/// never loses a rule in silence.
+#[test]
+fn a_feature_using_more_than_65_536_activations() {
+    let one = |k: usize| format!(r#""A{k}": {{"when": {{"segment": "UserId", "in": ["u{k}"]}}}}"#);
+    let activations = joined((0..65_537).map(one));
+    // `any` holds at most 10 000 conditions: groups of them.
+    let refs = |n: usize| {
+        let groups = (0..n).step_by(10_000).map(|g| {
+            let members = (g..n.min(g + 10_000)).map(|k| format!(r#"{{"activation": "A{k}"}}"#));
+            format!(r#"{{"any": [{}]}}"#, joined(members))
+        });
+        format!(r#"{{"any": [{}]}}"#, joined(groups))
+    };
+    let feature = |name: &str, n: usize| {
+        format!(
+            r#""{name}": {{"inputs": ["user"], "implementations": ["a", "b"], "default": "a",
+                 "rules": [{{"when": {}, "serve": "b"}}]}}"#,
+            refs(n)
+        )
+    };
+    let features = format!("{},{}", feature("All", 65_537), feature("Most", 65_536));
+    let engine = load(&snapshot("", &activations, &features));
+    assert_eq!(
+        lines(&engine),
+        ["/features/All/rules/0/when/any/6/any/5536/activation: a feature may use at most 65 536 activations"]
+    );
+    let ctx = r#"{"user": {"id": "u0"}}"#;
+    assert_eq!(pick(&engine, "All", ctx, NOW).as_deref(), Some("a"));
+    assert_eq!(reason(&engine, "All", ctx, NOW), "ERROR");
+    assert_eq!(pick(&engine, "Most", ctx, NOW).as_deref(), Some("b"));
+}
+
+/// Past 65 536 input names in the snapshot (numbered in 16 bits), the
+/// template that would add one more is a problem of its segment; it is not
+/// dropped in silence.
+#[test]
+fn more_than_65_536_input_names() {
+    let from = joined((0..65_537).map(|k| format!(r#""i{k}": "{{id}}""#)));
+    let segments = format!(r#", "Big": {{"from": {{{from}}}}}"#);
+    let features = r#""F": {"inputs": ["i3"], "implementations": ["a", "b"],
+        "default": "a", "rules": [{"when": {"segment": "Big", "in": ["u"]}, "serve": "b"}]}"#;
+    let engine = load(&snapshot(&segments, "", features));
+    // `user` and i0 to i65534 have the 65 536 ids.
+    assert_eq!(
+        lines(&engine),
+        [
+            "/segments/Big/from/i65535: more than 65 536 different input names in the snapshot",
+            "/segments/Big/from/i65536: more than 65 536 different input names in the snapshot",
+            "/features/F/rules/0/when/segment: the segment 'Big' has problems (see /segments/Big)",
+        ]
+    );
+    assert_eq!(reason(&engine, "F", r#"{"i3": {"id": "u"}}"#, NOW), "ERROR");
 }

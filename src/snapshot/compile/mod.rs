@@ -978,7 +978,15 @@ impl<'a> Scope<'a> {
         }
         match when.filter(|_| errs.list.len() == before) {
             Some(cond) => {
-                let local = u16::try_from(self.activations.len()).ok()?;
+                // A feature's activations are numbered in 16 bits.
+                let Ok(local) = u16::try_from(self.activations.len()) else {
+                    self.set_activation(id, ActivationState::Failed);
+                    errs.add(
+                        ptr,
+                        "a feature may use at most 65 536 activations".to_owned(),
+                    );
+                    return None;
+                };
                 self.activations.push(cond);
                 self.set_activation(id, ActivationState::Done(local, levels, next));
                 self.note_below(levels, id);

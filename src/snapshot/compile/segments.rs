@@ -120,6 +120,10 @@ pub fn compile(
                             continue;
                         };
                         let Some(input_id) = interner.input(input) else {
+                            errs.add(
+                                &at,
+                                "more than 65 536 different input names in the snapshot".to_owned(),
+                            );
                             continue;
                         };
                         if let Some(t) = parse_template(text, input_id, &at, interner, errs) {

@@ -47,13 +47,22 @@ pub fn push_js_number(out: &mut String, lexeme: &str) {
     // the even one and Rust's shortest form the upper one
     // (1125899906842624.25: JavaScript "…624.2", Rust "…624.3"); Rust's
     // form with a precision is exact and breaks ties to even, so the digits
-    // are written again with the shortest form's count.
+    // are written again with the shortest form's count. At a power of two
+    // the doubles below are twice as close as those above, and the value
+    // nearest x with that many digits may then read back as another double
+    // (2^-24: "5.960464477539062e-8"); only digits that read back as x are
+    // candidates, so the shortest form stands.
     let shortest = format!("{:e}", x.abs());
     let count = shortest
         .split('e')
         .next()
         .map_or(1, |m| m.chars().filter(char::is_ascii_digit).count());
-    let sci = format!("{:.*e}", count.saturating_sub(1), x.abs());
+    let even = format!("{:.*e}", count.saturating_sub(1), x.abs());
+    let sci = if even.parse::<f64>() == Ok(x.abs()) {
+        even
+    } else {
+        shortest
+    };
     let (mantissa, exponent) = sci.split_once('e').unwrap_or((&sci, "0"));
     let digits: String = mantissa.chars().filter(char::is_ascii_digit).collect();
     // ECMAScript's k (digit count) and n: the value is 0.digits × 10^n.
@@ -171,6 +180,15 @@ mod tests {
         ("1.5e300", "1.5e+300"),
         ("-1.2345e-100", "-1.2345e-100"),
         ("1e100", "1e+100"),
+        // Powers of two, where the doubles below are closer than those
+        // above: the nearest value with as many digits may not read back.
+        ("5.96046447753906250000e-8", "5.960464477539063e-8"),
+        ("6.18970019642690137450e+26", "6.189700196426902e+26"),
+        ("1.53568953742912609773e-238", "1.5356895374291261e-238"),
+        ("1.60693804425899027554e+60", "1.6069380442589903e+60"),
+        ("1.45041775992977891809e-216", "1.450417759929779e-216"),
+        ("8.98846567431157953865e+307", "8.98846567431158e+307"),
+        ("4.94065645841246544177e-324", "5e-324"),
     ];
 
     #[test]
@@ -179,6 +197,32 @@ mod tests {
             let mut s = String::from("[");
             push_js_number(&mut s, lexeme);
             assert_eq!(s.strip_prefix('['), Some(*want), "{lexeme}");
+        }
+    }
+
+    /// What is written reads back as the same double: every power of two
+    /// (where the rounding interval is lopsided) and its neighbours.
+    #[test]
+    fn reads_back_as_the_same_number() {
+        for e in -1074_i32..=1023 {
+            // 2^e exactly: a normal double's exponent field, or a subnormal's one bit.
+            let p = if e >= -1022 {
+                f64::from_bits(u64::try_from(e + 1023).unwrap_or(0) << 52)
+            } else {
+                f64::from_bits(1 << (e + 1074))
+            };
+            for x in [
+                p,
+                f64::from_bits(p.to_bits() + 1),
+                f64::from_bits(p.to_bits().saturating_sub(1)),
+            ] {
+                if x == 0.0 || !x.is_finite() {
+                    continue;
+                }
+                let mut s = String::new();
+                push_js_number(&mut s, &format!("{x:e}"));
+                assert_eq!(s.parse::<f64>(), Ok(x), "2^{e}: {x:e} written {s}");
+            }
         }
     }
 

@@ -752,3 +752,49 @@ fn simulate_by_a_segment_that_does_not_exist_says_so() {
         "feats-edge: cannot simulate 'PaymentProcessor': the feature does not read that segment\n"
     );
 }
+
+#[test]
+fn simulate_by_a_segment_hashes_synthetic_values_of_it() {
+    let snapshot = temp(
+        "by.json",
+        br#"{"schema": 1, "segments": {"UserId": {"from": {"user": "{id}"}}, "Team": {"from": {"user": "{team}"}}},
+            "features": {"F": {"inputs": ["user"], "implementations": ["a", "b", "c"], "default": "c",
+                "rules": [{"when": {"segment": "Team", "starts_with": ["1"]}, "split": {"by": "Team", "weights": {"a": 25, "b": 25}}},
+                          {"split": {"by": "UserId", "weights": {"b": 100}}}]}}}"#,
+    );
+    let out = run(&[
+        "simulate",
+        &snapshot,
+        "--feature",
+        "F",
+        "--units",
+        "2000",
+        "--by",
+        "Team",
+        "--json",
+        "--context",
+        r#"{"user": {"id": "fixed"}}"#,
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    // Team takes the values 1..2000. Those starting with 1 meet the first
+    // rule, hashed by Team: a for buckets under 2 500, b under 5 000; the
+    // rest fall through to the second rule, whose unit is the context's
+    // own id (100 %: b). None gets the default.
+    let a = (1..=2000u32)
+        .map(|k| k.to_string())
+        .filter(|team| team.starts_with('1') && feats_edge::hash::bucket("F", team) < 2500)
+        .count();
+    let (b, c) = (2000 - a, 0);
+    assert!((200..350).contains(&a), "{a}");
+    let stdout = text(&out.stdout);
+    for (name, n) in [("a", a), ("b", b), ("c", c)] {
+        assert!(
+            stdout.contains(&format!(r#""{name}":{{"units":{n},"#)),
+            "{name}: {n} in {stdout}"
+        );
+    }
+    assert!(
+        stdout.starts_with(r#"{"feature":"F","by":"Team","units":2000,"#),
+        "{stdout}"
+    );
+}

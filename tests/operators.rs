@@ -298,3 +298,108 @@ fn splits_fall_through_and_absent_units_skip_the_rule() {
     assert!((400..600).contains(&a));
     assert_eq!(reason(&e, "F", r#"{"user": {}}"#, NOW), "DEFAULT");
 }
+
+/// The buckets of 2 000 units, as SPEC section 3 lays ranges out.
+fn units() -> impl Iterator<Item = String> {
+    (0..2000).map(|id| id.to_string())
+}
+
+/// Split ranges follow the implementations' declared order, not the order
+/// of the `weights` object: with `c` declared first, `c` takes buckets 0 to
+/// 2 999 whatever `weights` lists first.
+#[test]
+fn split_ranges_follow_the_declared_order() {
+    let e = load(&with_feature(
+        r#"{"inputs": ["user"], "implementations": ["c", "a", "b"], "default": "a",
+            "rules": [{"split": {"by": "UserId", "weights": {"b": 20, "a": 50, "c": 30}}}]}"#,
+    ));
+    assert!(e.problems().is_empty());
+    for id in units() {
+        let b = feats_edge::hash::bucket("F", &id);
+        let want = match b {
+            0..3000 => "c",
+            3000..8000 => "a",
+            _ => "b",
+        };
+        let got = pick(&e, "F", &format!(r#"{{"user": {{"id": "{id}"}}}}"#), NOW);
+        assert_eq!(got.as_deref(), Some(want), "unit {id}, bucket {b}");
+    }
+}
+
+/// An experiment hashes with its name as the salt, or with its `salt` when
+/// given; a split with the feature's name.
+#[test]
+fn an_experiments_salt_is_its_name_unless_given() {
+    for (salt, hashed) in [(None, "exp-1"), (Some("mine"), "mine")] {
+        let salt = salt.map_or(String::new(), |s| format!(r#", "salt": "{s}""#));
+        let e = load(&with_feature(&format!(
+            r#"{{"inputs": ["user"], "implementations": ["a", "b"], "default": "a",
+                "rules": [{{"experiment": {{"name": "exp-1", "by": "UserId", "weights": {{"a": 50, "b": 50}}{salt}}}}}]}}"#
+        )));
+        assert!(e.problems().is_empty());
+        let mut differs_from_name = false;
+        for id in units() {
+            let want = if feats_edge::hash::bucket(hashed, &id) < 5000 {
+                "a"
+            } else {
+                "b"
+            };
+            let by_name = if feats_edge::hash::bucket("exp-1", &id) < 5000 {
+                "a"
+            } else {
+                "b"
+            };
+            differs_from_name |= want != by_name;
+            let got = pick(&e, "F", &format!(r#"{{"user": {{"id": "{id}"}}}}"#), NOW);
+            assert_eq!(got.as_deref(), Some(want), "salt {hashed}, unit {id}");
+        }
+        assert_eq!(
+            differs_from_name,
+            hashed != "exp-1",
+            "the salts give different splits"
+        );
+    }
+}
+
+/// Boolean features split with `true` laid out first, whatever the order
+/// of `weights`; `serve` may write the value as a string.
+#[test]
+fn boolean_features_split_true_first_and_serve_strings() {
+    let e = load(&with_feature(
+        r#"{"type": "boolean", "inputs": ["user"], "default": false,
+            "rules": [{"when": {"segment": "Country", "in": ["CA"]}, "serve": "true"},
+                      {"experiment": {"name": "b-exp", "by": "UserId", "weights": {"false": 60, "true": 40}}}]}"#,
+    ));
+    assert!(e.problems().is_empty(), "{:?}", e.problems());
+    assert_eq!(
+        pick(&e, "F", r#"{"user": {"id": "1", "country": "CA"}}"#, NOW).as_deref(),
+        Some("true")
+    );
+    for id in units() {
+        let want = if feats_edge::hash::bucket("b-exp", &id) < 4000 {
+            "true"
+        } else {
+            "false"
+        };
+        let got = pick(&e, "F", &format!(r#"{{"user": {{"id": "{id}"}}}}"#), NOW);
+        assert_eq!(got.as_deref(), Some(want), "unit {id}");
+    }
+}
+
+/// `{{` and `}}` in a template are literal braces in the segment's value.
+#[test]
+fn templates_write_doubled_braces_as_braces() {
+    let text = r#"{"schema": 1, "segments": {"Tagged": {"from": {"user": "{{{id}}}-{{x}}"}}},
+        "features": {"F": {"inputs": ["user"], "implementations": ["on", "off"], "default": "off",
+            "rules": [{"when": {"segment": "Tagged", "in": ["{42}-{x}"]}, "serve": "on"}]}}}"#;
+    let e = load(text);
+    assert!(e.problems().is_empty(), "{:?}", e.problems());
+    assert_eq!(
+        pick(&e, "F", r#"{"user": {"id": 42}}"#, NOW).as_deref(),
+        Some("on")
+    );
+    assert_eq!(
+        pick(&e, "F", r#"{"user": {"id": 43}}"#, NOW).as_deref(),
+        Some("off")
+    );
+}

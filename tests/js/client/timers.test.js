@@ -1,0 +1,108 @@
+// The SPEC's defaults and the backoff, read from the delays the client
+// asks its timers for (setTimeout and setInterval wrapped to record them;
+// they still run). With Math.random at its top, a backoff is its ceiling:
+// retryDelay × 2^n, doubling with each failure in a row, up to a minute.
+// Also the `now` option as the clock that evaluations run on.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createClient } from 'feats-edge';
+import { startServer, until } from '../helpers/server.js';
+import { snapshot, ctx } from '../helpers/snapshot.js';
+
+/** Records the delays of timers set while `body` runs (and after, until it resolves). */
+async function recording(body) {
+  const { setTimeout: st, setInterval: si } = globalThis;
+  const timeouts = [], intervals = [];
+  globalThis.setTimeout = (fn, ms, ...a) => (timeouts.push(Math.round(ms)), st(fn, ms, ...a));
+  globalThis.setInterval = (fn, ms, ...a) => (intervals.push(ms), si(fn, ms, ...a));
+  try {
+    return await body({ timeouts, intervals });
+  } finally {
+    globalThis.setTimeout = st;
+    globalThis.setInterval = si;
+  }
+}
+
+/** Whether `want` appears in `got` in order (other timers may come between). */
+const inOrder = (got, want) => want.every(((i) => (w) => (i = got.indexOf(w, i) + 1) > 0)(0));
+
+/** Math.random at 1 - 2^-53 (its top) while `body` runs: each backoff is its ceiling, to the millisecond (delays are recorded rounded). */
+async function topRandom(body) {
+  const random = Math.random;
+  Math.random = () => 1 - 2 ** -53;
+  try {
+    return await body();
+  } finally {
+    Math.random = random;
+  }
+}
+
+test('defaults: timeout 3 000 ms, flushInterval 5 000 ms, maxBatch 100', async (t) => {
+  const srv = await startServer({ snapshot: snapshot('r1') });
+  const { client, timeouts, intervals } = await recording(async ({ timeouts, intervals }) => ({
+    client: await createClient({ snapshotUrl: srv.snapshotUrl, exposureUrl: srv.exposureUrl }), timeouts, intervals,
+  }));
+  t.after(async () => {
+    await client.close();
+    await srv.close();
+  });
+  assert.ok(timeouts.includes(3000), `the first load's time limit among ${timeouts}`);
+  assert.deepEqual(intervals, [5000]);
+  for (let i = 0; i < 99; i++) client.create('Split', ctx(`u${i}`));
+  await new Promise((r) => setTimeout(r, 50));
+  assert.equal(srv.state.exposureRequests.length, 0, '99 wait');
+  client.create('Split', ctx('u99'));
+  await until(() => srv.state.exposureRequests.length === 1, 2000, 'the batch of 100');
+  assert.equal(srv.accepted().length, 100);
+});
+
+test('snapshot fetches that fail in a row wait twice as long each time (retryDelay × 2^n)', () =>
+  topRandom(() => recording(async ({ timeouts }) => {
+    let calls = 0;
+    const client = await createClient({
+      snapshotUrl: 'http://127.0.0.1:9/none', retryDelay: 7, timeout: 0,
+      fetch: async () => (calls++, Promise.reject(new TypeError('fetch failed'))),
+    });
+    await until(() => calls >= 6, 3000, 'six fetches');
+    await client.close();
+    assert.ok(inOrder(timeouts, [7, 14, 28, 56, 112]), `backoffs ${timeouts}`);
+  })));
+
+test('exposure POSTs that fail in a row wait twice as long each time, and a success starts again from retryDelay', () =>
+  topRandom(() => recording(async ({ timeouts }) => {
+    let posts = 0, fail = true;
+    const client = await createClient({
+      snapshot: snapshot('r1'), exposureUrl: 'http://127.0.0.1:9/x', flushInterval: 0, retryDelay: 3,
+      fetch: async () => (posts++, fail ? new Response(null, { status: 503 }) : new Response(null, { status: 204 })),
+    });
+    client.create('Split', ctx('1'));
+    await client.flush();
+    await until(() => posts >= 5, 3000, 'five POSTs');
+    fail = false;
+    await until(() => client.stats.sent === 1, 3000, 'the retry that gets through');
+    const before = timeouts.length;
+    fail = true;
+    client.create('Split', ctx('2'));
+    await client.flush();
+    await until(() => timeouts.slice(before).includes(3), 3000, 'a retry');
+    await client.close();
+    assert.ok(inOrder(timeouts, [3, 6, 12, 24]), `backoffs ${timeouts}`);
+    assert.ok(!timeouts.slice(before).includes(48), `the count started again: ${timeouts.slice(before)}`);
+  })));
+
+test('the `now` option is the clock evaluations run on (after and before)', async () => {
+  let now = Date.parse('2026-01-01T00:00:00Z');
+  const doc = snapshot('r1');
+  doc.features.Sale = {
+    inputs: [], implementations: ['on', 'off'], default: 'off',
+    rules: [{ when: { all: [{ after: '2026-06-01T00:00:00Z' }, { before: '2026-07-01T00:00:00Z' }] }, serve: 'on' }],
+  };
+  const client = await createClient({ snapshot: doc, now: () => now });
+  assert.equal(client.findImplementation('Sale', {}), 'off');
+  now = Date.parse('2026-06-15T00:00:00Z');
+  assert.equal(client.findImplementation('Sale', {}), 'on');
+  assert.equal(client.details('Sale', {}).reason, 'TARGETING_MATCH');
+  now = Date.parse('2026-07-01T00:00:00Z');
+  assert.equal(client.findImplementation('Sale', {}), 'off');
+  await client.close();
+});

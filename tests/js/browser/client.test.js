@@ -411,14 +411,16 @@ test('a keepalive POST given up unanswered (after 30 s) is retried with keepaliv
     assert.deepEqual(got, { posts: ['keepalive', 'keepalive', 'keepalive'], sent: 2 });
   }));
 
-test('a page-hide fetch that never answers is given up after 30 s: the timer flushes send what waits', { timeout: 60000 }, () =>
+test('a page-hide fetch that never answers is given up after 30 s: the timer flushes send what waits', () =>
   onBlankPage(async (page) => {
     const tag = `hung-${Date.now()}`;
     let posts = 0;
     // The first exposure POST is never answered; sendBeacon refuses, so page hide falls back to fetch.
     await page.route('**/flags/exposures', (route) => (route.request().method() === 'POST' && ++posts === 1 ? undefined : route.continue()));
+    // The page's clock is Playwright's: the 30 s pass at once.
+    await page.clock.install();
     await page.evaluate(startClient, { exposureUrl: '/flags/exposures', flushInterval: 200 });
-    const got = await page.evaluate(async (tag) => {
+    await page.evaluate((tag) => {
       const c = window.__client;
       navigator.sendBeacon = () => false;
       let state = 'visible';
@@ -429,9 +431,16 @@ test('a page-hide fetch that never answers is given up after 30 s: the timer flu
       state = 'visible';
       document.dispatchEvent(new Event('visibilitychange'));
       c.create('AllowedPriorities', { user: { id: `${tag}-1`, plan: 'free' } });
-      for (let i = 0; i < 450 && c.stats.sent < 2; i++) await new Promise((r) => setTimeout(r, 100));
-      return { sent: c.stats.sent, queued: c.stats.queued };
     }, tag);
+    for (let i = 0; i < 100 && posts === 0; i++) await sleep(20);
+    await page.clock.runFor(5000);
+    assert.deepEqual(await page.evaluate(() => ({ ...window.__client.stats })), { dropped: 0, sent: 0, failed: 0, queued: 2 }, 'held by the hung POST');
+    let got;
+    for (let i = 0; i < 60; i++) {
+      await page.clock.runFor(1000);
+      got = await page.evaluate(() => ({ sent: window.__client.stats.sent, queued: window.__client.stats.queued }));
+      if (got.sent === 2) break;
+    }
     assert.deepEqual(got, { sent: 2, queued: 0 });
     const mine = (await (await fetch(`${rt.server.url}/flags/exposures`)).json()).filter((e) => e.unit?.value.startsWith(`${tag}-`));
     assert.equal(mine.length, 2);
@@ -579,20 +588,28 @@ test('an event too big for a beacon does not hold back the others when the page 
     assert.equal(mine.length, 5);
   }));
 
-test('a .wasm request that never answers is given up after 30 s and made again: the client loads', { timeout: 60000 }, () =>
+test('a .wasm request that never answers is given up after 30 s and made again: the client loads', () =>
   onBlankPage(async (page) => {
     let wasmRequests = 0;
     await page.route(WASM, (route) => (++wasmRequests === 1 ? undefined : route.continue())); // the first hangs
-    const got = await page.evaluate(async () => {
+    // The page's clock is Playwright's: the 30 s pass at once.
+    await page.clock.install();
+    await page.evaluate(async () => {
       const { createClient } = await import('/pkg/index.js');
-      const client = await createClient({ snapshotUrl: '/flags/snapshot.json', refreshInterval: 0, timeout: 500, retryDelay: 100 });
-      const early = client.revision;
-      for (let i = 0; i < 400 && !client.revision; i++) await new Promise((r) => setTimeout(r, 100));
-      const revision = client.revision;
-      await client.close();
-      return { early, revision };
+      window.__made = createClient({ snapshotUrl: '/flags/snapshot.json', refreshInterval: 0, timeout: 500, retryDelay: 100 })
+        .then((c) => (window.__client = c));
     });
-    assert.equal(got.early, null);
-    assert.match(got.revision ?? '', /\S/, 'loaded after the first .wasm request was given up');
+    for (let i = 0; i < 100 && wasmRequests === 0; i++) await sleep(20);
+    assert.equal(wasmRequests, 1);
+    await page.clock.runFor(1000); // createClient's timeout
+    assert.equal(await page.evaluate(async () => (await window.__made).revision), null, 'nothing loaded yet');
+    await page.clock.runFor(30_000); // the .wasm request given up
+    let revision = null;
+    for (let i = 0; i < 100 && !revision; i++) {
+      await page.clock.runFor(1000); // retries' backoff
+      revision = await page.evaluate(() => window.__client.revision);
+    }
+    await page.evaluate(() => window.__client.close());
+    assert.match(revision ?? '', /\S/, 'loaded after the first .wasm request was given up');
     assert.equal(wasmRequests, 2);
   }));

@@ -383,6 +383,79 @@ fn activations_nested_deeper_than_32_levels_are_an_error() {
     assert_eq!(reason(&e, "F", "{}", NOW), "TARGETING_MATCH");
 }
 
+/// Conditions nest at most 256 levels counting through activations (the
+/// stack a rule's evaluation may take). Past it, the problem is where the
+/// chain that goes too deep starts: at the activation that is too deep on
+/// its own, and at a rule's reference; activations further down the chain
+/// are fine alone, and a feature using one of them loads.
+#[test]
+fn conditions_nested_past_256_levels_through_activations() {
+    // A0 → A1 → … → A31, each `when` wrapped in `wraps` levels of `all`:
+    // each activation takes wraps + 1 levels (its reference is one).
+    let chain = |wraps: usize| {
+        let acts: Vec<String> = (0..32)
+            .map(|i| {
+                let mut when = if i < 31 {
+                    format!(r#"{{"activation": "A{}"}}"#, i + 1)
+                } else {
+                    r#"{"after": "2020-01-01T00:00:00Z"}"#.to_owned()
+                };
+                for _ in 0..wraps {
+                    when = format!(r#"{{"all": [{when}]}}"#);
+                }
+                format!(r#""A{i}": {{"when": {when}}}"#)
+            })
+            .collect();
+        format!(
+            r#"{{"schema": 1, "activations": {{{}}}, "features": {{
+                "F": {{"implementations": ["a", "b"], "default": "a", "rules": [{{"when": {{"activation": "A0"}}, "serve": "b"}}]}},
+                "G": {{"implementations": ["a", "b"], "default": "a", "rules": [{{"when": {{"activation": "A28"}}, "serve": "b"}}]}}}}}}"#,
+            acts.join(",")
+        )
+    };
+    // 32 activations of 8 levels: 256, the most.
+    let e = load(&chain(7));
+    assert!(e.problems().is_empty(), "{:?}", e.problems());
+    assert_eq!(reason(&e, "F", "{}", NOW), "TARGETING_MATCH");
+    // One level more in the rule: the rule's reference goes too deep, the
+    // activations are fine.
+    let nested = chain(7).replace(
+        r#""when": {"activation": "A0"}, "serve""#,
+        r#""when": {"all": [{"activation": "A0"}]}, "serve""#,
+    );
+    assert_eq!(
+        problems(&nested),
+        ["/features/F/rules/0/when/all/0/activation: conditions nest deeper than 256 levels through the activations A0 → A1 → A2 → A3 → A4 → A5 → A6 → A7 → A8 → A9 → A10 → A11 → A12 → A13 → A14 → A15 → A16 → A17 → A18 → A19 → A20 → A21 → A22 → A23 → A24 → A25 → A26 → A27 → A28 → A29 → A30 → A31"]
+    );
+    // Of 9 levels: A0 to A3 are too deep on their own (29 activations of
+    // 9 levels are 261), A4 to A31 are not.
+    let text = chain(8);
+    let lines = problems(&text);
+    let through = |from: usize, to: usize| {
+        (from..=to)
+            .map(|i| format!("A{i}"))
+            .collect::<Vec<_>>()
+            .join(" → ")
+    };
+    let deep = "conditions nest deeper than 256 levels through the activations";
+    assert_eq!(
+        lines,
+        [
+            format!("/activations/A0: {deep} {}", through(0, 28)),
+            format!("/activations/A1: {deep} {}", through(1, 29)),
+            format!("/activations/A2: {deep} {}", through(2, 30)),
+            format!("/activations/A3: {deep} {}", through(3, 31)),
+            format!(
+                "/features/F/rules/0/when/activation: {deep} {}",
+                through(0, 28)
+            ),
+        ]
+    );
+    let e = load(&text);
+    assert_eq!(reason(&e, "F", "{}", NOW), "ERROR");
+    assert_eq!(pick(&e, "G", "{}", NOW).as_deref(), Some("b"));
+}
+
 #[test]
 fn duplicates_and_unknown_fields() {
     let text = r#"{"schema": 1, "extra": 1,

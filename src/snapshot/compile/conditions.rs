@@ -44,10 +44,12 @@ pub fn compile(
     errs: &mut Errs,
 ) -> Option<Cond> {
     if depth > MAX_COND_DEPTH {
-        errs.add(
-            ptr,
-            "conditions nest deeper than 256 levels (counting through activations)".to_owned(),
-        );
+        if !scope.conditions_too_deep() {
+            errs.add(
+                ptr,
+                "conditions nest deeper than 256 levels (counting through activations)".to_owned(),
+            );
+        }
         return None;
     }
     let Some(members) = value.as_object() else {

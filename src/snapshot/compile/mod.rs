@@ -643,6 +643,10 @@ pub(crate) struct Scope<'a> {
     /// A chain of activations found deeper than the limit, while the
     /// activation that heads it (the bottom of `stack`) is compiled.
     too_deep: Option<String>,
+    /// The chain of activations through which conditions went deeper than
+    /// their limit, while the one that heads it is compiled: said where
+    /// that one is referred to (each activation of it may be fine alone).
+    deep_conditions: Option<String>,
     /// The deepest activation the one being compiled refers to so far:
     /// its levels and its id.
     below: (u32, Option<usize>),
@@ -664,6 +668,7 @@ impl<'a> Scope<'a> {
             activation_slots: Positions::default(),
             stack: Vec::new(),
             too_deep: None,
+            deep_conditions: None,
             below: (0, None),
         }
     }
@@ -862,6 +867,24 @@ impl<'a> Scope<'a> {
         }
     }
 
+    /// Conditions went deeper than their limit: inside an activation, the
+    /// chain is noted for the reference that heads it (true); in a rule's
+    /// own conditions, it is for the caller to say (false).
+    pub fn conditions_too_deep(&mut self) -> bool {
+        if self.stack.is_empty() {
+            return false;
+        }
+        if self.deep_conditions.is_none() {
+            let chain: Vec<&str> = self
+                .stack
+                .iter()
+                .filter_map(|&a| self.shared.activations.get(a).map(|x| x.0.as_str()))
+                .collect();
+            self.deep_conditions = Some(join(&chain, " → "));
+        }
+        true
+    }
+
     /// Resolves an activation for this feature, compiling it on first use.
     pub fn activation(
         &mut self,
@@ -975,6 +998,22 @@ impl<'a> Scope<'a> {
                 &act,
                 concat(&["activations nest deeper than 32 levels: ", &chain]),
             );
+        }
+        if self.deep_conditions.is_some() {
+            // Not remembered: nearer the top of a rule, or from another
+            // rule, the same activation may be shallow enough.
+            self.set_activation(id, ActivationState::Unjudged);
+            if self.stack.is_empty() {
+                let chain = self.deep_conditions.take().unwrap_or_default();
+                errs.add(
+                    ptr,
+                    concat(&[
+                        "conditions nest deeper than 256 levels through the activations ",
+                        &chain,
+                    ]),
+                );
+            }
+            return None;
         }
         match when.filter(|_| errs.list.len() == before) {
             Some(cond) => {

@@ -122,8 +122,13 @@ export interface StickyStore {
 
 export interface ClientOptions {
   snapshotUrl?: string | undefined;
-  /** A bootstrap snapshot, used before (or instead of) fetching. */
-  snapshot?: string | object | undefined;
+  /**
+   * A bootstrap snapshot, used before (or instead of) fetching: JSON text,
+   * the parsed object, or an `Engine` already made from it (not parsed
+   * again; the client owns it from then on, and frees it when it is
+   * replaced or the client is closed).
+   */
+  snapshot?: string | object | Engine | undefined;
   /** The ETag of the bootstrap `snapshot`: the first fetch sends it as `If-None-Match`, and a 304 keeps the bootstrap. Ignored without `snapshot`, or if not a valid header value. */
   snapshotEtag?: string | undefined;
   exposureUrl?: string | undefined;

@@ -219,7 +219,9 @@ export async function createClient(o) {
     if (engine && same(doc)) return (etag = tag), true;
     let e;
     try {
-      e = new Engine(doc);
+      // An Engine given is the client's from then on (freed when replaced or closed).
+      if (doc instanceof Engine && !doc._raw) throw new Error('feats-edge: the Engine given as snapshot has been freed');
+      e = doc instanceof Engine ? doc : new Engine(doc);
     } catch (err) {
       return emit('error', err);
     }

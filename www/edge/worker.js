@@ -34,7 +34,7 @@
 import { Engine, createClient } from 'feats-edge';
 
 /**
- * The last good snapshot, and the client that reports this worker's exposures (null without EXPOSURE_URL).
+ * The last good snapshot, and the client that reports this worker's exposures (null without EXPOSURE_URL; it owns the Engine).
  * @type {{engine: Engine, client: Awaited<ReturnType<typeof createClient>> | null, text: string, etag: string | null, readonly types: Map<string, string>, readonly implementations: Map<string, Set<string>>} | null}
  */
 let current = null;
@@ -120,15 +120,19 @@ async function revalidate(env) {
     // (Its problems are not listed here: that compiles every feature, tens
     // of milliseconds of a cold start for 1 000 of them. OFREP names a
     // broken feature's problem; `feats-edge validate` lists them all.)
+    // The client takes this Engine as it is (one parse per snapshot, one
+    // copy in memory) and frees it when it is closed.
     const client = env.EXPOSURE_URL
-      ? await createClient({ snapshot: text, exposureUrl: env.EXPOSURE_URL, refreshInterval: 0, flushInterval: 0 })
+      ? await createClient({ snapshot: engine, exposureUrl: env.EXPOSURE_URL, refreshInterval: 0, flushInterval: 0 })
       : null;
     const old = current;
     current = Object.assign(features(engine), { engine, client, text, etag });
     rejectedEtag = null;
     coldFailures = 0;
-    old?.engine.free(); // Workers have no dependable finalizers: free explicitly
+    // Workers have no dependable finalizers: free explicitly (a client
+    // frees its Engine when it is closed, once what it holds is sent).
     if (old?.client) await retire(old.client);
+    else old?.engine.free();
   } catch (e) {
     coldFailure(null);
     console.log(`feats-edge: snapshot fetch failed, keeping ${current?.engine.revision ?? 'nothing'}: ${e.message}`);

@@ -2,7 +2,7 @@
 // snapshots, failures, backoff, Retry-After, bootstrap.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createClient } from 'feats-edge';
+import { createClient, Engine } from 'feats-edge';
 import { startServer, refusedUrl, until, sleep } from '../helpers/server.js';
 import { snapshot, ctx } from '../helpers/snapshot.js';
 
@@ -260,6 +260,35 @@ test('bootstrap only (text), no URL: ready at once, no requests', async () => {
   assert.equal(client.revision, 'boot');
   assert.equal(client.isEnabled('ImageProcessing', {}), true);
   await client.close();
+});
+
+test('an Engine as the bootstrap: used as it is (not parsed again), then the client\'s; a freed one is refused', async (t) => {
+  const srv = await startServer({ snapshot: snapshot('r2'), etag: '"r2"' });
+  t.after(() => srv.close());
+  const engine = new Engine(snapshot('r1'));
+  const client = await createClient({ snapshot: engine, snapshotUrl: srv.snapshotUrl, refreshInterval: 0, exposureUrl: srv.exposureUrl, flushInterval: 0 });
+  await until(() => client.revision === 'r2', 2000, 'the fetched snapshot');
+  // Replaced, the bootstrap is kept as the snapshot before (see attribution.test.js) until close().
+  assert.equal(client.create('Split', ctx('u1')) !== null, true);
+  await client.flush();
+  assert.deepEqual(srv.accepted().map((e) => e.revision), ['r2']);
+  await client.close();
+  assert.equal(engine.implementation('Split', ctx('u1')), null, 'freed by close()');
+
+  const mine = new Engine(snapshot('r3'));
+  const only = await createClient({ snapshot: mine });
+  assert.equal(only.revision, 'r3');
+  assert.equal(only.findImplementation('PaymentProcessor', ctx('1', 'CA')), 'premium');
+  only.close();
+  assert.equal(mine.implementation('PaymentProcessor', ctx('1', 'CA')), null, 'the client freed it');
+
+  const errors = [];
+  const freed = await createClient({ snapshot: mine, timeout: 10 });
+  freed.on('error', (e) => errors.push(e.message));
+  await sleep(0);
+  assert.equal(freed.revision, null);
+  assert.match(errors[0] ?? '', /the Engine given as snapshot has been freed/);
+  freed.close();
 });
 
 test('an invalid bootstrap is refused without throwing', async () => {

@@ -45,7 +45,7 @@ test('a failed POST is retried by a later request, not by a timer in the failing
   origin.snapshotGate = held.promise;
   const posts = origin.exposurePosts;
   assert.match(await (await fetch(`${worker.url}/?user=r-0&refresh=1`)).text(), /^(classic|onepage)$/);
-  await until(() => origin.exposurePosts > posts, 5000);
+  assert.ok(await until(() => origin.exposurePosts > posts, 5000), 'the first POST, answered 503');
   origin.exposureFailWith = 0;
   origin.exposureDelay = 2000; // a retry now is still under way when the request ends
   // Longer than any backoff the failure drew (200 ms): a timer in that request would have fired.

@@ -35,7 +35,7 @@ test('a first snapshot fetch that outlives the first request does not leave the 
   assert.deepEqual(await ask('first'), ['null', '']);
   origin.snapshotGate = null;
   held.open();
-  await until(() => origin.fetches.length >= 1, 5000); // the origin has answered, to a request that is over
+  assert.ok(await until(() => origin.fetches.length >= 1, 5000), 'the origin has answered, to a request that is over');
   const revision = await until(async () => {
     await new Promise((r) => setTimeout(r, 100));
     return (await ask('later'))[0] === 'outage-1';

@@ -172,12 +172,8 @@ export async function createClient(o) {
     const ac = new AbortController(), t = later(() => ac.abort(), 3e4);
     if (!post) aborts.add(ac);
     try {
-      let res;
-      try {
-        res = await get(u, { ...init, signal: ac.signal });
-      } catch (e) {
-        throw failed(e);
-      }
+      // (What it throws is made an Error by the callers: see `failed`.)
+      const res = await get(u, { ...init, signal: ac.signal });
       // A `fetch` option that resolves to something else: a network error.
       if (typeof res?.status != 'number' || typeof res.headers?.get != 'function') throw new TypeError(`feats-edge: fetch(${u}) gave no Response`);
       if (!post) return [res, await body(res, ac)];

@@ -388,7 +388,6 @@ export class Engine {
     if (this._busy || !this._raw) return false;
     const i = this._find(typeof name === 'string' ? name : text(name));
     if (i < 0) return false;
-    if (this._features) return this._features[i]?.type === 'boolean';
     this._plan(i);
     return this._booleans.has(i);
   }

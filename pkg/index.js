@@ -26,7 +26,10 @@ export function init(source) {
     const timer = setTimeout(() => ac.abort(new Error(`feats-edge: ${source} did not load within ${WASM_TIMEOUT / 1000} s`)), WASM_TIMEOUT);
     try {
       const byUrl = typeof source == 'string' || source instanceof URL;
-      const exports = await bindings.default({ module_or_path: byUrl ? await fetch(source, { signal: ac.signal }) : source });
+      const from = byUrl ? await fetch(source, { signal: ac.signal }) : source;
+      const exports = await bindings.default({ module_or_path: from }).catch((e) => {
+        throw from instanceof Response && e instanceof WebAssembly.CompileError ? notWasm(from, e) : e;
+      });
       setWasm(bindings, exports);
     } finally {
       clearTimeout(timer);
@@ -44,6 +47,17 @@ export function init(source) {
   });
   return loading;
 }
+
+/**
+ * The error for a response that is not the module (a page's fallback HTML,
+ * most often: a bundler moved this file and left the .wasm behind).
+ * @param {Response} res  @param {Error} e
+ */
+const notWasm = (res, e) => refusedByPolicy(e) ? e : new Error(
+  `feats-edge: ${res.url || 'the response'} is not feats_edge_bg.wasm (${res.headers.get('Content-Type') || 'no Content-Type'}; ${e.message}). ` +
+    "Serve the package's feats_edge_bg.wasm there, or pass its URL to init(); with Vite 5 to 7, add optimizeDeps: { exclude: ['feats-edge'] } to its config",
+  { cause: e },
+);
 
 /** Whether compiling the .wasm was refused by the page's Content-Security-Policy. */
 const refusedByPolicy = (e) => e instanceof WebAssembly.CompileError && /Content Security Policy/i.test(e.message);

@@ -130,7 +130,7 @@ export async function startOrigin(snapshot, etag = '"v1"') {
  * 127.0.0.1. `cwd`: where relative disk paths resolve. Returns
  * {url, log(), stop()}; fails with workerd's output if it does not answer.
  */
-async function startWorkerd(config, { cwd, env = {} } = {}) {
+export async function startWorkerd(config, { cwd, env = {} } = {}) {
   // The binary itself: the package's `.bin/workerd` may be a Node wrapper
   // (when its install script did not run) that a kill would leave its
   // workerd child behind, holding this process's pipes open.
@@ -299,11 +299,11 @@ export async function startDemoServer(snapshot = join(root, 'www/snapshot.json')
 
 const types = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm', '.json': 'application/json' };
 
-/** Serves the repository read-only on 127.0.0.1 (for pages that load /pkg/). */
-export async function startStatic() {
+/** Serves `dir` (default: the repository) read-only on 127.0.0.1 (for pages that load /pkg/). */
+export async function startStatic(dir = root) {
   const server = createServer((req, res) => {
-    const path = normalize(join(root, decodeURIComponent(new URL(req.url, 'http://x').pathname)));
-    if (!path.startsWith(root)) return res.writeHead(403).end();
+    const path = normalize(join(dir, decodeURIComponent(new URL(req.url, 'http://x').pathname)));
+    if (!path.startsWith(dir)) return res.writeHead(403).end();
     try {
       const data = readFileSync(path);
       res.writeHead(200, { 'content-type': types[extname(path)] ?? 'application/octet-stream' }).end(data);

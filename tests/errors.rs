@@ -193,7 +193,7 @@ fn rule_and_condition_errors_name_their_place() {
         &broken(
             r#"{"inputs": ["user"], "implementations": ["a"], "default": "a", "rules": [{"when": {"segment": "Country", "like": "x"}, "serve": "a"}]}"#,
         ),
-        "/features/F/rules/0/when/like: unknown field 'like'",
+        "/features/F/rules/0/when/like: unknown condition operator 'like'",
     );
     has(
         &broken(
@@ -689,6 +689,75 @@ fn a_feature_using_a_broken_activation_says_so_at_its_reference() {
         ]
     );
     assert_eq!(reason(&load(text), "F", "{}", NOW), "ERROR");
+}
+
+#[test]
+fn an_activation_for_other_inputs_is_said_at_the_feature_that_uses_it() {
+    // Office is fine (G uses it); F and H take the user, not the request.
+    let text = r#"{"schema": 1,
+        "segments": {"Ip": {"from": {"request": "{ip}"}}},
+        "activations": {"Office": {"when": {"segment": "Ip", "cidr": ["10.0.0.0/8"]}},
+                        "Outer": {"when": {"any": [{"activation": "Office"}]}}},
+        "features": {
+          "F": {"inputs": ["user"], "implementations": ["a", "b"], "default": "a",
+                "rules": [{"when": {"activation": "Office"}, "serve": "b"},
+                          {"when": {"activation": "Office"}, "serve": "a"}]},
+          "H": {"inputs": ["user"], "implementations": ["a", "b"], "default": "a",
+                "rules": [{"when": {"activation": "Outer"}, "serve": "b"},
+                          {"when": {"activation": "Office"}, "serve": "b"}]},
+          "G": {"inputs": ["request"], "implementations": ["a", "b"], "default": "a",
+                "rules": [{"when": {"activation": "Outer"}, "serve": "b"}]}}}"#;
+    let tail = "the segment 'Ip' converts request, none of the inputs of feature";
+    assert_eq!(
+        problems(text),
+        [
+            format!("/features/F/rules/0/when/activation: the activation 'Office' does not fit this feature: {tail} 'F' (user)"),
+            format!("/features/F/rules/1/when/activation: the activation 'Office' does not fit this feature: {tail} 'F' (user)"),
+            format!("/features/H/rules/0/when/activation: the activation 'Outer' does not fit this feature: in the activation 'Office', {tail} 'H' (user)"),
+            format!("/features/H/rules/1/when/activation: the activation 'Office' does not fit this feature: {tail} 'H' (user)"),
+        ]
+    );
+    let engine = load(text);
+    assert_eq!(reason(&engine, "F", "{}", NOW), "ERROR");
+    let office = r#"{"request": {"ip": "10.1.2.3"}}"#;
+    assert_eq!(reason(&engine, "G", office, NOW), "TARGETING_MATCH");
+}
+
+#[test]
+fn typos_name_every_near_choice() {
+    let lines = problems(&with_feature(
+        r#"{"inputs": ["user"], "descripton": "x", "implementations": ["a"], "default": "a",
+            "rules": [{"when": {"segment": "Age", "ge": "18"}, "serve": "a"},
+                      {"when": {"segment": "Version", "version_le": "2.0.0"}, "serve": "a"},
+                      {"when": {"segment": "Age", "equals": "18"}, "serve": "a"},
+                      {"when": {"segment": "Agge", ">=": "18"}, "serve": "a"}]}"#,
+    ));
+    assert_eq!(
+        lines,
+        [
+            "/features/F/descripton: unknown field 'descripton' (did you mean 'description'?)",
+            "/features/F/rules/0/when/ge: unknown condition operator 'ge' (did you mean 'gt' or 'gte'?)",
+            "/features/F/rules/1/when/version_le: unknown condition operator 'version_le' (did you mean 'version_lt' or 'version_lte'?)",
+            "/features/F/rules/2/when/equals: unknown condition operator 'equals'",
+            "/features/F/rules/3/when/>=: unknown condition operator '>='",
+            "/features/F/rules/3/when/segment: unknown segment 'Agge'",
+        ]
+    );
+}
+
+#[test]
+fn a_feature_without_implementations_says_only_that() {
+    // Its serve, split and default name an implementation it does not list:
+    // one problem, not one more per name with an empty list of choices.
+    let lines = problems(&with_feature(
+        r#"{"inputs": ["user"], "implementations": [], "default": "a",
+            "rules": [{"serve": "a"}, {"split": {"by": "UserId", "weights": {"a": 5}}},
+                      {"experiment": {"name": "e", "by": "UserId", "weights": {"a": 5}}}]}"#,
+    ));
+    assert_eq!(
+        lines,
+        ["/features/F/implementations: a feature needs at least one implementation"]
+    );
 }
 
 #[test]

@@ -165,8 +165,7 @@ fn several_operators(ops: &[&str], value: &Value, ptr: &Ptr<'_>, errs: &mut Errs
 /// The message for a key that is no operator, with the one it is near.
 fn unknown_operator(op: &str) -> String {
     let mut message = concat(&["unknown condition operator ", &quoted(op)]);
-    let near = reader::nearest(&SEGMENT_OPS, op).or_else(|| reader::nearest(&OTHER_OPS, op));
-    reader::did_you_mean(&mut message, near);
+    reader::did_you_mean(&mut message, &[&SEGMENT_OPS, &OTHER_OPS], op);
     message
 }
 
@@ -191,6 +190,24 @@ fn segment_condition(
             );
             return None;
         }
+    }
+    // A key that is no operator beside `segment`: an operator misspelt
+    // (`gte` as `>=` or `ge`), said as such rather than as an unknown
+    // field, without "needs an operator" after it.
+    let mut misspelt = false;
+    for (key, _) in value.as_object().unwrap_or_default() {
+        if !SEGMENT_OPS.contains(&&**key) && *key != "description" && *key != "meta" {
+            errs.add(&ptr.key(key), unknown_operator(key));
+            misspelt = true;
+        }
+    }
+    if misspelt {
+        let seg_ptr = ptr.key("segment");
+        let segment = value
+            .get("segment")
+            .and_then(|s| reader::string(s, &seg_ptr, errs));
+        let _ = segment.and_then(|name| scope.segment(name, &seg_ptr, errs));
+        return None;
     }
     let fields = reader::fields(value, ptr, SEGMENT_OPS, errs)?;
     let mut ops: Vec<(&str, &Value)> = Vec::new();

@@ -297,7 +297,16 @@ fn implementation(
         reader::string(value, ptr, errs)?
     };
     let found = implementation_id(feature, impl_ids, name);
-    if found.is_none() && !feature.implementations.is_empty() {
+    if found.is_none() {
+        unknown_implementation(feature, name, ptr, errs);
+    }
+    found.and_then(|i| ImplId::try_from(i).ok())
+}
+
+/// A name that is none of the feature's implementations. Not said when
+/// the feature has none: that is its problem, said at `implementations`.
+fn unknown_implementation(feature: &Feature, name: &str, ptr: &Ptr<'_>, errs: &mut Errs) {
+    if !feature.implementations.is_empty() {
         errs.add(
             ptr,
             concat(&[
@@ -308,7 +317,6 @@ fn implementation(
             ]),
         );
     }
-    found.and_then(|i| ImplId::try_from(i).ok())
 }
 
 fn read_inputs(value: &Value, ptr: &Ptr<'_>, errs: &mut Errs) -> Vec<String> {
@@ -461,15 +469,7 @@ fn compile_weights(
         let at = ptr.key(name);
         // A boolean feature's implementations are BOOLEAN_IMPLEMENTATIONS.
         let Some(i) = implementation_id(feature, impl_ids, name) else {
-            errs.add(
-                &at,
-                concat(&[
-                    "unknown implementation ",
-                    &quoted(name),
-                    "; this feature has ",
-                    &join_some(&feature.implementations, ", "),
-                ]),
-            );
+            unknown_implementation(feature, name, &at, errs);
             ok = false;
             continue;
         };

@@ -609,17 +609,25 @@ impl SetCache {
     }
 }
 
+#[derive(Clone)]
 enum ActivationState {
     InProgress,
     /// Compiled: its local index, how many levels of activations it nests
     /// (1 when it refers to none), and the activation below it on its
     /// deepest path.
     Done(u16, u32, Option<usize>),
-    Failed,
+    /// Not compiled; with the segment that converts none of the feature's
+    /// inputs, when that is why (see [`Foreign`]).
+    Failed(Option<Foreign>),
     /// Met inside a chain too deep from further up: not judged, compiled
     /// again where it is referenced from nearer the top.
     Unjudged,
 }
+
+/// An activation that is fine on its own but does not fit the feature
+/// using it: the activation (id) holding the segment that converts none of
+/// the feature's inputs, and what that segment converts.
+type Foreign = (usize, String);
 
 /// One feature's view while it compiles: its inputs, the segments and
 /// activations it has resolved so far.
@@ -650,6 +658,10 @@ pub(crate) struct Scope<'a> {
     /// The deepest activation the one being compiled refers to so far:
     /// its levels and its id.
     below: (u32, Option<usize>),
+    /// A segment, inside the activations being compiled, that converts
+    /// none of the feature's inputs: said where the feature refers to the
+    /// activation heading them (the activations themselves are fine).
+    foreign: Option<Foreign>,
 }
 
 impl<'a> Scope<'a> {
@@ -670,6 +682,7 @@ impl<'a> Scope<'a> {
             too_deep: None,
             deep_conditions: None,
             below: (0, None),
+            foreign: None,
         }
     }
 
@@ -781,7 +794,7 @@ impl<'a> Scope<'a> {
         Some(local)
     }
 
-    fn report_segment(&self, id: u32, name: &str, ptr: &Ptr<'_>, errs: &mut Errs) {
+    fn report_segment(&mut self, id: u32, name: &str, ptr: &Ptr<'_>, errs: &mut Errs) {
         let Some(def) = self.shared.segments.get(id as usize) else {
             return;
         };
@@ -827,6 +840,29 @@ impl<'a> Scope<'a> {
             message.push_str(&join_some(&inputs, ", "));
             message.push(')');
         }
+        match self.stack.last() {
+            Some(&holder) if !self.any_input => {
+                self.foreign.get_or_insert((holder, message));
+            }
+            _ => errs.add(ptr, message),
+        }
+    }
+
+    /// Says at a feature's reference to activation `name` that it does
+    /// not fit the feature (see [`Foreign`]).
+    fn report_foreign(&self, name: &str, (holder, tail): &Foreign, ptr: &Ptr<'_>, errs: &mut Errs) {
+        let mut message = concat(&[
+            "the activation ",
+            &quoted(name),
+            " does not fit this feature: ",
+        ]);
+        let holder = self.shared.activations.get(*holder).map(|a| a.0.as_str());
+        if let Some(holder) = holder.filter(|h| *h != name) {
+            message.push_str("in the activation ");
+            message.push_str(&quoted(holder));
+            message.push_str(", ");
+        }
+        message.push_str(tail);
         errs.add(ptr, message);
     }
 
@@ -897,12 +933,20 @@ impl<'a> Scope<'a> {
             errs.add(ptr, concat(&["unknown activation ", &quoted(name)]));
             return None;
         };
-        match self.memo(id) {
-            Some(&ActivationState::Done(local, levels, _)) => {
+        match self.memo(id).cloned() {
+            Some(ActivationState::Done(local, levels, _)) => {
                 self.note_below(levels, id);
                 return Some(local);
             }
-            Some(ActivationState::Failed) => {
+            Some(ActivationState::Failed(Some(foreign))) => {
+                if self.stack.is_empty() {
+                    self.report_foreign(name, &foreign, ptr, errs);
+                } else {
+                    self.foreign.get_or_insert(foreign);
+                }
+                return None;
+            }
+            Some(ActivationState::Failed(None)) => {
                 report_activation(name, ptr, errs);
                 return None;
             }
@@ -933,7 +977,7 @@ impl<'a> Scope<'a> {
             .copied()
             .unwrap_or(false)
         {
-            self.set_activation(id, ActivationState::Failed);
+            self.set_activation(id, ActivationState::Failed(None));
             errs.add(
                 ptr,
                 concat(&[
@@ -957,6 +1001,9 @@ impl<'a> Scope<'a> {
                 self.too_deep = Some(join(&chain, " → "));
             }
             return None;
+        }
+        if self.stack.is_empty() {
+            self.foreign = None;
         }
         self.set_activation(id, ActivationState::InProgress);
         self.stack.push(id);
@@ -1019,7 +1066,7 @@ impl<'a> Scope<'a> {
             Some(cond) => {
                 // A feature's activations are numbered in 16 bits.
                 let Ok(local) = u16::try_from(self.activations.len()) else {
-                    self.set_activation(id, ActivationState::Failed);
+                    self.set_activation(id, ActivationState::Failed(None));
                     errs.add(
                         ptr,
                         "a feature may use at most 65 536 activations".to_owned(),
@@ -1032,13 +1079,24 @@ impl<'a> Scope<'a> {
                 Some(local)
             }
             None => {
-                self.set_activation(id, ActivationState::Failed);
+                let foreign = if self.stack.is_empty() {
+                    self.foreign.take()
+                } else {
+                    self.foreign.clone()
+                };
+                self.set_activation(id, ActivationState::Failed(foreign.clone()));
                 // Said at a feature's own reference only: not inside another
                 // activation (a chain would repeat it at every link), nor
                 // when checking activations at load (the reference is then
                 // the activation itself).
                 if self.stack.is_empty() && !self.any_input {
-                    report_activation(name, ptr, errs);
+                    // Its own problems (listed at the activation), besides.
+                    if foreign.is_none() || errs.list.len() > before {
+                        report_activation(name, ptr, errs);
+                    }
+                    if let Some(foreign) = &foreign {
+                        self.report_foreign(name, foreign, ptr, errs);
+                    }
                 }
                 None
             }

@@ -167,23 +167,28 @@ fn fields_into<'v>(
             }
         } else {
             let mut message = concat(&["unknown field ", &quoted(key)]);
-            did_you_mean(&mut message, nearest(keys, key));
+            did_you_mean(&mut message, &[keys, &["description", "meta"]], key);
             errs.add(&ptr.key(key), message);
         }
     }
     true
 }
 
-/// The first of `candidates` that `key` is a small typo of.
-pub fn nearest<'k>(candidates: &[&'k str], key: &str) -> Option<&'k str> {
-    candidates.iter().copied().find(|k| similar(k, key))
-}
-
-/// Adds ` (did you mean 'near'?)` to a message, when there is a `near`.
-pub fn did_you_mean(message: &mut String, near: Option<&str>) {
-    if let Some(near) = near {
-        message.push_str(" (did you mean ");
-        message.push_str(&quoted(near));
+/// Adds ` (did you mean 'a'?)` to a message, naming every one of
+/// `candidates` that `key` is a small typo of (`ge`: `'gt' or 'gte'`, so
+/// that the hint does not pick the strict operator for the author).
+pub fn did_you_mean(message: &mut String, candidates: &[&[&str]], key: &str) {
+    let near = candidates
+        .iter()
+        .flat_map(|c| c.iter())
+        .filter(|k| similar(k, key));
+    let mut any = false;
+    for k in near {
+        message.push_str(if any { " or " } else { " (did you mean " });
+        message.push_str(&quoted(k));
+        any = true;
+    }
+    if any {
         message.push_str("?)");
     }
 }

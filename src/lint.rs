@@ -7,7 +7,9 @@
 //!   `cidr` list; `after` not before `before`), or whose time window has
 //!   already ended;
 //! - rules after one that serves every context, which are never reached;
-//! - a split or experiment whose weights are all 0, which serves no unit;
+//! - a split or experiment whose weights are all 0, which serves no unit,
+//!   or add up to at most 1 % over several implementations (fractions of 1
+//!   written where percentages are meant);
 //! - one experiment name in several features that assign units
 //!   differently: the SPEC's sticky key is `experiment/unit`, so each
 //!   overwrites the other's assignments. (With the same implementations,
@@ -107,10 +109,32 @@ pub fn lint(engine: &Engine, now: i64) -> Vec<Problem> {
                      falls through to the next rule"
                         .to_owned(),
                 ));
+            } else if let Some(total) = fractions(split) {
+                out.push(warning(
+                    at(&format!("{i}/{kind}/weights")),
+                    format!(
+                        "the weights add up to {total}%: weights are percentages from 0 to \
+                         100, not fractions, so most units fall through to the next rule"
+                    ),
+                ));
             }
         }
     }
     out
+}
+
+/// The total, in percent, of weights that look like fractions of 1: two
+/// or more implementations sharing at most 1 % of units.
+fn fractions(split: &Split) -> Option<String> {
+    let &(end, _) = split.ranges.last()?;
+    (split.ranges.len() > 1 && end <= 100).then(|| {
+        let (whole, cents) = (end / 100, end % 100);
+        match cents {
+            0 => format!("{whole}"),
+            c if c % 10 == 0 => format!("{whole}.{}", c / 10),
+            c => format!("{whole}.{c:02}"),
+        }
+    })
 }
 
 /// How an experiment assigns units: two experiments with one name and
@@ -404,6 +428,21 @@ mod tests {
                 "/features/F/rules/0/split/weights: every weight is 0: no unit gets an implementation, and every unit falls through to the next rule",
                 "/features/F/rules/1/split/weights: every weight is 0: no unit gets an implementation, and every unit falls through to the next rule",
                 "/features/F/rules/2/experiment/weights: every weight is 0: no unit gets an implementation, and every unit falls through to the next rule",
+            ]
+        );
+    }
+
+    #[test]
+    fn weights_written_as_fractions() {
+        let rules = r#"[{"split": {"by": "UserId", "weights": {"a": 0.5, "b": 0.5}}},
+                        {"experiment": {"name": "E", "by": "UserId", "weights": {"a": 0.25, "b": 0.5}}},
+                        {"split": {"by": "UserId", "weights": {"a": 1}}},
+                        {"split": {"by": "UserId", "weights": {"a": 1, "b": 0.01}}}]"#;
+        assert_eq!(
+            warnings(&feature(rules)),
+            [
+                "/features/F/rules/0/split/weights: the weights add up to 1%: weights are percentages from 0 to 100, not fractions, so most units fall through to the next rule",
+                "/features/F/rules/1/experiment/weights: the weights add up to 0.75%: weights are percentages from 0 to 100, not fractions, so most units fall through to the next rule",
             ]
         );
     }

@@ -14,7 +14,7 @@
 //! assert_eq!(doc.get("a").and_then(|v| v.as_str()), Some("last"));
 //! assert_eq!(doc.to_json(), r#"{"a":[1,2.50],"a":"last"}"#);
 //! let err = parse("[1, 2,]", &Limits::default()).unwrap_err();
-//! assert_eq!(err.describe(), "line 1, column 7: expected a value, found ']'");
+//! assert_eq!(err.describe(), "line 1, column 7: expected a value, found ']' (JSON has no comma before a closing bracket)");
 //! ```
 
 #![deny(

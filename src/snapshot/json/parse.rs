@@ -9,7 +9,7 @@ use crate::prelude::*;
 use alloc::borrow::Cow;
 
 use super::{Number, Value};
-use crate::text::push_u64;
+use crate::text::{concat, push_u64};
 
 /// Hard limits that keep hostile documents cheap to refuse.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -384,13 +384,32 @@ impl<'t> Parser<'t, '_> {
         fail(self.pos, message.to_owned())
     }
 
-    /// "unexpected end of input" at the end, else `message` here.
+    /// "unexpected end of input" at the end, else `message` here, with
+    /// what is likely meant when the text is JavaScript rather than JSON.
     #[cold]
     fn expected(&self, message: &str) -> Box<Failure> {
-        if self.pos >= self.bytes.len() {
-            self.fail_here("unexpected end of input")
-        } else {
-            self.fail_here(message)
+        let hint = match self.peek() {
+            None => return self.fail_here("unexpected end of input"),
+            Some(c) if message.contains(" key") && (c.is_ascii_alphabetic() || c == b'_') => {
+                " (JSON keys are in double quotes)"
+            }
+            _ => self.hint(),
+        };
+        fail(self.pos, concat(&[message, hint]))
+    }
+
+    /// What JavaScript habit the text at the current position shows, if any.
+    #[cold]
+    fn hint(&self) -> &'static str {
+        let after_comma = || {
+            let before = self.bytes.get(..self.pos).unwrap_or_default();
+            before.trim_ascii_end().last() == Some(&b',')
+        };
+        match self.peek() {
+            Some(b'/') => " (JSON has no comments)",
+            Some(b'\'') => " (JSON strings and keys are in double quotes)",
+            Some(b'}' | b']') if after_comma() => " (JSON has no comma before a closing bracket)",
+            _ => "",
         }
     }
 
@@ -416,6 +435,7 @@ impl<'t> Parser<'t, '_> {
                 m.push_str(word);
             }
             m.push('\'');
+            m.push_str(self.hint());
         }
         fail(self.pos, m)
     }
@@ -682,6 +702,11 @@ impl<'t> Parser<'t, '_> {
                     return Ok(Cow::Owned(out));
                 }
                 Some(b'\\') => self.escape(&mut out)?,
+                Some(b'\n' | b'\r') => {
+                    return Err(
+                        self.fail_here("line break in a string (is its closing '\"' missing?)")
+                    )
+                }
                 Some(_) => return Err(self.fail_here("control character in a string")),
                 None => return Err(self.fail_here("unexpected end of input in a string")),
             }
@@ -899,7 +924,12 @@ mod tests {
         // Not counted as a column either.
         assert_eq!(
             at("\u{feff}[1,]"),
-            want(1, 4, "", "expected a value, found ']'")
+            want(
+                1,
+                4,
+                "",
+                "expected a value, found ']' (JSON has no comma before a closing bracket)"
+            )
         );
         // Only at the very start.
         assert_eq!(
@@ -955,7 +985,12 @@ mod tests {
     fn structural_errors() {
         assert_eq!(
             at("{\"features\": {\"A\": {\"rules\": [1, 2,]}}}"),
-            want(1, 36, "/features/A/rules", "expected a value, found ']'")
+            want(
+                1,
+                36,
+                "/features/A/rules",
+                "expected a value, found ']' (JSON has no comma before a closing bracket)"
+            )
         );
         assert_eq!(
             at("{\n  \"a\": 1\n  \"b\": 2}"),
@@ -972,7 +1007,7 @@ mod tests {
         );
         assert_eq!(
             at(r#"{"a": {"b": 1,}}"#),
-            want(1, 15, "/a", "expected a string key after ',' in an object")
+            want(1, 15, "/a", "expected a string key after ',' in an object (JSON has no comma before a closing bracket)")
         );
         assert_eq!(
             at(r#"{"a": [{"b" 1}]}"#),
@@ -984,7 +1019,12 @@ mod tests {
         );
         assert_eq!(
             at("{a: 1}"),
-            want(1, 2, "", "expected a string key or '}' in an object")
+            want(
+                1,
+                2,
+                "",
+                "expected a string key or '}' in an object (JSON keys are in double quotes)"
+            )
         );
         assert_eq!(
             at("[1] x"),
@@ -1038,11 +1078,11 @@ mod tests {
             ("[nul]", "'nul'"),
             ("[True]", "'True'"),
             ("[.5]", "'.'"),
-            ("['a']", "'''"),
+            ("['a']", "''' (JSON strings and keys are in double quotes)"),
             ("[undefined, 1]", "'undefined'"),
             ("[\u{1}]", "a control character"),
             ("[\u{a0}1]", "'\u{a0}'"),
-            ("[/* c */ 1]", "'/'"),
+            ("[/* c */ 1]", "'/' (JSON has no comments)"),
         ] {
             let mut message = String::from("expected a value, found ");
             message.push_str(found);
@@ -1106,7 +1146,12 @@ mod tests {
         );
         assert_eq!(
             at("{\"a\":\n\"line\nbreak\"}"),
-            want(2, 6, "", "control character in a string")
+            want(
+                2,
+                6,
+                "",
+                "line break in a string (is its closing '\"' missing?)"
+            )
         );
         // Lines end at LF, CRLF and a lone CR alike.
         for (text, line, column) in [
@@ -1143,7 +1188,12 @@ mod tests {
         );
         assert_eq!(
             at("\r\n\r\n  [1,]"),
-            want(3, 6, "", "expected a value, found ']'")
+            want(
+                3,
+                6,
+                "",
+                "expected a value, found ']' (JSON has no comma before a closing bracket)"
+            )
         );
     }
 

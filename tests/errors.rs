@@ -738,9 +738,9 @@ fn typos_name_every_near_choice() {
             "/features/F/descripton: unknown field 'descripton' (did you mean 'description'?)",
             "/features/F/rules/0/when/ge: unknown condition operator 'ge' (did you mean 'gt' or 'gte'?)",
             "/features/F/rules/1/when/version_le: unknown condition operator 'version_le' (did you mean 'version_lt' or 'version_lte'?)",
-            "/features/F/rules/2/when/equals: unknown condition operator 'equals'",
-            "/features/F/rules/3/when/>=: unknown condition operator '>='",
-            "/features/F/rules/3/when/segment: unknown segment 'Agge'",
+            "/features/F/rules/2/when/equals: unknown condition operator 'equals' (write 'in')",
+            "/features/F/rules/3/when/>=: unknown condition operator '>=' (write 'gte')",
+            "/features/F/rules/3/when/segment: unknown segment 'Agge' (did you mean 'Age'?)",
         ]
     );
 }
@@ -771,7 +771,7 @@ fn every_problem_of_a_rule_is_listed_at_once() {
         lines,
         [
             "/features/F/rules/0/experiment: the field 'name' is required",
-            "/features/F/rules/0/experiment/by: unknown segment 'UserID'",
+            "/features/F/rules/0/experiment/by: unknown segment 'UserID' (did you mean 'UserId'?)",
             "/features/F/rules/0/experiment/weights/bb: unknown implementation 'bb'; this feature has a, b",
         ]
     );
@@ -784,7 +784,7 @@ fn every_problem_of_a_rule_is_listed_at_once() {
         lines,
         [
             "/features/F/rules/0/when: a condition takes exactly one operator, found 'in' and 'not_in'; combine them with 'all'",
-            "/features/F/rules/0/when/segment: unknown segment 'Contry'",
+            "/features/F/rules/0/when/segment: unknown segment 'Contry' (did you mean 'Country'?)",
             "/features/F/rules/0/when/not_in/0: expected a string, found a number (segment values are strings: write it in quotes)",
         ]
     );

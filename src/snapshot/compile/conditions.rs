@@ -165,7 +165,21 @@ fn several_operators(ops: &[&str], value: &Value, ptr: &Ptr<'_>, errs: &mut Errs
 /// The message for a key that is no operator, with the one it is near.
 fn unknown_operator(op: &str) -> String {
     let mut message = concat(&["unknown condition operator ", &quoted(op)]);
-    reader::did_you_mean(&mut message, &[&SEGMENT_OPS, &OTHER_OPS], op);
+    let word = match op {
+        ">" => "gt",
+        ">=" => "gte",
+        "<" => "lt",
+        "<=" => "lte",
+        "=" | "==" | "===" | "eq" | "equals" => "in",
+        "!=" | "!==" | "ne" => "not_in",
+        _ => {
+            reader::did_you_mean(&mut message, &[&SEGMENT_OPS, &OTHER_OPS], op);
+            return message;
+        }
+    };
+    message.push_str(" (write ");
+    message.push_str(&quoted(word));
+    message.push(')');
     message
 }
 

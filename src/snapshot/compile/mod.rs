@@ -729,7 +729,15 @@ impl<'a> Scope<'a> {
     /// Resolves a segment name for this feature.
     pub fn segment(&mut self, name: &str, ptr: &Ptr<'_>, errs: &mut Errs) -> Option<LocalSegment> {
         let Some(id) = self.shared.segment_ids.get(name) else {
-            errs.add(ptr, concat(&["unknown segment ", &quoted(name)]));
+            let mut message = concat(&["unknown segment ", &quoted(name)]);
+            let names: Vec<&str> = self
+                .shared
+                .segments
+                .iter()
+                .map(|d| d.name.as_str())
+                .collect();
+            reader::did_you_mean(&mut message, &[&names], name);
+            errs.add(ptr, message);
             return None;
         };
         let (memo, shared) = (&self.segment_memo, self.shared);
@@ -930,7 +938,15 @@ impl<'a> Scope<'a> {
         errs: &mut Errs,
     ) -> Option<u16> {
         let Some(id) = self.shared.activation_ids.get(name).map(|i| i as usize) else {
-            errs.add(ptr, concat(&["unknown activation ", &quoted(name)]));
+            let mut message = concat(&["unknown activation ", &quoted(name)]);
+            let names: Vec<&str> = self
+                .shared
+                .activations
+                .iter()
+                .map(|a| a.0.as_str())
+                .collect();
+            reader::did_you_mean(&mut message, &[&names], name);
+            errs.add(ptr, message);
             return None;
         };
         match self.memo(id).cloned() {

@@ -390,7 +390,10 @@ impl<'t> Parser<'t, '_> {
     fn expected(&self, message: &str) -> Box<Failure> {
         let hint = match self.peek() {
             None => return self.fail_here("unexpected end of input"),
-            Some(c) if message.starts_with("expected a string key") && (c.is_ascii_alphabetic() || c == b'_') => {
+            Some(c)
+                if message.starts_with("expected a string key")
+                    && (c.is_ascii_alphabetic() || c == b'_') =>
+            {
                 " (JSON keys are in double quotes)"
             }
             _ => self.hint(),

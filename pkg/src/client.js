@@ -90,12 +90,20 @@ const failed = (e) => (Object(e) === e ? e : new Error(`feats-edge: the request 
 /** Network errors, 429 and 5xx are retried. */
 const retryable = (s) => !s || s == 429 || s > 499;
 
-/** An Error for an HTTP answer, with its status and Retry-After (ms, at most max(`interval`, 5 minutes)). */
-function httpError(url, res, interval) {
-  const h = res.headers.get('Retry-After'); // seconds or an HTTP date
-  const ms = /^\d+$/.test(h) ? h * 1000 : Date.parse(h) - Date.now();
-  return Object.assign(new Error(`feats-edge: ${url} answered ${res.status}`), {
-    status: res.status,
+/**
+ * An Error for an HTTP answer, with its status and Retry-After (ms, at most
+ * max(`interval`, 5 minutes)). A redirect of an exposure POST (not followed:
+ * fetch would send a 301, 302 or 303 on as a GET without the events; in a
+ * browser its status reads 0) counts as status 300 and is not retried.
+ */
+function httpError(url, res, interval, post) {
+  const h = res.headers.get('Retry-After'); // seconds or an HTTP date (which starts with a day's name)
+  const ms = /^\d+$/.test(h) ? h * 1000 : /^[a-z]{3}/i.test(h) ? Date.parse(h) - Date.now() : 0;
+  const status = res.type == 'opaqueredirect' ? 300 : res.status;
+  const why = post && status > 299 && status < 400
+    ? ` (${res.status ? 'a redirect: ' : ''}exposures are not sent on to another URL; give exposureUrl the one it leads to)` : '';
+  return Object.assign(new Error(`feats-edge: ${url} answered ${res.status || 'a redirect'}${why}`), {
+    status,
     retryAfter: Math.min(Math.max(0, ms), Math.max(interval, MAX_RETRY_AFTER)) || undefined,
   });
 }
@@ -173,7 +181,7 @@ export async function createClient(o) {
     if (!post) aborts.add(ac);
     try {
       // (What it throws is made an Error by the callers: see `failed`.)
-      const res = await get(u, { ...init, signal: ac.signal });
+      const res = await get(u, { ...init, ...(post && { redirect: 'manual' }), signal: ac.signal });
       // A `fetch` option that resolves to something else: a network error.
       if (typeof res?.status != 'number' || typeof res.headers?.get != 'function') throw new TypeError(`feats-edge: fetch(${u}) gave no Response`);
       if (!post) return [res, await body(res, ac)];
@@ -325,7 +333,7 @@ export async function createClient(o) {
       if (keepalive) kept += size;
       try {
         const [res] = await request(xurl, { method: 'POST', headers: headers('application/json'), body, ...(keepalive && { keepalive }) }, true);
-        if (!res.ok) throw httpError(xurl, res, flushInterval);
+        if (!res.ok) throw httpError(xurl, res, flushInterval, true);
         if (suspect && !keepalive) (suspect = false), (plainUntil = Date.now() + KEEPALIVE_PAUSE);
         stats.sent += batch.length;
         xfails = retryAt = 0; // answered: timers may flush again
@@ -425,7 +433,7 @@ export async function createClient(o) {
         }
         sent
           .then(([res]) => {
-            if (!res.ok) throw httpError(xurl, res, flushInterval);
+            if (!res.ok) throw httpError(xurl, res, flushInterval, true);
             stats.sent += n;
           })
           .catch((e) => {

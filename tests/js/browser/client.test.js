@@ -393,6 +393,26 @@ test('a page hidden sends by keepalive fetch, which hears a 503 and sends again 
     assert.equal(mine.length, 1);
   }));
 
+test('an exposure POST answered with a redirect is not followed (it would arrive as a GET without the events): failed, and said', () =>
+  onBlankPage(async (page) => {
+    const seen = [];
+    await page.route('**/flags/exposures', (route) => (seen.push(route.request().method()), route.fulfill({ status: 302, headers: { Location: '/__moved' } })));
+    await page.route('**/__moved', (route) => (seen.push(`moved ${route.request().method()}`), route.fulfill({ status: 200, body: '<!doctype html>' })));
+    await page.evaluate(startClient, { exposureUrl: '/flags/exposures', flushInterval: 0 });
+    const got = await page.evaluate(async () => {
+      const c = window.__client, errors = [];
+      c.on('error', (e) => errors.push({ status: e.status, message: e.message }));
+      c.create('AllowedPriorities', { user: { id: 'redirected', plan: 'free' } });
+      await c.flush();
+      return { stats: { ...c.stats }, errors };
+    });
+    assert.deepEqual(got.stats, { sent: 0, failed: 1, dropped: 0, queued: 0 });
+    assert.equal(got.errors.length, 1);
+    assert.equal(got.errors[0].status, 300);
+    assert.match(got.errors[0].message, /answered a redirect \(exposures are not sent on to another URL; give exposureUrl the one it leads to\)$/);
+    assert.deepEqual(seen, ['POST']);
+  }));
+
 test('a keepalive POST given up unanswered (after 30 s) is retried with keepalive: a slow link is no refusal', () =>
   onBlankPage(async (page) => {
     const tag = `slowlink-${Date.now()}`;

@@ -4,6 +4,7 @@
 // every event up to maxQueue arrives exactly once.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
 import { createClient } from 'feats-edge';
 import { startServer, until, sleep } from '../helpers/server.js';
 import { snapshot, ctx } from '../helpers/snapshot.js';
@@ -126,4 +127,36 @@ test('a fetch option that rejects with null or undefined, or resolves to no Resp
   await until(async () => (await client.flush(), client.stats.queued === 0), 2000, 'the queue to drain');
   assert.equal(srv.accepted().length, 8);
   assert.deepEqual(unhandled, []);
+});
+
+test('an exposure POST answered with a redirect is not followed: the batch counts as failed, with an error that says why', async (t) => {
+  // fetch would send a 301, 302 or 303 on as a GET without the events,
+  // and a 200 to that GET (an app's catch-all page) looked like delivery.
+  const requests = [];
+  const server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c) => (body += c));
+    req.on('end', () => {
+      requests.push(`${req.method} ${req.url} ${body.length}`);
+      if (req.url.startsWith('/moved')) return res.writeHead(200, { 'Content-Type': 'text/html' }).end('<!doctype html>');
+      res.writeHead(Number(req.url.slice(1)), { Location: '/moved' }).end();
+    });
+  });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  t.after(() => (server.closeAllConnections(), server.close()));
+  const base = `http://127.0.0.1:${server.address().port}`;
+  for (const status of [301, 302, 303, 307, 308]) {
+    requests.length = 0;
+    const client = await createClient({ snapshot: snapshot('r1'), exposureUrl: `${base}/${status}`, flushInterval: 0, refreshInterval: 0 });
+    const errors = [];
+    client.on('error', (e) => errors.push(e));
+    client.create('Split', ctx('u1'));
+    await client.flush();
+    assert.deepEqual({ ...client.stats }, { sent: 0, failed: 1, dropped: 0, queued: 0 }, `${status}`);
+    assert.deepEqual(requests, [`POST /${status} ${requests[0]?.split(' ')[2]}`], `${status}: the redirect is not followed`);
+    assert.equal(errors.length, 1);
+    assert.equal(errors[0].status, status);
+    assert.match(errors[0].message, new RegExp(`answered ${status} \\(a redirect: .*give exposureUrl the one it leads to\\)`));
+    await client.close();
+  }
 });

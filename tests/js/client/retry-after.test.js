@@ -54,6 +54,22 @@ describe('Retry-After', { concurrency: true }, () => {
     assert.ok(b.wall >= at - 5, `retried ${at - b.wall} ms before the date`);
   });
 
+  test('a Retry-After that is neither seconds nor a date is ignored: the backoff applies', async (t) => {
+    // "-86400" once read as the year 86400 by Date.parse: a wait of the whole 5-minute cap.
+    for (const value of ['-86400', '-1', '1.5', 'soon']) {
+      const srv = await startServer({ snapshot: snapshot('r1') });
+      srv.state.next = ['429'];
+      srv.state.retryAfter = value;
+      const client = await createClient({ snapshotUrl: srv.snapshotUrl, ...fast, timeout: 3000 });
+      t.after(async () => {
+        await client.close();
+        await srv.close();
+      });
+      assert.equal(client.revision, 'r1', `Retry-After: ${value}`);
+      assert.deepEqual(srv.state.snapshotRequests.map((r) => r.status), [429, 200]);
+    }
+  });
+
   test('429 on exposures keeps the batch and waits for Retry-After before the periodic retry', async (t) => {
     const { srv, client } = await setup(t, { flushInterval: 10 });
     srv.state.exposureMode = '429';

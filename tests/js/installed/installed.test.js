@@ -1,7 +1,7 @@
 // The package as an application gets it: packed by `npm pack`, installed
 // from the tarball into a fresh project (tests/js/installed/app/), imported
 // by name. Node runs it; TypeScript checks against its declarations; esbuild,
-// Vite 8 and 7 (builds and dev servers) bundle it for a page
+// webpack 5, Vite 8 and 7 (builds and dev servers) bundle it for a page
 // in Chromium; esbuild bundles it for workerd as Wrangler does. Each answers
 // what the package of this checkout answers in this process.
 import { test, before, after } from 'node:test';
@@ -118,6 +118,17 @@ test('Vite 8 and 7: a production build finds and ships the .wasm with no configu
     await build({ root: app, configFile: false, logLevel: 'silent', cacheDir: join(app, `.${name}`), build: { outDir } });
     assert.deepEqual(await inChromium(`${await serve(outDir)}/index.html`), expected, name);
   }
+});
+
+test('webpack 5: a production build finds and ships the .wasm with no configuration', async () => {
+  const { default: webpack } = await import('webpack');
+  const out = join(app, 'dist-webpack');
+  const stats = await new Promise((resolve, reject) => webpack({
+    mode: 'production', context: app, entry: './main.js', output: { path: out, filename: 'main.js' },
+  }, (err, result) => (err ? reject(err) : resolve(result))));
+  assert.ok(!stats.hasErrors(), stats.toString('errors-only'));
+  copyFileSync(join(app, 'index.html'), join(out, 'index.html'));
+  assert.deepEqual(await inChromium(`${await serve(out)}/index.html`), expected);
 });
 
 /** A Vite dev server (`vite` is the module) on the application, stopped after the tests. */

@@ -3,20 +3,50 @@
 //
 // The build bundles this file with everything it imports into gen/node.js
 // (one ES module instead of six: ~2–3 ms less to import in a cold process),
-// which is what the package's `node` condition points to. WASM_PATH is the
-// .wasm relative to whichever of the two files runs.
+// which is what the package's `node` condition points to. The .wasm is
+// named relative to whichever of the two files runs (the build sets
+// __FEATS_EDGE_WASM__, and the bundle keeps only its own name).
 import { readFileSync } from 'node:fs';
 import * as bindings from './gen/feats_edge.js';
 import { setWasm } from './src/wasm.js';
 
 /* global __FEATS_EDGE_WASM__ */
-const WASM_PATH = typeof __FEATS_EDGE_WASM__ === 'string' ? __FEATS_EDGE_WASM__ : './gen/feats_edge_bg.wasm';
-// import.meta.dirname (Node 20.11 and later) spares building a URL.
-const dir = import.meta.dirname;
-const exports = bindings.initSync({ module: readFileSync(dir ? `${dir}/${WASM_PATH}` : new URL(WASM_PATH, import.meta.url)) });
-setWasm(bindings, exports);
+let bytes;
+try {
+  // import.meta.dirname (Node 20.11 and later) spares building a URL.
+  bytes = readFileSync(`${import.meta.dirname}/${typeof __FEATS_EDGE_WASM__ == 'boolean' ? '' : 'gen/'}feats_edge_bg.wasm`);
+} catch (e) {
+  bytes = elsewhere(e);
+}
+setWasm(bindings, bindings.initSync({ module: bytes }));
 
-/** Loads the wasm; already done in Node. */
+/**
+ * The .wasm when it is not beside this module: an application bundled the
+ * module into its own file. webpack copies the file, as it does for any
+ * `new URL(literal, import.meta.url)`, and rewrites the URL; after esbuild,
+ * the installed package's is read.
+ * @param {Error} missed why it was not found beside this module
+ */
+function elsewhere(missed) {
+  const places = [
+    () => (typeof __FEATS_EDGE_WASM__ == 'boolean'
+      ? new URL('./feats_edge_bg.wasm', import.meta.url)
+      : new URL('./gen/feats_edge_bg.wasm', import.meta.url)),
+    () => new URL(import.meta.resolve('feats-edge/feats_edge_bg.wasm')),
+  ];
+  for (const place of places) {
+    try {
+      return readFileSync(place());
+    } catch {}
+  }
+  throw new Error(
+    `feats-edge: no feats_edge_bg.wasm beside ${import.meta.url} (${missed.message}), nor an installed feats-edge to take it from. ` +
+      'A bundle of the package needs feats-edge/feats_edge_bg.wasm copied beside it, or the package left out of the bundle (esbuild --external:feats-edge, ' +
+      "webpack externals, Next.js serverExternalPackages)",
+    { cause: missed },
+  );
+}
+
 export const init = async () => {};
 /** Instantiates synchronously; already done here. */
 export const initSync = () => {};

@@ -87,6 +87,32 @@ test('Node: the installed package, imported by name, answers as this checkout', 
   assert.equal(result.bucket, 8632);
 });
 
+test('Node servers bundled with the package inside: webpack ships the .wasm beside the bundle, esbuild finds the installed one, and away from both the error says what to do', async () => {
+  const run = (file) => execFile(process.execPath, [file]).then(({ stdout }) => JSON.parse(stdout), (e) => e);
+  // webpack (as Next.js and other server builds use it): the .wasm is an asset of the bundle.
+  const { default: webpack } = await import('webpack');
+  const packed = join(app, 'server-webpack');
+  const stats = await new Promise((resolve, reject) => webpack({
+    mode: 'production', target: 'node20', context: app, entry: './node-bundled.mjs',
+    output: { path: packed, filename: 'server.mjs', module: true, chunkFormat: 'module' }, experiments: { outputModule: true },
+  }, (err, result) => (err ? reject(err) : resolve(result))));
+  assert.ok(!stats.hasErrors(), stats.toString('errors-only'));
+  const away = realpathSync(mkdtempSync(join(tmpdir(), 'feats-edge-away-')));
+  cpSync(packed, join(away, 'webpack'), { recursive: true });
+  assert.deepEqual(await run(join(away, 'webpack/server.mjs')), expected);
+  // esbuild: the bundle reads the installed package's .wasm while node_modules is there...
+  await esbuild.build({
+    absWorkingDir: app, entryPoints: ['node-bundled.mjs'], bundle: true, platform: 'node', format: 'esm',
+    outfile: join(app, 'server-esbuild/server.mjs'), logLevel: 'silent',
+  });
+  assert.deepEqual(await run(join(app, 'server-esbuild/server.mjs')), expected);
+  // ...and without it fails at import, saying how to ship the file.
+  cpSync(join(app, 'server-esbuild'), join(away, 'esbuild'), { recursive: true });
+  const failed = await run(join(away, 'esbuild/server.mjs'));
+  assert.equal(failed.code, 1);
+  assert.match(failed.stderr, /feats-edge: no feats_edge_bg\.wasm beside .*server\.mjs \(ENOENT.*\), nor an installed feats-edge to take it from\. A bundle of the package needs feats-edge\/feats_edge_bg\.wasm copied beside it, or the package left out of the bundle \(esbuild --external:feats-edge/);
+});
+
 test('TypeScript: the installed declarations check the application, under Node\'s and bundlers\' resolution', async () => {
   const tsc = join(root, 'node_modules/typescript/bin/tsc');
   const common = ['--noEmit', '--strict', '--exactOptionalPropertyTypes', '--target', 'es2022', '--lib', 'es2022,dom',

@@ -746,6 +746,18 @@ fn typos_name_every_near_choice() {
 }
 
 #[test]
+fn a_misspelt_top_level_field_is_ignored_with_a_hint() {
+    let lines = problems(r#"{"schema": 1, "revision": "r1", "Features": {}, "segmetns": {}}"#);
+    assert_eq!(
+        lines,
+        [
+            "/Features: unknown field 'Features' (ignored) (did you mean 'features'?)",
+            "/segmetns: unknown field 'segmetns' (ignored) (did you mean 'segments'?)",
+        ]
+    );
+}
+
+#[test]
 fn a_feature_without_implementations_says_only_that() {
     // Its serve, split and default name an implementation it does not list:
     // one problem, not one more per name with an empty list of choices.

@@ -176,7 +176,9 @@ fn compile_document(
         let known = TOP.iter().position(|k| k == key);
         let Some(slot) = known.and_then(|i| fields.get_mut(i)) else {
             let message = if unknown.insert(key, 0) {
-                concat(&["unknown field ", &quoted(key), " (ignored)"])
+                let mut m = concat(&["unknown field ", &quoted(key), " (ignored)"]);
+                reader::did_you_mean(&mut m, &[&TOP], key);
+                m
             } else {
                 concat(&["the field ", &quoted(key), " appears more than once"])
             };

@@ -60,7 +60,9 @@ struct WithUnit<'a, C: ?Sized> {
 
 impl<C: Context + ?Sized> Context for WithUnit<'_, C> {
     fn is_object(&self) -> bool {
-        true
+        // A context that is no object stays one: every unit then gets the
+        // default with INVALID_CONTEXT, as `eval` gives it.
+        self.base.is_object()
     }
     fn has_input(&self, input: InputId) -> bool {
         input == self.input || self.base.has_input(input)

@@ -190,7 +190,7 @@ fn simulate_shows_the_shares() {
     let stdout = text(&out.stdout);
     assert!(
         stdout.starts_with(
-            "AllowedPriorities: 100000 synthetic units by UserId (values 1..100000)\n"
+            "AllowedPriorities: 100000 synthetic units by UserId (its placeholders set to 1..100000)\n"
         ),
         "{stdout}"
     );
@@ -704,6 +704,43 @@ fn help_is_asked_only_where_an_option_could_stand() {
         assert_eq!(out.status.code(), Some(0), "{args:?}");
         assert!(text(&out.stdout).starts_with("usage:\n"), "{args:?}");
     }
+    // An error stands when the only -h is an option's value or follows `--`.
+    for (args, error) in [
+        (
+            &[
+                "eval",
+                &path,
+                "--feature",
+                "-h",
+                "--context",
+                "{}",
+                "--feature",
+                "x",
+            ][..],
+            "--feature given twice",
+        ),
+        (
+            &["bucket", "--salt", "-h", "--unit", "x", "--unit", "y"],
+            "--unit given twice",
+        ),
+        (
+            &["bucket", "--salt", "--unit", "-h"],
+            "--salt needs a value, and --unit is an option",
+        ),
+        (
+            &["validate", "--bogus", "--", "-h"],
+            "unknown option --bogus for 'validate'",
+        ),
+    ] {
+        let out = run(args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert_eq!(text(&out.stdout), "", "{args:?}");
+        assert!(
+            text(&out.stderr).contains(error),
+            "{args:?}: {}",
+            text(&out.stderr)
+        );
+    }
 }
 
 #[test]
@@ -727,6 +764,28 @@ fn a_double_dash_ends_the_options() {
         "{}",
         text(&out.stderr)
     );
+}
+
+#[test]
+fn simulate_refuses_a_context_that_is_no_object() {
+    // Every unit would get the default (INVALID_CONTEXT): 100 % that says nothing.
+    for (context, kind) in [("[]", "an array"), ("null", "null"), ("42", "a number")] {
+        let out = run(&[
+            "simulate",
+            "examples/shop.json",
+            "--feature",
+            "AllowedPriorities",
+            "--units",
+            "10",
+            "--context",
+            context,
+        ]);
+        assert_eq!(out.status.code(), Some(2), "{context}");
+        assert_eq!(
+            text(&out.stderr),
+            format!("feats-edge: --context must be a JSON object, not {kind}\n")
+        );
+    }
 }
 
 #[test]

@@ -671,6 +671,8 @@ export class Engine {
     if (!Number.isInteger(units) || units < 1 || units > MAX_UNITS) {
       throw new RangeError(`cannot simulate ${text(feature)}: units must be a whole number from 1 to ${MAX_UNITS}, not ${text(units)}`);
     }
+    // As --context: every unit of a context that is no object would get the default.
+    if (!isObject(context)) throw new TypeError(`cannot simulate ${text(feature)}: the context must be an object, not ${context === null ? 'null' : Array.isArray(context) ? 'an array' : `a ${typeof context}`}`);
     this._busy = true;
     let r;
     try {

@@ -42,7 +42,10 @@ fn is_option(known: &[(&str, bool)], arg: &str) -> bool {
 }
 
 impl Args {
-    /// Parses `argv` for `command`.
+    /// Parses `argv` for `command`. A help request (`--help` or `-h` where
+    /// an option could stand) wins over any error; to know whether one
+    /// follows an error, the rest is read by the same rules (an option's
+    /// value is not a request, nor is anything after `--`).
     pub fn parse(command: &str, argv: &[String]) -> Result<Args, Usage> {
         let known = known(command);
         let mut args = Args {
@@ -50,7 +53,8 @@ impl Args {
             options: Vec::new(),
             help: false,
         };
-        let mut it = argv.iter();
+        let mut error = None;
+        let mut it = argv.iter().peekable();
         while let Some(arg) = it.next() {
             match arg.as_str() {
                 // The end of the options: what follows is positional,
@@ -76,34 +80,41 @@ impl Args {
                 None => (name, None),
             };
             let Some(&(_, takes_value)) = known.iter().find(|(n, _)| *n == name) else {
-                return Err(Usage(format!("unknown option --{name} for '{command}'")));
+                error.get_or_insert(Usage(format!("unknown option --{name} for '{command}'")));
+                continue;
+            };
+            let value = if takes_value && inline.is_none() {
+                match it.peek() {
+                    // `--salt --unit 42`: the value was forgotten, not "--unit".
+                    Some(next) if is_option(known, next) => {
+                        error.get_or_insert(Usage(format!(
+                            "--{name} needs a value, and {next} is an option \
+                             (for a value that starts with --, write --{name}=VALUE)"
+                        )));
+                        continue;
+                    }
+                    Some(_) => it.next().cloned(),
+                    None => {
+                        error.get_or_insert(Usage(format!("--{name} needs a value")));
+                        continue;
+                    }
+                }
+            } else if !takes_value && inline.is_some() {
+                error.get_or_insert(Usage(format!("--{name} takes no value")));
+                continue;
+            } else {
+                inline
             };
             if args.options.iter().any(|(n, _)| n == name) {
-                return Err(Usage(format!("--{name} given twice")));
+                error.get_or_insert(Usage(format!("--{name} given twice")));
+                continue;
             }
-            let value = if takes_value {
-                match inline {
-                    Some(v) => Some(v),
-                    None => match it.next() {
-                        // `--salt --unit 42`: the value was forgotten, not "--unit".
-                        Some(next) if is_option(known, next) => {
-                            return Err(Usage(format!(
-                                "--{name} needs a value, and {next} is an option \
-                                 (for a value that starts with --, write --{name}=VALUE)"
-                            )));
-                        }
-                        Some(v) => Some(v.clone()),
-                        None => return Err(Usage(format!("--{name} needs a value"))),
-                    },
-                }
-            } else if inline.is_some() {
-                return Err(Usage(format!("--{name} takes no value")));
-            } else {
-                None
-            };
             args.options.push((name.to_owned(), value));
         }
-        Ok(args)
+        match error {
+            Some(e) if !args.help => Err(e),
+            _ => Ok(args),
+        }
     }
 
     /// The value of `--name`, if given.

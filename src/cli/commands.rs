@@ -276,6 +276,14 @@ pub fn simulate(args: &Args, out: &mut String) -> Result<i32, Usage> {
         .ok_or_else(|| Usage("--units must be a whole number from 1 to 100000000".to_owned()))?;
     let context_text = option_text(args, "context", "{}")?;
     let context = parse_option(&context_text, "context")?;
+    // Every unit of a context that is no object would get the default
+    // (INVALID_CONTEXT): a share of 100 % that says nothing.
+    if context.as_object().is_none() {
+        return Err(Usage(format!(
+            "--context must be a JSON object, not {}",
+            context.kind()
+        )));
+    }
     let ctx = JsonContext::new(&engine, &context);
     let mut env = FixedEnv {
         now: now_option(args)?,
@@ -321,7 +329,7 @@ pub fn simulate(args: &Args, out: &mut String) -> Result<i32, Usage> {
         text_line(
             out,
             &format!(
-                "{name}: {units} synthetic units by {} (values 1..{units})",
+                "{name}: {units} synthetic units by {} (its placeholders set to 1..{units})",
                 sim.segment
             ),
         );

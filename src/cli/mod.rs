@@ -63,9 +63,8 @@ fn command(argv: &[String], out: &mut String) -> Result<i32, Usage> {
             let args = match Args::parse(command, rest) {
                 // `feats-edge bucket --help`, as most tools answer it.
                 Ok(args) if args.help => return usage(out),
+                // (`eval --bogus --help` too: the help asked for, not the error.)
                 Ok(args) => args,
-                // `eval --bogus --help`: the help asked for, not the error.
-                Err(_) if rest.iter().any(|a| a == "--help" || a == "-h") => return usage(out),
                 Err(e) => return Err(e),
             };
             match command {

@@ -169,6 +169,12 @@ test('simulate splits units as the weights say', () => {
       && err.message === `cannot simulate AllowedPriorities: units must be a whole number from 1 to 100000000, not ${String(units)}`, String(units));
   }
   assert.equal(e.simulate('AllowedPriorities', 1).units, 1);
+  // A context that is no object, as the command line's --context: refused
+  // (every unit would get the default, a share that says nothing).
+  for (const [context, kind] of [[[], 'an array'], [null, 'null'], ['x', 'a string'], [42, 'a number']]) {
+    assert.throws(() => e.simulate('AllowedPriorities', 10, context), (err) => err instanceof TypeError
+      && err.message === `cannot simulate AllowedPriorities: the context must be an object, not ${kind}`, kind);
+  }
 });
 
 // Contexts whose values JavaScript and Rust must render the same way.
@@ -209,8 +215,8 @@ test('simulate gives what the native build gives: unit segments of one and two v
   const dir = mkdtempSync(join(tmpdir(), 'feats-edge-simulate-'));
   const files = { parity, shop: JSON.parse(read('examples/shop.json')), novi: JSON.parse(read('examples/novi.json')) };
   const user = { id: 42, n: 7, a: { b: 'q' }, address: { country_code: 'CA' }, plan: 'pro', email: 'x@example.com', age: 30, country: 'NL' };
-  // Each non-object context right after an object one, whose values must not show through.
-  const contexts = [{}, { user }, 5, { user: { ...user, address: { country_code: 'US' } }, request: { ip: '2001:db8::5', app_version: '2.3.1', device: 'ios' } }, null, { user: 5 }];
+  // (A context that is no object is refused by both: see above and tests/cli.rs.)
+  const contexts = [{}, { user }, { user: { ...user, address: { country_code: 'US' } }, request: { ip: '2001:db8::5', app_version: '2.3.1', device: 'ios' } }, { user: 5 }];
   const cases = [
     ['parity', 'ByN', undefined], ['parity', 'ByBoth', undefined], ['parity', 'Big', 'N'], ['parity', 'ByBoth', 'Both'],
     ['shop', 'AllowedPriorities', undefined], ['shop', 'PaymentProcessor', undefined], ['shop', 'NewCheckout', undefined],

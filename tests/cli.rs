@@ -767,6 +767,25 @@ fn a_double_dash_ends_the_options() {
 }
 
 #[test]
+fn standard_input_is_read_once_and_short_options_are_unknown() {
+    let out = run(&["eval", "-", "--context", "@-"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        text(&out.stderr),
+        "feats-edge: standard input can be read once: give only one of SNAPSHOT -, --context @-, --sticky @-\n"
+    );
+    let out = run(&["validate", "-x", "examples/shop.json"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        text(&out.stderr),
+        "feats-edge: unknown option -x for 'validate' (a file named so: write ./-x, or put it after --)\n"
+    );
+    // A value may start with a dash.
+    let out = run(&["bucket", "--salt", "a", "--unit", "-5"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+}
+
+#[test]
 fn simulate_refuses_a_context_that_is_no_object() {
     // Every unit would get the default (INVALID_CONTEXT): 100 % that says nothing.
     for (context, kind) in [("[]", "an array"), ("null", "null"), ("42", "a number")] {

@@ -72,7 +72,14 @@ impl Args {
                 _ => {}
             }
             let Some(name) = arg.strip_prefix("--") else {
-                args.positional.push(arg.clone());
+                // `-x`: no command takes short options (`-` is standard input).
+                if arg.len() > 1 && arg.starts_with('-') {
+                    error.get_or_insert(Usage(format!(
+                        "unknown option {arg} for '{command}' (a file named so: write ./{arg}, or put it after --)"
+                    )));
+                } else {
+                    args.positional.push(arg.clone());
+                }
                 continue;
             };
             let (name, inline) = match name.split_once('=') {

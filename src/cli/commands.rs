@@ -86,6 +86,22 @@ fn option_text(args: &Args, name: &str, default: &str) -> Result<String, Usage> 
     }
 }
 
+/// Refuses standard input named twice (`eval - --context @-`): the second
+/// reader would find it empty and report that as bad JSON.
+fn stdin_once(args: &Args) -> Result<(), Usage> {
+    let readers = [
+        args.positional.first().is_some_and(|p| p == "-"),
+        args.value("context") == Some("@-"),
+        args.value("sticky") == Some("@-"),
+    ];
+    if readers.iter().filter(|&&r| r).count() > 1 {
+        return Err(Usage(
+            "standard input can be read once: give only one of SNAPSHOT -, --context @-, --sticky @-".to_owned(),
+        ));
+    }
+    Ok(())
+}
+
 /// The limits of a JSON option. A context is not a snapshot: its lists
 /// are not capped. Its nesting is, because the parser recurses: 1000
 /// levels fit the main thread's stack with room to spare.
@@ -228,6 +244,7 @@ fn quote(s: &str) -> String {
 /// `eval SNAPSHOT`: details for one feature or all.
 pub fn eval(args: &Args, out: &mut String) -> Result<i32, Usage> {
     args.require("context")?;
+    stdin_once(args)?;
     let engine = load(args)?;
     let context_text = option_text(args, "context", "{}")?;
     let context = parse_option(&context_text, "context")?;
@@ -266,6 +283,7 @@ fn sticky_map(value: &Value) -> Result<BTreeMap<String, String>, Usage> {
 
 /// `simulate SNAPSHOT --feature F --units N`: the share of each implementation.
 pub fn simulate(args: &Args, out: &mut String) -> Result<i32, Usage> {
+    stdin_once(args)?;
     let engine = load(args)?;
     let name = args.require("feature")?;
     let units: u64 = args

@@ -84,6 +84,19 @@ const headerValue = (v) => {
  */
 const chosenByNone = (d) => ({ ...d, reason: 'DEFAULT', rule: null, experiment: null, unit: null, stickyKey: null });
 
+/**
+ * `u` resolved against the page: [its path and query on the page's origin,
+ * else the whole URL; whether it is on another origin]. Outside pages, [u, false].
+ */
+function resolved(u) {
+  try {
+    const r = new URL(u, document.baseURI), same = r.origin == location.origin;
+    return [same ? r.pathname + r.search : r.href, !same];
+  } catch {
+    return [String(u), false];
+  }
+}
+
 /** What was thrown, as an object: a `fetch` option may reject with anything (`null` included). */
 const failed = (e) => (Object(e) === e ? e : new Error(`feats-edge: the request failed: ${String(e)}`));
 
@@ -131,8 +144,16 @@ export async function createClient(o) {
   };
   const prefix = o.storageKey ?? 'feats-edge:', ls = local();
   const sticky = o.sticky ?? stickyStore(ls, prefix + 'sticky:');
-  const cache = snapshotCache(ls, prefix + 'snapshot:' + url);
+  // The snapshot URL resolved against the page (`snap.json` on two pages
+  // is two snapshots): the path and query when it is on the page's origin.
+  const [place, elsewhere] = url ? resolved(url) : ['', false];
+  const cache = snapshotCache(ls, prefix + 'snapshot:' + place);
   const browser = typeof document == 'object';
+  // On another origin, an If-None-Match of ours would make every poll a
+  // CORS preflight, which static hosts often do not answer (the first,
+  // unconditional GET works, then no poll ever does): the browser's HTTP
+  // cache revalidates instead, with the ETag it keeps.
+  const remote = browser && elsewhere;
   const opts = { sticky, clock: now };
   const defaults = new Map(); // handles' code defaults
   const listeners = { update: new Set(), error: new Set() };
@@ -262,8 +283,8 @@ export async function createClient(o) {
     const n = ++started;
     try {
       const h = headers();
-      if (etag) h.set('If-None-Match', etag);
-      const [res, body] = await request(url, { headers: h }, false);
+      if (etag && !remote) h.set('If-None-Match', etag);
+      const [res, body] = await request(url, { headers: h, ...(remote && { cache: 'no-cache' }) }, false);
       // A fetch started before the answer already taken (a slow poll
       // overtaken by refresh()) would bring an older snapshot back.
       if (n < answered) return every || undefined;
@@ -349,7 +370,8 @@ export async function createClient(o) {
             await nextTask();
             // The page lives on: unless it was given up after 30 s (a slow
             // link, not a refusal), the retry goes plain.
-            if (err.name != 'AbortError') suspect = true;
+            // (Nor is a network that is down: neither would have gone.)
+            if (err.name != 'AbortError' && navigator.onLine !== false) suspect = true;
           }
           requeue(batch);
           const ms = err.retryAfter ?? backoff(xfails++);
@@ -452,6 +474,11 @@ export async function createClient(o) {
       try {
         if (navigator.sendBeacon(xurl, new Blob([body], { type: 'application/json' }))) {
           stats.sent += n;
+          // In the browser's keepalive quota until it is delivered (not
+          // told): a keepalive POST it would refuse would seem a browser
+          // that refuses them all.
+          kept += size;
+          later(() => (kept -= size), 3e4);
           continue;
         }
       } catch {}

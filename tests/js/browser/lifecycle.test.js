@@ -1,0 +1,226 @@
+// The client in Chromium where the page's life and the network get in the
+// way: a relative snapshot URL on two pages, a snapshot on another origin
+// that answers no CORS preflight, a network that goes down for a moment,
+// and a beacon still under way when the page posts again. Against a site
+// of the test's own on 127.0.0.1 (the package, pages, snapshots with ETags,
+// an exposure sink that can be slow), and a second origin for the CDN.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { extname, join, normalize } from 'node:path';
+import { root, launchChromium, until } from '../helpers/runtimes.js';
+
+const types = { '.js': 'text/javascript', '.wasm': 'application/wasm' };
+const etagOf = (text) => `"${createHash('sha256').update(text).digest('hex').slice(0, 16)}"`;
+const snapshotText = (revision) => JSON.stringify({
+  schema: 1, revision,
+  segments: { UserId: { from: { user: '{id}' } } },
+  features: {
+    Flag: { type: 'boolean', inputs: ['user'], default: false, rules: [{ serve: revision.endsWith('2') }] },
+    Exp: { inputs: ['user'], implementations: ['a', 'b'], default: 'a', rules: [{ split: { by: 'UserId', weights: { a: 50, b: 50 } } }] },
+  },
+});
+
+/**
+ * A site on 127.0.0.1: /pkg/ from the repository, any *.html a blank page,
+ * `site.snapshots[path]` with its ETag (304 when If-None-Match has it;
+ * `cors`: any origin may read it, the ETag exposed, but OPTIONS is 404 as
+ * on many static hosts), POST /x an exposure sink that waits `sinkDelay` ms.
+ */
+async function startSite({ cors = false } = {}) {
+  const site = { snapshots: {}, log: [], events: [], sinkDelay: 0, url: '' };
+  const server = createServer(async (req, res) => {
+    const path = new URL(req.url, 'http://x').pathname;
+    const chunks = [];
+    for await (const c of req) chunks.push(c);
+    if (req.method === 'OPTIONS') return site.log.push({ path, method: 'OPTIONS' }), res.writeHead(404).end();
+    const text = site.snapshots[path];
+    if (text !== undefined) {
+      const etag = etagOf(text), inm = req.headers['if-none-match'];
+      site.log.push({ path, method: req.method, inm });
+      const h = { etag, 'cache-control': 'no-cache', 'content-type': 'application/json',
+        ...(cors && { 'access-control-allow-origin': '*', 'access-control-expose-headers': 'ETag' }) };
+      return inm === etag ? res.writeHead(304, h).end() : res.writeHead(200, h).end(text);
+    }
+    if (path === '/x' && req.method === 'POST') {
+      await new Promise((r) => setTimeout(r, site.sinkDelay));
+      site.events.push(...JSON.parse(Buffer.concat(chunks).toString()).events);
+      return res.writeHead(204).end();
+    }
+    if (path.startsWith('/pkg/')) {
+      try {
+        const file = normalize(join(root, path));
+        return res.writeHead(200, { 'content-type': types[extname(file)] ?? 'application/octet-stream' }).end(readFileSync(file));
+      } catch {
+        return res.writeHead(404).end();
+      }
+    }
+    if (path.endsWith('.html')) return res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><title>page</title>');
+    res.writeHead(404).end();
+  });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  site.url = `http://127.0.0.1:${server.address().port}`;
+  site.close = () => new Promise((r) => (server.closeAllConnections(), server.close(r)));
+  return site;
+}
+
+let browser, site, cdn;
+before(async () => {
+  [browser, site, cdn] = await Promise.all([launchChromium(), startSite(), startSite({ cors: true })]);
+});
+after(async () => {
+  await browser?.close();
+  await site?.close();
+  await cdn?.close();
+});
+
+/** A fresh page at `path` of the site, localStorage empty; its page errors must stay none. */
+async function open(path, body) {
+  const page = await browser.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  try {
+    await page.goto(`${site.url}${path}`);
+    await page.evaluate(() => localStorage.clear());
+    await body(page);
+    assert.deepEqual(errors, []);
+  } finally {
+    await page.close();
+  }
+}
+
+/** In the page: wraps fetch and sendBeacon to note every POST (`window.__net`). */
+const instrument = () => {
+  window.__net = [];
+  const f = window.fetch;
+  window.fetch = (u, init) => {
+    if (init?.method !== 'POST') return f(u, init);
+    const note = { keepalive: !!init.keepalive, bytes: init.body.length };
+    window.__net.push(note);
+    return f(u, init).then((r) => ((note.status = r.status), r), (e) => ((note.failed = e.name), Promise.reject(e)));
+  };
+  const beacon = navigator.sendBeacon.bind(navigator);
+  navigator.sendBeacon = (u, d) => {
+    const sent = beacon(u, d);
+    window.__net.push({ beacon: true, bytes: d.size, sent });
+    return sent;
+  };
+};
+
+test('a relative snapshotUrl is cached under the URL it resolves to: one page never starts from another page\'s snapshot', async () => {
+  site.snapshots['/shop/snap.json'] = snapshotText('shop-1');
+  site.snapshots['/admin/snap.json'] = snapshotText('admin-2');
+  const page = await browser.newPage();
+  try {
+    const visit = (path) => page.goto(`${site.url}${path}`).then(() => page.evaluate(async () => {
+      const { createClient } = await import('/pkg/index.js');
+      const c = await createClient({ snapshotUrl: 'snap.json', refreshInterval: 0, timeout: 1000 });
+      const seen = { revision: c.revision, keys: Object.keys(localStorage).sort() };
+      c.close();
+      return seen;
+    }));
+    await page.goto(`${site.url}/shop/index.html`);
+    await page.evaluate(() => localStorage.clear());
+    assert.deepEqual(await visit('/shop/index.html'), { revision: 'shop-1', keys: ['feats-edge:snapshot:/shop/snap.json'] });
+    // The admin page's own snapshot server hangs: nothing of its own is
+    // cached, so it waits (and answers with defaults), never with the shop's.
+    const hung = site.snapshots['/admin/snap.json'];
+    delete site.snapshots['/admin/snap.json'];
+    await page.route('**/admin/snap.json', () => {});
+    const admin = await visit('/admin/index.html');
+    assert.equal(admin.revision, null);
+    await page.unroute('**/admin/snap.json');
+    site.snapshots['/admin/snap.json'] = hung;
+    assert.deepEqual((await visit('/admin/index.html')).keys, ['feats-edge:snapshot:/admin/snap.json', 'feats-edge:snapshot:/shop/snap.json']);
+  } finally {
+    await page.close();
+  }
+});
+
+test('a snapshot on another origin that answers no CORS preflight is revalidated all the same (by the HTTP cache, no If-None-Match of ours)', () =>
+  open('/a.html', async (page) => {
+    cdn.snapshots['/snap.json'] = snapshotText('cdn-1');
+    cdn.log.length = 0;
+    const u = `${cdn.url}/snap.json`;
+    await page.evaluate(async (u) => {
+      const { createClient } = await import('/pkg/index.js');
+      window.__errors = [];
+      window.__c = await createClient({ snapshotUrl: u, refreshInterval: 0 });
+      window.__c.on('error', (e) => window.__errors.push(e.message));
+    }, u);
+    const refresh = () => page.evaluate(async () => (await window.__c.refresh(), { revision: window.__c.revision, errors: window.__errors }));
+    assert.deepEqual(await refresh(), { revision: 'cdn-1', errors: [] });
+    cdn.snapshots['/snap.json'] = snapshotText('cdn-2');
+    assert.deepEqual(await refresh(), { revision: 'cdn-2', errors: [] });
+    const etag1 = etagOf(snapshotText('cdn-1'));
+    assert.deepEqual(cdn.log.map((r) => [r.method, r.inm]), [['GET', undefined], ['GET', etag1], ['GET', etag1]],
+      'no preflight; the browser revalidates with the ETag it keeps (a 304, then the change)');
+    await page.evaluate(() => window.__c.close());
+  }));
+
+test('a network down for a moment is no browser refusing keepalive: POSTs keep it once it is back', () =>
+  open('/a.html', async (page) => {
+    site.snapshots['/snap.json'] = snapshotText('r1');
+    await page.evaluate(instrument);
+    await page.evaluate(async () => {
+      const { createClient } = await import('/pkg/index.js');
+      window.__c = await createClient({ snapshotUrl: '/snap.json', exposureUrl: '/x', refreshInterval: 0, flushInterval: 0, retryDelay: 50 });
+    });
+    await page.context().setOffline(true);
+    await page.evaluate(() => (window.__c.create('Exp', { user: { id: 'offline' } }), window.__c.flush()));
+    await page.context().setOffline(false);
+    // The retry (with backoff) goes through; then two more batches.
+    await until(() => page.evaluate(() => window.__c.stats.sent === 1), 10000);
+    for (const id of ['next', 'last']) await page.evaluate((id) => (window.__c.create('Exp', { user: { id } }), window.__c.flush()), id);
+    const net = await page.evaluate(() => window.__net.filter((n) => !n.failed));
+    assert.deepEqual(net.slice(-2).map((n) => [n.keepalive, n.status]), [[true, 204], [true, 204]],
+      'after the outage: keepalive (a plain POST is cancelled with its events when the tab closes)');
+    assert.deepEqual(await page.evaluate(() => ({ ...window.__c.stats })), { sent: 3, failed: 0, dropped: 0, queued: 0 });
+    await page.evaluate(() => window.__c.close());
+  }));
+
+test('a beacon still under way counts against the keepalive quota: the POST after it is not refused, and keepalive goes on', () =>
+  open('/a.html', async (page) => {
+    site.snapshots['/snap.json'] = snapshotText('r1');
+    site.events.length = 0;
+    site.sinkDelay = 3000; // a slow uplink: the beacon is in flight 3 s
+    try {
+      await page.evaluate(instrument);
+      await page.clock.install();
+      await page.evaluate(async () => {
+        const { createClient } = await import('/pkg/index.js');
+        window.__errors = [];
+        window.__c = await createClient({ snapshotUrl: '/snap.json', exposureUrl: '/x', refreshInterval: 0, flushInterval: 0, maxBatch: 1000 });
+        window.__c.on('error', (e) => window.__errors.push(e.message));
+        let state = 'visible';
+        Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => state });
+        window.__show = (s) => ((state = s), document.dispatchEvent(new Event('visibilitychange')));
+        window.__make = (tag, n) => { for (let j = 0; j < n; j++) window.__c.create('Exp', { user: { id: `${tag}-${j}-`.padEnd(300, 'x') } }); };
+      });
+      // ~50 KB leave by one beacon when the page is hidden; visible again,
+      // ~27 KB are flushed while the beacon is still in flight.
+      const first = await page.evaluate(async () => {
+        window.__make('hidden', 120);
+        window.__show('hidden');
+        window.__show('visible');
+        window.__make('after', 55);
+        await window.__c.flush();
+        return { net: window.__net.splice(0), errors: window.__errors };
+      });
+      assert.equal(first.net[0].beacon, true);
+      assert.equal(first.net[0].sent, true);
+      assert.deepEqual(first.errors, [], 'no POST refused for the quota the beacon holds');
+      assert.deepEqual(first.net.slice(1).map((n) => [n.keepalive, n.status]), [[false, 204]], 'plain while the beacon may hold the quota');
+      // Once the beacon is delivered and its 30 s are over, keepalive again.
+      await until(() => site.events.length === 175, 10000);
+      await page.clock.runFor(31_000);
+      const later = await page.evaluate(async () => (window.__make('later', 1), await window.__c.flush(), window.__net.splice(0)));
+      assert.deepEqual(later.map((n) => [n.keepalive, n.status]), [[true, 204]]);
+      assert.deepEqual(await page.evaluate(() => ({ ...window.__c.stats })), { sent: 176, failed: 0, dropped: 0, queued: 0 });
+      await page.evaluate(() => window.__c.close());
+    } finally {
+      site.sinkDelay = 0;
+    }
+  }));

@@ -47,6 +47,7 @@ function elsewhere(missed) {
   );
 }
 
+/** Loads the wasm; already done in Node. */
 export const init = async () => {};
 /** Instantiates synchronously; already done here. */
 export const initSync = () => {};

@@ -315,3 +315,49 @@ fn more_than_65_536_input_names() {
     );
     assert_eq!(reason(&engine, "F", r#"{"i3": {"id": "u"}}"#, NOW), "ERROR");
 }
+
+/// 20 000 segments and 20 000 features, each misspelling a segment and an
+/// activation: a "did you mean" would compare each with all of them (4·10⁸
+/// comparisons): past 1 000 names the hint is left out. With fewer, it is
+/// given.
+#[test]
+fn misspelt_names_among_twenty_thousand() {
+    let n = 20_000;
+    let segments =
+        joined((0..n).map(|k| format!(r#""Seg{k}": {{"from": {{"user": "{{s{k}}}"}}}}"#)));
+    let activations = joined(
+        (0..n).map(|k| format!(r#""Act{k}": {{"when": {{"segment": "Seg{k}", "exists": true}}}}"#)),
+    );
+    let features = joined((0..n).map(|k| {
+        format!(
+            r#""F{k}": {{"inputs": ["user"], "implementations": ["a"], "default": "a",
+                "rules": [{{"when": {{"segment": "Sge{k}", "exists": true}}, "serve": "a"}},
+                          {{"when": {{"activation": "Atc{k}"}}, "serve": "a"}}]}}"#
+        )
+    }));
+    let engine = load(&snapshot(&format!(",{segments}"), &activations, &features));
+    let problems = lines(&engine);
+    assert_eq!(problems.len(), 2 * n);
+    assert_eq!(
+        problems[0],
+        "/features/F0/rules/0/when/segment: unknown segment 'Sge0'"
+    );
+    assert_eq!(
+        problems[1],
+        "/features/F0/rules/1/when/activation: unknown activation 'Atc0'"
+    );
+    let few = snapshot(
+        r#", "Seg0": {"from": {"user": "{s}"}}"#,
+        r#""Act0": {"when": {"segment": "Seg0", "exists": true}}"#,
+        r#""F0": {"inputs": ["user"], "implementations": ["a"], "default": "a",
+            "rules": [{"when": {"segment": "Sge0", "exists": true}, "serve": "a"},
+                      {"when": {"activation": "Atc0"}, "serve": "a"}]}"#,
+    );
+    assert_eq!(
+        lines(&load(&few)),
+        [
+            "/features/F0/rules/0/when/segment: unknown segment 'Sge0' (did you mean 'Seg0'?)",
+            "/features/F0/rules/1/when/activation: unknown activation 'Atc0' (did you mean 'Act0'?)",
+        ]
+    );
+}

@@ -732,13 +732,11 @@ impl<'a> Scope<'a> {
     pub fn segment(&mut self, name: &str, ptr: &Ptr<'_>, errs: &mut Errs) -> Option<LocalSegment> {
         let Some(id) = self.shared.segment_ids.get(name) else {
             let mut message = concat(&["unknown segment ", &quoted(name)]);
-            let names: Vec<&str> = self
-                .shared
-                .segments
-                .iter()
-                .map(|d| d.name.as_str())
-                .collect();
-            reader::did_you_mean(&mut message, &[&names], name);
+            let segments = &self.shared.segments;
+            if segments.len() <= reader::HINTED {
+                let names: Vec<&str> = segments.iter().map(|d| d.name.as_str()).collect();
+                reader::did_you_mean(&mut message, &[&names], name);
+            }
             errs.add(ptr, message);
             return None;
         };
@@ -941,13 +939,11 @@ impl<'a> Scope<'a> {
     ) -> Option<u16> {
         let Some(id) = self.shared.activation_ids.get(name).map(|i| i as usize) else {
             let mut message = concat(&["unknown activation ", &quoted(name)]);
-            let names: Vec<&str> = self
-                .shared
-                .activations
-                .iter()
-                .map(|a| a.0.as_str())
-                .collect();
-            reader::did_you_mean(&mut message, &[&names], name);
+            let activations = &self.shared.activations;
+            if activations.len() <= reader::HINTED {
+                let names: Vec<&str> = activations.iter().map(|a| a.0.as_str()).collect();
+                reader::did_you_mean(&mut message, &[&names], name);
+            }
             errs.add(ptr, message);
             return None;
         };

@@ -174,10 +174,18 @@ fn fields_into<'v>(
     true
 }
 
+/// The most names a "did you mean" looks through: past that (a snapshot
+/// of thousands of segments, each misspelt reference compared with all of
+/// them) the hint is left out, so that loading stays linear.
+pub const HINTED: usize = 1000;
+
 /// Adds ` (did you mean 'a'?)` to a message, naming every one of
 /// `candidates` that `key` is a small typo of (`ge`: `'gt' or 'gte'`, so
 /// that the hint does not pick the strict operator for the author).
 pub fn did_you_mean(message: &mut String, candidates: &[&[&str]], key: &str) {
+    if candidates.iter().map(|c| c.len()).sum::<usize>() > HINTED {
+        return;
+    }
     let near = candidates
         .iter()
         .flat_map(|c| c.iter())

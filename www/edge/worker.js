@@ -246,27 +246,31 @@ async function readCapped(request, limit) {
   return new TextDecoder().decode(bytes);
 }
 
-/** Whether an If-None-Match header (a list, weak tags, or `*`) matches `etag`. */
+/**
+ * Whether an If-None-Match header (a list, weak tags) names `etag`. `*` is
+ * no ETag: OFREP answers 304 only when the ETag is one of those listed.
+ */
 function matches(header, etag) {
   if (!header) return false;
   return header.split(',').some((t) => {
     t = t.trim();
-    return t === '*' || t === etag || t === `W/${etag}`;
+    return t === etag || t === `W/${etag}`;
   });
 }
 
 /**
  * The context of an OFREP request (none given: `{}`, as OFREP makes it
- * optional), or a 400 Response (naming `key` for a single flag), or a 413
- * one for a body over MAX_CONTEXT_BYTES. An
+ * optional), or a 400 Response (naming `key` for a single flag), also for
+ * a body over MAX_CONTEXT_BYTES (OFREP's providers read an error's body on
+ * 400, 404 and 500 alone: a 413 reached them as "unexpected"). An
  * OpenFeature `targetingKey` (a string) fills the path `targeting` (e.g.
  * `user.id`) when the context has no value there, so that splits by the
  * user find their unit.
  */
 async function readContext(request, key, targeting) {
-  const invalid = (errorDetails, status = 400) => json({ ...(key === undefined ? {} : { key }), errorCode: 'INVALID_CONTEXT', errorDetails }, status);
+  const invalid = (errorDetails) => json({ ...(key === undefined ? {} : { key }), errorCode: 'INVALID_CONTEXT', errorDetails }, 400);
   const text = await readCapped(request, MAX_CONTEXT_BYTES);
-  if (text === null) return invalid(`the request body is larger than ${MAX_CONTEXT_BYTES} bytes`, 413);
+  if (text === null) return invalid(`the request body is larger than ${MAX_CONTEXT_BYTES} bytes`);
   let body;
   try {
     // No body at all: no context, as OFREP has it optional.
@@ -332,9 +336,9 @@ function preflight(request) {
 /**
  * One feature's details as an OFREP flag: value = the implementation name
  * (boolean features: a JSON boolean), variant = the name. A broken feature
- * (reason ERROR) carries errorCode and errorDetails, and its default as value;
- * when even the default cannot be read, no value and no variant (OFREP's
- * "use the code default"), rather than nulls no flag type allows.
+ * (reason ERROR) is an OFREP evaluation failure: errorCode and errorDetails,
+ * no value and no variant (the provider serves its code default). With a
+ * value too, the entry would match both of the bulk answer's `oneOf`.
  */
 function flag(state, d) {
   const impl = d.implementation;
@@ -342,7 +346,7 @@ function flag(state, d) {
   if (d.rule !== null) metadata.rule = d.rule;
   if (d.experiment !== null) metadata.experiment = d.experiment;
   const out = { key: d.feature };
-  if (impl !== null) {
+  if (impl !== null && !d.errorCode) {
     out.value = state.types.get(d.feature) === 'boolean' ? impl === 'true' : impl;
     out.variant = impl;
   }
@@ -569,7 +573,9 @@ export default {
     if (pathname === '/exposures') return method === 'POST' ? relay(request, env, ctx) : new Response(null, { status: 405, headers: { Allow: 'POST' } });
 
     const isOfrep = pathname === '/ofrep/v1/evaluate/flags' || pathname.startsWith('/ofrep/v1/evaluate/flags/');
-    if (!isOfrep && pathname !== '/') return new Response('not found', { status: 404 });
+    // (Under /ofrep/ with CORS headers, so that a page on another origin
+    // asking for an endpoint this worker lacks sees a 404, not a failed fetch.)
+    if (!isOfrep && pathname !== '/') return pathname.startsWith('/ofrep/') ? cors(new Response('not found', { status: 404 })) : new Response('not found', { status: 404 });
     if (isOfrep) return cors(await ofrep(request, env, ctx, pathname));
     if (method !== 'GET' && method !== 'HEAD') return new Response(null, { status: 405, headers: { Allow: 'GET' } });
     if (!env.SNAPSHOT_URL) return json({ errorDetails: 'SNAPSHOT_URL is not configured' }, 500);

@@ -171,6 +171,9 @@ export async function createClient(o) {
   let previous = null;
   let started = 0, answered = 0; // fetches started; the latest whose answer was taken
   let snapshotRetryAt = 0; // a failed snapshot fetch's backoff or Retry-After ends then
+  // The last snapshot fetch, or exposure POST, failed with no answer: the
+  // network may be down, and a browser's `online` event retries at once.
+  let snapshotLost = false, postsLost = false;
   let etag, loaded, fromObject, closed, fails = 0, xfails = 0, retryAt = 0, inflight, pollTimer, retryTimer, initTimer, readyTimer, done, failure;
   const ready = new Promise((r) => (done = r));
 
@@ -300,6 +303,7 @@ export async function createClient(o) {
       }
       fails = 0;
       snapshotRetryAt = 0;
+      snapshotLost = false;
     } catch (e) {
       if (closed) return;
       const err = failed(e);
@@ -307,7 +311,7 @@ export async function createClient(o) {
       // e.g. the page refuses WebAssembly: asking again changes nothing, and
       // createClient need not wait for its timeout.
       if (err.permanent) return void done(!!engine);
-      if (retryable(err.status)) return wait(err.retryAfter ?? backoff(fails++));
+      if (retryable(err.status)) return (snapshotLost = !err.status), wait(err.retryAfter ?? backoff(fails++));
     }
     return every || undefined;
   }
@@ -358,6 +362,7 @@ export async function createClient(o) {
         if (suspect && !keepalive) (suspect = false), (plainUntil = Date.now() + KEEPALIVE_PAUSE);
         stats.sent += batch.length;
         xfails = retryAt = 0; // answered: timers may flush again
+        postsLost = false;
       } catch (e) {
         const err = failed(e);
         emit('error', err);
@@ -374,6 +379,7 @@ export async function createClient(o) {
             if (err.name != 'AbortError' && navigator.onLine !== false) suspect = true;
           }
           requeue(batch);
+          postsLost = !err.status;
           const ms = err.retryAfter ?? backoff(xfails++);
           retryAt = Date.now() + ms;
           clearTimeout(retryTimer); // also without a flush interval
@@ -602,9 +608,17 @@ export async function createClient(o) {
   // goes by keepalive fetch, which outlives the page and, unlike a beacon,
   // hears a 503 or 429 and puts the batch back; the rest by beacon.
   const onVisible = () => (document.visibilityState == 'visible' ? url && every && Date.now() >= snapshotRetryAt && poll() : (flush(false, true), beacon()));
+  // Back online: what waits out a network error's backoff goes now (not
+  // what a server's Retry-After holds back).
+  const onOnline = () => {
+    if (closed) return;
+    if (snapshotLost) poll();
+    if (postsLost && queue.length) (retryAt = 0), flush();
+  };
   if (browser) {
     document.addEventListener('visibilitychange', onVisible);
     addEventListener('pagehide', beacon);
+    addEventListener('online', onOnline);
   }
 
   const client = {
@@ -705,6 +719,7 @@ export async function createClient(o) {
       if (browser) {
         document.removeEventListener('visibilitychange', onVisible);
         removeEventListener('pagehide', beacon);
+        removeEventListener('online', onOnline);
       }
       const sent = flush(true);
       engine?.free(); // runtimes such as workerd may never run finalizers

@@ -224,3 +224,38 @@ test('a beacon still under way counts against the keepalive quota: the POST afte
       site.sinkDelay = 0;
     }
   }));
+
+test('back online, what waited out a network error goes at once: the snapshot is fetched and the exposures sent', () =>
+  open('/a.html', async (page) => {
+    site.snapshots['/snap.json'] = snapshotText('r1');
+    site.events.length = 0;
+    // Timers stand still: only the `online` event can start the retries.
+    await page.clock.install();
+    await page.clock.pauseAt(Date.now() + 1000);
+    await page.evaluate(async () => {
+      window.__m = await import('/pkg/index.js');
+      await window.__m.init();
+    });
+    await page.context().setOffline(true);
+    // A bootstrap snapshot to serve (and report exposures for) meanwhile.
+    await page.evaluate(async (bootstrap) => {
+      const c = (window.__c = await window.__m.createClient({
+        snapshot: bootstrap, snapshotUrl: '/snap.json', exposureUrl: '/x', refreshInterval: 0, flushInterval: 0,
+      }));
+      window.__errors = [];
+      c.on('error', (e) => window.__errors.push(e.message));
+    }, snapshotText('r0'));
+    await until(() => page.evaluate(() => window.__errors.length === 1), 5000); // the snapshot fetch failed
+    const before = await page.evaluate(async () => {
+      const c = window.__c;
+      c.create('Exp', { user: { id: 'offline' } });
+      await c.flush();
+      return { revision: c.revision, stats: { ...c.stats }, errors: window.__errors.length };
+    });
+    assert.deepEqual(before, { revision: 'r0', stats: { sent: 0, failed: 0, dropped: 0, queued: 1 }, errors: 2 });
+    await page.context().setOffline(false);
+    const after = await until(() => page.evaluate(() => window.__c.revision === 'r1' && window.__c.stats.sent === 1 && { ...window.__c.stats }), 5000);
+    assert.deepEqual(after, { sent: 1, failed: 0, dropped: 0, queued: 0 }, 'loaded and sent without waiting out the backoff');
+    assert.deepEqual(site.events.map((e) => e.unit?.value), ['offline']);
+    await page.evaluate(() => window.__c.close());
+  }));

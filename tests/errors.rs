@@ -758,6 +758,22 @@ fn a_misspelt_top_level_field_is_ignored_with_a_hint() {
 }
 
 #[test]
+fn a_boolean_type_misspelt_is_one_problem() {
+    // Read as boolean: its `true` default is not a second problem.
+    for kind in ["bool", "Boolean", "BOOLEAN"] {
+        let lines = problems(&with_feature(&format!(
+            r#"{{"type": "{kind}", "inputs": [], "default": true, "rules": [{{"serve": false}}]}}"#
+        )));
+        assert_eq!(
+            lines,
+            [format!(
+                "/features/F/type: the type must be \"multi\" or \"boolean\", found \"{kind}\" (write \"boolean\")"
+            )]
+        );
+    }
+}
+
+#[test]
 fn a_feature_without_implementations_says_only_that() {
     // Its serve, split and default name an implementation it does not list:
     // one problem, not one more per name with an empty list of choices.

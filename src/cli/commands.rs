@@ -347,7 +347,8 @@ pub fn simulate(args: &Args, out: &mut String) -> Result<i32, Usage> {
         text_line(
             out,
             &format!(
-                "{name}: {units} synthetic units by {} (its placeholders set to 1..{units})",
+                "{name}: {units} synthetic unit{} by {} (its placeholders set to 1..{units})",
+                if units == 1 { "" } else { "s" },
                 sim.segment
             ),
         );

@@ -65,6 +65,23 @@ fn header<'v>(name: &str, value: &'v Value<'v>, ptr: &Ptr<'_>, errs: &mut Errs) 
         match kind.as_str() {
             Some("multi") => {}
             Some("boolean") => feature.kind = Kind::Boolean,
+            // `bool`, `Boolean`: a boolean feature meant (read as one, so
+            // that its default and serves are not reported as well).
+            Some(t)
+                if t.as_bytes()
+                    .get(..4)
+                    .is_some_and(|b| b.eq_ignore_ascii_case(b"bool")) =>
+            {
+                feature.kind = Kind::Boolean;
+                errs.add(
+                    &ptr.key("type"),
+                    concat(&[
+                        "the type must be \"multi\" or \"boolean\", found ",
+                        &kind.to_json(),
+                        " (write \"boolean\")",
+                    ]),
+                );
+            }
             _ => errs.add(
                 &ptr.key("type"),
                 concat(&[

@@ -865,9 +865,20 @@ fn messages_name_the_actual_problem() {
         r#"{{"schema": 1, "features": {{"{name}": {{"implementations": ["a"], "default": "a"}}}}}}"#
     ));
     assert!(
-        lines[0].ends_with("a name may only use the characters A-Z a-z 0-9 _ . : -"),
+        lines[0].ends_with("a name may only use the characters A-Z a-z 0-9 _ . : - (not U+00E9)"),
         "{lines:?}"
     );
+    // A lookalike or an invisible character is named by its code point.
+    for (name, code) in [
+        ("P\u{430}yment", "U+0430"),
+        ("d\u{200b}", "U+200B"),
+        ("e\u{1f600}", "U+1F600"),
+    ] {
+        let lines = problems(&format!(
+            r#"{{"schema": 1, "features": {{"{name}": {{"implementations": ["a"], "default": "a"}}}}}}"#
+        ));
+        assert!(lines[0].ends_with(&format!("(not {code})")), "{lines:?}");
+    }
     let weight = |w: &str| {
         problems(&with_feature(&format!(
             r#"{{"inputs": ["user"], "implementations": ["a", "b"], "default": "a", "rules": [{{"split": {{"by": "UserId", "weights": {{"a": {w}}}}}}}]}}"#

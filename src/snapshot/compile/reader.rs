@@ -274,7 +274,27 @@ pub fn check_name(s: &str, ptr: &Ptr<'_>, errs: &mut Errs) -> bool {
     match names::problem(s) {
         None => true,
         Some(why) => {
-            errs.add(ptr, concat(&["invalid name ", &quoted(s), ": ", why]));
+            let mut message = concat(&["invalid name ", &quoted(s), ": ", why]);
+            // The first character that is not allowed, by its code point:
+            // a lookalike (Cyrillic а) or an invisible one (U+200B) shows
+            // nothing wrong otherwise.
+            let allowed = |c: char| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | ':' | '-');
+            if let Some(c) = s.chars().find(|&c| !allowed(c)) {
+                message.push_str(" (not U+");
+                let code = u32::from(c);
+                for shift in (0..6).rev().map(|i| i * 4) {
+                    if code >> shift != 0 || shift < 16 {
+                        let digit = (code >> shift) & 0xF;
+                        message.push(
+                            char::from_digit(digit, 16)
+                                .unwrap_or('0')
+                                .to_ascii_uppercase(),
+                        );
+                    }
+                }
+                message.push(')');
+            }
+            errs.add(ptr, message);
             false
         }
     }

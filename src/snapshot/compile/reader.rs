@@ -284,12 +284,8 @@ pub fn check_name(s: &str, ptr: &Ptr<'_>, errs: &mut Errs) -> bool {
                 let code = u32::from(c);
                 for shift in (0..6).rev().map(|i| i * 4) {
                     if code >> shift != 0 || shift < 16 {
-                        let digit = (code >> shift) & 0xF;
-                        message.push(
-                            char::from_digit(digit, 16)
-                                .unwrap_or('0')
-                                .to_ascii_uppercase(),
-                        );
+                        let digit = b"0123456789ABCDEF".get(((code >> shift) & 0xF) as usize);
+                        message.push(char::from(digit.copied().unwrap_or(b'0')));
                     }
                 }
                 message.push(')');

@@ -113,8 +113,9 @@ pub fn lint(engine: &Engine, now: i64) -> Vec<Problem> {
                 out.push(warning(
                     at(&format!("{i}/{kind}/weights")),
                     format!(
-                        "the weights add up to {total}%: weights are percentages from 0 to \
-                         100, not fractions, so most units fall through to the next rule"
+                        "the weights add up to {total}%: if they are fractions of 1, write \
+                         percentages from 0 to 100 (as written, most units fall through to \
+                         the next rule)"
                     ),
                 ));
             }
@@ -441,8 +442,8 @@ mod tests {
         assert_eq!(
             warnings(&feature(rules)),
             [
-                "/features/F/rules/0/split/weights: the weights add up to 1%: weights are percentages from 0 to 100, not fractions, so most units fall through to the next rule",
-                "/features/F/rules/1/experiment/weights: the weights add up to 0.75%: weights are percentages from 0 to 100, not fractions, so most units fall through to the next rule",
+                "/features/F/rules/0/split/weights: the weights add up to 1%: if they are fractions of 1, write percentages from 0 to 100 (as written, most units fall through to the next rule)",
+                "/features/F/rules/1/experiment/weights: the weights add up to 0.75%: if they are fractions of 1, write percentages from 0 to 100 (as written, most units fall through to the next rule)",
             ]
         );
     }

@@ -60,9 +60,10 @@ struct WithUnit<'a, C: ?Sized> {
 
 impl<C: Context + ?Sized> Context for WithUnit<'_, C> {
     fn is_object(&self) -> bool {
-        // A context that is no object stays one: every unit then gets the
-        // default with INVALID_CONTEXT, as `eval` gives it.
-        self.base.is_object()
+        // The unit makes it one (a base that is no object gives the unit
+        // alone, as the wasm's simulation does; the CLI and `engine.simulate`
+        // refuse such a base first).
+        true
     }
     fn has_input(&self, input: InputId) -> bool {
         input == self.input || self.base.has_input(input)

@@ -724,6 +724,32 @@ fn an_activation_for_other_inputs_is_said_at_the_feature_that_uses_it() {
 }
 
 #[test]
+fn an_activation_is_not_blamed_for_a_sibling_that_does_not_fit() {
+    // A1 refers to A2 (for the request, not the user) and A3 (broken):
+    // A3 is reported for its own problem, A2 as not fitting, A1 for both.
+    let text = r#"{"schema": 1,
+        "segments": {"Country": {"from": {"request": "{country}"}}},
+        "activations": {"A2": {"when": {"segment": "Country", "in": ["NL"]}},
+                        "A3": {"when": {"segment": "Nope", "exists": true}},
+                        "A1": {"when": {"all": [{"activation": "A2"}, {"activation": "A3"}]}}},
+        "features": {"F": {"inputs": ["user"], "implementations": ["a"], "default": "a",
+          "rules": [{"when": {"activation": "A1"}, "serve": "a"},
+                    {"when": {"activation": "A3"}, "serve": "a"},
+                    {"when": {"activation": "A2"}, "serve": "a"}]}}}"#;
+    let tail = "the segment 'Country' converts request, none of the inputs of feature 'F' (user)";
+    assert_eq!(
+        problems(text),
+        [
+            "/activations/A3/when/segment: unknown segment 'Nope'".to_owned(),
+            "/features/F/rules/0/when/activation: the activation 'A1' has problems (see /activations/A1)".to_owned(),
+            format!("/features/F/rules/0/when/activation: the activation 'A1' does not fit this feature: in the activation 'A2', {tail}"),
+            "/features/F/rules/1/when/activation: the activation 'A3' has problems (see /activations/A3)".to_owned(),
+            format!("/features/F/rules/2/when/activation: the activation 'A2' does not fit this feature: {tail}"),
+        ]
+    );
+}
+
+#[test]
 fn typos_name_every_near_choice() {
     let lines = problems(&with_feature(
         r#"{"inputs": ["user"], "descripton": "x", "implementations": ["a"], "default": "a",
@@ -741,6 +767,22 @@ fn typos_name_every_near_choice() {
             "/features/F/rules/2/when/equals: unknown condition operator 'equals' (write 'in')",
             "/features/F/rules/3/when/>=: unknown condition operator '>=' (write 'gte')",
             "/features/F/rules/3/when/segment: unknown segment 'Agge' (did you mean 'Age'?)",
+        ]
+    );
+}
+
+#[test]
+fn a_misspelt_key_beside_segment_leaves_the_rest_checked() {
+    let lines = problems(&with_feature(
+        r#"{"inputs": ["user"], "implementations": ["a"], "default": "a",
+            "rules": [{"when": {"segment": "Contry", "in": [5], "descripton": "x"}, "serve": "a"}]}"#,
+    ));
+    assert_eq!(
+        lines,
+        [
+            "/features/F/rules/0/when/descripton: unknown field 'descripton' (did you mean 'description'?)",
+            "/features/F/rules/0/when/segment: unknown segment 'Contry' (did you mean 'Country'?)",
+            "/features/F/rules/0/when/in/0: expected a string, found a number (segment values are strings: write it in quotes)",
         ]
     );
 }

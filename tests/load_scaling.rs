@@ -361,3 +361,50 @@ fn misspelt_names_among_twenty_thousand() {
         ]
     );
 }
+
+/// Long names in a "did you mean": a segment name of 100 000 characters
+/// (an invalid name, still a segment to compare with) and a reference one
+/// character off once made an edit-distance table of 10¹⁰ cells (the
+/// allocation aborted); 1 000 names of 128 characters and 500 misspelt
+/// references took minutes. The comparison is linear now.
+#[test]
+fn misspelt_long_names() {
+    let long = "a".repeat(100_000);
+    let off = format!("b{}", &long[1..]);
+    let text = snapshot(
+        &format!(r#", "{long}": {{"from": {{"user": "{{x}}"}}}}"#),
+        "",
+        &format!(
+            r#""F": {{"inputs": ["user"], "implementations": ["a"], "default": "a",
+                "rules": [{{"when": {{"segment": "{off}", "exists": true}}, "serve": "a"}}]}}"#
+        ),
+    );
+    let problems = lines(&load(&text));
+    assert!(
+        problems.iter().any(|p| p
+            .starts_with("/features/F/rules/0/when/segment: unknown segment 'b")
+            && p.ends_with(&format!("(did you mean '{long}'?)"))),
+        "{:?}",
+        problems
+            .iter()
+            .map(|p| &p[..80.min(p.len())])
+            .collect::<Vec<_>>()
+    );
+    let name = |k: usize| format!("{k:0>128}");
+    let segments =
+        joined((0..1000).map(|k| format!(r#""{}": {{"from": {{"user": "{{x}}"}}}}"#, name(k))));
+    let rules = joined((0..500).map(|k| {
+        format!(
+            r#"{{"when": {{"segment": "{}x", "exists": true}}, "serve": "a"}}"#,
+            &name(k)[1..]
+        )
+    }));
+    let text = snapshot(
+        &format!(",{segments}"),
+        "",
+        &format!(
+            r#""F": {{"inputs": ["user"], "implementations": ["a"], "default": "a", "rules": [{rules}]}}"#
+        ),
+    );
+    assert_eq!(lines(&load(&text)).len(), 500);
+}

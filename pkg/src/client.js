@@ -160,6 +160,7 @@ export async function createClient(o) {
   const aborts = new Set(), seen = new Set(), posts = new Set(), queue = [];
   let sending = 0; // events in POSTs under way
   let kept = 0; // bytes in keepalive requests under way (browsers: see KEEPALIVE_BYTES)
+  let beaconed = 0; // bytes of beacons accepted in the last 30 s, maybe still under way
   // A keepalive POST failed with no answer while the page lived (the retry
   // goes plain); when a plain one then gets through, POSTs go plain until
   // `plainUntil` (see KEEPALIVE_PAUSE).
@@ -350,7 +351,7 @@ export async function createClient(o) {
       // away before it is answered (a tab closed on a slow uplink), and the
       // browser cancels a plain one, events and all.
       const body = JSON.stringify({ events: batch }), size = browser ? bytes(body) : 0;
-      const keepalive = browser && !suspect && Date.now() >= plainUntil && kept + size <= KEEPALIVE_BYTES;
+      const keepalive = browser && !suspect && Date.now() >= plainUntil && kept + beaconed + size <= KEEPALIVE_BYTES;
       if (keptOnly && !keepalive) break;
       queue.splice(0, batch.length);
       n -= batch.length;
@@ -481,10 +482,11 @@ export async function createClient(o) {
         if (navigator.sendBeacon(xurl, new Blob([body], { type: 'application/json' }))) {
           stats.sent += n;
           // In the browser's keepalive quota until it is delivered (not
-          // told): a keepalive POST it would refuse would seem a browser
-          // that refuses them all.
-          kept += size;
-          later(() => (kept -= size), 3e4);
+          // told): counted for 30 s by the POSTs of the page still alive
+          // (one the browser refused would seem a browser that refuses
+          // them all), not by the beacons of this loop.
+          beaconed += size;
+          later(() => (beaconed -= size), 3e4);
           continue;
         }
       } catch {}

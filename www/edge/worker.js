@@ -28,7 +28,7 @@
 // never a promise other requests wait on (a cold isolate's concurrent first
 // requests each fetch for themselves).
 //
-// Limits: an OFREP body is read up to MAX_CONTEXT_BYTES (413 past it), an
+// Limits: an OFREP body is read up to MAX_CONTEXT_BYTES (a 400 past it), an
 // exposure batch up to MAX_EXPOSURE_BYTES and MAX_EXPOSURE_EVENTS events;
 // each exposure's strings up to MAX_EXPOSURE_STRING characters.
 import { Engine, createClient } from 'feats-edge';

@@ -206,24 +206,26 @@ fn segment_condition(
         }
     }
     // A key that is no operator beside `segment`: an operator misspelt
-    // (`gte` as `>=` or `ge`), said as such rather than as an unknown
-    // field, without "needs an operator" after it.
+    // (`gte` as `>=` or `ge`), said as such rather than as an unknown field
+    // (or an annotation misspelt, said as that), without "needs an
+    // operator" after it. The rest is still checked, so that every
+    // problem is listed; the condition is then dropped.
     let mut misspelt = false;
     for (key, _) in value.as_object().unwrap_or_default() {
         if !SEGMENT_OPS.contains(&&**key) && *key != "description" && *key != "meta" {
-            errs.add(&ptr.key(key), unknown_operator(key));
+            let mut annotation = concat(&["unknown field ", &quoted(key)]);
+            let before = annotation.len();
+            reader::did_you_mean(&mut annotation, &[&["description", "meta"]], key);
+            let message = if annotation.len() > before {
+                annotation
+            } else {
+                unknown_operator(key)
+            };
+            errs.add(&ptr.key(key), message);
             misspelt = true;
         }
     }
-    if misspelt {
-        let seg_ptr = ptr.key("segment");
-        let segment = value
-            .get("segment")
-            .and_then(|s| reader::string(s, &seg_ptr, errs));
-        let _ = segment.and_then(|name| scope.segment(name, &seg_ptr, errs));
-        return None;
-    }
-    let fields = reader::fields(value, ptr, SEGMENT_OPS, errs)?;
+    let fields = reader::known_fields(value, ptr, SEGMENT_OPS, errs)?;
     let mut ops: Vec<(&str, &Value)> = Vec::new();
     let mut segment: Option<&Value> = None;
     for (key, v) in SEGMENT_OPS.iter().zip(fields) {
@@ -247,7 +249,12 @@ fn segment_condition(
         );
     }
     if ops.is_empty() {
-        errs.add(ptr, "a segment condition needs an operator: in, not_in, starts_with, ends_with, contains, gt, gte, lt, lte, version_*, cidr or exists".to_owned());
+        if !misspelt {
+            errs.add(ptr, "a segment condition needs an operator: in, not_in, starts_with, ends_with, contains, gt, gte, lt, lte, version_*, cidr or exists".to_owned());
+        }
+        let seg_ptr = ptr.key("segment");
+        let name = segment.and_then(|s| reader::string(s, &seg_ptr, errs));
+        let _ = name.and_then(|name| scope.segment(name, &seg_ptr, errs));
         return None;
     }
     let seg_ptr = ptr.key("segment");
@@ -270,7 +277,7 @@ fn segment_condition(
             cond = c;
         }
     }
-    seg.and(cond).filter(|_| ops.len() == 1)
+    seg.and(cond).filter(|_| ops.len() == 1 && !misspelt)
 }
 
 /// `in` (or, `negated`, `not_in`), the commonest operators.

@@ -618,9 +618,10 @@ enum ActivationState {
     /// (1 when it refers to none), and the activation below it on its
     /// deepest path.
     Done(u16, u32, Option<usize>),
-    /// Not compiled; with the segment that converts none of the feature's
-    /// inputs, when that is why (see [`Foreign`]).
-    Failed(Option<Foreign>),
+    /// Not compiled: the segment met in it (or below it) that converts
+    /// none of the feature's inputs (see [`Foreign`]), and whether it has
+    /// problems of its own besides.
+    Failed(Option<Foreign>, bool),
     /// Met inside a chain too deep from further up: not judged, compiled
     /// again where it is referenced from nearer the top.
     Unjudged,
@@ -952,15 +953,18 @@ impl<'a> Scope<'a> {
                 self.note_below(levels, id);
                 return Some(local);
             }
-            Some(ActivationState::Failed(Some(foreign))) => {
-                if self.stack.is_empty() {
-                    self.report_foreign(name, &foreign, ptr, errs);
-                } else {
+            Some(ActivationState::Failed(Some(foreign), own)) => {
+                if !self.stack.is_empty() {
                     self.foreign.get_or_insert(foreign);
+                    return None;
                 }
+                if own {
+                    report_activation(name, ptr, errs);
+                }
+                self.report_foreign(name, &foreign, ptr, errs);
                 return None;
             }
-            Some(ActivationState::Failed(None)) => {
+            Some(ActivationState::Failed(None, _)) => {
                 report_activation(name, ptr, errs);
                 return None;
             }
@@ -991,7 +995,7 @@ impl<'a> Scope<'a> {
             .copied()
             .unwrap_or(false)
         {
-            self.set_activation(id, ActivationState::Failed(None));
+            self.set_activation(id, ActivationState::Failed(None, true));
             errs.add(
                 ptr,
                 concat(&[
@@ -1016,9 +1020,8 @@ impl<'a> Scope<'a> {
             }
             return None;
         }
-        if self.stack.is_empty() {
-            self.foreign = None;
-        }
+        // What is met while this one compiles is its own (not a sibling's).
+        let outer_foreign = self.foreign.take();
         self.set_activation(id, ActivationState::InProgress);
         self.stack.push(id);
         let outer = core::mem::take(&mut self.below);
@@ -1028,6 +1031,7 @@ impl<'a> Scope<'a> {
             .and_then(|[when]| reader::required(when, &act, "when", errs))
             .and_then(|when| conditions::compile(self, when, &act.key("when"), depth + 1, errs));
         self.stack.pop();
+        let foreign = core::mem::replace(&mut self.foreign, outer_foreign);
         let (below, next) = core::mem::replace(&mut self.below, outer);
         let levels = below.saturating_add(1);
         if levels > conditions::MAX_ACTIVATION_DEPTH as u32 && self.too_deep.is_none() {
@@ -1080,7 +1084,7 @@ impl<'a> Scope<'a> {
             Some(cond) => {
                 // A feature's activations are numbered in 16 bits.
                 let Ok(local) = u16::try_from(self.activations.len()) else {
-                    self.set_activation(id, ActivationState::Failed(None));
+                    self.set_activation(id, ActivationState::Failed(None, true));
                     errs.add(
                         ptr,
                         "a feature may use at most 65 536 activations".to_owned(),
@@ -1093,19 +1097,19 @@ impl<'a> Scope<'a> {
                 Some(local)
             }
             None => {
-                let foreign = if self.stack.is_empty() {
-                    self.foreign.take()
-                } else {
-                    self.foreign.clone()
-                };
-                self.set_activation(id, ActivationState::Failed(foreign.clone()));
-                // Said at a feature's own reference only: not inside another
-                // activation (a chain would repeat it at every link), nor
-                // when checking activations at load (the reference is then
-                // the activation itself).
-                if self.stack.is_empty() && !self.any_input {
-                    // Its own problems (listed at the activation), besides.
-                    if foreign.is_none() || errs.list.len() > before {
+                let own = errs.list.len() > before;
+                self.set_activation(id, ActivationState::Failed(foreign.clone(), own));
+                if !self.stack.is_empty() {
+                    // Said where the chain is referred to from the feature.
+                    if let Some(foreign) = foreign {
+                        self.foreign.get_or_insert(foreign);
+                    }
+                } else if !self.any_input {
+                    // Said at a feature's own reference only: not inside
+                    // another activation (a chain would repeat it at every
+                    // link), nor when checking activations at load (the
+                    // reference is then the activation itself).
+                    if own || foreign.is_none() {
                         report_activation(name, ptr, errs);
                     }
                     if let Some(foreign) = &foreign {

@@ -125,16 +125,30 @@ pub fn fields<'v, const N: usize>(
     errs: &mut Errs,
 ) -> Option<[Option<&'v Value<'v>>; N]> {
     let mut out: [Option<&'v Value<'v>>; N] = [None; N];
-    fields_into(value, ptr, &keys, &mut out, errs).then_some(out)
+    fields_into(value, ptr, &keys, &mut out, true, errs).then_some(out)
 }
 
-/// [`fields`] into `out` (as long as `keys`); false when `value` is not an object.
+/// [`fields`], for a caller that has said what the unknown fields are.
+#[inline(always)]
+pub fn known_fields<'v, const N: usize>(
+    value: &'v Value<'v>,
+    ptr: &Ptr<'_>,
+    keys: [&str; N],
+    errs: &mut Errs,
+) -> Option<[Option<&'v Value<'v>>; N]> {
+    let mut out: [Option<&'v Value<'v>>; N] = [None; N];
+    fields_into(value, ptr, &keys, &mut out, false, errs).then_some(out)
+}
+
+/// [`fields`] into `out` (as long as `keys`), unknown fields reported when
+/// `unknown`; false when `value` is not an object.
 #[inline(never)]
 fn fields_into<'v>(
     value: &'v Value<'v>,
     ptr: &Ptr<'_>,
     keys: &[&str],
     out: &mut [Option<&'v Value<'v>>],
+    unknown: bool,
     errs: &mut Errs,
 ) -> bool {
     let Some(members) = value.as_object() else {
@@ -165,7 +179,7 @@ fn fields_into<'v>(
             if key == "description" && v.as_str().is_none() {
                 errs.add(&ptr.key(key), expected("a string", v));
             }
-        } else {
+        } else if unknown {
             let mut message = concat(&["unknown field ", &quoted(key)]);
             did_you_mean(&mut message, &[keys, &["description", "meta"]], key);
             errs.add(&ptr.key(key), message);
@@ -201,44 +215,33 @@ pub fn did_you_mean(message: &mut String, candidates: &[&[&str]], key: &str) {
     }
 }
 
-/// Whether two field names differ by a small typo: one edit or one swap.
+/// Whether two names differ by a small typo: one byte inserted, removed
+/// or replaced, or two adjacent bytes swapped (an optimal string alignment
+/// distance of 1). Linear and allocation-free: after their common prefix
+/// and suffix, what differs must be that small.
 fn similar(a: &str, b: &str) -> bool {
     let (a, b) = (a.as_bytes(), b.as_bytes());
     if a.len().abs_diff(b.len()) > 1 {
         return false;
     }
-    // Optimal string alignment distance ≤ 1, on short field names.
-    let (n, m) = (a.len(), b.len());
-    let width = m + 1;
-    let mut d = vec![0usize; (n + 1) * width];
-    let at = |i: usize, j: usize| i * width + j;
-    for i in 0..=n {
-        if let Some(x) = d.get_mut(at(i, 0)) {
-            *x = i;
-        }
+    let head = a.iter().zip(b).take_while(|(x, y)| x == y).count();
+    let (a, b) = (
+        a.get(head..).unwrap_or_default(),
+        b.get(head..).unwrap_or_default(),
+    );
+    let tail = a
+        .iter()
+        .rev()
+        .zip(b.iter().rev())
+        .take_while(|(x, y)| x == y)
+        .count();
+    let a = a.get(..a.len() - tail).unwrap_or_default();
+    let b = b.get(..b.len() - tail).unwrap_or_default();
+    match (a, b) {
+        ([], []) | ([_], []) | ([], [_]) | ([_], [_]) => true,
+        ([x, y], [z, w]) => x == w && y == z,
+        _ => false,
     }
-    for j in 0..=m {
-        if let Some(x) = d.get_mut(at(0, j)) {
-            *x = j;
-        }
-    }
-    for i in 1..=n {
-        for j in 1..=m {
-            let (ai, bj) = (a.get(i - 1), b.get(j - 1));
-            let cost = usize::from(ai != bj);
-            let get = |i: usize, j: usize| d.get(at(i, j)).copied().unwrap_or(usize::MAX / 2);
-            let mut best = (get(i - 1, j) + 1)
-                .min(get(i, j - 1) + 1)
-                .min(get(i - 1, j - 1) + cost);
-            if i > 1 && j > 1 && ai == b.get(j - 2) && a.get(i - 2) == bj {
-                best = best.min(get(i - 2, j - 2) + 1);
-            }
-            if let Some(x) = d.get_mut(at(i, j)) {
-                *x = best;
-            }
-        }
-    }
-    d.get(at(n, m)).is_some_and(|&x| x <= 1)
 }
 
 /// A required field, or a problem saying it is missing.
@@ -338,13 +341,69 @@ pub fn strings<'v>(value: &'v Value<'v>, ptr: &Ptr<'_>, errs: &mut Errs) -> Opti
 #[cfg(test)]
 mod tests {
     use super::similar;
+    use crate::prelude::*;
 
     #[test]
     fn typos_are_similar() {
         assert!(similar("default", "defualt"));
         assert!(similar("default", "defaul"));
+        assert!(similar("default", "defalt"));
+        assert!(similar("default", "xefault"));
         assert!(similar("rules", "rule"));
+        assert!(similar("gte", "ge"));
+        assert!(similar("gt", "ge"));
+        assert!(similar("ab", "ba"));
+        assert!(similar("aa", "a"));
         assert!(!similar("serve", "split"));
         assert!(!similar("default", "enabled"));
+        assert!(!similar("abc", "cba"));
+        assert!(!similar("abcd", "badc"));
+        assert!(!similar("gte", "g"));
+    }
+
+    /// Against the edit-distance table it replaces, over every pair of
+    /// short strings on a small alphabet.
+    #[test]
+    fn similar_is_distance_one() {
+        fn osa(a: &[u8], b: &[u8]) -> usize {
+            let mut d = vec![vec![0usize; b.len() + 1]; a.len() + 1];
+            for (i, row) in d.iter_mut().enumerate() {
+                row[0] = i;
+            }
+            for (j, cell) in d[0].iter_mut().enumerate() {
+                *cell = j;
+            }
+            for i in 1..=a.len() {
+                for j in 1..=b.len() {
+                    let cost = usize::from(a[i - 1] != b[j - 1]);
+                    let mut best = (d[i - 1][j] + 1)
+                        .min(d[i][j - 1] + 1)
+                        .min(d[i - 1][j - 1] + cost);
+                    if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                        best = best.min(d[i - 2][j - 2] + 1);
+                    }
+                    d[i][j] = best;
+                }
+            }
+            d[a.len()][b.len()]
+        }
+        let words: Vec<String> = (0..=4u32)
+            .flat_map(|len| {
+                (0..3u32.pow(len)).map(move |n| {
+                    (0..len)
+                        .map(|k| ["a", "b", "c"][(n / 3u32.pow(k) % 3) as usize])
+                        .collect()
+                })
+            })
+            .collect();
+        for a in &words {
+            for b in &words {
+                assert_eq!(
+                    similar(a, b),
+                    osa(a.as_bytes(), b.as_bytes()) <= 1,
+                    "{a:?} {b:?}"
+                );
+            }
+        }
     }
 }

@@ -148,6 +148,27 @@ test('page hide: beacons fit the browser\'s keepalive quota; what it refuses sta
   await client.close();
 });
 
+test('beacons accepted a moment ago do not cut the next ones to one event each', async (t) => {
+  localStorage.clear();
+  const answer = navigator.sendBeacon, accepted = [];
+  navigator.sendBeacon = (url, blob) => (accepted.push(blob.size), true);
+  t.after(() => { navigator.sendBeacon = answer; });
+  const client = await createClient({
+    snapshot: snapshot('r1'), exposureUrl: '/flags/exposures', flushInterval: 0,
+    fetch: async () => new Response(null, { status: 204 }),
+  });
+  for (let i = 0; i < 400; i++) client.create('Split', ctx(`visitor-${i}`));
+  windowEvents.dispatchEvent(new Event('pagehide'));
+  const first = accepted.length;
+  assert.ok(first >= 1 && first <= 4, `${first} beacons: bodies of up to maxBatch (100) events`);
+  // Within 30 s, visible and hidden again: 60 more leave in one body.
+  for (let i = 0; i < 60; i++) client.create('Split', ctx(`later-${i}`));
+  windowEvents.dispatchEvent(new Event('pagehide'));
+  assert.equal(accepted.length, first + 1);
+  await until(() => client.stats.sent === 460, 1000, 'every event sent');
+  await client.close();
+});
+
 test('visible again: the snapshot is refetched; after close() events are ignored', async (t) => {
   localStorage.clear();
   const srv = await startServer({ snapshot: snapshot('r1') });

@@ -124,8 +124,7 @@ pub fn fields<'v, const N: usize>(
     keys: [&str; N],
     errs: &mut Errs,
 ) -> Option<[Option<&'v Value<'v>>; N]> {
-    let mut out: [Option<&'v Value<'v>>; N] = [None; N];
-    fields_into(value, ptr, &keys, &mut out, true, errs).then_some(out)
+    read_fields(value, ptr, keys, true, errs)
 }
 
 /// [`fields`], for a caller that has said what the unknown fields are.
@@ -136,8 +135,19 @@ pub fn known_fields<'v, const N: usize>(
     keys: [&str; N],
     errs: &mut Errs,
 ) -> Option<[Option<&'v Value<'v>>; N]> {
+    read_fields(value, ptr, keys, false, errs)
+}
+
+#[inline(always)]
+fn read_fields<'v, const N: usize>(
+    value: &'v Value<'v>,
+    ptr: &Ptr<'_>,
+    keys: [&str; N],
+    unknown: bool,
+    errs: &mut Errs,
+) -> Option<[Option<&'v Value<'v>>; N]> {
     let mut out: [Option<&'v Value<'v>>; N] = [None; N];
-    fields_into(value, ptr, &keys, &mut out, false, errs).then_some(out)
+    fields_into(value, ptr, &keys, &mut out, unknown, errs).then_some(out)
 }
 
 /// [`fields`] into `out` (as long as `keys`), unknown fields reported when

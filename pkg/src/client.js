@@ -146,14 +146,13 @@ export async function createClient(o) {
   const sticky = o.sticky ?? stickyStore(ls, prefix + 'sticky:');
   // The snapshot URL resolved against the page (`snap.json` on two pages
   // is two snapshots): the path and query when it is on the page's origin.
-  const [place, elsewhere] = url ? resolved(url) : ['', false];
+  // On another origin (`remote`, known in pages only), an If-None-Match of
+  // ours would make every poll a CORS preflight, which static hosts often
+  // do not answer (the first, unconditional GET works, then no poll ever
+  // does): the browser's HTTP cache revalidates instead, with its ETag.
+  const [place, remote] = url ? resolved(url) : ['', false];
   const cache = snapshotCache(ls, prefix + 'snapshot:' + place);
   const browser = typeof document == 'object';
-  // On another origin, an If-None-Match of ours would make every poll a
-  // CORS preflight, which static hosts often do not answer (the first,
-  // unconditional GET works, then no poll ever does): the browser's HTTP
-  // cache revalidates instead, with the ETag it keeps.
-  const remote = browser && elsewhere;
   const opts = { sticky, clock: now };
   const defaults = new Map(); // handles' code defaults
   const listeners = { update: new Set(), error: new Set() };

@@ -214,9 +214,8 @@ fn segment_condition(
     for (key, _) in value.as_object().unwrap_or_default() {
         if !SEGMENT_OPS.contains(&&**key) && *key != "description" && *key != "meta" {
             let mut annotation = concat(&["unknown field ", &quoted(key)]);
-            let before = annotation.len();
-            reader::did_you_mean(&mut annotation, &[&["description", "meta"]], key);
-            let message = if annotation.len() > before {
+            let message = if reader::did_you_mean(&mut annotation, &[&["description", "meta"]], key)
+            {
                 annotation
             } else {
                 unknown_operator(key)

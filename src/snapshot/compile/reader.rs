@@ -205,10 +205,11 @@ pub const HINTED: usize = 1000;
 
 /// Adds ` (did you mean 'a'?)` to a message, naming every one of
 /// `candidates` that `key` is a small typo of (`ge`: `'gt' or 'gte'`, so
-/// that the hint does not pick the strict operator for the author).
-pub fn did_you_mean(message: &mut String, candidates: &[&[&str]], key: &str) {
+/// that the hint does not pick the strict operator for the author);
+/// whether it named any.
+pub fn did_you_mean(message: &mut String, candidates: &[&[&str]], key: &str) -> bool {
     if candidates.iter().map(|c| c.len()).sum::<usize>() > HINTED {
-        return;
+        return false;
     }
     let near = candidates
         .iter()
@@ -223,6 +224,7 @@ pub fn did_you_mean(message: &mut String, candidates: &[&[&str]], key: &str) {
     if any {
         message.push_str("?)");
     }
+    any
 }
 
 /// Whether two names differ by a small typo: one byte inserted, removed

@@ -113,13 +113,30 @@ warning: /features/B/rules/0/experiment/weights: every weight is 0: no unit gets
         "2024-01-01T00:00:00Z",
     ]);
     assert_eq!(strict.status.code(), Some(1));
-    assert_eq!(strict.stdout, before.stdout);
+    assert_eq!(
+        text(&strict.stdout),
+        format!("{expected}not ok with --strict: revision w, 2 features, 1 segment; 3 warnings\n")
+    );
     let json = run(&["validate", &path, "--json", "--now", "2024-01-01T00:00:00Z"]);
     assert_eq!(json.status.code(), Some(0));
     let json = text(&json.stdout);
     assert!(
         json.starts_with(r#"{"ok":true,"refused":false,"revision":"w","features":2,"problems":[],"warnings":[{"path":"/features/A/rules/3","message":"rule 3 is never reached: rule 2 serves 'y' to every context"},"#),
         "{json}"
+    );
+    // With --strict, `ok` says what the exit code says.
+    let strict_json = run(&[
+        "validate",
+        &path,
+        "--json",
+        "--strict",
+        "--now",
+        "2024-01-01T00:00:00Z",
+    ]);
+    assert_eq!(strict_json.status.code(), Some(1));
+    assert_eq!(
+        text(&strict_json.stdout),
+        json.replacen(r#""ok":true"#, r#""ok":false"#, 1)
     );
     // A clean snapshot passes --strict.
     let clean = run(&["validate", "examples/shop.json", "--strict"]);
@@ -671,6 +688,39 @@ fn names_cannot_break_or_reorder_the_lines_of_text_output() {
         text(&out.stdout).contains(r#""value": "u\u0085\u009b2J""#),
         "{}",
         text(&out.stdout)
+    );
+}
+
+#[test]
+fn version_after_a_command_is_the_version() {
+    let version = concat!("feats-edge ", env!("CARGO_PKG_VERSION"), "\n");
+    for args in [
+        &["--version"][..],
+        &["-V"],
+        &["eval", "examples/shop.json", "--version"],
+        &["validate", "-V"],
+        // It wins over an argument error, as a help request does.
+        &["eval", "--bogus", "--version"],
+    ] {
+        let out = run(args);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{args:?}: {}",
+            text(&out.stderr)
+        );
+        assert_eq!(text(&out.stdout), version, "{args:?}");
+    }
+    // As an option's value, or after `--`, it is that value.
+    let out = run(&["bucket", "--salt", "--version", "--unit", "1"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_ne!(text(&out.stdout), version);
+    let out = run(&["validate", "--", "--version"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("--version"),
+        "{}",
+        text(&out.stderr)
     );
 }
 

@@ -9,6 +9,8 @@ pub struct Args {
     options: Vec<(String, Option<String>)>,
     /// `--help` or `-h` stood where an option could.
     pub help: bool,
+    /// `--version` or `-V` stood where an option could.
+    pub version: bool,
 }
 
 /// The options each command takes, and whether each takes a value.
@@ -43,7 +45,8 @@ fn is_option(known: &[(&str, bool)], arg: &str) -> bool {
 
 impl Args {
     /// Parses `argv` for `command`. A help request (`--help` or `-h` where
-    /// an option could stand) wins over any error; to know whether one
+    /// an option could stand) wins over any error, and so does a version
+    /// request (`--version` or `-V`); to know whether one
     /// follows an error, the rest is read by the same rules (an option's
     /// value is not a request, nor is anything after `--`).
     pub fn parse(command: &str, argv: &[String]) -> Result<Args, Usage> {
@@ -52,6 +55,7 @@ impl Args {
             positional: Vec::new(),
             options: Vec::new(),
             help: false,
+            version: false,
         };
         let mut error = None;
         let mut it = argv.iter().peekable();
@@ -67,6 +71,10 @@ impl Args {
                 // taken with its option below, and is not a help request.
                 "--help" | "-h" => {
                     args.help = true;
+                    continue;
+                }
+                "--version" | "-V" => {
+                    args.version = true;
                     continue;
                 }
                 _ => {}
@@ -119,7 +127,7 @@ impl Args {
             args.options.push((name.to_owned(), value));
         }
         match error {
-            Some(e) if !args.help => Err(e),
+            Some(e) if !args.help && !args.version => Err(e),
             _ => Ok(args),
         }
     }

@@ -175,10 +175,12 @@ pub fn validate(args: &Args, out: &mut String) -> Result<i32, Usage> {
         Ok(engine) => {
             let problems = engine.problems();
             let warnings = feats_edge::lint::lint(&engine, now);
+            // `ok` and the summary say what the exit code says.
+            let strict = args.flag("strict") && !warnings.is_empty();
+            let ok = problems.is_empty() && !strict;
             if json_out {
                 line(out, &format!(
-                    "{{\"ok\":{},\"refused\":false,\"revision\":{},\"features\":{},\"problems\":{},\"warnings\":{}}}",
-                    problems.is_empty(),
+                    "{{\"ok\":{ok},\"refused\":false,\"revision\":{},\"features\":{},\"problems\":{},\"warnings\":{}}}",
                     quote(engine.revision()),
                     engine.feature_count(),
                     engine.problems_json(),
@@ -206,7 +208,8 @@ pub fn validate(args: &Args, out: &mut String) -> Result<i32, Usage> {
                     text_line(
                         out,
                         &format!(
-                            "ok: revision {revision}, {}, {}{warned}",
+                            "{}: revision {revision}, {}, {}{warned}",
+                            if ok { "ok" } else { "not ok with --strict" },
                             count(engine.feature_count(), "feature"),
                             count(engine.segments().len(), "segment")
                         ),
@@ -220,8 +223,7 @@ pub fn validate(args: &Args, out: &mut String) -> Result<i32, Usage> {
                     ));
                 }
             }
-            let strict = args.flag("strict") && !warnings.is_empty();
-            Ok(i32::from(!problems.is_empty() || strict))
+            Ok(i32::from(!ok))
         }
     }
 }

@@ -54,15 +54,14 @@ fn command(argv: &[String], out: &mut String) -> Result<i32, Usage> {
             "missing command (try 'feats-edge --help')".to_owned(),
         )),
         Some("-h" | "--help" | "help") => usage(out),
-        Some("-V" | "--version") => {
-            out.push_str(concat!("feats-edge ", env!("CARGO_PKG_VERSION"), "\n"));
-            Ok(0)
-        }
+        Some("-V" | "--version") => version(out),
         Some(command) => {
             let rest = argv.get(1..).unwrap_or_default();
             let args = match Args::parse(command, rest) {
                 // `feats-edge bucket --help`, as most tools answer it.
                 Ok(args) if args.help => return usage(out),
+                // `feats-edge eval … --version`: what most tools answer too.
+                Ok(args) if args.version => return version(out),
                 // (`eval --bogus --help` too: the help asked for, not the error.)
                 Ok(args) => args,
                 Err(e) => return Err(e),
@@ -87,13 +86,21 @@ fn usage(out: &mut String) -> Result<i32, Usage> {
     Ok(0)
 }
 
+/// The version, as the answer to a version request (exit 0).
+fn version(out: &mut String) -> Result<i32, Usage> {
+    out.push_str(concat!("feats-edge ", env!("CARGO_PKG_VERSION"), "\n"));
+    Ok(0)
+}
+
 /// Writes `out` to standard output; returns the exit code: `code`, or 2
 /// when the output could not be written.
 ///
 /// A closed pipe (`feats-edge eval … | head`: the reader stopped early)
 /// ends the program quietly with the command's own `code`: the reader
 /// chose to stop, and a script still gets `validate`'s 0 or 1. Any other
-/// failure (a full disk, `/dev/full`) is one line on standard error, exit 2.
+/// failure (a full disk, `/dev/full`) is one line on standard error,
+/// exit 2. (A standard output closed before the start is `/dev/null`: the
+/// standard library opens it there.)
 fn write_out(out: &str, code: i32) -> i32 {
     let out = terminal_safe(out);
     let mut stdout = std::io::stdout().lock();

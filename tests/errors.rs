@@ -930,6 +930,19 @@ fn messages_name_the_actual_problem() {
         weight("1e20"),
         ["/features/F/rules/0/split/weights/a: a percentage is at most 100, found 1e20"]
     );
+    // One weight over 100 is named at its place; the sum is not repeated.
+    assert_eq!(
+        weight("150"),
+        ["/features/F/rules/0/split/weights/a: a percentage is at most 100, found 150"]
+    );
+    assert_eq!(
+        weight("100.01"),
+        ["/features/F/rules/0/split/weights/a: a percentage is at most 100, found 100.01"]
+    );
+    assert!(problems(&with_feature(
+        r#"{"inputs": ["user"], "implementations": ["a", "b"], "default": "a", "rules": [{"split": {"by": "UserId", "weights": {"a": 100, "b": 0}}}]}"#
+    ))
+    .is_empty());
     assert_eq!(
         weight("12.345"),
         ["/features/F/rules/0/split/weights/a: a percentage is a number ≥ 0 with at most two decimals, found 12.345"]

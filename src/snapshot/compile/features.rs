@@ -494,9 +494,11 @@ fn compile_weights(
             Value::Number(n) => decimal::scaled_u64(n.as_str(), 2),
             _ => None,
         };
-        let Some(bp) = bp else {
+        // One weight over 100 is named where it stands, not only by the
+        // sum it makes (a typo such as 150 for 15).
+        let Some(bp) = bp.filter(|bp| *bp <= u64::from(hash::BUCKETS)) else {
             // A number too large to scale is, above all, over 100.
-            let over = matches!(weight, Value::Number(n) if decimal::thousand_or_more(n.as_str()));
+            let over = matches!(weight, Value::Number(n) if bp.is_some() || decimal::thousand_or_more(n.as_str()));
             let why = if over {
                 "a percentage is at most 100, found "
             } else {

@@ -245,13 +245,60 @@ fn bucket_matches_the_spec() {
 }
 
 #[test]
+fn a_snapshot_file_that_is_not_utf8_reads_as_the_clients_read_it_and_validate_warns() {
+    // Latin-1 é: every client (TextDecoder, Engine::load_bytes) reads U+FFFD.
+    let latin1 = temp(
+        "latin1.json",
+        b"{\"schema\": 1, \"revision\": \"caf\xe9\", \"features\": {\"F\": {\"implementations\": [\"a\"], \"default\": \"a\"}}}",
+    );
+    let out = run(&["eval", &latin1, "--context", "{}", "--feature", "F"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("\"revision\": \"caf\u{fffd}\""),
+        "{}",
+        text(&out.stdout)
+    );
+    let warning = "warning: the file is not valid UTF-8 (at byte 30): it was read, as every client reads it, with U+FFFD (\u{fffd}) in place of each invalid sequence\n";
+    let out = run(&["validate", &latin1]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(
+        text(&out.stdout),
+        format!("{warning}ok: revision caf\u{fffd}, 1 feature, 0 segments; 1 warning\n")
+    );
+    let out = run(&["validate", &latin1, "--strict"]);
+    assert_eq!(out.status.code(), Some(1));
+    // A UTF-16 file is refused (invalid JSON), and the warning says why.
+    let utf16: Vec<u8> = [0xff, 0xfe]
+        .into_iter()
+        .chain("{\"schema\": 1}".bytes().flat_map(|b| [b, 0]))
+        .collect();
+    let utf16 = temp("utf16.json", &utf16);
+    let out = run(&["validate", &utf16]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stdout).contains(
+            "warning: the file is UTF-16 (it starts with a UTF-16 byte order mark): save it as UTF-8\nsnapshot refused\n"
+        ),
+        "{}",
+        text(&out.stdout)
+    );
+    let out = run(&["validate", &utf16, "--json"]);
+    assert!(
+        text(&out.stdout).contains(r#""warnings":[{"path":"","message":"the file is UTF-16"#),
+        "{}",
+        text(&out.stdout)
+    );
+}
+
+#[test]
 fn bad_arguments_and_files_exit_2_with_one_line() {
-    let invalid_utf8 = temp("latin1.json", b"{\"schema\": 1, \"revision\": \"caf\xe9\"}");
+    let invalid_utf8 = temp("latin1-context.json", b"{\"user\": {\"id\": \"caf\xe9\"}}");
+    let invalid_utf8 = format!("@{invalid_utf8}");
     for args in [
         vec!["frobnicate"],
         vec!["validate"],
         vec!["validate", "does/not/exist.json"],
-        vec!["validate", &invalid_utf8],
+        vec!["eval", "examples/shop.json", "--context", &invalid_utf8],
         vec!["eval", "examples/shop.json", "--context", "{nope"],
         vec![
             "eval",

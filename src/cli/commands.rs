@@ -56,10 +56,22 @@ fn read_text(source: &str, what: &str) -> Result<String, Usage> {
     utf8(bytes, source, what)
 }
 
-/// Reads and loads the snapshot at `path` (or `-`). `Ok(Err(_))` is a
-/// refused snapshot: one over [`MAX_SNAPSHOT_BYTES`] is refused as the
-/// library refuses it, without reading more than one byte past the limit.
-fn load_snapshot(path: &str) -> Result<Result<Engine, SnapshotError>, Usage> {
+/// A snapshot file, loaded: the engine or why it was refused, and the
+/// offset of the first byte that is not UTF-8, if any.
+struct Loaded {
+    engine: Result<Engine, SnapshotError>,
+    not_utf8_at: Option<usize>,
+    /// It starts with a UTF-16 byte order mark.
+    utf16: bool,
+}
+
+/// Reads and loads the snapshot at `path` (or `-`). A refused snapshot is
+/// `Loaded::engine`'s error: one over [`MAX_SNAPSHOT_BYTES`] is refused as
+/// the library refuses it, without reading more than one byte past the
+/// limit. Bytes that are not UTF-8 read as U+FFFD, as every runtime's
+/// client reads them (`TextDecoder`, `Engine::load_bytes`): the tool
+/// answers what they would.
+fn load_snapshot(path: &str) -> Result<Loaded, Usage> {
     let bytes = read_bytes(path, "snapshot", MAX_SNAPSHOT_BYTES)?;
     if bytes.len() > MAX_SNAPSHOT_BYTES {
         // A file's size is known; a stream's, only as far as it was read.
@@ -70,9 +82,19 @@ fn load_snapshot(path: &str) -> Result<Result<Engine, SnapshotError>, Usage> {
         let size = file.map_or(bytes.len(), |m| {
             usize::try_from(m.len()).map_or(usize::MAX, |len| len.max(bytes.len()))
         });
-        return Ok(Err(too_big(size)));
+        return Ok(Loaded {
+            engine: Err(too_big(size)),
+            not_utf8_at: None,
+            utf16: false,
+        });
     }
-    Ok(Engine::load_owned(utf8(bytes, path, "snapshot")?))
+    let not_utf8_at = std::str::from_utf8(&bytes).err().map(|e| e.valid_up_to());
+    let utf16 = bytes.starts_with(&[0xff, 0xfe]) || bytes.starts_with(&[0xfe, 0xff]);
+    Ok(Loaded {
+        engine: Engine::load_bytes(bytes),
+        not_utf8_at,
+        utf16,
+    })
 }
 
 /// The text of a JSON option given inline or as `@FILE`.
@@ -119,7 +141,9 @@ fn parse_option<'a>(text: &'a str, name: &str) -> Result<Value<'a>, Usage> {
 /// The snapshot of `eval` and `simulate`: refused is a usage error.
 fn load(args: &Args) -> Result<Engine, Usage> {
     let path = args.snapshot()?;
-    load_snapshot(path)?.map_err(|e| Usage(format!("snapshot '{path}' refused: {}", e.line())))
+    load_snapshot(path)?
+        .engine
+        .map_err(|e| Usage(format!("snapshot '{path}' refused: {}", e.line())))
 }
 
 /// Adds `text` and a newline to `out`.
@@ -158,23 +182,43 @@ pub fn validate(args: &Args, out: &mut String) -> Result<i32, Usage> {
     let path = args.snapshot()?;
     let json_out = args.flag("json");
     let now = now_option(args)?;
-    match load_snapshot(path)? {
+    let loaded = load_snapshot(path)?;
+    // Not an error (every client loads it so), but seldom what was meant.
+    let not_utf8 = loaded.not_utf8_at.map(|at| feats_edge::Problem {
+        path: String::new(),
+        message: if loaded.utf16 {
+            "the file is UTF-16 (it starts with a UTF-16 byte order mark): save it as UTF-8".to_owned()
+        } else {
+            format!(
+                "the file is not valid UTF-8 (at byte {at}): it was read, as every client reads it, \
+                 with U+FFFD (\u{FFFD}) in place of each invalid sequence"
+            )
+        },
+    });
+    match loaded.engine {
         Err(e) => {
             if json_out {
                 out.push_str("{\"ok\":false,\"refused\":true,\"problems\":[{\"path\":");
                 json::push_string(out, &e.path);
                 out.push_str(",\"message\":");
                 json::push_string(out, &e.message);
-                out.push_str("}],\"warnings\":[]}\n");
+                out.push_str("}],\"warnings\":");
+                out.push_str(&feats_edge::Problem::list_json(not_utf8.as_slice()));
+                out.push_str("}\n");
             } else {
                 text_line(out, &e.line());
+                // (A UTF-16 file is invalid JSON at its first byte: this says why.)
+                if let Some(w) = &not_utf8 {
+                    text_line(out, &format!("warning: {}", w.line()));
+                }
                 line(out, "snapshot refused");
             }
             Ok(1)
         }
         Ok(engine) => {
             let problems = engine.problems();
-            let warnings = feats_edge::lint::lint(&engine, now);
+            let mut warnings = feats_edge::lint::lint(&engine, now);
+            warnings.splice(0..0, not_utf8);
             // `ok` and the summary say what the exit code says.
             let strict = args.flag("strict") && !warnings.is_empty();
             let ok = problems.is_empty() && !strict;

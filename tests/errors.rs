@@ -930,6 +930,13 @@ fn messages_name_the_actual_problem() {
         weight("1e20"),
         ["/features/F/rules/0/split/weights/a: a percentage is at most 100, found 1e20"]
     );
+    // A segment with an empty list of options allows no value, and says so.
+    assert_eq!(
+        problems(
+            r#"{"schema": 1, "segments": {"Dev": {"from": {"user": "{d}"}, "options": []}}, "features": {"X": {"inputs": ["user"], "implementations": ["a", "b"], "default": "a", "rules": [{"when": {"segment": "Dev", "not_in": ["web"]}, "serve": "b"}]}}}"#
+        ),
+        ["/features/X/rules/0/when/not_in/0: 'web' is not one of the options of segment 'Dev' (its list is empty)"]
+    );
     // One weight over 100 is named at its place; the sum is not repeated.
     assert_eq!(
         weight("150"),

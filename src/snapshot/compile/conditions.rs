@@ -309,7 +309,11 @@ fn membership(
                         &quoted(v),
                         " is not one of the options of segment ",
                         &quoted(segment_name),
-                        " (",
+                        if listed.is_empty() {
+                            " (its list is empty"
+                        } else {
+                            " ("
+                        },
                         listed,
                         ")",
                     ]),

@@ -2,15 +2,22 @@
 
 // Only names that Node's and Workers' type libraries declare too, so that
 // projects without the DOM library compile: BufferSource, RequestInfo and
-// HeadersInit are spelled out.
+// HeadersInit are spelled out. The host's classes (URL, Request, Response,
+// Headers, fetch) are taken from the project's libraries when they declare
+// them, so that a project with none of them (`"lib": ["es2022"]`,
+// `"types": []`) compiles too.
 
 /** Bytes (the DOM's `BufferSource`). */
 type Bytes = ArrayBuffer | ArrayBufferView;
+/** The instances of the global class `K` where the project's libraries declare it, else nothing. */
+type HostClass<K extends string> = typeof globalThis extends { [k in K]: abstract new (...args: any[]) => infer T } ? T : never;
+/** The global `fetch` where the project's libraries declare it, else a function of the same form. */
+type Fetch = typeof globalThis extends { fetch: infer F } ? F : (input: any, init?: any) => Promise<any>;
 /** `WebAssembly.Module` where the project's libraries declare it, else any object. */
 type WasmModule = typeof globalThis extends { WebAssembly: { Module: abstract new (...args: any[]) => infer M } } ? M : object;
 
 /** Loads the wasm once; resolves at once where it is loaded synchronously (Node, Workers). After a failure a later call tries again, except when the page's Content-Security-Policy forbids WebAssembly (rejected for good). */
-export function init(source?: string | URL | Request | Response | Bytes | WasmModule): Promise<void>;
+export function init(source?: string | HostClass<'URL'> | HostClass<'Request'> | HostClass<'Response'> | Bytes | WasmModule): Promise<void>;
 /** Synchronous instantiation from bytes or a compiled module (browser entry). */
 export function initSync(module: Bytes | WasmModule): void;
 
@@ -146,11 +153,11 @@ export interface ClientOptions {
   retryDelay?: number | undefined;
   /** Default: localStorage in browsers, memory elsewhere. */
   sticky?: StickyStore | undefined;
-  fetch?: typeof fetch | undefined;
+  fetch?: Fetch | undefined;
   /** Clock in ms; default Date.now. */
   now?: (() => number) | undefined;
   /** Extra headers sent with every request (not with beacons). */
-  headers?: Headers | Record<string, string> | [string, string][] | undefined;
+  headers?: HostClass<'Headers'> | Record<string, string> | [string, string][] | undefined;
   /** localStorage key prefix; default "feats-edge:". */
   storageKey?: string | undefined;
 }

@@ -660,7 +660,10 @@ export async function createClient(o) {
     create: (feature, ctx) => found(details(feature, ctx)),
     /** @template T @param {string} name @param {Record<string, (ctx: any) => T>} impls @param {{default?: string | boolean}} [options] */
     feature(name, impls, options) {
-      const fallback = options?.default == null ? '' : text(options.default);
+      let fallback = '';
+      try {
+        fallback = options?.default == null ? '' : text(options.default); // a getter may throw
+      } catch {}
       if (fallback) defaults.set(name, fallback);
       /** The factory of implementation `k`: a function of `impls`' own, else undefined (a Proxy trap that throws too). */
       const factory = (k) => {
@@ -693,7 +696,7 @@ export async function createClient(o) {
      * resolved had no listener.
      */
     on(type, fn) {
-      const set = Object.hasOwn(listeners, type) ? listeners[type] : null;
+      const set = typeof type == 'string' && Object.hasOwn(listeners, type) ? listeners[type] : null;
       set?.add(fn);
       if (set && type == 'error' && !engine && failure !== undefined) {
         const err = failure;

@@ -368,9 +368,13 @@ export class Engine {
     return this._features;
   }
 
-  /** The index of a feature by name, -1 if none; asks wasm once per name. */
+  /**
+   * The index of a feature by name, -1 if none; asks wasm once per name.
+   * A name that is not a string is read as `String(name)` (as an object's
+   * key would be): `new String("F")` is feature F.
+   */
   _find(name) {
-    if (typeof name !== 'string') return -1;
+    if (typeof name !== 'string') name = text(name);
     let i = this._index[name];
     if (i !== undefined) return i;
     if (!this._raw) return -1;
@@ -386,7 +390,7 @@ export class Engine {
    */
   _isBoolean(name) {
     if (this._busy || !this._raw) return false;
-    const i = this._find(typeof name === 'string' ? name : text(name));
+    const i = this._find(name);
     if (i < 0) return false;
     this._plan(i);
     return this._booleans.has(i);
@@ -623,7 +627,7 @@ export class Engine {
     if (this._busy || !this._raw) return notRun(name, this);
     this._busy = true;
     try {
-      const i = this._find(feature);
+      const i = this._find(name);
       this._begin(opts);
       const used = i < 0 ? 0 : this._write(context, this._plan(i));
       const served = i < 0 || typeof opts?.used !== 'string' ? -1 : usedIndex(this._call.impls[i], opts.used);

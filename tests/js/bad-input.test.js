@@ -224,3 +224,34 @@ test('the client never throws from an evaluation call, whatever it is given', as
   }
   await client.close();
 });
+
+test('a feature name that is not a string is read as String(name), everywhere alike', async () => {
+  const engine = new Engine(shop);
+  const user = { user: { id: '1', address: { country_code: 'CA' } } };
+  const name = new String('PaymentProcessor');
+  const d = engine.evaluate(name, user);
+  assert.equal(d.feature, 'PaymentProcessor');
+  assert.equal(d.implementation, 'premium');
+  assert.equal(d.errorCode, null);
+  assert.equal(engine.implementation(name, user), 'premium');
+  const client = await createClient({ snapshot: shop, refreshInterval: 0 });
+  assert.equal(client.findImplementation(name, user), 'premium');
+  assert.equal(client.details(name, user).implementation, 'premium');
+  assert.equal(client.isEnabled(new String('ImageProcessing'), user), true);
+  // A name whose String() throws is no feature.
+  const bad = { toString() { throw new Error('t'); } };
+  assert.equal(engine.evaluate(bad, user).errorCode, 'FLAG_NOT_FOUND');
+  assert.equal(client.findImplementation(bad, user), null);
+  await client.close();
+  engine.free();
+});
+
+test('client.feature() and client.on() with options or names that throw: nothing is thrown', async () => {
+  const client = await createClient({ snapshot: shop, refreshInterval: 0 });
+  const handle = client.feature('PaymentProcessor', { acme: () => 'A', premium: () => 'P' }, { get default() { throw new Error('d'); } });
+  assert.equal(handle.find({ user: { id: '1', address: { country_code: 'CA' } } }), 'premium');
+  const off = client.on({ toString() { throw new Error('t'); } }, () => {});
+  assert.equal(typeof off, 'function');
+  off();
+  await client.close();
+});

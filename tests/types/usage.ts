@@ -55,6 +55,13 @@ async function main(): Promise<void> {
   await client.refresh();
   await client.flush();
   await client.close();
+  // The host's classes, with the DOM library.
+  await init(new URL('/feats_edge_bg.wasm', 'https://example.com'));
+  await init(new Request('https://example.com/feats_edge_bg.wasm'));
+  await init(new Response(new Uint8Array(8)));
+  await createClient({ headers: new Headers({ authorization: 'Bearer x' }), fetch: (url, init) => fetch(url, init) });
+  // @ts-expect-error: not a Headers, a record or pairs
+  await createClient({ headers: new Map([['a', 'b']]) });
   try {
     new Engine('[]');
   } catch (e) {

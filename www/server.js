@@ -152,6 +152,17 @@ function send(res, status, text, headers = {}) {
   res.end(text);
 }
 
+/**
+ * Whether an `If-None-Match` header names `etag` (RFC 9110: a list, compared
+ * weakly, or `*`). An edge cache sends the ETag it holds beside one it
+ * refused (`"good", "refused"`), and gets a 304 for either.
+ */
+function matches(header, etag) {
+  if (!header) return false;
+  const weak = (t) => t.trim().replace(/^W\//, '');
+  return header.trim() === '*' || header.split(',').some((t) => weak(t) === weak(etag));
+}
+
 const server = createServer(async (req, res) => {
   const url = new URL(req.url, 'http://localhost');
   try {
@@ -164,7 +175,7 @@ const server = createServer(async (req, res) => {
         setSnapshot(await body(req));
         return send(res, 204, '');
       }
-      if (req.headers['if-none-match'] === snapshot.etag) {
+      if (matches(req.headers['if-none-match'], snapshot.etag)) {
         res.writeHead(304, { etag: snapshot.etag });
         return res.end();
       }

@@ -3,7 +3,8 @@
 // Last-Event-ID still works), takes only application/json from its own
 // origin and Host (a page on another origin open in the same browser cannot
 // fill it), and drops events that are not objects, which the demo page's
-// log could not show.
+// log could not show. Also its snapshot's revalidation: If-None-Match as a
+// list, as an edge cache sends it.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, request } from 'node:http';
@@ -219,4 +220,17 @@ test('events that are not objects are dropped: the page\'s log shows the others 
   // What was kept of the batch (the page then reported its own exposures after it).
   assert.deepEqual((await exposures()).slice(0, 3), [event('object-1'), { feature: 'G' }, event('object-2')]);
   await clear();
+});
+
+test('the snapshot is revalidated by If-None-Match as a list, weak or not (RFC 9110): 304 when any tag matches', async () => {
+  const url = `${rt.server.url}/flags/snapshot.json`;
+  const etag = (await fetch(url)).headers.get('etag');
+  assert.ok(etag);
+  const status = async (inm) => (await fetch(url, { headers: { 'If-None-Match': inm } })).status;
+  assert.equal(await status(etag), 304);
+  assert.equal(await status(`"refused", ${etag}`), 304, 'the tag an edge cache holds beside one it refused');
+  assert.equal(await status(`W/${etag}`), 304);
+  assert.equal(await status('*'), 304);
+  assert.equal(await status('"refused"'), 200);
+  assert.equal(await status(`"x${etag.slice(1)}`), 200);
 });

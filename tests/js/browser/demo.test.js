@@ -103,6 +103,12 @@ test('the first visible frame holds the chosen implementation; one exposure per 
   for (const e of all) assert.ok(Math.abs(Date.parse(e.timestamp) - Date.now()) < 60000, e.timestamp);
   await page.waitForFunction(() => document.querySelectorAll('#exposures li').length === 2); // the page's log of what the server got
 
+  // The .wasm was preloaded with the page and that preload was used: one
+  // fetch of it, started by the <link>.
+  const wasm = await page.evaluate(() => performance.getEntriesByType('resource')
+    .filter((e) => e.name.endsWith('/pkg/gen/feats_edge_bg.wasm')).map((e) => e.initiatorType));
+  assert.deepEqual(wasm, ['link']);
+
   await page.screenshot({ path: '/tmp/feats-edge-demo.png', fullPage: true });
   assert.deepEqual(errors, []);
   await page.close();

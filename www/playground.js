@@ -63,8 +63,27 @@ let engine = null;
 const chosen = { feature: '', by: '' };
 const colors = ['#3b82f6', '#f59e0b', '#10b981', '#ef4444', '#8b5cf6', '#14b8a6', '#ec4899', '#84cc16'];
 
-/** Shows `items` (list items) under Problems, after the note on loading, if any. */
-const showProblems = (...items) => $('#problems').replaceChildren(...[loadNote && h('li', { className: 'refused' }, loadNote), ...items].filter(Boolean));
+/** Rows shown in the problems list and in the table (a snapshot of thousands of features stays responsive). */
+const SHOWN = 200;
+/** The first SHOWN of `items`, and a last line saying how many more there are. */
+const capped = (items, more) => (items.length > SHOWN ? [...items.slice(0, SHOWN), more(items.length - SHOWN)] : items);
+
+/**
+ * Shows `items` (list items) under Problems, after the note on loading, if
+ * any; `status` is what a screen reader hears (not the whole list again
+ * after every edit).
+ */
+function showProblems(status, ...items) {
+  $('#problems').replaceChildren(...[loadNote && h('li', { className: 'refused' }, loadNote), ...items].filter(Boolean));
+  const said = [loadNote, status].filter(Boolean).join(' ');
+  if ($('#problems-status').textContent !== said) $('#problems-status').textContent = said;
+}
+
+/** Marks a field invalid (or not): outline and `aria-invalid`. */
+function markInvalid(field, invalid) {
+  field.classList.toggle('invalid', invalid);
+  field.setAttribute('aria-invalid', String(invalid));
+}
 
 /** Replaces the options of `select`, keeping `want` selected when it is one of them. */
 function setOptions(select, options, want) {
@@ -79,8 +98,9 @@ function update() {
     const err = /** @type {import('/pkg/index.js').SnapshotError} */ (e);
     refused = h('li', { className: 'refused' }, h('code', {}, err.path || '(document)'), ' ', err.reason ?? err.message, ' (snapshot refused)');
   }
+  markInvalid($('#snapshot'), !next && !!Engine);
   if (!next) {
-    showProblems(refused);
+    showProblems(refused.textContent, refused);
     // Nothing is evaluated until the text is valid again.
     engine?.free();
     engine = null;
@@ -93,13 +113,34 @@ function update() {
   engine?.free();
   engine = next;
   const n = engine.features.length;
-  showProblems(...(engine.problems.length
-    ? engine.problems.map((p) => h('li', {}, h('code', {}, p.path || '(document)'), ' ', p.message))
+  const count = engine.problems.length;
+  showProblems(count ? `${count.toLocaleString()} problem${count === 1 ? '' : 's'}` : 'No problems', ...(count
+    ? capped(engine.problems.map((p) => h('li', {}, h('code', {}, p.path || '(document)'), ' ', p.message)),
+      (more) => h('li', {}, `and ${more.toLocaleString()} more (`, h('code', {}, 'feats-edge validate'), ' lists them all)'))
     : [h('li', { className: 'ok' }, `No problems (${engine.revision ? `revision ${engine.revision}` : 'no revision'}, ${n} feature${n === 1 ? '' : 's'}); `,
       h('code', {}, 'feats-edge validate'), ' also lists warnings.')]));
   setOptions($('#feature'), engine.features.map((f) => [f.name, f.name]), chosen.feature);
-  setOptions($('#by'), [['', "(the rule's own)"], ...segments($('#snapshot').value).map((s) => [s, s])], chosen.by);
+  names = segments($('#snapshot').value);
+  bySegments();
   evaluate();
+}
+
+/** The snapshot's segment names. */
+let names = [];
+
+/** Offers, under "By segment", the segments the chosen feature reads (a one-unit simulation by each tells). */
+function bySegments() {
+  const feature = $('#feature').value;
+  const { ctx } = context();
+  const reads = (by) => {
+    try {
+      return engine.simulate(feature, 1, ctx && typeof ctx === 'object' && !Array.isArray(ctx) ? ctx : {}, { by }), true;
+    } catch {
+      return false;
+    }
+  };
+  const offered = feature && engine ? names.slice(0, SHOWN).filter(reads) : [];
+  setOptions($('#by'), [['', "(the rule's own)"], ...offered.map((s) => [s, s])], chosen.by);
 }
 
 /** The snapshot's segment names (the engine has accepted the text). */
@@ -126,9 +167,7 @@ function context() {
 
 /** Marks the context field invalid (or not), and says why under it. */
 function contextError(error) {
-  const field = $('#context');
-  field.classList.toggle('invalid', !!error);
-  field.setAttribute('aria-invalid', String(!!error));
+  markInvalid($('#context'), !!error);
   $('#context-error').textContent = error ?? '';
 }
 
@@ -140,9 +179,10 @@ function evaluate() {
   const all = engine.evaluateAll(ctx ?? null, { now });
   // In the snapshot's order (an object lists names like "10" first).
   const rows = engine.features.map((f) => all[f.name]).filter(Boolean);
-  $('#results tbody').replaceChildren(...rows.map((d) => h('tr', { className: d.reason === 'ERROR' ? 'error' : '' },
+  $('#results tbody').replaceChildren(...capped(rows.map((d) => h('tr', { className: d.reason === 'ERROR' ? 'error' : '' },
     h('td', {}, d.feature), h('td', {}, h('b', {}, String(d.implementation))), h('td', {}, d.errorCode ? `${d.reason} (${d.errorCode})` : d.reason),
-    h('td', {}, d.rule ?? '–'), h('td', {}, d.unit ? `${d.unit.segment}=${d.unit.value}` : '–'))));
+    h('td', {}, d.rule ?? '–'), h('td', {}, d.unit ? `${d.unit.segment}=${d.unit.value}` : '–'))),
+  (more) => h('tr', {}, h('td', { colSpan: 5, className: 'small' }, `and ${more.toLocaleString()} more features (the first ${SHOWN} are shown)`))));
   if (error) return clearChart('not simulated: the context is invalid');
   chart(ctx, now);
 }
@@ -171,19 +211,22 @@ function chart(ctx, now) {
   } catch (e) {
     return clearChart(e.message);
   }
-  $('#sim-note').textContent = `by ${sim.segment}, ${units.toLocaleString()} units in ${(performance.now() - t0).toFixed(0)} ms`;
+  $('#sim-note').textContent = `by ${sim.segment}, ${units.toLocaleString()} units in ${(performance.now() - t0).toFixed(0)} ms (its placeholders set to 1…${units.toLocaleString()}, the rest of the context as typed)`;
   const rows = [...Object.entries(sim.counts), ...(sim.none ? [['(none)', sim.none]] : [])];
   out.setAttribute('aria-label', `${feature}: ${rows.map(([name, n]) => `${name} ${percent(n / units)}`).join(', ')}`);
+  // Drawn in a 560-wide box that scales to the column (a narrow screen cut it off).
   const width = 560, bar = 22, gap = 8, label = 150;
-  out.setAttribute('height', String(rows.length * (bar + gap)));
+  const height = rows.length * (bar + gap);
+  out.setAttribute('viewBox', `0 0 ${width} ${height}`);
+  out.setAttribute('height', String(height));
   out.replaceChildren(...rows.map(([name, n], i) => {
     const share = n / units;
     const y = i * (bar + gap);
     return svg('g', { class: 'bar', 'data-implementation': name, 'data-share': share.toFixed(4) },
       svg('title', {}, `${name}: ${percent(share)}`),
       svg('text', { x: 0, y: y + 16 }, name),
-      svg('rect', { x: label, y, width: Math.max(1, share * (width - label - 60)), height: bar, fill: colors[i % colors.length] }),
-      svg('text', { x: label + share * (width - label - 60) + 6, y: y + 16 }, percent(share)));
+      svg('rect', { x: label, y, width: Math.max(1, share * (width - label - 64)), height: bar, fill: colors[i % colors.length] }),
+      svg('text', { x: label + share * (width - label - 64) + 6, y: y + 16 }, percent(share)));
   }));
   for (const name of out.querySelectorAll('g.bar > text:first-of-type')) ellipsis(name, label - 8);
 }
@@ -202,25 +245,45 @@ function ellipsis(el, max) {
   el.textContent = `${full.slice(0, fits)}…`;
 }
 
-// One timer per function: a context edit must not cancel a pending snapshot update.
+// One timer per function: a context edit must not cancel a pending snapshot
+// update. The wait grows with the time the work took (a snapshot of
+// megabytes takes a good part of a second): typing runs ahead of it.
 const soon = (fn) => {
-  let timer;
-  return () => { clearTimeout(timer); timer = setTimeout(fn, 150); };
+  let timer, took = 0;
+  const run = () => {
+    const t0 = performance.now();
+    fn();
+    took = performance.now() - t0;
+  };
+  return () => { clearTimeout(timer); timer = setTimeout(run, Math.max(150, 2 * took)); };
 };
-const soonUpdate = soon(update);
+// The fields are saved with the work they start (writing megabytes to
+// sessionStorage on every key was half of each key's time), and at once
+// when the page goes away.
+const unsaved = new Set();
+const save = (field) => unsaved.delete(field) && saved.set(field, $(`#${field}`).value);
+addEventListener('pagehide', () => [...unsaved].forEach(save));
+const soonUpdate = soon(() => {
+  save('snapshot');
+  update();
+});
 $('#snapshot').addEventListener('input', () => {
-  saved.set('snapshot', $('#snapshot').value);
   loadNote = '';
+  unsaved.add('snapshot');
   soonUpdate();
 });
-const soonEvaluate = soon(evaluate);
+const soonEvaluate = soon(() => {
+  save('context');
+  evaluate();
+});
 $('#context').addEventListener('input', () => {
-  saved.set('context', $('#context').value);
+  unsaved.add('context');
   soonEvaluate();
 });
 $('#now').addEventListener('input', soonEvaluate);
 $('#feature').addEventListener('change', () => {
   chosen.feature = $('#feature').value;
+  bySegments();
   evaluate();
 });
 $('#by').addEventListener('change', () => {
@@ -237,6 +300,7 @@ $('#reset').addEventListener('click', async () => {
     return update(); // the fields stay as they are, and saved
   }
   $('#context').value = $('#context').defaultValue;
+  unsaved.clear();
   saved.remove('snapshot');
   saved.remove('context');
   update();

@@ -31,7 +31,7 @@ test('playground: the split chart, and problems with their JSON Pointer as the s
   assert.deepEqual(await page.$$eval('#results tbody tr td:first-child', (tds) => tds.map((td) => td.textContent)), ['AllowedPriorities', 'TodoStats']);
   assert.equal(await page.inputValue('#feature'), 'AllowedPriorities');
   await chartNear(page, { no_priority: 0.34, two_priorities: 0.33, three_priorities: 0.33 });
-  assert.match(await page.textContent('#sim-note'), /^by UserId, 100,000 units in \d+ ms$/);
+  assert.match(await page.textContent('#sim-note'), /^by UserId, 100,000 units in \d+ ms \(its placeholders set to 1…100,000, the rest of the context as typed\)$/);
 
   // New weights, and a typo in another feature: that feature's problem is listed with its pointer, the chart follows the weights.
   const edited = structuredClone(snapshot);
@@ -297,9 +297,11 @@ test('playground: when the wasm does not load, the page says nothing can be eval
   await page.close();
 });
 
-test('playground: problems are a polite live region; the chart\'s accessible name carries the shares', async () => {
+test('playground: problems are summed up in a status line (not read again whole); the chart\'s accessible name carries the shares', async () => {
   const { page, errors } = await openPlayground();
-  assert.equal(await page.getAttribute('#problems', 'aria-live'), 'polite');
+  assert.equal(await page.getAttribute('#problems-status', 'role'), 'status');
+  assert.equal(await page.getAttribute('#problems', 'aria-live'), null);
+  assert.equal(await page.textContent('#problems-status'), 'No problems');
   await chartNear(page, { no_priority: 0.34, two_priorities: 0.33, three_priorities: 0.33 });
   const named = async (feature) => {
     const label = await page.getAttribute('#chart', 'aria-label');
@@ -342,9 +344,13 @@ test('playground: the chosen chart feature is kept while the snapshot is briefly
   await page.close();
 });
 
-test('playground: "By segment" names the unit segment of a feature that has no split', async () => {
+test('playground: "By segment" offers the segments the feature reads, and names the unit segment of a feature that has no split', async () => {
   const { page, errors } = await openPlayground();
   const options = () => page.$$eval('#by option', (os) => os.map((o) => [o.value, o.textContent]));
+  // AllowedPriorities reads UserId alone; TodoStats reads Plan and UserId.
+  assert.equal(await page.inputValue('#feature'), 'AllowedPriorities');
+  assert.deepEqual(await options(), [['', "(the rule's own)"], ['UserId', 'UserId']]);
+  await page.selectOption('#feature', 'TodoStats');
   assert.deepEqual(await options(), [['', "(the rule's own)"], ['UserId', 'UserId'], ['Plan', 'Plan']]);
   const withPro = structuredClone(snapshot);
   withPro.features.ProOnly = { type: 'boolean', inputs: ['user'], default: false, rules: [{ when: { segment: 'Plan', in: ['pro'] }, serve: true }] };
@@ -352,6 +358,7 @@ test('playground: "By segment" names the unit segment of a feature that has no s
   await waitFor(page, () => document.querySelector('#feature option[value=ProOnly]'), null, 'ProOnly listed');
   await page.selectOption('#feature', 'ProOnly');
   await waitFor(page, () => /^cannot simulate ProOnly: .*name the unit segment/.test(document.getElementById('sim-note').textContent), null, 'the error');
+  assert.deepEqual(await options(), [['', "(the rule's own)"], ['Plan', 'Plan']]);
   await page.selectOption('#by', 'Plan');
   await waitFor(page, () => document.getElementById('sim-note').textContent.startsWith('by Plan, '), null, 'by Plan');
   await chartNear(page, { true: 0, false: 1 });
@@ -412,6 +419,49 @@ test('playground: the results are listed in the snapshot\'s order, names like "1
   await page.waitForFunction(() => document.getElementById('problems').textContent.includes('order'));
   const names = await page.$$eval('#results tbody tr td:first-child', (tds) => tds.map((td) => td.textContent));
   assert.deepEqual(names, ['b', '10', 'a', '2']);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('playground: a snapshot of thousands of features lists the first 200 rows and problems and says how many more; a refused snapshot marks its field', async () => {
+  const { page, errors } = await openPlayground();
+  const big = structuredClone(snapshot);
+  for (let i = 0; i < 3000; i++) {
+    big.features[`F${i}`] = { inputs: ['user'], implementations: ['a', 'b'], default: 'a', rules: [{ split: { by: 'UserId', weights: { a: 60, b: 50 } } }] };
+  }
+  await page.$eval('#snapshot', (el, text) => {
+    el.value = text;
+    el.dispatchEvent(new Event('input'));
+  }, JSON.stringify(big));
+  await waitFor(page, () => document.getElementById('problems-status').textContent === '3,000 problems', null, 'the big snapshot');
+  assert.equal(await page.locator('#problems li').count(), 201);
+  assert.equal(await page.textContent('#problems li:last-child'), 'and 2,800 more (feats-edge validate lists them all)');
+  assert.equal(await page.locator('#results tbody tr').count(), 201);
+  assert.equal(await page.textContent('#results tbody tr:last-child'), 'and 2,802 more features (the first 200 are shown)');
+  assert.equal(await page.getAttribute('#snapshot', 'aria-invalid'), 'false');
+  await page.fill('#snapshot', '{"schema": 2}');
+  await waitFor(page, () => document.querySelector('#problems li.refused'), null, 'refused');
+  assert.equal(await page.getAttribute('#snapshot', 'aria-invalid'), 'true');
+  assert.match(await page.textContent('#problems-status'), /^\/schema /);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('playground: at 375 px the chart scales to the column, its labels inside it', async () => {
+  const { page, errors } = await openPlayground();
+  await page.setViewportSize({ width: 375, height: 800 });
+  const all = structuredClone(snapshot);
+  all.features.AllowedPriorities.rules[0].experiment.weights = { no_priority: 100, two_priorities: 0, three_priorities: 0 };
+  await page.fill('#snapshot', JSON.stringify(all));
+  await chartNear(page, { no_priority: 1, two_priorities: 0, three_priorities: 0 });
+  const fit = await page.$eval('#chart', (svg) => {
+    const box = svg.getBoundingClientRect();
+    const texts = [...svg.querySelectorAll('text')].map((t) => t.getBoundingClientRect());
+    return { width: box.width, inside: texts.every((t) => t.left >= box.left - 0.5 && t.right <= box.right + 0.5), page: document.documentElement.scrollWidth };
+  });
+  assert.ok(fit.width <= 375, `chart ${fit.width} px wide`);
+  assert.ok(fit.inside, 'every label inside the chart');
+  assert.ok(fit.page <= 375, `the page scrolls sideways: ${fit.page}`);
   assert.deepEqual(errors, []);
   await page.close();
 });

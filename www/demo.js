@@ -120,8 +120,27 @@ function render() {
     app.dataset.stats = String(showStats);
   }
   rendered = chosen;
-  $('#choices').replaceChildren(...Object.entries(chosen).flatMap(([f, impl]) => [h('dt', {}, f), h('dd', {}, String(impl))]));
+  // Each feature the page uses, with why (no exposure: details only).
+  const details = FEATURES.map((f) => client.details(f, context));
+  $('#choices').replaceChildren(...details.flatMap((d) => [h('dt', {}, d.feature),
+    h('dd', {}, String(d.implementation ?? defaults[d.feature]), h('span', { className: 'small' }, ` ${why(d)}`))]));
+  const broken = details.filter((d) => d.errorCode === 'PARSE_ERROR').map((d) => d.feature);
+  $('#problems-note').textContent = broken.length
+    ? `${broken.join(' and ')} ${broken.length === 1 ? 'has' : 'have'} problems in the server's snapshot: the default is shown (the Playground lists them).` : '';
+  const killed = details.find((d) => d.feature === 'TodoStats')?.reason === 'DISABLED';
+  $('#flip').textContent = `Turn the stats kill switch ${killed ? 'off' : 'on'}`;
   $('#revision').textContent = client.revision ?? '(none)';
+}
+
+/** The features this page uses, and the defaults it renders without a snapshot. */
+const FEATURES = ['AllowedPriorities', 'TodoStats'];
+const defaults = { AllowedPriorities: 'no_priority', TodoStats: 'false' };
+/** Why a feature was chosen, in a few words. */
+function why(d) {
+  if (d.revision === null) return '(default: no snapshot loaded)';
+  if (d.reason === 'DISABLED') return '(kill switch on: default)';
+  if (d.errorCode) return `(${d.reason}: ${d.errorCode})`;
+  return `(${d.reason}${d.experiment ? ` in ${d.experiment}` : ''})`;
 }
 
 render();
@@ -152,6 +171,9 @@ $('#flip').onclick = async () => {
     snap.revision = `demo-${Date.now()}`;
     const put = await fetch('/flags/snapshot.json', { method: 'PUT', body: JSON.stringify(snap, null, 2) });
     if (!put.ok) throw new Error(`PUT ${put.status}`);
+    note.textContent = f.enabled
+      ? 'Kill switch off: TodoStats follows its rules again.'
+      : 'Kill switch on: TodoStats shows its default (no statistics) to everyone.';
   } catch (e) {
     note.textContent = `Could not toggle: ${e.message}`;
   }
@@ -163,7 +185,7 @@ $('#flip').onclick = async () => {
 const events = new EventSource('/flags/events');
 events.addEventListener('snapshot', () => {
   if (client.revision !== null) $('#flags-note').textContent = '';
-  $('#flip-note').textContent = ''; // the server answers again
+  if ($('#flip-note').textContent.startsWith('Could not')) $('#flip-note').textContent = ''; // the server answers again
 });
 events.addEventListener('exposure', (e) => {
   const x = JSON.parse(e.data);

@@ -156,19 +156,50 @@ test('a snapshot change reaches the open page without a reload', async () => {
     const off = structuredClone(snapshot);
     off.revision = 'stats-off';
     off.features.TodoStats.enabled = false;
+    assert.equal(await page.textContent('#flip'), 'Turn the stats kill switch on');
+    assert.match(await page.textContent('#choices'), /TodoStatstrue \(SPLIT\)/);
     await put(off);
     await page.waitForFunction(() => document.getElementById('revision').textContent === 'stats-off', null, { timeout: 5000 });
     assert.equal(await page.getAttribute('#app', 'data-stats'), 'false');
     assert.equal(await page.locator('#stats').count(), 0);
     assert.equal(await page.evaluate(() => window.__sameDocument), true, 'no reload');
+    // The page says the switch is on, and offers to turn it off.
+    assert.match(await page.textContent('#choices'), /TodoStatsfalse \(kill switch on: default\)/);
+    assert.equal(await page.textContent('#flip'), 'Turn the stats kill switch off');
 
-    // The page's own button flips the kill switch back on the server.
+    // The page's own button flips the kill switch back on the server, and says so.
     await page.click('#flip');
     await page.waitForFunction(() => document.getElementById('app').dataset.stats === 'true', null, { timeout: 5000 });
+    assert.equal(await page.textContent('#flip-note'), 'Kill switch off: TodoStats follows its rules again.');
+    assert.equal(await page.textContent('#flip'), 'Turn the stats kill switch on');
     assert.equal(await page.locator('#stats').count(), 1);
     assert.match(await page.textContent('#revision'), /^demo-\d+$/);
     assert.equal((await serverSnapshot()).features.TodoStats.enabled, true);
     assert.equal(await page.evaluate(() => window.__sameDocument), true, 'no reload');
+    assert.deepEqual(errors, []);
+  } finally {
+    await put(snapshot);
+    await page.close();
+  }
+});
+
+test('a feature with problems in the server\'s snapshot: the page says so, and shows its default', async () => {
+  const uid = userWhere((c) => c.AllowedPriorities === 'three_priorities');
+  const { page, errors } = await freshPage(uid);
+  try {
+    assert.equal(await page.getAttribute('#app', 'data-priorities'), 'three_priorities');
+    assert.equal(await page.textContent('#problems-note'), '');
+    const broken = structuredClone(snapshot);
+    broken.revision = 'broken-weights';
+    broken.features.AllowedPriorities.rules[0].experiment.weights.no_priority = 90;
+    await put(broken);
+    await page.waitForFunction(() => document.getElementById('revision').textContent === 'broken-weights', null, { timeout: 5000 });
+    assert.equal(await page.textContent('#problems-note'),
+      "AllowedPriorities has problems in the server's snapshot: the default is shown (the Playground lists them).");
+    assert.match(await page.textContent('#choices'), /AllowedPrioritiesno_priority \(ERROR: PARSE_ERROR\)/);
+    await put(snapshot);
+    await page.waitForFunction((rev) => document.getElementById('revision').textContent === rev, snapshot.revision, { timeout: 5000 });
+    assert.equal(await page.textContent('#problems-note'), '');
     assert.deepEqual(errors, []);
   } finally {
     await put(snapshot);

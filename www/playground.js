@@ -60,7 +60,8 @@ $('#now').value = local.toISOString().slice(0, 19);
 
 let engine = null;
 // The chart's feature and segment as last chosen: kept while the snapshot is refused or lacks them.
-const chosen = { feature: '', by: '' };
+// (Kept across reloads too, with the fields.)
+const chosen = { feature: saved.get('feature') ?? '', by: saved.get('by') ?? '' };
 const colors = ['#3b82f6', '#f59e0b', '#10b981', '#ef4444', '#8b5cf6', '#14b8a6', '#ec4899', '#84cc16'];
 
 /** Rows shown in the problems list and in the table (a snapshot of thousands of features stays responsive). */
@@ -283,11 +284,13 @@ $('#context').addEventListener('input', () => {
 $('#now').addEventListener('input', soonEvaluate);
 $('#feature').addEventListener('change', () => {
   chosen.feature = $('#feature').value;
+  saved.set('feature', chosen.feature);
   bySegments();
   evaluate();
 });
 $('#by').addEventListener('change', () => {
   chosen.by = $('#by').value;
+  saved.set('by', chosen.by);
   evaluate();
 });
 $('#units').addEventListener('change', evaluate);
@@ -303,6 +306,9 @@ $('#reset').addEventListener('click', async () => {
   unsaved.clear();
   saved.remove('snapshot');
   saved.remove('context');
+  saved.remove('feature');
+  saved.remove('by');
+  chosen.feature = chosen.by = '';
   update();
 });
 update();

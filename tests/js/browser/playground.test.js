@@ -187,11 +187,16 @@ test('playground: both fields survive a reload and a navigation; "Reset to the s
   const edited = JSON.stringify({ ...snapshot, revision: 'kept' });
   await page.fill('#snapshot', edited);
   await page.fill('#context', '{"user": {"id": "9"}}');
+  await waitFor(page, () => document.getElementById('problems').textContent.includes('kept'), null, 'the edit');
+  await page.selectOption('#feature', 'TodoStats');
+  await page.selectOption('#by', 'Plan');
   for (const leave of [() => page.reload(), () => page.goto('about:blank').then(() => page.goto(`${rt.server.url}/playground.html`))]) {
     await leave();
     await ready(page);
     assert.equal(await page.inputValue('#snapshot'), edited);
     assert.equal(await page.inputValue('#context'), '{"user": {"id": "9"}}');
+    assert.equal(await page.inputValue('#feature'), 'TodoStats', 'the chart\'s feature is kept');
+    assert.equal(await page.inputValue('#by'), 'Plan', 'and its segment');
     assert.match((await problems(page))[0], /revision kept/);
     assert.match((await rows(page))[0], /UserId=9/);
   }
@@ -200,6 +205,7 @@ test('playground: both fields survive a reload and a navigation; "Reset to the s
   await waitFor(page, () => document.getElementById('problems').textContent.includes('demo-1'), null, 'reset');
   assert.equal(await page.inputValue('#snapshot'), server);
   assert.equal(await page.inputValue('#context'), defaultContext);
+  assert.equal(await page.inputValue('#feature'), 'AllowedPriorities');
   await page.reload();
   await ready(page);
   assert.equal(await page.inputValue('#snapshot'), server, 'the saved snapshot is cleared');

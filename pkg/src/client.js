@@ -154,7 +154,9 @@ export async function createClient(o) {
   const cache = snapshotCache(ls, prefix + 'snapshot:' + place);
   const browser = typeof document == 'object';
   const opts = { sticky, clock: now };
-  const defaults = new Map(); // handles' code defaults
+  const defaults = new Map(); // handles' code defaults, by String(name)
+  /** The code default of feature `name` (a name that is not a string read as String(name), as the engine reads it). */
+  const defaultOf = (name) => defaults.get(typeof name == 'string' ? name : text(name));
   const listeners = { update: new Set(), error: new Set() };
   const aborts = new Set(), seen = new Set(), posts = new Set(), queue = [];
   let sending = 0; // events in POSTs under way
@@ -524,7 +526,7 @@ export async function createClient(o) {
 
   function details(feature, ctx) {
     const d = evaluate(feature, ctx);
-    d.implementation ??= defaults.get(feature) ?? null;
+    d.implementation ??= defaultOf(feature) ?? null;
     return d;
   }
 
@@ -557,7 +559,7 @@ export async function createClient(o) {
     try {
       impl = engine?.implementation(feature, ctx, opts);
     } catch {}
-    return impl ?? defaults.get(feature) ?? null;
+    return impl ?? defaultOf(feature) ?? null;
   }
 
   const cached = o.snapshot == null && url ? cache.read() : null;
@@ -632,8 +634,7 @@ export async function createClient(o) {
     findImplementations(ctx) {
       const out = {};
       try {
-        // A handle named by a non-string (an object whose toString throws) is no key.
-        for (const [k, v] of defaults) if (typeof k == 'string') setOwn(out, k, v);
+        for (const [k, v] of defaults) setOwn(out, k, v);
         const all = engine?.implementations(ctx, opts);
         for (const k in all) setOwn(out, k, all[k] ?? defaults.get(k) ?? null);
       } catch {}
@@ -664,7 +665,7 @@ export async function createClient(o) {
       try {
         fallback = options?.default == null ? '' : text(options.default); // a getter may throw
       } catch {}
-      if (fallback) defaults.set(name, fallback);
+      if (fallback) defaults.set(text(name), fallback);
       /** The factory of implementation `k`: a function of `impls`' own, else undefined (a Proxy trap that throws too). */
       const factory = (k) => {
         try {
@@ -679,7 +680,7 @@ export async function createClient(o) {
           let d = details(name, ctx), impl = d.implementation, make = factory(impl);
           // No factory for the chosen one (an implementation newer than this
           // code): the code default, reported as a default, not as the rule's choice.
-          if (!make) (impl = defaults.get(name)), (d = chosenByNone(d)), (make = factory(impl));
+          if (!make) (impl = defaultOf(name)), (d = chosenByNone(d)), (make = factory(impl));
           if (!make) return;
           // Built first: a factory that throws has used nothing, and is not reported.
           const made = make.call(impls, ctx);
@@ -696,9 +697,10 @@ export async function createClient(o) {
      * resolved had no listener.
      */
     on(type, fn) {
-      const set = typeof type == 'string' && Object.hasOwn(listeners, type) ? listeners[type] : null;
+      const name = text(type); // as an object key reads it; "" when String(type) throws
+      const set = Object.hasOwn(listeners, name) ? listeners[name] : null;
       set?.add(fn);
-      if (set && type == 'error' && !engine && failure !== undefined) {
+      if (set && name == 'error' && !engine && failure !== undefined) {
         const err = failure;
         queueMicrotask(() => set.has(fn) && call(fn, err));
       }

@@ -255,3 +255,29 @@ test('client.feature() and client.on() with options or names that throw: nothing
   off();
   await client.close();
 });
+
+test('client: a boxed feature or event name reads as String(name) in handles, defaults and listeners', async () => {
+  const client = await createClient({ snapshot: shop, refreshInterval: 0 });
+  // A handle's code default for a feature the snapshot lacks, named by a String object.
+  const handle = client.feature(new String('Checkout'), { a: () => 'A', b: () => 'B' }, { default: 'b' });
+  assert.equal(handle.find({}), 'b');
+  assert.equal(client.findImplementation('Checkout', {}), 'b');
+  assert.equal(client.findImplementation(new String('Checkout'), {}), 'b');
+  assert.equal(client.findImplementations({}).Checkout, 'b');
+  assert.equal(client.details(new String('Checkout'), {}).implementation, 'b');
+  assert.equal(handle.create({}), 'B');
+  await client.close();
+  // A listener added under a String object hears its event.
+  let revision = 'r1';
+  const fetched = await createClient({
+    snapshotUrl: 'http://127.0.0.1:9/snap', refreshInterval: 0,
+    fetch: async () => new Response(JSON.stringify({ ...JSON.parse(shop), revision })),
+  });
+  const heard = [];
+  const off = fetched.on(new String('update'), (e) => heard.push(e.revision));
+  revision = 'r2';
+  await fetched.refresh();
+  assert.deepEqual(heard, ['r2']);
+  off();
+  await fetched.close();
+});

@@ -125,10 +125,11 @@ function render() {
   $('#choices').replaceChildren(...details.flatMap((d) => [h('dt', {}, d.feature),
     h('dd', {}, String(d.implementation ?? defaults[d.feature]), h('span', { className: 'small' }, ` ${why(d)}`))]));
   const broken = details.filter((d) => d.errorCode === 'PARSE_ERROR').map((d) => d.feature);
-  $('#problems-note').textContent = broken.length
-    ? `${broken.join(' and ')} ${broken.length === 1 ? 'has' : 'have'} problems in the server's snapshot: the default is shown (the Playground lists them).` : '';
-  const killed = details.find((d) => d.feature === 'TodoStats')?.reason === 'DISABLED';
-  $('#flip').textContent = `Turn the stats kill switch ${killed ? 'off' : 'on'}`;
+  const missing = details.filter((d) => d.errorCode === 'FLAG_NOT_FOUND').map((d) => d.feature);
+  $('#problems-note').textContent = [
+    broken.length && `${broken.join(' and ')} ${broken.length === 1 ? 'has' : 'have'} problems in the server's snapshot: the default is shown (the Playground lists them).`,
+    missing.length && `${missing.join(' and ')} ${missing.length === 1 ? 'is' : 'are'} not in the server's snapshot: the default is shown.`,
+  ].filter(Boolean).join(' ');
   $('#revision').textContent = client.revision ?? '(none)';
 }
 
@@ -159,18 +160,45 @@ client.on('error', (e) => {
 client.on('update', () => { $('#flags-note').textContent = ''; });
 
 $('#new-user').onclick = () => { localStorage.removeItem('demo-user'); location.reload(); };
+// The kill switch as the server has it (read from its snapshot, not from
+// an evaluation: a feature with problems answers ERROR whatever its switch).
+/** The revision this page wrote when it last flipped the switch. */
+let flipped = null;
+/** The server's snapshot, and its TodoStats feature if it has one. */
+async function serverFlags() {
+  const got = await fetch('/flags/snapshot.json');
+  if (!got.ok) throw new Error(`GET ${got.status}`);
+  const snap = await got.json();
+  const f = snap?.features?.TodoStats;
+  return { snap, f: f && typeof f === 'object' && !Array.isArray(f) ? f : null };
+}
+/** Names what the button will do, or disables it when there is no TodoStats. */
+function showSwitch(f) {
+  const button = $('#flip');
+  button.disabled = !f;
+  button.textContent = f ? `Turn the stats kill switch ${f.enabled === false ? 'off' : 'on'}` : 'No TodoStats feature to switch';
+}
+/** After a snapshot change: the button follows the server, and a note on a switch flipped since by someone else goes. */
+async function syncSwitch() {
+  try {
+    const { snap, f } = await serverFlags();
+    showSwitch(f);
+    if ($('#flip-note').dataset.kind === 'done' && snap?.revision !== flipped) $('#flip-note').textContent = '';
+  } catch { /* the button stays as it is; a click says what fails */ }
+}
 $('#flip').onclick = async () => {
   const note = $('#flip-note');
   note.textContent = '';
+  note.dataset.kind = 'error';
   try {
-    const got = await fetch('/flags/snapshot.json');
-    if (!got.ok) throw new Error(`GET ${got.status}`);
-    const snap = await got.json();
-    const f = snap.features.TodoStats;
+    const { snap, f } = await serverFlags();
+    if (!f) throw new Error("the server's snapshot has no TodoStats feature");
     f.enabled = f.enabled === false;
-    snap.revision = `demo-${Date.now()}`;
+    snap.revision = flipped = `demo-${Date.now()}`;
     const put = await fetch('/flags/snapshot.json', { method: 'PUT', body: JSON.stringify(snap, null, 2) });
     if (!put.ok) throw new Error(`PUT ${put.status}`);
+    showSwitch(f);
+    note.dataset.kind = 'done';
     note.textContent = f.enabled
       ? 'Kill switch off: TodoStats follows its rules again.'
       : 'Kill switch on: TodoStats shows its default (no statistics) to everyone.';
@@ -185,7 +213,8 @@ $('#flip').onclick = async () => {
 const events = new EventSource('/flags/events');
 events.addEventListener('snapshot', () => {
   if (client.revision !== null) $('#flags-note').textContent = '';
-  if ($('#flip-note').textContent.startsWith('Could not')) $('#flip-note').textContent = ''; // the server answers again
+  if ($('#flip-note').dataset.kind === 'error') $('#flip-note').textContent = ''; // the server answers again
+  syncSwitch();
 });
 events.addEventListener('exposure', (e) => {
   const x = JSON.parse(e.data);

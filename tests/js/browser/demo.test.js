@@ -156,16 +156,16 @@ test('a snapshot change reaches the open page without a reload', async () => {
     const off = structuredClone(snapshot);
     off.revision = 'stats-off';
     off.features.TodoStats.enabled = false;
-    assert.equal(await page.textContent('#flip'), 'Turn the stats kill switch on');
+    await page.waitForFunction(() => document.getElementById('flip').textContent === 'Turn the stats kill switch on', null, { timeout: 5000 });
     assert.match(await page.textContent('#choices'), /TodoStatstrue \(SPLIT\)/);
     await put(off);
     await page.waitForFunction(() => document.getElementById('revision').textContent === 'stats-off', null, { timeout: 5000 });
+    await page.waitForFunction(() => document.getElementById('flip').textContent === 'Turn the stats kill switch off', null, { timeout: 5000 });
     assert.equal(await page.getAttribute('#app', 'data-stats'), 'false');
     assert.equal(await page.locator('#stats').count(), 0);
     assert.equal(await page.evaluate(() => window.__sameDocument), true, 'no reload');
     // The page says the switch is on, and offers to turn it off.
     assert.match(await page.textContent('#choices'), /TodoStatsfalse \(kill switch on: default\)/);
-    assert.equal(await page.textContent('#flip'), 'Turn the stats kill switch off');
 
     // The page's own button flips the kill switch back on the server, and says so.
     await page.click('#flip');
@@ -176,6 +176,9 @@ test('a snapshot change reaches the open page without a reload', async () => {
     assert.match(await page.textContent('#revision'), /^demo-\d+$/);
     assert.equal((await serverSnapshot()).features.TodoStats.enabled, true);
     assert.equal(await page.evaluate(() => window.__sameDocument), true, 'no reload');
+    // Someone else changes the snapshot: the note on this page's flip goes.
+    await put({ ...structuredClone(snapshot), revision: 'by-someone-else' });
+    await page.waitForFunction(() => document.getElementById('flip-note').textContent === '', null, { timeout: 5000 });
     assert.deepEqual(errors, []);
   } finally {
     await put(snapshot);
@@ -197,6 +200,26 @@ test('a feature with problems in the server\'s snapshot: the page says so, and s
     assert.equal(await page.textContent('#problems-note'),
       "AllowedPriorities has problems in the server's snapshot: the default is shown (the Playground lists them).");
     assert.match(await page.textContent('#choices'), /AllowedPrioritiesno_priority \(ERROR: PARSE_ERROR\)/);
+    // A switched-off TodoStats with problems of its own: the button still
+    // names what the server has (it answers ERROR, not DISABLED).
+    const killedBroken = structuredClone(broken);
+    killedBroken.revision = 'killed-broken';
+    killedBroken.features.TodoStats.enabled = false;
+    killedBroken.features.TodoStats.rules[0].serve = 'nope';
+    await put(killedBroken);
+    await page.waitForFunction(() => document.getElementById('revision').textContent === 'killed-broken', null, { timeout: 5000 });
+    await page.waitForFunction(() => document.getElementById('flip').textContent === 'Turn the stats kill switch off', null, { timeout: 5000 });
+    assert.equal(await page.textContent('#problems-note'),
+      "AllowedPriorities and TodoStats have problems in the server's snapshot: the default is shown (the Playground lists them).");
+    // No TodoStats at all: said, and nothing to switch.
+    const without = structuredClone(snapshot);
+    without.revision = 'no-stats';
+    delete without.features.TodoStats;
+    await put(without);
+    await page.waitForFunction(() => document.getElementById('revision').textContent === 'no-stats', null, { timeout: 5000 });
+    assert.equal(await page.textContent('#problems-note'), "TodoStats is not in the server's snapshot: the default is shown.");
+    await page.waitForFunction(() => document.getElementById('flip').disabled, null, { timeout: 5000 });
+    assert.equal(await page.textContent('#flip'), 'No TodoStats feature to switch');
     await put(snapshot);
     await page.waitForFunction((rev) => document.getElementById('revision').textContent === rev, snapshot.revision, { timeout: 5000 });
     assert.equal(await page.textContent('#problems-note'), '');

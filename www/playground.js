@@ -118,7 +118,7 @@ function update() {
   showProblems(count ? `${count.toLocaleString()} problem${count === 1 ? '' : 's'}` : 'No problems', ...(count
     ? capped(engine.problems.map((p) => h('li', {}, h('code', {}, p.path || '(document)'), ' ', p.message)),
       (more) => h('li', {}, `and ${more.toLocaleString()} more (`, h('code', {}, 'feats-edge validate'), ' lists them all)'))
-    : [h('li', { className: 'ok' }, `No problems (${engine.revision ? `revision ${engine.revision}` : 'no revision'}, ${n} feature${n === 1 ? '' : 's'}); `,
+    : [h('li', { className: 'ok' }, `No problems (${engine.revision ? `revision ${engine.revision}` : 'no revision'}, ${n.toLocaleString()} feature${n === 1 ? '' : 's'}); `,
       h('code', {}, 'feats-edge validate'), ' also lists warnings.')]));
   setOptions($('#feature'), engine.features.map((f) => [f.name, f.name]), chosen.feature);
   names = segments($('#snapshot').value);
@@ -140,7 +140,9 @@ function bySegments() {
       return false;
     }
   };
-  const offered = feature && engine ? names.slice(0, SHOWN).filter(reads) : [];
+  const offered = [];
+  // (Filtered, then cut: the segment a feature splits by may come late.)
+  for (const name of feature && engine ? names : []) if (reads(name) && offered.push(name) >= SHOWN) break;
   setOptions($('#by'), [['', "(the rule's own)"], ...offered.map((s) => [s, s])], chosen.by);
 }
 

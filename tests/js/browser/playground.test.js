@@ -200,6 +200,11 @@ test('playground: both fields survive a reload and a navigation; "Reset to the s
     assert.match((await problems(page))[0], /revision kept/);
     assert.match((await rows(page))[0], /UserId=9/);
   }
+  // Typed and left at once, before the wait after typing ends: saved when the page goes.
+  await page.fill('#context', '{"user": {"id": "10"}}');
+  await page.reload();
+  await ready(page);
+  assert.equal(await page.inputValue('#context'), '{"user": {"id": "10"}}');
   assert.ok(await page.isVisible('#reset'));
   await page.click('#reset', { timeout: 2000 });
   await waitFor(page, () => document.getElementById('problems').textContent.includes('demo-1'), null, 'reset');
@@ -353,6 +358,14 @@ test('playground: the chosen chart feature is kept while the snapshot is briefly
 test('playground: "By segment" offers the segments the feature reads, and names the unit segment of a feature that has no split', async () => {
   const { page, errors } = await openPlayground();
   const options = () => page.$$eval('#by option', (os) => os.map((o) => [o.value, o.textContent]));
+  // A feature's segment is offered however many segments come before it.
+  const many = structuredClone(snapshot);
+  many.segments = Object.fromEntries([...Array.from({ length: 250 }, (_, i) => [`S${i}`, { from: { request: '{x}' } }]), ...Object.entries(snapshot.segments)]);
+  await page.fill('#snapshot', JSON.stringify(many));
+  await waitFor(page, () => document.getElementById('problems').textContent.includes('No problems'), null, 'many segments');
+  assert.deepEqual(await options(), [['', "(the rule's own)"], ['UserId', 'UserId']]);
+  await page.fill('#snapshot', JSON.stringify(snapshot));
+  await waitFor(page, () => document.querySelectorAll('#by option').length === 2 && document.getElementById('problems').textContent.includes('demo-1'), null, 'back');
   // AllowedPriorities reads UserId alone; TodoStats reads Plan and UserId.
   assert.equal(await page.inputValue('#feature'), 'AllowedPriorities');
   assert.deepEqual(await options(), [['', "(the rule's own)"], ['UserId', 'UserId']]);

@@ -609,8 +609,11 @@ export async function createClient(o) {
   // Visible again: a fetch, unless a failed one's backoff or Retry-After is still running.
   // Hidden (maybe the last event a mobile page gets): a batch that fits
   // goes by keepalive fetch, which outlives the page and, unlike a beacon,
-  // hears a 503 or 429 and puts the batch back; the rest by beacon.
-  const onVisible = () => (document.visibilityState == 'visible' ? url && every && Date.now() >= snapshotRetryAt && poll() : (flush(false, true), beacon()));
+  // hears a 503 or 429 and puts the batch back; the rest by beacon, unless
+  // the sink is failing (a POST failed and none got through since): a
+  // beacon would be lost there and counted as sent, while a hidden page's
+  // retry timer still runs. Page hide (`pagehide`) beacons all the same.
+  const onVisible = () => (document.visibilityState == 'visible' ? url && every && Date.now() >= snapshotRetryAt && poll() : (flush(false, true), xfails || beacon()));
   // Back online: what waits out a network error's backoff goes now (not
   // what a server's Retry-After holds back).
   const onOnline = () => {

@@ -126,6 +126,42 @@ test('hidden page: exposures leave by keepalive fetch; on page hide by sendBeaco
   await client.close();
 });
 
+test('hidden while the sink is failing: no beacons into it (a hidden page retries); page hide still beacons', async () => {
+  localStorage.clear();
+  let failing = true, posts = 0;
+  // Batches of 300 events (~50 KB) are over the keepalive share: on hide they would all leave by beacon.
+  const client = await createClient({
+    snapshot: snapshot('r1'), exposureUrl: '/flags/exposures', flushInterval: 0, maxBatch: 1000, retryDelay: 60_000,
+    fetch: async () => (posts++, new Response(null, { status: failing ? 503 : 204 })),
+  });
+  for (let i = 0; i < 300; i++) client.create('Split', ctx(`u${i}`));
+  await client.flush();
+  assert.equal(posts, 1);
+  assert.equal(client.stats.queued, 300, 'the 503 kept the batch');
+  const before = beacons.length;
+  setVisibility('hidden');
+  assert.equal(beacons.length, before, 'no beacon into a failing sink');
+  assert.equal(posts, 1, 'nor a keepalive POST: the batch is over its share');
+  assert.equal(client.stats.sent, 0);
+  assert.equal(client.stats.queued, 300);
+  setVisibility('visible');
+  // Going away for good: the last chance, by beacon.
+  windowEvents.dispatchEvent(new Event('pagehide'));
+  assert.ok(beacons.length > before);
+  assert.equal(client.stats.sent + client.stats.queued, 300);
+  // Once a POST gets through, a hidden page beacons again.
+  failing = false;
+  client.create('Split', ctx('after'));
+  await client.flush();
+  assert.equal(client.stats.queued, 0);
+  for (let i = 0; i < 300; i++) client.create('Split', ctx(`v${i}`));
+  const now = beacons.length;
+  setVisibility('hidden');
+  assert.ok(beacons.length > now, 'by beacon');
+  setVisibility('visible');
+  await client.close();
+});
+
 test('page hide: beacons fit the browser\'s keepalive quota; what it refuses stays queued, and only what left counts as sent', async (t) => {
   localStorage.clear();
   const answer = navigator.sendBeacon, accepted = [];

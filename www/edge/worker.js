@@ -68,6 +68,34 @@ const MAX_EXPOSURE_EVENTS = 1000;
 const MAX_EXPOSURE_STRING = 256;
 /** The longest a cold isolate waits between fetches of a failing origin (ms). */
 const MAX_COLD_BACKOFF = 30000;
+/** The largest snapshot the engine loads (SPEC: 16 MiB): a longer body is not read further. */
+const MAX_SNAPSHOT_BYTES = 16 * 1024 * 1024;
+/** How stale the snapshot may get without REVALIDATE_MS (ms). */
+const DEFAULT_REVALIDATE = 30000;
+
+/** A misconfigured binding is logged once per isolate, not on every request. */
+const warned = new Set();
+const warnOnce = (what, message) => warned.has(what) || (warned.add(what), console.log(`feats-edge: ${message}`));
+
+/** REVALIDATE_MS as milliseconds ≥ 0; anything else (`30s`, empty, negative) is the default, said once. */
+function revalidateMs(env) {
+  const raw = env.REVALIDATE_MS;
+  if (raw === undefined) return DEFAULT_REVALIDATE;
+  const ms = typeof raw === 'number' ? raw : /^\s*\d+(\.\d+)?\s*$/.test(String(raw)) ? Number(raw) : NaN;
+  if (ms >= 0 && ms <= Number.MAX_SAFE_INTEGER) return ms;
+  warnOnce('REVALIDATE_MS', `REVALIDATE_MS must be a number of milliseconds (0 or more), not ${JSON.stringify(String(raw))}: revalidating every ${DEFAULT_REVALIDATE} ms`);
+  return DEFAULT_REVALIDATE;
+}
+
+/** TARGETING_KEY as path keys (default user.id; empty: none); a path with an empty or spaced key maps nothing, said once. */
+function targetingPath(env) {
+  const raw = String(env.TARGETING_KEY ?? 'user.id');
+  if (raw === '') return null;
+  const keys = raw.split('.');
+  if (keys.every((k) => k !== '' && !/\s|,/.test(k))) return keys;
+  warnOnce('TARGETING_KEY', `TARGETING_KEY must be a dotted path such as user.id, not ${JSON.stringify(raw)}: targetingKey fills nothing`);
+  return null;
+}
 
 /** A failed fetch with nothing loaded: the next waits 1, 2, 4 … s, or the origin's Retry-After in seconds, at most 30 s either way (an HTTP-date Retry-After counts as none). */
 function coldFailure(res) {
@@ -101,8 +129,15 @@ async function revalidate(env) {
       coldFailure(res);
       return console.log(`feats-edge: snapshot origin answered ${res.status}, keeping ${current?.engine.revision ?? 'nothing'}`);
     }
-    const text = await res.text();
     const etag = res.headers.get('ETag');
+    // Read with a cap: an endless or huge body would otherwise be held whole
+    // (a Worker's memory is 128 MB), and the engine refuses it anyway.
+    const text = await readCapped(res, MAX_SNAPSHOT_BYTES);
+    if (text === null) {
+      rejectedEtag = etag;
+      coldFailure(null);
+      return console.log(`feats-edge: snapshot refused, keeping ${current?.engine.revision ?? 'nothing'}: the body is over ${MAX_SNAPSHOT_BYTES} bytes (16 MiB)`);
+    }
     // The same snapshot again (an origin without ETags): nothing changes,
     // and its client keeps what it has reported.
     if (current && text === current.text) {
@@ -125,6 +160,8 @@ async function revalidate(env) {
     const client = env.EXPOSURE_URL
       ? await createClient({ snapshot: engine, exposureUrl: env.EXPOSURE_URL, refreshInterval: 0, flushInterval: 0 })
       : null;
+    // This worker's own exposures (the headline): a sink that fails them is logged.
+    client?.on('error', (e) => console.log(`feats-edge: reporting this worker's exposures failed: ${e?.message ?? e}`));
     const old = current;
     current = Object.assign(features(engine), { engine, client, text, etag });
     rejectedEtag = null;
@@ -197,7 +234,7 @@ function features(engine) {
  */
 async function ensureSnapshot(env, ctx) {
   if (!current) return Date.now() < coldRetryAt ? undefined : revalidate(env);
-  const every = Number(env.REVALIDATE_MS ?? 30000);
+  const every = revalidateMs(env);
   const now = Date.now();
   // A revalidation that has not finished within the fetch timeout was lost (its request was cancelled): start another.
   const idle = !checkingSince || now - checkingSince > FETCH_TIMEOUT + 1000;
@@ -281,7 +318,7 @@ async function readContext(request, key, targeting) {
   if (body === null || typeof body !== 'object' || Array.isArray(body)) return invalid('the request body must be a JSON object: {"context": {...}}');
   const context = body.context ?? {};
   if (typeof context !== 'object' || Array.isArray(context)) return invalid('the context must be a JSON object');
-  if (typeof context.targetingKey === 'string' && context.targetingKey !== '' && targeting) fill(context, targeting.split('.'), context.targetingKey);
+  if (typeof context.targetingKey === 'string' && context.targetingKey !== '' && targeting) fill(context, targeting, context.targetingKey);
   return context;
 }
 
@@ -413,8 +450,9 @@ function page(request, env, ctx, state) {
   const implementations = state.engine.implementations(context);
   const text = state.text;
 
-  // This worker's own exposure (it rendered the headline), sent after the response.
-  state.client?.usedImplementation('Headline', implementations.Headline, context);
+  // This worker's own exposure (it rendered the headline), sent after the
+  // response; not for a HEAD request, which renders nothing.
+  if (request.method !== 'HEAD') state.client?.usedImplementation('Headline', implementations.Headline, context);
   flushAll(ctx, state);
 
   // A Content-Security-Policy as strict as the page allows: its own inline
@@ -512,6 +550,10 @@ async function relay(request, env, ctx) {
   const origin = request.headers.get('Origin');
   if (origin !== null && origin !== new URL(request.url).origin) return json({ error: 'exposures are only taken from this origin' }, 403);
   if (!env.EXPOSURE_URL) return new Response(null, { status: 204 });
+  if (!URL.canParse(env.EXPOSURE_URL)) {
+    warnOnce('EXPOSURE_URL', `EXPOSURE_URL is not a URL: ${JSON.stringify(env.EXPOSURE_URL)}`);
+    return json({ error: 'EXPOSURE_URL is not a URL' }, 500);
+  }
   const type = (request.headers.get('Content-Type') ?? '').split(';')[0].trim().toLowerCase();
   if (type !== 'application/json') {
     request.body?.cancel().catch(() => {});
@@ -536,7 +578,9 @@ async function relay(request, env, ctx) {
   // 429 or a 5xx as 503), not acknowledged before it is known.
   let res;
   try {
-    res = await fetch(env.EXPOSURE_URL, { method: 'POST', body: JSON.stringify({ events: kept }), headers: { 'Content-Type': 'application/json' }, signal: AbortSignal.timeout(FETCH_TIMEOUT) });
+    // Not redirected: a 301, 302 or 303 would go on as a GET without the
+    // events, and its 2xx would count them as delivered.
+    res = await fetch(env.EXPOSURE_URL, { method: 'POST', body: JSON.stringify({ events: kept }), headers: { 'Content-Type': 'application/json' }, redirect: 'manual', signal: AbortSignal.timeout(FETCH_TIMEOUT) });
   } catch (e) {
     console.log(`feats-edge: relaying exposures failed: ${e.message}`);
     return json({ error: 'the exposure sink could not be reached' }, 503, { 'Retry-After': '5' });
@@ -550,6 +594,7 @@ async function relay(request, env, ctx) {
   // Its 4xx: the events are refused, and the page's client drops them; a
   // status with no meaning here (3xx) is a bad gateway, retried.
   if (res.status >= 400) return json({ error: `the exposure sink refused the events (${res.status})` }, res.status);
+  if (res.status >= 300) console.log(`feats-edge: the exposure sink redirects (${res.headers.get('Location') ?? 'no Location'}): exposures are not sent on; give EXPOSURE_URL the URL it leads to`);
   return json({ error: `the exposure sink answered ${res.status}` }, 502);
 }
 
@@ -595,7 +640,7 @@ async function ofrep(request, env, ctx, pathname) {
   // A malformed escape names no feature there can be.
   if (key === null) return json({ key: pathname.slice('/ofrep/v1/evaluate/flags/'.length), errorCode: 'FLAG_NOT_FOUND', errorDetails: 'the flag key is not a valid URL path segment' }, 404);
   if (!env.SNAPSHOT_URL) return json({ errorDetails: 'SNAPSHOT_URL is not configured' }, 500);
-  const context = await readContext(request, key, env.TARGETING_KEY ?? 'user.id');
+  const context = await readContext(request, key, targetingPath(env));
   if (context instanceof Response) return context;
   await ensureSnapshot(env, ctx);
   const state = current; // used synchronously from here on (see ensureSnapshot)

@@ -80,6 +80,7 @@ export async function startOrigin(snapshot, etag = '"v1"') {
     /** @type {{ifNoneMatch: string | undefined, status: number}[]} */ fetches: [],
     /** @type {any[]} */ exposures: [],
     exposurePosts: 0,
+    /** requests that followed a redirect of the exposure sink */ movedRequests: 0,
   };
   const server = createServer(async (req, res) => {
     if (origin.down) return req.socket.destroy();
@@ -106,7 +107,8 @@ export async function startOrigin(snapshot, etag = '"v1"') {
       origin.exposurePosts++;
       await origin.exposureGate;
       if (origin.exposureDelay) await new Promise((r) => setTimeout(r, origin.exposureDelay));
-      if (origin.exposureFailWith) return res.writeHead(origin.exposureFailWith).end('failing on purpose');
+      // (A redirect leads to /moved, which takes a GET: what a followed 302 becomes.)
+      if (origin.exposureFailWith) return res.writeHead(origin.exposureFailWith, origin.exposureFailWith < 400 ? { Location: '/moved' } : {}).end('failing on purpose');
       try {
         origin.exposures.push(...JSON.parse(body).events);
       } catch {
@@ -114,6 +116,7 @@ export async function startOrigin(snapshot, etag = '"v1"') {
       }
       return res.writeHead(204).end();
     }
+    if (req.url === '/moved') return (origin.movedRequests++, res.writeHead(200).end('moved'));
     res.writeHead(404).end();
   });
   await new Promise((r) => server.listen(0, '127.0.0.1', r));
@@ -175,11 +178,11 @@ export async function startWorkerd(config, { cwd, env = {} } = {}) {
 }
 
 /** The edge worker with its own config (www/edge/config.capnp), against `origin`. */
-export function startEdge(origin, { revalidateMs = 0, targetingKey } = {}) {
+export function startEdge(origin, { revalidateMs = 0, targetingKey, exposureUrl = `${origin.url}/exposures` } = {}) {
   return startWorkerd('config.capnp', {
     cwd: join(root, 'www/edge'),
     env: {
-      SNAPSHOT_URL: `${origin.url}/snapshot.json`, EXPOSURE_URL: `${origin.url}/exposures`, REVALIDATE_MS: String(revalidateMs),
+      SNAPSHOT_URL: `${origin.url}/snapshot.json`, EXPOSURE_URL: exposureUrl, REVALIDATE_MS: String(revalidateMs),
       ...(targetingKey === undefined ? {} : { TARGETING_KEY: targetingKey }),
     },
   });

@@ -1,0 +1,95 @@
+// The edge worker (www/edge/worker.js under workerd) as a platform engineer
+// may misconfigure it, or an origin or sink may misbehave: each case gives a
+// clear log line or answer and a documented fallback, never a silent loss.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { root, until, startOrigin, startEdge } from '../helpers/runtimes.js';
+
+const good = readFileSync(join(root, 'www/edge/snapshot.json'), 'utf8');
+const revisionOf = (text) => JSON.parse(text).revision;
+
+/** An origin and the worker against it, stopped after the test. */
+async function edgeFor(t, options = {}, snapshot = good) {
+  const origin = await startOrigin(snapshot, '"v1"');
+  const edge = await startEdge(origin, options);
+  t.after(async () => {
+    await edge.stop();
+    await origin.close();
+  });
+  return { origin, edge };
+}
+const page = (edge, init = {}) => fetch(`${edge.url}/`, { ...init, headers: { Cookie: 'uid=u-config', ...init.headers } });
+const relay = (edge, events) => fetch(`${edge.url}/exposures`, {
+  method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ events }),
+});
+const event = (revision) => ({
+  feature: 'ListStyle', implementation: 'cards', reason: 'SPLIT', rule: 0, experiment: null,
+  unit: { segment: 'UserId', value: 'u-config' }, revision, timestamp: new Date().toISOString(),
+});
+
+test('a REVALIDATE_MS that is no number of milliseconds is the default (30 s), said once in the log (it used to stop revalidation for good)', async (t) => {
+  const { edge } = await edgeFor(t, { revalidateMs: '30s' });
+  for (let i = 0; i < 3; i++) assert.equal((await page(edge)).status, 200);
+  await until(() => edge.log().includes('REVALIDATE_MS'), 3000);
+  const said = edge.log().split('\n').filter((l) => l.includes('REVALIDATE_MS must be a number'));
+  assert.equal(said.length, 1, edge.log());
+  assert.match(said[0], /not "30s": revalidating every 30000 ms/);
+});
+
+test('an exposure sink that redirects: the relay answers 502 and says why; nothing is sent on as a GET', async (t) => {
+  const { origin, edge } = await edgeFor(t);
+  origin.exposureFailWith = 302;
+  const res = await relay(edge, [event(revisionOf(good))]);
+  assert.equal(res.status, 502);
+  assert.equal(origin.movedRequests, 0, 'the redirect was not followed');
+  await until(() => edge.log().includes('the exposure sink redirects'), 3000);
+  assert.match(edge.log(), /the exposure sink redirects \(\/moved\): exposures are not sent on/);
+});
+
+test('a snapshot body over 16 MiB is not read further: refused with a log line, the last good one kept', async (t) => {
+  const { origin, edge } = await edgeFor(t, { revalidateMs: 0 });
+  assert.equal((await page(edge)).status, 200);
+  origin.snapshot = ' '.repeat(17 * 1024 * 1024) + good;
+  origin.etag = '"huge"';
+  await page(edge); // starts a revalidation
+  await until(() => edge.log().includes('over 16777216 bytes'), 10000);
+  assert.match(edge.log(), new RegExp(`snapshot refused, keeping ${revisionOf(good)}: the body is over 16777216 bytes`));
+  assert.equal((await page(edge)).status, 200);
+});
+
+test('HEAD / renders nothing, so it reports no exposure', async (t) => {
+  const { origin, edge } = await edgeFor(t);
+  for (let i = 0; i < 3; i++) assert.equal((await page(edge, { method: 'HEAD', headers: { Cookie: `uid=head-${i}` } })).status, 200);
+  const res = await page(edge);
+  assert.equal(res.status, 200);
+  await res.text();
+  await until(() => origin.exposures.length > 0, 5000);
+  await new Promise((r) => setTimeout(r, 300));
+  assert.deepEqual(origin.exposures.map((e) => `${e.feature} ${e.unit?.value}`), ['Headline u-config'], 'the GET alone');
+});
+
+test('an EXPOSURE_URL that is no URL: the relay answers 500 (not a 503 that clients retry forever), said once; the worker\'s own reporting failures are logged', async (t) => {
+  const { edge } = await edgeFor(t, { exposureUrl: 'not a url' });
+  for (let i = 0; i < 2; i++) {
+    const res = await relay(edge, [event(revisionOf(good))]);
+    assert.equal(res.status, 500);
+    assert.deepEqual(await res.json(), { error: 'EXPOSURE_URL is not a URL' });
+  }
+  assert.equal(edge.log().split('\n').filter((l) => l.includes('EXPOSURE_URL is not a URL')).length, 1);
+  assert.equal((await page(edge)).status, 200); // the headline's exposure fails to go
+  await until(() => edge.log().includes("reporting this worker's exposures failed"), 5000);
+});
+
+test('a TARGETING_KEY with an empty or spaced key maps nothing, said once', async (t) => {
+  const { edge } = await edgeFor(t, { targetingKey: 'user..id' });
+  for (let i = 0; i < 2; i++) {
+    const res = await fetch(`${edge.url}/ofrep/v1/evaluate/flags`, {
+      method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ context: { targetingKey: 'u-1' } }),
+    });
+    assert.equal(res.status, 200);
+  }
+  await until(() => edge.log().includes('TARGETING_KEY must be'), 3000);
+  assert.equal(edge.log().split('\n').filter((l) => l.includes('TARGETING_KEY must be')).length, 1);
+});

@@ -56,13 +56,11 @@ fn read_text(source: &str, what: &str) -> Result<String, Usage> {
     utf8(bytes, source, what)
 }
 
-/// A snapshot file, loaded: the engine or why it was refused, and the
-/// offset of the first byte that is not UTF-8, if any.
+/// A snapshot file, loaded: the engine or why it was refused, and a
+/// warning when its bytes are not UTF-8.
 struct Loaded {
     engine: Result<Engine, SnapshotError>,
-    not_utf8_at: Option<usize>,
-    /// It starts with a UTF-16 byte order mark.
-    utf16: bool,
+    not_utf8: Option<feats_edge::Problem>,
 }
 
 /// Reads and loads the snapshot at `path` (or `-`). A refused snapshot is
@@ -84,16 +82,28 @@ fn load_snapshot(path: &str) -> Result<Loaded, Usage> {
         });
         return Ok(Loaded {
             engine: Err(too_big(size)),
-            not_utf8_at: None,
-            utf16: false,
+            not_utf8: None,
         });
     }
-    let not_utf8_at = std::str::from_utf8(&bytes).err().map(|e| e.valid_up_to());
-    let utf16 = bytes.starts_with(&[0xff, 0xfe]) || bytes.starts_with(&[0xfe, 0xff]);
+    // Not an error (every client loads it so), but seldom what was meant.
+    let not_utf8 = std::str::from_utf8(&bytes)
+        .err()
+        .map(|e| feats_edge::Problem {
+            path: String::new(),
+            message: if bytes.starts_with(&[0xff, 0xfe]) || bytes.starts_with(&[0xfe, 0xff]) {
+                "the file is UTF-16 (it starts with a UTF-16 byte order mark): save it as UTF-8"
+                    .to_owned()
+            } else {
+                format!(
+                "the file is not valid UTF-8 (at byte {}): it was read, as every client reads it, \
+                 with U+FFFD (\u{FFFD}) in place of each invalid sequence",
+                e.valid_up_to()
+            )
+            },
+        });
     Ok(Loaded {
         engine: Engine::load_bytes(bytes),
-        not_utf8_at,
-        utf16,
+        not_utf8,
     })
 }
 
@@ -182,20 +192,8 @@ pub fn validate(args: &Args, out: &mut String) -> Result<i32, Usage> {
     let path = args.snapshot()?;
     let json_out = args.flag("json");
     let now = now_option(args)?;
-    let loaded = load_snapshot(path)?;
-    // Not an error (every client loads it so), but seldom what was meant.
-    let not_utf8 = loaded.not_utf8_at.map(|at| feats_edge::Problem {
-        path: String::new(),
-        message: if loaded.utf16 {
-            "the file is UTF-16 (it starts with a UTF-16 byte order mark): save it as UTF-8".to_owned()
-        } else {
-            format!(
-                "the file is not valid UTF-8 (at byte {at}): it was read, as every client reads it, \
-                 with U+FFFD (\u{FFFD}) in place of each invalid sequence"
-            )
-        },
-    });
-    match loaded.engine {
+    let Loaded { engine, not_utf8 } = load_snapshot(path)?;
+    match engine {
         Err(e) => {
             if json_out {
                 out.push_str("{\"ok\":false,\"refused\":true,\"problems\":[{\"path\":");

@@ -13,7 +13,7 @@
 //   w1, w2  both builds in one process, in alternating blocks (W1: 200 000
 //       evaluations, W2: 5 000 contexts); each build's minimum and median.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -34,6 +34,7 @@ const f = (x) => x.toFixed(2);
 
 if (what === 'w3') {
   const dir = mkdtempSync(join(tmpdir(), 'feats-edge-ab-'));
+  process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
   const text = join(dir, 'snapshot.json');
   writeFileSync(text, snapshot(1000));
   const script = join(dir, 'phases.mjs');

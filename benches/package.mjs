@@ -9,7 +9,8 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync, readdirSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
-import { cpus } from 'node:os';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { COUNTRIES, snapshot } from './workload.mjs';
 
 const quick = process.argv.includes('--quick');
@@ -54,7 +55,7 @@ async function inProcess() {
 }
 
 function coldStart() {
-  const file = '/tmp/feats-edge-bench-1000.json';
+  const file = join(tmpdir(), 'feats-edge-bench-1000.json');
   writeFileSync(file, snapshot(1000));
   // As in bench/ (the peer comparison): the snapshot text is in memory
   // before the clock starts; import, instantiation, load and the first

@@ -29,7 +29,9 @@ fn text(b: &[u8]) -> String {
 }
 
 fn temp(name: &str, contents: &[u8]) -> String {
-    let dir = std::env::temp_dir().join(format!("feats-edge-cli-{}", std::process::id()));
+    // Under target/ (Cargo's folder for integration tests' files), not the
+    // system's temporary folder, which would keep one folder per run.
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("cli");
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join(name);
     std::fs::write(&path, contents).unwrap();

@@ -3,11 +3,11 @@
 // snapshots and on contexts that exercise JavaScript value rendering.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync, existsSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { init, Engine, SnapshotError, bucket } from 'feats-edge';
+import { tempDir } from './helpers/tmp.js';
 
 const root = new URL('../../', import.meta.url);
 const read = (p) => readFileSync(new URL(p, root), 'utf8');
@@ -192,7 +192,7 @@ const values = [0, -0, 42, -7, 1.5, 0.1, 1e21, 1e-7, 123456789.123, 2 ** 53 + 2,
 test('parity with the native build on rendering and on the examples', () => {
   assert.ok(existsSync(cli), `${cli} is missing: build it with cargo build (./dev test does)`);
   const now = Date.parse('2026-11-22T10:00:00Z');
-  const dir = mkdtempSync(join(tmpdir(), 'feats-edge-parity-'));
+  const dir = tempDir('parity');
   const cases = [];
   for (const n of values) cases.push(['parity', parity, { user: { n, a: { b: n }, id: 1 } }]);
   const users = [{ id: 42, address: { country_code: 'US' } }, { id: 'u-7', address: { country_code: 'CA' } }, { id: 3, plan: 'pro' }, {}];
@@ -212,7 +212,7 @@ test('parity with the native build on rendering and on the examples', () => {
 
 test('simulate gives what the native build gives: unit segments of one and two values, named or not, any context', () => {
   assert.ok(existsSync(cli), `${cli} is missing: build it with cargo build (./dev test does)`);
-  const dir = mkdtempSync(join(tmpdir(), 'feats-edge-simulate-'));
+  const dir = tempDir('simulate');
   const files = { parity, shop: JSON.parse(read('examples/shop.json')), novi: JSON.parse(read('examples/novi.json')) };
   const user = { id: 42, n: 7, a: { b: 'q' }, address: { country_code: 'CA' }, plan: 'pro', email: 'x@example.com', age: 30, country: 'NL' };
   // (A context that is no object is refused by both: see above and tests/cli.rs.)

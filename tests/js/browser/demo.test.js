@@ -109,7 +109,7 @@ test('the first visible frame holds the chosen implementation; one exposure per 
     .filter((e) => e.name.endsWith('/pkg/gen/feats_edge_bg.wasm')).map((e) => e.initiatorType));
   assert.deepEqual(wasm, ['link']);
 
-  await page.screenshot({ path: '/tmp/feats-edge-demo.png', fullPage: true });
+  await page.screenshot({ path: join(root, 'target/screenshots/demo.png'), fullPage: true });
   assert.deepEqual(errors, []);
   await page.close();
 });

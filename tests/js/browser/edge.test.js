@@ -77,7 +77,7 @@ for (const chat of ['true', 'false']) {
     assert.deepEqual(events, (chat === 'true' ? ['Chat', 'Headline', 'ListStyle'] : ['Headline', 'ListStyle']).map(eventOf));
     assert.deepEqual(errors, []);
     assert.deepEqual(await page.evaluate(() => window.__violations ?? []), [], 'nothing the policy refused');
-    if (chat === 'true') await page.screenshot({ path: '/tmp/feats-edge-edge-page.png' });
+    if (chat === 'true') await page.screenshot({ path: join(root, 'target/screenshots/edge-page.png') });
     await page.close();
   });
 }

@@ -46,7 +46,7 @@ test('playground: the split chart, and problems with their JSON Pointer as the s
   await page.waitForFunction(() => document.getElementById('sim-note').textContent.startsWith('cannot simulate TodoStats'));
   await page.selectOption('#feature', 'AllowedPriorities');
   await chartNear(page, { no_priority: 0.6, two_priorities: 0.3, three_priorities: 0.1 });
-  await page.screenshot({ path: '/tmp/feats-edge-playground.png', fullPage: true });
+  await page.screenshot({ path: join(root, 'target/screenshots/playground.png'), fullPage: true });
 
   // Percentages over 100.
   const over = structuredClone(snapshot);

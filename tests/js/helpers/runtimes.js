@@ -6,10 +6,10 @@
 import { spawn } from 'node:child_process';
 import { before, after } from 'node:test';
 import { createServer } from 'node:http';
-import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { extname, join, normalize, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { tempDir } from './tmp.js';
 
 export const root = fileURLToPath(new URL('../../../', import.meta.url));
 const chromiumPath = '/usr/bin/chromium';
@@ -195,7 +195,7 @@ export function startEdge(origin, { revalidateMs = 0, targetingKey, exposureUrl 
  * fetches may reach 127.0.0.1.
  */
 export function startTestWorker(file, { bindings = {} } = {}) {
-  const dir = mkdtempSync(join(tmpdir(), 'feats-edge-workerd-'));
+  const dir = tempDir('workerd');
   const rel = (p) => JSON.stringify(relative(dir, join(root, p)));
   const js = ['gen/feats_edge.js', ...readdirSync(join(root, 'pkg/src')).map((f) => `src/${f}`)];
   const texts = Object.entries(bindings).map(([name, v]) => `(name = "${name}", text = ${JSON.stringify(String(v))})`);
@@ -232,7 +232,7 @@ async function chromium() {
 
 /** A persistent context on a fresh temporary profile. */
 export async function launchChromium() {
-  return (await chromium()).launchPersistentContext(mkdtempSync(join(tmpdir(), 'feats-edge-chromium-')), {
+  return (await chromium()).launchPersistentContext(tempDir('chromium'), {
     executablePath: chromiumPath,
     args: chromiumArgs,
     viewport: { width: 1200, height: 800 },
@@ -270,7 +270,7 @@ export function demoInChromium() {
  * ends), stop()}.
  */
 export async function startDemoServer(snapshot = join(root, 'www/snapshot.json')) {
-  const copy = join(mkdtempSync(join(tmpdir(), 'feats-edge-demo-')), 'snapshot.json');
+  const copy = join(tempDir('demo'), 'snapshot.json');
   copyFileSync(snapshot, copy);
   const child = spawn(process.execPath, [join(root, 'www/server.js'), '--port', '0', '--snapshot', copy], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';

@@ -7,14 +7,14 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile as execFileCb } from 'node:child_process';
-import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, cpSync, mkdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import * as esbuild from 'esbuild';
 import * as api from 'feats-edge';
 import { root, startStatic, startWorkerd, launchChromiumBrowser } from '../helpers/runtimes.js';
+import { tempDir } from '../helpers/tmp.js';
 
 const execFile = promisify(execFileCb);
 const source = fileURLToPath(new URL('./app/', import.meta.url));
@@ -28,7 +28,7 @@ let browser;
 const servers = [];
 
 before(async () => {
-  const dir = realpathSync(mkdtempSync(join(tmpdir(), 'feats-edge-installed-')));
+  const dir = realpathSync(tempDir('installed'));
   const { stdout } = await execFile('npm', ['pack', '--pack-destination', dir, '--silent'], { cwd: join(root, 'pkg') });
   const tarball = join(dir, stdout.trim().split('\n').pop());
   app = join(dir, 'app');
@@ -97,7 +97,7 @@ test('Node servers bundled with the package inside: webpack ships the .wasm besi
     output: { path: packed, filename: 'server.mjs', module: true, chunkFormat: 'module' }, experiments: { outputModule: true },
   }, (err, result) => (err ? reject(err) : resolve(result))));
   assert.ok(!stats.hasErrors(), stats.toString('errors-only'));
-  const away = realpathSync(mkdtempSync(join(tmpdir(), 'feats-edge-away-')));
+  const away = realpathSync(tempDir('away'));
   cpSync(packed, join(away, 'webpack'), { recursive: true });
   assert.deepEqual(await run(join(away, 'webpack/server.mjs')), expected);
   // esbuild: the bundle reads the installed package's .wasm while node_modules is there...

@@ -68,6 +68,8 @@ const MAX_EXPOSURE_EVENTS = 1000;
 const MAX_EXPOSURE_STRING = 256;
 /** The longest a cold isolate waits between fetches of a failing origin (ms). */
 const MAX_COLD_BACKOFF = 30000;
+/** …and at least this long, whatever the origin's Retry-After says (ms). */
+const MIN_COLD_BACKOFF = 1000;
 /** The largest snapshot the engine loads (SPEC: 16 MiB): a longer body is not read further. */
 const MAX_SNAPSHOT_BYTES = 16 * 1024 * 1024;
 /** How stale the snapshot may get without REVALIDATE_MS (ms). */
@@ -97,14 +99,24 @@ function targetingPath(env) {
   return null;
 }
 
-/** A failed fetch with nothing loaded: the next waits 1, 2, 4 … s, or the origin's Retry-After in seconds, at most 30 s either way (an HTTP-date Retry-After counts as none). */
+/**
+ * A failed fetch with nothing loaded: the next waits 1, 2, 4 … s, or the
+ * origin's Retry-After in seconds, between 1 and 30 s either way (an
+ * HTTP-date Retry-After counts as none; `0` would have every request ask).
+ */
 function coldFailure(res) {
   if (current) return;
   const header = res?.headers.get('Retry-After');
   const after = header ? Number(header) : NaN; // seconds (an HTTP date counts as none)
   const wait = after >= 0 ? after * 1000 : 1000 * 2 ** coldFailures;
   coldFailures++;
-  coldRetryAt = Date.now() + Math.min(wait, MAX_COLD_BACKOFF);
+  coldRetryAt = Date.now() + Math.min(Math.max(wait, MIN_COLD_BACKOFF), MAX_COLD_BACKOFF);
+}
+
+/** A 503 for a request that found no snapshot loaded, with the seconds until the origin is asked again. */
+function notReady(body) {
+  const seconds = Math.max(1, Math.ceil((coldRetryAt - Date.now()) / 1000));
+  return json(body, 503, { 'Retry-After': String(seconds) });
 }
 
 /**
@@ -569,7 +581,7 @@ async function relay(request, env, ctx) {
   if (!env.SNAPSHOT_URL) return json({ error: 'SNAPSHOT_URL is not configured' }, 500);
   await ensureSnapshot(env, ctx);
   const state = current; // used synchronously from here on (see ensureSnapshot)
-  if (!state) return json({ error: 'no snapshot could be loaded from the origin' }, 503, { 'Retry-After': '5' });
+  if (!state) return notReady({ error: 'no snapshot could be loaded from the origin' });
   const kept = events.map((e) => exposure(e, state.implementations)).filter(Boolean);
   const accepted = { 'Feats-Accepted': String(kept.length) };
   if (!kept.length) return new Response(null, { status: 204, headers: accepted });
@@ -626,7 +638,7 @@ export default {
     if (!env.SNAPSHOT_URL) return json({ errorDetails: 'SNAPSHOT_URL is not configured' }, 500);
     await ensureSnapshot(env, ctx);
     const state = current; // used synchronously from here on (see ensureSnapshot)
-    if (!state) return json({ errorCode: 'PROVIDER_NOT_READY', errorDetails: 'no snapshot could be loaded from the origin' }, 503, { 'Retry-After': '5' });
+    if (!state) return notReady({ errorCode: 'PROVIDER_NOT_READY', errorDetails: 'no snapshot could be loaded from the origin' });
     return page(request, env, ctx, state);
   },
 };
@@ -644,7 +656,7 @@ async function ofrep(request, env, ctx, pathname) {
   if (context instanceof Response) return context;
   await ensureSnapshot(env, ctx);
   const state = current; // used synchronously from here on (see ensureSnapshot)
-  if (!state) return json({ errorCode: 'PROVIDER_NOT_READY', errorDetails: 'no snapshot could be loaded from the origin' }, 503, { 'Retry-After': '5' });
+  if (!state) return notReady({ errorCode: 'PROVIDER_NOT_READY', errorDetails: 'no snapshot could be loaded from the origin' });
   // Replaced clients still holding exposures are flushed by OFREP traffic too, not only page views.
   if (retiring.length) flushAll(ctx, state);
   return bulk ? ofrepBulk(request, state, context) : ofrepOne(state, context, key);

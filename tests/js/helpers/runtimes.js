@@ -74,6 +74,7 @@ export async function startOrigin(snapshot, etag = '"v1"') {
     /** a promise a snapshot request that arrives now waits for before it is answered (see `gate`) */ snapshotGate: null,
     /** a promise an exposure POST that arrives now waits for before it is answered */ exposureGate: null,
     /** an HTTP status the snapshot endpoint answers instead (0: none) */ failWith: 0,
+    /** the Retry-After header sent with `failWith` (undefined: none) */ failRetryAfter: undefined,
     /** answer 200 with no ETag, whatever If-None-Match says (an origin without ETags) */ noEtag: false,
     /** an HTTP status the exposure sink answers instead, recording nothing (0: none) */ exposureFailWith: 0,
     /** every connection is cut before an answer, as from a host that is down */ down: false,
@@ -92,7 +93,8 @@ export async function startOrigin(snapshot, etag = '"v1"') {
       if (origin.snapshotDelay) await new Promise((r) => setTimeout(r, origin.snapshotDelay));
       if (origin.failWith) {
         origin.fetches.push({ ifNoneMatch: inm, status: origin.failWith });
-        return res.writeHead(origin.failWith, { 'Content-Type': 'text/plain' }).end('failing on purpose');
+        const retry = origin.failRetryAfter === undefined ? {} : { 'Retry-After': origin.failRetryAfter };
+        return res.writeHead(origin.failWith, { 'Content-Type': 'text/plain', ...retry }).end('failing on purpose');
       }
       if (origin.noEtag) {
         origin.fetches.push({ ifNoneMatch: inm, status: 200 });

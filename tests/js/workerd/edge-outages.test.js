@@ -111,6 +111,35 @@ test('a cold edge whose origin fails asks it once per backoff step, not once per
   assert.ok(await until(async () => (await fetch(`${edge.url}/ofrep/v1/evaluate/flags`, { method: 'POST', body: '{}' })).status === 200, 10000, 200), edge.log());
 });
 
+test('a cold 503 says when the origin is asked again; an origin\'s Retry-After of 0 still waits a second, one of 20 is followed', async (t) => {
+  const { origin, edge } = await edgeWith(t, (o) => {
+    o.failWith = 503;
+    o.failRetryAfter = '0';
+  });
+  const ask = () => fetch(`${edge.url}/ofrep/v1/evaluate/flags`, { method: 'POST', body: '{}' });
+  const start = Date.now();
+  const first = await ask();
+  assert.equal(first.status, 503);
+  assert.equal(first.headers.get('Retry-After'), '1');
+  for (let i = 0; i < 20 && Date.now() - start < 800; i++) assert.equal((await ask()).status, 503);
+  // Within the second, one fetch (a slow machine may reach a second one).
+  if (Date.now() - start < 900) assert.equal(origin.fetches.length, 1, JSON.stringify(origin.fetches));
+  // Past that second the origin is asked again, and now says 20 s: the
+  // worker waits that long, and its 503s say what is left of it.
+  origin.failRetryAfter = '20';
+  assert.ok(await until(async () => (await (await ask()).text(), origin.fetches.length >= 2), 5000, 100), edge.log());
+  const later = await ask();
+  assert.equal(later.status, 503);
+  const left = Number(later.headers.get('Retry-After'));
+  assert.ok(left >= 15 && left <= 20, `Retry-After: ${left}`);
+  const home = fetch(`${edge.url}/`, { headers: { Cookie: 'uid=cold' } });
+  for (const res of await Promise.all([ask(), home, relay(edge, { events: [event('c-1')] })])) {
+    assert.equal(res.status, 503);
+    assert.ok(Number(res.headers.get('Retry-After')) >= 15, res.headers.get('Retry-After'));
+  }
+  assert.equal(origin.fetches.length, 2);
+});
+
 test('OFREP: an empty body is no context; a null user or an empty targetingKey as OFREP clients send them', async (t) => {
   const { edge } = await edgeWith(t);
   const flags = async (body) => {

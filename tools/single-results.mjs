@@ -6,8 +6,8 @@
 // wrapper with its optimizing compiler for every export signature its
 // generic wrapper cannot take, and that wrapper takes no signature with more
 // than one result. With two-result exports the module's compile took 2.4 ms
-// cold on the benchmark machine; with one-result exports, 1.4 ms (README,
-// Performance). rustc marks the feature because the standard library is
+// cold on the benchmark machine; with one-result exports, 1.4 ms
+// (docs/performance.md). rustc marks the feature because the standard library is
 // built with it; the crate's own code returns no multiple values.
 //
 // Usage: node tools/single-results.mjs <module.wasm>

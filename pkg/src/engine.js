@@ -70,7 +70,7 @@ const input = (ctx, name) => (name !== '__proto__' || Object.hasOwn(ctx, name) ?
  * object whose properties a constructor assigns with its properties in line:
  * 200 features cost ~5 ns each in Node 20 and Chromium 156 alike, where an
  * object literal of more than 127 properties costs 9 and 86, and a loop
- * 33–47 (measured when the constructor was introduced; README, Performance,
+ * 33–47 (measured when the constructor was introduced; docs/performance.md
  * has the figures past 400 features).
  * @param {string[]} names
  */

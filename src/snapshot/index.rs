@@ -14,7 +14,7 @@ use crate::prelude::*;
 /// thousand times for a thousand features), and a WebAssembly engine
 /// optimizes a function called that often in the background, on threads
 /// that compete with the load (XXH3 here cost such a compile on every cold
-/// load: README, Performance).
+/// load: docs/performance.md).
 fn name_hash(key: &[u8]) -> usize {
     const K: u64 = 0x9E37_79B9_7F4A_7C15;
     let mix = |h: u64, word: u64| {

@@ -177,7 +177,7 @@ impl RawEngine {
     /// [`RawEngine::load`] without checking the UTF-8 again: on a cold load
     /// of a large snapshot that check was one long call that the engine
     /// optimized in the background, competing with the load for the CPU
-    /// (README, Performance).
+    /// (docs/performance.md).
     pub fn load_text(encoded: Vec<u8>, host: Host) -> RawEngine {
         // SAFETY: the JavaScript wrapper (`pkg/src/engine.js`) calls this
         // only with the output of `TextEncoder.encode`, which is UTF-8 by

@@ -200,12 +200,12 @@ fn messages_name_at_most_ten_choices() {
     assert_eq!(
         lines[2],
         "/features/F/rules/0/split/weights/u0: unknown implementation 'u0'; this feature has \
-         i0, i1, i2, i3, i4, i5, i6, i7, i8, i9, … (10000 in all)"
+         'i0', 'i1', 'i2', 'i3', 'i4', 'i5', 'i6', 'i7', 'i8', 'i9', … (10000 in all)"
     );
     assert!(
         lines.contains(
             &"/features/F/rules/0/when/in/0: 'x' is not one of the options of segment 'S' \
-              (i0, i1, i2, i3, i4, i5, i6, i7, i8, i9, … (10000 in all))"
+              ('i0', 'i1', 'i2', 'i3', 'i4', 'i5', 'i6', 'i7', 'i8', 'i9', … (10000 in all))"
                 .to_owned()
         ),
         "{:?}",

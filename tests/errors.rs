@@ -170,7 +170,7 @@ fn rule_and_condition_errors_name_their_place() {
         ),
         "/features/F/rules/0/when/segment: unknown segment 'Nope'",
     );
-    has(&broken(r#"{"inputs": ["request"], "implementations": ["a"], "default": "a", "rules": [{"when": {"segment": "Country", "in": ["x"]}, "serve": "a"}]}"#), "/features/F/rules/0/when/segment: the segment 'Country' converts user, none of the inputs of feature 'F' (request)");
+    has(&broken(r#"{"inputs": ["request"], "implementations": ["a"], "default": "a", "rules": [{"when": {"segment": "Country", "in": ["x"]}, "serve": "a"}]}"#), "/features/F/rules/0/when/segment: the segment 'Country' converts 'user', none of the inputs of feature 'F' ('request')");
     has(
         &broken(
             r#"{"inputs": ["user"], "implementations": ["a"], "default": "a", "rules": [{"when": {"segment": "Plan", "in": ["gold"]}, "serve": "a"}]}"#,
@@ -545,7 +545,7 @@ fn features_compile_on_first_use() {
     assert_eq!(
         lines,
         [
-            "/features/B/rules/0/serve: unknown implementation 'nope'; this feature has x",
+            "/features/B/rules/0/serve: unknown implementation 'nope'; this feature has 'x'",
             "/features/B: the feature 'B' is declared more than once",
         ],
         "{lines:?}"
@@ -659,7 +659,7 @@ fn a_condition_on_a_bad_segment_still_checks_its_operand() {
         ),
         (
             r#"{"segment": "Plan", "not_in": ["gold"]}"#,
-            "/when/segment: the segment 'Plan' converts user, none of the inputs",
+            "/when/segment: the segment 'Plan' converts 'user', none of the inputs",
             "/when/not_in/0: 'gold' is not one of the options of segment 'Plan'",
         ),
     ] {
@@ -707,14 +707,14 @@ fn an_activation_for_other_inputs_is_said_at_the_feature_that_uses_it() {
                           {"when": {"activation": "Office"}, "serve": "b"}]},
           "G": {"inputs": ["request"], "implementations": ["a", "b"], "default": "a",
                 "rules": [{"when": {"activation": "Outer"}, "serve": "b"}]}}}"#;
-    let tail = "the segment 'Ip' converts request, none of the inputs of feature";
+    let tail = "the segment 'Ip' converts 'request', none of the inputs of feature";
     assert_eq!(
         problems(text),
         [
-            format!("/features/F/rules/0/when/activation: the activation 'Office' does not fit this feature: {tail} 'F' (user)"),
-            format!("/features/F/rules/1/when/activation: the activation 'Office' does not fit this feature: {tail} 'F' (user)"),
-            format!("/features/H/rules/0/when/activation: the activation 'Outer' does not fit this feature: in the activation 'Office', {tail} 'H' (user)"),
-            format!("/features/H/rules/1/when/activation: the activation 'Office' does not fit this feature: {tail} 'H' (user)"),
+            format!("/features/F/rules/0/when/activation: the activation 'Office' does not fit this feature: {tail} 'F' ('user')"),
+            format!("/features/F/rules/1/when/activation: the activation 'Office' does not fit this feature: {tail} 'F' ('user')"),
+            format!("/features/H/rules/0/when/activation: the activation 'Outer' does not fit this feature: in the activation 'Office', {tail} 'H' ('user')"),
+            format!("/features/H/rules/1/when/activation: the activation 'Office' does not fit this feature: {tail} 'H' ('user')"),
         ]
     );
     let engine = load(text);
@@ -736,7 +736,8 @@ fn an_activation_is_not_blamed_for_a_sibling_that_does_not_fit() {
           "rules": [{"when": {"activation": "A1"}, "serve": "a"},
                     {"when": {"activation": "A3"}, "serve": "a"},
                     {"when": {"activation": "A2"}, "serve": "a"}]}}}"#;
-    let tail = "the segment 'Country' converts request, none of the inputs of feature 'F' (user)";
+    let tail =
+        "the segment 'Country' converts 'request', none of the inputs of feature 'F' ('user')";
     assert_eq!(
         problems(text),
         [
@@ -842,7 +843,7 @@ fn every_problem_of_a_rule_is_listed_at_once() {
         [
             "/features/F/rules/0/experiment: the field 'name' is required",
             "/features/F/rules/0/experiment/by: unknown segment 'UserID' (did you mean 'UserId'?)",
-            "/features/F/rules/0/experiment/weights/bb: unknown implementation 'bb'; this feature has a, b",
+            "/features/F/rules/0/experiment/weights/bb: unknown implementation 'bb'; this feature has 'a', 'b'",
         ]
     );
     // Two operators on one segment: the segment and both operands are still checked.

@@ -77,24 +77,32 @@ pub fn join<S: AsRef<str>>(parts: &[S], sep: &str) -> String {
     s
 }
 
-/// Like [`join`], with at most [`LISTED`] of `parts`, then `…` and how
-/// many there are in all: a message that names the choices stays short
-/// when a snapshot has thousands (each of thousands of problems repeating
-/// every one of them made the problem list quadratic in size).
+/// Names for a message, each in single quotes with `, ` between them, at
+/// most [`LISTED`] of them, then `…` and how many there are in all: a
+/// message that names the choices stays short when a snapshot has
+/// thousands (each of thousands of problems repeating every one of them
+/// made the problem list quadratic in size). Quoted, so that a name such as
+/// `a` or `none` does not read as a word of the sentence.
 #[must_use]
-pub fn join_some<S: AsRef<str>>(parts: &[S], sep: &str) -> String {
-    let Some(shown) = parts.get(..LISTED).filter(|_| parts.len() > LISTED) else {
-        return join(parts, sep);
-    };
-    let mut s = join(shown, sep);
-    s.push_str(sep);
-    s.push_str("… (");
-    push_u64(&mut s, parts.len() as u64);
-    s.push_str(" in all)");
+pub fn quoted_some<S: AsRef<str>>(parts: &[S]) -> String {
+    let mut s = String::new();
+    for (i, part) in parts.iter().take(LISTED).enumerate() {
+        if i > 0 {
+            s.push_str(", ");
+        }
+        s.push('\'');
+        s.push_str(part.as_ref());
+        s.push('\'');
+    }
+    if parts.len() > LISTED {
+        s.push_str(", … (");
+        push_u64(&mut s, parts.len() as u64);
+        s.push_str(" in all)");
+    }
     s
 }
 
-/// How many choices a message names at most (see [`join_some`]).
+/// How many choices a message names at most (see [`quoted_some`]).
 pub const LISTED: usize = 10;
 
 /// Whether `needle` occurs in `hay`. A plain scan: the values and patterns
@@ -123,6 +131,22 @@ mod tests {
                 assert_eq!(join(&borrowed, sep), borrowed.join(sep));
             }
         }
+    }
+
+    #[test]
+    fn quoted_lists() {
+        assert_eq!(quoted_some::<&str>(&[]), "");
+        assert_eq!(quoted_some(&["a"]), "'a'");
+        assert_eq!(quoted_some(&["a", "b c"]), "'a', 'b c'");
+        let many: Vec<String> = (0..12).map(|i| i.to_string()).collect();
+        assert_eq!(
+            quoted_some(&many[..10]),
+            "'0', '1', '2', '3', '4', '5', '6', '7', '8', '9'"
+        );
+        assert_eq!(
+            quoted_some(&many),
+            "'0', '1', '2', '3', '4', '5', '6', '7', '8', '9', … (12 in all)"
+        );
     }
 
     #[test]

@@ -12,7 +12,7 @@ use crate::model::{
 };
 use crate::ops::decimal;
 use crate::prelude::*;
-use crate::text::{concat, join_some, push_percent};
+use crate::text::{concat, push_percent, quoted_some};
 
 const BOOLEAN_IMPLEMENTATIONS: [&str; 2] = ["true", "false"];
 
@@ -330,7 +330,7 @@ fn unknown_implementation(feature: &Feature, name: &str, ptr: &Ptr<'_>, errs: &m
                 "unknown implementation ",
                 &quoted(name),
                 "; this feature has ",
-                &join_some(&feature.implementations, ", "),
+                &quoted_some(&feature.implementations),
             ]),
         );
     }

@@ -22,7 +22,7 @@ use crate::json::{self, Value};
 use crate::model::{Cond, Feature, InputId, LocalSegment, Part, SegmentSource, StrSet, Template};
 use crate::prelude::*;
 use crate::problem::{Problem, Problems, SnapshotError};
-use crate::text::{concat, join, join_some};
+use crate::text::{concat, join, quoted_some};
 /// A value computed once, on first use: shared between threads where the
 /// standard library is there, a plain cell in the single-threaded
 /// WebAssembly build.
@@ -836,7 +836,7 @@ impl<'a> Scope<'a> {
             "the segment ",
             &quoted(name),
             " converts ",
-            &join_some(&converts, ", "),
+            &quoted_some(&converts),
             ", none of the inputs of feature ",
             &quoted(&self.feature),
         ]);
@@ -846,7 +846,7 @@ impl<'a> Scope<'a> {
             " ("
         });
         if !inputs.is_empty() {
-            message.push_str(&join_some(&inputs, ", "));
+            message.push_str(&quoted_some(&inputs));
             message.push(')');
         }
         match self.stack.last() {

@@ -5,7 +5,7 @@ use crate::index::NameIndex;
 use crate::json::Value;
 use crate::model::{InputId, Part, Slot, SlotId, StrSet, Template};
 use crate::prelude::*;
-use crate::text::{concat, join_some};
+use crate::text::{concat, quoted_some};
 
 /// The inputs and slots of a snapshot, interned as they are met.
 #[derive(Clone, Debug, Default)]
@@ -140,7 +140,7 @@ pub fn compile(
         }
         if let Some(options) = options {
             if let Some(list) = reader::strings(options, &ptr.key("options"), errs) {
-                let listed = join_some(&list, ", ");
+                let listed = quoted_some(&list);
                 def.options = Some((StrSet::new(&list), listed));
             }
         }

@@ -331,7 +331,7 @@ test('a snapshot with a broken feature loads; OFREP reports that feature\'s erro
     });
     assert.deepEqual(flags[0], {
       key: 'Headline', reason: 'ERROR', metadata: { revision: 'edge-broken' },
-      errorCode: 'PARSE_ERROR', errorDetails: "/features/Headline/default: unknown implementation 'nope'; this feature has plain, friendly, urgent",
+      errorCode: 'PARSE_ERROR', errorDetails: "/features/Headline/default: unknown implementation 'nope'; this feature has 'plain', 'friendly', 'urgent'",
     });
     assert.deepEqual(flags[2], expectedFlags(new Engine(broken), { user: { id: 'u-1' } })[2], 'the other features are untouched');
   } finally {

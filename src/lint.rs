@@ -10,6 +10,10 @@
 //! - a split or experiment whose weights are all 0, which serves no unit,
 //!   or add up to at most 1 % over several implementations (fractions of 1
 //!   written where percentages are meant);
+//! - a hashed split or experiment that shares its salt and `by` with an
+//!   earlier one of the same feature that has no condition: the units that
+//!   reach it are those whose buckets the earlier one left, so it does not
+//!   split "the rest" by its weights (some implementations may get no unit);
 //! - one experiment name in several features that assign units
 //!   differently: the SPEC's sticky key is `experiment/unit`, so each
 //!   overwrites the other's assignments. (With the same implementations,
@@ -36,6 +40,8 @@ pub fn lint(engine: &Engine, now: i64) -> Vec<Problem> {
         let at = |rest: &str| format!("/features/{}/rules/{rest}", feature.name);
         let mut served_by: Option<usize> = None;
         let mut analysis = Analysis::new(body);
+        // Hashed splits with no condition so far: rule, seed, `by`, end.
+        let mut unconditional: Vec<(usize, u64, u32, u16)> = Vec::new();
         for (i, rule) in body.rules.iter().enumerate() {
             if let Some(j) = served_by {
                 let last = body.rules.len().saturating_sub(1);
@@ -69,14 +75,14 @@ pub fn lint(engine: &Engine, now: i64) -> Vec<Problem> {
                 )),
                 Ok(_) => {}
             }
-            let (kind, split) = match &rule.action {
+            let (kind, split, hashed) = match &rule.action {
                 Action::Serve(_) => {
                     if analysis.always(&rule.when, 0) {
                         served_by = Some(i);
                     }
                     continue;
                 }
-                Action::Split(split) => ("split", split),
+                Action::Split(split) => ("split", split, true),
                 Action::Experiment {
                     name,
                     split,
@@ -99,9 +105,28 @@ pub fn lint(engine: &Engine, now: i64) -> Vec<Problem> {
                         ));
                     }
                     experiments.push((name, &feature.name, i, this));
-                    ("experiment", split)
+                    ("experiment", split, !*random)
                 }
             };
+            if hashed {
+                let by = body
+                    .segments
+                    .get(usize::from(split.by))
+                    .map_or(u32::MAX, |s| s.segment);
+                let earlier = unconditional
+                    .iter()
+                    .filter(|&&(_, seed, b, _)| seed == split.seed && b == by)
+                    .max_by_key(|&&(_, _, _, end)| end);
+                if let Some(&(j, _, _, from)) = earlier {
+                    if let Some(message) = shadowed(feature, split, j, from) {
+                        out.push(warning(at(&format!("{i}/{kind}")), message));
+                    }
+                }
+                if analysis.always(&rule.when, 0) {
+                    let end = split.ranges.last().map_or(0, |&(end, _)| end);
+                    unconditional.push((i, split.seed, by, end));
+                }
+            }
             if serves_none(split) {
                 out.push(warning(
                     at(&format!("{i}/{kind}/weights")),
@@ -128,14 +153,59 @@ pub fn lint(engine: &Engine, now: i64) -> Vec<Problem> {
 /// or more implementations sharing at most 1 % of units.
 fn fractions(split: &Split) -> Option<String> {
     let &(end, _) = split.ranges.last()?;
-    (split.ranges.len() > 1 && end <= 100).then(|| {
-        let (whole, cents) = (end / 100, end % 100);
-        match cents {
-            0 => format!("{whole}"),
-            c if c % 10 == 0 => format!("{whole}.{}", c / 10),
-            c => format!("{whole}.{c:02}"),
+    (split.ranges.len() > 1 && end <= 100).then(|| percent(end))
+}
+
+/// What a split whose units all have buckets from `from` up (rule `j`,
+/// with the same salt and `by` and no condition, took those below) really
+/// serves, when that is not its weights' shares of those units.
+fn shadowed(feature: &Feature, split: &Split, j: usize, from: u16) -> Option<String> {
+    if from == 0 || serves_none(split) {
+        return None;
+    }
+    let same = format!(
+        "this rule hashes units as rule {j} does (the same salt and `by`), and rule {j} has no \
+         condition"
+    );
+    let fix = "to split the units that fall through by these weights, give this rule a `salt` \
+               of its own";
+    if from >= FULL {
+        return Some(format!(
+            "{same} and serves every unit it hashes: no unit reaches this rule's weights; {fix}"
+        ));
+    }
+    let mut shares = Vec::new();
+    let mut start = 0;
+    for &(end, implementation) in &split.ranges {
+        let name = feature
+            .implementations
+            .get(usize::from(implementation))
+            .map_or("?", String::as_str);
+        let got = end.saturating_sub(start.max(from));
+        if end > start {
+            shares.push(if got == 0 {
+                format!("'{name}' gets no unit")
+            } else {
+                format!("'{name}' {}% of all units", percent(got))
+            });
         }
-    })
+        start = end;
+    }
+    Some(format!(
+        "{same}: the units that reach this rule are those with buckets from {}% up, so {}; {fix}",
+        percent(from),
+        crate::text::join(&shares, ", "),
+    ))
+}
+
+/// Every bucket, in basis points (100 %).
+const FULL: u16 = 10_000;
+
+/// Basis points as a percentage (`1250` is `12.5`).
+fn percent(bp: u16) -> String {
+    let mut s = String::new();
+    crate::text::push_percent(&mut s, u64::from(bp));
+    s
 }
 
 /// How an experiment assigns units: two experiments with one name and
@@ -437,8 +507,8 @@ mod tests {
     fn weights_written_as_fractions() {
         let rules = r#"[{"split": {"by": "UserId", "weights": {"a": 0.5, "b": 0.5}}},
                         {"experiment": {"name": "E", "by": "UserId", "weights": {"a": 0.25, "b": 0.5}}},
-                        {"split": {"by": "UserId", "weights": {"a": 1}}},
-                        {"split": {"by": "UserId", "weights": {"a": 1, "b": 0.01}}}]"#;
+                        {"split": {"by": "UserId", "weights": {"a": 1}, "salt": "s2"}},
+                        {"split": {"by": "UserId", "weights": {"a": 1, "b": 0.01}, "salt": "s3"}}]"#;
         assert_eq!(
             warnings(&feature(rules)),
             [
@@ -492,7 +562,40 @@ mod tests {
                                      {"experiment": {"name": "E", "by": "UserId", "weights": {"a": 10, "b": 90}}}]}}"#;
         assert_eq!(
             warnings(weights),
-            [format!("/features/G/rules/1/experiment/name: {message}")]
+            [
+                format!("/features/G/rules/1/experiment/name: {message}"),
+                "/features/G/rules/1/experiment: this rule hashes units as rule 0 does (the same \
+                 salt and `by`), and rule 0 has no condition and serves every unit it hashes: no \
+                 unit reaches this rule's weights; to split the units that fall through by these \
+                 weights, give this rule a `salt` of its own"
+                    .to_owned()
+            ]
         );
+    }
+
+    #[test]
+    fn splits_that_hash_as_an_earlier_one_with_no_condition() {
+        let rules = r#"[{"split": {"by": "UserId", "weights": {"a": 50}}},
+                        {"split": {"by": "UserId", "weights": {"b": 30}}},
+                        {"when": {"segment": "Country", "in": ["US"]}, "split": {"by": "UserId", "weights": {"a": 30, "b": 30}}},
+                        {"split": {"by": "UserId", "weights": {"a": 30, "b": 30}, "salt": "own"}},
+                        {"split": {"by": "Country", "weights": {"b": 90}}},
+                        {"experiment": {"name": "F", "by": "UserId", "weights": {"a": 70, "b": 12.5}}}]"#;
+        let tail = "to split the units that fall through by these weights, give this rule a `salt` of its own";
+        assert_eq!(
+            warnings(&feature(rules)),
+            [
+                format!("/features/F/rules/1/split: this rule hashes units as rule 0 does (the same salt and `by`), and rule 0 has no condition: the units that reach this rule are those with buckets from 50% up, so 'b' gets no unit; {tail}"),
+                format!("/features/F/rules/2/split: this rule hashes units as rule 0 does (the same salt and `by`), and rule 0 has no condition: the units that reach this rule are those with buckets from 50% up, so 'a' gets no unit, 'b' 10% of all units; {tail}"),
+                // An experiment named as the feature has the feature's salt.
+                format!("/features/F/rules/5/experiment: this rule hashes units as rule 0 does (the same salt and `by`), and rule 0 has no condition: the units that reach this rule are those with buckets from 50% up, so 'a' 20% of all units, 'b' 12.5% of all units; {tail}"),
+            ]
+        );
+        // An earlier split with a condition leaves units of every bucket,
+        // and so does a random experiment (it hashes nothing).
+        let rules = r#"[{"when": {"segment": "Country", "in": ["US"]}, "split": {"by": "UserId", "weights": {"a": 50}}},
+                        {"experiment": {"name": "F", "by": "UserId", "weights": {"a": 50}, "random": true}},
+                        {"split": {"by": "UserId", "weights": {"b": 30}}}]"#;
+        assert_eq!(warnings(&feature(rules)), Vec::<String>::new());
     }
 }

@@ -1,0 +1,173 @@
+//! What `docs/experiments.md` tells people who run rollouts and
+//! experiments, checked over many units: ramps that keep their units,
+//! a renamed feature that keeps its salt, experiment traffic ramped by a
+//! holdout, an arm stopped, and units that are empty strings.
+
+mod common;
+
+use common::*;
+use feats_edge::hash;
+
+const NOW: i64 = 1_795_000_000_000;
+const UNITS: u32 = 20_000;
+
+fn snapshot(features: &str) -> String {
+    format!(
+        r#"{{"schema": 1, "revision": "r", "segments": {{"UserId": {{"from": {{"user": "{{id}}"}}}}}},
+            "features": {{{features}}}}}"#
+    )
+}
+
+fn user(id: u32) -> String {
+    format!(r#"{{"user": {{"id": "u{id}"}}}}"#)
+}
+
+/// Each unit's implementation and whether an experiment assigned it.
+fn picks(engine: &feats_edge::Engine, feature: &str) -> Vec<(Option<String>, bool)> {
+    (0..UNITS)
+        .map(|id| {
+            let d = details(engine, feature, &user(id), NOW);
+            let experiment = d.get("experiment").and_then(|v| v.as_str()).is_some();
+            let implementation = d
+                .get("implementation")
+                .and_then(|v| v.as_str())
+                .map(str::to_owned);
+            (implementation, experiment)
+        })
+        .collect()
+}
+
+fn rollout(name: &str, weight: u32, salt: &str) -> String {
+    snapshot(&format!(
+        r#""{name}": {{"inputs": ["user"], "implementations": ["old", "new"], "default": "old",
+             "rules": [{{"split": {{"by": "UserId", "weights": {{"new": {weight}}}{salt}}}}}]}}"#
+    ))
+}
+
+#[test]
+fn a_rollout_ramped_up_keeps_every_unit_it_had() {
+    let mut before: Vec<bool> = vec![false; UNITS as usize];
+    for weight in [1, 5, 20, 50, 100] {
+        let engine = load(&rollout("NewCheckout", weight, ""));
+        let now: Vec<bool> = picks(&engine, "NewCheckout")
+            .into_iter()
+            .map(|(i, _)| i.as_deref() == Some("new"))
+            .collect();
+        for (id, (was, is)) in before.iter().zip(&now).enumerate() {
+            assert!(!was || *is, "unit u{id} left the rollout at {weight} %");
+        }
+        let share = now.iter().filter(|&&x| x).count() as f64 / f64::from(UNITS);
+        let want = f64::from(weight) / 100.0;
+        assert!((share - want).abs() < 0.015, "{weight} %: share {share}");
+        before = now;
+    }
+}
+
+#[test]
+fn a_renamed_feature_keeps_its_units_when_it_keeps_its_salt() {
+    let old = picks(&load(&rollout("NewCheckout", 30, "")), "NewCheckout");
+    let renamed = picks(&load(&rollout("Checkout2", 30, "")), "Checkout2");
+    let kept = picks(
+        &load(&rollout("Checkout2", 30, r#", "salt": "NewCheckout""#)),
+        "Checkout2",
+    );
+    assert_eq!(kept, old);
+    let moved = old.iter().zip(&renamed).filter(|(a, b)| a != b).count();
+    assert!(moved > 4_000, "{moved} units changed with the name");
+}
+
+#[test]
+fn experiment_traffic_ramped_by_a_holdout_keeps_each_unit_in_its_arm() {
+    let by_weights = |w: u32| {
+        load(&snapshot(&format!(
+            r#""Pricing": {{"inputs": ["user"], "implementations": ["control", "b"], "default": "control",
+                 "rules": [{{"experiment": {{"name": "pricing-2026", "by": "UserId", "weights": {{"control": {w}, "b": {w}}}}}}}]}}"#
+        )))
+    };
+    let by_holdout = |h: u32| {
+        load(&snapshot(&format!(
+            r#""Pricing": {{"inputs": ["user"], "implementations": ["control", "b"], "default": "control",
+                 "rules": [{{"split": {{"by": "UserId", "weights": {{"control": {h}}}, "salt": "pricing-2026-holdout"}}}},
+                           {{"experiment": {{"name": "pricing-2026", "by": "UserId", "weights": {{"control": 50, "b": 50}}}}}}]}}"#
+        )))
+    };
+    // Growing the arms' weights from 5/5 to 25/25 moves every unit of `b`
+    // at 5/5 (buckets 5–10 %) into `control` (buckets 0–25 %).
+    let small = picks(&by_weights(5), "Pricing");
+    let large = picks(&by_weights(25), "Pricing");
+    let mut switched = 0;
+    for (id, (a, b)) in small.iter().zip(&large).enumerate() {
+        if a.1 && b.1 && a.0 != b.0 {
+            switched += 1;
+            let bucket = hash::bucket("pricing-2026", &format!("u{id}"));
+            assert!((500..1000).contains(&bucket), "u{id}: bucket {bucket}");
+        }
+    }
+    assert!(switched > 500, "{switched}");
+    // Shrinking a holdout in front of fixed weights only lets units in.
+    let mut before = picks(&by_holdout(90), "Pricing");
+    for h in [50, 10, 0] {
+        let now = picks(&by_holdout(h), "Pricing");
+        for (id, (a, b)) in before.iter().zip(&now).enumerate() {
+            if a.1 {
+                assert_eq!(a, b, "u{id} at holdout {h} %");
+            }
+        }
+        let inside = now.iter().filter(|p| p.1).count() as f64 / f64::from(UNITS);
+        assert!(
+            (inside - f64::from(100 - h) / 100.0).abs() < 0.015,
+            "{h}: {inside}"
+        );
+        before = now;
+    }
+}
+
+#[test]
+fn an_arm_at_weight_0_keeps_its_sticky_units_until_it_leaves_the_implementations() {
+    let feature = |implementations: &str, weights: &str| {
+        load(&snapshot(&format!(
+            r#""Pricing": {{"inputs": ["user"], "implementations": {implementations}, "default": "control",
+                 "rules": [{{"experiment": {{"name": "pricing-2026", "by": "UserId", "weights": {weights}}}}}]}}"#
+        )))
+    };
+    let stopped = feature(
+        r#"["control", "b", "c"]"#,
+        r#"{"control": 50, "b": 50, "c": 0}"#,
+    );
+    let removed = feature(r#"["control", "b"]"#, r#"{"control": 50, "b": 50}"#);
+    let mut env = env(NOW);
+    env.sticky.insert("pricing-2026/u1".into(), "c".into());
+    let d = details_with(&stopped, "Pricing", &user(1), &mut env);
+    assert_eq!(d.get("implementation").and_then(|v| v.as_str()), Some("c"));
+    assert_eq!(d.get("reason").and_then(|v| v.as_str()), Some("STICKY"));
+    // No new unit gets `c`.
+    assert!(picks(&stopped, "Pricing")
+        .iter()
+        .all(|p| p.0.as_deref() != Some("c")));
+    let d = details_with(&removed, "Pricing", &user(1), &mut env);
+    assert_ne!(d.get("implementation").and_then(|v| v.as_str()), Some("c"));
+    assert_eq!(d.get("reason").and_then(|v| v.as_str()), Some("SPLIT"));
+}
+
+#[test]
+fn an_empty_id_is_one_unit_for_everyone_who_has_it_unless_a_condition_leaves_it_out() {
+    let experiment = |when: &str| {
+        load(&snapshot(&format!(
+            r#""Pricing": {{"inputs": ["user"], "implementations": ["control", "b"], "default": "control",
+                 "rules": [{{{when}"experiment": {{"name": "pricing-2026", "by": "UserId", "weights": {{"control": 50, "b": 50}}}}}}]}}"#
+        )))
+    };
+    let empty = r#"{"user": {"id": ""}}"#;
+    let d = details(&experiment(""), "Pricing", empty, NOW);
+    assert_eq!(d.get("reason").and_then(|v| v.as_str()), Some("SPLIT"));
+    assert_eq!(
+        d.get("stickyKey").and_then(|v| v.as_str()),
+        Some("pricing-2026/")
+    );
+    let guarded = experiment(r#""when": {"segment": "UserId", "not_in": [""]}, "#);
+    let d = details(&guarded, "Pricing", empty, NOW);
+    assert_eq!(d.get("reason").and_then(|v| v.as_str()), Some("DEFAULT"));
+    assert_eq!(d.get("unit").map(|v| v.to_json()), Some("null".into()));
+    let d = details(&guarded, "Pricing", &user(7), NOW);
+    assert_eq!(d.get("reason").and_then(|v| v.as_str()), Some("SPLIT"));
+}

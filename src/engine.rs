@@ -126,6 +126,13 @@ impl Engine {
         &self.segments
     }
 
+    /// The values segment `name` declares as its `options`, as declared;
+    /// `None` when it declares none.
+    #[must_use]
+    pub fn segment_options(&self, name: &str) -> Option<&[String]> {
+        self.features.segment_options(name)
+    }
+
     /// The index of a feature by name.
     #[must_use]
     pub fn feature_index(&self, name: &str) -> Option<usize> {

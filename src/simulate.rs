@@ -89,6 +89,9 @@ pub struct Unit {
     pub input: InputId,
     /// The slots of that input the unit segment reads.
     pub slots: Vec<SlotId>,
+    /// Whether the segment's value is one placeholder's value and nothing
+    /// more, so that a value given to the slots is the segment's value.
+    pub whole: bool,
 }
 
 /// The unit of a simulation of feature `name`: segment `by`, or the `by`
@@ -139,6 +142,7 @@ pub fn unit(engine: &Engine, name: &str, by: Option<&str>) -> Result<Unit, Simul
             _ => None,
         })
         .collect();
+    let whole = matches!(&*template.parts, [Part::Slot(_)]);
     Ok(Unit {
         feature: index,
         segment: engine
@@ -148,6 +152,7 @@ pub fn unit(engine: &Engine, name: &str, by: Option<&str>) -> Result<Unit, Simul
             .unwrap_or_default(),
         input: *input,
         slots,
+        whole,
     })
 }
 
@@ -208,4 +213,49 @@ where
         segment: unit.segment,
         counts,
     })
+}
+
+/// The implementation (its index; `None` for none) that feature `name`
+/// gives each of `values` as the unit segment's value, the rest of the
+/// context as `base` gives it. `Ok(None)` when the segment's value is made
+/// of more than one placeholder's value (or of text around it): a value
+/// then does not say what each placeholder holds.
+///
+/// # Errors
+/// When the feature or segment cannot be simulated.
+pub fn per_value<C, E>(
+    engine: &Engine,
+    name: &str,
+    by: Option<&str>,
+    values: &[&str],
+    base: &C,
+    env: &mut E,
+) -> Result<Option<Vec<Option<usize>>>, SimulateError>
+where
+    C: Context + ?Sized,
+    E: Env + ?Sized,
+{
+    let unit = unit(engine, name, by)?;
+    if !unit.whole {
+        return Ok(None);
+    }
+    let feature = engine
+        .feature(unit.feature)
+        .ok_or(SimulateError::UnknownFeature)?;
+    env.feature(unit.feature);
+    let picks = values
+        .iter()
+        .map(|value| {
+            let ctx = WithUnit {
+                base,
+                input: unit.input,
+                slots: &unit.slots,
+                value,
+            };
+            eval::evaluate(feature, &ctx, env)
+                .implementation
+                .map(usize::from)
+        })
+        .collect();
+    Ok(Some(picks))
 }

@@ -975,3 +975,92 @@ fn simulate_by_a_segment_hashes_synthetic_values_of_it() {
         "{stdout}"
     );
 }
+
+#[test]
+fn simulate_by_a_segment_with_options_says_what_each_value_gets() {
+    // 60 declared countries; the split hashes whole values.
+    let countries: Vec<String> = (0..60).map(|i| format!("C{i:02}")).collect();
+    let options = countries
+        .iter()
+        .map(|c| format!("\"{c}\""))
+        .collect::<Vec<_>>()
+        .join(",");
+    let snapshot = temp(
+        "options.json",
+        format!(
+            r#"{{"schema": 1, "segments": {{"Country": {{"from": {{"user": "{{country}}"}}, "options": [{options}]}},
+                "Pair": {{"from": {{"user": "{{country}}-{{lang}}"}}, "options": ["C00-en"]}}}},
+              "features": {{"Geo": {{"inputs": ["user"], "implementations": ["control", "b"], "default": "control",
+                "rules": [{{"experiment": {{"name": "geo", "by": "Country", "weights": {{"control": 50, "b": 50}}}}}}]}},
+                "ByPair": {{"inputs": ["user"], "implementations": ["control", "b"], "default": "control",
+                "rules": [{{"split": {{"by": "Pair", "weights": {{"b": 50}}}}}}]}}}}}}"#
+        )
+        .as_bytes(),
+    );
+    let expected: Vec<&str> = countries
+        .iter()
+        .map(|c| {
+            if feats_edge::hash::bucket("geo", c) < 5000 {
+                "control"
+            } else {
+                "b"
+            }
+        })
+        .collect();
+    let out = run(&["simulate", &snapshot, "--feature", "Geo", "--units", "1000"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    let b = expected.iter().filter(|&&e| e == "b").count();
+    let note = format!(
+        "Country declares 60 options: real contexts carry only those, each one unit, so the split \
+         is by whole values (control {}, b {b}):\n",
+        60 - b
+    );
+    let listed: String = countries
+        .iter()
+        .zip(&expected)
+        .take(50)
+        .map(|(c, e)| format!("  {c}  {e}\n"))
+        .collect();
+    assert!(
+        stdout.ends_with(&format!(
+            "{note}{listed}  … (60 in all; --json lists every one)\n"
+        )),
+        "{stdout}"
+    );
+    let json = run(&[
+        "simulate",
+        &snapshot,
+        "--feature",
+        "Geo",
+        "--units",
+        "10",
+        "--json",
+    ]);
+    let pairs: Vec<String> = countries
+        .iter()
+        .zip(&expected)
+        .map(|(c, e)| format!(r#""{c}":"{e}""#))
+        .collect();
+    assert!(
+        text(&json.stdout).ends_with(&format!(",\"options\":{{{}}}}}\n", pairs.join(","))),
+        "{}",
+        text(&json.stdout)
+    );
+    // A segment made of two placeholders: an option does not say what
+    // each holds, so nothing is listed.
+    let out = run(&[
+        "simulate",
+        &snapshot,
+        "--feature",
+        "ByPair",
+        "--units",
+        "100",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(
+        !text(&out.stdout).contains("options"),
+        "{}",
+        text(&out.stdout)
+    );
+}

@@ -359,6 +359,33 @@ pub fn simulate(args: &Args, out: &mut String) -> Result<i32, Usage> {
         .feature_index(name)
         .and_then(|i| engine.feature(i))
         .ok_or_else(|| Usage(format!("no feature '{name}'")))?;
+    // A unit segment that declares its values: each value is one unit, and
+    // real contexts carry only those, so the split is by whole values.
+    let options = engine.segment_options(&sim.segment).unwrap_or(&[]);
+    let option_refs: Vec<&str> = options.iter().map(String::as_str).collect();
+    let per_option = if option_refs.is_empty() {
+        None
+    } else {
+        feats_edge::simulate::per_value(
+            &engine,
+            name,
+            args.value("by"),
+            &option_refs,
+            &ctx,
+            &mut env,
+        )
+        .ok()
+        .flatten()
+        .map(|picks| {
+            picks
+                .into_iter()
+                .map(|i| {
+                    i.and_then(|i| feature.implementations.get(i))
+                        .map(String::as_str)
+                })
+                .collect::<Vec<Option<&str>>>()
+        })
+    };
     let rows: Vec<(&str, u64)> = feature
         .implementations
         .iter()
@@ -378,10 +405,19 @@ pub fn simulate(args: &Args, out: &mut String) -> Result<i32, Usage> {
                 )
             })
             .collect();
+        // Each option's implementation, when the segment declares options.
+        let options_json = per_option.as_ref().map_or(String::new(), |picks| {
+            let pairs: Vec<String> = option_refs
+                .iter()
+                .zip(picks)
+                .map(|(o, i)| format!("{}:{}", quote(o), i.map_or("null".to_owned(), quote)))
+                .collect();
+            format!(",\"options\":{{{}}}", pairs.join(","))
+        });
         line(
             out,
             &format!(
-                "{{\"feature\":{},\"by\":{},\"units\":{units},\"implementations\":{{{}}}}}",
+                "{{\"feature\":{},\"by\":{},\"units\":{units},\"implementations\":{{{}}}{options_json}}}",
                 quote(name),
                 quote(&sim.segment),
                 shares.join(",")
@@ -414,8 +450,68 @@ pub fn simulate(args: &Args, out: &mut String) -> Result<i32, Usage> {
             let bar = "█".repeat((share / 2.5).round() as usize);
             text_line(out, &format!("{n:<width$}  {c:>10}  {share:>6.2}%  {bar}"));
         }
+        if let Some(picks) = &per_option {
+            print_options(
+                out,
+                &sim.segment,
+                &option_refs,
+                picks,
+                &feature.implementations,
+            );
+        }
     }
     Ok(0)
+}
+
+/// How many options `simulate` lists one by one (`--json` lists every one).
+const OPTIONS_LISTED: usize = 50;
+
+/// `simulate`'s note on a unit segment that declares its values: each is
+/// one unit, so the feature splits whole values (a split by country gives
+/// each country one implementation), and which value gets what.
+fn print_options(
+    out: &mut String,
+    segment: &str,
+    options: &[&str],
+    picks: &[Option<&str>],
+    implementations: &[String],
+) {
+    // Values per implementation, in declared order, then none.
+    let summary: Vec<String> = implementations
+        .iter()
+        .map(|n| Some(n.as_str()))
+        .chain([None])
+        .filter_map(|n| {
+            let c = picks.iter().filter(|&&p| p == n).count();
+            (c > 0).then(|| format!("{} {c}", n.unwrap_or("(null)")))
+        })
+        .collect();
+    text_line(
+        out,
+        &format!(
+            "{segment} declares {} option{}: real contexts carry only those, each one unit, so \
+             the split is by whole values ({}):",
+            options.len(),
+            if options.len() == 1 { "" } else { "s" },
+            summary.join(", ")
+        ),
+    );
+    let width = options
+        .iter()
+        .take(OPTIONS_LISTED)
+        .map(|o| o.chars().count())
+        .max()
+        .unwrap_or(0);
+    for (o, i) in options.iter().zip(picks).take(OPTIONS_LISTED) {
+        let n = i.unwrap_or("(null)");
+        text_line(out, &format!("  {o:<width$}  {n}"));
+    }
+    if options.len() > OPTIONS_LISTED {
+        text_line(
+            out,
+            &format!("  … ({} in all; --json lists every one)", options.len()),
+        );
+    }
 }
 
 /// `bucket --salt S --unit U`: the bucket of SPEC section 3.

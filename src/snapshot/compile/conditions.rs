@@ -7,7 +7,7 @@ use crate::json::Value;
 use crate::model::{Cmp, Cond, LocalSegment, StrSet, TextOp};
 use crate::ops::{decimal::Decimal, instant::parse_rfc3339, ip::Cidr, semver::Version};
 use crate::prelude::*;
-use crate::text::concat;
+use crate::text::{concat, quoted_some};
 
 /// How deep conditions may nest, counting through activations.
 pub const MAX_COND_DEPTH: u32 = 256;
@@ -314,7 +314,7 @@ fn membership(
                         } else {
                             " ("
                         },
-                        listed,
+                        &quoted_some(listed),
                         ")",
                     ]),
                 );

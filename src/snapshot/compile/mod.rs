@@ -422,6 +422,14 @@ impl Lazy {
         self.entries.is_empty()
     }
 
+    /// The values segment `name` declares as its `options`, as declared;
+    /// `None` when it declares none (or there is no such segment).
+    pub fn segment_options(&self, name: &str) -> Option<&[String]> {
+        let id = self.shared.segment_ids.get(name)?;
+        let (_, listed) = self.shared.segments.get(id as usize)?.options.as_ref()?;
+        Some(listed)
+    }
+
     /// How many features are compiled so far.
     pub fn compiled_count(&self) -> usize {
         self.entries
@@ -724,7 +732,7 @@ impl<'a> Scope<'a> {
     }
 
     /// The options of a segment, if it declares some.
-    pub fn options(&self, name: &str) -> Option<&'a (StrSet, String)> {
+    pub fn options(&self, name: &str) -> Option<&'a (StrSet, Vec<String>)> {
         let id = self.shared.segment_ids.get(name)?;
         self.shared.segments.get(id as usize)?.options.as_ref()
     }

@@ -5,7 +5,7 @@ use crate::index::NameIndex;
 use crate::json::Value;
 use crate::model::{InputId, Part, Slot, SlotId, StrSet, Template};
 use crate::prelude::*;
-use crate::text::{concat, quoted_some};
+use crate::text::concat;
 
 /// The inputs and slots of a snapshot, interned as they are met.
 #[derive(Clone, Debug, Default)]
@@ -68,9 +68,8 @@ pub struct SegmentDef {
     /// `(input, index in templates)`, sorted by input: which template
     /// converts an input, found without a scan.
     pub by_input: Vec<(u32, u32)>,
-    /// The allowed values, if declared.
-    /// The allowed values, and the same listed for messages.
-    pub options: Option<(StrSet, String)>,
+    /// The allowed values, if declared: as a set, and as listed.
+    pub options: Option<(StrSet, Vec<String>)>,
     /// Whether the segment compiled without problems.
     pub ok: bool,
 }
@@ -140,7 +139,7 @@ pub fn compile(
         }
         if let Some(options) = options {
             if let Some(list) = reader::strings(options, &ptr.key("options"), errs) {
-                let listed = quoted_some(&list);
+                let listed = list.iter().map(|&o| o.to_owned()).collect();
                 def.options = Some((StrSet::new(&list), listed));
             }
         }

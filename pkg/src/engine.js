@@ -277,8 +277,20 @@ function utf8Length(s) {
  * @param {object} host
  */
 function load(RawEngine, snapshot, host) {
-  if (snapshot instanceof Uint8Array) return RawEngine.load(snapshot, host);
-  if (snapshot instanceof ArrayBuffer) return RawEngine.load(new Uint8Array(snapshot), host);
+  if (snapshot instanceof Uint8Array || snapshot instanceof ArrayBuffer) {
+    // The bindings size wasm's copy by `length`, then copy what the array
+    // holds: a subclass or a Proxy whose `length` says less would have the
+    // copy write past it, into other engines' memory. Anything but a plain
+    // Uint8Array is first copied into one, whose length is what it holds.
+    let bytes;
+    try {
+      const plain = ArrayBuffer.isView(snapshot) && Object.getPrototypeOf(snapshot) === Uint8Array.prototype && !Object.hasOwn(snapshot, 'length');
+      bytes = plain ? snapshot : new Uint8Array(/** @type {any} */ (snapshot));
+    } catch (e) {
+      throw new SnapshotError(`the snapshot's bytes cannot be read: ${/** @type {Error} */ (e)?.message}`, '');
+    }
+    return RawEngine.load(bytes, host);
+  }
   let text = snapshot;
   if (typeof text !== 'string') {
     try {
@@ -690,7 +702,8 @@ export class Engine {
     try {
       const all = this._everything();
       this._begin(opts);
-      r = JSON.parse(this._raw.simulate(String(feature), opts?.by ?? '', units, this._write(context, all.plan)));
+      const by = opts?.by;
+      r = JSON.parse(this._raw.simulate(String(feature), by == null ? '' : String(by), units, this._write(context, all.plan)));
     } finally {
       this._done();
     }

@@ -44,6 +44,47 @@ test('snapshots: invalid UTF-8, invalid JSON, over the limits: refused with a po
   assert.throws(() => new Engine(cyclic), (e) => e instanceof SnapshotError && /cannot be serialized/.test(e.message));
 });
 
+test('snapshot bytes whose length lies (a subclass, an own property, a Proxy) are read as they are; other engines are untouched', () => {
+  const snap = JSON.stringify({ schema: 1, segments: { Country: { from: { user: '{country}' } } },
+    features: { Geo: { inputs: ['user'], implementations: ['x', 'y'], default: 'x',
+      rules: [{ when: { segment: 'Country', in: ['CA'] }, serve: 'y' }] } } });
+  const ctx = { user: { country: 'CA' } };
+  // Loaded and not yet evaluated: their features compile from the text in wasm memory.
+  const engines = Array.from({ length: 200 }, () => new Engine(snap));
+  class Short extends Uint8Array {
+    get length() { return 1; }
+  }
+  const own = new Uint8Array(16384).fill(0x20);
+  Object.defineProperty(own, 'length', { value: 1 });
+  let reads = 0;
+  const growing = new Proxy(new Uint8Array(16384).fill(0x20), {
+    get: (t, k) => (k === 'length' ? (reads++ ? 16384 : 1) : Reflect.get(t, k)),
+  });
+  const blank = (e) => e instanceof SnapshotError && /invalid JSON/.test(e.message);
+  for (const [fill, bytes] of [[0, new Short(16384)], [0x20, new Short(16384).fill(0x20)], [0x20, own]]) {
+    assert.throws(() => new Engine(bytes), blank, `${bytes.constructor.name} of ${fill}`);
+  }
+  // A Proxy is no typed array: refused as a snapshot.
+  assert.throws(() => new Engine(growing), (e) => e instanceof SnapshotError && /bytes cannot be read/.test(e.message));
+  // What a subclass holds is read, whatever its length says.
+  const text = new TextEncoder().encode('{"schema": 1, "revision": "sub"}');
+  const sub = new Short(text.length);
+  sub.set(text);
+  assert.equal(new Engine(sub).revision, 'sub');
+  // Something that only looks like bytes is refused as a snapshot.
+  assert.throws(() => new Engine(Object.create(Uint8Array.prototype)), (e) => e instanceof SnapshotError && /bytes cannot be read/.test(e.message));
+  for (const e of engines) assert.deepEqual([e.implementation('Geo', ctx), e.evaluate('Geo', ctx).reason], ['y', 'TARGETING_MATCH']);
+});
+
+test('simulate with a `by` that is not a string reads it as String(by), and allocates nothing for it', () => {
+  assert.deepEqual(split.simulate('F', 10, {}, { by: ['UserId'] }).segment, 'UserId');
+  for (let i = 0; i < 5; i++) {
+    assert.throws(() => split.simulate('F', 10, {}, { by: { length: 1e9 } }), /cannot simulate F: no segment has that name/);
+  }
+  assert.equal(split.simulate('F', 10, {}, { by: null }).segment, 'UserId');
+  assert.ok(split._memory.buffer.byteLength < 64 * 1024 * 1024, `${split._memory.buffer.byteLength} bytes of wasm memory`);
+});
+
 test('snapshots: duplicate keys, unknown fields, self-referring activations: problems, other features unaffected', () => {
   const e = new Engine(`{"schema": 1, "extra": true,
     "activations": {"Loop": {"when": {"activation": "Loop"}}},

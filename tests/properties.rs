@@ -231,3 +231,27 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 2000, ..ProptestConfig::default() })]
+
+    /// The `contains` operator's search finds what the standard library
+    /// finds: small alphabets make periodic patterns and near misses, and
+    /// needles past 16 bytes take the Two-Way path.
+    #[test]
+    fn substring_search_agrees_with_the_standard_library(
+        hay in "[ab]{0,200}|[abc]{0,120}|(ab|ba|b){0,30}|(aab|aba|b){0,25}",
+        needle in "[ab]{0,40}|[abc]{17,30}|(ab){9,12}|(aab){6,8}|a(ab){8,10}|(aab){6,7}b",
+        cut in 0usize..200,
+        len in 0usize..60,
+    ) {
+        let from_hay = hay.get(cut.min(hay.len())..(cut + len).min(hay.len())).unwrap_or("");
+        for n in [needle.as_str(), from_hay] {
+            prop_assert_eq!(
+                feats_edge::ops::search::contains(hay.as_bytes(), n.as_bytes()),
+                hay.contains(n),
+                "{:?} in {:?}", n, hay
+            );
+        }
+    }
+}

@@ -460,7 +460,7 @@ impl<'c, C: Context + ?Sized, E: Env + ?Sized> Run<'_, 'c, '_, C, E> {
                 patterns.iter().any(|p| match op {
                     TextOp::StartsWith => v.starts_with(p.as_str()),
                     TextOp::EndsWith => v.ends_with(p.as_str()),
-                    TextOp::Contains => crate::text::contains(&v, p),
+                    TextOp::Contains => crate::ops::search::contains(v.as_bytes(), p.as_bytes()),
                 })
             }),
             Cond::Number(seg, cmp, threshold) => self

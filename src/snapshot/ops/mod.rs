@@ -1,6 +1,6 @@
 //! Readers and comparators for the values conditions test: exact decimals,
-//! SemVer versions, IP addresses and CIDR blocks, RFC 3339 instants, and
-//! JavaScript's rendering of numbers.
+//! SemVer versions, IP addresses and CIDR blocks, RFC 3339 instants,
+//! JavaScript's rendering of numbers, and substring search.
 //!
 //! Everything here runs inside WebAssembly with `panic = "abort"`, on text
 //! that comes from contexts, so nothing may panic on any input: no
@@ -25,4 +25,5 @@ pub mod decimal;
 pub mod instant;
 pub mod ip;
 pub mod jsnum;
+pub mod search;
 pub mod semver;

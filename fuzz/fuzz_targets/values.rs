@@ -13,9 +13,10 @@ use feats_edge::ops::{
     decimal::Decimal,
     instant::parse_rfc3339,
     ip::{parse_ip, Cidr, Ip},
+    search,
     semver::Version,
 };
-use feats_edge::{hash, text};
+use feats_edge::hash;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
@@ -49,7 +50,7 @@ fn hashes(data: &[u8]) {
 
 fn strings(a: &str, b: &str, c: &str) {
     for (hay, needle) in [(a, b), (b, a), (a, c), (c, b)] {
-        assert_eq!(text::contains(hay, needle), hay.contains(needle), "{hay:?} {needle:?}");
+        assert_eq!(search::contains(hay.as_bytes(), needle.as_bytes()), hay.contains(needle), "{hay:?} {needle:?}");
     }
     // A set of the pieces of `a` (split at '|', up to 12: hashed past 8).
     let members: Vec<&str> = a.split('|').take(12).collect();

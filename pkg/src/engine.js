@@ -48,6 +48,58 @@ const WRITER_AFTER = 4;
 const cleanup = typeof FinalizationRegistry === 'function' ? new FinalizationRegistry((raw) => raw.free()) : null;
 
 /**
+ * Calls into wasm under way, of every engine; and whether an exception has
+ * unwound through wasm since the stack was last repaired. A call made near
+ * JavaScript's stack limit can overflow it inside wasm or in a host
+ * callback, and the exception then skips the epilogues of the wasm frames
+ * it unwinds: the module's own stack pointer stays lowered by their frames
+ * (a few hundred bytes each time, until the stack runs into the heap), and
+ * the engine stays held (see `RawEngine` in src/wasm/mod.rs). Both are
+ * repaired at the start of a later call (`repair`): the stack pointer when
+ * no call is under way, the engine when it is not in a call of its own.
+ */
+let depth = 0, unwound = false;
+
+/**
+ * Runs `fn`, a call into wasm off the evaluation paths, counted as under
+ * way and noted when an exception ends it.
+ * @template T @param {() => T} fn @returns {T}
+ */
+function counted(fn) {
+  depth++;
+  try {
+    return fn();
+  } catch (e) {
+    unwound = true;
+    throw e;
+  } finally {
+    depth--;
+  }
+}
+
+/**
+ * After an exception unwound through wasm, at the start of a call of
+ * `engine` (counted in `depth`): releases the engine (whose previous call
+ * has ended) and, when no other call is under way, puts the module's stack
+ * pointer back where every outermost call starts.
+ * @param {Engine} engine
+ */
+function repair(engine) {
+  try {
+    if (engine._unwound) {
+      engine._raw?.recover();
+      engine._unwound = false;
+    }
+    if (unwound && depth === 1) {
+      const { stack, top } = need();
+      const sp = stack(0);
+      if (sp !== top) stack(top - sp);
+      unwound = false;
+    }
+  } catch { /* repaired by a later call */ }
+}
+
+/**
  * Sets `o[k] = v` as an own data property, also for the key `__proto__`
  * (a valid feature name), which a plain assignment would take as the
  * object's prototype.
@@ -315,7 +367,7 @@ export class Engine {
     /** @type {{ now?: number, clock: () => number, sticky: any, impls: (string[] | undefined)[] }} */
     const call = this._call = { now: undefined, clock: Date.now, sticky: null, impls: [] };
     // Bytes cross in one copy; a string is encoded natively first.
-    const raw = load(RawEngine, snapshot, makeHost(call, memory));
+    const raw = counted(() => load(RawEngine, snapshot, makeHost(call, memory)));
     const refused = raw.refused();
     if (refused) {
       raw.free();
@@ -348,8 +400,16 @@ export class Engine {
     this._all = undefined;
     /** an evaluation is running: one started meanwhile is not run (see notRun) */
     this._busy = false;
-    /** free() was called during an evaluation: done when it ends */
+    /**
+     * free() was called during an evaluation (from a context getter,
+     * sticky store or clock): done when it ends, by the call's `finally`,
+     * which calls nothing else (near the stack's limit a call there could
+     * throw before `_busy` was reset, and the engine would refuse every
+     * later call); out of stack, by a later call's end or the collector
+     */
     this._freeLater = false;
+    /** an exception ended a call into wasm: the engine is released at the next (see repair) */
+    this._unwound = false;
     this._features = undefined;
     this._problems = undefined;
     /** whether generated code may be used (tests replace it) */
@@ -360,7 +420,7 @@ export class Engine {
 
   /** @type {{path: string, message: string}[]} feature problems (checks every feature once) */
   get problems() {
-    return (this._problems ??= JSON.parse(this._raw?.problems() ?? '[]'));
+    return (this._problems ??= JSON.parse(counted(() => this._raw?.problems()) ?? '[]'));
   }
 
   /** @type {{name: string, type: 'multi'|'boolean', implementations: string[], default: string|null, inputs: string[]}[]} */
@@ -374,7 +434,7 @@ export class Engine {
    */
   _list(compile) {
     if (this._features === undefined) {
-      this._features = JSON.parse(this._raw?.features(compile) ?? '[]');
+      this._features = JSON.parse(counted(() => this._raw?.features(compile)) ?? '[]');
       this._features.forEach((f, i) => { this._call.impls[i] ??= f.implementations; });
     }
     return this._features;
@@ -410,10 +470,14 @@ export class Engine {
    */
   _isBoolean(name) {
     if (this._busy || !this._raw) return false;
-    const i = this._findAny(name);
-    if (i < 0) return false;
-    this._plan(i);
-    return this._booleans.has(i);
+    try {
+      const i = counted(() => this._findAny(name));
+      if (i < 0) return false;
+      counted(() => this._plan(i));
+      return this._booleans.has(i);
+    } catch {
+      return false;
+    }
   }
 
   /** The plan of feature `i`, fetched and compiled on first use. */
@@ -578,7 +642,9 @@ export class Engine {
   implementation(feature, context, opts) {
     if (this._busy || !this._raw) return null;
     this._busy = true;
+    depth++;
     try {
+      if (unwound || this._unwound) repair(this);
       let i = this._find(feature);
       if (i < 0 && (typeof feature === 'string' || (i = this._findAny(feature)) < 0)) return null;
       const plan = this._plan(i);
@@ -586,9 +652,19 @@ export class Engine {
       const r = this._raw.eval(i, this._write(context, plan));
       return r < 0 ? null : this._call.impls[i][r];
     } catch {
-      return null; // a trapped instance or throwing options: see _done
+      // Throwing options, an exception through wasm (see repair), a trapped
+      // instance (memory exhausted; README, "Decisions"): every engine of a
+      // trapped instance answers as not run.
+      this._unwound = unwound = true;
+      return null;
     } finally {
-      this._done();
+      depth--;
+      this._busy = false;
+      if (this._freeLater) {
+        try {
+          this.free();
+        } catch { /* out of stack: see _freeLater */ }
+      }
     }
   }
 
@@ -601,7 +677,9 @@ export class Engine {
   implementations(context, opts) {
     if (this._busy || !this._raw) return {};
     this._busy = true;
+    depth++;
     try {
+      if (unwound || this._unwound) repair(this);
       const all = this._everything();
       this._begin(opts);
       const ptr = this._raw.eval_all(this._write(context, all.plan));
@@ -625,9 +703,17 @@ export class Engine {
       }
       return out;
     } catch {
+      this._unwound = unwound = true;
       return {};
     } finally {
-      this._done(); // after the codes are read: a free() meanwhile releases them
+      // After the codes are read: a free() meanwhile releases them.
+      depth--;
+      this._busy = false;
+      if (this._freeLater) {
+        try {
+          this.free();
+        } catch { /* out of stack: see _freeLater */ }
+      }
     }
   }
 
@@ -646,16 +732,25 @@ export class Engine {
     const name = typeof feature === 'string' ? feature : text(feature);
     if (this._busy || !this._raw) return notRun(name, this);
     this._busy = true;
+    depth++;
     try {
+      if (unwound || this._unwound) repair(this);
       const i = this._findAny(name);
       this._begin(opts);
       const used = i < 0 ? 0 : this._write(context, this._plan(i));
       const served = i < 0 || typeof opts?.used !== 'string' ? -1 : usedIndex(this._call.impls[i], opts.used);
       return JSON.parse(this._raw.details(i, name, used, served));
     } catch {
+      this._unwound = unwound = true;
       return notRun(name, this);
     } finally {
-      this._done();
+      depth--;
+      this._busy = false;
+      if (this._freeLater) {
+        try {
+          this.free();
+        } catch { /* out of stack: see _freeLater */ }
+      }
     }
   }
 
@@ -667,14 +762,23 @@ export class Engine {
   evaluateAll(context, opts) {
     if (this._busy || !this._raw) return {};
     this._busy = true;
+    depth++;
     try {
+      if (unwound || this._unwound) repair(this);
       const all = this._everything();
       this._begin(opts);
       return JSON.parse(this._raw.details_all(this._write(context, all.plan)));
     } catch {
+      this._unwound = unwound = true;
       return {};
     } finally {
-      this._done();
+      depth--;
+      this._busy = false;
+      if (this._freeLater) {
+        try {
+          this.free();
+        } catch { /* out of stack: see _freeLater */ }
+      }
     }
   }
 
@@ -698,14 +802,25 @@ export class Engine {
     // As --context: every unit of a context that is no object would get the default.
     if (!isObject(context)) throw new TypeError(`cannot simulate ${text(feature)}: the context must be an object, not ${context === null ? 'null' : Array.isArray(context) ? 'an array' : `a ${typeof context}`}`);
     this._busy = true;
+    depth++;
     let r;
     try {
+      if (unwound || this._unwound) repair(this);
       const all = this._everything();
       this._begin(opts);
       const by = opts?.by;
       r = JSON.parse(this._raw.simulate(String(feature), by == null ? '' : String(by), units, this._write(context, all.plan)));
+    } catch (e) {
+      this._unwound = unwound = true;
+      throw e;
     } finally {
-      this._done();
+      depth--;
+      this._busy = false;
+      if (this._freeLater) {
+        try {
+          this.free();
+        } catch { /* out of stack: see _freeLater */ }
+      }
     }
     if (r.error) throw new Error(`cannot simulate ${feature}: ${r.error}`);
     const impls = this._call.impls[this._find(String(feature))];
@@ -715,19 +830,6 @@ export class Engine {
       counts: Object.fromEntries(impls.map((name, i) => [name, r.counts[i]])),
       none: r.counts[impls.length],
     };
-  }
-
-  /**
-   * The end of a call: the engine is free again, and released if `free()`
-   * was called meanwhile (from a context getter, sticky store or clock).
-   *
-   * Calls catch what is thrown inside them: options whose getters throw,
-   * and a trapped instance (memory exhausted; README, "Decisions"), after
-   * which every engine of the instance answers as not run.
-   */
-  _done() {
-    this._busy = false;
-    if (this._freeLater) this.free();
   }
 
   /** Releases the wasm memory now instead of at garbage collection (after the call under way, if any). */
@@ -751,5 +853,6 @@ export class Engine {
  * @param {string} salt @param {string} unit
  */
 export function bucket(salt, unit) {
-  return need().bucket(String(salt), String(unit));
+  const [s, u] = [String(salt), String(unit)];
+  return counted(() => need().bucket(s, u));
 }

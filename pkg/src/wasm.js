@@ -3,7 +3,12 @@
 // that loads it asynchronously (index.js) also registers its `init` with
 // `setLoader`, so that a client can start it itself.
 
-/** @type {{ RawEngine: any, bucket: (salt: string, unit: string) => number, buckets: (salt: string, text: string) => Uint16Array, memory: WebAssembly.Memory } | null} */
+/**
+ * `stack(delta)` moves the module's own stack pointer by `delta` and
+ * answers where it is; `top` is where it stands when no call is under way
+ * (see `repair` in engine.js).
+ * @type {{ RawEngine: any, bucket: (salt: string, unit: string) => number, buckets: (salt: string, text: string) => Uint16Array, memory: WebAssembly.Memory, stack: (delta: number) => number, top: number } | null}
+ */
 export let wasm = null;
 
 /** @type {(() => Promise<void>) | null} */
@@ -18,7 +23,9 @@ export const runtime = { perRequest: false };
 
 /** @param {any} bindings the generated module  @param {any} exports the instance's exports */
 export function setWasm(bindings, exports) {
-  wasm = { RawEngine: bindings.RawEngine, bucket: bindings.bucket, buckets: bindings.buckets, memory: exports.memory };
+  // (`dev build` checks that the module exports it.)
+  const stack = exports.__wbindgen_add_to_stack_pointer ?? (() => 0);
+  wasm = { RawEngine: bindings.RawEngine, bucket: bindings.bucket, buckets: bindings.buckets, memory: exports.memory, stack, top: stack(0) };
 }
 
 /** @param {() => Promise<void>} load the entry's `init()` */

@@ -25,6 +25,7 @@
 //! checked as UTF-8 once per call; if it is not, every value reads as absent.
 
 use crate::prelude::*;
+use core::cell::{Cell, UnsafeCell};
 use wasm_bindgen::prelude::*;
 
 /// The allocator: Talc in place of the standard library's dlmalloc. A
@@ -69,56 +70,46 @@ extern "C" {
 }
 
 /// A loaded snapshot as JavaScript sees it.
+///
+/// Every export takes `&self`, and what a call changes (the scratch and
+/// output areas) is behind [`RawEngine::enter`]. A JavaScript exception can
+/// unwind through wasm frames without running their destructors: the
+/// engine stack overflowing during a call made near JavaScript's stack
+/// limit (in a host callback, or in wasm itself). Had the exports taken
+/// `&mut self`, wasm-bindgen's borrow of the engine would stay taken for
+/// good, and every later call would throw. Here only `busy` stays set, and
+/// [`RawEngine::recover`] clears it (see `pkg/src/engine.js`).
 #[wasm_bindgen]
 pub struct RawEngine {
     engine: Option<Engine>,
     refused: String,
-    io: Io,
-    out: Vec<u16>,
+    host: Host,
+    table_words: usize,
+    strings_byte: usize,
+    /// Whether a call holds `state`.
+    busy: Cell<bool>,
+    state: UnsafeCell<State>,
 }
 
-/// What an evaluation reads and calls: the scratch area and the host.
-struct Io {
-    host: Host,
+/// What a call changes: the areas JavaScript writes and reads.
+struct State {
     /// The scratch area, as `u32` words so the slot table is aligned.
     scratch: Vec<u32>,
     /// Where sticky keys are written for the host to read.
     key: Vec<u8>,
-    table_words: usize,
-    strings_byte: usize,
+    /// Evaluate-all's output: one implementation code per feature.
+    out: Vec<u16>,
 }
 
-impl Io {
-    /// [`Io::open`] out of line, for the entry points that are not hot.
-    #[inline(never)]
-    fn open_cold(&mut self, used: i32) -> (Scratch<'_>, HostEnv<'_>) {
-        self.open(used)
-    }
+/// A call's hold on the engine's [`State`], released when it ends.
+struct Held<'a> {
+    busy: &'a Cell<bool>,
+    state: &'a mut State,
+}
 
-    /// The context in the scratch area and the host, for one call.
-    /// `used`: the string bytes JavaScript wrote, or -1 when the context is
-    /// not a JSON object. Inlined into the two hot entry points
-    /// (`eval`, `eval_all`); the others call [`Io::open_cold`].
-    #[inline(always)]
-    fn open(&mut self, used: i32) -> (Scratch<'_>, HostEnv<'_>) {
-        let Io {
-            host,
-            scratch,
-            key,
-            table_words,
-            strings_byte,
-        } = self;
-        let ctx = Scratch::new(scratch, *table_words, *strings_byte, used);
-        (
-            ctx,
-            HostEnv {
-                host,
-                feature: 0,
-                now: None,
-                key,
-                used: None,
-            },
-        )
+impl Drop for Held<'_> {
+    fn drop(&mut self) {
+        self.busy.set(false);
     }
 }
 
@@ -127,6 +118,50 @@ const ABSENT: u32 = u32::MAX;
 const NONE: u16 = u16::MAX;
 
 impl RawEngine {
+    /// The state for one call; `None` while another call holds it (which
+    /// JavaScript never lets happen: a call made during another is not
+    /// run) or after a call was unwound, until [`RawEngine::recover`].
+    #[inline(always)]
+    fn enter(&self) -> Option<Held<'_>> {
+        if self.busy.replace(true) {
+            return None;
+        }
+        // SAFETY: `busy` was clear, so no other reference to the state is
+        // alive: every `Held` clears it when dropped, and one that an
+        // unwinding skipped left no frame behind that could still use its
+        // reference (`recover` is called only with no call under way).
+        let state = unsafe { &mut *self.state.get() };
+        Some(Held {
+            busy: &self.busy,
+            state,
+        })
+    }
+
+    /// [`RawEngine::open`] out of line, for the entry points that are not hot.
+    #[inline(never)]
+    fn open_cold<'a>(&'a self, state: &'a mut State, used: i32) -> (Scratch<'a>, HostEnv<'a>) {
+        self.open(state, used)
+    }
+
+    /// The context in the scratch area and the host, for one call.
+    /// `used`: the string bytes JavaScript wrote, or -1 when the context is
+    /// not a JSON object. Inlined into the two hot entry points
+    /// (`eval`, `eval_all`); the others call [`RawEngine::open_cold`].
+    #[inline(always)]
+    fn open<'a>(&'a self, state: &'a mut State, used: i32) -> (Scratch<'a>, HostEnv<'a>) {
+        let ctx = Scratch::new(&state.scratch, self.table_words, self.strings_byte, used);
+        (
+            ctx,
+            HostEnv {
+                host: &self.host,
+                feature: 0,
+                now: None,
+                key: &mut state.key,
+                used: None,
+            },
+        )
+    }
+
     /// The engine for a load's result, with its scratch and output areas.
     fn new(loaded: Result<Engine, crate::SnapshotError>, host: Host) -> RawEngine {
         let (engine, refused) = match loaded {
@@ -145,17 +180,18 @@ impl RawEngine {
         });
         let table_words = inputs.div_ceil(4);
         let strings_byte = (table_words + 2 * slots) * 4;
-        let mut raw = RawEngine {
+        let raw = RawEngine {
             engine,
             refused,
-            io: Io {
-                host,
+            host,
+            table_words,
+            strings_byte,
+            busy: Cell::new(false),
+            state: UnsafeCell::new(State {
                 scratch: Vec::new(),
                 key: Vec::new(),
-                table_words,
-                strings_byte,
-            },
-            out: vec![NONE; features],
+                out: vec![NONE; features],
+            }),
         };
         raw.reserve(4096);
         raw
@@ -226,9 +262,9 @@ impl RawEngine {
             s.push(']');
         }
         s.push_str("],\"table\":");
-        push_u64(&mut s, (self.io.table_words * 4) as u64);
+        push_u64(&mut s, (self.table_words * 4) as u64);
         s.push_str(",\"strings\":");
-        push_u64(&mut s, self.io.strings_byte as u64);
+        push_u64(&mut s, self.strings_byte as u64);
         s.push('}');
         s
     }
@@ -295,10 +331,14 @@ impl RawEngine {
 
     /// Makes the scratch area at least `bytes` long if memory allows (it
     /// stays as it was otherwise: a failed allocation must not trap, which
-    /// would break the instance); returns its address.
-    pub fn reserve(&mut self, bytes: usize) -> *const u32 {
-        let words = bytes.div_ceil(4).max(self.io.strings_byte / 4 + 64);
-        let scratch = &mut self.io.scratch;
+    /// would break the instance); returns its address (0 while a call
+    /// holds the engine).
+    pub fn reserve(&self, bytes: usize) -> *const u32 {
+        let Some(held) = self.enter() else {
+            return core::ptr::null();
+        };
+        let words = bytes.div_ceil(4).max(self.strings_byte / 4 + 64);
+        let scratch = &mut held.state.scratch;
         if let Some(more) = words.checked_sub(scratch.len()).filter(|&m| m > 0) {
             if scratch.try_reserve_exact(more).is_ok() {
                 scratch.resize(words, 0);
@@ -307,52 +347,72 @@ impl RawEngine {
         scratch.as_ptr()
     }
 
-    /// The scratch area's address.
+    /// The scratch area's address (0 while a call holds the engine).
     pub fn scratch(&self) -> *const u32 {
-        self.io.scratch.as_ptr()
+        self.enter()
+            .map_or(core::ptr::null(), |held| held.state.scratch.as_ptr())
     }
 
-    /// Its length in bytes.
+    /// Its length in bytes (0 while a call holds the engine).
     pub fn scratch_len(&self) -> usize {
-        self.io.scratch.len() * 4
+        self.enter().map_or(0, |held| held.state.scratch.len() * 4)
+    }
+
+    /// Releases the engine after a call that a JavaScript exception
+    /// unwound (see [`RawEngine`]). JavaScript calls it only when no call
+    /// of any engine is under way, so no frame can still hold the state.
+    pub fn recover(&self) {
+        self.busy.set(false);
     }
 
     /// Evaluates feature `index` against the context in the scratch area;
     /// `used` is the number of string bytes written, -1 when the context is
     /// not a JSON object. Returns the implementation index, or -1 for none.
-    pub fn eval(&mut self, index: usize, used: i32) -> i32 {
-        let Some(engine) = &self.engine else {
+    pub fn eval(&self, index: usize, used: i32) -> i32 {
+        let (Some(engine), Some(held)) = (&self.engine, self.enter()) else {
             return -1;
         };
-        let (ctx, mut env) = self.io.open(used);
+        let (ctx, mut env) = self.open(held.state, used);
         let ev = engine.evaluate_index(index, &ctx, &mut env);
         ev.implementation.map_or(-1, i32::from)
     }
 
     /// Evaluates every feature; writes one `u16` per feature (`0xFFFF` for
-    /// none) to the output area and returns its address.
-    pub fn eval_all(&mut self, used: i32) -> *const u16 {
+    /// none) to the output area and returns its address (0 while a call
+    /// holds the engine).
+    pub fn eval_all(&self, used: i32) -> *const u16 {
+        let Some(held) = self.enter() else {
+            return core::ptr::null();
+        };
+        let State { scratch, key, out } = held.state;
         if let Some(engine) = &self.engine {
-            let (ctx, mut env) = self.io.open(used);
+            let ctx = Scratch::new(scratch, self.table_words, self.strings_byte, used);
+            let mut env = HostEnv {
+                host: &self.host,
+                feature: 0,
+                now: None,
+                key,
+                used: None,
+            };
             let mut memo = engine.memo();
-            for (i, slot) in self.out.iter_mut().enumerate() {
+            for (i, slot) in out.iter_mut().enumerate() {
                 *slot = engine
                     .evaluate_index_with(i, &ctx, &mut env, &mut memo)
                     .implementation
                     .unwrap_or(NONE);
             }
         }
-        self.out.as_ptr()
+        out.as_ptr()
     }
 
     /// The details JSON of feature `index` (`name` for unknown features).
     /// `served`: the index of the implementation the caller used, when it
     /// asks for the evaluation that served it (see [`Env::used`]); -1 else.
-    pub fn details(&mut self, index: i32, name: &str, used: i32, served: i32) -> String {
-        let Some(engine) = &self.engine else {
+    pub fn details(&self, index: i32, name: &str, used: i32, served: i32) -> String {
+        let (Some(engine), Some(held)) = (&self.engine, self.enter()) else {
             return String::new();
         };
-        let (ctx, mut env) = self.io.open_cold(used);
+        let (ctx, mut env) = self.open_cold(held.state, used);
         env.used = ImplId::try_from(served).ok();
         let index = usize::try_from(index)
             .ok()
@@ -368,11 +428,14 @@ impl RawEngine {
     }
 
     /// The details of every feature, as one JSON object.
-    pub fn details_all(&mut self, used: i32) -> String {
+    pub fn details_all(&self, used: i32) -> String {
         let Some(engine) = &self.engine else {
             return String::from("{}");
         };
-        let (ctx, mut env) = self.io.open_cold(used);
+        let Some(held) = self.enter() else {
+            return String::new();
+        };
+        let (ctx, mut env) = self.open_cold(held.state, used);
         engine.details_all(&ctx, &mut env)
     }
 }
@@ -382,9 +445,12 @@ impl RawEngine {
     /// Simulates `units` synthetic units of feature `name` against the
     /// context in the scratch area (see [`crate::simulate`]). Returns JSON
     /// `{"segment", "counts"}` or `{"error"}`.
-    pub fn simulate(&mut self, name: &str, by: &str, units: u32, used: i32) -> String {
+    pub fn simulate(&self, name: &str, by: &str, units: u32, used: i32) -> String {
         let Some(engine) = &self.engine else {
             return String::from("{\"error\":\"no snapshot\"}");
+        };
+        let Some(held) = self.enter() else {
+            return String::from("{\"error\":\"called during another call\"}");
         };
         let by = (!by.is_empty()).then_some(by);
         let unit = match crate::simulate::unit(engine, name, by) {
@@ -399,8 +465,8 @@ impl RawEngine {
         let implementations = engine
             .feature(unit.feature)
             .map_or(0, |f| f.implementations.len());
-        let head = self.io.strings_byte / 4;
-        let (base, mut env) = self.io.open_cold(used);
+        let head = self.strings_byte / 4;
+        let (base, mut env) = self.open_cold(held.state, used);
         let mut varied = Varied::new(&base, head, &unit);
         let counts = crate::simulate::tally(implementations, u64::from(units), |n| {
             varied.set(n);

@@ -76,6 +76,40 @@ test('snapshot bytes whose length lies (a subclass, an own property, a Proxy) ar
   for (const e of engines) assert.deepEqual([e.implementation('Geo', ctx), e.evaluate('Geo', ctx).reason], ['y', 'TARGETING_MATCH']);
 });
 
+test('calls made at the edge of the stack break no engine: each answers again at its next call', async () => {
+  // One call per stack depth near JavaScript's limit: some overflow inside
+  // wasm or in the host's clock, and the exception unwinds through wasm.
+  // Those engines answered GENERAL for good (their borrow stayed taken, or
+  // their busy flag: the reset in `finally` was a call that overflowed too),
+  // and every later call lowered the module's stack pointer a little more.
+  const snap = { schema: 1, segments: { C: { from: { user: '{c}' } } }, features: {
+    T: { inputs: ['user'], implementations: ['old', 'new'], default: 'old', rules: [{ when: { after: '2020-01-01T00:00:00Z' }, serve: 'new' }] },
+    G: { inputs: ['user'], implementations: ['x', 'y'], default: 'x', rules: [{ when: { segment: 'C', in: ['CA'] }, serve: 'y' }] } } };
+  const ctx = { user: { c: 'CA' } };
+  const engines = Array.from({ length: 2000 }, () => new Engine(snap));
+  let k = 0;
+  const near = (n, call) => {
+    try {
+      near(n + 1, call);
+    } catch {}
+    try {
+      call(k++);
+    } catch {} // (calling anything there may throw before the call begins)
+  };
+  near(0, (i) => engines[i]?.evaluate('T', ctx));
+  assert.ok(k >= engines.length, `${k} calls`);
+  assert.deepEqual(engines.filter((e) => e.implementation('G', ctx) !== 'y').length, 0);
+  assert.deepEqual(engines.filter((e) => e.evaluate('T', ctx).implementation !== 'new').length, 0);
+  // The same through clients (whose engines' clock is the host's).
+  const clients = [];
+  for (let i = 0; i < 300; i++) clients.push(await createClient({ snapshot: snap, refreshInterval: 0 }));
+  k = 0;
+  near(0, (i) => clients[i]?.findImplementation('T', ctx));
+  assert.deepEqual(clients.filter((c) => c.findImplementation('G', ctx) !== 'y').length, 0);
+  for (const c of clients) c.close();
+  for (const e of engines) e.free();
+});
+
 test('simulate with a `by` that is not a string reads it as String(by), and allocates nothing for it', () => {
   assert.deepEqual(split.simulate('F', 10, {}, { by: ['UserId'] }).segment, 'UserId');
   for (let i = 0; i < 5; i++) {

@@ -843,7 +843,12 @@ export class Engine {
     cleanup?.unregister(this);
     try {
       this._raw.free();
-    } catch { /* a trapped instance refuses: the engine is dropped all the same */ }
+    } catch {
+      // A trapped instance refuses, and so does an engine whose call an
+      // exception unwound (see repair): dropped all the same, its memory
+      // leaked. The refusal was thrown from inside wasm.
+      unwound = true;
+    }
     this._raw = null;
   }
 }

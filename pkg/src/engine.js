@@ -45,7 +45,21 @@ const SHAPE_AFTER = 16;
  * not pay.
  */
 const WRITER_AFTER = 4;
-const cleanup = typeof FinalizationRegistry === 'function' ? new FinalizationRegistry((raw) => raw.free()) : null;
+/**
+ * Frees an Engine's wasm side once the Engine is collected. A refusal (an
+ * engine whose call an exception unwound, see `repair`) must not be thrown
+ * here: an exception in a finalization callback is an uncaught error.
+ */
+const cleanup = typeof FinalizationRegistry === 'function' ? new FinalizationRegistry(finalize) : null;
+
+/** @param {{ free(): void }} raw */
+function finalize(raw) {
+  try {
+    raw.free();
+  } catch {
+    unwound = true;
+  }
+}
 
 /**
  * Calls into wasm under way, of every engine; and whether an exception has

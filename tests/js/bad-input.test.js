@@ -5,6 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { init, Engine, SnapshotError, bucket, createClient } from 'feats-edge';
+import './helpers/gc.js';
 
 await init();
 const shop = readFileSync(new URL('../../examples/shop.json', import.meta.url), 'utf8');
@@ -86,7 +87,12 @@ test('calls made at the edge of the stack break no engine: each answers again at
     T: { inputs: ['user'], implementations: ['old', 'new'], default: 'old', rules: [{ when: { after: '2020-01-01T00:00:00Z' }, serve: 'new' }] },
     G: { inputs: ['user'], implementations: ['x', 'y'], default: 'x', rules: [{ when: { segment: 'C', in: ['CA'] }, serve: 'y' }] } } };
   const ctx = { user: { c: 'CA' } };
-  const engines = Array.from({ length: 2000 }, () => new Engine(snap));
+  // Engines dropped after such a call, then collected: their finalizer's
+  // free() is refused (the unwound call's reference was never released),
+  // and a refusal thrown there is an uncaught error.
+  const uncaught = [];
+  const onUncaught = (e) => uncaught.push(e);
+  process.on('uncaughtException', onUncaught);
   let k = 0;
   const near = (n, call) => {
     try {
@@ -96,6 +102,18 @@ test('calls made at the edge of the stack break no engine: each answers again at
       call(k++);
     } catch {} // (calling anything there may throw before the call begins)
   };
+  {
+    const dropped = Array.from({ length: 2000 }, () => new Engine(snap));
+    near(0, (i) => dropped[i]?.evaluate('T', ctx));
+  }
+  for (let i = 0; i < 10; i++) {
+    globalThis.gc();
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  process.off('uncaughtException', onUncaught);
+  assert.deepEqual(uncaught.map((e) => e.message), []);
+  const engines = Array.from({ length: 2000 }, () => new Engine(snap));
+  k = 0;
   near(0, (i) => engines[i]?.evaluate('T', ctx));
   assert.ok(k >= engines.length, `${k} calls`);
   assert.deepEqual(engines.filter((e) => e.implementation('G', ctx) !== 'y').length, 0);

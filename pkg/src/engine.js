@@ -47,8 +47,8 @@ const SHAPE_AFTER = 16;
 const WRITER_AFTER = 4;
 /**
  * Frees an Engine's wasm side once the Engine is collected. A refusal (an
- * engine whose call an exception unwound, see `repair`) must not be thrown
- * here: an exception in a finalization callback is an uncaught error.
+ * engine whose call an exception unwound, see `repairStack`) must not be
+ * thrown here: an exception in a finalization callback is an uncaught error.
  */
 const cleanup = typeof FinalizationRegistry === 'function' ? new FinalizationRegistry(finalize) : null;
 
@@ -57,60 +57,55 @@ function finalize(raw) {
   try {
     raw.free();
   } catch {
-    unwound = true;
+    repairStack();
   }
 }
 
-/**
- * Calls into wasm under way, of every engine; and whether an exception has
- * unwound through wasm since the stack was last repaired. A call made near
- * JavaScript's stack limit can overflow it inside wasm or in a host
- * callback, and the exception then skips the epilogues of the wasm frames
- * it unwinds: the module's own stack pointer stays lowered by their frames
- * (a few hundred bytes each time, until the stack runs into the heap), and
- * the engine stays held (see `RawEngine` in src/wasm/mod.rs). Both are
- * repaired at the start of a later call (`repair`): the stack pointer when
- * no call is under way, the engine when it is not in a call of its own.
- */
-let depth = 0, unwound = false;
+/** A stack repair is queued (see repairStack). */
+let repairQueued = false;
 
 /**
- * Runs `fn`, a call into wasm off the evaluation paths, counted as under
- * way and noted when an exception ends it.
+ * After an exception unwound through wasm: puts the module's own stack
+ * pointer back where it stands with no call under way, once the JavaScript
+ * stack is empty (a microtask), when no wasm frame can be using it.
+ *
+ * A call made near JavaScript's stack limit can overflow it inside wasm or
+ * in a host callback, and the exception skips the epilogues of the wasm
+ * frames it unwinds: the stack pointer stays lowered by their frames (a
+ * few hundred bytes each time, until the stack runs into the heap), and
+ * the engine stays held (see `RawEngine` in src/wasm/mod.rs; released by
+ * `Engine#_recover` at its next call). Never throws: near the stack's limit
+ * even queueing can fail, and the engine's next call queues it again.
+ */
+function repairStack() {
+  if (repairQueued) return;
+  try {
+    queueMicrotask(resetStack);
+    repairQueued = true;
+  } catch {}
+}
+
+function resetStack() {
+  repairQueued = false;
+  try {
+    const { stack, top } = need();
+    const sp = stack(0);
+    if (sp !== top) stack(top - sp);
+  } catch {}
+}
+
+/**
+ * Runs `fn`, a call into wasm off the evaluation paths; an exception that
+ * ends it may have unwound through wasm, and has the stack repaired.
  * @template T @param {() => T} fn @returns {T}
  */
-function counted(fn) {
-  depth++;
+function coldCall(fn) {
   try {
     return fn();
   } catch (e) {
-    unwound = true;
+    repairStack();
     throw e;
-  } finally {
-    depth--;
   }
-}
-
-/**
- * After an exception unwound through wasm, at the start of a call of
- * `engine` (counted in `depth`): releases the engine (whose previous call
- * has ended) and, when no other call is under way, puts the module's stack
- * pointer back where every outermost call starts.
- * @param {Engine} engine
- */
-function repair(engine) {
-  try {
-    if (engine._unwound) {
-      engine._raw?.recover();
-      engine._unwound = false;
-    }
-    if (unwound && depth === 1) {
-      const { stack, top } = need();
-      const sp = stack(0);
-      if (sp !== top) stack(top - sp);
-      unwound = false;
-    }
-  } catch { /* repaired by a later call */ }
 }
 
 /**
@@ -381,7 +376,7 @@ export class Engine {
     /** @type {{ now?: number, clock: () => number, sticky: any, impls: (string[] | undefined)[] }} */
     const call = this._call = { now: undefined, clock: Date.now, sticky: null, impls: [] };
     // Bytes cross in one copy; a string is encoded natively first.
-    const raw = counted(() => load(RawEngine, snapshot, makeHost(call, memory)));
+    const raw = coldCall(() => load(RawEngine, snapshot, makeHost(call, memory)));
     const refused = raw.refused();
     if (refused) {
       raw.free();
@@ -422,7 +417,7 @@ export class Engine {
      * later call); out of stack, by a later call's end or the collector
      */
     this._freeLater = false;
-    /** an exception ended a call into wasm: the engine is released at the next (see repair) */
+    /** an exception ended a call into wasm: the engine is released at the next (see _recover) */
     this._unwound = false;
     this._features = undefined;
     this._problems = undefined;
@@ -434,7 +429,7 @@ export class Engine {
 
   /** @type {{path: string, message: string}[]} feature problems (checks every feature once) */
   get problems() {
-    return (this._problems ??= JSON.parse(counted(() => this._raw?.problems()) ?? '[]'));
+    return (this._problems ??= JSON.parse(coldCall(() => this._raw?.problems()) ?? '[]'));
   }
 
   /** @type {{name: string, type: 'multi'|'boolean', implementations: string[], default: string|null, inputs: string[]}[]} */
@@ -448,7 +443,7 @@ export class Engine {
    */
   _list(compile) {
     if (this._features === undefined) {
-      this._features = JSON.parse(counted(() => this._raw?.features(compile)) ?? '[]');
+      this._features = JSON.parse(coldCall(() => this._raw?.features(compile)) ?? '[]');
       this._features.forEach((f, i) => { this._call.impls[i] ??= f.implementations; });
     }
     return this._features;
@@ -485,9 +480,9 @@ export class Engine {
   _isBoolean(name) {
     if (this._busy || !this._raw) return false;
     try {
-      const i = counted(() => this._findAny(name));
+      const i = coldCall(() => this._findAny(name));
       if (i < 0) return false;
-      counted(() => this._plan(i));
+      coldCall(() => this._plan(i));
       return this._booleans.has(i);
     } catch {
       return false;
@@ -656,9 +651,8 @@ export class Engine {
   implementation(feature, context, opts) {
     if (this._busy || !this._raw) return null;
     this._busy = true;
-    depth++;
     try {
-      if (unwound || this._unwound) repair(this);
+      if (this._unwound) this._recover();
       let i = this._find(feature);
       if (i < 0 && (typeof feature === 'string' || (i = this._findAny(feature)) < 0)) return null;
       const plan = this._plan(i);
@@ -666,13 +660,15 @@ export class Engine {
       const r = this._raw.eval(i, this._write(context, plan));
       return r < 0 ? null : this._call.impls[i][r];
     } catch {
-      // Throwing options, an exception through wasm (see repair), a trapped
+      // Throwing options, an exception through wasm (see repairStack), a trapped
       // instance (memory exhausted; README, "Decisions"): every engine of a
       // trapped instance answers as not run.
-      this._unwound = unwound = true;
+      this._unwound = true;
+      try {
+        repairStack();
+      } catch { /* out of stack: queued again by _recover */ }
       return null;
     } finally {
-      depth--;
       this._busy = false;
       if (this._freeLater) {
         try {
@@ -691,9 +687,8 @@ export class Engine {
   implementations(context, opts) {
     if (this._busy || !this._raw) return {};
     this._busy = true;
-    depth++;
     try {
-      if (unwound || this._unwound) repair(this);
+      if (this._unwound) this._recover();
       const all = this._everything();
       this._begin(opts);
       const ptr = this._raw.eval_all(this._write(context, all.plan));
@@ -717,11 +712,13 @@ export class Engine {
       }
       return out;
     } catch {
-      this._unwound = unwound = true;
+      this._unwound = true;
+      try {
+        repairStack();
+      } catch { /* out of stack: queued again by _recover */ }
       return {};
     } finally {
       // After the codes are read: a free() meanwhile releases them.
-      depth--;
       this._busy = false;
       if (this._freeLater) {
         try {
@@ -746,19 +743,20 @@ export class Engine {
     const name = typeof feature === 'string' ? feature : text(feature);
     if (this._busy || !this._raw) return notRun(name, this);
     this._busy = true;
-    depth++;
     try {
-      if (unwound || this._unwound) repair(this);
+      if (this._unwound) this._recover();
       const i = this._findAny(name);
       this._begin(opts);
       const used = i < 0 ? 0 : this._write(context, this._plan(i));
       const served = i < 0 || typeof opts?.used !== 'string' ? -1 : usedIndex(this._call.impls[i], opts.used);
       return JSON.parse(this._raw.details(i, name, used, served));
     } catch {
-      this._unwound = unwound = true;
+      this._unwound = true;
+      try {
+        repairStack();
+      } catch { /* out of stack: queued again by _recover */ }
       return notRun(name, this);
     } finally {
-      depth--;
       this._busy = false;
       if (this._freeLater) {
         try {
@@ -776,17 +774,18 @@ export class Engine {
   evaluateAll(context, opts) {
     if (this._busy || !this._raw) return {};
     this._busy = true;
-    depth++;
     try {
-      if (unwound || this._unwound) repair(this);
+      if (this._unwound) this._recover();
       const all = this._everything();
       this._begin(opts);
       return JSON.parse(this._raw.details_all(this._write(context, all.plan)));
     } catch {
-      this._unwound = unwound = true;
+      this._unwound = true;
+      try {
+        repairStack();
+      } catch { /* out of stack: queued again by _recover */ }
       return {};
     } finally {
-      depth--;
       this._busy = false;
       if (this._freeLater) {
         try {
@@ -816,19 +815,20 @@ export class Engine {
     // As --context: every unit of a context that is no object would get the default.
     if (!isObject(context)) throw new TypeError(`cannot simulate ${text(feature)}: the context must be an object, not ${context === null ? 'null' : Array.isArray(context) ? 'an array' : `a ${typeof context}`}`);
     this._busy = true;
-    depth++;
     let r;
     try {
-      if (unwound || this._unwound) repair(this);
+      if (this._unwound) this._recover();
       const all = this._everything();
       this._begin(opts);
       const by = opts?.by;
       r = JSON.parse(this._raw.simulate(String(feature), by == null ? '' : String(by), units, this._write(context, all.plan)));
     } catch (e) {
-      this._unwound = unwound = true;
+      this._unwound = true;
+      try {
+        repairStack();
+      } catch { /* out of stack: queued again by _recover */ }
       throw e;
     } finally {
-      depth--;
       this._busy = false;
       if (this._freeLater) {
         try {
@@ -846,6 +846,18 @@ export class Engine {
     };
   }
 
+  /**
+   * At the start of a call, after an exception ended this engine's previous
+   * one (noted in the `catch` of each call): releases the wasm side's hold
+   * on its scratch area, which no frame can be using now, and has the
+   * stack repaired (queued there too, if the stack left room for it).
+   */
+  _recover() {
+    this._unwound = false;
+    this._raw.recover();
+    repairStack();
+  }
+
   /** Releases the wasm memory now instead of at garbage collection (after the call under way, if any). */
   free() {
     if (this._busy) {
@@ -861,7 +873,7 @@ export class Engine {
       // A trapped instance refuses, and so does an engine whose call an
       // exception unwound (see repair): dropped all the same, its memory
       // leaked. The refusal was thrown from inside wasm.
-      unwound = true;
+      repairStack();
     }
     this._raw = null;
   }
@@ -873,5 +885,5 @@ export class Engine {
  */
 export function bucket(salt, unit) {
   const [s, u] = [String(salt), String(unit)];
-  return counted(() => need().bucket(s, u));
+  return coldCall(() => need().bucket(s, u));
 }

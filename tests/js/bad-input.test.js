@@ -128,6 +128,31 @@ test('calls made at the edge of the stack break no engine: each answers again at
   for (const e of engines) e.free();
 });
 
+test('after calls at the edge of the stack, the module\'s stack pointer is back where it started once the stack is empty', async () => {
+  // The package's sources, unbundled, to read the stack pointer (a module
+  // instance of their own).
+  const { Engine: SourceEngine } = await import('../../pkg/node.js');
+  const { need } = await import('../../pkg/src/wasm.js');
+  const { stack, top } = need();
+  const snap = { schema: 1, features: { T: { implementations: ['old', 'new'], default: 'old', rules: [{ when: { after: '2020-01-01T00:00:00Z' }, serve: 'new' }] } } };
+  const engines = Array.from({ length: 2000 }, () => new SourceEngine(snap));
+  let k = 0, lowest = top;
+  const near = (n) => {
+    try {
+      near(n + 1);
+    } catch {}
+    try {
+      engines[k++]?.evaluate('T', {});
+      lowest = Math.min(lowest, stack(0));
+    } catch {}
+  };
+  near(0);
+  assert.ok(lowest < top, 'no exception unwound through wasm: the test proves nothing');
+  await null;
+  assert.equal(stack(0), top);
+  assert.deepEqual(engines.filter((e) => e.implementation('T', {}) !== 'new').length, 0);
+});
+
 test('simulate with a `by` that is not a string reads it as String(by), and allocates nothing for it', () => {
   assert.deepEqual(split.simulate('F', 10, {}, { by: ['UserId'] }).segment, 'UserId');
   for (let i = 0; i < 5; i++) {

@@ -181,12 +181,16 @@ fn shadowed(feature: &Feature, split: &Split, j: usize, from: u16) -> Option<Str
             .implementations
             .get(usize::from(implementation))
             .map_or("?", String::as_str);
-        let got = end.saturating_sub(start.max(from));
+        let first = start.max(from);
         if end > start {
-            shares.push(if got == 0 {
+            shares.push(if end <= first {
                 format!("'{name}' gets no unit")
             } else {
-                format!("'{name}' {}% of all units", percent(got))
+                format!(
+                    "'{name}' only those from {}% to {}%",
+                    percent(first),
+                    percent(end)
+                )
             });
         }
         start = end;
@@ -586,9 +590,9 @@ mod tests {
             warnings(&feature(rules)),
             [
                 format!("/features/F/rules/1/split: this rule hashes units as rule 0 does (the same salt and `by`), and rule 0 has no condition: the units that reach this rule are those with buckets from 50% up, so 'b' gets no unit; {tail}"),
-                format!("/features/F/rules/2/split: this rule hashes units as rule 0 does (the same salt and `by`), and rule 0 has no condition: the units that reach this rule are those with buckets from 50% up, so 'a' gets no unit, 'b' 10% of all units; {tail}"),
+                format!("/features/F/rules/2/split: this rule hashes units as rule 0 does (the same salt and `by`), and rule 0 has no condition: the units that reach this rule are those with buckets from 50% up, so 'a' gets no unit, 'b' only those from 50% to 60%; {tail}"),
                 // An experiment named as the feature has the feature's salt.
-                format!("/features/F/rules/5/experiment: this rule hashes units as rule 0 does (the same salt and `by`), and rule 0 has no condition: the units that reach this rule are those with buckets from 50% up, so 'a' 20% of all units, 'b' 12.5% of all units; {tail}"),
+                format!("/features/F/rules/5/experiment: this rule hashes units as rule 0 does (the same salt and `by`), and rule 0 has no condition: the units that reach this rule are those with buckets from 50% up, so 'a' only those from 50% to 70%, 'b' only those from 70% to 82.5%; {tail}"),
             ]
         );
         // An earlier split with a condition leaves units of every bucket,

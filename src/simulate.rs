@@ -217,9 +217,10 @@ where
 
 /// The implementation (its index; `None` for none) that feature `name`
 /// gives each of `values` as the unit segment's value, the rest of the
-/// context as `base` gives it. `Ok(None)` when the segment's value is made
-/// of more than one placeholder's value (or of text around it): a value
-/// then does not say what each placeholder holds.
+/// context as `base` gives it. `Ok(None)` when that would not say what
+/// units of that value get: when the segment's value is made of more than
+/// one placeholder's value (or of text around it), or when a split or
+/// experiment of the feature draws at random or hashes another segment.
 ///
 /// # Errors
 /// When the feature or segment cannot be simulated.
@@ -236,12 +237,19 @@ where
     E: Env + ?Sized,
 {
     let unit = unit(engine, name, by)?;
-    if !unit.whole {
-        return Ok(None);
-    }
     let feature = engine
         .feature(unit.feature)
         .ok_or(SimulateError::UnknownFeature)?;
+    let body = feature.body.as_ref().ok_or(SimulateError::BrokenFeature)?;
+    let id = engine.segments().iter().position(|s| *s == unit.segment);
+    let hashed_by_unit = body.rules.iter().all(|r| match &r.action {
+        Action::Serve(_) => true,
+        Action::Split(s) => hashes(body, s, id),
+        Action::Experiment { split, random, .. } => !random && hashes(body, split, id),
+    });
+    if !unit.whole || !hashed_by_unit {
+        return Ok(None);
+    }
     env.feature(unit.feature);
     let picks = values
         .iter()
@@ -258,4 +266,13 @@ where
         })
         .collect();
     Ok(Some(picks))
+}
+
+/// Whether `split` hashes the segment whose id is `id`.
+fn hashes(body: &crate::model::Body, split: &crate::model::Split, id: Option<usize>) -> bool {
+    let by = body
+        .segments
+        .get(usize::from(split.by))
+        .map(|s| s.segment as usize);
+    by.is_some() && by == id
 }

@@ -1047,8 +1047,60 @@ fn simulate_by_a_segment_with_options_says_what_each_value_gets() {
         "{}",
         text(&json.stdout)
     );
-    // A segment made of two placeholders: an option does not say what
-    // each holds, so nothing is listed.
+    // Nothing is listed where a value does not say what its units get: a
+    // random experiment by the segment, a split by another segment (the
+    // segment named with --by), or a segment made of two placeholders
+    // (an option does not say what each holds). A repeated option is
+    // listed once.
+    let other = temp(
+        "options-other.json",
+        br#"{"schema": 1, "segments": {"Country": {"from": {"user": "{country}"}, "options": ["CA", "US", "CA"]},
+                "UserId": {"from": {"user": "{id}"}}},
+              "features": {
+                "Random": {"inputs": ["user"], "implementations": ["a", "b"], "default": "a",
+                  "rules": [{"experiment": {"name": "r", "by": "Country", "weights": {"a": 50, "b": 50}, "random": true}}]},
+                "ByUser": {"inputs": ["user"], "implementations": ["a", "b"], "default": "a",
+                  "rules": [{"when": {"segment": "Country", "in": ["CA", "US"]}, "split": {"by": "UserId", "weights": {"a": 50, "b": 50}}}]},
+                "Hashed": {"inputs": ["user"], "implementations": ["a", "b"], "default": "a",
+                  "rules": [{"split": {"by": "Country", "weights": {"a": 50, "b": 50}}}]}}}"#,
+    );
+    for args in [
+        &["--feature", "Random"][..],
+        &["--feature", "ByUser", "--by", "Country"][..],
+    ] {
+        let out = run(&[&["simulate", &other, "--units", "100"][..], args].concat());
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        assert!(
+            !text(&out.stdout).contains("options"),
+            "{args:?}: {}",
+            text(&out.stdout)
+        );
+    }
+    let out = run(&[
+        "simulate",
+        &other,
+        "--feature",
+        "Hashed",
+        "--units",
+        "10",
+        "--json",
+    ]);
+    let json = text(&out.stdout);
+    let pick = |c: &str| {
+        if feats_edge::hash::bucket("Hashed", c) < 5000 {
+            "a"
+        } else {
+            "b"
+        }
+    };
+    assert!(
+        json.ends_with(&format!(
+            ",\"options\":{{\"CA\":\"{}\",\"US\":\"{}\"}}}}\n",
+            pick("CA"),
+            pick("US")
+        )),
+        "{json}"
+    );
     let out = run(&[
         "simulate",
         &snapshot,

@@ -64,6 +64,38 @@ fn a_rollout_ramped_up_keeps_every_unit_it_had() {
 }
 
 #[test]
+fn a_rollout_ramped_down_takes_out_the_last_let_in_first_and_rules_in_front_move_no_one() {
+    let at = |weight: u32| -> Vec<bool> {
+        picks(&load(&rollout("NewCheckout", weight, "")), "NewCheckout")
+            .into_iter()
+            .map(|(i, _)| i.as_deref() == Some("new"))
+            .collect()
+    };
+    let (fifty, twenty, five) = (at(50), at(20), at(5));
+    for id in 0..UNITS as usize {
+        // Whoever is in at 5 % stays in at 20 %; whoever leaves going from
+        // 50 % to 20 % came in last going up.
+        assert!(!five[id] || twenty[id], "u{id}");
+        assert!(!twenty[id] || fifty[id], "u{id}");
+    }
+    // A rule put in front that takes some units moves none of the others.
+    let with_rule = snapshot(
+        r#""NewCheckout": {"inputs": ["user"], "implementations": ["old", "new"], "default": "old",
+             "rules": [{"when": {"segment": "UserId", "in": ["u1", "u2", "u3"]}, "serve": "old"},
+                       {"split": {"by": "UserId", "weights": {"new": 20}}}]}"#,
+    );
+    let moved = picks(&load(&with_rule), "NewCheckout");
+    for (id, (was, now)) in twenty.iter().zip(&moved).enumerate() {
+        let now_in = now.0.as_deref() == Some("new");
+        if (1..=3).contains(&id) {
+            assert!(!now_in);
+        } else {
+            assert_eq!(*was, now_in, "u{id}");
+        }
+    }
+}
+
+#[test]
 fn a_renamed_feature_keeps_its_units_when_it_keeps_its_salt() {
     let old = picks(&load(&rollout("NewCheckout", 30, "")), "NewCheckout");
     let renamed = picks(&load(&rollout("Checkout2", 30, "")), "Checkout2");
@@ -145,7 +177,15 @@ fn an_arm_at_weight_0_keeps_its_sticky_units_until_it_leaves_the_implementations
         .iter()
         .all(|p| p.0.as_deref() != Some("c")));
     let d = details_with(&removed, "Pricing", &user(1), &mut env);
-    assert_ne!(d.get("implementation").and_then(|v| v.as_str()), Some("c"));
+    let hashed = if hash::bucket("pricing-2026", "u1") < 5000 {
+        "control"
+    } else {
+        "b"
+    };
+    assert_eq!(
+        d.get("implementation").and_then(|v| v.as_str()),
+        Some(hashed)
+    );
     assert_eq!(d.get("reason").and_then(|v| v.as_str()), Some("SPLIT"));
 }
 

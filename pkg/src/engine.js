@@ -6,7 +6,7 @@
 // area in wasm memory, and gets back an implementation index. See
 // src/wasm/mod.rs for the layout. All rule logic lives in Rust.
 
-import { need } from './wasm.js';
+import { need, wasm } from './wasm.js';
 
 /** A snapshot refused as a whole: invalid JSON, wrong schema, over the limits. */
 export class SnapshotError extends Error {
@@ -95,15 +95,29 @@ function resetStack() {
 }
 
 /**
- * Runs `fn`, a call into wasm off the evaluation paths; an exception that
- * ends it may have unwound through wasm, and has the stack repaired.
+ * Runs `fn`, a call into wasm off the evaluation paths (a load, the lists,
+ * `bucket`). Where it starts, the stack pointer is read; an exception that
+ * ends it may have unwound through wasm, and the pointer is put back where
+ * it was (off the evaluation paths a wasm call more costs nothing that
+ * matters; on them, see repairStack).
  * @template T @param {() => T} fn @returns {T}
  */
 function coldCall(fn) {
+  let sp;
+  try {
+    sp = wasm?.stack(0);
+  } catch {}
   try {
     return fn();
   } catch (e) {
-    repairStack();
+    try {
+      const now = wasm?.stack(0);
+      if (sp !== undefined && now !== undefined && now !== sp) wasm?.stack(sp - now);
+    } catch {
+      try {
+        repairStack();
+      } catch {}
+    }
     throw e;
   }
 }
@@ -608,7 +622,10 @@ export class Engine {
       if (write === undefined) write = ++plan.uses > WRITER_AFTER ? this._writer(plan) : null;
       return write ? write(ctx, this._u8, this) : this._read(ctx, plan);
     } catch {
-      // A getter or Proxy that throws: the context cannot be read.
+      // A getter or Proxy that throws: the context cannot be read. (Or the
+      // stack ran out growing the scratch area in wasm: released at the
+      // next call, as after any exception.)
+      this._unwound = true;
       return -1;
     }
   }
@@ -692,6 +709,9 @@ export class Engine {
       const all = this._everything();
       this._begin(opts);
       const ptr = this._raw.eval_all(this._write(context, all.plan));
+      // 0: the engine is still held after an exception (see _recover); the
+      // output area holds an earlier call's answers.
+      if (ptr === 0) return {};
       // The output area never moves; its view is remade only when memory grew.
       let codes = all.codes;
       if (codes === undefined || codes.length !== this._count) {

@@ -362,7 +362,13 @@ pub fn simulate(args: &Args, out: &mut String) -> Result<i32, Usage> {
     // A unit segment that declares its values: each value is one unit, and
     // real contexts carry only those, so the split is by whole values.
     let options = engine.segment_options(&sim.segment).unwrap_or(&[]);
-    let option_refs: Vec<&str> = options.iter().map(String::as_str).collect();
+    // Each value once (a list may repeat one).
+    let mut seen = std::collections::HashSet::new();
+    let option_refs: Vec<&str> = options
+        .iter()
+        .map(String::as_str)
+        .filter(|o| seen.insert(*o))
+        .collect();
     let per_option = if option_refs.is_empty() {
         None
     } else {

@@ -151,6 +151,21 @@ test('after calls at the edge of the stack, the module\'s stack pointer is back 
   await null;
   assert.equal(stack(0), top);
   assert.deepEqual(engines.filter((e) => e.implementation('T', {}) !== 'new').length, 0);
+  // Loads at the edge of the stack, round after round in one task: each
+  // puts the pointer back itself (thousands of them ran it into the heap).
+  for (let round = 0; round < 20; round++) {
+    const loads = (n) => {
+      try {
+        loads(n + 1);
+      } catch {}
+      try {
+        new SourceEngine(snap);
+      } catch {}
+    };
+    loads(0);
+  }
+  assert.equal(stack(0), top);
+  assert.equal(new SourceEngine(snap).implementation('T', {}), 'new');
 });
 
 test('simulate with a `by` that is not a string reads it as String(by), and allocates nothing for it', () => {

@@ -199,15 +199,7 @@ where
     let counts = tally(feature.implementations.len(), units, |n| {
         value.clear();
         crate::text::push_u64(&mut value, n);
-        let ctx = WithUnit {
-            base,
-            input: unit.input,
-            slots: &unit.slots,
-            value: &value,
-        };
-        eval::evaluate(feature, &ctx, env)
-            .implementation
-            .map(usize::from)
+        pick(feature, &unit, base, &value, env)
     });
     Ok(Simulation {
         segment: unit.segment,
@@ -253,19 +245,33 @@ where
     env.feature(unit.feature);
     let picks = values
         .iter()
-        .map(|value| {
-            let ctx = WithUnit {
-                base,
-                input: unit.input,
-                slots: &unit.slots,
-                value,
-            };
-            eval::evaluate(feature, &ctx, env)
-                .implementation
-                .map(usize::from)
-        })
+        .map(|value| pick(feature, &unit, base, value, env))
         .collect();
     Ok(Some(picks))
+}
+
+/// The implementation `feature` gives `value` as the unit, the rest of
+/// the context as `base` gives it.
+fn pick<C, E>(
+    feature: &crate::model::Feature,
+    unit: &Unit,
+    base: &C,
+    value: &str,
+    env: &mut E,
+) -> Option<usize>
+where
+    C: Context + ?Sized,
+    E: Env + ?Sized,
+{
+    let ctx = WithUnit {
+        base,
+        input: unit.input,
+        slots: &unit.slots,
+        value,
+    };
+    eval::evaluate(feature, &ctx, env)
+        .implementation
+        .map(usize::from)
 }
 
 /// Whether `split` hashes the segment whose id is `id`.

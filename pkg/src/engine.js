@@ -891,7 +891,7 @@ export class Engine {
       this._raw.free();
     } catch {
       // A trapped instance refuses, and so does an engine whose call an
-      // exception unwound (see repair): dropped all the same, its memory
+      // exception unwound (see repairStack): dropped all the same, its memory
       // leaked. The refusal was thrown from inside wasm.
       repairStack();
     }

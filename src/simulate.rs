@@ -190,10 +190,7 @@ where
     C: Context + ?Sized,
     E: Env + ?Sized,
 {
-    let unit = unit(engine, name, by)?;
-    let feature = engine
-        .feature(unit.feature)
-        .ok_or(SimulateError::UnknownFeature)?;
+    let (unit, feature) = unit_of(engine, name, by)?;
     env.feature(unit.feature);
     let mut value = String::with_capacity(12);
     let counts = tally(feature.implementations.len(), units, |n| {
@@ -228,10 +225,7 @@ where
     C: Context + ?Sized,
     E: Env + ?Sized,
 {
-    let unit = unit(engine, name, by)?;
-    let feature = engine
-        .feature(unit.feature)
-        .ok_or(SimulateError::UnknownFeature)?;
+    let (unit, feature) = unit_of(engine, name, by)?;
     let body = feature.body.as_ref().ok_or(SimulateError::BrokenFeature)?;
     let id = engine.segments().iter().position(|s| *s == unit.segment);
     let hashed_by_unit = body.rules.iter().all(|r| match &r.action {
@@ -248,6 +242,19 @@ where
         .map(|value| pick(feature, &unit, base, value, env))
         .collect();
     Ok(Some(picks))
+}
+
+/// The unit of a simulation of feature `name` (see [`unit`]) and the feature.
+fn unit_of<'e>(
+    engine: &'e Engine,
+    name: &str,
+    by: Option<&str>,
+) -> Result<(Unit, &'e crate::model::Feature), SimulateError> {
+    let unit = unit(engine, name, by)?;
+    let feature = engine
+        .feature(unit.feature)
+        .ok_or(SimulateError::UnknownFeature)?;
+    Ok((unit, feature))
 }
 
 /// The implementation `feature` gives `value` as the unit, the rest of

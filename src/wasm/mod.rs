@@ -139,24 +139,36 @@ impl RawEngine {
 
     /// [`RawEngine::open`] out of line, for the entry points that are not hot.
     #[inline(never)]
-    fn open_cold<'a>(&'a self, state: &'a mut State, used: i32) -> (Scratch<'a>, HostEnv<'a>) {
-        self.open(state, used)
+    fn open_cold<'a>(
+        &'a self,
+        scratch: &'a [u32],
+        key: &'a mut Vec<u8>,
+        used: i32,
+    ) -> (Scratch<'a>, HostEnv<'a>) {
+        self.open(scratch, key, used)
     }
 
     /// The context in the scratch area and the host, for one call.
     /// `used`: the string bytes JavaScript wrote, or -1 when the context is
     /// not a JSON object. Inlined into the two hot entry points
     /// (`eval`, `eval_all`); the others call [`RawEngine::open_cold`].
+    /// The state's scratch area and key buffer are passed apart, so that a
+    /// call can write its output area meanwhile.
     #[inline(always)]
-    fn open<'a>(&'a self, state: &'a mut State, used: i32) -> (Scratch<'a>, HostEnv<'a>) {
-        let ctx = Scratch::new(&state.scratch, self.table_words, self.strings_byte, used);
+    fn open<'a>(
+        &'a self,
+        scratch: &'a [u32],
+        key: &'a mut Vec<u8>,
+        used: i32,
+    ) -> (Scratch<'a>, HostEnv<'a>) {
+        let ctx = Scratch::new(scratch, self.table_words, self.strings_byte, used);
         (
             ctx,
             HostEnv {
                 host: &self.host,
                 feature: 0,
                 now: None,
-                key: &mut state.key,
+                key,
                 used: None,
             },
         )
@@ -372,7 +384,7 @@ impl RawEngine {
         let (Some(engine), Some(held)) = (&self.engine, self.enter()) else {
             return -1;
         };
-        let (ctx, mut env) = self.open(held.state, used);
+        let (ctx, mut env) = self.open(&held.state.scratch, &mut held.state.key, used);
         let ev = engine.evaluate_index(index, &ctx, &mut env);
         ev.implementation.map_or(-1, i32::from)
     }
@@ -386,14 +398,7 @@ impl RawEngine {
         };
         let State { scratch, key, out } = held.state;
         if let Some(engine) = &self.engine {
-            let ctx = Scratch::new(scratch, self.table_words, self.strings_byte, used);
-            let mut env = HostEnv {
-                host: &self.host,
-                feature: 0,
-                now: None,
-                key,
-                used: None,
-            };
+            let (ctx, mut env) = self.open(scratch, key, used);
             let mut memo = engine.memo();
             for (i, slot) in out.iter_mut().enumerate() {
                 *slot = engine
@@ -412,7 +417,7 @@ impl RawEngine {
         let (Some(engine), Some(held)) = (&self.engine, self.enter()) else {
             return String::new();
         };
-        let (ctx, mut env) = self.open_cold(held.state, used);
+        let (ctx, mut env) = self.open_cold(&held.state.scratch, &mut held.state.key, used);
         env.used = ImplId::try_from(served).ok();
         let index = usize::try_from(index)
             .ok()
@@ -435,7 +440,7 @@ impl RawEngine {
         let Some(held) = self.enter() else {
             return String::new();
         };
-        let (ctx, mut env) = self.open_cold(held.state, used);
+        let (ctx, mut env) = self.open_cold(&held.state.scratch, &mut held.state.key, used);
         engine.details_all(&ctx, &mut env)
     }
 }
@@ -466,7 +471,7 @@ impl RawEngine {
             .feature(unit.feature)
             .map_or(0, |f| f.implementations.len());
         let head = self.strings_byte / 4;
-        let (base, mut env) = self.open_cold(held.state, used);
+        let (base, mut env) = self.open_cold(&held.state.scratch, &mut held.state.key, used);
         let mut varied = Varied::new(&base, head, &unit);
         let counts = crate::simulate::tally(implementations, u64::from(units), |n| {
             varied.set(n);

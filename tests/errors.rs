@@ -512,6 +512,56 @@ fn descriptions_and_meta_are_allowed_everywhere() {
     );
 }
 
+/// SPEC §1: "Every object in the document may carry `description` and
+/// `meta`", maps of names included (`segments`, `activations`, `features`,
+/// `from`, `weights`): there they annotate the map and name nothing.
+#[test]
+fn descriptions_and_meta_annotate_maps_of_names_too() {
+    let text = r#"{"schema": 1,
+        "segments": {"description": "the checkout team's", "meta": {"owner": "pay"},
+                     "UserId": {"from": {"user": "{id}", "description": "the account id", "meta": 1}}},
+        "activations": {"description": "none yet", "meta": [1]},
+        "features": {"description": "checkout flags", "meta": {"default": "x", "implementations": ["x"]},
+          "Checkout": {"inputs": ["user"], "implementations": ["old", "new"], "default": "old",
+            "rules": [{"split": {"by": "UserId", "weights": {"new": 100, "description": "full ramp", "meta": {}}}}]}}}"#;
+    assert!(problems(text).is_empty(), "{:?}", problems(text));
+    let e = load(text);
+    assert_eq!(e.feature_count(), 1);
+    assert_eq!(e.segments(), ["UserId"]);
+    assert_eq!(
+        pick(&e, "Checkout", r#"{"user": {"id": 7}}"#, NOW).as_deref(),
+        Some("new")
+    );
+    // A description that is not a string, or an annotation given twice, is
+    // a problem at it; a feature whose weights hold one degrades.
+    let text = r#"{"schema": 1,
+        "segments": {"description": 1, "UserId": {"from": {"user": "{id}", "description": 2}},
+                     "Id": {"from": {"user": "{id}"}}},
+        "activations": {"description": {"when": {"after": "2020-01-01T00:00:00Z"}}},
+        "features": {"description": {"implementations": ["a"], "default": "a"}, "meta": 1, "meta": 2,
+          "F": {"inputs": ["user"], "implementations": ["a", "b"], "default": "a",
+                "rules": [{"split": {"by": "Id", "weights": {"b": 10, "description": 5}}}]}}}"#;
+    let found = problems(text);
+    assert_eq!(found.len(), 6, "{found:#?}");
+    for want in [
+        "/segments/description: expected a string, found a number ('description' and 'meta' annotate this object: no segment can be named so)",
+        "/segments/UserId/from/description: expected a string, found a number (",
+        "/activations/description: expected a string, found an object (",
+        "/features/description: expected a string, found an object ('description' and 'meta' annotate this object: no feature can be named so)",
+        "/features/meta: the field 'meta' appears more than once",
+        "/features/F/rules/0/split/weights/description: expected a string, found a number ('description' and 'meta' annotate this object: no implementation can be named so)",
+    ] {
+        has(&found, want);
+    }
+    let e = load(text);
+    assert_eq!(e.feature_count(), 1);
+    let d = details(&e, "F", "{}", NOW);
+    assert_eq!(
+        d.get("errorCode").and_then(|v| v.as_str()),
+        Some("PARSE_ERROR")
+    );
+}
+
 /// Features compile on first use; what loading checks up front and what it
 /// leaves for later give the same answers as compiling everything at once.
 #[test]

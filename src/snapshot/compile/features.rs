@@ -482,7 +482,12 @@ fn compile_weights(
     };
     let mut points: Vec<Option<u64>> = vec![None; feature.implementations.len()];
     let mut ok = true;
+    let mut annotations = [false; 2];
     for (name, weight) in members {
+        let seen = &mut annotations;
+        if reader::annotation(name, weight.kind(), ptr, seen, Some("implementation"), errs) {
+            continue;
+        }
         let at = ptr.key(name);
         // A boolean feature's implementations are BOOLEAN_IMPLEMENTATIONS.
         let Some(i) = implementation_id(feature, impl_ids, name) else {

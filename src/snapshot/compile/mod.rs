@@ -84,7 +84,7 @@ pub fn load_owned(text: String) -> Result<Compiled, SnapshotError> {
             };
             refuse(&e.pointer, concat(&[what, &e.describe()]))
         })?;
-    let mut compiled = compile_document(&doc, deferred)?;
+    let mut compiled = compile_document(&doc, deferred, &text)?;
     drop(doc);
     compiled.features.text = text.into_boxed_str();
     Ok(compiled)
@@ -113,17 +113,23 @@ pub struct Compiled {
 fn index_features(
     deferred: Vec<json::Deferred<'_>>,
     count: usize,
+    text: &str,
 ) -> (Vec<Entry>, Vec<Member>, NameIndex) {
     let mut entries: Vec<Entry> = Vec::with_capacity(count);
     let mut order: Vec<Member> = Vec::with_capacity(count);
     let mut feature_ids = NameIndex::new();
+    let mut annotations = [false; 2];
     for member in deferred {
         let name = member.key;
+        if name == "description" || name == "meta" {
+            annotate_features(&name, text.get(member.span), &mut annotations, &mut order);
+            continue;
+        }
         if let Some(i) = feature_ids.get(&name) {
             if let Some(e) = entries.get_mut(i as usize) {
                 e.duplicated = true;
             }
-            order.push(Member::Duplicate(Problem {
+            order.push(Member::Problem(Problem {
                 path: child("/features", &name),
                 message: concat(&[
                     "the feature ",
@@ -148,9 +154,31 @@ fn index_features(
     (entries, order, feature_ids)
 }
 
+/// An annotation of `/features` (`description` or `meta`, whose JSON text
+/// is `value`): its problems, if any, in document order.
+#[cold]
+#[inline(never)]
+fn annotate_features(
+    key: &str,
+    value: Option<&str>,
+    seen: &mut [bool; 2],
+    order: &mut Vec<Member>,
+) {
+    let kind = value
+        .and_then(|v| json::parse(v, &json::Limits::default()).ok())
+        .map_or("null", |v| v.kind());
+    let mut errs = Errs::default();
+    let root = Ptr::root("/features");
+    reader::annotation(key, kind, &root, seen, Some("feature"), &mut errs);
+    for (path, message) in errs.list {
+        order.push(Member::Problem(Problem { path, message }));
+    }
+}
+
 fn compile_document(
     doc: &Value,
     deferred: Vec<json::Deferred<'_>>,
+    text: &str,
 ) -> Result<Compiled, SnapshotError> {
     let Some(members) = doc.as_object() else {
         return Err(refuse(
@@ -249,10 +277,23 @@ fn compile_document(
     let mut segments: Vec<SegmentDef> = Vec::with_capacity(segments_doc.len());
     let mut segment_ids = NameIndex::new();
     let segments_root = Ptr::root("/segments");
+    let mut annotations = [false; 2];
     for (name, value) in segments_doc {
         let ptr = segments_root.key(name);
         let mut errs = Errs::default();
-        let def = if segment_ids.contains(name) {
+        let def = if reader::annotation(
+            name,
+            value.kind(),
+            &segments_root,
+            &mut annotations,
+            Some("segment"),
+            &mut errs,
+        ) {
+            for (p, m) in errs.list {
+                problems.push(&p, m);
+            }
+            continue;
+        } else if segment_ids.contains(name) {
             errs.add(
                 &ptr,
                 concat(&["the segment ", &quoted(name), " is declared more than once"]),
@@ -302,7 +343,7 @@ fn compile_document(
     }
 
     // Features are only found here; each compiles on first use (see Lazy).
-    let (entries, order, feature_ids) = index_features(deferred, features_doc.len());
+    let (entries, order, feature_ids) = index_features(deferred, features_doc.len(), text);
     let names = shared.segments.iter().map(|s| s.name.clone()).collect();
     let lazy = Lazy {
         text: Box::default(),
@@ -332,7 +373,17 @@ fn activations(
     problems: &mut Problems,
 ) {
     shared.activations.reserve_exact(doc.len());
+    let mut annotations = [false; 2];
     for (name, value) in doc {
+        let mut errs = Errs::default();
+        let root = Ptr::root("/activations");
+        let found = value.kind();
+        if reader::annotation(name, found, &root, &mut annotations, Some("activation"), &mut errs) {
+            for (p, m) in errs.list {
+                problems.push(&p, m);
+            }
+            continue;
+        }
         let ptr = child("/activations", name);
         if let Some(i) = shared.activation_ids.get(name) {
             problems.push(
@@ -374,8 +425,9 @@ fn activations(
 enum Member {
     /// The feature at this index of [`Lazy::entries`].
     Feature(usize),
-    /// A repeated name: the problem it reports.
-    Duplicate(Problem),
+    /// A problem of the member itself: a repeated name, an annotation of
+    /// the wrong kind.
+    Problem(Problem),
 }
 
 /// A feature found at load, compiled on first use.
@@ -520,7 +572,7 @@ impl Lazy {
             }
             for member in &self.order {
                 match member {
-                    Member::Duplicate(p) => all.push(&p.path, p.message.clone()),
+                    Member::Problem(p) => all.push(&p.path, p.message.clone()),
                     Member::Feature(i) => {
                         for p in self.compiled(*i).map_or(&[][..], |(_, ps)| ps) {
                             all.push(&p.path, p.message.clone());

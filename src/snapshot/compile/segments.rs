@@ -103,7 +103,12 @@ pub fn compile(
                     // The inputs with a template so far: a repeat is a
                     // problem (one lookup each, not a scan of the templates).
                     let mut converted = NameIndex::new();
+                    let mut annotations = [false; 2];
                     for (input, template) in members {
+                        let (kind, seen) = (template.kind(), &mut annotations);
+                        if reader::annotation(input, kind, &from_ptr, seen, Some("input"), errs) {
+                            continue;
+                        }
                         let at = from_ptr.key(input);
                         if !reader::check_name(input, &at, errs) {
                             continue;

@@ -65,6 +65,13 @@ impl Engine {
         compile::load_bytes(bytes).map(Engine::from)
     }
 
+    /// The snapshot's text, as loaded (bytes as read, invalid sequences as
+    /// U+FFFD).
+    #[must_use]
+    pub fn text(&self) -> &str {
+        self.features.text()
+    }
+
     /// The snapshot's revision, `""` when it has none.
     #[must_use]
     pub fn revision(&self) -> &str {

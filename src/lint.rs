@@ -2,10 +2,12 @@
 //! do what its author meant: `feats-edge validate` prints it as warnings.
 //!
 //! A warning never changes evaluation (the SPEC defines what such a
-//! snapshot does); it points at the place, as a problem does:
+//! snapshot does); it points at the place, as a problem does (the
+//! condition that causes it; through activations, the rule's reference,
+//! with the activations named and the place of the cause):
 //! - a rule whose condition can never hold (an empty `in`, `any` or
 //!   `cidr` list; `after` not before `before`), or whose time window has
-//!   already ended;
+//!   already ended; and such an activation, once, at its own place;
 //! - rules after one that serves every context, which are never reached;
 //! - a split or experiment whose weights are all 0, which serves no unit,
 //!   or add up to at most 1 % over several implementations (fractions of 1
@@ -22,7 +24,8 @@
 //!
 //! Only features that compiled are looked at: the others have problems.
 
-use crate::model::{Action, Body, Cond, Feature, Split};
+use crate::json::{self, Value};
+use crate::model::{Action, Body, Cond, Feature, Split, TextOp};
 use crate::ops::instant::format_rfc3339;
 use crate::prelude::*;
 use crate::{Engine, Problem};
@@ -33,6 +36,12 @@ use alloc::format;
 #[must_use]
 pub fn lint(engine: &Engine, now: i64) -> Vec<Problem> {
     let mut out = Vec::new();
+    // Activations that never hold or have ended, each said once, before
+    // the features' warnings (the document's order, as a rule).
+    let mut ahead = Vec::new();
+    let mut activations_seen = std::collections::BTreeSet::new();
+    // The document, for the names of activations a finding passes through.
+    let doc = json::parse(engine.text(), &json::Limits::default()).ok();
     // Each experiment seen so far: its name, feature, rule and assignment.
     let mut experiments: Vec<(&str, &str, usize, Assignment)> = Vec::new();
     for feature in engine.features() {
@@ -61,19 +70,23 @@ pub fn lint(engine: &Engine, now: i64) -> Vec<Problem> {
                 ));
                 break;
             }
+            let when = Place::rule(&doc, &feature.name, i);
             match analysis.window(&rule.when, 0) {
-                Err(why) => out.push(warning(
-                    at(&format!("{i}/when")),
-                    format!("the rule never applies: {why}"),
-                )),
-                Ok((_, end)) if end <= now => out.push(warning(
-                    at(&format!("{i}/when")),
-                    format!(
-                        "the rule no longer applies: its time window ended at {}",
-                        format_rfc3339(end)
-                    ),
-                )),
+                Err(never) => out.push(never.warning(&when, "rule", "applies")),
+                Ok(w) if w.end <= now => out.push(w.ended(&when, "rule", "applies")),
                 Ok(_) => {}
+            }
+            for (a, found) in analysis.activations.drain(..) {
+                let Some(place) = when.activation(&a) else { continue };
+                if activations_seen.insert(place.ptr.clone()) {
+                    match found {
+                        Err(never) => ahead.push(never.warning(&place, "activation", "holds")),
+                        Ok(w) if w.end <= now => {
+                            ahead.push(w.ended(&place, "activation", "holds"));
+                        }
+                        Ok(_) => {}
+                    }
+                }
             }
             let (kind, split, hashed) = match &rule.action {
                 Action::Serve(_) => {
@@ -146,7 +159,8 @@ pub fn lint(engine: &Engine, now: i64) -> Vec<Problem> {
             }
         }
     }
-    out
+    ahead.append(&mut out);
+    ahead
 }
 
 /// The total, in percent, of weights that look like fractions of 1: two
@@ -267,16 +281,216 @@ fn serves_none(split: &Split) -> bool {
 /// (loading refuses deeper snapshots).
 const MAX_DEPTH: u32 = 512;
 
-/// Whole-instant bounds: a condition that may hold at any time.
-const ALWAYS: (i64, i64) = (i64::MIN, i64::MAX);
+/// One step from a condition to a condition or operand inside it, as the
+/// snapshot writes it.
+#[derive(Clone, Copy, Debug)]
+enum Step {
+    /// A member of the condition object (`all`, `in`, `before`).
+    Key(&'static str),
+    /// An item of an `all` or `any` list.
+    Index(usize),
+    /// Into the activation the condition names: on to its `when`.
+    Activation,
+}
+
+/// Where inside a condition a finding comes from: the steps, innermost
+/// first (they are added as the analysis returns).
+type Trail = Vec<Step>;
+
+/// Why a condition never holds, and where.
+#[derive(Clone, Debug)]
+struct Never {
+    why: &'static str,
+    at: Trail,
+}
+
+impl Never {
+    fn new(why: &'static str, at: &[Step]) -> Self {
+        Never { why, at: at.to_vec() }
+    }
+
+    fn within(mut self, steps: &[Step]) -> Self {
+        self.at.extend_from_slice(steps);
+        self
+    }
+
+    /// The warning for the rule or activation at `place`.
+    fn warning(&self, place: &Place<'_>, owner: &str, verb: &str) -> Problem {
+        let found = place.follow(&self.at);
+        let message = if found.through.is_empty() {
+            format!("the {owner} never {verb}: {}", self.why)
+        } else {
+            format!(
+                "the {owner} never {verb}: activation {} never holds ({}: {})",
+                chain(&found.through),
+                found.end.ptr,
+                self.why
+            )
+        };
+        warning(found.own, message)
+    }
+}
+
+/// The instants `[start, end)` within which a condition may hold, and
+/// where its end comes from (the `before` that sets it).
+#[derive(Clone, Debug)]
+struct Window {
+    start: i64,
+    end: i64,
+    end_at: Trail,
+}
+
+impl Window {
+    fn always() -> Self {
+        Window {
+            start: i64::MIN,
+            end: i64::MAX,
+            end_at: Vec::new(),
+        }
+    }
+
+    fn within(mut self, steps: &[Step]) -> Self {
+        self.end_at.extend_from_slice(steps);
+        self
+    }
+
+    /// The warning for a window that has ended, of the rule or activation
+    /// at `place`.
+    fn ended(&self, place: &Place<'_>, owner: &str, verb: &str) -> Problem {
+        let found = place.follow(&self.end_at);
+        let end = format_rfc3339(self.end);
+        let mut message = format!("the {owner} no longer {verb}: its time window ended at {end}");
+        if !found.through.is_empty() {
+            message.push_str(&format!(
+                ", with activation {} ({})",
+                chain(&found.through),
+                found.end.ptr
+            ));
+        }
+        warning(found.own, message)
+    }
+}
+
+/// A condition's place in the document: its pointer, and its JSON value
+/// when the document could be read (for the names of activations).
+struct Place<'d> {
+    ptr: String,
+    value: Option<&'d Value<'d>>,
+    doc: Option<&'d Value<'d>>,
+}
+
+/// Where a trail leads: the pointer inside the owner's own condition (up
+/// to the first activation it refers to), the activations it passes
+/// through, and where it ends.
+struct Followed<'d> {
+    own: String,
+    through: Vec<String>,
+    end: Place<'d>,
+}
+
+impl<'d> Place<'d> {
+    /// The `when` of rule `i` of feature `name`.
+    fn rule(doc: &'d Option<Value<'d>>, name: &str, i: usize) -> Self {
+        let mut ptr = String::from("/features");
+        json::pointer_push(&mut ptr, name);
+        ptr.push_str(&format!("/rules/{i}/when"));
+        let value = doc.as_ref().and_then(|d| {
+            d.get("features")?
+                .get(name)?
+                .get("rules")?
+                .as_array()?
+                .get(i)?
+                .get("when")
+        });
+        Place {
+            ptr,
+            value,
+            doc: doc.as_ref(),
+        }
+    }
+
+    /// The `when` of the activation a trail from here ends in (its
+    /// innermost step an [`Step::Activation`]).
+    fn activation(&self, trail: &[Step]) -> Option<Place<'d>> {
+        let followed = self.follow(trail);
+        (!followed.through.is_empty()).then_some(followed.end)
+    }
+
+    /// Follows `trail` (innermost step first) from this place, into the
+    /// activations it names.
+    fn follow(&self, trail: &[Step]) -> Followed<'d> {
+        let mut ptr = self.ptr.clone();
+        let mut value = self.value;
+        let mut own = None;
+        let mut through = Vec::new();
+        for step in trail.iter().rev() {
+            match *step {
+                Step::Key(k) => json::pointer_push(&mut ptr, k),
+                Step::Index(i) => ptr.push_str(&format!("/{i}")),
+                Step::Activation => {
+                    let name = value
+                        .and_then(|v| v.get("activation")?.as_str())
+                        .unwrap_or("?")
+                        .to_owned();
+                    let mut at = String::from("/activations");
+                    json::pointer_push(&mut at, &name);
+                    at.push_str("/when");
+                    own.get_or_insert(core::mem::replace(&mut ptr, at));
+                    value = self
+                        .doc
+                        .and_then(|d| d.get("activations")?.get(&name)?.get("when"));
+                    through.push(name);
+                    continue;
+                }
+            }
+            value = value.and_then(|v| descend(v, *step));
+        }
+        Followed {
+            own: own.unwrap_or_else(|| ptr.clone()),
+            through,
+            end: Place {
+                ptr,
+                value,
+                doc: self.doc,
+            },
+        }
+    }
+}
+
+/// `'a' → 'b'`: the activations a finding passes through.
+fn chain(names: &[String]) -> String {
+    let quoted: Vec<String> = names.iter().map(|n| format!("'{n}'")).collect();
+    crate::text::join(&quoted, " → ")
+}
+
+/// The value one step inside `value`.
+fn descend<'d>(value: &'d Value<'d>, step: Step) -> Option<&'d Value<'d>> {
+    match step {
+        Step::Key(k) => value.get(k),
+        Step::Index(i) => value.as_array()?.get(i),
+        Step::Activation => None,
+    }
+}
+
+/// The member of a text condition (`starts_with`, …).
+fn text_op(op: TextOp) -> &'static str {
+    match op {
+        TextOp::StartsWith => "starts_with",
+        TextOp::EndsWith => "ends_with",
+        TextOp::Contains => "contains",
+    }
+}
 
 /// What is known of one feature's conditions. Each activation is analysed
 /// once: activations that refer to the ones below several times would
 /// otherwise cost exponential time, as in evaluation.
 struct Analysis<'b> {
     body: &'b Body,
-    windows: Vec<Option<Result<(i64, i64), &'static str>>>,
+    windows: Vec<Option<Result<Window, Never>>>,
     always: Vec<Option<bool>>,
+    /// The activations analysed by the last calls: the steps that lead to
+    /// each from the condition analysed (innermost first), and what was found.
+    activations: Vec<(Trail, Result<Window, Never>)>,
 }
 
 impl<'b> Analysis<'b> {
@@ -285,72 +499,146 @@ impl<'b> Analysis<'b> {
             body,
             windows: vec![None; body.activations.len()],
             always: vec![None; body.activations.len()],
+            activations: Vec::new(),
         }
     }
 
-    /// The instants `[start, end)` within which `cond` may hold, or why it
-    /// never holds. Segment conditions may hold at any time; the window is
-    /// an over-estimate (`any` of two windows spans both).
-    fn window(&mut self, cond: &Cond, depth: u32) -> Result<(i64, i64), &'static str> {
+    /// The instants within which `cond` may hold, or why it never holds.
+    /// Segment conditions may hold at any time; the window is an
+    /// over-estimate (`any` of two windows spans both).
+    fn window(&mut self, cond: &Cond, depth: u32) -> Result<Window, Never> {
         if depth > MAX_DEPTH {
-            return Ok(ALWAYS);
+            return Ok(Window::always());
         }
         match cond {
-            Cond::In(_, set) if set.is_empty() => Err("an empty `in` list matches no value"),
-            Cond::Text(_, _, patterns) if patterns.is_empty() => {
-                Err("an empty list of patterns matches no value")
-            }
-            Cond::Cidr(_, blocks) if blocks.is_empty() => {
-                Err("an empty `cidr` list matches no address")
-            }
-            Cond::After(t) => Ok((*t, i64::MAX)),
-            Cond::Before(t) => Ok((i64::MIN, *t)),
+            Cond::In(_, set) if set.is_empty() => Err(Never::new(
+                "an empty `in` list matches no value",
+                &[Step::Key("in")],
+            )),
+            Cond::Text(_, op, patterns) if patterns.is_empty() => Err(Never::new(
+                "an empty list of patterns matches no value",
+                &[Step::Key(text_op(*op))],
+            )),
+            Cond::Cidr(_, blocks) if blocks.is_empty() => Err(Never::new(
+                "an empty `cidr` list matches no address",
+                &[Step::Key("cidr")],
+            )),
+            Cond::After(t) => Ok(Window {
+                start: *t,
+                ..Window::always()
+            }),
+            Cond::Before(t) => Ok(Window {
+                end: *t,
+                end_at: vec![Step::Key("before")],
+                ..Window::always()
+            }),
             Cond::All(conds) => {
-                let (mut start, mut end) = ALWAYS;
-                for c in conds {
-                    let (s, e) = self.window(c, depth + 1)?;
-                    start = start.max(s);
-                    end = end.min(e);
+                let mut all = Window::always();
+                for (i, c) in conds.iter().enumerate() {
+                    let w = self.child(c, depth, &[Step::Index(i), Step::Key("all")])?;
+                    all.start = all.start.max(w.start);
+                    if w.end < all.end {
+                        all.end = w.end;
+                        all.end_at = w.end_at;
+                    }
                 }
-                if start >= end {
-                    Err("its `after` and `before` leave no instant between them")
+                if all.start >= all.end {
+                    Err(Never::new(
+                        "its `after` and `before` leave no instant between them",
+                        &[],
+                    ))
                 } else {
-                    Ok((start, end))
+                    Ok(all)
                 }
             }
             Cond::Any(conds) => {
-                let mut hull: Option<(i64, i64)> = None;
-                let mut why = "`any` of an empty list is false";
-                for c in conds {
-                    match self.window(c, depth + 1) {
-                        Ok((s, e)) => {
-                            hull = Some(hull.map_or((s, e), |(hs, he)| (hs.min(s), he.max(e))));
+                let mut hull: Option<Window> = None;
+                let mut never = Never::new("`any` of an empty list is false", &[]);
+                for (i, c) in conds.iter().enumerate() {
+                    match self.child(c, depth, &[Step::Index(i), Step::Key("any")]) {
+                        Ok(w) => {
+                            let mut h = hull.take().unwrap_or(Window {
+                                start: i64::MAX,
+                                end: i64::MIN,
+                                end_at: Vec::new(),
+                            });
+                            h.start = h.start.min(w.start);
+                            if w.end > h.end {
+                                h.end = w.end;
+                                h.end_at = w.end_at;
+                            }
+                            hull = Some(h);
                         }
-                        Err(w) => why = w,
+                        Err(n) => never = n,
                     }
                 }
-                hull.ok_or(why)
+                match hull {
+                    Some(h) => Ok(h),
+                    // Where one of several fails, the others fail too.
+                    None if conds.len() > 1 => Err(Never::new(
+                        "none of the conditions of its `any` can hold",
+                        &[],
+                    )),
+                    None => Err(never),
+                }
             }
             Cond::Not(inner) if self.always(inner, depth + 1) => {
-                Err("`not` of a condition that always holds")
+                Err(Never::new("`not` of a condition that always holds", &[]))
             }
+            // `not` of `after` is `before` the same instant, and the reverse.
+            Cond::Not(inner) => Ok(match **inner {
+                Cond::After(t) => Window {
+                    end: t,
+                    end_at: vec![Step::Key("after"), Step::Key("not")],
+                    ..Window::always()
+                },
+                Cond::Before(t) => Window {
+                    start: t,
+                    ..Window::always()
+                },
+                _ => Window::always(),
+            }),
             Cond::Activation(index) => {
                 let i = usize::from(*index);
+                let here = [Step::Activation];
                 if let Some(Some(known)) = self.windows.get(i) {
-                    return *known;
+                    let known = known.clone();
+                    return known.map(|w| w.within(&here)).map_err(|n| n.within(&here));
                 }
                 let body = self.body;
-                let w = match body.activations.get(i) {
-                    Some(c) => self.window(c, depth + 1),
-                    None => Ok(ALWAYS),
+                let found = match body.activations.get(i) {
+                    Some(c) => self.child(c, depth, &here),
+                    None => Ok(Window::always()),
                 };
+                // (Relative to the activation's own `when`.)
+                let own = found.clone().map(|w| Window {
+                    end_at: w.end_at.get(..w.end_at.len().saturating_sub(1)).unwrap_or_default().to_vec(),
+                    ..w
+                });
+                let own = own.map_err(|n| Never {
+                    at: n.at.get(..n.at.len().saturating_sub(1)).unwrap_or_default().to_vec(),
+                    ..n
+                });
+                self.activations.push((here.to_vec(), own.clone()));
                 if let Some(slot) = self.windows.get_mut(i) {
-                    *slot = Some(w);
+                    *slot = Some(own);
                 }
-                w
+                found
             }
-            _ => Ok(ALWAYS),
+            _ => Ok(Window::always()),
         }
+    }
+
+    /// [`Analysis::window`] of `cond`, a condition `here` inside the one
+    /// analysed (innermost step first): what it finds, and the activations
+    /// it analyses, are placed from the outer condition.
+    fn child(&mut self, cond: &Cond, depth: u32, here: &[Step]) -> Result<Window, Never> {
+        let start = self.activations.len();
+        let found = self.window(cond, depth + 1);
+        for (trail, _) in self.activations.iter_mut().skip(start) {
+            trail.extend_from_slice(here);
+        }
+        found.map(|w| w.within(here)).map_err(|n| n.within(here))
     }
 
     /// Whether `cond` holds for every context at every instant.
@@ -362,7 +650,14 @@ impl<'b> Analysis<'b> {
             Cond::True => true,
             Cond::All(conds) => conds.iter().all(|c| self.always(c, depth + 1)),
             Cond::Any(conds) => conds.iter().any(|c| self.always(c, depth + 1)),
-            Cond::Not(inner) => self.window(inner, depth + 1).is_err(),
+            Cond::Not(inner) => {
+                // Activations met here are not placed: the trails follow
+                // `window` only.
+                let start = self.activations.len();
+                let never = self.window(inner, depth + 1).is_err();
+                self.activations.truncate(start);
+                never
+            }
             Cond::Activation(index) => {
                 let i = usize::from(*index);
                 if let Some(Some(known)) = self.always.get(i) {
@@ -430,13 +725,61 @@ mod tests {
         assert_eq!(
             warnings(&feature(rules)),
             [
-                "/features/F/rules/0/when: the rule never applies: an empty `in` list matches no value",
+                "/activations/Never/when/in: the activation never holds: an empty `in` list matches no value",
+                "/features/F/rules/0/when/in: the rule never applies: an empty `in` list matches no value",
                 "/features/F/rules/1/when: the rule never applies: `any` of an empty list is false",
-                "/features/F/rules/2/when: the rule never applies: an empty `cidr` list matches no address",
-                "/features/F/rules/3/when: the rule never applies: an empty list of patterns matches no value",
+                "/features/F/rules/2/when/cidr: the rule never applies: an empty `cidr` list matches no address",
+                "/features/F/rules/3/when/starts_with: the rule never applies: an empty list of patterns matches no value",
                 "/features/F/rules/4/when: the rule never applies: its `after` and `before` leave no instant between them",
-                "/features/F/rules/5/when: the rule never applies: an empty `in` list matches no value",
+                "/features/F/rules/5/when: the rule never applies: none of the conditions of its `any` can hold",
                 "/features/F/rules/6/when: the rule never applies: `not` of a condition that always holds",
+            ]
+        );
+    }
+
+    /// A finding inside an activation, or deep in a condition, is said
+    /// where it is: the rule's warning points at the condition inside the
+    /// rule (the activation's reference), names the activations it passes
+    /// through and where the cause is; each activation is warned about
+    /// once, at its cause.
+    #[test]
+    fn findings_point_at_their_condition_through_activations() {
+        let text = r#"{"schema": 1,
+          "segments": {"Plan": {"from": {"user": "{plan}"}}},
+          "activations": {
+            "Promo": {"when": {"all": [{"after": "2026-12-01T00:00:00Z"}, {"before": "2026-11-01T00:00:00Z"}]}},
+            "Empty": {"when": {"segment": "Plan", "in": []}},
+            "Ended": {"when": {"all": [{"segment": "Plan", "in": ["x"]}, {"not": {"after": "2025-01-01T00:00:00Z"}}]}},
+            "Wrap": {"when": {"all": [{"activation": "Ended"}]}},
+            "Unused": {"when": {"segment": "Plan", "in": []}}},
+          "features": {
+            "A": {"inputs": ["user"], "implementations": ["a", "b"], "default": "a", "rules": [
+              {"when": {"activation": "Promo"}, "serve": "b"},
+              {"when": {"all": [{"segment": "Plan", "in": ["pro"]}, {"activation": "Empty"}]}, "serve": "b"},
+              {"when": {"all": [{"segment": "Plan", "in": ["pro"]}, {"any": [{"segment": "Plan", "starts_with": []}]}]}, "serve": "b"},
+              {"when": {"all": [{"segment": "Plan", "in": ["pro"]}, {"activation": "Wrap"}]}, "serve": "b"},
+              {"when": {"not": {"after": "2025-01-01T00:00:00Z"}}, "serve": "b"}]},
+            "B": {"inputs": ["user"], "implementations": ["a", "b"], "default": "a", "rules": [
+              {"when": {"activation": "Empty"}, "serve": "b"}]}}}"#;
+        let engine = Engine::load(text).unwrap();
+        assert_eq!(engine.problems(), &[]);
+        let found: Vec<String> = lint(&engine, 1_780_000_000_000)
+            .iter()
+            .map(Problem::line)
+            .collect();
+        assert_eq!(
+            found,
+            [
+                "/activations/Promo/when: the activation never holds: its `after` and `before` leave no instant between them",
+                "/activations/Empty/when/in: the activation never holds: an empty `in` list matches no value",
+                "/activations/Ended/when/all/1/not/after: the activation no longer holds: its time window ended at 2025-01-01T00:00:00Z",
+                "/activations/Wrap/when/all/0: the activation no longer holds: its time window ended at 2025-01-01T00:00:00Z, with activation 'Ended' (/activations/Ended/when/all/1/not/after)",
+                "/features/A/rules/0/when: the rule never applies: activation 'Promo' never holds (/activations/Promo/when: its `after` and `before` leave no instant between them)",
+                "/features/A/rules/1/when/all/1: the rule never applies: activation 'Empty' never holds (/activations/Empty/when/in: an empty `in` list matches no value)",
+                "/features/A/rules/2/when/all/1/any/0/starts_with: the rule never applies: an empty list of patterns matches no value",
+                "/features/A/rules/3/when/all/1: the rule no longer applies: its time window ended at 2025-01-01T00:00:00Z, with activation 'Wrap' → 'Ended' (/activations/Ended/when/all/1/not/after)",
+                "/features/A/rules/4/when/not/after: the rule no longer applies: its time window ended at 2025-01-01T00:00:00Z",
+                "/features/B/rules/0/when: the rule never applies: activation 'Empty' never holds (/activations/Empty/when/in: an empty `in` list matches no value)",
             ]
         );
     }
@@ -449,8 +792,8 @@ mod tests {
         assert_eq!(
             warnings(&feature(rules)),
             [
-                "/features/F/rules/0/when: the rule no longer applies: its time window ended at 2025-03-01T12:00:00Z",
-                "/features/F/rules/1/when: the rule no longer applies: its time window ended at 2026-06-01T00:00:00.250Z",
+                "/features/F/rules/0/when/before: the rule no longer applies: its time window ended at 2025-03-01T12:00:00Z",
+                "/features/F/rules/1/when/any/1/before: the rule no longer applies: its time window ended at 2026-06-01T00:00:00.250Z",
             ]
         );
     }

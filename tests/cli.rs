@@ -102,7 +102,7 @@ warning: /features/B/rules/0/experiment/weights: every weight is 0: no unit gets
     assert_eq!(
         text(&after.stdout),
         format!(
-            "warning: /features/A/rules/0/when: the rule no longer applies: its time window ended at 2025-01-01T00:00:00Z\n\
+            "warning: /features/A/rules/0/when/before: the rule no longer applies: its time window ended at 2025-01-01T00:00:00Z\n\
              {expected}ok: revision w, 2 features, 1 segment; 4 warnings\n"
         )
     );

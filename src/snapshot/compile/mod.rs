@@ -482,6 +482,11 @@ impl Lazy {
         Some(listed)
     }
 
+    /// The snapshot's text, as loaded.
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
     /// How many features are compiled so far.
     pub fn compiled_count(&self) -> usize {
         self.entries

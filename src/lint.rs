@@ -77,7 +77,9 @@ pub fn lint(engine: &Engine, now: i64) -> Vec<Problem> {
                 Ok(_) => {}
             }
             for (a, found) in analysis.activations.drain(..) {
-                let Some(place) = when.activation(&a) else { continue };
+                let Some(place) = when.activation(&a) else {
+                    continue;
+                };
                 if activations_seen.insert(place.ptr.clone()) {
                     match found {
                         Err(never) => ahead.push(never.warning(&place, "activation", "holds")),
@@ -143,8 +145,8 @@ pub fn lint(engine: &Engine, now: i64) -> Vec<Problem> {
             if serves_none(split) {
                 out.push(warning(
                     at(&format!("{i}/{kind}/weights")),
-                    "every weight is 0: no unit gets an implementation, and every unit \
-                     falls through to the next rule"
+                    "no implementation has a weight above 0: no unit gets an \
+                     implementation, and every unit falls through to the next rule"
                         .to_owned(),
                 ));
             } else if let Some(total) = fractions(split) {
@@ -306,7 +308,10 @@ struct Never {
 
 impl Never {
     fn new(why: &'static str, at: &[Step]) -> Self {
-        Never { why, at: at.to_vec() }
+        Never {
+            why,
+            at: at.to_vec(),
+        }
     }
 
     fn within(mut self, steps: &[Step]) -> Self {
@@ -612,11 +617,19 @@ impl<'b> Analysis<'b> {
                 };
                 // (Relative to the activation's own `when`.)
                 let own = found.clone().map(|w| Window {
-                    end_at: w.end_at.get(..w.end_at.len().saturating_sub(1)).unwrap_or_default().to_vec(),
+                    end_at: w
+                        .end_at
+                        .get(..w.end_at.len().saturating_sub(1))
+                        .unwrap_or_default()
+                        .to_vec(),
                     ..w
                 });
                 let own = own.map_err(|n| Never {
-                    at: n.at.get(..n.at.len().saturating_sub(1)).unwrap_or_default().to_vec(),
+                    at: n
+                        .at
+                        .get(..n.at.len().saturating_sub(1))
+                        .unwrap_or_default()
+                        .to_vec(),
                     ..n
                 });
                 self.activations.push((here.to_vec(), own.clone()));
@@ -843,9 +856,9 @@ mod tests {
         assert_eq!(
             warnings(&feature(rules)),
             [
-                "/features/F/rules/0/split/weights: every weight is 0: no unit gets an implementation, and every unit falls through to the next rule",
-                "/features/F/rules/1/split/weights: every weight is 0: no unit gets an implementation, and every unit falls through to the next rule",
-                "/features/F/rules/2/experiment/weights: every weight is 0: no unit gets an implementation, and every unit falls through to the next rule",
+                "/features/F/rules/0/split/weights: no implementation has a weight above 0: no unit gets an implementation, and every unit falls through to the next rule",
+                "/features/F/rules/1/split/weights: no implementation has a weight above 0: no unit gets an implementation, and every unit falls through to the next rule",
+                "/features/F/rules/2/experiment/weights: no implementation has a weight above 0: no unit gets an implementation, and every unit falls through to the next rule",
             ]
         );
     }

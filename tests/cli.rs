@@ -66,7 +66,23 @@ fn validate_lists_every_problem_and_exits_1() {
     assert!(stdout.contains("/features/B/rules/0/split/by: unknown segment 'S'"));
     assert!(stdout
         .contains("/features/B/rules/0/split/weights: percentages add up to 110, more than 100"));
-    assert!(stdout.contains("4 problems; 2 of 2 features serve their default with PARSE_ERROR"));
+    // A has no default: it serves null, and the summary says so.
+    assert!(
+        stdout.ends_with(
+            "\n4 problems; 2 of 2 features serve their default with PARSE_ERROR (1 of them null: no readable default)\n"
+        ),
+        "{stdout}"
+    );
+    let none = temp(
+        "no-features.json",
+        br#"{"schema": 1, "segments": {"S": {}}}"#,
+    );
+    let out = run(&["validate", &none]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        text(&out.stdout),
+        "/segments/S: the field 'from' is required\n1 problem; no features\n"
+    );
     let json = run(&["validate", &path, "--json"]);
     assert_eq!(json.status.code(), Some(1));
     assert!(text(&json.stdout).starts_with(r#"{"ok":false,"refused":false,"revision":"","features":2,"problems":[{"path":"/features/A/defualt""#));
@@ -88,7 +104,7 @@ fn validate_warns_about_what_loads_but_misleads() {
     let expected = "\
 warning: /features/A/rules/3: rule 3 is never reached: rule 2 serves 'y' to every context
 warning: /features/B/rules/0/experiment/name: experiment 'E' is also run by feature 'A' (rule 1), which assigns units differently: the two share sticky assignments ('E/<unit>') and overwrite each other's; give each its own name, or the same implementations, weights, salt, `by` and `random`
-warning: /features/B/rules/0/experiment/weights: every weight is 0: no unit gets an implementation, and every unit falls through to the next rule
+warning: /features/B/rules/0/experiment/weights: no implementation has a weight above 0: no unit gets an implementation, and every unit falls through to the next rule
 ";
     // Before the window's end the rule still applies; after, it is reported.
     let before = run(&["validate", &path, "--now", "2024-12-31T23:59:59Z"]);

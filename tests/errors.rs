@@ -512,6 +512,30 @@ fn descriptions_and_meta_are_allowed_everywhere() {
     );
 }
 
+/// Inputs that are not a list are one problem: the segments the rules use
+/// are not then said to convert none of them.
+#[test]
+fn unreadable_inputs_are_one_problem() {
+    let text = r#"{"schema": 1, "segments": {"C": {"from": {"user": "{c}"}}},
+        "features": {"F": {"inputs": "user", "implementations": ["a", "b"], "default": "a",
+            "rules": [{"when": {"segment": "C", "in": ["x"]}, "serve": "b"}]}}}"#;
+    assert_eq!(
+        problems(text),
+        ["/features/F/inputs: expected an array, found a string"]
+    );
+    let e = load(text);
+    assert_eq!(
+        pick(&e, "F", r#"{"user": {"c": "x"}}"#, NOW).as_deref(),
+        Some("a")
+    );
+    // Inputs that are a list are judged as before.
+    let text = text.replace(r#""inputs": "user""#, r#""inputs": ["account"]"#);
+    has(
+        &problems(&text),
+        "converts 'user', none of the inputs of feature 'F' ('account')",
+    );
+}
+
 /// SPEC §1: "Every object in the document may carry `description` and
 /// `meta`", maps of names included (`segments`, `activations`, `features`,
 /// `from`, `weights`): there they annotate the map and name nothing.

@@ -236,6 +236,11 @@ pub fn validate(args: &Args, out: &mut String) -> Result<i32, Usage> {
                     text_line(out, &format!("warning: {}", w.line()));
                 }
                 let broken = engine.features().filter(|f| f.body.is_none()).count();
+                // Of those, the ones with no readable default serve null.
+                let null = engine
+                    .features()
+                    .filter(|f| f.body.is_none() && f.default.is_none())
+                    .count();
                 let revision = if engine.revision().is_empty() {
                     "(none)"
                 } else {
@@ -257,12 +262,24 @@ pub fn validate(args: &Args, out: &mut String) -> Result<i32, Usage> {
                         ),
                     );
                 } else {
-                    line(out, &format!(
-                        "{} problem{}; {broken} of {} features serve their default with PARSE_ERROR{warned}",
-                        problems.len(),
-                        if problems.len() == 1 { "" } else { "s" },
-                        engine.feature_count()
-                    ));
+                    let features = match (engine.feature_count(), null) {
+                        (0, _) => "no features".to_owned(),
+                        (n, 0) => {
+                            format!("{broken} of {n} features serve their default with PARSE_ERROR")
+                        }
+                        (n, _) => format!(
+                            "{broken} of {n} features serve their default with PARSE_ERROR \
+                             ({null} of them null: no readable default)"
+                        ),
+                    };
+                    line(
+                        out,
+                        &format!(
+                            "{} problem{}; {features}{warned}",
+                            problems.len(),
+                            if problems.len() == 1 { "" } else { "s" },
+                        ),
+                    );
                 }
             }
             Ok(i32::from(!ok))

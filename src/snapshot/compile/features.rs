@@ -150,6 +150,11 @@ pub fn compile(
     }
     let mut ids = Vec::new();
     if let Some(inputs) = inputs {
+        if inputs.as_array().is_none() {
+            // Unreadable (a problem already): the segments are not judged
+            // against inputs the feature does not have.
+            scope.begin_any_input();
+        }
         feature.inputs = read_inputs(inputs, &ptr.key("inputs"), errs);
         // Inputs no segment converts are valid but never read, so they get no id.
         ids = feature

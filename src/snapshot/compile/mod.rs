@@ -378,7 +378,14 @@ fn activations(
         let mut errs = Errs::default();
         let root = Ptr::root("/activations");
         let found = value.kind();
-        if reader::annotation(name, found, &root, &mut annotations, Some("activation"), &mut errs) {
+        if reader::annotation(
+            name,
+            found,
+            &root,
+            &mut annotations,
+            Some("activation"),
+            &mut errs,
+        ) {
             for (p, m) in errs.list {
                 problems.push(&p, m);
             }

@@ -46,9 +46,13 @@ let checkingSince = 0;
 /**
  * With nothing loaded, failed fetches in a row, and when the next may be
  * made: a down origin gets one fetch per backoff step, not one per request.
+ * Fetches that were under way together (a burst of requests on a cold
+ * isolate) count as one failure: `coldWave` changes at each counted one,
+ * and a fetch that started before it is of the wave already counted.
  */
 let coldFailures = 0;
 let coldRetryAt = 0;
+let coldWave = 0;
 /**
  * Clients of replaced snapshots that still hold exposures (their sink was
  * failing at the swap): flushed with the current one until they are empty,
@@ -100,12 +104,14 @@ function targetingPath(env) {
 }
 
 /**
- * A failed fetch with nothing loaded: the next waits 1, 2, 4 … s, or the
- * origin's Retry-After in seconds, between 1 and 30 s either way (an
- * HTTP-date Retry-After counts as none; `0` would have every request ask).
+ * A failed fetch (started in `wave`) with nothing loaded: the next waits 1,
+ * 2, 4 … s, or the origin's Retry-After in seconds, between 1 and 30 s
+ * either way (an HTTP-date Retry-After counts as none; `0` would have every
+ * request ask). The other failures of a wave already counted change nothing.
  */
-function coldFailure(res) {
-  if (current) return;
+function coldFailure(res, wave) {
+  if (current || wave !== coldWave) return;
+  coldWave++;
   const header = res?.headers.get('Retry-After');
   const after = header ? Number(header) : NaN; // seconds (an HTTP date counts as none)
   const wait = after >= 0 ? after * 1000 : 1000 * 2 ** coldFailures;
@@ -126,6 +132,7 @@ function notReady(body) {
  */
 async function revalidate(env) {
   checkingSince = Date.now();
+  const wave = coldWave;
   try {
     const headers = new Headers();
     const tags = [current?.etag, rejectedEtag].filter(Boolean);
@@ -133,12 +140,12 @@ async function revalidate(env) {
     const res = await fetch(env.SNAPSHOT_URL, { headers, signal: AbortSignal.timeout(FETCH_TIMEOUT) });
     if (res.status === 304) {
       res.body?.cancel();
-      if (!current) coldFailure(res), console.log('feats-edge: snapshot origin answered 304 to a request with no ETag it could match: nothing loaded');
+      if (!current) coldFailure(res, wave), console.log('feats-edge: snapshot origin answered 304 to a request with no ETag it could match: nothing loaded');
       return;
     }
     if (!res.ok) {
       res.body?.cancel();
-      coldFailure(res);
+      coldFailure(res, wave);
       return console.log(`feats-edge: snapshot origin answered ${res.status}, keeping ${current?.engine.revision ?? 'nothing'}`);
     }
     const etag = res.headers.get('ETag');
@@ -147,7 +154,7 @@ async function revalidate(env) {
     const text = await readCapped(res, MAX_SNAPSHOT_BYTES);
     if (text === null) {
       rejectedEtag = etag;
-      coldFailure(null);
+      coldFailure(null, wave);
       return console.log(`feats-edge: snapshot refused, keeping ${current?.engine.revision ?? 'nothing'}: the body is over ${MAX_SNAPSHOT_BYTES} bytes (16 MiB)`);
     }
     // The same snapshot again (an origin without ETags): nothing changes,
@@ -161,7 +168,7 @@ async function revalidate(env) {
       engine = new Engine(text);
     } catch (e) {
       rejectedEtag = etag;
-      coldFailure(null);
+      coldFailure(null, wave);
       return console.log(`feats-edge: snapshot refused, keeping ${current?.engine.revision ?? 'nothing'}: ${e.message}`);
     }
     // (Its problems are not listed here: that compiles every feature, tens
@@ -183,7 +190,7 @@ async function revalidate(env) {
     if (old?.client) await retire(old.client);
     else old?.engine.free();
   } catch (e) {
-    coldFailure(null);
+    coldFailure(null, wave);
     console.log(`feats-edge: snapshot fetch failed, keeping ${current?.engine.revision ?? 'nothing'}: ${e.message}`);
   } finally {
     checkedAt = Date.now();

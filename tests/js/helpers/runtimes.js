@@ -79,6 +79,7 @@ export async function startOrigin(snapshot, etag = '"v1"') {
     /** an HTTP status the exposure sink answers instead, recording nothing (0: none) */ exposureFailWith: 0,
     /** every connection is cut before an answer, as from a host that is down */ down: false,
     /** @type {{ifNoneMatch: string | undefined, status: number}[]} */ fetches: [],
+    /** snapshot requests that arrived (counted before the gate and the delay) */ snapshotArrivals: 0,
     /** @type {any[]} */ exposures: [],
     exposurePosts: 0,
     /** requests that followed a redirect of the exposure sink */ movedRequests: 0,
@@ -89,6 +90,7 @@ export async function startOrigin(snapshot, etag = '"v1"') {
     for await (const chunk of req) body += chunk;
     if (req.method === 'GET' && req.url === '/snapshot.json') {
       const inm = req.headers['if-none-match'];
+      origin.snapshotArrivals++;
       await origin.snapshotGate;
       if (origin.snapshotDelay) await new Promise((r) => setTimeout(r, origin.snapshotDelay));
       if (origin.failWith) {

@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { root, until, startOrigin, startEdge, startTestWorker } from '../helpers/runtimes.js';
+import { root, until, gate, startOrigin, startEdge, startTestWorker } from '../helpers/runtimes.js';
 
 const good = readFileSync(join(root, 'www/edge/snapshot.json'), 'utf8');
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -109,6 +109,27 @@ test('a cold edge whose origin fails asks it once per backoff step, not once per
   origin.failWith = 0;
   // Served again once the backoff (at most 2 s after three failures) has passed.
   assert.ok(await until(async () => (await fetch(`${edge.url}/ofrep/v1/evaluate/flags`, { method: 'POST', body: '{}' })).status === 200, 10000, 200), edge.log());
+});
+
+test('a burst of requests on a cold edge, its fetches failing together, is one step of the backoff', async (t) => {
+  const { origin, edge } = await edgeWith(t, (o) => (o.failWith = 503));
+  const held = gate();
+  origin.snapshotGate = held.promise;
+  const ask = () => fetch(`${edge.url}/ofrep/v1/evaluate/flags`, { method: 'POST', body: '{}' });
+  // Nothing loaded and no failure yet: each request of the burst fetches.
+  const burst = Array.from({ length: 12 }, ask);
+  assert.ok(await until(() => origin.snapshotArrivals === 12, 10000, 20), `${origin.snapshotArrivals} fetches arrived`);
+  origin.snapshotGate = null;
+  held.open();
+  for (const res of await Promise.all(burst)) assert.equal((await res.text(), res.status), 503);
+  // Twelve failures of one wave wait as one does: a second, not 30.
+  const next = await ask();
+  assert.equal(next.status, 503);
+  assert.equal(next.headers.get('Retry-After'), '1', edge.log());
+  origin.failWith = 0;
+  const back = Date.now();
+  assert.ok(await until(async () => (await ask()).status === 200, 5000, 100), edge.log());
+  assert.ok(Date.now() - back < 4000, `${Date.now() - back} ms to load once the origin was back`);
 });
 
 test('a cold 503 says when the origin is asked again; an origin\'s Retry-After of 0 still waits a second, one of 20 is followed', async (t) => {

@@ -111,7 +111,9 @@ const retryable = (s) => !s || s == 429 || s > 499;
  */
 function httpError(url, res, interval, post) {
   const h = res.headers.get('Retry-After'); // seconds or an HTTP date (which starts with a day's name)
-  const ms = /^\d+$/.test(h) ? h * 1000 : /^[a-z]{3}/i.test(h) ? Date.parse(h) - Date.now() : 0;
+  // A date is read against the answer's own Date (a server's clock may be
+  // off by hours), else against ours (Date is not exposed cross-origin).
+  const ms = /^\d+$/.test(h) ? h * 1000 : /^[a-z]{3}/i.test(h) ? Date.parse(h) - (Date.parse(res.headers.get('Date')) || Date.now()) : 0;
   const status = res.type == 'opaqueredirect' ? 300 : res.status;
   const why = post && status > 299 && status < 400
     ? ` (${res.status ? 'a redirect: ' : ''}exposures are not sent on to another URL; give exposureUrl the one it leads to)` : '';

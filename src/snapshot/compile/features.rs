@@ -490,7 +490,11 @@ fn compile_weights(
     let mut annotations = [false; 2];
     for (name, weight) in members {
         let seen = &mut annotations;
-        if reader::annotation(name, weight.kind(), ptr, seen, Some("implementation"), errs) {
+        if let Some(problem) = reader::annotation(name, weight.kind(), seen, Some("implementation"))
+        {
+            if let Some(message) = problem {
+                errs.add(&ptr.key(name), message);
+            }
             continue;
         }
         let at = ptr.key(name);

@@ -114,6 +114,7 @@ fn index_features(
     deferred: Vec<json::Deferred<'_>>,
     count: usize,
     text: &str,
+    problems: &mut Problems,
 ) -> (Vec<Entry>, Vec<Member>, NameIndex) {
     let mut entries: Vec<Entry> = Vec::with_capacity(count);
     let mut order: Vec<Member> = Vec::with_capacity(count);
@@ -122,14 +123,14 @@ fn index_features(
     for member in deferred {
         let name = member.key;
         if name == "description" || name == "meta" {
-            annotate_features(&name, text.get(member.span), &mut annotations, &mut order);
+            feature_annotation(&name, text.get(member.span), &mut annotations, problems);
             continue;
         }
         if let Some(i) = feature_ids.get(&name) {
             if let Some(e) = entries.get_mut(i as usize) {
                 e.duplicated = true;
             }
-            order.push(Member::Problem(Problem {
+            order.push(Member::Duplicate(Problem {
                 path: child("/features", &name),
                 message: concat(&[
                     "the feature ",
@@ -154,24 +155,50 @@ fn index_features(
     (entries, order, feature_ids)
 }
 
-/// An annotation of `/features` (`description` or `meta`, whose JSON text
-/// is `value`): its problems, if any, in document order.
+/// Whether member `key` of the map of names at `root` (`/segments`,
+/// `/activations`, `/features`), whose value is of kind `kind`, is an
+/// annotation ([`reader::annotation`]); its problem goes to `problems`.
+fn map_annotation(
+    key: &str,
+    kind: &str,
+    root: &str,
+    seen: &mut [bool; 2],
+    problems: &mut Problems,
+) -> bool {
+    // `/segments` names segments, and so on.
+    let what = root.get(1..root.len().saturating_sub(1));
+    let Some(problem) = reader::annotation(key, kind, seen, what) else {
+        return false;
+    };
+    if let Some(message) = problem {
+        problems.push(&child(root, key), message);
+    }
+    true
+}
+
+/// [`map_annotation`] for a member of `/features` (whose value `text` is
+/// not parsed): out of line, the load's loop over features stays small.
 #[cold]
 #[inline(never)]
-fn annotate_features(
+fn feature_annotation(
     key: &str,
-    value: Option<&str>,
+    text: Option<&str>,
     seen: &mut [bool; 2],
-    order: &mut Vec<Member>,
+    problems: &mut Problems,
 ) {
-    let kind = value
-        .and_then(|v| json::parse(v, &json::Limits::default()).ok())
-        .map_or("null", |v| v.kind());
-    let mut errs = Errs::default();
-    let root = Ptr::root("/features");
-    reader::annotation(key, kind, &root, seen, Some("feature"), &mut errs);
-    for (path, message) in errs.list {
-        order.push(Member::Problem(Problem { path, message }));
+    map_annotation(key, json_kind(text), "/features", seen, problems);
+}
+
+/// The kind of the JSON value `text` ([`Value::kind`]), from its first
+/// byte: `text` is known to be one value.
+fn json_kind(text: Option<&str>) -> &'static str {
+    match text.and_then(|t| t.bytes().next()) {
+        Some(b'"') => "a string",
+        Some(b'{') => "an object",
+        Some(b'[') => "an array",
+        Some(b't' | b'f') => "a boolean",
+        Some(b'n') | None => "null",
+        Some(_) => "a number",
     }
 }
 
@@ -279,21 +306,18 @@ fn compile_document(
     let segments_root = Ptr::root("/segments");
     let mut annotations = [false; 2];
     for (name, value) in segments_doc {
-        let ptr = segments_root.key(name);
-        let mut errs = Errs::default();
-        let def = if reader::annotation(
+        if map_annotation(
             name,
             value.kind(),
-            &segments_root,
+            "/segments",
             &mut annotations,
-            Some("segment"),
-            &mut errs,
+            &mut problems,
         ) {
-            for (p, m) in errs.list {
-                problems.push(&p, m);
-            }
             continue;
-        } else if segment_ids.contains(name) {
+        }
+        let ptr = segments_root.key(name);
+        let mut errs = Errs::default();
+        let def = if segment_ids.contains(name) {
             errs.add(
                 &ptr,
                 concat(&["the segment ", &quoted(name), " is declared more than once"]),
@@ -343,7 +367,8 @@ fn compile_document(
     }
 
     // Features are only found here; each compiles on first use (see Lazy).
-    let (entries, order, feature_ids) = index_features(deferred, features_doc.len(), text);
+    let (entries, order, feature_ids) =
+        index_features(deferred, features_doc.len(), text, &mut problems);
     let names = shared.segments.iter().map(|s| s.name.clone()).collect();
     let lazy = Lazy {
         text: Box::default(),
@@ -375,20 +400,13 @@ fn activations(
     shared.activations.reserve_exact(doc.len());
     let mut annotations = [false; 2];
     for (name, value) in doc {
-        let mut errs = Errs::default();
-        let root = Ptr::root("/activations");
-        let found = value.kind();
-        if reader::annotation(
+        if map_annotation(
             name,
-            found,
-            &root,
+            value.kind(),
+            "/activations",
             &mut annotations,
-            Some("activation"),
-            &mut errs,
+            problems,
         ) {
-            for (p, m) in errs.list {
-                problems.push(&p, m);
-            }
             continue;
         }
         let ptr = child("/activations", name);
@@ -432,9 +450,8 @@ fn activations(
 enum Member {
     /// The feature at this index of [`Lazy::entries`].
     Feature(usize),
-    /// A problem of the member itself: a repeated name, an annotation of
-    /// the wrong kind.
-    Problem(Problem),
+    /// A repeated name: the problem it reports.
+    Duplicate(Problem),
 }
 
 /// A feature found at load, compiled on first use.
@@ -584,7 +601,7 @@ impl Lazy {
             }
             for member in &self.order {
                 match member {
-                    Member::Problem(p) => all.push(&p.path, p.message.clone()),
+                    Member::Duplicate(p) => all.push(&p.path, p.message.clone()),
                     Member::Feature(i) => {
                         for p in self.compiled(*i).map_or(&[][..], |(_, ps)| ps) {
                             all.push(&p.path, p.message.clone());

@@ -175,7 +175,11 @@ fn fields_into<'v>(
                     concat(&["the field ", &quoted(key), " appears more than once"]),
                 ),
             }
-        } else if !annotation(key, v.kind(), ptr, &mut seen_meta, None, errs) && unknown {
+        } else if let Some(problem) = annotation(key, v.kind(), &mut seen_meta, None) {
+            if let Some(message) = problem {
+                errs.add(&ptr.key(key), message);
+            }
+        } else if unknown {
             let mut message = concat(&["unknown field ", &quoted(key)]);
             did_you_mean(&mut message, &[keys, &["description", "meta"]], key);
             errs.add(&ptr.key(key), message);
@@ -184,46 +188,42 @@ fn fields_into<'v>(
     true
 }
 
-/// Whether `key`, a member of the object at `ptr` whose value is of kind
-/// `found` ([`Value::kind`]), is one of the annotations every object of the
+/// Whether `key`, a member of an object whose value is of kind `found`
+/// ([`Value::kind`]), is one of the annotations every object of the
 /// document may carry (SPEC §1): `description` (a string) and `meta` (any
-/// JSON). A description of another kind, and an annotation given twice,
-/// are problems. In a map of names (`names`: what its keys name, such as
-/// `"feature"`) the two are annotations too, and the message says that
-/// they name nothing there.
+/// JSON). `None` when it is not; else the problem at it, if any: a
+/// description of another kind, an annotation given twice. In a map of
+/// names (`names`: what its keys name, such as `"feature"`) the two are
+/// annotations too, and the message says that they name nothing there.
 pub fn annotation(
     key: &str,
     found: &str,
-    ptr: &Ptr<'_>,
     seen: &mut [bool; 2],
     names: Option<&str>,
-    errs: &mut Errs,
-) -> bool {
+) -> Option<Option<String>> {
     let i = match key {
         "description" => 0,
         "meta" => 1,
-        _ => return false,
+        _ => return None,
     };
-    let repeated = seen.get(i).copied().unwrap_or(false);
-    if repeated {
-        errs.add(
-            &ptr.key(key),
-            concat(&["the field ", &quoted(key), " appears more than once"]),
-        );
+    let slot = seen.get_mut(i)?;
+    if core::mem::replace(slot, true) {
+        return Some(Some(concat(&[
+            "the field ",
+            &quoted(key),
+            " appears more than once",
+        ])));
     }
-    if let Some(s) = seen.get_mut(i) {
-        *s = true;
+    if i == 1 || found == "a string" {
+        return Some(None);
     }
-    if i == 0 && found != "a string" && !repeated {
-        let mut message = concat(&["expected a string, found ", found]);
-        if let Some(what) = names {
-            message.push_str(" ('description' and 'meta' annotate this object: no ");
-            message.push_str(what);
-            message.push_str(" can be named so)");
-        }
-        errs.add(&ptr.key(key), message);
+    let mut message = concat(&["expected a string, found ", found]);
+    if let Some(what) = names {
+        message.push_str(" ('description' and 'meta' annotate this object: no ");
+        message.push_str(what);
+        message.push_str(" can be named so)");
     }
-    true
+    Some(Some(message))
 }
 
 /// The most names a "did you mean" looks through: past that (a snapshot

@@ -106,7 +106,11 @@ pub fn compile(
                     let mut annotations = [false; 2];
                     for (input, template) in members {
                         let (kind, seen) = (template.kind(), &mut annotations);
-                        if reader::annotation(input, kind, &from_ptr, seen, Some("input"), errs) {
+                        if let Some(problem) = reader::annotation(input, kind, seen, Some("input"))
+                        {
+                            if let Some(message) = problem {
+                                errs.add(&from_ptr.key(input), message);
+                            }
                             continue;
                         }
                         let at = from_ptr.key(input);

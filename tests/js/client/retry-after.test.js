@@ -54,6 +54,27 @@ describe('Retry-After', { concurrency: true }, () => {
     assert.ok(b.wall >= at - 5, `retried ${at - b.wall} ms before the date`);
   });
 
+  test('a Retry-After date is read against the answer\'s own Date: a server whose clock is off by an hour', async (t) => {
+    for (const skew of [3600e3, -3600e3]) {
+      const srv = await startServer({ snapshot: snapshot('r1') });
+      srv.state.next = ['429'];
+      const serverNow = Date.now() + skew;
+      srv.state.date = new Date(serverNow).toUTCString();
+      // 1 to 2 s after the server's now (its Date has whole seconds).
+      srv.state.retryAfter = new Date(Math.ceil(serverNow / 1000) * 1000 + 1000).toUTCString();
+      const client = await createClient({ snapshotUrl: srv.snapshotUrl, ...fast, timeout: 5000 });
+      t.after(async () => {
+        await client.close();
+        await srv.close();
+      });
+      // Ahead, the wait was the 5-minute cap; behind, none at all.
+      assert.equal(client.revision, 'r1', `skew ${skew}`);
+      const [a, b] = srv.state.snapshotRequests;
+      assert.deepEqual([a.status, b.status], [429, 200]);
+      assert.ok(b.time - a.time >= 900 && b.time - a.time < 2600, `skew ${skew}: waited ${b.time - a.time} ms`);
+    }
+  });
+
   test('a Retry-After that is neither seconds nor a date is ignored: the backoff applies', async (t) => {
     // "-86400" once read as the year 86400 by Date.parse: a wait of the whole 5-minute cap.
     for (const value of ['-86400', '-1', '1.5', 'soon']) {

@@ -15,6 +15,8 @@ export async function startServer({ snapshot = null, etag = '"v1"', mode = /** @
     /** @type {SnapshotMode} */ mode,
     /** @type {ExposureMode} */ exposureMode: 'ok',
     retryAfter: '1',
+    /** the Date header of a 429 for snapshots (a server whose clock is off); undefined: the real one */
+    date: undefined,
     delay: 300,
     /** @type {SnapshotMode[]} modes used once each, before `mode` */ next: [],
     /** @type {{time: number, headers: import('node:http').IncomingHttpHeaders, status: number}[]} */
@@ -57,7 +59,7 @@ export async function startServer({ snapshot = null, etag = '"v1"', mode = /** @
       case 'drop': return req.socket.destroy();
       case '500': return send(500, { 'Content-Type': 'text/plain' }, 'oops');
       case '404': return send(404, { 'Content-Type': 'text/plain' }, 'not found');
-      case '429': return send(429, { 'Retry-After': state.retryAfter }, 'slow down');
+      case '429': return send(429, { 'Retry-After': state.retryAfter, ...(state.date && { Date: state.date }) }, 'slow down');
       case 'html': return send(200, { 'Content-Type': 'text/html', ETag: '"html"' }, '<!doctype html><title>Login</title>');
       case 'truncated': // a chunked body that just stops: the client reads half a JSON document
         return send(200, { 'Content-Type': 'application/json', ETag: '"half"' }, text.slice(0, text.length >> 1));

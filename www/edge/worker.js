@@ -63,6 +63,8 @@ const retiring = [];
 const MAX_RETIRING = 4;
 
 const FETCH_TIMEOUT = 10000;
+/** How often a cold request waiting for another's fetch looks whether it has ended (ms). */
+const COLD_POLL = 5;
 /** The most bytes an OFREP request body may have: a context is a few inputs, and wasm memory never shrinks. */
 const MAX_CONTEXT_BYTES = 64 * 1024;
 /** The most bytes and events an exposure batch (POST /exposures) may have. */
@@ -252,13 +254,21 @@ function features(engine) {
  * and free it at any later await).
  */
 async function ensureSnapshot(env, ctx) {
-  if (!current) return Date.now() < coldRetryAt ? undefined : revalidate(env);
+  if (!current) {
+    // Another request's fetch is under way: wait for what it brings, by
+    // looking at module state (its promise belongs to its request), rather
+    // than fetching too: a burst on a cold isolate is one fetch.
+    while (!current && fetching()) await new Promise((r) => setTimeout(r, COLD_POLL));
+    if (current || Date.now() < coldRetryAt) return;
+    return revalidate(env);
+  }
   const every = revalidateMs(env);
-  const now = Date.now();
   // A revalidation that has not finished within the fetch timeout was lost (its request was cancelled): start another.
-  const idle = !checkingSince || now - checkingSince > FETCH_TIMEOUT + 1000;
-  if (idle && now - checkedAt >= every) ctx.waitUntil(revalidate(env));
+  if (!fetching() && Date.now() - checkedAt >= every) ctx.waitUntil(revalidate(env));
 }
+
+/** Whether a fetch of the snapshot is under way (one older than the fetch timeout was lost with its request). */
+const fetching = () => checkingSince !== 0 && Date.now() - checkingSince <= FETCH_TIMEOUT + 1000;
 
 const json = (body, status = 200, headers = {}) =>
   new Response(JSON.stringify(body), { status, headers: { 'Content-Type': 'application/json', ...headers } });

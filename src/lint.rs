@@ -76,6 +76,7 @@ pub fn lint(engine: &Engine, now: i64) -> Vec<Problem> {
                 Ok(w) if w.end <= now => out.push(w.ended(&when, "rule", "applies")),
                 Ok(_) => {}
             }
+            let always = analysis.always(&rule.when, 0);
             for (a, found) in analysis.activations.drain(..) {
                 let Some(place) = when.activation(&a) else {
                     continue;
@@ -92,7 +93,7 @@ pub fn lint(engine: &Engine, now: i64) -> Vec<Problem> {
             }
             let (kind, split, hashed) = match &rule.action {
                 Action::Serve(_) => {
-                    if analysis.always(&rule.when, 0) {
+                    if always {
                         served_by = Some(i);
                     }
                     continue;
@@ -137,7 +138,7 @@ pub fn lint(engine: &Engine, now: i64) -> Vec<Problem> {
                         out.push(warning(at(&format!("{i}/{kind}")), message));
                     }
                 }
-                if analysis.always(&rule.when, 0) {
+                if always {
                     let end = split.ranges.last().map_or(0, |&(end, _)| end);
                     unconditional.push((i, split.seed, by, end));
                 }
@@ -558,7 +559,7 @@ impl<'b> Analysis<'b> {
             }
             Cond::Any(conds) => {
                 let mut hull: Option<Window> = None;
-                let mut never = Never::new("`any` of an empty list is false", &[]);
+                let mut never = Never::new("`any` of an empty list is false", &[Step::Key("any")]);
                 for (i, c) in conds.iter().enumerate() {
                     match self.child(c, depth, &[Step::Index(i), Step::Key("any")]) {
                         Ok(w) => {
@@ -582,27 +583,32 @@ impl<'b> Analysis<'b> {
                     // Where one of several fails, the others fail too.
                     None if conds.len() > 1 => Err(Never::new(
                         "none of the conditions of its `any` can hold",
-                        &[],
+                        &[Step::Key("any")],
                     )),
                     None => Err(never),
                 }
             }
-            Cond::Not(inner) if self.always(inner, depth + 1) => {
-                Err(Never::new("`not` of a condition that always holds", &[]))
+            Cond::Not(inner) => {
+                let start = self.activations.len();
+                let always = self.always(inner, depth + 1);
+                self.place_since(start, &[Step::Key("not")]);
+                if always {
+                    return Err(Never::new("`not` of a condition that always holds", &[]));
+                }
+                // `not` of `after` is `before` the same instant, and the reverse.
+                Ok(match **inner {
+                    Cond::After(t) => Window {
+                        end: t,
+                        end_at: vec![Step::Key("after"), Step::Key("not")],
+                        ..Window::always()
+                    },
+                    Cond::Before(t) => Window {
+                        start: t,
+                        ..Window::always()
+                    },
+                    _ => Window::always(),
+                })
             }
-            // `not` of `after` is `before` the same instant, and the reverse.
-            Cond::Not(inner) => Ok(match **inner {
-                Cond::After(t) => Window {
-                    end: t,
-                    end_at: vec![Step::Key("after"), Step::Key("not")],
-                    ..Window::always()
-                },
-                Cond::Before(t) => Window {
-                    start: t,
-                    ..Window::always()
-                },
-                _ => Window::always(),
-            }),
             Cond::Activation(index) => {
                 let i = usize::from(*index);
                 let here = [Step::Activation];
@@ -648,10 +654,25 @@ impl<'b> Analysis<'b> {
     fn child(&mut self, cond: &Cond, depth: u32, here: &[Step]) -> Result<Window, Never> {
         let start = self.activations.len();
         let found = self.window(cond, depth + 1);
+        self.place_since(start, here);
+        found.map(|w| w.within(here)).map_err(|n| n.within(here))
+    }
+
+    /// Places the activations analysed since the `start`-th from the outer
+    /// condition, in which their condition is `here` (innermost step first).
+    fn place_since(&mut self, start: usize, here: &[Step]) {
         for (trail, _) in self.activations.iter_mut().skip(start) {
             trail.extend_from_slice(here);
         }
-        found.map(|w| w.within(here)).map_err(|n| n.within(here))
+    }
+
+    /// [`Analysis::always`] of `cond`, a condition `here` inside the one
+    /// analysed (see [`Analysis::child`]).
+    fn always_child(&mut self, cond: &Cond, depth: u32, here: &[Step]) -> bool {
+        let start = self.activations.len();
+        let always = self.always(cond, depth + 1);
+        self.place_since(start, here);
+        always
     }
 
     /// Whether `cond` holds for every context at every instant.
@@ -661,16 +682,15 @@ impl<'b> Analysis<'b> {
         }
         match cond {
             Cond::True => true,
-            Cond::All(conds) => conds.iter().all(|c| self.always(c, depth + 1)),
-            Cond::Any(conds) => conds.iter().any(|c| self.always(c, depth + 1)),
-            Cond::Not(inner) => {
-                // Activations met here are not placed: the trails follow
-                // `window` only.
-                let start = self.activations.len();
-                let never = self.window(inner, depth + 1).is_err();
-                self.activations.truncate(start);
-                never
-            }
+            Cond::All(conds) => conds
+                .iter()
+                .enumerate()
+                .all(|(i, c)| self.always_child(c, depth, &[Step::Index(i), Step::Key("all")])),
+            Cond::Any(conds) => conds
+                .iter()
+                .enumerate()
+                .any(|(i, c)| self.always_child(c, depth, &[Step::Index(i), Step::Key("any")])),
+            Cond::Not(inner) => self.child(inner, depth, &[Step::Key("not")]).is_err(),
             Cond::Activation(index) => {
                 let i = usize::from(*index);
                 if let Some(Some(known)) = self.always.get(i) {
@@ -680,7 +700,7 @@ impl<'b> Analysis<'b> {
                 let a = body
                     .activations
                     .get(i)
-                    .is_some_and(|c| self.always(c, depth + 1));
+                    .is_some_and(|c| self.always_child(c, depth, &[Step::Activation]));
                 if let Some(slot) = self.always.get_mut(i) {
                     *slot = Some(a);
                 }
@@ -740,11 +760,11 @@ mod tests {
             [
                 "/activations/Never/when/in: the activation never holds: an empty `in` list matches no value",
                 "/features/F/rules/0/when/in: the rule never applies: an empty `in` list matches no value",
-                "/features/F/rules/1/when: the rule never applies: `any` of an empty list is false",
+                "/features/F/rules/1/when/any: the rule never applies: `any` of an empty list is false",
                 "/features/F/rules/2/when/cidr: the rule never applies: an empty `cidr` list matches no address",
                 "/features/F/rules/3/when/starts_with: the rule never applies: an empty list of patterns matches no value",
                 "/features/F/rules/4/when: the rule never applies: its `after` and `before` leave no instant between them",
-                "/features/F/rules/5/when: the rule never applies: none of the conditions of its `any` can hold",
+                "/features/F/rules/5/when/any: the rule never applies: none of the conditions of its `any` can hold",
                 "/features/F/rules/6/when: the rule never applies: `not` of a condition that always holds",
             ]
         );
@@ -764,7 +784,8 @@ mod tests {
             "Empty": {"when": {"segment": "Plan", "in": []}},
             "Ended": {"when": {"all": [{"segment": "Plan", "in": ["x"]}, {"not": {"after": "2025-01-01T00:00:00Z"}}]}},
             "Wrap": {"when": {"all": [{"activation": "Ended"}]}},
-            "Unused": {"when": {"segment": "Plan", "in": []}}},
+            "Unused": {"when": {"segment": "Plan", "in": []}},
+            "Empty2": {"when": {"segment": "Plan", "in": []}}},
           "features": {
             "A": {"inputs": ["user"], "implementations": ["a", "b"], "default": "a", "rules": [
               {"when": {"activation": "Promo"}, "serve": "b"},
@@ -773,7 +794,10 @@ mod tests {
               {"when": {"all": [{"segment": "Plan", "in": ["pro"]}, {"activation": "Wrap"}]}, "serve": "b"},
               {"when": {"not": {"after": "2025-01-01T00:00:00Z"}}, "serve": "b"}]},
             "B": {"inputs": ["user"], "implementations": ["a", "b"], "default": "a", "rules": [
-              {"when": {"activation": "Empty"}, "serve": "b"}]}}}"#;
+              {"when": {"activation": "Empty"}, "serve": "b"}]},
+            "C": {"inputs": ["user"], "implementations": ["a", "b"], "default": "a", "rules": [
+              {"when": {"all": [{"not": {"activation": "Empty2"}}, {"segment": "Plan", "in": ["x"]}]}, "serve": "b"},
+              {"when": {"activation": "Empty2"}, "serve": "b"}]}}}"#;
         let engine = Engine::load(text).unwrap();
         assert_eq!(engine.problems(), &[]);
         let found: Vec<String> = lint(&engine, 1_780_000_000_000)
@@ -787,12 +811,15 @@ mod tests {
                 "/activations/Empty/when/in: the activation never holds: an empty `in` list matches no value",
                 "/activations/Ended/when/all/1/not/after: the activation no longer holds: its time window ended at 2025-01-01T00:00:00Z",
                 "/activations/Wrap/when/all/0: the activation no longer holds: its time window ended at 2025-01-01T00:00:00Z, with activation 'Ended' (/activations/Ended/when/all/1/not/after)",
+                // Met first under `not` (feature C): still said at its own place.
+                "/activations/Empty2/when/in: the activation never holds: an empty `in` list matches no value",
                 "/features/A/rules/0/when: the rule never applies: activation 'Promo' never holds (/activations/Promo/when: its `after` and `before` leave no instant between them)",
                 "/features/A/rules/1/when/all/1: the rule never applies: activation 'Empty' never holds (/activations/Empty/when/in: an empty `in` list matches no value)",
                 "/features/A/rules/2/when/all/1/any/0/starts_with: the rule never applies: an empty list of patterns matches no value",
                 "/features/A/rules/3/when/all/1: the rule no longer applies: its time window ended at 2025-01-01T00:00:00Z, with activation 'Wrap' → 'Ended' (/activations/Ended/when/all/1/not/after)",
                 "/features/A/rules/4/when/not/after: the rule no longer applies: its time window ended at 2025-01-01T00:00:00Z",
                 "/features/B/rules/0/when: the rule never applies: activation 'Empty' never holds (/activations/Empty/when/in: an empty `in` list matches no value)",
+                "/features/C/rules/1/when: the rule never applies: activation 'Empty2' never holds (/activations/Empty2/when/in: an empty `in` list matches no value)",
             ]
         );
     }

@@ -537,15 +537,17 @@ fn unreadable_inputs_are_one_problem() {
 }
 
 /// SPEC §1: "Every object in the document may carry `description` and
-/// `meta`", maps of names included (`segments`, `activations`, `features`,
-/// `from`, `weights`): there they annotate the map and name nothing.
+/// `meta`". In objects keyed by names (`segments`, `activations`,
+/// `features`, `from`, `weights`) the two are also names, which the name
+/// rule allows: there they annotate when their value could not be an
+/// entry, and are names otherwise. Never silently one for the other.
 #[test]
 fn descriptions_and_meta_annotate_maps_of_names_too() {
     let text = r#"{"schema": 1,
-        "segments": {"description": "the checkout team's", "meta": {"owner": "pay"},
+        "segments": {"description": "the checkout team's", "meta": ["owner", "pay"],
                      "UserId": {"from": {"user": "{id}", "description": "the account id", "meta": 1}}},
         "activations": {"description": "none yet", "meta": [1]},
-        "features": {"description": "checkout flags", "meta": {"default": "x", "implementations": ["x"]},
+        "features": {"description": "checkout flags", "meta": "owned by pay",
           "Checkout": {"inputs": ["user"], "implementations": ["old", "new"], "default": "old",
             "rules": [{"split": {"by": "UserId", "weights": {"new": 100, "description": "full ramp", "meta": {}}}}]}}}"#;
     assert!(problems(text).is_empty(), "{:?}", problems(text));
@@ -556,30 +558,55 @@ fn descriptions_and_meta_annotate_maps_of_names_too() {
         pick(&e, "Checkout", r#"{"user": {"id": 7}}"#, NOW).as_deref(),
         Some("new")
     );
-    // A description that is not a string, or an annotation given twice, is
-    // a problem at it; a feature whose weights hold one degrades.
+
+    // A value that could be an entry makes a name: a feature and a segment
+    // named so, an input template, an implementation's weight.
     let text = r#"{"schema": 1,
-        "segments": {"description": 1, "UserId": {"from": {"user": "{id}", "description": 2}},
-                     "Id": {"from": {"user": "{id}"}}},
-        "activations": {"description": {"when": {"after": "2020-01-01T00:00:00Z"}}},
-        "features": {"description": {"implementations": ["a"], "default": "a"}, "meta": 1, "meta": 2,
-          "F": {"inputs": ["user"], "implementations": ["a", "b"], "default": "a",
-                "rules": [{"split": {"by": "Id", "weights": {"b": 10, "description": 5}}}]}}}"#;
-    let found = problems(text);
-    assert_eq!(found.len(), 6, "{found:#?}");
-    for want in [
-        "/segments/description: expected a string, found a number ('description' and 'meta' annotate this object: no segment can be named so)",
-        "/segments/UserId/from/description: expected a string, found a number (",
-        "/activations/description: expected a string, found an object (",
-        "/features/description: expected a string, found an object ('description' and 'meta' annotate this object: no feature can be named so)",
-        "/features/meta: the field 'meta' appears more than once",
-        "/features/F/rules/0/split/weights/description: expected a string, found a number ('description' and 'meta' annotate this object: no implementation can be named so)",
-    ] {
-        has(&found, want);
-    }
+        "segments": {"description": {"from": {"meta": "{plan}", "description": "the plan"}}},
+        "features": {"meta": {"inputs": ["meta"], "implementations": ["a", "meta"], "default": "a",
+            "rules": [{"when": {"segment": "description", "in": ["pro"]}, "serve": "meta"},
+                      {"split": {"by": "description", "weights": {"meta": 100}}}]}}}"#;
+    assert!(problems(text).is_empty(), "{:?}", problems(text));
     let e = load(text);
     assert_eq!(e.feature_count(), 1);
-    let d = details(&e, "F", "{}", NOW);
+    assert_eq!(e.segments(), ["description"]);
+    let d = details(&e, "meta", r#"{"meta": {"plan": "pro"}}"#, NOW);
+    assert_eq!(
+        d.get("implementation").and_then(|v| v.as_str()),
+        Some("meta")
+    );
+    assert_eq!(
+        d.get("reason").and_then(|v| v.as_str()),
+        Some("TARGETING_MATCH")
+    );
+    let d = details(&e, "meta", r#"{"meta": {"plan": "free"}}"#, NOW);
+    assert_eq!(d.get("reason").and_then(|v| v.as_str()), Some("SPLIT"));
+
+    // A description that is not a string, an annotation given twice, a
+    // `from` with annotations only: problems at them.
+    let text = r#"{"schema": 1,
+        "segments": {"description": 1, "S": {"from": {"description": "only a description"}},
+                     "Id": {"from": {"user": "{id}", "description": "x", "description": 5}}},
+        "activations": {"meta": 1, "meta": 2},
+        "features": {"description": 5,
+          "F": {"inputs": ["user"], "implementations": ["a", "b"], "default": "a",
+                "rules": [{"split": {"by": "Id", "weights": {"b": 10, "description": true}}}]}}}"#;
+    let found = problems(text);
+    let want = [
+        "/segments/description: expected a string, found a number",
+        "/segments/S/from: a segment needs at least one input in 'from'",
+        "/segments/Id/from/description: the field 'description' appears more than once",
+        "/segments/Id/from/description: expected a string, found a number",
+        "/activations/meta: the field 'meta' appears more than once",
+        "/features/description: expected a string, found a number",
+        "/features/F/rules/0/split/weights/description: expected a string, found a boolean",
+    ];
+    for w in want {
+        has(&found, w);
+    }
+    // (and the feature using the broken segment says so)
+    assert_eq!(found.len(), want.len() + 1, "{found:#?}");
+    let d = details(&load(text), "F", "{}", NOW);
     assert_eq!(
         d.get("errorCode").and_then(|v| v.as_str()),
         Some("PARSE_ERROR")

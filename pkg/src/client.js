@@ -104,16 +104,24 @@ const failed = (e) => (Object(e) === e ? e : new Error(`feats-edge: the request 
 const retryable = (s) => !s || s == 429 || s > 499;
 
 /**
+ * An HTTP date (which starts with a day's name, in any of RFC 9110's three
+ * forms) as ms since the epoch; NaN for anything else (`Date.parse` reads
+ * `0` as the year 2000 and `unknown 1` as 2001).
+ * @param {string | null} h
+ */
+const httpDate = (h) => (/^(mon|tue|wed|thu|fri|sat|sun)[a-z]*,? /i.test(h ?? '') ? Date.parse(/** @type {string} */ (h)) : NaN);
+
+/**
  * An Error for an HTTP answer, with its status and Retry-After (ms, at most
  * max(`interval`, 5 minutes)). A redirect of an exposure POST (not followed:
  * fetch would send a 301, 302 or 303 on as a GET without the events; in a
  * browser its status reads 0) counts as status 300 and is not retried.
  */
 function httpError(url, res, interval, post) {
-  const h = res.headers.get('Retry-After'); // seconds or an HTTP date (which starts with a day's name)
+  const h = res.headers.get('Retry-After'); // seconds or an HTTP date
   // A date is read against the answer's own Date (a server's clock may be
   // off by hours), else against ours (Date is not exposed cross-origin).
-  const ms = /^\d+$/.test(h) ? h * 1000 : /^[a-z]{3}/i.test(h) ? Date.parse(h) - (Date.parse(res.headers.get('Date')) || Date.now()) : 0;
+  const ms = /^\d+$/.test(h) ? h * 1000 : httpDate(h) ? Date.parse(h) - (httpDate(res.headers.get('Date')) || Date.now()) : 0;
   const status = res.type == 'opaqueredirect' ? 300 : res.status;
   const why = post && status > 299 && status < 400
     ? ` (${res.status ? 'a redirect: ' : ''}exposures are not sent on to another URL; give exposureUrl the one it leads to)` : '';

@@ -489,12 +489,9 @@ fn compile_weights(
     let mut ok = true;
     let mut annotations = [false; 2];
     for (name, weight) in members {
-        let seen = &mut annotations;
-        if let Some(problem) = reader::annotation(name, weight.kind(), seen, Some("implementation"))
-        {
-            if let Some(message) = problem {
-                errs.add(&ptr.key(name), message);
-            }
+        // (A number could be an implementation's weight.)
+        let (kind, seen) = (weight.kind(), &mut annotations);
+        if reader::annotation(name, kind, kind == "a number", seen, ptr, errs) {
             continue;
         }
         let at = ptr.key(name);

@@ -122,8 +122,14 @@ fn index_features(
     let mut annotations = [false; 2];
     for member in deferred {
         let name = member.key;
-        if name == "description" || name == "meta" {
-            feature_annotation(&name, text.get(member.span), &mut annotations, problems);
+        if (name == "description" || name == "meta")
+            && feature_annotation(
+                &name,
+                text.get(member.span.clone()),
+                &mut annotations,
+                problems,
+            )
+        {
             continue;
         }
         if let Some(i) = feature_ids.get(&name) {
@@ -156,8 +162,10 @@ fn index_features(
 }
 
 /// Whether member `key` of the map of names at `root` (`/segments`,
-/// `/activations`, `/features`), whose value is of kind `kind`, is an
-/// annotation ([`reader::annotation`]); its problem goes to `problems`.
+/// `/activations`, `/features`: their entries are objects), whose value is
+/// of kind `kind`, is an annotation ([`reader::annotation`]); its problems
+/// go to `problems`.
+#[inline(never)]
 fn map_annotation(
     key: &str,
     kind: &str,
@@ -165,19 +173,24 @@ fn map_annotation(
     seen: &mut [bool; 2],
     problems: &mut Problems,
 ) -> bool {
-    // `/segments` names segments, and so on.
-    let what = root.get(1..root.len().saturating_sub(1));
-    let Some(problem) = reader::annotation(key, kind, seen, what) else {
-        return false;
-    };
-    if let Some(message) = problem {
-        problems.push(&child(root, key), message);
+    let mut errs = Errs::default();
+    let found = reader::annotation(
+        key,
+        kind,
+        kind == "an object",
+        seen,
+        &Ptr::root(root),
+        &mut errs,
+    );
+    for (p, m) in errs.list {
+        problems.push(&p, m);
     }
-    true
+    found
 }
 
 /// [`map_annotation`] for a member of `/features` (whose value `text` is
-/// not parsed): out of line, the load's loop over features stays small.
+/// not parsed); whether it is one. Out of line: the load's loop over
+/// features stays small.
 #[cold]
 #[inline(never)]
 fn feature_annotation(
@@ -185,8 +198,8 @@ fn feature_annotation(
     text: Option<&str>,
     seen: &mut [bool; 2],
     problems: &mut Problems,
-) {
-    map_annotation(key, json_kind(text), "/features", seen, problems);
+) -> bool {
+    map_annotation(key, json_kind(text), "/features", seen, problems)
 }
 
 /// The kind of the JSON value `text` ([`Value::kind`]), from its first

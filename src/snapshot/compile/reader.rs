@@ -175,11 +175,7 @@ fn fields_into<'v>(
                     concat(&["the field ", &quoted(key), " appears more than once"]),
                 ),
             }
-        } else if let Some(problem) = annotation(key, v.kind(), &mut seen_meta, None) {
-            if let Some(message) = problem {
-                errs.add(&ptr.key(key), message);
-            }
-        } else if unknown {
+        } else if !annotation(key, v.kind(), false, &mut seen_meta, ptr, errs) && unknown {
             let mut message = concat(&["unknown field ", &quoted(key)]);
             did_you_mean(&mut message, &[keys, &["description", "meta"]], key);
             errs.add(&ptr.key(key), message);
@@ -188,42 +184,40 @@ fn fields_into<'v>(
     true
 }
 
-/// Whether `key`, a member of an object whose value is of kind `found`
-/// ([`Value::kind`]), is one of the annotations every object of the
+/// Whether `key`, a member of the object at `ptr` whose value is of kind
+/// `found` ([`Value::kind`]), is one of the annotations every object of the
 /// document may carry (SPEC §1): `description` (a string) and `meta` (any
-/// JSON). `None` when it is not; else the problem at it, if any: a
-/// description of another kind, an annotation given twice. In a map of
-/// names (`names`: what its keys name, such as `"feature"`) the two are
-/// annotations too, and the message says that they name nothing there.
+/// JSON). In an object keyed by names, where the two are names too, they
+/// annotate only when their value could not be an entry (`entry` false).
+/// A description of another kind, and an annotation given twice, are
+/// problems.
+#[inline(never)]
 pub fn annotation(
     key: &str,
     found: &str,
+    entry: bool,
     seen: &mut [bool; 2],
-    names: Option<&str>,
-) -> Option<Option<String>> {
+    ptr: &Ptr<'_>,
+    errs: &mut Errs,
+) -> bool {
     let i = match key {
         "description" => 0,
         "meta" => 1,
-        _ => return None,
+        _ => return false,
     };
-    let slot = seen.get_mut(i)?;
-    if core::mem::replace(slot, true) {
-        return Some(Some(concat(&[
-            "the field ",
-            &quoted(key),
-            " appears more than once",
-        ])));
+    if entry {
+        return false;
     }
-    if i == 1 || found == "a string" {
-        return Some(None);
+    if seen.get_mut(i).is_some_and(|s| core::mem::replace(s, true)) {
+        errs.add(
+            &ptr.key(key),
+            concat(&["the field ", &quoted(key), " appears more than once"]),
+        );
     }
-    let mut message = concat(&["expected a string, found ", found]);
-    if let Some(what) = names {
-        message.push_str(" ('description' and 'meta' annotate this object: no ");
-        message.push_str(what);
-        message.push_str(" can be named so)");
+    if i == 0 && found != "a string" {
+        errs.add(&ptr.key(key), concat(&["expected a string, found ", found]));
     }
-    Some(Some(message))
+    true
 }
 
 /// The most names a "did you mean" looks through: past that (a snapshot

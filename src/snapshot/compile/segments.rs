@@ -95,24 +95,20 @@ pub fn compile(
         if let Some(from) = reader::required(from, ptr, "from", errs) {
             let from_ptr = ptr.key("from");
             match from.as_object() {
-                Some([]) => errs.add(
-                    &from_ptr,
-                    "a segment needs at least one input in 'from'".to_owned(),
-                ),
                 Some(members) => {
                     // The inputs with a template so far: a repeat is a
                     // problem (one lookup each, not a scan of the templates).
                     let mut converted = NameIndex::new();
                     let mut annotations = [false; 2];
+                    let mut inputs = 0;
                     for (input, template) in members {
+                        // (A string with a placeholder could be a template.)
+                        let entry = template.as_str().is_some_and(has_placeholder);
                         let (kind, seen) = (template.kind(), &mut annotations);
-                        if let Some(problem) = reader::annotation(input, kind, seen, Some("input"))
-                        {
-                            if let Some(message) = problem {
-                                errs.add(&from_ptr.key(input), message);
-                            }
+                        if reader::annotation(input, kind, entry, seen, &from_ptr, errs) {
                             continue;
                         }
+                        inputs += 1;
                         let at = from_ptr.key(input);
                         if !reader::check_name(input, &at, errs) {
                             continue;
@@ -138,6 +134,12 @@ pub fn compile(
                             converted.insert(input, 0);
                             def.templates.push((input_id, t));
                         }
+                    }
+                    if inputs == 0 {
+                        errs.add(
+                            &from_ptr,
+                            "a segment needs at least one input in 'from'".to_owned(),
+                        );
                     }
                 }
                 None => errs.add(
@@ -165,6 +167,18 @@ pub fn compile(
         .collect();
     crate::index::sort_pairs(&mut def.by_input);
     def
+}
+
+/// Whether `text` has a `{placeholder}` (a `{` that is not `{{`): a
+/// template needs one, so a string without one cannot be a template.
+fn has_placeholder(text: &str) -> bool {
+    let mut bytes = text.bytes();
+    while let Some(b) = bytes.next() {
+        if b == b'{' && bytes.next() != Some(b'{') {
+            return true;
+        }
+    }
+    false
 }
 
 /// Parses a template such as `{address.country_code}-{address.subdivision_code}`.

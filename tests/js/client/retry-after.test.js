@@ -75,6 +75,24 @@ describe('Retry-After', { concurrency: true }, () => {
     }
   });
 
+  test('a Date that is no HTTP date is ignored: the Retry-After date is read against the client\'s clock', async (t) => {
+    // Date.parse reads "0" as the year 2000 and "unknown 1" as 2001.
+    for (const date of ['0', 'unknown 1', 'soon']) {
+      const srv = await startServer({ snapshot: snapshot('r1') });
+      srv.state.next = ['429'];
+      srv.state.date = date;
+      srv.state.retryAfter = new Date(Math.ceil(Date.now() / 1000) * 1000 + 1000).toUTCString();
+      const client = await createClient({ snapshotUrl: srv.snapshotUrl, ...fast, timeout: 5000 });
+      t.after(async () => {
+        await client.close();
+        await srv.close();
+      });
+      assert.equal(client.revision, 'r1', `Date: ${date}`);
+      const [a, b] = srv.state.snapshotRequests;
+      assert.ok(b.time - a.time < 2600, `Date: ${date}: waited ${b.time - a.time} ms`);
+    }
+  });
+
   test('a Retry-After that is neither seconds nor a date is ignored: the backoff applies', async (t) => {
     // "-86400" once read as the year 86400 by Date.parse: a wait of the whole 5-minute cap.
     for (const value of ['-86400', '-1', '1.5', 'soon']) {

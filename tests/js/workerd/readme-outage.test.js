@@ -43,6 +43,34 @@ test('a first snapshot fetch that outlives the first request does not leave the 
   assert.ok(revision, `no snapshot after the outage; ${origin.fetches.length} fetches; workerd said:\n${worker.log()}`);
 });
 
+test('a burst of first requests makes one snapshot fetch: the others wait for its client', async (t) => {
+  const origin = await startOrigin(snapshot, '"b1"');
+  const worker = await startTestWorker(join(root, 'tests/js/workerd/readme-worker.js'), {
+    bindings: { SNAPSHOT_URL: `${origin.url}/snapshot.json`, EXPOSURE_URL: `${origin.url}/exposures`, REFRESH_MS: 60000 },
+  });
+  t.after(async () => {
+    await worker.stop();
+    await origin.close();
+  });
+  const held = gate();
+  origin.snapshotGate = held.promise;
+  const ask = async (u) => {
+    const res = await fetch(`${worker.url}/?user=${u}`);
+    return [res.headers.get('X-Revision'), await res.text()];
+  };
+  const burst = Array.from({ length: 12 }, (_, i) => ask(`b-${i}`));
+  assert.ok(await until(() => origin.snapshotArrivals >= 1, 10000, 20));
+  await new Promise((r) => setTimeout(r, 300)); // (the burst's other requests have arrived)
+  origin.snapshotGate = null;
+  held.open();
+  for (const [revision, impl] of await Promise.all(burst)) {
+    assert.equal(revision, 'outage-1', worker.log());
+    assert.ok(impl === 'classic' || impl === 'onepage', impl);
+  }
+  assert.equal(origin.snapshotArrivals, 1, JSON.stringify(origin.fetches));
+  assert.doesNotMatch(worker.log(), /different request|never generate a response|hung|Uncaught/i);
+});
+
 test('sustained traffic: every request\'s flush is its own, so workerd cancels none and complains of none', async () => {
   const before = origin.exposures.length;
   const users = [];

@@ -7,14 +7,17 @@
 // the revision in `X-Revision`.
 import { createClient } from 'feats-edge';
 
-let client, checked; // one per isolate, kept across requests
+let client, checked, loading = 0; // one per isolate, kept across requests
 
 export default {
   async fetch(request, env, ctx) {
     const url = new URL(request.url);
     if (url.pathname !== '/') return new Response(null, { status: url.pathname === '/__ready' ? 204 : 404 });
+    // Concurrent first requests wait for the first one's client (Workers tie I/O to a
+    // request, so they look every 5 ms instead of awaiting its promise); 10 s: it was lost.
+    while (!client && Date.now() - loading < 10000) await new Promise((r) => setTimeout(r, 5));
     if (!client) {
-      // Concurrent first requests each load their own (Workers tie I/O to a request): the first is kept.
+      loading = Date.now();
       const mine = await createClient({ snapshotUrl: env.SNAPSHOT_URL, exposureUrl: env.EXPOSURE_URL, refreshInterval: 0, flushInterval: 0 });
       if (client) mine.close();
       else (client = mine), (checked = Date.now()); // (at module scope, Date.now() is 0 in Workers)

@@ -73,7 +73,7 @@ pub fn lint(engine: &Engine, now: i64) -> Vec<Problem> {
             let when = Place::rule(&doc, &feature.name, i);
             match analysis.window(&rule.when, 0) {
                 Err(never) => out.push(never.warning(&when, "rule", "applies")),
-                Ok(w) if w.end <= now => out.push(w.ended(&when, "rule", "applies")),
+                Ok(w) if w.has_ended(now) => out.push(w.ended(&when, "rule", "applies")),
                 Ok(_) => {}
             }
             let always = analysis.always(&rule.when, 0);
@@ -84,7 +84,7 @@ pub fn lint(engine: &Engine, now: i64) -> Vec<Problem> {
                 if activations_seen.insert(place.ptr.clone()) {
                     match found {
                         Err(never) => ahead.push(never.warning(&place, "activation", "holds")),
-                        Ok(w) if w.end <= now => {
+                        Ok(w) if w.has_ended(now) => {
                             ahead.push(w.ended(&place, "activation", "holds"));
                         }
                         Ok(_) => {}
@@ -358,6 +358,11 @@ impl Window {
     fn within(mut self, steps: &[Step]) -> Self {
         self.end_at.extend_from_slice(steps);
         self
+    }
+
+    /// Whether the window ends, at or before `now` (`i64::MAX`: no end).
+    fn has_ended(&self, now: i64) -> bool {
+        self.end != i64::MAX && self.end <= now
     }
 
     /// The warning for a window that has ended, of the rule or activation
@@ -822,6 +827,17 @@ mod tests {
                 "/features/C/rules/1/when: the rule never applies: activation 'Empty2' never holds (/activations/Empty2/when/in: an empty `in` list matches no value)",
             ]
         );
+    }
+
+    /// A condition with no end in time has not ended, whenever `now` is.
+    #[test]
+    fn no_end_is_no_ended_window() {
+        let text = r#"{"schema": 1, "features": {"F": {"implementations": ["a", "b"], "default": "a",
+            "rules": [{"when": {"after": "2020-01-01T00:00:00Z"}, "serve": "b"}, {"serve": "a"}]}}}"#;
+        let engine = Engine::load(text).unwrap();
+        for now in [i64::MIN, 0, i64::MAX] {
+            assert_eq!(lint(&engine, now), &[], "at {now}");
+        }
     }
 
     #[test]

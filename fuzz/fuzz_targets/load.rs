@@ -33,9 +33,12 @@ fn outcome(text: &str) -> Result<(String, String, String), String> {
             for p in engine.problems() {
                 assert!(p.path.is_empty() || p.path.starts_with('/'), "a JSON Pointer: {:?}", p.path);
             }
+            let doc = json::parse(text, &DEEP).expect("a loaded snapshot is JSON");
             for now in [i64::MIN, 0, 1_800_000_000_000, i64::MAX] {
                 for w in feats_edge::lint::lint(&engine, now) {
-                    assert!(w.path.starts_with("/features/"), "a feature's place: {:?}", w.path);
+                    let place = w.path.starts_with("/features/") || w.path.starts_with("/activations/");
+                    assert!(place, "a feature's or an activation's place: {:?}", w.path);
+                    assert!(resolve(&doc, &w.path).is_some(), "{:?} is in the document {text:?}", w.path);
                     assert!(!w.message.is_empty());
                 }
             }
@@ -48,6 +51,20 @@ fn outcome(text: &str) -> Result<(String, String, String), String> {
             Ok((problems, features, details))
         }
     }
+}
+
+/// The value a JSON Pointer names in `doc` (the first of repeated keys).
+fn resolve<'d>(doc: &'d json::Value<'d>, pointer: &str) -> Option<&'d json::Value<'d>> {
+    let mut value = doc;
+    for token in pointer.split('/').skip(1) {
+        let token = token.replace("~1", "/").replace("~0", "~");
+        value = match value {
+            json::Value::Array(items) => items.get(token.parse::<usize>().ok()?)?,
+            json::Value::Object(members) => &members.iter().find(|(k, _)| *k == token)?.1,
+            _ => return None,
+        };
+    }
+    Some(value)
 }
 
 fuzz_target!(|data: &[u8]| {

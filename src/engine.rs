@@ -244,6 +244,20 @@ impl Engine {
         ev: &Evaluation<'_, '_>,
         out: &mut String,
     ) {
+        self.write_details_as(index, name, ev, None, out);
+    }
+
+    /// [`Engine::write_details`], the unit's value written as `unit_index`
+    /// when given (an index into a list of values written once) and
+    /// `stickyKey` then `null` (the reader makes it from the two).
+    fn write_details_as(
+        &self,
+        index: Option<usize>,
+        name: &str,
+        ev: &Evaluation<'_, '_>,
+        unit_index: Option<usize>,
+        out: &mut String,
+    ) {
         use crate::json::push_string;
         let implementation = index.and_then(|i| self.implementation_name(i, ev.implementation));
         out.push_str("{\"feature\":");
@@ -270,14 +284,17 @@ impl Engine {
                         .map_or("", String::as_str),
                 );
                 out.push_str(",\"value\":");
-                push_string(out, &unit.value);
+                match unit_index {
+                    Some(i) => crate::text::push_u64(out, i as u64),
+                    None => push_string(out, &unit.value),
+                }
                 out.push('}');
             }
             None => out.push_str("null"),
         }
         out.push_str(",\"stickyKey\":");
         match (ev.experiment, &ev.unit) {
-            (Some(experiment), Some(unit)) => {
+            (Some(experiment), Some(unit)) if unit_index.is_none() => {
                 push_string(out, &sticky_key(experiment, &unit.value))
             }
             _ => out.push_str("null"),
@@ -327,6 +344,54 @@ impl Engine {
         }
         out.push('}');
         out
+    }
+
+    /// [`Engine::details_all`] with each distinct unit value written once:
+    /// `{"units": [value, …], "details": {feature: details}}`, where a
+    /// details' `unit.value` is an index into `units` and its `stickyKey`
+    /// is `null`, for the reader to make (`experiment/value` when both
+    /// are there). A long unit value that every feature splits by would
+    /// otherwise be written twice per feature (a 60 KB value and 1 000
+    /// features: over 100 MB that WebAssembly memory keeps for good).
+    #[must_use]
+    pub fn details_all_shared<C, E>(&self, ctx: &C, env: &mut E) -> String
+    where
+        C: Context + ?Sized,
+        E: Env + ?Sized,
+    {
+        let mut details = String::with_capacity(256 * self.features.len() + 2);
+        let mut units = String::from("{\"units\":[");
+        // (segment, value) of each value written so far, in order.
+        let mut seen: Vec<(u32, String)> = Vec::new();
+        details.push('{');
+        let mut memo = self.memo();
+        for (i, feature) in self.features().enumerate() {
+            if i > 0 {
+                details.push(',');
+            }
+            crate::json::push_string(&mut details, &feature.name);
+            details.push(':');
+            let ev = self.evaluate_index_with(i, ctx, env, &mut memo);
+            let unit_index = ev.unit.as_ref().map(|unit| {
+                let known = seen
+                    .iter()
+                    .position(|(s, v)| *s == unit.segment && *v == unit.value);
+                known.unwrap_or_else(|| {
+                    if !seen.is_empty() {
+                        units.push(',');
+                    }
+                    crate::json::push_string(&mut units, &unit.value);
+                    seen.push((unit.segment, unit.value.to_string()));
+                    seen.len() - 1
+                })
+            });
+            self.write_details_as(Some(i), &feature.name, &ev, unit_index, &mut details);
+        }
+        details.push('}');
+        units.push_str("],\"details\":");
+        units.push_str(&details);
+        units.push('}');
+        units
     }
 
     /// The features as the JSON array `engine.features` gives in JavaScript:

@@ -250,6 +250,22 @@ export function text(v) {
 }
 
 /**
+ * Evaluate-all's details from wasm's form, where each distinct unit value
+ * is written once (`units`) and referred to by index: long unit values are
+ * not repeated per feature in wasm memory, which keeps what it grows to.
+ * @param {{units: string[], details: Record<string, any>}} all
+ */
+function shared({ units, details }) {
+  for (const d of Object.values(details)) {
+    if (d.unit) {
+      d.unit.value = units[d.unit.value];
+      if (d.experiment != null) d.stickyKey = `${d.experiment}/${d.unit.value}`;
+    }
+  }
+  return details;
+}
+
+/**
  * The details of an evaluation that did not run: started from inside
  * another on the same engine (a context getter, sticky store or clock that
  * evaluates), whose context it would overwrite (GENERAL), or after `free()`
@@ -798,7 +814,7 @@ export class Engine {
       if (this._unwound) this._recover();
       const all = this._everything();
       this._begin(opts);
-      return JSON.parse(this._raw.details_all(this._write(context, all.plan)));
+      return shared(JSON.parse(this._raw.details_all(this._write(context, all.plan))));
     } catch {
       this._unwound = true;
       try {

@@ -432,16 +432,17 @@ impl RawEngine {
         out
     }
 
-    /// The details of every feature, as one JSON object.
+    /// The details of every feature, each unit value written once (see
+    /// [`Engine::details_all_shared`]).
     pub fn details_all(&self, used: i32) -> String {
         let Some(engine) = &self.engine else {
-            return String::from("{}");
+            return String::from("{\"units\":[],\"details\":{}}");
         };
         let Some(held) = self.enter() else {
             return String::new();
         };
         let (ctx, mut env) = self.open_cold(&held.state.scratch, &mut held.state.key, used);
-        engine.details_all(&ctx, &mut env)
+        engine.details_all_shared(&ctx, &mut env)
     }
 }
 

@@ -417,3 +417,28 @@ test('client: a boxed feature or event name reads as String(name) in handles, de
   off();
   await fetched.close();
 });
+
+test('evaluate-all writes a long unit value once, not twice per feature: wasm memory stays small', async () => {
+  // In a process of its own: wasm memory never shrinks, so an earlier test
+  // could have grown it enough to hide the growth.
+  const { execFileSync } = await import('node:child_process');
+  const script = `
+    const { Engine } = await import(${JSON.stringify(import.meta.resolve('feats-edge'))});
+    const features = {};
+    for (let i = 0; i < 300; i++) features['f' + i] = { inputs: ['user'], implementations: ['a', 'b'], default: 'a',
+      rules: [i % 2 ? { experiment: { name: 'e' + i, by: 'UserId', weights: { a: 50, b: 50 } } } : { split: { by: 'UserId', weights: { b: 50 } } }] };
+    const e = new Engine({ schema: 1, segments: { UserId: { from: { user: '{id}' } } }, features });
+    e.evaluateAll({ user: { id: 'warm' } });
+    const before = e._memory.buffer.byteLength;
+    const id = 'x'.repeat(60000);
+    const all = e.evaluateAll({ user: { id } });
+    const grown = e._memory.buffer.byteLength - before;
+    const differ = Object.keys(all).filter((name) => JSON.stringify(all[name]) !== JSON.stringify(e.evaluate(name, { user: { id } })));
+    console.log(JSON.stringify({ grown, differ, n: Object.keys(all).length, sticky: all.f1.stickyKey === 'e1/' + id, value: all.f0.unit?.value === id }));`;
+  const out = JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' }));
+  assert.deepEqual(out.differ, [], 'evaluate-all answers as evaluate does, key order included');
+  assert.equal(out.n, 300);
+  assert.ok(out.sticky && out.value, JSON.stringify(out));
+  // 300 features × 60 KB, twice for experiments: 27 MB when each was written.
+  assert.ok(out.grown < 4 * 1024 * 1024, `wasm memory grew ${out.grown} bytes`);
+});

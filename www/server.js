@@ -14,11 +14,13 @@
 // The snapshot file is watched: editing it reaches open pages by polling,
 // also when an editor saves by renaming a new file over it.
 //
-// Requests that change something (POST, PUT, DELETE under /flags/) must
-// name this server in Host (127.0.0.1 or localhost, on its port: a page on
-// a rebound DNS name cannot reach it), and their Origin, when there is one,
-// must be this server's: another page open in the developer's browser
-// cannot fill the exposure log or replace the snapshot.
+// Every request must name this server in Host (127.0.0.1 or localhost, on
+// its port: a page on a rebound DNS name can neither read the exposure log
+// nor change anything), and one that changes something (POST, PUT, DELETE
+// under /flags/) must come from this server's origin when it has an
+// Origin: another page open in the developer's browser cannot fill the
+// exposure log or replace the snapshot. A page's event stream that stops
+// being read is cut off past 1 MiB unsent.
 
 import { createServer } from 'node:http';
 import { readFile, stat } from 'node:fs/promises';
@@ -61,19 +63,54 @@ const exposures = [];
 const boot = Date.now().toString(36);
 let sequence = 0;
 const listeners = new Set();
+/** The most a stream may hold unsent: a page that stops reading is cut off (EventSource reconnects and catches up). */
+const MAX_UNSENT = 1 << 20;
 const message = (event, data, id) => `${id ? `id: ${id}\n` : ''}event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
 function broadcast(event, data, id) {
-  for (const res of listeners) res.write(message(event, data, id));
+  for (const res of listeners) {
+    if (res.writableLength > MAX_UNSENT) listeners.delete(res), res.destroy();
+    else res.write(message(event, data, id));
+  }
 }
 /**
- * The exposures a stream has not had: all of them, or after a reconnect
- * (EventSource sends the last id it saw) those after it, so that a page's
- * log shows each once. An id from another start of the server: all (kept).
- * An id older than the oldest kept: all kept (those between were dropped).
+ * The sequence number after which a stream has not had the exposures: 0,
+ * or after a reconnect (EventSource sends the last id it saw) that id's,
+ * so that a page's log shows each once. An id from another start of the
+ * server: 0 (all kept). An id older than the oldest kept: all kept (those
+ * between were dropped).
  */
-function unseen(lastId) {
+function seenUpTo(lastId) {
   const [start, n] = String(lastId ?? '').split(':');
-  return start === boot ? exposures.filter((x) => x.seq > Number(n)) : exposures;
+  return start === boot && Number(n) >= 0 ? Number(n) : 0;
+}
+/** The index of the first kept exposure after sequence number `seq` (they are in order). */
+function after(seq) {
+  let lo = 0;
+  let hi = exposures.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (exposures[mid].seq > seq) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
+}
+/**
+ * A page's event stream: the snapshot's ETag, the exposures it has not had
+ * (sent as fast as it reads them: one that does not read holds a buffer's
+ * worth, not the log), then every new one as it comes.
+ */
+async function stream(req, res) {
+  res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
+  res.write(message('snapshot', { etag: snapshot.etag }));
+  let seq = seenUpTo(req.headers['last-event-id']);
+  for (let x; !res.destroyed && (x = exposures[after(seq)]); seq = x.seq) {
+    if (!res.write(message('exposure', x.event, `${boot}:${x.seq}`))) {
+      await new Promise((r) => (res.once('drain', r), res.once('close', r)));
+    }
+  }
+  if (res.destroyed) return;
+  listeners.add(res);
+  req.on('close', () => listeners.delete(res));
 }
 
 setSnapshot(readFileSync(snapshotPath, 'utf8'));
@@ -125,11 +162,12 @@ async function serveFile(res, urlPath) {
 /** Host names this server answers to as its own (it listens on 127.0.0.1 only). */
 const ownHosts = new Set(['127.0.0.1', 'localhost']);
 /**
- * Why a request that changes something is refused (403), or '' if it is
- * not: its Host must be this server, and its Origin, when present, this
- * server's own origin.
+ * Why a request is refused (403), or '' if it is not: its Host must be this
+ * server (a page on a rebound DNS name reads nothing either: the exposure
+ * log holds unit ids), and a request that changes something (`writes`)
+ * must come from this server's own origin when it says where from.
  */
-function refusal(req) {
+function refusal(req, writes) {
   let host;
   try {
     host = new URL(`http://${req.headers.host}`);
@@ -138,7 +176,7 @@ function refusal(req) {
   }
   if (!ownHosts.has(host.hostname) || Number(host.port || 80) !== server.address().port) return 'the Host header is not this server';
   const origin = req.headers.origin;
-  if (origin !== undefined && origin.toLowerCase() !== host.origin) return `requests from ${origin} are refused: only from ${host.origin}`;
+  if (writes && origin !== undefined && origin.toLowerCase() !== host.origin) return `requests from ${origin} are refused: only from ${host.origin}`;
   return '';
 }
 
@@ -166,10 +204,8 @@ function matches(header, etag) {
 const server = createServer(async (req, res) => {
   const url = new URL(req.url, 'http://localhost');
   try {
-    if (url.pathname.startsWith('/flags/') && ['POST', 'PUT', 'DELETE'].includes(req.method)) {
-      const why = refusal(req);
-      if (why) return send(res, 403, why);
-    }
+    const why = refusal(req, url.pathname.startsWith('/flags/') && ['POST', 'PUT', 'DELETE'].includes(req.method));
+    if (why) return send(res, 403, why);
     if (url.pathname === '/flags/snapshot.json') {
       if (req.method === 'PUT') {
         setSnapshot(await body(req));
@@ -205,15 +241,8 @@ const server = createServer(async (req, res) => {
       res.writeHead(200, { 'content-type': 'application/json' });
       return res.end(JSON.stringify(exposures.map((x) => x.event)));
     }
-    if (url.pathname === '/flags/events') {
-      res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
-      res.write(message('snapshot', { etag: snapshot.etag }));
-      // The exposures received so far first: a page's own may arrive before it connects.
-      for (const x of unseen(req.headers['last-event-id'])) res.write(message('exposure', x.event, `${boot}:${x.seq}`));
-      listeners.add(res);
-      req.on('close', () => listeners.delete(res));
-      return;
-    }
+    // The exposures received so far first: a page's own may arrive before it connects.
+    if (url.pathname === '/flags/events') return await stream(req, res);
     if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'method not allowed');
     return await serveFile(res, url.pathname === '/' ? '/index.html' : url.pathname);
   } catch (e) {

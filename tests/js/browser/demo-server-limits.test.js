@@ -8,6 +8,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, request } from 'node:http';
+import { connect } from 'node:net';
+import { readFileSync } from 'node:fs';
 import { demoInChromium, until } from '../helpers/runtimes.js';
 
 const rt = demoInChromium();
@@ -152,6 +154,54 @@ test('exposures are taken only from the server\'s own origin and Host (403 other
     assert.equal(await rawPost(headers), 204, JSON.stringify(headers));
   }
   assert.equal((await exposures()).length, 3);
+  await clear();
+});
+
+test('reads too need the server\'s own Host: a page on a rebound DNS name reads no exposure log (403)', async () => {
+  await clear();
+  assert.equal(await rawPost({}, [event('secret-unit')]), 204);
+  const { port } = new URL(rt.server.url);
+  const get = (path, headers) => new Promise((resolve, reject) => {
+    const req = request(`${rt.server.url}${path}`, { headers }, (res) => {
+      res.destroy();
+      resolve(res.statusCode);
+    });
+    req.on('error', reject);
+    req.end();
+  });
+  for (const path of ['/flags/exposures', '/flags/events', '/flags/snapshot.json', '/', '/pkg/index.js']) {
+    assert.equal(await get(path, { Host: `evil.example:${port}` }), 403, path);
+    assert.equal(await get(path, { Host: `127.0.0.1:${port}` }), 200, path);
+    assert.equal(await get(path, { Host: `localhost:${port}` }), 200, path);
+  }
+  await clear();
+});
+
+test('event streams that are not read hold a buffer each, not the log (40 of them held 1.4 GB)', { timeout: 60000 }, async () => {
+  await clear();
+  const big = (i) => event(`held-${i}`, { pad: 'x'.repeat(3500) });
+  for (let from = 0; from < MAX; from += 250) { // (a batch is at most 1 MiB)
+    assert.equal((await post(Array.from({ length: 250 }, (_, i) => big(from + i)))).status, 204);
+  }
+  const rss = () => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${rt.server.pid}/status`, 'utf8'))[1]) * 1024;
+  const before = rss();
+  const { port } = new URL(rt.server.url);
+  const held = await Promise.all(Array.from({ length: 20 }, () => new Promise((resolve, reject) => {
+    const socket = connect(Number(port), '127.0.0.1', () => {
+      socket.write(`GET /flags/events HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n\r\n`);
+      socket.pause(); // never read
+      resolve(socket);
+    });
+    socket.on('error', reject);
+  })));
+  await new Promise((r) => setTimeout(r, 1500));
+  const grown = rss() - before;
+  for (const socket of held) socket.destroy();
+  // (The log is 35 MB; each stream held all of it unsent.)
+  assert.ok(grown < 150 * 1024 * 1024, `the server grew by ${(grown / 1048576).toFixed(0)} MiB`);
+  // A stream that reads still gets everything.
+  const all = await streamed({}, MAX, 20000);
+  assert.equal(all.length, MAX);
   await clear();
 });
 

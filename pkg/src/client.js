@@ -2,7 +2,7 @@
 // sticky assignments, reports exposures. All rule logic lives in the engine.
 
 import { Engine, setOwn, text } from './engine.js';
-import { local, snapshotCache, stickyStore } from './store.js';
+import { local, short, snapshotCache, stickyStore } from './store.js';
 import { loading, runtime, wasm } from './wasm.js';
 
 /**
@@ -550,7 +550,7 @@ export async function createClient(o) {
     if (!xurl || closed || errorCode == 'FLAG_NOT_FOUND') return;
     // A use with nothing loaded has a key of its own: it must not stand for
     // the same implementation served by a rule once a snapshot is there.
-    const key = JSON.stringify([d.feature, impl, d.unit, d.revision == null]);
+    const key = short(JSON.stringify([d.feature, impl, d.unit, d.revision == null]));
     // At most SEEN keys, the least recently used forgotten first: a unit
     // still active is not reported again.
     const known = seen.delete(key);

@@ -45,22 +45,46 @@ export function stickyStore(ls, prefix) {
   };
 }
 
-/** A bounded in-memory store (see LIMIT). @returns {Store} */
+/** A bounded in-memory store (see LIMIT); long keys kept as digests. @returns {Store} */
 function memoryStore() {
   const m = new Map();
   return {
     get(k) {
+      k = short(k);
       const v = m.get(k);
       // Used again: the most recent now.
       if (v !== undefined) m.delete(k), m.set(k, v);
       return v;
     },
     set(k, v) {
+      k = short(k);
       m.delete(k);
       m.set(k, v);
       if (m.size > LIMIT) m.delete(m.keys().next().value);
     },
   };
+}
+
+/** Keys longer than this are kept as a digest: a bound on count is a bound on memory only for short keys. */
+const LONG = 256;
+
+/**
+ * `key`, or for a long one a 64-bit digest with its length: 10 000 sticky
+ * keys of 60 KB unit ids held 600 MB. Two long keys share a digest with a
+ * chance of about 1 in 2^64 per pair (one unit would then read the other's
+ * assignment, or not be reported).
+ * @param {string} key
+ */
+export function short(key) {
+  if (key.length <= LONG) return key;
+  let a = 0x811c9dc5, b = 0x9747b28c;
+  for (let i = 0; i < key.length; i++) {
+    const c = key.charCodeAt(i);
+    a = Math.imul(a ^ c, 0x01000193);
+    b = Math.imul(b ^ c, 0x5bd1e995);
+    b ^= b >>> 13;
+  }
+  return `#${(a >>> 0).toString(36)}.${(b >>> 0).toString(36)}.${key.length}`;
 }
 
 /**

@@ -110,3 +110,35 @@ test('a huge maxBatch is capped: a failed batch goes back to the queue without o
   assert.ok(srv.state.exposureRequests.length >= 1);
   assert.ok(JSON.parse(srv.state.exposureRequests[0].body).events.length <= 10_000);
 });
+
+test('long unit ids are remembered as digests: deduplication and sticky assignments keep a bounded size, and still work', async (t) => {
+  await import('../helpers/gc.js');
+  const srv = await startServer({ snapshot: snapshot('r1') });
+  const client = await createClient({ snapshot: snapshot('r1'), exposureUrl: srv.exposureUrl, flushInterval: 0, refreshInterval: 0, maxQueue: 5000 });
+  t.after(async () => {
+    await client.close();
+    await srv.close();
+  });
+  const user = (i) => ({ user: { id: `${i}-`.padEnd(30000, 'x') } });
+  const use = (feature, i, impl = client.findImplementation(feature, user(i))) => (client.usedImplementation(feature, impl, user(i)), impl);
+  globalThis.gc();
+  const before = process.memoryUsage().heapUsed;
+  const random = [];
+  for (let i = 0; i < 2000; i++) {
+    use('Fixed', i);
+    if (i < 20) random.push(use('Random', i));
+  }
+  await client.flush();
+  const sent = srv.state.exposureRequests.flatMap((r) => JSON.parse(r.body).events);
+  assert.equal(sent.filter((e) => e.feature === 'Fixed').length, 2000);
+  // (What the server kept is not the client's.)
+  sent.length = srv.state.exposureRequests.length = srv.state.raw.length = 0;
+  globalThis.gc();
+  const grown = process.memoryUsage().heapUsed - before;
+  // (2 000 ids of 30 KB, in a key each for deduplication and for stickiness: 120 MB.)
+  assert.ok(grown < 10 * 1024 * 1024, `the heap grew by ${(grown / 1048576).toFixed(1)} MiB`);
+  // Used again: not reported again; a random experiment's draw sticks.
+  use('Fixed', 7);
+  assert.equal(client.stats.queued, 0);
+  for (let i = 0; i < 20; i++) assert.equal(client.findImplementation('Random', user(i)), random[i], `unit ${i}`);
+});

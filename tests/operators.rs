@@ -39,6 +39,36 @@ fn in_and_not_in() {
     );
 }
 
+/// `contains` with more than four patterns (searched together, one pass
+/// per pattern length) answers as with few: any pattern, anywhere, with
+/// unicode, repeats, an empty pattern, patterns longer than the value.
+#[test]
+fn contains_with_many_patterns() {
+    let many = r#"{"segment": "Country", "contains": ["bot", "crawl", "spider", "Søk", "bot", "a-very-long-pattern-of-many-bytes"]}"#;
+    for (value, want) in [
+        ("Mozilla/5.0 (compatible; Googlebot/2.1)", true),
+        ("SomeCrawler", false), // (case matters)
+        ("webcrawler", true),
+        ("SøkSpider", true),
+        ("spide", false),
+        ("bo", false),
+        ("", false),
+        ("here is a-very-long-pattern-of-many-bytes!", true),
+        ("a-very-long-pattern-of-many-byte", false),
+        ("Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36", false),
+    ] {
+        assert_eq!(
+            holds(many, &format!(r#"{{"country": "{value}"}}"#)),
+            want,
+            "{value:?}"
+        );
+    }
+    assert!(!holds(many, r#"{}"#), "absent");
+    let empty = r#"{"segment": "Country", "contains": ["q", "w", "e", "r", ""]}"#;
+    assert!(holds(empty, r#"{"country": "zz"}"#), "the empty pattern");
+    assert!(!holds(empty, r#"{}"#));
+}
+
 #[test]
 fn text_operators() {
     assert!(holds(

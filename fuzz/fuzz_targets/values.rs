@@ -58,6 +58,11 @@ fn strings(a: &str, b: &str, c: &str) {
     for probe in [a, b, c].into_iter().chain(members.iter().copied()) {
         assert_eq!(set.contains(probe), members.contains(&probe), "{probe:?} in {members:?}");
     }
+    // The same pieces as `contains` patterns searched together.
+    let many = search::Many::new(&members);
+    for hay in [a, b, c] {
+        assert_eq!(many.any_in(hay.as_bytes()), members.iter().any(|m| hay.contains(m)), "{members:?} in {hay:?}");
+    }
 }
 
 fn decimals(a: &str, b: &str, c: &str) {

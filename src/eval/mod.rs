@@ -463,6 +463,9 @@ impl<'c, C: Context + ?Sized, E: Env + ?Sized> Run<'_, 'c, '_, C, E> {
                     TextOp::Contains => crate::ops::search::contains(v.as_bytes(), p.as_bytes()),
                 })
             }),
+            Cond::ContainsAny(seg, many) => {
+                self.lookup(*seg).is_some_and(|v| many.any_in(v.as_bytes()))
+            }
             Cond::Number(seg, cmp, threshold) => self
                 .lookup(*seg)
                 .and_then(|v| threshold.cmp_text(&v))

@@ -4,8 +4,10 @@
 use super::reader::{self, expected, quoted, Errs, Ptr};
 use super::Scope;
 use crate::json::Value;
-use crate::model::{Cmp, Cond, LocalSegment, StrSet, TextOp};
-use crate::ops::{decimal::Decimal, instant::parse_rfc3339, ip::Cidr, semver::Version};
+use crate::model::{Cmp, Cond, LocalSegment, StrSet, TextOp, MANY};
+use crate::ops::{
+    decimal::Decimal, instant::parse_rfc3339, ip::Cidr, search::Many, semver::Version,
+};
 use crate::prelude::*;
 use crate::text::{concat, quoted_some};
 
@@ -355,6 +357,9 @@ fn other_operator(
                 _ => TextOp::Contains,
             };
             let patterns = reader::strings(arg, at, errs)?;
+            if text_op == TextOp::Contains && patterns.len() > MANY {
+                return Some(Cond::ContainsAny(seg, Box::new(Many::new(&patterns))));
+            }
             Some(Cond::Text(
                 seg,
                 text_op,

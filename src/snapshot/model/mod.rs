@@ -223,6 +223,11 @@ pub enum TextOp {
     Contains,
 }
 
+/// A `contains` of more patterns than this is compiled to
+/// [`Cond::ContainsAny`]: one pass over the value per pattern length
+/// instead of one per pattern.
+pub const MANY: usize = 4;
+
 /// A compiled condition.
 #[derive(Clone, Debug)]
 pub enum Cond {
@@ -234,6 +239,8 @@ pub enum Cond {
     NotIn(LocalSegment, StrSet),
     /// `starts_with`, `ends_with`, `contains`.
     Text(LocalSegment, TextOp, Vec<String>),
+    /// `contains` of more than [`MANY`] patterns, searched together.
+    ContainsAny(LocalSegment, Box<crate::ops::search::Many>),
     /// `gt`, `gte`, `lt`, `lte`: the value read as a decimal number.
     Number(LocalSegment, Cmp, Decimal),
     /// `version_*`: the value read as a SemVer version.

@@ -361,8 +361,8 @@ impl Engine {
     {
         let mut details = String::with_capacity(256 * self.features.len() + 2);
         let mut units = String::from("{\"units\":[");
-        // (segment, value) of each value written so far, in order.
-        let mut seen: Vec<(u32, String)> = Vec::new();
+        // Each value written so far, in order.
+        let mut seen: Vec<String> = Vec::new();
         details.push('{');
         let mut memo = self.memo();
         for (i, feature) in self.features().enumerate() {
@@ -373,15 +373,13 @@ impl Engine {
             details.push(':');
             let ev = self.evaluate_index_with(i, ctx, env, &mut memo);
             let unit_index = ev.unit.as_ref().map(|unit| {
-                let known = seen
-                    .iter()
-                    .position(|(s, v)| *s == unit.segment && *v == unit.value);
+                let known = seen.iter().position(|v| *v == unit.value);
                 known.unwrap_or_else(|| {
                     if !seen.is_empty() {
                         units.push(',');
                     }
                     crate::json::push_string(&mut units, &unit.value);
-                    seen.push((unit.segment, unit.value.to_string()));
+                    seen.push(unit.value.to_string());
                     seen.len() - 1
                 })
             });

@@ -42,6 +42,9 @@ pub fn lint(engine: &Engine, now: i64) -> Vec<Problem> {
     let mut activations_seen = std::collections::BTreeSet::new();
     // The document, for the names of activations a finding passes through.
     let doc = json::parse(engine.text(), &json::Limits::default()).ok();
+    if let Some(doc) = &doc {
+        annotations_read_as_inputs(doc, &mut ahead);
+    }
     // Each experiment seen so far: its name, feature, rule and assignment.
     let mut experiments: Vec<(&str, &str, usize, Assignment)> = Vec::new();
     for feature in engine.features() {
@@ -164,6 +167,40 @@ pub fn lint(engine: &Engine, now: i64) -> Vec<Problem> {
     }
     ahead.append(&mut out);
     ahead
+}
+
+/// A `description` or `meta` in a segment's `from` whose value has a
+/// `{placeholder}`: read as a template for an input of that name, since it
+/// could be one (names may be `description`); a description with braces
+/// meant as text says so.
+fn annotations_read_as_inputs(doc: &Value, out: &mut Vec<Problem>) {
+    let segments = doc
+        .get("segments")
+        .and_then(Value::as_object)
+        .unwrap_or_default();
+    for (name, segment) in segments {
+        let from = segment
+            .get("from")
+            .and_then(Value::as_object)
+            .unwrap_or_default();
+        for (key, value) in from {
+            let Some(text) = value.as_str() else { continue };
+            if (key == "description" || key == "meta") && crate::compile::has_placeholder(text) {
+                let mut path = String::from("/segments");
+                json::pointer_push(&mut path, name);
+                path.push_str("/from");
+                json::pointer_push(&mut path, key);
+                out.push(warning(
+                    path,
+                    format!(
+                        "read as the template of an input named '{key}' (its value has a \
+                         {{placeholder}}); if it describes the segment, write braces in it \
+                         as {{{{ and }}}}"
+                    ),
+                ));
+            }
+        }
+    }
 }
 
 /// The total, in percent, of weights that look like fractions of 1: two
@@ -545,15 +582,26 @@ impl<'b> Analysis<'b> {
             }),
             Cond::All(conds) => {
                 let mut all = Window::always();
+                // Every condition is analysed (the activations of those
+                // after one that never holds are warned about too).
+                let mut never = None;
                 for (i, c) in conds.iter().enumerate() {
-                    let w = self.child(c, depth, &[Step::Index(i), Step::Key("all")])?;
-                    all.start = all.start.max(w.start);
-                    if w.end < all.end {
-                        all.end = w.end;
-                        all.end_at = w.end_at;
+                    match self.child(c, depth, &[Step::Index(i), Step::Key("all")]) {
+                        Err(n) => {
+                            never.get_or_insert(n);
+                        }
+                        Ok(w) => {
+                            all.start = all.start.max(w.start);
+                            if w.end < all.end {
+                                all.end = w.end;
+                                all.end_at = w.end_at;
+                            }
+                        }
                     }
                 }
-                if all.start >= all.end {
+                if let Some(n) = never {
+                    Err(n)
+                } else if all.start >= all.end {
                     Err(Never::new(
                         "its `after` and `before` leave no instant between them",
                         &[],
@@ -687,14 +735,13 @@ impl<'b> Analysis<'b> {
         }
         match cond {
             Cond::True => true,
-            Cond::All(conds) => conds
-                .iter()
-                .enumerate()
-                .all(|(i, c)| self.always_child(c, depth, &[Step::Index(i), Step::Key("all")])),
-            Cond::Any(conds) => conds
-                .iter()
-                .enumerate()
-                .any(|(i, c)| self.always_child(c, depth, &[Step::Index(i), Step::Key("any")])),
+            // Every condition is analysed, whatever the first ones give.
+            Cond::All(conds) => conds.iter().enumerate().fold(true, |all, (i, c)| {
+                self.always_child(c, depth, &[Step::Index(i), Step::Key("all")]) && all
+            }),
+            Cond::Any(conds) => conds.iter().enumerate().fold(false, |any, (i, c)| {
+                self.always_child(c, depth, &[Step::Index(i), Step::Key("any")]) || any
+            }),
             Cond::Not(inner) => self.child(inner, depth, &[Step::Key("not")]).is_err(),
             Cond::Activation(index) => {
                 let i = usize::from(*index);
@@ -790,7 +837,8 @@ mod tests {
             "Ended": {"when": {"all": [{"segment": "Plan", "in": ["x"]}, {"not": {"after": "2025-01-01T00:00:00Z"}}]}},
             "Wrap": {"when": {"all": [{"activation": "Ended"}]}},
             "Unused": {"when": {"segment": "Plan", "in": []}},
-            "Empty2": {"when": {"segment": "Plan", "in": []}}},
+            "Empty2": {"when": {"segment": "Plan", "in": []}},
+            "Empty3": {"when": {"segment": "Plan", "in": []}}},
           "features": {
             "A": {"inputs": ["user"], "implementations": ["a", "b"], "default": "a", "rules": [
               {"when": {"activation": "Promo"}, "serve": "b"},
@@ -802,7 +850,9 @@ mod tests {
               {"when": {"activation": "Empty"}, "serve": "b"}]},
             "C": {"inputs": ["user"], "implementations": ["a", "b"], "default": "a", "rules": [
               {"when": {"all": [{"not": {"activation": "Empty2"}}, {"segment": "Plan", "in": ["x"]}]}, "serve": "b"},
-              {"when": {"activation": "Empty2"}, "serve": "b"}]}}}"#;
+              {"when": {"activation": "Empty2"}, "serve": "b"}]},
+            "D": {"inputs": ["user"], "implementations": ["a", "b"], "default": "a", "rules": [
+              {"when": {"all": [{"segment": "Plan", "in": ["x"]}, {"not": {"activation": "Empty3"}}]}, "serve": "b"}]}}}"#;
         let engine = Engine::load(text).unwrap();
         assert_eq!(engine.problems(), &[]);
         let found: Vec<String> = lint(&engine, 1_780_000_000_000)
@@ -816,8 +866,10 @@ mod tests {
                 "/activations/Empty/when/in: the activation never holds: an empty `in` list matches no value",
                 "/activations/Ended/when/all/1/not/after: the activation no longer holds: its time window ended at 2025-01-01T00:00:00Z",
                 "/activations/Wrap/when/all/0: the activation no longer holds: its time window ended at 2025-01-01T00:00:00Z, with activation 'Ended' (/activations/Ended/when/all/1/not/after)",
-                // Met first under `not` (feature C): still said at its own place.
+                // Met first under `not` (feature C): still said at its own place;
+                // and only there, after a condition that may fail (feature D).
                 "/activations/Empty2/when/in: the activation never holds: an empty `in` list matches no value",
+                "/activations/Empty3/when/in: the activation never holds: an empty `in` list matches no value",
                 "/features/A/rules/0/when: the rule never applies: activation 'Promo' never holds (/activations/Promo/when: its `after` and `before` leave no instant between them)",
                 "/features/A/rules/1/when/all/1: the rule never applies: activation 'Empty' never holds (/activations/Empty/when/in: an empty `in` list matches no value)",
                 "/features/A/rules/2/when/all/1/any/0/starts_with: the rule never applies: an empty list of patterns matches no value",
@@ -826,6 +878,22 @@ mod tests {
                 "/features/B/rules/0/when: the rule never applies: activation 'Empty' never holds (/activations/Empty/when/in: an empty `in` list matches no value)",
                 "/features/C/rules/1/when: the rule never applies: activation 'Empty2' never holds (/activations/Empty2/when/in: an empty `in` list matches no value)",
             ]
+        );
+    }
+
+    /// A description in `from` with a placeholder is read as an input's
+    /// template: said, with the way to write braces as text.
+    #[test]
+    fn a_description_read_as_an_input() {
+        let text = r#"{"schema": 1, "segments": {"U": {"from": {"user": "{id}",
+            "description": "see {id}", "meta": "the {{id}} field"}}}}"#;
+        let engine = Engine::load(text).unwrap();
+        assert_eq!(engine.problems(), &[]);
+        let found: Vec<String> = lint(&engine, 0).iter().map(Problem::line).collect();
+        assert_eq!(
+            found,
+            ["/segments/U/from/description: read as the template of an input named 'description' \
+              (its value has a {placeholder}); if it describes the segment, write braces in it as {{ and }}"]
         );
     }
 

@@ -540,14 +540,15 @@ fn unreadable_inputs_are_one_problem() {
 /// `meta`". In objects keyed by names (`segments`, `activations`,
 /// `features`, `from`, `weights`) the two are also names, which the name
 /// rule allows: there they annotate when their value could not be an
-/// entry, and are names otherwise. Never silently one for the other.
+/// entry (an object without the entry's required field, a string without
+/// a placeholder, not a number), and are names otherwise.
 #[test]
 fn descriptions_and_meta_annotate_maps_of_names_too() {
     let text = r#"{"schema": 1,
-        "segments": {"description": "the checkout team's", "meta": ["owner", "pay"],
-                     "UserId": {"from": {"user": "{id}", "description": "the account id", "meta": 1}}},
-        "activations": {"description": "none yet", "meta": [1]},
-        "features": {"description": "checkout flags", "meta": "owned by pay",
+        "segments": {"description": "the checkout team's", "meta": {"owner": "pay"},
+                     "UserId": {"from": {"user": "{id}", "description": "the account id, not {{email}}", "meta": 1}}},
+        "activations": {"description": "none yet", "meta": {"owner": "pay", "ticket": "X-1"}},
+        "features": {"description": "checkout flags", "meta": {"owner": "pay", "implementations": ["x"]},
           "Checkout": {"inputs": ["user"], "implementations": ["old", "new"], "default": "old",
             "rules": [{"split": {"by": "UserId", "weights": {"new": 100, "description": "full ramp", "meta": {}}}}]}}}"#;
     assert!(problems(text).is_empty(), "{:?}", problems(text));

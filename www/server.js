@@ -105,7 +105,10 @@ async function stream(req, res) {
   let seq = seenUpTo(req.headers['last-event-id']);
   for (let x; !res.destroyed && (x = exposures[after(seq)]); seq = x.seq) {
     if (!res.write(message('exposure', x.event, `${boot}:${x.seq}`))) {
-      await new Promise((r) => (res.once('drain', r), res.once('close', r)));
+      await new Promise((r) => {
+        const go = () => (res.off('drain', go), res.off('close', go), r());
+        res.on('drain', go).on('close', go);
+      });
     }
   }
   if (res.destroyed) return;

@@ -36,8 +36,8 @@ fn outcome(text: &str) -> Result<(String, String, String), String> {
             let doc = json::parse(text, &DEEP).expect("a loaded snapshot is JSON");
             for now in [i64::MIN, 0, 1_800_000_000_000, i64::MAX] {
                 for w in feats_edge::lint::lint(&engine, now) {
-                    let place = w.path.starts_with("/features/") || w.path.starts_with("/activations/");
-                    assert!(place, "a feature's or an activation's place: {:?}", w.path);
+                    let place = ["/features/", "/activations/", "/segments/"].iter().any(|p| w.path.starts_with(p));
+                    assert!(place, "a feature's, an activation's or a segment's place: {:?}", w.path);
                     assert!(resolve(&doc, &w.path).is_some(), "{:?} is in the document {text:?}", w.path);
                     assert!(!w.message.is_empty());
                 }

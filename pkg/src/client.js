@@ -106,10 +106,12 @@ const retryable = (s) => !s || s == 429 || s > 499;
 /**
  * An HTTP date (which starts with a day's name, in any of RFC 9110's three
  * forms) as ms since the epoch; NaN for anything else (`Date.parse` reads
- * `0` as the year 2000 and `unknown 1` as 2001).
+ * `0` as the year 2000 and `unknown 1` as 2001). The asctime form names no
+ * zone, and `Date.parse` would read it as local time: it is GMT.
  * @param {string | null} h
  */
-const httpDate = (h) => (/^(mon|tue|wed|thu|fri|sat|sun)[a-z]*,? /i.test(h ?? '') ? Date.parse(/** @type {string} */ (h)) : NaN);
+const httpDate = (h) =>
+  /^(mon|tue|wed|thu|fri|sat|sun)[a-z]*,? /i.test(h ?? '') ? Date.parse(/ GMT$/i.test(/** @type {string} */ (h)) ? /** @type {string} */ (h) : `${h} GMT`) : NaN;
 
 /**
  * An Error for an HTTP answer, with its status and Retry-After (ms, at most
@@ -121,7 +123,8 @@ function httpError(url, res, interval, post) {
   const h = res.headers.get('Retry-After'); // seconds or an HTTP date
   // A date is read against the answer's own Date (a server's clock may be
   // off by hours), else against ours (Date is not exposed cross-origin).
-  const ms = /^\d+$/.test(h) ? h * 1000 : httpDate(h) ? Date.parse(h) - (httpDate(res.headers.get('Date')) || Date.now()) : 0;
+  const at = httpDate(h);
+  const ms = /^\d+$/.test(h) ? h * 1000 : at ? at - (httpDate(res.headers.get('Date')) || Date.now()) : 0;
   const status = res.type == 'opaqueredirect' ? 300 : res.status;
   const why = post && status > 299 && status < 400
     ? ` (${res.status ? 'a redirect: ' : ''}exposures are not sent on to another URL; give exposureUrl the one it leads to)` : '';

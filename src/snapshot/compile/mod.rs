@@ -15,6 +15,7 @@ pub(crate) mod reader;
 mod segments;
 
 use reader::{child, quoted, Errs, Ptr};
+pub use segments::has_placeholder;
 use segments::{Interner, SegmentDef};
 
 use crate::index::{NameIndex, Positions};
@@ -162,34 +163,29 @@ fn index_features(
 }
 
 /// Whether member `key` of the map of names at `root` (`/segments`,
-/// `/activations`, `/features`: their entries are objects), whose value is
-/// of kind `kind`, is an annotation ([`reader::annotation`]); its problems
-/// go to `problems`.
+/// `/activations`, `/features`) is an annotation ([`reader::annotation`]):
+/// when its value could not be an entry, which is an object with the field
+/// `required` (`from`, `when`, `default`). Its problems go to `problems`.
 #[inline(never)]
 fn map_annotation(
     key: &str,
-    kind: &str,
+    value: &Value,
     root: &str,
+    required: &str,
     seen: &mut [bool; 2],
     problems: &mut Problems,
 ) -> bool {
     let mut errs = Errs::default();
-    let found = reader::annotation(
-        key,
-        kind,
-        kind == "an object",
-        seen,
-        &Ptr::root(root),
-        &mut errs,
-    );
+    let entry = value.get(required).is_some();
+    let found = reader::annotation(key, value.kind(), entry, seen, &Ptr::root(root), &mut errs);
     for (p, m) in errs.list {
         problems.push(&p, m);
     }
     found
 }
 
-/// [`map_annotation`] for a member of `/features` (whose value `text` is
-/// not parsed); whether it is one. Out of line: the load's loop over
+/// [`map_annotation`] for a member of `/features`, whose value (`text`) a
+/// load does not parse otherwise. Out of line: the load's loop over
 /// features stays small.
 #[cold]
 #[inline(never)]
@@ -199,20 +195,9 @@ fn feature_annotation(
     seen: &mut [bool; 2],
     problems: &mut Problems,
 ) -> bool {
-    map_annotation(key, json_kind(text), "/features", seen, problems)
-}
-
-/// The kind of the JSON value `text` ([`Value::kind`]), from its first
-/// byte: `text` is known to be one value.
-fn json_kind(text: Option<&str>) -> &'static str {
-    match text.and_then(|t| t.bytes().next()) {
-        Some(b'"') => "a string",
-        Some(b'{') => "an object",
-        Some(b'[') => "an array",
-        Some(b't' | b'f') => "a boolean",
-        Some(b'n') | None => "null",
-        Some(_) => "a number",
-    }
+    let value = text.and_then(|t| json::parse(t, &json::Limits::default()).ok());
+    let value = value.unwrap_or(Value::Null);
+    map_annotation(key, &value, "/features", "default", seen, problems)
 }
 
 fn compile_document(
@@ -321,8 +306,9 @@ fn compile_document(
     for (name, value) in segments_doc {
         if map_annotation(
             name,
-            value.kind(),
+            value,
             "/segments",
+            "from",
             &mut annotations,
             &mut problems,
         ) {
@@ -415,8 +401,9 @@ fn activations(
     for (name, value) in doc {
         if map_annotation(
             name,
-            value.kind(),
+            value,
             "/activations",
+            "when",
             &mut annotations,
             problems,
         ) {

@@ -171,7 +171,7 @@ pub fn compile(
 
 /// Whether `text` has a `{placeholder}` (a `{` that is not `{{`): a
 /// template needs one, so a string without one cannot be a template.
-fn has_placeholder(text: &str) -> bool {
+pub fn has_placeholder(text: &str) -> bool {
     let mut bytes = text.bytes();
     while let Some(b) = bytes.next() {
         if b == b'{' && bytes.next() != Some(b'{') {

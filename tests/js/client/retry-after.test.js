@@ -75,6 +75,29 @@ describe('Retry-After', { concurrency: true }, () => {
     }
   });
 
+  test('a Retry-After in the asctime form (no zone) is GMT, wherever the client runs', async () => {
+    // (Date.parse reads it as local time: in New York, 5 hours later.)
+    const { execFileSync } = await import('node:child_process');
+    const script = `
+      const { createServer } = await import('node:http');
+      const { createClient } = await import(${JSON.stringify(import.meta.resolve('feats-edge'))});
+      const d = new Date(Math.ceil(Date.now() / 1000) * 1000 + 1000);
+      const p = (n) => String(n).padStart(2, '0');
+      const asctime = d.toUTCString().slice(0, 3) + ' ' + d.toUTCString().slice(8, 11) + ' ' + String(d.getUTCDate()).padStart(2, ' ') +
+        ' ' + p(d.getUTCHours()) + ':' + p(d.getUTCMinutes()) + ':' + p(d.getUTCSeconds()) + ' ' + d.getUTCFullYear();
+      let n = 0;
+      const server = createServer((req, res) => n++ === 0
+        ? res.writeHead(429, { 'Retry-After': asctime }).end()
+        : res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify({ schema: 1, revision: 'r1' })));
+      await new Promise((r) => server.listen(0, '127.0.0.1', r));
+      const client = await createClient({ snapshotUrl: 'http://127.0.0.1:' + server.address().port + '/s', refreshInterval: 0, retryDelay: 10, timeout: 4000 });
+      console.log(JSON.stringify({ revision: client.revision, asctime }));
+      await client.close();
+      server.close();`;
+    const out = JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', env: { ...process.env, TZ: 'America/New_York' } }));
+    assert.equal(out.revision, 'r1', out.asctime);
+  });
+
   test('a Date that is no HTTP date is ignored: the Retry-After date is read against the client\'s clock', async (t) => {
     // Date.parse reads "0" as the year 2000 and "unknown 1" as 2001.
     for (const date of ['0', 'unknown 1', 'soon']) {

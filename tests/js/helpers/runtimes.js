@@ -270,8 +270,8 @@ export function demoInChromium() {
 /**
  * Starts www/server.js on a free port (`--port 0`; it prints the port) with
  * a private copy of `snapshot` (default www/snapshot.json). Returns {url,
- * file (the copy, which the server watches), pid, exited (its exit code,
- * when it ends), stop()}.
+ * file (the copy, which the server watches), pid, log() (what it printed),
+ * exited (its exit code, when it ends), stop()}.
  */
 export async function startDemoServer(snapshot = join(root, 'www/snapshot.json')) {
   const copy = join(tempDir('demo'), 'snapshot.json');
@@ -297,6 +297,7 @@ export async function startDemoServer(snapshot = join(root, 'www/snapshot.json')
     url,
     file: copy,
     pid: child.pid,
+    log: () => out,
     exited: exit,
     async stop() {
       child.kill('SIGTERM');

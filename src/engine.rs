@@ -330,20 +330,7 @@ impl Engine {
         C: Context + ?Sized,
         E: Env + ?Sized,
     {
-        let mut out = String::with_capacity(256 * self.features.len() + 2);
-        out.push('{');
-        let mut memo = self.memo();
-        for (i, feature) in self.features().enumerate() {
-            if i > 0 {
-                out.push(',');
-            }
-            crate::json::push_string(&mut out, &feature.name);
-            out.push(':');
-            let ev = self.evaluate_index_with(i, ctx, env, &mut memo);
-            self.write_details(Some(i), &feature.name, &ev, &mut out);
-        }
-        out.push('}');
-        out
+        self.write_all(ctx, env, None)
     }
 
     /// [`Engine::details_all`] with each distinct unit value written once:
@@ -359,37 +346,36 @@ impl Engine {
         C: Context + ?Sized,
         E: Env + ?Sized,
     {
-        let mut details = String::with_capacity(256 * self.features.len() + 2);
-        let mut units = String::from("{\"units\":[");
-        // Each value written so far, in order.
-        let mut seen: Vec<String> = Vec::new();
-        details.push('{');
+        let mut units = Units::default();
+        let details = self.write_all(ctx, env, Some(&mut units));
+        crate::text::concat(&["{\"units\":[", &units.json, "],\"details\":", &details, "}"])
+    }
+
+    /// The details of every feature, keyed by name; unit values written in
+    /// `units` when given (see [`Engine::details_all_shared`]).
+    fn write_all<C, E>(&self, ctx: &C, env: &mut E, mut units: Option<&mut Units>) -> String
+    where
+        C: Context + ?Sized,
+        E: Env + ?Sized,
+    {
+        let mut out = String::with_capacity(256 * self.features.len() + 2);
+        out.push('{');
         let mut memo = self.memo();
         for (i, feature) in self.features().enumerate() {
             if i > 0 {
-                details.push(',');
+                out.push(',');
             }
-            crate::json::push_string(&mut details, &feature.name);
-            details.push(':');
+            crate::json::push_string(&mut out, &feature.name);
+            out.push(':');
             let ev = self.evaluate_index_with(i, ctx, env, &mut memo);
-            let unit_index = ev.unit.as_ref().map(|unit| {
-                let known = seen.iter().position(|v| *v == unit.value);
-                known.unwrap_or_else(|| {
-                    if !seen.is_empty() {
-                        units.push(',');
-                    }
-                    crate::json::push_string(&mut units, &unit.value);
-                    seen.push(unit.value.to_string());
-                    seen.len() - 1
-                })
-            });
-            self.write_details_as(Some(i), &feature.name, &ev, unit_index, &mut details);
+            let unit_index = match (&mut units, &ev.unit) {
+                (Some(units), Some(unit)) => Some(units.index(&unit.value)),
+                _ => None,
+            };
+            self.write_details_as(Some(i), &feature.name, &ev, unit_index, &mut out);
         }
-        details.push('}');
-        units.push_str("],\"details\":");
-        units.push_str(&details);
-        units.push('}');
-        units
+        out.push('}');
+        out
     }
 
     /// The features as the JSON array `engine.features` gives in JavaScript:
@@ -434,6 +420,28 @@ impl Engine {
 #[must_use]
 pub fn sticky_key(experiment: &str, unit: &str) -> String {
     crate::text::concat(&[experiment, "/", unit])
+}
+
+/// The distinct unit values of an evaluate-all, as a JSON list's items.
+#[derive(Default)]
+struct Units {
+    json: String,
+    seen: Vec<String>,
+}
+
+impl Units {
+    /// The index of `value`, written on its first time.
+    fn index(&mut self, value: &str) -> usize {
+        if let Some(i) = self.seen.iter().position(|v| v == value) {
+            return i;
+        }
+        if !self.seen.is_empty() {
+            self.json.push(',');
+        }
+        crate::json::push_string(&mut self.json, value);
+        self.seen.push(value.to_owned());
+        self.seen.len() - 1
+    }
 }
 
 fn opt_string(out: &mut String, s: Option<&str>) {

@@ -7,7 +7,7 @@
 //   size: the .wasm plus the package's JS, gzipped
 // Medians over repetitions. `--quick` for a short run.
 import { execFileSync } from 'node:child_process';
-import { readFileSync, writeFileSync, readdirSync } from 'node:fs';
+import { readFileSync, writeFileSync, readdirSync, rmSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -73,6 +73,7 @@ function coldStart() {
     const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: new URL('..', import.meta.url) });
     runs.push(JSON.parse(out).ms);
   }
+  rmSync(file, { force: true });
   return median(runs);
 }
 

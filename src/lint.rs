@@ -178,7 +178,15 @@ fn annotations_read_as_inputs(doc: &Value, out: &mut Vec<Problem>) {
         .get("segments")
         .and_then(Value::as_object)
         .unwrap_or_default();
+    let once = |members: &[(alloc::borrow::Cow<'_, str>, Value<'_>)], key: &str| {
+        members.iter().filter(|(k, _)| k == key).count() == 1
+    };
     for (name, segment) in segments {
+        // (A segment or `from` given twice is a problem, and not loaded.)
+        let fields = segment.as_object().unwrap_or_default();
+        if !once(segments, name) || !once(fields, "from") {
+            continue;
+        }
         let from = segment
             .get("from")
             .and_then(Value::as_object)
@@ -886,9 +894,12 @@ mod tests {
     #[test]
     fn a_description_read_as_an_input() {
         let text = r#"{"schema": 1, "segments": {"U": {"from": {"user": "{id}",
-            "description": "see {id}", "meta": "the {{id}} field"}}}}"#;
+            "description": "see {id}", "meta": "the {{id}} field"}},
+            "V": {"from": {"user": "{id}"}}, "V": {"from": {"user": "{id}", "description": "{id}"}},
+            "W": {"from": {"user": "{id}"}, "from": {"user": "{id}", "description": "{id}"}}}}"#;
         let engine = Engine::load(text).unwrap();
-        assert_eq!(engine.problems(), &[]);
+        // (V and W are not loaded: given twice; no warning about them.)
+        assert_eq!(engine.problems().len(), 2, "{:?}", engine.problems());
         let found: Vec<String> = lint(&engine, 0).iter().map(Problem::line).collect();
         assert_eq!(
             found,

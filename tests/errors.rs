@@ -548,7 +548,7 @@ fn descriptions_and_meta_annotate_maps_of_names_too() {
         "segments": {"description": "the checkout team's", "meta": {"owner": "pay"},
                      "UserId": {"from": {"user": "{id}", "description": "the account id, not {{email}}", "meta": 1}}},
         "activations": {"description": "none yet", "meta": {"owner": "pay", "ticket": "X-1"}},
-        "features": {"description": "checkout flags", "meta": {"owner": "pay", "implementations": ["x"]},
+        "features": {"description": "checkout flags", "meta": {"owner": "pay", "ticket": "X-1"},
           "Checkout": {"inputs": ["user"], "implementations": ["old", "new"], "default": "old",
             "rules": [{"split": {"by": "UserId", "weights": {"new": 100, "description": "full ramp", "meta": {}}}}]}}}"#;
     assert!(problems(text).is_empty(), "{:?}", problems(text));
@@ -612,6 +612,23 @@ fn descriptions_and_meta_annotate_maps_of_names_too() {
         d.get("errorCode").and_then(|v| v.as_str()),
         Some("PARSE_ERROR")
     );
+
+    // An entry named so that has a mistake is that entry with its
+    // problems, not an annotation that drops it: a `meta` object with one
+    // of the entry's fields (or a near misspelling), a `description` object.
+    let text = r#"{"schema": 1,
+        "segments": {"description": {"form": {"user": "{id}"}}},
+        "activations": {"meta": {"When": {"after": "2020-01-01T00:00:00Z"}}},
+        "features": {"meta": {"implementations": ["a", "b"], "rules": [{"serve": "b"}]}}}"#;
+    let found = problems(text);
+    for want in [
+        "/segments/description/form: unknown field 'form' (did you mean 'from'?)",
+        "/activations/meta/When: unknown field 'When' (did you mean 'when'?)",
+        "/features/meta: the field 'default' is required",
+    ] {
+        has(&found, want);
+    }
+    assert_eq!(load(text).feature_count(), 1);
 }
 
 /// Features compile on first use; what loading checks up front and what it

@@ -111,7 +111,9 @@ const retryable = (s) => !s || s == 429 || s > 499;
  * @param {string | null} h
  */
 const httpDate = (h) =>
-  /^(mon|tue|wed|thu|fri|sat|sun)[a-z]*,? /i.test(h ?? '') ? Date.parse(/ GMT$/i.test(/** @type {string} */ (h)) ? /** @type {string} */ (h) : `${h} GMT`) : NaN;
+  /^(mon|tue|wed|thu|fri|sat|sun)[a-z]*,? /i.test(h ?? '')
+    ? Date.parse(/^[a-z]{3} [a-z]{3} [ \d]\d \d\d:\d\d:\d\d \d{4}$/i.test(/** @type {string} */ (h)) ? `${h} GMT` : /** @type {string} */ (h))
+    : NaN;
 
 /**
  * An Error for an HTTP answer, with its status and Retry-After (ms, at most

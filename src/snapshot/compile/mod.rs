@@ -164,25 +164,45 @@ fn index_features(
 
 /// Whether member `key` of the map of names at `root` (`/segments`,
 /// `/activations`, `/features`) is an annotation ([`reader::annotation`]):
-/// when its value could not be an entry, which is an object with the field
-/// `required` (`from`, `when`, `default`). Its problems go to `problems`.
+/// when its value could not be an entry. A `description` that is an object
+/// is an entry; a `meta` that is an object is one when it has one of the
+/// entry's `fields`, or a near misspelling of one (a feature without its
+/// `default` is still said to lack it). Its problems go to `problems`.
 #[inline(never)]
 fn map_annotation(
     key: &str,
     value: &Value,
     root: &str,
-    required: &str,
+    fields: &[&str],
     seen: &mut [bool; 2],
     problems: &mut Problems,
 ) -> bool {
     let mut errs = Errs::default();
-    let entry = value.get(required).is_some();
+    // (A field misspelt counts: `{"defualt": …}` is a feature with a typo.)
+    let field =
+        |k: &str| fields.contains(&k) || reader::did_you_mean(&mut String::new(), &[fields], k);
+    let entry = value
+        .as_object()
+        .is_some_and(|members| key == "description" || members.iter().any(|(k, _)| field(k)));
     let found = reader::annotation(key, value.kind(), entry, seen, &Ptr::root(root), &mut errs);
     for (p, m) in errs.list {
         problems.push(&p, m);
     }
     found
 }
+
+/// The fields of a feature, a segment, an activation: a `meta` object
+/// with one of them is an entry ([`map_annotation`]).
+const FEATURE_FIELDS: [&str; 6] = [
+    "type",
+    "inputs",
+    "implementations",
+    "default",
+    "enabled",
+    "rules",
+];
+const SEGMENT_FIELDS: [&str; 2] = ["from", "options"];
+const ACTIVATION_FIELDS: [&str; 1] = ["when"];
 
 /// [`map_annotation`] for a member of `/features`, whose value (`text`) a
 /// load does not parse otherwise. Out of line: the load's loop over
@@ -197,7 +217,7 @@ fn feature_annotation(
 ) -> bool {
     let value = text.and_then(|t| json::parse(t, &json::Limits::default()).ok());
     let value = value.unwrap_or(Value::Null);
-    map_annotation(key, &value, "/features", "default", seen, problems)
+    map_annotation(key, &value, "/features", &FEATURE_FIELDS, seen, problems)
 }
 
 fn compile_document(
@@ -308,7 +328,7 @@ fn compile_document(
             name,
             value,
             "/segments",
-            "from",
+            &SEGMENT_FIELDS,
             &mut annotations,
             &mut problems,
         ) {
@@ -403,7 +423,7 @@ fn activations(
             name,
             value,
             "/activations",
-            "when",
+            &ACTIVATION_FIELDS,
             &mut annotations,
             problems,
         ) {

@@ -29,6 +29,16 @@ struct Header<'v> {
     rules: Option<&'v Value<'v>>,
 }
 
+/// A feature's fields (besides `description` and `meta`).
+pub(super) const FIELDS: [&str; 6] = [
+    "type",
+    "inputs",
+    "implementations",
+    "default",
+    "enabled",
+    "rules",
+];
+
 /// Reads a feature's declarations (see [`Header`]).
 fn header<'v>(name: &str, value: &'v Value<'v>, ptr: &Ptr<'_>, errs: &mut Errs) -> Header<'v> {
     let mut feature = Feature {
@@ -41,16 +51,8 @@ fn header<'v>(name: &str, value: &'v Value<'v>, ptr: &Ptr<'_>, errs: &mut Errs) 
         slots: Vec::new(),
     };
     reader::check_name(name, ptr, errs);
-    let keys = [
-        "type",
-        "inputs",
-        "implementations",
-        "default",
-        "enabled",
-        "rules",
-    ];
     let Some([kind, inputs, implementations, default, enabled, rules]) =
-        reader::fields(value, ptr, keys, errs)
+        reader::fields(value, ptr, FIELDS, errs)
     else {
         return Header {
             object: false,

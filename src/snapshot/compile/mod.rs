@@ -193,14 +193,7 @@ fn map_annotation(
 
 /// The fields of a feature, a segment, an activation: a `meta` object
 /// with one of them is an entry ([`map_annotation`]).
-const FEATURE_FIELDS: [&str; 6] = [
-    "type",
-    "inputs",
-    "implementations",
-    "default",
-    "enabled",
-    "rules",
-];
+const FEATURE_FIELDS: [&str; 6] = features::FIELDS;
 const SEGMENT_FIELDS: [&str; 2] = ["from", "options"];
 const ACTIVATION_FIELDS: [&str; 1] = ["when"];
 

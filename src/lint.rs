@@ -182,18 +182,17 @@ fn annotations_read_as_inputs(doc: &Value, out: &mut Vec<Problem>) {
         members.iter().filter(|(k, _)| k == key).count() == 1
     };
     for (name, segment) in segments {
-        // (A segment or `from` given twice is a problem, and not loaded.)
-        let fields = segment.as_object().unwrap_or_default();
-        if !once(segments, name) || !once(fields, "from") {
-            continue;
-        }
         let from = segment
             .get("from")
             .and_then(Value::as_object)
             .unwrap_or_default();
         for (key, value) in from {
             let Some(text) = value.as_str() else { continue };
-            if (key == "description" || key == "meta") && crate::compile::has_placeholder(text) {
+            let read =
+                (key == "description" || key == "meta") && crate::compile::has_placeholder(text);
+            // (A segment or `from` given twice is a problem, and not loaded.)
+            let fields = segment.as_object().unwrap_or_default();
+            if read && once(segments, name) && once(fields, "from") {
                 let mut path = String::from("/segments");
                 json::pointer_push(&mut path, name);
                 path.push_str("/from");
@@ -673,37 +672,26 @@ impl<'b> Analysis<'b> {
             Cond::Activation(index) => {
                 let i = usize::from(*index);
                 let here = [Step::Activation];
-                if let Some(Some(known)) = self.windows.get(i) {
-                    let known = known.clone();
-                    return known.map(|w| w.within(&here)).map_err(|n| n.within(&here));
-                }
-                let body = self.body;
-                let found = match body.activations.get(i) {
-                    Some(c) => self.child(c, depth, &here),
-                    None => Ok(Window::always()),
+                // Kept relative to the activation's own `when`, and placed
+                // from the outer condition when returned.
+                let own = match self.windows.get(i) {
+                    Some(Some(known)) => known.clone(),
+                    _ => {
+                        let start = self.activations.len();
+                        let body = self.body;
+                        let own = match body.activations.get(i) {
+                            Some(c) => self.window(c, depth + 1),
+                            None => Ok(Window::always()),
+                        };
+                        self.place_since(start, &here);
+                        self.activations.push((here.to_vec(), own.clone()));
+                        if let Some(slot) = self.windows.get_mut(i) {
+                            *slot = Some(own.clone());
+                        }
+                        own
+                    }
                 };
-                // (Relative to the activation's own `when`.)
-                let own = found.clone().map(|w| Window {
-                    end_at: w
-                        .end_at
-                        .get(..w.end_at.len().saturating_sub(1))
-                        .unwrap_or_default()
-                        .to_vec(),
-                    ..w
-                });
-                let own = own.map_err(|n| Never {
-                    at: n
-                        .at
-                        .get(..n.at.len().saturating_sub(1))
-                        .unwrap_or_default()
-                        .to_vec(),
-                    ..n
-                });
-                self.activations.push((here.to_vec(), own.clone()));
-                if let Some(slot) = self.windows.get_mut(i) {
-                    *slot = Some(own);
-                }
-                found
+                own.map(|w| w.within(&here)).map_err(|n| n.within(&here))
             }
             _ => Ok(Window::always()),
         }

@@ -382,26 +382,66 @@ impl Never {
 }
 
 /// The instants `[start, end)` within which a condition may hold, and
-/// where its end comes from (the `before` that sets it).
+/// where its bounds come from (the `after` and `before` that set them).
 #[derive(Clone, Debug)]
 struct Window {
     start: i64,
     end: i64,
+    start_at: Trail,
     end_at: Trail,
+    /// Whether the condition holds for every context at every instant of
+    /// the window (it depends on time alone), so that its `not` holds
+    /// exactly outside it.
+    exact: bool,
 }
 
 impl Window {
+    /// Any instant, for some contexts.
     fn always() -> Self {
         Window {
             start: i64::MIN,
             end: i64::MAX,
+            start_at: Vec::new(),
             end_at: Vec::new(),
+            exact: false,
+        }
+    }
+
+    /// Any instant, for every context.
+    fn everywhere() -> Self {
+        Window {
+            exact: true,
+            ..Window::always()
         }
     }
 
     fn within(mut self, steps: &[Step]) -> Self {
+        self.start_at.extend_from_slice(steps);
         self.end_at.extend_from_slice(steps);
         self
+    }
+
+    /// The window of the condition's `not`, when it is one: outside an
+    /// exact window that is bounded on one side.
+    fn negated(self) -> Result<Window, Never> {
+        if !self.exact {
+            return Ok(Window::always());
+        }
+        match (self.start == i64::MIN, self.end == i64::MAX) {
+            (true, true) => Err(Never::new("`not` of a condition that always holds", &[])),
+            (true, false) => Ok(Window {
+                start: self.end,
+                start_at: self.end_at,
+                ..Window::everywhere()
+            }),
+            (false, true) => Ok(Window {
+                end: self.start,
+                end_at: self.start_at,
+                ..Window::everywhere()
+            }),
+            // Before one instant or after another: two pieces.
+            (false, false) => Ok(Window::always()),
+        }
     }
 
     /// Whether the window ends, at or before `now` (`i64::MAX`: no end).
@@ -527,6 +567,19 @@ fn descend<'d>(value: &'d Value<'d>, step: Step) -> Option<&'d Value<'d>> {
     }
 }
 
+/// Whether the union of the intervals `[start, end)` is one interval.
+fn contiguous(pieces: &mut [(i64, i64)]) -> bool {
+    pieces.sort_unstable();
+    let mut end = i64::MIN;
+    for (i, &(s, e)) in pieces.iter().enumerate() {
+        if i > 0 && s > end {
+            return false;
+        }
+        end = end.max(e);
+    }
+    true
+}
+
 /// The member of a text condition (`starts_with`, …).
 fn text_op(op: TextOp) -> &'static str {
     match op {
@@ -578,17 +631,19 @@ impl<'b> Analysis<'b> {
                 "an empty `cidr` list matches no address",
                 &[Step::Key("cidr")],
             )),
+            Cond::True => Ok(Window::everywhere()),
             Cond::After(t) => Ok(Window {
                 start: *t,
-                ..Window::always()
+                start_at: vec![Step::Key("after")],
+                ..Window::everywhere()
             }),
             Cond::Before(t) => Ok(Window {
                 end: *t,
                 end_at: vec![Step::Key("before")],
-                ..Window::always()
+                ..Window::everywhere()
             }),
             Cond::All(conds) => {
-                let mut all = Window::always();
+                let mut all = Window::everywhere();
                 // Every condition is analysed (the activations of those
                 // after one that never holds are warned about too).
                 let mut never = None;
@@ -598,7 +653,11 @@ impl<'b> Analysis<'b> {
                             never.get_or_insert(n);
                         }
                         Ok(w) => {
-                            all.start = all.start.max(w.start);
+                            all.exact &= w.exact;
+                            if w.start > all.start {
+                                all.start = w.start;
+                                all.start_at = w.start_at;
+                            }
                             if w.end < all.end {
                                 all.end = w.end;
                                 all.end_at = w.end_at;
@@ -619,16 +678,23 @@ impl<'b> Analysis<'b> {
             }
             Cond::Any(conds) => {
                 let mut hull: Option<Window> = None;
+                // The windows that hold, to tell whether they leave a gap.
+                let mut pieces = Vec::new();
                 let mut never = Never::new("`any` of an empty list is false", &[Step::Key("any")]);
                 for (i, c) in conds.iter().enumerate() {
                     match self.child(c, depth, &[Step::Index(i), Step::Key("any")]) {
                         Ok(w) => {
+                            pieces.push((w.start, w.end));
                             let mut h = hull.take().unwrap_or(Window {
                                 start: i64::MAX,
                                 end: i64::MIN,
-                                end_at: Vec::new(),
+                                ..Window::everywhere()
                             });
-                            h.start = h.start.min(w.start);
+                            h.exact &= w.exact;
+                            if w.start < h.start {
+                                h.start = w.start;
+                                h.start_at = w.start_at;
+                            }
                             if w.end > h.end {
                                 h.end = w.end;
                                 h.end_at = w.end_at;
@@ -639,7 +705,10 @@ impl<'b> Analysis<'b> {
                     }
                 }
                 match hull {
-                    Some(h) => Ok(h),
+                    Some(mut h) => {
+                        h.exact &= contiguous(&mut pieces);
+                        Ok(h)
+                    }
                     // Where one of several fails, the others fail too.
                     None if conds.len() > 1 => Err(Never::new(
                         "none of the conditions of its `any` can hold",
@@ -655,19 +724,13 @@ impl<'b> Analysis<'b> {
                 if always {
                     return Err(Never::new("`not` of a condition that always holds", &[]));
                 }
-                // `not` of `after` is `before` the same instant, and the reverse.
-                Ok(match **inner {
-                    Cond::After(t) => Window {
-                        end: t,
-                        end_at: vec![Step::Key("after"), Step::Key("not")],
-                        ..Window::always()
-                    },
-                    Cond::Before(t) => Window {
-                        start: t,
-                        ..Window::always()
-                    },
-                    _ => Window::always(),
-                })
+                // `not` of what holds from an instant on (`after`, or an
+                // activation or `any` that is) holds before it, and the
+                // reverse; `not` of what never holds, always.
+                match self.child(inner, depth, &[Step::Key("not")]) {
+                    Ok(w) => w.negated(),
+                    Err(_) => Ok(Window::everywhere()),
+                }
             }
             Cond::Activation(index) => {
                 let i = usize::from(*index);
@@ -917,6 +980,42 @@ mod tests {
             [
                 "/features/F/rules/0/when/before: the rule no longer applies: its time window ended at 2025-03-01T12:00:00Z",
                 "/features/F/rules/1/when/any/1/before: the rule no longer applies: its time window ended at 2026-06-01T00:00:00.250Z",
+            ]
+        );
+    }
+
+    /// `not` of what holds from an instant on, for every context, holds
+    /// before it: through activations, `any`, `all` and `not` alike.
+    #[test]
+    fn not_of_what_holds_from_an_instant_on() {
+        let text = r#"{"schema": 1, "segments": {"Country": {"from": {"user": "{country}"}}},
+            "activations": {"Launched": {"when": {"after": "2025-01-01T00:00:00Z"}},
+              "LaunchedInCa": {"when": {"all": [{"after": "2025-01-01T00:00:00Z"}, {"segment": "Country", "in": ["CA"]}]}}},
+            "features": {"F": {"implementations": ["a", "b"], "default": "a", "inputs": ["user"], "rules": [
+              {"when": {"not": {"activation": "Launched"}}, "serve": "b"},
+              {"when": {"not": {"any": [{"after": "2025-06-01T00:00:00Z"}, {"all": [{"after": "2025-01-01T00:00:00Z"}, {"before": "2025-07-01T00:00:00Z"}]}]}}, "serve": "b"},
+              {"when": {"not": {"not": {"before": "2025-02-01T00:00:00Z"}}}, "serve": "b"},
+              {"when": {"not": {"any": [{"after": "2025-01-01T00:00:00Z"}, {"before": "2025-01-01T00:00:00Z"}]}}, "serve": "b"},
+              {"when": {"not": {"activation": "LaunchedInCa"}}, "serve": "b"},
+              {"when": {"not": {"any": [{"before": "2024-01-01T00:00:00Z"}, {"after": "2030-01-01T00:00:00Z"}]}}, "serve": "b"},
+              {"when": {"not": {"all": [{"after": "2024-01-01T00:00:00Z"}, {"before": "2030-01-01T00:00:00Z"}]}}, "serve": "b"},
+              {"when": {"not": {"not": {"after": "2030-01-01T00:00:00Z"}}}, "serve": "b"}]}}}"#;
+        let engine = Engine::load(text).unwrap();
+        assert_eq!(engine.problems(), &[]);
+        let found: Vec<String> = lint(&engine, 1_800_000_000_000)
+            .iter()
+            .map(Problem::line)
+            .collect();
+        assert_eq!(
+            found,
+            [
+                "/features/F/rules/0/when/not: the rule no longer applies: its time window ended at 2025-01-01T00:00:00Z, with activation 'Launched' (/activations/Launched/when/after)",
+                "/features/F/rules/1/when/not/any/1/all/0/after: the rule no longer applies: its time window ended at 2025-01-01T00:00:00Z",
+                "/features/F/rules/2/when/not/not/before: the rule no longer applies: its time window ended at 2025-02-01T00:00:00Z",
+                "/features/F/rules/3/when: the rule never applies: `not` of a condition that always holds",
+                // 4: not in Canada still applies; 5 and 6: `not` of a window
+                // with a gap, or of one bounded on both sides, holds in
+                // two pieces; 7: from 2030 on.
             ]
         );
     }

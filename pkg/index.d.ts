@@ -221,3 +221,24 @@ export interface Client {
  * snapshot meanwhile. Resolves once a snapshot is loaded, or after `timeout`.
  */
 export function createClient(options?: ClientOptions): Promise<Client>;
+
+/** What a Worker's request handler gets as its third argument (`ctx`): background work after the response. */
+export interface WaitUntil {
+  waitUntil(promise: Promise<unknown>): void;
+}
+
+/**
+ * One client per isolate, shared by the requests it serves, for runtimes
+ * that tie I/O to a request and run no timers between requests
+ * (Cloudflare Workers and the like). The function returned gives each
+ * request the client, made by the first request with `options` (or
+ * `options(env)`), its timers off: `refreshInterval` (default 60000; 0:
+ * never) is how stale the snapshot may get before a request revalidates it
+ * after its response, with `ctx.waitUntil`, as one does while nothing is
+ * loaded; and failed fetches and POSTs are retried by later requests, after
+ * their backoff. Concurrent first requests share the first one's client.
+ * Send each request's exposures with `ctx.waitUntil(client.flush())`.
+ */
+export function isolateClient<Env = any>(
+  options: ClientOptions | ((env: Env) => ClientOptions),
+): (env?: Env, ctx?: WaitUntil) => Promise<Client>;

@@ -75,3 +75,4 @@ export function initSync(module) {
 
 export { Engine, SnapshotError, bucket } from './src/engine.js';
 export { createClient } from './src/client.js';
+export { isolateClient } from './src/isolate.js';

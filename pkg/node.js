@@ -53,3 +53,4 @@ export const init = async () => {};
 export const initSync = () => {};
 export { Engine, SnapshotError, bucket } from './src/engine.js';
 export { createClient } from './src/client.js';
+export { isolateClient } from './src/isolate.js';

@@ -68,6 +68,9 @@ const nextTask = () => new Promise((r) => {
 });
 
 /** A numeric option: `v` if it is a number from `min` up (Infinity included), else `fallback`. */
+/** Marks the options of a client that serves requests one at a time, as in Workers (see isolate.js). */
+export const REQUEST_BOUND = Symbol('feats-edge: request-bound');
+
 const num = (v, fallback, min = 0) => (typeof v == 'number' && v >= min ? v : fallback);
 
 /** A header value option: `v` if it is a string a header can carry (trimmed, not empty), else undefined. */
@@ -145,6 +148,9 @@ function httpError(url, res, interval, post) {
  */
 export async function createClient(o) {
   o ??= {};
+  // Workers, or a client of isolateClient's: each request flushes and
+  // refreshes, and no timer runs between requests.
+  const perRequest = runtime.perRequest || o[REQUEST_BOUND] === true;
   const { snapshotUrl: url, exposureUrl: xurl } = o;
   const every = num(o.refreshInterval, 6e4), flushInterval = num(o.flushInterval, 5e3);
   const retryDelay = num(o.retryDelay, 1e3, 1), timeout = num(o.timeout, 3e3), bootTag = headerValue(o.snapshotEtag);
@@ -404,7 +410,7 @@ export async function createClient(o) {
           // on (another `waitUntil`), and the POST it started was cancelled
           // with that request, events and all. The first request's flush
           // after `retryAt` sends.
-          if (!closed && !runtime.perRequest) retryTimer = later(() => !closed && queue.length && flush(), ms);
+          if (!closed && !perRequest) retryTimer = later(() => !closed && queue.length && flush(), ms);
           return;
         }
       } finally {
@@ -425,11 +431,11 @@ export async function createClient(o) {
    * nothing (`force`: close() sends all the same).
    */
   const flush = (force, keptOnly) => {
-    if (!xurl || (runtime.perRequest && !force && Date.now() < retryAt)) return Promise.resolve();
+    if (!xurl || (perRequest && !force && Date.now() < retryAt)) return Promise.resolve();
     const mine = send(keptOnly);
     posts.add(mine);
     mine.finally(() => posts.delete(mine));
-    return runtime.perRequest ? mine : Promise.all(posts).then(() => {});
+    return perRequest ? mine : Promise.all(posts).then(() => {});
   };
 
   /**
@@ -438,7 +444,7 @@ export async function createClient(o) {
    * cancelled with the request that started it, and its events with it;
    * each request's `flush()` sends every batch that waits.
    */
-  const autoFlush = () => !runtime.perRequest && queue.length && !closed && !sending && Date.now() >= retryAt && flush();
+  const autoFlush = () => !perRequest && queue.length && !closed && !sending && Date.now() >= retryAt && flush();
 
   /**
    * The page is hidden or going away: what waits leaves by sendBeacon, in
@@ -725,7 +731,7 @@ export async function createClient(o) {
       return () => void set?.delete(fn);
     },
     /** In Workers, during a failed fetch's backoff or Retry-After, nothing (each request may call it). */
-    refresh: () => (url && !closed && !(runtime.perRequest && Date.now() < snapshotRetryAt) ? poll(true) : Promise.resolve()),
+    refresh: () => (url && !closed && !(perRequest && Date.now() < snapshotRetryAt) ? poll(true) : Promise.resolve()),
     flush: () => flush(),
     /**
      * Stops everything, frees the engine's wasm memory (evaluations then

@@ -1,6 +1,6 @@
 // Compiled with `tsc --noEmit` by the test command: the declarations in
 // pkg/index.d.ts must describe the SPEC's API as users write it.
-import { init, Engine, SnapshotError, bucket, createClient, type Details } from 'feats-edge';
+import { init, Engine, SnapshotError, bucket, createClient, isolateClient, type Details } from 'feats-edge';
 
 async function main(): Promise<void> {
   await init();
@@ -62,6 +62,13 @@ async function main(): Promise<void> {
   await createClient({ headers: new Headers({ authorization: 'Bearer x' }), fetch: (url, init) => fetch(url, init) });
   // @ts-expect-error: not a Headers, a record or pairs
   await createClient({ headers: new Map([['a', 'b']]) });
+  // One client per isolate, as a Worker makes it.
+  const perIsolate = isolateClient((env: { SNAPSHOT_URL: string }) => ({ snapshotUrl: env.SNAPSHOT_URL, refreshInterval: 30000 }));
+  const shared = await perIsolate({ SNAPSHOT_URL: '/s.json' }, { waitUntil: (p) => void p });
+  shared.create('Checkout', { user: { id: 'u' } });
+  await isolateClient({ snapshotUrl: '/s.json' })();
+  // @ts-expect-error: the env the options function takes
+  await perIsolate({ SNAPSHOT: '/s.json' });
   try {
     new Engine('[]');
   } catch (e) {

@@ -33,6 +33,7 @@ const edgeWorker :Workerd.Worker = (
     (name = "src/engine.js", esModule = embed "../../pkg/src/engine.js"),
     (name = "src/client.js", esModule = embed "../../pkg/src/client.js"),
     (name = "src/store.js", esModule = embed "../../pkg/src/store.js"),
+    (name = "src/isolate.js", esModule = embed "../../pkg/src/isolate.js"),
   ],
   bindings = [
     (name = "SNAPSHOT_URL", fromEnvironment = "SNAPSHOT_URL"),

@@ -13,11 +13,13 @@ const revisionOf = (text) => JSON.parse(text).revision;
 /** An origin and the worker against it, stopped after the test. */
 async function edgeFor(t, options = {}, snapshot = good) {
   const origin = await startOrigin(snapshot, '"v1"');
-  const edge = await startEdge(origin, options);
+  // Closed even when the edge fails to start (else the file never ends).
+  let edge;
   t.after(async () => {
-    await edge.stop();
+    await edge?.stop();
     await origin.close();
   });
+  edge = await startEdge(origin, options);
   return { origin, edge };
 }
 const page = (edge, init = {}) => fetch(`${edge.url}/`, { ...init, headers: { Cookie: 'uid=u-config', ...init.headers } });

@@ -14,12 +14,14 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 /** An origin and an edge worker for one test, stopped after it. */
 async function edgeWith(t, setup = () => {}, options = {}) {
   const origin = await startOrigin(good, '"v1"');
-  setup(origin);
-  const edge = await startEdge(origin, options);
+  // Closed even when the edge fails to start (else the file never ends).
+  let edge;
   t.after(async () => {
-    await edge.stop();
+    await edge?.stop();
     await origin.close();
   });
+  setup(origin);
+  edge = await startEdge(origin, options);
   return { origin, edge };
 }
 

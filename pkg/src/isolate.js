@@ -1,0 +1,59 @@
+// One client per isolate, shared by the requests it serves, for runtimes
+// that tie I/O to the request that started it and run no timers between
+// requests (Cloudflare Workers and the like).
+import { REQUEST_BOUND, createClient } from './client.js';
+
+/** How often a request waiting for another's first load looks again (ms). */
+const POLL = 5;
+/** The longest `createClient` waits for its first snapshot (its own cap on `timeout`). */
+const MAX_WAIT = 0x7fffffff;
+
+/**
+ * @typedef {import('./client.js').Options} Options
+ * @typedef {Awaited<ReturnType<typeof createClient>>} Client
+ * @typedef {{ waitUntil(promise: Promise<unknown>): void }} WaitUntil
+ */
+
+/**
+ * A function that gives each request the isolate's client, made by the
+ * first request with `options` (or `options(env)`), with its timers off:
+ * `refreshInterval` is instead how stale the snapshot may get before a
+ * request revalidates it (ETag) after its response, with
+ * `ctx.waitUntil`, as it does while nothing is loaded. Concurrent first
+ * requests wait for the first one's client rather than each making one:
+ * they look at it every 5 ms, since a promise of one request is not
+ * awaited by another. A first request whose client never came (the
+ * request was cancelled) is given up on after `timeout` plus a second.
+ * Exposures are sent by `ctx.waitUntil(client.flush())` after a response.
+ * @param {Options | ((env: any) => Options)} options
+ * @returns {(env?: any, ctx?: WaitUntil) => Promise<Client>}
+ */
+export function isolateClient(options) {
+  /** @type {Client | null} */
+  let client = null;
+  let loading = 0, lost = 0, checked = 0, every = 0;
+  return async (env, ctx) => {
+    while (!client && loading && Date.now() - loading < lost) await new Promise((r) => setTimeout(r, POLL));
+    if (!client) {
+      const o = typeof options == 'function' ? options(env) : options;
+      // (Read as createClient reads them: a number, ≥ 0, or the default.)
+      const timeout = o?.timeout, refresh = o?.refreshInterval;
+      every = typeof refresh == 'number' && refresh >= 0 ? refresh : 6e4;
+      lost = (typeof timeout == 'number' && timeout >= 0 ? Math.min(timeout, MAX_WAIT) : 3e3) + 1e3;
+      const started = (loading = Date.now());
+      try {
+        const mine = await createClient({ ...o, refreshInterval: 0, flushInterval: 0, [REQUEST_BOUND]: true });
+        if (client) mine.close();
+        else (client = mine), (checked = Date.now());
+      } finally {
+        if (loading == started) loading = 0;
+      }
+    }
+    if (!client.revision || (every > 0 && Date.now() - checked >= every)) {
+      checked = Date.now();
+      const refreshed = client.refresh();
+      if (typeof ctx?.waitUntil == 'function') ctx.waitUntil(refreshed);
+    }
+    return client;
+  };
+}

@@ -408,3 +408,44 @@ fn misspelt_long_names() {
     );
     assert_eq!(lines(&load(&text)).len(), 500);
 }
+
+/// Activations that each refer twice to the one below, in a chain past the
+/// nesting limits (32 activations; 256 condition levels): one problem per
+/// activation that heads a chain too deep. The chain below a too-deep
+/// reference was compiled again for each reference to it: 2^33 times.
+#[test]
+fn a_chain_too_deep_whose_activations_refer_twice_to_the_next() {
+    let wrap = |levels: usize, inner: String| {
+        (0..levels).fold(inner, |c, _| format!(r#"{{"not": {c}}}"#))
+    };
+    for (count, nots) in [(34, 0), (26, 12)] {
+        let activations = joined((0..count).map(|i| {
+            let when = if i + 1 == count {
+                r#"{"after": "2020-01-01T00:00:00Z"}"#.to_owned()
+            } else {
+                let next = format!(r#"{{"activation": "A{}"}}"#, i + 1);
+                wrap(nots, format!(r#"{{"all": [{next}, {next}, {next}]}}"#))
+            };
+            format!(r#""A{i}": {{"when": {when}}}"#)
+        }));
+        let features = r#""F": {"implementations": ["a", "b"], "default": "a",
+            "rules": [{"when": {"activation": "A0"}, "serve": "b"}]}"#;
+        let engine = load(&snapshot("", &activations, features));
+        let found = lines(&engine);
+        let too_deep = if nots == 0 {
+            ": activations nest deeper than 32 levels: A"
+        } else {
+            ": conditions nest deeper than 256 levels through the activations A"
+        };
+        let heads = found.iter().filter(|l| l.contains(too_deep)).count();
+        assert!(heads >= 1 && heads < count, "{found:?}");
+        assert!(found.iter().any(|l| l.starts_with("/activations/A0")), "{found:?}");
+        let feature = if nots == 0 {
+            "/features/F/rules/0/when/activation: the activation 'A0' has problems (see /activations/A0)"
+        } else {
+            "/features/F/rules/0/when/activation: conditions nest deeper than 256 levels through the activations A0 → A1 → "
+        };
+        assert!(found.iter().any(|l| l.starts_with(feature)), "{found:?}");
+        assert_eq!(reason(&engine, "F", "{}", NOW), "ERROR");
+    }
+}

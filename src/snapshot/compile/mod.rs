@@ -1089,6 +1089,15 @@ impl<'a> Scope<'a> {
             }
             Some(ActivationState::Unjudged) | None => {}
         }
+        if !self.stack.is_empty() && (self.too_deep.is_some() || self.deep_conditions.is_some()) {
+            // A chain too deep was found under the reference nearer the top
+            // that this one is inside: that reference fails, and the rest
+            // of it is not compiled. (Each activation on the way is left
+            // unjudged, so every further reference to it would compile it
+            // again: 2^depth for activations that each refer twice to the
+            // one below.)
+            return None;
+        }
         let (_, value, act_ptr) = self.shared.activations.get(id)?;
         if self
             .shared

@@ -415,9 +415,8 @@ fn misspelt_long_names() {
 /// reference was compiled again for each reference to it: 2^33 times.
 #[test]
 fn a_chain_too_deep_whose_activations_refer_twice_to_the_next() {
-    let wrap = |levels: usize, inner: String| {
-        (0..levels).fold(inner, |c, _| format!(r#"{{"not": {c}}}"#))
-    };
+    let wrap =
+        |levels: usize, inner: String| (0..levels).fold(inner, |c, _| format!(r#"{{"not": {c}}}"#));
     for (count, nots) in [(34, 0), (26, 12)] {
         let activations = joined((0..count).map(|i| {
             let when = if i + 1 == count {
@@ -439,7 +438,10 @@ fn a_chain_too_deep_whose_activations_refer_twice_to_the_next() {
         };
         let heads = found.iter().filter(|l| l.contains(too_deep)).count();
         assert!(heads >= 1 && heads < count, "{found:?}");
-        assert!(found.iter().any(|l| l.starts_with("/activations/A0")), "{found:?}");
+        assert!(
+            found.iter().any(|l| l.starts_with("/activations/A0")),
+            "{found:?}"
+        );
         let feature = if nots == 0 {
             "/features/F/rules/0/when/activation: the activation 'A0' has problems (see /activations/A0)"
         } else {

@@ -175,20 +175,48 @@ impl Evaluation<'_, '_> {
     }
 }
 
-/// Segment values already read for one context, by segment index: when
-/// many features are evaluated for the same context, each shared segment
-/// (see [`crate::model::SegmentSource::shared`]) is read once.
+/// What is known of one context when many features are evaluated for it:
+/// the values of shared segments (see
+/// [`crate::model::SegmentSource::shared`]), each read once, and whether
+/// each activation that holds alike in every feature (see
+/// [`Body::activation_ids`]) holds, each judged once. (An activation that
+/// every feature uses, with a `contains` of many patterns over a long
+/// value, was judged once per feature.)
 #[derive(Debug, Default)]
 pub struct Memo<'c> {
     values: Vec<Option<Option<&'c str>>>,
+    /// By activation id: 0 not judged, 1 false, 2 true. Empty until one is judged.
+    activations: Vec<u8>,
+    /// How many activations the snapshot declares.
+    activation_count: usize,
 }
 
 impl<'c> Memo<'c> {
-    /// An empty memo for a snapshot with `segments` segments.
+    /// An empty memo for a snapshot with `segments` segments and
+    /// `activations` activations.
     #[must_use]
-    pub fn new(segments: usize) -> Self {
+    pub fn new(segments: usize, activations: usize) -> Self {
         Memo {
             values: vec![None; segments],
+            activations: Vec::new(),
+            activation_count: activations,
+        }
+    }
+
+    fn activation(&self, id: u32) -> Option<bool> {
+        match self.activations.get(id as usize) {
+            Some(1) => Some(false),
+            Some(2) => Some(true),
+            _ => None,
+        }
+    }
+
+    fn set_activation(&mut self, id: u32, holds: bool) {
+        if self.activations.is_empty() {
+            self.activations.resize(self.activation_count, 0);
+        }
+        if let Some(slot) = self.activations.get_mut(id as usize) {
+            *slot = 1 + u8::from(holds);
         }
     }
 }
@@ -489,11 +517,25 @@ impl<'c, C: Context + ?Sized, E: Env + ?Sized> Run<'_, 'c, '_, C, E> {
                     return known;
                 }
                 let body = self.body;
-                let holds = body
-                    .activations
+                // Judged once per context for all the features evaluated.
+                let id = body
+                    .activation_ids
                     .get(usize::from(*index))
-                    .is_some_and(|c| self.holds(c, depth + 1));
+                    .copied()
+                    .filter(|&id| id != Body::OWN);
+                let known = match (id, self.memo.as_deref()) {
+                    (Some(id), Some(memo)) => memo.activation(id),
+                    _ => None,
+                };
+                let holds = known.unwrap_or_else(|| {
+                    body.activations
+                        .get(usize::from(*index))
+                        .is_some_and(|c| self.holds(c, depth + 1))
+                });
                 self.judged.set(*index, holds, body.activations.len());
+                if let (Some(id), None, Some(memo)) = (id, known, self.memo.as_deref_mut()) {
+                    memo.set_activation(id, holds);
+                }
                 holds
             }
         }

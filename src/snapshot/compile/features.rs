@@ -182,7 +182,7 @@ pub fn compile(
             }
         }
     }
-    let (segments, activations, inputs) = scope.end_feature();
+    let (segments, activations, activation_ids, inputs) = scope.end_feature();
     feature.inputs = inputs;
     feature.slots = slots_read(&segments);
     if errs.is_empty() && !feature.implementations.is_empty() && feature.default.is_some() {
@@ -191,6 +191,7 @@ pub fn compile(
             rules: compiled,
             segments,
             activations,
+            activation_ids,
         });
     }
     feature

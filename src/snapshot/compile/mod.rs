@@ -20,7 +20,9 @@ use segments::{Interner, SegmentDef};
 
 use crate::index::{NameIndex, Positions};
 use crate::json::{self, Value};
-use crate::model::{Cond, Feature, InputId, LocalSegment, Part, SegmentSource, StrSet, Template};
+use crate::model::{
+    Body, Cond, Feature, InputId, LocalSegment, Part, SegmentSource, StrSet, Template,
+};
 use crate::prelude::*;
 use crate::problem::{Problem, Problems, SnapshotError};
 use crate::text::{concat, join, quoted_some};
@@ -98,6 +100,8 @@ pub struct Compiled {
     pub revision: String,
     /// The segment names, by segment id.
     pub segments: Vec<String>,
+    /// How many activations the snapshot declares (ids are below it).
+    pub activations: usize,
     /// The features, each compiled on first use.
     pub features: Lazy,
 }
@@ -382,6 +386,7 @@ fn compile_document(
     let (entries, order, feature_ids) =
         index_features(deferred, features_doc.len(), text, &mut problems);
     let names = shared.segments.iter().map(|s| s.name.clone()).collect();
+    let activation_count = shared.activations.len();
     let lazy = Lazy {
         text: Box::default(),
         shared,
@@ -395,6 +400,7 @@ fn compile_document(
     Ok(Compiled {
         revision,
         segments: names,
+        activations: activation_count,
         features: lazy,
     })
 }
@@ -748,6 +754,8 @@ pub(crate) struct Scope<'a> {
     segment_memo: Vec<(u32, Option<LocalSegment>)>,
     segment_slots: Positions,
     activations: Vec<Cond>,
+    /// For each of `activations`: see [`Body::activation_ids`].
+    activation_ids: Vec<u32>,
     /// Activations met so far (by id), in the order met, and where each is
     /// in that list, by activation name.
     activation_memo: Vec<(usize, ActivationState)>,
@@ -781,6 +789,7 @@ impl<'a> Scope<'a> {
             segment_memo: Vec::new(),
             segment_slots: Positions::default(),
             activations: Vec::new(),
+            activation_ids: Vec::new(),
             activation_memo: Vec::new(),
             activation_slots: Positions::default(),
             stack: Vec::new(),
@@ -806,12 +815,57 @@ impl<'a> Scope<'a> {
     /// Ends a feature, handing over the segments and activations it uses
     /// (without spare capacity: they live as long as the snapshot), and
     /// back its declared inputs.
-    pub fn end_feature(&mut self) -> (Vec<SegmentSource>, Vec<Cond>, Vec<String>) {
+    pub fn end_feature(&mut self) -> (Vec<SegmentSource>, Vec<Cond>, Box<[u32]>, Vec<String>) {
         let mut segments = core::mem::take(&mut self.segments);
         let mut activations = core::mem::take(&mut self.activations);
         segments.shrink_to_fit();
         activations.shrink_to_fit();
-        (segments, activations, core::mem::take(&mut self.declared))
+        let ids = core::mem::take(&mut self.activation_ids);
+        // (None needed when no activation holds alike: no allocation.)
+        let ids = if ids.iter().all(|&id| id == Body::OWN) {
+            Box::default()
+        } else {
+            ids.into_boxed_slice()
+        };
+        (
+            segments,
+            activations,
+            ids,
+            core::mem::take(&mut self.declared),
+        )
+    }
+
+    /// Whether `cond`, compiled for this feature, holds or not alike in
+    /// every feature: it reads only segments that convert one input (the
+    /// same value whatever the feature's inputs), and activations that
+    /// hold alike.
+    fn alike(&self, cond: &Cond, depth: u32) -> bool {
+        if depth > conditions::MAX_COND_DEPTH {
+            return false;
+        }
+        let segment = |seg: &LocalSegment| {
+            self.segments
+                .get(usize::from(*seg))
+                .and_then(|s| self.shared.segments.get(s.segment as usize))
+                .is_some_and(|def| def.templates.len() == 1)
+        };
+        match cond {
+            Cond::True | Cond::After(_) | Cond::Before(_) => true,
+            Cond::In(s, _)
+            | Cond::NotIn(s, _)
+            | Cond::Text(s, _, _)
+            | Cond::ContainsAny(s, _)
+            | Cond::Number(s, _, _)
+            | Cond::Version(s, _, _)
+            | Cond::Cidr(s, _)
+            | Cond::Exists(s, _) => segment(s),
+            Cond::All(conds) | Cond::Any(conds) => conds.iter().all(|c| self.alike(c, depth + 1)),
+            Cond::Not(c) => self.alike(c, depth + 1),
+            Cond::Activation(local) => self
+                .activation_ids
+                .get(usize::from(*local))
+                .is_some_and(|&id| id != Body::OWN),
+        }
     }
 
     /// The id of an input that some segment converts.
@@ -1202,6 +1256,11 @@ impl<'a> Scope<'a> {
                     );
                     return None;
                 };
+                let alike = self.alike(&cond, 0);
+                self.activation_ids.push(match u32::try_from(id) {
+                    Ok(id) if alike => id,
+                    _ => Body::OWN,
+                });
                 self.activations.push(cond);
                 self.set_activation(id, ActivationState::Done(local, levels, next));
                 self.note_below(levels, id);

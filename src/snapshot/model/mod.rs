@@ -342,6 +342,17 @@ pub struct Body {
     pub segments: Vec<SegmentSource>,
     /// The activations this feature uses, compiled for its inputs.
     pub activations: Vec<Cond>,
+    /// For each of [`Body::activations`], the snapshot's id of the
+    /// activation when it holds or not alike in every feature (it reads only
+    /// segments that convert one input, and activations that hold alike),
+    /// so that an evaluation of many features for one context judges it
+    /// once; [`Body::OWN`] otherwise.
+    pub activation_ids: Box<[u32]>,
+}
+
+impl Body {
+    /// In [`Body::activation_ids`]: an activation judged per feature.
+    pub const OWN: u32 = u32::MAX;
 }
 
 /// A feature's kind.

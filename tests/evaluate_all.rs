@@ -1,0 +1,124 @@
+//! Evaluating every feature for one context (`details_all`, the wasm
+//! `implementations`): what is shared between the features' evaluations
+//! (segment values, activations that hold alike in every feature) is read
+//! or judged once, and each feature's result is what its own evaluation
+//! gives.
+
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use common::*;
+use feats_edge::eval::Context;
+use feats_edge::model::{InputId, SlotId};
+use std::cell::Cell;
+
+/// A context that counts the slot values read from it.
+struct Counting<'a> {
+    inner: &'a feats_edge::context::JsonContext,
+    reads: Cell<usize>,
+}
+
+impl Context for Counting<'_> {
+    fn is_object(&self) -> bool {
+        self.inner.is_object()
+    }
+    fn has_input(&self, input: InputId) -> bool {
+        self.inner.has_input(input)
+    }
+    fn slot(&self, slot: SlotId) -> Option<&str> {
+        self.reads.set(self.reads.get() + 1);
+        self.inner.slot(slot)
+    }
+}
+
+/// What an evaluation served: the implementation and the rule.
+type Served = (Option<u16>, Option<u32>);
+
+/// Every feature's evaluation in one pass with a memo, as evaluate-all
+/// does, against each evaluated alone: (implementation, rule) per feature.
+fn both(engine: &feats_edge::Engine, context: &str) -> (Vec<Served>, Vec<Served>, usize) {
+    let json = ctx(engine, context);
+    let counting = Counting {
+        inner: &json,
+        reads: Cell::new(0),
+    };
+    let mut memo = engine.memo();
+    let mut e = env(0);
+    let together = (0..engine.feature_count())
+        .map(|i| {
+            let ev = engine.evaluate_index_with(i, &counting, &mut e, &mut memo);
+            (ev.implementation, ev.rule)
+        })
+        .collect();
+    let alone = (0..engine.feature_count())
+        .map(|i| {
+            let ev = engine.evaluate_index(i, &json, &mut env(0));
+            (ev.implementation, ev.rule)
+        })
+        .collect();
+    (together, alone, counting.reads.get())
+}
+
+/// An activation every feature uses, on a segment of one input whose
+/// template joins two values (so each judgement reads two slots): judged
+/// once for all 200 features.
+#[test]
+fn an_activation_every_feature_uses_is_judged_once() {
+    let features: Vec<String> = (0..200)
+        .map(|i| {
+            format!(
+                r#""F{i}": {{"inputs": ["request"], "implementations": ["a", "b"], "default": "a",
+                "rules": [{{"when": {{"activation": "Bot"}}, "serve": "b"}}]}}"#
+            )
+        })
+        .collect();
+    let text = format!(
+        r#"{{"schema": 1, "segments": {{"Agent": {{"from": {{"request": "{{ua}} {{via}}"}}}}}},
+        "activations": {{"Bot": {{"when": {{"segment": "Agent", "contains": ["bot", "crawl", "spider", "slurp", "fetch", "scan"]}}}}}},
+        "features": {{{}}}}}"#,
+        features.join(",")
+    );
+    let engine = load(&text);
+    assert_eq!(engine.problems(), &[]);
+    for (context, served) in [
+        (r#"{"request": {"ua": "Googlebot/2.1", "via": "x"}}"#, 1),
+        (r#"{"request": {"ua": "Mozilla/5.0", "via": "x"}}"#, 0),
+    ] {
+        let (together, alone, reads) = both(&engine, context);
+        assert_eq!(together, alone);
+        assert!(together.iter().all(|&(i, _)| i == Some(served)));
+        // Judged once (two slots), not once per feature (400 reads).
+        assert_eq!(reads, 2, "{context}");
+    }
+}
+
+/// A segment that converts two inputs has a value that depends on which
+/// of them the feature reads: an activation on it is judged per feature,
+/// and features reading different inputs get different answers.
+#[test]
+fn an_activation_on_a_segment_of_several_inputs_is_judged_per_feature() {
+    let text = r#"{"schema": 1,
+        "segments": {"Who": {"from": {"user": "{id}", "account": "{id}"}}, "Plan": {"from": {"user": "{plan}"}}},
+        "activations": {"IsX": {"when": {"segment": "Who", "in": ["x"]}},
+          "Paid": {"when": {"segment": "Plan", "in": ["pro"]}},
+          "PaidX": {"when": {"all": [{"activation": "Paid"}, {"activation": "IsX"}]}}},
+        "features": {
+          "ByUser": {"inputs": ["user"], "implementations": ["a", "b"], "default": "a",
+            "rules": [{"when": {"activation": "IsX"}, "serve": "b"}]},
+          "ByAccount": {"inputs": ["account", "user"], "implementations": ["a", "b"], "default": "a",
+            "rules": [{"when": {"activation": "IsX"}, "serve": "b"}]},
+          "PaidByUser": {"inputs": ["user"], "implementations": ["a", "b"], "default": "a",
+            "rules": [{"when": {"activation": "PaidX"}, "serve": "b"}]},
+          "PaidByAccount": {"inputs": ["account", "user"], "implementations": ["a", "b"], "default": "a",
+            "rules": [{"when": {"activation": "PaidX"}, "serve": "b"}]},
+          "Paid": {"inputs": ["account", "user"], "implementations": ["a", "b"], "default": "a",
+            "rules": [{"when": {"activation": "Paid"}, "serve": "b"}]}}}"#;
+    let engine = load(text);
+    assert_eq!(engine.problems(), &[]);
+    let context = r#"{"user": {"id": "x", "plan": "pro"}, "account": {"id": "y"}}"#;
+    let (together, alone, _) = both(&engine, context);
+    assert_eq!(together, alone);
+    let served: Vec<Option<u16>> = together.iter().map(|&(i, _)| i).collect();
+    assert_eq!(served, [Some(1), Some(0), Some(1), Some(0), Some(1)]);
+}

@@ -451,3 +451,36 @@ fn a_chain_too_deep_whose_activations_refer_twice_to_the_next() {
         assert_eq!(reason(&engine, "F", "{}", NOW), "ERROR");
     }
 }
+
+/// `validate`'s warnings for 30 000 features that run one experiment, one
+/// of them differently: found without a scan of the document's features
+/// per rule, nor of the experiments seen per experiment.
+#[test]
+fn thirty_thousand_features_running_one_experiment() {
+    let features = joined((0..30_000).map(|i| {
+        let weights = if i == 29_999 {
+            r#"{"b": 10}"#
+        } else {
+            r#"{"b": 50}"#
+        };
+        format!(
+            r#""F{i}": {{"inputs": ["user"], "implementations": ["a", "b"], "default": "a",
+            "rules": [{{"experiment": {{"name": "E", "by": "UserId", "weights": {weights}}}}}]}}"#
+        )
+    }));
+    let engine = load(&snapshot("", "", &features));
+    assert!(
+        engine.problems().is_empty(),
+        "{:?}",
+        engine.problems().first()
+    );
+    let found: Vec<String> = feats_edge::lint::lint(&engine, NOW)
+        .iter()
+        .map(|p| p.line())
+        .collect();
+    assert_eq!(found.len(), 1, "{:?}", found.get(..3));
+    assert!(
+        found[0].starts_with("/features/F29999/rules/0/experiment/name: experiment 'E' is also run by feature 'F0' (rule 0)"),
+        "{found:?}"
+    );
+}

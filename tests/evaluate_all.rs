@@ -122,3 +122,49 @@ fn an_activation_on_a_segment_of_several_inputs_is_judged_per_feature() {
     let served: Vec<Option<u16>> = together.iter().map(|&(i, _)| i).collect();
     assert_eq!(served, [Some(1), Some(0), Some(1), Some(0), Some(1)]);
 }
+
+/// Activations of about 110 levels each, referred to in a chain that an
+/// earlier rule compiled from the bottom up: the chain reaches the
+/// evaluator's depth fence in the first feature, and what an activation
+/// gave there (cut short) is not what the second feature, which refers to
+/// it directly, gets.
+#[test]
+fn an_activation_judged_past_the_depth_fence_is_not_shared() {
+    let nots =
+        |n: usize, inner: &str| (0..n).fold(inner.to_owned(), |c, _| format!(r#"{{"not": {c}}}"#));
+    for n in [108usize, 110] {
+        let mut activations = vec![format!(
+            r#""A4": {{"when": {}}}"#,
+            nots(n, r#"{"segment": "S", "in": ["x"]}"#)
+        )];
+        for i in (0..4).rev() {
+            let next = format!(r#"{{"activation": "A{}"}}"#, i + 1);
+            activations.push(format!(r#""A{i}": {{"when": {}}}"#, nots(n, &next)));
+        }
+        let never = r#"{"segment": "S", "in": ["never"]}"#;
+        let first: Vec<String> = (1..5)
+            .rev()
+            .map(|i| {
+                format!(
+                    r#"{{"when": {{"all": [{never}, {{"activation": "A{i}"}}]}}, "serve": "a"}}"#
+                )
+            })
+            .collect();
+        let text = format!(
+            r#"{{"schema": 1, "segments": {{"S": {{"from": {{"user": "{{v}}"}}}}}},
+            "activations": {{{}}},
+            "features": {{
+              "F1": {{"inputs": ["user"], "implementations": ["a", "b"], "default": "a",
+                 "rules": [{}, {{"when": {{"activation": "A0"}}, "serve": "b"}}]}},
+              "F2": {{"inputs": ["user"], "implementations": ["a", "b"], "default": "a",
+                 "rules": [{{"when": {{"activation": "A4"}}, "serve": "b"}}]}}}}}}"#,
+            activations.join(","),
+            first.join(",")
+        );
+        let engine = load(&text);
+        for context in [r#"{"user": {"v": "x"}}"#, r#"{"user": {"v": "y"}}"#] {
+            let (together, alone, _) = both(&engine, context);
+            assert_eq!(together, alone, "{n} levels, {context}");
+        }
+    }
+}

@@ -67,10 +67,10 @@ const nextTask = () => new Promise((r) => {
   port2.postMessage(0);
 });
 
-/** A numeric option: `v` if it is a number from `min` up (Infinity included), else `fallback`. */
 /** Marks the options of a client that serves requests one at a time, as in Workers (see isolate.js). */
 export const REQUEST_BOUND = Symbol('feats-edge: request-bound');
 
+/** A numeric option: `v` if it is a number from `min` up (Infinity included), else `fallback`. */
 const num = (v, fallback, min = 0) => (typeof v == 'number' && v >= min ? v : fallback);
 
 /** A header value option: `v` if it is a string a header can carry (trimmed, not empty), else undefined. */

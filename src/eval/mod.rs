@@ -262,6 +262,7 @@ where
         env,
         memo,
         judged: Judged::default(),
+        fenced: false,
     };
     for (index, rule) in body.rules.iter().enumerate() {
         if !run.holds_top(&rule.when) {
@@ -345,7 +346,10 @@ where
 }
 
 /// How deep conditions may nest at evaluation, counting through activations.
-/// Loading refuses deeper snapshots, so this is a second fence, never reached.
+/// Loading checks 256 levels from where each activation is first compiled;
+/// an activation compiled once and referred to again deeper in the same
+/// feature is not checked again, so a chain of such references can reach
+/// this fence (the snapshot then has problems on those activations).
 const MAX_EVAL_DEPTH: u32 = 512;
 
 struct Run<'e, 'c, 'v, C: ?Sized, E: ?Sized> {
@@ -354,6 +358,10 @@ struct Run<'e, 'c, 'v, C: ?Sized, E: ?Sized> {
     env: &'v mut E,
     memo: Option<&'v mut Memo<'c>>,
     judged: Judged,
+    /// Whether the depth fence was met (see [`MAX_EVAL_DEPTH`]): an
+    /// activation judged so is not kept in the memo, since it may hold at
+    /// a shallower depth.
+    fenced: bool,
 }
 
 /// The activations judged so far in one evaluation, and how: bits for the
@@ -478,6 +486,7 @@ impl<'c, C: Context + ?Sized, E: Env + ?Sized> Run<'_, 'c, '_, C, E> {
 
     fn holds(&mut self, cond: &Cond, depth: u32) -> bool {
         if depth > MAX_EVAL_DEPTH {
+            self.fenced = true;
             return false;
         }
         match cond {
@@ -527,13 +536,18 @@ impl<'c, C: Context + ?Sized, E: Env + ?Sized> Run<'_, 'c, '_, C, E> {
                     (Some(id), Some(memo)) => memo.activation(id),
                     _ => None,
                 };
+                let outer = core::mem::replace(&mut self.fenced, false);
                 let holds = known.unwrap_or_else(|| {
                     body.activations
                         .get(usize::from(*index))
                         .is_some_and(|c| self.holds(c, depth + 1))
                 });
+                let fenced = self.fenced;
+                self.fenced |= outer;
                 self.judged.set(*index, holds, body.activations.len());
-                if let (Some(id), None, Some(memo)) = (id, known, self.memo.as_deref_mut()) {
+                if let (Some(id), None, false, Some(memo)) =
+                    (id, known, fenced, self.memo.as_deref_mut())
+                {
                     memo.set_activation(id, holds);
                 }
                 holds

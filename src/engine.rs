@@ -18,7 +18,6 @@ use crate::{Problem, SnapshotError};
 pub struct Engine {
     revision: String,
     segments: Vec<String>,
-    activations: usize,
     features: Lazy,
 }
 
@@ -33,7 +32,6 @@ impl From<Compiled> for Engine {
         Engine {
             revision: c.revision,
             segments: c.segments,
-            activations: c.activations,
             features: c.features,
         }
     }
@@ -204,7 +202,7 @@ impl Engine {
     /// A memo for evaluating many features against one context.
     #[must_use]
     pub fn memo<'c>(&self) -> eval::Memo<'c> {
-        eval::Memo::new(self.segments.len(), self.activations)
+        eval::Memo::new(self.segments.len(), self.features.activation_count())
     }
 
     /// Evaluates a feature by name; an unknown name gives `FLAG_NOT_FOUND`.

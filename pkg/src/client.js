@@ -71,7 +71,7 @@ const nextTask = () => new Promise((r) => {
 export const REQUEST_BOUND = Symbol('feats-edge: request-bound');
 
 /** A numeric option: `v` if it is a number from `min` up (Infinity included), else `fallback`. */
-const num = (v, fallback, min = 0) => (typeof v == 'number' && v >= min ? v : fallback);
+export const num = (v, fallback, min = 0) => (typeof v == 'number' && v >= min ? v : fallback);
 
 /** A header value option: `v` if it is a string a header can carry (trimmed, not empty), else undefined. */
 const headerValue = (v) => {

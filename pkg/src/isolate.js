@@ -1,7 +1,7 @@
 // One client per isolate, shared by the requests it serves, for runtimes
 // that tie I/O to the request that started it and run no timers between
 // requests (Cloudflare Workers and the like).
-import { REQUEST_BOUND, createClient } from './client.js';
+import { REQUEST_BOUND, createClient, num } from './client.js';
 
 /** How often a request waiting for another's first load looks again (ms). */
 const POLL = 5;
@@ -36,10 +36,9 @@ export function isolateClient(options) {
     while (!client && loading && Date.now() - loading < lost) await new Promise((r) => setTimeout(r, POLL));
     if (!client) {
       const o = typeof options == 'function' ? options(env) : options;
-      // (Read as createClient reads them: a number, ≥ 0, or the default.)
-      const timeout = o?.timeout, refresh = o?.refreshInterval;
-      every = typeof refresh == 'number' && refresh >= 0 ? refresh : 6e4;
-      lost = (typeof timeout == 'number' && timeout >= 0 ? Math.min(timeout, MAX_WAIT) : 3e3) + 1e3;
+      // (Read as createClient reads them.)
+      every = num(o?.refreshInterval, 6e4);
+      lost = Math.min(num(o?.timeout, 3e3), MAX_WAIT) + 1e3;
       const started = (loading = Date.now());
       try {
         const mine = await createClient({ ...o, refreshInterval: 0, flushInterval: 0, [REQUEST_BOUND]: true });

@@ -185,10 +185,8 @@ impl Evaluation<'_, '_> {
 #[derive(Debug, Default)]
 pub struct Memo<'c> {
     values: Vec<Option<Option<&'c str>>>,
-    /// By activation id: 0 not judged, 1 false, 2 true. Empty until one is judged.
-    activations: Vec<u8>,
-    /// How many activations the snapshot declares.
-    activation_count: usize,
+    /// By activation id: whether it holds, once judged.
+    activations: Vec<Option<bool>>,
 }
 
 impl<'c> Memo<'c> {
@@ -198,25 +196,7 @@ impl<'c> Memo<'c> {
     pub fn new(segments: usize, activations: usize) -> Self {
         Memo {
             values: vec![None; segments],
-            activations: Vec::new(),
-            activation_count: activations,
-        }
-    }
-
-    fn activation(&self, id: u32) -> Option<bool> {
-        match self.activations.get(id as usize) {
-            Some(1) => Some(false),
-            Some(2) => Some(true),
-            _ => None,
-        }
-    }
-
-    fn set_activation(&mut self, id: u32, holds: bool) {
-        if self.activations.is_empty() {
-            self.activations.resize(self.activation_count, 0);
-        }
-        if let Some(slot) = self.activations.get_mut(id as usize) {
-            *slot = 1 + u8::from(holds);
+            activations: vec![None; activations],
         }
     }
 }
@@ -533,7 +513,7 @@ impl<'c, C: Context + ?Sized, E: Env + ?Sized> Run<'_, 'c, '_, C, E> {
                     .copied()
                     .filter(|&id| id != Body::OWN);
                 let known = match (id, self.memo.as_deref()) {
-                    (Some(id), Some(memo)) => memo.activation(id),
+                    (Some(id), Some(memo)) => memo.activations.get(id as usize).copied().flatten(),
                     _ => None,
                 };
                 let outer = core::mem::replace(&mut self.fenced, false);
@@ -548,7 +528,9 @@ impl<'c, C: Context + ?Sized, E: Env + ?Sized> Run<'_, 'c, '_, C, E> {
                 if let (Some(id), None, false, Some(memo)) =
                     (id, known, fenced, self.memo.as_deref_mut())
                 {
-                    memo.set_activation(id, holds);
+                    if let Some(slot) = memo.activations.get_mut(id as usize) {
+                        *slot = Some(holds);
+                    }
                 }
                 holds
             }

@@ -100,8 +100,6 @@ pub struct Compiled {
     pub revision: String,
     /// The segment names, by segment id.
     pub segments: Vec<String>,
-    /// How many activations the snapshot declares (ids are below it).
-    pub activations: usize,
     /// The features, each compiled on first use.
     pub features: Lazy,
 }
@@ -386,7 +384,6 @@ fn compile_document(
     let (entries, order, feature_ids) =
         index_features(deferred, features_doc.len(), text, &mut problems);
     let names = shared.segments.iter().map(|s| s.name.clone()).collect();
-    let activation_count = shared.activations.len();
     let lazy = Lazy {
         text: Box::default(),
         shared,
@@ -400,7 +397,6 @@ fn compile_document(
     Ok(Compiled {
         revision,
         segments: names,
-        activations: activation_count,
         features: lazy,
     })
 }
@@ -515,6 +511,11 @@ impl Lazy {
     /// Whether the snapshot declares no features.
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()
+    }
+
+    /// How many activations the snapshot declares (their ids are below it).
+    pub fn activation_count(&self) -> usize {
+        self.shared.activations.len()
     }
 
     /// The values segment `name` declares as its `options`, as declared;

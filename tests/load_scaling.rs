@@ -484,3 +484,62 @@ fn thirty_thousand_features_running_one_experiment() {
         "{found:?}"
     );
 }
+
+/// Every problem's pointer repeats the name of its feature, segment or
+/// activation, so a long name with many bad rules made a list of problems
+/// thousands of times the size of the text (an 8 MiB name with 10 000 bad
+/// rules: ~80 GB). Each now lists its problems up to 1 KiB plus eight
+/// times its own text, then says at its place how many more it found;
+/// others are listed as before.
+#[test]
+fn problems_of_a_long_name_are_listed_within_a_budget() {
+    let long = "x".repeat(64 * 1024);
+    let ones = joined((0..2000).map(|_| "1".to_owned()));
+    let text = snapshot(
+        &format!(r#", "S{long}": {{"from": {{"user": "{{id}}"}}, "options": [{ones}]}}"#),
+        &format!(r#""A{long}": {{"when": {{"all": [{ones}]}}}}"#),
+        &format!(
+            r#""F{long}": {{"inputs": ["user"], "implementations": ["a"], "default": "a", "rules": [{ones}]}},
+               "G": {{"inputs": ["user"], "implementations": ["a"], "default": "a", "rules": [1, 2, {{"serve": "b"}}]}}"#
+        ),
+    );
+    let engine = load(&text);
+    let problems = engine.problems();
+    let bytes: usize = problems
+        .iter()
+        .map(|p| p.path.len() + p.message.len())
+        .sum();
+    assert!(
+        bytes < 9 * text.len(),
+        "{bytes} bytes of problems for {} of text",
+        text.len()
+    );
+    let short: Vec<String> = problems
+        .iter()
+        .map(|p| p.line().replace(&long, "…"))
+        .collect();
+    for owner in ["/segments/S…", "/activations/A…", "/features/F…"] {
+        let mine: Vec<&String> = short.iter().filter(|l| l.starts_with(owner)).collect();
+        // The name's problem (longer than 128 characters), then the 2 000 bad entries'.
+        let listed = mine.len() - 1;
+        assert!((2..100).contains(&listed), "{owner}: {mine:?}");
+        assert!(mine[0].contains("a name must be at most 128 characters long"));
+        assert_eq!(
+            mine[listed],
+            &format!(
+                "{owner}: {} more problems here are not listed",
+                2001 - listed
+            ),
+            "{mine:?}"
+        );
+    }
+    let g: Vec<&String> = short
+        .iter()
+        .filter(|l| l.starts_with("/features/G"))
+        .collect();
+    assert_eq!(g.len(), 3, "{g:?}");
+    assert_eq!(
+        reason(&engine, "G", r#"{"user": {"id": "u"}}"#, NOW),
+        "ERROR"
+    );
+}

@@ -187,7 +187,7 @@ fn map_annotation(
         .as_object()
         .is_some_and(|members| key == "description" || members.iter().any(|(k, _)| field(k)));
     let found = reader::annotation(key, value.kind(), entry, seen, &Ptr::root(root), &mut errs);
-    for (p, m) in errs.list {
+    for (p, m) in errs.finish(&Ptr::root(root)) {
         problems.push(&p, m);
     }
     found
@@ -330,7 +330,7 @@ fn compile_document(
             continue;
         }
         let ptr = segments_root.key(name);
-        let mut errs = Errs::default();
+        let mut errs = Errs::within(name.len().saturating_add(value.weight()));
         let def = if segment_ids.contains(name) {
             errs.add(
                 &ptr,
@@ -346,7 +346,7 @@ fn compile_document(
                 &mut errs,
             ))
         };
-        for (p, m) in errs.list {
+        for (p, m) in errs.finish(&ptr) {
             problems.push(&p, m);
         }
         match def {
@@ -447,14 +447,14 @@ fn activations(
         shared.repeated_activations.push(false);
     }
     let shared = &*shared;
-    for (name, _, ptr) in &shared.activations {
-        let mut errs = Errs::default();
+    for (name, value, ptr) in &shared.activations {
+        let mut errs = Errs::within(name.len().saturating_add(value.weight()));
         let at = Ptr::root(ptr);
         reader::check_name(name, &at, &mut errs);
         let mut scope = Scope::new(shared);
         scope.begin_any_input();
         scope.activation(name, &at, 0, &mut errs);
-        for (p, m) in errs.list {
+        for (p, m) in errs.finish(&at) {
             problems.push(&p, m);
         }
     }
@@ -597,14 +597,14 @@ impl Lazy {
         let features_root = Ptr::root("/features");
         let ptr = features_root.key(name);
         let value = self.value(entry);
-        let mut errs = Errs::default();
+        let mut errs = Errs::within(name.len().saturating_add(entry.span.len()));
         let mut scope = Scope::new(&self.shared);
         let mut feature = features::compile(name, &value, &ptr, &mut scope, &mut errs);
         if entry.duplicated {
             feature.body = None;
         }
         let problems = errs
-            .list
+            .finish(&ptr)
             .into_iter()
             .map(|(path, message)| Problem { path, message })
             .collect();
@@ -1191,7 +1191,7 @@ impl<'a> Scope<'a> {
         self.set_activation(id, ActivationState::InProgress);
         self.stack.push(id);
         let outer = core::mem::take(&mut self.below);
-        let before = errs.list.len();
+        let before = errs.count();
         let act = Ptr::root(act_ptr);
         let when = reader::fields(value, &act, ["when"], errs)
             .and_then(|[when]| reader::required(when, &act, "when", errs))
@@ -1246,7 +1246,7 @@ impl<'a> Scope<'a> {
             }
             return None;
         }
-        match when.filter(|_| errs.list.len() == before) {
+        match when.filter(|_| errs.count() == before) {
             Some(cond) => {
                 // A feature's activations are numbered in 16 bits.
                 let Ok(local) = u16::try_from(self.activations.len()) else {
@@ -1268,7 +1268,7 @@ impl<'a> Scope<'a> {
                 Some(local)
             }
             None => {
-                let own = errs.list.len() > before;
+                let own = errs.count() > before;
                 self.set_activation(id, ActivationState::Failed(foreign.clone(), own));
                 if !self.stack.is_empty() {
                     // Said where the chain is referred to from the feature.

@@ -73,22 +73,87 @@ impl<'a> Ptr<'a> {
     }
 }
 
-/// The problems found while compiling one unit (a feature, a segment).
-#[derive(Default)]
+/// The problems found while compiling one unit (a feature, a segment, an
+/// activation), listed up to a budget of bytes that grows with the unit's
+/// own text ([`Errs::within`]); past it, problems are only counted, and
+/// [`Errs::finish`] says how many at the unit's place.
+///
+/// Every pointer repeats the unit's name, so unbounded, a long name times
+/// many bad rules would cost far more memory (and copying) than the text
+/// that caused it.
 pub struct Errs {
     /// `(pointer, message)` pairs in the order found.
     pub list: Vec<(String, String)>,
+    /// Bytes the list may still grow by.
+    left: usize,
+    /// Problems found after the budget ran out.
+    unlisted: usize,
+}
+
+/// The budget of a unit of no text, and the cost of each problem beyond
+/// its two strings (the pair, the allocations, its entry in the load's
+/// list of problems).
+const BASE_BUDGET: usize = 1024;
+const PER_PROBLEM: usize = 64;
+
+impl Default for Errs {
+    fn default() -> Self {
+        Errs::within(0)
+    }
 }
 
 impl Errs {
-    /// Records a problem.
+    /// Problems of a unit whose text is about `text_len` bytes long: they
+    /// are listed up to 1 KiB plus eight times that.
+    pub fn within(text_len: usize) -> Errs {
+        Errs {
+            list: Vec::new(),
+            left: BASE_BUDGET.saturating_add(text_len.saturating_mul(8)),
+            unlisted: 0,
+        }
+    }
+
+    /// Records a problem: listed while within budget (the first always is),
+    /// counted after.
     pub fn add(&mut self, ptr: &Ptr<'_>, message: String) {
-        self.list.push((ptr.render(), message));
+        if self.unlisted > 0 {
+            self.unlisted += 1;
+            return;
+        }
+        let path = ptr.render();
+        let cost = path.len() + message.len() + PER_PROBLEM;
+        if cost > self.left && !self.list.is_empty() {
+            self.unlisted = 1;
+            return;
+        }
+        self.left = self.left.saturating_sub(cost);
+        self.list.push((path, message));
+    }
+
+    /// How many problems were recorded, listed or not.
+    pub fn count(&self) -> usize {
+        self.list.len() + self.unlisted
     }
 
     /// Whether nothing was recorded.
     pub fn is_empty(&self) -> bool {
-        self.list.is_empty()
+        self.count() == 0
+    }
+
+    /// The listed problems, followed, if some were not listed, by one at
+    /// `unit` (the unit's own place) saying how many.
+    pub fn finish(mut self, unit: &Ptr<'_>) -> Vec<(String, String)> {
+        if self.unlisted > 0 {
+            let mut message = String::new();
+            crate::text::push_u64(&mut message, self.unlisted as u64);
+            message.push_str(if self.unlisted == 1 {
+                " more problem here is not listed"
+            } else {
+                " more problems here are not listed"
+            });
+            self.list.push((unit.render(), message));
+        }
+        self.list
     }
 }
 

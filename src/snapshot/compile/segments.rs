@@ -82,7 +82,7 @@ pub fn compile(
     interner: &mut Interner,
     errs: &mut Errs,
 ) -> SegmentDef {
-    let before = errs.list.len();
+    let before = errs.count();
     reader::check_name(name, ptr, errs);
     let mut def = SegmentDef {
         name: name.to_owned(),
@@ -155,7 +155,7 @@ pub fn compile(
             }
         }
     }
-    def.ok = errs.list.len() == before;
+    def.ok = errs.count() == before;
     if !def.ok {
         def.templates.clear();
     }

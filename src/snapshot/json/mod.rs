@@ -156,6 +156,33 @@ impl<'a> Value<'a> {
         }
     }
 
+    /// About how many bytes this value takes as compact JSON text (escapes
+    /// counted as the characters they stand for): a measure of its size
+    /// where its text is not at hand.
+    #[must_use]
+    pub fn weight(&self) -> usize {
+        let mut total = 0usize;
+        let mut stack = vec![self];
+        while let Some(v) = stack.pop() {
+            total = total.saturating_add(match v {
+                Value::Null | Value::Bool(_) => 4,
+                Value::Number(n) => n.0.len(),
+                Value::String(s) => s.len() + 2,
+                Value::Array(items) => {
+                    stack.extend(items);
+                    items.len() + 1
+                }
+                Value::Object(members) => {
+                    stack.extend(members.iter().map(|(_, v)| v));
+                    members.iter().fold(members.len() + 1, |sum, (k, _)| {
+                        sum.saturating_add(k.len() + 3)
+                    })
+                }
+            });
+        }
+        total
+    }
+
     /// Whether this is `null`.
     #[must_use]
     pub fn is_null(&self) -> bool {

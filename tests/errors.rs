@@ -456,6 +456,53 @@ fn conditions_nested_past_256_levels_through_activations() {
     assert_eq!(pick(&e, "G", "{}", NOW).as_deref(), Some("b"));
 }
 
+/// An activation compiled in one rule and referred to again deeper in a
+/// later one: its conditions must fit below each reference. Only the first
+/// was checked, so a feature could nest conditions past any limit through
+/// activations reused deeper and deeper, until the evaluator's fence cut
+/// them short (a wrong answer that depended on the order of evaluation).
+#[test]
+fn an_activation_reused_deeper_must_still_fit() {
+    let nots =
+        |n: usize, inner: &str| (0..n).fold(inner.to_owned(), |c, _| format!(r#"{{"not": {c}}}"#));
+    // Below a reference to it, C reaches 121 levels (its `when`'s 120
+    // `not`s and the condition they wrap) and B 242 (120 `not`s, then C).
+    let text = format!(
+        r#"{{"schema": 1, "segments": {{"S": {{"from": {{"user": "{{v}}"}}}}}},
+            "activations": {{"C": {{"when": {}}}, "B": {{"when": {}}}, "A": {{"when": {}}}}},
+            "features": {{"F": {{"inputs": ["user"], "implementations": ["a", "b", "c", "d"], "default": "a",
+              "rules": [{{"when": {{"activation": "B"}}, "serve": "b"}},
+                        {{"when": {}, "serve": "c"}},
+                        {{"when": {{"activation": "A"}}, "serve": "d"}}]}},
+              "G": {{"inputs": ["user"], "implementations": ["a", "b"], "default": "a",
+              "rules": [{{"when": {{"all": [{{"segment": "S", "in": ["never"]}}, {{"activation": "B"}}]}}, "serve": "b"}},
+                        {{"when": {}, "serve": "b"}}]}}}}}}"#,
+        nots(120, r#"{"segment": "S", "in": ["x"]}"#),
+        nots(120, r#"{"activation": "C"}"#),
+        nots(20, r#"{"activation": "B"}"#),
+        nots(15, r#"{"activation": "B"}"#),
+        nots(14, r#"{"activation": "B"}"#),
+    );
+    let deep = "conditions nest deeper than 256 levels through the activations";
+    assert_eq!(
+        problems(&text),
+        [
+            format!("/activations/A: {deep} A → B → C"),
+            format!(
+                "/features/F/rules/1/when{}/activation: {deep} B",
+                "/not".repeat(15)
+            ),
+            format!("/features/F/rules/2/when/activation: {deep} A → B"),
+        ]
+    );
+    let e = load(&text);
+    assert_eq!(reason(&e, "F", r#"{"user": {"v": "y"}}"#, NOW), "ERROR");
+    // 14 levels above B's 242: 256, the most.
+    let g = |v: &str| pick(&e, "G", &format!(r#"{{"user": {{"v": "{v}"}}}}"#), NOW);
+    assert_eq!(g("x").as_deref(), Some("b"));
+    assert_eq!(g("y").as_deref(), Some("a"));
+}
+
 #[test]
 fn duplicates_and_unknown_fields() {
     let text = r#"{"schema": 1, "extra": 1,

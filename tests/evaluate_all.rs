@@ -124,10 +124,12 @@ fn an_activation_on_a_segment_of_several_inputs_is_judged_per_feature() {
 }
 
 /// Activations of about 110 levels each, referred to in a chain that an
-/// earlier rule compiled from the bottom up: the chain reaches the
+/// earlier rule compiled from the bottom up. The chain once reached the
 /// evaluator's depth fence in the first feature, and what an activation
-/// gave there (cut short) is not what the second feature, which refers to
-/// it directly, gets.
+/// gave there (cut short) was shared with the second feature, which refers
+/// to it directly. Loading now finds the chain too deep in the first
+/// feature (`tests/errors.rs` an_activation_reused_deeper_must_still_fit);
+/// the two ways of evaluating still agree.
 #[test]
 fn an_activation_judged_past_the_depth_fence_is_not_shared() {
     let nots =
@@ -162,6 +164,11 @@ fn an_activation_judged_past_the_depth_fence_is_not_shared() {
             first.join(",")
         );
         let engine = load(&text);
+        let at: Vec<&str> = engine.problems().iter().map(|p| p.path.as_str()).collect();
+        assert!(
+            at.contains(&"/features/F1/rules/2/when/all/1/activation"),
+            "{at:?}"
+        );
         for context in [r#"{"user": {"v": "x"}}"#, r#"{"user": {"v": "y"}}"#] {
             let (together, alone, _) = both(&engine, context);
             assert_eq!(together, alone, "{n} levels, {context}");

@@ -326,10 +326,9 @@ where
 }
 
 /// How deep conditions may nest at evaluation, counting through activations.
-/// Loading checks 256 levels from where each activation is first compiled;
-/// an activation compiled once and referred to again deeper in the same
-/// feature is not checked again, so a chain of such references can reach
-/// this fence (the snapshot then has problems on those activations).
+/// Loading checks every reference against 256 levels (an activation's
+/// conditions must fit below each reference to it, not only the first), so
+/// no loaded feature reaches this fence: it stands as a guard.
 const MAX_EVAL_DEPTH: u32 = 512;
 
 struct Run<'e, 'c, 'v, C: ?Sized, E: ?Sized> {

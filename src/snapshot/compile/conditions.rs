@@ -46,7 +46,7 @@ pub fn compile(
     errs: &mut Errs,
 ) -> Option<Cond> {
     if depth > MAX_COND_DEPTH {
-        if !scope.conditions_too_deep() {
+        if !scope.conditions_too_deep(None) {
             errs.add(
                 ptr,
                 "conditions nest deeper than 256 levels (counting through activations)".to_owned(),
@@ -54,6 +54,7 @@ pub fn compile(
         }
         return None;
     }
+    scope.reach(depth);
     let Some(members) = value.as_object() else {
         errs.add(ptr, expected("a condition object", value));
         return None;

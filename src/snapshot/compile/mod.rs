@@ -724,9 +724,10 @@ impl SetCache {
 enum ActivationState {
     InProgress,
     /// Compiled: its local index, how many levels of activations it nests
-    /// (1 when it refers to none), and the activation below it on its
-    /// deepest path.
-    Done(u16, u32, Option<usize>),
+    /// (1 when it refers to none), the activation below it on its deepest
+    /// path, and how many levels its conditions reach below a reference
+    /// to it (through activations too).
+    Done(u16, u32, Option<usize>, u32),
     /// Not compiled: the segment met in it (or below it) that converts
     /// none of the feature's inputs (see [`Foreign`]), and whether it has
     /// problems of its own besides.
@@ -772,6 +773,10 @@ pub(crate) struct Scope<'a> {
     /// The deepest activation the one being compiled refers to so far:
     /// its levels and its id.
     below: (u32, Option<usize>),
+    /// The deepest level of conditions met so far, counting through the
+    /// activations referred to (compiled then or before), in the rule or
+    /// activation being compiled.
+    deepest: u32,
     /// A segment, inside the activations being compiled, that converts
     /// none of the feature's inputs: said where the feature refers to the
     /// activation heading them (the activations themselves are fine).
@@ -797,6 +802,7 @@ impl<'a> Scope<'a> {
             too_deep: None,
             deep_conditions: None,
             below: (0, None),
+            deepest: 0,
             foreign: None,
         }
     }
@@ -1069,10 +1075,12 @@ impl<'a> Scope<'a> {
         }
     }
 
-    /// Conditions went deeper than their limit: inside an activation, the
-    /// chain is noted for the reference that heads it (true); in a rule's
-    /// own conditions, it is for the caller to say (false).
-    pub fn conditions_too_deep(&mut self) -> bool {
+    /// Conditions went deeper than their limit (`through` the activation
+    /// named, compiled before, when it is that one's conditions that do):
+    /// inside an activation, the chain is noted for the reference that
+    /// heads it (true); in a rule's own conditions, it is for the caller
+    /// to say (false).
+    pub fn conditions_too_deep(&mut self, through: Option<&str>) -> bool {
         if self.stack.is_empty() {
             return false;
         }
@@ -1081,10 +1089,16 @@ impl<'a> Scope<'a> {
                 .stack
                 .iter()
                 .filter_map(|&a| self.shared.activations.get(a).map(|x| x.0.as_str()))
+                .chain(through)
                 .collect();
             self.deep_conditions = Some(join(&chain, " → "));
         }
         true
+    }
+
+    /// Notes a condition at level `depth`.
+    pub fn reach(&mut self, depth: u32) {
+        self.deepest = self.deepest.max(depth);
     }
 
     /// Resolves an activation for this feature, compiling it on first use.
@@ -1106,7 +1120,17 @@ impl<'a> Scope<'a> {
             return None;
         };
         match self.memo(id).cloned() {
-            Some(ActivationState::Done(local, levels, _)) => {
+            Some(ActivationState::Done(local, levels, _, height)) => {
+                // Compiled before, maybe nearer the top: its conditions
+                // must still fit below this reference.
+                let reach = depth.saturating_add(height);
+                if reach > conditions::MAX_COND_DEPTH {
+                    if !self.conditions_too_deep(Some(name)) {
+                        report_deep_conditions(name, ptr, errs);
+                    }
+                    return None;
+                }
+                self.reach(reach);
                 self.note_below(levels, id);
                 return Some(local);
             }
@@ -1192,6 +1216,7 @@ impl<'a> Scope<'a> {
         self.stack.push(id);
         let outer = core::mem::take(&mut self.below);
         let before = errs.count();
+        let outer_deepest = core::mem::replace(&mut self.deepest, depth);
         let act = Ptr::root(act_ptr);
         let when = reader::fields(value, &act, ["when"], errs)
             .and_then(|[when]| reader::required(when, &act, "when", errs))
@@ -1200,6 +1225,8 @@ impl<'a> Scope<'a> {
         let foreign = core::mem::replace(&mut self.foreign, outer_foreign);
         let (below, next) = core::mem::replace(&mut self.below, outer);
         let levels = below.saturating_add(1);
+        let height = self.deepest.saturating_sub(depth);
+        self.deepest = self.deepest.max(outer_deepest);
         if levels > conditions::MAX_ACTIVATION_DEPTH as u32 && self.too_deep.is_none() {
             // Deeper than the limit through activations compiled before:
             // the same problem, found without recursing again.
@@ -1208,7 +1235,7 @@ impl<'a> Scope<'a> {
             while let Some(a) = at.filter(|_| chain.len() <= conditions::MAX_ACTIVATION_DEPTH) {
                 chain.extend(self.shared.activations.get(a).map(|x| x.0.as_str()));
                 at = match self.memo(a) {
-                    Some(ActivationState::Done(_, _, n)) => *n,
+                    Some(ActivationState::Done(_, _, n, _)) => *n,
                     _ => None,
                 };
             }
@@ -1236,13 +1263,7 @@ impl<'a> Scope<'a> {
             self.set_activation(id, ActivationState::Unjudged);
             if self.stack.is_empty() {
                 let chain = self.deep_conditions.take().unwrap_or_default();
-                errs.add(
-                    ptr,
-                    concat(&[
-                        "conditions nest deeper than 256 levels through the activations ",
-                        &chain,
-                    ]),
-                );
+                report_deep_conditions(&chain, ptr, errs);
             }
             return None;
         }
@@ -1263,7 +1284,7 @@ impl<'a> Scope<'a> {
                     _ => Body::OWN,
                 });
                 self.activations.push(cond);
-                self.set_activation(id, ActivationState::Done(local, levels, next));
+                self.set_activation(id, ActivationState::Done(local, levels, next, height));
                 self.note_below(levels, id);
                 Some(local)
             }
@@ -1322,6 +1343,18 @@ fn rank_of(sorted: &[(u32, u32)], input: InputId) -> Option<u32> {
         .binary_search_by_key(&u32::from(input), |&(i, _)| i)
         .ok()?;
     sorted.get(at).map(|&(_, r)| r)
+}
+
+/// Reports, at a reference, that conditions nest too deep through the
+/// activations of `chain`.
+fn report_deep_conditions(chain: &str, ptr: &Ptr<'_>, errs: &mut Errs) {
+    errs.add(
+        ptr,
+        concat(&[
+            "conditions nest deeper than 256 levels through the activations ",
+            chain,
+        ]),
+    );
 }
 
 /// Reports, at a reference to it, that an activation has problems.

@@ -8,7 +8,8 @@
 //! - a rule whose condition can never hold (an empty `in`, `any` or
 //!   `cidr` list; `after` not before `before`), or whose time window has
 //!   already ended; and such an activation, once, at its own place;
-//! - rules after one that serves every context, which are never reached;
+//! - rules after one that serves every context, which are never reached
+//!   (or no longer, when it does so from an instant past on);
 //! - a split or experiment whose weights are all 0, which serves no unit,
 //!   or add up to at most 1 % over several implementations (fractions of 1
 //!   written where percentages are meant);
@@ -54,36 +55,52 @@ pub fn lint(engine: &Engine, now: i64) -> Vec<Problem> {
     for feature in engine.features() {
         let Some(body) = &feature.body else { continue };
         let at = |rest: &str| format!("/features/{}/rules/{rest}", feature.name);
-        let mut served_by: Option<usize> = None;
+        // The rule that serves every context (since an instant past, when
+        // it depends on time).
+        let mut served_by: Option<(usize, Option<i64>)> = None;
         let mut analysis = Analysis::new(body);
         // Hashed splits with no condition so far: rule, seed, `by`, end.
         let mut unconditional: Vec<(usize, u64, u32, u16)> = Vec::new();
         for (i, rule) in body.rules.iter().enumerate() {
-            if let Some(j) = served_by {
+            if let Some((j, since)) = served_by {
                 let last = body.rules.len().saturating_sub(1);
                 let which = if last == i {
                     format!("rule {i} is")
                 } else {
                     format!("rules {i}–{last} are")
                 };
+                let what = body
+                    .rules
+                    .get(j)
+                    .map_or("?", |r| served(feature, &r.action));
                 out.push(warning(
                     at(&i.to_string()),
-                    format!(
-                        "{which} never reached: rule {j} serves '{}' to every context",
-                        body.rules
-                            .get(j)
-                            .map_or("?", |r| served(feature, &r.action))
-                    ),
+                    match since {
+                        None => format!(
+                            "{which} never reached: rule {j} serves '{what}' to every context"
+                        ),
+                        Some(t) => format!(
+                            "{which} no longer reached: since {}, rule {j} serves '{what}' to \
+                             every context",
+                            format_rfc3339(t)
+                        ),
+                    },
                 ));
                 break;
             }
             let when = Place::rule(doc.as_ref(), &feature.name, i);
-            match analysis.window(&rule.when, 0) {
+            let window = analysis.window(&rule.when, 0);
+            match &window {
                 Err(never) => out.push(never.warning(&when, "rule", "applies")),
                 Ok(w) if w.has_ended(now) => out.push(w.ended(&when, "rule", "applies")),
                 Ok(_) => {}
             }
             let always = analysis.always(&rule.when, 0);
+            // Holds for every context from an instant past on (`after`).
+            let since = match &window {
+                Ok(w) if !always && w.exact && w.end == i64::MAX && w.start <= now => Some(w.start),
+                _ => None,
+            };
             for (a, found) in analysis.activations.drain(..) {
                 let Some(place) = when.activation(&a) else {
                     continue;
@@ -101,7 +118,9 @@ pub fn lint(engine: &Engine, now: i64) -> Vec<Problem> {
             let (kind, split, hashed) = match &rule.action {
                 Action::Serve(_) => {
                     if always {
-                        served_by = Some(i);
+                        served_by = Some((i, None));
+                    } else if let Some(t) = since {
+                        served_by = Some((i, Some(t)));
                     }
                     continue;
                 }
@@ -243,6 +262,10 @@ fn shadowed(feature: &Feature, split: &Split, j: usize, from: u16) -> Option<Str
             "{same} and serves every unit it hashes: no unit reaches this rule's weights; {fix}"
         ));
     }
+    if same_shares(split, from) {
+        // (`{"new": 50}` then `{"old": 100}`: the rest get `old`, as meant.)
+        return None;
+    }
     let mut shares = Vec::new();
     let mut start = 0;
     for &(end, implementation) in &split.ranges {
@@ -269,6 +292,25 @@ fn shadowed(feature: &Feature, split: &Split, j: usize, from: u16) -> Option<Str
         percent(from),
         crate::text::join(&shares, ", "),
     ))
+}
+
+/// Whether the units with buckets from `from` up get each implementation
+/// (and fall through) in the shares `split`'s weights give all units.
+fn same_shares(split: &Split, from: u16) -> bool {
+    let (full, from) = (u64::from(FULL), u64::from(from));
+    let same = |start: u64, end: u64| {
+        let reaching = end.max(from).saturating_sub(start.max(from));
+        reaching * full == end.saturating_sub(start) * full.saturating_sub(from)
+    };
+    let mut start = 0;
+    for &(end, _) in &split.ranges {
+        let end = u64::from(end);
+        if !same(start, end) {
+            return false;
+        }
+        start = end;
+    }
+    same(start, full)
 }
 
 /// Every bucket, in basis points (100 %).
@@ -991,7 +1033,7 @@ mod tests {
     #[test]
     fn no_end_is_no_ended_window() {
         let text = r#"{"schema": 1, "features": {"F": {"implementations": ["a", "b"], "default": "a",
-            "rules": [{"when": {"after": "2020-01-01T00:00:00Z"}, "serve": "b"}, {"serve": "a"}]}}}"#;
+            "rules": [{"when": {"after": "2020-01-01T00:00:00Z"}, "serve": "b"}]}}}"#;
         let engine = Engine::load(text).unwrap();
         for now in [i64::MIN, 0, i64::MAX] {
             assert_eq!(lint(&engine, now), &[], "at {now}");
@@ -1056,7 +1098,7 @@ mod tests {
             (r#"{"when": {"activation": "Always"}, "serve": "b"}"#, false),
             (r#"{"when": {"not": {"any": []}}, "serve": "b"}"#, false),
             (
-                r#"{"when": {"after": "2020-01-01T00:00:00Z"}, "serve": "b"}"#,
+                r#"{"when": {"after": "2030-01-01T00:00:00Z"}, "serve": "b"}"#,
                 true,
             ),
             (
@@ -1083,6 +1125,38 @@ mod tests {
             warnings(&feature(rules)),
             ["/features/F/rules/1: rule 1 is never reached: rule 0 serves 'b' to every context"]
         );
+        // From an instant past on, for every context: no longer reached
+        // (the launch is done); with a segment condition, or only until
+        // an instant to come, the rules after it still are.
+        for (launched, since) in [
+            (
+                r#"{"after": "2020-01-01T00:00:00Z"}"#,
+                Some("2020-01-01T00:00:00Z"),
+            ),
+            (
+                r#"{"not": {"before": "2020-01-01T00:00:00Z"}}"#,
+                Some("2020-01-01T00:00:00Z"),
+            ),
+            (
+                r#"{"all": [{"after": "2020-01-01T00:00:00Z"}, {"activation": "Always"}]}"#,
+                Some("2020-01-01T00:00:00Z"),
+            ),
+            (
+                r#"{"all": [{"after": "2020-01-01T00:00:00Z"}, {"segment": "Country", "in": ["CA"]}]}"#,
+                None,
+            ),
+            (
+                r#"{"all": [{"after": "2020-01-01T00:00:00Z"}, {"before": "2030-01-01T00:00:00Z"}]}"#,
+                None,
+            ),
+        ] {
+            let rules = format!(r#"[{{"when": {launched}, "serve": "b"}}, {{"serve": "a"}}]"#);
+            let expected: Vec<String> = since
+                .map(|t| format!("/features/F/rules/1: rule 1 is no longer reached: since {t}, rule 0 serves 'b' to every context"))
+                .into_iter()
+                .collect();
+            assert_eq!(warnings(&feature(&rules)), expected, "{launched}");
+        }
     }
 
     #[test]
@@ -1194,5 +1268,16 @@ mod tests {
                         {"experiment": {"name": "F", "by": "UserId", "weights": {"a": 50}, "random": true}},
                         {"split": {"by": "UserId", "weights": {"b": 30}}}]"#;
         assert_eq!(warnings(&feature(rules)), Vec::<String>::new());
+        // One implementation for every bucket: the units that reach the
+        // rule all get it, in the share its weight gives (the rest get `b`).
+        let rules = r#"[{"split": {"by": "UserId", "weights": {"a": 50}}},
+                        {"split": {"by": "UserId", "weights": {"b": 100}}}]"#;
+        assert_eq!(warnings(&feature(rules)), Vec::<String>::new());
+        let rules = r#"[{"split": {"by": "UserId", "weights": {"a": 50}}},
+                        {"split": {"by": "UserId", "weights": {"a": 30, "b": 70}}}]"#;
+        assert_eq!(
+            warnings(&feature(rules)),
+            [format!("/features/F/rules/1/split: this rule hashes units as rule 0 does (the same salt and `by`), and rule 0 has no condition: the units that reach this rule are those with buckets from 50% up, so 'a' gets no unit, 'b' only those from 50% to 100%; {tail}")]
+        );
     }
 }

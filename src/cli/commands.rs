@@ -6,6 +6,7 @@ use std::io::Read;
 use feats_edge::compile::{too_big, MAX_SNAPSHOT_BYTES};
 use feats_edge::context::{FixedEnv, JsonContext};
 use feats_edge::json::{self, Value};
+use feats_edge::simulate::SimulateError;
 use feats_edge::{hash, Engine, SnapshotError};
 
 use super::args::Args;
@@ -77,11 +78,19 @@ fn load_snapshot(path: &str) -> Result<Loaded, Usage> {
             .then(|| std::fs::metadata(path).ok())
             .flatten()
             .filter(std::fs::Metadata::is_file);
-        let size = file.map_or(bytes.len(), |m| {
-            usize::try_from(m.len()).map_or(usize::MAX, |len| len.max(bytes.len()))
-        });
+        let error = match file {
+            Some(m) => {
+                too_big(usize::try_from(m.len()).map_or(usize::MAX, |len| len.max(bytes.len())))
+            }
+            // Read up to one byte past the limit: its size is unknown.
+            None => SnapshotError {
+                path: String::new(),
+                message: "the snapshot is more than the limit of 16 MiB (16777216 bytes)"
+                    .to_owned(),
+            },
+        };
         return Ok(Loaded {
-            engine: Err(too_big(size)),
+            engine: Err(error),
             not_utf8: None,
         });
     }
@@ -110,8 +119,18 @@ fn load_snapshot(path: &str) -> Result<Loaded, Usage> {
 /// The text of a JSON option given inline or as `@FILE`.
 fn option_text(args: &Args, name: &str, default: &str) -> Result<String, Usage> {
     match args.value(name) {
+        // (`-` for standard input is the snapshot's form; options take `@-`.)
+        Some("-") => Err(Usage(format!(
+            "--{name} -: to read standard input, write --{name} @-"
+        ))),
         Some(text) => match text.strip_prefix('@') {
-            Some(path) => read_text(path, &format!("--{name}")),
+            Some(path) => {
+                let text = read_text(path, &format!("--{name}"))?;
+                if text.trim().is_empty() {
+                    return Err(Usage(format!("--{name} @{path}: the file is empty")));
+                }
+                Ok(text)
+            }
             None => Ok(text.to_owned()),
         },
         None => Ok(default.to_owned()),
@@ -371,7 +390,16 @@ pub fn simulate(args: &Args, out: &mut String) -> Result<i32, Usage> {
     };
     let sim =
         feats_edge::simulate::simulate(&engine, name, args.value("by"), units, &ctx, &mut env)
-            .map_err(|e| Usage(format!("cannot simulate '{name}': {}", e.message())))?;
+            .map_err(|e| {
+                let why = match (e, args.value("by")) {
+                    (SimulateError::NoSuchSegment, Some("")) => "--by is empty".to_owned(),
+                    (SimulateError::NoSuchSegment, Some(by)) => {
+                        format!("no segment is named '{by}'")
+                    }
+                    (e, _) => e.message().to_owned(),
+                };
+                Usage(format!("cannot simulate '{name}': {why}"))
+            })?;
     let feature = engine
         .feature_index(name)
         .and_then(|i| engine.feature(i))
@@ -488,6 +516,8 @@ pub fn simulate(args: &Args, out: &mut String) -> Result<i32, Usage> {
 
 /// How many options `simulate` lists one by one (`--json` lists every one).
 const OPTIONS_LISTED: usize = 50;
+/// How many characters of an option `simulate` shows (`--json` shows all).
+const OPTION_SHOWN: usize = 60;
 
 /// `simulate`'s note on a unit segment that declares its values: each is
 /// one unit, so the feature splits whole values (a split by country gives
@@ -519,13 +549,18 @@ fn print_options(
             summary.join(", ")
         ),
     );
-    let width = options
+    // Long options are cut short: padding each line to a huge one would
+    // multiply the output (and Rust refuses widths past 65 535).
+    let shown: Vec<String> = options
         .iter()
         .take(OPTIONS_LISTED)
-        .map(|o| o.chars().count())
-        .max()
-        .unwrap_or(0);
-    for (o, i) in options.iter().zip(picks).take(OPTIONS_LISTED) {
+        .map(|o| match o.char_indices().nth(OPTION_SHOWN) {
+            Some((end, _)) => format!("{}…", &o[..end]),
+            None => (*o).to_owned(),
+        })
+        .collect();
+    let width = shown.iter().map(|o| o.chars().count()).max().unwrap_or(0);
+    for (o, i) in shown.iter().zip(picks) {
         let n = i.unwrap_or("(null)");
         text_line(out, &format!("  {o:<width$}  {n}"));
     }

@@ -253,6 +253,25 @@ fn simulate_shows_the_shares() {
     ]);
     let stdout = text(&json.stdout);
     assert!(stdout.starts_with(r#"{"feature":"PaymentProcessor","by":"UserId","units":1000,"implementations":{"acme":{"units":"#), "{stdout}");
+    assert!(!text(&out.stdout).contains("disabled"));
+    // A disabled feature serves its default to every unit, and says why.
+    let off = temp(
+        "disabled.json",
+        br#"{"schema": 1, "segments": {"U": {"from": {"user": "{id}"}}},
+            "features": {"F": {"inputs": ["user"], "implementations": ["a", "b"], "default": "a", "enabled": false,
+              "rules": [{"split": {"by": "U", "weights": {"b": 50}}}]}}}"#,
+    );
+    let stdout = text(&run(&["simulate", &off, "--feature", "F", "--units", "100"]).stdout);
+    assert!(
+        stdout.ends_with(
+            "\nthe feature is disabled (\"enabled\": false): every unit gets its default\n"
+        ),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("\na                      100  100.00%"),
+        "{stdout}"
+    );
 }
 
 #[test]
@@ -306,6 +325,40 @@ fn a_snapshot_file_that_is_not_utf8_reads_as_the_clients_read_it_and_validate_wa
         "{}",
         text(&out.stdout)
     );
+    // `eval` and `simulate` say it in their one line.
+    let stderr = one_line_error(&run(&["eval", &utf16, "--context", "{}"]), "UTF-16");
+    assert!(
+        stderr.ends_with(
+            "; the file is UTF-16 (it starts with a UTF-16 byte order mark): save it as UTF-8\n"
+        ),
+        "{stderr}"
+    );
+    // Without a byte order mark, in either byte order (valid UTF-8: every
+    // other byte NUL).
+    for swap in [false, true] {
+        let bytes: Vec<u8> = "{\"schema\": 1}"
+            .bytes()
+            .flat_map(|b| if swap { [0, b] } else { [b, 0] })
+            .collect();
+        let file = temp("utf16-no-bom.json", &bytes);
+        let out = run(&["validate", &file]);
+        assert_eq!(out.status.code(), Some(1));
+        assert!(
+            text(&out.stdout).contains(
+                "warning: the file looks like UTF-16 (every other byte is 0): save it as UTF-8\nsnapshot refused\n"
+            ),
+            "{}",
+            text(&out.stdout)
+        );
+    }
+    // An empty file, or one of blanks.
+    for blank in [&b""[..], b" \r\n\t"] {
+        let out = run(&["validate", &temp("blank.json", blank)]);
+        assert_eq!(
+            text(&out.stdout),
+            "invalid JSON: the snapshot is empty\nsnapshot refused\n"
+        );
+    }
 }
 
 #[test]

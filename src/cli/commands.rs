@@ -110,10 +110,18 @@ fn load_snapshot(path: &str) -> Result<Loaded, Usage> {
             )
             },
         });
-    Ok(Loaded {
-        engine: Engine::load_bytes(bytes),
-        not_utf8,
-    })
+    // UTF-16 of ASCII text without a byte order mark is valid UTF-8 (every
+    // other byte NUL), refused at its first or second character: say why.
+    let utf16 = matches!(bytes.get(..2), Some([a, b]) if (*a == 0) != (*b == 0));
+    let engine = Engine::load_bytes(bytes);
+    let not_utf8 = not_utf8.or_else(|| {
+        (engine.is_err() && utf16).then(|| feats_edge::Problem {
+            path: String::new(),
+            message: "the file looks like UTF-16 (every other byte is 0): save it as UTF-8"
+                .to_owned(),
+        })
+    });
+    Ok(Loaded { engine, not_utf8 })
 }
 
 /// The text of a JSON option given inline or as `@FILE`.
@@ -170,9 +178,13 @@ fn parse_option<'a>(text: &'a str, name: &str) -> Result<Value<'a>, Usage> {
 /// The snapshot of `eval` and `simulate`: refused is a usage error.
 fn load(args: &Args) -> Result<Engine, Usage> {
     let path = args.snapshot()?;
-    load_snapshot(path)?
-        .engine
-        .map_err(|e| Usage(format!("snapshot '{path}' refused: {}", e.line())))
+    let Loaded { engine, not_utf8 } = load_snapshot(path)?;
+    engine.map_err(|e| {
+        let why = not_utf8
+            .map(|w| format!("; {}", w.message))
+            .unwrap_or_default();
+        Usage(format!("snapshot '{path}' refused: {}{why}", e.line()))
+    })
 }
 
 /// Adds `text` and a newline to `out`.
@@ -500,6 +512,12 @@ pub fn simulate(args: &Args, out: &mut String) -> Result<i32, Usage> {
             let share = *c as f64 * 100.0 / units as f64;
             let bar = "█".repeat((share / 2.5).round() as usize);
             text_line(out, &format!("{n:<width$}  {c:>10}  {share:>6.2}%  {bar}"));
+        }
+        if feature.body.as_ref().is_some_and(|b| !b.enabled) {
+            line(
+                out,
+                "the feature is disabled (\"enabled\": false): every unit gets its default",
+            );
         }
         if let Some(picks) = &per_option {
             print_options(

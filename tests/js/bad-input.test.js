@@ -65,6 +65,10 @@ test('snapshot bytes whose length lies (a subclass, an own property, a Proxy) ar
   for (const [fill, bytes] of [[0, new Short(16384)], [0x20, new Short(16384).fill(0x20)], [0x20, own]]) {
     assert.throws(() => new Engine(bytes), blank, `${bytes.constructor.name} of ${fill}`);
   }
+  // Nothing but blanks (a server's empty answer): said plainly.
+  for (const empty of ['', ' \r\n', new Uint8Array(0)]) {
+    assert.throws(() => new Engine(empty), (e) => e instanceof SnapshotError && e.message === 'invalid JSON: the snapshot is empty' && e.path === '');
+  }
   // A Proxy is no typed array: refused as a snapshot.
   assert.throws(() => new Engine(growing), (e) => e instanceof SnapshotError && /bytes cannot be read/.test(e.message));
   // What a subclass holds is read, whatever its length says.

@@ -80,6 +80,11 @@ pub fn load_owned(text: String) -> Result<Compiled, SnapshotError> {
     }
     let (doc, deferred) = json::parse_deferring(&text, &json::Limits::default(), "features")
         .map_err(|e| {
+            // (A server's empty answer, an empty file: said plainly.)
+            let blank = |c: char| matches!(c, ' ' | '\t' | '\r' | '\n' | '\u{feff}');
+            if text.chars().all(blank) {
+                return refuse("", "invalid JSON: the snapshot is empty".to_owned());
+            }
             let what = if e.is_limit() {
                 "over the limits: "
             } else {

@@ -12,7 +12,8 @@
 //!   (or no longer, when it does so from an instant past on);
 //! - a split or experiment whose weights are all 0, which serves no unit,
 //!   or add up to at most 1 % over several implementations (fractions of 1
-//!   written where percentages are meant);
+//!   written where percentages are meant), or to 99 % or more but less
+//!   than 100 (33/33/33: the rest fall through);
 //! - a hashed split or experiment that shares its salt and `by` with an
 //!   earlier one of the same feature that has no condition: the units that
 //!   reach it are those whose buckets the earlier one left, so it does not
@@ -189,6 +190,15 @@ pub fn lint(engine: &Engine, now: i64) -> Vec<Problem> {
                          the next rule)"
                     ),
                 ));
+            } else if let Some((total, rest)) = short_of_whole(split) {
+                out.push(warning(
+                    at(&format!("{i}/{kind}/weights")),
+                    format!(
+                        "the weights add up to {total}%: the other {rest}% of units get none \
+                         of these implementations and fall through to the next rule (weights \
+                         are percentages of all units, not scaled to add up to 100)"
+                    ),
+                ));
             }
         }
     }
@@ -242,6 +252,23 @@ fn annotations_read_as_inputs(doc: &Value, out: &mut Vec<Problem>) {
 fn fractions(split: &Split) -> Option<String> {
     let &(end, _) = split.ranges.last()?;
     (split.ranges.len() > 1 && end <= 100).then(|| percent(end))
+}
+
+/// The total and the rest, in percent, of the weights of two or more
+/// implementations that fall just short of 100 % (99 % or more): meant
+/// as every unit, as with 33/33/33 (tools that scale weights to their
+/// sum read those as thirds).
+fn short_of_whole(split: &Split) -> Option<(String, String)> {
+    let &(end, _) = split.ranges.last()?;
+    let mut start = 0;
+    let mut weighted = 0;
+    for &(e, _) in &split.ranges {
+        if e > start {
+            weighted += 1;
+        }
+        start = e;
+    }
+    (weighted > 1 && (9_900..FULL).contains(&end)).then(|| (percent(end), percent(FULL - end)))
 }
 
 /// What a split whose units all have buckets from `from` up (rule `j`,
@@ -1185,6 +1212,23 @@ mod tests {
             [
                 "/features/F/rules/0/split/weights: the weights add up to 1%: if they are fractions of 1, write percentages from 0 to 100 (as written, most units fall through to the next rule)",
                 "/features/F/rules/1/experiment/weights: the weights add up to 0.75%: if they are fractions of 1, write percentages from 0 to 100 (as written, most units fall through to the next rule)",
+            ]
+        );
+    }
+
+    #[test]
+    fn weights_just_short_of_every_unit() {
+        let rules = r#"[{"split": {"by": "UserId", "weights": {"a": 49.5, "b": 49.5}, "salt": "s1"}},
+                        {"experiment": {"name": "E", "by": "UserId", "weights": {"a": 50, "b": 49.99}}},
+                        {"split": {"by": "UserId", "weights": {"a": 49, "b": 49}, "salt": "s3"}},
+                        {"split": {"by": "UserId", "weights": {"a": 0, "b": 99.5}, "salt": "s4"}},
+                        {"split": {"by": "UserId", "weights": {"a": 50, "b": 50}, "salt": "s5"}}]"#;
+        let why = "fall through to the next rule (weights are percentages of all units, not scaled to add up to 100)";
+        assert_eq!(
+            warnings(&feature(rules)),
+            [
+                format!("/features/F/rules/0/split/weights: the weights add up to 99%: the other 1% of units get none of these implementations and {why}"),
+                format!("/features/F/rules/1/experiment/weights: the weights add up to 99.99%: the other 0.01% of units get none of these implementations and {why}"),
             ]
         );
     }

@@ -90,10 +90,10 @@ pub struct Errs {
     unlisted: usize,
 }
 
-/// The budget of a unit of no text, and the cost of each problem beyond
-/// its two strings (the pair, the allocations, its entry in the load's
-/// list of problems).
+/// The budget of a unit of no text.
 const BASE_BUDGET: usize = 1024;
+/// What each problem costs beyond its two strings: the pair, the
+/// allocations, its entry in the load's list of problems.
 const PER_PROBLEM: usize = 64;
 
 impl Default for Errs {
@@ -117,7 +117,7 @@ impl Errs {
     /// counted after.
     pub fn add(&mut self, ptr: &Ptr<'_>, message: String) {
         if self.unlisted > 0 {
-            self.unlisted += 1;
+            self.unlisted = self.unlisted.saturating_add(1);
             return;
         }
         let path = ptr.render();

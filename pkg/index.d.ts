@@ -236,7 +236,9 @@ export interface WaitUntil {
  * never) is how stale the snapshot may get before a request revalidates it
  * after its response, with `ctx.waitUntil`, as one does while nothing is
  * loaded; and failed fetches and POSTs are retried by later requests, after
- * their backoff. Concurrent first requests share the first one's client.
+ * their backoff (a `Retry-After` honoured up to `refreshInterval` or 5
+ * minutes, whichever is longer). Concurrent first requests share the first
+ * one's client.
  * Send each request's exposures with `ctx.waitUntil(client.flush())`.
  */
 export function isolateClient<Env = any>(

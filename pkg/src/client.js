@@ -197,8 +197,10 @@ export async function createClient(o) {
   // The last snapshot fetch, or exposure POST, failed with no answer: the
   // network may be down, and a browser's `online` event retries at once.
   let snapshotLost = false, postsLost = false;
-  let etag, loaded, fromObject, closed, fails = 0, xfails = 0, retryAt = 0, inflight, pollTimer, retryTimer, initTimer, readyTimer, done, failure;
-  const ready = new Promise((r) => (done = r));
+  let etag, loaded, fromObject, closed, fails = 0, xfails = 0, retryAt = 0, inflight, pollTimer, retryTimer, initTimer, readyTimer, done, failure, settled = false;
+  // Request-bound, polling stops once createClient has returned: each
+  // request refreshes instead (a timer left then would run between them).
+  const ready = new Promise((r) => (done = (v) => (perRequest && clearTimeout(pollTimer), (settled = true), r(v))));
 
   const call = (fn, v) => {
     try {
@@ -351,7 +353,7 @@ export async function createClient(o) {
     const p = fetchSnapshot().then((ms) => {
       if (inflight !== p) return; // a later one schedules
       inflight = null;
-      if (!closed && ms != null) pollTimer = later(poll, ms);
+      if (!closed && ms != null && !(perRequest && settled)) pollTimer = later(poll, ms);
     });
     return (inflight = p);
   };

@@ -41,14 +41,16 @@ export function isolateClient(options) {
       lost = Math.min(num(o?.timeout, 3e3), MAX_WAIT) + 1e3;
       const started = (loading = Date.now());
       try {
-        const mine = await createClient({ ...o, refreshInterval: 0, flushInterval: 0, [REQUEST_BOUND]: true });
+        // (refreshInterval stays: it also caps how long a Retry-After is honoured.)
+        const mine = await createClient({ ...o, flushInterval: 0, [REQUEST_BOUND]: true });
         if (client) mine.close();
         else (client = mine), (checked = Date.now());
       } finally {
         if (loading == started) loading = 0;
       }
     }
-    if (!client.revision || (every > 0 && Date.now() - checked >= every)) {
+    // (Nothing loaded: null. A snapshot without a revision has "".)
+    if (client.revision === null || (every > 0 && Date.now() - checked >= every)) {
       checked = Date.now();
       const refreshed = client.refresh();
       if (typeof ctx?.waitUntil == 'function') ctx.waitUntil(refreshed);

@@ -1,0 +1,94 @@
+// isolateClient under Node, a runtime whose timers do run between
+// requests: the client it makes runs none once it is made (each request
+// refreshes it instead), a snapshot without a revision counts as loaded,
+// and refreshInterval still caps how long a Retry-After is honoured.
+// (tests/js/workerd/ runs it under workerd through the README's worker.)
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { isolateClient } from 'feats-edge';
+import { startServer, sleep } from '../helpers/server.js';
+import { snapshot } from '../helpers/snapshot.js';
+
+/** A ctx whose waitUntil promises are awaited by `settle()`. */
+function requestCtx() {
+  const pending = [];
+  return { waitUntil: (p) => pending.push(p), settle: () => Promise.all(pending) };
+}
+
+test('a snapshot without a revision is loaded: requests within refreshInterval do not fetch it again', async (t) => {
+  const { revision, ...unnamed } = snapshot('r1');
+  assert.equal(revision, 'r1');
+  const srv = await startServer({ snapshot: unnamed });
+  const get = isolateClient({ snapshotUrl: srv.snapshotUrl });
+  let client;
+  for (let i = 0; i < 11; i++) {
+    const ctx = requestCtx();
+    client = await get({}, ctx);
+    await ctx.settle();
+  }
+  t.after(async () => {
+    await client.close();
+    await srv.close();
+  });
+  assert.equal(client.revision, '');
+  assert.equal(srv.state.snapshotRequests.length, 1, 'one fetch for 11 requests');
+});
+
+test('a failing origin is not asked again between requests, only by the next request once its backoff ends', async (t) => {
+  const srv = await startServer({ snapshot: snapshot('r1'), mode: '500' });
+  const get = isolateClient({ snapshotUrl: srv.snapshotUrl, timeout: 300, retryDelay: 50 });
+  const ctx = requestCtx();
+  const client = await get({}, ctx);
+  await ctx.settle();
+  t.after(async () => {
+    await client.close();
+    await srv.close();
+  });
+  assert.equal(client.revision, null);
+  const made = srv.state.snapshotRequests.length;
+  assert.ok(made >= 1, `${made} fetches while the first request waited`);
+  // No request comes for a while: nothing is fetched.
+  await sleep(1500);
+  assert.equal(srv.state.snapshotRequests.length, made, 'no fetch between requests');
+  // The next request, past the backoff, fetches; the origin is back.
+  srv.state.mode = 'ok';
+  const next = requestCtx();
+  assert.equal(await get({}, next), client);
+  await next.settle();
+  assert.equal(srv.state.snapshotRequests.length, made + 1);
+  assert.equal(client.revision, 'r1');
+});
+
+test('refreshInterval caps how long a Retry-After is honoured (5 minutes when it is shorter)', async (t) => {
+  const srv = await startServer({ snapshot: snapshot('r1'), mode: '429' });
+  srv.state.retryAfter = '1800';
+  const realNow = Date.now;
+  let offset = 0;
+  Date.now = () => realNow() + offset;
+  t.after(() => (Date.now = realNow));
+  const get = isolateClient({ snapshotUrl: srv.snapshotUrl, refreshInterval: 3_600_000, timeout: 300 });
+  const request = async () => {
+    const ctx = requestCtx();
+    const c = await get({}, ctx);
+    await ctx.settle();
+    return c;
+  };
+  // The first request meets a 429 asking for 30 minutes: nothing loads.
+  const client = await request();
+  t.after(async () => {
+    await client.close();
+    await srv.close();
+  });
+  assert.equal(client.revision, null);
+  assert.equal(srv.state.snapshotRequests.length, 1);
+  srv.state.mode = 'ok';
+  // Six minutes later (past 5 minutes, within the 30 asked, and the hour
+  // of refreshInterval): not asked, though nothing is loaded.
+  offset = 6 * 60_000;
+  await request();
+  assert.equal(srv.state.snapshotRequests.length, 1, 'the origin asked for 30 minutes');
+  offset = 31 * 60_000;
+  await request();
+  assert.equal(srv.state.snapshotRequests.length, 2);
+  assert.equal(client.revision, 'r1');
+});

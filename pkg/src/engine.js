@@ -6,6 +6,7 @@
 // area in wasm memory, and gets back an implementation index. See
 // src/wasm/mod.rs for the layout. All rule logic lives in Rust.
 
+import { lookups } from './store.js';
 import { need, wasm } from './wasm.js';
 
 /** A snapshot refused as a whole: invalid JSON, wrong schema, over the limits. */
@@ -195,22 +196,29 @@ const codegen = () => (allowed ??= compile(() => new Function('return true')()) 
 function makeHost(call, memory) {
   return {
     now: () => (call.now ??= clockNow(call.clock)),
-    sticky: (feature, ptr, len) => stickyLookup(call, memory, feature, ptr, len),
+    sticky: (feature, head, headLen, unit, unitLen, kept) => stickyLookup(call, memory, feature, head, headLen, unit, unitLen, kept),
     random,
   };
 }
 
 /**
  * The host's sticky lookup: the implementation index stored for the sticky
- * key at `ptr..ptr+len` in wasm memory, -1 if none. A store that throws
- * counts as none.
+ * key whose two parts are in wasm memory (see `sticky` in
+ * src/wasm/mod.rs), -1 if none. A store that throws counts as none. A long
+ * unit the engine `kept` in the scratch area is read once per call,
+ * however many experiments ask for it, and the stores of store.js take
+ * the key in its two parts, to digest the unit once per call too.
  */
-function stickyLookup(call, memory, feature, ptr, len) {
+function stickyLookup(call, memory, feature, head, headLen, at, len, kept) {
   const store = call.sticky;
   if (!store) return -1;
   try {
-    const key = decoder.decode(new Uint8Array(memory.buffer, ptr, len));
-    const value = typeof store.get === 'function' ? store.get(key) : Object.hasOwn(store, key) ? store[key] : withReplacement(store, key);
+    let value;
+    if (kept) {
+      const prefix = read(memory, head, headLen), unit = keptUnit(call, memory, at, len);
+      const parts = lookups.get(store);
+      value = parts ? parts(prefix, unit) : lookup(store, prefix + unit.text);
+    } else value = lookup(store, read(memory, head, headLen + len)); // the unit follows the head
     // Only a string names an implementation (a number 5 is not "5", as
     // the command line's --sticky refuses it): anything else counts as none.
     if (typeof value !== 'string') return -1;
@@ -218,6 +226,26 @@ function stickyLookup(call, memory, feature, ptr, len) {
   } catch {
     return -1;
   }
+}
+
+/** A sticky store's or plain map's value for `key`. */
+const lookup = (store, key) =>
+  typeof store.get === 'function' ? store.get(key) : Object.hasOwn(store, key) ? store[key] : withReplacement(store, key);
+
+/** The UTF-8 text at `ptr..ptr+len` in wasm memory. */
+const read = (memory, ptr, len) => decoder.decode(new Uint8Array(memory.buffer, ptr, len));
+
+/**
+ * The unit at `at..at+len` in the scratch area, which holds still for the
+ * whole call: read on its first use in the call (`call.units`, emptied by
+ * `_begin`), the same object after.
+ * @returns {import('./store.js').Unit}
+ */
+function keptUnit(call, memory, at, len) {
+  const units = (call.units ??= new Map());
+  let unit = units.get(at);
+  if (unit === undefined || unit.len !== len) units.set(at, (unit = { text: read(memory, at, len), len }));
+  return unit;
 }
 
 /**
@@ -403,8 +431,8 @@ export class Engine {
    */
   constructor(snapshot) {
     const { RawEngine, memory } = need();
-    /** @type {{ now?: number, clock: () => number, sticky: any, impls: (string[] | undefined)[] }} */
-    const call = this._call = { now: undefined, clock: Date.now, sticky: null, impls: [] };
+    /** @type {{ now?: number, clock: () => number, sticky: any, impls: (string[] | undefined)[], units: Map<number, any> | null }} */
+    const call = this._call = { now: undefined, clock: Date.now, sticky: null, impls: [], units: null };
     // Bytes cross in one copy; a string is encoded natively first.
     const raw = coldCall(() => load(RawEngine, snapshot, makeHost(call, memory)));
     const refused = raw.refused();
@@ -672,6 +700,7 @@ export class Engine {
     call.now = Number.isFinite(opts?.now) ? opts.now : undefined;
     call.clock = typeof opts?.clock === 'function' ? opts.clock : Date.now;
     call.sticky = opts?.sticky ?? null;
+    call.units = null;
   }
 
   /**

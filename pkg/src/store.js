@@ -14,6 +14,22 @@ const LIMIT = 10000;
  * A synchronous key-value store: the sticky store of `createClient`.
  */
 
+/**
+ * @typedef {{text: string, digest?: string}} Unit
+ * The unit of a sticky key, read once per evaluation however many
+ * experiments ask for it; a store made here keeps its digest on it.
+ */
+
+/**
+ * The stores made here, each with its lookup of a sticky key given in two
+ * parts: the experiment's `"<name>/"` and the unit. Such a store digests a
+ * long unit once per evaluation, not once per experiment (1 000
+ * experiments and a 64 KiB id were 64 MB to digest). A map, so that the
+ * engine asks nothing of other stores but `get`.
+ * @type {WeakMap<object, (head: string, unit: Unit) => string | null | undefined>}
+ */
+export const lookups = new WeakMap();
+
 /** The page's localStorage, or null outside browsers or where it is refused. */
 export function local() {
   try {
@@ -34,57 +50,97 @@ export function local() {
 export function stickyStore(ls, prefix) {
   const m = memoryStore();
   if (!ls) return m;
+  const inMemory = /** @type {(head: string, unit: Unit) => string | null | undefined} */ (lookups.get(m));
   // Kept in memory too: where localStorage reads but refuses to write (a
   // full quota, some private modes), assignments still hold in this page.
-  return {
+  // localStorage keeps each under its whole key, as it always has.
+  /** @type {Store} */
+  const store = {
     get: (k) => m.get(k) ?? ls.getItem(prefix + k),
     set(k, v) {
       m.set(k, v);
       ls.setItem(prefix + k, v);
     },
   };
+  lookups.set(store, (head, unit) => inMemory(head, unit) ?? ls.getItem(prefix + head + unit.text));
+  return store;
 }
 
 /** A bounded in-memory store (see LIMIT); long keys kept as digests. @returns {Store} */
 function memoryStore() {
+  /** @type {Map<string, string>} */
   const m = new Map();
-  return {
-    get(k) {
-      k = short(k);
-      const v = m.get(k);
-      // Used again: the most recent now.
-      if (v !== undefined) m.delete(k), m.set(k, v);
-      return v;
-    },
+  /** @param {string} k */
+  const get = (k) => {
+    const v = m.get(k);
+    // Used again: the most recent now.
+    if (v !== undefined) m.delete(k), m.set(k, v);
+    return v;
+  };
+  /** @type {Store} */
+  const store = {
+    get: (k) => get(stickyKey(k)),
     set(k, v) {
-      k = short(k);
+      k = stickyKey(k);
       m.delete(k);
       m.set(k, v);
-      if (m.size > LIMIT) m.delete(m.keys().next().value);
+      if (m.size > LIMIT) m.delete(/** @type {string} */ (m.keys().next().value));
     },
   };
+  lookups.set(store, (head, unit) => get(partsKey(head, unit)));
+  return store;
 }
 
 /** Keys longer than this are kept as a digest: a bound on count is a bound on memory only for short keys. */
 const LONG = 256;
 
 /**
- * `key`, or for a long one a 64-bit digest with its length: 10 000 sticky
- * keys of 60 KB unit ids held 600 MB. Two long keys share a digest with a
- * chance of about 1 in 2^64 per pair (one unit would then read the other's
- * assignment, or not be reported).
- * @param {string} key
+ * A 64-bit digest of `s`, with its length. Two strings share one with a
+ * chance of about 1 in 2^64 per pair (they are not cryptographic).
+ * @param {string} s
  */
-export function short(key) {
-  if (key.length <= LONG) return key;
+function digest(s) {
   let a = 0x811c9dc5, b = 0x9747b28c;
-  for (let i = 0; i < key.length; i++) {
-    const c = key.charCodeAt(i);
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
     a = Math.imul(a ^ c, 0x01000193);
     b = Math.imul(b ^ c, 0x5bd1e995);
     b ^= b >>> 13;
   }
-  return `#${(a >>> 0).toString(36)}.${(b >>> 0).toString(36)}.${key.length}`;
+  return `${(a >>> 0).toString(36)}.${(b >>> 0).toString(36)}.${s.length}`;
+}
+
+/**
+ * `key`, or for a long one `#` and its digest: 10 000 keys of 60 KB unit
+ * ids held 600 MB. Two long keys that share a digest are one key.
+ * @param {string} key
+ */
+export function short(key) {
+  return key.length <= LONG ? key : `#${digest(key)}`;
+}
+
+/**
+ * What a memory store keeps sticky key `head + unit.text` under: the key
+ * when short, else `#`, the head and the unit's digest, made once per unit
+ * (see Unit). No key kept whole starts with `#`, which no experiment name
+ * holds. Two long keys of one experiment whose units share a digest are
+ * one key: one unit would read the other's assignment.
+ * @param {string} head `"<experiment>/"` @param {Unit} unit
+ */
+function partsKey(head, unit) {
+  const { text } = unit;
+  return head.length + text.length <= LONG ? head + text : `#${head}${(unit.digest ??= digest(text))}`;
+}
+
+/**
+ * The same for a whole sticky key, cut after its first `/` (an experiment
+ * name holds none).
+ * @param {string} key
+ */
+function stickyKey(key) {
+  if (key.length <= LONG) return key;
+  const at = key.indexOf('/') + 1;
+  return partsKey(key.slice(0, at), { text: key.slice(at) });
 }
 
 /**

@@ -60,10 +60,24 @@ extern "C" {
     /// Milliseconds since the epoch for the current evaluation.
     #[wasm_bindgen(method)]
     fn now(this: &Host) -> f64;
-    /// The implementation index stored for the sticky key at `ptr..ptr+len`
-    /// in wasm memory (UTF-8), for feature number `feature`; -1 if none.
+    /// The implementation index stored for a sticky key of feature number
+    /// `feature`, -1 if none. The key is in two parts in wasm memory
+    /// (UTF-8): `"<experiment>/"` at `head..head+head_len`, then the unit at
+    /// `unit..unit+unit_len`, which follows the head unless `kept`. A kept
+    /// unit is a long context value in the scratch area, which stays where
+    /// it is, unchanged, for the whole call: the host may read it once per
+    /// call however many experiments ask (a 64 KiB id and 1 000
+    /// experiments were 64 MB to decode).
     #[wasm_bindgen(method)]
-    fn sticky(this: &Host, feature: u32, ptr: u32, len: u32) -> i32;
+    fn sticky(
+        this: &Host,
+        feature: u32,
+        head: u32,
+        head_len: u32,
+        unit: u32,
+        unit_len: u32,
+        kept: bool,
+    ) -> i32;
     /// A uniformly random 32-bit number.
     #[wasm_bindgen(method)]
     fn random(this: &Host) -> u32;
@@ -162,10 +176,12 @@ impl RawEngine {
         used: i32,
     ) -> (Scratch<'a>, HostEnv<'a>) {
         let ctx = Scratch::new(scratch, self.table_words, self.strings_byte, used);
+        let strings = ctx.strings;
         (
             ctx,
             HostEnv {
                 host: &self.host,
+                strings,
                 feature: 0,
                 now: None,
                 key,
@@ -655,8 +671,22 @@ impl Context for Scratch<'_> {
     }
 }
 
+/// Units longer than this (in bytes) are not copied into sticky keys when
+/// the context holds them (see `Host::sticky`): below it, reading the whole
+/// key in one piece costs the host less.
+const KEPT: usize = 256;
+
+/// Whether `part` lies within `area` (compared as addresses).
+fn within(area: &str, part: &str) -> bool {
+    let start = area.as_ptr() as usize;
+    let at = part.as_ptr() as usize;
+    at >= start && at.saturating_add(part.len()) <= start.saturating_add(area.len())
+}
+
 struct HostEnv<'a> {
     host: &'a Host,
+    /// The scratch area's strings, as JavaScript wrote them for this call.
+    strings: &'a str,
     feature: u32,
     now: Option<i64>,
     key: &'a mut Vec<u8>,
@@ -691,11 +721,27 @@ impl Env for HostEnv<'_> {
         self.key.clear();
         self.key.extend_from_slice(experiment.as_bytes());
         self.key.push(b'/');
-        self.key.extend_from_slice(unit.as_bytes());
+        let head = self.key.len();
+        // A long unit read straight from the context is in the scratch
+        // area, and the host is told where; any other (a short one, a
+        // template of several parts, a simulated unit) follows the head in
+        // the key buffer, and the host reads the key in one piece.
+        let kept = unit.len() > KEPT && within(self.strings, unit);
+        if !kept {
+            self.key.extend_from_slice(unit.as_bytes());
+        }
+        let at = if kept {
+            unit.as_ptr()
+        } else {
+            self.key.as_ptr().wrapping_add(head)
+        };
         let found = self.host.sticky(
             self.feature,
             self.key.as_ptr() as u32,
-            self.key.len() as u32,
+            head as u32,
+            at as u32,
+            unit.len() as u32,
+            kept,
         );
         let found = ImplId::try_from(found).ok()?;
         (usize::from(found) < implementations.len()).then_some(found)

@@ -75,6 +75,22 @@ test('sticky assignments persist in localStorage across clients', async () => {
   await b.close();
 });
 
+test('assignments of long unit ids stay under their whole key in localStorage, as stored before', async () => {
+  localStorage.clear();
+  const id = 'visitor-'.padEnd(30000, 'x'), other = 'other-'.padEnd(30000, 'y');
+  // As an earlier version stored it: the whole sticky key.
+  localStorage.setItem(`feats-edge:sticky:exp/${id}`, 'b');
+  const a = await createClient({ snapshot: snapshot('r1') });
+  assert.equal(a.details('Random', ctx(id)).reason, 'STICKY');
+  for (let i = 0; i < 20; i++) assert.equal(a.findImplementations(ctx(id)).Random, 'b');
+  a.usedImplementation('Random', 'a', ctx(other));
+  await a.close();
+  assert.equal(localStorage.getItem(`feats-edge:sticky:exp/${other}`), 'a');
+  const b = await createClient({ snapshot: snapshot('r1') });
+  for (let i = 0; i < 20; i++) assert.equal(b.findImplementation('Random', ctx(other)), 'a');
+  await b.close();
+});
+
 test('a localStorage that refuses writes (full quota) still keeps assignments for the page', async (t) => {
   localStorage.clear();
   const setItem = localStorage.setItem;

@@ -164,3 +164,51 @@ test('an implementation found just before a snapshot swap is reported with the r
   assert.deepEqual([...sticky], [['exp-A/u1', 'x']], 'not an assignment of exp-B');
   assert.equal(client.findImplementation('Exp', c), 'y', 'B still assigns by its own weights');
 });
+
+test('long units are read and digested once per evaluation by the default store, not once per experiment', async () => {
+  // 400 experiments, alternately by two 16 KiB values of the context; three
+  // of them draw at random until a unit has used an implementation, one of
+  // those by a unit that joins the two.
+  const features = {};
+  for (let i = 0; i < 400; i++) {
+    features[`E${i}`] = {
+      inputs: ['user'], implementations: ['a', 'b'], default: 'a',
+      rules: [{ experiment: { name: `e${i}`, by: i === 9 ? 'Pair' : i % 2 ? 'DeviceId' : 'UserId', weights: { a: 50, b: 50 }, random: [6, 7, 9].includes(i) } }],
+    };
+  }
+  const segments = { UserId: { from: { user: '{id}' } }, DeviceId: { from: { user: '{device}' } }, Pair: { from: { user: '{id}-{device}' } } };
+  const client = await createClient({ snapshot: { schema: 1, revision: 'r', segments, features } }); // Node: the in-memory store
+  const n = 16384, c = { user: { id: 'i'.repeat(n), device: 'd'.repeat(n) } };
+  const before = client.findImplementations(c);
+  for (const f of ['E6', 'E7', 'E9']) client.usedImplementation(f, 'b', c);
+  // Every character JavaScript reads from a string, counted.
+  let reads = 0;
+  const { charCodeAt } = String.prototype;
+  String.prototype.charCodeAt = function (i) {
+    reads++;
+    return charCodeAt.call(this, i);
+  };
+  let after;
+  try {
+    after = client.findImplementations(c);
+  } finally {
+    String.prototype.charCodeAt = charCodeAt;
+  }
+  // The two values written into wasm memory and digested, once each, and
+  // the joined one digested: not 400 keys of 16 KiB digested (6.5 million
+  // characters).
+  assert.ok(reads < 10 * n, `${reads} characters read`);
+  // The same answers, the stored assignments honoured.
+  assert.deepEqual(after, { ...before, E6: 'b', E7: 'b', E9: 'b' });
+  assert.equal(client.details('E7', c).reason, 'STICKY');
+  assert.equal(client.details('E9', c).reason, 'STICKY');
+  assert.equal(client.details('E8', c).reason, 'SPLIT');
+  await client.close();
+  // A store of the application's own is asked for whole keys.
+  const asked = new Set();
+  const own = await createClient({ snapshot: { schema: 1, revision: 'r', segments, features }, sticky: { get: (k) => void asked.add(k), set() {} } });
+  own.findImplementations(c);
+  assert.equal(asked.size, 400);
+  for (const k of [`e8/${c.user.id}`, `e7/${c.user.device}`, `e9/${c.user.id}-${c.user.device}`]) assert.ok(asked.has(k), k.slice(0, 3));
+  await own.close();
+});

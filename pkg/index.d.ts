@@ -145,7 +145,11 @@ export interface ClientOptions {
   flushInterval?: number | undefined;
   /** Default 100. */
   maxBatch?: number | undefined;
-  /** Default 1000; past that the oldest events are dropped and counted. */
+  /**
+   * Default 1000; past that the oldest events are dropped and counted, and
+   * also past 4 KiB of events for each event it allows (an event counts
+   * the length of its strings, its unit's value included).
+   */
   maxQueue?: number | undefined;
   /** createClient resolves by then even if nothing loaded. Default 3000. */
   timeout?: number | undefined;
@@ -185,7 +189,7 @@ export interface Client {
   /** Resolves with whether a snapshot is loaded, once one is or the timeout passed. */
   readonly ready: Promise<boolean>;
   readonly revision: string | null;
-  /** Exposures sent, dropped past maxQueue, refused (4xx); queued: waiting or being sent. */
+  /** Exposures sent, dropped past maxQueue (in number or size), refused (4xx); queued: waiting or being sent. */
   readonly stats: { dropped: number; sent: number; failed: number; readonly queued: number };
   /** No exposure. */
   findImplementation(feature: string, context: Context): string | null;

@@ -48,6 +48,24 @@ const MAX_DELAY = 2 ** 31 - 1;
 const MAX_RETRY_AFTER = 3e5;
 /** The most (feature, implementation, unit) keys remembered for deduplication. */
 const SEEN = 5e4;
+/**
+ * The exposure queue holds at most this many characters of events for each
+ * event `maxQueue` allows (4 MiB for the default 1 000), the oldest dropped
+ * first: a unit value can be any length, and 1 000 events with 64 KiB
+ * units held 64 MiB while the sink failed. Ten times what an event with a
+ * usual unit id takes.
+ */
+const EVENT_TEXT = 4096;
+
+/** `s`'s length if it is a string, else 0. */
+const len = (s) => (typeof s == 'string' ? s.length : 0);
+/**
+ * An event's size in the queue: the length of its strings, plus 200 for the
+ * rest of its JSON (names of fields, reason, rule, timestamp).
+ */
+const sizeOf = (e) => 200 + len(e.feature) + len(e.implementation) + len(e.experiment) + len(e.revision) + len(e.unit?.segment) + len(e.unit?.value);
+/** The sizes of `events`, summed. */
+const sumOf = (events) => events.reduce((n, e) => n + sizeOf(e), 0);
 
 /** A timer that never keeps Node alive. */
 const later = (fn, ms) => {
@@ -155,6 +173,7 @@ export async function createClient(o) {
   const every = num(o.refreshInterval, 6e4), flushInterval = num(o.flushInterval, 5e3);
   const retryDelay = num(o.retryDelay, 1e3, 1), timeout = num(o.timeout, 3e3), bootTag = headerValue(o.snapshotEtag);
   const maxBatch = Math.min(MAX_BATCH, Math.floor(num(o.maxBatch, 100, 1))), maxQueue = num(o.maxQueue, 1e3);
+  const maxText = maxQueue * EVENT_TEXT;
   const get = o.fetch ?? ((u, init) => fetch(u, init));
   const now = () => {
     let t;
@@ -181,6 +200,7 @@ export async function createClient(o) {
   const listeners = { update: new Set(), error: new Set() };
   const aborts = new Set(), seen = new Set(), posts = new Set(), queue = [];
   let sending = 0; // events in POSTs under way
+  let queued = 0; // the sizes of the events in the queue, summed (see sizeOf)
   let kept = 0; // bytes in keepalive requests under way (browsers: see KEEPALIVE_BYTES)
   let beaconed = 0; // bytes of beacons accepted in the last 30 s, maybe still under way
   // A keepalive POST failed with no answer while the page lived (the retry
@@ -358,9 +378,26 @@ export async function createClient(o) {
     return (inflight = p);
   };
 
-  const trim = () => (stats.dropped += queue.splice(0, Math.max(0, queue.length - maxQueue)).length);
-  /** Puts a batch that was not delivered back in front of the queue. */
-  const requeue = (events) => (queue.unshift(...events), trim());
+  /** Takes the first `n` events out of the queue. */
+  const take = (n) => {
+    const events = queue.splice(0, n);
+    queued -= sumOf(events);
+    return events;
+  };
+  /** Drops the oldest events past `maxQueue` of them, or past `maxText` of their size (see EVENT_TEXT). */
+  const trim = () => {
+    let n = Math.max(0, queue.length - maxQueue), size = queued;
+    for (let i = 0; i < n; i++) size -= sizeOf(queue[i]);
+    while (n < queue.length && size > maxText) size -= sizeOf(queue[n++]);
+    if (n) stats.dropped += take(n).length;
+  };
+  /** Adds events at the queue's end, or (`front`) back in front of it: a batch that was not delivered. */
+  const enqueue = (events, front) => {
+    front ? queue.unshift(...events) : queue.push(...events);
+    queued += sumOf(events);
+    trim();
+  };
+  const requeue = (events) => enqueue(events, true);
 
   /**
    * Sends what waits now; a retryable failure puts the batch back and
@@ -377,7 +414,7 @@ export async function createClient(o) {
       const body = JSON.stringify({ events: batch }), size = browser ? bytes(body) : 0;
       const keepalive = browser && !suspect && Date.now() >= plainUntil && kept + beaconed + size <= KEEPALIVE_BYTES;
       if (keptOnly && !keepalive) break;
-      queue.splice(0, batch.length);
+      take(batch.length);
       n -= batch.length;
       sending += batch.length;
       if (keepalive) kept += size;
@@ -467,7 +504,7 @@ export async function createClient(o) {
         size += bytes(part) + 1;
         parts.push(part);
       }
-      const n = parts.length, events = queue.splice(0, n), body = `{"events":[${parts.join(',')}]}`;
+      const n = parts.length, events = take(n), body = `{"events":[${parts.join(',')}]}`;
       const back = () => requeue(events);
       const post = (keepalive) => {
         const held = keepalive ? size : 0;
@@ -570,8 +607,7 @@ export async function createClient(o) {
     seen.add(key);
     if (known) return;
     if (seen.size > SEEN) seen.delete(seen.values().next().value);
-    queue.push(Object.assign(event, { implementation: impl, timestamp: new Date(now()).toISOString() }));
-    trim();
+    enqueue([Object.assign(event, { implementation: impl, timestamp: new Date(now()).toISOString() })]);
     if (queue.length >= maxBatch) autoFlush();
   }
 

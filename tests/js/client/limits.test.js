@@ -114,7 +114,9 @@ test('a huge maxBatch is capped: a failed batch goes back to the queue without o
 test('long unit ids are remembered as digests: deduplication and sticky assignments keep a bounded size, and still work', async (t) => {
   await import('../helpers/gc.js');
   const srv = await startServer({ snapshot: snapshot('r1') });
-  const client = await createClient({ snapshot: snapshot('r1'), exposureUrl: srv.exposureUrl, flushInterval: 0, refreshInterval: 0, maxQueue: 5000 });
+  // (A maxQueue with room for the 60 MB of events the loop below queues
+  // before any is sent: 4 KiB of events per event of maxQueue.)
+  const client = await createClient({ snapshot: snapshot('r1'), exposureUrl: srv.exposureUrl, flushInterval: 0, refreshInterval: 0, maxQueue: 20_000 });
   t.after(async () => {
     await client.close();
     await srv.close();
@@ -141,4 +143,44 @@ test('long unit ids are remembered as digests: deduplication and sticky assignme
   use('Fixed', 7);
   assert.equal(client.stats.queued, 0);
   for (let i = 0; i < 20; i++) assert.equal(client.findImplementation('Random', user(i)), random[i], `unit ${i}`);
+});
+
+test('the exposure queue is bounded in size too: past 4 KiB of events per event of maxQueue the oldest are dropped, and counted', async (t) => {
+  await import('../helpers/gc.js');
+  const srv = await startServer({ snapshot: snapshot('r1') });
+  srv.state.exposureMode = '500';
+  const client = await createClient({ snapshot: snapshot('r1'), exposureUrl: srv.exposureUrl, flushInterval: 0, refreshInterval: 0, retryDelay: 60_000 });
+  t.after(async () => {
+    await client.close();
+    await srv.close();
+  });
+  const user = (i) => ({ user: { id: `${i}-`.padEnd(65536, 'x') } });
+  globalThis.gc();
+  const before = process.memoryUsage().heapUsed;
+  for (let i = 0; i < 1000; i++) client.create('Split', user(i));
+  await client.flush(); // refused: the batch goes back
+  // (What the server kept is not the client's.)
+  srv.state.exposureRequests.length = srv.state.raw.length = 0;
+  globalThis.gc();
+  const grown = process.memoryUsage().heapUsed - before;
+  // (1 000 events with 64 KiB units held 64 MiB; the default maxQueue, 1 000,
+  // allows 4 MiB of events. Sending them takes a few MiB more.)
+  assert.ok(grown < 20 * 1024 * 1024, `the heap grew by ${(grown / 1048576).toFixed(1)} MiB`);
+  const { queued, dropped } = client.stats;
+  assert.ok(queued >= 60 && queued <= 64, `${queued} queued`);
+  assert.equal(queued + dropped, 1000);
+  // The newest wait, and are delivered once the sink is back.
+  srv.state.exposureMode = 'ok';
+  await client.flush();
+  const ids = srv.accepted().map((e) => parseInt(e.unit.value, 10));
+  assert.deepEqual(ids, Array.from({ length: queued }, (_, i) => 1000 - queued + i));
+  assert.equal(client.stats.dropped, dropped);
+
+  // A smaller maxQueue allows less: 40 KiB for 10, not one of these events.
+  srv.state.exposureMode = '500';
+  const small = await createClient({ snapshot: snapshot('r1'), exposureUrl: srv.exposureUrl, flushInterval: 0, refreshInterval: 0, maxQueue: 10 });
+  t.after(() => small.close());
+  for (let i = 0; i < 5; i++) small.create('Split', user(i));
+  small.create('Split', ctx('short'));
+  assert.deepEqual([small.stats.queued, small.stats.dropped], [1, 5]);
 });

@@ -81,8 +81,11 @@ pub fn load_owned(text: String) -> Result<Compiled, SnapshotError> {
     let (doc, deferred) = json::parse_deferring(&text, &json::Limits::default(), "features")
         .map_err(|e| {
             // (A server's empty answer, an empty file: said plainly.)
-            let blank = |c: char| matches!(c, ' ' | '\t' | '\r' | '\n' | '\u{feff}');
-            if text.chars().all(blank) {
+            let rest = text.strip_prefix('\u{feff}').unwrap_or(&text);
+            if rest
+                .bytes()
+                .all(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\n'))
+            {
                 return refuse("", "invalid JSON: the snapshot is empty".to_owned());
             }
             let what = if e.is_limit() {
@@ -1090,12 +1093,14 @@ impl<'a> Scope<'a> {
             return false;
         }
         if self.deep_conditions.is_none() {
-            let chain: Vec<&str> = self
+            let mut chain: Vec<&str> = self
                 .stack
                 .iter()
                 .filter_map(|&a| self.shared.activations.get(a).map(|x| x.0.as_str()))
-                .chain(through)
                 .collect();
+            if let Some(name) = through {
+                chain.push(name);
+            }
             self.deep_conditions = Some(join(&chain, " → "));
         }
         true

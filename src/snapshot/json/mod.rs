@@ -158,29 +158,21 @@ impl<'a> Value<'a> {
 
     /// About how many bytes this value takes as compact JSON text (escapes
     /// counted as the characters they stand for): a measure of its size
-    /// where its text is not at hand.
+    /// where its text is not at hand. (Recursive: a parsed value nests at
+    /// most [`Limits::max_depth`] levels.)
     #[must_use]
     pub fn weight(&self) -> usize {
-        let mut total = 0usize;
-        let mut stack = vec![self];
-        while let Some(v) = stack.pop() {
-            total = total.saturating_add(match v {
-                Value::Null | Value::Bool(_) => 4,
-                Value::Number(n) => n.0.len(),
-                Value::String(s) => s.len() + 2,
-                Value::Array(items) => {
-                    stack.extend(items);
-                    items.len() + 1
-                }
-                Value::Object(members) => {
-                    stack.extend(members.iter().map(|(_, v)| v));
-                    members.iter().fold(members.len() + 1, |sum, (k, _)| {
-                        sum.saturating_add(k.len() + 3)
-                    })
-                }
-            });
+        match self {
+            Value::Null | Value::Bool(_) => 4,
+            Value::Number(n) => n.0.len(),
+            Value::String(s) => s.len() + 2,
+            Value::Array(items) => items
+                .iter()
+                .fold(items.len() + 1, |sum, v| sum.saturating_add(v.weight())),
+            Value::Object(members) => members.iter().fold(members.len() + 1, |sum, (k, v)| {
+                sum.saturating_add(k.len() + 3).saturating_add(v.weight())
+            }),
         }
-        total
     }
 
     /// Whether this is `null`.

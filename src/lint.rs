@@ -99,7 +99,15 @@ pub fn lint(engine: &Engine, now: i64) -> Vec<Problem> {
             let always = analysis.always(&rule.when, 0);
             // Holds for every context from an instant past on (`after`).
             let since = match &window {
-                Ok(w) if !always && w.exact && w.end == i64::MAX && w.start <= now => Some(w.start),
+                Ok(w)
+                    if !always
+                        && w.exact
+                        && w.end == i64::MAX
+                        && w.start > i64::MIN
+                        && w.start <= now =>
+                {
+                    Some(w.start)
+                }
                 _ => None,
             };
             for (a, found) in analysis.activations.drain(..) {

@@ -102,6 +102,10 @@ function stats() {
 
 let rendered = {};
 function render() {
+  // Why each feature is what it is, read before anything is built (building
+  // the experiment's choice makes it sticky, and a first visit would read
+  // STICKY where the exposure says how it was assigned).
+  const details = FEATURES.map((f) => client.details(f, context));
   const chosen = client.findImplementations(context);
   const app = $('#app');
   if (chosen.AllowedPriorities !== rendered.AllowedPriorities || !app.firstChild) {
@@ -115,13 +119,14 @@ function render() {
     if (showStats) {
       $('#stats-slot').append(h('p', { id: 'stats', className: 'stats' }));
       stats();
-      client.usedImplementation('TodoStats', 'true', context);
     }
+    // Both designs are reported: the one without statistics is rendered too
+    // (an analysis needs both halves of the split).
+    client.usedImplementation('TodoStats', showStats ? 'true' : 'false', context);
     app.dataset.stats = String(showStats);
   }
   rendered = chosen;
   // Each feature the page uses, with why (no exposure: details only).
-  const details = FEATURES.map((f) => client.details(f, context));
   $('#choices').replaceChildren(...details.flatMap((d) => [h('dt', {}, d.feature),
     h('dd', {}, String(d.implementation ?? defaults[d.feature]), h('span', { className: 'small' }, ` ${why(d)}`))]));
   const broken = details.filter((d) => d.errorCode === 'PARSE_ERROR').map((d) => d.feature);
@@ -141,6 +146,7 @@ function why(d) {
   if (d.revision === null) return '(default: no snapshot loaded)';
   if (d.reason === 'DISABLED') return '(kill switch on: default)';
   if (d.errorCode) return `(${d.reason}: ${d.errorCode})`;
+  if (d.reason === 'STICKY') return `(STICKY in ${d.experiment}: kept from this user's first assignment)`;
   return `(${d.reason}${d.experiment ? ` in ${d.experiment}` : ''})`;
 }
 
@@ -159,7 +165,7 @@ client.on('error', (e) => {
 });
 client.on('update', () => { $('#flags-note').textContent = ''; });
 
-$('#new-user').onclick = () => { localStorage.removeItem('demo-user'); location.reload(); };
+$('#new-user').onclick = () => { store('demo-user', null); location.reload(); };
 // The kill switch as the server has it (read from its snapshot, not from
 // an evaluation: a feature with problems answers ERROR whatever its switch).
 /** The revision this page wrote when it last flipped the switch. */
@@ -168,7 +174,9 @@ let flipped = null;
 async function serverFlags() {
   const got = await fetch('/flags/snapshot.json');
   if (!got.ok) throw new Error(`GET ${got.status}`);
-  const snap = await got.json();
+  const snap = await got.json().catch(() => {
+    throw new Error("the server's snapshot is not valid JSON (see www/snapshot.json)");
+  });
   const f = snap?.features?.TodoStats;
   return { snap, f: f && typeof f === 'object' && !Array.isArray(f) ? f : null };
 }
@@ -201,7 +209,7 @@ $('#flip').onclick = async () => {
     note.dataset.kind = 'done';
     note.textContent = f.enabled
       ? 'Kill switch off: TodoStats follows its rules again.'
-      : 'Kill switch on: TodoStats shows its default (no statistics) to everyone.';
+      : "Kill switch on: TodoStats shows its default (no statistics) to everyone (in the server's memory: saving www/snapshot.json replaces it).";
   } catch (e) {
     note.textContent = `Could not toggle: ${e.message}`;
   }

@@ -489,14 +489,17 @@ export async function createClient(o) {
    * The page is hidden or going away: what waits leaves by sendBeacon, in
    * bodies that fit what keepalive POSTs under way leave of the browser's
    * keepalive quota (they go on after the page). Once the browser refuses
-   * one, that batch tries a keepalive fetch and the rest stays queued; what
-   * is not accepted goes back to the queue (counted as sent only when it
-   * was).
+   * one, that batch tries a keepalive fetch, and the rest leave by plain
+   * POSTs: the quota is spent, and a plain POST started now often arrives
+   * even from a page going away (one that stayed queued died with it: 100
+   * to 400 of 1 000 events). What is not accepted goes back to the queue
+   * (counted as sent only when it was).
    */
   function beacon() {
+    let refused = false;
     while (xurl && queue.length) {
       // As many events as fit in one body (at least one), each serialized once.
-      const parts = [], room = BEACON_BYTES - kept;
+      const parts = [], room = refused ? Infinity : BEACON_BYTES - kept;
       let size = 12;
       while (parts.length < Math.min(queue.length, maxBatch)) {
         const part = JSON.stringify(queue[parts.length]);
@@ -533,9 +536,10 @@ export async function createClient(o) {
           })
           .finally(settled);
       };
-      // One event too big for any beacon: a plain request (it may not
-      // outlive the page), so that it does not hold the others back.
-      if (size > BEACON_BYTES) {
+      // One event too big for any beacon, or the quota spent: a plain
+      // request (it may not outlive the page), so that it does not hold
+      // the others back.
+      if (size > BEACON_BYTES || refused) {
         post(false);
         continue;
       }
@@ -552,7 +556,7 @@ export async function createClient(o) {
         }
       } catch {}
       post(true);
-      return;
+      refused = true;
     }
   }
 
@@ -577,6 +581,14 @@ export async function createClient(o) {
     const d = evaluate(feature, ctx, used);
     if (d.implementation === used) return d;
     try {
+      // An assignment stored since this page drew (another tab's, in a
+      // random experiment): what the experiment gives without it is what
+      // was rendered. Reported as the experiment's, and the first
+      // assignment stays (not made sticky).
+      if (d.reason == 'STICKY') {
+        const drawn = engine.evaluate(feature, ctx, { ...opts, sticky: {}, used });
+        if (drawn.implementation === used && drawn.experiment === d.experiment) return { ...drawn, stickyKey: null };
+      }
       const before = previous?.evaluate(feature, ctx, { ...opts, used });
       if (before?.implementation === used) return before;
     } catch {}
@@ -714,6 +726,9 @@ export async function createClient(o) {
       try {
         boolean = !!engine?._isBoolean(feature);
       } catch {}
+      // Nothing loaded: the page rendered `false`, reported as a use with
+      // no snapshot (as a handle's code default is).
+      if (d.errorCode == 'PROVIDER_NOT_READY') use(d, 'false');
       return boolean && found(d) === 'true';
     },
     usedImplementation(feature, impl, ctx) {

@@ -524,10 +524,9 @@ body{font-family:system-ui,sans-serif;max-width:40rem;margin:2rem auto;color:#1f
   list.className = list.dataset.implementation = chosen.ListStyle;
   for (const item of ['Buy milk', 'Call Ann', 'Ship it']) list.append(Object.assign(document.createElement('li'), { textContent: item }));
   rendered.push(['ListStyle', chosen.ListStyle]);
-  if (chosen.Chat === 'true') {
-    document.body.append(Object.assign(document.createElement('button'), { id: 'chat', type: 'button', textContent: 'Chat with us' }));
-    rendered.push(['Chat', 'true']);
-  }
+  if (chosen.Chat === 'true') document.body.append(Object.assign(document.createElement('button'), { id: 'chat', type: 'button', textContent: 'Chat with us' }));
+  // Either way a design was rendered (an analysis needs both halves).
+  rendered.push(['Chat', chosen.Chat === 'true' ? 'true' : 'false']);
   window.featsRendered = rendered;
   document.documentElement.classList.remove('pending');
 })();

@@ -114,6 +114,31 @@ test('the first visible frame holds the chosen implementation; one exposure per 
   await page.close();
 });
 
+test('a first visit says how the experiment assigned the user, and the design without statistics is reported too', async () => {
+  const uid = userWhere((c) => c.AllowedPriorities !== 'no_priority' && c.TodoStats === 'false');
+  const context = contextOf(uid);
+  const chosen = engine.evaluate('AllowedPriorities', context);
+  const stats = engine.evaluate('TodoStats', context);
+  assert.equal(chosen.reason, 'SPLIT');
+  await fetch(`${rt.server.url}/flags/exposures`, { method: 'DELETE' });
+  const { page, errors } = await freshPage(uid);
+  try {
+    // Read before the design was built (which makes it sticky): SPLIT, as the exposure says.
+    assert.match(await page.textContent('#choices'), new RegExp(`AllowedPriorities${chosen.implementation} \\(SPLIT in priorities-2026\\)`));
+    // (A unit outside the rollout's share gets the default, with no unit.)
+    const mine = exposures;
+    assert.ok(await until(async () => (await mine()).length === 2), `exposures: ${JSON.stringify(await mine())}`);
+    assert.deepEqual((await mine()).map(strip).sort((a, b) => a.feature.localeCompare(b.feature)), [eventOf(chosen), eventOf(stats)]);
+    // On the next render (a reload), the assignment is sticky, and said so.
+    await page.reload();
+    await page.waitForFunction(() => window.__firstFrame);
+    assert.match(await page.textContent('#choices'), /\(STICKY in priorities-2026: kept from this user's first assignment\)/);
+    assert.deepEqual(errors, []);
+  } finally {
+    await page.close();
+  }
+});
+
 test('a reload keeps the experiment assignment, even after the weights move', async () => {
   const uid = userWhere((c) => c.AllowedPriorities === 'two_priorities');
   const { page, errors } = await freshPage(uid);

@@ -235,8 +235,13 @@ test('playground: with sessionStorage blocked or full the page still works, and 
     await page.fill('#snapshot', JSON.stringify({ ...snapshot, revision: 'unsaved' }));
     await page.fill('#context', '{"user": {"id": "5"}}');
     await waitFor(page, () => document.getElementById('problems').textContent.includes('unsaved'), null, `${name}: edit`);
+    // What a reload will lose is said under the field.
+    assert.equal(await page.textContent('#save-note'), name === 'full'
+      ? "Too large to keep in this tab across reloads: a reload brings back the server's snapshot."
+      : "This page's storage is blocked: a reload brings back the server's snapshot.", name);
     await page.click('#reset', { timeout: 2000 });
     await waitFor(page, () => document.getElementById('problems').textContent.includes('demo-1'), null, `${name}: reset`);
+    assert.equal(await page.textContent('#save-note'), '', name);
     assert.match((await rows(page))[0], /UserId=42/, name);
     assert.deepEqual(errors, [], name);
     await page.close();

@@ -170,3 +170,43 @@ test('a closed client queues nothing more', async (t) => {
   await client.flush();
   assert.equal(srv.posts.length, 0);
 });
+
+test('random experiment, two pages sharing a store: the page that drew the other arm reports it as the experiment\'s, and the first assignment stays', async (t) => {
+  const srv = await serve(t, (req, res) => res.writeHead(204).end());
+  // Two tabs: two clients, one localStorage.
+  const shared = new Map();
+  const store = { get: (k) => shared.get(k), set: (k, v) => void shared.set(k, v) };
+  const open = () => createClient({ snapshot: snapshot('r1'), exposureUrl: `${srv.base}/x`, flushInterval: 0, sticky: store });
+  const [one, two] = [await open(), await open()];
+  t.after(() => Promise.all([one.close(), two.close()]));
+  // A unit for which the two pages draw different arms before either renders.
+  let unit, first, second;
+  for (let i = 0; i < 200 && first === second; i++) {
+    unit = ctx(`tab-${i}`);
+    [first, second] = [one.findImplementation('Random', unit), two.findImplementation('Random', unit)];
+  }
+  assert.notEqual(first, second, 'two different draws');
+  one.usedImplementation('Random', first, unit);
+  two.usedImplementation('Random', second, unit);
+  await Promise.all([one.flush(), two.flush()]);
+  const drawn = (impl) => ({ feature: 'Random', implementation: impl, reason: 'SPLIT', rule: 0, experiment: 'exp', unit: { segment: 'UserId', value: unit.user.id }, revision: 'r1' });
+  assert.deepEqual(srv.events.map(({ timestamp, ...e }) => e), [drawn(first), drawn(second)]);
+  // The first use made the assignment; the second did not overwrite it.
+  assert.equal(shared.get(`exp/${unit.user.id}`), first);
+  assert.equal(two.findImplementation('Random', unit), first);
+});
+
+test('isEnabled before any snapshot loaded reports the false it answered (revision null), as a handle\'s code default is', async (t) => {
+  const srv = await serve(t, (req, res) => {
+    if (req.method === 'POST') return res.writeHead(204).end();
+    res.writeHead(503).end();
+  });
+  const client = await createClient({ snapshotUrl: `${srv.base}/s`, exposureUrl: `${srv.base}/x`, flushInterval: 0, timeout: 20 });
+  t.after(() => client.close());
+  assert.equal(client.revision, null);
+  assert.equal(client.isEnabled('ImageProcessing', ctx('1')), false);
+  await client.flush();
+  assert.deepEqual(srv.events.map(({ timestamp, ...e }) => e), [
+    { feature: 'ImageProcessing', implementation: 'false', reason: 'ERROR', rule: null, experiment: null, unit: null, revision: null },
+  ]);
+});

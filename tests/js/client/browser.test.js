@@ -200,6 +200,41 @@ test('page hide: beacons fit the browser\'s keepalive quota; what it refuses sta
   await client.close();
 });
 
+test('page hide: once the keepalive quota is spent, what is left leaves by plain POSTs, in full batches', async (t) => {
+  localStorage.clear();
+  const answer = navigator.sendBeacon, accepted = [];
+  let inFlight = 0; // as Chromium: 64 KiB for all keepalive requests in flight
+  navigator.sendBeacon = (url, blob) => (inFlight + blob.size > 65536 ? false : ((inFlight += blob.size), accepted.push(blob), true));
+  t.after(() => { navigator.sendBeacon = answer; });
+  const plain = [];
+  const client = await createClient({
+    snapshot: snapshot('r1'), exposureUrl: '/flags/exposures', flushInterval: 0, maxQueue: 10_000, maxBatch: 100,
+    fetch: async (url, init) => {
+      if (init.keepalive) throw new TypeError('Failed to fetch'); // the quota is spent for keepalive too
+      plain.push(JSON.parse(init.body).events.length);
+      return new Response(null, { status: 204 });
+    },
+  });
+  for (let i = 0; i < 1000; i++) client.create('Split', ctx(`visitor-${i}`));
+  // (The first full batch left as it filled, while the page was shown: 900 wait.)
+  const before = plain.length;
+  windowEvents.dispatchEvent(new Event('pagehide'));
+  // Started while the page is still there: later, a page going away runs nothing.
+  const started = plain.slice(before).reduce((a, b) => a + b, 0);
+  const beaconed = (await Promise.all(accepted.map((b) => b.text()))).flatMap((text) => JSON.parse(text).events).length;
+  assert.ok(beaconed > 0 && beaconed < 1000, `${beaconed} left by beacon`);
+  // (Beacons, then the refused batch by keepalive, then plain POSTs of maxBatch.)
+  assert.equal(beaconed + 100 + started, 900, `${started} events in plain POSTs started in pagehide`);
+  // The batch the browser refused tried keepalive (refused too) and is back
+  // in the queue; every later one left at once by a plain POST of up to maxBatch.
+  const sum = () => plain.reduce((a, b) => a + b, 0);
+  await until(() => beaconed + sum() >= 900 && client.stats.sent === beaconed + sum(), 1000, 'every plain POST answered');
+  assert.ok(plain.every((n) => n <= 100) && plain.filter((n) => n < 100).length <= 1, `batches ${plain}`);
+  assert.equal(client.stats.queued, 1000 - client.stats.sent, 'nothing lost');
+  assert.ok(client.stats.queued <= 100, `${client.stats.queued} still queued (the refused batch); beaconed ${beaconed}, plain ${plain}`);
+  await client.close();
+});
+
 test('beacons accepted a moment ago do not cut the next ones to one event each', async (t) => {
   localStorage.clear();
   const answer = navigator.sendBeacon, accepted = [];

@@ -238,8 +238,10 @@ function chart(ctx, now) {
   $('#sim-note').textContent = `by ${sim.segment}, ${units.toLocaleString()} units in ${(performance.now() - t0).toFixed(0)} ms (its placeholders set to 1…${units.toLocaleString()}, the rest of the context as typed)`;
   const rows = [...Object.entries(sim.counts), ...(sim.none ? [['(none)', sim.none]] : [])];
   out.setAttribute('aria-label', `${feature}: ${rows.map(([name, n]) => `${name} ${percent(n / units)}`).join(', ')}`);
-  // Drawn in a 560-wide box that scales to the column (a narrow screen cut it off).
-  const width = 560, bar = 22, gap = 8, label = 150;
+  // Drawn as wide as the column shows it, up to 560 (a narrow screen cut a
+  // wider box off; scaled down, its labels shrank to ~7 px at 375 px).
+  const shown = Math.round(out.getBoundingClientRect().width);
+  const width = shown >= 240 && shown < 560 ? shown : 560, bar = 22, gap = 8, label = Math.min(150, Math.round(width * 0.3));
   const height = rows.length * (bar + gap);
   out.setAttribute('viewBox', `0 0 ${width} ${height}`);
   out.setAttribute('height', String(height));

@@ -481,9 +481,12 @@ test('playground: at 375 px the chart scales to the column, its labels inside it
   const fit = await page.$eval('#chart', (svg) => {
     const box = svg.getBoundingClientRect();
     const texts = [...svg.querySelectorAll('text')].map((t) => t.getBoundingClientRect());
-    return { width: box.width, inside: texts.every((t) => t.left >= box.left - 0.5 && t.right <= box.right + 0.5), page: document.documentElement.scrollWidth };
+    const size = parseFloat(getComputedStyle(svg.querySelector('text')).fontSize) * (box.width / svg.viewBox.baseVal.width);
+    return { width: box.width, inside: texts.every((t) => t.left >= box.left - 0.5 && t.right <= box.right + 0.5), page: document.documentElement.scrollWidth, size };
   });
   assert.ok(fit.width <= 375, `chart ${fit.width} px wide`);
+  // Drawn at the column's width: the labels keep their 12 px (scaled, they were ~7.5).
+  assert.ok(fit.size >= 11.5, `labels at ${fit.size.toFixed(1)} px`);
   assert.ok(fit.inside, 'every label inside the chart');
   assert.ok(fit.page <= 375, `the page scrolls sideways: ${fit.page}`);
   assert.deepEqual(errors, []);

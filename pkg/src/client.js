@@ -489,11 +489,11 @@ export async function createClient(o) {
    * The page is hidden or going away: what waits leaves by sendBeacon, in
    * bodies that fit what keepalive POSTs under way leave of the browser's
    * keepalive quota (they go on after the page). Once the browser refuses
-   * one, that batch tries a keepalive fetch, and the rest leave by plain
-   * POSTs: the quota is spent, and a plain POST started now often arrives
-   * even from a page going away (one that stayed queued died with it: 100
-   * to 400 of 1 000 events). What is not accepted goes back to the queue
-   * (counted as sent only when it was).
+   * one, the rest leave by plain POSTs, and so does that batch when this
+   * client's own beacons fill the quota (a keepalive fetch is refused
+   * too): a plain POST started now arrives even from a page going away
+   * (left queued, they died with it: 100 to 400 of 1 000 events). What is
+   * not accepted goes back to the queue (counted as sent only when it was).
    */
   function beacon() {
     let refused = false;
@@ -555,8 +555,13 @@ export async function createClient(o) {
           continue;
         }
       } catch {}
-      post(true);
+      // Refused. With this client's own keepalive requests filling the
+      // browser's quota, keepalive fetches are refused too (in Chromium one
+      // tried here failed, and its events died with the page): this batch
+      // and the rest go plain. Otherwise (a browser refusing beacons for
+      // another reason) this batch tries a keepalive fetch first.
       refused = true;
+      post(beaconed + kept + size <= BEACON_BYTES);
     }
   }
 

@@ -393,8 +393,12 @@ export async function createClient(o) {
   };
   /** Adds events at the queue's end, or (`front`) back in front of it: a batch that was not delivered. */
   const enqueue = (events, front) => {
-    front ? queue.unshift(...events) : queue.push(...events);
-    queued += sumOf(events);
+    // An event larger than the whole bound is dropped alone: trimming would
+    // push every other one out before it.
+    const fit = events.filter((e) => sizeOf(e) <= maxText);
+    stats.dropped += events.length - fit.length;
+    front ? queue.unshift(...fit) : queue.push(...fit);
+    queued += sumOf(fit);
     trim();
   };
   const requeue = (events) => enqueue(events, true);

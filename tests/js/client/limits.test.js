@@ -183,4 +183,9 @@ test('the exposure queue is bounded in size too: past 4 KiB of events per event 
   for (let i = 0; i < 5; i++) small.create('Split', user(i));
   small.create('Split', ctx('short'));
   assert.deepEqual([small.stats.queued, small.stats.dropped], [1, 5]);
+  // Such an event is dropped alone: the ones that wait stay (they were all
+  // pushed out before it).
+  for (let i = 0; i < 8; i++) small.create('Split', ctx(`waiting-${i}`));
+  small.create('Split', user('huge'));
+  assert.deepEqual([small.stats.queued, small.stats.dropped], [9, 6]);
 });

@@ -704,6 +704,13 @@ struct Analysis<'b> {
     /// The activations analysed by the last calls: the steps that lead to
     /// each from the condition analysed (innermost first), and what was found.
     activations: Vec<(Trail, Result<Window, Never>)>,
+    /// What [`Analysis::window`] and [`Analysis::always`] found for each
+    /// condition, by its address: `window` of a `not` asks `always` of
+    /// what it wraps, and `always` of a `not` asks `window`, so nested
+    /// `not`s were analysed a Fibonacci number of times (94 of them around
+    /// an activation: a 2 KB snapshot that `validate` never finished).
+    seen_windows: BTreeMap<usize, Result<Window, Never>>,
+    seen_always: BTreeMap<usize, bool>,
 }
 
 impl<'b> Analysis<'b> {
@@ -713,6 +720,8 @@ impl<'b> Analysis<'b> {
             windows: vec![None; body.activations.len()],
             always: vec![None; body.activations.len()],
             activations: Vec::new(),
+            seen_windows: BTreeMap::new(),
+            seen_always: BTreeMap::new(),
         }
     }
 
@@ -723,6 +732,18 @@ impl<'b> Analysis<'b> {
         if depth > MAX_DEPTH {
             return Ok(Window::always());
         }
+        // (The activations it found were recorded the first time.)
+        let at = core::ptr::from_ref(cond) as usize;
+        if let Some(known) = self.seen_windows.get(&at) {
+            return known.clone();
+        }
+        let found = self.window_of(cond, depth);
+        self.seen_windows.insert(at, found.clone());
+        found
+    }
+
+    /// [`Analysis::window`], worked out.
+    fn window_of(&mut self, cond: &Cond, depth: u32) -> Result<Window, Never> {
         match cond {
             Cond::In(_, set) if set.is_empty() => Err(Never::new(
                 "an empty `in` list matches no value",
@@ -897,6 +918,17 @@ impl<'b> Analysis<'b> {
         if depth > MAX_DEPTH {
             return false;
         }
+        let at = core::ptr::from_ref(cond) as usize;
+        if let Some(&known) = self.seen_always.get(&at) {
+            return known;
+        }
+        let found = self.always_of(cond, depth);
+        self.seen_always.insert(at, found);
+        found
+    }
+
+    /// [`Analysis::always`], worked out.
+    fn always_of(&mut self, cond: &Cond, depth: u32) -> bool {
         match cond {
             Cond::True => true,
             // Every condition is analysed, whatever the first ones give.

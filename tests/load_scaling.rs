@@ -543,3 +543,57 @@ fn problems_of_a_long_name_are_listed_within_a_budget() {
         "ERROR"
     );
 }
+
+/// A feature that refers to a broken activation says so at its reference;
+/// the activation's own problems, listed at load at its place, are not
+/// charged to the feature's budget again (they once filled it, and hid the
+/// feature's own problems behind "N more").
+#[test]
+fn an_activations_problems_do_not_spend_a_features_budget() {
+    let nope = joined((0..60).map(|i| format!(r#"{{"segment": "Nope{i}", "exists": true}}"#)));
+    let text = snapshot(
+        "",
+        &format!(r#""A": {{"when": {{"all": [{nope}]}}}}"#),
+        r#""F": {"inputs": ["user"], "implementations": ["a", "b"], "default": "a",
+             "rules": [{"when": {"activation": "A"}, "serve": "b"}, {"serve": "zzz"}]}"#,
+    );
+    let found = lines(&load(&text));
+    assert_eq!(found.len(), 62, "{found:?}");
+    assert!(found[..60]
+        .iter()
+        .all(|l| l.starts_with("/activations/A/when/all/")));
+    assert_eq!(
+        &found[60..],
+        [
+            "/features/F/rules/0/when/activation: the activation 'A' has problems (see /activations/A)",
+            "/features/F/rules/1/serve: unknown implementation 'zzz'; this feature has 'a', 'b'",
+        ]
+    );
+}
+
+/// `validate` on 94 `not`s around an activation (2 KB): each `not` asked
+/// both whether what it wraps always holds and when it may, and each of
+/// those asked the same of the next `not`, a Fibonacci number of times.
+/// Now each condition is analysed once.
+#[test]
+fn validate_of_nested_nots_around_an_activation() {
+    let when = (0..94).fold(r#"{"activation": "A"}"#.to_owned(), |c, _| {
+        format!(r#"{{"not": {c}}}"#)
+    });
+    let engine = load(&snapshot(
+        "",
+        r#""A": {"when": {"after": "2020-01-01T00:00:00Z"}}"#,
+        &format!(
+            r#""F": {{"inputs": ["user"], "implementations": ["a", "b"], "default": "a",
+                 "rules": [{{"when": {when}, "serve": "b"}}]}}"#
+        ),
+    ));
+    assert!(engine.problems().is_empty(), "{:?}", engine.problems());
+    // An even number of `not`s: the rule applies as the activation does,
+    // since 2020 for every context; nothing is warned about.
+    let found: Vec<String> = feats_edge::lint::lint(&engine, NOW)
+        .iter()
+        .map(|p| p.line())
+        .collect();
+    assert_eq!(found, Vec::<String>::new());
+}

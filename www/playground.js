@@ -240,10 +240,11 @@ function chart(ctx, now) {
   out.setAttribute('aria-label', `${feature}: ${rows.map(([name, n]) => `${name} ${percent(n / units)}`).join(', ')}`);
   // Drawn as wide as the column shows it, up to 560 (a narrow screen cut a
   // wider box off; scaled down, its labels shrank to ~7 px at 375 px).
-  const shown = Math.round(out.getBoundingClientRect().width);
+  const shown = Math.round(out.parentElement?.getBoundingClientRect().width ?? 560);
   const width = shown >= 240 && shown < 560 ? shown : 560, bar = 22, gap = 8, label = Math.min(150, Math.round(width * 0.3));
   const height = rows.length * (bar + gap);
   out.setAttribute('viewBox', `0 0 ${width} ${height}`);
+  out.setAttribute('width', String(width));
   out.setAttribute('height', String(height));
   out.replaceChildren(...rows.map(([name, n], i) => {
     const share = n / units;

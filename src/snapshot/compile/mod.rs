@@ -785,6 +785,10 @@ pub(crate) struct Scope<'a> {
     /// activations referred to (compiled then or before), in the rule or
     /// activation being compiled.
     deepest: u32,
+    /// Whether a problem of the feature's own (its limit on activations)
+    /// was said inside the activations being compiled: see
+    /// [`Scope::activation`]'s rewind.
+    bound_problem: bool,
     /// A segment, inside the activations being compiled, that converts
     /// none of the feature's inputs: said where the feature refers to the
     /// activation heading them (the activations themselves are fine).
@@ -811,6 +815,7 @@ impl<'a> Scope<'a> {
             deep_conditions: None,
             below: (0, None),
             deepest: 0,
+            bound_problem: false,
             foreign: None,
         }
     }
@@ -1226,12 +1231,16 @@ impl<'a> Scope<'a> {
         self.stack.push(id);
         let outer = core::mem::take(&mut self.below);
         let before = errs.count();
+        let mark = errs.mark();
+        let outer_bound = core::mem::replace(&mut self.bound_problem, false);
         let outer_deepest = core::mem::replace(&mut self.deepest, depth);
         let act = Ptr::root(act_ptr);
         let when = reader::fields(value, &act, ["when"], errs)
             .and_then(|[when]| reader::required(when, &act, "when", errs))
             .and_then(|when| conditions::compile(self, when, &act.key("when"), depth + 1, errs));
         self.stack.pop();
+        let bound_here = core::mem::replace(&mut self.bound_problem, outer_bound);
+        self.bound_problem |= bound_here;
         let foreign = core::mem::replace(&mut self.foreign, outer_foreign);
         let (below, next) = core::mem::replace(&mut self.below, outer);
         let levels = below.saturating_add(1);
@@ -1282,6 +1291,7 @@ impl<'a> Scope<'a> {
                 // A feature's activations are numbered in 16 bits.
                 let Ok(local) = u16::try_from(self.activations.len()) else {
                     self.set_activation(id, ActivationState::Failed(None, true));
+                    self.bound_problem = true;
                     errs.add(
                         ptr,
                         "a feature may use at most 65 536 activations".to_owned(),
@@ -1307,6 +1317,14 @@ impl<'a> Scope<'a> {
                         self.foreign.get_or_insert(foreign);
                     }
                 } else if !self.any_input {
+                    // The activation's own problems are listed at load, at
+                    // its place: the feature says that it refers to a
+                    // broken one, and keeps its budget for its own. (Unless
+                    // one of them comes from this feature: the limit on its
+                    // activations.)
+                    if !bound_here {
+                        errs.rewind(mark);
+                    }
                     // Said at a feature's own reference only: not inside
                     // another activation (a chain would repeat it at every
                     // link), nor when checking activations at load (the

@@ -90,6 +90,14 @@ pub struct Errs {
     unlisted: usize,
 }
 
+/// Where an [`Errs`] stood (see [`Errs::mark`]).
+#[derive(Clone, Copy)]
+pub struct Mark {
+    len: usize,
+    left: usize,
+    unlisted: usize,
+}
+
 /// The budget of a unit of no text.
 const BASE_BUDGET: usize = 1024;
 /// What each problem costs beyond its two strings: the pair, the
@@ -128,6 +136,22 @@ impl Errs {
         }
         self.left = self.left.saturating_sub(cost);
         self.list.push((path, message));
+    }
+
+    /// Where the record stands, to [`Errs::rewind`] to.
+    pub fn mark(&self) -> Mark {
+        Mark {
+            len: self.list.len(),
+            left: self.left,
+            unlisted: self.unlisted,
+        }
+    }
+
+    /// Forgets what was recorded since `mark`, and gives back its budget.
+    pub fn rewind(&mut self, mark: Mark) {
+        self.list.truncate(mark.len);
+        self.left = mark.left;
+        self.unlisted = mark.unlisted;
     }
 
     /// How many problems were recorded, listed or not.

@@ -481,7 +481,7 @@ test('playground: at 375 px the chart scales to the column, its labels inside it
   const fit = await page.$eval('#chart', (svg) => {
     const box = svg.getBoundingClientRect();
     const texts = [...svg.querySelectorAll('text')].map((t) => t.getBoundingClientRect());
-    const size = parseFloat(getComputedStyle(svg.querySelector('text')).fontSize) * (box.width / svg.viewBox.baseVal.width);
+    const size = parseFloat(getComputedStyle(svg.querySelector('text')).fontSize) * svg.getScreenCTM().a;
     return { width: box.width, inside: texts.every((t) => t.left >= box.left - 0.5 && t.right <= box.right + 0.5), page: document.documentElement.scrollWidth, size };
   });
   assert.ok(fit.width <= 375, `chart ${fit.width} px wide`);

@@ -1215,6 +1215,11 @@ fn an_option_given_as_the_snapshot_is_given_says_how_to_write_it() {
         stderr,
         format!("feats-edge: --context @{empty}: the file is empty\n")
     );
+    let out = run_stdin(&["eval", "examples/shop.json", "--context", "@-"], b"");
+    assert_eq!(
+        one_line_error(&out, "empty standard input"),
+        "feats-edge: --context @-: standard input is empty\n"
+    );
 }
 
 /// Options are listed cut to 60 characters: padding every line to a long

@@ -135,7 +135,12 @@ fn option_text(args: &Args, name: &str, default: &str) -> Result<String, Usage> 
             Some(path) => {
                 let text = read_text(path, &format!("--{name}"))?;
                 if text.trim().is_empty() {
-                    return Err(Usage(format!("--{name} @{path}: the file is empty")));
+                    let what = if path == "-" {
+                        "standard input"
+                    } else {
+                        "the file"
+                    };
+                    return Err(Usage(format!("--{name} @{path}: {what} is empty")));
                 }
                 Ok(text)
             }

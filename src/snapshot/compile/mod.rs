@@ -1230,7 +1230,6 @@ impl<'a> Scope<'a> {
         self.set_activation(id, ActivationState::InProgress);
         self.stack.push(id);
         let outer = core::mem::take(&mut self.below);
-        let before = errs.count();
         let mark = errs.mark();
         let outer_bound = core::mem::replace(&mut self.bound_problem, false);
         let outer_deepest = core::mem::replace(&mut self.deepest, depth);
@@ -1286,7 +1285,7 @@ impl<'a> Scope<'a> {
             }
             return None;
         }
-        match when.filter(|_| errs.count() == before) {
+        match when.filter(|_| errs.since(mark) == 0) {
             Some(cond) => {
                 // A feature's activations are numbered in 16 bits.
                 let Ok(local) = u16::try_from(self.activations.len()) else {
@@ -1309,7 +1308,7 @@ impl<'a> Scope<'a> {
                 Some(local)
             }
             None => {
-                let own = errs.count() > before;
+                let own = errs.since(mark) > 0;
                 self.set_activation(id, ActivationState::Failed(foreign.clone(), own));
                 if !self.stack.is_empty() {
                     // Said where the chain is referred to from the feature.

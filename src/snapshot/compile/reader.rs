@@ -154,6 +154,12 @@ impl Errs {
         self.unlisted = mark.unlisted;
     }
 
+    /// How many problems were recorded since `mark`, listed or not.
+    pub fn since(&self, mark: Mark) -> usize {
+        self.count()
+            .saturating_sub(mark.len.saturating_add(mark.unlisted))
+    }
+
     /// How many problems were recorded, listed or not.
     pub fn count(&self) -> usize {
         self.list.len() + self.unlisted

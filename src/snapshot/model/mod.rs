@@ -180,6 +180,32 @@ impl StrSet {
         }
     }
 
+    /// Whether `f` holds for every member (for analyses of a snapshot, not
+    /// for evaluation).
+    pub fn all(&self, mut f: impl FnMut(&str) -> bool) -> bool {
+        if let Some(ix) = &self.index {
+            return (0..).map_while(|n| ix.key(n)).all(f);
+        }
+        // A short key holds the string's bytes in order, lowest first, and
+        // its length in the top byte.
+        let short = self.keys.iter().take_while(|&&k| k != NO_KEY).all(|&k| {
+            let bytes = k.to_le_bytes();
+            let n = usize::from(bytes[7]).min(7);
+            bytes
+                .get(..n)
+                .and_then(|b| core::str::from_utf8(b).ok())
+                .is_some_and(&mut f)
+        });
+        let mut start = 0;
+        short
+            && self.ends.iter().all(|&end| {
+                let end = end as usize;
+                let member = self.long.get(start..end).unwrap_or_default();
+                start = end;
+                f(member)
+            })
+    }
+
     /// Hashed sets and long values.
     #[cold]
     #[inline(never)]
@@ -475,6 +501,17 @@ mod tests {
                     .map(String::as_str)
                     .collect();
                 let set = StrSet::new(&members);
+                let mut listed = Vec::new();
+                assert!(set.all(|m| {
+                    listed.push(m.to_owned());
+                    true
+                }));
+                listed.sort();
+                let mut want: Vec<String> = members.iter().map(|&m| m.to_owned()).collect();
+                want.sort();
+                assert_eq!(listed, want, "the members of {members:?}");
+                let last = members.last().copied().unwrap_or_default();
+                assert!(!set.all(|m| m != last));
                 for s in &all {
                     assert_eq!(
                         set.contains(s),

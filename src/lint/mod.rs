@@ -9,7 +9,8 @@
 //!   `cidr` list; `after` not before `before`), or whose time window has
 //!   already ended; and such an activation, once, at its own place;
 //! - rules after one that serves every context, which are never reached
-//!   (or no longer, when it does so from an instant past on);
+//!   (or no longer, when it does so from an instant past on), and a rule
+//!   whose condition implies an earlier `serve` rule's (see [`implies`]);
 //! - a split or experiment whose weights are all 0, which serves no unit,
 //!   or add up to at most 1 % over several implementations (fractions of 1
 //!   written where percentages are meant), or to 99 % or more but less
@@ -33,6 +34,9 @@ use crate::prelude::*;
 use crate::{Engine, Problem};
 use alloc::collections::BTreeMap;
 use alloc::format;
+use implies::Implies;
+
+mod implies;
 
 /// The warnings for `engine`'s snapshot at the instant `now` (ms since the
 /// epoch), in document order.
@@ -60,6 +64,9 @@ pub fn lint(engine: &Engine, now: i64) -> Vec<Problem> {
         // it depends on time).
         let mut served_by: Option<(usize, Option<i64>)> = None;
         let mut analysis = Analysis::new(body);
+        let mut implies = Implies::new(body);
+        // The `serve` rules so far whose condition can hold: rule, condition.
+        let mut serves: Vec<(usize, &Cond)> = Vec::new();
         // Hashed splits with no condition so far: rule, seed, `by`, end.
         let mut unconditional: Vec<(usize, u64, u32, u16)> = Vec::new();
         for (i, rule) in body.rules.iter().enumerate() {
@@ -97,6 +104,24 @@ pub fn lint(engine: &Engine, now: i64) -> Vec<Problem> {
                 Ok(_) => {}
             }
             let always = analysis.always(&rule.when, 0);
+            if window.is_ok() {
+                let first = serves
+                    .iter()
+                    .find(|&&(_, when)| implies.holds(&rule.when, when));
+                if let Some(&(j, _)) = first {
+                    let what = body
+                        .rules
+                        .get(j)
+                        .map_or("?", |r| served(feature, &r.action));
+                    out.push(warning(
+                        at(&i.to_string()),
+                        format!(
+                            "rule {i} is never reached: rule {j} serves '{what}' to every \
+                             context it applies to"
+                        ),
+                    ));
+                }
+            }
             // Holds for every context from an instant past on (`after`).
             let since = match &window {
                 Ok(w)
@@ -126,6 +151,9 @@ pub fn lint(engine: &Engine, now: i64) -> Vec<Problem> {
             }
             let (kind, split, hashed) = match &rule.action {
                 Action::Serve(_) => {
+                    if window.is_ok() {
+                        serves.push((i, &rule.when));
+                    }
                     if always {
                         served_by = Some((i, None));
                     } else if let Some(t) = since {
@@ -967,7 +995,8 @@ mod tests {
         let text = format!(
             r#"{{"schema": 1, "segments": {{"Country": {{"from": {{"user": "{{country}}"}}}},
                "UserId": {{"from": {{"user": "{{id}}"}}}}, "Ip": {{"from": {{"user": "{{ip}}"}}}}}},
-               "activations": {{"Never": {{"when": {{"segment": "Country", "in": []}}}}, "Always": {{"when": {{"all": []}}}}}},
+               "activations": {{"Never": {{"when": {{"segment": "Country", "in": []}}}}, "Always": {{"when": {{"all": []}}}},
+                 "Na": {{"when": {{"segment": "Country", "in": ["US", "CA", "MX"]}}}}}},
                "features": {features}}}"#
         );
         let engine = Engine::load(&text).unwrap();
@@ -1224,6 +1253,174 @@ mod tests {
                 .collect();
             assert_eq!(warnings(&feature(&rules)), expected, "{launched}");
         }
+    }
+
+    #[test]
+    fn rules_an_earlier_serve_answers_first() {
+        // Each (earlier serve's condition, later rule's condition) where the
+        // later one's implies the earlier's.
+        let shadowed = [
+            (
+                r#"{"segment": "Country", "in": ["US", "CA"]}"#,
+                r#"{"segment": "Country", "in": ["CA"]}"#,
+            ),
+            (
+                r#"{"segment": "Country", "in": ["US", "CA"]}"#,
+                r#"{"all": [{"segment": "Country", "in": ["US"]}, {"segment": "UserId", "in": ["7"]}]}"#,
+            ),
+            (
+                r#"{"segment": "Country", "in": ["US"]}"#,
+                r#"{"any": [{"segment": "Country", "in": ["US"]}, {"all": [{"segment": "Country", "in": ["US"]}, {"after": "2020-01-01T00:00:00Z"}]}]}"#,
+            ),
+            (
+                r#"{"any": [{"segment": "Country", "in": ["US"]}, {"segment": "Ip", "cidr": ["10.0.0.0/8"]}]}"#,
+                r#"{"segment": "Ip", "cidr": ["10.0.0.0/8"]}"#,
+            ),
+            (
+                r#"{"activation": "Na"}"#,
+                r#"{"segment": "Country", "in": ["MX"]}"#,
+            ),
+            (
+                r#"{"segment": "Country", "in": ["US", "MX", "CA"]}"#,
+                r#"{"activation": "Na"}"#,
+            ),
+            (r#"{"activation": "Na"}"#, r#"{"activation": "Na"}"#),
+            (
+                r#"{"segment": "Country", "not_in": ["FR"]}"#,
+                r#"{"segment": "Country", "not_in": ["FR", "DE"]}"#,
+            ),
+            (
+                r#"{"segment": "Country", "not_in": ["FR"]}"#,
+                r#"{"segment": "Country", "in": ["US"]}"#,
+            ),
+            (
+                r#"{"segment": "Country", "exists": true}"#,
+                r#"{"segment": "Country", "starts_with": ["U"]}"#,
+            ),
+            (
+                r#"{"segment": "UserId", "starts_with": ["test-"]}"#,
+                r#"{"segment": "UserId", "starts_with": ["test-eu-"]}"#,
+            ),
+            (
+                r#"{"segment": "UserId", "contains": ["qa"]}"#,
+                r#"{"segment": "UserId", "contains": ["@qa.example"]}"#,
+            ),
+            (
+                r#"{"after": "2030-01-01T00:00:00Z"}"#,
+                r#"{"after": "2031-01-01T00:00:00Z"}"#,
+            ),
+            (
+                r#"{"before": "2040-01-01T00:00:00Z"}"#,
+                r#"{"before": "2039-01-01T00:00:00Z"}"#,
+            ),
+            (
+                r#"{"not": {"segment": "Country", "in": ["US"]}}"#,
+                r#"{"not": {"segment": "Country", "in": ["US", "CA"]}}"#,
+            ),
+            (
+                r#"{"segment": "Ip", "cidr": ["10.0.0.0/8", "192.168.0.0/16"]}"#,
+                r#"{"segment": "Ip", "cidr": ["192.168.0.0/16"]}"#,
+            ),
+            // Sets hashed past eight members.
+            (
+                r#"{"segment": "Country", "in": ["a", "b", "c", "d", "e", "f", "g", "h", "i", "a-long-code"]}"#,
+                r#"{"segment": "Country", "in": ["a-long-code", "i"]}"#,
+            ),
+        ];
+        for (earlier, later) in shadowed {
+            let rules = format!(
+                r#"[{{"when": {earlier}, "serve": "b"}}, {{"when": {later}, "serve": "a"}}]"#
+            );
+            assert_eq!(
+                warnings(&feature(&rules)),
+                ["/features/F/rules/1: rule 1 is never reached: rule 0 serves 'b' to every context it applies to"],
+                "{earlier} then {later}"
+            );
+        }
+        // Not implied, or not proved (both rules can be reached).
+        let reached = [
+            (
+                r#"{"segment": "Country", "in": ["CA"]}"#,
+                r#"{"segment": "Country", "in": ["US", "CA"]}"#,
+            ),
+            (
+                r#"{"segment": "Country", "in": ["CA"]}"#,
+                r#"{"segment": "UserId", "in": ["CA"]}"#,
+            ),
+            (
+                r#"{"segment": "UserId", "ends_with": ["@example.com"]}"#,
+                r#"{"segment": "UserId", "ends_with": ["@dev.example.com"]}"#,
+            ),
+            (
+                r#"{"segment": "UserId", "starts_with": ["test-eu-"]}"#,
+                r#"{"segment": "UserId", "starts_with": ["test-"]}"#,
+            ),
+            (
+                r#"{"all": [{"segment": "Country", "in": ["US"]}, {"segment": "UserId", "in": ["7"]}]}"#,
+                r#"{"segment": "Country", "in": ["US"]}"#,
+            ),
+            (
+                r#"{"after": "2031-01-01T00:00:00Z"}"#,
+                r#"{"after": "2030-01-01T00:00:00Z"}"#,
+            ),
+            (
+                r#"{"segment": "Country", "not_in": ["FR", "DE"]}"#,
+                r#"{"segment": "Country", "not_in": ["FR"]}"#,
+            ),
+            (
+                r#"{"segment": "Country", "not_in": ["US"]}"#,
+                r#"{"segment": "Country", "in": ["US", "CA"]}"#,
+            ),
+            (
+                r#"{"segment": "Country", "in": ["US"]}"#,
+                r#"{"not": {"segment": "Country", "in": ["CA"]}}"#,
+            ),
+            (
+                r#"{"segment": "Country", "exists": false}"#,
+                r#"{"segment": "Country", "not_in": ["US"]}"#,
+            ),
+            // Covered by two earlier rules together: not proved.
+            (
+                r#"{"segment": "Country", "in": ["US", "CA"]}"#,
+                r#"{"activation": "Na"}"#,
+            ),
+        ];
+        for (earlier, later) in reached {
+            let rules = format!(
+                r#"[{{"when": {earlier}, "serve": "b"}}, {{"when": {later}, "serve": "a"}}]"#
+            );
+            assert_eq!(
+                warnings(&feature(&rules)),
+                Vec::<String>::new(),
+                "{earlier} then {later}"
+            );
+        }
+        // Only a `serve` answers every context it applies to: a split lets
+        // units fall through, an experiment too.
+        let rules = r#"[{"when": {"segment": "Country", "in": ["US"]}, "split": {"by": "UserId", "weights": {"b": 100}}},
+                        {"when": {"segment": "Country", "in": ["US"]}, "serve": "a"}]"#;
+        assert_eq!(warnings(&feature(rules)), Vec::<String>::new());
+        // An earlier rule that never applies answers nothing.
+        let rules = r#"[{"when": {"segment": "Country", "in": []}, "serve": "b"},
+                        {"when": {"segment": "Country", "in": []}, "serve": "a"}]"#;
+        let found = warnings(&feature(rules));
+        assert_eq!(found.len(), 2, "{found:?}");
+        assert!(
+            found.iter().all(|w| w.contains("never applies")),
+            "{found:?}"
+        );
+        // The first serve that answers is named.
+        let rules = r#"[{"when": {"segment": "Country", "in": ["FR"]}, "serve": "a"},
+                        {"when": {"segment": "Country", "in": ["US", "CA"]}, "serve": "b"},
+                        {"when": {"segment": "Country", "in": ["US"]}, "serve": "a"},
+                        {"when": {"segment": "Country", "in": ["US"]}, "experiment": {"name": "E", "by": "UserId", "weights": {"a": 50, "b": 50}}}]"#;
+        assert_eq!(
+            warnings(&feature(rules)),
+            [
+                "/features/F/rules/2: rule 2 is never reached: rule 1 serves 'b' to every context it applies to",
+                "/features/F/rules/3: rule 3 is never reached: rule 1 serves 'b' to every context it applies to",
+            ]
+        );
     }
 
     #[test]

@@ -100,7 +100,10 @@ function update() {
     if (Engine) next = new Engine($('#snapshot').value);
   } catch (e) {
     const err = /** @type {import('/pkg/index.js').SnapshotError} */ (e);
-    refused = h('li', { className: 'refused' }, h('code', {}, err.path || '(document)'), ' ', err.reason ?? err.message, ' (snapshot refused)');
+    const reason = err.reason ?? err.message;
+    const at = /^(?:invalid JSON|over the limits): line (\d+), column (\d+):/.exec(reason);
+    refused = h('li', { className: 'refused' }, h('code', {}, err.path || '(document)'), ' ', reason, ' (snapshot refused)',
+      ...(at ? [' ', h('button', { type: 'button', className: 'goto', onclick: () => select($('#snapshot'), Number(at[1]), Number(at[2])) }, 'Show')] : []));
   }
   markInvalid($('#snapshot'), !next && !!Engine);
   if (!next) {
@@ -127,6 +130,24 @@ function update() {
   ({ names, mentioned } = segments($('#snapshot').value));
   bySegments();
   evaluate();
+}
+
+/**
+ * Selects the character at `line` and `column` of a text field (both from
+ * 1, columns in characters, as the engine counts them) and scrolls to it.
+ */
+function select(field, line, column) {
+  const text = field.value;
+  let at = 0;
+  for (let l = 1; l < line; l++) {
+    const next = text.indexOf('\n', at);
+    if (next < 0) break;
+    at = next + 1;
+  }
+  for (let c = 1; c < column && at < text.length && text[at] !== '\n'; c++) at += (text.codePointAt(at) ?? 0) > 0xffff ? 2 : 1;
+  const end = at < text.length && text[at] !== '\n' ? at + ((text.codePointAt(at) ?? 0) > 0xffff ? 2 : 1) : at;
+  field.focus();
+  field.setSelectionRange(at, end);
 }
 
 /** The snapshot's segment names, and the strings in its features and activations by feature. */

@@ -62,14 +62,33 @@ test('playground: the split chart, and problems with their JSON Pointer as the s
   await page.keyboard.type(' x');
   await page.waitForFunction(() => document.querySelector('#problems li.refused'));
   const lines = JSON.stringify(over, null, 2).split('\n').length;
-  assert.deepEqual(await problems(page), [`(document) invalid JSON: line ${lines}, column 3: trailing characters after the JSON value (snapshot refused)`]);
+  assert.deepEqual(await problems(page), [`(document) invalid JSON: line ${lines}, column 3: trailing characters after the JSON value (snapshot refused) Show`]);
+  // "Show" selects the character the error names (lines are not wrapped, so they are the lines seen).
+  const selected = () => page.$eval('#snapshot', (t) => [t.value.slice(t.selectionStart, t.selectionEnd), document.activeElement === t]);
+  await page.click('#snapshot');
+  await page.keyboard.press('Control+Home');
+  await page.click('#problems li.refused button.goto');
+  assert.deepEqual(await selected(), ['x', true]);
+  assert.equal(await page.$eval('#snapshot', (t) => getComputedStyle(t).whiteSpace), 'pre');
+  await page.keyboard.press('Control+End');
   await page.keyboard.press('Backspace');
   await page.keyboard.press('Backspace');
   await page.waitForFunction(() => !document.querySelector('#problems li.refused'));
 
+  // Columns count characters, as the engine does: an emoji (two UTF-16 units) is one.
+  await page.fill('#snapshot', '{"schema": 1,\n "description": "x", "features": {\n  "😀": [1,,2]}}');
+  await page.waitForFunction(() => document.querySelector('#problems li.refused'));
+  assert.deepEqual(await problems(page), ["/features/😀 invalid JSON: line 3, column 11: expected a value, found ',' (snapshot refused) Show"]);
+  await page.click('#problems li.refused button.goto');
+  assert.deepEqual(await page.$eval('#snapshot', (t) => [t.selectionStart, t.value.slice(t.selectionStart, t.selectionEnd)]), [60, ',']);
+  await page.fill('#snapshot', '{"schema": 1, "description": "😀😀", ]');
+  await page.waitForFunction(() => document.querySelector('#problems li.refused')?.textContent.includes('column 36'));
+  await page.click('#problems li.refused button.goto');
+  assert.deepEqual(await selected(), [']', true]);
+
   // A wrong schema: the pointer of the field.
   await page.fill('#snapshot', JSON.stringify({ ...snapshot, schema: 2 }));
-  await page.waitForFunction(() => document.querySelector('#problems li.refused'));
+  await page.waitForFunction(() => document.querySelector('#problems li.refused')?.textContent.includes('schema'));
   assert.equal(await page.textContent('#problems li.refused code'), '/schema');
   assert.deepEqual(errors, []);
   await page.close();

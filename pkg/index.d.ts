@@ -191,6 +191,12 @@ export interface Client {
   readonly revision: string | null;
   /** Exposures sent, dropped past maxQueue (in number or size), refused (4xx); queued: waiting or being sent. */
   readonly stats: { dropped: number; sent: number; failed: number; readonly queued: number };
+  /**
+   * The loaded snapshot as `createClient` takes it back (spread it into a
+   * page's options): its text (a snapshot given parsed, as its JSON) and
+   * ETag, when it has one. Null before a snapshot loads and once closed.
+   */
+  bootstrap(): { snapshot: string; snapshotEtag?: string } | null;
   /** No exposure. */
   findImplementation(feature: string, context: Context): string | null;
   /** No exposure. */

@@ -1,7 +1,7 @@
 // The client of SPEC sections 4 and 5: fetches and caches the snapshot, keeps
 // sticky assignments, reports exposures. All rule logic lives in the engine.
 
-import { Engine, setOwn, text } from './engine.js';
+import { Engine, setOwn, snapshotText, text } from './engine.js';
 import { local, short, snapshotCache, stickyStore } from './store.js';
 import { loading, runtime, wasm } from './wasm.js';
 
@@ -712,6 +712,17 @@ export async function createClient(o) {
     stats,
     get revision() {
       return engine?.revision ?? null;
+    },
+    /**
+     * The loaded snapshot as `createClient` takes it back, for a page this
+     * process renders (its text, as loaded or as its JSON when given
+     * parsed, and its ETag); null before one loads.
+     */
+    bootstrap() {
+      if (!engine) return null;
+      // Given as bytes or an Engine: its text, once.
+      if (typeof loaded != 'string') loaded = snapshotText(engine);
+      return etag ? { snapshot: loaded, snapshotEtag: etag } : { snapshot: loaded };
     },
     findImplementation,
     findImplementations(ctx) {

@@ -1,0 +1,70 @@
+// `client.bootstrap()`: the loaded snapshot and its ETag as `createClient`
+// takes them back, so that a server hands a page it renders the very
+// snapshot its choices came from (and the page revalidates it with a 304).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Engine, createClient } from 'feats-edge';
+import { startServer, until } from '../helpers/server.js';
+import { ctx, snapshot } from '../helpers/snapshot.js';
+
+/** Every choice but the random experiment's (drawn on each call until used). */
+const hashed = ({ Random, ...rest }) => (assert.ok(Random), rest);
+
+test('bootstrap(): the fetched text and ETag; a client made from it revalidates with a 304 and chooses the same', async (t) => {
+  // Served as text with its own spacing: handed on byte for byte.
+  const text = JSON.stringify(snapshot('r1'), null, 1);
+  const srv = await startServer({ snapshot: text, etag: '"v1"' });
+  t.after(() => srv.close());
+  const server = await createClient({ snapshotUrl: srv.snapshotUrl, refreshInterval: 0 });
+  const boot = server.bootstrap();
+  assert.deepEqual(boot, { snapshot: text, snapshotEtag: '"v1"' });
+
+  const page = await createClient({ ...boot, snapshotUrl: srv.snapshotUrl, refreshInterval: 0 });
+  await until(() => srv.state.snapshotRequests[1]?.status, 3000, "the page's request");
+  assert.equal(srv.state.snapshotRequests[1].headers['if-none-match'], '"v1"');
+  assert.equal(srv.state.snapshotRequests[1].status, 304);
+  for (let i = 0; i < 50; i++) assert.deepEqual(hashed(page.findImplementations(ctx(`u${i}`))), hashed(server.findImplementations(ctx(`u${i}`))));
+  assert.equal(page.bootstrap().snapshot, text);
+
+  // A new snapshot: the new text and ETag.
+  srv.state.snapshot = snapshot('r2');
+  srv.state.etag = '"v2"';
+  await server.refresh();
+  assert.equal(server.revision, 'r2');
+  assert.deepEqual(server.bootstrap(), { snapshot: JSON.stringify(snapshot('r2')), snapshotEtag: '"v2"' });
+  await page.close();
+  await server.close();
+  assert.equal(server.bootstrap(), null);
+});
+
+test('bootstrap(): null before a snapshot loads', async (t) => {
+  const srv = await startServer({ snapshot: snapshot('r1'), mode: '500' });
+  t.after(() => srv.close());
+  const client = await createClient({ snapshotUrl: srv.snapshotUrl, refreshInterval: 0, timeout: 100, retryDelay: 60_000 });
+  client.on('error', () => {});
+  t.after(() => client.close());
+  assert.equal(client.revision, null);
+  assert.equal(client.bootstrap(), null);
+});
+
+test('bootstrap(): a snapshot given parsed, as bytes or as an Engine is handed on as text, without an ETag', async (t) => {
+  const doc = snapshot('r3');
+  const json = JSON.stringify(doc);
+  const spaced = JSON.stringify(doc, null, 2);
+  for (const [given, want] of [
+    [doc, json],
+    [new TextEncoder().encode(spaced), spaced],
+    [new TextEncoder().encode(spaced).buffer, spaced],
+    [new Engine(spaced), spaced],
+  ]) {
+    const client = await createClient({ snapshot: given });
+    t.after(() => client.close());
+    const boot = client.bootstrap();
+    assert.deepEqual(boot, { snapshot: want }, given?.constructor?.name);
+    assert.deepEqual(client.bootstrap(), boot);
+    const again = await createClient(boot);
+    t.after(() => again.close());
+    assert.equal(again.revision, 'r3');
+    assert.deepEqual(hashed(again.findImplementations(ctx('42'))), hashed(client.findImplementations(ctx('42'))));
+  }
+});

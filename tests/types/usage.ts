@@ -51,6 +51,13 @@ async function main(): Promise<void> {
   console.log(viaInterface, viaClass, handleCtx, typed, sharedPaid);
   const off = client.on('update', (e) => e.revision.length);
   off();
+  // A server's snapshot handed to a page's client.
+  const boot = client.bootstrap();
+  if (boot) {
+    const text: string = boot.snapshot;
+    const page = await createClient({ ...boot, snapshotUrl: '/flags/snapshot.json' });
+    void [text, page];
+  }
   await client.ready;
   await client.refresh();
   await client.flush();

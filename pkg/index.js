@@ -27,6 +27,7 @@ export function init(source) {
     try {
       const byUrl = typeof source == 'string' || source instanceof URL;
       const from = byUrl ? await fetch(source, { signal: ac.signal }) : source;
+      if (from instanceof Response && !from.ok) throw new Error(`feats-edge: ${from.url || source} answered ${from.status}. ${HINT}`);
       const exports = await bindings.default({ module_or_path: from }).catch((e) => {
         throw from instanceof Response && e instanceof WebAssembly.CompileError ? notWasm(from, e) : e;
       });
@@ -54,10 +55,12 @@ export function init(source) {
  * @param {Response} res  @param {Error} e
  */
 const notWasm = (res, e) => refusedByPolicy(e) ? e : new Error(
-  `feats-edge: ${res.url || 'the response'} is not feats_edge_bg.wasm (${res.headers.get('Content-Type') || 'no Content-Type'}; ${e.message}). ` +
-    "Serve the package's feats_edge_bg.wasm there, or pass its URL to init(); with Vite 5 to 7, add optimizeDeps: { exclude: ['feats-edge'] } to its config",
+  `feats-edge: ${res.url || 'the response'} is not feats_edge_bg.wasm (${res.headers.get('Content-Type') || 'no Content-Type'}; ${e.message}). ${HINT}`,
   { cause: e },
 );
+
+/** What to do when the .wasm is not where the package looks. */
+const HINT = "Serve the package's feats_edge_bg.wasm there, or pass its URL to init(); with Vite 5 to 7, add optimizeDeps: { exclude: ['feats-edge'] } to its config";
 
 /** Whether compiling the .wasm was refused by the page's Content-Security-Policy. */
 const refusedByPolicy = (e) => e instanceof WebAssembly.CompileError && /Content Security Policy/i.test(e.message);

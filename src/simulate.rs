@@ -204,6 +204,37 @@ where
     })
 }
 
+/// Evaluates feature `name` for the synthetic units `1..=units`, in order,
+/// giving each one's implementation (its index; `None` for none) to `f`
+/// (for comparing two snapshots unit by unit); returns the unit segment's
+/// name.
+///
+/// # Errors
+/// When the feature or segment cannot be simulated.
+pub fn each_unit<C, E>(
+    engine: &Engine,
+    name: &str,
+    by: Option<&str>,
+    units: u64,
+    base: &C,
+    env: &mut E,
+    mut f: impl FnMut(Option<usize>),
+) -> Result<String, SimulateError>
+where
+    C: Context + ?Sized,
+    E: Env + ?Sized,
+{
+    let (unit, feature) = unit_of(engine, name, by)?;
+    env.feature(unit.feature);
+    let mut value = String::with_capacity(12);
+    for n in 1..=units {
+        value.clear();
+        crate::text::push_u64(&mut value, n);
+        f(pick(feature, &unit, base, &value, env));
+    }
+    Ok(unit.segment)
+}
+
 /// The implementation (its index; `None` for none) that feature `name`
 /// gives each of `values` as the unit segment's value, the rest of the
 /// context as `base` gives it. `Ok(None)` when that would not say what

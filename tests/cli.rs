@@ -274,6 +274,260 @@ fn simulate_shows_the_shares() {
     );
 }
 
+/// A snapshot of a feature `Checkout` with `implementations` and `rules`,
+/// beside features that stay as they are (and `extra` ones).
+fn checkout(implementations: &str, rules: &str, extra: &str) -> String {
+    format!(
+        r#"{{"schema": 1, "segments": {{"UserId": {{"from": {{"user": "{{id}}"}}}}, "Country": {{"from": {{"user": "{{country}}"}}}}}},
+          "features": {{"Checkout": {{"inputs": ["user"], "implementations": {implementations}, "default": "old", "rules": {rules}}},
+            "Fixed": {{"inputs": ["user"], "implementations": ["a", "b"], "default": "a", "rules": [{{"when": {{"segment": "Country", "in": ["CA"]}}, "serve": "b"}}]}},
+            "Same": {{"inputs": ["user"], "implementations": ["x", "y"], "default": "x", "rules": [{{"split": {{"by": "UserId", "weights": {{"y": 30}}}}}}]}}{extra}}}}}"#
+    )
+}
+
+/// `diff OLD NEW` as JSON, parsed; and its exit code.
+fn diff_json(name: &str, old: &str, new: &str, more: &[&str]) -> (serde_free::Json, i32) {
+    let old = temp(&format!("{name}-old.json"), old.as_bytes());
+    let new = temp(&format!("{name}-new.json"), new.as_bytes());
+    let mut args = vec!["diff", &old, &new, "--json"];
+    args.extend_from_slice(more);
+    let out = run(&args);
+    (
+        serde_free::Json(text(&out.stdout)),
+        out.status.code().unwrap_or(-1),
+    )
+}
+
+/// Reads the few fields the diff tests look at, without a JSON library.
+mod serde_free {
+    /// `diff --json`'s output.
+    pub struct Json(pub String);
+
+    impl Json {
+        /// The row of feature `name`.
+        pub fn row(&self, name: &str) -> &str {
+            let start = self
+                .0
+                .find(&format!("{{\"feature\":\"{name}\""))
+                .unwrap_or_else(|| panic!("{name} in {}", self.0));
+            let rest = &self.0[start..];
+            // To its closing brace (names here hold no braces).
+            let mut depth = 0;
+            let end = rest
+                .char_indices()
+                .find(|&(_, c)| {
+                    depth += match c {
+                        '{' => 1,
+                        '}' => -1,
+                        _ => 0,
+                    };
+                    depth == 0
+                })
+                .map_or(rest.len(), |(i, _)| i + 1);
+            &rest[..end]
+        }
+    }
+}
+
+/// Units of `units` that `simulate` gives `implementation` of Checkout.
+fn simulated(snapshot: &str, implementation: &str, units: &str) -> u64 {
+    let path = temp("simulated.json", snapshot.as_bytes());
+    let out = text(&run(&["simulate", &path, "--feature", "Checkout", "--units", units]).stdout);
+    out.lines()
+        .find(|l| l.starts_with(&format!("{implementation} ")))
+        .map_or(0, |l| l.split_whitespace().nth(1).unwrap().parse().unwrap())
+}
+
+#[test]
+fn diff_counts_the_units_that_move() {
+    let ramp = |p: u32| {
+        checkout(
+            r#"["old", "new"]"#,
+            &format!(r#"[{{"split": {{"by": "UserId", "weights": {{"new": {p}}}}}}}]"#),
+            "",
+        )
+    };
+    // A ramp lets units in and takes none out: as many move as simulate's
+    // counts differ by, all old -> new (and back when lowered).
+    let (r05, r25) = (ramp(5), ramp(25));
+    let gained = simulated(&r25, "new", "10000") - simulated(&r05, "new", "10000");
+    assert!((1800..2200).contains(&gained), "{gained}");
+    let (up, code) = diff_json("ramp", &r05, &r25, &[]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        up.row("Checkout"),
+        format!(
+            r#"{{"feature":"Checkout","status":"changed","by":"UserId","moved":{gained},"moves":[{{"from":"old","to":"new","units":{gained}}}]}}"#
+        )
+    );
+    assert_eq!(
+        up.row("Same"),
+        r#"{"feature":"Same","status":"same","by":"UserId","moved":0,"moves":[]}"#
+    );
+    assert_eq!(
+        up.row("Fixed"),
+        r#"{"feature":"Fixed","status":"same","context":{"from":"a","to":"a"}}"#
+    );
+    let (down, _) = diff_json("ramp-down", &r25, &r05, &[]);
+    assert!(
+        down.row("Checkout").contains(&format!(
+            r#""moves":[{{"from":"new","to":"old","units":{gained}}}]"#
+        )),
+        "{}",
+        down.0
+    );
+
+    // Implementations reordered: every unit of a 50/50 split moves.
+    let split = |order: &str| {
+        checkout(
+            order,
+            r#"[{"split": {"by": "UserId", "weights": {"old": 50, "new": 50}}}]"#,
+            "",
+        )
+    };
+    let (swapped, _) = diff_json(
+        "order",
+        &split(r#"["old", "new"]"#),
+        &split(r#"["new", "old"]"#),
+        &[],
+    );
+    assert!(
+        swapped.row("Checkout").contains(r#""moved":10000,"#),
+        "{}",
+        swapped.0
+    );
+    // The weights object's order changes nothing (ranges follow the implementations).
+    let reweighed = checkout(
+        r#"["old", "new"]"#,
+        r#"[{"split": {"by": "UserId", "weights": {"new": 50, "old": 50}}}]"#,
+        "",
+    );
+    let (same, code) = diff_json(
+        "weights-order",
+        &split(r#"["old", "new"]"#),
+        &reweighed,
+        &[],
+    );
+    assert_eq!(code, 0, "{}", same.0);
+
+    // A third arm at the end takes from the ranges after its start: no unit
+    // goes old -> newer, and none comes back to old.
+    let third = checkout(
+        r#"["old", "new", "newer"]"#,
+        r#"[{"split": {"by": "UserId", "weights": {"old": 34, "new": 33, "newer": 33}}}]"#,
+        "",
+    );
+    let (added_arm, _) = diff_json(
+        "third",
+        &split(r#"["old", "new"]"#),
+        &third,
+        &["--units", "100000"],
+    );
+    let row = added_arm.row("Checkout");
+    assert!(
+        row.contains(r#""moves":[{"from":"new","to":"newer","units":"#)
+            && row.contains(r#"{"from":"old","to":"new","units":"#),
+        "{row}"
+    );
+    assert!(
+        !row.contains(r#""to":"old""#) && !row.contains(r#""from":"old","to":"newer""#),
+        "{row}"
+    );
+
+    // Features added, removed, broken in one, a random experiment.
+    let random = r#", "Layout": {"inputs": ["user"], "implementations": ["g", "l"], "default": "g",
+        "rules": [{"experiment": {"name": "L", "by": "UserId", "random": true, "weights": {"g": 50, "l": 50}}}]}"#;
+    let broken = checkout(
+        r#"["old", "new"]"#,
+        r#"[{"split": {"by": "UserId", "weights": {"nwe": 5}}}]"#,
+        "",
+    );
+    let (mixed, code) = diff_json(
+        "mixed",
+        &checkout(
+            r#"["old", "new"]"#,
+            "[]",
+            r#", "Gone": {"implementations": ["a"], "default": "a"}"#,
+        ),
+        &format!("{}{random}}}}}", &broken[..broken.len() - 2]),
+        &[],
+    );
+    assert_eq!(code, 1);
+    assert_eq!(
+        mixed.row("Checkout"),
+        r#"{"feature":"Checkout","status":"broken","in":"NEW"}"#
+    );
+    assert_eq!(
+        mixed.row("Layout"),
+        r#"{"feature":"Layout","status":"added"}"#
+    );
+    assert_eq!(
+        mixed.row("Gone"),
+        r#"{"feature":"Gone","status":"removed"}"#
+    );
+    let (random_both, _) = diff_json(
+        "random",
+        &format!("{}{random}}}}}", &r05[..r05.len() - 2]),
+        &format!("{}{random}}}}}", &r05[..r05.len() - 2]),
+        &[],
+    );
+    assert_eq!(
+        random_both.row("Layout"),
+        r#"{"feature":"Layout","status":"random"}"#
+    );
+
+    // The text form lists what changes, then a summary; nothing: exit 0.
+    let old = temp("text-old.json", r05.as_bytes());
+    let new = temp("text-new.json", r25.as_bytes());
+    let out = run(&["diff", &old, &new, "--units", "1000"]);
+    let stdout = text(&out.stdout);
+    assert!(stdout.starts_with("Checkout: "), "{stdout}");
+    assert!(
+        stdout.contains(" of 1000 units by UserId move ("),
+        "{stdout}"
+    );
+    assert!(
+        stdout.ends_with("\n3 features compared, 1 with changes (1000 units each)\n"),
+        "{stdout}"
+    );
+    let out = run(&["diff", &old, &old]);
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(
+        text(&out.stdout),
+        "3 features compared, 0 with changes (10000 units each)\n"
+    );
+    // One feature: shown whatever it found; for a context without a unit.
+    let out = run(&[
+        "diff",
+        &old,
+        &new,
+        "--feature",
+        "Fixed",
+        "--context",
+        r#"{"user": {"country": "CA"}}"#,
+    ]);
+    assert_eq!(
+        text(&out.stdout),
+        "Fixed: no split or experiment; 'b' for the context given, in both\n"
+    );
+    assert_eq!(out.status.code(), Some(0));
+
+    // Bad arguments: exit 2, one line.
+    for (args, message) in [
+        (vec!["diff", old.as_str()], "diff needs two snapshots: OLD NEW (file paths, or - for standard input)"),
+        (vec!["diff", old.as_str(), new.as_str(), "x"], "unexpected argument 'x'"),
+        (vec!["diff", "-", "-"], "standard input can be read once: give only one of SNAPSHOT -, --context @-, --sticky @-"),
+        (vec!["diff", old.as_str(), new.as_str(), "--units", "0"], "--units must be a whole number from 1 to 1000000"),
+        (vec!["diff", old.as_str(), new.as_str(), "--by", "Nope"], "no segment 'Nope' in either snapshot"),
+        (vec!["diff", old.as_str(), new.as_str(), "--feature", "Nope"], "no feature 'Nope' in either snapshot"),
+        (vec!["diff", old.as_str(), new.as_str(), "--context", "[]"], "--context must be a JSON object, not an array"),
+    ] {
+        let out = run(&args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert_eq!(text(&out.stderr), format!("feats-edge: {message}\n"), "{args:?}");
+    }
+}
+
 #[test]
 fn bucket_matches_the_spec() {
     let out = run(&["bucket", "--salt", "PaymentProcessor", "--unit", "42"]);

@@ -1,4 +1,4 @@
-//! Argument parsing: one positional snapshot and `--name value` options.
+//! Argument parsing: positional snapshots and `--name value` options.
 
 use super::Usage;
 
@@ -24,6 +24,14 @@ fn known(command: &str) -> &'static [(&'static str, bool)] {
             ("sticky", true),
         ],
         "simulate" => &[
+            ("feature", true),
+            ("units", true),
+            ("context", true),
+            ("by", true),
+            ("now", true),
+            ("json", false),
+        ],
+        "diff" => &[
             ("feature", true),
             ("units", true),
             ("context", true),

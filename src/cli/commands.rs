@@ -1,4 +1,4 @@
-//! The four commands: validate, eval, simulate, bucket.
+//! The commands validate, eval, simulate and bucket (`diff` has its own module).
 
 use std::collections::BTreeMap;
 use std::io::Read;
@@ -125,7 +125,7 @@ fn load_snapshot(path: &str) -> Result<Loaded, Usage> {
 }
 
 /// The text of a JSON option given inline or as `@FILE`.
-fn option_text(args: &Args, name: &str, default: &str) -> Result<String, Usage> {
+pub(super) fn option_text(args: &Args, name: &str, default: &str) -> Result<String, Usage> {
     match args.value(name) {
         // (`-` for standard input is the snapshot's form; options take `@-`.)
         Some("-") => Err(Usage(format!(
@@ -152,13 +152,11 @@ fn option_text(args: &Args, name: &str, default: &str) -> Result<String, Usage> 
 
 /// Refuses standard input named twice (`eval - --context @-`): the second
 /// reader would find it empty and report that as bad JSON.
-fn stdin_once(args: &Args) -> Result<(), Usage> {
-    let readers = [
-        args.positional.first().is_some_and(|p| p == "-"),
-        args.value("context") == Some("@-"),
-        args.value("sticky") == Some("@-"),
-    ];
-    if readers.iter().filter(|&&r| r).count() > 1 {
+pub(super) fn stdin_once(args: &Args) -> Result<(), Usage> {
+    let readers = args.positional.iter().filter(|p| *p == "-").count()
+        + usize::from(args.value("context") == Some("@-"))
+        + usize::from(args.value("sticky") == Some("@-"));
+    if readers > 1 {
         return Err(Usage(
             "standard input can be read once: give only one of SNAPSHOT -, --context @-, --sticky @-".to_owned(),
         ));
@@ -175,14 +173,18 @@ const OPTION_LIMITS: json::Limits = json::Limits {
 };
 
 /// Parses the text of a JSON option.
-fn parse_option<'a>(text: &'a str, name: &str) -> Result<Value<'a>, Usage> {
+pub(super) fn parse_option<'a>(text: &'a str, name: &str) -> Result<Value<'a>, Usage> {
     json::parse(text, &OPTION_LIMITS)
         .map_err(|e| Usage(format!("--{name} is not valid JSON: {}", e.describe())))
 }
 
 /// The snapshot of `eval` and `simulate`: refused is a usage error.
 fn load(args: &Args) -> Result<Engine, Usage> {
-    let path = args.snapshot()?;
+    load_path(args.snapshot()?)
+}
+
+/// The snapshot at `path` (or `-`): refused is a usage error.
+pub(super) fn load_path(path: &str) -> Result<Engine, Usage> {
     let Loaded { engine, not_utf8 } = load_snapshot(path)?;
     engine.map_err(|e| {
         let why = not_utf8
@@ -193,18 +195,18 @@ fn load(args: &Args) -> Result<Engine, Usage> {
 }
 
 /// Adds `text` and a newline to `out`.
-fn line(out: &mut String, text: &str) {
+pub(super) fn line(out: &mut String, text: &str) {
     out.push_str(text);
     out.push('\n');
 }
 
 /// Adds a line for people to read: `text` with its control characters
 /// escaped, so that a name holding a newline cannot start a line of its own.
-fn text_line(out: &mut String, text: &str) {
+pub(super) fn text_line(out: &mut String, text: &str) {
     line(out, &super::one_line(text));
 }
 
-fn now_option(args: &Args) -> Result<i64, Usage> {
+pub(super) fn now_option(args: &Args) -> Result<i64, Usage> {
     match args.value("now") {
         Some(text) => feats_edge::ops::instant::parse_rfc3339_floor(text).ok_or_else(|| {
             Usage(format!(
@@ -217,7 +219,7 @@ fn now_option(args: &Args) -> Result<i64, Usage> {
     }
 }
 
-fn random() -> u32 {
+pub(super) fn random() -> u32 {
     getrandom::u32().unwrap_or(0)
 }
 
@@ -332,7 +334,7 @@ fn count(n: usize, thing: &str) -> String {
     }
 }
 
-fn quote(s: &str) -> String {
+pub(super) fn quote(s: &str) -> String {
     let mut out = String::new();
     json::push_string(&mut out, s);
     out

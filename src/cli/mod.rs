@@ -1,4 +1,4 @@
-//! The command-line front end: argument parsing and the four commands.
+//! The command-line front end: argument parsing and the commands.
 //!
 //! Exit codes: 0 success, 1 a snapshot with problems (`validate`; with
 //! `--strict`, warnings too), 2 bad
@@ -6,6 +6,7 @@
 
 mod args;
 mod commands;
+mod diff;
 mod pretty;
 
 use std::ffi::OsString;
@@ -17,6 +18,7 @@ const USAGE: &str = "usage:
   feats-edge validate SNAPSHOT [--json] [--strict] [--now RFC3339]
   feats-edge eval SNAPSHOT --context JSON|@FILE [--feature NAME] [--now RFC3339] [--sticky JSON|@FILE]
   feats-edge simulate SNAPSHOT --feature NAME --units N [--context JSON|@FILE] [--by SEGMENT] [--now RFC3339] [--json]
+  feats-edge diff OLD NEW [--feature NAME] [--units N] [--context JSON|@FILE] [--by SEGMENT] [--now RFC3339] [--json]
   feats-edge bucket --salt S --unit U
 
 SNAPSHOT is a file path, or - for standard input. Options take their value
@@ -71,8 +73,9 @@ fn command(argv: &[String], out: &mut String) -> Result<i32, Usage> {
                 "eval" => commands::eval(&args, out),
                 "simulate" => commands::simulate(&args, out),
                 "bucket" => commands::bucket(&args, out),
+                "diff" => diff::diff(&args, out),
                 other => Err(Usage(format!(
-                    "unknown command '{other}' (try validate, eval, simulate or bucket)"
+                    "unknown command '{other}' (try validate, eval, simulate, diff or bucket)"
                 ))),
             }
         }

@@ -205,9 +205,10 @@ where
 }
 
 /// Evaluates feature `name` for the synthetic units `1..=units`, in order,
-/// giving each one's implementation (its index; `None` for none) to `f`
-/// (for comparing two snapshots unit by unit); returns the unit segment's
-/// name.
+/// giving each one's implementation (its index; `None` for none) and the
+/// rule that chose it (`None`: the default) to `f` (for comparing two
+/// snapshots unit by unit, and for telling rules apart); returns the unit
+/// segment's name.
 ///
 /// # Errors
 /// When the feature or segment cannot be simulated.
@@ -218,7 +219,7 @@ pub fn each_unit<C, E>(
     units: u64,
     base: &C,
     env: &mut E,
-    mut f: impl FnMut(Option<usize>),
+    mut f: impl FnMut(Option<usize>, Option<u32>),
 ) -> Result<String, SimulateError>
 where
     C: Context + ?Sized,
@@ -230,7 +231,14 @@ where
     for n in 1..=units {
         value.clear();
         crate::text::push_u64(&mut value, n);
-        f(pick(feature, &unit, base, &value, env));
+        let ctx = WithUnit {
+            base,
+            input: unit.input,
+            slots: &unit.slots,
+            value: &value,
+        };
+        let e = eval::evaluate(feature, &ctx, env);
+        f(e.implementation.map(usize::from), e.rule);
     }
     Ok(unit.segment)
 }

@@ -529,6 +529,104 @@ fn diff_counts_the_units_that_move() {
 }
 
 #[test]
+fn simulate_tells_apart_the_rules_that_give_one_implementation() {
+    // `control` from the holdout, from the experiment, and as the default
+    // for the 10 % the experiment leaves; `b` from the experiment only.
+    let path = temp(
+        "holdout.json",
+        br#"{"schema": 1, "segments": {"UserId": {"from": {"user": "{id}"}}},
+            "features": {"Pricing": {"inputs": ["user"], "implementations": ["control", "b"], "default": "control",
+              "rules": [{"split": {"by": "UserId", "weights": {"control": 90}, "salt": "holdout"}},
+                        {"experiment": {"name": "pricing-2026", "by": "UserId", "weights": {"control": 50, "b": 40}}}]}}}"#,
+    );
+    let out = run(&[
+        "simulate",
+        &path,
+        "--feature",
+        "Pricing",
+        "--units",
+        "100000",
+    ]);
+    let stdout = text(&out.stdout);
+    let units = |label: &str| -> u64 {
+        let line = stdout
+            .lines()
+            .find(|l| l.starts_with(label))
+            .unwrap_or_else(|| panic!("{label} in {stdout}"));
+        line[label.len()..]
+            .split_whitespace()
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap()
+    };
+    let lines: Vec<&str> = stdout
+        .lines()
+        .map(|l| l.split_whitespace().next().unwrap_or(""))
+        .collect();
+    assert_eq!(
+        lines,
+        [
+            "Pricing:",
+            "implementation",
+            "control",
+            "rule",
+            "rule",
+            "default",
+            "b",
+            "rule"
+        ],
+        "{stdout}"
+    );
+    let (held, tried, fell) = (
+        units("  rule 0 (split)"),
+        units("  rule 1 (experiment 'pricing-2026')"),
+        units("  default"),
+    );
+    assert_eq!(held + tried + fell, units("control"));
+    assert!((89_000..91_000).contains(&held), "{held}");
+    // Of the 10 % that reach the experiment, 50 % control, 40 % b, 10 % fall through.
+    assert!(
+        (4_500..5_500).contains(&tried) && (700..1_300).contains(&fell),
+        "{tried} {fell}"
+    );
+    let json = text(
+        &run(&[
+            "simulate",
+            &path,
+            "--feature",
+            "Pricing",
+            "--units",
+            "100000",
+            "--json",
+        ])
+        .stdout,
+    );
+    assert!(
+        json.contains(&format!(
+            r#""control":{{"units":{},"share":"#,
+            units("control")
+        )) && json.contains(&format!(
+            r#""rules":{{"0":{held},"1":{tried},"default":{fell}}}}}"#
+        )),
+        "{json}"
+    );
+    // One source for every implementation: no breakdown.
+    let one = text(
+        &run(&[
+            "simulate",
+            "examples/shop.json",
+            "--feature",
+            "AllowedPriorities",
+            "--units",
+            "100",
+        ])
+        .stdout,
+    );
+    assert!(!one.contains("  rule"), "{one}");
+}
+
+#[test]
 fn bucket_matches_the_spec() {
     let out = run(&["bucket", "--salt", "PaymentProcessor", "--unit", "42"]);
     assert_eq!(text(&out.stdout), "8632\n");

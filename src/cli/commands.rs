@@ -6,6 +6,7 @@ use std::io::Read;
 use feats_edge::compile::{too_big, MAX_SNAPSHOT_BYTES};
 use feats_edge::context::{FixedEnv, JsonContext};
 use feats_edge::json::{self, Value};
+use feats_edge::model::Action;
 use feats_edge::simulate::SimulateError;
 use feats_edge::{hash, Engine, SnapshotError};
 
@@ -407,25 +408,45 @@ pub fn simulate(args: &Args, out: &mut String) -> Result<i32, Usage> {
         sticky: BTreeMap::new(),
         random,
     };
-    let sim =
-        feats_edge::simulate::simulate(&engine, name, args.value("by"), units, &ctx, &mut env)
-            .map_err(|e| {
-                let why = match (e, args.value("by")) {
-                    (SimulateError::NoSuchSegment, Some("")) => "--by is empty".to_owned(),
-                    (SimulateError::NoSuchSegment, Some(by)) => {
-                        format!("no segment is named '{by}'")
-                    }
-                    (e, _) => e.message().to_owned(),
-                };
-                Usage(format!("cannot simulate '{name}': {why}"))
-            })?;
+    let implementation_count = engine
+        .feature_index(name)
+        .and_then(|i| engine.feature(i))
+        .map_or(0, |f| f.implementations.len());
+    // Units per implementation (then none), and per (implementation, rule).
+    let mut counts = vec![0u64; implementation_count + 1];
+    let mut sources: BTreeMap<(usize, Option<u32>), u64> = BTreeMap::new();
+    let segment = feats_edge::simulate::each_unit(
+        &engine,
+        name,
+        args.value("by"),
+        units,
+        &ctx,
+        &mut env,
+        |implementation, rule| {
+            let at = implementation.map_or(implementation_count, |i| i.min(implementation_count));
+            if let Some(c) = counts.get_mut(at) {
+                *c += 1;
+            }
+            *sources.entry((at, rule)).or_insert(0) += 1;
+        },
+    )
+    .map_err(|e| {
+        let why = match (e, args.value("by")) {
+            (SimulateError::NoSuchSegment, Some("")) => "--by is empty".to_owned(),
+            (SimulateError::NoSuchSegment, Some(by)) => {
+                format!("no segment is named '{by}'")
+            }
+            (e, _) => e.message().to_owned(),
+        };
+        Usage(format!("cannot simulate '{name}': {why}"))
+    })?;
     let feature = engine
         .feature_index(name)
         .and_then(|i| engine.feature(i))
         .ok_or_else(|| Usage(format!("no feature '{name}'")))?;
     // A unit segment that declares its values: each value is one unit, and
     // real contexts carry only those, so the split is by whole values.
-    let options = engine.segment_options(&sim.segment).unwrap_or(&[]);
+    let options = engine.segment_options(&segment).unwrap_or(&[]);
     // Each value once (a list may repeat one).
     let mut seen = std::collections::HashSet::new();
     let option_refs: Vec<&str> = options
@@ -456,22 +477,53 @@ pub fn simulate(args: &Args, out: &mut String) -> Result<i32, Usage> {
                 .collect::<Vec<Option<&str>>>()
         })
     };
-    let rows: Vec<(&str, u64)> = feature
+    let rows: Vec<(usize, &str, u64)> = feature
         .implementations
         .iter()
         .map(String::as_str)
         .chain(std::iter::once("(null)"))
-        .zip(sim.counts.iter().copied())
-        .filter(|(n, c)| *n != "(null)" || *c > 0)
+        .zip(counts.iter().copied())
+        .enumerate()
+        .map(|(i, (n, c))| (i, n, c))
+        .filter(|&(_, n, c)| n != "(null)" || c > 0)
         .collect();
+    // What gave each implementation: a rule, or the default.
+    let source_name = |rule: Option<u32>| match rule {
+        None => "default".to_owned(),
+        Some(r) => {
+            let kind = feature
+                .body
+                .as_ref()
+                .and_then(|b| b.rules.get(r as usize))
+                .map_or(String::new(), |rule| match &rule.action {
+                    Action::Serve(_) => " (serve)".to_owned(),
+                    Action::Split(_) => " (split)".to_owned(),
+                    Action::Experiment { name, .. } => format!(" (experiment '{name}')"),
+                });
+            format!("rule {r}{kind}")
+        }
+    };
+    // An implementation's sources: its rules in order, then the default.
+    let of = |i: usize| {
+        let rules = sources.range((i, Some(0))..=(i, Some(u32::MAX)));
+        rules.chain(sources.get_key_value(&(i, None)))
+    };
+    let several = rows.iter().any(|&(i, _, _)| of(i).count() > 1);
     if args.flag("json") {
         let shares: Vec<String> = rows
             .iter()
-            .map(|(n, c)| {
+            .map(|&(i, n, c)| {
+                let by_rule: Vec<String> = of(i)
+                    .map(|(&(_, rule), k)| {
+                        let key = rule.map_or("default".to_owned(), |r| r.to_string());
+                        format!("\"{key}\":{k}")
+                    })
+                    .collect();
                 format!(
-                    "{}:{{\"units\":{c},\"share\":{}}}",
+                    "{}:{{\"units\":{c},\"share\":{},\"rules\":{{{}}}}}",
                     quote(n),
-                    *c as f64 / units as f64
+                    c as f64 / units as f64,
+                    by_rule.join(",")
                 )
             })
             .collect();
@@ -489,7 +541,7 @@ pub fn simulate(args: &Args, out: &mut String) -> Result<i32, Usage> {
             &format!(
                 "{{\"feature\":{},\"by\":{},\"units\":{units},\"implementations\":{{{}}}{options_json}}}",
                 quote(name),
-                quote(&sim.segment),
+                quote(&segment),
                 shares.join(",")
             ),
         );
@@ -499,12 +551,18 @@ pub fn simulate(args: &Args, out: &mut String) -> Result<i32, Usage> {
             &format!(
                 "{name}: {units} synthetic unit{} by {} (its placeholders set to 1..{units})",
                 if units == 1 { "" } else { "s" },
-                sim.segment
+                segment
             ),
         );
+        let labels = rows
+            .iter()
+            .filter(|_| several)
+            .flat_map(|&(i, _, _)| of(i))
+            .map(|(&(_, rule), _)| source_name(rule).chars().count() + 2);
         let width = rows
             .iter()
-            .map(|(n, _)| n.chars().count())
+            .map(|(_, n, _)| n.chars().count())
+            .chain(labels)
             .max()
             .unwrap_or(0)
             .max(14);
@@ -515,10 +573,19 @@ pub fn simulate(args: &Args, out: &mut String) -> Result<i32, Usage> {
                 "implementation", "units", "share"
             ),
         );
-        for (n, c) in &rows {
-            let share = *c as f64 * 100.0 / units as f64;
+        for &(i, n, c) in &rows {
+            let share = c as f64 * 100.0 / units as f64;
             let bar = "█".repeat((share / 2.5).round() as usize);
             text_line(out, &format!("{n:<width$}  {c:>10}  {share:>6.2}%  {bar}"));
+            // Where an implementation comes from more than one place (a
+            // holdout's control and the experiment's), each one.
+            if several {
+                for (&(_, rule), k) in of(i) {
+                    let label = format!("  {}", source_name(rule));
+                    let share = *k as f64 * 100.0 / units as f64;
+                    text_line(out, &format!("{label:<width$}  {k:>10}  {share:>6.2}%"));
+                }
+            }
         }
         if feature.body.as_ref().is_some_and(|b| !b.enabled) {
             line(
@@ -527,13 +594,7 @@ pub fn simulate(args: &Args, out: &mut String) -> Result<i32, Usage> {
             );
         }
         if let Some(picks) = &per_option {
-            print_options(
-                out,
-                &sim.segment,
-                &option_refs,
-                picks,
-                &feature.implementations,
-            );
+            print_options(out, &segment, &option_refs, picks, &feature.implementations);
         }
     }
     Ok(0)

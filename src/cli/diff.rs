@@ -177,22 +177,24 @@ pub fn diff(args: &Args, out: &mut String) -> Result<i32, Usage> {
             },
         };
         let mut before = Vec::new();
-        let picked = simulate::each_unit(&old, name, Some(&by), units, &old_ctx, &mut env, |i| {
-            before.push(i);
-        });
+        let picked =
+            simulate::each_unit(&old, name, Some(&by), units, &old_ctx, &mut env, |i, _| {
+                before.push(i);
+            });
         if let Err(e) = picked {
             return Outcome::Incomparable(unit_problem(&by, "OLD", &e));
         }
         let mut moves = BTreeMap::new();
         let mut at = before.iter();
-        let picked = simulate::each_unit(&new, name, Some(&by), units, &new_ctx, &mut env, |i| {
-            let was = at.next().copied().flatten();
-            let from = impl_name(of, was);
-            let to = impl_name(nf, i);
-            if from != to {
-                *moves.entry((from.to_owned(), to.to_owned())).or_insert(0) += 1;
-            }
-        });
+        let picked =
+            simulate::each_unit(&new, name, Some(&by), units, &new_ctx, &mut env, |i, _| {
+                let was = at.next().copied().flatten();
+                let from = impl_name(of, was);
+                let to = impl_name(nf, i);
+                if from != to {
+                    *moves.entry((from.to_owned(), to.to_owned())).or_insert(0) += 1;
+                }
+            });
         match picked {
             Ok(_) => Outcome::Units { by, moves },
             Err(e) => Outcome::Incomparable(unit_problem(&by, "NEW", &e)),

@@ -30,6 +30,11 @@ impl<'b> Implies<'b> {
         Implies { body, steps: 0 }
     }
 
+    /// Whether the budget is spent (nothing more will be proved).
+    pub(super) fn spent(&self) -> bool {
+        self.steps >= BUDGET
+    }
+
     /// Whether `a` holding proves that `b` holds.
     pub(super) fn holds(&mut self, a: &Cond, b: &Cond) -> bool {
         self.implies(a, b, 0)
@@ -159,7 +164,9 @@ mod tests {
         // (the condition, its one member): with two left, it is found; then
         // none are left.
         implies.steps = BUDGET - 2;
+        assert!(!implies.spent());
         assert!(implies.holds(narrow, wide));
+        assert!(implies.spent());
         assert!(!implies.holds(narrow, wide));
     }
 }

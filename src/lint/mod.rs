@@ -104,7 +104,8 @@ pub fn lint(engine: &Engine, now: i64) -> Vec<Problem> {
                 Ok(_) => {}
             }
             let always = analysis.always(&rule.when, 0);
-            if window.is_ok() {
+            // (Past the budget, each pair would still be a call.)
+            if window.is_ok() && !implies.spent() {
                 let first = serves
                     .iter()
                     .find(|&&(_, when)| implies.holds(&rule.when, when));

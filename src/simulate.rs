@@ -219,6 +219,51 @@ pub fn each_unit<C, E>(
     units: u64,
     base: &C,
     env: &mut E,
+    f: impl FnMut(Option<usize>, Option<u32>),
+) -> Result<String, SimulateError>
+where
+    C: Context + ?Sized,
+    E: Env + ?Sized,
+{
+    let fill = |n: u64, value: &mut String| crate::text::push_u64(value, n);
+    each(engine, name, by, units, fill, base, env, f)
+}
+
+/// [`each_unit`] for the units `values` (a segment's declared options).
+///
+/// # Errors
+/// When the feature or segment cannot be simulated.
+pub fn each_value<C, E>(
+    engine: &Engine,
+    name: &str,
+    by: Option<&str>,
+    values: &[&str],
+    base: &C,
+    env: &mut E,
+    f: impl FnMut(Option<usize>, Option<u32>),
+) -> Result<String, SimulateError>
+where
+    C: Context + ?Sized,
+    E: Env + ?Sized,
+{
+    let fill = |n: u64, value: &mut String| {
+        let at = usize::try_from(n - 1).unwrap_or(usize::MAX);
+        value.push_str(values.get(at).copied().unwrap_or_default());
+    };
+    each(engine, name, by, values.len() as u64, fill, base, env, f)
+}
+
+/// Evaluates the units `1..=count`, the `n`-th unit's value written by
+/// `fill(n, value)`, for [`each_unit`] and [`each_value`].
+#[allow(clippy::too_many_arguments)]
+fn each<C, E>(
+    engine: &Engine,
+    name: &str,
+    by: Option<&str>,
+    count: u64,
+    mut fill: impl FnMut(u64, &mut String),
+    base: &C,
+    env: &mut E,
     mut f: impl FnMut(Option<usize>, Option<u32>),
 ) -> Result<String, SimulateError>
 where
@@ -228,9 +273,9 @@ where
     let (unit, feature) = unit_of(engine, name, by)?;
     env.feature(unit.feature);
     let mut value = String::with_capacity(12);
-    for n in 1..=units {
+    for n in 1..=count {
         value.clear();
-        crate::text::push_u64(&mut value, n);
+        fill(n, &mut value);
         let ctx = WithUnit {
             base,
             input: unit.input,

@@ -476,6 +476,119 @@ fn diff_counts_the_units_that_move() {
         r#"{"feature":"Layout","status":"random"}"#
     );
 
+    let (random_same, code) = diff_json(
+        "random-same",
+        &format!("{}{random}}}}}", &r05[..r05.len() - 2]),
+        &format!("{}{random}}}}}", &r05[..r05.len() - 2]),
+        &["--feature", "Layout"],
+    );
+    assert_eq!(
+        code, 0,
+        "random in both, unchanged: nothing to tell: {}",
+        random_same.0
+    );
+    let (broken_both, code) = diff_json("broken-both", &broken, &broken, &[]);
+    assert_eq!(
+        (broken_both.row("Checkout"), code),
+        (
+            r#"{"feature":"Checkout","status":"broken","in":"OLD and NEW"}"#,
+            0
+        )
+    );
+
+    // Starting and finishing a rollout: the version without the split
+    // gives every unit the same.
+    let done = checkout(r#"["old", "new"]"#, r#"[{"serve": "new"}]"#, "");
+    let (finished, _) = diff_json("finished", &r25, &done, &[]);
+    let moved = 10_000 - simulated(&r25, "new", "10000");
+    assert!(
+        finished.row("Checkout").ends_with(&format!(
+            r#""moves":[{{"from":"old","to":"new","units":{moved}}}]}}"#
+        )),
+        "{}",
+        finished.0
+    );
+    let (started, _) = diff_json(
+        "started",
+        &checkout(r#"["old", "new"]"#, "[]", ""),
+        &r05,
+        &[],
+    );
+    assert!(
+        started
+            .row("Checkout")
+            .contains(r#""moves":[{"from":"old","to":"new","units":"#),
+        "{}",
+        started.0
+    );
+
+    // Splits by different segments, or a unit segment that reads another
+    // value: not compared, and said.
+    let by_account = checkout(
+        r#"["old", "new"]"#,
+        r#"[{"split": {"by": "Country", "weights": {"new": 25}}}]"#,
+        "",
+    );
+    let (rehashed, code) = diff_json("by", &r25, &by_account, &[]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        rehashed.row("Checkout"),
+        r#"{"feature":"Checkout","status":"not compared","why":"its splits hash different segments (Country, UserId): compare contexts with eval"}"#
+    );
+    let (renamed_input, _) = diff_json(
+        "template",
+        &r25,
+        &r25.replace(r#""{id}""#, r#""{uid}""#),
+        &[],
+    );
+    assert_eq!(
+        renamed_input.row("Checkout"),
+        r#"{"feature":"Checkout","status":"not compared","why":"its unit segment 'UserId' reads user.id in OLD and user.uid in NEW"}"#
+    );
+
+    // A unit segment that declares its values: those are the units.
+    let devices = |rules: &str| {
+        format!(
+            r#"{{"schema": 1, "segments": {{"Device": {{"from": {{"user": "{{device}}"}}, "options": ["ios", "android", "web"]}}}},
+            "features": {{"P": {{"inputs": ["user"], "implementations": ["a", "b"], "default": "a", "rules": {rules}}}}}}}"#
+        )
+    };
+    let split = r#"{"split": {"by": "Device", "weights": {"a": 50, "b": 50}}}"#;
+    let (options, _) = diff_json(
+        "options",
+        &devices(&format!("[{split}]")),
+        &devices(&format!(
+            r#"[{{"when": {{"segment": "Device", "in": ["ios", "web"]}}, "serve": "a"}}, {split}]"#
+        )),
+        &[],
+    );
+    let expected_moves: Vec<String> = ["ios", "web"]
+        .iter()
+        .filter(|d| {
+            let path = temp("device.json", devices(&format!("[{split}]")).as_bytes());
+            let out = run(&[
+                "eval",
+                &path,
+                "--feature",
+                "P",
+                "--context",
+                &format!(r#"{{"user": {{"device": "{d}"}}}}"#),
+            ]);
+            text(&out.stdout).contains(r#""implementation": "b""#)
+        })
+        .map(|d| (*d).to_owned())
+        .collect();
+    assert!(
+        !expected_moves.is_empty(),
+        "a device that had b under the split"
+    );
+    let row = options.row("P");
+    assert!(row.contains(r#""options":3,"#), "{row}");
+    assert!(
+        row.contains(&format!(r#""moved":{},"#, expected_moves.len())),
+        "{row} ({expected_moves:?} had b)"
+    );
+
     // The text form lists what changes, then a summary; nothing: exit 0.
     let old = temp("text-old.json", r05.as_bytes());
     let new = temp("text-new.json", r25.as_bytes());

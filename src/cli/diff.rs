@@ -36,27 +36,34 @@ enum Outcome {
     Removed,
     /// It has problems in OLD, NEW or both (named).
     Broken(&'static str),
-    /// A `random` experiment: units draw on each evaluation.
-    Random,
+    /// A `random` experiment (in OLD and NEW alike when `true`): units
+    /// draw on each evaluation.
+    Random(bool),
     /// No split or experiment in either, and no `--by`: compared for the
     /// context given alone (old and new implementation).
     NoUnit(String, String),
     /// The unit segments cannot be compared (why).
     Incomparable(String),
-    /// Units by `by`: how many moved from which implementation to which.
+    /// Units by `by` (the segment's declared options when `options` is
+    /// their number): how many moved from which implementation to which.
     Units {
         by: String,
+        options: Option<usize>,
         moves: BTreeMap<(String, String), u64>,
     },
 }
 
 impl Outcome {
-    /// Whether publishing NEW changes anything for this feature.
+    /// Whether publishing NEW changes anything for this feature (or may:
+    /// what could not be compared counts, but for what is broken or
+    /// random alike in both).
     fn changes(&self) -> bool {
         match self {
             Outcome::NoUnit(a, b) => a != b,
             Outcome::Units { moves, .. } => !moves.is_empty(),
-            _ => true,
+            Outcome::Broken(which) => *which != "OLD and NEW",
+            Outcome::Random(both) => !both,
+            Outcome::Added | Outcome::Removed | Outcome::Incomparable(_) => true,
         }
     }
 
@@ -153,51 +160,96 @@ pub fn diff(args: &Args, out: &mut String) -> Result<i32, Usage> {
             (false, true) => return Outcome::Broken("NEW"),
             (false, false) => {}
         }
-        if draws(of) || draws(nf) {
-            return Outcome::Random;
+        match (draws(of), draws(nf)) {
+            (true, true) => return Outcome::Random(true),
+            (true, false) | (false, true) => return Outcome::Random(false),
+            (false, false) => {}
         }
-        // The unit segment: --by, else NEW's first split's, else OLD's.
-        let by = match args.value("by") {
-            Some(by) => by.to_owned(),
-            None => match simulate::unit(&new, name, None)
-                .or_else(|_| simulate::unit(&old, name, None))
-            {
-                Ok(unit) => unit.segment,
-                Err(_) => {
-                    let mut answer = |engine: &Engine, ctx: &JsonContext| {
-                        let e = engine.evaluate(name, ctx, &mut env);
-                        engine
-                            .feature_index(name)
-                            .and_then(|i| engine.implementation_name(i, e.implementation))
-                            .unwrap_or("(null)")
-                            .to_owned()
-                    };
-                    return Outcome::NoUnit(answer(&old, &old_ctx), answer(&new, &new_ctx));
-                }
-            },
+        // The unit segment: the one the splits hash, else --by.
+        let mut hashed: Vec<&str> = hashes(&old, of);
+        hashed.extend(hashes(&new, nf));
+        hashed.sort_unstable();
+        hashed.dedup();
+        let by = match (hashed.as_slice(), args.value("by")) {
+            ([one], Some(by)) if *one != by => {
+                return Outcome::Incomparable(format!("its splits hash '{one}', not --by '{by}'"))
+            }
+            ([one], _) => (*one).to_owned(),
+            ([], Some(by)) => by.to_owned(),
+            ([], None) => {
+                let mut answer = |engine: &Engine, ctx: &JsonContext| {
+                    let e = engine.evaluate(name, ctx, &mut env);
+                    engine
+                        .feature_index(name)
+                        .and_then(|i| engine.implementation_name(i, e.implementation))
+                        .unwrap_or("(null)")
+                        .to_owned()
+                };
+                return Outcome::NoUnit(answer(&old, &old_ctx), answer(&new, &new_ctx));
+            }
+            (several, _) => {
+                return Outcome::Incomparable(format!(
+                    "its splits hash different segments ({}): compare contexts with eval",
+                    several.join(", ")
+                ))
+            }
         };
-        let mut before = Vec::new();
-        let picked =
-            simulate::each_unit(&old, name, Some(&by), units, &old_ctx, &mut env, |i, _| {
-                before.push(i);
-            });
-        if let Err(e) = picked {
-            return Outcome::Incomparable(unit_problem(&by, "OLD", &e));
+        // Each version reads the unit's value as its own template does.
+        let (old_unit, new_unit) = (
+            simulate::unit(&old, name, Some(&by)).ok(),
+            simulate::unit(&new, name, Some(&by)).ok(),
+        );
+        if let (Some(o), Some(n)) = (&old_unit, &new_unit) {
+            let (was, is) = (reads(&old, o), reads(&new, n));
+            if was != is {
+                return Outcome::Incomparable(format!(
+                    "its unit segment '{by}' reads {was} in OLD and {is} in NEW"
+                ));
+            }
         }
+        // A unit segment that declares its values: those are the units.
+        let whole = [&old_unit, &new_unit]
+            .iter()
+            .all(|u| u.as_ref().is_none_or(|u| u.whole));
+        let mut options: Vec<&str> = [&old, &new]
+            .iter()
+            .flat_map(|e| e.segment_options(&by).unwrap_or(&[]))
+            .map(String::as_str)
+            .collect();
+        options.sort_unstable();
+        options.dedup();
+        let values = (whole && !options.is_empty()).then_some(options);
+        let mut pick = |engine: &Engine, ctx: &JsonContext, reads: bool| -> Vec<Option<usize>> {
+            let mut picks = Vec::new();
+            let push = |i: Option<usize>, _: Option<u32>| picks.push(i);
+            let done = if !reads {
+                Err(SimulateError::UnknownSegment)
+            } else if let Some(values) = &values {
+                simulate::each_value(engine, name, Some(&by), values, ctx, &mut env, push)
+            } else {
+                simulate::each_unit(engine, name, Some(&by), units, ctx, &mut env, push)
+            };
+            if done.is_err() {
+                // It does not read the unit: every unit gets the same.
+                let e = engine.evaluate(name, ctx, &mut env);
+                let n = values.as_ref().map_or(units, |v| v.len() as u64);
+                picks = vec![e.implementation.map(usize::from); n as usize];
+            }
+            picks
+        };
+        let before = pick(&old, &old_ctx, old_unit.is_some());
+        let after = pick(&new, &new_ctx, new_unit.is_some());
         let mut moves = BTreeMap::new();
-        let mut at = before.iter();
-        let picked =
-            simulate::each_unit(&new, name, Some(&by), units, &new_ctx, &mut env, |i, _| {
-                let was = at.next().copied().flatten();
-                let from = impl_name(of, was);
-                let to = impl_name(nf, i);
-                if from != to {
-                    *moves.entry((from.to_owned(), to.to_owned())).or_insert(0) += 1;
-                }
-            });
-        match picked {
-            Ok(_) => Outcome::Units { by, moves },
-            Err(e) => Outcome::Incomparable(unit_problem(&by, "NEW", &e)),
+        for (was, is) in before.iter().zip(&after) {
+            let (from, to) = (impl_name(of, *was), impl_name(nf, *is));
+            if from != to {
+                *moves.entry((from.to_owned(), to.to_owned())).or_insert(0) += 1;
+            }
+        }
+        Outcome::Units {
+            by,
+            options: values.map(|v| v.len()),
+            moves,
         }
     };
     let outcomes: Vec<(&str, Outcome)> = names.iter().map(|&n| (n, compare(n))).collect();
@@ -233,6 +285,44 @@ fn feature<'e>(engine: &'e Engine, name: &str) -> Option<&'e Feature> {
     engine.feature_index(name).and_then(|i| engine.feature(i))
 }
 
+/// The segments the feature's splits and experiments hash.
+fn hashes<'e>(engine: &'e Engine, feature: &Feature) -> Vec<&'e str> {
+    let Some(body) = &feature.body else {
+        return Vec::new();
+    };
+    body.rules
+        .iter()
+        .filter_map(|r| match &r.action {
+            Action::Split(s) | Action::Experiment { split: s, .. } => Some(s.by),
+            Action::Serve(_) => None,
+        })
+        .filter_map(|local| body.segments.get(usize::from(local)))
+        .filter_map(|source| engine.segments().get(source.segment as usize))
+        .map(String::as_str)
+        .collect()
+}
+
+/// What a unit segment reads, as `input.path` of each placeholder (for
+/// telling whether two versions read the same value).
+fn reads(engine: &Engine, unit: &simulate::Unit) -> String {
+    let input = engine
+        .inputs()
+        .get(usize::from(unit.input))
+        .map_or("?", String::as_str);
+    let paths: Vec<String> = unit
+        .slots
+        .iter()
+        .map(|&s| {
+            let path = engine
+                .slots()
+                .get(s as usize)
+                .map_or(String::new(), |s| s.path.join("."));
+            format!("{input}.{path}")
+        })
+        .collect();
+    paths.join(" and ")
+}
+
 /// Whether a rule of the feature is a `random` experiment.
 fn draws(feature: &Feature) -> bool {
     feature.body.as_ref().is_some_and(|b| {
@@ -245,14 +335,6 @@ fn draws(feature: &Feature) -> bool {
 fn impl_name(feature: &Feature, i: Option<usize>) -> &str {
     i.and_then(|i| feature.implementations.get(i))
         .map_or("(null)", String::as_str)
-}
-
-fn unit_problem(by: &str, which: &str, e: &SimulateError) -> String {
-    match e {
-        SimulateError::NoSuchSegment => format!("{which} has no segment '{by}'"),
-        SimulateError::UnknownSegment => format!("it does not read segment '{by}' in {which}"),
-        other => format!("in {which}: {}", other.message()),
-    }
 }
 
 fn count(n: usize, thing: &str) -> String {
@@ -268,9 +350,12 @@ fn text_rows(out: &mut String, name: &str, outcome: &Outcome, units: u64) {
             out,
             &format!("{name}: has problems in {which} (validate it): not compared"),
         ),
-        Outcome::Random => text_line(
+        Outcome::Random(both) => text_line(
             out,
-            &format!("{name}: a random experiment (units draw until used): not compared"),
+            &format!(
+                "{name}: a random experiment{} (units draw until used): not compared",
+                if *both { "" } else { " in one of them" }
+            ),
         ),
         Outcome::NoUnit(a, b) if a == b => text_line(
             out,
@@ -283,20 +368,22 @@ fn text_rows(out: &mut String, name: &str, outcome: &Outcome, units: u64) {
         Outcome::Incomparable(why) => {
             text_line(out, &format!("{name}: units not compared: {why}"));
         }
-        Outcome::Units { by, moves } => {
+        Outcome::Units { by, options, moves } => {
             let moved = outcome.moved();
+            // Units, or the options a segment declares (each one unit).
+            let (total, what) = match options {
+                Some(n) => (*n as u64, format!("options of {by}")),
+                None => (units, format!("units by {by}")),
+            };
             if moved == 0 {
-                text_line(
-                    out,
-                    &format!("{name}: no unit moves ({units} units by {by})"),
-                );
+                text_line(out, &format!("{name}: no unit moves ({total} {what})"));
                 return;
             }
             text_line(
                 out,
                 &format!(
-                    "{name}: {moved} of {units} units by {by} move ({:.2}%)",
-                    moved as f64 * 100.0 / units as f64
+                    "{name}: {moved} of {total} {what} move ({:.2}%)",
+                    moved as f64 * 100.0 / total as f64
                 ),
             );
             let width = moves
@@ -310,7 +397,7 @@ fn text_rows(out: &mut String, name: &str, outcome: &Outcome, units: u64) {
                     out,
                     &format!(
                         "  {label:<width$}  {n:>9}  {:>6.2}%",
-                        *n as f64 * 100.0 / units as f64
+                        *n as f64 * 100.0 / total as f64
                     ),
                 );
             }
@@ -324,7 +411,7 @@ fn json_row(name: &str, outcome: &Outcome) -> String {
         Outcome::Added => "added",
         Outcome::Removed => "removed",
         Outcome::Broken(_) => "broken",
-        Outcome::Random => "random",
+        Outcome::Random(_) => "random",
         Outcome::Incomparable(_) => "not compared",
         Outcome::NoUnit(..) | Outcome::Units { .. } if outcome.changes() => "changed",
         Outcome::NoUnit(..) | Outcome::Units { .. } => "same",
@@ -340,7 +427,10 @@ fn json_row(name: &str, outcome: &Outcome) -> String {
                 quote(b)
             ));
         }
-        Outcome::Units { by, moves } => {
+        Outcome::Units { by, options, moves } => {
+            if let Some(n) = options {
+                row.push_str(&format!(",\"options\":{n}"));
+            }
             let list: Vec<String> = moves
                 .iter()
                 .map(|((from, to), n)| {

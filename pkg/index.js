@@ -27,7 +27,8 @@ export function init(source) {
     try {
       const byUrl = typeof source == 'string' || source instanceof URL;
       const from = byUrl ? await fetch(source, { signal: ac.signal }) : source;
-      if (from instanceof Response && !from.ok) throw new Error(`feats-edge: ${from.url || source} answered ${from.status}. ${HINT}`);
+      // (Not there: what to do. A server error passes.)
+      if (from instanceof Response && !from.ok) throw new Error(`feats-edge: ${from.url || source} answered ${from.status}${from.status == 404 ? `. ${HINT}` : ''}`);
       const exports = await bindings.default({ module_or_path: from }).catch((e) => {
         throw from instanceof Response && e instanceof WebAssembly.CompileError ? notWasm(from, e) : e;
       });

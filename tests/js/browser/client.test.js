@@ -100,7 +100,17 @@ test('a bootstrap snapshot waits for a .wasm that failed to load: init() is trie
     assert.equal(wasmRequests, 3);
     // The first 503 came before any listener: the first one hears it at once; then the second.
     assert.equal(got.errors.length, 2, got.errors.join('; '));
-    assert.match(got.errors[0], /^feats-edge: http:\/\/127\.0\.0\.1:\d+\/pkg\/gen\/feats_edge_bg\.wasm answered 503\. Serve the package's feats_edge_bg\.wasm there, or pass its URL to init\(\)/);
+    assert.match(got.errors[0], /^feats-edge: http:\/\/127\.0\.0\.1:\d+\/pkg\/gen\/feats_edge_bg\.wasm answered 503$/);
+  }));
+
+test('a .wasm that is not found: init() says what to do', () =>
+  onBlankPage(async (page) => {
+    await page.route(WASM, (route) => route.fulfill({ status: 404, body: 'not found' }));
+    const message = await page.evaluate(async () => {
+      const { init } = await import('/pkg/index.js');
+      return init().then(() => 'loaded', (e) => String(e.message));
+    });
+    assert.match(message, /^feats-edge: http:\/\/127\.0\.0\.1:\d+\/pkg\/gen\/feats_edge_bg\.wasm answered 404\. Serve the package's feats_edge_bg\.wasm there, or pass its URL to init\(\)/);
   }));
 
 test('timeout bounds the wait for a slow .wasm too: a first visit, a bootstrap and a cached snapshot resolve by then, and update when it arrives', () =>

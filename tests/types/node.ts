@@ -17,3 +17,15 @@ const client = await createClient({
 client.usedImplementation('PaymentProcessor', client.findImplementation('PaymentProcessor', { user: { id: '42' } }), { user: { id: '42' } });
 client.close();
 export { d, impl, n };
+
+// The providers are what OpenFeature's SDKs take.
+import { OpenFeature as ServerFeature } from '@openfeature/server-sdk';
+import { OpenFeature as WebFeature } from '@openfeature/web-sdk';
+import { FeatsEdgeProvider, FeatsEdgeWebProvider } from 'feats-edge/openfeature';
+export async function providers(c: Awaited<ReturnType<typeof createClient>>) {
+  await ServerFeature.setProviderAndWait(new FeatsEdgeProvider(c));
+  await WebFeature.setProviderAndWait(new FeatsEdgeWebProvider(c));
+  const on: boolean = await ServerFeature.getClient().getBooleanValue('Dark', false, { targetingKey: '42' });
+  const name: string = WebFeature.getClient().getStringValue('PaymentProcessor', 'acme');
+  void [on, name];
+}

@@ -83,3 +83,16 @@ async function main(): Promise<void> {
   }
 }
 void main();
+
+// OpenFeature providers over a client.
+import { FeatsEdgeProvider, FeatsEdgeWebProvider, byTargetingKey, type Resolution } from 'feats-edge/openfeature';
+export async function openFeature(client: Awaited<ReturnType<typeof createClient>>) {
+  const server = new FeatsEdgeProvider(client, { report: false, context: (c) => ({ user: { id: c.targetingKey } }) });
+  const r: Resolution<boolean> = await server.resolveBooleanEvaluation('Dark', false, { targetingKey: '42' });
+  const web = new FeatsEdgeWebProvider(client);
+  const s: Resolution<string> = web.resolveStringEvaluation('PaymentProcessor', 'acme', { targetingKey: '42', user: { country: 'CA' } });
+  const ctx: object = byTargetingKey({ targetingKey: '42' });
+  await web.initialize();
+  await server.onClose();
+  void [r, s, ctx, server.metadata.name, web.runsOn];
+}

@@ -1,0 +1,125 @@
+// `feats-edge/openfeature`: OpenFeature's server and web SDKs with the
+// package's providers over a client of a real snapshot server: values,
+// variants and reasons as the client's details give them, the caller's
+// default with OpenFeature's error codes on failures, exposures reported
+// for what was resolved, and provider events from the client's.
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { OpenFeature as ServerFeature } from '@openfeature/server-sdk';
+import { OpenFeature as WebFeature } from '@openfeature/web-sdk';
+import { createClient } from 'feats-edge';
+import { FeatsEdgeProvider, FeatsEdgeWebProvider, byTargetingKey } from 'feats-edge/openfeature';
+import { startServer, until } from '../helpers/server.js';
+import { snapshot } from '../helpers/snapshot.js';
+
+const servers = [];
+after(async () => {
+  await ServerFeature.close();
+  await WebFeature.close();
+  for (const s of servers) await s.close();
+});
+
+async function setup() {
+  const srv = await startServer({ snapshot: snapshot('r1'), etag: '"v1"' });
+  servers.push(srv);
+  const client = await createClient({ snapshotUrl: srv.snapshotUrl, exposureUrl: srv.exposureUrl, refreshInterval: 0, flushInterval: 0 });
+  return { srv, client };
+}
+
+/** The events the sink received. */
+const received = (srv) => srv.state.exposureRequests.flatMap((r) => JSON.parse(r.body).events);
+
+test('byTargetingKey: the targeting key is the user id unless the context has one', () => {
+  assert.deepEqual(byTargetingKey({ targetingKey: '42' }), { user: { id: '42' } });
+  assert.deepEqual(byTargetingKey({ targetingKey: '42', user: { country: 'CA' } }), { user: { country: 'CA', id: '42' } });
+  assert.deepEqual(byTargetingKey({ targetingKey: '42', user: { id: '7' } }), { user: { id: '7' } });
+  assert.deepEqual(byTargetingKey({ user: { id: '7' }, request: { ip: '1' } }), { user: { id: '7' }, request: { ip: '1' } });
+  assert.deepEqual(byTargetingKey(undefined), {});
+});
+
+test('server SDK: values, variants and reasons from the client; failures give the caller\'s default with OpenFeature\'s codes', async () => {
+  const { srv, client } = await setup();
+  const provider = new FeatsEdgeProvider(client);
+  await ServerFeature.setProviderAndWait(provider);
+  const of = ServerFeature.getClient();
+  const ca = { targetingKey: 'u1', user: { country: 'CA' } };
+
+  const pay = await of.getStringDetails('PaymentProcessor', 'fallback', ca);
+  assert.deepEqual(
+    { value: pay.value, variant: pay.variant, reason: pay.reason, errorCode: pay.errorCode, flagMetadata: pay.flagMetadata },
+    { value: 'premium', variant: 'premium', reason: 'TARGETING_MATCH', errorCode: undefined, flagMetadata: { rule: 0, revision: 'r1' } },
+  );
+  assert.equal(await of.getBooleanValue('Dark', false, ca), true);
+  assert.equal(await of.getBooleanValue('Dark', true, { targetingKey: 'u1', user: { country: 'FR' } }), false);
+  const fixed = await of.getStringDetails('Fixed', 'x', { targetingKey: 'u2' });
+  const want = client.details('Fixed', { user: { id: 'u2' } });
+  assert.deepEqual([fixed.value, fixed.reason, fixed.flagMetadata.experiment], [want.implementation, 'SPLIT', 'fixed']);
+
+  // Failures: the caller's default and OpenFeature's error code.
+  for (const [call, mine, code] of [
+    [() => of.getStringDetails('Nope', 'mine', ca), 'mine', 'FLAG_NOT_FOUND'],
+    [() => of.getBooleanDetails('PaymentProcessor', true, ca), true, 'TYPE_MISMATCH'],
+    [() => of.getNumberDetails('PaymentProcessor', 7, ca), 7, 'TYPE_MISMATCH'],
+    [() => of.getObjectDetails('PaymentProcessor', { a: 1 }, ca), { a: 1 }, 'TYPE_MISMATCH'],
+  ]) {
+    const d = await call();
+    assert.deepEqual([d.value, d.reason, d.errorCode], [mine, 'ERROR', code], d.flagKey);
+  }
+  // A user that is no object: its segments are absent (the default), as the client answers.
+  const odd = await of.getStringDetails('PaymentProcessor', 'mine', { targetingKey: 'u1', user: 'not an object' });
+  assert.deepEqual([odd.value, odd.reason], ['acme', 'DEFAULT']);
+  const mapped = new FeatsEdgeProvider(client, { context: () => { throw new Error('no mapping'); } });
+  assert.deepEqual(await mapped.resolveStringEvaluation('PaymentProcessor', 'mine', ca), { value: 'mine', reason: 'ERROR', errorCode: 'INVALID_CONTEXT', errorMessage: 'no mapping' });
+
+  // What was resolved is reported once per (feature, implementation, unit).
+  await client.flush();
+  const events = received(srv);
+  assert.deepEqual(events.map((e) => [e.feature, e.implementation]).sort(), [['Dark', 'false'], ['Dark', 'true'], ['Fixed', want.implementation], ['PaymentProcessor', 'acme'], ['PaymentProcessor', 'premium']]);
+  assert.ok(events.every((e) => !JSON.stringify(e).includes('CA')), 'no context beyond the unit');
+});
+
+test('server SDK: a changed snapshot is a configuration change; an origin that fails after a load makes it stale, then ready again', async () => {
+  const { srv, client } = await setup();
+  await ServerFeature.setProviderAndWait(new FeatsEdgeProvider(client, { report: false }));
+  const seen = [];
+  for (const type of ['PROVIDER_CONFIGURATION_CHANGED', 'PROVIDER_STALE', 'PROVIDER_READY', 'PROVIDER_ERROR']) {
+    ServerFeature.addHandler(type, () => seen.push(type));
+  }
+  srv.state.mode = '500';
+  await client.refresh();
+  await until(() => seen.includes('PROVIDER_STALE'), 3000, 'stale');
+  srv.state.mode = 'ok';
+  srv.state.snapshot = snapshot('r2');
+  srv.state.etag = '"v2"';
+  await client.refresh();
+  await until(() => seen.includes('PROVIDER_CONFIGURATION_CHANGED'), 3000, 'changed');
+  // (A READY handler added while ready runs at once: what follows the stale one counts.)
+  assert.deepEqual(seen.slice(seen.indexOf('PROVIDER_STALE')), ['PROVIDER_STALE', 'PROVIDER_READY', 'PROVIDER_CONFIGURATION_CHANGED']);
+  const d = await ServerFeature.getClient().getStringDetails('PaymentProcessor', 'x', { targetingKey: 'u' });
+  assert.equal(d.flagMetadata.revision, 'r2');
+  // report: false: nothing was reported.
+  await client.flush();
+  assert.deepEqual(received(srv), []);
+});
+
+test('web SDK: synchronous values for the static context, and no snapshot is an error the SDK reports', async () => {
+  const { client } = await setup();
+  await WebFeature.setContext({ targetingKey: 'u1', user: { country: 'CA' } });
+  await WebFeature.setProviderAndWait(new FeatsEdgeWebProvider(client));
+  const of = WebFeature.getClient();
+  assert.equal(of.getStringValue('PaymentProcessor', 'x'), 'premium');
+  assert.equal(of.getBooleanValue('ImageProcessing', false), true);
+  const d = of.getStringDetails('Nope', 'mine');
+  assert.deepEqual([d.value, d.errorCode], ['mine', 'FLAG_NOT_FOUND']);
+
+  // A client with nothing loaded: initialization fails, evaluations give the caller's default.
+  const down = await startServer({ snapshot: snapshot('r1'), mode: '500' });
+  servers.push(down);
+  const empty = await createClient({ snapshotUrl: down.snapshotUrl, refreshInterval: 0, timeout: 100, retryDelay: 60_000 });
+  empty.on('error', () => {});
+  const provider = new FeatsEdgeWebProvider(empty);
+  await assert.rejects(provider.initialize(), /no snapshot loaded/);
+  assert.deepEqual(provider.resolveStringEvaluation('PaymentProcessor', 'mine', {}), { value: 'mine', reason: 'ERROR', errorCode: 'PROVIDER_NOT_READY', errorMessage: "feats-edge: PROVIDER_NOT_READY for 'PaymentProcessor'" });
+  await provider.onClose();
+  assert.equal(empty.revision, null);
+});

@@ -194,7 +194,9 @@ export interface Client {
   /**
    * The loaded snapshot as `createClient` takes it back (spread it into a
    * page's options): its text (a snapshot given parsed, as its JSON) and
-   * ETag, when it has one. Null before a snapshot loads and once closed.
+   * ETag, when it has one. Null before a snapshot loads, once closed, and
+   * while the snapshot is an `Engine` given as `snapshot` (its text is in
+   * wasm memory only; a fetched snapshot replaces it).
    */
   bootstrap(): { snapshot: string; snapshotEtag?: string } | null;
   /** No exposure. */

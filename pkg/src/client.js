@@ -1,7 +1,7 @@
 // The client of SPEC sections 4 and 5: fetches and caches the snapshot, keeps
 // sticky assignments, reports exposures. All rule logic lives in the engine.
 
-import { Engine, setOwn, snapshotText, text } from './engine.js';
+import { Engine, setOwn, text } from './engine.js';
 import { local, short, snapshotCache, stickyStore } from './store.js';
 import { loading, runtime, wasm } from './wasm.js';
 
@@ -716,12 +716,13 @@ export async function createClient(o) {
     /**
      * The loaded snapshot as `createClient` takes it back, for a page this
      * process renders (its text, as loaded or as its JSON when given
-     * parsed, and its ETag); null before one loads.
+     * parsed, and its ETag); null before one loads, and for an Engine
+     * given (its text stays in wasm memory only).
      */
     bootstrap() {
-      if (!engine) return null;
-      // Given as bytes or an Engine: its text, once.
-      if (typeof loaded != 'string') loaded = snapshotText(engine);
+      // Given as bytes: decoded once, as the engine read them.
+      if (loaded instanceof Uint8Array || loaded instanceof ArrayBuffer) loaded = new TextDecoder().decode(loaded);
+      if (!engine || typeof loaded != 'string') return null;
       return etag ? { snapshot: loaded, snapshotEtag: etag } : { snapshot: loaded };
     },
     findImplementation,

@@ -268,9 +268,6 @@ function clockNow(clock) {
   }
 }
 
-/** The text `engine` was loaded from ("" once freed): for the client's `bootstrap()`. */
-export const snapshotText = (engine) => engine._raw?.text() ?? '';
-
 /** `String(v)`, or "" when that throws. */
 export function text(v) {
   try {

@@ -257,14 +257,6 @@ impl RawEngine {
         self.refused.clone()
     }
 
-    /// The snapshot's text as loaded (for a client that hands it to a
-    /// page it renders); `""` when refused.
-    pub fn text(&self) -> String {
-        self.engine
-            .as_ref()
-            .map_or_else(String::new, |e| String::from(e.text()))
-    }
-
     /// What JavaScript reads once per snapshot, as JSON: `revision`,
     /// `count` (features), `inputs`, `slots` (`[input, key, …]` each), and
     /// the scratch layout (`table`, `strings`: byte offsets). Small: it does

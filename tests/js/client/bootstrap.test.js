@@ -47,15 +47,20 @@ test('bootstrap(): null before a snapshot loads', async (t) => {
   assert.equal(client.bootstrap(), null);
 });
 
-test('bootstrap(): a snapshot given parsed, as bytes or as an Engine is handed on as text, without an ETag', async (t) => {
+test('bootstrap(): a snapshot given parsed or as bytes is handed on as text, without an ETag; an Engine given, not', async (t) => {
   const doc = snapshot('r3');
   const json = JSON.stringify(doc);
   const spaced = JSON.stringify(doc, null, 2);
+  const engine = await createClient({ snapshot: new Engine(spaced) });
+  t.after(() => engine.close());
+  assert.equal(engine.revision, 'r3');
+  assert.equal(engine.bootstrap(), null);
   for (const [given, want] of [
     [doc, json],
     [new TextEncoder().encode(spaced), spaced],
     [new TextEncoder().encode(spaced).buffer, spaced],
-    [new Engine(spaced), spaced],
+    // Bytes that are not UTF-8 read as U+FFFD, as the engine reads them.
+    [new Uint8Array([...new TextEncoder().encode(json.slice(0, -1)), ...new TextEncoder().encode(',"description":"'), 0xff, 0x22, 0x7d]), `${json.slice(0, -1)},"description":"\ufffd"}`],
   ]) {
     const client = await createClient({ snapshot: given });
     t.after(() => client.close());

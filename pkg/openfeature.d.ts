@@ -28,17 +28,22 @@ export interface Resolution<T> {
 export interface ProviderOptions {
   /** Maps an evaluation context to a feats-edge context. Default: `byTargetingKey`. */
   context?: ((context: EvaluationContext) => Context) | undefined;
-  /** Report each resolved implementation as used (an exposure, once per feature, implementation and unit). Default true. */
+  /**
+   * Report each resolved implementation as used, as `usedImplementation`
+   * does: an exposure (once per feature, implementation and unit) and the
+   * experiment's sticky assignment. Default true; without it, `random`
+   * experiments draw on each resolution.
+   */
   report?: boolean | undefined;
 }
 
-/** The evaluation context as it is, with `targetingKey` as `user.id` when the context has no user id. */
+/** The evaluation context as it is, with a non-empty `targetingKey` as `user.id` when the context has no user id. */
 export function byTargetingKey(context: EvaluationContext | undefined): Context;
 
 /** A handler of a provider event (the SDKs add their own details to it). */
 export type ProviderEventHandler = (details?: any) => void;
 
-/** The events the SDKs listen to: ready, error, stale, configuration changed (each with a `message`). */
+/** The events the SDKs listen to: ready (a first snapshot after `initialize` failed) and configuration changed (each with a `message`). */
 export interface ProviderEvents {
   addHandler(type: string, handler: ProviderEventHandler): void;
   removeHandler(type: string, handler: ProviderEventHandler): void;
@@ -53,9 +58,9 @@ declare class Resolver {
   readonly client: Client;
   readonly metadata: { readonly name: 'feats-edge' };
   readonly events: ProviderEvents;
-  /** Resolves once the client has a snapshot; rejects when none loaded within its `timeout`. */
+  /** Resolves once the client has a snapshot; rejects when none loaded within its `timeout` (or it is closed). */
   initialize(): Promise<void>;
-  /** Closes the client (what it holds is sent). */
+  /** Stops listening to the client, which stays open (close it yourself). */
   onClose(): Promise<void>;
 }
 

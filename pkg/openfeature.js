@@ -5,20 +5,20 @@
 // objects with the methods and events the SDKs call.
 
 /** OpenFeature's provider event names. */
-const READY = 'PROVIDER_READY', ERROR = 'PROVIDER_ERROR', STALE = 'PROVIDER_STALE', CHANGED = 'PROVIDER_CONFIGURATION_CHANGED';
+const READY = 'PROVIDER_READY', CHANGED = 'PROVIDER_CONFIGURATION_CHANGED';
 
 /**
  * The default context mapping: the evaluation context as it is (its
- * objects are the inputs segments read, e.g. `{user: {...}}`), with
- * `targetingKey` as `user.id` when the context has no user id.
+ * objects are the inputs segments read, e.g. `{user: {...}}`), with a
+ * non-empty `targetingKey` as `user.id` when the context has no user id.
  * @param {Record<string, any>} context
  */
 export function byTargetingKey(context) {
   const { targetingKey, ...rest } = context ?? {};
-  if (targetingKey == null) return rest;
+  if (targetingKey == null || targetingKey === '') return rest;
   const user = rest.user;
-  if (user === undefined) return { ...rest, user: { id: targetingKey } };
-  return user !== null && typeof user == 'object' && !Array.isArray(user) && user.id == null ? { ...rest, user: { ...user, id: targetingKey } } : rest;
+  if (user == null) return { ...rest, user: { id: targetingKey } };
+  return typeof user == 'object' && !Array.isArray(user) && user.id == null ? { ...rest, user: { ...user, id: targetingKey } } : rest;
 }
 
 /** The handlers of each event, as the SDKs' emitters keep them. */
@@ -60,10 +60,11 @@ class Events {
 /** Resolves flags from a client, synchronously (both providers' core). */
 class Resolver {
   /**
-   * @param {import('./index.js').Client} client the feats-edge client (the provider closes it on `onClose`)
+   * @param {import('./index.js').Client} client the feats-edge client (not closed by the provider: close it yourself)
    * @param {{context?: (context: Record<string, any>) => object, report?: boolean}} [options]
    *   `context`: maps an evaluation context to a feats-edge context (default `byTargetingKey`);
-   *   `report`: report each resolved implementation as used (exposures; default true)
+   *   `report`: report each resolved implementation as used (exposures and
+   *   sticky assignments, as `usedImplementation`; default true)
    */
   constructor(client, options = {}) {
     this.client = client;
@@ -71,30 +72,35 @@ class Resolver {
     this.metadata = { name: 'feats-edge' };
     this._map = options.context ?? byTargetingKey;
     this._report = options.report ?? true;
-    this._stale = false;
-    this._off = [
-      client.on('update', ({ revision }) => {
-        if (this._stale) (this._stale = false), this.events.emit(READY, { message: `revision ${revision}` });
-        this.events.emit(CHANGED, { message: `revision ${revision}` });
-      }),
-      client.on('error', (e) => {
-        // A loaded snapshot keeps serving: stale, not failed.
-        const loaded = client.revision !== null;
-        this._stale = loaded;
-        this.events.emit(loaded ? STALE : ERROR, { message: String(e?.message ?? e) });
-      }),
-    ];
+    /** 'ready' once a snapshot is there, 'error' when initialize found none */
+    this._status = '';
+    /** @type {(() => void) | null} removes the client listener (while the provider is set) */
+    this._off = null;
   }
 
-  /** Waits for the client's first snapshot; rejects if none loaded in its `timeout`. */
+  /**
+   * Waits for the client's first snapshot; rejects if it has none by its
+   * `timeout` (or is closed). A snapshot that loads later makes the
+   * provider ready; each new one after that is a configuration change.
+   * Failed fetches do not change its state: the client keeps serving the
+   * last snapshot it loaded.
+   */
   async initialize() {
-    if (!(await this.client.ready)) throw new Error('feats-edge: no snapshot loaded');
+    this._off ??= this.client.on('update', ({ revision }) => {
+      const details = { message: `revision ${revision}` };
+      if (this._status == 'error') (this._status = 'ready'), this.events.emit(READY, details);
+      else if (this._status == 'ready') this.events.emit(CHANGED, details);
+    });
+    const loaded = (await this.client.ready) && this.client.revision !== null;
+    this._status = loaded ? 'ready' : 'error';
+    if (!loaded) throw new Error('feats-edge: no snapshot loaded');
   }
 
-  /** Stops the client's listeners and closes it (sends what it holds). */
+  /** Stops listening to the client (which stays open: it may serve others). */
   async onClose() {
-    for (const off of this._off) off();
-    await this.client.close();
+    this._off?.();
+    this._off = null;
+    this._status = '';
   }
 
   /**

@@ -35,6 +35,10 @@ test('byTargetingKey: the targeting key is the user id unless the context has on
   assert.deepEqual(byTargetingKey({ targetingKey: '42', user: { id: '7' } }), { user: { id: '7' } });
   assert.deepEqual(byTargetingKey({ user: { id: '7' }, request: { ip: '1' } }), { user: { id: '7' }, request: { ip: '1' } });
   assert.deepEqual(byTargetingKey(undefined), {});
+  // An empty key is none; a null user is none.
+  assert.deepEqual(byTargetingKey({ targetingKey: '', user: { country: 'CA' } }), { user: { country: 'CA' } });
+  assert.deepEqual(byTargetingKey({ targetingKey: 'u1', user: null }), { user: { id: 'u1' } });
+  assert.deepEqual(byTargetingKey({ targetingKey: 'u1', user: 'x' }), { user: 'x' });
 });
 
 test('server SDK: values, variants and reasons from the client; failures give the caller\'s default with OpenFeature\'s codes', async () => {
@@ -78,28 +82,64 @@ test('server SDK: values, variants and reasons from the client; failures give th
   assert.ok(events.every((e) => !JSON.stringify(e).includes('CA')), 'no context beyond the unit');
 });
 
-test('server SDK: a changed snapshot is a configuration change; an origin that fails after a load makes it stale, then ready again', async () => {
-  const { srv, client } = await setup();
-  await ServerFeature.setProviderAndWait(new FeatsEdgeProvider(client, { report: false }));
+test('server SDK: events: a first snapshot late makes the provider ready; a new one is a configuration change; failed fetches change nothing', async () => {
+  const srv = await startServer({ snapshot: snapshot('r1'), etag: '"v1"', mode: '500' });
+  servers.push(srv);
+  const client = await createClient({ snapshotUrl: srv.snapshotUrl, exposureUrl: srv.exposureUrl, refreshInterval: 0, flushInterval: 0, timeout: 100, retryDelay: 60_000 });
+  client.on('error', () => {});
   const seen = [];
-  for (const type of ['PROVIDER_CONFIGURATION_CHANGED', 'PROVIDER_STALE', 'PROVIDER_READY', 'PROVIDER_ERROR']) {
-    ServerFeature.addHandler(type, () => seen.push(type));
-  }
+  const types = ['PROVIDER_READY', 'PROVIDER_ERROR', 'PROVIDER_STALE', 'PROVIDER_CONFIGURATION_CHANGED'];
+  const handlers = types.map((type) => [type, () => seen.push(type)]);
+  for (const [type, h] of handlers) ServerFeature.addHandler(type, h);
+  await assert.rejects(ServerFeature.setProviderAndWait(new FeatsEdgeProvider(client, { report: false })));
+  const of = ServerFeature.getClient();
+  assert.equal(of.providerStatus, 'ERROR');
+  seen.length = 0;
+  // The origin back: the first snapshot makes it ready.
+  srv.state.mode = 'ok';
+  await client.refresh();
+  await until(() => seen.includes('PROVIDER_READY'), 3000, 'ready');
+  assert.equal(of.providerStatus, 'READY');
+  assert.equal(await of.getStringValue('PaymentProcessor', 'x', { targetingKey: 'u', user: { country: 'CA' } }), 'premium');
+  // A failed fetch, then a 304: nothing to tell (the snapshot still serves).
   srv.state.mode = '500';
   await client.refresh();
-  await until(() => seen.includes('PROVIDER_STALE'), 3000, 'stale');
   srv.state.mode = 'ok';
+  await client.refresh();
+  assert.deepEqual(srv.state.snapshotRequests.map((r) => r.status).slice(-2), [500, 304]);
+  // A new snapshot: a configuration change.
   srv.state.snapshot = snapshot('r2');
   srv.state.etag = '"v2"';
   await client.refresh();
   await until(() => seen.includes('PROVIDER_CONFIGURATION_CHANGED'), 3000, 'changed');
-  // (A READY handler added while ready runs at once: what follows the stale one counts.)
-  assert.deepEqual(seen.slice(seen.indexOf('PROVIDER_STALE')), ['PROVIDER_STALE', 'PROVIDER_READY', 'PROVIDER_CONFIGURATION_CHANGED']);
-  const d = await ServerFeature.getClient().getStringDetails('PaymentProcessor', 'x', { targetingKey: 'u' });
-  assert.equal(d.flagMetadata.revision, 'r2');
+  assert.deepEqual(seen, ['PROVIDER_READY', 'PROVIDER_CONFIGURATION_CHANGED']);
+  assert.equal(of.providerStatus, 'READY');
+  assert.equal((await of.getStringDetails('PaymentProcessor', 'x', { targetingKey: 'u' })).flagMetadata.revision, 'r2');
+  for (const [type, h] of handlers) ServerFeature.removeHandler(type, h);
   // report: false: nothing was reported.
   await client.flush();
   assert.deepEqual(received(srv), []);
+  await client.close();
+});
+
+test('a provider replaced or closed leaves its client open: the client and other providers over it keep serving', async () => {
+  const { client } = await setup();
+  const ca = { targetingKey: 'u1', user: { country: 'CA' } };
+  await ServerFeature.setProviderAndWait(new FeatsEdgeProvider(client));
+  await WebFeature.setContext(ca);
+  await WebFeature.setProviderAndWait(new FeatsEdgeWebProvider(client));
+  await ServerFeature.setProviderAndWait(new FeatsEdgeProvider(client, { report: false }));
+  await WebFeature.close();
+  assert.equal(client.revision, 'r1');
+  assert.equal(client.findImplementation('PaymentProcessor', ca), 'premium');
+  assert.equal(await ServerFeature.getClient().getStringValue('PaymentProcessor', 'x', ca), 'premium');
+  // Set again after closing: it serves again.
+  await WebFeature.setContext(ca);
+  await WebFeature.setProviderAndWait(new FeatsEdgeWebProvider(client));
+  assert.equal(WebFeature.getClient().getStringValue('PaymentProcessor', 'x'), 'premium');
+  // A closed client: initializing over it fails.
+  await client.close();
+  await assert.rejects(new FeatsEdgeProvider(client).initialize(), /no snapshot loaded/);
 });
 
 test('web SDK: synchronous values for the static context, and no snapshot is an error the SDK reports', async () => {
@@ -121,5 +161,5 @@ test('web SDK: synchronous values for the static context, and no snapshot is an 
   await assert.rejects(provider.initialize(), /no snapshot loaded/);
   assert.deepEqual(provider.resolveStringEvaluation('PaymentProcessor', 'mine', {}), { value: 'mine', reason: 'ERROR', errorCode: 'PROVIDER_NOT_READY', errorMessage: "feats-edge: PROVIDER_NOT_READY for 'PaymentProcessor'" });
   await provider.onClose();
-  assert.equal(empty.revision, null);
+  await empty.close();
 });

@@ -23,15 +23,8 @@ fn known(command: &str) -> &'static [(&'static str, bool)] {
             ("now", true),
             ("sticky", true),
         ],
-        "simulate" => &[
-            ("feature", true),
-            ("units", true),
-            ("context", true),
-            ("by", true),
-            ("now", true),
-            ("json", false),
-        ],
-        "diff" => &[
+        // (diff's --feature and --units are optional, simulate's required.)
+        "simulate" | "diff" => &[
             ("feature", true),
             ("units", true),
             ("context", true),

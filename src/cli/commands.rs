@@ -173,6 +173,21 @@ const OPTION_LIMITS: json::Limits = json::Limits {
     max_array_len: usize::MAX,
 };
 
+/// Parses the text of a JSON option that must be an object: the base
+/// context of `simulate` and `diff` (every unit of a context that is no
+/// object would get the default, INVALID_CONTEXT: a share of 100 % that
+/// says nothing).
+pub(super) fn object_option<'a>(text: &'a str, name: &str) -> Result<Value<'a>, Usage> {
+    let value = parse_option(text, name)?;
+    if value.as_object().is_none() {
+        return Err(Usage(format!(
+            "--{name} must be a JSON object, not {}",
+            value.kind()
+        )));
+    }
+    Ok(value)
+}
+
 /// Parses the text of a JSON option.
 pub(super) fn parse_option<'a>(text: &'a str, name: &str) -> Result<Value<'a>, Usage> {
     json::parse(text, &OPTION_LIMITS)
@@ -393,15 +408,7 @@ pub fn simulate(args: &Args, out: &mut String) -> Result<i32, Usage> {
         .filter(|n| (1..=100_000_000).contains(n))
         .ok_or_else(|| Usage("--units must be a whole number from 1 to 100000000".to_owned()))?;
     let context_text = option_text(args, "context", "{}")?;
-    let context = parse_option(&context_text, "context")?;
-    // Every unit of a context that is no object would get the default
-    // (INVALID_CONTEXT): a share of 100 % that says nothing.
-    if context.as_object().is_none() {
-        return Err(Usage(format!(
-            "--context must be a JSON object, not {}",
-            context.kind()
-        )));
-    }
+    let context = object_option(&context_text, "context")?;
     let ctx = JsonContext::new(&engine, &context);
     let mut env = FixedEnv {
         now: now_option(args)?,

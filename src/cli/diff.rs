@@ -19,7 +19,7 @@ use feats_edge::Engine;
 
 use super::args::Args;
 use super::commands::{
-    line, load_path, now_option, option_text, parse_option, quote, random, stdin_once, text_line,
+    line, load_path, now_option, object_option, option_text, quote, random, stdin_once, text_line,
 };
 use super::Usage;
 
@@ -103,13 +103,7 @@ pub fn diff(args: &Args, out: &mut String) -> Result<i32, Usage> {
             })?,
     };
     let context_text = option_text(args, "context", "{}")?;
-    let context = parse_option(&context_text, "context")?;
-    if context.as_object().is_none() {
-        return Err(Usage(format!(
-            "--context must be a JSON object, not {}",
-            context.kind()
-        )));
-    }
+    let context = object_option(&context_text, "context")?;
     let now = now_option(args)?;
     let old = load_path(old_path)?;
     let new = load_path(new_path)?;

@@ -4,11 +4,15 @@
 //! reordered, an arm added), which `validate` cannot tell from one file.
 //!
 //! Each feature in both is evaluated for the same synthetic units (the
-//! unit segment's placeholders set to `1..N`, the rest of the context as
-//! `--context` gives it), as `simulate` does, and the units whose
-//! implementation changed are counted by (old, new) implementation. Units
-//! with a stored experiment assignment keep it while the rule applies;
-//! these counts are for units without one.
+//! unit segment's placeholders set to `1..N`, or its declared `options`,
+//! the rest of the context as `--context` gives it), as `simulate` does,
+//! and the units whose implementation changed are counted by (old, new)
+//! implementation. The unit segment is the one the feature's splits hash;
+//! a version that does not read it gives every unit the same. Splits that
+//! hash different segments, or a unit segment that reads another value in
+//! NEW, are not compared (and said). Units with a stored experiment
+//! assignment keep it while the rule applies; these counts are for units
+//! without one.
 
 use std::collections::BTreeMap;
 
@@ -76,8 +80,8 @@ impl Outcome {
     }
 }
 
-/// `diff OLD NEW`: exit 0 when no unit moves and no feature is added,
-/// removed or broken, 1 otherwise (as `diff` does).
+/// `diff OLD NEW`: exit 0 when nothing changes, 1 when something does or
+/// could not be compared (as `diff` does; see [`Outcome::changes`]).
 pub fn diff(args: &Args, out: &mut String) -> Result<i32, Usage> {
     stdin_once(args)?;
     let (old_path, new_path) = match args.positional.as_slice() {

@@ -189,6 +189,13 @@ export interface Client {
   /** Resolves with whether a snapshot is loaded, once one is or the timeout passed. */
   readonly ready: Promise<boolean>;
   readonly revision: string | null;
+  /**
+   * The loaded snapshot's feature problems (`[]` with none loaded): each
+   * broken feature serves its default with `PARSE_ERROR`. The first read
+   * for a snapshot compiles every feature (as `engine.problems`); read it
+   * on `update` to be told of a broken edit.
+   */
+  readonly problems: Problem[];
   /** Exposures sent, dropped past maxQueue (in number or size), refused (4xx); queued: waiting or being sent. */
   readonly stats: { dropped: number; sent: number; failed: number; readonly queued: number };
   /**

@@ -713,6 +713,14 @@ export async function createClient(o) {
     get revision() {
       return engine?.revision ?? null;
     },
+    /** The loaded snapshot's feature problems (the engine's; the first read per snapshot compiles every feature). */
+    get problems() {
+      try {
+        return engine?.problems ?? [];
+      } catch {
+        return [];
+      }
+    },
     /**
      * The loaded snapshot as `createClient` takes it back, for a page this
      * process renders (its text, as loaded or as its JSON when given

@@ -311,3 +311,26 @@ test('extra headers are sent; a custom fetch is used', async (t) => {
   assert.equal(srv.state.snapshotRequests[0].headers.authorization, 'Bearer x');
   await client.close();
 });
+
+test('client.problems: the loaded snapshot\'s feature problems, read again after an update; none before a load and once closed', async (t) => {
+  const broken = snapshot('r1');
+  broken.features.Split.rules[0].split.weights = { on: 60, off: 50 };
+  const srv = await startServer({ snapshot: broken, etag: '"v1"' });
+  t.after(() => srv.close());
+  const client = await createClient({ snapshotUrl: srv.snapshotUrl, refreshInterval: 0 });
+  assert.deepEqual(client.problems, [{ path: '/features/Split/rules/0/split/weights', message: 'percentages add up to 110, more than 100' }]);
+  assert.equal(client.details('Split', ctx('u1')).errorCode, 'PARSE_ERROR');
+  srv.state.snapshot = snapshot('r2');
+  srv.state.etag = '"v2"';
+  await client.refresh();
+  assert.equal(client.revision, 'r2');
+  assert.deepEqual(client.problems, []);
+  await client.close();
+  assert.deepEqual(client.problems, []);
+  const down = await startServer({ snapshot: broken, mode: '500' });
+  t.after(() => down.close());
+  const empty = await createClient({ snapshotUrl: down.snapshotUrl, refreshInterval: 0, timeout: 100, retryDelay: 60_000 });
+  empty.on('error', () => {});
+  assert.deepEqual(empty.problems, []);
+  await empty.close();
+});

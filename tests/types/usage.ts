@@ -51,8 +51,8 @@ async function main(): Promise<void> {
   console.log(viaInterface, viaClass, handleCtx, typed, sharedPaid);
   const off = client.on('update', (e) => e.revision.length);
   off();
-  const problems: { path: string; message: string }[] = client.problems;
-  void problems;
+  const clientProblems: { path: string; message: string }[] = client.problems;
+  void clientProblems;
   // A server's snapshot handed to a page's client.
   const boot = client.bootstrap();
   if (boot) {

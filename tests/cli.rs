@@ -476,6 +476,18 @@ fn diff_counts_the_units_that_move() {
         r#"{"feature":"Layout","status":"random"}"#
     );
 
+    // A random experiment whose weights changed: said, exit 1.
+    let reweighed = random.replace(r#""g": 50, "l": 50"#, r#""g": 20, "l": 80"#);
+    let (random_changed, code) = diff_json(
+        "random-changed",
+        &format!("{}{random}}}}}", &r05[..r05.len() - 2]),
+        &format!("{}{reweighed}}}}}", &r05[..r05.len() - 2]),
+        &["--feature", "Layout"],
+    );
+    assert_eq!(
+        (random_changed.row("Layout"), code),
+        (r#"{"feature":"Layout","status":"random"}"#, 1)
+    );
     let (random_same, code) = diff_json(
         "random-same",
         &format!("{}{random}}}}}", &r05[..r05.len() - 2]),
@@ -600,14 +612,14 @@ fn diff_counts_the_units_that_move() {
         "{stdout}"
     );
     assert!(
-        stdout.ends_with("\n3 features compared, 1 with changes (1000 units each)\n"),
+        stdout.ends_with("\n3 features, 1 with changes (1000 units each)\n"),
         "{stdout}"
     );
     let out = run(&["diff", &old, &old]);
     assert_eq!(out.status.code(), Some(0));
     assert_eq!(
         text(&out.stdout),
-        "3 features compared, 0 with changes (10000 units each)\n"
+        "3 features, 0 with changes (10000 units each)\n"
     );
     // One feature: shown whatever it found; for a context without a unit.
     let out = run(&[

@@ -14,12 +14,13 @@
 //! assignment keep it while the rule applies; these counts are for units
 //! without one.
 
+use std::cell::OnceCell;
 use std::collections::BTreeMap;
 
 use feats_edge::context::{FixedEnv, JsonContext};
 use feats_edge::model::{Action, Feature};
 use feats_edge::simulate::{self, SimulateError};
-use feats_edge::Engine;
+use feats_edge::{json, Engine};
 
 use super::args::Args;
 use super::commands::{
@@ -40,8 +41,8 @@ enum Outcome {
     Removed,
     /// It has problems in OLD, NEW or both (named).
     Broken(&'static str),
-    /// A `random` experiment (in OLD and NEW alike when `true`): units
-    /// draw on each evaluation.
+    /// A `random` experiment, unchanged when `true` (in both, written
+    /// alike): units draw on each evaluation.
     Random(bool),
     /// No split or experiment in either, and no `--by`: compared for the
     /// context given alone (old and new implementation).
@@ -66,7 +67,7 @@ impl Outcome {
             Outcome::NoUnit(a, b) => a != b,
             Outcome::Units { moves, .. } => !moves.is_empty(),
             Outcome::Broken(which) => *which != "OLD and NEW",
-            Outcome::Random(both) => !both,
+            Outcome::Random(same) => !same,
             Outcome::Added | Outcome::Removed | Outcome::Incomparable(_) => true,
         }
     }
@@ -144,6 +145,8 @@ pub fn diff(args: &Args, out: &mut String) -> Result<i32, Usage> {
         sticky: BTreeMap::new(),
         random,
     };
+    // The documents, parsed when a random experiment's text is compared.
+    let (old_doc, new_doc) = (OnceCell::new(), OnceCell::new());
     let mut compare = |name: &str| -> Outcome {
         let (Some(of), Some(nf)) = (feature(&old, name), feature(&new, name)) else {
             return if feature(&old, name).is_some() {
@@ -159,7 +162,11 @@ pub fn diff(args: &Args, out: &mut String) -> Result<i32, Usage> {
             (false, false) => {}
         }
         match (draws(of), draws(nf)) {
-            (true, true) => return Outcome::Random(true),
+            // Unchanged when its text is (its segments aside).
+            (true, true) => {
+                let same = written(&old_doc, &old, name) == written(&new_doc, &new, name);
+                return Outcome::Random(same);
+            }
             (true, false) | (false, true) => return Outcome::Random(false),
             (false, false) => {}
         }
@@ -269,7 +276,7 @@ pub fn diff(args: &Args, out: &mut String) -> Result<i32, Usage> {
             line(
                 out,
                 &format!(
-                    "{} compared, {changed} with changes ({units} unit{} each)",
+                    "{}, {changed} with changes ({units} unit{} each)",
                     count(outcomes.len(), "feature"),
                     if units == 1 { "" } else { "s" }
                 ),
@@ -321,6 +328,18 @@ fn reads(engine: &Engine, unit: &simulate::Unit) -> String {
     paths.join(" and ")
 }
 
+/// Feature `name` as written in `engine`'s document (compact JSON), the
+/// document parsed once into `doc`.
+fn written<'e>(
+    doc: &OnceCell<Option<json::Value<'e>>>,
+    engine: &'e Engine,
+    name: &str,
+) -> Option<String> {
+    let parsed = doc.get_or_init(|| json::parse(engine.text(), &json::Limits::default()).ok());
+    let features = parsed.as_ref()?.get("features")?;
+    features.get(name).map(json::Value::to_json)
+}
+
 /// Whether a rule of the feature is a `random` experiment.
 fn draws(feature: &Feature) -> bool {
     feature.body.as_ref().is_some_and(|b| {
@@ -348,11 +367,11 @@ fn text_rows(out: &mut String, name: &str, outcome: &Outcome, units: u64) {
             out,
             &format!("{name}: has problems in {which} (validate it): not compared"),
         ),
-        Outcome::Random(both) => text_line(
+        Outcome::Random(same) => text_line(
             out,
             &format!(
-                "{name}: a random experiment{} (units draw until used): not compared",
-                if *both { "" } else { " in one of them" }
+                "{name}: a random experiment (units draw until used), {}: not compared",
+                if *same { "unchanged" } else { "changed" }
             ),
         ),
         Outcome::NoUnit(a, b) if a == b => text_line(

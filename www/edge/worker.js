@@ -233,8 +233,26 @@ function flushAll(ctx, state) {
  * list costs nothing; a single flag lists declarations only (no rules).
  */
 function features(engine) {
-  let types, implementations;
+  let types, implementations, problems;
   return {
+    /**
+     * Each broken feature's first problem, by the feature's JSON Pointer
+     * (built once: a scan of every problem per feature made a bulk answer
+     * quadratic, 18 s for 20 000 broken features).
+     * @returns {Map<string, {path: string, message: string}>}
+     */
+    get problems() {
+      if (!problems) {
+        problems = new Map();
+        for (const p of engine.problems) {
+          if (!p.path.startsWith('/features/')) continue;
+          const end = p.path.indexOf('/', '/features/'.length);
+          const at = end < 0 ? p.path : p.path.slice(0, end);
+          if (!problems.has(at)) problems.set(at, p);
+        }
+      }
+      return problems;
+    },
     /** @returns {Map<string, string>} */
     get types() {
       return (types ??= new Map(engine.features.map((f) => [f.name, f.type])));
@@ -420,7 +438,7 @@ function flag(state, d) {
   if (d.errorCode) {
     out.errorCode = d.errorCode;
     const at = `/features/${d.feature.replace(/~/g, '~0').replace(/\//g, '~1')}`; // a JSON Pointer
-    const problem = state.engine.problems.find((p) => p.path === at || p.path.startsWith(`${at}/`));
+    const problem = state.problems.get(at);
     out.errorDetails = problem ? `${problem.path}: ${problem.message}` : d.errorCode;
   }
   return out;

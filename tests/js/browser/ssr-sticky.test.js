@@ -9,10 +9,8 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { createServer } from 'node:http';
-import { readFileSync } from 'node:fs';
-import { extname, join, normalize } from 'node:path';
 import { createClient } from 'feats-edge';
-import { launchChromium, root } from '../helpers/runtimes.js';
+import { launchChromium, serveFile } from '../helpers/runtimes.js';
 
 /** The snapshot, with the hashed experiment's weights. */
 const snapshot = (revision, plain, bold) => JSON.stringify({
@@ -27,7 +25,6 @@ const snapshot = (revision, plain, bold) => JSON.stringify({
   },
 });
 const RENDERED = ['Banner', 'Layout'];
-const types = { '.js': 'text/javascript', '.wasm': 'application/wasm' };
 const origin = { text: snapshot('s1', 50, 50), etag: '"s1"' };
 const pages = [];
 let app, url, client, browser;
@@ -83,13 +80,9 @@ before(async () => {
       if (u.pathname === '/') {
         return res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' }).end(render(req, { user: { id: u.searchParams.get('uid') } }));
       }
-      const path = normalize(join(root, u.pathname));
-      if (!path.startsWith(join(root, 'pkg'))) return res.writeHead(403).end();
-      try {
-        res.writeHead(200, { 'Content-Type': types[extname(path)] ?? 'application/octet-stream' }).end(readFileSync(path));
-      } catch {
-        res.writeHead(404).end();
-      }
+      // The package only.
+      if (!u.pathname.startsWith('/pkg/')) return res.writeHead(403).end();
+      return serveFile(req, res);
     });
   });
   await new Promise((r) => app.listen(0, '127.0.0.1', r));

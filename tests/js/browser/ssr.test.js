@@ -9,10 +9,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
-import { readFileSync } from 'node:fs';
-import { extname, join, normalize } from 'node:path';
 import { createClient } from 'feats-edge';
-import { launchChromium, root } from '../helpers/runtimes.js';
+import { launchChromium, serveFile } from '../helpers/runtimes.js';
 
 const SNAPSHOT = JSON.stringify({
   schema: 1,
@@ -35,7 +33,6 @@ const ETAG = '"s1"';
 /** The features the page renders (and so reports). */
 const RENDERED = ['Checkout', 'Banner', 'Layout'];
 
-const types = { '.js': 'text/javascript', '.wasm': 'application/wasm' };
 const state = { snapshotRequests: [], exposures: [], pages: [] };
 let app, url, client, browser;
 
@@ -85,13 +82,9 @@ before(async () => {
         const context = { user: { id: u.searchParams.get('uid'), country: u.searchParams.get('country') } };
         return res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' }).end(render(context));
       }
-      const path = normalize(join(root, u.pathname));
-      if (!path.startsWith(join(root, 'pkg'))) return res.writeHead(403).end();
-      try {
-        res.writeHead(200, { 'Content-Type': types[extname(path)] ?? 'application/octet-stream' }).end(readFileSync(path));
-      } catch {
-        res.writeHead(404).end();
-      }
+      // The package only.
+      if (!u.pathname.startsWith('/pkg/')) return res.writeHead(403).end();
+      return serveFile(req, res);
     });
   });
   await new Promise((r) => app.listen(0, '127.0.0.1', r));

@@ -308,18 +308,21 @@ export async function startDemoServer(snapshot = join(root, 'www/snapshot.json')
 
 const types = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm', '.json': 'application/json' };
 
+/** Answers `req` with the file of its path under `dir` (403 outside it, 404 if none). */
+export function serveFile(req, res, dir = root) {
+  const path = normalize(join(dir, decodeURIComponent(new URL(req.url, 'http://x').pathname)));
+  if (!path.startsWith(dir)) return res.writeHead(403).end();
+  try {
+    const data = readFileSync(path);
+    res.writeHead(200, { 'content-type': types[extname(path)] ?? 'application/octet-stream' }).end(data);
+  } catch {
+    res.writeHead(404).end();
+  }
+}
+
 /** Serves `dir` (default: the repository) read-only on 127.0.0.1 (for pages that load /pkg/). */
 export async function startStatic(dir = root) {
-  const server = createServer((req, res) => {
-    const path = normalize(join(dir, decodeURIComponent(new URL(req.url, 'http://x').pathname)));
-    if (!path.startsWith(dir)) return res.writeHead(403).end();
-    try {
-      const data = readFileSync(path);
-      res.writeHead(200, { 'content-type': types[extname(path)] ?? 'application/octet-stream' }).end(data);
-    } catch {
-      res.writeHead(404).end();
-    }
-  });
+  const server = createServer((req, res) => serveFile(req, res, dir));
   await new Promise((r) => server.listen(0, '127.0.0.1', r));
   return { url: `http://127.0.0.1:${server.address().port}`, stop: () => server.close() };
 }

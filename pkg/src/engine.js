@@ -217,8 +217,8 @@ function stickyLookup(call, memory, feature, head, headLen, at, len, kept) {
     if (kept) {
       const prefix = read(memory, head, headLen), unit = keptUnit(call, memory, at, len);
       const parts = lookups.get(store);
-      value = parts ? parts(prefix, unit) : lookup(store, prefix + unit.text);
-    } else value = lookup(store, read(memory, head, headLen + len)); // the unit follows the head
+      value = parts ? parts(prefix, unit) : lookup(call, store, prefix + unit.text);
+    } else value = lookup(call, store, read(memory, head, headLen + len)); // the unit follows the head
     // Only a string names an implementation (a number 5 is not "5", as
     // the command line's --sticky refuses it): anything else counts as none.
     if (typeof value !== 'string') return -1;
@@ -229,8 +229,8 @@ function stickyLookup(call, memory, feature, head, headLen, at, len, kept) {
 }
 
 /** A sticky store's or plain map's value for `key`. */
-const lookup = (store, key) =>
-  typeof store.get === 'function' ? store.get(key) : Object.hasOwn(store, key) ? store[key] : withReplacement(store, key);
+const lookup = (call, store, key) =>
+  typeof store.get === 'function' ? store.get(key) : Object.hasOwn(store, key) ? store[key] : withReplacement(call, store, key);
 
 /** The UTF-8 text at `ptr..ptr+len` in wasm memory. */
 const read = (memory, ptr, len) => decoder.decode(new Uint8Array(memory.buffer, ptr, len));
@@ -251,12 +251,23 @@ function keptUnit(call, memory, at, len) {
 /**
  * A plain sticky map's value for `key` written with lone surrogates where
  * `key` has U+FFFD (the unit's form, as TextEncoder writes it), as the
- * command line's JSON reader finds it; undefined otherwise. Scans the map
- * only for such keys.
+ * command line's JSON reader finds it; undefined otherwise. The map's keys
+ * that hold lone surrogates are indexed by their U+FFFD form once per call
+ * (`call.replaced`, emptied by `_begin`), the first in the map's order
+ * winning, not scanned once per experiment.
  */
-function withReplacement(map, key) {
+function withReplacement(call, map, key) {
   if (!key.includes('\uFFFD')) return undefined;
-  for (const k of Object.keys(map)) if (k !== key && k.toWellFormed() === key) return map[k];
+  let index = call.replaced;
+  if (!index) {
+    index = call.replaced = new Map();
+    for (const k of Object.keys(map)) {
+      const w = k.toWellFormed();
+      if (w !== k && !index.has(w)) index.set(w, k);
+    }
+  }
+  const k = index.get(key);
+  return k === undefined ? undefined : map[k];
 }
 
 /** The host clock's time; Date.now() if it throws (nothing may throw through wasm). */
@@ -432,7 +443,7 @@ export class Engine {
   constructor(snapshot) {
     const { RawEngine, memory } = need();
     /** @type {{ now?: number, clock: () => number, sticky: any, impls: (string[] | undefined)[], units: Map<number, any> | null }} */
-    const call = this._call = { now: undefined, clock: Date.now, sticky: null, impls: [], units: null };
+    const call = this._call = { now: undefined, clock: Date.now, sticky: null, impls: [], units: null, replaced: null };
     // Bytes cross in one copy; a string is encoded natively first.
     const raw = coldCall(() => load(RawEngine, snapshot, makeHost(call, memory)));
     const refused = raw.refused();
@@ -701,6 +712,7 @@ export class Engine {
     call.clock = typeof opts?.clock === 'function' ? opts.clock : Date.now;
     call.sticky = opts?.sticky ?? null;
     call.units = null;
+    call.replaced = null;
   }
 
   /**

@@ -142,6 +142,33 @@ test('a provider replaced or closed leaves its client open: the client and other
   await assert.rejects(new FeatsEdgeProvider(client).initialize(), /no snapshot loaded/);
 });
 
+test('an after hook that throws: the caller gets the default while the resolved implementation stays reported; the README\'s finally hook reports only what the caller got', async () => {
+  const { srv, client } = await setup();
+  const ca = { targetingKey: 'u1', user: { country: 'CA' } };
+  const throwing = { after: () => { throw new Error('rejected'); } };
+
+  await ServerFeature.setProviderAndWait(new FeatsEdgeProvider(client));
+  const of = ServerFeature.getClient();
+  const d = await of.getStringDetails('PaymentProcessor', 'mine', ca, { hooks: [throwing] });
+  assert.deepEqual([d.value, d.reason, d.errorCode], ['mine', 'ERROR', 'GENERAL']);
+  await client.flush();
+  assert.deepEqual(received(srv).map((e) => e.implementation), ['premium'], 'reported in the resolution');
+
+  // report: false and a finally hook: reported only when the caller got it.
+  const reporter = { finally: (hook, details) => {
+    if (!details.errorCode) client.usedImplementation(details.flagKey, details.variant, byTargetingKey(hook.context));
+  } };
+  await ServerFeature.setProviderAndWait(new FeatsEdgeProvider(client, { report: false }));
+  const us = { targetingKey: 'u2', user: { country: 'US' } };
+  assert.equal(await of.getStringValue('PaymentProcessor', 'mine', us, { hooks: [reporter, throwing] }), 'mine');
+  await client.flush();
+  assert.equal(received(srv).length, 1, 'nothing reported for u2');
+  assert.equal(await of.getStringValue('PaymentProcessor', 'mine', us, { hooks: [reporter] }), 'acme');
+  await client.flush();
+  assert.deepEqual(received(srv).map((e) => [e.feature, e.implementation]), [['PaymentProcessor', 'premium'], ['PaymentProcessor', 'acme']]);
+  await client.close();
+});
+
 test('web SDK: synchronous values for the static context, and no snapshot is an error the SDK reports', async () => {
   const { client } = await setup();
   await WebFeature.setContext({ targetingKey: 'u1', user: { country: 'CA' } });

@@ -128,6 +128,7 @@ export interface StickyStore {
 }
 
 export interface ClientOptions {
+  /** Where the snapshot is fetched. Outside pages a relative URL is an `error` event and no fetch is made (unless `fetch` is given). */
   snapshotUrl?: string | undefined;
   /**
    * A bootstrap snapshot, used before (or instead of) fetching: JSON text,
@@ -138,6 +139,7 @@ export interface ClientOptions {
   snapshot?: string | object | Engine | undefined;
   /** The ETag of the bootstrap `snapshot`: the first fetch sends it as `If-None-Match`, and a 304 keeps the bootstrap. Ignored without `snapshot`, or if not a valid header value. */
   snapshotEtag?: string | undefined;
+  /** Where exposures are POSTed; without it nothing is reported. Outside pages a relative URL is an `error` event and its exposures count as `stats.failed` (unless `fetch` is given). */
   exposureUrl?: string | undefined;
   /** ms between polls; 0 = never poll. Default 60000. A longer `Retry-After` than this or 5 minutes (whichever is longer) waits that long only. */
   refreshInterval?: number | undefined;
@@ -151,7 +153,7 @@ export interface ClientOptions {
    * the length of its strings, its unit's value included).
    */
   maxQueue?: number | undefined;
-  /** createClient resolves by then even if nothing loaded. Default 3000. */
+  /** createClient resolves by then even if nothing loaded. Default 3000. In Workers (`isolateClient`) it also resolves on the first failed fetch. */
   timeout?: number | undefined;
   /** First retry delay in ms, doubling to 60 s with full jitter. Default 1000. */
   retryDelay?: number | undefined;
@@ -226,7 +228,7 @@ export interface Client {
   on(type: 'update', listener: (event: { revision: string }) => void): () => void;
   /** Added while nothing is loaded because of an error, the listener is called at once with that error. */
   on(type: 'error', listener: (error: Error) => void): () => void;
-  /** Fetches the snapshot now (in Workers: not during a failed fetch's backoff or Retry-After). */
+  /** Fetches the snapshot now (in Workers: not during a failed fetch's backoff or Retry-After, nor while another request's fetch is under way, for `timeout` doubling up to 30 s). */
   refresh(): Promise<void>;
   /** Sends the queued exposures now (in Workers: not during a failed POST's backoff or Retry-After). */
   flush(): Promise<void>;

@@ -118,6 +118,27 @@ function resolved(u) {
   }
 }
 
+/**
+ * The error of a URL `fetch` would refuse on every try (a relative one
+ * outside pages), permanent; null for one it takes, for none, and when a
+ * `fetch` option of the caller's own (`custom`) may read it otherwise.
+ * @param {unknown} u @param {string} name @param {unknown} custom
+ */
+function unusable(u, name, custom) {
+  if (u == null || u === '' || custom) return null;
+  let base;
+  try {
+    base = globalThis.location?.href; // a page's or a web worker's
+  } catch {}
+  try {
+    new URL(/** @type {string} */ (u), base);
+    return null;
+  } catch {
+    const err = new Error(`feats-edge: ${name} ${JSON.stringify(text(u))} is no absolute URL (only pages resolve relative ones)`);
+    return Object.assign(err, { permanent: true });
+  }
+}
+
 /** What was thrown, as an object: a `fetch` option may reject with anything (`null` included). */
 const failed = (e) => (Object(e) === e ? e : new Error(`feats-edge: the request failed: ${String(e)}`));
 
@@ -169,7 +190,11 @@ export async function createClient(o) {
   // Workers, or a client of isolateClient's: each request flushes and
   // refreshes, and no timer runs between requests.
   const perRequest = runtime.perRequest || o[REQUEST_BOUND] === true;
-  const { snapshotUrl: url, exposureUrl: xurl } = o;
+  const { exposureUrl: xurl } = o;
+  // Outside pages a relative URL names nothing, and fetch refuses it on
+  // every try: said once (an error event), and no fetch is made.
+  const badUrl = unusable(o.snapshotUrl, 'snapshotUrl', o.fetch), badXurl = unusable(xurl, 'exposureUrl', o.fetch);
+  const url = badUrl ? undefined : o.snapshotUrl;
   const every = num(o.refreshInterval, 6e4), flushInterval = num(o.flushInterval, 5e3);
   const retryDelay = num(o.retryDelay, 1e3, 1), timeout = num(o.timeout, 3e3), bootTag = headerValue(o.snapshotEtag);
   const maxBatch = Math.min(MAX_BATCH, Math.floor(num(o.maxBatch, 100, 1))), maxQueue = num(o.maxQueue, 1e3);
@@ -214,6 +239,9 @@ export async function createClient(o) {
   let previous = null;
   let started = 0, answered = 0; // fetches started; the latest whose answer was taken
   let snapshotRetryAt = 0; // a failed snapshot fetch's backoff or Retry-After ends then
+  // Request-bound: when the latest snapshot fetch started, while it is
+  // under way, and how many were started over one still under way (see `busy`).
+  let fetchingSince = 0, overlaps = 0;
   // The last snapshot fetch, or exposure POST, failed with no answer: the
   // network may be down, and a browser's `online` event retries at once.
   let snapshotLost = false, postsLost = false;
@@ -246,6 +274,7 @@ export async function createClient(o) {
    * batch again).
    */
   async function request(u, init, post) {
+    if (post && badXurl) throw badXurl;
     const ac = new AbortController(), t = later(() => ac.abort(), 3e4);
     if (!post) aborts.add(ac);
     try {
@@ -329,6 +358,7 @@ export async function createClient(o) {
   /** Resolves with the delay before the next fetch, if any. */
   async function fetchSnapshot() {
     const n = ++started;
+    fetchingSince = Date.now();
     try {
       const h = headers();
       if (etag && !remote) h.set('If-None-Match', etag);
@@ -344,7 +374,7 @@ export async function createClient(o) {
         await loading(); // a first fetch may finish before the wasm is loaded
         if (load(body, res.headers.get('ETag'))) cache.write(body, etag);
         // Refused (reported by load) with nothing to serve: retried with backoff.
-        else if (!engine && !closed) return wait(backoff(fails++));
+        else if (!engine && !closed) return perRequest && (clearTimeout(readyTimer), done(false)), wait(backoff(fails++));
       }
       fails = 0;
       snapshotRetryAt = 0;
@@ -356,9 +386,29 @@ export async function createClient(o) {
       // e.g. the page refuses WebAssembly: asking again changes nothing, and
       // createClient need not wait for its timeout.
       if (err.permanent) return void done(!!engine);
+      // Request-bound, a first request waits for one answer, not for
+      // `timeout` (the next request tries again once the backoff allows).
+      if (perRequest) clearTimeout(readyTimer), done(!!engine);
       if (retryable(err.status)) return (snapshotLost = !err.status), wait(err.retryAfter ?? backoff(fails++));
+    } finally {
+      if (n == started) (fetchingSince = 0), (overlaps = 0);
     }
     return every || undefined;
+  }
+
+  /**
+   * Request-bound: whether a snapshot fetch another request started is
+   * still under way, and recent enough to wait for: started less than
+   * `timeout` ago (1 s at least), doubled for each fetch already started
+   * over one under way, up to 30 s (when a fetch is aborted). An origin
+   * that hangs gets a few fetches, not one per request; one whose request
+   * was cancelled (and so never settles) holds the next back no longer.
+   */
+  function busy() {
+    if (!fetchingSince) return false;
+    if (Date.now() - fetchingSince < Math.min(3e4, Math.max(1e3, timeout) * 2 ** overlaps)) return true;
+    overlaps++;
+    return false;
   }
 
   /**
@@ -432,7 +482,7 @@ export async function createClient(o) {
       } catch (e) {
         const err = failed(e);
         emit('error', err);
-        if (!retryable(err.status)) stats.failed += batch.length;
+        if (err.permanent || !retryable(err.status)) stats.failed += batch.length;
         else {
           // A page that navigates away fails its keepalive POSTs just before
           // page hide, while the browser goes on sending them: put back a
@@ -642,6 +692,7 @@ export async function createClient(o) {
     return impl ?? defaultOf(feature) ?? null;
   }
 
+  if (badUrl) emit('error', badUrl);
   const cached = o.snapshot == null && url ? cache.read() : null;
   // A stored ETag a header cannot carry (a corrupt entry) would make every fetch throw: none.
   if (cached) cached.etag = headerValue(cached.etag) ?? null;
@@ -812,8 +863,12 @@ export async function createClient(o) {
       }
       return () => void set?.delete(fn);
     },
-    /** In Workers, during a failed fetch's backoff or Retry-After, nothing (each request may call it). */
-    refresh: () => (url && !closed && !(perRequest && Date.now() < snapshotRetryAt) ? poll(true) : Promise.resolve()),
+    /**
+     * In Workers, nothing during a failed fetch's backoff or Retry-After,
+     * or while another request's fetch is under way (see `busy`): each
+     * request may call it.
+     */
+    refresh: () => (url && !closed && !(perRequest && (Date.now() < snapshotRetryAt || busy())) ? poll(true) : Promise.resolve()),
     flush: () => flush(),
     /**
      * Stops everything, frees the engine's wasm memory (evaluations then

@@ -130,3 +130,31 @@ test('odd arguments to on(), usedImplementation(), feature() and createClient() 
   assert.equal(bare.findImplementation('Fixed', ctx('1')), null);
   await bare.close();
 });
+
+test('a relative snapshotUrl or exposureUrl outside pages: an error said once, no wait for the timeout, no retries, exposures counted as failed', { timeout: 10000 }, async (t) => {
+  // fetch refuses a relative URL on every try: it is a setting to fix, not
+  // an outage to retry (and createClient would wait its whole timeout).
+  const client = await createClient({ snapshotUrl: '/flags/snapshot.json', exposureUrl: 'flags/exposures', timeout: 60000, flushInterval: 0 });
+  t.after(() => client.close());
+  const errors = [];
+  client.on('error', (e) => errors.push(e.message));
+  await sleep(0);
+  assert.equal(client.revision, null);
+  assert.deepEqual(errors, ['feats-edge: snapshotUrl "/flags/snapshot.json" is no absolute URL (only pages resolve relative ones)']);
+  await client.refresh();
+  assert.equal(errors.length, 1, 'refresh() fetches nothing');
+  // A bootstrap snapshot serves; its exposures fail as a 4xx would, said each time.
+  const boot = await createClient({ snapshot: snapshot('r1'), exposureUrl: 'flags/exposures', flushInterval: 0 });
+  t.after(() => boot.close());
+  boot.on('error', (e) => errors.push(e.message));
+  boot.create('Split', ctx('u1'));
+  await boot.flush();
+  assert.deepEqual(errors.slice(1), ['feats-edge: exposureUrl "flags/exposures" is no absolute URL (only pages resolve relative ones)']);
+  assert.deepEqual([boot.stats.failed, boot.stats.queued, boot.stats.sent], [1, 0, 0]);
+  // A fetch of the caller's own may read relative URLs: left to it.
+  const asked = [];
+  const own = await createClient({ snapshotUrl: '/flags/snapshot.json', timeout: 0, fetch: async (u) => (asked.push(u), new Response(JSON.stringify(snapshot('r2')))) });
+  t.after(() => own.close());
+  await until(() => own.revision === 'r2', 3000);
+  assert.deepEqual(asked, ['/flags/snapshot.json']);
+});

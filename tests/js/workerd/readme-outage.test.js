@@ -105,3 +105,45 @@ test('refresh() starts a fetch of its own: one left pending by a finished reques
   held.open();
   assert.equal(await (await fetch(`${w.url}/`)).text(), 'outage-1');
 });
+
+test('an origin that hangs gets a few snapshot fetches, not one per request', async (t) => {
+  const hung = await startOrigin(snapshot, '"h1"');
+  const w = await startTestWorker(join(root, 'tests/js/workerd/readme-worker.js'), {
+    bindings: { SNAPSHOT_URL: `${hung.url}/snapshot.json`, EXPOSURE_URL: `${hung.url}/exposures`, REFRESH_MS: 60000 },
+  });
+  const held = gate();
+  t.after(async () => {
+    held.open();
+    await w.stop();
+    await hung.close();
+  });
+  hung.snapshotGate = held.promise;
+  const ask = async (u) => (await fetch(`${w.url}/?user=${u}`)).headers.get('X-Revision');
+  // The first request waits for createClient's timeout (3 s), then the
+  // requests after it find a fetch under way: the one the second started.
+  assert.equal(await ask('first'), 'null');
+  for (let i = 0; i < 40; i++) assert.equal(await ask(`h-${i}`), 'null');
+  assert.ok(hung.snapshotArrivals <= 3, `${hung.snapshotArrivals} snapshot fetches for 41 requests`);
+  assert.doesNotMatch(w.log(), /Uncaught/i);
+});
+
+test('a first request while the origin fails waits for one answer, not for the timeout; the next tries again', async (t) => {
+  const failing = await startOrigin(snapshot, '"f1"');
+  const w = await startTestWorker(join(root, 'tests/js/workerd/readme-worker.js'), {
+    bindings: { SNAPSHOT_URL: `${failing.url}/snapshot.json`, EXPOSURE_URL: `${failing.url}/exposures`, REFRESH_MS: 60000 },
+  });
+  t.after(async () => {
+    await w.stop();
+    await failing.close();
+  });
+  // Retry-After: 0 lets a client retry at once: waiting for its timeout,
+  // the first request made one fetch after another until then.
+  failing.failWith = 503;
+  failing.failRetryAfter = '0';
+  const ask = async (u) => (await fetch(`${w.url}/?user=${u}`)).headers.get('X-Revision');
+  assert.equal(await ask('first'), 'null');
+  assert.equal(failing.fetches.length, 1, JSON.stringify(failing.fetches));
+  failing.failWith = 0;
+  assert.equal(await until(async () => (await ask('next')) === 'outage-1' && 'loaded', 5000), 'loaded');
+  assert.equal(failing.fetches.filter((f) => f.status === 200).length, 1);
+});

@@ -4,6 +4,7 @@
 import { Engine, setOwn, text } from './engine.js';
 import { local, short, snapshotCache, stickyStore } from './store.js';
 import { loading, runtime, wasm } from './wasm.js';
+import { Queue } from './queue.js';
 
 /**
  * SPEC section 4, plus `headers` (sent with every request but beacons), `storageKey`
@@ -223,7 +224,7 @@ export async function createClient(o) {
   /** The code default of feature `name` (a name that is not a string read as String(name), as the engine reads it). */
   const defaultOf = (name) => defaults.get(typeof name == 'string' ? name : text(name));
   const listeners = { update: new Set(), error: new Set() };
-  const aborts = new Set(), seen = new Set(), posts = new Set(), queue = [];
+  const aborts = new Set(), seen = new Set(), posts = new Set(), queue = /** @type {Queue<Record<string, any>>} */ (new Queue());
   let sending = 0; // events in POSTs under way
   let queued = 0; // the sizes of the events in the queue, summed (see sizeOf)
   let kept = 0; // bytes in keepalive requests under way (browsers: see KEEPALIVE_BYTES)
@@ -430,15 +431,15 @@ export async function createClient(o) {
 
   /** Takes the first `n` events out of the queue. */
   const take = (n) => {
-    const events = queue.splice(0, n);
+    const events = queue.take(n);
     queued -= sumOf(events);
     return events;
   };
   /** Drops the oldest events past `maxQueue` of them, or past `maxText` of their size (see EVENT_TEXT). */
   const trim = () => {
     let n = Math.max(0, queue.length - maxQueue), size = queued;
-    for (let i = 0; i < n; i++) size -= sizeOf(queue[i]);
-    while (n < queue.length && size > maxText) size -= sizeOf(queue[n++]);
+    for (let i = 0; i < n; i++) size -= sizeOf(queue.at(i));
+    while (n < queue.length && size > maxText) size -= sizeOf(queue.at(n++));
     if (n) stats.dropped += take(n).length;
   };
   /** Adds events at the queue's end, or (`front`) back in front of it: a batch that was not delivered. */
@@ -447,7 +448,7 @@ export async function createClient(o) {
     // push every other one out before it.
     const fit = events.filter((e) => sizeOf(e) <= maxText);
     stats.dropped += events.length - fit.length;
-    front ? queue.unshift(...fit) : queue.push(...fit);
+    front ? queue.unshift(fit) : queue.push(fit);
     queued += sumOf(fit);
     trim();
   };
@@ -460,7 +461,7 @@ export async function createClient(o) {
    */
   async function send(keptOnly) {
     for (let n = queue.length; n > 0; ) {
-      const batch = queue.slice(0, Math.min(n, maxBatch));
+      const batch = queue.first(Math.min(n, maxBatch));
       if (!batch.length) break; // another flush took them
       // In a browser a POST that fits goes with keepalive: the page may go
       // away before it is answered (a tab closed on a slow uplink), and the
@@ -556,7 +557,7 @@ export async function createClient(o) {
       const parts = [], room = refused ? Infinity : BEACON_BYTES - kept;
       let size = 12;
       while (parts.length < Math.min(queue.length, maxBatch)) {
-        const part = JSON.stringify(queue[parts.length]);
+        const part = JSON.stringify(queue.at(parts.length));
         if (parts.length && size + bytes(part) + 1 > room) break;
         size += bytes(part) + 1;
         parts.push(part);

@@ -34,6 +34,7 @@ const edgeWorker :Workerd.Worker = (
     (name = "src/client.js", esModule = embed "../../pkg/src/client.js"),
     (name = "src/store.js", esModule = embed "../../pkg/src/store.js"),
     (name = "src/isolate.js", esModule = embed "../../pkg/src/isolate.js"),
+    (name = "src/queue.js", esModule = embed "../../pkg/src/queue.js"),
   ],
   bindings = [
     (name = "SNAPSHOT_URL", fromEnvironment = "SNAPSHOT_URL"),

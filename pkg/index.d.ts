@@ -159,6 +159,7 @@ export interface ClientOptions {
   retryDelay?: number | undefined;
   /** Default: localStorage in browsers, memory elsewhere. */
   sticky?: StickyStore | undefined;
+  /** Default `globalThis.fetch`. It should pass `init.signal` on; one that does not is given up on all the same, after 30 s or by `close()`, though the request it started runs on. */
   fetch?: Fetch | undefined;
   /** Clock in ms; default Date.now. */
   now?: (() => number) | undefined;

@@ -140,6 +140,23 @@ function unusable(u, name, custom) {
   }
 }
 
+/**
+ * `p`, or its signal's reason once `signal` aborts: a `fetch` option that
+ * does not pass the signal on is given up on all the same (after 30 s, or
+ * by close()), though what it started runs on.
+ * @template T @param {Promise<T>} p @param {AbortSignal} signal @returns {Promise<T>}
+ */
+function abortable(p, signal) {
+  return new Promise((resolve, reject) => {
+    const stop = () => reject(signal.reason);
+    signal.addEventListener('abort', stop, { once: true });
+    Promise.resolve(p)
+      .then(resolve, reject)
+      .finally(() => signal.removeEventListener('abort', stop));
+    if (signal.aborted) stop();
+  });
+}
+
 /** What was thrown, as an object: a `fetch` option may reject with anything (`null` included). */
 const failed = (e) => (Object(e) === e ? e : new Error(`feats-edge: the request failed: ${String(e)}`));
 
@@ -280,14 +297,17 @@ export async function createClient(o) {
     if (!post) aborts.add(ac);
     try {
       // (What it throws is made an Error by the callers: see `failed`.)
-      const res = await get(u, { ...init, ...(post && { redirect: 'manual' }), signal: ac.signal });
+      const res = await abortable(get(u, { ...init, ...(post && { redirect: 'manual' }), signal: ac.signal }), ac.signal);
       // A `fetch` option that resolves to something else: a network error.
       if (typeof res?.status != 'number' || typeof res.headers?.get != 'function') throw new TypeError(`feats-edge: fetch(${u}) gave no Response`);
-      if (!post) return [res, await body(res, ac)];
+      if (!post) return [res, await abortable(body(res), ac.signal)];
       try {
         res.body?.cancel?.().catch(() => {});
       } catch {}
       return [res];
+    } catch (e) {
+      ac.abort(); // what is left of the download (a body cut off past 16 MiB)
+      throw e;
     } finally {
       clearTimeout(t);
       aborts.delete(ac);
@@ -298,16 +318,17 @@ export async function createClient(o) {
    * The text of a response, read no further than a snapshot may go (SPEC:
    * 16 MiB): an endless or huge body is cut off, not held in memory.
    */
-  async function body(res, ac) {
+  async function body(res) {
     const tooBig = () => new Error(`feats-edge: ${res.url || 'the response'} is more than 16 MiB`);
-    if (+res.headers.get('Content-Length') > MAX_BYTES) throw (ac.abort(), tooBig());
+    // (The download is aborted by `request`, once this error is what it throws.)
+    if (+res.headers.get('Content-Length') > MAX_BYTES) throw tooBig();
     const reader = res.body?.getReader?.();
     if (!reader) return res.text();
     const chunks = [];
     for (let size = 0; ; ) {
       const { done, value } = await reader.read();
       if (done) break;
-      if ((size += value.byteLength) > MAX_BYTES) throw (ac.abort(), tooBig());
+      if ((size += value.byteLength) > MAX_BYTES) throw tooBig();
       chunks.push(value);
     }
     return new TextDecoder().decode(chunks.length == 1 ? chunks[0] : await new Blob(chunks).arrayBuffer());

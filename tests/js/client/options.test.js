@@ -158,3 +158,23 @@ test('a relative snapshotUrl or exposureUrl outside pages: an error said once, n
   await until(() => own.revision === 'r2', 3000);
   assert.deepEqual(asked, ['/flags/snapshot.json']);
 });
+
+test('a fetch option that does not pass the signal on is given up on all the same: close() settles a refresh under way', { timeout: 10000 }, async (t) => {
+  let calls = 0;
+  const never = () => (calls++, new Promise(() => {})); // ignores init.signal
+  const client = await createClient({ snapshotUrl: 'http://127.0.0.1:9/snapshot.json', fetch: never, timeout: 0 });
+  t.after(() => client.close());
+  const refreshed = client.refresh();
+  assert.equal(calls, 2, 'the first fetch and the refresh');
+  await client.close();
+  await refreshed; // settles: aborted
+  assert.equal(client.revision, null);
+  // A snapshot that answers, then a body that never ends, ignoring the signal too.
+  const stalled = await createClient({
+    snapshotUrl: 'http://127.0.0.1:9/snapshot.json', timeout: 0,
+    fetch: async () => new Response(new ReadableStream({ start(c) { c.enqueue(new TextEncoder().encode('{"schema"')); } })),
+  });
+  const again = stalled.refresh();
+  await stalled.close();
+  await again;
+});

@@ -11,6 +11,26 @@ import { root, until, gate, startOrigin, startTestWorker, checkoutSnapshot } fro
 const snapshot = checkoutSnapshot('outage-1');
 let origin, worker;
 
+/**
+ * An origin and a README worker of its own (closed after the test), and
+ * `ask(user)`: the revision and the implementation the worker answers.
+ */
+async function fresh(t, etag) {
+  const origin = await startOrigin(snapshot, etag);
+  const worker = await startTestWorker(join(root, 'tests/js/workerd/readme-worker.js'), {
+    bindings: { SNAPSHOT_URL: `${origin.url}/snapshot.json`, EXPOSURE_URL: `${origin.url}/exposures`, REFRESH_MS: 60000 },
+  });
+  t.after(async () => {
+    await worker.stop();
+    await origin.close();
+  });
+  const ask = async (u) => {
+    const res = await fetch(`${worker.url}/?user=${u}`);
+    return [res.headers.get('X-Revision'), await res.text()];
+  };
+  return { origin, worker, ask };
+}
+
 before(async () => {
   origin = await startOrigin(snapshot, '"o1"');
   worker = await startTestWorker(join(root, 'tests/js/workerd/readme-worker.js'), {
@@ -44,20 +64,9 @@ test('a first snapshot fetch that outlives the first request does not leave the 
 });
 
 test('a burst of first requests makes one snapshot fetch: the others wait for its client', async (t) => {
-  const origin = await startOrigin(snapshot, '"b1"');
-  const worker = await startTestWorker(join(root, 'tests/js/workerd/readme-worker.js'), {
-    bindings: { SNAPSHOT_URL: `${origin.url}/snapshot.json`, EXPOSURE_URL: `${origin.url}/exposures`, REFRESH_MS: 60000 },
-  });
-  t.after(async () => {
-    await worker.stop();
-    await origin.close();
-  });
+  const { origin, worker, ask } = await fresh(t, '"b1"');
   const held = gate();
   origin.snapshotGate = held.promise;
-  const ask = async (u) => {
-    const res = await fetch(`${worker.url}/?user=${u}`);
-    return [res.headers.get('X-Revision'), await res.text()];
-  };
   const burst = Array.from({ length: 12 }, (_, i) => ask(`b-${i}`));
   assert.ok(await until(() => origin.snapshotArrivals >= 1, 10000, 20));
   await new Promise((r) => setTimeout(r, 300)); // (the burst's other requests have arrived)
@@ -107,43 +116,27 @@ test('refresh() starts a fetch of its own: one left pending by a finished reques
 });
 
 test('an origin that hangs gets a few snapshot fetches, not one per request', async (t) => {
-  const hung = await startOrigin(snapshot, '"h1"');
-  const w = await startTestWorker(join(root, 'tests/js/workerd/readme-worker.js'), {
-    bindings: { SNAPSHOT_URL: `${hung.url}/snapshot.json`, EXPOSURE_URL: `${hung.url}/exposures`, REFRESH_MS: 60000 },
-  });
+  const { origin: hung, worker: w, ask } = await fresh(t, '"h1"');
   const held = gate();
-  t.after(async () => {
-    held.open();
-    await w.stop();
-    await hung.close();
-  });
+  t.after(held.open);
   hung.snapshotGate = held.promise;
-  const ask = async (u) => (await fetch(`${w.url}/?user=${u}`)).headers.get('X-Revision');
   // The first request waits for createClient's timeout (3 s), then the
   // requests after it find a fetch under way: the one the second started.
-  assert.equal(await ask('first'), 'null');
-  for (let i = 0; i < 40; i++) assert.equal(await ask(`h-${i}`), 'null');
+  assert.deepEqual(await ask('first'), ['null', '']);
+  for (let i = 0; i < 40; i++) assert.deepEqual(await ask(`h-${i}`), ['null', '']);
   assert.ok(hung.snapshotArrivals <= 3, `${hung.snapshotArrivals} snapshot fetches for 41 requests`);
   assert.doesNotMatch(w.log(), /Uncaught/i);
 });
 
 test('a first request while the origin fails waits for one answer, not for the timeout; the next tries again', async (t) => {
-  const failing = await startOrigin(snapshot, '"f1"');
-  const w = await startTestWorker(join(root, 'tests/js/workerd/readme-worker.js'), {
-    bindings: { SNAPSHOT_URL: `${failing.url}/snapshot.json`, EXPOSURE_URL: `${failing.url}/exposures`, REFRESH_MS: 60000 },
-  });
-  t.after(async () => {
-    await w.stop();
-    await failing.close();
-  });
+  const { origin: failing, ask } = await fresh(t, '"f1"');
   // Retry-After: 0 lets a client retry at once: waiting for its timeout,
   // the first request made one fetch after another until then.
   failing.failWith = 503;
   failing.failRetryAfter = '0';
-  const ask = async (u) => (await fetch(`${w.url}/?user=${u}`)).headers.get('X-Revision');
-  assert.equal(await ask('first'), 'null');
+  assert.deepEqual(await ask('first'), ['null', '']);
   assert.equal(failing.fetches.length, 1, JSON.stringify(failing.fetches));
   failing.failWith = 0;
-  assert.equal(await until(async () => (await ask('next')) === 'outage-1' && 'loaded', 5000), 'loaded');
+  assert.equal(await until(async () => (await ask('next'))[0] === 'outage-1' && 'loaded', 5000), 'loaded');
   assert.equal(failing.fetches.filter((f) => f.status === 200).length, 1);
 });

@@ -10,7 +10,7 @@
 //!   already ended; and such an activation, once, at its own place;
 //! - rules after one that serves every context, which are never reached
 //!   (or no longer, when it does so from an instant past on), and a rule
-//!   whose condition implies an earlier `serve` rule's (see [`implies`]);
+//!   whose condition implies an earlier `serve` rule's (see the `implies` module);
 //! - a split or experiment whose weights are all 0, which serves no unit,
 //!   or add up to at most 1 % over several implementations (fractions of 1
 //!   written where percentages are meant), or to 99 % or more but less

@@ -157,8 +157,22 @@ function abortable(p, signal) {
   });
 }
 
-/** What was thrown, as an object: a `fetch` option may reject with anything (`null` included). */
-const failed = (e) => (Object(e) === e ? e : new Error(`feats-edge: the request failed: ${String(e)}`));
+/**
+ * What a request to `u` threw, as an Error that names the request: a
+ * runtime's network error says only "Failed to fetch", and a `fetch`
+ * option may reject with anything (`null` included). The client's own
+ * errors (they start with `feats-edge:`, or say `status` or
+ * `permanent`) are kept as they are; the
+ * original is the `cause`, and its name is kept (an `AbortError` stays one).
+ * @param {unknown} e @param {unknown} u
+ */
+function failed(e, u) {
+  const object = Object(e) === e ? /** @type {any} */ (e) : null;
+  if (object && (object.permanent || object.status !== undefined || String(object.message).startsWith('feats-edge:'))) return object;
+  const err = new Error(`feats-edge: ${text(u)}: ${object ? text(object.message) : text(e)}`, { cause: e });
+  if (typeof object?.name == 'string') err.name = object.name;
+  return err;
+}
 
 /** Network errors, 429 and 5xx are retried. */
 const retryable = (s) => !s || s == 429 || s > 499;
@@ -403,7 +417,7 @@ export async function createClient(o) {
       snapshotLost = false;
     } catch (e) {
       if (closed) return;
-      const err = failed(e);
+      const err = failed(e, url);
       emit('error', err);
       // e.g. the page refuses WebAssembly: asking again changes nothing, and
       // createClient need not wait for its timeout.
@@ -502,7 +516,7 @@ export async function createClient(o) {
         xfails = retryAt = 0; // answered: timers may flush again
         postsLost = false;
       } catch (e) {
-        const err = failed(e);
+        const err = failed(e, xurl);
         emit('error', err);
         if (err.permanent || !retryable(err.status)) stats.failed += batch.length;
         else {
@@ -606,7 +620,7 @@ export async function createClient(o) {
             stats.sent += n;
           })
           .catch((e) => {
-            const err = failed(e);
+            const err = failed(e, xurl);
             emit('error', err);
             retryable(err.status) ? back() : (stats.failed += n);
           })

@@ -120,7 +120,9 @@ test('a fetch option that rejects with null or undefined, or resolves to no Resp
   assert.deepEqual({ ...client.stats }, { dropped: 0, sent: 0, failed: 0, queued: 8 }, 'every event kept for a retry');
   assert.ok(errors.every((e) => e instanceof Error), 'the errors are Errors');
   assert.ok(errors.some((e) => /fetch\(.*\) gave no Response/.test(e.message)));
-  assert.ok(errors.some((e) => /the request failed: null/.test(e.message)));
+  // Each names the request that failed.
+  assert.ok(errors.some((e) => e.message === `feats-edge: ${srv.exposureUrl}: null`), errors.map((e) => e.message).join('\n'));
+  assert.ok(errors.some((e) => e.message === `feats-edge: ${srv.snapshotUrl}: undefined`));
   mode = 'real';
   await client.refresh();
   assert.equal(client.revision, 'r2');
@@ -159,4 +161,21 @@ test('an exposure POST answered with a redirect is not followed: the batch count
     assert.match(errors[0].message, new RegExp(`answered ${status} \\(a redirect: .*give exposureUrl the one it leads to\\)`));
     await client.close();
   }
+});
+
+test('a network error names the request that failed, with the runtime\'s error as its cause', async (t) => {
+  // A port that refuses connections.
+  const srv = await startServer({ snapshot: snapshot('r1') });
+  const { snapshotUrl, exposureUrl } = srv;
+  await srv.close();
+  const client = await createClient({ snapshot: snapshot('r1'), snapshotUrl, exposureUrl, refreshInterval: 0, flushInterval: 0, retryDelay: 60000 });
+  t.after(() => client.close());
+  const errors = [];
+  client.on('error', (e) => errors.push(e));
+  await client.refresh();
+  client.create('Split', ctx('n-1'));
+  await client.flush();
+  // (The revalidation at start failed too.)
+  assert.deepEqual([...new Set(errors.map((e) => e.message))], [`feats-edge: ${snapshotUrl}: fetch failed`, `feats-edge: ${exposureUrl}: fetch failed`]);
+  assert.ok(errors.every((e) => e.cause instanceof TypeError && e.name === 'TypeError'));
 });

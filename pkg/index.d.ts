@@ -188,6 +188,16 @@ export interface FeatureHandle<T, C extends Context = Context> {
   create(context: C): T | undefined;
 }
 
+/**
+ * A handle whose `default` names one of its factories: `find` always names
+ * an implementation, and `create` always builds one (the default's when
+ * the chosen one has no factory, or nothing is loaded).
+ */
+export interface DefaultedFeatureHandle<T, C extends Context = Context> extends FeatureHandle<T, C> {
+  find(context: C): string;
+  create(context: C): T;
+}
+
 export interface Client {
   /** Resolves with whether a snapshot is loaded, once one is or the timeout passed. */
   readonly ready: Promise<boolean>;
@@ -223,6 +233,7 @@ export interface Client {
   /** Details, no exposure. */
   details(feature: string, context: Context): Details;
   /** The handle's `create` returns what any of the factories returns (a union when they differ). */
+  feature<M extends Record<string, Factory>, D extends keyof M & string>(name: string, implementations: M, options: { default: D }): DefaultedFeatureHandle<ReturnType<M[keyof M]>, FactoryContext<M>>;
   feature<M extends Record<string, Factory>>(name: string, implementations: M, options?: { default?: string | boolean | undefined }): FeatureHandle<ReturnType<M[keyof M]>, FactoryContext<M>>;
   /** With the type the factories share given: `feature<Processor>(name, {...})`. */
   feature<T, C extends Context = Context>(name: string, implementations: Record<string, (context: C) => T>, options?: { default?: string | boolean | undefined }): FeatureHandle<T, C>;

@@ -720,12 +720,13 @@ export async function createClient(o) {
 
   const found = (d, impl = d.implementation) => (impl != null && use(d, impl), impl);
 
-  function findImplementation(feature, ctx) {
+  /** @param {string} feature @param {any} ctx @param {string} [fallback] a handle's own code default */
+  function findImplementation(feature, ctx, fallback) {
     let impl;
     try {
       impl = engine?.implementation(feature, ctx, opts);
     } catch {}
-    return impl ?? defaultOf(feature) ?? null;
+    return impl ?? fallback ?? defaultOf(feature) ?? null;
   }
 
   if (badUrl) emit('error', badUrl);
@@ -820,7 +821,7 @@ export async function createClient(o) {
       if (!engine || typeof loaded != 'string') return null;
       return etag ? { snapshot: loaded, snapshotEtag: etag } : { snapshot: loaded };
     },
-    findImplementation,
+    findImplementation: (feature, ctx) => findImplementation(feature, ctx),
     findImplementations(ctx) {
       const out = {};
       try {
@@ -866,14 +867,15 @@ export async function createClient(o) {
           return typeof f == 'function' ? f : undefined;
         } catch {}
       };
+      // (The handle's own default first: another handle of the same name may set another.)
       return {
-        find: (ctx) => findImplementation(name, ctx),
+        find: (ctx) => findImplementation(name, ctx, fallback || undefined),
         /** @returns {T | undefined} the chosen factory's product (or the default's) */
         create(ctx) {
           let d = details(name, ctx), impl = d.implementation, make = factory(impl);
           // No factory for the chosen one (an implementation newer than this
           // code): the code default, reported as a default, not as the rule's choice.
-          if (!make) (impl = defaultOf(name)), (d = chosenByNone(d)), (make = factory(impl));
+          if (!make) (impl = fallback || defaultOf(name)), (d = chosenByNone(d)), (make = factory(impl));
           if (!make) return;
           // Built first: a factory that throws has used nothing, and is not reported.
           const made = make.call(impls, ctx);

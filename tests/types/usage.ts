@@ -18,7 +18,14 @@ async function main(): Promise<void> {
   const created: string | null = client.create('PaymentProcessor', { user: {} });
   const on: boolean = client.isEnabled('ImageProcessing', { user: {} });
   const PP = client.feature('PaymentProcessor', { acme: () => 1, premium: () => 2 }, { default: 'acme' });
-  const n: number | undefined = PP.create({ user: {} });
+  // A default that names a factory: create always builds, find always names.
+  const n: number = PP.create({ user: {} });
+  const named: string = PP.find({ user: {} });
+  const Loose = client.feature('PaymentProcessor', { acme: () => 1 }, { default: 'other' });
+  // @ts-expect-error: a default that names no factory builds nothing when chosen
+  const none: number = Loose.create({ user: {} });
+  // @ts-expect-error: and without a default, find may answer null
+  const unnamed: string = client.feature('PaymentProcessor', { acme: () => 1 }).find({ user: {} });
   // Factories of different types: create returns their union.
   const UI = client.feature('Checkout', { classic: () => 1, modern: (ctx) => String(ctx.user) }, { default: 'classic' });
   const ui: number | string | undefined = UI.create({ user: {} });
@@ -48,7 +55,7 @@ async function main(): Promise<void> {
   const maybe: string | undefined = Math.random() > 0.5 ? 'acme' : undefined;
   client.feature('PaymentProcessor', { acme: () => 1 }, { default: maybe });
   engine.simulate('PaymentProcessor', 100, { user: {} }, { by: maybe });
-  console.log(viaInterface, viaClass, handleCtx, typed, sharedPaid);
+  console.log(viaInterface, viaClass, handleCtx, typed, sharedPaid, n, named, none, unnamed);
   const off = client.on('update', (e) => e.revision.length);
   off();
   const clientProblems: { path: string; message: string }[] = client.problems;

@@ -134,3 +134,20 @@ test('odd feature names never throw, with no snapshot loaded or after close()', 
   client.create(10n, {});
   client.feature(10n, { a: () => 1 }, { default: 'a' }).create({});
 });
+
+test('a handle keeps its own default when another handle of the same name sets another (its type promises it builds)', async () => {
+  const client = await createClient({});
+  const A = client.feature('PaymentProcessor', { acme: () => 'ACME' }, { default: 'acme' });
+  const B = client.feature('PaymentProcessor', { premium: () => 'PREMIUM' }, { default: 'premium' });
+  assert.deepEqual([A.find(ctx('1')), A.create(ctx('1'))], ['acme', 'ACME']);
+  assert.deepEqual([B.find(ctx('1')), B.create(ctx('1'))], ['premium', 'PREMIUM']);
+  // The client's own calls take the last default set.
+  assert.equal(client.findImplementation('PaymentProcessor', ctx('1')), 'premium');
+  // With a snapshot serving an implementation neither has: each builds its own default.
+  const loaded = await createClient({ snapshot: snapshot('r1') });
+  const C = loaded.feature('PaymentProcessor', { nothing: () => 'N' }, { default: 'nothing' });
+  const D = loaded.feature('PaymentProcessor', { other: () => 'O' }, { default: 'other' });
+  assert.deepEqual([C.create(ctx('1')), D.create(ctx('1'))], ['N', 'O']);
+  await client.close();
+  await loaded.close();
+});

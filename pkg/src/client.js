@@ -408,7 +408,10 @@ export async function createClient(o) {
       if (res.status != 304) {
         if (!res.ok) throw httpError(url, res, every);
         await loading(); // a first fetch may finish before the wasm is loaded
-        if (load(body, res.headers.get('ETag'))) cache.write(body, etag);
+        if (load(body, res.headers.get('ETag'))) {
+          // Said, not silent: cache first is gone for returning visits.
+          if (!cache.write(body, etag)) emit('error', new Error(`feats-edge: the snapshot (${body.length} characters) did not fit in localStorage: returning visits wait for the network`));
+        }
         // Refused (reported by load) with nothing to serve: retried with backoff.
         else if (!engine && !closed) return perRequest && (clearTimeout(readyTimer), done(false)), wait(backoff(fails++));
       }

@@ -156,16 +156,21 @@ export function snapshotCache(ls, key) {
         return entry !== null && typeof entry == 'object' && !Array.isArray(entry) ? entry : undefined;
       } catch {}
     },
-    /** @param {string} text @param {string | null} etag */
+    /**
+     * @param {string} text @param {string | null} etag
+     * @returns {boolean} false when the storage refused it (over quota)
+     */
     write(text, etag) {
       try {
         ls?.setItem(key, JSON.stringify({ text, etag }));
+        return true;
       } catch {
         // Over quota: the old entry would start every visit from a stale
         // snapshot and revalidate it with a stale ETag (a full download each time).
         try {
           ls?.removeItem(key);
         } catch {}
+        return false;
       }
     },
   };

@@ -519,7 +519,7 @@ test('a cached entry whose ETag no header can carry is revalidated all the same 
     assert.match(await page.evaluate((k) => JSON.parse(localStorage.getItem(k)).etag, key), /^".+"$/);
   }));
 
-test('a snapshot the cache cannot take (quota) removes the stale entry instead of keeping it', () =>
+test('a snapshot the cache cannot take (quota) removes the stale entry instead of keeping it, and says so', () =>
   onBlankPage(async (page) => {
     await page.evaluate(startClient, {});
     const key = 'feats-edge:snapshot:/flags/snapshot.json';
@@ -534,14 +534,19 @@ test('a snapshot the cache cannot take (quota) removes the stale entry instead o
       };
       const { createClient } = await import('/pkg/index.js');
       const client = await createClient({ snapshotUrl: '/flags/snapshot.json', refreshInterval: 0 });
+      const errors = [];
+      client.on('error', (e) => errors.push(e.message));
       for (let i = 0; i < 100 && client.revision === 'old'; i++) await new Promise((r) => setTimeout(r, 30));
+      for (let i = 0; i < 100 && !errors.length; i++) await new Promise((r) => setTimeout(r, 30));
       const revision = client.revision;
       await client.close();
       Storage.prototype.setItem = setItem;
-      return { revision, entry: localStorage.getItem(k) };
+      return { revision, entry: localStorage.getItem(k), errors };
     }, key);
     assert.notEqual(left.revision, 'old', 'the network snapshot was loaded');
     assert.equal(left.entry, null, 'the stale entry is gone');
+    assert.equal(left.errors.length, 1, JSON.stringify(left.errors));
+    assert.match(left.errors[0], /^feats-edge: the snapshot \(\d+ characters\) did not fit in localStorage: returning visits wait for the network$/);
   }));
 
 test('a page made visible during a Retry-After does not fetch again', () =>

@@ -248,7 +248,7 @@ export async function createClient(o) {
   // do not answer (the first, unconditional GET works, then no poll ever
   // does): the browser's HTTP cache revalidates instead, with its ETag.
   const [place, remote] = url ? resolved(url) : ['', false];
-  const cache = snapshotCache(ls, prefix + 'snapshot:' + place);
+  const cacheKey = prefix + 'snapshot:' + place, cache = snapshotCache(ls, cacheKey);
   const browser = typeof document == 'object';
   const opts = { sticky, clock: now };
   const defaults = new Map(); // handles' code defaults, by String(name)
@@ -792,10 +792,19 @@ export async function createClient(o) {
     if (snapshotLost) poll();
     if (postsLost && queue.length) (retryAt = 0), flush();
   };
+  // Another tab of this application cached a snapshot it fetched: loaded
+  // here too, at once and without a fetch of our own (its ETag comes with
+  // it, so our next poll revalidates it).
+  const onStorage = (/** @type {StorageEvent} */ e) => {
+    if (closed || !wasm || !url || e.key !== cacheKey || e.newValue == null || e.storageArea !== ls) return;
+    const entry = cache.read();
+    if (typeof entry?.text == 'string' && !same(entry.text)) load(entry.text, headerValue(entry.etag) ?? null);
+  };
   if (browser) {
     document.addEventListener('visibilitychange', onVisible);
     addEventListener('pagehide', beacon);
     addEventListener('online', onOnline);
+    addEventListener('storage', onStorage);
   }
 
   const client = {
@@ -928,6 +937,7 @@ export async function createClient(o) {
         document.removeEventListener('visibilitychange', onVisible);
         removeEventListener('pagehide', beacon);
         removeEventListener('online', onOnline);
+        removeEventListener('storage', onStorage);
       }
       const sent = flush(true);
       engine?.free(); // runtimes such as workerd may never run finalizers

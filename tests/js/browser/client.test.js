@@ -648,3 +648,44 @@ test('a .wasm request that never answers is given up after 30 s and made again: 
     assert.match(revision ?? '', /\S/, 'loaded after the first .wasm request was given up');
     assert.equal(wasmRequests, 2);
   }));
+
+test('another tab\'s newer snapshot is loaded at once from the cache it writes, without a fetch of its own', async () => {
+  const [a, b] = [await rt.browser.newPage(), await rt.browser.newPage()];
+  const errors = [];
+  try {
+    const blank = (r) => r.fulfill({ contentType: 'text/html', body: '<!doctype html><title>blank</title>' });
+    for (const p of [a, b]) {
+      p.on('pageerror', (e) => errors.push(e.message));
+      await p.route(`${rt.server.url}/__blank`, blank);
+      await p.goto(`${rt.server.url}/__blank`);
+    }
+    await a.evaluate(() => localStorage.clear());
+    const first = await a.evaluate(startClient, {});
+    await b.evaluate(startClient, {});
+    let fetchedByB = 0;
+    b.on('request', (r) => r.url().endsWith('/flags/snapshot.json') && fetchedByB++);
+    await b.evaluate(() => {
+      window.__updates = [];
+      window.__client.on('update', (e) => window.__updates.push(e.revision));
+    });
+    // Tab A fetches a newer snapshot (and caches it).
+    const newer = JSON.parse(await (await fetch(`${rt.server.url}/flags/snapshot.json`)).text());
+    newer.revision = `${first.revision}+tab`;
+    await a.route(SNAPSHOT, (route) => route.fulfill({ contentType: 'application/json', headers: { ETag: '"tab"' }, body: JSON.stringify(newer) }));
+    await a.evaluate(() => window.__client.refresh());
+    assert.equal(await a.evaluate(() => window.__client.revision), newer.revision);
+    await until(() => b.evaluate(() => window.__updates.length > 0), 5000, 'tab B\'s update');
+    assert.deepEqual(await b.evaluate(() => [window.__updates, window.__client.revision]), [[newer.revision], newer.revision]);
+    assert.equal(fetchedByB, 0, 'tab B fetched nothing');
+    // Its next poll revalidates the ETag it was given.
+    let asked;
+    await b.route(SNAPSHOT, (route) => ((asked = route.request().headers()['if-none-match']), route.fulfill({ status: 304, headers: { ETag: '"tab"' } })));
+    await b.evaluate(() => window.__client.refresh());
+    assert.equal(asked, '"tab"');
+    assert.deepEqual(errors, []);
+  } finally {
+    for (const p of [a, b]) await p.evaluate(() => window.__client?.close()).catch(() => {});
+    await a.close();
+    await b.close();
+  }
+});

@@ -233,7 +233,8 @@ export interface Client {
   /** Details, no exposure. */
   details(feature: string, context: Context): Details;
   /** The handle's `create` returns what any of the factories returns (a union when they differ). */
-  feature<M extends Record<string, Factory>, D extends keyof M & string>(name: string, implementations: M, options: { default: D }): DefaultedFeatureHandle<ReturnType<M[keyof M]>, FactoryContext<M>>;
+  /** A `default` that names one of the factories: `create` always builds (factories typed by an index signature, `Record<string, …>`, promise no name). */
+  feature<M extends Record<string, Factory>, D extends keyof M & string>(name: string, implementations: M, options: { default: D }): string extends keyof M ? FeatureHandle<ReturnType<M[keyof M]>, FactoryContext<M>> : DefaultedFeatureHandle<ReturnType<M[keyof M]>, FactoryContext<M>>;
   feature<M extends Record<string, Factory>>(name: string, implementations: M, options?: { default?: string | boolean | undefined }): FeatureHandle<ReturnType<M[keyof M]>, FactoryContext<M>>;
   /** With the type the factories share given: `feature<Processor>(name, {...})`. */
   feature<T, C extends Context = Context>(name: string, implementations: Record<string, (context: C) => T>, options?: { default?: string | boolean | undefined }): FeatureHandle<T, C>;

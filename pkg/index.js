@@ -26,7 +26,10 @@ export function init(source) {
     const timer = setTimeout(() => ac.abort(new Error(`feats-edge: ${source} did not load within ${WASM_TIMEOUT / 1000} s`)), WASM_TIMEOUT);
     try {
       const byUrl = typeof source == 'string' || source instanceof URL;
-      const from = byUrl ? await fetch(source, { signal: ac.signal }) : source;
+      // (A network error names the .wasm: the runtime's says only "Failed to fetch".)
+      const from = byUrl ? await fetch(source, { signal: ac.signal }).catch((e) => {
+        throw String(e?.message).startsWith('feats-edge:') ? e : new Error(`feats-edge: ${source}: ${e?.message}`, { cause: e });
+      }) : source;
       // (Not there: what to do. A server error passes.)
       if (from instanceof Response && !from.ok) throw new Error(`feats-edge: ${from.url || source} answered ${from.status}${from.status == 404 ? `. ${HINT}` : ''}`);
       const exports = await bindings.default({ module_or_path: from }).catch((e) => {

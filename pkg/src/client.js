@@ -129,7 +129,7 @@ function unusable(u, name, custom) {
   if (u == null || u === '' || custom) return null;
   let base;
   try {
-    base = globalThis.location?.href; // a page's or a web worker's
+    base = globalThis.document?.baseURI ?? globalThis.location?.href; // a page's (a srcdoc frame's is its parent's) or a web worker's
   } catch {}
   try {
     new URL(/** @type {string} */ (u), base);
@@ -158,18 +158,18 @@ function abortable(p, signal) {
 }
 
 /**
- * What a request to `u` threw, as an Error that names the request: a
+ * What was thrown, as an Error; by a request to `u`, one that names it: a
  * runtime's network error says only "Failed to fetch", and a `fetch`
  * option may reject with anything (`null` included). The client's own
- * errors (they start with `feats-edge:`, or say `status` or
- * `permanent`) are kept as they are; the
- * original is the `cause`, and its name is kept (an `AbortError` stays one).
- * @param {unknown} e @param {unknown} u
+ * errors (they start with `feats-edge:`, or say `status` or `permanent`),
+ * and without `u` any object, are kept as they are; else the original is
+ * the `cause`, and its name is kept (an `AbortError` stays one).
+ * @param {unknown} e @param {unknown} [u]
  */
 function failed(e, u) {
   const object = Object(e) === e ? /** @type {any} */ (e) : null;
-  if (object && (object.permanent || object.status !== undefined || String(object.message).startsWith('feats-edge:'))) return object;
-  const err = new Error(`feats-edge: ${text(u)}: ${object ? text(object.message) : text(e)}`, { cause: e });
+  if (object && (u === undefined || object.permanent || object.status !== undefined || String(object.message).startsWith('feats-edge:'))) return object;
+  const err = new Error(`feats-edge: ${u === undefined ? '' : `${text(u)}: `}${object ? text(object.message) : text(e)}`, { cause: e });
   if (typeof object?.name == 'string') err.name = object.name;
   return err;
 }
@@ -274,6 +274,12 @@ export async function createClient(o) {
   // Request-bound: when the latest snapshot fetch started, while it is
   // under way, and how many were started over one still under way (see `busy`).
   let fetchingSince = 0, overlaps = 0;
+  // When the fetch that brought or confirmed the current snapshot started,
+  // in this tab or (from the cache) in another: an answer to a fetch
+  // started earlier is older, and is not loaded over it.
+  let freshAt = 0;
+  /** The last snapshot text the cache refused (said once, not once per poll). */
+  let refused;
   // The last snapshot fetch, or exposure POST, failed with no answer: the
   // network may be down, and a browser's `online` event retries at once.
   let snapshotLost = false, postsLost = false;
@@ -321,7 +327,7 @@ export async function createClient(o) {
       return [res];
     } catch (e) {
       ac.abort(); // what is left of the download (a body cut off past 16 MiB)
-      throw e;
+      throw failed(e, u);
     } finally {
       clearTimeout(t);
       aborts.delete(ac);
@@ -393,16 +399,16 @@ export async function createClient(o) {
 
   /** Resolves with the delay before the next fetch, if any. */
   async function fetchSnapshot() {
-    const n = ++started;
-    fetchingSince = Date.now();
+    const n = ++started, at = Date.now();
+    fetchingSince = at;
     try {
       const h = headers();
       if (etag && !remote) h.set('If-None-Match', etag);
       const [res, body] = await request(url, { headers: h, ...(remote && { cache: 'no-cache' }) }, false);
       // A fetch started before the answer already taken (a slow poll
       // overtaken by refresh()) would bring an older snapshot back.
-      if (n < answered) return every || undefined;
-      if (res.ok || res.status == 304) answered = n;
+      if (n < answered || at < freshAt) return every || undefined;
+      if (res.ok || res.status == 304) (answered = n), (freshAt = at);
       // A 304 with nothing loaded (no ETag was sent) holds no snapshot: an error, retried.
       if (res.status == 304 && !engine) throw new Error(`feats-edge: ${url} answered 304 to a request without If-None-Match`);
       if (res.status != 304) {
@@ -410,7 +416,8 @@ export async function createClient(o) {
         await loading(); // a first fetch may finish before the wasm is loaded
         if (load(body, res.headers.get('ETag'))) {
           // Said, not silent: cache first is gone for returning visits.
-          if (!cache.write(body, etag)) emit('error', new Error(`feats-edge: the snapshot (${body.length} characters) did not fit in localStorage: returning visits wait for the network`));
+          if (cache.write(body, etag, at)) refused = undefined;
+          else if (refused !== body) emit('error', new Error(`feats-edge: the snapshot (${(refused = body).length} characters) did not fit in localStorage: returning visits wait for the network`));
         }
         // Refused (reported by load) with nothing to serve: retried with backoff.
         else if (!engine && !closed) return perRequest && (clearTimeout(readyTimer), done(false)), wait(backoff(fails++));
@@ -420,7 +427,7 @@ export async function createClient(o) {
       snapshotLost = false;
     } catch (e) {
       if (closed) return;
-      const err = failed(e, url);
+      const err = failed(e);
       emit('error', err);
       // e.g. the page refuses WebAssembly: asking again changes nothing, and
       // createClient need not wait for its timeout.
@@ -429,6 +436,9 @@ export async function createClient(o) {
       // `timeout` (the next request tries again once the backoff allows).
       if (perRequest) clearTimeout(readyTimer), done(!!engine);
       if (retryable(err.status)) return (snapshotLost = !err.status), wait(err.retryAfter ?? backoff(fails++));
+      // Other 4xx wait for the next poll elsewhere; in Workers, where each
+      // request may refresh, for a backoff step (a 404 was asked by every request).
+      if (perRequest) wait(backoff(fails++));
     } finally {
       if (n == started) (fetchingSince = 0), (overlaps = 0);
     }
@@ -519,7 +529,7 @@ export async function createClient(o) {
         xfails = retryAt = 0; // answered: timers may flush again
         postsLost = false;
       } catch (e) {
-        const err = failed(e, xurl);
+        const err = failed(e);
         emit('error', err);
         if (err.permanent || !retryable(err.status)) stats.failed += batch.length;
         else {
@@ -623,7 +633,7 @@ export async function createClient(o) {
             stats.sent += n;
           })
           .catch((e) => {
-            const err = failed(e, xurl);
+            const err = failed(e);
             emit('error', err);
             retryable(err.status) ? back() : (stats.failed += n);
           })
@@ -694,9 +704,10 @@ export async function createClient(o) {
     return chosenByNone(d);
   }
 
-  function details(feature, ctx) {
+  /** The SPEC's details, the code default (a handle's own, `fallback`, else the last set) in place of none. */
+  function details(feature, ctx, fallback) {
     const d = evaluate(feature, ctx);
-    d.implementation ??= defaultOf(feature) ?? null;
+    d.implementation ??= fallback || defaultOf(feature) || null;
     return d;
   }
 
@@ -798,7 +809,10 @@ export async function createClient(o) {
   const onStorage = (/** @type {StorageEvent} */ e) => {
     if (closed || !wasm || !url || e.key !== cacheKey || e.newValue == null || e.storageArea !== ls) return;
     const entry = cache.read();
-    if (typeof entry?.text == 'string' && !same(entry.text)) load(entry.text, headerValue(entry.etag) ?? null);
+    // (Only one fetched after ours: a slower tab's older answer is not loaded over a newer one.)
+    if (typeof entry?.text != 'string' || !(entry.at > freshAt)) return;
+    freshAt = entry.at;
+    if (!same(entry.text)) load(entry.text, headerValue(entry.etag) ?? null);
   };
   if (browser) {
     document.addEventListener('visibilitychange', onVisible);
@@ -843,7 +857,7 @@ export async function createClient(o) {
       } catch {}
       return out;
     },
-    details,
+    details: (feature, ctx) => details(feature, ctx),
     /**
      * A boolean feature's value; a multi feature is not one, even with
      * implementations named "true" and "false" (false, nothing recorded:
@@ -884,7 +898,7 @@ export async function createClient(o) {
         find: (ctx) => findImplementation(name, ctx, fallback || undefined),
         /** @returns {T | undefined} the chosen factory's product (or the default's) */
         create(ctx) {
-          let d = details(name, ctx), impl = d.implementation, make = factory(impl);
+          let d = details(name, ctx, fallback), impl = d.implementation, make = factory(impl);
           // No factory for the chosen one (an implementation newer than this
           // code): the code default, reported as a default, not as the rule's choice.
           if (!make) (impl = fallback || defaultOf(name)), (d = chosenByNone(d)), (make = factory(impl));

@@ -149,7 +149,7 @@ function stickyKey(key) {
  */
 export function snapshotCache(ls, key) {
   return {
-    /** @returns {{text: string, etag: string | null} | undefined} (only an object: a corrupt entry is none) */
+    /** @returns {{text: string, etag: string | null, at?: number} | undefined} (only an object: a corrupt entry is none) */
     read() {
       try {
         const entry = JSON.parse(ls?.getItem(key) ?? 'null');
@@ -157,12 +157,12 @@ export function snapshotCache(ls, key) {
       } catch {}
     },
     /**
-     * @param {string} text @param {string | null} etag
+     * @param {string} text @param {string | null} etag @param {number} at when its fetch started (ms)
      * @returns {boolean} false when the storage refused it (over quota)
      */
-    write(text, etag) {
+    write(text, etag, at) {
       try {
-        ls?.setItem(key, JSON.stringify({ text, etag }));
+        ls?.setItem(key, JSON.stringify({ text, etag, at }));
         return true;
       } catch {
         // Over quota: the old entry would start every visit from a stale

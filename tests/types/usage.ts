@@ -24,6 +24,10 @@ async function main(): Promise<void> {
   const Loose = client.feature('PaymentProcessor', { acme: () => 1 }, { default: 'other' });
   // @ts-expect-error: a default that names no factory builds nothing when chosen
   const none: number = Loose.create({ user: {} });
+  // Factories typed by an index signature name no implementation for sure.
+  const widened: Record<string, () => number> = { acme: () => 1 };
+  // @ts-expect-error: the default may name no factory there
+  const wide: number = client.feature('PaymentProcessor', widened, { default: 'premium' }).create({ user: {} });
   // @ts-expect-error: and without a default, find may answer null
   const unnamed: string = client.feature('PaymentProcessor', { acme: () => 1 }).find({ user: {} });
   // Factories of different types: create returns their union.
@@ -55,7 +59,7 @@ async function main(): Promise<void> {
   const maybe: string | undefined = Math.random() > 0.5 ? 'acme' : undefined;
   client.feature('PaymentProcessor', { acme: () => 1 }, { default: maybe });
   engine.simulate('PaymentProcessor', 100, { user: {} }, { by: maybe });
-  console.log(viaInterface, viaClass, handleCtx, typed, sharedPaid, n, named, none, unnamed);
+  console.log(viaInterface, viaClass, handleCtx, typed, sharedPaid, n, named, none, unnamed, wide);
   const off = client.on('update', (e) => e.revision.length);
   off();
   const clientProblems: { path: string; message: string }[] = client.problems;

@@ -689,3 +689,81 @@ test('another tab\'s newer snapshot is loaded at once from the cache it writes, 
     await b.close();
   }
 });
+
+test('a slower tab\'s older answer is not loaded over a newer snapshot another tab cached, in either tab', async () => {
+  const [a, b] = [await rt.browser.newPage(), await rt.browser.newPage()];
+  const errors = [];
+  try {
+    const blank = (r) => r.fulfill({ contentType: 'text/html', body: '<!doctype html><title>blank</title>' });
+    for (const p of [a, b]) {
+      p.on('pageerror', (e) => errors.push(e.message));
+      await p.route(`${rt.server.url}/__blank`, blank);
+      await p.goto(`${rt.server.url}/__blank`);
+    }
+    await a.evaluate(() => localStorage.clear());
+    const first = await a.evaluate(startClient, {});
+    await b.evaluate(startClient, {});
+    for (const p of [a, b]) {
+      await p.evaluate(() => {
+        window.__updates = [];
+        window.__client.on('update', (e) => window.__updates.push(e.revision));
+      });
+    }
+    const base = JSON.parse(await (await fetch(`${rt.server.url}/flags/snapshot.json`)).text());
+    const version = (name) => JSON.stringify({ ...base, revision: `${first.revision}+${name}` });
+    // Tab A's fetch starts first and is answered last, with the older snapshot.
+    let release, asked;
+    const held = new Promise((r) => (release = r));
+    const seen = new Promise((r) => (asked = r));
+    await a.route(SNAPSHOT, async (route) => (asked(), await held, route.fulfill({ contentType: 'application/json', headers: { ETag: '"old"' }, body: version('old') })));
+    const slow = a.evaluate(() => window.__client.refresh());
+    await seen;
+    await sleep(20); // (the two fetches start in different milliseconds)
+    await b.route(SNAPSHOT, (route) => route.fulfill({ contentType: 'application/json', headers: { ETag: '"new"' }, body: version('new') }));
+    await b.evaluate(() => window.__client.refresh());
+    await until(() => a.evaluate(() => window.__updates.length > 0), 5000, 'tab A\'s update from the cache');
+    release();
+    await slow;
+    await sleep(200); // (a storage event from A, had it cached the old one, would have reached B)
+    const state = async (p) => p.evaluate(() => [window.__client.revision, window.__updates]);
+    assert.deepEqual(await state(a), [`${first.revision}+new`, [`${first.revision}+new`]]);
+    assert.deepEqual(await state(b), [`${first.revision}+new`, [`${first.revision}+new`]]);
+    assert.deepEqual(errors, []);
+  } finally {
+    for (const p of [a, b]) await p.evaluate(() => window.__client?.close()).catch(() => {});
+    await a.close();
+    await b.close();
+  }
+});
+
+test('a .wasm download that fails is reported under the .wasm\'s URL, not the snapshot\'s', () =>
+  onBlankPage(async (page) => {
+    await page.route(WASM, (route) => route.abort('connectionreset'));
+    const got = await page.evaluate(startClient, { timeout: 500 });
+    assert.equal(got.revision, null);
+    assert.ok(got.errors.length >= 1, JSON.stringify(got.errors));
+    for (const e of got.errors) assert.match(e, /^feats-edge: http:\/\/127\.0\.0\.1:\d+\/pkg\/gen\/feats_edge_bg\.wasm: Failed to fetch$/);
+  }));
+
+test('a relative snapshotUrl in a srcdoc frame resolves against the document\'s base URL, as fetch does', () =>
+  onBlankPage(async (page) => {
+    const got = await page.evaluate(async () => {
+      const frame = document.createElement('iframe');
+      frame.srcdoc = '<!doctype html><title>frame</title>';
+      await new Promise((r) => ((frame.onload = r), document.body.append(frame)));
+      const w = /** @type {any} */ (frame.contentWindow);
+      const run = w.eval(`(async () => {
+        const { createClient } = await import('/pkg/index.js');
+        const errors = [];
+        const client = await createClient({ snapshotUrl: 'flags/snapshot.json', refreshInterval: 0 });
+        client.on('error', (e) => errors.push(e.message));
+        const out = { href: location.href, revision: client.revision, errors };
+        client.close();
+        return out;
+      })()`);
+      return run;
+    });
+    assert.equal(got.href, 'about:srcdoc');
+    assert.deepEqual(got.errors, []);
+    assert.match(got.revision, /\S/);
+  }));

@@ -315,3 +315,35 @@ test('page hide with a headers option that throws: the events go back to the que
   assert.deepEqual(JSON.parse(posts[0].body).events.map((e) => e.unit.value), ['1', '2']);
   await client.close();
 });
+
+test('a snapshot the cache refuses is said once, not again each time the same text comes back', async (t) => {
+  localStorage.clear();
+  const srv = await startServer({ snapshot: snapshot('r1') });
+  const setItem = localStorage.setItem;
+  localStorage.setItem = function (k, v) {
+    if (k.startsWith('feats-edge:snapshot:')) throw new DOMException('full', 'QuotaExceededError');
+    return setItem.call(this, k, v);
+  };
+  t.after(() => {
+    localStorage.setItem = setItem;
+    return srv.close();
+  });
+  const client = await createClient({ snapshotUrl: srv.snapshotUrl, refreshInterval: 0 });
+  const errors = [];
+  client.on('error', (e) => errors.push(e.message));
+  // The same text under new ETags (a server whose ETags change with every answer).
+  for (let i = 2; i < 5; i++) {
+    srv.state.etag = `"v${i}"`;
+    await client.refresh();
+  }
+  assert.equal(client.revision, 'r1');
+  assert.equal(errors.length, 0, 'the first refusal came before the listener');
+  srv.state.snapshot = snapshot('r2');
+  srv.state.etag = '"v9"';
+  await client.refresh();
+  srv.state.etag = '"v10"';
+  await client.refresh();
+  assert.equal(client.revision, 'r2');
+  assert.deepEqual(errors, [`feats-edge: the snapshot (${JSON.stringify(snapshot('r2')).length} characters) did not fit in localStorage: returning visits wait for the network`]);
+  client.close();
+});

@@ -137,8 +137,8 @@ test('odd feature names never throw, with no snapshot loaded or after close()', 
 
 test('a handle keeps its own default when another handle of the same name sets another (its type promises it builds)', async () => {
   const client = await createClient({});
-  const A = client.feature('PaymentProcessor', { acme: () => 'ACME' }, { default: 'acme' });
-  const B = client.feature('PaymentProcessor', { premium: () => 'PREMIUM' }, { default: 'premium' });
+  const A = client.feature('PaymentProcessor', { acme: () => 'ACME', premium: () => 'A-PREMIUM' }, { default: 'acme' });
+  const B = client.feature('PaymentProcessor', { premium: () => 'PREMIUM', acme: () => 'B-ACME' }, { default: 'premium' });
   assert.deepEqual([A.find(ctx('1')), A.create(ctx('1'))], ['acme', 'ACME']);
   assert.deepEqual([B.find(ctx('1')), B.create(ctx('1'))], ['premium', 'PREMIUM']);
   // The client's own calls take the last default set.

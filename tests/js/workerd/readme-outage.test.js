@@ -140,3 +140,13 @@ test('a first request while the origin fails waits for one answer, not for the t
   assert.equal(await until(async () => (await ask('next'))[0] === 'outage-1' && 'loaded', 5000), 'loaded');
   assert.equal(failing.fetches.filter((f) => f.status === 200).length, 1);
 });
+
+test('an origin that answers 404 is asked once per backoff step, not by every request', async (t) => {
+  const { origin: missing, ask } = await fresh(t, '"m1"');
+  missing.failWith = 404;
+  for (let i = 0; i < 20; i++) assert.deepEqual(await ask(`m-${i}`), ['null', '']);
+  // The backoff's first steps are at most 1, 2 and 4 s (with jitter): 20 quick requests see a few.
+  assert.ok(missing.fetches.length <= 4, `${missing.fetches.length} snapshot fetches for 20 requests`);
+  missing.failWith = 0;
+  assert.equal(await until(async () => (await ask('back'))[0] === 'outage-1' && 'loaded', 10000), 'loaded');
+});

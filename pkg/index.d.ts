@@ -239,7 +239,7 @@ export interface Client {
   /** With the type the factories share given: `feature<Processor>(name, {...})`. */
   feature<T, C extends Context = Context>(name: string, implementations: Record<string, (context: C) => T>, options?: { default?: string | boolean | undefined }): FeatureHandle<T, C>;
   on(type: 'update', listener: (event: { revision: string }) => void): () => void;
-  /** Added while nothing is loaded because of an error, the listener is called at once with that error. */
+  /** Added while nothing is loaded because of an error, the listener is called at once with that error; the first one added is also called with the errors of `createClient`'s wait that no listener heard (at most 10). */
   on(type: 'error', listener: (error: Error) => void): () => void;
   /** Fetches the snapshot now (in Workers: not during a failed fetch's backoff or Retry-After, nor while another request's fetch is under way, for `timeout` doubling up to 30 s). */
   refresh(): Promise<void>;

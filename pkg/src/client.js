@@ -47,6 +47,9 @@ const MAX_DELAY = 2 ** 31 - 1;
  * minutes), whichever is longer: a day-long one must not stop polling for a day.
  */
 const MAX_RETRY_AFTER = 3e5;
+/** The most errors of `createClient`'s wait kept for the first `error` listener. */
+const EARLY = 10;
+
 /** The most (feature, implementation, unit) keys remembered for deduplication. */
 const SEEN = 5e4;
 /**
@@ -293,8 +296,12 @@ export async function createClient(o) {
       fn(v);
     } catch {}
   };
+  // Errors of createClient's wait that no listener heard (it had not
+  // returned): the first `error` listener gets them (at most EARLY).
+  const early = [];
+  let returned = false;
   const emit = (type, v) => {
-    if (type == 'error') failure = v;
+    if (type == 'error') (failure = v), !returned && !listeners.error.size && early.length < EARLY && early.push(v);
     listeners[type].forEach((fn) => call(fn, v));
   };
   const backoff = (n) => Math.random() * Math.min(6e4, retryDelay * 2 ** n);
@@ -914,16 +921,18 @@ export async function createClient(o) {
     /**
      * An `error` listener added while nothing is loaded because of an error
      * is called with that error at once (as OpenFeature runs a handler
-     * added in the state it listens for): errors before `createClient`
-     * resolved had no listener.
+     * added in the state it listens for); the first one is also called
+     * with the errors of `createClient`'s wait (at most 10), which no
+     * listener could hear (a snapshot the cache refused on a first visit).
      */
     on(type, fn) {
       const name = text(type); // as an object key reads it; "" when String(type) throws
       const set = Object.hasOwn(listeners, name) ? listeners[name] : null;
       set?.add(fn);
-      if (set && name == 'error' && !engine && failure !== undefined) {
-        const err = failure;
-        queueMicrotask(() => set.has(fn) && call(fn, err));
+      if (set && name == 'error') {
+        const heard = early.splice(0);
+        if (!engine && failure !== undefined && !heard.includes(failure)) heard.push(failure);
+        if (heard.length) queueMicrotask(() => heard.forEach((err) => set.has(fn) && call(fn, err)));
       }
       return () => void set?.delete(fn);
     },
@@ -961,5 +970,6 @@ export async function createClient(o) {
     },
   };
   await ready;
+  returned = true;
   return client;
 }

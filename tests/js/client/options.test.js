@@ -178,3 +178,20 @@ test('a fetch option that does not pass the signal on is given up on all the sam
   await stalled.close();
   await again;
 });
+
+test('the errors of createClient\'s wait reach the first error listener, though a snapshot loaded in the end', async (t) => {
+  const srv = await startServer({ snapshot: snapshot('r1') });
+  srv.state.next = ['500', '500'];
+  const client = await createClient({ snapshotUrl: srv.snapshotUrl, refreshInterval: 0, retryDelay: 5, timeout: 5000 });
+  t.after(async () => {
+    await client.close();
+    await srv.close();
+  });
+  assert.equal(client.revision, 'r1');
+  const first = [], second = [];
+  client.on('error', (e) => first.push(e.message));
+  client.on('error', (e) => second.push(e.message));
+  await sleep(0);
+  assert.deepEqual(first, [`feats-edge: ${srv.snapshotUrl} answered 500`, `feats-edge: ${srv.snapshotUrl} answered 500`]);
+  assert.deepEqual(second, [], 'only the first listener');
+});

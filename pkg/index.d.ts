@@ -188,6 +188,9 @@ export interface FeatureHandle<T, C extends Context = Context> {
   create(context: C): T | undefined;
 }
 
+/** The keys `M` names one by one: not those of an index signature (`string`, or a pattern such as `` `v${string}` ``). */
+export type NamedKeys<M> = keyof { [K in keyof M as K extends string ? ({} extends Record<K, 1> ? never : K) : never]: 1 };
+
 /**
  * A handle whose `default` names one of its factories: `find` always names
  * an implementation, and `create` always builds one (the default's when
@@ -233,8 +236,8 @@ export interface Client {
   /** Details, no exposure. */
   details(feature: string, context: Context): Details;
   /** The handle's `create` returns what any of the factories returns (a union when they differ). */
-  /** A `default` that names one of the factories: `create` always builds (factories typed by an index signature, `Record<string, …>`, promise no name). */
-  feature<M extends Record<string, Factory>, D extends keyof M & string>(name: string, implementations: M, options: { default: D }): string extends keyof M ? FeatureHandle<ReturnType<M[keyof M]>, FactoryContext<M>> : DefaultedFeatureHandle<ReturnType<M[keyof M]>, FactoryContext<M>>;
+  /** A `default` that names one of the factories: `create` always builds (factories typed by an index signature, `Record<string, …>` or a pattern, name none for sure). */
+  feature<M extends Record<string, Factory>, D extends NamedKeys<M>>(name: string, implementations: M, options: { default: D }): DefaultedFeatureHandle<ReturnType<M[keyof M]>, FactoryContext<M>>;
   feature<M extends Record<string, Factory>>(name: string, implementations: M, options?: { default?: string | boolean | undefined }): FeatureHandle<ReturnType<M[keyof M]>, FactoryContext<M>>;
   /** With the type the factories share given: `feature<Processor>(name, {...})`. */
   feature<T, C extends Context = Context>(name: string, implementations: Record<string, (context: C) => T>, options?: { default?: string | boolean | undefined }): FeatureHandle<T, C>;

@@ -277,10 +277,15 @@ export async function createClient(o) {
   // Request-bound: when the latest snapshot fetch started, while it is
   // under way, and how many were started over one still under way (see `busy`).
   let fetchingSince = 0, overlaps = 0;
-  // When the fetch that brought or confirmed the current snapshot started,
-  // in this tab or (from the cache) in another: an answer to a fetch
-  // started earlier is older, and is not loaded over it.
-  let freshAt = 0;
+  // When the fetch that brought or confirmed the current snapshot started
+  // (wall clock, shared by the tabs), here or in the tab whose cache entry
+  // it came from: a cache entry fetched before it is not loaded over it.
+  // And the cache entries other tabs wrote: how many were seen, and when
+  // the latest one's fetch started. A fetch of ours over which another
+  // tab's later one was cached is not loaded (see `fetchSnapshot`). Only
+  // entries seen while a fetch is under way count against it, so a clock
+  // set back holds up no later fetch.
+  let freshAt = 0, others = 0, othersAt = 0;
   /** The last snapshot text the cache refused (said once, not once per poll). */
   let refused;
   // The last snapshot fetch, or exposure POST, failed with no answer: the
@@ -301,7 +306,7 @@ export async function createClient(o) {
   const early = [];
   let returned = false;
   const emit = (type, v) => {
-    if (type == 'error') (failure = v), !returned && !listeners.error.size && early.length < EARLY && early.push(v);
+    if (type == 'error') (failure = v), !returned && !listeners.error.size && early.length < EARLY && !early.includes(v) && early.push(v);
     listeners[type].forEach((fn) => call(fn, v));
   };
   const backoff = (n) => Math.random() * Math.min(6e4, retryDelay * 2 ** n);
@@ -390,6 +395,18 @@ export async function createClient(o) {
     return true;
   }
 
+  /**
+   * The cache's entry, loaded when its fetch started after the one that
+   * brought the current snapshot (only then: a slower tab's older answer
+   * is not loaded over a newer one).
+   */
+  function fromCache() {
+    const entry = cache.read();
+    if (typeof entry?.text != 'string' || !(entry.at > freshAt)) return;
+    freshAt = +entry.at;
+    if (!same(entry.text)) load(entry.text, headerValue(entry.etag) ?? null);
+  }
+
   /** Whether `doc` is the snapshot loaded: the same text, or the same JSON as the bootstrap object. */
   function same(doc) {
     if (doc === loaded) return true;
@@ -406,15 +423,21 @@ export async function createClient(o) {
 
   /** Resolves with the delay before the next fetch, if any. */
   async function fetchSnapshot() {
-    const n = ++started, at = Date.now();
+    const n = ++started, at = Date.now(), othersBefore = others;
     fetchingSince = at;
     try {
-      const h = headers();
-      if (etag && !remote) h.set('If-None-Match', etag);
+      const h = headers(), sent = etag && !remote ? etag : undefined;
+      if (sent) h.set('If-None-Match', sent);
       const [res, body] = await request(url, { headers: h, ...(remote && { cache: 'no-cache' }) }, false);
       // A fetch started before the answer already taken (a slow poll
       // overtaken by refresh()) would bring an older snapshot back.
-      if (n < answered || at < freshAt) return every || undefined;
+      if (n < answered) return every || undefined;
+      // So would one over which another tab cached a later fetch's
+      // snapshot: that one instead (this tab may not have loaded it yet).
+      if (others > othersBefore && othersAt > at) return await loading(), fromCache(), every || undefined;
+      // A 304 to an ETag no longer ours (another tab's snapshot came
+      // meanwhile) confirms nothing we hold: asked again.
+      if (res.status == 304 && etag !== sent) return 0;
       if (res.ok || res.status == 304) (answered = n), (freshAt = at);
       // A 304 with nothing loaded (no ETag was sent) holds no snapshot: an error, retried.
       if (res.status == 304 && !engine) throw new Error(`feats-edge: ${url} answered 304 to a request without If-None-Match`);
@@ -434,7 +457,7 @@ export async function createClient(o) {
       snapshotLost = false;
     } catch (e) {
       if (closed) return;
-      const err = failed(e);
+      const err = failed(e, url);
       emit('error', err);
       // e.g. the page refuses WebAssembly: asking again changes nothing, and
       // createClient need not wait for its timeout.
@@ -536,7 +559,7 @@ export async function createClient(o) {
         xfails = retryAt = 0; // answered: timers may flush again
         postsLost = false;
       } catch (e) {
-        const err = failed(e);
+        const err = failed(e, xurl);
         emit('error', err);
         if (err.permanent || !retryable(err.status)) stats.failed += batch.length;
         else {
@@ -640,7 +663,7 @@ export async function createClient(o) {
             stats.sent += n;
           })
           .catch((e) => {
-            const err = failed(e);
+            const err = failed(e, xurl);
             emit('error', err);
             retryable(err.status) ? back() : (stats.failed += n);
           })
@@ -760,7 +783,7 @@ export async function createClient(o) {
   // Not unref'd, so that Node waits for `await createClient()`: `timeout` at most.
   if (url || wasmLoading) readyTimer = setTimeout(() => done(!!engine), Math.min(timeout, MAX_DELAY));
   let polled = false;
-  const start = () => wasm && (o.snapshot != null ? load(o.snapshot, bootTag) : cached && load(cached.text, cached.etag));
+  const start = () => wasm && (o.snapshot != null ? load(o.snapshot, bootTag) : cached && ((freshAt = +cached.at || 0), load(cached.text, cached.etag)));
   /** The wasm failed to load: init() again with backoff, for the bootstrap or cached snapshot. */
   const retryInit = (n) =>
     (initTimer = later(() => {
@@ -814,12 +837,12 @@ export async function createClient(o) {
   // here too, at once and without a fetch of our own (its ETag comes with
   // it, so our next poll revalidates it).
   const onStorage = (/** @type {StorageEvent} */ e) => {
-    if (closed || !wasm || !url || e.key !== cacheKey || e.newValue == null || e.storageArea !== ls) return;
-    const entry = cache.read();
-    // (Only one fetched after ours: a slower tab's older answer is not loaded over a newer one.)
-    if (typeof entry?.text != 'string' || !(entry.at > freshAt)) return;
-    freshAt = entry.at;
-    if (!same(entry.text)) load(entry.text, headerValue(entry.etag) ?? null);
+    if (closed || !url || e.key !== cacheKey || e.newValue == null || e.storageArea !== ls) return;
+    // Counted with the wasm still loading too: a fetch under way is not
+    // loaded over it (nor cached over it).
+    others++;
+    othersAt = +cache.read()?.at || 0;
+    if (wasm) fromCache();
   };
   if (browser) {
     document.addEventListener('visibilitychange', onVisible);

@@ -28,6 +28,12 @@ async function main(): Promise<void> {
   const widened: Record<string, () => number> = { acme: () => 1 };
   // @ts-expect-error: the default may name no factory there
   const wide: number = client.feature('PaymentProcessor', widened, { default: 'premium' }).create({ user: {} });
+  const patterned: Record<`v${string}`, () => number> = { v1: () => 1 };
+  // @ts-expect-error: nor with keys of a pattern
+  const byPattern: number = client.feature('PaymentProcessor', patterned, { default: 'v2' }).create({ user: {} });
+  // Literal keys beside an index signature are named.
+  const mixed: { acme: () => number } & Record<string, () => number> = { acme: () => 1 };
+  const named2: number = client.feature('PaymentProcessor', mixed, { default: 'acme' }).create({ user: {} });
   // @ts-expect-error: and without a default, find may answer null
   const unnamed: string = client.feature('PaymentProcessor', { acme: () => 1 }).find({ user: {} });
   // Factories of different types: create returns their union.
@@ -59,7 +65,7 @@ async function main(): Promise<void> {
   const maybe: string | undefined = Math.random() > 0.5 ? 'acme' : undefined;
   client.feature('PaymentProcessor', { acme: () => 1 }, { default: maybe });
   engine.simulate('PaymentProcessor', 100, { user: {} }, { by: maybe });
-  console.log(viaInterface, viaClass, handleCtx, typed, sharedPaid, n, named, none, unnamed, wide);
+  console.log(viaInterface, viaClass, handleCtx, typed, sharedPaid, n, named, none, unnamed, wide, byPattern, named2);
   const off = client.on('update', (e) => e.revision.length);
   off();
   const clientProblems: { path: string; message: string }[] = client.problems;

@@ -354,3 +354,47 @@ test('a snapshot the cache refuses is said once, not again each time the same te
   assert.deepEqual(later, []);
   client.close();
 });
+
+/** Another tab's cache write: the entry, and the storage event this page gets for it. */
+function otherTabCaches(key, entry) {
+  localStorage.setItem(key, JSON.stringify(entry));
+  windowEvents.dispatchEvent(Object.assign(new Event('storage'), { key, newValue: 'x', storageArea: localStorage }));
+}
+
+test('tabs: a fetch over which another tab cached a later one is not loaded, nor cached over it; a clock set back holds up no later fetch', async (t) => {
+  localStorage.clear();
+  const srv = await startServer({ snapshot: snapshot('r1') });
+  t.after(() => srv.close());
+  const client = await createClient({ snapshotUrl: srv.snapshotUrl, refreshInterval: 0 });
+  t.after(() => client.close());
+  const key = 'feats-edge:snapshot:' + srv.snapshotUrl;
+  assert.equal(client.revision, 'r1');
+  // A slow fetch of r2; meanwhile another tab caches r3, fetched later.
+  srv.state.snapshot = snapshot('r2');
+  srv.state.etag = '"v2"';
+  srv.state.mode = 'slow';
+  srv.state.delay = 150;
+  const slow = client.refresh();
+  await new Promise((r) => setTimeout(r, 30));
+  otherTabCaches(key, { text: JSON.stringify(snapshot('r3')), etag: '"v3"', at: Date.now() });
+  assert.equal(client.revision, 'r3', 'loaded from the cache at once');
+  await slow;
+  assert.equal(client.revision, 'r3', 'the slower answer is not loaded over it');
+  assert.equal(JSON.parse(localStorage.getItem(key)).etag, '"v3"', 'nor cached over it');
+  // An entry from a fetch that started before ours is not loaded.
+  srv.state.mode = 'ok';
+  srv.state.snapshot = snapshot('r4');
+  srv.state.etag = '"v4"';
+  await client.refresh();
+  assert.equal(client.revision, 'r4');
+  otherTabCaches(key, { text: JSON.stringify(snapshot('r0')), etag: '"v0"', at: Date.now() - 60_000 });
+  assert.equal(client.revision, 'r4');
+  // The clock set back an hour: this tab's own fetches still load.
+  const now = Date.now;
+  Date.now = () => now() - 3_600_000;
+  t.after(() => (Date.now = now));
+  srv.state.snapshot = snapshot('r5');
+  srv.state.etag = '"v5"';
+  await client.refresh();
+  assert.equal(client.revision, 'r5');
+});

@@ -195,3 +195,17 @@ test('the errors of createClient\'s wait reach the first error listener, though 
   assert.deepEqual(first, [`feats-edge: ${srv.snapshotUrl} answered 500`, `feats-edge: ${srv.snapshotUrl} answered 500`]);
   assert.deepEqual(second, [], 'only the first listener');
 });
+
+test('a headers option fetch refuses is said under the URL of the request it spoiled', async (t) => {
+  const srv = await startServer({ snapshot: snapshot('r1') });
+  const client = await createClient({ snapshotUrl: srv.snapshotUrl, headers: { 'bad header': 'x' }, refreshInterval: 0, retryDelay: 60000, timeout: 0 });
+  t.after(async () => {
+    await client.close();
+    await srv.close();
+  });
+  const errors = [];
+  client.on('error', (e) => errors.push(e.message));
+  await sleep(20);
+  assert.ok(errors.length >= 1);
+  for (const m of errors) assert.ok(m.startsWith(`feats-edge: ${srv.snapshotUrl}: `), m);
+});

@@ -649,7 +649,13 @@ test('a .wasm request that never answers is given up after 30 s and made again: 
     assert.equal(wasmRequests, 2);
   }));
 
-test('another tab\'s newer snapshot is loaded at once from the cache it writes, without a fetch of its own', async () => {
+/**
+ * Runs `body(a, b, first)` on two blank pages of the demo's origin (two
+ * tabs sharing localStorage, emptied first), each with a client of the
+ * demo's snapshot (`first`: what tab A loaded); no page may raise an
+ * error. Closes both after.
+ */
+async function inTwoTabs(body) {
   const [a, b] = [await rt.browser.newPage(), await rt.browser.newPage()];
   const errors = [];
   try {
@@ -662,6 +668,17 @@ test('another tab\'s newer snapshot is loaded at once from the cache it writes, 
     await a.evaluate(() => localStorage.clear());
     const first = await a.evaluate(startClient, {});
     await b.evaluate(startClient, {});
+    await body(a, b, first);
+    assert.deepEqual(errors, []);
+  } finally {
+    for (const p of [a, b]) await p.evaluate(() => window.__client?.close()).catch(() => {});
+    await a.close();
+    await b.close();
+  }
+}
+
+test('another tab\'s newer snapshot is loaded at once from the cache it writes, without a fetch of its own', () =>
+  inTwoTabs(async (a, b, first) => {
     let fetchedByB = 0;
     b.on('request', (r) => r.url().endsWith('/flags/snapshot.json') && fetchedByB++);
     await b.evaluate(() => {
@@ -682,27 +699,10 @@ test('another tab\'s newer snapshot is loaded at once from the cache it writes, 
     await b.route(SNAPSHOT, (route) => ((asked = route.request().headers()['if-none-match']), route.fulfill({ status: 304, headers: { ETag: '"tab"' } })));
     await b.evaluate(() => window.__client.refresh());
     assert.equal(asked, '"tab"');
-    assert.deepEqual(errors, []);
-  } finally {
-    for (const p of [a, b]) await p.evaluate(() => window.__client?.close()).catch(() => {});
-    await a.close();
-    await b.close();
-  }
-});
+  }));
 
-test('a slower tab\'s older answer is not loaded over a newer snapshot another tab cached, in either tab', async () => {
-  const [a, b] = [await rt.browser.newPage(), await rt.browser.newPage()];
-  const errors = [];
-  try {
-    const blank = (r) => r.fulfill({ contentType: 'text/html', body: '<!doctype html><title>blank</title>' });
-    for (const p of [a, b]) {
-      p.on('pageerror', (e) => errors.push(e.message));
-      await p.route(`${rt.server.url}/__blank`, blank);
-      await p.goto(`${rt.server.url}/__blank`);
-    }
-    await a.evaluate(() => localStorage.clear());
-    const first = await a.evaluate(startClient, {});
-    await b.evaluate(startClient, {});
+test('a slower tab\'s older answer is not loaded over a newer snapshot another tab cached, in either tab', () =>
+  inTwoTabs(async (a, b, first) => {
     for (const p of [a, b]) {
       await p.evaluate(() => {
         window.__updates = [];
@@ -728,13 +728,7 @@ test('a slower tab\'s older answer is not loaded over a newer snapshot another t
     const state = async (p) => p.evaluate(() => [window.__client.revision, window.__updates]);
     assert.deepEqual(await state(a), [`${first.revision}+new`, [`${first.revision}+new`]]);
     assert.deepEqual(await state(b), [`${first.revision}+new`, [`${first.revision}+new`]]);
-    assert.deepEqual(errors, []);
-  } finally {
-    for (const p of [a, b]) await p.evaluate(() => window.__client?.close()).catch(() => {});
-    await a.close();
-    await b.close();
-  }
-});
+  }));
 
 test('a .wasm download that fails is reported under the .wasm\'s URL, not the snapshot\'s', () =>
   onBlankPage(async (page) => {

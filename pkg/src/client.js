@@ -161,18 +161,18 @@ function abortable(p, signal) {
 }
 
 /**
- * What was thrown, as an Error; by a request to `u`, one that names it: a
- * runtime's network error says only "Failed to fetch", and a `fetch`
- * option may reject with anything (`null` included). The client's own
- * errors (they start with `feats-edge:`, or say `status` or `permanent`),
- * and without `u` any object, are kept as they are; else the original is
- * the `cause`, and its name is kept (an `AbortError` stays one).
- * @param {unknown} e @param {unknown} [u]
+ * What a request to `u` threw, as an Error that names it: a runtime's
+ * network error says only "Failed to fetch", and a `fetch` option may
+ * reject with anything (`null` included). The client's own errors (they
+ * start with `feats-edge:`, or say `status` or `permanent`) are kept as
+ * they are; else the original is the `cause`, and its name is kept (an
+ * `AbortError` stays one).
+ * @param {unknown} e @param {unknown} u
  */
 function failed(e, u) {
   const object = Object(e) === e ? /** @type {any} */ (e) : null;
-  if (object && (u === undefined || object.permanent || object.status !== undefined || String(object.message).startsWith('feats-edge:'))) return object;
-  const err = new Error(`feats-edge: ${u === undefined ? '' : `${text(u)}: `}${object ? text(object.message) : text(e)}`, { cause: e });
+  if (object && (object.permanent || object.status !== undefined || String(object.message).startsWith('feats-edge:'))) return object;
+  const err = new Error(`feats-edge: ${text(u)}: ${object ? text(object.message) : text(e)}`, { cause: e });
   if (typeof object?.name == 'string') err.name = object.name;
   return err;
 }
@@ -255,8 +255,12 @@ export async function createClient(o) {
   const browser = typeof document == 'object';
   const opts = { sticky, clock: now };
   const defaults = new Map(); // handles' code defaults, by String(name)
-  /** The code default of feature `name` (a name that is not a string read as String(name), as the engine reads it). */
-  const defaultOf = (name) => defaults.get(typeof name == 'string' ? name : text(name));
+  /**
+   * The code default of feature `name`: a handle's `own`, else the last
+   * one set for that name (a name that is not a string read as
+   * String(name), as the engine reads it).
+   */
+  const defaultOf = (name, own) => own || defaults.get(typeof name == 'string' ? name : text(name));
   const listeners = { update: new Set(), error: new Set() };
   const aborts = new Set(), seen = new Set(), posts = new Set(), queue = /** @type {Queue<Record<string, any>>} */ (new Queue());
   let sending = 0; // events in POSTs under way
@@ -287,14 +291,15 @@ export async function createClient(o) {
   // set back holds up no later fetch.
   let freshAt = 0, others = 0, othersAt = 0;
   /** The last snapshot text the cache refused (said once, not once per poll). */
-  let refused;
+  let uncached;
   // The last snapshot fetch, or exposure POST, failed with no answer: the
   // network may be down, and a browser's `online` event retries at once.
   let snapshotLost = false, postsLost = false;
   let etag, loaded, fromObject, closed, fails = 0, xfails = 0, retryAt = 0, inflight, pollTimer, retryTimer, initTimer, readyTimer, done, failure, settled = false;
   // Request-bound, polling stops once createClient has returned: each
   // request refreshes instead (a timer left then would run between them).
-  const ready = new Promise((r) => (done = (v) => (perRequest && clearTimeout(pollTimer), (settled = true), r(v))));
+  // (Resolved early, the timeout's timer goes: Workers allow none left over.)
+  const ready = new Promise((r) => (done = (v) => (clearTimeout(readyTimer), perRequest && clearTimeout(pollTimer), (settled = true), r(v))));
 
   const call = (fn, v) => {
     try {
@@ -388,7 +393,6 @@ export async function createClient(o) {
     previous?.free();
     previous = engine;
     engine = e;
-    clearTimeout(readyTimer);
     failure = undefined;
     done(true);
     emit('update', { revision: e.revision });
@@ -400,8 +404,7 @@ export async function createClient(o) {
    * brought the current snapshot (only then: a slower tab's older answer
    * is not loaded over a newer one).
    */
-  function fromCache() {
-    const entry = cache.read();
+  function fromCache(entry = cache.read()) {
     if (typeof entry?.text != 'string' || !(entry.at > freshAt)) return;
     freshAt = +entry.at;
     if (!same(entry.text)) load(entry.text, headerValue(entry.etag) ?? null);
@@ -446,11 +449,11 @@ export async function createClient(o) {
         await loading(); // a first fetch may finish before the wasm is loaded
         if (load(body, res.headers.get('ETag'))) {
           // Said, not silent: cache first is gone for returning visits.
-          if (cache.write(body, etag, at)) refused = undefined;
-          else if (refused !== body) emit('error', new Error(`feats-edge: the snapshot (${(refused = body).length} characters) did not fit in localStorage: returning visits wait for the network`));
+          if (cache.write(body, etag, at)) uncached = undefined;
+          else if (uncached !== body) emit('error', new Error(`feats-edge: the snapshot (${(uncached = body).length} characters) did not fit in localStorage: returning visits wait for the network`));
         }
         // Refused (reported by load) with nothing to serve: retried with backoff.
-        else if (!engine && !closed) return perRequest && (clearTimeout(readyTimer), done(false)), wait(backoff(fails++));
+        else if (!engine && !closed) return perRequest && done(false), wait(backoff(fails++));
       }
       fails = 0;
       snapshotRetryAt = 0;
@@ -464,7 +467,7 @@ export async function createClient(o) {
       if (err.permanent) return void done(!!engine);
       // Request-bound, a first request waits for one answer, not for
       // `timeout` (the next request tries again once the backoff allows).
-      if (perRequest) clearTimeout(readyTimer), done(!!engine);
+      if (perRequest) done(!!engine);
       if (retryable(err.status)) return (snapshotLost = !err.status), wait(err.retryAfter ?? backoff(fails++));
       // Other 4xx wait for the next poll elsewhere; in Workers, where each
       // request may refresh, for a backoff step (a 404 was asked by every request).
@@ -734,10 +737,10 @@ export async function createClient(o) {
     return chosenByNone(d);
   }
 
-  /** The SPEC's details, the code default (a handle's own, `fallback`, else the last set) in place of none. */
-  function details(feature, ctx, fallback) {
+  /** The SPEC's details, the code default (see defaultOf) in place of none. */
+  function details(feature, ctx, own) {
     const d = evaluate(feature, ctx);
-    d.implementation ??= fallback || defaultOf(feature) || null;
+    d.implementation ??= defaultOf(feature, own) ?? null;
     return d;
   }
 
@@ -764,13 +767,13 @@ export async function createClient(o) {
 
   const found = (d, impl = d.implementation) => (impl != null && use(d, impl), impl);
 
-  /** @param {string} feature @param {any} ctx @param {string} [fallback] a handle's own code default */
-  function findImplementation(feature, ctx, fallback) {
+  /** @param {string} feature @param {any} ctx @param {string} [own] a handle's own code default */
+  function findImplementation(feature, ctx, own) {
     let impl;
     try {
       impl = engine?.implementation(feature, ctx, opts);
     } catch {}
-    return impl ?? fallback ?? defaultOf(feature) ?? null;
+    return impl ?? defaultOf(feature, own) ?? null;
   }
 
   if (badUrl) emit('error', badUrl);
@@ -796,10 +799,7 @@ export async function createClient(o) {
     if (!wasm && (o.snapshot != null || cached)) retryInit(0);
     // The page refuses WebAssembly (permanent): no snapshot will load, so
     // createClient need not wait for the first fetch or its timeout.
-    if (engine || !url || (!wasm && failure?.permanent)) {
-      clearTimeout(readyTimer);
-      done(!!engine);
-    }
+    if (engine || !url || (!wasm && failure?.permanent)) done(!!engine);
     if (url && !polled) poll();
   };
   if (wasmLoading) {
@@ -840,9 +840,10 @@ export async function createClient(o) {
     if (closed || !url || e.key !== cacheKey || e.newValue == null || e.storageArea !== ls) return;
     // Counted with the wasm still loading too: a fetch under way is not
     // loaded over it (nor cached over it).
+    const entry = cache.read();
     others++;
-    othersAt = +cache.read()?.at || 0;
-    if (wasm) fromCache();
+    othersAt = +entry?.at || 0;
+    if (wasm) fromCache(entry);
   };
   if (browser) {
     document.addEventListener('visibilitychange', onVisible);
@@ -925,13 +926,13 @@ export async function createClient(o) {
       };
       // (The handle's own default first: another handle of the same name may set another.)
       return {
-        find: (ctx) => findImplementation(name, ctx, fallback || undefined),
+        find: (ctx) => findImplementation(name, ctx, fallback),
         /** @returns {T | undefined} the chosen factory's product (or the default's) */
         create(ctx) {
           let d = details(name, ctx, fallback), impl = d.implementation, make = factory(impl);
           // No factory for the chosen one (an implementation newer than this
           // code): the code default, reported as a default, not as the rule's choice.
-          if (!make) (impl = fallback || defaultOf(name)), (d = chosenByNone(d)), (make = factory(impl));
+          if (!make) (impl = defaultOf(name, fallback)), (d = chosenByNone(d)), (make = factory(impl));
           if (!make) return;
           // Built first: a factory that throws has used nothing, and is not reported.
           const made = make.call(impls, ctx);
@@ -973,7 +974,6 @@ export async function createClient(o) {
     close() {
       closed = true;
       clearTimeout(pollTimer);
-      clearTimeout(readyTimer);
       clearTimeout(retryTimer);
       clearTimeout(initTimer);
       clearInterval(flushTimer);

@@ -1,12 +1,14 @@
-// The package in the runtimes it is for: inside workerd and inside Chromium,
-// the 1 000 shared bucket vectors and the example scenarios give exactly what
-// they give in Node (and natively: see engine.test.js).
+// The package in the runtimes it is for: inside workerd, Chromium, Deno and
+// Bun, the 1 000 shared bucket vectors and the example scenarios give
+// exactly what they give in Node (and natively: see engine.test.js).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Engine } from 'feats-edge';
-import { root, startTestWorker, startStatic, launchChromium } from '../helpers/runtimes.js';
+import { root, startTestWorker, startStatic, launchChromium, startOrigin } from '../helpers/runtimes.js';
+import { tempDir } from '../helpers/tmp.js';
 
 const vectors = JSON.parse(readFileSync(join(root, 'tests/vectors/buckets.json'), 'utf8')).cases;
 const expected = vectors.map((c) => c.bucket);
@@ -76,3 +78,42 @@ test('Chromium: the 1 000 bucket vectors and the example scenarios', async () =>
     site.stop();
   }
 });
+
+/**
+ * Deno and Bun run the package from node_modules as Node does (both take
+ * its `node` condition): `tests/js/runtimes/probe-cli.mjs` in `command`,
+ * given the vectors, the scenarios and an origin its client polls and
+ * reports to. Resolves when the process has ended on its own.
+ */
+function inRuntime(command, args) {
+  return async () => {
+    const origin = await startOrigin(readFileSync(join(root, 'examples/shop.json'), 'utf8'));
+    try {
+      const input = join(tempDir('runtime'), 'input.json');
+      writeFileSync(input, JSON.stringify({ vectors, scenarios, now, origin: origin.url }));
+      const bin = join(root, 'node_modules/.bin', command);
+      // The client is left open, polling every minute: a timer that kept
+      // the process alive would run it into this limit.
+      const run = await new Promise((resolve) => execFile(bin, [...args, join(root, 'tests/js/runtimes/probe-cli.mjs'), input],
+        { cwd: root, timeout: 30000, maxBuffer: 64 << 20 }, (error, stdout, stderr) => resolve({ error, stdout, stderr })));
+      assert.equal(run.error, null, `${command}: ${run.error?.signal ?? run.error?.code} ${run.stderr}`);
+      const out = JSON.parse(run.stdout);
+      assert.deepEqual(out.buckets, expected);
+      assert.deepEqual(out.results, inNode);
+
+      // The client: loaded, chose as the engine does, reported once, revalidated with its ETag.
+      const user = { user: { id: 'u-7', address: { country_code: 'CA' } } };
+      const engine = new Engine(scenarios[0].snapshot);
+      const { stickyKey, errorCode, ...event } = engine.evaluate('PaymentProcessor', user, { now });
+      assert.deepEqual(out.client, { revision: engine.revision, found: event.implementation, created: event.implementation, stats: { dropped: 0, sent: 1, failed: 0, queued: 0 } });
+      assert.deepEqual(origin.exposures, [{ ...event, timestamp: new Date(now).toISOString() }]);
+      assert.deepEqual(origin.fetches, [{ ifNoneMatch: undefined, status: 200 }, { ifNoneMatch: '"v1"', status: 304 }]);
+    } finally {
+      await origin.close();
+    }
+  };
+}
+
+test('Deno: the 1 000 bucket vectors, the example scenarios, and a client that polls and reports', inRuntime('deno', ['run', '--allow-read', '--allow-net=127.0.0.1']));
+
+test('Bun: the 1 000 bucket vectors, the example scenarios, and a client that polls and reports', inRuntime('bun', []));

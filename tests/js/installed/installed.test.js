@@ -1,6 +1,7 @@
 // The package as an application gets it: packed by `npm pack`, installed
 // from the tarball into a fresh project (tests/js/installed/app/), imported
-// by name. Node runs it; TypeScript checks against its declarations; esbuild,
+// by name. Node runs it (and Deno, as `npm:feats-edge` from a registry);
+// TypeScript checks against its declarations; esbuild,
 // webpack 5, Vite 8 and 7 (builds and dev servers) bundle it for a page
 // in Chromium; esbuild bundles it for workerd as Wrangler does. Each answers
 // what the package of this checkout answers in this process.
@@ -8,6 +9,8 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile as execFileCb } from 'node:child_process';
 import { copyFileSync, cpSync, mkdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { createServer } from 'node:http';
 import { basename, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
@@ -24,13 +27,15 @@ const expected = await probe(api, snapshot);
 
 /** The application: a fresh folder with the tarball installed (set up before the tests). */
 let app = '';
+/** The tarball `npm pack` made. */
+let tarball = '';
 let browser;
 const servers = [];
 
 before(async () => {
   const dir = realpathSync(tempDir('installed'));
   const { stdout } = await execFile('npm', ['pack', '--pack-destination', dir, '--silent'], { cwd: join(root, 'pkg') });
-  const tarball = join(dir, stdout.trim().split('\n').pop());
+  tarball = join(dir, stdout.trim().split('\n').pop());
   app = join(dir, 'app');
   cpSync(source, app, { recursive: true });
   writeFileSync(join(app, 'snapshot.js'), `export default ${JSON.stringify(snapshot)};\n`);
@@ -85,6 +90,46 @@ test('Node: the installed package, imported by name, answers as this checkout', 
   assert.equal(resolved, pathToFileURL(join(app, 'node_modules/feats-edge/gen/node.js')).href);
   assert.deepEqual(result, expected);
   assert.equal(result.bucket, 8632);
+});
+
+test('Deno: `npm:feats-edge` fetched from a registry, with no node_modules (as Deno Deploy imports it), answers as this checkout', async () => {
+  // A registry of one package: its metadata and the tarball.
+  const bytes = readFileSync(tarball);
+  const manifest = JSON.parse(readFileSync(join(root, 'pkg/package.json'), 'utf8'));
+  const asked = [];
+  const registry = createServer((req, res) => {
+    asked.push(req.url);
+    const base = `http://127.0.0.1:${registry.address().port}`;
+    if (req.url === '/feats-edge') {
+      const dist = { tarball: `${base}/feats-edge/-/${basename(tarball)}`, shasum: createHash('sha1').update(bytes).digest('hex'),
+        integrity: `sha512-${createHash('sha512').update(bytes).digest('base64')}` };
+      return res.writeHead(200, { 'Content-Type': 'application/json' })
+        .end(JSON.stringify({ name: 'feats-edge', 'dist-tags': { latest: manifest.version }, versions: { [manifest.version]: { ...manifest, dist } } }));
+    }
+    if (req.url === `/feats-edge/-/${basename(tarball)}`) return res.writeHead(200).end(bytes);
+    res.writeHead(404).end();
+  });
+  await new Promise((r) => registry.listen(0, '127.0.0.1', r));
+  try {
+    // Away from any package.json, so that Deno uses its own cache, not node_modules.
+    const dir = realpathSync(tempDir('deno-npm'));
+    const script = join(dir, 'main.js');
+    writeFileSync(script, [
+      `import * as api from "npm:feats-edge@${manifest.version}";`,
+      `import { probe } from ${JSON.stringify(pathToFileURL(join(app, 'probe.js')).href)};`,
+      `import snapshot from ${JSON.stringify(pathToFileURL(join(app, 'snapshot.js')).href)};`,
+      `console.log(JSON.stringify({ resolved: import.meta.resolve("npm:feats-edge@${manifest.version}"), result: await probe(api, snapshot) }));`,
+    ].join('\n'));
+    const env = { ...process.env, DENO_DIR: join(dir, 'cache'), NPM_CONFIG_REGISTRY: `http://127.0.0.1:${registry.address().port}/` };
+    const { stdout } = await execFile(join(root, 'node_modules/.bin/deno'), ['run', '--allow-read', script], { cwd: dir, env });
+    const { resolved, result } = JSON.parse(stdout);
+    assert.ok(resolved.startsWith(pathToFileURL(join(dir, 'cache/npm')).href) && resolved.endsWith(`/feats-edge/${manifest.version}/gen/node.js`), resolved);
+    assert.deepEqual(result, expected);
+    assert.deepEqual(asked, ['/feats-edge', `/feats-edge/-/${basename(tarball)}`]);
+  } finally {
+    registry.closeAllConnections();
+    await new Promise((r) => registry.close(r));
+  }
 });
 
 test('Node servers bundled with the package inside: webpack ships the .wasm beside the bundle, esbuild finds the installed one, and away from both the error says what to do', async () => {

@@ -1,0 +1,140 @@
+// The README's React recipe (section "With React"), taken from README.md as
+// it is written, bundled by esbuild with React 19 and run in Chromium under
+// StrictMode: one arm of a random experiment for the whole page, each use
+// reported once, and a re-render when a snapshot changes with its revision
+// unchanged.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { join } from 'node:path';
+import * as esbuild from 'esbuild';
+import { root, serveFile, launchChromiumBrowser, until } from '../helpers/runtimes.js';
+import { tempDir } from '../helpers/tmp.js';
+
+/** A random experiment over four arms, and a feature served by a rule. */
+const snapshot = (theme) => JSON.stringify({
+  schema: 1, revision: 'react-1',
+  segments: { UserId: { from: { user: '{id}' } } },
+  features: {
+    Hero: { inputs: ['user'], implementations: ['a', 'b', 'c', 'd'], default: 'a',
+      rules: [{ experiment: { name: 'hero-exp', by: 'UserId', random: true, weights: { a: 25, b: 25, c: 25, d: 25 } } }] },
+    Theme: { implementations: ['light', 'dark'], default: 'light', rules: [{ serve: theme }] },
+  },
+});
+
+const app = `
+import { StrictMode } from "react";
+import { createRoot } from "react-dom/client";
+import { FlagsProvider, useFeature, client } from "./flags.jsx";
+
+const user = { id: new URLSearchParams(location.search).get("u") };
+function Part({ id }) {
+  const hero = useFeature("Hero", "a"), theme = useFeature("Theme", "light");
+  return <p id={id} data-hero={hero} data-theme={theme}>{hero} {theme}</p>;
+}
+window.featsClient = client;
+createRoot(document.getElementById("root")).render(
+  <StrictMode><FlagsProvider user={user}><Part id="header" /><Part id="footer" /></FlagsProvider></StrictMode>);
+`;
+
+/** The site: the bundled page, the .wasm beside it, and the flag endpoints the recipe names. */
+const site = { snapshot: snapshot('dark'), etag: '"r1"', events: /** @type {any[]} */ ([]), url: '', server: /** @type {any} */ (null) };
+let browser;
+
+before(async () => {
+  const readme = readFileSync(join(root, 'README.md'), 'utf8');
+  const block = /```jsx\n([\s\S]*?)```/.exec(readme.slice(readme.indexOf('### With React')));
+  assert.ok(block, 'the README has the React recipe');
+  const dir = tempDir('react');
+  writeFileSync(join(dir, 'flags.jsx'), block[1]);
+  writeFileSync(join(dir, 'app.jsx'), app);
+  writeFileSync(join(dir, 'index.html'), '<!doctype html><meta charset="utf-8"><link rel="icon" href="data:,"><div id="root"></div><script type="module" src="/app.js"></script>');
+  await esbuild.build({
+    entryPoints: [join(dir, 'app.jsx')], bundle: true, format: 'esm', platform: 'browser', target: 'es2022',
+    jsx: 'automatic', outfile: join(dir, 'app.js'), nodePaths: [join(root, 'node_modules')], logLevel: 'silent',
+    // React's development build: StrictMode renders and runs effects twice.
+    define: { 'process.env.NODE_ENV': '"development"' },
+  });
+  mkdirSync(join(dir, 'gen'));
+  copyFileSync(join(root, 'pkg/gen/feats_edge_bg.wasm'), join(dir, 'gen/feats_edge_bg.wasm'));
+  site.server = createServer(async (req, res) => {
+    let body = '';
+    for await (const chunk of req) body += chunk;
+    if (req.url === '/flags/snapshot.json') {
+      if (req.headers['if-none-match'] === site.etag) return res.writeHead(304, { ETag: site.etag }).end();
+      return res.writeHead(200, { 'Content-Type': 'application/json', ETag: site.etag }).end(site.snapshot);
+    }
+    if (req.url === '/flags/exposures' && req.method === 'POST') {
+      site.events.push(...JSON.parse(body).events);
+      return res.writeHead(204).end();
+    }
+    serveFile(req, res, dir);
+  });
+  await new Promise((r) => site.server.listen(0, '127.0.0.1', r));
+  site.url = `http://127.0.0.1:${site.server.address().port}`;
+  browser = await launchChromiumBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  site.server?.closeAllConnections();
+  site.server?.close();
+});
+
+/** Opens the page for user `u` in a fresh context; returns it once both parts show a snapshot's choice. */
+async function open(u) {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+  await page.goto(`${site.url}/index.html?u=${u}`);
+  await page.waitForFunction(() => document.getElementById('footer')?.dataset.theme, null, { timeout: 20000 });
+  const shown = () => page.evaluate(() => ['header', 'footer'].map((id) => ({ ...document.getElementById(id).dataset })));
+  return { context, page, errors, shown };
+}
+
+test('the README\'s React recipe, as written: one arm of a random experiment on the whole page, each use reported once', async () => {
+  const arms = new Set();
+  for (let i = 0; i < 8; i++) {
+    const u = `user-${i}`;
+    const { context, page, errors, shown } = await open(u);
+    try {
+      await page.evaluate(() => window.featsClient.flush());
+      const [header, footer] = await shown();
+      assert.deepEqual(header, footer, `${u}: both parts show the same choices`);
+      assert.equal(header.theme, 'dark');
+      arms.add(header.hero);
+      const hero = site.events.filter((e) => e.feature === 'Hero' && e.unit?.value === u);
+      assert.deepEqual(hero.map((e) => [e.implementation, e.experiment, e.reason]), [[header.hero, 'hero-exp', 'SPLIT']], `${u}: ${JSON.stringify(hero)}`);
+      // The page drew once: a reload shows the arm it used (stored), not a new draw.
+      await page.reload();
+      await page.waitForFunction(() => document.getElementById('footer')?.dataset.theme);
+      assert.deepEqual((await shown()).map((p) => p.hero), [header.hero, header.hero]);
+      assert.deepEqual(errors, []);
+    } finally {
+      await context.close();
+    }
+  }
+  assert.ok(arms.size >= 2, `the experiment draws: ${[...arms]}`);
+});
+
+test('the README\'s React recipe re-renders when a snapshot changes with its revision unchanged', async () => {
+  const { context, page, errors, shown } = await open('user-update');
+  try {
+    assert.deepEqual((await shown()).map((p) => p.theme), ['dark', 'dark']);
+    site.snapshot = snapshot('light');
+    site.etag = '"r2"';
+    await page.evaluate(() => window.featsClient.refresh());
+    await until(async () => (await shown()).every((p) => p.theme === 'light'));
+    // What the page now renders is reported.
+    await page.evaluate(() => window.featsClient.flush());
+    assert.ok(site.events.some((e) => e.feature === 'Theme' && e.implementation === 'light'), JSON.stringify(site.events));
+    assert.deepEqual(errors, []);
+  } finally {
+    site.snapshot = snapshot('dark');
+    site.etag = '"r1"';
+    await context.close();
+  }
+});

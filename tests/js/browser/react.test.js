@@ -1,8 +1,9 @@
 // The README's React recipe (section "With React"), taken from README.md as
 // it is written, bundled by esbuild with React 19 and run in Chromium under
 // StrictMode: one arm of a random experiment for the whole page, each use
-// reported once, and a re-render when a snapshot changes with its revision
-// unchanged.
+// reported once, a re-render when a snapshot changes with its revision
+// unchanged, and past `timeout` the fallbacks reported, then each use again
+// under the snapshot.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -39,7 +40,7 @@ createRoot(document.getElementById("root")).render(
 `;
 
 /** The site: the bundled page, the .wasm beside it, and the flag endpoints the recipe names. */
-const site = { snapshot: snapshot('dark'), etag: '"r1"', events: /** @type {any[]} */ ([]), url: '', server: /** @type {any} */ (null) };
+const site = { snapshot: snapshot('dark'), etag: '"r1"', delay: 0, events: /** @type {any[]} */ ([]), url: '', server: /** @type {any} */ (null) };
 let browser;
 
 before(async () => {
@@ -62,6 +63,7 @@ before(async () => {
     let body = '';
     for await (const chunk of req) body += chunk;
     if (req.url === '/flags/snapshot.json') {
+      if (site.delay) await new Promise((r) => setTimeout(r, site.delay));
       if (req.headers['if-none-match'] === site.etag) return res.writeHead(304, { ETag: site.etag }).end();
       return res.writeHead(200, { 'Content-Type': 'application/json', ETag: site.etag }).end(site.snapshot);
     }
@@ -83,16 +85,16 @@ after(async () => {
 });
 
 /** Opens the page for user `u` in a fresh context; returns it once both parts show a snapshot's choice. */
-async function open(u) {
+async function open(u, shown = 'document.getElementById("footer")?.dataset.theme') {
   const context = await browser.newContext();
   const page = await context.newPage();
   const errors = [];
   page.on('pageerror', (e) => errors.push(e.message));
   page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
   await page.goto(`${site.url}/index.html?u=${u}`);
-  await page.waitForFunction(() => document.getElementById('footer')?.dataset.theme, null, { timeout: 20000 });
-  const shown = () => page.evaluate(() => ['header', 'footer'].map((id) => ({ ...document.getElementById(id).dataset })));
-  return { context, page, errors, shown };
+  await page.waitForFunction(shown, null, { timeout: 20000 });
+  const parts = () => page.evaluate(() => ['header', 'footer'].map((id) => ({ ...document.getElementById(id).dataset })));
+  return { context, page, errors, shown: parts };
 }
 
 test('the README\'s React recipe, as written: one arm of a random experiment on the whole page, each use reported once', async () => {
@@ -135,6 +137,31 @@ test('the README\'s React recipe re-renders when a snapshot changes with its rev
   } finally {
     site.snapshot = snapshot('dark');
     site.etag = '"r1"';
+    await context.close();
+  }
+});
+
+test('the README\'s React recipe past `timeout`: the fallbacks rendered and reported with nothing loaded, then each use reported again under the snapshot', async () => {
+  // The snapshot serves Theme's fallback itself: the rendered implementation does not change.
+  site.snapshot = snapshot('light');
+  site.delay = 4000; // past createClient's timeout (3 s)
+  const u = 'user-late';
+  const { context, page, errors, shown } = await open(u, 'document.getElementById("footer")');
+  try {
+    assert.deepEqual((await shown()).map((p) => [p.hero, p.theme]), [['a', 'light'], ['a', 'light']]);
+    await page.evaluate(() => window.featsClient.ready);
+    await until(() => page.evaluate(() => window.featsClient.revision !== null), 10000);
+    await page.evaluate(() => window.featsClient.flush());
+    const theme = site.events.filter((e) => e.feature === 'Theme' && e.unit === null && (e.revision === null || e.revision === 'react-1'));
+    const before = theme.filter((e) => e.revision === null), after = theme.filter((e) => e.revision === 'react-1');
+    assert.ok(before.length >= 1 && before.every((e) => e.implementation === 'light' && e.reason === 'ERROR'), JSON.stringify(theme));
+    assert.ok(after.some((e) => e.implementation === 'light' && e.reason === 'TARGETING_MATCH'), JSON.stringify(theme));
+    const hero = site.events.filter((e) => e.feature === 'Hero' && e.unit?.value === u);
+    assert.equal(hero.length, 1, JSON.stringify(hero));
+    assert.deepEqual(errors, []);
+  } finally {
+    site.snapshot = snapshot('dark');
+    site.delay = 0;
     await context.close();
   }
 });

@@ -77,7 +77,7 @@ async function serve(dir) {
 test('the tarball holds every file its entries load, and nothing of the repository beside them', async () => {
   const { stdout } = await execFile('npm', ['pack', '--dry-run', '--json'], { cwd: join(root, 'pkg') });
   const files = JSON.parse(stdout)[0].files.map((f) => f.path).sort();
-  for (const f of ['package.json', 'README.md', 'index.js', 'node.js', 'workerd.js', 'openfeature.js', 'index.d.ts', 'openfeature.d.ts', 'gen/node.js', 'gen/feats_edge.js', 'gen/feats_edge_bg.wasm']) {
+  for (const f of ['package.json', 'README.md', 'index.js', 'node.js', 'workerd.js', 'edge-light.js', 'openfeature.js', 'index.d.ts', 'openfeature.d.ts', 'gen/node.js', 'gen/feats_edge.js', 'gen/feats_edge_bg.wasm']) {
     assert.ok(files.includes(f), `${f} is not in the tarball: ${files.join(', ')}`);
   }
   assert.deepEqual(files.filter((f) => !/^(src\/|gen\/|[^/]+$)/.test(f)), []);

@@ -3,14 +3,31 @@
 // bundles it for the edge) and instantiated synchronously at import.
 import * as bindings from './gen/feats_edge.js';
 import compiled from './gen/feats_edge_bg.wasm?module';
-import { setWasm } from './src/wasm.js';
+import { runtime, setWasm } from './src/wasm.js';
 
-// `next start` and `next dev` run edge code in a sandbox whose
-// `WebAssembly` is not the realm that compiled the module: the bindings'
-// `instanceof` check would refuse it, and try to compile it as bytes. The
-// instance takes it all the same.
-const module = compiled instanceof WebAssembly.Module ? compiled : Object.setPrototypeOf(compiled, WebAssembly.Module.prototype);
-setWasm(bindings, bindings.initSync({ module }));
+/**
+ * `next start` and `next dev` run edge code in a sandbox whose
+ * `WebAssembly` is not the realm that compiled the module: the bindings'
+ * `instanceof` check would refuse it and try to compile it as bytes, while
+ * the instance takes it all the same. (Anything but a module, such as
+ * bytes, is left for the bindings to compile.)
+ * @param {any} m
+ */
+function ownRealm(m) {
+  if (m instanceof WebAssembly.Module) return m;
+  try {
+    WebAssembly.Module.exports(m); // throws unless `m` is a module, of any realm
+  } catch {
+    return m;
+  }
+  return Object.setPrototypeOf(m, WebAssembly.Module.prototype);
+}
+
+setWasm(bindings, bindings.initSync({ module: ownRealm(compiled) }));
+// As in Workers: Vercel's edge has refused I/O that one invocation started
+// and another awaits (vercel/edge-runtime#169), so a client's requests
+// belong to the call that made them.
+runtime.perRequest = true;
 
 /** Loads the wasm; already done here. */
 export const init = async () => {};

@@ -83,8 +83,10 @@ const later = (fn, ms) => {
  * hold back as they do timers (to a second).
  */
 const nextTask = () => new Promise((r) => {
-  if (typeof MessageChannel != 'function') return setTimeout(r);
-  const { port1, port2 } = new MessageChannel();
+  // (Read from globalThis: webpack's edge builds warn of a bare MessageChannel.)
+  const Channel = globalThis.MessageChannel;
+  if (typeof Channel != 'function') return setTimeout(r);
+  const { port1, port2 } = new Channel();
   port1.onmessage = () => (port1.close(), r());
   port2.postMessage(0);
 });

@@ -1,10 +1,10 @@
-// The packed package in a Next.js 16 application, built by `next build` and
-// served by `next start`: the README's middleware (section "In Next.js"),
-// taken from README.md as it is written, on the edge runtime (the package's
-// `edge-light` entry, in Next's sandbox); route handlers on the edge runtime
-// and on Node (its `node` entry, bundled by Turbopack) that answer as the
-// package of this checkout; an edge route's client that polls with its ETag
-// and reports.
+// The packed package in Next.js 16 applications, built by `next build` and
+// served by `next start`: the README's middleware and proxy (section "In
+// Next.js"), taken from README.md as they are written; the middleware on the
+// edge runtime (the package's `edge-light` entry, in Next's sandbox), built
+// by Turbopack and by webpack; route handlers on the edge runtime and on Node
+// (its `node` entry) that answer as the package of this checkout; an edge
+// route's client, whose requests belong to the invocation that made them.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile as execFileCb, spawn } from 'node:child_process';
@@ -21,8 +21,17 @@ const { probe } = await import('./app/probe.js');
 const expected = await probe(api, snapshot);
 const user = { user: { id: 'u-7', address: { country_code: 'CA' } } };
 
-/** The application's pages and route handlers, beside the probe (its middleware is the README's). */
-const files = {
+/** The `js` blocks of the README's section "In Next.js": the middleware, then the proxy. */
+function readme() {
+  const text = readFileSync(join(root, 'README.md'), 'utf8');
+  const section = text.slice(text.indexOf('### In Next.js'), text.indexOf('### With OpenFeature'));
+  const [middleware, proxy] = [...section.matchAll(/```js\n([\s\S]*?)```/g)].map((m) => m[1]);
+  assert.ok(middleware?.startsWith('// middleware.js') && proxy?.startsWith('// proxy.js'), 'the README has the middleware and the proxy');
+  return { middleware, proxy };
+}
+
+/** The pages every application has: the checkout the middleware or proxy rewrites to. */
+const pages = {
   'app/layout.js': 'export default function RootLayout({ children }) { return <html><body>{children}</body></html>; }\n',
   'app/page.js': 'export default function Page() { return <p>home</p>; }\n',
   'app/checkout/[implementation]/page.js': `export default async function Page({ params }) {
@@ -30,6 +39,10 @@ const files = {
   return <p id="checkout">Checkout: {implementation}</p>;
 }
 `,
+};
+
+/** Route handlers beside the middleware, on each runtime, and an edge route with a client of the origin it is given. */
+const routes = {
   'app/api/edge/route.js': `import * as api from "feats-edge";
 import { probe } from "../../../probe.js";
 import snapshot from "../../../snapshot.js";
@@ -43,16 +56,18 @@ export const runtime = "nodejs";
 export const dynamic = "force-dynamic";
 export async function GET() { return Response.json({ result: await probe(api, snapshot), edge: typeof EdgeRuntime == "string" }); }
 `,
-  // A client of the origin the test names: one load, one use reported, a refresh.
+  // One load, one use reported, a refresh; then 700 ms in which a client
+  // whose timers outlived the invocation would poll every 100 ms.
   'app/api/client/route.js': `import { createClient } from "feats-edge";
 export const runtime = "edge";
 export async function GET(request) {
   const origin = new URL(request.url).searchParams.get("origin");
-  const client = await createClient({ snapshotUrl: origin + "/snapshot.json", exposureUrl: origin + "/exposures", refreshInterval: 0, flushInterval: 0 });
+  const client = await createClient({ snapshotUrl: origin + "/snapshot.json", exposureUrl: origin + "/exposures", refreshInterval: 100, flushInterval: 0 });
   const context = JSON.parse(request.headers.get("x-context"));
   const found = client.findImplementation("PaymentProcessor", context), created = client.create("PaymentProcessor", context);
   await client.flush();
   await client.refresh();
+  await new Promise((r) => setTimeout(r, 700));
   const out = { revision: client.revision, found, created, stats: { ...client.stats } };
   await client.close();
   return Response.json(out);
@@ -60,101 +75,131 @@ export async function GET(request) {
 `,
 };
 
-let app = '';
-let server = null;
-let url = '';
-/** The origin the README's middleware takes its snapshot from and reports to. */
-let origin = null;
+/**
+ * The applications: the README's middleware with the routes, built by
+ * Turbopack and by webpack (which needs the package external on Node), and
+ * the README's proxy.
+ */
+const apps = {
+  turbopack: { build: [], files: () => ({ ...pages, ...routes, 'middleware.js': readme().middleware }) },
+  // (Next.js 16.4's webpack build fails on any route handler with the edge
+  // runtime, with or without the package: only the Node one here.)
+  webpack: { build: ['--webpack'], files: () => ({ ...pages, 'app/api/node/route.js': routes['app/api/node/route.js'], 'middleware.js': readme().middleware,
+    'next.config.js': 'export default { serverExternalPackages: ["feats-edge"] };\n' }) },
+  proxy: { build: [], files: () => ({ ...pages, 'proxy.js': readme().proxy }) },
+};
 
-/** The first `js` block of the README's section "In Next.js". */
-function readmeMiddleware() {
-  const readme = readFileSync(join(root, 'README.md'), 'utf8');
-  const block = /```js\n([\s\S]*?)```/.exec(readme.slice(readme.indexOf('### In Next.js')));
-  assert.ok(block, 'the README has the Next.js middleware');
-  return block[1];
+/** Per application: its folder, its origin (snapshot and exposures), `next start`'s URL and process. */
+const running = {};
+
+/**
+ * Builds application `name` in a folder of its own inside the repository
+ * (git-ignored target/, so that Next.js and React resolve from its
+ * node_modules; the package itself is the tarball's) and starts it.
+ */
+async function start(name, tarball) {
+  const { build, files } = apps[name];
+  mkdirSync(join(root, 'target'), { recursive: true });
+  const dir = mkdtempSync(join(root, 'target', `next-${name}-`));
+  const it = (running[name] = { dir, origin: await startOrigin(checkoutSnapshot('next-1')), url: '', server: null, out: '' });
+  cpSync(join(root, 'tests/js/installed/app/probe.js'), join(dir, 'probe.js'));
+  writeFileSync(join(dir, 'snapshot.js'), `export default ${JSON.stringify(snapshot)};\n`);
+  writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: `next-${name}`, private: true, type: 'module' }));
+  for (const [file, text] of Object.entries(files())) {
+    mkdirSync(join(dir, file, '..'), { recursive: true });
+    writeFileSync(join(dir, file), text);
+  }
+  await execFile('npm', ['install', '--offline', '--no-audit', '--no-fund', '--ignore-scripts', '--no-package-lock', tarball], { cwd: dir });
+  const next = join(root, 'node_modules/next/dist/bin/next');
+  const env = { ...process.env, NEXT_TELEMETRY_DISABLED: '1', SNAPSHOT_URL: `${it.origin.url}/snapshot.json`, EXPOSURE_URL: `${it.origin.url}/exposures` };
+  await execFile(process.execPath, [next, 'build', ...build], { cwd: dir, env, maxBuffer: 16 << 20 }).catch((e) => {
+    throw new Error(`${name}: next build failed:\n${e.stdout}\n${e.stderr}`);
+  });
+  it.server = spawn(process.execPath, [next, 'start', '--port', '0', '--hostname', '127.0.0.1'], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  it.exited = new Promise((r) => it.server.on('exit', r));
+  it.url = await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${name}: next start did not start: ${it.out}`)), 30000);
+    const look = (d) => {
+      it.out += d;
+      const m = /http:\/\/127\.0\.0\.1:(\d+)/.exec(it.out);
+      if (m) clearTimeout(timer), resolve(`http://127.0.0.1:${m[1]}`);
+    };
+    it.server.stdout.on('data', look);
+    it.server.stderr.on('data', look);
+    it.exited.then((code) => reject(new Error(`${name}: next start exited (${code}): ${it.out}`)));
+  });
 }
 
 before(async () => {
   const packed = tempDir('next-pack');
   const { stdout } = await execFile('npm', ['pack', '--pack-destination', packed, '--silent'], { cwd: join(root, 'pkg') });
   const tarball = join(packed, stdout.trim().split('\n').pop());
-  // Inside the repository (git-ignored target/), so that Next.js and React
-  // resolve from its node_modules; the package itself is the tarball's.
-  mkdirSync(join(root, 'target'), { recursive: true });
-  app = mkdtempSync(join(root, 'target', 'next-app-'));
-  process.once('exit', () => rmSync(app, { recursive: true, force: true }));
-  cpSync(join(root, 'tests/js/installed/app/probe.js'), join(app, 'probe.js'));
-  writeFileSync(join(app, 'snapshot.js'), `export default ${JSON.stringify(snapshot)};\n`);
-  writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'next-app', private: true, type: 'module' }));
-  for (const [name, text] of Object.entries({ ...files, 'middleware.js': readmeMiddleware() })) {
-    mkdirSync(join(app, name, '..'), { recursive: true });
-    writeFileSync(join(app, name), text);
-  }
-  await execFile('npm', ['install', '--offline', '--no-audit', '--no-fund', '--ignore-scripts', '--no-package-lock', tarball], { cwd: app });
-  const next = join(root, 'node_modules/next/dist/bin/next');
-  origin = await startOrigin(checkoutSnapshot('next-1'));
-  const env = { ...process.env, NEXT_TELEMETRY_DISABLED: '1', SNAPSHOT_URL: `${origin.url}/snapshot.json`, EXPOSURE_URL: `${origin.url}/exposures` };
-  await execFile(process.execPath, [next, 'build'], { cwd: app, env, maxBuffer: 16 << 20 }).catch((e) => {
-    throw new Error(`next build failed:\n${e.stdout}\n${e.stderr}`);
-  });
-  server = spawn(process.execPath, [next, 'start', '--port', '0', '--hostname', '127.0.0.1'], { cwd: app, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  url = await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`next start did not start: ${out}`)), 30000);
-    const look = (d) => {
-      out += d;
-      const m = /http:\/\/127\.0\.0\.1:(\d+)/.exec(out);
-      if (m) clearTimeout(timer), resolve(`http://127.0.0.1:${m[1]}`);
-    };
-    server.stdout.on('data', look);
-    server.stderr.on('data', look);
-    server.on('exit', (code) => reject(new Error(`next start exited (${code}): ${out}`)));
-  });
-  server.log = () => out;
+  for (const name of Object.keys(apps)) await start(name, tarball);
 });
 
 after(async () => {
-  server?.kill('SIGTERM');
-  await origin?.close();
+  for (const it of Object.values(running)) {
+    if (it.server && it.server.exitCode === null) {
+      it.server.kill('SIGTERM');
+      await it.exited;
+    }
+    await it.origin.close();
+    rmSync(it.dir, { recursive: true, force: true });
+  }
 });
 
-test('Next.js 16: the README\'s middleware, as written, on the edge runtime: each user\'s implementation, reported once after the response', async () => {
+/** Six users asking twice: each one's implementation, reported once; one snapshot fetch. */
+async function checkout(name) {
+  const { url, origin, out } = running[name];
   const engine = new api.Engine(checkoutSnapshot('next-1'));
   const users = ['u1', 'u2', 'u3', 'u4', 'u5', 'u6'];
+  const chosen = (id) => engine.implementation('Checkout', { user: { id } });
   for (const id of [...users, ...users]) {
     const res = await fetch(`${url}/checkout`, { headers: { cookie: `uid=${id}` } });
-    assert.equal(res.status, 200, server.log());
-    const chosen = engine.implementation('Checkout', { user: { id } });
-    assert.match(await res.text(), new RegExp(`Checkout: (<!-- -->)?${chosen}<`));
+    assert.equal(res.status, 200, out);
+    assert.match(await res.text(), new RegExp(`Checkout: (<!-- -->)?${chosen(id)}<`));
   }
-  await until(() => origin.exposures.length >= users.length);
+  // (The proxy's client sends its batch every flushInterval: 5 s.)
+  await until(() => origin.exposures.length >= users.length, 15000);
   assert.deepEqual(origin.exposures.map((e) => [e.unit.value, e.implementation, e.revision]).sort(),
-    users.map((id) => [id, engine.implementation('Checkout', { user: { id } }), 'next-1']).sort());
-  // One client for the isolate: one snapshot fetch for twelve requests.
+    users.map((id) => [id, chosen(id), 'next-1']).sort());
   assert.deepEqual(origin.fetches, [{ ifNoneMatch: undefined, status: 200 }]);
   engine.free();
-});
+}
 
-test('Next.js 16: route handlers on the edge runtime and on Node answer as this checkout', async () => {
-  for (const [route, edge] of [['edge', true], ['node', false]]) {
-    const res = await fetch(`${url}/api/${route}`);
-    assert.equal(res.status, 200, `${route}: ${server.log()}`);
+/** Route handlers of application `name` (on the edge runtime and on Node: `runtimes`). */
+async function routesAnswer(name, runtimes) {
+  for (const [route, edge] of runtimes) {
+    const res = await fetch(`${running[name].url}/api/${route}`);
+    assert.equal(res.status, 200, `${route}: ${running[name].out}`);
     const body = await res.json();
     assert.equal(body.edge, edge, `/api/${route} runs on the ${edge ? 'edge' : 'Node'} runtime`);
     assert.deepEqual(body.result, expected);
   }
+}
+
+test('Next.js 16, Turbopack: the README\'s middleware, as written, on the edge runtime: each user\'s implementation, reported once after the response', () => checkout('turbopack'));
+
+test('Next.js 16, webpack: the README\'s middleware, as written, builds and answers the same', () => checkout('webpack'));
+
+test('Next.js 16, Node: the README\'s proxy, as written: each user\'s implementation, reported once', () => checkout('proxy'));
+
+test('Next.js 16, Turbopack and webpack: route handlers on the edge runtime and on Node answer as this checkout', async () => {
+  await routesAnswer('turbopack', [['edge', true], ['node', false]]);
+  await routesAnswer('webpack', [['node', false]]);
 });
 
-test('Next.js 16: a client in an edge route loads, reports and revalidates with its ETag', async () => {
+test('Next.js 16: a client in an edge route loads, reports and revalidates with its ETag, and polls no more after the invocation', async () => {
   const shop = await startOrigin(snapshot);
   try {
-    const res = await fetch(`${url}/api/client?origin=${encodeURIComponent(shop.url)}`, { headers: { 'x-context': JSON.stringify(user) } });
-    assert.equal(res.status, 200, server.log());
+    const res = await fetch(`${running.turbopack.url}/api/client?origin=${encodeURIComponent(shop.url)}`, { headers: { 'x-context': JSON.stringify(user) } });
+    assert.equal(res.status, 200, running.turbopack.out);
     const engine = new api.Engine(snapshot);
-    const { stickyKey, errorCode, timestamp, ...event } = { ...engine.evaluate('PaymentProcessor', user), timestamp: 0 };
+    const { stickyKey, errorCode, ...event } = engine.evaluate('PaymentProcessor', user);
     engine.free();
     assert.deepEqual(await res.json(), { revision: engine.revision, found: event.implementation, created: event.implementation, stats: { dropped: 0, sent: 1, failed: 0, queued: 0 } });
     assert.deepEqual(shop.exposures.map(({ timestamp, ...e }) => e), [event]);
+    // The first load and the refresh: its poll timer went with the first load's invocation.
     assert.deepEqual(shop.fetches, [{ ifNoneMatch: undefined, status: 200 }, { ifNoneMatch: '"v1"', status: 304 }]);
   } finally {
     await shop.close();

@@ -159,6 +159,24 @@ test('a relative snapshotUrl or exposureUrl outside pages: an error said once, n
   assert.deepEqual(asked, ['/flags/snapshot.json']);
 });
 
+test('a client with no snapshotUrl and no snapshot (an unset environment variable) says so to its first error listener', async (t) => {
+  for (const o of [{}, { snapshotUrl: undefined, exposureUrl: 'http://127.0.0.1:9/x' }, { snapshotUrl: '' }, null]) {
+    const client = await createClient(o);
+    t.after(() => client.close());
+    const errors = [];
+    client.on('error', (e) => errors.push(e.message));
+    await sleep(0);
+    assert.deepEqual(errors, ['feats-edge: no snapshotUrl and no snapshot: nothing to load, so every call serves the code defaults'], JSON.stringify(o));
+  }
+  // Given something to load, no such error.
+  const boot = await createClient({ snapshot: snapshot('r1') });
+  t.after(() => boot.close());
+  const errors = [];
+  boot.on('error', (e) => errors.push(e.message));
+  await sleep(0);
+  assert.deepEqual(errors, []);
+});
+
 test('a fetch option that does not pass the signal on is given up on all the same: close() settles a refresh under way', { timeout: 10000 }, async (t) => {
   let calls = 0;
   const never = () => (calls++, new Promise(() => {})); // ignores init.signal

@@ -1,6 +1,7 @@
 // The packed package in Next.js 16 applications, built by `next build` and
-// served by `next start`: the README's middleware and proxy (section "In
-// Next.js"), taken from README.md as they are written; the middleware on the
+// served by `next start`: the README's middleware, lib/flags.js and proxy
+// (section "In Next.js"), taken from README.md as they are written, with a
+// server component and a route handler on that client; the middleware on the
 // edge runtime (the package's `edge-light` entry, in Next's sandbox), built
 // by Turbopack and by webpack; route handlers on the edge runtime and on Node
 // (its `node` entry) that answer as the package of this checkout; an edge
@@ -21,13 +22,15 @@ const { probe } = await import('./app/probe.js');
 const expected = await probe(api, snapshot);
 const user = { user: { id: 'u-7', address: { country_code: 'CA' } } };
 
-/** The `js` blocks of the README's section "In Next.js": the middleware, then the proxy. */
+/** The `js` blocks of the README's section "In Next.js": the middleware, the Node client, the proxy. */
 function readme() {
   const text = readFileSync(join(root, 'README.md'), 'utf8');
   const section = text.slice(text.indexOf('### In Next.js'), text.indexOf('### With OpenFeature'));
-  const [middleware, proxy] = [...section.matchAll(/```js\n([\s\S]*?)```/g)].map((m) => m[1]);
-  assert.ok(middleware?.startsWith('// middleware.js') && proxy?.startsWith('// proxy.js'), 'the README has the middleware and the proxy');
-  return { middleware, proxy };
+  const blocks = [...section.matchAll(/```js\n([\s\S]*?)```/g)].map((m) => m[1]);
+  const named = (file) => blocks.find((b) => b.startsWith(`// ${file}\n`));
+  const found = { middleware: named('middleware.js'), flags: named('lib/flags.js'), proxy: named('proxy.js') };
+  assert.ok(Object.values(found).every(Boolean), 'the README has the middleware, lib/flags.js and the proxy');
+  return found;
 }
 
 /** The pages every application has: the checkout the middleware or proxy rewrites to. */
@@ -75,18 +78,41 @@ export async function GET(request) {
 `,
 };
 
+/** The Next.js configuration the README gives for code on Node. */
+const config = { 'next.config.js': 'export default { serverExternalPackages: ["feats-edge"] };\n' };
+
+/** A server component and a route handler on the README's `lib/flags.js`, beside its proxy. */
+const onNode = {
+  'app/sc/page.js': `import { cookies } from "next/headers";
+import { flags } from "../../lib/flags.js";
+export const dynamic = "force-dynamic";
+export default async function Page() {
+  const client = await flags();
+  const user = { id: (await cookies()).get("uid")?.value };
+  return <p id="sc">Server: {client.findImplementation("Checkout", { user }) ?? "classic"}</p>;
+}
+`,
+  'app/api/flags/route.js': `import { flags } from "../../../lib/flags.js";
+export const dynamic = "force-dynamic";
+export async function GET(request) {
+  const client = await flags();
+  const id = new URL(request.url).searchParams.get("uid");
+  return Response.json({ checkout: client.findImplementation("Checkout", { user: { id } }), revision: client.revision });
+}
+`,
+};
+
 /**
  * The applications: the README's middleware with the routes, built by
- * Turbopack and by webpack (which needs the package external on Node), and
- * the README's proxy.
+ * Turbopack and by webpack, and the README's proxy with a server component
+ * and a route handler on its client.
  */
 const apps = {
-  turbopack: { build: [], files: () => ({ ...pages, ...routes, 'middleware.js': readme().middleware }) },
+  turbopack: { build: [], files: () => ({ ...pages, ...routes, ...config, 'middleware.js': readme().middleware }) },
   // (Next.js 16.4's webpack build fails on any route handler with the edge
   // runtime, with or without the package: only the Node one here.)
-  webpack: { build: ['--webpack'], files: () => ({ ...pages, 'app/api/node/route.js': routes['app/api/node/route.js'], 'middleware.js': readme().middleware,
-    'next.config.js': 'export default { serverExternalPackages: ["feats-edge"] };\n' }) },
-  proxy: { build: [], files: () => ({ ...pages, 'proxy.js': readme().proxy }) },
+  webpack: { build: ['--webpack'], files: () => ({ ...pages, 'app/api/node/route.js': routes['app/api/node/route.js'], ...config, 'middleware.js': readme().middleware }) },
+  proxy: { build: [], files: () => ({ ...pages, ...onNode, ...config, 'lib/flags.js': readme().flags, 'proxy.js': readme().proxy }) },
 };
 
 /** Per application: its folder, its origin (snapshot and exposures), `next start`'s URL and process. */
@@ -115,6 +141,9 @@ async function start(name, tarball) {
   await execFile(process.execPath, [next, 'build', ...build], { cwd: dir, env, maxBuffer: 16 << 20 }).catch((e) => {
     throw new Error(`${name}: next build failed:\n${e.stdout}\n${e.stderr}`);
   });
+  // (Next.js runs server modules while it builds: what its clients asked then is not the server's.)
+  it.origin.fetches.length = 0;
+  it.origin.exposures.length = 0;
   it.server = spawn(process.execPath, [next, 'start', '--port', '0', '--hostname', '127.0.0.1'], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
   it.exited = new Promise((r) => it.server.on('exit', r));
   it.url = await new Promise((resolve, reject) => {
@@ -183,6 +212,21 @@ test('Next.js 16, Turbopack: the README\'s middleware, as written, on the edge r
 test('Next.js 16, webpack: the README\'s middleware, as written, builds and answers the same', () => checkout('webpack'));
 
 test('Next.js 16, Node: the README\'s proxy, as written: each user\'s implementation, reported once', () => checkout('proxy'));
+
+test('Next.js 16, Node: a server component and a route handler on the README\'s lib/flags.js share the proxy\'s client', async () => {
+  const { url, origin, out } = running.proxy;
+  const engine = new api.Engine(checkoutSnapshot('next-1'));
+  for (const id of ['u1', 'u2', 'u3', 'u4']) {
+    const chosen = engine.implementation('Checkout', { user: { id } });
+    const page = await fetch(`${url}/sc`, { headers: { cookie: `uid=${id}` } });
+    assert.equal(page.status, 200, out);
+    assert.match(await page.text(), new RegExp(`Server: (<!-- -->)?${chosen}<`));
+    assert.deepEqual(await (await fetch(`${url}/api/flags?uid=${id}`)).json(), { checkout: chosen, revision: 'next-1' });
+  }
+  engine.free();
+  // One client for the process: the proxy's fetch was the only one.
+  assert.deepEqual(origin.fetches, [{ ifNoneMatch: undefined, status: 200 }]);
+});
 
 test('Next.js 16, Turbopack and webpack: route handlers on the edge runtime and on Node answer as this checkout', async () => {
   await routesAnswer('turbopack', [['edge', true], ['node', false]]);

@@ -13,7 +13,7 @@ import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } f
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import * as api from 'feats-edge';
-import { root, startOrigin, checkoutSnapshot, until } from '../helpers/runtimes.js';
+import { root, startOrigin, checkoutSnapshot, until, launchChromiumBrowser } from '../helpers/runtimes.js';
 import { tempDir } from '../helpers/tmp.js';
 
 const execFile = promisify(execFileCb);
@@ -22,15 +22,15 @@ const { probe } = await import('./app/probe.js');
 const expected = await probe(api, snapshot);
 const user = { user: { id: 'u-7', address: { country_code: 'CA' } } };
 
-/** The `js` blocks of the README's section "In Next.js": the middleware, the Node client, the proxy. */
+/** The code blocks of the README's section "In Next.js", by the file each names on its first line. */
 function readme() {
   const text = readFileSync(join(root, 'README.md'), 'utf8');
   const section = text.slice(text.indexOf('### In Next.js'), text.indexOf('### With OpenFeature'));
-  const blocks = [...section.matchAll(/```js\n([\s\S]*?)```/g)].map((m) => m[1]);
-  const named = (file) => blocks.find((b) => b.startsWith(`// ${file}\n`));
-  const found = { middleware: named('middleware.js'), flags: named('lib/flags.js'), proxy: named('proxy.js') };
-  assert.ok(Object.values(found).every(Boolean), 'the README has the middleware, lib/flags.js and the proxy');
-  return found;
+  const blocks = Object.fromEntries([...section.matchAll(/```jsx?\n\/\/ (\S+)\n([\s\S]*?)```/g)].map((m) => [m[1], `// ${m[1]}\n${m[2]}`]));
+  for (const file of ['middleware.js', 'lib/flags.js', 'proxy.js', 'app/shop/page.js', 'app/shop/report.js', 'next.config.js']) {
+    assert.ok(blocks[file], `the README has ${file}`);
+  }
+  return blocks;
 }
 
 /** The pages every application has: the checkout the middleware or proxy rewrites to. */
@@ -108,11 +108,14 @@ export async function GET(request) {
  * and a route handler on its client.
  */
 const apps = {
-  turbopack: { build: [], files: () => ({ ...pages, ...routes, ...config, 'middleware.js': readme().middleware }) },
+  turbopack: { build: [], files: () => ({ ...pages, ...routes, ...config, 'middleware.js': readme()['middleware.js'] }) },
   // (Next.js 16.4's webpack build fails on any route handler with the edge
   // runtime, with or without the package: only the Node one here.)
-  webpack: { build: ['--webpack'], files: () => ({ ...pages, 'app/api/node/route.js': routes['app/api/node/route.js'], ...config, 'middleware.js': readme().middleware }) },
-  proxy: { build: [], files: () => ({ ...pages, ...onNode, ...config, 'lib/flags.js': readme().flags, 'proxy.js': readme().proxy }) },
+  webpack: { build: ['--webpack'], files: () => ({ ...pages, 'app/api/node/route.js': routes['app/api/node/route.js'], ...config, 'middleware.js': readme()['middleware.js'] }) },
+  proxy: { build: [], files: () => {
+    const blocks = readme();
+    return { ...pages, ...onNode, ...Object.fromEntries(['lib/flags.js', 'proxy.js', 'app/shop/page.js', 'app/shop/report.js', 'next.config.js'].map((f) => [f, blocks[f]])) };
+  } },
 };
 
 /** Per application: its folder, its origin (snapshot and exposures), `next start`'s URL and process. */
@@ -137,7 +140,7 @@ async function start(name, tarball) {
   }
   await execFile('npm', ['install', '--offline', '--no-audit', '--no-fund', '--ignore-scripts', '--no-package-lock', tarball], { cwd: dir });
   const next = join(root, 'node_modules/next/dist/bin/next');
-  const env = { ...process.env, NEXT_TELEMETRY_DISABLED: '1', SNAPSHOT_URL: `${it.origin.url}/snapshot.json`, EXPOSURE_URL: `${it.origin.url}/exposures` };
+  const env = { ...process.env, NEXT_TELEMETRY_DISABLED: '1', SNAPSHOT_URL: `${it.origin.url}/snapshot.json`, EXPOSURE_URL: `${it.origin.url}/exposures`, FLAGS_ORIGIN: it.origin.url };
   await execFile(process.execPath, [next, 'build', ...build], { cwd: dir, env, maxBuffer: 16 << 20 }).catch((e) => {
     throw new Error(`${name}: next build failed:\n${e.stdout}\n${e.stderr}`);
   });
@@ -247,5 +250,44 @@ test('Next.js 16: a client in an edge route loads, reports and revalidates with 
     assert.deepEqual(shop.fetches, [{ ifNoneMatch: undefined, status: 200 }, { ifNoneMatch: '"v1"', status: 304 }]);
   } finally {
     await shop.close();
+  }
+});
+
+test('Next.js 16, Node: the README\'s server-rendered page, as written, in Chromium: the server\'s choice in the HTML, reported once by the browser, whose snapshot is a 304', async () => {
+  const { url, origin, out } = running.proxy;
+  const engine = new api.Engine(checkoutSnapshot('next-1'));
+  const browser = await launchChromiumBrowser();
+  try {
+    for (const id of ['s1', 's2', 's3', 's4', 's5']) {
+      const heading = engine.implementation('Checkout', { user: { id } }) === 'onepage' ? 'One-page checkout' : 'Classic checkout';
+      const html = await (await fetch(`${url}/shop`, { headers: { cookie: `uid=${id}` } })).text();
+      assert.match(html, new RegExp(`<h1 id="checkout">${heading}</h1>`), out);
+      const context = await browser.newContext();
+      await context.addCookies([{ name: 'uid', value: id, url }]);
+      const page = await context.newPage();
+      const errors = [];
+      page.on('pageerror', (e) => errors.push(e.message));
+      // (A failed load is said by its response, with its URL: the browser's own ask for /favicon.ico is not the page's.)
+      page.on('console', (m) => m.type() === 'error' && !m.text().startsWith('Failed to load resource') && errors.push(m.text()));
+      page.on('response', (r) => r.status() >= 400 && !r.url().endsWith('/favicon.ico') && errors.push(`${r.status()} ${r.url()}`));
+      const fetches = origin.fetches.length;
+      await page.goto(`${url}/shop`);
+      assert.equal(await page.textContent('#checkout'), heading);
+      // The page's client revalidated the server's snapshot: a 304.
+      await until(() => origin.fetches.length > fetches, 10000);
+      assert.deepEqual(origin.fetches.slice(fetches), [{ ifNoneMatch: '"v1"', status: 304 }]);
+      // Its report leaves when the page goes away (or with the next batch).
+      await page.close({ runBeforeUnload: true });
+      await until(() => origin.exposures.some((e) => e.unit?.value === id), 15000);
+      await context.close();
+      assert.deepEqual(errors, [], 'no hydration or other error');
+    }
+    for (const id of ['s1', 's2', 's3', 's4', 's5']) {
+      const mine = origin.exposures.filter((e) => e.unit?.value === id);
+      assert.deepEqual(mine.map((e) => [e.feature, e.implementation, e.reason, e.revision]), [['Checkout', engine.implementation('Checkout', { user: { id } }), 'SPLIT', 'next-1']]);
+    }
+  } finally {
+    await browser.close();
+    engine.free();
   }
 });

@@ -141,9 +141,9 @@ export interface ClientOptions {
   snapshotEtag?: string | undefined;
   /** Where exposures are POSTed; without it nothing is reported. Outside pages a relative URL is an `error` event and its exposures count as `stats.failed` (unless `fetch` is given). */
   exposureUrl?: string | undefined;
-  /** ms between polls; 0 = never poll. Default 60000. A longer `Retry-After` than this or 5 minutes (whichever is longer) waits that long only. */
+  /** ms between polls; 0 = never poll. Default 60000. A longer `Retry-After` than this or 5 minutes (whichever is longer) waits that long only. In Workers and on Next.js's edge runtime, no polling once `createClient` has resolved (its requests belong to that invocation): see `isolateClient`. */
   refreshInterval?: number | undefined;
-  /** ms between exposure flushes. Default 5000. A longer `Retry-After` than this or 5 minutes (whichever is longer) waits that long only. */
+  /** ms between exposure flushes. Default 5000. A longer `Retry-After` than this or 5 minutes (whichever is longer) waits that long only. In Workers and on Next.js's edge runtime, not used: exposures leave with `flush()`. */
   flushInterval?: number | undefined;
   /** Default 100. */
   maxBatch?: number | undefined;

@@ -79,6 +79,7 @@ export async function startOrigin(snapshot, etag = '"v1"') {
     /** an HTTP status the exposure sink answers instead, recording nothing (0: none) */ exposureFailWith: 0,
     /** every connection is cut before an answer, as from a host that is down */ down: false,
     /** @type {{ifNoneMatch: string | undefined, status: number}[]} */ fetches: [],
+    /** @type {string[]} the User-Agent of each of `fetches`, in its order */ agents: [],
     /** snapshot requests that arrived (counted before the gate and the delay) */ snapshotArrivals: 0,
     /** @type {any[]} */ exposures: [],
     exposurePosts: 0,
@@ -90,20 +91,21 @@ export async function startOrigin(snapshot, etag = '"v1"') {
     for await (const chunk of req) body += chunk;
     if (req.method === 'GET' && req.url === '/snapshot.json') {
       const inm = req.headers['if-none-match'];
+      const answered = (status) => (origin.fetches.push({ ifNoneMatch: inm, status }), origin.agents.push(req.headers['user-agent'] ?? ''));
       origin.snapshotArrivals++;
       await origin.snapshotGate;
       if (origin.snapshotDelay) await new Promise((r) => setTimeout(r, origin.snapshotDelay));
       if (origin.failWith) {
-        origin.fetches.push({ ifNoneMatch: inm, status: origin.failWith });
+        answered(origin.failWith);
         const retry = origin.failRetryAfter === undefined ? {} : { 'Retry-After': origin.failRetryAfter };
         return res.writeHead(origin.failWith, { 'Content-Type': 'text/plain', ...retry }).end('failing on purpose');
       }
       if (origin.noEtag) {
-        origin.fetches.push({ ifNoneMatch: inm, status: 200 });
+        answered(200);
         return res.writeHead(200, { 'Content-Type': 'application/json' }).end(origin.snapshot);
       }
       const hit = inm?.split(',').some((t) => t.trim() === origin.etag);
-      origin.fetches.push({ ifNoneMatch: inm, status: hit ? 304 : 200 });
+      answered(hit ? 304 : 200);
       if (hit) return res.writeHead(304, { ETag: origin.etag }).end();
       return res.writeHead(200, { 'Content-Type': 'application/json', ETag: origin.etag }).end(origin.snapshot);
     }

@@ -4,8 +4,10 @@
 // server component and a route handler on that client; the middleware on the
 // edge runtime (the package's `edge-light` entry, in Next's sandbox), built
 // by Turbopack and by webpack; route handlers on the edge runtime and on Node
-// (its `node` entry) that answer as the package of this checkout; an edge
-// route's client, whose requests belong to the invocation that made them.
+// (its `node` entry) that answer as the package of this checkout; the
+// README's server-rendered page in Chromium, with and without a snapshot on
+// the server; an edge route's client, whose requests belong to the
+// invocation that made them.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile as execFileCb, spawn } from 'node:child_process';
@@ -112,10 +114,16 @@ const apps = {
   // (Next.js 16.4's webpack build fails on any route handler with the edge
   // runtime, with or without the package: only the Node one here.)
   webpack: { build: ['--webpack'], files: () => ({ ...pages, 'app/api/node/route.js': routes['app/api/node/route.js'], ...config, 'middleware.js': readme()['middleware.js'] }) },
-  proxy: { build: [], files: () => {
-    const blocks = readme();
-    return { ...pages, ...onNode, ...Object.fromEntries(['lib/flags.js', 'proxy.js', 'app/shop/page.js', 'app/shop/report.js', 'next.config.js'].map((f) => [f, blocks[f]])) };
-  } },
+  proxy: { build: [], files: () => ({ ...pages, ...onNode, ...named(['lib/flags.js', 'proxy.js', 'app/shop/page.js', 'app/shop/report.js', 'next.config.js']) }) },
+  // The shop page of a server whose snapshot origin is down; the browser's is up.
+  cold: { build: [], files: () => ({ ...pages, ...named(['lib/flags.js', 'app/shop/page.js', 'app/shop/report.js', 'next.config.js']) }),
+    env: { SNAPSHOT_URL: 'http://127.0.0.1:9/snapshot.json' } },
+};
+
+/** The README's blocks for `files`. @param {string[]} files */
+const named = (files) => {
+  const blocks = readme();
+  return Object.fromEntries(files.map((f) => [f, blocks[f]]));
 };
 
 /** Per application: its folder, its origin (snapshot and exposures), `next start`'s URL and process. */
@@ -127,7 +135,7 @@ const running = {};
  * node_modules; the package itself is the tarball's) and starts it.
  */
 async function start(name, tarball) {
-  const { build, files } = apps[name];
+  const { build, files, env: own = {} } = apps[name];
   mkdirSync(join(root, 'target'), { recursive: true });
   const dir = mkdtempSync(join(root, 'target', `next-${name}-`));
   const it = (running[name] = { dir, origin: await startOrigin(checkoutSnapshot('next-1')), url: '', server: null, out: '' });
@@ -140,12 +148,13 @@ async function start(name, tarball) {
   }
   await execFile('npm', ['install', '--offline', '--no-audit', '--no-fund', '--ignore-scripts', '--no-package-lock', tarball], { cwd: dir });
   const next = join(root, 'node_modules/next/dist/bin/next');
-  const env = { ...process.env, NEXT_TELEMETRY_DISABLED: '1', SNAPSHOT_URL: `${it.origin.url}/snapshot.json`, EXPOSURE_URL: `${it.origin.url}/exposures`, FLAGS_ORIGIN: it.origin.url };
+  const env = { ...process.env, NEXT_TELEMETRY_DISABLED: '1', SNAPSHOT_URL: `${it.origin.url}/snapshot.json`, EXPOSURE_URL: `${it.origin.url}/exposures`, FLAGS_ORIGIN: it.origin.url, ...own };
   await execFile(process.execPath, [next, 'build', ...build], { cwd: dir, env, maxBuffer: 16 << 20 }).catch((e) => {
     throw new Error(`${name}: next build failed:\n${e.stdout}\n${e.stderr}`);
   });
   // (Next.js runs server modules while it builds: what its clients asked then is not the server's.)
   it.origin.fetches.length = 0;
+  it.origin.agents.length = 0;
   it.origin.exposures.length = 0;
   it.server = spawn(process.execPath, [next, 'start', '--port', '0', '--hostname', '127.0.0.1'], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
   it.exited = new Promise((r) => it.server.on('exit', r));
@@ -236,7 +245,7 @@ test('Next.js 16, Turbopack and webpack: route handlers on the edge runtime and 
   await routesAnswer('webpack', [['node', false]]);
 });
 
-test('Next.js 16: a client in an edge route loads, reports and revalidates with its ETag, and polls no more after the invocation', async () => {
+test('Next.js 16: a client in an edge route loads, reports and revalidates with its ETag, and does not poll while the route waits', async () => {
   const shop = await startOrigin(snapshot);
   try {
     const res = await fetch(`${running.turbopack.url}/api/client?origin=${encodeURIComponent(shop.url)}`, { headers: { 'x-context': JSON.stringify(user) } });
@@ -246,7 +255,7 @@ test('Next.js 16: a client in an edge route loads, reports and revalidates with 
     engine.free();
     assert.deepEqual(await res.json(), { revision: engine.revision, found: event.implementation, created: event.implementation, stats: { dropped: 0, sent: 1, failed: 0, queued: 0 } });
     assert.deepEqual(shop.exposures.map(({ timestamp, ...e }) => e), [event]);
-    // The first load and the refresh: its poll timer went with the first load's invocation.
+    // The first load and the refresh: no poll timer after the first load (its requests belong to the invocation).
     assert.deepEqual(shop.fetches, [{ ifNoneMatch: undefined, status: 200 }, { ifNoneMatch: '"v1"', status: 304 }]);
   } finally {
     await shop.close();
@@ -273,9 +282,11 @@ test('Next.js 16, Node: the README\'s server-rendered page, as written, in Chrom
       const fetches = origin.fetches.length;
       await page.goto(`${url}/shop`);
       assert.equal(await page.textContent('#checkout'), heading);
-      // The page's client revalidated the server's snapshot: a 304.
-      await until(() => origin.fetches.length > fetches, 10000);
-      assert.deepEqual(origin.fetches.slice(fetches), [{ ifNoneMatch: '"v1"', status: 304 }]);
+      // The page's client revalidated the server's snapshot: a 304 (the
+      // browser's request: the server's client may poll meanwhile).
+      const browsers = () => origin.fetches.filter((f, i) => i >= fetches && /Chrome/.test(origin.agents[i]));
+      await until(() => browsers().length > 0, 10000);
+      assert.deepEqual(browsers(), [{ ifNoneMatch: '"v1"', status: 304 }]);
       // Its report leaves when the page goes away (or with the next batch).
       await page.close({ runBeforeUnload: true });
       await until(() => origin.exposures.some((e) => e.unit?.value === id), 15000);
@@ -289,5 +300,25 @@ test('Next.js 16, Node: the README\'s server-rendered page, as written, in Chrom
   } finally {
     await browser.close();
     engine.free();
+  }
+});
+
+test('Next.js 16, Node: the README\'s server-rendered page with no snapshot on the server: the code default rendered, and reported by the browser', async () => {
+  const { url, origin, out } = running.cold;
+  const browser = await launchChromiumBrowser();
+  try {
+    const context = await browser.newContext();
+    await context.addCookies([{ name: 'uid', value: 'c1', url }]);
+    const page = await context.newPage();
+    await page.goto(`${url}/shop`);
+    assert.equal(await page.textContent('#checkout'), 'Classic checkout', out);
+    // The page's client loads the snapshot first, then reports (in its next batch: 5 s).
+    await until(() => origin.exposures.length > 0, 15000);
+    await context.close();
+    assert.deepEqual(origin.exposures.map((e) => [e.feature, e.implementation, e.revision]), [['Checkout', 'classic', 'next-1']]);
+    // The browser loaded the snapshot itself (no bootstrap to revalidate).
+    assert.deepEqual(origin.fetches, [{ ifNoneMatch: undefined, status: 200 }]);
+  } finally {
+    await browser.close();
   }
 });

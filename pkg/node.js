@@ -13,8 +13,11 @@ import { setWasm } from './src/wasm.js';
 /* global __FEATS_EDGE_WASM__ */
 let bytes;
 try {
-  // import.meta.dirname (Node 20.11 and later) spares building a URL.
-  bytes = readFileSync(`${import.meta.dirname}/${typeof __FEATS_EDGE_WASM__ == 'boolean' ? '' : 'gen/'}feats_edge_bg.wasm`);
+  // import.meta.dirname (Node 20.11 and later) spares building a URL. A
+  // bundler may leave it unset (Next.js's server components).
+  const dir = import.meta.dirname;
+  if (typeof dir != 'string') throw new Error('import.meta.dirname is not set here');
+  bytes = readFileSync(`${dir}/${typeof __FEATS_EDGE_WASM__ == 'boolean' ? '' : 'gen/'}feats_edge_bg.wasm`);
 } catch (e) {
   bytes = elsewhere(e);
 }

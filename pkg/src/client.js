@@ -780,7 +780,9 @@ export async function createClient(o) {
 
   if (badUrl) emit('error', badUrl);
   // Nothing to load (an unset environment variable, most often): said, not left to look like an outage.
-  else if (url == null || url === '') o.snapshot == null && emit('error', Object.assign(new Error('feats-edge: no snapshotUrl and no snapshot: nothing to load, so every call serves the code defaults'), { permanent: true }));
+  else if ((url == null || url === '') && o.snapshot == null) {
+    emit('error', Object.assign(new Error('feats-edge: no snapshotUrl and no snapshot: nothing to load, so every call serves the code defaults'), { permanent: true }));
+  }
   const cached = o.snapshot == null && url ? cache.read() : null;
   // A stored ETag a header cannot carry (a corrupt entry) would make every fetch throw: none.
   if (cached) cached.etag = headerValue(cached.etag) ?? null;

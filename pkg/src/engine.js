@@ -442,7 +442,7 @@ export class Engine {
    */
   constructor(snapshot) {
     const { RawEngine, memory } = need();
-    /** @type {{ now?: number, clock: () => number, sticky: any, impls: (string[] | undefined)[], units: Map<number, any> | null }} */
+    /** @type {{ now?: number, clock: () => number, sticky: any, impls: (string[] | undefined)[], units: Map<number, any> | null, replaced: Map<string, string> | null }} */
     const call = this._call = { now: undefined, clock: Date.now, sticky: null, impls: [], units: null, replaced: null };
     // Bytes cross in one copy; a string is encoded natively first.
     const raw = coldCall(() => load(RawEngine, snapshot, makeHost(call, memory)));

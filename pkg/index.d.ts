@@ -65,6 +65,13 @@ export interface Details {
   stickyKey: string | null;
   errorCode: ErrorCode | null;
   revision: string | null;
+  /**
+   * Beyond the SPEC: the sticky keys of the `random` experiments whose draw
+   * fell through in this evaluation, when there are any. A use of the
+   * result stores `"(none)"` under each, and the experiment then passes the
+   * unit on without drawing again.
+   */
+  fellThrough?: string[];
 }
 
 /**

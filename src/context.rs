@@ -4,7 +4,7 @@
 use crate::prelude::*;
 use alloc::collections::BTreeMap;
 
-use crate::eval::{Context, Env};
+use crate::eval::{Assignment, Context, Env, PASSED};
 use crate::json::Value;
 use crate::model::{ImplId, InputId, SlotId};
 use crate::Engine;
@@ -115,14 +115,18 @@ impl<R: FnMut() -> u32> Env for FixedEnv<R> {
         experiment: &str,
         unit: &str,
         implementations: &[String],
-    ) -> Option<ImplId> {
+    ) -> Option<Assignment> {
         let chosen = self
             .sticky
             .get(&crate::engine::sticky_key(experiment, unit))?;
+        if chosen == PASSED {
+            return Some(Assignment::Passed);
+        }
         implementations
             .iter()
             .position(|i| i == chosen)
             .and_then(|i| ImplId::try_from(i).ok())
+            .map(Assignment::Implementation)
     }
     fn random(&mut self) -> u32 {
         (self.random)()

@@ -245,7 +245,7 @@ impl Engine {
         ev: &Evaluation<'_, '_>,
         out: &mut String,
     ) {
-        self.write_details_as(index, name, ev, None, out);
+        self.write_details_as(index, name, ev, None, &[], out);
     }
 
     /// [`Engine::write_details`], the unit's value written as `unit_index`
@@ -257,6 +257,7 @@ impl Engine {
         name: &str,
         ev: &Evaluation<'_, '_>,
         unit_index: Option<usize>,
+        passed: &[String],
         out: &mut String,
     ) {
         use crate::json::push_string;
@@ -304,6 +305,10 @@ impl Engine {
         opt_string(out, ev.error.map(|e| e.as_str()));
         out.push_str(",\"revision\":");
         push_string(out, &self.revision);
+        if !passed.is_empty() {
+            out.push_str(",\"fellThrough\":");
+            push_strings(out, passed);
+        }
         out.push('}');
     }
 
@@ -314,13 +319,28 @@ impl Engine {
         C: Context + ?Sized,
         E: Env + ?Sized,
     {
-        let index = self.feature_index(name);
+        self.details_at(self.feature_index(name), name, ctx, &mut Noting::new(env))
+    }
+
+    /// The details JSON of the feature at `index` (`None`: an unknown
+    /// feature, called `name`). Beyond the SPEC's fields, `fellThrough`
+    /// lists the sticky keys of the `random` experiments whose draw fell
+    /// through, when there are any and `env` notes them (see
+    /// [`Env::noted`]): a host that records uses stores [`eval::PASSED`]
+    /// under each once the result is used.
+    #[must_use]
+    pub fn details_at<C, E>(&self, index: Option<usize>, name: &str, ctx: &C, env: &mut E) -> String
+    where
+        C: Context + ?Sized,
+        E: Env + ?Sized,
+    {
+        env.clear_noted();
         let ev = match index {
             Some(i) => self.evaluate_index(i, ctx, env),
             None => Evaluation::not_found(),
         };
         let mut out = String::with_capacity(256);
-        self.write_details(index, name, &ev, &mut out);
+        self.write_details_as(index, name, &ev, None, env.noted(), &mut out);
         out
     }
 
@@ -331,7 +351,7 @@ impl Engine {
         C: Context + ?Sized,
         E: Env + ?Sized,
     {
-        self.write_all(ctx, env, None)
+        self.write_all(ctx, &mut Noting::new(env), None)
     }
 
     /// [`Engine::details_all`] with each distinct unit value written once:
@@ -373,12 +393,20 @@ impl Engine {
             }
             crate::json::push_string(&mut out, &feature.name);
             out.push(':');
+            env.clear_noted();
             let ev = self.evaluate_index_with(i, ctx, env, &mut memo);
             let unit_index = match (&mut units, &ev.unit) {
                 (Some(units), Some(unit)) => Some(units.index(unit)),
                 _ => None,
             };
-            self.write_details_as(Some(i), &feature.name, &ev, unit_index, &mut out);
+            self.write_details_as(
+                Some(i),
+                &feature.name,
+                &ev,
+                unit_index,
+                env.noted(),
+                &mut out,
+            );
         }
         out.push('}');
         out
@@ -419,6 +447,55 @@ impl Engine {
     #[must_use]
     pub fn slot_input(&self, slot: SlotId) -> Option<InputId> {
         self.slots().get(slot as usize).map(|s| s.input)
+    }
+}
+
+/// A host environment passed through, noting the sticky keys of the
+/// `random` experiments whose draw fell through (see [`Env::noted`]).
+struct Noting<'a, E: ?Sized> {
+    env: &'a mut E,
+    passed: Vec<String>,
+}
+
+impl<'a, E: Env + ?Sized> Noting<'a, E> {
+    fn new(env: &'a mut E) -> Self {
+        Noting {
+            env,
+            passed: Vec::new(),
+        }
+    }
+}
+
+impl<E: Env + ?Sized> Env for Noting<'_, E> {
+    fn now(&mut self) -> i64 {
+        self.env.now()
+    }
+    fn sticky(
+        &mut self,
+        experiment: &str,
+        unit: &str,
+        implementations: &[String],
+    ) -> Option<eval::Assignment> {
+        self.env.sticky(experiment, unit, implementations)
+    }
+    fn random(&mut self) -> u32 {
+        self.env.random()
+    }
+    fn used(&self) -> Option<ImplId> {
+        self.env.used()
+    }
+    fn feature(&mut self, index: usize) {
+        self.env.feature(index);
+    }
+    fn passed(&mut self, experiment: &str, unit: &str) {
+        self.env.passed(experiment, unit);
+        self.passed.push(sticky_key(experiment, unit));
+    }
+    fn noted(&self) -> &[String] {
+        &self.passed
+    }
+    fn clear_noted(&mut self) {
+        self.passed.clear();
     }
 }
 

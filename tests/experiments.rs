@@ -211,3 +211,171 @@ fn an_empty_id_is_one_unit_for_everyone_who_has_it_unless_a_condition_leaves_it_
     let d = details(&guarded, "Pricing", &user(7), NOW);
     assert_eq!(d.get("reason").and_then(|v| v.as_str()), Some("SPLIT"));
 }
+
+/// A host whose caller used `used`, with a seeded random source and a
+/// sticky map; notes the experiments whose draw fell through.
+struct Using {
+    used: Option<u16>,
+    state: u64,
+    sticky: std::collections::BTreeMap<String, String>,
+    passed: Vec<String>,
+}
+
+impl Using {
+    fn new(used: Option<u16>, seed: u64) -> Self {
+        Using {
+            used,
+            state: seed,
+            sticky: Default::default(),
+            passed: Vec::new(),
+        }
+    }
+}
+
+impl feats_edge::eval::Env for Using {
+    fn now(&mut self) -> i64 {
+        NOW
+    }
+    fn sticky(
+        &mut self,
+        experiment: &str,
+        unit: &str,
+        implementations: &[String],
+    ) -> Option<feats_edge::eval::Assignment> {
+        use feats_edge::eval::{Assignment, PASSED};
+        let v = self.sticky.get(&feats_edge::sticky_key(experiment, unit))?;
+        if v == PASSED {
+            return Some(Assignment::Passed);
+        }
+        let i = implementations.iter().position(|i| i == v)?;
+        Some(Assignment::Implementation(u16::try_from(i).ok()?))
+    }
+    fn random(&mut self) -> u32 {
+        // xorshift64*
+        self.state ^= self.state >> 12;
+        self.state ^= self.state << 25;
+        self.state ^= self.state >> 27;
+        (self.state.wrapping_mul(0x2545_f491_4f6c_dd1d) >> 32) as u32
+    }
+    fn used(&self) -> Option<u16> {
+        self.used
+    }
+    fn passed(&mut self, experiment: &str, unit: &str) {
+        self.passed.push(feats_edge::sticky_key(experiment, unit));
+    }
+}
+
+/// `random` experiment `rx` over 20 % (`control` 10, `b` 10), whose
+/// fall-through serves `control` too (the default), then `rest`.
+fn partial_random(rest: &str) -> feats_edge::Engine {
+    load(&snapshot(&format!(
+        r#""R": {{"inputs": ["user"], "implementations": ["control", "b", "c"], "default": "control",
+             "rules": [{{"experiment": {{"name": "rx", "by": "UserId", "random": true,
+                                         "weights": {{"control": 10, "b": 10}}}}}}{rest}]}}"#
+    )))
+}
+
+#[test]
+fn a_use_of_an_arm_that_falling_through_also_gives_is_credited_by_the_chance_of_each() {
+    // Of the units shown `control`, 10 in 90 drew it: the rest fell through.
+    let engine = partial_random("");
+    let mut env = Using::new(Some(0), 0x9e37_79b9_7f4a_7c15);
+    let mut credited = 0;
+    for id in 0..UNITS {
+        let c = ctx(&engine, &user(id));
+        env.passed.clear();
+        let ev = engine.evaluate("R", &c, &mut env);
+        assert_eq!(ev.implementation, Some(0), "u{id}");
+        if ev.experiment == Some("rx") {
+            credited += 1;
+            assert!(env.passed.is_empty());
+        } else {
+            assert_eq!(ev.reason.as_str(), "DEFAULT");
+            assert_eq!(env.passed, [format!("rx/u{id}")], "u{id}");
+        }
+    }
+    // Binomial(20 000, 1/9): mean 2 222, sd 44.
+    assert!(
+        (2_000..2_450).contains(&credited),
+        "{credited} credited to the experiment"
+    );
+    // `b` comes only from a draw: always the experiment's, with no draw made.
+    let mut env = Using::new(Some(1), 1);
+    for id in 0..1_000 {
+        let c = ctx(&engine, &user(id));
+        let ev = engine.evaluate("R", &c, &mut env);
+        assert_eq!((ev.implementation, ev.experiment), (Some(1), Some("rx")));
+    }
+    assert_eq!(env.state, 1, "no random number was drawn");
+    // `c`, no arm of `rx`, falls through it (and is given by nothing here).
+    let mut env = Using::new(Some(2), 1);
+    let c = ctx(&engine, &user(0));
+    let ev = engine.evaluate("R", &c, &mut env);
+    assert_eq!((ev.implementation, ev.experiment), (Some(0), None));
+    assert_eq!(env.passed, ["rx/u0"]);
+}
+
+#[test]
+fn the_chance_of_the_rules_after_counts_their_own_draws_and_splits() {
+    // After `rx`: a random experiment `ry` giving `control` to 50 %, then
+    // `serve: c`. A unit shown `control` drew it in `rx` (10 %), or fell
+    // through (80 %) and drew it in `ry` (half of those): 10 / (10 + 40).
+    let engine = partial_random(
+        r#", {"experiment": {"name": "ry", "by": "UserId", "random": true, "weights": {"control": 50}}}, {"serve": "c"}"#,
+    );
+    let mut env = Using::new(Some(0), 7);
+    let (mut rx, mut ry) = (0, 0);
+    for id in 0..UNITS {
+        let c = ctx(&engine, &user(id));
+        match engine.evaluate("R", &c, &mut env).experiment {
+            Some("rx") => rx += 1,
+            Some("ry") => ry += 1,
+            other => panic!("u{id}: {other:?}"),
+        }
+    }
+    // Binomial(20 000, 1/5): mean 4 000, sd 57.
+    assert!((3_700..4_300).contains(&rx), "rx {rx}, ry {ry}");
+    // A split after it that gives `c` to everyone: `control` is only the draw's.
+    let engine = partial_random(r#", {"split": {"by": "UserId", "weights": {"c": 100}}}"#);
+    let mut env = Using::new(Some(0), 7);
+    for id in 0..1_000 {
+        let c = ctx(&engine, &user(id));
+        let ev = engine.evaluate("R", &c, &mut env);
+        assert_eq!(ev.experiment, Some("rx"));
+    }
+    assert_eq!(env.state, 7, "no random number was drawn");
+}
+
+#[test]
+fn a_unit_whose_draw_fell_through_and_was_used_stops_drawing() {
+    let engine = partial_random("");
+    let mut env = Using::new(None, 3);
+    env.sticky
+        .insert("rx/u1".to_owned(), feats_edge::eval::PASSED.to_owned());
+    for _ in 0..200 {
+        let c = ctx(&engine, &user(1));
+        let ev = engine.evaluate("R", &c, &mut env);
+        assert_eq!(
+            (ev.implementation, ev.reason.as_str()),
+            (Some(0), "DEFAULT")
+        );
+    }
+    assert!(env.passed.is_empty(), "nothing drawn, nothing noted again");
+    // Another unit still draws: its arms come up.
+    let c = ctx(&engine, &user(2));
+    let seen: std::collections::BTreeSet<_> = (0..400)
+        .map(|_| engine.evaluate("R", &c, &mut env).experiment)
+        .collect();
+    assert!(seen.contains(&Some("rx")) && seen.contains(&None));
+    // A marker means nothing to an experiment that is not random: the bucket decides.
+    let fixed = load(&snapshot(
+        r#""F": {"inputs": ["user"], "implementations": ["a", "b"], "default": "a",
+             "rules": [{"experiment": {"name": "fx", "by": "UserId", "weights": {"a": 50, "b": 50}}}]}"#,
+    ));
+    let mut env = Using::new(None, 3);
+    env.sticky
+        .insert("fx/u1".to_owned(), feats_edge::eval::PASSED.to_owned());
+    let c = ctx(&fixed, &user(1));
+    let ev = fixed.evaluate("F", &c, &mut env);
+    assert_eq!((ev.reason.as_str(), ev.experiment), ("SPLIT", Some("fx")));
+}

@@ -196,7 +196,7 @@ impl feats_edge::eval::Env for Used {
     fn now(&mut self) -> i64 {
         NOW
     }
-    fn sticky(&mut self, _: &str, _: &str, _: &[String]) -> Option<u16> {
+    fn sticky(&mut self, _: &str, _: &str, _: &[String]) -> Option<feats_edge::eval::Assignment> {
         None
     }
     fn random(&mut self) -> u32 {

@@ -1,7 +1,7 @@
 // The client of SPEC sections 4 and 5: fetches and caches the snapshot, keeps
 // sticky assignments, reports exposures. All rule logic lives in the engine.
 
-import { Engine, setOwn, text } from './engine.js';
+import { Engine, PASSED, setOwn, text } from './engine.js';
 import { local, short, snapshotCache, stickyStore } from './store.js';
 import { loading, runtime, wasm } from './wasm.js';
 import { Queue } from './queue.js';
@@ -109,7 +109,10 @@ const headerValue = (v) => {
  * the caller's own choice): reported as a default, with no rule,
  * experiment or unit, and made sticky nowhere.
  */
-const chosenByNone = (d) => ({ ...d, reason: 'DEFAULT', rule: null, experiment: null, unit: null, stickyKey: null });
+const chosenByNone = (d) => ({ ...unnoted(d), reason: 'DEFAULT', rule: null, experiment: null, unit: null, stickyKey: null });
+
+/** Details without `fellThrough`: for a use that no draw of this evaluation led to, nothing to store. */
+const unnoted = ({ fellThrough, ...d }) => d;
 
 /**
  * `u` resolved against the page: [its path and query on the page's origin,
@@ -730,7 +733,7 @@ export async function createClient(o) {
       // assignment stays (not made sticky).
       if (d.reason == 'STICKY') {
         const drawn = engine.evaluate(feature, ctx, { ...opts, sticky: {}, used });
-        if (drawn.implementation === used && drawn.experiment === d.experiment) return { ...drawn, stickyKey: null };
+        if (drawn.implementation === used && drawn.experiment === d.experiment) return { ...unnoted(drawn), stickyKey: null };
       }
       const before = previous?.evaluate(feature, ctx, { ...opts, used });
       if (before?.implementation === used) return before;
@@ -746,12 +749,21 @@ export async function createClient(o) {
     return d;
   }
 
-  /** Stores the sticky assignment, reports once per (feature, impl, unit). */
+  /**
+   * Stores the sticky assignment (and, for each `random` experiment whose
+   * draw fell through, that it did: the unit stops drawing), reports once
+   * per (feature, impl, unit).
+   */
   function use(d, impl) {
     try {
       if (d.stickyKey != null) sticky.set(d.stickyKey, impl);
     } catch {}
-    const { stickyKey, errorCode, ...event } = d;
+    for (const key of d.fellThrough ?? []) {
+      try {
+        sticky.set(key, PASSED);
+      } catch {}
+    }
+    const { stickyKey, errorCode, fellThrough, ...event } = d;
     // Also with nothing loaded (revision null): a code default was used.
     if (!xurl || closed || errorCode == 'FLAG_NOT_FOUND') return;
     // A use with nothing loaded has a key of its own: it must not stand for

@@ -222,6 +222,7 @@ function stickyLookup(call, memory, feature, head, headLen, at, len, kept) {
     // Only a string names an implementation (a number 5 is not "5", as
     // the command line's --sticky refuses it): anything else counts as none.
     if (typeof value !== 'string') return -1;
+    if (value === PASSED) return -2;
     return call.impls[feature]?.indexOf(value) ?? -1;
   } catch {
     return -1;
@@ -325,6 +326,13 @@ function usedIndex(impls, used) {
   const k = impls.indexOf(used);
   return k < 0 ? NONE : k;
 }
+
+/**
+ * What a sticky store holds for a unit whose draw in a `random` experiment
+ * fell through and which used what followed (`PASSED` in src/eval): the
+ * experiment passes it on without drawing again.
+ */
+export const PASSED = '(none)';
 
 /** Random 32-bit integers for `random` experiments. */
 const random = () => (Math.random() * 4294967296) >>> 0;
@@ -810,8 +818,11 @@ export class Engine {
    *
    * `opts.used`: the implementation the caller has used, to ask for the
    * evaluation that served it (what an exposure reports): a `random`
-   * experiment takes it as its draw when it is one of its arms, and falls
-   * through when it is not, instead of drawing again.
+   * experiment takes it as its draw when only its draw could give it,
+   * falls through when it is not one of its arms, and decides at random,
+   * by the chance of each, when the rules after it could give it too.
+   * Details list in `fellThrough` the sticky keys of `random` experiments
+   * whose draw fell through (absent when none).
    * @param {string} feature
    * @param {object} context
    * @param {{now?: number, sticky?: object, used?: string}} [opts]

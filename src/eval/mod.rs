@@ -18,8 +18,8 @@ use alloc::borrow::Cow;
 
 use crate::hash;
 use crate::model::{
-    Action, Body, Cmp, Cond, Feature, ImplId, InputId, LocalSegment, Part, SegmentSource, SlotId,
-    TextOp,
+    Action, Body, Cmp, Cond, Feature, ImplId, InputId, LocalSegment, Part, Rule, SegmentSource,
+    SlotId, Split, TextOp,
 };
 use crate::ops::ip::parse_ip;
 
@@ -40,14 +40,15 @@ pub trait Env {
     /// Milliseconds since the Unix epoch. Asked only when a rule needs it,
     /// and expected to answer the same within one evaluation.
     fn now(&mut self) -> i64;
-    /// The implementation this experiment unit has already used, as an index
-    /// into `implementations`, if any.
+    /// What this experiment unit has already used, if anything: an
+    /// implementation (an index into `implementations`), or, for `random`
+    /// experiments, what followed a draw that fell through ([`PASSED`]).
     fn sticky(
         &mut self,
         experiment: &str,
         unit: &str,
         implementations: &[String],
-    ) -> Option<ImplId>;
+    ) -> Option<Assignment>;
     /// A uniformly random 32-bit number, for `random` experiments.
     fn random(&mut self) -> u32;
     /// The implementation the caller has used, when it asks for the
@@ -64,7 +65,38 @@ pub trait Env {
     /// [`Env::sticky`] in their own terms; nothing by default.
     #[inline]
     fn feature(&mut self, _index: usize) {}
+    /// A `random` experiment's draw fell through for this unit (the
+    /// evaluation carried on with the next rule). A host that records uses
+    /// stores [`PASSED`] under the unit's sticky key once the result is
+    /// used, so that the unit stops drawing; nothing by default.
+    #[inline]
+    fn passed(&mut self, _experiment: &str, _unit: &str) {}
+    /// The sticky keys of the experiments [`Env::passed`] told of since
+    /// [`Env::clear_noted`], for hosts that note them (the details JSON
+    /// lists them as `fellThrough`); none by default.
+    #[inline]
+    fn noted(&self) -> &[String] {
+        &[]
+    }
+    /// Forgets the keys noted so far.
+    #[inline]
+    fn clear_noted(&mut self) {}
 }
+
+/// What a sticky store holds for an experiment unit.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Assignment {
+    /// The unit used this implementation, the experiment's choice.
+    Implementation(ImplId),
+    /// The unit's draw in a `random` experiment fell through, and it used
+    /// what the rules after it gave: the experiment passes it on without
+    /// drawing again. Experiments that are not `random` ignore it.
+    Passed,
+}
+
+/// The value a sticky store holds for [`Assignment::Passed`]. No
+/// implementation can have this name (names take no parentheses).
+pub const PASSED: &str = "(none)";
 
 /// Why an evaluation gave what it gave.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -284,27 +316,14 @@ where
                 let Some(unit) = run.value(split.by) else {
                     continue;
                 };
-                let (implementation, reason) =
-                    if let Some(sticky) = run.env.sticky(name, &unit, &feature.implementations) {
-                        (Some(sticky), Reason::Sticky)
-                    } else if !*random {
-                        (
-                            split.pick(hash::bucket_seeded(split.seed, &unit)),
-                            Reason::Split,
-                        )
-                    } else if let Some(used) = run.env.used() {
-                        (split.serves(used).then_some(used), Reason::Split)
-                    } else {
-                        (
-                            split.pick(hash::scale_random(run.env.random())),
-                            Reason::Split,
-                        )
-                    };
-                if implementation.is_none() {
+                let rest = body.rules.get(index + 1..).unwrap_or_default();
+                let Some((implementation, reason)) =
+                    run.assign(name, split, *random, &unit, rest, feature)
+                else {
                     continue;
-                }
+                };
                 return Evaluation {
-                    implementation,
+                    implementation: Some(implementation),
                     reason,
                     rule: rule_index,
                     error: None,
@@ -324,6 +343,15 @@ where
     };
     Evaluation::plain(feature.default, reason, None)
 }
+
+/// A split's pick for a unit by its bucket, out of line (for what is not hot).
+#[inline(never)]
+fn hashed(split: &Split, unit: &str) -> Option<ImplId> {
+    split.pick(hash::bucket_seeded(split.seed, unit))
+}
+
+/// The buckets a split divides (SPEC section 3).
+const BUCKETS: u32 = 10_000;
 
 /// How deep conditions may nest at evaluation, counting through activations.
 /// Loading checks every reference against 256 levels (an activation's
@@ -420,6 +448,12 @@ impl<'c, C: Context + ?Sized, E: Env + ?Sized> Run<'_, 'c, '_, C, E> {
         value.map(Cow::Borrowed)
     }
 
+    /// [`Run::value`] out of line, for what is not hot.
+    #[inline(never)]
+    fn value_cold(&mut self, seg: LocalSegment) -> Option<Cow<'c, str>> {
+        self.value(seg)
+    }
+
     /// The value of a segment whose template depends on which input the
     /// context holds, or joins several parts.
     #[inline(never)]
@@ -441,6 +475,107 @@ impl<'c, C: Context + ?Sized, E: Env + ?Sized> Run<'_, 'c, '_, C, E> {
                 Some(Cow::Owned(out))
             }
         }
+    }
+
+    /// An experiment's implementation for a unit, and why; `None` when it
+    /// falls through. `rest`: the rules after it.
+    #[inline(never)]
+    fn assign(
+        &mut self,
+        name: &str,
+        split: &Split,
+        random: bool,
+        unit: &str,
+        rest: &[Rule],
+        feature: &Feature,
+    ) -> Option<(ImplId, Reason)> {
+        match (
+            self.env.sticky(name, unit, &feature.implementations),
+            random,
+        ) {
+            (Some(Assignment::Implementation(i)), _) => Some((i, Reason::Sticky)),
+            (Some(Assignment::Passed), true) => None,
+            (_, false) => hashed(split, unit).map(|i| (i, Reason::Split)),
+            (None, true) => {
+                let drawn = self.draw(split, rest, feature);
+                if drawn.is_none() {
+                    self.env.passed(name, unit);
+                }
+                drawn.map(|i| (i, Reason::Split))
+            }
+        }
+    }
+
+    /// A `random` experiment's draw for a unit with nothing stored: the
+    /// arm, or `None` when it falls through. Asked for the evaluation that
+    /// served an implementation the caller used (see [`Env::used`]), the
+    /// draw is taken as having given it: an arm that only a draw can give
+    /// is that draw. An arm that the rules after the experiment (`rest`)
+    /// could also give is ambiguous (drew it, or fell through to it), and
+    /// is decided at random by the chance of each, so that the
+    /// experiment's arms hold the share of units their weights say.
+    fn draw(&mut self, split: &Split, rest: &[Rule], feature: &Feature) -> Option<ImplId> {
+        let Some(used) = self.env.used() else {
+            return split.pick(hash::scale_random(self.env.random()));
+        };
+        let weight = split.weight(used);
+        if weight == 0 {
+            return None;
+        }
+        let uncovered = BUCKETS.saturating_sub(split.total());
+        let otherwise = if uncovered == 0 {
+            0.0
+        } else {
+            self.chance(rest, used, feature)
+        };
+        if otherwise <= 0.0 {
+            return Some(used);
+        }
+        let weight = f64::from(weight);
+        let share = weight / (weight + f64::from(uncovered) * otherwise);
+        (f64::from(self.env.random()) < share * 4_294_967_296.0).then_some(used)
+    }
+
+    /// The chance that the rules `rest`, then the default, give `target`
+    /// for this context: 0 or 1 but for the `random` experiments among
+    /// them, whose draws are still to come.
+    fn chance(&mut self, rest: &[Rule], target: ImplId, feature: &Feature) -> f64 {
+        let gives = |i: ImplId| if i == target { 1.0 } else { 0.0 };
+        // The chance of reaching the rule, and of `target` before it.
+        let (mut reach, mut chance) = (1.0, 0.0);
+        for rule in rest {
+            if !self.holds(&rule.when, 0) {
+                continue;
+            }
+            let (name, split, random) = match &rule.action {
+                Action::Serve(i) => return chance + reach * gives(*i),
+                Action::Split(split) => (None, split, false),
+                Action::Experiment {
+                    name,
+                    split,
+                    random,
+                } => (Some(name), split, *random),
+            };
+            let Some(unit) = self.value_cold(split.by) else {
+                continue;
+            };
+            let sticky = name.and_then(|n| self.env.sticky(n, &unit, &feature.implementations));
+            match (sticky, random) {
+                (Some(Assignment::Implementation(i)), _) => return chance + reach * gives(i),
+                (Some(Assignment::Passed), true) => {}
+                (_, false) => {
+                    if let Some(i) = hashed(split, &unit) {
+                        return chance + reach * gives(i);
+                    }
+                }
+                (None, true) => {
+                    let all = f64::from(BUCKETS);
+                    chance += reach * f64::from(split.weight(target)) / all;
+                    reach *= f64::from(BUCKETS.saturating_sub(split.total())) / all;
+                }
+            }
+        }
+        chance + reach * f64::from(u8::from(feature.default == Some(target)))
     }
 
     /// A rule's condition: the commonest kinds inline, the rest through

@@ -47,7 +47,7 @@ fn panic(_: &core::panic::PanicInfo<'_>) -> ! {
     core::arch::wasm32::unreachable()
 }
 
-use crate::eval::{Context, Env};
+use crate::eval::{Assignment, Context, Env};
 use crate::json::push_string;
 use crate::model::{ImplId, InputId, Kind, SlotId};
 use crate::text::push_u64;
@@ -61,7 +61,7 @@ extern "C" {
     #[wasm_bindgen(method)]
     fn now(this: &Host) -> f64;
     /// The implementation index stored for a sticky key of feature number
-    /// `feature`, -1 if none. The key is in two parts in wasm memory
+    /// `feature`, -1 if none, -2 for [`crate::eval::PASSED`]. The key is in two parts in wasm memory
     /// (UTF-8): `"<experiment>/"` at `head..head+head_len`, then the unit at
     /// `unit..unit+unit_len`, which follows the head unless `kept`. A kept
     /// unit is a long context value in the scratch area, which stays where
@@ -113,6 +113,8 @@ struct State {
     key: Vec<u8>,
     /// Evaluate-all's output: one implementation code per feature.
     out: Vec<u16>,
+    /// The sticky keys a details call notes (see [`Env::noted`]).
+    noted: Vec<String>,
 }
 
 /// A call's hold on the engine's [`State`], released when it ends.
@@ -128,6 +130,8 @@ impl Drop for Held<'_> {
 }
 
 const ABSENT: u32 = u32::MAX;
+/// What the host's sticky lookup answers for [`crate::eval::PASSED`].
+const PASSED_CODE: i32 = -2;
 /// The code for "no implementation" in results.
 const NONE: u16 = u16::MAX;
 
@@ -186,6 +190,7 @@ impl RawEngine {
                 now: None,
                 key,
                 used: None,
+                noted: None,
             },
         )
     }
@@ -219,6 +224,7 @@ impl RawEngine {
                 scratch: Vec::new(),
                 key: Vec::new(),
                 out: vec![NONE; features],
+                noted: Vec::new(),
             }),
         };
         raw.reserve(4096);
@@ -412,7 +418,9 @@ impl RawEngine {
         let Some(held) = self.enter() else {
             return core::ptr::null();
         };
-        let State { scratch, key, out } = held.state;
+        let State {
+            scratch, key, out, ..
+        } = held.state;
         if let Some(engine) = &self.engine {
             let (ctx, mut env) = self.open(scratch, key, used);
             let mut memo = engine.memo();
@@ -433,19 +441,20 @@ impl RawEngine {
         let (Some(engine), Some(held)) = (&self.engine, self.enter()) else {
             return String::new();
         };
-        let (ctx, mut env) = self.open_cold(&held.state.scratch, &mut held.state.key, used);
+        let State {
+            scratch,
+            key,
+            noted,
+            ..
+        } = held.state;
+        let (ctx, mut env) = self.open_cold(scratch, key, used);
         env.used = ImplId::try_from(served).ok();
+        env.noted = Some(noted);
         let index = usize::try_from(index)
             .ok()
             .filter(|&i| i < engine.feature_count());
-        let ev = match index {
-            Some(i) => engine.evaluate_index(i, &ctx, &mut env),
-            None => crate::Evaluation::not_found(),
-        };
-        let mut out = String::with_capacity(256);
         let name = index.and_then(|i| engine.feature_name(i)).unwrap_or(name);
-        engine.write_details(index, name, &ev, &mut out);
-        out
+        engine.details_at(index, name, &ctx, &mut env)
     }
 
     /// The details of every feature, each unit value written once (see
@@ -457,7 +466,14 @@ impl RawEngine {
         let Some(held) = self.enter() else {
             return String::new();
         };
-        let (ctx, mut env) = self.open_cold(&held.state.scratch, &mut held.state.key, used);
+        let State {
+            scratch,
+            key,
+            noted,
+            ..
+        } = held.state;
+        let (ctx, mut env) = self.open_cold(scratch, key, used);
+        env.noted = Some(noted);
         engine.details_all_shared(&ctx, &mut env)
     }
 }
@@ -692,6 +708,8 @@ struct HostEnv<'a> {
     key: &'a mut Vec<u8>,
     /// The implementation the caller used (see [`Env::used`]).
     used: Option<ImplId>,
+    /// Where the keys [`Env::passed`] tells of are noted, for details.
+    noted: Option<&'a mut Vec<String>>,
 }
 
 impl Env for HostEnv<'_> {
@@ -717,7 +735,7 @@ impl Env for HostEnv<'_> {
         experiment: &str,
         unit: &str,
         implementations: &[String],
-    ) -> Option<ImplId> {
+    ) -> Option<Assignment> {
         self.key.clear();
         self.key.extend_from_slice(experiment.as_bytes());
         self.key.push(b'/');
@@ -743,8 +761,11 @@ impl Env for HostEnv<'_> {
             unit.len() as u32,
             kept,
         );
+        if found == PASSED_CODE {
+            return Some(Assignment::Passed);
+        }
         let found = ImplId::try_from(found).ok()?;
-        (usize::from(found) < implementations.len()).then_some(found)
+        (usize::from(found) < implementations.len()).then_some(Assignment::Implementation(found))
     }
     fn feature(&mut self, index: usize) {
         self.feature = u32::try_from(index).unwrap_or(u32::MAX);
@@ -754,5 +775,18 @@ impl Env for HostEnv<'_> {
     }
     fn used(&self) -> Option<ImplId> {
         self.used
+    }
+    fn passed(&mut self, experiment: &str, unit: &str) {
+        if let Some(noted) = self.noted.as_deref_mut() {
+            noted.push(crate::sticky_key(experiment, unit));
+        }
+    }
+    fn noted(&self) -> &[String] {
+        self.noted.as_deref().map_or(&[], Vec::as_slice)
+    }
+    fn clear_noted(&mut self) {
+        if let Some(noted) = self.noted.as_deref_mut() {
+            noted.clear();
+        }
     }
 }

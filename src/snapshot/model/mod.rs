@@ -318,15 +318,28 @@ impl Split {
             .map(|&(_, implementation)| implementation)
     }
 
-    /// Whether some bucket goes to `implementation` (it has a weight above 0).
+    /// How many buckets go to `implementation` (its weight in basis points).
     #[must_use]
-    pub fn serves(&self, implementation: ImplId) -> bool {
+    pub fn weight(&self, implementation: ImplId) -> u32 {
         let mut start = 0;
-        self.ranges.iter().any(|&(end, i)| {
-            let non_empty = end > start;
-            start = end;
-            i == implementation && non_empty
-        })
+        self.ranges
+            .iter()
+            .map(|&(end, i)| {
+                let width = u32::from(end.saturating_sub(start));
+                start = end;
+                if i == implementation {
+                    width
+                } else {
+                    0
+                }
+            })
+            .sum()
+    }
+
+    /// How many buckets go to some implementation; the rest fall through.
+    #[must_use]
+    pub fn total(&self) -> u32 {
+        self.ranges.last().map_or(0, |&(end, _)| u32::from(end))
     }
 }
 

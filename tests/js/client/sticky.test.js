@@ -113,9 +113,10 @@ test('usedImplementation on a random experiment records the arm that was rendere
     assert.deepEqual([e.experiment, e.reason, e.rule, e.unit.segment], ['part', 'SPLIT', 0, 'UserId']);
     assert.equal(e.implementation, rendered.get(e.unit.value));
   }
-  // A used implementation that is not an arm (the fallback's) is the fallback's use.
+  // A used implementation that is not an arm (the fallback's) is the
+  // fallback's use: the unit's draw fell through, and it draws no more.
   client.usedImplementation('Partial', 'a', ctx('fallback-user'));
-  assert.equal(sticky.has('part/fallback-user'), false);
+  assert.equal(sticky.get('part/fallback-user'), '(none)');
   await client.flush();
   const last = JSON.parse(srv.state.exposureRequests.at(-1).body).events.at(-1);
   assert.deepEqual([last.implementation, last.reason, last.rule, last.experiment, last.unit], ['a', 'TARGETING_MATCH', 1, null, null]);
@@ -211,4 +212,65 @@ test('long units are read and digested once per evaluation by the default store,
   assert.equal(asked.size, 400);
   for (const k of [`e8/${c.user.id}`, `e7/${c.user.device}`, `e9/${c.user.id}-${c.user.device}`]) assert.ok(asked.has(k), k.slice(0, 3));
   await own.close();
+});
+
+/** Feature R: `random` experiment `rx` over part of the units, falling through to the default `control`. */
+const partial = (weights) => ({
+  schema: 1, revision: 'partial',
+  segments: { UserId: { from: { user: '{id}' } } },
+  features: {
+    R: { inputs: ['user'], implementations: ['control', 'b'], default: 'control',
+      rules: [{ experiment: { name: 'rx', by: 'UserId', random: true, weights } }] },
+  },
+});
+
+test('a random experiment over 20 % reports 10 % control and 10 % b, though its fall-through is control too', async (t) => {
+  const snap = partial({ control: 10, b: 10 });
+  const srv = await startServer({ snapshot: snap });
+  const sticky = new Map();
+  const client = await createClient({ snapshot: snap, exposureUrl: srv.exposureUrl, flushInterval: 0, maxQueue: 100000, sticky });
+  t.after(async () => {
+    await client.close();
+    await srv.close();
+  });
+  const units = 20000;
+  for (let i = 0; i < units; i++) {
+    const c = ctx(`u${i}`);
+    client.usedImplementation('R', client.findImplementation('R', c), c);
+  }
+  await client.flush();
+  const events = srv.state.exposureRequests.flatMap((r) => JSON.parse(r.body).events);
+  const count = (impl, experiment) => events.filter((e) => e.implementation === impl && e.experiment === experiment).length;
+  // Each Binomial(20 000, 0.1): mean 2 000, sd 42. (Crediting every use of
+  // `control` to the experiment gave about 18 000.)
+  for (const impl of ['control', 'b']) {
+    const n = count(impl, 'rx');
+    assert.ok(Math.abs(n - 2000) < 300, `${n} units in arm ${impl}`);
+  }
+  // The rest fell through: one exposure of the default (no unit), and each
+  // unit's draw stored as done.
+  assert.deepEqual(events.filter((e) => e.experiment === null).map((e) => [e.implementation, e.reason, e.unit]), [['control', 'DEFAULT', null]]);
+  const passed = [...sticky.values()].filter((v) => v === '(none)').length;
+  assert.equal(sticky.size, units);
+  assert.equal(passed, units - count('control', 'rx') - count('b', 'rx'));
+});
+
+test('a unit whose draw fell through and was used stops drawing: coverage does not grow with visits', async () => {
+  const client = await createClient({ snapshot: partial({ b: 10 }) });
+  const users = 1000, seen = Array.from({ length: users }, () => new Set());
+  const share = [];
+  for (let visit = 0; visit < 10; visit++) {
+    let b = 0;
+    for (let i = 0; i < users; i++) {
+      const impl = client.create('R', ctx(`v${i}`));
+      seen[i].add(impl);
+      b += impl === 'b' ? 1 : 0;
+    }
+    share.push(b);
+  }
+  // (Before: 0.10 of units on the first visit, 0.67 by the tenth; 576 saw both.)
+  assert.equal(seen.filter((s) => s.size > 1).length, 0, 'no unit saw both');
+  assert.ok(Math.abs(share[0] - 100) < 50, `${share[0]} of ${users} in b`);
+  assert.deepEqual(share, Array(10).fill(share[0]));
+  await client.close();
 });

@@ -1727,3 +1727,100 @@ fn simulate_lists_long_options_cut_short() {
         "{stdout}"
     );
 }
+
+#[test]
+fn diff_says_a_feature_edited_behind_a_condition_the_context_does_not_meet() {
+    let shop = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/examples/shop.json"))
+        .unwrap();
+    // A rollout raised from 5 to 25 % for US users only: the synthetic units
+    // (no country) do not reach it.
+    let raised = shop.replace(
+        r#""weights": {"aperture": 5}"#,
+        r#""weights": {"aperture": 25}"#,
+    );
+    assert_ne!(raised, shop);
+    let (out, code) = diff_json("edited", &shop, &raised, &[]);
+    assert_eq!(code, 1, "{}", out.0);
+    let row = out.row("PaymentProcessor");
+    assert!(
+        row.starts_with(
+            r#"{"feature":"PaymentProcessor","status":"edited","by":"UserId","moved":0,"#
+        ),
+        "{row}"
+    );
+    let old = temp("edited-old.json", shop.as_bytes());
+    let new = temp("edited-new.json", raised.as_bytes());
+    let stdout = text(&run(&["diff", &old, &new]).stdout);
+    assert!(
+        stdout.starts_with("PaymentProcessor: written differently, but no unit moves for the context given (rules behind conditions it does not meet are not compared: give --context)\n"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.ends_with(", 1 with changes (10000 units each)\n"),
+        "{stdout}"
+    );
+    // With the condition met, the units that move are counted.
+    let us = r#"{"user": {"address": {"country_code": "US"}}}"#;
+    let (out, code) = diff_json("edited-us", &shop, &raised, &["--context", us]);
+    assert_eq!(code, 1);
+    assert!(
+        out.row("PaymentProcessor")
+            .contains(r#""status":"changed""#),
+        "{}",
+        out.0
+    );
+    // A serve rule edited behind a condition, in a feature with no split.
+    let served = shop.replace(r#""serve": "premium""#, r#""serve": "aperture""#);
+    assert_ne!(served, shop);
+    let (out, code) = diff_json("edited-serve", &shop, &served, &[]);
+    assert_eq!(code, 1);
+    assert!(
+        out.row("PaymentProcessor").contains(r#""status":"edited""#),
+        "{}",
+        out.0
+    );
+    // (Members reordered are written alike: see `weights-order` above.)
+    // A number spelt otherwise is written differently.
+    let (out, code) = diff_json(
+        "same",
+        &shop,
+        &shop.replace(
+            r#""weights": {"aperture": 5}"#,
+            r#""weights": {"aperture": 5.0}"#,
+        ),
+        &[],
+    );
+    assert_eq!(code, 1, "a number spelt otherwise is an edit: {}", out.0);
+}
+
+#[test]
+fn diff_by_applies_only_to_features_without_splits_and_names_an_added_broken_feature() {
+    let shop = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/examples/shop.json"))
+        .unwrap();
+    let path = temp("by-same.json", shop.as_bytes());
+    let out = run(&["diff", &path, &path, "--by", "Device"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
+    assert!(
+        text(&out.stdout).ends_with(" 0 with changes (10000 units each)\n"),
+        "{}",
+        text(&out.stdout)
+    );
+    // A feature added with problems says so.
+    let broken = shop.replacen(
+        r#""features": {"#,
+        r#""features": {"B": {"inputs": [], "implementations": ["x"], "default": "q"},"#,
+        1,
+    );
+    assert_ne!(broken, shop);
+    let new = temp("added-broken.json", broken.as_bytes());
+    let stdout = text(&run(&["diff", &path, &new]).stdout);
+    assert!(
+        stdout.starts_with("B: added, with problems in NEW (validate it): it serves its default\n"),
+        "{stdout}"
+    );
+    let (out, _) = diff_json("added-broken", &shop, &broken, &[]);
+    assert_eq!(
+        out.row("B"),
+        r#"{"feature":"B","status":"added","in":"NEW"}"#
+    );
+}

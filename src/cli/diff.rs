@@ -12,7 +12,9 @@
 //! hash different segments, or a unit segment that reads another value in
 //! NEW, are not compared (and said). Units with a stored experiment
 //! assignment keep it while the rule applies; these counts are for units
-//! without one.
+//! without one. A feature written differently whose units do not move for
+//! the context given is said to be (a rule behind a condition the context
+//! does not meet may have changed).
 
 use std::cell::OnceCell;
 use std::collections::BTreeMap;
@@ -35,8 +37,8 @@ const MAX_UNITS: u64 = 1_000_000;
 
 /// What the comparison of one feature found.
 enum Outcome {
-    /// In NEW only.
-    Added,
+    /// In NEW only; `true` when it has problems there.
+    Added(bool),
     /// In OLD only.
     Removed,
     /// It has problems in OLD, NEW or both (named).
@@ -49,6 +51,11 @@ enum Outcome {
     NoUnit(String, String),
     /// The unit segments cannot be compared (why).
     Incomparable(String),
+    /// Written differently in NEW, though no unit moved for the context
+    /// given (what was compared: a `NoUnit` or `Units` that changes
+    /// nothing): a rule behind a condition the context does not meet may
+    /// have changed.
+    Unmoved(Box<Outcome>),
     /// Units by `by` (the segment's declared options when `options` is
     /// their number): how many moved from which implementation to which.
     Units {
@@ -68,7 +75,10 @@ impl Outcome {
             Outcome::Units { moves, .. } => !moves.is_empty(),
             Outcome::Broken(which) => *which != "OLD and NEW",
             Outcome::Random(same) => !same,
-            Outcome::Added | Outcome::Removed | Outcome::Incomparable(_) => true,
+            Outcome::Added(_)
+            | Outcome::Removed
+            | Outcome::Incomparable(_)
+            | Outcome::Unmoved(_) => true,
         }
     }
 
@@ -147,12 +157,11 @@ pub fn diff(args: &Args, out: &mut String) -> Result<i32, Usage> {
     };
     // The documents, parsed when a random experiment's text is compared.
     let (old_doc, new_doc) = (OnceCell::new(), OnceCell::new());
-    let mut compare = |name: &str| -> Outcome {
+    let mut units_of = |name: &str| -> Outcome {
         let (Some(of), Some(nf)) = (feature(&old, name), feature(&new, name)) else {
-            return if feature(&old, name).is_some() {
-                Outcome::Removed
-            } else {
-                Outcome::Added
+            return match feature(&new, name) {
+                Some(nf) => Outcome::Added(nf.body.is_none()),
+                None => Outcome::Removed,
             };
         };
         match (of.body.is_none(), nf.body.is_none()) {
@@ -175,10 +184,9 @@ pub fn diff(args: &Args, out: &mut String) -> Result<i32, Usage> {
         hashed.extend(hashes(&new, nf));
         hashed.sort_unstable();
         hashed.dedup();
+        // (--by is for features with no split: one with splits is compared
+        // by the segment they hash.)
         let by = match (hashed.as_slice(), args.value("by")) {
-            ([one], Some(by)) if *one != by => {
-                return Outcome::Incomparable(format!("its splits hash '{one}', not --by '{by}'"))
-            }
             ([one], _) => (*one).to_owned(),
             ([], Some(by)) => by.to_owned(),
             ([], None) => {
@@ -257,6 +265,19 @@ pub fn diff(args: &Args, out: &mut String) -> Result<i32, Usage> {
             moves,
         }
     };
+    // No unit moved, yet the feature is written differently: said, not
+    // passed over (a rule behind a condition the context does not meet).
+    let mut compare = |name: &str| -> Outcome {
+        let outcome = units_of(name);
+        let compared = matches!(outcome, Outcome::NoUnit(..) | Outcome::Units { .. });
+        if compared
+            && !outcome.changes()
+            && written(&old_doc, &old, name) != written(&new_doc, &new, name)
+        {
+            return Outcome::Unmoved(Box::new(outcome));
+        }
+        outcome
+    };
     let outcomes: Vec<(&str, Outcome)> = names.iter().map(|&n| (n, compare(n))).collect();
     let changed = outcomes.iter().filter(|(_, o)| o.changes()).count();
     if args.flag("json") {
@@ -328,8 +349,9 @@ fn reads(engine: &Engine, unit: &simulate::Unit) -> String {
     paths.join(" and ")
 }
 
-/// Feature `name` as written in `engine`'s document (compact JSON), the
-/// document parsed once into `doc`.
+/// Feature `name` as written in `engine`'s document, in a form where
+/// only what can matter differs (see [`canonical`]); the document parsed
+/// once into `doc`.
 fn written<'e>(
     doc: &OnceCell<Option<json::Value<'e>>>,
     engine: &'e Engine,
@@ -337,7 +359,42 @@ fn written<'e>(
 ) -> Option<String> {
     let parsed = doc.get_or_init(|| json::parse(engine.text(), &json::Limits::default()).ok());
     let features = parsed.as_ref()?.get("features")?;
-    features.get(name).map(json::Value::to_json)
+    let mut out = String::new();
+    canonical(features.get(name)?, &mut out);
+    Some(out)
+}
+
+/// A value as compact JSON with each object's members in key order: in a
+/// feature no object's order means anything (weights follow the order of
+/// `implementations`), so two features that differ only there are alike.
+fn canonical(value: &json::Value, out: &mut String) {
+    match value {
+        json::Value::Object(members) => {
+            let mut sorted: Vec<_> = members.iter().collect();
+            sorted.sort_by(|a, b| a.0.cmp(&b.0));
+            out.push('{');
+            for (k, (key, v)) in sorted.into_iter().enumerate() {
+                if k > 0 {
+                    out.push(',');
+                }
+                out.push_str(&quote(key));
+                out.push(':');
+                canonical(v, out);
+            }
+            out.push('}');
+        }
+        json::Value::Array(items) => {
+            out.push('[');
+            for (k, v) in items.iter().enumerate() {
+                if k > 0 {
+                    out.push(',');
+                }
+                canonical(v, out);
+            }
+            out.push(']');
+        }
+        other => out.push_str(&other.to_json()),
+    }
 }
 
 /// Whether a rule of the feature is a `random` experiment.
@@ -361,7 +418,23 @@ fn count(n: usize, thing: &str) -> String {
 /// The lines for one feature.
 fn text_rows(out: &mut String, name: &str, outcome: &Outcome, units: u64) {
     match outcome {
-        Outcome::Added => text_line(out, &format!("{name}: added")),
+        Outcome::Added(false) => text_line(out, &format!("{name}: added")),
+        Outcome::Added(true) => text_line(
+            out,
+            &format!("{name}: added, with problems in NEW (validate it): it serves its default"),
+        ),
+        Outcome::Unmoved(compared) => {
+            text_line(
+                out,
+                &format!(
+                    "{name}: written differently, but no unit moves for the context given \
+                     (rules behind conditions it does not meet are not compared: give --context)"
+                ),
+            );
+            if let Outcome::NoUnit(a, _) = &**compared {
+                text_line(out, &format!("  '{a}' for the context given, in both"));
+            }
+        }
         Outcome::Removed => text_line(out, &format!("{name}: removed")),
         Outcome::Broken(which) => text_line(
             out,
@@ -425,7 +498,8 @@ fn text_rows(out: &mut String, name: &str, outcome: &Outcome, units: u64) {
 /// One feature as JSON.
 fn json_row(name: &str, outcome: &Outcome) -> String {
     let status = match outcome {
-        Outcome::Added => "added",
+        Outcome::Added(_) => "added",
+        Outcome::Unmoved(_) => "edited",
         Outcome::Removed => "removed",
         Outcome::Broken(_) => "broken",
         Outcome::Random(_) => "random",
@@ -434,6 +508,15 @@ fn json_row(name: &str, outcome: &Outcome) -> String {
         Outcome::NoUnit(..) | Outcome::Units { .. } => "same",
     };
     let mut row = format!("{{\"feature\":{},\"status\":\"{status}\"", quote(name));
+    // What was compared, for an edit that moved no unit.
+    let outcome = match outcome {
+        Outcome::Unmoved(compared) => compared,
+        Outcome::Added(true) => {
+            row.push_str(",\"in\":\"NEW\"");
+            outcome
+        }
+        other => other,
+    };
     match outcome {
         Outcome::Broken(which) => row.push_str(&format!(",\"in\":\"{which}\"")),
         Outcome::Incomparable(why) => row.push_str(&format!(",\"why\":{}", quote(why))),

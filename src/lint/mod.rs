@@ -27,6 +27,7 @@
 //!
 //! Only features that compiled are looked at: the others have problems.
 
+use crate::hash;
 use crate::json::{self, Value};
 use crate::model::{Action, Body, Cond, Feature, Split, TextOp};
 use crate::ops::instant::format_rfc3339;
@@ -57,6 +58,9 @@ pub fn lint(engine: &Engine, now: i64) -> Vec<Problem> {
     // assignments (at most two features for each assignment: enough to
     // find one other than the feature looking).
     let mut experiments: BTreeMap<&str, Vec<(&str, usize, Assignment)>> = BTreeMap::new();
+    // The first hashed rule of each (seed, `by`), for salts that two
+    // features share.
+    let mut salts: BTreeMap<(u64, u32), Hashing> = BTreeMap::new();
     for feature in engine.features() {
         let Some(body) = &feature.body else { continue };
         let at = |rest: &str| format!("/features/{}/rules/{rest}", feature.name);
@@ -197,6 +201,39 @@ pub fn lint(engine: &Engine, now: i64) -> Vec<Problem> {
                     .segments
                     .get(usize::from(split.by))
                     .map_or(u32::MAX, |s| s.segment);
+                let experiment = match &rule.action {
+                    Action::Experiment { name, .. } => Some(name.as_str()),
+                    _ => None,
+                };
+                // A salt written in the rule (the document says; without
+                // it, a salt that is the default counts as one).
+                let written = doc.as_ref().and_then(|d| {
+                    let rule = d
+                        .features
+                        .get(feature.name.as_str())?
+                        .get("rules")?
+                        .as_array()?
+                        .get(i)?;
+                    Some(rule.get(kind)?.get("salt").is_some())
+                });
+                let default = experiment.unwrap_or(&feature.name);
+                let this = Hashing {
+                    feature: &feature.name,
+                    rule: i,
+                    experiment,
+                    default,
+                    by_default: written != Some(true) && split.seed == hash::seed(default),
+                };
+                match salts.get(&(split.seed, by)) {
+                    None => {
+                        salts.insert((split.seed, by), this);
+                    }
+                    Some(other) => {
+                        if let Some(message) = shared_salt(other, &this, engine, by) {
+                            out.push(warning(at(&format!("{i}/{kind}")), message));
+                        }
+                    }
+                }
                 let earlier = unconditional
                     .iter()
                     .filter(|&&(_, seed, b, _)| seed == split.seed && b == by)
@@ -417,6 +454,57 @@ impl<'e> Assignment<'e> {
             random,
         }
     }
+}
+
+/// A hashed split or experiment, for comparing salts across features.
+struct Hashing<'e> {
+    feature: &'e str,
+    rule: usize,
+    /// The experiment's name, for an experiment.
+    experiment: Option<&'e str>,
+    /// Its default salt: the experiment's name, else the feature's.
+    default: &'e str,
+    /// Whether its salt is that default (given or not).
+    by_default: bool,
+}
+
+/// The warning for `this`, which hashes with the salt and `by` of `first`
+/// (an earlier rule): when they are in two features and one of them took
+/// its salt by default, the same units land in the same ranges of both,
+/// most likely by accident (a feature named as another's experiment). Not
+/// for one experiment run by several features, nor for a salt both set.
+fn shared_salt(first: &Hashing, this: &Hashing, engine: &Engine, by: u32) -> Option<String> {
+    if first.feature == this.feature || !(first.by_default || this.by_default) {
+        return None;
+    }
+    if first.experiment.is_some() && first.experiment == this.experiment {
+        return None;
+    }
+    let salt = if this.by_default {
+        this.default
+    } else {
+        first.default
+    };
+    let whose = |h: &Hashing| match h.experiment {
+        Some(name) if h.by_default => format!("the name of its experiment '{name}'"),
+        None if h.by_default => "its feature's name".to_owned(),
+        _ => "its `salt`".to_owned(),
+    };
+    let by = engine
+        .segments()
+        .get(by as usize)
+        .map_or("?", String::as_str);
+    Some(format!(
+        "this rule hashes units by '{by}' with the salt '{salt}' ({}), as rule {} of feature \
+         '{}' does ({}): each unit gets the same bucket in both, so their assignments go \
+         together (the units in the first ranges of one are those in the first ranges of the \
+         other); give this rule a `salt` of its own, or set `salt` to '{salt}' in both if that \
+         is meant",
+        whose(this),
+        first.rule,
+        first.feature,
+        whose(first),
+    ))
 }
 
 fn warning(path: String, message: String) -> Problem {
@@ -1469,6 +1557,52 @@ mod tests {
                 format!("/features/F/rules/1/experiment/weights: the weights add up to 99.99%: the other 0.01% of units get none of these implementations and {why}"),
             ]
         );
+    }
+
+    #[test]
+    fn a_salt_two_features_share_by_default() {
+        let split = |feature: &str, salt: &str| {
+            format!(
+                r#""{feature}": {{"inputs": ["user"], "implementations": ["a", "b"], "default": "a",
+                   "rules": [{{"split": {{"by": "UserId", "weights": {{"b": 50}}{salt}}}}}]}}"#
+            )
+        };
+        let experiment = |feature: &str, name: &str| {
+            format!(
+                r#""{feature}": {{"inputs": ["user"], "implementations": ["a", "b"], "default": "a",
+                   "rules": [{{"experiment": {{"name": "{name}", "by": "UserId", "weights": {{"a": 50, "b": 50}}}}}}]}}"#
+            )
+        };
+        // A feature named as another feature's experiment.
+        let named = format!(
+            "{{{}, {}}}",
+            split("Checkout", ""),
+            experiment("Pricing", "Checkout")
+        );
+        assert_eq!(
+            warnings(&named),
+            ["/features/Pricing/rules/0/experiment: this rule hashes units by 'UserId' with the salt 'Checkout' (the name of its experiment 'Checkout'), as rule 0 of feature 'Checkout' does (its feature's name): each unit gets the same bucket in both, so their assignments go together (the units in the first ranges of one are those in the first ranges of the other); give this rule a `salt` of its own, or set `salt` to 'Checkout' in both if that is meant"]
+        );
+        // Another feature's name given as a salt, the other taking it by default.
+        let given = format!("{{{}, {}}}", split("A", ""), split("B", r#", "salt": "A""#));
+        assert_eq!(warnings(&given).len(), 1, "{:?}", warnings(&given));
+        // Set in both: meant. Other salts, or another `by`: nothing shared.
+        for quiet in [
+            format!(
+                "{{{}, {}}}",
+                split("A", r#", "salt": "A""#),
+                split("B", r#", "salt": "A""#)
+            ),
+            format!("{{{}, {}}}", split("A", ""), split("B", "")),
+            format!(
+                "{{{}, {}}}",
+                split("A", ""),
+                split("B", r#", "salt": "A""#).replace("UserId", "Country")
+            ),
+            format!("{{{}, {}}}", experiment("A", "E"), experiment("B", "E")),
+        ] {
+            assert_eq!(warnings(&quiet), Vec::<String>::new(), "{quiet}");
+        }
     }
 
     #[test]

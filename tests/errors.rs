@@ -58,6 +58,26 @@ fn whole_snapshot_errors_refuse_the_document() {
     }
     assert!(refused(r#"{"features": {}}"#).contains("'schema' is required"));
     assert!(refused(r#"{"schema": 1, "schema": 1}"#).contains("appears more than once"));
+    // What nothing reads, given twice, is a problem: the snapshot loads.
+    for key in ["description", "meta"] {
+        let text = format!(r#"{{"schema": 1, "{key}": "a", "{key}": "b", "features": {{}}}}"#);
+        let engine = Engine::load(&text).expect(key);
+        let problems: Vec<String> = engine
+            .problems()
+            .iter()
+            .map(|p| format!("{}: {}", p.path, p.message))
+            .collect();
+        assert_eq!(
+            problems,
+            [format!(
+                "/{key}: the field '{key}' appears more than once (the first is kept)"
+            )]
+        );
+    }
+    assert!(
+        refused(r#"{"schema": 1, "revision": "a", "revision": "b"}"#)
+            .contains("appears more than once")
+    );
     let deep = format!(
         r#"{{"schema": 1, "meta": {}{}}}"#,
         "[".repeat(10_000),

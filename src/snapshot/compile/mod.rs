@@ -261,6 +261,19 @@ fn compile_document(
             problems.push(&child("", key), message);
             continue;
         };
+        if slot.is_some() && (key == "description" || key == "meta") {
+            // Read by nothing: the first is kept, the rest said. (Another
+            // field given twice is ambiguous: which `features` was meant?)
+            problems.push(
+                &child("", key),
+                concat(&[
+                    "the field ",
+                    &quoted(key),
+                    " appears more than once (the first is kept)",
+                ]),
+            );
+            continue;
+        }
         if slot.replace(value).is_some() {
             return Err(refuse(
                 &child("", key),

@@ -52,6 +52,7 @@ pub fn lint(engine: &Engine, now: i64) -> Vec<Problem> {
     let doc = json::parse(engine.text(), &json::Limits::default()).ok();
     if let Some(doc) = &doc {
         annotations_read_as_inputs(doc, &mut ahead);
+        mapped_blocks(doc, &mut ahead);
     }
     let doc = doc.as_ref().map(Doc::new);
     // Each experiment seen so far, by name: its features, rules and
@@ -278,6 +279,106 @@ pub fn lint(engine: &Engine, now: i64) -> Vec<Problem> {
     }
     ahead.append(&mut out);
     ahead
+}
+
+/// A `cidr` block written IPv4-mapped with an IPv4 prefix length
+/// (`::ffff:10.0.0.0/8`): an IPv6 block that holds no IPv4 address, where
+/// `10.0.0.0/8` was most likely meant. Every `when` of the document is
+/// looked through (an explicit stack: conditions nest deep).
+fn mapped_blocks(doc: &Value, out: &mut Vec<Problem>) {
+    let mut stack: Vec<(String, &Value)> = Vec::new();
+    let owners = |key: &str| doc.get(key).and_then(Value::as_object).unwrap_or_default();
+    for (name, activation) in owners("activations") {
+        if let Some(when) = activation.get("when") {
+            let mut ptr = String::from("/activations");
+            json::pointer_push(&mut ptr, name);
+            ptr.push_str("/when");
+            stack.push((ptr, when));
+        }
+        walk_blocks(&mut stack, out);
+    }
+    for (name, feature) in owners("features") {
+        let rules = feature
+            .get("rules")
+            .and_then(Value::as_array)
+            .unwrap_or_default();
+        for (i, rule) in rules.iter().enumerate().rev() {
+            if let Some(when) = rule.get("when") {
+                let mut ptr = String::from("/features");
+                json::pointer_push(&mut ptr, name);
+                ptr.push_str(&format!("/rules/{i}/when"));
+                stack.push((ptr, when));
+            }
+        }
+        walk_blocks(&mut stack, out);
+    }
+}
+
+/// The walk of [`mapped_blocks`], in document order. Only containers are
+/// given pointers (a list of 10 000 values makes none).
+fn walk_blocks(stack: &mut Vec<(String, &Value)>, out: &mut Vec<Problem>) {
+    let nested = |v: &Value| matches!(v, Value::Object(_) | Value::Array(_));
+    while let Some((ptr, value)) = stack.pop() {
+        match value {
+            Value::Object(members) => {
+                for (key, v) in members.iter().rev() {
+                    if key == "cidr" {
+                        let at = format!("{ptr}/cidr");
+                        let blocks = v.as_array().unwrap_or_default();
+                        for (i, block) in blocks.iter().enumerate() {
+                            if let Some(text) = block.as_str() {
+                                mapped_block(&format!("{at}/{i}"), text, out);
+                            }
+                        }
+                    } else if nested(v) {
+                        let mut at = ptr.clone();
+                        json::pointer_push(&mut at, key);
+                        stack.push((at, v));
+                    }
+                }
+            }
+            Value::Array(items) => {
+                for (i, v) in items.iter().enumerate().rev() {
+                    if nested(v) {
+                        stack.push((format!("{ptr}/{i}"), v));
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// The warning for one block of a `cidr` list, at `at`, if it is written
+/// IPv4-mapped with an IPv4 prefix length.
+fn mapped_block(at: &str, text: &str, out: &mut Vec<Problem>) {
+    let Some(prefix) = crate::ops::ip::short_mapped_prefix(text) else {
+        return;
+    };
+    let address = text.split_once('/').map_or(text, |(a, _)| a);
+    let v4 = address
+        .rsplit_once(':')
+        .map(|(_, last)| last)
+        .filter(|last| last.contains('.'));
+    let meant = match v4 {
+        Some(v4) => format!(
+            ": for IPv4 addresses write '{v4}/{prefix}' (or the mapped form with {} bits: \
+             '{address}/{}')",
+            prefix + 96,
+            prefix + 96
+        ),
+        None => format!(
+            ": an IPv4-mapped block takes a prefix of 96 to 128 ({} for an IPv4 /{prefix})",
+            prefix + 96
+        ),
+    };
+    out.push(warning(
+        at.to_owned(),
+        format!(
+            "'{text}' is an IPv6 block of {prefix} bits, which holds no IPv4 address (nor an \
+             IPv4-mapped one){meant}"
+        ),
+    ));
 }
 
 /// A `description` or `meta` in a segment's `from` whose value has a
@@ -1557,6 +1658,26 @@ mod tests {
                 format!("/features/F/rules/1/experiment/weights: the weights add up to 99.99%: the other 0.01% of units get none of these implementations and {why}"),
             ]
         );
+    }
+
+    #[test]
+    fn an_ipv4_mapped_block_with_an_ipv4_prefix() {
+        let f = r#"{"F": {"inputs": ["user"], "implementations": ["a", "b"], "default": "a",
+            "rules": [{"when": {"not": {"segment": "Ip", "cidr": ["::ffff:10.0.0.0/104", "::ffff:10.0.0.0/8"]}}, "serve": "b"}]}}"#;
+        assert_eq!(
+            warnings(f),
+            ["/features/F/rules/0/when/not/cidr/1: '::ffff:10.0.0.0/8' is an IPv6 block of 8 bits, which holds no IPv4 address (nor an IPv4-mapped one): for IPv4 addresses write '10.0.0.0/8' (or the mapped form with 104 bits: '::ffff:10.0.0.0/104')"]
+        );
+        for quiet in [
+            "10.0.0.0/8",
+            "::ffff:0:0/96",
+            "::/0",
+            "2001:db8::/32",
+            "::ffff:10.0.0.1",
+        ] {
+            let f = f.replace("::ffff:10.0.0.0/8", quiet);
+            assert_eq!(warnings(&f), Vec::<String>::new(), "{quiet}");
+        }
     }
 
     #[test]

@@ -242,6 +242,17 @@ impl Cidr {
     }
 }
 
+/// For a block written as an IPv4-mapped address with a prefix under 96
+/// (`::ffff:10.0.0.0/8`, most likely meant as `10.0.0.0/8` or
+/// `::ffff:10.0.0.0/104`): its prefix. Such a block is an IPv6 block that
+/// holds no IPv4 address (see [`Cidr`]).
+#[must_use]
+pub fn short_mapped_prefix(s: &str) -> Option<u32> {
+    let (address, prefix) = s.split_once('/')?;
+    let prefix = prefix_len(prefix, 128)?;
+    (prefix < 96 && address.contains(':') && is_mapped(parse_v6(address)?)).then_some(prefix)
+}
+
 #[cfg(test)]
 #[allow(
     clippy::unwrap_used,

@@ -67,9 +67,10 @@ export interface Details {
   revision: string | null;
   /**
    * Beyond the SPEC: the sticky keys of the `random` experiments whose draw
-   * fell through in this evaluation, when there are any. A use of the
-   * result stores `"(none)"` under each, and the experiment then passes the
-   * unit on without drawing again.
+   * fell through in this evaluation, when there are any (in the details of
+   * one feature; evaluate-all leaves them out). A use of the result stores
+   * `"(none)"` under each, and the experiment then passes the unit on
+   * without drawing again.
    */
   fellThrough?: string[];
 }
@@ -93,8 +94,9 @@ export interface EvaluateOptions {
   /**
    * `evaluate` only: the implementation the caller has used, to get the
    * evaluation that served it (what an exposure reports). A `random`
-   * experiment takes it as its draw when it is one of its arms, and falls
-   * through when it is not, instead of drawing again.
+   * experiment takes it as its draw when only a draw could give it, falls
+   * through when it is none of its arms, and when the rules after it could
+   * give it too, decides at random by the chance of each.
    */
   used?: string | undefined;
 }

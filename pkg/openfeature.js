@@ -4,6 +4,9 @@
 // (`FeatsEdgeWebProvider`). No dependency on either SDK: they are plain
 // objects with the methods and events the SDKs call.
 
+/** A client's method that records a use with the details that chose it (see USE in src/client.js). */
+const USE = Symbol.for('feats-edge.use');
+
 /** OpenFeature's provider event names. */
 const READY = 'PROVIDER_READY', CHANGED = 'PROVIDER_CONFIGURATION_CHANGED';
 
@@ -122,7 +125,13 @@ class Resolver {
     if (value === undefined || name == null) {
       return { value: fallback, reason: 'ERROR', errorCode: 'TYPE_MISMATCH', errorMessage: `feats-edge: '${flag}' gives implementation names, not ${type} values` };
     }
-    if (this._report) this.client.usedImplementation(flag, name, ctx);
+    // Recorded with the evaluation that chose (asked again, a `random`
+    // experiment would draw anew); a client without that method is asked.
+    if (this._report) {
+      const use = this.client[USE];
+      if (typeof use == 'function') use(d, name);
+      else this.client.usedImplementation(flag, name, ctx);
+    }
     /** @type {Record<string, string | number>} */
     const flagMetadata = {};
     if (d.rule != null) flagMetadata.rule = d.rule;

@@ -351,7 +351,7 @@ impl Engine {
         C: Context + ?Sized,
         E: Env + ?Sized,
     {
-        self.write_all(ctx, &mut Noting::new(env), None)
+        self.write_all(ctx, env, None)
     }
 
     /// [`Engine::details_all`] with each distinct unit value written once:
@@ -393,20 +393,14 @@ impl Engine {
             }
             crate::json::push_string(&mut out, &feature.name);
             out.push(':');
-            env.clear_noted();
             let ev = self.evaluate_index_with(i, ctx, env, &mut memo);
             let unit_index = match (&mut units, &ev.unit) {
                 (Some(units), Some(unit)) => Some(units.index(unit)),
                 _ => None,
             };
-            self.write_details_as(
-                Some(i),
-                &feature.name,
-                &ev,
-                unit_index,
-                env.noted(),
-                &mut out,
-            );
+            // (No `fellThrough` here: uses are recorded from one feature's
+            // details, and every feature's keys would repeat a long unit.)
+            self.write_details_as(Some(i), &feature.name, &ev, unit_index, &[], &mut out);
         }
         out.push('}');
         out

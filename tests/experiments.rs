@@ -379,3 +379,44 @@ fn a_unit_whose_draw_fell_through_and_was_used_stops_drawing() {
     let ev = fixed.evaluate("F", &c, &mut env);
     assert_eq!((ev.reason.as_str(), ev.experiment), ("SPLIT", Some("fx")));
 }
+
+#[test]
+fn the_chance_of_the_rules_after_counts_how_many_reach_them_their_stored_assignments_and_conditions(
+) {
+    // Units of 20 000 shown `control` credited to `rx`, with `rest` after it.
+    let credited = |rest: &str, stored: Option<&str>| {
+        let engine = partial_random(rest);
+        let mut env = Using::new(Some(0), 11);
+        (0..UNITS)
+            .filter(|&id| {
+                if let Some(value) = stored {
+                    env.sticky.insert(format!("fx/u{id}"), value.to_owned());
+                }
+                let c = ctx(&engine, &user(id));
+                engine.evaluate("R", &c, &mut env).experiment == Some("rx")
+            })
+            .count()
+    };
+    // Two random experiments giving `control` to half each, then `c`: the
+    // rest gives `control` with a chance of 0.5 + 0.5 × 0.5, so 10 in
+    // 10 + 80 × 0.75 (1 in 7: 2 857, sd 49).
+    let two = r#", {"experiment": {"name": "ry", "by": "UserId", "random": true, "weights": {"control": 50}}},
+                  {"experiment": {"name": "rz", "by": "UserId", "random": true, "weights": {"control": 50}}},
+                  {"serve": "c"}"#;
+    let n = credited(two, None);
+    assert!((2_650..3_070).contains(&n), "{n}");
+    // A stored assignment to `control` in a later experiment that would
+    // give `c`: the rest gives `control` (1 in 9: 2 222, sd 44).
+    let fixed = r#", {"experiment": {"name": "fx", "by": "UserId", "weights": {"c": 100}}}"#;
+    assert_eq!(
+        credited(fixed, None),
+        UNITS as usize,
+        "the rest gives c: control is the draw's"
+    );
+    let n = credited(fixed, Some("control"));
+    assert!((2_000..2_450).contains(&n), "{n}");
+    // A later rule whose condition does not hold gives nothing.
+    let unmet = r#", {"when": {"segment": "UserId", "in": ["nobody"]}, "serve": "c"}"#;
+    let n = credited(unmet, None);
+    assert!((2_000..2_450).contains(&n), "{n}");
+}

@@ -1,8 +1,8 @@
 // The client of SPEC sections 4 and 5: fetches and caches the snapshot, keeps
 // sticky assignments, reports exposures. All rule logic lives in the engine.
 
-import { Engine, PASSED, setOwn, text } from './engine.js';
-import { local, short, snapshotCache, stickyStore } from './store.js';
+import { Engine, setOwn, text } from './engine.js';
+import { PASSED, local, short, snapshotCache, stickyStore } from './store.js';
 import { loading, runtime, wasm } from './wasm.js';
 import { Queue } from './queue.js';
 
@@ -93,6 +93,13 @@ const nextTask = () => new Promise((r) => {
 
 /** Marks the options of a client that serves requests one at a time, as in Workers (see isolate.js). */
 export const REQUEST_BOUND = Symbol('feats-edge: request-bound');
+
+/**
+ * The key of a client's method that records a use with the details that
+ * chose it (see the client's `[USE]`): a registered symbol, so that
+ * `openfeature.js` finds it without importing this module.
+ */
+export const USE = Symbol.for('feats-edge.use');
 
 /** A numeric option: `v` if it is a number from `min` up (Infinity included), else `fallback`. */
 export const num = (v, fallback, min = 0) => (typeof v == 'number' && v >= min ? v : fallback);
@@ -731,12 +738,20 @@ export async function createClient(o) {
       // random experiment): what the experiment gives without it is what
       // was rendered. Reported as the experiment's, and the first
       // assignment stays (not made sticky).
+      /** What the experiments give with nothing stored. */
+      const drawn = () => unnoted(engine.evaluate(feature, ctx, { ...opts, sticky: {}, used }));
       if (d.reason == 'STICKY') {
-        const drawn = engine.evaluate(feature, ctx, { ...opts, sticky: {}, used });
-        if (drawn.implementation === used && drawn.experiment === d.experiment) return { ...unnoted(drawn), stickyKey: null };
+        const e = drawn();
+        if (e.implementation === used && e.experiment === d.experiment) return { ...e, stickyKey: null };
       }
       const before = previous?.evaluate(feature, ctx, { ...opts, used });
       if (before?.implementation === used) return before;
+      // The same for a draw stored as fallen through (another tab's):
+      // this page's draw gave an arm.
+      if (engine) {
+        const e = drawn();
+        if (e.implementation === used && e.experiment != null) return { ...e, stickyKey: null };
+      }
     } catch {}
     if (d.errorCode) return d; // nothing loaded, unknown feature, bad context, broken feature: as is
     return chosenByNone(d);
@@ -927,6 +942,13 @@ export async function createClient(o) {
       const name = impl == null ? '' : text(impl);
       if (name) use(served(feature, ctx, name), name);
     },
+    /**
+     * Records a use of `impl` chosen by the evaluation `d` (this client's
+     * `details`): for callers that hold it, such as the OpenFeature
+     * provider, so that it is not asked again (a `random` experiment
+     * would draw anew).
+     */
+    [USE]: (d, impl) => void found(d, impl),
     create: (feature, ctx) => found(details(feature, ctx)),
     /** @template T @param {string} name @param {Record<string, (ctx: any) => T>} impls @param {{default?: string | boolean}} [options] */
     feature(name, impls, options) {

@@ -6,7 +6,7 @@
 // area in wasm memory, and gets back an implementation index. See
 // src/wasm/mod.rs for the layout. All rule logic lives in Rust.
 
-import { lookups } from './store.js';
+import { PASSED, lookups } from './store.js';
 import { need, wasm } from './wasm.js';
 
 /** A snapshot refused as a whole: invalid JSON, wrong schema, over the limits. */
@@ -326,13 +326,6 @@ function usedIndex(impls, used) {
   const k = impls.indexOf(used);
   return k < 0 ? NONE : k;
 }
-
-/**
- * What a sticky store holds for a unit whose draw in a `random` experiment
- * fell through and which used what followed (`PASSED` in src/eval): the
- * experiment passes it on without drawing again.
- */
-export const PASSED = '(none)';
 
 /** Random 32-bit integers for `random` experiments. */
 const random = () => (Math.random() * 4294967296) >>> 0;

@@ -5,9 +5,18 @@
 /**
  * At most this many sticky assignments are kept in memory, the least
  * recently used forgotten first (a forgotten unit of a `random` experiment
- * draws again). Servers with more units pass a store of their own.
+ * draws again), and as many markers of draws that fell through, apart:
+ * in an experiment over 10 % of units they are nine in ten, and would
+ * push the assignments out. Servers with more units pass a store of their own.
  */
 const LIMIT = 10000;
+
+/**
+ * What a sticky store holds for a unit whose draw in a `random` experiment
+ * fell through and which used what followed (`PASSED` in src/eval): the
+ * experiment passes it on without drawing again.
+ */
+export const PASSED = '(none)';
 
 /**
  * @typedef {{get(key: string): string | null | undefined, set(key: string, value: string): void}} Store
@@ -66,25 +75,35 @@ export function stickyStore(ls, prefix) {
   return store;
 }
 
-/** A bounded in-memory store (see LIMIT); long keys kept as digests. @returns {Store} */
+/**
+ * A bounded in-memory store (see LIMIT): assignments and markers in maps
+ * of their own; long keys kept as digests.
+ * @returns {Store}
+ */
 function memoryStore() {
   /** @type {Map<string, string>} */
   const m = new Map();
-  /** @param {string} k */
-  const get = (k) => {
-    const v = m.get(k);
+  /** @type {Map<string, string>} */
+  const markers = new Map();
+  /** @param {Map<string, string>} map @param {string} k */
+  const touch = (map, k) => {
+    const v = map.get(k);
     // Used again: the most recent now.
-    if (v !== undefined) m.delete(k), m.set(k, v);
+    if (v !== undefined) map.delete(k), map.set(k, v);
     return v;
   };
+  /** @param {string} k */
+  const get = (k) => touch(m, k) ?? touch(markers, k);
   /** @type {Store} */
   const store = {
     get: (k) => get(stickyKey(k)),
     set(k, v) {
       k = stickyKey(k);
       m.delete(k);
-      m.set(k, v);
-      if (m.size > LIMIT) m.delete(/** @type {string} */ (m.keys().next().value));
+      markers.delete(k);
+      const map = v === PASSED ? markers : m;
+      map.set(k, v);
+      if (map.size > LIMIT) map.delete(/** @type {string} */ (map.keys().next().value));
     },
   };
   lookups.set(store, (head, unit) => get(partsKey(head, unit)));

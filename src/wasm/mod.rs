@@ -466,14 +466,7 @@ impl RawEngine {
         let Some(held) = self.enter() else {
             return String::new();
         };
-        let State {
-            scratch,
-            key,
-            noted,
-            ..
-        } = held.state;
-        let (ctx, mut env) = self.open_cold(scratch, key, used);
-        env.noted = Some(noted);
+        let (ctx, mut env) = self.open_cold(&held.state.scratch, &mut held.state.key, used);
         engine.details_all_shared(&ctx, &mut env)
     }
 }

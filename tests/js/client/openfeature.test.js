@@ -190,3 +190,22 @@ test('web SDK: synchronous values for the static context, and no snapshot is an 
   await provider.onClose();
   await empty.close();
 });
+
+test('the provider records what it answered: the experiment it names is the one made sticky', async () => {
+  const { Engine } = await import('feats-edge');
+  const snap = {
+    schema: 1, segments: { UserId: { from: { user: '{id}' } } },
+    features: { R: { inputs: ['user'], implementations: ['control', 'b'], default: 'control',
+      rules: [{ experiment: { name: 'rx', by: 'UserId', random: true, weights: { control: 10, b: 10 } } }] } },
+  };
+  const sticky = new Map();
+  const client = await createClient({ snapshot: new Engine(snap), sticky });
+  const provider = new FeatsEdgeProvider(client);
+  for (let i = 0; i < 2000; i++) {
+    const r = await provider.resolveStringEvaluation('R', 'none', { targetingKey: `u${i}` });
+    const stored = sticky.get(`rx/u${i}`);
+    if (r.flagMetadata.experiment === 'rx') assert.equal(stored, r.value, `u${i}`);
+    else assert.deepEqual([r.value, r.reason, stored], ['control', 'DEFAULT', '(none)'], `u${i}`);
+  }
+  await client.close();
+});

@@ -274,3 +274,51 @@ test('a unit whose draw fell through and was used stops drawing: coverage does n
   assert.deepEqual(share, Array(10).fill(share[0]));
   await client.close();
 });
+
+test('the details of one feature list the draws that fell through; evaluate-all does not repeat them', async () => {
+  const { Engine } = await import('feats-edge');
+  const engine = new Engine(partial({ b: 10 }));
+  const c = ctx('u1');
+  let fell;
+  for (let i = 0; i < 200 && !fell; i++) {
+    const d = engine.evaluate('R', c);
+    if (d.implementation === 'control') fell = d;
+  }
+  assert.deepEqual([fell.reason, fell.fellThrough], ['DEFAULT', ['rx/u1']]);
+  for (let i = 0; i < 50; i++) assert.equal('fellThrough' in engine.evaluateAll(c).R, false);
+  // A marker: nothing drawn, nothing listed.
+  const d = engine.evaluate('R', c, { sticky: { 'rx/u1': '(none)' } });
+  assert.deepEqual([d.implementation, d.reason, 'fellThrough' in d], ['control', 'DEFAULT', false]);
+  engine.free();
+});
+
+test('markers of draws that fell through do not push assignments out of the default memory store', async () => {
+  const client = await createClient({ snapshot: partial({ b: 10 }) });
+  const first = new Map();
+  for (let i = 0; i < 2000; i++) first.set(`f${i}`, client.create('R', ctx(`f${i}`)));
+  // 10 000 more units: about 9 000 markers, 1 000 assignments.
+  for (let i = 0; i < 10000; i++) client.create('R', ctx(`m${i}`));
+  const inB = [...first].filter(([, impl]) => impl === 'b');
+  assert.ok(inB.length > 100, `${inB.length} in b`);
+  // (Markers are bounded apart, at 10 000 too: the first ones are gone.)
+  for (const [id, impl] of inB) assert.equal(client.findImplementation('R', ctx(id)), impl, id);
+  await client.close();
+});
+
+test("another tab's fallen-through draw does not turn this tab's arm into a default", async (t) => {
+  const snap = partial({ control: 10, b: 10 });
+  const srv = await startServer({ snapshot: snap });
+  const sticky = new Map([['rx/u1', '(none)'], ['rx/u2', 'control']]);
+  const client = await createClient({ snapshot: snap, exposureUrl: srv.exposureUrl, flushInterval: 0, sticky });
+  t.after(async () => {
+    await client.close();
+    await srv.close();
+  });
+  client.usedImplementation('R', 'b', ctx('u1'));
+  client.usedImplementation('R', 'b', ctx('u2'));
+  await client.flush();
+  const events = srv.state.exposureRequests.flatMap((r) => JSON.parse(r.body).events);
+  assert.deepEqual(events.map((e) => [e.implementation, e.reason, e.experiment, e.unit?.value]), [['b', 'SPLIT', 'rx', 'u1'], ['b', 'SPLIT', 'rx', 'u2']]);
+  // What was stored first stays.
+  assert.deepEqual([sticky.get('rx/u1'), sticky.get('rx/u2')], ['(none)', 'control']);
+});

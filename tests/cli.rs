@@ -1393,6 +1393,10 @@ fn help_is_asked_only_where_an_option_could_stand() {
 fn a_double_dash_ends_the_options() {
     let out = run(&["validate", "--", "examples/shop.json"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    // An option after it is an argument, said as such (not "required").
+    let out = run(&["eval", "--", "examples/shop.json", "--context", "{}"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(text(&out.stderr), "feats-edge: unexpected argument '--context'\n");
     // A snapshot file whose name looks like an option.
     let path = temp(
         "--json",

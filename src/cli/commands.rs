@@ -358,6 +358,8 @@ pub(super) fn quote(s: &str) -> String {
 
 /// `eval SNAPSHOT`: details for one feature or all.
 pub fn eval(args: &Args, out: &mut String) -> Result<i32, Usage> {
+    // The arguments first: after `--`, an option is an unexpected argument.
+    args.snapshot()?;
     args.require("context")?;
     stdin_once(args)?;
     let engine = load(args)?;

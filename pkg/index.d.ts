@@ -11,10 +11,8 @@
 type Bytes = ArrayBuffer | ArrayBufferView;
 /** The instances of the global class `K` where the project's libraries declare it, else nothing. */
 type HostClass<K extends string> = typeof globalThis extends { [k in K]: abstract new (...args: any[]) => infer T } ? T : never;
-/** The global `fetch` where the project's libraries declare it, else a function of the same form. */
-type Fetch = typeof globalThis extends { fetch: infer F } ? F : (input: any, init?: any) => Promise<any>;
-/** `WebAssembly.Module` where the project's libraries declare it, else any object. */
-type WasmModule = typeof globalThis extends { WebAssembly: { Module: abstract new (...args: any[]) => infer M } } ? M : object;
+/** `WebAssembly.Module` where the project's libraries declare it (an object: its interface is empty, which anything but null would fit), else any object. */
+type WasmModule = typeof globalThis extends { WebAssembly: { Module: abstract new (...args: any[]) => infer M } } ? M & object : object;
 
 /** Loads the wasm once; resolves at once where it is loaded synchronously (Node, Workers). After a failure a later call tries again, except when the page's Content-Security-Policy forbids WebAssembly (rejected for good). */
 export function init(source?: string | HostClass<'URL'> | HostClass<'Request'> | HostClass<'Response'> | Bytes | WasmModule): Promise<void>;
@@ -168,12 +166,19 @@ export interface ClientOptions {
   retryDelay?: number | undefined;
   /** Default: localStorage in browsers, memory elsewhere. */
   sticky?: StickyStore | undefined;
-  /** Default `globalThis.fetch`. It should pass `init.signal` on; one that does not is given up on all the same, after 30 s or by `close()`, though the request it started runs on. */
-  fetch?: Fetch | undefined;
+  /**
+   * Default `globalThis.fetch`. Called with a URL string and an init of
+   * `method`, `headers`, `body`, `signal`, `cache`, `keepalive` and
+   * `redirect`, as `fetch` takes them, and expected to give a `Response`.
+   * It should pass `init.signal` on; one that does not is given up on all
+   * the same, after 30 s or by `close()`, though the request it started
+   * runs on.
+   */
+  fetch?: ((url: string, init: any) => PromiseLike<unknown>) | undefined;
   /** Clock in ms; default Date.now. */
   now?: (() => number) | undefined;
   /** Extra headers sent with every request (not with beacons). */
-  headers?: HostClass<'Headers'> | Record<string, string> | [string, string][] | undefined;
+  headers?: HostClass<'Headers'> | Iterable<readonly [string, string]> | Record<string, string> | undefined;
   /** localStorage key prefix; default "feats-edge:". */
   storageKey?: string | undefined;
 }
@@ -197,8 +202,15 @@ export interface FeatureHandle<T, C extends Context = Context> {
   create(context: C): T | undefined;
 }
 
-/** The keys `M` names one by one: not those of an index signature (`string`, or a pattern such as `` `v${string}` ``). */
-export type NamedKeys<M> = keyof { [K in keyof M as K extends string ? ({} extends Record<K, 1> ? never : K) : never]: 1 };
+/**
+ * The keys `M` names one by one and surely has: not those of an index
+ * signature (`string`, or a pattern such as `` `v${string}` ``), nor
+ * optional ones.
+ */
+export type NamedKeys<M> = keyof { [K in keyof M as K extends string ? ({} extends Record<K, 1> ? never : {} extends Pick<M, K> ? never : K) : never]: 1 };
+
+/** A `default` that names a factory `M` surely has: its key, or for factories `true` and `false`, a boolean. */
+export type NamedDefault<M> = NamedKeys<M> | ('true' | 'false' extends NamedKeys<M> ? boolean : never);
 
 /**
  * A handle whose `default` names one of its factories: `find` always names
@@ -237,7 +249,7 @@ export interface Client {
   findImplementations(context: Context): Record<string, string | null>;
   /** Queues an exposure, and records the sticky assignment when an experiment chose the implementation. */
   /** A null implementation (what find returns for an unknown feature with no handle default) records nothing. */
-  usedImplementation(feature: string, implementation: string | boolean | null, context: Context): void;
+  usedImplementation(feature: string, implementation: string | boolean | null | undefined, context: Context): void;
   /** find + used; returns the implementation name. */
   create(feature: string, context: Context): string | null;
   /** Boolean features: find + used; false when unknown or no snapshot. */
@@ -246,8 +258,8 @@ export interface Client {
   details(feature: string, context: Context): Details;
   /** The handle's `create` returns what any of the factories returns (a union when they differ). */
   /** A `default` that names one of the factories: `create` always builds (factories typed by an index signature, `Record<string, …>` or a pattern, name none for sure). */
-  feature<M extends Record<string, Factory>, D extends NamedKeys<M>>(name: string, implementations: M, options: { default: D }): DefaultedFeatureHandle<ReturnType<M[keyof M]>, FactoryContext<M>>;
-  feature<M extends Record<string, Factory>>(name: string, implementations: M, options?: { default?: string | boolean | undefined }): FeatureHandle<ReturnType<M[keyof M]>, FactoryContext<M>>;
+  feature<M extends Record<string, Factory>, D extends NamedDefault<M>>(name: string, implementations: M, options: { default: D }): DefaultedFeatureHandle<ReturnType<NonNullable<M[keyof M]>>, FactoryContext<M>>;
+  feature<M extends Record<string, Factory>>(name: string, implementations: M, options?: { default?: string | boolean | undefined }): FeatureHandle<ReturnType<NonNullable<M[keyof M]>>, FactoryContext<M>>;
   /** With the type the factories share given: `feature<Processor>(name, {...})`. */
   feature<T, C extends Context = Context>(name: string, implementations: Record<string, (context: C) => T>, options?: { default?: string | boolean | undefined }): FeatureHandle<T, C>;
   on(type: 'update', listener: (event: { revision: string }) => void): () => void;
@@ -290,3 +302,6 @@ export interface WaitUntil {
 export function isolateClient<Env = any>(
   options: ClientOptions | ((env: Env) => ClientOptions),
 ): (env?: Env, ctx?: WaitUntil) => Promise<Client>;
+
+// Only what is exported above is the package's: the helper types stay here.
+export {};

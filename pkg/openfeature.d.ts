@@ -84,3 +84,6 @@ export class FeatsEdgeWebProvider extends Resolver {
   resolveNumberEvaluation(flag: string, defaultValue: number, context: EvaluationContext): Resolution<number>;
   resolveObjectEvaluation<T>(flag: string, defaultValue: T, context: EvaluationContext): Resolution<T>;
 }
+
+// Only what is exported above is the module's (not its `Resolver` base class).
+export {};

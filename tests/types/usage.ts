@@ -61,6 +61,20 @@ async function main(): Promise<void> {
   Typed.create({ account: 1 });
   const Shared = client.feature<Processor, AppContext>('PaymentProcessor', { acme: (ctx: AppContext) => (ctx.user.id ? new Acme() : new Premium()) });
   const sharedPaid: string | undefined = Shared.create(appCtx)?.pay(1);
+  // Factories that may be missing (optional keys): the default may name
+  // none there, so create may build nothing.
+  const some: Partial<Record<'acme' | 'premium', () => string>> = { acme: () => 'a' };
+  // @ts-expect-error: not always built
+  const partial: string = client.feature('PaymentProcessor', some, { default: 'premium' }).create({ user: {} });
+  const partialMaybe: string | undefined = client.feature('PaymentProcessor', some, { default: 'premium' }).create({ user: {} });
+  // A boolean feature's default as a boolean names its factory.
+  const dark: string = client.feature('Dark', { true: () => 'on', false: () => 'off' }, { default: false }).create({ user: {} });
+  // @ts-expect-error: a boolean names no factory of a feature that is not boolean
+  const notBoolean: string = client.feature('Checkout', { classic: () => 'c' }, { default: false }).create({ user: {} });
+  // What an OpenFeature hook has: a variant that may be undefined (which records nothing).
+  const variant: string | undefined = Math.random() > 0.5 ? 'acme' : undefined;
+  client.usedImplementation('PaymentProcessor', variant, { user: {} });
+  console.log(partial, partialMaybe, dark, notBoolean);
   // Optional options take undefined (exactOptionalPropertyTypes).
   const maybe: string | undefined = Math.random() > 0.5 ? 'acme' : undefined;
   client.feature('PaymentProcessor', { acme: () => 1 }, { default: maybe });
@@ -86,8 +100,12 @@ async function main(): Promise<void> {
   await init(new Request('https://example.com/feats_edge_bg.wasm'));
   await init(new Response(new Uint8Array(8)));
   await createClient({ headers: new Headers({ authorization: 'Bearer x' }), fetch: (url, init) => fetch(url, init) });
+  // Any pairs (Headers takes a Map too); a test double of fetch's own form.
+  await createClient({ headers: new Map([['a', 'b']]), fetch: async (url: string, init?: RequestInit) => new Response(`${url}${init?.method}`) });
   // @ts-expect-error: not a Headers, a record or pairs
-  await createClient({ headers: new Map([['a', 'b']]) });
+  await createClient({ headers: 42 });
+  // @ts-expect-error: a number is no module (an empty interface took anything)
+  await init(42);
   // One client per isolate, as a Worker makes it.
   const perIsolate = isolateClient((env: { SNAPSHOT_URL: string }) => ({ snapshotUrl: env.SNAPSHOT_URL, refreshInterval: 30000 }));
   const shared = await perIsolate({ SNAPSHOT_URL: '/s.json' }, { waitUntil: (p) => void p });
@@ -105,6 +123,11 @@ void main();
 
 // OpenFeature providers over a client.
 import { FeatsEdgeProvider, FeatsEdgeWebProvider, byTargetingKey, type Resolution } from 'feats-edge/openfeature';
+// @ts-expect-error: the providers' base class is not exported (at run time neither)
+import { Resolver } from 'feats-edge/openfeature';
+// @ts-expect-error: nor the helper types of the main module
+import type { HostClass } from 'feats-edge';
+export type Unused = [typeof Resolver, HostClass<'URL'>];
 export async function openFeature(client: Awaited<ReturnType<typeof createClient>>) {
   const server = new FeatsEdgeProvider(client, { report: false, context: (c) => ({ user: { id: c.targetingKey } }) });
   const r: Resolution<boolean> = await server.resolveBooleanEvaluation('Dark', false, { targetingKey: '42' });

@@ -92,6 +92,15 @@ test('Node: the installed package, imported by name, answers as this checkout', 
   assert.equal(result.bucket, 8632);
 });
 
+test('Node, CommonJS: `require` of the installed package answers as this checkout', async () => {
+  const { stdout, stderr } = await execFile(process.execPath, ['node.cjs'], { cwd: app });
+  const { resolved, result } = JSON.parse(stdout);
+  assert.equal(resolved, join(app, 'node_modules/feats-edge/gen/node.js'));
+  assert.deepEqual(result, expected);
+  // (Node 20 says that loading ES modules with `require` is experimental.)
+  assert.doesNotMatch(stderr, /Error/);
+});
+
 test('Deno: `npm:feats-edge` fetched from a registry, with no node_modules (as Deno-based hosts import packages), answers as this checkout', async () => {
   // A registry of one package: its metadata and the tarball.
   const bytes = readFileSync(tarball);

@@ -226,5 +226,8 @@ events.addEventListener('snapshot', () => {
 });
 events.addEventListener('exposure', (e) => {
   const x = JSON.parse(e.data);
-  $('#exposures').prepend(h('li', {}, `${x.feature} → ${x.implementation} (${x.reason}${x.unit ? `, ${x.unit.segment}=${x.unit.value}` : ''})`));
+  // Any JSON object another client posted: a field it lacks shows as '?'.
+  const said = (v) => (v == null || typeof v === 'object' ? '?' : String(v));
+  const unit = x.unit && typeof x.unit === 'object' ? `, ${said(x.unit.segment)}=${said(x.unit.value)}` : '';
+  $('#exposures').prepend(h('li', {}, `${said(x.feature)} → ${said(x.implementation)} (${said(x.reason)}${unit})`));
 });

@@ -148,6 +148,20 @@ function select(field, line, column) {
   const end = at < text.length && text[at] !== '\n' ? at + ((text.codePointAt(at) ?? 0) > 0xffff ? 2 : 1) : at;
   field.focus();
   field.setSelectionRange(at, end);
+  // Chromium does not scroll a field to a selection made by script: its
+  // lines are not wrapped, so the line's place is its number times their height.
+  const style = getComputedStyle(field);
+  const height = parseFloat(style.lineHeight) || 1.2 * parseFloat(style.fontSize);
+  const row = text.slice(0, at).split('\n').length - 1;
+  const start = text.lastIndexOf('\n', at - 1) + 1;
+  const measure = document.createElement('canvas').getContext('2d');
+  let x = 0;
+  if (measure) {
+    measure.font = style.font;
+    x = measure.measureText(text.slice(start, at)).width;
+  }
+  field.scrollTop = Math.max(0, row * height - field.clientHeight / 2);
+  field.scrollLeft = Math.max(0, x - field.clientWidth / 2);
 }
 
 /** The snapshot's segment names, and the strings in its features and activations by feature. */
@@ -187,7 +201,7 @@ function segments(text) {
     return out;
   };
   try {
-    const doc = object(JSON.parse(text));
+    const doc = object(JSON.parse(text.replace(/^\uFEFF/, ''))); // a byte-order mark, as the engine reads it
     let shared;
     return {
       names: Object.keys(object(doc.segments)),
@@ -312,9 +326,10 @@ const unsaved = new Set();
 const save = (field) => {
   if (!unsaved.delete(field)) return;
   const lost = saved.set(field, $(`#${field}`).value);
-  if (field === 'snapshot') $('#save-note').textContent = lost && (lost === 'full'
-    ? "Too large to keep in this tab across reloads: a reload brings back the server's snapshot."
-    : "This page's storage is blocked: a reload brings back the server's snapshot.");
+  const back = field === 'snapshot' ? "the server's snapshot" : 'the sample context';
+  $(field === 'snapshot' ? '#save-note' : '#context-note').textContent = lost && (lost === 'full'
+    ? `Too large to keep in this tab across reloads: a reload brings back ${back}.`
+    : `This page's storage is blocked: a reload brings back ${back}.`);
 };
 addEventListener('pagehide', () => [...unsaved].forEach(save));
 const soonUpdate = soon(() => {
@@ -357,7 +372,7 @@ $('#reset').addEventListener('click', async () => {
   }
   $('#context').value = $('#context').defaultValue;
   unsaved.clear();
-  $('#save-note').textContent = '';
+  $('#save-note').textContent = $('#context-note').textContent = '';
   saved.remove('snapshot');
   saved.remove('context');
   saved.remove('feature');

@@ -265,6 +265,8 @@ test('events that are not objects are dropped: the page\'s log shows the others 
     await new Promise((r) => setTimeout(r, 300));
     const items = await page.locator('#exposures li').allTextContents();
     assert.ok(items.some((t) => t.includes('UserId=object-1')) && items.some((t) => t.includes('UserId=object-2')), items.join(' | '));
+    // An object without the fields a client sends shows '?' for them, not "undefined".
+    assert.ok(items.includes('G → ? (?)'), items.join(' | '));
     assert.deepEqual(errors, []);
   } finally {
     await page.close();

@@ -75,6 +75,23 @@ test('playground: the split chart, and problems with their JSON Pointer as the s
   await page.keyboard.press('Backspace');
   await page.waitForFunction(() => !document.querySelector('#problems li.refused'));
 
+  // In a long snapshot, and far along a line, the field scrolls to it.
+  const long = JSON.stringify({ ...snapshot, meta: Array.from({ length: 3000 }, (_, i) => `line ${i}`) }, null, 2);
+  await page.fill('#snapshot', long.replace('"line 2500"', `"${'y'.repeat(2000)}" x`));
+  await page.waitForFunction(() => document.querySelector('#problems li.refused'));
+  await page.click('#problems li.refused button.goto');
+  assert.deepEqual(await selected(), ['x', true]);
+  const seen = await page.$eval('#snapshot', (t) => {
+    const lineHeight = parseFloat(getComputedStyle(t).lineHeight);
+    const row = t.value.slice(0, t.selectionStart).split('\n').length - 1;
+    const y = row * lineHeight;
+    return { row, inView: y >= t.scrollTop && y + lineHeight <= t.scrollTop + t.clientHeight, scrolledRight: t.scrollLeft > 1000 };
+  });
+  assert.ok(seen.row > 2000, JSON.stringify(seen));
+  assert.deepEqual([seen.inView, seen.scrolledRight], [true, true], JSON.stringify(seen));
+  await page.fill('#snapshot', long);
+  await page.waitForFunction(() => !document.querySelector('#problems li.refused'));
+
   // Columns count characters, as the engine does: an emoji (two UTF-16 units) is one.
   await page.fill('#snapshot', '{"schema": 1,\n "description": "x", "features": {\n  "😀": [1,,2]}}');
   await page.waitForFunction(() => document.querySelector('#problems li.refused'));
@@ -188,6 +205,14 @@ test('playground: at 375 px nothing scrolls sideways, even with long unbroken na
   await page.waitForTimeout(300);
   const width = await page.evaluate(() => document.documentElement.scrollWidth);
   assert.ok(width <= 375, `scrollWidth ${width}`);
+  // The longest name allowed, chosen for the chart (its note names it).
+  const longest = `Checkout.${'Variant'.repeat(17)}`;
+  await page.fill('#snapshot', JSON.stringify({ ...snapshot, features: { ...snapshot.features, [longest]: { type: 'boolean', inputs: [], default: true } } }));
+  await page.waitForFunction((name) => [...document.querySelectorAll('#feature option')].some((o) => o.value === name), longest);
+  await page.selectOption('#feature', longest);
+  await page.waitForFunction((name) => document.getElementById('sim-note').textContent.includes(name), longest);
+  const chosen = await page.evaluate(() => document.documentElement.scrollWidth);
+  assert.ok(chosen <= 375, `scrollWidth ${chosen} with the long name chosen`);
   assert.deepEqual(errors, []);
   await page.close();
 });
@@ -258,9 +283,15 @@ test('playground: with sessionStorage blocked or full the page still works, and 
     assert.equal(await page.textContent('#save-note'), name === 'full'
       ? "Too large to keep in this tab across reloads: a reload brings back the server's snapshot."
       : "This page's storage is blocked: a reload brings back the server's snapshot.", name);
+    // And under the context's (it was lost without a word).
+    await waitFor(page, () => document.getElementById('context-note').textContent !== '', null, `${name}: context note`);
+    assert.equal(await page.textContent('#context-note'), name === 'full'
+      ? 'Too large to keep in this tab across reloads: a reload brings back the sample context.'
+      : "This page's storage is blocked: a reload brings back the sample context.", name);
     await page.click('#reset', { timeout: 2000 });
     await waitFor(page, () => document.getElementById('problems').textContent.includes('demo-1'), null, `${name}: reset`);
     assert.equal(await page.textContent('#save-note'), '', name);
+    assert.equal(await page.textContent('#context-note'), '', name);
     assert.match((await rows(page))[0], /UserId=42/, name);
     assert.deepEqual(errors, [], name);
     await page.close();
@@ -387,6 +418,10 @@ test('playground: "By segment" offers the segments the feature reads, and names 
   many.segments = Object.fromEntries([...Array.from({ length: 250 }, (_, i) => [`S${i}`, { from: { request: '{x}' } }]), ...Object.entries(snapshot.segments)]);
   await page.fill('#snapshot', JSON.stringify(many));
   await waitFor(page, () => document.getElementById('problems').textContent.includes('No problems'), null, 'many segments');
+  assert.deepEqual(await options(), [['', "(the rule's own)"], ['UserId', 'UserId']]);
+  // A snapshot that starts with a byte-order mark (the engine reads it): the same.
+  await page.fill('#snapshot', `\uFEFF${JSON.stringify({ ...many, revision: 'bom' })}`);
+  await waitFor(page, () => document.getElementById('problems').textContent.includes('revision bom'), null, 'a BOM');
   assert.deepEqual(await options(), [['', "(the rule's own)"], ['UserId', 'UserId']]);
   await page.fill('#snapshot', JSON.stringify(snapshot));
   await waitFor(page, () => document.querySelectorAll('#by option').length === 2 && document.getElementById('problems').textContent.includes('demo-1'), null, 'back');

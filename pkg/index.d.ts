@@ -174,7 +174,7 @@ export interface ClientOptions {
    * the same, after 30 s or by `close()`, though the request it started
    * runs on.
    */
-  fetch?: ((url: string, init: any) => PromiseLike<unknown>) | undefined;
+  fetch?: ((url: string, init: any) => PromiseLike<{ status: number; headers: { get(name: string): string | null } }>) | undefined;
   /** Clock in ms; default Date.now. */
   now?: (() => number) | undefined;
   /** Extra headers sent with every request (not with beacons). */

@@ -1396,7 +1396,10 @@ fn a_double_dash_ends_the_options() {
     // An option after it is an argument, said as such (not "required").
     let out = run(&["eval", "--", "examples/shop.json", "--context", "{}"]);
     assert_eq!(out.status.code(), Some(2));
-    assert_eq!(text(&out.stderr), "feats-edge: unexpected argument '--context'\n");
+    assert_eq!(
+        text(&out.stderr),
+        "feats-edge: unexpected argument '--context'\n"
+    );
     // A snapshot file whose name looks like an option.
     let path = temp(
         "--json",
@@ -1756,7 +1759,7 @@ fn diff_says_a_feature_edited_behind_a_condition_the_context_does_not_meet() {
     let new = temp("edited-new.json", raised.as_bytes());
     let stdout = text(&run(&["diff", &old, &new]).stdout);
     assert!(
-        stdout.starts_with("PaymentProcessor: written differently, but no unit moves for the context given (rules behind conditions it does not meet are not compared: give --context)\n"),
+        stdout.starts_with("PaymentProcessor: written differently, but no unit moves for the context given (a rule behind a condition it does not meet may have changed: give --context)\n"),
         "{stdout}"
     );
     assert!(
@@ -1783,18 +1786,43 @@ fn diff_says_a_feature_edited_behind_a_condition_the_context_does_not_meet() {
         "{}",
         out.0
     );
-    // (Members reordered are written alike: see `weights-order` above.)
-    // A number spelt otherwise is written differently.
-    let (out, code) = diff_json(
-        "same",
-        &shop,
-        &shop.replace(
+    // Written alike: members reordered (see `weights-order` above), a number
+    // spelt otherwise, annotations added.
+    for alike in [
+        shop.replace(
             r#""weights": {"aperture": 5}"#,
             r#""weights": {"aperture": 5.0}"#,
         ),
-        &[],
+        shop.replace(
+            r#""weights": {"aperture": 5}"#,
+            r#""weights": {"aperture": 5e0}"#,
+        ),
+        shop.replace(
+            r#""serve": "premium""#,
+            r#""serve": "premium", "description": "Canada", "meta": {"owner": "x"}"#,
+        ),
+    ] {
+        assert_ne!(alike, shop);
+        let (out, code) = diff_json("alike", &shop, &alike, &[]);
+        assert_eq!(code, 0, "{}", out.0);
+    }
+    // But an implementation named `meta` in weights is no annotation.
+    let weights = |w: &str| {
+        checkout(
+            r#"["old", "meta"]"#,
+            &format!(
+                r#"[{{"when": {{"segment": "Country", "in": ["US"]}}, "split": {{"by": "UserId", "weights": {{"meta": {w}}}}}}}]"#
+            ),
+            "",
+        )
+    };
+    let (out, code) = diff_json("meta-arm", &weights("5"), &weights("25"), &[]);
+    assert_eq!(code, 1, "{}", out.0);
+    assert!(
+        out.row("Checkout").contains(r#""status":"edited""#),
+        "{}",
+        out.0
     );
-    assert_eq!(code, 1, "a number spelt otherwise is an edit: {}", out.0);
 }
 
 #[test]

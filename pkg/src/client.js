@@ -95,8 +95,10 @@ const nextTask = () => new Promise((r) => {
 export const REQUEST_BOUND = Symbol('feats-edge: request-bound');
 
 /**
- * The key of a client's method that records a use with the details that
- * chose it (see the client's `[USE]`): a registered symbol, so that
+ * The key of a client's method `(details, implementation)` that records a
+ * use with the evaluation that chose it (this client's `details`), for
+ * callers that hold it, such as the OpenFeature providers: asked again, a
+ * `random` experiment would draw anew. A registered symbol, so that
  * `openfeature.js` finds it without importing this module.
  */
 export const USE = Symbol.for('feats-edge.use');
@@ -275,6 +277,8 @@ export async function createClient(o) {
   const defaultOf = (name, own) => own || defaults.get(typeof name == 'string' ? name : text(name));
   const listeners = { update: new Set(), error: new Set() };
   const aborts = new Set(), seen = new Set(), posts = new Set(), queue = /** @type {Queue<Record<string, any>>} */ (new Queue());
+  /** The sticky keys this client stored as fallen through (at most SEEN, the oldest forgotten first): a marker not among them is another tab's. */
+  const passed = new Set();
   let sending = 0; // events in POSTs under way
   let queued = 0; // the sizes of the events in the queue, summed (see sizeOf)
   let kept = 0; // bytes in keepalive requests under way (browsers: see KEEPALIVE_BYTES)
@@ -746,11 +750,12 @@ export async function createClient(o) {
       }
       const before = previous?.evaluate(feature, ctx, { ...opts, used });
       if (before?.implementation === used) return before;
-      // The same for a draw stored as fallen through (another tab's):
-      // this page's draw gave an arm.
+      // The same for a draw stored as fallen through by another tab: this
+      // page's draw gave an arm. (One this client stored stands: the unit
+      // was passed on, and its use of the arm is not the experiment's.)
       if (engine) {
         const e = drawn();
-        if (e.implementation === used && e.experiment != null) return { ...e, stickyKey: null };
+        if (e.implementation === used && e.experiment != null && !passed.has(`${e.experiment}/${e.unit?.value}`)) return { ...e, stickyKey: null };
       }
     } catch {}
     if (d.errorCode) return d; // nothing loaded, unknown feature, bad context, broken feature: as is
@@ -776,6 +781,9 @@ export async function createClient(o) {
     for (const key of d.fellThrough ?? []) {
       try {
         sticky.set(key, PASSED);
+        passed.delete(key);
+        passed.add(key);
+        if (passed.size > SEEN) passed.delete(passed.values().next().value);
       } catch {}
     }
     const { stickyKey, errorCode, fellThrough, ...event } = d;
@@ -942,13 +950,6 @@ export async function createClient(o) {
       const name = impl == null ? '' : text(impl);
       if (name) use(served(feature, ctx, name), name);
     },
-    /**
-     * Records a use of `impl` chosen by the evaluation `d` (this client's
-     * `details`): for callers that hold it, such as the OpenFeature
-     * provider, so that it is not asked again (a `random` experiment
-     * would draw anew).
-     */
-    [USE]: (d, impl) => void found(d, impl),
     create: (feature, ctx) => found(details(feature, ctx)),
     /** @template T @param {string} name @param {Record<string, (ctx: any) => T>} impls @param {{default?: string | boolean}} [options] */
     feature(name, impls, options) {
@@ -1032,6 +1033,9 @@ export async function createClient(o) {
       return sent;
     },
   };
+  // Not enumerable: a client spread into another object (a wrapper that
+  // overrides `usedImplementation`) does not carry it.
+  Object.defineProperty(client, USE, { value: (/** @type {any} */ d, /** @type {string} */ impl) => void found(d, impl) });
   await ready;
   returned = true;
   return client;

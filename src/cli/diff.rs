@@ -350,7 +350,7 @@ fn reads(engine: &Engine, unit: &simulate::Unit) -> String {
 }
 
 /// Feature `name` as written in `engine`'s document, in a form where
-/// only what can matter differs (see [`canonical`]); the document parsed
+/// what cannot matter is alike (see [`canonical`]); the document parsed
 /// once into `doc`.
 fn written<'e>(
     doc: &OnceCell<Option<json::Value<'e>>>,
@@ -360,17 +360,23 @@ fn written<'e>(
     let parsed = doc.get_or_init(|| json::parse(engine.text(), &json::Limits::default()).ok());
     let features = parsed.as_ref()?.get("features")?;
     let mut out = String::new();
-    canonical(features.get(name)?, &mut out);
+    canonical(features.get(name)?, false, &mut out);
     Some(out)
 }
 
-/// A value as compact JSON with each object's members in key order: in a
-/// feature no object's order means anything (weights follow the order of
-/// `implementations`), so two features that differ only there are alike.
-fn canonical(value: &json::Value, out: &mut String) {
+/// A value as compact JSON in a form where what cannot matter to a
+/// feature is alike: each object's members in key order (no object's
+/// order means anything: weights follow the order of `implementations`),
+/// numbers as JavaScript writes them (`50.0` and `5e1` are `50`), and no
+/// `description` or `meta` (annotations) but among `weights`, whose keys
+/// are implementations (`weights` says which object this is).
+fn canonical(value: &json::Value, weights: bool, out: &mut String) {
     match value {
         json::Value::Object(members) => {
-            let mut sorted: Vec<_> = members.iter().collect();
+            let mut sorted: Vec<_> = members
+                .iter()
+                .filter(|(key, _)| weights || (key != "description" && key != "meta"))
+                .collect();
             sorted.sort_by(|a, b| a.0.cmp(&b.0));
             out.push('{');
             for (k, (key, v)) in sorted.into_iter().enumerate() {
@@ -379,7 +385,7 @@ fn canonical(value: &json::Value, out: &mut String) {
                 }
                 out.push_str(&quote(key));
                 out.push(':');
-                canonical(v, out);
+                canonical(v, !weights && key == "weights", out);
             }
             out.push('}');
         }
@@ -389,10 +395,11 @@ fn canonical(value: &json::Value, out: &mut String) {
                 if k > 0 {
                     out.push(',');
                 }
-                canonical(v, out);
+                canonical(v, false, out);
             }
             out.push(']');
         }
+        json::Value::Number(n) => feats_edge::ops::jsnum::push_js_number(out, n.as_str()),
         other => out.push_str(&other.to_json()),
     }
 }
@@ -428,7 +435,7 @@ fn text_rows(out: &mut String, name: &str, outcome: &Outcome, units: u64) {
                 out,
                 &format!(
                     "{name}: written differently, but no unit moves for the context given \
-                     (rules behind conditions it does not meet are not compared: give --context)"
+                     (a rule behind a condition it does not meet may have changed: give --context)"
                 ),
             );
             if let Outcome::NoUnit(a, _) = &**compared {

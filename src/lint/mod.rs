@@ -52,7 +52,7 @@ pub fn lint(engine: &Engine, now: i64) -> Vec<Problem> {
     let doc = json::parse(engine.text(), &json::Limits::default()).ok();
     if let Some(doc) = &doc {
         annotations_read_as_inputs(doc, &mut ahead);
-        mapped_blocks(doc, &mut ahead);
+        mapped_blocks(engine, doc, &mut ahead);
     }
     let doc = doc.as_ref().map(Doc::new);
     // Each experiment seen so far, by name: its features, rules and
@@ -281,11 +281,11 @@ pub fn lint(engine: &Engine, now: i64) -> Vec<Problem> {
     ahead
 }
 
-/// A `cidr` block written IPv4-mapped with an IPv4 prefix length
+/// A `cidr` block written IPv4-mapped with a prefix under 96
 /// (`::ffff:10.0.0.0/8`): an IPv6 block that holds no IPv4 address, where
 /// `10.0.0.0/8` was most likely meant. Every `when` of the document is
 /// looked through (an explicit stack: conditions nest deep).
-fn mapped_blocks(doc: &Value, out: &mut Vec<Problem>) {
+fn mapped_blocks(engine: &Engine, doc: &Value, out: &mut Vec<Problem>) {
     let mut stack: Vec<(String, &Value)> = Vec::new();
     let owners = |key: &str| doc.get(key).and_then(Value::as_object).unwrap_or_default();
     for (name, activation) in owners("activations") {
@@ -298,6 +298,14 @@ fn mapped_blocks(doc: &Value, out: &mut Vec<Problem>) {
         walk_blocks(&mut stack, out);
     }
     for (name, feature) in owners("features") {
+        // Features that compiled, as the other warnings (a broken one has its problems).
+        let compiled = engine
+            .feature_index(name)
+            .and_then(|i| engine.feature(i))
+            .is_some_and(|f| f.body.is_some());
+        if !compiled {
+            continue;
+        }
         let rules = feature
             .get("rules")
             .and_then(Value::as_array)
@@ -322,6 +330,10 @@ fn walk_blocks(stack: &mut Vec<(String, &Value)>, out: &mut Vec<Problem>) {
         match value {
             Value::Object(members) => {
                 for (key, v) in members.iter().rev() {
+                    // (Annotations are not read: a `cidr` there is none.)
+                    if key == "description" || key == "meta" {
+                        continue;
+                    }
                     if key == "cidr" {
                         let at = format!("{ptr}/cidr");
                         let blocks = v.as_array().unwrap_or_default();
@@ -350,7 +362,7 @@ fn walk_blocks(stack: &mut Vec<(String, &Value)>, out: &mut Vec<Problem>) {
 }
 
 /// The warning for one block of a `cidr` list, at `at`, if it is written
-/// IPv4-mapped with an IPv4 prefix length.
+/// IPv4-mapped with a prefix under 96.
 fn mapped_block(at: &str, text: &str, out: &mut Vec<Problem>) {
     let Some(prefix) = crate::ops::ip::short_mapped_prefix(text) else {
         return;
@@ -360,17 +372,18 @@ fn mapped_block(at: &str, text: &str, out: &mut Vec<Problem>) {
         .rsplit_once(':')
         .map(|(_, last)| last)
         .filter(|last| last.contains('.'));
-    let meant = match v4 {
+    let meant = match v4.filter(|_| prefix <= 32) {
         Some(v4) => format!(
             ": for IPv4 addresses write '{v4}/{prefix}' (or the mapped form with {} bits: \
              '{address}/{}')",
             prefix + 96,
             prefix + 96
         ),
-        None => format!(
+        None if prefix <= 32 => format!(
             ": an IPv4-mapped block takes a prefix of 96 to 128 ({} for an IPv4 /{prefix})",
             prefix + 96
         ),
+        None => ": an IPv4-mapped block takes a prefix of 96 to 128".to_owned(),
     };
     out.push(warning(
         at.to_owned(),
@@ -1668,6 +1681,18 @@ mod tests {
             warnings(f),
             ["/features/F/rules/0/when/not/cidr/1: '::ffff:10.0.0.0/8' is an IPv6 block of 8 bits, which holds no IPv4 address (nor an IPv4-mapped one): for IPv4 addresses write '10.0.0.0/8' (or the mapped form with 104 bits: '::ffff:10.0.0.0/104')"]
         );
+        // A prefix that is no IPv4 one: no impossible block suggested.
+        let wide = f.replace("::ffff:10.0.0.0/8", "::ffff:10.0.0.0/64");
+        assert_eq!(
+            warnings(&wide),
+            ["/features/F/rules/0/when/not/cidr/1: '::ffff:10.0.0.0/64' is an IPv6 block of 64 bits, which holds no IPv4 address (nor an IPv4-mapped one): an IPv4-mapped block takes a prefix of 96 to 128"]
+        );
+        // Annotations are not read.
+        let noted = f.replace(
+            r#""serve": "b""#,
+            r#""serve": "b", "meta": {"cidr": ["::ffff:10.0.0.0/8"]}"#,
+        );
+        assert_eq!(warnings(&noted).len(), 1, "{:?}", warnings(&noted));
         for quiet in [
             "10.0.0.0/8",
             "::ffff:0:0/96",

@@ -11,8 +11,10 @@ const n: number = bucket('PaymentProcessor', '42');
 const client = await createClient({
   snapshotUrl: '/flags/snapshot.json',
   headers: { authorization: 'Bearer x' },
-  fetch: async (url: string) => ({ url }),
+  fetch: async (url: string) => ({ url, status: 200, headers: { get: (_name: string) => null }, text: async () => '{}' }),
 });
+// @ts-expect-error: fetch gives a Response (a status and headers at least)
+await createClient({ fetch: async (_url: string) => 42 });
 const impl: string | null = client.findImplementation('PaymentProcessor', { user: { id: '42' } });
 // @ts-expect-error: a number is no snapshot source
 await init(42);

@@ -209,3 +209,14 @@ test('the provider records what it answered: the experiment it names is the one 
   }
   await client.close();
 });
+
+test('a client spread into a wrapper that overrides usedImplementation is reported through it', async () => {
+  const { Engine } = await import('feats-edge');
+  const client = await createClient({ snapshot: new Engine(snapshot('r1')) });
+  const calls = [];
+  const wrapped = { ...client, usedImplementation: (...args) => calls.push(args[1]) };
+  const provider = new FeatsEdgeProvider(/** @type {any} */ (wrapped));
+  const r = await provider.resolveStringEvaluation('PaymentProcessor', 'none', { targetingKey: '42' });
+  assert.deepEqual(calls, [r.value]);
+  await client.close();
+});

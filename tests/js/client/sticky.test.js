@@ -322,3 +322,21 @@ test("another tab's fallen-through draw does not turn this tab's arm into a defa
   // What was stored first stays.
   assert.deepEqual([sticky.get('rx/u1'), sticky.get('rx/u2')], ['(none)', 'control']);
 });
+
+test("a draw this client stored as fallen through stands: a later use of an arm is not the experiment's", async (t) => {
+  const snap = partial({ control: 10, b: 10 });
+  const srv = await startServer({ snapshot: snap });
+  const sticky = new Map();
+  const client = await createClient({ snapshot: snap, exposureUrl: srv.exposureUrl, flushInterval: 0, sticky });
+  t.after(async () => {
+    await client.close();
+    await srv.close();
+  });
+  let id = 0;
+  while (client.create('R', ctx(`u${id}`)) !== 'control' || sticky.get(`rx/u${id}`) !== '(none)') id++;
+  client.usedImplementation('R', 'b', ctx(`u${id}`));
+  await client.flush();
+  const events = srv.state.exposureRequests.flatMap((r) => JSON.parse(r.body).events).filter((e) => e.unit?.value === `u${id}` || e.unit === null);
+  assert.deepEqual(events.slice(-2).map((e) => [e.implementation, e.reason, e.experiment, e.unit]), [['control', 'DEFAULT', null, null], ['b', 'DEFAULT', null, null]]);
+  assert.equal(sticky.get(`rx/u${id}`), '(none)');
+});

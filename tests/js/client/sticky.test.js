@@ -6,6 +6,21 @@ import { createClient } from 'feats-edge';
 import { snapshot, ctx } from '../helpers/snapshot.js';
 import { startServer } from '../helpers/server.js';
 
+/**
+ * A client of `snap` reporting to a sink of its own, with `sticky` as its
+ * store; both closed after the test. `events()`: what the sink received.
+ */
+async function withSink(t, snap, sticky = new Map(), options = {}) {
+  const srv = await startServer({ snapshot: snap });
+  const client = await createClient({ snapshot: snap, exposureUrl: srv.exposureUrl, flushInterval: 0, sticky, ...options });
+  t.after(async () => {
+    await client.close();
+    await srv.close();
+  });
+  const events = () => srv.state.exposureRequests.flatMap((r) => JSON.parse(r.body).events);
+  return { client, sticky, events };
+}
+
 test('a random experiment varies across findImplementation until usedImplementation, then sticks', async () => {
   const client = await createClient({ snapshot: snapshot('r1') });
   const c = ctx('visitor-1');
@@ -86,13 +101,7 @@ test('usedImplementation on a random experiment records the arm that was rendere
       },
     },
   };
-  const srv = await startServer({ snapshot: snap });
-  const sticky = new Map();
-  const client = await createClient({ snapshot: snap, exposureUrl: srv.exposureUrl, flushInterval: 0, sticky });
-  t.after(async () => {
-    await client.close();
-    await srv.close();
-  });
+  const { client, sticky, events } = await withSink(t, snap);
   const rendered = new Map();
   for (let i = 0; rendered.size < 300; i++) {
     const c = ctx(`v${i}`);
@@ -107,9 +116,8 @@ test('usedImplementation on a random experiment records the arm that was rendere
     assert.deepEqual([d.implementation, d.reason], [impl, 'STICKY'], id);
   }
   await client.flush();
-  const events = srv.state.exposureRequests.flatMap((r) => JSON.parse(r.body).events);
-  assert.equal(events.length, 300, 'one exposure per unit');
-  for (const e of events) {
+  assert.equal(events().length, 300, 'one exposure per unit');
+  for (const e of events()) {
     assert.deepEqual([e.experiment, e.reason, e.rule, e.unit.segment], ['part', 'SPLIT', 0, 'UserId']);
     assert.equal(e.implementation, rendered.get(e.unit.value));
   }
@@ -118,7 +126,7 @@ test('usedImplementation on a random experiment records the arm that was rendere
   client.usedImplementation('Partial', 'a', ctx('fallback-user'));
   assert.equal(sticky.get('part/fallback-user'), '(none)');
   await client.flush();
-  const last = JSON.parse(srv.state.exposureRequests.at(-1).body).events.at(-1);
+  const last = events().at(-1);
   assert.deepEqual([last.implementation, last.reason, last.rule, last.experiment, last.unit], ['a', 'TARGETING_MATCH', 1, null, null]);
 });
 
@@ -225,21 +233,14 @@ const partial = (weights) => ({
 });
 
 test('a random experiment over 20 % reports 10 % control and 10 % b, though its fall-through is control too', async (t) => {
-  const snap = partial({ control: 10, b: 10 });
-  const srv = await startServer({ snapshot: snap });
-  const sticky = new Map();
-  const client = await createClient({ snapshot: snap, exposureUrl: srv.exposureUrl, flushInterval: 0, maxQueue: 100000, sticky });
-  t.after(async () => {
-    await client.close();
-    await srv.close();
-  });
+  const { client, sticky, events: received } = await withSink(t, partial({ control: 10, b: 10 }), new Map(), { maxQueue: 100000 });
   const units = 20000;
   for (let i = 0; i < units; i++) {
     const c = ctx(`u${i}`);
     client.usedImplementation('R', client.findImplementation('R', c), c);
   }
   await client.flush();
-  const events = srv.state.exposureRequests.flatMap((r) => JSON.parse(r.body).events);
+  const events = received();
   const count = (impl, experiment) => events.filter((e) => e.implementation === impl && e.experiment === experiment).length;
   // Each Binomial(20 000, 0.1): mean 2 000, sd 42. (Crediting every use of
   // `control` to the experiment gave about 18 000.)
@@ -306,37 +307,23 @@ test('markers of draws that fell through do not push assignments out of the defa
 });
 
 test("another tab's fallen-through draw does not turn this tab's arm into a default", async (t) => {
-  const snap = partial({ control: 10, b: 10 });
-  const srv = await startServer({ snapshot: snap });
-  const sticky = new Map([['rx/u1', '(none)'], ['rx/u2', 'control']]);
-  const client = await createClient({ snapshot: snap, exposureUrl: srv.exposureUrl, flushInterval: 0, sticky });
-  t.after(async () => {
-    await client.close();
-    await srv.close();
-  });
+  const stored = new Map([['rx/u1', '(none)'], ['rx/u2', 'control']]);
+  const { client, sticky, events } = await withSink(t, partial({ control: 10, b: 10 }), stored);
   client.usedImplementation('R', 'b', ctx('u1'));
   client.usedImplementation('R', 'b', ctx('u2'));
   await client.flush();
-  const events = srv.state.exposureRequests.flatMap((r) => JSON.parse(r.body).events);
-  assert.deepEqual(events.map((e) => [e.implementation, e.reason, e.experiment, e.unit?.value]), [['b', 'SPLIT', 'rx', 'u1'], ['b', 'SPLIT', 'rx', 'u2']]);
+  assert.deepEqual(events().map((e) => [e.implementation, e.reason, e.experiment, e.unit?.value]), [['b', 'SPLIT', 'rx', 'u1'], ['b', 'SPLIT', 'rx', 'u2']]);
   // What was stored first stays.
   assert.deepEqual([sticky.get('rx/u1'), sticky.get('rx/u2')], ['(none)', 'control']);
 });
 
 test("a draw this client stored as fallen through stands: a later use of an arm is not the experiment's", async (t) => {
-  const snap = partial({ control: 10, b: 10 });
-  const srv = await startServer({ snapshot: snap });
-  const sticky = new Map();
-  const client = await createClient({ snapshot: snap, exposureUrl: srv.exposureUrl, flushInterval: 0, sticky });
-  t.after(async () => {
-    await client.close();
-    await srv.close();
-  });
+  const { client, sticky, events } = await withSink(t, partial({ control: 10, b: 10 }));
   let id = 0;
   while (client.create('R', ctx(`u${id}`)) !== 'control' || sticky.get(`rx/u${id}`) !== '(none)') id++;
   client.usedImplementation('R', 'b', ctx(`u${id}`));
   await client.flush();
-  const events = srv.state.exposureRequests.flatMap((r) => JSON.parse(r.body).events).filter((e) => e.unit?.value === `u${id}` || e.unit === null);
-  assert.deepEqual(events.slice(-2).map((e) => [e.implementation, e.reason, e.experiment, e.unit]), [['control', 'DEFAULT', null, null], ['b', 'DEFAULT', null, null]]);
+  const mine = events().filter((e) => e.unit?.value === `u${id}` || e.unit === null);
+  assert.deepEqual(mine.slice(-2).map((e) => [e.implementation, e.reason, e.experiment, e.unit]), [['control', 'DEFAULT', null, null], ['b', 'DEFAULT', null, null]]);
   assert.equal(sticky.get(`rx/u${id}`), '(none)');
 });

@@ -103,6 +103,18 @@ export const REQUEST_BOUND = Symbol('feats-edge: request-bound');
  */
 export const USE = Symbol.for('feats-edge.use');
 
+/**
+ * Adds `key` to `set` as its most recent, keeping at most SEEN keys (the
+ * least recently added or renewed forgotten first); whether it was there.
+ * @param {Set<string>} set @param {string} key
+ */
+function remember(set, key) {
+  const known = set.delete(key);
+  set.add(key);
+  if (!known && set.size > SEEN) set.delete(/** @type {string} */ (set.values().next().value));
+  return known;
+}
+
 /** A numeric option: `v` if it is a number from `min` up (Infinity included), else `fallback`. */
 export const num = (v, fallback, min = 0) => (typeof v == 'number' && v >= min ? v : fallback);
 
@@ -277,7 +289,7 @@ export async function createClient(o) {
   const defaultOf = (name, own) => own || defaults.get(typeof name == 'string' ? name : text(name));
   const listeners = { update: new Set(), error: new Set() };
   const aborts = new Set(), seen = new Set(), posts = new Set(), queue = /** @type {Queue<Record<string, any>>} */ (new Queue());
-  /** The sticky keys this client stored as fallen through (at most SEEN, the oldest forgotten first): a marker not among them is another tab's. */
+  /** The sticky keys (long ones as digests) this client stored as fallen through, at most SEEN: a marker not among them is another tab's. */
   const passed = new Set();
   let sending = 0; // events in POSTs under way
   let queued = 0; // the sizes of the events in the queue, summed (see sizeOf)
@@ -755,7 +767,7 @@ export async function createClient(o) {
       // was passed on, and its use of the arm is not the experiment's.)
       if (engine) {
         const e = drawn();
-        if (e.implementation === used && e.experiment != null && !passed.has(`${e.experiment}/${e.unit?.value}`)) return { ...e, stickyKey: null };
+        if (e.implementation === used && e.experiment != null && !passed.has(short(`${e.experiment}/${e.unit?.value}`))) return { ...e, stickyKey: null };
       }
     } catch {}
     if (d.errorCode) return d; // nothing loaded, unknown feature, bad context, broken feature: as is
@@ -781,9 +793,7 @@ export async function createClient(o) {
     for (const key of d.fellThrough ?? []) {
       try {
         sticky.set(key, PASSED);
-        passed.delete(key);
-        passed.add(key);
-        if (passed.size > SEEN) passed.delete(passed.values().next().value);
+        remember(passed, short(key));
       } catch {}
     }
     const { stickyKey, errorCode, fellThrough, ...event } = d;
@@ -792,12 +802,8 @@ export async function createClient(o) {
     // A use with nothing loaded has a key of its own: it must not stand for
     // the same implementation served by a rule once a snapshot is there.
     const key = short(JSON.stringify([d.feature, impl, d.unit, d.revision == null]));
-    // At most SEEN keys, the least recently used forgotten first: a unit
-    // still active is not reported again.
-    const known = seen.delete(key);
-    seen.add(key);
-    if (known) return;
-    if (seen.size > SEEN) seen.delete(seen.values().next().value);
+    // (A unit still active is not reported again.)
+    if (remember(seen, key)) return;
     enqueue([Object.assign(event, { implementation: impl, timestamp: new Date(now()).toISOString() })]);
     if (queue.length >= maxBatch) autoFlush();
   }

@@ -61,8 +61,9 @@ extern "C" {
     #[wasm_bindgen(method)]
     fn now(this: &Host) -> f64;
     /// The implementation index stored for a sticky key of feature number
-    /// `feature`, -1 if none, -2 for [`crate::eval::PASSED`]. The key is in two parts in wasm memory
-    /// (UTF-8): `"<experiment>/"` at `head..head+head_len`, then the unit at
+    /// `feature`, -1 if none, -2 for [`crate::eval::PASSED`]. The key is in
+    /// two parts in wasm memory (UTF-8): `"<experiment>/"` at
+    /// `head..head+head_len`, then the unit at
     /// `unit..unit+unit_len`, which follows the head unless `kept`. A kept
     /// unit is a long context value in the scratch area, which stays where
     /// it is, unchanged, for the whole call: the host may read it once per
@@ -454,7 +455,10 @@ impl RawEngine {
             .ok()
             .filter(|&i| i < engine.feature_count());
         let name = index.and_then(|i| engine.feature_name(i)).unwrap_or(name);
-        engine.details_at(index, name, &ctx, &mut env)
+        let out = engine.details_at(index, name, &ctx, &mut env);
+        // (What was noted is in the answer: not kept in memory till the next call.)
+        env.clear_noted();
+        out
     }
 
     /// The details of every feature, each unit value written once (see

@@ -121,10 +121,14 @@ function coldFailure(res, wave) {
   coldRetryAt = Date.now() + Math.min(Math.max(wait, MIN_COLD_BACKOFF), MAX_COLD_BACKOFF);
 }
 
-/** A 503 for a request that found no snapshot loaded, with the seconds until the origin is asked again. */
-function notReady(body) {
+/**
+ * The answer to a request that found no snapshot loaded, with the seconds
+ * until the origin is asked again: a 503, but on the OFREP routes a 500
+ * (see ofrep).
+ */
+function notReady(body, status = 503) {
   const seconds = Math.max(1, Math.ceil((coldRetryAt - Date.now()) / 1000));
-  return json(body, 503, { 'Retry-After': String(seconds) });
+  return json(body, status, { 'Retry-After': String(seconds) });
 }
 
 /**
@@ -402,7 +406,7 @@ function flagKey(pathname) {
  */
 function cors(res) {
   res.headers.set('Access-Control-Allow-Origin', '*');
-  res.headers.set('Access-Control-Expose-Headers', 'ETag');
+  res.headers.set('Access-Control-Expose-Headers', 'ETag, Retry-After');
   return res;
 }
 
@@ -690,7 +694,9 @@ async function ofrep(request, env, ctx, pathname) {
   if (context instanceof Response) return context;
   await ensureSnapshot(env, ctx);
   const state = current; // used synchronously from here on (see ensureSnapshot)
-  if (!state) return notReady({ errorCode: 'PROVIDER_NOT_READY', errorDetails: 'no snapshot could be loaded from the origin' });
+  // OFREP's error body with a status its providers read (they read no
+  // 503's: the server's gave "does not match the expected format").
+  if (!state) return notReady({ ...(key !== undefined && { key }), errorCode: 'GENERAL', errorDetails: 'PROVIDER_NOT_READY: no snapshot could be loaded from the origin' }, 500);
   // Replaced clients still holding exposures are flushed by OFREP traffic too, not only page views.
   if (retiring.length) flushAll(ctx, state);
   return bulk ? ofrepBulk(request, state, context) : ofrepOne(state, context, key);

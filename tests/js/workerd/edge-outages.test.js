@@ -104,7 +104,7 @@ test('a cold edge whose origin fails asks it once per backoff step, not once per
   const { origin, edge } = await edgeWith(t, (o) => (o.failWith = 500));
   for (let i = 0; i < 40; i++) {
     const res = await fetch(`${edge.url}/ofrep/v1/evaluate/flags`, { method: 'POST', body: '{}' });
-    assert.equal(res.status, 503);
+    assert.equal(res.status, 500);
     await res.text();
   }
   assert.ok(origin.fetches.length <= 4, `${origin.fetches.length} fetches for 40 requests`);
@@ -124,7 +124,7 @@ test('a burst of requests on a cold edge makes one fetch: they wait for it, and 
   assert.equal(origin.snapshotArrivals, 1, 'one fetch for the burst');
   held.open();
   for (const res of await Promise.all(burst)) {
-    assert.equal(res.status, 503);
+    assert.equal(res.status, 500);
     // The one failure: the origin is asked again in a second, not 30.
     assert.equal((await res.text(), res.headers.get('Retry-After')), '1', edge.log());
   }
@@ -141,7 +141,7 @@ test('a burst of requests on a cold edge makes one fetch: they wait for it, and 
   assert.equal(origin.snapshotArrivals, 2, JSON.stringify(origin.fetches));
 });
 
-test('a cold 503 says when the origin is asked again; an origin\'s Retry-After of 0 still waits a second, one of 20 is followed', async (t) => {
+test('a cold edge says when the origin is asked again (OFREP: a 500 with OFREP\'s error body; the page and the relay: a 503); an origin\'s Retry-After of 0 still waits a second, one of 20 is followed', async (t) => {
   const { origin, edge } = await edgeWith(t, (o) => {
     o.failWith = 503;
     o.failRetryAfter = '0';
@@ -149,22 +149,25 @@ test('a cold 503 says when the origin is asked again; an origin\'s Retry-After o
   const ask = () => fetch(`${edge.url}/ofrep/v1/evaluate/flags`, { method: 'POST', body: '{}' });
   const start = Date.now();
   const first = await ask();
-  assert.equal(first.status, 503);
+  assert.equal(first.status, 500);
   assert.equal(first.headers.get('Retry-After'), '1');
-  for (let i = 0; i < 20 && Date.now() - start < 800; i++) assert.equal((await ask()).status, 503);
+  assert.deepEqual(await first.json(), { errorCode: 'GENERAL', errorDetails: 'PROVIDER_NOT_READY: no snapshot could be loaded from the origin' });
+  const one = await fetch(`${edge.url}/ofrep/v1/evaluate/flags/Headline`, { method: 'POST', body: '{}' });
+  assert.deepEqual([one.status, await one.json()], [500, { key: 'Headline', errorCode: 'GENERAL', errorDetails: 'PROVIDER_NOT_READY: no snapshot could be loaded from the origin' }]);
+  for (let i = 0; i < 20 && Date.now() - start < 800; i++) assert.equal((await ask()).status, 500);
   // Within the second, one fetch (a slow machine may reach a second one).
   if (Date.now() - start < 900) assert.equal(origin.fetches.length, 1, JSON.stringify(origin.fetches));
   // Past that second the origin is asked again, and now says 20 s: the
-  // worker waits that long, and its 503s say what is left of it.
+  // worker waits that long, and its answers say what is left of it.
   origin.failRetryAfter = '20';
   assert.ok(await until(async () => (await (await ask()).text(), origin.fetches.length >= 2), 5000, 100), edge.log());
   const later = await ask();
-  assert.equal(later.status, 503);
+  assert.equal(later.status, 500);
   const left = Number(later.headers.get('Retry-After'));
   assert.ok(left >= 15 && left <= 20, `Retry-After: ${left}`);
   const home = fetch(`${edge.url}/`, { headers: { Cookie: 'uid=cold' } });
-  for (const res of await Promise.all([ask(), home, relay(edge, { events: [event('c-1')] })])) {
-    assert.equal(res.status, 503);
+  for (const [res, status] of (await Promise.all([ask(), home, relay(edge, { events: [event('c-1')] })])).map((r, i) => [r, i ? 503 : 500])) {
+    assert.equal(res.status, status);
     assert.ok(Number(res.headers.get('Retry-After')) >= 15, res.headers.get('Retry-After'));
   }
   assert.equal(origin.fetches.length, 2);

@@ -136,7 +136,7 @@ test('OFREP answers browsers on other origins: preflight, CORS headers, a readab
   const res = await ofrep({ context: { user: { id: 'u-1' } } }, { Origin: 'https://app.example' });
   assert.equal(res.status, 200);
   assert.equal(res.headers.get('Access-Control-Allow-Origin'), '*');
-  assert.equal(res.headers.get('Access-Control-Expose-Headers'), 'ETag');
+  assert.equal(res.headers.get('Access-Control-Expose-Headers'), 'ETag, Retry-After');
   const one = await fetch(`${edge.url}/ofrep/v1/evaluate/flags/Nope`, { method: 'POST', body: '{}' });
   assert.equal(one.headers.get('Access-Control-Allow-Origin'), '*', 'errors too');
   // An OFREP endpoint this worker lacks (the optional configuration): a 404 a page can read.

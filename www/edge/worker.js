@@ -428,9 +428,12 @@ function preflight(request) {
  * no value and no variant (the provider serves its code default). With a
  * value too, the entry would match both of the bulk answer's `oneOf`.
  */
-function flag(state, d) {
+function flag(state, d, bulk = false) {
   const impl = d.implementation;
-  const metadata = { revision: d.revision };
+  // (A bulk answer says its revision once, beside the flags: in each entry,
+  // a new revision changed every entry, and OpenFeature's web provider
+  // announced every flag as changed.)
+  const metadata = bulk ? {} : { revision: d.revision };
   if (d.rule !== null) metadata.rule = d.rule;
   if (d.experiment !== null) metadata.experiment = d.experiment;
   const out = { key: d.feature };
@@ -456,8 +459,8 @@ function flag(state, d) {
 async function ofrepBulk(request, state, context) {
   // All engine work happens synchronously, before the first await.
   const revision = state.engine.revision;
-  const flags = Object.values(state.engine.evaluateAll(context)).map((d) => flag(state, d));
-  const body = JSON.stringify({ flags });
+  const flags = Object.values(state.engine.evaluateAll(context)).map((d) => flag(state, d, true));
+  const body = JSON.stringify({ flags, metadata: { revision } });
   const etag = `"${await sha256(`${revision}\n${body}`)}"`;
   const headers = { ETag: etag, 'Cache-Control': 'private, no-cache' };
   if (matches(request.headers.get('If-None-Match'), etag)) return new Response(null, { status: 304, headers });

@@ -28,11 +28,15 @@ const ofrep = (body, headers = {}) => fetch(`${edge.url}/ofrep/v1/evaluate/flags
   method: 'POST', headers: { 'Content-Type': 'application/json', ...headers }, body: typeof body === 'string' ? body : JSON.stringify(body),
 });
 
-/** What the worker must answer for a context, from the engine in Node. */
-function expectedFlags(e, context) {
+/**
+ * What the worker must answer for a context, from the engine in Node: the
+ * bulk answer's flags, or with `one` the single-flag answers (which carry
+ * the revision; a bulk answer says it once, beside its flags).
+ */
+function expectedFlags(e, context, one = false) {
   const types = new Map(e.features.map((f) => [f.name, f.type]));
   return Object.values(e.evaluateAll(context)).map((d) => {
-    const metadata = { revision: d.revision };
+    const metadata = one ? { revision: d.revision } : {};
     if (d.rule !== null) metadata.rule = d.rule;
     if (d.experiment !== null) metadata.experiment = d.experiment;
     const value = types.get(d.feature) === 'boolean' ? d.implementation === 'true' : d.implementation;
@@ -59,14 +63,14 @@ test('OFREP bulk evaluation: every feature, as the engine in Node evaluates it',
     assert.equal(res.status, 200, edge.log());
     assert.match(res.headers.get('Content-Type'), /^application\/json/);
     const body = await res.json();
-    assert.deepEqual(body, { flags: expectedFlags(engine, context) }, JSON.stringify(context));
+    assert.deepEqual(body, { flags: expectedFlags(engine, context), metadata: { revision: 'edge-1' } }, JSON.stringify(context));
     for (const f of body.flags) seen.add(`${f.key}=${JSON.stringify(f.value)}`);
   }
   for (const want of ['Headline="plain"', 'Headline="friendly"', 'Headline="urgent"', 'ListStyle="compact"', 'ListStyle="cards"', 'Chat=true', 'Chat=false']) {
     assert.ok(seen.has(want), `${want} never served: ${[...seen]}`);
   }
   const nl = await (await ofrep({ context: { user: { id: 'x' }, request: { country: 'NL' } } })).json();
-  assert.deepEqual(nl.flags[1], { key: 'ListStyle', value: 'cards', variant: 'cards', reason: 'TARGETING_MATCH', metadata: { revision: 'edge-1', rule: 0 } });
+  assert.deepEqual(nl.flags[1], { key: 'ListStyle', value: 'cards', variant: 'cards', reason: 'TARGETING_MATCH', metadata: { rule: 0 } });
 });
 
 test('OFREP: ETag per revision and context, 304 on If-None-Match', async () => {
@@ -101,7 +105,7 @@ test('OFREP errors: 400 INVALID_CONTEXT for a body that is not JSON or has no ob
   assert.equal((await fetch(`${edge.url}/ofrep/v1/evaluate/flags`)).status, 405);
   // Single-flag evaluation, for server-side providers.
   const one = await fetch(`${edge.url}/ofrep/v1/evaluate/flags/Chat`, { method: 'POST', body: JSON.stringify({ context: { user: { id: 'u-1' } } }) });
-  assert.deepEqual(await one.json(), expectedFlags(engine, { user: { id: 'u-1' } })[2]);
+  assert.deepEqual(await one.json(), expectedFlags(engine, { user: { id: 'u-1' } }, true)[2]);
   const missing = await fetch(`${edge.url}/ofrep/v1/evaluate/flags/Nope`, { method: 'POST', body: '{"context": {}}' });
   assert.equal(missing.status, 404);
   assert.equal((await missing.json()).errorCode, 'FLAG_NOT_FOUND');
@@ -239,7 +243,7 @@ test('the page\'s script and the package files are served; nothing else is', asy
 
 test('an invalid snapshot from the origin is refused; the last good one keeps serving', async () => {
   let n = 0;
-  const revision = async () => (await (await ofrep({ context: { user: { id: `r-${n++}` } } })).json()).flags[0].metadata.revision;
+  const revision = async () => (await (await ofrep({ context: { user: { id: `r-${n++}` } } })).json()).metadata.revision;
   /** Keeps making requests (each may start a background revalidation) until `check()` holds; every answer must be `serving`. */
   const revalidatedUntil = (check, serving = 'edge-1') => until(async () => {
     assert.equal(await revision(), serving);
@@ -283,12 +287,13 @@ test('an invalid snapshot from the origin is refused; the last good one keeps se
 
 test('an OpenFeature targetingKey is the user id unless the context has one; the TARGETING_KEY binding moves or turns it off', async (t) => {
   const users = Array.from({ length: 40 }, (_, i) => `tk-${i}`);
-  const flagsOf = async (context, url = edge.url) => (await (await fetch(`${url}/ofrep/v1/evaluate/flags`, {
+  const bulkOf = async (context, url = edge.url) => (await fetch(`${url}/ofrep/v1/evaluate/flags`, {
     method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ context }),
-  })).json()).flags;
+  })).json();
+  const flagsOf = async (context, url = edge.url) => (await bulkOf(context, url)).flags;
   // The edge serves the origin's current snapshot first (an earlier test may have changed it).
   const engine = new Engine(origin.snapshot);
-  assert.ok(await until(async () => (await flagsOf({})).every((f) => f.metadata.revision === engine.revision), 5000, 20), 'the edge caught up');
+  assert.ok(await until(async () => (await bulkOf({})).metadata.revision === engine.revision, 5000, 20), 'the edge caught up');
   const answers = new Set();
   for (const id of users) {
     const flags = await flagsOf({ targetingKey: id });
@@ -319,18 +324,18 @@ test('a snapshot with a broken feature loads; OFREP reports that feature\'s erro
     origin.etag = '"broken"';
     const flags = await until(async () => {
       const body = await (await ofrep({ context: { user: { id: 'u-1' } } })).json();
-      return body.flags[0].metadata.revision === 'edge-broken' && body.flags;
+      return body.metadata.revision === 'edge-broken' && body.flags;
     }, 5000, 50);
     assert.ok(flags, 'the snapshot loaded');
     // OFREP evaluation failures: no value and no variant (the provider's
     // code default), also when the snapshot's default could be served; with
     // them the entry would match both sides of the bulk answer's `oneOf`.
     assert.deepEqual(flags[1], {
-      key: 'ListStyle', reason: 'ERROR', metadata: { revision: 'edge-broken' },
+      key: 'ListStyle', reason: 'ERROR', metadata: {},
       errorCode: 'PARSE_ERROR', errorDetails: '/features/ListStyle/rules/1/split/weights: percentages add up to 110, more than 100',
     });
     assert.deepEqual(flags[0], {
-      key: 'Headline', reason: 'ERROR', metadata: { revision: 'edge-broken' },
+      key: 'Headline', reason: 'ERROR', metadata: {},
       errorCode: 'PARSE_ERROR', errorDetails: "/features/Headline/default: unknown implementation 'nope'; this feature has 'plain', 'friendly', 'urgent'",
     });
     assert.deepEqual(flags[2], expectedFlags(new Engine(broken), { user: { id: 'u-1' } })[2], 'the other features are untouched');
@@ -355,7 +360,7 @@ test('a cold worker whose origin is unreachable answers 503, then serves once th
     // Asked again once its backoff has passed (a second or two), not by every request.
     let res;
     assert.ok(await until(async () => (res = await fetch(`${cold.url}/ofrep/v1/evaluate/flags`, { method: 'POST', body: '{"context": {}}' })).status === 200, 10000, 100), cold.log());
-    assert.deepEqual(await res.json(), { flags: expectedFlags(engine, {}) });
+    assert.deepEqual(await res.json(), { flags: expectedFlags(engine, {}), metadata: { revision: 'edge-1' } });
   } finally {
     await cold.stop();
     await back.close();

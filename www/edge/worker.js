@@ -35,7 +35,7 @@ import { Engine, createClient } from 'feats-edge';
 
 /**
  * The last good snapshot, and the client that reports this worker's exposures (null without EXPOSURE_URL; it owns the Engine).
- * @type {{engine: Engine, client: Awaited<ReturnType<typeof createClient>> | null, text: string, etag: string | null, readonly types: Map<string, string>, readonly implementations: Map<string, Set<string>>} | null}
+ * @type {{engine: Engine, client: Awaited<ReturnType<typeof createClient>> | null, text: string, etag: string | null, digest?: string, readonly types: Map<string, string>, readonly implementations: Map<string, Set<string>>, readonly drawn: Set<string>} | null}
  */
 let current = null;
 /** The ETag of the last snapshot the origin sent that was refused: sent back in If-None-Match, so an origin still serving it answers 304. */
@@ -237,8 +237,25 @@ function flushAll(ctx, state) {
  * list costs nothing; a single flag lists declarations only (no rules).
  */
 function features(engine) {
-  let types, implementations, problems;
+  let types, implementations, problems, drawn;
   return {
+    /**
+     * The features with a `random` experiment, read from the snapshot's
+     * text (`this.text`) on first use: their draws are left out of the
+     * bulk answer's ETag.
+     * @returns {Set<string>}
+     */
+    get drawn() {
+      if (!drawn) {
+        drawn = new Set();
+        try {
+          for (const [name, f] of Object.entries(JSON.parse(this.text).features ?? {})) {
+            if (Array.isArray(f?.rules) && f.rules.some((r) => r?.experiment?.random === true)) drawn.add(name);
+          }
+        } catch { /* none known: every draw counts */ }
+      }
+      return drawn;
+    },
     /**
      * Each broken feature's first problem, by the feature's JSON Pointer
      * (built once: a scan of every problem per feature made a bulk answer
@@ -452,16 +469,22 @@ function flag(state, d, bulk = false) {
 }
 
 /**
- * OFREP bulk evaluation. The ETag hashes the revision and the answer (rules
+ * OFREP bulk evaluation. The ETag hashes the snapshot and the answer (rules
  * on time can change the answer), not the context: the answer already
- * reflects it, and two contexts with the same answer may share a 304.
+ * reflects it, and two contexts with the same answer may share a 304. The
+ * draws of `random` experiments are left out of it: drawn again on every
+ * request, they made every answer new, and no poll was answered 304 (the
+ * poller keeps the draw it has).
  */
 async function ofrepBulk(request, state, context) {
   // All engine work happens synchronously, before the first await.
   const revision = state.engine.revision;
   const flags = Object.values(state.engine.evaluateAll(context)).map((d) => flag(state, d, true));
   const body = JSON.stringify({ flags, metadata: { revision } });
-  const etag = `"${await sha256(`${revision}\n${body}`)}"`;
+  const drawn = state.drawn;
+  const settled = drawn.size ? JSON.stringify(flags.map((f) => (drawn.has(f.key) ? f.key : f))) : body;
+  state.digest ??= await sha256(state.text);
+  const etag = `"${await sha256(`${revision}\n${state.digest}\n${settled}`)}"`;
   const headers = { ETag: etag, 'Cache-Control': 'private, no-cache' };
   if (matches(request.headers.get('If-None-Match'), etag)) return new Response(null, { status: 304, headers });
   return new Response(body, { headers: { 'Content-Type': 'application/json', ...headers } });

@@ -93,6 +93,32 @@ test('OFREP: ETag per revision and context, 304 on If-None-Match', async () => {
   assert.equal((await ofrep({ context }, { 'If-None-Match': '*' })).status, 200);
 });
 
+test('OFREP: a random experiment\'s draws are left out of the ETag, so a poll is answered 304 and keeps its draw', async (t) => {
+  const snap = JSON.parse(good);
+  snap.features.Coin = { inputs: ['user'], implementations: ['heads', 'tails'], default: 'heads',
+    rules: [{ experiment: { name: 'coin', by: 'UserId', random: true, weights: { heads: 50, tails: 50 } } }] };
+  const coinOrigin = await startOrigin(JSON.stringify(snap), '"coin"');
+  const coinEdge = await startEdge(coinOrigin);
+  t.after(async () => {
+    await coinEdge.stop();
+    await coinOrigin.close();
+  });
+  const ask = (headers = {}) => fetch(`${coinEdge.url}/ofrep/v1/evaluate/flags`, { method: 'POST', headers, body: JSON.stringify({ context: { user: { id: 'u-1' } } }) });
+  const first = await ask();
+  const etag = first.headers.get('ETag');
+  const draws = new Set();
+  for (let i = 0; i < 12; i++) {
+    const res = await ask({ 'If-None-Match': etag });
+    assert.equal(res.status, 304, coinEdge.log());
+    const again = await (await ask()).json();
+    draws.add(again.flags.find((f) => f.key === 'Coin').value);
+  }
+  assert.deepEqual([...draws].sort(), ['heads', 'tails'], 'the draws do differ');
+  // Another context's answer still differs where it does (the other flags).
+  const other = await fetch(`${coinEdge.url}/ofrep/v1/evaluate/flags`, { method: 'POST', headers: { 'If-None-Match': etag }, body: JSON.stringify({ context: { user: { id: 'x' }, request: { country: 'NL' } } }) });
+  assert.equal(other.status, 200);
+});
+
 test('OFREP errors: 400 INVALID_CONTEXT for a body that is not JSON or has no object context', async () => {
   for (const body of ['{not json', '[]', '{"context": [1]}', '{"context": "u-1"}', '"text"']) {
     const res = await ofrep(body);

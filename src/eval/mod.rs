@@ -350,9 +350,6 @@ fn hashed(split: &Split, unit: &str) -> Option<ImplId> {
     split.pick(hash::bucket_seeded(split.seed, unit))
 }
 
-/// The buckets a split divides (SPEC section 3).
-const BUCKETS: u32 = 10_000;
-
 /// How deep conditions may nest at evaluation, counting through activations.
 /// Loading checks every reference against 256 levels (an activation's
 /// conditions must fit below each reference to it, not only the first), so
@@ -522,7 +519,7 @@ impl<'c, C: Context + ?Sized, E: Env + ?Sized> Run<'_, 'c, '_, C, E> {
         if weight == 0 {
             return None;
         }
-        let uncovered = BUCKETS.saturating_sub(split.total());
+        let uncovered = hash::BUCKETS.saturating_sub(split.total());
         let otherwise = if uncovered == 0 {
             0.0
         } else {
@@ -569,9 +566,9 @@ impl<'c, C: Context + ?Sized, E: Env + ?Sized> Run<'_, 'c, '_, C, E> {
                     }
                 }
                 (None, true) => {
-                    let all = f64::from(BUCKETS);
+                    let all = f64::from(hash::BUCKETS);
                     chance += reach * f64::from(split.weight(target)) / all;
-                    reach *= f64::from(BUCKETS.saturating_sub(split.total())) / all;
+                    reach *= f64::from(hash::BUCKETS.saturating_sub(split.total())) / all;
                 }
             }
         }

@@ -1751,7 +1751,7 @@ fn diff_says_a_feature_edited_behind_a_condition_the_context_does_not_meet() {
     let row = out.row("PaymentProcessor");
     assert!(
         row.starts_with(
-            r#"{"feature":"PaymentProcessor","status":"edited","by":"UserId","moved":0,"#
+            r#"{"feature":"PaymentProcessor","status":"edited","edited":"feature","by":"UserId","moved":0,"#
         ),
         "{row}"
     );
@@ -1823,6 +1823,52 @@ fn diff_says_a_feature_edited_behind_a_condition_the_context_does_not_meet() {
         "{}",
         out.0
     );
+}
+
+/// A segment or activation edited is an edit of every feature that reads
+/// it, though the feature's own text is alike: a template that reads
+/// another key, a narrower IP range behind an activation.
+#[test]
+fn diff_says_a_feature_whose_segments_or_activations_were_edited() {
+    let shop = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/examples/shop.json"))
+        .unwrap();
+    let template = shop.replace(
+        r#""{address.country_code}", "address""#,
+        r#""{address.country}", "address""#,
+    );
+    let range = shop.replace(r#""10.0.0.0/8", "2001"#, r#""10.0.0.0/16", "2001"#);
+    for (label, new, feature) in [
+        ("segment-edit", &template, "PaymentProcessor"),
+        ("activation-edit", &range, "NewCheckout"),
+    ] {
+        assert_ne!(new, &shop);
+        let (out, code) = diff_json(label, &shop, new, &[]);
+        assert_eq!(code, 1, "{}", out.0);
+        assert!(
+            out.row(feature).starts_with(&format!(
+                r#"{{"feature":"{feature}","status":"edited","edited":"segments","#
+            )),
+            "{}",
+            out.0
+        );
+        // Only the features that read it.
+        let edited = out.0.matches(r#""status":"edited""#).count();
+        assert_eq!(edited, 1, "{}", out.0);
+        let old = temp(&format!("{label}-old.json"), shop.as_bytes());
+        let new = temp(&format!("{label}-new.json"), new.as_bytes());
+        let stdout = text(&run(&["diff", &old, &new]).stdout);
+        assert!(
+            stdout.starts_with(&format!(
+                "{feature}: reads a segment or activation written differently, but no unit moves"
+            )),
+            "{stdout}"
+        );
+    }
+    // An annotation on a segment is no edit.
+    let described = shop.replace(r#""ISO-3166 alpha-2 code""#, r#""ISO code""#);
+    assert_ne!(described, shop);
+    let (out, code) = diff_json("segment-described", &shop, &described, &[]);
+    assert_eq!(code, 0, "{}", out.0);
 }
 
 #[test]

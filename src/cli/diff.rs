@@ -54,8 +54,9 @@ enum Outcome {
     /// Written differently in NEW, though no unit moved for the context
     /// given (what was compared: a `NoUnit` or `Units` that changes
     /// nothing): a rule behind a condition the context does not meet may
-    /// have changed.
-    Unmoved(Box<Outcome>),
+    /// have changed. `true` when the feature's own text is alike, and a
+    /// segment or activation it reads is not.
+    Unmoved(Box<Outcome>, bool),
     /// Units by `by` (the segment's declared options when `options` is
     /// their number): how many moved from which implementation to which.
     Units {
@@ -78,7 +79,7 @@ impl Outcome {
             Outcome::Added(_)
             | Outcome::Removed
             | Outcome::Incomparable(_)
-            | Outcome::Unmoved(_) => true,
+            | Outcome::Unmoved(..) => true,
         }
     }
 
@@ -171,7 +172,7 @@ pub fn diff(args: &Args, out: &mut String) -> Result<i32, Usage> {
             (false, false) => {}
         }
         match (draws(of), draws(nf)) {
-            // Unchanged when its text is (its segments aside).
+            // Unchanged when its text is, with what it names.
             (true, true) => {
                 let same = written(&old_doc, &old, name) == written(&new_doc, &new, name);
                 return Outcome::Random(same);
@@ -265,16 +266,18 @@ pub fn diff(args: &Args, out: &mut String) -> Result<i32, Usage> {
             moves,
         }
     };
-    // No unit moved, yet the feature is written differently: said, not
-    // passed over (a rule behind a condition the context does not meet).
+    // No unit moved, yet the feature, or what it reads, is written
+    // differently: said, not passed over (a rule behind a condition the
+    // context does not meet).
     let mut compare = |name: &str| -> Outcome {
         let outcome = units_of(name);
         let compared = matches!(outcome, Outcome::NoUnit(..) | Outcome::Units { .. });
-        if compared
-            && !outcome.changes()
-            && written(&old_doc, &old, name) != written(&new_doc, &new, name)
-        {
-            return Outcome::Unmoved(Box::new(outcome));
+        if compared && !outcome.changes() {
+            let (was, is) = (written(&old_doc, &old, name), written(&new_doc, &new, name));
+            if was != is {
+                let itself = was.as_ref().map(|w| &w.0) == is.as_ref().map(|w| &w.0);
+                return Outcome::Unmoved(Box::new(outcome), itself);
+            }
         }
         outcome
     };
@@ -349,19 +352,78 @@ fn reads(engine: &Engine, unit: &simulate::Unit) -> String {
     paths.join(" and ")
 }
 
-/// Feature `name` as written in `engine`'s document, in a form where
+/// Feature `name` as written in `engine`'s document, then the segments
+/// and activations it names (and those they name), each in a form where
 /// what cannot matter is alike (see [`canonical`]); the document parsed
-/// once into `doc`.
+/// once into `doc`. A segment or activation edited changes it: a template
+/// that reads another key, a country added to an activation's list.
 fn written<'e>(
     doc: &OnceCell<Option<json::Value<'e>>>,
     engine: &'e Engine,
     name: &str,
-) -> Option<String> {
+) -> Option<(String, String)> {
     let parsed = doc.get_or_init(|| json::parse(engine.text(), &json::Limits::default()).ok());
-    let features = parsed.as_ref()?.get("features")?;
+    let root = parsed.as_ref()?;
+    let feature = root.get("features")?.get(name)?;
+    let mut own = String::new();
+    canonical(feature, false, &mut own);
     let mut out = String::new();
-    canonical(features.get(name)?, false, &mut out);
-    Some(out)
+    let mut named = Named::default();
+    named.walk(feature);
+    // Activations name activations: followed until no new one (each once,
+    // so a cycle, a problem of its own, ends too).
+    let mut seen = 0;
+    while let Some(activation) = named.activations.iter().nth(seen).copied() {
+        seen += 1;
+        if let Some(when) = root.get("activations").and_then(|a| a.get(activation)) {
+            named.walk(when);
+        }
+    }
+    for (kind, names) in [
+        ("segments", &named.segments),
+        ("activations", &named.activations),
+    ] {
+        let defined = root.get(kind);
+        for one in names {
+            out.push_str(&format!(",{kind}/{}:", quote(one)));
+            match defined.and_then(|d| d.get(one)) {
+                Some(value) => canonical(value, false, &mut out),
+                None => out.push_str("null"),
+            }
+        }
+    }
+    Some((own, out))
+}
+
+/// The segments and activations a part of a document names, in name
+/// order (a `segment` or `by` member; an `activation` member).
+#[derive(Default)]
+struct Named<'v> {
+    segments: std::collections::BTreeSet<&'v str>,
+    activations: std::collections::BTreeSet<&'v str>,
+}
+
+impl<'v> Named<'v> {
+    fn walk(&mut self, value: &'v json::Value) {
+        match value {
+            json::Value::Object(members) => {
+                for (key, v) in members {
+                    match (key.as_ref(), v) {
+                        ("description" | "meta", _) => {}
+                        ("segment" | "by", json::Value::String(s)) => {
+                            self.segments.insert(s.as_ref());
+                        }
+                        ("activation", json::Value::String(s)) => {
+                            self.activations.insert(s.as_ref());
+                        }
+                        _ => self.walk(v),
+                    }
+                }
+            }
+            json::Value::Array(items) => items.iter().for_each(|v| self.walk(v)),
+            _ => {}
+        }
+    }
 }
 
 /// A value as compact JSON in a form where what cannot matter to a
@@ -430,11 +492,16 @@ fn text_rows(out: &mut String, name: &str, outcome: &Outcome, units: u64) {
             out,
             &format!("{name}: added, with problems in NEW (validate it): it serves its default"),
         ),
-        Outcome::Unmoved(compared) => {
+        Outcome::Unmoved(compared, itself) => {
+            let what = if *itself {
+                "reads a segment or activation written differently"
+            } else {
+                "written differently"
+            };
             text_line(
                 out,
                 &format!(
-                    "{name}: written differently, but no unit moves for the context given \
+                    "{name}: {what}, but no unit moves for the context given \
                      (a rule behind a condition it does not meet may have changed: give --context)"
                 ),
             );
@@ -506,7 +573,7 @@ fn text_rows(out: &mut String, name: &str, outcome: &Outcome, units: u64) {
 fn json_row(name: &str, outcome: &Outcome) -> String {
     let status = match outcome {
         Outcome::Added(_) => "added",
-        Outcome::Unmoved(_) => "edited",
+        Outcome::Unmoved(..) => "edited",
         Outcome::Removed => "removed",
         Outcome::Broken(_) => "broken",
         Outcome::Random(_) => "random",
@@ -517,7 +584,11 @@ fn json_row(name: &str, outcome: &Outcome) -> String {
     let mut row = format!("{{\"feature\":{},\"status\":\"{status}\"", quote(name));
     // What was compared, for an edit that moved no unit.
     let outcome = match outcome {
-        Outcome::Unmoved(compared) => compared,
+        Outcome::Unmoved(compared, itself) => {
+            let what = if *itself { "segments" } else { "feature" };
+            row.push_str(&format!(",\"edited\":\"{what}\""));
+            compared
+        }
         Outcome::Added(true) => {
             row.push_str(",\"in\":\"NEW\"");
             outcome

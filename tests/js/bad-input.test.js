@@ -69,6 +69,16 @@ test('snapshot bytes whose length lies (a subclass, an own property, a Proxy) ar
   for (const empty of ['', ' \r\n', new Uint8Array(0)]) {
     assert.throws(() => new Engine(empty), (e) => e instanceof SnapshotError && e.message === 'invalid JSON: the snapshot is empty' && e.path === '');
   }
+  // A value that is not JSON is named by its place (a feature's section is
+  // read apart from the rest); an element that never began, by its list.
+  for (const [text, path] of [
+    ['{"schema": 1, "features": {"A": {"inputs": [], "default": tru}}}', '/features/A/default'],
+    ['{"schema": 1, "revision": nul}', '/revision'],
+    ['{"schema": 1, "segments": {"S": {"from": {"user": "{id}"}, "options": ["a", 01]}}}', '/segments/S/options/1'],
+    ['{"schema": 1, "segments": {"S": {"from": {"user": "{id}"}, "options": ["a",]}}}', '/segments/S/options'],
+  ]) {
+    assert.throws(() => new Engine(text), (e) => e instanceof SnapshotError && /invalid JSON/.test(e.message) && e.path === path, text);
+  }
   // A Proxy is no typed array: refused as a snapshot.
   assert.throws(() => new Engine(growing), (e) => e instanceof SnapshotError && /bytes cannot be read/.test(e.message));
   // What a subclass holds is read, whatever its length says.

@@ -468,15 +468,20 @@ impl<'t> Parser<'t, '_> {
         }
     }
 
-    /// A child value of a container. If it fails inside a nested container,
-    /// `step` (the child's place in this container) joins the pointer; if it
-    /// fails as a scalar, this container is the one the pointer names.
+    /// A child value of a container. If it fails, `step` (the child's place
+    /// in this container) joins the pointer: `"default": tru` is an error
+    /// at `/default`. But an element that never began (`[1,]`, or the end
+    /// of the text) is no place: the array is the one the pointer names.
     fn child(&mut self, level: usize, step: impl FnOnce() -> Step) -> Res<Value<'t>> {
         let opening = self.peek();
         self.value(level).map_err(|mut f| {
-            if let Some(b'[' | b'{') = opening {
-                f.steps.push(step());
-            }
+            let began = match step() {
+                Step::Index(i) => {
+                    (!matches!(opening, None | Some(b']' | b','))).then_some(Step::Index(i))
+                }
+                key => Some(key),
+            };
+            f.steps.extend(began);
             f
         })
     }
@@ -1053,7 +1058,7 @@ mod tests {
             ("[1,", 4, ""),
             ("{", 2, ""),
             (r#"{"a""#, 5, ""),
-            (r#"{"a":"#, 6, ""),
+            (r#"{"a":"#, 6, "/a"),
             (r#"{"a":1"#, 7, ""),
             (r#"{"a":1,"#, 8, ""),
             (r#"{"a":[{"b":[1,"#, 15, "/a/0/b"),
@@ -1089,12 +1094,12 @@ mod tests {
         ] {
             let mut message = String::from("expected a value, found ");
             message.push_str(found);
-            assert_eq!(at(text), want(1, 2, "", &message), "{text}");
+            assert_eq!(at(text), want(1, 2, "/0", &message), "{text}");
         }
         // Only space, tab, LF and CR are whitespace.
         assert_eq!(
             at("[\u{c}1]"),
-            want(1, 2, "", "expected a value, found a control character")
+            want(1, 2, "/0", "expected a value, found a control character")
         );
     }
 
@@ -1104,7 +1109,7 @@ mod tests {
             "[-]", "[01]", "[-01]", "[00]", "[1.]", "[1.e5]", "[1e]", "[1e+]", "[-a]", "[-.5]",
             "[- 1]",
         ] {
-            assert_eq!(at(text), want(1, 2, "", "invalid number"), "{text}");
+            assert_eq!(at(text), want(1, 2, "/0", "invalid number"), "{text}");
         }
         assert_eq!(
             at("[0x10]"),
@@ -1120,19 +1125,19 @@ mod tests {
     fn string_errors() {
         assert_eq!(
             at(r#"["\q"]"#),
-            want(1, 3, "", "invalid escape '\\q' in a string")
+            want(1, 3, "/0", "invalid escape '\\q' in a string")
         );
         assert_eq!(
             at(r#"["ab\é"]"#),
-            want(1, 5, "", "invalid escape '\\é' in a string")
+            want(1, 5, "/0", "invalid escape '\\é' in a string")
         );
         assert_eq!(
             at("[\"\\\u{1}\"]"),
-            want(1, 3, "", "invalid escape in a string")
+            want(1, 3, "/0", "invalid escape in a string")
         );
         assert_eq!(
             at("[\"\\x41\"]"),
-            want(1, 3, "", "invalid escape '\\x' in a string")
+            want(1, 3, "/0", "invalid escape '\\x' in a string")
         );
         for text in [r#"["\u12"]"#, r#"["\u12G4"]"#, r#"["\u"]"#, r#"["\u-123"]"#] {
             let e = err(text);
@@ -1141,18 +1146,18 @@ mod tests {
         }
         assert_eq!(
             at(r#"["\U0041"]"#),
-            want(1, 3, "", "invalid escape '\\U' in a string")
+            want(1, 3, "/0", "invalid escape '\\U' in a string")
         );
         assert_eq!(
             at("{\"k\": [\"tab\there\"]}"),
-            want(1, 12, "/k", "control character in a string")
+            want(1, 12, "/k/0", "control character in a string")
         );
         assert_eq!(
             at("{\"a\":\n\"line\nbreak\"}"),
             want(
                 2,
                 6,
-                "",
+                "/a",
                 "line break in a string (is its closing '\"' missing?)"
             )
         );
@@ -1167,11 +1172,11 @@ mod tests {
         }
         assert_eq!(
             at("[\"\u{0}\"]"),
-            want(1, 3, "", "control character in a string")
+            want(1, 3, "/0", "control character in a string")
         );
         assert_eq!(
             at("[\"\u{1f}\"]"),
-            want(1, 3, "", "control character in a string")
+            want(1, 3, "/0", "control character in a string")
         );
         assert_eq!(
             at("{\"a\u{7}\": 1}"),
@@ -1187,7 +1192,7 @@ mod tests {
         );
         assert_eq!(
             at("[\"日本\",\n \"語\", ✓]"),
-            want(2, 7, "", "expected a value, found '✓'")
+            want(2, 7, "/2", "expected a value, found '✓'")
         );
         assert_eq!(
             at("\r\n\r\n  [1,]"),

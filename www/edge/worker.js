@@ -85,10 +85,14 @@ const DEFAULT_REVALIDATE = 30000;
 const warned = new Set();
 const warnOnce = (what, message) => warned.has(what) || (warned.add(what), console.log(`feats-edge: ${message}`));
 
-/** REVALIDATE_MS as milliseconds ≥ 0; anything else (`30s`, empty, negative) is the default, said once. */
+/**
+ * REVALIDATE_MS as milliseconds ≥ 0; not set (undefined, or null: workerd's
+ * `fromEnvironment` for a variable the environment lacks) is the default;
+ * anything else (`30s`, empty, negative) is the default too, said once.
+ */
 function revalidateMs(env) {
   const raw = env.REVALIDATE_MS;
-  if (raw === undefined) return DEFAULT_REVALIDATE;
+  if (raw == null) return DEFAULT_REVALIDATE;
   const ms = typeof raw === 'number' ? raw : /^\s*\d+(\.\d+)?\s*$/.test(String(raw)) ? Number(raw) : NaN;
   if (ms >= 0 && ms <= Number.MAX_SAFE_INTEGER) return ms;
   warnOnce('REVALIDATE_MS', `REVALIDATE_MS must be a number of milliseconds (0 or more), not ${JSON.stringify(String(raw))}: revalidating every ${DEFAULT_REVALIDATE} ms`);

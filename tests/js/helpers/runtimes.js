@@ -183,12 +183,17 @@ export async function startWorkerd(config, { cwd, env = {} } = {}) {
   throw new Error(`workerd did not start:\n${lastLog}`);
 }
 
-/** The edge worker with its own config (www/edge/config.capnp), against `origin`. */
+/**
+ * The edge worker with its own config (www/edge/config.capnp), against
+ * `origin`. `revalidateMs: null` leaves REVALIDATE_MS out of the
+ * environment (as the README's commands do).
+ */
 export function startEdge(origin, { revalidateMs = 0, targetingKey, exposureUrl = `${origin.url}/exposures` } = {}) {
   return startWorkerd('config.capnp', {
     cwd: join(root, 'www/edge'),
     env: {
-      SNAPSHOT_URL: `${origin.url}/snapshot.json`, EXPOSURE_URL: exposureUrl, REVALIDATE_MS: String(revalidateMs),
+      SNAPSHOT_URL: `${origin.url}/snapshot.json`, EXPOSURE_URL: exposureUrl,
+      ...(revalidateMs === null ? {} : { REVALIDATE_MS: String(revalidateMs) }),
       ...(targetingKey === undefined ? {} : { TARGETING_KEY: targetingKey }),
     },
   });

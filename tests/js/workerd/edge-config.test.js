@@ -40,6 +40,14 @@ test('a REVALIDATE_MS that is no number of milliseconds is the default (30 s), s
   assert.match(said[0], /not "30s": revalidating every 30000 ms/);
 });
 
+test('REVALIDATE_MS not set in the environment is the default, with nothing said (workerd binds it as null)', async (t) => {
+  const { edge } = await edgeFor(t, { revalidateMs: null });
+  for (let i = 0; i < 3; i++) assert.equal((await page(edge)).status, 200);
+  // The warning is said with the first load's revalidation deadline; give it time to appear.
+  await new Promise((r) => setTimeout(r, 300));
+  assert.doesNotMatch(edge.log(), /REVALIDATE_MS/);
+});
+
 test('an exposure sink that redirects: the relay answers 502 and says why; nothing is sent on as a GET', async (t) => {
   const { origin, edge } = await edgeFor(t);
   origin.exposureFailWith = 302;

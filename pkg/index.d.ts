@@ -120,7 +120,10 @@ export class Engine {
   /**
    * How `units` synthetic units (values "1".."N") split across the
    * implementations. `units`: a whole number from 1 to 100 000 000, else a
-   * `RangeError` (as the command line's `--units`).
+   * `RangeError` (as the command line's `--units`). A `TypeError` when the
+   * context is not an object; an `Error` when the feature cannot be
+   * simulated: not in the snapshot, broken, or with no split or experiment
+   * and no `by`, or a `by` that is no segment it may read.
    */
   simulate(feature: string, units: number, context?: Context, opts?: EvaluateOptions & { by?: string | undefined }):
     { segment: string; units: number; counts: Record<string, number>; none: number };
@@ -247,8 +250,10 @@ export interface Client {
   findImplementation(feature: string, context: Context): string | null;
   /** No exposure. */
   findImplementations(context: Context): Record<string, string | null>;
-  /** Queues an exposure, and records the sticky assignment when an experiment chose the implementation. */
-  /** A null implementation (what find returns for an unknown feature with no handle default) records nothing. */
+  /**
+   * Queues an exposure, and records the sticky assignment when an experiment chose the implementation.
+   * A null implementation (what find returns for an unknown feature with no handle default) records nothing.
+   */
   usedImplementation(feature: string, implementation: string | boolean | null | undefined, context: Context): void;
   /** find + used; returns the implementation name. */
   create(feature: string, context: Context): string | null;
@@ -256,8 +261,10 @@ export interface Client {
   isEnabled(feature: string, context: Context): boolean;
   /** Details, no exposure. */
   details(feature: string, context: Context): Details;
-  /** The handle's `create` returns what any of the factories returns (a union when they differ). */
-  /** A `default` that names one of the factories: `create` always builds (factories typed by an index signature, `Record<string, …>` or a pattern, name none for sure). */
+  /**
+   * A handle whose `create` returns what any of the factories returns (a union when they differ).
+   * With a `default` that names one of the factories, `create` always builds (factories typed by an index signature, `Record<string, …>` or a pattern, name none for sure).
+   */
   feature<M extends Record<string, Factory>, D extends NamedDefault<M>>(name: string, implementations: M, options: { default: D }): DefaultedFeatureHandle<ReturnType<NonNullable<M[keyof M]>>, FactoryContext<M>>;
   feature<M extends Record<string, Factory>>(name: string, implementations: M, options?: { default?: string | boolean | undefined }): FeatureHandle<ReturnType<NonNullable<M[keyof M]>>, FactoryContext<M>>;
   /** With the type the factories share given: `feature<Processor>(name, {...})`. */

@@ -126,6 +126,23 @@ const headerValue = (v) => {
 };
 
 /**
+ * The longest ETag kept and sent back. Servers and proxies refuse request
+ * headers past about 8 KB with a 4xx, which no poll would ever get past:
+ * a 10 KB ETag (in localStorage too) held a client on its snapshot for
+ * good, kill switches included.
+ */
+const MAX_ETAG = 1024;
+
+/** An ETag to keep: a header value of at most MAX_ETAG characters, else null (the next fetch asks unconditionally). */
+const etagOf = (v) => {
+  const tag = headerValue(v);
+  return tag && tag.length <= MAX_ETAG ? tag : null;
+};
+
+/** The most redirects a snapshot fetch follows (as `fetch` does). */
+const MAX_REDIRECTS = 20;
+
+/**
  * Details for an implementation used that no rule chose (a code default,
  * the caller's own choice): reported as a default, with no rule,
  * experiment or unit, and made sticky nowhere.
@@ -257,7 +274,7 @@ export async function createClient(o) {
   const badUrl = unusable(o.snapshotUrl, 'snapshotUrl', o.fetch), badXurl = unusable(xurl, 'exposureUrl', o.fetch);
   const url = badUrl ? undefined : o.snapshotUrl;
   const every = num(o.refreshInterval, 6e4), flushInterval = num(o.flushInterval, 5e3);
-  const retryDelay = num(o.retryDelay, 1e3, 1), timeout = num(o.timeout, 3e3), bootTag = headerValue(o.snapshotEtag);
+  const retryDelay = num(o.retryDelay, 1e3, 1), timeout = num(o.timeout, 3e3), bootTag = etagOf(o.snapshotEtag);
   const maxBatch = Math.min(MAX_BATCH, Math.floor(num(o.maxBatch, 100, 1))), maxQueue = num(o.maxQueue, 1e3);
   const maxText = maxQueue * EVENT_TEXT;
   const get = o.fetch ?? ((u, init) => fetch(u, init));
@@ -279,6 +296,8 @@ export async function createClient(o) {
   const [place, remote] = url ? resolved(url) : ['', false];
   const cacheKey = prefix + 'snapshot:' + place, cache = snapshotCache(ls, cacheKey);
   const browser = typeof document == 'object';
+  // Snapshot redirects followed by the client itself (see `follow`).
+  const own = !browser && o.headers != null;
   const opts = { sticky, clock: now };
   const defaults = new Map(); // handles' code defaults, by String(name)
   /**
@@ -362,7 +381,8 @@ export async function createClient(o) {
     if (!post) aborts.add(ac);
     try {
       // (What it throws is made an Error by the callers: see `failed`.)
-      const res = await abortable(get(u, { ...init, ...(post && { redirect: 'manual' }), signal: ac.signal }), ac.signal);
+      const res = post || !own ? await abortable(get(u, { ...init, ...(post && { redirect: 'manual' }), signal: ac.signal }), ac.signal)
+        : await follow(u, init, ac.signal);
       // A `fetch` option that resolves to something else: a network error.
       if (typeof res?.status != 'number' || typeof res.headers?.get != 'function') throw new TypeError(`feats-edge: fetch(${u}) gave no Response`);
       if (!post) return [res, await abortable(body(res), ac.signal)];
@@ -376,6 +396,34 @@ export async function createClient(o) {
     } finally {
       clearTimeout(t);
       aborts.delete(ac);
+    }
+  }
+
+  /**
+   * A snapshot GET with the `headers` option given, outside browsers: its
+   * redirects followed here, so that those headers (a server's API key)
+   * go to the snapshot's own origin only, not to one it redirects to
+   * (`fetch` drops `Authorization` alone there). In browsers, where
+   * redirects cannot be seen, `fetch` follows them: a page's headers are
+   * no secret from whoever loads the page.
+   */
+  async function follow(u, init, signal) {
+    // (A relative URL, which a `fetch` option may take: its own redirects.)
+    const first = URL.canParse(u) ? new URL(u).origin : null;
+    if (first == null) return abortable(get(u, { ...init, signal }), signal);
+    for (let hops = 0; ; hops++) {
+      const res = await abortable(get(u, { ...init, redirect: 'manual', signal }), signal);
+      const to = res.status > 299 && res.status < 400 && res.status != 304 && res.headers.get('Location');
+      if (!to || hops == MAX_REDIRECTS) return res;
+      try {
+        res.body?.cancel?.().catch(() => {});
+      } catch {}
+      u = new URL(to, u).href;
+      if (new URL(u).origin != first && init.headers) {
+        const h = new Headers(init.headers);
+        for (const [k] of new Headers(o.headers)) h.delete(k);
+        init = { ...init, headers: h };
+      }
     }
   }
 
@@ -435,7 +483,7 @@ export async function createClient(o) {
   function fromCache(entry = cache.read()) {
     if (typeof entry?.text != 'string' || !(entry.at > freshAt)) return;
     freshAt = +entry.at;
-    if (!same(entry.text)) load(entry.text, headerValue(entry.etag) ?? null);
+    if (!same(entry.text)) load(entry.text, etagOf(entry.etag));
   }
 
   /** Whether `doc` is the snapshot loaded: the same text, or the same JSON as the bootstrap object. */
@@ -456,8 +504,10 @@ export async function createClient(o) {
   async function fetchSnapshot() {
     const n = ++started, at = Date.now(), othersBefore = others;
     fetchingSince = at;
+    let sent;
     try {
-      const h = headers(), sent = etag && !remote ? etag : undefined;
+      const h = headers();
+      sent = etag && !remote ? etag : undefined;
       if (sent) h.set('If-None-Match', sent);
       const [res, body] = await request(url, { headers: h, ...(remote && { cache: 'no-cache' }) }, false);
       // A fetch started before the answer already taken (a slow poll
@@ -475,7 +525,7 @@ export async function createClient(o) {
       if (res.status != 304) {
         if (!res.ok) throw httpError(url, res, every);
         await loading(); // a first fetch may finish before the wasm is loaded
-        if (load(body, res.headers.get('ETag'))) {
+        if (load(body, etagOf(res.headers.get('ETag')))) {
           // Said, not silent: cache first is gone for returning visits.
           if (cache.write(body, etag, at)) uncached = undefined;
           else if (uncached !== body) emit('error', new Error(`feats-edge: the snapshot (${(uncached = body).length} characters) did not fit in localStorage: returning visits wait for the network`));
@@ -496,6 +546,10 @@ export async function createClient(o) {
       // Request-bound, a first request waits for one answer, not for
       // `timeout` (the next request tries again once the backoff allows).
       if (perRequest) done(!!engine);
+      // A 4xx to a conditional request may be the If-None-Match itself
+      // refused (a proxy's header limit, an ETag cached by an older
+      // version): asked again at once without it (once: none is kept now).
+      if (sent && sent === etag && err.status >= 400 && err.status < 500 && err.status != 429) return (etag = null), 0;
       if (retryable(err.status)) return (snapshotLost = !err.status), wait(err.retryAfter ?? backoff(fails++));
       // Other 4xx wait for the next poll elsewhere; in Workers, where each
       // request may refresh, for a backoff step (a 404 was asked by every request).
@@ -660,31 +714,29 @@ export async function createClient(o) {
    * not accepted goes back to the queue (counted as sent only when it was).
    */
   function beacon() {
-    let refused = false;
+    let refused = false, room = BEACON_BYTES - kept;
     while (xurl && queue.length) {
       // As many events as fit in one body (at least one), each serialized once.
-      const parts = [], room = refused ? Infinity : BEACON_BYTES - kept;
+      const parts = [];
       let size = 12;
       while (parts.length < Math.min(queue.length, maxBatch)) {
         const part = JSON.stringify(queue.at(parts.length));
-        if (parts.length && size + bytes(part) + 1 > room) break;
+        if (parts.length && size + bytes(part) + 1 > (refused ? Infinity : room)) break;
         size += bytes(part) + 1;
         parts.push(part);
       }
       const n = parts.length, events = take(n), body = `{"events":[${parts.join(',')}]}`;
       const back = () => requeue(events);
-      const post = (keepalive) => {
-        const held = keepalive ? size : 0;
-        const settled = () => ((sending -= n), (kept -= held));
+      // A plain POST (it may not outlive the page).
+      const post = () => {
         sending += n;
-        kept += held;
         // (Given up after 30 s like any POST: one left hanging held back
         // every timer flush.) Started now, while the page is still there;
         // what throws at once (an invalid `headers` option) puts the
         // events back too.
         let sent;
         try {
-          sent = request(xurl, { method: 'POST', headers: headers('application/json'), body, keepalive }, true);
+          sent = request(xurl, { method: 'POST', headers: headers('application/json'), body }, true);
         } catch (e) {
           sent = Promise.reject(e);
         }
@@ -698,13 +750,12 @@ export async function createClient(o) {
             emit('error', err);
             retryable(err.status) ? back() : (stats.failed += n);
           })
-          .finally(settled);
+          .finally(() => (sending -= n));
       };
       // One event too big for any beacon, or the quota spent: a plain
-      // request (it may not outlive the page), so that it does not hold
-      // the others back.
+      // request, so that it does not hold the others back.
       if (size > BEACON_BYTES || refused) {
-        post(false);
+        post();
         continue;
       }
       try {
@@ -719,13 +770,19 @@ export async function createClient(o) {
           continue;
         }
       } catch {}
-      // Refused. With this client's own keepalive requests filling the
-      // browser's quota, keepalive fetches are refused too (in Chromium one
-      // tried here failed, and its events died with the page): this batch
-      // and the rest go plain. Otherwise (a browser refusing beacons for
-      // another reason) this batch tries a keepalive fetch first.
+      // Refused: the page's keepalive quota is spent, by this client's
+      // own requests or by other scripts' beacons (it is the page's). What
+      // is left of it takes smaller bodies: halved until one event alone
+      // is refused (after another script's 40 KB beacon, none of 100
+      // events arrived). Then this one and the rest go plain: keepalive
+      // fetches are refused too, and a plain one may still arrive.
+      if (n > 1) {
+        requeue(events);
+        room = size >> 1;
+        continue;
+      }
       refused = true;
-      post(beaconed + kept + size <= BEACON_BYTES);
+      post();
     }
   }
 
@@ -826,7 +883,7 @@ export async function createClient(o) {
   }
   const cached = o.snapshot == null && url ? cache.read() : null;
   // A stored ETag a header cannot carry (a corrupt entry) would make every fetch throw: none.
-  if (cached) cached.etag = headerValue(cached.etag) ?? null;
+  if (cached) cached.etag = etagOf(cached.etag);
   const wasmLoading = loading();
   // `timeout` bounds the wait for the wasm as well as for the snapshot; with
   // neither to wait for, no timer (Workers allow none outside a request).

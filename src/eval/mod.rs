@@ -207,6 +207,12 @@ impl Evaluation<'_, '_> {
     }
 }
 
+/// The longest value a template of several parts renders (64 KiB); a
+/// longer one is absent. A template joins at most 64 placeholders, so
+/// without a bound a context of long values would make each evaluation
+/// copy up to 64 times their length (a 16 MiB value: 1 GiB).
+pub const MAX_RENDERED: usize = 64 * 1024;
+
 /// What is known of one context when many features are evaluated for it:
 /// the values of shared segments (see
 /// [`crate::model::SegmentSource::shared`]), each read once, and whether
@@ -462,7 +468,18 @@ impl<'c, C: Context + ?Sized, E: Env + ?Sized> Run<'_, 'c, '_, C, E> {
         match &*template.parts {
             [Part::Slot(slot)] => self.ctx.slot(*slot).map(Cow::Borrowed),
             parts => {
-                let mut out = String::new();
+                // Measured first: a value longer than MAX_RENDERED is absent.
+                let mut len = 0usize;
+                for part in parts {
+                    len = len.saturating_add(match part {
+                        Part::Text(text) => text.len(),
+                        Part::Slot(slot) => self.ctx.slot(*slot)?.len(),
+                    });
+                }
+                if len > MAX_RENDERED {
+                    return None;
+                }
+                let mut out = String::with_capacity(len);
                 for part in parts {
                     match part {
                         Part::Text(text) => out.push_str(text),

@@ -78,6 +78,8 @@ const MAX_COLD_BACKOFF = 30000;
 const MIN_COLD_BACKOFF = 1000;
 /** The largest snapshot the engine loads (SPEC: 16 MiB): a longer body is not read further. */
 const MAX_SNAPSHOT_BYTES = 16 * 1024 * 1024;
+/** The longest snapshot ETag kept and sent back (as the package's client). */
+const MAX_ETAG = 1024;
 /** How stale the snapshot may get without REVALIDATE_MS (ms). */
 const DEFAULT_REVALIDATE = 30000;
 
@@ -155,10 +157,19 @@ async function revalidate(env) {
     }
     if (!res.ok) {
       res.body?.cancel();
+      // A 4xx to a conditional request may be the If-None-Match refused
+      // (a proxy's header limit): the next revalidation goes without it.
+      if (tags.length && res.status >= 400 && res.status < 500 && res.status !== 429) {
+        if (current) current.etag = null;
+        rejectedEtag = null;
+      }
       coldFailure(res, wave);
       return console.log(`feats-edge: snapshot origin answered ${res.status}, keeping ${current?.engine.revision ?? 'nothing'}`);
     }
-    const etag = res.headers.get('ETag');
+    // An ETag over MAX_ETAG characters is not kept: sent back, it may be
+    // refused with every revalidation, and the snapshot never replaced.
+    const tag = res.headers.get('ETag');
+    const etag = tag !== null && tag.length <= MAX_ETAG ? tag : null;
     // Read with a cap: an endless or huge body would otherwise be held whole
     // (a Worker's memory is 128 MB), and the engine refuses it anyway.
     const text = await readCapped(res, MAX_SNAPSHOT_BYTES);

@@ -181,6 +181,11 @@ pub fn has_placeholder(text: &str) -> bool {
     false
 }
 
+/// The most placeholders one template holds. Each is read, and its value
+/// copied, on every evaluation: a template of `{ua}` written 550 000
+/// times (1.6 MB of snapshot) rendered 550 MB from a 1 KB value.
+pub const MAX_PLACEHOLDERS: usize = 64;
+
 /// Parses a template such as `{address.country_code}-{address.subdivision_code}`.
 fn parse_template(
     text: &str,
@@ -191,6 +196,7 @@ fn parse_template(
 ) -> Option<Template> {
     let mut parts = Vec::new();
     let mut literal = String::new();
+    let mut slots = 0;
     let mut rest = text;
     while let Some(c) = rest.chars().next() {
         match c {
@@ -246,6 +252,14 @@ fn parse_template(
                 }
                 if !literal.is_empty() {
                     parts.push(Part::Text(core::mem::take(&mut literal)));
+                }
+                slots += 1;
+                if slots > MAX_PLACEHOLDERS {
+                    let mut m = String::from("the template has more than ");
+                    crate::text::push_u64(&mut m, MAX_PLACEHOLDERS as u64);
+                    m.push_str(" placeholders");
+                    errs.add(ptr, m);
+                    return None;
                 }
                 parts.push(Part::Slot(interner.slot(Slot { input, path })?));
                 rest = inner.get(end + 1..).unwrap_or_default();

@@ -623,6 +623,27 @@ test('an event too big for a beacon does not hold back the others when the page 
     assert.equal(mine.length, 5);
   }));
 
+test("another script's beacon at page hide spends most of the keepalive quota: what is left of it still carries beacons (none arrived)", () =>
+  onBlankPage(async (page) => {
+    const tag = `shared-${Date.now()}`;
+    // An analytics script whose listener runs first: a 40 KB beacon of its own.
+    await page.evaluate(() => addEventListener('pagehide', () => navigator.sendBeacon('/__analytics', 'a'.repeat(40000))));
+    await page.evaluate(startClient, { exposureUrl: '/flags/exposures', flushInterval: 0, maxBatch: 1000 });
+    // 100 events of about 400 bytes: one beacon's worth that no longer fits
+    // in the 24 KiB the other beacon leaves; halves of it do, until that is
+    // spent too (the rest goes plain, and may die with the page).
+    await page.evaluate((t) => {
+      for (let i = 0; i < 100; i++) window.__client.create('AllowedPriorities', { user: { id: `${t}-${i}-`.padEnd(200, 'u'), plan: 'free' } });
+    }, tag);
+    await page.goto(`${rt.server.url}/__blank`); // pagehide
+    let mine = [];
+    for (let i = 0; i < 100 && mine.length < 100; i++) {
+      await sleep(50);
+      mine = (await (await fetch(`${rt.server.url}/flags/exposures`)).json()).filter((e) => e.unit?.value?.startsWith(`${tag}-`));
+    }
+    assert.ok(mine.length >= 50, `${mine.length} of 100 arrived`);
+  }));
+
 test('a .wasm request that never answers is given up after 30 s and made again: the client loads', () =>
   onBlankPage(async (page) => {
     let wasmRequests = 0;

@@ -421,17 +421,20 @@ class SnapModel {
     this.fromObject = false;
     this.etag = undefined;
     this.answered = 0;
+    /** @type {Map<number, string | null>} the If-None-Match each GET sent */
+    this.sent = new Map();
   }
   /** The bootstrap snapshot, as `load(o.snapshot, bootTag)`. */
   boot(snapshot, tag) {
     const rev = tryLoad(snapshot);
     if (rev === undefined) return void this.w.exp.error++;
-    Object.assign(this, { has: true, rev, etag: tag, fromObject: snapshot?.constructor === Object });
+    Object.assign(this, { has: true, rev, etag: kept(tag), fromObject: snapshot?.constructor === Object });
     this.loaded = this.fromObject ? JSON.stringify(snapshot) : snapshot;
     this.w.exp.update++;
   }
   onGetStart(n, inm) {
     const want = this.etag || null;
+    this.sent.set(n, inm ?? null);
     if ((inm ?? null) !== want) this.w.violation('If-None-Match is not the last ETag', `GET #${n} sent ${JSON.stringify(inm)}, last ETag ${JSON.stringify(want)}`);
   }
   same(text) {
@@ -451,7 +454,11 @@ class SnapModel {
     const ok = status >= 200 && status < 300;
     if (ok || status === 304) this.answered = n;
     if (status === 304) return this.has ? 'none' : 'error';
+    // A 4xx to a conditional request: the ETag is dropped (asked again without it).
+    if (status >= 400 && status < 500 && status !== 429 && this.sent.get(n) && this.sent.get(n) === this.etag) cover('snapshot: 4xx to a conditional request drops the ETag'), (this.etag = null);
     if (!ok) return 'error';
+    if (etag != null && kept(etag) === null && etag.trim()) cover('snapshot: an ETag too long to keep');
+    etag = kept(etag);
     if (this.has && this.same(text)) return cover('snapshot: same text again'), (this.etag = etag), 'none';
     const rev = tryLoad(text);
     if (rev === undefined) return cover(this.has ? 'snapshot: refused, last good kept' : 'snapshot: refused with nothing loaded'), 'error';
@@ -463,6 +470,12 @@ class SnapModel {
     cover('snapshot: fetch or body failed');
     return this.w.closed ? 'none' : 'error';
   }
+}
+
+/** An ETag as the client keeps it: trimmed, at most 1 024 characters, else null. */
+function kept(tag) {
+  const t = typeof tag == 'string' ? tag.trim() : '';
+  return t && t.length <= 1024 ? t : null;
 }
 
 /** The revision a snapshot loads with, or undefined when it is refused. */

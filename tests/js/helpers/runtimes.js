@@ -76,6 +76,7 @@ export async function startOrigin(snapshot, etag = '"v1"') {
     /** an HTTP status the snapshot endpoint answers instead (0: none) */ failWith: 0,
     /** the Retry-After header sent with `failWith` (undefined: none) */ failRetryAfter: undefined,
     /** answer 200 with no ETag, whatever If-None-Match says (an origin without ETags) */ noEtag: false,
+    /** the longest If-None-Match answered; longer ones get 431, as proxies refuse long headers (0: any) */ maxIfNoneMatch: 0,
     /** an HTTP status the exposure sink answers instead, recording nothing (0: none) */ exposureFailWith: 0,
     /** every connection is cut before an answer, as from a host that is down */ down: false,
     /** @type {{ifNoneMatch: string | undefined, status: number}[]} */ fetches: [],
@@ -95,6 +96,10 @@ export async function startOrigin(snapshot, etag = '"v1"') {
       origin.snapshotArrivals++;
       await origin.snapshotGate;
       if (origin.snapshotDelay) await new Promise((r) => setTimeout(r, origin.snapshotDelay));
+      if (origin.maxIfNoneMatch && (inm ?? '').length > origin.maxIfNoneMatch) {
+        answered(431);
+        return res.writeHead(431).end();
+      }
       if (origin.failWith) {
         answered(origin.failWith);
         const retry = origin.failRetryAfter === undefined ? {} : { 'Retry-After': origin.failRetryAfter };

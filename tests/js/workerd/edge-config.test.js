@@ -48,6 +48,21 @@ test('REVALIDATE_MS not set in the environment is the default, with nothing said
   assert.doesNotMatch(edge.log(), /REVALIDATE_MS/);
 });
 
+test('a snapshot ETag too long to send back is not kept: a proxy refusing it cannot hold the worker on its snapshot', async (t) => {
+  const long = (v) => `"${v}-${'x'.repeat(10_000)}"`;
+  const { origin, edge } = await edgeFor(t, { revalidateMs: 0 });
+  origin.etag = long('r1');
+  origin.maxIfNoneMatch = 8000;
+  const revision = async () => (await (await fetch(`${edge.url}/ofrep/v1/evaluate/flags`, { method: 'POST', body: '{}' })).json()).metadata?.revision;
+  await until(async () => (await revision()) === revisionOf(good), 5000);
+  const next = good.replace(`"revision": "${revisionOf(good)}"`, '"revision": "long-etag-2"');
+  assert.notEqual(next, good);
+  origin.snapshot = next;
+  origin.etag = long('r2');
+  assert.ok(await until(async () => (await revision()) === 'long-etag-2', 5000), edge.log());
+  assert.deepEqual(origin.fetches.filter((f) => f.status === 431), [], 'no long If-None-Match was sent');
+});
+
 test('an exposure sink that redirects: the relay answers 502 and says why; nothing is sent on as a GET', async (t) => {
   const { origin, edge } = await edgeFor(t);
   origin.exposureFailWith = 302;

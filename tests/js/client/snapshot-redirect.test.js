@@ -1,0 +1,91 @@
+// What a snapshot server's redirects and ETags may do to a client in Node:
+// the `headers` option (a server's API key) goes to the snapshot's own
+// origin only, and no ETag, however long, can keep a client from the
+// next snapshot.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import { createClient } from 'feats-edge';
+import { until } from '../helpers/server.js';
+import { snapshot } from '../helpers/snapshot.js';
+
+/** A server on 127.0.0.1 answering with `handle(req, res)`, recording each request; closed after the test. */
+async function serve(t, handle) {
+  const requests = [];
+  const server = createServer((req, res) => {
+    requests.push({ url: req.url, headers: req.headers });
+    handle(req, res);
+  });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  t.after(() => new Promise((r) => (server.closeAllConnections(), server.close(r))));
+  return { url: `http://127.0.0.1:${server.address().port}`, requests };
+}
+
+/** A client of `snapshotUrl` with `options`, closed after the test, with its errors. */
+async function client(t, snapshotUrl, options = {}) {
+  const c = await createClient({ snapshotUrl, refreshInterval: 0, retryDelay: 10, timeout: 2000, ...options });
+  t.after(() => c.close());
+  const errors = [];
+  c.on('error', (e) => errors.push(e.message));
+  return { c, errors };
+}
+
+const json = (res, text, headers = {}) => res.writeHead(200, { 'Content-Type': 'application/json', ...headers }).end(text);
+
+test('a snapshot redirected to another origin: the headers option stays behind (fetch dropped only Authorization), the snapshot loads', async (t) => {
+  const other = await serve(t, (req, res) => json(res, JSON.stringify(snapshot('elsewhere'))));
+  // 127.0.0.1 and localhost are two origins: the second hop crosses.
+  const elsewhere = other.url.replace('127.0.0.1', 'localhost');
+  const own = await serve(t, (req, res) => {
+    if (req.url === '/snapshot.json') return res.writeHead(302, { Location: '/moved/snapshot.json' }).end();
+    res.writeHead(307, { Location: `${elsewhere}/final.json` }).end();
+  });
+  const { c, errors } = await client(t, `${own.url}/snapshot.json`, { headers: { 'X-Api-Key': 'secret', Authorization: 'Bearer secret', 'X-Trace': 't' } });
+  assert.equal(c.revision, 'elsewhere', errors.join('\n'));
+  // Both hops on the snapshot's own origin carried them.
+  assert.deepEqual(own.requests.map((r) => [r.url, r.headers['x-api-key'], r.headers['x-trace']]), [['/snapshot.json', 'secret', 't'], ['/moved/snapshot.json', 'secret', 't']]);
+  assert.equal(other.requests.length, 1);
+  for (const name of ['x-api-key', 'authorization', 'x-trace']) assert.equal(other.requests[0].headers[name], undefined, name);
+  assert.deepEqual(errors, []);
+});
+
+test('a redirect loop is given up on after 20 redirects, as fetch does: an error that says so', async (t) => {
+  const loop = await serve(t, (req, res) => res.writeHead(302, { Location: '/snapshot.json' }).end());
+  const { c, errors } = await client(t, `${loop.url}/snapshot.json`, { headers: { 'X-Api-Key': 'k' } });
+  assert.equal(c.revision, null);
+  assert.equal(loop.requests.length >= 21, true, `${loop.requests.length} requests`);
+  assert.match(errors[0], /answered 302/);
+});
+
+test('an ETag over 1 024 characters is not sent back (a proxy refuses such headers, and no poll would pass again)', async (t) => {
+  let revision = 'r1';
+  const origin = await serve(t, (req, res) => {
+    if ((req.headers['if-none-match'] ?? '').length > 8000) return res.writeHead(431).end();
+    json(res, JSON.stringify(snapshot(revision)), { ETag: `"${revision}-${'x'.repeat(10_000)}"` });
+  });
+  const { c, errors } = await client(t, `${origin.url}/snapshot.json`);
+  assert.equal(c.revision, 'r1');
+  revision = 'r2';
+  await c.refresh();
+  assert.equal(c.revision, 'r2', errors.join('\n'));
+  assert.equal(origin.requests[1].headers['if-none-match'], undefined);
+  assert.deepEqual(errors, []);
+});
+
+test('a 4xx to a conditional request (an ETag the server now refuses) is asked again at once without If-None-Match', async (t) => {
+  let revision = 'r1';
+  const origin = await serve(t, (req, res) => {
+    if (req.headers['if-none-match'] === '"old"') return res.writeHead(400).end('bad header');
+    json(res, JSON.stringify(snapshot(revision)), { ETag: `"${revision}"` });
+  });
+  revision = 'r2';
+  // A bootstrap with an ETag the server refuses (a page rendered from an older version).
+  const { c, errors } = await client(t, `${origin.url}/snapshot.json`, { snapshot: snapshot('r1'), snapshotEtag: '"old"' });
+  await until(() => c.revision === 'r2', 3000, 'r2');
+  assert.deepEqual(origin.requests.map((r) => r.headers['if-none-match']), ['"old"', undefined]);
+  assert.equal(errors.length, 1);
+  assert.match(errors[0], /answered 400/);
+  // And the ETag of the answer is used from then on.
+  await c.refresh();
+  assert.equal(origin.requests[2].headers['if-none-match'], '"r2"');
+});

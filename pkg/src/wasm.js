@@ -23,6 +23,16 @@ export const runtime = { perRequest: false };
 
 /** @param {any} bindings the generated module  @param {any} exports the instance's exports */
 export function setWasm(bindings, exports) {
+  // The key of the engine's name tables (a snapshot cannot choose names
+  // that collide without it), drawn here: the core draws no randomness.
+  const key = new Uint32Array(2);
+  try {
+    crypto.getRandomValues(key);
+  } catch {
+    key[0] = Math.random() * 2 ** 32;
+    key[1] = Math.random() * 2 ** 32;
+  }
+  bindings.seed(key[0], key[1] | 1);
   // (`dev build` checks that the module exports it.)
   const stack = exports.__wbindgen_add_to_stack_pointer ?? (() => 0);
   wasm = { RawEngine: bindings.RawEngine, bucket: bindings.bucket, buckets: bindings.buckets, memory: exports.memory, stack, top: stack(0) };

@@ -16,6 +16,7 @@
 use crate::prelude::*;
 use alloc::borrow::Cow;
 
+use crate::compile::MAX_PLACEHOLDERS;
 use crate::hash;
 use crate::model::{
     Action, Body, Cmp, Cond, Feature, ImplId, InputId, LocalSegment, Part, Rule, SegmentSource,
@@ -468,23 +469,31 @@ impl<'c, C: Context + ?Sized, E: Env + ?Sized> Run<'_, 'c, '_, C, E> {
         match &*template.parts {
             [Part::Slot(slot)] => self.ctx.slot(*slot).map(Cow::Borrowed),
             parts => {
-                // Measured first: a value longer than MAX_RENDERED is absent.
-                let mut len = 0usize;
+                // Each slot read once, and the length measured first: a
+                // value longer than MAX_RENDERED is absent.
+                let mut values = [""; MAX_PLACEHOLDERS];
+                let (mut len, mut n) = (0usize, 0);
                 for part in parts {
                     len = len.saturating_add(match part {
                         Part::Text(text) => text.len(),
-                        Part::Slot(slot) => self.ctx.slot(*slot)?.len(),
+                        Part::Slot(slot) => {
+                            let value = self.ctx.slot(*slot)?;
+                            *values.get_mut(n)? = value;
+                            n += 1;
+                            value.len()
+                        }
                     });
                 }
                 if len > MAX_RENDERED {
                     return None;
                 }
                 let mut out = String::with_capacity(len);
+                let mut read = values.iter();
                 for part in parts {
-                    match part {
-                        Part::Text(text) => out.push_str(text),
-                        Part::Slot(slot) => out.push_str(self.ctx.slot(*slot)?),
-                    }
+                    out.push_str(match part {
+                        Part::Text(text) => text,
+                        Part::Slot(_) => read.next()?,
+                    });
                 }
                 Some(Cow::Owned(out))
             }

@@ -3,9 +3,44 @@
 //!
 //! One concrete type instead of `BTreeMap`/`HashMap` instantiations keeps the
 //! WebAssembly build small (each generic map costs kilobytes per key/value
-//! pair) and needs no random seed.
+//! pair). Its hash is keyed with a seed of the process (see [`set_seed`]),
+//! so that a snapshot cannot choose names that all collide.
+
+use core::sync::atomic::{AtomicU64, Ordering};
 
 use crate::prelude::*;
+
+/// The key of the name hash for the indexes made from now on; 0 until one
+/// is set (or, with the standard library, drawn at the first index).
+static SEED: AtomicU64 = AtomicU64::new(0);
+
+/// Keys the hash of the indexes made from now on with `seed`: the
+/// WebAssembly entry calls it once, before any snapshot loads, with
+/// randomness from the host (the core draws none). Unkeyed, the hash let a
+/// snapshot choose 10 000 `in` values that all collided (one 1.7 MB list
+/// took 3 s to compile, and each lookup 700 µs). An index keeps the key it
+/// was made with, so a later call changes no table already built. With the
+/// standard library a key is drawn at the first index when none was set.
+pub fn set_seed(seed: u64) {
+    SEED.store(seed, Ordering::Relaxed);
+}
+
+/// The key for a new index.
+fn seed() -> u64 {
+    let seed = SEED.load(Ordering::Relaxed);
+    #[cfg(feature = "std")]
+    if seed == 0 {
+        use std::hash::{BuildHasher, Hasher};
+        let drawn = std::collections::hash_map::RandomState::new()
+            .build_hasher()
+            .finish()
+            | 1;
+        // (Two threads may both draw: each index keeps the one it read.)
+        SEED.store(drawn, Ordering::Relaxed);
+        return drawn;
+    }
+    seed
+}
 
 /// Where a key starts probing: a multiply-fold over 4-byte words.
 ///
@@ -15,13 +50,13 @@ use crate::prelude::*;
 /// optimizes a function called that often in the background, on threads
 /// that compete with the load (XXH3 here cost such a compile on every cold
 /// load: docs/performance.md).
-fn name_hash(key: &[u8]) -> u64 {
+fn name_hash(key: &[u8], seed: u64) -> u64 {
     const K: u64 = 0x9E37_79B9_7F4A_7C15;
     let mix = |h: u64, word: u64| {
         let p = (h ^ word).wrapping_mul(K);
         p ^ (p >> 32)
     };
-    let mut h = key.len() as u64;
+    let mut h = mix(seed, key.len() as u64);
     let mut words = key.chunks_exact(4);
     for w in &mut words {
         h = mix(
@@ -45,8 +80,8 @@ fn name_hash(key: &[u8]) -> u64 {
 /// not seeded, a snapshot can choose its names so (one in eight
 /// qualifies), and 100 000 such features took 15 s to load.
 #[inline]
-fn start(key: &[u8], mask: usize) -> (usize, usize) {
-    let h = name_hash(key);
+fn start(key: &[u8], mask: usize, seed: u64) -> (usize, usize) {
+    let h = name_hash(key, seed);
     (h as usize & mask, (h >> 32) as usize | 1)
 }
 
@@ -54,8 +89,10 @@ fn start(key: &[u8], mask: usize) -> (usize, usize) {
 ///
 /// The keys are kept end to end in one string (one allocation for all of
 /// them, not one each: a snapshot's features are indexed at load).
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct NameIndex {
+    /// The hash's key, the process's when the index was made.
+    seed: u64,
     /// Every key, end to end, in insertion order.
     text: String,
     /// Where each key ends in `text`.
@@ -63,6 +100,18 @@ pub struct NameIndex {
     values: Vec<u32>,
     /// Slots hold `entry + 1`; 0 is empty. Length is a power of two.
     table: Vec<u32>,
+}
+
+impl Default for NameIndex {
+    fn default() -> Self {
+        NameIndex {
+            seed: seed(),
+            text: String::new(),
+            ends: Vec::new(),
+            values: Vec::new(),
+            table: Vec::new(),
+        }
+    }
 }
 
 impl NameIndex {
@@ -74,7 +123,7 @@ impl NameIndex {
 
     fn slot(&self, key: &str) -> (usize, Option<u32>) {
         let mask = self.table.len().wrapping_sub(1);
-        let (mut i, stride) = start(key.as_bytes(), mask);
+        let (mut i, stride) = start(key.as_bytes(), mask, self.seed);
         loop {
             match self.table.get(i).copied() {
                 None | Some(0) => return (i, None),
@@ -157,7 +206,7 @@ impl NameIndex {
         let mask = size - 1;
         for n in 0..self.ends.len() {
             let key = self.key_bytes(n).unwrap_or_default();
-            let (mut i, stride) = start(key, mask);
+            let (mut i, stride) = start(key, mask, self.seed);
             while self.table.get(i).is_some_and(|&s| s != 0) {
                 i = i.wrapping_add(stride) & mask;
             }
@@ -267,10 +316,11 @@ mod tests {
         let size = (count + 1usize).next_power_of_two() * 2;
         let names: Vec<String> = (0..)
             .map(|i| format!("f{i:07}"))
-            .filter(|n| (name_hash(n.as_bytes()) as usize & (size - 1)) < size / 8)
+            .filter(|n| (name_hash(n.as_bytes(), 0) as usize & (size - 1)) < size / 8)
             .take(count)
             .collect();
         let mut index = NameIndex::new();
+        index.seed = 0;
         for (i, n) in names.iter().enumerate() {
             assert!(index.insert(n, i as u32));
         }
@@ -279,7 +329,7 @@ mod tests {
         for (i, n) in names.iter().enumerate() {
             assert_eq!(index.get(n), Some(i as u32));
             let mask = size - 1;
-            let (mut at, stride) = start(n.as_bytes(), mask);
+            let (mut at, stride) = start(n.as_bytes(), mask, 0);
             while index.table[at] != i as u32 + 1 {
                 at = (at + stride) & mask;
                 looks += 1;
@@ -288,6 +338,123 @@ mod tests {
         // Each looked at the next slot: 2 500 per name on average; then
         // 1, 2, 3 … slots further: 82.
         assert!(looks / count < 4, "{} looks per name", looks / count);
+    }
+
+    /// Keys of 12 printable bytes per block, in pairs with the same hash under
+    /// `seed` (found by matching the high halves of the state after two
+    /// words, then choosing the third words to cancel the low halves):
+    /// every choice of one key of each pair gives the same hash, 2^blocks
+    /// keys in all, as a snapshot could write them for an unkeyed hash.
+    fn colliding(seed: u64, blocks: usize) -> Vec<String> {
+        const K: u64 = 0x9E37_79B9_7F4A_7C15;
+        let mix = |h: u64, w: u64| {
+            let p = (h ^ w).wrapping_mul(K);
+            p ^ (p >> 32)
+        };
+        let ascii = |b: u8| (b' '..=b'~').contains(&b);
+        let mut rng = 0x2545_F491_4F6C_DD1Du64;
+        let mut next = move || {
+            rng ^= rng << 13;
+            rng ^= rng >> 7;
+            rng ^= rng << 17;
+            rng
+        };
+        let len = (blocks * 12) as u64;
+        let mut h = mix(seed, len);
+        let mut pairs: Vec<([u8; 12], [u8; 12])> = Vec::new();
+        while pairs.len() < blocks {
+            let mut seen: std::collections::HashMap<u64, ([u8; 8], u64)> =
+                std::collections::HashMap::new();
+            loop {
+                let mut w = [0u8; 8];
+                for b in &mut w {
+                    *b = b'a' + (next() % 26) as u8;
+                }
+                let lo = u64::from(u32::from_le_bytes(w[..4].try_into().unwrap()));
+                let hi = u64::from(u32::from_le_bytes(w[4..].try_into().unwrap()));
+                let state = mix(mix(h, lo), hi);
+                if let Some(&(w0, state0)) = seen.get(&(state >> 32)) {
+                    let d = ((state0 ^ state) as u32).to_le_bytes();
+                    // Third words a and b with a ^ b = d, both letters.
+                    let third: Option<Vec<(u8, u8)>> = d
+                        .iter()
+                        .map(|&d| (b' '..=b'~').find(|&c| ascii(c ^ d)).map(|c| (c, c ^ d)))
+                        .collect();
+                    if let (Some(third), true) = (third, w0 != w) {
+                        let (mut x, mut y) = ([0u8; 12], [0u8; 12]);
+                        x[..8].copy_from_slice(&w0);
+                        y[..8].copy_from_slice(&w);
+                        for (i, (a, b)) in third.into_iter().enumerate() {
+                            x[8 + i] = a;
+                            y[8 + i] = b;
+                        }
+                        let (a, b) = (&x[8..], &y[8..]);
+                        let ha = mix(state0, u64::from(u32::from_le_bytes(a.try_into().unwrap())));
+                        let hb = mix(state, u64::from(u32::from_le_bytes(b.try_into().unwrap())));
+                        assert_eq!(ha, hb);
+                        h = ha;
+                        pairs.push((x, y));
+                        break;
+                    }
+                }
+                seen.insert(state >> 32, (w, state));
+            }
+        }
+        (0..1usize << blocks)
+            .map(|choice| {
+                let mut key = Vec::new();
+                for (i, (x, y)) in pairs.iter().enumerate() {
+                    key.extend_from_slice(if choice >> i & 1 == 1 { y } else { x });
+                }
+                String::from_utf8(key).unwrap()
+            })
+            .collect()
+    }
+
+    /// Keys that all collide under one key of the hash do not under
+    /// another: a snapshot cannot choose them without knowing the key,
+    /// which each process draws (or its host gives).
+    #[test]
+    fn colliding_keys_are_colliding_under_one_seed_only() {
+        let keys = colliding(0, 6);
+        assert_eq!(keys.len(), 64);
+        let hashes = |seed: u64| {
+            let mut h: Vec<u64> = keys.iter().map(|k| name_hash(k.as_bytes(), seed)).collect();
+            h.sort_unstable();
+            h.dedup();
+            h.len()
+        };
+        assert_eq!(
+            hashes(0),
+            1,
+            "all 64 share one hash under the seed they were made for"
+        );
+        assert_eq!(hashes(0x9E37_79B9_7F4A_7C15), 64);
+        // An index made now has a drawn key: they are found in a few looks.
+        let mut index = NameIndex::new();
+        assert_ne!(index.seed, 0);
+        for (i, k) in keys.iter().enumerate() {
+            assert!(index.insert(k, i as u32));
+        }
+        let mask = index.table.len() - 1;
+        let mut looks = 0;
+        for (i, k) in keys.iter().enumerate() {
+            assert_eq!(index.get(k), Some(i as u32));
+            let (mut at, stride) = start(k.as_bytes(), mask, index.seed);
+            while index.table[at] != i as u32 + 1 {
+                at = (at + stride) & mask;
+                looks += 1;
+            }
+        }
+        assert!(
+            looks < 4 * keys.len(),
+            "{looks} looks for {} keys",
+            keys.len()
+        );
+        // A key set later changes no index already made.
+        set_seed(index.seed ^ 1);
+        assert!(keys.iter().all(|k| index.contains(k)));
+        set_seed(0);
     }
 
     #[test]
@@ -357,7 +524,10 @@ mod tests {
         keys.extend((0..1000).map(|i| format!("Checkout{i}")));
         keys.extend((0..32).map(|n| "a".repeat(n)));
         keys.extend((0..32).map(|n| "\0".repeat(n)));
-        let mut starts: Vec<usize> = keys.iter().map(|k| start(k.as_bytes(), 4095).0).collect();
+        let mut starts: Vec<usize> = keys
+            .iter()
+            .map(|k| start(k.as_bytes(), 4095, 0).0)
+            .collect();
         starts.sort_unstable();
         starts.dedup();
         // Thrown at random, 3 064 keys fill ~2 157 of 4 096 slots (σ ≈ 20).

@@ -592,6 +592,14 @@ impl Varied {
     }
 }
 
+/// Keys the hash of the name tables with randomness from the host
+/// (`crate::index::set_seed`): called once, when the module is
+/// instantiated, before any snapshot loads.
+#[wasm_bindgen]
+pub fn seed(lo: u32, hi: u32) {
+    crate::index::set_seed(u64::from(hi) << 32 | u64::from(lo));
+}
+
 /// The bucket of SPEC section 3.
 #[wasm_bindgen]
 pub fn bucket(salt: &str, unit: &str) -> u32 {

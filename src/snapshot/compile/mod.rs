@@ -13,6 +13,7 @@ mod conditions;
 mod features;
 pub(crate) mod reader;
 mod segments;
+pub use segments::MAX_PLACEHOLDERS;
 
 use reader::{child, quoted, Errs, Ptr};
 pub use segments::has_placeholder;

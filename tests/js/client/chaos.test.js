@@ -281,6 +281,13 @@ class World {
           this.getDone(entry, new Uint8Array(0)), finish();
           return res;
         }
+        // A redirect the client follows itself (with the `headers` option):
+        // its body is cancelled, and the hop is no answer of its own.
+        const cancel = stream.cancel.bind(stream);
+        stream.cancel = (...a) => {
+          if (this.pending.has(id) && res.status > 299 && res.status < 400) cover('snapshot: a redirect followed by the client'), finish();
+          return cancel(...a);
+        };
         const chunks = [];
         const getReader = stream.getReader.bind(stream);
         stream.getReader = (...a) => {

@@ -121,7 +121,20 @@ impl<'b> Implies<'b> {
             (Cond::After(t), Cond::After(u)) => t >= u,
             (Cond::Before(t), Cond::Before(u)) => t <= u,
             (Cond::Text(s, op, narrow), Cond::Text(t, op2, wide)) if s == t && op == op2 => {
-                self.charge(narrow.len().saturating_mul(wide.len()))
+                // Charged by the bytes each comparison may read, not one
+                // step per pair: 440 patterns of 16 KB on each side took
+                // 0.4 s per feature within the budget of pairs.
+                let bytes = |list: &[alloc::string::String]| {
+                    list.iter()
+                        .map(alloc::string::String::len)
+                        .fold(0usize, usize::saturating_add)
+                };
+                let cost = narrow
+                    .len()
+                    .saturating_mul(wide.len())
+                    .saturating_add(wide.len().saturating_mul(bytes(narrow)))
+                    .saturating_add(narrow.len().saturating_mul(bytes(wide)));
+                self.charge(cost)
                     && narrow.iter().all(|p| {
                         wide.iter().any(|q| match op {
                             TextOp::StartsWith => p.starts_with(q.as_str()),
@@ -168,5 +181,28 @@ mod tests {
         assert!(implies.holds(narrow, wide));
         assert!(implies.spent());
         assert!(!implies.holds(narrow, wide));
+    }
+
+    /// Text patterns are charged by the bytes their comparisons read: a
+    /// few long ones spend the budget that many short ones do.
+    #[test]
+    fn long_text_patterns_are_charged_by_their_length() {
+        use alloc::format;
+        let text = |n: usize| {
+            let long = "x".repeat(n);
+            format!(
+                r#"{{"schema": 1, "segments": {{"C": {{"from": {{"user": "{{c}}"}}}}}},
+                "features": {{"F": {{"inputs": ["user"], "implementations": ["a"], "default": "a", "rules": [
+                  {{"when": {{"segment": "C", "starts_with": ["{long}", "y"]}}, "serve": "a"}},
+                  {{"when": {{"segment": "C", "starts_with": ["{long}z", "yy"]}}, "serve": "a"}}]}}}}}}"#
+            )
+        };
+        for (n, proved) in [(1_000, true), (BUDGET as usize, false)] {
+            let engine = Engine::load(&text(n)).unwrap();
+            let feature = engine.features().next().unwrap();
+            let body = feature.body.as_ref().unwrap();
+            let (wide, narrow) = (&body.rules[0].when, &body.rules[1].when);
+            assert_eq!(Implies::new(body).holds(narrow, wide), proved, "{n}");
+        }
     }
 }

@@ -1864,6 +1864,27 @@ fn diff_says_a_feature_whose_segments_or_activations_were_edited() {
             "{stdout}"
         );
     }
+    // Through a chain of activations, whatever their names' order: the
+    // segment at the end of it is read too.
+    for (first, second) in [("Alpha", "Zed"), ("Zed", "Alpha")] {
+        let chain = |template: &str| {
+            format!(
+                r#"{{"schema": 1, "segments": {{"UserId": {{"from": {{"user": "{{id}}"}}}}, "Ip": {{"from": {{"user": "{template}"}}}}}},
+                  "activations": {{"{first}": {{"when": {{"activation": "{second}"}}}},
+                                  "{second}": {{"when": {{"segment": "Ip", "in": ["10.0.0.1"]}}}}}},
+                  "features": {{"F": {{"inputs": ["user"], "implementations": ["a", "b"], "default": "a",
+                    "rules": [{{"when": {{"activation": "{first}"}}, "split": {{"by": "UserId", "weights": {{"b": 50}}}}}}]}}}}}}"#
+            )
+        };
+        let (out, code) = diff_json(
+            &format!("chain-{first}"),
+            &chain("{ip}"),
+            &chain("{addr}"),
+            &[],
+        );
+        assert_eq!(code, 1, "{first} then {second}: {}", out.0);
+        assert!(out.row("F").contains(r#""edited":"segments""#), "{}", out.0);
+    }
     // An annotation on a segment is no edit.
     let described = shop.replace(r#""ISO-3166 alpha-2 code""#, r#""ISO code""#);
     assert_ne!(described, shop);

@@ -139,8 +139,8 @@ const etagOf = (v) => {
   return tag && tag.length <= MAX_ETAG ? tag : null;
 };
 
-/** The most redirects a snapshot fetch follows (as `fetch` does). */
-const MAX_REDIRECTS = 20;
+/** The most redirects a snapshot fetch follows (as `fetch` does), and the statuses it follows. */
+const MAX_REDIRECTS = 20, REDIRECTS = [301, 302, 303, 307, 308];
 
 /**
  * Details for an implementation used that no rule chose (a code default,
@@ -409,16 +409,20 @@ export async function createClient(o) {
    */
   async function follow(u, init, signal) {
     // (A relative URL, which a `fetch` option may take: its own redirects.)
-    const first = URL.canParse(u) ? new URL(u).origin : null;
+    const from = u, first = URL.canParse(u) ? new URL(u).origin : null;
     if (first == null) return abortable(get(u, { ...init, signal }), signal);
     for (let hops = 0; ; hops++) {
       const res = await abortable(get(u, { ...init, redirect: 'manual', signal }), signal);
-      const to = res.status > 299 && res.status < 400 && res.status != 304 && res.headers.get('Location');
+      // A redirect that cannot be seen (a browser's Web Worker): `fetch` follows it.
+      if (res.type == 'opaqueredirect') return abortable(get(u, { ...init, signal }), signal);
+      // The redirects `fetch` follows, to http(s) only (it refuses `data:` there, Deno's reads `file:`).
+      const to = REDIRECTS.includes(res.status) && res.headers.get('Location');
       if (!to || hops == MAX_REDIRECTS) return res;
       try {
         res.body?.cancel?.().catch(() => {});
       } catch {}
       u = new URL(to, u).href;
+      if (!/^https?:$/.test(new URL(u).protocol)) throw new TypeError(`feats-edge: ${from}: redirected to a ${new URL(u).protocol} URL, not followed`);
       if (new URL(u).origin != first && init.headers) {
         const h = new Headers(init.headers);
         for (const [k] of new Headers(o.headers)) h.delete(k);
@@ -706,15 +710,16 @@ export async function createClient(o) {
   /**
    * The page is hidden or going away: what waits leaves by sendBeacon, in
    * bodies that fit what keepalive POSTs under way leave of the browser's
-   * keepalive quota (they go on after the page). Once the browser refuses
-   * one, the rest leave by plain POSTs, and so does that batch when this
-   * client's own beacons fill the quota (a keepalive fetch is refused
-   * too): a plain POST started now arrives even from a page going away
-   * (left queued, they died with it: 100 to 400 of 1 000 events). What is
-   * not accepted goes back to the queue (counted as sent only when it was).
+   * keepalive quota (they go on after the page). A refused body is halved
+   * until one event alone is refused; then the rest leave by POSTs, plain
+   * when this client's own beacons fill the quota (a keepalive fetch is
+   * refused too), else the first with keepalive: a plain POST started now
+   * arrives even from a page going away (left queued, they died with it:
+   * 100 to 400 of 1 000 events). What is not accepted goes back to the
+   * queue (counted as sent only when it was).
    */
   function beacon() {
-    let refused = false, room = BEACON_BYTES - kept;
+    let refused = false, keepFirst = false, room = BEACON_BYTES - kept;
     while (xurl && queue.length) {
       // As many events as fit in one body (at least one), each serialized once.
       const parts = [];
@@ -727,16 +732,18 @@ export async function createClient(o) {
       }
       const n = parts.length, events = take(n), body = `{"events":[${parts.join(',')}]}`;
       const back = () => requeue(events);
-      // A plain POST (it may not outlive the page).
-      const post = () => {
+      const post = (keepalive) => {
+        const held = keepalive ? size : 0;
+        const settled = () => ((sending -= n), (kept -= held));
         sending += n;
+        kept += held;
         // (Given up after 30 s like any POST: one left hanging held back
         // every timer flush.) Started now, while the page is still there;
         // what throws at once (an invalid `headers` option) puts the
         // events back too.
         let sent;
         try {
-          sent = request(xurl, { method: 'POST', headers: headers('application/json'), body }, true);
+          sent = request(xurl, { method: 'POST', headers: headers('application/json'), body, keepalive }, true);
         } catch (e) {
           sent = Promise.reject(e);
         }
@@ -750,12 +757,15 @@ export async function createClient(o) {
             emit('error', err);
             retryable(err.status) ? back() : (stats.failed += n);
           })
-          .finally(() => (sending -= n));
+          .finally(settled);
       };
-      // One event too big for any beacon, or the quota spent: a plain
-      // request, so that it does not hold the others back.
+      // One event too big for any beacon, or beacons refused: a fetch (a
+      // plain one may not outlive the page), so that it does not hold the
+      // others back.
       if (size > BEACON_BYTES || refused) {
-        post();
+        const keepalive = keepFirst && beaconed + kept + size <= BEACON_BYTES;
+        keepFirst = false;
+        post(keepalive);
         continue;
       }
       try {
@@ -770,19 +780,22 @@ export async function createClient(o) {
           continue;
         }
       } catch {}
-      // Refused: the page's keepalive quota is spent, by this client's
-      // own requests or by other scripts' beacons (it is the page's). What
-      // is left of it takes smaller bodies: halved until one event alone
-      // is refused (after another script's 40 KB beacon, none of 100
-      // events arrived). Then this one and the rest go plain: keepalive
-      // fetches are refused too, and a plain one may still arrive.
+      // Refused. The page's keepalive quota is the page's: other scripts'
+      // beacons share it, and what is left of it takes smaller bodies, so
+      // a refused body is halved until one event alone is refused (after
+      // another script's 40 KB beacon, none of 100 events arrived).
+      requeue(events);
       if (n > 1) {
-        requeue(events);
         room = size >> 1;
         continue;
       }
+      // Then this one and the rest leave by fetch, in full batches: with
+      // this client's own keepalive requests filling the quota, keepalive
+      // fetches are refused too (in Chromium one tried here failed, and its
+      // events died with the page), so they go plain; otherwise (a browser
+      // that refuses beacons) the first batch tries a keepalive fetch.
       refused = true;
-      post();
+      keepFirst = true;
     }
   }
 

@@ -372,9 +372,7 @@ fn written<'e>(
     named.walk(feature);
     // Activations name activations: followed until no new one (each once,
     // so a cycle, a problem of its own, ends too).
-    let mut seen = 0;
-    while let Some(activation) = named.activations.iter().nth(seen).copied() {
-        seen += 1;
+    while let Some(activation) = named.pending.pop() {
         if let Some(when) = root.get("activations").and_then(|a| a.get(activation)) {
             named.walk(when);
         }
@@ -401,6 +399,8 @@ fn written<'e>(
 struct Named<'v> {
     segments: std::collections::BTreeSet<&'v str>,
     activations: std::collections::BTreeSet<&'v str>,
+    /// Activations named and not walked yet.
+    pending: Vec<&'v str>,
 }
 
 impl<'v> Named<'v> {
@@ -414,7 +414,9 @@ impl<'v> Named<'v> {
                             self.segments.insert(s.as_ref());
                         }
                         ("activation", json::Value::String(s)) => {
-                            self.activations.insert(s.as_ref());
+                            if self.activations.insert(s.as_ref()) {
+                                self.pending.push(s.as_ref());
+                            }
                         }
                         _ => self.walk(v),
                     }

@@ -477,7 +477,7 @@ impl<'t> Parser<'t, '_> {
         self.value(level).map_err(|mut f| {
             let began = match step() {
                 Step::Index(i) => {
-                    (!matches!(opening, None | Some(b']' | b','))).then_some(Step::Index(i))
+                    (!matches!(opening, None | Some(b']' | b'}' | b','))).then_some(Step::Index(i))
                 }
                 key => Some(key),
             };
@@ -1203,6 +1203,15 @@ mod tests {
                 "expected a value, found ']' (JSON has no comma before a closing bracket)"
             )
         );
+    }
+
+    /// An element that never began is no place: the list is named.
+    #[test]
+    fn an_element_that_never_began_is_the_lists() {
+        for text in [r#"{"a": [1,]}"#, r#"{"a": [1,}"#, r#"{"a": [1,"#] {
+            assert_eq!(err(text).pointer, "/a", "{text}");
+        }
+        assert_eq!(err(r#"{"a": [1, x]}"#).pointer, "/a/1");
     }
 
     #[test]

@@ -89,3 +89,25 @@ test('a 4xx to a conditional request (an ETag the server now refuses) is asked a
   await c.refresh();
   assert.equal(origin.requests[2].headers['if-none-match'], '"r2"');
 });
+
+test('with the headers option, redirects are followed as fetch follows them: 301, 302, 303, 307, 308 to http(s) only', async (t) => {
+  let target = '';
+  const origin = await serve(t, (req, res) => {
+    if (req.url === '/final.json') return json(res, JSON.stringify(snapshot('final')));
+    if (req.url === '/300') return res.writeHead(300, { Location: '/final.json' }).end();
+    res.writeHead(302, { Location: target }).end();
+  });
+  // A data: URL is no place to go: fetch refuses it there too.
+  target = `data:application/json,${encodeURIComponent(JSON.stringify(snapshot('from-data')))}`;
+  const data = await client(t, `${origin.url}/snapshot.json`, { headers: { 'X-Api-Key': 'k' } });
+  assert.equal(data.c.revision, null);
+  assert.match(data.errors[0], /redirected to a data: URL, not followed/);
+  // 300 is not followed.
+  const multiple = await client(t, `${origin.url}/300`, { headers: { 'X-Api-Key': 'k' } });
+  assert.equal(multiple.c.revision, null);
+  assert.match(multiple.errors[0], /answered 300/);
+  // A 302 to http(s) is.
+  target = '/final.json';
+  const followed = await client(t, `${origin.url}/snapshot.json`, { headers: { 'X-Api-Key': 'k' } });
+  assert.equal(followed.c.revision, 'final');
+});

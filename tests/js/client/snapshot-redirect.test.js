@@ -4,22 +4,9 @@
 // next snapshot.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer } from 'node:http';
 import { createClient } from 'feats-edge';
-import { until } from '../helpers/server.js';
+import { until, recordingServer as serve } from '../helpers/server.js';
 import { snapshot } from '../helpers/snapshot.js';
-
-/** A server on 127.0.0.1 answering with `handle(req, res)`, recording each request; closed after the test. */
-async function serve(t, handle) {
-  const requests = [];
-  const server = createServer((req, res) => {
-    requests.push({ url: req.url, headers: req.headers });
-    handle(req, res);
-  });
-  await new Promise((r) => server.listen(0, '127.0.0.1', r));
-  t.after(() => new Promise((r) => (server.closeAllConnections(), server.close(r))));
-  return { url: `http://127.0.0.1:${server.address().port}`, requests };
-}
 
 /** A client of `snapshotUrl` with `options`, closed after the test, with its errors. */
 async function client(t, snapshotUrl, options = {}) {

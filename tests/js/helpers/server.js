@@ -125,6 +125,24 @@ export async function refusedUrl(path = '/snapshot.json') {
   return `http://127.0.0.1:${port}${path}`;
 }
 
+/**
+ * A server on 127.0.0.1 answering with `handle(req, res)`, recording each
+ * request's URL and headers; closed after the test `t`.
+ * @param {import('node:test').TestContext} t
+ * @param {(req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) => void} handle
+ */
+export async function recordingServer(t, handle) {
+  /** @type {{url: string | undefined, headers: import('node:http').IncomingHttpHeaders}[]} */
+  const requests = [];
+  const server = createServer((req, res) => {
+    requests.push({ url: req.url, headers: req.headers });
+    handle(req, res);
+  });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  t.after(() => new Promise((r) => (server.closeAllConnections(), server.close(r))));
+  return { url: `http://127.0.0.1:${/** @type {import('node:net').AddressInfo} */ (server.address()).port}`, requests };
+}
+
 /** Resolves when `check()` is truthy; fails after `ms`. */
 export async function until(check, ms = 3000, what = 'condition') {
   const end = Date.now() + ms;

@@ -4,21 +4,10 @@
 // them behind.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer } from 'node:http';
 import { join } from 'node:path';
 import { root, startTestWorker } from '../helpers/runtimes.js';
+import { recordingServer as serve } from '../helpers/server.js';
 import { snapshot } from '../helpers/snapshot.js';
-
-async function serve(t, handle) {
-  const requests = [];
-  const server = createServer((req, res) => {
-    requests.push({ url: req.url, headers: req.headers });
-    handle(req, res);
-  });
-  await new Promise((r) => server.listen(0, '127.0.0.1', r));
-  t.after(() => new Promise((r) => (server.closeAllConnections(), server.close(r))));
-  return { url: `http://127.0.0.1:${server.address().port}`, requests };
-}
 
 test('in workerd, a snapshot redirected to another origin loads without the headers option going there', async (t) => {
   const other = await serve(t, (req, res) => res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify(snapshot('moved'))));

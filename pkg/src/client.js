@@ -409,8 +409,13 @@ export async function createClient(o) {
    */
   async function follow(u, init, signal) {
     // (A relative URL, which a `fetch` option may take: its own redirects.)
-    const from = u, first = URL.canParse(u) ? new URL(u).origin : null;
-    if (first == null) return abortable(get(u, { ...init, signal }), signal);
+    let first;
+    try {
+      first = new URL(u).origin;
+    } catch {
+      return abortable(get(u, { ...init, signal }), signal);
+    }
+    const from = u;
     for (let hops = 0; ; hops++) {
       const res = await abortable(get(u, { ...init, redirect: 'manual', signal }), signal);
       // A redirect that cannot be seen (a browser's Web Worker): `fetch` follows it.

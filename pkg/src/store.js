@@ -51,6 +51,14 @@ export function local() {
 }
 
 /**
+ * At most this many sticky keys are kept in localStorage, the first
+ * written forgotten first: one per experiment and unit a browser used,
+ * which no experiment's end removes (68 000 filled Chromium's quota, and
+ * the snapshot cache no longer fit).
+ */
+const LOCAL_LIMIT = 1000;
+
+/**
  * The default sticky store: localStorage under `prefix` in browsers, else a
  * bounded in-memory map.
  * @param {Storage | null} ls @param {string} prefix
@@ -62,17 +70,45 @@ export function stickyStore(ls, prefix) {
   const inMemory = /** @type {(head: string, unit: Unit) => string | null | undefined} */ (lookups.get(m));
   // Kept in memory too: where localStorage reads but refuses to write (a
   // full quota, some private modes), assignments still hold in this page.
-  // localStorage keeps each under its whole key, as it always has.
+  // localStorage keeps each under its whole key, as it always has, and
+  // the keys in the order they were first written under `prefix + "#"`
+  // (no experiment name holds a `#`), to forget the oldest past LOCAL_LIMIT.
   /** @type {Store} */
   const store = {
     get: (k) => m.get(k) ?? ls.getItem(prefix + k),
     set(k, v) {
       m.set(k, v);
+      const fresh = ls.getItem(prefix + k) == null;
       ls.setItem(prefix + k, v);
+      if (fresh) written(ls, prefix, k);
     },
   };
   lookups.set(store, (head, unit) => inMemory(head, unit) ?? ls.getItem(prefix + head + unit.text));
   return store;
+}
+
+/**
+ * Notes sticky key `k` as written to localStorage (under `prefix`), and
+ * removes the first written past LOCAL_LIMIT. A list another tab changes
+ * meanwhile may lose a key (never forgotten then) or keep a removed one
+ * (removed again, harmlessly).
+ * @param {Storage} ls @param {string} prefix @param {string} k
+ */
+function written(ls, prefix, k) {
+  try {
+    let order;
+    try {
+      order = JSON.parse(ls.getItem(prefix + '#') ?? '[]');
+    } catch {}
+    if (!Array.isArray(order)) order = [];
+    const at = order.indexOf(k);
+    if (at >= 0) order.splice(at, 1);
+    order.push(k);
+    for (const old of order.splice(0, Math.max(0, order.length - LOCAL_LIMIT))) {
+      if (typeof old == 'string') ls.removeItem(prefix + old);
+    }
+    ls.setItem(prefix + '#', JSON.stringify(order));
+  } catch {}
 }
 
 /**

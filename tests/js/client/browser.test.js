@@ -75,6 +75,23 @@ test('sticky assignments persist in localStorage across clients', async () => {
   await b.close();
 });
 
+test('localStorage keeps at most 1 000 sticky keys, the first written forgotten first', async () => {
+  localStorage.clear();
+  const c = await createClient({ snapshot: snapshot('r1') });
+  for (let i = 0; i < 1005; i++) c.usedImplementation('Random', 'b', ctx(`v${i}`));
+  // The same key again is no new key.
+  for (let i = 0; i < 3; i++) c.usedImplementation('Random', 'b', ctx('v1004'));
+  await c.close();
+  const kept = [...Array(1005).keys()].filter((i) => localStorage.getItem(`feats-edge:sticky:exp/v${i}`) === 'b');
+  assert.equal(kept.length, 1000);
+  assert.deepEqual(kept.slice(0, 2), [5, 6], 'the first five are gone');
+  assert.equal(JSON.parse(localStorage.getItem('feats-edge:sticky:#')).length, 1000);
+  // A later client of the page still finds the newest.
+  const d = await createClient({ snapshot: snapshot('r1') });
+  assert.equal(d.details('Random', ctx('v1004')).reason, 'STICKY');
+  await d.close();
+});
+
 test('assignments of long unit ids stay under their whole key in localStorage, as stored before', async () => {
   localStorage.clear();
   const id = 'visitor-'.padEnd(30000, 'x'), other = 'other-'.padEnd(30000, 'y');

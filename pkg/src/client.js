@@ -220,6 +220,13 @@ function failed(e, u) {
   return err;
 }
 
+/** Lets a response's body go unread (what throws or rejects there is of no use). @param {any} res */
+function discard(res) {
+  try {
+    res.body?.cancel?.().catch(() => {});
+  } catch {}
+}
+
 /** Network errors, 429 and 5xx are retried. */
 const retryable = (s) => !s || s == 429 || s > 499;
 
@@ -386,9 +393,7 @@ export async function createClient(o) {
       // A `fetch` option that resolves to something else: a network error.
       if (typeof res?.status != 'number' || typeof res.headers?.get != 'function') throw new TypeError(`feats-edge: fetch(${u}) gave no Response`);
       if (!post) return [res, await abortable(body(res), ac.signal)];
-      try {
-        res.body?.cancel?.().catch(() => {});
-      } catch {}
+      discard(res);
       return [res];
     } catch (e) {
       ac.abort(); // what is left of the download (a body cut off past 16 MiB)
@@ -423,16 +428,15 @@ export async function createClient(o) {
       // The redirects `fetch` follows, to http(s) only (it refuses `data:` there, Deno's reads `file:`).
       const to = REDIRECTS.includes(res.status) && res.headers.get('Location');
       if (!to || hops == MAX_REDIRECTS) return res;
-      try {
-        res.body?.cancel?.().catch(() => {});
-      } catch {}
-      u = new URL(to, u).href;
-      if (!/^https?:$/.test(new URL(u).protocol)) throw new TypeError(`feats-edge: ${from}: redirected to a ${new URL(u).protocol} URL, not followed`);
-      if (new URL(u).origin != first && init.headers) {
+      discard(res);
+      const next = new URL(to, u);
+      if (!/^https?:$/.test(next.protocol)) throw new TypeError(`feats-edge: ${from}: redirected to a ${next.protocol} URL, not followed`);
+      if (next.origin != first && init.headers) {
         const h = new Headers(init.headers);
         for (const [k] of new Headers(o.headers)) h.delete(k);
         init = { ...init, headers: h };
       }
+      u = next.href;
     }
   }
 

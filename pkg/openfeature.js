@@ -6,9 +6,35 @@
 
 /** A client's method that records a use with the details that chose it (see USE in src/client.js). */
 const USE = Symbol.for('feats-edge.use');
+/** A client's method that says whether a feature is boolean (see BOOLEAN in src/client.js). */
+const BOOLEAN = Symbol.for('feats-edge.boolean');
 
 /** OpenFeature's provider event names. */
-const READY = 'PROVIDER_READY', CHANGED = 'PROVIDER_CONFIGURATION_CHANGED';
+const READY = 'PROVIDER_READY', CHANGED = 'PROVIDER_CONFIGURATION_CHANGED', ERROR = 'PROVIDER_ERROR';
+
+/**
+ * `v` with each `Date` in it as its ISO 8601 text (an invalid one as
+ * null), as OFREP's JSON carries an OpenFeature datetime: the engine reads
+ * text, and would find a `Date` absent. Objects are copied only where
+ * something in them is replaced (with their prototype); each is walked
+ * once, so a cyclic context costs no more than its size.
+ * @param {unknown} v @param {Set<object>} seen
+ * @returns {any}
+ */
+function datesAsText(v, seen) {
+  if (v instanceof Date) return Number.isFinite(v.getTime()) ? v.toISOString() : null;
+  if (v === null || typeof v != 'object' || seen.has(v)) return v;
+  seen.add(v);
+  /** @type {any} */
+  let out = v;
+  for (const k of Object.keys(v)) {
+    const x = /** @type {any} */ (v)[k], y = datesAsText(x, seen);
+    if (y === x) continue;
+    if (out === v) out = Array.isArray(v) ? [...v] : Object.assign(Object.create(Object.getPrototypeOf(v)), v);
+    out[k] = y;
+  }
+  return out;
+}
 
 /**
  * The default context mapping: the evaluation context as it is (its
@@ -94,7 +120,10 @@ class Resolver {
       if (this._status == 'error') (this._status = 'ready'), this.events.emit(READY, details);
       else if (this._status == 'ready') this.events.emit(CHANGED, details);
     });
-    const loaded = (await this.client.ready) && this.client.revision !== null;
+    // Whether a snapshot is there now: `ready` settled false for good when
+    // the first one came late, which another provider may have waited for.
+    await this.client.ready;
+    const loaded = this.client.revision !== null;
     this._status = loaded ? 'ready' : 'error';
     if (!loaded) throw new Error('feats-edge: no snapshot loaded');
   }
@@ -113,17 +142,30 @@ class Resolver {
   _resolve(flag, fallback, context, type) {
     let ctx;
     try {
-      ctx = this._map(context);
+      ctx = this._map(datesAsText(context, new Set()));
     } catch (e) {
       return { value: fallback, reason: 'ERROR', errorCode: 'INVALID_CONTEXT', errorMessage: String(e?.message ?? e) };
     }
     const d = this.client.details(flag, ctx);
-    if (d.errorCode) return { value: fallback, reason: 'ERROR', errorCode: d.errorCode, errorMessage: `feats-edge: ${d.errorCode} for '${flag}'` };
+    if (d.errorCode) {
+      // The client was closed under a ready provider: OpenFeature's error state.
+      if (d.errorCode == 'PROVIDER_NOT_READY' && this._status == 'ready') {
+        this._status = 'error';
+        this.events.emit(ERROR, { message: 'feats-edge: the client has no snapshot (closed)' });
+      }
+      return { value: fallback, reason: 'ERROR', errorCode: d.errorCode, errorMessage: `feats-edge: ${d.errorCode} for '${flag}'` };
+    }
     const name = d.implementation;
-    // Implementations are names: a boolean feature's are "true" and "false".
-    const value = type == 'string' ? name : type == 'boolean' && (name == 'true' || name == 'false') ? name == 'true' : undefined;
-    if (value === undefined || name == null) {
-      return { value: fallback, reason: 'ERROR', errorCode: 'TYPE_MISMATCH', errorMessage: `feats-edge: '${flag}' gives implementation names, not ${type} values` };
+    // Typed by the feature's declaration, as the OFREP routes type it: a
+    // boolean feature's implementations ("true", "false") are booleans,
+    // any other feature's are strings, whatever their names. (A client
+    // without the method: by the name served.)
+    const isBoolean = this.client[BOOLEAN];
+    const boolean = typeof isBoolean == 'function' ? !!isBoolean(flag) : name == 'true' || name == 'false';
+    const value = name == null ? undefined : type == 'string' && !boolean ? name : type == 'boolean' && boolean ? name == 'true' : undefined;
+    if (value === undefined) {
+      const is = boolean ? 'a boolean feature' : 'a feature of implementation names (strings)';
+      return { value: fallback, reason: 'ERROR', errorCode: 'TYPE_MISMATCH', errorMessage: `feats-edge: '${flag}' is ${is}, not a ${type} flag` };
     }
     // Recorded with the evaluation that chose (asked again, a `random`
     // experiment would draw anew); a client without that method is asked.

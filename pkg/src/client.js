@@ -104,6 +104,14 @@ export const REQUEST_BOUND = Symbol('feats-edge: request-bound');
 export const USE = Symbol.for('feats-edge.use');
 
 /**
+ * The key of a client's method `(feature)` that says whether the loaded
+ * snapshot declares `feature` boolean (false for none, or no snapshot):
+ * the OpenFeature providers type their flags by it, as the OFREP routes
+ * do. Enumerable, so that a client spread into a wrapper carries it.
+ */
+export const BOOLEAN = Symbol.for('feats-edge.boolean');
+
+/**
  * Adds `key` to `set` as its most recent, keeping at most SEEN keys (the
  * least recently added or renewed forgotten first); whether it was there.
  * @param {Set<string>} set @param {string} key
@@ -1121,6 +1129,7 @@ export async function createClient(o) {
   // Not enumerable: a client spread into another object (a wrapper that
   // overrides `usedImplementation`) does not carry it.
   Object.defineProperty(client, USE, { value: (/** @type {any} */ d, /** @type {string} */ impl) => void found(d, impl) });
+  Object.defineProperty(client, BOOLEAN, { value: (/** @type {string} */ feature) => !!engine?._isBoolean(feature), enumerable: true });
   await ready;
   returned = true;
   return client;

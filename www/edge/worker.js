@@ -708,7 +708,8 @@ export default {
     if (file) return method === 'GET' || method === 'HEAD' ? asset(request, env, file[1]) : new Response(null, { status: 405 });
     if (pathname === '/exposures') return method === 'POST' ? relay(request, env, ctx) : new Response(null, { status: 405, headers: { Allow: 'POST' } });
 
-    const isOfrep = pathname === '/ofrep/v1/evaluate/flags' || pathname.startsWith('/ofrep/v1/evaluate/flags/');
+    // (`/ofrep/v1/evaluate/`: where a request for the flag `..` arrives.)
+    const isOfrep = pathname.startsWith('/ofrep/v1/evaluate/flags/') || /^\/ofrep\/v1\/evaluate(\/|\/flags)?$/.test(pathname);
     // (Under /ofrep/ with CORS headers, so that a page on another origin
     // asking for an endpoint this worker lacks sees a 404, not a failed fetch.)
     if (!isOfrep && pathname !== '/') return pathname.startsWith('/ofrep/') ? cors(new Response('not found', { status: 404 })) : new Response('not found', { status: 404 });
@@ -727,6 +728,11 @@ async function ofrep(request, env, ctx, pathname) {
   if (request.method === 'OPTIONS') return preflight(request);
   if (request.method !== 'POST') return new Response(null, { status: 405, headers: { Allow: 'POST, OPTIONS' } });
   const bulk = pathname === '/ofrep/v1/evaluate/flags';
+  // Flag keys `.` and `..` never arrive: the caller's URL parser removes
+  // them as path segments (`..` also the segment before).
+  if (!bulk && !pathname.startsWith('/ofrep/v1/evaluate/flags/') || pathname === '/ofrep/v1/evaluate/flags/') {
+    return json({ key: '', errorCode: 'FLAG_NOT_FOUND', errorDetails: "no flag key in the path (a key of '.' or '..' is removed from URLs: read it from the bulk evaluation)" }, 404);
+  }
   const key = bulk ? undefined : flagKey(pathname);
   // A malformed escape names no feature there can be.
   if (key === null) return json({ key: pathname.slice('/ofrep/v1/evaluate/flags/'.length), errorCode: 'FLAG_NOT_FOUND', errorDetails: 'the flag key is not a valid URL path segment' }, 404);

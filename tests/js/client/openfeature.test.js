@@ -220,3 +220,82 @@ test('a client spread into a wrapper that overrides usedImplementation is report
   assert.deepEqual(calls, [r.value]);
   await client.close();
 });
+
+test('a provider set once the client\'s late first snapshot has come is ready; closing the client under it is OpenFeature\'s error state', async () => {
+  const srv = await startServer({ snapshot: snapshot('r1'), etag: '"v1"', mode: '500' });
+  servers.push(srv);
+  const client = await createClient({ snapshotUrl: srv.snapshotUrl, refreshInterval: 0, flushInterval: 0, timeout: 100, retryDelay: 60_000 });
+  client.on('error', () => {});
+  assert.equal(await client.ready, false);
+  srv.state.mode = 'ok';
+  await client.refresh();
+  assert.equal(client.revision, 'r1');
+  // `ready` stays false for good; the snapshot is there all the same.
+  await ServerFeature.setProviderAndWait('late', new FeatsEdgeProvider(client, { report: false }));
+  const of = ServerFeature.getClient('late');
+  assert.equal(of.providerStatus, 'READY');
+  assert.equal(await of.getStringValue('PaymentProcessor', 'x', { targetingKey: 'u', user: { country: 'CA' } }), 'premium');
+
+  const errors = [];
+  of.addHandler('PROVIDER_ERROR', (e) => errors.push(e?.message));
+  await client.close();
+  const d = await of.getStringDetails('PaymentProcessor', 'mine', { targetingKey: 'u' });
+  assert.deepEqual([d.value, d.errorCode], ['mine', 'PROVIDER_NOT_READY']);
+  await until(() => errors.length > 0, 3000, 'PROVIDER_ERROR');
+  assert.equal(of.providerStatus, 'ERROR');
+  assert.deepEqual(errors, ['feats-edge: the client has no snapshot (closed)']);
+  await ServerFeature.clearProviders?.();
+});
+
+test('flags are typed by the feature\'s declaration: a boolean feature only as a boolean, any other only as a string, whatever its names', async () => {
+  const { Engine } = await import('feats-edge');
+  const snap = {
+    schema: 1, segments: { UserId: { from: { user: '{id}' } } },
+    features: {
+      Bool: { type: 'boolean', inputs: [], default: false },
+      MultiBool: { inputs: [], implementations: ['true', 'false'], default: 'false' },
+      Tri: { inputs: ['user'], implementations: ['true', 'false', 'maybe'], default: 'maybe',
+        rules: [{ split: { by: 'UserId', weights: { true: 34, false: 33, maybe: 33 } } }] },
+    },
+  };
+  const client = await createClient({ snapshot: new Engine(snap) });
+  for (const provider of [new FeatsEdgeProvider(client, { report: false }), new FeatsEdgeProvider(/** @type {any} */ ({ ...client }), { report: false })]) {
+    const codes = new Set();
+    for (let i = 0; i < 40; i++) {
+      const ctx = { targetingKey: `u${i}` };
+      assert.deepEqual(await provider.resolveBooleanEvaluation('Bool', true, ctx), { value: false, variant: 'false', reason: 'STATIC', flagMetadata: {} });
+      assert.equal((await provider.resolveStringEvaluation('Bool', 'x', ctx)).errorCode, 'TYPE_MISMATCH');
+      assert.equal((await provider.resolveBooleanEvaluation('MultiBool', true, ctx)).errorCode, 'TYPE_MISMATCH');
+      assert.equal((await provider.resolveStringEvaluation('MultiBool', 'x', ctx)).value, 'false');
+      const tri = await provider.resolveStringEvaluation('Tri', 'x', ctx);
+      codes.add(tri.value);
+      assert.deepEqual(await provider.resolveBooleanEvaluation('Tri', true, ctx), { value: true, reason: 'ERROR', errorCode: 'TYPE_MISMATCH', errorMessage: "feats-edge: 'Tri' is a feature of implementation names (strings), not a boolean flag" });
+    }
+    assert.deepEqual([...codes].sort(), ['false', 'maybe', 'true'], 'every name served, each a string');
+  }
+  await client.close();
+});
+
+test('OpenFeature datetimes in the context are read as their ISO text, as OFREP\'s JSON carries them; a cyclic context is walked once', async () => {
+  const { Engine } = await import('feats-edge');
+  const snap = {
+    schema: 1, segments: { Signup: { from: { user: '{signup}' } } },
+    features: { Since: { inputs: ['user'], implementations: ['old', 'new', 'none'], default: 'none',
+      rules: [{ when: { segment: 'Signup', starts_with: ['2019'] }, serve: 'old' }, { when: { segment: 'Signup', exists: true }, serve: 'new' }] } },
+  };
+  const client = await createClient({ snapshot: new Engine(snap) });
+  const provider = new FeatsEdgeProvider(client, { report: false });
+  const of = async (user) => (await provider.resolveStringEvaluation('Since', 'x', { targetingKey: 'u', user })).value;
+  assert.equal(await of({ signup: new Date('2019-05-01T00:00:00Z') }), 'old');
+  assert.equal(await of({ signup: new Date('2020-01-01T00:00:00Z') }), 'new');
+  assert.equal(await of({ signup: new Date(NaN) }), 'none', 'an invalid date is null, as JSON has it: absent');
+  // A class instance keeps its prototype's getters where a date in it is
+  // replaced (with an id: the default mapping copies a user without one).
+  class User { constructor() { this.id = 'u1'; this.at = new Date('2019-01-02T00:00:00Z'); } get signup() { return this.at; } }
+  assert.equal(await of(new User()), 'old');
+  const cyclic = { signup: new Date('2019-01-01T00:00:00Z') };
+  cyclic.self = cyclic;
+  cyclic.more = [cyclic, cyclic];
+  assert.equal(await of(cyclic), 'old');
+  await client.close();
+});

@@ -11,7 +11,8 @@ import { OpenFeature as ServerFeature } from '@openfeature/server-sdk';
 import { OFREPProvider } from '@openfeature/ofrep-provider';
 import { OpenFeature as WebFeature } from '@openfeature/web-sdk';
 import { OFREPWebProvider } from '@openfeature/ofrep-web-provider';
-import { Engine } from 'feats-edge';
+import { Engine, createClient } from 'feats-edge';
+import { FeatsEdgeProvider } from 'feats-edge/openfeature';
 import { root, startOrigin, startEdge } from '../helpers/runtimes.js';
 
 const good = readFileSync(join(root, 'www/edge/snapshot.json'), 'utf8');
@@ -73,4 +74,54 @@ test('the web SDK\'s OFREP provider: one bulk evaluation for the context, re-eva
   check('u-1');
   await WebFeature.setContext({ targetingKey: 'u-2' });
   check('u-2');
+});
+
+test('the package\'s provider in process and OFREP\'s through the worker give one answer: the same types, values and codes, dates included', async () => {
+  const snap = JSON.stringify({
+    schema: 1, revision: 'typed',
+    segments: { UserId: { from: { user: '{id}' } }, Signup: { from: { user: '{signup}' } } },
+    features: {
+      Bool: { type: 'boolean', inputs: ['user'], default: false, rules: [{ split: { by: 'UserId', weights: { true: 50, false: 50 } } }] },
+      MultiBool: { inputs: [], implementations: ['true', 'false'], default: 'false' },
+      Tri: { inputs: ['user'], implementations: ['true', 'false', 'maybe'], default: 'maybe',
+        rules: [{ split: { by: 'UserId', weights: { true: 34, false: 33, maybe: 33 } } }] },
+      Since: { inputs: ['user'], implementations: ['old', 'new', 'none'], default: 'none',
+        rules: [{ when: { segment: 'Signup', starts_with: ['2019'] }, serve: 'old' }, { when: { segment: 'Signup', exists: true }, serve: 'new' }] },
+    },
+  });
+  const typedOrigin = await startOrigin(snap, '"t1"');
+  const typedEdge = await startEdge(typedOrigin);
+  const client = await createClient({ snapshot: snap });
+  try {
+    await ServerFeature.setProviderAndWait('ofrep', new OFREPProvider({ baseUrl: typedEdge.url }));
+    await ServerFeature.setProviderAndWait('inproc', new FeatsEdgeProvider(client, { report: false }));
+    const [remote, local] = [ServerFeature.getClient('ofrep'), ServerFeature.getClient('inproc')];
+    const seen = new Set();
+    for (let i = 0; i < 12; i++) {
+      const signup = [new Date('2019-03-01T00:00:00Z'), new Date('2021-03-01T00:00:00Z'), undefined][i % 3];
+      const ctx = { targetingKey: `u-${i}`, user: signup ? { signup } : {} };
+      for (const flag of ['Bool', 'MultiBool', 'Tri', 'Since']) {
+        for (const [type, fallback] of [['Boolean', true], ['String', 'fallback']]) {
+          const [a, b] = await Promise.all([remote, local].map((c) => c[`get${type}Details`](flag, fallback, ctx)));
+          assert.deepEqual([b.value, b.variant, b.errorCode], [a.value, a.variant, a.errorCode], `${flag} as ${type} for u-${i}`);
+          seen.add(`${flag} ${type} ${a.errorCode ?? JSON.stringify(a.value)}`);
+        }
+      }
+    }
+    // Both types and both outcomes were met: values of each flag, and mismatches.
+    for (const want of ['Bool Boolean true', 'Bool Boolean false', 'Bool String TYPE_MISMATCH', 'MultiBool Boolean TYPE_MISMATCH', 'MultiBool String "false"',
+      'Tri Boolean TYPE_MISMATCH', 'Tri String "true"', 'Tri String "maybe"', 'Since String "old"', 'Since String "new"', 'Since String "none"']) {
+      assert.ok(seen.has(want), `${want} in ${[...seen]}`);
+    }
+    // A key of `..` arrives as the evaluate path itself: a flag not found, read as such.
+    const dots = await remote.getStringDetails('..', 'fallback', { targetingKey: 'u-1' });
+    assert.deepEqual([dots.value, dots.errorCode], ['fallback', 'FLAG_NOT_FOUND']);
+    const res = await fetch(`${typedEdge.url}/ofrep/v1/evaluate/flags/.`, { method: 'POST', body: '{}' });
+    assert.equal(res.status, 404);
+    assert.equal((await res.json()).errorCode, 'FLAG_NOT_FOUND');
+  } finally {
+    await client.close();
+    await typedEdge.stop();
+    await typedOrigin.close();
+  }
 });

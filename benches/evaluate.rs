@@ -1,5 +1,6 @@
 //! Native benchmarks: single evaluation with a prepared context,
-//! evaluate-all for one context, and snapshot load throughput.
+//! evaluate-all for one context, snapshot load throughput, and `contains`
+//! over many patterns.
 //!
 //! Workload (the same as the package benchmark): 200 features, each a
 //! `Country in [US, CA, GB, DE, FR]` rule with a 50/50 split by `UserId`.
@@ -103,5 +104,102 @@ fn benches(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(evaluate, benches);
+/// User-agent fragments of crawlers and tools, as a `contains` list holds
+/// them: 62 patterns of 21 lengths.
+const AGENTS: [&str; 62] = [
+    "bot",
+    "crawler",
+    "spider",
+    "slurp",
+    "bingpreview",
+    "facebookexternalhit",
+    "headlesschrome",
+    "python-requests",
+    "curl/",
+    "wget",
+    "httpclient",
+    "okhttp",
+    "go-http-client",
+    "java/",
+    "scrapy",
+    "phantomjs",
+    "selenium",
+    "puppeteer",
+    "playwright",
+    "lighthouse",
+    "pingdom",
+    "uptimerobot",
+    "statuscake",
+    "ahrefs",
+    "semrush",
+    "mj12",
+    "dotbot",
+    "yandex",
+    "baiduspider",
+    "sogou",
+    "exabot",
+    "ia_archiver",
+    "archive.org",
+    "duckduckbot",
+    "applebot",
+    "petalbot",
+    "bytespider",
+    "gptbot",
+    "ccbot",
+    "claudebot",
+    "anthropic-ai",
+    "perplexitybot",
+    "amazonbot",
+    "googleother",
+    "adsbot",
+    "mediapartners",
+    "feedfetcher",
+    "apis-google",
+    "twitterbot",
+    "linkedinbot",
+    "slackbot",
+    "discordbot",
+    "telegrambot",
+    "whatsapp",
+    "skypeuripreview",
+    "redditbot",
+    "pinterest",
+    "embedly",
+    "quora link preview",
+    "outbrain",
+    "vkshare",
+    "w3c_validator",
+];
+
+fn contains(c: &mut Criterion) {
+    use feats_edge::ops::search::Many;
+    let mut g = c.benchmark_group("contains");
+    let agents = Many::new(&AGENTS);
+    let ua = "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Safari/605.1.15";
+    g.bench_function("62 agent patterns, a 117-byte user agent (no match)", |b| {
+        b.iter(|| black_box(agents.any_in(black_box(ua.as_bytes()))))
+    });
+    let long = ua.repeat(70);
+    g.bench_function("62 agent patterns, an 8 KB value (no match)", |b| {
+        b.iter(|| black_box(agents.any_in(black_box(long.as_bytes()))))
+    });
+    g.bench_function("62 agent patterns, compiled", |b| {
+        b.iter(|| black_box(Many::new(black_box(&AGENTS))))
+    });
+    // Every length from 1 to 1 000: a pass per length cost 1 000 passes.
+    let lengths: Vec<String> = (1..=1000)
+        .map(|l| format!("{}y", "x".repeat(l - 1)))
+        .collect();
+    let refs: Vec<&str> = lengths.iter().map(String::as_str).collect();
+    let many = Many::new(&refs);
+    let xs = "x".repeat(60_000);
+    g.sample_size(10);
+    g.bench_function(
+        "1 000 patterns of 1 000 lengths, a 60 KB value (no match)",
+        |b| b.iter(|| black_box(many.any_in(black_box(xs.as_bytes())))),
+    );
+    g.finish();
+}
+
+criterion_group!(evaluate, benches, contains);
 criterion_main!(evaluate);

@@ -39,8 +39,8 @@ fn in_and_not_in() {
     );
 }
 
-/// `contains` with more than four patterns (searched together, one pass
-/// per pattern length) answers as with few: any pattern, anywhere, with
+/// `contains` with more than four patterns (searched together, in one
+/// pass over the value) answers as with few: any pattern, anywhere, with
 /// unicode, repeats, an empty pattern, patterns longer than the value.
 #[test]
 fn contains_with_many_patterns() {

@@ -250,8 +250,8 @@ pub enum TextOp {
 }
 
 /// A `contains` of more patterns than this is compiled to
-/// [`Cond::ContainsAny`]: one pass over the value per pattern length
-/// instead of one per pattern.
+/// [`Cond::ContainsAny`]: one pass over the value instead of one per
+/// pattern.
 pub const MANY: usize = 4;
 
 /// A compiled condition.

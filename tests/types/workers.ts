@@ -21,3 +21,10 @@ export default {
 } satisfies ExportedHandler<Env>;
 // @ts-expect-error: headers are strings
 await createClient({ headers: [['a', 1]] });
+// `init` takes the Workers' own URL and Response (classes there, not globals' properties).
+import { init } from 'feats-edge';
+await init(new URL('https://example.com/feats_edge_bg.wasm'));
+await init(new Response(new Uint8Array(8)));
+await init(new Request('https://example.com/feats_edge_bg.wasm'));
+// @ts-expect-error: not a source
+await init(42);

@@ -3,6 +3,7 @@
 //   POST /ofrep/v1/evaluate/flags        OFREP bulk evaluation of every feature for a context,
 //                                        with an ETag and 304 on If-None-Match
 //   POST /ofrep/v1/evaluate/flags/{key}  OFREP single-flag evaluation
+//   GET  /ofrep/v1/configuration         OFREP configuration (polling interval, flag types)
 //   GET  /                               a page whose implementations are chosen here for the
 //                                        visitor in the `uid` cookie, handed to the browser as a
 //                                        bootstrap so that it renders them with no flicker
@@ -442,11 +443,11 @@ function cors(res) {
   return res;
 }
 
-function preflight(request) {
+function preflight(request, methods = 'POST') {
   return cors(new Response(null, {
     status: 204,
     headers: {
-      'Access-Control-Allow-Methods': 'POST',
+      'Access-Control-Allow-Methods': methods,
       'Access-Control-Allow-Headers': request.headers.get('Access-Control-Request-Headers') ?? 'Content-Type, If-None-Match',
       'Access-Control-Max-Age': '86400',
     },
@@ -503,6 +504,28 @@ async function ofrepBulk(request, state, context) {
   const headers = { ETag: etag, 'Cache-Control': 'private, no-cache' };
   if (matches(request.headers.get('If-None-Match'), etag)) return new Response(null, { status: 304, headers });
   return new Response(body, { headers: { 'Content-Type': 'application/json', ...headers } });
+}
+
+/**
+ * OFREP's configuration (an extension, which providers read when told to):
+ * polling supported, no faster than the snapshot is revalidated (a poll
+ * sooner than that sees the same snapshot), and the flag types served,
+ * boolean and string. With an ETag of its body, and 304 to it.
+ */
+async function ofrepConfiguration(request, env) {
+  if (request.method === 'OPTIONS') return preflight(request, 'GET, HEAD');
+  if (request.method !== 'GET' && request.method !== 'HEAD') return new Response(null, { status: 405, headers: { Allow: 'GET, HEAD, OPTIONS' } });
+  const body = JSON.stringify({
+    name: 'feats-edge',
+    capabilities: {
+      cacheInvalidation: { polling: { enabled: true, minPollingIntervalMs: revalidateMs(env) } },
+      flagEvaluation: { supportedTypes: ['boolean', 'string'] },
+    },
+  });
+  const etag = `"${await sha256(body)}"`;
+  const headers = { ETag: etag, 'Cache-Control': 'no-cache' };
+  if (matches(request.headers.get('If-None-Match'), etag)) return new Response(null, { status: 304, headers });
+  return new Response(request.method === 'HEAD' ? null : body, { headers: { 'Content-Type': 'application/json', ...headers } });
 }
 
 /** OFREP single-flag evaluation (for server-side OpenFeature providers). */
@@ -710,6 +733,7 @@ export default {
 
     // (`/ofrep/v1/evaluate/`: where a request for the flag `..` arrives.)
     const isOfrep = pathname.startsWith('/ofrep/v1/evaluate/flags/') || /^\/ofrep\/v1\/evaluate(\/|\/flags)?$/.test(pathname);
+    if (pathname === '/ofrep/v1/configuration') return cors(await ofrepConfiguration(request, env));
     // (Under /ofrep/ with CORS headers, so that a page on another origin
     // asking for an endpoint this worker lacks sees a 404, not a failed fetch.)
     if (!isOfrep && pathname !== '/') return pathname.startsWith('/ofrep/') ? cors(new Response('not found', { status: 404 })) : new Response('not found', { status: 404 });

@@ -125,3 +125,24 @@ test('the package\'s provider in process and OFREP\'s through the worker give on
     await typedOrigin.close();
   }
 });
+
+test('OFREP configuration: polling no faster than the snapshot is revalidated, boolean and string flags, with an ETag and CORS', async () => {
+  const url = `${edge.url}/ofrep/v1/configuration`;
+  const res = await fetch(url, { headers: { Origin: 'https://app.example' } });
+  assert.equal(res.status, 200);
+  assert.equal(res.headers.get('content-type'), 'application/json');
+  assert.equal(res.headers.get('access-control-allow-origin'), '*');
+  assert.deepEqual(await res.json(), {
+    name: 'feats-edge',
+    // (This edge revalidates its snapshot on every request: REVALIDATE_MS 0.)
+    capabilities: { cacheInvalidation: { polling: { enabled: true, minPollingIntervalMs: 0 } }, flagEvaluation: { supportedTypes: ['boolean', 'string'] } },
+  });
+  const etag = res.headers.get('etag');
+  assert.match(etag, /^"[0-9a-f]+"$/);
+  const again = await fetch(url, { headers: { 'If-None-Match': `W/${etag}` } });
+  assert.deepEqual([again.status, again.headers.get('etag')], [304, etag]);
+  const post = await fetch(url, { method: 'POST', body: '{}' });
+  assert.deepEqual([post.status, post.headers.get('allow')], [405, 'GET, HEAD, OPTIONS']);
+  const pre = await fetch(url, { method: 'OPTIONS', headers: { Origin: 'https://app.example', 'Access-Control-Request-Method': 'GET', 'Access-Control-Request-Headers': 'if-none-match' } });
+  assert.deepEqual([pre.status, pre.headers.get('access-control-allow-methods')], [204, 'GET, HEAD']);
+});

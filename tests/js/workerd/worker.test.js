@@ -169,8 +169,8 @@ test('OFREP answers browsers on other origins: preflight, CORS headers, a readab
   assert.equal(res.headers.get('Access-Control-Expose-Headers'), 'ETag, Retry-After');
   const one = await fetch(`${edge.url}/ofrep/v1/evaluate/flags/Nope`, { method: 'POST', body: '{}' });
   assert.equal(one.headers.get('Access-Control-Allow-Origin'), '*', 'errors too');
-  // An OFREP endpoint this worker lacks (the optional configuration): a 404 a page can read.
-  const missing = await fetch(`${edge.url}/ofrep/v1/configuration`, { headers: { Origin: 'https://app.example' } });
+  // An OFREP endpoint this worker lacks (a later version): a 404 a page can read.
+  const missing = await fetch(`${edge.url}/ofrep/v2/evaluate/flags`, { method: 'POST', body: '{}', headers: { Origin: 'https://app.example' } });
   assert.equal(missing.status, 404);
   assert.equal(missing.headers.get('Access-Control-Allow-Origin'), '*');
 });

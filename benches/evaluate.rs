@@ -1,6 +1,6 @@
 //! Native benchmarks: single evaluation with a prepared context,
-//! evaluate-all for one context, snapshot load throughput, and `contains`
-//! over many patterns.
+//! evaluate-all for one context, snapshot load throughput, and text
+//! operators over many patterns.
 //!
 //! Workload (the same as the package benchmark): 200 features, each a
 //! `Country in [US, CA, GB, DE, FR]` rule with a 50/50 split by `UserId`.
@@ -172,7 +172,7 @@ const AGENTS: [&str; 62] = [
 ];
 
 fn contains(c: &mut Criterion) {
-    use feats_edge::ops::search::Many;
+    use feats_edge::ops::patterns::{Affixes, Many};
     let mut g = c.benchmark_group("contains");
     let agents = Many::new(&AGENTS);
     let ua = "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Safari/605.1.15";
@@ -185,6 +185,19 @@ fn contains(c: &mut Criterion) {
     });
     g.bench_function("62 agent patterns, compiled", |b| {
         b.iter(|| black_box(Many::new(black_box(&AGENTS))))
+    });
+    // An allowlist of 1 000 e-mail domains, as `ends_with` patterns.
+    let domains: Vec<String> = (0..1000)
+        .map(|i| format!("@customer-{i}.example"))
+        .collect();
+    let refs: Vec<&str> = domains.iter().map(String::as_str).collect();
+    let ends = Affixes::new(&refs, true);
+    g.bench_function("1 000 ends_with domains, an address (no match)", |b| {
+        b.iter(|| black_box(ends.any_of(black_box(b"someone.else@customer-1000.example"))))
+    });
+    g.bench_function("1 000 ends_with domains, one by one (no match)", |b| {
+        let v = black_box("someone.else@customer-1000.example");
+        b.iter(|| black_box(refs.iter().any(|d| v.ends_with(d))))
     });
     // Every length from 1 to 1 000: a pass per length cost 1 000 passes.
     let lengths: Vec<String> = (1..=1000)

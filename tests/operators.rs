@@ -69,6 +69,44 @@ fn contains_with_many_patterns() {
     assert!(!holds(empty, r#"{}"#));
 }
 
+/// `starts_with` and `ends_with` with more than four patterns (matched
+/// together, a walk down a trie of them) answer as with few: prefixes of
+/// each other, unicode, repeats, an empty pattern, longer than the value.
+#[test]
+fn affixes_with_many_patterns() {
+    let starts = r#"{"segment": "Country", "starts_with": ["/api/v1/", "/api/v2/", "/admin", "/ad", "/é", "/api/v1/"]}"#;
+    for (value, want) in [
+        ("/api/v1/users", true),
+        ("/api/v3/users", false),
+        ("/adm", true),
+        ("/a", false),
+        ("/é/x", true),
+        ("", false),
+        ("x/admin", false),
+    ] {
+        let context = format!(r#"{{"country": "{value}"}}"#);
+        assert_eq!(holds(starts, &context), want, "starts {value:?}");
+    }
+    let ends =
+        r#"{"segment": "Country", "ends_with": ["@acme.com", "@acme.co", ".gov", "@b.org", "ü"]}"#;
+    for (value, want) in [
+        ("ann@acme.com", true),
+        ("ann@acme.co", true),
+        ("ann@acme.com.evil", false),
+        ("irs.gov", true),
+        ("gov", false),
+        ("müü", true),
+        ("", false),
+    ] {
+        let context = format!(r#"{{"country": "{value}"}}"#);
+        assert_eq!(holds(ends, &context), want, "ends {value:?}");
+    }
+    assert!(!holds(ends, r#"{}"#), "absent");
+    let empty = r#"{"segment": "Country", "ends_with": ["q", "w", "e", "r", ""]}"#;
+    assert!(holds(empty, r#"{"country": "zz"}"#), "the empty pattern");
+    assert!(!holds(empty, r#"{}"#));
+}
+
 #[test]
 fn text_operators() {
     assert!(holds(

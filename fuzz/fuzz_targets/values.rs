@@ -13,7 +13,7 @@ use feats_edge::ops::{
     decimal::Decimal,
     instant::parse_rfc3339,
     ip::{parse_ip, Cidr, Ip},
-    search,
+    patterns, search,
     semver::Version,
 };
 use feats_edge::hash;
@@ -58,10 +58,15 @@ fn strings(a: &str, b: &str, c: &str) {
     for probe in [a, b, c].into_iter().chain(members.iter().copied()) {
         assert_eq!(set.contains(probe), members.contains(&probe), "{probe:?} in {members:?}");
     }
-    // The same pieces as `contains` patterns searched together.
-    let many = search::Many::new(&members);
+    // The same pieces as `contains` patterns searched together, and as
+    // `starts_with` and `ends_with` patterns.
+    let many = patterns::Many::new(&members);
+    let starts = patterns::Affixes::new(&members, false);
+    let ends = patterns::Affixes::new(&members, true);
     for hay in [a, b, c] {
         assert_eq!(many.any_in(hay.as_bytes()), members.iter().any(|m| hay.contains(m)), "{members:?} in {hay:?}");
+        assert_eq!(starts.any_of(hay.as_bytes()), members.iter().any(|m| hay.starts_with(m)), "{members:?} start {hay:?}");
+        assert_eq!(ends.any_of(hay.as_bytes()), members.iter().any(|m| hay.ends_with(m)), "{members:?} end {hay:?}");
     }
 }
 

@@ -20,7 +20,7 @@ use crate::compile::MAX_PLACEHOLDERS;
 use crate::hash;
 use crate::model::{
     Action, Body, Cmp, Cond, Feature, ImplId, InputId, LocalSegment, Part, Rule, SegmentSource,
-    SlotId, Split, TextOp,
+    SlotId, Split,
 };
 use crate::ops::ip::parse_ip;
 
@@ -630,13 +630,9 @@ impl<'c, C: Context + ?Sized, E: Env + ?Sized> Run<'_, 'c, '_, C, E> {
             Cond::True => true,
             Cond::In(seg, set) => self.lookup(*seg).is_some_and(|v| set.contains(&v)),
             Cond::NotIn(seg, set) => self.lookup(*seg).is_some_and(|v| !set.contains(&v)),
-            Cond::Text(seg, op, patterns) => self.lookup(*seg).is_some_and(|v| {
-                patterns.iter().any(|p| match op {
-                    TextOp::StartsWith => v.starts_with(p.as_str()),
-                    TextOp::EndsWith => v.ends_with(p.as_str()),
-                    TextOp::Contains => crate::ops::search::contains(v.as_bytes(), p.as_bytes()),
-                })
-            }),
+            Cond::Text(seg, op, patterns) => self
+                .lookup(*seg)
+                .is_some_and(|v| patterns.match_any(*op, &v)),
             Cond::ContainsAny(seg, many) => {
                 self.lookup(*seg).is_some_and(|v| many.any_in(v.as_bytes()))
             }

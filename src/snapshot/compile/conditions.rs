@@ -4,9 +4,9 @@
 use super::reader::{self, expected, quoted, Errs, Ptr};
 use super::Scope;
 use crate::json::Value;
-use crate::model::{Cmp, Cond, LocalSegment, StrSet, TextOp, MANY};
+use crate::model::{Cmp, Cond, LocalSegment, Patterns, StrSet, TextOp, MANY};
 use crate::ops::{
-    decimal::Decimal, instant::parse_rfc3339, ip::Cidr, search::Many, semver::Version,
+    decimal::Decimal, instant::parse_rfc3339, ip::Cidr, patterns::Many, semver::Version,
 };
 use crate::prelude::*;
 use crate::text::{concat, quoted_some};
@@ -364,7 +364,7 @@ fn other_operator(
             Some(Cond::Text(
                 seg,
                 text_op,
-                patterns.into_iter().map(str::to_owned).collect(),
+                Patterns::new(text_op, patterns.into_iter().map(str::to_owned).collect()),
             ))
         }
         "gt" | "gte" | "lt" | "lte" => {

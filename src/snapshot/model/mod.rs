@@ -251,8 +251,55 @@ pub enum TextOp {
 
 /// A `contains` of more patterns than this is compiled to
 /// [`Cond::ContainsAny`]: one pass over the value instead of one per
-/// pattern.
+/// pattern; a `starts_with` or `ends_with` of more to a walk down a trie of
+/// them ([`Patterns`]).
 pub const MANY: usize = 4;
+
+/// The patterns of a `starts_with`, `ends_with` or `contains` as written
+/// (what `validate` compares), and, for a `starts_with` or `ends_with` of
+/// more than [`MANY`], the trie that matches them all at once.
+#[derive(Clone, Debug)]
+pub struct Patterns {
+    list: Vec<String>,
+    affixes: Option<Box<crate::ops::patterns::Affixes>>,
+}
+
+impl Patterns {
+    /// The patterns of `op`, with a trie where there are many.
+    #[must_use]
+    pub fn new(op: TextOp, list: Vec<String>) -> Patterns {
+        let affixes = (op != TextOp::Contains && list.len() > MANY).then(|| {
+            let refs: Vec<&str> = list.iter().map(String::as_str).collect();
+            Box::new(crate::ops::patterns::Affixes::new(
+                &refs,
+                op == TextOp::EndsWith,
+            ))
+        });
+        Patterns { list, affixes }
+    }
+
+    /// Whether `value` matches one of the patterns by `op` (the one they
+    /// were made for).
+    #[inline]
+    #[must_use]
+    pub fn match_any(&self, op: TextOp, value: &str) -> bool {
+        if let Some(affixes) = &self.affixes {
+            return affixes.any_of(value.as_bytes());
+        }
+        self.list.iter().any(|p| match op {
+            TextOp::StartsWith => value.starts_with(p.as_str()),
+            TextOp::EndsWith => value.ends_with(p.as_str()),
+            TextOp::Contains => crate::ops::search::contains(value.as_bytes(), p.as_bytes()),
+        })
+    }
+}
+
+impl core::ops::Deref for Patterns {
+    type Target = [String];
+    fn deref(&self) -> &[String] {
+        &self.list
+    }
+}
 
 /// A compiled condition.
 #[derive(Clone, Debug)]
@@ -264,9 +311,9 @@ pub enum Cond {
     /// `not_in`: the value is present and none of these.
     NotIn(LocalSegment, StrSet),
     /// `starts_with`, `ends_with`, `contains`.
-    Text(LocalSegment, TextOp, Vec<String>),
+    Text(LocalSegment, TextOp, Patterns),
     /// `contains` of more than [`MANY`] patterns, searched together.
-    ContainsAny(LocalSegment, Box<crate::ops::search::Many>),
+    ContainsAny(LocalSegment, Box<crate::ops::patterns::Many>),
     /// `gt`, `gte`, `lt`, `lte`: the value read as a decimal number.
     Number(LocalSegment, Cmp, Decimal),
     /// `version_*`: the value read as a SemVer version.

@@ -1,6 +1,7 @@
 //! Readers and comparators for the values conditions test: exact decimals,
 //! SemVer versions, IP addresses and CIDR blocks, RFC 3339 instants,
-//! JavaScript's rendering of numbers, and substring search.
+//! JavaScript's rendering of numbers, and substring search (one pattern, or
+//! many at once).
 //!
 //! Everything here runs inside WebAssembly with `panic = "abort"`, on text
 //! that comes from contexts, so nothing may panic on any input: no
@@ -25,5 +26,6 @@ pub mod decimal;
 pub mod instant;
 pub mod ip;
 pub mod jsnum;
+pub mod patterns;
 pub mod search;
 pub mod semver;

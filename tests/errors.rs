@@ -108,6 +108,19 @@ fn whole_snapshot_errors_refuse_the_document() {
 fn a_snapshot_at_the_limits_loads() {
     let list = format!(r#"{{"schema": 1, "meta": [{}0]}}"#, "0,".repeat(9_999));
     assert!(Engine::load(&list).is_ok());
+    // 16 MiB exactly, as text and as bytes; a byte more is refused.
+    let base = r#"{"schema": 1}"#;
+    let at = |n: usize| format!("{base}{}", " ".repeat(n - base.len()));
+    let limit = 16 * 1024 * 1024;
+    assert!(Engine::load(&at(limit)).is_ok());
+    assert!(Engine::load_bytes(at(limit).into_bytes()).is_ok());
+    for refused in [
+        Engine::load(&at(limit + 1)).err(),
+        Engine::load_bytes(at(limit + 1).into_bytes()).err(),
+    ] {
+        let e = refused.expect("refused").line();
+        assert!(e.contains("more than the limit of 16 MiB"), "{e}");
+    }
 }
 
 #[test]
@@ -1137,6 +1150,18 @@ fn messages_name_the_actual_problem() {
         r#"{"inputs": ["user"], "implementations": ["a", "b"], "default": "a", "rules": [{"split": {"by": "UserId", "weights": {"a": 100, "b": 0}}}]}"#
     ))
     .is_empty());
+    // At the sum's limit: 100 % exactly passes, one basis point more does not.
+    let two = |a: &str, b: &str| {
+        problems(&with_feature(&format!(
+            r#"{{"inputs": ["user"], "implementations": ["a", "b"], "default": "a", "rules": [{{"split": {{"by": "UserId", "weights": {{"a": {a}, "b": {b}}}}}}}]}}"#
+        )))
+    };
+    assert!(two("50", "50").is_empty());
+    assert!(two("49.99", "50.01").is_empty());
+    assert_eq!(
+        two("50.01", "50"),
+        ["/features/F/rules/0/split/weights: percentages add up to 100.01, more than 100"]
+    );
     assert_eq!(
         weight("12.345"),
         ["/features/F/rules/0/split/weights/a: a percentage is a number ≥ 0 with at most two decimals, found 12.345"]

@@ -318,6 +318,17 @@ fn unknown_features_and_bad_contexts() {
         assert_eq!(s(&d, "reason").as_deref(), Some("ERROR"));
         assert_eq!(s(&d, "errorCode").as_deref(), Some("INVALID_CONTEXT"));
     }
+    // SPEC section 2: the context is judged before a kill switch, so a
+    // disabled feature with a context that is no object is an error too.
+    let novi = example("novi.json");
+    for bad in ["[]", "null", "42", r#""user""#] {
+        let d = details(&novi, "Recommendations", bad, NOW);
+        assert_eq!(s(&d, "implementation").as_deref(), Some("popular"), "{bad}");
+        assert_eq!(s(&d, "reason").as_deref(), Some("ERROR"), "{bad}");
+        assert_eq!(s(&d, "errorCode").as_deref(), Some("INVALID_CONTEXT"));
+    }
+    let d = details(&novi, "Recommendations", "{}", NOW);
+    assert_eq!(s(&d, "reason").as_deref(), Some("DISABLED"));
 }
 
 #[test]

@@ -37,6 +37,9 @@ test('snapshots: invalid UTF-8, invalid JSON, over the limits: refused with a po
   const base = '{"schema": 1}';
   assert.equal(new Engine(base + ' '.repeat(limit - base.length)).revision, '');
   assert.throws(() => new Engine(base + ' '.repeat(limit - base.length + 1)), /more than the limit of 16 MiB/);
+  // As bytes too (read by their length, not as text).
+  assert.equal(new Engine(new TextEncoder().encode(base + ' '.repeat(limit - base.length))).revision, '');
+  assert.throws(() => new Engine(new TextEncoder().encode(base + ' '.repeat(limit - base.length + 1))), /more than the limit of 16 MiB/);
   const list = { schema: 1, meta: Array.from({ length: 10_001 }, () => 0) };
   assert.throws(() => new Engine(list), (e) => e.path === '/meta' && /more than 10000 values/.test(e.message));
   assert.throws(() => new Engine(`{"schema": 1, "meta": ${'['.repeat(10_000)}${']'.repeat(10_000)}}`), /nesting deeper than 128 levels/);

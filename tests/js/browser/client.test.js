@@ -717,7 +717,7 @@ test('another tab\'s newer snapshot is loaded at once from the cache it writes, 
     await a.route(SNAPSHOT, (route) => route.fulfill({ contentType: 'application/json', headers: { ETag: '"tab"' }, body: JSON.stringify(newer) }));
     await a.evaluate(() => window.__client.refresh());
     assert.equal(await a.evaluate(() => window.__client.revision), newer.revision);
-    await until(() => b.evaluate(() => window.__updates.length > 0), 5000, 'tab B\'s update');
+    await until(() => b.evaluate(() => window.__updates.length > 0), 5000); // (the assertions below say what is missing)
     assert.deepEqual(await b.evaluate(() => [window.__updates, window.__client.revision]), [[newer.revision], newer.revision]);
     assert.equal(fetchedByB, 0, 'tab B fetched nothing');
     // Its next poll revalidates the ETag it was given.
@@ -747,7 +747,7 @@ test('a slower tab\'s older answer is not loaded over a newer snapshot another t
     await sleep(20); // (the two fetches start in different milliseconds)
     await b.route(SNAPSHOT, (route) => route.fulfill({ contentType: 'application/json', headers: { ETag: '"new"' }, body: version('new') }));
     await b.evaluate(() => window.__client.refresh());
-    await until(() => a.evaluate(() => window.__updates.length > 0), 5000, 'tab A\'s update from the cache');
+    await until(() => a.evaluate(() => window.__updates.length > 0), 5000); // (tab A's update from the cache)
     release();
     await slow;
     await sleep(200); // (a storage event from A, had it cached the old one, would have reached B)

@@ -415,3 +415,26 @@ test('tabs: a fetch over which another tab cached a later one is not loaded, nor
   await client.refresh();
   assert.equal(client.revision, 'r5');
 });
+
+test('tabs: a 304 to an ETag this tab no longer holds (another tab\'s snapshot came meanwhile) confirms nothing: asked again at once with the new ETag', async (t) => {
+  localStorage.clear();
+  const srv = await startServer({ snapshot: snapshot('r1') });
+  t.after(() => srv.close());
+  const client = await createClient({ snapshotUrl: srv.snapshotUrl, refreshInterval: 0 });
+  t.after(() => client.close());
+  const key = 'feats-edge:snapshot:' + srv.snapshotUrl;
+  assert.equal(client.revision, 'r1');
+  await new Promise((r) => setTimeout(r, 10));
+  // A slow conditional fetch, answered 304 (the server still has "v1");
+  // meanwhile another tab's entry from before it started comes in.
+  srv.state.mode = 'slow';
+  srv.state.delay = 150;
+  const before = Date.now();
+  const slow = client.refresh();
+  await new Promise((r) => setTimeout(r, 30));
+  otherTabCaches(key, { text: JSON.stringify(snapshot('r3')), etag: '"v3"', at: before - 1 });
+  assert.equal(client.revision, 'r3', 'loaded from the cache at once');
+  await slow;
+  await until(() => srv.state.snapshotRequests.length === 3, 3000, 'the fetch asked again');
+  assert.deepEqual(srv.state.snapshotRequests.map((r) => r.headers['if-none-match']), [undefined, '"v1"', '"v3"']);
+});

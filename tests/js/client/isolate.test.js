@@ -92,3 +92,27 @@ test('refreshInterval caps how long a Retry-After is honoured (5 minutes when it
   assert.equal(srv.state.snapshotRequests.length, 2);
   assert.equal(client.revision, 'r1');
 });
+
+test('an origin that hangs: each fetch started over one under way waits twice as long as the one before (1, 2, 4 … times the timeout), not one per timeout', async (t) => {
+  // The clock is the test's; fetches never answer (aborted at close).
+  const realNow = Date.now;
+  const t0 = realNow();
+  let now = t0;
+  Date.now = () => now;
+  t.after(() => (Date.now = realNow));
+  const started = [];
+  const fetch = (url, init) => {
+    started.push(now - t0);
+    return new Promise((_, reject) => init?.signal?.addEventListener('abort', () => reject(init.signal.reason)));
+  };
+  // A snapshot to start from, and every request a revalidation (refreshInterval 1 ms).
+  const get = isolateClient({ snapshotUrl: 'http://127.0.0.1:9/snapshot.json', snapshot: snapshot('r0'), fetch, timeout: 1000, refreshInterval: 1 });
+  let client;
+  for (let step = 0; step <= 40; step++, now += 250) {
+    client = await get({}, requestCtx());
+    await new Promise((r) => setImmediate(r));
+  }
+  t.after(() => client.close());
+  assert.equal(client.revision, 'r0');
+  assert.deepEqual(started, [0, 1000, 3000, 7000], 'the fetches\' start times over 10 s');
+});

@@ -189,3 +189,45 @@ test('the exposure queue is bounded in size too: past 4 KiB of events per event 
   small.create('Split', user('huge'));
   assert.deepEqual([small.stats.queued, small.stats.dropped], [9, 6]);
 });
+
+test('a snapshot of exactly 16 MiB loads, with a Content-Length or streamed; a byte more is refused', async (t) => {
+  const limit = 16 * 1024 * 1024;
+  const base = JSON.stringify(snapshot('big'));
+  for (const [n, streamed] of [[limit, false], [limit, true], [limit + 1, false], [limit + 1, true]]) {
+    const body = Buffer.from(base + ' '.repeat(n - Buffer.byteLength(base)));
+    const url = await serve(t, (req, res) => {
+      if (!streamed) return res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': String(body.length) }).end(body);
+      // In pieces of 1 MiB, with no length said (chunked).
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+      for (let i = 0; i < body.length; i += 1 << 20) res.write(body.subarray(i, i + (1 << 20)));
+      res.end();
+    });
+    const client = await createClient({ snapshotUrl: url, refreshInterval: 0, retryDelay: 60_000, timeout: 10_000 });
+    t.after(() => client.close());
+    const how = `${n} bytes, ${streamed ? 'streamed' : 'with a Content-Length'}`;
+    assert.equal(client.revision, n === limit ? 'big' : null, how);
+    assert.equal(await client.ready, n === limit, how);
+  }
+});
+
+test('the exposure queue\'s size bound holds events of exactly maxQueue × 4 KiB; one character more drops the oldest', async (t) => {
+  const srv = await startServer({ snapshot: snapshot('r1') });
+  srv.state.exposureMode = '500';
+  t.after(() => srv.close());
+  /** Two users whose events' sizes (their strings, and 200: sizeOf in pkg/src/client.js) add up to `total`. */
+  const pair = (client, total) => {
+    const size = (id) => 200 + 'Split'.length + client.findImplementation('Split', { user: { id } }).length + 'r1'.length + 'UserId'.length + id.length;
+    const first = 'a'.padEnd(3000, 'x');
+    for (let k = 3000; k < 5000; k++) {
+      const second = 'b'.padEnd(k, 'x');
+      if (size(first) + size(second) === total) return [first, second];
+    }
+    throw new Error(`no pair of ${total}`);
+  };
+  for (const [extra, queued, dropped] of [[0, 2, 0], [1, 1, 1]]) {
+    const client = await createClient({ snapshot: snapshot('r1'), exposureUrl: srv.exposureUrl, flushInterval: 0, refreshInterval: 0, retryDelay: 60_000, maxQueue: 2 });
+    t.after(() => client.close());
+    for (const id of pair(client, 2 * 4096 + extra)) client.create('Split', { user: { id } });
+    assert.deepEqual([client.stats.queued, client.stats.dropped], [queued, dropped], `${2 * 4096 + extra} characters of events`);
+  }
+});

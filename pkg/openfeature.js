@@ -13,30 +13,6 @@ const BOOLEAN = Symbol.for('feats-edge.boolean');
 const READY = 'PROVIDER_READY', CHANGED = 'PROVIDER_CONFIGURATION_CHANGED', ERROR = 'PROVIDER_ERROR';
 
 /**
- * `v` with each `Date` in it as its ISO 8601 text (an invalid one as
- * null), as OFREP's JSON carries an OpenFeature datetime: the engine reads
- * text, and would find a `Date` absent. Objects are copied only where
- * something in them is replaced (with their prototype); each is walked
- * once, so a cyclic context costs no more than its size.
- * @param {unknown} v @param {Set<object>} seen
- * @returns {any}
- */
-function datesAsText(v, seen) {
-  if (v instanceof Date) return Number.isFinite(v.getTime()) ? v.toISOString() : null;
-  if (v === null || typeof v != 'object' || seen.has(v)) return v;
-  seen.add(v);
-  /** @type {any} */
-  let out = v;
-  for (const k of Object.keys(v)) {
-    const x = /** @type {any} */ (v)[k], y = datesAsText(x, seen);
-    if (y === x) continue;
-    if (out === v) out = Array.isArray(v) ? [...v] : Object.assign(Object.create(Object.getPrototypeOf(v)), v);
-    out[k] = y;
-  }
-  return out;
-}
-
-/**
  * The default context mapping: the evaluation context as it is (its
  * objects are the inputs segments read, e.g. `{user: {...}}`), with a
  * non-empty `targetingKey` as `user.id` when the context has no user id.
@@ -142,7 +118,7 @@ class Resolver {
   _resolve(flag, fallback, context, type) {
     let ctx;
     try {
-      ctx = this._map(datesAsText(context, new Set()));
+      ctx = this._map(context);
     } catch (e) {
       return { value: fallback, reason: 'ERROR', errorCode: 'INVALID_CONTEXT', errorMessage: String(e?.message ?? e) };
     }

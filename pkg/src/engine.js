@@ -359,11 +359,16 @@ function put(e, v, at, p) {
 
 /**
  * The rest of `put`: numbers and booleans (as text, back through `put`),
- * absent values, and strings that are not ASCII or need more room.
+ * objects that JSON carries as one of those, absent values, and strings
+ * that are not ASCII or need more room.
  */
 function putOther(e, v, at, p) {
   if (typeof v === 'number') return put(e, '' + v, at, p);
   if (typeof v === 'boolean') return put(e, v ? 'true' : 'false', at, p);
+  if (typeof v === 'object' && v !== null) {
+    const j = asJson(v);
+    if (j !== v && (typeof j === 'string' || typeof j === 'number' || typeof j === 'boolean')) return put(e, j, at, p);
+  }
   if (typeof v !== 'string') {
     e._u32[at + 1] = ABSENT;
     return p;
@@ -385,6 +390,22 @@ function putOther(e, v, at, p) {
   u32[at] = p;
   u32[at + 1] = len;
   return p + len;
+}
+
+/**
+ * An object as `JSON.stringify` would write it, when that is a string,
+ * number or boolean: its `toJSON` (a `Date` its ISO 8601 text, or null
+ * when invalid; a `URL` its href), or a boxed primitive's value. What the
+ * command line and the OFREP routes read, where the context came as JSON.
+ * A `toJSON` that throws makes the context unreadable, as a getter does.
+ * @param {object} v
+ */
+function asJson(v) {
+  /** @type {any} */
+  let j = v;
+  if (typeof j.toJSON === 'function') j = j.toJSON('');
+  if (j instanceof Number || j instanceof String || j instanceof Boolean) j = j.valueOf();
+  return j;
 }
 
 /** The length of `s` in UTF-8 (a lone surrogate as U+FFFD: 3 bytes, as TextEncoder writes it). */

@@ -255,6 +255,37 @@ test('contexts: null, arrays, cyclic objects, throwing getters, Proxies, BigInt,
   }
 });
 
+test('context values that are objects are read as JSON carries them: a Date as its ISO text, a URL as its href, toJSON, boxed primitives', async () => {
+  const { runInNewContext } = await import('node:vm');
+  const unit = (id) => split.evaluate('F', { user: { id } }).unit?.value ?? null;
+  const day = new Date('2019-05-01T00:00:00Z');
+  for (const [id, want] of [
+    [day, '2019-05-01T00:00:00.000Z'],
+    [runInNewContext('new Date(Date.UTC(2019, 4, 1))'), '2019-05-01T00:00:00.000Z'], // another realm's
+    [new Date(Date.UTC(10000, 0, 1)), '+010000-01-01T00:00:00.000Z'],
+    [new URL('https://example.com/a?b=1'), 'https://example.com/a?b=1'],
+    [{ toJSON: () => 'u-7' }, 'u-7'],
+    [{ toJSON: () => 42 }, '42'],
+    [new Number(5), '5'],
+    [new String('u-8'), 'u-8'],
+    [new Boolean(false), 'false'],
+    [new Date(NaN), null], // JSON's null: absent
+    [{ toJSON: () => ({ nested: 1 }) }, null],
+    [{ toJSON: 'not a function' }, null],
+    [{}, null],
+  ]) {
+    assert.equal(unit(id), want, String(want));
+    // The command line, reading the context as JSON, sees the same.
+    assert.equal(unit(JSON.parse(JSON.stringify(id)) ?? undefined), want === null ? null : want);
+  }
+  assert.equal(split.implementation('F', { user: { id: day } }), expected(day.toISOString()));
+  // A toJSON that throws (a Proxy around a Date too: not a Date) makes the context unreadable, as a getter does.
+  for (const id of [{ toJSON() { throw new Error('no'); } }, new Proxy(day, {})]) {
+    assert.equal(split.evaluate('F', { user: { id } }).errorCode, 'INVALID_CONTEXT');
+    assert.equal(split.implementation('F', { user: { id } }), 'a');
+  }
+});
+
 test('an evaluation started inside another on the same engine is not run (GENERAL); the outer one is unaffected', () => {
   const e = new Engine(shop);
   const user = (id, inner) => ({ user: { address: { country_code: 'US' }, get id() { inner(); return id; } } });

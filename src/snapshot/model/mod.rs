@@ -260,6 +260,7 @@ pub const MANY: usize = 4;
 /// more than [`MANY`], the trie that matches them all at once.
 #[derive(Clone, Debug)]
 pub struct Patterns {
+    op: TextOp,
     list: Vec<String>,
     affixes: Option<Box<crate::ops::patterns::Affixes>>,
 }
@@ -275,18 +276,18 @@ impl Patterns {
                 op == TextOp::EndsWith,
             ))
         });
-        Patterns { list, affixes }
+        Patterns { op, list, affixes }
     }
 
-    /// Whether `value` matches one of the patterns by `op` (the one they
+    /// Whether `value` matches one of the patterns (by the operator they
     /// were made for).
     #[inline]
     #[must_use]
-    pub fn match_any(&self, op: TextOp, value: &str) -> bool {
+    pub fn match_any(&self, value: &str) -> bool {
         if let Some(affixes) = &self.affixes {
             return affixes.any_of(value.as_bytes());
         }
-        self.list.iter().any(|p| match op {
+        self.list.iter().any(|p| match self.op {
             TextOp::StartsWith => value.starts_with(p.as_str()),
             TextOp::EndsWith => value.ends_with(p.as_str()),
             TextOp::Contains => crate::ops::search::contains(value.as_bytes(), p.as_bytes()),

@@ -32,8 +32,9 @@ struct Trie {
     /// trie; 0, the root, in a trie without links), with [`FOUND`] set
     /// when a pattern ends at that node or, with links, at a suffix of it.
     link: Vec<u32>,
-    /// The root's child for each byte (0: none): a search takes most of
-    /// its steps from the root.
+    /// With links, the root's child for each byte (0: none): a search
+    /// anywhere takes most of its steps from the root (1 KiB a trie; an
+    /// anchored walk takes one step from the root, by `first`).
     root: Vec<u32>,
 }
 
@@ -57,7 +58,7 @@ impl Trie {
             first: Vec::with_capacity(nodes.saturating_add(1)),
             label: Vec::with_capacity(nodes),
             link: Vec::with_capacity(nodes),
-            root: vec![0; 256],
+            root: if linked { vec![0; 256] } else { Vec::new() },
         };
         t.label.push(0);
         t.link.push(0);
@@ -129,7 +130,7 @@ impl Trie {
     /// The child of node `s` by byte `x`.
     #[inline]
     fn child(&self, s: u32, x: u8) -> Option<u32> {
-        if s == 0 {
+        if s == 0 && !self.root.is_empty() {
             return self.root.get(usize::from(x)).copied().filter(|&c| c != 0);
         }
         let s = s as usize;
@@ -208,7 +209,7 @@ impl Many {
 /// a walk down the trie of the patterns (each reversed, for `ends_with`)
 /// as far as the value leads, one step a byte of the value at most. One
 /// by one, each pattern is compared: 1 000 domains in an `ends_with` took
-/// 3.5 µs per evaluation in wasm.
+/// 2.8 µs per evaluation in wasm, 0.17 µs so.
 #[derive(Clone, Debug)]
 pub struct Affixes {
     /// Whether a pattern is empty: every value matches.
@@ -396,9 +397,19 @@ mod tests {
         let (found, n) = steps(&many, alloc::format!("{xs}y").as_bytes());
         assert!(found);
         assert!(n <= 2 * (xs.len() + 1), "{n} steps");
-        // Only what a search can reach is kept: nothing below `ab`.
+        // Only what a search can reach is kept: nothing below `ab`, nor
+        // below `xab`, whose suffix `ab` is a pattern.
         let pruned = Many::new(&["ab", "abcdefgh", "abcdefghij", "zz", "yy"]);
         assert_eq!(pruned.trie.label.len(), 1 + 2 + 2 + 2);
+        let suffixed = Many::new(&["ab", "xabcd", "q", "r", "s"]);
+        assert_eq!(suffixed.trie.label.len(), 1 + 2 + 3 + 3);
+        assert!(suffixed.any_in(b"..xab"));
+        assert!(!suffixed.any_in(b"xa b"));
+        // An anchored trie is cut only below a pattern's own end.
+        let anchored = Affixes::new(&["ab", "xabcd", "q", "r", "s"], false);
+        assert_eq!(anchored.trie.label.len(), 1 + 2 + 5 + 3);
+        assert!(anchored.any_of(b"xabcd!"));
+        assert!(!anchored.any_of(b"xabc"));
         assert!(pruned.any_in(b"..abcdefg"));
         assert!(!pruned.any_in(b"a b z y"));
         // A pattern that contains another is found by the other.

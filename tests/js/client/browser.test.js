@@ -428,7 +428,7 @@ test('tabs: a 304 to an ETag this tab no longer holds (another tab\'s snapshot c
   // A slow conditional fetch, answered 304 (the server still has "v1");
   // meanwhile another tab's entry from before it started comes in.
   srv.state.mode = 'slow';
-  srv.state.delay = 150;
+  srv.state.delay = 1000;
   const before = Date.now();
   const slow = client.refresh();
   await new Promise((r) => setTimeout(r, 30));

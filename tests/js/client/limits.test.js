@@ -207,6 +207,12 @@ test('a snapshot of exactly 16 MiB loads, with a Content-Length or streamed; a b
     const how = `${n} bytes, ${streamed ? 'streamed' : 'with a Content-Length'}`;
     assert.equal(client.revision, n === limit ? 'big' : null, how);
     assert.equal(await client.ready, n === limit, how);
+    if (n === limit) continue;
+    // Refused for its size: asked again, it says so.
+    const errors = [];
+    client.on('error', (e) => errors.push(e.message));
+    await client.refresh();
+    assert.match(errors.join('\n'), /is more than 16 MiB/, how);
   }
 });
 

@@ -276,7 +276,7 @@ test('flags are typed by the feature\'s declaration: a boolean feature only as a
   await client.close();
 });
 
-test('OpenFeature datetimes in the context are read as their ISO text, as OFREP\'s JSON carries them; a cyclic context is walked once', async () => {
+test('OpenFeature datetimes in the context are read as their ISO text, as OFREP\'s JSON carries them, wherever they are; a mapping of its own sees them as dates', async () => {
   const { Engine } = await import('feats-edge');
   const snap = {
     schema: 1, segments: { Signup: { from: { user: '{signup}' } } },
@@ -297,5 +297,11 @@ test('OpenFeature datetimes in the context are read as their ISO text, as OFREP\
   cyclic.self = cyclic;
   cyclic.more = [cyclic, cyclic];
   assert.equal(await of(cyclic), 'old');
+  // One object in two places.
+  const shared = { signup: new Date('2019-01-01T00:00:00Z') };
+  assert.equal((await provider.resolveStringEvaluation('Since', 'x', { targetingKey: 'u', account: shared, user: shared })).value, 'old');
+  // A mapping of the application's own gets the context as given.
+  const own = new FeatsEdgeProvider(client, { report: false, context: (c) => ({ user: { signup: c.signedUp.toISOString().slice(0, 4) } }) });
+  assert.equal((await own.resolveStringEvaluation('Since', 'x', { targetingKey: 'u', signedUp: new Date('2019-06-01T00:00:00Z') })).value, 'old');
   await client.close();
 });

@@ -2,7 +2,7 @@
 //! the feature's sources, activations compiled once per feature.
 
 use super::reader::{self, expected, quoted, Errs, Ptr};
-use super::Scope;
+use super::{Payload, Scope, SetCache};
 use crate::json::Value;
 use crate::model::{Cmp, Cond, LocalSegment, Patterns, StrSet, TextOp, MANY};
 use crate::ops::{
@@ -10,6 +10,7 @@ use crate::ops::{
 };
 use crate::prelude::*;
 use crate::text::{concat, quoted_some};
+use alloc::sync::Arc;
 
 /// How deep conditions may nest, counting through activations.
 pub const MAX_COND_DEPTH: u32 = 256;
@@ -273,7 +274,7 @@ fn segment_condition(
         let c = match op {
             "in" => membership(scope, local, name, false, arg, &at, errs),
             "not_in" => membership(scope, local, name, true, arg, &at, errs),
-            _ => other_operator(local, op, arg, &at, errs),
+            _ => other_operator(local, op, arg, &at, scope.activation_sets(), errs),
         };
         if i == 0 {
             cond = c;
@@ -293,7 +294,7 @@ fn membership(
     errs: &mut Errs,
 ) -> Option<Cond> {
     let cache = scope.activation_sets();
-    if let Some(set) = cache.and_then(|c| c.get(arg)) {
+    if let Some(Payload::Set(set)) = cache.and_then(|c| c.get(arg)) {
         // Checked and built when another feature (or the load) compiled it.
         return Some(if negated {
             Cond::NotIn(seg, set)
@@ -330,7 +331,7 @@ fn membership(
     }
     let set = StrSet::new(&values);
     if let Some(cache) = cache {
-        cache.put(arg, &set);
+        cache.put(arg, Payload::Set(set.clone()));
     }
     Some(if negated {
         Cond::NotIn(seg, set)
@@ -348,8 +349,21 @@ fn other_operator(
     op: &str,
     arg: &Value,
     at: &Ptr<'_>,
+    cache: Option<&SetCache>,
     errs: &mut Errs,
 ) -> Option<Cond> {
+    // Built when another feature compiled the same activation (see SetCache).
+    match cache.and_then(|c| c.get(arg)) {
+        Some(Payload::Many(many)) => return Some(Cond::ContainsAny(seg, many)),
+        Some(Payload::Patterns(p)) => return Some(Cond::Text(seg, p.op(), p)),
+        Some(Payload::Blocks(blocks)) => return Some(Cond::Cidr(seg, blocks)),
+        _ => {}
+    }
+    let keep = |built: Payload| {
+        if let Some(cache) = cache {
+            cache.put(arg, built);
+        }
+    };
     match op {
         "starts_with" | "ends_with" | "contains" => {
             let text_op = match op {
@@ -359,13 +373,16 @@ fn other_operator(
             };
             let patterns = reader::strings(arg, at, errs)?;
             if text_op == TextOp::Contains && patterns.len() > MANY {
-                return Some(Cond::ContainsAny(seg, Box::new(Many::new(&patterns))));
+                let many = Arc::new(Many::new(&patterns));
+                keep(Payload::Many(many.clone()));
+                return Some(Cond::ContainsAny(seg, many));
             }
-            Some(Cond::Text(
-                seg,
+            let built = Arc::new(Patterns::new(
                 text_op,
-                Patterns::new(text_op, patterns.into_iter().map(str::to_owned).collect()),
-            ))
+                patterns.into_iter().map(str::to_owned).collect(),
+            ));
+            keep(Payload::Patterns(built.clone()));
+            Some(Cond::Text(seg, text_op, built))
         }
         "gt" | "gte" | "lt" | "lte" => {
             let parsed = match arg {
@@ -431,7 +448,12 @@ fn other_operator(
                     }
                 }
             }
-            ok.then_some(Cond::Cidr(seg, out))
+            if !ok {
+                return None;
+            }
+            let blocks: Arc<[Cidr]> = out.into();
+            keep(Payload::Blocks(blocks.clone()));
+            Some(Cond::Cidr(seg, blocks))
         }
         _ => Some(Cond::Exists(seg, reader::boolean(arg, at, errs)?)),
     }

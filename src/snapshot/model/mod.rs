@@ -10,6 +10,7 @@ use crate::ops::decimal::Decimal;
 use crate::ops::ip::Cidr;
 use crate::ops::semver::Version;
 use crate::prelude::*;
+use alloc::sync::Arc;
 
 /// Index of an input (`user`, `request`) in [`Lazy::inputs`](crate::compile::Lazy::inputs).
 pub type InputId = u16;
@@ -279,6 +280,12 @@ impl Patterns {
         Patterns { op, list, affixes }
     }
 
+    /// The operator the patterns were made for.
+    #[must_use]
+    pub fn op(&self) -> TextOp {
+        self.op
+    }
+
     /// Whether `value` matches one of the patterns (by the operator they
     /// were made for).
     #[inline]
@@ -311,16 +318,17 @@ pub enum Cond {
     In(LocalSegment, StrSet),
     /// `not_in`: the value is present and none of these.
     NotIn(LocalSegment, StrSet),
-    /// `starts_with`, `ends_with`, `contains`.
-    Text(LocalSegment, TextOp, Patterns),
+    /// `starts_with`, `ends_with`, `contains` (shared by the features that
+    /// use one activation).
+    Text(LocalSegment, TextOp, Arc<Patterns>),
     /// `contains` of more than [`MANY`] patterns, searched together.
-    ContainsAny(LocalSegment, Box<crate::ops::patterns::Many>),
+    ContainsAny(LocalSegment, Arc<crate::ops::patterns::Many>),
     /// `gt`, `gte`, `lt`, `lte`: the value read as a decimal number.
     Number(LocalSegment, Cmp, Decimal),
     /// `version_*`: the value read as a SemVer version.
     Version(LocalSegment, Cmp, Version),
     /// `cidr`: the value read as an IP address, inside one of the blocks.
-    Cidr(LocalSegment, Vec<Cidr>),
+    Cidr(LocalSegment, Arc<[Cidr]>),
     /// `exists`: whether the value is present.
     Exists(LocalSegment, bool),
     /// `after`: now ≥ this instant (ms since the epoch).

@@ -520,7 +520,16 @@ export class Engine {
 
   /** @type {{path: string, message: string}[]} feature problems (checks every feature once) */
   get problems() {
-    return (this._problems ??= JSON.parse(coldCall(() => this._raw?.problems()) ?? '[]'));
+    if (this._problems === undefined) {
+      try {
+        this._problems = JSON.parse(coldCall(() => this._raw?.problems()) ?? '[]');
+      } catch (e) {
+        // Compiling every feature trapped (wasm memory exhausted: an
+        // activation used by very many features is compiled for each).
+        return [{ path: '', message: `the features could not all be compiled: ${e?.message ?? e} (is the WebAssembly memory exhausted?)` }];
+      }
+    }
+    return this._problems;
   }
 
   /** @type {{name: string, type: 'multi'|'boolean', implementations: string[], default: string|null, inputs: string[]}[]} */

@@ -378,6 +378,17 @@ test('a long context value grows the wasm memory by about its UTF-8 length, not 
   e.free();
 });
 
+test('problems whose compiling traps (memory exhausted) are one problem that says so, not an exception', () => {
+  const e = new Engine(shop);
+  // (A trap takes gigabytes to provoke: the call into wasm is made to throw as one does.)
+  const raw = e._raw;
+  e._raw = new Proxy(raw, { get: (t, k) => (k === 'problems' ? () => { throw new WebAssembly.RuntimeError('unreachable'); } : Reflect.get(t, k)) });
+  assert.deepEqual(e.problems, [{ path: '', message: 'the features could not all be compiled: unreachable (is the WebAssembly memory exhausted?)' }]);
+  e._raw = raw;
+  assert.deepEqual(e.problems, []);
+  e.free();
+});
+
 test('a clock that throws reads as Date.now()', () => {
   const e = new Engine({ schema: 1, features: { W: { implementations: ['old', 'new'], default: 'old', rules: [{ when: { after: '2000-01-01T00:00:00Z' }, serve: 'new' }] } } });
   assert.equal(e.implementation('W', {}, { clock: () => { throw new Error('clock'); } }), 'new');

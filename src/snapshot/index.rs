@@ -269,30 +269,37 @@ impl Positions {
 }
 
 /// Sorts pairs in ascending order (by the first, then the second), in
-/// place, in O(n log n) (a heapsort). One non-generic function serves
-/// every sort of loading: each instance of the standard library's sorts
-/// adds several kilobytes to the WebAssembly build.
+/// place, in O(n log n) (see [`heapsort`]).
 pub fn sort_pairs(v: &mut [(u32, u32)]) {
-    /// Moves the item at `root` down the heap `v[..end]`.
-    fn sift_down(v: &mut [(u32, u32)], mut root: usize, end: usize) {
-        loop {
-            let left = 2 * root + 1;
-            if left >= end {
-                return;
-            }
-            let right = left + 1;
-            let child = if right < end && v.get(right) > v.get(left) {
-                right
-            } else {
-                left
-            };
-            if v.get(child) <= v.get(root) {
-                return;
-            }
-            v.swap(root, child);
-            root = child;
+    heapsort(v, |a, b| a < b);
+}
+
+/// Sorts `v` in place by `less`, in O(n log n) comparisons: a heapsort,
+/// kept small, where each instance of the standard library's sorts adds
+/// several kilobytes to the WebAssembly build.
+pub fn heapsort<T>(v: &mut [T], less: impl Fn(&T, &T) -> bool) {
+    let less = |v: &[T], a: usize, b: usize| match (v.get(a), v.get(b)) {
+        (Some(a), Some(b)) => less(a, b),
+        _ => false,
+    };
+    // Moves the item at `root` down the heap `v[..end]`.
+    let sift_down = |v: &mut [T], mut root: usize, end: usize| loop {
+        let left = root.saturating_mul(2).saturating_add(1);
+        if left >= end {
+            return;
         }
-    }
+        let right = left.saturating_add(1);
+        let child = if right < end && less(v, left, right) {
+            right
+        } else {
+            left
+        };
+        if !less(v, root, child) {
+            return;
+        }
+        v.swap(root, child);
+        root = child;
+    };
     let n = v.len();
     for root in (0..n / 2).rev() {
         sift_down(v, root, n);

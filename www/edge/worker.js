@@ -754,7 +754,7 @@ async function ofrep(request, env, ctx, pathname) {
   const bulk = pathname === '/ofrep/v1/evaluate/flags';
   // Flag keys `.` and `..` never arrive: the caller's URL parser removes
   // them as path segments (`..` also the segment before).
-  if (!bulk && !pathname.startsWith('/ofrep/v1/evaluate/flags/') || pathname === '/ofrep/v1/evaluate/flags/') {
+  if ((!bulk && !pathname.startsWith('/ofrep/v1/evaluate/flags/')) || pathname === '/ofrep/v1/evaluate/flags/') {
     return json({ key: '', errorCode: 'FLAG_NOT_FOUND', errorDetails: "no flag key in the path (a key of '.' or '..' is removed from URLs: read it from the bulk evaluation)" }, 404);
   }
   const key = bulk ? undefined : flagKey(pathname);

@@ -43,7 +43,7 @@ impl Trie {
     /// Aho–Corasick's links, for a search anywhere in a value.
     fn new<'a>(count: usize, bytes: &dyn Fn(u32) -> &'a [u8], linked: bool) -> Trie {
         let mut order: Vec<u32> = (0..count).map(node).collect();
-        sort_by_bytes(&mut order, bytes);
+        crate::index::heapsort(&mut order, |&a, &b| bytes(a) < bytes(b));
         // The trie's size, from what neighbours in that order share: room
         // for it at once (grown by doubling, the vectors took twice it).
         let mut nodes = 1usize;
@@ -281,41 +281,6 @@ std::thread_local! {
     /// The turns of [`Trie::step`]'s loop in this thread, for the tests'
     /// bound on a search's work.
     static STEPS: core::cell::Cell<usize> = const { core::cell::Cell::new(0) };
-}
-
-/// Sorts `v` by `key` in byte order, in place, in O(n log n) comparisons
-/// (a heapsort: each instance of the standard library's sorts adds
-/// kilobytes to the WebAssembly build).
-fn sort_by_bytes<'a>(v: &mut [u32], key: &dyn Fn(u32) -> &'a [u8]) {
-    let less = |v: &[u32], a: usize, b: usize| match (v.get(a), v.get(b)) {
-        (Some(&a), Some(&b)) => key(a) < key(b),
-        _ => false,
-    };
-    let sift_down = |v: &mut [u32], mut root: usize, end: usize| loop {
-        let left = root.saturating_mul(2).saturating_add(1);
-        if left >= end {
-            return;
-        }
-        let right = left.saturating_add(1);
-        let child = if right < end && less(v, left, right) {
-            right
-        } else {
-            left
-        };
-        if !less(v, root, child) {
-            return;
-        }
-        v.swap(root, child);
-        root = child;
-    };
-    let n = v.len();
-    for root in (0..n / 2).rev() {
-        sift_down(v, root, n);
-    }
-    for end in (1..n).rev() {
-        v.swap(0, end);
-        sift_down(v, 0, end);
-    }
 }
 
 #[cfg(test)]

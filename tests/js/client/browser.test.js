@@ -378,14 +378,19 @@ function otherTabCaches(key, entry) {
   windowEvents.dispatchEvent(Object.assign(new Event('storage'), { key, newValue: 'x', storageArea: localStorage }));
 }
 
-test('tabs: a fetch over which another tab cached a later one is not loaded, nor cached over it; a clock set back holds up no later fetch', async (t) => {
+/** A page's client of a snapshot server at r1, with nothing cached before, and its cache key. */
+async function oneTab(t) {
   localStorage.clear();
   const srv = await startServer({ snapshot: snapshot('r1') });
   t.after(() => srv.close());
   const client = await createClient({ snapshotUrl: srv.snapshotUrl, refreshInterval: 0 });
   t.after(() => client.close());
-  const key = 'feats-edge:snapshot:' + srv.snapshotUrl;
   assert.equal(client.revision, 'r1');
+  return { srv, client, key: 'feats-edge:snapshot:' + srv.snapshotUrl };
+}
+
+test('tabs: a fetch over which another tab cached a later one is not loaded, nor cached over it; a clock set back holds up no later fetch', async (t) => {
+  const { srv, client, key } = await oneTab(t);
   // A slow fetch of r2; meanwhile another tab caches r3, fetched later.
   srv.state.snapshot = snapshot('r2');
   srv.state.etag = '"v2"';
@@ -417,13 +422,7 @@ test('tabs: a fetch over which another tab cached a later one is not loaded, nor
 });
 
 test('tabs: a 304 to an ETag this tab no longer holds (another tab\'s snapshot came meanwhile) confirms nothing: asked again at once with the new ETag', async (t) => {
-  localStorage.clear();
-  const srv = await startServer({ snapshot: snapshot('r1') });
-  t.after(() => srv.close());
-  const client = await createClient({ snapshotUrl: srv.snapshotUrl, refreshInterval: 0 });
-  t.after(() => client.close());
-  const key = 'feats-edge:snapshot:' + srv.snapshotUrl;
-  assert.equal(client.revision, 'r1');
+  const { srv, client, key } = await oneTab(t);
   await new Promise((r) => setTimeout(r, 10));
   // A slow conditional fetch, answered 304 (the server still has "v1");
   // meanwhile another tab's entry from before it started comes in.

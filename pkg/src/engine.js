@@ -395,17 +395,39 @@ function putOther(e, v, at, p) {
 /**
  * An object as `JSON.stringify` would write it, when that is a string,
  * number or boolean: its `toJSON` (a `Date` its ISO 8601 text, or null
- * when invalid; a `URL` its href), or a boxed primitive's value. What the
- * command line and the OFREP routes read, where the context came as JSON.
- * A `toJSON` that throws makes the context unreadable, as a getter does.
+ * when invalid; a `URL` its href), or a boxed primitive's value (by its
+ * brand, of any realm, converted as JSON converts it). What the command
+ * line and the OFREP routes read, where the context came as JSON. A
+ * number that is not finite, which JSON writes as null, and an object
+ * whose reading throws are undefined: absent, this value only.
+ * (`toJSON` is given the key "", not the property's name.)
  * @param {object} v
  */
 function asJson(v) {
-  /** @type {any} */
-  let j = v;
-  if (typeof j.toJSON === 'function') j = j.toJSON('');
-  if (j instanceof Number || j instanceof String || j instanceof Boolean) j = j.valueOf();
-  return j;
+  try {
+    /** @type {any} */
+    let j = v;
+    const toJSON = j.toJSON;
+    if (typeof toJSON === 'function') j = toJSON.call(j, '');
+    if (j !== null && typeof j === 'object') {
+      if (branded(Number.prototype.valueOf, j)) j = Number(j);
+      else if (branded(String.prototype.valueOf, j)) j = String(j);
+      else if (branded(Boolean.prototype.valueOf, j)) j = Boolean.prototype.valueOf.call(j);
+    }
+    return typeof j === 'number' && !Number.isFinite(j) ? undefined : j;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether `o` is what `valueOf` belongs to (a boxed primitive of its kind). */
+function branded(valueOf, o) {
+  try {
+    valueOf.call(o);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** The length of `s` in UTF-8 (a lone surrogate as U+FFFD: 3 bytes, as TextEncoder writes it). */
@@ -526,7 +548,8 @@ export class Engine {
       } catch (e) {
         // Compiling every feature trapped (wasm memory exhausted: an
         // activation used by very many features is compiled for each).
-        return [{ path: '', message: `the features could not all be compiled: ${e?.message ?? e} (is the WebAssembly memory exhausted?)` }];
+        const hint = e instanceof WebAssembly.RuntimeError ? ' (is the WebAssembly memory exhausted?)' : '';
+        return [{ path: '', message: `the features could not all be compiled: ${e?.message ?? e}${hint}` }];
       }
     }
     return this._problems;

@@ -270,19 +270,36 @@ test('context values that are objects are read as JSON carries them: a Date as i
     [new String('u-8'), 'u-8'],
     [new Boolean(false), 'false'],
     [new Date(NaN), null], // JSON's null: absent
+    [{ toJSON: () => NaN }, null],
+    [new Number(Infinity), null],
     [{ toJSON: () => ({ nested: 1 }) }, null],
     [{ toJSON: 'not a function' }, null],
     [{}, null],
+    // Boxed by brand, of any realm, converted as JSON converts them.
+    [runInNewContext('new Number(6)'), '6'],
+    [runInNewContext('new String("u-9")'), 'u-9'],
+    [Object.assign(new String('zz'), { toString: () => 'u-10' }), 'u-10'],
+    [Object.create(Number.prototype), null], // not a boxed number: `{}` in JSON
   ]) {
     assert.equal(unit(id), want, String(want));
     // The command line, reading the context as JSON, sees the same.
     assert.equal(unit(JSON.parse(JSON.stringify(id)) ?? undefined), want === null ? null : want);
   }
   assert.equal(split.implementation('F', { user: { id: day } }), expected(day.toISOString()));
-  // A toJSON that throws (a Proxy around a Date too: not a Date) makes the context unreadable, as a getter does.
-  for (const id of [{ toJSON() { throw new Error('no'); } }, new Proxy(day, {})]) {
-    assert.equal(split.evaluate('F', { user: { id } }).errorCode, 'INVALID_CONTEXT');
-    assert.equal(split.implementation('F', { user: { id } }), 'a');
+  // A toJSON that throws (a Proxy around a Date too: not a Date) leaves that
+  // value absent; the context's other values are read, in evaluate-all too.
+  const both = new Engine({
+    schema: 1, segments: { UserId: { from: { user: '{id}' } }, Name: { from: { user: '{name}' } } },
+    features: {
+      F: { inputs: ['user'], implementations: ['a', 'b'], default: 'a', rules: [{ split: { by: 'UserId', weights: { a: 50, b: 50 } } }] },
+      G: { inputs: ['user'], implementations: ['a', 'b'], default: 'a', rules: [{ when: { segment: 'Name', in: ['N'] }, serve: 'b' }] },
+    },
+  });
+  for (const id of [{ toJSON() { throw new Error('no'); } }, new Proxy(day, {}), { get toJSON() { throw new Error('no'); } }]) {
+    const d = both.evaluate('F', { user: { id, name: 'N' } });
+    assert.deepEqual([d.reason, d.unit, d.errorCode], ['DEFAULT', null, null]);
+    const all = both.evaluateAll({ user: { id, name: 'N' } });
+    assert.deepEqual([all.F.reason, all.G.implementation], ['DEFAULT', 'b']);
   }
 });
 

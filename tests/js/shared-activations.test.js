@@ -50,3 +50,29 @@ test('an activation\'s sets, patterns and blocks are built once for all the feat
   }
   e.free();
 });
+
+test('a shared list serves each feature through its own inputs; a list with problems is said at every feature that uses it', () => {
+  const patterns = ['bot', 'crawler', 'spider', 'slurp', 'wget', 'curl'];
+  const e = new Engine({
+    schema: 1,
+    segments: { Agent: { from: { req: '{ua}', user: '{agent}' } }, Plan: { from: { user: '{plan}' }, options: ['free', 'pro'] } },
+    activations: {
+      Bots: { when: { segment: 'Agent', contains: patterns } },
+      Paid: { when: { segment: 'Plan', in: ['pro', 'enterprise'] } },
+    },
+    features: {
+      ByRequest: { inputs: ['req'], implementations: ['human', 'bot'], default: 'human', rules: [{ when: { activation: 'Bots' }, serve: 'bot' }] },
+      ByUser: { inputs: ['user'], implementations: ['human', 'bot'], default: 'human', rules: [{ when: { activation: 'Bots' }, serve: 'bot' }] },
+      Either: { inputs: ['user', 'req'], implementations: ['human', 'bot'], default: 'human', rules: [{ when: { activation: 'Bots' }, serve: 'bot' }] },
+      P1: { inputs: ['user'], implementations: ['a', 'b'], default: 'a', rules: [{ when: { activation: 'Paid' }, serve: 'b' }] },
+      P2: { inputs: ['user'], implementations: ['a', 'b'], default: 'a', rules: [{ when: { activation: 'Paid' }, serve: 'b' }] },
+    },
+  });
+  const ctx = { req: { ua: 'Googlebot/2.1' }, user: { agent: 'Firefox' } };
+  assert.deepEqual(['ByRequest', 'ByUser', 'Either'].map((f) => e.implementation(f, ctx)), ['bot', 'human', 'human']);
+  assert.deepEqual(['ByRequest', 'ByUser', 'Either'].map((f) => e.implementation(f, { req: { ua: 'curl/8' }, user: { agent: 'wget' } })), ['bot', 'bot', 'bot']);
+  // 'enterprise' is not one of Plan's options: both features that use the list say so.
+  const paths = e.problems.map((p) => p.path);
+  assert.ok(paths.some((p) => p.startsWith('/features/P1')) && paths.some((p) => p.startsWith('/features/P2')), JSON.stringify(e.problems));
+  e.free();
+});

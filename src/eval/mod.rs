@@ -630,9 +630,7 @@ impl<'c, C: Context + ?Sized, E: Env + ?Sized> Run<'_, 'c, '_, C, E> {
             Cond::True => true,
             Cond::In(seg, set) => self.lookup(*seg).is_some_and(|v| set.contains(&v)),
             Cond::NotIn(seg, set) => self.lookup(*seg).is_some_and(|v| !set.contains(&v)),
-            Cond::Text(seg, _, patterns) => {
-                self.lookup(*seg).is_some_and(|v| patterns.match_any(&v))
-            }
+            Cond::Text(seg, patterns) => self.lookup(*seg).is_some_and(|v| patterns.match_any(&v)),
             Cond::ContainsAny(seg, many) => {
                 self.lookup(*seg).is_some_and(|v| many.any_in(v.as_bytes()))
             }

@@ -120,7 +120,7 @@ impl<'b> Implies<'b> {
             (Cond::Exists(s, x), Cond::Exists(t, y)) => s == t && x == y,
             (Cond::After(t), Cond::After(u)) => t >= u,
             (Cond::Before(t), Cond::Before(u)) => t <= u,
-            (Cond::Text(s, op, narrow), Cond::Text(t, op2, wide)) if s == t && op == op2 => {
+            (Cond::Text(s, narrow), Cond::Text(t, wide)) if s == t && narrow.op() == wide.op() => {
                 // Charged by the bytes each comparison may read, not one
                 // step per pair: 440 patterns of 16 KB on each side took
                 // 0.4 s per feature within the budget of pairs.
@@ -136,7 +136,7 @@ impl<'b> Implies<'b> {
                     .saturating_add(narrow.len().saturating_mul(bytes(wide)));
                 self.charge(cost)
                     && narrow.iter().all(|p| {
-                        wide.iter().any(|q| match op {
+                        wide.iter().any(|q| match narrow.op() {
                             TextOp::StartsWith => p.starts_with(q.as_str()),
                             TextOp::EndsWith => p.ends_with(q.as_str()),
                             TextOp::Contains => p.contains(q.as_str()),

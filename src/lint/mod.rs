@@ -980,9 +980,9 @@ impl<'b> Analysis<'b> {
                 "an empty `in` list matches no value",
                 &[Step::Key("in")],
             )),
-            Cond::Text(_, op, patterns) if patterns.is_empty() => Err(Never::new(
+            Cond::Text(_, patterns) if patterns.is_empty() => Err(Never::new(
                 "an empty list of patterns matches no value",
-                &[Step::Key(text_op(*op))],
+                &[Step::Key(text_op(patterns.op()))],
             )),
             Cond::Cidr(_, blocks) if blocks.is_empty() => Err(Never::new(
                 "an empty `cidr` list matches no address",

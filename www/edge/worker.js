@@ -506,6 +506,9 @@ async function ofrepBulk(request, state, context) {
   return new Response(body, { headers: { 'Content-Type': 'application/json', ...headers } });
 }
 
+/** The configuration's answer, made once per isolate (see ofrepConfiguration). @type {{ms: number, body: string, etag: string} | null} */
+let configuration = null;
+
 /**
  * OFREP's configuration (an extension, which providers read when told to):
  * polling supported, no faster than the snapshot is revalidated (a poll
@@ -515,14 +518,18 @@ async function ofrepBulk(request, state, context) {
 async function ofrepConfiguration(request, env) {
   if (request.method === 'OPTIONS') return preflight(request, 'GET, HEAD');
   if (request.method !== 'GET' && request.method !== 'HEAD') return new Response(null, { status: 405, headers: { Allow: 'GET, HEAD, OPTIONS' } });
-  const body = JSON.stringify({
-    name: 'feats-edge',
-    capabilities: {
-      cacheInvalidation: { polling: { enabled: true, minPollingIntervalMs: revalidateMs(env) } },
-      flagEvaluation: { supportedTypes: ['boolean', 'string'] },
-    },
-  });
-  const etag = `"${await sha256(body)}"`;
+  const ms = revalidateMs(env);
+  if (configuration?.ms !== ms) {
+    const body = JSON.stringify({
+      name: 'feats-edge',
+      capabilities: {
+        cacheInvalidation: { polling: { enabled: true, minPollingIntervalMs: ms } },
+        flagEvaluation: { supportedTypes: ['boolean', 'string'] },
+      },
+    });
+    configuration = { ms, body, etag: `"${await sha256(body)}"` };
+  }
+  const { body, etag } = configuration;
   const headers = { ETag: etag, 'Cache-Control': 'no-cache' };
   if (matches(request.headers.get('If-None-Match'), etag)) return new Response(null, { status: 304, headers });
   return new Response(request.method === 'HEAD' ? null : body, { headers: { 'Content-Type': 'application/json', ...headers } });

@@ -355,7 +355,7 @@ fn other_operator(
     // Built when another feature compiled the same activation (see SetCache).
     match cache.and_then(|c| c.get(arg)) {
         Some(Payload::Many(many)) => return Some(Cond::ContainsAny(seg, many)),
-        Some(Payload::Patterns(p)) => return Some(Cond::Text(seg, p.op(), p)),
+        Some(Payload::Patterns(p)) => return Some(Cond::Text(seg, p)),
         Some(Payload::Blocks(blocks)) => return Some(Cond::Cidr(seg, blocks)),
         _ => {}
     }
@@ -382,7 +382,7 @@ fn other_operator(
                 patterns.into_iter().map(str::to_owned).collect(),
             ));
             keep(Payload::Patterns(built.clone()));
-            Some(Cond::Text(seg, text_op, built))
+            Some(Cond::Text(seg, built))
         }
         "gt" | "gte" | "lt" | "lte" => {
             let parsed = match arg {

@@ -905,7 +905,7 @@ impl<'a> Scope<'a> {
             Cond::True | Cond::After(_) | Cond::Before(_) => true,
             Cond::In(s, _)
             | Cond::NotIn(s, _)
-            | Cond::Text(s, _, _)
+            | Cond::Text(s, _)
             | Cond::ContainsAny(s, _)
             | Cond::Number(s, _, _)
             | Cond::Version(s, _, _)

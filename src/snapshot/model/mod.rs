@@ -318,9 +318,9 @@ pub enum Cond {
     In(LocalSegment, StrSet),
     /// `not_in`: the value is present and none of these.
     NotIn(LocalSegment, StrSet),
-    /// `starts_with`, `ends_with`, `contains` (shared by the features that
-    /// use one activation).
-    Text(LocalSegment, TextOp, Arc<Patterns>),
+    /// `starts_with`, `ends_with`, `contains`, as [`Patterns::op`] says
+    /// (shared by the features that use one activation).
+    Text(LocalSegment, Arc<Patterns>),
     /// `contains` of more than [`MANY`] patterns, searched together.
     ContainsAny(LocalSegment, Arc<crate::ops::patterns::Many>),
     /// `gt`, `gte`, `lt`, `lte`: the value read as a decimal number.

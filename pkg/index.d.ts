@@ -111,6 +111,15 @@ export class Engine {
   readonly problems: Problem[];
   /** The features, in document order: their declarations, read without compiling any rules. */
   readonly features: FeatureInfo[];
+  /**
+   * The features this engine may evaluate differently from `previous`, the
+   * engine of the snapshot it replaces: those whose definition, or a segment
+   * or activation they read, is written differently (key order, spacing, how
+   * numbers are spelt, `description` and `meta` aside), and those added, in
+   * this engine's order; then those removed. Every feature when `previous`
+   * is no engine, or either has been freed.
+   */
+  changes(previous: Engine | null | undefined): string[];
   evaluate(feature: string, context: Context, opts?: EvaluateOptions): Details;
   evaluateAll(context: Context, opts?: EvaluateOptions): Record<string, Details>;
   /** The implementation name only: the fast path. */
@@ -225,6 +234,14 @@ export interface DefaultedFeatureHandle<T, C extends Context = Context> extends 
   create(context: C): T;
 }
 
+/** What a client's `update` listener gets. */
+export interface UpdateEvent {
+  /** The loaded snapshot's `revision` ("" when it has none). */
+  readonly revision: string;
+  /** The features the snapshot may evaluate differently from the one it replaced (all, for the first). */
+  readonly changed: string[];
+}
+
 export interface Client {
   /** Resolves with whether a snapshot is loaded, once one is or the timeout passed. */
   readonly ready: Promise<boolean>;
@@ -269,7 +286,12 @@ export interface Client {
   feature<M extends Record<string, Factory>>(name: string, implementations: M, options?: { default?: string | boolean | undefined }): FeatureHandle<ReturnType<NonNullable<M[keyof M]>>, FactoryContext<M>>;
   /** With the type the factories share given: `feature<Processor>(name, {...})`. */
   feature<T, C extends Context = Context>(name: string, implementations: Record<string, (context: C) => T>, options?: { default?: string | boolean | undefined }): FeatureHandle<T, C>;
-  on(type: 'update', listener: (event: { revision: string }) => void): () => void;
+  /**
+   * A snapshot was loaded. `changed`: the features it may evaluate
+   * differently from the one it replaces (see `Engine.changes`; every
+   * feature for the first), worked out when read: read it in the listener.
+   */
+  on(type: 'update', listener: (event: UpdateEvent) => void): () => void;
   /** Added while nothing is loaded because of an error, the listener is called at once with that error; the first one added is also called with the errors of `createClient`'s wait that no listener heard (at most 10). */
   on(type: 'error', listener: (error: Error) => void): () => void;
   /** Fetches the snapshot now (in Workers: not during a failed fetch's backoff or Retry-After, nor while another request's fetch is under way, for `timeout` doubling up to 30 s). */

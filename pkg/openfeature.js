@@ -91,10 +91,12 @@ class Resolver {
    * last snapshot it loaded.
    */
   async initialize() {
-    this._off ??= this.client.on('update', ({ revision }) => {
-      const details = { message: `revision ${revision}` };
-      if (this._status == 'error') (this._status = 'ready'), this.events.emit(READY, details);
-      else if (this._status == 'ready') this.events.emit(CHANGED, details);
+    this._off ??= this.client.on('update', (update) => {
+      const message = `revision ${update.revision}`;
+      if (this._status == 'error') (this._status = 'ready'), this.events.emit(READY, { message });
+      // The flags whose values may have changed: the SDKs re-evaluate only
+      // those (a client without the list: all, as when it is not given).
+      else if (this._status == 'ready') this.events.emit(CHANGED, Array.isArray(update.changed) ? { message, flagsChanged: update.changed } : { message });
     });
     // Whether a snapshot is there now: `ready` settled false for good when
     // the first one came late, which another provider may have waited for.

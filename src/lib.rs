@@ -11,6 +11,7 @@
 //!   - [`Engine`]: a loaded snapshot and the ways to evaluate it;
 //!   - [`context`]: contexts read from JSON natively;
 //!   - [`simulate`]: what a rule set does to a population;
+//!   - [`changes`]: which features two snapshots may evaluate differently;
 //!   - `lint` (with `std`): warnings about a snapshot that loads but likely misleads;
 //!   - `wasm` (on `wasm32` only): the WebAssembly boundary used by the npm package;
 //! - in `feats-edge-snapshot` (`src/snapshot/`, re-exported here), what runs
@@ -50,6 +51,7 @@ extern crate alloc;
 #[cfg(any(test, feature = "std"))]
 extern crate std;
 
+pub mod changes;
 pub mod context;
 mod engine;
 pub mod eval;

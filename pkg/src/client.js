@@ -488,11 +488,20 @@ export async function createClient(o) {
     fromObject = doc?.constructor === Object;
     loaded = fromObject ? JSON.stringify(doc) : doc;
     previous?.free();
+    const before = engine;
     previous = engine;
     engine = e;
     failure = undefined;
     done(true);
-    emit('update', { revision: e.revision });
+    // `changed` is worked out when read (both documents are read again in
+    // wasm), while the snapshot replaced is still held: in the listener.
+    let changed;
+    emit('update', {
+      revision: e.revision,
+      get changed() {
+        return (changed ??= e.changes(before));
+      },
+    });
     return true;
   }
 

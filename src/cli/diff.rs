@@ -22,7 +22,7 @@ use std::collections::BTreeMap;
 use feats_edge::context::{FixedEnv, JsonContext};
 use feats_edge::model::{Action, Feature};
 use feats_edge::simulate::{self, SimulateError};
-use feats_edge::{json, Engine};
+use feats_edge::{changes, json, Engine};
 
 use super::args::Args;
 use super::commands::{
@@ -354,9 +354,9 @@ fn reads(engine: &Engine, unit: &simulate::Unit) -> String {
 
 /// Feature `name` as written in `engine`'s document, then the segments
 /// and activations it names (and those they name), each in a form where
-/// what cannot matter is alike (see [`canonical`]); the document parsed
-/// once into `doc`. A segment or activation edited changes it: a template
-/// that reads another key, a country added to an activation's list.
+/// what cannot matter is alike (see [`changes::canonical`]); the document
+/// parsed once into `doc`. A segment or activation edited changes it: a
+/// template that reads another key, a country added to an activation's list.
 fn written<'e>(
     doc: &OnceCell<Option<json::Value<'e>>>,
     engine: &'e Engine,
@@ -366,17 +366,9 @@ fn written<'e>(
     let root = parsed.as_ref()?;
     let feature = root.get("features")?.get(name)?;
     let mut own = String::new();
-    canonical(feature, false, &mut own);
+    changes::canonical(feature, &mut own);
     let mut out = String::new();
-    let mut named = Named::default();
-    named.walk(feature);
-    // Activations name activations: followed until no new one (each once,
-    // so a cycle, a problem of its own, ends too).
-    while let Some(activation) = named.pending.pop() {
-        if let Some(when) = root.get("activations").and_then(|a| a.get(activation)) {
-            named.walk(when);
-        }
-    }
+    let named = changes::Named::of(feature, &|name| root.get("activations")?.get(name));
     for (kind, names) in [
         ("segments", &named.segments),
         ("activations", &named.activations),
@@ -385,87 +377,12 @@ fn written<'e>(
         for one in names {
             out.push_str(&format!(",{kind}/{}:", quote(one)));
             match defined.and_then(|d| d.get(one)) {
-                Some(value) => canonical(value, false, &mut out),
+                Some(value) => changes::canonical(value, &mut out),
                 None => out.push_str("null"),
             }
         }
     }
     Some((own, out))
-}
-
-/// The segments and activations a part of a document names, in name
-/// order (a `segment` or `by` member; an `activation` member).
-#[derive(Default)]
-struct Named<'v> {
-    segments: std::collections::BTreeSet<&'v str>,
-    activations: std::collections::BTreeSet<&'v str>,
-    /// Activations named and not walked yet.
-    pending: Vec<&'v str>,
-}
-
-impl<'v> Named<'v> {
-    fn walk(&mut self, value: &'v json::Value) {
-        match value {
-            json::Value::Object(members) => {
-                for (key, v) in members {
-                    match (key.as_ref(), v) {
-                        ("description" | "meta", _) => {}
-                        ("segment" | "by", json::Value::String(s)) => {
-                            self.segments.insert(s.as_ref());
-                        }
-                        ("activation", json::Value::String(s)) => {
-                            if self.activations.insert(s.as_ref()) {
-                                self.pending.push(s.as_ref());
-                            }
-                        }
-                        _ => self.walk(v),
-                    }
-                }
-            }
-            json::Value::Array(items) => items.iter().for_each(|v| self.walk(v)),
-            _ => {}
-        }
-    }
-}
-
-/// A value as compact JSON in a form where what cannot matter to a
-/// feature is alike: each object's members in key order (no object's
-/// order means anything: weights follow the order of `implementations`),
-/// numbers as JavaScript writes them (`50.0` and `5e1` are `50`), and no
-/// `description` or `meta` (annotations) but among `weights`, whose keys
-/// are implementations (`weights` says which object this is).
-fn canonical(value: &json::Value, weights: bool, out: &mut String) {
-    match value {
-        json::Value::Object(members) => {
-            let mut sorted: Vec<_> = members
-                .iter()
-                .filter(|(key, _)| weights || (key != "description" && key != "meta"))
-                .collect();
-            sorted.sort_by(|a, b| a.0.cmp(&b.0));
-            out.push('{');
-            for (k, (key, v)) in sorted.into_iter().enumerate() {
-                if k > 0 {
-                    out.push(',');
-                }
-                out.push_str(&quote(key));
-                out.push(':');
-                canonical(v, !weights && key == "weights", out);
-            }
-            out.push('}');
-        }
-        json::Value::Array(items) => {
-            out.push('[');
-            for (k, v) in items.iter().enumerate() {
-                if k > 0 {
-                    out.push(',');
-                }
-                canonical(v, false, out);
-            }
-            out.push(']');
-        }
-        json::Value::Number(n) => feats_edge::ops::jsnum::push_js_number(out, n.as_str()),
-        other => out.push_str(&other.to_json()),
-    }
 }
 
 /// Whether a rule of the feature is a `random` experiment.

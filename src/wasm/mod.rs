@@ -357,6 +357,30 @@ impl RawEngine {
         engine.features_json()
     }
 
+    /// The features this engine may evaluate differently from `old`'s
+    /// (see [`crate::changes`]): its own by index, then those of `old` that
+    /// it lacks, by index plus its feature count. Every feature of its own
+    /// when `old` holds no snapshot.
+    pub fn changes(&self, old: &RawEngine) -> Vec<u32> {
+        let Some(new) = &self.engine else {
+            return Vec::new();
+        };
+        let count = new.feature_count();
+        let crate::changes::Changes { changed, removed } = match &old.engine {
+            Some(old) => crate::changes::changed(old, new),
+            None => crate::changes::Changes {
+                changed: (0..count).collect(),
+                removed: Vec::new(),
+            },
+        };
+        let removed = removed.into_iter().map(|i| i.saturating_add(count));
+        changed
+            .into_iter()
+            .chain(removed)
+            .map(|i| u32::try_from(i).unwrap_or(u32::MAX))
+            .collect()
+    }
+
     /// `engine.problems` as JSON (compiles every feature).
     pub fn problems(&self) -> String {
         self.engine

@@ -80,8 +80,12 @@ async function main(): Promise<void> {
   client.feature('PaymentProcessor', { acme: () => 1 }, { default: maybe });
   engine.simulate('PaymentProcessor', 100, { user: {} }, { by: maybe });
   console.log(viaInterface, viaClass, handleCtx, typed, sharedPaid, n, named, none, unnamed, wide, byPattern, named2);
-  const off = client.on('update', (e) => e.revision.length);
+  const off = client.on('update', (e) => e.revision.length + e.changed.filter((name) => name.length).length);
   off();
+  const changedSince: string[] = engine.changes(new Engine('{"schema": 1}'));
+  // @ts-expect-error not an engine
+  engine.changes('{"schema": 1}');
+  void changedSince, engine.changes(null), engine.changes(undefined);
   const clientProblems: { path: string; message: string }[] = client.problems;
   void clientProblems;
   // A server's snapshot handed to a page's client.

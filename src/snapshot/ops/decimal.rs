@@ -168,6 +168,26 @@ impl Decimal {
         })
     }
 
+    /// Writes this decimal in one form whatever its spelling:
+    /// `0.DIGITSeEXP`, after a `-` when negative (`50`, `50.0` and `5e1`
+    /// all give `0.5e2`), and `0` for zero.
+    pub fn push_normal(&self, out: &mut String) {
+        if self.digits.is_empty() {
+            out.push('0');
+            return;
+        }
+        if self.negative {
+            out.push('-');
+        }
+        out.push_str("0.");
+        out.extend(self.digits.iter().map(|&d| char::from(d)));
+        out.push('e');
+        if self.exp < 0 {
+            out.push('-');
+        }
+        crate::text::push_u64(out, self.exp.unsigned_abs());
+    }
+
     /// `self × 10^scale` when that is a whole number ≥ 0 that fits in a
     /// `u64`, else `None`. With `scale` 2, a percentage becomes basis
     /// points: `12.5` → 1250, `5e1` → 5000, `-0` → 0, while `12.345` and

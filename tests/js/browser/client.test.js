@@ -95,7 +95,9 @@ test('a bootstrap snapshot waits for a .wasm that failed to load: init() is trie
     });
     assert.deepEqual(got.before, { ready: false, revision: null, priorities: null });
     assert.match(got.revision, /\S/);
-    assert.deepEqual(got.update, { revision: got.revision });
+    // The first snapshot: every feature is new.
+    assert.deepEqual(got.update, { revision: got.revision, changed: got.update.changed });
+    assert.ok(got.update.changed.includes('AllowedPriorities'), String(got.update.changed));
     assert.ok(['no_priority', 'two_priorities', 'three_priorities'].includes(got.priorities), got.priorities);
     assert.equal(wasmRequests, 3);
     // The first 503 came before any listener: the first one hears it at once; then the second.

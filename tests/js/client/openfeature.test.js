@@ -89,7 +89,8 @@ test('server SDK: events: a first snapshot late makes the provider ready; a new 
   client.on('error', () => {});
   const seen = [];
   const types = ['PROVIDER_READY', 'PROVIDER_ERROR', 'PROVIDER_STALE', 'PROVIDER_CONFIGURATION_CHANGED'];
-  const handlers = types.map((type) => [type, () => seen.push(type)]);
+  const changes = [];
+  const handlers = types.map((type) => [type, (details) => (seen.push(type), type == 'PROVIDER_CONFIGURATION_CHANGED' && changes.push(details.flagsChanged))]);
   for (const [type, h] of handlers) ServerFeature.addHandler(type, h);
   await assert.rejects(ServerFeature.setProviderAndWait(new FeatsEdgeProvider(client, { report: false })));
   const of = ServerFeature.getClient();
@@ -107,12 +108,16 @@ test('server SDK: events: a first snapshot late makes the provider ready; a new 
   srv.state.mode = 'ok';
   await client.refresh();
   assert.deepEqual(srv.state.snapshotRequests.map((r) => r.status).slice(-2), [500, 304]);
-  // A new snapshot: a configuration change.
-  srv.state.snapshot = snapshot('r2');
+  // A new snapshot: a configuration change, with the flags it may change.
+  const r2 = snapshot('r2');
+  r2.features.Dark.default = true;
+  srv.state.snapshot = r2;
   srv.state.etag = '"v2"';
   await client.refresh();
   await until(() => seen.includes('PROVIDER_CONFIGURATION_CHANGED'), 3000, 'changed');
   assert.deepEqual(seen, ['PROVIDER_READY', 'PROVIDER_CONFIGURATION_CHANGED']);
+  assert.deepEqual(changes, [['Dark']]);
+  assert.equal(await of.getBooleanValue('Dark', false, { targetingKey: 'u', user: { country: 'FR' } }), true);
   assert.equal(of.providerStatus, 'READY');
   assert.equal((await of.getStringDetails('PaymentProcessor', 'x', { targetingKey: 'u' })).flagMetadata.revision, 'r2');
   for (const [type, h] of handlers) ServerFeature.removeHandler(type, h);
@@ -303,5 +308,31 @@ test('OpenFeature datetimes in the context are read as their ISO text, as OFREP\
   // A mapping of the application's own gets the context as given.
   const own = new FeatsEdgeProvider(client, { report: false, context: (c) => ({ user: { signup: c.signedUp.toISOString().slice(0, 4) } }) });
   assert.equal((await own.resolveStringEvaluation('Since', 'x', { targetingKey: 'u', signedUp: new Date('2019-06-01T00:00:00Z') })).value, 'old');
+  await client.close();
+});
+
+test('web SDK: a new snapshot is a configuration change naming the flags it may change', async () => {
+  const { srv, client } = await setup();
+  await WebFeature.setContext({ targetingKey: 'u1', user: { country: 'CA' } });
+  await WebFeature.setProviderAndWait(new FeatsEdgeWebProvider(client, { report: false }));
+  const of = WebFeature.getClient();
+  const changes = [];
+  const handler = (details) => changes.push(details.flagsChanged);
+  WebFeature.addHandler('PROVIDER_CONFIGURATION_CHANGED', handler);
+  assert.equal(of.getStringValue('PaymentProcessor', 'x'), 'premium');
+  // The Country segment edited: the flags that read it.
+  const next = snapshot('r2');
+  next.segments.Country = { from: { user: '{region}' } };
+  srv.state.snapshot = next;
+  srv.state.etag = '"v2"';
+  await client.refresh();
+  // A new revision of the same flags: a change of none.
+  srv.state.snapshot = { ...next, revision: 'r3' };
+  srv.state.etag = '"v3"';
+  await client.refresh();
+  await until(() => changes.length == 2, 3000, 'two changes');
+  assert.deepEqual(changes, [['PaymentProcessor', 'Dark'], []]);
+  assert.equal(of.getStringValue('PaymentProcessor', 'x'), 'acme');
+  WebFeature.removeHandler('PROVIDER_CONFIGURATION_CHANGED', handler);
   await client.close();
 });

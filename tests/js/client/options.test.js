@@ -103,7 +103,7 @@ test('a changed snapshot without a revision replaces the current one (a kill swi
   srv.state.etag = '"v2"';
   await client.refresh();
   assert.equal(client.details('Checkout', {}).reason, 'DISABLED');
-  assert.deepEqual(updates, [{ revision: '' }]);
+  assert.deepEqual(updates, [{ revision: '', changed: ['Checkout'] }]);
 });
 
 test('refresh() after close() fetches nothing', async (t) => {

@@ -42,7 +42,7 @@ test('loads the snapshot, then revalidates with If-None-Match and keeps the engi
   srv.state.snapshot = next;
   srv.state.etag = '"v2"';
   await until(() => client.revision === 'r2', 3000, 'r2');
-  assert.deepEqual(updates, [{ revision: 'r2' }]);
+  assert.deepEqual(updates, [{ revision: 'r2', changed: ['PaymentProcessor'] }]);
   assert.equal(client.findImplementation('PaymentProcessor', ctx('1', 'CA')), 'aperture');
   await until(() => srv.state.snapshotRequests.at(-1).headers['if-none-match'] === '"v2"', 3000, 'the new ETag');
 });
@@ -173,8 +173,9 @@ test('slow server: createClient resolves at the timeout, the late snapshot arriv
     await srv.close();
   });
   assert.equal(client.revision, null);
-  const update = await new Promise((resolve) => client.on('update', resolve));
-  assert.deepEqual(update, { revision: 'r1' });
+  const update = await new Promise((resolve) => client.on('update', (u) => resolve({ ...u })));
+  // The first snapshot: every feature is new.
+  assert.deepEqual(update, { revision: 'r1', changed: Object.keys(snapshot().features) });
   assert.equal(client.revision, 'r1');
   assert.equal(client.findImplementation('PaymentProcessor', ctx('1', 'CA')), 'premium');
 });
@@ -252,7 +253,8 @@ test('a bootstrap object and the same snapshot fetched as text (formatted otherw
   srv.state.snapshot = snapshot('r2');
   srv.state.etag = '"v2"';
   await client.refresh();
-  assert.deepEqual(updates, [{ revision: 'r2' }]);
+  // (A new revision of the same features: none changed.)
+  assert.deepEqual(updates, [{ revision: 'r2', changed: [] }]);
 });
 
 test('bootstrap only (text), no URL: ready at once, no requests', async () => {
@@ -333,4 +335,56 @@ test('client.problems: the loaded snapshot\'s feature problems, read again after
   empty.on('error', () => {});
   assert.deepEqual(empty.problems, []);
   await empty.close();
+});
+
+test('update: `changed` names the features the new snapshot may evaluate differently, and no other', async (t) => {
+  const { srv, client } = await setup(t);
+  const seen = [];
+  client.on('update', (u) => seen.push([u.revision, u.changed]));
+  const publish = async (doc, etag) => {
+    srv.state.snapshot = doc;
+    srv.state.etag = etag;
+    await client.refresh();
+  };
+  // The same features written otherwise (keys reordered, numbers spelt
+  // otherwise, annotations): a new revision, nothing changed.
+  const same = snapshot('r2');
+  same.features = Object.fromEntries(Object.entries(same.features).reverse());
+  same.features.Split = { description: 'a note', rules: [{ split: { weights: { off: 5e1, on: 50.0 }, by: 'UserId' } }], default: 'off', implementations: ['on', 'off'], inputs: ['user'] };
+  same.segments = { Country: { from: { user: '{country}' } }, UserId: { from: { user: '{id}' }, meta: { owner: 'x' } } };
+  await publish(same, '"v2"');
+  // One rule edited: that feature.
+  const edited = snapshot('r3');
+  edited.features.PaymentProcessor.rules[0].when.in = ['CA', 'MX'];
+  await publish(edited, '"v3"');
+  // A segment edited: every feature that reads it (Country: PaymentProcessor, Dark).
+  const moved = snapshot('r4');
+  moved.segments.Country = { from: { user: '{address.country}' } };
+  await publish(moved, '"v4"');
+  // One added, one removed.
+  const swapped = snapshot('r5');
+  delete swapped.features.Random;
+  swapped.features.Banner = { type: 'boolean', inputs: [], default: false };
+  await publish(swapped, '"v5"');
+  assert.deepEqual(seen, [
+    ['r2', []],
+    ['r3', ['PaymentProcessor']],
+    ['r4', ['PaymentProcessor', 'Dark']],
+    ['r5', ['PaymentProcessor', 'Dark', 'Banner', 'Random']],
+  ]);
+  assert.equal(client.findImplementation('PaymentProcessor', { user: { country: 'CA' } }), 'premium');
+});
+
+test('Engine.changes: by the engine replaced; every feature against no engine or a freed one, and for a snapshot unchanged, none', () => {
+  const a = new Engine(snapshot('r1'));
+  const b = new Engine({ ...snapshot('r2'), segments: { ...snapshot().segments, UserId: { from: { user: '{uid}' } } } });
+  const all = Object.keys(snapshot().features);
+  // UserId is read by the experiments and the split.
+  assert.deepEqual(b.changes(a), ['Random', 'Fixed', 'Split']);
+  assert.deepEqual(a.changes(new Engine(JSON.stringify(snapshot('r1'), null, 2))), []);
+  assert.deepEqual(b.changes(null), all);
+  assert.deepEqual(b.changes(/** @type {any} */ ({ features: [] })), all);
+  a.free();
+  assert.deepEqual(b.changes(a), all);
+  b.free();
 });

@@ -150,3 +150,28 @@ test('an origin that answers 404 is asked once per backoff step, not by every re
   missing.failWith = 0;
   assert.equal(await until(async () => (await ask('back'))[0] === 'outage-1' && 'loaded', 10000), 'loaded');
 });
+
+test('in workerd, an update names the features the new snapshot may evaluate differently', async (t) => {
+  const doc = (revision, checkout, banner) => {
+    const d = JSON.parse(checkoutSnapshot(revision));
+    d.features.Checkout.rules[0].split.weights = checkout;
+    if (banner) d.features.Banner = { type: 'boolean', inputs: [], default: banner == 'on' };
+    return JSON.stringify(d);
+  };
+  const o = await startOrigin(doc('c1', { classic: 50, onepage: 50 }, 'off'), '"c1"');
+  const w = await startTestWorker(join(root, 'tests/js/workerd/refresh-worker.js'), { bindings: { SNAPSHOT_URL: `${o.url}/snapshot.json` } });
+  t.after(async () => {
+    await w.stop();
+    await o.close();
+  });
+  assert.equal(await (await fetch(`${w.url}/`)).text(), 'c1');
+  const publish = async (text, etag) => {
+    o.snapshot = text;
+    o.etag = etag;
+    assert.equal(await (await fetch(`${w.url}/refresh`)).text(), 'settled', w.log());
+  };
+  await publish(doc('c2', { classic: 50, onepage: 50 }, 'on'), '"c2"');
+  await publish(doc('c3', { onepage: 50.0, classic: 5e1 }, 'on'), '"c3"');
+  await publish(doc('c4', { classic: 10, onepage: 90 }), '"c4"');
+  assert.deepEqual(await (await fetch(`${w.url}/updates`)).json(), [['c2', ['Banner']], ['c3', []], ['c4', ['Checkout', 'Banner']]]);
+});

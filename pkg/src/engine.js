@@ -546,8 +546,8 @@ export class Engine {
       try {
         this._problems = JSON.parse(coldCall(() => this._raw?.problems()) ?? '[]');
       } catch (e) {
-        // Compiling every feature trapped (wasm memory exhausted: an
-        // activation used by very many features is compiled for each).
+        // Compiling every feature trapped (wasm memory exhausted: by a
+        // snapshot, or by engines of this instance not freed).
         const hint = e instanceof WebAssembly.RuntimeError ? ' (is the WebAssembly memory exhausted?)' : '';
         return [{ path: '', message: `the features could not all be compiled: ${e?.message ?? e}${hint}` }];
       }

@@ -20,7 +20,7 @@ use crate::compile::MAX_PLACEHOLDERS;
 use crate::hash;
 use crate::model::{
     Action, Body, Cmp, Cond, Feature, ImplId, InputId, LocalSegment, Part, Rule, SegmentSource,
-    SlotId, Split,
+    SlotId, Split, UsedActivation,
 };
 use crate::ops::ip::parse_ip;
 
@@ -417,7 +417,7 @@ impl Judged {
     }
 }
 
-impl<'c, C: Context + ?Sized, E: Env + ?Sized> Run<'_, 'c, '_, C, E> {
+impl<'e, 'c, C: Context + ?Sized, E: Env + ?Sized> Run<'e, 'c, '_, C, E> {
     fn segment_id(&self, seg: LocalSegment) -> u32 {
         self.body
             .segments
@@ -567,7 +567,7 @@ impl<'c, C: Context + ?Sized, E: Env + ?Sized> Run<'_, 'c, '_, C, E> {
         // The chance of reaching the rule, and of `target` before it.
         let (mut reach, mut chance) = (1.0, 0.0);
         for rule in rest {
-            if !self.holds(&rule.when, 0) {
+            if !self.holds(&rule.when, 0, None) {
                 continue;
             }
             let (name, split, random) = match &rule.action {
@@ -611,7 +611,7 @@ impl<'c, C: Context + ?Sized, E: Env + ?Sized> Run<'_, 'c, '_, C, E> {
                 Some(v) => set.contains(&v),
                 None => false,
             },
-            _ => self.holds(cond, 0),
+            _ => self.holds(cond, 0, None),
         }
     }
 
@@ -621,38 +621,58 @@ impl<'c, C: Context + ?Sized, E: Env + ?Sized> Run<'_, 'c, '_, C, E> {
         self.value(seg)
     }
 
-    fn holds(&mut self, cond: &Cond, depth: u32) -> bool {
+    /// Whether `cond` holds: a rule's own (`within` none), or inside the
+    /// condition of the activation `within`, whose segments and
+    /// activations are numbered its own way.
+    fn holds(&mut self, cond: &Cond, depth: u32, within: Option<&'e UsedActivation>) -> bool {
         if depth > MAX_EVAL_DEPTH {
             self.fenced = true;
             return false;
         }
+        // The feature's segment (an index past its segments: absent).
+        let seg = |s: &LocalSegment| match within {
+            None => *s,
+            Some(a) => a
+                .segments
+                .get(usize::from(*s))
+                .copied()
+                .unwrap_or(LocalSegment::MAX),
+        };
         match cond {
             Cond::True => true,
-            Cond::In(seg, set) => self.lookup(*seg).is_some_and(|v| set.contains(&v)),
-            Cond::NotIn(seg, set) => self.lookup(*seg).is_some_and(|v| !set.contains(&v)),
-            Cond::Text(seg, patterns) => self.lookup(*seg).is_some_and(|v| patterns.match_any(&v)),
-            Cond::ContainsAny(seg, many) => {
-                self.lookup(*seg).is_some_and(|v| many.any_in(v.as_bytes()))
-            }
-            Cond::Number(seg, cmp, threshold) => self
-                .lookup(*seg)
+            Cond::In(s, set) => self.lookup(seg(s)).is_some_and(|v| set.contains(&v)),
+            Cond::NotIn(s, set) => self.lookup(seg(s)).is_some_and(|v| !set.contains(&v)),
+            Cond::Text(s, patterns) => self.lookup(seg(s)).is_some_and(|v| patterns.match_any(&v)),
+            Cond::ContainsAny(s, many) => self
+                .lookup(seg(s))
+                .is_some_and(|v| many.any_in(v.as_bytes())),
+            Cond::Number(s, cmp, threshold) => self
+                .lookup(seg(s))
                 .and_then(|v| threshold.cmp_text(&v))
                 .is_some_and(|ord| compares(ord, *cmp)),
-            Cond::Version(seg, cmp, version) => self
-                .lookup(*seg)
+            Cond::Version(s, cmp, version) => self
+                .lookup(seg(s))
                 .and_then(|v| version.cmp_text(&v))
                 .is_some_and(|ord| compares(ord, *cmp)),
-            Cond::Cidr(seg, blocks) => self
-                .lookup(*seg)
+            Cond::Cidr(s, blocks) => self
+                .lookup(seg(s))
                 .and_then(|v| parse_ip(&v))
                 .is_some_and(|ip| blocks.iter().any(|b| b.contains(ip))),
-            Cond::Exists(seg, want) => self.lookup(*seg).is_some() == *want,
+            Cond::Exists(s, want) => self.lookup(seg(s)).is_some() == *want,
             Cond::After(instant) => self.env.now() >= *instant,
             Cond::Before(instant) => self.env.now() < *instant,
-            Cond::All(conds) => conds.iter().all(|c| self.holds(c, depth + 1)),
-            Cond::Any(conds) => conds.iter().any(|c| self.holds(c, depth + 1)),
-            Cond::Not(cond) => !self.holds(cond, depth + 1),
+            Cond::All(conds) => conds.iter().all(|c| self.holds(c, depth + 1, within)),
+            Cond::Any(conds) => conds.iter().any(|c| self.holds(c, depth + 1, within)),
+            Cond::Not(cond) => !self.holds(cond, depth + 1, within),
             Cond::Activation(index) => {
+                // The feature's activation.
+                let index = match within {
+                    None => index,
+                    Some(a) => match a.activations.get(usize::from(*index)) {
+                        Some(i) => i,
+                        None => return false,
+                    },
+                };
                 if let Some(known) = self.judged.get(*index) {
                     return known;
                 }
@@ -671,7 +691,7 @@ impl<'c, C: Context + ?Sized, E: Env + ?Sized> Run<'_, 'c, '_, C, E> {
                 let holds = known.unwrap_or_else(|| {
                     body.activations
                         .get(usize::from(*index))
-                        .is_some_and(|c| self.holds(c, depth + 1))
+                        .is_some_and(|a| self.holds(&a.when, depth + 1, Some(a)))
                 });
                 let fenced = self.fenced;
                 self.fenced |= outer;

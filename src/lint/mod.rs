@@ -68,8 +68,10 @@ pub fn lint(engine: &Engine, now: i64) -> Vec<Problem> {
         // The rule that serves every context (since an instant past, when
         // it depends on time).
         let mut served_by: Option<(usize, Option<i64>)> = None;
-        let mut analysis = Analysis::new(body);
-        let mut implies = Implies::new(body);
+        // The activations' conditions with the feature's numbering.
+        let activations: Vec<Cond> = body.activations.iter().map(|a| a.materialize()).collect();
+        let mut analysis = Analysis::new(&activations);
+        let mut implies = Implies::new(&activations);
         // The `serve` rules so far whose condition can hold: rule, condition.
         let mut serves: Vec<(usize, &Cond)> = Vec::new();
         // Hashed splits with no condition so far: rule, seed, `by`, end.
@@ -929,7 +931,8 @@ fn text_op(op: TextOp) -> &'static str {
 /// once: activations that refer to the ones below several times would
 /// otherwise cost exponential time, as in evaluation.
 struct Analysis<'b> {
-    body: &'b Body,
+    /// The conditions of [`Body::activations`], numbered the feature's way.
+    activations_when: &'b [Cond],
     windows: Vec<Option<Result<Window, Never>>>,
     always: Vec<Option<bool>>,
     /// The activations analysed by the last calls: the steps that lead to
@@ -945,11 +948,11 @@ struct Analysis<'b> {
 }
 
 impl<'b> Analysis<'b> {
-    fn new(body: &'b Body) -> Self {
+    fn new(activations_when: &'b [Cond]) -> Self {
         Analysis {
-            body,
-            windows: vec![None; body.activations.len()],
-            always: vec![None; body.activations.len()],
+            activations_when,
+            windows: vec![None; activations_when.len()],
+            always: vec![None; activations_when.len()],
             activations: Vec::new(),
             seen_windows: BTreeMap::new(),
             seen_always: BTreeMap::new(),
@@ -1098,8 +1101,8 @@ impl<'b> Analysis<'b> {
                     Some(Some(known)) => known.clone(),
                     _ => {
                         let start = self.activations.len();
-                        let body = self.body;
-                        let own = match body.activations.get(i) {
+                        let conds = self.activations_when;
+                        let own = match conds.get(i) {
                             Some(c) => self.window(c, depth + 1),
                             None => Ok(Window::always()),
                         };
@@ -1175,9 +1178,8 @@ impl<'b> Analysis<'b> {
                 if let Some(Some(known)) = self.always.get(i) {
                     return *known;
                 }
-                let body = self.body;
-                let a = body
-                    .activations
+                let conds = self.activations_when;
+                let a = conds
                     .get(i)
                     .is_some_and(|c| self.always_child(c, depth, &[Step::Activation]));
                 if let Some(slot) = self.always.get_mut(i) {

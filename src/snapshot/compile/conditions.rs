@@ -1,5 +1,6 @@
 //! Conditions (`when`), compiled for one feature: segment names resolved to
-//! the feature's sources, activations compiled once per feature.
+//! the feature's sources; an activation's condition compiled once for all
+//! features (see `CompiledWhen`).
 
 use super::reader::{self, expected, quoted, Errs, Ptr};
 use super::{Payload, Scope, SetCache};
@@ -55,7 +56,7 @@ pub fn compile(
         }
         return None;
     }
-    scope.reach(depth);
+    scope.condition(depth);
     let Some(members) = value.as_object() else {
         errs.add(ptr, expected("a condition object", value));
         return None;

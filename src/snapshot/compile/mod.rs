@@ -23,6 +23,7 @@ use crate::index::{NameIndex, Positions};
 use crate::json::{self, Value};
 use crate::model::{
     Body, Cond, Feature, InputId, LocalSegment, Part, SegmentSource, StrSet, Template,
+    UsedActivation,
 };
 use crate::prelude::*;
 use crate::problem::{Problem, Problems, SnapshotError};
@@ -398,6 +399,7 @@ fn compile_document(
         repeated_activations: Vec::new(),
         interner,
         sets: SetCache::default(),
+        compiled: ActivationCache::default(),
     };
     if !activations_doc.is_empty() {
         activations(activations_doc, &mut shared, &mut problems);
@@ -681,6 +683,100 @@ pub(crate) struct Shared {
     /// What the conditions of activations hold beyond their segment (the
     /// sets, patterns and blocks), built once.
     sets: SetCache,
+    /// Each activation's condition, compiled once (see [`CompiledWhen`]).
+    compiled: ActivationCache,
+}
+
+/// An activation's condition as it compiled the first time without
+/// problems, for every feature that uses it after: the condition, with
+/// its segments and activations numbered its own way (see
+/// [`UsedActivation`]), and what it refers to in the order met, so that
+/// another feature resolves those for itself (its inputs) without
+/// compiling the condition again. An activation of 10 000 conditions used
+/// by 100 features took 94 MB of WebAssembly memory, one condition tree
+/// per feature, and 1 MB of such a snapshot ran out of memory.
+#[derive(Debug)]
+pub(crate) struct CompiledWhen {
+    when: Arc<Cond>,
+    refs: Box<[Ref]>,
+    /// How many levels below the reference its own conditions reach.
+    height: u32,
+    /// How many segments and activations it numbers.
+    segments: usize,
+    activations: usize,
+}
+
+/// A segment or activation an activation's condition refers to.
+#[derive(Clone, Copy, Debug)]
+struct Ref {
+    activation: bool,
+    /// The snapshot's id of the segment or activation.
+    id: u32,
+    /// How many levels below the activation's reference (for activations).
+    offset: u32,
+    /// Its number in the condition.
+    rel: u32,
+}
+
+/// What an activation's condition referred to while it compiled.
+#[derive(Default)]
+struct Recording {
+    /// The depth of the reference being compiled.
+    base: u32,
+    /// How many levels below `base` its own conditions reach.
+    height: u32,
+    /// Each segment or activation met, in order: what it is, and the
+    /// feature's number it resolved to.
+    met: Vec<(Ref, Option<u16>)>,
+}
+
+/// [`CompiledWhen`] conditions by activation id.
+#[derive(Default)]
+pub(crate) struct ActivationCache {
+    #[cfg(not(feature = "std"))]
+    inner: core::cell::RefCell<Vec<Option<Arc<CompiledWhen>>>>,
+    #[cfg(feature = "std")]
+    inner: std::sync::Mutex<Vec<Option<Arc<CompiledWhen>>>>,
+}
+
+/// A copy starts empty (it is rebuilt as features compile).
+impl Clone for ActivationCache {
+    fn clone(&self) -> Self {
+        ActivationCache::default()
+    }
+}
+
+impl core::fmt::Debug for ActivationCache {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("ActivationCache")
+    }
+}
+
+impl ActivationCache {
+    fn get(&self, id: usize) -> Option<Arc<CompiledWhen>> {
+        #[cfg(not(feature = "std"))]
+        let inner = self.inner.try_borrow().ok()?;
+        #[cfg(feature = "std")]
+        let inner = self.inner.lock().ok()?;
+        inner.get(id).cloned().flatten()
+    }
+
+    fn put(&self, id: usize, compiled: CompiledWhen) {
+        #[cfg(not(feature = "std"))]
+        let Ok(mut inner) = self.inner.try_borrow_mut() else {
+            return;
+        };
+        #[cfg(feature = "std")]
+        let Ok(mut inner) = self.inner.lock() else {
+            return;
+        };
+        if inner.len() <= id {
+            inner.resize(id.saturating_add(1), None);
+        }
+        if let Some(slot) = inner.get_mut(id) {
+            *slot = Some(Arc::new(compiled));
+        }
+    }
 }
 
 /// What the activations' conditions hold beyond their segment (the value
@@ -795,7 +891,7 @@ pub(crate) struct Scope<'a> {
     /// is in that list, by segment name.
     segment_memo: Vec<(u32, Option<LocalSegment>)>,
     segment_slots: Positions,
-    activations: Vec<Cond>,
+    activations: Vec<UsedActivation>,
     /// For each of `activations`: see [`Body::activation_ids`].
     activation_ids: Vec<u32>,
     /// Activations met so far (by id), in the order met, and where each is
@@ -825,6 +921,9 @@ pub(crate) struct Scope<'a> {
     /// none of the feature's inputs: said where the feature refers to the
     /// activation heading them (the activations themselves are fine).
     foreign: Option<Foreign>,
+    /// Beside `stack`: what each activation compiling refers to (`None`
+    /// for one resolved from its [`CompiledWhen`] condition).
+    recording: Vec<Option<Recording>>,
 }
 
 impl<'a> Scope<'a> {
@@ -849,6 +948,7 @@ impl<'a> Scope<'a> {
             deepest: 0,
             bound_problem: false,
             foreign: None,
+            recording: Vec::new(),
         }
     }
 
@@ -867,7 +967,14 @@ impl<'a> Scope<'a> {
     /// Ends a feature, handing over the segments and activations it uses
     /// (without spare capacity: they live as long as the snapshot), and
     /// back its declared inputs.
-    pub fn end_feature(&mut self) -> (Vec<SegmentSource>, Vec<Cond>, Box<[u32]>, Vec<String>) {
+    pub fn end_feature(
+        &mut self,
+    ) -> (
+        Vec<SegmentSource>,
+        Vec<UsedActivation>,
+        Box<[u32]>,
+        Vec<String>,
+    ) {
         let mut segments = core::mem::take(&mut self.segments);
         let mut activations = core::mem::take(&mut self.activations);
         segments.shrink_to_fit();
@@ -887,37 +994,22 @@ impl<'a> Scope<'a> {
         )
     }
 
-    /// Whether `cond`, compiled for this feature, holds or not alike in
-    /// every feature: it reads only segments that convert one input (the
-    /// same value whatever the feature's inputs), and activations that
-    /// hold alike.
-    fn alike(&self, cond: &Cond, depth: u32) -> bool {
-        if depth > conditions::MAX_COND_DEPTH {
-            return false;
-        }
+    /// Whether `used` holds or not alike in every feature: it reads only
+    /// segments that convert one input (the same value whatever the
+    /// feature's inputs), and activations that hold alike.
+    fn alike(&self, used: &UsedActivation) -> bool {
         let segment = |seg: &LocalSegment| {
             self.segments
                 .get(usize::from(*seg))
                 .and_then(|s| self.shared.segments.get(s.segment as usize))
                 .is_some_and(|def| def.templates.len() == 1)
         };
-        match cond {
-            Cond::True | Cond::After(_) | Cond::Before(_) => true,
-            Cond::In(s, _)
-            | Cond::NotIn(s, _)
-            | Cond::Text(s, _)
-            | Cond::ContainsAny(s, _)
-            | Cond::Number(s, _, _)
-            | Cond::Version(s, _, _)
-            | Cond::Cidr(s, _)
-            | Cond::Exists(s, _) => segment(s),
-            Cond::All(conds) | Cond::Any(conds) => conds.iter().all(|c| self.alike(c, depth + 1)),
-            Cond::Not(c) => self.alike(c, depth + 1),
-            Cond::Activation(local) => self
-                .activation_ids
+        let activation = |local: &u16| {
+            self.activation_ids
                 .get(usize::from(*local))
-                .is_some_and(|&id| id != Body::OWN),
-        }
+                .is_some_and(|&id| id != Body::OWN)
+        };
+        used.segments.iter().all(segment) && used.activations.iter().all(activation)
     }
 
     /// The id of an input that some segment converts.
@@ -939,6 +1031,26 @@ impl<'a> Scope<'a> {
 
     /// Resolves a segment name for this feature.
     pub fn segment(&mut self, name: &str, ptr: &Ptr<'_>, errs: &mut Errs) -> Option<LocalSegment> {
+        let local = self.segment_inner(name, ptr, errs);
+        if let Some(Some(recording)) = self.recording.last_mut() {
+            let id = self.shared.segment_ids.get(name).unwrap_or(u32::MAX);
+            let met = Ref {
+                activation: false,
+                id,
+                offset: 0,
+                rel: 0,
+            };
+            recording.met.push((met, local));
+        }
+        local
+    }
+
+    fn segment_inner(
+        &mut self,
+        name: &str,
+        ptr: &Ptr<'_>,
+        errs: &mut Errs,
+    ) -> Option<LocalSegment> {
         let Some(id) = self.shared.segment_ids.get(name) else {
             let mut message = concat(&["unknown segment ", &quoted(name)]);
             let segments = &self.shared.segments;
@@ -1148,8 +1260,140 @@ impl<'a> Scope<'a> {
         self.deepest = self.deepest.max(depth);
     }
 
+    /// Notes a condition of the rule or activation being compiled, at
+    /// level `depth`.
+    pub fn condition(&mut self, depth: u32) {
+        self.reach(depth);
+        if let Some(Some(recording)) = self.recording.last_mut() {
+            recording.height = recording.height.max(depth.saturating_sub(recording.base));
+        }
+    }
+
     /// Resolves an activation for this feature, compiling it on first use.
     pub fn activation(
+        &mut self,
+        name: &str,
+        ptr: &Ptr<'_>,
+        depth: u32,
+        errs: &mut Errs,
+    ) -> Option<u16> {
+        let local = self.activation_inner(name, ptr, depth, errs);
+        if let Some(Some(recording)) = self.recording.last_mut() {
+            let id = self.shared.activation_ids.get(name).unwrap_or(u32::MAX);
+            let met = Ref {
+                activation: true,
+                id,
+                offset: depth.saturating_sub(recording.base),
+                rel: 0,
+            };
+            recording.met.push((met, local));
+        }
+        local
+    }
+
+    /// An activation's condition resolved for this feature from its
+    /// [`CompiledWhen`] form: what it refers to, resolved in the order a
+    /// compile would meet them (so every problem and limit is met as it
+    /// would be), and the condition shared.
+    fn replay(
+        &mut self,
+        compiled: &CompiledWhen,
+        depth: u32,
+        at: &Ptr<'_>,
+        errs: &mut Errs,
+    ) -> Option<UsedActivation> {
+        self.recording.push(None);
+        let mut segments = vec![LocalSegment::MAX; compiled.segments];
+        let mut activations = vec![u16::MAX; compiled.activations];
+        let mut ok = true;
+        let shared = self.shared;
+        for r in compiled.refs.iter() {
+            let id = r.id as usize;
+            let (got, slot) = if r.activation {
+                let name = shared.activations.get(id).map(|a| a.0.as_str());
+                let depth = depth.saturating_add(r.offset);
+                let got = name.and_then(|n| self.activation(n, at, depth, errs));
+                (got, activations.get_mut(r.rel as usize))
+            } else {
+                let name = shared.segments.get(id).map(|d| d.name.as_str());
+                let got = name.and_then(|n| self.segment(n, at, errs));
+                (got, segments.get_mut(r.rel as usize))
+            };
+            match (got, slot) {
+                (Some(local), Some(slot)) => *slot = local,
+                _ => ok = false,
+            }
+        }
+        self.recording.pop();
+        self.reach(depth.saturating_add(compiled.height));
+        ok.then(|| UsedActivation {
+            when: compiled.when.clone(),
+            segments: segments.into(),
+            activations: activations.into(),
+        })
+    }
+
+    /// An activation's condition as a walk compiled it for this feature
+    /// (`when`, numbered the feature's way; `recording`, what it met),
+    /// numbered its own way for every feature: for this one, and
+    /// [`CompiledWhen`] for the others.
+    fn relocate(
+        &self,
+        mut when: Cond,
+        recording: Recording,
+    ) -> Option<(UsedActivation, CompiledWhen)> {
+        // The feature's numbers met, numbered in the order met.
+        let mut segment_rel = vec![u32::MAX; self.segments.len()];
+        let mut activation_rel = vec![u32::MAX; self.activations.len()];
+        let (mut segments, mut activations) = (Vec::new(), Vec::new());
+        let mut refs = Vec::with_capacity(recording.met.len());
+        for (mut r, local) in recording.met {
+            let local = local?;
+            let (table, list) = if r.activation {
+                (&mut activation_rel, &mut activations)
+            } else {
+                (&mut segment_rel, &mut segments)
+            };
+            let rel = table.get_mut(usize::from(local))?;
+            if *rel == u32::MAX {
+                *rel = u32::try_from(list.len()).ok()?;
+                list.push(local);
+            } else if !r.activation {
+                // A segment met again resolves as it did (to the same
+                // number, or to nothing with nothing more said): resolved
+                // once. (An activation met again is resolved at each place:
+                // its conditions must fit below each.)
+                continue;
+            }
+            r.rel = *rel;
+            refs.push(r);
+        }
+        let number = |table: &[u32], n: u16| {
+            table
+                .get(usize::from(n))
+                .and_then(|&r| u16::try_from(r).ok())
+                .unwrap_or(u16::MAX)
+        };
+        when.renumber(&|s| number(&segment_rel, s), &|a| {
+            number(&activation_rel, a)
+        });
+        let when = Arc::new(when);
+        let compiled = CompiledWhen {
+            when: when.clone(),
+            refs: refs.into(),
+            height: recording.height,
+            segments: segments.len(),
+            activations: activations.len(),
+        };
+        let used = UsedActivation {
+            when,
+            segments: segments.into(),
+            activations: activations.into(),
+        };
+        Some((used, compiled))
+    }
+
+    fn activation_inner(
         &mut self,
         name: &str,
         ptr: &Ptr<'_>,
@@ -1266,9 +1510,34 @@ impl<'a> Scope<'a> {
         let outer_bound = core::mem::replace(&mut self.bound_problem, false);
         let outer_deepest = core::mem::replace(&mut self.deepest, depth);
         let act = Ptr::root(act_ptr);
-        let when = reader::fields(value, &act, ["when"], errs)
-            .and_then(|[when]| reader::required(when, &act, "when", errs))
-            .and_then(|when| conditions::compile(self, when, &act.key("when"), depth + 1, errs));
+        // Compiled before without problems, and its conditions within
+        // their limit from here: resolved, not compiled again.
+        let compiled = (self.shared.compiled.get(id))
+            .filter(|c| depth.saturating_add(c.height) <= conditions::MAX_COND_DEPTH);
+        let mut walked = None;
+        let when = if let Some(compiled) = compiled {
+            self.replay(&compiled, depth, &act.key("when"), errs)
+        } else {
+            self.recording.push(Some(Recording {
+                base: depth,
+                ..Recording::default()
+            }));
+            let when = reader::fields(value, &act, ["when"], errs)
+                .and_then(|[when]| reader::required(when, &act, "when", errs))
+                .and_then(|when| {
+                    conditions::compile(self, when, &act.key("when"), depth + 1, errs)
+                });
+            let recording = self.recording.pop().flatten();
+            match (when, recording) {
+                (Some(when), Some(recording)) => {
+                    self.relocate(when, recording).map(|(used, compiled)| {
+                        walked = Some(compiled);
+                        used
+                    })
+                }
+                _ => None,
+            }
+        };
         self.stack.pop();
         let bound_here = core::mem::replace(&mut self.bound_problem, outer_bound);
         self.bound_problem |= bound_here;
@@ -1329,11 +1598,14 @@ impl<'a> Scope<'a> {
                     );
                     return None;
                 };
-                let alike = self.alike(&cond, 0);
+                let alike = self.alike(&cond);
                 self.activation_ids.push(match u32::try_from(id) {
                     Ok(id) if alike => id,
                     _ => Body::OWN,
                 });
+                if let Some(compiled) = walked {
+                    self.shared.compiled.put(id, compiled);
+                }
                 self.activations.push(cond);
                 self.set_activation(id, ActivationState::Done(local, levels, next, height));
                 self.note_below(levels, id);

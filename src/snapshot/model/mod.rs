@@ -341,8 +341,79 @@ pub enum Cond {
     Any(Vec<Cond>),
     /// The condition does not hold.
     Not(Box<Cond>),
-    /// An activation, as an index into the feature's [`Body::activations`].
+    /// An activation, as an index into the feature's [`Body::activations`]
+    /// (in an activation's own condition, into its
+    /// [`UsedActivation::activations`]).
     Activation(u16),
+}
+
+/// An activation as one feature uses it: its condition, compiled once and
+/// shared by every feature that uses it, and where the segments it reads
+/// and the activations it refers to are in this feature.
+#[derive(Clone, Debug)]
+pub struct UsedActivation {
+    /// The condition. Its segments are indices into `segments`, its
+    /// activations indices into `activations`: the activation's own
+    /// numbering, the same in every feature.
+    pub when: Arc<Cond>,
+    /// For each of the activation's segments, the feature's.
+    pub segments: Box<[LocalSegment]>,
+    /// For each activation it refers to, the feature's (an index into
+    /// [`Body::activations`]).
+    pub activations: Box<[u16]>,
+}
+
+impl UsedActivation {
+    /// The condition with the feature's numbering (a copy): what the
+    /// feature's own analysis reads.
+    #[must_use]
+    pub fn materialize(&self) -> Cond {
+        let mut cond = Cond::clone(&self.when);
+        cond.renumber(
+            &|s| {
+                self.segments
+                    .get(usize::from(s))
+                    .copied()
+                    .unwrap_or(LocalSegment::MAX)
+            },
+            &|a| {
+                self.activations
+                    .get(usize::from(a))
+                    .copied()
+                    .unwrap_or(u16::MAX)
+            },
+        );
+        cond
+    }
+}
+
+impl Cond {
+    /// Replaces, in place, each segment `s` with `segment(s)` and each
+    /// activation `a` with `activation(a)`.
+    pub fn renumber(
+        &mut self,
+        segment: &dyn Fn(LocalSegment) -> LocalSegment,
+        activation: &dyn Fn(u16) -> u16,
+    ) {
+        match self {
+            Cond::True | Cond::After(_) | Cond::Before(_) => {}
+            Cond::In(s, _)
+            | Cond::NotIn(s, _)
+            | Cond::Text(s, _)
+            | Cond::ContainsAny(s, _)
+            | Cond::Number(s, _, _)
+            | Cond::Version(s, _, _)
+            | Cond::Cidr(s, _)
+            | Cond::Exists(s, _) => *s = segment(*s),
+            Cond::All(cs) | Cond::Any(cs) => {
+                for c in cs {
+                    c.renumber(segment, activation);
+                }
+            }
+            Cond::Not(c) => c.renumber(segment, activation),
+            Cond::Activation(a) => *a = activation(*a),
+        }
+    }
 }
 
 /// A split of units into implementations by bucket.
@@ -435,8 +506,8 @@ pub struct Body {
     pub rules: Vec<Rule>,
     /// The segments this feature reads, with their sources resolved for its inputs.
     pub segments: Vec<SegmentSource>,
-    /// The activations this feature uses, compiled for its inputs.
-    pub activations: Vec<Cond>,
+    /// The activations this feature uses.
+    pub activations: Vec<UsedActivation>,
     /// For each of [`Body::activations`], the snapshot's id of the
     /// activation when it holds or not alike in every feature (it reads only
     /// segments that convert one input, and activations that hold alike),

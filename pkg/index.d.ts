@@ -242,6 +242,21 @@ export interface UpdateEvent {
   readonly changed: string[];
 }
 
+/** An exposure, as SPEC section 5 sends it: what a client's `exposure` listener gets (a copy). */
+export interface ExposureEvent {
+  feature: string;
+  implementation: string;
+  reason: Reason;
+  rule: number | null;
+  experiment: string | null;
+  /** The unit the result hashed; null when none (reported once per feature and implementation). */
+  unit: { segment: string; value: string } | null;
+  /** null when the use came with nothing loaded (a code default). */
+  revision: string | null;
+  /** ISO 8601, from the client's `now`. */
+  timestamp: string;
+}
+
 export interface Client {
   /** Resolves with whether a snapshot is loaded, once one is or the timeout passed. */
   readonly ready: Promise<boolean>;
@@ -292,6 +307,14 @@ export interface Client {
    * feature for the first), worked out when read: read it in the listener.
    */
   on(type: 'update', listener: (event: UpdateEvent) => void): () => void;
+  /**
+   * An exposure, once per (feature, implementation, unit) and client, when
+   * it is queued for `exposureUrl`, or without one: to send exposures to an
+   * analytics tool of your own as well or instead. A use of a feature the
+   * snapshot does not declare is none. What the listener changes in its
+   * copy is not what is sent.
+   */
+  on(type: 'exposure', listener: (event: ExposureEvent) => void): () => void;
   /** Added while nothing is loaded because of an error, the listener is called at once with that error; the first one added is also called with the errors of `createClient`'s wait that no listener heard (at most 10). */
   on(type: 'error', listener: (error: Error) => void): () => void;
   /** Fetches the snapshot now (in Workers: not during a failed fetch's backoff or Retry-After, nor while another request's fetch is under way, for `timeout` doubling up to 30 s). */

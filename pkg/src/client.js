@@ -321,7 +321,7 @@ export async function createClient(o) {
    * String(name), as the engine reads it).
    */
   const defaultOf = (name, own) => own || defaults.get(typeof name == 'string' ? name : text(name));
-  const listeners = { update: new Set(), error: new Set() };
+  const listeners = { update: new Set(), error: new Set(), exposure: new Set() };
   const aborts = new Set(), seen = new Set(), posts = new Set(), queue = /** @type {Queue<Record<string, any>>} */ (new Queue());
   /** The sticky keys (long ones as digests) this client stored as fallen through, at most SEEN: a marker not among them is another tab's. */
   const passed = new Set();
@@ -894,13 +894,17 @@ export async function createClient(o) {
     }
     const { stickyKey, errorCode, fellThrough, ...event } = d;
     // Also with nothing loaded (revision null): a code default was used.
-    if (!xurl || closed || errorCode == 'FLAG_NOT_FOUND') return;
+    if ((!xurl && !listeners.exposure.size) || closed || errorCode == 'FLAG_NOT_FOUND') return;
     // A use with nothing loaded has a key of its own: it must not stand for
     // the same implementation served by a rule once a snapshot is there.
     const key = short(JSON.stringify([d.feature, impl, d.unit, d.revision == null]));
     // (A unit still active is not reported again.)
     if (remember(seen, key)) return;
-    enqueue([Object.assign(event, { implementation: impl, timestamp: new Date(now()).toISOString() })]);
+    Object.assign(event, { implementation: impl, timestamp: new Date(now()).toISOString() });
+    // Each listener gets a copy: what it changes is not what is sent.
+    for (const fn of listeners.exposure) call(fn, { ...event, unit: event.unit && { ...event.unit } });
+    if (!xurl) return;
+    enqueue([event]);
     if (queue.length >= maxBatch) autoFlush();
   }
 
@@ -1084,7 +1088,7 @@ export async function createClient(o) {
         },
       };
     },
-    /** @param {'update' | 'error'} type @param {Function} fn @returns {() => void} */
+    /** @param {'update' | 'error' | 'exposure'} type @param {Function} fn @returns {() => void} */
     /**
      * An `error` listener added while nothing is loaded because of an error
      * is called with that error at once (as OpenFeature runs a handler

@@ -82,6 +82,11 @@ async function main(): Promise<void> {
   console.log(viaInterface, viaClass, handleCtx, typed, sharedPaid, n, named, none, unnamed, wide, byPattern, named2);
   const off = client.on('update', (e) => e.revision.length + e.changed.filter((name) => name.length).length);
   off();
+  client.on('exposure', (e) => {
+    const unit: string | null = e.unit && e.unit.value;
+    const at: string = e.timestamp;
+    void unit, at, e.reason === 'SPLIT', e.revision?.length;
+  })();
   const changedSince: string[] = engine.changes(new Engine('{"schema": 1}'));
   // @ts-expect-error not an engine
   engine.changes('{"schema": 1}');

@@ -253,6 +253,24 @@ test('exposures still queued when the page goes away leave by sendBeacon', () =>
     assert.deepEqual(JSON.parse(await page.evaluate(() => sessionStorage.getItem('beacon'))), { url: '/flags/exposures', type: 'application/json' });
   }));
 
+test("an 'exposure' listener hears each use once, with the event the sink receives, in the page", () =>
+  onBlankPage(async (page) => {
+    const unit = `listener-${Date.now()}`;
+    await page.evaluate(startClient, { exposureUrl: '/flags/exposures', flushInterval: 0 });
+    const heard = await page.evaluate(async (id) => {
+      const heard = [];
+      window.__client.on('exposure', (e) => heard.push(e));
+      const user = { id, plan: 'free' };
+      window.__client.create('AllowedPriorities', { user });
+      window.__client.create('AllowedPriorities', { user });
+      await window.__client.flush();
+      return heard;
+    }, unit);
+    const sent = (await (await fetch(`${rt.server.url}/flags/exposures`)).json()).filter((e) => e.unit?.value === unit);
+    assert.equal(heard.length, 1);
+    assert.deepEqual(heard, sent);
+  }));
+
 /**
  * A slow uplink in front of the demo server: an origin of its own that
  * passes every request on, except that an exposure POST waits on `held`

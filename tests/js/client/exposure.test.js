@@ -354,3 +354,46 @@ test('a handle without a factory for the chosen implementation builds its defaul
   const [event] = srv.accepted();
   assert.deepEqual([event.implementation, event.reason, event.rule, event.experiment, event.unit], ['a', 'DEFAULT', null, null, null]);
 });
+
+test("'exposure' listeners get each event as it is queued, with or without exposureUrl; a copy, once per (feature, implementation, unit)", async (t) => {
+  const { srv, client } = await setup(t);
+  const heard = [];
+  const off = client.on('exposure', (e) => {
+    heard.push(structuredClone(e));
+    // What a listener changes is not what is sent.
+    e.feature = 'changed';
+    e.unit.value = 'changed';
+  });
+  client.on('exposure', () => { throw new Error('a listener that throws'); });
+  const impl = client.create('Split', ctx('42'));
+  client.create('Split', ctx('42'));
+  client.usedImplementation('Nope', 'x', ctx('42')); // not declared: no exposure
+  assert.equal(client.isEnabled('Dark', ctx('42', 'CA')), true);
+  await client.flush();
+  const sent = srv.state.exposureRequests.flatMap((r) => JSON.parse(r.body).events);
+  assert.deepEqual(heard, sent);
+  assert.deepEqual(heard.map((e) => [e.feature, e.implementation, e.unit?.value ?? null]), [['Split', impl, '42'], ['Dark', 'true', null]]);
+  assert.deepEqual(Object.keys(heard[0]).sort(), FIELDS);
+  assert.ok(!JSON.stringify(heard).includes(SECRET), 'no context beyond the unit');
+  off();
+  client.create('Split', ctx('43'));
+  assert.equal(heard.length, 2, 'a listener removed hears nothing');
+
+  // Without exposureUrl: nothing is sent, the listeners still hear each use once.
+  const local = await createClient({ snapshot: snapshot('r1'), now: () => NOW });
+  t.after(() => local.close());
+  const mine = [];
+  local.on('exposure', (e) => mine.push(e));
+  local.create('Split', ctx('7'));
+  local.create('Split', ctx('7'));
+  local.feature('PaymentProcessor', { acme: () => 1, premium: () => 2 }, { default: 'acme' }).create(ctx('7', 'CA'));
+  assert.deepEqual(mine.map((e) => [e.feature, e.unit?.value ?? null, e.revision, e.timestamp]), [
+    ['Split', '7', 'r1', '2026-11-22T10:00:00.000Z'],
+    ['PaymentProcessor', null, 'r1', '2026-11-22T10:00:00.000Z'],
+  ]);
+  assert.deepEqual(local.stats, { sent: 0, failed: 0, dropped: 0, queued: 0 });
+  // Closed: nothing more.
+  await local.close();
+  local.create('Split', ctx('8'));
+  assert.equal(mine.length, 2);
+});

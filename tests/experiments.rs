@@ -420,3 +420,52 @@ fn the_chance_of_the_rules_after_counts_how_many_reach_them_their_stored_assignm
     let n = credited(unmet, None);
     assert!((2_000..2_450).contains(&n), "{n}");
 }
+
+/// Two experiments on one shared salt (a layer): the first takes buckets
+/// 0–4999 and lets the rest fall through; the second serves its default by
+/// a split to the first half, then lays its arms after a weight on that
+/// default, so that they start at bucket 5000 (docs/experiments.md,
+/// "Experiments that must not share units").
+#[test]
+fn two_experiments_on_one_layer_share_no_unit() {
+    let engine = load(&snapshot(
+        r#""Checkout": {"inputs": ["user"], "implementations": ["classic", "onepage"], "default": "classic",
+              "rules": [{"experiment": {"name": "checkout-2026", "by": "UserId", "salt": "layer-1",
+                                         "weights": {"classic": 25, "onepage": 25}}}]},
+            "Pricing": {"inputs": ["user"], "implementations": ["list", "discount"], "default": "list",
+              "rules": [{"split": {"by": "UserId", "salt": "layer-1", "weights": {"list": 50}}},
+                        {"experiment": {"name": "pricing-2026", "by": "UserId", "salt": "layer-1",
+                                         "weights": {"list": 75, "discount": 25}}}]}"#,
+    ));
+    assert!(engine.problems().is_empty(), "{:?}", engine.problems());
+    let (checkout, pricing) = (picks(&engine, "Checkout"), picks(&engine, "Pricing"));
+    let mut arms = std::collections::BTreeMap::new();
+    for (id, ((c, in_c), (p, in_p))) in checkout.iter().zip(&pricing).enumerate() {
+        assert!(!(*in_c && *in_p), "u{id} is in both experiments");
+        // Outside an experiment, each serves its default.
+        assert!(*in_c || c.as_deref() == Some("classic"), "u{id}");
+        assert!(*in_p || p.as_deref() == Some("list"), "u{id}");
+        let arm = match (in_c, in_p) {
+            (true, _) => format!("checkout {}", c.as_deref().unwrap()),
+            (_, true) => format!("pricing {}", p.as_deref().unwrap()),
+            _ => "neither".to_owned(),
+        };
+        *arms.entry(arm).or_insert(0u32) += 1;
+    }
+    // A quarter of the units in each arm, within 3 %; none in neither.
+    assert_eq!(
+        arms.keys().collect::<Vec<_>>(),
+        [
+            "checkout classic",
+            "checkout onepage",
+            "pricing discount",
+            "pricing list"
+        ]
+    );
+    for (arm, n) in &arms {
+        assert!(
+            (f64::from(*n) / f64::from(UNITS) - 0.25).abs() < 0.03,
+            "{arm}: {n}"
+        );
+    }
+}

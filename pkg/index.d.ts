@@ -47,7 +47,8 @@ export interface FeatureInfo {
   inputs: string[];
 }
 
-export type Reason = 'TARGETING_MATCH' | 'SPLIT' | 'STICKY' | 'DEFAULT' | 'STATIC' | 'DISABLED' | 'ERROR';
+/** The SPEC's reasons, and OVERRIDE: a client's override (see `Client.override`). */
+export type Reason = 'TARGETING_MATCH' | 'SPLIT' | 'STICKY' | 'DEFAULT' | 'STATIC' | 'DISABLED' | 'ERROR' | 'OVERRIDE';
 /** PROVIDER_NOT_READY: no snapshot loaded (client) or the engine freed; GENERAL: an evaluation started inside another on the same engine, not run. */
 export type ErrorCode = 'FLAG_NOT_FOUND' | 'INVALID_CONTEXT' | 'PARSE_ERROR' | 'PROVIDER_NOT_READY' | 'GENERAL';
 
@@ -158,6 +159,8 @@ export interface ClientOptions {
   snapshot?: string | object | Engine | undefined;
   /** The ETag of the bootstrap `snapshot`: the first fetch sends it as `If-None-Match`, and a 304 keeps the bootstrap. Ignored without `snapshot`, or if not a valid header value. */
   snapshotEtag?: string | undefined;
+  /** `{feature: implementation}` this client answers whatever the snapshot says, for QA and tests (see `Client.override`). */
+  overrides?: Record<string, string | boolean> | undefined;
   /** Where exposures are POSTed; without it nothing is reported. Outside pages a relative URL is an `error` event and its exposures count as `stats.failed` (unless `fetch` is given). */
   exposureUrl?: string | undefined;
   /** ms between polls; 0 = never poll. Default 60000. A longer `Retry-After` than this or 5 minutes (whichever is longer) waits that long only. In Workers and on Next.js's edge runtime, no polling once `createClient` has resolved (its requests belong to that invocation): see `isolateClient`. */
@@ -293,6 +296,17 @@ export interface Client {
   isEnabled(feature: string, context: Context): boolean;
   /** Details, no exposure. */
   details(feature: string, context: Context): Details;
+  /**
+   * Makes this client answer `implementation` for `feature` whatever the
+   * snapshot says (`null` removes the override), for QA and tests: every
+   * evaluation call answers it, with reason `OVERRIDE`, and a use of it is
+   * neither reported nor made sticky. Not checked against the snapshot (a
+   * handle without a factory of that name builds its default). Once a
+   * snapshot is loaded, a change is an `update` whose `changed` names the feature.
+   */
+  override(feature: string, implementation: string | boolean | null | undefined): void;
+  /** The overrides, as `{feature: implementation}`. */
+  readonly overrides: Record<string, string>;
   /**
    * A handle whose `create` returns what any of the factories returns (a union when they differ).
    * With a `default` that names one of the factories, `create` always builds (factories typed by an index signature, `Record<string, …>` or a pattern, name none for sure).

@@ -93,7 +93,8 @@ class Resolver {
   async initialize() {
     this._off ??= this.client.on('update', (update) => {
       const message = `revision ${update.revision}`;
-      if (this._status == 'error') (this._status = 'ready'), this.events.emit(READY, { message });
+      // (An override set with nothing loaded makes no snapshot.)
+      if (this._status == 'error' && this.client.revision !== null) (this._status = 'ready'), this.events.emit(READY, { message });
       // The flags whose values may have changed: the SDKs re-evaluate only
       // those (a client without the list: all, as when it is not given).
       else if (this._status == 'ready') this.events.emit(CHANGED, Array.isArray(update.changed) ? { message, flagsChanged: update.changed } : { message });

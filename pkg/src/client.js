@@ -10,8 +10,10 @@ import { Queue } from './queue.js';
  * SPEC section 4, plus `headers` (sent with every request but beacons), `storageKey`
  * (localStorage prefix, "feats-edge:"), `retryDelay` (first retry, ms: 1000,
  * doubling up to 60 s, full jitter) and `snapshotEtag` (the bootstrap
- * snapshot's ETag: the first fetch revalidates it).
+ * snapshot's ETag: the first fetch revalidates it) and `overrides`
+ * (`{feature: implementation}` this client answers, for QA: see `override`).
  * @typedef {{snapshotUrl?: string, snapshot?: string | object, snapshotEtag?: string, exposureUrl?: string,
+ *   overrides?: Record<string, string | boolean>,
  *   refreshInterval?: number, flushInterval?: number, maxBatch?: number, maxQueue?: number,
  *   timeout?: number, retryDelay?: number, sticky?: import('./store.js').Store,
  *   fetch?: typeof fetch, now?: () => number, headers?: HeadersInit, storageKey?: string}} Options
@@ -321,6 +323,26 @@ export async function createClient(o) {
    * String(name), as the engine reads it).
    */
   const defaultOf = (name, own) => own || defaults.get(typeof name == 'string' ? name : text(name));
+  /** Implementations this client answers whatever the snapshot says (see `override`), by String(name). */
+  const overrides = new Map();
+  /** Sets (or with none, removes) the override of `feature`; whether it changed. */
+  const setOverride = (feature, impl) => {
+    const name = text(feature), value = impl == null || impl === '' ? undefined : text(impl);
+    if (overrides.get(name) === value) return false;
+    value === undefined ? overrides.delete(name) : overrides.set(name, value);
+    return true;
+  };
+  try {
+    for (const [k, v] of Object.entries(o.overrides ?? {})) setOverride(k, v);
+  } catch {}
+  /** The details of an overridden feature, or undefined. */
+  const overridden = (feature) => {
+    if (!overrides.size) return;
+    const name = typeof feature == 'string' ? feature : text(feature), impl = overrides.get(name);
+    if (impl === undefined) return;
+    return { feature: name, implementation: impl, reason: 'OVERRIDE', rule: null, experiment: null, unit: null,
+      stickyKey: null, errorCode: null, revision: engine?.revision ?? null };
+  };
   const listeners = { update: new Set(), error: new Set(), exposure: new Set() };
   const aborts = new Set(), seen = new Set(), posts = new Set(), queue = /** @type {Queue<Record<string, any>>} */ (new Queue());
   /** The sticky keys (long ones as digests) this client stored as fallen through, at most SEEN: a marker not among them is another tab's. */
@@ -827,6 +849,8 @@ export async function createClient(o) {
 
   /** @param {string} [used] the implementation used, to get the evaluation that served it */
   function evaluate(feature, ctx, used) {
+    const forced = overridden(feature);
+    if (forced) return forced;
     try {
       if (engine) return engine.evaluate(feature, ctx, used === undefined ? opts : { ...opts, used });
     } catch {}
@@ -883,6 +907,8 @@ export async function createClient(o) {
    * per (feature, impl, unit).
    */
   function use(d, impl) {
+    // An override is the tester's choice: not stored, not reported.
+    if (d.reason == 'OVERRIDE') return;
     try {
       if (d.stickyKey != null) sticky.set(d.stickyKey, impl);
     } catch {}
@@ -912,6 +938,8 @@ export async function createClient(o) {
 
   /** @param {string} feature @param {any} ctx @param {string} [own] a handle's own code default */
   function findImplementation(feature, ctx, own) {
+    const forced = overridden(feature);
+    if (forced) return forced.implementation;
     let impl;
     try {
       impl = engine?.implementation(feature, ctx, opts);
@@ -1033,9 +1061,24 @@ export async function createClient(o) {
         const all = engine?.implementations(ctx, opts);
         for (const k in all) setOwn(out, k, all[k] ?? defaults.get(k) ?? null);
       } catch {}
+      for (const [k, v] of overrides) setOwn(out, k, v);
       return out;
     },
     details: (feature, ctx) => details(feature, ctx),
+    /**
+     * Makes this client answer `implementation` for `feature` whatever the
+     * snapshot says (`null` removes the override): for QA and tests. Every
+     * evaluation call answers it, with reason OVERRIDE; a use of it is not
+     * reported nor made sticky. A change is an `update` naming the feature
+     * (once a snapshot is loaded).
+     */
+    override(feature, implementation) {
+      if (!closed && setOverride(feature, implementation) && engine) emit('update', { revision: engine.revision, changed: [text(feature)] });
+    },
+    /** The overrides, as `{feature: implementation}`. */
+    get overrides() {
+      return Object.fromEntries(overrides);
+    },
     /**
      * A boolean feature's value; a multi feature is not one, even with
      * implementations named "true" and "false" (false, nothing recorded:
@@ -1043,6 +1086,7 @@ export async function createClient(o) {
      */
     isEnabled(feature, ctx) {
       const d = evaluate(feature, ctx);
+      if (d.reason == 'OVERRIDE') return d.implementation == 'true';
       let boolean = false;
       try {
         boolean = !!engine?._isBoolean(feature);
@@ -1079,7 +1123,8 @@ export async function createClient(o) {
           let d = details(name, ctx, fallback), impl = d.implementation, make = factory(impl);
           // No factory for the chosen one (an implementation newer than this
           // code): the code default, reported as a default, not as the rule's choice.
-          if (!make) (impl = defaultOf(name, fallback)), (d = chosenByNone(d)), (make = factory(impl));
+          // (An override keeps its reason: a use of it is not reported.)
+          if (!make) (impl = defaultOf(name, fallback)), d.reason == 'OVERRIDE' || (d = chosenByNone(d)), (make = factory(impl));
           if (!make) return;
           // Built first: a factory that throws has used nothing, and is not reported.
           const made = make.call(impls, ctx);

@@ -82,6 +82,13 @@ async function main(): Promise<void> {
   console.log(viaInterface, viaClass, handleCtx, typed, sharedPaid, n, named, none, unnamed, wide, byPattern, named2);
   const off = client.on('update', (e) => e.revision.length + e.changed.filter((name) => name.length).length);
   off();
+  client.override('PaymentProcessor', 'acme');
+  client.override('Dark', true);
+  client.override('PaymentProcessor', null);
+  const forced: Record<string, string> = client.overrides;
+  void forced, createClient({ overrides: { PaymentProcessor: 'acme', Dark: false } });
+  // @ts-expect-error an override is a name or a boolean
+  client.override('PaymentProcessor', 3);
   client.on('exposure', (e) => {
     const unit: string | null = e.unit && e.unit.value;
     const at: string = e.timestamp;

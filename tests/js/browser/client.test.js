@@ -271,6 +271,33 @@ test("an 'exposure' listener hears each use once, with the event the sink receiv
     assert.deepEqual(heard, sent);
   }));
 
+test('a QA override from the page URL answers in the page, and its use leaves nothing behind (no exposure, no sticky assignment)', () =>
+  onBlankPage(async (page) => {
+    const unit = `override-${Date.now()}`;
+    await page.goto(`${rt.server.url}/__blank?feats-edge.AllowedPriorities=three_priorities`);
+    const got = await page.evaluate(async (id) => {
+      // As an application would read it: the page's query, feats-edge.FEATURE=IMPLEMENTATION.
+      const overrides = {};
+      for (const [k, v] of new URLSearchParams(location.search)) if (k.startsWith('feats-edge.')) overrides[k.slice(11)] = v;
+      const { createClient } = await import('/pkg/index.js');
+      const client = await createClient({ snapshotUrl: '/flags/snapshot.json', exposureUrl: '/flags/exposures', refreshInterval: 0, flushInterval: 0, overrides });
+      const user = { id, plan: 'free' };
+      const before = Object.keys(localStorage).filter((k) => k.includes('sticky')).length;
+      const answers = [client.create('AllowedPriorities', { user }), client.details('AllowedPriorities', { user }).reason];
+      await client.flush();
+      const after = Object.keys(localStorage).filter((k) => k.includes('sticky')).length;
+      client.override('AllowedPriorities', null);
+      const rules = client.findImplementation('AllowedPriorities', { user });
+      await client.close();
+      return { answers, stickyAdded: after - before, rules };
+    }, unit);
+    assert.deepEqual(got.answers, ['three_priorities', 'OVERRIDE']);
+    assert.equal(got.stickyAdded, 0);
+    assert.ok(['no_priority', 'two_priorities', 'three_priorities'].includes(got.rules), got.rules);
+    const sent = (await (await fetch(`${rt.server.url}/flags/exposures`)).json()).filter((e) => e.unit?.value === unit);
+    assert.deepEqual(sent, []);
+  }));
+
 /**
  * A slow uplink in front of the demo server: an origin of its own that
  * passes every request on, except that an exposure POST waits on `held`

@@ -118,7 +118,8 @@ export class Engine {
    * or activation they read, is written differently (key order, spacing, how
    * numbers are spelt, `description` and `meta` aside), and those added, in
    * this engine's order; then those removed. Every feature when `previous`
-   * is no engine, or either has been freed.
+   * is no engine, or either has been freed (of a freed engine, those it
+   * listed before, through `features`).
    */
   changes(previous: Engine | null | undefined): string[];
   evaluate(feature: string, context: Context, opts?: EvaluateOptions): Details;
@@ -318,7 +319,9 @@ export interface Client {
   /**
    * A snapshot was loaded. `changed`: the features it may evaluate
    * differently from the one it replaces (see `Engine.changes`; every
-   * feature for the first), worked out when read: read it in the listener.
+   * feature for the first), worked out when first read (or, if no listener
+   * read it, when the next snapshot loads or the client closes); each
+   * read is a copy.
    */
   on(type: 'update', listener: (event: UpdateEvent) => void): () => void;
   /**

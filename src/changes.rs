@@ -3,11 +3,18 @@
 //! A feature's implementation depends on the feature as written and on the
 //! segments and activations it names (and those they name), nothing else
 //! in the document. Each is compared in a form where what cannot matter is
-//! alike ([`canonical`]): members in key order, numbers as JavaScript
-//! writes them, no `description` or `meta`. So a snapshot published again
-//! with its keys reordered, re-indented or re-annotated changes no
-//! feature, a country added to one feature's rule changes that feature,
-//! and an edited segment changes every feature that reads it.
+//! alike ([`canonical`]): members in key order, numbers by value, no
+//! annotations. So a snapshot published again with its keys reordered,
+//! re-indented or re-annotated changes no feature, a country added to one
+//! feature's rule changes that feature, and an edited segment changes
+//! every feature that reads it. What may make a feature broken in one
+//! snapshot and not the other (a key or a name given twice, activations
+//! that refer to each other in a cycle or too deep) is never taken as
+//! alike: such a feature is always said to have changed.
+//!
+//! Each segment and activation is read once per document (an activation
+//! with what it refers to, all the way down), so the work grows with the
+//! document, not with how many features share an activation.
 //!
 //! Used by the npm package (the client's `update` event, OpenFeature's
 //! `flagsChanged`) and by the command-line tool's `diff`.
@@ -17,80 +24,89 @@ use crate::json::{self, Value};
 use crate::ops::decimal::Decimal;
 use crate::prelude::*;
 use crate::Engine;
+use alloc::borrow::Cow;
+
+/// How deep activations are followed: past the SPEC's 32 levels a chain is
+/// a problem of its own, so features that reach that far are never alike.
+const MAX_CHAIN: u32 = 34;
+
+/// How one feature is written, for comparison: the feature itself, and
+/// what it reads (the segments and activations it names, all the way
+/// down, by name and as written).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Written {
+    /// The feature as written ([`canonical`]), hashed.
+    pub own: u64,
+    /// What it reads, hashed.
+    pub reads: u64,
+}
 
 /// The members of one of a document's sections (`segments`,
-/// `activations`, `features`) by name, found in constant time; the last of
-/// a repeated name, as everywhere in a snapshot.
-pub struct Section<'v> {
+/// `activations`, `features`) by name, found in constant time. A name
+/// given twice is a problem of the snapshot: it is found, as such.
+struct Section<'v> {
     index: NameIndex,
-    values: Vec<&'v Value<'v>>,
+    /// Each member, `None` for a name given twice.
+    values: Vec<Option<&'v Value<'v>>>,
 }
 
 impl<'v> Section<'v> {
-    /// The section `key` of `root` (empty when there is none).
-    #[must_use]
-    pub fn new(root: &'v Value<'v>, key: &str) -> Self {
-        let members = root.get(key).and_then(Value::as_object).unwrap_or_default();
+    fn new(members: &'v [(Cow<'v, str>, Value<'v>)]) -> Self {
         let mut section = Section {
             index: NameIndex::new(),
             values: Vec::with_capacity(members.len()),
         };
-        for (name, value) in members.iter().rev() {
-            let at = u32::try_from(section.values.len()).unwrap_or(u32::MAX);
-            if section.index.insert(name, at) {
-                section.values.push(value);
+        for (name, value) in members {
+            match section.index.get(name) {
+                Some(at) => {
+                    if let Some(slot) = section.values.get_mut(at as usize) {
+                        *slot = None;
+                    }
+                }
+                None => {
+                    let at = u32::try_from(section.values.len()).unwrap_or(u32::MAX);
+                    section.index.insert(name, at);
+                    section.values.push(Some(value));
+                }
             }
         }
         section
     }
 
-    /// The member `name`.
-    #[must_use]
-    pub fn get(&self, name: &str) -> Option<&'v Value<'v>> {
+    /// Member `name`: `None` when there is none, `Some(None)` when it is
+    /// given twice.
+    fn get(&self, name: &str) -> Option<Option<&'v Value<'v>>> {
         let at = self.index.get(name)?;
         self.values.get(at as usize).copied()
     }
 }
 
-/// The segments and activations a part of a document names, each once,
-/// in name order: the value of a `segment` or `by` member, of an
-/// `activation` member.
+/// The segments and activations a part of a document names itself (not
+/// through the activations it names), each once, in name order: the value
+/// of a `segment` or `by` member, of an `activation` member.
 #[derive(Default)]
-pub struct Named<'v> {
-    /// Segments named.
-    pub segments: Vec<&'v str>,
-    /// Activations named.
-    pub activations: Vec<&'v str>,
+struct Named<'v> {
+    segments: Vec<&'v str>,
+    activations: Vec<&'v str>,
 }
 
 impl<'v> Named<'v> {
-    /// What `feature` names, following the activations it names (found
-    /// by `activation`) until no new one (each once: a cycle, a problem of
-    /// its own, ends too).
-    #[must_use]
-    pub fn of(feature: &'v Value<'v>, activation: &dyn Fn(&str) -> Option<&'v Value<'v>>) -> Self {
+    fn of(value: &'v Value<'v>) -> Self {
         let mut named = Named::default();
-        let mut seen = NameIndex::new();
         // An explicit stack: documents nest as deep as the reader allows.
-        let mut stack = vec![feature];
+        let mut stack = vec![value];
         while let Some(value) = stack.pop() {
             match value {
                 Value::Object(members) => {
-                    for (key, v) in members.iter().rev() {
+                    for (key, v) in members.iter() {
                         match (key.as_ref(), v) {
-                            ("description" | "meta", _) => {}
                             ("segment" | "by", Value::String(s)) => named.segments.push(s),
-                            ("activation", Value::String(s)) => {
-                                if seen.insert(s, 0) {
-                                    named.activations.push(s);
-                                    stack.extend(activation(s));
-                                }
-                            }
+                            ("activation", Value::String(s)) => named.activations.push(s),
                             _ => stack.push(v),
                         }
                     }
                 }
-                Value::Array(items) => stack.extend(items.iter().rev()),
+                Value::Array(items) => stack.extend(items.iter()),
                 _ => {}
             }
         }
@@ -102,125 +118,195 @@ impl<'v> Named<'v> {
     }
 }
 
-/// `value` as compact JSON in a form where what cannot matter to a
+/// Writes `value` as compact JSON in a form where what cannot matter to a
 /// feature is alike: each object's members in key order (no object's order
 /// means anything: weights follow the order of `implementations`), numbers
 /// in one form whatever their spelling (`50`, `50.0` and `5e1` are
-/// `0.5e2`: see [`Decimal::push_normal`]), and no
-/// `description` or `meta` (annotations) but among `weights`, whose keys
-/// are implementations (`weights` says which object this is). A member
-/// repeated keeps its last value, as everywhere in a snapshot.
-pub fn canonical(value: &Value, out: &mut String) {
-    canonical_in(value, false, out);
+/// `0.5e2`: see [`Decimal::push_normal`]), and no annotations (a
+/// `description` that is a string, a `meta`), but in the objects whose
+/// keys are names (`weights`, `from`). Returns whether the value can be
+/// compared at all: `false` when an object gives a key twice (a problem of
+/// the snapshot, which the rest of the value does not show).
+pub fn canonical(value: &Value, out: &mut String) -> bool {
+    canonical_in(value, false, out)
 }
 
-fn canonical_in(value: &Value, weights: bool, out: &mut String) {
+fn canonical_in(value: &Value, names: bool, out: &mut String) -> bool {
     match value {
         Value::Object(members) => {
-            let mut sorted: Vec<(usize, &str, &Value)> = members
-                .iter()
-                .enumerate()
-                .filter(|(_, (key, _))| weights || (key != "description" && key != "meta"))
-                .map(|(i, (key, v))| (i, key.as_ref(), v))
-                .collect();
-            // By key, the last of a repeated key first; the others dropped.
-            heapsort(&mut sorted, |a, b| (a.1, b.0) < (b.1, a.0));
-            sorted.dedup_by(|later, first| later.1 == first.1);
+            let mut sorted: Vec<(&str, &Value)> =
+                members.iter().map(|(key, v)| (key.as_ref(), v)).collect();
+            heapsort(&mut sorted, |a, b| a.0 < b.0);
+            let mut clean = sorted.windows(2).all(|w| match w {
+                [a, b] => a.0 != b.0,
+                _ => true,
+            });
             out.push('{');
-            for (k, (_, key, v)) in sorted.into_iter().enumerate() {
-                if k > 0 {
+            let mut first = true;
+            for (key, v) in sorted {
+                let annotation = match (key, v) {
+                    ("description", Value::String(_)) | ("meta", _) => !names,
+                    _ => false,
+                };
+                if annotation {
+                    continue;
+                }
+                if !core::mem::replace(&mut first, false) {
                     out.push(',');
                 }
                 json::push_string(out, key);
                 out.push(':');
-                canonical_in(v, !weights && key == "weights", out);
+                let keyed = !names && (key == "weights" || key == "from");
+                clean &= canonical_in(v, keyed, out);
             }
             out.push('}');
+            clean
         }
         Value::Array(items) => {
             out.push('[');
+            let mut clean = true;
             for (k, v) in items.iter().enumerate() {
                 if k > 0 {
                     out.push(',');
                 }
-                canonical_in(v, false, out);
+                clean &= canonical_in(v, false, out);
             }
             out.push(']');
+            clean
         }
-        Value::Number(n) => match Decimal::parse(n.as_str()) {
-            Some(decimal) => decimal.push_normal(out),
-            None => out.push_str(n.as_str()),
-        },
-        other => json::push_value(out, other),
+        Value::Number(n) => {
+            match Decimal::parse(n.as_str()) {
+                Some(decimal) => decimal.push_normal(out),
+                None => out.push_str(n.as_str()),
+            }
+            true
+        }
+        other => {
+            json::push_value(out, other);
+            true
+        }
     }
 }
 
-/// One snapshot, read for comparison: its sections, and the fingerprint
-/// of each segment and activation met so far.
-struct Side<'v> {
-    /// Segments (0) and activations (1).
-    sections: [Section<'v>; 2],
-    /// Segments (0) and activations (1) met: where each one's print is.
-    known: [NameIndex; 2],
-    prints: Vec<u64>,
+/// The hash of `value` in its canonical form; `None` when it cannot be
+/// compared (see [`canonical`]).
+fn print(value: &Value) -> Option<u64> {
+    let mut text = String::new();
+    canonical(value, &mut text).then(|| crate::hash::xxh3_64(text.as_bytes(), 0))
 }
 
-impl<'v> Side<'v> {
+/// What is known of an activation while a document is read.
+#[derive(Clone, Copy)]
+enum State {
+    /// Being read: met again, a cycle.
+    Reading,
+    /// Its print, with what it reads all the way down (`None`: never alike).
+    Read(Option<u64>),
+}
+
+/// One document, read for comparison: its sections, and the prints of the
+/// segments and activations met so far.
+struct Document<'v> {
+    segments: Section<'v>,
+    activations: Section<'v>,
+    /// By segment name: its print.
+    segment_prints: (NameIndex, Vec<Option<u64>>),
+    /// By activation name: its state.
+    activation_states: (NameIndex, Vec<State>),
+}
+
+impl<'v> Document<'v> {
     fn new(root: &'v Value<'v>) -> Self {
-        Side {
-            sections: [
-                Section::new(root, "segments"),
-                Section::new(root, "activations"),
-            ],
-            known: [NameIndex::new(), NameIndex::new()],
-            prints: Vec::new(),
+        let section =
+            |key| Section::new(root.get(key).and_then(Value::as_object).unwrap_or_default());
+        Document {
+            segments: section("segments"),
+            activations: section("activations"),
+            segment_prints: (NameIndex::new(), Vec::new()),
+            activation_states: (NameIndex::new(), Vec::new()),
         }
     }
 
-    /// The fingerprint of `feature` as written, with the names of the
-    /// segments and activations it reads and how each is written (see
-    /// [`Named`]).
-    fn feature(&mut self, feature: &'v Value<'v>) -> u64 {
-        let mut text = String::new();
-        canonical(feature, &mut text);
-        let [_, defined] = &self.sections;
+    /// How `feature` is written; `None` when it is never alike.
+    fn written<'f>(&mut self, feature: &'f Value<'f>) -> Option<Written> {
+        let own = print(feature)?;
+        let reads = self.reads(feature, 0)?;
+        Some(Written { own, reads })
+    }
+
+    /// The print of what `value` names: each segment and activation by
+    /// name with its print (an activation's with what it reads); `0` for a
+    /// name not defined.
+    fn reads<'f>(&mut self, value: &'f Value<'f>, depth: u32) -> Option<u64> {
         let Named {
             segments,
             activations,
-        } = Named::of(feature, &|name| defined.get(name));
-        for (kind, names) in [(0, &segments), (1, &activations)] {
-            for &one in names {
-                let print = self.print(kind, one);
-                // After the feature's JSON, which ends with its object:
-                // `/s"name"print` (`a` for an activation) cannot be read
-                // two ways.
-                text.push_str(if kind == 0 { "/s" } else { "/a" });
-                json::push_string(&mut text, one);
-                crate::text::push_u64(&mut text, print);
-            }
+        } = Named::of(value);
+        let mut text = String::new();
+        for name in segments {
+            let print = self.segment(name)?;
+            text.push_str("/s");
+            json::push_string(&mut text, name);
+            crate::text::push_u64(&mut text, print);
         }
-        crate::hash::xxh3_64(text.as_bytes(), 0)
+        for name in activations {
+            let print = self.activation(name, depth)?;
+            text.push_str("/a");
+            json::push_string(&mut text, name);
+            crate::text::push_u64(&mut text, print);
+        }
+        Some(crate::hash::xxh3_64(text.as_bytes(), 0))
     }
 
-    /// The fingerprint of segment (`kind` 0) or activation (1) `name`:
-    /// `0` where it is not defined.
-    fn print(&mut self, kind: usize, name: &str) -> u64 {
-        let (Some(known), Some(section)) = (self.known.get_mut(kind), self.sections.get(kind))
-        else {
-            return 0;
-        };
-        if let Some(print) = known.get(name).and_then(|i| self.prints.get(i as usize)) {
-            return *print;
+    fn segment(&mut self, name: &str) -> Option<u64> {
+        let (index, prints) = &mut self.segment_prints;
+        if let Some(at) = index.get(name) {
+            return prints.get(at as usize).copied().flatten();
         }
-        let print = section.get(name).map_or(0, |value| {
+        let value = match self.segments.get(name) {
+            None => Some(0),
+            Some(None) => None,
+            Some(Some(value)) => print(value).map(|p| p.max(1)),
+        };
+        let at = u32::try_from(prints.len()).unwrap_or(u32::MAX);
+        if index.insert(name, at) {
+            prints.push(value);
+        }
+        value
+    }
+
+    fn activation(&mut self, name: &str, depth: u32) -> Option<u64> {
+        let known = {
+            let (index, states) = &self.activation_states;
+            index
+                .get(name)
+                .and_then(|at| states.get(at as usize).copied())
+        };
+        match known {
+            Some(State::Read(print)) => return print,
+            Some(State::Reading) => return None,
+            None => {}
+        }
+        let value = match self.activations.get(name) {
+            None => return Some(0),
+            Some(None) => None,
+            Some(Some(value)) => Some(value),
+        };
+        let (index, states) = &mut self.activation_states;
+        let at = u32::try_from(states.len()).unwrap_or(u32::MAX);
+        index.insert(name, at);
+        states.push(State::Reading);
+        let print = value.filter(|_| depth < MAX_CHAIN).and_then(|value| {
+            let own = print(value)?;
+            let reads = self.reads(value, depth + 1)?;
             let mut text = String::new();
-            canonical(value, &mut text);
-            // Never 0, which stands for "not defined".
-            crate::hash::xxh3_64(text.as_bytes(), 0).max(1)
+            crate::text::push_u64(&mut text, own);
+            text.push('/');
+            crate::text::push_u64(&mut text, reads);
+            Some(crate::hash::xxh3_64(text.as_bytes(), 0).max(1))
         });
-        let at = u32::try_from(self.prints.len()).unwrap_or(u32::MAX);
-        if known.insert(name, at) {
-            self.prints.push(print);
+        if let Some(state) = self.activation_states.1.get_mut(at as usize) {
+            *state = State::Read(print);
         }
         print
     }
@@ -251,11 +337,11 @@ pub fn changed(old: &Engine, new: &Engine) -> Changes {
         .collect();
     // One document read at a time: a snapshot read whole takes several
     // times its size, which WebAssembly's memory keeps once grown.
-    let changed = match (prints(old), prints(new)) {
+    let changed = match (written(old), written(new)) {
         (Some(before), Some(after)) => (0..new.feature_count())
             .filter(|&i| {
                 let was = old.feature_index(name(new, i)).and_then(|j| before.get(j));
-                was.is_none() || was != after.get(i)
+                !matches!((was, after.get(i)), (Some(Some(a)), Some(Some(b))) if a == b)
             })
             .collect(),
         _ => (0..new.feature_count()).collect(),
@@ -263,21 +349,36 @@ pub fn changed(old: &Engine, new: &Engine) -> Changes {
     Changes { changed, removed }
 }
 
-/// The fingerprint of each of `engine`'s features (see [`Side::feature`]),
-/// by index (`0` for one not found in the document); `None` when its
-/// document cannot be read again.
-fn prints(engine: &Engine) -> Option<Vec<u64>> {
-    let doc = json::parse(engine.text(), &json::Limits::default()).ok()?;
-    let mut side = Side::new(&doc);
-    let features = Section::new(&doc, "features");
-    Some(
-        (0..engine.feature_count())
-            .map(|i| {
-                let name = engine.feature_name(i).unwrap_or_default();
-                features.get(name).map_or(0, |f| side.feature(f))
-            })
-            .collect(),
-    )
+/// How each of `engine`'s features is written (see [`Written`]), by
+/// index: `None` for one never alike (a key or a name given twice, a cycle
+/// or chain of activations too deep, not found in the document). `None`
+/// when the document cannot be read again. Its features are read one at
+/// a time, each from its own place in the text.
+#[must_use]
+pub fn written(engine: &Engine) -> Option<Vec<Option<Written>>> {
+    let text = engine.text();
+    let limits = json::Limits::default();
+    let (doc, deferred) = json::parse_deferring(text, &limits, "features").ok()?;
+    let mut document = Document::new(&doc);
+    // Each feature's place, by name (a name given twice: none).
+    let names: Vec<(Cow<'_, str>, Value<'_>)> = deferred
+        .iter()
+        .map(|d| (d.key.clone(), Value::Null))
+        .collect();
+    let places = Section::new(&names);
+    let mut out = Vec::with_capacity(engine.feature_count());
+    for i in 0..engine.feature_count() {
+        let name = engine.feature_name(i).unwrap_or_default();
+        let span = match (places.index.get(name), places.get(name)) {
+            (Some(at), Some(Some(_))) => deferred.get(at as usize).map(|d| d.span.clone()),
+            _ => None,
+        };
+        let feature = span
+            .and_then(|span| text.get(span))
+            .and_then(|t| json::parse(t, &limits).ok());
+        out.push(feature.and_then(|f| document.written(&f)));
+    }
+    Some(out)
 }
 
 #[cfg(test)]
@@ -445,34 +546,128 @@ mod tests {
     }
 
     #[test]
-    fn a_repeated_member_counts_as_its_last_value() {
-        let mut once = String::new();
-        let mut twice = String::new();
+    fn a_key_or_a_name_given_twice_is_never_alike() {
         let limits = json::Limits::default();
-        canonical(
-            &json::parse(r#"{"a": 2, "b": 1}"#, &limits).unwrap(),
-            &mut once,
+        let mut out = String::new();
+        assert!(!canonical(
+            &json::parse(r#"[{"b": 1, "a": 1, "a": 1}]"#, &limits).unwrap(),
+            &mut out
+        ));
+        assert!(canonical(
+            &json::parse(r#"[{"b": 1, "a": 1}]"#, &limits).unwrap(),
+            &mut out
+        ));
+        // Each makes the feature serve its default (a problem), in the
+        // new snapshot only or in both: said to have changed either way.
+        let plain = feature(
+            "F",
+            r#"{"when": {"segment": "Country", "in": ["CA"]}, "serve": "b"}"#,
         );
-        canonical(
-            &json::parse(r#"{"b": 1, "a": 1, "a": 2}"#, &limits).unwrap(),
-            &mut twice,
-        );
-        assert_eq!(once, twice);
-        assert_eq!(once, r#"{"a":0.2e1,"b":0.1e1}"#);
+        let old = doc(&plain, SEGMENTS, ACTIVATIONS);
+        let twice = [
+            (
+                plain.replace(r#""default": "a""#, r#""default": "b", "default": "a""#),
+                SEGMENTS.to_owned(),
+                ACTIVATIONS.to_owned(),
+            ),
+            (
+                plain.replace(r#""in": ["CA"]"#, r#""in": ["US"], "in": ["CA"]"#),
+                SEGMENTS.to_owned(),
+                ACTIVATIONS.to_owned(),
+            ),
+            (
+                plain.replace(
+                    r#""default": "a""#,
+                    r#""default": "a", "meta": 1, "meta": 2"#,
+                ),
+                SEGMENTS.to_owned(),
+                ACTIVATIONS.to_owned(),
+            ),
+            (
+                [plain.as_str(), ",", &plain].concat(),
+                SEGMENTS.to_owned(),
+                ACTIVATIONS.to_owned(),
+            ),
+            (
+                plain.clone(),
+                [SEGMENTS, r#", "Country": {"from": {"user": "{country}"}}"#].concat(),
+                ACTIVATIONS.to_owned(),
+            ),
+        ];
+        for (features, segments, activations) in &twice {
+            let new = doc(features, segments, activations);
+            assert_eq!(changed(&old, &new), ["F"], "{features} {segments}");
+            assert_eq!(changed(&new, &new), ["F"], "{features} {segments}");
+        }
+        let through = feature("G", r#"{"when": {"activation": "Staff"}, "serve": "b"}"#);
+        let staff = [
+            ACTIVATIONS,
+            r#", "Staff": {"when": {"activation": "Office"}}"#,
+        ]
+        .concat();
+        let new = doc(&through, SEGMENTS, &staff);
+        assert_eq!(changed(&doc(&through, SEGMENTS, ACTIVATIONS), &new), ["G"]);
     }
 
     #[test]
-    fn an_activation_cycle_ends() {
+    fn annotations_that_are_no_annotations_count() {
+        let plain = feature(
+            "F",
+            r#"{"when": {"segment": "Country", "in": ["CA"]}, "serve": "b"}"#,
+        );
+        let old = doc(&plain, SEGMENTS, ACTIVATIONS);
+        // A description that is no string is a problem of the feature.
+        let described = plain.replace(r#""default": "a""#, r#""default": "a", "description": 5"#);
+        assert_eq!(
+            changed(&old, &doc(&described, SEGMENTS, ACTIVATIONS)),
+            ["F"]
+        );
+        let noted = plain.replace(
+            r#""default": "a""#,
+            r#""default": "a", "description": "a note", "meta": {"x": 1}"#,
+        );
+        assert_eq!(
+            changed(&old, &doc(&noted, SEGMENTS, ACTIVATIONS)),
+            Vec::<String>::new()
+        );
+        // An input named `meta` is an input.
+        let input = |template: &str| {
+            let segments = [r#""M": {"from": {"meta": ""#, template, r#""}}"#].concat();
+            let f = r#""F": {"inputs": ["meta"], "implementations": ["a", "b"], "default": "a",
+                "rules": [{"when": {"segment": "M", "in": ["1"]}, "serve": "b"}]}"#;
+            doc(f, &segments, "")
+        };
+        assert_eq!(changed(&input("{id}"), &input("{uid}")), ["F"]);
+        assert_eq!(
+            changed(&input("{id}"), &input("{id}")),
+            Vec::<String>::new()
+        );
+    }
+
+    #[test]
+    fn an_activation_cycle_is_never_alike() {
         let cycle = r#""A": {"when": {"activation": "B"}}, "B": {"when": {"activation": "A"}}"#;
         let features = feature("F", r#"{"when": {"activation": "A"}, "serve": "b"}"#);
         let old = doc(&features, SEGMENTS, cycle);
-        let new = doc(
-            &features,
+        assert_eq!(changed(&old, &old), ["F"]);
+        // Nor a chain past 32 levels.
+        let chain: Vec<String> = (0..40)
+            .map(|i| alloc::format!(r#""C{i}": {{"when": {{"activation": "C{}"}}}}"#, i + 1))
+            .chain(core::iter::once(
+                r#""C40": {"when": {"after": "2020-01-01T00:00:00Z"}}"#.to_owned(),
+            ))
+            .collect();
+        let deep = doc(
+            &feature("F", r#"{"when": {"activation": "C0"}, "serve": "b"}"#),
             SEGMENTS,
-            &cycle.replace(r#""A"}}"#, r#""A"}, "meta": 1}"#),
+            &chain.join(","),
         );
-        assert_eq!(changed(&old, &new), Vec::<String>::new());
-        let edited = cycle.replacen(r#""B"}}"#, r#""C"}}"#, 1);
-        assert_eq!(changed(&old, &doc(&features, SEGMENTS, &edited)), ["F"]);
+        assert_eq!(changed(&deep, &deep), ["F"]);
+        let short = doc(
+            &feature("F", r#"{"when": {"activation": "C35"}, "serve": "b"}"#),
+            SEGMENTS,
+            &chain.join(","),
+        );
+        assert_eq!(changed(&short, &short), Vec::<String>::new());
     }
 }

@@ -379,6 +379,8 @@ export async function createClient(o) {
   // The last snapshot fetch, or exposure POST, failed with no answer: the
   // network may be down, and a browser's `online` event retries at once.
   let snapshotLost = false, postsLost = false;
+  /** Works out the last `update`'s `changed` (see load), while no listener has read it. */
+  let unread = null;
   let etag, loaded, fromObject, closed, fails = 0, xfails = 0, retryAt = 0, inflight, pollTimer, retryTimer, initTimer, readyTimer, done, failure, settled = false;
   // Request-bound, polling stops once createClient has returned: each
   // request refreshes instead (a timer left then would run between them).
@@ -509,19 +511,24 @@ export async function createClient(o) {
     // A bootstrap object is kept as its JSON, to know the same snapshot fetched as text.
     fromObject = doc?.constructor === Object;
     loaded = fromObject ? JSON.stringify(doc) : doc;
+    // The last update's `changed`, if listeners had it and none read it:
+    // worked out now, while the engine it compares with is still held.
+    unread?.();
     previous?.free();
     const before = engine;
     previous = engine;
     engine = e;
     failure = undefined;
     done(true);
-    // `changed` is worked out when read (both documents are read again in
-    // wasm), while the snapshot replaced is still held: in the listener.
+    // `changed` is worked out when first read (both documents are read
+    // again in wasm); each read gets its own copy.
     let changed;
+    const work = () => ((unread = null), (changed ??= e.changes(before)));
+    unread = listeners.update.size ? work : null;
     emit('update', {
       revision: e.revision,
       get changed() {
-        return (changed ??= e.changes(before));
+        return [...work()];
       },
     });
     return true;
@@ -1178,6 +1185,7 @@ export async function createClient(o) {
         removeEventListener('storage', onStorage);
       }
       const sent = flush(true);
+      unread?.(); // (see load)
       engine?.free(); // runtimes such as workerd may never run finalizers
       previous?.free();
       engine = previous = null;

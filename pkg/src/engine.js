@@ -561,23 +561,20 @@ export class Engine {
   }
 
   /**
-   * The features (see `features`), read once. `compile`: every feature
-   * compiled first, for evaluate-all (listing alone reads declarations).
-   */
-  /**
    * The features this engine may evaluate differently from `previous`, the
    * engine of the snapshot it replaces: those whose definition, or a
    * segment or activation they read, is written differently (key order,
    * spacing, how numbers are spelt, `description` and `meta` aside), and
    * those added, in this engine's order; then those removed. Every feature
-   * when `previous` is no engine, or either has been freed.
+   * when `previous` is no engine, or either has been freed (of a freed
+   * engine, those it listed before, through `features`).
    * @param {Engine | null | undefined} previous
    * @returns {string[]}
    */
   changes(previous) {
     const all = () => {
-      const names = this.features.map((f) => f.name);
-      const gone = previous instanceof Engine ? previous.features.map((f) => f.name).filter((n) => !names.includes(n)) : [];
+      const names = this.features.map((f) => f.name), mine = new Set(names);
+      const gone = previous instanceof Engine ? previous.features.map((f) => f.name).filter((n) => !mine.has(n)) : [];
       return names.concat(gone);
     };
     if (!this._raw || !(previous instanceof Engine) || !previous._raw) return all();
@@ -591,6 +588,10 @@ export class Engine {
     }
   }
 
+  /**
+   * The features (see `features`), read once. `compile`: every feature
+   * compiled first, for evaluate-all (listing alone reads declarations).
+   */
   _list(compile) {
     if (this._features === undefined) {
       this._features = JSON.parse(coldCall(() => this._raw?.features(compile)) ?? '[]');

@@ -22,7 +22,7 @@ use std::collections::BTreeMap;
 use feats_edge::context::{FixedEnv, JsonContext};
 use feats_edge::model::{Action, Feature};
 use feats_edge::simulate::{self, SimulateError};
-use feats_edge::{changes, json, Engine};
+use feats_edge::{changes, Engine};
 
 use super::args::Args;
 use super::commands::{
@@ -156,8 +156,15 @@ pub fn diff(args: &Args, out: &mut String) -> Result<i32, Usage> {
         sticky: BTreeMap::new(),
         random,
     };
-    // The documents, parsed when a random experiment's text is compared.
+    // How each feature is written, read when one is compared.
     let (old_doc, new_doc) = (OnceCell::new(), OnceCell::new());
+    let alike = |name: &str| -> (bool, bool) {
+        let (was, is) = (written(&old_doc, &old, name), written(&new_doc, &new, name));
+        match (was, is) {
+            (Some(a), Some(b)) => (a == b, a.own == b.own),
+            _ => (false, false),
+        }
+    };
     let mut units_of = |name: &str| -> Outcome {
         let (Some(of), Some(nf)) = (feature(&old, name), feature(&new, name)) else {
             return match feature(&new, name) {
@@ -174,8 +181,7 @@ pub fn diff(args: &Args, out: &mut String) -> Result<i32, Usage> {
         match (draws(of), draws(nf)) {
             // Unchanged when its text is, with what it names.
             (true, true) => {
-                let same = written(&old_doc, &old, name) == written(&new_doc, &new, name);
-                return Outcome::Random(same);
+                return Outcome::Random(alike(name).0);
             }
             (true, false) | (false, true) => return Outcome::Random(false),
             (false, false) => {}
@@ -273,9 +279,8 @@ pub fn diff(args: &Args, out: &mut String) -> Result<i32, Usage> {
         let outcome = units_of(name);
         let compared = matches!(outcome, Outcome::NoUnit(..) | Outcome::Units { .. });
         if compared && !outcome.changes() {
-            let (was, is) = (written(&old_doc, &old, name), written(&new_doc, &new, name));
-            if was != is {
-                let itself = was.as_ref().map(|w| &w.0) == is.as_ref().map(|w| &w.0);
+            let (same, itself) = alike(name);
+            if !same {
                 return Outcome::Unmoved(Box::new(outcome), itself);
             }
         }
@@ -352,37 +357,16 @@ fn reads(engine: &Engine, unit: &simulate::Unit) -> String {
     paths.join(" and ")
 }
 
-/// Feature `name` as written in `engine`'s document, then the segments
-/// and activations it names (and those they name), each in a form where
-/// what cannot matter is alike (see [`changes::canonical`]); the document
-/// parsed once into `doc`. A segment or activation edited changes it: a
-/// template that reads another key, a country added to an activation's list.
-fn written<'e>(
-    doc: &OnceCell<Option<json::Value<'e>>>,
-    engine: &'e Engine,
+/// How feature `name` is written in `engine`'s document, and what it
+/// reads (see [`changes::Written`]); every feature's read once into `doc`.
+/// `None` where it cannot be compared (never alike).
+fn written(
+    doc: &OnceCell<Option<Vec<Option<changes::Written>>>>,
+    engine: &Engine,
     name: &str,
-) -> Option<(String, String)> {
-    let parsed = doc.get_or_init(|| json::parse(engine.text(), &json::Limits::default()).ok());
-    let root = parsed.as_ref()?;
-    let feature = root.get("features")?.get(name)?;
-    let mut own = String::new();
-    changes::canonical(feature, &mut own);
-    let mut out = String::new();
-    let named = changes::Named::of(feature, &|name| root.get("activations")?.get(name));
-    for (kind, names) in [
-        ("segments", &named.segments),
-        ("activations", &named.activations),
-    ] {
-        let defined = root.get(kind);
-        for one in names {
-            out.push_str(&format!(",{kind}/{}:", quote(one)));
-            match defined.and_then(|d| d.get(one)) {
-                Some(value) => changes::canonical(value, &mut out),
-                None => out.push_str("null"),
-            }
-        }
-    }
-    Some((own, out))
+) -> Option<changes::Written> {
+    let all = doc.get_or_init(|| changes::written(engine)).as_ref()?;
+    all.get(engine.feature_index(name)?).copied().flatten()
 }
 
 /// Whether a rule of the feature is a `random` experiment.

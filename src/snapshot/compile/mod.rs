@@ -1511,9 +1511,12 @@ impl<'a> Scope<'a> {
         let outer_deepest = core::mem::replace(&mut self.deepest, depth);
         let act = Ptr::root(act_ptr);
         // Compiled before without problems, and its conditions within
-        // their limit from here: resolved, not compiled again.
+        // their limit from here: resolved, not compiled again. (Where a
+        // feature may reach its limit on activations, which is said at the
+        // reference past it, compiled: a replay knows no reference's place.)
         let compiled = (self.shared.compiled.get(id))
-            .filter(|c| depth.saturating_add(c.height) <= conditions::MAX_COND_DEPTH);
+            .filter(|c| depth.saturating_add(c.height) <= conditions::MAX_COND_DEPTH)
+            .filter(|_| self.shared.activations.len() <= usize::from(u16::MAX));
         let mut walked = None;
         let when = if let Some(compiled) = compiled {
             self.replay(&compiled, depth, &act.key("when"), errs)

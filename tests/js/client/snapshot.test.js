@@ -388,3 +388,34 @@ test('Engine.changes: by the engine replaced; every feature against no engine or
   assert.deepEqual(b.changes(a), all);
   b.free();
 });
+
+test('update: `changed` read late (after more updates, after close) is still the exact answer; each read is a copy', async (t) => {
+  const { srv, client } = await setup(t);
+  const events = [];
+  client.on('update', (u) => events.push(u)); // kept, not read
+  const publish = async (doc, etag) => {
+    srv.state.snapshot = doc;
+    srv.state.etag = etag;
+    await client.refresh();
+  };
+  const r2 = snapshot('r2');
+  r2.features.PaymentProcessor.default = 'premium';
+  await publish(r2, '"v2"');
+  const r3 = snapshot('r3');
+  r3.features.PaymentProcessor.default = 'premium';
+  delete r3.features.Random;
+  await publish(r3, '"v3"');
+  const r4 = structuredClone(r3);
+  r4.revision = 'r4';
+  r4.features.Dark.default = true;
+  await publish(r4, '"v4"');
+  await client.close();
+  assert.deepEqual(events.map((e) => [e.revision, e.changed]), [
+    ['r2', ['PaymentProcessor']],
+    ['r3', ['Random']],
+    ['r4', ['Dark']],
+  ]);
+  const [first] = events;
+  first.changed.push('mine');
+  assert.deepEqual(first.changed, ['PaymentProcessor']);
+});

@@ -325,3 +325,47 @@ fn features_compiled_in_any_order_have_the_same_problems_and_answers() {
     // Plan through the account first (B2's inputs' order): free, not Paid.
     assert_eq!(answer("B2", contexts[6]), a);
 }
+
+#[test]
+fn past_a_features_limit_on_activations_each_reference_is_said_at_its_place() {
+    let _one = SERIAL.lock();
+    // 65 540 activations gathered by 7 others, all used by one feature: the
+    // references past its 65 536th are each said where they are (not at
+    // the activation that holds them, as a condition resolved from its
+    // compiled form would place them).
+    let mut activations: Vec<String> = (0..65_540)
+        .map(|i| format!(r#""a{i}": {{"when": {{"after": "2020-01-01T00:00:00Z"}}}}"#))
+        .collect();
+    for g in 0..7 {
+        let refs: Vec<String> = (g * 10_000..(g * 10_000 + 10_000).min(65_540))
+            .map(|i| format!(r#"{{"activation": "a{i}"}}"#))
+            .collect();
+        activations.push(format!(
+            r#""G{g}": {{"when": {{"any": [{}]}}}}"#,
+            refs.join(",")
+        ));
+    }
+    let groups: Vec<String> = (0..7)
+        .map(|g| format!(r#"{{"activation": "G{g}"}}"#))
+        .collect();
+    let text = format!(
+        r#"{{"schema": 1, "activations": {{{}}}, "features": {{"F": {{"inputs": [], "implementations": ["a", "b"],
+            "default": "a", "rules": [{{"when": {{"any": [{}]}}, "serve": "b"}}]}}}}}}"#,
+        activations.join(","),
+        groups.join(",")
+    );
+    let problems = common::problems(&text);
+    let limit: Vec<&String> = problems
+        .iter()
+        .filter(|p| p.contains("at most 65 536"))
+        .collect();
+    assert_eq!(limit.len(), 10, "{problems:?}");
+    assert!(
+        limit[0].starts_with("/activations/G6/when/any/5530/activation: "),
+        "{limit:?}"
+    );
+    assert!(
+        limit[9].starts_with("/activations/G6/when/any/5539/activation: "),
+        "{limit:?}"
+    );
+}

@@ -730,52 +730,64 @@ struct Recording {
     met: Vec<(Ref, Option<u16>)>,
 }
 
-/// [`CompiledWhen`] conditions by activation id.
-#[derive(Default)]
-pub(crate) struct ActivationCache {
+/// What the features of one snapshot build once and share while they
+/// compile, behind a lock (features may compile on several threads).
+/// A copy starts empty: what it holds is rebuilt as features compile.
+pub(crate) struct Cache<T> {
     #[cfg(not(feature = "std"))]
-    inner: core::cell::RefCell<Vec<Option<Arc<CompiledWhen>>>>,
+    inner: core::cell::RefCell<T>,
     #[cfg(feature = "std")]
-    inner: std::sync::Mutex<Vec<Option<Arc<CompiledWhen>>>>,
+    inner: std::sync::Mutex<T>,
 }
 
-/// A copy starts empty (it is rebuilt as features compile).
-impl Clone for ActivationCache {
+impl<T: Default> Default for Cache<T> {
+    fn default() -> Self {
+        Cache {
+            inner: Default::default(),
+        }
+    }
+}
+
+impl<T: Default> Clone for Cache<T> {
     fn clone(&self) -> Self {
-        ActivationCache::default()
+        Cache::default()
     }
 }
 
-impl core::fmt::Debug for ActivationCache {
+impl<T> core::fmt::Debug for Cache<T> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.write_str("ActivationCache")
+        f.write_str("Cache")
     }
 }
+
+impl<T> Cache<T> {
+    /// `f` of what it holds; `None` while another call holds it.
+    fn with<R>(&self, f: impl FnOnce(&mut T) -> R) -> Option<R> {
+        #[cfg(not(feature = "std"))]
+        let mut inner = self.inner.try_borrow_mut().ok()?;
+        #[cfg(feature = "std")]
+        let mut inner = self.inner.lock().ok()?;
+        Some(f(&mut inner))
+    }
+}
+
+/// [`CompiledWhen`] conditions by activation id.
+type ActivationCache = Cache<Vec<Option<Arc<CompiledWhen>>>>;
 
 impl ActivationCache {
     fn get(&self, id: usize) -> Option<Arc<CompiledWhen>> {
-        #[cfg(not(feature = "std"))]
-        let inner = self.inner.try_borrow().ok()?;
-        #[cfg(feature = "std")]
-        let inner = self.inner.lock().ok()?;
-        inner.get(id).cloned().flatten()
+        self.with(|all| all.get(id).cloned().flatten()).flatten()
     }
 
     fn put(&self, id: usize, compiled: CompiledWhen) {
-        #[cfg(not(feature = "std"))]
-        let Ok(mut inner) = self.inner.try_borrow_mut() else {
-            return;
-        };
-        #[cfg(feature = "std")]
-        let Ok(mut inner) = self.inner.lock() else {
-            return;
-        };
-        if inner.len() <= id {
-            inner.resize(id.saturating_add(1), None);
-        }
-        if let Some(slot) = inner.get_mut(id) {
-            *slot = Some(Arc::new(compiled));
-        }
+        self.with(|all| {
+            if all.len() <= id {
+                all.resize(id.saturating_add(1), None);
+            }
+            if let Some(slot) = all.get_mut(id) {
+                *slot = Some(Arc::new(compiled));
+            }
+        });
     }
 }
 
@@ -788,13 +800,7 @@ impl ActivationCache {
 /// 10 000 ids used by 500 features took 1.4 s and 190 MiB in WebAssembly,
 /// and one of 10 000 `contains` patterns or `cidr` blocks used by 10 000
 /// features, in a 1 MB snapshot, more than 3 GB.
-#[derive(Default)]
-pub(crate) struct SetCache {
-    #[cfg(not(feature = "std"))]
-    inner: core::cell::RefCell<(NameIndex, Vec<Payload>)>,
-    #[cfg(feature = "std")]
-    inner: std::sync::Mutex<(NameIndex, Vec<Payload>)>,
-}
+pub(crate) type SetCache = Cache<(NameIndex, Vec<Payload>)>;
 
 /// One condition's list, built (see [`SetCache`]).
 #[derive(Clone)]
@@ -809,28 +815,7 @@ pub(crate) enum Payload {
     Blocks(Arc<[crate::ops::ip::Cidr]>),
 }
 
-/// A copy starts empty: its keys are the addresses of the original's values.
-impl Clone for SetCache {
-    fn clone(&self) -> Self {
-        SetCache::default()
-    }
-}
-
-impl core::fmt::Debug for SetCache {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.write_str("SetCache")
-    }
-}
-
 impl SetCache {
-    fn with<R>(&self, f: impl FnOnce(&mut (NameIndex, Vec<Payload>)) -> R) -> Option<R> {
-        #[cfg(not(feature = "std"))]
-        let mut inner = self.inner.try_borrow_mut().ok()?;
-        #[cfg(feature = "std")]
-        let mut inner = self.inner.lock().ok()?;
-        Some(f(&mut inner))
-    }
-
     fn key(list: &Value) -> String {
         let mut key = String::new();
         crate::text::push_u64(&mut key, list as *const Value as usize as u64);

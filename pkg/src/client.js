@@ -274,6 +274,39 @@ function httpError(url, res, interval, post) {
 }
 
 /**
+ * A sticky store given to the client, as the engine reads it: its `get`
+ * and `set` are called synchronously. A `get` that answers a promise (a
+ * store over Redis, say) has no assignment to give: none, and said once
+ * through `error` (fill a synchronous store first, as the README shows).
+ * A `set` whose promise rejects is said too, not left to end the process
+ * as an unhandled rejection. A plain object of assignments is read as it is.
+ * @param {any} store @param {(err: Error) => void} say
+ */
+function checked(store, say) {
+  const thenable = (/** @type {any} */ v) => v !== null && (typeof v == 'object' || typeof v == 'function') && typeof v.then == 'function';
+  let told = false;
+  try {
+    if (typeof store.get != 'function') return store;
+  } catch {
+    return store;
+  }
+  return {
+    /** @param {string} key */
+    get(key) {
+      const v = store.get(key);
+      if (!thenable(v)) return v;
+      Promise.resolve(v).catch(() => {});
+      if (!told) (told = true), say(new Error("feats-edge: the sticky store's get returned a promise: stores are read synchronously, so no assignment was read (fill a synchronous store before evaluating)"));
+    },
+    /** @param {string} key @param {string} value */
+    set(key, value) {
+      const r = store.set(key, value);
+      if (thenable(r)) Promise.resolve(r).catch((e) => say(new Error(`feats-edge: the sticky store's set failed: ${text(e?.message ?? e)}`, { cause: e })));
+    },
+  };
+}
+
+/**
  * Numeric options out of range (negative, NaN, not numbers; below 1 for
  * `maxBatch` and `retryDelay`) take their defaults; delays past ~24.8 days
  * (Infinity included) wait that long. A `snapshotEtag` that is not a string
@@ -303,7 +336,7 @@ export async function createClient(o) {
     return Math.abs(t) <= 8.64e15 ? t : Date.now(); // a valid Date
   };
   const prefix = o.storageKey ?? 'feats-edge:', ls = local();
-  const sticky = o.sticky ?? stickyStore(ls, prefix + 'sticky:');
+  const sticky = o.sticky == null ? stickyStore(ls, prefix + 'sticky:') : checked(o.sticky, (err) => emit('error', err));
   // The snapshot URL resolved against the page (`snap.json` on two pages
   // is two snapshots): the path and query when it is on the page's origin.
   // On another origin (`remote`, known in pages only), an If-None-Match of

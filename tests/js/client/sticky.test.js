@@ -327,3 +327,34 @@ test("a draw this client stored as fallen through stands: a later use of an arm 
   assert.deepEqual(mine.slice(-2).map((e) => [e.implementation, e.reason, e.experiment, e.unit]), [['control', 'DEFAULT', null, null], ['b', 'DEFAULT', null, null]]);
   assert.equal(sticky.get(`rx/u${id}`), '(none)');
 });
+
+test('an asynchronous sticky store: a get that answers a promise reads as none, said once; a set that rejects is said, not an unhandled rejection', async (t) => {
+  const stored = new Map([['fixed/u1', 'b']]);
+  const writes = [];
+  const store = {
+    get: async (k) => stored.get(k),
+    set: async (k, v) => {
+      writes.push([k, v]);
+      throw new Error('redis is down');
+    },
+  };
+  const { client } = await withSink(t, snapshot('r1'), store);
+  const errors = [];
+  client.on('error', (e) => errors.push(e.message));
+  const unhandled = [];
+  const onUnhandled = (e) => unhandled.push(e);
+  process.on('unhandledRejection', onUnhandled);
+  t.after(() => process.off('unhandledRejection', onUnhandled));
+  // Fixed's bucket for u1 decides (the stored 'b' is not read).
+  const d = client.details('Fixed', ctx('u1'));
+  assert.notEqual(d.reason, 'STICKY');
+  client.details('Fixed', ctx('u2'));
+  client.create('Fixed', ctx('u3'));
+  await new Promise((r) => setTimeout(r, 20));
+  assert.deepEqual(writes, [['fixed/u3', client.findImplementation('Fixed', ctx('u3'))]]);
+  assert.deepEqual(unhandled, []);
+  assert.deepEqual(errors, [
+    "feats-edge: the sticky store's get returned a promise: stores are read synchronously, so no assignment was read (fill a synchronous store before evaluating)",
+    "feats-edge: the sticky store's set failed: redis is down",
+  ]);
+});

@@ -420,9 +420,12 @@ export async function createClient(o) {
   // (Resolved early, the timeout's timer goes: Workers allow none left over.)
   const ready = new Promise((r) => (done = (v) => (clearTimeout(readyTimer), perRequest && clearTimeout(pollTimer), (settled = true), r(v))));
 
+  // A listener that throws, or an async one that rejects, changes nothing
+  // (a rejection left unhandled would end a Node process).
   const call = (fn, v) => {
     try {
-      fn(v);
+      const r = fn(v);
+      if (r !== null && typeof r == 'object' && typeof r.then == 'function') Promise.resolve(r).catch(() => {});
     } catch {}
   };
   // Errors of createClient's wait that no listener heard (it had not

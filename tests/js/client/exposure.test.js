@@ -397,3 +397,34 @@ test("'exposure' listeners get each event as it is queued, with or without expos
   local.create('Split', ctx('8'));
   assert.equal(mine.length, 2);
 });
+
+test('async listeners that reject (exposure, update, error) change nothing and leave no unhandled rejection', async (t) => {
+  const srv = await startServer({ snapshot: snapshot('r1') });
+  const client = await createClient({ snapshotUrl: srv.snapshotUrl, exposureUrl: srv.exposureUrl, flushInterval: 0, refreshInterval: 0, retryDelay: 60_000 });
+  t.after(async () => {
+    await client.close();
+    await srv.close();
+  });
+  const unhandled = [];
+  const onUnhandled = (e) => unhandled.push(e);
+  process.on('unhandledRejection', onUnhandled);
+  t.after(() => process.off('unhandledRejection', onUnhandled));
+  const heard = [];
+  for (const type of ['exposure', 'update', 'error']) {
+    client.on(type, async () => {
+      heard.push(type);
+      throw new Error(`an analytics call for ${type} failed`);
+    });
+  }
+  client.create('Split', ctx('9'));
+  srv.state.snapshot = snapshot('r2');
+  srv.state.etag = '"v2"';
+  await client.refresh();
+  srv.state.mode = '500';
+  await client.refresh();
+  await new Promise((r) => setTimeout(r, 20));
+  assert.deepEqual(heard, ['exposure', 'update', 'error']);
+  assert.deepEqual(unhandled, []);
+  await client.flush();
+  assert.equal(srv.state.exposureRequests.flatMap((r) => JSON.parse(r.body).events).length, 1);
+});

@@ -299,7 +299,8 @@ export interface Client {
   details(feature: string, context: Context): Details;
   /**
    * Makes this client answer `implementation` for `feature` whatever the
-   * snapshot says (`null` removes the override), for QA and tests: every
+   * snapshot says (`null` removes the override), for QA and tests (the
+   * client's, for every call it answers: with `isolateClient`, every request): every
    * evaluation call answers it, with reason `OVERRIDE`, and a use of it is
    * neither reported nor made sticky. Not checked against the snapshot (a
    * handle without a factory of that name builds its default). Once a
@@ -319,9 +320,9 @@ export interface Client {
   /**
    * A snapshot was loaded. `changed`: the features it may evaluate
    * differently from the one it replaces (see `Engine.changes`; every
-   * feature for the first), worked out when first read (or, if no listener
-   * read it, when the next snapshot loads or the client closes); each
-   * read is a copy.
+   * feature for the first), worked out when first read; read only after
+   * the next snapshot has loaded or the client has closed, every feature
+   * of both. Each read is a copy.
    */
   on(type: 'update', listener: (event: UpdateEvent) => void): () => void;
   /**

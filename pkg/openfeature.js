@@ -140,7 +140,9 @@ class Resolver {
     // any other feature's are strings, whatever their names. (A client
     // without the method: by the name served.)
     const isBoolean = this.client[BOOLEAN];
-    const boolean = typeof isBoolean == 'function' ? !!isBoolean(flag) : name == 'true' || name == 'false';
+    // (An override is typed by its name: it may name a flag no snapshot declares.)
+    const byName = name == 'true' || name == 'false';
+    const boolean = d.reason != 'OVERRIDE' && typeof isBoolean == 'function' ? !!isBoolean(flag) : byName;
     const value = name == null ? undefined : type == 'string' && !boolean ? name : type == 'boolean' && boolean ? name == 'true' : undefined;
     if (value === undefined) {
       const is = boolean ? 'a boolean feature' : 'a feature of implementation names (strings)';

@@ -9,8 +9,9 @@
 //! feature's rule changes that feature, and an edited segment changes
 //! every feature that reads it. What may make a feature broken in one
 //! snapshot and not the other (a key or a name given twice, activations
-//! that refer to each other in a cycle or too deep) is never taken as
-//! alike: such a feature is always said to have changed.
+//! that refer to each other in a cycle or too deep, more input names
+//! than a snapshot may have) is never taken as alike: such a feature is
+//! always said to have changed.
 //!
 //! Each segment and activation is read once per document (an activation
 //! with what it refers to, all the way down), so the work grows with the
@@ -207,6 +208,10 @@ enum State {
 /// One document, read for comparison: its sections, and the prints of the
 /// segments and activations met so far.
 struct Document<'v> {
+    /// Whether the document has more input names than a snapshot may
+    /// (65 536): which segments fail then depends on their order, which no
+    /// feature's print shows, so no feature is alike.
+    wide: bool,
     segments: Section<'v>,
     activations: Section<'v>,
     /// By segment name: its print.
@@ -217,9 +222,15 @@ struct Document<'v> {
 
 impl<'v> Document<'v> {
     fn new(root: &'v Value<'v>) -> Self {
-        let section =
-            |key| Section::new(root.get(key).and_then(Value::as_object).unwrap_or_default());
+        let members = |key| root.get(key).and_then(Value::as_object).unwrap_or_default();
+        let section = |key| Section::new(members(key));
+        // Input names given, counted with repeats (never fewer than there are).
+        let inputs = members("segments")
+            .iter()
+            .filter_map(|(_, segment)| segment.get("from")?.as_object())
+            .fold(0usize, |n, from| n.saturating_add(from.len()));
         Document {
+            wide: inputs > 1 << 16,
             segments: section("segments"),
             activations: section("activations"),
             segment_prints: (NameIndex::new(), Vec::new()),
@@ -229,6 +240,9 @@ impl<'v> Document<'v> {
 
     /// How `feature` is written; `None` when it is never alike.
     fn written<'f>(&mut self, feature: &'f Value<'f>) -> Option<Written> {
+        if self.wide {
+            return None;
+        }
         let own = print(feature)?;
         let reads = self.reads(feature, 0)?;
         Some(Written { own, reads })
@@ -642,6 +656,22 @@ mod tests {
             changed(&input("{id}"), &input("{id}")),
             Vec::<String>::new()
         );
+    }
+
+    #[test]
+    fn past_the_snapshots_input_names_nothing_is_alike() {
+        // Which segment fails past 65 536 input names depends on the order
+        // of the segments: moving one changes a feature that reads none.
+        let many: Vec<String> = (0..65_536)
+            .map(|i| alloc::format!(r#""s{i}": {{"from": {{"i{i}": "{{a}}"}}}}"#))
+            .collect();
+        let segments = [SEGMENTS, ",", &many.join(",")].concat();
+        let f = feature(
+            "F",
+            r#"{"when": {"segment": "Country", "in": ["CA"]}, "serve": "b"}"#,
+        );
+        let old = doc(&f, &segments, ACTIVATIONS);
+        assert_eq!(changed(&old, &old), ["F"]);
     }
 
     #[test]

@@ -84,6 +84,11 @@ fn an_activation_set_is_shared_by_the_features_that_use_it() {
 /// `Paid` and a `Country` (a `user`'s only), and `features` in order, as
 /// (name, input, activation used).
 fn paid(n: usize, features: &[(&str, &str, &str)]) -> String {
+    padded(n, features, 0)
+}
+
+/// [`paid`] with `padding` more activations that no feature uses.
+fn padded(n: usize, features: &[(&str, &str, &str)], padding: usize) -> String {
     let conds: Vec<String> = (0..n)
         .map(|i| format!(r#"{{"segment": "Plan", "in": ["p{i}"]}}"#))
         .collect();
@@ -100,11 +105,14 @@ fn paid(n: usize, features: &[(&str, &str, &str)]) -> String {
         r#"{{"schema": 1,
             "segments": {{"Plan": {{"from": {{"user": "{{plan}}", "account": "{{tier}}"}}}},
                           "Country": {{"from": {{"user": "{{country}}"}}}}}},
-            "activations": {{"Paid": {{"when": {{"any": [{conds}]}}}},
+            "activations": {{{padding}"Paid": {{"when": {{"any": [{conds}]}}}},
                              "Outer": {{"when": {{"all": [{{"activation": "Paid"}}, {{"segment": "Country", "in": ["CA"]}}]}}}}}},
             "features": {{{features}}}}}"#,
         conds = conds.join(","),
-        features = features.join(",")
+        features = features.join(","),
+        padding = (0..padding)
+            .map(|i| format!(r#""pad{i}": {{"when": {{"after": "2020-01-01T00:00:00Z"}}}},"#))
+            .collect::<String>(),
     )
 }
 
@@ -127,19 +135,28 @@ fn an_activation_condition_is_compiled_once_for_every_feature() {
         .collect();
     // What each feature adds: 100 features against 2 (the activation's
     // parsed document and its 10 000 sets are there in both).
-    let live = |features: &[(&str, &str, &str)]| {
-        let text = paid(10_000, features);
+    let live = |features: &[(&str, &str, &str)], padding: usize| {
+        let text = padded(10_000, features, padding);
         let before = LIVE.load(Relaxed);
         let engine = Engine::load(&text).unwrap();
         assert_eq!(engine.problems(), &[]);
         (LIVE.load(Relaxed) - before - text.len() as isize, engine)
     };
-    let (two, _) = live(&features[..2]);
-    let (hundred, engine) = live(&features);
+    let (two, _) = live(&features[..2], 0);
+    let (hundred, engine) = live(&features, 0);
     let per_feature = (hundred - two) / 98;
     // Measured (64-bit): 1.12 MB per feature with a condition tree of its
     // own, 713 bytes with the condition shared.
     assert!(per_feature < 2_000, "{per_feature} bytes per feature");
+    // Shared still in a snapshot of 65 536 activations (as many as one
+    // feature may use), where none of these features is near that limit.
+    let (two, _) = live(&features[..2], 65_535);
+    let (hundred, _) = live(&features, 65_535);
+    let per_feature = (hundred - two) / 98;
+    assert!(
+        per_feature < 2_000,
+        "{per_feature} bytes per feature among 65 536 activations"
+    );
     for (j, name) in names.iter().enumerate().step_by(33) {
         let (mine, other) = if j % 2 == 0 {
             ("user", "account")

@@ -1,7 +1,7 @@
 // The client of SPEC sections 4 and 5: fetches and caches the snapshot, keeps
 // sticky assignments, reports exposures. All rule logic lives in the engine.
 
-import { Engine, setOwn, text } from './engine.js';
+import { Engine, everyFeature, setOwn, text } from './engine.js';
 import { PASSED, local, short, snapshotCache, stickyStore } from './store.js';
 import { loading, runtime, wasm } from './wasm.js';
 import { Queue } from './queue.js';
@@ -360,14 +360,21 @@ export async function createClient(o) {
   const overrides = new Map();
   /** Sets (or with none, removes) the override of `feature`; whether it changed. */
   const setOverride = (feature, impl) => {
-    const name = text(feature), value = impl == null || impl === '' ? undefined : text(impl);
-    if (overrides.get(name) === value) return false;
-    value === undefined ? overrides.delete(name) : overrides.set(name, value);
+    const name = text(feature), value = impl == null ? '' : text(impl); // "" when String(impl) throws
+    if (overrides.get(name) === (value || undefined)) return false;
+    value ? overrides.set(name, value) : overrides.delete(name);
     return true;
   };
+  // Each one read on its own: a getter that throws loses that one only.
+  let given = [];
   try {
-    for (const [k, v] of Object.entries(o.overrides ?? {})) setOverride(k, v);
+    given = o.overrides == null ? [] : Object.keys(o.overrides);
   } catch {}
+  for (const k of given) {
+    try {
+      setOverride(k, o.overrides[k]);
+    } catch {}
+  }
   /** The details of an overridden feature, or undefined. */
   const overridden = (feature) => {
     if (!overrides.size) return;
@@ -412,7 +419,7 @@ export async function createClient(o) {
   // The last snapshot fetch, or exposure POST, failed with no answer: the
   // network may be down, and a browser's `online` event retries at once.
   let snapshotLost = false, postsLost = false;
-  /** Works out the last `update`'s `changed` (see load), while no listener has read it. */
+  /** Makes the last `update`'s `changed` every feature of both, while no listener has read it: called before the engine it compares with is freed (see load). */
   let unread = null;
   let etag, loaded, fromObject, closed, fails = 0, xfails = 0, retryAt = 0, inflight, pollTimer, retryTimer, initTimer, readyTimer, done, failure, settled = false;
   // Request-bound, polling stops once createClient has returned: each
@@ -548,7 +555,7 @@ export async function createClient(o) {
     fromObject = doc?.constructor === Object;
     loaded = fromObject ? JSON.stringify(doc) : doc;
     // The last update's `changed`, if listeners had it and none read it:
-    // worked out now, while the engine it compares with is still held.
+    // every feature of both from now on (the engine it compares with goes).
     unread?.();
     previous?.free();
     const before = engine;
@@ -557,14 +564,22 @@ export async function createClient(o) {
     failure = undefined;
     done(true);
     // `changed` is worked out when first read (both documents are read
-    // again in wasm); each read gets its own copy.
+    // again in wasm), until the next snapshot loads or the client closes;
+    // each read gets its own copy.
     let changed;
-    const work = () => ((unread = null), (changed ??= e.changes(before)));
-    unread = listeners.update.size ? work : null;
+    const stale = () => {
+      try {
+        changed ??= everyFeature(e, before ?? null);
+      } catch {
+        changed ??= []; // a trapped instance lists nothing
+      }
+    };
+    unread = listeners.update.size ? stale : null;
     emit('update', {
       revision: e.revision,
       get changed() {
-        return [...work()];
+        if (unread === stale) unread = null;
+        return [...(changed ??= e.changes(before))];
       },
     });
     return true;
@@ -970,11 +985,11 @@ export async function createClient(o) {
     // (A unit still active is not reported again.)
     if (remember(seen, key)) return;
     Object.assign(event, { implementation: impl, timestamp: new Date(now()).toISOString() });
-    // Each listener gets a copy: what it changes is not what is sent.
+    // Each listener gets a copy (what it changes is not what is sent),
+    // once the event is queued (a listener may close the client).
+    if (xurl) enqueue([event]);
     for (const fn of listeners.exposure) call(fn, { ...event, unit: event.unit && { ...event.unit } });
-    if (!xurl) return;
-    enqueue([event]);
-    if (queue.length >= maxBatch) autoFlush();
+    if (xurl && queue.length >= maxBatch) autoFlush();
   }
 
   const found = (d, impl = d.implementation) => (impl != null && use(d, impl), impl);

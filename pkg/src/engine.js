@@ -572,11 +572,7 @@ export class Engine {
    * @returns {string[]}
    */
   changes(previous) {
-    const all = () => {
-      const names = this.features.map((f) => f.name), mine = new Set(names);
-      const gone = previous instanceof Engine ? previous.features.map((f) => f.name).filter((n) => !mine.has(n)) : [];
-      return names.concat(gone);
-    };
+    const all = () => everyFeature(this, previous instanceof Engine ? previous : null);
     if (!this._raw || !(previous instanceof Engine) || !previous._raw) return all();
     try {
       const at = coldCall(() => this._raw.changes(previous._raw));
@@ -1039,6 +1035,18 @@ export class Engine {
     }
     this._raw = null;
   }
+}
+
+/**
+ * Every feature of `engine`, then those of `previous` it lacks: what
+ * `changes` answers where it cannot compare (of a freed engine, the
+ * features it listed before).
+ * @param {Engine} engine @param {Engine | null} previous
+ * @returns {string[]}
+ */
+export function everyFeature(engine, previous) {
+  const names = engine.features.map((f) => f.name), mine = new Set(names);
+  return names.concat(previous ? previous.features.map((f) => f.name).filter((n) => !mine.has(n)) : []);
 }
 
 /**

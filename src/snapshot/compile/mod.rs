@@ -704,6 +704,10 @@ pub(crate) struct CompiledWhen {
     /// How many segments and activations it numbers.
     segments: usize,
     activations: usize,
+    /// At most how many activations a feature resolves with it: itself
+    /// and, below it, each it refers to with theirs (counted once per
+    /// reference, so never fewer than there are).
+    reach: usize,
 }
 
 /// A segment or activation an activation's condition refers to.
@@ -1332,6 +1336,7 @@ impl<'a> Scope<'a> {
         let mut activation_rel = vec![u32::MAX; self.activations.len()];
         let (mut segments, mut activations) = (Vec::new(), Vec::new());
         let mut refs = Vec::with_capacity(recording.met.len());
+        let mut reach: usize = 1;
         for (mut r, local) in recording.met {
             let local = local?;
             let (table, list) = if r.activation {
@@ -1343,6 +1348,10 @@ impl<'a> Scope<'a> {
             if *rel == u32::MAX {
                 *rel = u32::try_from(list.len()).ok()?;
                 list.push(local);
+                if r.activation {
+                    let below = self.shared.compiled.get(r.id as usize);
+                    reach = reach.saturating_add(below.map_or(usize::MAX, |c| c.reach));
+                }
             } else if !r.activation {
                 // A segment met again resolves as it did (to the same
                 // number, or to nothing with nothing more said): resolved
@@ -1369,6 +1378,7 @@ impl<'a> Scope<'a> {
             height: recording.height,
             segments: segments.len(),
             activations: activations.len(),
+            reach,
         };
         let used = UsedActivation {
             when,
@@ -1496,12 +1506,14 @@ impl<'a> Scope<'a> {
         let outer_deepest = core::mem::replace(&mut self.deepest, depth);
         let act = Ptr::root(act_ptr);
         // Compiled before without problems, and its conditions within
-        // their limit from here: resolved, not compiled again. (Where a
-        // feature may reach its limit on activations, which is said at the
-        // reference past it, compiled: a replay knows no reference's place.)
+        // their limit from here: resolved, not compiled again. (Where it
+        // may take the feature past its limit on activations, which is said
+        // at the reference past it, compiled: a replay knows no reference's
+        // place.)
+        let room = (1usize << 16).saturating_sub(self.activations.len());
         let compiled = (self.shared.compiled.get(id))
             .filter(|c| depth.saturating_add(c.height) <= conditions::MAX_COND_DEPTH)
-            .filter(|_| self.shared.activations.len() <= usize::from(u16::MAX));
+            .filter(|c| c.reach <= room);
         let mut walked = None;
         let when = if let Some(compiled) = compiled {
             self.replay(&compiled, depth, &act.key("when"), errs)

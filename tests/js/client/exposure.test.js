@@ -428,3 +428,14 @@ test('async listeners that reject (exposure, update, error) change nothing and l
   await client.flush();
   assert.equal(srv.state.exposureRequests.flatMap((r) => JSON.parse(r.body).events).length, 1);
 });
+
+test("an 'exposure' listener that closes the client: the event it heard is sent by close", async (t) => {
+  const srv = await startServer({ snapshot: snapshot('r1') });
+  t.after(() => srv.close());
+  const client = await createClient({ snapshot: snapshot('r1'), exposureUrl: srv.exposureUrl, flushInterval: 0 });
+  let closing;
+  client.on('exposure', () => (closing ??= client.close()));
+  client.create('Split', ctx('5'));
+  await closing;
+  assert.deepEqual(srv.state.exposureRequests.flatMap((r) => JSON.parse(r.body).events).map((e) => e.unit.value), ['5']);
+});

@@ -95,3 +95,22 @@ test('with nothing loaded, an override still answers (no update); bad overrides 
   await client.close();
   await throwing.close();
 });
+
+test('overrides given badly: each one read on its own, and one whose implementation cannot be read removed; through OpenFeature a boolean override is a boolean, declared or not', async () => {
+  const given = { Split: 'on', get Dark() { throw new Error('no'); }, Fixed: 'b' };
+  const client = await createClient({ snapshot: snapshot('r1'), overrides: /** @type {any} */ (given) });
+  assert.deepEqual(client.overrides, { Split: 'on', Fixed: 'b' });
+  client.override('Split', /** @type {any} */ ({ toString() { throw new Error('no'); } }));
+  assert.deepEqual(client.overrides, { Fixed: 'b' }, 'an unreadable name removes the override (as "" does)');
+  // A boolean override of a flag the snapshot lacks, through the provider.
+  client.override('NotDeclared', true);
+  const provider = new FeatsEdgeProvider(client, { report: false });
+  assert.deepEqual(await provider.resolveBooleanEvaluation('NotDeclared', false, {}), { value: true, variant: 'true', reason: 'OVERRIDE', flagMetadata: { revision: 'r1' } });
+  assert.deepEqual(await provider.resolveStringEvaluation('Fixed', 'x', {}), { value: 'b', variant: 'b', reason: 'OVERRIDE', flagMetadata: { revision: 'r1' } });
+  // With nothing loaded too.
+  const none = await createClient({ overrides: { Dark: true }, timeout: 10 });
+  none.on('error', () => {});
+  assert.equal((await new FeatsEdgeProvider(none, { report: false }).resolveBooleanEvaluation('Dark', false, {})).value, true);
+  await client.close();
+  await none.close();
+});

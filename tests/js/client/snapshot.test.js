@@ -389,15 +389,16 @@ test('Engine.changes: by the engine replaced; every feature against no engine or
   b.free();
 });
 
-test('update: `changed` read late (after more updates, after close) is still the exact answer; each read is a copy', async (t) => {
+test('update: `changed` read in time is exact; read after the next snapshot or after close, every feature of both; each read is a copy', async (t) => {
   const { srv, client } = await setup(t);
   const events = [];
-  client.on('update', (u) => events.push(u)); // kept, not read
+  client.on('update', (u) => events.push(u)); // kept, read later
   const publish = async (doc, etag) => {
     srv.state.snapshot = doc;
     srv.state.etag = etag;
     await client.refresh();
   };
+  const names = Object.keys(snapshot().features);
   const r2 = snapshot('r2');
   r2.features.PaymentProcessor.default = 'premium';
   await publish(r2, '"v2"');
@@ -405,17 +406,22 @@ test('update: `changed` read late (after more updates, after close) is still the
   r3.features.PaymentProcessor.default = 'premium';
   delete r3.features.Random;
   await publish(r3, '"v3"');
+  // Read before the next snapshot: exact (and then kept).
+  assert.deepEqual(events[1].changed, ['Random']);
   const r4 = structuredClone(r3);
   r4.revision = 'r4';
   r4.features.Dark.default = true;
   await publish(r4, '"v4"');
   await client.close();
+  const without = names.filter((n) => n != 'Random');
   assert.deepEqual(events.map((e) => [e.revision, e.changed]), [
-    ['r2', ['PaymentProcessor']],
+    // Not read before r3 loaded: every feature of both.
+    ['r2', names],
     ['r3', ['Random']],
-    ['r4', ['Dark']],
+    // Not read before the client closed: every feature of both.
+    ['r4', without],
   ]);
   const [first] = events;
   first.changed.push('mine');
-  assert.deepEqual(first.changed, ['PaymentProcessor']);
+  assert.deepEqual(first.changed, names);
 });

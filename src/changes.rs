@@ -365,33 +365,20 @@ pub fn changed(old: &Engine, new: &Engine) -> Changes {
 
 /// How each of `engine`'s features is written (see [`Written`]), by
 /// index: `None` for one never alike (a key or a name given twice, a cycle
-/// or chain of activations too deep, not found in the document). `None`
-/// when the document cannot be read again. Its features are read one at
-/// a time, each from its own place in the text.
+/// or chain of activations too deep). `None` when the document cannot be
+/// read again. Its features are read one at a time, each from its own
+/// place in the text (the document's `features` are only skimmed).
 #[must_use]
 pub fn written(engine: &Engine) -> Option<Vec<Option<Written>>> {
-    let text = engine.text();
     let limits = json::Limits::default();
-    let (doc, deferred) = json::parse_deferring(text, &limits, "features").ok()?;
+    let (doc, _) = json::parse_deferring(engine.text(), &limits, "features").ok()?;
     let mut document = Document::new(&doc);
-    // Each feature's place, by name (a name given twice: none).
-    let names: Vec<(Cow<'_, str>, Value<'_>)> = deferred
-        .iter()
-        .map(|d| (d.key.clone(), Value::Null))
+    let out = (0..engine.feature_count())
+        .map(|i| {
+            let feature = json::parse(engine.feature_source(i)?, &limits).ok()?;
+            document.written(&feature)
+        })
         .collect();
-    let places = Section::new(&names);
-    let mut out = Vec::with_capacity(engine.feature_count());
-    for i in 0..engine.feature_count() {
-        let name = engine.feature_name(i).unwrap_or_default();
-        let span = match (places.index.get(name), places.get(name)) {
-            (Some(at), Some(Some(_))) => deferred.get(at as usize).map(|d| d.span.clone()),
-            _ => None,
-        };
-        let feature = span
-            .and_then(|span| text.get(span))
-            .and_then(|t| json::parse(t, &limits).ok());
-        out.push(feature.and_then(|f| document.written(&f)));
-    }
     Some(out)
 }
 

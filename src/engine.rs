@@ -111,6 +111,13 @@ impl Engine {
         self.features.name(index)
     }
 
+    /// The JSON text of the feature at `index`, as the snapshot has it;
+    /// `None` for a name declared more than once.
+    #[must_use]
+    pub fn feature_source(&self, index: usize) -> Option<&str> {
+        self.features.source(index)
+    }
+
     /// The features, in document order (compiling those not compiled yet).
     pub fn features(&self) -> impl Iterator<Item = &Feature> + '_ {
         (0..self.features.len()).filter_map(|i| self.features.feature(i))

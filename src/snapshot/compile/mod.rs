@@ -576,6 +576,13 @@ impl Lazy {
         self.by_name.key(index)
     }
 
+    /// The JSON text of the feature at `index`, as the snapshot has it;
+    /// `None` for a name declared more than once.
+    pub fn source(&self, index: usize) -> Option<&str> {
+        let entry = self.entries.get(index).filter(|e| !e.duplicated)?;
+        self.text.get(entry.span.clone())
+    }
+
     /// The feature at `index`, compiled on first use.
     #[inline]
     pub fn feature(&self, index: usize) -> Option<&Feature> {
@@ -1022,7 +1029,9 @@ impl<'a> Scope<'a> {
     pub fn segment(&mut self, name: &str, ptr: &Ptr<'_>, errs: &mut Errs) -> Option<LocalSegment> {
         let local = self.segment_inner(name, ptr, errs);
         if let Some(Some(recording)) = self.recording.last_mut() {
-            let id = self.shared.segment_ids.get(name).unwrap_or(u32::MAX);
+            // (One not resolved leaves the activation uncompiled: its id is of no use.)
+            let source = local.and_then(|l| self.segments.get(usize::from(l)));
+            let id = source.map_or(u32::MAX, |s| s.segment);
             let met = Ref {
                 activation: false,
                 id,

@@ -306,6 +306,21 @@ function shared({ units, details }) {
 }
 
 /**
+ * A load, whose trap (the WebAssembly memory exhausted, in practice) is a
+ * SnapshotError that says so, as `problems` says it, not a bare
+ * `RuntimeError: unreachable`.
+ * @template T @param {() => T} fn @returns {T}
+ */
+function loadOrSay(fn) {
+  try {
+    return coldCall(fn);
+  } catch (e) {
+    if (!(e instanceof WebAssembly.RuntimeError)) throw e;
+    throw new SnapshotError(`the snapshot could not be loaded: ${e.message} (is the WebAssembly memory exhausted?)`, '');
+  }
+}
+
+/**
  * The details of an evaluation that did not run: started from inside
  * another on the same engine (a context getter, sticky store or clock that
  * evaluates), whose context it would overwrite (GENERAL), or after `free()`
@@ -489,7 +504,7 @@ export class Engine {
     /** @type {{ now?: number, clock: () => number, sticky: any, impls: (string[] | undefined)[], units: Map<number, any> | null, replaced: Map<string, string> | null }} */
     const call = this._call = { now: undefined, clock: Date.now, sticky: null, impls: [], units: null, replaced: null };
     // Bytes cross in one copy; a string is encoded natively first.
-    const raw = coldCall(() => load(RawEngine, snapshot, makeHost(call, memory)));
+    const raw = loadOrSay(() => load(RawEngine, snapshot, makeHost(call, memory)));
     const refused = raw.refused();
     if (refused) {
       raw.free();

@@ -24,6 +24,8 @@
 //! (`used`; -1 for a context that is not a JSON object). The string area is
 //! checked as UTF-8 once per call; if it is not, every value reads as absent.
 
+mod heap;
+
 use crate::prelude::*;
 use core::cell::{Cell, UnsafeCell};
 use wasm_bindgen::prelude::*;
@@ -31,10 +33,11 @@ use wasm_bindgen::prelude::*;
 /// The allocator: Talc in place of the standard library's dlmalloc. A
 /// compile of a feature makes a few dozen small allocations, and a cold
 /// module runs them in baseline code, where Talc's shorter paths cost less;
-/// it is also smaller.
+/// it is also smaller. Its memory grows in proportional steps ([`heap`]).
 #[cfg(not(target_feature = "atomics"))]
 #[global_allocator]
-static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
+static ALLOCATOR: talc::cell::TalcSyncCell<heap::Pages, talc::wasm::WasmBinning> =
+    talc::cell::TalcSyncCell::new_wasm(heap::Pages::new());
 
 /// A panic traps the instance, as `panic = "abort"` would, without the
 /// standard library's panic machinery (its message formatting and hook are

@@ -371,7 +371,7 @@ pub fn changed(old: &Engine, new: &Engine) -> Changes {
 #[must_use]
 pub fn written(engine: &Engine) -> Option<Vec<Option<Written>>> {
     let limits = json::Limits::default();
-    let (doc, _) = json::parse_deferring(engine.text(), &limits, "features").ok()?;
+    let (doc, _) = json::parse_deferring(engine.text(), &limits, &["features"]).ok()?;
     let mut document = Document::new(&doc);
     let out = (0..engine.feature_count())
         .map(|i| {

@@ -13,12 +13,16 @@ pub struct Counting;
 pub static LIVE: AtomicIsize = AtomicIsize::new(0);
 /// Allocations made.
 pub static ALLOCS: AtomicUsize = AtomicUsize::new(0);
+/// The most bytes live at once since it was last set (to [`LIVE`]).
+#[allow(dead_code)]
+pub static PEAK: AtomicIsize = AtomicIsize::new(0);
 
 // SAFETY: every call forwards to the system allocator unchanged.
 unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, l: Layout) -> *mut u8 {
         ALLOCS.fetch_add(1, Relaxed);
-        LIVE.fetch_add(l.size() as isize, Relaxed);
+        let live = LIVE.fetch_add(l.size() as isize, Relaxed) + l.size() as isize;
+        PEAK.fetch_max(live, Relaxed);
         unsafe { System.alloc(l) }
     }
     unsafe fn dealloc(&self, p: *mut u8, l: Layout) {
@@ -26,7 +30,9 @@ unsafe impl GlobalAlloc for Counting {
         unsafe { System.dealloc(p, l) }
     }
     unsafe fn realloc(&self, p: *mut u8, l: Layout, n: usize) -> *mut u8 {
-        LIVE.fetch_add(n as isize - l.size() as isize, Relaxed);
+        // A move holds both blocks for a moment: counted as such.
+        let live = LIVE.fetch_add(n as isize - l.size() as isize, Relaxed);
+        PEAK.fetch_max(live + n as isize, Relaxed);
         unsafe { System.realloc(p, l, n) }
     }
 }

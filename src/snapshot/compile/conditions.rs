@@ -295,7 +295,7 @@ fn membership(
     errs: &mut Errs,
 ) -> Option<Cond> {
     let cache = scope.activation_sets();
-    if let Some(Payload::Set(set)) = cache.and_then(|c| c.get(arg)) {
+    if let Some(Payload::Set(set)) = cache.and_then(|c| c.get(at)) {
         // Checked and built when another feature (or the load) compiled it.
         return Some(if negated {
             Cond::NotIn(seg, set)
@@ -332,7 +332,7 @@ fn membership(
     }
     let set = StrSet::new(&values);
     if let Some(cache) = cache {
-        cache.put(arg, Payload::Set(set.clone()));
+        cache.put(at, Payload::Set(set.clone()));
     }
     Some(if negated {
         Cond::NotIn(seg, set)
@@ -354,7 +354,7 @@ fn other_operator(
     errs: &mut Errs,
 ) -> Option<Cond> {
     // Built when another feature compiled the same activation (see SetCache).
-    match cache.and_then(|c| c.get(arg)) {
+    match cache.and_then(|c| c.get(at)) {
         Some(Payload::Many(many)) => return Some(Cond::ContainsAny(seg, many)),
         Some(Payload::Patterns(p)) => return Some(Cond::Text(seg, p)),
         Some(Payload::Blocks(blocks)) => return Some(Cond::Cidr(seg, blocks)),
@@ -362,7 +362,7 @@ fn other_operator(
     }
     let keep = |built: Payload| {
         if let Some(cache) = cache {
-            cache.put(arg, built);
+            cache.put(at, built);
         }
     };
     match op {

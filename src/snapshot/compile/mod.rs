@@ -81,7 +81,7 @@ pub fn load_owned(text: String) -> Result<Compiled, SnapshotError> {
     if text.len() > MAX_SNAPSHOT_BYTES {
         return Err(too_big(text.len()));
     }
-    let (doc, deferred) = json::parse_deferring(&text, &json::Limits::default(), "features")
+    let (doc, deferred) = json::parse_deferring(&text, &json::Limits::default(), &SECTIONS)
         .map_err(|e| {
             // (A server's empty answer, an empty file: said plainly.)
             let rest = text.strip_prefix('\u{feff}').unwrap_or(&text);
@@ -137,9 +137,11 @@ fn index_features(
     for member in deferred {
         let name = member.key;
         if (name == "description" || name == "meta")
-            && feature_annotation(
+            && deferred_annotation(
                 &name,
                 text.get(member.span.clone()),
+                "/features",
+                &FEATURE_FIELDS,
                 &mut annotations,
                 problems,
             )
@@ -210,21 +212,28 @@ const FEATURE_FIELDS: [&str; 6] = features::FIELDS;
 const SEGMENT_FIELDS: [&str; 2] = ["from", "options"];
 const ACTIVATION_FIELDS: [&str; 1] = ["when"];
 
-/// [`map_annotation`] for a member of `/features`, whose value (`text`) a
-/// load does not parse otherwise. Out of line: the load's loop over
-/// features stays small.
+/// [`map_annotation`] for a member of `root` (`/features`,
+/// `/activations`) whose value (`text`) a load does not parse otherwise.
+/// Out of line: the load's loops over features and activations stay small.
 #[cold]
 #[inline(never)]
-fn feature_annotation(
+fn deferred_annotation(
     key: &str,
     text: Option<&str>,
+    root: &str,
+    fields: &[&str],
     seen: &mut [bool; 2],
     problems: &mut Problems,
 ) -> bool {
     let value = text.and_then(|t| json::parse(t, &json::Limits::default()).ok());
     let value = value.unwrap_or(Value::Null);
-    map_annotation(key, &value, "/features", &FEATURE_FIELDS, seen, problems)
+    map_annotation(key, &value, root, fields, seen, problems)
 }
+
+/// The sections of the document a load defers: each member's value is
+/// checked and its place noted, and it is parsed when it compiles (the
+/// index of a name here is [`json::Deferred::section`]).
+const SECTIONS: [&str; 2] = ["features", "activations"];
 
 fn compile_document(
     doc: &Value,
@@ -328,13 +337,19 @@ fn compile_document(
             &[]
         }),
     };
-    let (segments_doc, activations_doc) = (section("segments"), section("activations"));
-    let features_doc = section("features");
-    // The parser defers the members of `features` only when it is an
-    // object; should it have deferred any otherwise, they are no features.
-    let deferred = match top("features") {
-        Some(Value::Object(_)) => deferred,
-        _ => Vec::new(),
+    let segments_doc = section("segments");
+    let (features_doc, activations_doc) = (section("features"), section("activations"));
+    // The parser defers the members of `features` and `activations`, each
+    // only when it is an object; should it have deferred any otherwise,
+    // they are none of these.
+    let is_object = |name: &str| matches!(top(name), Some(Value::Object(_)));
+    let (features_object, activations_object) = (is_object("features"), is_object("activations"));
+    let (deferred, deferred_activations): (Vec<_>, Vec<_>) =
+        deferred.into_iter().partition(|d| d.section == 0);
+    let deferred = if features_object {
+        deferred
+    } else {
+        Vec::new()
     };
 
     let mut interner = Interner::default();
@@ -401,8 +416,8 @@ fn compile_document(
         sets: SetCache::default(),
         compiled: ActivationCache::default(),
     };
-    if !activations_doc.is_empty() {
-        activations(activations_doc, &mut shared, &mut problems);
+    if activations_object && !activations_doc.is_empty() {
+        activations(deferred_activations, text, &mut shared, &mut problems);
     }
 
     // Features are only found here; each compiles on first use (see Lazy).
@@ -426,36 +441,47 @@ fn compile_document(
     })
 }
 
-/// The top-level activations: read into `shared`, then each (its name and
-/// its condition) checked on its own so that problems in unused ones are
+/// The top-level activations: read into `shared` (each its name, where
+/// its value is in the text, and its pointer), then each (its name and its
+/// condition) checked on its own so that problems in unused ones are
 /// reported too. Out of line, and called only when there are some: a
 /// WebAssembly engine compiles a function when it is first called.
+///
+/// An activation keeps its place in the text, not its parsed value: a
+/// condition is parsed when it compiles (once, when it compiles without
+/// problems: see [`CompiledWhen`]). Kept parsed, a list of 10 000 ids held
+/// about 48 bytes of WebAssembly memory an id for as long as the engine
+/// lived, beside the set built from it.
 #[inline(never)]
 fn activations(
-    doc: &[(alloc::borrow::Cow<'_, str>, Value<'_>)],
+    deferred: Vec<json::Deferred<'_>>,
+    text: &str,
     shared: &mut Shared,
     problems: &mut Problems,
 ) {
-    shared.activations.reserve_exact(doc.len());
+    shared.activations.reserve_exact(deferred.len());
     let mut annotations = [false; 2];
-    for (name, value) in doc {
-        if map_annotation(
-            name,
-            value,
-            "/activations",
-            &ACTIVATION_FIELDS,
-            &mut annotations,
-            problems,
-        ) {
+    for member in deferred {
+        let name = member.key;
+        if (name == "description" || name == "meta")
+            && deferred_annotation(
+                &name,
+                text.get(member.span.clone()),
+                "/activations",
+                &ACTIVATION_FIELDS,
+                &mut annotations,
+                problems,
+            )
+        {
             continue;
         }
-        let ptr = child("/activations", name);
-        if let Some(i) = shared.activation_ids.get(name) {
+        let ptr = child("/activations", &name);
+        if let Some(i) = shared.activation_ids.get(&name) {
             problems.push(
                 &ptr,
                 concat(&[
                     "the activation ",
-                    &quoted(name),
+                    &quoted(&name),
                     " is declared more than once",
                 ]),
             );
@@ -465,18 +491,18 @@ fn activations(
             continue;
         }
         let id = u32::try_from(shared.activations.len()).unwrap_or(u32::MAX);
-        shared.activation_ids.insert(name, id);
+        shared.activation_ids.insert(&name, id);
         shared
             .activations
-            .push((name.to_string(), value.clone().into_owned(), ptr));
+            .push((name.into_owned(), member.span, ptr));
         shared.repeated_activations.push(false);
     }
     let shared = &*shared;
-    for (name, value, ptr) in &shared.activations {
-        let mut errs = Errs::within(name.len().saturating_add(value.weight()));
+    for (name, span, ptr) in &shared.activations {
+        let mut errs = Errs::within(name.len().saturating_add(span.len()));
         let at = Ptr::root(ptr);
         reader::check_name(name, &at, &mut errs);
-        let mut scope = Scope::new(shared);
+        let mut scope = Scope::new(shared, text);
         scope.begin_any_input();
         scope.activation(name, &at, 0, &mut errs);
         for (p, m) in errs.finish(&at) {
@@ -630,7 +656,7 @@ impl Lazy {
         let ptr = features_root.key(name);
         let value = self.value(entry);
         let mut errs = Errs::within(name.len().saturating_add(entry.span.len()));
-        let mut scope = Scope::new(&self.shared);
+        let mut scope = Scope::new(&self.shared, &self.text);
         let mut feature = features::compile(name, &value, &ptr, &mut scope, &mut errs);
         if entry.duplicated {
             feature.body = None;
@@ -682,7 +708,9 @@ impl Lazy {
 pub(crate) struct Shared {
     segments: Vec<SegmentDef>,
     segment_ids: NameIndex,
-    activations: Vec<(String, Value<'static>, String)>,
+    /// Each activation's name, where its value is in the snapshot's
+    /// text, and its JSON Pointer.
+    activations: Vec<(String, core::ops::Range<usize>, String)>,
     activation_ids: NameIndex,
     /// Per activation id, whether it is declared more than once.
     repeated_activations: Vec<bool>,
@@ -804,13 +832,14 @@ impl ActivationCache {
 
 /// What the activations' conditions hold beyond their segment (the value
 /// sets of `in` and `not_in`, the patterns of text operators, the blocks of
-/// `cidr`), by the address of their list in the snapshot's activations
-/// (which stay where they are while the snapshot is loaded). Every feature
-/// that uses an activation compiles it for its own inputs, but these, the
-/// costly part, are built once and shared: a "beta users" activation of
-/// 10 000 ids used by 500 features took 1.4 s and 190 MiB in WebAssembly,
-/// and one of 10 000 `contains` patterns or `cidr` blocks used by 10 000
-/// features, in a 1 MB snapshot, more than 3 GB.
+/// `cidr`), by the JSON Pointer of their list (an activation's condition is
+/// parsed anew each time it compiles, so the pointer, not the parsed
+/// value, names the list; activations are named once, so it names one
+/// list). Every feature that uses an activation compiles it for its own
+/// inputs, but these, the costly part, are built once and shared: a "beta
+/// users" activation of 10 000 ids used by 500 features took 1.4 s and
+/// 190 MiB in WebAssembly, and one of 10 000 `contains` patterns or `cidr`
+/// blocks used by 10 000 features, in a 1 MB snapshot, more than 3 GB.
 pub(crate) type SetCache = Cache<(NameIndex, Vec<Payload>)>;
 
 /// One condition's list, built (see [`SetCache`]).
@@ -827,22 +856,16 @@ pub(crate) enum Payload {
 }
 
 impl SetCache {
-    fn key(list: &Value) -> String {
-        let mut key = String::new();
-        crate::text::push_u64(&mut key, list as *const Value as usize as u64);
-        key
-    }
-
-    /// What was built for `list`, if anything.
-    pub(crate) fn get(&self, list: &Value) -> Option<Payload> {
-        let key = Self::key(list);
+    /// What was built for the list at `at`, if anything.
+    pub(crate) fn get(&self, at: &Ptr<'_>) -> Option<Payload> {
+        let key = at.render();
         self.with(|(index, sets)| index.get(&key).and_then(|i| sets.get(i as usize).cloned()))
             .flatten()
     }
 
-    /// Keeps `built` as what `list` gives.
-    pub(crate) fn put(&self, list: &Value, built: Payload) {
-        let key = Self::key(list);
+    /// Keeps `built` as what the list at `at` gives.
+    pub(crate) fn put(&self, at: &Ptr<'_>, built: Payload) {
+        let key = at.render();
         self.with(|(index, sets)| {
             let i = u32::try_from(sets.len()).unwrap_or(u32::MAX);
             if index.insert(&key, i) {
@@ -878,6 +901,8 @@ type Foreign = (usize, String);
 /// activations it has resolved so far.
 pub(crate) struct Scope<'a> {
     shared: &'a Shared,
+    /// The snapshot's text, where each activation's value is.
+    text: &'a str,
     feature: String,
     inputs: Vec<InputId>,
     declared: Vec<String>,
@@ -923,9 +948,10 @@ pub(crate) struct Scope<'a> {
 }
 
 impl<'a> Scope<'a> {
-    fn new(shared: &'a Shared) -> Self {
+    fn new(shared: &'a Shared, text: &'a str) -> Self {
         Scope {
             shared,
+            text,
             feature: String::new(),
             inputs: Vec::new(),
             declared: Vec::new(),
@@ -1013,8 +1039,8 @@ impl<'a> Scope<'a> {
         self.shared.interner.find_input(name)
     }
 
-    /// The cache of activation sets, while an activation is being compiled
-    /// (its values stay in the snapshot); `None` for a feature's own rules.
+    /// The cache of activation sets, while an activation is being compiled;
+    /// `None` for a feature's own rules.
     pub fn activation_sets(&self) -> Option<&'a SetCache> {
         (!self.stack.is_empty()).then_some(&self.shared.sets)
     }
@@ -1472,7 +1498,7 @@ impl<'a> Scope<'a> {
             // one below.)
             return None;
         }
-        let (_, value, act_ptr) = self.shared.activations.get(id)?;
+        let (_, span, act_ptr) = self.shared.activations.get(id)?;
         if self
             .shared
             .repeated_activations
@@ -1531,7 +1557,12 @@ impl<'a> Scope<'a> {
                 base: depth,
                 ..Recording::default()
             }));
-            let when = reader::fields(value, &act, ["when"], errs)
+            // Checked at load: this parse does not fail. (If it did, the
+            // activation would say it expected an object.)
+            let value = (self.text.get(span.clone()))
+                .and_then(|t| json::parse(t, &json::Limits::default()).ok())
+                .unwrap_or(Value::Null);
+            let when = reader::fields(&value, &act, ["when"], errs)
                 .and_then(|[when]| reader::required(when, &act, "when", errs))
                 .and_then(|when| {
                     conditions::compile(self, when, &act.key("when"), depth + 1, errs)

@@ -77,12 +77,14 @@ const BOM: &str = "\u{feff}";
 /// # Errors
 /// A [`ParseError`] for anything that is not one JSON value within `limits`.
 pub fn parse<'a>(text: &'a str, limits: &Limits) -> Result<Value<'a>, ParseError> {
-    run(text, limits, None).map(|(v, _)| v)
+    run(text, limits, &[]).map(|(v, _)| v)
 }
 
 /// A member whose value [`parse_deferring`] checked but did not build.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Deferred<'a> {
+    /// Which of the sections it is in (an index into those given).
+    pub section: usize,
     /// The member's key.
     pub key: Cow<'a, str>,
     /// Where its value is in the text, in bytes; `parse` of that slice
@@ -91,7 +93,7 @@ pub struct Deferred<'a> {
 }
 
 /// Parses a whole document like [`parse`], except the members of the
-/// top-level object's `section` (when that is an object): their values are
+/// top-level object's `sections` (each that is an object): their values are
 /// checked as strictly, against the same limits at their real depth, but
 /// not built. They stand in the tree as `null`, and are listed in document
 /// order with their places in the text, to be parsed when needed.
@@ -101,19 +103,19 @@ pub struct Deferred<'a> {
 pub fn parse_deferring<'a>(
     text: &'a str,
     limits: &Limits,
-    section: &str,
+    sections: &[&str],
 ) -> Result<(Value<'a>, Vec<Deferred<'a>>), ParseError> {
-    run(text, limits, Some(section))
+    run(text, limits, sections)
 }
 
 /// The starting room of the parser's stacks of array elements and object members.
 const STACK_START: usize = 16;
 
-/// The document, and the members of `section` it deferred (none without one).
+/// The document, and the members of `sections` it deferred.
 fn run<'a>(
     text: &'a str,
     limits: &Limits,
-    section: Option<&str>,
+    sections: &[&str],
 ) -> Result<(Value<'a>, Vec<Deferred<'a>>), ParseError> {
     let start = if text.starts_with(BOM) { BOM.len() } else { 0 };
     let mut p = Parser {
@@ -125,8 +127,8 @@ fn run<'a>(
         // feature does not regrow them value by value.
         items: Vec::with_capacity(STACK_START),
         members: Vec::with_capacity(STACK_START),
-        section,
-        defer_next: false,
+        sections,
+        defer_next: None,
         deferred: Vec::new(),
         skim_stack: Vec::new(),
     };
@@ -330,10 +332,10 @@ struct Parser<'t, 'l> {
     items: Vec<Value<'t>>,
     /// Members of the objects being read, likewise.
     members: Vec<(Cow<'t, str>, Value<'t>)>,
-    /// The top-level member whose members are deferred, if any.
-    section: Option<&'l str>,
-    /// Set just before the deferred section's object is read.
-    defer_next: bool,
+    /// The top-level members whose members are deferred.
+    sections: &'l [&'l str],
+    /// Set just before a deferred section's object is read: which one.
+    defer_next: Option<usize>,
     /// The deferred members met so far.
     deferred: Vec<Deferred<'t>>,
     /// The skimmer's scratch stack, kept from one deferred value to the next.
@@ -457,7 +459,7 @@ impl<'t> Parser<'t, '_> {
     fn value(&mut self, outer: usize) -> Res<Value<'t>> {
         match self.peek() {
             Some(b'"') => self.string().map(Value::String),
-            Some(b'{') if self.defer_next => self.deferred_object(outer),
+            Some(b'{') if self.defer_next.is_some() => self.deferred_object(outer),
             Some(b'{') => self.object(outer),
             Some(b'[') => self.array(outer),
             Some(b'-' | b'0'..=b'9') => self.number().map(Value::Number),
@@ -569,8 +571,8 @@ impl<'t> Parser<'t, '_> {
 
     fn object(&mut self, outer: usize) -> Res<Value<'t>> {
         self.object_with(outer, |p, key, level| {
-            if level == 1 && p.section == Some(&*key) {
-                p.defer_next = p.peek() == Some(b'{');
+            if level == 1 && p.peek() == Some(b'{') {
+                p.defer_next = p.sections.iter().position(|s| *s == key);
             }
             let value = match p.child(level, || Step::Key(String::new())) {
                 Ok(v) => v,
@@ -633,8 +635,10 @@ impl<'t> Parser<'t, '_> {
     /// function during every load.
     #[inline(never)]
     fn deferred_object(&mut self, outer: usize) -> Res<Value<'t>> {
-        self.defer_next = false;
-        self.object_with(outer, |p, key, level| p.deferred_member(key, level))
+        let section = self.defer_next.take().unwrap_or_default();
+        self.object_with(outer, |p, key, level| {
+            p.deferred_member(section, key, level)
+        })
     }
 
     /// One member of the deferred section, its key read: the value skimmed
@@ -642,7 +646,7 @@ impl<'t> Parser<'t, '_> {
     /// stays a few bytes long: the WebAssembly engine charges a loop's whole
     /// length to its tier-up budget on every turn.
     #[inline(never)]
-    fn deferred_member(&mut self, key: Cow<'t, str>, level: usize) -> Res<()> {
+    fn deferred_member(&mut self, section: usize, key: Cow<'t, str>, level: usize) -> Res<()> {
         // Checked by the skimmer; if it finds anything wrong, the parser
         // reads the value again to say what and where.
         let start = self.pos;
@@ -652,6 +656,7 @@ impl<'t> Parser<'t, '_> {
         }
         let end = self.pos;
         self.deferred.push(Deferred {
+            section,
             key: key.clone(),
             span: start..end,
         });
@@ -1345,20 +1350,22 @@ mod tests {
     /// parsed from its span and put back.
     fn agrees(text: &str, limits: &Limits) {
         let full = parse(text, limits);
-        let deferred = parse_deferring(text, limits, "features");
+        let sections = ["features", "activations"];
+        let deferred = parse_deferring(text, limits, &sections);
         match (full, deferred) {
             (Err(a), Err(b)) => assert_eq!(a, b, "{text:?}"),
             (Ok(full), Ok((mut tree, spans))) => {
                 if let Value::Object(members) = &mut tree {
                     let mut spans = spans.into_iter();
                     for (k, v) in members.iter_mut() {
-                        if k != "features" {
+                        let Some(section) = sections.iter().position(|s| s == k) else {
                             continue;
-                        }
+                        };
                         if let Value::Object(features) = v {
                             for (fk, fv) in features.iter_mut() {
                                 let d = spans.next().unwrap();
                                 assert_eq!(&d.key, fk);
+                                assert_eq!(d.section, section);
                                 *fv = parse(&text[d.span.clone()], &Limits::default()).unwrap();
                             }
                         }
@@ -1391,6 +1398,9 @@ mod tests {
             r#"{"features": {"a": {}} "#,
             r#"{"features": {"a": {"b": {"c": {"d": 1}}}}}"#,
             r#"{"features": {}}"#,
+            r#"{"activations": {"a": {"when": [1]}}, "features": {"b": 1}, "x": {"activations": {}}}"#,
+            r#"{"features": {"b": 1}, "activations": {"a": {"when": [1, 2, 3, 4]}}}"#,
+            r#"{"activations": [{"a": 1}], "features": {"b": {"c": [[[1]]]}}}"#,
             "[1, 2]",
             "\u{feff}{\"features\": {\"a\": {\"b\": 1}}}",
         ];

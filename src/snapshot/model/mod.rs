@@ -133,7 +133,8 @@ impl StrSet {
     pub fn new(items: &[&str]) -> Self {
         let mut set = StrSet::default();
         if items.len() > Self::LINEAR {
-            let mut ix = crate::index::NameIndex::new();
+            let bytes = items.iter().fold(0usize, |n, s| n.saturating_add(s.len()));
+            let mut ix = crate::index::NameIndex::with_capacity(items.len(), bytes);
             for item in items {
                 ix.insert(item, 0);
             }

@@ -306,9 +306,10 @@ function shared({ units, details }) {
 }
 
 /**
- * A load, whose trap (the WebAssembly memory exhausted, in practice) is a
- * SnapshotError that says so, as `problems` says it, not a bare
- * `RuntimeError: unreachable`.
+ * A load (and what is read of it at once), whose trap (the WebAssembly
+ * memory exhausted, in practice) is a SnapshotError that says so, as
+ * `problems` says it, not a bare `RuntimeError: unreachable`. (What a trap
+ * left half made is not freed: the instance is not to be trusted after one.)
  * @template T @param {() => T} fn @returns {T}
  */
 function loadOrSay(fn) {
@@ -504,8 +505,11 @@ export class Engine {
     /** @type {{ now?: number, clock: () => number, sticky: any, impls: (string[] | undefined)[], units: Map<number, any> | null, replaced: Map<string, string> | null }} */
     const call = this._call = { now: undefined, clock: Date.now, sticky: null, impls: [], units: null, replaced: null };
     // Bytes cross in one copy; a string is encoded natively first.
-    const raw = loadOrSay(() => load(RawEngine, snapshot, makeHost(call, memory)));
-    const refused = raw.refused();
+    const [raw, refused, headText] = loadOrSay(() => {
+      const raw = load(RawEngine, snapshot, makeHost(call, memory));
+      const refused = raw.refused();
+      return [raw, refused, refused ? '' : raw.head()];
+    });
     if (refused) {
       raw.free();
       const e = JSON.parse(refused);
@@ -515,7 +519,7 @@ export class Engine {
     this._memory = memory;
     // Little crosses at load (see src/wasm/mod.rs): each feature's plan and
     // names cross on its first evaluation, the full lists when asked for.
-    const head = JSON.parse(raw.head());
+    const head = JSON.parse(headText);
     /** @type {string} */
     this.revision = head.revision;
     this._count = head.count;

@@ -73,8 +73,12 @@ unsafe impl talc::source::Source for Pages {
         let bytes = pages * PAGE;
         if let Some(end) = talc.source.end.take() {
             if end.as_ptr() == base {
+                // Pages that reach the top of the 4 GiB end at an address
+                // one past the last: it saturates (wrapped to 0, the heap
+                // would not be extended, and the pages would be lost).
+                let new_end = (base as usize).saturating_add(bytes) as *mut u8;
                 // SAFETY: the heap ends where the new pages begin.
-                talc.source.end = Some(unsafe { talc.extend(end, base.wrapping_add(bytes)) });
+                talc.source.end = Some(unsafe { talc.extend(end, new_end) });
                 return Ok(());
             }
         }

@@ -415,6 +415,7 @@ fn compile_document(
         interner,
         sets: SetCache::default(),
         compiled: ActivationCache::default(),
+        parsed: Cache::default(),
     };
     if activations_object && !activations_doc.is_empty() {
         activations(deferred_activations, text, &mut shared, &mut problems);
@@ -720,6 +721,25 @@ pub(crate) struct Shared {
     sets: SetCache,
     /// Each activation's condition, compiled once (see [`CompiledWhen`]).
     compiled: ActivationCache,
+    /// Per activation id: how often its value was parsed, and the value,
+    /// kept once it is parsed a second time (see [`Scope::activation_value`]).
+    parsed: Cache<Vec<(u32, Option<Arc<Value<'static>>>)>>,
+}
+
+/// An activation's value as a compile reads it: parsed from the text just
+/// now, or kept parsed.
+enum Parsed<'t> {
+    Fresh(Value<'t>),
+    Kept(Arc<Value<'static>>),
+}
+
+impl<'t> Parsed<'t> {
+    fn value(&self) -> &Value<'t> {
+        match self {
+            Parsed::Fresh(v) => v,
+            Parsed::Kept(v) => v,
+        }
+    }
 }
 
 /// An activation's condition as it compiled the first time without
@@ -1293,6 +1313,46 @@ impl<'a> Scope<'a> {
         }
     }
 
+    /// Activation `id`'s value, at `span` of the text. A condition that
+    /// compiles without problems is shared ([`CompiledWhen`]) and not
+    /// parsed again; one parsed a second time (it has problems, or its
+    /// replay was refused) is kept parsed from then on: a bad activation
+    /// of 10 000 ids used by 10 000 features was parsed 10 000 times
+    /// (2.7 s in WebAssembly), and kept parsed by every activation, good
+    /// ones too, it cost 48 bytes an id for as long as the engine lived.
+    fn activation_value(&self, id: usize, span: &core::ops::Range<usize>) -> Parsed<'a> {
+        let (before, kept) = (self.shared.parsed)
+            .with(|all| {
+                if all.len() <= id {
+                    all.resize(id.saturating_add(1), (0, None));
+                }
+                all.get_mut(id).map(|(times, kept)| {
+                    *times = times.saturating_add(1);
+                    (*times - 1, kept.clone())
+                })
+            })
+            .flatten()
+            .unwrap_or((0, None));
+        if let Some(kept) = kept {
+            return Parsed::Kept(kept);
+        }
+        // Checked at load: this parse does not fail. (If it did, the
+        // activation would say it expected an object.)
+        let value = (self.text.get(span.clone()))
+            .and_then(|t| json::parse(t, &json::Limits::default()).ok())
+            .unwrap_or(Value::Null);
+        if before == 0 {
+            return Parsed::Fresh(value);
+        }
+        let kept = Arc::new(value.into_owned());
+        (self.shared.parsed).with(|all| {
+            if let Some(slot) = all.get_mut(id) {
+                slot.1 = Some(kept.clone());
+            }
+        });
+        Parsed::Kept(kept)
+    }
+
     /// Resolves an activation for this feature, compiling it on first use.
     pub fn activation(
         &mut self,
@@ -1557,12 +1617,8 @@ impl<'a> Scope<'a> {
                 base: depth,
                 ..Recording::default()
             }));
-            // Checked at load: this parse does not fail. (If it did, the
-            // activation would say it expected an object.)
-            let value = (self.text.get(span.clone()))
-                .and_then(|t| json::parse(t, &json::Limits::default()).ok())
-                .unwrap_or(Value::Null);
-            let when = reader::fields(&value, &act, ["when"], errs)
+            let value = self.activation_value(id, span);
+            let when = reader::fields(value.value(), &act, ["when"], errs)
                 .and_then(|[when]| reader::required(when, &act, "when", errs))
                 .and_then(|when| {
                     conditions::compile(self, when, &act.key("when"), depth + 1, errs)

@@ -7,13 +7,15 @@
 //! and counts the growth as external memory, which starts its garbage
 //! collector again and again: loading lists that grew the memory by 103 MB,
 //! a page at a time, spent 0.84 s of its 1.1 s collecting garbage
-//! (docs/performance.md). Here a growth takes at least a quarter of the
-//! memory's size ([`STEP_DIVISOR`]), so the memory grows a logarithmic
-//! number of times and holds at most a quarter more than it has needed
-//! (pages never touched cost the host no physical memory). When that step
-//! does not fit under the memory's limit, just what the allocation needs
-//! is asked for. (A floor of 1 MiB a step made a cold load of 1 000
-//! features 0.1–0.2 ms slower, so there is none.)
+//! (docs/performance.md). Here a growth takes a quarter of the memory's
+//! size ([`STEP_DIVISOR`]), up to 8 MiB ([`MAX_STEP`]), or what the
+//! allocation needs when that is more: the memory grows a few dozen times
+//! on the way to 100 MB, and holds at most 8 MiB more than it has needed,
+//! which matters where a host counts it against a limit (128 MB an
+//! isolate in Cloudflare Workers). When the step does not fit under the
+//! memory's own limit, just what the allocation needs is asked for. (A
+//! floor of 1 MiB a step made a cold load of 1 000 features 0.1–0.2 ms
+//! slower, so there is none.)
 
 use core::alloc::Layout;
 use core::arch::wasm32::{memory_grow, memory_size};
@@ -23,8 +25,11 @@ use talc::base::{binning::Binning, Talc, CHUNK_UNIT};
 /// A WebAssembly page.
 const PAGE: usize = 64 * 1024;
 
-/// A growth takes at least the memory's size divided by this.
+/// A growth takes the memory's size divided by this...
 const STEP_DIVISOR: usize = 4;
+
+/// ...up to this many pages (8 MiB) more than the allocation needs.
+const MAX_STEP: usize = 128;
 
 /// Grows WebAssembly memory in proportional steps and extends the heap over
 /// the new pages (or claims them as a new heap when something else grew the
@@ -60,7 +65,7 @@ fn pages_for(layout: Layout) -> usize {
 unsafe impl talc::source::Source for Pages {
     fn acquire<B: Binning>(talc: &mut Talc<Self, B>, layout: Layout) -> Result<(), ()> {
         let need = pages_for(layout);
-        let step = need.max(memory_size::<0>() / STEP_DIVISOR);
+        let step = need.max((memory_size::<0>() / STEP_DIVISOR).min(MAX_STEP));
         let (first, pages) = match memory_grow::<0>(step) {
             usize::MAX if step > need => match memory_grow::<0>(need) {
                 usize::MAX => return Err(()),

@@ -1,5 +1,5 @@
-// How the package's WebAssembly memory grows: in steps of at least a
-// quarter of its size (src/wasm/heap.rs), so that a snapshot of large lists
+// How the package's WebAssembly memory grows: in steps of a quarter of its
+// size, up to 8 MiB (src/wasm/heap.rs), so that a snapshot of large lists
 // grows it a few dozen times, not once per 64 KiB page (each growth costs
 // V8 a new ArrayBuffer and garbage collections); and, near the 4 GiB limit,
 // by just what is needed.
@@ -20,21 +20,32 @@ function lists(n) {
     features: { F: { inputs: ['user'], implementations: ['a', 'b'], default: 'a', rules } } });
 }
 
-test('memory grows by at least a quarter of its size at a time', () => {
+test('memory grows by a quarter of its size, up to 8 MiB, at a time', () => {
+  const raw = new Engine('{"schema": 1, "features": {}}')._raw;
   // Pages the allocator does not know of (grown from here) make the memory
-  // large, so that what the next load needs is far less than a quarter.
-  memory.grow(Math.max(0, 1024 - pages())); // 64 MiB
-  const before = pages();
-  const e = new Engine(lists(8)); // about 5 MB once compiled
-  assert.equal(e.implementation('F', { user: { id: 'user-1' } }), 'b');
+  // 16 MiB: a scratch area of 2 MiB (33 pages) then grows it by a quarter.
+  memory.grow(256 - pages());
+  let before = pages();
+  raw.reserve(2 * 2 ** 20);
+  assert.equal(pages() - before, 64, 'a quarter of 256 pages');
+  // At 64 MiB a quarter is 16 MiB: 8 MiB (128 pages) are taken.
+  memory.grow(1024 - pages());
+  before = pages();
+  raw.reserve(4 * 2 ** 20);
+  assert.equal(pages() - before, 128, 'at most 8 MiB more than needed');
+  // More than that is needed: just that is taken.
+  before = pages();
+  raw.reserve(20 * 2 ** 20);
   const grown = pages() - before;
-  assert.ok(grown >= before / 4, `grew ${grown} pages from ${before}: less than a quarter`);
+  assert.ok(grown >= 320 && grown < 330, `${grown} pages for 20 MiB`);
+  const e = new Engine(lists(8));
+  assert.equal(e.implementation('F', { user: { id: 'user-1' } }), 'b');
   e.free();
 });
 
 test('near the limit, memory grows by what a load needs; past it, the evaluation that compiles answers null', () => {
   const max = 65536; // 4 GiB
-  memory.grow(max - 400 - pages());
+  memory.grow(max - 100 - pages()); // fewer than a step of 8 MiB
   const e = new Engine(lists(8));
   assert.equal(e.implementation('F', { user: { id: 'user-1' } }), 'b');
   assert.equal(e.implementation('F', { user: { id: 'user-1/7' } }), 'b');

@@ -135,19 +135,17 @@ fn index_features(
     let mut feature_ids = NameIndex::new();
     let mut annotations = [false; 2];
     for member in deferred {
-        let name = member.key;
-        if (name == "description" || name == "meta")
-            && deferred_annotation(
-                &name,
-                text.get(member.span.clone()),
-                "/features",
-                &FEATURE_FIELDS,
-                &mut annotations,
-                problems,
-            )
-        {
+        if deferred_annotation(
+            &member,
+            text,
+            "/features",
+            &FEATURE_FIELDS,
+            &mut annotations,
+            problems,
+        ) {
             continue;
         }
+        let name = member.key;
         if let Some(i) = feature_ids.get(&name) {
             if let Some(e) = entries.get_mut(i as usize) {
                 e.duplicated = true;
@@ -212,22 +210,27 @@ const FEATURE_FIELDS: [&str; 6] = features::FIELDS;
 const SEGMENT_FIELDS: [&str; 2] = ["from", "options"];
 const ACTIVATION_FIELDS: [&str; 1] = ["when"];
 
-/// [`map_annotation`] for a member of `root` (`/features`,
-/// `/activations`) whose value (`text`) a load does not parse otherwise.
-/// Out of line: the load's loops over features and activations stay small.
-#[cold]
+/// [`map_annotation`] for `member` of `root` (`/features`,
+/// `/activations`), whose value a load does not parse otherwise: only a
+/// `description` or a `meta` may be an annotation, and only theirs are
+/// parsed. Out of line: the load's loops over features and activations
+/// stay small.
 #[inline(never)]
 fn deferred_annotation(
-    key: &str,
-    text: Option<&str>,
+    member: &json::Deferred<'_>,
+    text: &str,
     root: &str,
     fields: &[&str],
     seen: &mut [bool; 2],
     problems: &mut Problems,
 ) -> bool {
-    let value = text.and_then(|t| json::parse(t, &json::Limits::default()).ok());
+    if member.key != "description" && member.key != "meta" {
+        return false;
+    }
+    let value = text.get(member.span.clone());
+    let value = value.and_then(|t| json::parse(t, &json::Limits::default()).ok());
     let value = value.unwrap_or(Value::Null);
-    map_annotation(key, &value, root, fields, seen, problems)
+    map_annotation(&member.key, &value, root, fields, seen, problems)
 }
 
 /// The sections of the document a load defers: each member's value is
@@ -463,19 +466,17 @@ fn activations(
     shared.activations.reserve_exact(deferred.len());
     let mut annotations = [false; 2];
     for member in deferred {
-        let name = member.key;
-        if (name == "description" || name == "meta")
-            && deferred_annotation(
-                &name,
-                text.get(member.span.clone()),
-                "/activations",
-                &ACTIVATION_FIELDS,
-                &mut annotations,
-                problems,
-            )
-        {
+        if deferred_annotation(
+            &member,
+            text,
+            "/activations",
+            &ACTIVATION_FIELDS,
+            &mut annotations,
+            problems,
+        ) {
             continue;
         }
+        let name = member.key;
         let ptr = child("/activations", &name);
         if let Some(i) = shared.activation_ids.get(&name) {
             problems.push(

@@ -321,8 +321,8 @@ export interface Client {
    * A snapshot was loaded. `changed`: the features it may evaluate
    * differently from the one it replaces (see `Engine.changes`; every
    * feature for the first), worked out when first read; read only after
-   * the next snapshot has loaded or the client has closed, every feature
-   * of both. Each read is a copy.
+   * the next snapshot has arrived (loaded or refused) or the client has
+   * closed, every feature of both. Each read is a copy.
    */
   on(type: 'update', listener: (event: UpdateEvent) => void): () => void;
   /**

@@ -542,6 +542,15 @@ export async function createClient(o) {
   function load(doc, tag) {
     if (closed) return false;
     if (engine && same(doc)) return (etag = tag), true;
+    // The snapshot before the current one goes before the new one is
+    // built: wasm memory never shrinks, and three engines at once (the
+    // two kept and the new one) held memory for three from then on. The
+    // last update's `changed`, if listeners had it and none read it, is
+    // every feature of both from now on (the engine it compares with goes).
+    unread?.();
+    unread = null;
+    previous?.free();
+    previous = null;
     let e;
     try {
       // An Engine given is the client's from then on (freed when replaced or closed).
@@ -554,10 +563,6 @@ export async function createClient(o) {
     // A bootstrap object is kept as its JSON, to know the same snapshot fetched as text.
     fromObject = doc?.constructor === Object;
     loaded = fromObject ? JSON.stringify(doc) : doc;
-    // The last update's `changed`, if listeners had it and none read it:
-    // every feature of both from now on (the engine it compares with goes).
-    unread?.();
-    previous?.free();
     const before = engine;
     previous = engine;
     engine = e;

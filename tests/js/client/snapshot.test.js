@@ -389,6 +389,23 @@ test('Engine.changes: by the engine replaced; every feature against no engine or
   b.free();
 });
 
+test('update: `changed` not read before a refused snapshot arrives is every feature of both (the engine it compares with goes before a load)', async (t) => {
+  const { srv, client } = await setup(t);
+  const events = [];
+  client.on('update', (u) => events.push(u));
+  client.on('error', () => {});
+  const r2 = snapshot('r2');
+  delete r2.features.Random;
+  srv.state.snapshot = r2;
+  srv.state.etag = '"v2"';
+  await client.refresh();
+  srv.state.snapshot = '{"schema": 1, "features": ';
+  srv.state.etag = '"v3"';
+  await client.refresh();
+  assert.equal(client.revision, 'r2', 'the refused snapshot changed nothing served');
+  assert.deepEqual(events[0].changed, [...Object.keys(r2.features), 'Random']);
+});
+
 test('update: `changed` read in time is exact; read after the next snapshot or after close, every feature of both; each read is a copy', async (t) => {
   const { srv, client } = await setup(t);
   const events = [];

@@ -104,7 +104,8 @@ export class Engine {
   /**
    * Checks the whole snapshot; each feature's rules compile on its first
    * evaluation. Bytes are read as UTF-8 (invalid sequences as U+FFFD).
-   * @throws {SnapshotError}
+   * @throws {SnapshotError} when the snapshot is refused as a whole, or
+   *   could not be loaded (path "": the WebAssembly memory exhausted)
    */
   constructor(snapshot: string | object | Uint8Array | ArrayBuffer);
   readonly revision: string;

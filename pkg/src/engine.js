@@ -498,7 +498,8 @@ export class Engine {
   /**
    * @param {string | object | Uint8Array | ArrayBuffer} snapshot the snapshot
    *   document: JSON text, its UTF-8 bytes, or the parsed object
-   * @throws {SnapshotError} when the snapshot is refused as a whole
+   * @throws {SnapshotError} when the snapshot is refused as a whole, or
+   *   could not be loaded (path "": the WebAssembly memory exhausted)
    */
   constructor(snapshot) {
     const { RawEngine, memory } = need();

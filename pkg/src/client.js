@@ -569,8 +569,8 @@ export async function createClient(o) {
     failure = undefined;
     done(true);
     // `changed` is worked out when first read (both documents are read
-    // again in wasm), until the next snapshot loads or the client closes;
-    // each read gets its own copy.
+    // again in wasm), until the next snapshot arrives or the client
+    // closes; each read gets its own copy.
     let changed;
     const stale = () => {
       try {

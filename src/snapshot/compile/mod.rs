@@ -227,10 +227,17 @@ fn deferred_annotation(
     if member.key != "description" && member.key != "meta" {
         return false;
     }
-    let value = text.get(member.span.clone());
-    let value = value.and_then(|t| json::parse(t, &json::Limits::default()).ok());
-    let value = value.unwrap_or(Value::Null);
+    let value = parse_span(text, member.span.clone());
     map_annotation(&member.key, &value, root, fields, seen, problems)
+}
+
+/// The value at `span` of `text`, a place a load found and checked (see
+/// [`SECTIONS`]), so its parse does not fail; if it did, the value would
+/// read as null and its feature or activation say it expected an object.
+fn parse_span(text: &str, span: core::ops::Range<usize>) -> Value<'_> {
+    (text.get(span))
+        .and_then(|t| json::parse(t, &json::Limits::default()).ok())
+        .unwrap_or(Value::Null)
 }
 
 /// The sections of the document a load defers: each member's value is
@@ -635,10 +642,7 @@ impl Lazy {
     /// was checked at load, so this parse cannot fail; if it did, the
     /// feature would report "expected an object" and degrade alone.
     fn value(&self, entry: &Entry) -> Value<'_> {
-        self.text
-            .get(entry.span.clone())
-            .and_then(|t| json::parse(t, &json::Limits::default()).ok())
-            .unwrap_or(Value::Null)
+        parse_span(&self.text, entry.span.clone())
     }
 
     #[inline]
@@ -723,9 +727,18 @@ pub(crate) struct Shared {
     sets: SetCache,
     /// Each activation's condition, compiled once (see [`CompiledWhen`]).
     compiled: ActivationCache,
-    /// Per activation id: how often its value was parsed, and the value,
+    /// Per activation id, whether its value was parsed, and the value,
     /// kept once it is parsed a second time (see [`Scope::activation_value`]).
-    parsed: Cache<Vec<(u32, Option<Arc<Value<'static>>>)>>,
+    parsed: Cache<Vec<Parses>>,
+}
+
+/// How far an activation's value has been parsed (see [`Shared::parsed`]).
+#[derive(Clone, Default)]
+enum Parses {
+    #[default]
+    Never,
+    Once,
+    Kept(Arc<Value<'static>>),
 }
 
 /// An activation's value as a compile reads it: parsed from the text just
@@ -1323,33 +1336,33 @@ impl<'a> Scope<'a> {
     /// (2.7 s in WebAssembly), and kept parsed by every activation, good
     /// ones too, it cost 48 bytes an id for as long as the engine lived.
     fn activation_value(&self, id: usize, span: &core::ops::Range<usize>) -> Parsed<'a> {
-        let (before, kept) = (self.shared.parsed)
+        let before = (self.shared.parsed)
             .with(|all| {
                 if all.len() <= id {
-                    all.resize(id.saturating_add(1), (0, None));
+                    all.resize(id.saturating_add(1), Parses::Never);
                 }
-                all.get_mut(id).map(|(times, kept)| {
-                    *times = times.saturating_add(1);
-                    (*times - 1, kept.clone())
-                })
+                let slot = all.get_mut(id)?;
+                let before = slot.clone();
+                if let Parses::Never = slot {
+                    *slot = Parses::Once;
+                }
+                Some(before)
             })
             .flatten()
-            .unwrap_or((0, None));
-        if let Some(kept) = kept {
-            return Parsed::Kept(kept);
-        }
-        // Checked at load: this parse does not fail. (If it did, the
-        // activation would say it expected an object.)
-        let value = (self.text.get(span.clone()))
-            .and_then(|t| json::parse(t, &json::Limits::default()).ok())
-            .unwrap_or(Value::Null);
-        if before == 0 {
+            .unwrap_or_default();
+        let parsed_before = match before {
+            Parses::Kept(kept) => return Parsed::Kept(kept),
+            Parses::Once => true,
+            Parses::Never => false,
+        };
+        let value = parse_span(self.text, span.clone());
+        if !parsed_before {
             return Parsed::Fresh(value);
         }
         let kept = Arc::new(value.into_owned());
         (self.shared.parsed).with(|all| {
             if let Some(slot) = all.get_mut(id) {
-                slot.1 = Some(kept.clone());
+                *slot = Parses::Kept(kept.clone());
             }
         });
         Parsed::Kept(kept)

@@ -267,6 +267,12 @@ export interface Client {
   readonly ready: Promise<boolean>;
   readonly revision: string | null;
   /**
+   * Whether the snapshot served is not known to be the origin's: the last
+   * fetch failed or brought a snapshot that was refused (false with none served,
+   * or without `snapshotUrl`). Between `stale` and `recovered`.
+   */
+  readonly stale: boolean;
+  /**
    * The loaded snapshot's feature problems (`[]` with none loaded): each
    * broken feature serves its default with `PARSE_ERROR`. The first read
    * for a snapshot compiles every feature (as `engine.problems`); read it
@@ -336,6 +342,15 @@ export interface Client {
   on(type: 'exposure', listener: (event: ExposureEvent) => void): () => void;
   /** Added while nothing is loaded because of an error, the listener is called at once with that error; the first one added is also called with the errors of `createClient`'s wait that no listener heard (at most 10). */
   on(type: 'error', listener: (error: Error) => void): () => void;
+  /**
+   * The snapshot served stopped being known to be the origin's: a fetch
+   * failed (network, timeout, 4xx, 429, 5xx) or brought a snapshot that was
+   * refused, while one is served. Said once (with the error `error` also
+   * got), not for each failed retry; it keeps serving. See `stale`.
+   */
+  on(type: 'stale', listener: (error: Error) => void): () => void;
+  /** After `stale`: a fetch confirmed the snapshot served (304) or brought one that loaded (after its `update`). */
+  on(type: 'recovered', listener: (event: { revision: string }) => void): () => void;
   /** Fetches the snapshot now (in Workers: not during a failed fetch's backoff or Retry-After, nor while another request's fetch is under way, for `timeout` doubling up to 30 s). */
   refresh(): Promise<void>;
   /** Sends the queued exposures now (in Workers: not during a failed POST's backoff or Retry-After). */

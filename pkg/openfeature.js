@@ -10,7 +10,7 @@ const USE = Symbol.for('feats-edge.use');
 const BOOLEAN = Symbol.for('feats-edge.boolean');
 
 /** OpenFeature's provider event names. */
-const READY = 'PROVIDER_READY', CHANGED = 'PROVIDER_CONFIGURATION_CHANGED', ERROR = 'PROVIDER_ERROR';
+const READY = 'PROVIDER_READY', CHANGED = 'PROVIDER_CONFIGURATION_CHANGED', ERROR = 'PROVIDER_ERROR', STALE = 'PROVIDER_STALE';
 
 /**
  * The default context mapping: the evaluation context as it is (its
@@ -77,7 +77,7 @@ class Resolver {
     this.metadata = { name: 'feats-edge' };
     this._map = options.context ?? byTargetingKey;
     this._report = options.report ?? true;
-    /** 'ready' once a snapshot is there, 'error' when initialize found none */
+    /** 'ready' once a snapshot is there, 'error' when initialize found none, 'stale' while the client is */
     this._status = '';
     /** @type {(() => void) | null} removes the client listener (while the provider is set) */
     this._off = null;
@@ -87,18 +87,32 @@ class Resolver {
    * Waits for the client's first snapshot; rejects if it has none by its
    * `timeout` (or is closed). A snapshot that loads later makes the
    * provider ready; each new one after that is a configuration change.
-   * Failed fetches do not change its state: the client keeps serving the
-   * last snapshot it loaded.
+   * A fetch that fails or brings a snapshot the client refuses makes it
+   * stale (the client keeps serving the last snapshot it loaded), and the
+   * next that confirms or replaces it ready again.
    */
   async initialize() {
-    this._off ??= this.client.on('update', (update) => {
-      const message = `revision ${update.revision}`;
-      // (An override set with nothing loaded makes no snapshot.)
-      if (this._status == 'error' && this.client.revision !== null) (this._status = 'ready'), this.events.emit(READY, { message });
-      // The flags whose values may have changed: the SDKs re-evaluate only
-      // those (a client without the list: all, as when it is not given).
-      else if (this._status == 'ready') this.events.emit(CHANGED, Array.isArray(update.changed) ? { message, flagsChanged: update.changed } : { message });
-    });
+    if (!this._off) {
+      const client = this.client;
+      const offs = [
+        client.on('update', (update) => {
+          const message = `revision ${update.revision}`;
+          // (An override set with nothing loaded makes no snapshot.)
+          if (this._status == 'error' && client.revision !== null) (this._status = 'ready'), this.events.emit(READY, { message });
+          // The flags whose values may have changed: the SDKs re-evaluate only
+          // those (a client without the list: all, as when it is not given).
+          else if (this._status == 'ready' || this._status == 'stale') this.events.emit(CHANGED, Array.isArray(update.changed) ? { message, flagsChanged: update.changed } : { message });
+        }),
+        // (A client of an older version says neither: the provider stays ready.)
+        client.on('stale', (/** @type {any} */ err) => {
+          if (this._status == 'ready') (this._status = 'stale'), this.events.emit(STALE, { message: String(err?.message ?? err) });
+        }),
+        client.on('recovered', (/** @type {any} */ event) => {
+          if (this._status == 'stale') (this._status = 'ready'), this.events.emit(READY, { message: `revision ${event?.revision} confirmed` });
+        }),
+      ];
+      this._off = () => offs.forEach((off) => off());
+    }
     // Whether a snapshot is there now: `ready` settled false for good when
     // the first one came late, which another provider may have waited for.
     await this.client.ready;
@@ -125,10 +139,16 @@ class Resolver {
     } catch (e) {
       return { value: fallback, reason: 'ERROR', errorCode: 'INVALID_CONTEXT', errorMessage: String(e?.message ?? e) };
     }
+    // Stale before the provider listened (a cached snapshot served while
+    // the origin is down): said at the first evaluation after.
+    if (this._status == 'ready' && this.client.stale === true) {
+      this._status = 'stale';
+      this.events.emit(STALE, { message: 'feats-edge: the last snapshot fetch failed' });
+    }
     const d = this.client.details(flag, ctx);
     if (d.errorCode) {
       // The client was closed under a ready provider: OpenFeature's error state.
-      if (d.errorCode == 'PROVIDER_NOT_READY' && this._status == 'ready') {
+      if (d.errorCode == 'PROVIDER_NOT_READY' && (this._status == 'ready' || this._status == 'stale')) {
         this._status = 'error';
         this.events.emit(ERROR, { message: 'feats-edge: the client has no snapshot (closed)' });
       }

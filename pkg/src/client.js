@@ -383,7 +383,7 @@ export async function createClient(o) {
     return { feature: name, implementation: impl, reason: 'OVERRIDE', rule: null, experiment: null, unit: null,
       stickyKey: null, errorCode: null, revision: engine?.revision ?? null };
   };
-  const listeners = { update: new Set(), error: new Set(), exposure: new Set() };
+  const listeners = { update: new Set(), error: new Set(), exposure: new Set(), stale: new Set(), recovered: new Set() };
   const aborts = new Set(), seen = new Set(), posts = new Set(), queue = /** @type {Queue<Record<string, any>>} */ (new Queue());
   /** The sticky keys (long ones as digests) this client stored as fallen through, at most SEEN: a marker not among them is another tab's. */
   const passed = new Set();
@@ -419,6 +419,12 @@ export async function createClient(o) {
   // The last snapshot fetch, or exposure POST, failed with no answer: the
   // network may be down, and a browser's `online` event retries at once.
   let snapshotLost = false, postsLost = false;
+  /**
+   * Why the snapshot served is not known to be the origin's: the error of
+   * the last snapshot fetch, which failed or brought one that was refused;
+   * null once a fetch confirms (304) or replaces it (see `freshness`).
+   */
+  let staleBy = null;
   /** Makes the last `update`'s `changed` every feature of both, while no listener has read it: called before the engine it compares with is freed (see load). */
   let unread = null;
   let etag, loaded, fromObject, closed, fails = 0, xfails = 0, retryAt = 0, inflight, pollTimer, retryTimer, initTimer, readyTimer, done, failure, settled = false;
@@ -637,9 +643,11 @@ export async function createClient(o) {
       if (res.ok || res.status == 304) (answered = n), (freshAt = at);
       // A 304 with nothing loaded (no ETag was sent) holds no snapshot: an error, retried.
       if (res.status == 304 && !engine) throw new Error(`feats-edge: ${url} answered 304 to a request without If-None-Match`);
+      let refused = null;
       if (res.status != 304) {
         if (!res.ok) throw httpError(url, res, every);
         await loading(); // a first fetch may finish before the wasm is loaded
+        const before = failure;
         if (load(body, etagOf(res.headers.get('ETag')))) {
           // Said, not silent: cache first is gone for returning visits.
           if (cache.write(body, etag, at)) uncached = undefined;
@@ -647,14 +655,17 @@ export async function createClient(o) {
         }
         // Refused (reported by load) with nothing to serve: retried with backoff.
         else if (!engine && !closed) return perRequest && done(false), wait(backoff(fails++));
+        else refused = failure !== before ? failure : new Error(`feats-edge: ${url}: the snapshot was refused`);
       }
       fails = 0;
       snapshotRetryAt = 0;
       snapshotLost = false;
+      freshness(refused);
     } catch (e) {
       if (closed) return;
       const err = failed(e, url);
       emit('error', err);
+      freshness(err);
       // e.g. the page refuses WebAssembly: asking again changes nothing, and
       // createClient need not wait for its timeout.
       if (err.permanent) return void done(!!engine);
@@ -673,6 +684,18 @@ export async function createClient(o) {
       if (n == started) (fetchingSince = 0), (overlaps = 0);
     }
     return every || undefined;
+  }
+
+  /**
+   * After each snapshot fetch: `stale` (with the error) when the one
+   * served stops being known to be the origin's, `recovered` when a fetch
+   * confirms or replaces it again. With nothing served, neither.
+   * @param {any} err why the fetch did not bring the origin's snapshot; null when it did
+   */
+  function freshness(err) {
+    if (closed || !engine || !err === !staleBy) return void (staleBy &&= err);
+    staleBy = err;
+    err ? emit('stale', err) : emit('recovered', { revision: engine.revision });
   }
 
   /**
@@ -1096,6 +1119,10 @@ export async function createClient(o) {
     get revision() {
       return engine?.revision ?? null;
     },
+    /** Whether the last snapshot fetch failed, or brought a snapshot that was refused, while one is served. */
+    get stale() {
+      return !!staleBy && !!engine;
+    },
     /** The loaded snapshot's feature problems (the engine's; the first read per snapshot compiles every feature). */
     get problems() {
       try {
@@ -1196,7 +1223,7 @@ export async function createClient(o) {
         },
       };
     },
-    /** @param {'update' | 'error' | 'exposure'} type @param {Function} fn @returns {() => void} */
+    /** @param {'update' | 'error' | 'exposure' | 'stale' | 'recovered'} type @param {Function} fn @returns {() => void} */
     /**
      * An `error` listener added while nothing is loaded because of an error
      * is called with that error at once (as OpenFeature runs a handler

@@ -94,6 +94,15 @@ async function main(): Promise<void> {
     const at: string = e.timestamp;
     void unit, at, e.reason === 'SPLIT', e.revision?.length;
   })();
+  const offStale = client.on('stale', (err) => void err.message);
+  client.on('recovered', (e) => {
+    const confirmed: string = e.revision;
+    void confirmed;
+  })();
+  const isStale: boolean = client.stale;
+  void offStale, isStale;
+  // @ts-expect-error read-only
+  client.stale = false;
   const changedSince: string[] = engine.changes(new Engine('{"schema": 1}'));
   // @ts-expect-error not an engine
   engine.changes('{"schema": 1}');

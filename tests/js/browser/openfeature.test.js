@@ -70,3 +70,46 @@ test('OpenFeature web SDK in Chromium: the provider over the browser client', as
   ]);
   await tab.close();
 });
+
+test('OpenFeature web SDK in Chromium: a failed fetch makes the provider stale, a 304 ready again', async () => {
+  const tab = await browser.newPage();
+  const errors = [];
+  tab.on('pageerror', (e) => errors.push(e.message));
+  let answer = 'ok';
+  const statuses = [];
+  await tab.route(`${server.url}/__stale`, (r) => r.fulfill({ contentType: 'text/html', body: `<!doctype html><meta charset="utf-8"><title>stale</title>
+<script type="importmap">{"imports": {
+  "@openfeature/core": "/node_modules/@openfeature/core/dist/esm/index.js",
+  "@openfeature/web-sdk": "/node_modules/@openfeature/web-sdk/dist/esm/index.js"
+}}</script>
+<script type="module">
+import { OpenFeature } from '@openfeature/web-sdk';
+import { createClient } from '/pkg/index.js';
+import { FeatsEdgeWebProvider } from '/pkg/openfeature.js';
+const client = await createClient({ snapshotUrl: '/__snap', refreshInterval: 0, retryDelay: 60000, storageKey: 'stale-test:' });
+client.on('error', () => {});
+await OpenFeature.setContext({ targetingKey: 'u1', user: { country: 'CA' } });
+await OpenFeature.setProviderAndWait(new FeatsEdgeWebProvider(client, { report: false }));
+const of = OpenFeature.getClient();
+const seen = [];
+for (const type of ['PROVIDER_STALE', 'PROVIDER_READY']) OpenFeature.addHandler(type, () => seen.push(type));
+seen.length = 0;
+window.step = async () => { await client.refresh(); await new Promise((r) => setTimeout(r)); return { status: of.providerStatus, value: of.getStringValue('PaymentProcessor', 'x'), stale: client.stale, seen: [...seen] }; };
+window.__ready = true;
+</script>` }));
+  await tab.route(`${server.url}/__snap`, (r) => {
+    statuses.push(answer);
+    if (answer == 'down') return r.fulfill({ status: 503, body: 'down' });
+    if (r.request().headers()['if-none-match'] === '"s1"') return r.fulfill({ status: 304, headers: { ETag: '"s1"' } });
+    return r.fulfill({ contentType: 'application/json', headers: { ETag: '"s1"' }, body: JSON.stringify(snapshot('r1')) });
+  });
+  await tab.goto(`${server.url}/__stale`);
+  await tab.waitForFunction(() => window.__ready, null, { timeout: 10_000 });
+  answer = 'down';
+  assert.deepEqual(await tab.evaluate(() => window.step()), { status: 'STALE', value: 'premium', stale: true, seen: ['PROVIDER_STALE'] });
+  answer = 'ok';
+  assert.deepEqual(await tab.evaluate(() => window.step()), { status: 'READY', value: 'premium', stale: false, seen: ['PROVIDER_STALE', 'PROVIDER_READY'] });
+  assert.deepEqual(statuses, ['ok', 'down', 'ok']);
+  assert.deepEqual(errors, []);
+  await tab.close();
+});

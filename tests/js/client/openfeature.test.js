@@ -82,7 +82,7 @@ test('server SDK: values, variants and reasons from the client; failures give th
   assert.ok(events.every((e) => !JSON.stringify(e).includes('CA')), 'no context beyond the unit');
 });
 
-test('server SDK: events: a first snapshot late makes the provider ready; a new one is a configuration change; failed fetches change nothing', async () => {
+test('server SDK: events: a first snapshot late makes the provider ready; a new one is a configuration change; a failed fetch makes it stale until the next 304', async () => {
   const srv = await startServer({ snapshot: snapshot('r1'), etag: '"v1"', mode: '500' });
   servers.push(srv);
   const client = await createClient({ snapshotUrl: srv.snapshotUrl, exposureUrl: srv.exposureUrl, refreshInterval: 0, flushInterval: 0, timeout: 100, retryDelay: 60_000 });
@@ -102,20 +102,33 @@ test('server SDK: events: a first snapshot late makes the provider ready; a new 
   await until(() => seen.includes('PROVIDER_READY'), 3000, 'ready');
   assert.equal(of.providerStatus, 'READY');
   assert.equal(await of.getStringValue('PaymentProcessor', 'x', { targetingKey: 'u', user: { country: 'CA' } }), 'premium');
-  // A failed fetch, then a 304: nothing to tell (the snapshot still serves).
+  // Failed fetches: stale once, values still served; then a 304: ready.
+  srv.state.mode = '500';
+  await client.refresh();
+  srv.state.mode = 'drop';
+  await client.refresh();
+  await until(() => seen.includes('PROVIDER_STALE'), 3000, 'stale');
+  assert.equal(of.providerStatus, 'STALE');
+  const stale = await of.getStringDetails('PaymentProcessor', 'x', { targetingKey: 'u', user: { country: 'CA' } });
+  assert.deepEqual([stale.value, stale.reason, stale.errorCode], ['premium', 'TARGETING_MATCH', undefined]);
+  srv.state.mode = 'ok';
+  await client.refresh();
+  assert.deepEqual(srv.state.snapshotRequests.map((r) => r.status).slice(-3), [500, 0, 304]);
+  await until(() => of.providerStatus == 'READY', 3000, 'ready again');
+  assert.deepEqual(seen, ['PROVIDER_READY', 'PROVIDER_STALE', 'PROVIDER_READY']);
+  seen.length = 0;
+  // Stale again, then a new snapshot: a configuration change, with the
+  // flags it may change, and ready again.
   srv.state.mode = '500';
   await client.refresh();
   srv.state.mode = 'ok';
-  await client.refresh();
-  assert.deepEqual(srv.state.snapshotRequests.map((r) => r.status).slice(-2), [500, 304]);
-  // A new snapshot: a configuration change, with the flags it may change.
   const r2 = snapshot('r2');
   r2.features.Dark.default = true;
   srv.state.snapshot = r2;
   srv.state.etag = '"v2"';
   await client.refresh();
-  await until(() => seen.includes('PROVIDER_CONFIGURATION_CHANGED'), 3000, 'changed');
-  assert.deepEqual(seen, ['PROVIDER_READY', 'PROVIDER_CONFIGURATION_CHANGED']);
+  await until(() => seen.includes('PROVIDER_READY'), 3000, 'changed');
+  assert.deepEqual(seen, ['PROVIDER_STALE', 'PROVIDER_CONFIGURATION_CHANGED', 'PROVIDER_READY']);
   assert.deepEqual(changes, [['Dark']]);
   assert.equal(await of.getBooleanValue('Dark', false, { targetingKey: 'u', user: { country: 'FR' } }), true);
   assert.equal(of.providerStatus, 'READY');
@@ -334,5 +347,30 @@ test('web SDK: a new snapshot is a configuration change naming the flags it may 
   assert.deepEqual(changes, [['PaymentProcessor', 'Dark'], []]);
   assert.equal(of.getStringValue('PaymentProcessor', 'x'), 'acme');
   WebFeature.removeHandler('PROVIDER_CONFIGURATION_CHANGED', handler);
+  await client.close();
+});
+
+test('web SDK: a provider set over a client already stale (a bootstrap snapshot, the origin down) turns stale at its first evaluation, and ready when the origin answers', async () => {
+  const srv = await startServer({ snapshot: snapshot('r1'), etag: '"v1"', mode: '500' });
+  servers.push(srv);
+  const client = await createClient({ snapshotUrl: srv.snapshotUrl, snapshot: snapshot('r0'), refreshInterval: 0, flushInterval: 0, retryDelay: 60_000 });
+  client.on('error', () => {});
+  await client.refresh();
+  assert.equal(client.stale, true);
+  await WebFeature.setContext({ targetingKey: 'u1', user: { country: 'CA' } });
+  await WebFeature.setProviderAndWait(new FeatsEdgeWebProvider(client, { report: false }));
+  const of = WebFeature.getClient();
+  const seen = [];
+  const handlers = ['PROVIDER_READY', 'PROVIDER_STALE'].map((type) => [type, () => seen.push(type)]);
+  for (const [type, h] of handlers) WebFeature.addHandler(type, h);
+  seen.length = 0; // (a READY handler added in READY runs at once)
+  assert.equal(of.getStringValue('PaymentProcessor', 'x'), 'premium');
+  await until(() => of.providerStatus == 'STALE', 3000, 'stale');
+  assert.equal(of.getStringValue('PaymentProcessor', 'x'), 'premium', 'a stale provider still answers');
+  srv.state.mode = 'ok';
+  await client.refresh();
+  await until(() => of.providerStatus == 'READY', 3000, 'ready');
+  assert.deepEqual(seen, ['PROVIDER_STALE', 'PROVIDER_READY']);
+  for (const [type, h] of handlers) WebFeature.removeHandler(type, h);
   await client.close();
 });

@@ -1,0 +1,115 @@
+// Whether the snapshot a client serves is known to be the origin's: the
+// `stale` event when a fetch fails or brings a snapshot that is refused,
+// once per outage, `recovered` when a fetch confirms (304) or replaces it,
+// and `client.stale` in between; against a real snapshot server.
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { createClient } from 'feats-edge';
+import { startServer } from '../helpers/server.js';
+import { snapshot } from '../helpers/snapshot.js';
+
+const servers = [];
+after(async () => {
+  for (const s of servers) await s.close();
+});
+
+const CA = { user: { id: 'u1', country: 'CA' } };
+
+/** Records the client's events in order, as [type, what came with it]. */
+function record(client) {
+  const log = [];
+  for (const type of ['update', 'error', 'stale', 'recovered']) client.on(type, (v) => log.push([type, v]));
+  return log;
+}
+
+test('stale once per outage with the error `error` got, recovered on a 304 or a snapshot that loads; the client serves throughout', async () => {
+  const srv = await startServer({ snapshot: snapshot('r1'), etag: '"v1"' });
+  servers.push(srv);
+  const client = await createClient({ snapshotUrl: srv.snapshotUrl, refreshInterval: 0, flushInterval: 0, retryDelay: 60_000 });
+  const log = record(client);
+  assert.equal(client.stale, false);
+
+  // A 500, then a dropped connection: one `stale`, with the first error.
+  srv.state.mode = '500';
+  await client.refresh();
+  srv.state.mode = 'drop';
+  await client.refresh();
+  assert.deepEqual(log.map(([t]) => t), ['error', 'stale', 'error']);
+  assert.equal(log[1][1], log[0][1], 'the same error as `error`');
+  assert.match(log[1][1].message, /answered 500/);
+  assert.equal(client.stale, true);
+  assert.equal(client.findImplementation('PaymentProcessor', CA), 'premium');
+
+  // A 304 confirms what is served.
+  log.length = 0;
+  srv.state.mode = 'ok';
+  await client.refresh();
+  assert.deepEqual(srv.state.snapshotRequests.at(-1).status, 304);
+  assert.deepEqual(log, [['recovered', { revision: 'r1' }]]);
+  assert.equal(client.stale, false);
+  // Another 304 says nothing.
+  await client.refresh();
+  assert.deepEqual(log.length, 1);
+
+  // A snapshot that is refused: stale with the refusal, r1 still served.
+  log.length = 0;
+  srv.state.mode = 'html';
+  await client.refresh();
+  assert.deepEqual(log.map(([t]) => t), ['error', 'stale']);
+  assert.equal(log[1][1], log[0][1]);
+  assert.equal(log[1][1].name, 'SnapshotError');
+  assert.equal(client.revision, 'r1');
+  assert.equal(client.stale, true);
+
+  // A new snapshot: its update, then recovered.
+  log.length = 0;
+  srv.state.mode = 'ok';
+  srv.state.snapshot = snapshot('r2');
+  srv.state.etag = '"v2"';
+  await client.refresh();
+  assert.deepEqual(log.map(([t, v]) => [t, v.revision]), [['update', 'r2'], ['recovered', 'r2']]);
+  assert.equal(client.stale, false);
+
+  // A 429 and a 404 are failures too; closing ends it without a `recovered`.
+  log.length = 0;
+  srv.state.mode = '429';
+  await client.refresh();
+  assert.deepEqual(log.map(([t]) => t), ['error', 'stale']);
+  assert.equal(log[1][1].status, 429);
+  srv.state.mode = '404';
+  await client.refresh();
+  assert.equal(client.stale, true);
+  await client.close();
+  assert.equal(client.stale, false);
+  assert.deepEqual(log.map(([t]) => t), ['error', 'stale', 'error']);
+});
+
+test('with nothing served, a failed fetch is an error and nothing is stale; the first snapshot is an update, not a recovery', async () => {
+  const srv = await startServer({ snapshot: snapshot('r1'), etag: '"v1"', mode: '500' });
+  servers.push(srv);
+  const client = await createClient({ snapshotUrl: srv.snapshotUrl, refreshInterval: 0, flushInterval: 0, timeout: 100, retryDelay: 60_000 });
+  const log = record(client);
+  await client.refresh();
+  assert.equal(client.revision, null);
+  assert.equal(client.stale, false);
+  srv.state.mode = 'ok';
+  await client.refresh();
+  assert.equal(client.revision, 'r1');
+  assert.deepEqual(log.filter(([t]) => t != 'error').map(([t]) => t), ['update']);
+  assert.ok(log.some(([t]) => t == 'error'), 'the failures were errors');
+  await client.close();
+});
+
+test('a bootstrap snapshot whose first fetch fails is stale at once', async () => {
+  const srv = await startServer({ snapshot: snapshot('r1'), etag: '"v1"', mode: '500' });
+  servers.push(srv);
+  const client = await createClient({ snapshotUrl: srv.snapshotUrl, snapshot: snapshot('r0'), refreshInterval: 0, flushInterval: 0, retryDelay: 60_000 });
+  const log = record(client);
+  await client.refresh();
+  assert.equal(client.revision, 'r0');
+  assert.equal(client.stale, true);
+  srv.state.mode = 'ok';
+  await client.refresh();
+  assert.deepEqual(log.filter(([t]) => t == 'update' || t == 'recovered').map(([t, v]) => [t, v.revision]), [['update', 'r1'], ['recovered', 'r1']]);
+  await client.close();
+});

@@ -774,6 +774,10 @@ export async function createClient(o) {
       n -= batch.length;
       sending += batch.length;
       if (keepalive) kept += size;
+      // A failure is said once its batch is back in the queue (or counted
+      // failed) and no longer under way: an `error` listener that closes
+      // the client has close() send it.
+      let err, retry = false;
       try {
         const [res] = await request(xurl, { method: 'POST', headers: headers('application/json'), body, ...(keepalive && { keepalive }) }, true);
         if (!res.ok) throw httpError(xurl, res, flushInterval, true);
@@ -782,8 +786,7 @@ export async function createClient(o) {
         xfails = retryAt = 0; // answered: timers may flush again
         postsLost = false;
       } catch (e) {
-        const err = failed(e, xurl);
-        emit('error', err);
+        err = failed(e, xurl);
         if (err.permanent || !retryable(err.status)) stats.failed += batch.length;
         else {
           // A page that navigates away fails its keepalive POSTs just before
@@ -806,12 +809,14 @@ export async function createClient(o) {
           // with that request, events and all. The first request's flush
           // after `retryAt` sends.
           if (!closed && !perRequest) retryTimer = later(() => !closed && queue.length && flush(), ms);
-          return;
+          retry = true;
         }
       } finally {
         sending -= batch.length;
         if (keepalive) kept -= size;
       }
+      if (err) emit('error', err);
+      if (retry) return;
     }
     // Full batches that waited while this one was sent.
     if (queue.length >= maxBatch) autoFlush();
@@ -868,14 +873,13 @@ export async function createClient(o) {
       const back = () => requeue(events);
       const post = (keepalive) => {
         const held = keepalive ? size : 0;
-        const settled = () => ((sending -= n), (kept -= held));
         sending += n;
         kept += held;
         // (Given up after 30 s like any POST: one left hanging held back
         // every timer flush.) Started now, while the page is still there;
         // what throws at once (an invalid `headers` option) puts the
-        // events back too.
-        let sent;
+        // events back too. A failure is said once the events are back (as in `send`).
+        let sent, err;
         try {
           sent = request(xurl, { method: 'POST', headers: headers('application/json'), body, keepalive }, true);
         } catch (e) {
@@ -887,11 +891,14 @@ export async function createClient(o) {
             stats.sent += n;
           })
           .catch((e) => {
-            const err = failed(e, xurl);
-            emit('error', err);
+            err = failed(e, xurl);
             retryable(err.status) ? back() : (stats.failed += n);
           })
-          .finally(settled);
+          .finally(() => {
+            sending -= n;
+            kept -= held;
+            if (err) emit('error', err);
+          });
       };
       // One event too big for any beacon, or beacons refused: a fetch (a
       // plain one may not outlive the page), so that it does not hold the

@@ -333,6 +333,30 @@ test('page hide with a headers option that throws: the events go back to the que
   await client.close();
 });
 
+test("page hide, beacons refused, the sink failing: an 'error' listener that closes the client has close send the events back", async () => {
+  localStorage.clear();
+  const answers = [503], posts = [];
+  const client = await createClient({
+    snapshot: snapshot('r1'), exposureUrl: '/flags/exposures', flushInterval: 0,
+    fetch: async (url, init) => (posts.push(init), new Response(null, { status: answers.shift() ?? 204 })),
+  });
+  let closing;
+  client.on('error', () => (closing ??= client.close()));
+  client.create('Split', ctx('1'));
+  client.create('Split', ctx('2'));
+  beaconAnswer = false;
+  try {
+    windowEvents.dispatchEvent(new Event('pagehide'));
+  } finally {
+    beaconAnswer = true;
+  }
+  assert.ok(await until(() => closing !== undefined));
+  await closing;
+  assert.equal(posts.length, 2);
+  assert.deepEqual(JSON.parse(posts[1].body).events.map((e) => e.unit.value), ['1', '2']);
+  assert.deepEqual({ ...client.stats }, { dropped: 0, sent: 2, failed: 0, queued: 0 });
+});
+
 test('a snapshot the cache refuses is said once, not again each time the same text comes back', async (t) => {
   localStorage.clear();
   const srv = await startServer({ snapshot: snapshot('r1') });

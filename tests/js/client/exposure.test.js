@@ -439,3 +439,29 @@ test("an 'exposure' listener that closes the client: the event it heard is sent 
   await closing;
   assert.deepEqual(srv.state.exposureRequests.flatMap((r) => JSON.parse(r.body).events).map((e) => e.unit.value), ['5']);
 });
+
+test("an 'error' listener that closes the client when a POST fails: close sends the batch that failed", async (t) => {
+  const { srv, client } = await setup(t);
+  srv.state.exposureMode = '500';
+  let closing;
+  // (The sink is back by the time close sends: a shutdown after an outage.)
+  client.on('error', () => ((srv.state.exposureMode = 'ok'), (closing ??= client.close())));
+  client.create('Split', ctx('1'));
+  client.create('Split', ctx('2'));
+  await client.flush();
+  await closing;
+  assert.deepEqual(srv.state.exposureRequests.map((r) => r.status), [503, 204]);
+  assert.deepEqual(srv.accepted().map((e) => e.unit.value), ['1', '2']);
+  assert.deepEqual(client.stats, { dropped: 0, sent: 2, failed: 0, queued: 0 });
+});
+
+test("an 'error' listener sees the failed batch back in the queue, counted once", async (t) => {
+  const { srv, client } = await setup(t);
+  srv.state.exposureMode = '500';
+  const queued = [];
+  client.on('error', () => queued.push(client.stats.queued));
+  client.create('Split', ctx('1'));
+  client.create('Split', ctx('2'));
+  await client.flush();
+  assert.deepEqual(queued, [2]);
+});

@@ -623,7 +623,9 @@ export async function createClient(o) {
 
   /** Resolves with the delay before the next fetch, if any. */
   async function fetchSnapshot() {
-    const n = ++started, at = Date.now(), othersBefore = others;
+    // (`held`: the ETag when this fetch started, sent or not: a 304 asks
+    // again at once only when another tab's snapshot changed it meanwhile.)
+    const n = ++started, at = Date.now(), othersBefore = others, held = etag;
     fetchingSince = at;
     let sent;
     try {
@@ -638,8 +640,11 @@ export async function createClient(o) {
       // snapshot: that one instead (this tab may not have loaded it yet).
       if (others > othersBefore && othersAt > at) return await loading(), fromCache(), every || undefined;
       // A 304 to an ETag no longer ours (another tab's snapshot came
-      // meanwhile) confirms nothing we hold: asked again.
-      if (res.status == 304 && etag !== sent) return 0;
+      // meanwhile) confirms nothing we hold: asked again. (One to a request
+      // without If-None-Match, with no ETag held or none sent, keeps the
+      // current snapshot: asked again at once, such a server was asked
+      // hundreds of times a second.)
+      if (res.status == 304 && etag !== held) return 0;
       if (res.ok || res.status == 304) (answered = n), (freshAt = at);
       // A 304 with nothing loaded (no ETag was sent) holds no snapshot: an error, retried.
       if (res.status == 304 && !engine) throw new Error(`feats-edge: ${url} answered 304 to a request without If-None-Match`);

@@ -74,6 +74,30 @@ test('a 304 to a request without If-None-Match is an error, retried until a snap
   assert.equal(n, 3);
 });
 
+for (const [what, options, headers] of [
+  ['a bootstrap snapshot without an ETag', { snapshot: snapshot('r1') }, {}],
+  ['a snapshot fetched without an ETag', {}, {}],
+]) {
+  test(`a 304 to a request without If-None-Match, with ${what} loaded, keeps it until the next poll (no fetch at once)`, async (t) => {
+    const requests = [];
+    const url = await serve(t, (req, res) => {
+      requests.push(req.headers['if-none-match']);
+      if (requests.length == 1 && !options.snapshot) return res.writeHead(200, { 'Content-Type': 'application/json', ...headers }).end(JSON.stringify(snapshot('r1')));
+      res.writeHead(304).end();
+    });
+    const client = await createClient({ snapshotUrl: url, refreshInterval: 60_000, retryDelay: 10, ...options });
+    t.after(() => client.close());
+    const updates = [];
+    client.on('update', (u) => updates.push(u.revision));
+    if (!options.snapshot) await client.refresh(); // (the 304)
+    await sleep(300);
+    assert.equal(requests.length, options.snapshot ? 1 : 2, `${requests.length} requests in 300 ms`);
+    assert.deepEqual(requests, options.snapshot ? [undefined] : [undefined, undefined]);
+    assert.equal(client.revision, 'r1');
+    assert.deepEqual(updates, []);
+  });
+}
+
 test('after a day-long Retry-After, a send that succeeds lets timers flush again', async (t) => {
   const srv = await startServer({ snapshot: snapshot('r1') });
   srv.state.exposureMode = '429';

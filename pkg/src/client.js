@@ -241,6 +241,14 @@ function discard(res) {
 const retryable = (s) => !s || s == 429 || s > 499;
 
 /**
+ * Whether an answer is a 2xx, read from its status as a Response's `ok`
+ * is: a `fetch` option may give any object with a status and headers
+ * (index.d.ts), which has no `ok`.
+ * @param {{status: number}} res
+ */
+const ok = (res) => res.status > 199 && res.status < 300;
+
+/**
  * An HTTP date (which starts with a day's name, in any of RFC 9110's three
  * forms) as ms since the epoch; NaN for anything else (`Date.parse` reads
  * `0` as the year 2000 and `unknown 1` as 2001). The asctime form names no
@@ -645,12 +653,12 @@ export async function createClient(o) {
       // current snapshot: asked again at once, such a server was asked
       // hundreds of times a second.)
       if (res.status == 304 && etag !== held) return 0;
-      if (res.ok || res.status == 304) (answered = n), (freshAt = at);
+      if (ok(res) || res.status == 304) (answered = n), (freshAt = at);
       // A 304 with nothing loaded (no ETag was sent) holds no snapshot: an error, retried.
       if (res.status == 304 && !engine) throw new Error(`feats-edge: ${url} answered 304 to a request without If-None-Match`);
       let refused = null;
       if (res.status != 304) {
-        if (!res.ok) throw httpError(url, res, every);
+        if (!ok(res)) throw httpError(url, res, every);
         await loading(); // a first fetch may finish before the wasm is loaded
         const before = failure;
         if (load(body, etagOf(res.headers.get('ETag')))) {
@@ -785,7 +793,7 @@ export async function createClient(o) {
       let err, retry = false;
       try {
         const [res] = await request(xurl, { method: 'POST', headers: headers('application/json'), body, ...(keepalive && { keepalive }) }, true);
-        if (!res.ok) throw httpError(xurl, res, flushInterval, true);
+        if (!ok(res)) throw httpError(xurl, res, flushInterval, true);
         if (suspect && !keepalive) (suspect = false), (plainUntil = Date.now() + KEEPALIVE_PAUSE);
         stats.sent += batch.length;
         xfails = retryAt = 0; // answered: timers may flush again
@@ -892,7 +900,7 @@ export async function createClient(o) {
         }
         sent
           .then(([res]) => {
-            if (!res.ok) throw httpError(xurl, res, flushInterval, true);
+            if (!ok(res)) throw httpError(xurl, res, flushInterval, true);
             stats.sent += n;
           })
           .catch((e) => {

@@ -131,6 +131,30 @@ test('a fetch option that rejects with null or undefined, or resolves to no Resp
   assert.deepEqual(unhandled, []);
 });
 
+test('a fetch option that gives what the types ask (a status, headers, and text for a snapshot), no Response: its 2xx are taken as 2xx', async (t) => {
+  const srv = await startServer({ snapshot: snapshot('r1') });
+  t.after(() => srv.close());
+  // Over real requests: only the answer's form is that of a test double (tests/types/bare.ts).
+  const statuses = [];
+  const fetchLike = async (url, init) => {
+    const res = await fetch(url, init);
+    statuses.push(res.status);
+    return { status: res.status, headers: res.headers, text: () => res.text() };
+  };
+  const client = await createClient({ snapshotUrl: srv.snapshotUrl, exposureUrl: srv.exposureUrl, fetch: fetchLike, refreshInterval: 0, flushInterval: 0, timeout: 2000 });
+  t.after(() => client.close());
+  const errors = [];
+  client.on('error', (e) => errors.push(e.message));
+  assert.equal(client.revision, 'r1');
+  await client.refresh(); // a 304
+  assert.equal(client.create('PaymentProcessor', ctx('1', 'CA')), 'premium');
+  await client.flush();
+  assert.deepEqual(statuses, [200, 304, 204]);
+  assert.deepEqual({ ...client.stats }, { dropped: 0, sent: 1, failed: 0, queued: 0 });
+  assert.equal(srv.accepted().length, 1);
+  assert.deepEqual(errors, []);
+});
+
 test('an exposure POST answered with a redirect is not followed: the batch counts as failed, with an error that says why', async (t) => {
   // fetch would send a 301, 302 or 303 on as a GET without the events,
   // and a 200 to that GET (an app's catch-all page) looked like delivery.

@@ -186,12 +186,14 @@ export interface ClientOptions {
   /**
    * Default `globalThis.fetch`. Called with a URL string and an init of
    * `method`, `headers`, `body`, `signal`, `cache`, `keepalive` and
-   * `redirect`, as `fetch` takes them, and expected to give a `Response`.
+   * `redirect`, as `fetch` takes them, and expected to give a `Response`
+   * (at least its status, headers and `text()`: a snapshot's body is read
+   * from `body` when there is one, else by `text()`).
    * It should pass `init.signal` on; one that does not is given up on all
    * the same, after 30 s or by `close()`, though the request it started
    * runs on.
    */
-  fetch?: ((url: string, init: any) => PromiseLike<{ status: number; headers: { get(name: string): string | null } }>) | undefined;
+  fetch?: ((url: string, init: any) => PromiseLike<{ status: number; headers: { get(name: string): string | null }; text(): PromiseLike<string> }>) | undefined;
   /** Clock in ms; default Date.now. */
   now?: (() => number) | undefined;
   /** Extra headers sent with every request (not with beacons). */

@@ -15,6 +15,8 @@ const client = await createClient({
 });
 // @ts-expect-error: fetch gives a Response (a status and headers at least)
 await createClient({ fetch: async (_url: string) => 42 });
+// @ts-expect-error: nor without a way to read its body
+await createClient({ fetch: async (_url: string) => ({ status: 200, headers: { get: (_name: string) => null } }) });
 const impl: string | null = client.findImplementation('PaymentProcessor', { user: { id: '42' } });
 // @ts-expect-error: a number is no snapshot source
 await init(42);

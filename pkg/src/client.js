@@ -693,6 +693,8 @@ export async function createClient(o) {
       // Other 4xx wait for the next poll elsewhere; in Workers, where each
       // request may refresh, for a backoff step (a 404 was asked by every request).
       if (perRequest) wait(backoff(fails++));
+      // Without polling there is no next one: createClient need not wait for its timeout.
+      else if (!every) done(!!engine);
     } finally {
       if (n == started) (fetchingSince = 0), (overlaps = 0);
     }

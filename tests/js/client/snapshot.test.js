@@ -221,6 +221,29 @@ test('a 404 is reported and not hammered', async (t) => {
   assert.equal(srv.state.snapshotRequests.length, 1);
 });
 
+test('without polling, a 4xx on the first fetch resolves createClient at once, not at its timeout: nothing else will be fetched', async (t) => {
+  const srv = await startServer({ snapshot: snapshot('r1'), mode: '404' });
+  t.after(() => srv.close());
+  const errors = [];
+  let timer;
+  const made = createClient({ snapshotUrl: srv.snapshotUrl, refreshInterval: 0, timeout: 60_000 }).then((c) => (c.on('error', (e) => errors.push(e)), c));
+  const client = await Promise.race([made, new Promise((r) => (timer = setTimeout(r, 10_000, null)))]);
+  clearTimeout(timer);
+  assert.ok(client, 'createClient resolved before its 60 s timeout');
+  t.after(() => client.close());
+  assert.equal(await client.ready, false);
+  assert.equal(client.revision, null);
+  await until(() => errors.length == 1, 1000, 'the 404 heard');
+  assert.match(errors[0].message, /answered 404/);
+  // With polling, the next poll may bring it: createClient waits.
+  const polling = createClient({ snapshotUrl: srv.snapshotUrl, refreshInterval: 100, retryDelay: 10, timeout: 60_000 });
+  await until(() => srv.state.snapshotRequests.length == 2, 5000, 'the second client\'s first fetch');
+  srv.state.mode = 'ok';
+  const second = await polling;
+  t.after(() => second.close());
+  assert.equal(second.revision, 'r1');
+});
+
 test('a bootstrap snapshot evaluates before any fetch completes', async (t) => {
   const srv = await startServer({ snapshot: snapshot('r2') });
   srv.state.mode = 'slow';

@@ -711,6 +711,31 @@ fn descriptions_and_meta_annotate_maps_of_names_too() {
     assert_eq!(load(text).feature_count(), 1);
 }
 
+/// SPEC §1: `meta` is "any JSON, ignored by evaluation", in `weights` too.
+/// A number there is a weight only when the feature has an implementation
+/// of that name; otherwise it can be nothing but the annotation (and a
+/// `description` number is a description of the wrong type).
+#[test]
+fn a_meta_number_in_weights_of_a_feature_without_such_an_arm_is_an_annotation() {
+    let text = r#"{"schema": 1,
+        "segments": {"UserId": {"from": {"user": "{id}"}}},
+        "features": {"Checkout": {"inputs": ["user"], "implementations": ["old", "new"], "default": "old",
+            "rules": [{"split": {"by": "UserId", "weights": {"new": 100, "meta": 3}}}]}}}"#;
+    assert!(problems(text).is_empty(), "{:?}", problems(text));
+    let d = details(&load(text), "Checkout", r#"{"user": {"id": 7}}"#, NOW);
+    assert_eq!(
+        d.get("implementation").and_then(|v| v.as_str()),
+        Some("new")
+    );
+    assert_eq!(d.get("reason").and_then(|v| v.as_str()), Some("SPLIT"));
+
+    let text = text.replace(r#""meta": 3"#, r#""description": 3"#);
+    assert_eq!(
+        problems(&text),
+        ["/features/Checkout/rules/0/split/weights/description: expected a string, found a number"]
+    );
+}
+
 /// Features compile on first use; what loading checks up front and what it
 /// leaves for later give the same answers as compiling everything at once.
 #[test]

@@ -492,9 +492,13 @@ fn compile_weights(
     let mut ok = true;
     let mut annotations = [false; 2];
     for (name, weight) in members {
-        // (A number could be an implementation's weight.)
+        // (A number could be the weight of an implementation of that name;
+        // without one, `meta` can only be the annotation, "any JSON".)
         let (kind, seen) = (weight.kind(), &mut annotations);
-        if reader::annotation(name, kind, kind == "a number", seen, ptr, errs) {
+        let entry = kind == "a number"
+            && (!matches!(name.as_ref(), "description" | "meta")
+                || implementation_id(feature, impl_ids, name).is_some());
+        if reader::annotation(name, kind, entry, seen, ptr, errs) {
             continue;
         }
         let at = ptr.key(name);

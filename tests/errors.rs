@@ -736,6 +736,39 @@ fn a_meta_number_in_weights_of_a_feature_without_such_an_arm_is_an_annotation() 
     );
 }
 
+/// In `from`, a `description` or `meta` string is an input's template only
+/// when it has a `{placeholder}`: a brace that opens none (`{country`,
+/// `{}`, `{a..b}`) leaves it the annotation SPEC §1 allows, and does not
+/// break the segment and the features that use it.
+#[test]
+fn a_description_in_from_with_a_brace_but_no_placeholder_is_an_annotation() {
+    for text_in_from in [
+        "the id; {country is elsewhere",
+        "ids like {} here",
+        "see {a..b}",
+    ] {
+        let text = r#"{"schema": 1,
+            "segments": {"UserId": {"from": {"user": "{id}", "description": "DESC", "meta": "DESC"}}},
+            "features": {"F": {"inputs": ["user"], "implementations": ["a", "b"], "default": "a",
+                "rules": [{"split": {"by": "UserId", "weights": {"b": 100}}}]}}}"#
+            .replace("DESC", text_in_from);
+        assert!(
+            problems(&text).is_empty(),
+            "{text_in_from}: {:?}",
+            problems(&text)
+        );
+        let d = details(&load(&text), "F", r#"{"user": {"id": 7}}"#, NOW);
+        assert_eq!(d.get("reason").and_then(|v| v.as_str()), Some("SPLIT"));
+    }
+    // One placeholder makes it a template, a broken one a problem.
+    let text = r#"{"schema": 1,
+        "segments": {"UserId": {"from": {"user": "{id}", "description": "{plan} then {"}}}}"#;
+    has(
+        &problems(text),
+        "/segments/UserId/from/description: template '{plan} then {': a '{' without its '}' (write '{{' for a literal brace)",
+    );
+}
+
 /// Features compile on first use; what loading checks up front and what it
 /// leaves for later give the same answers as compiling everything at once.
 #[test]

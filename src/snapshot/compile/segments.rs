@@ -169,14 +169,26 @@ pub fn compile(
     def
 }
 
-/// Whether `text` has a `{placeholder}` (a `{` that is not `{{`): a
-/// template needs one, so a string without one cannot be a template.
+/// Whether `text` has a `{placeholder}`: a `{` that is not `{{`, closed by
+/// a `}` before any other `{`, around dot-separated keys, none empty. A
+/// template needs one, so a string without one cannot be a template (a
+/// `description` in `from` such as `"see {country"` is then the annotation).
 pub fn has_placeholder(text: &str) -> bool {
-    let mut bytes = text.bytes();
-    while let Some(b) = bytes.next() {
-        if b == b'{' && bytes.next() != Some(b'{') {
+    let mut rest = text;
+    while let Some(at) = rest.find('{') {
+        let after = rest.get(at + 1..).unwrap_or_default();
+        if let Some(escaped) = after.strip_prefix('{') {
+            rest = escaped;
+            continue;
+        }
+        let Some(end) = after.find(['{', '}']) else {
+            return false;
+        };
+        let inner = after.get(..end).unwrap_or_default();
+        if after.as_bytes().get(end) == Some(&b'}') && !inner.split('.').any(str::is_empty) {
             return true;
         }
+        rest = after.get(end..).unwrap_or_default();
     }
     false
 }
@@ -334,5 +346,31 @@ mod tests {
         assert!(parse("{a..b}").unwrap_err().contains("none empty"));
         assert!(parse("{a{b}").unwrap_err().contains("without its '}'"));
         assert!(parse("constant").unwrap_err().contains("no {placeholder}"));
+    }
+
+    #[test]
+    fn placeholders_are_found_only_where_a_template_could_read_one() {
+        for yes in [
+            "{id}",
+            "a {b.c} d",
+            "{{x}} {y}",
+            "{{{a}}}",
+            "{ {b}",
+            "sets {a, b}",
+        ] {
+            assert!(has_placeholder(yes), "{yes}");
+        }
+        for no in [
+            "",
+            "text",
+            "{{id}}",
+            "see {country",
+            "{}",
+            "{a..b}",
+            "{.a}",
+            "} {",
+        ] {
+            assert!(!has_placeholder(no), "{no}");
+        }
     }
 }

@@ -156,13 +156,18 @@ $('#user').textContent = userId;
 client.on('update', render);
 // Until a snapshot has loaded, the page runs on the defaults: it says so,
 // and why (an error listener added now hears the first load's failure).
-// Later, a snapshot the server sends that is refused is said too: the page
-// stays on the last good one. (Network errors while polling are not: the
-// current flags still hold.)
+// Later, the flags going stale is said too (a snapshot the server sends
+// that is refused, or a server that stops answering): the page stays on
+// the last good one until the client has recovered.
 client.on('error', (e) => {
   if (client.revision === null) $('#flags-note').textContent = `The flags could not be loaded (${e?.message ?? e}): the defaults are shown; retrying.`;
-  else if (e?.name === 'SnapshotError') $('#flags-note').textContent = `The latest snapshot was refused (${e.message}); still on revision ${client.revision}.`;
 });
+client.on('stale', (e) => {
+  $('#flags-note').textContent = e?.name === 'SnapshotError'
+    ? `The latest snapshot was refused (${e.message}); still on revision ${client.revision}.`
+    : `The flags server did not answer (${e?.message ?? e}); still on revision ${client.revision}, retrying.`;
+});
+client.on('recovered', () => { $('#flags-note').textContent = ''; });
 client.on('update', () => { $('#flags-note').textContent = ''; });
 
 $('#new-user').onclick = () => { store('demo-user', null); location.reload(); };

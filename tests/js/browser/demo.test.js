@@ -356,3 +356,28 @@ test('the demo controls have accessible names', async () => {
     await page.close();
   }
 });
+
+test('a flags server that stops answering once the flags are loaded: the page says it stays on them, and clears that once the server answers', async () => {
+  const page = await rt.browser.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  try {
+    // (Retries drawn at half their full jitter: 0.5 s after the first failure.)
+    await page.addInitScript(() => { Math.random = () => 0.5; });
+    await page.goto(`${rt.server.url}/`);
+    await page.waitForFunction(() => document.getElementById('revision').textContent !== '(none)', null, { timeout: 10000 });
+    const revision = await page.textContent('#revision');
+    await page.route(`${rt.server.url}/flags/snapshot.json`, (r) => r.fulfill({ status: 503, body: 'down' }));
+    await page.waitForFunction(() => document.getElementById('flags-note').textContent !== '', null, { timeout: 5000 })
+      .catch(() => assert.fail('nothing said in the page'));
+    assert.match(await page.textContent('#flags-note'), new RegExp(`^The flags server did not answer \\(.*503.*\\); still on revision ${revision}, retrying\\.$`));
+    assert.equal(await page.textContent('#revision'), revision);
+    await page.unroute(`${rt.server.url}/flags/snapshot.json`);
+    await page.waitForFunction(() => document.getElementById('flags-note').textContent === '', null, { timeout: 10000 })
+      .catch(() => assert.fail('the note stayed once the server answered'));
+    assert.equal(await page.textContent('#revision'), revision, 'a 304: the same flags');
+    assert.deepEqual(errors, []);
+  } finally {
+    await page.close();
+  }
+});

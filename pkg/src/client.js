@@ -678,7 +678,8 @@ export async function createClient(o) {
       if (closed) return;
       const err = failed(e, url);
       emit('error', err);
-      freshness(err);
+      // (A fetch overtaken by one whose answer was taken changes nothing: that answer stands.)
+      if (n >= answered) freshness(err);
       // e.g. the page refuses WebAssembly: asking again changes nothing, and
       // createClient need not wait for its timeout.
       if (err.permanent) return void done(!!engine);

@@ -5,7 +5,7 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createClient } from 'feats-edge';
-import { startServer } from '../helpers/server.js';
+import { startServer, until } from '../helpers/server.js';
 import { snapshot } from '../helpers/snapshot.js';
 
 const servers = [];
@@ -111,5 +111,44 @@ test('a bootstrap snapshot whose first fetch fails is stale at once', async () =
   srv.state.mode = 'ok';
   await client.refresh();
   assert.deepEqual(log.filter(([t]) => t == 'update' || t == 'recovered').map(([t, v]) => [t, v.revision]), [['update', 'r1'], ['recovered', 'r1']]);
+  await client.close();
+});
+
+test('a fetch overtaken by a later one whose answer was taken says nothing stale when it fails: what the later one said stands', async () => {
+  // Snapshot fetches answered by hand, in the order the test chooses.
+  const pending = [];
+  const fetch = (_u, init) => new Promise((resolve, reject) => pending.push({ resolve, reject, inm: new Headers(init.headers).get('If-None-Match') }));
+  const answer = (status, body = null) => new Response(body, { status, headers: { ETag: '"v1"' } });
+  const created = createClient({ snapshotUrl: 'http://snapshots.test/s.json', fetch, refreshInterval: 0, flushInterval: 0, retryDelay: 60_000 });
+  await until(() => pending.length == 1, 3000, 'the first fetch');
+  pending.shift().resolve(answer(200, JSON.stringify(snapshot('r1'))));
+  const client = await created;
+  const log = record(client);
+  // A slow fetch, then one started after it that is answered first (a 304).
+  const slow = client.refresh(), fast = client.refresh();
+  await until(() => pending.length == 2, 3000, 'both fetches');
+  const [first, second] = pending.splice(0);
+  assert.equal(second.inm, '"v1"');
+  second.resolve(answer(304));
+  await fast;
+  // The slow one fails after: an error, but the snapshot was just confirmed.
+  first.reject(new TypeError('fetch failed'));
+  await slow;
+  assert.deepEqual(log.map(([t]) => t), ['error']);
+  assert.equal(client.stale, false);
+  // Stale, then the same overtaken the other way round: still stale, recovered once.
+  client.refresh();
+  await until(() => pending.length == 1, 3000, 'a fetch');
+  pending.shift().resolve(answer(500, 'oops'));
+  await until(() => client.stale, 3000, 'stale');
+  const slow2 = client.refresh(), fast2 = client.refresh();
+  await until(() => pending.length == 2, 3000, 'both fetches');
+  const [first2, second2] = pending.splice(0);
+  second2.resolve(answer(304));
+  await fast2;
+  first2.reject(new TypeError('fetch failed'));
+  await slow2;
+  assert.deepEqual(log.map(([t]) => t), ['error', 'error', 'stale', 'recovered', 'error']);
+  assert.equal(client.stale, false);
   await client.close();
 });

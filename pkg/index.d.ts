@@ -346,10 +346,12 @@ export interface Client {
   on(type: 'error', listener: (error: Error) => void): () => void;
   /**
    * The snapshot served stopped being known to be the origin's: a fetch
-   * failed (network, timeout, 4xx, 429, 5xx) or brought a snapshot that was
-   * refused, while one is served (not a fetch overtaken by a later one
-   * whose answer was taken). Said once (with the error `error` also got),
-   * not for each failed retry; it keeps serving. See `stale`.
+   * failed (network, timeout, 4xx, 429, 5xx; a 4xx to a conditional
+   * request, asked again at once without If-None-Match, when that one
+   * fails too) or brought a snapshot that was refused, while one is served
+   * (not a fetch overtaken by a later one whose answer was taken). Said
+   * once (with the error `error` also got), not for each failed retry; it
+   * keeps serving. See `stale`.
    */
   on(type: 'stale', listener: (error: Error) => void): () => void;
   /** After `stale`: a fetch confirmed the snapshot served (304) or brought one that loaded (after its `update`). */

@@ -678,18 +678,20 @@ export async function createClient(o) {
       if (closed) return;
       const err = failed(e, url);
       emit('error', err);
+      // A 4xx to a conditional request may be the If-None-Match itself
+      // refused (a proxy's header limit, an ETag cached by an older
+      // version): asked again at once without it (once: none is kept now),
+      // and stale only if that one fails too.
+      const again = sent && sent === etag && err.status >= 400 && err.status < 500 && err.status != 429;
       // (A fetch overtaken by one whose answer was taken changes nothing: that answer stands.)
-      if (n >= answered) freshness(err);
+      if (n >= answered && !again) freshness(err);
       // e.g. the page refuses WebAssembly: asking again changes nothing, and
       // createClient need not wait for its timeout.
       if (err.permanent) return void done(!!engine);
       // Request-bound, a first request waits for one answer, not for
       // `timeout` (the next request tries again once the backoff allows).
       if (perRequest) done(!!engine);
-      // A 4xx to a conditional request may be the If-None-Match itself
-      // refused (a proxy's header limit, an ETag cached by an older
-      // version): asked again at once without it (once: none is kept now).
-      if (sent && sent === etag && err.status >= 400 && err.status < 500 && err.status != 429) return (etag = null), 0;
+      if (again) return (etag = null), 0;
       if (retryable(err.status)) return (snapshotLost = !err.status), wait(err.retryAfter ?? backoff(fails++));
       // Other 4xx wait for the next poll elsewhere; in Workers, where each
       // request may refresh, for a backoff step (a 404 was asked by every request).

@@ -5,7 +5,7 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createClient } from 'feats-edge';
-import { startServer, until } from '../helpers/server.js';
+import { recordingServer, startServer, until } from '../helpers/server.js';
 import { snapshot } from '../helpers/snapshot.js';
 
 const servers = [];
@@ -151,4 +151,34 @@ test('a fetch overtaken by a later one whose answer was taken says nothing stale
   assert.deepEqual(log.map(([t]) => t), ['error', 'error', 'stale', 'recovered', 'error']);
   assert.equal(client.stale, false);
   await client.close();
+});
+
+test('a 4xx to a conditional request, asked again at once without If-None-Match, is not stale unless that one fails too', async (t) => {
+  let revision = 'r1', refuse = false;
+  const origin = await recordingServer(t, (req, res) => {
+    if (req.headers['if-none-match'] === '"old"') return res.writeHead(400).end('bad header');
+    if (refuse) return res.writeHead(503).end('down');
+    res.writeHead(200, { 'Content-Type': 'application/json', ETag: `"${revision}"` }).end(JSON.stringify(snapshot(revision)));
+  });
+  revision = 'r2';
+  // A page rendered from an older version: its bootstrap's ETag is refused.
+  const client = await createClient({ snapshotUrl: `${origin.url}/snapshot.json`, snapshot: snapshot('r1'), snapshotEtag: '"old"',
+    refreshInterval: 0, flushInterval: 0, retryDelay: 60_000 });
+  const log = record(client);
+  await until(() => client.revision === 'r2', 3000, 'r2');
+  assert.deepEqual(origin.requests.map((r) => r.headers['if-none-match']), ['"old"', undefined]);
+  assert.deepEqual(log.map(([t]) => t), ['error', 'update']);
+  assert.equal(client.stale, false);
+  // The retry fails too: stale, with the retry's error.
+  refuse = true;
+  const c2 = await createClient({ snapshotUrl: `${origin.url}/snapshot.json`, snapshot: snapshot('r1'), snapshotEtag: '"old"',
+    refreshInterval: 0, flushInterval: 0, retryDelay: 60_000 });
+  const log2 = record(c2);
+  await until(() => c2.stale, 3000, 'stale');
+  assert.deepEqual(origin.requests.slice(2).map((r) => r.headers['if-none-match']), ['"old"', undefined]);
+  assert.deepEqual(log2.map(([t]) => t), ['error', 'error', 'stale']);
+  assert.match(log2[2][1].message, /answered 503/);
+  assert.equal(c2.revision, 'r1');
+  await client.close();
+  await c2.close();
 });

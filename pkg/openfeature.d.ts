@@ -43,7 +43,7 @@ export function byTargetingKey(context: EvaluationContext | undefined): Context;
 /** A handler of a provider event (the SDKs add their own details to it). */
 export type ProviderEventHandler = (details?: any) => void;
 
-/** The events the SDKs listen to: ready (a first snapshot after `initialize` failed) and configuration changed (each with a `message`). */
+/** The events the SDKs listen to (each with a `message`): ready (a first snapshot after `initialize` failed, or a fetch after stale), configuration changed, stale (a failed fetch), error (the client closed). */
 export interface ProviderEvents {
   addHandler(type: string, handler: ProviderEventHandler): void;
   removeHandler(type: string, handler: ProviderEventHandler): void;
@@ -79,6 +79,8 @@ export class FeatsEdgeProvider extends Resolver {
 /** For `@openfeature/web-sdk`: `await OpenFeature.setProviderAndWait(new FeatsEdgeWebProvider(client))`. */
 export class FeatsEdgeWebProvider extends Resolver {
   readonly runsOn: 'client';
+  /** Nothing to fetch; a stale provider, made READY by the SDK after a context change, says PROVIDER_STALE again. */
+  onContextChange(): void;
   resolveBooleanEvaluation(flag: string, defaultValue: boolean, context: EvaluationContext): Resolution<boolean>;
   resolveStringEvaluation(flag: string, defaultValue: string, context: EvaluationContext): Resolution<string>;
   resolveNumberEvaluation(flag: string, defaultValue: number, context: EvaluationContext): Resolution<number>;

@@ -11,6 +11,8 @@ const BOOLEAN = Symbol.for('feats-edge.boolean');
 
 /** OpenFeature's provider event names. */
 const READY = 'PROVIDER_READY', CHANGED = 'PROVIDER_CONFIGURATION_CHANGED', ERROR = 'PROVIDER_ERROR', STALE = 'PROVIDER_STALE';
+/** A stale event's message when the client's error is not at hand. */
+const STALE_MESSAGE = 'feats-edge: the last snapshot fetch failed';
 
 /**
  * The default context mapping: the evaluation context as it is (its
@@ -143,7 +145,7 @@ class Resolver {
     // the origin is down): said at the first evaluation after.
     if (this._status == 'ready' && this.client.stale === true) {
       this._status = 'stale';
-      this.events.emit(STALE, { message: 'feats-edge: the last snapshot fetch failed' });
+      this.events.emit(STALE, { message: STALE_MESSAGE });
     }
     const d = this.client.details(flag, ctx);
     if (d.errorCode) {
@@ -208,6 +210,14 @@ export class FeatsEdgeProvider extends Resolver {
 /** For @openfeature/web-sdk: `await OpenFeature.setProviderAndWait(new FeatsEdgeWebProvider(client))`. */
 export class FeatsEdgeWebProvider extends Resolver {
   runsOn = 'client';
+  /**
+   * Nothing to fetch (evaluations read the context as they come). The SDK
+   * makes the provider READY once this returns: stale, it is said again
+   * after that.
+   */
+  onContextChange() {
+    if (this._status == 'stale') queueMicrotask(() => this._status == 'stale' && this.client.stale === true && this.events.emit(STALE, { message: STALE_MESSAGE }));
+  }
   /** @param {string} flag @param {boolean} fallback @param {Record<string, any>} context */
   resolveBooleanEvaluation(flag, fallback, context) {
     return this._resolve(flag, fallback, context, 'boolean');

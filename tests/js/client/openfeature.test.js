@@ -374,3 +374,35 @@ test('web SDK: a provider set over a client already stale (a bootstrap snapshot,
   for (const [type, h] of handlers) WebFeature.removeHandler(type, h);
   await client.close();
 });
+
+test('web SDK: a context change while stale leaves the provider stale (the SDK makes it READY after any context change)', async () => {
+  const srv = await startServer({ snapshot: snapshot('r1'), etag: '"v1"' });
+  servers.push(srv);
+  const client = await createClient({ snapshotUrl: srv.snapshotUrl, refreshInterval: 0, flushInterval: 0, retryDelay: 60_000 });
+  client.on('error', () => {});
+  await WebFeature.setContext({ targetingKey: 'u1', user: { country: 'CA' } });
+  await WebFeature.setProviderAndWait(new FeatsEdgeWebProvider(client, { report: false }));
+  const of = WebFeature.getClient();
+  const seen = [];
+  const handlers = ['PROVIDER_READY', 'PROVIDER_STALE', 'PROVIDER_CONTEXT_CHANGED'].map((type) => [type, () => seen.push(type)]);
+  for (const [type, h] of handlers) WebFeature.addHandler(type, h);
+  seen.length = 0; // (a READY handler added in READY runs at once)
+  srv.state.mode = '500';
+  await client.refresh();
+  await until(() => of.providerStatus == 'STALE', 3000, 'stale');
+  await WebFeature.setContext({ targetingKey: 'u2', user: { country: 'CA' } });
+  assert.equal(of.providerStatus, 'STALE', 'still stale once the context has changed');
+  assert.equal(of.getStringValue('PaymentProcessor', 'x'), 'premium');
+  srv.state.mode = 'ok';
+  await client.refresh();
+  await until(() => of.providerStatus == 'READY', 3000, 'ready');
+  assert.deepEqual(seen, ['PROVIDER_STALE', 'PROVIDER_CONTEXT_CHANGED', 'PROVIDER_STALE', 'PROVIDER_READY']);
+  // Not stale: a context change says nothing more.
+  seen.length = 0;
+  await WebFeature.setContext({ targetingKey: 'u3', user: { country: 'CA' } });
+  await new Promise((r) => setTimeout(r, 10));
+  assert.equal(of.providerStatus, 'READY');
+  assert.deepEqual(seen, ['PROVIDER_CONTEXT_CHANGED']);
+  for (const [type, h] of handlers) WebFeature.removeHandler(type, h);
+  await client.close();
+});

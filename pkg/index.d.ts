@@ -354,7 +354,7 @@ export interface Client {
    * keeps serving. See `stale`.
    */
   on(type: 'stale', listener: (error: Error) => void): () => void;
-  /** After `stale`: a fetch confirmed the snapshot served (304) or brought one that loaded (after its `update`). */
+  /** After `stale`: a fetch confirmed the snapshot served (304) or brought one that loaded (after its `update`), or was answered while another tab cached a later fetch's snapshot (loaded instead). */
   on(type: 'recovered', listener: (event: { revision: string }) => void): () => void;
   /** Fetches the snapshot now (in Workers: not during a failed fetch's backoff or Retry-After, nor while another request's fetch is under way, for `timeout` doubling up to 30 s). */
   refresh(): Promise<void>;

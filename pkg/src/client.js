@@ -645,8 +645,9 @@ export async function createClient(o) {
       // overtaken by refresh()) would bring an older snapshot back.
       if (n < answered) return every || undefined;
       // So would one over which another tab cached a later fetch's
-      // snapshot: that one instead (this tab may not have loaded it yet).
-      if (others > othersBefore && othersAt > at) return await loading(), fromCache(), every || undefined;
+      // snapshot: that one instead (this tab may not have loaded it yet),
+      // the origin's as much as this answer (when it is one: see freshness).
+      if (others > othersBefore && othersAt > at) return await loading(), fromCache(), (ok(res) || res.status == 304) && freshness(null), every || undefined;
       // A 304 to an ETag no longer ours (another tab's snapshot came
       // meanwhile) confirms nothing we hold: asked again. (One to a request
       // without If-None-Match, with no ETag held or none sent, keeps the

@@ -834,3 +834,32 @@ test('a relative snapshotUrl in a srcdoc frame resolves against the document\'s 
     assert.deepEqual(got.errors, []);
     assert.match(got.revision, /\S/);
   }));
+
+test('a stale tab whose fetch is answered while another tab caches a later one loads that one and is no longer stale', () =>
+  inTwoTabs(async (a, b, first) => {
+    await a.evaluate(() => {
+      window.__log = [];
+      for (const type of ['update', 'stale', 'recovered']) window.__client.on(type, (e) => window.__log.push(type));
+    });
+    // The origin fails tab A: stale.
+    await a.route(SNAPSHOT, (route) => route.fulfill({ status: 503, body: 'down' }));
+    await a.evaluate(() => window.__client.refresh());
+    assert.equal(await a.evaluate(() => window.__client.stale), true);
+    await a.unroute(SNAPSHOT);
+    // It is back: tab A's next fetch is answered (a 304) after tab B's later one cached a newer snapshot.
+    const base = JSON.parse(await (await fetch(`${rt.server.url}/flags/snapshot.json`)).text());
+    let release, asked;
+    const held = new Promise((r) => (release = r));
+    const seen = new Promise((r) => (asked = r));
+    await a.route(SNAPSHOT, async (route) => (asked(), await held, route.fulfill({ status: 304, headers: { ETag: route.request().headers()['if-none-match'] ?? '"x"' } })));
+    const slow = a.evaluate(() => window.__client.refresh());
+    await seen;
+    await sleep(20); // (the two fetches start in different milliseconds)
+    await b.route(SNAPSHOT, (route) => route.fulfill({ contentType: 'application/json', headers: { ETag: '"new"' }, body: JSON.stringify({ ...base, revision: `${first.revision}+new` }) }));
+    await b.evaluate(() => window.__client.refresh());
+    await until(() => a.evaluate(() => window.__log.includes('update')), 5000);
+    release();
+    await slow;
+    assert.deepEqual(await a.evaluate(() => [window.__client.revision, window.__client.stale, window.__log]),
+      [`${first.revision}+new`, false, ['stale', 'update', 'recovered']]);
+  }));

@@ -427,6 +427,8 @@ export async function createClient(o) {
   // The last snapshot fetch, or exposure POST, failed with no answer: the
   // network may be down, and a browser's `online` event retries at once.
   let snapshotLost = false, postsLost = false;
+  /** Whether requests carry If-None-Match; the ETag last refused as one (a 4xx), until the next 200. */
+  let conditional = true, refusedTag = null;
   /**
    * Why the snapshot served is not known to be the origin's: the error of
    * the last snapshot fetch, which failed or brought one that was refused;
@@ -638,7 +640,7 @@ export async function createClient(o) {
     let sent;
     try {
       const h = headers();
-      sent = etag && !remote ? etag : undefined;
+      sent = etag && !remote && conditional ? etag : undefined;
       if (sent) h.set('If-None-Match', sent);
       const [res, body] = await request(url, { headers: h, ...(remote && { cache: 'no-cache' }) }, false);
       // A fetch started before the answer already taken (a slow poll
@@ -661,8 +663,13 @@ export async function createClient(o) {
       if (res.status != 304) {
         if (!ok(res)) throw httpError(url, res, every);
         await loading(); // a first fetch may finish before the wasm is loaded
-        const before = failure;
-        if (load(body, etagOf(res.headers.get('ETag')))) {
+        const before = failure, tag = etagOf(res.headers.get('ETag'));
+        // The origin's own current ETag refused as If-None-Match (see
+        // `again` below): conditional requests are not sent again, or each
+        // poll would be two requests and an error.
+        if (tag && tag === refusedTag) conditional = false;
+        refusedTag = null;
+        if (load(body, tag)) {
           // Said, not silent: cache first is gone for returning visits.
           if (cache.write(body, etag, at)) uncached = undefined;
           else if (uncached !== body) emit('error', new Error(`feats-edge: the snapshot (${(uncached = body).length} characters) did not fit in localStorage: returning visits wait for the network`));
@@ -681,7 +688,8 @@ export async function createClient(o) {
       emit('error', err);
       // A 4xx to a conditional request may be the If-None-Match itself
       // refused (a proxy's header limit, an ETag cached by an older
-      // version): asked again at once without it (once: none is kept now),
+      // version): asked again at once without it (none is kept now; see
+      // `refusedTag` for a server that refuses its own),
       // and stale only if that one fails too.
       const again = sent && sent === etag && err.status >= 400 && err.status < 500 && err.status != 429;
       // (A fetch overtaken by one whose answer was taken changes nothing: that answer stands.)
@@ -692,7 +700,7 @@ export async function createClient(o) {
       // Request-bound, a first request waits for one answer, not for
       // `timeout` (the next request tries again once the backoff allows).
       if (perRequest) done(!!engine);
-      if (again) return (etag = null), 0;
+      if (again) return (refusedTag = etag), (etag = null), 0;
       if (retryable(err.status)) return (snapshotLost = !err.status), wait(err.retryAfter ?? backoff(fails++));
       // Other 4xx wait for the next poll elsewhere; in Workers, where each
       // request may refresh, for a backoff step (a 404 was asked by every request).

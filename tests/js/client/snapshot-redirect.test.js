@@ -77,6 +77,26 @@ test('a 4xx to a conditional request (an ETag the server now refuses) is asked a
   assert.equal(origin.requests[2].headers['if-none-match'], '"r2"');
 });
 
+test('a server that refuses If-None-Match itself (its own ETag, just sent) is asked without it from then on: one request a poll, no error', async (t) => {
+  let revision = 'r1';
+  const origin = await serve(t, (req, res) => {
+    if (req.headers['if-none-match'] !== undefined) return res.writeHead(400).end('no conditional requests here');
+    json(res, JSON.stringify(snapshot(revision)), { ETag: `"${revision}"` });
+  });
+  const { c, errors } = await client(t, `${origin.url}/snapshot.json`);
+  assert.equal(c.revision, 'r1');
+  await c.refresh(); // conditional: refused, asked again at once without it (the same ETag)
+  await until(() => origin.requests.length == 3, 3000, 'asked again');
+  assert.equal(errors.length, 1);
+  await c.refresh();
+  revision = 'r2';
+  await c.refresh();
+  assert.equal(c.revision, 'r2');
+  assert.deepEqual(origin.requests.map((r) => r.headers['if-none-match']), [undefined, '"r1"', undefined, undefined, undefined]);
+  assert.equal(errors.length, 1, errors.join('\n'));
+  assert.equal(c.stale, false);
+});
+
 test('with the headers option, redirects are followed as fetch follows them: 301, 302, 303, 307, 308 to http(s) only', async (t) => {
   let target = '';
   const origin = await serve(t, (req, res) => {

@@ -406,3 +406,29 @@ test('web SDK: a context change while stale leaves the provider stale (the SDK m
   for (const [type, h] of handlers) WebFeature.removeHandler(type, h);
   await client.close();
 });
+
+test('web SDK: a provider with no snapshot to serve stays in ERROR across a context change, and a closed client puts it there', async () => {
+  const down = await startServer({ snapshot: snapshot('r1'), etag: '"v1"', mode: '500' });
+  servers.push(down);
+  const client = await createClient({ snapshotUrl: down.snapshotUrl, refreshInterval: 0, timeout: 100, retryDelay: 60_000 });
+  client.on('error', () => {});
+  await assert.rejects(WebFeature.setProviderAndWait(new FeatsEdgeWebProvider(client, { report: false })));
+  const of = WebFeature.getClient();
+  assert.equal(of.providerStatus, 'ERROR');
+  await WebFeature.setContext({ targetingKey: 'u2', user: { country: 'CA' } });
+  assert.equal(of.providerStatus, 'ERROR', 'not READY with nothing to serve');
+  assert.deepEqual([of.getStringDetails('PaymentProcessor', 'x').errorCode], ['PROVIDER_NOT_READY']);
+  // The snapshot comes: ready, and a context change leaves it so.
+  down.state.mode = 'ok';
+  await client.refresh();
+  await until(() => of.providerStatus == 'READY', 3000, 'ready');
+  await WebFeature.setContext({ targetingKey: 'u1', user: { country: 'CA' } });
+  assert.equal(of.providerStatus, 'READY');
+  assert.equal(of.getStringValue('PaymentProcessor', 'x'), 'premium');
+  // Closed under it: ERROR at the next evaluation, and after a context change too.
+  await client.close();
+  assert.equal(of.getStringDetails('PaymentProcessor', 'x').errorCode, 'PROVIDER_NOT_READY');
+  assert.equal(of.providerStatus, 'ERROR');
+  await WebFeature.setContext({ targetingKey: 'u3' });
+  assert.equal(of.providerStatus, 'ERROR');
+});

@@ -387,7 +387,9 @@ export interface WaitUntil {
  * loaded; and failed fetches and POSTs are retried by later requests, after
  * their backoff (a `Retry-After` honoured up to `refreshInterval` or 5
  * minutes, whichever is longer). Concurrent first requests share the first
- * one's client.
+ * one's client. A bootstrap `snapshot` serves at once, and the first
+ * request revalidates it after its response (`ctx.waitUntil`), as it
+ * finishes a first fetch that outlasted `timeout`.
  * Send each request's exposures with `ctx.waitUntil(client.flush())`.
  */
 export function isolateClient<Env = any>(

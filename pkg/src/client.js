@@ -97,6 +97,15 @@ const nextTask = () => new Promise((r) => {
 export const REQUEST_BOUND = Symbol('feats-edge: request-bound');
 
 /**
+ * The key of a request-bound client's method that gives the snapshot fetch
+ * under way, or null. Right after `createClient` that is one it started
+ * and did not wait for (a bootstrap's revalidation, a first fetch past
+ * `timeout`): it belongs to the request that made the client, and is lost
+ * with that request's response unless its `ctx.waitUntil` holds it (see isolate.js).
+ */
+export const FETCHING = Symbol('feats-edge: fetching');
+
+/**
  * The key of a client's method `(details, implementation)` that records a
  * use with the evaluation that chose it (this client's `details`), for
  * callers that hold it, such as the OpenFeature providers: asked again, a
@@ -1312,6 +1321,7 @@ export async function createClient(o) {
   // Not enumerable: a client spread into another object (a wrapper that
   // overrides `usedImplementation`) does not carry it.
   Object.defineProperty(client, USE, { value: (/** @type {any} */ d, /** @type {string} */ impl) => void found(d, impl) });
+  Object.defineProperty(client, FETCHING, { value: () => inflight ?? null });
   Object.defineProperty(client, BOOLEAN, { value: (/** @type {string} */ feature) => !!engine?._isBoolean(feature), enumerable: true });
   await ready;
   returned = true;

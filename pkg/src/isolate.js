@@ -1,7 +1,7 @@
 // One client per isolate, shared by the requests it serves, for runtimes
 // that tie I/O to the request that started it and run no timers between
 // requests (Cloudflare Workers and the like).
-import { REQUEST_BOUND, createClient, num } from './client.js';
+import { FETCHING, REQUEST_BOUND, createClient, num } from './client.js';
 
 /** How often a request waiting for another's first load looks again (ms). */
 const POLL = 5;
@@ -22,8 +22,11 @@ const MAX_WAIT = 0x7fffffff;
  * `ctx.waitUntil`, as it does while nothing is loaded. Concurrent first
  * requests wait for the first one's client rather than each making one:
  * they look at it every 5 ms, since a promise of one request is not
- * awaited by another. A first request whose client never came (the
- * request was cancelled) is given up on after `timeout` plus a second.
+ * awaited by another. A fetch the first request's `createClient` left
+ * under way (a bootstrap `snapshot`'s revalidation, a first fetch past
+ * `timeout`) goes on after its response, with `ctx.waitUntil`. A first
+ * request whose client never came (the request was cancelled) is given
+ * up on after `timeout` plus a second.
  * Exposures are sent by `ctx.waitUntil(client.flush())` after a response.
  * @param {Options | ((env: any) => Options)} options
  * @returns {(env?: any, ctx?: WaitUntil) => Promise<Client>}
@@ -44,7 +47,15 @@ export function isolateClient(options) {
         // (refreshInterval stays: it also caps how long a Retry-After is honoured.)
         const mine = await createClient({ ...o, flushInterval: 0, [REQUEST_BOUND]: true });
         if (client) mine.close();
-        else (client = mine), (checked = Date.now());
+        else {
+          client = mine;
+          checked = Date.now();
+          // A fetch it started and did not wait for (a bootstrap's
+          // revalidation, a first fetch past `timeout`) is this request's:
+          // held past the response, else workerd cancels it.
+          const left = mine[FETCHING]();
+          if (left && typeof ctx?.waitUntil == 'function') ctx.waitUntil(left);
+        }
       } finally {
         if (loading == started) loading = 0;
       }

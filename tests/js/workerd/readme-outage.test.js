@@ -49,7 +49,7 @@ const ask = async (u) => {
 
 test('a first snapshot fetch that outlives the first request does not leave the isolate without flags', async () => {
   // Held past createClient's timeout (3 s): the first request answers
-  // with the defaults, and workerd cancels the fetch it started.
+  // with the defaults, and the fetch it started goes on after its response.
   const held = gate();
   origin.snapshotGate = held.promise;
   assert.deepEqual(await ask('first'), ['null', '']);

@@ -1120,7 +1120,9 @@ export async function createClient(o) {
     // (retryInit).
     wasmLoading.catch((err) => emit('error', err)).then(begin);
   } else begin();
-  const flushTimer = xurl && flushInterval > 0 ? setInterval(autoFlush, Math.min(flushInterval, MAX_DELAY)) : 0;
+  // None request-bound, where autoFlush sends nothing: an interval would
+  // only be refused at a Worker's module scope, and left behind in a request.
+  const flushTimer = xurl && flushInterval > 0 && !perRequest ? setInterval(autoFlush, Math.min(flushInterval, MAX_DELAY)) : 0;
   flushTimer.unref?.();
   // Visible again: a fetch, unless a failed one's backoff or Retry-After is still running.
   // Hidden (maybe the last event a mobile page gets): a batch that fits

@@ -761,7 +761,11 @@ export async function createClient(o) {
     const p = fetchSnapshot().then((ms) => {
       if (inflight !== p) return; // a later one schedules
       inflight = null;
-      if (!closed && ms != null && !(perRequest && settled)) pollTimer = later(poll, ms);
+      if (closed || ms == null) return;
+      // Request-bound, no timer outlives the request: a fetch due at once
+      // (the If-None-Match refused) is made now, as part of this one.
+      if (!(perRequest && settled)) pollTimer = later(poll, ms);
+      else if (ms === 0) return poll(own);
     });
     return (inflight = p);
   };

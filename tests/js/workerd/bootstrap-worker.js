@@ -1,11 +1,12 @@
 // A test-only worker: the README's Worker pattern with a bootstrap snapshot
-// (the BOOTSTRAP binding, as a snapshot bundled with a worker) to serve
-// before the origin answers. GET /?user=ID → Checkout for that user, with
+// (the BOOTSTRAP binding, as a snapshot bundled with a worker, and its ETag
+// in BOOTSTRAP_ETAG) to serve before the origin answers. GET /?user=ID → Checkout for that user, with
 // the revision in `X-Revision`.
 import { isolateClient } from 'feats-edge';
 
 const getClient = isolateClient((env) => ({
   snapshot: env.BOOTSTRAP,
+  snapshotEtag: env.BOOTSTRAP_ETAG,
   snapshotUrl: env.SNAPSHOT_URL,
   exposureUrl: env.EXPOSURE_URL,
   refreshInterval: 60000,

@@ -93,6 +93,9 @@ const nextTask = () => new Promise((r) => {
   port2.postMessage(0);
 });
 
+/** How many times in a row a server may refuse its own current ETag as If-None-Match before none is sent (see `conditional`). */
+const REFUSALS = 3;
+
 /** Marks the options of a client that serves requests one at a time, as in Workers (see isolate.js). */
 export const REQUEST_BOUND = Symbol('feats-edge: request-bound');
 
@@ -436,8 +439,14 @@ export async function createClient(o) {
   // The last snapshot fetch, or exposure POST, failed with no answer: the
   // network may be down, and a browser's `online` event retries at once.
   let snapshotLost = false, postsLost = false;
-  /** Whether requests carry If-None-Match; the ETag last refused as one (a 4xx), until the next 200. */
-  let conditional = true, refusedTag = null;
+  /**
+   * Conditional requests left before none is sent: a server that refuses
+   * its own current ETag as If-None-Match (see `again` in fetchSnapshot)
+   * REFUSALS times in a row gets none again, or each poll would be two
+   * requests and an error; one it answers restores the count. And the
+   * ETag last refused, until the next 200.
+   */
+  let conditional = REFUSALS, refusedTag = null;
   /**
    * Why the snapshot served is not known to be the origin's: the error of
    * the last snapshot fetch, which failed or brought one that was refused;
@@ -649,7 +658,7 @@ export async function createClient(o) {
     let sent;
     try {
       const h = headers();
-      sent = etag && !remote && conditional ? etag : undefined;
+      sent = etag && !remote && conditional > 0 ? etag : undefined;
       if (sent) h.set('If-None-Match', sent);
       const [res, body] = await request(url, { headers: h, ...(remote && { cache: 'no-cache' }) }, false);
       // A fetch started before the answer already taken (a slow poll
@@ -665,7 +674,7 @@ export async function createClient(o) {
       // current snapshot: asked again at once, such a server was asked
       // hundreds of times a second.)
       if (res.status == 304 && etag !== held) return 0;
-      if (ok(res) || res.status == 304) (answered = n), (freshAt = at);
+      if (ok(res) || res.status == 304) (answered = n), (freshAt = at), sent && (conditional = REFUSALS);
       // A 304 with nothing loaded (no ETag was sent) holds no snapshot: an error, retried.
       if (res.status == 304 && !engine) throw new Error(`feats-edge: ${url} answered 304 to a request without If-None-Match`);
       let refused = null;
@@ -673,10 +682,8 @@ export async function createClient(o) {
         if (!ok(res)) throw httpError(url, res, every);
         await loading(); // a first fetch may finish before the wasm is loaded
         const before = failure, tag = etagOf(res.headers.get('ETag'));
-        // The origin's own current ETag refused as If-None-Match (see
-        // `again` below): conditional requests are not sent again, or each
-        // poll would be two requests and an error.
-        if (tag && tag === refusedTag) conditional = false;
+        // The origin's own current ETag was refused as If-None-Match (see `conditional`).
+        if (tag && tag === refusedTag) conditional--;
         refusedTag = null;
         if (load(body, tag)) {
           // Said, not silent: cache first is gone for returning visits.

@@ -1893,6 +1893,46 @@ fn diff_says_a_feature_whose_segments_or_activations_were_edited() {
 }
 
 #[test]
+fn diff_counts_a_feature_broken_in_both_that_serves_another_default() {
+    // Broken in both, Checkout serves its default to every unit: another
+    // default in NEW moves them all.
+    let broken = |default: &str| {
+        checkout(
+            r#"["old", "new"]"#,
+            r#"[{"split": {"by": "UserId", "weights": {"nwe": 5}}}]"#,
+            "",
+        )
+        .replace(r#""default": "old""#, &format!(r#""default": "{default}""#))
+    };
+    let (out, code) = diff_json("broken-default", &broken("old"), &broken("new"), &[]);
+    assert_eq!(
+        (out.row("Checkout"), code),
+        (
+            r#"{"feature":"Checkout","status":"broken","in":"OLD and NEW","default":{"from":"old","to":"new"}}"#,
+            1
+        )
+    );
+    let old = temp("broken-default-old.json", broken("old").as_bytes());
+    let new = temp("broken-default-new.json", broken("new").as_bytes());
+    let out = run(&["diff", &old, &new]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        text(&out.stdout),
+        "Checkout: has problems in OLD and NEW (validate it): it serves its default, \
+         'old' in OLD and 'new' in NEW, to every unit\n3 features, 1 with changes (10000 units each)\n"
+    );
+    // The same default in both: unchanged.
+    let (same, code) = diff_json("broken-same", &broken("old"), &broken("old"), &[]);
+    assert_eq!(
+        (same.row("Checkout"), code),
+        (
+            r#"{"feature":"Checkout","status":"broken","in":"OLD and NEW"}"#,
+            0
+        )
+    );
+}
+
+#[test]
 fn diff_by_applies_only_to_features_without_splits_and_names_an_added_broken_feature() {
     let shop = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/examples/shop.json"))
         .unwrap();

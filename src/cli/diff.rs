@@ -43,6 +43,10 @@ enum Outcome {
     Removed,
     /// It has problems in OLD, NEW or both (named).
     Broken(&'static str),
+    /// It has problems in both, and serves another default in each (the
+    /// old and the new implementation, `(null)` for an unreadable one):
+    /// every unit moves.
+    BrokenDefault(String, String),
     /// A `random` experiment, unchanged when `true` (in both, written
     /// alike): units draw on each evaluation.
     Random(bool),
@@ -78,6 +82,7 @@ impl Outcome {
             Outcome::Random(same) => !same,
             Outcome::Added(_)
             | Outcome::Removed
+            | Outcome::BrokenDefault(..)
             | Outcome::Incomparable(_)
             | Outcome::Unmoved(..) => true,
         }
@@ -173,7 +178,19 @@ pub fn diff(args: &Args, out: &mut String) -> Result<i32, Usage> {
             };
         };
         match (of.body.is_none(), nf.body.is_none()) {
-            (true, true) => return Outcome::Broken("OLD and NEW"),
+            // Broken, a feature serves its default whatever the unit: the
+            // same one in both changes nothing.
+            (true, true) => {
+                let (was, is) = (
+                    impl_name(of, of.default.map(usize::from)),
+                    impl_name(nf, nf.default.map(usize::from)),
+                );
+                return if was == is {
+                    Outcome::Broken("OLD and NEW")
+                } else {
+                    Outcome::BrokenDefault(was.to_owned(), is.to_owned())
+                };
+            }
             (true, false) => return Outcome::Broken("OLD"),
             (false, true) => return Outcome::Broken("NEW"),
             (false, false) => {}
@@ -417,6 +434,13 @@ fn text_rows(out: &mut String, name: &str, outcome: &Outcome, units: u64) {
             out,
             &format!("{name}: has problems in {which} (validate it): not compared"),
         ),
+        Outcome::BrokenDefault(was, is) => text_line(
+            out,
+            &format!(
+                "{name}: has problems in OLD and NEW (validate it): it serves its default, \
+                 '{was}' in OLD and '{is}' in NEW, to every unit"
+            ),
+        ),
         Outcome::Random(same) => text_line(
             out,
             &format!(
@@ -478,7 +502,7 @@ fn json_row(name: &str, outcome: &Outcome) -> String {
         Outcome::Added(_) => "added",
         Outcome::Unmoved(..) => "edited",
         Outcome::Removed => "removed",
-        Outcome::Broken(_) => "broken",
+        Outcome::Broken(_) | Outcome::BrokenDefault(..) => "broken",
         Outcome::Random(_) => "random",
         Outcome::Incomparable(_) => "not compared",
         Outcome::NoUnit(..) | Outcome::Units { .. } if outcome.changes() => "changed",
@@ -500,6 +524,11 @@ fn json_row(name: &str, outcome: &Outcome) -> String {
     };
     match outcome {
         Outcome::Broken(which) => row.push_str(&format!(",\"in\":\"{which}\"")),
+        Outcome::BrokenDefault(was, is) => row.push_str(&format!(
+            ",\"in\":\"OLD and NEW\",\"default\":{{\"from\":{},\"to\":{}}}",
+            quote(was),
+            quote(is)
+        )),
         Outcome::Incomparable(why) => row.push_str(&format!(",\"why\":{}", quote(why))),
         Outcome::NoUnit(a, b) => {
             row.push_str(&format!(

@@ -65,7 +65,10 @@ fn reference_parse(t: &str) -> Option<Vec<Piece>> {
     if !lit.is_empty() {
         out.push(Piece::Text(lit));
     }
-    out.iter().any(|p| matches!(p, Piece::Path(_))).then_some(out)
+    // At most 64 placeholders (README, Decisions: each is read and copied
+    // on every evaluation).
+    let placeholders = out.iter().filter(|p| matches!(p, Piece::Path(_))).count();
+    (1..=feats_edge::compile::MAX_PLACEHOLDERS).contains(&placeholders).then_some(out)
 }
 
 /// A context value, built here (not with the library's JSON).
@@ -152,7 +155,8 @@ fn reference_render(pieces: &[Piece], input: &V) -> Option<String> {
             Piece::Path(path) => out.push_str(&input.get(path)?.render()?),
         }
     }
-    Some(out)
+    // A value of several parts longer than 64 KiB is absent (README, Decisions).
+    (pieces.len() == 1 || out.len() <= 64 * 1024).then_some(out)
 }
 
 fuzz_target!(|data: &[u8]| {

@@ -369,6 +369,25 @@ export async function createClient(o) {
   // Snapshot redirects followed by the client itself (see `follow`).
   const own = !browser && o.headers != null;
   const opts = { sticky, clock: now };
+  /**
+   * This page's own arms where the store holds another page's assignment
+   * for the unit (see `served`), by sticky key (long ones as digests, at
+   * most SEEN): evaluations here answer them before the store, which
+   * keeps the first assignment for the pages after. Read through a store
+   * of its own, set in `opts` when the first is kept.
+   * @type {Map<string, string>}
+   */
+  const mine = new Map();
+  /** Keeps `impl` as this page's arm under sticky key `key`. @param {string} key @param {string} impl */
+  const keep = (key, impl) => {
+    if (!mine.size) {
+      const base = /** @type {any} */ (sticky);
+      opts.sticky = { get: (/** @type {string} */ k) => mine.get(short(k)) ?? (typeof base.get == 'function' ? base.get(k) : Object.hasOwn(base, k) ? base[k] : undefined) };
+    }
+    mine.delete((key = short(key)));
+    mine.set(key, impl);
+    if (mine.size > SEEN) mine.delete(/** @type {string} */ (mine.keys().next().value));
+  };
   const defaults = new Map(); // handles' code defaults, by String(name)
   /**
    * The code default of feature `name`: a handle's `own`, else the last
@@ -1012,22 +1031,22 @@ export async function createClient(o) {
     try {
       // An assignment stored since this page drew (another tab's, in a
       // random experiment): what the experiment gives without it is what
-      // was rendered. Reported as the experiment's, and the first
-      // assignment stays (not made sticky).
+      // was rendered. Reported as the experiment's; the first assignment
+      // stays stored, and this page keeps its own arm (`kept`: see `mine`).
       /** What the experiments give with nothing stored. */
       const drawn = () => unnoted(engine.evaluate(feature, ctx, { ...opts, sticky: {}, used }));
       if (d.reason == 'STICKY') {
         const e = drawn();
-        if (e.implementation === used && e.experiment === d.experiment) return { ...e, stickyKey: null };
+        if (e.implementation === used && e.experiment === d.experiment) return { ...e, stickyKey: null, kept: e.stickyKey };
       }
       const before = previous?.evaluate(feature, ctx, { ...opts, used });
       if (before?.implementation === used) return before;
       // The same for a draw stored as fallen through by another tab: this
-      // page's draw gave an arm. (One this client stored stands: the unit
+      // page's draw gave an arm, kept for this page. (One this client stored stands: the unit
       // was passed on, and its use of the arm is not the experiment's.)
       if (engine) {
         const e = drawn();
-        if (e.implementation === used && e.experiment != null && !passed.has(short(`${e.experiment}/${e.unit?.value}`))) return { ...e, stickyKey: null };
+        if (e.implementation === used && e.experiment != null && !passed.has(short(`${e.experiment}/${e.unit?.value}`))) return { ...e, stickyKey: null, kept: e.stickyKey };
       }
     } catch {}
     if (d.errorCode) return d; // nothing loaded, unknown feature, bad context, broken feature: as is
@@ -1050,7 +1069,12 @@ export async function createClient(o) {
     // An override is the tester's choice: not stored, not reported.
     if (d.reason == 'OVERRIDE') return;
     try {
-      if (d.stickyKey != null) sticky.set(d.stickyKey, impl);
+      // (This page's own arm used again leaves the other page's assignment stored: see `mine`.)
+      if (d.kept != null) keep(d.kept, impl);
+      else if (d.stickyKey != null) {
+        const own = mine.size ? short(d.stickyKey) : '';
+        if (!own || mine.get(own) !== impl) mine.delete(own), sticky.set(d.stickyKey, impl);
+      }
     } catch {}
     for (const key of d.fellThrough ?? []) {
       try {
@@ -1058,7 +1082,7 @@ export async function createClient(o) {
         remember(passed, short(key));
       } catch {}
     }
-    const { stickyKey, errorCode, fellThrough, ...event } = d;
+    const { stickyKey, errorCode, fellThrough, kept, ...event } = d;
     // Also with nothing loaded (revision null): a code default was used.
     if ((!xurl && !listeners.exposure.size) || closed || errorCode == 'FLAG_NOT_FOUND') return;
     // A use with nothing loaded has a key of its own: it must not stand for

@@ -1,7 +1,8 @@
 // The client in Chromium where the page's life and the network get in the
 // way: a relative snapshot URL on two pages, a snapshot on another origin
 // that answers no CORS preflight, a network that goes down for a moment,
-// and a beacon still under way when the page posts again. Against a site
+// a beacon still under way when the page posts again, and two tabs that
+// drew different arms of a random experiment. Against a site
 // of the test's own on 127.0.0.1 (the package, pages, snapshots with ETags,
 // an exposure sink that can be slow), and a second origin for the CDN.
 import { test, before, after } from 'node:test';
@@ -291,5 +292,59 @@ test('a page going away with more exposures queued than the keepalive quota hold
     assert.deepEqual(errors, []);
   } finally {
     await page.close();
+  }
+});
+
+test("a tab that used its own arm of a random experiment after another tab stored a different one keeps its arm; the other tab's stays stored", async () => {
+  site.snapshots['/rand.json'] = JSON.stringify({
+    schema: 1, revision: 'rand-1',
+    segments: { UserId: { from: { user: '{id}' } } },
+    features: {
+      Hero: { inputs: ['user'], implementations: ['a', 'b'], default: 'a',
+        rules: [{ experiment: { name: 'hero-exp', by: 'UserId', random: true, weights: { a: 50, b: 50 } } }] },
+    },
+  });
+  const start = async () => {
+    const { createClient } = await import('/pkg/index.js');
+    window.__events = [];
+    window.__c = await createClient({ snapshotUrl: '/rand.json', refreshInterval: 0 });
+    window.__c.on('exposure', (e) => window.__events.push(e));
+  };
+  const [a, b] = [await browser.newPage(), await browser.newPage()];
+  const errors = [];
+  for (const p of [a, b]) p.on('pageerror', (e) => errors.push(e.message));
+  try {
+    await a.goto(`${site.url}/a.html`);
+    await b.goto(`${site.url}/b.html`);
+    await a.evaluate(() => localStorage.clear());
+    await a.evaluate(start);
+    await b.evaluate(start);
+    for (const id of ['t1', 't2', 't3']) {
+      const user = { id };
+      // Tab B draws and renders an arm; tab A then uses the other one, which reaches B's localStorage.
+      const mine = await b.evaluate((user) => window.__c.findImplementation('Hero', { user }), user);
+      const theirs = mine === 'a' ? 'b' : 'a';
+      await a.evaluate(([user, theirs]) => window.__c.usedImplementation('Hero', theirs, { user }), [user, theirs]);
+      await until(() => b.evaluate((id) => localStorage.getItem(`feats-edge:sticky:hero-exp/${id}`) !== null, id));
+      const seen = await b.evaluate(([user, mine]) => {
+        window.__events.length = 0;
+        window.__c.usedImplementation('Hero', mine, { user });
+        const e = window.__events[0];
+        return {
+          reported: [e.implementation, e.experiment, e.unit?.value],
+          later: [window.__c.findImplementation('Hero', { user }), window.__c.create('Hero', { user }), window.__c.details('Hero', { user }).implementation],
+          stored: localStorage.getItem(`feats-edge:sticky:hero-exp/${user.id}`),
+        };
+      }, [user, mine]);
+      assert.deepEqual(seen.reported, [mine, 'hero-exp', id], 'reported as the experiment\'s arm');
+      assert.deepEqual(seen.later, [mine, mine, mine], 'the page keeps the arm it rendered and reported');
+      assert.equal(seen.stored, theirs, 'the first assignment stays stored for the pages after');
+      assert.equal(await a.evaluate((user) => window.__c.findImplementation('Hero', { user }), user), theirs);
+    }
+    for (const p of [a, b]) await p.evaluate(() => window.__c.close());
+    assert.deepEqual(errors, []);
+  } finally {
+    await a.close();
+    await b.close();
   }
 });

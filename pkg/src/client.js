@@ -1077,9 +1077,11 @@ export async function createClient(o) {
       }
     } catch {}
     for (const key of d.fellThrough ?? []) {
+      // Noted first: a store that throws (localStorage full) after keeping
+      // the marker in memory still has this client's marker.
+      remember(passed, short(key));
       try {
         sticky.set(key, PASSED);
-        remember(passed, short(key));
       } catch {}
     }
     const { stickyKey, errorCode, fellThrough, kept, ...event } = d;

@@ -1,8 +1,8 @@
 // The client in Chromium where the page's life and the network get in the
 // way: a relative snapshot URL on two pages, a snapshot on another origin
 // that answers no CORS preflight, a network that goes down for a moment,
-// a beacon still under way when the page posts again, and two tabs that
-// drew different arms of a random experiment. Against a site
+// a beacon still under way when the page posts again, two tabs that
+// drew different arms of a random experiment, and localStorage full. Against a site
 // of the test's own on 127.0.0.1 (the package, pages, snapshots with ETags,
 // an exposure sink that can be slow), and a second origin for the CDN.
 import { test, before, after } from 'node:test';
@@ -348,3 +348,37 @@ test("a tab that used its own arm of a random experiment after another tab store
     await b.close();
   }
 });
+
+test("with localStorage full, a draw this page stored as fallen through still stands: a later use of an arm is not the experiment's", () =>
+  open('/a.html', async (page) => {
+    const got = await page.evaluate(async () => {
+      // Filled to Chromium's quota: every write throws.
+      for (let size = 1 << 20, i = 0; size >= 1; ) {
+        try {
+          localStorage.setItem(`fill-${i++}`, 'x'.repeat(size));
+        } catch {
+          size >>= 1;
+        }
+      }
+      const { createClient } = await import('/pkg/index.js');
+      const c = await createClient({ snapshot: {
+        schema: 1, revision: 'partial',
+        segments: { UserId: { from: { user: '{id}' } } },
+        features: { R: { inputs: ['user'], implementations: ['control', 'b'], default: 'control',
+          rules: [{ experiment: { name: 'rx', by: 'UserId', random: true, weights: { control: 10, b: 10 } } }] } },
+      } });
+      const events = [];
+      c.on('exposure', (e) => events.push([e.implementation, e.reason, e.experiment, e.unit?.value ?? null]));
+      // A unit whose draw fell through (control, by no rule): passed on for good.
+      let id = 0;
+      while (c.create('R', { user: { id: `u${id}` } }) !== 'control' || events.at(-1)[1] !== 'DEFAULT') id++;
+      c.usedImplementation('R', 'b', { user: { id: `u${id}` } });
+      const seen = { last: events.at(-1), after: c.findImplementation('R', { user: { id: `u${id}` } }), written: localStorage.getItem(`feats-edge:sticky:rx/u${id}`) };
+      c.close();
+      localStorage.clear();
+      return seen;
+    });
+    assert.equal(got.written, null, 'nothing could be written');
+    assert.deepEqual(got.last, ['b', 'DEFAULT', null, null], 'as with room in localStorage');
+    assert.equal(got.after, 'control');
+  }));

@@ -191,9 +191,14 @@ test('random experiment, two pages sharing a store: the page that drew the other
   await Promise.all([one.flush(), two.flush()]);
   const drawn = (impl) => ({ feature: 'Random', implementation: impl, reason: 'SPLIT', rule: 0, experiment: 'exp', unit: { segment: 'UserId', value: unit.user.id }, revision: 'r1' });
   assert.deepEqual(srv.events.map(({ timestamp, ...e }) => e), [drawn(first), drawn(second)]);
-  // The first use made the assignment; the second did not overwrite it.
+  // The first use made the assignment; the second did not overwrite it,
+  // and each page keeps the arm it used; a page opened after gets the first.
   assert.equal(shared.get(`exp/${unit.user.id}`), first);
-  assert.equal(two.findImplementation('Random', unit), first);
+  assert.equal(two.findImplementation('Random', unit), second);
+  assert.equal(one.findImplementation('Random', unit), first);
+  const three = await open();
+  t.after(() => three.close());
+  assert.equal(three.findImplementation('Random', unit), first);
 });
 
 test('isEnabled before any snapshot loaded reports the false it answered (revision null), as a handle\'s code default is', async (t) => {

@@ -1,7 +1,7 @@
 // The client of SPEC sections 4 and 5: fetches and caches the snapshot, keeps
 // sticky assignments, reports exposures. All rule logic lives in the engine.
 
-import { Engine, everyFeature, setOwn, text } from './engine.js';
+import { Engine, everyFeature, isBytes, setOwn, text } from './engine.js';
 import { PASSED, local, short, snapshotCache, stickyStore } from './store.js';
 import { loading, runtime, wasm } from './wasm.js';
 import { Queue } from './queue.js';
@@ -1221,7 +1221,7 @@ export async function createClient(o) {
      */
     bootstrap() {
       // Given as bytes: decoded once, as the engine read them.
-      if (loaded instanceof Uint8Array || loaded instanceof ArrayBuffer) loaded = new TextDecoder().decode(loaded);
+      if (isBytes(loaded)) loaded = new TextDecoder().decode(loaded);
       if (!engine || typeof loaded != 'string') return null;
       return etag ? { snapshot: loaded, snapshotEtag: etag } : { snapshot: loaded };
     },

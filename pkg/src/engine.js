@@ -459,6 +459,29 @@ function utf8Length(s) {
   return len;
 }
 
+const typedArrayTag = /** @type {(this: unknown) => string | undefined} */ (
+  Object.getOwnPropertyDescriptor(Object.getPrototypeOf(Uint8Array.prototype), Symbol.toStringTag)?.get);
+const bufferLength = /** @type {(this: unknown) => number} */ (Object.getOwnPropertyDescriptor(ArrayBuffer.prototype, 'byteLength')?.get);
+
+/**
+ * Whether `v` is a Uint8Array or an ArrayBuffer, of this realm or another:
+ * a test runner's sandbox (Jest's environments, where `fs.readFileSync`
+ * answers Node's Buffer) or an iframe, where `instanceof` is false.
+ * Checked by their internal slots, as the platform's own APIs check them.
+ * @param {unknown} v
+ */
+export function isBytes(v) {
+  if (v instanceof Uint8Array || v instanceof ArrayBuffer) return true;
+  if (v === null || typeof v !== 'object') return false;
+  try {
+    if (ArrayBuffer.isView(v)) return typedArrayTag.call(v) === 'Uint8Array';
+    bufferLength.call(v); // throws for anything but an ArrayBuffer
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /**
  * Loads the snapshot into wasm: bytes as they are (checked as UTF-8 there),
  * a string encoded natively, an object serialized first.
@@ -467,7 +490,7 @@ function utf8Length(s) {
  * @param {object} host
  */
 function load(RawEngine, snapshot, host) {
-  if (snapshot instanceof Uint8Array || snapshot instanceof ArrayBuffer) {
+  if (isBytes(snapshot)) {
     // The bindings size wasm's copy by `length`, then copy what the array
     // holds: a subclass or a Proxy whose `length` says less would have the
     // copy write past it, into other engines' memory. Anything but a plain

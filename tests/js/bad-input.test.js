@@ -4,6 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import vm from 'node:vm';
 import { init, Engine, SnapshotError, bucket, createClient } from 'feats-edge';
 import './helpers/gc.js';
 
@@ -92,6 +93,33 @@ test('snapshot bytes whose length lies (a subclass, an own property, a Proxy) ar
   // Something that only looks like bytes is refused as a snapshot.
   assert.throws(() => new Engine(Object.create(Uint8Array.prototype)), (e) => e instanceof SnapshotError && /bytes cannot be read/.test(e.message));
   for (const e of engines) assert.deepEqual([e.implementation('Geo', ctx), e.evaluate('Geo', ctx).reason], ['y', 'TARGETING_MATCH']);
+});
+
+test('snapshot bytes of another realm (a test runner\'s sandbox, an iframe) are bytes: read, not serialized as an object', async () => {
+  // Jest's environments run the package in a context of their own while
+  // `fs.readFileSync` answers a Buffer of Node's: `instanceof Uint8Array` is
+  // false there. Such bytes were given to JSON.stringify and refused
+  // (`the field 'schema' is required`).
+  const text = '{"schema": 1, "revision": "other realm", "features": {"B": {"type": "boolean", "inputs": [], "default": true}}}';
+  const other = vm.createContext({ text });
+  const u8 = vm.runInContext('Uint8Array.from(text, (c) => c.charCodeAt(0))', other);
+  const ab = vm.runInContext('Uint8Array.from(text, (c) => c.charCodeAt(0)).buffer', other);
+  assert.ok(!(u8 instanceof Uint8Array) && !(ab instanceof ArrayBuffer));
+  for (const bytes of [u8, ab]) {
+    const e = new Engine(bytes);
+    assert.equal(e.revision, 'other realm', Object.prototype.toString.call(bytes));
+    assert.equal(e.implementation('B', {}), 'true');
+    e.free();
+  }
+  // Other views and buffers are still no bytes (as in this realm).
+  for (const notBytes of [vm.runInContext('new DataView(new ArrayBuffer(4))', other), vm.runInContext('new Uint16Array(4)', other)]) {
+    assert.throws(() => new Engine(notBytes), SnapshotError);
+  }
+  // A client's bootstrap given so is given back as its text.
+  const client = await createClient({ snapshot: u8 });
+  assert.equal(client.revision, 'other realm');
+  assert.deepEqual(client.bootstrap(), { snapshot: text });
+  await client.close();
 });
 
 test('calls made at the edge of the stack break no engine: each answers again at its next call', async () => {

@@ -482,6 +482,21 @@ export function isBytes(v) {
   }
 }
 
+/** The largest snapshot accepted, in bytes (SPEC section 1: 16 MiB). */
+const MAX_BYTES = 16 * 1024 * 1024;
+
+/**
+ * `bytes`, unless they are over the limit: refused here as wasm refuses
+ * them (`too_big` in src/snapshot/compile), before they are copied into
+ * wasm memory, which would keep their size for good (wasm memory never
+ * shrinks), or trap where it cannot take them.
+ * @template {Uint8Array} T @param {T} bytes @returns {T}
+ */
+function withinLimit(bytes) {
+  if (bytes.length <= MAX_BYTES) return bytes;
+  throw new SnapshotError(`the snapshot is ${bytes.length} bytes, more than the limit of 16 MiB (${MAX_BYTES} bytes)`, '');
+}
+
 /**
  * Loads the snapshot into wasm: bytes as they are (checked as UTF-8 there),
  * a string encoded natively, an object serialized first.
@@ -502,7 +517,7 @@ function load(RawEngine, snapshot, host) {
     } catch (e) {
       throw new SnapshotError(`the snapshot's bytes cannot be read: ${/** @type {Error} */ (e)?.message}`, '');
     }
-    return RawEngine.load(bytes, host);
+    return RawEngine.load(withinLimit(bytes), host);
   }
   let text = snapshot;
   if (typeof text !== 'string') {
@@ -514,7 +529,7 @@ function load(RawEngine, snapshot, host) {
     if (typeof text !== 'string') throw new SnapshotError('the snapshot must be JSON text or a JSON object', '');
   }
   // The encoder's output is UTF-8 by definition: wasm does not check it again.
-  return RawEngine.load_text(encoder.encode(text), host);
+  return RawEngine.load_text(withinLimit(encoder.encode(text)), host);
 }
 
 export class Engine {

@@ -122,6 +122,34 @@ test('snapshot bytes of another realm (a test runner\'s sandbox, an iframe) are 
   await client.close();
 });
 
+test('a snapshot over 16 MiB is refused before it is copied into wasm memory, which does not grow by its size', async () => {
+  // In a process of its own: wasm memory never shrinks, so an earlier test
+  // could have grown it enough to hide the growth. Each was copied into
+  // wasm memory to be measured there, which kept its size for good (a
+  // 100 MB text: 100 MB more, in a Worker limited to 128 MB); one past
+  // what the memory could take trapped and was said to have exhausted it.
+  const { execFileSync } = await import('node:child_process');
+  const script = `
+    const { Engine } = await import(${JSON.stringify(import.meta.resolve('feats-edge'))});
+    const e = new Engine({ schema: 1 });
+    const before = e._memory.buffer.byteLength;
+    const big = 64 * 1024 * 1024;
+    const text = '{"schema": 1, "revision": "' + 'x'.repeat(big) + '"}';
+    const refusals = [];
+    let huge = null;
+    try { huge = new Uint8Array(4000 * 1024 * 1024); } catch {}
+    for (const snapshot of [text, new TextEncoder().encode(text), new TextEncoder().encode(text).buffer, { schema: 1, revision: 'x'.repeat(big) }, huge]) {
+      if (snapshot === null) continue;
+      try { new Engine(snapshot); refusals.push('loaded'); } catch (err) { refusals.push([err.name, err.path, err.message]); }
+    }
+    console.log(JSON.stringify({ grown: e._memory.buffer.byteLength - before, refusals, huge: huge !== null }));`;
+  const out = JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', maxBuffer: 1 << 20 }));
+  const over = (n) => ['SnapshotError', '', `the snapshot is ${n} bytes, more than the limit of 16 MiB (16777216 bytes)`];
+  const n = 64 * 1024 * 1024 + '{"schema": 1, "revision": ""}'.length, m = 64 * 1024 * 1024 + '{"schema":1,"revision":""}'.length;
+  assert.deepEqual(out.refusals, [over(n), over(n), over(n), over(m), ...(out.huge ? [over(4000 * 1024 * 1024)] : [])]);
+  assert.ok(out.grown < 4 * 1024 * 1024, `wasm memory grew ${out.grown} bytes`);
+});
+
 test('calls made at the edge of the stack break no engine: each answers again at its next call', async () => {
   // One call per stack depth near JavaScript's limit: some overflow inside
   // wasm or in the host's clock, and the exception unwinds through wasm.

@@ -1031,13 +1031,15 @@ export class Engine {
     // As --context: every unit of a context that is no object would get the default.
     if (!isObject(context)) throw new TypeError(`cannot simulate ${text(feature)}: the context must be an object, not ${context === null ? 'null' : Array.isArray(context) ? 'an array' : `a ${typeof context}`}`);
     this._busy = true;
-    let r;
+    let r, impls;
     try {
       if (this._unwound) this._recover();
       const all = this._everything();
       this._begin(opts);
       const by = opts?.by;
       r = JSON.parse(this._raw.simulate(String(feature), by == null ? '' : String(by), units, this._write(context, all.plan)));
+      // Read now: a free() from the context, clock or sticky store releases the engine in `finally`.
+      impls = this._call.impls[this._find(String(feature))];
     } catch (e) {
       this._unwound = true;
       try {
@@ -1053,7 +1055,6 @@ export class Engine {
       }
     }
     if (r.error) throw new Error(`cannot simulate ${feature}: ${r.error}`);
-    const impls = this._call.impls[this._find(String(feature))];
     return {
       segment: r.segment,
       units,

@@ -427,6 +427,15 @@ test('free() from inside an evaluation (a getter, sticky store or clock) takes e
       assert.deepEqual(e.evaluateAll({}), {}, `${name} ${from}`);
     }
   }
+  // simulate too: it gave its counts, not a TypeError from the freed engine.
+  const counts = new Engine(text).simulate('X', 1000, { user: { id: 'u-1' } });
+  for (const from of ['getter', 'sticky', 'clock']) {
+    const e = new Engine(text);
+    const ctx = from === 'getter' ? { user: { get id() { e.free(); return 'u-1'; } } } : { user: { id: 'u-1' } };
+    const opts = from === 'sticky' ? { sticky: { get: () => { e.free(); } } } : from === 'clock' ? { clock: () => { e.free(); return Date.now(); } } : undefined;
+    assert.deepEqual(e.simulate('X', 1000, ctx, opts), counts, `simulate from a ${from}`);
+    assert.equal(e.evaluate('X', { user: { id: 'u-1' } }).errorCode, 'PROVIDER_NOT_READY', `simulate ${from}`);
+  }
 });
 
 test('options whose getters throw: the evaluation answers, nothing is thrown', () => {

@@ -271,13 +271,17 @@ function withReplacement(call, map, key) {
   return k === undefined ? undefined : map[k];
 }
 
-/** The host clock's time; Date.now() if it throws (nothing may throw through wasm). */
+/**
+ * The host clock's time; Date.now() if it throws (nothing may throw through
+ * wasm) or reads as no finite number (NaN from an unreadable date), as for
+ * `opts.now`.
+ */
 function clockNow(clock) {
   try {
-    return +clock();
-  } catch {
-    return Date.now();
-  }
+    const t = +clock();
+    if (Number.isFinite(t)) return t;
+  } catch {}
+  return Date.now();
 }
 
 /** `String(v)`, or "" when that throws. */

@@ -471,10 +471,19 @@ test('problems whose compiling traps (memory exhausted) are one problem that say
   e.free();
 });
 
-test('a clock that throws reads as Date.now()', () => {
+test('a clock that throws, or reads no finite number, reads as Date.now()', () => {
   const e = new Engine({ schema: 1, features: { W: { implementations: ['old', 'new'], default: 'old', rules: [{ when: { after: '2000-01-01T00:00:00Z' }, serve: 'new' }] } } });
   assert.equal(e.implementation('W', {}, { clock: () => { throw new Error('clock'); } }), 'new');
   assert.equal(e.evaluate('W', {}, { clock: () => { throw new Error('clock'); } }).implementation, 'new');
+  // As `now` that is no finite number (an unreadable date), and as the
+  // client's `now` option: not 1970 (NaN) or the end of time (Infinity).
+  for (const t of [NaN, undefined, 'soon', Infinity, -Infinity]) {
+    assert.equal(e.implementation('W', {}, { clock: () => t }), 'new', String(t));
+    assert.equal(e.evaluate('W', {}, { clock: () => t }).implementation, 'new', String(t));
+    assert.equal(e.implementations({}, { clock: () => t }).W, 'new', String(t));
+  }
+  const before = new Engine({ schema: 1, features: { W: { implementations: ['old', 'new'], default: 'old', rules: [{ when: { before: '2000-01-01T00:00:00Z' }, serve: 'old' }, { serve: 'new' }] } } });
+  assert.equal(before.implementation('W', {}, { clock: () => new Date('unreadable').getTime() }), 'new');
 });
 
 test('unit values: 1 MB strings, NUL, lone surrogates (U+FFFD, as TextEncoder writes them)', () => {

@@ -475,9 +475,10 @@ const bufferLength = /** @type {(this: unknown) => number} */ (Object.getOwnProp
  * @param {unknown} v
  */
 export function isBytes(v) {
-  if (v instanceof Uint8Array || v instanceof ArrayBuffer) return true;
   if (v === null || typeof v !== 'object') return false;
   try {
+    // (`instanceof` asks a Proxy's getPrototypeOf trap, which may throw.)
+    if (v instanceof Uint8Array || v instanceof ArrayBuffer) return true;
     if (ArrayBuffer.isView(v)) return typedArrayTag.call(v) === 'Uint8Array';
     bufferLength.call(v); // throws for anything but an ArrayBuffer
     return true;

@@ -115,6 +115,14 @@ test('snapshot bytes of another realm (a test runner\'s sandbox, an iframe) are 
   for (const notBytes of [vm.runInContext('new DataView(new ArrayBuffer(4))', other), vm.runInContext('new Uint16Array(4)', other)]) {
     assert.throws(() => new Engine(notBytes), SnapshotError);
   }
+  // A Proxy whose getPrototypeOf trap throws (or a revoked one) is no
+  // bytes: read as an object, refused with a SnapshotError when it cannot
+  // be (`instanceof` threw the trap's error out of the constructor).
+  const { proxy, revoke } = Proxy.revocable({ schema: 1 }, {});
+  revoke();
+  assert.throws(() => new Engine(proxy), (e) => e instanceof SnapshotError && /cannot be serialized/.test(e.message));
+  const trap = new Proxy({ schema: 1, revision: 'proxied' }, { getPrototypeOf() { throw new Error('trap'); } });
+  assert.equal(new Engine(trap).revision, 'proxied');
   // A client's bootstrap given so is given back as its text.
   const client = await createClient({ snapshot: u8 });
   assert.equal(client.revision, 'other realm');

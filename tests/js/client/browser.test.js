@@ -29,6 +29,16 @@ Object.defineProperty(globalThis, 'navigator', {
 });
 const { createClient } = await import('feats-edge');
 
+/** The page hidden while the browser refuses every beacon. */
+function hideRefusingBeacons() {
+  beaconAnswer = false;
+  try {
+    windowEvents.dispatchEvent(new Event('pagehide'));
+  } finally {
+    beaconAnswer = true;
+  }
+}
+
 const setVisibility = (state) => {
   document.visibilityState = state;
   document.dispatchEvent(new Event('visibilitychange'));
@@ -316,12 +326,7 @@ test('page hide with a headers option that throws: the events go back to the que
   client.on('error', (e) => errors.push(e));
   client.create('Split', ctx('1'));
   client.create('Split', ctx('2'));
-  beaconAnswer = false;
-  try {
-    windowEvents.dispatchEvent(new Event('pagehide'));
-  } finally {
-    beaconAnswer = true;
-  }
+  hideRefusingBeacons();
   assert.ok(await until(() => errors.length === 1));
   assert.match(errors[0].message, /no header now/);
   assert.deepEqual({ ...client.stats }, { dropped: 0, sent: 0, failed: 0, queued: 2 });
@@ -344,12 +349,7 @@ test("page hide, beacons refused, the sink failing: an 'error' listener that clo
   client.on('error', () => (closing ??= client.close()));
   client.create('Split', ctx('1'));
   client.create('Split', ctx('2'));
-  beaconAnswer = false;
-  try {
-    windowEvents.dispatchEvent(new Event('pagehide'));
-  } finally {
-    beaconAnswer = true;
-  }
+  hideRefusingBeacons();
   assert.ok(await until(() => closing !== undefined));
   await closing;
   assert.equal(posts.length, 2);

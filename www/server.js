@@ -205,8 +205,9 @@ function matches(header, etag) {
 }
 
 const server = createServer(async (req, res) => {
-  const url = new URL(req.url, 'http://localhost');
   try {
+    // Inside the try: a request target such as `//` is no URL (a 400, not a crash).
+    const url = new URL(req.url, 'http://localhost');
     const why = refusal(req, url.pathname.startsWith('/flags/') && ['POST', 'PUT', 'DELETE'].includes(req.method));
     if (why) return send(res, 403, why);
     if (url.pathname === '/flags/snapshot.json') {

@@ -62,6 +62,20 @@ test('a path with a malformed % escape is a 400, and the server goes on serving'
   assert.equal(exited, false, 'the server is still running');
 });
 
+test('a request target that is not a URL path (//, //[) is a 400, and the server goes on serving', async () => {
+  for (const path of ['//', '//[', '//:x']) {
+    const status = await new Promise((resolve, reject) => {
+      const req = request(`${rt.server.url}/`, { path }, (res) => (res.resume(), resolve(res.statusCode)));
+      req.on('error', reject);
+      req.end();
+    });
+    assert.equal(status, 400, path);
+  }
+  assert.equal(await revisionServed(), JSON.parse(text).revision);
+  const exited = await Promise.race([rt.server.exited.then(() => true), new Promise((r) => setTimeout(() => r(false), 200))]);
+  assert.equal(exited, false, 'the server is still running');
+});
+
 test('the snapshot file saved by renaming a new file over it, again and again, is served each time', async () => {
   try {
     for (const n of [1, 2, 3]) {

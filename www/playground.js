@@ -138,7 +138,7 @@ function update() {
  */
 function select(field, line, column) {
   const text = field.value;
-  let at = 0;
+  let at = text.startsWith('\uFEFF') ? 1 : 0; // a byte-order mark, which the engine does not count
   for (let l = 1; l < line; l++) {
     const next = text.indexOf('\n', at);
     if (next < 0) break;

@@ -139,6 +139,20 @@ test('playground: a context or now edit right after a snapshot edit does not dro
   await page.close();
 });
 
+test('playground: "Show" selects the character the error names in a text that starts with a byte-order mark (which the engine does not count)', async () => {
+  const { page, errors } = await openPlayground();
+  await page.fill('#snapshot', '\uFEFF{"schema": 1, x}');
+  await page.waitForFunction(() => document.querySelector('#problems li.refused')?.textContent.includes('line 1, column 15'));
+  await page.click('#problems li.refused button.goto');
+  assert.deepEqual(await page.$eval('#snapshot', (t) => [t.selectionStart, t.value.slice(t.selectionStart, t.selectionEnd)]), [15, 'x']);
+  await page.fill('#snapshot', '\uFEFF{"schema": 1,\n x}');
+  await page.waitForFunction(() => document.querySelector('#problems li.refused')?.textContent.includes('line 2, column 2'));
+  await page.click('#problems li.refused button.goto');
+  assert.deepEqual(await page.$eval('#snapshot', (t) => t.value.slice(t.selectionStart, t.selectionEnd)), 'x');
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
 test('playground: nothing is evaluated while the snapshot text is refused', async () => {
   const { page, errors } = await openPlayground();
   await page.fill('#snapshot', '{"schema": 1, "features": ');

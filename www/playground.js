@@ -218,10 +218,10 @@ function context() {
   try {
     ctx = JSON.parse($('#context').value);
   } catch (e) {
-    return { error: `The context is not JSON (${/** @type {Error} */ (e).message}): every feature answers INVALID_CONTEXT until it is.` };
+    return { error: `The context is not JSON (${/** @type {Error} */ (e).message}): every feature without problems answers INVALID_CONTEXT until it is.` };
   }
   const kind = ctx === null ? 'null' : Array.isArray(ctx) ? 'an array' : typeof ctx !== 'object' ? `a ${typeof ctx}` : '';
-  return kind ? { ctx, error: `The context must be a JSON object, not ${kind}: every feature answers INVALID_CONTEXT until it is.` } : { ctx };
+  return kind ? { ctx, error: `The context must be a JSON object, not ${kind}: every feature without problems answers INVALID_CONTEXT until it is.` } : { ctx };
 }
 
 /** Marks the context field invalid (or not), and says why under it. */

@@ -180,7 +180,7 @@ test('playground: a context that is not JSON says so under the field, and the me
   assert.equal(await page.textContent('#context-error'), '');
   await page.fill('#context', '{"user": {"id": "42",}}');
   await page.waitForFunction(() => document.getElementById('context-error').textContent !== '');
-  assert.match(await page.textContent('#context-error'), /^The context is not JSON \(.+\): every feature answers INVALID_CONTEXT until it is\.$/);
+  assert.match(await page.textContent('#context-error'), /^The context is not JSON \(.+\): every feature without problems answers INVALID_CONTEXT until it is\.$/);
   assert.equal(await page.getAttribute('#context', 'aria-invalid'), 'true');
   assert.deepEqual(await page.$$eval('#results tbody tr td:nth-child(3)', (tds) => tds.map((td) => td.textContent)),
     ['ERROR (INVALID_CONTEXT)', 'ERROR (INVALID_CONTEXT)']);
@@ -318,7 +318,7 @@ test('playground: a context that is JSON but not an object says so under the fie
     await page.fill('#context', typed);
     await waitFor(page, (k) => document.getElementById('context-error').textContent.includes(`not ${k}:`), kind,
       `${typed}: context error ${JSON.stringify(await page.textContent('#context-error'))}`);
-    assert.equal(await page.textContent('#context-error'), `The context must be a JSON object, not ${kind}: every feature answers INVALID_CONTEXT until it is.`);
+    assert.equal(await page.textContent('#context-error'), `The context must be a JSON object, not ${kind}: every feature without problems answers INVALID_CONTEXT until it is.`);
     assert.equal(await page.getAttribute('#context', 'aria-invalid'), 'true');
     assert.deepEqual(await page.$$eval('#results tbody tr td:nth-child(3)', (tds) => tds.map((td) => td.textContent)),
       ['ERROR (INVALID_CONTEXT)', 'ERROR (INVALID_CONTEXT)'], typed);

@@ -40,7 +40,9 @@ use implies::Implies;
 mod implies;
 
 /// The warnings for `engine`'s snapshot at the instant `now` (ms since the
-/// epoch), in document order.
+/// epoch), in a fixed order: first those about the whole document
+/// (annotations read as inputs, IPv4-mapped `cidr` blocks) and activations
+/// that never hold or have ended, then each feature's, in document order.
 #[must_use]
 pub fn lint(engine: &Engine, now: i64) -> Vec<Problem> {
     let mut out = Vec::new();

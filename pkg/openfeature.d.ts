@@ -79,7 +79,7 @@ export class FeatsEdgeProvider extends Resolver {
 /** For `@openfeature/web-sdk`: `await OpenFeature.setProviderAndWait(new FeatsEdgeWebProvider(client))`. */
 export class FeatsEdgeWebProvider extends Resolver {
   readonly runsOn: 'client';
-  /** Nothing to fetch; a stale provider, made READY by the SDK after a context change, says PROVIDER_STALE again; one with no snapshot to serve throws (the SDK's ERROR state). */
+  /** Nothing to fetch; a stale provider, made READY by the SDK after a context change, says PROVIDER_STALE again; one with no snapshot to serve (none came, or its client was closed) throws (the SDK's ERROR state). */
   onContextChange(): void;
   resolveBooleanEvaluation(flag: string, defaultValue: boolean, context: EvaluationContext): Resolution<boolean>;
   resolveStringEvaluation(flag: string, defaultValue: string, context: EvaluationContext): Resolution<string>;

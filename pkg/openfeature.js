@@ -214,10 +214,14 @@ export class FeatsEdgeWebProvider extends Resolver {
    * Nothing to fetch (evaluations read the context as they come). The SDK
    * makes the provider READY once this returns: stale, it is said again
    * after that; with no snapshot to serve (none came, or the client was
-   * closed), it throws, which the SDK makes its ERROR state.
+   * closed, also with no evaluation since), it throws, which the SDK
+   * makes its ERROR state.
    */
   onContextChange() {
-    if (this._status == 'error' && this.client.revision === null) throw new Error('feats-edge: no snapshot loaded');
+    if (this._status != '' && this.client.revision === null) {
+      this._status = 'error';
+      throw new Error('feats-edge: no snapshot loaded');
+    }
     if (this._status == 'stale') queueMicrotask(() => this._status == 'stale' && this.client.stale === true && this.events.emit(STALE, { message: STALE_MESSAGE }));
   }
   /** @param {string} flag @param {boolean} fallback @param {Record<string, any>} context */

@@ -432,3 +432,17 @@ test('web SDK: a provider with no snapshot to serve stays in ERROR across a cont
   await WebFeature.setContext({ targetingKey: 'u3' });
   assert.equal(of.providerStatus, 'ERROR');
 });
+
+test('web SDK: a client closed under a ready provider, then a context change before any evaluation: ERROR, not READY', async () => {
+  const { Engine } = await import('feats-edge');
+  const client = await createClient({ snapshot: new Engine(snapshot('r1')) });
+  await WebFeature.setContext({ targetingKey: 'u1', user: { country: 'CA' } });
+  await WebFeature.setProviderAndWait(new FeatsEdgeWebProvider(client, { report: false }));
+  const of = WebFeature.getClient();
+  assert.equal(of.providerStatus, 'READY');
+  await client.close();
+  await WebFeature.setContext({ targetingKey: 'u2', user: { country: 'CA' } });
+  assert.equal(of.providerStatus, 'ERROR', 'nothing to serve');
+  assert.equal(of.getStringDetails('PaymentProcessor', 'x').errorCode, 'PROVIDER_NOT_READY');
+  assert.equal(of.providerStatus, 'ERROR');
+});

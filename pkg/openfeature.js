@@ -25,7 +25,20 @@ export function byTargetingKey(context) {
   if (targetingKey == null || targetingKey === '') return rest;
   const user = rest.user;
   if (user == null) return { ...rest, user: { id: targetingKey } };
-  return typeof user == 'object' && !Array.isArray(user) && user.id == null ? { ...rest, user: { ...user, id: targetingKey } } : rest;
+  return typeof user == 'object' && !Array.isArray(user) && user.id == null ? { ...rest, user: withId(user, targetingKey) } : rest;
+}
+
+/**
+ * `user` with `id`: a plain object copied; any other (a class's, whose
+ * getters a copy would lose) read through, as the engine reads it
+ * (inherited values included), its getters run on the user itself
+ * (private fields work).
+ * @param {object} user @param {unknown} id
+ */
+function withId(user, id) {
+  const proto = Object.getPrototypeOf(user);
+  if (proto === Object.prototype || proto === null) return { ...user, id };
+  return new Proxy(user, { get: (target, key) => (key === 'id' ? id : Reflect.get(target, key)) });
 }
 
 /** The handlers of each event, as the SDKs' emitters keep them. */

@@ -308,7 +308,7 @@ test('OpenFeature datetimes in the context are read as their ISO text, as OFREP\
   assert.equal(await of({ signup: new Date('2020-01-01T00:00:00Z') }), 'new');
   assert.equal(await of({ signup: new Date(NaN) }), 'none', 'an invalid date is null, as JSON has it: absent');
   // A class instance keeps its prototype's getters where a date in it is
-  // replaced (with an id: the default mapping copies a user without one).
+  // replaced.
   class User { constructor() { this.id = 'u1'; this.at = new Date('2019-01-02T00:00:00Z'); } get signup() { return this.at; } }
   assert.equal(await of(new User()), 'old');
   const cyclic = { signup: new Date('2019-01-01T00:00:00Z') };
@@ -445,4 +445,21 @@ test('web SDK: a client closed under a ready provider, then a context change bef
   assert.equal(of.providerStatus, 'ERROR', 'nothing to serve');
   assert.equal(of.getStringDetails('PaymentProcessor', 'x').errorCode, 'PROVIDER_NOT_READY');
   assert.equal(of.providerStatus, 'ERROR');
+});
+
+test('byTargetingKey: a user of a class without an id keeps what its class gives (getters, private fields) beside the targeting key', async () => {
+  const { Engine } = await import('feats-edge');
+  const client = await createClient({ snapshot: new Engine(snapshot('r1')) });
+  class User { #country; constructor(c) { this.#country = c; } get country() { return this.#country; } }
+  const provider = new FeatsEdgeProvider(client, { report: false });
+  assert.equal(client.findImplementation('PaymentProcessor', { user: new User('CA') }), 'premium');
+  const d = await provider.resolveStringEvaluation('PaymentProcessor', 'x', { targetingKey: 'u1', user: new User('CA') });
+  assert.deepEqual([d.value, d.reason], ['premium', 'TARGETING_MATCH']);
+  const mapped = byTargetingKey({ targetingKey: 'u1', user: new User('CA') });
+  assert.deepEqual([mapped.user.id, mapped.user.country], ['u1', 'CA']);
+  // The user's id is the targeting key: a split by it follows the key.
+  for (const id of ['u1', 'u2', 'u3', 'u4']) {
+    assert.equal((await provider.resolveStringEvaluation('Split', 'x', { targetingKey: id, user: new User('FR') })).value, client.findImplementation('Split', { user: { id } }), id);
+  }
+  await client.close();
 });

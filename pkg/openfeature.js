@@ -175,9 +175,10 @@ class Resolver {
     // any other feature's are strings, whatever their names. (A client
     // without the method: by the name served.)
     const isBoolean = this.client[BOOLEAN];
-    // (An override is typed by its name: it may name a flag no snapshot declares.)
     const byName = name == 'true' || name == 'false';
-    const boolean = d.reason != 'OVERRIDE' && typeof isBoolean == 'function' ? !!isBoolean(flag) : byName;
+    // (An override of a flag the snapshot does not declare is typed by its name.)
+    const declared = typeof isBoolean == 'function' ? isBoolean(flag) : undefined;
+    const boolean = declared === undefined ? byName : d.reason != 'OVERRIDE' ? !!declared : declared ?? byName;
     const value = name == null ? undefined : type == 'string' && !boolean ? name : type == 'boolean' && boolean ? name == 'true' : undefined;
     if (value === undefined) {
       const is = boolean ? 'a boolean feature' : 'a feature of implementation names (strings)';

@@ -1361,7 +1361,7 @@ export async function createClient(o) {
   // overrides `usedImplementation`) does not carry it.
   Object.defineProperty(client, USE, { value: (/** @type {any} */ d, /** @type {string} */ impl) => void found(d, impl) });
   Object.defineProperty(client, FETCHING, { value: () => inflight ?? null });
-  Object.defineProperty(client, BOOLEAN, { value: (/** @type {string} */ feature) => !!engine?._isBoolean(feature), enumerable: true });
+  Object.defineProperty(client, BOOLEAN, { value: (/** @type {string} */ feature) => engine?._isBoolean(feature) ?? null, enumerable: true });
   await ready;
   returned = true;
   return client;

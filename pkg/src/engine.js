@@ -683,19 +683,21 @@ export class Engine {
   }
 
   /**
-   * Whether feature `name` is boolean (false for no such feature, or
-   * during an evaluation): for the client's `isEnabled`.
+   * Whether feature `name` is boolean; null for no such feature (or when
+   * it cannot be told: during an evaluation, freed): for the client's
+   * `isEnabled` and the OpenFeature providers' typing.
    * @param {string} name
+   * @returns {boolean | null}
    */
   _isBoolean(name) {
-    if (this._busy || !this._raw) return false;
+    if (this._busy || !this._raw) return null;
     try {
       const i = coldCall(() => this._findAny(name));
-      if (i < 0) return false;
+      if (i < 0) return null;
       coldCall(() => this._plan(i));
       return this._booleans.has(i);
     } catch {
-      return false;
+      return null;
     }
   }
 

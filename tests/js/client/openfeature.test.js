@@ -291,6 +291,20 @@ test('flags are typed by the feature\'s declaration: a boolean feature only as a
     }
     assert.deepEqual([...codes].sort(), ['false', 'maybe', 'true'], 'every name served, each a string');
   }
+  // Overrides too, where the snapshot declares the feature; by their name where it does not.
+  client.override('Tri', 'true');
+  client.override('MultiBool', 'false');
+  client.override('Bool', 'true');
+  client.override('Ghost', 'true');
+  const provider = new FeatsEdgeProvider(client, { report: false });
+  assert.deepEqual(await provider.resolveStringEvaluation('Tri', 'x', {}), { value: 'true', variant: 'true', reason: 'OVERRIDE', flagMetadata: {} });
+  assert.equal((await provider.resolveBooleanEvaluation('Tri', false, {})).errorCode, 'TYPE_MISMATCH');
+  assert.equal((await provider.resolveStringEvaluation('MultiBool', 'x', {})).value, 'false');
+  assert.equal((await provider.resolveBooleanEvaluation('MultiBool', true, {})).errorCode, 'TYPE_MISMATCH');
+  assert.equal((await provider.resolveBooleanEvaluation('Bool', false, {})).value, true);
+  assert.equal((await provider.resolveStringEvaluation('Bool', 'x', {})).errorCode, 'TYPE_MISMATCH');
+  assert.equal((await provider.resolveBooleanEvaluation('Ghost', false, {})).value, true);
+  assert.equal((await provider.resolveStringEvaluation('Ghost', 'x', {})).errorCode, 'TYPE_MISMATCH');
   await client.close();
 });
 

@@ -1069,8 +1069,10 @@ export async function createClient(o) {
     // An override is the tester's choice: not stored, not reported.
     if (d.reason == 'OVERRIDE') return;
     try {
-      // (This page's own arm used again leaves the other page's assignment stored: see `mine`.)
-      if (d.kept != null) keep(d.kept, impl);
+      // (This page's own arm used again leaves the other page's assignment
+      // stored: see `mine`. Pages only: a server's client, shared by every
+      // request, follows the store.)
+      if (d.kept != null) browser && keep(d.kept, impl);
       else if (d.stickyKey != null) {
         const own = mine.size ? short(d.stickyKey) : '';
         if (!own || mine.get(own) !== impl) mine.delete(own), sticky.set(d.stickyKey, impl);

@@ -6,12 +6,11 @@
 // reported as that snapshot's experiment, not as a default with no unit.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { join } from 'node:path';
-import * as esbuild from 'esbuild';
 import { Engine } from 'feats-edge';
-import { root, serveFile, launchChromiumBrowser, until } from '../helpers/runtimes.js';
+import { root, serveFile, launchChromiumBrowser, until, bundleApp } from '../helpers/runtimes.js';
 import { tempDir } from '../helpers/tmp.js';
 
 /** Checkout: classic for everyone, then (s2) an experiment. */
@@ -48,14 +47,7 @@ before(async () => {
   assert.ok(block, 'the README has the reporter');
   const dir = tempDir('next-report');
   writeFileSync(join(dir, 'report.jsx'), block[1]);
-  writeFileSync(join(dir, 'app.jsx'), app);
-  await esbuild.build({
-    entryPoints: [join(dir, 'app.jsx')], bundle: true, format: 'esm', platform: 'browser', target: 'es2022',
-    jsx: 'automatic', outfile: join(dir, 'app.js'), nodePaths: [join(root, 'node_modules')], logLevel: 'silent',
-    define: { 'process.env.NODE_ENV': '"development"' },
-  });
-  mkdirSync(join(dir, 'gen'));
-  copyFileSync(join(root, 'pkg/gen/feats_edge_bg.wasm'), join(dir, 'gen/feats_edge_bg.wasm'));
+  await bundleApp(dir, app);
   site.server = createServer(async (req, res) => {
     let body = '';
     for await (const chunk of req) body += chunk;

@@ -6,11 +6,10 @@
 // under the snapshot.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { join } from 'node:path';
-import * as esbuild from 'esbuild';
-import { root, serveFile, launchChromiumBrowser, until } from '../helpers/runtimes.js';
+import { root, serveFile, launchChromiumBrowser, until, bundleApp } from '../helpers/runtimes.js';
 import { tempDir } from '../helpers/tmp.js';
 
 /** A random experiment over four arms, and a feature served by a rule. */
@@ -49,16 +48,8 @@ before(async () => {
   assert.ok(block, 'the README has the React recipe');
   const dir = tempDir('react');
   writeFileSync(join(dir, 'flags.jsx'), block[1]);
-  writeFileSync(join(dir, 'app.jsx'), app);
   writeFileSync(join(dir, 'index.html'), '<!doctype html><meta charset="utf-8"><link rel="icon" href="data:,"><div id="root"></div><script type="module" src="/app.js"></script>');
-  await esbuild.build({
-    entryPoints: [join(dir, 'app.jsx')], bundle: true, format: 'esm', platform: 'browser', target: 'es2022',
-    jsx: 'automatic', outfile: join(dir, 'app.js'), nodePaths: [join(root, 'node_modules')], logLevel: 'silent',
-    // React's development build: StrictMode renders and runs effects twice.
-    define: { 'process.env.NODE_ENV': '"development"' },
-  });
-  mkdirSync(join(dir, 'gen'));
-  copyFileSync(join(root, 'pkg/gen/feats_edge_bg.wasm'), join(dir, 'gen/feats_edge_bg.wasm'));
+  await bundleApp(dir, app);
   site.server = createServer(async (req, res) => {
     let body = '';
     for await (const chunk of req) body += chunk;

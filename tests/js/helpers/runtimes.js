@@ -361,3 +361,24 @@ export function firstFrameScript(look) {
     requestAnimationFrame(tick);
   })();`;
 }
+
+/**
+ * A page's React app bundled as an application would bundle it: `app.jsx`
+ * (written from `app`) with its imports in `dir`, by esbuild for browsers
+ * with React's development build (StrictMode renders and runs effects
+ * twice), into `dir/app.js`, the package's .wasm copied to `dir/gen/`.
+ * @param {string} dir @param {string} app
+ */
+export async function bundleApp(dir, app) {
+  const { writeFileSync, mkdirSync, copyFileSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  const esbuild = await import('esbuild');
+  writeFileSync(join(dir, 'app.jsx'), app);
+  await esbuild.build({
+    entryPoints: [join(dir, 'app.jsx')], bundle: true, format: 'esm', platform: 'browser', target: 'es2022',
+    jsx: 'automatic', outfile: join(dir, 'app.js'), nodePaths: [join(root, 'node_modules')], logLevel: 'silent',
+    define: { 'process.env.NODE_ENV': '"development"' },
+  });
+  mkdirSync(join(dir, 'gen'));
+  copyFileSync(join(root, 'pkg/gen/feats_edge_bg.wasm'), join(dir, 'gen/feats_edge_bg.wasm'));
+}

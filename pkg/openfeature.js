@@ -120,7 +120,7 @@ class Resolver {
         }),
         // (A client of an older version says neither: the provider stays ready.)
         client.on('stale', (/** @type {any} */ err) => {
-          if (this._status == 'ready') (this._status = 'stale'), this.events.emit(STALE, { message: String(err?.message ?? err) });
+          if (this._status == 'ready') this._stale(String(err?.message ?? err));
         }),
         client.on('recovered', (/** @type {any} */ event) => {
           if (this._status == 'stale') (this._status = 'ready'), this.events.emit(READY, { message: `revision ${event?.revision} confirmed` });
@@ -134,6 +134,12 @@ class Resolver {
     const loaded = this.client.revision !== null;
     this._status = loaded ? 'ready' : 'error';
     if (!loaded) throw new Error('feats-edge: no snapshot loaded');
+  }
+
+  /** Becomes stale, and says so. @param {string} message */
+  _stale(message) {
+    this._status = 'stale';
+    this.events.emit(STALE, { message });
   }
 
   /** Stops listening to the client (which stays open: it may serve others). */
@@ -156,10 +162,7 @@ class Resolver {
     }
     // Stale before the provider listened (a cached snapshot served while
     // the origin is down): said at the first evaluation after.
-    if (this._status == 'ready' && this.client.stale === true) {
-      this._status = 'stale';
-      this.events.emit(STALE, { message: STALE_MESSAGE });
-    }
+    if (this._status == 'ready' && this.client.stale === true) this._stale(STALE_MESSAGE);
     const d = this.client.details(flag, ctx);
     if (d.errorCode) {
       // The client was closed under a ready provider: OpenFeature's error state.

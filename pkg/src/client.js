@@ -1,7 +1,7 @@
 // The client of SPEC sections 4 and 5: fetches and caches the snapshot, keeps
 // sticky assignments, reports exposures. All rule logic lives in the engine.
 
-import { Engine, everyFeature, isBytes, setOwn, text } from './engine.js';
+import { Engine, MAX_BYTES, everyFeature, isBytes, setOwn, text } from './engine.js';
 import { PASSED, local, short, snapshotCache, stickyStore } from './store.js';
 import { loading, runtime, wasm } from './wasm.js';
 import { Queue } from './queue.js';
@@ -19,8 +19,6 @@ import { Queue } from './queue.js';
  *   fetch?: typeof fetch, now?: () => number, headers?: HeadersInit, storageKey?: string}} Options
  */
 
-/** The most bytes of a snapshot (SPEC section 1: 16 MiB). */
-const MAX_BYTES = 16 * 1024 * 1024;
 /** The most events in one POST (a larger maxBatch is this). */
 const MAX_BATCH = 1e4;
 /**

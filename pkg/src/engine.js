@@ -487,8 +487,8 @@ export function isBytes(v) {
   }
 }
 
-/** The largest snapshot accepted, in bytes (SPEC section 1: 16 MiB). */
-const MAX_BYTES = 16 * 1024 * 1024;
+/** The largest snapshot accepted, in bytes (SPEC section 1: 16 MiB); the client reads no more of an answer. */
+export const MAX_BYTES = 16 * 1024 * 1024;
 
 /**
  * `bytes`, unless they are over the limit: refused here as wasm refuses

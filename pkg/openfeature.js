@@ -134,6 +134,16 @@ class Resolver {
     const loaded = this.client.revision !== null;
     this._status = loaded ? 'ready' : 'error';
     if (!loaded) throw new Error('feats-edge: no snapshot loaded');
+    // Stale already (a cached or bootstrap snapshot, the origin down): the
+    // SDK makes the provider READY once this returns, so it is said after.
+    if (this.client.stale === true) {
+      this._status = 'stale';
+      try {
+        setTimeout(() => this._status == 'stale' && this.client.stale === true && this.events.emit(STALE, { message: STALE_MESSAGE }));
+      } catch {
+        this._status = 'ready'; // no timers here: said at the first evaluation instead
+      }
+    }
   }
 
   /** Becomes stale, and says so. @param {string} message */
@@ -160,8 +170,8 @@ class Resolver {
     } catch (e) {
       return { value: fallback, reason: 'ERROR', errorCode: 'INVALID_CONTEXT', errorMessage: String(e?.message ?? e) };
     }
-    // Stale before the provider listened (a cached snapshot served while
-    // the origin is down): said at the first evaluation after.
+    // Stale before the provider listened, where no timer could say so
+    // after initialize: said at the first evaluation.
     if (this._status == 'ready' && this.client.stale === true) this._stale(STALE_MESSAGE);
     const d = this.client.details(flag, ctx);
     if (d.errorCode) {

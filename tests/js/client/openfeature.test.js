@@ -82,6 +82,30 @@ test('server SDK: values, variants and reasons from the client; failures give th
   assert.ok(events.every((e) => !JSON.stringify(e).includes('CA')), 'no context beyond the unit');
 });
 
+test('server SDK: a provider set over a client already stale is STALE without an evaluation, and READY when the origin answers', async () => {
+  const srv = await startServer({ snapshot: snapshot('r1'), etag: '"v1"', mode: '500' });
+  servers.push(srv);
+  const client = await createClient({ snapshotUrl: srv.snapshotUrl, snapshot: snapshot('r0'), refreshInterval: 0, flushInterval: 0, retryDelay: 60_000 });
+  client.on('error', () => {});
+  await client.refresh();
+  assert.equal(client.stale, true);
+  const seen = [];
+  const handlers = ['PROVIDER_READY', 'PROVIDER_STALE'].map((type) => [type, () => seen.push(type)]);
+  for (const [type, h] of handlers) ServerFeature.addHandler(type, h);
+  seen.length = 0; // (a READY handler added in READY, under the last test's provider, runs at once)
+  await ServerFeature.setProviderAndWait(new FeatsEdgeProvider(client, { report: false }));
+  const of = ServerFeature.getClient();
+  await until(() => of.providerStatus == 'STALE', 3000, 'stale');
+  assert.deepEqual(seen, ['PROVIDER_READY', 'PROVIDER_STALE']);
+  assert.equal(await of.getStringValue('PaymentProcessor', 'x', { targetingKey: 'u', user: { country: 'CA' } }), 'premium', 'a stale provider still answers');
+  srv.state.mode = 'ok';
+  await client.refresh();
+  await until(() => of.providerStatus == 'READY', 3000, 'ready');
+  assert.deepEqual(seen, ['PROVIDER_READY', 'PROVIDER_STALE', 'PROVIDER_READY']);
+  for (const [type, h] of handlers) ServerFeature.removeHandler(type, h);
+  await client.close();
+});
+
 test('server SDK: events: a first snapshot late makes the provider ready; a new one is a configuration change; a failed fetch makes it stale until the next 304', async () => {
   const srv = await startServer({ snapshot: snapshot('r1'), etag: '"v1"', mode: '500' });
   servers.push(srv);
@@ -364,7 +388,7 @@ test('web SDK: a new snapshot is a configuration change naming the flags it may 
   await client.close();
 });
 
-test('web SDK: a provider set over a client already stale (a bootstrap snapshot, the origin down) turns stale at its first evaluation, and ready when the origin answers', async () => {
+test('web SDK: a provider set over a client already stale (a bootstrap snapshot, the origin down) turns stale right after the SDK makes it ready, and ready when the origin answers', async () => {
   const srv = await startServer({ snapshot: snapshot('r1'), etag: '"v1"', mode: '500' });
   servers.push(srv);
   const client = await createClient({ snapshotUrl: srv.snapshotUrl, snapshot: snapshot('r0'), refreshInterval: 0, flushInterval: 0, retryDelay: 60_000 });
@@ -378,7 +402,7 @@ test('web SDK: a provider set over a client already stale (a bootstrap snapshot,
   const handlers = ['PROVIDER_READY', 'PROVIDER_STALE'].map((type) => [type, () => seen.push(type)]);
   for (const [type, h] of handlers) WebFeature.addHandler(type, h);
   seen.length = 0; // (a READY handler added in READY runs at once)
-  assert.equal(of.getStringValue('PaymentProcessor', 'x'), 'premium');
+  // No evaluation needed: the provider says so itself.
   await until(() => of.providerStatus == 'STALE', 3000, 'stale');
   assert.equal(of.getStringValue('PaymentProcessor', 'x'), 'premium', 'a stale provider still answers');
   srv.state.mode = 'ok';

@@ -82,6 +82,8 @@ async function main(): Promise<void> {
   console.log(viaInterface, viaClass, handleCtx, typed, sharedPaid, n, named, none, unnamed, wide, byPattern, named2);
   const off = client.on('update', (e) => e.revision.length + e.changed.filter((name) => name.length).length);
   off();
+  // @ts-expect-error a misspelt event name (at run time it adds nothing)
+  client.on('updated', () => {});
   client.override('PaymentProcessor', 'acme');
   client.override('Dark', true);
   client.override('PaymentProcessor', null);

@@ -553,6 +553,13 @@ const headlines = {
 };
 
 /**
+ * The text of headline `name`, the plain one for a name the page has no
+ * text for: only the table's own entries count (an implementation named
+ * `toString` or `__proto__` is a valid name, not one of its entries).
+ */
+const headlineText = (name) => (Object.hasOwn(headlines, name) ? headlines[name] : headlines.plain);
+
+/**
  * The page. Headline is rendered here, so this worker reports its exposure;
  * ListStyle and Chat are chosen here and rendered by the page's inline
  * script before the first paint, and the page's client reports what it
@@ -604,7 +611,7 @@ body{font-family:system-ui,sans-serif;max-width:40rem;margin:2rem auto;color:#1f
 <script type="application/json" id="feats-bootstrap">${scriptJson(bootstrap)}</script>
 <link rel="modulepreload" href="/pkg/index.js">
 </head><body data-uid="${escapeHtml(uid)}">
-<h1 data-implementation="${escapeHtml(headline)}">${escapeHtml(headlines[headline] ?? headlines.plain)}</h1>
+<h1 data-implementation="${escapeHtml(headline)}">${escapeHtml(headlineText(headline))}</h1>
 <ul id="list"></ul>
 <p class="small">Revision <code>${escapeHtml(state.engine.revision)}</code>, chosen at the edge for user <code>${escapeHtml(uid)}</code>.</p>
 <script nonce="${nonce}">

@@ -204,6 +204,31 @@ test('the page: implementations preselected at the edge for the cookie\'s user; 
   assert.doesNotMatch(await bad.text(), /<script>"/);
 });
 
+test('the page\'s headline is one of its own texts: an implementation named like an object\'s built-in member (toString) shows the plain one', async (t) => {
+  // Valid implementation names: the page has no text for them.
+  const snapshot = JSON.parse(good);
+  snapshot.features.Headline = { inputs: ['user'], implementations: ['toString', 'constructor', '__proto__'], default: 'toString',
+    rules: [{ split: { by: 'UserId', weights: JSON.parse('{"constructor": 40, "__proto__": 40}') } }] };
+  const text = JSON.stringify(snapshot);
+  const mine = await startOrigin(text, '"names"');
+  let worker;
+  t.after(async () => {
+    await worker?.stop();
+    await mine.close();
+  });
+  worker = await startEdge(mine);
+  const names = new Engine(text);
+  const seen = new Set();
+  for (let i = 0; seen.size < 3 && i < 200; i++) {
+    const uid = `u-${i}`, headline = names.implementation('Headline', { user: { id: uid } });
+    if (seen.has(headline)) continue;
+    seen.add(headline);
+    const html = await (await fetch(`${worker.url}/`, { headers: { Cookie: `uid=${uid}` } })).text();
+    assert.match(html, new RegExp(`<h1 data-implementation="${headline}">Your list</h1>`), worker.log());
+  }
+  assert.deepEqual([...seen].sort(), ['__proto__', 'constructor', 'toString']);
+});
+
 test('the worker reports what it rendered (Headline) after the response', async () => {
   origin.exposureDelay = 0;
   const uid = `visitor-${Date.now()}`;

@@ -31,7 +31,9 @@ import { FlagsProvider, useFeature, client } from "./flags.jsx";
 const user = { id: new URLSearchParams(location.search).get("u") };
 function Part({ id }) {
   const hero = useFeature("Hero", "a"), theme = useFeature("Theme", "light");
-  return <p id={id} data-hero={hero} data-theme={theme}>{hero} {theme}</p>;
+  // A valid name the snapshot lacks, which is also a member of every object.
+  const missing = useFeature("constructor", "none");
+  return <p id={id} data-hero={hero} data-theme={theme} data-missing={missing}>{hero} {theme}</p>;
 }
 window.featsClient = client;
 createRoot(document.getElementById("root")).render(
@@ -98,6 +100,7 @@ test('the README\'s React recipe, as written: one arm of a random experiment on 
       const [header, footer] = await shown();
       assert.deepEqual(header, footer, `${u}: both parts show the same choices`);
       assert.equal(header.theme, 'dark');
+      assert.equal(header.missing, 'none', 'a feature the snapshot lacks is its fallback, whatever its name');
       arms.add(header.hero);
       const hero = site.events.filter((e) => e.feature === 'Hero' && e.unit?.value === u);
       assert.deepEqual(hero.map((e) => [e.implementation, e.experiment, e.reason]), [[header.hero, 'hero-exp', 'SPLIT']], `${u}: ${JSON.stringify(hero)}`);
@@ -139,7 +142,7 @@ test('the README\'s React recipe past `timeout`: the fallbacks rendered and repo
   const u = 'user-late';
   const { context, page, errors, shown } = await open(u, 'document.getElementById("footer")');
   try {
-    assert.deepEqual((await shown()).map((p) => [p.hero, p.theme]), [['a', 'light'], ['a', 'light']]);
+    assert.deepEqual((await shown()).map((p) => [p.hero, p.theme, p.missing]), [['a', 'light', 'none'], ['a', 'light', 'none']]);
     await page.evaluate(() => window.featsClient.ready);
     await until(() => page.evaluate(() => window.featsClient.revision !== null), 10000);
     await page.evaluate(() => window.featsClient.flush());

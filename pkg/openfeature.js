@@ -173,6 +173,8 @@ class Resolver {
     // Stale before the provider listened, where no timer could say so
     // after initialize: said at the first evaluation.
     if (this._status == 'ready' && this.client.stale === true) this._stale(STALE_MESSAGE);
+    // The messages name `d.feature`, the flag key as the client read it:
+    // a key that is no string (a Symbol) has no template text of its own.
     const d = this.client.details(flag, ctx);
     if (d.errorCode) {
       // The client was closed under a ready provider: OpenFeature's error state.
@@ -180,7 +182,7 @@ class Resolver {
         this._status = 'error';
         this.events.emit(ERROR, { message: 'feats-edge: the client has no snapshot (closed)' });
       }
-      return { value: fallback, reason: 'ERROR', errorCode: d.errorCode, errorMessage: `feats-edge: ${d.errorCode} for '${flag}'` };
+      return { value: fallback, reason: 'ERROR', errorCode: d.errorCode, errorMessage: `feats-edge: ${d.errorCode} for '${d.feature}'` };
     }
     const name = d.implementation;
     // Typed by the feature's declaration, as the OFREP routes type it: a
@@ -195,7 +197,7 @@ class Resolver {
     const value = name == null ? undefined : type == 'string' && !boolean ? name : type == 'boolean' && boolean ? name == 'true' : undefined;
     if (value === undefined) {
       const is = boolean ? 'a boolean feature' : 'a feature of implementation names (strings)';
-      return { value: fallback, reason: 'ERROR', errorCode: 'TYPE_MISMATCH', errorMessage: `feats-edge: '${flag}' is ${is}, not a ${type} flag` };
+      return { value: fallback, reason: 'ERROR', errorCode: 'TYPE_MISMATCH', errorMessage: `feats-edge: '${d.feature}' is ${is}, not a ${type} flag` };
     }
     // Recorded with the evaluation that chose (asked again, a `random`
     // experiment would draw anew); a client without that method is asked.

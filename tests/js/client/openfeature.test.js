@@ -332,6 +332,26 @@ test('flags are typed by the feature\'s declaration: a boolean feature only as a
   await client.close();
 });
 
+test('a flag key that is no string, even one with no text (a Symbol, a throwing toString), is not found as the client reads it: the providers answer, they do not throw', async () => {
+  const { client } = await setup();
+  const server = new FeatsEdgeProvider(client), web = new FeatsEdgeWebProvider(client);
+  await server.initialize();
+  await web.initialize();
+  const keys = [[Symbol('PaymentProcessor'), 'Symbol(PaymentProcessor)'], [{ toString() { throw new Error('no text'); } }, '']];
+  for (const [key, read] of keys) {
+    const want = { value: 'mine', reason: 'ERROR', errorCode: 'FLAG_NOT_FOUND', errorMessage: `feats-edge: FLAG_NOT_FOUND for '${read}'` };
+    assert.deepEqual(await server.resolveStringEvaluation(key, 'mine', {}), want);
+    assert.deepEqual(web.resolveStringEvaluation(key, 'mine', {}), want);
+  }
+  // A boxed name is the feature's (as the client reads it), and a type mismatch names it.
+  assert.equal(web.resolveStringEvaluation(new String('PaymentProcessor'), 'mine', {}).variant, 'acme');
+  assert.equal(web.resolveBooleanEvaluation(new String('PaymentProcessor'), true, {}).errorMessage,
+    "feats-edge: 'PaymentProcessor' is a feature of implementation names (strings), not a boolean flag");
+  await server.onClose();
+  await web.onClose();
+  client.close();
+});
+
 test('OpenFeature datetimes in the context are read as their ISO text, as OFREP\'s JSON carries them, wherever they are; a mapping of its own sees them as dates', async () => {
   const { Engine } = await import('feats-edge');
   const snap = {

@@ -138,6 +138,19 @@ function remember(set, key) {
 /** A numeric option: `v` if it is a number from `min` up (Infinity included), else `fallback`. */
 export const num = (v, fallback, min = 0) => (typeof v == 'number' && v >= min ? v : fallback);
 
+/**
+ * Whether a wait of `ms` that began at `since` (a `Date.now()`) still
+ * runs. A wall clock set back since (an NTP step, a restored VM) ends it:
+ * read as `Date.now() < since + ms`, a wait of a second held requests
+ * back for as long as the clock went back (hours). One set forward ends
+ * it early, as it ends any wait.
+ * @param {number} since @param {number} ms
+ */
+export const waiting = (since, ms) => {
+  const gone = Date.now() - since;
+  return gone >= 0 && gone < ms;
+};
+
 /** A header value option: `v` if it is a string a header can carry (trimmed, not empty), else undefined. */
 const headerValue = (v) => {
   try {
@@ -430,15 +443,16 @@ export async function createClient(o) {
   let beaconed = 0; // bytes of beacons accepted in the last 30 s, maybe still under way
   // A keepalive POST failed with no answer while the page lived (the retry
   // goes plain); when a plain one then gets through, POSTs go plain until
-  // `plainUntil` (see KEEPALIVE_PAUSE).
-  let suspect = false, plainUntil = 0;
+  // KEEPALIVE_PAUSE from `plainSince`.
+  let suspect = false, plainSince = -Infinity;
   const stats = { dropped: 0, sent: 0, failed: 0, get queued() { return queue.length + sending; } };
   /** @type {Engine | null} */
   let engine = null;
   /** @type {Engine | null} the snapshot before this one: what an implementation found just before a swap was chosen by */
   let previous = null;
   let started = 0, answered = 0; // fetches started; the latest whose answer was taken
-  let snapshotRetryAt = 0; // a failed snapshot fetch's backoff or Retry-After ends then
+  // A failed snapshot fetch's backoff or Retry-After: when it began, and how long (see `waiting`).
+  let snapshotRetrySince = 0, snapshotRetryFor = 0;
   // Request-bound: when the latest snapshot fetch started, while it is
   // under way, and how many were started over one still under way (see `busy`).
   let fetchingSince = 0, overlaps = 0;
@@ -472,7 +486,8 @@ export async function createClient(o) {
   let staleBy = null;
   /** Makes the last `update`'s `changed` every feature of both, while no listener has read it: called before the engine it compares with is freed (see load). */
   let unread = null;
-  let etag, loaded, fromObject, closed, fails = 0, xfails = 0, retryAt = 0, inflight, pollTimer, retryTimer, initTimer, readyTimer, done, failure, settled = false;
+  // (`retrySince`, `retryFor`: a failed exposure POST's backoff or Retry-After, as `snapshotRetry*`.)
+  let etag, loaded, fromObject, closed, fails = 0, xfails = 0, retrySince = 0, retryFor = 0, inflight, pollTimer, retryTimer, initTimer, readyTimer, done, failure, settled = false;
   // Request-bound, polling stops once createClient has returned: each
   // request refreshes instead (a timer left then would run between them).
   // (Resolved early, the timeout's timer goes: Workers allow none left over.)
@@ -664,7 +679,7 @@ export async function createClient(o) {
   }
 
   /** A retry in `ms`: also what refresh() waits for in Workers (see `refresh`). */
-  const wait = (ms) => ((snapshotRetryAt = Date.now() + ms), ms);
+  const wait = (ms) => ((snapshotRetrySince = Date.now()), (snapshotRetryFor = ms));
 
   /** Resolves with the delay before the next fetch, if any. */
   async function fetchSnapshot() {
@@ -712,7 +727,7 @@ export async function createClient(o) {
         else refused = failure !== before ? failure : new Error(`feats-edge: ${url}: the snapshot was refused`);
       }
       fails = 0;
-      snapshotRetryAt = 0;
+      snapshotRetryFor = 0;
       snapshotLost = false;
       freshness(refused);
     } catch (e) {
@@ -768,7 +783,7 @@ export async function createClient(o) {
    */
   function busy() {
     if (!fetchingSince) return false;
-    if (Date.now() - fetchingSince < Math.min(3e4, Math.max(1e3, timeout) * 2 ** overlaps)) return true;
+    if (waiting(fetchingSince, Math.min(3e4, Math.max(1e3, timeout) * 2 ** overlaps))) return true;
     overlaps++;
     return false;
   }
@@ -832,7 +847,7 @@ export async function createClient(o) {
       // away before it is answered (a tab closed on a slow uplink), and the
       // browser cancels a plain one, events and all.
       const body = JSON.stringify({ events: batch }), size = browser ? bytes(body) : 0;
-      const keepalive = browser && !suspect && Date.now() >= plainUntil && kept + beaconed + size <= KEEPALIVE_BYTES;
+      const keepalive = browser && !suspect && !waiting(plainSince, KEEPALIVE_PAUSE) && kept + beaconed + size <= KEEPALIVE_BYTES;
       if (keptOnly && !keepalive) break;
       take(batch.length);
       n -= batch.length;
@@ -845,9 +860,9 @@ export async function createClient(o) {
       try {
         const [res] = await request(xurl, { method: 'POST', headers: headers('application/json'), body, ...(keepalive && { keepalive }) }, true);
         if (!ok(res)) throw httpError(xurl, res, flushInterval, true);
-        if (suspect && !keepalive) (suspect = false), (plainUntil = Date.now() + KEEPALIVE_PAUSE);
+        if (suspect && !keepalive) (suspect = false), (plainSince = Date.now());
         stats.sent += batch.length;
-        xfails = retryAt = 0; // answered: timers may flush again
+        xfails = retryFor = 0; // answered: timers may flush again
         postsLost = false;
       } catch (e) {
         err = failed(e, xurl);
@@ -866,12 +881,12 @@ export async function createClient(o) {
           requeue(batch);
           postsLost = !err.status;
           const ms = err.retryAfter ?? backoff(xfails++);
-          retryAt = Date.now() + ms;
+          (retrySince = Date.now()), (retryFor = ms);
           clearTimeout(retryTimer); // also without a flush interval
           // Not in Workers: a timer there runs only while its request lives
           // on (another `waitUntil`), and the POST it started was cancelled
           // with that request, events and all. The first request's flush
-          // after `retryAt` sends.
+          // after the wait sends.
           if (!closed && !perRequest) retryTimer = later(() => !closed && queue.length && flush(), ms);
           retry = true;
         }
@@ -895,7 +910,7 @@ export async function createClient(o) {
    * nothing (`force`: close() sends all the same).
    */
   const flush = (force, keptOnly) => {
-    if (!xurl || (perRequest && !force && Date.now() < retryAt)) return Promise.resolve();
+    if (!xurl || (perRequest && !force && waiting(retrySince, retryFor))) return Promise.resolve();
     const mine = send(keptOnly);
     posts.add(mine);
     mine.finally(() => posts.delete(mine));
@@ -908,7 +923,7 @@ export async function createClient(o) {
    * cancelled with the request that started it, and its events with it;
    * each request's `flush()` sends every batch that waits.
    */
-  const autoFlush = () => !perRequest && queue.length && !closed && !sending && Date.now() >= retryAt && flush();
+  const autoFlush = () => !perRequest && queue.length && !closed && !sending && !waiting(retrySince, retryFor) && flush();
 
   /**
    * The page is hidden or going away: what waits leaves by sendBeacon, in
@@ -1168,13 +1183,13 @@ export async function createClient(o) {
   // the sink is failing (a POST failed and none got through since): a
   // beacon would be lost there and counted as sent, while a hidden page's
   // retry timer still runs. Page hide (`pagehide`) beacons all the same.
-  const onVisible = () => (document.visibilityState == 'visible' ? url && every && Date.now() >= snapshotRetryAt && poll() : (flush(false, true), xfails || beacon()));
+  const onVisible = () => (document.visibilityState == 'visible' ? url && every && !waiting(snapshotRetrySince, snapshotRetryFor) && poll() : (flush(false, true), xfails || beacon()));
   // Back online: what waits out a network error's backoff goes now (not
   // what a server's Retry-After holds back).
   const onOnline = () => {
     if (closed) return;
     if (snapshotLost) poll();
-    if (postsLost && queue.length) (retryAt = 0), flush();
+    if (postsLost && queue.length) (retryFor = 0), flush();
   };
   // Another tab of this application cached a snapshot it fetched: loaded
   // here too, at once and without a fetch of our own (its ETag comes with
@@ -1329,7 +1344,7 @@ export async function createClient(o) {
      * or while another request's fetch is under way (see `busy`): each
      * request may call it.
      */
-    refresh: () => (url && !closed && !(perRequest && (Date.now() < snapshotRetryAt || busy())) ? poll(true) : Promise.resolve()),
+    refresh: () => (url && !closed && !(perRequest && (waiting(snapshotRetrySince, snapshotRetryFor) || busy())) ? poll(true) : Promise.resolve()),
     flush: () => flush(),
     /**
      * Stops everything, frees the engine's wasm memory (evaluations then

@@ -116,3 +116,67 @@ test('an origin that hangs: each fetch started over one under way waits twice as
   assert.equal(client.revision, 'r0');
   assert.deepEqual(started, [0, 1000, 3000, 7000], 'the fetches\' start times over 10 s');
 });
+
+test('a wall clock set back (an NTP step, a restored VM) after a failed fetch or POST holds neither back for as long as it went back', async (t) => {
+  const srv = await startServer({ snapshot: snapshot('r1'), mode: '500' });
+  srv.state.exposureMode = '500';
+  const realNow = Date.now;
+  let offset = 0;
+  Date.now = () => realNow() + offset;
+  t.after(() => (Date.now = realNow));
+  // Backoffs of at most a second.
+  const get = isolateClient({ snapshotUrl: srv.snapshotUrl, exposureUrl: srv.exposureUrl, timeout: 300, retryDelay: 1000 });
+  const request = async () => {
+    const ctx = requestCtx();
+    const c = await get({}, ctx);
+    await ctx.settle();
+    return c;
+  };
+  // The first request meets a 500: nothing loads.
+  const client = await request();
+  t.after(async () => {
+    await client.close();
+    await srv.close();
+  });
+  assert.equal(client.revision, null);
+  assert.equal(srv.state.snapshotRequests.length, 1);
+  // The clock goes back an hour; two seconds later (past the backoff) the origin is back.
+  srv.state.mode = 'ok';
+  offset = -3_600_000 + 2000;
+  await request();
+  assert.equal(srv.state.snapshotRequests.length, 2, 'the next request past the backoff fetches');
+  assert.equal(client.revision, 'r1');
+  // A POST fails; the clock goes back an hour again; past the backoff the sink is back.
+  client.create('PaymentProcessor', { user: { id: 1 } });
+  await client.flush();
+  assert.equal(srv.state.exposureRequests.length, 1);
+  assert.equal(client.stats.queued, 1);
+  srv.state.exposureMode = 'ok';
+  offset -= 3_600_000 - 2000;
+  await client.flush();
+  assert.equal(srv.state.exposureRequests.length, 2, 'the next flush past the backoff sends');
+  assert.equal(srv.accepted().length, 1);
+});
+
+test('a wall clock set back while a fetch hangs holds the next request\'s fetch back no longer than it would have', async (t) => {
+  // The clock is the test's; fetches never answer (aborted at close).
+  const realNow = Date.now;
+  let now = realNow();
+  Date.now = () => now;
+  t.after(() => (Date.now = realNow));
+  let started = 0;
+  const fetch = (url, init) => {
+    started++;
+    return new Promise((_, reject) => init?.signal?.addEventListener('abort', () => reject(init.signal.reason)));
+  };
+  const get = isolateClient({ snapshotUrl: 'http://127.0.0.1:9/snapshot.json', snapshot: snapshot('r0'), fetch, timeout: 1000, refreshInterval: 1 });
+  const client = await get({}, requestCtx());
+  t.after(() => client.close());
+  assert.equal(started, 1);
+  client.refresh();
+  assert.equal(started, 1, 'a fetch under way is waited for');
+  // An hour back, then past the second a hanging fetch is waited for.
+  now -= 3_600_000 - 1500;
+  client.refresh();
+  assert.equal(started, 2);
+});

@@ -1,7 +1,7 @@
 // One client per isolate, shared by the requests it serves, for runtimes
 // that tie I/O to the request that started it and run no timers between
 // requests (Cloudflare Workers and the like).
-import { FETCHING, REQUEST_BOUND, createClient, num } from './client.js';
+import { FETCHING, REQUEST_BOUND, createClient, num, waiting } from './client.js';
 
 /** How often a request waiting for another's first load looks again (ms). */
 const POLL = 5;
@@ -36,7 +36,8 @@ export function isolateClient(options) {
   let client = null;
   let loading = 0, lost = 0, checked = 0, every = 0;
   return async (env, ctx) => {
-    while (!client && loading && Date.now() - loading < lost) await new Promise((r) => setTimeout(r, POLL));
+    // (A wall clock set back meanwhile ends these waits: see `waiting`.)
+    while (!client && loading && waiting(loading, lost)) await new Promise((r) => setTimeout(r, POLL));
     if (!client) {
       const o = typeof options == 'function' ? options(env) : options;
       // (Read as createClient reads them.)
@@ -61,7 +62,7 @@ export function isolateClient(options) {
       }
     }
     // (Nothing loaded: null. A snapshot without a revision has "".)
-    if (client.revision === null || (every > 0 && Date.now() - checked >= every)) {
+    if (client.revision === null || (every > 0 && !waiting(checked, every))) {
       checked = Date.now();
       const refreshed = client.refresh();
       if (typeof ctx?.waitUntil == 'function') ctx.waitUntil(refreshed);

@@ -180,3 +180,31 @@ test('a wall clock set back while a fetch hangs holds the next request\'s fetch 
   client.refresh();
   assert.equal(started, 2);
 });
+
+test('a wall clock set back does not hold revalidation back for as long as it went back: the next request past refreshInterval revalidates', async (t) => {
+  const srv = await startServer({ snapshot: snapshot('r1') });
+  const realNow = Date.now;
+  let offset = 0;
+  Date.now = () => realNow() + offset;
+  t.after(() => (Date.now = realNow));
+  const get = isolateClient({ snapshotUrl: srv.snapshotUrl, refreshInterval: 1000 });
+  const request = async () => {
+    const ctx = requestCtx();
+    const c = await get({}, ctx);
+    await ctx.settle();
+    return c;
+  };
+  const client = await request();
+  t.after(async () => {
+    await client.close();
+    await srv.close();
+  });
+  assert.equal(client.revision, 'r1');
+  srv.state.snapshot = snapshot('r2');
+  srv.state.etag = '"r2"';
+  // The clock goes back an hour; two seconds later, past refreshInterval.
+  offset = -3_600_000 + 2000;
+  await request();
+  assert.equal(srv.state.snapshotRequests.length, 2);
+  assert.equal(client.revision, 'r2');
+});

@@ -45,14 +45,14 @@ let rejectedEtag = null;
 let checkedAt = 0;
 let checkingSince = 0;
 /**
- * With nothing loaded, failed fetches in a row, and when the next may be
- * made: a down origin gets one fetch per backoff step, not one per request.
+ * With nothing loaded, failed fetches in a row, and the wait before the
+ * next may be made (when it began, how long: see `waiting`): a down origin gets one fetch per backoff step, not one per request.
  * Fetches that were under way together (a burst of requests on a cold
  * isolate) count as one failure: `coldWave` changes at each counted one,
  * and a fetch that started before it is of the wave already counted.
  */
 let coldFailures = 0;
-let coldRetryAt = 0;
+let coldSince = 0, coldFor = 0;
 let coldWave = 0;
 /**
  * Clients of replaced snapshots that still hold exposures (their sink was
@@ -125,7 +125,8 @@ function coldFailure(res, wave) {
   const after = header ? Number(header) : NaN; // seconds (an HTTP date counts as none)
   const wait = after >= 0 ? after * 1000 : 1000 * 2 ** coldFailures;
   coldFailures++;
-  coldRetryAt = Date.now() + Math.min(Math.max(wait, MIN_COLD_BACKOFF), MAX_COLD_BACKOFF);
+  coldSince = Date.now();
+  coldFor = Math.min(Math.max(wait, MIN_COLD_BACKOFF), MAX_COLD_BACKOFF);
 }
 
 /**
@@ -134,7 +135,8 @@ function coldFailure(res, wave) {
  * (see ofrep).
  */
 function notReady(body, status = 503) {
-  const seconds = Math.max(1, Math.ceil((coldRetryAt - Date.now()) / 1000));
+  const left = waiting(coldSince, coldFor) ? coldSince + coldFor - Date.now() : 0;
+  const seconds = Math.max(1, Math.ceil(left / 1000));
   return json(body, status, { 'Retry-After': String(seconds) });
 }
 
@@ -314,16 +316,27 @@ async function ensureSnapshot(env, ctx) {
     // looking at module state (its promise belongs to its request), rather
     // than fetching too: a burst on a cold isolate is one fetch.
     while (!current && fetching()) await new Promise((r) => setTimeout(r, COLD_POLL));
-    if (current || Date.now() < coldRetryAt) return;
+    if (current || waiting(coldSince, coldFor)) return;
     return revalidate(env);
   }
   const every = revalidateMs(env);
   // A revalidation that has not finished within the fetch timeout was lost (its request was cancelled): start another.
-  if (!fetching() && Date.now() - checkedAt >= every) ctx.waitUntil(revalidate(env));
+  if (!fetching() && !waiting(checkedAt, every)) ctx.waitUntil(revalidate(env));
 }
 
 /** Whether a fetch of the snapshot is under way (one older than the fetch timeout was lost with its request). */
-const fetching = () => checkingSince !== 0 && Date.now() - checkingSince <= FETCH_TIMEOUT + 1000;
+const fetching = () => checkingSince !== 0 && waiting(checkingSince, FETCH_TIMEOUT + 1000);
+
+/**
+ * Whether a wait of `ms` that began at `since` (a `Date.now()`) still runs.
+ * A wall clock set back since (an NTP step, a restored VM) ends it: read as
+ * `Date.now() < since + ms`, a one-second backoff held every request back
+ * for as long as the clock went back.
+ */
+const waiting = (since, ms) => {
+  const gone = Date.now() - since;
+  return gone >= 0 && gone < ms;
+};
 
 const json = (body, status = 200, headers = {}) =>
   new Response(JSON.stringify(body), { status, headers: { 'Content-Type': 'application/json', ...headers } });

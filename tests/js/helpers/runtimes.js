@@ -207,10 +207,11 @@ export function startEdge(origin, { revalidateMs = 0, targetingKey, exposureUrl 
 /**
  * A test worker (`file`, which may import 'feats-edge') under workerd, with
  * the package laid out as in www/edge/config.capnp (as a bundler uploads
- * it: the .wasm as a compiled module). `bindings`: text bindings. Outbound
+ * it: the .wasm as a compiled module). `bindings`: text bindings;
+ * `modules`: more ES modules it may import, {name: file}. Outbound
  * fetches may reach 127.0.0.1.
  */
-export function startTestWorker(file, { bindings = {} } = {}) {
+export function startTestWorker(file, { bindings = {}, modules = {} } = {}) {
   const dir = tempDir('workerd');
   const rel = (p) => JSON.stringify(relative(dir, join(root, p)));
   const js = ['gen/feats_edge.js', ...readdirSync(join(root, 'pkg/src')).map((f) => `src/${f}`)];
@@ -223,6 +224,7 @@ const config :Workerd.Config = (
 const w :Workerd.Worker = (
   modules = [
     (name = "worker.js", esModule = embed ${JSON.stringify(relative(dir, file))}),
+    ${Object.entries(modules).map(([name, f]) => `(name = ${JSON.stringify(name)}, esModule = embed ${JSON.stringify(relative(dir, f))}),`).join('\n    ')}
     (name = "feats-edge", esModule = embed ${rel('pkg/workerd.js')}),
     ${js.map((f) => `(name = "${f}", esModule = embed ${rel(`pkg/${f}`)}),`).join('\n    ')}
     (name = "gen/feats_edge_bg.wasm", wasm = embed ${rel('pkg/gen/feats_edge_bg.wasm')}),

@@ -85,8 +85,8 @@ export type Context = object;
 export type StickyMap = Record<string, string> | { get(key: string): string | null | undefined };
 
 export interface EvaluateOptions {
-  /** Milliseconds since the epoch; default: now. */
-  now?: number | undefined;
+  /** Milliseconds since the epoch, or a `Date`; default: now. */
+  now?: number | Date | undefined;
   /** A clock called only if a rule needs the time. */
   clock?: (() => number) | undefined;
   sticky?: StickyMap | undefined;

@@ -284,6 +284,19 @@ function clockNow(clock) {
   return Date.now();
 }
 
+/**
+ * A `Date`'s time (of any realm), or undefined for anything else and for
+ * an invalid date: a `now` given as `new Date(...)` is that instant.
+ */
+function dateTime(v) {
+  try {
+    const t = Date.prototype.getTime.call(v);
+    return Number.isFinite(t) ? t : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** `String(v)`, or "" when that throws. */
 export function text(v) {
   try {
@@ -851,7 +864,8 @@ export class Engine {
   _begin(opts) {
     const call = this._call;
     // A `now` that is no finite number (NaN from an unreadable date) is not given: the clock's.
-    call.now = Number.isFinite(opts?.now) ? opts.now : undefined;
+    const now = opts?.now;
+    call.now = Number.isFinite(now) ? now : typeof now === 'object' && now !== null ? dateTime(now) : undefined;
     call.clock = typeof opts?.clock === 'function' ? opts.clock : Date.now;
     call.sticky = opts?.sticky ?? null;
     call.units = null;

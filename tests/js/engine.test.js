@@ -132,7 +132,7 @@ test('evaluate with opts.used gives the evaluation that served a used implementa
   assert.equal(e.evaluate('R', ctx, { used: 'c', sticky: { 'x/u': 'b' } }).implementation, 'b');
 });
 
-test('time windows use opts.now', () => {
+test('time windows use opts.now', async () => {
   const e = new Engine(read('examples/novi.json'));
   const at = (iso) => e.implementation('SaleBanner', { user: { id: 1 } }, { now: Date.parse(iso) });
   assert.equal(at('2023-11-25T23:59:59.999Z'), 'false');
@@ -140,9 +140,18 @@ test('time windows use opts.now', () => {
   assert.equal(at('2023-11-28T00:00:00Z'), 'false');
   // Not a finite number (an unreadable date): the clock's time, as without `now`.
   const clock = () => Date.parse('2023-11-26T12:00:00Z');
-  for (const now of [NaN, Infinity, -Infinity, '2023-11-26']) {
+  for (const now of [NaN, Infinity, -Infinity, '2023-11-26', new Date(NaN), {}, { valueOf: () => 0 }]) {
     assert.equal(e.implementation('SaleBanner', { user: { id: 1 } }, { now, clock }), 'true', String(now));
   }
+  // A Date is its instant, in every call that takes `now`.
+  const before = new Date('2023-11-25T23:59:59.999Z'), inside = new Date('2023-11-26T00:00:00Z');
+  assert.deepEqual([before, inside].map((now) => e.implementation('SaleBanner', { user: { id: 1 } }, { now, clock })), ['false', 'true']);
+  assert.equal(e.evaluate('SaleBanner', { user: { id: 1 } }, { now: before, clock }).implementation, 'false');
+  assert.equal(e.implementations({ user: { id: 1 } }, { now: before, clock }).SaleBanner, 'false');
+  assert.equal(e.evaluateAll({ user: { id: 1 } }, { now: before, clock }).SaleBanner.implementation, 'false');
+  // A Date of another realm too (an iframe's, a vm context's).
+  const { runInNewContext } = await import('node:vm');
+  assert.equal(e.implementation('SaleBanner', { user: { id: 1 } }, { now: runInNewContext('new Date("2023-11-25T12:00:00Z")'), clock }), 'false');
   // A fraction of a millisecond is dropped towards the past (as the command
   // line's --now), before 1970 too: -1.5 ms has not reached -1 ms.
   const epoch = new Engine({ schema: 1, features: { F: { implementations: ['old', 'new'], default: 'old',

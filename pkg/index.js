@@ -22,20 +22,26 @@ export function init(source) {
     // A URL is fetched here, under a time limit that also covers reading
     // the body: a .wasm request that never answers would otherwise hold
     // every snapshot load of a client for the page's life.
+    // (A Request is fetched as a URL is, and named by its URL.)
+    const request = typeof Request == 'function' && source instanceof Request;
+    const name = request ? /** @type {Request} */ (source).url : source;
     const ac = new AbortController();
-    const timer = setTimeout(() => ac.abort(new Error(`feats-edge: ${source} did not load within ${WASM_TIMEOUT / 1000} s`)), WASM_TIMEOUT);
+    const timer = setTimeout(() => ac.abort(new Error(`feats-edge: ${name} did not load within ${WASM_TIMEOUT / 1000} s`)), WASM_TIMEOUT);
     try {
-      const byUrl = typeof source == 'string' || source instanceof URL;
+      const byUrl = typeof source == 'string' || source instanceof URL || request;
       // (A network error names the .wasm: the runtime's says only "Failed to fetch".)
-      const from = byUrl ? await fetch(source, { signal: ac.signal }).catch((e) => {
-        throw String(e?.message).startsWith('feats-edge:') ? e : new Error(`feats-edge: ${source}: ${e?.message}`, { cause: e });
-      }) : source;
+      // (A promise of a Response, as `fetch(url)`, is taken too.)
+      const from = byUrl ? await fetch(/** @type {RequestInfo | URL} */ (source), { signal: ac.signal }).catch((e) => {
+        throw String(e?.message).startsWith('feats-edge:') ? e : new Error(`feats-edge: ${name}: ${e?.message}`, { cause: e });
+      }) : await source;
       // (Not there: what to do. A server error passes.)
-      if (from instanceof Response && !from.ok) throw new Error(`feats-edge: ${from.url || source} answered ${from.status}${from.status == 404 ? `. ${HINT}` : ''}`);
-      const exports = await bindings.default({ module_or_path: from }).catch((e) => {
+      if (from instanceof Response && !from.ok) throw new Error(`feats-edge: ${from.url || name} answered ${from.status}${from.status == 404 ? `. ${HINT}` : ''}`);
+      const module = await compile(from).catch((e) => {
         throw from instanceof Response && e instanceof WebAssembly.CompileError ? notWasm(from, e) : e;
       });
-      setWasm(bindings, exports);
+      // Instantiated now, synchronously: an `initSync()` made while this
+      // compiled is kept (the bindings answer its instance again).
+      if (!wasm) setWasm(bindings, bindings.initSync({ module }));
     } finally {
       clearTimeout(timer);
     }
@@ -51,6 +57,33 @@ export function init(source) {
     );
   });
   return loading;
+}
+
+/**
+ * The module `from` holds, compiled but not instantiated. The bindings' own
+ * asynchronous init instantiates when it has compiled, and replaces an
+ * instance that `initSync()` made meanwhile (`init(module)` and
+ * `initSync(module)` in the same task, or `initSync` while a client's
+ * `init()` fetches): the engines already made on the first then read and
+ * wrote the memory of the second, where other engines live.
+ * @param {Response | BufferSource | WebAssembly.Module} from
+ * @returns {Promise<WebAssembly.Module>}
+ */
+async function compile(from) {
+  if (from instanceof WebAssembly.Module) return from;
+  if (!(from instanceof Response)) return WebAssembly.compile(/** @type {BufferSource} */ (from));
+  if (typeof WebAssembly.compileStreaming == 'function') {
+    try {
+      return await WebAssembly.compileStreaming(from);
+    } catch (e) {
+      // Served with another Content-Type than application/wasm: compiled
+      // from its bytes, as the bindings did (with their warning).
+      const typed = from.headers.get('Content-Type') === 'application/wasm';
+      if (typed || from.bodyUsed || !['basic', 'cors', 'default'].includes(from.type)) throw e;
+      console.warn('`WebAssembly.compileStreaming` failed because your server does not serve Wasm with `application/wasm` MIME type. Falling back to `WebAssembly.compile` which is slower. Original error:\n', e);
+    }
+  }
+  return WebAssembly.compile(await from.arrayBuffer());
 }
 
 /**

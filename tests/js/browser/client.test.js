@@ -105,6 +105,24 @@ test('a bootstrap snapshot waits for a .wasm that failed to load: init() is trie
     assert.match(got.errors[0], /^feats-edge: http:\/\/127\.0\.0\.1:\d+\/pkg\/gen\/feats_edge_bg\.wasm answered 503$/);
   }));
 
+test('initSync() while init() is loading: one instance, and the engines made on it keep their own snapshots', () =>
+  onBlankPage(async (page) => {
+    const got = await page.evaluate(async () => {
+      const { init, initSync, Engine } = await import('/pkg/index.js');
+      const module = await WebAssembly.compile(await (await fetch('/pkg/gen/feats_edge_bg.wasm')).arrayBuffer());
+      const doc = (revision, serve) => JSON.stringify({ schema: 1, revision, features: { F: { implementations: ['x', 'y'], default: serve } } });
+      // Two parts of a page: one awaits init(), the other cannot await.
+      const loading = init(module);
+      initSync(module);
+      const a = new Engine(doc('a', 'x'));
+      await loading;
+      const b = new Engine(doc('b', 'y'));
+      const read = (e) => { const d = e.evaluate('F', {}); return `${d.revision}:${d.implementation}`; };
+      return [read(a), read(b), a.implementation('F', {}), b.implementation('F', {})];
+    });
+    assert.deepEqual(got, ['a:x', 'b:y', 'x', 'y']);
+  }));
+
 test('a .wasm that is not found: init() says what to do', () =>
   onBlankPage(async (page) => {
     await page.route(WASM, (route) => route.fulfill({ status: 404, body: 'not found' }));

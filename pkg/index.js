@@ -4,21 +4,30 @@ import * as bindings from './gen/feats_edge.js';
 import { setLoader, setWasm, wasm } from './src/wasm.js';
 
 let loading = null;
+/**
+ * The source last given to `init()` that can be loaded again (not a
+ * Response, nor a promise of one: its body is read once): what the tries
+ * after a failure load, a client's own included, which call `init()`
+ * without one.
+ */
+let given;
 /** The longest the .wasm may take to arrive (ms). */
 const WASM_TIMEOUT = 3e4;
 
 /**
  * Loads the wasm once. Optional `source`: a URL, Response, BufferSource or
  * WebAssembly.Module, for pages that host the .wasm elsewhere. After a
- * failure (the .wasm unreachable, say) the next call tries again.
+ * failure (the .wasm unreachable, say) the next call tries again, from
+ * the source it gives, else the last one given (see `given`).
  * `createClient` calls it itself if nothing has, while it fetches the first
  * snapshot.
  * @param {RequestInfo | URL | Response | BufferSource | WebAssembly.Module} [source]
  */
 export function init(source) {
   if (wasm) return Promise.resolve();
+  if (again(source)) given = source;
   loading ??= (async () => {
-    source ??= new URL('./gen/feats_edge_bg.wasm', import.meta.url);
+    source ??= given ?? new URL('./gen/feats_edge_bg.wasm', import.meta.url);
     // A URL is fetched here, under a time limit that also covers reading
     // the body: a .wasm request that never answers would otherwise hold
     // every snapshot load of a client for the page's life.
@@ -58,6 +67,13 @@ export function init(source) {
   });
   return loading;
 }
+
+/**
+ * Whether `source` may be loaded again after a failure: given, and not
+ * read once (a Response, or a promise of one).
+ * @param {unknown} source
+ */
+const again = (source) => source != null && !(typeof Response == 'function' && source instanceof Response) && typeof (/** @type {any} */ (source).then) != 'function';
 
 /**
  * The module `from` holds, compiled but not instantiated. The bindings' own

@@ -105,6 +105,31 @@ test('a bootstrap snapshot waits for a .wasm that failed to load: init() is trie
     assert.match(got.errors[0], /^feats-edge: http:\/\/127\.0\.0\.1:\d+\/pkg\/gen\/feats_edge_bg\.wasm answered 503$/);
   }));
 
+test('the .wasm hosted elsewhere: after init(url) failed, the client loads it from that URL again, not from beside the package', () =>
+  onBlankPage(async (page) => {
+    const log = [];
+    await page.route('**/static/engine.wasm', async (route) => {
+      log.push('given');
+      if (log.length === 1) return route.fulfill({ status: 503, body: 'later' });
+      const wasm = await page.request.get(`${rt.server.url}/pkg/gen/feats_edge_bg.wasm`);
+      await route.fulfill({ status: 200, contentType: 'application/wasm', body: await wasm.body() });
+    });
+    // A bundle that did not copy the .wasm beside the package.
+    await page.route(WASM, (route) => (log.push('beside the package'), route.fulfill({ status: 404, body: 'not found' })));
+    const got = await page.evaluate(async () => {
+      const { init, createClient } = await import('/pkg/index.js');
+      const first = await init('/static/engine.wasm').then(() => 'loaded', (e) => String(e.message));
+      const snapshot = await (await fetch('/flags/snapshot.json')).text();
+      const client = await createClient({ snapshot, retryDelay: 20 });
+      const revision = client.revision ?? await new Promise((r) => (client.on('update', (u) => r(u.revision)), setTimeout(() => r(null), 3000)));
+      await client.close();
+      return { first, revision };
+    });
+    assert.match(got.first, /static\/engine\.wasm answered 503$/);
+    assert.match(String(got.revision), /\S/);
+    assert.deepEqual(log, ['given', 'given']);
+  }));
+
 test('initSync() while init() is loading: one instance, and the engines made on it keep their own snapshots', () =>
   onBlankPage(async (page) => {
     const got = await page.evaluate(async () => {

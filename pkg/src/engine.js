@@ -515,6 +515,24 @@ function withinLimit(bytes) {
   throw new SnapshotError(`the snapshot is ${bytes.length} bytes, more than the limit of 16 MiB (${MAX_BYTES} bytes)`, '');
 }
 
+/** Marks an Engine, of this copy of the package or another (a registered symbol: every copy has the same). */
+const ENGINE = Symbol.for('feats-edge.engine');
+
+/**
+ * Whether `v` is an Engine of another copy of the package (two bundles
+ * that each include it, or its Node and default entries both loaded):
+ * not one of this copy's, whose engines live in another instance's
+ * memory. Serialized, its fields read as a snapshot without `schema`.
+ * @param {unknown} v
+ */
+function ofAnotherCopy(v) {
+  try {
+    return v !== null && typeof v === 'object' && !(v instanceof Engine) && /** @type {any} */ (v)[ENGINE] === true;
+  } catch {
+    return false; // (a Proxy whose traps throw: read as any object)
+  }
+}
+
 /**
  * Loads the snapshot into wasm: bytes as they are (checked as UTF-8 there),
  * a string encoded natively, an object serialized first.
@@ -537,6 +555,9 @@ function load(RawEngine, snapshot, host) {
     }
     return RawEngine.load(withinLimit(bytes), host);
   }
+  if (ofAnotherCopy(snapshot)) {
+    throw new SnapshotError('the snapshot is an Engine of another copy of feats-edge (the package is loaded twice, each with its own WebAssembly instance): give the snapshot itself, or have the application import one copy', '');
+  }
   let text = snapshot;
   if (typeof text !== 'string') {
     try {
@@ -551,6 +572,11 @@ function load(RawEngine, snapshot, host) {
 }
 
 export class Engine {
+  /** The mark of an Engine (see ofAnotherCopy). */
+  get [ENGINE]() {
+    return true;
+  }
+
   /**
    * @param {string | object | Uint8Array | ArrayBuffer} snapshot the snapshot
    *   document: JSON text, its UTF-8 bytes, or the parsed object

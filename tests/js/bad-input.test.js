@@ -600,3 +600,22 @@ test('evaluate-all writes a long unit value once, not twice per feature: wasm me
   // 300 features × 60 KB, twice for experiments: 27 MB when each was written.
   assert.ok(out.grown < 4 * 1024 * 1024, `wasm memory grew ${out.grown} bytes`);
 });
+
+test('an Engine of another copy of the package (loaded twice) is refused as such, by new Engine and by createClient', async () => {
+  // The package's sources, unbundled: a copy with a WebAssembly instance of its own.
+  const { Engine: OtherEngine } = await import('../../pkg/node.js');
+  const other = new OtherEngine({ schema: 1, revision: 'other', features: { F: { implementations: ['a', 'b'], default: 'b' } } });
+  const said = /an Engine of another copy of feats-edge \(the package is loaded twice/;
+  assert.throws(() => new Engine(other), (e) => e instanceof SnapshotError && said.test(e.message) && e.path === '');
+  const client = await createClient({ snapshot: other, refreshInterval: 0 });
+  const heard = [];
+  client.on('error', (e) => heard.push(e.message));
+  await null;
+  assert.equal(client.revision, null);
+  assert.equal(heard.length, 1);
+  assert.match(heard[0], said);
+  client.close();
+  // Still its own copy's (not freed by the client that refused it).
+  assert.equal(other.implementation('F', {}), 'b');
+  other.free();
+});

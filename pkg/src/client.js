@@ -1146,7 +1146,8 @@ export async function createClient(o) {
   /** The wasm failed to load: init() again with backoff, for the bootstrap or cached snapshot. */
   const retryInit = (n) =>
     (initTimer = later(() => {
-      if (!closed && !engine) Promise.resolve(loading()).then(start, (err) => (emit('error', err), err?.permanent || retryInit(n + 1)));
+      // (A failure after close() is no news to anyone.)
+      if (!closed && !engine) Promise.resolve(loading()).then(start, (err) => closed || (emit('error', err), err?.permanent || retryInit(n + 1)));
     }, backoff(n)));
   /** With the wasm loaded (or failed): the bootstrap or cached snapshot, then polling. */
   const begin = () => {

@@ -105,6 +105,31 @@ test('a bootstrap snapshot waits for a .wasm that failed to load: init() is trie
     assert.match(got.errors[0], /^feats-edge: http:\/\/127\.0\.0\.1:\d+\/pkg\/gen\/feats_edge_bg\.wasm answered 503$/);
   }));
 
+test('a client closed while init() is tried again says nothing of that try after close()', () =>
+  onBlankPage(async (page) => {
+    let wasmRequests = 0;
+    const held = gate();
+    await page.route(WASM, async (route) => {
+      if (++wasmRequests > 1) await held.promise;
+      await route.fulfill({ status: 503, body: 'later' });
+    });
+    await page.evaluate(async () => {
+      const { createClient } = await import('/pkg/index.js');
+      const snapshot = await (await fetch('/flags/snapshot.json')).text();
+      const client = (window.__client = await createClient({ snapshot, retryDelay: 20 }));
+      window.__errors = [];
+      client.on('error', (e) => window.__errors.push(String(e.message)));
+    });
+    // The second try is under way: closed then, and it fails after.
+    assert.ok(await until(() => wasmRequests == 2), 'a second try of the .wasm');
+    const before = await page.evaluate(() => (window.__client.close(), window.__errors.length));
+    held.open();
+    const after = await page.evaluate(async () => (await new Promise((r) => setTimeout(r, 300)), window.__errors.length));
+    assert.equal(before, 1, 'the first failure was heard');
+    assert.equal(after, before, 'nothing after close()');
+    assert.equal(wasmRequests, 2, 'no third try');
+  }));
+
 test('the .wasm hosted elsewhere: after init(url) failed, the client loads it from that URL again, not from beside the package', () =>
   onBlankPage(async (page) => {
     const log = [];

@@ -375,7 +375,7 @@ export async function createClient(o) {
   // do not answer (the first, unconditional GET works, then no poll ever
   // does): the browser's HTTP cache revalidates instead, with its ETag.
   const [place, remote] = url ? resolved(url) : ['', false];
-  const cacheKey = prefix + 'snapshot:' + place, cache = snapshotCache(ls, cacheKey);
+  const cacheKey = prefix + 'snapshot:' + place, cache = snapshotCache(ls, cacheKey, prefix + 'snapshot:');
   const browser = typeof document == 'object';
   // Snapshot redirects followed by the client itself (see `follow`).
   const own = !browser && o.headers != null;

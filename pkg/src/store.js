@@ -199,10 +199,49 @@ function stickyKey(key) {
 }
 
 /**
- * The snapshot cache of a browser: the last good snapshot text and its ETag.
- * @param {Storage | null} ls @param {string} key
+ * At most this many snapshots are cached under one `storageKey`, those of
+ * the snapshot URLs fetched last: an entry is one per URL a browser used,
+ * which no later URL removed (a URL that names a version,
+ * `flags.json?v=<build>`, left a whole snapshot per version, until the
+ * current one no longer fit).
  */
-export function snapshotCache(ls, key) {
+const SNAPSHOTS = 4;
+
+/**
+ * Removes the cache entries under `head` other than `key` past
+ * SNAPSHOTS - 1 of them, the least recently fetched first (by the `at`
+ * of each): room for `key`'s. A value there that is no cache entry (an
+ * application's own key, with an empty `storageKey`) is left alone.
+ * @param {Storage} ls @param {string} head @param {string} key
+ */
+function evict(ls, head, key) {
+  const others = [];
+  for (let i = 0; i < ls.length; i++) {
+    const k = ls.key(i);
+    if (k !== null && k !== key && k.startsWith(head)) others.push(k);
+  }
+  if (others.length < SNAPSHOTS) return;
+  /** When the entry's fetch started (0 when it says not), or null for no cache entry. @param {string} k */
+  const at = (k) => {
+    try {
+      const entry = JSON.parse(/** @type {string} */ (ls.getItem(k)));
+      return typeof entry?.text == 'string' ? +entry.at || 0 : null;
+    } catch {
+      return null;
+    }
+  };
+  const entries = others.map((k) => ({ k, at: at(k) })).filter((e) => e.at !== null);
+  entries.sort((a, b) => /** @type {number} */ (a.at) - /** @type {number} */ (b.at));
+  for (const { k } of entries.slice(0, Math.max(0, entries.length - SNAPSHOTS + 1))) ls.removeItem(k);
+}
+
+/**
+ * The snapshot cache of a browser: the last good snapshot text and its
+ * ETag, under `key`, which starts with `head` as the entries of the other
+ * snapshot URLs do (at most SNAPSHOTS are kept).
+ * @param {Storage | null} ls @param {string} key @param {string} [head]
+ */
+export function snapshotCache(ls, key, head) {
   return {
     /** @returns {{text: string, etag: string | null, at?: number} | undefined} (only an object: a corrupt entry is none) */
     read() {
@@ -216,6 +255,9 @@ export function snapshotCache(ls, key) {
      * @returns {boolean} false when the storage refused it (over quota)
      */
     write(text, etag, at) {
+      try {
+        if (ls && head) evict(ls, head, key);
+      } catch {}
       try {
         ls?.setItem(key, JSON.stringify({ text, etag, at }));
         return true;

@@ -140,6 +140,45 @@ test('a relative snapshotUrl is cached under the URL it resolves to: one page ne
   }
 });
 
+test('the snapshot cache keeps the entries of the 4 snapshot URLs used last: a URL that names a version leaves no entry per version', async () => {
+  site.snapshots['/v/snap.json'] = snapshotText('v-1');
+  const page = await browser.newPage();
+  try {
+    await page.goto(`${site.url}/v/index.html`);
+    await page.evaluate(() => localStorage.clear());
+    let keys;
+    for (let v = 1; v <= 7; v++) {
+      keys = await page.evaluate(async (v) => {
+        const { createClient } = await import('/pkg/index.js');
+        const c = await createClient({ snapshotUrl: `snap.json?v=${v}`, refreshInterval: 0, timeout: 1000 });
+        c.close();
+        return Object.keys(localStorage).sort();
+      }, v);
+    }
+    assert.deepEqual(keys, [4, 5, 6, 7].map((v) => `feats-edge:snapshot:/v/snap.json?v=${v}`));
+    // Another storageKey's entries are its own.
+    keys = await page.evaluate(async () => {
+      const { createClient } = await import('/pkg/index.js');
+      const c = await createClient({ snapshotUrl: 'snap.json?v=8', storageKey: 'other:', refreshInterval: 0, timeout: 1000 });
+      c.close();
+      return Object.keys(localStorage).filter((k) => !k.startsWith('other:')).length;
+    });
+    assert.equal(keys, 4);
+    // With an empty storageKey, the application's own keys that look like
+    // cache keys are no cache entries: left alone.
+    keys = await page.evaluate(async () => {
+      localStorage.clear();
+      for (let i = 0; i < 5; i++) localStorage.setItem(`snapshot:mine-${i}`, JSON.stringify({ draft: i }));
+      const { createClient } = await import('/pkg/index.js');
+      for (let v = 1; v <= 6; v++) (await createClient({ snapshotUrl: `snap.json?v=${v}`, storageKey: '', refreshInterval: 0, timeout: 1000 })).close();
+      return Object.keys(localStorage).sort();
+    });
+    assert.deepEqual(keys, [...[3, 4, 5, 6].map((v) => `snapshot:/v/snap.json?v=${v}`), ...[0, 1, 2, 3, 4].map((i) => `snapshot:mine-${i}`)]);
+  } finally {
+    await page.close();
+  }
+});
+
 test('a snapshot on another origin that answers no CORS preflight is revalidated all the same (by the HTTP cache, no If-None-Match of ours)', () =>
   open('/a.html', async (page) => {
     cdn.snapshots['/snap.json'] = snapshotText('cdn-1');

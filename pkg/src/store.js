@@ -59,6 +59,16 @@ export function local() {
 const LOCAL_LIMIT = 1000;
 
 /**
+ * And at most this many characters of them, the first written forgotten
+ * first too (each key is kept twice: itself, and in the list of keys): a
+ * bound on count is one on space only for short keys. 1 000 keys of
+ * 4 500-character unit ids (a token as the unit) filled Chromium's quota
+ * at the 548th: from then on the application's own writes failed, and no
+ * key was ever forgotten again (none more could be written).
+ */
+const LOCAL_CHARS = 250000;
+
+/**
  * The default sticky store: localStorage under `prefix` in browsers, else a
  * bounded in-memory map.
  * @param {Storage | null} ls @param {string} prefix
@@ -72,7 +82,8 @@ export function stickyStore(ls, prefix) {
   // full quota, some private modes), assignments still hold in this page.
   // localStorage keeps each under its whole key, as it always has, and
   // the keys in the order they were first written under `prefix + "#"`
-  // (no experiment name holds a `#`), to forget the oldest past LOCAL_LIMIT.
+  // (no experiment name holds a `#`), to forget the oldest past LOCAL_LIMIT
+  // (or LOCAL_CHARS).
   /** @type {Store} */
   const store = {
     get: (k) => m.get(k) ?? ls.getItem(prefix + k),
@@ -89,7 +100,8 @@ export function stickyStore(ls, prefix) {
 
 /**
  * Notes sticky key `k` as written to localStorage (under `prefix`), and
- * removes the first written past LOCAL_LIMIT. A list another tab changes
+ * removes the first written past LOCAL_LIMIT keys or LOCAL_CHARS of them
+ * (the newest stays, however long). A list another tab changes
  * meanwhile may lose a key (never forgotten then) or keep a removed one
  * (removed again, harmlessly).
  * @param {Storage} ls @param {string} prefix @param {string} k
@@ -104,7 +116,10 @@ function written(ls, prefix, k) {
     const at = order.indexOf(k);
     if (at >= 0) order.splice(at, 1);
     order.push(k);
-    for (const old of order.splice(0, Math.max(0, order.length - LOCAL_LIMIT))) {
+    const len = (/** @type {unknown} */ o) => (typeof o == 'string' ? o.length : 0);
+    let chars = order.reduce((n, o) => n + len(o), 0), n = 0;
+    while (n < order.length - 1 && (order.length - n > LOCAL_LIMIT || chars > LOCAL_CHARS)) chars -= len(order[n++]);
+    for (const old of order.splice(0, n)) {
       if (typeof old == 'string') ls.removeItem(prefix + old);
     }
     ls.setItem(prefix + '#', JSON.stringify(order));

@@ -102,6 +102,25 @@ test('localStorage keeps at most 1 000 sticky keys, the first written forgotten 
   await d.close();
 });
 
+test('localStorage keeps at most 250 000 characters of sticky keys: long unit ids do not fill its quota', async () => {
+  localStorage.clear();
+  const c = await createClient({ snapshot: snapshot('r1') });
+  // 4 500-character ids (a token as the unit): 548 of them filled Chromium's quota.
+  const id = (i) => `token-${i}-`.padEnd(4500, 'x');
+  for (let i = 0; i < 300; i++) c.usedImplementation('Random', 'b', ctx(id(i)));
+  await c.close();
+  const order = JSON.parse(localStorage.getItem('feats-edge:sticky:#'));
+  const chars = order.reduce((n, k) => n + k.length, 0);
+  assert.ok(chars <= 250000, `${chars} characters of sticky keys`);
+  const kept = [...Array(300).keys()].filter((i) => localStorage.getItem(`feats-edge:sticky:exp/${id(i)}`) === 'b');
+  assert.deepEqual(kept, [...Array(order.length).keys()].map((i) => 300 - order.length + i), 'the newest are kept, the list says which');
+  assert.ok(kept.length > 50, `${kept.length} kept`);
+  // The newest stays for the page's next client.
+  const d = await createClient({ snapshot: snapshot('r1') });
+  assert.equal(d.details('Random', ctx(id(299))).reason, 'STICKY');
+  await d.close();
+});
+
 test('assignments of long unit ids stay under their whole key in localStorage, as stored before', async () => {
   localStorage.clear();
   const id = 'visitor-'.padEnd(30000, 'x'), other = 'other-'.padEnd(30000, 'y');

@@ -3,7 +3,8 @@
 //! text, which it keeps) and once every feature of a 1 000-feature snapshot
 //! is compiled, and the allocations compiling makes. Guards against spare
 //! capacity and stray per-feature allocations (a vector grown by pushing
-//! once held four rules' room for one).
+//! once held four rules' room for one). And a snapshot over the size limit
+//! is refused without being copied.
 
 #![allow(clippy::unwrap_used)]
 
@@ -20,8 +21,15 @@ use std::sync::atomic::Ordering::Relaxed;
 #[global_allocator]
 static A: Counting = Counting;
 
+/// Held by each test while it counts: the counters are the whole binary's,
+/// and the tests run on threads of their own.
+static COUNTING: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 #[test]
 fn a_compiled_feature_keeps_little() {
+    let _counting = COUNTING
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     let text = common::workload(1000);
     let before = LIVE.load(Relaxed);
     let engine = Engine::load(&text).unwrap();
@@ -41,4 +49,20 @@ fn a_compiled_feature_keeps_little() {
     );
     assert!(made <= 40, "{made} allocations per compiled feature");
     drop(engine);
+}
+
+/// A text over the 16 MiB limit is refused without being copied first
+/// (it was copied whole, then measured and refused).
+#[test]
+fn a_snapshot_over_the_limit_is_refused_before_it_is_copied() {
+    let _counting = COUNTING
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let text = format!(r#"{{"schema": 1}}{}"#, " ".repeat(64 * 1024 * 1024));
+    let before = counting::ALLOCATED.load(Relaxed);
+    let refused = Engine::load(&text).unwrap_err();
+    let allocated = counting::ALLOCATED.load(Relaxed) - before;
+    assert!(refused.message.contains("more than the limit of 16 MiB"));
+    // Copied, it was the text's 64 MiB.
+    assert!(allocated < 16 * 1024 * 1024, "{allocated} bytes allocated");
 }

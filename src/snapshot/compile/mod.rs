@@ -47,8 +47,13 @@ fn refuse(path: &str, message: String) -> SnapshotError {
     }
 }
 
-/// Loads a snapshot from text (see [`load_owned`]).
+/// Loads a snapshot from text (see [`load_owned`]). A text over
+/// [`MAX_SNAPSHOT_BYTES`] is refused before it is copied: a server handed
+/// a 1 GB body would otherwise hold it twice only to refuse it.
 pub fn load(text: &str) -> Result<Compiled, SnapshotError> {
+    if text.len() > MAX_SNAPSHOT_BYTES {
+        return Err(too_big(text.len()));
+    }
     load_owned(text.to_owned())
 }
 

@@ -16,6 +16,15 @@ use crate::text::{concat, push_u64};
 pub struct Limits {
     /// Deepest nesting of arrays and objects: a top-level array or object is
     /// level 1, and one nested deeper than `max_depth` levels is an error.
+    ///
+    /// It bounds the stack too: reading a value, writing it and dropping
+    /// it go one call deeper per level (about 300 bytes a level in an
+    /// optimized build, over 1 KiB in a debug build). A document nested
+    /// deeper than the thread's stack allows aborts the process with a
+    /// stack overflow, which is no error to handle; so a `max_depth` in
+    /// the thousands needs a thread with a larger stack than the 2 MiB
+    /// that Rust gives new threads. (The command line reads contexts at
+    /// 1 000 levels.)
     pub max_depth: usize,
     /// Most elements in one array (objects are not limited).
     pub max_array_len: usize,

@@ -50,6 +50,15 @@ impl SimulateError {
     }
 }
 
+/// The sentence of [`SimulateError::message`].
+impl core::fmt::Display for SimulateError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(self.message())
+    }
+}
+
+impl core::error::Error for SimulateError {}
+
 /// A context whose unit slots are overridden by one value.
 struct WithUnit<'a, C: ?Sized> {
     base: &'a C,

@@ -1268,3 +1268,43 @@ fn listing_features_compiles_no_rules_and_lists_what_compiling_gives() {
         assert_eq!(listed.features_json(), before);
     }
 }
+
+/// The error types are `std::error::Error`s whose `Display` is their one
+/// line: `?` takes them into `Box<dyn Error>` (or anyhow) as they are.
+#[test]
+fn errors_are_std_errors_that_display_their_line() {
+    fn boxed<T, E: std::error::Error + 'static>(
+        r: Result<T, E>,
+    ) -> Result<T, Box<dyn std::error::Error>> {
+        Ok(r?)
+    }
+    let refused = Engine::load(r#"{"schema": 2, "features": {}}"#).expect_err("refused");
+    let line = refused.line();
+    assert_eq!(
+        boxed(Engine::load(r#"{"schema": 2, "features": {}}"#))
+            .err()
+            .map(|e| e.to_string()),
+        Some(line.clone())
+    );
+    assert!(line.starts_with("/schema: "), "{line}");
+    // The document itself: the message alone, as `line` writes it.
+    let whole = Engine::load("[]").expect_err("refused");
+    assert_eq!((whole.to_string(), whole.path.as_str()), (whole.line(), ""));
+
+    let bad = feats_edge::json::parse("{\"a\": [1,", &feats_edge::json::Limits::default())
+        .expect_err("not JSON");
+    assert_eq!(bad.to_string(), bad.describe());
+    assert!(bad.to_string().starts_with("line 1, column "), "{bad}");
+
+    let engine = load(&with_feature(
+        r#"{"implementations": ["a", "b"], "default": "a"}"#,
+    ));
+    let none = feats_edge::simulate::unit(&engine, "Nope", None).expect_err("no such feature");
+    assert_eq!(
+        boxed::<(), _>(Err(none.clone()))
+            .err()
+            .map(|e| e.to_string())
+            .as_deref(),
+        Some(none.message())
+    );
+}

@@ -57,6 +57,19 @@ impl SnapshotError {
     }
 }
 
+/// `path: message`, as [`SnapshotError::line`] gives it.
+impl core::fmt::Display for SnapshotError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        if !self.path.is_empty() {
+            f.write_str(&self.path)?;
+            f.write_str(": ")?;
+        }
+        f.write_str(&self.message)
+    }
+}
+
+impl core::error::Error for SnapshotError {}
+
 /// `path: message`; the message alone for the document itself (whose
 /// pointer is `""`: `/` would point at a key named `""`), as the
 /// JavaScript `SnapshotError` writes it.

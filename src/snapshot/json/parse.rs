@@ -78,6 +78,19 @@ impl ParseError {
     }
 }
 
+/// `line L, column C: message`, as [`ParseError::describe`] gives it.
+impl core::fmt::Display for ParseError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(
+            f,
+            "line {}, column {}: {}",
+            self.line, self.column, self.message
+        )
+    }
+}
+
+impl core::error::Error for ParseError {}
+
 const BOM: &str = "\u{feff}";
 
 /// Parses a whole document: one JSON value, surrounded by optional

@@ -31,8 +31,14 @@
 //! let ctx = json::parse(r#"{"user": {"country": "CA"}}"#, &json::Limits::default()).unwrap();
 //! let ctx = JsonContext::new(&engine, &ctx);
 //! let mut env = FixedEnv { now: 0, sticky: Default::default(), random: || 0 };
-//! let result = engine.evaluate("Checkout", &ctx, &mut env);
-//! assert_eq!(engine.implementation_name(0, result.implementation), Some("new"));
+//! let checkout = engine.feature_index("Checkout").expect("declared");   // once, at load
+//! let result = engine.evaluate_index(checkout, &ctx, &mut env);
+//! assert_eq!(engine.implementation_name(checkout, result.implementation), Some("new"));
+//! // Or by name, and the details as SPEC section 2 has them (JSON):
+//! assert!(engine.details("Checkout", &ctx, &mut env).contains(r#""implementation":"new""#));
+//! // Errors are `std::error::Error`s: `?` into `Box<dyn Error>` or anyhow.
+//! let refused = Engine::load(r#"{"schema": 2}"#).unwrap_err();
+//! assert!(refused.to_string().starts_with("/schema: "));
 //! ```
 
 #![no_std]

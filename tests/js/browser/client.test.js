@@ -155,6 +155,25 @@ test('the .wasm hosted elsewhere: after init(url) failed, the client loads it fr
     assert.deepEqual(log, ['given', 'given']);
   }));
 
+test('a .wasm served with another Content-Type than application/wasm loads all the same, with a warning that says how to serve it', () =>
+  onBlankPage(async (page) => {
+    const warnings = [];
+    page.on('console', (m) => m.type() === 'warning' && warnings.push(m.text()));
+    await page.route(WASM, async (route) => {
+      const wasm = await page.request.get(`${rt.server.url}/pkg/gen/feats_edge_bg.wasm`);
+      await route.fulfill({ status: 200, contentType: 'application/octet-stream', body: await wasm.body() });
+    });
+    const got = await page.evaluate(async () => {
+      const { init, Engine } = await import('/pkg/index.js');
+      await init();
+      const snapshot = await (await fetch('/flags/snapshot.json')).text();
+      return new Engine(snapshot).revision;
+    });
+    assert.match(String(got), /\S/);
+    assert.equal(warnings.length, 1, warnings.join('\n'));
+    assert.match(warnings[0], /^feats-edge: http:\/\/127\.0\.0\.1:\d+\/pkg\/gen\/feats_edge_bg\.wasm is served as application\/octet-stream, not application\/wasm: compiled from its bytes, which is slower \(serve it as application\/wasm\)/);
+  }));
+
 test('initSync() while init() is loading: one instance, and the engines made on it keep their own snapshots', () =>
   onBlankPage(async (page) => {
     const got = await page.evaluate(async () => {

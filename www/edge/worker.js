@@ -46,7 +46,8 @@ let checkedAt = 0;
 let checkingSince = 0;
 /**
  * With nothing loaded, failed fetches in a row, and the wait before the
- * next may be made (when it began, how long: see `waiting`): a down origin gets one fetch per backoff step, not one per request.
+ * next may be made (when it began, how long: see `waiting`): a down
+ * origin gets one fetch per backoff step, not one per request.
  * Fetches that were under way together (a burst of requests on a cold
  * isolate) count as one failure: `coldWave` changes at each counted one,
  * and a fetch that started before it is of the wave already counted.

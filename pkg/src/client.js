@@ -1296,10 +1296,15 @@ export async function createClient(o) {
         fallback = options?.default == null ? '' : text(options.default); // a getter may throw
       } catch {}
       if (fallback) defaults.set(text(name), fallback);
-      /** The factory of implementation `k`: a function of `impls`' own, else undefined (a Proxy trap that throws too). */
+      /**
+       * The factory of implementation `k`: a function of `impls`, its own or
+       * its class's (a method), but none every object has (`toString`,
+       * `constructor`: names an implementation may have); else undefined
+       * (a Proxy trap that throws too).
+       */
       const factory = (k) => {
         try {
-          const f = k != null && impls != null && Object.hasOwn(impls, k) ? impls[k] : undefined;
+          const f = k != null && impls != null && (Object.hasOwn(impls, k) || (k in impls && !(k in Object.prototype))) ? impls[k] : undefined;
           return typeof f == 'function' ? f : undefined;
         } catch {}
       };

@@ -335,6 +335,16 @@ test('a handle entry that is not a function (a value, a getter that throws) is n
   // A factory called as a method of the object it came from.
   const impls = { tag: 'T', acme() { return `acme-${this.tag}`; } };
   assert.equal(client.feature('PaymentProcessor', impls, { default: 'acme' }).create(ctx('3', 'DE')), 'acme-T');
+  // The methods of a class are factories too, called on the instance; what
+  // every object has (toString, constructor) is none.
+  class Processors {
+    tag = 'C';
+    acme() { return `acme-${this.tag}`; }
+  }
+  assert.equal(client.feature('PaymentProcessor', new Processors(), { default: 'acme' }).create(ctx('4', 'DE')), 'acme-C');
+  for (const name of ['toString', 'constructor', 'hasOwnProperty']) {
+    assert.equal(client.feature('Undeclared', new Processors(), { default: name }).create(ctx('5', 'DE')), undefined, name);
+  }
   await client.flush();
   const got = srv.accepted().map((e) => [e.unit?.value ?? null, e.implementation, e.reason]);
   // Each time the code default, no rule's choice: one event (no unit).

@@ -208,6 +208,13 @@ export interface ClientOptions {
  */
 export type Factory<T = unknown> = (context: any) => T;
 
+/**
+ * A handle's factories: an object whose members are all factories, by
+ * implementation name (an object literal, a record, or a class instance,
+ * whose methods are called on it).
+ */
+export type Factories<M> = { [K in keyof M]: Factory | undefined };
+
 /** What a handle's `create` takes: what every one of its factories takes (an intersection), or any context. */
 export type FactoryContext<M> =
   (M[keyof M] extends infer F ? (F extends (context: infer C) => unknown ? (c: unknown extends C ? Context : C) => void : never) : never) extends (c: infer I) => void
@@ -322,8 +329,8 @@ export interface Client {
    * A handle whose `create` returns what any of the factories returns (a union when they differ).
    * With a `default` that names one of the factories, `create` always builds (factories typed by an index signature, `Record<string, …>` or a pattern, name none for sure).
    */
-  feature<M extends Record<string, Factory>, D extends NamedDefault<M>>(name: string, implementations: M, options: { default: D }): DefaultedFeatureHandle<ReturnType<NonNullable<M[keyof M]>>, FactoryContext<M>>;
-  feature<M extends Record<string, Factory>>(name: string, implementations: M, options?: { default?: string | boolean | undefined }): FeatureHandle<ReturnType<NonNullable<M[keyof M]>>, FactoryContext<M>>;
+  feature<M extends Factories<M>, D extends NamedDefault<M>>(name: string, implementations: M, options: { default: D }): DefaultedFeatureHandle<ReturnType<NonNullable<M[keyof M]>>, FactoryContext<M>>;
+  feature<M extends Factories<M>>(name: string, implementations: M, options?: { default?: string | boolean | undefined }): FeatureHandle<ReturnType<NonNullable<M[keyof M]>>, FactoryContext<M>>;
   /** With the type the factories share given: `feature<Processor>(name, {...})`. */
   feature<T, C extends Context = Context>(name: string, implementations: Record<string, (context: C) => T>, options?: { default?: string | boolean | undefined }): FeatureHandle<T, C>;
   /**

@@ -34,6 +34,13 @@ async function main(): Promise<void> {
   // Literal keys beside an index signature are named.
   const mixed: { acme: () => number } & Record<string, () => number> = { acme: () => 1 };
   const named2: number = client.feature('PaymentProcessor', mixed, { default: 'acme' }).create({ user: {} });
+  // The methods of a class instance are factories.
+  class Processors {
+    acme() { return 1; }
+    premium() { return 2; }
+  }
+  const byClass: number = client.feature('PaymentProcessor', new Processors(), { default: 'acme' }).create({ user: {} });
+  void byClass;
   // @ts-expect-error: and without a default, find may answer null
   const unnamed: string = client.feature('PaymentProcessor', { acme: () => 1 }).find({ user: {} });
   // Factories of different types: create returns their union.

@@ -76,6 +76,29 @@ async function playground() {
 }
 
 /**
+ * The live regions of the page (role=status, aria-live) that are not in its
+ * accessibility tree: a screen reader does not hear text that appears in
+ * one of them (it must be there, empty, before it speaks).
+ */
+async function silentRegions(page) {
+  const cdp = await page.context().newCDPSession(page);
+  try {
+    const { root: doc } = await cdp.send('DOM.getDocument', { depth: -1 });
+    const { nodeIds } = await cdp.send('DOM.querySelectorAll', { nodeId: doc.nodeId, selector: '[role=status], [aria-live]' });
+    const silent = [];
+    for (const nodeId of nodeIds) {
+      const { nodes } = await cdp.send('Accessibility.getPartialAXTree', { nodeId, fetchRelatives: false });
+      const { node } = await cdp.send('DOM.describeNode', { nodeId });
+      const id = node.attributes[node.attributes.indexOf('id') + 1];
+      if (nodes[0]?.ignored) silent.push(`#${id}`);
+    }
+    return silent;
+  } finally {
+    await cdp.detach();
+  }
+}
+
+/**
  * Presses Tab until the focus is on an element for which `is(element)`
  * holds (at most `max` times); fails if it never is. Returns how many presses.
  */
@@ -182,6 +205,22 @@ test('demo: no WCAG 2.2 AA violations when the flags cannot load (the page runs 
     await audit(page, 'on the defaults, the note shown');
   } finally {
     await page.close();
+  }
+});
+
+test('demo and playground: every status line is in the accessibility tree before it speaks', async () => {
+  const { page } = await demo(userWhere((c) => c.AllowedPriorities === 'two_priorities'));
+  try {
+    assert.equal(await page.textContent('#flags-note'), '');
+    assert.deepEqual(await silentRegions(page), []);
+  } finally {
+    await page.close();
+  }
+  const pg = await playground();
+  try {
+    assert.deepEqual(await silentRegions(pg.page), []);
+  } finally {
+    await pg.page.close();
   }
 });
 

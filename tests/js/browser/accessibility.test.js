@@ -299,3 +299,35 @@ test('demo with the keyboard alone: add, prioritise, tick and remove a todo, fli
     await page.close();
   }
 });
+
+test('playground with the keyboard alone: every control reached, the focus visible (on a refused snapshot too), "Show" with Enter', async () => {
+  const { page, errors } = await playground();
+  try {
+    await page.fill('#snapshot', '{"schema": 1,\n x}');
+    await page.waitForSelector('#problems li.refused button.goto');
+    assert.equal(await page.getAttribute('#snapshot', 'aria-invalid'), 'true');
+    const stops = await tabStops(page);
+    for (const name of ['reset', 'snapshot', 'context', 'now', 'Show', 'feature', 'by', 'units']) assert.ok(stops.includes(name), `${name} in ${stops.join(', ')}`);
+    // In a contrast theme (forced colours, no shadows drawn) too: marked, and the focus seen.
+    await page.emulateMedia({ forcedColors: 'active' });
+    const look = (sel) => page.$eval(sel, (t) => { const s = getComputedStyle(t); return `${s.outline} ${s.boxShadow} ${s.border}`; });
+    assert.notEqual(await look('#snapshot'), await look('#context'), 'the refused snapshot looks like the valid context');
+    await tabStops(page);
+    await page.emulateMedia({ forcedColors: 'none' });
+    await page.mouse.click(1, 1);
+    await tabTo(page, () => document.activeElement?.classList.contains('goto'), '"Show"');
+    await page.keyboard.press('Enter');
+    assert.deepEqual(await page.$eval('#snapshot', (t) => [t.value.slice(t.selectionStart, t.selectionEnd), document.activeElement === t]), ['x', true]);
+    await page.mouse.click(1, 1);
+    await tabTo(page, () => document.activeElement?.id === 'reset', 'Reset');
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('#chart g.bar', { state: 'attached' });
+    assert.equal(await focused(page), 'reset');
+    await tabTo(page, () => document.activeElement?.id === 'feature', 'the feature menu');
+    await page.keyboard.press('ArrowDown');
+    await page.waitForFunction(() => document.getElementById('chart').getAttribute('aria-label').startsWith('TodoStats: '), null, { timeout: 5000 });
+    assert.deepEqual(errors, []);
+  } finally {
+    await page.close();
+  }
+});

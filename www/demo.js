@@ -100,6 +100,27 @@ function stats() {
   if (panel) panel.textContent = `${todos.filter((t) => t.done).length} of ${todos.length} done`;
 }
 
+/**
+ * Reads, before `app`'s list is replaced by another design, the todo being
+ * typed and which control has the focus; the function returned puts both
+ * back in the new one. The focus goes to the control of the same name or
+ * label (a todo's checkbox, the priority menu), or to the field when the
+ * design lacks it: a snapshot change must not drop a keyboard user's place
+ * (or their text) on the page.
+ */
+function keptInput(app) {
+  const title = app.querySelector('input[name=title]')?.value ?? '';
+  const at = app.contains(document.activeElement) ? document.activeElement : null;
+  const key = at && (at.getAttribute('name') ?? at.getAttribute('aria-label'));
+  return () => {
+    const field = app.querySelector('input[name=title]');
+    if (field) field.value = title;
+    if (!at) return;
+    const same = [...app.querySelectorAll('input, select, button')].find((el) => key && (el.getAttribute('name') ?? el.getAttribute('aria-label')) === key);
+    (same ?? field)?.focus();
+  };
+}
+
 let rendered = {};
 function render() {
   // Why each feature is what it is, read before anything is built (building
@@ -109,8 +130,10 @@ function render() {
   const chosen = client.findImplementations(context);
   const app = $('#app');
   if (chosen.AllowedPriorities !== rendered.AllowedPriorities || !app.firstChild) {
+    const kept = keptInput(app);
     const ui = Priorities.create(context); // builds the chosen UI and reports its use
     app.replaceChildren(ui);
+    kept();
     app.dataset.priorities = Priorities.find(context);
   }
   const showStats = chosen.TodoStats === 'true';

@@ -300,6 +300,40 @@ test('demo with the keyboard alone: add, prioritise, tick and remove a todo, fli
   }
 });
 
+test('demo: when a snapshot change brings another design, the focus and the text being typed stay in the new todo field', async () => {
+  const { page, errors } = await demo(userWhere((c) => c.AllowedPriorities === 'three_priorities'), [{ title: 'Buy milk', priority: 'low', done: false }]);
+  try {
+    await page.focus('#app input[name=title]');
+    await page.keyboard.type('half typ');
+    await put(withRevision('broken', (s) => { s.features.AllowedPriorities.rules[0].experiment.weights.no_priority = 90; return s; }));
+    await page.waitForFunction(() => document.getElementById('app').dataset.priorities === 'no_priority', null, { timeout: 5000 });
+    assert.equal(await focused(page), 'New todo');
+    await page.keyboard.type('ed');
+    assert.equal(await page.inputValue('#app input[name=title]'), 'half typed');
+    // From the priority menu, which the new design lacks: the field.
+    await put(text);
+    await page.waitForFunction(() => document.getElementById('app').dataset.priorities === 'three_priorities', null, { timeout: 5000 });
+    await page.focus('#app select[name=priority]');
+    await put(withRevision('broken-again', (s) => { s.features.AllowedPriorities.rules[0].experiment.weights.no_priority = 90; return s; }));
+    await page.waitForFunction(() => document.getElementById('app').dataset.priorities === 'no_priority', null, { timeout: 5000 });
+    assert.equal(await focused(page), 'New todo');
+    // A todo's checkbox: the same todo's in the new design.
+    await page.focus('#app input[aria-label="Done: Buy milk"]');
+    await put(text);
+    await page.waitForFunction(() => document.getElementById('app').dataset.priorities === 'three_priorities', null, { timeout: 5000 });
+    assert.equal(await focused(page), 'Done: Buy milk');
+    // A focus elsewhere is left alone.
+    await page.focus('#new-user');
+    await put(withRevision('broken-once-more', (s) => { s.features.AllowedPriorities.rules[0].experiment.weights.no_priority = 90; return s; }));
+    await page.waitForFunction(() => document.getElementById('app').dataset.priorities === 'no_priority', null, { timeout: 5000 });
+    assert.equal(await focused(page), 'new-user');
+    assert.deepEqual(errors, []);
+  } finally {
+    await put(text);
+    await page.close();
+  }
+});
+
 test('playground with the keyboard alone: every control reached, the focus visible (on a refused snapshot too), "Show" with Enter', async () => {
   const { page, errors } = await playground();
   try {

@@ -208,10 +208,14 @@ async function serverFlags() {
   const f = snap?.features?.TodoStats;
   return { snap, f: f && typeof f === 'object' && !Array.isArray(f) ? f : null };
 }
-/** Names what the button will do, or disables it when there is no TodoStats. */
+/**
+ * Names what the button will do, or disables it when there is no TodoStats:
+ * with aria-disabled, not the disabled property, which would take the focus
+ * away from a keyboard user on the button when a snapshot change disables it.
+ */
 function showSwitch(f) {
   const button = $('#flip');
-  button.disabled = !f;
+  button.setAttribute('aria-disabled', String(!f));
   button.textContent = f ? `Turn the stats kill switch ${f.enabled === false ? 'off' : 'on'}` : 'No TodoStats feature to switch';
 }
 /** After a snapshot change: the button follows the server, and a note on a switch flipped since by someone else goes. */
@@ -223,6 +227,7 @@ async function syncSwitch() {
   } catch { /* the button stays as it is; a click says what fails */ }
 }
 $('#flip').onclick = async () => {
+  if ($('#flip').getAttribute('aria-disabled') === 'true') return;
   const note = $('#flip-note');
   note.textContent = '';
   note.dataset.kind = 'error';

@@ -334,6 +334,37 @@ test('demo: when a snapshot change brings another design, the focus and the text
   }
 });
 
+test('demo: the kill switch button keeps the keyboard focus when a snapshot without TodoStats disables it, and does nothing then', async () => {
+  const { page, errors } = await demo();
+  try {
+    await page.mouse.click(1, 1);
+    await tabTo(page, () => document.activeElement?.id === 'flip', 'the kill switch');
+    await put(withRevision('no-stats', (s) => { delete s.features.TodoStats; return s; }));
+    await page.waitForFunction(() => document.getElementById('flip').textContent === 'No TodoStats feature to switch', null, { timeout: 5000 });
+    assert.equal(await focused(page), 'flip');
+    assert.equal(await page.getAttribute('#flip', 'aria-disabled'), 'true');
+    await audit(page, 'the kill switch disabled');
+    // Pressed, it does not even read the server's snapshot (a click starts with that, at once).
+    await page.evaluate(() => {
+      const real = window.fetch;
+      window.fetched = 0;
+      window.fetch = (...args) => (window.fetched++, real(...args));
+    });
+    await page.keyboard.press('Enter');
+    assert.equal(await page.evaluate(() => window.fetched), 0);
+    assert.equal(await page.textContent('#flip-note'), '');
+    await put(text);
+    await page.waitForFunction(() => document.getElementById('flip').getAttribute('aria-disabled') === 'false', null, { timeout: 5000 });
+    assert.equal(await focused(page), 'flip');
+    await page.keyboard.press('Enter');
+    await page.waitForFunction(() => document.getElementById('flip-note').textContent.startsWith('Kill switch on'), null, { timeout: 5000 });
+    assert.deepEqual(errors, []);
+  } finally {
+    await put(text);
+    await page.close();
+  }
+});
+
 test('playground with the keyboard alone: every control reached, the focus visible (on a refused snapshot too), "Show" with Enter', async () => {
   const { page, errors } = await playground();
   try {

@@ -243,7 +243,7 @@ test('a feature with problems in the server\'s snapshot: the page says so, and s
     await put(without);
     await page.waitForFunction(() => document.getElementById('revision').textContent === 'no-stats', null, { timeout: 5000 });
     assert.equal(await page.textContent('#problems-note'), "TodoStats is not in the server's snapshot: the default is shown.");
-    await page.waitForFunction(() => document.getElementById('flip').disabled, null, { timeout: 5000 });
+    await page.waitForFunction(() => document.getElementById('flip').getAttribute('aria-disabled') === 'true', null, { timeout: 5000 });
     assert.equal(await page.textContent('#flip'), 'No TodoStats feature to switch');
     await put(snapshot);
     await page.waitForFunction((rev) => document.getElementById('revision').textContent === rev, snapshot.revision, { timeout: 5000 });

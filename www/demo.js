@@ -187,7 +187,7 @@ client.on('error', (e) => {
 });
 client.on('stale', (e) => {
   $('#flags-note').textContent = e?.name === 'SnapshotError'
-    ? `The latest snapshot was refused (${e.message}); still on revision ${client.revision}.`
+    ? `The latest snapshot was refused (${e.path ? `${e.path}: ` : ''}${e.reason}); still on revision ${client.revision}.`
     : `The flags server did not answer (${e?.message ?? e}); still on revision ${client.revision}, retrying.`;
 });
 client.on('recovered', () => { $('#flags-note').textContent = ''; });

@@ -1,7 +1,7 @@
 // The client of SPEC sections 4 and 5: fetches and caches the snapshot, keeps
 // sticky assignments, reports exposures. All rule logic lives in the engine.
 
-import { Engine, MAX_BYTES, everyFeature, isBytes, setOwn, text } from './engine.js';
+import { Engine, MAX_BYTES, SnapshotError, everyFeature, isBytes, setOwn, text } from './engine.js';
 import { PASSED, local, short, snapshotCache, stickyStore } from './store.js';
 import { loading, runtime, wasm } from './wasm.js';
 import { Queue } from './queue.js';
@@ -258,6 +258,22 @@ function discard(res) {
   try {
     res.body?.cancel?.().catch(() => {});
   } catch {}
+}
+
+/** Where a snapshot read from localStorage came from, for its refusal. */
+const CACHED = 'the snapshot cached in localStorage';
+
+/**
+ * A refused snapshot's error as the client reports it: a SnapshotError
+ * (its `path` and `reason` as they were) whose message starts with
+ * `feats-edge:` and says which snapshot was refused (an `error` listener
+ * of a client with a `snapshotUrl` and a bootstrap, or of several
+ * clients, could not tell otherwise). Other errors are kept as they are.
+ * @param {unknown} err @param {string} from e.g. "the snapshot from https://…"
+ */
+function refusal(err, from) {
+  if (err instanceof SnapshotError && !err.message.startsWith('feats-edge:')) err.message = `feats-edge: ${from} was refused: ${err.message}`;
+  return err;
 }
 
 /** Network errors, 429 and 5xx are retried. */
@@ -604,8 +620,10 @@ export async function createClient(o) {
   /**
    * A refused snapshot is reported; the current one stays. The same text
    * again (a 200 from a server without ETags) only updates the ETag.
+   * @param {unknown} doc @param {string | null | undefined} tag
+   * @param {string} from where the snapshot came from, for the error (see `refusal`)
    */
-  function load(doc, tag) {
+  function load(doc, tag, from) {
     if (closed) return false;
     if (engine && same(doc)) return (etag = tag), true;
     // The snapshot before the current one goes before the new one is
@@ -623,7 +641,7 @@ export async function createClient(o) {
       if (doc instanceof Engine && !doc._raw) throw new Error('feats-edge: the Engine given as snapshot has been freed');
       e = doc instanceof Engine ? doc : new Engine(doc);
     } catch (err) {
-      return emit('error', err);
+      return emit('error', refusal(err, from));
     }
     etag = tag;
     // A bootstrap object is kept as its JSON, to know the same snapshot fetched as text.
@@ -664,7 +682,7 @@ export async function createClient(o) {
   function fromCache(entry = cache.read()) {
     if (typeof entry?.text != 'string' || !(entry.at > freshAt)) return;
     freshAt = +entry.at;
-    if (!same(entry.text)) load(entry.text, etagOf(entry.etag));
+    if (!same(entry.text)) load(entry.text, etagOf(entry.etag), CACHED);
   }
 
   /** Whether `doc` is the snapshot loaded: the same text, or the same JSON as the bootstrap object. */
@@ -717,7 +735,7 @@ export async function createClient(o) {
         // The origin's own current ETag was refused as If-None-Match (see `conditional`).
         if (tag && tag === refusedTag) conditional--;
         refusedTag = null;
-        if (load(body, tag)) {
+        if (load(body, tag, `the snapshot from ${text(url)}`)) {
           // Said, not silent: cache first is gone for returning visits.
           if (cache.write(body, etag, at)) uncached = undefined;
           else if (uncached !== body) emit('error', new Error(`feats-edge: the snapshot (${(uncached = body).length} characters) did not fit in localStorage: returning visits wait for the network`));
@@ -1142,7 +1160,7 @@ export async function createClient(o) {
   // Not unref'd, so that Node waits for `await createClient()`: `timeout` at most.
   if (url || wasmLoading) readyTimer = setTimeout(() => done(!!engine), Math.min(timeout, MAX_DELAY));
   let polled = false;
-  const start = () => wasm && (o.snapshot != null ? load(o.snapshot, bootTag) : cached && ((freshAt = +cached.at || 0), load(cached.text, cached.etag)));
+  const start = () => wasm && (o.snapshot != null ? load(o.snapshot, bootTag, 'the `snapshot` option') : cached && ((freshAt = +cached.at || 0), load(cached.text, cached.etag, CACHED)));
   /** The wasm failed to load: init() again with backoff, for the bootstrap or cached snapshot. */
   const retryInit = (n) =>
     (initTimer = later(() => {

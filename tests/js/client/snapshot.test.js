@@ -80,6 +80,10 @@ for (const [mode, what] of [
     assert.equal(errors.length, 1);
     assert.ok(errors[0] instanceof Error);
     assert.equal(errors[0].name, 'SnapshotError');
+    // It says which snapshot was refused, and keeps the engine's path and reason.
+    const { path, reason } = errors[0];
+    assert.equal(errors[0].message, `feats-edge: the snapshot from ${srv.snapshotUrl} was refused: ${path ? `${path}: ` : ''}${reason}`);
+    if (mode === 'schema') assert.deepEqual([path, reason], ['/schema', 'unsupported schema 2; this engine reads schema 1']);
     assert.equal(updates, 0);
     assert.equal(client.revision, 'r1');
     assert.equal(client.findImplementation('PaymentProcessor', ctx('1', 'CA')), 'premium');
@@ -318,6 +322,13 @@ test('an Engine as the bootstrap: used as it is (not parsed again), then the cli
 
 test('an invalid bootstrap is refused without throwing', async () => {
   const client = await createClient({ snapshot: '{"schema": 1, ', timeout: 10 });
+  const errors = [];
+  client.on('error', (e) => errors.push(e));
+  await sleep(0);
+  assert.equal(errors.length, 1);
+  assert.equal(errors[0].name, 'SnapshotError');
+  assert.equal(errors[0].message, 'feats-edge: the `snapshot` option was refused: invalid JSON: line 1, column 15: unexpected end of input');
+  assert.deepEqual([errors[0].path, errors[0].reason], ['', 'invalid JSON: line 1, column 15: unexpected end of input']);
   assert.equal(client.revision, null);
   assert.equal(client.findImplementation('PaymentProcessor', ctx('1')), null);
   await client.close();

@@ -47,6 +47,8 @@ const MAX_DELAY = 2 ** 31 - 1;
  * minutes), whichever is longer: a day-long one must not stop polling for a day.
  */
 const MAX_RETRY_AFTER = 3e5;
+/** The longest a request may take, its body included (ms). */
+const REQUEST_TIMEOUT = 3e4;
 /** The most errors of `createClient`'s wait kept for the first `error` listener. */
 const EARLY = 10;
 
@@ -273,6 +275,20 @@ const CACHED = 'the snapshot cached in localStorage';
  */
 function refusal(err, from) {
   if (err instanceof SnapshotError && !err.message.startsWith('feats-edge:')) err.message = `feats-edge: ${from} was refused: ${err.message}`;
+  return err;
+}
+
+/**
+ * Why a request was given up on after REQUEST_TIMEOUT: what `fetch` and
+ * the body's reader reject with. Without it they rejected with "This
+ * operation was aborted", as if the application had aborted it. Named
+ * `AbortError` as that was (a POST given up on is a slow link, not a
+ * refusal: see `send`).
+ * @param {unknown} u
+ */
+function timedOut(u) {
+  const err = new Error(`feats-edge: ${text(u)} did not answer in full within ${REQUEST_TIMEOUT / 1000} s`);
+  err.name = 'AbortError';
   return err;
 }
 
@@ -541,7 +557,7 @@ export async function createClient(o) {
    */
   async function request(u, init, post) {
     if (post && badXurl) throw badXurl;
-    const ac = new AbortController(), t = later(() => ac.abort(), 3e4);
+    const ac = new AbortController(), t = later(() => ac.abort(timedOut(u)), REQUEST_TIMEOUT);
     if (!post) aborts.add(ac);
     try {
       // (What it throws is made an Error by the callers: see `failed`.)

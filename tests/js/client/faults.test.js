@@ -203,3 +203,29 @@ test('a network error names the request that failed, with the runtime\'s error a
   assert.deepEqual([...new Set(errors.map((e) => e.message))], [`feats-edge: ${snapshotUrl}: fetch failed`, `feats-edge: ${exposureUrl}: fetch failed`]);
   assert.ok(errors.every((e) => e.cause instanceof TypeError && e.name === 'TypeError'));
 });
+
+test('a request given up on after 30 s says so, as an AbortError, not as one the application aborted', async (t) => {
+  t.mock.timers.enable({ apis: ['setTimeout'] });
+  // A server that never answers: the `fetch` option rejects only when its signal aborts.
+  const hanging = (u, init) => new Promise((_, reject) => init.signal.addEventListener('abort', () => reject(init.signal.reason)));
+  const snapshotUrl = 'http://flags.example/snap.json', exposureUrl = 'http://flags.example/x';
+  const client = await createClient({ snapshot: snapshot('r1'), snapshotUrl, exposureUrl, fetch: hanging, refreshInterval: 0, flushInterval: 0, retryDelay: 6e5 });
+  t.after(async () => {
+    const closed = client.close(); // which sends the batch again, to a server that never answers
+    t.mock.timers.tick(30_000);
+    await closed;
+  });
+  const errors = [];
+  client.on('error', (e) => errors.push(e));
+  client.create('Split', ctx('n-1'));
+  const flushed = client.flush();
+  t.mock.timers.tick(30_000);
+  await flushed;
+  await new Promise((r) => setImmediate(r)); // (setTimeout is the mock's)
+  assert.deepEqual(errors.map((e) => e.message).sort(), [
+    `feats-edge: ${snapshotUrl} did not answer in full within 30 s`,
+    `feats-edge: ${exposureUrl} did not answer in full within 30 s`,
+  ].sort());
+  assert.ok(errors.every((e) => e instanceof Error && e.name === 'AbortError'));
+  assert.equal(client.stats.failed, 0, 'the batch waits for a retry');
+});

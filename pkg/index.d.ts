@@ -271,6 +271,20 @@ export interface ExposureEvent {
   timestamp: string;
 }
 
+/**
+ * What a client's `error` and `stale` listeners get: an `Error` whose
+ * message starts with `feats-edge:` (a refused snapshot's is a
+ * `SnapshotError`), with what is known of the failure.
+ */
+export interface ClientError extends Error {
+  /** The status of the HTTP answer that failed (300 for an exposure POST's redirect a browser hides); absent with no answer (a network error, a timeout). */
+  status?: number | undefined;
+  /** From the answer's `Retry-After`: the ms the client waits before it asks again (capped: see `refreshInterval`). */
+  retryAfter?: number | undefined;
+  /** True when trying again cannot help, and the client does not (a relative URL outside pages, nothing to load, WebAssembly refused by the page). */
+  permanent?: boolean | undefined;
+}
+
 export interface Client {
   /** Resolves with whether a snapshot is loaded, once one is or the timeout passed. */
   readonly ready: Promise<boolean>;
@@ -350,7 +364,7 @@ export interface Client {
    */
   on(type: 'exposure', listener: (event: ExposureEvent) => void): () => void;
   /** Added while nothing is loaded because of an error, the listener is called at once with that error; the first one added is also called with the errors of `createClient`'s wait that no listener heard (at most 10). */
-  on(type: 'error', listener: (error: Error) => void): () => void;
+  on(type: 'error', listener: (error: ClientError) => void): () => void;
   /**
    * The snapshot served stopped being known to be the origin's: a fetch
    * failed (network, timeout, 4xx, 429, 5xx; a 4xx to a conditional
@@ -360,7 +374,7 @@ export interface Client {
    * once (with the error `error` also got), not for each failed retry; it
    * keeps serving. See `stale`.
    */
-  on(type: 'stale', listener: (error: Error) => void): () => void;
+  on(type: 'stale', listener: (error: ClientError) => void): () => void;
   /** After `stale`: a fetch confirmed the snapshot served (304) or brought one that loaded (after its `update`), or was answered while another tab cached a later fetch's snapshot (loaded instead). */
   on(type: 'recovered', listener: (event: { revision: string }) => void): () => void;
   /** Fetches the snapshot now (in Workers: not during a failed fetch's backoff or Retry-After, nor while another request's fetch is under way, for `timeout` doubling up to 30 s). */

@@ -104,6 +104,11 @@ async function main(): Promise<void> {
     void unit, at, e.reason === 'SPLIT', e.revision?.length;
   })();
   const offStale = client.on('stale', (err) => void err.message);
+  // What an error says of the failure.
+  client.on('error', (err) => {
+    const status: number | undefined = err.status, wait: number | undefined = err.retryAfter, permanent: boolean | undefined = err.permanent;
+    void status, wait, permanent, (err instanceof SnapshotError && err.path.length);
+  });
   client.on('recovered', (e) => {
     const confirmed: string = e.revision;
     void confirmed;

@@ -239,6 +239,7 @@ test('without polling, a 4xx on the first fetch resolves createClient at once, n
   assert.equal(client.revision, null);
   await until(() => errors.length == 1, 1000, 'the 404 heard');
   assert.match(errors[0].message, /answered 404/);
+  assert.deepEqual([errors[0].status, errors[0].retryAfter, errors[0].permanent], [404, undefined, undefined], 'as index.d.ts declares ClientError');
   // With polling, the next poll may bring it: createClient waits.
   const polling = createClient({ snapshotUrl: srv.snapshotUrl, refreshInterval: 100, retryDelay: 10, timeout: 60_000 });
   await until(() => srv.state.snapshotRequests.length == 2, 5000, 'the second client\'s first fetch');

@@ -46,7 +46,7 @@ export function init(source) {
       // (Not there: what to do. A server error passes.)
       if (from instanceof Response && !from.ok) throw new Error(`feats-edge: ${from.url || name} answered ${from.status}${from.status == 404 ? `. ${HINT}` : ''}`);
       const module = await compile(from).catch((e) => {
-        throw from instanceof Response && e instanceof WebAssembly.CompileError ? notWasm(from, e) : e;
+        throw e instanceof WebAssembly.CompileError ? notWasm(from, e) : e;
       });
       // Instantiated now, synchronously: an `initSync()` made while this
       // compiled is kept (the bindings answer its instance again).
@@ -104,11 +104,14 @@ async function compile(from) {
 
 /**
  * The error for a response that is not the module (a page's fallback HTML,
- * most often: a bundler moved this file and left the .wasm behind).
- * @param {Response} res  @param {Error} e
+ * most often: a bundler moved this file and left the .wasm behind), or
+ * for bytes given that are not.
+ * @param {Response | BufferSource} from  @param {Error} e
  */
-const notWasm = (res, e) => refusedByPolicy(e) ? e : new Error(
-  `feats-edge: ${res.url || 'the response'} is not feats_edge_bg.wasm (${res.headers.get('Content-Type') || 'no Content-Type'}; ${e.message}). ${HINT}`,
+const notWasm = (from, e) => refusedByPolicy(e) ? e : new Error(
+  from instanceof Response
+    ? `feats-edge: ${from.url || 'the response'} is not feats_edge_bg.wasm (${from.headers.get('Content-Type') || 'no Content-Type'}; ${e.message}). ${HINT}`
+    : `feats-edge: the bytes given to init() are not feats_edge_bg.wasm (${e.message}): give the package's file, or its URL`,
   { cause: e },
 );
 

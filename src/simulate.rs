@@ -50,6 +50,27 @@ impl SimulateError {
     }
 }
 
+impl SimulateError {
+    /// [`SimulateError::message`], naming the segment asked for (`by`)
+    /// where it is the cause: what the command line and the JavaScript
+    /// engine both say.
+    #[must_use]
+    pub fn describe(&self, by: Option<&str>) -> String {
+        // (Pushed, not formatted: `format!` adds its machinery to the wasm.)
+        let (head, tail) = match (self, by) {
+            (SimulateError::NoSuchSegment, Some(_)) => ("no segment is named '", "'"),
+            (SimulateError::UnknownSegment, Some(_)) => {
+                ("the feature does not read segment '", "'")
+            }
+            _ => return self.message().to_owned(),
+        };
+        let mut s = String::from(head);
+        s.push_str(by.unwrap_or_default());
+        s.push_str(tail);
+        s
+    }
+}
+
 /// The sentence of [`SimulateError::message`].
 impl core::fmt::Display for SimulateError {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {

@@ -1484,7 +1484,7 @@ fn simulate_by_a_segment_that_does_not_exist_says_so() {
     );
     assert_eq!(
         one_line_error(&by("Device"), "a segment the feature does not read"),
-        "feats-edge: cannot simulate 'PaymentProcessor': the feature does not read that segment\n"
+        "feats-edge: cannot simulate 'PaymentProcessor': the feature does not read segment 'Device'\n"
     );
 }
 

@@ -618,9 +618,11 @@ export async function createClient(o) {
    * 16 MiB): an endless or huge body is cut off, not held in memory.
    */
   async function body(res) {
-    const tooBig = () => new Error(`feats-edge: ${res.url || 'the response'} is more than 16 MiB`);
+    // In the engine's and the command line's words (its size when known).
+    const tooBig = (size = 0) => new Error(`feats-edge: ${res.url || 'the response'}: the snapshot is ${size ? `${size} bytes, ` : ''}more than the limit of 16 MiB (${MAX_BYTES} bytes)`);
     // (The download is aborted by `request`, once this error is what it throws.)
-    if (+res.headers.get('Content-Length') > MAX_BYTES) throw tooBig();
+    const length = +res.headers.get('Content-Length');
+    if (length > MAX_BYTES) throw tooBig(length);
     const reader = res.body?.getReader?.();
     if (!reader) return res.text();
     const chunks = [];

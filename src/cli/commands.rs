@@ -442,10 +442,7 @@ pub fn simulate(args: &Args, out: &mut String) -> Result<i32, Usage> {
     .map_err(|e| {
         let why = match (e, args.value("by")) {
             (SimulateError::NoSuchSegment, Some("")) => "--by is empty".to_owned(),
-            (SimulateError::NoSuchSegment, Some(by)) => {
-                format!("no segment is named '{by}'")
-            }
-            (e, _) => e.message().to_owned(),
+            (e, by) => e.describe(by),
         };
         Usage(format!("cannot simulate '{name}': {why}"))
     })?;

@@ -519,7 +519,7 @@ impl RawEngine {
             Ok(unit) => unit,
             Err(e) => {
                 let mut s = String::from("{\"error\":");
-                push_string(&mut s, e.message());
+                push_string(&mut s, &e.describe(by));
                 s.push('}');
                 return s;
             }

@@ -253,7 +253,7 @@ test('simulate gives what the native build gives: unit segments of one and two v
   }
   assert.equal(compared, cases.length * contexts.length);
   // What cannot be simulated is refused alike.
-  for (const [feature, by, message] of [['ByN', 'Both', 'the feature does not read that segment'], ['Big', undefined, 'the feature has no split or experiment'], ['Nope', undefined, 'no such feature']]) {
+  for (const [feature, by, message] of [['ByN', 'Both', "the feature does not read segment 'Both'"], ['ByN', 'Nope', "no segment is named 'Nope'"], ['Big', undefined, 'the feature has no split or experiment'], ['Nope', undefined, 'no such feature']]) {
     const args = ['simulate', join(dir, 'parity.json'), '--feature', feature, '--units', '10', ...(by ? ['--by', by] : [])];
     assert.throws(() => execFileSync(cli, args, { stdio: 'pipe' }), (e) => e.stderr.toString().includes(message));
     assert.throws(() => new Engine(parity).simulate(feature, 10, {}, { by }), (e) => e.message.includes(message));

@@ -241,17 +241,22 @@ function abortable(p, signal) {
 /**
  * What a request to `u` threw, as an Error that names it: a runtime's
  * network error says only "Failed to fetch", and a `fetch` option may
- * reject with anything (`null` included). The client's own errors (they
- * start with `feats-edge:`, or say `status` or `permanent`) are kept as
- * they are; else the original is the `cause`, and its name is kept (an
- * `AbortError` stays one).
+ * reject with anything (`null` included). Errors that start with
+ * `feats-edge:` (the client's own), or say `status` or `permanent` (a
+ * `fetch` option's that read the answer), are kept as they are; else the
+ * original is the `cause`, its name is kept (an `AbortError` stays one),
+ * and so are the `status` and `permanent` it says (a `fetch` option that
+ * rejects with a plain object: the listeners get an Error all the same).
  * @param {unknown} e @param {unknown} u
  */
 function failed(e, u) {
   const object = Object(e) === e ? /** @type {any} */ (e) : null;
-  if (object && (object.permanent || object.status !== undefined || String(object.message).startsWith('feats-edge:'))) return object;
-  const err = new Error(`feats-edge: ${text(u)}: ${object ? text(object.message) : text(e)}`, { cause: e });
+  if (object instanceof Error && (object.permanent || object.status !== undefined || String(object.message).startsWith('feats-edge:'))) return object;
+  const why = object?.message === undefined && typeof object?.status == 'number' ? `status ${object.status}` : object ? text(object.message) : text(e);
+  const err = new Error(`feats-edge: ${text(u)}: ${why}`, { cause: e });
   if (typeof object?.name == 'string') err.name = object.name;
+  if (typeof object?.status == 'number') Object.assign(err, { status: object.status });
+  if (object?.permanent === true) Object.assign(err, { permanent: true });
   return err;
 }
 

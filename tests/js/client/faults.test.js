@@ -131,6 +131,24 @@ test('a fetch option that rejects with null or undefined, or resolves to no Resp
   assert.deepEqual(unhandled, []);
 });
 
+test('a fetch option that rejects with a plain object saying a status: an Error all the same, with that status', async (t) => {
+  let thrown;
+  const client = await createClient({
+    snapshot: snapshot('r1'), snapshotUrl: 'http://flags.example/snap.json', fetch: async () => { throw thrown; },
+    refreshInterval: 0, retryDelay: 6e5,
+  });
+  t.after(() => client.close());
+  const errors = [];
+  client.on('error', (e) => errors.push(e));
+  for (thrown of [{ status: 404 }, { status: 503, message: 'Service Unavailable' }, { permanent: true, message: 'no' }]) await client.refresh();
+  assert.ok(errors.every((e) => e instanceof Error), 'the errors are Errors');
+  assert.deepEqual(errors.slice(-3).map((e) => [e.message, e.status, e.permanent, e.cause]), [
+    ['feats-edge: http://flags.example/snap.json: status 404', 404, undefined, { status: 404 }],
+    ['feats-edge: http://flags.example/snap.json: Service Unavailable', 503, undefined, { status: 503, message: 'Service Unavailable' }],
+    ['feats-edge: http://flags.example/snap.json: no', undefined, true, { permanent: true, message: 'no' }],
+  ]);
+});
+
 test('a fetch option that gives what the types ask (a status, headers, and text for a snapshot), no Response: its 2xx are taken as 2xx', async (t) => {
   const srv = await startServer({ snapshot: snapshot('r1') });
   t.after(() => srv.close());

@@ -13,6 +13,8 @@ const BOOLEAN = Symbol.for('feats-edge.boolean');
 const READY = 'PROVIDER_READY', CHANGED = 'PROVIDER_CONFIGURATION_CHANGED', ERROR = 'PROVIDER_ERROR', STALE = 'PROVIDER_STALE';
 /** A stale event's message when the client's error is not at hand. */
 const STALE_MESSAGE = 'feats-edge: the last snapshot fetch failed';
+/** Why a provider is not ready, and where to look. */
+const NOT_LOADED = "feats-edge: no snapshot loaded (the client's error event says why)";
 
 /**
  * The default context mapping: the evaluation context as it is (its
@@ -133,7 +135,7 @@ class Resolver {
     await this.client.ready;
     const loaded = this.client.revision !== null;
     this._status = loaded ? 'ready' : 'error';
-    if (!loaded) throw new Error('feats-edge: no snapshot loaded');
+    if (!loaded) throw new Error(NOT_LOADED);
     // Stale already (a cached or bootstrap snapshot, the origin down): the
     // SDK makes the provider READY once this returns, so it is said after.
     if (this.client.stale === true) {
@@ -249,7 +251,7 @@ export class FeatsEdgeWebProvider extends Resolver {
   onContextChange() {
     if (this._status != '' && this.client.revision === null) {
       this._status = 'error';
-      throw new Error('feats-edge: no snapshot loaded');
+      throw new Error(NOT_LOADED);
     }
     if (this._status == 'stale') queueMicrotask(() => this._status == 'stale' && this.client.stale === true && this.events.emit(STALE, { message: STALE_MESSAGE }));
   }

@@ -642,7 +642,7 @@ fn diff_counts_the_units_that_move() {
         (vec!["diff", old.as_str()], "diff needs two snapshots: OLD NEW (file paths, or - for standard input)"),
         (vec!["diff", old.as_str(), new.as_str(), "x"], "unexpected argument 'x'"),
         (vec!["diff", "-", "-"], "standard input can be read once: give only one of SNAPSHOT -, --context @-, --sticky @-"),
-        (vec!["diff", old.as_str(), new.as_str(), "--units", "0"], "--units must be a whole number from 1 to 1000000"),
+        (vec!["diff", old.as_str(), new.as_str(), "--units", "0"], "--units must be a whole number from 1 to 1000000, not '0'"),
         (vec!["diff", old.as_str(), new.as_str(), "--by", "Nope"], "no segment 'Nope' in either snapshot"),
         (vec!["diff", old.as_str(), new.as_str(), "--feature", "Nope"], "no feature 'Nope' in either snapshot"),
         (vec!["diff", old.as_str(), new.as_str(), "--context", "[]"], "--context must be a JSON object, not an array"),
@@ -1485,6 +1485,19 @@ fn simulate_by_a_segment_that_does_not_exist_says_so() {
     assert_eq!(
         one_line_error(&by("Device"), "a segment the feature does not read"),
         "feats-edge: cannot simulate 'PaymentProcessor': the feature does not read segment 'Device'\n"
+    );
+    // A count out of range is named as given.
+    let units = run(&[
+        "simulate",
+        "examples/shop.json",
+        "--feature",
+        "PaymentProcessor",
+        "--units",
+        "-1",
+    ]);
+    assert_eq!(
+        one_line_error(&units, "--units -1"),
+        "feats-edge: --units must be a whole number from 1 to 100000000, not '-1'\n"
     );
 }
 

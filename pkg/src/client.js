@@ -547,8 +547,18 @@ export async function createClient(o) {
     listeners[type].forEach((fn) => call(fn, v));
   };
   const backoff = (n) => Math.random() * Math.min(6e4, retryDelay * 2 ** n);
+  /**
+   * The request's headers. A `headers` option they cannot be made of is
+   * said as such (the runtime's words name no option), under the URL of
+   * the request it spoiled (see `failed`).
+   */
   const headers = (type) => {
-    const h = new Headers(o.headers);
+    let h;
+    try {
+      h = new Headers(o.headers);
+    } catch (e) {
+      throw new TypeError(`the headers option cannot be sent: ${text(/** @type {any} */ (e)?.message)}`, { cause: e });
+    }
     if (type) h.set('Content-Type', type);
     return h;
   };

@@ -403,12 +403,16 @@ pub fn simulate(args: &Args, out: &mut String) -> Result<i32, Usage> {
     stdin_once(args)?;
     let engine = load(args)?;
     let name = args.require("feature")?;
-    let units: u64 = args
-        .require("units")?
+    let given = args.require("units")?;
+    let units: u64 = given
         .parse()
         .ok()
         .filter(|n| (1..=100_000_000).contains(n))
-        .ok_or_else(|| Usage("--units must be a whole number from 1 to 100000000".to_owned()))?;
+        .ok_or_else(|| {
+            Usage(format!(
+                "--units must be a whole number from 1 to 100000000, not '{given}'"
+            ))
+        })?;
     let context_text = option_text(args, "context", "{}")?;
     let context = object_option(&context_text, "context")?;
     let ctx = JsonContext::new(&engine, &context);

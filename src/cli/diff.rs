@@ -119,7 +119,7 @@ pub fn diff(args: &Args, out: &mut String) -> Result<i32, Usage> {
             .filter(|n| (1..=MAX_UNITS).contains(n))
             .ok_or_else(|| {
                 Usage(format!(
-                    "--units must be a whole number from 1 to {MAX_UNITS}"
+                    "--units must be a whole number from 1 to {MAX_UNITS}, not '{n}'"
                 ))
             })?,
     };

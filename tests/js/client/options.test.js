@@ -225,5 +225,5 @@ test('a headers option fetch refuses is said under the URL of the request it spo
   client.on('error', (e) => errors.push(e.message));
   await sleep(20);
   assert.ok(errors.length >= 1);
-  for (const m of errors) assert.ok(m.startsWith(`feats-edge: ${srv.snapshotUrl}: `), m);
+  for (const m of errors) assert.ok(m.startsWith(`feats-edge: ${srv.snapshotUrl}: the headers option cannot be sent: `), m);
 });

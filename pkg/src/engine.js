@@ -1073,7 +1073,9 @@ export class Engine {
     if (this._busy || !this._raw) throw new Error(`cannot simulate ${text(feature)}: ${this._raw ? 'called during an evaluation' : 'the engine is freed'}`);
     // As the command line's --units: a count that wraps (-1 as 2^32 - 1) would run for minutes.
     if (!Number.isInteger(units) || units < 1 || units > MAX_UNITS) {
-      throw new RangeError(`cannot simulate ${text(feature)}: units must be a whole number from 1 to ${MAX_UNITS}, not ${text(units)}`);
+      // (A string quoted: "not 10" said of "10" read as a contradiction.)
+      const given = typeof units == 'string' ? `the string ${JSON.stringify(units)}` : text(units);
+      throw new RangeError(`cannot simulate ${text(feature)}: units must be a whole number from 1 to ${MAX_UNITS}, not ${given}`);
     }
     // As --context: every unit of a context that is no object would get the default.
     if (!isObject(context)) throw new TypeError(`cannot simulate ${text(feature)}: the context must be an object, not ${context === null ? 'null' : Array.isArray(context) ? 'an array' : `a ${typeof context}`}`);

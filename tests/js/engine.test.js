@@ -175,7 +175,7 @@ test('simulate splits units as the weights say', () => {
   // (-1 wrapped to 2^32 - 1 units ran for minutes).
   for (const units of [-1, 0, 2.5, NaN, Infinity, 4294967297, 1e8 + 1, '10', null, undefined]) {
     assert.throws(() => e.simulate('AllowedPriorities', units), (err) => err instanceof RangeError
-      && err.message === `cannot simulate AllowedPriorities: units must be a whole number from 1 to 100000000, not ${String(units)}`, String(units));
+      && err.message === `cannot simulate AllowedPriorities: units must be a whole number from 1 to 100000000, not ${typeof units == 'string' ? `the string "${units}"` : String(units)}`, String(units));
   }
   assert.equal(e.simulate('AllowedPriorities', 1).units, 1);
   // A context that is no object, as the command line's --context: refused

@@ -1103,7 +1103,8 @@ export class Engine {
         } catch { /* out of stack: see _freeLater */ }
       }
     }
-    if (r.error) throw new Error(`cannot simulate ${feature}: ${r.error}`);
+    // (`text`: a Symbol, read as String(feature) above, throws in a template.)
+    if (r.error) throw new Error(`cannot simulate ${text(feature)}: ${r.error}`);
     return {
       segment: r.segment,
       units,

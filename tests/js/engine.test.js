@@ -171,6 +171,8 @@ test('simulate splits units as the weights say', () => {
   assert.ok(Math.abs(sim.counts.no_priority / 1000 - 34) < 1);
   assert.ok(Math.abs(sim.counts.two_priorities / 1000 - 33) < 1);
   assert.throws(() => e.simulate('ImageProcessing', 10), /no split or experiment/);
+  // A name that is no string is read as String(name), as evaluate reads it, and named so.
+  assert.throws(() => e.simulate(Symbol('Nope'), 10), (err) => err.constructor === Error && err.message === 'cannot simulate Symbol(Nope): no such feature');
   // A count the command line refuses is refused here too, before any work
   // (-1 wrapped to 2^32 - 1 units ran for minutes).
   for (const units of [-1, 0, 2.5, NaN, Infinity, 4294967297, 1e8 + 1, '10', null, undefined]) {

@@ -580,7 +580,7 @@ export async function createClient(o) {
         : await follow(u, init, ac.signal);
       // A `fetch` option that resolves to something else: a network error.
       if (typeof res?.status != 'number' || typeof res.headers?.get != 'function') throw new TypeError(`feats-edge: fetch(${u}) gave no Response`);
-      if (!post) return [res, await abortable(body(res), ac.signal)];
+      if (!post) return [res, await abortable(body(res, u), ac.signal)];
       discard(res);
       return [res];
     } catch (e) {
@@ -632,9 +632,14 @@ export async function createClient(o) {
    * The text of a response, read no further than a snapshot may go (SPEC:
    * 16 MiB): an endless or huge body is cut off, not held in memory.
    */
-  async function body(res) {
-    // In the engine's and the command line's words (its size when known).
-    const tooBig = (size = 0) => new Error(`feats-edge: ${res.url || 'the response'}: the snapshot is ${size ? `${size} bytes, ` : ''}more than the limit of 16 MiB (${MAX_BYTES} bytes)`);
+  async function body(res, u) {
+    // Refused as `new Engine` refuses it, a SnapshotError in its words (its
+    // size when known): a listener tells a refused snapshot from a network
+    // failure by that.
+    const tooBig = (size = 0) => refusal(
+      new SnapshotError(`the snapshot is ${size ? `${size} bytes, ` : ''}more than the limit of 16 MiB (${MAX_BYTES} bytes)`, ''),
+      `the snapshot from ${res.url || text(u)}`,
+    );
     // (The download is aborted by `request`, once this error is what it throws.)
     const length = +res.headers.get('Content-Length');
     if (length > MAX_BYTES) throw tooBig(length);

@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
-import { createClient } from 'feats-edge';
+import { createClient, SnapshotError } from 'feats-edge';
 import { startServer, until, sleep } from '../helpers/server.js';
 import { snapshot, ctx } from '../helpers/snapshot.js';
 
@@ -42,7 +42,7 @@ test('a snapshot body past 16 MiB is cut off while it streams, not read into mem
   await until(() => requests[0]?.closed, 10_000, 'the connection cut');
   assert.ok(requests[0].sent < 64 << 20, `${requests[0].sent >> 20} MiB were sent before the client hung up`);
   await until(() => errors.length, 3000, 'the error');
-  assert.match(errors[0], /^feats-edge: http:\/\/[^ ]+: the snapshot is more than the limit of 16 MiB \(16777216 bytes\)$/);
+  assert.match(errors[0], /^feats-edge: the snapshot from http:\/\/[^ ]+ was refused: the snapshot is more than the limit of 16 MiB \(16777216 bytes\)$/);
   assert.equal(client.revision, null);
 });
 
@@ -54,12 +54,15 @@ test('a Content-Length past 16 MiB is refused before the body is read', async (t
     answered = true; // and never more
   });
   const client = await createClient({ snapshotUrl: url, refreshInterval: 0, retryDelay: 60_000, timeout: 300 });
-  const errors = [];
-  client.on('error', (e) => errors.push(e.message));
+  const errors = [], refusals = [];
+  client.on('error', (e) => (errors.push(e.message), refusals.push(e)));
   t.after(() => client.close());
   assert.ok(answered);
   await until(() => errors.length, 3000, 'the error');
-  assert.match(errors[0], /^feats-edge: http:\/\/[^ ]+: the snapshot is 17825792 bytes, more than the limit of 16 MiB \(16777216 bytes\)$/);
+  // Refused as new Engine refuses it: a SnapshotError of the whole document.
+  assert.ok(refusals[0] instanceof SnapshotError);
+  assert.deepEqual([refusals[0].path, refusals[0].reason], ['', 'the snapshot is 17825792 bytes, more than the limit of 16 MiB (16777216 bytes)']);
+  assert.match(errors[0], /^feats-edge: the snapshot from http:\/\/[^ ]+ was refused: the snapshot is 17825792 bytes, more than the limit of 16 MiB \(16777216 bytes\)$/);
 });
 
 test('a 304 to a request without If-None-Match is an error, retried until a snapshot comes', async (t) => {
@@ -236,7 +239,7 @@ test('a snapshot of exactly 16 MiB loads, with a Content-Length or streamed; a b
     const errors = [];
     client.on('error', (e) => errors.push(e.message));
     await client.refresh();
-    assert.match(errors.join('\n'), /: the snapshot is (\d+ bytes, )?more than the limit of 16 MiB \(16777216 bytes\)/, how);
+    assert.match(errors.join('\n'), / was refused: the snapshot is (\d+ bytes, )?more than the limit of 16 MiB \(16777216 bytes\)/, how);
   }
 });
 

@@ -195,7 +195,10 @@ const codegen = () => (allowed ??= compile(() => new Function('return true')()) 
  */
 function makeHost(call, memory) {
   return {
-    now: () => (call.now ??= clockNow(call.clock)),
+    now: () => {
+      const t = call.now;
+      return typeof t === 'number' && Number.isFinite(t) ? t : (call.now = dateTime(t) ?? clockNow(call.clock));
+    },
     sticky: (feature, head, headLen, unit, unitLen, kept) => stickyLookup(call, memory, feature, head, headLen, unit, unitLen, kept),
     random,
   };
@@ -289,6 +292,7 @@ function clockNow(clock) {
  * an invalid date: a `now` given as `new Date(...)` is that instant.
  */
 function dateTime(v) {
+  if (typeof v !== 'object' || v === null) return undefined;
   try {
     const t = Date.prototype.getTime.call(v);
     return Number.isFinite(t) ? t : undefined;
@@ -585,7 +589,7 @@ export class Engine {
    */
   constructor(snapshot) {
     const { RawEngine, memory } = need();
-    /** @type {{ now?: number, clock: () => number, sticky: any, impls: (string[] | undefined)[], units: Map<number, any> | null, replaced: Map<string, string> | null }} */
+    /** @type {{ now?: unknown, clock: () => number, sticky: any, impls: (string[] | undefined)[], units: Map<number, any> | null, replaced: Map<string, string> | null }} */
     const call = this._call = { now: undefined, clock: Date.now, sticky: null, impls: [], units: null, replaced: null };
     // Bytes cross in one copy; a string is encoded natively first.
     const [raw, refused, headText] = loadOrSay(() => {
@@ -889,9 +893,10 @@ export class Engine {
 
   _begin(opts) {
     const call = this._call;
-    // A `now` that is no finite number (NaN from an unreadable date) is not given: the clock's.
-    const now = opts?.now;
-    call.now = Number.isFinite(now) ? now : typeof now === 'object' && now !== null ? dateTime(now) : undefined;
+    // Read as an instant only when a rule asks for the time (see makeHost):
+    // a finite number, a valid Date; anything else (NaN from an unreadable
+    // date) is not given, and the clock's time is taken.
+    call.now = opts?.now;
     call.clock = typeof opts?.clock === 'function' ? opts.clock : Date.now;
     call.sticky = opts?.sticky ?? null;
     call.units = null;

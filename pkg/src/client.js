@@ -342,6 +342,20 @@ function httpError(url, res, interval, post) {
 }
 
 /**
+ * Says in `err`, an answer's (a 4xx), that the `n` events of its POST are
+ * given up: no retry can change it, and they are counted in
+ * `stats.failed`. Answers `n`. (A setting's error, `permanent`, is one
+ * object said once, and says already that nothing is sent.)
+ * @param {Error & {permanent?: boolean}} err @param {number} n
+ */
+function dropped(err, n) {
+  try {
+    if (!err.permanent) err.message += `: ${n} exposure event${n == 1 ? '' : 's'} dropped (stats.failed)`;
+  } catch {}
+  return n;
+}
+
+/**
  * A sticky store given to the client, as the engine reads it: its `get`
  * and `set` are called synchronously. A `get` that answers a promise (a
  * store over Redis, say) has no assignment to give: none, and said once
@@ -922,7 +936,7 @@ export async function createClient(o) {
         postsLost = false;
       } catch (e) {
         err = failed(e, xurl);
-        if (err.permanent || !retryable(err.status)) stats.failed += batch.length;
+        if (err.permanent || !retryable(err.status)) stats.failed += dropped(err, batch.length);
         else {
           // A page that navigates away fails its keepalive POSTs just before
           // page hide, while the browser goes on sending them: put back a
@@ -1027,7 +1041,7 @@ export async function createClient(o) {
           })
           .catch((e) => {
             err = failed(e, xurl);
-            retryable(err.status) ? back() : (stats.failed += n);
+            retryable(err.status) ? back() : (stats.failed += dropped(err, n));
           })
           .finally(() => {
             sending -= n;

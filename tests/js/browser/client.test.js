@@ -553,7 +553,7 @@ test('an exposure POST answered with a redirect is not followed (it would arrive
     assert.deepEqual(got.stats, { sent: 0, failed: 1, dropped: 0, queued: 0 });
     assert.equal(got.errors.length, 1);
     assert.equal(got.errors[0].status, 300);
-    assert.match(got.errors[0].message, /answered a redirect \(exposures are not sent on to another URL; give exposureUrl the one it leads to\)$/);
+    assert.match(got.errors[0].message, /answered a redirect \(exposures are not sent on to another URL; give exposureUrl the one it leads to\): 1 exposure event dropped \(stats\.failed\)$/);
     assert.deepEqual(seen, ['POST']);
   }));
 

@@ -195,6 +195,7 @@ test('other 4xx drop the batch and count it as failed', async (t) => {
   await client.flush();
   assert.deepEqual(client.stats, { dropped: 0, sent: 0, failed: 2, queued: 0 });
   assert.equal(errors[0].status, 400);
+  assert.match(errors[0].message, /^feats-edge: http:\/\/127\.0\.0\.1:\d+\/\S+ answered 400: 2 exposure events dropped \(stats\.failed\)$/);
   srv.state.exposureMode = 'ok';
   await client.flush();
   assert.equal(srv.state.exposureRequests.length, 1);

@@ -201,6 +201,19 @@ function resolved(u) {
 }
 
 /**
+ * Whether a response came from another origin than the page's (its URL
+ * after redirects); false for one that names no URL (a `fetch` option's).
+ * @param {{url?: unknown}} res
+ */
+function elsewhere(res) {
+  try {
+    return typeof res.url == 'string' && res.url != '' && new URL(res.url).origin != location.origin;
+  } catch {
+    return false;
+  }
+}
+
+/**
  * The error of a URL `fetch` would refuse on every try (a relative one
  * outside pages), permanent; null for one it takes, for none, and when a
  * `fetch` option of the caller's own (`custom`) may read it otherwise.
@@ -425,7 +438,9 @@ export async function createClient(o) {
   // ours would make every poll a CORS preflight, which static hosts often
   // do not answer (the first, unconditional GET works, then no poll ever
   // does): the browser's HTTP cache revalidates instead, with its ETag.
-  const [place, remote] = url ? resolved(url) : ['', false];
+  // A URL of the page's own that redirects to another origin (a CDN, a
+  // bucket) is one there too, once its first answer says so (see `moved`).
+  let [place, remote] = url ? resolved(url) : ['', false], moved = false;
   const cacheKey = prefix + 'snapshot:' + place, cache = snapshotCache(ls, cacheKey, prefix + 'snapshot:');
   const browser = typeof document == 'object';
   // Snapshot redirects followed by the client itself (see `follow`).
@@ -763,6 +778,11 @@ export async function createClient(o) {
       sent = etag && !remote && conditional > 0 ? etag : undefined;
       if (sent) h.set('If-None-Match', sent);
       const [res, body] = await request(url, { headers: h, ...(remote && { cache: 'no-cache' }) }, false);
+      // Redirected to another origin: fetched as a URL there from now on,
+      // and its ETag not kept (in the localStorage cache either, for the
+      // next visit's first fetch): sent back, it made every poll a CORS
+      // preflight, which the first (unconditional) GET never needed.
+      if (browser && !remote && elsewhere(res)) remote = moved = true;
       // A fetch started before the answer already taken (a slow poll
       // overtaken by refresh()) would bring an older snapshot back.
       if (n < answered) return every || undefined;
@@ -783,7 +803,7 @@ export async function createClient(o) {
       if (res.status != 304) {
         if (!ok(res)) throw httpError(url, res, every);
         await loading(); // a first fetch may finish before the wasm is loaded
-        const before = failure, tag = etagOf(res.headers.get('ETag'));
+        const before = failure, tag = moved ? null : etagOf(res.headers.get('ETag'));
         // The origin's own current ETag was refused as If-None-Match (see `conditional`).
         if (tag && tag === refusedTag) conditional--;
         refusedTag = null;
@@ -809,7 +829,14 @@ export async function createClient(o) {
       // version): asked again at once without it (none is kept now; see
       // `refusedTag` for a server that refuses its own),
       // and stale only if that one fails too.
-      const again = sent && sent === etag && err.status >= 400 && err.status < 500 && err.status != 429;
+      // In a page, so may a conditional request that got no answer before
+      // any fetch of this client's did: an ETag cached by an earlier visit
+      // (or a `snapshotEtag`) on a URL that now redirects to another origin
+      // makes it a CORS preflight, which a CDN may not answer (see
+      // `moved`), on every poll for good. Asked again at once without it,
+      // that once (a network that is down costs one request more).
+      const unanswered = browser && !err.status && !answered && err.name != 'AbortError';
+      const again = sent && sent === etag && (unanswered || (err.status >= 400 && err.status < 500 && err.status != 429));
       // (A fetch overtaken by one whose answer was taken changes nothing: that answer stands.)
       if (n >= answered && !again) freshness(err);
       // e.g. the page refuses WebAssembly: asking again changes nothing, and
@@ -818,7 +845,7 @@ export async function createClient(o) {
       // Request-bound, a first request waits for one answer, not for
       // `timeout` (the next request tries again once the backoff allows).
       if (perRequest) done(!!engine);
-      if (again) return (refusedTag = etag), (etag = null), 0;
+      if (again) return unanswered || (refusedTag = etag), (etag = null), 0;
       if (retryable(err.status)) return (snapshotLost = !err.status), wait(err.retryAfter ?? backoff(fails++));
       // Other 4xx wait for the next poll elsewhere; in Workers, where each
       // request may refresh, for a backoff step (a 404 was asked by every request).

@@ -29,12 +29,13 @@ const snapshotText = (revision) => JSON.stringify({
  * as a 302, and takes exposures at POST /x. `o.cors` is what it answers,
  * preflights (OPTIONS) included: 'none' (no CORS header, OPTIONS 404 as on
  * static hosts), 'star' (`*`), 'credentials' (the request's Origin and
- * `Allow-Credentials: true`), or an origin it allows alone. Preflights are
+ * `Allow-Credentials: true`), or an origin it allows alone; `preflight`
+ * false: OPTIONS is 404 all the same (a static host's CORS). Preflights are
  * not cached (`Max-Age: 0`), so that each request that needs one shows it.
  * `o.expose`: ETag readable cross-origin; `o.hold`: a promise that
  * answers other than to preflights wait for. Every request is in `o.log`.
  */
-async function startOrigin(host, { cors = 'none', expose = false } = {}) {
+async function startOrigin(host, { cors = 'none', expose = false, preflight = true } = {}) {
   const o = { cors, expose, hold: null, snapshots: {}, redirects: {}, log: [], url: '' };
   const server = createServer(async (req, res) => {
     const path = new URL(req.url, 'http://x').pathname, h = req.headers;
@@ -48,7 +49,7 @@ async function startOrigin(host, { cors = 'none', expose = false } = {}) {
       : o.cors === 'credentials' ? { 'access-control-allow-origin': h.origin ?? '', 'access-control-allow-credentials': 'true', vary: 'Origin' }
       : { 'access-control-allow-origin': o.cors };
     if (req.method === 'OPTIONS') {
-      if (o.cors === 'none') return res.writeHead(404).end();
+      if (o.cors === 'none' || !preflight) return res.writeHead(404).end();
       return res.writeHead(204, { ...allow, 'access-control-allow-methods': 'GET, POST', 'access-control-allow-headers': 'content-type', 'access-control-max-age': '0' }).end();
     }
     if (o.redirects[path]) return res.writeHead(302, { location: o.redirects[path], ...allow }).end();
@@ -135,7 +136,7 @@ const refresh = async () => (await window.__c.refresh(), { revision: window.__c.
 test('a snapshot on a CDN that allows any origin: cached in localStorage, revalidated by the HTTP cache across reloads, with its ETag exposed or not', async () => {
   const [site] = await origins(['127.0.0.1']);
   for (const expose of [true, false]) {
-    const [cdn] = await origins(['localhost', { cors: 'star', expose }]);
+    const [cdn] = await origins(['localhost', { cors: 'star', expose, preflight: false }]);
     const u = `${cdn.url}/snap.json`, key = `feats-edge:snapshot:${u}`;
     const [t1, t2] = [snapshotText('cdn-1'), snapshotText('cdn-2')];
     cdn.snapshots['/snap.json'] = t1;
@@ -203,6 +204,55 @@ test('a CDN that redirects to a third origin: that origin is sent Origin: null, 
     });
     assert.ok(store.log.length >= 2 && store.log.every((r) => r.method === 'GET' && r.origin === 'null'));
   }
+});
+
+test("a snapshot URL of the page's own that redirects to a CDN exposing its ETag: polls keep working, with no If-None-Match of the client's", async () => {
+  const [site, cdn] = await origins(['127.0.0.1'], ['localhost', { cors: 'star', expose: true, preflight: false }]);
+  site.redirects['/flags.json'] = `${cdn.url}/snap.json`;
+  const [t1, t2] = [snapshotText('r-1'), snapshotText('r-2')];
+  cdn.snapshots['/snap.json'] = t1;
+  await open(site, async (page) => {
+    assert.deepEqual(await page.evaluate(startClient, ['/flags.json']), { revision: 'r-1' });
+    assert.deepEqual(await page.evaluate(refresh), { revision: 'r-1', stale: false, errors: [] });
+    cdn.snapshots['/snap.json'] = t2;
+    assert.deepEqual(await page.evaluate(refresh), { revision: 'r-2', stale: false, errors: [] });
+    // The next visit's first fetch too: the cache entry holds no ETag to send.
+    assert.equal(JSON.parse(await page.evaluate(() => localStorage.getItem('feats-edge:snapshot:/flags.json'))).etag, null);
+    await page.reload();
+    assert.deepEqual(await page.evaluate(startClient, ['/flags.json']), { revision: 'r-2' });
+    assert.deepEqual(await page.evaluate(refresh), { revision: 'r-2', stale: false, errors: [] });
+    await page.evaluate(() => window.__c.close());
+  });
+  assert.deepEqual(site.log.filter((r) => r.path === '/flags.json').map((r) => r.inm), [null, null, null, null, null]);
+  assert.deepEqual(requests(cdn), [
+    ['GET', '/snap.json', null],
+    ['GET', '/snap.json', etagOf(t1)], ['GET', '/snap.json', etagOf(t1)],
+    ['GET', '/snap.json', etagOf(t2)], ['GET', '/snap.json', etagOf(t2)],
+  ], 'no preflight: the browser revalidates with its own ETag');
+});
+
+test("a page's snapshot URL that starts redirecting to a CDN: a returning visitor's cached ETag is sent once, then the CDN's snapshot loads", async () => {
+  const [site, cdn] = await origins(['127.0.0.1'], ['localhost', { cors: 'star', expose: true, preflight: false }]);
+  const [t1, t2] = [snapshotText('own-1'), snapshotText('cdn-2')];
+  site.snapshots['/moving.json'] = t1;
+  cdn.snapshots['/snap.json'] = t2;
+  await open(site, async (page) => {
+    assert.deepEqual(await page.evaluate(startClient, ['/moving.json']), { revision: 'own-1' });
+    await page.evaluate(() => window.__c.close());
+    assert.equal(JSON.parse(await page.evaluate(() => localStorage.getItem('feats-edge:snapshot:/moving.json'))).etag, etagOf(t1));
+    // The next visit: the URL now leads to the CDN, which answers no preflight.
+    delete site.snapshots['/moving.json'];
+    site.redirects['/moving.json'] = `${cdn.url}/snap.json`;
+    await page.reload();
+    assert.deepEqual(await page.evaluate(startClient, ['/moving.json']), { revision: 'own-1' });
+    assert.equal(await until(() => page.evaluate(() => window.__c.revision === 'cdn-2'), 5000), true);
+    assert.deepEqual(await page.evaluate(refresh), { revision: 'cdn-2', stale: false, errors: ['feats-edge: /moving.json: Failed to fetch'] });
+    assert.deepEqual(await page.evaluate(refresh), { revision: 'cdn-2', stale: false, errors: [] });
+    await page.evaluate(() => window.__c.close());
+  });
+  assert.deepEqual(site.log.filter((r) => r.path === '/moving.json').map((r) => r.inm), [null, etagOf(t1), null, null, null]);
+  assert.deepEqual(requests(cdn), [['OPTIONS'], ['GET', '/snap.json', null], ['GET', '/snap.json', etagOf(t2)], ['GET', '/snap.json', etagOf(t2)]],
+    "the cached ETag's preflight, refused; then the browser's own revalidation");
 });
 
 /**

@@ -260,18 +260,27 @@ function abortable(p, signal) {
  * original is the `cause`, its name is kept (an `AbortError` stays one),
  * and so are the `status` and `permanent` it says (a `fetch` option that
  * rejects with a plain object: the listeners get an Error all the same).
- * @param {unknown} e @param {unknown} u
+ * `extra`: said after the original's message.
+ * @param {unknown} e @param {unknown} u @param {string} [extra]
  */
-function failed(e, u) {
+function failed(e, u, extra = '') {
   const object = Object(e) === e ? /** @type {any} */ (e) : null;
   if (object instanceof Error && (object.permanent || object.status !== undefined || String(object.message).startsWith('feats-edge:'))) return object;
   const why = object?.message === undefined && typeof object?.status == 'number' ? `status ${object.status}` : object ? text(object.message) : text(e);
-  const err = new Error(`feats-edge: ${text(u)}: ${why}`, { cause: e });
+  const err = new Error(`feats-edge: ${text(u)}: ${why}${extra}`, { cause: e });
   if (typeof object?.name == 'string') err.name = object.name;
   if (typeof object?.status == 'number') Object.assign(err, { status: object.status });
   if (object?.permanent === true) Object.assign(err, { permanent: true });
   return err;
 }
+
+/**
+ * Said of a request to another origin that a page's `fetch` failed with no
+ * answer: the browser tells the page no more than "Failed to fetch" for a
+ * network error and for an answer CORS does not let it read (its console
+ * says which), and the second is the usual mistake of a new deployment.
+ */
+const CORS_HINT = ' (on another origin: a network error, or an answer without the CORS headers that let this page read it)';
 
 /** Lets a response's body go unread (what throws or rejects there is of no use). @param {any} res */
 function discard(res) {
@@ -614,7 +623,8 @@ export async function createClient(o) {
       return [res];
     } catch (e) {
       ac.abort(); // what is left of the download (a body cut off past 16 MiB)
-      throw failed(e, u);
+      const cross = browser && /** @type {any} */ (e)?.name == 'TypeError' && (post ? resolved(u)[1] : remote);
+      throw failed(e, u, cross ? CORS_HINT : '');
     } finally {
       clearTimeout(t);
       aborts.delete(ac);

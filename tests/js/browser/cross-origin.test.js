@@ -14,6 +14,8 @@ import { root, launchChromium, until } from '../helpers/runtimes.js';
 
 const types = { '.js': 'text/javascript', '.wasm': 'application/wasm' };
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+/** What an error of a request to another origin that got no answer adds to the browser's "Failed to fetch". */
+const CORS = ' (on another origin: a network error, or an answer without the CORS headers that let this page read it)';
 const etagOf = (text) => `"${createHash('sha256').update(text).digest('hex').slice(0, 16)}"`;
 const snapshotText = (revision) => JSON.stringify({
   schema: 1, revision,
@@ -176,7 +178,7 @@ test('a snapshot on a CDN that answers no CORS: createClient resolves by its tim
     const got = await page.evaluate(refresh);
     assert.equal(got.revision, null);
     assert.ok(got.errors.length >= 1);
-    for (const m of got.errors) assert.equal(m, `feats-edge: ${u}: Failed to fetch`);
+    for (const m of got.errors) assert.equal(m, `feats-edge: ${u}: Failed to fetch${CORS}`);
     await page.evaluate(() => window.__c.close());
   });
   assert.ok(cdn.log.length >= 2 && cdn.log.every((r) => r.method === 'GET' && r.inm === null), 'simple GETs, each answered and refused by the browser');
@@ -198,7 +200,7 @@ test('a CDN that redirects to a third origin: that origin is sent Origin: null, 
         assert.deepEqual(await page.evaluate(refresh), { revision: 'moved-2', stale: false, errors: [] });
       } else {
         assert.equal(revision, null);
-        assert.deepEqual(await page.evaluate(refresh), { revision: null, stale: false, errors: [`feats-edge: ${u}: Failed to fetch`] });
+        assert.deepEqual(await page.evaluate(refresh), { revision: null, stale: false, errors: [`feats-edge: ${u}: Failed to fetch${CORS}`] });
       }
       await page.evaluate(() => window.__c.close());
     });
@@ -326,7 +328,7 @@ test('a sink that answers no CORS: POSTs fail as network errors and are retried,
   assert.deepEqual(visible, { dropped: 0, sent: 0, failed: 0, queued: 2 }, 'kept for a retry, not counted failed');
   assert.deepEqual(hidden, { dropped: 0, sent: 0, failed: 0, queued: 3 }, 'no beacon while the sink fails');
   assert.ok(first.length >= 1);
-  for (const m of [...first, ...then]) assert.equal(m, `feats-edge: ${x}: Failed to fetch`);
+  for (const m of [...first, ...then]) assert.equal(m, `feats-edge: ${x}: Failed to fetch${CORS}`);
   assert.deepEqual(steps.pagehide, { dropped: 0, sent: 4, failed: 0, queued: 0 }, 'what the browser accepted');
   assert.ok(sink.log.length >= 3 && sink.log.every((r) => r.method === 'OPTIONS'), 'preflights only: nothing arrived');
 });

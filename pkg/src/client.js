@@ -201,19 +201,6 @@ function resolved(u) {
 }
 
 /**
- * Whether a response came from another origin than the page's (its URL
- * after redirects); false for one that names no URL (a `fetch` option's).
- * @param {{url?: unknown}} res
- */
-function elsewhere(res) {
-  try {
-    return typeof res.url == 'string' && res.url != '' && new URL(res.url).origin != location.origin;
-  } catch {
-    return false;
-  }
-}
-
-/**
  * The error of a URL `fetch` would refuse on every try (a relative one
  * outside pages), permanent; null for one it takes, for none, and when a
  * `fetch` option of the caller's own (`custom`) may read it otherwise.
@@ -448,7 +435,8 @@ export async function createClient(o) {
   // do not answer (the first, unconditional GET works, then no poll ever
   // does): the browser's HTTP cache revalidates instead, with its ETag.
   // A URL of the page's own that redirects to another origin (a CDN, a
-  // bucket) is one there too, once its first answer says so (see `moved`).
+  // bucket) is one there too, once its first answer says so, and so is
+  // one on another origin in a Web Worker (see `moved`).
   let [place, remote] = url ? resolved(url) : ['', false], moved = false;
   const cacheKey = prefix + 'snapshot:' + place, cache = snapshotCache(ls, cacheKey, prefix + 'snapshot:');
   const browser = typeof document == 'object';
@@ -788,11 +776,13 @@ export async function createClient(o) {
       sent = etag && !remote && conditional > 0 ? etag : undefined;
       if (sent) h.set('If-None-Match', sent);
       const [res, body] = await request(url, { headers: h, ...(remote && { cache: 'no-cache' }) }, false);
-      // Redirected to another origin: fetched as a URL there from now on,
-      // and its ETag not kept (in the localStorage cache either, for the
-      // next visit's first fetch): sent back, it made every poll a CORS
+      // An answer from another origin, read through CORS (browsers only
+      // say so: a URL that redirected there, or any URL in a Web Worker,
+      // where `resolved` knows no page): fetched as a URL there from now
+      // on, and its ETag not kept (in the localStorage cache either, for
+      // the next visit's first fetch): sent back, it made every poll a CORS
       // preflight, which the first (unconditional) GET never needed.
-      if (browser && !remote && elsewhere(res)) remote = moved = true;
+      if (!remote && res.type == 'cors') remote = moved = true;
       // A fetch started before the answer already taken (a slow poll
       // overtaken by refresh()) would bring an older snapshot back.
       if (n < answered) return every || undefined;

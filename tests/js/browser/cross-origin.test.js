@@ -3,7 +3,7 @@
 // exposure sink on an analytics origin, each on a port of its own and each
 // answering CORS as the test sets it. What each origin receives is
 // asserted request by request: preflights, conditional GETs, POSTs and
-// beacons, and the cookies they carry.
+// beacons, and the cookies they carry. A client in a Web Worker too.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
@@ -27,7 +27,8 @@ const snapshotText = (revision) => JSON.stringify({
  * An origin on a free port of 127.0.0.1, named `http://<host>:<port>`. It
  * serves /pkg/ from the repository and any *.html as a blank page (the
  * page's origin), `o.snapshots[path]` with its ETag (304 when
- * If-None-Match has it; `Cache-Control: no-cache`), `o.redirects[path]`
+ * If-None-Match has it; `Cache-Control: no-cache`), `o.files[path]` as
+ * JavaScript, `o.redirects[path]`
  * as a 302, and takes exposures at POST /x. `o.cors` is what it answers,
  * preflights (OPTIONS) included: 'none' (no CORS header, OPTIONS 404 as on
  * static hosts), 'star' (`*`), 'credentials' (the request's Origin and
@@ -38,7 +39,7 @@ const snapshotText = (revision) => JSON.stringify({
  * answers other than to preflights wait for. Every request is in `o.log`.
  */
 async function startOrigin(host, { cors = 'none', expose = false, preflight = true } = {}) {
-  const o = { cors, expose, hold: null, snapshots: {}, redirects: {}, log: [], url: '' };
+  const o = { cors, expose, hold: null, snapshots: {}, files: {}, redirects: {}, log: [], url: '' };
   const server = createServer(async (req, res) => {
     const path = new URL(req.url, 'http://x').pathname, h = req.headers;
     const chunks = [];
@@ -54,6 +55,7 @@ async function startOrigin(host, { cors = 'none', expose = false, preflight = tr
       if (o.cors === 'none' || !preflight) return res.writeHead(404).end();
       return res.writeHead(204, { ...allow, 'access-control-allow-methods': 'GET, POST', 'access-control-allow-headers': 'content-type', 'access-control-max-age': '0' }).end();
     }
+    if (o.files[path]) return res.writeHead(200, { 'content-type': 'text/javascript' }).end(o.files[path]);
     if (o.redirects[path]) return res.writeHead(302, { location: o.redirects[path], ...allow }).end();
     await o.hold; // (see `hold`)
     const text = o.snapshots[path];
@@ -255,6 +257,36 @@ test("a page's snapshot URL that starts redirecting to a CDN: a returning visito
   assert.deepEqual(site.log.filter((r) => r.path === '/moving.json').map((r) => r.inm), [null, etagOf(t1), null, null, null]);
   assert.deepEqual(requests(cdn), [['OPTIONS'], ['GET', '/snap.json', null], ['GET', '/snap.json', etagOf(t2)], ['GET', '/snap.json', etagOf(t2)]],
     "the cached ETag's preflight, refused; then the browser's own revalidation");
+});
+
+test('a client in a Web Worker with its snapshot on a CDN: polls keep working, with no If-None-Match of the client\'s', async () => {
+  const [site, cdn] = await origins(['127.0.0.1'], ['localhost', { cors: 'star', expose: true, preflight: false }]);
+  const [t1, t2] = [snapshotText('w-1'), snapshotText('w-2')];
+  cdn.snapshots['/snap.json'] = t1;
+  // Each message: the first creates the client, the next refresh it; the answer is what it serves and said.
+  site.files['/worker.js'] = `
+    import { createClient } from '/pkg/index.js';
+    let c;
+    const errors = [];
+    onmessage = async (e) => {
+      if (c) await c.refresh();
+      else (c = await createClient({ snapshotUrl: e.data, refreshInterval: 0 })).on('error', (x) => errors.push(x.message));
+      postMessage({ revision: c.revision, errors: errors.splice(0) });
+    };`;
+  await open(site, async (page) => {
+    const ask = (u) => page.evaluate((u) => new Promise((r) => {
+      window.__w ??= new Worker('/worker.js', { type: 'module' });
+      window.__w.onmessage = (e) => r(e.data);
+      window.__w.postMessage(u);
+    }), u);
+    const u = `${cdn.url}/snap.json`;
+    assert.deepEqual(await ask(u), { revision: 'w-1', errors: [] });
+    assert.deepEqual(await ask(u), { revision: 'w-1', errors: [] });
+    cdn.snapshots['/snap.json'] = t2;
+    assert.deepEqual(await ask(u), { revision: 'w-2', errors: [] });
+  });
+  assert.deepEqual(requests(cdn), [['GET', '/snap.json', null], ['GET', '/snap.json', etagOf(t1)], ['GET', '/snap.json', etagOf(t1)]],
+    'no preflight: the browser revalidates with its own ETag');
 });
 
 /**

@@ -15,6 +15,24 @@ function requestCtx() {
   return { waitUntil: (p) => pending.push(p), settle: () => Promise.all(pending) };
 }
 
+/** One request through `get`, its waitUntil work settled: the client it got. */
+function requester(get) {
+  return async () => {
+    const ctx = requestCtx();
+    const c = await get({}, ctx);
+    await ctx.settle();
+    return c;
+  };
+}
+
+/** Date.now moved by `clock.offset` ms for the test (the wall clock the client reads). */
+function shiftedClock(t) {
+  const realNow = Date.now, clock = { offset: 0 };
+  Date.now = () => realNow() + clock.offset;
+  t.after(() => (Date.now = realNow));
+  return clock;
+}
+
 test('a snapshot without a revision is loaded: requests within refreshInterval do not fetch it again', async (t) => {
   const { revision, ...unnamed } = snapshot('r1');
   assert.equal(revision, 'r1');
@@ -62,17 +80,9 @@ test('a failing origin is not asked again between requests, only by the next req
 test('refreshInterval caps how long a Retry-After is honoured (5 minutes when it is shorter)', async (t) => {
   const srv = await startServer({ snapshot: snapshot('r1'), mode: '429' });
   srv.state.retryAfter = '1800';
-  const realNow = Date.now;
-  let offset = 0;
-  Date.now = () => realNow() + offset;
-  t.after(() => (Date.now = realNow));
+  const clock = shiftedClock(t);
   const get = isolateClient({ snapshotUrl: srv.snapshotUrl, refreshInterval: 3_600_000, timeout: 300 });
-  const request = async () => {
-    const ctx = requestCtx();
-    const c = await get({}, ctx);
-    await ctx.settle();
-    return c;
-  };
+  const request = requester(get);
   // The first request meets a 429 asking for 30 minutes: nothing loads.
   const client = await request();
   t.after(async () => {
@@ -84,10 +94,10 @@ test('refreshInterval caps how long a Retry-After is honoured (5 minutes when it
   srv.state.mode = 'ok';
   // Six minutes later (past 5 minutes, within the 30 asked, and the hour
   // of refreshInterval): not asked, though nothing is loaded.
-  offset = 6 * 60_000;
+  clock.offset = 6 * 60_000;
   await request();
   assert.equal(srv.state.snapshotRequests.length, 1, 'the origin asked for 30 minutes');
-  offset = 31 * 60_000;
+  clock.offset = 31 * 60_000;
   await request();
   assert.equal(srv.state.snapshotRequests.length, 2);
   assert.equal(client.revision, 'r1');
@@ -120,18 +130,10 @@ test('an origin that hangs: each fetch started over one under way waits twice as
 test('a wall clock set back (an NTP step, a restored VM) after a failed fetch or POST holds neither back for as long as it went back', async (t) => {
   const srv = await startServer({ snapshot: snapshot('r1'), mode: '500' });
   srv.state.exposureMode = '500';
-  const realNow = Date.now;
-  let offset = 0;
-  Date.now = () => realNow() + offset;
-  t.after(() => (Date.now = realNow));
+  const clock = shiftedClock(t);
   // Backoffs of at most a second.
   const get = isolateClient({ snapshotUrl: srv.snapshotUrl, exposureUrl: srv.exposureUrl, timeout: 300, retryDelay: 1000 });
-  const request = async () => {
-    const ctx = requestCtx();
-    const c = await get({}, ctx);
-    await ctx.settle();
-    return c;
-  };
+  const request = requester(get);
   // The first request meets a 500: nothing loads.
   const client = await request();
   t.after(async () => {
@@ -142,7 +144,7 @@ test('a wall clock set back (an NTP step, a restored VM) after a failed fetch or
   assert.equal(srv.state.snapshotRequests.length, 1);
   // The clock goes back an hour; two seconds later (past the backoff) the origin is back.
   srv.state.mode = 'ok';
-  offset = -3_600_000 + 2000;
+  clock.offset = -3_600_000 + 2000;
   await request();
   assert.equal(srv.state.snapshotRequests.length, 2, 'the next request past the backoff fetches');
   assert.equal(client.revision, 'r1');
@@ -152,7 +154,7 @@ test('a wall clock set back (an NTP step, a restored VM) after a failed fetch or
   assert.equal(srv.state.exposureRequests.length, 1);
   assert.equal(client.stats.queued, 1);
   srv.state.exposureMode = 'ok';
-  offset -= 3_600_000 - 2000;
+  clock.offset -= 3_600_000 - 2000;
   await client.flush();
   assert.equal(srv.state.exposureRequests.length, 2, 'the next flush past the backoff sends');
   assert.equal(srv.accepted().length, 1);
@@ -183,17 +185,9 @@ test('a wall clock set back while a fetch hangs holds the next request\'s fetch 
 
 test('a wall clock set back does not hold revalidation back for as long as it went back: the next request past refreshInterval revalidates', async (t) => {
   const srv = await startServer({ snapshot: snapshot('r1') });
-  const realNow = Date.now;
-  let offset = 0;
-  Date.now = () => realNow() + offset;
-  t.after(() => (Date.now = realNow));
+  const clock = shiftedClock(t);
   const get = isolateClient({ snapshotUrl: srv.snapshotUrl, refreshInterval: 1000 });
-  const request = async () => {
-    const ctx = requestCtx();
-    const c = await get({}, ctx);
-    await ctx.settle();
-    return c;
-  };
+  const request = requester(get);
   const client = await request();
   t.after(async () => {
     await client.close();
@@ -203,7 +197,7 @@ test('a wall clock set back does not hold revalidation back for as long as it we
   srv.state.snapshot = snapshot('r2');
   srv.state.etag = '"r2"';
   // The clock goes back an hour; two seconds later, past refreshInterval.
-  offset = -3_600_000 + 2000;
+  clock.offset = -3_600_000 + 2000;
   await request();
   assert.equal(srv.state.snapshotRequests.length, 2);
   assert.equal(client.revision, 'r2');

@@ -111,7 +111,7 @@ async function compile(from) {
 const notWasm = (from, e) => refusedByPolicy(e) ? e : new Error(
   from instanceof Response
     ? `feats-edge: ${from.url || 'the response'} is not feats_edge_bg.wasm (${from.headers.get('Content-Type') || 'no Content-Type'}; ${e.message}). ${HINT}`
-    : `feats-edge: the bytes given to init() are not feats_edge_bg.wasm (${e.message}): give the package's file, or its URL`,
+    : `feats-edge: the bytes given to init() or initSync() are not feats_edge_bg.wasm (${e.message}): give the package's file, or its URL`,
   { cause: e },
 );
 
@@ -129,7 +129,13 @@ setLoader(() => init());
  * @param {BufferSource | WebAssembly.Module} module
  */
 export function initSync(module) {
-  if (!wasm) setWasm(bindings, bindings.initSync({ module }));
+  if (wasm) return;
+  try {
+    setWasm(bindings, bindings.initSync({ module }));
+  } catch (e) {
+    // Bytes that are no module: said as init() says it (the runtime's words name nothing).
+    throw e instanceof WebAssembly.CompileError && !(module instanceof WebAssembly.Module) ? notWasm(/** @type {BufferSource} */ (module), e) : e;
+  }
 }
 
 export { Engine, SnapshotError, bucket } from './src/engine.js';

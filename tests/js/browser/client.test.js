@@ -174,6 +174,26 @@ test('a .wasm served with another Content-Type than application/wasm loads all t
     assert.match(warnings[0], /^feats-edge: http:\/\/127\.0\.0\.1:\d+\/pkg\/gen\/feats_edge_bg\.wasm is served as application\/octet-stream, not application\/wasm: compiled from its bytes, which is slower \(serve it as application\/wasm\)/);
   }));
 
+test('bytes that are no module, given to init() or initSync(), are refused in the package\'s words, and the right ones load after', () =>
+  onBlankPage(async (page) => {
+    const got = await page.evaluate(async () => {
+      const { init, initSync, Engine } = await import('/pkg/index.js');
+      const junk = new Uint8Array([0x3c, 0x68, 0x74, 0x6d, 0x6c, 0x3e]); // "<html>"
+      const messages = [];
+      try {
+        initSync(junk);
+      } catch (e) {
+        messages.push(e.message);
+      }
+      await init(junk).catch((e) => messages.push(e.message));
+      initSync(await (await fetch('/pkg/gen/feats_edge_bg.wasm')).arrayBuffer());
+      return { messages, revision: new Engine({ schema: 1, revision: 'r', features: {} }).revision };
+    });
+    assert.equal(got.messages.length, 2, got.messages.join('\n'));
+    for (const m of got.messages) assert.match(m, /^feats-edge: the bytes given to init\(\) or initSync\(\) are not feats_edge_bg\.wasm \(.+\): give the package's file, or its URL$/);
+    assert.equal(got.revision, 'r');
+  }));
+
 test('initSync() while init() is loading: one instance, and the engines made on it keep their own snapshots', () =>
   onBlankPage(async (page) => {
     const got = await page.evaluate(async () => {

@@ -246,11 +246,21 @@ function evaluate() {
   chart(ctx, now);
 }
 
+/**
+ * Names the chart, and says the name in its status line when it changed
+ * (the shares, or why there is no chart): a screen reader hears a new
+ * split, not every pause in typing that leaves it as it was.
+ */
+function nameChart(name) {
+  $('#chart').setAttribute('aria-label', name);
+  if ($('#chart-status').textContent !== name) $('#chart-status').textContent = name;
+}
+
 /** Empties the chart, with `note` beside the fields and in the chart's name. */
 function clearChart(note) {
   $('#sim-note').textContent = note;
   $('#chart').replaceChildren();
-  $('#chart').setAttribute('aria-label', note ? `no chart (${note})` : 'no chart');
+  nameChart(note ? `no chart (${note})` : 'no chart');
 }
 
 const percent = (share) => `${(share * 100).toFixed(1)}%`;
@@ -272,7 +282,7 @@ function chart(ctx, now) {
   }
   $('#sim-note').textContent = `by ${sim.segment}, ${units.toLocaleString()} units in ${(performance.now() - t0).toFixed(0)} ms (its placeholders set to 1…${units.toLocaleString()}, the rest of the context as typed)`;
   const rows = [...Object.entries(sim.counts), ...(sim.none ? [['(none)', sim.none]] : [])];
-  out.setAttribute('aria-label', `${feature}: ${rows.map(([name, n]) => `${name} ${percent(n / units)}`).join(', ')}`);
+  nameChart(`${feature}: ${rows.map(([name, n]) => `${name} ${percent(n / units)}`).join(', ')}`);
   // Drawn as wide as the column shows it, up to 560 (a narrow screen cut a
   // wider box off; scaled down, its labels shrank to ~7 px at 375 px).
   const shown = Math.round(out.parentElement?.getBoundingClientRect().width ?? 560);

@@ -391,9 +391,25 @@ test('playground: problems are summed up in a status line (not read again whole)
     shown.forEach(([, share], i) => assert.ok(Math.abs(Number(m[i + 1]) - share * 100) <= 0.06, `${m[i + 1]} vs ${share}`));
   };
   await named('AllowedPriorities');
+  // The chart's status line says its name when the split changes, once.
+  assert.equal(await page.getAttribute('#chart-status', 'role'), 'status');
+  const said = () => page.evaluate(() => document.getElementById('chart-status').textContent);
+  assert.equal(await said(), await page.getAttribute('#chart', 'aria-label'));
+  await page.evaluate(() => {
+    window.__said = [];
+    new MutationObserver(() => window.__said.push(document.getElementById('chart-status').textContent))
+      .observe(document.getElementById('chart-status'), { childList: true, characterData: true, subtree: true });
+  });
   await page.selectOption('#feature', 'TodoStats');
   await chartNear(page, { true: 0.5, false: 0.5 });
   await named('TodoStats');
+  assert.equal(await said(), await page.getAttribute('#chart', 'aria-label'));
+  // An edit of the context that leaves the split as it was (another unit:
+  // the simulation sets its own) says nothing more once it is evaluated.
+  const heard = await page.evaluate(() => window.__said.length);
+  await page.fill('#context', (await page.inputValue('#context')).replace('"id": "42"', '"id": "43"'));
+  await page.waitForFunction(() => document.querySelector('#results tbody').textContent.includes('=43'));
+  assert.equal(await page.evaluate(() => window.__said.length), heard, 'said again though the split did not change');
   assert.deepEqual(errors, []);
   await page.close();
 });

@@ -106,6 +106,16 @@ pub struct FixedEnv<R: FnMut() -> u32> {
     pub random: R,
 }
 
+/// The time and the sticky map (the random source is a closure).
+impl<R: FnMut() -> u32> core::fmt::Debug for FixedEnv<R> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("FixedEnv")
+            .field("now", &self.now)
+            .field("sticky", &self.sticky)
+            .finish_non_exhaustive()
+    }
+}
+
 impl<R: FnMut() -> u32> Env for FixedEnv<R> {
     fn now(&mut self) -> i64 {
         self.now

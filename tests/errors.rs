@@ -1308,3 +1308,19 @@ fn errors_are_std_errors_that_display_their_line() {
         Some(none.message())
     );
 }
+
+/// `FixedEnv` prints its time and sticky map (an embedder's `{:?}` of a
+/// struct that holds one compiles).
+#[test]
+fn fixed_env_is_debug() {
+    let mut env = feats_edge::context::FixedEnv {
+        now: 7,
+        sticky: Default::default(),
+        random: || 0,
+    };
+    env.sticky.insert("exp/u".into(), "a".into());
+    assert_eq!(
+        format!("{env:?}"),
+        r#"FixedEnv { now: 7, sticky: {"exp/u": "a"}, .. }"#
+    );
+}

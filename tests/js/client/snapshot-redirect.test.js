@@ -86,11 +86,16 @@ test('a server that refuses If-None-Match itself (its own ETag, just sent) three
   });
   const { c, errors } = await client(t, `${origin.url}/snapshot.json`);
   assert.equal(c.revision, 'r1');
-  /** A poll: refused, then asked again at once without If-None-Match (the same ETag). */
+  /**
+   * A poll: refused, then asked again at once without If-None-Match (the
+   * same ETag), and that answer taken (its ETag kept again) before the
+   * next: a refresh made while it is under way would go without one.
+   */
   const refused = async () => {
     const before = origin.requests.length;
     await c.refresh();
     await until(() => origin.requests.length == before + 2, 3000, 'asked again');
+    await until(() => c.bootstrap()?.snapshotEtag === `"${revision}"`, 3000, 'the answer taken');
   };
   // Twice refused, then taken: the count starts over.
   await refused();

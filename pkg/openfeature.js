@@ -13,6 +13,12 @@ const BOOLEAN = Symbol.for('feats-edge.boolean');
 const READY = 'PROVIDER_READY', CHANGED = 'PROVIDER_CONFIGURATION_CHANGED', ERROR = 'PROVIDER_ERROR', STALE = 'PROVIDER_STALE';
 /** A stale event's message when the client's error is not at hand. */
 const STALE_MESSAGE = 'feats-edge: the last snapshot fetch failed';
+/** What an evaluation's error code means for the flag, and where to look. */
+const HINTS = {
+  FLAG_NOT_FOUND: 'the snapshot has no such feature',
+  PARSE_ERROR: "the snapshot's definition of it has problems (client.problems lists them)",
+  PROVIDER_NOT_READY: "no snapshot is loaded (the client's error event says why)",
+};
 /** Why a provider is not ready, and where to look. */
 const NOT_LOADED = "feats-edge: no snapshot loaded (the client's error event says why)";
 
@@ -184,7 +190,8 @@ class Resolver {
         this._status = 'error';
         this.events.emit(ERROR, { message: 'feats-edge: the client has no snapshot (closed)' });
       }
-      return { value: fallback, reason: 'ERROR', errorCode: d.errorCode, errorMessage: `feats-edge: ${d.errorCode} for '${d.feature}'` };
+      const hint = Object.hasOwn(HINTS, d.errorCode) ? `: ${HINTS[d.errorCode]}` : '';
+      return { value: fallback, reason: 'ERROR', errorCode: d.errorCode, errorMessage: `feats-edge: ${d.errorCode} for '${d.feature}'${hint}` };
     }
     const name = d.implementation;
     // Typed by the feature's declaration, as the OFREP routes type it: a

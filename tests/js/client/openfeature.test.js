@@ -228,7 +228,7 @@ test('web SDK: synchronous values for the static context, and no snapshot is an 
   empty.on('error', () => {});
   const provider = new FeatsEdgeWebProvider(empty);
   await assert.rejects(provider.initialize(), /no snapshot loaded/);
-  assert.deepEqual(provider.resolveStringEvaluation('PaymentProcessor', 'mine', {}), { value: 'mine', reason: 'ERROR', errorCode: 'PROVIDER_NOT_READY', errorMessage: "feats-edge: PROVIDER_NOT_READY for 'PaymentProcessor'" });
+  assert.deepEqual(provider.resolveStringEvaluation('PaymentProcessor', 'mine', {}), { value: 'mine', reason: 'ERROR', errorCode: 'PROVIDER_NOT_READY', errorMessage: "feats-edge: PROVIDER_NOT_READY for 'PaymentProcessor': no snapshot is loaded (the client's error event says why)" });
   await provider.onClose();
   await empty.close();
 });
@@ -339,7 +339,7 @@ test('a flag key that is no string, even one with no text (a Symbol, a throwing 
   await web.initialize();
   const keys = [[Symbol('PaymentProcessor'), 'Symbol(PaymentProcessor)'], [{ toString() { throw new Error('no text'); } }, '']];
   for (const [key, read] of keys) {
-    const want = { value: 'mine', reason: 'ERROR', errorCode: 'FLAG_NOT_FOUND', errorMessage: `feats-edge: FLAG_NOT_FOUND for '${read}'` };
+    const want = { value: 'mine', reason: 'ERROR', errorCode: 'FLAG_NOT_FOUND', errorMessage: `feats-edge: FLAG_NOT_FOUND for '${read}': the snapshot has no such feature` };
     assert.deepEqual(await server.resolveStringEvaluation(key, 'mine', {}), want);
     assert.deepEqual(web.resolveStringEvaluation(key, 'mine', {}), want);
   }
@@ -519,5 +519,17 @@ test('byTargetingKey: a user of a class without an id keeps what its class gives
   for (const id of ['u1', 'u2', 'u3', 'u4']) {
     assert.equal((await provider.resolveStringEvaluation('Split', 'x', { targetingKey: id, user: new User('FR') })).value, client.findImplementation('Split', { user: { id } }), id);
   }
+  await client.close();
+});
+
+test('an error code is said with what it means for the flag and where to look', async () => {
+  const s = snapshot('r1');
+  s.features.Broken = { implementations: ['a', 'b'], default: 'zzz' };
+  const client = await createClient({ snapshot: s, flushInterval: 0 });
+  assert.ok(client.problems.some((p) => p.path.startsWith('/features/Broken')), JSON.stringify(client.problems));
+  const provider = new FeatsEdgeProvider(client, { report: false });
+  const broken = await provider.resolveStringEvaluation('Broken', 'mine', { targetingKey: 'u' });
+  assert.deepEqual(broken, { value: 'mine', reason: 'ERROR', errorCode: 'PARSE_ERROR',
+    errorMessage: "feats-edge: PARSE_ERROR for 'Broken': the snapshot's definition of it has problems (client.problems lists them)" });
   await client.close();
 });

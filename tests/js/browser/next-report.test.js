@@ -7,10 +7,9 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:http';
 import { join } from 'node:path';
 import { Engine } from 'feats-edge';
-import { root, serveFile, launchChromiumBrowser, until, bundleApp } from '../helpers/runtimes.js';
+import { root, launchChromiumBrowser, until, bundleApp, startFlagSite } from '../helpers/runtimes.js';
 import { tempDir } from '../helpers/tmp.js';
 
 /** Checkout: classic for everyone, then (s2) an experiment. */
@@ -48,22 +47,7 @@ before(async () => {
   const dir = tempDir('next-report');
   writeFileSync(join(dir, 'report.jsx'), block[1]);
   await bundleApp(dir, app);
-  site.server = createServer(async (req, res) => {
-    let body = '';
-    for await (const chunk of req) body += chunk;
-    if (req.url === '/flags/snapshot.json') {
-      if (req.headers['if-none-match'] === site.etag) return res.writeHead(304, { ETag: site.etag }).end();
-      return res.writeHead(200, { 'Content-Type': 'application/json', ETag: site.etag }).end(site.snapshot);
-    }
-    if (req.url === '/flags/exposures' && req.method === 'POST') {
-      site.events.push(...JSON.parse(body).events);
-      return res.writeHead(204).end();
-    }
-    if (req.url.startsWith('/index.html')) return res.writeHead(200, { 'Content-Type': 'text/html' }).end(site.page);
-    serveFile(req, res, dir);
-  });
-  await new Promise((r) => site.server.listen(0, '127.0.0.1', r));
-  site.url = `http://127.0.0.1:${site.server.address().port}`;
+  await startFlagSite(site, dir);
   browser = await launchChromiumBrowser();
 });
 

@@ -7,9 +7,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:http';
 import { join } from 'node:path';
-import { root, serveFile, launchChromiumBrowser, until, bundleApp } from '../helpers/runtimes.js';
+import { root, launchChromiumBrowser, until, bundleApp, startFlagSite } from '../helpers/runtimes.js';
 import { tempDir } from '../helpers/tmp.js';
 
 /** A random experiment over four arms, and a feature served by a rule. */
@@ -52,22 +51,7 @@ before(async () => {
   writeFileSync(join(dir, 'flags.jsx'), block[1]);
   writeFileSync(join(dir, 'index.html'), '<!doctype html><meta charset="utf-8"><link rel="icon" href="data:,"><div id="root"></div><script type="module" src="/app.js"></script>');
   await bundleApp(dir, app);
-  site.server = createServer(async (req, res) => {
-    let body = '';
-    for await (const chunk of req) body += chunk;
-    if (req.url === '/flags/snapshot.json') {
-      if (site.delay) await new Promise((r) => setTimeout(r, site.delay));
-      if (req.headers['if-none-match'] === site.etag) return res.writeHead(304, { ETag: site.etag }).end();
-      return res.writeHead(200, { 'Content-Type': 'application/json', ETag: site.etag }).end(site.snapshot);
-    }
-    if (req.url === '/flags/exposures' && req.method === 'POST') {
-      site.events.push(...JSON.parse(body).events);
-      return res.writeHead(204).end();
-    }
-    serveFile(req, res, dir);
-  });
-  await new Promise((r) => site.server.listen(0, '127.0.0.1', r));
-  site.url = `http://127.0.0.1:${site.server.address().port}`;
+  await startFlagSite(site, dir);
   browser = await launchChromiumBrowser();
 });
 

@@ -26,6 +26,17 @@ async function setup() {
   return { srv, client };
 }
 
+/** A client serving a bootstrap snapshot (r0) whose origin answers 500: stale. */
+async function staleClient() {
+  const srv = await startServer({ snapshot: snapshot('r1'), etag: '"v1"', mode: '500' });
+  servers.push(srv);
+  const client = await createClient({ snapshotUrl: srv.snapshotUrl, snapshot: snapshot('r0'), refreshInterval: 0, flushInterval: 0, retryDelay: 60_000 });
+  client.on('error', () => {});
+  await client.refresh();
+  assert.equal(client.stale, true);
+  return { srv, client };
+}
+
 /** The events the sink received. */
 const received = (srv) => srv.state.exposureRequests.flatMap((r) => JSON.parse(r.body).events);
 
@@ -83,12 +94,7 @@ test('server SDK: values, variants and reasons from the client; failures give th
 });
 
 test('server SDK: a provider set over a client already stale is STALE without an evaluation, and READY when the origin answers', async () => {
-  const srv = await startServer({ snapshot: snapshot('r1'), etag: '"v1"', mode: '500' });
-  servers.push(srv);
-  const client = await createClient({ snapshotUrl: srv.snapshotUrl, snapshot: snapshot('r0'), refreshInterval: 0, flushInterval: 0, retryDelay: 60_000 });
-  client.on('error', () => {});
-  await client.refresh();
-  assert.equal(client.stale, true);
+  const { srv, client } = await staleClient();
   const seen = [];
   const handlers = ['PROVIDER_READY', 'PROVIDER_STALE'].map((type) => [type, () => seen.push(type)]);
   for (const [type, h] of handlers) ServerFeature.addHandler(type, h);
@@ -409,12 +415,7 @@ test('web SDK: a new snapshot is a configuration change naming the flags it may 
 });
 
 test('web SDK: a provider set over a client already stale (a bootstrap snapshot, the origin down) turns stale right after the SDK makes it ready, and ready when the origin answers', async () => {
-  const srv = await startServer({ snapshot: snapshot('r1'), etag: '"v1"', mode: '500' });
-  servers.push(srv);
-  const client = await createClient({ snapshotUrl: srv.snapshotUrl, snapshot: snapshot('r0'), refreshInterval: 0, flushInterval: 0, retryDelay: 60_000 });
-  client.on('error', () => {});
-  await client.refresh();
-  assert.equal(client.stale, true);
+  const { srv, client } = await staleClient();
   await WebFeature.setContext({ targetingKey: 'u1', user: { country: 'CA' } });
   await WebFeature.setProviderAndWait(new FeatsEdgeWebProvider(client, { report: false }));
   const of = WebFeature.getClient();

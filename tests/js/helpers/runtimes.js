@@ -384,3 +384,33 @@ export async function bundleApp(dir, app) {
   mkdirSync(join(dir, 'gen'));
   copyFileSync(join(root, 'pkg/gen/feats_edge_bg.wasm'), join(dir, 'gen/feats_edge_bg.wasm'));
 }
+
+/**
+ * Serves a bundled app's `dir` on 127.0.0.1 with the flag endpoints the
+ * README's recipes name: `GET /flags/snapshot.json` answers `site.snapshot`
+ * with `site.etag` (304 when If-None-Match lists it; after `site.delay` ms
+ * if set), `POST /flags/exposures` adds its events to `site.events`, and
+ * `site.page` (if set) answers `/index.html`. Sets `site.server` and
+ * `site.url`; the fields can change between requests.
+ * @param {{snapshot: string, etag: string, events: any[], delay?: number, page?: string, server?: any, url?: string}} site
+ * @param {string} dir
+ */
+export async function startFlagSite(site, dir) {
+  site.server = createServer(async (req, res) => {
+    let body = '';
+    for await (const chunk of req) body += chunk;
+    if (req.url === '/flags/snapshot.json') {
+      if (site.delay) await new Promise((r) => setTimeout(r, site.delay));
+      if (req.headers['if-none-match'] === site.etag) return res.writeHead(304, { ETag: site.etag }).end();
+      return res.writeHead(200, { 'Content-Type': 'application/json', ETag: site.etag }).end(site.snapshot);
+    }
+    if (req.url === '/flags/exposures' && req.method === 'POST') {
+      site.events.push(...JSON.parse(body).events);
+      return res.writeHead(204).end();
+    }
+    if (site.page && req.url?.startsWith('/index.html')) return res.writeHead(200, { 'Content-Type': 'text/html' }).end(site.page);
+    serveFile(req, res, dir);
+  });
+  await new Promise((r) => site.server.listen(0, '127.0.0.1', r));
+  site.url = `http://127.0.0.1:${site.server.address().port}`;
+}

@@ -13,14 +13,16 @@ const BOOLEAN = Symbol.for('feats-edge.boolean');
 const READY = 'PROVIDER_READY', CHANGED = 'PROVIDER_CONFIGURATION_CHANGED', ERROR = 'PROVIDER_ERROR', STALE = 'PROVIDER_STALE';
 /** A stale event's message when the client's error is not at hand. */
 const STALE_MESSAGE = 'feats-edge: the last snapshot fetch failed';
+/** Where to look when nothing is loaded. */
+const WHY = "(the client's error event says why)";
 /** What an evaluation's error code means for the flag, and where to look. */
 const HINTS = {
   FLAG_NOT_FOUND: 'the snapshot has no such feature',
   PARSE_ERROR: "the snapshot's definition of it has problems (client.problems lists them)",
-  PROVIDER_NOT_READY: "no snapshot is loaded (the client's error event says why)",
+  PROVIDER_NOT_READY: `no snapshot is loaded ${WHY}`,
 };
 /** Why a provider is not ready, and where to look. */
-const NOT_LOADED = "feats-edge: no snapshot loaded (the client's error event says why)";
+const NOT_LOADED = `feats-edge: no snapshot loaded ${WHY}`;
 
 /**
  * The default context mapping: the evaluation context as it is (its

@@ -235,8 +235,15 @@ pub(super) fn now_option(args: &Args) -> Result<i64, Usage> {
     }
 }
 
+/// A random number for `random` experiments, from the standard library:
+/// its hasher keys come from the operating system's randomness (and step
+/// on for each new `RandomState`), so hashing nothing under a new one is a
+/// new draw. No crate of its own for this: the tool's dependencies are its
+/// package's, so every user of the library would build that crate too.
 pub(super) fn random() -> u32 {
-    getrandom::u32().unwrap_or(0)
+    use std::hash::BuildHasher;
+    let bits = std::collections::hash_map::RandomState::new().hash_one(());
+    (bits >> 32) as u32 ^ bits as u32
 }
 
 /// `validate SNAPSHOT`: a summary and exit 0, or every problem and exit 1.

@@ -1,0 +1,49 @@
+//! The crate as an application that embeds it sees it: what it brings into
+//! the application's build, and how its types behave there.
+
+#![allow(clippy::unwrap_used)]
+
+/// Each `[… dependencies]` table of the manifest (dev-dependencies aside),
+/// with its entries: (table, name, declaration).
+fn dependencies(manifest: &str) -> Vec<(String, String, String)> {
+    let mut found = Vec::new();
+    let mut table = String::new();
+    for line in manifest.lines().map(str::trim) {
+        if line.starts_with('[') {
+            table = line.to_owned();
+        } else if table.ends_with("dependencies]") && !table.contains("dev-dependencies") {
+            if let Some((name, declaration)) = line.split_once('=') {
+                if !line.starts_with('#') {
+                    found.push((
+                        table.clone(),
+                        name.trim().to_owned(),
+                        declaration.trim().to_owned(),
+                    ));
+                }
+            }
+        }
+    }
+    found
+}
+
+#[test]
+fn the_library_brings_only_its_own_crates_into_a_native_build() {
+    let manifest =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/Cargo.toml")).unwrap();
+    let deps = dependencies(&manifest);
+    assert!(deps
+        .iter()
+        .any(|(_, name, _)| name == "feats-edge-snapshot"));
+    for (table, name, declaration) in deps {
+        // The WebAssembly build's own; this checkout's crates; what a
+        // feature turns on (the command-line tool's, say: `required-features`).
+        let wasm_only = table == r#"[target.'cfg(target_arch = "wasm32")'.dependencies]"#;
+        let ours = declaration.contains("path = ");
+        let optional = declaration.contains("optional = true");
+        assert!(
+            wasm_only || ours || optional,
+            "{table} {name} = {declaration}: every native user of the library would build it; \
+             make it optional, behind a feature"
+        );
+    }
+}

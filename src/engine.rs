@@ -14,7 +14,8 @@ use alloc::borrow::Cow;
 /// evaluated or listed, and kept (see [`crate::compile`]).
 ///
 /// With the `std` feature (the default) an engine is `Send` and `Sync`: one
-/// loaded snapshot can serve every thread of a server.
+/// loaded snapshot can serve every thread of a server (behind an `Arc`).
+/// Without it, it is `Send` only.
 #[derive(Clone, Debug)]
 pub struct Engine {
     revision: String,
@@ -26,6 +27,11 @@ pub struct Engine {
 const _: () = {
     const fn shared<T: Send + Sync>() {}
     shared::<Engine>();
+};
+// Without `std`, one thread at a time, but it can move.
+const _: () = {
+    const fn movable<T: Send>() {}
+    movable::<Engine>();
 };
 
 impl From<Compiled> for Engine {

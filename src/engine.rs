@@ -16,7 +16,7 @@ use alloc::borrow::Cow;
 /// With the `std` feature (the default) an engine is `Send` and `Sync`: one
 /// loaded snapshot can serve every thread of a server (behind an `Arc`).
 /// Without it, it is `Send` only.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct Engine {
     revision: String,
     segments: Vec<String>,
@@ -33,6 +33,26 @@ const _: () = {
     const fn movable<T: Send>() {}
     movable::<Engine>();
 };
+
+/// The engine in brief, as std's types show theirs: its revision, how many
+/// features it declares and how many problems it has (which compiles every
+/// feature not compiled yet, as [`Engine::problems`] does). Not the
+/// snapshot, which can be megabytes: [`Engine::text`] has it.
+///
+/// ```
+/// let engine = feats_edge::Engine::load(r#"{"schema": 1, "revision": "r7",
+///   "features": {"F": {"implementations": ["a"], "default": "a"}}}"#).unwrap();
+/// assert_eq!(format!("{engine:?}"), r#"Engine { revision: "r7", features: 1, problems: 0, .. }"#);
+/// ```
+impl core::fmt::Debug for Engine {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Engine")
+            .field("revision", &self.revision())
+            .field("features", &self.feature_count())
+            .field("problems", &self.problems().len())
+            .finish_non_exhaustive()
+    }
+}
 
 impl From<Compiled> for Engine {
     fn from(c: Compiled) -> Engine {

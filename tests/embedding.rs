@@ -47,3 +47,36 @@ fn the_library_brings_only_its_own_crates_into_a_native_build() {
         );
     }
 }
+
+#[test]
+fn an_engine_debugs_as_what_it_is_not_as_its_snapshot() {
+    let mut features = String::new();
+    for i in 0..1_000 {
+        features.push_str(&format!(
+            r#""F{i}": {{"implementations": ["a", "b"], "default": "a", "description": "{}"}},"#,
+            "x".repeat(100)
+        ));
+    }
+    let engine = feats_edge::Engine::load(&format!(
+        r#"{{"schema": 1, "revision": "2026-12-06.1", "features": {{{features}
+            "Broken": {{"implementations": ["a"], "default": "b"}}}}}}"#
+    ))
+    .unwrap();
+    assert_eq!(
+        format!("{engine:?}"),
+        r#"Engine { revision: "2026-12-06.1", features: 1001, problems: 1, .. }"#
+    );
+    // A struct of the application's that holds one can derive Debug.
+    #[derive(Debug)]
+    #[allow(dead_code)]
+    struct State {
+        engine: std::sync::Arc<feats_edge::Engine>,
+    }
+    let state = format!(
+        "{:?}",
+        State {
+            engine: std::sync::Arc::new(engine)
+        }
+    );
+    assert!(state.len() < 100, "{state}");
+}

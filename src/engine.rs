@@ -256,6 +256,55 @@ impl Engine {
         }
     }
 
+    /// Evaluates every feature for one context, in document order, sharing
+    /// what the features have in common as [`Engine::details_all`] does
+    /// (each segment value read once, each activation that holds alike in
+    /// every feature judged once). Each result says which feature it is
+    /// for and names the implementation served, so that it can be keyed by
+    /// name or looked up again by index.
+    ///
+    /// ```
+    /// use feats_edge::{Engine, context::{JsonContext, FixedEnv}, json};
+    /// use std::collections::BTreeMap;
+    /// let engine = Engine::load(r#"{"schema": 1, "segments": {"Country": {"from": {"user": "{country}"}}},
+    ///   "features": {"Checkout": {"inputs": ["user"], "implementations": ["old", "new"], "default": "old",
+    ///     "rules": [{"when": {"segment": "Country", "in": ["CA"]}, "serve": "new"}]},
+    ///   "Search": {"implementations": ["basic"], "default": "basic"}}}"#).unwrap();
+    /// let ctx = json::parse(r#"{"user": {"country": "CA"}}"#, &json::Limits::default()).unwrap();
+    /// let ctx = JsonContext::new(&engine, &ctx);
+    /// let mut env = FixedEnv { now: 0, sticky: Default::default(), random: || 0 };
+    /// let served: BTreeMap<&str, &str> = engine
+    ///     .evaluate_all(&ctx, &mut env)
+    ///     .filter_map(|r| Some((r.feature, r.implementation?)))
+    ///     .collect();
+    /// assert_eq!(served, BTreeMap::from([("Checkout", "new"), ("Search", "basic")]));
+    /// ```
+    pub fn evaluate_all<'e, 'c, 'v, C, E>(
+        &'e self,
+        ctx: &'c C,
+        env: &'v mut E,
+    ) -> impl Iterator<Item = Evaluated<'e, 'c>> + use<'e, 'c, 'v, C, E>
+    where
+        C: Context + ?Sized,
+        E: Env + ?Sized,
+    {
+        let mut memo = self.memo();
+        (0..self.features.len()).filter_map(move |index| {
+            let feature = self.features.feature(index)?;
+            let evaluation = self.evaluate_index_with(index, ctx, env, &mut memo);
+            let implementation = evaluation
+                .implementation
+                .and_then(|id| feature.implementations.get(usize::from(id)))
+                .map(String::as_str);
+            Some(Evaluated {
+                index,
+                feature: &feature.name,
+                implementation,
+                evaluation,
+            })
+        })
+    }
+
     /// The name of an implementation of the feature at `index`.
     #[must_use]
     pub fn implementation_name(
@@ -475,6 +524,24 @@ impl Engine {
     pub fn slot_input(&self, slot: SlotId) -> Option<InputId> {
         self.slots().get(slot as usize).map(|s| s.input)
     }
+}
+
+/// One feature's result from [`Engine::evaluate_all`]: which feature, the
+/// implementation served by name, and the evaluation itself (an
+/// [`Evaluation`] alone says neither: it is what was asked for, by index
+/// or by name).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Evaluated<'e, 'c> {
+    /// The feature's index, as [`Engine::feature_index`] gives it.
+    pub index: usize,
+    /// The feature's name.
+    pub feature: &'e str,
+    /// The name of the implementation served (the evaluation's
+    /// `implementation`); `None` when it serves none (a feature whose
+    /// default cannot be read).
+    pub implementation: Option<&'e str>,
+    /// The reason, rule, experiment and unit, as evaluating it alone gives.
+    pub evaluation: Evaluation<'e, 'c>,
 }
 
 /// A host environment passed through, noting the sticky keys of the

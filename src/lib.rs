@@ -8,7 +8,8 @@
 //! Where things live:
 //! - in this crate, what runs per evaluation:
 //!   - [`eval`]: the evaluator, total and panic-free;
-//!   - [`Engine`]: a loaded snapshot and the ways to evaluate it;
+//!   - [`Engine`]: a loaded snapshot and the ways to evaluate it (one
+//!     feature, or all of them: [`Engine::evaluate_all`]);
 //!   - [`context`]: contexts read from JSON natively;
 //!   - [`simulate`]: what a rule set does to a population;
 //!   - [`changes`]: which features two snapshots may evaluate differently;
@@ -36,6 +37,10 @@
 //! assert_eq!(engine.implementation_name(checkout, result.implementation), Some("new"));
 //! // Or by name, and the details as SPEC section 2 has them (JSON):
 //! assert!(engine.details("Checkout", &ctx, &mut env).contains(r#""implementation":"new""#));
+//! // Or every feature, each result naming its feature and what it serves:
+//! for r in engine.evaluate_all(&ctx, &mut env) {
+//!     assert_eq!((r.feature, r.implementation), ("Checkout", Some("new")));
+//! }
 //! // Errors are `std::error::Error`s: `?` into `Box<dyn Error>` or anyhow.
 //! let refused = Engine::load(r#"{"schema": 2}"#).unwrap_err();
 //! assert!(refused.to_string().starts_with("/schema: "));
@@ -69,7 +74,7 @@ pub mod simulate;
 #[cfg(target_arch = "wasm32")]
 pub mod wasm;
 
-pub use engine::{sticky_key, Engine};
+pub use engine::{sticky_key, Engine, Evaluated};
 pub use eval::{ErrorCode, Evaluation, Reason};
 pub use feats_edge_snapshot::{compile, hash, index, json, model, names, ops, text};
 pub use feats_edge_snapshot::{Problem, SnapshotError};

@@ -175,3 +175,50 @@ fn an_activation_judged_past_the_depth_fence_is_not_shared() {
         }
     }
 }
+
+#[test]
+fn evaluate_all_names_each_feature_and_what_it_serves() {
+    let engine = load(
+        r#"{"schema": 1, "revision": "r1",
+          "segments": {"Country": {"from": {"user": "{country}"}}, "UserId": {"from": {"user": "{id}"}}},
+          "features": {
+            "Checkout": {"inputs": ["user"], "implementations": ["old", "new"], "default": "old",
+              "rules": [{"when": {"segment": "Country", "in": ["CA"]}, "serve": "new"}]},
+            "Broken": {"implementations": ["a"], "default": "b"},
+            "Layout": {"inputs": ["user"], "implementations": ["g", "l"], "default": "g",
+              "rules": [{"experiment": {"name": "L", "by": "UserId", "weights": {"g": 50, "l": 50}}}]},
+            "Off": {"implementations": ["x", "y"], "default": "y", "enabled": false}}}"#,
+    );
+    let context = ctx(&engine, r#"{"user": {"country": "CA", "id": "42"}}"#);
+    let mut e = env(0);
+    let all: Vec<_> = engine.evaluate_all(&context, &mut e).collect();
+    let names: Vec<_> = all.iter().map(|r| (r.index, r.feature)).collect();
+    assert_eq!(
+        names,
+        [(0, "Checkout"), (1, "Broken"), (2, "Layout"), (3, "Off")]
+    );
+    for r in &all {
+        // What the feature gives evaluated alone, by name; the same
+        // implementation by name as the engine's lookup.
+        assert_eq!(
+            r.evaluation,
+            engine.evaluate(r.feature, &context, &mut env(0)),
+            "{}",
+            r.feature
+        );
+        assert_eq!(
+            r.implementation,
+            engine.implementation_name(r.index, r.evaluation.implementation)
+        );
+        assert_eq!(engine.feature_index(r.feature), Some(r.index));
+    }
+    let served: Vec<_> = all.iter().map(|r| r.implementation).collect();
+    let layout = all[2].implementation;
+    assert_eq!(served, [Some("new"), None, layout, Some("y")]);
+    assert!(matches!(layout, Some("g" | "l")));
+    assert_eq!(
+        all[1].evaluation.error,
+        Some(feats_edge::ErrorCode::ParseError)
+    );
+    assert_eq!(all[2].evaluation.experiment, Some("L"));
+}

@@ -80,3 +80,14 @@ fn an_engine_debugs_as_what_it_is_not_as_its_snapshot() {
     );
     assert!(state.len() < 100, "{state}");
 }
+
+#[test]
+fn a_problem_displays_as_its_line() {
+    let engine = feats_edge::Engine::load(
+        r#"{"schema": 1, "features": {"F": {"implementations": ["a"], "default": "b"}}}"#,
+    )
+    .unwrap();
+    let problem = &engine.problems()[0];
+    assert_eq!(format!("{problem}"), problem.line());
+    assert!(problem.line().starts_with("/features/F/default: "));
+}

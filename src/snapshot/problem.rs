@@ -39,6 +39,14 @@ impl Problem {
     }
 }
 
+/// `path: message`, as [`Problem::line`] gives it, so that a problem can
+/// be logged as it is (`{problem}`).
+impl core::fmt::Display for Problem {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write_line(f, &self.path, &self.message)
+    }
+}
+
 /// A problem that refuses the whole snapshot: invalid JSON, a `schema` other
 /// than 1, a top level that is not an object, or a limit exceeded.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -60,12 +68,17 @@ impl SnapshotError {
 /// `path: message`, as [`SnapshotError::line`] gives it.
 impl core::fmt::Display for SnapshotError {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        if !self.path.is_empty() {
-            f.write_str(&self.path)?;
-            f.write_str(": ")?;
-        }
-        f.write_str(&self.message)
+        write_line(f, &self.path, &self.message)
     }
+}
+
+/// [`line`], written to a formatter.
+fn write_line(f: &mut core::fmt::Formatter<'_>, path: &str, message: &str) -> core::fmt::Result {
+    if !path.is_empty() {
+        f.write_str(path)?;
+        f.write_str(": ")?;
+    }
+    f.write_str(message)
 }
 
 impl core::error::Error for SnapshotError {}

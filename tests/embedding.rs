@@ -3,6 +3,8 @@
 
 #![allow(clippy::unwrap_used)]
 
+mod common;
+
 /// Each `[… dependencies]` table of the manifest (dev-dependencies aside),
 /// with its entries: (table, name, declaration).
 fn dependencies(manifest: &str) -> Vec<(String, String, String)> {
@@ -90,4 +92,41 @@ fn a_problem_displays_as_its_line() {
     let problem = &engine.problems()[0];
     assert_eq!(format!("{problem}"), problem.line());
     assert!(problem.line().starts_with("/features/F/default: "));
+}
+
+/// Every feature's (name, implementation) for a few users, in order.
+fn served(engine: &feats_edge::Engine) -> Vec<(String, Option<String>)> {
+    let mut all = Vec::new();
+    for id in 0..50 {
+        let context = common::ctx(
+            engine,
+            &format!(r#"{{"user": {{"id": {id}, "address": {{"country_code": "US"}}}}}}"#),
+        );
+        let mut env = common::env(0);
+        for r in engine.evaluate_all(&context, &mut env) {
+            all.push((r.feature.to_owned(), r.implementation.map(str::to_owned)));
+        }
+    }
+    all
+}
+
+#[test]
+fn one_engine_behind_an_arc_serves_threads_that_compile_its_features_at_once() {
+    let alone = served(&common::example("shop.json"));
+    let engine = std::sync::Arc::new(common::example("shop.json"));
+    assert_eq!(engine.compiled_count(), 0);
+    let start = std::sync::Arc::new(std::sync::Barrier::new(8));
+    let threads: Vec<_> = (0..8)
+        .map(|_| {
+            let (engine, start) = (engine.clone(), start.clone());
+            std::thread::spawn(move || {
+                start.wait();
+                served(&engine)
+            })
+        })
+        .collect();
+    for thread in threads {
+        assert_eq!(thread.join().unwrap(), alone);
+    }
+    assert_eq!(engine.compiled_count(), engine.feature_count());
 }

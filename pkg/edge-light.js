@@ -1,7 +1,7 @@
 // Vercel's Edge Runtime (`edge-light`: Next.js middleware and edge routes)
 // entry: the wasm is imported as a compiled module (`?module`, as Next.js
 // bundles it for the edge) and instantiated synchronously at import.
-import * as bindings from './gen/feats_edge.js';
+import { initSync as instantiate } from './gen/feats_edge.js';
 import compiled from './gen/feats_edge_bg.wasm?module';
 import { runtime, setWasm } from './src/wasm.js';
 
@@ -23,7 +23,7 @@ function ownRealm(m) {
   return Object.setPrototypeOf(m, WebAssembly.Module.prototype);
 }
 
-setWasm(bindings, bindings.initSync({ module: ownRealm(compiled) }));
+setWasm(instantiate({ module: ownRealm(compiled) }));
 // As in Workers: Vercel's edge has refused I/O that one invocation started
 // and another awaits (vercel/edge-runtime#169), so a client's requests
 // belong to the call that made them.

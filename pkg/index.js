@@ -1,6 +1,6 @@
 // Browser, bundler and default entry: `await init()` fetches and
 // instantiates the .wasm next to this file (or the source you pass).
-import * as bindings from './gen/feats_edge.js';
+import { initSync as instantiate } from './gen/feats_edge.js';
 import { setLoader, setWasm, wasm } from './src/wasm.js';
 
 let loading = null;
@@ -50,7 +50,7 @@ export function init(source) {
       });
       // Instantiated now, synchronously: an `initSync()` made while this
       // compiled is kept (the bindings answer its instance again).
-      if (!wasm) setWasm(bindings, bindings.initSync({ module }));
+      if (!wasm) setWasm(instantiate({ module }));
     } finally {
       clearTimeout(timer);
     }
@@ -131,7 +131,7 @@ setLoader(() => init());
 export function initSync(module) {
   if (wasm) return;
   try {
-    setWasm(bindings, bindings.initSync({ module }));
+    setWasm(instantiate({ module }));
   } catch (e) {
     // Bytes that are no module: said as init() says it (the runtime's words name nothing).
     throw e instanceof WebAssembly.CompileError && !(module instanceof WebAssembly.Module) ? notWasm(/** @type {BufferSource} */ (module), e) : e;

@@ -7,7 +7,7 @@
 // named relative to whichever of the two files runs (the build sets
 // __FEATS_EDGE_WASM__, and the bundle keeps only its own name).
 import { readFileSync } from 'node:fs';
-import * as bindings from './gen/feats_edge.js';
+import { initSync as instantiate } from './gen/feats_edge.js';
 import { setWasm } from './src/wasm.js';
 
 /* global __FEATS_EDGE_WASM__ */
@@ -21,7 +21,7 @@ try {
 } catch (e) {
   bytes = elsewhere(e);
 }
-setWasm(bindings, bindings.initSync({ module: bytes }));
+setWasm(instantiate({ module: bytes }));
 
 /**
  * The .wasm when it is not beside this module: an application bundled the

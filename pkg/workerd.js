@@ -1,11 +1,11 @@
 // Cloudflare Workers (workerd) entry: the wasm is imported as a compiled
 // module (Workers refuse to compile wasm from bytes at run time) and
 // instantiated synchronously at import.
-import * as bindings from './gen/feats_edge.js';
+import { initSync as instantiate } from './gen/feats_edge.js';
 import module from './gen/feats_edge_bg.wasm';
 import { runtime, setWasm } from './src/wasm.js';
 
-setWasm(bindings, bindings.initSync({ module }));
+setWasm(instantiate({ module }));
 runtime.perRequest = true;
 
 /** Loads the wasm; already done in Workers. */

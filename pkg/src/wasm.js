@@ -1,7 +1,13 @@
 // The loaded WebAssembly module, shared by every part of the package.
-// Entry points (index.js, node.js, workerd.js) call `setWasm` once; an entry
-// that loads it asynchronously (index.js) also registers its `init` with
+// Entry points (index.js, node.js, workerd.js, edge-light.js) instantiate
+// it with the bindings' `initSync` and call `setWasm` once; an entry that
+// loads it asynchronously (index.js) also registers its `init` with
 // `setLoader`, so that a client can start it itself.
+//
+// The bindings are imported by name, here and in the entries, never as a
+// namespace object: a bundler then leaves out what the package never
+// calls (the bindings' own asynchronous loader).
+import { RawEngine, bucket, buckets, seed } from '../gen/feats_edge.js';
 
 /**
  * `stack(delta)` moves the module's own stack pointer by `delta` and
@@ -21,17 +27,17 @@ let loader = null;
  */
 export const runtime = { perRequest: false };
 
-/** @param {any} bindings the generated module  @param {any} exports the instance's exports */
-export function setWasm(bindings, exports) {
+/** @param {any} exports the instance's exports */
+export function setWasm(exports) {
   // The key of the engine's name tables (a snapshot cannot choose names
   // that collide without it), drawn here: the core draws no randomness.
   // Math.random, not crypto: its state is seeded per isolate and never
   // seen by a snapshot's author, and Node's first `crypto` access cost
   // 1.9 ms of every cold start (Workers refuse it at startup anyway).
-  bindings.seed((Math.random() * 2 ** 32) >>> 0, ((Math.random() * 2 ** 32) | 1) >>> 0);
+  seed((Math.random() * 2 ** 32) >>> 0, ((Math.random() * 2 ** 32) | 1) >>> 0);
   // (`dev build` checks that the module exports it.)
   const stack = exports.__wbindgen_add_to_stack_pointer ?? (() => 0);
-  wasm = { RawEngine: bindings.RawEngine, bucket: bindings.bucket, buckets: bindings.buckets, memory: exports.memory, stack, top: stack(0) };
+  wasm = { RawEngine, bucket, buckets, memory: exports.memory, stack, top: stack(0) };
 }
 
 /** @param {() => Promise<void>} load the entry's `init()` */

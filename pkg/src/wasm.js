@@ -7,13 +7,13 @@
 // The bindings are imported by name, here and in the entries, never as a
 // namespace object: a bundler then leaves out what the package never
 // calls (the bindings' own asynchronous loader).
-import { RawEngine, bucket, buckets, seed } from '../gen/feats_edge.js';
+import { RawEngine, bucket, seed } from '../gen/feats_edge.js';
 
 /**
  * `stack(delta)` moves the module's own stack pointer by `delta` and
  * answers where it is; `top` is where it stands when no call is under way
  * (see `repair` in engine.js).
- * @type {{ RawEngine: any, bucket: (salt: string, unit: string) => number, buckets: (salt: string, text: string) => Uint16Array, memory: WebAssembly.Memory, stack: (delta: number) => number, top: number } | null}
+ * @type {{ RawEngine: any, bucket: (salt: string, unit: string) => number, memory: WebAssembly.Memory, stack: (delta: number) => number, top: number } | null}
  */
 export let wasm = null;
 
@@ -37,7 +37,7 @@ export function setWasm(exports) {
   seed((Math.random() * 2 ** 32) >>> 0, ((Math.random() * 2 ** 32) | 1) >>> 0);
   // (`dev build` checks that the module exports it.)
   const stack = exports.__wbindgen_add_to_stack_pointer ?? (() => 0);
-  wasm = { RawEngine, bucket, buckets, memory: exports.memory, stack, top: stack(0) };
+  wasm = { RawEngine, bucket, memory: exports.memory, stack, top: stack(0) };
 }
 
 /** @param {() => Promise<void>} load the entry's `init()` */

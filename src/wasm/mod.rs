@@ -633,17 +633,6 @@ pub fn bucket(salt: &str, unit: &str) -> u32 {
     crate::hash::bucket(salt, unit)
 }
 
-/// Buckets for many units at once under one salt: the units are the strings
-/// of `text` separated by `\n`; returns one bucket per unit. Used by the
-/// playground's split chart.
-#[wasm_bindgen]
-pub fn buckets(salt: &str, text: &str) -> Vec<u16> {
-    let seed = crate::hash::seed(salt);
-    text.split('\n')
-        .map(|u| crate::hash::bucket_seeded(seed, u) as u16)
-        .collect()
-}
-
 /// The context as JavaScript wrote it into the scratch area.
 struct Scratch<'a> {
     words: &'a [u32],

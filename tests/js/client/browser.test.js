@@ -2,6 +2,7 @@
 // navigator.sendBeacon and window events (this file runs in its own process).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
 import { startServer, until } from '../helpers/server.js';
 import { snapshot, ctx } from '../helpers/snapshot.js';
 
@@ -479,4 +480,26 @@ test('tabs: a 304 to an ETag this tab no longer holds (another tab\'s snapshot c
   await slow;
   await until(() => srv.state.snapshotRequests.length === 3, 3000, 'the fetch asked again');
   assert.deepEqual(srv.state.snapshotRequests.map((r) => r.headers['if-none-match']), [undefined, '"v1"', '"v3"']);
+});
+
+test("a snapshot that arrives in several chunks loads where the page's Blob has no arrayBuffer() (jsdom's, under Jest)", async (t) => {
+  localStorage.clear();
+  const { Blob } = globalThis;
+  globalThis.Blob = class extends Blob {};
+  globalThis.Blob.prototype.arrayBuffer = undefined;
+  t.after(() => (globalThis.Blob = Blob));
+  const text = JSON.stringify({ ...snapshot('chunked'), description: 'x'.repeat(100_000) });
+  const server = createServer((req, res) => {
+    res.writeHead(200, { 'Content-Type': 'application/json' });
+    res.write(text.slice(0, 1000));
+    setTimeout(() => res.end(text.slice(1000)), 20);
+  });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  t.after(() => (server.closeAllConnections(), server.close()));
+  const client = await createClient({ snapshotUrl: `http://127.0.0.1:${server.address().port}/s`, refreshInterval: 0, retryDelay: 60_000 });
+  t.after(() => client.close());
+  const errors = [];
+  client.on('error', (e) => errors.push(e.message));
+  assert.deepEqual(errors, []);
+  assert.equal(client.revision, 'chunked');
 });

@@ -38,11 +38,8 @@ export function init(source) {
     const timer = setTimeout(() => ac.abort(new Error(`feats-edge: ${name} did not load within ${WASM_TIMEOUT / 1000} s`)), WASM_TIMEOUT);
     try {
       const byUrl = typeof source == 'string' || source instanceof URL || request;
-      // (A network error names the .wasm: the runtime's says only "Failed to fetch".)
       // (A promise of a Response, as `fetch(url)`, is taken too.)
-      const from = byUrl ? await fetch(/** @type {RequestInfo | URL} */ (source), { signal: ac.signal }).catch((e) => {
-        throw String(e?.message).startsWith('feats-edge:') ? e : new Error(`feats-edge: ${name}: ${e?.message}`, { cause: e });
-      }) : await source;
+      const from = byUrl ? await fetched(/** @type {RequestInfo | URL} */ (source), ac.signal, name) : await source;
       // (Not there: what to do. A server error passes.)
       if (from instanceof Response && !from.ok) throw new Error(`feats-edge: ${from.url || name} answered ${from.status}${from.status == 404 ? `. ${HINT}` : ''}`);
       const module = await compile(from).catch((e) => {
@@ -67,6 +64,26 @@ export function init(source) {
   });
   return loading;
 }
+
+/**
+ * The response to `source`. A failure names the .wasm (the runtime's says
+ * only "Failed to fetch"), a runtime with no `fetch` at all too; a file:
+ * URL that cannot be fetched is this entry run outside a browser, and the
+ * error says what to do instead.
+ * @param {RequestInfo | URL} source @param {AbortSignal} signal @param {unknown} name
+ */
+async function fetched(source, signal, name) {
+  try {
+    return await fetch(source, { signal });
+  } catch (e) {
+    if (String(e?.message).startsWith('feats-edge:')) throw e; // the time limit's
+    throw new Error(`feats-edge: ${name}: ${e?.message}${String(name).startsWith('file:') ? `. ${OUTSIDE}` : ''}`, { cause: e });
+  }
+}
+
+/** What to do when this entry runs where only Node's file system reaches the .wasm. */
+const OUTSIDE = "This is the package's browser entry, run outside a browser (a test runner's DOM environment, such as Jest's jsdom): " +
+  "have the runner resolve its node entry (Jest: testEnvironmentOptions: { customExportConditions: ['node'] }), or pass the .wasm's bytes to init()";
 
 /**
  * Whether `source` may be loaded again after a failure: given, and not

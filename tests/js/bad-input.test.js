@@ -5,6 +5,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import vm from 'node:vm';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { init, Engine, SnapshotError, bucket, createClient } from 'feats-edge';
 import './helpers/gc.js';
 
@@ -618,4 +620,26 @@ test('an Engine of another copy of the package (loaded twice) is refused as such
   // Still its own copy's (not freed by the client that refused it).
   assert.equal(other.implementation('F', {}), 'b');
   other.free();
+});
+
+test("the browser entry run outside a browser (a test runner's DOM environment): init() names the .wasm and says what to do, with no fetch at all too", async () => {
+  // The default entry, as Jest's jsdom environment resolves the package
+  // (its .wasm a file: URL), in a process of its own: the unbundled sources
+  // loaded here by another test share its module state.
+  const script = `
+    const browser = await import(${JSON.stringify(new URL('../../pkg/index.js', import.meta.url).href)});
+    const said = [await browser.init().catch((e) => e.message)];
+    delete globalThis.fetch;
+    said.push(await browser.init().catch((e) => e.message));
+    // The way out it offers.
+    await browser.init((await import('node:fs')).readFileSync(new URL('gen/feats_edge_bg.wasm', import.meta.resolve(${JSON.stringify(new URL('../../pkg/index.js', import.meta.url).href)}))));
+    said.push(new browser.Engine(${JSON.stringify(shop)}).implementation('PaymentProcessor', { user: { id: 42, address: { country_code: 'US' } } }));
+    console.log(JSON.stringify(said));`;
+  const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script]);
+  const [failed, none, answer] = JSON.parse(stdout);
+  const said = (how) => new RegExp(`^feats-edge: file:///.*/pkg/gen/feats_edge_bg\\.wasm: ${how}\\. This is the package's browser entry, run outside a browser \\(.*\\): ` +
+    "have the runner resolve its node entry \\(Jest: testEnvironmentOptions: \\{ customExportConditions: \\['node'\\] \\}\\), or pass the \\.wasm's bytes to init\\(\\)$");
+  assert.match(failed, said('fetch failed'));
+  assert.match(none, said('fetch is not defined'));
+  assert.equal(answer, 'acme');
 });

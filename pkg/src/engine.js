@@ -81,7 +81,9 @@ let repairQueued = false;
 function repairStack() {
   if (repairQueued) return;
   try {
-    queueMicrotask(resetStack);
+    // A promise's job, not queueMicrotask: Jest's fake timers hold that
+    // (for good once they are uninstalled, and no repair was queued again).
+    Promise.resolve().then(resetStack);
     repairQueued = true;
   } catch {}
 }

@@ -449,7 +449,14 @@ test('web SDK: a context change while stale leaves the provider stale (the SDK m
   srv.state.mode = '500';
   await client.refresh();
   await until(() => of.providerStatus == 'STALE', 3000, 'stale');
-  await WebFeature.setContext({ targetingKey: 'u2', user: { country: 'CA' } });
+  // (Under a test runner's fake timers too: Jest's hold queueMicrotask.)
+  const { queueMicrotask } = globalThis;
+  globalThis.queueMicrotask = () => {};
+  try {
+    await WebFeature.setContext({ targetingKey: 'u2', user: { country: 'CA' } });
+  } finally {
+    globalThis.queueMicrotask = queueMicrotask;
+  }
   assert.equal(of.providerStatus, 'STALE', 'still stale once the context has changed');
   assert.equal(of.getStringValue('PaymentProcessor', 'x'), 'premium');
   srv.state.mode = 'ok';

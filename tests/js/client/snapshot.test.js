@@ -156,6 +156,20 @@ test('an error listener added while nothing is loaded hears the last error at on
   assert.deepEqual(heard, [500]);
 });
 
+test("an error listener hears the error at once under a test runner's fake timers too (Jest's hold queueMicrotask)", async (t) => {
+  // As Jest's `useFakeTimers()` does: callbacks queued, run only when the test advances the clock.
+  const held = [];
+  const { queueMicrotask } = globalThis;
+  globalThis.queueMicrotask = (fn) => void held.push(fn);
+  t.after(() => (globalThis.queueMicrotask = queueMicrotask));
+  const client = await createClient({ refreshInterval: 0 });
+  t.after(() => client.close());
+  const heard = [];
+  client.on('error', (e) => heard.push(e.message));
+  await Promise.resolve();
+  assert.deepEqual(heard, ['feats-edge: no snapshotUrl and no snapshot: nothing to load, so every call serves the code defaults']);
+});
+
 test('a refused first snapshot (HTML with 200) is fetched again with backoff until a valid one loads', async (t) => {
   const { srv, client } = await setup(t, { timeout: 100, retryDelay: 20, refreshInterval: 0 }, { mode: 'html' });
   assert.equal(await client.ready, false);

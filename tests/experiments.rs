@@ -95,6 +95,99 @@ fn a_rollout_ramped_down_takes_out_the_last_let_in_first_and_rules_in_front_move
     }
 }
 
+/// A unit whose bucket under `salt` is `bucket`: the first of `u0`, `u1`, …
+fn unit_in_bucket(salt: &str, bucket: u32) -> u32 {
+    (0..)
+        .find(|id| hash::bucket(salt, &format!("u{id}")) == bucket)
+        .unwrap()
+}
+
+/// Percentages become whole buckets (one per 0.01 %) laid out from bucket
+/// 0 in declared order, each range ending where the next begins: checked
+/// through loaded snapshots on units at either side of every boundary.
+#[test]
+fn weights_become_bucket_ranges_exact_to_the_hundredth_of_a_percent() {
+    let edges = [0, 1, 3332, 3333, 3334, 6665, 6666, 6667, 9998, 9999];
+    let units: Vec<(u32, u32)> = edges
+        .iter()
+        .map(|&b| (b, unit_in_bucket("Split", b)))
+        .collect();
+    let cases = [
+        (r#"{"a": 33.33, "b": 33.33, "c": 33.34}"#, "aaabbbcccc"),
+        (r#"{"c": 33.34, "b": 33.33, "a": 33.33}"#, "aaabbbcccc"),
+        (r#"{"b": 0.01}"#, "bzzzzzzzzz"),
+        (r#"{"b": 99.99}"#, "bbbbbbbbbz"),
+        (r#"{"a": 0, "b": 100}"#, "bbbbbbbbbb"),
+        (r#"{"a": 33.34, "b": 0, "c": 33.33}"#, "aaaaccczzz"),
+        (r#"{"a": 0.01, "b": 99.98, "c": 0.01}"#, "abbbbbbbbc"),
+        (r#"{"a": 0}"#, "zzzzzzzzzz"),
+    ];
+    for (weights, want) in cases {
+        let engine = load(&snapshot(&format!(
+            r#""Split": {{"inputs": ["user"], "implementations": ["z", "a", "b", "c"], "default": "z",
+                 "rules": [{{"split": {{"by": "UserId", "weights": {weights}}}}}]}}"#
+        )));
+        assert!(engine.problems().is_empty(), "{:?}", engine.problems());
+        let got: String = units
+            .iter()
+            .map(|(_, id)| pick(&engine, "Split", &user(*id), NOW).unwrap())
+            .collect();
+        assert_eq!(got, want, "{weights} at buckets {edges:?}");
+    }
+}
+
+/// Each feature, and each rule with its own salt, draws its units apart
+/// from the others: over 20 000 units, a unit's arm in one says nothing of
+/// its arm in another (each of the four cells of two 50/50 splits holds a
+/// quarter of the units), and the units a rollout leaves to the
+/// experiment after it split by the experiment's weights, in or out of
+/// the rollout alike.
+#[test]
+fn features_and_rules_with_their_own_salts_assign_units_independently() {
+    let engine = load(&snapshot(
+        r#""Checkout": {"inputs": ["user"], "implementations": ["old", "new"], "default": "old",
+              "rules": [{"split": {"by": "UserId", "weights": {"old": 50, "new": 50}}}]},
+            "Search": {"inputs": ["user"], "implementations": ["old", "new"], "default": "old",
+              "rules": [{"split": {"by": "UserId", "weights": {"old": 50, "new": 50}}}]},
+            "Pricing": {"inputs": ["user"], "implementations": ["list", "rollout", "b"], "default": "list",
+              "rules": [{"split": {"by": "UserId", "weights": {"rollout": 20}}},
+                        {"experiment": {"name": "pricing-2026", "by": "UserId", "weights": {"list": 50, "b": 50}}}]}"#,
+    ));
+    // The experiment alone: what each unit would get without the rollout.
+    let alone = load(&snapshot(
+        r#""Pricing": {"inputs": ["user"], "implementations": ["list", "rollout", "b"], "default": "list",
+              "rules": [{"experiment": {"name": "pricing-2026", "by": "UserId", "weights": {"list": 50, "b": 50}}}]}"#,
+    ));
+    let new = |p: &(Option<String>, bool)| p.0.as_deref() == Some("new");
+    let (checkout, search) = (picks(&engine, "Checkout"), picks(&engine, "Search"));
+    let mut cells = [[0u32; 2]; 2];
+    for (c, s) in checkout.iter().zip(&search) {
+        cells[usize::from(new(c))][usize::from(new(s))] += 1;
+    }
+    let quarter = f64::from(UNITS) / 4.0;
+    for n in cells.iter().flatten() {
+        assert!((f64::from(*n) / quarter - 1.0).abs() < 0.05, "{cells:?}");
+    }
+    // In the rollout or not, half of the units have `b` in the experiment.
+    let (pricing, alone) = (picks(&engine, "Pricing"), picks(&alone, "Pricing"));
+    let mut b_share = [(0u32, 0u32); 2];
+    for (p, a) in pricing.iter().zip(&alone) {
+        let in_rollout = p.0.as_deref() == Some("rollout");
+        if !in_rollout {
+            assert_eq!(p, a, "a unit the rollout leaves gets the experiment's arm");
+        }
+        let (b, all) = &mut b_share[usize::from(in_rollout)];
+        *b += u32::from(a.0.as_deref() == Some("b"));
+        *all += 1;
+    }
+    let rollout = f64::from(b_share[1].1) / f64::from(UNITS);
+    assert!((rollout - 0.2).abs() < 0.01, "{rollout}");
+    for (b, all) in b_share {
+        let share = f64::from(b) / f64::from(all);
+        assert!((share - 0.5).abs() < 0.02, "{b_share:?}");
+    }
+}
+
 #[test]
 fn a_renamed_feature_keeps_its_units_when_it_keeps_its_salt() {
     let old = picks(&load(&rollout("NewCheckout", 30, "")), "NewCheckout");

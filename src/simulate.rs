@@ -2,8 +2,9 @@
 //! implementations, for `feats-edge simulate` and the playground's chart.
 //!
 //! The unit segment (the `by` of the feature's first split or experiment,
-//! or one named) is given the values `1`, `2`, … `N`; the rest of the
-//! context stays as given.
+//! or one named) is given the values `1`, `2`, … `N`: each of its
+//! placeholders the context leaves empty takes the value (all of them when
+//! the context fills every one); the rest of the context stays as given.
 
 use crate::eval::{self, Context, Env};
 use crate::model::{Action, InputId, Part, SlotId};
@@ -124,6 +125,31 @@ pub struct Unit {
     pub whole: bool,
 }
 
+impl Unit {
+    /// The slots that take each synthetic unit's value, given which of the
+    /// unit segment's slots the context fills (`given`): those it leaves
+    /// empty, so that a placeholder it fills keeps its value (the `{org}`
+    /// of `{org}:{id}`, which a condition may read too: set to the unit's
+    /// number, it made a rule for one organization match no unit); every
+    /// slot when it fills them all.
+    #[must_use]
+    pub fn varied(&self, given: impl Fn(SlotId) -> bool) -> Vec<SlotId> {
+        let empty: Vec<SlotId> = self.slots.iter().copied().filter(|&s| !given(s)).collect();
+        if empty.is_empty() {
+            self.slots.clone()
+        } else {
+            empty
+        }
+    }
+
+    /// [`Unit::varied`] for the context `base` (one that is no object fills none).
+    #[must_use]
+    pub fn varied_in<C: Context + ?Sized>(&self, base: &C) -> Vec<SlotId> {
+        let holds = base.is_object() && base.has_input(self.input);
+        self.varied(|s| holds && base.slot(s).is_some())
+    }
+}
+
 /// The unit of a simulation of feature `name`: segment `by`, or the `by`
 /// of the feature's first split or experiment.
 ///
@@ -222,11 +248,12 @@ where
 {
     let (unit, feature) = unit_of(engine, name, by)?;
     env.feature(unit.feature);
+    let slots = unit.varied_in(base);
     let mut value = String::with_capacity(12);
     let counts = tally(feature.implementations.len(), units, |n| {
         value.clear();
         crate::text::push_u64(&mut value, n);
-        pick(feature, &unit, base, &value, env)
+        pick(feature, &unit, &slots, base, &value, env)
     });
     Ok(Simulation {
         segment: unit.segment,
@@ -302,6 +329,7 @@ where
 {
     let (unit, feature) = unit_of(engine, name, by)?;
     env.feature(unit.feature);
+    let slots = unit.varied_in(base);
     let mut value = String::with_capacity(12);
     for n in 1..=count {
         value.clear();
@@ -309,7 +337,7 @@ where
         let ctx = WithUnit {
             base,
             input: unit.input,
-            slots: &unit.slots,
+            slots: &slots,
             value: &value,
         };
         let e = eval::evaluate(feature, &ctx, env);
@@ -351,9 +379,10 @@ where
         return Ok(None);
     }
     env.feature(unit.feature);
+    let slots = unit.varied_in(base);
     let picks = values
         .iter()
-        .map(|value| pick(feature, &unit, base, value, env))
+        .map(|value| pick(feature, &unit, &slots, base, value, env))
         .collect();
     Ok(Some(picks))
 }
@@ -371,11 +400,12 @@ fn unit_of<'e>(
     Ok((unit, feature))
 }
 
-/// The implementation `feature` gives `value` as the unit, the rest of
-/// the context as `base` gives it.
+/// The implementation `feature` gives `value` as the unit (in the unit
+/// segment's slots `slots`), the rest of the context as `base` gives it.
 fn pick<C, E>(
     feature: &crate::model::Feature,
     unit: &Unit,
+    slots: &[SlotId],
     base: &C,
     value: &str,
     env: &mut E,
@@ -387,7 +417,7 @@ where
     let ctx = WithUnit {
         base,
         input: unit.input,
-        slots: &unit.slots,
+        slots,
         value,
     };
     eval::evaluate(feature, &ctx, env)

@@ -1547,6 +1547,106 @@ fn simulate_by_a_segment_hashes_synthetic_values_of_it() {
     );
 }
 
+/// A unit segment of two placeholders, `{org}:{id}`, behind a rule for one
+/// organization: the organization `--context` gives stays, and only the
+/// id takes the synthetic values (`acme:1`, `acme:2`, …), so `simulate`
+/// and `diff` count the members of that organization. (Both
+/// placeholders took them, `1:1`, `2:2`, …: no unit met the rule, and
+/// `simulate` said 100 % `old`.)
+#[test]
+fn simulate_and_diff_keep_the_placeholders_the_context_fills() {
+    let snapshot = |weight: u32| {
+        format!(
+            r#"{{"schema": 1, "segments": {{"Member": {{"from": {{"user": "{{org}}:{{id}}"}}}}, "Org": {{"from": {{"user": "{{org}}"}}}}}},
+                "features": {{"F": {{"inputs": ["user"], "implementations": ["old", "new"], "default": "old",
+                  "rules": [{{"when": {{"segment": "Org", "in": ["acme"]}}, "split": {{"by": "Member", "weights": {{"new": {weight}}}}}}}]}}}}}}"#
+        )
+    };
+    let (fifty, twenty) = (
+        temp("member-50.json", snapshot(50).as_bytes()),
+        temp("member-20.json", snapshot(20).as_bytes()),
+    );
+    let acme = r#"{"user": {"org": "acme"}}"#;
+    let members = |below: u32| {
+        (1..=2000)
+            .filter(|n| feats_edge::hash::bucket("F", &format!("acme:{n}")) < below)
+            .count()
+    };
+    let out = run(&[
+        "simulate",
+        &fifty,
+        "--feature",
+        "F",
+        "--units",
+        "2000",
+        "--context",
+        acme,
+        "--json",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let new = members(5000);
+    assert!((900..1100).contains(&new), "{new}");
+    assert!(
+        text(&out.stdout).contains(&format!(r#""new":{{"units":{new},"#)),
+        "{new}: {}",
+        text(&out.stdout)
+    );
+    let out = run(&[
+        "simulate",
+        &fifty,
+        "--feature",
+        "F",
+        "--units",
+        "2000",
+        "--context",
+        acme,
+    ]);
+    assert!(
+        text(&out.stdout).starts_with(
+            "F: 2000 synthetic units by Member (its placeholders --context leaves empty set to 1..2000)\n"
+        ),
+        "{}",
+        text(&out.stdout)
+    );
+    // Lowering acme's rollout moves its members from 20 % to 50 % out.
+    let out = run(&[
+        "diff",
+        &fifty,
+        &twenty,
+        "--units",
+        "2000",
+        "--context",
+        acme,
+        "--json",
+    ]);
+    let moved = members(5000) - members(2000);
+    assert!(
+        text(&out.stdout).contains(&format!(
+            r#""moved":{moved},"moves":[{{"from":"new","to":"old","units":{moved}}}]"#
+        )),
+        "{moved}: {}",
+        text(&out.stdout)
+    );
+    // A context that fills every placeholder: all of them vary, as before.
+    let both = r#"{"user": {"org": "acme", "id": "7"}}"#;
+    let out = run(&[
+        "simulate",
+        &fifty,
+        "--feature",
+        "F",
+        "--units",
+        "100",
+        "--context",
+        both,
+        "--json",
+    ]);
+    assert!(
+        text(&out.stdout).contains(r#""old":{"units":100,"#),
+        "{}",
+        text(&out.stdout)
+    );
+}
+
 #[test]
 fn simulate_by_a_segment_with_options_says_what_each_value_gets() {
     // 60 declared countries; the split hashes whole values.

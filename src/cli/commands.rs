@@ -461,6 +461,13 @@ pub fn simulate(args: &Args, out: &mut String) -> Result<i32, Usage> {
         .feature_index(name)
         .and_then(|i| engine.feature(i))
         .ok_or_else(|| Usage(format!("no feature '{name}'")))?;
+    // Which placeholders took the units' values: those --context leaves empty.
+    let varied = match feats_edge::simulate::unit(&engine, name, args.value("by")) {
+        Ok(unit) if unit.varied_in(&ctx).len() < unit.slots.len() => {
+            "its placeholders --context leaves empty"
+        }
+        _ => "its placeholders",
+    };
     // A unit segment that declares its values: each value is one unit, and
     // real contexts carry only those, so the split is by whole values.
     let options = engine.segment_options(&segment).unwrap_or(&[]);
@@ -566,7 +573,7 @@ pub fn simulate(args: &Args, out: &mut String) -> Result<i32, Usage> {
         text_line(
             out,
             &format!(
-                "{name}: {units} synthetic unit{} by {} (its placeholders set to 1..{units})",
+                "{name}: {units} synthetic unit{} by {} ({varied} set to 1..{units})",
                 if units == 1 { "" } else { "s" },
                 segment
             ),

@@ -4,8 +4,9 @@
 //! reordered, an arm added), which `validate` cannot tell from one file.
 //!
 //! Each feature in both is evaluated for the same synthetic units (the
-//! unit segment's placeholders set to `1..N`, or its declared `options`,
-//! the rest of the context as `--context` gives it), as `simulate` does,
+//! unit segment's placeholders that `--context` leaves empty set to
+//! `1..N`, or its declared `options`, the rest of the context as
+//! `--context` gives it), as `simulate` does,
 //! and the units whose implementation changed are counted by (old, new)
 //! implementation. The unit segment is the one the feature's splits hash;
 //! a version that does not read it gives every unit the same. Splits that

@@ -553,7 +553,8 @@ impl RawEngine {
 }
 
 /// The context of a simulation in scratch form: the caller's, with the
-/// unit's slots pointing at each unit's value, written after a copy of the
+/// unit's slots (those it leaves empty: see [`crate::simulate::Unit::varied`])
+/// pointing at each unit's value, written after a copy of the
 /// caller's strings. Evaluating it takes the same code as `eval` (the
 /// generic `simulate` would instantiate the evaluator a second time, about
 /// 6 KB of the module).
@@ -568,6 +569,8 @@ struct Varied {
 impl Varied {
     /// `head`: the words of the flag table and slot entries.
     fn new(base: &Scratch<'_>, head: usize, unit: &crate::simulate::Unit) -> Varied {
+        // (Read before the words are copied: the slots the caller's context fills.)
+        let slots = unit.varied_in(base);
         let mut words = base.words.get(..head).unwrap_or_default().to_vec();
         let table_words = base.table_words;
         if !base.object {
@@ -591,7 +594,7 @@ impl Varied {
             given: strings.len(),
             strings,
             table_words,
-            slots: unit.slots.clone(),
+            slots,
         }
     }
 

@@ -221,6 +221,21 @@ test('parity with the native build on rendering and on the examples', () => {
   }
 });
 
+test('simulate keeps the placeholders of the unit segment that the context fills: the members of one organization', () => {
+  // `{org}:{id}` behind a rule for acme: with the organization given, the
+  // units are acme:1, acme:2, … (both placeholders took the unit's number,
+  // 1:1, 2:2, …, and no unit met the rule: 100 % old).
+  const e = new Engine({ schema: 1, segments: { Member: { from: { user: '{org}:{id}' } }, Org: { from: { user: '{org}' } } },
+    features: { F: { inputs: ['user'], implementations: ['old', 'new'], default: 'old',
+      rules: [{ when: { segment: 'Org', in: ['acme'] }, split: { by: 'Member', weights: { new: 50 } } }] } } });
+  const counts = { old: 0, new: 0 };
+  for (let n = 1; n <= 2000; n++) counts[e.implementation('F', { user: { org: 'acme', id: String(n) } })]++;
+  assert.ok(counts.new > 900 && counts.new < 1100, JSON.stringify(counts));
+  assert.deepEqual(e.simulate('F', 2000, { user: { org: 'acme' } }).counts, counts);
+  // Both given: both vary, as with neither.
+  assert.deepEqual(e.simulate('F', 100, { user: { org: 'acme', id: '7' } }).counts, { old: 100, new: 0 });
+});
+
 test('simulate gives what the native build gives: unit segments of one and two values, named or not, any context', () => {
   assert.ok(existsSync(cli), `${cli} is missing: build it with cargo build (./dev test does)`);
   const dir = tempDir('simulate');

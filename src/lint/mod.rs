@@ -19,11 +19,12 @@
 //!   earlier one of the same feature that has no condition: the units that
 //!   reach it are those whose buckets the earlier one left, so it does not
 //!   split "the rest" by its weights (some implementations may get no unit);
-//! - one experiment name in several features that assign units
-//!   differently: the SPEC's sticky key is `experiment/unit`, so each
-//!   overwrites the other's assignments. (With the same implementations,
-//!   weights, salt, `by` and `random` they are one experiment over several
-//!   features, which is fine.)
+//! - one experiment name in several features, or in several rules of one
+//!   feature, that assign units differently: the SPEC's sticky key is
+//!   `experiment/unit`, so each overwrites the other's assignments (in one
+//!   feature, a unit that used one rule's arm is served it by the other).
+//!   (With the same implementations, weights, salt, `by` and `random` they
+//!   are one experiment over several features or conditions, which is fine.)
 //!
 //! Only features that compiled are looked at: the others have problems.
 
@@ -179,20 +180,28 @@ pub fn lint(engine: &Engine, now: i64) -> Vec<Problem> {
                 } => {
                     let this = Assignment::of(feature, body, split, *random);
                     let seen = experiments.entry(name).or_default();
-                    if let Some((other, k, _)) = seen
-                        .iter()
-                        .find(|(f, _, a)| *f != feature.name && *a != this)
-                    {
-                        out.push(warning(
-                            at(&format!("{i}/experiment/name")),
+                    // (An earlier rule of this feature too: a unit that used
+                    // one rule's arm is served it by the other, whose weights
+                    // may not give it, and reported so.)
+                    if let Some((other, k, _)) = seen.iter().find(|(_, _, a)| *a != this) {
+                        let message = if *other == feature.name {
+                            format!(
+                                "experiment '{name}' is also run by rule {k} of this feature, \
+                                 which assigns units differently: the two share sticky \
+                                 assignments ('{name}/<unit>'), so a unit that used one's arm \
+                                 is served it by the other; give each its own name, or the \
+                                 same weights, salt, `by` and `random`"
+                            )
+                        } else {
                             format!(
                                 "experiment '{name}' is also run by feature '{other}' (rule {k}), \
                                  which assigns units differently: the two share sticky \
                                  assignments ('{name}/<unit>') and overwrite each other's; give \
                                  each its own name, or the same implementations, weights, \
                                  salt, `by` and `random`"
-                            ),
-                        ));
+                            )
+                        };
+                        out.push(warning(at(&format!("{i}/experiment/name")), message));
                     }
                     let same = || seen.iter().filter(|(_, _, a)| *a == this);
                     if same().count() < 2 && same().all(|(f, _, _)| *f != feature.name) {
@@ -1806,6 +1815,32 @@ mod tests {
                  unit reaches this rule's weights; to split the units that fall through by these \
                  weights, give this rule a `salt` of its own"
                     .to_owned()
+            ]
+        );
+    }
+
+    /// Two rules of one feature that run one experiment: alike (one
+    /// experiment under two conditions), nothing to say; assigning units
+    /// differently, the second serves what a unit used from the first.
+    #[test]
+    fn an_experiment_name_in_two_rules_of_one_feature() {
+        let rules = |second: &str| {
+            feature(&format!(
+                r#"[{{"when": {{"segment": "Country", "in": ["CA"]}}, "experiment": {{"name": "E", "by": "UserId", "weights": {{"a": 50, "b": 50}}}}}},
+                    {{"experiment": {{"name": "E", "by": "UserId", "weights": {second}}}}}]"#
+            ))
+        };
+        assert_eq!(
+            warnings(&rules(r#"{"a": 50, "b": 50}"#)),
+            Vec::<String>::new()
+        );
+        assert_eq!(
+            warnings(&rules(r#"{"a": 10, "b": 90}"#)),
+            [
+                "/features/F/rules/1/experiment/name: experiment 'E' is also run by rule 0 of \
+              this feature, which assigns units differently: the two share sticky assignments \
+              ('E/<unit>'), so a unit that used one's arm is served it by the other; give each \
+              its own name, or the same weights, salt, `by` and `random`"
             ]
         );
     }

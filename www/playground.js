@@ -280,7 +280,7 @@ function chart(ctx, now) {
   } catch (e) {
     return clearChart(e.message);
   }
-  $('#sim-note').textContent = `by ${sim.segment}, ${units.toLocaleString()} units in ${(performance.now() - t0).toFixed(0)} ms (its placeholders set to 1…${units.toLocaleString()}, the rest of the context as typed)`;
+  $('#sim-note').textContent = `by ${sim.segment}, ${units.toLocaleString()} units in ${(performance.now() - t0).toFixed(0)} ms (1…${units.toLocaleString()} in the placeholders the context leaves empty, or in all if it fills each; the rest as typed)`;
   const rows = [...Object.entries(sim.counts), ...(sim.none ? [['(none)', sim.none]] : [])];
   nameChart(`${feature}: ${rows.map(([name, n]) => `${name} ${percent(n / units)}`).join(', ')}`);
   // Drawn as wide as the column shows it, up to 560 (a narrow screen cut a

@@ -31,7 +31,7 @@ test('playground: the split chart, and problems with their JSON Pointer as the s
   assert.deepEqual(await page.$$eval('#results tbody tr td:first-child', (tds) => tds.map((td) => td.textContent)), ['AllowedPriorities', 'TodoStats']);
   assert.equal(await page.inputValue('#feature'), 'AllowedPriorities');
   await chartNear(page, { no_priority: 0.34, two_priorities: 0.33, three_priorities: 0.33 });
-  assert.match(await page.textContent('#sim-note'), /^by UserId, 100,000 units in \d+ ms \(its placeholders set to 1…100,000, the rest of the context as typed\)$/);
+  assert.match(await page.textContent('#sim-note'), /^by UserId, 100,000 units in \d+ ms \(1…100,000 in the placeholders the context leaves empty, or in all if it fills each; the rest as typed\)$/);
 
   // New weights, and a typo in another feature: that feature's problem is listed with its pointer, the chart follows the weights.
   const edited = structuredClone(snapshot);

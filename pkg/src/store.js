@@ -89,9 +89,11 @@ export function stickyStore(ls, prefix) {
     get: (k) => m.get(k) ?? ls.getItem(prefix + k),
     set(k, v) {
       m.set(k, v);
-      const fresh = ls.getItem(prefix + k) == null;
+      // Listed before it is written: the first written are removed first,
+      // so that a quota already full (an earlier version's keys) makes room
+      // for it, not refuses it with nothing ever forgotten again.
+      if (ls.getItem(prefix + k) == null) written(ls, prefix, k);
       ls.setItem(prefix + k, v);
-      if (fresh) written(ls, prefix, k);
     },
   };
   lookups.set(store, (head, unit) => inMemory(head, unit) ?? ls.getItem(prefix + head + unit.text));
@@ -110,9 +112,9 @@ function written(ls, prefix, k) {
   try {
     let order;
     try {
-      order = JSON.parse(ls.getItem(prefix + '#') ?? '[]');
+      order = JSON.parse(ls.getItem(prefix + '#') ?? 'null');
     } catch {}
-    if (!Array.isArray(order)) order = [];
+    if (!Array.isArray(order)) order = unlisted(ls, prefix);
     const at = order.indexOf(k);
     if (at >= 0) order.splice(at, 1);
     order.push(k);
@@ -124,6 +126,28 @@ function written(ls, prefix, k) {
     }
     ls.setItem(prefix + '#', JSON.stringify(order));
   } catch {}
+}
+
+/**
+ * The sticky keys under `prefix` when there is no list of them (or it is
+ * corrupt): those an earlier version of the package wrote, which kept no
+ * list and no bound (68 000 of them filled the quota, and the snapshot
+ * cache no longer fit), taken as the first written so that the bound
+ * applies to them too. Only keys that read as assignments
+ * (`<experiment>/<unit>` holding an implementation name or the marker):
+ * an empty `storageKey` shares the prefix with the application's own keys.
+ * @param {Storage} ls @param {string} prefix
+ * @returns {string[]}
+ */
+function unlisted(ls, prefix) {
+  const keys = [];
+  for (let i = 0; i < ls.length; i++) {
+    const k = ls.key(i);
+    if (k === null || !k.startsWith(prefix) || !k.includes('/', prefix.length)) continue;
+    const v = ls.getItem(k);
+    if (v !== null && (v === PASSED || /^[A-Za-z0-9_.:-]{1,128}$/.test(v))) keys.push(k.slice(prefix.length));
+  }
+  return keys;
 }
 
 /**

@@ -14,6 +14,7 @@ class MemoryStorage {
   removeItem(k) { this.#m.delete(k); }
   clear() { this.#m.clear(); }
   get length() { return this.#m.size; }
+  key(i) { return [...this.#m.keys()][i] ?? null; }
 }
 
 const windowEvents = new EventTarget();
@@ -100,6 +101,47 @@ test('localStorage keeps at most 1 000 sticky keys, the first written forgotten 
   // A later client of the page still finds the newest.
   const d = await createClient({ snapshot: snapshot('r1') });
   assert.equal(d.details('Random', ctx('v1004')).reason, 'STICKY');
+  await d.close();
+});
+
+test('sticky keys an earlier version wrote without a list of them are bounded too, forgotten before newer ones', async () => {
+  localStorage.clear();
+  // As a version without the bound left them: 3 000 assignments, no list.
+  for (let i = 0; i < 3000; i++) localStorage.setItem(`feats-edge:sticky:exp/old${i}`, 'b');
+  localStorage.setItem('feats-edge:sticky:exp/gone', '(none)');
+  localStorage.setItem('feats-edge:sticky:notes', 'the application\'s, not an assignment');
+  const c = await createClient({ snapshot: snapshot('r1') });
+  assert.equal(c.details('Random', ctx('old2999')).reason, 'STICKY', 'read as before');
+  c.usedImplementation('Random', 'a', ctx('new'));
+  await c.close();
+  const keys = [...Array(localStorage.length).keys()].map((i) => localStorage.key(i)).filter((k) => k.startsWith('feats-edge:sticky:exp/'));
+  assert.equal(keys.length, 1000, `${keys.length} assignments kept`);
+  assert.equal(localStorage.getItem('feats-edge:sticky:exp/new'), 'a');
+  assert.equal(localStorage.getItem('feats-edge:sticky:exp/old2999'), 'b', 'the last 999 the storage lists stay');
+  assert.equal(localStorage.getItem('feats-edge:sticky:notes'), 'the application\'s, not an assignment');
+  assert.equal(JSON.parse(localStorage.getItem('feats-edge:sticky:#')).length, 1000);
+});
+
+test('a quota that an earlier version filled with sticky keys makes room for the next one', async (t) => {
+  /** A Storage that refuses a new key past 3 001 (the quota). */
+  class FullStorage extends MemoryStorage {
+    setItem(k, v) {
+      if (this.getItem(k) === null && this.length >= 3001) throw new DOMException('quota', 'QuotaExceededError');
+      super.setItem(k, v);
+    }
+  }
+  const page = globalThis.localStorage;
+  t.after(() => (globalThis.localStorage = page));
+  globalThis.localStorage = new FullStorage();
+  for (let i = 0; i < 3001; i++) localStorage.setItem(`feats-edge:sticky:exp/old${i}`, 'b');
+  const c = await createClient({ snapshot: snapshot('r1') });
+  c.usedImplementation('Random', 'a', ctx('new'));
+  await c.close();
+  assert.equal(localStorage.getItem('feats-edge:sticky:exp/new'), 'a', 'written');
+  assert.equal(localStorage.length, 1001, 'the 1 000 newest and their list');
+  // The next visit reads it.
+  const d = await createClient({ snapshot: snapshot('r1') });
+  assert.equal(d.details('Random', ctx('new')).reason, 'STICKY');
   await d.close();
 });
 

@@ -47,7 +47,7 @@ export function init(source) {
       });
       // Instantiated now, synchronously: an `initSync()` made while this
       // compiled is kept (the bindings answer its instance again).
-      if (!wasm) setWasm(instantiate({ module }));
+      if (!wasm) start(module, from instanceof Response ? from.url || name : 'the module given to init()');
     } finally {
       clearTimeout(timer);
     }
@@ -135,6 +135,27 @@ const notWasm = (from, e) => refusedByPolicy(e) ? e : new Error(
 /** What to do when the .wasm is not where the package looks. */
 const HINT = "Serve the package's feats_edge_bg.wasm there, or pass its URL to init(); with Vite 5 to 7, add optimizeDeps: { exclude: ['feats-edge'] } to its config";
 
+/**
+ * Instantiates `module` as the package's wasm. A module whose imports the
+ * bindings do not give is the .wasm of another version of the package
+ * (the bindings name each import with a hash of the version): an older
+ * file that a cache or CDN keeps under the same URL, most often. Said so:
+ * the runtime's LinkError names only a generated import.
+ * @param {BufferSource | WebAssembly.Module} module @param {unknown} name
+ */
+function start(module, name) {
+  try {
+    setWasm(instantiate({ module }));
+  } catch (e) {
+    if (!(e instanceof WebAssembly.LinkError)) throw e;
+    throw new Error(`feats-edge: ${name} is the feats_edge_bg.wasm of another version of the package than this JavaScript (${e.message}). ${STALE}`, { cause: e });
+  }
+}
+
+/** What to do when the .wasm is another version's. */
+const STALE = 'A cache or CDN may keep an older file under the same URL: serve the .wasm that came with this JavaScript, ' +
+  "under a URL that changes with each version (a bundler's hashed file name, a path with the version), or pass that URL to init()";
+
 /** Whether compiling the .wasm was refused by the page's Content-Security-Policy. */
 const refusedByPolicy = (e) => e instanceof WebAssembly.CompileError && /Content Security Policy/i.test(e.message);
 
@@ -148,7 +169,7 @@ setLoader(() => init());
 export function initSync(module) {
   if (wasm) return;
   try {
-    setWasm(instantiate({ module }));
+    start(module, 'the module given to initSync()');
   } catch (e) {
     // Bytes that are no module: said as init() says it (the runtime's words name nothing).
     throw e instanceof WebAssembly.CompileError && !(module instanceof WebAssembly.Module) ? notWasm(/** @type {BufferSource} */ (module), e) : e;

@@ -194,6 +194,42 @@ test('bytes that are no module, given to init() or initSync(), are refused in th
     assert.equal(got.revision, 'r');
   }));
 
+/**
+ * A module as another version's bindings made it: one import the bindings
+ * of this version do not give (each import's name carries a hash of the
+ * package's version).
+ */
+function otherVersionWasm() {
+  const str = (t) => [t.length, ...Buffer.from(t)];
+  const section = (id, body) => [id, body.length, ...body];
+  const imports = [1, ...str('./feats_edge_bg.js'), ...str('__wbg_sticky_0123456789abcdef'), 0, 0];
+  return Buffer.from([0, 0x61, 0x73, 0x6d, 1, 0, 0, 0, ...section(1, [1, 0x60, 0, 0]), ...section(2, imports)]);
+}
+
+test('a .wasm of another version (an older file a CDN keeps under the same URL) is refused saying so, and the right one loads after', () =>
+  onBlankPage(async (page) => {
+    const other = otherVersionWasm();
+    let served = 0;
+    await page.route(WASM, (route) => (served++, route.fulfill({ status: 200, contentType: 'application/wasm', body: other })));
+    const got = await page.evaluate(async (bytes) => {
+      const { init, initSync, Engine } = await import('/pkg/index.js');
+      const messages = [];
+      await init().catch((e) => messages.push(e.message));
+      try {
+        initSync(new Uint8Array(bytes));
+      } catch (e) {
+        messages.push(e.message);
+      }
+      await init('/pkg/gen/feats_edge_bg.wasm?right').catch((e) => messages.push(e.message));
+      return { messages, revision: new Engine({ schema: 1, revision: 'r', features: {} }).revision };
+    }, [...other]);
+    assert.equal(served, 1);
+    assert.equal(got.messages.length, 2, got.messages.join('\n'));
+    assert.match(got.messages[0], /^feats-edge: http:\/\/127\.0\.0\.1:\d+\/pkg\/gen\/feats_edge_bg\.wasm is the feats_edge_bg\.wasm of another version of the package than this JavaScript \(.*__wbg_sticky_0123456789abcdef.*\)\. A cache or CDN may keep an older file under the same URL: serve the \.wasm that came with this JavaScript/);
+    assert.match(got.messages[1], /^feats-edge: the module given to initSync\(\) is the feats_edge_bg\.wasm of another version/);
+    assert.equal(got.revision, 'r');
+  }));
+
 test('initSync() while init() is loading: one instance, and the engines made on it keep their own snapshots', () =>
   onBlankPage(async (page) => {
     const got = await page.evaluate(async () => {

@@ -542,6 +542,10 @@ export async function createClient(o) {
   // entries seen while a fetch is under way count against it, so a clock
   // set back holds up no later fetch.
   let freshAt = 0, others = 0, othersAt = 0;
+  // When the last snapshot fetch that made this client stale started: a
+  // later fetch's snapshot that another tab cached, once loaded, is the
+  // origin's again (see onStorage).
+  let failedAt = 0;
   /** The last snapshot text the cache refused (said once, not once per poll). */
   let uncached;
   // The last snapshot fetch, or exposure POST, failed with no answer: the
@@ -756,12 +760,12 @@ export async function createClient(o) {
   /**
    * The cache's entry, loaded when its fetch started after the one that
    * brought the current snapshot (only then: a slower tab's older answer
-   * is not loaded over a newer one).
+   * is not loaded over a newer one). Whether it is served now.
    */
   function fromCache(entry = cache.read()) {
-    if (typeof entry?.text != 'string' || !(entry.at > freshAt)) return;
+    if (typeof entry?.text != 'string' || !(entry.at > freshAt)) return false;
     freshAt = +entry.at;
-    if (!same(entry.text)) load(entry.text, etagOf(entry.etag), CACHED);
+    return same(entry.text) || !!load(entry.text, etagOf(entry.etag), CACHED);
   }
 
   /** Whether `doc` is the snapshot loaded: the same text, or the same JSON as the bootstrap object. */
@@ -833,6 +837,7 @@ export async function createClient(o) {
       fails = 0;
       snapshotRetryFor = 0;
       snapshotLost = false;
+      if (refused) failedAt = at;
       freshness(refused);
     } catch (e) {
       if (closed) return;
@@ -852,7 +857,7 @@ export async function createClient(o) {
       const unanswered = browser && !err.status && !answered && err.name != 'AbortError';
       const again = sent && sent === etag && (unanswered || (err.status >= 400 && err.status < 500 && err.status != 429));
       // (A fetch overtaken by one whose answer was taken changes nothing: that answer stands.)
-      if (n >= answered && !again) freshness(err);
+      if (n >= answered && !again) (failedAt = at), freshness(err);
       // e.g. the page refuses WebAssembly: asking again changes nothing, and
       // createClient need not wait for its timeout.
       if (err.permanent) return void done(!!engine);
@@ -1313,7 +1318,10 @@ export async function createClient(o) {
     const entry = cache.read();
     others++;
     othersAt = +entry?.at || 0;
-    if (wasm) fromCache(entry);
+    // Fetched after our last failed fetch started: what is served is the
+    // origin's again (else this tab stayed stale until its own next fetch,
+    // which a Retry-After may hold back for minutes).
+    if (wasm && fromCache(entry) && othersAt > failedAt) freshness(null);
   };
   if (browser) {
     document.addEventListener('visibilitychange', onVisible);

@@ -1006,3 +1006,23 @@ test('a stale tab whose fetch is answered while another tab caches a later one l
     assert.deepEqual(await a.evaluate(() => [window.__client.revision, window.__client.stale, window.__log]),
       [`${first.revision}+new`, false, ['stale', 'update', 'recovered']]);
   }));
+
+test('a stale tab that loads a snapshot another tab fetched after its own fetch failed is no longer stale', () =>
+  inTwoTabs(async (a, b, first) => {
+    await b.evaluate(() => {
+      window.__log = [];
+      for (const type of ['update', 'stale', 'recovered']) window.__client.on(type, () => window.__log.push(type));
+    });
+    // The origin fails tab B, asking it to wait two minutes: stale.
+    await b.route(SNAPSHOT, (route) => route.fulfill({ status: 503, headers: { 'Retry-After': '120' }, body: 'down' }));
+    await b.evaluate(() => window.__client.refresh());
+    assert.equal(await b.evaluate(() => window.__client.stale), true);
+    // It is back: tab A's fetch, started after B's failed, brings a newer snapshot and caches it.
+    const base = JSON.parse(await (await fetch(`${rt.server.url}/flags/snapshot.json`)).text());
+    await sleep(20); // (the two fetches start in different milliseconds)
+    await a.route(SNAPSHOT, (route) => route.fulfill({ contentType: 'application/json', headers: { ETag: '"new"' }, body: JSON.stringify({ ...base, revision: `${first.revision}+new` }) }));
+    await a.evaluate(() => window.__client.refresh());
+    await until(() => b.evaluate(() => window.__log.includes('update')), 5000);
+    assert.deepEqual(await b.evaluate(() => [window.__client.revision, window.__client.stale, window.__log]),
+      [`${first.revision}+new`, false, ['stale', 'update', 'recovered']]);
+  }));

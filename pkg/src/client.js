@@ -856,8 +856,11 @@ export async function createClient(o) {
       // that once (a network that is down costs one request more).
       const unanswered = browser && !err.status && !answered && err.name != 'AbortError';
       const again = sent && sent === etag && (unanswered || (err.status >= 400 && err.status < 500 && err.status != 429));
-      // (A fetch overtaken by one whose answer was taken changes nothing: that answer stands.)
-      if (n >= answered && !again) (failedAt = at), freshness(err);
+      // (A fetch overtaken by one whose answer was taken changes nothing: that answer stands.
+      // Nor does one over which another tab cached a later fetch's snapshot,
+      // loaded here: that one is the origin's, as when this fetch is answered.)
+      const overtaken = others > othersBefore && othersAt > at;
+      if (n >= answered && !again && !overtaken) (failedAt = at), freshness(err);
       // e.g. the page refuses WebAssembly: asking again changes nothing, and
       // createClient need not wait for its timeout.
       if (err.permanent) return void done(!!engine);

@@ -1026,3 +1026,27 @@ test('a stale tab that loads a snapshot another tab fetched after its own fetch 
     assert.deepEqual(await b.evaluate(() => [window.__client.revision, window.__client.stale, window.__log]),
       [`${first.revision}+new`, false, ['stale', 'update', 'recovered']]);
   }));
+
+test('a fetch that fails while another tab caches a later fetch\'s snapshot leaves the tab serving that one, not stale', () =>
+  inTwoTabs(async (a, b, first) => {
+    await b.evaluate(() => {
+      window.__log = [];
+      for (const type of ['update', 'stale', 'recovered']) window.__client.on(type, () => window.__log.push(type));
+    });
+    // Tab B's fetch hangs, then fails with no answer, after tab A's later one cached a newer snapshot.
+    const base = JSON.parse(await (await fetch(`${rt.server.url}/flags/snapshot.json`)).text());
+    let release, asked;
+    const held = new Promise((r) => (release = r));
+    const seen = new Promise((r) => (asked = r));
+    await b.route(SNAPSHOT, async (route) => (asked(), await held, route.abort('connectionreset')));
+    const slow = b.evaluate(() => window.__client.refresh());
+    await seen;
+    await sleep(20); // (the two fetches start in different milliseconds)
+    await a.route(SNAPSHOT, (route) => route.fulfill({ contentType: 'application/json', headers: { ETag: '"new"' }, body: JSON.stringify({ ...base, revision: `${first.revision}+new` }) }));
+    await a.evaluate(() => window.__client.refresh());
+    await until(() => b.evaluate(() => window.__log.includes('update')), 5000);
+    release();
+    await slow;
+    assert.deepEqual(await b.evaluate(() => [window.__client.revision, window.__client.stale, window.__log]),
+      [`${first.revision}+new`, false, ['update']]);
+  }));

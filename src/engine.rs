@@ -99,6 +99,11 @@ impl Engine {
         self.features.text()
     }
 
+    /// The loaded snapshot (for [`crate::changes`]).
+    pub(crate) fn snapshot(&self) -> &Lazy {
+        &self.features
+    }
+
     /// The snapshot's revision, `""` when it has none.
     #[must_use]
     pub fn revision(&self) -> &str {

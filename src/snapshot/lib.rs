@@ -11,6 +11,7 @@
 //! re-exported here as [`hash`]), built for speed and linked once.
 //!
 //! - [`json`]: the JSON reader and writer (line/column errors, limits);
+//! - [`changes`]: which features two snapshots may evaluate differently;
 //! - [`compile`]: the snapshot document checked and compiled, every problem with a JSON Pointer;
 //! - [`model`]: the compiled form evaluation runs on;
 //! - [`hash`]: the bucketing function shared with every runtime;
@@ -36,6 +37,7 @@ extern crate std;
 #[cfg(all(feature = "std", not(test)))]
 extern crate std;
 
+pub mod changes;
 pub mod compile;
 pub use feats_edge_hash as hash;
 pub mod index;

@@ -6,6 +6,7 @@ use crate::model::{Feature, ImplId, InputId, Kind, Slot, SlotId};
 use crate::prelude::*;
 use crate::{Problem, SnapshotError};
 use alloc::borrow::Cow;
+use core::mem::ManuallyDrop;
 
 /// A loaded snapshot, ready to evaluate any number of times.
 ///
@@ -20,7 +21,19 @@ use alloc::borrow::Cow;
 pub struct Engine {
     revision: String,
     segments: Vec<String>,
-    features: Lazy,
+    /// Dropped by [`compile::discard`] (see `Drop`).
+    features: ManuallyDrop<Lazy>,
+}
+
+/// A loaded snapshot is dropped by the snapshot crate, which the
+/// WebAssembly build compiles for size: dropped here, its drop code (every
+/// vector of the compiled features) was compiled for speed and inlined, 1.7
+/// KB more of the module.
+impl Drop for Engine {
+    fn drop(&mut self) {
+        // SAFETY: `features` is taken once, here, and nothing uses it after.
+        compile::discard(unsafe { ManuallyDrop::take(&mut self.features) });
+    }
 }
 
 #[cfg(feature = "std")]
@@ -59,7 +72,7 @@ impl From<Compiled> for Engine {
         Engine {
             revision: c.revision,
             segments: c.segments,
-            features: c.features,
+            features: ManuallyDrop::new(c.features),
         }
     }
 }

@@ -567,6 +567,14 @@ pub struct Lazy {
     all_problems: Once<Vec<Problem>>,
 }
 
+/// Drops `lazy`: the engine's drop calls this, so that the code that
+/// drops a loaded snapshot is compiled with this crate (for size, in the
+/// WebAssembly build), not inlined into the engine's.
+#[inline(never)]
+pub fn discard(lazy: Lazy) {
+    drop(lazy);
+}
+
 impl Lazy {
     /// How many features the snapshot declares (a repeated name once).
     #[inline]

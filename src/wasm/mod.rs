@@ -206,9 +206,9 @@ impl RawEngine {
             Err(e) => {
                 let mut s = String::from("{\"path\":");
                 push_string(&mut s, &e.path);
-                s.push_str(",\"message\":");
+                put(&mut s, ",\"message\":");
                 push_string(&mut s, &e.message);
-                s.push('}');
+                put(&mut s, "}");
                 (None, s)
             }
         };
@@ -277,33 +277,33 @@ impl RawEngine {
         };
         let mut s = String::from("{\"revision\":");
         push_string(&mut s, engine.revision());
-        s.push_str(",\"count\":");
+        put(&mut s, ",\"count\":");
         push_u64(&mut s, engine.feature_count() as u64);
-        s.push_str(",\"inputs\":[");
+        put(&mut s, ",\"inputs\":[");
         for (i, input) in engine.inputs().iter().enumerate() {
             if i > 0 {
-                s.push(',');
+                put(&mut s, ",");
             }
             push_string(&mut s, input);
         }
-        s.push_str("],\"slots\":[");
+        put(&mut s, "],\"slots\":[");
         for (i, slot) in engine.slots().iter().enumerate() {
             if i > 0 {
-                s.push(',');
+                put(&mut s, ",");
             }
-            s.push('[');
+            put(&mut s, "[");
             push_u64(&mut s, u64::from(slot.input));
             for key in &slot.path {
-                s.push(',');
+                put(&mut s, ",");
                 push_string(&mut s, key);
             }
-            s.push(']');
+            put(&mut s, "]");
         }
-        s.push_str("],\"table\":");
+        put(&mut s, "],\"table\":");
         push_u64(&mut s, (self.table_words * 4) as u64);
-        s.push_str(",\"strings\":");
+        put(&mut s, ",\"strings\":");
         push_u64(&mut s, self.strings_byte as u64);
-        s.push('}');
+        put(&mut s, "}");
         s
     }
 
@@ -328,22 +328,22 @@ impl RawEngine {
         let mut s = String::from("{\"slots\":[");
         for (j, slot) in f.slots.iter().enumerate() {
             if j > 0 {
-                s.push(',');
+                put(&mut s, ",");
             }
             push_u64(&mut s, u64::from(*slot));
         }
-        s.push_str("],\"implementations\":[");
+        put(&mut s, "],\"implementations\":[");
         for (j, name) in f.implementations.iter().enumerate() {
             if j > 0 {
-                s.push(',');
+                put(&mut s, ",");
             }
             push_string(&mut s, name);
         }
-        s.push(']');
+        put(&mut s, "]");
         if f.kind == Kind::Boolean {
-            s.push_str(",\"boolean\":true");
+            put(&mut s, ",\"boolean\":true");
         }
-        s.push('}');
+        put(&mut s, "}");
         s
     }
 
@@ -520,7 +520,7 @@ impl RawEngine {
             Err(e) => {
                 let mut s = String::from("{\"error\":");
                 push_string(&mut s, &e.describe(by));
-                s.push('}');
+                put(&mut s, "}");
                 return s;
             }
         };
@@ -540,14 +540,14 @@ impl RawEngine {
         });
         let mut s = String::from("{\"segment\":");
         push_string(&mut s, &unit.segment);
-        s.push_str(",\"counts\":[");
+        put(&mut s, ",\"counts\":[");
         for (i, c) in counts.iter().enumerate() {
             if i > 0 {
-                s.push(',');
+                put(&mut s, ",");
             }
             crate::text::push_u64(&mut s, *c);
         }
-        s.push_str("]}");
+        put(&mut s, "]}");
         s
     }
 }
@@ -813,4 +813,12 @@ impl Env for HostEnv<'_> {
             noted.clear();
         }
     }
+}
+
+/// Appends `text` to `s`. For the JSON this boundary writes once per load,
+/// feature or simulation: `push_str` is inlined at this crate's opt-level,
+/// a capacity check and a copy at each of its two dozen sites (1.3 KB).
+#[inline(never)]
+fn put(s: &mut String, text: &str) {
+    s.push_str(text);
 }

@@ -65,9 +65,33 @@ pub fn load_bytes(bytes: Vec<u8>) -> Result<Compiled, SnapshotError> {
     }
     let text = match String::from_utf8(bytes) {
         Ok(text) => text,
-        Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+        Err(e) => lossy(e.as_bytes()),
     };
     load_owned(text)
+}
+
+/// `bytes` as text, each invalid sequence (or an incomplete one at the end)
+/// as one U+FFFD: what `String::from_utf8_lossy` gives, by the `from_utf8`
+/// that the module links anyway (`from_utf8_lossy` brings a second UTF-8
+/// decoder, 1 KB of WebAssembly).
+fn lossy(mut bytes: &[u8]) -> String {
+    let mut text = String::with_capacity(bytes.len() + 2);
+    loop {
+        match core::str::from_utf8(bytes) {
+            Ok(valid) => {
+                text.push_str(valid);
+                return text;
+            }
+            Err(e) => {
+                let (valid, rest) = bytes.split_at(e.valid_up_to());
+                text.push_str(core::str::from_utf8(valid).unwrap_or_default());
+                text.push(char::REPLACEMENT_CHARACTER);
+                bytes = rest
+                    .get(e.error_len().unwrap_or(rest.len())..)
+                    .unwrap_or_default();
+            }
+        }
+    }
 }
 
 /// The refusal of a snapshot of `len` bytes, over [`MAX_SNAPSHOT_BYTES`]:
@@ -1824,4 +1848,28 @@ fn report_activation(name: &str, ptr: &Ptr<'_>, errs: &mut Errs) {
             ")",
         ]),
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lossy_reads_invalid_sequences_as_from_utf8_lossy_does() {
+        let cases: [&[u8]; 10] = [
+            b"plain",
+            b"",
+            b"\xff",
+            b"a\xffb\xfe",
+            b"\xc0\x80 overlong",
+            b"\xed\xa0\x80 surrogate",
+            b"\xf4\x90\x80\x80 past U+10FFFF",
+            b"cut \xe2\x82",
+            b"cut \xe2\x82 inside \xf0\x9f\x98",
+            b"\xe2\x82\xac \xf0\x9f\x98\x80 \xe9",
+        ];
+        for bytes in cases {
+            assert_eq!(lossy(bytes), String::from_utf8_lossy(bytes), "{bytes:?}");
+        }
+    }
 }

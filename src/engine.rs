@@ -407,7 +407,7 @@ impl Engine {
         push_string(out, &self.revision);
         if !passed.is_empty() {
             out.push_str(",\"fellThrough\":");
-            push_strings(out, passed);
+            crate::json::push_strings(out, passed);
         }
         out.push('}');
     }
@@ -510,17 +510,7 @@ impl Engine {
     /// `[{name, type, implementations, default, inputs}]`.
     #[must_use]
     pub fn features_json(&self) -> String {
-        let mut out = String::from("[");
-        // Declarations only: listing features compiles no rules.
-        for i in 0..self.features.len() {
-            if i > 0 {
-                out.push(',');
-            }
-            self.features
-                .with_declarations(i, |f| write_declarations(&mut out, f));
-        }
-        out.push(']');
-        out
+        self.features.declarations_json()
     }
 
     /// The problems as a JSON array of `{path, message}`.
@@ -686,39 +676,6 @@ fn opt_string(out: &mut String, s: Option<&str>) {
         Some(s) => crate::json::push_string(out, s),
         None => out.push_str("null"),
     }
-}
-
-/// One feature of [`Engine::features_json`]: `{name, type, implementations, default, inputs}`.
-fn write_declarations(out: &mut String, f: &Feature) {
-    use crate::json::push_string;
-    out.push_str("{\"name\":");
-    push_string(out, &f.name);
-    out.push_str(",\"type\":\"");
-    out.push_str(f.kind.as_str());
-    out.push_str("\",\"implementations\":");
-    push_strings(out, &f.implementations);
-    out.push_str(",\"default\":");
-    opt_string(
-        out,
-        f.default
-            .and_then(|d| f.implementations.get(usize::from(d)))
-            .map(String::as_str),
-    );
-    out.push_str(",\"inputs\":");
-    push_strings(out, &f.inputs);
-    out.push('}');
-}
-
-/// `items` as a JSON array of strings.
-fn push_strings(out: &mut String, items: &[String]) {
-    out.push('[');
-    for (j, item) in items.iter().enumerate() {
-        if j > 0 {
-            out.push(',');
-        }
-        crate::json::push_string(out, item);
-    }
-    out.push(']');
 }
 
 #[cfg(test)]

@@ -591,6 +591,28 @@ pub struct Lazy {
     all_problems: Once<Vec<Problem>>,
 }
 
+/// One feature of [`Lazy::declarations_json`].
+fn write_declarations(out: &mut String, f: &Feature) {
+    use crate::json::{push_string, push_strings};
+    out.push_str("{\"name\":");
+    push_string(out, &f.name);
+    out.push_str(",\"type\":\"");
+    out.push_str(f.kind.as_str());
+    out.push_str("\",\"implementations\":");
+    push_strings(out, &f.implementations);
+    out.push_str(",\"default\":");
+    match f
+        .default
+        .and_then(|d| f.implementations.get(usize::from(d)))
+    {
+        Some(name) => push_string(out, name),
+        None => out.push_str("null"),
+    }
+    out.push_str(",\"inputs\":");
+    push_strings(out, &f.inputs);
+    out.push('}');
+}
+
 /// Drops `lazy`: the engine's drop calls this, so that the code that
 /// drops a loaded snapshot is compiled with this crate (for size, in the
 /// WebAssembly build), not inlined into the engine's.
@@ -673,6 +695,22 @@ impl Lazy {
         }
         let name = self.by_name.key(index).unwrap_or_default();
         Some(f(&features::declarations(name, &self.value(entry))))
+    }
+
+    /// The features' declarations as a JSON array of `{name, type,
+    /// implementations, default, inputs}` (what `engine.features` gives in
+    /// JavaScript), compiling no rules. Written here, in the crate built for
+    /// size: a listing runs once per load, not per evaluation.
+    pub fn declarations_json(&self) -> String {
+        let mut out = String::from("[");
+        for i in 0..self.len() {
+            if i > 0 {
+                out.push(',');
+            }
+            self.with_declarations(i, |f| write_declarations(&mut out, f));
+        }
+        out.push(']');
+        out
     }
 
     /// A feature's JSON value, parsed from its place in the text. The text

@@ -32,7 +32,7 @@ use crate::prelude::*;
 use alloc::borrow::Cow;
 
 pub use parse::{parse, parse_deferring, Deferred, Limits, ParseError};
-pub use write::{pointer_push, push_string, push_value};
+pub use write::{pointer_push, push_string, push_strings, push_value};
 
 /// A JSON value.
 /// Strings borrow from the parsed text unless they contain escapes.

@@ -52,6 +52,19 @@ pub fn push_string(out: &mut String, s: &str) {
     out.push('"');
 }
 
+/// Appends `items` as a JSON array of strings.
+#[inline]
+pub fn push_strings(out: &mut String, items: &[String]) {
+    out.push('[');
+    for (j, item) in items.iter().enumerate() {
+        if j > 0 {
+            out.push(',');
+        }
+        push_string(out, item);
+    }
+    out.push(']');
+}
+
 /// Appends `v` as compact JSON (no spaces), numbers as their lexeme and
 /// object members in order, duplicates included.
 pub fn push_value(out: &mut String, v: &Value) {

@@ -138,7 +138,8 @@ const HINT = "Serve the package's feats_edge_bg.wasm there, or pass its URL to i
 /**
  * Instantiates `module` as the package's wasm. A module whose imports the
  * bindings do not give is the .wasm of another version of the package
- * (the bindings name each import with a hash of the version): an older
+ * (the bindings name each import with a hash of the crate's version,
+ * which a release keeps equal to the package's): an older
  * file that a cache or CDN keeps under the same URL, most often. Said so:
  * the runtime's LinkError names only a generated import.
  * @param {BufferSource | WebAssembly.Module} module @param {unknown} name

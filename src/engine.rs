@@ -48,21 +48,22 @@ const _: () = {
 };
 
 /// The engine in brief, as std's types show theirs: its revision, how many
-/// features it declares and how many problems it has (which compiles every
-/// feature not compiled yet, as [`Engine::problems`] does). Not the
-/// snapshot, which can be megabytes: [`Engine::text`] has it.
+/// features it declares and how many of them are compiled so far. Not the
+/// snapshot, which can be megabytes ([`Engine::text`] has it), and not its
+/// problems, which would compile every feature: a log line must not undo
+/// lazy compilation ([`Engine::problems`] has them).
 ///
 /// ```
 /// let engine = feats_edge::Engine::load(r#"{"schema": 1, "revision": "r7",
 ///   "features": {"F": {"implementations": ["a"], "default": "a"}}}"#).unwrap();
-/// assert_eq!(format!("{engine:?}"), r#"Engine { revision: "r7", features: 1, problems: 0, .. }"#);
+/// assert_eq!(format!("{engine:?}"), r#"Engine { revision: "r7", features: 1, compiled: 0, .. }"#);
 /// ```
 impl core::fmt::Debug for Engine {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("Engine")
             .field("revision", &self.revision())
             .field("features", &self.feature_count())
-            .field("problems", &self.problems().len())
+            .field("compiled", &self.compiled_count())
             .finish_non_exhaustive()
     }
 }

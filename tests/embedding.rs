@@ -66,8 +66,10 @@ fn an_engine_debugs_as_what_it_is_not_as_its_snapshot() {
     .unwrap();
     assert_eq!(
         format!("{engine:?}"),
-        r#"Engine { revision: "2026-12-06.1", features: 1001, problems: 1, .. }"#
+        r#"Engine { revision: "2026-12-06.1", features: 1001, compiled: 0, .. }"#
     );
+    // Printing it compiled nothing.
+    assert_eq!(engine.compiled_count(), 0);
     // A struct of the application's that holds one can derive Debug.
     #[derive(Debug)]
     #[allow(dead_code)]

@@ -22,6 +22,14 @@ test('the 1 000 shared bucket vectors', () => {
   assert.deepEqual(wrong, []);
 });
 
+// The bindings name the module's imports with a hash of the crate's
+// version: equal versions are what makes the .wasm of another release
+// refuse to pair with this JavaScript (see `start` in pkg/index.js).
+test("the npm package's version is the crate's", () => {
+  const crate = /^version = "([^"]+)"$/m.exec(read('Cargo.toml'))?.[1];
+  assert.equal(JSON.parse(read('pkg/package.json')).version, crate);
+});
+
 test('engine metadata: revision, problems, features', () => {
   const e = new Engine(read('examples/shop.json'));
   assert.equal(e.revision, '2026-11-22.7');

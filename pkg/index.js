@@ -68,8 +68,10 @@ export function init(source) {
 /**
  * The response to `source`. A failure names the .wasm (the runtime's says
  * only "Failed to fetch"), a runtime with no `fetch` at all too; a file:
- * URL that cannot be fetched is this entry run outside a browser, and the
- * error says what to do instead.
+ * URL that Node cannot fetch is this entry run outside a browser, and the
+ * error says what to do instead. (Not in a browser, which has no
+ * `process`: a page opened from disk or an app shell's file: page is in
+ * one, and the advice would mislead.)
  * @param {RequestInfo | URL} source @param {AbortSignal} signal @param {unknown} name
  */
 async function fetched(source, signal, name) {
@@ -77,7 +79,8 @@ async function fetched(source, signal, name) {
     return await fetch(source, { signal });
   } catch (e) {
     if (String(e?.message).startsWith('feats-edge:')) throw e; // the time limit's
-    throw new Error(`feats-edge: ${name}: ${e?.message}${String(name).startsWith('file:') ? `. ${OUTSIDE}` : ''}`, { cause: e });
+    const outside = String(name).startsWith('file:') && typeof globalThis.process?.versions?.node == 'string';
+    throw new Error(`feats-edge: ${name}: ${e?.message}${outside ? `. ${OUTSIDE}` : ''}`, { cause: e });
   }
 }
 

@@ -258,6 +258,15 @@ test('a .wasm that is not found: init() says what to do', () =>
     assert.match(message, /^feats-edge: http:\/\/127\.0\.0\.1:\d+\/pkg\/gen\/feats_edge_bg\.wasm answered 404\. Serve the package's feats_edge_bg\.wasm there, or pass its URL to init\(\)/);
   }));
 
+
+test('a file: URL that a browser cannot fetch (a page opened from disk, an app shell): init() names it, and does not say it runs outside a browser', () =>
+  onBlankPage(async (page) => {
+    const message = await page.evaluate(async () => {
+      const { init } = await import('/pkg/index.js');
+      return init('file:///app/feats_edge_bg.wasm').then(() => 'loaded', (e) => String(e.message));
+    });
+    assert.match(message, /^feats-edge: file:\/\/\/app\/feats_edge_bg\.wasm: Failed to fetch$/);
+  }));
 test('timeout bounds the wait for a slow .wasm too: a first visit, a bootstrap and a cached snapshot resolve by then, and update when it arrives', () =>
   onBlankPage(async (page) => {
     await page.route(WASM, async (route) => {

@@ -135,7 +135,8 @@ function written(ls, prefix, k) {
  * cache no longer fit), taken as the first written so that the bound
  * applies to them too. Only keys that read as assignments
  * (`<experiment>/<unit>` holding an implementation name or the marker):
- * an empty `storageKey` shares the prefix with the application's own keys.
+ * with an empty `storageKey` the prefix is `sticky:`, which an application's
+ * own keys may start with too.
  * @param {Storage} ls @param {string} prefix
  * @returns {string[]}
  */

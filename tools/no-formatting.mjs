@@ -13,19 +13,12 @@
 // Usage: node tools/no-formatting.mjs <module.wasm> (after wasm-bindgen, whose
 // output names its functions)
 import { readFileSync, writeFileSync } from 'node:fs';
+import { cursor } from './wasm-cursor.mjs';
 
 const file = process.argv[2];
 const bytes = readFileSync(file);
-let pos = 8;
-const leb = () => {
-  let n = 0, shift = 0, b;
-  do {
-    b = bytes[pos++];
-    n += (b & 0x7f) * 2 ** shift;
-    shift += 7;
-  } while (b & 0x80);
-  return n;
-};
+const c = cursor(bytes);
+const { leb, utf8 } = c;
 const toLeb = (n) => {
   const out = [];
   do {
@@ -36,7 +29,6 @@ const toLeb = (n) => {
   } while (n > 0);
   return out;
 };
-const utf8 = (len) => bytes.subarray(pos, (pos += len)).toString();
 const fail = (message) => {
   console.error(`${file}: ${message}`);
   process.exit(1);
@@ -46,23 +38,23 @@ const fail = (message) => {
 // element section is.
 const names = new Map();
 let elements = null;
-while (pos < bytes.length) {
-  const id = bytes[pos++];
+while (c.pos < bytes.length) {
+  const id = bytes[c.pos++];
   const size = leb();
-  const start = pos;
+  const start = c.pos;
   const end = start + size;
   if (id === 9) elements = { start: start - 1 - toLeb(size).length, body: start, end };
   if (id === 0 && utf8(leb()) === 'name') {
-    while (pos < end) {
-      const kind = bytes[pos++];
-      const next = leb() + pos;
+    while (c.pos < end) {
+      const kind = bytes[c.pos++];
+      const next = leb() + c.pos;
       if (kind === 1) {
         for (let count = leb(); count > 0; count--) names.set(leb(), utf8(leb()));
       }
-      pos = next;
+      c.pos = next;
     }
   }
-  pos = end;
+  c.pos = end;
 }
 if (names.size === 0) fail('no function names (the name section is missing)');
 if ([...names.values()].some((name) => /^core(\[\w+\])?::fmt::write$/.test(name))) {
@@ -74,25 +66,25 @@ const formatting = (index) =>
 // Split each active segment of function indices around the slots that
 // hold formatting: those slots then stay null, as a table starts.
 if (!elements) fail('no element section');
-pos = elements.body;
+c.pos = elements.body;
 const out = [];
 let emptied = 0;
 let segments = 0;
 for (let count = leb(); count > 0; count--) {
-  const from = pos;
+  const from = c.pos;
   const flags = leb();
   if (flags !== 0 && flags !== 2) {
     fail(`an element segment with flags ${flags} (only 0 and 2 are handled)`);
   }
   const table = flags === 2 ? leb() : 0;
-  if (bytes[pos++] !== 0x41) fail('an element segment whose offset is not an i32.const');
+  if (bytes[c.pos++] !== 0x41) fail('an element segment whose offset is not an i32.const');
   const offset = leb(); // small and positive: its signed LEB reads the same
-  if (bytes[pos++] !== 0x0b) fail('an element segment whose offset is not an i32.const');
-  if (flags === 2 && bytes[pos++] !== 0x00) fail('an element segment of another kind');
+  if (bytes[c.pos++] !== 0x0b) fail('an element segment whose offset is not an i32.const');
+  if (flags === 2 && bytes[c.pos++] !== 0x00) fail('an element segment of another kind');
   const functions = [];
   for (let n = leb(); n > 0; n--) functions.push(leb());
   if (!functions.some(formatting)) {
-    out.push(...bytes.subarray(from, pos));
+    out.push(...bytes.subarray(from, c.pos));
     segments++;
     continue;
   }

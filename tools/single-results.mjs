@@ -12,35 +12,27 @@
 //
 // Usage: node tools/single-results.mjs <module.wasm>
 import { readFileSync, writeFileSync } from 'node:fs';
+import { cursor } from './wasm-cursor.mjs';
 
 const file = process.argv[2];
 const bytes = readFileSync(file);
-let pos = 8;
-const leb = () => {
-  let n = 0, shift = 0, b;
-  do {
-    b = bytes[pos++];
-    n |= (b & 0x7f) << shift;
-    shift += 7;
-  } while (b & 0x80);
-  return n >>> 0;
-};
-const utf8 = (len) => bytes.subarray(pos, (pos += len)).toString();
+const c = cursor(bytes);
+const { leb, utf8 } = c;
 
 let patched = false;
-while (pos < bytes.length) {
-  const id = bytes[pos++];
-  const end = leb() + pos;
+while (c.pos < bytes.length) {
+  const id = bytes[c.pos++];
+  const end = leb() + c.pos;
   if (id === 0 && utf8(leb()) === 'target_features') {
     for (let count = leb(); count > 0; count--) {
-      const prefix = pos++;
+      const prefix = c.pos++;
       if (utf8(leb()) === 'multivalue' && bytes[prefix] === 0x2b /* '+' */) {
         bytes[prefix] = 0x2d; // '-': disallowed
         patched = true;
       }
     }
   }
-  pos = end;
+  c.pos = end;
 }
 if (!patched) {
   console.error(`${file}: no "+multivalue" in its target_features section`);

@@ -1166,10 +1166,14 @@ export async function createClient(o) {
       // was rendered. Reported as the experiment's; the first assignment
       // stays stored, and this page keeps its own arm (`kept`: see `mine`).
       /** What the experiments give with nothing stored. */
-      const drawn = () => unnoted(engine.evaluate(feature, ctx, { ...opts, sticky: {}, used }));
+      const drawn = () => engine.evaluate(feature, ctx, { ...opts, sticky: {}, used });
       if (d.reason == 'STICKY') {
         const e = drawn();
-        if (e.implementation === used && e.experiment === d.experiment) return { ...e, stickyKey: null, kept: e.stickyKey };
+        if (e.implementation === used && e.experiment === d.experiment) return { ...unnoted(e), stickyKey: null, kept: e.stickyKey };
+        // Or this page's draw fell through that experiment (to what serves
+        // after it, no experiment's arm): the page keeps that as it keeps
+        // an arm, the marker in `mine`; the other tab's arm stays stored.
+        if (e.implementation === used && e.stickyKey == null && e.fellThrough?.includes(d.stickyKey)) return { ...unnoted(e), kept: d.stickyKey, keptAs: PASSED };
       }
       const before = previous?.evaluate(feature, ctx, { ...opts, used });
       if (before?.implementation === used) return before;
@@ -1177,7 +1181,7 @@ export async function createClient(o) {
       // page's draw gave an arm, kept for this page. (One this client stored stands: the unit
       // was passed on, and its use of the arm is not the experiment's.)
       if (engine) {
-        const e = drawn();
+        const e = unnoted(drawn());
         if (e.implementation === used && e.experiment != null && !passed.has(short(`${e.experiment}/${e.unit?.value}`))) return { ...e, stickyKey: null, kept: e.stickyKey };
       }
     } catch {}
@@ -1204,7 +1208,7 @@ export async function createClient(o) {
       // (This page's own arm used again leaves the other page's assignment
       // stored: see `mine`. Pages only: a server's client, shared by every
       // request, follows the store.)
-      if (d.kept != null) browser && keep(d.kept, impl);
+      if (d.kept != null) browser && keep(d.kept, d.keptAs ?? impl);
       else if (d.stickyKey != null) {
         const own = mine.size ? short(d.stickyKey) : '';
         if (!own || mine.get(own) !== impl) mine.delete(own), sticky.set(d.stickyKey, impl);
@@ -1218,7 +1222,7 @@ export async function createClient(o) {
         sticky.set(key, PASSED);
       } catch {}
     }
-    const { stickyKey, errorCode, fellThrough, kept, ...event } = d;
+    const { stickyKey, errorCode, fellThrough, kept, keptAs, ...event } = d;
     // Also with nothing loaded (revision null): a code default was used.
     if ((!xurl && !listeners.exposure.size) || closed || errorCode == 'FLAG_NOT_FOUND') return;
     // A use with nothing loaded has a key of its own: it must not stand for

@@ -388,6 +388,59 @@ test("a tab that used its own arm of a random experiment after another tab store
   }
 });
 
+test("a tab whose draw fell through a random experiment, used after another tab stored an arm, keeps what it rendered; the arm stays stored", async () => {
+  site.snapshots['/fall.json'] = JSON.stringify({
+    schema: 1, revision: 'fall-1',
+    segments: { UserId: { from: { user: '{id}' } } },
+    features: {
+      Hero: { inputs: ['user'], implementations: ['a', 'b'], default: 'a',
+        rules: [{ experiment: { name: 'hero-few', by: 'UserId', random: true, weights: { b: 10 } } }] },
+    },
+  });
+  const start = async () => {
+    const { createClient } = await import('/pkg/index.js');
+    window.__events = [];
+    window.__c = await createClient({ snapshotUrl: '/fall.json', refreshInterval: 0 });
+    window.__c.on('exposure', (e) => window.__events.push(e));
+  };
+  const [a, b] = [await browser.newPage(), await browser.newPage()];
+  const errors = [];
+  for (const p of [a, b]) p.on('pageerror', (e) => errors.push(e.message));
+  try {
+    await a.goto(`${site.url}/a.html`);
+    await b.goto(`${site.url}/b.html`);
+    await a.evaluate(() => localStorage.clear());
+    await a.evaluate(start);
+    await b.evaluate(start);
+    for (const id of ['f1', 'f2', 'f3']) {
+      const user = { id };
+      // Tab B rendered the default its draw fell through to; tab A then uses the arm.
+      await a.evaluate((user) => window.__c.usedImplementation('Hero', 'b', { user }), user);
+      await until(() => b.evaluate((id) => localStorage.getItem(`feats-edge:sticky:hero-few/${id}`) !== null, id));
+      const seen = await b.evaluate((user) => {
+        window.__events.length = 0;
+        window.__c.usedImplementation('Hero', 'a', { user });
+        const e = window.__events[0];
+        return {
+          reported: e && [e.implementation, e.reason, e.experiment],
+          later: [window.__c.findImplementation('Hero', { user }), window.__c.create('Hero', { user }), window.__c.details('Hero', { user }).implementation],
+          stored: localStorage.getItem(`feats-edge:sticky:hero-few/${user.id}`),
+        };
+      }, user);
+      // (A use that hashed no unit is reported once per client.)
+      assert.deepEqual(seen.reported, id == 'f1' ? ['a', 'DEFAULT', null] : undefined, 'reported as what the experiment passed on to');
+      assert.deepEqual(seen.later, ['a', 'a', 'a'], 'the page keeps what it rendered and reported');
+      assert.equal(seen.stored, 'b', 'the other tab\'s arm stays stored for the pages after');
+      assert.equal(await a.evaluate((user) => window.__c.findImplementation('Hero', { user }), user), 'b');
+    }
+    for (const p of [a, b]) await p.evaluate(() => window.__c.close());
+    assert.deepEqual(errors, []);
+  } finally {
+    await a.close();
+    await b.close();
+  }
+});
+
 test("with localStorage full, a draw this page stored as fallen through still stands: a later use of an arm is not the experiment's", () =>
   open('/a.html', async (page) => {
     const got = await page.evaluate(async () => {

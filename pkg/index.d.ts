@@ -198,8 +198,13 @@ export interface ClientOptions {
   now?: (() => number) | undefined;
   /** Extra headers sent with every request (not with beacons). */
   headers?: HostClass<'Headers'> | Iterable<readonly [string, string]> | Record<string, string> | undefined;
-  /** localStorage key prefix; default "feats-edge:". */
-  storageKey?: string | undefined;
+  /**
+   * localStorage key prefix; default "feats-edge:". `null`: nothing is read
+   * from or written to localStorage (before consent to storage): no
+   * snapshot cache, and the default sticky store keeps assignments in
+   * memory for this page only.
+   */
+  storageKey?: string | null | undefined;
 }
 
 /**

@@ -8,7 +8,7 @@ import { Queue } from './queue.js';
 
 /**
  * SPEC section 4, plus `headers` (sent with every request but beacons), `storageKey`
- * (localStorage prefix, "feats-edge:"), `retryDelay` (first retry, ms: 1000,
+ * (localStorage prefix, "feats-edge:"; null: no localStorage at all), `retryDelay` (first retry, ms: 1000,
  * doubling up to 60 s, full jitter) and `snapshotEtag` (the bootstrap
  * snapshot's ETag: the first fetch revalidates it) and `overrides`
  * (`{feature: implementation}` this client answers, for QA: see `override`).
@@ -16,7 +16,7 @@ import { Queue } from './queue.js';
  *   overrides?: Record<string, string | boolean>,
  *   refreshInterval?: number, flushInterval?: number, maxBatch?: number, maxQueue?: number,
  *   timeout?: number, retryDelay?: number, sticky?: import('./store.js').Store,
- *   fetch?: typeof fetch, now?: () => number, headers?: HeadersInit, storageKey?: string}} Options
+ *   fetch?: typeof fetch, now?: () => number, headers?: HeadersInit, storageKey?: string | null}} Options
  */
 
 /** The most events in one POST (a larger maxBatch is this). */
@@ -440,7 +440,10 @@ export async function createClient(o) {
     } catch {}
     return Math.abs(t) <= 8.64e15 ? t : Date.now(); // a valid Date
   };
-  const prefix = o.storageKey ?? 'feats-edge:', ls = local();
+  // `storageKey: null`: nothing read from or written to localStorage (a
+  // page before its visitor consents to storage): no snapshot cache, and
+  // the default sticky store in memory, for this page only.
+  const prefix = o.storageKey ?? 'feats-edge:', ls = o.storageKey === null ? null : local();
   const sticky = o.sticky == null ? stickyStore(ls, prefix + 'sticky:') : checked(o.sticky, (err) => emit('error', err));
   // The snapshot URL resolved against the page (`snap.json` on two pages
   // is two snapshots): the path and query when it is on the page's origin.

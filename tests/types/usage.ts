@@ -143,6 +143,10 @@ async function main(): Promise<void> {
   await createClient({ headers: new Map([['a', 'b']]), fetch: async (url: string, init?: RequestInit) => new Response(`${url}${init?.method}`) });
   // @ts-expect-error: not a Headers, a record or pairs
   await createClient({ headers: 42 });
+  // Nothing in localStorage until consent: no prefix, and a sticky store of the page's own.
+  await createClient({ snapshotUrl: '/flags/snapshot.json', storageKey: null, sticky: new Map<string, string>() });
+  // @ts-expect-error: a prefix is text
+  await createClient({ storageKey: false });
   // @ts-expect-error: a number is no module (an empty interface took anything)
   await init(42);
   // One client per isolate, as a Worker makes it.

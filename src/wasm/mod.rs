@@ -369,19 +369,30 @@ impl RawEngine {
             return Vec::new();
         };
         let count = new.feature_count();
-        let crate::changes::Changes { changed, removed } = match &old.engine {
-            Some(old) => crate::changes::changed(old, new),
-            None => crate::changes::Changes {
-                changed: (0..count).collect(),
-                removed: Vec::new(),
-            },
-        };
-        let removed = removed.into_iter().map(|i| i.saturating_add(count));
-        changed
-            .into_iter()
-            .chain(removed)
-            .map(|i| u32::try_from(i).unwrap_or(u32::MAX))
-            .collect()
+        // Plain loops: an iterator chain collected here was its own
+        // instance of `collect` and of `chain`, for a call made once per
+        // update.
+        let mut out = Vec::new();
+        match &old.engine {
+            Some(old) => {
+                let crate::changes::Changes { changed, removed } =
+                    crate::changes::changed(old, new);
+                out.reserve_exact(changed.len() + removed.len());
+                for i in changed {
+                    out.push(u32::try_from(i).unwrap_or(u32::MAX));
+                }
+                for i in removed {
+                    out.push(u32::try_from(i.saturating_add(count)).unwrap_or(u32::MAX));
+                }
+            }
+            None => {
+                out.reserve_exact(count);
+                for i in 0..count {
+                    out.push(u32::try_from(i).unwrap_or(u32::MAX));
+                }
+            }
+        }
+        out
     }
 
     /// `engine.problems` as JSON (compiles every feature).

@@ -594,21 +594,20 @@ export class Engine {
     /** @type {{ now?: unknown, clock: () => number, sticky: any, impls: (string[] | undefined)[], units: Map<number, any> | null, replaced: Map<string, string> | null }} */
     const call = this._call = { now: undefined, clock: Date.now, sticky: null, impls: [], units: null, replaced: null };
     // Bytes cross in one copy; a string is encoded natively first.
-    const [raw, refused, headText] = loadOrSay(() => {
+    const [raw, headText] = loadOrSay(() => {
       const raw = load(RawEngine, snapshot, makeHost(call, memory));
-      const refused = raw.refused();
-      return [raw, refused, refused ? '' : raw.head()];
+      return [raw, raw.head()];
     });
-    if (refused) {
+    // Little crosses at load (see src/wasm/mod.rs): each feature's plan and
+    // names cross on its first evaluation, the full lists when asked for.
+    // A refused snapshot's head is the error alone.
+    const head = JSON.parse(headText);
+    if (head.refused) {
       raw.free();
-      const e = JSON.parse(refused);
-      throw new SnapshotError(e.message, e.path);
+      throw new SnapshotError(head.refused.message, head.refused.path);
     }
     this._raw = raw;
     this._memory = memory;
-    // Little crosses at load (see src/wasm/mod.rs): each feature's plan and
-    // names cross on its first evaluation, the full lists when asked for.
-    const head = JSON.parse(headText);
     /** @type {string} */
     this.revision = head.revision;
     this._count = head.count;

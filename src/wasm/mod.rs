@@ -204,11 +204,11 @@ impl RawEngine {
         let (engine, refused) = match loaded {
             Ok(engine) => (Some(engine), String::new()),
             Err(e) => {
-                let mut s = String::from("{\"path\":");
+                let mut s = String::from("{\"refused\":{\"path\":");
                 push_string(&mut s, &e.path);
                 put(&mut s, ",\"message\":");
                 push_string(&mut s, &e.message);
-                put(&mut s, "}");
+                put(&mut s, "}}");
                 (None, s)
             }
         };
@@ -239,8 +239,8 @@ impl RawEngine {
 #[wasm_bindgen]
 impl RawEngine {
     /// Compiles a snapshot given as bytes by the caller. Never throws: a
-    /// refused snapshot gives an engine whose [`RawEngine::refused`] is
-    /// non-empty. The bytes are read as UTF-8, invalid sequences as U+FFFD;
+    /// refused snapshot gives an engine whose [`RawEngine::head`] says
+    /// why. The bytes are read as UTF-8, invalid sequences as U+FFFD;
     /// they are kept, not copied again.
     pub fn load(bytes: Vec<u8>, host: Host) -> RawEngine {
         RawEngine::new(Engine::load_bytes(bytes), host)
@@ -262,18 +262,15 @@ impl RawEngine {
         RawEngine::new(Engine::load_owned(text), host)
     }
 
-    /// `""`, or the JSON `{path, message}` of the whole-snapshot error.
-    pub fn refused(&self) -> String {
-        self.refused.clone()
-    }
-
     /// What JavaScript reads once per snapshot, as JSON: `revision`,
     /// `count` (features), `inputs`, `slots` (`[input, key, …]` each), and
     /// the scratch layout (`table`, `strings`: byte offsets). Small: it does
-    /// not grow with the number of features.
+    /// not grow with the number of features. For a refused snapshot,
+    /// `{"refused": {path, message}}`, the whole-snapshot error (one export
+    /// for both: each export is its own wasm-bindgen glue).
     pub fn head(&self) -> String {
         let Some(engine) = &self.engine else {
-            return String::from("null");
+            return self.refused.clone();
         };
         let mut s = String::from("{\"revision\":");
         push_string(&mut s, engine.revision());

@@ -362,55 +362,56 @@ impl Engine {
         out: &mut String,
     ) {
         use crate::json::push_string;
+        use crate::text::put;
         let implementation = index.and_then(|i| self.implementation_name(i, ev.implementation));
-        out.push_str("{\"feature\":");
+        put(out, "{\"feature\":");
         push_string(out, name);
-        out.push_str(",\"implementation\":");
+        put(out, ",\"implementation\":");
         opt_string(out, implementation);
-        out.push_str(",\"reason\":\"");
-        out.push_str(ev.reason.as_str());
-        out.push_str("\",\"rule\":");
+        put(out, ",\"reason\":\"");
+        put(out, ev.reason.as_str());
+        put(out, "\",\"rule\":");
         match ev.rule {
             Some(r) => crate::text::push_u64(out, u64::from(r)),
-            None => out.push_str("null"),
+            None => put(out, "null"),
         }
-        out.push_str(",\"experiment\":");
+        put(out, ",\"experiment\":");
         opt_string(out, ev.experiment);
-        out.push_str(",\"unit\":");
+        put(out, ",\"unit\":");
         match &ev.unit {
             Some(unit) => {
-                out.push_str("{\"segment\":");
+                put(out, "{\"segment\":");
                 push_string(
                     out,
                     self.segments
                         .get(unit.segment as usize)
                         .map_or("", String::as_str),
                 );
-                out.push_str(",\"value\":");
+                put(out, ",\"value\":");
                 match unit_index {
                     Some(i) => crate::text::push_u64(out, i as u64),
                     None => push_string(out, &unit.value),
                 }
-                out.push('}');
+                put(out, "}");
             }
-            None => out.push_str("null"),
+            None => put(out, "null"),
         }
-        out.push_str(",\"stickyKey\":");
+        put(out, ",\"stickyKey\":");
         match (ev.experiment, &ev.unit) {
             (Some(experiment), Some(unit)) if unit_index.is_none() => {
                 push_string(out, &sticky_key(experiment, &unit.value))
             }
-            _ => out.push_str("null"),
+            _ => put(out, "null"),
         }
-        out.push_str(",\"errorCode\":");
+        put(out, ",\"errorCode\":");
         opt_string(out, ev.error.map(|e| e.as_str()));
-        out.push_str(",\"revision\":");
+        put(out, ",\"revision\":");
         push_string(out, &self.revision);
         if !passed.is_empty() {
-            out.push_str(",\"fellThrough\":");
+            put(out, ",\"fellThrough\":");
             crate::json::push_strings(out, passed);
         }
-        out.push('}');
+        put(out, "}");
     }
 
     /// The details JSON of one feature by name.
@@ -675,7 +676,7 @@ fn same_text(a: &str, b: &str) -> bool {
 fn opt_string(out: &mut String, s: Option<&str>) {
     match s {
         Some(s) => crate::json::push_string(out, s),
-        None => out.push_str("null"),
+        None => crate::text::put(out, "null"),
     }
 }
 

@@ -53,7 +53,7 @@ fn panic(_: &core::panic::PanicInfo<'_>) -> ! {
 use crate::eval::{Assignment, Context, Env};
 use crate::json::push_string;
 use crate::model::{ImplId, InputId, Kind, SlotId};
-use crate::text::push_u64;
+use crate::text::{push_u64, put};
 use crate::Engine;
 
 #[wasm_bindgen]
@@ -821,12 +821,4 @@ impl Env for HostEnv<'_> {
             noted.clear();
         }
     }
-}
-
-/// Appends `text` to `s`. For the JSON this boundary writes once per load,
-/// feature or simulation: `push_str` is inlined at this crate's opt-level,
-/// a capacity check and a copy at each of its two dozen sites (1.3 KB).
-#[inline(never)]
-fn put(s: &mut String, text: &str) {
-    s.push_str(text);
 }

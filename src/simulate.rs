@@ -66,8 +66,8 @@ impl SimulateError {
             _ => return self.message().to_owned(),
         };
         let mut s = String::from(head);
-        s.push_str(by.unwrap_or_default());
-        s.push_str(tail);
+        crate::text::put(&mut s, by.unwrap_or_default());
+        crate::text::put(&mut s, tail);
         s
     }
 }
@@ -134,7 +134,14 @@ impl Unit {
     /// slot when it fills them all.
     #[must_use]
     pub fn varied(&self, given: impl Fn(SlotId) -> bool) -> Vec<SlotId> {
-        let empty: Vec<SlotId> = self.slots.iter().copied().filter(|&s| !given(s)).collect();
+        // A loop: `collect` reads the first item apart, a second copy of
+        // `given` in the WebAssembly build.
+        let mut empty = Vec::new();
+        for &slot in &self.slots {
+            if !given(slot) {
+                empty.push(slot);
+            }
+        }
         if empty.is_empty() {
             self.slots.clone()
         } else {

@@ -723,11 +723,28 @@ impl Lazy {
     #[inline]
     fn compiled(&self, index: usize) -> Option<&(Feature, Vec<Problem>)> {
         let entry = self.entries.get(index)?;
-        Some(
-            entry
-                .compiled
-                .get_or_init(|| Box::new(self.compile(index, entry))),
-        )
+        match entry.compiled.get() {
+            Some(done) => Some(done),
+            None => self.compile_once(index, entry),
+        }
+    }
+
+    /// Compiles feature `index` and keeps it. Not `get_or_init`: in the
+    /// WebAssembly build its check against a reentrant init drops a
+    /// compiled feature inline (0.8 KB of the module), where here the one
+    /// dropped, if any, goes through the feature's own drop code.
+    #[cold]
+    #[inline(never)]
+    fn compile_once<'a>(
+        &self,
+        index: usize,
+        entry: &'a Entry,
+    ) -> Option<&'a (Feature, Vec<Problem>)> {
+        let made = Box::new(self.compile(index, entry));
+        // (Already set only by another thread that compiled it meanwhile:
+        // the same feature, so either one serves.)
+        drop(entry.compiled.set(made));
+        entry.compiled.get().map(|done| &**done)
     }
 
     #[cold]

@@ -197,14 +197,13 @@ pub fn unit(engine: &Engine, name: &str, by: Option<&str>) -> Result<Unit, Simul
         .candidates
         .first()
         .ok_or(SimulateError::UnknownSegment)?;
-    let slots = template
-        .parts
-        .iter()
-        .filter_map(|p| match p {
-            Part::Slot(s) => Some(*s),
-            _ => None,
-        })
-        .collect();
+    // (A loop, as in `Unit::varied`: once per simulation, no `collect`.)
+    let mut slots = Vec::new();
+    for part in &*template.parts {
+        if let Part::Slot(s) = part {
+            slots.push(*s);
+        }
+    }
     let whole = matches!(&*template.parts, [Part::Slot(_)]);
     Ok(Unit {
         feature: index,

@@ -348,21 +348,29 @@ pub fn changed(old: &Lazy, new: &Lazy) -> Changes {
     fn name(e: &Lazy, i: usize) -> &str {
         e.name(i).unwrap_or_default()
     }
-    let removed = (0..old.len())
-        .filter(|&i| new.index_of(name(old, i)).is_none())
-        .collect();
+    let removed = indices(old.len(), &|i| new.index_of(name(old, i)).is_none());
     // One document read at a time: a snapshot read whole takes several
     // times its size, which WebAssembly's memory keeps once grown.
     let changed = match (written(old), written(new)) {
-        (Some(before), Some(after)) => (0..new.len())
-            .filter(|&i| {
-                let was = old.index_of(name(new, i)).and_then(|j| before.get(j));
-                !matches!((was, after.get(i)), (Some(Some(a)), Some(Some(b))) if a == b)
-            })
-            .collect(),
-        _ => (0..new.len()).collect(),
+        (Some(before), Some(after)) => indices(new.len(), &|i| {
+            let was = old.index_of(name(new, i)).and_then(|j| before.get(j));
+            !matches!((was, after.get(i)), (Some(Some(a)), Some(Some(b))) if a == b)
+        }),
+        _ => indices(new.len(), &|_| true),
     };
     Changes { changed, removed }
+}
+
+/// The indices below `n` that `keep` keeps: one function for the lists
+/// of [`changed`], where `collect` was an instance each.
+fn indices(n: usize, keep: &dyn Fn(usize) -> bool) -> Vec<usize> {
+    let mut out = Vec::new();
+    for i in 0..n {
+        if keep(i) {
+            out.push(i);
+        }
+    }
+    out
 }
 
 /// How each of `snapshot`'s features is written (see [`Written`]), by

@@ -1393,17 +1393,26 @@ impl<'a> Scope<'a> {
             return false;
         }
         if self.deep_conditions.is_none() {
-            let mut chain: Vec<&str> = self
-                .stack
-                .iter()
-                .filter_map(|&a| self.shared.activations.get(a).map(|x| x.0.as_str()))
-                .collect();
-            if let Some(name) = through {
-                chain.push(name);
-            }
-            self.deep_conditions = Some(join(&chain, " → "));
+            self.deep_conditions = Some(self.chain(0, through));
         }
         true
+    }
+
+    /// The names of the activations on the stack from position `from` on,
+    /// then `last`, joined by arrows: the chain a problem about a cycle or
+    /// a depth names. (One function for the three: `collect` was an
+    /// instance each.)
+    fn chain(&self, from: usize, last: Option<&str>) -> String {
+        let mut names: Vec<&str> = Vec::new();
+        for &a in self.stack.get(from..).unwrap_or_default() {
+            if let Some(activation) = self.shared.activations.get(a) {
+                names.push(activation.0.as_str());
+            }
+        }
+        if let Some(last) = last {
+            names.push(last);
+        }
+        join(&names, " → ")
     }
 
     /// Notes a condition at level `depth`.
@@ -1638,19 +1647,11 @@ impl<'a> Scope<'a> {
                 return None;
             }
             Some(ActivationState::InProgress) => {
-                let mut chain: Vec<&str> = self
-                    .stack
-                    .iter()
-                    .skip_while(|&&a| a != id)
-                    .filter_map(|&a| self.shared.activations.get(a).map(|x| x.0.as_str()))
-                    .collect();
-                chain.push(name);
+                let from = self.stack.iter().position(|&a| a == id);
+                let chain = self.chain(from.unwrap_or(self.stack.len()), Some(name));
                 errs.add(
                     ptr,
-                    concat(&[
-                        "activations refer to each other in a cycle: ",
-                        &join(&chain, " → "),
-                    ]),
+                    concat(&["activations refer to each other in a cycle: ", &chain]),
                 );
                 return None;
             }
@@ -1688,13 +1689,7 @@ impl<'a> Scope<'a> {
             // Too deep counted from the activation at the bottom of the
             // stack: the problem is that one's (below).
             if self.too_deep.is_none() {
-                let mut chain: Vec<&str> = self
-                    .stack
-                    .iter()
-                    .filter_map(|&a| self.shared.activations.get(a).map(|x| x.0.as_str()))
-                    .collect();
-                chain.push(name);
-                self.too_deep = Some(join(&chain, " → "));
+                self.too_deep = Some(self.chain(0, Some(name)));
             }
             return None;
         }

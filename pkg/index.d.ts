@@ -14,12 +14,29 @@ type HostClass<K extends string> = typeof globalThis extends { [k in K]: abstrac
 /** `WebAssembly.Module` where the project's libraries declare it (an object: its interface is empty, which anything but null would fit), else any object. */
 type WasmModule = typeof globalThis extends { WebAssembly: { Module: abstract new (...args: any[]) => infer M } } ? M & object : object;
 
-/** Loads the wasm once; resolves at once where it is loaded synchronously (Node, Workers). After a failure a later call tries again, except when the page's Content-Security-Policy forbids WebAssembly (rejected for good). */
+/**
+ * Loads the wasm once; resolves at once where it is loaded synchronously
+ * (Node, Workers). `source`: where the `.wasm` comes from (default: the
+ * package's own `feats_edge_bg.wasm`, next to its JS); ignored once loaded.
+ * Rejects when it cannot be loaded; after a failure a later call tries
+ * again, except when the page's Content-Security-Policy forbids
+ * WebAssembly (rejected for good). `createClient` needs no `init()` first;
+ * where the wasm loads asynchronously (browsers), `new Engine` and `bucket`
+ * throw before it has loaded.
+ * @example
+ * import { init, Engine } from "feats-edge";
+ * await init();
+ * const engine = new Engine(await (await fetch("/flags/snapshot.json")).text());
+ */
 export function init(source?: string | HostClass<'URL'> | HostClass<'Request'> | HostClass<'Response'> | Bytes | WasmModule): Promise<void>;
-/** Synchronous instantiation from bytes or a compiled module (browser entry). */
+/** Synchronous instantiation from the `.wasm`'s bytes or a compiled module (browser entry), for where `await init()` cannot be used; throws when they are no WebAssembly module. */
 export function initSync(module: Bytes | WasmModule): void;
 
-/** The bucket of a unit under a salt: an integer in [0, 10000). */
+/**
+ * The bucket of a unit under a salt (SPEC section 3): an integer in
+ * [0, 10000), the same in every runtime and in the command-line tool.
+ * @example bucket("PaymentProcessor", "42") // 8632
+ */
 export function bucket(salt: string, unit: string): number;
 
 /** A whole snapshot refused: invalid JSON, a schema other than 1, a top level that is not an object, over the limits. */
@@ -100,6 +117,15 @@ export interface EvaluateOptions {
   used?: string | undefined;
 }
 
+/**
+ * One snapshot, compiled in wasm, evaluated synchronously: no I/O, no
+ * exposures (a client does those). Needs `init()` first.
+ * @example
+ * await init();
+ * const engine = new Engine(snapshotText);
+ * const d = engine.evaluate("PaymentProcessor", { user: { id: "42" } });
+ * d.implementation; // "acme", or null with d.errorCode when it has none
+ */
 export class Engine {
   /**
    * Checks the whole snapshot; each feature's rules compile on its first
@@ -108,6 +134,7 @@ export class Engine {
    *   could not be loaded (path "": the WebAssembly memory exhausted)
    */
   constructor(snapshot: string | object | Uint8Array | ArrayBuffer);
+  /** The snapshot's `revision`, "" when it has none. */
   readonly revision: string;
   /** Feature problems; the first access compiles every feature. */
   readonly problems: Problem[];
@@ -123,9 +150,18 @@ export class Engine {
    * listed before, through `features`).
    */
   changes(previous: Engine | null | undefined): string[];
+  /**
+   * The details of one evaluation (SPEC section 2). Never throws: an
+   * unknown feature, a context that cannot be read or a freed engine give
+   * `implementation: null` (or the feature's default) with an `errorCode`.
+   * @example
+   * engine.evaluate("PaymentProcessor", { user: { id: "42" } }, { now: Date.now(), sticky: {} });
+   * // {feature: "PaymentProcessor", implementation: "acme", reason: "SPLIT", rule: 1, ...}
+   */
   evaluate(feature: string, context: Context, opts?: EvaluateOptions): Details;
+  /** The details of every feature for one context, `{feature: details}` (`opts.used` aside). Never throws (`{}` when freed). */
   evaluateAll(context: Context, opts?: EvaluateOptions): Record<string, Details>;
-  /** The implementation name only: the fast path. */
+  /** The implementation name only (null where `evaluate` would give none): the fast path. Never throws. */
   implementation(feature: string, context: Context, opts?: EvaluateOptions): string | null;
   /** Every feature's implementation name, in one crossing into wasm. */
   implementations(context: Context, opts?: EvaluateOptions): Record<string, string | null>;
@@ -169,7 +205,7 @@ export interface ClientOptions {
   refreshInterval?: number | undefined;
   /** ms between exposure flushes. Default 5000. A longer `Retry-After` than this or 5 minutes (whichever is longer) waits that long only. In Workers and on Next.js's edge runtime, not used: exposures leave with `flush()`. */
   flushInterval?: number | undefined;
-  /** Default 100. */
+  /** The most exposures sent in one POST (at most 10 000). Default 100. */
   maxBatch?: number | undefined;
   /**
    * Default 1000; past that the oldest events are dropped and counted, and
@@ -177,7 +213,7 @@ export interface ClientOptions {
    * the length of its strings, its unit's value included).
    */
   maxQueue?: number | undefined;
-  /** createClient resolves by then even if nothing loaded. Default 3000. In Workers (`isolateClient`) it also resolves on the first failed fetch. */
+  /** ms: createClient resolves by then even if nothing loaded (the wait for the `.wasm` included). Default 3000. In Workers (`isolateClient`) it also resolves on the first failed fetch. */
   timeout?: number | undefined;
   /** First retry delay in ms, doubling to 60 s with full jitter. Default 1000. */
   retryDelay?: number | undefined;
@@ -290,9 +326,17 @@ export interface ClientError extends Error {
   permanent?: boolean | undefined;
 }
 
+/**
+ * What `createClient` resolves with. Its evaluation calls never throw:
+ * with no snapshot loaded, or an unknown feature, they answer the code
+ * default of the feature's handle (`client.feature(name, …, {default})`)
+ * if there is one, else `null` (`isEnabled`: `false`); failures of its
+ * fetches and POSTs are `error` events, never rejections.
+ */
 export interface Client {
   /** Resolves with whether a snapshot is loaded, once one is or the timeout passed. */
   readonly ready: Promise<boolean>;
+  /** The loaded snapshot's `revision` ("" when it has none); null while nothing is loaded. */
   readonly revision: string | null;
   /**
    * Whether the snapshot served is not known to be the origin's: the last
@@ -317,20 +361,30 @@ export interface Client {
    * wasm memory only; a fetched snapshot replaces it).
    */
   bootstrap(): { snapshot: string; snapshotEtag?: string } | null;
-  /** No exposure. */
+  /**
+   * The implementation `feature` has for `context`, with no exposure (to
+   * render with, then report with `usedImplementation`). Null with nothing
+   * loaded or for an unknown feature (a handle's default, when it has one).
+   * @example
+   * const impl = client.findImplementation("PaymentProcessor", { user: { id: "42" } }) ?? "acme";
+   * client.usedImplementation("PaymentProcessor", impl, { user: { id: "42" } });
+   */
   findImplementation(feature: string, context: Context): string | null;
-  /** No exposure. */
+  /** Every feature's implementation, `{feature: implementation}`, with no exposure (`{}` with nothing loaded, handles' defaults aside). */
   findImplementations(context: Context): Record<string, string | null>;
   /**
    * Queues an exposure, and records the sticky assignment when an experiment chose the implementation.
    * A null implementation (what find returns for an unknown feature with no handle default) records nothing.
+   * A use while nothing is loaded is reported with `revision: null`. Never throws.
+   * @example
+   * client.usedImplementation("PaymentProcessor", "acme", { user: { id: "42" } });
    */
   usedImplementation(feature: string, implementation: string | boolean | null | undefined, context: Context): void;
-  /** find + used; returns the implementation name. */
+  /** `findImplementation` then `usedImplementation`: returns the implementation name (null as find does), its exposure queued. */
   create(feature: string, context: Context): string | null;
   /** Boolean features: find + used; false when unknown or no snapshot. */
   isEnabled(feature: string, context: Context): boolean;
-  /** Details, no exposure. */
+  /** The evaluation's details, no exposure; with nothing loaded, `errorCode: "PROVIDER_NOT_READY"` (a handle's default as the implementation, when it has one). */
   details(feature: string, context: Context): Details;
   /**
    * Makes this client answer `implementation` for `feature` whatever the
@@ -382,18 +436,24 @@ export interface Client {
   on(type: 'stale', listener: (error: ClientError) => void): () => void;
   /** After `stale`: a fetch confirmed the snapshot served (304) or brought one that loaded (after its `update`), or was answered while another tab cached a later fetch's snapshot (loaded instead). */
   on(type: 'recovered', listener: (event: { revision: string }) => void): () => void;
-  /** Fetches the snapshot now (in Workers: not during a failed fetch's backoff or Retry-After, nor while another request's fetch is under way, for `timeout` doubling up to 30 s). */
+  /** Fetches the snapshot now; resolves once it is answered, never rejects (a failure is an `error` event). Nothing without `snapshotUrl` or once closed (in Workers: not during a failed fetch's backoff or Retry-After, nor while another request's fetch is under way, for `timeout` doubling up to 30 s). */
   refresh(): Promise<void>;
-  /** Sends the queued exposures now (in Workers: not during a failed POST's backoff or Retry-After). */
+  /** Sends the queued exposures now; resolves once they are answered, never rejects (a failure is an `error` event; what is refused counts in `stats.failed`) (in Workers: not during a failed POST's backoff or Retry-After). */
   flush(): Promise<void>;
-  /** Stops polling and flushing, frees the engine (evaluations then answer as with no snapshot), sends what waits. */
+  /** Stops polling and flushing, frees the engine (evaluations then answer as with no snapshot), sends what waits; resolves once that is answered, never rejects. */
   close(): Promise<void>;
 }
 
 /**
  * A client (SPEC sections 4 and 5). Needs no `init()` first: where the wasm
  * loads asynchronously it starts `init()` itself and fetches the first
- * snapshot meanwhile. Resolves once a snapshot is loaded, or after `timeout`.
+ * snapshot meanwhile. Resolves once a snapshot is loaded, or after `timeout`
+ * ms with nothing loaded (then `client.ready` is false and the calls answer
+ * code defaults); never rejects (failures are `error` events).
+ * @example
+ * const client = await createClient({ snapshotUrl: "/flags/snapshot.json", exposureUrl: "/flags/exposures" });
+ * client.on("error", (e) => console.warn(e.message));
+ * const checkout = client.create("Checkout", { user: { id: "42" } }) ?? "classic";
  */
 export function createClient(options?: ClientOptions): Promise<Client>;
 

@@ -333,6 +333,15 @@ export interface ClientError extends Error {
  * if there is one, else `null` (`isEnabled`: `false`); failures of its
  * fetches and POSTs are `error` events, never rejections.
  */
+/** What each of a client's events gives its listeners (see `Client.on`). */
+export interface ClientEvents {
+  update: UpdateEvent;
+  exposure: ExposureEvent;
+  error: ClientError;
+  stale: ClientError;
+  recovered: { revision: string };
+}
+
 export interface Client {
   /** Resolves with whether a snapshot is loaded, once one is or the timeout passed. */
   readonly ready: Promise<boolean>;
@@ -436,6 +445,11 @@ export interface Client {
   on(type: 'stale', listener: (error: ClientError) => void): () => void;
   /** After `stale`: a fetch confirmed the snapshot served (304) or brought one that loaded (after its `update`), or was answered while another tab cached a later fetch's snapshot (loaded instead). */
   on(type: 'recovered', listener: (event: { revision: string }) => void): () => void;
+  /**
+   * Adds a listener; returns the function that removes it. `type`: one of
+   * the events above (a listener for any other name is never called).
+   */
+  on<K extends 'update' | 'exposure' | 'error' | 'stale' | 'recovered'>(type: K, listener: (event: ClientEvents[K]) => void): () => void;
   /** Fetches the snapshot now; resolves once it is answered, never rejects (a failure is an `error` event). Nothing without `snapshotUrl` or once closed (in Workers: not during a failed fetch's backoff or Retry-After, nor while another request's fetch is under way, for `timeout` doubling up to 30 s). */
   refresh(): Promise<void>;
   /** Sends the queued exposures now; resolves once they are answered, never rejects (a failure is an `error` event; what is refused counts in `stats.failed`) (in Workers: not during a failed POST's backoff or Retry-After). */

@@ -91,6 +91,15 @@ async function main(): Promise<void> {
   off();
   // @ts-expect-error a misspelt event name (at run time it adds nothing)
   client.on('updated', () => {});
+  // An event name chosen at run time: the listener gets what any of them gives.
+  const either: 'stale' | 'error' = Math.random() > 0.5 ? 'stale' : 'error';
+  client.on(either, (err) => void err.status);
+  const anyEvent: 'update' | 'recovered' = Math.random() > 0.5 ? 'update' : 'recovered';
+  client.on(anyEvent, (e) => void e.revision);
+  // @ts-expect-error a listener typed for another event
+  client.on('update', (e: ExposureEvent) => void e.feature);
+  // @ts-expect-error nor, for names chosen at run time, for only one of them
+  client.on(anyEvent, (e: UpdateEvent) => void e.changed);
   client.override('PaymentProcessor', 'acme');
   client.override('Dark', true);
   client.override('PaymentProcessor', null);

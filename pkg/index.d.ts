@@ -72,14 +72,20 @@ export type ErrorCode = 'FLAG_NOT_FOUND' | 'INVALID_CONTEXT' | 'PARSE_ERROR' | '
 /** The result of one evaluation (SPEC section 2). */
 export interface Details {
   feature: string;
-  /** For boolean features "true" or "false". */
+  /** The implementation served: null for an unknown feature (else the feature's default when no rule yields). For boolean features "true" or "false". */
   implementation: string | null;
   reason: Reason;
+  /** The index of the rule that decided, else null. */
   rule: number | null;
+  /** The experiment that chose, else null. */
   experiment: string | null;
+  /** The hashed segment and its value, for splits and experiments; else null. */
   unit: { segment: string; value: string } | null;
+  /** `"<experiment name>/<unit value>"` for experiments, else null: the key of the sticky assignment. */
   stickyKey: string | null;
+  /** Null unless `reason` is `ERROR` (or a broken feature's `PARSE_ERROR`). */
   errorCode: ErrorCode | null;
+  /** The snapshot's revision ("" when it has none); null from a client with nothing loaded. */
   revision: string | null;
   /**
    * Beyond the SPEC: the sticky keys of the `random` experiments whose draw
@@ -262,10 +268,17 @@ export type FactoryContext<M> =
     ? I & Context
     : Context;
 
+/** What `client.feature` makes: a feature's factories, chosen by the client's snapshot. */
 export interface FeatureHandle<T, C extends Context = Context> {
-  /** The implementation name, no exposure. */
+  /** The implementation name, no exposure: the handle's default with nothing loaded or for an unknown feature, null without one. */
   find(context: C): string | null;
-  /** Calls the chosen implementation's factory and records the exposure. */
+  /**
+   * Calls the chosen implementation's factory (on the factories object,
+   * with `context`) and records the exposure. With no factory for the
+   * implementation chosen (or none chosen), the default's is called and
+   * the use reported as a default; undefined when there is no such factory
+   * either. What a factory throws is thrown, and nothing is recorded.
+   */
   create(context: C): T | undefined;
 }
 
@@ -410,6 +423,12 @@ export interface Client {
   /**
    * A handle whose `create` returns what any of the factories returns (a union when they differ).
    * With a `default` that names one of the factories, `create` always builds (factories typed by an index signature, `Record<string, …>` or a pattern, name none for sure).
+   * @example
+   * const Payments = client.feature("PaymentProcessor", {
+   *   acme: (ctx) => new Acme(ctx),
+   *   premium: (ctx) => new Premium(ctx),
+   * }, { default: "acme" });
+   * const processor = Payments.create({ user: { id: "42" } }); // Acme | Premium, its exposure queued
    */
   feature<M extends Factories<M>, D extends NamedDefault<M>>(name: string, implementations: M, options: { default: D }): DefaultedFeatureHandle<ReturnType<NonNullable<M[keyof M]>>, FactoryContext<M>>;
   feature<M extends Factories<M>>(name: string, implementations: M, options?: { default?: string | boolean | undefined }): FeatureHandle<ReturnType<NonNullable<M[keyof M]>>, FactoryContext<M>>;

@@ -196,7 +196,7 @@ export interface ClientOptions {
   snapshotUrl?: string | undefined;
   /**
    * A bootstrap snapshot, used before (or instead of) fetching: JSON text,
-   * the parsed object, or an `Engine` already made from it (not parsed
+   * the parsed object, its UTF-8 bytes, or an `Engine` already made from it (not parsed
    * again; the client owns it from then on, and frees it when it is
    * replaced or the client is closed).
    */
@@ -510,6 +510,16 @@ export interface WaitUntil {
  * request revalidates it after its response (`ctx.waitUntil`), as it
  * finishes a first fetch that outlasted `timeout`.
  * Send each request's exposures with `ctx.waitUntil(client.flush())`.
+ * @example
+ * const getClient = isolateClient((env) => ({ snapshotUrl: env.SNAPSHOT_URL, exposureUrl: env.EXPOSURE_URL }));
+ * export default {
+ *   async fetch(request, env, ctx) {
+ *     const client = await getClient(env, ctx);
+ *     const checkout = client.create("Checkout", { user: { id: request.headers.get("X-User-Id") } }) ?? "classic";
+ *     ctx.waitUntil(client.flush());
+ *     return new Response(`Checkout: ${checkout}`);
+ *   },
+ * };
  */
 export function isolateClient<Env = any>(
   options: ClientOptions | ((env: Env) => ClientOptions),

@@ -298,7 +298,14 @@ export type NamedDefault<M> = NamedKeys<M> | ('true' | 'false' extends NamedKeys
  * the chosen one has no factory, or nothing is loaded).
  */
 export interface DefaultedFeatureHandle<T, C extends Context = Context> extends FeatureHandle<T, C> {
+  /** The implementation name, no exposure: the default's with nothing loaded or for an unknown feature. */
   find(context: C): string;
+  /**
+   * Calls the chosen implementation's factory (on the factories object,
+   * with `context`) and records the exposure; the default's factory when
+   * the one chosen has none, or nothing is loaded. What a factory throws
+   * is thrown, and nothing is recorded.
+   */
   create(context: C): T;
 }
 

@@ -16,8 +16,10 @@ type WasmModule = typeof globalThis extends { WebAssembly: { Module: abstract ne
 
 /**
  * Loads the wasm once; resolves at once where it is loaded synchronously
- * (Node, Workers). `source`: where the `.wasm` comes from (default: the
- * package's own `feats_edge_bg.wasm`, next to its JS); ignored once loaded.
+ * (Node, Workers). `source` (browser entry): where the `.wasm` comes from,
+ * a URL to fetch, a `Response` or a promise of one (`fetch(url)`), its
+ * bytes or a compiled module (default: the package's own
+ * `feats_edge_bg.wasm`, next to its JS); ignored once loaded.
  * Rejects when it cannot be loaded; after a failure a later call tries
  * again, except when the page's Content-Security-Policy forbids
  * WebAssembly (rejected for good). `createClient` needs no `init()` first;
@@ -28,7 +30,7 @@ type WasmModule = typeof globalThis extends { WebAssembly: { Module: abstract ne
  * await init();
  * const engine = new Engine(await (await fetch("/flags/snapshot.json")).text());
  */
-export function init(source?: string | HostClass<'URL'> | HostClass<'Request'> | HostClass<'Response'> | Bytes | WasmModule): Promise<void>;
+export function init(source?: string | HostClass<'URL'> | HostClass<'Request'> | HostClass<'Response'> | PromiseLike<HostClass<'Response'>> | Bytes | WasmModule): Promise<void>;
 /** Synchronous instantiation from the `.wasm`'s bytes or a compiled module (browser entry), for where `await init()` cannot be used; throws when they are no WebAssembly module. */
 export function initSync(module: Bytes | WasmModule): void;
 

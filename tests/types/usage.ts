@@ -4,6 +4,9 @@ import { init, Engine, SnapshotError, bucket, createClient, isolateClient, type 
 
 async function main(): Promise<void> {
   await init();
+  // The browser entry's sources: a URL, a Response or a promise of one, bytes.
+  await init(fetch('/feats_edge_bg.wasm'));
+  await init(new URL('/feats_edge_bg.wasm', 'https://example.com'));
   const engine = new Engine('{"schema": 1}');
   const rev: string = engine.revision;
   const problems: { path: string; message: string }[] = engine.problems;

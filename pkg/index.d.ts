@@ -58,11 +58,15 @@ export interface Problem {
   message: string;
 }
 
+/** A feature as the snapshot declares it (SPEC section 1). */
 export interface FeatureInfo {
   name: string;
   type: 'multi' | 'boolean';
+  /** In the snapshot's order (the order splits lay out); `["true", "false"]` for a boolean feature. */
   implementations: string[];
+  /** The implementation served when no rule yields; null when the declaration has none usable (a broken feature). */
   default: string | null;
+  /** The context inputs it is evaluated for, e.g. `["user"]`. */
   inputs: string[];
 }
 

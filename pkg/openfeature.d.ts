@@ -70,9 +70,13 @@ declare class Resolver {
  */
 export class FeatsEdgeProvider extends Resolver {
   readonly runsOn: 'server';
+  /** A boolean feature's value (called by the SDK's `getBooleanValue`); never rejects: on an error, `defaultValue` with an `errorCode`. */
   resolveBooleanEvaluation(flag: string, defaultValue: boolean, context: EvaluationContext): Promise<Resolution<boolean>>;
+  /** A multi feature's implementation name (called by the SDK's `getStringValue`); never rejects: on an error, `defaultValue` with an `errorCode`. */
   resolveStringEvaluation(flag: string, defaultValue: string, context: EvaluationContext): Promise<Resolution<string>>;
+  /** Always `defaultValue`, with an `errorCode`: `TYPE_MISMATCH` for a feature (features are no numbers). */
   resolveNumberEvaluation(flag: string, defaultValue: number, context: EvaluationContext): Promise<Resolution<number>>;
+  /** Always `defaultValue`, with an `errorCode`: `TYPE_MISMATCH` for a feature (features are no objects). */
   resolveObjectEvaluation<T>(flag: string, defaultValue: T, context: EvaluationContext): Promise<Resolution<T>>;
 }
 
@@ -81,9 +85,13 @@ export class FeatsEdgeWebProvider extends Resolver {
   readonly runsOn: 'client';
   /** Nothing to fetch; a stale provider, made READY by the SDK after a context change, says PROVIDER_STALE again; one with no snapshot to serve (none came, or its client was closed) throws (the SDK's ERROR state). */
   onContextChange(): void;
+  /** A boolean feature's value (called by the SDK's `getBooleanValue`); never throws: on an error, `defaultValue` with an `errorCode`. */
   resolveBooleanEvaluation(flag: string, defaultValue: boolean, context: EvaluationContext): Resolution<boolean>;
+  /** A multi feature's implementation name (called by the SDK's `getStringValue`); never throws: on an error, `defaultValue` with an `errorCode`. */
   resolveStringEvaluation(flag: string, defaultValue: string, context: EvaluationContext): Resolution<string>;
+  /** Always `defaultValue`, with an `errorCode`: `TYPE_MISMATCH` for a feature (features are no numbers). */
   resolveNumberEvaluation(flag: string, defaultValue: number, context: EvaluationContext): Resolution<number>;
+  /** Always `defaultValue`, with an `errorCode`: `TYPE_MISMATCH` for a feature (features are no objects). */
   resolveObjectEvaluation<T>(flag: string, defaultValue: T, context: EvaluationContext): Resolution<T>;
 }
 

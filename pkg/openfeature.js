@@ -208,7 +208,7 @@ class Resolver {
     const value = name == null ? undefined : type == 'string' && !boolean ? name : type == 'boolean' && boolean ? name == 'true' : undefined;
     if (value === undefined) {
       const is = boolean ? 'a boolean feature' : 'a feature of implementation names (strings)';
-      return { value: fallback, reason: 'ERROR', errorCode: 'TYPE_MISMATCH', errorMessage: `feats-edge: '${d.feature}' is ${is}, not a ${type} flag` };
+      return { value: fallback, reason: 'ERROR', errorCode: 'TYPE_MISMATCH', errorMessage: `feats-edge: '${d.feature}' is ${is}, not ${type == 'object' ? 'an' : 'a'} ${type} flag` };
     }
     // Recorded with the evaluation that chose (asked again, a `random`
     // experiment would draw anew); a client without that method is asked.

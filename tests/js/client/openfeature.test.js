@@ -335,6 +335,9 @@ test('flags are typed by the feature\'s declaration: a boolean feature only as a
   assert.equal((await provider.resolveStringEvaluation('Bool', 'x', {})).errorCode, 'TYPE_MISMATCH');
   assert.equal((await provider.resolveBooleanEvaluation('Ghost', false, {})).value, true);
   assert.equal((await provider.resolveStringEvaluation('Ghost', 'x', {})).errorCode, 'TYPE_MISMATCH');
+  // The message names the flag type the caller asked for, in plain English.
+  assert.equal((await provider.resolveObjectEvaluation('Bool', {}, {})).errorMessage, "feats-edge: 'Bool' is a boolean feature, not an object flag");
+  assert.equal((await provider.resolveNumberEvaluation('Bool', 1, {})).errorMessage, "feats-edge: 'Bool' is a boolean feature, not a number flag");
   await client.close();
 });
 

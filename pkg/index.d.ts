@@ -417,7 +417,12 @@ export interface Client {
   usedImplementation(feature: string, implementation: string | boolean | null | undefined, context: Context): void;
   /** `findImplementation` then `usedImplementation`: returns the implementation name (null as find does), its exposure queued. */
   create(feature: string, context: Context): string | null;
-  /** Boolean features: find + used; false when unknown or no snapshot. */
+  /**
+   * A boolean feature's value, its use reported (find + used). False with
+   * nothing loaded (reported as a code default), for an unknown feature,
+   * and for a multi feature, even one with implementations named "true"
+   * and "false" (nothing recorded). Never throws.
+   */
   isEnabled(feature: string, context: Context): boolean;
   /** The evaluation's details, no exposure; with nothing loaded, `errorCode: "PROVIDER_NOT_READY"` (a handle's default as the implementation, when it has one). */
   details(feature: string, context: Context): Details;

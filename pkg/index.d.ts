@@ -37,6 +37,7 @@ export function initSync(module: Bytes | WasmModule): void;
 /**
  * The bucket of a unit under a salt (SPEC section 3): an integer in
  * [0, 10000), the same in every runtime and in the command-line tool.
+ * Throws before the wasm has loaded (browser entry: `await init()` first).
  * @example bucket("PaymentProcessor", "42") // 8632
  */
 export function bucket(salt: string, unit: string): number;
@@ -144,6 +145,7 @@ export class Engine {
    * evaluation. Bytes are read as UTF-8 (invalid sequences as U+FFFD).
    * @throws {SnapshotError} when the snapshot is refused as a whole, or
    *   could not be loaded (path "": the WebAssembly memory exhausted)
+   * @throws {Error} before the wasm has loaded (browser entry: `await init()` first)
    */
   constructor(snapshot: string | object | Uint8Array | ArrayBuffer);
   /** The snapshot's `revision`, "" when it has none. */

@@ -119,6 +119,7 @@ export interface EvaluateOptions {
   now?: number | Date | undefined;
   /** A clock called only if a rule needs the time. */
   clock?: (() => number) | undefined;
+  /** The sticky assignments experiments honour (`STICKY`), by `stickyKey`; default: none. A client passes its store. */
   sticky?: StickyMap | undefined;
   /**
    * `evaluate` only: the implementation the caller has used, to get the

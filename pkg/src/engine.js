@@ -540,6 +540,21 @@ function ofAnotherCopy(v) {
 }
 
 /**
+ * What `v` is when it is the snapshot still on its way (a promise not
+ * awaited, the Response it came in), said with what to give instead;
+ * null otherwise. Serialized, either read as a snapshot without `schema`.
+ * @param {unknown} v
+ */
+function onItsWay(v) {
+  try {
+    if (v === null || typeof v !== 'object') return null;
+    if (typeof (/** @type {any} */ (v).then) === 'function') return 'a Promise: await it, and give what it resolves to';
+    if (typeof Response === 'function' && v instanceof Response) return 'a Response: give its text (await res.text()) or its bytes';
+  } catch {} // (a Proxy whose traps throw: read as any object)
+  return null;
+}
+
+/**
  * Loads the snapshot into wasm: bytes as they are (checked as UTF-8 there),
  * a string encoded natively, an object serialized first.
  * @param {any} RawEngine
@@ -564,6 +579,8 @@ function load(RawEngine, snapshot, host) {
   if (ofAnotherCopy(snapshot)) {
     throw new SnapshotError('the snapshot is an Engine of another copy of feats-edge (the package is loaded twice, each with its own WebAssembly instance): give the snapshot itself, or have the application import one copy', '');
   }
+  const pending = onItsWay(snapshot);
+  if (pending) throw new SnapshotError(`the snapshot is ${pending}`, '');
   let text = snapshot;
   if (typeof text !== 'string') {
     try {

@@ -30,6 +30,19 @@ test("the npm package's version is the crate's", () => {
   assert.equal(JSON.parse(read('pkg/package.json')).version, crate);
 });
 
+test('a snapshot still on its way (a promise not awaited, the Response it came in) is refused saying so', async () => {
+  const text = read('examples/shop.json');
+  const refused = (snapshot) => { try { new Engine(snapshot); } catch (e) { return e; } };
+  for (const [snapshot, said] of [[Promise.resolve(text), /^the snapshot is a Promise: await it/], [new Response(text), /^the snapshot is a Response: give its text \(await res\.text\(\)\)/]]) {
+    const e = refused(snapshot);
+    assert.ok(e instanceof SnapshotError, String(e));
+    assert.match(e.message, said);
+    assert.equal(e.path, '');
+  }
+  // What they hold loads.
+  assert.equal(new Engine(await new Response(text).text()).revision, '2026-11-22.7');
+});
+
 test('engine metadata: revision, problems, features', () => {
   const e = new Engine(read('examples/shop.json'));
   assert.equal(e.revision, '2026-11-22.7');

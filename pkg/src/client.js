@@ -1174,9 +1174,11 @@ export async function createClient(o) {
         const e = drawn();
         if (e.implementation === used && e.experiment === d.experiment) return { ...unnoted(e), stickyKey: null, kept: e.stickyKey };
         // Or this page's draw fell through that experiment (to what serves
-        // after it, no experiment's arm): the page keeps that as it keeps
-        // an arm, the marker in `mine`; the other tab's arm stays stored.
-        if (e.implementation === used && e.stickyKey == null && e.fellThrough?.includes(d.stickyKey)) return { ...unnoted(e), kept: d.stickyKey, keptAs: PASSED };
+        // after it): the page keeps that as it keeps an arm, in `mine`, the
+        // marker of each experiment it fell through and the arm of a later
+        // one that drew it (else a later random experiment drew again, and
+        // the page flipped to the other tab's arm); the other tab's arm stays stored.
+        if (e.implementation === used && e.fellThrough?.includes(d.stickyKey)) return { ...unnoted(e), stickyKey: null, kept: e.stickyKey, keptPassed: e.fellThrough };
       }
       const before = previous?.evaluate(feature, ctx, { ...opts, used });
       if (before?.implementation === used) return before;
@@ -1211,8 +1213,12 @@ export async function createClient(o) {
       // (This page's own arm used again leaves the other page's assignment
       // stored: see `mine`. Pages only: a server's client, shared by every
       // request, follows the store.)
-      if (d.kept != null) browser && keep(d.kept, d.keptAs ?? impl);
-      else if (d.stickyKey != null) {
+      if (d.kept != null || d.keptPassed) {
+        if (browser) {
+          for (const key of d.keptPassed ?? []) keep(key, PASSED);
+          if (d.kept != null) keep(d.kept, impl);
+        }
+      } else if (d.stickyKey != null) {
         const own = mine.size ? short(d.stickyKey) : '';
         if (!own || mine.get(own) !== impl) mine.delete(own), sticky.set(d.stickyKey, impl);
       }
@@ -1225,7 +1231,7 @@ export async function createClient(o) {
         sticky.set(key, PASSED);
       } catch {}
     }
-    const { stickyKey, errorCode, fellThrough, kept, keptAs, ...event } = d;
+    const { stickyKey, errorCode, fellThrough, kept, keptPassed, ...event } = d;
     // Also with nothing loaded (revision null): a code default was used.
     if ((!xurl && !listeners.exposure.size) || closed || errorCode == 'FLAG_NOT_FOUND') return;
     // A use with nothing loaded has a key of its own: it must not stand for

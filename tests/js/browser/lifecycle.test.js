@@ -441,6 +441,64 @@ test("a tab whose draw fell through a random experiment, used after another tab 
   }
 });
 
+test("a tab whose draw fell through a random experiment to a later experiment, used after another tab stored an arm of the first, keeps what it rendered", async () => {
+  for (const random of [true, false]) {
+    site.snapshots[`/fall-next-${random}.json`] = JSON.stringify({
+      schema: 1, revision: 'fall-next-1',
+      segments: { UserId: { from: { user: '{id}' } } },
+      features: {
+        Hero: { inputs: ['user'], implementations: ['a', 'b', 'c', 'd'], default: 'a',
+          rules: [{ experiment: { name: 'hero-first', by: 'UserId', random: true, weights: { b: 10 } } },
+            { experiment: { name: 'hero-next', by: 'UserId', random, weights: { c: 50, d: 50 } } }] },
+      },
+    });
+    const start = async (url) => {
+      const { createClient } = await import('/pkg/index.js');
+      window.__events = [];
+      window.__c = await createClient({ snapshotUrl: url, refreshInterval: 0 });
+      window.__c.on('exposure', (e) => window.__events.push(e));
+    };
+    const [a, b] = [await browser.newPage(), await browser.newPage()];
+    const errors = [];
+    for (const p of [a, b]) p.on('pageerror', (e) => errors.push(e.message));
+    try {
+      await a.goto(`${site.url}/a.html`);
+      await b.goto(`${site.url}/b.html`);
+      await a.evaluate(() => localStorage.clear());
+      await a.evaluate(start, `/fall-next-${random}.json`);
+      await b.evaluate(start, `/fall-next-${random}.json`);
+      let tried = 0;
+      for (let n = 0; tried < 3; n++) {
+        const user = { id: `n${n}` };
+        // Tab B renders what its draw gave: the later experiment's arm when it fell through the first.
+        const mine = await b.evaluate((user) => window.__c.findImplementation('Hero', { user }), user);
+        if (mine === 'b') continue;
+        tried++;
+        await a.evaluate((user) => window.__c.usedImplementation('Hero', 'b', { user }), user);
+        await until(() => b.evaluate((id) => localStorage.getItem(`feats-edge:sticky:hero-first/${id}`) !== null, user.id));
+        const seen = await b.evaluate(([user, mine]) => {
+          window.__events.length = 0;
+          window.__c.usedImplementation('Hero', mine, { user });
+          const e = window.__events[0];
+          return {
+            reported: e && [e.implementation, e.experiment],
+            later: [window.__c.findImplementation('Hero', { user }), window.__c.create('Hero', { user }), window.__c.details('Hero', { user }).implementation],
+            stored: localStorage.getItem(`feats-edge:sticky:hero-first/${user.id}`),
+          };
+        }, [user, mine]);
+        assert.deepEqual(seen.reported, [mine, 'hero-next'], 'reported as the later experiment\'s arm');
+        assert.deepEqual(seen.later, [mine, mine, mine], `the page keeps what it rendered (random: ${random})`);
+        assert.equal(seen.stored, 'b', 'the other tab\'s arm stays stored for the pages after');
+      }
+      for (const p of [a, b]) await p.evaluate(() => window.__c.close());
+      assert.deepEqual(errors, []);
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  }
+});
+
 test("with localStorage full, a draw this page stored as fallen through still stands: a later use of an arm is not the experiment's", () =>
   open('/a.html', async (page) => {
     const got = await page.evaluate(async () => {

@@ -161,3 +161,37 @@ test('the README\'s consent recipe, as written: nothing stored before consent; a
     await context.close();
   }
 });
+
+test('the README\'s consent recipe, withdrawn: what was stored is removed, nothing is stored again, and the page keeps serving each unit its arm', async () => {
+  const { context, page, errors } = await open();
+  try {
+    const users = Array.from({ length: 8 }, (_, i) => `w${i}@example.org`);
+    const got = await page.evaluate(async (users) => {
+      const { startFlags, consentWithdrawn } = await import('/flags.js');
+      const client = await startFlags(true);
+      const arms = {};
+      for (const email of users.slice(0, 4)) {
+        arms[email] = client.create('Hero', { user: { id: email, email } });
+        client.create('Beta', { user: { id: email, email } });
+      }
+      const before = localStorage.length;
+      const next = await consentWithdrawn(client);
+      const after = [localStorage.length];
+      // The page goes on: the units it served, and new ones.
+      const again = users.slice(0, 4).map((email) => next.create('Hero', { user: { id: email, email } }));
+      for (const email of users.slice(4)) next.create('Hero', { user: { id: email, email } }), next.create('Beta', { user: { id: email, email } });
+      // What the closed client would have done next: a use (the page still holds it).
+      client.create('Hero', { user: { id: 'late@example.org', email: 'late@example.org' } });
+      await next.flush();
+      dispatchEvent(new Event('pagehide'));
+      after.push(localStorage.length);
+      return { before, after, again, arms: users.slice(0, 4).map((email) => arms[email]) };
+    }, users);
+    assert.ok(got.before > 0, 'stored while consent was given');
+    assert.deepEqual(got.again, got.arms, 'the page keeps serving each unit the arm it served');
+    assert.deepEqual(await stored(page), {}, 'nothing under the prefix once consent is withdrawn');
+    assert.deepEqual(errors, []);
+  } finally {
+    await context.close();
+  }
+});

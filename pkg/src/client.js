@@ -442,8 +442,10 @@ export async function createClient(o) {
   };
   // `storageKey: null`: nothing read from or written to localStorage (a
   // page before its visitor consents to storage): no snapshot cache, and
-  // the default sticky store in memory, for this page only.
-  const prefix = o.storageKey ?? 'feats-edge:', ls = o.storageKey === null ? null : local();
+  // the default sticky store in memory, for this page only. So is any
+  // other value that is not a string (`false` meant as "no storage" too).
+  const keyed = typeof o.storageKey == 'string';
+  const prefix = keyed ? o.storageKey : 'feats-edge:', ls = keyed || o.storageKey === undefined ? local() : null;
   const sticky = o.sticky == null ? stickyStore(ls, prefix + 'sticky:') : checked(o.sticky, (err) => emit('error', err));
   // The snapshot URL resolved against the page (`snap.json` on two pages
   // is two snapshots): the path and query when it is on the page's origin.

@@ -545,3 +545,16 @@ test("a snapshot that arrives in several chunks loads where the page's Blob has 
   assert.deepEqual(errors, []);
   assert.equal(client.revision, 'chunked');
 });
+
+test('storageKey null, false or any other value that is not a string: nothing is read from or written to localStorage', async (t) => {
+  const srv = await startServer({ snapshot: snapshot('r1') });
+  t.after(() => srv.close());
+  for (const storageKey of [null, false, 0]) {
+    localStorage.clear();
+    const c = await createClient({ snapshotUrl: srv.snapshotUrl, refreshInterval: 0, storageKey });
+    assert.equal(c.revision, 'r1');
+    c.create('PaymentProcessor', ctx('42'));
+    await c.close();
+    assert.equal(localStorage.length, 0, `storageKey ${storageKey}: ${localStorage.key(0)}`);
+  }
+});

@@ -111,26 +111,34 @@ pub fn load_owned(text: String) -> Result<Compiled, SnapshotError> {
         return Err(too_big(text.len()));
     }
     let (doc, deferred) = json::parse_deferring(&text, &json::Limits::default(), &SECTIONS)
-        .map_err(|e| {
-            // (A server's empty answer, an empty file: said plainly.)
-            let rest = text.strip_prefix('\u{feff}').unwrap_or(&text);
-            if rest
-                .bytes()
-                .all(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\n'))
-            {
-                return refuse("", "invalid JSON: the snapshot is empty".to_owned());
-            }
-            let what = if e.is_limit() {
-                "over the limits: "
-            } else {
-                "invalid JSON: "
-            };
-            refuse(&e.pointer, concat(&[what, &e.describe()]))
-        })?;
+        .map_err(|e| unreadable(&text, &e))?;
     let mut compiled = compile_document(&doc, deferred, &text)?;
     drop(doc);
     compiled.features.text = text.into_boxed_str();
     Ok(compiled)
+}
+
+/// The refusal of `text`, which did not parse as JSON within the limits
+/// (`e`). Out of line, like the other refusals and problems of a load: a
+/// WebAssembly engine compiles a function when it is first called, so a
+/// load that finds nothing wrong does not compile them.
+#[cold]
+#[inline(never)]
+fn unreadable(text: &str, e: &json::ParseError) -> SnapshotError {
+    // (A server's empty answer, an empty file: said plainly.)
+    let rest = text.strip_prefix('\u{feff}').unwrap_or(text);
+    if rest
+        .bytes()
+        .all(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\n'))
+    {
+        return refuse("", "invalid JSON: the snapshot is empty".to_owned());
+    }
+    let what = if e.is_limit() {
+        "over the limits: "
+    } else {
+        "invalid JSON: "
+    };
+    refuse(&e.pointer, concat(&[what, &e.describe()]))
 }
 
 /// A snapshot checked and prepared for evaluation: what an `Engine` holds.
@@ -302,35 +310,16 @@ fn compile_document(
     for (key, value) in members {
         let known = TOP.iter().position(|k| k == key);
         let Some(slot) = known.and_then(|i| fields.get_mut(i)) else {
-            let message = if unknown.insert(key, 0) {
-                let mut m = concat(&["unknown field ", &quoted(key), " (ignored)"]);
-                reader::did_you_mean(&mut m, &[&TOP], key);
-                m
-            } else {
-                concat(&["the field ", &quoted(key), " appears more than once"])
-            };
-            problems.push(&child("", key), message);
+            unknown_field(key, &TOP, &mut unknown, &mut problems);
             continue;
         };
-        if slot.is_some() && (key == "description" || key == "meta") {
+        if slot.is_some() {
             // Read by nothing: the first is kept, the rest said. (Another
             // field given twice is ambiguous: which `features` was meant?)
-            problems.push(
-                &child("", key),
-                concat(&[
-                    "the field ",
-                    &quoted(key),
-                    " appears more than once (the first is kept)",
-                ]),
-            );
+            top_field_again(key, &mut problems)?;
             continue;
         }
-        if slot.replace(value).is_some() {
-            return Err(refuse(
-                &child("", key),
-                concat(&["the field ", &quoted(key), " appears more than once"]),
-            ));
-        }
+        *slot = Some(value);
     }
     let top = |name: &str| {
         TOP.iter()
@@ -338,23 +327,8 @@ fn compile_document(
             .and_then(|i| fields.get(i).copied().flatten())
     };
     match top("schema") {
-        None => {
-            return Err(refuse(
-                "",
-                "the field 'schema' is required (this engine reads schema 1)".to_owned(),
-            ))
-        }
         Some(Value::Number(n)) if crate::ops::decimal::scaled_u64(n.as_str(), 0) == Some(1) => {}
-        Some(other) => {
-            return Err(refuse(
-                "/schema",
-                concat(&[
-                    "unsupported schema ",
-                    &other.to_json(),
-                    "; this engine reads schema 1",
-                ]),
-            ))
-        }
+        other => return Err(unsupported_schema(other)),
     }
     // A wrong type below the top level is a problem, not a refusal (SPEC:
     // only the whole-snapshot errors refuse): the part reads as empty.
@@ -479,6 +453,63 @@ fn compile_document(
         segments: names,
         features: lazy,
     })
+}
+
+/// The problem for `key`, a field at the top level that is none of `top`:
+/// said once per name, then as a repeat (`unknown` holds the names seen).
+#[cold]
+#[inline(never)]
+fn unknown_field(key: &str, top: &[&str], unknown: &mut NameIndex, problems: &mut Problems) {
+    let message = if unknown.insert(key, 0) {
+        let mut m = concat(&["unknown field ", &quoted(key), " (ignored)"]);
+        reader::did_you_mean(&mut m, &[top], key);
+        m
+    } else {
+        concat(&["the field ", &quoted(key), " appears more than once"])
+    };
+    problems.push(&child("", key), message);
+}
+
+/// A known field given again at the top level: a problem for a
+/// `description` or a `meta` (the first is kept), a refusal for any other.
+#[cold]
+#[inline(never)]
+fn top_field_again(key: &str, problems: &mut Problems) -> Result<(), SnapshotError> {
+    if key == "description" || key == "meta" {
+        problems.push(
+            &child("", key),
+            concat(&[
+                "the field ",
+                &quoted(key),
+                " appears more than once (the first is kept)",
+            ]),
+        );
+        return Ok(());
+    }
+    Err(refuse(
+        &child("", key),
+        concat(&["the field ", &quoted(key), " appears more than once"]),
+    ))
+}
+
+/// The refusal of a snapshot whose `schema` is missing (`None`) or not 1.
+#[cold]
+#[inline(never)]
+fn unsupported_schema(schema: Option<&Value>) -> SnapshotError {
+    let Some(other) = schema else {
+        return refuse(
+            "",
+            "the field 'schema' is required (this engine reads schema 1)".to_owned(),
+        );
+    };
+    refuse(
+        "/schema",
+        concat(&[
+            "unsupported schema ",
+            &other.to_json(),
+            "; this engine reads schema 1",
+        ]),
+    )
 }
 
 /// The top-level activations: read into `shared` (each its name, where

@@ -64,34 +64,7 @@ fn header<'v>(name: &str, value: &'v Value<'v>, ptr: &Ptr<'_>, errs: &mut Errs) 
         };
     };
     if let Some(kind) = kind {
-        match kind.as_str() {
-            Some("multi") => {}
-            Some("boolean") => feature.kind = Kind::Boolean,
-            // `bool`, `Boolean`: a boolean feature meant (read as one, so
-            // that its default and serves are not reported as well).
-            Some(t)
-                if t.as_bytes()
-                    .get(..4)
-                    .is_some_and(|b| b.eq_ignore_ascii_case(b"bool")) =>
-            {
-                feature.kind = Kind::Boolean;
-                errs.add(
-                    &ptr.key("type"),
-                    concat(&[
-                        "the type must be \"multi\" or \"boolean\", found ",
-                        &kind.to_json(),
-                        " (write \"boolean\")",
-                    ]),
-                );
-            }
-            _ => errs.add(
-                &ptr.key("type"),
-                concat(&[
-                    "the type must be \"multi\" or \"boolean\", found ",
-                    &kind.to_json(),
-                ]),
-            ),
-        }
+        feature.kind = read_kind(kind, ptr, errs);
     }
     feature.implementations = read_implementations(feature.kind, implementations, ptr, errs);
     // Implementation ids by name, for the default, serves and weights: a
@@ -110,6 +83,45 @@ fn header<'v>(name: &str, value: &'v Value<'v>, ptr: &Ptr<'_>, errs: &mut Errs) 
         inputs,
         enabled,
         rules,
+    }
+}
+
+/// The kind a feature's `type` gives. Out of line, as are the other parts
+/// of a feature only some features have: a WebAssembly engine compiles a
+/// function when it is first called, so the first evaluation of a feature
+/// without them does not compile them.
+#[inline(never)]
+fn read_kind(kind: &Value, ptr: &Ptr<'_>, errs: &mut Errs) -> Kind {
+    match kind.as_str() {
+        Some("multi") => Kind::Multi,
+        Some("boolean") => Kind::Boolean,
+        // `bool`, `Boolean`: a boolean feature meant (read as one, so
+        // that its default and serves are not reported as well).
+        Some(t)
+            if t.as_bytes()
+                .get(..4)
+                .is_some_and(|b| b.eq_ignore_ascii_case(b"bool")) =>
+        {
+            errs.add(
+                &ptr.key("type"),
+                concat(&[
+                    "the type must be \"multi\" or \"boolean\", found ",
+                    &kind.to_json(),
+                    " (write \"boolean\")",
+                ]),
+            );
+            Kind::Boolean
+        }
+        _ => {
+            errs.add(
+                &ptr.key("type"),
+                concat(&[
+                    "the type must be \"multi\" or \"boolean\", found ",
+                    &kind.to_json(),
+                ]),
+            );
+            Kind::Multi
+        }
     }
 }
 
@@ -231,22 +243,7 @@ fn read_implementations(
 ) -> Vec<String> {
     let at = ptr.key("implementations");
     if kind == Kind::Boolean {
-        if let Some(value) = value {
-            let names: Option<Vec<&str>> = value
-                .as_array()
-                .and_then(|items| items.iter().map(boolean_name).collect());
-            if names.as_deref() != Some(&BOOLEAN_IMPLEMENTATIONS[..]) {
-                errs.add(
-                    &at,
-                    "a boolean feature's implementations are [true, false]; leave the field out"
-                        .to_owned(),
-                );
-            }
-        }
-        return BOOLEAN_IMPLEMENTATIONS
-            .iter()
-            .map(|s| (*s).to_owned())
-            .collect();
+        return boolean_implementations(value, &at, errs);
     }
     let Some(value) = reader::required(value, ptr, "implementations", errs) else {
         return Vec::new();
@@ -280,6 +277,28 @@ fn read_implementations(
         }
     }
     out
+}
+
+/// A boolean feature's implementations, [`BOOLEAN_IMPLEMENTATIONS`]; a
+/// problem at `at` if `value` lists others. Out of line (see [`read_kind`]).
+#[inline(never)]
+fn boolean_implementations(value: Option<&Value>, at: &Ptr<'_>, errs: &mut Errs) -> Vec<String> {
+    if let Some(value) = value {
+        let names: Option<Vec<&str>> = value
+            .as_array()
+            .and_then(|items| items.iter().map(boolean_name).collect());
+        if names.as_deref() != Some(&BOOLEAN_IMPLEMENTATIONS[..]) {
+            errs.add(
+                at,
+                "a boolean feature's implementations are [true, false]; leave the field out"
+                    .to_owned(),
+            );
+        }
+    }
+    BOOLEAN_IMPLEMENTATIONS
+        .iter()
+        .map(|s| (*s).to_owned())
+        .collect()
 }
 
 /// The id of the implementation `name` of `feature`, whose names `ids` indexes.
@@ -396,29 +415,7 @@ fn compile_rule(
         }
         (None, None, Some(experiment)) => {
             let at = ptr.key("experiment");
-            let keys = ["name", "by", "weights", "salt", "random"];
-            let [name, by, weights, salt, random] = reader::fields(experiment, &at, keys, errs)?;
-            // Without a usable name the rest is still checked, so that
-            // every problem is listed at once.
-            let name = reader::required(name, &at, "name", errs)
-                .and_then(|name| reader::name(name, &at.key("name"), errs));
-            let random = random
-                .and_then(|r| reader::boolean(r, &at.key("random"), errs))
-                .unwrap_or(false);
-            let split = compile_split(
-                feature,
-                impl_ids,
-                (by, weights, salt),
-                name.unwrap_or_default(),
-                &at,
-                scope,
-                errs,
-            );
-            Some(Action::Experiment {
-                name: name?.to_owned(),
-                split: split?,
-                random,
-            })
+            compile_experiment(feature, impl_ids, experiment, &at, scope, errs)?
         }
         (None, None, None) => {
             errs.add(
@@ -439,6 +436,43 @@ fn compile_rule(
         when: when?,
         action: action?,
     })
+}
+
+/// A rule's `experiment` (at `ptr`): `None` when its fields cannot be
+/// read, `Some(None)` when they have problems. Out of line (see
+/// [`read_kind`]).
+#[inline(never)]
+fn compile_experiment(
+    feature: &Feature,
+    impl_ids: &Positions,
+    experiment: &Value,
+    at: &Ptr<'_>,
+    scope: &mut Scope<'_>,
+    errs: &mut Errs,
+) -> Option<Option<Action>> {
+    let keys = ["name", "by", "weights", "salt", "random"];
+    let [name, by, weights, salt, random] = reader::fields(experiment, at, keys, errs)?;
+    // Without a usable name the rest is still checked, so that
+    // every problem is listed at once.
+    let name = reader::required(name, at, "name", errs)
+        .and_then(|name| reader::name(name, &at.key("name"), errs));
+    let random = random
+        .and_then(|r| reader::boolean(r, &at.key("random"), errs))
+        .unwrap_or(false);
+    let split = compile_split(
+        feature,
+        impl_ids,
+        (by, weights, salt),
+        name.unwrap_or_default(),
+        at,
+        scope,
+        errs,
+    );
+    Some(name.zip(split).map(|(name, split)| Action::Experiment {
+        name: name.to_owned(),
+        split,
+        random,
+    }))
 }
 
 /// The fields of a split (or of an experiment): `by`, `weights`, `salt`.
@@ -515,14 +549,7 @@ fn compile_weights(
         // One weight over 100 is named where it stands, not only by the
         // sum it makes (a typo such as 150 for 15).
         let Some(bp) = bp.filter(|bp| *bp <= u64::from(hash::BUCKETS)) else {
-            // A number too large to scale is, above all, over 100.
-            let over = matches!(weight, Value::Number(n) if bp.is_some() || decimal::thousand_or_more(n.as_str()));
-            let why = if over {
-                "a percentage is at most 100, found "
-            } else {
-                "a percentage is a number ≥ 0 with at most two decimals, found "
-            };
-            errs.add(&at, concat(&[why, &weight.to_json()]));
+            bad_weight(weight, bp, &at, errs);
             ok = false;
             continue;
         };
@@ -542,10 +569,7 @@ fn compile_weights(
         .flatten()
         .fold(0u64, |a, b| a.saturating_add(*b));
     if total > u64::from(hash::BUCKETS) {
-        let mut message = String::from("percentages add up to ");
-        push_percent(&mut message, total);
-        message.push_str(", more than 100");
-        errs.add(ptr, message);
+        over_100(total, ptr, errs);
         ok = false;
     }
     if !ok {
@@ -561,4 +585,30 @@ fn compile_weights(
         ranges.push((u16::try_from(end).ok()?, ImplId::try_from(i).ok()?));
     }
     Some(ranges)
+}
+
+/// The problem for a `weight` that is not a percentage (`bp`: it scaled
+/// to that many hundredths, over 100 %). Out of line (see [`read_kind`]).
+#[cold]
+#[inline(never)]
+fn bad_weight(weight: &Value, bp: Option<u64>, at: &Ptr<'_>, errs: &mut Errs) {
+    // A number too large to scale is, above all, over 100.
+    let over =
+        matches!(weight, Value::Number(n) if bp.is_some() || decimal::thousand_or_more(n.as_str()));
+    let why = if over {
+        "a percentage is at most 100, found "
+    } else {
+        "a percentage is a number ≥ 0 with at most two decimals, found "
+    };
+    errs.add(at, concat(&[why, &weight.to_json()]));
+}
+
+/// The problem for weights whose `total` (in hundredths) is over 100 %.
+#[cold]
+#[inline(never)]
+fn over_100(total: u64, ptr: &Ptr<'_>, errs: &mut Errs) {
+    let mut message = String::from("percentages add up to ");
+    push_percent(&mut message, total);
+    message.push_str(", more than 100");
+    errs.add(ptr, message);
 }

@@ -64,6 +64,22 @@ pub fn compile(
     if members.iter().any(|(k, _)| k == "segment") {
         return segment_condition(scope, value, ptr, errs);
     }
+    operator_condition(scope, value, members, ptr, depth, errs)
+}
+
+/// A condition without `segment` (`value`, whose `members` these are).
+/// Out of line: a WebAssembly engine compiles a function on its first
+/// call, so the first feature compiled with segment conditions only does
+/// not compile this.
+#[inline(never)]
+fn operator_condition(
+    scope: &mut Scope<'_>,
+    value: &Value,
+    members: &[(alloc::borrow::Cow<'_, str>, Value<'_>)],
+    ptr: &Ptr<'_>,
+    depth: u32,
+    errs: &mut Errs,
+) -> Option<Cond> {
     let ops: Vec<&str> = members
         .iter()
         .map(|(k, _)| k.as_ref())

@@ -8,7 +8,7 @@ import { Queue } from './queue.js';
 
 /**
  * SPEC section 4, plus `headers` (sent with every request but beacons), `storageKey`
- * (localStorage prefix, "feats-edge:"; null: no localStorage at all), `retryDelay` (first retry, ms: 1000,
+ * (localStorage prefix, "feats-edge:"; null, or any value not a string: no localStorage at all), `retryDelay` (first retry, ms: 1000,
  * doubling up to 60 s, full jitter) and `snapshotEtag` (the bootstrap
  * snapshot's ETag: the first fetch revalidates it) and `overrides`
  * (`{feature: implementation}` this client answers, for QA: see `override`).

@@ -334,19 +334,16 @@ test('a page going away with more exposures queued than the keepalive quota hold
   }
 });
 
-test("a tab that used its own arm of a random experiment after another tab stored a different one keeps its arm; the other tab's stays stored", async () => {
-  site.snapshots['/rand.json'] = JSON.stringify({
-    schema: 1, revision: 'rand-1',
-    segments: { UserId: { from: { user: '{id}' } } },
-    features: {
-      Hero: { inputs: ['user'], implementations: ['a', 'b'], default: 'a',
-        rules: [{ experiment: { name: 'hero-exp', by: 'UserId', random: true, weights: { a: 50, b: 50 } } }] },
-    },
-  });
-  const start = async () => {
+/**
+ * Two tabs of the site, each with a client of the snapshot at `url` that
+ * records its exposures in `window.__events`, localStorage cleared first:
+ * `body(a, b)`, then both clients closed, and no page error.
+ */
+async function twoTabs(url, body) {
+  const start = async (url) => {
     const { createClient } = await import('/pkg/index.js');
     window.__events = [];
-    window.__c = await createClient({ snapshotUrl: '/rand.json', refreshInterval: 0 });
+    window.__c = await createClient({ snapshotUrl: url, refreshInterval: 0 });
     window.__c.on('exposure', (e) => window.__events.push(e));
   };
   const [a, b] = [await browser.newPage(), await browser.newPage()];
@@ -356,8 +353,27 @@ test("a tab that used its own arm of a random experiment after another tab store
     await a.goto(`${site.url}/a.html`);
     await b.goto(`${site.url}/b.html`);
     await a.evaluate(() => localStorage.clear());
-    await a.evaluate(start);
-    await b.evaluate(start);
+    await a.evaluate(start, url);
+    await b.evaluate(start, url);
+    await body(a, b);
+    for (const p of [a, b]) await p.evaluate(() => window.__c.close());
+    assert.deepEqual(errors, []);
+  } finally {
+    await a.close();
+    await b.close();
+  }
+}
+
+test("a tab that used its own arm of a random experiment after another tab stored a different one keeps its arm; the other tab's stays stored", async () => {
+  site.snapshots['/rand.json'] = JSON.stringify({
+    schema: 1, revision: 'rand-1',
+    segments: { UserId: { from: { user: '{id}' } } },
+    features: {
+      Hero: { inputs: ['user'], implementations: ['a', 'b'], default: 'a',
+        rules: [{ experiment: { name: 'hero-exp', by: 'UserId', random: true, weights: { a: 50, b: 50 } } }] },
+    },
+  });
+  await twoTabs('/rand.json', async (a, b) => {
     for (const id of ['t1', 't2', 't3']) {
       const user = { id };
       // Tab B draws and renders an arm; tab A then uses the other one, which reaches B's localStorage.
@@ -380,12 +396,7 @@ test("a tab that used its own arm of a random experiment after another tab store
       assert.equal(seen.stored, theirs, 'the first assignment stays stored for the pages after');
       assert.equal(await a.evaluate((user) => window.__c.findImplementation('Hero', { user }), user), theirs);
     }
-    for (const p of [a, b]) await p.evaluate(() => window.__c.close());
-    assert.deepEqual(errors, []);
-  } finally {
-    await a.close();
-    await b.close();
-  }
+  });
 });
 
 test("a tab whose draw fell through a random experiment, used after another tab stored an arm, keeps what it rendered; the arm stays stored", async () => {
@@ -397,21 +408,7 @@ test("a tab whose draw fell through a random experiment, used after another tab 
         rules: [{ experiment: { name: 'hero-few', by: 'UserId', random: true, weights: { b: 10 } } }] },
     },
   });
-  const start = async () => {
-    const { createClient } = await import('/pkg/index.js');
-    window.__events = [];
-    window.__c = await createClient({ snapshotUrl: '/fall.json', refreshInterval: 0 });
-    window.__c.on('exposure', (e) => window.__events.push(e));
-  };
-  const [a, b] = [await browser.newPage(), await browser.newPage()];
-  const errors = [];
-  for (const p of [a, b]) p.on('pageerror', (e) => errors.push(e.message));
-  try {
-    await a.goto(`${site.url}/a.html`);
-    await b.goto(`${site.url}/b.html`);
-    await a.evaluate(() => localStorage.clear());
-    await a.evaluate(start);
-    await b.evaluate(start);
+  await twoTabs('/fall.json', async (a, b) => {
     for (const id of ['f1', 'f2', 'f3']) {
       const user = { id };
       // Tab B rendered the default its draw fell through to; tab A then uses the arm.
@@ -433,12 +430,7 @@ test("a tab whose draw fell through a random experiment, used after another tab 
       assert.equal(seen.stored, 'b', 'the other tab\'s arm stays stored for the pages after');
       assert.equal(await a.evaluate((user) => window.__c.findImplementation('Hero', { user }), user), 'b');
     }
-    for (const p of [a, b]) await p.evaluate(() => window.__c.close());
-    assert.deepEqual(errors, []);
-  } finally {
-    await a.close();
-    await b.close();
-  }
+  });
 });
 
 test("a tab whose draw fell through a random experiment to a later experiment, used after another tab stored an arm of the first, keeps what it rendered", async () => {
@@ -452,21 +444,7 @@ test("a tab whose draw fell through a random experiment to a later experiment, u
             { experiment: { name: 'hero-next', by: 'UserId', random, weights: { c: 50, d: 50 } } }] },
       },
     });
-    const start = async (url) => {
-      const { createClient } = await import('/pkg/index.js');
-      window.__events = [];
-      window.__c = await createClient({ snapshotUrl: url, refreshInterval: 0 });
-      window.__c.on('exposure', (e) => window.__events.push(e));
-    };
-    const [a, b] = [await browser.newPage(), await browser.newPage()];
-    const errors = [];
-    for (const p of [a, b]) p.on('pageerror', (e) => errors.push(e.message));
-    try {
-      await a.goto(`${site.url}/a.html`);
-      await b.goto(`${site.url}/b.html`);
-      await a.evaluate(() => localStorage.clear());
-      await a.evaluate(start, `/fall-next-${random}.json`);
-      await b.evaluate(start, `/fall-next-${random}.json`);
+    await twoTabs(`/fall-next-${random}.json`, async (a, b) => {
       let tried = 0;
       for (let n = 0; tried < 3; n++) {
         const user = { id: `n${n}` };
@@ -490,12 +468,7 @@ test("a tab whose draw fell through a random experiment to a later experiment, u
         assert.deepEqual(seen.later, [mine, mine, mine], `the page keeps what it rendered (random: ${random})`);
         assert.equal(seen.stored, 'b', 'the other tab\'s arm stays stored for the pages after');
       }
-      for (const p of [a, b]) await p.evaluate(() => window.__c.close());
-      assert.deepEqual(errors, []);
-    } finally {
-      await a.close();
-      await b.close();
-    }
+    });
   }
 });
 

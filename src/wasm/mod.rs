@@ -51,7 +51,7 @@ fn panic(_: &core::panic::PanicInfo<'_>) -> ! {
 }
 
 use crate::eval::{Assignment, Context, Env};
-use crate::json::push_string;
+use crate::json::{push_string, push_strings};
 use crate::model::{ImplId, InputId, Kind, SlotId};
 use crate::text::{push_u64, put};
 use crate::Engine;
@@ -276,14 +276,9 @@ impl RawEngine {
         push_string(&mut s, engine.revision());
         put(&mut s, ",\"count\":");
         push_u64(&mut s, engine.feature_count() as u64);
-        put(&mut s, ",\"inputs\":[");
-        for (i, input) in engine.inputs().iter().enumerate() {
-            if i > 0 {
-                put(&mut s, ",");
-            }
-            push_string(&mut s, input);
-        }
-        put(&mut s, "],\"slots\":[");
+        put(&mut s, ",\"inputs\":");
+        push_strings(&mut s, engine.inputs());
+        put(&mut s, ",\"slots\":[");
         for (i, slot) in engine.slots().iter().enumerate() {
             if i > 0 {
                 put(&mut s, ",");
@@ -329,14 +324,8 @@ impl RawEngine {
             }
             push_u64(&mut s, u64::from(*slot));
         }
-        put(&mut s, "],\"implementations\":[");
-        for (j, name) in f.implementations.iter().enumerate() {
-            if j > 0 {
-                put(&mut s, ",");
-            }
-            push_string(&mut s, name);
-        }
-        put(&mut s, "]");
+        put(&mut s, "],\"implementations\":");
+        push_strings(&mut s, &f.implementations);
         if f.kind == Kind::Boolean {
             put(&mut s, ",\"boolean\":true");
         }

@@ -539,8 +539,9 @@ impl Engine {
 /// One feature's result from [`Engine::evaluate_all`]: which feature, the
 /// implementation served by name, and the evaluation itself (an
 /// [`Evaluation`] alone says neither: it is what was asked for, by index
-/// or by name).
+/// or by name). Fields may be added in a minor release.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Evaluated<'e, 'c> {
     /// The feature's index, as [`Engine::feature_index`] gives it.
     pub index: usize,

@@ -99,8 +99,10 @@ pub enum Assignment {
 /// implementation can have this name (names take no parentheses).
 pub const PASSED: &str = "(none)";
 
-/// Why an evaluation gave what it gave.
+/// Why an evaluation gave what it gave. New reasons may come in a minor
+/// release, so a `match` needs a wildcard arm.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Reason {
     /// A `serve` rule matched.
     TargetingMatch,
@@ -140,8 +142,10 @@ impl Reason {
     }
 }
 
-/// What went wrong when the reason is [`Reason::Error`].
+/// What went wrong when the reason is [`Reason::Error`]. New codes may
+/// come in a minor release.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum ErrorCode {
     /// No feature of that name.
     FlagNotFound,
@@ -172,8 +176,10 @@ pub struct Unit<'c> {
     pub value: Cow<'c, str>,
 }
 
-/// The result of one evaluation.
+/// The result of one evaluation. Fields may be added in a minor release,
+/// so it is built only by the engine.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Evaluation<'e, 'c> {
     /// The chosen implementation, an index into the feature's implementations.
     pub implementation: Option<ImplId>,

@@ -184,9 +184,11 @@ export class Engine {
   /** Every feature's implementation name, in one crossing into wasm. */
   implementations(context: Context, opts?: EvaluateOptions): Record<string, string | null>;
   /**
-   * How `units` synthetic units (values "1".."N") split across the
-   * implementations. `units`: a whole number from 1 to 100 000 000, else a
-   * `RangeError` (as the command line's `--units`). A `TypeError` when the
+   * How `units` synthetic units split across the implementations: the
+   * unit segment's placeholders that `context` leaves empty set to
+   * "1".."N" (`{cc}-{id}` with `cc` given as "CA": "CA-1".."CA-N").
+   * `units`: a whole number from 1 to 100 000 000, else a `RangeError`
+   * (as the command line's `--units`). A `TypeError` when the
    * context is not an object; an `Error` when the feature cannot be
    * simulated: not in the snapshot, broken, or with no split or experiment
    * and no `by`, or a `by` that is no segment it may read.

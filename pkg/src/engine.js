@@ -1082,8 +1082,9 @@ export class Engine {
   }
 
   /**
-   * How `units` synthetic units (unit values "1".."N") split across a
-   * feature's implementations, the rest of `context` as given.
+   * How `units` synthetic units split across a feature's implementations:
+   * the unit segment's placeholders that `context` leaves empty set to
+   * "1".."N", the rest of `context` as given.
    * @param {string} feature
    * @param {number} units
    * @param {object} [context]

@@ -209,6 +209,7 @@ test('the errors of createClient\'s wait reach the first error listener, though 
   const first = [], second = [];
   client.on('error', (e) => first.push(e.message));
   client.on('error', (e) => second.push(e.message));
+  assert.deepEqual(first, [], 'called a microtask after on() returns, as the README says');
   await sleep(0);
   assert.deepEqual(first, [`feats-edge: ${srv.snapshotUrl} answered 500`, `feats-edge: ${srv.snapshotUrl} answered 500`]);
   assert.deepEqual(second, [], 'only the first listener');

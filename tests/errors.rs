@@ -1030,6 +1030,29 @@ fn typos_name_every_near_choice() {
 }
 
 #[test]
+fn logical_words_of_other_languages_name_all_any_and_not() {
+    // `and` is one letter from `any`: a typo hint named the opposite.
+    let lines = problems(&with_feature(
+        r#"{"inputs": ["user"], "implementations": ["a"], "default": "a",
+            "rules": [{"when": {"and": [{"segment": "Age", "gte": "18"}]}, "serve": "a"},
+                      {"when": {"OR": []}, "serve": "a"},
+                      {"when": {"$and": []}, "serve": "a"},
+                      {"when": {"||": []}, "serve": "a"},
+                      {"when": {"!": {"segment": "Age", "exists": true}}, "serve": "a"}]}"#,
+    ));
+    assert_eq!(
+        lines,
+        [
+            "/features/F/rules/0/when/and: unknown condition operator 'and' (write 'all')",
+            "/features/F/rules/1/when/OR: unknown condition operator 'OR' (write 'any')",
+            "/features/F/rules/2/when/$and: unknown condition operator '$and' (write 'all')",
+            "/features/F/rules/3/when/||: unknown condition operator '||' (write 'any')",
+            "/features/F/rules/4/when/!: unknown condition operator '!' (write 'not')",
+        ]
+    );
+}
+
+#[test]
 fn a_misspelt_key_beside_segment_leaves_the_rest_checked() {
     let lines = problems(&with_feature(
         r#"{"inputs": ["user"], "implementations": ["a"], "default": "a",

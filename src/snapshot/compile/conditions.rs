@@ -193,6 +193,12 @@ fn unknown_operator(op: &str) -> String {
         "<=" => "lte",
         "=" | "==" | "===" | "eq" | "equals" => "in",
         "!=" | "!==" | "ne" => "not_in",
+        // The logical words of other languages (SQL, JavaScript, MongoDB
+        // and GrowthBook's `$and`). Said before the typo hint, which took
+        // `and` for a misspelt `any`: the opposite of what was meant.
+        _ if logical(op, &["and", "&&", "$and"]) => "all",
+        _ if logical(op, &["or", "||", "$or"]) => "any",
+        _ if logical(op, &["!", "$not"]) => "not",
         _ => {
             reader::did_you_mean(&mut message, &[&SEGMENT_OPS, &OTHER_OPS], op);
             return message;
@@ -202,6 +208,11 @@ fn unknown_operator(op: &str) -> String {
     message.push_str(&quoted(word));
     message.push(')');
     message
+}
+
+/// Whether `op` is one of `words`, in any case (`AND`, `Or`).
+fn logical(op: &str, words: &[&str]) -> bool {
+    words.iter().any(|w| w.eq_ignore_ascii_case(op))
 }
 
 /// `{"segment": S, OP: ARG}`.

@@ -1030,6 +1030,29 @@ fn typos_name_every_near_choice() {
 }
 
 #[test]
+fn names_in_another_case_or_spelling_are_hinted() {
+    // camelCase operators, names in capitals, a segment in lower case:
+    // more than one typo from the name, the same name all the same.
+    let lines = problems(&with_feature(
+        r#"{"inputs": ["user"], "implementations": ["a"], "default": "a", "DEFAULT": "a",
+            "rules": [{"when": {"segment": "Country", "notIn": ["US"]}, "serve": "a"},
+                      {"when": {"segment": "Country", "startsWith": ["U"]}, "serve": "a"},
+                      {"when": {"NOT": {"segment": "Age", "exists": true}}, "serve": "a"},
+                      {"split": {"by": "userid", "weights": {"a": 5}}}]}"#,
+    ));
+    assert_eq!(
+        lines,
+        [
+            "/features/F/DEFAULT: unknown field 'DEFAULT' (did you mean 'default'?)",
+            "/features/F/rules/0/when/notIn: unknown condition operator 'notIn' (did you mean 'not_in'?)",
+            "/features/F/rules/1/when/startsWith: unknown condition operator 'startsWith' (did you mean 'starts_with'?)",
+            "/features/F/rules/2/when/NOT: unknown condition operator 'NOT' (did you mean 'not'?)",
+            "/features/F/rules/3/split/by: unknown segment 'userid' (did you mean 'UserId'?)",
+        ]
+    );
+}
+
+#[test]
 fn logical_words_of_other_languages_name_all_any_and_not() {
     // `and` is one letter from `any`: a typo hint named the opposite.
     let lines = problems(&with_feature(

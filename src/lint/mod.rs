@@ -5,6 +5,9 @@
 //! snapshot does); it points at the place, as a problem does (the
 //! condition that causes it; through activations, the rule's reference,
 //! with the activations named and the place of the cause):
+//! - a segment placeholder whose path starts with its input's name
+//!   (`"user": "{user.id}"`) or has spaces around a key (`{ id }`): the
+//!   segment is absent for every context meant;
 //! - a rule whose condition can never hold (an empty `in`, `any` or
 //!   `cidr` list; `after` not before `before`), or whose time window has
 //!   already ended; and such an activation, once, at its own place;
@@ -55,6 +58,7 @@ pub fn lint(engine: &Engine, now: i64) -> Vec<Problem> {
     let doc = json::parse(engine.text(), &json::Limits::default()).ok();
     if let Some(doc) = &doc {
         annotations_read_as_inputs(doc, &mut ahead);
+        paths_outside_their_input(doc, &mut ahead);
         mapped_blocks(engine, doc, &mut ahead);
     }
     let doc = doc.as_ref().map(Doc::new);
@@ -445,6 +449,61 @@ fn annotations_read_as_inputs(doc: &Value, out: &mut Vec<Problem>) {
                 ));
             }
         }
+    }
+}
+
+/// A placeholder whose path cannot be what was meant, in a segment's
+/// `from`: one that starts with the input's own name (`{user.id}` for the
+/// input `user`: a path starts inside the input, so this reads
+/// `user.user.id`), or a key with spaces around it (`{ id }`). Either
+/// makes the segment absent for every context the author had in mind,
+/// so its rules never apply and its splits serve no unit, in silence.
+fn paths_outside_their_input(doc: &Value, out: &mut Vec<Problem>) {
+    let segments = doc
+        .get("segments")
+        .and_then(Value::as_object)
+        .unwrap_or_default();
+    for (name, segment) in segments {
+        let from = segment
+            .get("from")
+            .and_then(Value::as_object)
+            .unwrap_or_default();
+        for (input, value) in from {
+            let Some(text) = value.as_str() else { continue };
+            let Some(advice) = crate::compile::placeholders(text)
+                .into_iter()
+                .find_map(|path| path_advice(input, path))
+            else {
+                continue;
+            };
+            let mut path = String::from("/segments");
+            json::pointer_push(&mut path, name);
+            path.push_str("/from");
+            json::pointer_push(&mut path, input);
+            out.push(warning(path, advice));
+        }
+    }
+}
+
+/// What is wrong with the placeholder path `path` of a template for
+/// `input`, and how to write it, if it cannot be what was meant.
+fn path_advice(input: &str, path: &str) -> Option<String> {
+    let keys: Vec<&str> = path.split('.').collect();
+    let trimmed: Vec<&str> = keys.iter().map(|k| k.trim()).collect();
+    if trimmed != keys && !trimmed.contains(&"") {
+        return Some(format!(
+            "the placeholder {{{path}}} reads keys with spaces around them, which contexts \
+             seldom have: write {{{}}}",
+            trimmed.join(".")
+        ));
+    }
+    match keys.as_slice() {
+        [first, rest @ ..] if *first == input && !rest.is_empty() => Some(format!(
+            "the placeholder {{{path}}} reads the key '{input}' inside the input '{input}' \
+             (a path starts inside its input, so this reads {input}.{path}): write {{{}}}",
+            rest.join(".")
+        )),
+        _ => None,
     }
 }
 
@@ -1338,6 +1397,30 @@ mod tests {
             found,
             ["/segments/U/from/description: read as the template of an input named 'description' \
               (its value has a {placeholder}); if it describes the segment, write braces in it as {{ and }}"]
+        );
+    }
+
+    /// A placeholder that repeats its input's name, or has spaces around
+    /// a key, reads nothing in the contexts meant: said, with the path to
+    /// write. A path into a key of another name, and one key alone named
+    /// as the input, are not.
+    #[test]
+    fn a_placeholder_outside_its_input() {
+        let text = r#"{"schema": 1, "segments": {
+            "UserId": {"from": {"user": "{user.id}", "request": "{user.id}"}},
+            "Country": {"from": {"user": "{address.country_code}-{ address.region }"}},
+            "Whole": {"from": {"user": "{user}"}}}}"#;
+        let engine = Engine::load(text).unwrap();
+        assert_eq!(engine.problems(), &[]);
+        let found: Vec<String> = lint(&engine, 0).iter().map(Problem::line).collect();
+        assert_eq!(
+            found,
+            [
+                "/segments/UserId/from/user: the placeholder {user.id} reads the key 'user' inside \
+                 the input 'user' (a path starts inside its input, so this reads user.user.id): write {id}",
+                "/segments/Country/from/user: the placeholder { address.region } reads keys with \
+                 spaces around them, which contexts seldom have: write {address.region}",
+            ]
         );
     }
 

@@ -16,7 +16,7 @@ mod segments;
 pub use segments::MAX_PLACEHOLDERS;
 
 use reader::{child, quoted, Errs, Ptr};
-pub use segments::has_placeholder;
+pub use segments::{has_placeholder, placeholders};
 use segments::{Interner, SegmentDef};
 
 use crate::index::{NameIndex, Positions};

@@ -463,9 +463,9 @@ fn a_chain_too_deep_whose_activations_refer_twice_to_the_next() {
 fn thirty_thousand_features_running_one_experiment() {
     let features = joined((0..30_000).map(|i| {
         let weights = if i == 29_999 {
-            r#"{"b": 10}"#
+            r#"{"a": 10, "b": 10}"#
         } else {
-            r#"{"b": 50}"#
+            r#"{"a": 50, "b": 50}"#
         };
         format!(
             r#""F{i}": {{"inputs": ["user"], "implementations": ["a", "b"], "default": "a",

@@ -18,6 +18,8 @@
 //!   or add up to at most 1 % over several implementations (fractions of 1
 //!   written where percentages are meant), or to 99 % or more but less
 //!   than 100 (33/33/33: the rest fall through);
+//! - an experiment whose weights name one implementation alone: every unit
+//!   it assigns gets that one, with nothing to compare it with;
 //! - a hashed split or experiment that shares its salt and `by` with an
 //!   earlier one of the same feature that has no condition: the units that
 //!   reach it are those whose buckets the earlier one left, so it does not
@@ -210,6 +212,14 @@ pub fn lint(engine: &Engine, now: i64) -> Vec<Problem> {
                     let same = || seen.iter().filter(|(_, _, a)| *a == this);
                     if same().count() < 2 && same().all(|(f, _, _)| *f != feature.name) {
                         seen.push((&feature.name, i, this));
+                    }
+                    let weights = doc
+                        .as_ref()
+                        .and_then(|d| d.features.get(feature.name.as_str()))
+                        .and_then(|f| f.get("rules")?.as_array()?.get(i)?.get("experiment"))
+                        .and_then(|e| e.get("weights"));
+                    if let Some(message) = one_arm(feature, split, weights) {
+                        out.push(warning(at(&format!("{i}/experiment/weights")), message));
                     }
                     ("experiment", split, !*random)
                 }
@@ -505,6 +515,41 @@ fn path_advice(input: &str, path: &str) -> Option<String> {
         )),
         _ => None,
     }
+}
+
+/// An experiment whose weights name one implementation alone
+/// (`{"b": 100}`, `{"b": 10}`): every unit it assigns gets that one, so
+/// its exposures have nothing to compare it with (the units it leaves
+/// fall through, outside the experiment). Not an arm stopped with a
+/// weight of 0 beside the others (`{"control": 50, "b": 0}`), which is
+/// how the experiment's guide says to stop one, and not all weights 0
+/// (said on their own).
+fn one_arm(feature: &Feature, split: &Split, weights: Option<&Value>) -> Option<String> {
+    let named = weights?
+        .as_object()?
+        .iter()
+        .filter(|(_, v)| v.as_number().is_some())
+        .count();
+    let &[(end, arm)] = split.ranges.as_slice() else {
+        return None;
+    };
+    let name = |i: crate::model::ImplId| feature.implementations.get(usize::from(i));
+    let arm = name(arm)?;
+    // The default is the usual control; else any other implementation.
+    let other = feature
+        .default
+        .and_then(name)
+        .filter(|d| *d != arm)
+        .or_else(|| feature.implementations.iter().find(|i| *i != arm))?;
+    // The same share on each side, as far as 100 % allows.
+    let each = percent(end.min(FULL / 2));
+    (named == 1).then(|| {
+        format!(
+            "the experiment has one arm: every unit it assigns gets '{arm}', and nothing in it \
+             can be compared with that; give the implementation to compare with a weight too \
+             (\"{other}\": {each}, \"{arm}\": {each}), or make the rule a split"
+        )
+    })
 }
 
 /// The total, in percent, of weights that look like fractions of 1: two
@@ -1424,6 +1469,33 @@ mod tests {
         );
     }
 
+    /// An experiment of one arm assigns every unit it takes to that arm:
+    /// said, with weights to write. An arm stopped with a 0 beside the
+    /// other, all weights 0, and a split of one implementation are not.
+    #[test]
+    fn an_experiment_of_one_arm() {
+        let rules = r#"[{"experiment": {"name": "E1", "by": "UserId", "weights": {"b": 10}}},
+                        {"experiment": {"name": "E2", "by": "UserId", "weights": {"b": 100}}},
+                        {"experiment": {"name": "E3", "by": "UserId", "weights": {"a": 0, "b": 50}}},
+                        {"experiment": {"name": "E4", "by": "UserId", "weights": {"a": 0}}},
+                        {"split": {"by": "UserId", "weights": {"b": 10}, "salt": "s"}}]"#;
+        assert_eq!(
+            warnings(&feature(rules)),
+            [
+                "/features/F/rules/0/experiment/weights: the experiment has one arm: every unit it \
+                 assigns gets 'b', and nothing in it can be compared with that; give the \
+                 implementation to compare with a weight too (\"a\": 10, \"b\": 10), or make the \
+                 rule a split",
+                "/features/F/rules/1/experiment/weights: the experiment has one arm: every unit it \
+                 assigns gets 'b', and nothing in it can be compared with that; give the \
+                 implementation to compare with a weight too (\"a\": 50, \"b\": 50), or make the \
+                 rule a split",
+                "/features/F/rules/3/experiment/weights: no implementation has a weight above 0: \
+                 no unit gets an implementation, and every unit falls through to the next rule",
+            ]
+        );
+    }
+
     /// A condition with no end in time has not ended, whenever `now` is.
     #[test]
     fn no_end_is_no_ended_window() {
@@ -1949,7 +2021,7 @@ mod tests {
         // An earlier split with a condition leaves units of every bucket,
         // and so does a random experiment (it hashes nothing).
         let rules = r#"[{"when": {"segment": "Country", "in": ["US"]}, "split": {"by": "UserId", "weights": {"a": 50}}},
-                        {"experiment": {"name": "F", "by": "UserId", "weights": {"a": 50}, "random": true}},
+                        {"experiment": {"name": "F", "by": "UserId", "weights": {"a": 25, "b": 25}, "random": true}},
                         {"split": {"by": "UserId", "weights": {"b": 30}}}]"#;
         assert_eq!(warnings(&feature(rules)), Vec::<String>::new());
         // One implementation for every bucket: the units that reach the

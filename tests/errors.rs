@@ -48,6 +48,11 @@ fn whole_snapshot_errors_refuse_the_document() {
         "the snapshot must be a JSON object, found an array"
     );
     assert!(refused(r#"{"schema": 2}"#).contains("/schema: unsupported schema 2"));
+    // A string that reads as 1 is refused too, saying that the type is wrong.
+    assert_eq!(
+        refused(r#"{"schema": "1"}"#),
+        r#"/schema: unsupported schema "1"; this engine reads schema 1 (the schema is a number: write "schema": 1)"#
+    );
     for other in ["1.5", "0.1e1e", "\"1\"", "10e-2", "-1"] {
         let text = format!(r#"{{"schema": {other}}}"#);
         assert!(Engine::load(&text).is_err(), "schema {other}");

@@ -502,12 +502,19 @@ fn unsupported_schema(schema: Option<&Value>) -> SnapshotError {
             "the field 'schema' is required (this engine reads schema 1)".to_owned(),
         );
     };
+    // `"1"` read as 1 by its author: say that it is the type that is wrong.
+    let hint = if other.as_str().is_some() {
+        " (the schema is a number: write \"schema\": 1)"
+    } else {
+        ""
+    };
     refuse(
         "/schema",
         concat(&[
             "unsupported schema ",
             &other.to_json(),
             "; this engine reads schema 1",
+            hint,
         ]),
     )
 }

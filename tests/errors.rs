@@ -1035,6 +1035,25 @@ fn typos_name_every_near_choice() {
 }
 
 #[test]
+fn an_unknown_field_that_is_no_typo_lists_the_fields_of_its_object() {
+    // Other tools' words (GrowthBook's `condition` and `seed`) and a
+    // misspelling too far from any field: what the object takes instead.
+    let lines = problems(&with_feature(
+        r#"{"inputs": ["user"], "implementations": ["a", "b"], "default": "a", "rolout": 5,
+            "rules": [{"condition": {"segment": "Country", "in": ["US"]}, "serve": "b"},
+                      {"split": {"by": "UserId", "weights": {"b": 5}, "seed": "x"}}]}"#,
+    ));
+    assert_eq!(
+        lines,
+        [
+            "/features/F/rolout: unknown field 'rolout' (the fields here are 'type', 'inputs', 'implementations', 'default', 'enabled', 'rules', 'description' and 'meta')",
+            "/features/F/rules/0/condition: unknown field 'condition' (the fields here are 'when', 'serve', 'split', 'experiment', 'description' and 'meta')",
+            "/features/F/rules/1/split/seed: unknown field 'seed' (the fields here are 'by', 'weights', 'salt', 'description' and 'meta')",
+        ]
+    );
+}
+
+#[test]
 fn names_in_another_case_or_spelling_are_hinted() {
     // camelCase operators, names in capitals, a segment in lower case:
     // more than one typo from the name, the same name all the same.

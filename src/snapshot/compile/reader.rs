@@ -272,11 +272,26 @@ fn fields_into<'v>(
             }
         } else if !annotation(key, v.kind(), false, &mut seen_meta, ptr, errs) && unknown {
             let mut message = concat(&["unknown field ", &quoted(key)]);
-            did_you_mean(&mut message, &[keys, &["description", "meta"]], key);
+            if !did_you_mean(&mut message, &[keys, &["description", "meta"]], key) {
+                fields_here(&mut message, keys);
+            }
             errs.add(&ptr.key(key), message);
         }
     }
     true
+}
+
+/// Adds ` (the fields here are 'a', 'b' and 'c')` to the message of an
+/// unknown field that is no typo of one (`rolout`, GrowthBook's `seed` or
+/// `condition`): what this object takes, so that the author can find the
+/// one meant without the SPEC at hand.
+fn fields_here(message: &mut String, keys: &[&str]) {
+    message.push_str(" (the fields here are ");
+    for (i, k) in keys.iter().enumerate() {
+        message.push_str(if i == 0 { "" } else { ", " });
+        message.push_str(&quoted(k));
+    }
+    message.push_str(", 'description' and 'meta')");
 }
 
 /// Whether `key`, a member of the object at `ptr` whose value is of kind

@@ -1035,6 +1035,30 @@ fn typos_name_every_near_choice() {
 }
 
 #[test]
+fn instants_written_another_way_say_how_to_write_them() {
+    // A Unix time (milliseconds, or seconds), a local time without a
+    // zone, a date alone: each says how to write it as RFC 3339 text.
+    let lines = problems(&with_feature(
+        r#"{"inputs": ["user"], "implementations": ["a"], "default": "a",
+            "rules": [{"when": {"after": 1764547200000}, "serve": "a"},
+                      {"when": {"after": 1764547200}, "serve": "a"},
+                      {"when": {"before": "2026-12-01T09:30:00"}, "serve": "a"},
+                      {"when": {"before": "2026-12-01"}, "serve": "a"},
+                      {"when": {"before": true}, "serve": "a"}]}"#,
+    ));
+    assert_eq!(
+        lines,
+        [
+            r#"/features/F/rules/0/when/after: expected an RFC 3339 instant as a string, found a number (not a Unix time: write the instant as text, e.g. "2026-11-22T00:00:00Z")"#,
+            r#"/features/F/rules/1/when/after: expected an RFC 3339 instant as a string, found a number (not a Unix time: write the instant as text, e.g. "2026-11-22T00:00:00Z")"#,
+            "/features/F/rules/2/when/before: not an RFC 3339 instant: '2026-12-01T09:30:00' (it has no time zone: write 2026-12-01T09:30:00Z for UTC, or an offset such as 2026-12-01T09:30:00+02:00)",
+            "/features/F/rules/3/when/before: not an RFC 3339 instant: '2026-12-01' (a date needs a time and a time zone: write 2026-12-01T00:00:00Z for midnight UTC)",
+            r#"/features/F/rules/4/when/before: expected an RFC 3339 instant as a string, found a boolean (write e.g. "2026-11-22T00:00:00Z")"#,
+        ]
+    );
+}
+
+#[test]
 fn an_unknown_field_that_is_no_typo_lists_the_fields_of_its_object() {
     // Other tools' words (GrowthBook's `condition` and `seed`) and a
     // misspelling too far from any field: what the object takes instead.

@@ -103,16 +103,12 @@ fn operator_condition(
     let at = ptr.key(op);
     match *op {
         "after" | "before" => {
-            let text = reader::string(arg, &at, errs)?;
+            let Some(text) = arg.as_str() else {
+                errs.add(&at, not_a_string_instant(arg));
+                return None;
+            };
             let Some(ms) = parse_rfc3339(text) else {
-                errs.add(
-                    &at,
-                    concat(&[
-                        "not an RFC 3339 instant: ",
-                        &quoted(text),
-                        " (write e.g. 2026-11-22T00:00:00Z)",
-                    ]),
-                );
+                errs.add(&at, not_an_instant(text));
                 return None;
             };
             Some(if *op == "after" {
@@ -147,6 +143,46 @@ fn operator_condition(
                 .map(Cond::Activation)
         }
     }
+}
+
+/// The problem for an `after` or `before` that is not RFC 3339 text: a
+/// number is most likely a Unix time, said as such. (The instant it
+/// stands for is not written out: formatting one would take 2 KB of the
+/// WebAssembly module, for a message.)
+#[cold]
+fn not_a_string_instant(arg: &Value) -> String {
+    let mut message = expected("an RFC 3339 instant as a string", arg);
+    message.push_str(if arg.as_number().is_some() {
+        " (not a Unix time: write the instant as text, e.g. \"2026-11-22T00:00:00Z\")"
+    } else {
+        " (write e.g. \"2026-11-22T00:00:00Z\")"
+    });
+    message
+}
+
+/// The problem for text that is not an RFC 3339 instant, saying what it
+/// lacks when it is one but for its time zone (`2026-12-01T00:00:00`,
+/// local time to its author but not to every runtime) or its time.
+#[cold]
+fn not_an_instant(text: &str) -> String {
+    let fix = if parse_rfc3339(&concat(&[text, "Z"])).is_some() {
+        concat(&[
+            "it has no time zone: write ",
+            text,
+            "Z for UTC, or an offset such as ",
+            text,
+            "+02:00",
+        ])
+    } else if parse_rfc3339(&concat(&[text, "T00:00:00Z"])).is_some() {
+        concat(&[
+            "a date needs a time and a time zone: write ",
+            text,
+            "T00:00:00Z for midnight UTC",
+        ])
+    } else {
+        "write e.g. 2026-11-22T00:00:00Z".to_owned()
+    };
+    concat(&["not an RFC 3339 instant: ", &quoted(text), " (", &fix, ")"])
 }
 
 /// A condition without `segment` whose keys are not one operator: empty,

@@ -1168,6 +1168,35 @@ fn a_boolean_type_misspelt_is_one_problem() {
 }
 
 #[test]
+fn a_boolean_feature_without_its_type_is_one_problem_saying_to_add_it() {
+    // No `type`, no `implementations`, a default of true: read as boolean,
+    // so that its default and serve are not problems too, and it serves
+    // its default (with PARSE_ERROR) rather than null.
+    let text = with_feature(r#"{"inputs": [], "default": true, "rules": [{"serve": false}]}"#);
+    assert_eq!(
+        problems(&text),
+        [
+            "/features/F: a feature with no implementations and a default of true or false is a \
+          boolean feature: add \"type\": \"boolean\""
+        ]
+    );
+    let d = details(&load(&text), "F", "{}", NOW);
+    assert_eq!(
+        d.get("implementation").and_then(|v| v.as_str()),
+        Some("true")
+    );
+    assert_eq!(
+        d.get("errorCode").and_then(|v| v.as_str()),
+        Some("PARSE_ERROR")
+    );
+    // A string default is a multi feature's, whose implementations are missing.
+    has(
+        &problems(&with_feature(r#"{"inputs": [], "default": "true"}"#)),
+        "/features/F: the field 'implementations' is required",
+    );
+}
+
+#[test]
 fn a_feature_without_implementations_says_only_that() {
     // Its serve, split and default name an implementation it does not list:
     // one problem, not one more per name with an empty list of choices.

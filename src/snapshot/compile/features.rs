@@ -65,6 +65,8 @@ fn header<'v>(name: &str, value: &'v Value<'v>, ptr: &Ptr<'_>, errs: &mut Errs) 
     };
     if let Some(kind) = kind {
         feature.kind = read_kind(kind, ptr, errs);
+    } else if implementations.is_none() && default.is_some_and(|d| d.as_bool().is_some()) {
+        feature.kind = untyped_boolean(ptr, errs);
     }
     feature.implementations = read_implementations(feature.kind, implementations, ptr, errs);
     // Implementation ids by name, for the default, serves and weights: a
@@ -123,6 +125,22 @@ fn read_kind(kind: &Value, ptr: &Ptr<'_>, errs: &mut Errs) -> Kind {
             Kind::Multi
         }
     }
+}
+
+/// A feature without `type` or `implementations` whose default is `true`
+/// or `false`: a boolean feature whose `type` was forgotten. One problem,
+/// saying to add it; read as boolean (as a misspelt type is), so that its
+/// default serves and its serves are not reported as not strings.
+#[cold]
+#[inline(never)]
+fn untyped_boolean(ptr: &Ptr<'_>, errs: &mut Errs) -> Kind {
+    errs.add(
+        ptr,
+        "a feature with no implementations and a default of true or false is a boolean \
+         feature: add \"type\": \"boolean\""
+            .to_owned(),
+    );
+    Kind::Boolean
 }
 
 /// A feature as [`compile`] gives it, without its body: its name, kind,

@@ -14,6 +14,8 @@
 //! - rules after one that serves every context, which are never reached
 //!   (or no longer, when it does so from an instant past on), and a rule
 //!   whose condition implies an earlier `serve` rule's (see the `implies` module);
+//! - a rule with a condition after a split or experiment that has none and
+//!   covers every unit: only contexts without the unit's segment reach it;
 //! - a split or experiment whose weights are all 0, which serves no unit,
 //!   or add up to at most 1 % over several implementations (fractions of 1
 //!   written where percentages are meant), or to 99 % or more but less
@@ -35,7 +37,7 @@
 
 use crate::hash;
 use crate::json::{self, Value};
-use crate::model::{Action, Body, Cond, Feature, Split, TextOp};
+use crate::model::{Action, Body, Cond, Feature, LocalSegment, Split, TextOp};
 use crate::ops::instant::format_rfc3339;
 use crate::prelude::*;
 use crate::{Engine, Problem};
@@ -85,6 +87,9 @@ pub fn lint(engine: &Engine, now: i64) -> Vec<Problem> {
         let mut serves: Vec<(usize, &Cond)> = Vec::new();
         // Hashed splits with no condition so far: rule, seed, `by`, end.
         let mut unconditional: Vec<(usize, u64, u32, u16)> = Vec::new();
+        // The first split or experiment with no condition whose weights
+        // cover every unit: rule, the name of its `by` segment.
+        let mut splits_all: Option<(usize, LocalSegment, &str)> = None;
         for (i, rule) in body.rules.iter().enumerate() {
             if let Some((j, since)) = served_by {
                 let last = body.rules.len().saturating_sub(1);
@@ -120,6 +125,23 @@ pub fn lint(engine: &Engine, now: i64) -> Vec<Problem> {
                 Ok(_) => {}
             }
             let always = analysis.always(&rule.when, 0);
+            // A condition after such a split: the rule is reached only
+            // by contexts without a unit (a catch-all there, or a rule for
+            // `exists: false` of the unit, is a fallback for them, written
+            // on purpose, and not said).
+            let fallback = |by| always || asks_absent(&rule.when, by);
+            if let Some((j, _, by)) = splits_all.filter(|&(_, s, _)| !fallback(s) && window.is_ok())
+            {
+                out.push(warning(
+                    at(&i.to_string()),
+                    format!(
+                        "rule {i} is reached only by contexts without a value for segment \
+                         '{by}': rule {j} gives every other context an implementation (its \
+                         weights add up to 100%); to target contexts that have one, move this \
+                         rule before rule {j}"
+                    ),
+                ));
+            }
             // (Past the budget, each pair would still be a call.)
             if window.is_ok() && !implies.spent() {
                 let first = serves
@@ -275,6 +297,13 @@ pub fn lint(engine: &Engine, now: i64) -> Vec<Problem> {
                     let end = split.ranges.last().map_or(0, |&(end, _)| end);
                     unconditional.push((i, split.seed, by, end));
                 }
+            }
+            if always && splits_all.is_none() && split.ranges.last().map(|r| r.0) == Some(FULL) {
+                let by = body
+                    .segments
+                    .get(usize::from(split.by))
+                    .and_then(|s| engine.segments().get(s.segment as usize));
+                splits_all = by.map(|by| (i, split.by, by.as_str()));
             }
             if serves_none(split) {
                 out.push(warning(
@@ -514,6 +543,16 @@ fn path_advice(input: &str, path: &str) -> Option<String> {
             rest.join(".")
         )),
         _ => None,
+    }
+}
+
+/// Whether `cond` holds only where the segment `by` is absent: it is
+/// `{"exists": false}` of it, or an `all` with that among its conditions.
+fn asks_absent(cond: &Cond, by: LocalSegment) -> bool {
+    match cond {
+        Cond::Exists(s, false) => *s == by,
+        Cond::All(items) => items.iter().any(|c| asks_absent(c, by)),
+        _ => false,
     }
 }
 
@@ -1469,6 +1508,38 @@ mod tests {
         );
     }
 
+    /// A rule with a condition after a split or experiment that has none
+    /// and covers every unit is reached only by contexts without a unit:
+    /// said. Not for a catch-all or an `exists: false` of the unit after
+    /// it (fallbacks for those contexts), nor after a split that leaves
+    /// units or has a condition.
+    #[test]
+    fn a_condition_after_a_split_of_every_unit() {
+        let tail = "gives every other context an implementation (its weights add up to 100%); \
+                    to target contexts that have one, move this rule before rule 0";
+        let rules = r#"[{"experiment": {"name": "E", "by": "UserId", "weights": {"a": 50, "b": 50}}},
+                        {"when": {"all": [{"segment": "Country", "in": ["US"]}, {"segment": "UserId", "exists": false}]}, "serve": "a"},
+                        {"when": {"segment": "Country", "in": ["CA"]}, "serve": "b"},
+                        {"when": {"segment": "UserId", "exists": false}, "serve": "b"},
+                        {"serve": "a"}]"#;
+        assert_eq!(
+            warnings(&feature(rules)),
+            [format!(
+                "/features/F/rules/2: rule 2 is reached only by contexts without a value for \
+                 segment 'UserId': rule 0 {tail}"
+            )]
+        );
+        for first in [
+            r#"{"split": {"by": "UserId", "weights": {"a": 50, "b": 40}}}"#,
+            r#"{"when": {"segment": "Country", "in": ["US"]}, "split": {"by": "UserId", "weights": {"a": 50, "b": 50}}}"#,
+        ] {
+            let rules = format!(
+                r#"[{first}, {{"when": {{"segment": "Country", "in": ["CA"]}}, "serve": "b"}}]"#
+            );
+            assert_eq!(warnings(&feature(&rules)), Vec::<String>::new(), "{first}");
+        }
+    }
+
     /// An experiment of one arm assigns every unit it takes to that arm:
     /// said, with weights to write. An arm stopped with a 0 beside the
     /// other, all weights 0, and a split of one implementation are not.
@@ -1577,7 +1648,19 @@ mod tests {
                 r#"[{always}, {{"when": {{"segment": "Country", "in": ["CA"]}}, "serve": "b"}}, {{"serve": "a"}}]"#
             );
             let got = warnings(&feature(&rules));
-            if reached {
+            if always.contains("split") {
+                // Reached, by the contexts without a unit: said so.
+                assert_eq!(
+                    got,
+                    [
+                        "/features/F/rules/1: rule 1 is reached only by contexts without a value \
+                      for segment 'UserId': rule 0 gives every other context an implementation \
+                      (its weights add up to 100%); to target contexts that have one, move this \
+                      rule before rule 0"
+                    ],
+                    "{always}"
+                );
+            } else if reached {
                 assert_eq!(got, Vec::<String>::new(), "{always}");
             } else {
                 assert_eq!(

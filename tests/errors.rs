@@ -48,6 +48,11 @@ fn whole_snapshot_errors_refuse_the_document() {
         "the snapshot must be a JSON object, found an array"
     );
     assert!(refused(r#"{"schema": 2}"#).contains("/schema: unsupported schema 2"));
+    // A comment after the document is named as one, as inside it.
+    assert_eq!(
+        refused("{\"schema\": 1}\n// generated\n"),
+        "invalid JSON: line 2, column 1: trailing characters after the JSON value (JSON has no comments)"
+    );
     // A string that reads as 1 is refused too, saying that the type is wrong.
     assert_eq!(
         refused(r#"{"schema": "1"}"#),

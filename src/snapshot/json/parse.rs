@@ -472,7 +472,10 @@ impl<'t> Parser<'t, '_> {
         let v = self.value(0)?;
         self.skip_ws();
         if self.pos < self.bytes.len() {
-            return Err(self.fail_here("trailing characters after the JSON value"));
+            // (A comment after the document, such as a generator's footer,
+            // is named as one, as it is inside the document.)
+            let message = concat(&["trailing characters after the JSON value", self.hint()]);
+            return Err(fail(self.pos, message));
         }
         Ok(v)
     }

@@ -1106,15 +1106,17 @@ fn names_in_another_case_or_spelling_are_hinted() {
 }
 
 #[test]
-fn logical_words_of_other_languages_name_all_any_and_not() {
+fn words_of_other_languages_name_the_operator_to_write() {
     // `and` is one letter from `any`: a typo hint named the opposite.
+    // Other tools name a raw attribute where a segment is meant.
     let lines = problems(&with_feature(
         r#"{"inputs": ["user"], "implementations": ["a"], "default": "a",
             "rules": [{"when": {"and": [{"segment": "Age", "gte": "18"}]}, "serve": "a"},
                       {"when": {"OR": []}, "serve": "a"},
                       {"when": {"$and": []}, "serve": "a"},
                       {"when": {"||": []}, "serve": "a"},
-                      {"when": {"!": {"segment": "Age", "exists": true}}, "serve": "a"}]}"#,
+                      {"when": {"!": {"segment": "Age", "exists": true}}, "serve": "a"},
+                      {"when": {"attribute": "Age", "gte": "18"}, "serve": "a"}]}"#,
     ));
     assert_eq!(
         lines,
@@ -1124,6 +1126,7 @@ fn logical_words_of_other_languages_name_all_any_and_not() {
             "/features/F/rules/2/when/$and: unknown condition operator '$and' (write 'all')",
             "/features/F/rules/3/when/||: unknown condition operator '||' (write 'any')",
             "/features/F/rules/4/when/!: unknown condition operator '!' (write 'not')",
+            "/features/F/rules/5/when/attribute: unknown condition operator 'attribute' (write 'segment')",
         ]
     );
 }

@@ -235,6 +235,9 @@ fn unknown_operator(op: &str) -> String {
         _ if logical(op, &["and", "&&", "$and"]) => "all",
         _ if logical(op, &["or", "||", "$or"]) => "any",
         _ if logical(op, &["!", "$not"]) => "not",
+        // LaunchDarkly's and GrowthBook's `attribute`, Unleash's
+        // `contextName`: rules here name a segment, not a raw attribute.
+        _ if logical(op, &["attribute", "attr", "contextName", "property"]) => "segment",
         _ => {
             reader::did_you_mean(&mut message, &[&SEGMENT_OPS, &OTHER_OPS], op);
             return message;

@@ -795,10 +795,19 @@ export async function createClient(o) {
     fetchingSince = at;
     let sent;
     try {
+      // In a page, a fetch without an If-None-Match of ours (another
+      // origin, a host that sends no ETag, a first visit) goes with
+      // `cache: "no-cache"`: the browser's HTTP cache must ask the origin,
+      // not answer from a copy it thinks fresh. A host that sends
+      // `Last-Modified` and no ETag or `Cache-Control` (a plain static
+      // server) is cached by heuristic for a tenth of the file's age: a
+      // snapshot a day old, so killed, stayed in every page for hours,
+      // polls and new pages alike. (With our If-None-Match the browser
+      // does not use its cache at all.)
       const h = headers();
       sent = etag && !remote && conditional > 0 ? etag : undefined;
       if (sent) h.set('If-None-Match', sent);
-      const [res, body] = await request(url, { headers: h, ...(remote && { cache: 'no-cache' }) }, false);
+      const [res, body] = await request(url, { headers: h, ...((remote || (browser && !sent)) && { cache: 'no-cache' }) }, false);
       // An answer from another origin, read through CORS (browsers only
       // say so: a URL that redirected there, or any URL in a Web Worker,
       // where `resolved` knows no page): fetched as a URL there from now

@@ -9,7 +9,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, request } from 'node:http';
-import { demoInChromium, gate, until } from '../helpers/runtimes.js';
+import { demoInChromium, gate, serveFile, until } from '../helpers/runtimes.js';
 
 const rt = demoInChromium();
 
@@ -1059,3 +1059,44 @@ test('a fetch that fails while another tab caches a later fetch\'s snapshot leav
     assert.deepEqual(await b.evaluate(() => [window.__client.revision, window.__client.stale, window.__log]),
       [`${first.revision}+new`, false, ['update']]);
   }));
+
+test('a kill switch reaches open and new pages through a host that sends Last-Modified and no ETag (the HTTP cache is asked to revalidate)', async () => {
+  // A plain static host: Last-Modified ten days back, no ETag, no
+  // Cache-Control. Chromium then keeps the answer fresh by heuristic for
+  // a day (a tenth of its age): polls and later pages got the copy.
+  const snap = (enabled, revision) => JSON.stringify({ schema: 1, revision, segments: { UserId: { from: { user: '{id}' } } },
+    features: { Checkout: { inputs: ['user'], implementations: ['classic', 'broken'], default: 'classic', enabled, rules: [{ serve: 'broken' }] } } });
+  let body = snap(true, 'r1');
+  const modified = new Date(Date.now() - 10 * 86400e3).toUTCString();
+  const server = createServer((req, res) => {
+    if (req.url === '/flags.json') return res.writeHead(200, { 'content-type': 'application/json', 'last-modified': modified }).end(body);
+    if (req.url === '/__blank') return res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><title>blank</title>');
+    serveFile(req, res);
+  });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  const url = `http://127.0.0.1:${server.address().port}`;
+  // (No page.route here: routing turns the browser's HTTP cache off.)
+  const open = async () => {
+    const page = await rt.browser.newPage();
+    await page.goto(`${url}/__blank`);
+    await page.evaluate(async () => {
+      const { createClient } = await import('/pkg/index.js');
+      window.__client = await createClient({ snapshotUrl: '/flags.json', refreshInterval: 200, storageKey: null });
+    });
+    return page;
+  };
+  const checkout = (page) => page.evaluate(() => [window.__client.revision, window.__client.findImplementation('Checkout', { user: { id: '1' } })]);
+  const pages = [];
+  try {
+    pages.push(await open());
+    assert.deepEqual(await checkout(pages[0]), ['r1', 'broken']);
+    body = snap(false, 'r2'); // the kill switch, published
+    const killed = await until(async () => (await checkout(pages[0]))[0] === 'r2', 5000, 50);
+    assert.ok(killed, 'the open page kept the snapshot from before the kill');
+    pages.push(await open());
+    assert.deepEqual(await checkout(pages[1]), ['r2', 'classic'], 'a page opened after the kill rendered the killed implementation');
+  } finally {
+    for (const p of pages) await p.close();
+    server.close();
+  }
+});

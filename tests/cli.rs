@@ -339,6 +339,68 @@ fn simulated(snapshot: &str, implementation: &str, units: &str) -> u64 {
 }
 
 #[test]
+fn diff_says_what_a_kill_switch_and_a_rolled_back_experiment_do() {
+    let experiment = |name: &str, p: u32| {
+        checkout(
+            r#"["old", "new"]"#,
+            &format!(
+                r#"[{{"experiment": {{"name": "{name}", "by": "UserId", "weights": {{"new": {p}}}}}}}]"#
+            ),
+            "",
+        )
+    };
+    let running = experiment("E", 50);
+    // The kill switch: every unit gets the default, assignments included.
+    let killed = running.replacen(
+        r#""default": "old", "rules""#,
+        r#""default": "old", "enabled": false, "rules""#,
+        1,
+    );
+    let (json, code) = diff_json("kill", &running, &killed, &[]);
+    assert_eq!(code, 1);
+    let row = json.row("Checkout");
+    assert!(
+        row.contains(r#","enabled":{"from":true,"to":false}"#),
+        "{row}"
+    );
+    assert!(!row.contains("sticky"), "{row}");
+    let old = temp("kill-old.json", running.as_bytes());
+    let new = temp("kill-new.json", killed.as_bytes());
+    let stdout = text(&run(&["diff", &old, &new]).stdout);
+    assert!(
+        stdout.contains("\n  disabled in NEW (\"enabled\": false): every unit gets its default 'old', stored experiment assignments included\n"),
+        "{stdout}"
+    );
+    let stdout = text(&run(&["diff", &new, &old]).stdout);
+    assert!(
+        stdout.contains("\n  enabled again in NEW (\"enabled\": true)\n"),
+        "{stdout}"
+    );
+    // The arm rolled back to 0 %: units that used it keep it (sticky), so
+    // the moves counted are not every unit's.
+    let (json, _) = diff_json("rollback", &running, &experiment("E", 0), &[]);
+    let row = json.row("Checkout");
+    assert!(
+        row.contains(r#","sticky":[{"implementation":"new","experiment":"E"}]"#),
+        "{row}"
+    );
+    assert!(!row.contains("enabled"), "{row}");
+    let new = temp("rollback-new.json", experiment("E", 0).as_bytes());
+    let stdout = text(&run(&["diff", &old, &new]).stdout);
+    assert!(
+        stdout.contains("\n  units that already used 'new' in experiment 'E' keep it (sticky): these counts are for units without one; \"enabled\": false moves them all\n"),
+        "{stdout}"
+    );
+    // Under another name the assignments are not read: no note.
+    let (json, _) = diff_json("renamed", &running, &experiment("E2", 0), &[]);
+    assert!(
+        !json.row("Checkout").contains("sticky"),
+        "{}",
+        json.row("Checkout")
+    );
+}
+
+#[test]
 fn diff_counts_the_units_that_move() {
     let ramp = |p: u32| {
         checkout(

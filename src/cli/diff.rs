@@ -304,19 +304,27 @@ pub fn diff(args: &Args, out: &mut String) -> Result<i32, Usage> {
         }
         outcome
     };
-    let outcomes: Vec<(&str, Outcome)> = names.iter().map(|&n| (n, compare(n))).collect();
-    let changed = outcomes.iter().filter(|(_, o)| o.changes()).count();
+    let outcomes: Vec<(&str, Outcome, Notes)> = names
+        .iter()
+        .map(|&n| {
+            let outcome = compare(n);
+            let notes = notes(feature(&old, n), feature(&new, n), &outcome);
+            (n, outcome, notes)
+        })
+        .collect();
+    let changed = outcomes.iter().filter(|(_, o, _)| o.changes()).count();
     if args.flag("json") {
-        let rows: Vec<String> = outcomes.iter().map(|(n, o)| json_row(n, o)).collect();
+        let rows: Vec<String> = outcomes.iter().map(|(n, o, k)| json_row(n, o, k)).collect();
         line(
             out,
             &format!("{{\"units\":{units},\"features\":[{}]}}", rows.join(",")),
         );
     } else {
         let one = args.value("feature").is_some();
-        for (name, outcome) in &outcomes {
+        for (name, outcome, notes) in &outcomes {
             if one || outcome.changes() {
                 text_rows(out, name, outcome, units);
+                text_notes(out, notes);
             }
         }
         if !one {
@@ -331,6 +339,101 @@ pub fn diff(args: &Args, out: &mut String) -> Result<i32, Usage> {
         }
     }
     Ok(i32::from(changed > 0))
+}
+
+/// What the unit counts alone do not say about a feature in an incident.
+#[derive(Default)]
+struct Notes {
+    /// The kill switch flipped: `Some(false)` when NEW disables the
+    /// feature (with the default every unit gets), `Some(true)` when it
+    /// enables it again.
+    switched: Option<(bool, String)>,
+    /// Whether OLD runs an experiment (whose stored assignments a kill
+    /// switch overrides too).
+    experiments: bool,
+    /// `(implementation, experiment)`: arms that units move out of, of an
+    /// experiment NEW still runs under the same name. Units that used such
+    /// an arm keep it (sticky assignments win over the weights), so the
+    /// counts are for units without one.
+    kept: Vec<(String, String)>,
+}
+
+/// The notes of a feature in both snapshots (none otherwise).
+fn notes(of: Option<&Feature>, nf: Option<&Feature>, outcome: &Outcome) -> Notes {
+    let mut notes = Notes::default();
+    let (Some(of), Some(nf)) = (of, nf) else {
+        return notes;
+    };
+    let (Some(ob), Some(nb)) = (&of.body, &nf.body) else {
+        return notes;
+    };
+    if ob.enabled != nb.enabled {
+        let default = impl_name(nf, nf.default.map(usize::from)).to_owned();
+        notes.switched = Some((nb.enabled, default));
+        notes.experiments = ob
+            .rules
+            .iter()
+            .any(|r| matches!(r.action, Action::Experiment { .. }));
+    }
+    // Disabled in NEW, the experiment no longer applies: every unit moves.
+    let Outcome::Units { moves, .. } = outcome else {
+        return notes;
+    };
+    if !nb.enabled {
+        return notes;
+    }
+    let runs = |name: &str| {
+        nb.rules
+            .iter()
+            .any(|r| matches!(&r.action, Action::Experiment { name: n, .. } if n == name))
+    };
+    for rule in &ob.rules {
+        let Action::Experiment { name, split, .. } = &rule.action else {
+            continue;
+        };
+        if !runs(name) {
+            continue;
+        }
+        for &(_, arm) in &split.ranges {
+            let arm = impl_name(of, Some(usize::from(arm)));
+            // (A stored arm NEW no longer declares is not honoured.)
+            let declared = nf.implementations.iter().any(|i| i == arm);
+            let left = moves.keys().any(|(from, _)| from == arm);
+            let pair = (arm.to_owned(), name.clone());
+            if declared && left && !notes.kept.contains(&pair) {
+                notes.kept.push(pair);
+            }
+        }
+    }
+    notes
+}
+
+/// The lines of a feature's notes, below its rows.
+fn text_notes(out: &mut String, notes: &Notes) {
+    match &notes.switched {
+        Some((false, default)) => text_line(
+            out,
+            &format!(
+                "  disabled in NEW (\"enabled\": false): every unit gets its default '{default}'{}",
+                if notes.experiments {
+                    ", stored experiment assignments included"
+                } else {
+                    ""
+                }
+            ),
+        ),
+        Some((true, _)) => text_line(out, "  enabled again in NEW (\"enabled\": true)"),
+        None => {}
+    }
+    for (arm, experiment) in &notes.kept {
+        text_line(
+            out,
+            &format!(
+                "  units that already used '{arm}' in experiment '{experiment}' keep it (sticky): \
+                 these counts are for units without one; \"enabled\": false moves them all"
+            ),
+        );
+    }
 }
 
 fn feature<'e>(engine: &'e Engine, name: &str) -> Option<&'e Feature> {
@@ -498,7 +601,7 @@ fn text_rows(out: &mut String, name: &str, outcome: &Outcome, units: u64) {
 }
 
 /// One feature as JSON.
-fn json_row(name: &str, outcome: &Outcome) -> String {
+fn json_row(name: &str, outcome: &Outcome, notes: &Notes) -> String {
     let status = match outcome {
         Outcome::Added(_) => "added",
         Outcome::Unmoved(..) => "edited",
@@ -560,6 +663,23 @@ fn json_row(name: &str, outcome: &Outcome) -> String {
             ));
         }
         _ => {}
+    }
+    if let Some((to, _)) = &notes.switched {
+        row.push_str(&format!(",\"enabled\":{{\"from\":{},\"to\":{to}}}", !to));
+    }
+    if !notes.kept.is_empty() {
+        let kept: Vec<String> = notes
+            .kept
+            .iter()
+            .map(|(arm, experiment)| {
+                format!(
+                    "{{\"implementation\":{},\"experiment\":{}}}",
+                    quote(arm),
+                    quote(experiment)
+                )
+            })
+            .collect();
+        row.push_str(&format!(",\"sticky\":[{}]", kept.join(",")));
     }
     row.push('}');
     row

@@ -529,7 +529,9 @@ export interface WaitUntil {
  * `options(env)`), its timers off: `refreshInterval` (default 60000; 0:
  * never) is how stale the snapshot may get before a request revalidates it
  * after its response, with `ctx.waitUntil`, as one does while nothing is
- * loaded; and failed fetches and POSTs are retried by later requests, after
+ * loaded (past twice that, an isolate left idle, the request waits for the
+ * revalidation, at most `timeout`, and so do those that arrive meanwhile);
+ * and failed fetches and POSTs are retried by later requests, after
  * their backoff (a `Retry-After` honoured up to `refreshInterval` or 5
  * minutes, whichever is longer). Concurrent first requests share the first
  * one's client. A bootstrap `snapshot` serves at once, and the first

@@ -7,6 +7,15 @@ import { FETCHING, REQUEST_BOUND, createClient, num, waiting } from './client.js
 const POLL = 5;
 /** The longest `createClient` waits for its first snapshot (its own cap on `timeout`). */
 const MAX_WAIT = 0x7fffffff;
+/**
+ * Past this many `refreshInterval`s since the snapshot was last checked,
+ * a request waits for the revalidation it starts (at most `timeout`)
+ * before it is served. An isolate idle for longer (a quiet route or
+ * region) served its next request whatever it held: a kill switch
+ * published an hour before, included. Busier isolates revalidate after
+ * the response, as before.
+ */
+const OVERDUE = 2;
 
 /**
  * @typedef {import('./client.js').Options} Options
@@ -19,7 +28,9 @@ const MAX_WAIT = 0x7fffffff;
  * first request with `options` (or `options(env)`), with its timers off:
  * `refreshInterval` is instead how stale the snapshot may get before a
  * request revalidates it (ETag) after its response, with
- * `ctx.waitUntil`, as it does while nothing is loaded. Concurrent first
+ * `ctx.waitUntil`, as it does while nothing is loaded. Past twice that
+ * (an isolate left idle), the request waits for that revalidation, at
+ * most `timeout`, and so do those that arrive meanwhile. Concurrent first
  * requests wait for the first one's client rather than each making one:
  * they look at it every 5 ms, since a promise of one request is not
  * awaited by another. A fetch the first request's `createClient` left
@@ -34,7 +45,11 @@ const MAX_WAIT = 0x7fffffff;
 export function isolateClient(options) {
   /** @type {Client | null} */
   let client = null;
-  let loading = 0, lost = 0, checked = 0, every = 0;
+  let loading = 0, lost = 0, checked = 0, every = 0, limit = 0;
+  // When an overdue revalidation started (0: none under way): requests
+  // that arrive meanwhile wait for it too, looking every 5 ms (its
+  // promise is its request's), for at most `timeout`.
+  let overdueSince = 0;
   return async (env, ctx) => {
     // (A wall clock set back meanwhile ends these waits: see `waiting`.)
     while (!client && loading && waiting(loading, lost)) await new Promise((r) => setTimeout(r, POLL));
@@ -42,7 +57,8 @@ export function isolateClient(options) {
       const o = typeof options == 'function' ? options(env) : options;
       // (Read as createClient reads them.)
       every = num(o?.refreshInterval, 6e4);
-      lost = Math.min(num(o?.timeout, 3e3), MAX_WAIT) + 1e3;
+      limit = Math.min(num(o?.timeout, 3e3), MAX_WAIT);
+      lost = limit + 1e3;
       const started = (loading = Date.now());
       try {
         // (refreshInterval stays: it also caps how long a Retry-After is honoured.)
@@ -63,10 +79,24 @@ export function isolateClient(options) {
     }
     // (Nothing loaded: null. A snapshot without a revision has "".)
     if (client.revision === null || (every > 0 && !waiting(checked, every))) {
-      checked = Date.now();
+      const overdue = client.revision !== null && !waiting(checked, every * OVERDUE);
+      const started = (checked = Date.now());
       const refreshed = client.refresh();
       if (typeof ctx?.waitUntil == 'function') ctx.waitUntil(refreshed);
+      if (overdue) {
+        overdueSince = started;
+        const settled = Promise.resolve(refreshed).catch(() => {}).then(() => overdueSince == started && (overdueSince = 0));
+        /** @type {any} */
+        let timer;
+        await Promise.race([settled, new Promise((r) => (timer = setTimeout(r, limit)))]);
+        clearTimeout(timer);
+        return client;
+      }
     }
+    // Another request's overdue revalidation is under way: waited for as
+    // well, at most `timeout` from its start (counted in looks too, should
+    // the clock not move).
+    for (let n = Math.ceil(limit / POLL); n > 0 && overdueSince && waiting(overdueSince, limit); n--) await new Promise((r) => setTimeout(r, POLL));
     return client;
   };
 }

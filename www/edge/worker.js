@@ -23,7 +23,8 @@
 // made from it that reports this worker's own exposures: each request queues
 // what it rendered and sends it after its response with
 // ctx.waitUntil(client.flush()). Requests past REVALIDATE_MS revalidate the
-// snapshot with its ETag after their response (ctx.waitUntil); an invalid
+// snapshot with its ETag after their response (ctx.waitUntil), or before it
+// past twice REVALIDATE_MS (an isolate left idle: see OVERDUE); an invalid
 // snapshot from the origin is refused and the last good one keeps serving.
 // Workers tie I/O to the request that started it, so the snapshot fetch is
 // never a promise other requests wait on (a cold isolate's concurrent first
@@ -44,6 +45,8 @@ let rejectedEtag = null;
 /** When the last revalidation finished, and when the running one started (0: none). Plain numbers: no shared promise. */
 let checkedAt = 0;
 let checkingSince = 0;
+/** When a revalidation that requests wait for started (0: none; see OVERDUE). */
+let overdueSince = 0;
 /**
  * With nothing loaded, failed fetches in a row, and the wait before the
  * next may be made (when it began, how long: see `waiting`): a down
@@ -67,6 +70,15 @@ const MAX_RETIRING = 4;
 const FETCH_TIMEOUT = 10000;
 /** How often a cold request waiting for another's fetch looks whether it has ended (ms). */
 const COLD_POLL = 5;
+/**
+ * Past this many REVALIDATE_MS since the last revalidation (an isolate
+ * left idle), a request waits for the revalidation it starts, at most
+ * OVERDUE_WAIT ms, and so do requests that arrive meanwhile: served at
+ * once, it got whatever the isolate held, a kill switch published an
+ * hour before included. Busier isolates revalidate after the response.
+ */
+const OVERDUE = 2;
+const OVERDUE_WAIT = 3000;
 /** The most bytes an OFREP request body may have: a context is a few inputs, and wasm memory never shrinks. */
 const MAX_CONTEXT_BYTES = 64 * 1024;
 /** The most bytes and events an exposure batch (POST /exposures) may have. */
@@ -322,7 +334,23 @@ async function ensureSnapshot(env, ctx) {
   }
   const every = revalidateMs(env);
   // A revalidation that has not finished within the fetch timeout was lost (its request was cancelled): start another.
-  if (!fetching() && !waiting(checkedAt, every)) ctx.waitUntil(revalidate(env));
+  if (!fetching() && !waiting(checkedAt, every)) {
+    const overdue = every > 0 && !waiting(checkedAt, every * OVERDUE);
+    const done = revalidate(env);
+    ctx.waitUntil(done);
+    if (!overdue) return;
+    const started = (overdueSince = checkingSince);
+    let timer;
+    await Promise.race([done, new Promise((r) => (timer = setTimeout(r, OVERDUE_WAIT)))]);
+    clearTimeout(timer);
+    if (overdueSince === started) overdueSince = 0;
+    return;
+  }
+  // Another request's overdue revalidation is under way: waited for too,
+  // by looking at module state (its promise is its request's).
+  for (let n = Math.ceil(OVERDUE_WAIT / COLD_POLL); n > 0 && overdueSince && overdueSince === checkingSince && waiting(overdueSince, OVERDUE_WAIT); n--) {
+    await new Promise((r) => setTimeout(r, COLD_POLL));
+  }
 }
 
 /** Whether a fetch of the snapshot is under way (one older than the fetch timeout was lost with its request). */

@@ -118,3 +118,20 @@ test('a TARGETING_KEY with an empty or spaced key maps nothing, said once', asyn
   await until(() => edge.log().includes('TARGETING_KEY must be'), 3000);
   assert.equal(edge.log().split('\n').filter((l) => l.includes('TARGETING_KEY must be')).length, 1);
 });
+
+test('an isolate left idle past twice REVALIDATE_MS revalidates before answering: a kill switch published meanwhile is served at once', async (t) => {
+  const { origin, edge } = await edgeFor(t, { revalidateMs: 300 });
+  const flags = async () => (await (await fetch(`${edge.url}/ofrep/v1/evaluate/flags`, { method: 'POST', body: '{}' })).json());
+  assert.equal((await flags()).metadata?.revision, revisionOf(good));
+  const killed = JSON.parse(good);
+  killed.revision = 'killed-2';
+  for (const f of Object.values(killed.features)) f.enabled = false;
+  origin.snapshot = JSON.stringify(killed);
+  origin.etag = '"v2"';
+  origin.snapshotDelay = 300; // a request arrives while the revalidation is under way
+  await new Promise((r) => setTimeout(r, 1000)); // idle past twice REVALIDATE_MS
+  const [first, during] = await Promise.all([flags(), new Promise((r) => setTimeout(r, 100)).then(flags)]);
+  assert.equal(first.metadata?.revision, 'killed-2', 'the first request after the idle spell was served the snapshot from before the kill');
+  assert.equal(during.metadata?.revision, 'killed-2', 'a request during that revalidation was served the snapshot from before the kill');
+  assert.ok(first.flags.every((f) => f.reason === 'DISABLED'), JSON.stringify(first.flags));
+});

@@ -237,6 +237,15 @@ export interface ClientOptions {
   timeout?: number | undefined;
   /** First retry delay in ms, doubling to 60 s with full jitter. Default 1000. */
   retryDelay?: number | undefined;
+  /**
+   * ms: in browsers, a snapshot cached in localStorage that was fetched
+   * longer ago than this is not started from; the page waits for the
+   * fetch (at most `timeout`) as on a first visit, and serves the code
+   * defaults if nothing comes. Default 0: start from the cache, whatever
+   * its age, and revalidate it (a feature killed since the last visit is
+   * then still on in the first render).
+   */
+  maxAge?: number | undefined;
   /** Default: localStorage in browsers, memory elsewhere. */
   sticky?: StickyStore | undefined;
   /**

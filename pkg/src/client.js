@@ -10,12 +10,14 @@ import { Queue } from './queue.js';
  * SPEC section 4, plus `headers` (sent with every request but beacons), `storageKey`
  * (localStorage prefix, "feats-edge:"; null, or any value not a string: no localStorage at all), `retryDelay` (first retry, ms: 1000,
  * doubling up to 60 s, full jitter) and `snapshotEtag` (the bootstrap
- * snapshot's ETag: the first fetch revalidates it) and `overrides`
+ * snapshot's ETag: the first fetch revalidates it), `maxAge` (ms: a
+ * localStorage snapshot fetched longer ago is not started from; 0: any
+ * age) and `overrides`
  * (`{feature: implementation}` this client answers, for QA: see `override`).
  * @typedef {{snapshotUrl?: string, snapshot?: string | object, snapshotEtag?: string, exposureUrl?: string,
  *   overrides?: Record<string, string | boolean>,
  *   refreshInterval?: number, flushInterval?: number, maxBatch?: number, maxQueue?: number,
- *   timeout?: number, retryDelay?: number, sticky?: import('./store.js').Store,
+ *   timeout?: number, retryDelay?: number, maxAge?: number, sticky?: import('./store.js').Store,
  *   fetch?: typeof fetch, now?: () => number, headers?: HeadersInit, storageKey?: string | null}} Options
  */
 
@@ -1276,7 +1278,13 @@ export async function createClient(o) {
   else if ((url == null || url === '') && o.snapshot == null) {
     emit('error', Object.assign(new Error('feats-edge: no snapshotUrl and no snapshot: nothing to load, so every call serves the code defaults'), { permanent: true }));
   }
-  const cached = o.snapshot == null && url ? cache.read() : null;
+  // A cached snapshot fetched longer than `maxAge` ago is not started
+  // from: the page waits for the fetch (at most `timeout`) as a first
+  // visit does, rather than render from a snapshot a kill switch may have
+  // overtaken since. (An entry without its fetch time is as old as can be.)
+  const maxAge = num(o.maxAge, 0);
+  const young = (entry) => (entry && maxAge > 0 && !waiting(+entry.at || 0, maxAge) ? null : entry);
+  const cached = o.snapshot == null && url ? young(cache.read()) : null;
   // A stored ETag a header cannot carry (a corrupt entry) would make every fetch throw: none.
   if (cached) cached.etag = etagOf(cached.etag);
   const wasmLoading = loading();

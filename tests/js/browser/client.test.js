@@ -1100,3 +1100,53 @@ test('a kill switch reaches open and new pages through a host that sends Last-Mo
     server.close();
   }
 });
+
+test('maxAge: a page opened after a kill switch does not start from a cached snapshot fetched longer ago than that; without it, it does', async () => {
+  const snap = (enabled, revision) => JSON.stringify({ schema: 1, revision, segments: {},
+    features: { Checkout: { inputs: [], implementations: ['classic', 'broken'], default: 'classic', enabled, rules: [{ serve: 'broken' }] } } });
+  let body = snap(true, 'r1');
+  const server = createServer((req, res) => {
+    if (req.url === '/flags.json') {
+      const etag = `"${JSON.parse(body).revision}"`, text = body;
+      // Answered late, so that a cache-first page closes before its
+      // revalidation could cache what is newer.
+      return void setTimeout(() => {
+        if (req.headers['if-none-match'] === etag) return res.writeHead(304, { etag }).end();
+        res.writeHead(200, { 'content-type': 'application/json', etag }).end(text);
+      }, 200);
+    }
+    if (req.url === '/__blank') return res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><title>blank</title>');
+    serveFile(req, res);
+  });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  const url = `http://127.0.0.1:${server.address().port}`;
+  /** A new page's client (polling off): what its first render sees. */
+  const firstRender = async (o) => {
+    const page = await rt.browser.newPage();
+    try {
+      await page.goto(`${url}/__blank`);
+      return await page.evaluate(async (o) => {
+        const { createClient } = await import('/pkg/index.js');
+        const c = await createClient({ snapshotUrl: '/flags.json', refreshInterval: 0, ...o });
+        const seen = `${c.revision} ${c.findImplementation('Checkout', {})}`;
+        c.close();
+        return seen;
+      }, o);
+    } finally {
+      await page.close();
+    }
+  };
+  try {
+    assert.equal(await firstRender({}), 'r1 broken'); // cached in localStorage
+    body = snap(false, 'r2'); // the kill switch, published
+    await sleep(300);
+    // (The next page's revalidation would cache r2: the cache-first page comes first.)
+    assert.equal(await firstRender({}), 'r1 broken', 'cache first, whatever its age');
+    assert.equal(await firstRender({ maxAge: 100 }), 'r2 classic', 'started from a cached snapshot older than maxAge');
+    // A cached snapshot younger than maxAge is started from, as before.
+    body = snap(true, 'r3');
+    assert.equal(await firstRender({ maxAge: 60_000 }), 'r2 classic');
+  } finally {
+    server.close();
+  }
+});

@@ -461,6 +461,10 @@ export async function createClient(o) {
   let [place, remote] = url ? resolved(url) : ['', false], moved = false;
   const cacheKey = prefix + 'snapshot:' + place, cache = snapshotCache(ls, cacheKey, prefix + 'snapshot:');
   const browser = typeof document == 'object';
+  // Where fetch goes through a browser's HTTP cache: pages, and their Web
+  // Workers (`importScripts` is theirs alone; Workers, Node, Deno and Bun
+  // have no such cache, and workerd refuses the `cache` option).
+  const httpCache = browser || typeof (/** @type {any} */ (globalThis).importScripts) == 'function';
   // Snapshot redirects followed by the client itself (see `follow`).
   const own = !browser && o.headers != null;
   const opts = { sticky, clock: now };
@@ -797,7 +801,7 @@ export async function createClient(o) {
     fetchingSince = at;
     let sent;
     try {
-      // In a page, a fetch without an If-None-Match of ours (another
+      // In a browser, a fetch without an If-None-Match of ours (another
       // origin, a host that sends no ETag, a first visit) goes with
       // `cache: "no-cache"`: the browser's HTTP cache must ask the origin,
       // not answer from a copy it thinks fresh. A host that sends
@@ -809,7 +813,7 @@ export async function createClient(o) {
       const h = headers();
       sent = etag && !remote && conditional > 0 ? etag : undefined;
       if (sent) h.set('If-None-Match', sent);
-      const [res, body] = await request(url, { headers: h, ...((remote || (browser && !sent)) && { cache: 'no-cache' }) }, false);
+      const [res, body] = await request(url, { headers: h, ...((remote || (httpCache && !sent)) && { cache: 'no-cache' }) }, false);
       // An answer from another origin, read through CORS (browsers only
       // say so: a URL that redirected there, or any URL in a Web Worker,
       // where `resolved` knows no page): fetched as a URL there from now

@@ -108,6 +108,10 @@ async function main(): Promise<void> {
   client.override('PaymentProcessor', null);
   const forced: Record<string, string> = client.overrides;
   void forced, createClient({ overrides: { PaymentProcessor: 'acme', Dark: false } });
+  // A cached snapshot older than a minute is not started from.
+  void createClient({ snapshotUrl: '/flags/snapshot.json', maxAge: 60_000 });
+  // @ts-expect-error maxAge is a number of milliseconds
+  void createClient({ snapshotUrl: '/flags/snapshot.json', maxAge: '1m' });
   // @ts-expect-error an override is a name or a boolean
   client.override('PaymentProcessor', 3);
   client.on('exposure', (e) => {

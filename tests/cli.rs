@@ -391,6 +391,26 @@ fn diff_says_what_a_kill_switch_and_a_rolled_back_experiment_do() {
         stdout.contains("\n  units that already used 'new' in experiment 'E' keep it (sticky): these counts are for units without one; \"enabled\": false moves them all\n"),
         "{stdout}"
     );
+    // simulate says so too: its 0 % is for units without an assignment.
+    let out = text(&run(&["simulate", &new, "--feature", "Checkout", "--units", "100"]).stdout);
+    assert!(
+        out.contains("\nnew                      0    0.00%  \n")
+            && out.ends_with("\nunits that already used an arm of experiment 'E' keep it (sticky): these shares are for units without one\n"),
+        "{out}"
+    );
+    let killed_path = temp("kill-simulate.json", killed.as_bytes());
+    let out = text(
+        &run(&[
+            "simulate",
+            &killed_path,
+            "--feature",
+            "Checkout",
+            "--units",
+            "100",
+        ])
+        .stdout,
+    );
+    assert!(!out.contains("sticky"), "{out}");
     // Under another name the assignments are not read: no note.
     let (json, _) = diff_json("renamed", &running, &experiment("E2", 0), &[]);
     assert!(
@@ -761,8 +781,13 @@ fn simulate_tells_apart_the_rules_that_give_one_implementation() {
             "rule",
             "default",
             "b",
-            "rule"
+            "rule",
+            "units"
         ],
+        "{stdout}"
+    );
+    assert!(
+        stdout.ends_with("\nunits that already used an arm of experiment 'pricing-2026' keep it (sticky): these shares are for units without one\n"),
         "{stdout}"
     );
     let (held, tried, fell) = (

@@ -616,12 +616,41 @@ pub fn simulate(args: &Args, out: &mut String) -> Result<i32, Usage> {
                 out,
                 "the feature is disabled (\"enabled\": false): every unit gets its default",
             );
+        } else {
+            sticky_note(out, feature);
         }
         if let Some(picks) = &per_option {
             print_options(out, &segment, &option_refs, picks, &feature.implementations);
         }
     }
     Ok(0)
+}
+
+/// `simulate`'s note on the feature's experiments: a unit that used an
+/// arm keeps it while the rule applies (sticky assignments win over the
+/// weights), so the shares are those of units with no assignment. An arm
+/// lowered to 0 % shows no unit, yet those that used it are still served it.
+fn sticky_note(out: &mut String, feature: &feats_edge::model::Feature) {
+    let Some(body) = &feature.body else {
+        return;
+    };
+    let mut names: Vec<&str> = Vec::new();
+    for rule in &body.rules {
+        if let Action::Experiment { name, .. } = &rule.action {
+            if !names.contains(&name.as_str()) {
+                names.push(name);
+            }
+        }
+    }
+    for name in names {
+        text_line(
+            out,
+            &format!(
+                "units that already used an arm of experiment '{name}' keep it (sticky): \
+                 these shares are for units without one"
+            ),
+        );
+    }
 }
 
 /// How many options `simulate` lists one by one (`--json` lists every one).

@@ -307,6 +307,62 @@ mod tests {
     }
 
     #[test]
+    fn annotations_among_names_are_annotations_too() {
+        // In `weights` and `from` a `description` or `meta` is the
+        // annotation where it cannot be an entry (SPEC section 1: any
+        // object may carry one): rewording it changes no feature.
+        let split = |note: &str, meta: &str| {
+            let weights = [
+                r#"{"b": 50, "description": ""#,
+                note,
+                r#"", "meta": "#,
+                meta,
+                "}",
+            ]
+            .concat();
+            feature(
+                "F",
+                &[r#"{"split": {"by": "Id", "weights": "#, &weights, "}}"].concat(),
+            )
+        };
+        let from = |note: &str, meta: &str| {
+            [
+                r#""Country": {"from": {"user": "{country}", "description": ""#,
+                note,
+                r#"", "meta": "#,
+                meta,
+                r#"}}, "Id": {"from": {"user": "{id}"}}"#,
+            ]
+            .concat()
+        };
+        let f = feature(
+            "F",
+            r#"{"when": {"segment": "Country", "in": ["CA"]}, "serve": "b"}"#,
+        );
+        let none = Vec::<String>::new();
+        let reworded = [
+            (
+                doc(&split("ramp", r#""x""#), SEGMENTS, ""),
+                doc(&split("ramp to 50%", r#"{"owner": "y"}"#), SEGMENTS, ""),
+            ),
+            (
+                doc(&f, &from("the country", r#""x""#), ""),
+                doc(&f, &from("see {country", r#"["y"]"#), ""),
+            ),
+        ];
+        for (old, new) in &reworded {
+            assert_eq!(changed(old, new), none);
+        }
+        // Where it may be an entry, it is one: a string with a placeholder
+        // in `from` is the template of an input so named.
+        let template = doc(&f, &from("{id}", r#""x""#), "");
+        assert_eq!(
+            changed(&template, &doc(&f, &from("{uid}", r#""x""#), "")),
+            ["F"]
+        );
+    }
+
+    #[test]
     fn past_the_snapshots_input_names_nothing_is_alike() {
         // Which segment fails past 65 536 input names depends on the order
         // of the segments: moving one changes a feature that reads none.

@@ -2001,6 +2001,15 @@ fn diff_says_a_feature_edited_behind_a_condition_the_context_does_not_meet() {
             r#""serve": "premium""#,
             r#""serve": "premium", "description": "Canada", "meta": {"owner": "x"}"#,
         ),
+        // Among names too, where the snapshot reads them as annotations.
+        shop.replace(
+            r#""weights": {"aperture": 5}"#,
+            r#""weights": {"aperture": 5, "description": "ramp", "meta": "x"}"#,
+        ),
+        shop.replace(
+            r#""UserId":   {"from": {"user": "{id}"}}"#,
+            r#""UserId": {"from": {"user": "{id}", "description": "see {id", "meta": {"owner": "x"}}}"#,
+        ),
     ] {
         assert_ne!(alike, shop);
         let (out, code) = diff_json("alike", &shop, &alike, &[]);

@@ -126,15 +126,47 @@ impl<'v> Named<'v> {
 /// means anything: weights follow the order of `implementations`), numbers
 /// in one form whatever their spelling (`50`, `50.0` and `5e1` are
 /// `0.5e2`: see [`Decimal::push_normal`]), and no annotations (a
-/// `description` that is a string, a `meta`), but in the objects whose
-/// keys are names (`weights`, `from`). Returns whether the value can be
+/// `description` that is a string, a `meta`). In the objects whose keys
+/// are names (`weights`, `from`) they are annotations only where the
+/// snapshot reads them so (see [`Keys`]). Returns whether the value can be
 /// compared at all: `false` when an object gives a key twice (a problem of
 /// the snapshot, which the rest of the value does not show).
 pub fn canonical(value: &Value, out: &mut String) -> bool {
-    canonical_in(value, false, out)
+    canonical_in(value, Keys::Fields, out)
 }
 
-fn canonical_in(value: &Value, names: bool, out: &mut String) -> bool {
+/// What an object's keys are, for telling its annotations from its entries.
+#[derive(Clone, Copy, PartialEq)]
+enum Keys {
+    /// Field names: a string `description` and any `meta` are annotations
+    /// (a `description` that is no string is a problem, so it counts).
+    Fields,
+    /// A `weights`' implementation names: a `description` or `meta` whose
+    /// value is a number may be the weight of an implementation of that
+    /// name (it counts); any other is the annotation.
+    Weights,
+    /// A `from`'s input names: a `description` or `meta` string with a
+    /// placeholder may be the template of an input of that name (it
+    /// counts); any other `meta`, and any other string `description`, is
+    /// the annotation.
+    From,
+}
+
+/// Whether member `key: v` of an object whose keys are `keys` is an
+/// annotation, as the snapshot reads it; where it may be an entry, not.
+fn annotation(keys: Keys, key: &str, v: &Value) -> bool {
+    let entry = match keys {
+        Keys::Fields => false,
+        Keys::Weights => matches!(v, Value::Number(_)),
+        Keys::From => v.as_str().is_some_and(crate::compile::has_placeholder),
+    };
+    match (key, v) {
+        ("description", Value::String(_)) | ("meta", _) => !entry,
+        _ => false,
+    }
+}
+
+fn canonical_in(value: &Value, keys: Keys, out: &mut String) -> bool {
     match value {
         Value::Object(members) => {
             let mut sorted: Vec<(&str, &Value)> =
@@ -147,11 +179,7 @@ fn canonical_in(value: &Value, names: bool, out: &mut String) -> bool {
             out.push('{');
             let mut first = true;
             for (key, v) in sorted {
-                let annotation = match (key, v) {
-                    ("description", Value::String(_)) | ("meta", _) => !names,
-                    _ => false,
-                };
-                if annotation {
+                if annotation(keys, key, v) {
                     continue;
                 }
                 if !core::mem::replace(&mut first, false) {
@@ -159,8 +187,12 @@ fn canonical_in(value: &Value, names: bool, out: &mut String) -> bool {
                 }
                 json::push_string(out, key);
                 out.push(':');
-                let keyed = !names && (key == "weights" || key == "from");
-                clean &= canonical_in(v, keyed, out);
+                let inner = match key {
+                    "weights" if keys == Keys::Fields => Keys::Weights,
+                    "from" if keys == Keys::Fields => Keys::From,
+                    _ => Keys::Fields,
+                };
+                clean &= canonical_in(v, inner, out);
             }
             out.push('}');
             clean
@@ -172,7 +204,7 @@ fn canonical_in(value: &Value, names: bool, out: &mut String) -> bool {
                 if k > 0 {
                     out.push(',');
                 }
-                clean &= canonical_in(v, false, out);
+                clean &= canonical_in(v, Keys::Fields, out);
             }
             out.push(']');
             clean

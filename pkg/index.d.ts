@@ -191,7 +191,8 @@ export class Engine {
    * (as the command line's `--units`). A `TypeError` when the
    * context is not an object; an `Error` when the feature cannot be
    * simulated: not in the snapshot, broken, or with no split or experiment
-   * and no `by`, or a `by` that is no segment it may read.
+   * and no `by`, or a `by` that is no segment it may read, or empty (as
+   * the command line's `--by ''`; leave `by` out for the default).
    */
   simulate(feature: string, units: number, context?: Context, opts?: EvaluateOptions & { by?: string | undefined }):
     { segment: string; units: number; counts: Record<string, number>; none: number };

@@ -1088,7 +1088,7 @@ export class Engine {
    * @param {string} feature
    * @param {number} units
    * @param {object} [context]
-   * @param {{by?: string, now?: number}} [opts] `by`: the unit segment (default: the first split's)
+   * @param {{by?: string, now?: number}} [opts] `by`: the unit segment (default, when left out: the first split's; `""` is refused)
    * @returns {{segment: string, units: number, counts: Record<string, number>, none: number}}
    * @throws {Error} when the feature cannot be simulated; a RangeError when
    *   `units` is not a whole number from 1 to 100 000 000
@@ -1109,8 +1109,11 @@ export class Engine {
       if (this._unwound) this._recover();
       const all = this._everything();
       this._begin(opts);
-      const by = opts?.by;
-      r = JSON.parse(this._raw.simulate(String(feature), by == null ? '' : String(by), units, this._write(context, all.plan)));
+      const by = opts?.by, segment = by == null ? '' : String(by);
+      // As the command line's `--by ''`: an empty name is a mistake (an
+      // unset variable, an empty field), not a request for the default,
+      // which is `by` left out.
+      r = by != null && !segment ? { error: 'by is empty' } : JSON.parse(this._raw.simulate(String(feature), segment, units, this._write(context, all.plan)));
       // Read now: a free() from the context, clock or sticky store releases the engine in `finally`.
       impls = this._call.impls[this._find(String(feature))];
     } catch (e) {

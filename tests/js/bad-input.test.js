@@ -268,6 +268,9 @@ test('simulate with a `by` that is not a string reads it as String(by), and allo
     assert.throws(() => split.simulate('F', 10, {}, { by: { length: 1e9 } }), /cannot simulate F: no segment is named '\[object Object\]'$/);
   }
   assert.equal(split.simulate('F', 10, {}, { by: null }).segment, 'UserId');
+  // Empty, it is refused, as the command line's `--by ''` is: left out, it is the default.
+  for (const by of ['', []]) assert.throws(() => split.simulate('F', 10, {}, { by }), (err) => err.constructor === Error && err.message === 'cannot simulate F: by is empty');
+  assert.equal(split.simulate('F', 10, {}, {}).segment, 'UserId');
   assert.ok(split._memory.buffer.byteLength < 64 * 1024 * 1024, `${split._memory.buffer.byteLength} bytes of wasm memory`);
 });
 

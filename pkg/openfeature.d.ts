@@ -60,7 +60,7 @@ declare class Resolver {
   readonly events: ProviderEvents;
   /** Resolves once the client has a snapshot; rejects when none loaded within its `timeout` (or it is closed). */
   initialize(): Promise<void>;
-  /** Stops listening to the client, which stays open (close it yourself). */
+  /** Stops listening to the client, which stays open (close it yourself); an `initialize` still waiting then changes nothing when it settles. */
   onClose(): Promise<void>;
 }
 

@@ -106,6 +106,8 @@ class Resolver {
     this._status = '';
     /** @type {(() => void) | null} removes the client listener (while the provider is set) */
     this._off = null;
+    /** How many times onClose was called: an initialize it overtook leaves the provider closed. */
+    this._closes = 0;
   }
 
   /**
@@ -114,9 +116,12 @@ class Resolver {
    * provider ready; each new one after that is a configuration change.
    * A fetch that fails or brings a snapshot the client refuses makes it
    * stale (the client keeps serving the last snapshot it loaded), and the
-   * next that confirms or replaces it ready again.
+   * next that confirms or replaces it ready again. Closed before the
+   * client's `ready` settled (the provider replaced at once), it settles
+   * as it would have, and the provider stays closed: no state, no events.
    */
   async initialize() {
+    const closes = this._closes;
     if (!this._off) {
       const client = this.client;
       const offs = [
@@ -142,6 +147,11 @@ class Resolver {
     // the first one came late, which another provider may have waited for.
     await this.client.ready;
     const loaded = this.client.revision !== null;
+    if (this._closes != closes) {
+      // (A stale provider said so after its onClose, to whoever still listened.)
+      if (!loaded) throw new Error(NOT_LOADED);
+      return;
+    }
     this._status = loaded ? 'ready' : 'error';
     if (!loaded) throw new Error(NOT_LOADED);
     // Stale already (a cached or bootstrap snapshot, the origin down): the
@@ -164,6 +174,7 @@ class Resolver {
 
   /** Stops listening to the client (which stays open: it may serve others). */
   async onClose() {
+    this._closes++;
     this._off?.();
     this._off = null;
     this._status = '';

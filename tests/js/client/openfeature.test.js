@@ -112,6 +112,36 @@ test('server SDK: a provider set over a client already stale is STALE without an
   await client.close();
 });
 
+test('a provider closed while its initialize waits (replaced at once) stays closed: no state and no events after onClose', async () => {
+  const { client } = await staleClient();
+  for (const Provider of [FeatsEdgeProvider, FeatsEdgeWebProvider]) {
+    const provider = new Provider(client, { report: false });
+    const seen = [];
+    for (const type of ['PROVIDER_READY', 'PROVIDER_STALE', 'PROVIDER_ERROR', 'PROVIDER_CONFIGURATION_CHANGED']) provider.events.addHandler(type, () => seen.push(type));
+    const initialized = provider.initialize();
+    await provider.onClose();
+    await initialized; // (settles as it would have: the client has a snapshot)
+    await new Promise((r) => setTimeout(r, 20)); // past the timer that says STALE after initialize
+    assert.deepEqual(seen, [], Provider.name);
+    assert.equal(provider._status, '', Provider.name);
+    // Set again, it works as any provider does.
+    await provider.initialize();
+    await until(() => seen.length == 1, 3000, 'stale');
+    assert.deepEqual(seen, ['PROVIDER_STALE'], Provider.name);
+    await provider.onClose();
+  }
+  // Through the SDK: set, then replaced before it was ready.
+  const replaced = new FeatsEdgeProvider(client, { report: false });
+  const seen = [];
+  replaced.events.addHandler('PROVIDER_STALE', () => seen.push('PROVIDER_STALE'));
+  const first = ServerFeature.setProviderAndWait('closed-at-once', replaced);
+  await ServerFeature.setProviderAndWait('closed-at-once', new FeatsEdgeProvider(client, { report: false }));
+  await first;
+  await new Promise((r) => setTimeout(r, 20));
+  assert.deepEqual(seen, []);
+  await client.close();
+});
+
 test('server SDK: events: a first snapshot late makes the provider ready; a new one is a configuration change; a failed fetch makes it stale until the next 304', async () => {
   const srv = await startServer({ snapshot: snapshot('r1'), etag: '"v1"', mode: '500' });
   servers.push(srv);

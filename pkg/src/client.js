@@ -238,6 +238,50 @@ function unusable(u, name, custom) {
 }
 
 /**
+ * The error of a `headers` option no request can carry (a value with a
+ * line break inside, a name with a space, something `Headers` cannot be
+ * made of), permanent: `fetch` would refuse it on every try. Null for
+ * none and for one it takes.
+ * @param {unknown} h
+ */
+function unsendable(h) {
+  if (h == null) return null;
+  try {
+    new Headers(/** @type {HeadersInit} */ (h));
+    return null;
+  } catch (e) {
+    const why = badHeader(h) ?? text(/** @type {any} */ (e)?.message).replace(/\.$/, '');
+    const err = new TypeError(`feats-edge: the headers option cannot be sent: ${why}: no snapshot is fetched and no exposure is sent until it is fixed`);
+    return Object.assign(err, { permanent: true });
+  }
+}
+
+/**
+ * Which header of an object or list of pairs `Headers` refuses, named
+ * without its value: the runtime's message quotes the value (an API key,
+ * line break and all), which an error log would keep. Undefined when no
+ * single one is to blame (a string, a number: the runtime's words then).
+ * @param {any} h
+ */
+function badHeader(h) {
+  try {
+    const pairs = Array.isArray(h) ? h : typeof h == 'object' && !(Symbol.iterator in h) ? Object.entries(h) : [];
+    for (const [name, value] of pairs) {
+      const fails = (/** @type {unknown} */ v) => {
+        try {
+          new Headers([[name, /** @type {string} */ (v)]]);
+          return false;
+        } catch {
+          return true;
+        }
+      };
+      if (fails('')) return `${JSON.stringify(text(name))} is no header name`;
+      if (fails(value)) return `the value of ${text(name)} is none a header can carry (a line break or NUL inside it, a character past U+00FF)`;
+    }
+  } catch {}
+}
+
+/**
  * `p`, or its signal's reason once `signal` aborts: a `fetch` option that
  * does not pass the signal on is given up on all the same (after 30 s, or
  * by close()), though what it started runs on.
@@ -429,7 +473,12 @@ export async function createClient(o) {
   // Outside pages a relative URL names nothing, and fetch refuses it on
   // every try: said once (an error event), and no fetch is made.
   const badUrl = unusable(o.snapshotUrl, 'snapshotUrl', o.fetch), badXurl = unusable(xurl, 'exposureUrl', o.fetch);
-  const url = badUrl ? undefined : o.snapshotUrl;
+  // So does a `headers` option with a line break in a value (an API key
+  // read from a file with its newline): a setting to fix, not an outage to
+  // retry with backoff for good. (One that stops working later, a getter
+  // that throws, spoils only the requests it is read for: see `headers`.)
+  const badHeaders = unsendable(o.headers);
+  const url = badUrl || badHeaders ? undefined : o.snapshotUrl;
   const every = num(o.refreshInterval, 6e4), flushInterval = num(o.flushInterval, 5e3);
   const retryDelay = num(o.retryDelay, 1e3, 1), timeout = num(o.timeout, 3e3), bootTag = etagOf(o.snapshotEtag);
   const maxBatch = Math.min(MAX_BATCH, Math.floor(num(o.maxBatch, 100, 1))), maxQueue = num(o.maxQueue, 1e3);
@@ -605,9 +654,11 @@ export async function createClient(o) {
   /**
    * The request's headers. A `headers` option they cannot be made of is
    * said as such (the runtime's words name no option), under the URL of
-   * the request it spoiled (see `failed`).
+   * the request it spoiled (see `failed`); one that never can, once
+   * (`badHeaders`).
    */
   const headers = (type) => {
+    if (badHeaders) throw badHeaders;
     let h;
     try {
       h = new Headers(o.headers);
@@ -1277,7 +1328,7 @@ export async function createClient(o) {
     return impl ?? defaultOf(feature, own) ?? null;
   }
 
-  if (badUrl) emit('error', badUrl);
+  if (badUrl || badHeaders) emit('error', badUrl || badHeaders);
   // Nothing to load (an unset environment variable, most often): said, not left to look like an outage.
   else if ((url == null || url === '') && o.snapshot == null) {
     emit('error', Object.assign(new Error('feats-edge: no snapshotUrl and no snapshot: nothing to load, so every call serves the code defaults'), { permanent: true }));

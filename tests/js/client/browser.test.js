@@ -377,13 +377,15 @@ test('a cached entry that is not an object (corrupt storage) is no cache: the cl
 test('page hide with a headers option that throws: the events go back to the queue with an error event, and leave later', async () => {
   localStorage.clear();
   const posts = [];
-  let bad = true;
-  // A header whose value cannot be read once: the beacon's fallback fetch cannot be built.
+  let bad = false;
+  // A header whose value cannot be read for a while (it could when the
+  // client was made): the beacon's fallback fetch cannot be built.
   const headers = { get 'X-Tag'() { if (bad) throw new TypeError('no header now'); return 'ok'; } };
   const client = await createClient({
     snapshot: snapshot('r1'), exposureUrl: '/flags/exposures', flushInterval: 0, headers,
     fetch: async (url, init) => (posts.push(init), new Response(null, { status: 204 })),
   });
+  bad = true;
   const errors = [];
   client.on('error', (e) => errors.push(e));
   client.create('Split', ctx('1'));

@@ -222,7 +222,7 @@ export interface ClientOptions {
   overrides?: Record<string, string | boolean> | undefined;
   /** Where exposures are POSTed; without it nothing is reported. Outside pages a relative URL is an `error` event and its exposures count as `stats.failed` (unless `fetch` is given). */
   exposureUrl?: string | undefined;
-  /** ms between polls; 0 = never poll. Default 60000. A longer `Retry-After` than this or 5 minutes (whichever is longer) waits that long only. In Workers and on Next.js's edge runtime, no polling once `createClient` has resolved (its requests belong to that invocation): see `isolateClient`. */
+  /** ms between polls; 0 = never poll. Default 60000. At least 1000: a shorter one polls every second (one meant in seconds, `60`, polled every 60 ms). A longer `Retry-After` than this or 5 minutes (whichever is longer) waits that long only. In Workers and on Next.js's edge runtime, no polling once `createClient` has resolved (its requests belong to that invocation): see `isolateClient`. */
   refreshInterval?: number | undefined;
   /** ms between exposure flushes. Default 5000. A longer `Retry-After` than this or 5 minutes (whichever is longer) waits that long only. In Workers and on Next.js's edge runtime, not used: exposures leave with `flush()`. */
   flushInterval?: number | undefined;
@@ -536,8 +536,8 @@ export interface WaitUntil {
  * that tie I/O to a request and run no timers between requests
  * (Cloudflare Workers and the like). The function returned gives each
  * request the client, made by the first request with `options` (or
- * `options(env)`), its timers off: `refreshInterval` (default 60000; 0:
- * never) is how stale the snapshot may get before a request revalidates it
+ * `options(env)`), its timers off: `refreshInterval` (default 60000, at
+ * least 1000; 0: never) is how stale the snapshot may get before a request revalidates it
  * after its response, with `ctx.waitUntil`, as one does while nothing is
  * loaded (past twice that, an isolate left idle, the request waits for the
  * revalidation, at most `timeout`, and so do those that arrive meanwhile);

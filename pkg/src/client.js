@@ -51,6 +51,13 @@ const MAX_DELAY = 2 ** 31 - 1;
 const MAX_RETRY_AFTER = 3e5;
 /** The longest a request may take, its body included (ms). */
 const REQUEST_TIMEOUT = 3e4;
+/**
+ * The shortest `refreshInterval` (ms): a shorter one polls this often. A
+ * value meant in seconds (`refreshInterval: 60`, as some SDKs take it)
+ * polled every 60 ms, from every page open, and `1` as fast as the
+ * snapshot host answered.
+ */
+const MIN_REFRESH = 1e3;
 /** The most errors of `createClient`'s wait kept for the first `error` listener. */
 const EARLY = 10;
 
@@ -155,6 +162,17 @@ function remember(set, key) {
 
 /** A numeric option: `v` if it is a number from `min` up (Infinity included), else `fallback`. */
 export const num = (v, fallback, min = 0) => (typeof v == 'number' && v >= min ? v : fallback);
+
+/**
+ * The `refreshInterval` option as the client reads it (ms): 0 for never,
+ * else at least MIN_REFRESH; one that is no number from 0 up, the default
+ * (a minute).
+ * @param {unknown} v
+ */
+export const refreshEvery = (v) => {
+  const ms = num(v, 6e4);
+  return ms && Math.max(ms, MIN_REFRESH);
+};
 
 /**
  * Whether a wait of `ms` that began at `since` (a `Date.now()`) still
@@ -460,7 +478,8 @@ function checked(store, say) {
 /**
  * Numeric options out of range (negative, NaN, not numbers; below 1 for
  * `maxBatch` and `retryDelay`) take their defaults; delays past ~24.8 days
- * (Infinity included) wait that long. A `snapshotEtag` that is not a string
+ * (Infinity included) wait that long; a `refreshInterval` above 0 is a
+ * second at least (see MIN_REFRESH). A `snapshotEtag` that is not a string
  * a header can carry is ignored, as is one without `snapshot`.
  * @param {Options} [o]
  */
@@ -479,7 +498,7 @@ export async function createClient(o) {
   // that throws, spoils only the requests it is read for: see `headers`.)
   const badHeaders = unsendable(o.headers);
   const url = badUrl || badHeaders ? undefined : o.snapshotUrl;
-  const every = num(o.refreshInterval, 6e4), flushInterval = num(o.flushInterval, 5e3);
+  const every = refreshEvery(o.refreshInterval), flushInterval = num(o.flushInterval, 5e3);
   const retryDelay = num(o.retryDelay, 1e3, 1), timeout = num(o.timeout, 3e3), bootTag = etagOf(o.snapshotEtag);
   const maxBatch = Math.min(MAX_BATCH, Math.floor(num(o.maxBatch, 100, 1))), maxQueue = num(o.maxQueue, 1e3);
   const maxText = maxQueue * EVENT_TEXT;

@@ -1,7 +1,7 @@
 // One client per isolate, shared by the requests it serves, for runtimes
 // that tie I/O to the request that started it and run no timers between
 // requests (Cloudflare Workers and the like).
-import { FETCHING, REQUEST_BOUND, createClient, num, waiting } from './client.js';
+import { FETCHING, REQUEST_BOUND, createClient, num, refreshEvery, waiting } from './client.js';
 
 /** How often a request waiting for another's first load looks again (ms). */
 const POLL = 5;
@@ -56,7 +56,7 @@ export function isolateClient(options) {
     if (!client) {
       const o = typeof options == 'function' ? options(env) : options;
       // (Read as createClient reads them.)
-      every = num(o?.refreshInterval, 6e4);
+      every = refreshEvery(o?.refreshInterval);
       limit = Math.min(num(o?.timeout, 3e3), MAX_WAIT);
       lost = limit + 1e3;
       const started = (loading = Date.now());

@@ -202,3 +202,26 @@ test('a wall clock set back does not hold revalidation back for as long as it we
   assert.equal(srv.state.snapshotRequests.length, 2);
   assert.equal(client.revision, 'r2');
 });
+
+test('a refreshInterval under a second revalidates once a second at most, not on every request', async (t) => {
+  const srv = await startServer({ snapshot: snapshot('r1'), etag: '"v1"' });
+  // The clock is the test's: it moves only as the test says.
+  const realNow = Date.now;
+  let now = realNow();
+  Date.now = () => now;
+  t.after(() => (Date.now = realNow));
+  const get = isolateClient({ snapshotUrl: srv.snapshotUrl, refreshInterval: 1 });
+  const request = requester(get);
+  const client = await request();
+  t.after(async () => {
+    await client.close();
+    await srv.close();
+  });
+  assert.equal(srv.state.snapshotRequests.length, 1);
+  // Requests 100 ms apart: one revalidation, the first past the second.
+  for (let i = 1; i <= 15; i++) {
+    now += 100;
+    await request();
+    assert.equal(srv.state.snapshotRequests.length, i < 10 ? 1 : 2, `${i * 100} ms on`);
+  }
+});

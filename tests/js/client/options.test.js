@@ -52,6 +52,21 @@ test('refreshInterval -1 and retryDelay 0 take their defaults: no request storm'
   assert.ok(srv.state.snapshotRequests.length - 1 <= 2, `${srv.state.snapshotRequests.length - 1} requests`);
 });
 
+test('a refreshInterval above 0 and under a second (1, or 60 meant as seconds) polls every second, not as fast as the host answers', async (t) => {
+  const srv = await startServer({ snapshot: snapshot('r1'), etag: '"v1"' });
+  t.after(() => srv.close());
+  for (const refreshInterval of [1, 0.001, 60]) {
+    const before = srv.state.snapshotRequests.length;
+    const client = await createClient({ snapshotUrl: srv.snapshotUrl, refreshInterval });
+    t.after(() => client.close());
+    await sleep(300);
+    assert.equal(srv.state.snapshotRequests.length - before, 1, `refreshInterval ${refreshInterval}: the first fetch only`);
+    // It polls all the same.
+    await until(() => srv.state.snapshotRequests.length - before >= 2, 5000, 'a poll');
+    client.close();
+  }
+});
+
 test('timeout Infinity waits for the first snapshot; flushInterval Infinity never fires at once', async (t) => {
   const srv = await startServer({ snapshot: snapshot('r1') });
   srv.state.mode = 'slow';

@@ -61,18 +61,19 @@ export const runtime = "nodejs";
 export const dynamic = "force-dynamic";
 export async function GET() { return Response.json({ result: await probe(api, snapshot), edge: typeof EdgeRuntime == "string" }); }
 `,
-  // One load, one use reported, a refresh; then 700 ms in which a client
-  // whose timers outlived the invocation would poll every 100 ms.
+  // One load, one use reported, a refresh; then 2.5 s in which a client
+  // whose timers outlived the invocation would poll every second (the
+  // shortest refreshInterval there is).
   'app/api/client/route.js': `import { createClient } from "feats-edge";
 export const runtime = "edge";
 export async function GET(request) {
   const origin = new URL(request.url).searchParams.get("origin");
-  const client = await createClient({ snapshotUrl: origin + "/snapshot.json", exposureUrl: origin + "/exposures", refreshInterval: 100, flushInterval: 0 });
+  const client = await createClient({ snapshotUrl: origin + "/snapshot.json", exposureUrl: origin + "/exposures", refreshInterval: 1000, flushInterval: 0 });
   const context = JSON.parse(request.headers.get("x-context"));
   const found = client.findImplementation("PaymentProcessor", context), created = client.create("PaymentProcessor", context);
   await client.flush();
   await client.refresh();
-  await new Promise((r) => setTimeout(r, 700));
+  await new Promise((r) => setTimeout(r, 2500));
   const out = { revision: client.revision, found, created, stats: { ...client.stats } };
   await client.close();
   return Response.json(out);

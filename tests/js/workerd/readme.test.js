@@ -17,7 +17,7 @@ let origin, worker;
 before(async () => {
   origin = await startOrigin(snapshot, '"r1"');
   worker = await startTestWorker(join(root, 'tests/js/workerd/readme-worker.js'), {
-    bindings: { SNAPSHOT_URL: `${origin.url}/snapshot.json`, EXPOSURE_URL: `${origin.url}/exposures`, REFRESH_MS: 300 },
+    bindings: { SNAPSHOT_URL: `${origin.url}/snapshot.json`, EXPOSURE_URL: `${origin.url}/exposures`, REFRESH_MS: 1000 }, // (the shortest refreshInterval there is)
   });
 });
 after(async () => {
@@ -75,7 +75,7 @@ test('the snapshot is revalidated with its ETag after a response; a new one take
   };
   assert.equal((await ask('r-0'))[0], 'readme-1');
   const before = origin.fetches.length;
-  await new Promise((r) => setTimeout(r, 400));
+  await new Promise((r) => setTimeout(r, 1100));
   await ask('r-1'); // stale: revalidates after answering
   assert.ok(await until(() => origin.fetches.length > before), 'no revalidation reached the origin');
   assert.deepEqual(origin.fetches.at(-1), { ifNoneMatch: '"r1"', status: 304 });

@@ -105,14 +105,15 @@ test('an isolate left idle past twice refreshInterval serves a kill switch publi
   origin.snapshot = JSON.stringify(onepage);
   origin.etag = '"r3"';
   assert.ok(await until(async () => (await ask('idle-0')) === 'readme-3 onepage', 8000), 'the worker loaded readme-3');
-  // The kill switch, published while the isolate idles (REFRESH_MS is 300).
+  // The kill switch, published while the isolate idles (REFRESH_MS is 1 000:
+  // idle past twice that).
   const killed = { ...onepage, revision: 'readme-4' };
   killed.features = { Checkout: { ...onepage.features.Checkout, enabled: false } };
   origin.snapshot = JSON.stringify(killed);
   origin.etag = '"r4"';
   origin.snapshotDelay = 300; // the next two requests arrive while the revalidation is under way
   try {
-    await new Promise((r) => setTimeout(r, 1000));
+    await new Promise((r) => setTimeout(r, 2500));
     const [a, b] = await Promise.all([ask('idle-1'), new Promise((r) => setTimeout(r, 100)).then(() => ask('idle-2'))]);
     assert.equal(a, 'readme-4 classic', 'the first request after the idle spell was served the snapshot from before the kill');
     assert.equal(b, 'readme-4 classic', 'a request during that revalidation was served the snapshot from before the kill');

@@ -41,6 +41,14 @@ const KEEPALIVE_PAUSE = 3e5;
 const encoder = new TextEncoder();
 /** UTF-8 length of a string. @param {string} s */
 const bytes = (s) => encoder.encode(s).length;
+/**
+ * Reads a fetched snapshot's bytes as text with a leading byte order mark
+ * kept: the engine skips one, as it does for `new Engine(bytes)` and the
+ * command line for a file. Skipped here too (TextDecoder's default), a
+ * second mark was skipped by the engine, and a body that `validate` refuses
+ * loaded.
+ */
+const utf8 = new TextDecoder('utf-8', { ignoreBOM: true });
 
 /** The longest delay timers take (about 24.8 days); longer ones fire at once. */
 const MAX_DELAY = 2 ** 31 - 1;
@@ -778,7 +786,7 @@ export async function createClient(o) {
       if ((size += value.byteLength) > MAX_BYTES) throw tooBig();
       chunks.push(value);
     }
-    return new TextDecoder().decode(joined(chunks));
+    return utf8.decode(joined(chunks));
   }
 
   /**
@@ -849,12 +857,16 @@ export async function createClient(o) {
     return same(entry.text) || !!load(entry.text, etagOf(entry.etag), CACHED);
   }
 
-  /** Whether `doc` is the snapshot loaded: the same text, or the same JSON as the bootstrap object. */
+  /**
+   * Whether `doc` is the snapshot loaded: the same text, or the same JSON
+   * as the bootstrap object (past a byte order mark, which the engine
+   * skips and JSON.parse does not).
+   */
   function same(doc) {
     if (doc === loaded) return true;
     if (!fromObject || typeof doc != 'string') return false;
     try {
-      return JSON.stringify(JSON.parse(doc)) === loaded;
+      return JSON.stringify(JSON.parse(doc.replace(/^\uFEFF/, ''))) === loaded;
     } catch {
       return false;
     }

@@ -279,8 +279,8 @@ test('a bootstrap snapshot evaluates before any fetch completes', async (t) => {
   await until(() => client.revision === 'r2', 3000, 'the fetched snapshot');
 });
 
-test('a bootstrap object and the same snapshot fetched as text (formatted otherwise): no reload, no update', async (t) => {
-  const srv = await startServer({ snapshot: JSON.stringify(snapshot('r1'), null, 2) });
+for (const [mark, what] of [['', ''], ['\uFEFF', ', after a byte order mark']]) test(`a bootstrap object and the same snapshot fetched as text (formatted otherwise${what}): no reload, no update`, async (t) => {
+  const srv = await startServer({ snapshot: mark + JSON.stringify(snapshot('r1'), null, 2) });
   const client = await createClient({ snapshot: snapshot('r1'), snapshotUrl: srv.snapshotUrl, ...fast });
   t.after(async () => {
     await client.close();
@@ -347,6 +347,37 @@ test('an invalid bootstrap is refused without throwing', async () => {
   assert.equal(client.revision, null);
   assert.equal(client.findImplementation('PaymentProcessor', ctx('1')), null);
   await client.close();
+});
+
+test('a fetched snapshot is read as new Engine reads its bytes: one byte order mark skipped, a second refused as `validate` refuses it', async () => {
+  const BOM = [0xef, 0xbb, 0xbf];
+  const text = JSON.stringify(snapshot('r-\u00e9'));
+  for (const marks of [1, 2]) {
+    const bytes = new Uint8Array([...Array(marks).fill(BOM).flat(), ...new TextEncoder().encode(text)]);
+    const client = await createClient({
+      snapshotUrl: 'http://flags.invalid/snapshot.json', ...fast, timeout: 500,
+      fetch: async () => new Response(bytes, { status: 200, headers: { ETag: '"b"' } }),
+    });
+    const errors = [];
+    client.on('error', (e) => errors.push(e));
+    await sleep(0);
+    let engine;
+    try {
+      engine = new Engine(bytes);
+    } catch {}
+    if (marks === 1) {
+      assert.equal(engine?.revision, 'r-\u00e9');
+      assert.equal(client.revision, 'r-\u00e9');
+      assert.deepEqual(errors, []);
+    } else {
+      assert.equal(engine, undefined);
+      assert.equal(client.revision, null);
+      assert.equal(errors[0]?.name, 'SnapshotError');
+      assert.match(errors[0].reason, /^invalid JSON: line 1, column 1: expected a value/);
+    }
+    engine?.free();
+    await client.close();
+  }
 });
 
 test('extra headers are sent; a custom fetch is used', async (t) => {

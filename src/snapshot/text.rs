@@ -44,6 +44,33 @@ pub fn push_i64(out: &mut String, n: i64) {
     push_u64(out, n.unsigned_abs());
 }
 
+/// Appends `U+` and the code point of `c` in at least four upper-case hex
+/// digits (`U+00A0`, `U+1F600`), as Unicode writes it.
+pub fn push_code_point(out: &mut String, c: char) {
+    out.push_str("U+");
+    let code = u32::from(c);
+    for shift in (0..6).rev().map(|i| i * 4) {
+        if code >> shift != 0 || shift < 16 {
+            let digit = b"0123456789ABCDEF".get(((code >> shift) & 0xF) as usize);
+            out.push(char::from(digit.copied().unwrap_or(b'0')));
+        }
+    }
+}
+
+/// Whether `c` shows as a blank or as nothing though it is no ASCII blank:
+/// Unicode's other white space (the no-break space U+00A0 that pasting from
+/// a web page or a chat brings, U+2028, the ideographic space) and its
+/// invisible format characters (the zero-width space U+200B, the byte
+/// order mark U+FEFF, the soft hyphen, directional marks). Quoted in a
+/// message, such a character shows nothing wrong.
+#[must_use]
+pub fn is_invisible(c: char) -> bool {
+    matches!(c,
+        '\u{00A0}' | '\u{00AD}' | '\u{034F}' | '\u{061C}' | '\u{1680}' | '\u{180E}'
+        | '\u{2000}'..='\u{200F}' | '\u{2028}'..='\u{202F}' | '\u{205F}'..='\u{206F}'
+        | '\u{3000}' | '\u{3164}' | '\u{FEFF}' | '\u{FFA0}')
+}
+
 /// Appends a basis-point amount as a percentage: `10500` → `105`, `1250` → `12.5`.
 pub fn push_percent(out: &mut String, basis_points: u64) {
     push_u64(out, basis_points / 100);

@@ -36,6 +36,12 @@ test('snapshots: invalid UTF-8, invalid JSON, over the limits: refused with a po
   }
   assert.equal(utf8('a\uD800b'), 'a\uFFFDb');
   assert.throws(() => new Engine('{"schema": 1,'), (e) => e instanceof SnapshotError && /line 1, column 14/.test(e.message));
+  // A blank that is not JSON's (a no-break space pasted from a web page, a
+  // zero-width space) is named by its code point: quoted, it shows nothing.
+  assert.throws(() => new Engine('{"schema":\u00a01}'), (e) => e.path === '/schema'
+    && e.reason.startsWith('invalid JSON: line 1, column 11: expected a value, found U+00A0, which shows as a blank or as nothing'));
+  assert.throws(() => new Engine('{"schema": 1\u200b}'), (e) => e.path === ''
+    && e.reason.startsWith("invalid JSON: line 1, column 13: expected ',' or '}' after an object member, found U+200B"));
   const limit = 16 * 1024 * 1024;
   const base = '{"schema": 1}';
   assert.equal(new Engine(base + ' '.repeat(limit - base.length)).revision, '');

@@ -7,7 +7,7 @@
 use crate::json::{self, Value};
 use crate::names;
 use crate::prelude::*;
-use crate::text::concat;
+use crate::text::{concat, push_code_point};
 
 /// A JSON Pointer under construction. Loading passes one down to every
 /// reader; it is rendered to text only when a problem is reported, so a
@@ -442,14 +442,8 @@ pub fn check_name(s: &str, ptr: &Ptr<'_>, errs: &mut Errs) -> bool {
             // nothing wrong otherwise.
             let allowed = |c: char| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | ':' | '-');
             if let Some(c) = s.chars().find(|&c| !allowed(c)) {
-                message.push_str(" (not U+");
-                let code = u32::from(c);
-                for shift in (0..6).rev().map(|i| i * 4) {
-                    if code >> shift != 0 || shift < 16 {
-                        let digit = b"0123456789ABCDEF".get(((code >> shift) & 0xF) as usize);
-                        message.push(char::from(digit.copied().unwrap_or(b'0')));
-                    }
-                }
+                message.push_str(" (not ");
+                push_code_point(&mut message, c);
                 message.push(')');
             }
             errs.add(ptr, message);

@@ -9,7 +9,7 @@ use crate::prelude::*;
 use alloc::borrow::Cow;
 
 use super::{Number, Value};
-use crate::text::{concat, push_u64};
+use crate::text::{concat, is_invisible, push_code_point, push_u64};
 
 /// Hard limits that keep hostile documents cheap to refuse.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -414,6 +414,13 @@ impl<'t> Parser<'t, '_> {
     fn expected(&self, message: &str) -> Box<Failure> {
         let hint = match self.peek() {
             None => return self.fail_here("unexpected end of input"),
+            Some(0x80..) => {
+                let mut m = concat(&[message, ", found "]);
+                if self.name_invisible(&mut m) {
+                    return fail(self.pos, m);
+                }
+                ""
+            }
             Some(c)
                 if message.starts_with("expected a string key")
                     && (c.is_ascii_alphabetic() || c == b'_') =>
@@ -440,6 +447,23 @@ impl<'t> Parser<'t, '_> {
         }
     }
 
+    /// Appends the character here by its code point, and what it is,
+    /// when it shows as a blank or as nothing ([`is_invisible`]: a no-break
+    /// space pasted from a web page, a zero-width space): quoted, it shows
+    /// nothing wrong, and `found ' '` reads as if a space were refused.
+    /// Whether it did.
+    #[cold]
+    fn name_invisible(&self, m: &mut String) -> bool {
+        match self.text.get(self.pos..).and_then(|r| r.chars().next()) {
+            Some(c) if is_invisible(c) => {
+                push_code_point(m, c);
+                m.push_str(", which shows as a blank or as nothing (JSON's blanks are only space, tab, line feed and carriage return)");
+                true
+            }
+            _ => false,
+        }
+    }
+
     /// `expected a value, found 'x'`, naming a whole word such as `NaN`.
     #[cold]
     fn expected_value(&self) -> Box<Failure> {
@@ -450,7 +474,7 @@ impl<'t> Parser<'t, '_> {
         let mut m = String::from("expected a value, found ");
         if c.is_control() {
             m.push_str("a control character");
-        } else {
+        } else if !self.name_invisible(&mut m) {
             let word = rest
                 .char_indices()
                 .find(|&(_, c)| !c.is_ascii_alphanumeric())
@@ -474,8 +498,12 @@ impl<'t> Parser<'t, '_> {
         if self.pos < self.bytes.len() {
             // (A comment after the document, such as a generator's footer,
             // is named as one, as it is inside the document.)
-            let message = concat(&["trailing characters after the JSON value", self.hint()]);
-            return Err(fail(self.pos, message));
+            let mut m = String::from("trailing characters after the JSON value, from ");
+            if !self.name_invisible(&mut m) {
+                m.truncate(m.len() - ", from ".len());
+                m.push_str(self.hint());
+            }
+            return Err(fail(self.pos, m));
         }
         Ok(v)
     }
@@ -972,7 +1000,7 @@ mod tests {
         // Only at the very start.
         assert_eq!(
             at(" \u{feff}[1]"),
-            want(1, 2, "", "expected a value, found '\u{feff}'")
+            want(1, 2, "", "expected a value, found U+FEFF, which shows as a blank or as nothing (JSON's blanks are only space, tab, line feed and carriage return)")
         );
         assert_eq!(at("\u{feff}"), want(1, 1, "", "unexpected end of input"));
     }
@@ -1119,7 +1147,7 @@ mod tests {
             ("['a']", "''' (JSON strings and keys are in double quotes)"),
             ("[undefined, 1]", "'undefined'"),
             ("[\u{1}]", "a control character"),
-            ("[\u{a0}1]", "'\u{a0}'"),
+            ("[\u{a0}1]", "U+00A0, which shows as a blank or as nothing (JSON's blanks are only space, tab, line feed and carriage return)"),
             ("[/* c */ 1]", "'/' (JSON has no comments)"),
         ] {
             let mut message = String::from("expected a value, found ");
@@ -1211,6 +1239,77 @@ mod tests {
         assert_eq!(
             at("{\"a\u{7}\": 1}"),
             want(1, 4, "", "control character in a string")
+        );
+    }
+
+    #[test]
+    fn an_invisible_character_is_named_by_its_code_point() {
+        const NOTE: &str = ", which shows as a blank or as nothing (JSON's blanks are only space, tab, line feed and carriage return)";
+        // A no-break space pasted between tokens: quoted, it read as
+        // `found ' '`, as if a space were refused.
+        assert_eq!(
+            at("{\"a\":\u{a0}1}"),
+            want(
+                1,
+                6,
+                "/a",
+                &concat(&["expected a value, found U+00A0", NOTE])
+            )
+        );
+        assert_eq!(
+            at("{\"a\": 1\u{a0}}"),
+            want(
+                1,
+                8,
+                "",
+                &concat(&[
+                    "expected ',' or '}' after an object member, found U+00A0",
+                    NOTE
+                ])
+            )
+        );
+        assert_eq!(
+            at("[\u{200b}1]"),
+            want(
+                1,
+                2,
+                "/0",
+                &concat(&["expected a value, found U+200B", NOTE])
+            )
+        );
+        assert_eq!(
+            at("{\u{200b}\"a\": 1}"),
+            want(
+                1,
+                2,
+                "",
+                &concat(&[
+                    "expected a string key or '}' in an object, found U+200B",
+                    NOTE
+                ])
+            )
+        );
+        // A second byte order mark (only one is skipped), and one at the end.
+        assert_eq!(
+            at("\u{feff}\u{feff}[1]"),
+            want(1, 1, "", &concat(&["expected a value, found U+FEFF", NOTE]))
+        );
+        assert_eq!(
+            at("[1]\u{3000}"),
+            want(
+                1,
+                4,
+                "",
+                &concat(&[
+                    "trailing characters after the JSON value, from U+3000",
+                    NOTE
+                ])
+            )
+        );
+        // Visible characters are quoted as before.
+        assert_eq!(
+            at("[1,\u{201c}a\u{201d}]"),
+            want(1, 4, "/1", "expected a value, found '\u{201c}'")
         );
     }
 

@@ -39,6 +39,49 @@ fn in_and_not_in() {
     );
 }
 
+/// Text is matched as written, byte for byte: no Unicode normalization
+/// and no case folding (README, Decisions). `Zürich` with a precomposed
+/// `ü` (U+00FC) and with `u` and a combining diaeresis (U+0308) are two
+/// values, for every operator; a pattern matches the base letter of the
+/// decomposed form, as JavaScript's `startsWith` and `includes` do.
+#[test]
+fn text_is_matched_as_written_without_normalization_or_case_folding() {
+    let composed = r#"{"country": "Z\u00fcrich"}"#;
+    let decomposed = r#"{"country": "Zu\u0308rich"}"#;
+    let on =
+        |op: &str, pattern: &str| format!(r#"{{"segment": "Country", "{op}": ["{pattern}"]}}"#);
+    for op in ["in", "starts_with", "ends_with", "contains"] {
+        let pattern = if op == "ends_with" {
+            r"\u00fcrich"
+        } else {
+            r"Z\u00fcrich"
+        };
+        assert!(holds(&on(op, pattern), composed), "{op} composed");
+        assert!(
+            !holds(&on(op, pattern), decomposed),
+            "{op}: the decomposed form is another value"
+        );
+    }
+    assert!(
+        holds(&on("starts_with", "Zu"), decomposed),
+        "the decomposed form starts with Zu"
+    );
+    assert!(!holds(&on("starts_with", "Zu"), composed));
+    assert!(
+        !holds(&on("in", r"Z\u00dcRICH"), composed),
+        "no case folding"
+    );
+    assert!(!holds(
+        &on("in", r"T\u00fcrkiye"),
+        r#"{"country": "t\u00fcrkiye"}"#
+    ));
+    // The hash is over the bytes as written too: the two forms are two units.
+    assert_ne!(
+        feats_edge::hash::bucket("F", "Z\u{fc}rich"),
+        feats_edge::hash::bucket("F", "Zu\u{308}rich")
+    );
+}
+
 /// `contains` with more than four patterns (searched together, in one
 /// pass over the value) answers as with few: any pattern, anywhere, with
 /// unicode, repeats, an empty pattern, patterns longer than the value.

@@ -1310,6 +1310,30 @@ fn messages_name_the_actual_problem() {
         ));
         assert!(lines[0].ends_with(&format!("(not {code})")), "{lines:?}");
     }
+    // A value quoted in a message shows a character that shows as a blank
+    // or as nothing as its escape: `'U​S' is not one of the options ('CA',
+    // 'US')` showed nothing wrong.
+    let options = |when: &str| {
+        problems(&format!(
+            r#"{{"schema": 1, "segments": {{"C": {{"from": {{"user": "{{c}}"}}, "options": ["CA", "US", "NZ\u00a0"]}}}}, "features": {{"X": {{"inputs": ["user"], "implementations": ["a", "b"], "default": "a", "rules": [{{"when": {when}, "serve": "b"}}]}}}}}}"#
+        ))
+    };
+    assert_eq!(
+        options(r#"{"segment": "C", "in": ["U\u200bS"]}"#),
+        [
+            r"/features/X/rules/0/when/in/0: 'U\u{200b}S' is not one of the options of segment 'C' ('CA', 'US', 'NZ\u{a0}')"
+        ]
+    );
+    assert_eq!(
+        options(r#"{"segment": "C\u2060", "in": ["US"]}"#),
+        [r"/features/X/rules/0/when/segment: unknown segment 'C\u{2060}'"]
+    );
+    assert_eq!(
+        options(r#"{"segment": "C", "version_gt": "1.2.3\ufeff"}"#),
+        [
+            r"/features/X/rules/0/when/version_gt: not a SemVer version: '1.2.3\u{feff}' (write e.g. 2.3.0 or 2.3.0-beta.1)"
+        ]
+    );
     let weight = |w: &str| {
         problems(&with_feature(&format!(
             r#"{{"inputs": ["user"], "implementations": ["a", "b"], "default": "a", "rules": [{{"split": {{"by": "UserId", "weights": {{"a": {w}}}}}}}]}}"#

@@ -44,17 +44,22 @@ pub fn push_i64(out: &mut String, n: i64) {
     push_u64(out, n.unsigned_abs());
 }
 
+/// Appends the code point of `c` in hex, at least `min` digits of `digits`.
+fn push_hex(out: &mut String, c: char, min: u32, digits: &[u8; 16]) {
+    let code = u32::from(c);
+    for shift in (0..6).rev().map(|i| i * 4) {
+        if code >> shift != 0 || shift < min * 4 {
+            let digit = digits.get(((code >> shift) & 0xF) as usize);
+            out.push(char::from(digit.copied().unwrap_or(b'0')));
+        }
+    }
+}
+
 /// Appends `U+` and the code point of `c` in at least four upper-case hex
 /// digits (`U+00A0`, `U+1F600`), as Unicode writes it.
 pub fn push_code_point(out: &mut String, c: char) {
     out.push_str("U+");
-    let code = u32::from(c);
-    for shift in (0..6).rev().map(|i| i * 4) {
-        if code >> shift != 0 || shift < 16 {
-            let digit = b"0123456789ABCDEF".get(((code >> shift) & 0xF) as usize);
-            out.push(char::from(digit.copied().unwrap_or(b'0')));
-        }
-    }
+    push_hex(out, c, 4, b"0123456789ABCDEF");
 }
 
 /// Whether `c` shows as a blank or as nothing though it is no ASCII blank:
@@ -62,13 +67,15 @@ pub fn push_code_point(out: &mut String, c: char) {
 /// a web page or a chat brings, U+2028, the ideographic space) and its
 /// invisible format characters (the zero-width space U+200B, the byte
 /// order mark U+FEFF, the soft hyphen, directional marks). Quoted in a
-/// message, such a character shows nothing wrong.
+/// message, such a character shows nothing wrong. Not the zero-width
+/// joiners U+200C and U+200D: they hold emoji sequences and Persian and
+/// Indic words together, where they show as intended.
 #[must_use]
 pub fn is_invisible(c: char) -> bool {
     matches!(c,
         '\u{00A0}' | '\u{00AD}' | '\u{034F}' | '\u{061C}' | '\u{1680}' | '\u{180E}'
-        | '\u{2000}'..='\u{200F}' | '\u{2028}'..='\u{202F}' | '\u{205F}'..='\u{206F}'
-        | '\u{3000}' | '\u{3164}' | '\u{FEFF}' | '\u{FFA0}')
+        | '\u{2000}'..='\u{200B}' | '\u{200E}' | '\u{200F}' | '\u{2028}'..='\u{202F}'
+        | '\u{205F}'..='\u{206F}' | '\u{3000}' | '\u{3164}' | '\u{FEFF}' | '\u{FFA0}')
 }
 
 /// Appends a basis-point amount as a percentage: `10500` → `105`, `1250` → `12.5`.
@@ -112,6 +119,25 @@ pub fn join<S: AsRef<str>>(parts: &[S], sep: &str) -> String {
     s
 }
 
+/// Appends `text` in single quotes, for a message, with each character
+/// that shows as a blank or as nothing ([`is_invisible`]) written as its
+/// escape (`\u{200b}`, as JavaScript and Rust write it): a value copied
+/// with a zero-width space made `'U​S' is not one of the options ('CA',
+/// 'US')`, which shows nothing wrong.
+pub fn push_quoted(out: &mut String, text: &str) {
+    out.push('\'');
+    for c in text.chars() {
+        if is_invisible(c) {
+            out.push_str("\\u{");
+            push_hex(out, c, 1, b"0123456789abcdef");
+            out.push('}');
+        } else {
+            out.push(c);
+        }
+    }
+    out.push('\'');
+}
+
 /// Names for a message, each in single quotes with `, ` between them, at
 /// most [`LISTED`] of them, then `…` and how many there are in all: a
 /// message that names the choices stays short when a snapshot has
@@ -125,9 +151,7 @@ pub fn quoted_some<S: AsRef<str>>(parts: &[S]) -> String {
         if i > 0 {
             s.push_str(", ");
         }
-        s.push('\'');
-        s.push_str(part.as_ref());
-        s.push('\'');
+        push_quoted(&mut s, part.as_ref());
     }
     if parts.len() > LISTED {
         s.push_str(", … (");
@@ -161,6 +185,21 @@ mod tests {
         assert_eq!(quoted_some::<&str>(&[]), "");
         assert_eq!(quoted_some(&["a"]), "'a'");
         assert_eq!(quoted_some(&["a", "b c"]), "'a', 'b c'");
+        // What shows as a blank or as nothing, as its escape; the rest as is.
+        assert_eq!(
+            quoted_some(&[
+                "U\u{200b}S",
+                "NZ\u{a0}",
+                "\u{feff}\u{3000}",
+                "Z\u{fc}rich \u{1f600}",
+                "\u{1f468}\u{200d}\u{1f467}"
+            ]),
+            r"'U\u{200b}S', 'NZ\u{a0}', '\u{feff}\u{3000}', 'Zürich 😀', '👨‍👧'"
+        );
+        let mut s = String::new();
+        push_code_point(&mut s, '\u{a0}');
+        push_code_point(&mut s, '\u{1f600}');
+        assert_eq!(s, "U+00A0U+1F600");
         let many: Vec<String> = (0..12).map(|i| i.to_string()).collect();
         assert_eq!(
             quoted_some(&many[..10]),

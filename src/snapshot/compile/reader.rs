@@ -7,7 +7,7 @@
 use crate::json::{self, Value};
 use crate::names;
 use crate::prelude::*;
-use crate::text::{concat, push_code_point};
+use crate::text::{concat, push_code_point, push_quoted};
 
 /// A JSON Pointer under construction. Loading passes one down to every
 /// reader; it is rendered to text only when a problem is reported, so a
@@ -200,9 +200,11 @@ pub fn expected(what: &str, found: &Value) -> String {
     concat(&["expected ", what, ", found ", found.kind()])
 }
 
-/// Quotes a name for a message: `'name'`.
+/// Quotes a name or value for a message: `'name'` (see [`push_quoted`]).
 pub fn quoted(name: &str) -> String {
-    concat(&["'", name, "'"])
+    let mut s = String::with_capacity(name.len() + 2);
+    push_quoted(&mut s, name);
+    s
 }
 
 /// Reads an object whose fields are `keys` (plus `description` and `meta`,

@@ -58,16 +58,15 @@ impl SimulateError {
     #[must_use]
     pub fn describe(&self, by: Option<&str>) -> String {
         // (Pushed, not formatted: `format!` adds its machinery to the wasm.)
-        let (head, tail) = match (self, by) {
-            (SimulateError::NoSuchSegment, Some(_)) => ("no segment is named '", "'"),
-            (SimulateError::UnknownSegment, Some(_)) => {
-                ("the feature does not read segment '", "'")
-            }
+        let head = match (self, by) {
+            (SimulateError::NoSuchSegment, Some(_)) => "no segment is named ",
+            (SimulateError::UnknownSegment, Some(_)) => "the feature does not read segment ",
             _ => return self.message().to_owned(),
         };
         let mut s = String::from(head);
-        crate::text::put(&mut s, by.unwrap_or_default());
-        crate::text::put(&mut s, tail);
+        // Quoted as problems quote names: one holding a no-break space
+        // (`'Id '`) shows what is wrong.
+        crate::text::push_quoted(&mut s, by.unwrap_or_default());
         s
     }
 }

@@ -1573,6 +1573,24 @@ fn simulate_by_a_segment_that_does_not_exist_says_so() {
         one_line_error(&by("Device"), "a segment the feature does not read"),
         "feats-edge: cannot simulate 'PaymentProcessor': the feature does not read segment 'Device'\n"
     );
+    // A name with a character that shows as a blank or as nothing (pasted
+    // with a no-break space) is quoted with its escape, as problems are.
+    assert_eq!(
+        one_line_error(&by("Country\u{a0}"), "a segment name with a no-break space"),
+        "feats-edge: cannot simulate 'PaymentProcessor': no segment is named 'Country\\u{a0}'\n"
+    );
+    let feature = run(&[
+        "simulate",
+        "examples/shop.json",
+        "--feature",
+        "PaymentProcessor\u{200b}",
+        "--units",
+        "10",
+    ]);
+    assert_eq!(
+        one_line_error(&feature, "a feature name with a zero-width space"),
+        "feats-edge: cannot simulate 'PaymentProcessor\\u{200b}': no such feature\n"
+    );
     // A count out of range is named as given.
     let units = run(&[
         "simulate",

@@ -455,7 +455,9 @@ pub fn simulate(args: &Args, out: &mut String) -> Result<i32, Usage> {
             (SimulateError::NoSuchSegment, Some("")) => "--by is empty".to_owned(),
             (e, by) => e.describe(by),
         };
-        Usage(format!("cannot simulate '{name}': {why}"))
+        let mut quoted = String::new();
+        feats_edge::text::push_quoted(&mut quoted, name);
+        Usage(format!("cannot simulate {quoted}: {why}"))
     })?;
     let feature = engine
         .feature_index(name)

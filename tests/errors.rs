@@ -1326,7 +1326,22 @@ fn messages_name_the_actual_problem() {
     );
     assert_eq!(
         options(r#"{"segment": "C\u2060", "in": ["US"]}"#),
-        [r"/features/X/rules/0/when/segment: unknown segment 'C\u{2060}'"]
+        [r"/features/X/rules/0/when/segment: unknown segment 'C\u{2060}' (did you mean 'C'?)"]
+    );
+    // A name one character away is suggested whatever that character's
+    // length in bytes: a lookalike, an accent, an invisible character.
+    assert_eq!(
+        options(r#"{"segment": "\u0421", "in": ["US"]}"#),
+        ["/features/X/rules/0/when/segment: unknown segment '\u{421}' (did you mean 'C'?)"]
+    );
+    assert_eq!(
+        problems(
+            r#"{"schema": 1, "features": {"X": {"implementations": ["a"], "d\u00e9fault": "a"}}}"#
+        ),
+        [
+            "/features/X/d\u{e9}fault: unknown field 'd\u{e9}fault' (did you mean 'default'?)",
+            "/features/X: the field 'default' is required"
+        ]
     );
     assert_eq!(
         options(r#"{"segment": "C", "version_gt": "1.2.3\ufeff"}"#),

@@ -361,31 +361,47 @@ pub fn did_you_mean(message: &mut String, candidates: &[&[&str]], key: &str) -> 
     any
 }
 
-/// Whether two names differ by a small typo: one byte inserted, removed
-/// or replaced, or two adjacent bytes swapped (an optimal string alignment
-/// distance of 1). Linear and allocation-free: after their common prefix
-/// and suffix, what differs must be that small.
+/// Whether two names differ by a small typo: one character inserted,
+/// removed or replaced, or two adjacent characters swapped (an optimal
+/// string alignment distance of 1). Linear and allocation-free: after
+/// their common prefix and suffix, what differs must be that small.
+/// Characters, not bytes: a name typed with a lookalike (`Сountry`, a
+/// Cyrillic `С` of two bytes) or with an invisible character (a zero-width
+/// space, three bytes) is one character away, and where a suggestion is
+/// most needed (the message quotes a name that looks right).
 fn similar(a: &str, b: &str) -> bool {
     let (a, b) = (a.as_bytes(), b.as_bytes());
-    if a.len().abs_diff(b.len()) > 1 {
-        return false;
+    // Whether byte `i` of `s` starts a character (or is its end).
+    let starts = |s: &[u8], i: usize| s.get(i).is_none_or(|&c| c & 0xC0 != 0x80);
+    let mut head = a.iter().zip(b).take_while(|(x, y)| x == y).count();
+    while !(starts(a, head) && starts(b, head)) {
+        head -= 1;
     }
-    let head = a.iter().zip(b).take_while(|(x, y)| x == y).count();
     let (a, b) = (
         a.get(head..).unwrap_or_default(),
         b.get(head..).unwrap_or_default(),
     );
-    let tail = a
+    let mut tail = a
         .iter()
         .rev()
         .zip(b.iter().rev())
         .take_while(|(x, y)| x == y)
         .count();
+    while !starts(a, a.len() - tail) {
+        tail -= 1;
+    }
     let a = a.get(..a.len() - tail).unwrap_or_default();
     let b = b.get(..b.len() - tail).unwrap_or_default();
-    match (a, b) {
-        ([], []) | ([_], []) | ([], [_]) | ([_], [_]) => true,
-        ([x, y], [z, w]) => x == w && y == z,
+    // What differs, split at its second character (empty: none).
+    fn second(s: &[u8]) -> (&[u8], &[u8]) {
+        let at = (1..s.len()).find(|&i| s.get(i).is_none_or(|&c| c & 0xC0 != 0x80));
+        s.split_at_checked(at.unwrap_or(s.len()))
+            .unwrap_or((s, &[]))
+    }
+    let ((p, q), (r, t)) = (second(a), second(b));
+    match (second(q).1, second(t).1) {
+        ([], []) if q.is_empty() && t.is_empty() => true,
+        ([], []) => p == t && q == r,
         _ => false,
     }
 }
@@ -516,11 +532,12 @@ mod tests {
         assert!(!similar("gte", "g"));
     }
 
-    /// Against the edit-distance table it replaces, over every pair of
-    /// short strings on a small alphabet.
+    /// Against the edit-distance table it replaces (over characters), over
+    /// every pair of short strings on a small alphabet of characters of
+    /// one, two and four bytes.
     #[test]
     fn similar_is_distance_one() {
-        fn osa(a: &[u8], b: &[u8]) -> usize {
+        fn osa(a: &[char], b: &[char]) -> usize {
             let mut d = vec![vec![0usize; b.len() + 1]; a.len() + 1];
             for (i, row) in d.iter_mut().enumerate() {
                 row[0] = i;
@@ -544,9 +561,9 @@ mod tests {
         }
         let words: Vec<String> = (0..=4u32)
             .flat_map(|len| {
-                (0..3u32.pow(len)).map(move |n| {
+                (0..4u32.pow(len)).map(move |n| {
                     (0..len)
-                        .map(|k| ["a", "b", "c"][(n / 3u32.pow(k) % 3) as usize])
+                        .map(|k| ["a", "b", "\u{e9}", "\u{1f600}"][(n / 4u32.pow(k) % 4) as usize])
                         .collect()
                 })
             })
@@ -555,7 +572,10 @@ mod tests {
             for b in &words {
                 assert_eq!(
                     similar(a, b),
-                    osa(a.as_bytes(), b.as_bytes()) <= 1,
+                    osa(
+                        &a.chars().collect::<Vec<_>>(),
+                        &b.chars().collect::<Vec<_>>()
+                    ) <= 1,
                     "{a:?} {b:?}"
                 );
             }

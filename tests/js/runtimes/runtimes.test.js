@@ -19,6 +19,10 @@ const scenarios = ['shop.json', 'novi.json'].map((name) => ({
     { user: { id: 42, address: { country_code: 'US' } } },
     { user: { id: 'u-7', address: { country_code: 'CA' }, plan: 'pro' }, request: { ip: '10.1.2.3', app_version: '2.3.1' } },
     { user: { id: 'ünï', email: 'a@example.com', age: 30, country: 'NL' } },
+    // Text each runtime's encoder writes alike, or must: a lone surrogate
+    // (U+FFFD), an astral character, NUL, a decomposed letter, a no-break
+    // space and full-width digits where an address and a version are read.
+    { user: { id: 'a\ud800\u{1f600}\u0000\udc00', address: { country_code: 'Zu\u0308rich' } }, request: { ip: '10.1.2.3\u00a0', app_version: '\uff12.3.1' } },
     { user: { id: 1.5, age: '17' }, request: { ip: '2001:db8::1' } },
     { user: [] },
     {},

@@ -915,6 +915,53 @@ fn a_snapshot_file_that_is_not_utf8_reads_as_the_clients_read_it_and_validate_wa
             text(&out.stdout)
         );
     }
+    // Non-ASCII text in UTF-16 without a mark is not valid UTF-8 either:
+    // said to be UTF-16 all the same.
+    let bytes: Vec<u8> = "{\"schema\": 1, \"revision\": \"Z\u{fc}rich\"}"
+        .encode_utf16()
+        .flat_map(u16::to_le_bytes)
+        .collect();
+    let out = run(&["validate", &temp("utf16-no-bom-latin.json", &bytes)]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stdout).contains(
+            "warning: the file looks like UTF-16 (every other byte is 0): save it as UTF-8\n"
+        ),
+        "{}",
+        text(&out.stdout)
+    );
+    // A `--context` or `--sticky` file in UTF-16 (what Windows PowerShell
+    // 5 writes with `>`) is said to be one too, with or without the mark.
+    let context = "{\"user\": {\"id\": \"Z\u{fc}rich\"}}";
+    let marked: Vec<u8> = [0xff, 0xfe]
+        .into_iter()
+        .chain(context.encode_utf16().flat_map(u16::to_le_bytes))
+        .collect();
+    let unmarked: Vec<u8> = "{\"user\": {}}"
+        .encode_utf16()
+        .flat_map(u16::to_le_bytes)
+        .collect();
+    for (bytes, why) in [
+        (
+            &marked,
+            "the file is UTF-16 (it starts with a UTF-16 byte order mark): save it as UTF-8",
+        ),
+        (
+            &unmarked,
+            "the file looks like UTF-16 (every other byte is 0): save it as UTF-8",
+        ),
+    ] {
+        let file = temp("utf16-context.json", bytes);
+        for option in ["--context", "--sticky"] {
+            let at = format!("@{file}");
+            let mut args = vec!["eval", "examples/shop.json", option, at.as_str()];
+            if option == "--sticky" {
+                args.extend(["--context", "{}"]);
+            }
+            let stderr = one_line_error(&run(&args), "a UTF-16 option file");
+            assert_eq!(stderr, format!("feats-edge: {option} '{file}': {why}\n"));
+        }
+    }
     // An empty file, or one of blanks.
     for blank in [&b""[..], b" \r\n\t"] {
         let out = run(&["validate", &temp("blank.json", blank)]);

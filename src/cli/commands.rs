@@ -47,13 +47,32 @@ fn utf8(bytes: Vec<u8>, source: &str, what: &str) -> Result<String, Usage> {
     })
 }
 
-/// The text of a `--context` or `--sticky` file (or `-`).
+/// Why `bytes` are UTF-16, if they are: they start with its byte order
+/// mark (never valid UTF-8), or, for ASCII text written without one, one of
+/// their first two bytes is NUL and the other is not (valid UTF-8, but no
+/// JSON text starts so). What Windows PowerShell 5's `>` writes.
+fn utf16(bytes: &[u8]) -> Option<&'static str> {
+    if bytes.starts_with(&[0xff, 0xfe]) || bytes.starts_with(&[0xfe, 0xff]) {
+        Some("the file is UTF-16 (it starts with a UTF-16 byte order mark): save it as UTF-8")
+    } else if matches!(bytes.get(..2), Some([a, b]) if (*a == 0) != (*b == 0)) {
+        Some("the file looks like UTF-16 (every other byte is 0): save it as UTF-8")
+    } else {
+        None
+    }
+}
+
+/// The text of a `--context` or `--sticky` file (or `-`). A UTF-16 file is
+/// said to be one, as a snapshot file is: `is not valid UTF-8 (at byte
+/// 0)`, or a JSON error at its second character, did not say what to do.
 fn read_text(source: &str, what: &str) -> Result<String, Usage> {
     let bytes = read_bytes(source, what, MAX_OPTION_BYTES)?;
     if bytes.len() > MAX_OPTION_BYTES {
         return Err(Usage(format!(
             "{what} '{source}' is more than {MAX_OPTION_BYTES} bytes"
         )));
+    }
+    if let Some(why) = utf16(&bytes) {
+        return Err(Usage(format!("{what} '{source}': {why}")));
     }
     utf8(bytes, source, what)
 }
@@ -100,9 +119,8 @@ fn load_snapshot(path: &str) -> Result<Loaded, Usage> {
         .err()
         .map(|e| feats_edge::Problem {
             path: String::new(),
-            message: if bytes.starts_with(&[0xff, 0xfe]) || bytes.starts_with(&[0xfe, 0xff]) {
-                "the file is UTF-16 (it starts with a UTF-16 byte order mark): save it as UTF-8"
-                    .to_owned()
+            message: if let Some(why) = utf16(&bytes) {
+                why.to_owned()
             } else {
                 format!(
                 "the file is not valid UTF-8 (at byte {}): it was read, as every client reads it, \
@@ -113,14 +131,15 @@ fn load_snapshot(path: &str) -> Result<Loaded, Usage> {
         });
     // UTF-16 of ASCII text without a byte order mark is valid UTF-8 (every
     // other byte NUL), refused at its first or second character: say why.
-    let utf16 = matches!(bytes.get(..2), Some([a, b]) if (*a == 0) != (*b == 0));
+    let utf16 = utf16(&bytes);
     let engine = Engine::load_bytes(bytes);
     let not_utf8 = not_utf8.or_else(|| {
-        (engine.is_err() && utf16).then(|| feats_edge::Problem {
-            path: String::new(),
-            message: "the file looks like UTF-16 (every other byte is 0): save it as UTF-8"
-                .to_owned(),
-        })
+        utf16
+            .filter(|_| engine.is_err())
+            .map(|why| feats_edge::Problem {
+                path: String::new(),
+                message: why.to_owned(),
+            })
     });
     Ok(Loaded { engine, not_utf8 })
 }

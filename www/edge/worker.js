@@ -188,7 +188,7 @@ async function revalidate(env) {
     const etag = tag !== null && tag.length <= MAX_ETAG ? tag : null;
     // Read with a cap: an endless or huge body would otherwise be held whole
     // (a Worker's memory is 128 MB), and the engine refuses it anyway.
-    const text = await readCapped(res, MAX_SNAPSHOT_BYTES);
+    const text = await readCapped(res, MAX_SNAPSHOT_BYTES, snapshotDecoder);
     if (text === null) {
       rejectedEtag = etag;
       coldFailure(null, wave);
@@ -280,7 +280,8 @@ function features(engine) {
       if (!drawn) {
         drawn = new Set();
         try {
-          for (const [name, f] of Object.entries(JSON.parse(this.text).features ?? {})) {
+          // (Past a byte order mark, which the engine skips and JSON.parse does not.)
+          for (const [name, f] of Object.entries(JSON.parse(this.text.replace(/^\uFEFF/, '')).features ?? {})) {
             if (Array.isArray(f?.rules) && f.rules.some((r) => r?.experiment?.random === true)) drawn.add(name);
           }
         } catch { /* none known: every draw counts */ }
@@ -376,11 +377,19 @@ async function sha256(text) {
 }
 
 /**
- * The request body as text, or null when it is longer than `limit` bytes:
- * refused by its Content-Length before reading, and, since a chunked body
- * has none (and a length may lie), counted while it is read.
+ * Reads a snapshot's bytes with a leading byte order mark kept: the engine
+ * skips one, as `feats-edge validate` does. (Request bodies, parsed with
+ * JSON.parse, which skips none, are read with TextDecoder's default.)
  */
-async function readCapped(request, limit) {
+const snapshotDecoder = new TextDecoder('utf-8', { ignoreBOM: true });
+
+/**
+ * The request body as text (read by `decoder`), or null when it is longer
+ * than `limit` bytes: refused by its Content-Length before reading, and,
+ * since a chunked body has none (and a length may lie), counted while it
+ * is read.
+ */
+async function readCapped(request, limit, decoder = new TextDecoder()) {
   const length = request.headers.get('Content-Length');
   if (length !== null && !(Number(length) <= limit)) {
     request.body?.cancel().catch(() => {});
@@ -406,7 +415,7 @@ async function readCapped(request, limit) {
     bytes.set(c, at);
     at += c.byteLength;
   }
-  return new TextDecoder().decode(bytes);
+  return decoder.decode(bytes);
 }
 
 /**

@@ -73,6 +73,22 @@ test('an exposure sink that redirects: the relay answers 502 and says why; nothi
   assert.match(edge.log(), /the exposure sink redirects \(\/moved\): exposures are not sent on/);
 });
 
+test('a snapshot is read as `feats-edge validate` reads it: one byte order mark skipped, a second refused with a log line, the last good one kept', async (t) => {
+  const { origin, edge } = await edgeFor(t, { revalidateMs: 0 });
+  const revision = async () => (await (await fetch(`${edge.url}/ofrep/v1/evaluate/flags`, { method: 'POST', body: '{}' })).json()).metadata?.revision;
+  await until(async () => (await revision()) === revisionOf(good), 5000);
+  const as = (r) => good.replace(`"revision": "${revisionOf(good)}"`, `"revision": "${r}"`);
+  origin.snapshot = `\ufeff\ufeff${as('two-marks')}`;
+  origin.etag = '"two-marks"';
+  await revision(); // starts a revalidation
+  await until(() => edge.log().includes('expected a value, found U+FEFF'), 5000);
+  assert.match(edge.log(), new RegExp(`snapshot refused, keeping ${revisionOf(good)}: invalid JSON: line 1, column 1: expected a value, found U\\+FEFF`));
+  assert.equal(await revision(), revisionOf(good));
+  origin.snapshot = `\ufeff${as('one-mark')}`;
+  origin.etag = '"one-mark"';
+  assert.ok(await until(async () => (await revision()) === 'one-mark', 5000), edge.log());
+});
+
 test('a snapshot body over 16 MiB is not read further: refused with a log line, the last good one kept', async (t) => {
   const { origin, edge } = await edgeFor(t, { revalidateMs: 0 });
   assert.equal((await page(edge)).status, 200);

@@ -93,11 +93,11 @@ test('OFREP: ETag per revision and context, 304 on If-None-Match', async () => {
   assert.equal((await ofrep({ context }, { 'If-None-Match': '*' })).status, 200);
 });
 
-test('OFREP: a random experiment\'s draws are left out of the ETag, so a poll is answered 304 and keeps its draw', async (t) => {
+for (const [mark, what] of [['', ''], ['\uFEFF', ' (in a snapshot after a byte order mark too)']]) test(`OFREP: a random experiment's draws are left out of the ETag, so a poll is answered 304 and keeps its draw${what}`, async (t) => {
   const snap = JSON.parse(good);
   snap.features.Coin = { inputs: ['user'], implementations: ['heads', 'tails'], default: 'heads',
     rules: [{ experiment: { name: 'coin', by: 'UserId', random: true, weights: { heads: 50, tails: 50 } } }] };
-  const coinOrigin = await startOrigin(JSON.stringify(snap), '"coin"');
+  const coinOrigin = await startOrigin(mark + JSON.stringify(snap), '"coin"');
   const coinEdge = await startEdge(coinOrigin);
   t.after(async () => {
     await coinEdge.stop();

@@ -15,15 +15,18 @@ use crate::prelude::*;
 /// inside `outer` containers. `None` when anything is wrong.
 ///
 /// `stack` is scratch space (per open container: whether it is an array,
-/// and its element count), passed in so that one allocation serves every
-/// value a load skims.
+/// and how many elements it has so far), passed in so that one allocation
+/// serves every value a load skims.
 ///
 /// Kept out of line and small: it is the hot loop of loading, which a
 /// WebAssembly engine optimizes in the background while a cold load runs,
-/// competing with it for the CPU. What is rare per token (opening a
-/// container, numbers and literals, escapes) is in functions of its own, so
-/// the loop is quicker to optimize (and each turn costs less of the budget
-/// that decides when: a loop's whole length is counted on every turn).
+/// competing with it for the CPU. One loop takes every token, a member's
+/// key included, and opening a container is a few lines of it: V8 optimizes
+/// each function that runs often enough in a job of its own, and helpers
+/// for keys and for opening containers were two more such jobs during every
+/// cold load. The strings' scan and what is rare per token (numbers and
+/// literals, escapes) are functions of their own, so that the loop stays
+/// quick to optimize.
 #[inline(never)]
 pub(super) fn value_end(
     bytes: &[u8],
@@ -34,51 +37,74 @@ pub(super) fn value_end(
 ) -> Option<usize> {
     stack.clear();
     let mut pos = start;
+    // Whether the token at `pos` must be a member's key.
+    let mut key = false;
     loop {
-        // A value at `pos`.
+        // A value at `pos`, or a key.
         pos = match *bytes.get(pos)? {
             b'"' => string_end(bytes, pos),
-            b'{' | b'[' => {
-                let at = open(bytes, pos, outer, limits, stack);
-                if at & FIRST != 0 {
-                    pos = at & !FIRST;
-                    continue;
+            _ if key => return None,
+            b @ (b'{' | b'[') => {
+                if outer + stack.len() >= limits.max_depth {
+                    return None;
                 }
-                at
+                stack.push((b == b'[', 0));
+                pos + 1
             }
             _ => scalar_end(bytes, pos),
         };
-        // After a value: close containers or move to the next element.
+        // After it: a key's colon, the next element, or containers closing.
         loop {
             let Some((array, count)) = stack.last_mut() else {
                 return (pos != BAD).then_some(pos);
             };
             pos = skip_ws(bytes, pos);
-            match *bytes.get(pos)? {
-                b',' => {
+            let b = *bytes.get(pos)?;
+            if key {
+                if b != b':' {
+                    return None;
+                }
+                key = false;
+                pos = skip_ws(bytes, pos + 1);
+                break;
+            }
+            match b {
+                // The container closes (below).
+                b']' if *array => {}
+                b'}' if !*array => {}
+                b',' if *count > 0 => {
                     pos = skip_ws(bytes, pos + 1);
-                    if *array {
-                        if *count >= limits.max_array_len {
-                            return None;
-                        }
-                        *count += 1;
-                    } else {
-                        pos = member_key(bytes, pos);
+                    if !next(*array, count, limits) {
+                        return None;
                     }
+                    key = !*array;
                     break;
                 }
-                b']' if *array => {
-                    pos += 1;
-                    stack.pop();
-                }
-                b'}' if !*array => {
-                    pos += 1;
-                    stack.pop();
+                // The first element, right after the opening bracket.
+                _ if *count == 0 => {
+                    if !next(*array, count, limits) {
+                        return None;
+                    }
+                    key = !*array;
+                    break;
                 }
                 _ => return None,
             }
+            pos += 1;
+            stack.pop();
         }
     }
+}
+
+/// Counts one more element of the container on top of the stack; `false`
+/// when an array would have more than the limit allows.
+#[inline(always)]
+fn next(array: bool, count: &mut usize, limits: &Limits) -> bool {
+    if array && *count >= limits.max_array_len {
+        return false;
+    }
+    *count += 1;
+    true
 }
 
 // The helpers below answer a position, or `BAD` when the bytes are wrong: a
@@ -89,38 +115,6 @@ pub(super) fn value_end(
 
 /// No position: the bytes are not well-formed.
 const BAD: usize = usize::MAX >> 1;
-/// Set in what [`open`] answers when the container has a first element.
-const FIRST: usize = !(usize::MAX >> 1);
-
-/// A container opening at `pos`: where its first element starts (with
-/// `FIRST` set), or, for an empty one, where it ends. Pushes it on `stack`
-/// when it is not empty.
-#[inline(never)]
-fn open(
-    bytes: &[u8],
-    pos: usize,
-    outer: usize,
-    limits: &Limits,
-    stack: &mut Vec<(bool, usize)>,
-) -> usize {
-    let array = matches!(bytes.get(pos), Some(b'['));
-    if outer + stack.len() >= limits.max_depth {
-        return BAD;
-    }
-    let pos = skip_ws(bytes, pos + 1);
-    let close = if array { b']' } else { b'}' };
-    if bytes.get(pos).is_some_and(|&b| b == close) {
-        return pos + 1;
-    }
-    stack.push((array, 1));
-    if !array {
-        return member_key(bytes, pos) | FIRST;
-    }
-    if limits.max_array_len == 0 {
-        return BAD;
-    }
-    pos | FIRST
-}
 
 /// The end of the number, `true`, `false` or `null` at `pos`.
 #[inline(never)]
@@ -156,18 +150,6 @@ fn ws_end(bytes: &[u8], mut pos: usize) -> usize {
     pos
 }
 
-/// A member's key, the colon and the whitespace up to its value.
-fn member_key(bytes: &[u8], pos: usize) -> usize {
-    if !matches!(bytes.get(pos), Some(b'"')) {
-        return BAD;
-    }
-    let pos = skip_ws(bytes, string_end(bytes, pos));
-    if !matches!(bytes.get(pos), Some(b':')) {
-        return BAD;
-    }
-    skip_ws(bytes, pos + 1)
-}
-
 fn word(bytes: &[u8], pos: usize, w: &[u8]) -> usize {
     match bytes.get(pos..) {
         Some(rest) if rest.starts_with(w) => pos + w.len(),
@@ -176,6 +158,10 @@ fn word(bytes: &[u8], pos: usize, w: &[u8]) -> usize {
 }
 
 /// The end of the string whose opening quote is at `pos`.
+///
+/// Out of line: inlined into [`value_end`], its loops made that function
+/// several times slower to optimize.
+#[inline(never)]
 fn string_end(bytes: &[u8], pos: usize) -> usize {
     let mut pos = pos + 1;
     loop {
@@ -287,6 +273,23 @@ mod tests {
             "{\n\t\"a\"\r:\n[\n1\n,\n2\n]\n}",
             "[ , ]",
             "{ : }",
+            // Empty containers among others, keys where values belong and
+            // back, separators missing or doubled.
+            "[{},[],{\"a\":{}}]",
+            "[[],[[]],[]]",
+            "{\"a\":1,\"b\"}",
+            "{\"a\" 1}",
+            "{\"a\"::1}",
+            "{,\"a\":1}",
+            "[1,,2]",
+            "{\"a\":1,\"b\":2,}",
+            "{\"a\":[}",
+            "[{]",
+            "{\"a\":1]",
+            "[1}",
+            "{[]:1}",
+            "{\"a\":\"b\":1}",
+            "[\"a\":1]",
         ];
         for text in cases {
             same(text);

@@ -735,6 +735,46 @@ fn diff_counts_the_units_that_move() {
     }
 }
 
+/// Features written alike in both, with what they read, are not evaluated:
+/// each unit gets what it got. Here 1 000 of them at a million units would
+/// be two thousand million evaluations (hours in a debug build), so a
+/// regression shows as a test that hangs.
+#[test]
+fn diff_evaluates_only_features_written_differently() {
+    let features: Vec<String> = (0..1000)
+        .map(|i| {
+            format!(
+                r#""F{i}": {{"inputs": ["user"], "implementations": ["a", "b"], "default": "a",
+                  "rules": [{{"when": {{"activation": "Beta"}}, "serve": "b"}},
+                            {{"split": {{"by": "UserId", "weights": {{"b": 25}}}}}}]}}"#
+            )
+        })
+        .collect();
+    let doc = |more: &str| {
+        format!(
+            r#"{{"schema": 1, "segments": {{"UserId": {{"from": {{"user": "{{id}}"}}}}}},
+              "activations": {{"Beta": {{"when": {{"segment": "UserId", "in": ["7"]}}}}}},
+              "features": {{{}{more}}}}}"#,
+            features.join(",")
+        )
+    };
+    let old = temp("alike-old.json", doc("").as_bytes());
+    let added = r#", "New": {"inputs": [], "implementations": ["x"], "default": "x"}"#;
+    let new = temp("alike-new.json", doc(added).as_bytes());
+    let out = run(&["diff", &old, &new, "--units", "1000000"]);
+    assert_eq!(
+        text(&out.stdout),
+        "New: added\n1001 features, 1 with changes (1000000 units each)\n"
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let (same, code) = diff_json("alike", &doc(""), &doc(""), &["--units", "1000000"]);
+    assert_eq!(code, 0);
+    assert_eq!(
+        same.row("F999"),
+        r#"{"feature":"F999","status":"same","by":"UserId","moved":0,"moves":[]}"#
+    );
+}
+
 #[test]
 fn simulate_tells_apart_the_rules_that_give_one_implementation() {
     // `control` from the holdout, from the experiment, and as the default

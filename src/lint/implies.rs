@@ -9,6 +9,7 @@
 //! work is bounded by a budget of steps, after which nothing more is
 //! proved (a feature of thousands of rules is not analysed in full).
 
+use super::Activations;
 use crate::model::{Cond, StrSet, TextOp};
 
 /// Steps allowed for one feature's analysis.
@@ -21,14 +22,14 @@ const MAX_DEPTH: u32 = 512;
 /// Proves implications between the conditions of one feature.
 pub(super) struct Implies<'b> {
     /// The conditions of [`Body::activations`], numbered the feature's way.
-    activations: &'b [Cond],
+    activations: &'b Activations<'b>,
     steps: u32,
 }
 
 impl<'b> Implies<'b> {
     /// An analysis of a feature's conditions (`activations`: the
     /// conditions of its activations, numbered its way), with a fresh budget.
-    pub(super) fn new(activations: &'b [Cond]) -> Self {
+    pub(super) fn new(activations: &'b Activations<'b>) -> Self {
         Implies {
             activations,
             steps: 0,
@@ -175,7 +176,8 @@ mod tests {
         let feature = engine.features().next().unwrap();
         let body = feature.body.as_ref().unwrap();
         let (wide, narrow) = (&body.rules[0].when, &body.rules[1].when);
-        let mut implies = Implies::new(&[]);
+        let none = Activations::new(&[]);
+        let mut implies = Implies::new(&none);
         assert!(implies.holds(narrow, wide));
         assert!(!implies.holds(wide, narrow));
         // A proof of `in ["x"]` within `in ["x", "y"]` takes two steps
@@ -207,7 +209,11 @@ mod tests {
             let feature = engine.features().next().unwrap();
             let body = feature.body.as_ref().unwrap();
             let (wide, narrow) = (&body.rules[0].when, &body.rules[1].when);
-            assert_eq!(Implies::new(&[]).holds(narrow, wide), proved, "{n}");
+            assert_eq!(
+                Implies::new(&Activations::new(&[])).holds(narrow, wide),
+                proved,
+                "{n}"
+            );
         }
     }
 }

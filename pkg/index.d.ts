@@ -486,7 +486,7 @@ export interface Client {
    * copy is not what is sent.
    */
   on(type: 'exposure', listener: (event: ExposureEvent) => void): () => void;
-  /** Added while nothing is loaded because of an error, the listener is called with that error; the first one added is also called with the errors of `createClient`'s wait that no listener heard (at most 10). Those calls come in a microtask after `on` returns. */
+  /** Added while nothing is loaded because of an error, the listener is called with that error; the first one added is also called with the errors of `createClient`'s wait that no listener heard (at most 10). Those calls come in a microtask after `on` returns. Without any `error` listener, the client logs the first error with `console.warn`, once. */
   on(type: 'error', listener: (error: ClientError) => void): () => void;
   /**
    * The snapshot served stopped being known to be the origin's: a fetch

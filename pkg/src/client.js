@@ -673,8 +673,19 @@ export async function createClient(o) {
   // returned): the first `error` listener gets them (at most EARLY).
   const early = [];
   let returned = false;
+  // The first error no listener hears is logged, so that a client whose
+  // snapshot is refused or out of reach is not silent about it; later
+  // ones are not (a host down for a day would fill a server's log), and
+  // nothing is logged while an `error` listener is added. Errors of the
+  // wait are logged only if none is added as createClient returns.
+  let told = false;
+  const tell = (err) => {
+    if (told || listeners.error.size) return;
+    told = true;
+    console.warn('feats-edge: an error no "error" listener heard (later ones are not logged; hear them with client.on("error", fn)):', err);
+  };
   const emit = (type, v) => {
-    if (type == 'error') (failure = v), !returned && !listeners.error.size && early.length < EARLY && !early.includes(v) && early.push(v);
+    if (type == 'error') (failure = v), returned ? tell(v) : !listeners.error.size && early.length < EARLY && !early.includes(v) && early.push(v);
     listeners[type].forEach((fn) => call(fn, v));
   };
   const backoff = (n) => Math.random() * Math.min(6e4, retryDelay * 2 ** n);
@@ -1626,5 +1637,7 @@ export async function createClient(o) {
   Object.defineProperty(client, BOOLEAN, { value: (/** @type {string} */ feature) => engine?._isBoolean(feature) ?? null, enumerable: true });
   await ready;
   returned = true;
+  // (A task later: code on the line after `await createClient(…)` adds its listener first.)
+  if (early.length) setTimeout(() => early.length && tell(early[0]));
   return client;
 }

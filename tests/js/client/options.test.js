@@ -267,3 +267,42 @@ test('a headers option no request can carry: an error said once, permanent, no f
   assert.equal(fine.revision, 'r1');
   assert.equal(srv.state.snapshotRequests[0].headers['x-key'], 'k');
 });
+
+test('the first error no listener hears is logged once (console.warn); a listener added as createClient returns hears the errors instead', { timeout: 10000 }, async (t) => {
+  const warned = t.mock.method(console, 'warn', () => {});
+  const srv = await startServer({ snapshot: snapshot('r1') });
+  t.after(() => srv.close());
+  const open = async () => {
+    const client = await createClient({ snapshotUrl: srv.snapshotUrl, refreshInterval: 0, retryDelay: 5, timeout: 200 });
+    t.after(() => client.close());
+    return client;
+  };
+  srv.state.mode = '500';
+  // Nothing loaded and nobody listening: said once, whatever follows.
+  const unheard = await open();
+  await sleep(20);
+  assert.equal(warned.mock.callCount(), 1);
+  assert.match(String(warned.mock.calls[0].arguments[0]), /^feats-edge: an error no "error" listener heard/);
+  assert.equal(warned.mock.calls[0].arguments[1].message, `feats-edge: ${srv.snapshotUrl} answered 500`);
+  await unheard.refresh();
+  await unheard.refresh();
+  assert.equal(warned.mock.callCount(), 1, 'later errors are not logged');
+  // A listener added on the line after createClient: it hears them, nothing is logged.
+  const heard = [];
+  const listened = await open();
+  listened.on('error', (e) => heard.push(e.message));
+  await sleep(20);
+  await listened.refresh();
+  assert.ok(heard.length >= 2, JSON.stringify(heard));
+  assert.equal(warned.mock.callCount(), 1);
+  // A client that loaded, whose host fails later, with no listener: said once.
+  srv.state.mode = 'ok';
+  const loaded = await open();
+  assert.equal(loaded.revision, 'r1');
+  assert.equal(warned.mock.callCount(), 1);
+  srv.state.mode = '500';
+  await loaded.refresh();
+  await loaded.refresh();
+  assert.equal(warned.mock.callCount(), 2);
+  assert.equal(warned.mock.calls[1].arguments[1].message, `feats-edge: ${srv.snapshotUrl} answered 500`);
+});

@@ -479,7 +479,8 @@ export interface Client {
    */
   on(type: 'update', listener: (event: UpdateEvent) => void): () => void;
   /**
-   * An exposure, once per (feature, implementation, unit) and client, when
+   * An exposure, once per (feature, implementation, unit) and client (and
+   * per experiment: one that began since reports the unit again), when
    * it is queued for `exposureUrl`, or without one: to send exposures to an
    * analytics tool of your own as well or instead. A use of a feature the
    * snapshot does not declare is none. What the listener changes in its

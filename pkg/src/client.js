@@ -1346,7 +1346,11 @@ export async function createClient(o) {
     if ((!xurl && !listeners.exposure.size) || closed || errorCode == 'FLAG_NOT_FOUND') return;
     // A use with nothing loaded has a key of its own: it must not stand for
     // the same implementation served by a rule once a snapshot is there.
-    const key = short(JSON.stringify([d.feature, impl, d.unit, d.revision == null]));
+    // So does each experiment: a unit reported before an experiment began
+    // (a rollout, an earlier experiment) that it now serves the same
+    // implementation is reported again, or that arm lost the units that
+    // kept their implementation and the arms' shares were off.
+    const key = short(JSON.stringify([d.feature, impl, d.unit, d.revision == null, d.experiment ?? null]));
     // (A unit still active is not reported again.)
     if (remember(seen, key)) return;
     Object.assign(event, { implementation: impl, timestamp: new Date(now()).toISOString() });

@@ -217,3 +217,29 @@ test('isEnabled before any snapshot loaded reports the false it answered (revisi
     { feature: 'ImageProcessing', implementation: 'false', reason: 'ERROR', rule: null, experiment: null, unit: null, revision: null },
   ]);
 });
+
+test('a unit reported before an experiment started is reported again in the experiment, with the same implementation', async (t) => {
+  // r1 rolls Split out by a split; r2 makes the same split an experiment
+  // (same salt, so every unit keeps its arm). The experiment's analysis
+  // needs each unit it served, in each arm.
+  const r2 = snapshot('r2');
+  r2.features.Split.rules = [{ experiment: { name: 'launch', by: 'UserId', weights: { on: 50, off: 50 }, salt: 'Split' } }];
+  const srv = await serve(t, (req, res) => {
+    if (req.method === 'POST') return res.writeHead(204).end();
+    res.writeHead(200, { ETag: `"${srv.revision}"` }).end(JSON.stringify(srv.revision === 'r1' ? snapshot('r1') : r2));
+  });
+  srv.revision = 'r1';
+  const client = await createClient({ snapshotUrl: `${srv.base}/s`, exposureUrl: `${srv.base}/x`, flushInterval: 0, refreshInterval: 0 });
+  t.after(() => client.close());
+  const impl = client.create('Split', ctx('42'));
+  srv.revision = 'r2';
+  await client.refresh();
+  assert.equal(client.revision, 'r2');
+  assert.equal(client.create('Split', ctx('42')), impl);
+  client.create('Split', ctx('42')); // once in the experiment too
+  await client.flush();
+  assert.deepEqual(srv.events.map((e) => [e.implementation, e.reason, e.experiment, e.unit.value, e.revision]), [
+    [impl, 'SPLIT', null, '42', 'r1'],
+    [impl, 'SPLIT', 'launch', '42', 'r2'],
+  ]);
+});

@@ -226,7 +226,7 @@ export interface ClientOptions {
   refreshInterval?: number | undefined;
   /** ms between exposure flushes. Default 5000. A longer `Retry-After` than this or 5 minutes (whichever is longer) waits that long only. In Workers and on Next.js's edge runtime, not used: exposures leave with `flush()`. */
   flushInterval?: number | undefined;
-  /** The most exposures sent in one POST (at most 10 000). Default 100. */
+  /** The most exposures sent in one POST (at most 10 000). Default 100. A sink's `413` to a POST has its events sent again in halves. */
   maxBatch?: number | undefined;
   /**
    * Default 1000; past that the oldest events are dropped and counted, and
@@ -404,7 +404,7 @@ export interface Client {
    * on `update` to be told of a broken edit.
    */
   readonly problems: Problem[];
-  /** Exposures sent, dropped past maxQueue (in number or size), refused (4xx); queued: waiting or being sent. */
+  /** Exposures sent, dropped past maxQueue (in number or size), refused (a 4xx; after a 413, one event alone); queued: waiting or being sent. */
   readonly stats: { dropped: number; sent: number; failed: number; readonly queued: number };
   /**
    * The loaded snapshot as `createClient` takes it back (spread it into a

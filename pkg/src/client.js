@@ -1067,13 +1067,27 @@ export async function createClient(o) {
   const requeue = (events) => enqueue(events, true);
 
   /**
+   * Whether a POST's failure is a sink's body limit (413 Payload Too Large)
+   * that a smaller batch may pass: its events go again at once in halves
+   * (each halving said through `error`, so that the operator can lower
+   * `maxBatch`), and only one event alone answered 413 is dropped (counted
+   * in `stats.failed`), which ends that send.
+   * Dropped whole, a batch of `maxBatch` events was lost to a sink that
+   * takes bodies of a few kilobytes, each event of which it would have taken.
+   * @param {Error & {status?: number}} err @param {unknown[]} batch
+   */
+  const tooLarge = (err, batch) => err.status == 413 && batch.length > 1;
+
+  /**
    * Sends what waits now; a retryable failure puts the batch back and
    * stops. `keptOnly` (a page just hidden): only batches that go with
    * keepalive, and those that may not are left to the beacon.
    */
   async function send(keptOnly) {
+    // Events per POST: halved by each 413 (see `tooLarge`) for the rest of this send.
+    let most = maxBatch;
     for (let n = queue.length; n > 0; ) {
-      const batch = queue.first(Math.min(n, maxBatch));
+      const batch = queue.first(Math.min(n, most));
       if (!batch.length) break; // another flush took them
       // In a browser a POST that fits goes with keepalive: the page may go
       // away before it is answered (a tab closed on a slow uplink), and the
@@ -1088,7 +1102,7 @@ export async function createClient(o) {
       // A failure is said once its batch is back in the queue (or counted
       // failed) and no longer under way: an `error` listener that closes
       // the client has close() send it.
-      let err, retry = false;
+      let err, retry = false, stop = false;
       try {
         const [res] = await request(xurl, { method: 'POST', headers: headers('application/json'), body, ...(keepalive && { keepalive }) }, true);
         if (!ok(res)) throw httpError(xurl, res, flushInterval, true);
@@ -1098,8 +1112,18 @@ export async function createClient(o) {
         postsLost = false;
       } catch (e) {
         err = failed(e, xurl);
-        if (err.permanent || !retryable(err.status)) stats.failed += dropped(err, batch.length);
-        else {
+        if (tooLarge(err, batch)) {
+          requeue(batch);
+          n += batch.length;
+          most = Math.ceil(batch.length / 2);
+          err.message += `: its ${batch.length} exposure events are sent again in batches of ${most} (a smaller maxBatch avoids this)`;
+        } else if (err.permanent || !retryable(err.status)) {
+          stats.failed += dropped(err, batch.length);
+          // One event alone too large: the rest wait for the next flush, so
+          // that a sink that answers 413 to anything gets a few requests per
+          // flush, not one per event.
+          stop = err.status == 413;
+        } else {
           // A page that navigates away fails its keepalive POSTs just before
           // page hide, while the browser goes on sending them: put back a
           // task later, the beacon of page hide does not send them again.
@@ -1127,7 +1151,7 @@ export async function createClient(o) {
         if (keepalive) kept -= size;
       }
       if (err) emit('error', err);
-      if (retry) return;
+      if (retry || stop) return;
     }
     // Full batches that waited while this one was sent.
     if (queue.length >= maxBatch) autoFlush();

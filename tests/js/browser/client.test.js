@@ -4,8 +4,8 @@
 // a failed fetch of the .wasm (also for a bootstrap snapshot); cache first from localStorage on a reload;
 // exposures when the page goes away (sendBeacon; a POST under way kept alive
 // behind a slow uplink; keepalive refused or given up; a hidden page's batch
-// by keepalive fetch; a page-hide fetch that never answers); a refetch when
-// the page is visible again.
+// by keepalive fetch; a page-hide fetch that never answers); a sink's 413
+// (the batch again in halves); a refetch when the page is visible again.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, request } from 'node:http';
@@ -1150,3 +1150,30 @@ test('maxAge: a page opened after a kill switch does not start from a cached sna
     server.close();
   }
 });
+test('a sink that answers 413 to large bodies gets the batch again in halves: every event but one too large alone arrives', () =>
+  onBlankPage(async (page) => {
+    const bodies = [];
+    await page.route('**/flags/exposures', (route) => {
+      const body = route.request().postData() ?? '';
+      const status = Buffer.byteLength(body) > 1500 ? 413 : 204;
+      bodies.push({ status, events: JSON.parse(body).events });
+      return route.fulfill({ status });
+    });
+    const got = await page.evaluate(async () => {
+      const { createClient } = await import('/pkg/index.js');
+      const client = await createClient({ snapshotUrl: '/flags/snapshot.json', exposureUrl: '/flags/exposures', refreshInterval: 0, flushInterval: 0, maxBatch: 50 });
+      const errors = [];
+      client.on('error', (e) => errors.push(String(e.message)));
+      for (let i = 0; i < 30; i++) client.create('AllowedPriorities', { user: { id: 'u' + i } });
+      client.create('AllowedPriorities', { user: { id: 'x'.repeat(3000) } });
+      await client.flush();
+      await client.flush();
+      const stats = { ...client.stats };
+      client.close();
+      return { stats, errors };
+    });
+    const delivered = bodies.filter((b) => b.status === 204).flatMap((b) => b.events.map((e) => e.unit.value));
+    assert.deepEqual(delivered, Array.from({ length: 30 }, (_, i) => 'u' + i));
+    assert.deepEqual(got.stats, { dropped: 0, sent: 30, failed: 1, queued: 0 });
+    assert.equal(got.errors.filter((m) => /answered 413: 1 exposure event dropped/.test(m)).length, 1, got.errors.join('\n'));
+  }));

@@ -201,6 +201,40 @@ test('other 4xx drop the batch and count it as failed', async (t) => {
   assert.equal(srv.state.exposureRequests.length, 1);
 });
 
+test('a 413 sends the batch again in halves, down to one event, which alone is dropped', async (t) => {
+  const { srv, client } = await setup(t, { maxBatch: 20 });
+  srv.state.exposureMode = '413';
+  srv.state.maxBody = 1000; // about four events
+  const errors = [];
+  client.on('error', (e) => errors.push(e));
+  for (let i = 0; i < 10; i++) client.create('Split', ctx('u' + i));
+  client.create('Split', ctx('x'.repeat(2000))); // too large alone
+  client.create('Split', ctx('u10'));
+  await client.flush();
+  // The event too large alone ends that flush: the next one sends the rest.
+  assert.deepEqual(client.stats, { dropped: 0, sent: 10, failed: 1, queued: 1 });
+  await client.flush();
+  assert.deepEqual(srv.accepted().map((e) => e.unit.value), Array.from({ length: 11 }, (_, i) => 'u' + i));
+  assert.ok(srv.state.exposureRequests.every((r) => r.status === 204 || r.status === 413));
+  assert.deepEqual(client.stats, { dropped: 0, sent: 11, failed: 1, queued: 0 });
+  assert.ok(errors.every((e) => e.status === 413));
+  assert.match(errors[0].message, /answered 413: its 12 exposure events are sent again in batches of 6 \(a smaller maxBatch avoids this\)$/);
+  const drops = errors.filter((e) => /dropped/.test(e.message));
+  assert.equal(drops.length, 1);
+  assert.match(drops[0].message, /answered 413: 1 exposure event dropped \(stats\.failed\)$/);
+});
+
+test('a sink that answers 413 to anything gets a few requests per flush, not one per event', async (t) => {
+  const { srv, client } = await setup(t, { maxBatch: 20 });
+  srv.state.exposureMode = '413';
+  srv.state.maxBody = 0;
+  for (let i = 0; i < 12; i++) client.create('Split', ctx('u' + i));
+  await client.flush();
+  // 12, 6, 3, 2 events, then 1 alone: dropped, and the flush ends.
+  assert.deepEqual(srv.state.exposureRequests.map((r) => JSON.parse(r.body).events.length), [12, 6, 3, 2, 1]);
+  assert.deepEqual(client.stats, { dropped: 0, sent: 0, failed: 1, queued: 11 });
+});
+
 test('a flush during another sends its own events at once, and resolves when both are answered', async (t) => {
   const srv = await startServer();
   let release;

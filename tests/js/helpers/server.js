@@ -4,7 +4,7 @@ import { createServer } from 'node:http';
 
 /**
  * @typedef {'ok' | '500' | '429' | 'hang' | 'slow' | 'truncated' | 'cut' | 'html' | 'drop' | '404'} SnapshotMode
- * @typedef {'ok' | '500' | '429' | '400' | 'drop' | 'alternate' | 'slow'} ExposureMode
+ * @typedef {'ok' | '500' | '429' | '400' | '413' | 'drop' | 'alternate' | 'slow'} ExposureMode
  */
 
 /** Starts the server on 127.0.0.1 with an ephemeral port. */
@@ -18,6 +18,8 @@ export async function startServer({ snapshot = null, etag = '"v1"', mode = /** @
     /** the Date header of a 429 for snapshots (a server whose clock is off); undefined: the real one */
     date: undefined,
     delay: 300,
+    /** the longest exposure body (bytes) taken in mode '413': longer ones are answered 413 */
+    maxBody: 1000,
     /** @type {SnapshotMode[]} modes used once each, before `mode` */ next: [],
     /** @type {{time: number, headers: import('node:http').IncomingHttpHeaders, status: number}[]} */
     snapshotRequests: [],
@@ -95,6 +97,7 @@ export async function startServer({ snapshot = null, etag = '"v1"', mode = /** @
       case '500': return send(503);
       case '429': return send(429, { 'Retry-After': state.retryAfter });
       case '400': return send(400);
+      case '413': return send(Buffer.byteLength(body) > state.maxBody ? 413 : 204);
       case 'slow': return setTimeout(() => send(204), state.delay);
       default: return send(204);
     }

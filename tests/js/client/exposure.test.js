@@ -185,6 +185,21 @@ test('alternating 500 and 200: every event arrives exactly once', async (t) => {
   assert.equal(client.stats.sent, 10);
 });
 
+test('a batch whose answer was lost after the sink read it is sent again, each event as it was: a sink deduplicates on the whole event', async (t) => {
+  const { srv, client } = await setup(t, { now: undefined });
+  srv.state.exposureMode = 'drop'; // the body is read, then the connection reset
+  client.create('Split', ctx('1'));
+  client.create('PaymentProcessor', ctx('2', 'CA'));
+  await client.flush();
+  assert.equal(client.stats.queued, 2);
+  await sleep(5); // a later clock: the timestamps must still be the first ones
+  srv.state.exposureMode = 'ok';
+  await client.flush();
+  const [lost, resent] = srv.state.exposureRequests.map((r) => JSON.parse(r.body).events);
+  assert.equal(lost.length, 2);
+  assert.deepEqual(resent, lost);
+});
+
 test('other 4xx drop the batch and count it as failed', async (t) => {
   const { srv, client } = await setup(t);
   srv.state.exposureMode = '400';

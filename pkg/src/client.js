@@ -654,7 +654,9 @@ export async function createClient(o) {
   let staleBy = null;
   /** Makes the last `update`'s `changed` every feature of both, while no listener has read it: called before the engine it compares with is freed (see load). */
   let unread = null;
-  // (`retrySince`, `retryFor`: a failed exposure POST's backoff or Retry-After, as `snapshotRetry*`.)
+  // (`retrySince`, `retryFor`: a failed exposure POST's backoff or Retry-After, as `snapshotRetry*`;
+  // `asked`: that wait is the sink's own Retry-After.)
+  let asked = false;
   let etag, loaded, fromObject, closed, fails = 0, xfails = 0, retrySince = 0, retryFor = 0, inflight, pollTimer, retryTimer, initTimer, readyTimer, done, failure, settled = false;
   // Request-bound, polling stops once createClient has returned: each
   // request refreshes instead (a timer left then would run between them).
@@ -1137,6 +1139,7 @@ export async function createClient(o) {
           requeue(batch);
           postsLost = !err.status;
           const ms = err.retryAfter ?? backoff(xfails++);
+          asked = err.retryAfter != null;
           (retrySince = Date.now()), (retryFor = ms);
           clearTimeout(retryTimer); // also without a flush interval
           // Not in Workers: a timer there runs only while its request lives
@@ -1460,7 +1463,20 @@ export async function createClient(o) {
   // the sink is failing (a POST failed and none got through since): a
   // beacon would be lost there and counted as sent, while a hidden page's
   // retry timer still runs. Page hide (`pagehide`) beacons all the same.
-  const onVisible = () => (document.visibilityState == 'visible' ? url && every && !waiting(snapshotRetrySince, snapshotRetryFor) && poll() : (flush(false, true), xfails || beacon()));
+  const onVisible = () => (document.visibilityState == 'visible' ? url && every && !waiting(snapshotRetrySince, snapshotRetryFor) && poll() : onHidden());
+  /**
+   * The page hidden: no fetch while the sink's own Retry-After runs (a tab
+   * switched away from and back sent one each time into a sink that had
+   * asked for minutes of quiet; the retry timer sends when it ends), and
+   * no beacon while the sink fails: a `429` with a `Retry-After` is a
+   * failure too (`retryFor`, cleared by a POST that gets through), not
+   * only one retried with backoff (`xfails`). During a backoff of the
+   * client's own, the fetch goes: the page may get no other event.
+   */
+  const onHidden = () => {
+    if (!(asked && waiting(retrySince, retryFor))) flush(false, true);
+    if (!xfails && !retryFor) beacon();
+  };
   // Back online: what waits out a network error's backoff goes now (not
   // what a server's Retry-After holds back).
   const onOnline = () => {

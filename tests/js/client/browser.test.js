@@ -267,6 +267,30 @@ test('hidden while the sink is failing: no beacons into it (a hidden page retrie
   await client.close();
 });
 
+test("hidden during a sink's Retry-After: no POST until it ends; page hide still beacons", async () => {
+  localStorage.clear();
+  let posts = 0;
+  const client = await createClient({
+    snapshot: snapshot('r1'), exposureUrl: '/flags/exposures', flushInterval: 0,
+    fetch: async () => (posts++, new Response(null, { status: 429, headers: { 'Retry-After': '120' } })),
+  });
+  for (let i = 0; i < 3; i++) client.create('Split', ctx(`u${i}`));
+  await client.flush();
+  assert.equal(posts, 1);
+  const before = beacons.length;
+  // A tab switched away from and back, again and again, in the sink's two minutes.
+  for (let i = 0; i < 3; i++) setVisibility('hidden'), setVisibility('visible');
+  await new Promise((r) => setTimeout(r, 50));
+  assert.equal(posts, 1, 'the sink asked for two minutes of quiet');
+  assert.equal(beacons.length, before);
+  assert.equal(client.stats.queued, 3);
+  // Going away for good: the last chance, by beacon.
+  windowEvents.dispatchEvent(new Event('pagehide'));
+  assert.equal(beacons.length, before + 1);
+  assert.equal(client.stats.sent, 3);
+  await client.close();
+});
+
 test('page hide: beacons fit the browser\'s keepalive quota; what it refuses stays queued, and only what left counts as sent', async (t) => {
   localStorage.clear();
   const answer = navigator.sendBeacon, accepted = [];

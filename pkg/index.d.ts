@@ -404,7 +404,7 @@ export interface Client {
    * on `update` to be told of a broken edit.
    */
   readonly problems: Problem[];
-  /** Exposures sent, dropped past maxQueue (in number or size), refused (a 4xx; after a 413, one event alone); queued: waiting or being sent. */
+  /** Exposures sent, dropped past maxQueue (in number or size), refused (a 4xx but 408; after a 413, one event alone); queued: waiting or being sent. */
   readonly stats: { dropped: number; sent: number; failed: number; readonly queued: number };
   /**
    * The loaded snapshot as `createClient` takes it back (spread it into a

@@ -396,6 +396,14 @@ function timedOut(u) {
 const retryable = (s) => !s || s == 429 || s > 499;
 
 /**
+ * An exposure POST is retried on those and on 408 (Request Timeout): the
+ * server gave up waiting for the body (a slow uplink), so the events were
+ * not taken, and HTTP lets the request be repeated. Dropped as any other
+ * 4xx, they were lost with the uplink's slowness.
+ */
+const retryablePost = (s) => retryable(s) || s == 408;
+
+/**
  * Whether an answer is a 2xx, read from its status as a Response's `ok`
  * is: a `fetch` option may give any object with a status and headers
  * (index.d.ts), which has no `ok`.
@@ -1119,7 +1127,7 @@ export async function createClient(o) {
           n += batch.length;
           most = Math.ceil(batch.length / 2);
           err.message += `: its ${batch.length} exposure events are sent again in batches of ${most} (a smaller maxBatch avoids this)`;
-        } else if (err.permanent || !retryable(err.status)) {
+        } else if (err.permanent || !retryablePost(err.status)) {
           stats.failed += dropped(err, batch.length);
           // One event alone too large: the rest wait for the next flush, so
           // that a sink that answers 413 to anything gets a few requests per
@@ -1230,7 +1238,7 @@ export async function createClient(o) {
           })
           .catch((e) => {
             err = failed(e, xurl);
-            retryable(err.status) ? back() : (stats.failed += dropped(err, n));
+            retryablePost(err.status) ? back() : (stats.failed += dropped(err, n));
           })
           .finally(() => {
             sending -= n;

@@ -200,6 +200,19 @@ test('a batch whose answer was lost after the sink read it is sent again, each e
   assert.deepEqual(resent, lost);
 });
 
+test('a 408 (the server gave up waiting for the body) keeps the batch for a retry: every event arrives once', async (t) => {
+  const { srv, client } = await setup(t);
+  srv.state.exposureMode = '408';
+  client.create('Split', ctx('1'));
+  client.create('Split', ctx('2'));
+  await client.flush();
+  assert.deepEqual(client.stats, { dropped: 0, sent: 0, failed: 0, queued: 2 });
+  srv.state.exposureMode = 'ok';
+  await client.flush();
+  assert.deepEqual(srv.accepted().map((e) => e.unit.value), ['1', '2']);
+  assert.deepEqual(client.stats, { dropped: 0, sent: 2, failed: 0, queued: 0 });
+});
+
 test('other 4xx drop the batch and count it as failed', async (t) => {
   const { srv, client } = await setup(t);
   srv.state.exposureMode = '400';

@@ -4,7 +4,7 @@ import { createServer } from 'node:http';
 
 /**
  * @typedef {'ok' | '500' | '429' | 'hang' | 'slow' | 'truncated' | 'cut' | 'html' | 'drop' | '404'} SnapshotMode
- * @typedef {'ok' | '500' | '429' | '400' | '413' | 'drop' | 'alternate' | 'slow'} ExposureMode
+ * @typedef {'ok' | '500' | '429' | '400' | '408' | '413' | 'drop' | 'alternate' | 'slow'} ExposureMode
  */
 
 /** Starts the server on 127.0.0.1 with an ephemeral port. */
@@ -97,6 +97,7 @@ export async function startServer({ snapshot = null, etag = '"v1"', mode = /** @
       case '500': return send(503);
       case '429': return send(429, { 'Retry-After': state.retryAfter });
       case '400': return send(400);
+      case '408': return send(408);
       case '413': return send(Buffer.byteLength(body) > state.maxBody ? 413 : 204);
       case 'slow': return setTimeout(() => send(204), state.delay);
       default: return send(204);

@@ -7,7 +7,8 @@
 // GET  /flags/snapshot.json   the snapshot (ETag, Cache-Control: no-cache)
 // PUT  /flags/snapshot.json   replace it (the demo's kill switch button and the tests use it)
 // POST /flags/exposures       {"events": [...]}, Content-Type: application/json, from this
-//                             server's own origin; the last MAX_EXPOSURES kept in memory
+//                             server's own origin, at most 1 MiB (413 past it); the last
+//                             MAX_EXPOSURES kept in memory
 // GET  /flags/exposures       the exposures kept
 // GET  /flags/events          server-sent events: "exposure" (those so far first; after a
 //                             reconnect, those after Last-Event-ID), "snapshot"
@@ -129,12 +130,17 @@ try {
   });
 } catch { /* watching is a convenience */ }
 
+/**
+ * A request's body as text, at most `limit` bytes. Past it, an error with
+ * status 413: a page's client sends a batch of exposures answered 413
+ * again in halves (answered 400, it dropped the batch).
+ */
 async function body(req, limit = 16 * 1024 * 1024 + 1) {
   const chunks = [];
   let size = 0;
   for await (const c of req) {
     size += c.length;
-    if (size > limit) throw new Error('too large');
+    if (size > limit) throw Object.assign(new Error('too large'), { status: 413 });
     chunks.push(c);
   }
   return Buffer.concat(chunks).toString('utf8');
@@ -250,7 +256,7 @@ const server = createServer(async (req, res) => {
     if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'method not allowed');
     return await serveFile(res, url.pathname === '/' ? '/index.html' : url.pathname);
   } catch (e) {
-    return send(res, 400, String(e?.message ?? e));
+    return send(res, e?.status ?? 400, String(e?.message ?? e));
   }
 });
 

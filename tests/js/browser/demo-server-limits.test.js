@@ -127,6 +127,15 @@ test('exposures are taken only as application/json (415 otherwise)', async () =>
   await clear();
 });
 
+test('a batch of exposures over 1 MiB is a 413 (a page\'s client sends it again in halves), not a 400 (dropped)', async () => {
+  await clear();
+  const many = Array.from({ length: 6000 }, (_, i) => event(`size-${i}`));
+  assert.equal((await post(many)).status, 413);
+  assert.equal((await post(many.slice(0, 3000))).status, 204);
+  assert.equal((await exposures()).length, 3000);
+  await clear();
+});
+
 test('exposures are taken only from the server\'s own origin and Host (403 otherwise)', async () => {
   await clear();
   const { port } = new URL(rt.server.url);

@@ -513,9 +513,8 @@ fn paths_outside_their_input(doc: &Value, out: &mut Vec<Problem>) {
             .unwrap_or_default();
         for (input, value) in from {
             let Some(text) = value.as_str() else { continue };
-            let Some(advice) = crate::compile::placeholders(text)
-                .into_iter()
-                .find_map(|path| path_advice(input, path))
+            let Some(advice) =
+                crate::compile::placeholders(text).find_map(|path| path_advice(input, path))
             else {
                 continue;
             };

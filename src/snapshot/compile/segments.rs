@@ -169,54 +169,35 @@ pub fn compile(
     def
 }
 
-/// Whether `text` has a `{placeholder}`: a `{` that is not `{{`, closed by
-/// a `}` before any other `{`, around dot-separated keys, none empty. A
+/// Whether `text` has a `{placeholder}` (see [`placeholders`]). A
 /// template needs one, so a string without one cannot be a template (a
 /// `description` in `from` such as `"see {country"` is then the annotation).
 pub fn has_placeholder(text: &str) -> bool {
-    let mut rest = text;
-    while let Some(at) = rest.find('{') {
-        let after = rest.get(at + 1..).unwrap_or_default();
-        if let Some(escaped) = after.strip_prefix('{') {
-            rest = escaped;
-            continue;
-        }
-        let Some(end) = after.find(['{', '}']) else {
-            return false;
-        };
-        let inner = after.get(..end).unwrap_or_default();
-        if after.as_bytes().get(end) == Some(&b'}') && !inner.split('.').any(str::is_empty) {
-            return true;
-        }
-        rest = after.get(end..).unwrap_or_default();
-    }
-    false
+    placeholders(text).next().is_some()
 }
 
 /// The paths of the `{placeholder}`s of `text`, as written between the
-/// braces (`address.country_code`), found as [`has_placeholder`] finds
-/// the first.
-pub fn placeholders(text: &str) -> Vec<&str> {
-    let mut found = Vec::new();
+/// braces (`address.country_code`): each `{` that is not `{{`, closed by a
+/// `}` before any other `{`, around dot-separated keys, none empty.
+pub fn placeholders(text: &str) -> impl Iterator<Item = &str> {
     let mut rest = text;
-    while let Some(at) = rest.find('{') {
-        let after = rest.get(at + 1..).unwrap_or_default();
-        if let Some(escaped) = after.strip_prefix('{') {
-            rest = escaped;
-            continue;
-        }
-        let Some(end) = after.find(['{', '}']) else {
-            break;
-        };
-        let inner = after.get(..end).unwrap_or_default();
-        if after.as_bytes().get(end) == Some(&b'}') && !inner.split('.').any(str::is_empty) {
-            found.push(inner);
-            rest = after.get(end + 1..).unwrap_or_default();
-        } else {
+    core::iter::from_fn(move || {
+        while let Some(at) = rest.find('{') {
+            let after = rest.get(at + 1..).unwrap_or_default();
+            if let Some(escaped) = after.strip_prefix('{') {
+                rest = escaped;
+                continue;
+            }
+            let end = after.find(['{', '}'])?;
+            let inner = after.get(..end).unwrap_or_default();
+            if after.as_bytes().get(end) == Some(&b'}') && !inner.split('.').any(str::is_empty) {
+                rest = after.get(end + 1..).unwrap_or_default();
+                return Some(inner);
+            }
             rest = after.get(end..).unwrap_or_default();
         }
-    }
-    found
+        None
+    })
 }
 
 /// The most placeholders one template holds. Each is read, and its value

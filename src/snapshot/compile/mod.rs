@@ -503,7 +503,9 @@ fn unsupported_schema(schema: Option<&Value>) -> SnapshotError {
         );
     };
     // `"1"` read as 1 by its author: say that it is the type that is wrong.
-    let hint = if other.as_str().is_some() {
+    // Only for text that reads as 1: `"2"` is a schema this engine does
+    // not read, which writing 1 would not make it.
+    let hint = if other.as_str().is_some_and(reads_as_one) {
         " (the schema is a number: write \"schema\": 1)"
     } else {
         ""
@@ -517,6 +519,12 @@ fn unsupported_schema(schema: Option<&Value>) -> SnapshotError {
             hint,
         ]),
     )
+}
+
+/// Whether text given as the schema reads as the number 1 (`"1"`,
+/// `" 1.0 "`), as a number given as the schema must.
+fn reads_as_one(text: &str) -> bool {
+    crate::ops::decimal::scaled_u64(text.trim_ascii(), 0) == Some(1)
 }
 
 /// The top-level activations: read into `shared` (each its name, where

@@ -1139,6 +1139,19 @@ fn words_of_other_languages_name_the_operator_to_write() {
             "/features/F/rules/5/when/attribute: unknown condition operator 'attribute' (write 'segment')",
         ]
     );
+    // Beside a `segment`, writing one more would give it twice.
+    let lines = problems(&with_feature(
+        r#"{"inputs": ["user"], "implementations": ["a"], "default": "a",
+            "rules": [{"when": {"segment": "Age", "attribute": "age", "gte": "18"}, "serve": "a"}]}"#,
+    ));
+    assert_eq!(
+        lines,
+        [
+            "/features/F/rules/0/when/attribute: unknown condition operator 'attribute' (the \
+          condition's 'segment' names what it reads, and the segment's 'from' where that is in \
+          the context: remove it)"
+        ]
+    );
 }
 
 #[test]

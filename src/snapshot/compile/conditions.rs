@@ -93,7 +93,7 @@ fn operator_condition(
         let message = if SEGMENT_OPS.contains(op) {
             concat(&["the operator ", &quoted(op), " needs a 'segment'"])
         } else {
-            unknown_operator(op)
+            unknown_operator(op, false)
         };
         errs.add(&ptr.key(op), message);
         return None;
@@ -206,7 +206,7 @@ fn several_operators(ops: &[&str], value: &Value, ptr: &Ptr<'_>, errs: &mut Errs
     let mut unknown = false;
     for op in ops {
         if !SEGMENT_OPS.contains(op) && !OTHER_OPS.contains(op) {
-            errs.add(&ptr.key(op), unknown_operator(op));
+            errs.add(&ptr.key(op), unknown_operator(op, false));
             unknown = true;
         }
     }
@@ -219,8 +219,9 @@ fn several_operators(ops: &[&str], value: &Value, ptr: &Ptr<'_>, errs: &mut Errs
     }
 }
 
-/// The message for a key that is no operator, with the one it is near.
-fn unknown_operator(op: &str) -> String {
+/// The message for a key that is no operator, with the one it is near;
+/// `beside_segment` when the condition has a `segment` already.
+fn unknown_operator(op: &str, beside_segment: bool) -> String {
     let mut message = concat(&["unknown condition operator ", &quoted(op)]);
     let word = match op {
         ">" => "gt",
@@ -237,7 +238,12 @@ fn unknown_operator(op: &str) -> String {
         _ if logical(op, &["!", "$not"]) => "not",
         // LaunchDarkly's and GrowthBook's `attribute`, Unleash's
         // `contextName`: rules here name a segment, not a raw attribute.
-        _ if logical(op, &["attribute", "attr", "contextName", "property"]) => "segment",
+        _ if logical(op, &ATTRIBUTE_WORDS) => {
+            if beside_segment {
+                return attribute_beside_segment(message);
+            }
+            "segment"
+        }
         _ => {
             reader::did_you_mean(&mut message, &[&SEGMENT_OPS, &OTHER_OPS], op);
             return message;
@@ -246,6 +252,22 @@ fn unknown_operator(op: &str) -> String {
     message.push_str(" (write ");
     message.push_str(&quoted(word));
     message.push(')');
+    message
+}
+
+/// Other tools' words for the raw attribute a condition reads
+/// (LaunchDarkly's and GrowthBook's `attribute`, Unleash's `contextName`).
+const ATTRIBUTE_WORDS: [&str; 4] = ["attribute", "attr", "contextName", "property"];
+
+/// The message for an attribute word (`attribute`) beside `segment`: the
+/// segment already names what the condition reads, so "write 'segment'"
+/// would give it twice. The attribute is what the segment's `from` reads.
+#[cold]
+fn attribute_beside_segment(mut message: String) -> String {
+    message.push_str(
+        " (the condition's 'segment' names what it reads, and the segment's 'from' where \
+         that is in the context: remove it)",
+    );
     message
 }
 
@@ -289,7 +311,7 @@ fn segment_condition(
             {
                 annotation
             } else {
-                unknown_operator(key)
+                unknown_operator(key, true)
             };
             errs.add(&ptr.key(key), message);
             misspelt = true;

@@ -240,7 +240,7 @@ export interface ClientOptions {
   retryDelay?: number | undefined;
   /**
    * ms: in browsers, a snapshot cached in localStorage that was fetched
-   * longer ago than this is not started from; the page waits for the
+   * (or confirmed unchanged by a 304) longer ago than this is not started from; the page waits for the
    * fetch (at most `timeout`) as on a first visit, and serves the code
    * defaults if nothing comes. Default 0: start from the cache, whatever
    * its age, and revalidate it (a feature killed since the last visit is

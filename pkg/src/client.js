@@ -516,6 +516,7 @@ export async function createClient(o) {
   const url = badUrl || badHeaders ? undefined : o.snapshotUrl;
   const every = refreshEvery(o.refreshInterval), flushInterval = num(o.flushInterval, 5e3);
   const retryDelay = num(o.retryDelay, 1e3, 1), timeout = num(o.timeout, 3e3), bootTag = etagOf(o.snapshotEtag);
+  const maxAge = num(o.maxAge, 0);
   const maxBatch = Math.min(MAX_BATCH, Math.floor(num(o.maxBatch, 100, 1))), maxQueue = num(o.maxQueue, 1e3);
   const maxText = maxQueue * EVENT_TEXT;
   const get = o.fetch ?? ((u, init) => fetch(u, init));
@@ -879,6 +880,21 @@ export async function createClient(o) {
   }
 
   /**
+   * After a 304 to `tag`, a fetch started at `at`: with `maxAge`, the cache
+   * entry of that snapshot is marked fetched then. `maxAge` counts from the
+   * origin's last word on the snapshot, not from its download: a snapshot
+   * that had not changed for longer was never started from, each visit
+   * waiting for the network although the last poll had confirmed it.
+   * (Without `maxAge` the time is not read, and the entry not rewritten.)
+   * @param {string | undefined} tag the If-None-Match sent @param {number} at
+   */
+  function confirmed(tag, at) {
+    if (!maxAge || !tag) return;
+    const entry = cache.read();
+    if (typeof entry?.text == 'string' && etagOf(entry.etag) === tag && !(+entry.at >= at)) cache.write(entry.text, tag, at);
+  }
+
+  /**
    * Whether `doc` is the snapshot loaded: the same text, or the same JSON
    * as the bootstrap object (past a byte order mark, which the engine
    * skips and JSON.parse does not).
@@ -940,6 +956,7 @@ export async function createClient(o) {
       if (ok(res) || res.status == 304) (answered = n), (freshAt = at), sent && (conditional = REFUSALS);
       // A 304 with nothing loaded (no ETag was sent) holds no snapshot: an error, retried.
       if (res.status == 304 && !engine) throw new Error(`feats-edge: ${url} answered 304 to a request without If-None-Match`);
+      if (res.status == 304) confirmed(sent, at);
       let refused = null;
       if (res.status != 304) {
         if (!ok(res)) throw httpError(url, res, every);
@@ -1418,7 +1435,6 @@ export async function createClient(o) {
   // from: the page waits for the fetch (at most `timeout`) as a first
   // visit does, rather than render from a snapshot a kill switch may have
   // overtaken since. (An entry without its fetch time is as old as can be.)
-  const maxAge = num(o.maxAge, 0);
   const young = (entry) => (entry && maxAge > 0 && !waiting(+entry.at || 0, maxAge) ? null : entry);
   const cached = o.snapshot == null && url ? young(cache.read()) : null;
   // A stored ETag a header cannot carry (a corrupt entry) would make every fetch throw: none.

@@ -584,3 +584,26 @@ test('storageKey null, false or any other value that is not a string: nothing is
     assert.equal(localStorage.length, 0, `storageKey ${storageKey}: ${localStorage.key(0)}`);
   }
 });
+
+test('maxAge counts from the last fetch the origin answered, a 304 included: a snapshot confirmed a moment ago is started from', async (t) => {
+  localStorage.clear();
+  const srv = await startServer({ snapshot: snapshot('r1') });
+  t.after(() => srv.close());
+  const key = 'feats-edge:snapshot:' + srv.snapshotUrl;
+  const first = await createClient({ snapshotUrl: srv.snapshotUrl, refreshInterval: 0 });
+  await first.close();
+  // Downloaded 59 s ago: young enough for a minute's maxAge, for a second more.
+  const entry = JSON.parse(localStorage.getItem(key));
+  localStorage.setItem(key, JSON.stringify({ ...entry, at: Date.now() - 59_000 }));
+  const second = await createClient({ snapshotUrl: srv.snapshotUrl, refreshInterval: 0, maxAge: 60_000 });
+  assert.equal(second.revision, 'r1', 'started from the cache');
+  await second.refresh(); // the origin answers 304: the cached snapshot is still its own
+  assert.equal(srv.state.snapshotRequests.at(-1).status, 304);
+  await second.close();
+  await new Promise((r) => setTimeout(r, 1500));
+  // Confirmed 1.5 s ago, downloaded a minute ago: started from, the origin down.
+  srv.state.mode = 'hang';
+  const third = await createClient({ snapshotUrl: srv.snapshotUrl, refreshInterval: 0, maxAge: 60_000, timeout: 100 });
+  assert.equal(third.revision, 'r1', 'a snapshot confirmed by a 304 a moment ago was not started from');
+  await third.close();
+});

@@ -287,11 +287,13 @@ function unsendable(h) {
  * without its value: the runtime's message quotes the value (an API key,
  * line break and all), which an error log would keep. Undefined when no
  * single one is to blame (a string, a number: the runtime's words then).
+ * Any iterable is read as pairs, as `Headers` reads it: a Map of them
+ * too, whose bad value was quoted in the error.
  * @param {any} h
  */
 function badHeader(h) {
   try {
-    const pairs = Array.isArray(h) ? h : typeof h == 'object' && !(Symbol.iterator in h) ? Object.entries(h) : [];
+    const pairs = typeof h != 'object' ? [] : Symbol.iterator in h ? Array.from(h) : Object.entries(h);
     for (const [name, value] of pairs) {
       const fails = (/** @type {unknown} */ v) => {
         try {

@@ -541,7 +541,8 @@ export interface WaitUntil {
  * least 1000; 0: never) is how stale the snapshot may get before a request revalidates it
  * after its response, with `ctx.waitUntil`, as one does while nothing is
  * loaded (past twice that, an isolate left idle, the request waits for the
- * revalidation, at most `timeout`, and so do those that arrive meanwhile);
+ * revalidation, at most `timeout`, and so do those that arrive meanwhile,
+ * unless the last revalidation failed: `stale`);
  * and failed fetches and POSTs are retried by later requests, after
  * their backoff (a `Retry-After` honoured up to `refreshInterval` or 5
  * minutes, whichever is longer). Concurrent first requests share the first

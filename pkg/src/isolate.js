@@ -30,7 +30,8 @@ const OVERDUE = 2;
  * request revalidates it (ETag) after its response, with
  * `ctx.waitUntil`, as it does while nothing is loaded. Past twice that
  * (an isolate left idle), the request waits for that revalidation, at
- * most `timeout`, and so do those that arrive meanwhile. Concurrent first
+ * most `timeout`, and so do those that arrive meanwhile, unless the last
+ * one failed (the snapshot stale). Concurrent first
  * requests wait for the first one's client rather than each making one:
  * they look at it every 5 ms, since a promise of one request is not
  * awaited by another. A fetch the first request's `createClient` left
@@ -79,7 +80,11 @@ export function isolateClient(options) {
     }
     // (Nothing loaded: null. A snapshot without a revision has "".)
     if (client.revision === null || (every > 0 && !waiting(checked, every))) {
-      const overdue = client.revision !== null && !waiting(checked, every * OVERDUE);
+      // (Not while the last revalidation failed, `stale`: a snapshot host
+      // that hangs held every request of a quiet isolate for `timeout`,
+      // each finding it idle again. Its revalidation still starts, after
+      // the response; once one succeeds, idle requests wait again.)
+      const overdue = client.revision !== null && !client.stale && !waiting(checked, every * OVERDUE);
       const started = (checked = Date.now());
       const refreshed = client.refresh();
       if (typeof ctx?.waitUntil == 'function') ctx.waitUntil(refreshed);

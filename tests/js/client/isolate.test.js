@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { isolateClient } from 'feats-edge';
-import { startServer, sleep } from '../helpers/server.js';
+import { startServer, sleep, until } from '../helpers/server.js';
 import { snapshot } from '../helpers/snapshot.js';
 
 /** A ctx whose waitUntil promises are awaited by `settle()`. */
@@ -224,4 +224,30 @@ test('a refreshInterval under a second revalidates once a second at most, not on
     await request();
     assert.equal(srv.state.snapshotRequests.length, i < 10 ? 1 : 2, `${i * 100} ms on`);
   }
+});
+
+test('an idle isolate whose last revalidation failed serves its next request at once: a snapshot host that is down does not hold every request of a quiet route for the timeout', async (t) => {
+  const srv = await startServer({ snapshot: snapshot('r1') });
+  const clock = shiftedClock(t);
+  const get = isolateClient({ snapshotUrl: srv.snapshotUrl, refreshInterval: 1000, timeout: 20_000, retryDelay: 1 });
+  const request = requester(get);
+  const client = await request();
+  t.after(async () => {
+    await client.close();
+    await srv.close();
+  });
+  assert.equal(client.revision, 'r1');
+  // Idle past twice refreshInterval, the host failing: the request waits for the failure.
+  clock.offset += 2500;
+  srv.state.mode = 'drop';
+  await request();
+  assert.equal(client.stale, true);
+  // Idle again, the host now hanging: served from what the isolate holds,
+  // its revalidation left to run after the response.
+  clock.offset += 2500;
+  srv.state.mode = 'hang';
+  const ctx = requestCtx();
+  const served = await Promise.race([get({}, ctx).then(() => 'served'), sleep(1000).then(() => 'held')]);
+  assert.equal(served, 'served', 'held for the timeout by a host already known to fail');
+  assert.ok(await until(() => srv.state.snapshotRequests.at(-1).mode === 'hang', 3000), 'the revalidation was started');
 });

@@ -48,6 +48,13 @@ let checkingSince = 0;
 /** When a revalidation that requests wait for started (0: none; see OVERDUE). */
 let overdueSince = 0;
 /**
+ * Whether the last revalidation failed (no answer, or an HTTP error): an
+ * idle isolate's next request is then not held for the next one (see
+ * OVERDUE), which an origin that hangs would make wait OVERDUE_WAIT, every
+ * request of a quiet route finding the isolate idle again.
+ */
+let lastFailed = false;
+/**
  * With nothing loaded, failed fetches in a row, and the wait before the
  * next may be made (when it began, how long: see `waiting`): a down
  * origin gets one fetch per backoff step, not one per request.
@@ -75,7 +82,9 @@ const COLD_POLL = 5;
  * left idle), a request waits for the revalidation it starts, at most
  * OVERDUE_WAIT ms, and so do requests that arrive meanwhile: served at
  * once, it got whatever the isolate held, a kill switch published an
- * hour before included. Busier isolates revalidate after the response.
+ * hour before included. Busier isolates revalidate after the response,
+ * and so does every isolate while the last revalidation failed (see
+ * lastFailed).
  */
 const OVERDUE = 2;
 const OVERDUE_WAIT = 3000;
@@ -166,6 +175,7 @@ async function revalidate(env) {
     const tags = [current?.etag, rejectedEtag].filter(Boolean);
     if (tags.length) headers.set('If-None-Match', tags.join(', '));
     const res = await fetch(env.SNAPSHOT_URL, { headers, signal: AbortSignal.timeout(FETCH_TIMEOUT) });
+    lastFailed = !res.ok && res.status !== 304;
     if (res.status === 304) {
       res.body?.cancel();
       if (!current) coldFailure(res, wave), console.log('feats-edge: snapshot origin answered 304 to a request with no ETag it could match: nothing loaded');
@@ -227,6 +237,7 @@ async function revalidate(env) {
     if (old?.client) await retire(old.client);
     else old?.engine.free();
   } catch (e) {
+    lastFailed = true;
     coldFailure(null, wave);
     console.log(`feats-edge: snapshot fetch failed, keeping ${current?.engine.revision ?? 'nothing'}: ${e.message}`);
   } finally {
@@ -336,7 +347,7 @@ async function ensureSnapshot(env, ctx) {
   const every = revalidateMs(env);
   // A revalidation that has not finished within the fetch timeout was lost (its request was cancelled): start another.
   if (!fetching() && !waiting(checkedAt, every)) {
-    const overdue = every > 0 && !waiting(checkedAt, every * OVERDUE);
+    const overdue = every > 0 && !lastFailed && !waiting(checkedAt, every * OVERDUE);
     const done = revalidate(env);
     ctx.waitUntil(done);
     if (!overdue) return;

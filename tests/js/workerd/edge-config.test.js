@@ -151,3 +151,24 @@ test('an isolate left idle past twice REVALIDATE_MS revalidates before answering
   assert.equal(during.metadata?.revision, 'killed-2', 'a request during that revalidation was served the snapshot from before the kill');
   assert.ok(first.flags.every((f) => f.reason === 'DISABLED'), JSON.stringify(first.flags));
 });
+
+test('an idle isolate whose last revalidation failed answers at once: a snapshot origin that is down does not hold every request of a quiet route for 3 s', async (t) => {
+  const { origin, edge } = await edgeFor(t, { revalidateMs: 300 });
+  const flags = async () => (await (await fetch(`${edge.url}/ofrep/v1/evaluate/flags`, { method: 'POST', body: '{}' })).json());
+  assert.equal((await flags()).metadata?.revision, revisionOf(good));
+  // Idle past twice REVALIDATE_MS, the origin failing: the request waits for the failure.
+  origin.failWith = 503;
+  await new Promise((r) => setTimeout(r, 1000));
+  assert.equal((await flags()).metadata?.revision, revisionOf(good));
+  await until(() => origin.fetches.at(-1)?.status === 503, 3000);
+  // Idle again, the origin now hanging: answered from what the isolate holds.
+  origin.failWith = 0;
+  let release;
+  origin.snapshotGate = new Promise((r) => (release = r));
+  t.after(() => release());
+  await new Promise((r) => setTimeout(r, 1000));
+  const arrived = origin.snapshotArrivals;
+  const answer = await Promise.race([flags().then(() => 'answered'), new Promise((r) => setTimeout(r, 1500, 'held'))]);
+  assert.equal(answer, 'answered', 'held for 3 s by an origin already known to fail');
+  await until(() => origin.snapshotArrivals > arrived, 3000); // its revalidation was started all the same
+});

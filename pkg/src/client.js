@@ -1223,6 +1223,9 @@ export async function createClient(o) {
    * queue (counted as sent only when it was).
    */
   function beacon() {
+    // (With a `headers` option no request can carry, nothing is sent, as
+    // the error said: a beacon, which carries no headers, would be.)
+    if (badHeaders) return void flush();
     let refused = false, keepFirst = false, room = BEACON_BYTES - kept;
     while (xurl && queue.length) {
       // As many events as fit in one body (at least one), each serialized once.

@@ -607,3 +607,22 @@ test('maxAge counts from the last fetch the origin answered, a 304 included: a s
   assert.equal(third.revision, 'r1', 'a snapshot confirmed by a 304 a moment ago was not started from');
   await third.close();
 });
+
+test('a headers option no request can carry: page hide sends no beacon either, the events counted as failed', async (t) => {
+  localStorage.clear();
+  const srv = await startServer({ snapshot: snapshot('r1') });
+  t.after(() => srv.close());
+  const client = await createClient({ snapshot: snapshot('r1'), exposureUrl: srv.exposureUrl, headers: { 'X-Key': 'a\nb' }, flushInterval: 0 });
+  t.after(() => client.close());
+  const errors = [];
+  client.on('error', (e) => errors.push(e.message));
+  client.create('Split', ctx('u1'));
+  client.create('Split', ctx('u2'));
+  const before = beacons.length;
+  windowEvents.dispatchEvent(new Event('pagehide'));
+  assert.ok(await until(() => client.stats.failed === 2), JSON.stringify(client.stats));
+  assert.equal(beacons.length, before, 'no beacon');
+  assert.deepEqual([client.stats.sent, client.stats.queued], [0, 0]);
+  assert.equal(srv.state.exposureRequests.length, 0);
+  assert.match(errors.at(-1), /the headers option cannot be sent/);
+});

@@ -345,15 +345,17 @@ pub fn did_you_mean(message: &mut String, candidates: &[&[&str]], key: &str) -> 
     if candidates.iter().map(|c| c.len()).sum::<usize>() > HINTED {
         return false;
     }
-    let near = candidates
-        .iter()
-        .flat_map(|c| c.iter())
-        .filter(|k| similar(k, key) || alike(k, key));
+    // Loops rather than an iterator chain: cold code, each chain its own
+    // copies of the adapters in the WebAssembly module.
     let mut any = false;
-    for k in near {
-        message.push_str(if any { " or " } else { " (did you mean " });
-        message.push_str(&quoted(k));
-        any = true;
+    for list in candidates {
+        for k in *list {
+            if similar(k, key) || alike(k, key) {
+                message.push_str(if any { " or " } else { " (did you mean " });
+                push_quoted(message, k);
+                any = true;
+            }
+        }
     }
     if any {
         message.push_str("?)");
@@ -411,14 +413,28 @@ fn similar(a: &str, b: &str) -> bool {
 /// `IN`, a segment `userid` for `UserId`), several bytes from the name
 /// and so no typo for [`similar`]. Linear and allocation-free.
 fn alike(a: &str, b: &str) -> bool {
-    letters(a).eq(letters(b))
+    let (mut a, mut b) = (a.as_bytes(), b.as_bytes());
+    loop {
+        let (x, y) = (letter(&mut a), letter(&mut b));
+        if x != y {
+            return false;
+        }
+        if x.is_none() {
+            return true;
+        }
+    }
 }
 
-/// The bytes of a name in lower case, without `_`, `-` and space.
-fn letters(s: &str) -> impl Iterator<Item = u8> + '_ {
-    s.bytes()
-        .filter(|c| !matches!(c, b'_' | b'-' | b' '))
-        .map(|c| c.to_ascii_lowercase())
+/// The next byte of a name in lower case, past `_`, `-` and space; `None`
+/// at its end.
+fn letter(s: &mut &[u8]) -> Option<u8> {
+    while let [c, rest @ ..] = *s {
+        *s = rest;
+        if !matches!(c, b'_' | b'-' | b' ') {
+            return Some(c.to_ascii_lowercase());
+        }
+    }
+    None
 }
 
 /// A required field, or a problem saying it is missing.
@@ -511,7 +527,7 @@ pub fn strings<'v>(value: &'v Value<'v>, ptr: &Ptr<'_>, errs: &mut Errs) -> Opti
 
 #[cfg(test)]
 mod tests {
-    use super::similar;
+    use super::{alike, similar};
     use crate::prelude::*;
 
     #[test]
@@ -530,6 +546,18 @@ mod tests {
         assert!(!similar("abc", "cba"));
         assert!(!similar("abcd", "badc"));
         assert!(!similar("gte", "g"));
+    }
+
+    #[test]
+    fn alike_ignores_case_and_separators_only() {
+        assert!(alike("notIn", "not_in"));
+        assert!(alike("user id", "UserId"));
+        assert!(alike("-_ ", ""));
+        assert!(alike("a-", "A"));
+        assert!(!alike("in", "not_in"));
+        assert!(!alike("not_in", "notI"));
+        assert!(!alike("a", ""));
+        assert!(!alike("é", "É"));
     }
 
     /// Against the edit-distance table it replaces (over characters), over

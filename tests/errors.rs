@@ -1139,6 +1139,35 @@ fn words_of_other_languages_name_the_operator_to_write() {
             "/features/F/rules/5/when/attribute: unknown condition operator 'attribute' (write 'segment')",
         ]
     );
+    // Each of the words, in any case; a word with a space inside is none.
+    for (word, write) in [
+        ("&&", "all"),
+        ("AND", "all"),
+        ("$Or", "any"),
+        ("$NOT", "not"),
+        ("Attr", "segment"),
+        ("contextname", "segment"),
+        ("PROPERTY", "segment"),
+    ] {
+        let lines = problems(&with_feature(&format!(
+            r#"{{"inputs": ["user"], "implementations": ["a"], "default": "a",
+                "rules": [{{"when": {{"{word}": []}}, "serve": "a"}}]}}"#
+        )));
+        assert_eq!(
+            lines,
+            [format!(
+                "/features/F/rules/0/when/{word}: unknown condition operator '{word}' (write '{write}')"
+            )]
+        );
+    }
+    let lines = problems(&with_feature(
+        r#"{"inputs": ["user"], "implementations": ["a"], "default": "a",
+            "rules": [{"when": {"and or": []}, "serve": "a"}]}"#,
+    ));
+    assert_eq!(
+        lines,
+        ["/features/F/rules/0/when/and or: unknown condition operator 'and or'"]
+    );
     // Beside a `segment`, writing one more would give it twice.
     let lines = problems(&with_feature(
         r#"{"inputs": ["user"], "implementations": ["a"], "default": "a",

@@ -230,24 +230,17 @@ fn unknown_operator(op: &str, beside_segment: bool) -> String {
         "<=" => "lte",
         "=" | "==" | "===" | "eq" | "equals" => "in",
         "!=" | "!==" | "ne" => "not_in",
-        // The logical words of other languages (SQL, JavaScript, MongoDB
-        // and GrowthBook's `$and`). Said before the typo hint, which took
-        // `and` for a misspelt `any`: the opposite of what was meant.
-        _ if logical(op, &["and", "&&", "$and"]) => "all",
-        _ if logical(op, &["or", "||", "$or"]) => "any",
-        _ if logical(op, &["!", "$not"]) => "not",
-        // LaunchDarkly's and GrowthBook's `attribute`, Unleash's
-        // `contextName`: rules here name a segment, not a raw attribute.
-        _ if logical(op, &ATTRIBUTE_WORDS) => {
-            if beside_segment {
-                return attribute_beside_segment(message);
+        _ => match OTHER_WORDS
+            .iter()
+            .find(|(words, _)| words.split(' ').any(|w| w.eq_ignore_ascii_case(op)))
+        {
+            Some((_, "segment")) if beside_segment => return attribute_beside_segment(message),
+            Some((_, word)) => word,
+            None => {
+                reader::did_you_mean(&mut message, &[&SEGMENT_OPS, &OTHER_OPS], op);
+                return message;
             }
-            "segment"
-        }
-        _ => {
-            reader::did_you_mean(&mut message, &[&SEGMENT_OPS, &OTHER_OPS], op);
-            return message;
-        }
+        },
     };
     message.push_str(" (write ");
     message.push_str(&quoted(word));
@@ -255,9 +248,20 @@ fn unknown_operator(op: &str, beside_segment: bool) -> String {
     message
 }
 
-/// Other tools' words for the raw attribute a condition reads
-/// (LaunchDarkly's and GrowthBook's `attribute`, Unleash's `contextName`).
-const ATTRIBUTE_WORDS: [&str; 4] = ["attribute", "attr", "contextName", "property"];
+/// Other languages' words for an operator, known in any case (`AND`,
+/// `Or`), a space between them, each group with the operator to write.
+/// Words in a string rather than a list of strings: less WebAssembly.
+const OTHER_WORDS: [(&str, &str); 4] = [
+    // The logical words of other languages (SQL, JavaScript, MongoDB
+    // and GrowthBook's `$and`). Said before the typo hint, which took
+    // `and` for a misspelt `any`: the opposite of what was meant.
+    ("and && $and", "all"),
+    ("or || $or", "any"),
+    ("! $not", "not"),
+    // LaunchDarkly's and GrowthBook's `attribute`, Unleash's
+    // `contextName`: rules here name a segment, not a raw attribute.
+    ("attribute attr contextName property", "segment"),
+];
 
 /// The message for an attribute word (`attribute`) beside `segment`: the
 /// segment already names what the condition reads, so "write 'segment'"
@@ -269,11 +273,6 @@ fn attribute_beside_segment(mut message: String) -> String {
          that is in the context: remove it)",
     );
     message
-}
-
-/// Whether `op` is one of `words`, in any case (`AND`, `Or`).
-fn logical(op: &str, words: &[&str]) -> bool {
-    words.iter().any(|w| w.eq_ignore_ascii_case(op))
 }
 
 /// `{"segment": S, OP: ARG}`.

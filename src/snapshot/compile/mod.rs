@@ -327,7 +327,7 @@ fn compile_document(
             .and_then(|i| fields.get(i).copied().flatten())
     };
     match top("schema") {
-        Some(Value::Number(n)) if crate::ops::decimal::scaled_u64(n.as_str(), 0) == Some(1) => {}
+        Some(Value::Number(n)) if reads_as_one(n.as_str()) => {}
         other => return Err(unsupported_schema(other)),
     }
     // A wrong type below the top level is a problem, not a refusal (SPEC:
@@ -522,7 +522,8 @@ fn unsupported_schema(schema: Option<&Value>) -> SnapshotError {
 }
 
 /// Whether text given as the schema reads as the number 1 (`"1"`,
-/// `" 1.0 "`), as a number given as the schema must.
+/// `" 1.0 "`), as a number given as the schema must. Also the test of the
+/// number itself (whose text has no blanks to trim): one copy of the test.
 fn reads_as_one(text: &str) -> bool {
     crate::ops::decimal::scaled_u64(text.trim_ascii(), 0) == Some(1)
 }

@@ -291,7 +291,7 @@ fn fields_here(message: &mut String, keys: &[&str]) {
     message.push_str(" (the fields here are ");
     for (i, k) in keys.iter().enumerate() {
         message.push_str(if i == 0 { "" } else { ", " });
-        message.push_str(&quoted(k));
+        push_quoted(message, k);
     }
     message.push_str(", 'description' and 'meta')");
 }

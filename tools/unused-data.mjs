@@ -1,13 +1,23 @@
-// Zeroes data of a wasm module that nothing reads once wasm-opt has run, in
-// place, so that wasm-opt leaves it out of the data segments (memory starts
-// zeroed): core::fmt's table of decimal digit pairs ("00" to "99") and the
-// name `LayoutError` beside it, 211 bytes that only the printers which
-// tools/no-formatting.mjs cuts off read. wasm-opt drops unused code, never
-// unused data: the addresses of the rest must stay as they are.
+// Zeroes data of a wasm module that nothing reads, in place, so that
+// wasm-opt leaves it out of the data segments (memory starts zeroed).
+// wasm-opt drops unused code, never unused data: the addresses of the rest
+// must stay as they are. Two kinds:
+// - core::fmt's table of decimal digit pairs ("00" to "99") and the name
+//   `LayoutError` beside it, 211 bytes that only the printers which
+//   tools/no-formatting.mjs cuts off read: once wasm-opt has run, nothing
+//   points at them, which `check` makes sure of.
+// - What a panic's arguments point at: the text of the standard library's
+//   panic messages (`index out of bounds: the len is `) and the source
+//   files of panic locations (`src/snapshot/index.rs`, `/rustc/…/library/…`),
+//   0.9 KB. The module's panic handler ignores its argument and traps
+//   (src/wasm/mod.rs), so nothing reads them, though the arguments still
+//   point at them. Messages the package shows (wasm-bindgen's `null pointer
+//   passed to rust`, the module's own) are none of these.
 //
 // Usage:
 //   node tools/unused-data.mjs zero <module.wasm>
-//     before wasm-opt; prints the address ranges zeroed ("from-to ...")
+//     before wasm-opt; prints the address ranges of the first kind zeroed
+//     ("from-to ...")
 //   node tools/unused-data.mjs check <module.wasm> <ranges>
 //     after it: refuses a module whose code or data still points into a
 //     range (something reads it after all, and would read zeros)
@@ -56,6 +66,31 @@ function unused() {
   return [Buffer.from(digits), Buffer.from('LayoutError')];
 }
 
+/**
+ * The text that only a panic's arguments point at: the standard library's
+ * panic messages, in pieces around their arguments, and the source files
+ * of panic locations (stored with a NUL after them).
+ */
+const PANIC_TEXT = new RegExp(
+  [
+    '/rustc/[0-9a-f]{40}/library/[\\w/.-]+\\.rs(?=\\0)',
+    'src/[\\w/]+\\.rs(?=\\0)',
+    'slice index starts at ',
+    ' but ends at ',
+    'index out of bounds: the len is ',
+    ' but the index is ',
+    'range start index ',
+    'range end index ',
+    ' out of range for slice of length ',
+    'memory allocation of ',
+    ' bytes failed',
+    'assertion failed: self\\.is_char_boundary\\(new_len\\)',
+    'called `Result::unwrap\\(\\)` on an `Err` value',
+    'capacity overflow',
+  ].join('|'),
+  'g',
+);
+
 if (mode === 'zero') {
   const found = [];
   for (const pattern of unused()) {
@@ -71,6 +106,16 @@ if (mode === 'zero') {
     bytes.fill(0, hits[0].at, hits[0].at + pattern.length);
     found.push(`${hits[0].address}-${hits[0].address + pattern.length}`);
   }
+  let panics = 0;
+  for (const s of segments()) {
+    const text = bytes.toString('latin1', s.start, s.end);
+    for (const m of text.matchAll(PANIC_TEXT)) {
+      bytes.fill(0, s.start + m.index, s.start + m.index + m[0].length);
+      panics++;
+    }
+  }
+  // None: a toolchain that writes them otherwise; the pattern needs a look.
+  if (panics === 0) console.error(`${file}: no panic message or location found in the data`);
   writeFileSync(file, bytes);
   console.log(found.join(' '));
 } else if (mode === 'check') {

@@ -271,9 +271,8 @@ function unusable(u, name, custom) {
  * @param {unknown} h
  */
 function unsendable(h) {
-  if (h == null) return null;
   try {
-    new Headers(/** @type {HeadersInit} */ (h));
+    if (h != null) new Headers(/** @type {HeadersInit} */ (h));
     return null;
   } catch (e) {
     const why = badHeader(h) ?? text(/** @type {any} */ (e)?.message).replace(/\.$/, '');
@@ -295,18 +294,22 @@ function badHeader(h) {
   try {
     const pairs = typeof h != 'object' ? [] : Symbol.iterator in h ? Array.from(h) : Object.entries(h);
     for (const [name, value] of pairs) {
-      const fails = (/** @type {unknown} */ v) => {
-        try {
-          new Headers([[name, /** @type {string} */ (v)]]);
-          return false;
-        } catch {
-          return true;
-        }
-      };
-      if (fails('')) return `${JSON.stringify(text(name))} is no header name`;
-      if (fails(value)) return `the value of ${text(name)} is none a header can carry (a line break or NUL inside it, a character past U+00FF)`;
+      if (refuses(name, '')) return `${JSON.stringify(text(name))} is no header name`;
+      if (refuses(name, value)) return `the value of ${text(name)} is none a header can carry (a line break or NUL inside it, a character past U+00FF)`;
     }
   } catch {}
+}
+
+/**
+ * True when `Headers` refuses the header `name: value` (else undefined).
+ * @param {unknown} name @param {unknown} value
+ */
+function refuses(name, value) {
+  try {
+    new Headers([[/** @type {string} */ (name), /** @type {string} */ (value)]]);
+  } catch {
+    return true;
+  }
 }
 
 /**
@@ -942,25 +945,27 @@ export async function createClient(o) {
       // the next visit's first fetch): sent back, it made every poll a CORS
       // preflight, which the first (unconditional) GET never needed.
       if (!remote && res.type == 'cors') remote = moved = true;
+      // (A 304: the snapshot held is still the origin's.)
+      const unchanged = res.status == 304;
       // A fetch started before the answer already taken (a slow poll
       // overtaken by refresh()) would bring an older snapshot back.
       if (n < answered) return every || undefined;
       // So would one over which another tab cached a later fetch's
       // snapshot: that one instead (this tab may not have loaded it yet),
       // the origin's as much as this answer (when it is one: see freshness).
-      if (others > othersBefore && othersAt > at) return await loading(), fromCache(), (ok(res) || res.status == 304) && freshness(null), every || undefined;
+      if (others > othersBefore && othersAt > at) return await loading(), fromCache(), (ok(res) || unchanged) && freshness(null), every || undefined;
       // A 304 to an ETag no longer ours (another tab's snapshot came
       // meanwhile) confirms nothing we hold: asked again. (One to a request
       // without If-None-Match, with no ETag held or none sent, keeps the
       // current snapshot: asked again at once, such a server was asked
       // hundreds of times a second.)
-      if (res.status == 304 && etag !== held) return 0;
-      if (ok(res) || res.status == 304) (answered = n), (freshAt = at), sent && (conditional = REFUSALS);
+      if (unchanged && etag !== held) return 0;
+      if (ok(res) || unchanged) (answered = n), (freshAt = at), sent && (conditional = REFUSALS);
       // A 304 with nothing loaded (no ETag was sent) holds no snapshot: an error, retried.
-      if (res.status == 304 && !engine) throw new Error(`feats-edge: ${url} answered 304 to a request without If-None-Match`);
-      if (res.status == 304) confirmed(sent, at);
+      if (unchanged && !engine) throw new Error(`feats-edge: ${url} answered 304 to a request without If-None-Match`);
+      if (unchanged) confirmed(sent, at);
       let refused = null;
-      if (res.status != 304) {
+      if (!unchanged) {
         if (!ok(res)) throw httpError(url, res, every);
         await loading(); // a first fetch may finish before the wasm is loaded
         const before = failure, tag = moved ? null : etagOf(res.headers.get('ETag'));
@@ -1131,7 +1136,8 @@ export async function createClient(o) {
       // A failure is said once its batch is back in the queue (or counted
       // failed) and no longer under way: an `error` listener that closes
       // the client has close() send it.
-      let err, retry = false, stop = false;
+      // (`stop`: this send ends here, its batch retried later or the rest left to the next flush.)
+      let err, stop = false;
       try {
         const [res] = await request(xurl, { method: 'POST', headers: headers('application/json'), body, ...(keepalive && { keepalive }) }, true);
         if (!ok(res)) throw httpError(xurl, res, flushInterval, true);
@@ -1174,14 +1180,14 @@ export async function createClient(o) {
           // with that request, events and all. The first request's flush
           // after the wait sends.
           if (!closed && !perRequest) retryTimer = later(() => !closed && queue.length && flush(), ms);
-          retry = true;
+          stop = true;
         }
       } finally {
         sending -= batch.length;
         if (keepalive) kept -= size;
       }
       if (err) emit('error', err);
-      if (retry || stop) return;
+      if (stop) return;
     }
     // Full batches that waited while this one was sent.
     if (queue.length >= maxBatch) autoFlush();
@@ -1440,8 +1446,8 @@ export async function createClient(o) {
   // from: the page waits for the fetch (at most `timeout`) as a first
   // visit does, rather than render from a snapshot a kill switch may have
   // overtaken since. (An entry without its fetch time is as old as can be.)
-  const young = (entry) => (entry && maxAge > 0 && !waiting(+entry.at || 0, maxAge) ? null : entry);
-  const cached = o.snapshot == null && url ? young(cache.read()) : null;
+  let cached = o.snapshot == null && url ? cache.read() : null;
+  if (cached && maxAge > 0 && !waiting(+cached.at || 0, maxAge)) cached = null;
   // A stored ETag a header cannot carry (a corrupt entry) would make every fetch throw: none.
   if (cached) cached.etag = etagOf(cached.etag);
   const wasmLoading = loading();
@@ -1492,17 +1498,15 @@ export async function createClient(o) {
   // the sink is failing (a POST failed and none got through since): a
   // beacon would be lost there and counted as sent, while a hidden page's
   // retry timer still runs. Page hide (`pagehide`) beacons all the same.
-  const onVisible = () => (document.visibilityState == 'visible' ? url && every && !waiting(snapshotRetrySince, snapshotRetryFor) && poll() : onHidden());
-  /**
-   * The page hidden: no fetch while the sink's own Retry-After runs (a tab
-   * switched away from and back sent one each time into a sink that had
-   * asked for minutes of quiet; the retry timer sends when it ends), and
-   * no beacon while the sink fails: a `429` with a `Retry-After` is a
-   * failure too (`retryFor`, cleared by a POST that gets through), not
-   * only one retried with backoff (`xfails`). During a backoff of the
-   * client's own, the fetch goes: the page may get no other event.
-   */
-  const onHidden = () => {
+  const onVisible = () => {
+    if (document.visibilityState == 'visible') return void (url && every && !waiting(snapshotRetrySince, snapshotRetryFor) && poll());
+    // Hidden: no fetch while the sink's own Retry-After runs (a tab
+    // switched away from and back sent one each time into a sink that had
+    // asked for minutes of quiet; the retry timer sends when it ends), and
+    // no beacon while the sink fails: a `429` with a `Retry-After` is a
+    // failure too (`retryFor`, cleared by a POST that gets through), not
+    // only one retried with backoff (`xfails`). During a backoff of the
+    // client's own, the fetch goes: the page may get no other event.
     if (!(asked && waiting(retrySince, retryFor))) flush(false, true);
     if (!xfails && !retryFor) beacon();
   };

@@ -7,6 +7,8 @@ import { FETCHING, REQUEST_BOUND, createClient, num, refreshEvery, waiting } fro
 const POLL = 5;
 /** The longest `createClient` waits for its first snapshot (its own cap on `timeout`). */
 const MAX_WAIT = 0x7fffffff;
+/** One look's wait (POLL ms). */
+const pause = () => new Promise((r) => setTimeout(r, POLL));
 /**
  * Past this many `refreshInterval`s since the snapshot was last checked,
  * a request waits for the revalidation it starts (at most `timeout`)
@@ -53,7 +55,7 @@ export function isolateClient(options) {
   let overdueSince = 0;
   return async (env, ctx) => {
     // (A wall clock set back meanwhile ends these waits: see `waiting`.)
-    while (!client && loading && waiting(loading, lost)) await new Promise((r) => setTimeout(r, POLL));
+    while (!client && loading && waiting(loading, lost)) await pause();
     if (!client) {
       const o = typeof options == 'function' ? options(env) : options;
       // (Read as createClient reads them.)
@@ -101,7 +103,7 @@ export function isolateClient(options) {
     // Another request's overdue revalidation is under way: waited for as
     // well, at most `timeout` from its start (counted in looks too, should
     // the clock not move).
-    for (let n = Math.ceil(limit / POLL); n > 0 && overdueSince && waiting(overdueSince, limit); n--) await new Promise((r) => setTimeout(r, POLL));
+    for (let n = Math.ceil(limit / POLL); n > 0 && overdueSince && waiting(overdueSince, limit); n--) await pause();
     return client;
   };
 }

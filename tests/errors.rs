@@ -1181,6 +1181,22 @@ fn words_of_other_languages_name_the_operator_to_write() {
           the context: remove it)"
         ]
     );
+    // Nor a logical word: `all` beside `segment` is two conditions in one
+    // object, so the message says to write it around the condition.
+    let lines = problems(&with_feature(
+        r#"{"inputs": ["user"], "implementations": ["a"], "default": "a",
+            "rules": [{"when": {"segment": "Age", "gte": "18", "and": [{"segment": "Country", "in": ["US"]}]}, "serve": "a"},
+                      {"when": {"segment": "Age", "OR": []}, "serve": "a"},
+                      {"when": {"segment": "Age", "!": {"gte": "18"}}, "serve": "a"}]}"#,
+    ));
+    assert_eq!(
+        lines,
+        [
+            r#"/features/F/rules/0/when/and: unknown condition operator 'and' (beside 'segment' it would make two conditions in one object: write 'all' around the segment condition instead, as in {"all": [{"segment": …}, …]})"#,
+            r#"/features/F/rules/1/when/OR: unknown condition operator 'OR' (beside 'segment' it would make two conditions in one object: write 'any' around the segment condition instead, as in {"any": [{"segment": …}, …]})"#,
+            r#"/features/F/rules/2/when/!: unknown condition operator '!' (beside 'segment' it would make two conditions in one object: write 'not' around the segment condition instead, as in {"not": {"segment": …}})"#,
+        ]
+    );
 }
 
 #[test]

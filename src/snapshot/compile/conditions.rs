@@ -234,7 +234,7 @@ fn unknown_operator(op: &str, beside_segment: bool) -> String {
             .iter()
             .find(|(words, _)| words.split(' ').any(|w| w.eq_ignore_ascii_case(op)))
         {
-            Some((_, "segment")) if beside_segment => return attribute_beside_segment(message),
+            Some((_, word)) if beside_segment => return word_beside_segment(message, word),
             Some((_, word)) => word,
             None => {
                 reader::did_you_mean(&mut message, &[&SEGMENT_OPS, &OTHER_OPS], op);
@@ -263,15 +263,36 @@ const OTHER_WORDS: [(&str, &str); 4] = [
     ("attribute attr contextName property", "segment"),
 ];
 
-/// The message for an attribute word (`attribute`) beside `segment`: the
-/// segment already names what the condition reads, so "write 'segment'"
-/// would give it twice. The attribute is what the segment's `from` reads.
+/// The message for another language's word for `word` beside `segment`,
+/// where writing `word` there would not do. An attribute word
+/// (`attribute`): the segment already names what the condition reads, so
+/// "write 'segment'" would give it twice; the attribute is what the
+/// segment's `from` reads. A logical word (`and`, `!`): `all`, `any` or
+/// `not` beside `segment` is two conditions in one object, refused in
+/// turn, so the message says to write it around the segment condition.
 #[cold]
-fn attribute_beside_segment(mut message: String) -> String {
-    message.push_str(
-        " (the condition's 'segment' names what it reads, and the segment's 'from' where \
-         that is in the context: remove it)",
-    );
+fn word_beside_segment(mut message: String, word: &str) -> String {
+    if word == "segment" {
+        message.push_str(
+            " (the condition's 'segment' names what it reads, and the segment's 'from' where \
+             that is in the context: remove it)",
+        );
+        return message;
+    }
+    let inner = if word == "not" {
+        "{\"segment\": …}"
+    } else {
+        "[{\"segment\": …}, …]"
+    };
+    message.push_str(&concat(&[
+        " (beside 'segment' it would make two conditions in one object: write ",
+        &quoted(word),
+        " around the segment condition instead, as in {\"",
+        word,
+        "\": ",
+        inner,
+        "})",
+    ]));
     message
 }
 

@@ -602,6 +602,38 @@ fn validate_of_nested_nots_around_an_activation() {
     assert_eq!(found, Vec::<String>::new());
 }
 
+/// `validate` on 50 features whose `in` lists hold 10 000 values, the
+/// last of each one of the first again: values given twice are found with
+/// a set of those seen (comparing each value with every other would be
+/// 2.5 billion comparisons).
+#[test]
+fn validate_of_in_lists_of_ten_thousand_values() {
+    let features = joined((0..50).map(|i| {
+        let values = joined(
+            (0..9_999)
+                .map(|k| format!(r#""u{k}""#))
+                .chain(["\"u0\"".to_owned()]),
+        );
+        format!(
+            r#""F{i}": {{"inputs": ["user"], "implementations": ["a", "b"], "default": "a",
+                 "rules": [{{"when": {{"segment": "UserId", "in": [{values}]}}, "serve": "b"}}]}}"#
+        )
+    }));
+    let engine = load(&snapshot("", "", &features));
+    assert!(engine.problems().is_empty(), "{:?}", engine.problems());
+    let found: Vec<String> = feats_edge::lint::lint(&engine, NOW)
+        .iter()
+        .map(|p| p.line())
+        .collect();
+    assert_eq!(found.len(), 50, "{:?}", found.get(..3));
+    assert_eq!(
+        found[49],
+        "/features/F49/rules/0/when/in/9999: 'u0' is listed already (at \
+         /features/F49/rules/0/when/in/0): a value given twice changes nothing; remove it, or \
+         write the value meant"
+    );
+}
+
 /// `validate` on 4 000 features that use one activation of 10 000
 /// conditions (1.1 MB): each feature analysed the activation again (25 s
 /// in a release build). Now an activation is analysed once, for the first

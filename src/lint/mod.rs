@@ -5,6 +5,8 @@
 //! snapshot does); it points at the place, as a problem does (the
 //! condition that causes it; through activations, the rule's reference,
 //! with the activations named and the place of the cause):
+//! - a value of an `in` or `not_in` list given twice, or with blanks
+//!   around it (`" US"`), which matches no context's `US`;
 //! - a segment placeholder whose path starts with its input's name
 //!   (`"user": "{user.id}"`) or has spaces around a key (`{ id }`): the
 //!   segment is absent for every context meant;
@@ -51,7 +53,8 @@ mod implies;
 
 /// The warnings for `engine`'s snapshot at the instant `now` (ms since the
 /// epoch), in a fixed order: first those about the whole document
-/// (annotations read as inputs, IPv4-mapped `cidr` blocks) and activations
+/// (annotations read as inputs, values of `in` and `not_in` lists given
+/// twice or with blanks around them, IPv4-mapped `cidr` blocks) and activations
 /// that never hold or have ended, then each feature's, in document order.
 #[must_use]
 pub fn lint(engine: &Engine, now: i64) -> Vec<Problem> {
@@ -65,7 +68,7 @@ pub fn lint(engine: &Engine, now: i64) -> Vec<Problem> {
     if let Some(doc) = &doc {
         annotations_read_as_inputs(doc, &mut ahead);
         paths_outside_their_input(doc, &mut ahead);
-        mapped_blocks(engine, doc, &mut ahead);
+        listed_values(engine, doc, &mut ahead);
     }
     let doc = doc.as_ref().map(Doc::new);
     // Each experiment seen so far, by name: its features, rules and
@@ -341,11 +344,14 @@ pub fn lint(engine: &Engine, now: i64) -> Vec<Problem> {
     ahead
 }
 
-/// A `cidr` block written IPv4-mapped with a prefix under 96
-/// (`::ffff:10.0.0.0/8`): an IPv6 block that holds no IPv4 address, where
-/// `10.0.0.0/8` was most likely meant. Every `when` of the document is
-/// looked through (an explicit stack: conditions nest deep).
-fn mapped_blocks(engine: &Engine, doc: &Value, out: &mut Vec<Problem>) {
+/// The values of conditions' lists that cannot be what was meant: a
+/// `cidr` block written IPv4-mapped with a prefix under 96
+/// (`::ffff:10.0.0.0/8`), an IPv6 block that holds no IPv4 address, where
+/// `10.0.0.0/8` was most likely meant; a value of an `in` or `not_in` list
+/// given twice, or with blanks around it (see [`in_list`]). Every `when`
+/// of the document is looked through (an explicit stack: conditions nest
+/// deep).
+fn listed_values(engine: &Engine, doc: &Value, out: &mut Vec<Problem>) {
     let mut stack: Vec<(String, &Value)> = Vec::new();
     let owners = |key: &str| doc.get(key).and_then(Value::as_object).unwrap_or_default();
     for (name, activation) in owners("activations") {
@@ -355,7 +361,7 @@ fn mapped_blocks(engine: &Engine, doc: &Value, out: &mut Vec<Problem>) {
             ptr.push_str("/when");
             stack.push((ptr, when));
         }
-        walk_blocks(&mut stack, out);
+        walk_lists(&mut stack, out);
     }
     for (name, feature) in owners("features") {
         // Features that compiled, as the other warnings (a broken one has its problems).
@@ -378,13 +384,14 @@ fn mapped_blocks(engine: &Engine, doc: &Value, out: &mut Vec<Problem>) {
                 stack.push((ptr, when));
             }
         }
-        walk_blocks(&mut stack, out);
+        walk_lists(&mut stack, out);
     }
 }
 
-/// The walk of [`mapped_blocks`], in document order. Only containers are
-/// given pointers (a list of 10 000 values makes none).
-fn walk_blocks(stack: &mut Vec<(String, &Value)>, out: &mut Vec<Problem>) {
+/// The walk of [`listed_values`], in document order. Only containers are
+/// given pointers (a list of 10 000 values makes none, but for the values
+/// warned about).
+fn walk_lists(stack: &mut Vec<(String, &Value)>, out: &mut Vec<Problem>) {
     let nested = |v: &Value| matches!(v, Value::Object(_) | Value::Array(_));
     while let Some((ptr, value)) = stack.pop() {
         match value {
@@ -402,6 +409,10 @@ fn walk_blocks(stack: &mut Vec<(String, &Value)>, out: &mut Vec<Problem>) {
                                 mapped_block(&format!("{at}/{i}"), text, out);
                             }
                         }
+                    } else if key == "in" || key == "not_in" {
+                        let mut at = ptr.clone();
+                        json::pointer_push(&mut at, key);
+                        in_list(&at, v.as_array().unwrap_or_default(), out);
                     } else if nested(v) {
                         let mut at = ptr.clone();
                         json::pointer_push(&mut at, key);
@@ -452,6 +463,50 @@ fn mapped_block(at: &str, text: &str, out: &mut Vec<Problem>) {
              IPv4-mapped one){meant}"
         ),
     ));
+}
+
+/// The warnings for the `in` or `not_in` list `values` at `at`: a value
+/// with blanks around it (`" US"`, a no-break space pasted after it),
+/// which matching exactly compares as written, so that it matches no
+/// context's `US`; a value given again, which changes nothing and is most
+/// often a slip for another (`["US", "CA", "US"]` meant `MX`). A set of the
+/// values seen: linear in the list's length (up to 10 000 values).
+fn in_list(at: &str, values: &[Value], out: &mut Vec<Problem>) {
+    let mut first: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    for (i, value) in values.iter().enumerate() {
+        let Some(text) = value.as_str() else { continue };
+        if let Some(j) = first.get(text) {
+            out.push(warning(
+                format!("{at}/{i}"),
+                format!(
+                    "{} is listed already (at {at}/{j}): a value given twice changes \
+                     nothing; remove it, or write the value meant",
+                    quoted(text)
+                ),
+            ));
+            continue;
+        }
+        first.insert(text, i);
+        let blank = |c: char| c.is_whitespace() || crate::text::is_invisible(c);
+        let trimmed = text.trim_matches(blank);
+        let (start, end) = (text.starts_with(blank), text.ends_with(blank));
+        let place = match (start, end) {
+            _ if trimmed.is_empty() => continue,
+            (true, true) => "at both ends",
+            (true, false) => "at its start",
+            (false, true) => "at its end",
+            (false, false) => continue,
+        };
+        out.push(warning(
+            format!("{at}/{i}"),
+            format!(
+                "{} has a blank or invisible character {place}: values are matched exactly \
+                 as written, so it does not match {}; remove it",
+                quoted(text),
+                quoted(trimmed)
+            ),
+        ));
+    }
 }
 
 /// A `description` or `meta` in a segment's `from` whose value has a
@@ -782,6 +837,15 @@ fn shared_salt(first: &Hashing, this: &Hashing, engine: &Engine, by: u32) -> Opt
 
 fn warning(path: String, message: String) -> Problem {
     Problem { path, message }
+}
+
+/// A name or value for a message, in single quotes with what shows as a
+/// blank or as nothing escaped, as problems quote them
+/// ([`crate::text::push_quoted`]).
+fn quoted(text: &str) -> String {
+    let mut s = String::with_capacity(text.len() + 2);
+    crate::text::push_quoted(&mut s, text);
+    s
 }
 
 /// The implementation a `serve` names.
@@ -1993,6 +2057,24 @@ mod tests {
             [
                 format!("/features/F/rules/0/split/weights: the weights add up to 99%: the other 1% of units get none of these implementations and {why}"),
                 format!("/features/F/rules/1/experiment/weights: the weights add up to 99.99%: the other 0.01% of units get none of these implementations and {why}"),
+            ]
+        );
+    }
+
+    #[test]
+    fn in_list_values_given_twice_or_with_blanks_around_them() {
+        let f = r#"{"F": {"inputs": ["user"], "implementations": ["a", "b"], "default": "a",
+            "rules": [{"when": {"any": [{"segment": "Country", "in": ["US", " US", "CA", "US", "MX\u00a0", "\u200bDE ", " ", "US"]},
+                                        {"segment": "Country", "not_in": ["FR", "FR"], "meta": {"in": ["x", "x"]}}]}, "serve": "b"}]}}"#;
+        assert_eq!(
+            warnings(f),
+            [
+                "/features/F/rules/0/when/any/0/in/1: ' US' has a blank or invisible character at its start: values are matched exactly as written, so it does not match 'US'; remove it",
+                "/features/F/rules/0/when/any/0/in/3: 'US' is listed already (at /features/F/rules/0/when/any/0/in/0): a value given twice changes nothing; remove it, or write the value meant",
+                r"/features/F/rules/0/when/any/0/in/4: 'MX\u{a0}' has a blank or invisible character at its end: values are matched exactly as written, so it does not match 'MX'; remove it",
+                r"/features/F/rules/0/when/any/0/in/5: '\u{200b}DE ' has a blank or invisible character at both ends: values are matched exactly as written, so it does not match 'DE'; remove it",
+                "/features/F/rules/0/when/any/0/in/7: 'US' is listed already (at /features/F/rules/0/when/any/0/in/0): a value given twice changes nothing; remove it, or write the value meant",
+                "/features/F/rules/0/when/any/1/not_in/1: 'FR' is listed already (at /features/F/rules/0/when/any/1/not_in/0): a value given twice changes nothing; remove it, or write the value meant",
             ]
         );
     }

@@ -113,12 +113,14 @@ pub fn lint(engine: &Engine, now: i64) -> Vec<Problem> {
                     at(&i.to_string()),
                     match since {
                         None => format!(
-                            "{which} never reached: rule {j} serves '{what}' to every context"
+                            "{which} never reached: rule {j} serves {} to every context",
+                            quoted(what)
                         ),
                         Some(t) => format!(
-                            "{which} no longer reached: since {}, rule {j} serves '{what}' to \
-                             every context",
-                            format_rfc3339(t)
+                            "{which} no longer reached: since {}, rule {j} serves {} to every \
+                             context",
+                            format_rfc3339(t),
+                            quoted(what)
                         ),
                     },
                 ));
@@ -143,9 +145,10 @@ pub fn lint(engine: &Engine, now: i64) -> Vec<Problem> {
                     at(&i.to_string()),
                     format!(
                         "rule {i} is reached only by contexts without a value for segment \
-                         '{by}': rule {j} gives every other context an implementation (its \
+                         {}: rule {j} gives every other context an implementation (its \
                          weights add up to 100%); to target contexts that have one, move this \
-                         rule before rule {j}"
+                         rule before rule {j}",
+                        quoted(by)
                     ),
                 ));
             }
@@ -162,8 +165,9 @@ pub fn lint(engine: &Engine, now: i64) -> Vec<Problem> {
                     out.push(warning(
                         at(&i.to_string()),
                         format!(
-                            "rule {i} is never reached: rule {j} serves '{what}' to every \
-                             context it applies to"
+                            "rule {i} is never reached: rule {j} serves {} to every context \
+                             it applies to",
+                            quoted(what)
                         ),
                     ));
                 }
@@ -219,21 +223,24 @@ pub fn lint(engine: &Engine, now: i64) -> Vec<Problem> {
                     // one rule's arm is served it by the other, whose weights
                     // may not give it, and reported so.)
                     if let Some((other, k, _)) = seen.iter().find(|(_, _, a)| *a != this) {
+                        let key = quoted(&format!("{name}/<unit>"));
+                        let name = quoted(name);
                         let message = if *other == feature.name {
                             format!(
-                                "experiment '{name}' is also run by rule {k} of this feature, \
+                                "experiment {name} is also run by rule {k} of this feature, \
                                  which assigns units differently: the two share sticky \
-                                 assignments ('{name}/<unit>'), so a unit that used one's arm \
+                                 assignments ({key}), so a unit that used one's arm \
                                  is served it by the other; give each its own name, or the \
                                  same weights, salt, `by` and `random`"
                             )
                         } else {
                             format!(
-                                "experiment '{name}' is also run by feature '{other}' (rule {k}), \
+                                "experiment {name} is also run by feature {} (rule {k}), \
                                  which assigns units differently: the two share sticky \
-                                 assignments ('{name}/<unit>') and overwrite each other's; give \
+                                 assignments ({key}) and overwrite each other's; give \
                                  each its own name, or the same implementations, weights, \
-                                 salt, `by` and `random`"
+                                 salt, `by` and `random`",
+                                quoted(other)
                             )
                         };
                         out.push(warning(at(&format!("{i}/experiment/name")), message));
@@ -445,10 +452,10 @@ fn mapped_block(at: &str, text: &str, out: &mut Vec<Problem>) {
         .filter(|last| last.contains('.'));
     let meant = match v4.filter(|_| prefix <= 32) {
         Some(v4) => format!(
-            ": for IPv4 addresses write '{v4}/{prefix}' (or the mapped form with {} bits: \
-             '{address}/{}')",
+            ": for IPv4 addresses write {} (or the mapped form with {} bits: {})",
+            quoted(&format!("{v4}/{prefix}")),
             prefix + 96,
-            prefix + 96
+            quoted(&format!("{address}/{}", prefix + 96))
         ),
         None if prefix <= 32 => format!(
             ": an IPv4-mapped block takes a prefix of 96 to 128 ({} for an IPv4 /{prefix})",
@@ -459,8 +466,9 @@ fn mapped_block(at: &str, text: &str, out: &mut Vec<Problem>) {
     out.push(warning(
         at.to_owned(),
         format!(
-            "'{text}' is an IPv6 block of {prefix} bits, which holds no IPv4 address (nor an \
-             IPv4-mapped one){meant}"
+            "{} is an IPv6 block of {prefix} bits, which holds no IPv4 address (nor an \
+             IPv4-mapped one){meant}",
+            quoted(text)
         ),
     ));
 }
@@ -540,9 +548,10 @@ fn annotations_read_as_inputs(doc: &Value, out: &mut Vec<Problem>) {
                 out.push(warning(
                     path,
                     format!(
-                        "read as the template of an input named '{key}' (its value has a \
+                        "read as the template of an input named {} (its value has a \
                          {{placeholder}}); if it describes the segment, write braces in it \
-                         as {{{{ and }}}}"
+                         as {{{{ and }}}}",
+                        quoted(key)
                     ),
                 ));
             }
@@ -596,8 +605,10 @@ fn path_advice(input: &str, path: &str) -> Option<String> {
     }
     match keys.as_slice() {
         [first, rest @ ..] if *first == input && !rest.is_empty() => Some(format!(
-            "the placeholder {{{path}}} reads the key '{input}' inside the input '{input}' \
-             (a path starts inside its input, so this reads {input}.{path}): write {{{}}}",
+            "the placeholder {{{path}}} reads the key {} inside the input {} (a path \
+             starts inside its input, so this reads {input}.{path}): write {{{}}}",
+            quoted(input),
+            quoted(input),
             rest.join(".")
         )),
         _ => None,
@@ -642,9 +653,10 @@ fn one_arm(feature: &Feature, split: &Split, weights: Option<&Value>) -> Option<
     let each = percent(end.min(FULL / 2));
     (named == 1).then(|| {
         format!(
-            "the experiment has one arm: every unit it assigns gets '{arm}', and nothing in it \
-             can be compared with that; give the implementation to compare with a weight too \
-             (\"{other}\": {each}, \"{arm}\": {each}), or make the rule a split"
+            "the experiment has one arm: every unit it assigns gets {}, and nothing in it can \
+             be compared with that; give the implementation to compare with a weight too \
+             (\"{other}\": {each}, \"{arm}\": {each}), or make the rule a split",
+            quoted(arm)
         )
     })
 }
@@ -705,10 +717,11 @@ fn shadowed(feature: &Feature, split: &Split, j: usize, from: u16) -> Option<Str
         let first = start.max(from);
         if end > start {
             shares.push(if end <= first {
-                format!("'{name}' gets no unit")
+                format!("{} gets no unit", quoted(name))
             } else {
                 format!(
-                    "'{name}' only those from {}% to {}%",
+                    "{} only those from {}% to {}%",
+                    quoted(name),
                     percent(first),
                     percent(end)
                 )
@@ -808,13 +821,13 @@ fn shared_salt(first: &Hashing, this: &Hashing, engine: &Engine, by: u32) -> Opt
     if first.experiment.is_some() && first.experiment == this.experiment {
         return None;
     }
-    let salt = if this.by_default {
+    let salt = quoted(if this.by_default {
         this.default
     } else {
         first.default
-    };
+    });
     let whose = |h: &Hashing| match h.experiment {
-        Some(name) if h.by_default => format!("the name of its experiment '{name}'"),
+        Some(name) if h.by_default => format!("the name of its experiment {}", quoted(name)),
         None if h.by_default => "its feature's name".to_owned(),
         _ => "its `salt`".to_owned(),
     };
@@ -823,14 +836,14 @@ fn shared_salt(first: &Hashing, this: &Hashing, engine: &Engine, by: u32) -> Opt
         .get(by as usize)
         .map_or("?", String::as_str);
     Some(format!(
-        "this rule hashes units by '{by}' with the salt '{salt}' ({}), as rule {} of feature \
-         '{}' does ({}): each unit gets the same bucket in both, so their assignments go \
-         together (the units in the first ranges of one are those in the first ranges of the \
-         other); give this rule a `salt` of its own, or set `salt` to '{salt}' in both if that \
-         is meant",
+        "this rule hashes units by {} with the salt {salt} ({}), as rule {} of feature {} does \
+         ({}): each unit gets the same bucket in both, so their assignments go together (the \
+         units in the first ranges of one are those in the first ranges of the other); give \
+         this rule a `salt` of its own, or set `salt` to {salt} in both if that is meant",
+        quoted(by),
         whose(this),
         first.rule,
-        first.feature,
+        quoted(first.feature),
         whose(first),
     ))
 }
@@ -1113,8 +1126,8 @@ impl<'d> Place<'d> {
 
 /// `'a' → 'b'`: the activations a finding passes through.
 fn chain(names: &[String]) -> String {
-    let quoted: Vec<String> = names.iter().map(|n| format!("'{n}'")).collect();
-    crate::text::join(&quoted, " → ")
+    let each: Vec<String> = names.iter().map(|n| quoted(n)).collect();
+    crate::text::join(&each, " → ")
 }
 
 /// The value one step inside `value`.
@@ -2075,6 +2088,29 @@ mod tests {
                 r"/features/F/rules/0/when/any/0/in/5: '\u{200b}DE ' has a blank or invisible character at both ends: values are matched exactly as written, so it does not match 'DE'; remove it",
                 "/features/F/rules/0/when/any/0/in/7: 'US' is listed already (at /features/F/rules/0/when/any/0/in/0): a value given twice changes nothing; remove it, or write the value meant",
                 "/features/F/rules/0/when/any/1/not_in/1: 'FR' is listed already (at /features/F/rules/0/when/any/1/not_in/0): a value given twice changes nothing; remove it, or write the value meant",
+            ]
+        );
+    }
+
+    /// Names and values are quoted as problems quote them: what shows as a
+    /// blank or as nothing (a zero-width space pasted into an input's
+    /// name) as its escape, or the message shows nothing wrong.
+    #[test]
+    fn names_are_quoted_as_problems_quote_them() {
+        let text = r#"{"schema": 1, "segments": {"Id": {"from": {"us\u200ber": "{us\u200ber.id}"}}}, "features": {}}"#;
+        let engine = Engine::load(text).unwrap();
+        let problem = engine.problems()[0].line();
+        assert!(problem.contains(r"'us\u{200b}er'"), "{problem}");
+        let found: Vec<String> = lint(&engine, 1_800_000_000_000)
+            .iter()
+            .map(|w| w.message.clone())
+            .collect();
+        assert_eq!(
+            found,
+            [
+                "the placeholder {us\u{200b}er.id} reads the key 'us\\u{200b}er' inside the input \
+              'us\\u{200b}er' (a path starts inside its input, so this reads \
+              us\u{200b}er.us\u{200b}er.id): write {id}"
             ]
         );
     }

@@ -775,6 +775,31 @@ fn diff_evaluates_only_features_written_differently() {
     );
 }
 
+/// `simulate`'s list of a segment's options is aligned on a terminal: each
+/// option is padded by the columns it takes (two for a Chinese or Korean
+/// character, none for a combining accent), and escaped before it is
+/// measured (a newline shows as `\n`).
+#[test]
+fn simulate_aligns_options_by_the_columns_they_take() {
+    let path = temp(
+        "wide-options.json",
+        "{\"schema\": 1, \"segments\": {\"City\": {\"from\": {\"user\": \"{city}\"},
+            \"options\": [\"東京\", \"Zu\\u0308rich\", \"NYC\", \"서울시\", \"L\\nA\"]}},
+          \"features\": {\"F\": {\"inputs\": [\"user\"], \"implementations\": [\"a\", \"b\"], \"default\": \"a\",
+            \"rules\": [{\"split\": {\"by\": \"City\", \"weights\": {\"a\": 100}}}]}}}"
+            .as_bytes(),
+    );
+    let out = run(&["simulate", &path, "--feature", "F", "--units", "10"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    // The widest is 서울시, six columns.
+    assert!(
+        stdout
+            .ends_with("  東京    a\n  Zu\u{308}rich  a\n  NYC     a\n  서울시  a\n  L\\nA    a\n"),
+        "{stdout}"
+    );
+}
+
 #[test]
 fn simulate_tells_apart_the_rules_that_give_one_implementation() {
     // `control` from the holdout, from the experiment, and as the default

@@ -12,6 +12,7 @@ use feats_edge::{hash, Engine, SnapshotError};
 
 use super::args::Args;
 use super::pretty;
+use super::width::{columns, pad};
 use super::Usage;
 
 /// The most bytes read from a `--context` or `--sticky` file. A context
@@ -710,7 +711,8 @@ fn print_options(
         ),
     );
     // Long options are cut short: padding each line to a huge one would
-    // multiply the output (and Rust refuses widths past 65 535).
+    // multiply the output (and Rust refuses widths past 65 535). Each is
+    // escaped before it is measured, as its line will show it.
     let shown: Vec<String> = options
         .iter()
         .take(OPTIONS_LISTED)
@@ -718,11 +720,14 @@ fn print_options(
             Some((end, _)) => format!("{}…", &o[..end]),
             None => (*o).to_owned(),
         })
+        .map(|o| super::one_line(&o))
         .collect();
-    let width = shown.iter().map(|o| o.chars().count()).max().unwrap_or(0);
+    // Padded by the columns each takes: options are any text, and one in
+    // Chinese or with a combining accent would misalign the column after it.
+    let width = shown.iter().map(|o| columns(o)).max().unwrap_or(0);
     for (o, i) in shown.iter().zip(picks) {
         let n = i.unwrap_or("(null)");
-        text_line(out, &format!("  {o:<width$}  {n}"));
+        text_line(out, &format!("  {}  {n}", pad(o, width)));
     }
     if options.len() > OPTIONS_LISTED {
         text_line(

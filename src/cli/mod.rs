@@ -8,6 +8,7 @@ mod args;
 mod commands;
 mod diff;
 mod pretty;
+mod width;
 
 use std::ffi::OsString;
 use std::io::Write;

@@ -5,11 +5,11 @@
 // ("Before consent to storage"), taken from README.md as it is written,
 // keeps what a page used in memory and writes it at consent, so that the
 // next page, made with the defaults, serves each unit the arm it used.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { root, launchChromiumBrowser, startFlagSite, until } from '../helpers/runtimes.js';
+import { root, flagSiteInChromium, until } from '../helpers/runtimes.js';
 
 /** A random experiment over four arms (a redraw shows), one that falls through for most units, and a boolean split. */
 const snapshot = JSON.stringify({
@@ -25,28 +25,21 @@ const snapshot = JSON.stringify({
 });
 
 const site = { snapshot, etag: '"c1"', events: /** @type {any[]} */ ([]), page: '<!doctype html><meta charset="utf-8"><link rel="icon" href="data:,"><title>shop</title>', url: '', server: /** @type {any} */ (null) };
-let browser, recipe = '';
+let recipe = '';
 
-before(async () => {
+const rt = flagSiteInChromium(site, async () => {
   const readme = readFileSync(join(root, 'README.md'), 'utf8');
   const block = /```js\n([\s\S]*?)```/.exec(readme.slice(readme.indexOf('### Before consent to storage')));
   assert.ok(block, 'the README has the recipe');
   // As a bundler resolves the package: the files of pkg/ on this server.
   recipe = block[1].replace('from "feats-edge"', 'from "/pkg/index.js"');
   assert.notEqual(recipe, block[1]);
-  await startFlagSite(site, root);
-  browser = await launchChromiumBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  site.server?.closeAllConnections();
-  site.server?.close();
+  return root;
 });
 
 /** A page of the site in a fresh context (empty localStorage), the recipe at /flags.js; its errors must stay none. */
 async function open() {
-  const context = await browser.newContext();
+  const context = await rt.browser.newContext();
   const page = await context.newPage();
   const errors = [];
   page.on('pageerror', (e) => errors.push(e.message));

@@ -4,12 +4,12 @@
 // the server, which may hand a newer snapshot than the page's client holds
 // (its next poll is up to a minute away): what the server chose under it is
 // reported as that snapshot's experiment, not as a default with no unit.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Engine } from 'feats-edge';
-import { root, launchChromiumBrowser, until, bundleApp, startFlagSite } from '../helpers/runtimes.js';
+import { root, until, bundleApp, flagSiteInChromium } from '../helpers/runtimes.js';
 import { tempDir } from '../helpers/tmp.js';
 
 /** Checkout: classic for everyone, then (s2) an experiment. */
@@ -38,23 +38,14 @@ createRoot(document.getElementById("root")).render(<Shop />);
 `;
 
 const site = { snapshot: S1, etag: '"s1"', events: /** @type {any[]} */ ([]), url: '', server: /** @type {any} */ (null), page: '' };
-let browser;
-
-before(async () => {
+const rt = flagSiteInChromium(site, async () => {
   const readme = readFileSync(join(root, 'README.md'), 'utf8');
   const block = /```jsx\n(\/\/ app\/shop\/report\.js[\s\S]*?)```/.exec(readme.slice(readme.indexOf('### In Next.js')));
   assert.ok(block, 'the README has the reporter');
   const dir = tempDir('next-report');
   writeFileSync(join(dir, 'report.jsx'), block[1]);
   await bundleApp(dir, app);
-  await startFlagSite(site, dir);
-  browser = await launchChromiumBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  site.server?.closeAllConnections();
-  site.server?.close();
+  return dir;
 });
 
 test('the README\'s Next.js reporter: a render that brings a newer snapshot is reported as that snapshot chose', async () => {
@@ -73,7 +64,7 @@ test('the README\'s Next.js reporter: a render that brings a newer snapshot is r
     site.etag = '"s1"';
     site.page = `<!doctype html><meta charset="utf-8"><link rel="icon" href="data:,"><div id="root"></div>
 <script>window.renders = ${JSON.stringify(renders).replace(/</g, '\\u003c')};</script><script type="module" src="/app.js"></script>`;
-    const context_ = await browser.newContext();
+    const context_ = await rt.browser.newContext();
     const page = await context_.newPage();
     const errors = [];
     page.on('pageerror', (e) => errors.push(e.message));

@@ -4,11 +4,11 @@
 // reported once, a re-render when a snapshot changes with its revision
 // unchanged, and past `timeout` the fallbacks reported, then each use again
 // under the snapshot.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { root, launchChromiumBrowser, until, bundleApp, startFlagSite } from '../helpers/runtimes.js';
+import { root, until, bundleApp, flagSiteInChromium } from '../helpers/runtimes.js';
 import { tempDir } from '../helpers/tmp.js';
 
 /** A random experiment over four arms, and a feature served by a rule. */
@@ -41,9 +41,7 @@ createRoot(document.getElementById("root")).render(
 
 /** The site: the bundled page, the .wasm beside it, and the flag endpoints the recipe names. */
 const site = { snapshot: snapshot('dark'), etag: '"r1"', delay: 0, events: /** @type {any[]} */ ([]), url: '', server: /** @type {any} */ (null) };
-let browser;
-
-before(async () => {
+const rt = flagSiteInChromium(site, async () => {
   const readme = readFileSync(join(root, 'README.md'), 'utf8');
   const block = /```jsx\n([\s\S]*?)```/.exec(readme.slice(readme.indexOf('### With React')));
   assert.ok(block, 'the README has the React recipe');
@@ -51,19 +49,12 @@ before(async () => {
   writeFileSync(join(dir, 'flags.jsx'), block[1]);
   writeFileSync(join(dir, 'index.html'), '<!doctype html><meta charset="utf-8"><link rel="icon" href="data:,"><div id="root"></div><script type="module" src="/app.js"></script>');
   await bundleApp(dir, app);
-  await startFlagSite(site, dir);
-  browser = await launchChromiumBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  site.server?.closeAllConnections();
-  site.server?.close();
+  return dir;
 });
 
 /** Opens the page for user `u` in a fresh context; returns it once both parts show a snapshot's choice. */
 async function open(u, shown = 'document.getElementById("footer")?.dataset.theme') {
-  const context = await browser.newContext();
+  const context = await rt.browser.newContext();
   const page = await context.newPage();
   const errors = [];
   page.on('pageerror', (e) => errors.push(e.message));

@@ -2,17 +2,17 @@
 // written and run in Chromium as a page's module: "30 seconds" (a feature
 // handle that builds the chosen class and reports it once) and "In a
 // browser" (preselect, render, report; the code default past `timeout`).
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Engine } from 'feats-edge';
-import { root, launchChromiumBrowser, startFlagSite, until } from '../helpers/runtimes.js';
+import { root, flagSiteInChromium, until } from '../helpers/runtimes.js';
 
 const snapshot = readFileSync(join(root, 'examples/shop.json'), 'utf8');
 const engine = new Engine(snapshot);
 const site = { snapshot, etag: '"shop-1"', delay: 0, events: /** @type {any[]} */ ([]), page: '', url: '', server: /** @type {any} */ (null) };
-let browser;
+const rt = flagSiteInChromium(site, root);
 
 /**
  * The first `js` block after `heading`, its import pointed at the package's
@@ -28,17 +28,6 @@ function block(heading) {
   return code;
 }
 
-before(async () => {
-  await startFlagSite(site, root);
-  browser = await launchChromiumBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  site.server?.closeAllConnections();
-  site.server?.close();
-});
-
 /**
  * Runs `code` as the module of a fresh page, with `prelude` before it (the
  * names the block takes as given) and `epilogue` after it; resolves with
@@ -46,7 +35,7 @@ after(async () => {
  * @param {string} prelude @param {string} code @param {string} epilogue
  */
 async function runPage(prelude, code, epilogue) {
-  const context = await browser.newContext();
+  const context = await rt.browser.newContext();
   try {
     const page = await context.newPage();
     const errors = [];

@@ -282,6 +282,30 @@ export function demoInChromium() {
 }
 
 /**
+ * For a test file: a flag site ({@link startFlagSite}) and Chromium, started
+ * before its tests and stopped after them (the browser first, then the
+ * server with its open connections). `dir` is the folder the site serves,
+ * or an async function that prepares it and returns it (a bundle built
+ * from the README's code), run in `before` so that what it asserts fails
+ * the file's tests. Returns an object whose `browser` is set once started.
+ * @param {Parameters<typeof startFlagSite>[0]} site
+ * @param {string | (() => Promise<string>)} dir
+ */
+export function flagSiteInChromium(site, dir) {
+  const it = { browser: /** @type {any} */ (undefined) };
+  before(async () => {
+    await startFlagSite(site, typeof dir === 'function' ? await dir() : dir);
+    it.browser = await launchChromiumBrowser();
+  });
+  after(async () => {
+    await it.browser?.close();
+    site.server?.closeAllConnections();
+    site.server?.close();
+  });
+  return it;
+}
+
+/**
  * Starts www/server.js on a free port (`--port 0`; it prints the port) with
  * a private copy of `snapshot` (default www/snapshot.json). Returns {url,
  * file (the copy, which the server watches), pid, log() (what it printed),

@@ -477,24 +477,46 @@ fn mapped_block(at: &str, text: &str, out: &mut Vec<Problem>) {
 /// with blanks around it (`" US"`, a no-break space pasted after it),
 /// which matching exactly compares as written, so that it matches no
 /// context's `US`; a value given again, which changes nothing and is most
-/// often a slip for another (`["US", "CA", "US"]` meant `MX`). A set of the
-/// values seen: linear in the list's length (up to 10 000 values).
+/// often a slip for another (`["US", "CA", "US"]` meant `MX`), warned
+/// about once, at its second place, with how many more there are (a
+/// generated list of one value 10 000 times gave 9 999 warnings). A map of
+/// the values seen: linear in the list's length (up to 10 000 values).
 fn in_list(at: &str, values: &[Value], out: &mut Vec<Problem>) {
-    let mut first: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    // By value: where it is first, and how many times it is given.
+    let mut seen: std::collections::HashMap<&str, (usize, usize)> =
+        std::collections::HashMap::new();
+    for (i, text) in values
+        .iter()
+        .enumerate()
+        .filter_map(|(i, v)| Some((i, v.as_str()?)))
+    {
+        seen.entry(text).or_insert((i, 0)).1 += 1;
+    }
     for (i, value) in values.iter().enumerate() {
         let Some(text) = value.as_str() else { continue };
-        if let Some(j) = first.get(text) {
-            out.push(warning(
-                format!("{at}/{i}"),
-                format!(
-                    "{} is listed already (at {at}/{j}): a value given twice changes \
-                     nothing; remove it, or write the value meant",
-                    quoted(text)
-                ),
-            ));
+        let Some(&(j, count)) = seen.get(text) else {
+            continue;
+        };
+        if j != i {
+            if count > 1 {
+                let more = match count - 2 {
+                    0 => String::new(),
+                    1 => " and once more after this".to_owned(),
+                    n => format!(" and {n} more times after this"),
+                };
+                out.push(warning(
+                    format!("{at}/{i}"),
+                    format!(
+                        "{} is listed already (at {at}/{j}){more}: a value given twice changes \
+                         nothing; remove it, or write the value meant",
+                        quoted(text)
+                    ),
+                ));
+                // (Its later places are in the count.)
+                seen.insert(text, (j, 0));
+            }
             continue;
         }
-        first.insert(text, i);
         let blank = |c: char| c.is_whitespace() || crate::text::is_invisible(c);
         let trimmed = text.trim_matches(blank);
         let (start, end) = (text.starts_with(blank), text.ends_with(blank));
@@ -2078,16 +2100,17 @@ mod tests {
     fn in_list_values_given_twice_or_with_blanks_around_them() {
         let f = r#"{"F": {"inputs": ["user"], "implementations": ["a", "b"], "default": "a",
             "rules": [{"when": {"any": [{"segment": "Country", "in": ["US", " US", "CA", "US", "MX\u00a0", "\u200bDE ", " ", "US"]},
-                                        {"segment": "Country", "not_in": ["FR", "FR"], "meta": {"in": ["x", "x"]}}]}, "serve": "b"}]}}"#;
+                                        {"segment": "Country", "not_in": ["FR", "FR"], "meta": {"in": ["x", "x"]}},
+                                        {"segment": "Country", "in": ["IT", "IT", "ES", "IT", "IT", "IT"]}]}, "serve": "b"}]}}"#;
         assert_eq!(
             warnings(f),
             [
                 "/features/F/rules/0/when/any/0/in/1: ' US' has a blank or invisible character at its start: values are matched exactly as written, so it does not match 'US'; remove it",
-                "/features/F/rules/0/when/any/0/in/3: 'US' is listed already (at /features/F/rules/0/when/any/0/in/0): a value given twice changes nothing; remove it, or write the value meant",
+                "/features/F/rules/0/when/any/0/in/3: 'US' is listed already (at /features/F/rules/0/when/any/0/in/0) and once more after this: a value given twice changes nothing; remove it, or write the value meant",
                 r"/features/F/rules/0/when/any/0/in/4: 'MX\u{a0}' has a blank or invisible character at its end: values are matched exactly as written, so it does not match 'MX'; remove it",
                 r"/features/F/rules/0/when/any/0/in/5: '\u{200b}DE ' has a blank or invisible character at both ends: values are matched exactly as written, so it does not match 'DE'; remove it",
-                "/features/F/rules/0/when/any/0/in/7: 'US' is listed already (at /features/F/rules/0/when/any/0/in/0): a value given twice changes nothing; remove it, or write the value meant",
                 "/features/F/rules/0/when/any/1/not_in/1: 'FR' is listed already (at /features/F/rules/0/when/any/1/not_in/0): a value given twice changes nothing; remove it, or write the value meant",
+                "/features/F/rules/0/when/any/2/in/1: 'IT' is listed already (at /features/F/rules/0/when/any/2/in/0) and 3 more times after this: a value given twice changes nothing; remove it, or write the value meant",
             ]
         );
     }

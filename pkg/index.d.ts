@@ -503,7 +503,9 @@ export interface Client {
   on(type: 'recovered', listener: (event: { revision: string }) => void): () => void;
   /**
    * Adds a listener; returns the function that removes it. `type`: one of
-   * the events above (a listener for any other name is never called).
+   * the events above (a listener for any other name is never called). An
+   * event goes to the listeners there when it comes, still there at their
+   * turn: one added by a listener hears the next event, not this one.
    */
   on<K extends 'update' | 'exposure' | 'error' | 'stale' | 'recovered'>(type: K, listener: (event: ClientEvents[K]) => void): () => void;
   /** Fetches the snapshot now; resolves once it is answered, never rejects (a failure is an `error` event). Nothing without `snapshotUrl` or once closed (in Workers: not during a failed fetch's backoff or Retry-After, nor while another request's fetch is under way, for `timeout` doubling up to 30 s). */

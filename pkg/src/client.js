@@ -700,9 +700,20 @@ export async function createClient(o) {
     told = true;
     console.warn('feats-edge: an error no "error" listener heard (later ones are not logged; hear them with client.on("error", fn)):', err);
   };
+  /**
+   * Calls the listeners of `set` with `v`: those there when the event came
+   * that are still there at their turn, as DOM events and Node's emitters
+   * do. One added by a listener hears the next event, not this one (a
+   * listener that removed itself and added itself again, as a new
+   * function, was called again at once, forever).
+   * @param {Set<Function>} set @param {unknown} v
+   */
+  const dispatch = (set, v) => {
+    for (const fn of [...set]) if (set.has(fn)) call(fn, v);
+  };
   const emit = (type, v) => {
     if (type == 'error') (failure = v), returned ? tell(v) : !listeners.error.size && early.length < EARLY && !early.includes(v) && early.push(v);
-    listeners[type].forEach((fn) => call(fn, v));
+    dispatch(listeners[type], v);
   };
   const backoff = (n) => Math.random() * Math.min(6e4, retryDelay * 2 ** n);
   /**
@@ -1420,7 +1431,7 @@ export async function createClient(o) {
     // Each listener gets a copy (what it changes is not what is sent),
     // once the event is queued (a listener may close the client).
     if (xurl) enqueue([event]);
-    for (const fn of listeners.exposure) call(fn, { ...event, unit: event.unit && { ...event.unit } });
+    for (const fn of [...listeners.exposure]) listeners.exposure.has(fn) && call(fn, { ...event, unit: event.unit && { ...event.unit } });
     if (xurl && queue.length >= maxBatch) autoFlush();
   }
 

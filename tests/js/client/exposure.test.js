@@ -502,6 +502,35 @@ test('async listeners that reject (exposure, update, error) change nothing and l
   assert.equal(srv.state.exposureRequests.flatMap((r) => JSON.parse(r.body).events).length, 1);
 });
 
+test('a listener added or removed by a listener: as DOM events, the one added hears the next event, not this one', async (t) => {
+  const { client } = await setup(t);
+  // A listener that subscribes again as a new function each time (a
+  // component re-subscribing as it renders): called once per event. (It
+  // stops after 50 turns: once per event, that is far more than the test
+  // makes; called again at once, it looped forever.)
+  let turns = 0, off;
+  const subscribe = () => (off = client.on('exposure', () => (off(), ++turns < 50 && subscribe())));
+  subscribe();
+  client.create('Split', ctx('1'));
+  assert.equal(turns, 1, 'the listener added during the event did not hear it');
+  client.create('Split', ctx('2'));
+  assert.equal(turns, 2);
+
+  const heard = [];
+  client.on('update', (e) => {
+    heard.push(`first ${e.changed}`);
+    client.on('update', (e) => heard.push(`added ${e.changed}`));
+  });
+  // One removed by an earlier listener of the same event is not called.
+  const second = () => heard.push('removed');
+  client.on('update', () => client.on('update', second)());
+  client.on('update', second);
+  client.override('Split', 'on');
+  assert.deepEqual(heard, ['first Split']);
+  client.override('Dark', 'true');
+  assert.deepEqual(heard, ['first Split', 'first Dark', 'added Dark']);
+});
+
 test("an 'exposure' listener that closes the client: the event it heard is sent by close", async (t) => {
   const srv = await startServer({ snapshot: snapshot('r1') });
   t.after(() => srv.close());

@@ -551,7 +551,8 @@ export interface WaitUntil {
  * one's client. A bootstrap `snapshot` serves at once, and the first
  * request revalidates it after its response (`ctx.waitUntil`), as it
  * finishes a first fetch that outlasted `timeout`.
- * Send each request's exposures with `ctx.waitUntil(client.flush())`.
+ * Send each request's exposures with `ctx.waitUntil(client.flush())`; a
+ * client a request closed is replaced by a new one at the next request.
  * @example
  * const getClient = isolateClient((env) => ({ snapshotUrl: env.SNAPSHOT_URL, exposureUrl: env.EXPOSURE_URL }));
  * export default {

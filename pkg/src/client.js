@@ -140,6 +140,13 @@ export const REQUEST_BOUND = Symbol('feats-edge: request-bound');
 export const FETCHING = Symbol('feats-edge: fetching');
 
 /**
+ * The key of a client's getter that says whether it has been closed: the
+ * client of `isolateClient` that a request closed is replaced by the next
+ * request (see isolate.js).
+ */
+export const CLOSED = Symbol('feats-edge: closed');
+
+/**
  * The key of a client's method `(details, implementation)` that records a
  * use with the evaluation that chose it (this client's `details`), for
  * callers that hold it, such as the OpenFeature providers: asked again, a
@@ -1722,6 +1729,7 @@ export async function createClient(o) {
   // overrides `usedImplementation`) does not carry it.
   Object.defineProperty(client, USE, { value: (/** @type {any} */ d, /** @type {string} */ impl) => void found(d, impl) });
   Object.defineProperty(client, FETCHING, { value: () => inflight ?? null });
+  Object.defineProperty(client, CLOSED, { get: () => !!closed });
   Object.defineProperty(client, BOOLEAN, { value: (/** @type {string} */ feature) => engine?._isBoolean(feature) ?? null, enumerable: true });
   await ready;
   returned = true;

@@ -1,7 +1,7 @@
 // One client per isolate, shared by the requests it serves, for runtimes
 // that tie I/O to the request that started it and run no timers between
 // requests (Cloudflare Workers and the like).
-import { FETCHING, REQUEST_BOUND, createClient, num, refreshEvery, waiting } from './client.js';
+import { CLOSED, FETCHING, REQUEST_BOUND, createClient, num, refreshEvery, waiting } from './client.js';
 
 /** How often a request waiting for another's first load looks again (ms). */
 const POLL = 5;
@@ -42,6 +42,7 @@ const OVERDUE = 2;
  * request whose client never came (the request was cancelled) is given
  * up on after `timeout` plus a second.
  * Exposures are sent by `ctx.waitUntil(client.flush())` after a response.
+ * A client a request closed is replaced by a new one at the next request.
  * @param {Options | ((env: any) => Options)} options
  * @returns {(env?: any, ctx?: WaitUntil) => Promise<Client>}
  */
@@ -54,6 +55,11 @@ export function isolateClient(options) {
   // promise is its request's), for at most `timeout`.
   let overdueSince = 0;
   return async (env, ctx) => {
+    // A client a request closed (`ctx.waitUntil(client.close())`, as for a
+    // client made per request) serves nothing more: the next request makes
+    // a new one. (Kept, every later request of the isolate got the code
+    // defaults, and its exposures went nowhere, with no error said.)
+    if (client?.[CLOSED]) client = null;
     // (A wall clock set back meanwhile ends these waits: see `waiting`.)
     while (!client && loading && waiting(loading, lost)) await pause();
     if (!client) {

@@ -251,3 +251,19 @@ test('an idle isolate whose last revalidation failed serves its next request at 
   assert.equal(served, 'served', 'held for the timeout by a host already known to fail');
   assert.ok(await until(() => srv.state.snapshotRequests.at(-1).mode === 'hang', 3000), 'the revalidation was started');
 });
+
+test('a request that closes the isolate\'s client (as one closes a client made per request): the next request gets a new one, loaded, its exposures sent', async (t) => {
+  const srv = await startServer({ snapshot: snapshot('r1') });
+  const get = isolateClient({ snapshotUrl: srv.snapshotUrl, exposureUrl: srv.exposureUrl });
+  let client;
+  for (let i = 0; i < 3; i++) {
+    const ctx = requestCtx();
+    client = await get({}, ctx);
+    assert.equal(client.revision, 'r1', `request ${i} is served the snapshot`);
+    client.create('Split', { user: { id: String(i) } });
+    ctx.waitUntil(client.close());
+    await ctx.settle();
+  }
+  t.after(() => srv.close());
+  assert.deepEqual(srv.accepted().map((e) => e.unit.value), ['0', '1', '2']);
+});

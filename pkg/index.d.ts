@@ -145,8 +145,8 @@ export class Engine {
    * Checks the whole snapshot; each feature's rules compile on its first
    * evaluation. `snapshot`: its JSON text, the parsed object, or its bytes,
    * read as UTF-8 (invalid sequences as U+FFFD); not a `Response` or a
-   * promise (`await (await fetch(url)).text()` first), which are refused
-   * saying so.
+   * promise (`await (await fetch(url)).text()` first), nor an `Engine`,
+   * which are refused saying so.
    * @throws {SnapshotError} when the snapshot is refused as a whole, or
    *   could not be loaded (path "": the WebAssembly memory exhausted)
    * @throws {Error} before the wasm has loaded (browser entry: `await init()` first)

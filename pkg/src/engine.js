@@ -541,13 +541,15 @@ function ofAnotherCopy(v) {
 
 /**
  * What `v` is when it is the snapshot still on its way (a promise not
- * awaited, the Response it came in), said with what to give instead;
- * null otherwise. Serialized, either read as a snapshot without `schema`.
+ * awaited, the Response it came in), or already loaded (an Engine of this
+ * copy), said with what to give instead; null otherwise. Serialized, each
+ * read as a snapshot without `schema`.
  * @param {unknown} v
  */
 function onItsWay(v) {
   try {
     if (v === null || typeof v !== 'object') return null;
+    if (v instanceof Engine) return 'an Engine already: use it as it is (createClient takes it as `snapshot`), or give the snapshot it was made from';
     if (typeof (/** @type {any} */ (v).then) === 'function') return 'a Promise: await it, and give what it resolves to';
     if (typeof Response === 'function' && v instanceof Response) return 'a Response: give its text (await res.text()) or its bytes';
   } catch {} // (a Proxy whose traps throw: read as any object)

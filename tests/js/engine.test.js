@@ -43,6 +43,16 @@ test('a snapshot still on its way (a promise not awaited, the Response it came i
   assert.equal(new Engine(await new Response(text).text()).revision, '2026-11-22.7');
 });
 
+test('an Engine given to new Engine is refused saying so, freed or not (it was read as a snapshot without schema)', () => {
+  const engine = new Engine(read('examples/shop.json'));
+  const refused = () => { try { new Engine(engine); } catch (e) { return e; } };
+  for (const e of [refused(), (engine.free(), refused())]) {
+    assert.ok(e instanceof SnapshotError, String(e));
+    assert.match(e.message, /^the snapshot is an Engine already: use it as it is/);
+    assert.equal(e.path, '');
+  }
+});
+
 test('engine metadata: revision, problems, features', () => {
   const e = new Engine(read('examples/shop.json'));
   assert.equal(e.revision, '2026-11-22.7');

@@ -213,7 +213,7 @@ export interface ClientOptions {
    * A bootstrap snapshot, used before (or instead of) fetching: JSON text,
    * the parsed object, its UTF-8 bytes, or an `Engine` already made from it (not parsed
    * again; the client owns it from then on, and frees it when it is
-   * replaced or the client is closed).
+   * replaced or the client is closed: another client refuses it).
    */
   snapshot?: string | object | Engine | undefined;
   /** The ETag of the bootstrap `snapshot`: the first fetch sends it as `If-None-Match`, and a 304 keeps the bootstrap. Ignored without `snapshot`, or if not a valid header value. */

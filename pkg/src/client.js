@@ -124,6 +124,16 @@ function joined(chunks) {
   return all;
 }
 
+/**
+ * The Engines given as `snapshot` that a client took: each is that
+ * client's, which frees it when it replaces it or closes. Given to a
+ * second client, one is refused: it served there until the first client
+ * closed, then answered nothing, with nothing said (several clients made
+ * per request over one Engine).
+ * @type {WeakSet<Engine>}
+ */
+const taken = new WeakSet();
+
 /** How many times in a row a server may refuse its own current ETag as If-None-Match before none is sent (see `conditional`). */
 const REFUSALS = 3;
 
@@ -856,7 +866,11 @@ export async function createClient(o) {
     try {
       // An Engine given is the client's from then on (freed when replaced or closed).
       if (doc instanceof Engine && !doc._raw) throw new Error('feats-edge: the Engine given as snapshot has been freed');
+      if (doc instanceof Engine && taken.has(doc)) {
+        throw new Error("feats-edge: the Engine given as snapshot is another client's already, which frees it when it replaces it or closes: give each client an Engine of its own, or the snapshot's text");
+      }
       e = doc instanceof Engine ? doc : new Engine(doc);
+      if (e === doc) taken.add(e);
     } catch (err) {
       return emit('error', refusal(err, from));
     }

@@ -335,6 +335,20 @@ test('an Engine as the bootstrap: used as it is (not parsed again), then the cli
   freed.close();
 });
 
+test("an Engine given to a second client is refused with an error event: the first frees it when it closes, and the second answered nothing from then on, unsaid", async () => {
+  const engine = new Engine(snapshot('r1'));
+  const first = await createClient({ snapshot: engine });
+  const second = await createClient({ snapshot: engine, timeout: 10 });
+  const errors = [];
+  second.on('error', (e) => errors.push(e.message));
+  await sleep(0);
+  assert.match(errors[0] ?? '', /the Engine given as snapshot is another client's already/);
+  assert.equal(second.revision, null, 'the second serves the code defaults, as it says');
+  assert.equal(first.findImplementation('PaymentProcessor', ctx('1', 'CA')), 'premium', 'the first keeps it');
+  await first.close();
+  await second.close();
+});
+
 test('an invalid bootstrap is refused without throwing', async () => {
   const client = await createClient({ snapshot: '{"schema": 1, ', timeout: 10 });
   const errors = [];

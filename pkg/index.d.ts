@@ -521,7 +521,9 @@ export interface Client {
  * loads asynchronously it starts `init()` itself and fetches the first
  * snapshot meanwhile. Resolves once a snapshot is loaded, or after `timeout`
  * ms with nothing loaded (then `client.ready` is false and the calls answer
- * code defaults); never rejects (failures are `error` events).
+ * code defaults); never rejects (failures are `error` events), except with
+ * what reading `options` throws (a getter, a Proxy's trap), as the
+ * platform's own APIs rethrow it: before anything is started.
  * @example
  * const client = await createClient({ snapshotUrl: "/flags/snapshot.json", exposureUrl: "/flags/exposures" });
  * client.on("error", (e) => console.warn(e.message));

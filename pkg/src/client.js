@@ -518,7 +518,10 @@ function checked(store, say) {
  * `maxBatch` and `retryDelay`) take their defaults; delays past ~24.8 days
  * (Infinity included) wait that long; a `refreshInterval` above 0 is a
  * second at least (see MIN_REFRESH). A `snapshotEtag` that is not a string
- * a header can carry is ignored, as is one without `snapshot`.
+ * a header can carry is ignored, as is one without `snapshot`. What reading
+ * an option throws (a getter, a Proxy's trap) rejects, as the platform's
+ * own APIs rethrow it, before anything is started; `now` and `headers` are
+ * read again at each use, and what they throw then stays inside.
  * @param {Options} [o]
  */
 export async function createClient(o) {

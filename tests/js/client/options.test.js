@@ -146,6 +146,19 @@ test('odd arguments to on(), usedImplementation(), feature() and createClient() 
   await bare.close();
 });
 
+test('options whose getters throw: createClient rejects with what they threw, before it fetches anything', async (t) => {
+  const srv = await startServer({ snapshot: snapshot('r1') });
+  t.after(() => srv.close());
+  const boom = new Error('a getter that throws');
+  for (const key of ['snapshot', 'exposureUrl', 'refreshInterval', 'sticky', 'fetch', 'headers', 'storageKey']) {
+    const o = { snapshotUrl: srv.snapshotUrl, timeout: 60_000 };
+    Object.defineProperty(o, key, { get() { throw boom; } });
+    await assert.rejects(createClient(o), (e) => e === boom, key);
+  }
+  await assert.rejects(createClient(new Proxy({}, { get() { throw boom; } })), (e) => e === boom);
+  assert.equal(srv.state.snapshotRequests.length, 0);
+});
+
 test('a relative snapshotUrl or exposureUrl outside pages: an error said once, no wait for the timeout, no retries, exposures counted as failed', { timeout: 10000 }, async (t) => {
   // fetch refuses a relative URL on every try: it is a setting to fix, not
   // an outage to retry (and createClient would wait its whole timeout).

@@ -20,7 +20,9 @@ type WasmModule = typeof globalThis extends { WebAssembly: { Module: abstract ne
  * a URL to fetch, a `Response` or a promise of one (`fetch(url)`), its
  * bytes or a compiled module (default: the package's own
  * `feats_edge_bg.wasm`, next to its JS); ignored once loaded.
- * Rejects when it cannot be loaded; after a failure a later call tries
+ * Rejects when it cannot be loaded (a `TypeError` for a source of none of
+ * those kinds, such as wasm-bindgen's `{module_or_path}`: give the value
+ * itself); after a failure a later call tries
  * again, except when the page's Content-Security-Policy forbids
  * WebAssembly (rejected for good). `createClient` needs no `init()` first;
  * where the wasm loads asynchronously (browsers), `new Engine` and `bucket`

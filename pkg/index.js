@@ -25,6 +25,8 @@ const WASM_TIMEOUT = 3e4;
  */
 export function init(source) {
   if (wasm) return Promise.resolve();
+  const refused = unloadable(source, 'init()');
+  if (refused) return Promise.reject(refused);
   if (again(source)) given = source;
   loading ??= (async () => {
     source ??= given ?? new URL('./gen/feats_edge_bg.wasm', import.meta.url);
@@ -87,6 +89,35 @@ async function fetched(source, signal, name) {
 /** What to do when this entry runs where only Node's file system reaches the .wasm. */
 const OUTSIDE = "This is the package's browser entry, run outside a browser (a test runner's DOM environment, such as Jest's jsdom): " +
   "have the runner resolve its node entry (Jest: testEnvironmentOptions: { customExportConditions: ['node'] }), or pass the .wasm's bytes to init()";
+
+/**
+ * The error for a `source` of no kind that `init()` or `initSync()`
+ * (`name`) takes, saying which it takes; null for one it may. A plain
+ * object (the bindings' own `{module_or_path}` or `{module}` form), a
+ * number or a function went to WebAssembly as it was ("Argument 0 must be
+ * a buffer source"), and `init()` kept it as the source of every later
+ * try, a client's own included: the page never loaded the .wasm it loads
+ * by default.
+ * @param {unknown} source @param {string} name
+ */
+function unloadable(source, name) {
+  if (source == null || typeof source == 'string') return null;
+  let form = '';
+  try {
+    if (typeof source == 'object') {
+      const proto = Object.getPrototypeOf(source);
+      if ((proto !== Object.prototype && proto !== null) || typeof (/** @type {any} */ (source).then) == 'function') return null;
+      form = ['module_or_path', 'module'].find((k) => k in source) ?? '';
+    }
+  } catch {
+    return null; // (a Proxy whose traps throw: left to WebAssembly, as before)
+  }
+  const takes = name == 'init()' ? "the .wasm's URL, a Response or a promise of one, its bytes" : "the .wasm's bytes";
+  const what = form
+    ? `an object in the form of wasm-bindgen's own loader ({${form}: …}): give it the value itself (${name.replace(')', name == 'init()' && form == 'module_or_path' ? 'url)' : 'bytes)')})`
+    : typeof source == 'object' ? 'a plain object' : `a ${typeof source}`;
+  return new TypeError(`feats-edge: ${name} takes ${takes} or a compiled WebAssembly.Module, not ${what}`);
+}
 
 /**
  * Whether `source` may be loaded again after a failure: given, and not
@@ -172,6 +203,8 @@ setLoader(() => init());
  */
 export function initSync(module) {
   if (wasm) return;
+  const refused = unloadable(module, 'initSync()');
+  if (refused) throw refused;
   try {
     start(module, 'the module given to initSync()');
   } catch (e) {

@@ -194,6 +194,31 @@ test('bytes that are no module, given to init() or initSync(), are refused in th
     assert.equal(got.revision, 'r');
   }));
 
+test("wasm-bindgen's own loader form ({module_or_path}, {module}) given to init() or initSync() is refused saying so, and a client then loads the package's .wasm", () =>
+  onBlankPage(async (page) => {
+    const got = await page.evaluate(async () => {
+      const { init, initSync, createClient } = await import('/pkg/index.js');
+      const messages = [];
+      await init({ module_or_path: '/pkg/gen/feats_edge_bg.wasm' }).catch((e) => messages.push(e.message));
+      try {
+        initSync({ module: new Uint8Array(8) });
+      } catch (e) {
+        messages.push(e.message);
+      }
+      // (The object was the source of the client's own init() too, tried again for good.)
+      const snapshot = await (await fetch('/flags/snapshot.json')).text();
+      const client = await createClient({ snapshot, retryDelay: 20, timeout: 3000 });
+      const revision = client.revision;
+      await client.close();
+      return { messages, revision };
+    });
+    assert.deepEqual(got.messages, [
+      "feats-edge: init() takes the .wasm's URL, a Response or a promise of one, its bytes or a compiled WebAssembly.Module, not an object in the form of wasm-bindgen's own loader ({module_or_path: …}): give it the value itself (init(url))",
+      "feats-edge: initSync() takes the .wasm's bytes or a compiled WebAssembly.Module, not an object in the form of wasm-bindgen's own loader ({module: …}): give it the value itself (initSync(bytes))",
+    ]);
+    assert.match(String(got.revision), /\S/);
+  }));
+
 /**
  * A module as another version's bindings made it: one import the bindings
  * of this version do not give (each import's name carries a hash of the

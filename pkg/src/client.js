@@ -1730,11 +1730,15 @@ export async function createClient(o) {
       done(!!engine);
       if (browser) {
         document.removeEventListener('visibilitychange', onVisible);
-        removeEventListener('pagehide', beacon);
         removeEventListener('online', onOnline);
         removeEventListener('storage', onStorage);
       }
       const sent = flush(true);
+      // Page hide still beacons what waits until the POSTs of close() are
+      // answered: a `pagehide` listener of the application's that closes
+      // the client may run before this client's own, which, removed then,
+      // never ran, and what the first POST had not taken was lost with the page.
+      if (browser) sent.finally(() => removeEventListener('pagehide', beacon));
       unread?.(); // (see load)
       engine?.free(); // runtimes such as workerd may never run finalizers
       previous?.free();

@@ -426,6 +426,33 @@ test('page hide with a headers option that throws: the events go back to the que
   await client.close();
 });
 
+test("a 'pagehide' listener of the page's own that closes the client, run before the client's: what close()'s POSTs did not take leaves by beacon", async () => {
+  localStorage.clear();
+  const posts = [], answers = [];
+  const closeOnHide = () => client.close();
+  // Added before the client adds its own (an application that closes
+  // whatever client it has when the page goes).
+  windowEvents.addEventListener('pagehide', closeOnHide);
+  const client = await createClient({
+    snapshot: snapshot('r1'), exposureUrl: '/flags/exposures', flushInterval: 0, maxBatch: 2,
+    // The page goes away before a POST is answered.
+    fetch: (url, init) => (posts.push(init), new Promise((r) => answers.push(r))),
+  });
+  const sent = beacons.length;
+  for (let i = 1; i <= 6; i++) client.create('Split', ctx(String(i)));
+  windowEvents.dispatchEvent(new Event('pagehide'));
+  windowEvents.removeEventListener('pagehide', closeOnHide);
+  // A full batch went when it was full; close() sends the next.
+  assert.deepEqual(posts.map((p) => JSON.parse(p.body).events.map((e) => e.unit.value)), [['1', '2'], ['3', '4']]);
+  assert.equal(beacons.length, sent + 1, 'the rest by beacon, at once');
+  assert.deepEqual(JSON.parse(await beacons.at(-1).data.text()).events.map((e) => e.unit.value), ['5', '6']);
+  for (const answer of answers) answer(new Response(null, { status: 204 }));
+  await until(() => client.stats.sent === 6);
+  // Once close() is answered, page hide is no longer heard.
+  windowEvents.dispatchEvent(new Event('pagehide'));
+  assert.equal(beacons.length, sent + 1);
+});
+
 test("page hide, beacons refused, the sink failing: an 'error' listener that closes the client has close send the events back", async () => {
   localStorage.clear();
   const answers = [503], posts = [];

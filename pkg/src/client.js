@@ -715,10 +715,16 @@ export async function createClient(o) {
   // nothing is logged while an `error` listener is added. Errors of the
   // wait are logged only if none is added as createClient returns.
   let told = false;
+  // A `console.warn` that throws (a test setup that fails on warnings)
+  // changes nothing either: thrown from here, it ended the fetch under way,
+  // and polling stopped for good (`refresh()` rejected), or, from the
+  // timer after createClient, the Node process.
   const tell = (err) => {
     if (told || listeners.error.size) return;
     told = true;
-    console.warn('feats-edge: an error no "error" listener heard (later ones are not logged; hear them with client.on("error", fn)):', err);
+    try {
+      console.warn('feats-edge: an error no "error" listener heard (later ones are not logged; hear them with client.on("error", fn)):', err);
+    } catch {}
   };
   /**
    * Calls the listeners of `set` with `v`: those there when the event came

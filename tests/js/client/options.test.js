@@ -282,6 +282,27 @@ test('a headers option no request can carry: an error said once, permanent, no f
   assert.equal(srv.state.snapshotRequests[0].headers['x-key'], 'k');
 });
 
+test('a console.warn that throws (a test setup that fails on warnings) stops nothing: refresh() resolves, polling goes on, the process lives', { timeout: 10000 }, async (t) => {
+  t.mock.method(console, 'warn', () => { throw new Error('console.warn called'); });
+  const srv = await startServer({ snapshot: snapshot('r1') });
+  t.after(() => srv.close());
+  // Errors of createClient's wait, logged a task later when no listener is added.
+  srv.state.mode = '500';
+  const waited = await createClient({ snapshotUrl: srv.snapshotUrl, refreshInterval: 0, retryDelay: 5, timeout: 100 });
+  t.after(() => waited.close());
+  await sleep(20);
+  // A client that loaded, whose host fails, then serves a new snapshot.
+  srv.state.mode = 'ok';
+  const client = await createClient({ snapshotUrl: srv.snapshotUrl, refreshInterval: 1000, retryDelay: 5 });
+  t.after(() => client.close());
+  srv.state.mode = '500';
+  await client.refresh();
+  srv.state.mode = 'ok';
+  srv.state.snapshot = snapshot('r2');
+  srv.state.etag = '"v2"';
+  await until(() => client.revision === 'r2', 5000, 'the next poll');
+});
+
 test('the first error no listener hears is logged once (console.warn); a listener added as createClient returns hears the errors instead', { timeout: 10000 }, async (t) => {
   const warned = t.mock.method(console, 'warn', () => {});
   const srv = await startServer({ snapshot: snapshot('r1') });

@@ -115,6 +115,20 @@ test('a factory that throws is reported as nothing: its error reaches the caller
   assert.deepEqual(srv.accepted().map((e) => e.implementation), ['acme']);
 });
 
+test('an async factory has used its implementation once called: reported at once, its promise returned as it is, a later rejection the caller\'s', async (t) => {
+  const { srv, client } = await setup(t);
+  const PP = client.feature('PaymentProcessor', {
+    acme: async () => 'ACME',
+    premium: async () => { throw new Error('premium is down'); },
+  }, { default: 'acme' });
+  const made = PP.create(ctx('1', 'CA'));
+  assert.ok(made instanceof Promise);
+  await assert.rejects(made, /premium is down/);
+  assert.equal(await PP.create(ctx('2')), 'ACME');
+  await client.flush();
+  assert.deepEqual(srv.accepted().map((e) => e.implementation), ['premium', 'acme']);
+});
+
 test('a handle whose chosen implementation has no factory falls back to its code default', async (t) => {
   const { srv, client } = await setup(t);
   const PP = client.feature('PaymentProcessor', { acme: () => 'ACME' }, { default: 'acme' });

@@ -281,6 +281,20 @@ function unusable(u, name, custom) {
 }
 
 /**
+ * Said of options that are a URL (`createClient(url)`, as other SDKs take
+ * their key or URL): the options object to give instead. "" otherwise.
+ * @param {unknown} o
+ */
+function urlGiven(o) {
+  try {
+    const u = typeof o == 'string' ? o : o instanceof URL ? o.href : null;
+    return u == null ? '' : ` (createClient takes options, not a URL: createClient({ snapshotUrl: ${JSON.stringify(u)} }))`;
+  } catch {
+    return ''; // (a Proxy whose traps throw: options like any)
+  }
+}
+
+/**
  * The error of a `headers` option no request can carry (a value with a
  * line break inside, a name with a space, something `Headers` cannot be
  * made of), permanent: `fetch` would refuse it on every try. Null for
@@ -1481,7 +1495,7 @@ export async function createClient(o) {
   if (badUrl || badHeaders) emit('error', badUrl || badHeaders);
   // Nothing to load (an unset environment variable, most often): said, not left to look like an outage.
   else if ((url == null || url === '') && o.snapshot == null) {
-    emit('error', Object.assign(new Error('feats-edge: no snapshotUrl and no snapshot: nothing to load, so every call serves the code defaults'), { permanent: true }));
+    emit('error', Object.assign(new Error(`feats-edge: no snapshotUrl and no snapshot${urlGiven(o)}: nothing to load, so every call serves the code defaults`), { permanent: true }));
   }
   // A cached snapshot fetched longer than `maxAge` ago is not started
   // from: the page waits for the fetch (at most `timeout`) as a first

@@ -196,6 +196,15 @@ test('a client with no snapshotUrl and no snapshot (an unset environment variabl
     await sleep(0);
     assert.deepEqual(errors, ['feats-edge: no snapshotUrl and no snapshot: nothing to load, so every call serves the code defaults'], JSON.stringify(o));
   }
+  // A URL given in place of the options (as other SDKs take their key or URL): the options to give instead.
+  for (const url of ['https://flags.example/snapshot.json', new URL('https://flags.example/snapshot.json')]) {
+    const client = await createClient(url);
+    t.after(() => client.close());
+    const errors = [];
+    client.on('error', (e) => errors.push(e.message));
+    await sleep(0);
+    assert.deepEqual(errors, ['feats-edge: no snapshotUrl and no snapshot (createClient takes options, not a URL: createClient({ snapshotUrl: "https://flags.example/snapshot.json" })): nothing to load, so every call serves the code defaults']);
+  }
   // Given something to load, no such error.
   const boot = await createClient({ snapshot: snapshot('r1') });
   t.after(() => boot.close());

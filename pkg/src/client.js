@@ -1370,11 +1370,31 @@ export async function createClient(o) {
   }
 
   /** @param {string} [used] the implementation used, to get the evaluation that served it */
+  /**
+   * After an evaluation that answered nothing: whether the engine was freed
+   * by the application (an Engine given as `snapshot` is the client's,
+   * which frees it when it replaces it or closes). If so, said once, and
+   * the client holds nothing: it served the code defaults while it still
+   * said the snapshot's revision, and asked the origin with that
+   * snapshot's ETag, so that a 304 kept it so. Now the next fetch asks for
+   * the snapshot again.
+   */
+  function freedElsewhere() {
+    if (closed || !engine || engine._raw) return;
+    engine = null;
+    etag = loaded = undefined;
+    emit('error', new Error("feats-edge: the client's Engine was freed by the application (an Engine given as snapshot is the client's, which frees it when it replaces it or closes): the code defaults are served until a snapshot loads again"));
+  }
+
   function evaluate(feature, ctx, used) {
     const forced = overridden(feature);
     if (forced) return forced;
     try {
-      if (engine) return engine.evaluate(feature, ctx, used === undefined ? opts : { ...opts, used });
+      if (engine) {
+        const d = engine.evaluate(feature, ctx, used === undefined ? opts : { ...opts, used });
+        if (d.errorCode == 'PROVIDER_NOT_READY') freedElsewhere();
+        return d;
+      }
     } catch {}
     return { feature: text(feature), implementation: null, reason: 'ERROR', rule: null, experiment: null, unit: null,
       stickyKey: null, errorCode: 'PROVIDER_NOT_READY', revision: null };
@@ -1489,6 +1509,7 @@ export async function createClient(o) {
     try {
       impl = engine?.implementation(feature, ctx, opts);
     } catch {}
+    if (impl == null) freedElsewhere();
     return impl ?? defaultOf(feature, own) ?? null;
   }
 
@@ -1632,6 +1653,7 @@ export async function createClient(o) {
         const all = engine?.implementations(ctx, opts);
         for (const k in all) setOwn(out, k, all[k] ?? defaults.get(k) ?? null);
       } catch {}
+      freedElsewhere();
       for (const [k, v] of overrides) setOwn(out, k, v);
       return out;
     },

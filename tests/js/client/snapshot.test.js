@@ -335,6 +335,28 @@ test('an Engine as the bootstrap: used as it is (not parsed again), then the cli
   freed.close();
 });
 
+test('an Engine freed by the application while a client holds it: said once, and the next fetch loads the snapshot again (a 304 to its ETag kept the freed one)', async (t) => {
+  const srv = await startServer({ snapshot: snapshot('r1') });
+  t.after(() => srv.close());
+  const engine = new Engine(snapshot('r1'));
+  const client = await createClient({ snapshot: engine, snapshotEtag: '"v1"', snapshotUrl: srv.snapshotUrl, refreshInterval: 0 });
+  t.after(() => client.close());
+  await client.refresh();
+  assert.equal(srv.state.snapshotRequests.at(-1).headers['if-none-match'], '"v1"', 'the bootstrap revalidated');
+  const errors = [];
+  client.on('error', (e) => errors.push(e.message));
+  engine.free();
+  assert.equal(client.findImplementation('PaymentProcessor', ctx('1', 'CA')), null);
+  assert.equal(client.details('PaymentProcessor', ctx('1', 'CA')).errorCode, 'PROVIDER_NOT_READY');
+  assert.equal(client.revision, null, 'nothing loaded, as served');
+  assert.equal(errors.length, 1);
+  assert.match(errors[0], /^feats-edge: the client's Engine was freed by the application/);
+  await client.refresh();
+  assert.equal(srv.state.snapshotRequests.at(-1).headers['if-none-match'], undefined);
+  assert.equal(client.revision, 'r1');
+  assert.equal(client.findImplementation('PaymentProcessor', ctx('1', 'CA')), 'premium');
+});
+
 test("an Engine given to a second client is refused with an error event: the first frees it when it closes, and the second answered nothing from then on, unsaid", async () => {
   const engine = new Engine(snapshot('r1'));
   const first = await createClient({ snapshot: engine });

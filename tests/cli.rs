@@ -421,6 +421,52 @@ fn diff_says_what_a_kill_switch_and_a_rolled_back_experiment_do() {
 }
 
 #[test]
+fn diff_says_sticky_units_keep_their_arm_only_where_the_experiment_still_reaches_them() {
+    let experiment =
+        r#"{"experiment": {"name": "E", "by": "UserId", "weights": {"old": 50, "new": 50}}}"#;
+    let running = checkout(r#"["old", "new"]"#, &format!("[{experiment}]"), "");
+    let sticky = |new_rules: &str| {
+        let new = checkout(r#"["old", "new"]"#, new_rules, "");
+        let (json, code) = diff_json("reach", &running, &new, &[]);
+        assert_eq!(code, 1);
+        let row = json.row("Checkout").to_owned();
+        assert!(row.contains(r#""status":"changed""#), "{row}");
+        row
+    };
+    // The winner shipped by a rule put in front of the experiment: that
+    // rule answers first, and every unit that used 'old' moves to 'new',
+    // its assignment notwithstanding.
+    let shipped = sticky(&format!(r#"[{{"serve": "new"}}, {experiment}]"#));
+    assert!(!shipped.contains("sticky"), "{shipped}");
+    // A window added that has not begun: the experiment applies to no one.
+    let later = sticky(&format!(
+        r#"[{}]"#,
+        experiment.replacen(
+            r#"{"experiment""#,
+            r#"{"when": {"after": "2999-01-01T00:00:00Z"}, "experiment""#,
+            1
+        )
+    ));
+    assert!(!later.contains("sticky"), "{later}");
+    // A holdout of its own salt in front: the units it takes move, held
+    // assignments included; those left reach the experiment as before.
+    let held = sticky(&format!(
+        r#"[{{"split": {{"by": "UserId", "weights": {{"old": 50}}, "salt": "holdout"}}}}, {experiment}]"#
+    ));
+    assert!(!held.contains("sticky"), "{held}");
+    // The same holdout with the weights changed too: the units moved by the
+    // weights still reach the experiment, and those that used 'old' keep it.
+    let both = sticky(&format!(
+        r#"[{{"split": {{"by": "UserId", "weights": {{"old": 50}}, "salt": "holdout"}}}}, {}]"#,
+        experiment.replace(r#""old": 50, "new": 50"#, r#""old": 20, "new": 80"#)
+    ));
+    assert!(
+        both.contains(r#","sticky":[{"implementation":"old","experiment":"E"}]"#),
+        "{both}"
+    );
+}
+
+#[test]
 fn diff_counts_the_units_that_move() {
     let ramp = |p: u32| {
         checkout(

@@ -17,10 +17,11 @@
 //! the context given is said to be (a rule behind a condition the context
 //! does not meet may have changed).
 
-use std::cell::OnceCell;
+use std::cell::{OnceCell, RefCell};
 use std::collections::BTreeMap;
 
 use feats_edge::context::{FixedEnv, JsonContext};
+use feats_edge::eval::{Assignment, Env};
 use feats_edge::model::{Action, Feature};
 use feats_edge::simulate::{self, SimulateError};
 use feats_edge::{changes, Engine};
@@ -63,11 +64,15 @@ enum Outcome {
     /// segment or activation it reads is not.
     Unmoved(Box<Outcome>, bool),
     /// Units by `by` (the segment's declared options when `options` is
-    /// their number): how many moved from which implementation to which.
+    /// their number): how many moved from which implementation to which;
+    /// `sticky`, the `(implementation, experiment)` arms that units moved
+    /// out of though NEW still reaches that experiment's rule for them, so
+    /// that those with a stored assignment keep it.
     Units {
         by: String,
         options: Option<usize>,
         moves: BTreeMap<(String, String), u64>,
+        sticky: Vec<(String, String)>,
     },
 }
 
@@ -267,36 +272,96 @@ pub fn diff(args: &Args, out: &mut String) -> Result<i32, Usage> {
                 by,
                 options,
                 moves: BTreeMap::new(),
+                sticky: Vec::new(),
             };
         }
-        let mut pick = |engine: &Engine, ctx: &JsonContext, reads: bool| -> Vec<Option<usize>> {
-            let mut picks = Vec::new();
-            let push = |i: Option<usize>, _: Option<u32>| picks.push(i);
+        // Each unit's implementation and deciding rule, in unit order.
+        let each = |engine: &Engine,
+                    ctx: &JsonContext,
+                    reads: bool,
+                    env: &mut dyn Env,
+                    push: &mut dyn FnMut(Option<usize>, Option<u32>)| {
             let done = if !reads {
                 Err(SimulateError::UnknownSegment)
             } else if let Some(values) = &values {
-                simulate::each_value(engine, name, Some(&by), values, ctx, &mut env, push)
+                simulate::each_value(engine, name, Some(&by), values, ctx, env, &mut *push)
             } else {
-                simulate::each_unit(engine, name, Some(&by), units, ctx, &mut env, push)
+                simulate::each_unit(engine, name, Some(&by), units, ctx, env, &mut *push)
             };
             if done.is_err() {
                 // It does not read the unit: every unit gets the same.
-                let e = engine.evaluate(name, ctx, &mut env);
+                let e = engine.evaluate(name, ctx, env);
                 let n = values.as_ref().map_or(units, |v| v.len() as u64);
-                picks = vec![e.implementation.map(usize::from); n as usize];
+                for _ in 0..n {
+                    push(e.implementation.map(usize::from), e.rule);
+                }
             }
-            picks
         };
-        let before = pick(&old, &old_ctx, old_unit.is_some());
-        let after = pick(&new, &new_ctx, new_unit.is_some());
+        let mut before = Vec::new();
+        each(
+            &old,
+            &old_ctx,
+            old_unit.is_some(),
+            &mut env,
+            &mut |i, rule| {
+                before.push((i, rule));
+            },
+        );
+        // NEW, noting for each unit whether it still reaches the experiment
+        // that chose its old implementation: only there does a stored
+        // assignment apply (a rule put in front, or a `when` that no
+        // longer holds, moves the units that used an arm too).
+        let reached = RefCell::new(Vec::new());
+        let mut after = Vec::new();
+        let mut reaching = Reaching {
+            env: &mut env,
+            reached: &reached,
+        };
+        each(
+            &new,
+            &new_ctx,
+            new_unit.is_some(),
+            &mut reaching,
+            &mut |i, _| {
+                let names = reached.take();
+                let kept = before
+                    .get(after.len())
+                    .and_then(|&(_, rule)| experiment_of(of, rule))
+                    .is_some_and(|e| names.iter().any(|n| n == e));
+                after.push((i, kept));
+            },
+        );
         let mut moves = BTreeMap::new();
-        for (was, is) in before.iter().zip(&after) {
-            let (from, to) = (impl_name(of, *was), impl_name(nf, *is));
-            if from != to {
-                *moves.entry((from.to_owned(), to.to_owned())).or_insert(0) += 1;
+        // (rule, implementation) of OLD, in that order.
+        let mut kept_arms = std::collections::BTreeSet::new();
+        for (&(was, rule), &(is, kept)) in before.iter().zip(&after) {
+            let (from, to) = (impl_name(of, was), impl_name(nf, is));
+            if from == to {
+                continue;
+            }
+            *moves.entry((from.to_owned(), to.to_owned())).or_insert(0) += 1;
+            if let (true, Some(rule), Some(was)) = (kept, rule, was) {
+                kept_arms.insert((rule, was));
             }
         }
-        Outcome::Units { by, options, moves }
+        let mut sticky: Vec<(String, String)> = Vec::new();
+        for (rule, was) in kept_arms {
+            let (arm, experiment) = (impl_name(of, Some(was)), experiment_of(of, Some(rule)));
+            // (A stored arm NEW no longer declares is not honoured.)
+            let declared = nf.implementations.iter().any(|i| i == arm);
+            if let (true, Some(experiment)) = (declared, experiment) {
+                let pair = (arm.to_owned(), experiment.to_owned());
+                if !sticky.contains(&pair) {
+                    sticky.push(pair);
+                }
+            }
+        }
+        Outcome::Units {
+            by,
+            options,
+            moves,
+            sticky,
+        }
     };
     // No unit moved, yet the feature, or what it reads, is written
     // differently: said, not passed over (a rule behind a condition the
@@ -360,9 +425,10 @@ struct Notes {
     /// switch overrides too).
     experiments: bool,
     /// `(implementation, experiment)`: arms that units move out of, of an
-    /// experiment NEW still runs under the same name. Units that used such
-    /// an arm keep it (sticky assignments win over the weights), so the
-    /// counts are for units without one.
+    /// experiment NEW still runs under the same name and still reaches for
+    /// them (see [`Outcome::Units`]). Units that used such an arm keep it
+    /// (sticky assignments win over the weights), so the counts are for
+    /// units without one.
     kept: Vec<(String, String)>,
 }
 
@@ -384,33 +450,9 @@ fn notes(of: Option<&Feature>, nf: Option<&Feature>, outcome: &Outcome) -> Notes
             .any(|r| matches!(r.action, Action::Experiment { .. }));
     }
     // Disabled in NEW, the experiment no longer applies: every unit moves.
-    let Outcome::Units { moves, .. } = outcome else {
-        return notes;
-    };
-    if !nb.enabled {
-        return notes;
-    }
-    let runs = |name: &str| {
-        nb.rules
-            .iter()
-            .any(|r| matches!(&r.action, Action::Experiment { name: n, .. } if n == name))
-    };
-    for rule in &ob.rules {
-        let Action::Experiment { name, split, .. } = &rule.action else {
-            continue;
-        };
-        if !runs(name) {
-            continue;
-        }
-        for &(_, arm) in &split.ranges {
-            let arm = impl_name(of, Some(usize::from(arm)));
-            // (A stored arm NEW no longer declares is not honoured.)
-            let declared = nf.implementations.iter().any(|i| i == arm);
-            let left = moves.keys().any(|(from, _)| from == arm);
-            let pair = (arm.to_owned(), name.clone());
-            if declared && left && !notes.kept.contains(&pair) {
-                notes.kept.push(pair);
-            }
+    if let Outcome::Units { sticky, .. } = outcome {
+        if nb.enabled {
+            notes.kept.clone_from(sticky);
         }
     }
     notes
@@ -441,6 +483,46 @@ fn text_notes(out: &mut String, notes: &Notes) {
                  these counts are for units without one; \"enabled\": false moves them all"
             ),
         );
+    }
+}
+
+/// The name of the experiment whose rule `rule` of `feature` is, if it is one.
+fn experiment_of(feature: &Feature, rule: Option<u32>) -> Option<&str> {
+    let rule = feature.body.as_ref()?.rules.get(rule? as usize)?;
+    match &rule.action {
+        Action::Experiment { name, .. } => Some(name),
+        _ => None,
+    }
+}
+
+/// An [`Env`] that notes which experiments an evaluation reaches: the
+/// engine asks for a unit's stored assignment where an experiment's rule
+/// applies to the context and holds the unit, and only there, so those are
+/// the experiments whose assignments the evaluation would honour.
+struct Reaching<'a, E: ?Sized> {
+    env: &'a mut E,
+    /// The names of the experiments reached since last taken.
+    reached: &'a RefCell<Vec<String>>,
+}
+
+impl<E: Env + ?Sized> Env for Reaching<'_, E> {
+    fn now(&mut self) -> i64 {
+        self.env.now()
+    }
+    fn sticky(
+        &mut self,
+        experiment: &str,
+        unit: &str,
+        implementations: &[String],
+    ) -> Option<Assignment> {
+        let mut reached = self.reached.borrow_mut();
+        if !reached.iter().any(|n| n == experiment) {
+            reached.push(experiment.to_owned());
+        }
+        self.env.sticky(experiment, unit, implementations)
+    }
+    fn random(&mut self) -> u32 {
+        self.env.random()
     }
 }
 
@@ -571,7 +653,9 @@ fn text_rows(out: &mut String, name: &str, outcome: &Outcome, units: u64) {
         Outcome::Incomparable(why) => {
             text_line(out, &format!("{name}: units not compared: {why}"));
         }
-        Outcome::Units { by, options, moves } => {
+        Outcome::Units {
+            by, options, moves, ..
+        } => {
             let moved = outcome.moved();
             // Units, or the options a segment declares (each one unit).
             let (total, what) = match options {
@@ -649,7 +733,9 @@ fn json_row(name: &str, outcome: &Outcome, notes: &Notes) -> String {
                 quote(b)
             ));
         }
-        Outcome::Units { by, options, moves } => {
+        Outcome::Units {
+            by, options, moves, ..
+        } => {
             if let Some(n) = options {
                 row.push_str(&format!(",\"options\":{n}"));
             }

@@ -421,7 +421,7 @@ fn diff_says_what_a_kill_switch_and_a_rolled_back_experiment_do() {
 }
 
 #[test]
-fn diff_says_sticky_units_keep_their_arm_only_where_the_experiment_still_reaches_them() {
+fn diff_and_simulate_say_sticky_units_keep_their_arm_only_where_the_experiment_reaches_them() {
     let experiment =
         r#"{"experiment": {"name": "E", "by": "UserId", "weights": {"old": 50, "new": 50}}}"#;
     let running = checkout(r#"["old", "new"]"#, &format!("[{experiment}]"), "");
@@ -464,6 +464,19 @@ fn diff_says_sticky_units_keep_their_arm_only_where_the_experiment_still_reaches
         both.contains(r#","sticky":[{"implementation":"old","experiment":"E"}]"#),
         "{both}"
     );
+    // simulate names the experiment only where its units reach it.
+    let note = "\nunits that already used an arm of experiment 'E' keep it (sticky): these shares are for units without one\n";
+    let simulate = |rules: &str| {
+        let path = temp(
+            "reach-simulate.json",
+            checkout(r#"["old", "new"]"#, rules, "").as_bytes(),
+        );
+        text(&run(&["simulate", &path, "--feature", "Checkout", "--units", "100"]).stdout)
+    };
+    let out = simulate(&format!("[{experiment}]"));
+    assert!(out.ends_with(note), "{out}");
+    let out = simulate(&format!(r#"[{{"serve": "new"}}, {experiment}]"#));
+    assert!(!out.contains("sticky"), "{out}");
 }
 
 #[test]

@@ -1,10 +1,12 @@
 //! The commands validate, eval, simulate and bucket (`diff` has its own module).
 
+use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::io::Read;
 
 use feats_edge::compile::{too_big, MAX_SNAPSHOT_BYTES};
 use feats_edge::context::{FixedEnv, JsonContext};
+use feats_edge::eval::{Assignment, Env};
 use feats_edge::json::{self, Value};
 use feats_edge::model::Action;
 use feats_edge::simulate::SimulateError;
@@ -455,13 +457,18 @@ pub fn simulate(args: &Args, out: &mut String) -> Result<i32, Usage> {
     // Units per implementation (then none), and per (implementation, rule).
     let mut counts = vec![0u64; implementation_count + 1];
     let mut sources: BTreeMap<(usize, Option<u32>), u64> = BTreeMap::new();
+    // The experiments some unit reached: only their assignments apply.
+    let reached = RefCell::new(Vec::new());
     let segment = feats_edge::simulate::each_unit(
         &engine,
         name,
         args.value("by"),
         units,
         &ctx,
-        &mut env,
+        &mut Reaching {
+            env: &mut env,
+            reached: &reached,
+        },
         |implementation, rule| {
             let at = implementation.map_or(implementation_count, |i| i.min(implementation_count));
             if let Some(c) = counts.get_mut(at) {
@@ -639,7 +646,7 @@ pub fn simulate(args: &Args, out: &mut String) -> Result<i32, Usage> {
                 "the feature is disabled (\"enabled\": false): every unit gets its default",
             );
         } else {
-            sticky_note(out, feature);
+            sticky_note(out, feature, &reached.borrow());
         }
         if let Some(picks) = &per_option {
             print_options(out, &segment, &option_refs, picks, &feature.implementations);
@@ -648,18 +655,70 @@ pub fn simulate(args: &Args, out: &mut String) -> Result<i32, Usage> {
     Ok(0)
 }
 
-/// `simulate`'s note on the feature's experiments: a unit that used an
-/// arm keeps it while the rule applies (sticky assignments win over the
-/// weights), so the shares are those of units with no assignment. An arm
-/// lowered to 0 % shows no unit, yet those that used it are still served it.
-fn sticky_note(out: &mut String, feature: &feats_edge::model::Feature) {
+/// An [`Env`] that notes which experiments an evaluation reaches: the
+/// engine asks for a unit's stored assignment where an experiment's rule
+/// applies to the context and holds the unit, and only there, so those are
+/// the experiments whose assignments the evaluation would honour.
+pub(super) struct Reaching<'a, E: ?Sized> {
+    pub env: &'a mut E,
+    /// The names of the experiments reached (since last taken, for a
+    /// caller that takes them unit by unit).
+    pub reached: &'a RefCell<Vec<String>>,
+}
+
+impl<E: Env + ?Sized> Env for Reaching<'_, E> {
+    fn now(&mut self) -> i64 {
+        self.env.now()
+    }
+    fn sticky(
+        &mut self,
+        experiment: &str,
+        unit: &str,
+        implementations: &[String],
+    ) -> Option<Assignment> {
+        let mut reached = self.reached.borrow_mut();
+        if !reached.iter().any(|n| n == experiment) {
+            reached.push(experiment.to_owned());
+        }
+        self.env.sticky(experiment, unit, implementations)
+    }
+    fn random(&mut self) -> u32 {
+        self.env.random()
+    }
+    // The rest as the host answers them.
+    fn used(&self) -> Option<feats_edge::model::ImplId> {
+        self.env.used()
+    }
+    fn feature(&mut self, index: usize) {
+        self.env.feature(index);
+    }
+    fn passed(&mut self, experiment: &str, unit: &str) {
+        self.env.passed(experiment, unit);
+    }
+    fn noted(&self) -> &[String] {
+        self.env.noted()
+    }
+    fn clear_noted(&mut self) {
+        self.env.clear_noted();
+    }
+}
+
+/// `simulate`'s note on the experiments the units reached (`reached`, by
+/// name): a unit that used an arm keeps it while the rule applies (sticky
+/// assignments win over the weights), so the shares are those of units
+/// with no assignment. An arm lowered to 0 % shows no unit, yet those that
+/// used it are still served it. An experiment no unit reached (behind a
+/// rule that answers every unit, or a `when` that does not hold) gives
+/// none of them its stored arm, and is not named.
+fn sticky_note(out: &mut String, feature: &feats_edge::model::Feature, reached: &[String]) {
     let Some(body) = &feature.body else {
         return;
     };
+    // In the order of the rules.
     let mut names: Vec<&str> = Vec::new();
     for rule in &body.rules {
         if let Action::Experiment { name, .. } = &rule.action {
-            if !names.contains(&name.as_str()) {
+            if !names.contains(&name.as_str()) && reached.contains(name) {
                 names.push(name);
             }
         }

@@ -21,7 +21,7 @@ use std::cell::{OnceCell, RefCell};
 use std::collections::BTreeMap;
 
 use feats_edge::context::{FixedEnv, JsonContext};
-use feats_edge::eval::{Assignment, Env};
+use feats_edge::eval::Env;
 use feats_edge::model::{Action, Feature};
 use feats_edge::simulate::{self, SimulateError};
 use feats_edge::{changes, Engine};
@@ -29,6 +29,7 @@ use feats_edge::{changes, Engine};
 use super::args::Args;
 use super::commands::{
     line, load_path, now_option, object_option, option_text, quote, random, stdin_once, text_line,
+    Reaching,
 };
 use super::Usage;
 
@@ -492,37 +493,6 @@ fn experiment_of(feature: &Feature, rule: Option<u32>) -> Option<&str> {
     match &rule.action {
         Action::Experiment { name, .. } => Some(name),
         _ => None,
-    }
-}
-
-/// An [`Env`] that notes which experiments an evaluation reaches: the
-/// engine asks for a unit's stored assignment where an experiment's rule
-/// applies to the context and holds the unit, and only there, so those are
-/// the experiments whose assignments the evaluation would honour.
-struct Reaching<'a, E: ?Sized> {
-    env: &'a mut E,
-    /// The names of the experiments reached since last taken.
-    reached: &'a RefCell<Vec<String>>,
-}
-
-impl<E: Env + ?Sized> Env for Reaching<'_, E> {
-    fn now(&mut self) -> i64 {
-        self.env.now()
-    }
-    fn sticky(
-        &mut self,
-        experiment: &str,
-        unit: &str,
-        implementations: &[String],
-    ) -> Option<Assignment> {
-        let mut reached = self.reached.borrow_mut();
-        if !reached.iter().any(|n| n == experiment) {
-            reached.push(experiment.to_owned());
-        }
-        self.env.sticky(experiment, unit, implementations)
-    }
-    fn random(&mut self) -> u32 {
-        self.env.random()
     }
 }
 

@@ -282,6 +282,45 @@ fn an_arm_at_weight_0_keeps_its_sticky_units_until_it_leaves_the_implementations
     assert_eq!(d.get("reason").and_then(|v| v.as_str()), Some("SPLIT"));
 }
 
+/// docs/experiments.md, "Ending an experiment": a `serve` in front of the
+/// experiment gives the winner to every unit, stored assignments
+/// included; the winner's weight raised to 100 leaves those to `control`.
+#[test]
+fn a_winner_served_in_front_moves_sticky_units_and_one_weighted_100_does_not() {
+    let feature = |rules: &str| {
+        load(&snapshot(&format!(
+            r#""Pricing": {{"inputs": ["user"], "implementations": ["control", "b"], "default": "control",
+                 "rules": {rules}}}"#
+        )))
+    };
+    let experiment = |weights: &str| {
+        format!(
+            r#"{{"experiment": {{"name": "pricing-2026", "by": "UserId", "weights": {weights}}}}}"#
+        )
+    };
+    let served = feature(&format!(
+        r#"[{{"serve": "b"}}, {}]"#,
+        experiment(r#"{"control": 50, "b": 50}"#)
+    ));
+    let weighted = feature(&format!("[{}]", experiment(r#"{"control": 0, "b": 100}"#)));
+    let mut env = env(NOW);
+    env.sticky
+        .insert("pricing-2026/u1".into(), "control".into());
+    let d = details_with(&served, "Pricing", &user(1), &mut env);
+    assert_eq!(d.get("implementation").and_then(|v| v.as_str()), Some("b"));
+    assert_eq!(
+        d.get("reason").and_then(|v| v.as_str()),
+        Some("TARGETING_MATCH")
+    );
+    assert!(d.get("experiment").is_some_and(|v| v.is_null()), "{d:?}");
+    let d = details_with(&weighted, "Pricing", &user(1), &mut env);
+    assert_eq!(
+        d.get("implementation").and_then(|v| v.as_str()),
+        Some("control")
+    );
+    assert_eq!(d.get("reason").and_then(|v| v.as_str()), Some("STICKY"));
+}
+
 #[test]
 fn an_empty_id_is_one_unit_for_everyone_who_has_it_unless_a_condition_leaves_it_out() {
     let experiment = |when: &str| {

@@ -243,3 +243,37 @@ test('a unit reported before an experiment started is reported again in the expe
     [impl, 'SPLIT', 'launch', '42', 'r2'],
   ]);
 });
+
+test('a unit that leaves a holdout for the implementation it had is reported again, in the experiment', async (t) => {
+  // docs/experiments.md: the holdout shrinks to 0 %, and the held-out
+  // unit's `control` is now the experiment's.
+  const at = (revision, held) => {
+    const s = snapshot(revision);
+    s.features.Fixed.rules = [
+      { split: { by: 'UserId', weights: { a: held }, salt: 'fixed-holdout' } },
+      { experiment: { name: 'fixed', by: 'UserId', weights: { a: 50, b: 50 } } },
+    ];
+    return s;
+  };
+  const srv = await serve(t, (req, res) => {
+    if (req.method === 'POST') return res.writeHead(204).end();
+    res.writeHead(200, { ETag: `"${srv.revision}"` }).end(JSON.stringify(srv.revision === 'r1' ? at('r1', 100) : at('r2', 0)));
+  });
+  srv.revision = 'r1';
+  const client = await createClient({ snapshotUrl: `${srv.base}/s`, exposureUrl: `${srv.base}/x`, flushInterval: 0, refreshInterval: 0 });
+  t.after(() => client.close());
+  srv.revision = 'r2';
+  await client.refresh();
+  const id = unitAssigned(client, 'a');
+  srv.revision = 'r1';
+  await client.refresh();
+  assert.equal(client.create('Fixed', ctx(id)), 'a');
+  srv.revision = 'r2';
+  await client.refresh();
+  assert.equal(client.create('Fixed', ctx(id)), 'a');
+  await client.flush();
+  assert.deepEqual(srv.events.map((e) => [e.implementation, e.reason, e.experiment, e.unit.value, e.revision]), [
+    ['a', 'SPLIT', null, id, 'r1'],
+    ['a', 'SPLIT', 'fixed', id, 'r2'],
+  ]);
+});

@@ -493,6 +493,23 @@ fn a_unit_whose_draw_fell_through_and_was_used_stops_drawing() {
         );
     }
     assert!(env.passed.is_empty(), "nothing drawn, nothing noted again");
+    // Widened to every unit, the experiment still passes it on
+    // (docs/experiments.md, "Random experiments"): a new name draws it again.
+    let widened = |name: &str| {
+        load(&snapshot(&format!(
+            r#""R": {{"inputs": ["user"], "implementations": ["control", "b", "c"], "default": "control",
+                 "rules": [{{"experiment": {{"name": "{name}", "by": "UserId", "random": true,
+                                             "weights": {{"control": 50, "b": 50}}}}}}]}}"#
+        )))
+    };
+    let all = widened("rx");
+    let c = ctx(&all, &user(1));
+    let ev = all.evaluate("R", &c, &mut env);
+    assert_eq!((ev.reason.as_str(), ev.experiment), ("DEFAULT", None));
+    let renamed = widened("rx-2");
+    let c = ctx(&renamed, &user(1));
+    let ev = renamed.evaluate("R", &c, &mut env);
+    assert_eq!((ev.reason.as_str(), ev.experiment), ("SPLIT", Some("rx-2")));
     // Another unit still draws: its arms come up.
     let c = ctx(&engine, &user(2));
     let seen: std::collections::BTreeSet<_> = (0..400)

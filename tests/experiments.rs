@@ -321,6 +321,34 @@ fn a_winner_served_in_front_moves_sticky_units_and_one_weighted_100_does_not() {
     assert_eq!(d.get("reason").and_then(|v| v.as_str()), Some("STICKY"));
 }
 
+/// docs/experiments.md, "The next experiment in the same feature": the
+/// sticky key is the experiment's name and the unit, whatever the feature.
+#[test]
+fn an_experiment_name_used_again_in_another_feature_brings_its_assignments_back() {
+    let checkout = |name: &str| {
+        load(&snapshot(&format!(
+            r#""Checkout": {{"inputs": ["user"], "implementations": ["control", "treatment"], "default": "control",
+                 "rules": [{{"experiment": {{"name": "{name}", "by": "UserId", "weights": {{"control": 50, "treatment": 50}}}}}}]}}"#
+        )))
+    };
+    // A unit the hash gives `control`, stored as `treatment` by an earlier
+    // experiment of that name in another feature.
+    let id = (0..UNITS)
+        .find(|&id| hash::bucket("pricing-2026", &format!("u{id}")) < 5000)
+        .unwrap();
+    let mut env = env(NOW);
+    env.sticky
+        .insert(format!("pricing-2026/u{id}"), "treatment".into());
+    let d = details_with(&checkout("pricing-2026"), "Checkout", &user(id), &mut env);
+    assert_eq!(
+        d.get("implementation").and_then(|v| v.as_str()),
+        Some("treatment")
+    );
+    assert_eq!(d.get("reason").and_then(|v| v.as_str()), Some("STICKY"));
+    let d = details_with(&checkout("checkout-2026"), "Checkout", &user(id), &mut env);
+    assert_eq!(d.get("reason").and_then(|v| v.as_str()), Some("SPLIT"));
+}
+
 #[test]
 fn an_empty_id_is_one_unit_for_everyone_who_has_it_unless_a_condition_leaves_it_out() {
     let experiment = |when: &str| {

@@ -585,6 +585,15 @@ export async function createClient(o) {
   let [place, remote] = url ? resolved(url) : ['', false], moved = false;
   const cacheKey = prefix + 'snapshot:' + place, cache = snapshotCache(ls, cacheKey, prefix + 'snapshot:');
   const browser = typeof document == 'object';
+  /**
+   * Whether the page is being prerendered (Speculation Rules): not shown
+   * yet, and maybe never. Its client loads a snapshot, then neither polls
+   * nor sends exposures until it is shown (`prerenderingchange`): SPEC
+   * section 5 reports implementations used, and a page never shown used none.
+   */
+  const prerendering = () => browser && document.prerendering === true;
+  // A poll put off while the page was prerendered, made when it is shown.
+  let deferred = false;
   // Where fetch goes through a browser's HTTP cache: pages, and their Web
   // Workers (`importScripts` is theirs alone; Workers, Node, Deno and Bun
   // have no such cache, and workerd refuses the `cache` option).
@@ -1124,11 +1133,14 @@ export async function createClient(o) {
       if (closed || ms == null) return;
       // Request-bound, no timer outlives the request: a fetch due at once
       // (the If-None-Match refused) is made now, as part of this one.
-      if (!(perRequest && settled)) pollTimer = later(poll, ms);
+      if (!(perRequest && settled)) pollTimer = later(due, ms);
       else if (ms === 0) return poll(own);
     });
     return (inflight = p);
   };
+
+  /** A poll at its time, unless the page is prerendered with a snapshot loaded (see `prerendering`). */
+  const due = () => (prerendering() && engine ? (deferred = true) : poll());
 
   /** Takes the first `n` events out of the queue. */
   const take = (n) => {
@@ -1257,7 +1269,8 @@ export async function createClient(o) {
    * nothing (`force`: close() sends all the same).
    */
   const flush = (force, keptOnly) => {
-    if (!xurl || (perRequest && !force && waiting(retrySince, retryFor))) return Promise.resolve();
+    // (A prerendered page's events wait for it to be shown: see `prerendering`.)
+    if (!xurl || prerendering() || (perRequest && !force && waiting(retrySince, retryFor))) return Promise.resolve();
     const mine = send(keptOnly);
     posts.add(mine);
     mine.finally(() => posts.delete(mine));
@@ -1286,7 +1299,7 @@ export async function createClient(o) {
   function beacon() {
     // (With a `headers` option no request can carry, nothing is sent, as
     // the error said: a beacon, which carries no headers, would be.)
-    if (badHeaders) return void flush();
+    if (badHeaders || prerendering()) return void flush();
     let refused = false, keepFirst = false, room = BEACON_BYTES - kept;
     while (xurl && queue.length) {
       // As many events as fit in one body (at least one), each serialized once.
@@ -1608,8 +1621,15 @@ export async function createClient(o) {
     // which a Retry-After may hold back for minutes).
     if (wasm && fromCache(entry) && othersAt > failedAt) freshness(null);
   };
+  // A prerendered page shown: the poll put off, and what waits to be sent.
+  const onShown = () => {
+    if (closed) return;
+    if (deferred) (deferred = false), poll();
+    autoFlush();
+  };
   if (browser) {
     document.addEventListener('visibilitychange', onVisible);
+    document.addEventListener('prerenderingchange', onShown);
     addEventListener('pagehide', beacon);
     addEventListener('online', onOnline);
     addEventListener('storage', onStorage);
@@ -1772,6 +1792,7 @@ export async function createClient(o) {
       done(!!engine);
       if (browser) {
         document.removeEventListener('visibilitychange', onVisible);
+        document.removeEventListener('prerenderingchange', onShown);
         removeEventListener('online', onOnline);
         removeEventListener('storage', onStorage);
       }

@@ -714,6 +714,8 @@ export async function createClient(o) {
   // (`retrySince`, `retryFor`: a failed exposure POST's backoff or Retry-After, as `snapshotRetry*`;
   // `asked`: that wait is the sink's own Retry-After.)
   let asked = false;
+  /** The error of an exposure URL the page's Content-Security-Policy refuses, once one was (see `onViolation`). */
+  let blocked = null;
   let etag, loaded, fromObject, closed, fails = 0, xfails = 0, retrySince = 0, retryFor = 0, inflight, pollTimer, retryTimer, initTimer, readyTimer, done, failure, settled = false;
   // Request-bound, polling stops once createClient has returned: each
   // request refreshes instead (a timer left then would run between them).
@@ -791,7 +793,7 @@ export async function createClient(o) {
    * batch again).
    */
   async function request(u, init, post) {
-    if (post && badXurl) throw badXurl;
+    if (post && (badXurl || blocked)) throw badXurl || blocked;
     const ac = new AbortController(), t = later(() => ac.abort(timedOut(u)), REQUEST_TIMEOUT);
     if (!post) aborts.add(ac);
     try {
@@ -1213,7 +1215,7 @@ export async function createClient(o) {
         xfails = retryFor = 0; // answered: timers may flush again
         postsLost = false;
       } catch (e) {
-        err = failed(e, xurl);
+        err = blocked ?? failed(e, xurl);
         if (tooLarge(err, batch)) {
           requeue(batch);
           n += batch.length;
@@ -1253,7 +1255,9 @@ export async function createClient(o) {
         sending -= batch.length;
         if (keepalive) kept -= size;
       }
-      if (err) emit('error', err);
+      // (The policy's refusal is said once, by `onViolation`, which may
+      // come while a refused POST's failure is handled.)
+      if (err && !blocked) emit('error', err);
       if (stop) return;
     }
     // Full batches that waited while this one was sent.
@@ -1299,7 +1303,7 @@ export async function createClient(o) {
   function beacon() {
     // (With a `headers` option no request can carry, nothing is sent, as
     // the error said: a beacon, which carries no headers, would be.)
-    if (badHeaders || prerendering()) return void flush();
+    if (badHeaders || blocked || prerendering()) return void flush();
     let refused = false, keepFirst = false, room = BEACON_BYTES - kept;
     while (xurl && queue.length) {
       // As many events as fit in one body (at least one), each serialized once.
@@ -1333,13 +1337,13 @@ export async function createClient(o) {
             stats.sent += n;
           })
           .catch((e) => {
-            err = failed(e, xurl);
+            err = blocked ?? failed(e, xurl);
             retryablePost(err.status) ? back() : (stats.failed += dropped(err, n));
           })
           .finally(() => {
             sending -= n;
             kept -= held;
-            if (err) emit('error', err);
+            if (err && !blocked) emit('error', err);
           });
       };
       // One event too big for any beacon, or beacons refused: a fetch (a
@@ -1621,6 +1625,39 @@ export async function createClient(o) {
     // which a Retry-After may hold back for minutes).
     if (wasm && fromCache(entry) && othersAt > failedAt) freshness(null);
   };
+  /**
+   * The exposure URL resolved against the page, without its fragment, and
+   * its origin: what a `securitypolicyviolation` event names as blocked (the
+   * origin alone after a redirect). Empty outside pages.
+   */
+  const sinkNames = (() => {
+    try {
+      const u = new URL(xurl, document.baseURI);
+      u.hash = '';
+      return [u.href, u.origin];
+    } catch {
+      return [];
+    }
+  })();
+  /**
+   * The page's Content-Security-Policy refuses the exposure URL (its
+   * `connect-src`): from then on what waits and what comes is dropped
+   * (counted in `stats.failed`) without a request, as with an exposure URL
+   * that cannot be fetched, and that is said once. A refused POST fails as
+   * a network error does: it was retried with backoff for the page's life,
+   * each try one more violation report and one more "Failed to fetch", and
+   * the beacon of page hide, which the browser accepts and then refuses,
+   * counted its events as sent.
+   * @param {SecurityPolicyViolationEvent} e
+   */
+  const onViolation = (e) => {
+    if (blocked || closed || e.disposition != 'enforce' || !sinkNames.includes(e.blockedURI)) return;
+    blocked = Object.assign(new Error(`feats-edge: ${text(xurl)} is refused by the page's Content-Security-Policy (${e.effectiveDirective}): no exposure is sent; allow its origin in connect-src`), { permanent: true });
+    clearTimeout(retryTimer);
+    (retryFor = 0), (xfails = 0), (postsLost = false);
+    stats.failed += dropped(blocked, take(queue.length).length);
+    emit('error', blocked);
+  };
   // A prerendered page shown: the poll put off, and what waits to be sent.
   const onShown = () => {
     if (closed) return;
@@ -1630,6 +1667,7 @@ export async function createClient(o) {
   if (browser) {
     document.addEventListener('visibilitychange', onVisible);
     document.addEventListener('prerenderingchange', onShown);
+    if (xurl) document.addEventListener('securitypolicyviolation', onViolation);
     addEventListener('pagehide', beacon);
     addEventListener('online', onOnline);
     addEventListener('storage', onStorage);
@@ -1793,6 +1831,7 @@ export async function createClient(o) {
       if (browser) {
         document.removeEventListener('visibilitychange', onVisible);
         document.removeEventListener('prerenderingchange', onShown);
+        document.removeEventListener('securitypolicyviolation', onViolation);
         removeEventListener('online', onOnline);
         removeEventListener('storage', onStorage);
       }

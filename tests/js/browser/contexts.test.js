@@ -86,3 +86,43 @@ test('a prerendered page loads its snapshot but neither polls nor reports exposu
     chromium.kill();
   }
 });
+
+test("a Content-Security-Policy whose connect-src refuses the exposure sink: said once, naming the sink, and no request is tried again", async () => {
+  const other = `http://localhost:${sink.address().port}/exposures`;
+  pages.set('/csp', [{ 'Content-Security-Policy': "default-src 'self'; script-src 'self' 'unsafe-inline' 'wasm-unsafe-eval'; connect-src 'self'" },
+    `<!doctype html><title>csp</title><script type="module">
+    import { createClient } from '/pkg/index.js';
+    window.violations = 0;
+    document.addEventListener('securitypolicyviolation', (e) => e.blockedURI == ${JSON.stringify(other)} && window.violations++);
+    const c = await createClient({ snapshotUrl: '/flags.json', exposureUrl: ${JSON.stringify(other)}, flushInterval: 50, retryDelay: 50 });
+    window.errors = [];
+    c.on('error', (e) => errors.push(e.message));
+    c.usedImplementation('Checkout', 'classic', { user: { id: 'u1' } });
+    window.c = c;
+  </script>`]);
+  const page = await browser.newPage();
+  try {
+    await page.goto(`${base}/csp`);
+    await page.waitForFunction(() => window.c);
+    await page.waitForFunction(() => window.errors.some((m) => m.includes('Content-Security-Policy')), null, { timeout: 10000 });
+    // Long enough for several retries with a backoff that starts at 50 ms.
+    await page.waitForTimeout(2000);
+    const first = await page.evaluate(() => ({ errors, violations, stats: { ...c.stats, queued: c.stats.queued } }));
+    const csp = first.errors.filter((m) => m.includes('Content-Security-Policy'));
+    assert.equal(csp.length, 1, first.errors.join('\n'));
+    assert.ok(csp[0].includes(other) && csp[0].includes('connect-src'), csp[0]);
+    assert.ok(first.violations <= 2, `${first.violations} refused requests to the sink`);
+    assert.deepEqual(first.stats, { dropped: 0, sent: 0, failed: 1, queued: 0 });
+    // A use after the refusal, then page hide: no beacon is counted as sent.
+    const after = await page.evaluate(async () => {
+      c.usedImplementation('Checkout', 'onepage', { user: { id: 'u2' } });
+      dispatchEvent(new Event('pagehide'));
+      await c.flush();
+      return { violations, stats: { ...c.stats, queued: c.stats.queued } };
+    });
+    assert.equal(after.violations, first.violations);
+    assert.deepEqual(after.stats, { dropped: 0, sent: 0, failed: 2, queued: 0 });
+  } finally {
+    await page.close();
+  }
+});

@@ -1,6 +1,8 @@
-// The client in pages of unusual kinds, in Chromium: a page prerendered by
-// Speculation Rules (not shown yet, maybe never) and a page whose
-// Content-Security-Policy refuses the exposure sink.
+// The client in pages of unusual kinds, in Chromium: frames and pages
+// whose localStorage throws or is full, a page prerendered by
+// Speculation Rules (not shown yet, maybe never), a page whose
+// Content-Security-Policy refuses the exposure sink, and a service worker
+// that evaluates per request and is stopped between requests.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
@@ -11,9 +13,14 @@ import { root, launchChromium, until } from '../helpers/runtimes.js';
 import { tempDir } from '../helpers/tmp.js';
 
 const types = { '.js': 'text/javascript', '.wasm': 'application/wasm' };
-const snapshot = JSON.stringify({
-  schema: 1, revision: 'r1', segments: { UserId: { from: { user: '{id}' } } },
-  features: { Checkout: { inputs: ['user'], implementations: ['classic', 'onepage'], default: 'classic' } },
+/** The snapshot served, at revision `revision`. */
+let revision = 'r1';
+const snapshotText = () => JSON.stringify({
+  schema: 1, revision, segments: { UserId: { from: { user: '{id}' } } },
+  features: {
+    Checkout: { inputs: ['user'], implementations: ['classic', 'onepage'], default: 'classic' },
+    Random: { inputs: ['user'], implementations: ['a', 'b'], default: 'a', rules: [{ experiment: { name: 'exp', by: 'UserId', weights: { a: 50, b: 50 }, random: true } }] },
+  },
 });
 /** What the server saw, in order: `GET /flags.json`, `POST /exposures`, `mark <what the page said>`. */
 let seen = [];
@@ -29,16 +36,17 @@ function serve() {
     const url = new URL(req.url, 'http://x'), path = url.pathname;
     const cors = { 'Access-Control-Allow-Origin': '*', 'Access-Control-Allow-Headers': '*' };
     if (req.method == 'OPTIONS') return res.writeHead(204, cors).end();
-    if (path == '/flags.json') return seen.push('GET /flags.json'), res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store', ...cors }).end(snapshot);
+    if (path == '/flags.json') return seen.push('GET /flags.json'), res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store', ...cors }).end(snapshotText());
     if (path == '/exposures') return seen.push('POST /exposures'), res.writeHead(204, cors).end();
     if (path == '/mark') return seen.push(`mark ${url.search.slice(1)}`), res.writeHead(204).end();
     if (path == '/go') return res.writeHead(200, { 'Content-Type': 'text/plain', 'Cache-Control': 'no-store' }).end(String(go));
     if (pages.has(path)) {
       const [headers, body] = pages.get(path);
-      return res.writeHead(200, { 'Content-Type': 'text/html', ...headers }).end(body);
+      return res.writeHead(200, { 'Content-Type': path.endsWith('.js') ? 'text/javascript' : 'text/html', ...headers }).end(body);
     }
+    // (With CORS: frames of other origins, and sandboxed ones, import it.)
     const file = join(root, path);
-    if (path.startsWith('/pkg/') && existsSync(file)) return res.writeHead(200, { 'Content-Type': types[extname(file)] ?? 'application/octet-stream' }).end(readFileSync(file));
+    if (path.startsWith('/pkg/') && existsSync(file)) return res.writeHead(200, { 'Content-Type': types[extname(file)] ?? 'application/octet-stream', ...cors }).end(readFileSync(file));
     res.writeHead(404).end();
   });
 }
@@ -54,6 +62,71 @@ before(async () => {
 after(async () => {
   await browser?.close();
   for (const s of [server, sink]) await new Promise((r) => (s.closeAllConnections(), s.close(r)));
+});
+
+/**
+ * A page that makes a client of `base` and uses a `random` experiment 20
+ * times for one unit, then gives `report` what it saw: whether
+ * localStorage threw, the revision, the arms served, the errors heard and
+ * what was thrown. `prepare`: code run first.
+ */
+const storagePage = (report, prepare = '') => `<!doctype html><title>storage</title><script type="module">
+  const thrown = [];
+  addEventListener('error', (e) => thrown.push(String(e.message)));
+  addEventListener('unhandledrejection', (e) => thrown.push(String(e.reason)));
+  ${prepare}
+  let storage = 'ok';
+  try {
+    localStorage.setItem('probe', '1');
+  } catch (e) {
+    storage = e.name;
+  }
+  const { createClient } = await import('${base}/pkg/index.js');
+  const errors = [];
+  const c = await createClient({ snapshotUrl: '${base}/flags.json', exposureUrl: '${base}/exposures' });
+  c.on('error', (e) => errors.push(e.message));
+  const arms = new Set();
+  for (let i = 0; i < 20; i++) arms.add(c.create('Random', { user: { id: 'u1' } }));
+  await c.flush();
+  ${report}({ storage, revision: c.revision, arms: [...arms], errors, thrown });
+</script>`;
+
+test('where localStorage throws (a sandboxed iframe, a third-party iframe) or is full: the snapshot loads, nothing is thrown, and an assignment holds for the page', async () => {
+  const other = `http://localhost:${sink.address().port}`;
+  const frame = storagePage("parent.postMessage", '').replace("({ storage", "({ frame: self.origin, storage").replace("errors, thrown });", "errors, thrown }, '*');");
+  pages.set('/frame', [{}, frame]);
+  pages.set('/frames', [{}, `<!doctype html><title>frames</title>
+    <script>window.got = []; addEventListener('message', (e) => got.push(e.data));</script>
+    <iframe sandbox="allow-scripts" src="/frame"></iframe><iframe src="${other}/frame"></iframe>`]);
+  // The quota filled with the page's own data before the client starts.
+  pages.set('/full', [{}, storagePage('window.done = ', `
+    for (const size of [1e6, 1e3, 1]) {
+      try {
+        for (let i = 0; ; i++) localStorage.setItem(size + ':' + i, 'x'.repeat(size));
+      } catch {}
+    }`)]);
+  const page = await browser.newPage();
+  try {
+    await page.goto(`${base}/frames`);
+    await page.waitForFunction(() => window.got.length == 2, null, { timeout: 20000 });
+    const frames = await page.evaluate(() => window.got);
+    // (A third-party frame's storage is blocked or partitioned, as the browser's settings say.)
+    assert.deepEqual(frames.map((f) => f.frame).sort(), ['null', other].sort());
+    for (const f of frames) {
+      if (f.frame == 'null') assert.equal(f.storage, 'SecurityError', JSON.stringify(f));
+      assert.deepEqual([f.revision, f.arms.length, f.errors, f.thrown], ['r1', 1, [], []], JSON.stringify(f));
+    }
+    await page.goto(`${base}/full`);
+    await page.waitForFunction(() => window.done, null, { timeout: 60000 });
+    const full = await page.evaluate(() => window.done);
+    assert.equal(full.storage, 'QuotaExceededError');
+    assert.deepEqual([full.revision, full.arms.length, full.thrown], ['r1', 1, []]);
+    assert.equal(full.errors.length, 1, full.errors.join('\n'));
+    assert.match(full.errors[0], /did not fit in localStorage/);
+  } finally {
+    await page.evaluate(() => localStorage.clear()).catch(() => {});
+    await page.close();
+  }
 });
 
 // Chromium prerenders nothing for a browser under DevTools (Playwright's):
@@ -122,6 +195,50 @@ test("a Content-Security-Policy whose connect-src refuses the exposure sink: sai
     });
     assert.equal(after.violations, first.violations);
     assert.deepEqual(after.stats, { dropped: 0, sent: 0, failed: 2, queued: 0 });
+  } finally {
+    await page.close();
+  }
+});
+
+test('in a service worker stopped after each request, isolateClient with the FetchEvent and its waitUntil delivers every exposure and picks up a new snapshot', async () => {
+  seen = [];
+  revision = 'r1';
+  pages.set('/sw/', [{}, '<!doctype html><title>sw</title>']);
+  pages.set('/sw/worker.js', [{}, `
+    import { isolateClient } from '/pkg/index.js';
+    const getClient = isolateClient({ snapshotUrl: '/flags.json', exposureUrl: '/exposures', refreshInterval: 1000 });
+    self.addEventListener('install', () => self.skipWaiting());
+    self.addEventListener('activate', (e) => e.waitUntil(self.clients.claim()));
+    self.addEventListener('fetch', (e) => {
+      const url = new URL(e.request.url);
+      if (url.pathname != '/sw/eval') return;
+      e.respondWith((async () => {
+        const client = await getClient(undefined, e);
+        const impl = client.create('Checkout', { user: { id: url.searchParams.get('id') } });
+        e.waitUntil(client.flush());
+        return Response.json({ impl, revision: client.revision });
+      })());
+    });`]);
+  const page = await browser.newPage();
+  try {
+    await page.goto(`${base}/sw/`);
+    await page.evaluate(async () => {
+      await navigator.serviceWorker.register('/sw/worker.js', { type: 'module' });
+      await navigator.serviceWorker.ready;
+    });
+    await page.reload();
+    const cdp = await page.context().newCDPSession(page);
+    await cdp.send('ServiceWorker.enable');
+    const ask = (id) => page.evaluate((id) => fetch(`/sw/eval?id=${id}`).then((r) => r.json()), id);
+    for (let i = 0; i < 4; i++) {
+      assert.deepEqual(await ask(`u${i}`), { impl: 'classic', revision: 'r1' });
+      await cdp.send('ServiceWorker.stopAllWorkers');
+    }
+    assert.ok(await until(() => seen.filter((s) => s == 'POST /exposures').length == 4, 5000), `exposures lost with the worker: ${seen}`);
+    // A worker that lives on revalidates at its requests: the new snapshot arrives.
+    revision = 'r2';
+    const last = await until(async () => (await ask('u9')).revision == 'r2', 10000, 300);
+    assert.ok(last, 'the new snapshot never reached the worker');
   } finally {
     await page.close();
   }

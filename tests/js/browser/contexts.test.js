@@ -129,6 +129,43 @@ test('where localStorage throws (a sandboxed iframe, a third-party iframe) or is
   }
 });
 
+test("a quota full from the start: the page's localStorage is looked through once, not again at each new assignment", async () => {
+  pages.set('/full-keys', [{}, `<!doctype html><title>full</title><script type="module">
+    let keys = 0;
+    for (const size of [1e6, 1e3, 1]) {
+      try {
+        for (let i = 0; ; i++) localStorage.setItem(size + ':' + i, 'x'.repeat(size)), keys++;
+      } catch {}
+    }
+    const { createClient } = await import('/pkg/index.js');
+    const c = await createClient({ snapshotUrl: '/flags.json' });
+    // Each call of Storage's key() is one step of a look through all of it.
+    let steps = 0;
+    const key = Storage.prototype.key;
+    Storage.prototype.key = function (i) {
+      steps++;
+      return key.call(this, i);
+    };
+    const arms = [];
+    for (let i = 0; i < 50; i++) arms.push(c.create('Random', { user: { id: 'u' + i } }));
+    const again = arms.every((arm, i) => c.create('Random', { user: { id: 'u' + i } }) == arm);
+    Storage.prototype.key = key;
+    localStorage.clear();
+    window.done = { keys, steps, again };
+  </script>`]);
+  const page = await browser.newPage();
+  try {
+    await page.goto(`${base}/full-keys`);
+    await page.waitForFunction(() => window.done, null, { timeout: 60000 });
+    const { keys, steps, again } = await page.evaluate(() => window.done);
+    assert.ok(keys > 10, `${keys} keys`);
+    assert.ok(again, 'an assignment changed');
+    assert.ok(steps <= keys + 10, `${steps} steps through ${keys} keys for 50 new assignments`);
+  } finally {
+    await page.close();
+  }
+});
+
 // Chromium prerenders nothing for a browser under DevTools (Playwright's):
 // this test starts one of its own, which the pages drive through the server.
 test('a prerendered page loads its snapshot but neither polls nor reports exposures until it is shown', async () => {

@@ -716,6 +716,8 @@ export async function createClient(o) {
   let asked = false;
   /** The error of an exposure URL the page's Content-Security-Policy refuses, once one was (see `onViolation`). */
   let blocked = null;
+  /** The same for the snapshot URL (see `snapshotRefused`). */
+  let snapshotBlocked = null;
   let etag, loaded, fromObject, closed, fails = 0, xfails = 0, retrySince = 0, retryFor = 0, inflight, pollTimer, retryTimer, initTimer, readyTimer, done, failure, settled = false;
   // Request-bound, polling stops once createClient has returned: each
   // request refreshes instead (a timer left then would run between them).
@@ -1053,7 +1055,8 @@ export async function createClient(o) {
       if (refused) failedAt = at;
       freshness(refused);
     } catch (e) {
-      if (closed) return;
+      // (A fetch the page's policy refused is said once: see snapshotRefused.)
+      if (closed || snapshotBlocked) return;
       const err = failed(e, url);
       emit('error', err);
       // A 4xx to a conditional request may be the If-None-Match itself
@@ -1128,11 +1131,12 @@ export async function createClient(o) {
    */
   const poll = (own) => {
     clearTimeout(pollTimer);
+    if (snapshotBlocked) return Promise.resolve(); // (see snapshotRefused)
     if (inflight && !own) return inflight;
     const p = fetchSnapshot().then((ms) => {
       if (inflight !== p) return; // a later one schedules
       inflight = null;
-      if (closed || ms == null) return;
+      if (closed || snapshotBlocked || ms == null) return;
       // Request-bound, no timer outlives the request: a fetch due at once
       // (the If-None-Match refused) is made now, as part of this one.
       if (!(perRequest && settled)) pollTimer = later(due, ms);
@@ -1626,19 +1630,21 @@ export async function createClient(o) {
     if (wasm && fromCache(entry) && othersAt > failedAt) freshness(null);
   };
   /**
-   * The exposure URL resolved against the page, without its fragment, and
-   * its origin: what a `securitypolicyviolation` event names as blocked (the
-   * origin alone after a redirect). Empty outside pages.
+   * URL `u` resolved against the page, without its fragment, and its
+   * origin: what a `securitypolicyviolation` event names as blocked (the
+   * origin alone after a redirect). Empty for none, and outside pages.
+   * @param {unknown} u
    */
-  const sinkNames = (() => {
+  const blockedAs = (u) => {
     try {
-      const u = new URL(xurl, document.baseURI);
-      u.hash = '';
-      return [u.href, u.origin];
+      const r = new URL(/** @type {string} */ (u), document.baseURI);
+      r.hash = '';
+      return u ? [r.href, r.origin] : [];
     } catch {
       return [];
     }
-  })();
+  };
+  const sinkNames = blockedAs(xurl), snapshotNames = blockedAs(url);
   /**
    * The page's Content-Security-Policy refuses the exposure URL (its
    * `connect-src`): from then on what waits and what comes is dropped
@@ -1651,12 +1657,32 @@ export async function createClient(o) {
    * @param {SecurityPolicyViolationEvent} e
    */
   const onViolation = (e) => {
-    if (blocked || closed || e.disposition != 'enforce' || !sinkNames.includes(e.blockedURI)) return;
+    // (What the client fetches and sends is a connection: `connect-src`, or
+    // `default-src` without one, which the event names as `connect-src` too.)
+    if (closed || e.disposition != 'enforce' || e.effectiveDirective != 'connect-src') return;
+    if (!snapshotBlocked && snapshotNames.includes(e.blockedURI)) snapshotRefused(e);
+    if (blocked || !sinkNames.includes(e.blockedURI)) return;
     blocked = Object.assign(new Error(`feats-edge: ${text(xurl)} is refused by the page's Content-Security-Policy (${e.effectiveDirective}): no exposure is sent; allow its origin in connect-src`), { permanent: true });
     clearTimeout(retryTimer);
     (retryFor = 0), (xfails = 0), (postsLost = false);
     stats.failed += dropped(blocked, take(queue.length).length);
     emit('error', blocked);
+  };
+  /**
+   * The same for the snapshot URL: said once, and no fetch is made again
+   * (a policy is never relaxed while the page lives), rather than one per
+   * poll or backoff step, each a "Failed to fetch" and a violation report.
+   * What is served stays, stale; with nothing served, createClient
+   * resolves at once.
+   * @param {SecurityPolicyViolationEvent} e
+   */
+  const snapshotRefused = (e) => {
+    snapshotBlocked = Object.assign(new Error(`feats-edge: ${text(url)} is refused by the page's Content-Security-Policy (${e.effectiveDirective}): no snapshot is fetched; allow its origin in connect-src`), { permanent: true });
+    clearTimeout(pollTimer);
+    deferred = false;
+    emit('error', snapshotBlocked);
+    freshness(snapshotBlocked);
+    done(!!engine);
   };
   // A prerendered page shown: the poll put off, and what waits to be sent.
   const onShown = () => {
@@ -1667,7 +1693,7 @@ export async function createClient(o) {
   if (browser) {
     document.addEventListener('visibilitychange', onVisible);
     document.addEventListener('prerenderingchange', onShown);
-    if (xurl) document.addEventListener('securitypolicyviolation', onViolation);
+    document.addEventListener('securitypolicyviolation', onViolation);
     addEventListener('pagehide', beacon);
     addEventListener('online', onOnline);
     addEventListener('storage', onStorage);

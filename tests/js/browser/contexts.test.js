@@ -166,6 +166,37 @@ test("a quota full from the start: the page's localStorage is looked through onc
   }
 });
 
+test("a Content-Security-Policy whose connect-src refuses the snapshot's origin: said once, naming it, and no fetch is tried again", async () => {
+  const other = `http://localhost:${sink.address().port}/flags.json`;
+  pages.set('/csp-snapshot', [{ 'Content-Security-Policy': "default-src 'self'; script-src 'self' 'unsafe-inline' 'wasm-unsafe-eval'; connect-src 'self'" },
+    `<!doctype html><title>csp</title><script type="module">
+    import { createClient } from '/pkg/index.js';
+    window.violations = 0;
+    document.addEventListener('securitypolicyviolation', (e) => e.blockedURI == ${JSON.stringify(other)} && window.violations++);
+    window.errors = [];
+    const c = await createClient({ snapshotUrl: ${JSON.stringify(other)}, retryDelay: 50, timeout: 60000 });
+    c.on('error', (e) => errors.push(e.message));
+    window.c = c;
+  </script>`]);
+  const page = await browser.newPage();
+  try {
+    await page.goto(`${base}/csp-snapshot`);
+    // (createClient resolves once the refusal is known, not after its timeout.)
+    await page.waitForFunction(() => window.c, null, { timeout: 10000 });
+    // Long enough for several retries with a backoff that starts at 50 ms.
+    await page.waitForTimeout(2000);
+    const got = await page.evaluate(() => ({ errors, violations, revision: c.revision }));
+    const csp = got.errors.filter((m) => m.includes('Content-Security-Policy'));
+    assert.equal(csp.length, 1, got.errors.join('\n'));
+    assert.ok(csp[0].includes(other) && csp[0].includes('connect-src'), csp[0]);
+    assert.ok(got.violations <= 2, `${got.violations} refused requests for the snapshot`);
+    assert.equal(got.revision, null);
+    assert.equal(await page.evaluate(() => c.refresh().then(() => violations)), got.violations);
+  } finally {
+    await page.close();
+  }
+});
+
 // Chromium prerenders nothing for a browser under DevTools (Playwright's):
 // this test starts one of its own, which the pages drive through the server.
 test('a prerendered page loads its snapshot but neither polls nor reports exposures until it is shown', async () => {

@@ -1058,7 +1058,6 @@ export async function createClient(o) {
       // (A fetch the page's policy refused is said once: see snapshotRefused.)
       if (closed || snapshotBlocked) return;
       const err = failed(e, url);
-      emit('error', err);
       // A 4xx to a conditional request may be the If-None-Match itself
       // refused (a proxy's header limit, an ETag cached by an older
       // version): asked again at once without it (none is kept now; see
@@ -1072,6 +1071,12 @@ export async function createClient(o) {
       // that once (a network that is down costs one request more).
       const unanswered = browser && !err.status && !answered && err.name != 'AbortError';
       const again = sent && sent === etag && (unanswered || (err.status >= 400 && err.status < 500 && err.status != 429));
+      // The ETag goes before the error is said: an `error` listener that
+      // calls refresh() asks without it too. Said first, that refresh sent
+      // the refused ETag again, was refused again, and took the place of
+      // the request without it (with no polling, the snapshot stayed for good).
+      if (again) unanswered || (refusedTag = etag), (etag = null);
+      emit('error', err);
       // (A fetch overtaken by one whose answer was taken changes nothing: that answer stands.
       // Nor does one over which another tab cached a later fetch's snapshot,
       // loaded here: that one is the origin's, as when this fetch is answered.)
@@ -1083,7 +1088,7 @@ export async function createClient(o) {
       // Request-bound, a first request waits for one answer, not for
       // `timeout` (the next request tries again once the backoff allows).
       if (perRequest) done(!!engine);
-      if (again) return unanswered || (refusedTag = etag), (etag = null), 0;
+      if (again) return 0;
       if (retryable(err.status)) return (snapshotLost = !err.status), wait(err.retryAfter ?? backoff(fails++));
       // Other 4xx wait for the next poll elsewhere; in Workers, where each
       // request may refresh, for a backoff step (a 404 was asked by every request).

@@ -137,3 +137,21 @@ test('with the headers option, redirects are followed as fetch follows them: 301
   const followed = await client(t, `${origin.url}/snapshot.json`, { headers: { 'X-Api-Key': 'k' } });
   assert.equal(followed.c.revision, 'final');
 });
+
+test('an error listener that refreshes on a refused conditional request: that refresh goes without the refused If-None-Match, and brings the snapshot', async (t) => {
+  let revision = 'r1';
+  const origin = await serve(t, (req, res) => {
+    if (req.headers['if-none-match'] === '"old"') return res.writeHead(400).end('bad header');
+    json(res, JSON.stringify(snapshot(revision)), { ETag: `"${revision}"` });
+  });
+  revision = 'r2';
+  // A bootstrap with an ETag the server refuses, and a listener that asks again on an error.
+  const { c, errors } = await client(t, `${origin.url}/snapshot.json`, { snapshot: snapshot('r1'), snapshotEtag: '"old"' });
+  const refreshed = [];
+  c.on('error', () => refreshed.push(c.refresh()));
+  await until(() => refreshed.length > 0, 3000, 'the refusal said');
+  await Promise.all(refreshed);
+  assert.equal(c.revision, 'r2', errors.join('\n'));
+  assert.deepEqual(origin.requests.map((r) => r.headers['if-none-match']), ['"old"', undefined]);
+  assert.equal(c.stale, false);
+});

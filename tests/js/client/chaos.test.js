@@ -1,7 +1,8 @@
 // A seeded, deterministic chaos harness for the client (SPEC sections 4 and 5).
 //
 // Real HTTP servers on 127.0.0.1 misbehave at random (statuses, bodies,
-// resets, stalls, odd Retry-After values, redirects), while a random sequence
+// resets, stalls, odd Retry-After values, redirects, gzip that does not
+// inflate, ETags weak, unquoted or given twice), while a random sequence
 // of client calls runs. The client's own timers and Date.now run on a
 // virtual clock (timers set from the package's code are intercepted; every
 // other timer, the sockets and the servers are real), so 30-second aborts,
@@ -23,14 +24,26 @@
 // - a model of the snapshot protocol (ETag / If-None-Match, 304, refused
 //   bodies, answers overtaken by later fetches): client.revision is always the
 //   last good snapshot, the If-None-Match sent is the last ETag, every failure
-//   is an `error` event and every load an `update`;
+//   is an `error` event and every load an `update` (and no more of either);
+// - evaluations (findImplementation(s), details, create, isEnabled) answer
+//   what a fresh Engine on the last good snapshot answers, or the code
+//   defaults with none loaded or after close() (features without experiments);
+// - listeners that call the client back (an `update` one that evaluates,
+//   `error` ones that flush, refresh or close, a `stale` one that
+//   refreshes, an `exposure` one that uses another unit) change none of it;
 // - after the servers recover, polling resumes on its own (refreshInterval >
 //   0) and everything queued is delivered (by timers when flushInterval > 0);
 // - refresh(), flush() and close() resolve; after close() no client timer is
 //   left and evaluations still answer.
 //
+// A share of the seeds runs the client request-bound, as `isolateClient`
+// gives it in Workers: no timer of its own; each simulated request gets the
+// isolate's client (revalidating a snapshot older than refreshInterval), makes
+// its calls, and hands `client.flush()` to `ctx.waitUntil`.
+//
 // CHAOS_SEEDS (default 40) and CHAOS_SEED (first seed, default 1) choose the
-// seeds; CHAOS_TRACE=1 prints every seed's trace; CHAOS_POST_REDIRECTS=0
+// seeds; CHAOS_ISOLATE (0 to 1, default 0.3) the share of request-bound
+// ones; CHAOS_TRACE=1 prints every seed's trace; CHAOS_POST_REDIRECTS=0
 // leaves out 301/302/303 answers to exposure POSTs (followed, fetch would
 // send the POST on as a GET without its body: the client does not follow
 // redirects of exposure POSTs, and these seeds check it);
@@ -45,7 +58,7 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import { gzipSync } from 'node:zlib';
 // CHAOS_PKG: another copy of the package's Node entry (e.g. /tmp/x/pkg/node.js, sources unbundled) to run against.
-const { createClient, Engine } = await import(process.env.CHAOS_PKG ?? 'feats-edge');
+const { createClient, Engine, isolateClient } = await import(process.env.CHAOS_PKG ?? 'feats-edge');
 
 const SEEDS = Number(process.env.CHAOS_SEEDS ?? 40);
 const FIRST = Number(process.env.CHAOS_SEED ?? 1);
@@ -53,6 +66,12 @@ const TRACE = !!process.env.CHAOS_TRACE;
 /** What the seeds exercised, summed over seeds (printed at the end). */
 const COVERAGE = {};
 const cover = (what) => (COVERAGE[what] = (COVERAGE[what] ?? 0) + 1);
+/**
+ * The share of seeds whose client is request-bound, as in Workers
+ * (`isolateClient`: no timers, each request refreshes and flushes);
+ * CHAOS_ISOLATE=0 or 1 makes it none or all.
+ */
+const ISOLATE = process.env.CHAOS_ISOLATE === undefined ? 0.3 : Number(process.env.CHAOS_ISOLATE);
 /** CHAOS_POST_REDIRECTS=0 leaves out 301/302/303 answers to exposure POSTs (which fetch, if it followed them, turns into GETs). */
 const POST_REDIRECTS = process.env.CHAOS_POST_REDIRECTS !== '0';
 
@@ -177,6 +196,9 @@ function doc(rev, variant = 0) {
   if (variant === 2) d.meta = { padding: 'x'.repeat(300_000) };
   return d;
 }
+/** Features no experiment reads the sticky store for, and the code defaults the driver's handles give. */
+const DETERMINISTIC = new Set(['PaymentProcessor', 'ImageProcessing', 'Dark', 'Split', 'Broken', 'Ghost']);
+const CODE_DEFAULTS = { PaymentProcessor: 'acme', Ghost: 'x', Dark: 'false' };
 const FEATURES = ['PaymentProcessor', 'ImageProcessing', 'Dark', 'Random', 'Fixed', 'Split', 'Broken', 'Ghost'];
 const IMPLS = ['acme', 'premium', 'aperture', 'a', 'b', 'on', 'off', 'true', 'false', 'x', 'nope'];
 
@@ -207,6 +229,8 @@ class World {
     this.nextId = 0;
     /** id -> {kind, n, url} fetches not finished (client side) */
     this.pending = new Map();
+    /** chaos id -> the number of the GET it belongs to */
+    this.gets = new Map();
     /** id -> latest server-side request record */
     this.byId = new Map();
     this.serverBusy = new Set();
@@ -257,13 +281,17 @@ class World {
   fetch = (url, init) => {
     const id = ++this.nextId;
     const post = init?.method === 'POST';
-    const n = post ? 0 : ++this.getCount;
+    // A redirect the client follows itself (with the `headers` option) is
+    // the same fetch as the request redirected: its number, and its If-None-Match.
+    const from = post ? undefined : this.gets.get(Number(/[?&]via=\d+-(\d+)/.exec(url)?.[1]));
+    const n = post ? 0 : from ?? ++this.getCount;
     const h = new Headers(init?.headers);
     h.set('x-chaos-id', String(id));
     const entry = { id, kind: post ? 'POST' : 'GET', n };
+    if (!post) this.gets.set(id, n);
     this.pending.set(id, entry);
     const finish = () => this.pending.delete(id);
-    if (!post) this.model.onGetStart(n, init.headers.get('If-None-Match'));
+    if (!post && from === undefined) this.model.onGetStart(n, init.headers.get('If-None-Match'));
     init?.signal?.addEventListener('abort', () => {
       // An aborted GET is done reading; the fetch or read rejects too.
       if (this.pending.has(id) && entry.res && !post) this.getDone(entry, null), finish();
@@ -398,6 +426,11 @@ class World {
       this.violation('events counted as sent were never delivered', `${undelivered} created events not delivered, but only dropped ${s.dropped} + failed ${s.failed} + queued ${s.queued} are counted as not sent (sent ${s.sent}, delivered ${this.delivered.size})`);
       this.lostOk = undelivered - (s.dropped + s.failed + s.queued);
     }
+    // Every `error` is one the protocol calls for: a failed fetch or POST, a refused snapshot.
+    if (this.listening && (this.obs.update > this.exp.update || this.obs.error > this.exp.error)) {
+      this.violation('more events than the answers call for', `expected ${JSON.stringify(this.exp)}, observed ${JSON.stringify(this.obs)}`);
+      this.exp = { ...this.obs };
+    }
     const rev = this.closed ? null : this.model.rev;
     if (c.revision !== rev) {
       this.violation('revision is not the last good snapshot', `client.revision ${JSON.stringify(c.revision)}, model ${JSON.stringify(rev)}`);
@@ -407,13 +440,14 @@ class World {
 
   /** Runs a client call; any throw is a violation (except those `allowed`). */
   call(label, fn, action, allowed) {
+    const outer = this.action; // (a listener's call inside another call)
     this.action = action;
     try {
       return fn();
     } catch (e) {
       if (!allowed?.(e)) this.violation(`${label} threw`, e?.stack ?? e);
     } finally {
-      this.action = null;
+      this.action = outer;
     }
   }
 }
@@ -438,6 +472,34 @@ class SnapModel {
     Object.assign(this, { has: true, rev, etag: kept(tag), fromObject: snapshot?.constructor === Object });
     this.loaded = this.fromObject ? JSON.stringify(snapshot) : snapshot;
     this.w.exp.update++;
+  }
+  /**
+   * A `findImplementation` answer is what a fresh Engine on the last good
+   * snapshot answers (the handles' code default in place of none), or the
+   * code default with nothing loaded (or after close()). Features whose
+   * experiments read the sticky store are left out.
+   */
+  checkAnswer(feature, ctx, got, label) {
+    if (!DETERMINISTIC.has(feature)) return;
+    let want = null;
+    if (this.has && !this.w.closed) want = this.answerOf(feature, ctx);
+    want ??= CODE_DEFAULTS[feature] ?? null;
+    cover(`evaluation compared with a fresh Engine${this.has && !this.w.closed ? '' : ' (code default)'}`);
+    if (got !== want) this.w.violation('evaluation is not the last good snapshot\'s', `${label}: ${JSON.stringify(got)}, a fresh Engine on ${this.rev} answers ${JSON.stringify(want)}`);
+  }
+  /** An `isEnabled` answer of a boolean feature: the fresh Engine's "true", false with nothing loaded. */
+  checkEnabled(feature, ctx, got, label) {
+    const want = this.has && !this.w.closed && this.answerOf(feature, ctx) === 'true';
+    if (got !== want) this.w.violation('isEnabled is not the last good snapshot\'s', `${label}: ${got}, a fresh Engine on ${this.rev} answers ${want}`);
+  }
+  /** What a fresh Engine on the last good snapshot answers (no sticky assignment). */
+  answerOf(feature, ctx) {
+    if (this.oracleFor !== this.loaded) {
+      this.oracle?.free();
+      this.oracle = new Engine(this.loaded);
+      this.oracleFor = this.loaded;
+    }
+    return this.oracle.implementation(feature, ctx, { sticky: {}, now: 0 });
   }
   onGetStart(n, inm) {
     const want = this.etag || null;
@@ -503,6 +565,16 @@ const RETRY_AFTER = () => [null, '', '0', '1', '2', '-1', '-86400', '1.5', '0x10
   '99999999999999999999999', '86400', 'Infinity', httpDate(3e3), httpDate(-6e4), httpDate(2 * 864e5), 'Wed, 21 Oct 2015 07:28:00 GMT'];
 const httpDate = (ms) => new Date(Date.now() + ms).toUTCString();
 const STALLS = [50, 1000, 10_000, 29_000, 29_999, 30_000, 31_000, 120_000, Infinity];
+
+/** `text` gzipped, then spoiled: a byte flipped in the deflate data or the checksum, or the stream cut short. */
+function badGzip(text, r) {
+  const z = Buffer.from(gzipSync(text));
+  const how = r.pick(['flip', 'crc', 'cut']);
+  if (how === 'cut') return z.subarray(0, z.length >> 1);
+  const at = how === 'crc' ? z.length - 8 : 10 + r.int(z.length - 18);
+  z[at] ^= 0xff;
+  return z;
+}
 
 /** A server whose every answer is drawn from the world's generator for it; records everything. */
 async function startChaosServer(w, role) {
@@ -602,7 +674,8 @@ function serveSnapshot(w, rec) {
     const text = st.text;
     if (inm && inm === st.etag && r.chance(0.9)) return what(`304 (etag ${st.etag})`), answer(w, rec, 304, r.chance(0.5) ? { ETag: st.etag } : {});
     what(`200 ${st.rev} etag ${st.etag} (${text.length} bytes${st.gzip ? ', gzip' : ''})`);
-    answer(w, rec, 200, { 'Content-Type': 'application/json', ...(st.etag && { ETag: st.etag }), ...(st.gzip && { 'Content-Encoding': 'gzip' }) }, st.gzip ? gzipSync(text) : text);
+    const type = r.weighted([[8, 'application/json'], [1, 'text/html; charset=iso-8859-1'], [1, 'application/octet-stream']]);
+    answer(w, rec, 200, { 'Content-Type': type, ...(st.etag && { ETag: st.etag }), ...(st.gzip && { 'Content-Encoding': 'gzip' }) }, st.gzip ? gzipSync(text) : text);
   };
   switch (b) {
     case 'ok': return ok();
@@ -616,7 +689,8 @@ function serveSnapshot(w, rec) {
       const d = doc(rev, variant);
       st.rev = rev;
       st.text = r.chance(0.2) ? JSON.stringify(d, null, 1) : JSON.stringify(d);
-      st.etag = r.weighted([[5, `"${rev}-${variant}-${r.int(1000)}"`], [1, null], [1, `W/"${rev}"`], [1, '"same"'], [1, '"\xe9t\xe9"'], [1, `"${'e'.repeat(4000)}"`]]);
+      st.etag = r.weighted([[5, `"${rev}-${variant}-${r.int(1000)}"`], [1, null], [1, `W/"${rev}"`], [1, '"same"'], [1, '"\xe9t\xe9"'], [1, `"${'e'.repeat(4000)}"`],
+        [1, `${rev}-unquoted`], [1, [`"${rev}-a"`, `"${rev}-b"`]]]); // (two ETag lines: read as one, joined by ", ")
       st.gzip = r.chance(0.2);
       return ok();
     }
@@ -630,12 +704,13 @@ function serveSnapshot(w, rec) {
         ['empty', ''], ['html', '<!doctype html><title>Login</title>'], ['half', text.slice(0, text.length >> 1)],
         ['schema 2', JSON.stringify({ ...JSON.parse(text), schema: 2 })], ['array', '[]'], ['null', 'null'], ['string', '"x"'],
         ['bad utf-8', Buffer.from([0x7b, 0xff, 0xfe, 0x7d])], ['nul', '\0'], ['text', 'OK'], ['trailing', text + '}'],
-        ['claims gzip', text], ['list too long', JSON.stringify({ schema: 1, revision: 'big', features: { F: { implementations: Array.from({ length: 10_001 }, (_, i) => `i${i}`), default: 'i0' } } })],
+        ['claims gzip', text], ['bad gzip', badGzip(text, r)], ['list too long', JSON.stringify({ schema: 1, revision: 'big', features: { F: { implementations: Array.from({ length: 10_001 }, (_, i) => `i${i}`), default: 'i0' } } })],
       ];
       const [name, body] = r.pick(bodies);
       const etag = r.chance(0.5) ? { ETag: `"bad-${r.int(100)}"` } : {};
       what(`200 invalid (${name}) ${JSON.stringify(etag)}`);
-      const enc = name === 'claims gzip' ? { 'Content-Encoding': 'gzip' } : {};
+      cover(`snapshot refused: ${name}`);
+      const enc = name === 'claims gzip' || name === 'bad gzip' ? { 'Content-Encoding': 'gzip' } : {};
       return answer(w, rec, r.chance(0.8) ? 200 : r.pick([201, 203, 204]), { 'Content-Type': r.pick(['application/json', 'text/html']), ...etag, ...enc }, body);
     }
     case 'cut': {
@@ -691,7 +766,7 @@ function serveSnapshot(w, rec) {
       return answer(w, rec, status, loc, '');
     }
     case '4xx': {
-      const status = r.pick([400, 401, 403, 404, 410, 418]);
+      const status = r.pick([400, 401, 403, 404, 408, 410, 413, 418]);
       what(`${status}`);
       return answer(w, rec, status, { 'Content-Type': 'text/plain' }, 'no');
     }
@@ -764,7 +839,7 @@ function serveSink(w, rec, again) {
       return;
     }
     case '4xx': {
-      const status = r.pick([400, 404, 405, 413, 422]);
+      const status = r.pick([400, 404, 405, 408, 413, 422]);
       what(`${status}`);
       return answer(w, rec, status, {}, 'no');
     }
@@ -822,6 +897,7 @@ function checkEvent(w, e) {
   if (action === null) return;
   if (action.feature !== undefined && e.feature !== action.feature) bad(`feature is not the one used (${action.feature})`);
   if (action.impl !== undefined && e.implementation !== action.impl) bad(`implementation is not the one used (${action.impl})`);
+  if (action.revision !== undefined && e.revision !== action.revision) bad(`revision is not the one that served it (${action.revision})`);
   if (e.unit && !action.anyUnit && !action.units.includes(e.unit.value)) bad(`unit value is not the context's unit (${JSON.stringify(action.units)})`);
   for (const s of SECRETS) if (JSON.stringify(e).includes(s)) bad('context data beyond the unit');
 }
@@ -856,7 +932,7 @@ function context(w, r) {
   const base = () => person(id, r.pick(['FR', 'CA', 'US']));
   const kind = r.weighted([[14, 'person'], [1, 'null'], [1, 'number'], [1, 'array'], [1, 'cyclic'], [1, 'proxy'], [1, 'getter'], [1, 'reentrant'], [1, 'date'], [1, 'bigint'], [1, 'huge']]);
   switch (kind) {
-    case 'person': return { ctx: base(), units };
+    case 'person': return { ctx: base(), units, plain: true };
     case 'null': return { ctx: r.pick([null, undefined]), units: [] };
     case 'number': return { ctx: r.pick([0, 1, 'user', Symbol('s')]), units: [] };
     case 'array': return { ctx: [base()], units: [] };
@@ -933,7 +1009,28 @@ async function runSeed(seed) {
     ...(r.chance(0.3) && { headers: { 'X-App': 'chaos' } }),
     ...stickyOption(w, r),
   };
-  w.log(`options ${JSON.stringify({ ...o, boot, snapshotEtag: options.snapshotEtag, headers: options.headers })}`);
+  const isolate = prng(seed * 7919 + 5).chance(ISOLATE);
+  if (isolate) cover('request-bound (isolateClient)');
+  w.log(`options ${JSON.stringify({ ...o, boot, snapshotEtag: options.snapshotEtag, headers: options.headers, isolate })}`);
+  const promises = [];
+  // Request-bound: what each request hands to `ctx.waitUntil` must settle too.
+  const ctx = { waitUntil: (p) => promises.push(['waitUntil', watch(p)]) };
+  const getClient = isolate ? isolateClient(options) : null;
+  /** Request-bound: one request gets the isolate's client (on the virtual clock: it may wait for a revalidation). */
+  const request = async () => {
+    w.log('request');
+    const got = watch(w.call('request', () => getClient({}, ctx), {}));
+    await w.settle();
+    for (let k = 0; !got.settled && k < 800; k++) await w.advance(10);
+    if (!got.settled) w.violation('a request did not get the client', 'within 8 virtual seconds');
+    else if (got.rejected) w.violation('a request did not get the client', got.error?.stack ?? got.error);
+  };
+  /** Request-bound: the end of a request, its exposures sent after the response. */
+  const respond = async () => {
+    if (!isolate || w.closed) return;
+    ctx.waitUntil(w.call('flush', () => w.client.flush(), {}));
+    await w.settle();
+  };
   let unhandled = [];
   const onRejection = (e) => unhandled.push(['unhandledRejection', e]);
   const onException = (e) => unhandled.push(['uncaughtException', e]);
@@ -946,7 +1043,7 @@ async function runSeed(seed) {
     }
     // createClient resolves by `timeout` (virtual) at the latest.
     let client, failedToCreate;
-    const creating = createClient(options).then((c) => (client = c), (e) => (failedToCreate = e));
+    const creating = (isolate ? getClient({}, ctx) : createClient(options)).then((c) => (client = c), (e) => (failedToCreate = e));
     await w.settle();
     const deadline = Math.max(1, o.timeout); // (Node runs a 0 ms timer after 1 ms)
     while (!client && !failedToCreate && V.t < deadline) await w.advance(Math.min(10, deadline - V.t));
@@ -958,11 +1055,43 @@ async function runSeed(seed) {
     }
     await creating;
     w.client = client;
-    client.on('update', () => w.obs.update++);
+    // Listeners that call the client back: an application re-renders on
+    // `update`, and may flush or refresh on `error`.
+    const lr = prng(seed * 7919 + 6), reenter = lr.chance(0.5);
+    client.on('update', (u) => {
+      w.obs.update++;
+      if (!reenter) return;
+      w.call('update listener', () => {
+        if (u.revision !== client.revision) w.violation('update names another revision than the client serves', `${u.revision} / ${client.revision}`);
+        const ctx = person(`u${lr.int(60)}`, lr.pick(['FR', 'CA']));
+        w.model.checkAnswer('PaymentProcessor', ctx, client.findImplementation('PaymentProcessor', ctx), 'findImplementation in an update listener');
+        void u.changed;
+      }, {});
+    });
     client.on('error', (e) => {
       w.obs.error++;
+      w.log(`error event: ${String(e?.message).slice(0, 160)}`);
       if (!(e instanceof Error)) w.violation('an error event that is not an Error', e);
+      if (!reenter || w.closed) return;
+      const what = lr.weighted([[6, 'none'], [1, 'flush'], [1, 'refresh'], [0.05, 'close']]);
+      if (what === 'close') {
+        w.log('close() in an error listener');
+        cover('close() in an error listener');
+        w.closed = true;
+        promises.push(['close', watch(w.call('close in an error listener', () => client.close(), {}))]);
+      }
+      if (what === 'flush') promises.push(['flush', watch(w.call('flush in an error listener', () => client.flush(), {}))]);
+      if (what === 'refresh') promises.push(['refresh', watch(w.call('refresh in an error listener', () => client.refresh(), {}))]);
     });
+    if (reenter) {
+      // A stale client asks again; an exposure listener evaluates (another unit's use, queued while one is reported).
+      client.on('stale', () => lr.chance(0.3) && !w.closed && promises.push(['refresh', watch(w.call('refresh in a stale listener', () => client.refresh(), {}))]));
+      client.on('exposure', () => {
+        if (!lr.chance(0.1) || w.closed) return;
+        const units = [`x${lr.int(20)}`], a = { feature: 'Split', units };
+        a.impl = w.call('create in an exposure listener', () => client.create('Split', person(units[0])), a) ?? undefined;
+      });
+    }
     await tickReal();
     // Resync: errors before the listeners were added were not observed (and one may be replayed).
     w.obs = { ...w.exp };
@@ -975,12 +1104,15 @@ async function runSeed(seed) {
       Ghost: client.feature('Ghost', { x: () => 'X' }, { default: 'x' }),
       Dark: client.feature('Dark', { true: () => 'on', false: () => 'off' }, { default: false }),
     };
-    const promises = [];
     const steps = 40 + r.int(60);
     for (let i = 0; i < steps && !w.closed; i++) {
       const op = r.weighted([[10, 'eval'], [5, 'advance'], [1, 'refresh'], [1, 'flush'], [1, 'mood'], [1, 'burst'], [0.15, 'close']]);
-      if (op === 'eval') drive(w, r, handles);
-      else if (op === 'burst') {
+      if (op === 'eval') {
+        if (isolate) await request();
+        drive(w, r, handles);
+        await respond();
+      } else if (op === 'burst') {
+        if (isolate) await request();
         // Many new units at once: full batches start POSTs of their own, the queue overflows.
         const n = 1 + r.int(25), tag = r.int(1e6);
         w.log(`burst of ${n} creates`);
@@ -989,6 +1121,7 @@ async function runSeed(seed) {
           a.impl = w.call('create', () => client.create('Split', person(units[0])), a) ?? undefined;
         }
         await w.settle();
+        await respond();
       }
       else if (op === 'advance') {
         const ms = r.weighted([[3, 0], [3, 10], [4, 300], [4, 2000], [2, 10_000], [2, 31_000], [1, 90_000], [1, 301_000]]);
@@ -1019,6 +1152,7 @@ async function runSeed(seed) {
       w.snapState.mood = 'answers';
       w.log('=== snapshot server answers errors for one interval');
       await w.advance(o.refreshInterval + 1);
+      if (isolate) await request(), await respond();
     }
     // Recovery: both servers healthy, a new snapshot published; requests held are answered or cut.
     w.recovered = true;
@@ -1030,10 +1164,14 @@ async function runSeed(seed) {
     }
     await w.settle();
     // Long enough for any backoff (60 s), a capped Retry-After (max(interval, 5 min)) and an interval.
-    for (let k = 0; k < 8; k++) await w.advance(60_000);
+    // Request-bound, a request each minute.
+    for (let k = 0; k < 8; k++) {
+      await w.advance(60_000);
+      if (isolate && !w.closed) await request(), await respond();
+    }
     if (!w.closed) {
       if (o.refreshInterval > 0 && client.revision !== 'r9') w.violation('polling did not resume after recovery', `revision ${client.revision} after 8 virtual minutes (refreshInterval ${o.refreshInterval})`);
-      if (o.flushInterval > 0 && client.stats.queued !== 0) w.violation('queued exposures not delivered by timers after recovery', JSON.stringify(client.stats));
+      if ((o.flushInterval > 0 || isolate) && client.stats.queued !== 0) w.violation('queued exposures not delivered by timers after recovery', JSON.stringify(client.stats));
       if (client.revision !== 'r9') {
         promises.push(['refresh', watch(client.refresh())]);
         await w.advance(1000);
@@ -1076,6 +1214,7 @@ async function runSeed(seed) {
     Math.random = REAL.random;
     V.on = false;
     V.timers = new Set();
+    w.model.oracle?.free();
     await snap.close();
     await sink.close();
   }
@@ -1108,7 +1247,7 @@ function watch(p) {
 function drive(w, r, handles) {
   const c = w.client;
   const f = r.weighted([[20, () => r.pick(FEATURES)], [1, () => r.pick([Symbol('f'), { toString() { throw new Error('name'); } }, 123, null, '__proto__', ''])]])();
-  const { ctx, units, reentrant } = context(w, r);
+  const { ctx, units, reentrant, plain } = context(w, r);
   const name = typeof f === 'string' ? f : undefined;
   // A context that calls the client while it is read makes events of its own: only the units are checked then.
   const act = (extra) => (reentrant ? { units, anyUnit: true } : { feature: name, units, ...extra });
@@ -1118,20 +1257,25 @@ function drive(w, r, handles) {
   switch (op) {
     case 'find': {
       const v = w.call(label, () => c.findImplementation(f, ctx), act());
+      if (plain && !reentrant && typeof f === 'string') w.model.checkAnswer(f, ctx, v, `${label} for ${JSON.stringify(units)}`);
       return type(v === null || typeof v === 'string', v);
     }
     case 'findAll': {
       const v = w.call(label, () => c.findImplementations(ctx), act());
+      if (plain && !reentrant && v) for (const k of DETERMINISTIC) if (k in v || w.model.has) w.model.checkAnswer(k, ctx, v[k] ?? null, `findImplementations ${k} for ${JSON.stringify(units)}`);
       return type(v !== null && typeof v === 'object', v);
     }
     case 'details': {
       const v = w.call(label, () => c.details(f, ctx), act());
+      if (plain && !reentrant && typeof f === 'string' && v) w.model.checkAnswer(f, ctx, v.implementation, `details ${label} for ${JSON.stringify(units)}`);
       return type(v && typeof v === 'object' && 'implementation' in v && 'reason' in v, JSON.stringify(v));
     }
     case 'create': {
-      const a = act();
+      // (Its event names the revision that served it: the last good snapshot's, null with none.)
+      const a = act(plain && !reentrant ? { revision: w.model.has && !w.closed ? w.model.rev : null } : {});
       const v = w.call(label, () => c.create(f, ctx), a);
       if (!reentrant) a.impl = v ?? undefined;
+      if (plain && !reentrant && typeof f === 'string') w.model.checkAnswer(f, ctx, v, `create ${label} for ${JSON.stringify(units)}`);
       w.log(`${label} -> ${v}`);
       return type(v === null || typeof v === 'string', v);
     }
@@ -1139,6 +1283,7 @@ function drive(w, r, handles) {
       const a = act();
       const v = w.call(label, () => c.isEnabled(f, ctx), a);
       w.log(`${label} -> ${v}`);
+      if (plain && !reentrant && (f === 'ImageProcessing' || f === 'Dark')) w.model.checkEnabled(f, ctx, v, `${label} for ${JSON.stringify(units)}`);
       return type(typeof v === 'boolean', v);
     }
     case 'used': {

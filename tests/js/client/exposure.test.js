@@ -442,6 +442,17 @@ test('a handle without a factory for the chosen implementation builds its defaul
   assert.deepEqual([event.implementation, event.reason, event.rule, event.experiment, event.unit], ['a', 'DEFAULT', null, null, null]);
 });
 
+test("an 'exposure' listener that another adds while an event is said hears the events after it, not that one", async (t) => {
+  const client = await createClient({ snapshot: snapshot('r1'), now: () => NOW });
+  t.after(() => client.close());
+  const later = [];
+  let added = false;
+  client.on('exposure', () => added || ((added = true), client.on('exposure', (e) => later.push(e.unit.value))));
+  client.create('Split', ctx('1'));
+  client.create('Split', ctx('2'));
+  assert.deepEqual(later, ['2']);
+});
+
 test("'exposure' listeners get each event as it is queued, with or without exposureUrl; a copy, once per (feature, implementation, unit)", async (t) => {
   const { srv, client } = await setup(t);
   const heard = [];

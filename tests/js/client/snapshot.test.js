@@ -156,6 +156,26 @@ test('an error listener added while nothing is loaded hears the last error at on
   assert.deepEqual(heard, [500]);
 });
 
+test('an error listener added by another while an error is said hears that error once', async (t) => {
+  // (As an application's error handler that sets up its error reporting on an error.)
+  const fetch500 = () => Promise.resolve(new Response('oops', { status: 500 }));
+  const client = await createClient({ snapshotUrl: 'http://127.0.0.1:9/snapshot.json', fetch: fetch500, timeout: 100, retryDelay: 60_000, refreshInterval: 0 });
+  t.after(() => client.close());
+  assert.equal(await client.ready, false);
+  const heard = [];
+  let armed = false, added = false;
+  client.on('error', () => armed && !added && ((added = true), client.on('error', (e) => heard.push(e.status))));
+  await new Promise((r) => setTimeout(r, 20)); // (the first listener hears the error of createClient's wait)
+  armed = true;
+  await client.refresh();
+  assert.equal(added, true);
+  await new Promise((r) => setTimeout(r, 20));
+  assert.deepEqual(heard, [500]);
+  // A later error: once, as to any listener.
+  await client.refresh();
+  assert.deepEqual(heard, [500, 500]);
+});
+
 test("an error listener hears the error at once under a test runner's fake timers too (Jest's hold queueMicrotask)", async (t) => {
   // As Jest's `useFakeTimers()` does: callbacks queued, run only when the test advances the clock.
   const held = [];

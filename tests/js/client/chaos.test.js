@@ -426,6 +426,10 @@ class World {
       this.violation('events counted as sent were never delivered', `${undelivered} created events not delivered, but only dropped ${s.dropped} + failed ${s.failed} + queued ${s.queued} are counted as not sent (sent ${s.sent}, delivered ${this.delivered.size})`);
       this.lostOk = undelivered - (s.dropped + s.failed + s.queued);
     }
+    if (this.late && !this.busy() && this.late.heard !== this.obs.error - this.late.since + this.late.replayed) {
+      this.violation('an error listener added by another heard a wrong number of errors', `${this.late.heard}, not ${this.obs.error - this.late.since} since it was added (+${this.late.replayed} from on())`);
+      this.late = null;
+    }
     // Every `error` is one the protocol calls for: a failed fetch or POST, a refused snapshot.
     if (this.listening && (this.obs.update > this.exp.update || this.obs.error > this.exp.error)) {
       this.violation('more events than the answers call for', `expected ${JSON.stringify(this.exp)}, observed ${JSON.stringify(this.obs)}`);
@@ -1073,7 +1077,14 @@ async function runSeed(seed) {
       w.log(`error event: ${String(e?.message).slice(0, 160)}`);
       if (!(e instanceof Error)) w.violation('an error event that is not an Error', e);
       if (!reenter || w.closed) return;
-      const what = lr.weighted([[6, 'none'], [1, 'flush'], [1, 'refresh'], [0.05, 'close']]);
+      const what = lr.weighted([[6, 'none'], [1, 'flush'], [1, 'refresh'], [0.05, 'close'], [0.2, 'listen']]);
+      if (what === 'listen' && !w.late) {
+        // Another error listener, added while this error is said: it hears the errors after it
+        // (and, with nothing loaded, this one once, from on()).
+        cover('an error listener added by an error listener');
+        const late = (w.late = { heard: 0, since: w.obs.error, replayed: client.revision === null ? 1 : 0 });
+        client.on('error', () => late.heard++);
+      }
       if (what === 'close') {
         w.log('close() in an error listener');
         cover('close() in an error listener');

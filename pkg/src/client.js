@@ -688,8 +688,10 @@ export async function createClient(o) {
   let freshAt = 0, others = 0, othersAt = 0;
   // When the last snapshot fetch that made this client stale started: a
   // later fetch's snapshot that another tab cached, once loaded, is the
-  // origin's again (see onStorage).
-  let failedAt = 0;
+  // origin's again (see onStorage). And which of our fetches that was: one
+  // started before it and answered after it (a revalidation overtaken by
+  // refresh()) recovers nothing, the failure being the origin's later word.
+  let failedAt = 0, failedN = 0;
   /** The last snapshot text the cache refused (said once, not once per poll). */
   let uncached;
   // The last snapshot fetch, or exposure POST, failed with no answer: the
@@ -982,6 +984,11 @@ export async function createClient(o) {
     }
   }
 
+  /** Fetch `n`, started at `at`, made this client stale: noted, unless a later fetch's failure is (see `failedAt`). */
+  const failing = (n, at) => n > failedN && ((failedN = n), (failedAt = at));
+  /** Whether fetch `n` started after the last one that failed: only then does its answer recover. */
+  const sinceFailure = (n) => n > failedN;
+
   /** A retry in `ms`: also what refresh() waits for in Workers (see `refresh`). */
   const wait = (ms) => ((snapshotRetrySince = Date.now()), (snapshotRetryFor = ms));
 
@@ -1021,7 +1028,7 @@ export async function createClient(o) {
       // So would one over which another tab cached a later fetch's
       // snapshot: that one instead (this tab may not have loaded it yet),
       // the origin's as much as this answer (when it is one: see freshness).
-      if (others > othersBefore && othersAt > at) return await loading(), fromCache(), (ok(res) || unchanged) && freshness(null), every || undefined;
+      if (others > othersBefore && othersAt > at) return await loading(), fromCache(), (ok(res) || unchanged) && sinceFailure(n) && freshness(null), every || undefined;
       // A 304 to an ETag no longer ours (another tab's snapshot came
       // meanwhile) confirms nothing we hold: asked again. (One to a request
       // without If-None-Match, with no ETag held or none sent, keeps the
@@ -1052,8 +1059,9 @@ export async function createClient(o) {
       fails = 0;
       snapshotRetryFor = 0;
       snapshotLost = false;
-      if (refused) failedAt = at;
-      freshness(refused);
+      if (refused) failing(n, at);
+      // (A snapshot loaded all the same: it is newer than the one served.)
+      if (refused || sinceFailure(n)) freshness(refused);
     } catch (e) {
       // (A fetch the page's policy refused is said once: see snapshotRefused.)
       if (closed || snapshotBlocked) return;
@@ -1081,7 +1089,7 @@ export async function createClient(o) {
       // Nor does one over which another tab cached a later fetch's snapshot,
       // loaded here: that one is the origin's, as when this fetch is answered.)
       const overtaken = others > othersBefore && othersAt > at;
-      if (n >= answered && !again && !overtaken) (failedAt = at), freshness(err);
+      if (n >= answered && !again && !overtaken) failing(n, at), freshness(err);
       // e.g. the page refuses WebAssembly: asking again changes nothing, and
       // createClient need not wait for its timeout.
       if (err.permanent) return void done(!!engine);

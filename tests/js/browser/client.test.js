@@ -1047,7 +1047,9 @@ test('a stale tab that loads a snapshot another tab fetched after its own fetch 
       window.__log = [];
       for (const type of ['update', 'stale', 'recovered']) window.__client.on(type, () => window.__log.push(type));
     });
-    // The origin fails tab B, asking it to wait two minutes: stale.
+    // The origin fails tab B, asking it to wait two minutes: stale. (Tab B
+    // started from A's cached snapshot and may still be revalidating it:
+    // a 304 to that earlier fetch, answered after the 503, confirms nothing.)
     await b.route(SNAPSHOT, (route) => route.fulfill({ status: 503, headers: { 'Retry-After': '120' }, body: 'down' }));
     await b.evaluate(() => window.__client.refresh());
     assert.equal(await b.evaluate(() => window.__client.stale), true);

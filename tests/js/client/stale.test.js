@@ -153,6 +153,49 @@ test('a fetch overtaken by a later one whose answer was taken says nothing stale
   await client.close();
 });
 
+test('a fetch answered after a later one failed does not recover: the failure, the origin\'s later word, stands', async () => {
+  // Snapshot fetches answered by hand, in the order the test chooses.
+  const pending = [];
+  const fetch = (_u, init) => new Promise((resolve, reject) => pending.push({ resolve, reject, inm: new Headers(init.headers).get('If-None-Match') }));
+  const answer = (status, body = null, tag = '"v1"') => new Response(body, { status, headers: { ETag: tag } });
+  const created = createClient({ snapshotUrl: 'http://snapshots.test/s.json', fetch, refreshInterval: 0, flushInterval: 0, retryDelay: 60_000 });
+  await until(() => pending.length == 1, 3000, 'the first fetch');
+  pending.shift().resolve(answer(200, JSON.stringify(snapshot('r1'))));
+  const client = await created;
+  const log = record(client);
+  // A slow fetch (a page's revalidation), then one started after it that fails first.
+  const slow = client.refresh(), fast = client.refresh();
+  await until(() => pending.length == 2, 3000, 'both fetches');
+  const [first, second] = pending.splice(0);
+  second.resolve(answer(503, 'down'));
+  await fast;
+  assert.equal(client.stale, true);
+  // The slow one's 304 comes after: it confirms the snapshot as it was before the failure.
+  first.resolve(answer(304));
+  await slow;
+  assert.deepEqual(log.map(([t]) => t), ['error', 'stale']);
+  assert.equal(client.stale, true);
+  // The same with a new snapshot: loaded (it is newer than the one served), still stale.
+  const slow2 = client.refresh(), fast2 = client.refresh();
+  await until(() => pending.length == 2, 3000, 'both fetches');
+  const [first2, second2] = pending.splice(0);
+  second2.resolve(answer(503, 'down'));
+  await fast2;
+  first2.resolve(answer(200, JSON.stringify(snapshot('r2')), '"v2"'));
+  await slow2;
+  assert.equal(client.revision, 'r2');
+  assert.deepEqual(log.map(([t]) => t), ['error', 'stale', 'error', 'update']);
+  assert.equal(client.stale, true);
+  // A fetch started after the failures recovers.
+  client.refresh();
+  await until(() => pending.length == 1, 3000, 'a fetch');
+  assert.equal(pending[0].inm, '"v2"');
+  pending.shift().resolve(answer(304, null, '"v2"'));
+  await until(() => !client.stale, 3000, 'recovered');
+  assert.deepEqual(log.map(([t]) => t), ['error', 'stale', 'error', 'update', 'recovered']);
+  await client.close();
+});
+
 test('a 4xx to a conditional request, asked again at once without If-None-Match, is not stale unless that one fails too', async (t) => {
   let revision = 'r1', refuse = false;
   const origin = await recordingServer(t, (req, res) => {

@@ -1018,8 +1018,10 @@ test('a stale tab whose fetch is answered while another tab caches a later one l
       window.__log = [];
       for (const type of ['update', 'stale', 'recovered']) window.__client.on(type, (e) => window.__log.push(type));
     });
-    // The origin fails tab A: stale.
-    await a.route(SNAPSHOT, (route) => route.fulfill({ status: 503, body: 'down' }));
+    // The origin fails tab A, asking it to wait two minutes: stale. (Without
+    // the Retry-After, the retry after a backoff of up to a second could
+    // come before the fetch held below, get the origin's 304 and recover.)
+    await a.route(SNAPSHOT, (route) => route.fulfill({ status: 503, headers: { 'Retry-After': '120' }, body: 'down' }));
     await a.evaluate(() => window.__client.refresh());
     assert.equal(await a.evaluate(() => window.__client.stale), true);
     await a.unroute(SNAPSHOT);

@@ -54,7 +54,18 @@ export function isolateClient(options) {
   // that arrive meanwhile wait for it too, looking every 5 ms (its
   // promise is its request's), for at most `timeout`.
   let overdueSince = 0;
-  return async (env, ctx) => {
+  /**
+   * The client for a request that waited for a revalidation (its own or
+   * another's): the isolate's, or, where a request found it closed
+   * meanwhile and is making the next, that one, as for a request that came
+   * after. (The isolate's is null while it is made: that null was given
+   * to the application.)
+   * @param {any} env @param {WaitUntil} [ctx]
+   * @returns {Client | Promise<Client>}
+   */
+  const afterWait = (env, ctx) => client ?? get(env, ctx);
+  /** @param {any} env @param {WaitUntil} [ctx] @returns {Promise<Client>} */
+  const get = async (env, ctx) => {
     // A client a request closed (`ctx.waitUntil(client.close())`, as for a
     // client made per request) serves nothing more: the next request makes
     // a new one. (Kept, every later request of the isolate got the code
@@ -103,13 +114,14 @@ export function isolateClient(options) {
         let timer;
         await Promise.race([settled, new Promise((r) => (timer = setTimeout(r, limit)))]);
         clearTimeout(timer);
-        return client;
+        return afterWait(env, ctx);
       }
     }
     // Another request's overdue revalidation is under way: waited for as
     // well, at most `timeout` from its start (counted in looks too, should
     // the clock not move).
     for (let n = Math.ceil(limit / POLL); n > 0 && overdueSince && waiting(overdueSince, limit); n--) await pause();
-    return client;
+    return afterWait(env, ctx);
   };
+  return get;
 }

@@ -267,3 +267,31 @@ test('a request that closes the isolate\'s client (as one closes a client made p
   t.after(() => srv.close());
   assert.deepEqual(srv.accepted().map((e) => e.unit.value), ['0', '1', '2']);
 });
+
+test('requests waiting for an idle isolate\'s revalidation while another request closes its client and a new request makes the next: each is given a client, loaded', async (t) => {
+  const srv = await startServer({ snapshot: snapshot('r1') });
+  const clock = shiftedClock(t);
+  const get = isolateClient({ snapshotUrl: srv.snapshotUrl, refreshInterval: 1000, timeout: 20_000 });
+  const first = await get({}, requestCtx());
+  assert.equal(first.revision, 'r1');
+  // Idle past twice refreshInterval, the host hanging: the next request
+  // waits for its revalidation, and one after it waits for that too.
+  clock.offset += 2500;
+  srv.state.mode = 'hang';
+  const revalidating = get({}, requestCtx());
+  const waiting = get({}, requestCtx());
+  await until(() => srv.state.snapshotRequests.at(-1)?.mode === 'hang', 3000, 'the revalidation');
+  // The first request closes its client; a request arriving then makes the next.
+  srv.state.mode = 'ok';
+  first.close();
+  const next = await get({}, requestCtx());
+  t.after(async () => {
+    await next.close();
+    await srv.close();
+  });
+  assert.equal(next.revision, 'r1');
+  for (const c of [await revalidating, await waiting]) {
+    assert.ok(c, 'a request was given no client');
+    assert.equal(c.revision, 'r1');
+  }
+});

@@ -559,6 +559,8 @@ export async function createClient(o) {
   const maxBatch = Math.min(MAX_BATCH, Math.floor(num(o.maxBatch, 100, 1))), maxQueue = num(o.maxQueue, 1e3);
   const maxText = maxQueue * EVENT_TEXT;
   const get = o.fetch ?? ((u, init) => fetch(u, init));
+  // Whether requests go through a `fetch` option of the application's (see `onViolation`).
+  const fetchGiven = o.fetch != null;
   const now = () => {
     let t;
     try {
@@ -720,6 +722,11 @@ export async function createClient(o) {
   let blocked = null;
   /** The same for the snapshot URL (see `snapshotRefused`). */
   let snapshotBlocked = null;
+  /**
+   * With a `fetch` option, the exposure URL the page's policy refuses to
+   * its beacons (see `onViolation`): page hide sends by POST instead.
+   */
+  let beaconsBlocked = false;
   let etag, loaded, fromObject, closed, fails = 0, xfails = 0, retrySince = 0, retryFor = 0, inflight, pollTimer, retryTimer, initTimer, readyTimer, done, failure, settled = false;
   // Request-bound, polling stops once createClient has returned: each
   // request refreshes instead (a timer left then would run between them).
@@ -1320,7 +1327,7 @@ export async function createClient(o) {
   function beacon() {
     // (With a `headers` option no request can carry, nothing is sent, as
     // the error said: a beacon, which carries no headers, would be.)
-    if (badHeaders || blocked || prerendering()) return void flush();
+    if (badHeaders || blocked || beaconsBlocked || prerendering()) return void flush();
     let refused = false, keepFirst = false, room = BEACON_BYTES - kept;
     while (xurl && queue.length) {
       // As many events as fit in one body (at least one), each serialized once.
@@ -1673,6 +1680,13 @@ export async function createClient(o) {
     // (What the client fetches and sends is a connection: `connect-src`, or
     // `default-src` without one, which the event names as `connect-src` too.)
     if (closed || e.disposition != 'enforce' || e.effectiveDirective != 'connect-src') return;
+    // With a `fetch` option of the application's, the client's requests
+    // may go elsewhere than their URL (a first-party proxy, a native HTTP
+    // layer), whatever the policy says of it: only its beacons are the
+    // browser's own requests to the exposure URL, and those alone stop.
+    // (Taken as the sink refused, one page hide whose beacon the policy
+    // refused dropped every later exposure, though the POSTs got through.)
+    if (fetchGiven) return void (beaconsBlocked ||= sinkNames.includes(e.blockedURI));
     if (!snapshotBlocked && snapshotNames.includes(e.blockedURI)) snapshotRefused(e);
     if (blocked || !sinkNames.includes(e.blockedURI)) return;
     blocked = Object.assign(new Error(`feats-edge: ${text(xurl)} is refused by the page's Content-Security-Policy (${e.effectiveDirective}): no exposure is sent; allow its origin in connect-src`), { permanent: true });

@@ -311,3 +311,77 @@ test('in a service worker stopped after each request, isolateClient with the Fet
     await page.close();
   }
 });
+
+test("a Content-Security-Policy that refuses the exposure sink's origin, with a fetch option that sends through a path of the page's own: page hide's refused beacon stops beacons alone, and exposures still go", async () => {
+  seen = [];
+  const other = `http://localhost:${sink.address().port}/exposures`;
+  pages.set('/csp-proxy', [{ 'Content-Security-Policy': "default-src 'self'; script-src 'self' 'unsafe-inline' 'wasm-unsafe-eval'; connect-src 'self'" },
+    `<!doctype html><title>csp</title><script type="module">
+    import { createClient } from '/pkg/index.js';
+    const sink = ${JSON.stringify(other)};
+    window.violations = 0;
+    document.addEventListener('securitypolicyviolation', (e) => e.blockedURI == sink && window.violations++);
+    // The sink's origin is not in connect-src: its POSTs go through the page's own origin.
+    const c = await createClient({ snapshotUrl: '/flags.json', exposureUrl: sink, flushInterval: 0,
+      fetch: (u, init) => fetch(u === sink ? '/exposures' : u, init) });
+    window.errors = [];
+    c.on('error', (e) => errors.push(e.message));
+    window.c = c;
+  </script>`]);
+  const page = await browser.newPage();
+  try {
+    await page.goto(`${base}/csp-proxy`);
+    await page.waitForFunction(() => window.c);
+    const posts = () => seen.filter((s) => s == 'POST /exposures').length;
+    const use = (id) => page.evaluate((id) => c.usedImplementation('Random', 'a', { user: { id } }), id);
+    // Page hide with an exposure waiting: its beacon goes to the sink, which the policy refuses.
+    await use('u1');
+    await page.evaluate(() => dispatchEvent(new Event('pagehide')));
+    await page.waitForFunction(() => window.violations > 0, null, { timeout: 10000 });
+    // The page lives on (restored from the back/forward cache, say): its exposures still go.
+    await use('u2');
+    await page.evaluate(() => c.flush());
+    assert.equal(posts(), 1, seen.join('\n'));
+    // The next page hide sends by POST, not by a beacon the policy refuses.
+    await use('u3');
+    const violations = await page.evaluate(() => violations);
+    await page.evaluate(() => dispatchEvent(new Event('pagehide')));
+    assert.ok(await until(() => posts() == 2, 5000), seen.join('\n'));
+    const got = await page.evaluate(() => ({ errors, violations, failed: c.stats.failed }));
+    assert.equal(got.violations, violations);
+    assert.deepEqual(got.errors, []);
+    assert.equal(got.failed, 0);
+  } finally {
+    await page.close();
+  }
+});
+
+test("with a fetch option that fetches the snapshot through a path of the page's own, another script's request the policy refuses at the snapshot URL stops nothing", async () => {
+  seen = [];
+  const other = `http://localhost:${sink.address().port}/flags.json`;
+  pages.set('/csp-proxy-snapshot', [{ 'Content-Security-Policy': "default-src 'self'; script-src 'self' 'unsafe-inline' 'wasm-unsafe-eval'; connect-src 'self'" },
+    `<!doctype html><title>csp</title><script type="module">
+    import { createClient } from '/pkg/index.js';
+    const snapshotUrl = ${JSON.stringify(other)};
+    window.violations = 0;
+    document.addEventListener('securitypolicyviolation', (e) => e.blockedURI == snapshotUrl && window.violations++);
+    const c = await createClient({ snapshotUrl, refreshInterval: 1000, fetch: (u, init) => fetch(u === snapshotUrl ? '/flags.json' : u, init) });
+    window.errors = [];
+    c.on('error', (e) => errors.push(e.message));
+    // Another script asks the snapshot's own origin, which the policy refuses.
+    fetch(snapshotUrl).catch(() => {});
+    window.c = c;
+  </script>`]);
+  const page = await browser.newPage();
+  try {
+    await page.goto(`${base}/csp-proxy-snapshot`);
+    await page.waitForFunction(() => window.c && window.violations > 0, null, { timeout: 10000 });
+    const gets = seen.filter((s) => s == 'GET /flags.json').length;
+    // Polled on, through the page's own path.
+    assert.ok(await until(() => seen.filter((s) => s == 'GET /flags.json').length > gets, 5000), seen.join('\n'));
+    const got = await page.evaluate(() => ({ errors, revision: c.revision, stale: c.stale }));
+    assert.deepEqual(got, { errors: [], revision, stale: false });
+  } finally {
+    await page.close();
+  }
+});

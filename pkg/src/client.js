@@ -1020,6 +1020,8 @@ export async function createClient(o) {
       sent = etag && !remote && conditional > 0 ? etag : undefined;
       if (sent) h.set('If-None-Match', sent);
       const [res, body] = await request(url, { headers: h, ...((remote || (httpCache && !sent)) && { cache: 'no-cache' }) }, false);
+      // Answered: the page's policy no longer refuses it (see snapshotRefused).
+      snapshotBlocked = null;
       // An answer from another origin, read through CORS (browsers only
       // say so: a URL that redirected there, or any URL in a Web Worker,
       // where `resolved` knows no page): fetched as a URL there from now
@@ -1070,8 +1072,10 @@ export async function createClient(o) {
       // (A snapshot loaded all the same: it is newer than the one served.)
       if (refused || sinceFailure(n)) freshness(refused);
     } catch (e) {
-      // (A fetch the page's policy refused is said once: see snapshotRefused.)
-      if (closed || snapshotBlocked) return;
+      if (closed) return;
+      // (A fetch the page's policy refused is said once, and asked again
+      // at the polling interval: see snapshotRefused.)
+      if (snapshotBlocked) return every || undefined;
       const err = failed(e, url);
       // A 4xx to a conditional request may be the If-None-Match itself
       // refused (a proxy's header limit, an ETag cached by an older
@@ -1151,12 +1155,11 @@ export async function createClient(o) {
    */
   const poll = (own) => {
     clearTimeout(pollTimer);
-    if (snapshotBlocked) return Promise.resolve(); // (see snapshotRefused)
     if (inflight && !own) return inflight;
     const p = fetchSnapshot().then((ms) => {
       if (inflight !== p) return; // a later one schedules
       inflight = null;
-      if (closed || snapshotBlocked || ms == null) return;
+      if (closed || ms == null) return;
       // Request-bound, no timer outlives the request: a fetch due at once
       // (the If-None-Match refused) is made now, as part of this one.
       if (!(perRequest && settled)) pollTimer = later(due, ms);
@@ -1696,17 +1699,22 @@ export async function createClient(o) {
     emit('error', blocked);
   };
   /**
-   * The same for the snapshot URL: said once, and no fetch is made again
-   * (a policy is never relaxed while the page lives), rather than one per
-   * poll or backoff step, each a "Failed to fetch" and a violation report.
-   * What is served stays, stale; with nothing served, createClient
-   * resolves at once.
+   * The same for the snapshot URL: said once, rather than once per poll or
+   * backoff step, each a "Failed to fetch" and a violation report. What is
+   * served stays, stale; with nothing served, createClient resolves at
+   * once. It is asked again at the polling interval (and by refresh()),
+   * unsaid until it is answered: the browser names the URL asked for
+   * when a redirect of it is what the policy refuses (an expired session
+   * sent to a sign-in origin), and that ends. (Fetched no more, such a
+   * page kept its stale snapshot for good once the redirect had ended.)
    * @param {SecurityPolicyViolationEvent} e
    */
   const snapshotRefused = (e) => {
-    snapshotBlocked = Object.assign(new Error(`feats-edge: ${text(url)} is refused by the page's Content-Security-Policy (${e.effectiveDirective}): no snapshot is fetched; allow its origin in connect-src`), { permanent: true });
+    snapshotBlocked = new Error(`feats-edge: ${text(url)} is refused by the page's Content-Security-Policy (${e.effectiveDirective}), or where it redirects: asked again each refreshInterval; allow that origin in connect-src`);
     clearTimeout(pollTimer);
     deferred = false;
+    // (A fetch under way schedules the next when it fails: see fetchSnapshot.)
+    if (every && !inflight) pollTimer = later(due, every);
     emit('error', snapshotBlocked);
     freshness(snapshotBlocked);
     done(!!engine);

@@ -28,6 +28,8 @@ let seen = [];
 const pages = new Map();
 /** Whether the prerendering page may navigate to the prerendered one. */
 let go = false;
+/** Whether /moving.json redirects to an origin the pages' policy refuses (as an expired session to a sign-in page). */
+let moving = false;
 let server, browser, base, sink;
 
 /** A server of the package, `pages`, a snapshot and an exposure sink; `seen` records what reached it. */
@@ -39,6 +41,10 @@ function serve() {
     if (path == '/flags.json') return seen.push('GET /flags.json'), res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store', ...cors }).end(snapshotText());
     if (path == '/exposures') return seen.push('POST /exposures'), res.writeHead(204, cors).end();
     if (path == '/mark') return seen.push(`mark ${url.search.slice(1)}`), res.writeHead(204).end();
+    if (path == '/moving.json') {
+      if (moving) return seen.push('GET /moving.json 302'), res.writeHead(302, { Location: 'http://localhost:9/sign-in', 'Cache-Control': 'no-store' }).end();
+      return seen.push('GET /moving.json'), res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' }).end(snapshotText());
+    }
     if (path == '/go') return res.writeHead(200, { 'Content-Type': 'text/plain', 'Cache-Control': 'no-store' }).end(String(go));
     if (pages.has(path)) {
       const [headers, body] = pages.get(path);
@@ -166,7 +172,7 @@ test("a quota full from the start: the page's localStorage is looked through onc
   }
 });
 
-test("a Content-Security-Policy whose connect-src refuses the snapshot's origin: said once, naming it, and no fetch is tried again", async () => {
+test("a Content-Security-Policy whose connect-src refuses the snapshot's origin: said once, naming it, and asked again only at the polling interval or by refresh()", async () => {
   const other = `http://localhost:${sink.address().port}/flags.json`;
   pages.set('/csp-snapshot', [{ 'Content-Security-Policy': "default-src 'self'; script-src 'self' 'unsafe-inline' 'wasm-unsafe-eval'; connect-src 'self'" },
     `<!doctype html><title>csp</title><script type="module">
@@ -191,7 +197,11 @@ test("a Content-Security-Policy whose connect-src refuses the snapshot's origin:
     assert.ok(csp[0].includes(other) && csp[0].includes('connect-src'), csp[0]);
     assert.ok(got.violations <= 2, `${got.violations} refused requests for the snapshot`);
     assert.equal(got.revision, null);
-    assert.equal(await page.evaluate(() => c.refresh().then(() => violations)), got.violations);
+    // refresh() asks again, and says nothing more.
+    await page.evaluate(() => c.refresh());
+    await page.waitForFunction((n) => window.violations > n, got.violations, { timeout: 5000 });
+    await page.waitForTimeout(200);
+    assert.deepEqual(await page.evaluate(() => errors), got.errors);
   } finally {
     await page.close();
   }
@@ -382,6 +392,35 @@ test("with a fetch option that fetches the snapshot through a path of the page's
     const got = await page.evaluate(() => ({ errors, revision: c.revision, stale: c.stale }));
     assert.deepEqual(got, { errors: [], revision, stale: false });
   } finally {
+    await page.close();
+  }
+});
+
+test("a snapshot URL of the page's own origin redirected for a while to an origin connect-src refuses (an expired session sent to sign in): said once, and loaded once the redirect ends", async () => {
+  seen = [];
+  moving = true;
+  revision = 'r1';
+  pages.set('/csp-moving', [{ 'Content-Security-Policy': "default-src 'self'; script-src 'self' 'unsafe-inline' 'wasm-unsafe-eval'; connect-src 'self'" },
+    `<!doctype html><title>csp</title><script type="module">
+    import { createClient } from '/pkg/index.js';
+    window.errors = [];
+    const c = await createClient({ snapshotUrl: '/moving.json', refreshInterval: 1000, retryDelay: 50, timeout: 60000 });
+    c.on('error', (e) => errors.push(e.message));
+    window.c = c;
+  </script>`]);
+  const page = await browser.newPage();
+  try {
+    await page.goto(`${base}/csp-moving`);
+    await page.waitForFunction(() => window.c, null, { timeout: 10000 });
+    await page.waitForFunction(() => errors.some((m) => m.includes('Content-Security-Policy')), null, { timeout: 10000 });
+    assert.equal(await page.evaluate(() => c.revision), null);
+    // Signed in again: the next poll is answered.
+    moving = false;
+    await page.waitForFunction(() => c.revision == 'r1', null, { timeout: 10000 });
+    const errors = await page.evaluate(() => errors);
+    assert.equal(errors.filter((m) => m.includes('Content-Security-Policy')).length, 1, errors.join('\n'));
+  } finally {
+    moving = false;
     await page.close();
   }
 });

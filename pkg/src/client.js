@@ -744,6 +744,8 @@ export async function createClient(o) {
   // Errors of createClient's wait that no listener heard (it had not
   // returned): the first `error` listener gets them (at most EARLY).
   const early = [];
+  /** The error `on` is calling a listener with, if any. @type {unknown} */
+  let replaying;
   let returned = false;
   // The first error no listener hears is logged, so that a client whose
   // snapshot is refused or out of reach is not silent about it; later
@@ -1864,9 +1866,17 @@ export async function createClient(o) {
       set?.add(fn);
       if (set && name == 'error') {
         const heard = early.splice(0);
-        if (!engine && failure !== undefined && !heard.includes(failure)) heard.push(failure);
+        // Not to one added while a listener is called with it by `on`: a
+        // listener that adds itself again as a new function (a component
+        // subscribing anew on each error) was called with it forever.
+        if (!engine && failure !== undefined && failure !== replaying && !heard.includes(failure)) heard.push(failure);
+        const replay = (err) => {
+          replaying = err;
+          set.has(fn) && call(fn, err); // (`call` throws nothing)
+          replaying = undefined;
+        };
         // (A promise's job, not queueMicrotask: Jest's fake timers hold that until the test advances them.)
-        if (heard.length) Promise.resolve().then(() => heard.forEach((err) => set.has(fn) && call(fn, err)));
+        if (heard.length) Promise.resolve().then(() => heard.forEach(replay));
       }
       return () => void set?.delete(fn);
     },

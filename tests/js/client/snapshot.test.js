@@ -578,3 +578,28 @@ test('update: `changed` read in time is exact; read after the next snapshot or a
   first.changed.push('mine');
   assert.deepEqual(first.changed, names);
 });
+
+test('an error listener that adds itself again as a new function each time it is called, with nothing loaded, is not called forever', async (t) => {
+  // (As a component that subscribes anew on each error it hears.)
+  const fetch500 = () => Promise.resolve(new Response('oops', { status: 500 }));
+  const client = await createClient({ snapshotUrl: 'http://127.0.0.1:9/snapshot.json', fetch: fetch500, timeout: 100, retryDelay: 60_000, refreshInterval: 0 });
+  t.after(() => client.close());
+  assert.equal(await client.ready, false);
+  let calls = 0;
+  const subscribe = () => {
+    const off = client.on('error', () => {
+      calls++;
+      off();
+      if (calls < 1000) subscribe();
+    });
+  };
+  subscribe();
+  await new Promise((r) => setTimeout(r, 50));
+  // The first hears the error from on(); the one it adds, nothing more of that error.
+  assert.equal(calls, 1);
+  // A later error: to the listener there, and from on() to the one it adds
+  // while the error is said (as to any added then), which adds the next: no more.
+  await client.refresh();
+  await new Promise((r) => setTimeout(r, 50));
+  assert.equal(calls, 3);
+});

@@ -80,6 +80,32 @@ const SEEN = 5e4;
  */
 const EVENT_TEXT = 4096;
 
+/**
+ * The most characters of exposure events a page going away keeps in
+ * localStorage for the next page (see `keepUnsent`): 1 000 events of 500
+ * characters. An origin's localStorage holds about 5 million characters in
+ * Chromium, shared with the snapshot cache (a few MB at most) and the
+ * sticky keys (at most 250 000 characters, each kept twice).
+ */
+const KEPT_CHARS = 5e5;
+
+/**
+ * The events of a value kept under an exposures key (`{"events": [...]}`,
+ * see `keepUnsent`): each object with a `feature` string, as they were
+ * queued. Anything else (a value another version or script wrote there,
+ * a truncated one) is none, and throws nothing.
+ * @param {string | null} text
+ * @returns {Record<string, any>[]}
+ */
+function keptEvents(text) {
+  let v;
+  try {
+    v = JSON.parse(text ?? 'null');
+  } catch {}
+  const list = v !== null && typeof v == 'object' && Array.isArray(v.events) ? v.events : [];
+  return list.filter((e) => e !== null && typeof e == 'object' && !Array.isArray(e) && typeof e.feature == 'string');
+}
+
 /** `s`'s length if it is a string, else 0. */
 const len = (s) => (typeof s == 'string' ? s.length : 0);
 /**
@@ -596,6 +622,12 @@ export async function createClient(o) {
   const prerendering = () => browser && document.prerendering === true;
   // A poll put off while the page was prerendered, made when it is shown.
   let deferred = false;
+  // Where pages going away keep the exposure events they could not be sure
+  // to send, for the next client of this sink on the origin (see
+  // `keepUnsent`): under the prefix, the sink's URL resolved as the
+  // snapshot's is, then a space and each page's own id (see `keptKeys`).
+  // None without localStorage (`storageKey: null`).
+  const keptKey = browser && ls && xurl && !badXurl && !perRequest ? prefix + 'exposures:' + resolved(xurl)[0] : null;
   // Where fetch goes through a browser's HTTP cache: pages, and their Web
   // Workers (`importScripts` is theirs alone; Workers, Node, Deno and Bun
   // have no such cache, and workerd refuses the `cache` option).
@@ -661,6 +693,15 @@ export async function createClient(o) {
   /** The sticky keys (long ones as digests) this client stored as fallen through, at most SEEN: a marker not among them is another tab's. */
   const passed = new Set();
   let sending = 0; // events in POSTs under way
+  /**
+   * The batches of POSTs under way that may die with the page, oldest
+   * first: plain ones, which the browser cancels with a page that goes
+   * away, and those of page hide (see `keepUnsent`).
+   * @type {Set<Record<string, any>[]>}
+   */
+  const unsure = new Set();
+  /** The key `keepUnsent` last wrote (see `onShow`). @type {string | null} */
+  let keptHere = null;
   let queued = 0; // the sizes of the events in the queue, summed (see sizeOf)
   let kept = 0; // bytes in keepalive requests under way (browsers: see KEEPALIVE_BYTES)
   let beaconed = 0; // bytes of beacons accepted in the last 30 s, maybe still under way
@@ -1230,7 +1271,7 @@ export async function createClient(o) {
       take(batch.length);
       n -= batch.length;
       sending += batch.length;
-      if (keepalive) kept += size;
+      keepalive ? (kept += size) : unsure.add(batch);
       // A failure is said once its batch is back in the queue (or counted
       // failed) and no longer under way: an `error` listener that closes
       // the client has close() send it.
@@ -1282,7 +1323,7 @@ export async function createClient(o) {
         }
       } finally {
         sending -= batch.length;
-        if (keepalive) kept -= size;
+        keepalive ? (kept -= size) : unsure.delete(batch);
       }
       // (The policy's refusal is said once, by `onViolation`, which may
       // come while a refused POST's failure is handled.)
@@ -1350,6 +1391,9 @@ export async function createClient(o) {
         const held = keepalive ? size : 0;
         sending += n;
         kept += held;
+        // (A keepalive one too: the browser that refused a beacon may
+        // refuse it as well, a task later, with the page gone.)
+        unsure.add(events);
         // (Given up after 30 s like any POST: one left hanging held back
         // every timer flush.) Started now, while the page is still there;
         // what throws at once (an invalid `headers` option) puts the
@@ -1372,6 +1416,7 @@ export async function createClient(o) {
           .finally(() => {
             sending -= n;
             kept -= held;
+            unsure.delete(events);
             if (err && !blocked) emit('error', err);
           });
       };
@@ -1414,6 +1459,117 @@ export async function createClient(o) {
       keepFirst = true;
     }
   }
+
+  /** The keys pages keep their events under for this sink, oldest first (ids are times). */
+  const keptKeys = () => {
+    const keys = [];
+    for (let i = 0; i < ls.length; i++) {
+      const k = ls.key(i);
+      if (k?.startsWith(keptKey + ' ') && !k.includes(' ', keptKey.length + 1)) keys.push(k);
+    }
+    return keys.sort();
+  };
+
+  /**
+   * The page goes away: what it cannot be sure to send (events still
+   * queued, those of plain POSTs under way, which the browser cancels with
+   * the page, and those of the POSTs of page hide: 543 of 1 000 events
+   * were lost in Chromium behind a sink that took a second to answer) is
+   * kept in localStorage for the next client of this sink on the origin,
+   * which sends it (see `claimUnsent`). Each page under a key of its own
+   * (`keptKey`, a space, the time and a random part): tabs closed together
+   * that read and rewrote one key kept the events of one tab alone. At
+   * most `maxQueue` events, and KEPT_CHARS characters with what other
+   * pages kept for this sink, the oldest dropped first (counted in
+   * `stats.dropped`, and said). Accepted beacons and the keepalive POSTs of
+   * the page alive are not kept: the browser sends them on after the page.
+   * A kept event whose POST arrived all the same is sent again (delivery
+   * is at least once), serialized as it was, field for field. A closed
+   * client keeps nothing: consent withdrawn closes it, and nothing may be
+   * stored from then on.
+   */
+  function keepUnsent() {
+    // (Nor a prerendered page's: never shown, it used nothing; see `prerendering`.)
+    if (!keptKey || closed || prerendering()) return;
+    const mine = [...unsure].flat().concat(queue.first(queue.length));
+    if (!mine.length) return;
+    let n = mine.length, dropped = 0, full = false;
+    try {
+      const parts = mine.map((e) => JSON.stringify(e));
+      // The newest that fit, as the queue keeps them.
+      let chars = 12;
+      n = 0;
+      for (let i = parts.length - 1; i >= 0 && n < maxQueue && chars + parts[i].length + 1 <= KEPT_CHARS; i--) (chars += parts[i].length + 1), n++;
+      dropped = parts.length - n;
+      // Room made by the oldest other pages' events, whole keys first.
+      const others = keptKeys().map((k) => [k, ls.getItem(k) ?? '']);
+      let room = KEPT_CHARS - others.reduce((sum, [, v]) => sum + v.length, 0);
+      for (const [k, v] of others) {
+        if (room >= chars) break;
+        ls.removeItem(k);
+        (room += v.length), (dropped += keptEvents(v).length);
+      }
+      if (n) {
+        const key = `${keptKey} ${Date.now().toString(36).padStart(9, '0')}${Math.random().toString(36).slice(2, 8)}`;
+        ls.setItem(key, `{"events":[${parts.slice(parts.length - n).join(',')}]}`);
+        keptHere = key;
+      }
+    } catch {
+      (dropped += n), (full = true); // (refused: over quota, or a storage that throws)
+    }
+    if (!dropped) return;
+    stats.dropped += dropped;
+    const why = full ? 'did not fit in localStorage' : `were past maxQueue (${maxQueue}) or ${KEPT_CHARS} characters`;
+    emit('error', new Error(`feats-edge: ${dropped} exposure events left unsent by pages going away were not kept for the next page: they ${why}`));
+  }
+
+  /**
+   * What pages of this origin kept for this sink when they went away (see
+   * `keepUnsent`): taken, oldest first, and sent at once, before this
+   * client's own events. Each key is removed as it is read, under a Web
+   * Lock where there are some: two tabs started together that read and
+   * removed without one both sent them (in Chromium, 5 pairs of 6). A
+   * POST that fails puts them back in the queue, as any batch, and page
+   * hide keeps them again. A value that holds no events (another
+   * script's, a truncated one) is removed and ignored.
+   */
+  function claimUnsent() {
+    const take = () => {
+      if (closed) return;
+      let events = [];
+      try {
+        for (const k of keptKeys()) {
+          events = events.concat(keptEvents(ls.getItem(k)));
+          ls.removeItem(k);
+        }
+      } catch {}
+      if (events.length) enqueue(events, true), void flush();
+    };
+    const locks = globalThis.navigator?.locks;
+    try {
+      if (typeof locks?.request != 'function') return take();
+      locks.request('feats-edge ' + keptKey, take).catch(take); // (refused, as in some sandboxed frames: without it)
+    } catch {
+      take();
+    }
+  }
+
+  /**
+   * A page restored from the back-forward cache lives on with its queue:
+   * what its page hide kept for the next page is taken back, unless
+   * another page took it since.
+   * @param {PageTransitionEvent} e
+   */
+  function onShow(e) {
+    if (!e.persisted || keptHere == null) return;
+    try {
+      ls.removeItem(keptHere);
+    } catch {}
+    keptHere = null;
+  }
+
+  /** Page hide: what waits leaves (see `beacon`), and what may not arrive is kept for the next page. */
+  const pageHide = () => (beacon(), keepUnsent());
 
   /** @param {string} [used] the implementation used, to get the evaluation that served it */
   /**
@@ -1731,10 +1887,12 @@ export async function createClient(o) {
     document.addEventListener('visibilitychange', onVisible);
     document.addEventListener('prerenderingchange', onShown);
     document.addEventListener('securitypolicyviolation', onViolation);
-    addEventListener('pagehide', beacon);
+    addEventListener('pagehide', pageHide);
+    addEventListener('pageshow', onShow);
     addEventListener('online', onOnline);
     addEventListener('storage', onStorage);
   }
+  if (keptKey) claimUnsent();
 
   const client = {
     ready,
@@ -1903,6 +2061,7 @@ export async function createClient(o) {
         document.removeEventListener('visibilitychange', onVisible);
         document.removeEventListener('prerenderingchange', onShown);
         document.removeEventListener('securitypolicyviolation', onViolation);
+        removeEventListener('pageshow', onShow);
         removeEventListener('online', onOnline);
         removeEventListener('storage', onStorage);
       }
@@ -1911,7 +2070,7 @@ export async function createClient(o) {
       // answered: a `pagehide` listener of the application's that closes
       // the client may run before this client's own, which, removed then,
       // never ran, and what the first POST had not taken was lost with the page.
-      if (browser) sent.finally(() => removeEventListener('pagehide', beacon));
+      if (browser) sent.finally(() => removeEventListener('pagehide', pageHide));
       unread?.(); // (see load)
       engine?.free(); // runtimes such as workerd may never run finalizers
       previous?.free();

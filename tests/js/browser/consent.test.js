@@ -188,3 +188,74 @@ test('the README\'s consent recipe, withdrawn: what was stored is removed, nothi
     await context.close();
   }
 });
+
+/**
+ * In the page: the browser refuses every beacon and no POST is ever
+ * answered (a network gone with the page), so that page hide has
+ * exposures it cannot be sure to send.
+ */
+const nothingLeaves = () => {
+  navigator.sendBeacon = () => false;
+  const f = window.fetch;
+  window.fetch = (u, init) => (init?.method === 'POST' ? new Promise(() => {}) : f(u, init));
+};
+
+test('a page going away with exposures it cannot send keeps them for the next page only where localStorage is allowed: with storageKey: null, none', async () => {
+  const { context, page, errors } = await open();
+  try {
+    const keptBy = async (storageKey) => {
+      await page.goto(`${site.url}/index.html`);
+      await page.evaluate(() => localStorage.clear());
+      await page.evaluate(nothingLeaves);
+      await page.evaluate(async (storageKey) => {
+        const { createClient } = await import('/pkg/index.js');
+        const client = await createClient({ snapshotUrl: '/flags/snapshot.json', exposureUrl: '/flags/exposures', storageKey, refreshInterval: 0, flushInterval: 0 });
+        for (let i = 0; i < 250; i++) client.create('Hero', { user: { id: `k${i}`, email: `k${i}@example.org` } });
+      }, storageKey);
+      await page.goto(`${site.url}/index.html?next`);
+      // (Each page's key ends in an id of its own.)
+      return Object.keys(await stored(page)).filter((k) => !k.includes(':sticky:') && !k.includes(':snapshot:')).map((k) => k.replace(/ \w+$/, ' <id>'));
+    };
+    assert.deepEqual(await keptBy(undefined), ['feats-edge:exposures:/flags/exposures <id>'], 'kept with the defaults');
+    assert.deepEqual(await keptBy('shop:'), ['shop:exposures:/flags/exposures <id>'], 'under a storageKey of its own');
+    await page.goto(`${site.url}/index.html`);
+    await page.evaluate(() => localStorage.clear());
+    assert.deepEqual(await keptBy(null), [], 'none before consent');
+    assert.deepEqual(await stored(page), {}, 'nothing at all before consent');
+    assert.deepEqual(errors, []);
+  } finally {
+    await context.close();
+  }
+});
+
+test('the README\'s consent recipe, withdrawn on the next page: the exposures a page going away kept are removed with the rest, unsent', async () => {
+  const { context, page, errors } = await open();
+  try {
+    site.events.length = 0;
+    await page.evaluate(nothingLeaves);
+    await page.evaluate(async () => {
+      const { startFlags } = await import('/flags.js');
+      const client = await startFlags(true);
+      for (let i = 0; i < 250; i++) client.create('Hero', { user: { id: `g${i}`, email: `g${i}@example.org` } });
+    });
+    await page.goto(`${site.url}/index.html?next`);
+    assert.ok(Object.keys(await stored(page)).some((k) => k.startsWith('feats-edge:exposures:/flags/exposures ')), 'kept by the page gone');
+    // The next page, before consent is known: nothing read, so the kept events stay; then withdrawn.
+    const left = await page.evaluate(async () => {
+      const { startFlags, consentWithdrawn } = await import('/flags.js');
+      const client = await startFlags(false);
+      const before = Object.keys(localStorage).some((k) => k.startsWith('feats-edge:exposures:/flags/exposures '));
+      const next = await consentWithdrawn(client);
+      next.create('Hero', { user: { id: 'after', email: 'after@example.org' } });
+      dispatchEvent(new Event('pagehide'));
+      return { before, keys: Object.keys(localStorage) };
+    });
+    assert.deepEqual(left, { before: true, keys: [] });
+    await page.goto(`${site.url}/index.html?last`);
+    assert.deepEqual(await stored(page), {}, 'nothing written by the page gone since');
+    assert.ok(site.events.every((e) => !e.unit?.value.startsWith('g')), 'the kept events were not sent');
+    assert.deepEqual(errors, []);
+  } finally {
+    await context.close();
+  }
+});

@@ -442,3 +442,35 @@ test('a page going away with 1 000 exposures queued, to a sink that allows it wi
   const got = new Set(units());
   assert.deepEqual(['alive', ...Array.from({ length: atPagehide.sent - 1 }, (_, i) => `leaving-${i}`)].filter((u) => !got.has(u)), []);
 });
+
+test('a page going away with 1 000 exposures queued (maxBatch 100) to a sink on another origin whose answers wait: what it could not be sure to send is kept, and the next page of the origin sends it: every event arrives', async () => {
+  // The sink's answers held: the page's requests fill the connections to
+  // it, and the plain POSTs of page hide that wait for one die with the
+  // page (beacons and keepalive POSTs go on after it).
+  const [site, sink] = await origins(['127.0.0.1'], ['localhost', { cors: 'credentials', maxAge: 600 }]);
+  site.snapshots['/snap.json'] = snapshotText('r1');
+  const x = `${sink.url}/x`;
+  const start = async (x) => {
+    const { createClient } = await import('/pkg/index.js');
+    window.__c = await createClient({ snapshotUrl: '/snap.json', exposureUrl: x, refreshInterval: 0, flushInterval: 0 });
+  };
+  const units = () => new Set(sink.log.flatMap((r) => r.units ?? []));
+  await open(site, async (page) => {
+    await page.evaluate(start, x);
+    await page.evaluate(() => (window.__c.create('Exp', { user: { id: 'alive' } }), window.__c.flush())); // (its preflight cached)
+    let release;
+    sink.hold = new Promise((r) => (release = r));
+    await page.evaluate(() => { for (let i = 0; i < 1000; i++) window.__c.create('Exp', { user: { id: `leaving-${i}` } }); });
+    await page.goto(`${site.url}/b.html`);
+    release();
+    sink.hold = null;
+    // The next page of the origin, with a client of the same sink.
+    const kept = await page.evaluate((key) => Object.keys(localStorage).filter((k) => k.startsWith(key)).reduce((n, k) => n + JSON.parse(localStorage.getItem(k)).events.length, 0), `feats-edge:exposures:${x} `);
+    assert.ok(kept > 0, 'kept for the next page');
+    await page.evaluate(start, x);
+    await until(() => units().size >= 1001 && page.evaluate(() => window.__c.stats.queued === 0), 15000).catch(() => {});
+    assert.equal(units().size, 1001, `every event (${kept} kept for the next page)`);
+    assert.deepEqual(await page.evaluate(() => Object.keys(localStorage).filter((k) => k.includes(':exposures:'))), []);
+    await page.evaluate(() => window.__c.close());
+  });
+});

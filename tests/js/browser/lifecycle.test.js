@@ -334,6 +334,127 @@ test('a page going away with more exposures queued than the keepalive quota hold
   }
 });
 
+for (const [sinkDelay, how] of [[0, 'a sink that answers at once'], [500, 'a sink that takes 500 ms to answer']]) {
+  test(`a page going away with 1 000 exposures queued (maxBatch 100), to ${how}: what it could not be sure to send is kept, and the next page of the origin sends it first: every event arrives`, async () => {
+    site.snapshots['/snap.json'] = snapshotText('r1');
+    site.events.length = 0;
+    site.sinkDelay = sinkDelay; // (busy connections: plain POSTs started at page hide wait for one, and die with the page)
+    const page = await browser.newPage();
+    const errors = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    try {
+      await page.goto(`${site.url}/a.html`);
+      await page.evaluate(() => localStorage.clear());
+      await page.evaluate(async () => {
+        const { createClient } = await import('/pkg/index.js');
+        const c = await createClient({ snapshotUrl: '/snap.json', exposureUrl: '/x', refreshInterval: 0, flushInterval: 0 });
+        for (let i = 0; i < 1000; i++) c.create('Exp', { user: { id: `leaving-${i}` } });
+      });
+      await page.goto(`${site.url}/b.html`);
+      // The next page of the origin, with a client of the same sink.
+      const kept = await page.evaluate(async () => {
+        const keys = () => Object.keys(localStorage).filter((k) => k.startsWith('feats-edge:exposures:/x '));
+        const kept = { kept: keys().map((k) => JSON.parse(localStorage.getItem(k)).events.length) };
+        const { createClient } = await import('/pkg/index.js');
+        window.__c = await createClient({ snapshotUrl: '/snap.json', exposureUrl: '/x', refreshInterval: 0, flushInterval: 0 });
+        return kept;
+      });
+      // (Taken under a Web Lock, a few tasks later; polled from here: an earlier test's clock may stand still in the pages.)
+      const keys = () => page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('feats-edge:exposures:/x ')));
+      await until(async () => (await keys()).length === 0, 2000).catch(() => {});
+      kept.after = await keys();
+      assert.ok(kept.kept.length <= 1, 'one key for the page');
+      assert.deepEqual(kept.after, [], 'taken by the next client');
+      const units = () => new Set(site.events.map((e) => e.unit.value));
+      await until(() => units().size >= 1000 && page.evaluate(() => window.__c.stats.queued === 0), 20000);
+      assert.equal(units().size, 1000, `every event (${kept.kept} kept for the next page)`);
+      // An event sent again is the same, field for field: a sink can store each once.
+      const byUnit = new Map();
+      for (const e of site.events) {
+        const text = JSON.stringify(e);
+        assert.equal(byUnit.get(e.unit.value) ?? text, text);
+        byUnit.set(e.unit.value, text);
+      }
+      assert.deepEqual(await page.evaluate(() => Object.keys(localStorage).filter((k) => k.includes('exposures'))), []);
+      await page.evaluate(() => window.__c.close());
+      assert.deepEqual(errors, []);
+    } finally {
+      site.sinkDelay = 0;
+      await page.close();
+    }
+  });
+}
+
+test('a value under the exposures key that holds no events (another script\'s, truncated) is ignored and removed, nothing thrown; the events of one that holds some are sent', () =>
+  open('/a.html', async (page) => {
+    site.snapshots['/snap.json'] = snapshotText('r1');
+    site.events.length = 0;
+    const event = { feature: 'Exp', implementation: 'b', reason: 'SPLIT', rule: 0, experiment: null, unit: { segment: 'UserId', value: 'kept-0' }, revision: 'r0', timestamp: '2026-11-22T10:00:00.000Z' };
+    const values = ['not json', '{"events":[', 'null', '42', '"x"', '[1,2]', '{"events":5}', '{"events":{"0":{}}}', '{"events":[1,null,"x",[],{"feature":7}]}', JSON.stringify({ events: [null, event] })];
+    // (Polled from here: an earlier test's clock may stand still in the pages.)
+    const left = () => page.evaluate(() => localStorage.getItem('feats-edge:exposures:/x 0'));
+    const got = [];
+    for (const v of values) {
+      await page.evaluate(async (v) => {
+        const { createClient } = await import('/pkg/index.js');
+        localStorage.setItem('feats-edge:exposures:/x 0', v);
+        window.__errors = [];
+        window.__c = await createClient({ snapshotUrl: '/snap.json', exposureUrl: '/x', refreshInterval: 0, flushInterval: 0 });
+        window.__c.on('error', (e) => window.__errors.push(e.message));
+      }, v);
+      await until(async () => (await left()) === null, 2000).catch(() => {}); // (taken under a Web Lock, a few tasks later)
+      const taken = await page.evaluate(() => window.__c.stats.queued + window.__c.stats.sent);
+      got.push({ left: await left(), taken, ...(await page.evaluate(async () => (await window.__c.close(), { sent: window.__c.stats.sent, errors: window.__errors }))) });
+    }
+    assert.deepEqual(got.slice(0, -1), values.slice(1).map(() => ({ left: null, taken: 0, sent: 0, errors: [] })));
+    assert.deepEqual(got.at(-1), { left: null, taken: 1, sent: 1, errors: [] });
+    assert.deepEqual(site.events, [event], 'sent as it was kept');
+  }));
+
+test('tabs closed together each keep what they could not send, and tabs opened together send each event once', async () => {
+  site.snapshots['/snap.json'] = snapshotText('r1');
+  site.events.length = 0;
+  const tabs = [await browser.newPage(), await browser.newPage(), await browser.newPage()];
+  const errors = [];
+  for (const p of tabs) p.on('pageerror', (e) => errors.push(e.message));
+  const base = 'feats-edge:exposures:/x ';
+  const keptNow = (page) => page.evaluate((base) => Object.keys(localStorage).filter((k) => k.startsWith(base)).flatMap((k) => JSON.parse(localStorage.getItem(k)).events.map((e) => e.unit.value)), base);
+  await tabs[0].goto(`${site.url}/a.html`);
+  await tabs[0].evaluate(() => localStorage.clear());
+  await Promise.all(tabs.slice(1).map((p, k) => p.goto(`${site.url}/t${k}.html`)));
+  // Each tab: 60 uses, none of which can leave (beacons refused, POSTs never answered).
+  await Promise.all(tabs.map((p, k) => p.evaluate(async (k) => {
+    navigator.sendBeacon = () => false;
+    const f = window.fetch;
+    window.fetch = (u, init) => (init?.method === 'POST' ? new Promise(() => {}) : f(u, init));
+    const { createClient } = await import('/pkg/index.js');
+    const c = await createClient({ snapshotUrl: '/snap.json', exposureUrl: '/x', refreshInterval: 0, flushInterval: 0, maxBatch: 1000 });
+    for (let i = 0; i < 60; i++) c.create('Exp', { user: { id: `tab${k}-${i}` } });
+  }, k)));
+  await Promise.all(tabs.map((p) => p.close({ runBeforeUnload: true })));
+  const next = [await browser.newPage(), await browser.newPage()];
+  for (const p of next) p.on('pageerror', (e) => errors.push(e.message));
+  try {
+    await Promise.all(next.map((p, k) => p.goto(`${site.url}/n${k}.html`)));
+    await until(async () => (await keptNow(next[0])).length === 180, 5000); // (every tab's page hide has written)
+    assert.equal(new Set(await keptNow(next[0])).size, 180, 'what each tab kept');
+    await Promise.all(next.map((p) => p.evaluate(async () => { window.__m = await import('/pkg/index.js'); await window.__m.init(); })));
+    await Promise.all(next.map((p) => p.evaluate(async () => {
+      window.__c = await window.__m.createClient({ snapshotUrl: '/snap.json', exposureUrl: '/x', refreshInterval: 0, flushInterval: 0 });
+    })));
+    await until(() => site.events.length >= 180, 5000);
+    await new Promise((r) => setTimeout(r, 300)); // (a second sending would have arrived)
+    const units = site.events.map((e) => e.unit.value);
+    assert.equal(new Set(units).size, 180, 'every event');
+    assert.equal(units.length, 180, 'each once');
+    assert.deepEqual(await keptNow(next[0]), []);
+    for (const p of next) await p.evaluate(() => window.__c.close());
+    assert.deepEqual(errors, []);
+  } finally {
+    for (const p of next) await p.close();
+  }
+});
+
 /**
  * Two tabs of the site, each with a client of the snapshot at `url` that
  * records its exposures in `window.__events`, localStorage cleared first:

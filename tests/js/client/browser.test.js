@@ -653,3 +653,73 @@ test('a headers option no request can carry: page hide sends no beacon either, t
   assert.equal(srv.state.exposureRequests.length, 0);
   assert.match(errors.at(-1), /the headers option cannot be sent/);
 });
+
+test('page hide keeps what it could not send under a key of its own, making room by removing what the oldest pages kept past 500 000 characters (counted dropped, and said); a page restored from the back-forward cache takes its own back; the next page takes all, oldest first', async (t) => {
+  localStorage.clear();
+  const base = 'feats-edge:exposures:/flags/exposures';
+  const posts = [], answers = [];
+  const client = await createClient({
+    snapshot: snapshot('r1'), exposureUrl: '/flags/exposures', flushInterval: 0, maxBatch: 10,
+    // Not answered while the page goes away (answered after the test, for close()).
+    fetch: (url, init) => (posts.push(init), new Promise((r) => answers.push(() => r(new Response(null, { status: 204 }))))),
+  });
+  t.after(() => (answers.forEach((answer) => answer()), client.close()));
+  const errors = [];
+  client.on('error', (e) => errors.push(e.message));
+  for (let i = 0; i < 50; i++) client.create('Split', ctx(`visitor-${i}`));
+  // (40 queued: the first full batch left by keepalive while the page was shown, and goes on after it.)
+  // What two pages gone before kept, one event of 248 000 characters each.
+  const big = (name) => JSON.stringify({ events: [{ feature: 'Split', implementation: 'a', unit: { segment: 'UserId', value: name.padEnd(248_000, 'x') } }] });
+  localStorage.setItem(`${base} 000000001old`, big('oldest'));
+  localStorage.setItem(`${base} 000000002new`, big('newer'));
+  hideRefusingBeacons();
+  // Page hide's POSTs (beacons refused) are under way, the first with keepalive.
+  assert.deepEqual(posts.map((p) => p.keepalive), [true, true, false, false, false]);
+  const keys = Object.keys(Object.fromEntries(Array.from({ length: localStorage.length }, (_, i) => [localStorage.key(i), 1]))).filter((k) => k.startsWith(base)).sort();
+  assert.equal(keys.length, 2);
+  assert.equal(keys[0], `${base} 000000002new`, 'the oldest removed to make room');
+  assert.match(keys[1], /^feats-edge:exposures:\/flags\/exposures [0-9a-z]{9}[0-9a-z]+$/);
+  const kept = JSON.parse(localStorage.getItem(keys[1])).events;
+  assert.deepEqual(kept.map((e) => e.unit.value), Array.from({ length: 40 }, (_, i) => `visitor-${i + 10}`));
+  assert.equal(client.stats.dropped, 1);
+  await until(() => errors.length === 1);
+  assert.match(errors[0], /1 exposure events left unsent by pages going away were not kept for the next page: they were past maxQueue \(1000\) or 500000 characters/);
+  // Restored: the page sends its own; what the other page kept stays.
+  windowEvents.dispatchEvent(Object.assign(new Event('pageshow'), { persisted: true }));
+  assert.equal(localStorage.getItem(keys[1]), null);
+  assert.ok(localStorage.getItem(keys[0]));
+  // Gone again, then the next page: it takes what both pages kept, oldest first, and sends it at once.
+  hideRefusingBeacons();
+  const sent = [];
+  const next = await createClient({
+    snapshot: snapshot('r1'), exposureUrl: '/flags/exposures', flushInterval: 0, maxBatch: 100,
+    fetch: async (url, init) => (sent.push(...JSON.parse(init.body).events), new Response(null, { status: 204 })),
+  });
+  t.after(() => next.close());
+  assert.equal(Array.from({ length: localStorage.length }, (_, i) => localStorage.key(i)).filter((k) => k.startsWith(base)).length, 0);
+  await until(() => next.stats.sent === 41);
+  assert.deepEqual(sent.map((e) => e.unit.value.slice(0, 10)), ['newerxxxxx', ...Array.from({ length: 40 }, (_, i) => `visitor-${i + 10}`)]);
+});
+
+test('page hide with a localStorage that refuses the write (over quota): the events it could not keep are counted dropped and said, nothing thrown', async (t) => {
+  localStorage.clear();
+  const set = localStorage.setItem;
+  localStorage.setItem = function (k, v) {
+    if (k.startsWith('feats-edge:exposures:')) throw new DOMException('quota', 'QuotaExceededError');
+    return set.call(this, k, v);
+  };
+  t.after(() => { localStorage.setItem = set; });
+  const answers = [];
+  const client = await createClient({
+    snapshot: snapshot('r1'), exposureUrl: '/flags/exposures', flushInterval: 0, maxBatch: 1000,
+    fetch: () => new Promise((r) => answers.push(() => r(new Response(null, { status: 204 })))),
+  });
+  t.after(() => (answers.forEach((answer) => answer()), client.close()));
+  const errors = [];
+  client.on('error', (e) => errors.push(e.message));
+  for (let i = 0; i < 5; i++) client.create('Split', ctx(`visitor-${i}`));
+  hideRefusingBeacons();
+  assert.equal(client.stats.dropped, 5);
+  await until(() => errors.length === 1);
+  assert.match(errors[0], /5 exposure events left unsent by pages going away were not kept for the next page: they did not fit in localStorage/);
+});

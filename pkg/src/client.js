@@ -1489,8 +1489,10 @@ export async function createClient(o) {
    * stored from then on.
    */
   function keepUnsent() {
-    // (Nor a prerendered page's: never shown, it used nothing; see `prerendering`.)
-    if (!keptKey || closed || prerendering()) return;
+    // (Nor a prerendered page's: never shown, it used nothing; see
+    // `prerendering`. Nor what no request may carry: a sink the page's
+    // policy refuses, a `headers` option no request can carry.)
+    if (!keptKey || closed || prerendering() || blocked || badHeaders) return;
     const mine = [...unsure].flat().concat(queue.first(queue.length));
     if (!mine.length) return;
     let n = mine.length, dropped = 0, full = false;

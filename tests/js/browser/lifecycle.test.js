@@ -436,13 +436,13 @@ test('tabs closed together each keep what they could not send, and tabs opened t
   for (const p of next) p.on('pageerror', (e) => errors.push(e.message));
   try {
     await Promise.all(next.map((p, k) => p.goto(`${site.url}/n${k}.html`)));
-    await until(async () => (await keptNow(next[0])).length === 180, 5000); // (every tab's page hide has written)
+    await until(async () => (await keptNow(next[0])).length === 180, 20000); // (every tab's page hide has written)
     assert.equal(new Set(await keptNow(next[0])).size, 180, 'what each tab kept');
     await Promise.all(next.map((p) => p.evaluate(async () => { window.__m = await import('/pkg/index.js'); await window.__m.init(); })));
     await Promise.all(next.map((p) => p.evaluate(async () => {
       window.__c = await window.__m.createClient({ snapshotUrl: '/snap.json', exposureUrl: '/x', refreshInterval: 0, flushInterval: 0 });
     })));
-    await until(() => site.events.length >= 180, 5000);
+    await until(() => site.events.length >= 180, 20000);
     await new Promise((r) => setTimeout(r, 300)); // (a second sending would have arrived)
     const units = site.events.map((e) => e.unit.value);
     assert.equal(new Set(units).size, 180, 'every event');

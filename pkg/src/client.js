@@ -1582,17 +1582,7 @@ export async function createClient(o) {
    * without a beacon where it can be: a beacon there was lost, and counted
    * as sent.
    */
-  const pageHide = () => {
-    if (!(sinkFailing() && keeps())) beacon();
-    keepUnsent();
-  };
-  /**
-   * Whether the sink is failing: a POST failed and none got through since,
-   * or its `Retry-After` runs. No beacon goes into it (lost there, and
-   * counted as sent) from a hidden page, nor from one going away that can
-   * keep what waits.
-   */
-  const sinkFailing = () => !!(xfails || retryFor);
+  const pageHide = () => (((xfails || retryFor) && keeps()) || beacon(), keepUnsent());
 
   /** @param {string} [used] the implementation used, to get the evaluation that served it */
   /**
@@ -1809,7 +1799,7 @@ export async function createClient(o) {
     // only one retried with backoff (`xfails`). During a backoff of the
     // client's own, the fetch goes: the page may get no other event.
     if (!(asked && waiting(retrySince, retryFor))) flush(false, true);
-    if (!sinkFailing()) beacon();
+    if (!xfails && !retryFor) beacon();
   };
   // Back online: what waits out a network error's backoff goes now (not
   // what a server's Retry-After holds back).

@@ -1488,16 +1488,11 @@ export async function createClient(o) {
    * client keeps nothing: consent withdrawn closes it, and nothing may be
    * stored from then on.
    */
-  /**
-   * Whether page hide may keep events for the next page: not a closed
-   * client's, nor a prerendered page's (never shown, it used nothing; see
-   * `prerendering`), nor what no request may carry (a sink the page's
-   * policy refuses, a `headers` option no request can carry).
-   */
-  const keeps = () => !!keptKey && !closed && !prerendering() && !blocked && !badHeaders;
-
   function keepUnsent() {
-    if (!keeps()) return;
+    // (Nor a prerendered page's: never shown, it used nothing; see
+    // `prerendering`. Nor what no request may carry: a sink the page's
+    // policy refuses, a `headers` option no request can carry.)
+    if (!keptKey || closed || prerendering() || blocked || badHeaders) return;
     const mine = [...unsure].flat().concat(queue.first(queue.length));
     if (!mine.length) return;
     let n = mine.length, dropped = 0, full = false;
@@ -1575,14 +1570,8 @@ export async function createClient(o) {
     keptHere = null;
   }
 
-  /**
-   * Page hide: what waits leaves (see `beacon`), and what may not arrive is
-   * kept for the next page. While the sink fails (a POST failed and none
-   * got through since, or its Retry-After runs), what waits is kept
-   * without a beacon where it can be: a beacon there was lost, and counted
-   * as sent.
-   */
-  const pageHide = () => (((xfails || retryFor) && keeps()) || beacon(), keepUnsent());
+  /** Page hide: what waits leaves (see `beacon`), and what may not arrive is kept for the next page. */
+  const pageHide = () => (beacon(), keepUnsent());
 
   /** @param {string} [used] the implementation used, to get the evaluation that served it */
   /**

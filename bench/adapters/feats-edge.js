@@ -6,14 +6,18 @@
 // details and costs more). Everything the benchmark knows about feats-edge
 // is in this one file.
 //
-// The package is loaded from the repository's pkg/ the way `import
-// "feats-edge"` would load it in Node: through its package.json `exports`
-// (the `node` condition, else `default`, else index.js). When pkg/index.js or
-// its .wasm is missing (or FEATS_EDGE_PKG names an empty place), `available()` says why and the harness skips
-// feats-edge: no number is ever made up for it.
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+// The package is imported by its name, `import "feats-edge"`, as an
+// application and every peer's adapter import theirs: Node resolves it
+// through `bench/node_modules/feats-edge`, a link `available()` points at the
+// build under test (the repository's pkg/, or FEATS_EDGE_PKG), and its
+// package.json `exports` (the `node` condition). Resolving a bare name costs
+// Node about 1 ms the first time a process does it, and W3 counts that for
+// every SDK alike. When pkg/index.js or its .wasm is missing (or
+// FEATS_EDGE_PKG names an empty place), `available()` says why and the
+// harness skips feats-edge: no number is ever made up for it.
+import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, realpathSync, statSync, symlinkSync, unlinkSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 
 // FEATS_EDGE_PKG points the benchmark at another build of the package.
 export const PKG_DIR = process.env.FEATS_EDGE_PKG
@@ -44,10 +48,33 @@ export function wasmFiles(dir = PKG_DIR, depth = 0) {
   return out;
 }
 
-/** `null` when the package can be measured, else the reason it cannot. */
+/** Where `import "feats-edge"` from this file looks first. */
+const LINK = fileURLToPath(new URL('../node_modules/feats-edge', import.meta.url));
+
+/**
+ * `null` when the package can be measured, else the reason it cannot. Run
+ * once before any measurement (the `info` task): points the link at
+ * PKG_DIR, then checks that the name resolves to the module `entryPath()`
+ * names, so no other build is ever measured under its name.
+ */
 export function available() {
   if (!existsSync(join(PKG_DIR, 'index.js'))) return `${join(PKG_DIR, 'index.js')} is missing (the package is not built yet)`;
   if (wasmFiles().length === 0) return `no .wasm under ${PKG_DIR} (build the wasm first)`;
+  try {
+    let linked = null;
+    try {
+      linked = lstatSync(LINK).isSymbolicLink() ? readlinkSync(LINK) : 'not a link';
+    } catch {}
+    if (linked !== PKG_DIR) {
+      if (linked !== null) unlinkSync(LINK);
+      mkdirSync(join(LINK, '..'), { recursive: true });
+      symlinkSync(PKG_DIR, LINK, 'dir');
+    }
+    const got = realpathSync(fileURLToPath(import.meta.resolve('feats-edge')));
+    if (got !== realpathSync(entryPath())) return `"feats-edge" resolves to ${got}, not to ${entryPath()}`;
+  } catch (e) {
+    return `cannot link ${LINK} to ${PKG_DIR}: ${e.message}`;
+  }
   return null;
 }
 
@@ -72,7 +99,7 @@ export function entryPath() {
 export async function setup({ text, cold = false }) {
   const reason = available();
   if (reason) throw new Error(`feats-edge unavailable: ${reason}`);
-  const { init, Engine } = await import(pathToFileURL(entryPath()).href);
+  const { init, Engine } = await import('feats-edge');
   await init();
   const engine = new Engine(text);
   // The workload snapshot is checked to be clean in the W1/W2 runs. Not in

@@ -50,10 +50,12 @@ use core::cell::OnceCell;
 use implies::Implies;
 use lists::listed_values;
 use templates::{annotations_read_as_inputs, paths_outside_their_input};
+use weights::{fractions, percent, serves_none, short_of_whole, FULL};
 
 mod implies;
 mod lists;
 mod templates;
+mod weights;
 
 /// The warnings for `engine`'s snapshot at the instant `now` (ms since the
 /// epoch), in a fixed order: first those about the whole document
@@ -401,30 +403,6 @@ fn one_arm(feature: &Feature, split: &Split, weights: Option<&Value>) -> Option<
     })
 }
 
-/// The total, in percent, of weights that look like fractions of 1: two
-/// or more implementations sharing at most 1 % of units.
-fn fractions(split: &Split) -> Option<String> {
-    let &(end, _) = split.ranges.last()?;
-    (split.ranges.len() > 1 && end <= 100).then(|| percent(end))
-}
-
-/// The total and the rest, in percent, of the weights of two or more
-/// implementations that fall just short of 100 % (99 % or more): meant
-/// as every unit, as with 33/33/33 (tools that scale weights to their
-/// sum read those as thirds).
-fn short_of_whole(split: &Split) -> Option<(String, String)> {
-    let &(end, _) = split.ranges.last()?;
-    let mut start = 0;
-    let mut weighted = 0;
-    for &(e, _) in &split.ranges {
-        if e > start {
-            weighted += 1;
-        }
-        start = e;
-    }
-    (weighted > 1 && (9_900..FULL).contains(&end)).then(|| (percent(end), percent(FULL - end)))
-}
-
 /// What a split whose units all have buckets from `from` up (rule `j`,
 /// with the same salt and `by` and no condition, took those below) really
 /// serves, when that is not its weights' shares of those units.
@@ -493,16 +471,6 @@ fn same_shares(split: &Split, from: u16) -> bool {
         start = end;
     }
     same(start, full)
-}
-
-/// Every bucket, in basis points (100 %).
-const FULL: u16 = 10_000;
-
-/// Basis points as a percentage (`1250` is `12.5`).
-fn percent(bp: u16) -> String {
-    let mut s = String::new();
-    crate::text::push_percent(&mut s, u64::from(bp));
-    s
 }
 
 /// How an experiment assigns units: two experiments with one name and
@@ -610,10 +578,6 @@ fn served<'f>(feature: &'f Feature, action: &Action) -> &'f str {
             .map_or("?", String::as_str),
         _ => "?",
     }
-}
-
-fn serves_none(split: &Split) -> bool {
-    split.ranges.last().is_none_or(|&(end, _)| end == 0)
 }
 
 /// How deep the analysis follows conditions, activations included

@@ -39,7 +39,7 @@
 
 use crate::hash;
 use crate::json::{self, Value};
-use crate::model::{Action, Body, Cond, Feature, LocalSegment, Split, TextOp, UsedActivation};
+use crate::model::{Action, Cond, Feature, LocalSegment, Split, TextOp, UsedActivation};
 use crate::ops::instant::format_rfc3339;
 use crate::prelude::*;
 use crate::{Engine, Problem};
@@ -47,11 +47,13 @@ use alloc::collections::BTreeMap;
 use alloc::format;
 use alloc::sync::Arc;
 use core::cell::OnceCell;
+use experiments::{one_arm, Assignment};
 use implies::Implies;
 use lists::listed_values;
 use templates::{annotations_read_as_inputs, paths_outside_their_input};
 use weights::{fractions, percent, serves_none, short_of_whole, FULL};
 
+mod experiments;
 mod implies;
 mod lists;
 mod templates;
@@ -367,42 +369,6 @@ fn asks_absent(cond: &Cond, by: LocalSegment) -> bool {
     }
 }
 
-/// An experiment whose weights name one implementation alone
-/// (`{"b": 100}`, `{"b": 10}`): every unit it assigns gets that one, so
-/// its exposures have nothing to compare it with (the units it leaves
-/// fall through, outside the experiment). Not an arm stopped with a
-/// weight of 0 beside the others (`{"control": 50, "b": 0}`), which is
-/// how the experiment's guide says to stop one, and not all weights 0
-/// (said on their own).
-fn one_arm(feature: &Feature, split: &Split, weights: Option<&Value>) -> Option<String> {
-    let named = weights?
-        .as_object()?
-        .iter()
-        .filter(|(_, v)| v.as_number().is_some())
-        .count();
-    let &[(end, arm)] = split.ranges.as_slice() else {
-        return None;
-    };
-    let name = |i: crate::model::ImplId| feature.implementations.get(usize::from(i));
-    let arm = name(arm)?;
-    // The default is the usual control; else any other implementation.
-    let other = feature
-        .default
-        .and_then(name)
-        .filter(|d| *d != arm)
-        .or_else(|| feature.implementations.iter().find(|i| *i != arm))?;
-    // The same share on each side, as far as 100 % allows.
-    let each = percent(end.min(FULL / 2));
-    (named == 1).then(|| {
-        format!(
-            "the experiment has one arm: every unit it assigns gets {}, and nothing in it can \
-             be compared with that; give the implementation to compare with a weight too \
-             (\"{other}\": {each}, \"{arm}\": {each}), or make the rule a split",
-            quoted(arm)
-        )
-    })
-}
-
 /// What a split whose units all have buckets from `from` up (rule `j`,
 /// with the same salt and `by` and no condition, took those below) really
 /// serves, when that is not its weights' shares of those units.
@@ -471,38 +437,6 @@ fn same_shares(split: &Split, from: u16) -> bool {
         start = end;
     }
     same(start, full)
-}
-
-/// How an experiment assigns units: two experiments with one name and
-/// the same assignment are one experiment over several features, whose
-/// shared sticky assignments agree.
-#[derive(PartialEq, Eq)]
-struct Assignment<'e> {
-    ranges: Vec<(u16, &'e str)>,
-    seed: u64,
-    by: u32,
-    random: bool,
-}
-
-impl<'e> Assignment<'e> {
-    fn of(feature: &'e Feature, body: &Body, split: &Split, random: bool) -> Self {
-        Assignment {
-            ranges: split
-                .ranges
-                .iter()
-                .map(|&(end, i)| {
-                    let name = feature.implementations.get(usize::from(i));
-                    (end, name.map_or("", String::as_str))
-                })
-                .collect(),
-            seed: split.seed,
-            by: body
-                .segments
-                .get(usize::from(split.by))
-                .map_or(u32::MAX, |s| s.segment),
-            random,
-        }
-    }
 }
 
 /// A hashed split or experiment, for comparing salts across features.

@@ -3,7 +3,8 @@
 //! holds, and whether one holds for every context at every instant. Each
 //! activation is analysed once for all the features that use it.
 
-use super::{chain, warning, Place};
+use super::place::{chain, Place};
+use super::warning;
 use crate::model::{Cond, TextOp, UsedActivation};
 use crate::ops::instant::format_rfc3339;
 use crate::prelude::*;

@@ -36,6 +36,22 @@
 //!   are one experiment over several features or conditions, which is fine.)
 //!
 //! Only features that compiled are looked at: the others have problems.
+//!
+//! [`lint`] goes through the document and each feature's rules in order;
+//! it says itself which rules are never (or no longer) reached, and which
+//! are reached only by contexts without a split's unit. The other
+//! families of warnings each have their module:
+//! - `lists`: values of `in`, `not_in` and `cidr` lists;
+//! - `templates`: placeholders of segments' `from`;
+//! - `analysis`: conditions that never hold or whose window has ended,
+//!   and those that always hold (with `place`: where a finding points,
+//!   through activations);
+//! - `implies`: a condition that implies an earlier `serve` rule's;
+//! - `weights`: weights all 0, written as fractions, or short of 100 %;
+//! - `experiments`: an experiment of one arm, and how an experiment
+//!   assigns units (to warn of one name given to experiments that differ);
+//! - `salts`: splits that hash as an earlier one, in the feature or in
+//!   another by a default salt.
 
 use crate::hash;
 use crate::json;

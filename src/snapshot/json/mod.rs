@@ -25,6 +25,7 @@
 )]
 
 mod parse;
+mod scan;
 mod skim;
 mod write;
 
@@ -63,7 +64,7 @@ impl<'a> Number<'a> {
     /// The number written as `lexeme`, if that is a valid JSON number.
     #[must_use]
     pub fn new(lexeme: &'a str) -> Option<Number<'a>> {
-        (parse::number_end(lexeme.as_bytes(), 0) == Some(lexeme.len()))
+        (scan::number_end(lexeme.as_bytes(), 0) == Some(lexeme.len()))
             .then_some(Number(Cow::Borrowed(lexeme)))
     }
 

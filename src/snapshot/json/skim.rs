@@ -6,7 +6,7 @@
 //! parser, which says what and where. Used for the values loading defers
 //! (each feature's rules), which are compiled one by one later.
 
-use super::parse::{number_end, plain_end};
+use super::scan::{number_end, plain_end};
 use super::Limits;
 use crate::prelude::*;
 

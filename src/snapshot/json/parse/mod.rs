@@ -8,6 +8,7 @@
 use crate::prelude::*;
 use alloc::borrow::Cow;
 
+use super::scan::{number_end, plain_end};
 use super::{Number, Value};
 use crate::text::{concat, is_invisible, push_code_point, push_u64};
 
@@ -160,44 +161,6 @@ fn run<'a>(
     }
 }
 
-/// Where a valid JSON number starting at `start` ends, or `None` if the
-/// bytes there do not start with one (`-`, `01`, `1.`, `1e+`, …).
-pub(super) fn number_end(bytes: &[u8], start: usize) -> Option<usize> {
-    let digits = |from: usize| {
-        from + bytes.get(from..).map_or(0, |rest| {
-            rest.iter().take_while(|b| b.is_ascii_digit()).count()
-        })
-    };
-    let mut pos = start;
-    if let Some(b'-') = bytes.get(pos) {
-        pos += 1;
-    }
-    match bytes.get(pos) {
-        Some(b'0') if !bytes.get(pos + 1).is_some_and(u8::is_ascii_digit) => pos += 1,
-        Some(b'1'..=b'9') => pos = digits(pos),
-        _ => return None, // no digit, or a leading zero
-    }
-    if let Some(b'.') = bytes.get(pos) {
-        let end = digits(pos + 1);
-        if end == pos + 1 {
-            return None;
-        }
-        pos = end;
-    }
-    if let Some(b'e' | b'E') = bytes.get(pos) {
-        pos += 1;
-        if let Some(b'+' | b'-') = bytes.get(pos) {
-            pos += 1;
-        }
-        let end = digits(pos);
-        if end == pos {
-            return None;
-        }
-        pos = end;
-    }
-    Some(pos)
-}
-
 /// One step of a JSON Pointer, collected while an error leaves the recursion.
 enum Step {
     Index(usize),
@@ -288,48 +251,6 @@ fn take_above<T>(stack: &mut Vec<T>, mark: usize, hole: impl Fn() -> T) -> Vec<T
 
 fn is_continuation(b: u8) -> bool {
     b & 0xC0 == 0x80
-}
-
-/// Bytes that end a run of plain string content.
-#[inline(always)]
-fn is_special_in_string(b: u8) -> bool {
-    b == b'"' || b == b'\\' || b < 0x20
-}
-
-/// Where the run of plain string bytes starting at `pos` ends: at the first
-/// `"`, `\` or control character, or at the end of the input.
-///
-/// Eight bytes at a time while eight remain: most of a snapshot's strings
-/// are shorter than that, so one word answers, where a byte loop takes a
-/// turn per byte (and in a WebAssembly engine's baseline code, a loop's
-/// turns are what a cold load pays for).
-#[inline(always)]
-pub(super) fn plain_end(bytes: &[u8], mut pos: usize) -> usize {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGH: u64 = 0x8080_8080_8080_8080;
-    /// The high bit of each byte of `x` that is zero (exact up to the first
-    /// one: a borrow can only mark bytes after it).
-    #[inline(always)]
-    fn zero_bytes(x: u64) -> u64 {
-        x.wrapping_sub(ONES) & !x & HIGH
-    }
-    while let Some(word) = bytes
-        .get(pos..pos + 8)
-        .and_then(|w| <[u8; 8]>::try_from(w).ok())
-    {
-        let w = u64::from_le_bytes(word);
-        let special = zero_bytes(w ^ (ONES * u64::from(b'"')))
-            | zero_bytes(w ^ (ONES * u64::from(b'\\')))
-            | (w.wrapping_sub(ONES * 0x20) & !w & HIGH);
-        if special != 0 {
-            return pos + (special.trailing_zeros() / 8) as usize;
-        }
-        pos += 8;
-    }
-    while bytes.get(pos).is_some_and(|&b| !is_special_in_string(b)) {
-        pos += 1;
-    }
-    pos
 }
 
 fn hex_digit(b: u8) -> Option<u32> {

@@ -5,6 +5,7 @@ import { Engine, MAX_BYTES, SnapshotError, everyFeature, isBytes, setOwn, text }
 import { PASSED, local, short, snapshotCache, stickyStore } from './store.js';
 import { loading, runtime, wasm } from './wasm.js';
 import { Queue } from './queue.js';
+import { MAX_DELAY, later, nextTask, waiting } from './timers.js';
 
 /**
  * SPEC section 4, plus `headers` (sent with every request but beacons), `storageKey`
@@ -50,8 +51,6 @@ const bytes = (s) => encoder.encode(s).length;
  */
 const utf8 = new TextDecoder('utf-8', { ignoreBOM: true });
 
-/** The longest delay timers take (about 24.8 days); longer ones fire at once. */
-const MAX_DELAY = 2 ** 31 - 1;
 /**
  * Retry-After is honoured up to the polling (or flush) interval or this (5
  * minutes), whichever is longer: a day-long one must not stop polling for a day.
@@ -115,26 +114,6 @@ const len = (s) => (typeof s == 'string' ? s.length : 0);
 const sizeOf = (e) => 200 + len(e.feature) + len(e.implementation) + len(e.experiment) + len(e.revision) + len(e.unit?.segment) + len(e.unit?.value);
 /** The sizes of `events`, summed. */
 const sumOf = (events) => events.reduce((n, e) => n + sizeOf(e), 0);
-
-/** A timer that never keeps Node alive. */
-const later = (fn, ms) => {
-  const t = setTimeout(fn, Math.min(ms, MAX_DELAY));
-  t.unref?.();
-  return t;
-};
-
-/**
- * A promise settled by the next task: a message, which hidden pages do not
- * hold back as they do timers (to a second).
- */
-const nextTask = () => new Promise((r) => {
-  // (Read from globalThis: webpack's edge builds warn of a bare MessageChannel.)
-  const Channel = globalThis.MessageChannel;
-  if (typeof Channel != 'function') return setTimeout(r);
-  const { port1, port2 } = new Channel();
-  port1.onmessage = () => (port1.close(), r());
-  port2.postMessage(0);
-});
 
 /**
  * `chunks` in one array, copied once. Not through a `Blob`: where the
@@ -223,19 +202,6 @@ export const num = (v, fallback, min = 0) => (typeof v == 'number' && v >= min ?
 export const refreshEvery = (v) => {
   const ms = num(v, 6e4);
   return ms && Math.max(ms, MIN_REFRESH);
-};
-
-/**
- * Whether a wait of `ms` that began at `since` (a `Date.now()`) still
- * runs. A wall clock set back since (an NTP step, a restored VM) ends it:
- * read as `Date.now() < since + ms`, a wait of a second held requests
- * back for as long as the clock went back (hours). One set forward ends
- * it early, as it ends any wait.
- * @param {number} since @param {number} ms
- */
-export const waiting = (since, ms) => {
-  const gone = Date.now() - since;
-  return gone >= 0 && gone < ms;
 };
 
 /** A header value option: `v` if it is a string a header can carry (trimmed, not empty), else undefined. */

@@ -35,6 +35,7 @@ const edgeWorker :Workerd.Worker = (
     (name = "src/store.js", esModule = embed "../../pkg/src/store.js"),
     (name = "src/isolate.js", esModule = embed "../../pkg/src/isolate.js"),
     (name = "src/queue.js", esModule = embed "../../pkg/src/queue.js"),
+    (name = "src/timers.js", esModule = embed "../../pkg/src/timers.js"),
   ],
   bindings = [
     (name = "SNAPSHOT_URL", fromEnvironment = "SNAPSHOT_URL"),

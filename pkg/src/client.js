@@ -5,6 +5,7 @@ import { Engine, MAX_BYTES, SnapshotError, everyFeature, isBytes, setOwn, text }
 import { PASSED, local, short, snapshotCache, stickyStore } from './store.js';
 import { loading, runtime, wasm } from './wasm.js';
 import { Queue } from './queue.js';
+import { BEACON_BYTES, EVENT_TEXT, KEEPALIVE_BYTES, KEEPALIVE_PAUSE, KEPT_CHARS, MAX_BATCH, SEEN, bytes, chosenByNone, keptEvents, remember, sizeOf, sumOf, unnoted } from './exposures.js';
 import { MAX_DELAY, later, nextTask, waiting } from './timers.js';
 
 /**
@@ -22,26 +23,6 @@ import { MAX_DELAY, later, nextTask, waiting } from './timers.js';
  *   fetch?: typeof fetch, now?: () => number, headers?: HeadersInit, storageKey?: string | null}} Options
  */
 
-/** The most events in one POST (a larger maxBatch is this). */
-const MAX_BATCH = 1e4;
-/**
- * The most bytes of keepalive requests (beacons included) this client has
- * in flight: browsers allow 64 KiB for all of a page's.
- */
-const BEACON_BYTES = 6e4;
-/**
- * The most of those that POSTs sent while the page lives may hold, so that
- * they outlive it: the rest stays free for the beacons of page hide.
- */
-const KEEPALIVE_BYTES = 3e4;
-/**
- * How long POSTs go plain after a keepalive one failed unanswered and a
- * plain one then got through (a browser may refuse keepalive: 5 minutes).
- */
-const KEEPALIVE_PAUSE = 3e5;
-const encoder = new TextEncoder();
-/** UTF-8 length of a string. @param {string} s */
-const bytes = (s) => encoder.encode(s).length;
 /**
  * Reads a fetched snapshot's bytes as text with a leading byte order mark
  * kept: the engine skips one, as it does for `new Engine(bytes)` and the
@@ -67,53 +48,6 @@ const REQUEST_TIMEOUT = 3e4;
 const MIN_REFRESH = 1e3;
 /** The most errors of `createClient`'s wait kept for the first `error` listener. */
 const EARLY = 10;
-
-/** The most (feature, implementation, unit) keys remembered for deduplication. */
-const SEEN = 5e4;
-/**
- * The exposure queue holds at most this many characters of events for each
- * event `maxQueue` allows (4 MiB for the default 1 000), the oldest dropped
- * first: a unit value can be any length, and 1 000 events with 64 KiB
- * units held 64 MiB while the sink failed. Ten times what an event with a
- * usual unit id takes.
- */
-const EVENT_TEXT = 4096;
-
-/**
- * The most characters of exposure events a page going away keeps in
- * localStorage for the next page (see `keepUnsent`): 1 000 events of 500
- * characters. An origin's localStorage holds about 5 million characters in
- * Chromium, shared with the snapshot cache (a few MB at most) and the
- * sticky keys (at most 250 000 characters, each kept twice).
- */
-const KEPT_CHARS = 5e5;
-
-/**
- * The events of a value kept under an exposures key (`{"events": [...]}`,
- * see `keepUnsent`): each object with a `feature` string, as they were
- * queued. Anything else (a value another version or script wrote there,
- * a truncated one) is none, and throws nothing.
- * @param {string | null} text
- * @returns {Record<string, any>[]}
- */
-function keptEvents(text) {
-  let v;
-  try {
-    v = JSON.parse(text ?? 'null');
-  } catch {}
-  const list = v !== null && typeof v == 'object' && Array.isArray(v.events) ? v.events : [];
-  return list.filter((e) => e !== null && typeof e == 'object' && !Array.isArray(e) && typeof e.feature == 'string');
-}
-
-/** `s`'s length if it is a string, else 0. */
-const len = (s) => (typeof s == 'string' ? s.length : 0);
-/**
- * An event's size in the queue: the length of its strings, plus 200 for the
- * rest of its JSON (names of fields, reason, rule, timestamp).
- */
-const sizeOf = (e) => 200 + len(e.feature) + len(e.implementation) + len(e.experiment) + len(e.revision) + len(e.unit?.segment) + len(e.unit?.value);
-/** The sizes of `events`, summed. */
-const sumOf = (events) => events.reduce((n, e) => n + sizeOf(e), 0);
 
 /**
  * `chunks` in one array, copied once. Not through a `Blob`: where the
@@ -178,18 +112,6 @@ export const USE = Symbol.for('feats-edge.use');
  */
 export const BOOLEAN = Symbol.for('feats-edge.boolean');
 
-/**
- * Adds `key` to `set` as its most recent, keeping at most SEEN keys (the
- * least recently added or renewed forgotten first); whether it was there.
- * @param {Set<string>} set @param {string} key
- */
-function remember(set, key) {
-  const known = set.delete(key);
-  set.add(key);
-  if (!known && set.size > SEEN) set.delete(/** @type {string} */ (set.values().next().value));
-  return known;
-}
-
 /** A numeric option: `v` if it is a number from `min` up (Infinity included), else `fallback`. */
 export const num = (v, fallback, min = 0) => (typeof v == 'number' && v >= min ? v : fallback);
 
@@ -227,16 +149,6 @@ const etagOf = (v) => {
 
 /** The most redirects a snapshot fetch follows (as `fetch` does), and the statuses it follows. */
 const MAX_REDIRECTS = 20, REDIRECTS = [301, 302, 303, 307, 308];
-
-/**
- * Details for an implementation used that no rule chose (a code default,
- * the caller's own choice): reported as a default, with no rule,
- * experiment or unit, and made sticky nowhere.
- */
-const chosenByNone = (d) => ({ ...unnoted(d), reason: 'DEFAULT', rule: null, experiment: null, unit: null, stickyKey: null });
-
-/** Details without `fellThrough`: for a use that no draw of this evaluation led to, nothing to store. */
-const unnoted = ({ fellThrough, ...d }) => d;
 
 /**
  * `u` resolved against the page: [its path and query on the page's origin,

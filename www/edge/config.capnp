@@ -36,6 +36,7 @@ const edgeWorker :Workerd.Worker = (
     (name = "src/isolate.js", esModule = embed "../../pkg/src/isolate.js"),
     (name = "src/queue.js", esModule = embed "../../pkg/src/queue.js"),
     (name = "src/timers.js", esModule = embed "../../pkg/src/timers.js"),
+    (name = "src/exposures.js", esModule = embed "../../pkg/src/exposures.js"),
   ],
   bindings = [
     (name = "SNAPSHOT_URL", fromEnvironment = "SNAPSHOT_URL"),

@@ -247,7 +247,7 @@ test('the exposure queue\'s size bound holds events of exactly maxQueue × 4 KiB
   const srv = await startServer({ snapshot: snapshot('r1') });
   srv.state.exposureMode = '500';
   t.after(() => srv.close());
-  /** Two users whose events' sizes (their strings, and 200: sizeOf in pkg/src/client.js) add up to `total`. */
+  /** Two users whose events' sizes (their strings, and 200: sizeOf in pkg/src/exposures.js) add up to `total`. */
   const pair = (client, total) => {
     const size = (id) => 200 + 'Split'.length + client.findImplementation('Split', { user: { id } }).length + 'r1'.length + 'UserId'.length + id.length;
     const first = 'a'.padEnd(3000, 'x');

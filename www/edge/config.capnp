@@ -37,6 +37,7 @@ const edgeWorker :Workerd.Worker = (
     (name = "src/queue.js", esModule = embed "../../pkg/src/queue.js"),
     (name = "src/timers.js", esModule = embed "../../pkg/src/timers.js"),
     (name = "src/exposures.js", esModule = embed "../../pkg/src/exposures.js"),
+    (name = "src/http.js", esModule = embed "../../pkg/src/http.js"),
   ],
   bindings = [
     (name = "SNAPSHOT_URL", fromEnvironment = "SNAPSHOT_URL"),

@@ -38,6 +38,7 @@ const edgeWorker :Workerd.Worker = (
     (name = "src/timers.js", esModule = embed "../../pkg/src/timers.js"),
     (name = "src/exposures.js", esModule = embed "../../pkg/src/exposures.js"),
     (name = "src/http.js", esModule = embed "../../pkg/src/http.js"),
+    (name = "src/requests.js", esModule = embed "../../pkg/src/requests.js"),
   ],
   bindings = [
     (name = "SNAPSHOT_URL", fromEnvironment = "SNAPSHOT_URL"),

@@ -1,7 +1,8 @@
 // One client per isolate, shared by the requests it serves, for runtimes
 // that tie I/O to the request that started it and run no timers between
 // requests (Cloudflare Workers and the like).
-import { CLOSED, FETCHING, REQUEST_BOUND, createClient, num, refreshEvery } from './client.js';
+import { CLOSED, FETCHING, REQUEST_BOUND, createClient } from './client.js';
+import { num, refreshEvery } from './options.js';
 import { waiting } from './timers.js';
 
 /** How often a request waiting for another's first load looks again (ms). */

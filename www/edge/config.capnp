@@ -39,6 +39,7 @@ const edgeWorker :Workerd.Worker = (
     (name = "src/exposures.js", esModule = embed "../../pkg/src/exposures.js"),
     (name = "src/http.js", esModule = embed "../../pkg/src/http.js"),
     (name = "src/requests.js", esModule = embed "../../pkg/src/requests.js"),
+    (name = "src/options.js", esModule = embed "../../pkg/src/options.js"),
   ],
   bindings = [
     (name = "SNAPSHOT_URL", fromEnvironment = "SNAPSHOT_URL"),

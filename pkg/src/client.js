@@ -234,11 +234,12 @@ export async function createClient(o) {
   /**
    * The batches of POSTs under way that may die with the page, oldest
    * first: plain ones, which the browser cancels with a page that goes
-   * away, and those of page hide (see `keepUnsent`).
+   * away, those of page hide, and keepalive ones started while the sink
+   * fails, whose `503` a page gone never hears (see `keepUnsent`).
    * @type {Set<Record<string, any>[]>}
    */
   const unsure = new Set();
-  /** The key `keepUnsent` last wrote (see `onShow`). @type {string | null} */
+  /** The key `keepUnsent` last wrote (see `takeBack`). @type {string | null} */
   let keptHere = null;
   let queued = 0; // the sizes of the events in the queue, summed (see sizeOf)
   let kept = 0; // bytes in keepalive requests under way (browsers: see KEEPALIVE_BYTES)
@@ -809,7 +810,8 @@ export async function createClient(o) {
       take(batch.length);
       n -= batch.length;
       sending += batch.length;
-      keepalive ? (kept += size) : unsure.add(batch);
+      if (keepalive) kept += size;
+      if (!keepalive || sinkFailing()) unsure.add(batch);
       // A failure is said once its batch is back in the queue (or counted
       // failed) and no longer under way: an `error` listener that closes
       // the client has close() send it.
@@ -861,7 +863,8 @@ export async function createClient(o) {
         }
       } finally {
         sending -= batch.length;
-        keepalive ? (kept -= size) : unsure.delete(batch);
+        if (keepalive) kept -= size;
+        unsure.delete(batch);
       }
       // (The policy's refusal is said once, by `onViolation`, which may
       // come while a refused POST's failure is handled.)
@@ -888,6 +891,9 @@ export async function createClient(o) {
     mine.finally(() => posts.delete(mine));
     return perRequest ? mine : Promise.all(posts).then(() => {});
   };
+
+  /** Whether the sink is failing: a POST failed and none got through since (a `429` with `Retry-After` too). */
+  const sinkFailing = () => !!(xfails || retryFor);
 
   /**
    * A flush from a timer or a full batch: one at a time, none while
@@ -1024,13 +1030,18 @@ export async function createClient(o) {
    * A kept event whose POST arrived all the same is sent again (delivery
    * is at least once), serialized as it was, field for field. A closed
    * client keeps nothing: consent withdrawn closes it, and nothing may be
-   * stored from then on.
+   * stored from then on. A page keeps under one key at a time: what it
+   * kept when hidden is replaced at page hide, not kept twice. `hidden`:
+   * the page lives on, and its events past the bounds are not lost yet
+   * (not counted).
+   * @param {boolean} [hidden]
    */
-  function keepUnsent() {
+  function keepUnsent(hidden) {
     // (Nor a prerendered page's: never shown, it used nothing; see
     // `prerendering`. Nor what no request may carry: a sink the page's
     // policy refuses, a `headers` option no request can carry.)
     if (!keptKey || closed || prerendering() || blocked || badHeaders) return;
+    takeBack();
     const mine = [...unsure].flat().concat(queue.first(queue.length));
     if (!mine.length) return;
     let n = mine.length, dropped = 0, full = false;
@@ -1040,7 +1051,7 @@ export async function createClient(o) {
       let chars = 12;
       n = 0;
       for (let i = parts.length - 1; i >= 0 && n < maxQueue && chars + parts[i].length + 1 <= KEPT_CHARS; i--) (chars += parts[i].length + 1), n++;
-      dropped = parts.length - n;
+      dropped = hidden ? 0 : parts.length - n;
       // Room made by the oldest other pages' events, whole keys first.
       const others = keptKeys().map((k) => [k, ls.getItem(k) ?? '']);
       let room = KEPT_CHARS - others.reduce((sum, [, v]) => sum + v.length, 0);
@@ -1095,18 +1106,18 @@ export async function createClient(o) {
   }
 
   /**
-   * A page restored from the back-forward cache lives on with its queue:
-   * what its page hide kept for the next page is taken back, unless
-   * another page took it since.
-   * @param {PageTransitionEvent} e
+   * What this page last kept for the next page is taken back, unless
+   * another page took it since: the page lives on with its queue (shown
+   * again, or restored from the back-forward cache), and sends it itself.
    */
-  function onShow(e) {
-    if (!e.persisted || keptHere == null) return;
+  function takeBack() {
     try {
-      ls.removeItem(keptHere);
+      if (keptHere != null) ls.removeItem(keptHere);
     } catch {}
     keptHere = null;
   }
+  /** @param {PageTransitionEvent} e */
+  const onShow = (e) => e.persisted && takeBack();
 
   /** Page hide: what waits leaves (see `beacon`), and what may not arrive is kept for the next page. */
   const pageHide = () => (beacon(), keepUnsent());
@@ -1316,8 +1327,11 @@ export async function createClient(o) {
   // the sink is failing (a POST failed and none got through since): a
   // beacon would be lost there and counted as sent, while a hidden page's
   // retry timer still runs. Page hide (`pagehide`) beacons all the same.
+  // What may not arrive is then kept for the next page (see `keepUnsent`):
+  // a mobile browser often ends a hidden page with no `pagehide`. Shown
+  // again, the page takes it back.
   const onVisible = () => {
-    if (document.visibilityState == 'visible') return void (url && every && !waiting(snapshotRetrySince, snapshotRetryFor) && poll());
+    if (document.visibilityState == 'visible') return void (takeBack(), url && every && !waiting(snapshotRetrySince, snapshotRetryFor) && poll());
     // Hidden: no fetch while the sink's own Retry-After runs (a tab
     // switched away from and back sent one each time into a sink that had
     // asked for minutes of quiet; the retry timer sends when it ends), and
@@ -1326,7 +1340,8 @@ export async function createClient(o) {
     // only one retried with backoff (`xfails`). During a backoff of the
     // client's own, the fetch goes: the page may get no other event.
     if (!(asked && waiting(retrySince, retryFor))) flush(false, true);
-    if (!xfails && !retryFor) beacon();
+    if (!sinkFailing()) beacon();
+    keepUnsent(true);
   };
   // Back online: what waits out a network error's backoff goes now (not
   // what a server's Retry-After holds back).

@@ -28,10 +28,11 @@ const snapshotText = (revision) => JSON.stringify({
  * A site on 127.0.0.1: /pkg/ from the repository, any *.html a blank page,
  * `site.snapshots[path]` with its ETag (304 when If-None-Match has it;
  * `cors`: any origin may read it, the ETag exposed, but OPTIONS is 404 as
- * on many static hosts), POST /x an exposure sink that waits `sinkDelay` ms.
+ * on many static hosts), POST /x an exposure sink that waits `sinkDelay` ms
+ * (and answers `sinkStatus` instead while it is set: a failing sink).
  */
 async function startSite({ cors = false } = {}) {
-  const site = { snapshots: {}, log: [], events: [], sinkDelay: 0, url: '' };
+  const site = { snapshots: {}, log: [], events: [], sinkDelay: 0, sinkStatus: 0, refused: 0, url: '' };
   const server = createServer(async (req, res) => {
     const path = new URL(req.url, 'http://x').pathname;
     const chunks = [];
@@ -47,6 +48,7 @@ async function startSite({ cors = false } = {}) {
     }
     if (path === '/x' && req.method === 'POST') {
       await new Promise((r) => setTimeout(r, site.sinkDelay));
+      if (site.sinkStatus) return site.refused++, res.writeHead(site.sinkStatus).end();
       site.events.push(...JSON.parse(Buffer.concat(chunks).toString()).events);
       return res.writeHead(204).end();
     }
@@ -410,6 +412,97 @@ test('a value under the exposures key that holds no events (another script\'s, t
     assert.deepEqual(got.at(-1), { left: null, taken: 1, sent: 1, errors: [] });
     assert.deepEqual(site.events, [event], 'sent as it was kept');
   }));
+
+/**
+ * In the page: a client of sink /x that retries after a minute, whose
+ * page can be hidden and shown (`__show`), and `__make(tag, n)`, n uses
+ * of n units.
+ */
+const hideable = async () => {
+  const { createClient } = await import('/pkg/index.js');
+  window.__c = await createClient({ snapshotUrl: '/snap.json', exposureUrl: '/x', refreshInterval: 0, flushInterval: 0, retryDelay: 60000 });
+  window.__c.on('error', () => {});
+  let state = 'visible';
+  Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => state });
+  window.__show = (s) => ((state = s), document.dispatchEvent(new Event('visibilitychange')));
+  window.__make = (tag, n) => { for (let j = 0; j < n; j++) window.__c.create('Exp', { user: { id: `${tag}-${j}` } }); };
+};
+
+/** Kills the page's renderer: no `pagehide`, no `unload`, as a mobile browser discards a hidden page. */
+async function crash(page) {
+  const crashed = new Promise((r) => page.once('crash', r));
+  (await page.context().newCDPSession(page)).send('Page.crash').catch(() => {});
+  await crashed;
+}
+
+/** A new page of the site whose client of sink /x sends what earlier pages kept; resolves once the sink holds `n` events. */
+async function nextPage(n) {
+  const page = await browser.newPage();
+  try {
+    await page.goto(`${site.url}/b.html`);
+    await page.evaluate(hideable);
+    await until(async () => site.events.length >= n && (await page.evaluate(() => window.__c.stats.queued)) === 0, 5000).catch(() => {});
+    return await page.evaluate(() => Object.keys(localStorage).filter((k) => k.includes('exposures')));
+  } finally {
+    await page.close();
+  }
+}
+
+/** The units the sink received, and how many times each. */
+const received = () => {
+  const counts = {};
+  for (const e of site.events) counts[e.unit.value] = (counts[e.unit.value] ?? 0) + 1;
+  return counts;
+};
+const once = (tag, n) => Object.fromEntries(Array.from({ length: n }, (_, j) => [`${tag}-${j}`, 1]));
+
+test('a page hidden while the sink fails, then killed without page hide (as mobile browsers discard hidden pages): what it held was kept, and the next page of the origin sends each event once', async () => {
+  site.snapshots['/snap.json'] = snapshotText('r1');
+  site.events.length = site.refused = 0;
+  site.sinkStatus = 503;
+  const page = await browser.newPage();
+  try {
+    await page.goto(`${site.url}/a.html`);
+    await page.evaluate(() => localStorage.clear());
+    await page.evaluate(hideable);
+    await page.evaluate(async () => (window.__make('hidden', 20), await window.__c.flush(), window.__show('hidden')));
+    await until(() => site.refused === 2, 5000); // (the hidden page's keepalive fetch, refused too)
+    await crash(page);
+  } finally {
+    site.sinkStatus = 0;
+    await page.close();
+  }
+  assert.deepEqual(await nextPage(20), [], 'taken by the next page');
+  assert.deepEqual(received(), once('hidden', 20));
+});
+
+test('a page hidden then shown again takes back what it kept, and sends it itself; hidden with the sink answering, then killed, it kept nothing: each event arrives once', async () => {
+  site.snapshots['/snap.json'] = snapshotText('r1');
+  site.events.length = site.refused = 0;
+  site.sinkStatus = 503;
+  const page = await browser.newPage();
+  try {
+    await page.goto(`${site.url}/a.html`);
+    await page.evaluate(() => localStorage.clear());
+    await page.evaluate(hideable);
+    const keys = () => page.evaluate(() => Object.keys(localStorage).filter((k) => k.includes('exposures')).length);
+    await page.evaluate(async () => (window.__make('shown', 20), await window.__c.flush(), window.__show('hidden')));
+    assert.equal(await keys(), 1, 'kept while hidden');
+    await page.evaluate(() => window.__show('visible'));
+    assert.equal(await keys(), 0, 'taken back when shown');
+    site.sinkStatus = 0;
+    await page.evaluate(async () => (window.__make('killed', 20), await window.__c.flush(true)));
+    await page.evaluate(() => window.__show('hidden'));
+    assert.equal(await keys(), 0, 'nothing kept: the beacons of the hidden page went');
+    await until(() => site.events.length === 40, 5000);
+    await crash(page);
+  } finally {
+    site.sinkStatus = 0;
+    await page.close();
+  }
+  assert.deepEqual(await nextPage(40), []);
+  assert.deepEqual(received(), { ...once('shown', 20), ...once('killed', 20) });
+});
 
 test('tabs closed together each keep what they could not send, and tabs opened together send each event once', async () => {
   site.snapshots['/snap.json'] = snapshotText('r1');

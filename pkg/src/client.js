@@ -1119,8 +1119,15 @@ export async function createClient(o) {
   /** @param {PageTransitionEvent} e */
   const onShow = (e) => e.persisted && takeBack();
 
-  /** Page hide: what waits leaves (see `beacon`), and what may not arrive is kept for the next page. */
-  const pageHide = () => (beacon(), keepUnsent());
+  /**
+   * Page hide: what waits leaves (see `beacon`), and what may not arrive is
+   * kept for the next page. While the sink fails, what the beacons carry is
+   * kept as well, before they go: a beacon hears no `503`, and its events
+   * were lost there, counted as sent. Beaconed all the same, as the sink
+   * may be back: a page seen once, after one POST failed, still delivers
+   * with no next page (which sends the kept copy again: at least once).
+   */
+  const pageHide = () => (sinkFailing() ? (keepUnsent(), beacon()) : (beacon(), keepUnsent()));
 
   /** @param {string} [used] the implementation used, to get the evaluation that served it */
   /**
@@ -1341,7 +1348,8 @@ export async function createClient(o) {
     // client's own, the fetch goes: the page may get no other event.
     if (!(asked && waiting(retrySince, retryFor))) flush(false, true);
     if (!sinkFailing()) beacon();
-    keepUnsent(true);
+    // (Not over what page hide just kept: a page going away is hidden after it.)
+    if (keptHere == null) keepUnsent(true);
   };
   // Back online: what waits out a network error's backoff goes now (not
   // what a server's Retry-After holds back).

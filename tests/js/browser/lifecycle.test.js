@@ -415,15 +415,17 @@ test('a value under the exposures key that holds no events (another script\'s, t
 
 /**
  * In the page: a client of sink /x that retries after a minute, whose
- * page can be hidden and shown (`__show`), and `__make(tag, n)`, n uses
- * of n units.
+ * page can be said hidden or shown (`__show`), and `__make(tag, n)`, n
+ * uses of n units.
  */
 const hideable = async () => {
   const { createClient } = await import('/pkg/index.js');
   window.__c = await createClient({ snapshotUrl: '/snap.json', exposureUrl: '/x', refreshInterval: 0, flushInterval: 0, retryDelay: 60000 });
   window.__c.on('error', () => {});
-  let state = 'visible';
-  Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => state });
+  // (The browser's own state until one is shown: a page going away is hidden.)
+  const real = Object.getOwnPropertyDescriptor(Document.prototype, 'visibilityState').get;
+  let state = null;
+  Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => state ?? real.call(document) });
   window.__show = (s) => ((state = s), document.dispatchEvent(new Event('visibilitychange')));
   window.__make = (tag, n) => { for (let j = 0; j < n; j++) window.__c.create('Exp', { user: { id: `${tag}-${j}` } }); };
 };
@@ -502,6 +504,35 @@ test('a page hidden then shown again takes back what it kept, and sends it itsel
   }
   assert.deepEqual(await nextPage(40), []);
   assert.deepEqual(received(), { ...once('shown', 20), ...once('killed', 20) });
+});
+
+test('a page going away while the sink fails beacons what waits and keeps it too: the next page sends it once the sink is back (hidden first, it is kept once); with the sink back by then, the beacons deliver it with no next page', async () => {
+  for (const how of ['failing', 'hidden first', 'back']) {
+    site.snapshots['/snap.json'] = snapshotText('r1');
+    site.events.length = site.refused = 0;
+    site.sinkStatus = 503;
+    const page = await browser.newPage();
+    try {
+      await page.goto(`${site.url}/a.html`);
+      await page.evaluate(() => localStorage.clear());
+      await page.evaluate(hideable);
+      await page.evaluate(async (hidden) => (window.__make('away', 20), await window.__c.flush(), hidden && window.__show('hidden')), how == 'hidden first');
+      if (how == 'back') site.sinkStatus = 0;
+      await page.goto(`${site.url}/b.html`); // (page hide: its beacon refused too, unless the sink is back)
+      await until(() => site.refused === { failing: 2, 'hidden first': 3, back: 1 }[how] && (how != 'back' || site.events.length === 20), 5000);
+      if (how == 'back') assert.deepEqual(received(), once('away', 20), 'delivered by the beacon');
+      assert.equal((await page.evaluate(() => Object.keys(localStorage).filter((k) => k.includes('exposures')))).length, 1, 'one key for the page');
+    } finally {
+      site.sinkStatus = 0;
+      await page.close();
+    }
+    assert.deepEqual(await nextPage(how == 'back' ? 40 : 20), []);
+    // (Sent again by the next page when the beacon arrived: the same events, field for field.)
+    const twice = { ...once('away', 20) };
+    for (const k in twice) twice[k] = 2;
+    assert.deepEqual(received(), how == 'back' ? twice : once('away', 20), how);
+    assert.equal(new Set(site.events.map((e) => JSON.stringify(e))).size, 20);
+  }
 });
 
 test('tabs closed together each keep what they could not send, and tabs opened together send each event once', async () => {

@@ -5,7 +5,7 @@ import { Engine, MAX_BYTES, SnapshotError, everyFeature, isBytes, setOwn, text }
 import { PASSED, local, short, snapshotCache, stickyStore } from './store.js';
 import { loading, runtime, wasm } from './wasm.js';
 import { Queue } from './queue.js';
-import { BEACON_BYTES, EVENT_TEXT, KEEPALIVE_BYTES, KEEPALIVE_PAUSE, KEPT_CHARS, MAX_BATCH, SEEN, bytes, chosenByNone, keptEvents, remember, sizeOf, sumOf, unnoted } from './exposures.js';
+import { BEACON_BYTES, EVENT_TEXT, KEEPALIVE_BYTES, KEEPALIVE_PAUSE, KEPT_CHARS, KEPT_FOR, MAX_BATCH, SEEN, bytes, chosenByNone, keptEvents, remember, sizeOf, sumOf, unnoted } from './exposures.js';
 import { MAX_REDIRECTS, REDIRECTS, REFUSALS, dropped, etagOf, httpError, ok, retryable, retryablePost } from './http.js';
 import { checked, num, refreshEvery, resolved, unsendable, unusable, urlGiven } from './options.js';
 import { CORS_HINT, REQUEST_TIMEOUT, abortable, discard, failed, joined, timedOut, utf8 } from './requests.js';
@@ -1093,6 +1093,7 @@ export async function createClient(o) {
           events = events.concat(keptEvents(ls.getItem(k)));
           ls.removeItem(k);
         }
+        dropStale();
       } catch {}
       if (events.length) enqueue(events, true), void flush();
     };
@@ -1103,6 +1104,25 @@ export async function createClient(o) {
     } catch {
       take();
     }
+  }
+
+  /**
+   * Removes what pages kept over KEPT_FOR ago for other exposure URLs under
+   * this prefix (by the time that starts each key's id, see `keepUnsent`):
+   * an application that changed its sink left it, no client of the origin
+   * sends it, and it held up to KEPT_CHARS of the origin's quota for good.
+   * What a page kept for a sink still in use is sent by the next page of
+   * that sink long before. Counted in `stats.dropped`, and said.
+   */
+  function dropStale() {
+    const old = [];
+    for (let i = 0; i < ls.length; i++) {
+      const k = ls.key(i) ?? '', t = / ([\da-z]{9})[\da-z]*$/.exec(k);
+      if (t && k.startsWith(prefix + 'exposures:') && !k.startsWith(keptKey + ' ') && Date.now() - parseInt(t[1], 36) > KEPT_FOR) old.push(k);
+    }
+    let n = 0;
+    for (const k of old) (n += keptEvents(ls.getItem(k)).length), ls.removeItem(k);
+    if (n) (stats.dropped += n), emit('error', new Error(`feats-edge: ${n} exposure events kept over 30 days ago for another exposure URL were removed from localStorage`));
   }
 
   /**

@@ -63,6 +63,12 @@ export const EVENT_TEXT = 4096;
 export const KEPT_CHARS = 5e5;
 
 /**
+ * How long what pages kept for another exposure URL stays in localStorage
+ * (see `dropStale` in client.js): 30 days.
+ */
+export const KEPT_FOR = 2592e6;
+
+/**
  * The events of a value kept under an exposures key (`{"events": [...]}`,
  * see `keepUnsent` in client.js): each object with a `feature` string, as they were
  * queued. Anything else (a value another version or script wrote there,

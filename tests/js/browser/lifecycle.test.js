@@ -413,6 +413,40 @@ test('a value under the exposures key that holds no events (another script\'s, t
     assert.deepEqual(site.events, [event], 'sent as it was kept');
   }));
 
+test('what pages kept over 30 days ago for another exposure URL (the application changed its sink) is removed, counted as dropped and said; what they kept since, and keys of other prefixes, stay', () =>
+  open('/a.html', async (page) => {
+    site.snapshots['/snap.json'] = snapshotText('r1');
+    site.events.length = 0;
+    await page.evaluate(async () => {
+      const event = (value) => ({ feature: 'Exp', implementation: 'b', reason: 'SPLIT', rule: 0, experiment: null, unit: { segment: 'UserId', value }, revision: 'r0', timestamp: '2026-11-22T10:00:00.000Z' });
+      const id = (days) => (Date.now() - days * 864e5).toString(36).padStart(9, '0') + 'abc123';
+      const keep = (key, ...values) => localStorage.setItem(key, JSON.stringify({ events: values.map(event) }));
+      keep(`feats-edge:exposures:/old ${id(31)}`, 'old-0', 'old-1');
+      keep(`feats-edge:exposures:http://cdn.example/x ${id(400)}`, 'cdn-0');
+      keep(`feats-edge:exposures:/old ${id(29)}`, 'recent');
+      keep(`feats-edge:exposures:/x ${id(31)}`, 'own'); // (this sink's: sent whatever its age)
+      keep(`other:exposures:/old ${id(31)}`, 'other-prefix');
+      keep('feats-edge:exposures:/old x', 'no-time');
+      const { createClient } = await import('/pkg/index.js');
+      window.__errors = [];
+      window.__c = await createClient({ snapshotUrl: '/snap.json', exposureUrl: '/x', refreshInterval: 0, flushInterval: 0 });
+      window.__c.on('error', (e) => window.__errors.push(e.message));
+    });
+    // (Polled from here: an earlier test's clock may stand still in the pages.)
+    await until(() => page.evaluate(() => window.__c.stats.sent === 1), 5000).catch(() => {});
+    const got = await page.evaluate(() => {
+      const keys = Object.keys(localStorage).filter((k) => k.includes('exposures')).map((k) => k.replace(/ \w+$/, (m) => (m === ' x' ? m : ' <id>'))).sort();
+      return { keys, dropped: window.__c.stats.dropped, sent: window.__c.stats.sent, errors: window.__errors };
+    });
+    await page.evaluate(() => window.__c.close());
+    assert.deepEqual(got.keys, ['feats-edge:exposures:/old <id>', 'feats-edge:exposures:/old x', 'other:exposures:/old <id>']);
+    assert.equal(got.dropped, 3);
+    assert.equal(got.sent, 1);
+    assert.equal(got.errors.length, 1);
+    assert.match(got.errors[0], /^feats-edge: 3 exposure events kept over 30 days ago for another exposure URL were removed from localStorage$/);
+    assert.deepEqual(site.events.map((e) => e.unit.value), ['own']);
+  }));
+
 /**
  * In the page: a client of sink /x that retries after a minute, whose
  * page can be said hidden or shown (`__show`), and `__make(tag, n)`, n

@@ -807,11 +807,10 @@ impl Lazy {
         if entry.duplicated {
             feature.body = None;
         }
-        let problems = errs
-            .finish(&ptr)
-            .into_iter()
-            .map(|(path, message)| Problem { path, message })
-            .collect();
+        let mut problems = Vec::new();
+        for (path, message) in errs.finish(&ptr) {
+            problems.push(Problem { path, message });
+        }
         (feature, problems)
     }
 
@@ -1295,11 +1294,16 @@ impl<'a> Scope<'a> {
         } else {
             // The templates of the feature's inputs, in the feature's
             // order: each input looked up among the segment's (sorted).
-            self.inputs
-                .iter()
-                .filter_map(|input| rank_of(&def.by_input, *input))
-                .filter_map(|t| def.templates.get(t as usize).cloned())
-                .collect()
+            // (A loop, not an iterator chain: its adapters were generic
+            // functions of their own, which a first evaluation compiled.)
+            let mut of_inputs = Vec::new();
+            for input in &self.inputs {
+                let rank = rank_of(&def.by_input, *input);
+                if let Some(t) = rank.and_then(|t| def.templates.get(t as usize)) {
+                    of_inputs.push(t.clone());
+                }
+            }
+            of_inputs
         };
         candidates.shrink_to_fit();
         if candidates.is_empty() && !self.any_input {

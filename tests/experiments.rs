@@ -596,6 +596,20 @@ fn the_chance_of_the_rules_after_counts_how_many_reach_them_their_stored_assignm
     let unmet = r#", {"when": {"segment": "UserId", "in": ["nobody"]}, "serve": "c"}"#;
     let n = credited(unmet, None);
     assert!((2_000..2_450).contains(&n), "{n}");
+    // After a random experiment giving `control` to half, what the rules
+    // after it give to the other half counts: a rule serving `control`, or
+    // a split giving it to everyone, makes the rest give `control` always
+    // (1 in 9); a stored assignment to `c` only through the draw, half of
+    // the time: 10 in 10 + 80 × 0.5 (1 in 5: 4 000, sd 57).
+    let ry = r#", {"experiment": {"name": "ry", "by": "UserId", "random": true, "weights": {"control": 50}}}"#;
+    let served = format!(r#"{ry}, {{"serve": "control"}}"#);
+    let n = credited(&served, None);
+    assert!((2_000..2_450).contains(&n), "{n}");
+    let split = format!(r#"{ry}, {{"split": {{"by": "UserId", "weights": {{"control": 100}}}}}}"#);
+    let n = credited(&split, None);
+    assert!((2_000..2_450).contains(&n), "{n}");
+    let n = credited(&format!("{ry}{fixed}"), Some("c"));
+    assert!((3_700..4_300).contains(&n), "{n}");
 }
 
 /// Two experiments on one shared salt (a layer): the first takes buckets

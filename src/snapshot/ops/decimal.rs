@@ -341,6 +341,8 @@ mod tests {
             "1e+",
             "1e-",
             "1e1.5",
+            "1e:",
+            "1e/",
             "1ee1",
             "--1",
             "+-1",
@@ -349,6 +351,38 @@ mod tests {
         ] {
             assert_eq!(cmp(bad, "1"), None, "{bad:?}");
             assert_eq!(Decimal::parse(bad), None, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn one_normal_form_whatever_the_spelling() {
+        let normal = |t: &str| {
+            let mut out = String::new();
+            Decimal::parse(t).unwrap().push_normal(&mut out);
+            out
+        };
+        for (text, want) in [
+            ("50", "0.5e2"),
+            ("50.0", "0.5e2"),
+            ("5e1", "0.5e2"),
+            ("-50", "-0.5e2"),
+            ("0.05", "0.5e-1"),
+            ("5e-2", "0.5e-1"),
+            ("0.5", "0.5e0"),
+            ("0", "0"),
+            ("-0.0", "0"),
+        ] {
+            assert_eq!(normal(text), want, "{text}");
+        }
+    }
+
+    #[test]
+    fn a_thousand_or_more_is_positive_with_four_digits_before_the_point() {
+        for text in ["1000", "1e3", "0.1e4", "9999.99", "1e400", "+1000"] {
+            assert!(thousand_or_more(text), "{text}");
+        }
+        for text in ["999.99", "100", "-1000", "-1e9", "0", "0e9", "abc", ""] {
+            assert!(!thousand_or_more(text), "{text}");
         }
     }
 

@@ -426,6 +426,28 @@ mod tests {
         }
     }
 
+    /// An IPv4-mapped block with a prefix under 96 holds no IPv4 address,
+    /// and is told apart (for the warning about it) with its prefix.
+    #[test]
+    fn mapped_blocks_with_a_short_prefix() {
+        assert_eq!(short_mapped_prefix("::ffff:10.0.0.0/8"), Some(8));
+        assert_eq!(short_mapped_prefix("::ffff:0:0/95"), Some(95));
+        for other in [
+            "::ffff:10.0.0.0/104",
+            "::ffff:0:0/96",
+            "::ffff:10.0.0.0",
+            "10.0.0.0/8",
+            "2001:db8::/32",
+            "::/0",
+            "::ffff:10.0.0.0/129",
+        ] {
+            assert_eq!(short_mapped_prefix(other), None, "{other}");
+        }
+        let block = Cidr::parse("::ffff:10.0.0.0/8").unwrap();
+        assert!(!block.contains(parse_ip("10.0.0.1").unwrap()));
+        assert!(!block.contains(parse_ip("::ffff:10.0.0.1").unwrap()));
+    }
+
     /// The same answers as the standard library's parser, with the
     /// IPv4-mapped rule applied, on random text made of address characters.
     #[test]

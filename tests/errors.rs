@@ -1507,6 +1507,32 @@ fn listing_features_compiles_no_rules_and_lists_what_compiling_gives() {
     }
 }
 
+/// A feature's source is its JSON text as the snapshot writes it, spaces
+/// inside kept; a name given twice has none.
+#[test]
+fn a_features_source_is_its_text_as_written() {
+    let e = Engine::load(
+        r#"{"schema": 1, "features": {
+          "A": {"implementations": ["a"],  "default": "a"},
+          "Twice": {"implementations": ["a"], "default": "a"},
+          "Twice": {"implementations": ["z"], "default": "z"}}}"#,
+    )
+    .unwrap();
+    let sources: Vec<_> = (0..e.feature_count())
+        .map(|i| (e.feature_name(i), e.feature_source(i)))
+        .collect();
+    assert_eq!(
+        sources,
+        [
+            (
+                Some("A"),
+                Some(r#"{"implementations": ["a"],  "default": "a"}"#)
+            ),
+            (Some("Twice"), None),
+        ]
+    );
+}
+
 /// The error types are `std::error::Error`s whose `Display` is their one
 /// line: `?` takes them into `Box<dyn Error>` (or anyhow) as they are.
 #[test]

@@ -222,3 +222,28 @@ fn evaluate_all_names_each_feature_and_what_it_serves() {
     );
     assert_eq!(all[2].evaluation.experiment, Some("L"));
 }
+
+/// A host that evaluates, then writes the details itself
+/// (`Engine::write_details`), writes what `details` gives: the unit's
+/// value and the sticky key in full, and no `fellThrough`.
+#[test]
+fn written_details_are_the_details_of_the_evaluation() {
+    let e = load(&with_feature(
+        r#"{"inputs": ["user"], "implementations": ["a", "b"], "default": "a",
+            "rules": [{"experiment": {"name": "ex", "by": "UserId", "weights": {"a": 50, "b": 50}}}]}"#,
+    ));
+    let c = ctx(&e, r#"{"user": {"id": "u1"}}"#);
+    let ev = e.evaluate("F", &c, &mut env(0));
+    let mut out = String::new();
+    e.write_details(e.feature_index("F"), "F", &ev, &mut out);
+    assert_eq!(out, e.details("F", &c, &mut env(0)));
+    assert!(out.contains(r#""unit":{"segment":"UserId","value":"u1"},"stickyKey":"ex/u1""#));
+    assert!(!out.contains("fellThrough"), "{out}");
+    // Evaluate-all's shared form writes the value once, by index, and
+    // leaves the sticky key to the reader, which makes it from the two.
+    let all = e.details_all_shared(&c, &mut env(0));
+    assert!(
+        all.contains(r#""unit":{"segment":"UserId","value":0},"stickyKey":null"#),
+        "{all}"
+    );
+}

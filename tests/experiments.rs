@@ -506,6 +506,29 @@ fn the_chance_of_the_rules_after_counts_their_own_draws_and_splits() {
     assert_eq!(env.state, 7, "no random number was drawn");
 }
 
+/// `details` passes the host's use on to the draw, and tells the host, and
+/// lists as `fellThrough`, the draws that fell through.
+#[test]
+fn details_take_the_use_and_list_the_draws_that_fell_through() {
+    let engine = partial_random("");
+    let c = ctx(&engine, &user(0));
+    // `b` comes only from a draw: the experiment's, with no draw made.
+    let mut env = Using::new(Some(1), 1);
+    let d = engine.details("R", &c, &mut env);
+    assert!(
+        d.contains(r#""implementation":"b","reason":"SPLIT","rule":0,"experiment":"rx""#),
+        "{d}"
+    );
+    assert!(!d.contains("fellThrough"), "{d}");
+    assert_eq!(env.state, 1, "no random number was drawn");
+    // `c`, no arm of `rx`: it falls through.
+    let mut env = Using::new(Some(2), 1);
+    let d = engine.details("R", &c, &mut env);
+    assert!(d.contains(r#""reason":"DEFAULT""#), "{d}");
+    assert!(d.contains(r#""fellThrough":["rx/u0"]"#), "{d}");
+    assert_eq!(env.passed, ["rx/u0"]);
+}
+
 #[test]
 fn a_unit_whose_draw_fell_through_and_was_used_stops_drawing() {
     let engine = partial_random("");

@@ -2,8 +2,9 @@
 //! what an engine holds of them (their places in the text, their order
 //! and names, the problems of each), and how they are listed.
 
+use super::annotations::{deferred_annotation, FEATURE_FIELDS};
 use super::reader::{child, quoted, Errs, Ptr};
-use super::{deferred_annotation, features, parse_span, Once, Scope, Shared, FEATURE_FIELDS};
+use super::{features, parse_span, Once, Scope, Shared};
 use crate::index::NameIndex;
 use crate::json::{self, Value};
 use crate::model::Feature;

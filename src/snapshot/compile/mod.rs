@@ -9,6 +9,7 @@
 //! the text without building it; a feature is compiled the first time
 //! it is evaluated or listed, so a cold start costs one feature, not all.
 
+mod activations;
 mod annotations;
 mod cache;
 mod conditions;
@@ -20,11 +21,11 @@ mod scope;
 mod segments;
 pub use segments::MAX_PLACEHOLDERS;
 
+use activations::{ActivationCache, Parses};
 use cache::{Cache, Payload, SetCache};
 use document::{compile_document, SECTIONS};
 pub use lazy::{discard, Lazy};
 use scope::Scope;
-use scope::{ActivationCache, Parses};
 pub use segments::{has_placeholder, placeholders};
 use segments::{Interner, SegmentDef};
 

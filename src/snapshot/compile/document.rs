@@ -273,10 +273,11 @@ fn reads_as_one(text: &str) -> bool {
 ///
 /// An activation keeps its place in the text, not its parsed value: a
 /// condition is parsed when it compiles (once, when it compiles without
-/// problems, see [`CompiledWhen`]; one parsed a second time is kept
-/// parsed, see [`Scope::activation_value`]). Kept parsed, a list of 10 000 ids held
-/// about 48 bytes of WebAssembly memory an id for as long as the engine
-/// lived, beside the set built from it.
+/// problems, see [`CompiledWhen`](super::activations::CompiledWhen); one
+/// parsed a second time is kept parsed, see [`Scope::activation_value`]).
+/// Kept parsed, a list of 10 000 ids held about 48 bytes of WebAssembly
+/// memory an id for as long as the engine lived, beside the set built from
+/// it.
 #[inline(never)]
 fn activations(
     deferred: Vec<json::Deferred<'_>>,

@@ -311,7 +311,7 @@ impl Lazy {
         })
     }
 
-    /// The input names segments convert, by [`InputId`].
+    /// The input names segments convert, by [`InputId`](crate::model::InputId).
     pub fn inputs(&self) -> &[String] {
         &self.shared.interner.inputs
     }

@@ -8,6 +8,26 @@
 //! top level, segments and activations, and finds each feature's value in
 //! the text without building it; a feature is compiled the first time
 //! it is evaluated or listed, so a cold start costs one feature, not all.
+//!
+//! Here are the entry points ([`load`], [`load_owned`], [`load_bytes`]),
+//! the refusals of a text that is too big or not JSON, and what the
+//! features of a snapshot share (`Shared`). Each other part has its
+//! module:
+//! - `document`: the document as a whole at load (top level, schema,
+//!   segments, the activations read and checked on their own);
+//! - `annotations`: which `description` or `meta` member of a map of
+//!   names is an annotation;
+//! - `lazy`: the features found at load, each compiled on first use
+//!   ([`Lazy`]), and their declarations listed;
+//! - `scope`: one feature's view while it compiles, and the segments it
+//!   resolves for its inputs;
+//! - `activations`: the activations a feature resolves, compiled once for
+//!   every feature, and their problems;
+//! - `cache`: what features build once and share behind a lock (the
+//!   lists of activations' conditions);
+//! - `features`, `conditions`, `segments`: a feature and its rules, a
+//!   condition, a segment, compiled;
+//! - `reader`: reading the JSON with pointers, and the problems said.
 
 mod activations;
 mod annotations;
@@ -182,7 +202,8 @@ pub(crate) struct Shared {
     /// What the conditions of activations hold beyond their segment (the
     /// sets, patterns and blocks), built once.
     sets: SetCache,
-    /// Each activation's condition, compiled once (see [`CompiledWhen`]).
+    /// Each activation's condition, compiled once (see
+    /// [`CompiledWhen`](activations::CompiledWhen)).
     compiled: ActivationCache,
     /// Per activation id, whether its value was parsed, and the value,
     /// kept once it is parsed a second time (see [`Scope::activation_value`]).

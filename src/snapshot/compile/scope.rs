@@ -59,7 +59,8 @@ pub(crate) struct Scope<'a> {
     /// activation heading them (the activations themselves are fine).
     pub(super) foreign: Option<Foreign>,
     /// Beside `stack`: what each activation compiling refers to (`None`
-    /// for one resolved from its [`CompiledWhen`] condition).
+    /// for one resolved from its
+    /// [`CompiledWhen`](super::activations::CompiledWhen) condition).
     pub(super) recording: Vec<Option<Recording>>,
 }
 

@@ -1066,7 +1066,10 @@ export async function createClient(o) {
         keptHere = key;
       }
     } catch {
-      (dropped += n), (full = true); // (refused: over quota, or a storage that throws)
+      // (Refused: over quota, or a storage that throws. A hidden page's
+      // events are still in its queue, and sent when the sink is back:
+      // counted, they were dropped again at each hide.)
+      if (!hidden) (dropped += n), (full = true);
     }
     if (!dropped) return;
     stats.dropped += dropped;

@@ -540,6 +540,39 @@ test('a page hidden then shown again takes back what it kept, and sends it itsel
   assert.deepEqual(received(), { ...once('shown', 20), ...once('killed', 20) });
 });
 
+test('a page hidden and shown again while the sink fails, with localStorage full: nothing is counted as dropped or said (its events wait in its queue), and once the sink is back each is sent', () =>
+  open('/a.html', async (page) => {
+    site.snapshots['/snap.json'] = snapshotText('r1');
+    site.events.length = site.refused = 0;
+    site.sinkStatus = 503;
+    try {
+      await page.evaluate(hideable);
+      await page.evaluate(() => {
+        window.__errors = [];
+        window.__c.on('error', (e) => window.__errors.push(e.message));
+        // Filled to Chromium's quota: every write throws.
+        for (let size = 1 << 20, i = 0; size >= 1; ) {
+          try {
+            localStorage.setItem(`fill-${i++}`, 'x'.repeat(size));
+          } catch {
+            size >>= 1;
+          }
+        }
+      });
+      await page.evaluate(async () => (window.__make('full', 20), await window.__c.flush()));
+      for (let i = 0; i < 3; i++) await page.evaluate(() => (window.__show('hidden'), window.__show('visible')));
+      site.sinkStatus = 0;
+      await page.evaluate(() => window.__c.flush(true));
+      await until(() => site.events.length === 20, 5000);
+      const got = await page.evaluate(() => ({ sent: window.__c.stats.sent, dropped: window.__c.stats.dropped, errors: window.__errors.filter((m) => !/answered 503/.test(m)) }));
+      assert.deepEqual(got, { sent: 20, dropped: 0, errors: [] });
+      assert.deepEqual(received(), once('full', 20));
+    } finally {
+      site.sinkStatus = 0;
+      await page.evaluate(() => (window.__c.close(), localStorage.clear()));
+    }
+  }));
+
 test('a page going away while the sink fails beacons what waits and keeps it too: the next page sends it once the sink is back (hidden first, it is kept once); with the sink back by then, the beacons deliver it with no next page', async () => {
   for (const how of ['failing', 'hidden first', 'back']) {
     site.snapshots['/snap.json'] = snapshotText('r1');

@@ -1047,15 +1047,19 @@ export async function createClient(o) {
     let n = mine.length, dropped = 0, full = false;
     try {
       const parts = mine.map((e) => JSON.stringify(e));
-      // The newest that fit, as the queue keeps them.
-      let chars = 12;
-      n = 0;
-      for (let i = parts.length - 1; i >= 0 && n < maxQueue && chars + parts[i].length + 1 <= KEPT_CHARS; i--) (chars += parts[i].length + 1), n++;
-      dropped = hidden ? 0 : parts.length - n;
-      // Room made by the oldest other pages' events, whole keys first.
       const others = keptKeys().map((k) => [k, ls.getItem(k) ?? '']);
       let room = KEPT_CHARS - others.reduce((sum, [, v]) => sum + v.length, 0);
-      for (const [k, v] of others) {
+      // The newest that fit, as the queue keeps them: a hidden page in the
+      // room other pages left, as it removes none of what they kept (it
+      // lives on, and takes its own back when shown: a page only hidden,
+      // then shown, removed another tab's events for good).
+      const most = hidden ? room : KEPT_CHARS;
+      let chars = 12;
+      n = 0;
+      for (let i = parts.length - 1; i >= 0 && n < maxQueue && chars + parts[i].length + 1 <= most; i--) (chars += parts[i].length + 1), n++;
+      dropped = hidden ? 0 : parts.length - n;
+      // Room made by the oldest other pages' events, whole keys first.
+      for (const [k, v] of hidden ? [] : others) {
         if (room >= chars) break;
         ls.removeItem(k);
         (room += v.length), (dropped += keptEvents(v).length);

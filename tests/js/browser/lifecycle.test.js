@@ -573,6 +573,40 @@ test('a page hidden and shown again while the sink fails, with localStorage full
     }
   }));
 
+test('a page hidden while the sink fails removes nothing another page kept to make room for its own copy: shown again, it takes its own back, and what the other page kept stays for the next page', () =>
+  open('/a.html', async (page) => {
+    site.snapshots['/snap.json'] = snapshotText('r1');
+    site.events.length = site.refused = 0;
+    site.sinkStatus = 503;
+    try {
+      await page.evaluate(hideable);
+      await page.evaluate(async () => {
+        window.__errors = [];
+        window.__c.on('error', (e) => window.__errors.push(e.message));
+        // 600 uses of long units (about 230 000 characters kept).
+        for (let j = 0; j < 600; j++) window.__c.create('Exp', { user: { id: `own-${j}-`.padEnd(200, 'y') } });
+        await window.__c.flush();
+        // Another tab went away a minute ago, keeping 1 000 events (about 380 000 characters).
+        const event = (j) => ({ feature: 'Exp', implementation: 'b', reason: 'SPLIT', rule: 0, experiment: null, unit: { segment: 'UserId', value: `gone-${j}-`.padEnd(200, 'x') }, revision: 'r0', timestamp: '2026-11-22T10:00:00.000Z' });
+        localStorage.setItem(`feats-edge:exposures:/x ${(Date.now() - 6e4).toString(36).padStart(9, '0')}abc123`, JSON.stringify({ events: Array.from({ length: 1000 }, (_, j) => event(j)) }));
+      });
+      /** What is kept for sink /x, by page: the number of events and the first one's unit. */
+      const kept = () => page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('feats-edge:exposures:/x ')).sort()
+        .map((k) => JSON.parse(localStorage.getItem(k)).events).map((events) => [events.length, events[0].unit.value.replace(/-x+$|-y+$/, '')]));
+      await page.evaluate(() => window.__show('hidden'));
+      const hidden = await kept();
+      assert.deepEqual(hidden[0], [1000, 'gone-0'], 'the other page\'s events stay');
+      assert.ok(hidden.length == 2 && hidden[1][0] > 0 && hidden[1][0] < 600, 'the newest of its own that fit in the room left');
+      await page.evaluate(() => window.__show('visible'));
+      assert.deepEqual(await kept(), [[1000, 'gone-0']], 'its own taken back');
+      const got = await page.evaluate(() => ({ dropped: window.__c.stats.dropped, errors: window.__errors.filter((m) => !/answered 503/.test(m)) }));
+      assert.deepEqual(got, { dropped: 0, errors: [] });
+    } finally {
+      site.sinkStatus = 0;
+      await page.evaluate(() => (window.__c.close(), localStorage.clear()));
+    }
+  }));
+
 test('a page going away while the sink fails beacons what waits and keeps it too: the next page sends it once the sink is back (hidden first, it is kept once); with the sink back by then, the beacons deliver it with no next page', async () => {
   for (const how of ['failing', 'hidden first', 'back']) {
     site.snapshots['/snap.json'] = snapshotText('r1');

@@ -1119,13 +1119,15 @@ export async function createClient(o) {
    * an application that changed its sink left it, no client of the origin
    * sends it, and it held up to KEPT_CHARS of the origin's quota for good.
    * What a page kept for a sink still in use is sent by the next page of
-   * that sink long before. Counted in `stats.dropped`, and said.
+   * that sink long before. Counted in `stats.dropped`, and said. So is a
+   * key whose time is over KEPT_FOR ahead: a page whose clock was set
+   * years ahead kept it, and it stayed until that time had come and gone.
    */
   function dropStale() {
     const old = [];
     for (let i = 0; i < ls.length; i++) {
       const k = ls.key(i) ?? '', t = / ([\da-z]{9})[\da-z]*$/.exec(k);
-      if (t && k.startsWith(prefix + 'exposures:') && !k.startsWith(keptKey + ' ') && Date.now() - parseInt(t[1], 36) > KEPT_FOR) old.push(k);
+      if (t && k.startsWith(prefix + 'exposures:') && !k.startsWith(keptKey + ' ') && Math.abs(Date.now() - parseInt(t[1], 36)) > KEPT_FOR) old.push(k);
     }
     let n = 0;
     for (const k of old) (n += keptEvents(ls.getItem(k)).length), ls.removeItem(k);

@@ -447,6 +447,34 @@ test('what pages kept over 30 days ago for another exposure URL (the application
     assert.deepEqual(site.events.map((e) => e.unit.value), ['own']);
   }));
 
+test('what a page whose clock was set years ahead kept for another exposure URL is removed as well (it stayed until that time had come and gone); a key a day ahead stays', () =>
+  open('/a.html', async (page) => {
+    site.snapshots['/snap.json'] = snapshotText('r1');
+    site.events.length = 0;
+    await page.evaluate(async () => {
+      const event = (value) => ({ feature: 'Exp', implementation: 'b', reason: 'SPLIT', rule: 0, experiment: null, unit: { segment: 'UserId', value }, revision: 'r0', timestamp: '2026-11-22T10:00:00.000Z' });
+      const id = (days) => (Date.now() - days * 864e5).toString(36).padStart(9, '0') + 'abc123';
+      const keep = (key, ...values) => localStorage.setItem(key, JSON.stringify({ events: values.map(event) }));
+      keep(`feats-edge:exposures:/old ${id(-4 * 365)}`, 'ahead-0', 'ahead-1');
+      keep(`feats-edge:exposures:/old ${id(-1)}`, 'tomorrow');
+      const { createClient } = await import('/pkg/index.js');
+      window.__errors = [];
+      window.__c = await createClient({ snapshotUrl: '/snap.json', exposureUrl: '/x', refreshInterval: 0, flushInterval: 0 });
+      window.__c.on('error', (e) => window.__errors.push(e.message));
+    });
+    // (Polled from here: an earlier test's clock may stand still in the pages.)
+    await until(() => page.evaluate(() => window.__errors.length > 0), 5000).catch(() => {});
+    const got = await page.evaluate(() => ({
+      keys: Object.keys(localStorage).filter((k) => k.includes('exposures')).map((k) => JSON.parse(localStorage.getItem(k)).events[0].unit.value),
+      dropped: window.__c.stats.dropped, errors: window.__errors,
+    }));
+    await page.evaluate(() => window.__c.close());
+    assert.deepEqual(got.keys, ['tomorrow']);
+    assert.equal(got.dropped, 2);
+    assert.equal(got.errors.length, 1);
+    assert.match(got.errors[0], /^feats-edge: 2 exposure events kept over 30 days ago for another exposure URL were removed from localStorage$/);
+  }));
+
 /**
  * In the page: a client of sink /x that retries after a minute, whose
  * page can be said hidden or shown (`__show`), and `__make(tag, n)`, n

@@ -1050,6 +1050,37 @@ fn typos_name_every_near_choice() {
 }
 
 #[test]
+fn comparison_symbols_and_words_say_which_operator_to_write() {
+    // Other languages' comparison and equality spellings, each beside a
+    // segment: the operator to write, not a near typo.
+    for (op, write) in [
+        (">", "gt"),
+        (">=", "gte"),
+        ("<", "lt"),
+        ("<=", "lte"),
+        ("=", "in"),
+        ("==", "in"),
+        ("===", "in"),
+        ("eq", "in"),
+        ("equals", "in"),
+        ("!=", "not_in"),
+        ("!==", "not_in"),
+        ("ne", "not_in"),
+    ] {
+        let lines = problems(&with_feature(&format!(
+            r#"{{"inputs": ["user"], "implementations": ["a"], "default": "a",
+                "rules": [{{"when": {{"segment": "Age", "{op}": "18"}}, "serve": "a"}}]}}"#
+        )));
+        assert_eq!(
+            lines,
+            [format!(
+                "/features/F/rules/0/when/{op}: unknown condition operator '{op}' (write '{write}')"
+            )]
+        );
+    }
+}
+
+#[test]
 fn instants_written_another_way_say_how_to_write_them() {
     // A Unix time (milliseconds, or seconds), a local time without a
     // zone, a date alone: each says how to write it as RFC 3339 text.

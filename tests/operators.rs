@@ -39,6 +39,19 @@ fn in_and_not_in() {
     );
 }
 
+/// A segment that declares its `options` is matched by `in` and `not_in`
+/// like any other once every listed value is one of them.
+#[test]
+fn in_and_not_in_on_a_segment_with_options() {
+    let w = r#"{"segment": "Plan", "in": ["pro"]}"#;
+    assert!(holds(w, r#"{"plan": "pro"}"#));
+    assert!(!holds(w, r#"{"plan": "free"}"#));
+    assert!(!holds(w, r#"{}"#));
+    let w = r#"{"segment": "Plan", "not_in": ["free", "pro"]}"#;
+    assert!(holds(w, r#"{"plan": "team"}"#));
+    assert!(!holds(w, r#"{"plan": "free"}"#));
+}
+
 /// Text is matched as written, byte for byte: no Unicode normalization
 /// and no case folding (README, Decisions). `Zürich` with a precomposed
 /// `ü` (U+00FC) and with `u` and a combining diaeresis (U+0308) are two
@@ -198,6 +211,10 @@ fn numbers_compare_as_decimals() {
     ));
     assert!(holds(r#"{"segment": "Age", "lt": 0}"#, r#"{"age": -0.5}"#));
     assert!(holds(r#"{"segment": "Age", "lte": 0}"#, r#"{"age": -0}"#));
+    let lte18 = r#"{"segment": "Age", "lte": "18"}"#;
+    assert!(holds(lte18, r#"{"age": 17.5}"#), "lte holds below too");
+    assert!(holds(lte18, r#"{"age": 18}"#));
+    assert!(!holds(lte18, r#"{"age": 18.001}"#));
     assert!(!holds(r#"{"segment": "Age", "lt": 0}"#, r#"{"age": -0}"#));
     assert!(
         !holds(r#"{"segment": "Age", "gt": 1e300}"#, r#"{"age": 1e400}"#),

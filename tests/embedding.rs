@@ -132,3 +132,19 @@ fn one_engine_behind_an_arc_serves_threads_that_compile_its_features_at_once() {
     }
     assert_eq!(engine.compiled_count(), engine.feature_count());
 }
+
+#[test]
+fn an_engine_says_which_features_are_boolean() {
+    let engine = feats_edge::Engine::load(
+        r#"{"schema": 1, "features": {
+            "Multi": {"implementations": ["true", "false"], "default": "true"},
+            "Flag": {"type": "boolean", "default": true},
+            "Off": {"type": "boolean", "default": false}}}"#,
+    )
+    .unwrap();
+    let boolean = |name: &str| engine.is_boolean(engine.feature_index(name).unwrap());
+    assert!(!boolean("Multi"), "a multi feature with true and false");
+    assert!(boolean("Flag"));
+    assert!(boolean("Off"));
+    assert!(!engine.is_boolean(engine.feature_count()));
+}

@@ -813,3 +813,23 @@ fn splits_that_hash_as_an_earlier_one_with_no_condition() {
         [format!("/features/F/rules/1/split: this rule hashes units as rule 0 does (the same salt and `by`), and rule 0 has no condition: the units that reach this rule are those with buckets from 50% up, so 'a' gets no unit, 'b' only those from 50% to 100%; {tail}")]
     );
 }
+
+/// Every placeholder of a template is read, also after one whose last
+/// character takes more than one byte.
+#[test]
+fn a_path_after_a_placeholder_ending_in_a_wide_character() {
+    let text = r#"{"schema": 1, "segments": {"Id": {"from": {"user": "{café}-{user.id}"}}}, "features": {}}"#;
+    let engine = Engine::load(text).unwrap();
+    assert_eq!(engine.problems(), []);
+    let found: Vec<String> = lint(&engine, 1_800_000_000_000)
+        .iter()
+        .map(|w| w.message.clone())
+        .collect();
+    assert_eq!(
+        found,
+        [
+            "the placeholder {user.id} reads the key 'user' inside the input 'user' (a path \
+             starts inside its input, so this reads user.user.id): write {id}"
+        ]
+    );
+}

@@ -148,3 +148,56 @@ fn an_engine_says_which_features_are_boolean() {
     assert!(boolean("Off"));
     assert!(!engine.is_boolean(engine.feature_count()));
 }
+
+/// A context given one slot's value by the application
+/// (`JsonContext::set`) has that slot's input, though the JSON it was read
+/// from lacked it: a rule on the slot's segment applies.
+#[test]
+fn a_slot_set_on_a_context_brings_its_input() {
+    let e = common::load(
+        r#"{"schema": 1, "segments": {"Device": {"from": {"request": "{ua}"}}, "UserId": {"from": {"user": "{id}"}}},
+            "features": {"F": {"inputs": ["user", "request"], "implementations": ["on", "off"], "default": "off",
+                "rules": [{"when": {"segment": "UserId", "in": ["u1"]}, "serve": "on"}]}}}"#,
+    );
+    let slot = e.slots().iter().position(|s| s.path == ["id"]).unwrap();
+    let mut c = common::ctx(&e, r#"{"request": {"ua": "x"}}"#);
+    c.set(&e, slot.try_into().unwrap(), "u1".to_owned());
+    let d = e.details("F", &c, &mut common::env(0));
+    assert!(d.contains(r#""implementation":"on""#), "{d}");
+}
+
+/// An application's host environment that answers sticky assignments in
+/// its own terms is told which feature each evaluation is for, also by
+/// `details`.
+#[test]
+fn details_tell_the_host_which_feature_they_evaluate() {
+    struct Told(Vec<usize>);
+    impl feats_edge::eval::Env for Told {
+        fn now(&mut self) -> i64 {
+            0
+        }
+        fn sticky(
+            &mut self,
+            _experiment: &str,
+            _unit: &str,
+            _implementations: &[String],
+        ) -> Option<feats_edge::eval::Assignment> {
+            None
+        }
+        fn random(&mut self) -> u32 {
+            0
+        }
+        fn feature(&mut self, index: usize) {
+            self.0.push(index);
+        }
+    }
+    let e = common::load(
+        r#"{"schema": 1, "features": {"A": {"implementations": ["a"], "default": "a"},
+            "B": {"implementations": ["b"], "default": "b"}}}"#,
+    );
+    let mut told = Told(Vec::new());
+    let c = common::ctx(&e, "{}");
+    let _ = e.details("B", &c, &mut told);
+    let _ = e.details("A", &c, &mut told);
+    assert_eq!(told.0, [1, 0]);
+}

@@ -217,4 +217,56 @@ mod tests {
             assert_eq!(hay.contains(needle.as_str()), want);
         }
     }
+
+    /// Needles that repeat a short word with a byte or two changed, in
+    /// hays that repeat the same word from any offset with their own
+    /// changes: the near misses where Two-Way's factorization, period and
+    /// what a shift remembers decide the answer (against the standard
+    /// library's search; a fixed pseudo-random sequence).
+    #[test]
+    #[allow(clippy::unwrap_used, clippy::indexing_slicing)]
+    fn near_periodic_needles_in_near_periodic_hays() {
+        let mut state: u64 = 0x2545_f491_4f6c_dd1d;
+        let mut next = |n: usize| -> usize {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            usize::try_from(state % n as u64).unwrap()
+        };
+        let mut found = 0;
+        for _ in 0..40_000 {
+            let letters = [b'a', b'b', b'c'];
+            let alphabet = 2 + next(2);
+            let period = 1 + next(7);
+            let word: Vec<u8> = (0..period).map(|_| letters[next(alphabet)]).collect();
+            let repeat = |from: usize, len: usize| -> Vec<u8> {
+                (from..from + len)
+                    .map(|i| word[i % period])
+                    .collect::<Vec<u8>>()
+            };
+            let len = SHORT + 1 + next(16);
+            let mut needle = repeat(next(period), len);
+            for _ in 0..next(3) {
+                let at = next(len);
+                needle[at] = letters[next(alphabet)];
+            }
+            let mut hay = repeat(next(period), len + next(3 * len));
+            for _ in 0..next(3) {
+                let at = next(hay.len());
+                hay[at] = letters[next(alphabet)];
+            }
+            if next(4) == 0 {
+                let at = next(hay.len() - len + 1);
+                hay[at..at + len].copy_from_slice(&needle);
+            }
+            let (h, n) = (
+                String::from_utf8(hay.clone()).unwrap(),
+                String::from_utf8(needle.clone()).unwrap(),
+            );
+            let want = h.contains(n.as_str());
+            assert_eq!(contains(&hay, &needle), want, "{h:?} {n:?}");
+            found += usize::from(want);
+        }
+        assert!(found > 5_000, "{found}");
+    }
 }

@@ -51,8 +51,8 @@ impl JsonContext {
         }
     }
 
-    /// Overrides one slot (and marks its input present): used by `simulate`
-    /// to vary the unit while keeping the rest of a context.
+    /// Overrides one slot (and marks its input present): to vary one value,
+    /// the unit say, while keeping the rest of a context.
     pub fn set(&mut self, engine: &Engine, slot: SlotId, value: String) {
         if let Some(input) = engine.slot_input(slot) {
             if let Some(flag) = self.inputs.get_mut(usize::from(input)) {

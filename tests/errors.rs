@@ -1275,6 +1275,29 @@ fn a_boolean_type_misspelt_is_one_problem() {
 }
 
 #[test]
+fn a_type_other_than_a_boolean_one_is_read_as_multi() {
+    // "multi" written out is what a feature without `type` is.
+    let multi =
+        r#""inputs": [], "implementations": ["a", "b"], "default": "a", "rules": [{"serve": "b"}]"#;
+    let text = with_feature(&format!(r#"{{"type": "multi", {multi}}}"#));
+    assert_eq!(problems(&text), Vec::<String>::new());
+    let d = details(&load(&text), "F", "{}", NOW);
+    assert_eq!(d.get("implementation").and_then(|v| v.as_str()), Some("b"));
+    // Another type is one problem, with no hint to write "boolean", and the
+    // feature is read as multi: its implementations, default and serve are
+    // not problems too.
+    for kind in [r#""string""#, r#""bo""#, r#""multiple""#, "1", "null"] {
+        assert_eq!(
+            problems(&with_feature(&format!(r#"{{"type": {kind}, {multi}}}"#))),
+            [format!(
+                "/features/F/type: the type must be \"multi\" or \"boolean\", found {kind}"
+            )],
+            "{kind}"
+        );
+    }
+}
+
+#[test]
 fn a_boolean_feature_without_its_type_is_one_problem_saying_to_add_it() {
     // No `type`, no `implementations`, a default of true: read as boolean,
     // so that its default and serve are not problems too, and it serves

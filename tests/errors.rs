@@ -1298,6 +1298,60 @@ fn a_type_other_than_a_boolean_one_is_read_as_multi() {
 }
 
 #[test]
+fn a_boolean_feature_writes_true_and_false_as_booleans_or_strings() {
+    for (implementations, default, serve) in [
+        ("", "true", "false"),
+        (
+            r#""implementations": [true, false], "#,
+            r#""true""#,
+            "false",
+        ),
+        (
+            r#""implementations": ["true", "false"], "#,
+            "true",
+            r#""false""#,
+        ),
+        (
+            r#""implementations": [true, "false"], "#,
+            r#""true""#,
+            r#""false""#,
+        ),
+    ] {
+        let text = with_feature(&format!(
+            r#"{{"type": "boolean", {implementations}"inputs": ["user"], "default": {default},
+                "rules": [{{"when": {{"segment": "Plan", "in": ["pro"]}}, "serve": {serve}}}]}}"#
+        ));
+        assert_eq!(problems(&text), Vec::<String>::new(), "{text}");
+        let e = load(&text);
+        for (plan, served) in [("free", "true"), ("pro", "false")] {
+            let user = format!(r#"{{"user": {{"plan": "{plan}"}}}}"#);
+            let d = details(&e, "F", &user, NOW);
+            assert_eq!(
+                d.get("implementation").and_then(|v| v.as_str()),
+                Some(served),
+                "{text} {plan}"
+            );
+        }
+    }
+    // Other implementations, or these in another order, are one problem.
+    for implementations in [
+        r#"["on", "off"]"#,
+        r#"["false", "true"]"#,
+        "[true]",
+        "[]",
+        r#""true""#,
+    ] {
+        assert_eq!(
+            problems(&with_feature(&format!(
+                r#"{{"type": "boolean", "implementations": {implementations}, "inputs": [], "default": true}}"#
+            ))),
+            ["/features/F/implementations: a boolean feature's implementations are [true, false]; leave the field out"],
+            "{implementations}"
+        );
+    }
+}
+
+#[test]
 fn a_boolean_feature_without_its_type_is_one_problem_saying_to_add_it() {
     // No `type`, no `implementations`, a default of true: read as boolean,
     // so that its default and serve are not problems too, and it serves

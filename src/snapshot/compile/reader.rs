@@ -527,8 +527,37 @@ pub fn strings<'v>(value: &'v Value<'v>, ptr: &Ptr<'_>, errs: &mut Errs) -> Opti
 
 #[cfg(test)]
 mod tests {
-    use super::{alike, similar};
+    use super::{alike, similar, Errs, Ptr};
     use crate::prelude::*;
+
+    /// A unit of no text lists its problems within 1 KiB, each costing its
+    /// pointer, its message and 64 bytes: up to that budget, not only
+    /// below it; past it they are counted, and said in one problem.
+    #[test]
+    fn problems_are_listed_up_to_the_budget_then_counted() {
+        let unit = Ptr::root("/u");
+        let mut errs = Errs::within(0);
+        // 2 + 458 + 64 = 524 bytes: 500 left.
+        errs.add(&unit, "a".repeat(458));
+        // Exactly the 500 left.
+        errs.add(&unit, "b".repeat(434));
+        assert_eq!(errs.count(), 2);
+        for n in 3..=6 {
+            errs.add(&unit, String::new());
+            assert_eq!(errs.count(), n);
+            assert!(!errs.is_empty());
+        }
+        let list = errs.finish(&unit);
+        assert_eq!(list.len(), 3);
+        assert_eq!(list[1].1.len(), 434);
+        assert_eq!(
+            list[2],
+            (
+                "/u".to_owned(),
+                "4 more problems here are not listed".to_owned()
+            )
+        );
+    }
 
     #[test]
     fn typos_are_similar() {

@@ -527,7 +527,7 @@ pub fn strings<'v>(value: &'v Value<'v>, ptr: &Ptr<'_>, errs: &mut Errs) -> Opti
 
 #[cfg(test)]
 mod tests {
-    use super::{alike, similar, Errs, Ptr};
+    use super::{alike, did_you_mean, similar, Errs, Ptr, HINTED};
     use crate::prelude::*;
 
     /// A unit of no text lists its problems within 1 KiB, each costing its
@@ -575,6 +575,26 @@ mod tests {
         assert!(!similar("abc", "cba"));
         assert!(!similar("abcd", "badc"));
         assert!(!similar("gte", "g"));
+        // Two characters swapped whose first bytes are the same: the common
+        // prefix ends inside a character, and is cut back to its start.
+        assert!(similar("aéèb", "aèéb"));
+        assert!(similar("éè", "èé"));
+        assert!(!similar("éèê", "êèé"));
+    }
+
+    /// A hint looks through at most HINTED names, all lists counted.
+    #[test]
+    fn a_hint_looks_through_at_most_hinted_names() {
+        let names: Vec<String> = (0..HINTED).map(|i| format!("name{i}")).collect();
+        let names: Vec<&str> = names.iter().map(String::as_str).collect();
+        let hint = |lists: &[&[&str]]| {
+            let mut message = String::new();
+            did_you_mean(&mut message, lists, "nme999").then_some(message)
+        };
+        let last = " (did you mean 'name999'?)".to_owned();
+        assert_eq!(hint(&[&names]), Some(last.clone()));
+        assert_eq!(hint(&[&names[1..], &["other"]]), Some(last));
+        assert_eq!(hint(&[&names, &["other"]]), None);
     }
 
     #[test]

@@ -580,6 +580,7 @@ mod tests {
         assert!(similar("aéèb", "aèéb"));
         assert!(similar("éè", "èé"));
         assert!(!similar("éèê", "êèé"));
+        assert!(!similar("éx", "èy"));
     }
 
     /// A hint looks through at most HINTED names, all lists counted.

@@ -581,6 +581,9 @@ mod tests {
         assert!(similar("éè", "èé"));
         assert!(!similar("éèê", "êèé"));
         assert!(!similar("éx", "èy"));
+        // The common suffix starts inside a character, and is cut back to its end.
+        assert!(similar("©é", "é©"));
+        assert!(!similar("a©é", "béé"));
     }
 
     /// A hint looks through at most HINTED names, all lists counted.

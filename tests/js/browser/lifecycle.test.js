@@ -554,6 +554,7 @@ test('a page hidden then shown again takes back what it kept, and sends it itsel
     assert.equal(await keys(), 1, 'kept while hidden');
     await page.evaluate(() => window.__show('visible'));
     assert.equal(await keys(), 0, 'taken back when shown');
+    await page.evaluate(() => window.__c.flush()); // (the hide's POST answered first: see the next test)
     site.sinkStatus = 0;
     await page.evaluate(async () => (window.__make('killed', 20), await window.__c.flush(true)));
     await page.evaluate(() => window.__show('hidden'));
@@ -589,6 +590,10 @@ test('a page hidden and shown again while the sink fails, with localStorage full
       });
       await page.evaluate(async () => (window.__make('full', 20), await window.__c.flush()));
       for (let i = 0; i < 3; i++) await page.evaluate(() => (window.__show('hidden'), window.__show('visible')));
+      // (The last hide's POST may still be under way: answered 503 once the
+      // sink is back, its events would wait out a minute's retry. A flush
+      // resolves once every POST under way is answered.)
+      await page.evaluate(() => window.__c.flush());
       site.sinkStatus = 0;
       await page.evaluate(() => window.__c.flush(true));
       await until(() => site.events.length === 20, 5000);

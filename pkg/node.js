@@ -6,31 +6,51 @@
 // which is what the package's `node` condition points to. The .wasm is
 // named relative to whichever of the two files runs (the build sets
 // __FEATS_EDGE_WASM__, and the bundle keeps only its own name).
-import { readFileSync } from 'node:fs';
 import { initSync as instantiate } from './gen/feats_edge.js';
-import { setWasm } from './src/wasm.js';
+import { setLoader, setWasm, loading } from './src/wasm.js';
 
 /* global __FEATS_EDGE_WASM__ */
-let bytes;
-try {
-  // import.meta.dirname (Node 20.11 and later) spares building a URL. A
-  // bundler may leave it unset (Next.js's server components).
-  const dir = import.meta.dirname;
-  if (typeof dir != 'string') throw new Error('import.meta.dirname is not set here');
-  bytes = readFileSync(`${dir}/${typeof __FEATS_EDGE_WASM__ == 'boolean' ? '' : 'gen/'}feats_edge_bg.wasm`);
-} catch (e) {
-  bytes = elsewhere(e);
+
+// `node:fs` is taken with `process.getBuiltinModule` (Node 20.16 and
+// later), not imported: the first import of it as an ES module builds its
+// facade, which loads Node's streams, and added about 1 ms to the import
+// of this package in a process that had not imported it before. Earlier
+// Node 20 imports it in `init()`, which then loads the wasm.
+const fs = globalThis.process?.getBuiltinModule?.('node:fs');
+if (fs) setWasm(instantiate({ module: read(fs) }));
+else {
+  /** @type {Promise<void> | null} */
+  let pending = null;
+  setLoader(() => (pending ??= import('node:fs').then((fs) => setWasm(instantiate({ module: read(fs) }))).catch((e) => {
+    pending = null; // (tried again by the next `init()`)
+    throw e;
+  })));
 }
-setWasm(instantiate({ module: bytes }));
+
+/**
+ * The .wasm's bytes, beside this module or elsewhere (see `elsewhere`).
+ * @param {typeof import('node:fs')} fs
+ */
+function read(fs) {
+  try {
+    // import.meta.dirname (Node 20.11 and later) spares building a URL. A
+    // bundler may leave it unset (Next.js's server components).
+    const dir = import.meta.dirname;
+    if (typeof dir != 'string') throw new Error('import.meta.dirname is not set here');
+    return fs.readFileSync(`${dir}/${typeof __FEATS_EDGE_WASM__ == 'boolean' ? '' : 'gen/'}feats_edge_bg.wasm`);
+  } catch (e) {
+    return elsewhere(fs, e);
+  }
+}
 
 /**
  * The .wasm when it is not beside this module: an application bundled the
  * module into its own file. webpack copies the file, as it does for any
  * `new URL(literal, import.meta.url)`, and rewrites the URL; after esbuild,
  * the installed package's is read.
- * @param {Error} missed why it was not found beside this module
+ * @param {typeof import('node:fs')} fs @param {Error} missed why it was not found beside this module
  */
-function elsewhere(missed) {
+function elsewhere(fs, missed) {
   const places = [
     () => (typeof __FEATS_EDGE_WASM__ == 'boolean'
       ? new URL('./feats_edge_bg.wasm', import.meta.url)
@@ -39,7 +59,7 @@ function elsewhere(missed) {
   ];
   for (const place of places) {
     try {
-      return readFileSync(place());
+      return fs.readFileSync(place());
     } catch {}
   }
   throw new Error(
@@ -50,8 +70,8 @@ function elsewhere(missed) {
   );
 }
 
-/** Loads the wasm; already done in Node. */
-export const init = async () => {};
+/** Loads the wasm: done at import where `process.getBuiltinModule` is (Node 20.16 and later). */
+export const init = async () => void (await loading());
 /** Instantiates synchronously; already done here. */
 export const initSync = () => {};
 export { Engine, SnapshotError, bucket } from './src/engine.js';

@@ -92,6 +92,22 @@ test('Node: the installed package, imported by name, answers as this checkout', 
   assert.equal(result.bucket, 8632);
 });
 
+test('Node 20 before 20.16 (no `process.getBuiltinModule`): `init()` loads the wasm, and the installed package answers as this checkout; before it, an evaluation says to call it', async () => {
+  const older = `data:text/javascript,${encodeURIComponent('delete process.getBuiltinModule;')}`;
+  const { stdout } = await execFile(process.execPath, ['--import', older, 'node.mjs'], { cwd: app });
+  assert.deepEqual(JSON.parse(stdout).result, expected);
+  const early = 'import { Engine, init, createClient, bucket } from "feats-edge";' +
+    'let said; try { new Engine("{}"); } catch (e) { said = e.message; }' +
+    // (Not awaited: a client starts loading the wasm itself, as in a browser.)
+    'const client = createClient({ snapshot: process.argv[1] }); await init();' +
+    'console.log(JSON.stringify({ said, bucket: bucket("PaymentProcessor", "42"), impl: (await client).findImplementation("PaymentProcessor", { user: { id: 42 } }) }));';
+  const run = await execFile(process.execPath, ['--import', older, '--input-type=module', '-e', early, snapshot], { cwd: app });
+  const got = JSON.parse(run.stdout);
+  assert.equal(got.said, 'feats-edge: call `await init()` first');
+  assert.equal(got.bucket, 8632);
+  assert.equal(typeof got.impl, 'string');
+});
+
 test('Node, CommonJS: `require` of the installed package answers as this checkout', async () => {
   const { stdout, stderr } = await execFile(process.execPath, ['node.cjs'], { cwd: app });
   const { resolved, result } = JSON.parse(stdout);

@@ -1030,10 +1030,11 @@ export async function createClient(o) {
    * A kept event whose POST arrived all the same is sent again (delivery
    * is at least once), serialized as it was, field for field. A closed
    * client keeps nothing: consent withdrawn closes it, and nothing may be
-   * stored from then on. A page keeps under one key at a time: what it
-   * kept when hidden is replaced at page hide, not kept twice. `hidden`:
-   * the page lives on, and its events past the bounds are not lost yet
-   * (not counted).
+   * stored from then on; what it kept while hidden is removed once close()
+   * has sent its queue (see close()). A page keeps under one key at a
+   * time: what it kept when hidden is replaced at page hide, not kept
+   * twice. `hidden`: the page lives on, and its events past the bounds are
+   * not lost yet (not counted).
    * @param {boolean} [hidden]
    */
   function keepUnsent(hidden) {
@@ -1662,7 +1663,12 @@ export async function createClient(o) {
       // answered: a `pagehide` listener of the application's that closes
       // the client may run before this client's own, which, removed then,
       // never ran, and what the first POST had not taken was lost with the page.
-      if (browser) sent.finally(() => removeEventListener('pagehide', pageHide));
+      // What a hidden page kept (see `keepUnsent`) goes once close() has
+      // sent all that waits, with nothing left under way: left there, the
+      // next page sent it again. What the sink refused stays in the queue,
+      // never retried, and so does the copy, for the next page (as does
+      // page hide's, with its POSTs still under way).
+      if (browser) sent.finally(() => (removeEventListener('pagehide', pageHide), stats.queued || takeBack()));
       unread?.(); // (see load)
       engine?.free(); // runtimes such as workerd may never run finalizers
       previous?.free();

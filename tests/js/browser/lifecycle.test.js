@@ -569,6 +569,34 @@ test('a page hidden then shown again takes back what it kept, and sends it itsel
   assert.deepEqual(received(), { ...once('shown', 20), ...once('killed', 20) });
 });
 
+test('a client closed while its page is hidden removes the copy it kept once close() has sent what waits: the next page sends nothing again; what close() could not send (the sink still down) stays kept, and the next page sends it once', async () => {
+  for (const back of [true, false]) {
+    site.snapshots['/snap.json'] = snapshotText('r1');
+    site.events.length = site.refused = 0;
+    site.sinkStatus = 503;
+    const page = await browser.newPage();
+    try {
+      await page.goto(`${site.url}/a.html`);
+      await page.evaluate(() => localStorage.clear());
+      await page.evaluate(hideable);
+      const keys = () => page.evaluate(() => Object.keys(localStorage).filter((k) => k.includes('exposures')).length);
+      await page.evaluate(async () => (window.__make('closed', 20), await window.__c.flush(), window.__show('hidden')));
+      await until(() => site.refused === 2, 5000); // (the hidden page's keepalive fetch, refused too)
+      assert.equal(await keys(), 1, 'kept while hidden');
+      if (back) site.sinkStatus = 0;
+      await page.evaluate(() => window.__c.close()); // (the application is done with it, or consent was withdrawn)
+      assert.equal(site.events.length, back ? 20 : 0);
+      assert.equal(await keys(), back ? 0 : 1, back ? 'sent by close(): no copy left' : 'refused: still kept');
+      await crash(page);
+    } finally {
+      site.sinkStatus = 0;
+      await page.close();
+    }
+    assert.deepEqual(await nextPage(20), []);
+    assert.deepEqual(received(), once('closed', 20), back ? 'sent once, by close()' : 'sent once, by the next page');
+  }
+});
+
 test('a page hidden and shown again while the sink fails, with localStorage full: nothing is counted as dropped or said (its events wait in its queue), and once the sink is back each is sent', () =>
   open('/a.html', async (page) => {
     site.snapshots['/snap.json'] = snapshotText('r1');

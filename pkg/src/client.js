@@ -1097,11 +1097,11 @@ export async function createClient(o) {
       if (closed) return;
       let events = [];
       try {
+        dropStale(); // (before this sink's keys go: their times are clocks too)
         for (const k of keptKeys()) {
           events = events.concat(keptEvents(ls.getItem(k)));
           ls.removeItem(k);
         }
-        dropStale();
       } catch {}
       if (events.length) enqueue(events, true), void flush();
     };
@@ -1123,13 +1123,27 @@ export async function createClient(o) {
    * that sink long before. Counted in `stats.dropped`, and said. So is a
    * key whose time is over KEPT_FOR ahead: a page whose clock was set
    * years ahead kept it, and it stayed until that time had come and gone.
+   * This page's clock alone does not judge: set over KEPT_FOR behind (or
+   * ahead), it found every other sink's fresh key as far, and removed
+   * their events. A second clock must agree, the newest time among the
+   * other keys under the prefix (this sink's own included): a page kept
+   * it lately, by the clock it had. A key goes when it is over KEPT_FOR
+   * from this page's clock while that newest other time is within
+   * KEPT_FOR of it; a page whose clock is wrong finds the newest other
+   * key as far, and removes nothing. Nor is a key alone removed, with
+   * nothing to tell the page's clock right: it goes once a page of the
+   * origin keeps something again.
    */
   function dropStale() {
-    const old = [];
+    const keys = [], now = Date.now(), far = (/** @type {number} */ t) => Math.abs(now - t) > KEPT_FOR;
     for (let i = 0; i < ls.length; i++) {
       const k = ls.key(i) ?? '', t = / ([\da-z]{9})[\da-z]*$/.exec(k);
-      if (t && k.startsWith(prefix + 'exposures:') && !k.startsWith(keptKey + ' ') && Math.abs(Date.now() - parseInt(t[1], 36)) > KEPT_FOR) old.push(k);
+      if (t && k.startsWith(prefix + 'exposures:')) keys.push({ k, t: parseInt(t[1], 36) });
     }
+    keys.sort((a, b) => b.t - a.t); // newest first
+    // (No other key: -Infinity, far from any clock.)
+    const newestOther = (/** @type {{ k: string }} */ e) => (keys[0] == e ? keys[1] : keys[0])?.t ?? -Infinity;
+    const old = keys.filter((e) => !e.k.startsWith(keptKey + ' ') && far(e.t) && !far(newestOther(e))).map((e) => e.k);
     let n = 0;
     for (const k of old) (n += keptEvents(ls.getItem(k)).length), ls.removeItem(k);
     if (n) (stats.dropped += n), emit('error', new Error(`feats-edge: ${n} exposure events kept over 30 days ago for another exposure URL were removed from localStorage`));

@@ -475,6 +475,68 @@ test('what a page whose clock was set years ahead kept for another exposure URL 
     assert.match(got.errors[0], /^feats-edge: 2 exposure events kept over 30 days ago for another exposure URL were removed from localStorage$/);
   }));
 
+test('a page whose clock is over 30 days behind or ahead removes nothing other pages kept lately for other exposure URLs: the newest other key disagrees with its clock', async () => {
+  for (const days of [-40, 40, -4 * 365]) {
+    await open('/a.html', async (page) => {
+      site.snapshots['/snap.json'] = snapshotText('r1');
+      site.events.length = 0;
+      await page.evaluate(async (days) => {
+        const event = (value) => ({ feature: 'Exp', implementation: 'b', reason: 'SPLIT', rule: 0, experiment: null, unit: { segment: 'UserId', value }, revision: 'r0', timestamp: '2026-11-22T10:00:00.000Z' });
+        const id = (hours) => (Date.now() - hours * 36e5).toString(36).padStart(9, '0') + 'abc123';
+        const keep = (key, ...values) => localStorage.setItem(key, JSON.stringify({ events: values.map(event) }));
+        // Kept by pages of the last hours, whose clocks were right.
+        keep(`feats-edge:exposures:/shop ${id(1)}`, 'shop-0', 'shop-1');
+        keep(`feats-edge:exposures:http://cdn.example/x ${id(30)}`, 'cdn-0');
+        keep(`feats-edge:exposures:/x ${id(2)}`, 'own');
+        // This page's clock is set `days` off.
+        const real = Date.now;
+        Date.now = () => real() + days * 864e5;
+        const { createClient } = await import('/pkg/index.js');
+        window.__errors = [];
+        window.__c = await createClient({ snapshotUrl: '/snap.json', exposureUrl: '/x', refreshInterval: 0, flushInterval: 0 });
+        window.__c.on('error', (e) => window.__errors.push(e.message));
+      }, days);
+      // (Polled from here: an earlier test's clock may stand still in the pages.)
+      await until(() => page.evaluate(() => window.__c.stats.sent === 1), 5000).catch(() => {});
+      const got = await page.evaluate(() => ({
+        kept: Object.keys(localStorage).filter((k) => k.includes('exposures')).flatMap((k) => JSON.parse(localStorage.getItem(k)).events.map((e) => e.unit.value)).sort(),
+        dropped: window.__c.stats.dropped, sent: window.__c.stats.sent, errors: window.__errors,
+      }));
+      await page.evaluate(() => window.__c.close());
+      assert.deepEqual(got, { kept: ['cdn-0', 'shop-0', 'shop-1'], dropped: 0, sent: 1, errors: [] }, `a clock ${days} days off`);
+      assert.deepEqual(site.events.map((e) => e.unit.value), ['own']);
+    });
+  }
+});
+
+test('what a page kept over 30 days ago for another exposure URL, alone, stays (nothing tells this page\'s clock right); beside what a page kept lately for this sink, it is removed', async () => {
+  for (const own of [false, true]) {
+    await open('/a.html', async (page) => {
+      site.snapshots['/snap.json'] = snapshotText('r1');
+      site.events.length = 0;
+      await page.evaluate(async (own) => {
+        const event = (value) => ({ feature: 'Exp', implementation: 'b', reason: 'SPLIT', rule: 0, experiment: null, unit: { segment: 'UserId', value }, revision: 'r0', timestamp: '2026-11-22T10:00:00.000Z' });
+        const id = (days) => (Date.now() - days * 864e5).toString(36).padStart(9, '0') + 'abc123';
+        const keep = (key, ...values) => localStorage.setItem(key, JSON.stringify({ events: values.map(event) }));
+        keep(`feats-edge:exposures:/old ${id(31)}`, 'old-0', 'old-1');
+        if (own) keep(`feats-edge:exposures:/x ${id(0.1)}`, 'own');
+        const { createClient } = await import('/pkg/index.js');
+        window.__errors = [];
+        window.__c = await createClient({ snapshotUrl: '/snap.json', exposureUrl: '/x', refreshInterval: 0, flushInterval: 0 });
+        window.__c.on('error', (e) => window.__errors.push(e.message));
+        // (A mark taken after the client's, under the same Web Lock: the client has taken what was kept.)
+        await navigator.locks.request('feats-edge feats-edge:exposures:/x', () => {});
+      }, own);
+      await until(() => page.evaluate((own) => window.__c.stats.sent === +own, own), 5000).catch(() => {});
+      const got = await page.evaluate(() => ({
+        kept: Object.keys(localStorage).filter((k) => k.includes('exposures')).length, dropped: window.__c.stats.dropped, errors: window.__errors.length,
+      }));
+      await page.evaluate(() => window.__c.close());
+      assert.deepEqual(got, own ? { kept: 0, dropped: 2, errors: 1 } : { kept: 1, dropped: 0, errors: 0 });
+    });
+  }
+});
+
 /**
  * In the page: a client of sink /x that retries after a minute, whose
  * page can be said hidden or shown (`__show`), and `__make(tag, n)`, n

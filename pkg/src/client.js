@@ -1099,6 +1099,9 @@ export async function createClient(o) {
       try {
         dropStale(); // (before this sink's keys go: their times are clocks too)
         for (const k of keptKeys()) {
+          // (Not this page's own: a lock granted late, after the page was
+          // hidden, took its copy into its queue, which held them already.)
+          if (k == keptHere) continue;
           events = events.concat(keptEvents(ls.getItem(k)));
           ls.removeItem(k);
         }

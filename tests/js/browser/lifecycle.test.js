@@ -602,6 +602,35 @@ test('a page hidden while the sink fails, then killed without page hide (as mobi
   assert.deepEqual(received(), once('hidden', 20));
 });
 
+test('a client whose Web Lock is granted only after its page was hidden does not take its own copy: it sends each event once', () =>
+  open('/a.html', async (page) => {
+    site.snapshots['/snap.json'] = snapshotText('r1');
+    site.events.length = site.refused = 0;
+    site.sinkStatus = 503;
+    try {
+      // The lock the client takes what was kept under, held a while (as by another tab taking it first).
+      await page.evaluate(() => new Promise((held) => navigator.locks.request('feats-edge feats-edge:exposures:/x', () => new Promise((r) => ((window.__release = r), held())))));
+      await page.evaluate(hideable);
+      await page.evaluate(async () => (window.__make('own', 20), await window.__c.flush(), window.__show('hidden')));
+      await until(() => site.refused === 2, 5000); // (the hidden page's keepalive fetch, refused too)
+      const after = await page.evaluate(async () => {
+        window.__release();
+        // (Granted after the client's request: the client has taken what was kept.)
+        await navigator.locks.request('feats-edge feats-edge:exposures:/x', () => {});
+        return { queued: window.__c.stats.queued, keys: Object.keys(localStorage).filter((k) => k.includes('exposures')).length };
+      });
+      assert.deepEqual(after, { queued: 20, keys: 1 }, 'its copy left to the next page, its queue as it was');
+      site.sinkStatus = 0;
+      await page.evaluate(async () => (window.__show('visible'), await window.__c.flush(true)));
+      await until(() => site.events.length >= 20, 5000);
+      assert.deepEqual(received(), once('own', 20));
+      assert.equal(await page.evaluate(() => window.__c.stats.sent), 20);
+    } finally {
+      site.sinkStatus = 0;
+      await page.evaluate(() => window.__c.close());
+    }
+  }));
+
 test('a page hidden then shown again takes back what it kept, and sends it itself; hidden with the sink answering, then killed, it kept nothing: each event arrives once', async () => {
   site.snapshots['/snap.json'] = snapshotText('r1');
   site.events.length = site.refused = 0;

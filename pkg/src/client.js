@@ -241,6 +241,9 @@ export async function createClient(o) {
   const unsure = new Set();
   /** The key `keepUnsent` last wrote (see `takeBack`). @type {string | null} */
   let keptHere = null;
+  /** The events kept under it, and those another page took from such a copy: its to send (see `onTaken`). */
+  let copied = /** @type {Record<string, any>[]} */ ([]);
+  const takenAway = new WeakSet();
   let queued = 0; // the sizes of the events in the queue, summed (see sizeOf)
   let kept = 0; // bytes in keepalive requests under way (browsers: see KEEPALIVE_BYTES)
   let beaconed = 0; // bytes of beacons accepted in the last 30 s, maybe still under way
@@ -776,7 +779,7 @@ export async function createClient(o) {
     queued += sumOf(fit);
     trim();
   };
-  const requeue = (events) => enqueue(events, true);
+  const requeue = (events) => enqueue(events.filter((e) => !takenAway.has(e)), true);
 
   /**
    * Whether a POST's failure is a sink's body limit (413 Payload Too Large)
@@ -1069,6 +1072,7 @@ export async function createClient(o) {
         const key = `${keptKey} ${Date.now().toString(36).padStart(9, '0')}${Math.random().toString(36).slice(2, 8)}`;
         ls.setItem(key, `{"events":[${parts.slice(parts.length - n).join(',')}]}`);
         keptHere = key;
+        copied = mine.slice(mine.length - n);
       }
     } catch {
       // (Refused: over quota, or a storage that throws. A hidden page's
@@ -1103,6 +1107,9 @@ export async function createClient(o) {
           // hidden, took its copy into its queue, which held them already.)
           if (k == keptHere) continue;
           events = events.concat(keptEvents(ls.getItem(k)));
+          // Emptied as it goes: the page that kept it, hidden and still
+          // alive, hears that it was taken (see `onTaken`), not dropped.
+          ls.setItem(k, '');
           ls.removeItem(k);
         }
       } catch {}
@@ -1154,14 +1161,38 @@ export async function createClient(o) {
 
   /**
    * What this page last kept for the next page is taken back, unless
-   * another page took it since: the page lives on with its queue (shown
-   * again, or restored from the back-forward cache), and sends it itself.
+   * another page took it since (and sends it: see `onTaken`): the page
+   * lives on with its queue (shown again, or restored from the
+   * back-forward cache), and sends it itself.
    */
   function takeBack() {
     try {
       if (keptHere != null) ls.removeItem(keptHere);
     } catch {}
     keptHere = null;
+    copied = [];
+  }
+
+  /**
+   * Another page took what this hidden page kept (its client emptied the
+   * key as it took it, see `claimUnsent`): those events are its to send
+   * now, and leave this page's queue (nor are they put back when a POST
+   * under way fails; no longer in `stats.queued` here). This page, shown
+   * again or retrying while hidden, sent each of them a second time.
+   * Only a key emptied says so: one removed is dropped (another page made
+   * room, the application cleared its keys), and its events still this
+   * page's to send. A page shown at the very moment another takes its copy
+   * may still send them too (at least once): each tab reads localStorage
+   * as it was when its task began, and sees another tab's changes only
+   * between tasks (in Chromium, a tab reading in a loop for 300 ms saw
+   * none of the 23 000 writes another tab made meanwhile), which no Web
+   * Lock changes.
+   */
+  function onTaken() {
+    for (const e of copied) takenAway.add(e);
+    keptHere = null;
+    copied = [];
+    enqueue(take(queue.length).filter((e) => !takenAway.has(e)));
   }
   /** @param {PageTransitionEvent} e */
   const onShow = (e) => e.persisted && takeBack();
@@ -1409,6 +1440,7 @@ export async function createClient(o) {
   // here too, at once and without a fetch of our own (its ETag comes with
   // it, so our next poll revalidates it).
   const onStorage = (/** @type {StorageEvent} */ e) => {
+    if (!closed && e.key != null && e.key === keptHere && e.newValue === '' && e.storageArea === ls) return onTaken();
     if (closed || !url || e.key !== cacheKey || e.newValue == null || e.storageArea !== ls) return;
     // Counted with the wasm still loading too: a fetch under way is not
     // loaded over it (nor cached over it).

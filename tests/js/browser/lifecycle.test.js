@@ -631,6 +631,45 @@ test('a client whose Web Lock is granted only after its page was hidden does not
     }
   }));
 
+test('a page hidden while the sink fails, whose copy the next page of the origin takes and sends, leaves those events to it: shown again, it sends none of them a second time; a copy another tab removed (the application clearing its keys) it still sends', async () => {
+  for (const how of ['taken', 'removed']) {
+    site.snapshots['/snap.json'] = snapshotText('r1');
+    site.events.length = site.refused = 0;
+    site.sinkStatus = 503;
+    const page = await browser.newPage();
+    try {
+      await page.goto(`${site.url}/a.html`);
+      await page.evaluate(() => localStorage.clear());
+      await page.evaluate(hideable);
+      await page.evaluate(async (how) => {
+        Math.random = () => 1 - 2 ** -53; // (its retry a minute later: not while the test runs)
+        window.__make(how, 20);
+        await window.__c.flush();
+        window.__show('hidden');
+      }, how);
+      await until(() => site.refused === 2, 5000); // (the hidden page's keepalive fetch, refused too)
+      site.sinkStatus = 0;
+      // Another tab of the origin, while this one is hidden.
+      if (how == 'taken') assert.deepEqual(await nextPage(20), [], 'taken by the next page');
+      else {
+        const other = await browser.newPage();
+        await other.goto(`${site.url}/b.html`);
+        await other.evaluate(() => Object.keys(localStorage).forEach((k) => k.includes('exposures') && localStorage.removeItem(k)));
+        await other.close();
+      }
+      await until(() => page.evaluate(() => window.__c.stats.queued === 0), 2000).catch(() => {}); // (told a few tasks later)
+      await page.evaluate(async () => (window.__show('visible'), window.__make('after', 1), await window.__c.flush(true)));
+      await until(() => site.events.length >= 21, 5000);
+      assert.deepEqual(received(), { ...once(how, 20), 'after-0': 1 }, how);
+      assert.deepEqual(await page.evaluate(() => ({ ...window.__c.stats })), { sent: how == 'taken' ? 1 : 21, failed: 0, dropped: 0, queued: 0 });
+      await page.evaluate(() => window.__c.close());
+    } finally {
+      site.sinkStatus = 0;
+      await page.close();
+    }
+  }
+});
+
 test('a page hidden then shown again takes back what it kept, and sends it itself; hidden with the sink answering, then killed, it kept nothing: each event arrives once', async () => {
   site.snapshots['/snap.json'] = snapshotText('r1');
   site.events.length = site.refused = 0;

@@ -1713,11 +1713,13 @@ export async function createClient(o) {
       // the client may run before this client's own, which, removed then,
       // never ran, and what the first POST had not taken was lost with the page.
       // What a hidden page kept (see `keepUnsent`) goes once close() has
-      // sent all that waits, with nothing left under way: left there, the
-      // next page sent it again. What the sink refused stays in the queue,
-      // never retried, and so does the copy, for the next page (as does
-      // page hide's, with its POSTs still under way).
-      if (browser) sent.finally(() => (removeEventListener('pagehide', pageHide), stats.queued || takeBack()));
+      // sent all that waits, with nothing left under way, into a sink that
+      // answers: left there, the next page sent it again. What the sink
+      // refused stays in the queue, never retried, and so does the copy,
+      // for the next page; so does page hide's, with its POSTs still under
+      // way, or its beacons gone into a failing sink (an application's
+      // `pagehide` listener that closes the client after its own).
+      if (browser) sent.finally(() => (removeEventListener('pagehide', pageHide), stats.queued || sinkFailing() || takeBack()));
       unread?.(); // (see load)
       engine?.free(); // runtimes such as workerd may never run finalizers
       previous?.free();

@@ -727,6 +727,31 @@ test('a client closed while its page is hidden removes the copy it kept once clo
   }
 });
 
+test('a client closed by a pagehide listener of the application\'s, after its own page hide, while the sink fails: what page hide kept stays (its beacons went into the failing sink), and the next page sends it', async () => {
+  site.snapshots['/snap.json'] = snapshotText('r1');
+  site.events.length = site.refused = 0;
+  site.sinkStatus = 503;
+  const page = await browser.newPage();
+  try {
+    await page.goto(`${site.url}/a.html`);
+    await page.evaluate(() => localStorage.clear());
+    await page.evaluate(hideable);
+    await page.evaluate(async () => {
+      window.__make('closing', 20);
+      await window.__c.flush();
+      addEventListener('pagehide', () => window.__c.close()); // (added after the client's own)
+    });
+    await page.goto(`${site.url}/b.html`); // (page hide: kept, and beaconed into the failing sink)
+    await until(() => site.refused === 2, 5000);
+    assert.equal((await page.evaluate(() => Object.keys(localStorage).filter((k) => k.includes('exposures')))).length, 1, 'kept for the next page');
+  } finally {
+    site.sinkStatus = 0;
+    await page.close();
+  }
+  assert.deepEqual(await nextPage(20), []);
+  assert.deepEqual(received(), once('closing', 20));
+});
+
 test('a page hidden and shown again while the sink fails, with localStorage full: nothing is counted as dropped or said (its events wait in its queue), and once the sink is back each is sent', () =>
   open('/a.html', async (page) => {
     site.snapshots['/snap.json'] = snapshotText('r1');

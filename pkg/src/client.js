@@ -1109,7 +1109,9 @@ export async function createClient(o) {
           events = events.concat(keptEvents(ls.getItem(k)));
           // Emptied as it goes: the page that kept it, hidden and still
           // alive, hears that it was taken (see `onTaken`), not dropped.
-          ls.setItem(k, '');
+          try {
+            ls.setItem(k, '');
+          } catch {} // (refused: removed all the same)
           ls.removeItem(k);
         }
       } catch {}

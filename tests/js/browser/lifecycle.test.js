@@ -413,6 +413,28 @@ test('a value under the exposures key that holds no events (another script\'s, t
     assert.deepEqual(site.events, [event], 'sent as it was kept');
   }));
 
+test('a kept key the storage refuses to empty (every write refused) is taken all the same: its events are sent once, and it is gone', () =>
+  open('/a.html', async (page) => {
+    site.snapshots['/snap.json'] = snapshotText('r1');
+    site.events.length = 0;
+    await page.evaluate(async () => {
+      const event = { feature: 'Exp', implementation: 'b', reason: 'SPLIT', rule: 0, experiment: null, unit: { segment: 'UserId', value: 'refused-0' }, revision: 'r0', timestamp: '2026-11-22T10:00:00.000Z' };
+      localStorage.setItem(`feats-edge:exposures:/x ${Date.now().toString(36).padStart(9, '0')}abc123`, JSON.stringify({ events: [event] }));
+      const set = Storage.prototype.setItem;
+      Storage.prototype.setItem = () => { throw new DOMException('refused', 'QuotaExceededError'); };
+      window.__restore = () => (Storage.prototype.setItem = set);
+      const { createClient } = await import('/pkg/index.js');
+      window.__c = await createClient({ snapshotUrl: '/snap.json', exposureUrl: '/x', refreshInterval: 0, flushInterval: 0 });
+      window.__c.on('error', () => {});
+      await navigator.locks.request('feats-edge feats-edge:exposures:/x', () => {}); // (after the client's: it has taken what was kept)
+    });
+    await until(() => site.events.length === 1, 5000).catch(() => {});
+    const left = await page.evaluate(() => Object.keys(localStorage).filter((k) => k.includes('exposures')));
+    await page.evaluate(() => (window.__restore(), window.__c.close()));
+    assert.deepEqual(left, []);
+    assert.deepEqual(site.events.map((e) => e.unit.value), ['refused-0']);
+  }));
+
 test('what pages kept over 30 days ago for another exposure URL (the application changed its sink) is removed, counted as dropped and said; what they kept since, and keys of other prefixes, stay', () =>
   open('/a.html', async (page) => {
     site.snapshots['/snap.json'] = snapshotText('r1');

@@ -241,6 +241,8 @@ export async function createClient(o) {
   const unsure = new Set();
   /** The key `keepUnsent` last wrote (see `takeBack`). @type {string | null} */
   let keptHere = null;
+  /** Whether a hidden page wrote it (see `keepUnsent`), not page hide. */
+  let keptHidden = false;
   /** The events kept under it, and those another page took from such a copy: its to send (see `onTaken`). */
   let copied = /** @type {Record<string, any>[]} */ ([]);
   const takenAway = new WeakSet();
@@ -869,6 +871,11 @@ export async function createClient(o) {
         if (keepalive) kept -= size;
         unsure.delete(batch);
       }
+      // Arrived while the hidden page keeps a copy: the copy is made again
+      // of what is left, else the next page sent these events again once
+      // this one was ended. (Not page hide's copy, which holds what its
+      // beacons carried into a failing sink too.)
+      if (!err && keptHere != null && keptHidden) keepUnsent(true);
       // (The policy's refusal is said once, by `onViolation`, which may
       // come while a refused POST's failure is handled.)
       if (err && !blocked) emit('error', err);
@@ -1072,6 +1079,7 @@ export async function createClient(o) {
         const key = `${keptKey} ${Date.now().toString(36).padStart(9, '0')}${Math.random().toString(36).slice(2, 8)}`;
         ls.setItem(key, `{"events":[${parts.slice(parts.length - n).join(',')}]}`);
         keptHere = key;
+        keptHidden = !!hidden;
         copied = mine.slice(mine.length - n);
       }
     } catch {

@@ -774,6 +774,32 @@ test('a client closed by a pagehide listener of the application\'s, after its ow
   assert.deepEqual(received(), once('closing', 20));
 });
 
+test('a hidden page whose retry gets through while it is still hidden keeps no copy of what arrived: killed then, the next page sends nothing again', async () => {
+  site.snapshots['/snap.json'] = snapshotText('r1');
+  site.events.length = site.refused = 0;
+  site.sinkStatus = 503;
+  const page = await browser.newPage();
+  try {
+    await page.goto(`${site.url}/a.html`);
+    await page.evaluate(() => localStorage.clear());
+    await page.evaluate(hideable);
+    const keys = () => page.evaluate(() => Object.keys(localStorage).filter((k) => k.includes('exposures')).length);
+    await page.evaluate(async () => (window.__make('retried', 20), await window.__c.flush(), window.__show('hidden')));
+    await page.evaluate(() => window.__c.flush()); // (the hide's POST answered 503 too)
+    assert.equal(await keys(), 1, 'kept while hidden');
+    site.sinkStatus = 0;
+    await page.evaluate(() => window.__c.flush()); // (as the retry timer does, the page still hidden)
+    assert.equal(site.events.length, 20);
+    assert.equal(await keys(), 0, 'nothing left to keep');
+    await crash(page);
+  } finally {
+    site.sinkStatus = 0;
+    await page.close();
+  }
+  assert.deepEqual(await nextPage(20), []);
+  assert.deepEqual(received(), once('retried', 20));
+});
+
 test('a page hidden and shown again while the sink fails, with localStorage full: nothing is counted as dropped or said (its events wait in its queue), and once the sink is back each is sent', () =>
   open('/a.html', async (page) => {
     site.snapshots['/snap.json'] = snapshotText('r1');

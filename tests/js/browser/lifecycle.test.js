@@ -692,6 +692,41 @@ test('a page hidden while the sink fails, whose copy the next page of the origin
   }
 });
 
+test('a hidden page whose copy another tab takes while its own POST of those events is under way does not put them back when that POST fails: each is sent once, by the other tab', async () => {
+  site.snapshots['/snap.json'] = snapshotText('r1');
+  site.events.length = site.refused = 0;
+  site.sinkStatus = 503;
+  const page = await browser.newPage();
+  let other;
+  try {
+    await page.goto(`${site.url}/a.html`);
+    await page.evaluate(() => localStorage.clear());
+    await page.evaluate(hideable);
+    await page.evaluate(async () => {
+      Math.random = () => 1 - 2 ** -53; // (its retry a minute later: not while the test runs)
+      window.__make('flying', 20);
+      await window.__c.flush();
+    });
+    site.sinkDelay = 1500; // (the hidden page's POST under way while the other tab takes its copy)
+    await page.evaluate(() => window.__show('hidden'));
+    other = await browser.newPage();
+    await other.goto(`${site.url}/b.html`);
+    await other.evaluate(hideable);
+    await until(() => site.refused === 3, 5000); // (the hidden page's POST, then the other tab's)
+    site.sinkDelay = site.sinkStatus = 0;
+    await other.evaluate(() => window.__c.flush());
+    assert.deepEqual(received(), once('flying', 20), 'sent by the other tab');
+    await page.evaluate(async () => (window.__show('visible'), window.__make('after', 1), await window.__c.flush()));
+    assert.deepEqual(received(), { ...once('flying', 20), 'after-0': 1 });
+    assert.deepEqual(await page.evaluate(() => ({ ...window.__c.stats })), { sent: 1, failed: 0, dropped: 0, queued: 0 });
+  } finally {
+    site.sinkDelay = site.sinkStatus = 0;
+    await page.evaluate(() => window.__c.close());
+    await page.close();
+    await other?.close();
+  }
+});
+
 test('a page hidden then shown again takes back what it kept, and sends it itself; hidden with the sink answering, then killed, it kept nothing: each event arrives once', async () => {
   site.snapshots['/snap.json'] = snapshotText('r1');
   site.events.length = site.refused = 0;

@@ -261,6 +261,48 @@ fn values_that_are_not_json() {
     );
 }
 
+/// The comma hint is for a closing bracket right after a comma only: one
+/// where a value or a member was due, or one too many, is said plainly.
+#[test]
+fn a_closing_bracket_not_after_a_comma_has_no_comma_hint() {
+    assert_eq!(
+        at(r#"{"a": }"#),
+        want(1, 7, "/a", "expected a value, found '}'")
+    );
+    assert_eq!(
+        at("[1 }"),
+        want(1, 4, "", "expected ',' or ']' after an array element")
+    );
+    assert_eq!(
+        at("[1]]"),
+        want(1, 4, "", "trailing characters after the JSON value")
+    );
+    // After a comma and blanks, it is.
+    assert_eq!(
+        at("[1, \n ]"),
+        want(
+            2,
+            2,
+            "",
+            "expected a value, found ']' (JSON has no comma before a closing bracket)"
+        )
+    );
+}
+
+/// A word where a value was due is named whole up to 20 characters; a
+/// longer one by its first character.
+#[test]
+fn a_word_is_named_whole_up_to_twenty_characters() {
+    assert_eq!(
+        at("[abcdefghijklmnopqrst]"),
+        want(1, 2, "/0", "expected a value, found 'abcdefghijklmnopqrst'")
+    );
+    assert_eq!(
+        at("[abcdefghijklmnopqrstu]"),
+        want(1, 2, "/0", "expected a value, found 'a'")
+    );
+}
+
 #[test]
 fn invalid_numbers() {
     for text in [

@@ -159,6 +159,21 @@ mod tests {
         assert_eq!(string("héllo\u{1}wörld\""), "\"héllo\\u0001wörld\\\"\"");
     }
 
+    /// A list of names (a feature's implementations or inputs, as
+    /// `engine.features` lists them): comma-separated, each escaped.
+    #[test]
+    fn lists_of_strings_are_written_as_arrays() {
+        let list = |items: &[&str]| {
+            let items: Vec<String> = items.iter().map(|s| (*s).to_owned()).collect();
+            let mut out = String::from("x=");
+            push_strings(&mut out, &items);
+            out
+        };
+        assert_eq!(list(&[]), "x=[]");
+        assert_eq!(list(&["on"]), r#"x=["on"]"#);
+        assert_eq!(list(&["control", "a\"b", ""]), r#"x=["control","a\"b",""]"#);
+    }
+
     #[test]
     fn every_control_character_round_trips() {
         let all: String = (0u8..0x20).map(char::from).collect();

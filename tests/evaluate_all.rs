@@ -123,6 +123,59 @@ fn an_activation_on_a_segment_of_several_inputs_is_judged_per_feature() {
     assert_eq!(served, [Some(1), Some(0), Some(1), Some(0), Some(1)]);
 }
 
+/// An activation that refers to another holds alike in every feature when
+/// the one it refers to does: judged once for all 200 features (its own
+/// segment read twice, the other's twice), not once per feature.
+#[test]
+fn an_activation_over_one_judged_once_is_judged_once() {
+    let features: Vec<String> = (0..200)
+        .map(|i| {
+            format!(
+                r#""F{i}": {{"inputs": ["request"], "implementations": ["a", "b"], "default": "a",
+                "rules": [{{"when": {{"activation": "Crawler"}}, "serve": "b"}}]}}"#
+            )
+        })
+        .collect();
+    let text = format!(
+        r#"{{"schema": 1, "segments": {{"Agent": {{"from": {{"request": "{{ua}} {{via}}"}}}}}},
+        "activations": {{"Bot": {{"when": {{"segment": "Agent", "contains": ["bot"]}}}},
+          "Crawler": {{"when": {{"all": [{{"activation": "Bot"}}, {{"segment": "Agent", "contains": ["Google"]}}]}}}}}},
+        "features": {{{}}}}}"#,
+        features.join(",")
+    );
+    let engine = load(&text);
+    assert_eq!(engine.problems(), &[]);
+    let (together, alone, reads) = both(
+        &engine,
+        r#"{"request": {"ua": "Googlebot/2.1", "via": "x"}}"#,
+    );
+    assert_eq!(together, alone);
+    assert!(together.iter().all(|&(i, _)| i == Some(1)));
+    assert_eq!(reads, 4);
+}
+
+/// An activation that refers only to one judged per feature is judged per
+/// feature too: features reading different inputs get different answers.
+#[test]
+fn an_activation_over_one_judged_per_feature_is_judged_per_feature() {
+    let text = r#"{"schema": 1,
+        "segments": {"Who": {"from": {"user": "{id}", "account": "{id}"}}},
+        "activations": {"IsX": {"when": {"segment": "Who", "in": ["x"]}},
+          "AboutX": {"when": {"activation": "IsX"}}},
+        "features": {
+          "ByUser": {"inputs": ["user"], "implementations": ["a", "b"], "default": "a",
+            "rules": [{"when": {"activation": "AboutX"}, "serve": "b"}]},
+          "ByAccount": {"inputs": ["account", "user"], "implementations": ["a", "b"], "default": "a",
+            "rules": [{"when": {"activation": "AboutX"}, "serve": "b"}]}}}"#;
+    let engine = load(text);
+    assert_eq!(engine.problems(), &[]);
+    let context = r#"{"user": {"id": "x"}, "account": {"id": "y"}}"#;
+    let (together, alone, _) = both(&engine, context);
+    assert_eq!(together, alone);
+    let served: Vec<Option<u16>> = together.iter().map(|&(i, _)| i).collect();
+    assert_eq!(served, [Some(1), Some(0)]);
+}
+
 /// Activations of about 110 levels each, referred to in a chain that an
 /// earlier rule compiled from the bottom up. The chain once reached the
 /// evaluator's depth fence in the first feature, and what an activation

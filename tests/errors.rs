@@ -411,6 +411,43 @@ fn activation_nesting_is_judged_the_same_whichever_rule_refers_first() {
     }
 }
 
+/// Two chains of the same depth below an activation: the one its
+/// condition meets first is named.
+#[test]
+fn of_two_chains_too_deep_the_first_met_is_named() {
+    // Top → X → B1 → … → B31 and Top → X → C1 → … → C31: 33 levels, B1 and
+    // C1 compiled (31 levels each) before X.
+    let mut acts = vec![
+        r#""Top": {"when": {"all": [{"activation": "B1"}, {"activation": "C1"}, {"activation": "X"}]}}"#.to_owned(),
+        r#""X": {"when": {"all": [{"activation": "B1"}, {"activation": "C1"}]}}"#.to_owned(),
+    ];
+    for chain in ["B", "C"] {
+        for i in 1..31 {
+            acts.push(format!(
+                r#""{chain}{i}": {{"when": {{"activation": "{chain}{}"}}}}"#,
+                i + 1
+            ));
+        }
+        acts.push(format!(
+            r#""{chain}31": {{"when": {{"after": "2020-01-01T00:00:00Z"}}}}"#
+        ));
+    }
+    let text = format!(
+        r#"{{"schema": 1, "activations": {{{}}}, "features": {{}}}}"#,
+        acts.join(",")
+    );
+    let chain = (1..=31)
+        .map(|i| format!("B{i}"))
+        .collect::<Vec<_>>()
+        .join(" → ");
+    assert_eq!(
+        problems(&text),
+        [format!(
+            "/activations/Top: activations nest deeper than 32 levels: Top → X → {chain}"
+        )]
+    );
+}
+
 #[test]
 fn activations_nested_deeper_than_32_levels_are_an_error() {
     let mut acts = Vec::new();

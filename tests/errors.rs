@@ -1652,6 +1652,30 @@ fn listing_features_compiles_no_rules_and_lists_what_compiling_gives() {
     }
 }
 
+/// The listing (`engine.features` in JavaScript) gives each feature's name,
+/// type, implementations, default (`null` for none) and inputs, in order.
+#[test]
+fn the_listing_of_features_is_a_json_array_of_their_declarations() {
+    let e = Engine::load(
+        r#"{"schema": 1, "features": {
+          "A": {"inputs": ["user", "device"], "implementations": ["on", "off"], "default": "off"},
+          "B": {"type": "boolean", "default": false},
+          "C": {"implementations": ["x"]}}}"#,
+    )
+    .unwrap();
+    assert_eq!(
+        e.features_json(),
+        concat!(
+            r#"[{"name":"A","type":"multi","implementations":["on","off"],"default":"off","inputs":["user","device"]},"#,
+            r#"{"name":"B","type":"boolean","implementations":["true","false"],"default":"false","inputs":[]},"#,
+            r#"{"name":"C","type":"multi","implementations":["x"],"default":null,"inputs":[]}]"#
+        )
+    );
+    assert_eq!(e.compiled_count(), 0);
+    let none = Engine::load(r#"{"schema": 1, "features": {}}"#).unwrap();
+    assert_eq!(none.features_json(), "[]");
+}
+
 /// A feature's source is its JSON text as the snapshot writes it, spaces
 /// inside kept; a name given twice has none.
 #[test]

@@ -593,6 +593,41 @@ fn an_activation_reused_deeper_must_still_fit() {
     assert_eq!(g("y").as_deref(), Some("a"));
 }
 
+/// An activation that refers twice to another must fit below each of its
+/// references: the second, deeper one too, also once it has compiled
+/// without problems at load.
+#[test]
+fn an_activation_referred_to_twice_must_fit_below_each_reference() {
+    let nots =
+        |n: usize, inner: &str| (0..n).fold(inner.to_owned(), |c, _| format!(r#"{{"not": {c}}}"#));
+    let text = |above: usize| {
+        format!(
+            r#"{{"schema": 1, "segments": {{"S": {{"from": {{"user": "{{v}}"}}}}}},
+            "activations": {{"Q": {{"when": {}}},
+              "P": {{"when": {{"all": [{{"activation": "Q"}}, {}]}}}}}},
+            "features": {{"F": {{"inputs": ["user"], "implementations": ["a", "b"], "default": "a",
+              "rules": [{{"when": {}, "serve": "b"}}]}}}}}}"#,
+            nots(100, r#"{"segment": "S", "in": ["x"]}"#),
+            nots(120, r#"{"activation": "Q"}"#),
+            nots(above, r#"{"activation": "P"}"#),
+        )
+    };
+    let fits = text(10);
+    assert_eq!(problems(&fits), Vec::<String>::new());
+    let too_deep = text(40);
+    assert_eq!(
+        problems(&too_deep),
+        [format!(
+            "/features/F/rules/0/when{}/activation: conditions nest deeper than 256 levels through the activations P → Q",
+            "/not".repeat(40)
+        )]
+    );
+    assert_eq!(
+        reason(&load(&too_deep), "F", r#"{"user": {"v": "y"}}"#, NOW),
+        "ERROR"
+    );
+}
+
 #[test]
 fn duplicates_and_unknown_fields() {
     let text = r#"{"schema": 1, "extra": 1,

@@ -451,14 +451,6 @@ fn past_a_features_limit_on_activations_each_reference_is_said_at_its_place() {
             .iter()
             .filter(|p| p.contains("at most 65 536"))
             .collect();
-        eprintln!(
-            "{when:.40}: {} {:?}",
-            problems.len(),
-            problems
-                .iter()
-                .filter(|p| !p.contains("at most"))
-                .collect::<Vec<_>>()
-        );
         assert_eq!(limit.len(), 10, "{when}: {problems:?}");
         assert!(
             limit[0].starts_with("/activations/G6/when/any/5530/activation: "),

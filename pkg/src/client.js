@@ -375,7 +375,7 @@ export async function createClient(o) {
     if (badHeaders) throw badHeaders;
     let h;
     try {
-      h = new Headers(o.headers);
+      h = new Headers(o.headers ?? undefined); // (null is none, as unsendable reads it: `new Headers(null)` throws)
     } catch (e) {
       throw new TypeError(`the headers option cannot be sent: ${text(/** @type {any} */ (e)?.message)}`, { cause: e });
     }

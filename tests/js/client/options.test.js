@@ -291,6 +291,22 @@ test('a headers option no request can carry: an error said once, permanent, no f
   assert.equal(srv.state.snapshotRequests[0].headers['x-key'], 'k');
 });
 
+test('a headers option of null is none, as undefined is: the snapshot is fetched and exposures are sent', async (t) => {
+  const srv = await startServer({ snapshot: snapshot('r1') });
+  t.after(() => srv.close());
+  for (const headers of [null, undefined]) {
+    const client = await createClient({ snapshotUrl: srv.snapshotUrl, exposureUrl: srv.exposureUrl, headers, refreshInterval: 0, flushInterval: 0 });
+    t.after(() => client.close());
+    const errors = [];
+    client.on('error', (e) => errors.push(e.message));
+    client.create('Split', ctx('u1'));
+    await client.flush();
+    assert.equal(client.revision, 'r1', String(headers));
+    assert.deepEqual([client.stats.sent, client.stats.failed], [1, 0], String(headers));
+    assert.deepEqual(errors, []);
+  }
+});
+
 test('a console.warn that throws (a test setup that fails on warnings) stops nothing: refresh() resolves, polling goes on, the process lives', { timeout: 10000 }, async (t) => {
   t.mock.method(console, 'warn', () => { throw new Error('console.warn called'); });
   const srv = await startServer({ snapshot: snapshot('r1') });

@@ -35,6 +35,20 @@ test('maxQueue NaN takes the default (1 000): the queue stays bounded and drops 
   assert.equal(client.stats.dropped, 500);
 });
 
+test('a numeric option given as a string (an environment variable read as is) takes its default: maxQueue "5" holds 1 000', async (t) => {
+  const { client } = await setup(t, { refreshInterval: 0, flushInterval: 0, maxQueue: '5', maxBatch: 1e6 });
+  for (let i = 0; i < 20; i++) client.create('Split', ctx(`u${i}`));
+  assert.deepEqual([client.stats.queued, client.stats.dropped], [20, 0]);
+});
+
+test('maxBatch 1, the least it takes, is taken: one event per POST', async (t) => {
+  const { srv, client } = await setup(t, { refreshInterval: 0, flushInterval: 0, maxBatch: 1 });
+  for (const id of ['u1', 'u2', 'u3']) client.create('Split', ctx(id));
+  await client.flush();
+  assert.deepEqual(srv.state.exposureRequests.map((r) => JSON.parse(r.body).events.length), [1, 1, 1]);
+  assert.equal(srv.accepted().length, 3);
+});
+
 test('refreshInterval -1 and retryDelay 0 take their defaults: no request storm', async (t) => {
   const { srv, client } = await setup(t, { refreshInterval: -1, flushInterval: 0 });
   await sleep(300);
@@ -289,6 +303,25 @@ test('a headers option no request can carry: an error said once, permanent, no f
   t.after(() => fine.close());
   assert.equal(fine.revision, 'r1');
   assert.equal(srv.state.snapshotRequests[0].headers['x-key'], 'k');
+});
+
+test('the headers error names the header at fault, never its value, after headers that are fine', async (t) => {
+  const why = (w) => `feats-edge: the headers option cannot be sent: ${w}: no snapshot is fetched and no exposure is sent until it is fixed`;
+  const value = (name) => why(`the value of ${name} is none a header can carry (a line break or NUL inside it, a character past U+00FF)`);
+  const cases = [
+    [{ 'X-Ok': 'fine', 'bad header': 'x' }, why('"bad header" is no header name')],
+    [{ 'X-Ok': 'fine', 'X-Key': 'a\0b' }, value('X-Key')],
+    [[['X-Ok', '1'], ['Bad Name', 'v']], why('"Bad Name" is no header name')],
+    [new Map([['X-Ok', '1'], ['X-Key', 'a\nb']]), value('X-Key')],
+  ];
+  for (const [headers, message] of cases) {
+    const client = await createClient({ snapshot: snapshot('r1'), headers });
+    t.after(() => client.close());
+    const errors = [];
+    client.on('error', (e) => errors.push(e.message));
+    await sleep(0);
+    assert.deepEqual(errors, [message], JSON.stringify([...(headers instanceof Map ? headers : Object.entries(headers))]));
+  }
 });
 
 test('a headers option of null is none, as undefined is: the snapshot is fetched and exposures are sent', async (t) => {

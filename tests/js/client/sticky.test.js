@@ -358,3 +358,27 @@ test('an asynchronous sticky store: a get that answers a promise reads as none, 
     "feats-edge: the sticky store's set failed: redis is down",
   ]);
 });
+
+test('a plain object of assignments as the sticky store is read as it is', async (t) => {
+  const { client } = await withSink(t, snapshot('r1'), { 'fixed/u1': 'b', 'fixed/u2': 'a' });
+  assert.deepEqual([client.details('Fixed', ctx('u1')).reason, client.findImplementation('Fixed', ctx('u1'))], ['STICKY', 'b']);
+  assert.deepEqual([client.details('Fixed', ctx('u2')).reason, client.findImplementation('Fixed', ctx('u2'))], ['STICKY', 'a']);
+});
+
+test('a sticky set whose promise rejects with no reason is said, with what it rejected with as the cause', async (t) => {
+  const reasons = [undefined, null];
+  const store = { get: () => undefined, set: () => Promise.reject(reasons.shift()) };
+  const { client } = await withSink(t, snapshot('r1'), store);
+  const errors = [];
+  client.on('error', (e) => errors.push(e));
+  const unhandled = [];
+  const onUnhandled = (e) => unhandled.push(e);
+  process.on('unhandledRejection', onUnhandled);
+  t.after(() => process.off('unhandledRejection', onUnhandled));
+  client.create('Fixed', ctx('u1'));
+  client.create('Fixed', ctx('u2'));
+  await new Promise((r) => setTimeout(r, 20));
+  assert.deepEqual(unhandled, []);
+  assert.deepEqual(errors.map((e) => e.message), ["feats-edge: the sticky store's set failed: undefined", "feats-edge: the sticky store's set failed: null"]);
+  assert.deepEqual(errors.map((e) => 'cause' in e && e.cause), [undefined, null]);
+});

@@ -219,6 +219,13 @@ test('a client with no snapshotUrl and no snapshot (an unset environment variabl
     await sleep(0);
     assert.deepEqual(errors, ['feats-edge: no snapshotUrl and no snapshot (createClient takes options, not a URL: createClient({ snapshotUrl: "https://flags.example/snapshot.json" })): nothing to load, so every call serves the code defaults']);
   }
+  // Options that are no URL, whose instanceof throws (a Proxy's trap): said as for any options.
+  const proxied = await createClient(new Proxy({}, { getPrototypeOf() { throw new Error('trap'); } }));
+  t.after(() => proxied.close());
+  const said = [];
+  proxied.on('error', (e) => said.push(e.message));
+  await sleep(0);
+  assert.deepEqual(said, ['feats-edge: no snapshotUrl and no snapshot: nothing to load, so every call serves the code defaults']);
   // Given something to load, no such error.
   const boot = await createClient({ snapshot: snapshot('r1') });
   t.after(() => boot.close());

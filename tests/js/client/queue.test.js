@@ -6,11 +6,15 @@ import { Queue } from '../../../pkg/src/queue.js';
 
 test('the queue answers as an array would, over 20 000 random operations', () => {
   let seed = 7;
-  const random = (n) => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) % n);
+  // The high bits of the generator: its low bit alternates, and with two
+  // draws per step every operation drawn was even (no `first` or `at` checked).
+  const random = (n) => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) >>> 16) % n;
+  const seen = new Set();
   const q = new Queue(), model = [];
   let next = 0;
   for (let step = 0; step < 20000; step++) {
-    const op = random(10);
+    const op = random(11);
+    seen.add(op);
     if (op < 5) {
       const items = Array.from({ length: random(50) }, () => next++);
       q.push(items);
@@ -25,6 +29,15 @@ test('the queue answers as an array would, over 20 000 random operations', () =>
       model.splice(0, n);
       q.unshift(batch);
       model.unshift(...batch);
+    } else if (op < 10) {
+      // A batch taken, the oldest of what waits dropped meanwhile (the
+      // queue full), then the batch put back: more than was taken since.
+      const n = random(60), m = random(5);
+      const batch = q.take(n);
+      model.splice(0, n);
+      assert.deepEqual(q.take(m), model.splice(0, m), `drop ${m} at step ${step}`);
+      q.unshift(batch);
+      model.unshift(...batch);
     } else {
       const n = random(30);
       assert.deepEqual(q.first(n), model.slice(0, n));
@@ -37,6 +50,7 @@ test('the queue answers as an array would, over 20 000 random operations', () =>
   }
   assert.deepEqual(q.take(Infinity), model);
   assert.equal(q.length, 0);
+  assert.equal(seen.size, 11, 'every operation was drawn');
 });
 
 test('a batch put back in front of items pushed meanwhile keeps the order: the batch first', () => {

@@ -144,3 +144,32 @@ describe('Retry-After', { concurrency: true }, () => {
     assert.ok(b.time - a.time >= 990, `retried after ${b.time - a.time} ms`);
   });
 });
+
+test('the wait a Retry-After asks for is said as error.retryAfter: in each of the three HTTP date forms against the answer\'s Date, none for what is neither seconds nor a date', async (t) => {
+  // The asctime form names no zone: read in a zone other than GMT, it was hours off.
+  const tz = process.env.TZ;
+  process.env.TZ = 'America/New_York';
+  t.after(() => (tz === undefined ? delete process.env.TZ : (process.env.TZ = tz)));
+  const cases = [
+    ['Sun, 06 Dec 2026 15:00:00 GMT', '90', 90_000],
+    ['Sun, 06 Dec 2026 15:00:00 GMT', 'Sun, 06 Dec 2026 15:01:30 GMT', 90_000],
+    ['Sun, 06 Dec 2026 15:00:00 GMT', 'Sunday, 06-Dec-26 15:01:30 GMT', 90_000],
+    ['Sun, 06 Dec 2026 15:00:00 GMT', 'Sun Dec  6 15:01:30 2026', 90_000],
+    ['Wed, 16 Dec 2026 15:00:00 GMT', 'Wed Dec 16 15:01:30 2026', 90_000],
+    ...['1.5', '1e3', '5 s', '-1', 'soon'].map((v) => [undefined, v, undefined]),
+  ];
+  for (const [date, value, retryAfter] of cases) {
+    const srv = await startServer({ snapshot: snapshot('r1') });
+    t.after(() => srv.close());
+    srv.state.mode = '429';
+    srv.state.date = date;
+    srv.state.retryAfter = value;
+    const client = await createClient({ snapshotUrl: srv.snapshotUrl, refreshInterval: 0, retryDelay: 60_000, timeout: 0 });
+    t.after(() => client.close());
+    const errors = [];
+    client.on('error', (e) => errors.push(e));
+    await until(() => errors.length === 1, 3000, 'the 429');
+    assert.deepEqual([errors[0].status, errors[0].retryAfter], [429, retryAfter], `Retry-After: ${value}`);
+    await client.close();
+  }
+});

@@ -76,3 +76,14 @@ for (const [what, snapshotEtag] of [
     assert.deepEqual(errors, []);
   });
 }
+
+test('an ETag of up to 1 024 characters is kept and sent back; a longer one is not', async (t) => {
+  for (const [etag, kept] of [[`"${'e'.repeat(1022)}"`, true], [`"${'e'.repeat(1023)}"`, false]]) {
+    const { srv, client } = await setup(t, {}, { snapshot: snapshot('r1'), etag });
+    assert.equal(client.revision, 'r1');
+    await client.refresh();
+    const [a, b] = srv.state.snapshotRequests;
+    assert.equal(a.headers['if-none-match'], undefined);
+    assert.deepEqual([b.headers['if-none-match'], b.status], kept ? [etag, 304] : [undefined, 200], `an ETag of ${etag.length} characters`);
+  }
+});

@@ -155,3 +155,12 @@ test('an error listener that refreshes on a refused conditional request: that re
   assert.deepEqual(origin.requests.map((r) => r.headers['if-none-match']), ['"old"', undefined]);
   assert.equal(c.stale, false);
 });
+
+test('a snapshot answer of 300 (no redirect to follow) is said by its status alone: what is said of redirected exposure POSTs is not', async (t) => {
+  const client = await createClient({ snapshotUrl: 'http://127.0.0.1:9/snapshot.json', refreshInterval: 0, retryDelay: 60_000, timeout: 0, fetch: async () => new Response(null, { status: 300 }) });
+  t.after(() => client.close());
+  const errors = [];
+  client.on('error', (e) => errors.push(e));
+  await until(() => errors.length === 1, 3000, 'the answer');
+  assert.deepEqual([errors[0].message, errors[0].status], ['feats-edge: http://127.0.0.1:9/snapshot.json answered 300', 300]);
+});

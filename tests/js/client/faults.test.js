@@ -247,3 +247,39 @@ test('a request given up on after 30 s says so, as an AbortError, not as one the
   assert.ok(errors.every((e) => e instanceof Error && e.name === 'AbortError'));
   assert.equal(client.stats.failed, 0, 'the batch waits for a retry');
 });
+
+test('what a fetch option rejects with is said as an Error naming the URL, with the original as its cause; an error of its own that says a status is kept as it is', async (t) => {
+  const url = 'http://127.0.0.1:9/snapshot.json';
+  const statused = Object.assign(new Error('nope'), { status: 503 });
+  const cases = [
+    [new TypeError('Failed to fetch'), `feats-edge: ${url}: Failed to fetch`, 'TypeError'],
+    ['boom', `feats-edge: ${url}: boom`, 'Error'],
+    [null, `feats-edge: ${url}: null`, 'Error'],
+  ];
+  for (const [thrown, message, name] of cases) {
+    const client = await createClient({ snapshotUrl: url, refreshInterval: 0, retryDelay: 60_000, timeout: 0, fetch: () => Promise.reject(thrown) });
+    t.after(() => client.close());
+    const errors = [];
+    client.on('error', (e) => errors.push(e));
+    await until(() => errors.length === 1, 3000, 'the failure');
+    assert.deepEqual([errors[0].message, errors[0].name, errors[0].cause], [message, name, thrown]);
+  }
+  const client = await createClient({ snapshotUrl: url, refreshInterval: 0, retryDelay: 60_000, timeout: 0, fetch: () => Promise.reject(statused) });
+  t.after(() => client.close());
+  const errors = [];
+  client.on('error', (e) => errors.push(e));
+  await until(() => errors.length === 1, 3000, 'the failure');
+  assert.equal(errors[0], statused);
+});
+
+test('a fetched snapshot with two byte order marks is refused, as validate refuses it; one is skipped', async (t) => {
+  for (const [bom, revision] of [['\uFEFF\uFEFF', null], ['\uFEFF', 'r2']]) {
+    const client = await createClient({ snapshotUrl: 'http://127.0.0.1:9/snapshot.json', refreshInterval: 0, retryDelay: 60_000, timeout: 3000, fetch: async () => new Response(bom + JSON.stringify(snapshot('r2'))) });
+    t.after(() => client.close());
+    const errors = [];
+    client.on('error', (e) => errors.push(e.message));
+    await sleep(0);
+    assert.equal(client.revision, revision, `${bom.length} marks`);
+    assert.equal(errors.length, revision ? 0 : 1);
+  }
+});

@@ -621,3 +621,22 @@ test("an 'error' listener sees the failed batch back in the queue, counted once"
   await client.flush();
   assert.deepEqual(queued, [2]);
 });
+
+test('a client remembers the last 50 000 keys it reported: a unit is reported again once 50 000 others came after it, and one used meanwhile is not', async (t) => {
+  const client = await createClient({ snapshot: snapshot('r1') });
+  t.after(() => client.close());
+  const reported = [];
+  client.on('exposure', (e) => reported.push(e.unit.value));
+  await sleep(0);
+  for (let i = 0; i < 50_000; i++) {
+    client.create('Split', ctx(`u${i}`));
+    if (i === 25_000) client.create('Split', ctx('u1')); // renewed: the most recent again
+  }
+  client.create('Split', ctx('u1'));
+  assert.equal(reported.filter((u) => u === 'u0').length, 1);
+  client.create('Split', ctx('u50000')); // the 50 001st: u0, the least recently used, is forgotten
+  client.create('Split', ctx('u0'));
+  client.create('Split', ctx('u1'));
+  await sleep(0);
+  assert.deepEqual([reported.filter((u) => u === 'u0').length, reported.filter((u) => u === 'u1').length], [2, 1]);
+});

@@ -576,6 +576,25 @@ const hideable = async () => {
   window.__make = (tag, n) => { for (let j = 0; j < n; j++) window.__c.create('Exp', { user: { id: `${tag}-${j}` } }); };
 };
 
+/** The sink fails (503) and has received nothing; the snapshot is revision r1. */
+function failingSink() {
+  site.snapshots['/snap.json'] = snapshotText('r1');
+  site.events.length = site.refused = 0;
+  site.sinkStatus = 503;
+}
+
+/** A new page of the site, its localStorage cleared, with the client of `hideable`. */
+async function hideablePage() {
+  const page = await browser.newPage();
+  await page.goto(`${site.url}/a.html`);
+  await page.evaluate(() => localStorage.clear());
+  await page.evaluate(hideable);
+  return page;
+}
+
+/** How many keys of kept exposure events the page's localStorage holds. */
+const keptCount = (page) => page.evaluate(() => Object.keys(localStorage).filter((k) => k.includes('exposures')).length);
+
 /** Kills the page's renderer: no `pagehide`, no `unload`, as a mobile browser discards a hidden page. */
 async function crash(page) {
   const crashed = new Promise((r) => page.once('crash', r));
@@ -605,14 +624,9 @@ const received = () => {
 const once = (tag, n) => Object.fromEntries(Array.from({ length: n }, (_, j) => [`${tag}-${j}`, 1]));
 
 test('a page hidden while the sink fails, then killed without page hide (as mobile browsers discard hidden pages): what it held was kept, and the next page of the origin sends each event once', async () => {
-  site.snapshots['/snap.json'] = snapshotText('r1');
-  site.events.length = site.refused = 0;
-  site.sinkStatus = 503;
-  const page = await browser.newPage();
+  failingSink();
+  const page = await hideablePage();
   try {
-    await page.goto(`${site.url}/a.html`);
-    await page.evaluate(() => localStorage.clear());
-    await page.evaluate(hideable);
     await page.evaluate(async () => (window.__make('hidden', 20), await window.__c.flush(), window.__show('hidden')));
     await until(() => site.refused === 2, 5000); // (the hidden page's keepalive fetch, refused too)
     await crash(page);
@@ -626,9 +640,7 @@ test('a page hidden while the sink fails, then killed without page hide (as mobi
 
 test('a client whose Web Lock is granted only after its page was hidden does not take its own copy: it sends each event once', () =>
   open('/a.html', async (page) => {
-    site.snapshots['/snap.json'] = snapshotText('r1');
-    site.events.length = site.refused = 0;
-    site.sinkStatus = 503;
+    failingSink();
     try {
       // The lock the client takes what was kept under, held a while (as by another tab taking it first).
       await page.evaluate(() => new Promise((held) => navigator.locks.request('feats-edge feats-edge:exposures:/x', () => new Promise((r) => ((window.__release = r), held())))));
@@ -655,14 +667,9 @@ test('a client whose Web Lock is granted only after its page was hidden does not
 
 test('a page hidden while the sink fails, whose copy the next page of the origin takes and sends, leaves those events to it: shown again, it sends none of them a second time; a copy another tab removed (the application clearing its keys) it still sends', async () => {
   for (const how of ['taken', 'removed']) {
-    site.snapshots['/snap.json'] = snapshotText('r1');
-    site.events.length = site.refused = 0;
-    site.sinkStatus = 503;
-    const page = await browser.newPage();
+    failingSink();
+    const page = await hideablePage();
     try {
-      await page.goto(`${site.url}/a.html`);
-      await page.evaluate(() => localStorage.clear());
-      await page.evaluate(hideable);
       await page.evaluate(async (how) => {
         Math.random = () => 1 - 2 ** -53; // (its retry a minute later: not while the test runs)
         window.__make(how, 20);
@@ -693,15 +700,10 @@ test('a page hidden while the sink fails, whose copy the next page of the origin
 });
 
 test('a hidden page whose copy another tab takes while its own POST of those events is under way does not put them back when that POST fails: each is sent once, by the other tab', async () => {
-  site.snapshots['/snap.json'] = snapshotText('r1');
-  site.events.length = site.refused = 0;
-  site.sinkStatus = 503;
-  const page = await browser.newPage();
+  failingSink();
+  const page = await hideablePage();
   let other;
   try {
-    await page.goto(`${site.url}/a.html`);
-    await page.evaluate(() => localStorage.clear());
-    await page.evaluate(hideable);
     await page.evaluate(async () => {
       Math.random = () => 1 - 2 ** -53; // (its retry a minute later: not while the test runs)
       window.__make('flying', 20);
@@ -728,15 +730,10 @@ test('a hidden page whose copy another tab takes while its own POST of those eve
 });
 
 test('a page hidden then shown again takes back what it kept, and sends it itself; hidden with the sink answering, then killed, it kept nothing: each event arrives once', async () => {
-  site.snapshots['/snap.json'] = snapshotText('r1');
-  site.events.length = site.refused = 0;
-  site.sinkStatus = 503;
-  const page = await browser.newPage();
+  failingSink();
+  const page = await hideablePage();
   try {
-    await page.goto(`${site.url}/a.html`);
-    await page.evaluate(() => localStorage.clear());
-    await page.evaluate(hideable);
-    const keys = () => page.evaluate(() => Object.keys(localStorage).filter((k) => k.includes('exposures')).length);
+    const keys = () => keptCount(page);
     await page.evaluate(async () => (window.__make('shown', 20), await window.__c.flush(), window.__show('hidden')));
     assert.equal(await keys(), 1, 'kept while hidden');
     await page.evaluate(() => window.__show('visible'));
@@ -758,15 +755,10 @@ test('a page hidden then shown again takes back what it kept, and sends it itsel
 
 test('a client closed while its page is hidden removes the copy it kept once close() has sent what waits: the next page sends nothing again; what close() could not send (the sink still down) stays kept, and the next page sends it once', async () => {
   for (const back of [true, false]) {
-    site.snapshots['/snap.json'] = snapshotText('r1');
-    site.events.length = site.refused = 0;
-    site.sinkStatus = 503;
-    const page = await browser.newPage();
+    failingSink();
+    const page = await hideablePage();
     try {
-      await page.goto(`${site.url}/a.html`);
-      await page.evaluate(() => localStorage.clear());
-      await page.evaluate(hideable);
-      const keys = () => page.evaluate(() => Object.keys(localStorage).filter((k) => k.includes('exposures')).length);
+      const keys = () => keptCount(page);
       await page.evaluate(async () => (window.__make('closed', 20), await window.__c.flush(), window.__show('hidden')));
       await until(() => site.refused === 2, 5000); // (the hidden page's keepalive fetch, refused too)
       assert.equal(await keys(), 1, 'kept while hidden');
@@ -785,14 +777,9 @@ test('a client closed while its page is hidden removes the copy it kept once clo
 });
 
 test('a client closed by a pagehide listener of the application\'s, after its own page hide, while the sink fails: what page hide kept stays (its beacons went into the failing sink), and the next page sends it', async () => {
-  site.snapshots['/snap.json'] = snapshotText('r1');
-  site.events.length = site.refused = 0;
-  site.sinkStatus = 503;
-  const page = await browser.newPage();
+  failingSink();
+  const page = await hideablePage();
   try {
-    await page.goto(`${site.url}/a.html`);
-    await page.evaluate(() => localStorage.clear());
-    await page.evaluate(hideable);
     await page.evaluate(async () => {
       window.__make('closing', 20);
       await window.__c.flush();
@@ -810,15 +797,10 @@ test('a client closed by a pagehide listener of the application\'s, after its ow
 });
 
 test('a hidden page whose retry gets through while it is still hidden keeps no copy of what arrived: killed then, the next page sends nothing again', async () => {
-  site.snapshots['/snap.json'] = snapshotText('r1');
-  site.events.length = site.refused = 0;
-  site.sinkStatus = 503;
-  const page = await browser.newPage();
+  failingSink();
+  const page = await hideablePage();
   try {
-    await page.goto(`${site.url}/a.html`);
-    await page.evaluate(() => localStorage.clear());
-    await page.evaluate(hideable);
-    const keys = () => page.evaluate(() => Object.keys(localStorage).filter((k) => k.includes('exposures')).length);
+    const keys = () => keptCount(page);
     await page.evaluate(async () => (window.__make('retried', 20), await window.__c.flush(), window.__show('hidden')));
     await page.evaluate(() => window.__c.flush()); // (the hide's POST answered 503 too)
     assert.equal(await keys(), 1, 'kept while hidden');
@@ -837,9 +819,7 @@ test('a hidden page whose retry gets through while it is still hidden keeps no c
 
 test('a page hidden and shown again while the sink fails, with localStorage full: nothing is counted as dropped or said (its events wait in its queue), and once the sink is back each is sent', () =>
   open('/a.html', async (page) => {
-    site.snapshots['/snap.json'] = snapshotText('r1');
-    site.events.length = site.refused = 0;
-    site.sinkStatus = 503;
+    failingSink();
     try {
       await page.evaluate(hideable);
       await page.evaluate(() => {
@@ -874,9 +854,7 @@ test('a page hidden and shown again while the sink fails, with localStorage full
 
 test('a page hidden while the sink fails removes nothing another page kept to make room for its own copy: shown again, it takes its own back, and what the other page kept stays for the next page', () =>
   open('/a.html', async (page) => {
-    site.snapshots['/snap.json'] = snapshotText('r1');
-    site.events.length = site.refused = 0;
-    site.sinkStatus = 503;
+    failingSink();
     try {
       await page.evaluate(hideable);
       await page.evaluate(async () => {
@@ -908,14 +886,9 @@ test('a page hidden while the sink fails removes nothing another page kept to ma
 
 test('a page going away while the sink fails beacons what waits and keeps it too: the next page sends it once the sink is back (hidden first, it is kept once); with the sink back by then, the beacons deliver it with no next page', async () => {
   for (const how of ['failing', 'hidden first', 'back']) {
-    site.snapshots['/snap.json'] = snapshotText('r1');
-    site.events.length = site.refused = 0;
-    site.sinkStatus = 503;
-    const page = await browser.newPage();
+    failingSink();
+    const page = await hideablePage();
     try {
-      await page.goto(`${site.url}/a.html`);
-      await page.evaluate(() => localStorage.clear());
-      await page.evaluate(hideable);
       await page.evaluate(async (hidden) => (window.__make('away', 20), await window.__c.flush(), hidden && window.__show('hidden')), how == 'hidden first');
       if (how == 'back') site.sinkStatus = 0;
       await page.goto(`${site.url}/b.html`); // (page hide: its beacon refused too, unless the sink is back)

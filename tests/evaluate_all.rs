@@ -123,6 +123,37 @@ fn an_activation_on_a_segment_of_several_inputs_is_judged_per_feature() {
     assert_eq!(served, [Some(1), Some(0), Some(1), Some(0), Some(1)]);
 }
 
+/// A segment that converts two inputs, in the rules of features that each
+/// declare one of them: each feature gets the value of its own input, not
+/// the one another feature read first.
+#[test]
+fn a_segment_of_several_inputs_gives_each_feature_its_own_input() {
+    let text = r#"{"schema": 1,
+        "segments": {"Who": {"from": {"user": "{id}", "account": "{id}"}}},
+        "features": {
+          "ByUser": {"inputs": ["user"], "implementations": ["a", "b"], "default": "a",
+            "rules": [{"when": {"segment": "Who", "in": ["x"]}, "serve": "b"}]},
+          "ByAccount": {"inputs": ["account"], "implementations": ["a", "b"], "default": "a",
+            "rules": [{"when": {"segment": "Who", "in": ["x"]}, "serve": "b"}]}}}"#;
+    let engine = load(text);
+    assert_eq!(engine.problems(), &[]);
+    for (context, served) in [
+        (
+            r#"{"user": {"id": "x"}, "account": {"id": "y"}}"#,
+            [Some(1), Some(0)],
+        ),
+        (
+            r#"{"user": {"id": "y"}, "account": {"id": "x"}}"#,
+            [Some(0), Some(1)],
+        ),
+    ] {
+        let (together, alone, _) = both(&engine, context);
+        assert_eq!(together, alone, "{context}");
+        let got: Vec<Option<u16>> = together.iter().map(|&(i, _)| i).collect();
+        assert_eq!(got, served, "{context}");
+    }
+}
+
 /// An activation that refers to another holds alike in every feature when
 /// the one it refers to does: judged once for all 200 features (its own
 /// segment read twice, the other's twice), not once per feature.

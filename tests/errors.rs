@@ -124,6 +124,16 @@ fn whole_snapshot_errors_refuse_the_document() {
     assert!(refused(&big).contains("more than the limit of 16 MiB"));
 }
 
+/// Bytes below the limit load as the text they decode to, an invalid
+/// sequence read as U+FFFD (as `TextDecoder` reads it).
+#[test]
+fn a_snapshot_loads_from_bytes() {
+    let e = Engine::load_bytes(b"{\"schema\": 1, \"revision\": \"r\xff\"}".to_vec());
+    assert_eq!(e.expect("loads").revision(), "r\u{fffd}");
+    let e = Engine::load_bytes(br#"{"schema": 1, "revision": "r7"}"#.to_vec());
+    assert_eq!(e.expect("loads").revision(), "r7");
+}
+
 #[test]
 fn a_snapshot_at_the_limits_loads() {
     let list = format!(r#"{{"schema": 1, "meta": [{}0]}}"#, "0,".repeat(9_999));

@@ -248,6 +248,34 @@ test('a request given up on after 30 s says so, as an AbortError, not as one the
   assert.equal(client.stats.failed, 0, 'the batch waits for a retry');
 });
 
+test('a fetch option that closes the client and does not pass the signal on: the refresh settles at once, with nothing said, though its request goes on', async (t) => {
+  // (A fetch option may close the client: an application's kill switch. Its
+  // request's signal is then aborted before the client waits on it, and an
+  // abort listener added then never runs: the refresh waited for as long as
+  // that request, for good on a server that never answers, 30 s included.)
+  const srv = await startServer({ snapshot: snapshot('r1') });
+  t.after(() => srv.close());
+  let client, closing = false;
+  const fetchLike = (u, init) => {
+    if (!closing) return fetch(u, init);
+    client.close();
+    return fetch(u);
+  };
+  client = await createClient({ snapshotUrl: srv.snapshotUrl, fetch: fetchLike, refreshInterval: 0, retryDelay: 60_000 });
+  t.after(() => client.close());
+  const errors = [];
+  client.on('error', (e) => errors.push(e));
+  srv.state.mode = 'hang';
+  closing = true;
+  let settled = false;
+  const refreshed = client.refresh().then(() => (settled = true));
+  await until(() => srv.state.snapshotRequests.length === 2, 3000, 'the request at the server');
+  assert.equal(srv.state.snapshotRequests[1].status, 0, 'not answered');
+  assert.ok(settled, 'the refresh did not wait for it');
+  await refreshed;
+  assert.deepEqual(errors, []);
+});
+
 test('what a fetch option rejects with is said as an Error naming the URL, with the original as its cause; an error of its own that says a status is kept as it is', async (t) => {
   const url = 'http://127.0.0.1:9/snapshot.json';
   const statused = Object.assign(new Error('nope'), { status: 503 });

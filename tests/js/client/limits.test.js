@@ -264,3 +264,42 @@ test('the exposure queue\'s size bound holds events of exactly maxQueue × 4 KiB
     assert.deepEqual([client.stats.queued, client.stats.dropped], [queued, dropped], `${2 * 4096 + extra} characters of events`);
   }
 });
+
+test('an experiment\'s name counts in the exposure queue\'s size bound: events of exactly maxQueue × 4 KiB with it are held, one character more drops the oldest', async (t) => {
+  // (Its name is at most 128 characters, but events are held by the
+  // thousand: left out, the bound let them past it.)
+  const name = 'experiment-'.padEnd(128, 'x');
+  const s = snapshot('r1');
+  s.features.Fixed.rules[0].experiment.name = name;
+  const srv = await startServer({ snapshot: s });
+  srv.state.exposureMode = '500';
+  const clients = [];
+  t.after(async () => {
+    for (const c of clients) await c.close();
+    await srv.close();
+  });
+  /** Two users whose events' sizes (sizeOf in pkg/src/exposures.js), experiment included, add up to `total`. */
+  const pair = (client, total) => {
+    const size = (id) => 200 + 'Fixed'.length + client.findImplementation('Fixed', { user: { id } }).length + name.length + 'r1'.length + 'UserId'.length + id.length;
+    const first = 'a'.padEnd(3000, 'x');
+    for (let k = 3000; k < 5000; k++) {
+      const second = 'b'.padEnd(k, 'x');
+      if (size(first) + size(second) === total) return [first, second];
+    }
+    throw new Error(`no pair of ${total}`);
+  };
+  for (const [extra, queued, dropped] of [[0, 2, 0], [1, 1, 1]]) {
+    const client = await createClient({ snapshot: s, exposureUrl: srv.exposureUrl, flushInterval: 0, refreshInterval: 0, retryDelay: 60_000, maxQueue: 2 });
+    clients.push(client);
+    client.on('error', () => {}); // (the sink's 503s)
+    for (const id of pair(client, 2 * 4096 + extra)) client.create('Fixed', { user: { id } });
+    assert.deepEqual([client.stats.queued, client.stats.dropped], [queued, dropped], `${2 * 4096 + extra} characters of events`);
+  }
+  // What was queued is what the sizes above count: the experiment is in each event.
+  srv.state.exposureMode = 'ok';
+  const client = await createClient({ snapshot: s, exposureUrl: srv.exposureUrl, flushInterval: 0, refreshInterval: 0, maxQueue: 2 });
+  clients.push(client);
+  client.create('Fixed', ctx('one'));
+  await client.flush();
+  assert.equal(srv.accepted().at(-1).experiment, name);
+});

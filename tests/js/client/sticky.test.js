@@ -359,6 +359,30 @@ test('an asynchronous sticky store: a get that answers a promise reads as none, 
   ]);
 });
 
+test('a sticky get that answers a thenable function is said as one that answers a promise; an object or a function without `then` is no promise: read as none, nothing said', async (t) => {
+  // (A thenable is any object or function with a `then` method: `await`
+  // and Promise.resolve take a function with one as a promise.)
+  const bucket = (await withSink(t, snapshot('r1'))).client.findImplementation('Fixed', ctx('u1'));
+  const other = bucket === 'a' ? 'b' : 'a';
+  const thenableFunction = Object.assign(() => other, { then: (/** @type {any} */ resolve) => resolve(other) });
+  const cases = [
+    [thenableFunction, ["feats-edge: the sticky store's get returned a promise: stores are read synchronously, so no assignment was read (fill a synchronous store before evaluating)"]],
+    [{ value: other }, []],
+    [new String(other), []],
+    [() => other, []],
+  ];
+  for (const [answer, said] of cases) {
+    const { client } = await withSink(t, snapshot('r1'), { get: () => answer, set() {} });
+    const errors = [];
+    client.on('error', (e) => errors.push(e.message));
+    const d = client.details('Fixed', ctx('u1'));
+    assert.deepEqual([d.reason, d.implementation], ['SPLIT', bucket], `${typeof answer}: the bucket decides`);
+    client.details('Fixed', ctx('u2'));
+    await new Promise((r) => setImmediate(r));
+    assert.deepEqual(errors, said, typeof answer);
+  }
+});
+
 test('a plain object of assignments as the sticky store is read as it is', async (t) => {
   const { client } = await withSink(t, snapshot('r1'), { 'fixed/u1': 'b', 'fixed/u2': 'a' });
   assert.deepEqual([client.details('Fixed', ctx('u1')).reason, client.findImplementation('Fixed', ctx('u1'))], ['STICKY', 'b']);

@@ -348,6 +348,47 @@ test('page hide: once the keepalive quota is spent, what is left leaves by plain
   await client.close();
 });
 
+test('a keepalive POST that fails unanswered as the page goes away: its events go back to the queue a task later, so the beacon of page hide does not send them a second time', async (t) => {
+  // A page navigating away fails its keepalive POSTs just before page
+  // hide, while the browser goes on sending them. The next task is a
+  // message: this channel holds the client's until page hide has run.
+  localStorage.clear();
+  const Channel = globalThis.MessageChannel, held = [];
+  globalThis.MessageChannel = class {
+    constructor() {
+      const port1 = { onmessage: null, close() {} };
+      this.port1 = port1;
+      this.port2 = { postMessage: () => held.push(() => port1.onmessage?.({})) };
+    }
+  };
+  t.after(() => { globalThis.MessageChannel = Channel; });
+  const answer = navigator.sendBeacon, beaconed = [];
+  navigator.sendBeacon = (url, blob) => (beaconed.push(blob), true);
+  t.after(() => { navigator.sendBeacon = answer; });
+  const posts = [];
+  const client = await createClient({
+    snapshot: snapshot('r1'), exposureUrl: '/flags/exposures', flushInterval: 0, retryDelay: 60_000,
+    fetch: async (url, init) => {
+      posts.push(init.keepalive ? 'keepalive' : 'plain');
+      if (init.keepalive) throw new TypeError('Failed to fetch');
+      return new Response(null, { status: 204 });
+    },
+  });
+  t.after(() => client.close());
+  client.on('error', () => {});
+  client.create('Split', ctx('leaving'));
+  const flushed = client.flush();
+  await new Promise((r) => setImmediate(r)); // (the POST has failed)
+  assert.deepEqual(posts, ['keepalive']);
+  windowEvents.dispatchEvent(new Event('pagehide'));
+  assert.deepEqual(beaconed, [], 'page hide found nothing to send');
+  assert.equal(held.length, 1, 'the batch waits for the next task');
+  // The page lives on: the next task puts the batch back, for a retry.
+  held.splice(0).forEach((deliver) => deliver());
+  await flushed;
+  assert.deepEqual([client.stats.queued, client.stats.sent, client.stats.failed], [1, 0, 0]);
+});
+
 test('beacons accepted a moment ago do not cut the next ones to one event each', async (t) => {
   localStorage.clear();
   const answer = navigator.sendBeacon, accepted = [];

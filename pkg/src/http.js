@@ -40,6 +40,19 @@ const httpDate = (h) =>
     : NaN;
 
 /**
+ * What an answer of status 0 was, by its `type`: a redirect not followed
+ * (`opaqueredirect`, a `fetch` with `redirect: "manual"`), an answer a
+ * `no-cors` fetch may not read (`opaque`), or a status 0 (a `fetch` option's
+ * `Response.error()`, an object of its own). All three were said as a
+ * redirect, which sent whoever read it looking for one.
+ * @param {unknown} type
+ */
+const unread = (type) =>
+  type == 'opaqueredirect' ? 'a redirect'
+    : type == 'opaque' ? 'with an opaque response (a no-cors request\'s, whose status and body cannot be read)'
+      : `status 0${typeof type == 'string' && type ? ` (a response of type ${JSON.stringify(type)})` : ''}`;
+
+/**
  * An Error for an HTTP answer, with its status and Retry-After (ms, at most
  * max(`interval`, 5 minutes)). A redirect of an exposure POST (not followed:
  * fetch would send a 301, 302 or 303 on as a GET without the events; in a
@@ -54,7 +67,7 @@ export function httpError(url, res, interval, post) {
   const status = res.type == 'opaqueredirect' ? 300 : res.status;
   const why = post && status > 299 && status < 400
     ? ` (${res.status ? 'a redirect: ' : ''}exposures are not sent on to another URL; give exposureUrl the one it leads to)` : '';
-  return Object.assign(new Error(`feats-edge: ${url} answered ${res.status || 'a redirect'}${why}`), {
+  return Object.assign(new Error(`feats-edge: ${url} answered ${res.status || unread(res.type)}${why}`), {
     status,
     retryAfter: Math.min(Math.max(0, ms), Math.max(interval, MAX_RETRY_AFTER)) || undefined,
   });

@@ -164,3 +164,29 @@ test('a snapshot answer of 300 (no redirect to follow) is said by its status alo
   await until(() => errors.length === 1, 3000, 'the answer');
   assert.deepEqual([errors[0].message, errors[0].status], ['feats-edge: http://127.0.0.1:9/snapshot.json answered 300', 300]);
 });
+
+test('an answer of status 0 is said for what it was: a redirect not followed (opaqueredirect), an answer a no-cors fetch cannot read (opaque), else status 0; a snapshot\'s and an exposure POST\'s alike', async (t) => {
+  // (A page's fetch gives these through a fetch option that asks with
+  // `redirect: "manual"` or `mode: "no-cors"`; all three were said as a redirect.)
+  const snapshotUrl = 'http://127.0.0.1:9/snapshot.json', exposureUrl = 'http://127.0.0.1:9/exposures';
+  const cases = [
+    ['opaqueredirect', 'a redirect', ' (exposures are not sent on to another URL; give exposureUrl the one it leads to): 1 exposure event dropped (stats.failed)', 300],
+    ['opaque', "with an opaque response (a no-cors request's, whose status and body cannot be read)", '', 0],
+    ['error', 'status 0 (a response of type "error")', '', 0],
+    [undefined, 'status 0', '', 0],
+  ];
+  for (const [type, said, posted, status] of cases) {
+    const answer = { status: 0, type, headers: new Headers(), body: null, text: async () => '' };
+    const client = await createClient({ snapshot: snapshot('r1'), snapshotUrl, exposureUrl, fetch: async () => answer, refreshInterval: 0, flushInterval: 0, retryDelay: 60_000 });
+    t.after(() => client.close());
+    const errors = [];
+    client.on('error', (e) => errors.push(e));
+    await client.refresh();
+    client.create('Split', { user: { id: 'u1' } });
+    await client.flush();
+    assert.deepEqual(errors.slice(-2).map((e) => [e.message, e.status]), [
+      [`feats-edge: ${snapshotUrl} answered ${said}`, status],
+      [`feats-edge: ${exposureUrl} answered ${said}${posted}`, status],
+    ], String(type));
+  }
+});

@@ -406,3 +406,21 @@ test('a sticky set whose promise rejects with no reason is said, with what it re
   assert.deepEqual(errors.map((e) => e.message), ["feats-edge: the sticky store's set failed: undefined", "feats-edge: the sticky store's set failed: null"]);
   assert.deepEqual(errors.map((e) => 'cause' in e && e.cause), [undefined, null]);
 });
+
+test('the default store outside browsers holds exactly 10 000 assignments, the least recently used forgotten first; units evaluated with none stored take no room', async () => {
+  const client = await createClient({ snapshot: snapshot('r1') });
+  const sticky = (id) => client.details('Fixed', ctx(id)).reason === 'STICKY';
+  for (let i = 0; i < 10_000; i++) client.create('Fixed', ctx(`u${i}`));
+  assert.ok(sticky('u0'), 'the first of 10 000 is kept (and now the most recent)');
+  client.create('Fixed', ctx('u10000'));
+  assert.deepEqual(['u1', 'u2', 'u0', 'u10000'].map(sticky), [false, true, true, true]);
+  await client.close();
+
+  // Units only evaluated (nothing used) have no assignment, and push none out.
+  const other = await createClient({ snapshot: snapshot('r1') });
+  other.create('Fixed', ctx('kept'));
+  for (let i = 0; i < 10_001; i++) other.findImplementation('Fixed', ctx(`seen-${i}`));
+  other.create('Fixed', ctx('next'));
+  assert.deepEqual(['kept', 'next'].map((id) => other.details('Fixed', ctx(id)).reason), ['STICKY', 'STICKY']);
+  await other.close();
+});

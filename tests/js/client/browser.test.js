@@ -122,6 +122,26 @@ test('sticky keys an earlier version wrote without a list of them are bounded to
   assert.equal(JSON.parse(localStorage.getItem('feats-edge:sticky:#')).length, 1000);
 });
 
+test('an application\'s own keys under the sticky prefix (an empty storageKey) are no sticky keys: never counted against the bound nor removed; the earlier version\'s assignments beside them are', async () => {
+  localStorage.clear();
+  // The application's, first written: a key without a slash, values no
+  // implementation name can be; and after, one outside the prefix.
+  const own = { 'sticky:theme': 'dark', 'sticky:draft/1': 'hello world', 'sticky:draft/2': 'dark mode!', 'sticky:draft/3': '', 'settings/ui': 'compact' };
+  for (const [k, v] of Object.entries(own)) if (k !== 'settings/ui') localStorage.setItem(k, v);
+  // As a version without the bound left them: 1 500 assignments, no list.
+  for (let i = 0; i < 1500; i++) localStorage.setItem(`sticky:exp/old${i}`, 'aperture');
+  localStorage.setItem('settings/ui', own['settings/ui']);
+  const c = await createClient({ snapshot: snapshot('r1'), storageKey: '' });
+  c.usedImplementation('Random', 'a', ctx('new'));
+  await c.close();
+  for (const [k, v] of Object.entries(own)) assert.equal(localStorage.getItem(k), v, k);
+  const keys = [...Array(localStorage.length).keys()].map((i) => localStorage.key(i)).filter((k) => k.startsWith('sticky:exp/'));
+  assert.equal(keys.length, 1000, `${keys.length} assignments kept`);
+  assert.deepEqual([localStorage.getItem('sticky:exp/old500'), localStorage.getItem('sticky:exp/old501')], [null, 'aperture'], 'the first written forgotten first');
+  assert.equal(localStorage.getItem('sticky:exp/new'), 'a');
+  assert.deepEqual(JSON.parse(localStorage.getItem('sticky:#')), [...keys.slice(0, -1).map((k) => k.slice('sticky:'.length)), 'exp/new']);
+});
+
 test('a quota that an earlier version filled with sticky keys makes room for the next one', async (t) => {
   /** A Storage that refuses a new key past 3 001 (the quota). */
   class FullStorage extends MemoryStorage {

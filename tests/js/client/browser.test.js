@@ -104,6 +104,29 @@ test('localStorage keeps at most 1 000 sticky keys, the first written forgotten 
   await d.close();
 });
 
+test('sticky keys in localStorage: the first written forgotten first, one used again included, after a reload too, whatever order the storage lists its keys in', async (t) => {
+  // (Browsers list an origin's keys in an order of their own: Chromium's
+  // is not the order written. This one lists them backwards.)
+  class Backwards extends MemoryStorage {
+    key(i) { return super.key(this.length - 1 - i); }
+  }
+  const page = globalThis.localStorage;
+  globalThis.localStorage = new Backwards();
+  t.after(() => { globalThis.localStorage = page; });
+  const first = await createClient({ snapshot: snapshot('r1') });
+  for (let i = 0; i < 1000; i++) first.usedImplementation('Random', 'b', ctx(`v${i}`));
+  // Used again: still the first written.
+  assert.equal(first.details('Random', ctx('v0')).reason, 'STICKY');
+  first.usedImplementation('Random', 'b', ctx('v0'));
+  await first.close();
+  // The page reloaded: its next key pushes out the first written.
+  const next = await createClient({ snapshot: snapshot('r1') });
+  next.usedImplementation('Random', 'a', ctx('new'));
+  await next.close();
+  assert.deepEqual(['v0', 'v1', 'v999', 'new'].map((id) => localStorage.getItem(`feats-edge:sticky:exp/${id}`)), [null, 'b', 'b', 'a']);
+  assert.equal(JSON.parse(localStorage.getItem('feats-edge:sticky:#')).length, 1000);
+});
+
 test('sticky keys an earlier version wrote without a list of them are bounded too, forgotten before newer ones', async () => {
   localStorage.clear();
   // As a version without the bound left them: 3 000 assignments, no list.

@@ -424,3 +424,27 @@ test('the default store outside browsers holds exactly 10 000 assignments, the l
   assert.deepEqual(['kept', 'next'].map((id) => other.details('Fixed', ctx(id)).reason), ['STICKY', 'STICKY']);
   await other.close();
 });
+
+test('long unit ids keep an assignment each, read back as stored: over 256 characters, and over 256 bytes in 256 characters or fewer (non-ASCII)', async () => {
+  // (The engine hands a unit over 256 bytes to the store apart from its
+  // experiment's name; the store keeps a key over 256 characters as a digest.)
+  const client = await createClient({ snapshot: snapshot('r1') });
+  t: for (const [what, id] of [
+    ['300 characters', (/** @type {number} */ i) => `${i}-`.padEnd(300, 'x')],
+    ['151 characters, about 300 bytes', (/** @type {number} */ i) => `${i}-`.padEnd(151, 'é')],
+    ['250 characters (256 with "fixed/"), about 500 bytes', (/** @type {number} */ i) => `${i}`.padStart(250, 'é')],
+  ]) {
+    for (let i = 0; i < 50; i++) {
+      const [u, v] = [id(i), id(i + 1)];
+      const [bu, bv] = [u, v].map((x) => client.findImplementation('Fixed', { user: { id: x } }));
+      if (bu === bv) continue;
+      client.create('Fixed', { user: { id: u } });
+      const [du, dv] = [u, v].map((x) => client.details('Fixed', { user: { id: x } }));
+      assert.deepEqual([du.reason, du.implementation], ['STICKY', bu], `${what}: the unit's own, kept`);
+      assert.deepEqual([dv.reason, dv.implementation], ['SPLIT', bv], `${what}: another unit's is not its`);
+      continue t;
+    }
+    assert.fail(`${what}: no two units in different buckets`);
+  }
+  await client.close();
+});

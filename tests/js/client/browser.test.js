@@ -207,6 +207,46 @@ test('localStorage keeps at most 250 000 characters of sticky keys: long unit id
   await d.close();
 });
 
+test('sticky keys of exactly 250 000 characters stay in localStorage, one character more forgets the first written; a newest key longer than all that stays till the next', async () => {
+  const unit = (key) => key.slice('exp/'.length);
+  for (const [extra, first] of [[0, 'a'], [1, null]]) {
+    localStorage.clear();
+    const c = await createClient({ snapshot: snapshot('r1') });
+    // (Counted as listed: `<experiment>/<unit>`.)
+    const [one, two] = ['exp/1-'.padEnd(125_000, 'x'), 'exp/2-'.padEnd(125_000 + extra, 'x')];
+    c.usedImplementation('Random', 'a', ctx(unit(one)));
+    c.usedImplementation('Random', 'b', ctx(unit(two)));
+    await c.close();
+    assert.deepEqual([one, two].map((k) => localStorage.getItem(`feats-edge:sticky:${k}`)), [first, 'b'], `${250_000 + extra} characters`);
+  }
+  localStorage.clear();
+  const c = await createClient({ snapshot: snapshot('r1') });
+  const huge = 'exp/'.padEnd(250_001, 'x');
+  c.usedImplementation('Random', 'a', ctx(unit(huge)));
+  assert.equal(localStorage.getItem(`feats-edge:sticky:${huge}`), 'a', 'the newest stays, however long');
+  assert.deepEqual(JSON.parse(localStorage.getItem('feats-edge:sticky:#')), [huge]);
+  c.usedImplementation('Random', 'b', ctx('next'));
+  await c.close();
+  assert.equal(localStorage.getItem(`feats-edge:sticky:${huge}`), null, 'forgotten by the next');
+  assert.deepEqual(JSON.parse(localStorage.getItem('feats-edge:sticky:#')), ['exp/next']);
+});
+
+test('a sticky key the application removed from localStorage and the client wrote again is listed once, as the newest: 1 000 keys still fit, it among them', async () => {
+  localStorage.clear();
+  const c = await createClient({ snapshot: snapshot('r1') });
+  for (let i = 0; i < 10; i++) c.usedImplementation('Random', 'b', ctx(`v${i}`));
+  await c.close();
+  // (A user's reset of that experiment, say.)
+  localStorage.removeItem('feats-edge:sticky:exp/v0');
+  const d = await createClient({ snapshot: snapshot('r1') });
+  d.usedImplementation('Random', 'a', ctx('v0'));
+  for (let i = 0; i < 990; i++) d.usedImplementation('Random', 'a', ctx(`w${i}`));
+  await d.close();
+  assert.deepEqual(['v0', 'v1', 'w989'].map((id) => localStorage.getItem(`feats-edge:sticky:exp/${id}`)), ['a', 'b', 'a']);
+  const list = JSON.parse(localStorage.getItem('feats-edge:sticky:#'));
+  assert.deepEqual([list.length, new Set(list).size, list[9]], [1000, 1000, 'exp/v0']);
+});
+
 test('assignments of long unit ids stay under their whole key in localStorage, as stored before', async () => {
   localStorage.clear();
   const id = 'visitor-'.padEnd(30000, 'x'), other = 'other-'.padEnd(30000, 'y');

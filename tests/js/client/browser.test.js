@@ -510,6 +510,29 @@ test('visible again: the snapshot is refetched; after close() events are ignored
   assert.equal(srv.state.snapshotRequests.length, 2);
 });
 
+test('the snapshot cache: the 4 URLs fetched last keep their entries, the newest fetched again included; an application\'s own value under the prefix that is no JSON stays; a snapshot cached says nothing', async (t) => {
+  localStorage.clear();
+  const srv = await startServer({ snapshot: snapshot('r1') });
+  t.after(() => srv.close());
+  // (With an empty storageKey, the application's keys share the prefix.)
+  localStorage.setItem('snapshot:notes', 'not JSON {');
+  const url = (v) => `${srv.snapshotUrl}?v=${v}`;
+  const errors = [];
+  for (const [i, v] of [1, 2, 3, 4, 4].entries()) {
+    // (The last, a new snapshot there: written again.)
+    if (i === 4) Object.assign(srv.state, { snapshot: snapshot('r2'), etag: '"v2"' });
+    const c = await createClient({ snapshotUrl: url(v), storageKey: '', refreshInterval: 0 });
+    c.on('error', (e) => errors.push(e.message));
+    await c.refresh();
+    await c.close();
+  }
+  assert.deepEqual(errors, []);
+  const keys = [...Array(localStorage.length).keys()].map((i) => localStorage.key(i)).sort();
+  assert.deepEqual(keys, [...[1, 2, 3, 4].map((v) => `snapshot:${url(v)}`), 'snapshot:notes'].sort());
+  assert.equal(localStorage.getItem('snapshot:notes'), 'not JSON {');
+  assert.equal(JSON.parse(JSON.parse(localStorage.getItem(`snapshot:${url(4)}`)).text).revision, 'r2');
+});
+
 test('a cached entry that is not an object (corrupt storage) is no cache: the client fetches', async (t) => {
   const srv = await startServer({ snapshot: snapshot('r1') });
   t.after(() => srv.close());

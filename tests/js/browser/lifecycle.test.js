@@ -439,16 +439,14 @@ test('what pages kept over 30 days ago for another exposure URL (the application
   open('/a.html', async (page) => {
     site.snapshots['/snap.json'] = snapshotText('r1');
     site.events.length = 0;
+    await page.evaluate(keeping);
     await page.evaluate(async () => {
-      const event = (value) => ({ feature: 'Exp', implementation: 'b', reason: 'SPLIT', rule: 0, experiment: null, unit: { segment: 'UserId', value }, revision: 'r0', timestamp: '2026-11-22T10:00:00.000Z' });
-      const id = (days) => (Date.now() - days * 864e5).toString(36).padStart(9, '0') + 'abc123';
-      const keep = (key, ...values) => localStorage.setItem(key, JSON.stringify({ events: values.map(event) }));
-      keep(`feats-edge:exposures:/old ${id(31)}`, 'old-0', 'old-1');
-      keep(`feats-edge:exposures:http://cdn.example/x ${id(400)}`, 'cdn-0');
-      keep(`feats-edge:exposures:/old ${id(29)}`, 'recent');
-      keep(`feats-edge:exposures:/x ${id(31)}`, 'own'); // (this sink's: sent whatever its age)
-      keep(`other:exposures:/old ${id(31)}`, 'other-prefix');
-      keep('feats-edge:exposures:/old x', 'no-time');
+      window.__keep(`feats-edge:exposures:/old ${window.__id(31)}`, 'old-0', 'old-1');
+      window.__keep(`feats-edge:exposures:http://cdn.example/x ${window.__id(400)}`, 'cdn-0');
+      window.__keep(`feats-edge:exposures:/old ${window.__id(29)}`, 'recent');
+      window.__keep(`feats-edge:exposures:/x ${window.__id(31)}`, 'own'); // (this sink's: sent whatever its age)
+      window.__keep(`other:exposures:/old ${window.__id(31)}`, 'other-prefix');
+      window.__keep('feats-edge:exposures:/old x', 'no-time');
       const { createClient } = await import('/pkg/index.js');
       window.__errors = [];
       window.__c = await createClient({ snapshotUrl: '/snap.json', exposureUrl: '/x', refreshInterval: 0, flushInterval: 0 });
@@ -473,12 +471,10 @@ test('what a page whose clock was set years ahead kept for another exposure URL 
   open('/a.html', async (page) => {
     site.snapshots['/snap.json'] = snapshotText('r1');
     site.events.length = 0;
+    await page.evaluate(keeping);
     await page.evaluate(async () => {
-      const event = (value) => ({ feature: 'Exp', implementation: 'b', reason: 'SPLIT', rule: 0, experiment: null, unit: { segment: 'UserId', value }, revision: 'r0', timestamp: '2026-11-22T10:00:00.000Z' });
-      const id = (days) => (Date.now() - days * 864e5).toString(36).padStart(9, '0') + 'abc123';
-      const keep = (key, ...values) => localStorage.setItem(key, JSON.stringify({ events: values.map(event) }));
-      keep(`feats-edge:exposures:/old ${id(-4 * 365)}`, 'ahead-0', 'ahead-1');
-      keep(`feats-edge:exposures:/old ${id(-1)}`, 'tomorrow');
+      window.__keep(`feats-edge:exposures:/old ${window.__id(-4 * 365)}`, 'ahead-0', 'ahead-1');
+      window.__keep(`feats-edge:exposures:/old ${window.__id(-1)}`, 'tomorrow');
       const { createClient } = await import('/pkg/index.js');
       window.__errors = [];
       window.__c = await createClient({ snapshotUrl: '/snap.json', exposureUrl: '/x', refreshInterval: 0, flushInterval: 0 });
@@ -502,14 +498,12 @@ test('a page whose clock is over 30 days behind or ahead removes nothing other p
     await open('/a.html', async (page) => {
       site.snapshots['/snap.json'] = snapshotText('r1');
       site.events.length = 0;
+      await page.evaluate(keeping);
       await page.evaluate(async (days) => {
-        const event = (value) => ({ feature: 'Exp', implementation: 'b', reason: 'SPLIT', rule: 0, experiment: null, unit: { segment: 'UserId', value }, revision: 'r0', timestamp: '2026-11-22T10:00:00.000Z' });
-        const id = (hours) => (Date.now() - hours * 36e5).toString(36).padStart(9, '0') + 'abc123';
-        const keep = (key, ...values) => localStorage.setItem(key, JSON.stringify({ events: values.map(event) }));
         // Kept by pages of the last hours, whose clocks were right.
-        keep(`feats-edge:exposures:/shop ${id(1)}`, 'shop-0', 'shop-1');
-        keep(`feats-edge:exposures:http://cdn.example/x ${id(30)}`, 'cdn-0');
-        keep(`feats-edge:exposures:/x ${id(2)}`, 'own');
+        window.__keep(`feats-edge:exposures:/shop ${window.__id(1 / 24)}`, 'shop-0', 'shop-1');
+        window.__keep(`feats-edge:exposures:http://cdn.example/x ${window.__id(30 / 24)}`, 'cdn-0');
+        window.__keep(`feats-edge:exposures:/x ${window.__id(2 / 24)}`, 'own');
         // This page's clock is set `days` off.
         const real = Date.now;
         Date.now = () => real() + days * 864e5;
@@ -536,12 +530,10 @@ test('what a page kept over 30 days ago for another exposure URL, alone, stays (
     await open('/a.html', async (page) => {
       site.snapshots['/snap.json'] = snapshotText('r1');
       site.events.length = 0;
+      await page.evaluate(keeping);
       await page.evaluate(async (own) => {
-        const event = (value) => ({ feature: 'Exp', implementation: 'b', reason: 'SPLIT', rule: 0, experiment: null, unit: { segment: 'UserId', value }, revision: 'r0', timestamp: '2026-11-22T10:00:00.000Z' });
-        const id = (days) => (Date.now() - days * 864e5).toString(36).padStart(9, '0') + 'abc123';
-        const keep = (key, ...values) => localStorage.setItem(key, JSON.stringify({ events: values.map(event) }));
-        keep(`feats-edge:exposures:/old ${id(31)}`, 'old-0', 'old-1');
-        if (own) keep(`feats-edge:exposures:/x ${id(0.1)}`, 'own');
+        window.__keep(`feats-edge:exposures:/old ${window.__id(31)}`, 'old-0', 'old-1');
+        if (own) window.__keep(`feats-edge:exposures:/x ${window.__id(0.1)}`, 'own');
         const { createClient } = await import('/pkg/index.js');
         window.__errors = [];
         window.__c = await createClient({ snapshotUrl: '/snap.json', exposureUrl: '/x', refreshInterval: 0, flushInterval: 0 });
@@ -594,6 +586,16 @@ async function hideablePage() {
 
 /** How many keys of kept exposure events the page's localStorage holds. */
 const keptCount = (page) => page.evaluate(() => Object.keys(localStorage).filter((k) => k.includes('exposures')).length);
+
+/**
+ * In the page: `__keep(key, ...values)` writes under `key` what a page kept
+ * (an event of unit value each), and `__id(days)` a key's id kept `days` ago.
+ */
+function keeping() {
+  const event = (value) => ({ feature: 'Exp', implementation: 'b', reason: 'SPLIT', rule: 0, experiment: null, unit: { segment: 'UserId', value }, revision: 'r0', timestamp: '2026-11-22T10:00:00.000Z' });
+  window.__id = (days) => (Date.now() - days * 864e5).toString(36).padStart(9, '0') + 'abc123';
+  window.__keep = (key, ...values) => localStorage.setItem(key, JSON.stringify({ events: values.map(event) }));
+}
 
 /** Kills the page's renderer: no `pagehide`, no `unload`, as a mobile browser discards a hidden page. */
 async function crash(page) {

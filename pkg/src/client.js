@@ -243,7 +243,7 @@ export async function createClient(o) {
   let keptHere = null;
   /** Whether a hidden page wrote it (see `keepUnsent`), not page hide. */
   let keptHidden = false;
-  /** The events kept under it, and those another page took from such a copy: its to send (see `onTaken`). */
+  /** The events kept under it: another page that takes the key sends them, not this one (see `onTaken`). */
   let copied = /** @type {Record<string, any>[]} */ ([]);
   const takenAway = new WeakSet();
   let queued = 0; // the sizes of the events in the queue, summed (see sizeOf)

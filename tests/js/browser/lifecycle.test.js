@@ -656,6 +656,7 @@ test('a client whose Web Lock is granted only after its page was hidden does not
         return { queued: window.__c.stats.queued, keys: Object.keys(localStorage).filter((k) => k.includes('exposures')).length };
       });
       assert.deepEqual(after, { queued: 20, keys: 1 }, 'its copy left to the next page, its queue as it was');
+      await page.evaluate(() => window.__c.flush()); // (the hide's POST answered before the sink is back)
       site.sinkStatus = 0;
       await page.evaluate(async () => (window.__show('visible'), await window.__c.flush(true)));
       await until(() => site.events.length >= 20, 5000);
@@ -767,6 +768,7 @@ test('a client closed while its page is hidden removes the copy it kept once clo
       await page.evaluate(async () => (window.__make('closed', 20), await window.__c.flush(), window.__show('hidden')));
       await until(() => site.refused === 2, 5000); // (the hidden page's keepalive fetch, refused too)
       assert.equal(await keys(), 1, 'kept while hidden');
+      await page.evaluate(() => window.__c.flush()); // (the hide's POST answered before the sink is back)
       if (back) site.sinkStatus = 0;
       await page.evaluate(() => window.__c.close()); // (the application is done with it, or consent was withdrawn)
       assert.equal(site.events.length, back ? 20 : 0);

@@ -302,12 +302,18 @@ test('what a fetch option rejects with is said as an Error naming the URL, with 
 
 test('a fetched snapshot with two byte order marks is refused, as validate refuses it; one is skipped', async (t) => {
   for (const [bom, revision] of [['\uFEFF\uFEFF', null], ['\uFEFF', 'r2']]) {
-    const client = await createClient({ snapshotUrl: 'http://127.0.0.1:9/snapshot.json', refreshInterval: 0, retryDelay: 60_000, timeout: 3000, fetch: async () => new Response(bom + JSON.stringify(snapshot('r2'))) });
+    let fetches = 0;
+    const fetch = async () => (fetches++, new Response(bom + JSON.stringify(snapshot('r2'))));
+    // (A refused snapshot is fetched again after a random backoff step, which may
+    // come before createClient gives up waiting: each fetch is one refusal.)
+    const client = await createClient({ snapshotUrl: 'http://127.0.0.1:9/snapshot.json', refreshInterval: 0, retryDelay: 60_000, timeout: 300, fetch });
     t.after(() => client.close());
     const errors = [];
     client.on('error', (e) => errors.push(e.message));
     await sleep(0);
     assert.equal(client.revision, revision, `${bom.length} marks`);
-    assert.equal(errors.length, revision ? 0 : 1);
+    assert.ok(fetches >= 1);
+    assert.equal(errors.length, revision ? 0 : fetches);
+    for (const message of errors) assert.match(message, /refused: invalid JSON: line 1, column 1: expected a value, found U\+FEFF/);
   }
 });

@@ -298,6 +298,77 @@ fn a_feature_using_more_than_65_536_activations() {
     assert_eq!(pick(&engine, "Most", ctx, NOW).as_deref(), Some("b"));
 }
 
+/// Past 65 536 segments in one feature (they are numbered in 16 bits) the
+/// feature has a problem at each reference past the limit, said as such
+/// (not as a segment that converts none of its inputs), whether the
+/// reference is the feature's own or inside an activation another feature
+/// compiled first; a feature within the limit is untouched.
+#[test]
+fn a_feature_using_more_than_65_536_segments() {
+    let one = |k: usize| format!(r#""S{k}": {{"from": {{"user": "{{id}}"}}}}"#);
+    let segments = format!(",{}", joined((0..65_537).map(one)));
+    let cond = |k: usize| format!(r#"{{"segment": "S{k}", "in": ["u{k}"]}}"#);
+    // `any` holds at most 10 000 conditions: groups of them.
+    let refs = |n: usize| {
+        let groups = (0..n).step_by(10_000).map(|g| {
+            format!(
+                r#"{{"any": [{}]}}"#,
+                joined((g..n.min(g + 10_000)).map(cond))
+            )
+        });
+        format!(r#"{{"any": [{}]}}"#, joined(groups))
+    };
+    let feature = |name: &str, rules: &[String]| {
+        let rules = joined(
+            rules
+                .iter()
+                .map(|when| format!(r#"{{"when": {when}, "serve": "b"}}"#)),
+        );
+        format!(
+            r#""{name}": {{"inputs": ["user"], "implementations": ["a", "b"], "default": "a", "rules": [{rules}]}}"#
+        )
+    };
+    let extra = r#"{"activation": "Extra"}"#.to_owned();
+    let features = [
+        feature("Small", std::slice::from_ref(&extra)),
+        feature("All", &[refs(65_537), cond(65_536)]),
+        feature("Most", &[refs(65_536)]),
+        feature("Via", &[refs(65_536), extra]),
+    ];
+    let activations = format!(r#""Extra": {{"when": {}}}"#, cond(65_536));
+    let engine = load(&snapshot(&segments, &activations, &features.join(",")));
+    let limit = "a feature may use at most 65 536 segments";
+    assert_eq!(
+        lines(&engine),
+        [
+            format!("/features/All/rules/0/when/any/6/any/5536/segment: {limit}"),
+            format!("/features/All/rules/1/when/segment: {limit}"),
+            format!("/activations/Extra/when/segment: {limit}, and feature 'Via' goes past it here"),
+            "/features/Via/rules/1/when/activation: the activation 'Extra' has problems (see /activations/Extra)".to_owned(),
+        ]
+    );
+    for (name, user, want) in [
+        ("All", "u0", "a"),
+        ("Most", "u0", "b"),
+        ("Most", "u65535", "b"),
+        ("Via", "u0", "a"),
+        ("Small", "u65536", "b"),
+    ] {
+        let ctx = format!(r#"{{"user": {{"id": "{user}"}}}}"#);
+        assert_eq!(
+            pick(&engine, name, &ctx, NOW).as_deref(),
+            Some(want),
+            "{name} {user}"
+        );
+        let served = if want == "a" && name != "Most" {
+            "ERROR"
+        } else {
+            "TARGETING_MATCH"
+        };
+        assert_eq!(reason(&engine, name, &ctx, NOW), served, "{name} {user}");
+    }
+}
+
 /// Past 65 536 input names in the snapshot (numbered in 16 bits), the
 /// template that would add one more is a problem of its segment; it is not
 /// dropped in silence.

@@ -452,9 +452,9 @@ fn past_a_features_limit_on_activations_each_reference_is_said_at_its_place() {
             .filter(|p| p.contains("at most 65 536"))
             .collect();
         assert_eq!(limit.len(), 10, "{when}: {problems:?}");
-        assert!(
-            limit[0].starts_with("/activations/G6/when/any/5530/activation: "),
-            "{limit:?}"
+        assert_eq!(
+            limit[0],
+            "/activations/G6/when/any/5530/activation: a feature may use at most 65 536 activations, and feature 'F' goes past it here",
         );
         assert!(
             limit[9].starts_with("/activations/G6/when/any/5539/activation: "),

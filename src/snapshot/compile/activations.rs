@@ -521,13 +521,14 @@ impl<'a> Scope<'a> {
         let act = Ptr::root(act_ptr);
         // Compiled before without problems, and its conditions within
         // their limit from here: resolved, not compiled again. (Where it
-        // may take the feature past its limit on activations, which is said
-        // at the reference past it, compiled: a replay knows no reference's
-        // place.)
+        // may take the feature past its limit on activations or segments,
+        // which is said at the reference past it, compiled: a replay knows
+        // no reference's place.)
         let room = (1usize << 16).saturating_sub(self.activations.len());
+        let segment_room = self.segment_room();
         let compiled = (self.shared.compiled.get(id))
             .filter(|c| depth.saturating_add(c.height) <= conditions::MAX_COND_DEPTH)
-            .filter(|c| c.reach <= room);
+            .filter(|c| c.reach <= room && c.segments <= segment_room);
         let mut walked = None;
         let when = if let Some(compiled) = compiled {
             self.replay(&compiled, depth, &act.key("when"), errs)
@@ -607,10 +608,7 @@ impl<'a> Scope<'a> {
                 let Ok(local) = u16::try_from(self.activations.len()) else {
                     self.set_activation(id, ActivationState::Failed(None, true));
                     self.bound_problem = true;
-                    errs.add(
-                        ptr,
-                        "a feature may use at most 65 536 activations".to_owned(),
-                    );
+                    errs.add(ptr, self.limit_problem("activations"));
                     return None;
                 };
                 let alike = self.alike(&cond);

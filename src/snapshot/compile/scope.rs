@@ -193,10 +193,21 @@ impl<'a> Scope<'a> {
             }
             return memo;
         }
-        let local = self.resolve_segment(id);
-        if local.is_none() {
-            self.report_segment(id, name, ptr, errs);
-        }
+        let local = match self.resolve_segment(id) {
+            Ok(local) => Some(local),
+            Err(Unresolved::Unfit) => {
+                self.report_segment(id, name, ptr, errs);
+                None
+            }
+            Err(Unresolved::Full) => {
+                // The feature's own problem, said at each reference past
+                // the limit (so not remembered as the segment's), and kept
+                // when it is met inside an activation (see `bound_problem`).
+                self.bound_problem = true;
+                errs.add(ptr, self.limit_problem("segments"));
+                return None;
+            }
+        };
         self.segment_memo.push((id, local));
         let memo = &self.segment_memo;
         self.segment_slots
@@ -204,17 +215,39 @@ impl<'a> Scope<'a> {
         local
     }
 
-    fn resolve_segment(&mut self, id: u32) -> Option<LocalSegment> {
-        let def = self.shared.segments.get(id as usize)?;
+    /// The problem of a reference past the feature's limit on `what`
+    /// (`segments`, `activations`): inside an activation, which is fine on
+    /// its own, naming the feature that goes past it there.
+    pub(super) fn limit_problem(&self, what: &str) -> String {
+        let mut message = concat(&["a feature may use at most 65 536 ", what]);
+        if !self.stack.is_empty() && !self.any_input {
+            message.push_str(", and feature ");
+            message.push_str(&quoted(&self.feature));
+            message.push_str(" goes past it here");
+        }
+        message
+    }
+
+    /// How many more segments the feature can number (in 16 bits).
+    pub(super) fn segment_room(&self) -> usize {
+        (usize::from(LocalSegment::MAX) + 1).saturating_sub(self.segments.len())
+    }
+
+    fn resolve_segment(&mut self, id: u32) -> Result<LocalSegment, Unresolved> {
+        let def = self
+            .shared
+            .segments
+            .get(id as usize)
+            .ok_or(Unresolved::Unfit)?;
         if !def.ok {
-            return None;
+            return Err(Unresolved::Unfit);
         }
         let mut candidates: Vec<(InputId, Template)> = if self.any_input {
             // Checking activations on their own: the sources are not kept,
             // so they are not copied (a segment may convert 65 536 inputs,
             // and be used by as many activations).
             if def.templates.is_empty() {
-                return None;
+                return Err(Unresolved::Unfit);
             }
             Vec::new()
         } else {
@@ -233,9 +266,9 @@ impl<'a> Scope<'a> {
         };
         candidates.shrink_to_fit();
         if candidates.is_empty() && !self.any_input {
-            return None;
+            return Err(Unresolved::Unfit);
         }
-        let local = LocalSegment::try_from(self.segments.len()).ok()?;
+        let local = LocalSegment::try_from(self.segments.len()).map_err(|_| Unresolved::Full)?;
         let shared = match candidates.as_slice() {
             [(input, t)] if def.templates.len() == 1 => match *t.parts {
                 [Part::Slot(slot)] => Some((*input, slot)),
@@ -248,7 +281,7 @@ impl<'a> Scope<'a> {
             candidates,
             shared,
         });
-        Some(local)
+        Ok(local)
     }
 
     fn report_segment(&mut self, id: u32, name: &str, ptr: &Ptr<'_>, errs: &mut Errs) {
@@ -304,6 +337,15 @@ impl<'a> Scope<'a> {
             _ => errs.add(ptr, message),
         }
     }
+}
+
+/// Why a segment does not resolve for a feature.
+enum Unresolved {
+    /// It has problems, or converts none of the feature's inputs (said by
+    /// [`Scope::report_segment`]).
+    Unfit,
+    /// The feature numbers 65 536 segments already.
+    Full,
 }
 
 /// The name of the segment at `i` in a scope's memo.

@@ -259,7 +259,9 @@ export interface ClientOptions {
    * from `body` when there is one, else by `text()`).
    * It should pass `init.signal` on; one that does not is given up on all
    * the same, after 30 s or by `close()`, though the request it started
-   * runs on.
+   * runs on. An exposure POST answered `opaque` (sent with
+   * `mode: "no-cors"`, which also needs `redirect: "follow"`) counts its
+   * events sent, as a beacon's: what the sink answered cannot be read.
    */
   fetch?: ((url: string, init: any) => PromiseLike<{ status: number; headers: { get(name: string): string | null }; text(): PromiseLike<string> }>) | undefined;
   /** Clock in ms; default Date.now. */

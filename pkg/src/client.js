@@ -6,7 +6,7 @@ import { PASSED, local, short, snapshotCache, stickyStore } from './store.js';
 import { loading, runtime, wasm } from './wasm.js';
 import { Queue } from './queue.js';
 import { BEACON_BYTES, EVENT_TEXT, KEEPALIVE_BYTES, KEEPALIVE_PAUSE, KEPT_CHARS, KEPT_FOR, MAX_BATCH, SEEN, bytes, chosenByNone, keptEvents, remember, sizeOf, sumOf, unnoted } from './exposures.js';
-import { MAX_REDIRECTS, REDIRECTS, REFUSALS, dropped, etagOf, httpError, ok, retryable, retryablePost } from './http.js';
+import { MAX_REDIRECTS, REDIRECTS, REFUSALS, delivered, dropped, etagOf, httpError, ok, retryable, retryablePost } from './http.js';
 import { checked, num, refreshEvery, resolved, unsendable, unusable, urlGiven } from './options.js';
 import { CORS_HINT, REQUEST_TIMEOUT, abortable, discard, failed, joined, timedOut, utf8 } from './requests.js';
 import { MAX_DELAY, later, nextTask, waiting } from './timers.js';
@@ -824,7 +824,7 @@ export async function createClient(o) {
       let err, stop = false;
       try {
         const [res] = await request(xurl, { method: 'POST', headers: headers('application/json'), body, ...(keepalive && { keepalive }) }, true);
-        if (!ok(res)) throw httpError(xurl, res, flushInterval, true);
+        if (!delivered(res)) throw httpError(xurl, res, flushInterval, true);
         if (suspect && !keepalive) (suspect = false), (plainSince = Date.now());
         stats.sent += batch.length;
         xfails = retryFor = 0; // answered: timers may flush again
@@ -960,7 +960,7 @@ export async function createClient(o) {
         }
         sent
           .then(([res]) => {
-            if (!ok(res)) throw httpError(xurl, res, flushInterval, true);
+            if (!delivered(res)) throw httpError(xurl, res, flushInterval, true);
             stats.sent += n;
           })
           .catch((e) => {

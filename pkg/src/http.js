@@ -10,6 +10,16 @@
  */
 export const ok = (res) => res.status > 199 && res.status < 300;
 
+/**
+ * Whether an exposure POST's answer tells its events arrived: a 2xx, or
+ * an answer a `no-cors` request cannot read (`opaque`, from a `fetch`
+ * option asking that way): the sink received the POST and answered, and
+ * what, nothing can tell, as with a beacon. Retried, it delivered the
+ * same events again at each backoff step, for good.
+ * @param {{status: number, type?: string}} res
+ */
+export const delivered = (res) => ok(res) || res.type == 'opaque';
+
 /** Network errors, 429 and 5xx are retried. */
 export const retryable = (s) => !s || s == 429 || s > 499;
 

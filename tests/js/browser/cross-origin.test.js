@@ -366,6 +366,30 @@ test('a sink that answers no CORS: POSTs fail as network errors and are retried,
   assert.ok(sink.log.length >= 3 && sink.log.every((r) => r.method === 'OPTIONS'), 'preflights only: nothing arrived');
 });
 
+test('a sink that answers no CORS, posted to by a fetch option in no-cors mode: the opaque answer counts the events sent, each arrives once, none is sent again', async () => {
+  const [site, sink] = await origins(['127.0.0.1'], ['localhost', { cors: 'none' }]);
+  site.snapshots['/snap.json'] = snapshotText('r1');
+  await open(site, async (page) => {
+    const stats = await page.evaluate(async (x) => {
+      const { createClient } = await import('/pkg/index.js');
+      const errors = [];
+      // (no-cors allows no JSON Content-Type, so the POST goes as text/plain
+      // with no preflight, and no redirect but followed: the client's
+      // `redirect: "manual"` is overridden, or the request throws.)
+      const fetchNoCors = (u, init) => fetch(u, init?.method === 'POST' ? { ...init, mode: 'no-cors', redirect: 'follow' } : init);
+      const c = (window.__c = await createClient({ snapshotUrl: '/snap.json', exposureUrl: x, refreshInterval: 0, flushInterval: 0, retryDelay: 50, fetch: fetchNoCors }));
+      c.on('error', (e) => errors.push(e.message));
+      c.create('Exp', { user: { id: 'v1' } });
+      c.create('Exp', { user: { id: 'v2' } });
+      await c.flush();
+      await new Promise((r) => setTimeout(r, 500)); // (a retry would have gone by now)
+      return { revision: c.revision, ...c.stats, errors };
+    }, `${sink.url}/x`);
+    assert.deepEqual(stats, { revision: 'r1', dropped: 0, sent: 2, failed: 0, queued: 0, errors: [] });
+  });
+  assert.deepEqual(requests(sink), [['POST', ['v1', 'v2']]]);
+});
+
 test('beacons refused: the events leave by a keepalive fetch (with its preflight) and arrive from the page gone, with or without credentials allowed', async () => {
   for (const cors of ['credentials', 'star']) {
     const [site, sink] = await origins(['127.0.0.1'], ['localhost', { cors }]);

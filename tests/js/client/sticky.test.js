@@ -448,3 +448,27 @@ test('long unit ids keep an assignment each, read back as stored: over 256 chara
   }
   await client.close();
 });
+
+test("outside browsers a global localStorage (Node 22+'s Web Storage) is not the client's: assignments stay in memory, and nothing is written to it", async (t) => {
+  const writes = [];
+  const storage = {
+    getItem: () => null,
+    setItem: (/** @type {string} */ k) => void writes.push(k),
+    removeItem: (/** @type {string} */ k) => void writes.push(k),
+    key: () => null,
+    length: 0,
+    clear() {},
+  };
+  globalThis.localStorage = /** @type {any} */ (storage);
+  t.after(() => delete globalThis.localStorage);
+  const srv = await startServer({ snapshot: snapshot('r1') });
+  const client = await createClient({ snapshotUrl: srv.snapshotUrl, refreshInterval: 0 });
+  t.after(async () => {
+    await client.close();
+    await srv.close();
+  });
+  assert.equal(client.revision, 'r1');
+  client.usedImplementation('Random', 'b', ctx('visitor-1'));
+  assert.equal(client.details('Random', ctx('visitor-1')).reason, 'STICKY');
+  assert.deepEqual(writes, []);
+});

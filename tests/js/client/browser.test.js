@@ -231,6 +231,21 @@ test('sticky keys of exactly 250 000 characters stay in localStorage, one charac
   assert.deepEqual(JSON.parse(localStorage.getItem('feats-edge:sticky:#')), ['exp/next']);
 });
 
+test('a list of sticky keys holding values that are no keys (another script wrote it): they count no characters, and no key is removed for them', async () => {
+  localStorage.clear();
+  const key = 'exp/1-'.padEnd(125_000, 'x');
+  localStorage.setItem(`feats-edge:sticky:${key}`, 'a');
+  localStorage.setItem('feats-edge:sticky:7', "another script's");
+  localStorage.setItem('feats-edge:sticky:#', JSON.stringify([7, null, { k: 1 }, key]));
+  const c = await createClient({ snapshot: snapshot('r1') });
+  // 250 001 characters with the list's key: the first written key goes, and so do the values before it.
+  c.usedImplementation('Random', 'b', ctx('2-'.padEnd(125_001 - 'exp/'.length, 'x')));
+  await c.close();
+  assert.equal(localStorage.getItem(`feats-edge:sticky:${key}`), null);
+  assert.equal(localStorage.getItem('feats-edge:sticky:7'), "another script's");
+  assert.deepEqual(JSON.parse(localStorage.getItem('feats-edge:sticky:#')), ['exp/2-'.padEnd(125_001, 'x')]);
+});
+
 test('a sticky key the application removed from localStorage and the client wrote again is listed once, as the newest: 1 000 keys still fit, it among them', async () => {
   localStorage.clear();
   const c = await createClient({ snapshot: snapshot('r1') });

@@ -487,3 +487,22 @@ test('a plain sticky map is read for a U+FFFD unit once per call, not once per e
   assert.equal(listed, 2);
   assert.equal(e.evaluate('F9', { user: { id: 'x\uD800' } }, { sticky }).implementation, 'a');
 });
+
+test('a freed engine answers as freed by every call, and keeps the lists it gave before', () => {
+  const e = new Engine(read('examples/shop.json'));
+  const features = e.features;
+  e.free();
+  e.free(); // twice: nothing more
+  assert.deepEqual(e.features, features);
+  assert.deepEqual(e.problems, []);
+  assert.equal(e.implementation('AllowedPriorities', { user: { id: 'u-7' } }), null);
+  assert.deepEqual(e.implementations({ user: { id: 'u-7' } }), {});
+  assert.deepEqual(e.evaluateAll({ user: { id: 'u-7' } }), {});
+  const d = e.evaluate('AllowedPriorities', { user: { id: 'u-7' } });
+  assert.deepEqual([d.feature, d.implementation, d.reason, d.errorCode, d.revision], ['AllowedPriorities', null, 'ERROR', 'PROVIDER_NOT_READY', '2026-11-22.7']);
+  assert.throws(() => e.simulate('AllowedPriorities', 10), (err) => err.message === 'cannot simulate AllowedPriorities: the engine is freed');
+  // Freed before anything was listed: empty lists.
+  const unlisted = new Engine(read('examples/shop.json'));
+  unlisted.free();
+  assert.deepEqual([unlisted.features, unlisted.problems], [[], []]);
+});

@@ -506,3 +506,12 @@ test('a freed engine answers as freed by every call, and keeps the lists it gave
   unlisted.free();
   assert.deepEqual([unlisted.features, unlisted.problems], [[], []]);
 });
+
+test('simulate throws the error of options whose reading throws, and the engine runs the next call', () => {
+  const e = new Engine(read('examples/shop.json'));
+  const boom = new Error('no time');
+  const ctx = { user: { id: 'u-7' } };
+  assert.throws(() => e.simulate('AllowedPriorities', 10, ctx, { get now() { throw boom; } }), (err) => err === boom);
+  assert.equal(e.simulate('AllowedPriorities', 10, ctx).units, 10);
+  assert.equal(e.evaluate('AllowedPriorities', ctx).implementation, 'three_priorities');
+});

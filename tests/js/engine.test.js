@@ -515,3 +515,24 @@ test('simulate throws the error of options whose reading throws, and the engine 
   assert.equal(e.simulate('AllowedPriorities', 10, ctx).units, 10);
   assert.equal(e.evaluate('AllowedPriorities', ctx).implementation, 'three_priorities');
 });
+
+test('implementations answers the same after the wasm memory grew between two calls', () => {
+  const text = read('examples/shop.json');
+  const e = new Engine(text), other = new Engine(text);
+  const ctx = { user: { id: 'u-7' }, request: { ip: '10.0.0.1', app_version: '2.4.0' } };
+  const first = e.implementations(ctx);
+  assert.equal(Object.keys(first).length, 4);
+  // Another engine's 4 MiB value: the memory grows, the views of the first detach.
+  other.evaluate('AllowedPriorities', { user: { id: 'x'.repeat(4 << 20) } });
+  assert.deepEqual(e.implementations(ctx), first);
+  other.free();
+});
+
+test('a context value is read once per evaluation', () => {
+  const e = new Engine(read('examples/shop.json'));
+  let reads = 0;
+  const ctx = { user: { get id() { reads++; return 'u-7'; } } };
+  for (let i = 0; i < 10; i++) e.implementation('AllowedPriorities', ctx);
+  e.evaluate('AllowedPriorities', ctx);
+  assert.equal(reads, 11);
+});

@@ -536,3 +536,16 @@ test('a context value is read once per evaluation', () => {
   e.evaluate('AllowedPriorities', ctx);
   assert.equal(reads, 11);
 });
+
+test('evaluate with opts.used: an unknown feature is still not found; without it a random experiment draws', () => {
+  const e = new Engine({
+    schema: 1, segments: { UserId: { from: { user: '{id}' } } },
+    features: { R: { inputs: ['user'], implementations: ['a', 'b', 'c'], default: 'a',
+      rules: [{ experiment: { name: 'x', by: 'UserId', random: true, weights: { b: 1, c: 1 } } }, { serve: 'a' }] } },
+  });
+  assert.equal(e.evaluate('Nope', {}, { used: 'a' }).errorCode, 'FLAG_NOT_FOUND');
+  // 98 % of draws fall through to `serve: a`: 40 draws that all give `b` say `used` was taken as given.
+  const got = new Set();
+  for (let i = 0; i < 40; i++) got.add(e.evaluate('R', { user: { id: 'u' } }).implementation);
+  assert.ok(got.has('a'), [...got].join());
+});

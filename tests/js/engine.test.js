@@ -549,3 +549,11 @@ test('evaluate with opts.used: an unknown feature is still not found; without it
   for (let i = 0; i < 40; i++) got.add(e.evaluate('R', { user: { id: 'u' } }).implementation);
   assert.ok(got.has('a'), [...got].join());
 });
+
+test('changes names a feature the previous engine had and this one lacks, after those changed or added', () => {
+  const f = (serve) => ({ implementations: ['a', 'b'], default: serve });
+  // Removed first: its index in the previous engine is 0.
+  const before = new Engine({ schema: 1, features: { Removed: f('a'), Kept: f('a'), Changed: f('a') } });
+  const after = new Engine({ schema: 1, features: { Kept: f('a'), Changed: f('b'), Added: f('a') } });
+  assert.deepEqual(after.changes(before), ['Changed', 'Added', 'Removed']);
+});

@@ -106,3 +106,36 @@ test('the `now` option is the clock evaluations run on (after and before)', asyn
   assert.equal(client.findImplementation('Sale', {}), 'off');
   await client.close();
 });
+
+test('a runtime whose setTimeout answers a number (as browsers and Deno do) loads, polls and reports: its timers need no unref', async (t) => {
+  const { setTimeout: st, clearTimeout: ct } = globalThis;
+  const handles = new Map();
+  let next = 0;
+  globalThis.setTimeout = (fn, ms, ...a) => {
+    const id = ++next;
+    handles.set(id, st(() => (handles.delete(id), fn(...a)), ms));
+    return id;
+  };
+  globalThis.clearTimeout = (id) => (typeof id == 'number' ? (ct(handles.get(id)), handles.delete(id)) : ct(id));
+  t.after(() => {
+    globalThis.setTimeout = st;
+    globalThis.clearTimeout = ct;
+  });
+  // (A fetch option of its own: Node's fetch sets timers of its own, which it unrefs.)
+  const gets = [], posts = [];
+  const fetch = async (url, init = {}) => {
+    if (init.method == 'POST') return posts.push(JSON.parse(init.body)), new Response(null, { status: 204 });
+    gets.push(url);
+    return new Response(JSON.stringify(snapshot('r1')), { headers: { 'content-type': 'application/json' } });
+  };
+  const errors = [];
+  const client = await createClient({ snapshotUrl: 'https://flags.test/snapshot.json', exposureUrl: 'https://flags.test/exposures', fetch, refreshInterval: 1000, flushInterval: 0 });
+  t.after(() => client.close());
+  client.on('error', (e) => errors.push(e.message));
+  assert.equal(client.revision, 'r1');
+  await until(() => gets.length >= 2, 5000, 'a second poll');
+  client.create('Split', ctx('u1'));
+  await client.flush();
+  assert.equal(posts.length, 1);
+  assert.deepEqual(errors, []);
+});

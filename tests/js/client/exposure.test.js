@@ -243,15 +243,26 @@ test('other 4xx drop the batch and count it as failed', async (t) => {
   assert.equal(srv.state.exposureRequests.length, 1);
 });
 
+/**
+ * A client whose exposure POSTs `fetch` answers, closed after the test:
+ * two events created and flushed; the `error` events it said.
+ * @param {any} t @param {(url: string, init: any) => Promise<any>} fetch
+ */
+async function twoPosted(t, fetch) {
+  const client = await createClient({ snapshot: snapshot('r1'), exposureUrl: 'http://127.0.0.1:9/exposures', flushInterval: 0, fetch });
+  t.after(() => client.close());
+  /** @type {any[]} */
+  const errors = [];
+  client.on('error', (e) => errors.push(e));
+  client.create('Split', ctx('1'));
+  client.create('Split', ctx('2'));
+  await client.flush();
+  return { client, errors };
+}
+
 test('the last 4xx (499) drops the batch as 400 does; the first 5xx (500) keeps it for a retry', async (t) => {
   for (const [status, stats] of [[499, { dropped: 0, sent: 0, failed: 2, queued: 0 }], [500, { dropped: 0, sent: 0, failed: 0, queued: 2 }]]) {
-    const client = await createClient({ snapshot: snapshot('r1'), exposureUrl: 'http://127.0.0.1:9/exposures', flushInterval: 0, fetch: async () => new Response(null, { status }) });
-    t.after(() => client.close());
-    const errors = [];
-    client.on('error', (e) => errors.push(e));
-    client.create('Split', ctx('1'));
-    client.create('Split', ctx('2'));
-    await client.flush();
+    const { client, errors } = await twoPosted(t, async () => new Response(null, { status }));
     assert.deepEqual(client.stats, stats, `answered ${status}`);
     assert.equal(errors[0].status, status);
   }
@@ -259,13 +270,7 @@ test('the last 4xx (499) drops the batch as 400 does; the first 5xx (500) keeps 
 
 test('a redirect of an exposure POST as a page reads it (opaqueredirect, status 0) is said as a redirect, counted as 300, and the batch dropped', async (t) => {
   const answer = { status: 0, type: 'opaqueredirect', headers: new Headers(), body: null };
-  const client = await createClient({ snapshot: snapshot('r1'), exposureUrl: 'http://127.0.0.1:9/exposures', flushInterval: 0, fetch: async () => answer });
-  t.after(() => client.close());
-  const errors = [];
-  client.on('error', (e) => errors.push(e));
-  client.create('Split', ctx('1'));
-  client.create('Split', ctx('2'));
-  await client.flush();
+  const { client, errors } = await twoPosted(t, async () => answer);
   assert.deepEqual(errors.map((e) => [e.message, e.status]), [[
     'feats-edge: http://127.0.0.1:9/exposures answered a redirect (exposures are not sent on to another URL; give exposureUrl the one it leads to): 2 exposure events dropped (stats.failed)', 300,
   ]]);

@@ -243,20 +243,27 @@ test('a snapshot of exactly 16 MiB loads, with a Content-Length or streamed; a b
   }
 });
 
+/**
+ * Two user ids, `a…` of 3 000 characters and `b…` of 3 000 to 4 999,
+ * whose events' sizes by `size` add up to `total`.
+ * @param {(id: string) => number} size @param {number} total
+ */
+function pairOfSize(size, total) {
+  const first = 'a'.padEnd(3000, 'x');
+  for (let k = 3000; k < 5000; k++) {
+    const second = 'b'.padEnd(k, 'x');
+    if (size(first) + size(second) === total) return [first, second];
+  }
+  throw new Error(`no pair of ${total}`);
+}
+
 test('the exposure queue\'s size bound holds events of exactly maxQueue × 4 KiB; one character more drops the oldest', async (t) => {
   const srv = await startServer({ snapshot: snapshot('r1') });
   srv.state.exposureMode = '500';
   t.after(() => srv.close());
   /** Two users whose events' sizes (their strings, and 200: sizeOf in pkg/src/exposures.js) add up to `total`. */
-  const pair = (client, total) => {
-    const size = (id) => 200 + 'Split'.length + client.findImplementation('Split', { user: { id } }).length + 'r1'.length + 'UserId'.length + id.length;
-    const first = 'a'.padEnd(3000, 'x');
-    for (let k = 3000; k < 5000; k++) {
-      const second = 'b'.padEnd(k, 'x');
-      if (size(first) + size(second) === total) return [first, second];
-    }
-    throw new Error(`no pair of ${total}`);
-  };
+  const pair = (client, total) =>
+    pairOfSize((id) => 200 + 'Split'.length + client.findImplementation('Split', { user: { id } }).length + 'r1'.length + 'UserId'.length + id.length, total);
   for (const [extra, queued, dropped] of [[0, 2, 0], [1, 1, 1]]) {
     const client = await createClient({ snapshot: snapshot('r1'), exposureUrl: srv.exposureUrl, flushInterval: 0, refreshInterval: 0, retryDelay: 60_000, maxQueue: 2 });
     t.after(() => client.close());
@@ -279,15 +286,8 @@ test('an experiment\'s name counts in the exposure queue\'s size bound: events o
     await srv.close();
   });
   /** Two users whose events' sizes (sizeOf in pkg/src/exposures.js), experiment included, add up to `total`. */
-  const pair = (client, total) => {
-    const size = (id) => 200 + 'Fixed'.length + client.findImplementation('Fixed', { user: { id } }).length + name.length + 'r1'.length + 'UserId'.length + id.length;
-    const first = 'a'.padEnd(3000, 'x');
-    for (let k = 3000; k < 5000; k++) {
-      const second = 'b'.padEnd(k, 'x');
-      if (size(first) + size(second) === total) return [first, second];
-    }
-    throw new Error(`no pair of ${total}`);
-  };
+  const pair = (client, total) =>
+    pairOfSize((id) => 200 + 'Fixed'.length + client.findImplementation('Fixed', { user: { id } }).length + name.length + 'r1'.length + 'UserId'.length + id.length, total);
   for (const [extra, queued, dropped] of [[0, 2, 0], [1, 1, 1]]) {
     const client = await createClient({ snapshot: s, exposureUrl: srv.exposureUrl, flushInterval: 0, refreshInterval: 0, retryDelay: 60_000, maxQueue: 2 });
     clients.push(client);

@@ -1125,7 +1125,8 @@ test("with localStorage full, a draw this page stored as fallen through still st
       c.on('exposure', (e) => events.push([e.implementation, e.reason, e.experiment, e.unit?.value ?? null]));
       // A unit whose draw fell through (control, by no rule): passed on for good.
       let id = 0;
-      while (c.create('R', { user: { id: `u${id}` } }) !== 'control' || events.at(-1)[1] !== 'DEFAULT') id++;
+      while (id < 10_000 && (c.create('R', { user: { id: `u${id}` } }) !== 'control' || events.at(-1)[1] !== 'DEFAULT')) id++;
+      if (id === 10_000) throw new Error('no draw fell through within 10 000 units');
       c.usedImplementation('R', 'b', { user: { id: `u${id}` } });
       const seen = { last: events.at(-1), after: c.findImplementation('R', { user: { id: `u${id}` } }), written: localStorage.getItem(`feats-edge:sticky:rx/u${id}`) };
       c.close();

@@ -103,13 +103,14 @@ test('usedImplementation on a random experiment records the arm that was rendere
   };
   const { client, sticky, events } = await withSink(t, snap);
   const rendered = new Map();
-  for (let i = 0; rendered.size < 300; i++) {
+  for (let i = 0; rendered.size < 300 && i < 20_000; i++) {
     const c = ctx(`v${i}`);
     const impl = client.findImplementation('Partial', c);
     if (impl === 'a') continue; // fell through: not part of the experiment
     client.usedImplementation('Partial', impl, c);
     rendered.set(`v${i}`, impl);
   }
+  assert.equal(rendered.size, 300, '300 draws reach an arm within 20 000 units');
   for (const [id, impl] of rendered) {
     assert.equal(sticky.get(`part/${id}`), impl, `the assignment of ${id} was stored`);
     const d = client.details('Partial', ctx(id));
@@ -320,7 +321,8 @@ test("another tab's fallen-through draw does not turn this tab's arm into a defa
 test("a draw this client stored as fallen through stands: a later use of an arm is not the experiment's", async (t) => {
   const { client, sticky, events } = await withSink(t, partial({ control: 10, b: 10 }));
   let id = 0;
-  while (client.create('R', ctx(`u${id}`)) !== 'control' || sticky.get(`rx/u${id}`) !== '(none)') id++;
+  while (id < 10_000 && (client.create('R', ctx(`u${id}`)) !== 'control' || sticky.get(`rx/u${id}`) !== '(none)')) id++;
+  assert.equal(sticky.get(`rx/u${id}`), '(none)', 'a draw falls through within 10 000 units');
   client.usedImplementation('R', 'b', ctx(`u${id}`));
   await client.flush();
   const mine = events().filter((e) => e.unit?.value === `u${id}` || e.unit === null);

@@ -234,9 +234,13 @@ function stickyLookup(call, memory, feature, head, headLen, at, len, kept) {
   }
 }
 
-/** A sticky store's or plain map's value for `key`. */
+/**
+ * A sticky store's or plain map's value for `key`. Keys are the units'
+ * well-formed forms (`U+FFFD` for a lone surrogate), so a plain map is
+ * read by its keys' forms only where `key` holds one (see withReplacement).
+ */
 const lookup = (call, store, key) =>
-  typeof store.get === 'function' ? store.get(key) : Object.hasOwn(store, key) ? store[key] : withReplacement(call, store, key);
+  typeof store.get === 'function' ? store.get(key) : key.includes('\uFFFD') ? withReplacement(call, store, key) : Object.hasOwn(store, key) ? store[key] : undefined;
 
 /** The UTF-8 text at `ptr..ptr+len` in wasm memory. */
 const read = (memory, ptr, len) => decoder.decode(new Uint8Array(memory.buffer, ptr, len));
@@ -254,26 +258,26 @@ function keptUnit(call, memory, at, len) {
   return unit;
 }
 
+/** `call.replaced` for a plain sticky map none of whose keys holds a lone surrogate. */
+const WELL_FORMED = new Map();
+
 /**
- * A plain sticky map's value for `key` written with lone surrogates where
- * `key` has U+FFFD (the unit's form, as TextEncoder writes it), as the
- * command line's JSON reader finds it; undefined otherwise. The map's keys
- * that hold lone surrogates are indexed by their U+FFFD form once per call
- * (`call.replaced`, emptied by `_begin`), the first in the map's order
- * winning, not scanned once per experiment.
+ * A plain sticky map's value for `key` (which has U+FFFD, the unit's form
+ * as TextEncoder writes it), read as the command line's JSON reader reads
+ * the map: its keys with lone surrogates hold U+FFFD instead, and of keys
+ * that become the same, the last in the map's order counts (as of a key
+ * given twice in JSON). The map's keys are indexed by that form once per
+ * call (`call.replaced`, emptied by `_begin`), and only if one of them
+ * holds a lone surrogate.
  */
 function withReplacement(call, map, key) {
-  if (!key.includes('\uFFFD')) return undefined;
   let index = call.replaced;
   if (!index) {
-    index = call.replaced = new Map();
-    for (const k of Object.keys(map)) {
-      const w = k.toWellFormed();
-      if (w !== k && !index.has(w)) index.set(w, k);
-    }
+    const keys = Object.getOwnPropertyNames(map);
+    index = call.replaced = keys.every((k) => k.isWellFormed()) ? WELL_FORMED : new Map(keys.map((k) => [k.toWellFormed(), k]));
   }
-  const k = index.get(key);
-  return k === undefined ? undefined : map[k];
+  const k = index === WELL_FORMED ? key : index.get(key);
+  return k !== undefined && Object.hasOwn(map, k) ? map[k] : undefined;
 }
 
 /**

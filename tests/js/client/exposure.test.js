@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createClient } from 'feats-edge';
-import { startServer, until, sleep } from '../helpers/server.js';
+import { startServer, until, sleep, longBackoff } from '../helpers/server.js';
 import { snapshot, ctx, SECRET } from '../helpers/snapshot.js';
 
 const NOW = Date.parse('2026-11-22T10:00:00.000Z');
@@ -531,6 +531,7 @@ test("'exposure' listeners get each event as it is queued, with or without expos
 });
 
 test('async listeners that reject (exposure, update, error) change nothing and leave no unhandled rejection', async (t) => {
+  longBackoff(t); // (no retry of the 500 while the test listens)
   const srv = await startServer({ snapshot: snapshot('r1') });
   const client = await createClient({ snapshotUrl: srv.snapshotUrl, exposureUrl: srv.exposureUrl, flushInterval: 0, refreshInterval: 0, retryDelay: 60_000 });
   t.after(async () => {

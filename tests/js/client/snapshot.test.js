@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createClient, Engine } from 'feats-edge';
-import { startServer, refusedUrl, until, sleep } from '../helpers/server.js';
+import { startServer, refusedUrl, until, sleep, longBackoff } from '../helpers/server.js';
 import { snapshot, ctx } from '../helpers/snapshot.js';
 
 const fast = { refreshInterval: 0, retryDelay: 10, timeout: 2000 };
@@ -129,6 +129,7 @@ test('snapshot server down: createClient resolves after the timeout, evaluations
 });
 
 test('an error listener added while nothing is loaded hears the last error at once; once loaded, not', async (t) => {
+  longBackoff(t); // (no retry of the failed fetch while the test runs)
   // The server answers 500 from memory (no network I/O to wait for), so
   // the failure has been taken before createClient's 100 ms are up even on
   // a slow machine; then the real server answers.
@@ -157,6 +158,7 @@ test('an error listener added while nothing is loaded hears the last error at on
 });
 
 test('an error listener added by another while an error is said hears that error once', async (t) => {
+  longBackoff(t); // (no retry of the failed fetch while the test runs)
   // (As an application's error handler that sets up its error reporting on an error.)
   const fetch500 = () => Promise.resolve(new Response('oops', { status: 500 }));
   const client = await createClient({ snapshotUrl: 'http://127.0.0.1:9/snapshot.json', fetch: fetch500, timeout: 100, retryDelay: 60_000, refreshInterval: 0 });
@@ -580,6 +582,7 @@ test('update: `changed` read in time is exact; read after the next snapshot or a
 });
 
 test('an error listener that adds itself again as a new function each time it is called, with nothing loaded, is not called forever', async (t) => {
+  longBackoff(t); // (no retry of the failed fetch while the test runs)
   // (As a component that subscribes anew on each error it hears.)
   const fetch500 = () => Promise.resolve(new Response('oops', { status: 500 }));
   const client = await createClient({ snapshotUrl: 'http://127.0.0.1:9/snapshot.json', fetch: fetch500, timeout: 100, retryDelay: 60_000, refreshInterval: 0 });

@@ -159,3 +159,17 @@ export async function until(check, ms = 3000, what = 'condition') {
 }
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Every backoff step at its ceiling (`Math.random` at its top) until test
+ * `t` ends: for a test about what one failure says, which a retry after a
+ * random step could otherwise come inside (a step is drawn from zero up).
+ * @param {import('node:test').TestContext} t
+ */
+export function longBackoff(t) {
+  const random = Math.random;
+  Math.random = () => 1 - 2 ** -53;
+  t.after(() => {
+    Math.random = random;
+  });
+}

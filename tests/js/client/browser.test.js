@@ -885,3 +885,61 @@ test('page hide with a localStorage that refuses the write (over quota): the eve
   await until(() => errors.length === 1);
   assert.match(errors[0], /5 exposure events left unsent by pages going away were not kept for the next page: they did not fit in localStorage/);
 });
+
+/** The page's address for the test: `document.baseURI`, and `location` unless `withLocation` is false. */
+function placePage(t, href, withLocation = true) {
+  document.baseURI = href;
+  if (withLocation) globalThis.location = { href, origin: new URL(href).origin };
+  t.after(() => {
+    delete document.baseURI;
+    delete globalThis.location;
+  });
+}
+
+test("a snapshot on the page's own origin: cached under its path and query, and revalidated with its ETag", async (t) => {
+  localStorage.clear();
+  const srv = await startServer({ snapshot: snapshot('r1') });
+  t.after(() => srv.close());
+  placePage(t, `${new URL(srv.snapshotUrl).origin}/app/`);
+  const url = `${srv.snapshotUrl}?v=1`;
+  const first = await createClient({ snapshotUrl: url, refreshInterval: 0 });
+  await first.close();
+  const keys = Array.from({ length: localStorage.length }, (_, i) => localStorage.key(i));
+  assert.deepEqual(keys, ['feats-edge:snapshot:/snapshot.json?v=1']);
+  const second = await createClient({ snapshotUrl: url, refreshInterval: 0 });
+  t.after(() => second.close());
+  await until(() => srv.state.snapshotRequests.length === 2, 3000, 'the revalidation');
+  assert.equal(srv.state.snapshotRequests[1].headers['if-none-match'], '"v1"');
+});
+
+test('a snapshot on another origin than the page: cached under its whole URL, and asked for without If-None-Match (which would make every poll a CORS preflight)', async (t) => {
+  localStorage.clear();
+  const srv = await startServer({ snapshot: snapshot('r1') });
+  t.after(() => srv.close());
+  placePage(t, 'https://app.example/page');
+  const first = await createClient({ snapshotUrl: srv.snapshotUrl, refreshInterval: 0 });
+  await first.close();
+  const keys = Array.from({ length: localStorage.length }, (_, i) => localStorage.key(i));
+  assert.deepEqual(keys, [`feats-edge:snapshot:${srv.snapshotUrl}`]);
+  const second = await createClient({ snapshotUrl: srv.snapshotUrl, refreshInterval: 0 });
+  t.after(() => second.close());
+  await until(() => srv.state.snapshotRequests.length === 2, 3000, 'the revalidation');
+  assert.equal(srv.state.snapshotRequests[1].headers['if-none-match'], undefined);
+});
+
+test("a relative snapshotUrl is resolved against the page's base URL: fetched, no error said", async (t) => {
+  localStorage.clear();
+  const srv = await startServer({ snapshot: snapshot('r1') });
+  t.after(() => srv.close());
+  // A page whose base URL is known (document.baseURI) with no `location`
+  // in reach, and its fetch, which resolves relative URLs against it.
+  placePage(t, `${new URL(srv.snapshotUrl).origin}/app/`, false);
+  const pageFetch = globalThis.fetch;
+  t.mock.method(globalThis, 'fetch', (u, init) => pageFetch(new URL(u, document.baseURI), init));
+  const errors = [];
+  const client = await createClient({ snapshotUrl: '/snapshot.json', refreshInterval: 0 });
+  t.after(() => client.close());
+  client.on('error', (e) => errors.push(e.message));
+  assert.equal(client.revision, 'r1');
+  assert.deepEqual(errors, []);
+});

@@ -173,6 +173,22 @@ test('options whose getters throw: createClient rejects with what they threw, be
   assert.equal(srv.state.snapshotRequests.length, 0);
 });
 
+test("a relative snapshotUrl in a Web Worker is resolved against the worker's location: fetched, no error said", async (t) => {
+  const srv = await startServer({ snapshot: snapshot('r1') });
+  t.after(() => srv.close());
+  // A worker: no document, a location, and a fetch that resolves against it.
+  globalThis.location = { href: `${new URL(srv.snapshotUrl).origin}/worker.js` };
+  t.after(() => delete globalThis.location);
+  const workerFetch = globalThis.fetch;
+  t.mock.method(globalThis, 'fetch', (u, init) => workerFetch(new URL(u, globalThis.location.href), init));
+  const errors = [];
+  const client = await createClient({ snapshotUrl: 'snapshot.json', refreshInterval: 0 });
+  t.after(() => client.close());
+  client.on('error', (e) => errors.push(e.message));
+  assert.equal(client.revision, 'r1');
+  assert.deepEqual(errors, []);
+});
+
 test('a relative snapshotUrl or exposureUrl outside pages: an error said once, no wait for the timeout, no retries, exposures counted as failed', { timeout: 10000 }, async (t) => {
   // fetch refuses a relative URL on every try: it is a setting to fix, not
   // an outage to retry (and createClient would wait its whole timeout).

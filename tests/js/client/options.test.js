@@ -347,6 +347,16 @@ test('the headers error names the header at fault, never its value, after header
   }
 });
 
+test("a headers option that throws as it is read (a getter whose secret is not there): its error's own words are said, the final full stop dropped", async (t) => {
+  const headers = { get Authorization() { throw new Error('the vault is locked. Unlock it first.'); } };
+  const client = await createClient({ snapshot: snapshot('r1'), headers });
+  t.after(() => client.close());
+  const errors = [];
+  client.on('error', (e) => errors.push(e.message));
+  await sleep(0);
+  assert.deepEqual(errors, ['feats-edge: the headers option cannot be sent: the vault is locked. Unlock it first: no snapshot is fetched and no exposure is sent until it is fixed']);
+});
+
 test('a headers option of null is none, as undefined is: the snapshot is fetched and exposures are sent', async (t) => {
   const srv = await startServer({ snapshot: snapshot('r1') });
   t.after(() => srv.close());

@@ -98,12 +98,13 @@ export function unsendable(h) {
  * line break and all), which an error log would keep. Undefined when no
  * single one is to blame (a string, a number: the runtime's words then).
  * Any iterable is read as pairs, as `Headers` reads it: a Map of them
- * too, whose bad value was quoted in the error.
+ * too, whose bad value was quoted in the error; and a function's own
+ * properties, which `Headers` reads as an object's.
  * @param {any} h
  */
 function badHeader(h) {
   try {
-    const pairs = typeof h != 'object' ? [] : Symbol.iterator in h ? Array.from(h) : Object.entries(h);
+    const pairs = typeof h != 'object' && typeof h != 'function' ? [] : Symbol.iterator in h ? Array.from(h) : Object.entries(h);
     for (const [name, value] of pairs) {
       if (refuses(name, '')) return `${JSON.stringify(text(name))} is no header name`;
       if (refuses(name, value)) return `the value of ${text(name)} is none a header can carry (a line break or NUL inside it, a character past U+00FF)`;

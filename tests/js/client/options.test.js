@@ -359,6 +359,18 @@ test("a headers option that throws as it is read (a getter whose secret is not t
   assert.deepEqual(errors, ['feats-edge: the headers option cannot be sent: the vault is locked. Unlock it first: no snapshot is fetched and no exposure is sent until it is fixed']);
 });
 
+test('a headers option whose getter throws null: the client is made all the same, and says the headers cannot be sent', async (t) => {
+  const headers = { get Authorization() { throw null; } };
+  const client = await createClient({ snapshot: snapshot('r1'), headers });
+  t.after(() => client.close());
+  const errors = [];
+  client.on('error', (e) => errors.push(e));
+  await sleep(0);
+  assert.equal(errors.length, 1);
+  assert.match(errors[0].message, /^feats-edge: the headers option cannot be sent: .*: no snapshot is fetched and no exposure is sent until it is fixed$/);
+  assert.equal(errors[0].permanent, true);
+});
+
 test('a headers option of null is none, as undefined is: the snapshot is fetched and exposures are sent', async (t) => {
   const srv = await startServer({ snapshot: snapshot('r1') });
   t.after(() => srv.close());

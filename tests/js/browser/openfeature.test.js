@@ -86,6 +86,7 @@ test('OpenFeature web SDK in Chromium: a failed fetch makes the provider stale, 
 import { OpenFeature } from '@openfeature/web-sdk';
 import { createClient } from '/pkg/index.js';
 import { FeatsEdgeWebProvider } from '/pkg/openfeature.js';
+Math.random = () => 1 - 2 ** -53; // (the failed fetch's retry a minute later: not while the test runs)
 const client = await createClient({ snapshotUrl: '/__snap', refreshInterval: 0, retryDelay: 60000, storageKey: 'stale-test:' });
 client.on('error', () => {});
 await OpenFeature.setContext({ targetingKey: 'u1', user: { country: 'CA' } });

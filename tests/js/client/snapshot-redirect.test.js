@@ -165,6 +165,16 @@ test('a snapshot answer of 300 (no redirect to follow) is said by its status alo
   assert.deepEqual([errors[0].message, errors[0].status], ['feats-edge: http://127.0.0.1:9/snapshot.json answered 300', 300]);
 });
 
+test('a snapshot answer of 199 (below 2xx, from a fetch option) is an error said by its status: the snapshot it carries is not loaded', async (t) => {
+  const answer = { status: 199, headers: new Headers(), body: null, text: async () => JSON.stringify(snapshot('r1')) };
+  const client = await createClient({ snapshotUrl: 'http://127.0.0.1:9/snapshot.json', refreshInterval: 0, retryDelay: 60_000, timeout: 0, fetch: async () => answer });
+  t.after(() => client.close());
+  const errors = [];
+  client.on('error', (e) => errors.push(e));
+  await until(() => errors.length === 1, 3000, 'the answer');
+  assert.deepEqual([errors[0].message, errors[0].status, client.revision], ['feats-edge: http://127.0.0.1:9/snapshot.json answered 199', 199, null]);
+});
+
 test('an answer of status 0 is said for what it was: a redirect not followed (opaqueredirect), an answer a no-cors fetch cannot read (opaque), else status 0; a snapshot\'s and an exposure POST\'s alike', async (t) => {
   // (A page's fetch gives these through a fetch option that asks with
   // `redirect: "manual"` or `mode: "no-cors"`; all three were said as a redirect.)

@@ -184,6 +184,9 @@ test('an answer of status 0 is said for what it was: a redirect not followed (op
     ['opaque', "with an opaque response (a no-cors request's, whose status and body cannot be read)", null, 0],
     ['error', 'status 0 (a response of type "error")', '', 0],
     [undefined, 'status 0', '', 0],
+    // (A type that is empty or not a string names none.)
+    ['', 'status 0', '', 0],
+    [1, 'status 0', '', 0],
   ];
   for (const [type, answered, posted, status] of cases) {
     const answer = { status: 0, type, headers: new Headers(), body: null, text: async () => '' };

@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createClient } from 'feats-edge';
-import { until, sleep, recordingServer as serve } from '../helpers/server.js';
+import { until, sleep, recordingServer as serve, longBackoff } from '../helpers/server.js';
 import { snapshot } from '../helpers/snapshot.js';
 
 /** A client of `snapshotUrl` with `options`, closed after the test, with its errors. */
@@ -166,6 +166,7 @@ test('a snapshot answer of 300 (no redirect to follow) is said by its status alo
 });
 
 test('a snapshot answer of 199 (below 2xx, from a fetch option) is an error said by its status: the snapshot it carries is not loaded', async (t) => {
+  longBackoff(t); // (no retry of the failed fetch while the test waits for its error)
   const answer = { status: 199, headers: new Headers(), body: null, text: async () => JSON.stringify(snapshot('r1')) };
   const client = await createClient({ snapshotUrl: 'http://127.0.0.1:9/snapshot.json', refreshInterval: 0, retryDelay: 60_000, timeout: 0, fetch: async () => answer });
   t.after(() => client.close());

@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createClient } from 'feats-edge';
-import { startServer, until } from '../helpers/server.js';
+import { startServer, until, longBackoff } from '../helpers/server.js';
 import { snapshot, ctx } from '../helpers/snapshot.js';
 
 /** Records the delays of timers set while `body` runs (and after, until it resolves). */
@@ -25,17 +25,6 @@ async function recording(body) {
 
 /** Whether `want` appears in `got` in order (other timers may come between). */
 const inOrder = (got, want) => want.every(((i) => (w) => (i = got.indexOf(w, i) + 1) > 0)(0));
-
-/** Math.random at 1 - 2^-53 (its top) while `body` runs: each backoff is its ceiling, to the millisecond (delays are recorded rounded). */
-async function topRandom(body) {
-  const random = Math.random;
-  Math.random = () => 1 - 2 ** -53;
-  try {
-    return await body();
-  } finally {
-    Math.random = random;
-  }
-}
 
 test('defaults: timeout 3 000 ms, flushInterval 5 000 ms, maxBatch 100', async (t) => {
   const srv = await startServer({ snapshot: snapshot('r1') });
@@ -56,8 +45,9 @@ test('defaults: timeout 3 000 ms, flushInterval 5 000 ms, maxBatch 100', async (
   assert.equal(srv.accepted().length, 100);
 });
 
-test('snapshot fetches that fail in a row wait twice as long each time (retryDelay × 2^n)', () =>
-  topRandom(() => recording(async ({ timeouts }) => {
+test('snapshot fetches that fail in a row wait twice as long each time (retryDelay × 2^n)', (t) => {
+  longBackoff(t); // (each step its ceiling, to the millisecond: delays are recorded rounded)
+  return recording(async ({ timeouts }) => {
     let calls = 0;
     const client = await createClient({
       snapshotUrl: 'http://127.0.0.1:9/none', retryDelay: 7, timeout: 0,
@@ -66,10 +56,12 @@ test('snapshot fetches that fail in a row wait twice as long each time (retryDel
     await until(() => calls >= 6, 3000, 'six fetches');
     await client.close();
     assert.ok(inOrder(timeouts, [7, 14, 28, 56, 112]), `backoffs ${timeouts}`);
-  })));
+  });
+});
 
-test('exposure POSTs that fail in a row wait twice as long each time, and a success starts again from retryDelay', () =>
-  topRandom(() => recording(async ({ timeouts }) => {
+test('exposure POSTs that fail in a row wait twice as long each time, and a success starts again from retryDelay', (t) => {
+  longBackoff(t); // (each step its ceiling, to the millisecond: delays are recorded rounded)
+  return recording(async ({ timeouts }) => {
     let posts = 0, fail = true;
     const client = await createClient({
       snapshot: snapshot('r1'), exposureUrl: 'http://127.0.0.1:9/x', flushInterval: 0, retryDelay: 3,
@@ -88,7 +80,8 @@ test('exposure POSTs that fail in a row wait twice as long each time, and a succ
     await client.close();
     assert.ok(inOrder(timeouts, [3, 6, 12, 24]), `backoffs ${timeouts}`);
     assert.ok(!timeouts.slice(before).includes(48), `the count started again: ${timeouts.slice(before)}`);
-  })));
+  });
+});
 
 test('the `now` option is the clock evaluations run on (after and before)', async () => {
   let now = Date.parse('2026-01-01T00:00:00Z');

@@ -163,7 +163,8 @@ export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 /**
  * Every backoff step at its ceiling (`Math.random` at its top) until test
  * `t` ends: for a test about what one failure says, which a retry after a
- * random step could otherwise come inside (a step is drawn from zero up).
+ * random step could otherwise come inside (a step is drawn from zero up),
+ * and for one that checks the steps themselves.
  * @param {import('node:test').TestContext} t
  */
 export function longBackoff(t) {

@@ -41,12 +41,13 @@ const MAX_RETRY_AFTER = 3e5;
  * An HTTP date (which starts with a day's name, in any of RFC 9110's three
  * forms) as ms since the epoch; NaN for anything else (`Date.parse` reads
  * `0` as the year 2000 and `unknown 1` as 2001). The asctime form names no
- * zone, and `Date.parse` would read it as local time: it is GMT.
+ * zone, and `Date.parse` would read it as local time: it is GMT (so is the
+ * same layout with the day's whole name, which no HTTP date has).
  * @param {string | null} h
  */
 const httpDate = (h) =>
   /^(mon|tue|wed|thu|fri|sat|sun)[a-z]*,? /i.test(h ?? '')
-    ? Date.parse(/^[a-z]{3} [a-z]{3} [ \d]\d \d\d:\d\d:\d\d \d{4}$/i.test(/** @type {string} */ (h)) ? `${h} GMT` : /** @type {string} */ (h))
+    ? Date.parse(/^[a-z]+ [a-z]{3} [ \d]\d \d\d:\d\d:\d\d \d{4}$/i.test(/** @type {string} */ (h)) ? `${h} GMT` : /** @type {string} */ (h))
     : NaN;
 
 /**

@@ -157,6 +157,8 @@ test('the wait a Retry-After asks for is said as error.retryAfter: in each of th
     ['Sun, 06 Dec 2026 15:00:00 GMT', 'Sunday, 06-Dec-26 15:01:30 GMT', 90_000],
     ['Sun, 06 Dec 2026 15:00:00 GMT', 'Sun Dec  6 15:01:30 2026', 90_000],
     ['Wed, 16 Dec 2026 15:00:00 GMT', 'Wed Dec 16 15:01:30 2026', 90_000],
+    // The day's whole name in that layout (no HTTP date): still no zone, still GMT.
+    ['Sun, 06 Dec 2026 15:00:00 GMT', 'Sunday Dec  6 15:01:30 2026', 90_000],
     // GMT only where no zone is named: one named after that form is read as named.
     ['Sun, 06 Dec 2026 15:00:00 GMT', 'Sun Dec  6 16:01:30 2026 +0100', 90_000],
     // A date after other words is none: it must start the value.

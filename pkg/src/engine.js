@@ -142,6 +142,20 @@ export function setOwn(o, k, v) {
 const input = (ctx, name) => (name !== '__proto__' || Object.hasOwn(ctx, name) ? ctx[name] : undefined);
 
 /**
+ * `o[key]` for a segment path's key holding U+FFFD (in the snapshot, maybe a
+ * lone surrogate, which reaches wasm as U+FFFD), read as the command line's
+ * JSON reader reads the context: its keys with lone surrogates hold U+FFFD
+ * too, and of keys that become the same, the last counts (as of a key given
+ * twice in JSON). No own key of that form: `o[key]`, inherited ones included.
+ * Only such keys pay for the scan.
+ */
+function replacedKey(o, key) {
+  let last;
+  for (const k of Object.getOwnPropertyNames(o)) if (k.toWellFormed() === key) last = k;
+  return o[last ?? key];
+}
+
+/**
  * The generated constructor of evaluate-all results for these feature
  * names: `new Shape(codes, impls)` is a plain object (its prototype is
  * `Object.prototype`) with one property per feature, in order. V8 builds an
@@ -796,8 +810,9 @@ export class Engine {
 
   /**
    * What to read for a set of slots: the inputs as flat [index, name, …]
-   * pairs, and per slot its table position, input and key path. One plan
-   * (and one generated writer) per distinct set of slots.
+   * pairs, and per slot its table position, input, key path and whether a
+   * key of it holds U+FFFD (`odd`, see replacedKey). One plan (and one
+   * generated writer) per distinct set of slots.
    * @param {number[]} slots
    */
   _makePlan(slots) {
@@ -807,7 +822,7 @@ export class Engine {
     const inputs = [...new Set(slots.map((s) => this._slotInput[s]))];
     const plan = {
       inputs: inputs.flatMap((i) => [i, this._inputs[i]]),
-      slots: slots.map((s) => ({ at: this._table + 2 * s, input: this._slotInput[s], path: this._slotPath[s] })),
+      slots: slots.map((s) => ({ at: this._table + 2 * s, input: this._slotInput[s], path: this._slotPath[s], odd: this._slotPath[s].some((k) => k.includes('\uFFFD')) })),
       write: undefined, // generated after WRITER_AFTER uses: see _writer
       uses: 0,
     };
@@ -834,14 +849,15 @@ export class Engine {
     lines.push('let v, p = 0;');
     for (const slot of plan.slots) {
       slot.path.forEach((key, k) => {
-        lines.push(k === 0 ? `v = o${slot.input} ? i${slot.input}[${q(key)}] : undefined;`
-          : `v = v !== undefined && ${obj('v')} ? v[${q(key)}] : undefined;`);
+        const at = (o) => (key.includes('\uFFFD') ? `replacedKey(${o}, ${q(key)})` : `${o}[${q(key)}]`);
+        lines.push(k === 0 ? `v = o${slot.input} ? ${at(`i${slot.input}`)} : undefined;`
+          : `v = v !== undefined && ${obj('v')} ? ${at('v')} : undefined;`);
       });
       if (slot.path.length === 0) lines.push(`v = o${slot.input} ? i${slot.input} : undefined;`);
       lines.push(`p = put(e, v, ${slot.at}, p);`);
     }
     lines.push('return p;');
-    return (plan.write = this._codegen() && compile(() => new Function('put', 'input', `return (ctx, u8, e) => {\n${lines.join('\n')}\n}`)(put, input)));
+    return (plan.write = this._codegen() && compile(() => new Function('put', 'input', 'replacedKey', `return (ctx, u8, e) => {\n${lines.join('\n')}\n}`)(put, input, replacedKey)));
   }
 
   _views() {
@@ -907,9 +923,9 @@ export class Engine {
     }
     let p = 0;
     for (let k = 0; k < slots.length; k++) {
-      const path = slots[k].path;
+      const path = slots[k].path, odd = slots[k].odd;
       let v = objs[slots[k].input];
-      for (let j = 0; v !== undefined && j < path.length; j++) v = isObject(v) ? v[path[j]] : undefined;
+      for (let j = 0; v !== undefined && j < path.length; j++) v = isObject(v) ? (odd && path[j].includes('\uFFFD') ? replacedKey(v, path[j]) : v[path[j]]) : undefined;
       p = put(this, v, slots[k].at, p);
     }
     return p;

@@ -646,3 +646,90 @@ test('a client remembers the last 50 000 keys it reported: a unit is reported ag
   await sleep(0);
   assert.deepEqual([reported.filter((u) => u === 'u0').length, reported.filter((u) => u === 'u1').length], [2, 1]);
 });
+
+/** Each exposure POST's units, in order. */
+const posted = (srv) => srv.state.exposureRequests.map((r) => JSON.parse(r.body).events.map((e) => e.unit.value));
+
+/**
+ * A client whose exposure POSTs wait while `held()` says so (a `fetch`
+ * option in front of the real one), for a test about what comes in
+ * while one is under way.
+ */
+async function gated(t, options = {}) {
+  const srv = await startServer();
+  let release = () => {};
+  let hold = true;
+  const client = await createClient({
+    snapshot: snapshot('r1'), exposureUrl: srv.exposureUrl, flushInterval: 0, now: () => NOW, ...options,
+    fetch: async (url, init) => {
+      if (hold) await new Promise((r) => (release = r));
+      return fetch(url, init);
+    },
+  });
+  t.after(async () => {
+    hold = false;
+    release();
+    await client.close();
+    await srv.close();
+  });
+  return { srv, client, release: () => ((hold = false), release()) };
+}
+
+test('a flush sends what waited when it began: events queued while its POST is under way wait for the next', async (t) => {
+  const { srv, client, release } = await gated(t);
+  client.create('Split', ctx('1'));
+  client.create('Split', ctx('2'));
+  const flushed = client.flush();
+  client.create('Split', ctx('3'));
+  release();
+  await flushed;
+  assert.deepEqual(posted(srv), [['1', '2']]);
+  assert.equal(client.stats.queued, 1);
+  await client.flush();
+  assert.deepEqual(posted(srv), [['1', '2'], ['3']]);
+});
+
+test('full batches that waited while a POST was under way go when it is answered, without a flush', async (t) => {
+  const { srv, client, release } = await gated(t, { maxBatch: 2 });
+  client.create('Split', ctx('1'));
+  client.create('Split', ctx('2')); // a full batch: sent at once (held)
+  client.create('Split', ctx('3'));
+  client.create('Split', ctx('4')); // full again, while the first is under way
+  await sleep(30);
+  assert.equal(client.stats.queued, 4);
+  release();
+  await until(() => srv.state.exposureRequests.length === 2, 3000, 'the second batch');
+  assert.deepEqual(posted(srv), [['1', '2'], ['3', '4']]);
+});
+
+test('a failed batch ends its flush when it is to be retried, not when it is dropped', async (t) => {
+  longBackoff(t); // (the retry after the first 503 a minute away: only flush() sends)
+  const { srv, client } = await setup(t, { maxBatch: 2, retryDelay: 60_000 });
+  client.on('error', () => {});
+  srv.state.exposureMode = '500';
+  for (const id of ['1', '2', '3', '4']) client.create('Split', ctx(id)); // the first two go at once
+  await until(() => srv.state.exposureRequests.length === 1, 3000, 'the first batch');
+  await sleep(30);
+  // A 503: the batch goes back, and this flush sends no more (one POST, not one per batch).
+  await client.flush();
+  assert.deepEqual(posted(srv), [['1', '2'], ['1', '2']]);
+  assert.equal(client.stats.queued, 4);
+  // A 400: the batch is dropped, and the flush goes on with the next.
+  srv.state.exposureMode = '400';
+  await client.flush();
+  assert.deepEqual(posted(srv).slice(2), [['1', '2'], ['3', '4']]);
+  assert.deepEqual(client.stats, { dropped: 0, sent: 0, failed: 4, queued: 0 });
+});
+
+test('retries of a failing sink wait longer each time: retryDelay doubled at each failure', async (t) => {
+  longBackoff(t); // (each step at its ceiling: 100, 200, 400 ms)
+  const { srv, client } = await setup(t, { retryDelay: 100 });
+  client.on('error', () => {});
+  srv.state.exposureMode = '500';
+  client.create('Split', ctx('1'));
+  await client.flush();
+  await until(() => srv.state.exposureRequests.length === 4, 3000, 'three retries');
+  const times = srv.state.exposureRequests.map((r) => r.time);
+  const gaps = times.slice(1).map((x, i) => x - times[i]);
+  assert.ok(gaps[0] >= 90 && gaps[1] >= 190 && gaps[2] >= 390, `gaps ${gaps.map(Math.round)} ms`);
+});

@@ -303,3 +303,19 @@ test('an experiment\'s name counts in the exposure queue\'s size bound: events o
   await client.flush();
   assert.equal(srv.accepted().at(-1).experiment, name);
 });
+
+test('past maxQueue the oldest events go first, and the size bound then counts only the events left', async (t) => {
+  // maxQueue 2 allows 2 × 4 KiB of events. A long event, a short one and a
+  // middling one are more than that together, and not once the long one,
+  // the oldest, is dropped for the count: that one alone goes.
+  const srv = await startServer({ snapshot: snapshot('r1') });
+  srv.state.exposureMode = '500';
+  t.after(() => srv.close());
+  const client = await createClient({ snapshot: snapshot('r1'), exposureUrl: srv.exposureUrl, flushInterval: 0, refreshInterval: 0, retryDelay: 60_000, maxQueue: 2 });
+  t.after(() => client.close());
+  for (const id of ['long-'.padEnd(7000, 'x'), 'short', 'middling-'.padEnd(1000, 'x')]) client.create('Split', { user: { id } });
+  assert.deepEqual([client.stats.queued, client.stats.dropped], [2, 1]);
+  srv.state.exposureMode = 'ok';
+  await client.flush();
+  assert.deepEqual(srv.accepted().map((e) => e.unit.value.slice(0, 5)), ['short', 'middl']);
+});

@@ -733,3 +733,15 @@ test('retries of a failing sink wait longer each time: retryDelay doubled at eac
   const gaps = times.slice(1).map((x, i) => x - times[i]);
   assert.ok(gaps[0] >= 90 && gaps[1] >= 190 && gaps[2] >= 390, `gaps ${gaps.map(Math.round)} ms`);
 });
+
+test('the body of an answer to a POST is let go, not left unread (it would hold its connection)', async (t) => {
+  let cancelled = 0;
+  const client = await createClient({
+    snapshot: snapshot('r1'), exposureUrl: 'http://127.0.0.1:9/exposures', flushInterval: 0,
+    fetch: async () => new Response(new ReadableStream({ pull: (c) => c.enqueue(new Uint8Array(1024)), cancel: () => void cancelled++ }), { status: 200 }),
+  });
+  t.after(() => client.close());
+  client.create('Split', ctx('1'));
+  await client.flush();
+  assert.deepEqual([client.stats.sent, cancelled], [1, 1]);
+});

@@ -329,6 +329,22 @@ test('hidden page: exposures leave by keepalive fetch; on page hide by sendBeaco
   await client.close();
 });
 
+test('a POST too large for keepalive goes plain, and leaves the keepalive share as it was: the next one that fits goes with keepalive', async () => {
+  localStorage.clear();
+  const posts = [];
+  const client = await createClient({
+    snapshot: snapshot('r1'), exposureUrl: '/flags/exposures', flushInterval: 0, maxBatch: 1000,
+    fetch: async (url, init) => (posts.push(init.keepalive === true), new Response(null, { status: 204 })),
+  });
+  for (let i = 0; i < 300; i++) client.create('Split', ctx(`u${i}`)); // ~50 KB: over the share
+  await client.flush();
+  client.create('Split', ctx('small'));
+  await client.flush();
+  assert.deepEqual(posts, [false, true]);
+  assert.equal(client.stats.sent, 301);
+  await client.close();
+});
+
 test('hidden while the sink is failing: no beacons into it (a hidden page retries); page hide still beacons', async () => {
   localStorage.clear();
   let failing = true, posts = 0;

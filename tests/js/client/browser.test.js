@@ -405,6 +405,28 @@ test("hidden during a sink's Retry-After: no POST until it ends; page hide still
   await client.close();
 });
 
+test("hidden during the client's own backoff (a 503, no Retry-After): the POST goes, with keepalive; the page may get no other event", async (t) => {
+  localStorage.clear();
+  const random = Math.random;
+  Math.random = () => 1 - 2 ** -53; // (the retry a minute away: only hiding the page sends)
+  t.after(() => (Math.random = random));
+  const posts = [];
+  let status = 503;
+  const client = await createClient({
+    snapshot: snapshot('r1'), exposureUrl: '/flags/exposures', flushInterval: 0, retryDelay: 60_000,
+    fetch: async (url, init) => (posts.push(init.keepalive === true), new Response(null, { status })),
+  });
+  client.on('error', () => {});
+  client.create('Split', ctx('1'));
+  await client.flush();
+  status = 204;
+  setVisibility('hidden');
+  setVisibility('visible');
+  assert.ok(await until(() => client.stats.sent === 1));
+  assert.deepEqual(posts, [true, true]);
+  await client.close();
+});
+
 test('page hide: beacons fit the browser\'s keepalive quota; what it refuses stays queued, and only what left counts as sent', async (t) => {
   localStorage.clear();
   const answer = navigator.sendBeacon, accepted = [];

@@ -345,6 +345,23 @@ test('a POST too large for keepalive goes plain, and leaves the keepalive share 
   await client.close();
 });
 
+test('a keepalive POST answered gives its share of the keepalive quota back: POSTs one after another keep it, whatever they carried in all', async () => {
+  localStorage.clear();
+  const posts = [];
+  const client = await createClient({
+    snapshot: snapshot('r1'), exposureUrl: '/flags/exposures', flushInterval: 0, maxBatch: 1000,
+    fetch: async (url, init) => (posts.push([init.keepalive === true, init.body.length]), new Response(null, { status: 204 })),
+  });
+  for (let k = 0; k < 4; k++) {
+    for (let i = 0; i < 100; i++) client.create('Split', ctx(`u${k}-${i}`));
+    await client.flush();
+  }
+  // Each ~17 KB, under the 30 KB share; together past it.
+  assert.ok(posts.every(([, n]) => n > 15_000 && n < 30_000), JSON.stringify(posts));
+  assert.deepEqual(posts.map(([k]) => k), [true, true, true, true]);
+  await client.close();
+});
+
 test('hidden while the sink is failing: no beacons into it (a hidden page retries); page hide still beacons', async () => {
   localStorage.clear();
   let failing = true, posts = 0;

@@ -362,6 +362,27 @@ test('a keepalive POST answered gives its share of the keepalive quota back: POS
   await client.close();
 });
 
+test('back online once a retry after a network error got through: what waits goes at its time, not at once', async () => {
+  localStorage.clear();
+  let posts = 0;
+  const client = await createClient({
+    snapshot: snapshot('r1'), exposureUrl: '/flags/exposures', flushInterval: 0, retryDelay: 10,
+    fetch: async () => {
+      if (posts++ === 0) throw new TypeError('Failed to fetch');
+      return new Response(null, { status: 204 });
+    },
+  });
+  client.on('error', () => {});
+  client.create('Split', ctx('1'));
+  await client.flush();
+  assert.ok(await until(() => client.stats.sent === 1), 'the retry');
+  client.create('Split', ctx('2')); // waits for the next flush
+  windowEvents.dispatchEvent(new Event('online'));
+  await new Promise((r) => setTimeout(r, 30));
+  assert.deepEqual([posts, client.stats.queued], [2, 1]);
+  await client.close();
+});
+
 test('hidden while the sink is failing: no beacons into it (a hidden page retries); page hide still beacons', async () => {
   localStorage.clear();
   let failing = true, posts = 0;

@@ -155,6 +155,9 @@ function replacedKey(o, key) {
   return o[last ?? key];
 }
 
+/** Which keys of a path hold U+FFFD (read by replacedKey), or null for none: worked out once per plan. @param {string[]} path */
+const oddKeys = (path) => (path.some((k) => k.includes('\uFFFD')) ? path.map((k) => k.includes('\uFFFD')) : null);
+
 /**
  * The generated constructor of evaluate-all results for these feature
  * names: `new Shape(codes, impls)` is a plain object (its prototype is
@@ -810,9 +813,9 @@ export class Engine {
 
   /**
    * What to read for a set of slots: the inputs as flat [index, name, …]
-   * pairs, and per slot its table position, input, key path and whether a
-   * key of it holds U+FFFD (`odd`, see replacedKey). One plan (and one
-   * generated writer) per distinct set of slots.
+   * pairs, and per slot its table position, input, key path and, where a
+   * key of it holds U+FFFD, which ones (`odd`, else null: see replacedKey).
+   * One plan (and one generated writer) per distinct set of slots.
    * @param {number[]} slots
    */
   _makePlan(slots) {
@@ -822,7 +825,7 @@ export class Engine {
     const inputs = [...new Set(slots.map((s) => this._slotInput[s]))];
     const plan = {
       inputs: inputs.flatMap((i) => [i, this._inputs[i]]),
-      slots: slots.map((s) => ({ at: this._table + 2 * s, input: this._slotInput[s], path: this._slotPath[s], odd: this._slotPath[s].some((k) => k.includes('\uFFFD')) })),
+      slots: slots.map((s) => ({ at: this._table + 2 * s, input: this._slotInput[s], path: this._slotPath[s], odd: oddKeys(this._slotPath[s]) })),
       write: undefined, // generated after WRITER_AFTER uses: see _writer
       uses: 0,
     };
@@ -849,7 +852,7 @@ export class Engine {
     lines.push('let v, p = 0;');
     for (const slot of plan.slots) {
       slot.path.forEach((key, k) => {
-        const at = (o) => (key.includes('\uFFFD') ? `replacedKey(${o}, ${q(key)})` : `${o}[${q(key)}]`);
+        const at = (o) => (slot.odd?.[k] ? `replacedKey(${o}, ${q(key)})` : `${o}[${q(key)}]`);
         lines.push(k === 0 ? `v = o${slot.input} ? ${at(`i${slot.input}`)} : undefined;`
           : `v = v !== undefined && ${obj('v')} ? ${at('v')} : undefined;`);
       });
@@ -925,7 +928,7 @@ export class Engine {
     for (let k = 0; k < slots.length; k++) {
       const path = slots[k].path, odd = slots[k].odd;
       let v = objs[slots[k].input];
-      for (let j = 0; v !== undefined && j < path.length; j++) v = isObject(v) ? (odd && path[j].includes('\uFFFD') ? replacedKey(v, path[j]) : v[path[j]]) : undefined;
+      for (let j = 0; v !== undefined && j < path.length; j++) v = isObject(v) ? (odd !== null && odd[j] ? replacedKey(v, path[j]) : v[path[j]]) : undefined;
       p = put(this, v, slots[k].at, p);
     }
     return p;

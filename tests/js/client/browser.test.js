@@ -465,6 +465,40 @@ test("hidden during the client's own backoff (a 503, no Retry-After): the POST g
   await client.close();
 });
 
+test("page hide while the sink fails keeps what its beacons carry too; a POST answered afterwards leaves that copy as it is", async (t) => {
+  localStorage.clear();
+  const base = 'feats-edge:exposures:/flags/exposures';
+  const answers = [];
+  let status = 503;
+  const client = await createClient({
+    snapshot: snapshot('r1'), exposureUrl: '/flags/exposures', flushInterval: 0, maxBatch: 2, retryDelay: 60_000,
+    // The first POST fails at once; the next waits to be answered.
+    fetch: (url, init) => (status == 503 ? Promise.resolve(new Response(null, { status })) : new Promise((r) => answers.push(() => r(new Response(null, { status }))))),
+  });
+  t.after(() => (answers.forEach((answer) => answer()), client.close()));
+  client.on('error', () => {});
+  client.create('Split', ctx('a'));
+  await client.flush();
+  assert.equal(client.stats.queued, 1, 'the 503 kept the event; the sink is failing');
+  status = 204;
+  for (const id of ['b', 'c', 'd']) client.create('Split', ctx(id));
+  const flushed = client.flush();
+  assert.equal(answers.length, 1, 'the first batch is under way');
+  const before = beacons.length;
+  windowEvents.dispatchEvent(new Event('pagehide'));
+  assert.equal(beacons.length, before + 1, 'the rest left by beacon, into a sink that was failing');
+  const keys = () => Array.from({ length: localStorage.length }, (_, i) => localStorage.key(i)).filter((k) => k.startsWith(base));
+  const kept = () => keys().flatMap((k) => JSON.parse(localStorage.getItem(k)).events.map((e) => e.unit.value)).sort();
+  assert.deepEqual(kept(), ['a', 'b', 'c', 'd'], 'the POST under way and the beacons: all kept for the next page');
+  // The POST under way gets through before the page is gone: the beacons'
+  // events may still be lost, so the copy stays whole.
+  answers.shift()();
+  await flushed;
+  assert.equal(client.stats.queued, 0);
+  assert.deepEqual(kept(), ['a', 'b', 'c', 'd']);
+  windowEvents.dispatchEvent(Object.assign(new Event('pageshow'), { persisted: true }));
+});
+
 test('page hide: beacons fit the browser\'s keepalive quota; what it refuses stays queued, and only what left counts as sent', async (t) => {
   localStorage.clear();
   const answer = navigator.sendBeacon, accepted = [];

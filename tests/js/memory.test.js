@@ -14,3 +14,21 @@ test('wasm memory and the JS heap stay flat over evaluations and snapshot swaps'
   assert.ok(after.wasmMB <= before.wasmMB * 1.5 + 8, `wasm after swaps ${before.wasmMB} → ${after.wasmMB} MB`);
   assert.ok(after.heapMB <= before.heapMB * 1.5 + 8, `heap after swaps ${before.heapMB} → ${after.heapMB} MB`);
 });
+
+test('an engine dropped without free() has its wasm side freed at the first collection after it', async () => {
+  const { Engine } = await import('feats-edge');
+  let freed = 0;
+  const drop = () => {
+    const e = new Engine('{"schema": 1, "features": {"F": {"implementations": ["a"], "default": "a"}}}');
+    assert.equal(e.implementation('F', {}), 'a');
+    const raw = e._raw, free = raw.free;
+    raw.free = function () {
+      freed++;
+      return free.call(this);
+    };
+  };
+  for (let i = 0; i < 10; i++) drop();
+  globalThis.gc();
+  for (let i = 0; i < 3; i++) await new Promise((r) => setTimeout(r, 0)); // (finalizers run after the collection)
+  assert.equal(freed, 10);
+});

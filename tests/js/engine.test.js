@@ -404,6 +404,8 @@ test('a feature or an input named __proto__ is an ordinary name', () => {
         const all = e.implementations(ctx);
         assert.equal(Object.getPrototypeOf(all), Object.prototype);
         assert.deepEqual(Object.entries(all), [['__proto__', want], ['after', 'x']], `${json}, call ${k}, codegen ${codegen}`);
+        // An ordinary property: the application may change or delete it.
+        assert.deepEqual(Object.getOwnPropertyDescriptor(all, '__proto__'), { value: want, writable: true, enumerable: true, configurable: true });
         assert.equal(e.implementation('__proto__', ctx), want, json);
         assert.equal(e.evaluate('__proto__', ctx).implementation, want, json);
       }

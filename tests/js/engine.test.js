@@ -456,6 +456,12 @@ test('a sticky value counts only as a string that names an implementation (the c
     }
   }
   assert.equal(e.evaluate('F', ctx, { sticky: { 'E/1': '5' } }).reason, 'STICKY');
+  // A store whose reading throws holds nothing.
+  for (const sticky of [{ get() { throw new Error('get'); } }, { get 'E/1'() { throw new Error('get'); } }]) {
+    const d = e.evaluate('F', ctx, { sticky });
+    assert.deepEqual([d.implementation, d.reason], ['x', 'DEFAULT']);
+    assert.equal(e.implementation('F', ctx, { sticky }), 'x');
+  }
 });
 
 test('a plain sticky map is read for a U+FFFD unit once per call, not once per experiment', () => {

@@ -517,6 +517,46 @@ test('a clock that throws, or reads no finite number, reads as Date.now()', () =
   assert.equal(before.implementation('W', {}, { clock: () => new Date('unreadable').getTime() }), 'new');
 });
 
+test('a context value that fits the scratch area only by its exact UTF-8 length is written whole, and the area does not grow', () => {
+  const e = new Engine({ schema: 1, segments: { UserId: { from: { user: '{id}' } } },
+    features: { F: { inputs: ['user'], implementations: ['a', 'b'], default: 'a', rules: [{ split: { by: 'UserId', weights: { a: 50, b: 50 } } }] } } });
+  e.implementation('F', { user: { id: 'first' } });
+  const cap = e._cap, room = cap - e._strings;
+  // Characters of 1 to 4 bytes, lone surrogates (3 bytes each, as U+FFFD)
+  // after each kind, and pairs; the rest ASCII, up to the last byte.
+  const tail = '\u20ac\udc00\u00e9\udc00\udc00\udc00\ud800x\ud83d\ude00\ud800\udc00\udbff\udfff\udfff';
+  const id = 'x'.repeat(room - new TextEncoder().encode(tail).length) + tail;
+  assert.ok(3 * id.length > room, 'three bytes a character would not fit');
+  assert.equal(new TextEncoder().encode(id).length, room);
+  const d = e.evaluate('F', { user: { id } });
+  assert.equal(d.unit.value, id.toWellFormed());
+  assert.equal(d.implementation, expected(id.toWellFormed()));
+  assert.equal(e._cap, cap, 'the scratch area grew');
+  // One byte more, where memory cannot grow (as near its 4 GiB): the value is absent.
+  const raw = e._raw;
+  e._raw = new Proxy(raw, { get: (t, k) => (k === 'reserve' ? () => {} : Reflect.get(t, k)) });
+  const over = e.evaluate('F', { user: { id: `${id}x` } });
+  assert.deepEqual([over.implementation, over.reason, over.unit], ['a', 'DEFAULT', null]);
+  e._raw = raw;
+  assert.equal(e.evaluate('F', { user: { id } }).unit.value, id.toWellFormed());
+  e.free();
+  // Absent alone: the values read before and after it are as given.
+  const two = new Engine({ schema: 1, segments: { UserId: { from: { user: '{id}' } }, Country: { from: { user: '{country}' } } },
+    features: { F: { inputs: ['user'], implementations: ['a', 'b'], default: 'a', rules: [{ when: { segment: 'Country', in: ['US'] }, serve: 'b' }, { split: { by: 'UserId', weights: { a: 50, b: 50 } } }] } } });
+  two.implementation('F', { user: { id: 'first', country: 'US' } });
+  const twoRaw = two._raw;
+  two._raw = new Proxy(twoRaw, { get: (t, k) => (k === 'reserve' ? () => {} : Reflect.get(t, k)) });
+  // (The second: the country's place still says where the first one's was,
+  // now the start of the id's bytes: "US" again, were it not marked absent.)
+  for (const user of [{ country: 'US', id: 'x'.repeat(two._cap) }, { country: 'x'.repeat(two._cap), id: 'USA' }]) {
+    const d = two.evaluate('F', { user });
+    if (user.country === 'US') assert.deepEqual([d.implementation, d.reason], ['b', 'TARGETING_MATCH']);
+    else assert.deepEqual([d.implementation, d.reason, d.unit], [expected('USA'), 'SPLIT', { segment: 'UserId', value: 'USA' }]);
+  }
+  two._raw = twoRaw;
+  two.free();
+});
+
 test('unit values: 1 MB strings, NUL, lone surrogates (U+FFFD, as TextEncoder writes them)', () => {
   const big = 'é'.repeat(1 << 19) + 'x'.repeat(1 << 19);
   assert.equal(split.implementation('F', { user: { id: big } }), expected(big));

@@ -424,3 +424,46 @@ test("a snapshot URL of the page's own origin redirected for a while to an origi
     await page.close();
   }
 });
+
+test("a Content-Security-Policy without 'unsafe-eval': engines evaluate by their generic code, alike, and code generation is tried once for the page, not once per engine", async () => {
+  const { Engine } = await import('feats-edge');
+  const snap = {
+    schema: 1, segments: { UserId: { from: { user: '{id}' } }, Country: { from: { user: '{address.country}' } } },
+    features: {
+      F: { inputs: ['user'], implementations: ['a', 'b', 'c'], default: 'a', rules: [{ when: { segment: 'Country', in: ['CA'] }, serve: 'c' }, { split: { by: 'UserId', weights: { a: 50, b: 50 } } }] },
+      G: { inputs: ['user'], implementations: ['x', 'y'], default: 'x', rules: [{ split: { by: 'UserId', weights: { x: 30, y: 70 } } }] },
+    },
+  };
+  const user = (i) => ({ id: `u-${i}`, address: { country: i % 4 ? 'US' : 'CA' } });
+  pages.set('/csp-eval', [{ 'Content-Security-Policy': "default-src 'self'; script-src 'self' 'unsafe-inline' 'wasm-unsafe-eval'; connect-src 'self'" },
+    `<!doctype html><title>csp</title><script type="module">
+    import { init, Engine } from '/pkg/index.js';
+    window.evals = 0;
+    document.addEventListener('securitypolicyviolation', (e) => e.blockedURI == 'eval' && window.evals++);
+    await init();
+    const user = ${user};
+    const got = [];
+    // Three engines, each past the calls after which generated code would be made.
+    for (let k = 0; k < 3; k++) {
+      const e = new Engine(${JSON.stringify(JSON.stringify(snap))});
+      for (let i = 0; i < 40; i++) got.push([e.implementation('F', { user: user(i) }), e.implementations({ user: user(i) })]);
+      e.free();
+    }
+    await new Promise((r) => setTimeout(r, 200)); // (violations are reported a task later)
+    window.done = { got, evals };
+  </script>`]);
+  const page = await browser.newPage();
+  try {
+    await page.goto(`${base}/csp-eval`);
+    await page.waitForFunction(() => window.done, null, { timeout: 10000 });
+    const { got, evals } = await page.evaluate(() => window.done);
+    const e = new Engine(snap);
+    const want = Array.from({ length: 40 }, (_, i) => [e.implementation('F', { user: user(i) }), e.implementations({ user: user(i) })]);
+    e.free();
+    assert.deepEqual(got, [...want, ...want, ...want]);
+    assert.ok(new Set(want.map(([f]) => f)).size == 3, 'each implementation served');
+    assert.equal(evals, 1);
+  } finally {
+    await page.close();
+  }
+});

@@ -439,6 +439,25 @@ test('a context getter that evaluates with another engine and grows the wasm mem
   b.free();
 });
 
+test('sticky assignments of experiments by different units, in one call: each read under its own unit', () => {
+  // Units of one length, experiment names of one length: each lookup's key
+  // is written where the one before it was.
+  const snap = { schema: 1, segments: { UserId: { from: { user: '{id}' } }, DeviceId: { from: { device: '{id}' } } },
+    features: {
+      F1: { inputs: ['user'], implementations: ['a', 'b'], default: 'a', rules: [{ experiment: { name: 'e1', by: 'UserId', weights: { a: 0, b: 0 } } }] },
+      F2: { inputs: ['device'], implementations: ['a', 'b'], default: 'a', rules: [{ experiment: { name: 'e2', by: 'DeviceId', weights: { a: 0, b: 0 } } }] },
+    } };
+  const e = new Engine(snap);
+  const ctx = { user: { id: 'u1' }, device: { id: 'd1' } };
+  for (const sticky of [{ 'e1/u1': 'b', 'e2/d1': 'b' }, new Map([['e1/u1', 'b'], ['e2/d1', 'b']])]) {
+    assert.deepEqual(e.implementations(ctx, { sticky }), { F1: 'b', F2: 'b' });
+    const all = e.evaluateAll(ctx, { sticky });
+    assert.deepEqual([all.F1.reason, all.F1.stickyKey, all.F2.reason, all.F2.stickyKey], ['STICKY', 'e1/u1', 'STICKY', 'e2/d1']);
+  }
+  assert.deepEqual(e.implementations(ctx, { sticky: { 'e1/u1': 'b', 'e2/u1': 'b' } }), { F1: 'b', F2: 'a' });
+  e.free();
+});
+
 test('a sticky value counts only as a string that names an implementation (the command line refuses the rest)', () => {
   const snap = (impls) => JSON.stringify({
     schema: 1, segments: { UserId: { from: { user: '{id}' } } },

@@ -360,6 +360,8 @@ test('context values that are objects are read as JSON carries them: a Date as i
     [{ toJSON: () => NaN }, null],
     [new Number(Infinity), null],
     [{ toJSON: () => ({ nested: 1 }) }, null],
+    [{ toJSON: () => ({ toJSON: () => 'u-11' }) }, null], // (called once: JSON writes `{}`)
+    [{ toJSON: (key) => (key === '' ? 'u-12' : key) }, 'u-12'], // (given the key "", as at the top of JSON text)
     [{ toJSON: 'not a function' }, null],
     [{}, null],
     // Boxed by brand, of any realm, converted as JSON converts them.

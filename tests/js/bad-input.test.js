@@ -527,7 +527,7 @@ test('a context value that fits the scratch area only by its exact UTF-8 length 
   // Characters of 1 to 4 bytes (those at each length's bounds too), lone
   // surrogates (3 bytes each, as U+FFFD) after each kind, and pairs; the
   // rest ASCII, up to the last byte.
-  const tail = '\u007f\u0080\u07ff\u0800\uffff\u20ac\udc00\u00e9\udc00\udc00\udc00\ud800x\ud83d\ude00\ud800\udc00\udbff\udfff\udfff';
+  const tail = '\u007f\u0080\u07ff\u0800\uffff\u20ac\udc00\u00e9\udc00\udc00\udc00\ud800x\ud800\u00e9\ud83d\ude00\ud800\udc00\udbff\udfff\udfff';
   const id = 'x'.repeat(room - new TextEncoder().encode(tail).length) + tail;
   assert.ok(3 * id.length > room, 'three bytes a character would not fit');
   assert.equal(new TextEncoder().encode(id).length, room);

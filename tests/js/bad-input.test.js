@@ -98,6 +98,8 @@ test('snapshot bytes whose length lies (a subclass, an own property, a Proxy) ar
   const sub = new Short(text.length);
   sub.set(text);
   assert.equal(new Engine(sub).revision, 'sub');
+  // A Proxy whose trap throws what is no Error: refused all the same.
+  assert.throws(() => new Engine(new Proxy(new Uint8Array(4), { get() { throw null; } })), (e) => e instanceof SnapshotError && /bytes cannot be read/.test(e.message));
   // Something that only looks like bytes is refused as a snapshot.
   assert.throws(() => new Engine(Object.create(Uint8Array.prototype)), (e) => e instanceof SnapshotError && /bytes cannot be read/.test(e.message));
   for (const e of engines) assert.deepEqual([e.implementation('Geo', ctx), e.evaluate('Geo', ctx).reason], ['y', 'TARGETING_MATCH']);
@@ -120,8 +122,10 @@ test('snapshot bytes of another realm (a test runner\'s sandbox, an iframe) are 
     e.free();
   }
   // Other views and buffers are still no bytes (as in this realm).
-  for (const notBytes of [vm.runInContext('new DataView(new ArrayBuffer(4))', other), vm.runInContext('new Uint16Array(4)', other)]) {
-    assert.throws(() => new Engine(notBytes), SnapshotError);
+  // (Each holding the snapshot: read as bytes, a Uint16Array of it would load.)
+  for (const notBytes of [vm.runInContext('new DataView(Uint8Array.from(text, (c) => c.charCodeAt(0)).buffer)', other),
+    vm.runInContext('Uint16Array.from(text, (c) => c.charCodeAt(0))', other), Uint16Array.from(text, (c) => c.charCodeAt(0))]) {
+    assert.throws(() => new Engine(notBytes), (e) => e instanceof SnapshotError && /the field 'schema' is required/.test(e.message), Object.prototype.toString.call(notBytes));
   }
   // A Proxy whose getPrototypeOf trap throws (or a revoked one) is no
   // bytes: read as an object, refused with a SnapshotError when it cannot
@@ -672,6 +676,8 @@ test('an Engine of another copy of the package (loaded twice) is refused as such
   const { Engine: OtherEngine } = await import('../../pkg/node.js');
   const other = new OtherEngine({ schema: 1, revision: 'other', features: { F: { implementations: ['a', 'b'], default: 'b' } } });
   const said = /an Engine of another copy of feats-edge \(the package is loaded twice/;
+  // The mark every copy, of any version, knows an Engine by.
+  assert.equal(other[Symbol.for('feats-edge.engine')], true);
   assert.throws(() => new Engine(other), (e) => e instanceof SnapshotError && said.test(e.message) && e.path === '');
   const client = await createClient({ snapshot: other, refreshInterval: 0 });
   const heard = [];

@@ -131,6 +131,23 @@ test('a fetch option that rejects with null or undefined, or resolves to no Resp
   assert.deepEqual(unhandled, []);
 });
 
+test('a fetch option that resolves to something with a status but no headers to read is no Response either: said so, for a snapshot and for a POST', async (t) => {
+  longBackoff(t);
+  const snapshotUrl = 'http://127.0.0.1:9/snapshot.json', exposureUrl = 'http://127.0.0.1:9/exposures';
+  for (const answer of [{ status: 200 }, { status: 200, headers: {} }, { status: 204, headers: { get: 'no function' } }]) {
+    const client = await createClient({ snapshot: snapshot('r1'), snapshotUrl, exposureUrl, fetch: async () => answer, refreshInterval: 0, flushInterval: 0, retryDelay: 6e5 });
+    t.after(() => client.close());
+    const errors = [];
+    client.on('error', (e) => errors.push(e.message));
+    await client.refresh();
+    client.create('Split', ctx('u1'));
+    await client.flush();
+    const said = JSON.stringify(answer);
+    assert.deepEqual(errors.slice(-2), [`feats-edge: fetch(${snapshotUrl}) gave no Response`, `feats-edge: fetch(${exposureUrl}) gave no Response`], said);
+    assert.deepEqual([client.revision, client.stats.sent, client.stats.queued], ['r1', 0, 1], said);
+  }
+});
+
 test('a fetch option that rejects with a plain object saying a status: an Error all the same, with that status', async (t) => {
   let thrown;
   const client = await createClient({

@@ -215,6 +215,17 @@ test('a relative snapshotUrl or exposureUrl outside pages: an error said once, n
   t.after(() => own.close());
   await until(() => own.revision === 'r2', 3000);
   assert.deepEqual(asked, ['/flags/snapshot.json']);
+  // With the headers option too, the request goes to it as it is: those
+  // headers and the signal that bounds it, its redirects its own to follow.
+  const inits = [];
+  const withHeaders = await createClient({
+    snapshotUrl: '/flags/snapshot.json', timeout: 0, headers: { 'X-Api-Key': 'k' },
+    fetch: async (u, init) => (inits.push(init), new Response(JSON.stringify(snapshot('r3')))),
+  });
+  t.after(() => withHeaders.close());
+  await until(() => withHeaders.revision === 'r3', 3000);
+  assert.equal(inits.length, 1);
+  assert.deepEqual([new Headers(inits[0].headers).get('X-Api-Key'), inits[0].signal instanceof AbortSignal, inits[0].redirect], ['k', true, undefined]);
 });
 
 test('a client with no snapshotUrl and no snapshot (an unset environment variable) says so to its first error listener', async (t) => {

@@ -211,3 +211,45 @@ test('an answer of status 0 is said for what it was: a redirect not followed (op
     }
   }
 });
+
+test('a conditional poll redirected to another origin: the headers option stays behind, If-None-Match goes on (the ETag is that origin\'s), and its 304 is taken', async (t) => {
+  const other = await serve(t, (req, res) => {
+    if (req.headers['if-none-match'] === '"e1"') return res.writeHead(304, { ETag: '"e1"' }).end();
+    json(res, JSON.stringify(snapshot('elsewhere')), { ETag: '"e1"' });
+  });
+  const elsewhere = other.url.replace('127.0.0.1', 'localhost');
+  const own = await serve(t, (req, res) => res.writeHead(302, { Location: `${elsewhere}/final.json` }).end());
+  const { c, errors } = await client(t, `${own.url}/snapshot.json`, { headers: { 'X-Api-Key': 'secret' } });
+  assert.equal(c.revision, 'elsewhere', errors.join('\n'));
+  await c.refresh();
+  assert.deepEqual(own.requests.map((r) => [r.headers['x-api-key'], r.headers['if-none-match']]), [['secret', undefined], ['secret', '"e1"']]);
+  assert.deepEqual(other.requests.map((r) => [r.headers['x-api-key'], r.headers['if-none-match']]), [[undefined, undefined], [undefined, '"e1"']]);
+  assert.deepEqual([c.revision, c.stale, errors], ['elsewhere', false, []]);
+});
+
+test('an exposure POST with the headers option is not sent on by a redirect (307 or 308 would resend its body): said, its events dropped', async (t) => {
+  const posted = [];
+  const sink = await serve(t, (req, res) => {
+    if (req.url === '/moved') return req.resume().on('end', () => (posted.push(req.method), res.writeHead(204).end()));
+    req.resume().on('end', () => res.writeHead(307, { Location: '/moved' }).end());
+  });
+  const { c, errors } = await client(t, undefined, { snapshot: snapshot('r1'), exposureUrl: `${sink.url}/exposures`, flushInterval: 0, headers: { 'X-Api-Key': 'secret' } });
+  c.create('Split', { user: { id: 'u1' } });
+  await c.flush();
+  assert.deepEqual(sink.requests.map((r) => [r.url, r.headers['x-api-key']]), [['/exposures', 'secret']]);
+  assert.deepEqual(posted, []);
+  assert.deepEqual(errors, [`feats-edge: ${sink.url}/exposures answered 307 (a redirect: exposures are not sent on to another URL; give exposureUrl the one it leads to): 1 exposure event dropped (stats.failed)`]);
+  assert.deepEqual([c.stats.sent, c.stats.failed, c.stats.queued], [0, 1, 0]);
+});
+
+test('a snapshot too large, reached by redirects: the error names the URL that answered, with or without the headers option', async (t) => {
+  const origin = await serve(t, (req, res) => {
+    if (req.url === '/snapshot.json') return res.writeHead(302, { Location: '/big.json' }).end();
+    res.writeHead(200, { 'Content-Length': String(17 << 20) }).write('{');
+  });
+  for (const options of [{}, { headers: { 'X-Api-Key': 'k' } }]) {
+    const { errors } = await client(t, `${origin.url}/snapshot.json`, { retryDelay: 60_000, ...options });
+    await until(() => errors.length, 3000, 'the error');
+    assert.equal(errors[0], `feats-edge: the snapshot from ${origin.url}/big.json was refused: the snapshot is 17825792 bytes, more than the limit of 16 MiB (16777216 bytes)`, JSON.stringify(options));
+  }
+});

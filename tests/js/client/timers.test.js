@@ -135,3 +135,34 @@ test('a runtime whose setTimeout answers a number (as browsers and Deno do) load
   assert.equal(posts.length, 1);
   assert.deepEqual(errors, []);
 });
+
+test("each request's 30 s bound is cleared when it settles, answered or failed: none is left pending", async (t) => {
+  const { setTimeout: st, clearTimeout: ct } = globalThis;
+  const bounds = new Set(), cleared = new Set();
+  globalThis.setTimeout = (fn, ms, ...a) => {
+    const h = st(fn, ms, ...a);
+    if (ms === 30_000) bounds.add(h);
+    return h;
+  };
+  globalThis.clearTimeout = (h) => (cleared.add(h), ct(h));
+  t.after(() => Object.assign(globalThis, { setTimeout: st, clearTimeout: ct }));
+  const srv = await startServer({ snapshot: snapshot('r1') });
+  t.after(() => srv.close());
+  const client = await createClient({ snapshotUrl: srv.snapshotUrl, exposureUrl: srv.exposureUrl, refreshInterval: 0, flushInterval: 0, retryDelay: 6e5 });
+  t.after(() => client.close());
+  const errors = [];
+  client.on('error', (e) => errors.push(e.message));
+  await client.refresh(); // a 304
+  client.create('Split', ctx('u1'));
+  await client.flush();
+  srv.state.mode = '500';
+  srv.state.exposureMode = '500';
+  await client.refresh();
+  client.create('Split', ctx('u2'));
+  await client.flush();
+  assert.equal(srv.state.snapshotRequests.length, 3);
+  assert.equal(srv.state.exposureRequests.length, 2);
+  assert.equal(errors.length, 2);
+  assert.equal(bounds.size, 5);
+  assert.deepEqual([...bounds].filter((h) => !cleared.has(h)), []);
+});

@@ -50,12 +50,17 @@ test('loads the snapshot, then revalidates with If-None-Match and keeps the engi
 test('refresh() fetches at once; a 200 with the same text is skipped without an update (the ETag is kept)', async (t) => {
   const { srv, client } = await setup(t);
   let updates = 0;
+  const said = [];
   client.on('update', () => updates++);
+  client.on('stale', (e) => said.push(`stale: ${e.message}`));
+  client.on('error', (e) => said.push(`error: ${e.message}`));
   srv.state.etag = '"v1-again"';
   await client.refresh();
   assert.equal(srv.state.snapshotRequests.length, 2);
   assert.equal(srv.state.snapshotRequests[1].status, 200);
   assert.equal(updates, 0);
+  // Nor is it a refusal: nothing said, and the client is not stale.
+  assert.deepEqual([said, client.stale], [[], false]);
   await client.refresh();
   assert.equal(srv.state.snapshotRequests[2].headers['if-none-match'], '"v1-again"');
   assert.equal(srv.state.snapshotRequests[2].status, 304);

@@ -849,6 +849,33 @@ test('tabs: a 304 to an ETag this tab no longer holds (another tab\'s snapshot c
   assert.deepEqual(srv.state.snapshotRequests.map((r) => r.headers['if-none-match']), [undefined, '"v1"', '"v3"']);
 });
 
+test('tabs: what another tab leaves under the cache key that is no newer snapshot (a corrupt value, an entry without text, one fetched when ours was or before) changes nothing and says nothing; a stale tab stays stale until a newer one comes', async (t) => {
+  const { srv, client, key } = await oneTab(t);
+  const said = [];
+  client.on('error', (e) => /answered 500/.test(e.message) || said.push(`error: ${e.message}`));
+  client.on('stale', () => said.push('stale'));
+  client.on('recovered', (r) => said.push(`recovered ${r.revision}`));
+  // The fetch that brought r1 started at `ours` (the time it cached it under).
+  const ours = JSON.parse(localStorage.getItem(key)).at;
+  srv.state.mode = '500';
+  await client.refresh();
+  assert.deepEqual([said, client.stale], [['stale'], true]);
+  await new Promise((r) => setTimeout(r, 5));
+  const other = (/** @type {string} */ value) => {
+    localStorage.setItem(key, value);
+    windowEvents.dispatchEvent(Object.assign(new Event('storage'), { key, newValue: value, storageArea: localStorage }));
+  };
+  other('not JSON');
+  other(JSON.stringify({ etag: '"v9"', at: Date.now() }));
+  other(JSON.stringify({ text: JSON.stringify(snapshot('r9')), etag: '"v9"', at: ours }));
+  assert.deepEqual([said, client.stale, client.revision], [['stale'], true, 'r1']);
+  // A newer one is loaded (and the tab is the origin's again); one fetched before it then is not.
+  const newer = Date.now();
+  other(JSON.stringify({ text: JSON.stringify(snapshot('r3')), etag: '"v3"', at: newer }));
+  other(JSON.stringify({ text: JSON.stringify(snapshot('r2')), etag: '"v2"', at: newer - 1 }));
+  assert.deepEqual([said, client.stale, client.revision], [['stale', 'recovered r3'], false, 'r3']);
+});
+
 test("a snapshot that arrives in several chunks loads where the page's Blob has no arrayBuffer() (jsdom's, under Jest)", async (t) => {
   localStorage.clear();
   const { Blob } = globalThis;
@@ -894,6 +921,13 @@ test('maxAge counts from the last fetch the origin answered, a 304 included: a s
   // Downloaded 59 s ago: young enough for a minute's maxAge, for a second more.
   const entry = JSON.parse(localStorage.getItem(key));
   localStorage.setItem(key, JSON.stringify({ ...entry, at: Date.now() - 59_000 }));
+  // Without maxAge, a 304 leaves the entry as it was (its time is not read).
+  const kept = localStorage.getItem(key);
+  const plain = await createClient({ snapshotUrl: srv.snapshotUrl, refreshInterval: 0 });
+  await plain.refresh();
+  assert.deepEqual(srv.state.snapshotRequests.slice(-2).map((r) => r.status), [304, 304]);
+  await plain.close();
+  assert.equal(localStorage.getItem(key), kept);
   const second = await createClient({ snapshotUrl: srv.snapshotUrl, refreshInterval: 0, maxAge: 60_000 });
   assert.equal(second.revision, 'r1', 'started from the cache');
   await second.refresh(); // the origin answers 304: the cached snapshot is still its own

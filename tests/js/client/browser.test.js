@@ -869,6 +869,12 @@ test('tabs: what another tab leaves under the cache key that is no newer snapsho
   other(JSON.stringify({ etag: '"v9"', at: Date.now() }));
   other(JSON.stringify({ text: JSON.stringify(snapshot('r9')), etag: '"v9"', at: ours }));
   assert.deepEqual([said, client.stale, client.revision], [['stale'], true, 'r1']);
+  // A newer one the engine refuses: said, and the tab still stale.
+  other(JSON.stringify({ text: '{"schema": 1, "features": ', etag: '"v8"', at: Date.now() }));
+  assert.equal(said.length, 2);
+  assert.match(said[1], /^error: feats-edge: the snapshot cached in localStorage was refused: \/features: invalid JSON/);
+  assert.deepEqual([client.stale, client.revision], [true, 'r1']);
+  said.pop();
   // A newer one is loaded (and the tab is the origin's again); one fetched before it then is not.
   const newer = Date.now();
   other(JSON.stringify({ text: JSON.stringify(snapshot('r3')), etag: '"v3"', at: newer }));
@@ -939,6 +945,33 @@ test('maxAge counts from the last fetch the origin answered, a 304 included: a s
   const third = await createClient({ snapshotUrl: srv.snapshotUrl, refreshInterval: 0, maxAge: 60_000, timeout: 100 });
   assert.equal(third.revision, 'r1', 'a snapshot confirmed by a 304 a moment ago was not started from');
   await third.close();
+});
+
+test('maxAge: a 304 marks the cache entry confirmed only when it holds the snapshot that ETag names and an older time; else it is left as it is', async (t) => {
+  localStorage.clear();
+  const srv = await startServer({ snapshot: snapshot('r1') });
+  t.after(() => srv.close());
+  const key = 'feats-edge:snapshot:' + srv.snapshotUrl;
+  const client = await createClient({ snapshotUrl: srv.snapshotUrl, refreshInterval: 0, maxAge: 60_000 });
+  t.after(() => client.close());
+  const errors = [];
+  client.on('error', (e) => errors.push(e.message));
+  const text = JSON.parse(localStorage.getItem(key)).text;
+  for (const value of [
+    // Another tab's snapshot, its storage event not in yet.
+    JSON.stringify({ text: JSON.stringify(snapshot('r2')), etag: '"v2"', at: 1 }),
+    // This one, confirmed later than this fetch started (another tab's 304).
+    JSON.stringify({ text, etag: '"v1"', at: Date.now() + 60_000 }),
+    // None (the application cleared the storage).
+    null,
+  ]) {
+    if (value == null) localStorage.removeItem(key);
+    else localStorage.setItem(key, value);
+    await client.refresh();
+    assert.equal(srv.state.snapshotRequests.at(-1).status, 304);
+    assert.equal(localStorage.getItem(key), value);
+  }
+  assert.deepEqual([errors, client.stale, client.revision], [[], false, 'r1']);
 });
 
 test('a headers option no request can carry: page hide sends no beacon either, the events counted as failed', async (t) => {

@@ -73,3 +73,16 @@ test('bootstrap(): a snapshot given parsed or as bytes is handed on as text, wit
     assert.deepEqual(hashed(again.findImplementations(ctx('42'))), hashed(client.findImplementations(ctx('42'))));
   }
 });
+
+test('a bootstrap object, then a fetched body that is no JSON (an HTML error page answered 200): refused and said, the bootstrap keeps serving', async (t) => {
+  const srv = await startServer({ snapshot: snapshot('r1'), mode: 'html' });
+  t.after(() => srv.close());
+  const client = await createClient({ snapshot: snapshot('r1'), snapshotUrl: srv.snapshotUrl, refreshInterval: 0, retryDelay: 60_000 });
+  t.after(() => client.close());
+  const errors = [];
+  client.on('error', (e) => errors.push(e.message));
+  await until(() => errors.length, 3000, 'the refusal');
+  assert.match(errors[0], /^feats-edge: the snapshot from http:\/\/127\.0\.0\.1:\d+\/snapshot\.json was refused: /);
+  assert.deepEqual([client.revision, client.stale], ['r1', true]);
+  assert.equal(client.findImplementation('PaymentProcessor', ctx('1', 'CA')), 'premium');
+});

@@ -307,8 +307,10 @@ test('a bootstrap snapshot evaluates before any fetch completes', async (t) => {
 });
 
 for (const [mark, what] of [['', ''], ['\uFEFF', ', after a byte order mark']]) test(`a bootstrap object and the same snapshot fetched as text (formatted otherwise${what}): no reload, no update`, async (t) => {
-  const srv = await startServer({ snapshot: mark + JSON.stringify(snapshot('r1'), null, 2) });
-  const client = await createClient({ snapshot: snapshot('r1'), snapshotUrl: srv.snapshotUrl, ...fast });
+  // (A mark inside a string is the snapshot's own: only a leading one is skipped.)
+  const boot = { ...snapshot('r1'), description: 'a\uFEFFb' };
+  const srv = await startServer({ snapshot: mark + JSON.stringify(boot, null, 2) });
+  const client = await createClient({ snapshot: boot, snapshotUrl: srv.snapshotUrl, ...fast });
   t.after(async () => {
     await client.close();
     await srv.close();

@@ -882,6 +882,33 @@ test('tabs: what another tab leaves under the cache key that is no newer snapsho
   assert.deepEqual([said, client.stale, client.revision], [['stale', 'recovered r3'], false, 'r3']);
 });
 
+test("tabs: a stale tab whose own fetch is answered after another tab cached a snapshot this tab refuses: a 500 leaves it stale, a 304 makes it the origin's again, serving what it had", async (t) => {
+  const { srv, client, key } = await oneTab(t);
+  const said = [];
+  client.on('error', (e) => /answered 500/.test(e.message) || said.push('error'));
+  client.on('stale', () => said.push('stale'));
+  client.on('recovered', (r) => said.push(`recovered ${r.revision}`));
+  srv.state.mode = '500';
+  await client.refresh();
+  assert.deepEqual([said, client.stale], [['stale'], true]);
+  // Its next fetch fails too (a 500) after another tab cached such a snapshot: still stale.
+  const failing = client.refresh();
+  otherTabCaches(key, { text: '{"schema": 1, "features": ', etag: '"v7"', at: Date.now() + 1 });
+  await failing;
+  assert.deepEqual([said, client.stale], [['stale', 'error'], true]);
+  // Back, slowly (a 304); meanwhile another tab caches a snapshot this engine refuses.
+  srv.state.mode = 'slow';
+  srv.state.delay = 150;
+  await new Promise((r) => setTimeout(r, 5));
+  const slow = client.refresh();
+  await new Promise((r) => setTimeout(r, 30));
+  otherTabCaches(key, { text: '{"schema": 1, "features": ', etag: '"v8"', at: Date.now() });
+  assert.deepEqual([said, client.stale], [['stale', 'error', 'error'], true]);
+  await slow;
+  assert.equal(srv.state.snapshotRequests.at(-1).status, 304);
+  assert.deepEqual([said, client.stale, client.revision], [['stale', 'error', 'error', 'recovered r1'], false, 'r1']);
+});
+
 test("a snapshot that arrives in several chunks loads where the page's Blob has no arrayBuffer() (jsdom's, under Jest)", async (t) => {
   localStorage.clear();
   const { Blob } = globalThis;

@@ -876,6 +876,7 @@ test('tabs: what another tab leaves under the cache key that is no newer snapsho
   assert.deepEqual([client.stale, client.revision], [true, 'r1']);
   said.pop();
   // A newer one is loaded (and the tab is the origin's again); one fetched before it then is not.
+  await new Promise((r) => setTimeout(r, 5)); // (later than the refused one, whose time is taken)
   const newer = Date.now();
   other(JSON.stringify({ text: JSON.stringify(snapshot('r3')), etag: '"v3"', at: newer }));
   other(JSON.stringify({ text: JSON.stringify(snapshot('r2')), etag: '"v2"', at: newer - 1 }));

@@ -814,6 +814,9 @@ test('tabs: a fetch over which another tab cached a later one is not loaded, nor
   await slow;
   assert.equal(client.revision, 'r3', 'the slower answer is not loaded over it');
   assert.equal(JSON.parse(localStorage.getItem(key)).etag, '"v3"', 'nor cached over it');
+  // Nor is another fetch made for it (no polling: none till the next refresh).
+  await new Promise((r) => setTimeout(r, 50));
+  assert.equal(srv.state.snapshotRequests.length, 2);
   // An entry from a fetch that started before ours is not loaded.
   srv.state.mode = 'ok';
   srv.state.snapshot = snapshot('r4');

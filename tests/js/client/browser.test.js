@@ -913,6 +913,38 @@ test("tabs: a stale tab whose own fetch is answered after another tab cached a s
   assert.deepEqual([said, client.stale, client.revision], [['stale', 'error', 'error', 'recovered r1'], false, 'r1']);
 });
 
+test("tabs: of two fetches that fail, the one started last says from when the origin failed: another tab's snapshot fetched between their starts loads, and the tab stays stale", async (t) => {
+  localStorage.clear();
+  const url = 'http://127.0.0.1:9/snapshot.json', key = 'feats-edge:snapshot:' + url;
+  /** @type {((r: Response) => void)[]} */
+  const answers = [];
+  const fetch = () => new Promise((/** @type {(r: Response) => void} */ r) => answers.push(r));
+  const first = createClient({ snapshotUrl: url, refreshInterval: 0, retryDelay: 60_000, fetch });
+  await until(() => answers.length === 1);
+  answers[0](new Response(JSON.stringify(snapshot('r1')), { headers: { ETag: '"v1"' } }));
+  const client = await first;
+  t.after(() => client.close());
+  const said = [];
+  client.on('error', () => {});
+  client.on('stale', () => said.push('stale'));
+  client.on('recovered', (r) => said.push(`recovered ${r.revision}`));
+  await new Promise((r) => setTimeout(r, 5));
+  const startedA = Date.now();
+  const a = client.refresh();
+  await new Promise((r) => setTimeout(r, 10));
+  const b = client.refresh();
+  await until(() => answers.length === 3);
+  // The later fetch fails first, then the earlier one.
+  answers[2](new Response('down', { status: 500 }));
+  await b;
+  answers[1](new Response('down', { status: 500 }));
+  await a;
+  assert.deepEqual([said, client.stale], [['stale'], true]);
+  // Another tab's snapshot, from a fetch started after the first failed one began and before the last.
+  otherTabCaches(key, { text: JSON.stringify(snapshot('r2')), etag: '"v2"', at: startedA + 1 });
+  assert.deepEqual([said, client.stale, client.revision], [['stale'], true, 'r2']);
+});
+
 test("a snapshot that arrives in several chunks loads where the page's Blob has no arrayBuffer() (jsdom's, under Jest)", async (t) => {
   localStorage.clear();
   const { Blob } = globalThis;

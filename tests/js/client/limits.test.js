@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import { createClient, SnapshotError } from 'feats-edge';
-import { startServer, until, sleep } from '../helpers/server.js';
+import { startServer, until, sleep, longBackoff } from '../helpers/server.js';
 import { snapshot, ctx } from '../helpers/snapshot.js';
 
 /** A server on 127.0.0.1 answering every request with `handler`. */
@@ -75,6 +75,17 @@ test('a 304 to a request without If-None-Match is an error, retried until a snap
   t.after(() => client.close());
   await until(() => client.revision === 'r1', 5000, 'the snapshot after the 304s');
   assert.equal(n, 3);
+});
+
+test('a 304 to a request without If-None-Match, with nothing loaded, is said as what it is', async (t) => {
+  longBackoff(t);
+  const url = await serve(t, (req, res) => res.writeHead(304).end());
+  const client = await createClient({ snapshotUrl: url, refreshInterval: 0, retryDelay: 60_000, timeout: 100 });
+  t.after(() => client.close());
+  const errors = [];
+  client.on('error', (e) => errors.push(e.message)); // (nothing loaded: the last error is heard)
+  await until(() => errors.length, 3000, 'the error');
+  assert.deepEqual(errors, [`feats-edge: ${url} answered 304 to a request without If-None-Match`]);
 });
 
 for (const [what, options, headers] of [

@@ -77,6 +77,31 @@ test('a failing origin is not asked again between requests, only by the next req
   assert.equal(client.revision, 'r1');
 });
 
+test('a first snapshot the engine refuses, nothing loaded: the request is served at once (the code defaults), not held for the timeout; said; the next request past the backoff fetches again', async (t) => {
+  const srv = await startServer({ snapshot: '{"schema": 1, "features": ' });
+  t.after(() => srv.close());
+  const get = isolateClient({ snapshotUrl: srv.snapshotUrl, timeout: 20_000, retryDelay: 50 });
+  const ctx = requestCtx();
+  const request = get({}, ctx);
+  t.after(async () => (await request).close());
+  const served = await Promise.race([request, sleep(3000).then(() => 'held')]);
+  assert.notEqual(served, 'held', 'held for the timeout');
+  const client = /** @type {any} */ (served);
+  await ctx.settle();
+  assert.equal(await client.ready, false);
+  assert.deepEqual([client.revision, srv.state.snapshotRequests.length], [null, 1]);
+  const errors = [];
+  client.on('error', (e) => errors.push(e.message));
+  await until(() => errors.length, 3000, 'the refusal');
+  assert.match(errors[0], /^feats-edge: the snapshot from http:\/\/127\.0\.0\.1:\d+\/snapshot\.json was refused: /);
+  srv.state.snapshot = snapshot('r1');
+  await sleep(150);
+  const next = requestCtx();
+  assert.equal(await get({}, next), client);
+  await next.settle();
+  assert.deepEqual([client.revision, srv.state.snapshotRequests.length], ['r1', 2]);
+});
+
 test('refreshInterval caps how long a Retry-After is honoured (5 minutes when it is shorter)', async (t) => {
   const srv = await startServer({ snapshot: snapshot('r1'), mode: '429' });
   srv.state.retryAfter = '1800';

@@ -383,6 +383,24 @@ test('back online once a retry after a network error got through: what waits goe
   await client.close();
 });
 
+test('back online once a snapshot fetch after a network error got through: no fetch at once', async () => {
+  localStorage.clear();
+  let fetches = 0;
+  const client = await createClient({
+    snapshotUrl: 'http://127.0.0.1:9/s.json', refreshInterval: 0, retryDelay: 10, timeout: 2000,
+    fetch: async () => {
+      if (fetches++ === 0) throw new TypeError('Failed to fetch');
+      return new Response(JSON.stringify(snapshot('r1')));
+    },
+  });
+  client.on('error', () => {});
+  assert.deepEqual([client.revision, fetches], ['r1', 2]);
+  windowEvents.dispatchEvent(new Event('online'));
+  await new Promise((r) => setTimeout(r, 30));
+  assert.equal(fetches, 2);
+  await client.close();
+});
+
 test('hidden while the sink is failing: no beacons into it (a hidden page retries); page hide still beacons', async () => {
   localStorage.clear();
   let failing = true, posts = 0;

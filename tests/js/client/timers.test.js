@@ -59,6 +59,20 @@ test('snapshot fetches that fail in a row wait twice as long each time (retryDel
   });
 });
 
+test('snapshots refused in a row wait twice as long each time too (retryDelay × 2^n), and one that loads within the timeout makes createClient resolve with it', (t) => {
+  longBackoff(t); // (each step its ceiling, to the millisecond: delays are recorded rounded)
+  return recording(async ({ timeouts }) => {
+    let calls = 0;
+    const client = await createClient({
+      snapshotUrl: 'http://127.0.0.1:9/none', retryDelay: 7, timeout: 5000, refreshInterval: 0,
+      fetch: async () => new Response(++calls < 6 ? '{"schema": 1, "features": ' : JSON.stringify(snapshot('r1'))),
+    });
+    assert.deepEqual([await client.ready, client.revision, calls], [true, 'r1', 6]);
+    await client.close();
+    assert.ok(inOrder(timeouts, [7, 14, 28, 56, 112]), `backoffs ${timeouts}`);
+  });
+});
+
 test('exposure POSTs that fail in a row wait twice as long each time, and a success starts again from retryDelay', (t) => {
   longBackoff(t); // (each step its ceiling, to the millisecond: delays are recorded rounded)
   return recording(async ({ timeouts }) => {

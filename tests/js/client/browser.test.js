@@ -920,7 +920,7 @@ test("tabs: a stale tab whose own fetch is answered after another tab cached a s
   assert.deepEqual([said, client.stale], [['stale', 'error'], true]);
   // Back, slowly (a 304); meanwhile another tab caches a snapshot this engine refuses.
   srv.state.mode = 'slow';
-  srv.state.delay = 150;
+  srv.state.delay = 500; // (ample: the entry must come while it is under way)
   await new Promise((r) => setTimeout(r, 5));
   const slow = client.refresh();
   await new Promise((r) => setTimeout(r, 30));

@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createClient } from 'feats-edge';
-import { startServer, until } from '../helpers/server.js';
+import { startServer, until, longBackoff } from '../helpers/server.js';
 import { snapshot } from '../helpers/snapshot.js';
 
 /** A server, and a client of it with `options`; both closed after the test. */
@@ -85,5 +85,19 @@ test('an ETag of up to 1 024 characters is kept and sent back; a longer one is n
     const [a, b] = srv.state.snapshotRequests;
     assert.equal(a.headers['if-none-match'], undefined);
     assert.deepEqual([b.headers['if-none-match'], b.status], kept ? [etag, 304] : [undefined, 200], `an ETag of ${etag.length} characters`);
+  }
+});
+
+test('snapshotEtag: a first request that fails with a 5xx or a network error keeps the ETag for the retry (outside pages: no CORS preflight to suspect), after its backoff', async (t) => {
+  longBackoff(t); // (the retry a minute off, not drawn from zero up)
+  for (const mode of ['500', 'drop']) {
+    const { srv, client, errors } = await setup(t, { snapshot: snapshot('r1'), snapshotEtag: '"v1"', retryDelay: 60_000 }, { snapshot: snapshot('r1'), etag: '"v1"', mode });
+    await until(() => errors.length, 3000, 'the failure');
+    await new Promise((r) => setTimeout(r, 50));
+    assert.deepEqual(srv.state.snapshotRequests.map((r) => r.headers['if-none-match']), ['"v1"'], `${mode}: not asked again at once`);
+    srv.state.mode = 'ok';
+    await client.refresh();
+    assert.deepEqual(srv.state.snapshotRequests.map((r) => r.headers['if-none-match']), ['"v1"', '"v1"'], mode);
+    assert.deepEqual([srv.state.snapshotRequests[1].status, client.revision, client.stale], [304, 'r1', false], mode);
   }
 });

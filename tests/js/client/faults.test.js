@@ -148,6 +148,18 @@ test('a fetch option that resolves to something with a status but no headers to 
   }
 });
 
+test('a fetch option that rejects with a permanent error, nothing loaded: createClient resolves at once, not ready, and nothing is retried', async (t) => {
+  let calls = 0;
+  const client = await createClient({
+    snapshotUrl: 'http://127.0.0.1:9/snapshot.json', timeout: 60_000, retryDelay: 10, refreshInterval: 0,
+    fetch: async () => { calls++; throw Object.assign(new Error('feats-edge: not allowed here'), { permanent: true }); },
+  });
+  t.after(() => client.close());
+  assert.deepEqual([await client.ready, client.revision], [false, null]);
+  await sleep(100);
+  assert.equal(calls, 1);
+});
+
 test('a fetch option that rejects with a plain object saying a status: an Error all the same, with that status', async (t) => {
   let thrown;
   const client = await createClient({

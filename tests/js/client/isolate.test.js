@@ -62,7 +62,7 @@ test('a failing origin is not asked again between requests, only by the next req
     await client.close();
     await srv.close();
   });
-  assert.equal(client.revision, null);
+  assert.deepEqual([client.revision, await client.ready], [null, false]);
   const made = srv.state.snapshotRequests.length;
   assert.ok(made >= 1, `${made} fetches while the first request waited`);
   // No request comes for a while: nothing is fetched.

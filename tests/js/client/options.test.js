@@ -197,7 +197,7 @@ test('a relative snapshotUrl or exposureUrl outside pages: an error said once, n
   const errors = [];
   client.on('error', (e) => errors.push(e.message));
   await sleep(0);
-  assert.equal(client.revision, null);
+  assert.deepEqual([client.revision, await client.ready], [null, false]);
   assert.deepEqual(errors, ['feats-edge: snapshotUrl "/flags/snapshot.json" is no absolute URL (only pages resolve relative ones)']);
   await client.refresh();
   assert.equal(errors.length, 1, 'refresh() fetches nothing');

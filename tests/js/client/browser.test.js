@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
-import { startServer, until } from '../helpers/server.js';
+import { startServer, until, longBackoff } from '../helpers/server.js';
 import { snapshot, ctx } from '../helpers/snapshot.js';
 
 /** A Storage over a Map. */
@@ -399,6 +399,24 @@ test('back online once a snapshot fetch after a network error got through: no fe
   await new Promise((r) => setTimeout(r, 30));
   assert.equal(fetches, 2);
   await client.close();
+});
+
+test('back online while a snapshot fetch lost to the network waits for its retry: fetched at once; one the server failed (a 503) waits', async (t) => {
+  localStorage.clear();
+  longBackoff(t); // (the retries a minute off)
+  for (const [answer, fetched] of [[() => Promise.reject(new TypeError('Failed to fetch')), 2], [async () => new Response('down', { status: 503 }), 1]]) {
+    let fetches = 0;
+    const client = await createClient({
+      snapshot: snapshot('r1'), snapshotUrl: 'http://127.0.0.1:9/s.json', refreshInterval: 0, retryDelay: 60_000,
+      fetch: () => (fetches++, answer()),
+    });
+    client.on('error', () => {});
+    await until(() => client.stale);
+    windowEvents.dispatchEvent(new Event('online'));
+    await new Promise((r) => setTimeout(r, 30));
+    assert.equal(fetches, fetched, String(fetched));
+    await client.close();
+  }
 });
 
 test('hidden while the sink is failing: no beacons into it (a hidden page retries); page hide still beacons', async () => {

@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { isolateClient } from 'feats-edge';
-import { startServer, sleep, until } from '../helpers/server.js';
+import { startServer, sleep, until, longBackoff } from '../helpers/server.js';
 import { snapshot } from '../helpers/snapshot.js';
 
 /** A ctx whose waitUntil promises are awaited by `settle()`. */
@@ -100,6 +100,20 @@ test('a first snapshot the engine refuses, nothing loaded: the request is served
   assert.equal(await get({}, next), client);
   await next.settle();
   assert.deepEqual([client.revision, srv.state.snapshotRequests.length], ['r1', 2]);
+});
+
+test('an origin that answers 404: the next request does not ask again until a backoff step has passed', async (t) => {
+  longBackoff(t); // (the step a minute, not drawn from zero up)
+  const srv = await startServer({ snapshot: snapshot('r1'), mode: '404' });
+  t.after(() => srv.close());
+  const get = isolateClient({ snapshotUrl: srv.snapshotUrl, timeout: 300, retryDelay: 60_000 });
+  const request = requester(get);
+  const client = await request();
+  t.after(() => client.close());
+  assert.deepEqual([client.revision, srv.state.snapshotRequests.length], [null, 1]);
+  await request();
+  await request();
+  assert.equal(srv.state.snapshotRequests.length, 1);
 });
 
 test('refreshInterval caps how long a Retry-After is honoured (5 minutes when it is shorter)', async (t) => {

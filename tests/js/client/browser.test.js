@@ -819,10 +819,14 @@ test('a snapshot the cache refuses is said once, not again each time the same te
   client.close();
 });
 
-/** Another tab's cache write: the entry, and the storage event this page gets for it. */
+/**
+ * Another tab's cache write: the entry (a string is written as it is: what
+ * another script may leave), and the storage event this page gets for it.
+ */
 function otherTabCaches(key, entry) {
-  localStorage.setItem(key, JSON.stringify(entry));
-  windowEvents.dispatchEvent(Object.assign(new Event('storage'), { key, newValue: 'x', storageArea: localStorage }));
+  const value = typeof entry == 'string' ? entry : JSON.stringify(entry);
+  localStorage.setItem(key, value);
+  windowEvents.dispatchEvent(Object.assign(new Event('storage'), { key, newValue: value, storageArea: localStorage }));
 }
 
 /** A page's client of a snapshot server at r1, with nothing cached before, and its cache key. */
@@ -900,16 +904,12 @@ test('tabs: what another tab leaves under the cache key that is no newer snapsho
   await client.refresh();
   assert.deepEqual([said, client.stale], [['stale'], true]);
   await new Promise((r) => setTimeout(r, 5));
-  const other = (/** @type {string} */ value) => {
-    localStorage.setItem(key, value);
-    windowEvents.dispatchEvent(Object.assign(new Event('storage'), { key, newValue: value, storageArea: localStorage }));
-  };
-  other('not JSON');
-  other(JSON.stringify({ etag: '"v9"', at: Date.now() }));
-  other(JSON.stringify({ text: JSON.stringify(snapshot('r9')), etag: '"v9"', at: ours }));
+  otherTabCaches(key, 'not JSON');
+  otherTabCaches(key, { etag: '"v9"', at: Date.now() });
+  otherTabCaches(key, { text: JSON.stringify(snapshot('r9')), etag: '"v9"', at: ours });
   assert.deepEqual([said, client.stale, client.revision], [['stale'], true, 'r1']);
   // A newer one the engine refuses: said, and the tab still stale.
-  other(JSON.stringify({ text: '{"schema": 1, "features": ', etag: '"v8"', at: Date.now() }));
+  otherTabCaches(key, { text: '{"schema": 1, "features": ', etag: '"v8"', at: Date.now() });
   assert.equal(said.length, 2);
   assert.match(said[1], /^error: feats-edge: the snapshot cached in localStorage was refused: \/features: invalid JSON/);
   assert.deepEqual([client.stale, client.revision], [true, 'r1']);
@@ -917,8 +917,8 @@ test('tabs: what another tab leaves under the cache key that is no newer snapsho
   // A newer one is loaded (and the tab is the origin's again); one fetched before it then is not.
   await new Promise((r) => setTimeout(r, 5)); // (later than the refused one, whose time is taken)
   const newer = Date.now();
-  other(JSON.stringify({ text: JSON.stringify(snapshot('r3')), etag: '"v3"', at: newer }));
-  other(JSON.stringify({ text: JSON.stringify(snapshot('r2')), etag: '"v2"', at: newer - 1 }));
+  otherTabCaches(key, { text: JSON.stringify(snapshot('r3')), etag: '"v3"', at: newer });
+  otherTabCaches(key, { text: JSON.stringify(snapshot('r2')), etag: '"v2"', at: newer - 1 });
   assert.deepEqual([said, client.stale, client.revision], [['stale', 'recovered r3'], false, 'r3']);
 });
 

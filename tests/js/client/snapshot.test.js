@@ -386,6 +386,32 @@ test('an Engine freed by the application while a client holds it: said once, and
   assert.equal(client.findImplementation('PaymentProcessor', ctx('1', 'CA')), 'premium');
 });
 
+test('an Engine freed by the application is noticed by whichever evaluation call comes first: said once, and nothing is served from it', async () => {
+  const calls = {
+    details: (c) => c.details('PaymentProcessor', ctx('1', 'CA')).implementation,
+    create: (c) => c.feature('PaymentProcessor', { premium: () => 'premium', classic: () => 'classic' }, { default: 'classic' }).create(ctx('1', 'CA')),
+    isEnabled: (c) => c.isEnabled('ImageProcessing', ctx('1', 'CA')),
+    usedImplementation: (c) => c.usedImplementation('PaymentProcessor', 'premium', ctx('1', 'CA')) ?? null,
+    findImplementations: (c) => JSON.stringify(c.findImplementations(ctx('1', 'CA'))),
+  };
+  // (The code defaults: the handle's; none known to findImplementations.)
+  const served = { details: null, create: 'classic', isEnabled: false, usedImplementation: null, findImplementations: '{}' };
+  for (const [name, call] of Object.entries(calls)) {
+    const engine = new Engine(snapshot('r1'));
+    const client = await createClient({ snapshot: engine });
+    const errors = [];
+    client.on('error', (e) => errors.push(e.message));
+    engine.free();
+    assert.equal(call(client), served[name], name);
+    assert.equal(client.revision, null, `${name}: nothing loaded, as served`);
+    assert.equal(errors.length, 1, name);
+    assert.match(errors[0], /^feats-edge: the client's Engine was freed by the application/, name);
+    call(client);
+    assert.equal(errors.length, 1, `${name}: said once`);
+    await client.close();
+  }
+});
+
 test("an Engine given to a second client is refused with an error event: the first frees it when it closes, and the second answered nothing from then on, unsaid", async () => {
   const engine = new Engine(snapshot('r1'));
   const first = await createClient({ snapshot: engine });

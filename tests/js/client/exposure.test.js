@@ -32,6 +32,23 @@ test('findImplementation, findImplementations and details send nothing', async (
   assert.equal(client.stats.queued, 0);
 });
 
+test('usedImplementation with no implementation (null, undefined, an empty name) reports and stores nothing', async (t) => {
+  const { srv, client } = await setup(t);
+  const heard = [];
+  client.on('exposure', (e) => heard.push(e.implementation));
+  for (const impl of [null, undefined, '']) {
+    client.usedImplementation('PaymentProcessor', impl, ctx('1', 'CA'));
+    client.usedImplementation('Random', impl, ctx('7'));
+  }
+  assert.equal(client.stats.queued, 0);
+  assert.deepEqual(heard, []);
+  // Nothing stored: the random experiment still draws for unit 7.
+  const drawn = new Set(Array.from({ length: 40 }, () => client.findImplementation('Random', ctx('7'))));
+  assert.ok(drawn.size > 1, 'still random');
+  await client.flush();
+  assert.equal(srv.state.exposureRequests.length, 0);
+});
+
 test('create sends exactly one event with the SPEC fields, once per (feature, implementation, unit)', async (t) => {
   const { srv, client } = await setup(t);
   assert.equal(client.create('Split', ctx('42')), client.findImplementation('Split', ctx('42')));

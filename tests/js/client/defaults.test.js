@@ -28,6 +28,21 @@ test('with no snapshot: code defaults from feature handles, else null; isEnabled
   await client.close();
 });
 
+test('a handle with no default (no options, none in them, or a `default` getter that throws) has none: null with nothing loaded, and none for findImplementations; implementations named "null" or "undefined" are not built for none', async () => {
+  const client = await createClient({});
+  const impls = { null: () => 'NULL', undefined: () => 'UNDEFINED', acme: () => 'ACME' };
+  const options = [undefined, {}, { default: null }, { get default() { throw new Error('no'); } }];
+  for (const [i, o] of options.entries()) {
+    const handle = client.feature(`F${i}`, impls, o);
+    assert.equal(handle.find(ctx('1')), null, `options ${i}`);
+    assert.equal(handle.create(ctx('1')), undefined, `options ${i}`);
+    assert.equal(client.findImplementation(`F${i}`, ctx('1')), null, `options ${i}`);
+  }
+  assert.deepEqual(client.findImplementations(ctx('1')), {});
+  assert.equal(client.stats.queued, 0);
+  await client.close();
+});
+
 test('unknown features: code default or null, isEnabled false, FLAG_NOT_FOUND, no exposure', async () => {
   let posts = 0;
   const client = await createClient({ snapshot: snapshot('r1'), exposureUrl: 'http://127.0.0.1:9/x', fetch: () => (posts++, Promise.reject(new Error('down'))) });

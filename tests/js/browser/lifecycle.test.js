@@ -449,6 +449,12 @@ test('what pages kept over 30 days ago for another exposure URL (the application
       window.__keep('feats-edge:exposures:/old x', 'no-time');
       const { createClient } = await import('/pkg/index.js');
       window.__errors = [];
+      // A client with no exposure URL leaves what pages kept alone, old or not.
+      const kept = () => Object.keys(localStorage).filter((k) => k.includes('exposures')).sort();
+      const before = kept(), quiet = await createClient({ snapshotUrl: '/snap.json', refreshInterval: 0 });
+      quiet.on('error', (e) => window.__errors.push(e.message));
+      window.__quiet = { same: JSON.stringify(kept()) === JSON.stringify(before) && before.length === 6, dropped: quiet.stats.dropped };
+      await quiet.close();
       window.__c = await createClient({ snapshotUrl: '/snap.json', exposureUrl: '/x', refreshInterval: 0, flushInterval: 0 });
       window.__c.on('error', (e) => window.__errors.push(e.message));
     });
@@ -456,9 +462,10 @@ test('what pages kept over 30 days ago for another exposure URL (the application
     await until(() => page.evaluate(() => window.__c.stats.sent === 1), 5000).catch(() => {});
     const got = await page.evaluate(() => {
       const keys = Object.keys(localStorage).filter((k) => k.includes('exposures')).map((k) => k.replace(/ \w+$/, (m) => (m === ' x' ? m : ' <id>'))).sort();
-      return { keys, dropped: window.__c.stats.dropped, sent: window.__c.stats.sent, errors: window.__errors };
+      return { keys, dropped: window.__c.stats.dropped, sent: window.__c.stats.sent, errors: window.__errors, quiet: window.__quiet };
     });
     await page.evaluate(() => window.__c.close());
+    assert.deepEqual(got.quiet, { same: true, dropped: 0 });
     assert.deepEqual(got.keys, ['feats-edge:exposures:/old <id>', 'feats-edge:exposures:/old x', 'other:exposures:/old <id>']);
     assert.equal(got.dropped, 3);
     assert.equal(got.sent, 1);

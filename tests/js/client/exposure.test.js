@@ -532,6 +532,9 @@ test("'exposure' listeners get each event as it is queued, with or without expos
   const local = await createClient({ snapshot: snapshot('r1'), now: () => NOW });
   t.after(() => local.close());
   const mine = [];
+  // A use with neither a sink nor a listener is no one's: a listener added
+  // afterwards hears the next use of it.
+  local.create('Split', ctx('7'));
   local.on('exposure', (e) => mine.push(e));
   local.create('Split', ctx('7'));
   local.create('Split', ctx('7'));

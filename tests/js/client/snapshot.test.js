@@ -162,6 +162,21 @@ test('an error listener added while nothing is loaded hears the last error at on
   assert.deepEqual(heard, [500]);
 });
 
+test('an error listener added while nothing is loaded, with the first fetch still under way and nothing failed, hears nothing', async () => {
+  let answer;
+  const pending = new Promise((r) => (answer = r));
+  const client = await createClient({ snapshotUrl: 'http://127.0.0.1:9/flags.json', fetch: () => pending, timeout: 20, refreshInterval: 0 });
+  assert.equal(await client.ready, false);
+  const heard = [];
+  client.on('error', (e) => heard.push(e));
+  await sleep(20);
+  assert.deepEqual(heard, []);
+  answer(new Response(JSON.stringify(snapshot('r1')), { status: 200 }));
+  await until(() => client.revision === 'r1', 2000, 'the answer loaded');
+  assert.deepEqual(heard, []);
+  await client.close();
+});
+
 test('an error listener added by another while an error is said hears that error once', async (t) => {
   longBackoff(t); // (no retry of the failed fetch while the test runs)
   // (As an application's error handler that sets up its error reporting on an error.)

@@ -761,6 +761,31 @@ test("a 'pagehide' listener of the page's own that closes the client, run before
   assert.equal(beacons.length, sent + 1);
 });
 
+test('a client closed while its sink fails leaves what its hidden page kept for the next page: shown again from the back-forward cache, it takes nothing back', async (t) => {
+  localStorage.clear();
+  t.after(() => setVisibility('visible'));
+  const base = 'feats-edge:exposures:/flags/exposures';
+  const client = await createClient({
+    snapshot: snapshot('r1'), exposureUrl: '/flags/exposures', flushInterval: 0, retryDelay: 60_000,
+    fetch: async () => new Response(null, { status: 503 }),
+  });
+  client.on('error', () => {});
+  client.create('Split', ctx('a'));
+  client.create('Split', ctx('b'));
+  const kept = () => Array.from({ length: localStorage.length }, (_, i) => localStorage.key(i))
+    .filter((k) => k.startsWith(base)).flatMap((k) => JSON.parse(localStorage.getItem(k)).events.map((e) => e.unit.value)).sort();
+  await client.flush();
+  assert.equal(client.stats.queued, 2, 'the sink is failing');
+  setVisibility('hidden');
+  assert.deepEqual(kept(), ['a', 'b'], 'kept by the hidden page');
+  await client.close();
+  assert.equal(client.stats.queued, 2, "close()'s POST failed too");
+  assert.deepEqual(kept(), ['a', 'b'], 'left for the next page');
+  windowEvents.dispatchEvent(Object.assign(new Event('pageshow'), { persisted: true }));
+  setVisibility('visible');
+  assert.deepEqual(kept(), ['a', 'b'], 'not taken back by a closed client');
+});
+
 test("page hide, beacons refused, the sink failing: an 'error' listener that closes the client has close send the events back", async () => {
   localStorage.clear();
   const answers = [503], posts = [];

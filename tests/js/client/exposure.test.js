@@ -49,6 +49,20 @@ test('usedImplementation with no implementation (null, undefined, an empty name)
   assert.equal(srv.state.exposureRequests.length, 0);
 });
 
+test('create with nothing chosen (nothing loaded, no code default) reports nothing', async (t) => {
+  const srv = await startServer({});
+  t.after(() => srv.close());
+  const client = await createClient({ exposureUrl: srv.exposureUrl, flushInterval: 0 });
+  t.after(() => client.close());
+  client.on('error', () => {});
+  const heard = [];
+  client.on('exposure', (e) => heard.push(e));
+  assert.equal(client.create('PaymentProcessor', ctx('1', 'CA')), null);
+  assert.equal(client.feature('Split', { a: () => 'A' }).create(ctx('1')), undefined);
+  assert.equal(client.stats.queued, 0);
+  assert.deepEqual(heard, []);
+});
+
 test('create sends exactly one event with the SPEC fields, once per (feature, implementation, unit)', async (t) => {
   const { srv, client } = await setup(t);
   assert.equal(client.create('Split', ctx('42')), client.findImplementation('Split', ctx('42')));

@@ -585,7 +585,7 @@ test('page hide: once the keepalive quota is spent, what is left leaves by plain
   // The batch the browser refused, and every later one, left at once by a
   // plain POST of up to maxBatch (a keepalive fetch would be refused too).
   const sum = () => plain.reduce((a, b) => a + b, 0);
-  await until(() => client.stats.sent === 1000, 1000, 'every plain POST answered');
+  await until(() => client.stats.sent === 1000, 10_000, 'every plain POST answered');
   assert.ok(plain.every((n) => n <= 100) && plain.filter((n) => n < 100).length <= 1, `batches ${plain}`);
   assert.equal(client.stats.sent, 1000, 'nothing lost');
   assert.equal(client.stats.queued, 0);

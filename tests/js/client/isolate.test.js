@@ -307,6 +307,33 @@ test('a request that closes the isolate\'s client (as one closes a client made p
   assert.deepEqual(srv.accepted().map((e) => e.unit.value), ['0', '1', '2']);
 });
 
+test('a request that closes the isolate\'s client during the sink\'s Retry-After: close() sends what waits all the same, one last time (a flush() waits it out)', async (t) => {
+  const srv = await startServer({ snapshot: snapshot('r1') });
+  t.after(() => srv.close());
+  srv.state.exposureMode = '429';
+  srv.state.retryAfter = '60';
+  const get = isolateClient({ snapshotUrl: srv.snapshotUrl, exposureUrl: srv.exposureUrl });
+  let ctx = requestCtx();
+  const client = await get({}, ctx);
+  client.on('error', () => {});
+  client.create('Split', { user: { id: 'a' } });
+  ctx.waitUntil(client.flush());
+  await ctx.settle();
+  assert.equal(srv.state.exposureRequests.length, 1, 'answered 429, Retry-After: 60');
+  srv.state.exposureMode = 'ok';
+  ctx = requestCtx();
+  assert.equal(await get({}, ctx), client);
+  client.create('Split', { user: { id: 'b' } });
+  ctx.waitUntil(client.flush());
+  await ctx.settle();
+  assert.equal(srv.state.exposureRequests.length, 1, 'the Retry-After is waited out by flush()');
+  ctx = requestCtx();
+  ctx.waitUntil(client.close());
+  await ctx.settle();
+  assert.deepEqual(srv.accepted().map((e) => e.unit.value).sort(), ['a', 'b']);
+  assert.equal(client.stats.queued, 0);
+});
+
 test('requests waiting for an idle isolate\'s revalidation while another request closes its client and a new request makes the next: each is given a client, loaded', async (t) => {
   const srv = await startServer({ snapshot: snapshot('r1') });
   const clock = shiftedClock(t);

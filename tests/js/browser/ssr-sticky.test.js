@@ -114,9 +114,15 @@ async function visit(uid) {
 }
 
 test('server rendering with assignments in a cookie: a random experiment and a reweighed hashed one render the same arm on every visit', async () => {
-  const users = ['u1', 'u2', 'u3', 'u4', 'u5', 'u6', 'u7', 'u8'];
-  const first = {};
-  for (const uid of users) first[uid] = await visit(uid);
+  // Eight visitors at least, and more until both arms of the random
+  // experiment are drawn (eight draws are all one arm once in 128 runs).
+  const users = [], first = {};
+  const arms = () => new Set(users.map((u) => first[u].Layout)).size;
+  while (users.length < 8 || (arms() < 2 && users.length < 40)) {
+    const uid = `u${users.length + 1}`;
+    users.push(uid);
+    first[uid] = await visit(uid);
+  }
   // A random experiment: the server reads the page's assignment on later visits.
   for (let round = 0; round < 3; round++) {
     for (const uid of users) {

@@ -786,6 +786,32 @@ test('a client closed while its sink fails leaves what its hidden page kept for 
   assert.deepEqual(kept(), ['a', 'b'], 'not taken back by a closed client');
 });
 
+test('a client whose close() sends all that waits removes what its hidden page kept (the next page would have sent it again)', async (t) => {
+  localStorage.clear();
+  t.after(() => setVisibility('visible'));
+  const base = 'feats-edge:exposures:/flags/exposures';
+  let status = 429;
+  const posts = [];
+  const client = await createClient({
+    snapshot: snapshot('r1'), exposureUrl: '/flags/exposures', flushInterval: 0,
+    fetch: async (url, init) => (posts.push(JSON.parse(init.body).events.map((e) => e.unit.value)), new Response(null, { status, headers: { 'Retry-After': '60' } })),
+  });
+  client.on('error', () => {});
+  client.create('Split', ctx('a'));
+  client.create('Split', ctx('b'));
+  await client.flush();
+  const kept = () => Array.from({ length: localStorage.length }, (_, i) => localStorage.key(i))
+    .filter((k) => k.startsWith(base)).flatMap((k) => JSON.parse(localStorage.getItem(k)).events.map((e) => e.unit.value)).sort();
+  // (No POST during the sink's Retry-After.)
+  setVisibility('hidden');
+  assert.deepEqual(kept(), ['a', 'b'], 'kept by the hidden page while the sink asks for quiet');
+  status = 204;
+  await client.close();
+  assert.deepEqual(posts, [['a', 'b'], ['a', 'b']]);
+  assert.deepEqual({ ...client.stats }, { dropped: 0, sent: 2, failed: 0, queued: 0 });
+  assert.deepEqual(kept(), [], 'sent by close(): no copy left');
+});
+
 test("page hide, beacons refused, the sink failing: an 'error' listener that closes the client has close send the events back", async () => {
   localStorage.clear();
   const answers = [503], posts = [];

@@ -233,9 +233,10 @@ test('a client with no snapshotUrl and no snapshot (an unset environment variabl
     const client = await createClient(o);
     t.after(() => client.close());
     const errors = [];
-    client.on('error', (e) => errors.push(e.message));
+    client.on('error', (e) => errors.push(e.message, e.permanent));
     await sleep(0);
-    assert.deepEqual(errors, ['feats-edge: no snapshotUrl and no snapshot: nothing to load, so every call serves the code defaults'], JSON.stringify(o));
+    // (Permanent: asking again cannot help.)
+    assert.deepEqual(errors, ['feats-edge: no snapshotUrl and no snapshot: nothing to load, so every call serves the code defaults', true], JSON.stringify(o));
   }
   // A URL given in place of the options (as other SDKs take their key or URL): the options to give instead.
   for (const url of ['https://flags.example/snapshot.json', new URL('https://flags.example/snapshot.json')]) {

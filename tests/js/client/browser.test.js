@@ -75,6 +75,24 @@ test('cache first: a returning visitor starts from localStorage at once, then re
   await other.close();
 });
 
+test('a cached entry whose ETag no header can carry (a corrupt value) starts the page all the same, and its revalidation goes without it', async (t) => {
+  const srv = await startServer({ snapshot: snapshot('r2'), etag: '"v2"' });
+  t.after(() => srv.close());
+  for (const etag of ['"v1"\n"v0"', '"\u20ac"', { tag: '"v1"' }]) {
+    localStorage.clear();
+    localStorage.setItem('feats-edge:snapshot:' + srv.snapshotUrl, JSON.stringify({ text: JSON.stringify(snapshot('r1')), etag, at: Date.now() }));
+    const errors = [];
+    const client = await createClient({ snapshotUrl: srv.snapshotUrl, refreshInterval: 0 });
+    client.on('error', (e) => errors.push(e.message));
+    assert.equal(client.revision, 'r1', 'started from the cache');
+    await client.refresh();
+    assert.equal(client.revision, 'r2', JSON.stringify(etag));
+    assert.equal(srv.state.snapshotRequests.at(-1).headers['if-none-match'], undefined);
+    assert.deepEqual(errors, []);
+    await client.close();
+  }
+});
+
 test('sticky assignments persist in localStorage across clients', async () => {
   localStorage.clear();
   const a = await createClient({ snapshot: snapshot('r1') });

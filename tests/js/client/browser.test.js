@@ -1050,6 +1050,31 @@ test("tabs: of two fetches that fail, the one started last says from when the or
   assert.deepEqual([said, client.stale, client.revision], [['stale'], true, 'r2']);
 });
 
+test("tabs: a fetch that fails while another tab caches a snapshot fetched before it started: that snapshot loads, and the tab is stale (the origin failed since)", async (t) => {
+  localStorage.clear();
+  const url = 'http://127.0.0.1:9/snapshot.json', key = 'feats-edge:snapshot:' + url;
+  /** @type {((r: Response) => void)[]} */
+  const answers = [];
+  const fetch = () => new Promise((/** @type {(r: Response) => void} */ r) => answers.push(r));
+  const first = createClient({ snapshotUrl: url, refreshInterval: 0, retryDelay: 60_000, fetch });
+  await until(() => answers.length === 1);
+  answers[0](new Response(JSON.stringify(snapshot('r1')), { headers: { ETag: '"v1"' } }));
+  const client = await first;
+  t.after(() => client.close());
+  const said = [];
+  client.on('error', () => {});
+  client.on('stale', () => said.push('stale'));
+  await new Promise((r) => setTimeout(r, 10));
+  const started = Date.now();
+  const a = client.refresh();
+  await until(() => answers.length === 2);
+  otherTabCaches(key, { text: JSON.stringify(snapshot('r2')), etag: '"v2"', at: started - 1 });
+  assert.equal(client.revision, 'r2');
+  answers[1](new Response('down', { status: 500 }));
+  await a;
+  assert.deepEqual([said, client.stale, client.revision], [['stale'], true, 'r2']);
+});
+
 test("a snapshot that arrives in several chunks loads where the page's Blob has no arrayBuffer() (jsdom's, under Jest)", async (t) => {
   localStorage.clear();
   const { Blob } = globalThis;

@@ -403,6 +403,8 @@ test('an Engine freed by the application while a client holds it: said once, and
 
 test('an Engine freed by the application is noticed by whichever evaluation call comes first: said once, and nothing is served from it', async () => {
   const calls = {
+    findImplementation: (c) => c.findImplementation('PaymentProcessor', ctx('1', 'CA')),
+    find: (c) => c.feature('PaymentProcessor', {}, { default: 'classic' }).find(ctx('1', 'CA')),
     details: (c) => c.details('PaymentProcessor', ctx('1', 'CA')).implementation,
     create: (c) => c.feature('PaymentProcessor', { premium: () => 'premium', classic: () => 'classic' }, { default: 'classic' }).create(ctx('1', 'CA')),
     isEnabled: (c) => c.isEnabled('ImageProcessing', ctx('1', 'CA')),
@@ -410,7 +412,7 @@ test('an Engine freed by the application is noticed by whichever evaluation call
     findImplementations: (c) => JSON.stringify(c.findImplementations(ctx('1', 'CA'))),
   };
   // (The code defaults: the handle's; none known to findImplementations.)
-  const served = { details: null, create: 'classic', isEnabled: false, usedImplementation: null, findImplementations: '{}' };
+  const served = { findImplementation: null, find: 'classic', details: null, create: 'classic', isEnabled: false, usedImplementation: null, findImplementations: '{}' };
   for (const [name, call] of Object.entries(calls)) {
     const engine = new Engine(snapshot('r1'));
     const client = await createClient({ snapshot: engine });

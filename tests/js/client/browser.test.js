@@ -1050,6 +1050,21 @@ test("tabs: of two fetches that fail, the one started last says from when the or
   assert.deepEqual([said, client.stale, client.revision], [['stale'], true, 'r2']);
 });
 
+test('tabs: a page started from its cache does not load what another tab leaves there from an earlier fetch', async (t) => {
+  localStorage.clear();
+  const srv = await startServer({ snapshot: snapshot('r6'), mode: 'hang' });
+  t.after(() => srv.close());
+  const key = 'feats-edge:snapshot:' + srv.snapshotUrl, at = Date.now() - 60_000;
+  localStorage.setItem(key, JSON.stringify({ text: JSON.stringify(snapshot('r5')), etag: '"v5"', at }));
+  const client = await createClient({ snapshotUrl: srv.snapshotUrl, refreshInterval: 0 });
+  t.after(() => client.close());
+  assert.equal(client.revision, 'r5', 'started from the cache; its revalidation hangs');
+  otherTabCaches(key, { text: JSON.stringify(snapshot('r4')), etag: '"v4"', at: at - 1000 });
+  assert.equal(client.revision, 'r5');
+  otherTabCaches(key, { text: JSON.stringify(snapshot('r7')), etag: '"v7"', at: at + 1000 });
+  assert.equal(client.revision, 'r7', 'a later fetch of another tab loads');
+});
+
 test("tabs: a fetch that fails while another tab caches a snapshot fetched before it started: that snapshot loads, and the tab is stale (the origin failed since)", async (t) => {
   localStorage.clear();
   const url = 'http://127.0.0.1:9/snapshot.json', key = 'feats-edge:snapshot:' + url;

@@ -1018,7 +1018,13 @@ test("tabs: a stale tab whose own fetch is answered after another tab cached a s
   assert.deepEqual([said, client.stale, client.revision], [['stale', 'error', 'error', 'recovered r1'], false, 'r1']);
 });
 
-test("tabs: of two fetches that fail, the one started last says from when the origin failed: another tab's snapshot fetched between their starts loads, and the tab stays stale", async (t) => {
+/**
+ * A page's client at r1, whose fetches are answered by the test
+ * (`answers`, in the order made; the first one answered), with the
+ * `stale` and `recovered` events it says in `said`, and its cache key.
+ * @param {import('node:test').TestContext} t
+ */
+async function answeredTab(t) {
   localStorage.clear();
   const url = 'http://127.0.0.1:9/snapshot.json', key = 'feats-edge:snapshot:' + url;
   /** @type {((r: Response) => void)[]} */
@@ -1029,10 +1035,16 @@ test("tabs: of two fetches that fail, the one started last says from when the or
   answers[0](new Response(JSON.stringify(snapshot('r1')), { headers: { ETag: '"v1"' } }));
   const client = await first;
   t.after(() => client.close());
+  /** @type {string[]} */
   const said = [];
   client.on('error', () => {});
   client.on('stale', () => said.push('stale'));
   client.on('recovered', (r) => said.push(`recovered ${r.revision}`));
+  return { client, answers, said, key };
+}
+
+test("tabs: of two fetches that fail, the one started last says from when the origin failed: another tab's snapshot fetched between their starts loads, and the tab stays stale", async (t) => {
+  const { client, answers, said, key } = await answeredTab(t);
   await new Promise((r) => setTimeout(r, 5));
   const startedA = Date.now();
   const a = client.refresh();
@@ -1066,19 +1078,7 @@ test('tabs: a page started from its cache does not load what another tab leaves 
 });
 
 test("tabs: a fetch that fails while another tab caches a snapshot fetched before it started: that snapshot loads, and the tab is stale (the origin failed since)", async (t) => {
-  localStorage.clear();
-  const url = 'http://127.0.0.1:9/snapshot.json', key = 'feats-edge:snapshot:' + url;
-  /** @type {((r: Response) => void)[]} */
-  const answers = [];
-  const fetch = () => new Promise((/** @type {(r: Response) => void} */ r) => answers.push(r));
-  const first = createClient({ snapshotUrl: url, refreshInterval: 0, retryDelay: 60_000, fetch });
-  await until(() => answers.length === 1);
-  answers[0](new Response(JSON.stringify(snapshot('r1')), { headers: { ETag: '"v1"' } }));
-  const client = await first;
-  t.after(() => client.close());
-  const said = [];
-  client.on('error', () => {});
-  client.on('stale', () => said.push('stale'));
+  const { client, answers, said, key } = await answeredTab(t);
   await new Promise((r) => setTimeout(r, 10));
   const started = Date.now();
   const a = client.refresh();

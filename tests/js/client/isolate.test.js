@@ -102,6 +102,24 @@ test('a first snapshot the engine refuses, nothing loaded: the request is served
   assert.deepEqual([client.revision, srv.state.snapshotRequests.length], ['r1', 2]);
 });
 
+test('an origin that fails a first fetch (a 500, a 404, the connection dropped), nothing loaded: the request is served at once, not held for the timeout', async (t) => {
+  longBackoff(t); // (no retry while the test waits)
+  for (const mode of ['500', '404', 'drop']) {
+    const srv = await startServer({ snapshot: snapshot('r1'), mode });
+    t.after(() => srv.close());
+    const get = isolateClient({ snapshotUrl: srv.snapshotUrl, timeout: 20_000, retryDelay: 60_000 });
+    const ctx = requestCtx();
+    const request = get({}, ctx);
+    t.after(async () => (await request).close());
+    const served = await Promise.race([request, sleep(3000).then(() => 'held')]);
+    assert.notEqual(served, 'held', `${mode}: held for the timeout`);
+    const client = /** @type {any} */ (served);
+    client.on('error', () => {});
+    await ctx.settle();
+    assert.deepEqual([await client.ready, client.revision, srv.state.snapshotRequests.length], [false, null, 1], mode);
+  }
+});
+
 test('an origin that answers 404: the next request does not ask again until a backoff step has passed', async (t) => {
   longBackoff(t); // (the step a minute, not drawn from zero up)
   const srv = await startServer({ snapshot: snapshot('r1'), mode: '404' });

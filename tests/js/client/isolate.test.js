@@ -25,6 +25,9 @@ function requester(get) {
   };
 }
 
+/** The client a request is given, or 'held' when it is not given one within 3 s. */
+const servedOrHeld = (request) => Promise.race([request, sleep(3000).then(() => 'held')]);
+
 /** Date.now moved by `clock.offset` ms for the test (the wall clock the client reads). */
 function shiftedClock(t) {
   const realNow = Date.now, clock = { offset: 0 };
@@ -84,7 +87,7 @@ test('a first snapshot the engine refuses, nothing loaded: the request is served
   const ctx = requestCtx();
   const request = get({}, ctx);
   t.after(async () => (await request).close());
-  const served = await Promise.race([request, sleep(3000).then(() => 'held')]);
+  const served = await servedOrHeld(request);
   assert.notEqual(served, 'held', 'held for the timeout');
   const client = /** @type {any} */ (served);
   await ctx.settle();
@@ -111,7 +114,7 @@ test('an origin that fails a first fetch (a 500, a 404, the connection dropped),
     const ctx = requestCtx();
     const request = get({}, ctx);
     t.after(async () => (await request).close());
-    const served = await Promise.race([request, sleep(3000).then(() => 'held')]);
+    const served = await servedOrHeld(request);
     assert.notEqual(served, 'held', `${mode}: held for the timeout`);
     const client = /** @type {any} */ (served);
     client.on('error', () => {});

@@ -137,6 +137,27 @@ test('an origin that answers 404: the next request does not ask again until a ba
   assert.equal(srv.state.snapshotRequests.length, 1);
 });
 
+test('an origin that keeps answering 404: each backoff step is twice the one before (1 s, 2 s, 4 s)', async (t) => {
+  longBackoff(t); // (each step its whole length)
+  const clock = shiftedClock(t);
+  const srv = await startServer({ snapshot: snapshot('r1'), mode: '404' });
+  t.after(() => srv.close());
+  const get = isolateClient({ snapshotUrl: srv.snapshotUrl, timeout: 300, retryDelay: 1000 });
+  const request = requester(get);
+  const client = await request();
+  t.after(() => client.close());
+  client.on('error', () => {});
+  const asked = () => srv.state.snapshotRequests.length;
+  // [ms the clock moves, then a request: the fetches made by then]
+  const steps = [[1001, 2], [1001, 2], [1000, 3], [3000, 3], [1001, 4], [7000, 4], [1001, 5]];
+  for (const [ms, fetches] of steps) {
+    clock.offset += ms;
+    await request();
+    assert.equal(asked(), fetches, `${clock.offset} ms after the first fetch`);
+  }
+  assert.equal(client.revision, null);
+});
+
 test('refreshInterval caps how long a Retry-After is honoured (5 minutes when it is shorter)', async (t) => {
   const srv = await startServer({ snapshot: snapshot('r1'), mode: '429' });
   srv.state.retryAfter = '1800';

@@ -101,9 +101,13 @@ after(async () => {
 
 test('server rendering: the page renders and reports what the server chose, once, and revalidates the snapshot', async () => {
   assert.equal(client.revision, 'ssr-1');
-  const users = Array.from({ length: 12 }, (_, i) => ({ uid: `user-${i}`, country: i % 3 === 0 ? 'CA' : 'FR' }));
-  const results = [];
-  for (const { uid, country } of users) {
+  // Twelve visitors at least, and more until both arms of the random
+  // Layout are drawn (12 draws of 50/50 are all one arm once in 2 048 runs; 40, once in 500 billion).
+  const users = [], results = [];
+  const arms = () => new Set(state.pages.map((p) => p.chosen.Layout)).size;
+  while (users.length < 12 || (arms() < 2 && users.length < 40)) {
+    const i = users.length, uid = `user-${i}`, country = i % 3 === 0 ? 'CA' : 'FR';
+    users.push({ uid, country });
     const page = await browser.newPage();
     const errors = [];
     page.on('pageerror', (e) => errors.push(e.message));
@@ -132,7 +136,7 @@ test('server rendering: the page renders and reports what the server chose, once
     assert.equal(r.after.Layout, chosen.Layout, context.user.id);
     layouts.add(chosen.Layout);
   }
-  assert.deepEqual([...layouts].sort(), ['grid', 'list'], 'both arms were drawn over 12 users');
+  assert.deepEqual([...layouts].sort(), ['grid', 'list'], `both arms were drawn over ${users.length} users`);
 
   // Each rendered use reported once, by the browser, as the server chose it.
   assert.ok(state.exposures.every((e) => /Chrome/.test(e.ua)), JSON.stringify(state.exposures.map((e) => e.ua)));

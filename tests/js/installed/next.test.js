@@ -280,6 +280,12 @@ test('Next.js 16, Node: the README\'s server-rendered page, as written, in Chrom
       // (A failed load is said by its response, with its URL: the browser's own ask for /favicon.ico is not the page's.)
       page.on('console', (m) => m.type() === 'error' && !m.text().startsWith('Failed to load resource') && errors.push(m.text()));
       page.on('response', (r) => r.status() >= 400 && !r.url().endsWith('/favicon.ico') && errors.push(`${r.status()} ${r.url()}`));
+      // What the browser said of its reports (for the message if one is not heard).
+      const reports = [];
+      const report = (r) => r.url().endsWith('/flags/exposures');
+      context.on('request', (r) => report(r) && reports.push(`${r.method()} ${r.postData()?.length ?? 0} B`));
+      context.on('requestfinished', async (r) => report(r) && reports.push(`answered ${(await r.response())?.status()}`));
+      context.on('requestfailed', (r) => report(r) && reports.push(`failed: ${r.failure()?.errorText}`));
       const fetches = origin.fetches.length;
       await page.goto(`${url}/shop`);
       assert.equal(await page.textContent('#checkout'), heading);
@@ -290,7 +296,9 @@ test('Next.js 16, Node: the README\'s server-rendered page, as written, in Chrom
       assert.deepEqual(browsers(), [{ ifNoneMatch: '"v1"', status: 304 }]);
       // Its report leaves when the page goes away (or with the next batch).
       await page.close({ runBeforeUnload: true });
-      await until(() => origin.exposures.some((e) => e.unit?.value === id), 15000);
+      const heard = await until(() => origin.exposures.some((e) => e.unit?.value === id), 15000);
+      assert.ok(heard, `${id}: no report heard 15 s after the page closed. The browser's reports: ${JSON.stringify(reports)}; `
+        + `the origin's exposure POSTs: ${origin.exposurePosts}; the page's errors: ${JSON.stringify(errors)}; the server said: ${running.proxy.out.slice(-2000)}`);
       await context.close();
       assert.deepEqual(errors, [], 'no hydration or other error');
     }

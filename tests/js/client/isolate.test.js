@@ -208,6 +208,42 @@ test('an origin that hangs: each fetch started over one under way waits twice as
   assert.deepEqual(started, [0, 1000, 3000, 7000], 'the fetches\' start times over 10 s');
 });
 
+test('an origin that hangs, then answers the fetch another was started over: the one under way still holds later requests back', async (t) => {
+  // The clock is the test's; each fetch answers when the test says (aborted at close).
+  const realNow = Date.now;
+  const t0 = realNow();
+  let now = t0;
+  Date.now = () => now;
+  t.after(() => (Date.now = realNow));
+  const started = [], answer = [];
+  const fetch = (url, init) => {
+    started.push(now - t0);
+    return new Promise((resolve, reject) => {
+      answer.push(resolve);
+      init?.signal?.addEventListener('abort', () => reject(init.signal.reason));
+    });
+  };
+  const get = isolateClient({ snapshotUrl: 'http://127.0.0.1:9/snapshot.json', snapshot: snapshot('r0'), fetch, timeout: 1000, refreshInterval: 1 });
+  let client;
+  const requestAt = async (ms) => {
+    now = t0 + ms;
+    client = await get({}, requestCtx());
+    await new Promise((r) => setImmediate(r));
+  };
+  await requestAt(0);
+  await requestAt(1000);
+  t.after(() => client.close());
+  assert.deepEqual(started, [0, 1000]);
+  // The first fetch is answered; the second, started over it, is still under way.
+  answer[0](new Response(JSON.stringify(snapshot('r1')), { headers: { ETag: '"v1"' } }));
+  for (let i = 0; i < 400 && client.revision !== 'r1'; i++) await sleep(5);
+  assert.equal(client.revision, 'r1');
+  for (let ms = 1250; ms < 3000; ms += 250) await requestAt(ms);
+  assert.deepEqual(started, [0, 1000], 'a fetch while the second was under way (it waits 2 s: it started over one)');
+  await requestAt(3000);
+  assert.deepEqual(started, [0, 1000, 3000]);
+});
+
 test('a wall clock set back (an NTP step, a restored VM) after a failed fetch or POST holds neither back for as long as it went back', async (t) => {
   const srv = await startServer({ snapshot: snapshot('r1'), mode: '500' });
   srv.state.exposureMode = '500';

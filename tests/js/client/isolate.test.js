@@ -36,6 +36,31 @@ function shiftedClock(t) {
   return clock;
 }
 
+/** Date.now held at `clock.ms` ms after the test's start, which the test moves. */
+function frozenClock(t) {
+  const realNow = Date.now, t0 = realNow(), clock = { ms: 0 };
+  Date.now = () => t0 + clock.ms;
+  t.after(() => (Date.now = realNow));
+  return clock;
+}
+
+/**
+ * A `fetch` option whose requests are answered when the test says
+ * (`answer[i](response)`), or aborted at close; `started`: the clock's ms
+ * at each one's start.
+ */
+function heldFetch(clock) {
+  const started = [], answer = [];
+  const fetch = (url, init) => {
+    started.push(clock.ms);
+    return new Promise((resolve, reject) => {
+      answer.push(resolve);
+      init?.signal?.addEventListener('abort', () => reject(init.signal.reason));
+    });
+  };
+  return { fetch, started, answer };
+}
+
 test('a snapshot without a revision is loaded: requests within refreshInterval do not fetch it again', async (t) => {
   const { revision, ...unnamed } = snapshot('r1');
   assert.equal(revision, 'r1');
@@ -186,20 +211,12 @@ test('refreshInterval caps how long a Retry-After is honoured (5 minutes when it
 
 test('an origin that hangs: each fetch started over one under way waits twice as long as the one before (1, 2, 4 … times the timeout), not one per timeout', async (t) => {
   // The clock is the test's; fetches never answer (aborted at close).
-  const realNow = Date.now;
-  const t0 = realNow();
-  let now = t0;
-  Date.now = () => now;
-  t.after(() => (Date.now = realNow));
-  const started = [];
-  const fetch = (url, init) => {
-    started.push(now - t0);
-    return new Promise((_, reject) => init?.signal?.addEventListener('abort', () => reject(init.signal.reason)));
-  };
+  const clock = frozenClock(t);
+  const { fetch, started } = heldFetch(clock);
   // A snapshot to start from, and every request a revalidation (refreshInterval 1 ms).
   const get = isolateClient({ snapshotUrl: 'http://127.0.0.1:9/snapshot.json', snapshot: snapshot('r0'), fetch, timeout: 1000, refreshInterval: 1 });
   let client;
-  for (let step = 0; step <= 40; step++, now += 250) {
+  for (let step = 0; step <= 40; step++, clock.ms += 250) {
     client = await get({}, requestCtx());
     await new Promise((r) => setImmediate(r));
   }
@@ -210,23 +227,12 @@ test('an origin that hangs: each fetch started over one under way waits twice as
 
 test('an origin that hangs, then answers the fetch another was started over: the one under way still holds later requests back', async (t) => {
   // The clock is the test's; each fetch answers when the test says (aborted at close).
-  const realNow = Date.now;
-  const t0 = realNow();
-  let now = t0;
-  Date.now = () => now;
-  t.after(() => (Date.now = realNow));
-  const started = [], answer = [];
-  const fetch = (url, init) => {
-    started.push(now - t0);
-    return new Promise((resolve, reject) => {
-      answer.push(resolve);
-      init?.signal?.addEventListener('abort', () => reject(init.signal.reason));
-    });
-  };
+  const clock = frozenClock(t);
+  const { fetch, started, answer } = heldFetch(clock);
   const get = isolateClient({ snapshotUrl: 'http://127.0.0.1:9/snapshot.json', snapshot: snapshot('r0'), fetch, timeout: 1000, refreshInterval: 1 });
   let client;
   const requestAt = async (ms) => {
-    now = t0 + ms;
+    clock.ms = ms;
     client = await get({}, requestCtx());
     await new Promise((r) => setImmediate(r));
   };
@@ -279,25 +285,18 @@ test('a wall clock set back (an NTP step, a restored VM) after a failed fetch or
 
 test('a wall clock set back while a fetch hangs holds the next request\'s fetch back no longer than it would have', async (t) => {
   // The clock is the test's; fetches never answer (aborted at close).
-  const realNow = Date.now;
-  let now = realNow();
-  Date.now = () => now;
-  t.after(() => (Date.now = realNow));
-  let started = 0;
-  const fetch = (url, init) => {
-    started++;
-    return new Promise((_, reject) => init?.signal?.addEventListener('abort', () => reject(init.signal.reason)));
-  };
+  const clock = frozenClock(t);
+  const { fetch, started } = heldFetch(clock);
   const get = isolateClient({ snapshotUrl: 'http://127.0.0.1:9/snapshot.json', snapshot: snapshot('r0'), fetch, timeout: 1000, refreshInterval: 1 });
   const client = await get({}, requestCtx());
   t.after(() => client.close());
-  assert.equal(started, 1);
+  assert.equal(started.length, 1);
   client.refresh();
-  assert.equal(started, 1, 'a fetch under way is waited for');
+  assert.equal(started.length, 1, 'a fetch under way is waited for');
   // An hour back, then past the second a hanging fetch is waited for.
-  now -= 3_600_000 - 1500;
+  clock.ms -= 3_600_000 - 1500;
   client.refresh();
-  assert.equal(started, 2);
+  assert.equal(started.length, 2);
 });
 
 test('a wall clock set back does not hold revalidation back for as long as it went back: the next request past refreshInterval revalidates', async (t) => {

@@ -250,6 +250,24 @@ test('an origin that hangs, then answers the fetch another was started over: the
   assert.deepEqual(started, [0, 1000, 3000]);
 });
 
+test('an origin that answered, then hangs: the fetch started over the hung one waits one timeout (2 s), as a first one does', async (t) => {
+  const clock = frozenClock(t);
+  const { fetch, started, answer } = heldFetch(clock);
+  const get = isolateClient({ snapshotUrl: 'http://127.0.0.1:9/snapshot.json', snapshot: snapshot('r0'), fetch, timeout: 2000, refreshInterval: 1 });
+  const client = await get({}, requestCtx());
+  t.after(() => client.close());
+  answer[0](new Response(JSON.stringify(snapshot('r1')), { headers: { ETag: '"v1"' } }));
+  for (let i = 0; i < 400 && client.revision !== 'r1'; i++) await sleep(5);
+  assert.equal(client.revision, 'r1');
+  // A request each 250 ms, revalidating each second (refreshInterval's floor); the second fetch hangs.
+  for (let ms = 250; ms <= 3000; ms += 250) {
+    clock.ms = ms;
+    await get({}, requestCtx());
+    await new Promise((r) => setImmediate(r));
+  }
+  assert.deepEqual(started, [0, 1000, 3000]);
+});
+
 test('a wall clock set back (an NTP step, a restored VM) after a failed fetch or POST holds neither back for as long as it went back', async (t) => {
   const srv = await startServer({ snapshot: snapshot('r1'), mode: '500' });
   srv.state.exposureMode = '500';

@@ -181,3 +181,24 @@ test("each request's 30 s bound is cleared when it settles, answered or failed: 
   assert.equal(bounds.size, 5);
   assert.deepEqual([...bounds].filter((h) => !cleared.has(h)), []);
 });
+
+test('a refresh() over a poll under way: the next poll is an interval after the later fetch ends, not the earlier', async (t) => {
+  const t0 = Date.now(), started = [], answer = [];
+  const fetch = () => new Promise((resolve) => (started.push(Date.now() - t0), answer.push(resolve)));
+  const body = JSON.stringify(snapshot('r1'));
+  const client = await createClient({ snapshotUrl: 'http://127.0.0.1:9/snapshot.json', fetch, refreshInterval: 1000, timeout: 0 });
+  t.after(() => client.close());
+  answer[0](new Response(body, { headers: { ETag: '"v1"' } }));
+  await until(() => client.revision === 'r1', 3000, 'the first snapshot');
+  await until(() => started.length === 2, 3000, 'the first poll');
+  // The poll under way, then a refresh() over it; the poll ends, the refresh is held 1.5 s.
+  client.refresh();
+  assert.equal(started.length, 3);
+  answer[1](new Response(null, { status: 304, headers: { ETag: '"v1"' } }));
+  await new Promise((r) => setTimeout(r, 1300));
+  assert.equal(started.length, 3, `a poll ${started.at(-1) - started[1]} ms after the first poll, with the refresh under way`);
+  answer[2](new Response(null, { status: 304, headers: { ETag: '"v1"' } }));
+  const ended = Date.now() - t0;
+  await until(() => started.length === 4, 3000, 'the next poll');
+  assert.ok(started[3] >= ended + 990, `the next poll ${started[3] - ended} ms after the refresh ended`);
+});

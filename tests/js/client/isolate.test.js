@@ -169,6 +169,26 @@ test('an origin that answers 404: the next request does not ask again until a ba
   assert.equal(client.revision, null);
 });
 
+test('a revalidation whose If-None-Match the origin refuses (a 400): asked again without it within the same request', async (t) => {
+  const clock = frozenClock(t);
+  const asked = [];
+  const fetch = async (url, init) => {
+    const inm = new Headers(init?.headers).get('If-None-Match');
+    asked.push(inm);
+    if (inm) return new Response('bad header', { status: 400 });
+    return new Response(JSON.stringify(snapshot(`r${asked.length}`)), { headers: { ETag: `"v${asked.length}"` } });
+  };
+  const get = isolateClient({ snapshotUrl: 'http://127.0.0.1:9/snapshot.json', fetch, refreshInterval: 1000 });
+  const request = requester(get);
+  const client = await request();
+  t.after(() => client.close());
+  client.on('error', () => {});
+  assert.deepEqual([client.revision, asked], ['r1', [null]]);
+  clock.ms = 1000;
+  await request();
+  assert.deepEqual([client.revision, asked], ['r3', [null, '"v1"', null]]);
+});
+
 test('refreshInterval caps how long a Retry-After is honoured (5 minutes when it is shorter)', async (t) => {
   const srv = await startServer({ snapshot: snapshot('r1'), mode: '429' });
   srv.state.retryAfter = '1800';

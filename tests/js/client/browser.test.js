@@ -689,6 +689,27 @@ test('visible again: the snapshot is refetched; after close() events are ignored
   assert.equal(srv.state.snapshotRequests.length, 2);
 });
 
+test('visible again while the last visibility\'s fetch is under way: that fetch is waited for, not asked again', async (t) => {
+  localStorage.clear();
+  const answer = [];
+  const fetch = () => new Promise((resolve) => answer.push(resolve));
+  const ok = () => new Response(JSON.stringify(snapshot('r1')), { headers: { ETag: '"v1"' } });
+  const client = createClient({ snapshotUrl: 'http://127.0.0.1:9/snapshot.json', fetch, refreshInterval: 60000 });
+  await until(() => answer.length === 1, 3000, 'the first fetch');
+  answer[0](ok());
+  const c = await client;
+  t.after(() => c.close());
+  assert.equal(c.revision, 'r1');
+  setVisibility('hidden');
+  setVisibility('visible');
+  assert.equal(answer.length, 2, 'visible again: a fetch');
+  setVisibility('hidden');
+  setVisibility('visible');
+  await new Promise((r) => setTimeout(r, 50));
+  assert.equal(answer.length, 2, 'a second fetch while the first is under way');
+  answer[1](new Response(null, { status: 304, headers: { ETag: '"v1"' } }));
+});
+
 test('the snapshot cache: the 4 URLs fetched last keep their entries, the newest fetched again included; an application\'s own value under the prefix that is no JSON stays; a snapshot cached says nothing', async (t) => {
   localStorage.clear();
   const srv = await startServer({ snapshot: snapshot('r1') });

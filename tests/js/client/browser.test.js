@@ -419,7 +419,7 @@ test('back online once a snapshot fetch after a network error got through: no fe
   await client.close();
 });
 
-test('back online while a snapshot fetch lost to the network waits for its retry: fetched at once; one the server failed (a 503) waits', async (t) => {
+test('back online while a snapshot fetch lost to the network waits for its retry: fetched at once; one the server failed (a 503) waits; closed, nothing', async (t) => {
   localStorage.clear();
   longBackoff(t); // (the retries a minute off)
   for (const [answer, fetched] of [[() => Promise.reject(new TypeError('Failed to fetch')), 2], [async () => new Response('down', { status: 503 }), 1]]) {
@@ -434,6 +434,34 @@ test('back online while a snapshot fetch lost to the network waits for its retry
     await new Promise((r) => setTimeout(r, 30));
     assert.equal(fetches, fetched, String(fetched));
     await client.close();
+    windowEvents.dispatchEvent(new Event('online'));
+    await new Promise((r) => setTimeout(r, 30));
+    assert.equal(fetches, fetched, `${fetched}: closed`);
+  }
+});
+
+test('back online while a batch lost to the network waits for its retry: sent at once; one the server failed (a 503) waits; closed, nothing', async (t) => {
+  localStorage.clear();
+  longBackoff(t); // (the retries a minute off)
+  for (const [answer, posted] of [[() => Promise.reject(new TypeError('Failed to fetch')), 2], [async () => new Response('down', { status: 503 }), 1]]) {
+    let posts = 0;
+    const client = await createClient({
+      snapshot: snapshot('r1'), exposureUrl: '/flags/exposures', flushInterval: 0, retryDelay: 60_000,
+      fetch: () => (posts++, answer()),
+    });
+    client.on('error', () => {});
+    client.create('Split', ctx('1'));
+    await client.flush();
+    assert.equal(posts, 1);
+    windowEvents.dispatchEvent(new Event('online'));
+    await new Promise((r) => setTimeout(r, 30));
+    assert.equal(posts, posted, String(posted));
+    client.create('Split', ctx('2'));
+    await client.close();
+    const closed = posts;
+    windowEvents.dispatchEvent(new Event('online'));
+    await new Promise((r) => setTimeout(r, 30));
+    assert.equal(posts, closed, `${posted}: closed`);
   }
 });
 

@@ -853,6 +853,44 @@ test('a client closed while its sink fails leaves what its hidden page kept for 
   assert.deepEqual(kept(), ['a', 'b'], 'not taken back by a closed client');
 });
 
+test('a hidden page hears only its own kept copy taken: emptied by another page, its events leave the queue; another key emptied, one removed, or another storage changes nothing', async (t) => {
+  localStorage.clear();
+  t.after(() => setVisibility('visible'));
+  const base = 'feats-edge:exposures:/flags/exposures';
+  const client = await createClient({
+    snapshot: snapshot('r1'), exposureUrl: '/flags/exposures', flushInterval: 0, retryDelay: 60_000,
+    fetch: async () => new Response(null, { status: 503 }),
+  });
+  t.after(() => client.close());
+  client.on('error', () => {});
+  client.create('Split', ctx('a'));
+  client.create('Split', ctx('b'));
+  await client.flush();
+  let failed = 0;
+  client.on('error', () => failed++);
+  setVisibility('hidden');
+  // (Hidden, the page tries the sink once more: its batch back in the queue when it fails.)
+  await until(() => failed === 1, 3000, "the hidden page's POST failed");
+  const keys = Array.from({ length: localStorage.length }, (_, i) => localStorage.key(i)).filter((k) => k.startsWith(base));
+  assert.equal(keys.length, 1, 'kept by the hidden page');
+  const [mine] = keys, other = `${base} 000000000other`;
+  /** Another page's write to `key` (null: removed), and the event this page gets for it. */
+  const write = (key, newValue, storageArea = localStorage) => {
+    if (storageArea == localStorage) newValue == null ? localStorage.removeItem(key) : localStorage.setItem(key, newValue);
+    windowEvents.dispatchEvent(Object.assign(new Event('storage'), { key, newValue, storageArea }));
+  };
+  write(other, '{"events":[]}');
+  write(other, '');
+  write(mine, '', new MemoryStorage());
+  write(mine, 'Stryker was here!', new MemoryStorage());
+  assert.equal(client.stats.queued, 2, 'another key emptied, or the same key of another storage');
+  write(mine, null);
+  assert.equal(client.stats.queued, 2, 'its copy removed (not taken): still its own to send');
+  localStorage.setItem(mine, '{"events":[]}');
+  write(mine, '');
+  assert.equal(client.stats.queued, 0, 'its copy taken: the other page sends it');
+});
+
 test('a client whose close() sends all that waits removes what its hidden page kept (the next page would have sent it again)', async (t) => {
   localStorage.clear();
   t.after(() => setVisibility('visible'));

@@ -68,6 +68,27 @@ test('createClient without init(): the .wasm loads while the first snapshot is f
     assert.deepEqual(log, ['wasm requested', 'snapshot requested', 'wasm answered']);
   }));
 
+test('createClient without init(), with a bootstrap snapshot and its ETag: the snapshot is asked once the .wasm has loaded it, with its ETag (a 304)', () =>
+  onBlankPage(async (page) => {
+    const res = await fetch(`${rt.server.url}/flags/snapshot.json`);
+    const boot = { snapshot: await res.text(), etag: res.headers.get('ETag') };
+    assert.ok(boot.etag, 'the demo server sends an ETag');
+    const asked = [];
+    page.on('request', (r) => r.url().endsWith('/flags/snapshot.json') && asked.push(r.headers()['if-none-match'] ?? null));
+    page.on('response', (r) => r.url().endsWith('/flags/snapshot.json') && asked.push(r.status()));
+    // The .wasm is held half a second: a fetch that does not wait for it goes before.
+    await page.route(WASM, async (route) => (await sleep(500), route.continue()));
+    const got = await page.evaluate(async ({ snapshot, etag }) => {
+      const { createClient } = await import('/pkg/index.js');
+      const client = await createClient({ snapshot, snapshotEtag: etag, snapshotUrl: '/flags/snapshot.json', refreshInterval: 0 });
+      return { ready: await client.ready, revision: client.revision };
+    }, boot);
+    assert.deepEqual(got, { ready: true, revision: JSON.parse(boot.snapshot).revision });
+    await until(() => asked.length >= 2, 5000);
+    await sleep(200);
+    assert.deepEqual(asked, [boot.etag, 304]);
+  }));
+
 test('a .wasm that cannot be fetched at first is fetched again when the snapshot arrives', () =>
   onBlankPage(async (page) => {
     let wasmRequests = 0;

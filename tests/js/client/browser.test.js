@@ -1078,6 +1078,16 @@ test('tabs: what another tab leaves under the cache key that is no newer snapsho
   assert.deepEqual([said, client.stale, client.revision], [['stale', 'recovered r3'], false, 'r3']);
 });
 
+test('tabs: a closed client loads nothing another tab caches, and says nothing', async (t) => {
+  const { client, key } = await oneTab(t);
+  const said = [];
+  for (const type of ['update', 'error', 'stale', 'recovered']) client.on(type, () => said.push(type));
+  await client.close();
+  const revision = client.revision;
+  otherTabCaches(key, { text: JSON.stringify(snapshot('r3')), etag: '"v3"', at: Date.now() + 1 });
+  assert.deepEqual([client.revision, said], [revision, []]);
+});
+
 test("tabs: a stale tab whose own fetch is answered after another tab cached a snapshot this tab refuses: a 500 leaves it stale, a 304 makes it the origin's again, serving what it had", async (t) => {
   const { srv, client, key } = await oneTab(t);
   const said = [];

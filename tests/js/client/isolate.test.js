@@ -219,7 +219,7 @@ test('an origin that hangs: each fetch started over one under way waits twice as
   // The clock is the test's; fetches never answer (aborted at close).
   const clock = frozenClock(t);
   const { fetch, started } = heldFetch(clock);
-  // A snapshot to start from, and every request a revalidation (refreshInterval 1 ms).
+  // A snapshot to start from, revalidated each second (refreshInterval 1: its floor is a second).
   const get = isolateClient({ snapshotUrl: 'http://127.0.0.1:9/snapshot.json', snapshot: snapshot('r0'), fetch, timeout: 1000, refreshInterval: 1 });
   let client;
   for (let step = 0; step <= 40; step++, clock.ms += 250) {

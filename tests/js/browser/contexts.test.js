@@ -278,6 +278,33 @@ test("a Content-Security-Policy whose connect-src refuses the exposure sink: sai
   }
 });
 
+test("a Content-Security-Policy-Report-Only whose connect-src would refuse the exposure sink: its reports refuse nothing, and exposures go", async () => {
+  const other = `http://localhost:${sink.address().port}/exposures`;
+  pages.set('/csp-report-only', [{ 'Content-Security-Policy-Report-Only': "default-src 'self'; script-src 'self' 'unsafe-inline' 'wasm-unsafe-eval'; connect-src 'self'" },
+    `<!doctype html><title>csp report-only</title><script type="module">
+    import { createClient } from '/pkg/index.js';
+    window.violations = [];
+    document.addEventListener('securitypolicyviolation', (e) => e.blockedURI == ${JSON.stringify(other)} && violations.push(e.disposition));
+    const c = await createClient({ snapshotUrl: '/flags.json', exposureUrl: ${JSON.stringify(other)}, flushInterval: 50 });
+    window.errors = [];
+    c.on('error', (e) => errors.push(e.message));
+    c.usedImplementation('Checkout', 'classic', { user: { id: 'u1' } });
+    window.c = c;
+  </script>`]);
+  const page = await browser.newPage();
+  try {
+    await page.goto(`${base}/csp-report-only`);
+    await page.waitForFunction(() => window.c && c.stats.sent == 1 && violations.length > 0, null, { timeout: 10000 });
+    // A use after the report: sent too.
+    await page.evaluate(() => c.usedImplementation('Checkout', 'onepage', { user: { id: 'u2' } }));
+    await page.waitForFunction(() => c.stats.sent == 2, null, { timeout: 10000 }).catch(() => {});
+    const got = await page.evaluate(() => ({ errors, violations: [...new Set(violations)], stats: { ...c.stats, queued: c.stats.queued } }));
+    assert.deepEqual(got, { errors: [], violations: ['report'], stats: { dropped: 0, sent: 2, failed: 0, queued: 0 } });
+  } finally {
+    await page.close();
+  }
+});
+
 test('in a service worker stopped after each request, isolateClient with the FetchEvent and its waitUntil delivers every exposure and picks up a new snapshot', async () => {
   seen = [];
   revision = 'r1';

@@ -191,7 +191,7 @@ test('a refresh() over a poll under way: the next poll is an interval after the 
   answer[0](new Response(body, { headers: { ETag: '"v1"' } }));
   await until(() => client.revision === 'r1', 3000, 'the first snapshot');
   await until(() => started.length === 2, 3000, 'the first poll');
-  // The poll under way, then a refresh() over it; the poll ends, the refresh is held 1.5 s.
+  // The poll under way, then a refresh() over it; the poll ends, the refresh is held over a second.
   client.refresh();
   assert.equal(started.length, 3);
   answer[1](new Response(null, { status: 304, headers: { ETag: '"v1"' } }));

@@ -1077,6 +1077,37 @@ test('tabs: what another tab leaves under the cache key that is no newer snapsho
   assert.deepEqual([said, client.stale, client.revision], [['stale', 'recovered r3'], false, 'r3']);
 });
 
+test('tabs: a fetch over which another tab cached a later snapshot, failing after that entry was removed (and other keys changed), says nothing: what the tab loaded stands', async (t) => {
+  localStorage.clear();
+  const answer = [];
+  const fetch = () => new Promise((resolve) => answer.push(resolve));
+  const url = 'http://127.0.0.1:9/snapshot.json', key = 'feats-edge:snapshot:' + url;
+  const starting = createClient({ snapshotUrl: url, fetch, refreshInterval: 0 });
+  await until(() => answer.length === 1, 3000, 'the first fetch');
+  answer[0](new Response(JSON.stringify(snapshot('r1')), { headers: { ETag: '"v1"' } }));
+  const client = await starting;
+  t.after(() => client.close());
+  const said = [];
+  client.on('stale', () => said.push('stale'));
+  client.on('error', (e) => said.push('error'));
+  await new Promise((r) => setTimeout(r, 5));
+  const refreshed = client.refresh();
+  // Another tab caches a later snapshot, loaded here; then the entry is
+  // removed (an application clearing its keys), and other keys and
+  // storages change: none of it is a snapshot cached.
+  otherTabCaches(key, { text: JSON.stringify(snapshot('r3')), etag: '"v3"', at: Date.now() + 1 });
+  assert.equal(client.revision, 'r3');
+  const changed = (key, newValue, storageArea = localStorage) => windowEvents.dispatchEvent(Object.assign(new Event('storage'), { key, newValue, storageArea }));
+  localStorage.removeItem(key);
+  changed(key, null);
+  localStorage.setItem('theme', 'dark');
+  changed('theme', 'dark');
+  changed(key, JSON.stringify({ text: JSON.stringify(snapshot('r4')), etag: '"v4"', at: Date.now() + 2 }), new MemoryStorage());
+  answer[1](new Response('down', { status: 500 }));
+  await refreshed;
+  assert.deepEqual([said, client.stale, client.revision], [[], false, 'r3']);
+});
+
 test('tabs: a closed client loads nothing another tab caches, and says nothing', async (t) => {
   const { client, key } = await oneTab(t);
   const said = [];

@@ -182,6 +182,7 @@ test("a Content-Security-Policy whose connect-src refuses the snapshot's origin:
     window.errors = [];
     const c = await createClient({ snapshotUrl: ${JSON.stringify(other)}, retryDelay: 50, timeout: 60000 });
     c.on('error', (e) => errors.push(e.message));
+    window.ready = await c.ready;
     window.c = c;
   </script>`]);
   const page = await browser.newPage();
@@ -191,12 +192,12 @@ test("a Content-Security-Policy whose connect-src refuses the snapshot's origin:
     await page.waitForFunction(() => window.c, null, { timeout: 10000 });
     // Long enough for several retries with a backoff that starts at 50 ms.
     await page.waitForTimeout(2000);
-    const got = await page.evaluate(() => ({ errors, violations, revision: c.revision }));
+    const got = await page.evaluate(() => ({ errors, violations, revision: c.revision, ready }));
     const csp = got.errors.filter((m) => m.includes('Content-Security-Policy'));
     assert.equal(csp.length, 1, got.errors.join('\n'));
     assert.ok(csp[0].includes(other) && csp[0].includes('connect-src'), csp[0]);
     assert.ok(got.violations <= 2, `${got.violations} refused requests for the snapshot`);
-    assert.equal(got.revision, null);
+    assert.deepEqual([got.revision, got.ready], [null, false]);
     // refresh() asks again, once (no retries after a backoff), and says nothing more.
     await page.evaluate(() => c.refresh());
     await page.waitForFunction((n) => window.violations > n, got.violations, { timeout: 5000 });

@@ -380,6 +380,15 @@ test('a keepalive POST answered gives its share of the keepalive quota back: POS
   await client.close();
 });
 
+/** The page back online, and what its client does at once (within 30 ms). */
+async function backOnline() {
+  windowEvents.dispatchEvent(new Event('online'));
+  await new Promise((r) => setTimeout(r, 30));
+}
+
+/** A request lost to the network, and one the server failed (a 503): each answer, and the requests made once back online. */
+const lostOrFailed = [[() => Promise.reject(new TypeError('Failed to fetch')), 2], [async () => new Response('down', { status: 503 }), 1]];
+
 test('back online once a retry after a network error got through: what waits goes at its time, not at once', async () => {
   localStorage.clear();
   let posts = 0;
@@ -395,8 +404,7 @@ test('back online once a retry after a network error got through: what waits goe
   await client.flush();
   assert.ok(await until(() => client.stats.sent === 1), 'the retry');
   client.create('Split', ctx('2')); // waits for the next flush
-  windowEvents.dispatchEvent(new Event('online'));
-  await new Promise((r) => setTimeout(r, 30));
+  await backOnline();
   assert.deepEqual([posts, client.stats.queued], [2, 1]);
   await client.close();
 });
@@ -413,8 +421,7 @@ test('back online once a snapshot fetch after a network error got through: no fe
   });
   client.on('error', () => {});
   assert.deepEqual([client.revision, fetches], ['r1', 2]);
-  windowEvents.dispatchEvent(new Event('online'));
-  await new Promise((r) => setTimeout(r, 30));
+  await backOnline();
   assert.equal(fetches, 2);
   await client.close();
 });
@@ -422,7 +429,7 @@ test('back online once a snapshot fetch after a network error got through: no fe
 test('back online while a snapshot fetch lost to the network waits for its retry: fetched at once; one the server failed (a 503) waits; closed, nothing', async (t) => {
   localStorage.clear();
   longBackoff(t); // (the retries a minute off)
-  for (const [answer, fetched] of [[() => Promise.reject(new TypeError('Failed to fetch')), 2], [async () => new Response('down', { status: 503 }), 1]]) {
+  for (const [answer, fetched] of lostOrFailed) {
     let fetches = 0;
     const client = await createClient({
       snapshot: snapshot('r1'), snapshotUrl: 'http://127.0.0.1:9/s.json', refreshInterval: 0, retryDelay: 60_000,
@@ -430,12 +437,10 @@ test('back online while a snapshot fetch lost to the network waits for its retry
     });
     client.on('error', () => {});
     await until(() => client.stale);
-    windowEvents.dispatchEvent(new Event('online'));
-    await new Promise((r) => setTimeout(r, 30));
+    await backOnline();
     assert.equal(fetches, fetched, String(fetched));
     await client.close();
-    windowEvents.dispatchEvent(new Event('online'));
-    await new Promise((r) => setTimeout(r, 30));
+    await backOnline();
     assert.equal(fetches, fetched, `${fetched}: closed`);
   }
 });
@@ -443,7 +448,7 @@ test('back online while a snapshot fetch lost to the network waits for its retry
 test('back online while a batch lost to the network waits for its retry: sent at once; one the server failed (a 503) waits; closed, nothing', async (t) => {
   localStorage.clear();
   longBackoff(t); // (the retries a minute off)
-  for (const [answer, posted] of [[() => Promise.reject(new TypeError('Failed to fetch')), 2], [async () => new Response('down', { status: 503 }), 1]]) {
+  for (const [answer, posted] of lostOrFailed) {
     let posts = 0;
     const client = await createClient({
       snapshot: snapshot('r1'), exposureUrl: '/flags/exposures', flushInterval: 0, retryDelay: 60_000,
@@ -453,14 +458,12 @@ test('back online while a batch lost to the network waits for its retry: sent at
     client.create('Split', ctx('1'));
     await client.flush();
     assert.equal(posts, 1);
-    windowEvents.dispatchEvent(new Event('online'));
-    await new Promise((r) => setTimeout(r, 30));
+    await backOnline();
     assert.equal(posts, posted, String(posted));
     client.create('Split', ctx('2'));
     await client.close();
     const closed = posts;
-    windowEvents.dispatchEvent(new Event('online'));
-    await new Promise((r) => setTimeout(r, 30));
+    await backOnline();
     assert.equal(posts, closed, `${posted}: closed`);
   }
 });

@@ -28,6 +28,25 @@ function requester(get) {
 /** The client a request is given, or 'held' when it is not given one within 3 s. */
 const servedOrHeld = (request) => Promise.race([request, sleep(3000).then(() => 'held')]);
 
+/**
+ * A first request through `get`, which must be served within 3 s (not
+ * held for the timeout): its client, and its ctx (`what` names the case).
+ */
+async function servedAtOnce(t, get, what = '') {
+  const ctx = requestCtx();
+  const request = get({}, ctx);
+  t.after(async () => (await request).close());
+  const served = await servedOrHeld(request);
+  assert.notEqual(served, 'held', `${what}held for the timeout`);
+  return { client: /** @type {any} */ (served), ctx };
+}
+
+/** Waits (by the real timers: Date.now may be the test's) until `client` serves `revision`, 2 s at most. */
+async function loads(client, revision) {
+  for (let i = 0; i < 400 && client.revision !== revision; i++) await sleep(5);
+  assert.equal(client.revision, revision);
+}
+
 /** Date.now moved by `clock.offset` ms for the test (the wall clock the client reads). */
 function shiftedClock(t) {
   const realNow = Date.now, clock = { offset: 0 };
@@ -109,12 +128,7 @@ test('a first snapshot the engine refuses, nothing loaded: the request is served
   const srv = await startServer({ snapshot: '{"schema": 1, "features": ' });
   t.after(() => srv.close());
   const get = isolateClient({ snapshotUrl: srv.snapshotUrl, timeout: 20_000, retryDelay: 50 });
-  const ctx = requestCtx();
-  const request = get({}, ctx);
-  t.after(async () => (await request).close());
-  const served = await servedOrHeld(request);
-  assert.notEqual(served, 'held', 'held for the timeout');
-  const client = /** @type {any} */ (served);
+  const { client, ctx } = await servedAtOnce(t, get);
   await ctx.settle();
   assert.equal(await client.ready, false);
   assert.deepEqual([client.revision, srv.state.snapshotRequests.length], [null, 1]);
@@ -136,12 +150,7 @@ test('an origin that fails a first fetch (a 500, a 404, the connection dropped),
     const srv = await startServer({ snapshot: snapshot('r1'), mode });
     t.after(() => srv.close());
     const get = isolateClient({ snapshotUrl: srv.snapshotUrl, timeout: 20_000, retryDelay: 60_000 });
-    const ctx = requestCtx();
-    const request = get({}, ctx);
-    t.after(async () => (await request).close());
-    const served = await servedOrHeld(request);
-    assert.notEqual(served, 'held', `${mode}: held for the timeout`);
-    const client = /** @type {any} */ (served);
+    const { client, ctx } = await servedAtOnce(t, get, `${mode}: `);
     client.on('error', () => {});
     await ctx.settle();
     assert.deepEqual([await client.ready, client.revision, srv.state.snapshotRequests.length], [false, null, 1], mode);
@@ -248,8 +257,7 @@ test('an origin that hangs, then answers the fetch another was started over: the
   assert.deepEqual(started, [0, 1000]);
   // The first fetch is answered; the second, started over it, is still under way.
   answer[0](new Response(JSON.stringify(snapshot('r1')), { headers: { ETag: '"v1"' } }));
-  for (let i = 0; i < 400 && client.revision !== 'r1'; i++) await sleep(5);
-  assert.equal(client.revision, 'r1');
+  await loads(client, 'r1');
   for (let ms = 1250; ms < 3000; ms += 250) await requestAt(ms);
   assert.deepEqual(started, [0, 1000], 'a fetch while the second was under way (it waits 2 s: it started over one)');
   await requestAt(3000);
@@ -263,8 +271,7 @@ test('an origin that answered, then hangs: the fetch started over the hung one w
   const client = await get({}, requestCtx());
   t.after(() => client.close());
   answer[0](new Response(JSON.stringify(snapshot('r1')), { headers: { ETag: '"v1"' } }));
-  for (let i = 0; i < 400 && client.revision !== 'r1'; i++) await sleep(5);
-  assert.equal(client.revision, 'r1');
+  await loads(client, 'r1');
   // A request each 250 ms, revalidating each second (refreshInterval's floor); the second fetch hangs.
   for (let ms = 250; ms <= 3000; ms += 250) {
     clock.ms = ms;

@@ -703,6 +703,136 @@ test('beacons accepted a moment ago do not cut the next ones to one event each',
   await client.close();
 });
 
+/**
+ * The bytes of a `Fixed` exposure event but its unit id's: the same for
+ * every unit (implementation `a` or `b`; a timestamp of fixed length).
+ */
+async function fixedEventBase() {
+  const c = await createClient({ snapshot: snapshot('r1') });
+  let event;
+  c.on('exposure', (e) => (event = e));
+  c.create('Fixed', ctx('probe'));
+  await c.close();
+  return Buffer.byteLength(JSON.stringify(event)) - 'probe'.length;
+}
+
+/**
+ * Unit ids (`tag` first) whose `Fixed` events make a body of exactly
+ * `total` bytes: `{"events":[…]}`, 13 bytes, and each event and its comma.
+ */
+function filling(total, base, tag) {
+  const L = 24, e = base + L + 1;
+  const k = Math.floor((total - 13 - base - L) / e);
+  const units = Array.from({ length: k }, (_, i) => `${tag}-${i}-`.padEnd(L, 'x'));
+  units.push(`${tag}-last-`.padEnd(total - 13 - k * e - base, 'x'));
+  return units;
+}
+
+/**
+ * A fetch whose first exposure POST hangs until `release()`; the rest
+ * answered 204. Each POST noted as [keepalive, bytes], its Content-Type in `types`.
+ */
+function firstPostHeld() {
+  const posts = [], types = new Set();
+  let release;
+  const fetch = (url, init) => {
+    posts.push([init.keepalive === true, Buffer.byteLength(init.body)]);
+    types.add(new Headers(init.headers).get('Content-Type'));
+    if (posts.length > 1) return Promise.resolve(new Response(null, { status: 204 }));
+    return new Promise((resolve) => (release = () => resolve(new Response(null, { status: 204 }))));
+  };
+  return { fetch, posts, types, release: () => release?.() };
+}
+
+test('page hide: beacons of up to 60 000 bytes less the keepalive POSTs in flight; exactly that leaves in one body, a byte more in two; one event alone over 60 000 bytes leaves by a plain POST', async (t) => {
+  localStorage.clear();
+  const base = await fixedEventBase();
+  const answer = navigator.sendBeacon, accepted = [];
+  navigator.sendBeacon = (url, blob) => (accepted.push(blob.size), true);
+  t.after(() => { navigator.sendBeacon = answer; });
+  const { fetch, posts, release } = firstPostHeld();
+  const client = await createClient({ snapshot: snapshot('r1'), exposureUrl: '/flags/exposures', flushInterval: 0, maxBatch: 1000, fetch });
+  t.after(() => (release(), client.close()));
+  let created = 0;
+  const create = (units) => units.forEach((u) => (client.create('Fixed', ctx(u)), created++));
+  /** Page hide with `units` queued: the sizes of the beacons it sent. */
+  const hide = (units) => {
+    accepted.length = 0;
+    create(units);
+    windowEvents.dispatchEvent(new Event('pagehide'));
+    return [...accepted];
+  };
+  // A keepalive POST in flight, never answered here.
+  create(filling(20_000, base, 'held'));
+  const flushed = client.flush();
+  assert.deepEqual(posts, [[true, 20_000]]);
+  assert.deepEqual(hide(filling(40_000, base, 'fits')), [40_000]);
+  const split = hide(filling(40_001, base, 'over'));
+  assert.equal(split.length, 2, `beacons of ${split}`);
+  assert.equal(split[0] + split[1], 40_001 + 12, 'the same events, in two bodies');
+  // One event too big for any beacon goes by fetch, plain (keepalive
+  // requests may hold no more than a beacon may); 60 000 bytes still fit.
+  assert.deepEqual(hide(['alone'.padEnd(60_000 - 13 - base, 'x')]), [60_000]);
+  assert.deepEqual(hide(['larger'.padEnd(60_001 - 13 - base, 'x')]), []);
+  assert.deepEqual(posts.slice(1), [[false, 60_001]]);
+  release();
+  await flushed;
+  assert.equal(client.stats.sent, created);
+});
+
+test('page hide, beacons refused: the first fetch goes with keepalive when it fits in 60 000 bytes with the keepalive POSTs in flight (exactly included), else plain; one answered gives its share back and says nothing', async (t) => {
+  localStorage.clear();
+  const base = await fixedEventBase();
+  const answer = navigator.sendBeacon;
+  navigator.sendBeacon = () => false;
+  t.after(() => { navigator.sendBeacon = answer; });
+  const { fetch, posts, types, release } = firstPostHeld();
+  const client = await createClient({ snapshot: snapshot('r1'), exposureUrl: '/flags/exposures', flushInterval: 0, maxBatch: 1000, fetch });
+  t.after(() => (release(), client.close()));
+  const errors = [];
+  client.on('error', (e) => errors.push(e));
+  let created = 0;
+  const create = (units) => units.forEach((u) => (client.create('Fixed', ctx(u)), created++));
+  const hide = async (units) => {
+    create(units);
+    windowEvents.dispatchEvent(new Event('pagehide'));
+    await until(() => client.stats.sent + held === created, 1000, 'the fetch answered');
+  };
+  create(filling(20_000, base, 'held'));
+  const held = created;
+  const flushed = client.flush();
+  await hide(filling(40_000, base, 'fits'));
+  await hide(filling(40_001, base, 'over'));
+  assert.deepEqual(posts, [[true, 20_000], [true, 40_000], [false, 40_001]]);
+  release();
+  await flushed;
+  // Nothing in flight: a POST that fits the share of POSTs sent while the page lives goes with keepalive.
+  create(filling(30_000, base, 'later'));
+  await client.flush();
+  assert.deepEqual(posts.at(-1), [true, 30_000]);
+  assert.deepEqual(errors, []);
+  assert.deepEqual([...types], ['application/json']);
+});
+
+test('page hide, beacons refused, the fetch that takes their place redirected: said as a redirect not followed, its events dropped', async (t) => {
+  localStorage.clear();
+  const answer = navigator.sendBeacon;
+  navigator.sendBeacon = () => false;
+  t.after(() => { navigator.sendBeacon = answer; });
+  const client = await createClient({
+    snapshot: snapshot('r1'), exposureUrl: '/flags/exposures', flushInterval: 0,
+    fetch: async () => new Response(null, { status: 307, headers: { Location: '/elsewhere' } }),
+  });
+  t.after(() => client.close());
+  const errors = [];
+  client.on('error', (e) => errors.push(e.message));
+  client.create('Split', ctx('1'));
+  windowEvents.dispatchEvent(new Event('pagehide'));
+  await until(() => errors.length === 1, 1000, 'the error');
+  assert.deepEqual(errors, ['feats-edge: /flags/exposures answered 307 (a redirect: exposures are not sent on to another URL; give exposureUrl the one it leads to): 1 exposure event dropped (stats.failed)']);
+  assert.deepEqual([client.stats.failed, client.stats.queued], [1, 0]);
+});
+
 test('visible again: the snapshot is refetched; after close() events are ignored', async (t) => {
   localStorage.clear();
   const srv = await startServer({ snapshot: snapshot('r1') });

@@ -399,6 +399,21 @@ test('an idle isolate whose last revalidation failed serves its next request at 
   assert.ok(await until(() => srv.state.snapshotRequests.at(-1).mode === 'hang', 3000), 'the revalidation was started');
 });
 
+test("a full batch waits for its request's flush(): a POST no waitUntil covers would be cancelled with the request", async (t) => {
+  const srv = await startServer({ snapshot: snapshot('r1') });
+  t.after(() => srv.close());
+  const get = isolateClient({ snapshotUrl: srv.snapshotUrl, exposureUrl: srv.exposureUrl, maxBatch: 2 });
+  const ctx = requestCtx();
+  const client = await get({}, ctx);
+  t.after(() => client.close());
+  for (const id of ['1', '2', '3']) client.create('Split', { user: { id } });
+  await sleep(100);
+  assert.equal(srv.state.exposureRequests.length, 0, 'sent before the request flushed');
+  ctx.waitUntil(client.flush());
+  await ctx.settle();
+  assert.deepEqual(srv.state.exposureRequests.map((r) => JSON.parse(r.body).events.length), [2, 1]);
+});
+
 test('a request that closes the isolate\'s client (as one closes a client made per request): the next request gets a new one, loaded, its exposures sent', async (t) => {
   const srv = await startServer({ snapshot: snapshot('r1') });
   const get = isolateClient({ snapshotUrl: srv.snapshotUrl, exposureUrl: srv.exposureUrl });

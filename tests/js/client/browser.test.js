@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
-import { startServer, until, longBackoff } from '../helpers/server.js';
+import { recordingServer, startServer, until, longBackoff } from '../helpers/server.js';
 import { snapshot, ctx } from '../helpers/snapshot.js';
 
 /** A Storage over a Map. */
@@ -819,17 +819,17 @@ test('page hide, beacons refused, the fetch that takes their place redirected: s
   const answer = navigator.sendBeacon;
   navigator.sendBeacon = () => false;
   t.after(() => { navigator.sendBeacon = answer; });
-  const client = await createClient({
-    snapshot: snapshot('r1'), exposureUrl: '/flags/exposures', flushInterval: 0,
-    fetch: async () => new Response(null, { status: 307, headers: { Location: '/elsewhere' } }),
-  });
+  const sink = await recordingServer(t, (req, res) => req.resume().on('end', () => res.writeHead(req.url === '/moved' ? 204 : 307, { Location: '/moved' }).end()));
+  const exposureUrl = `${sink.url}/exposures`;
+  const client = await createClient({ snapshot: snapshot('r1'), exposureUrl, flushInterval: 0 });
   t.after(() => client.close());
   const errors = [];
   client.on('error', (e) => errors.push(e.message));
   client.create('Split', ctx('1'));
   windowEvents.dispatchEvent(new Event('pagehide'));
-  await until(() => errors.length === 1, 1000, 'the error');
-  assert.deepEqual(errors, ['feats-edge: /flags/exposures answered 307 (a redirect: exposures are not sent on to another URL; give exposureUrl the one it leads to): 1 exposure event dropped (stats.failed)']);
+  await until(() => errors.length === 1, 3000, 'the error');
+  assert.deepEqual(errors, [`feats-edge: ${exposureUrl} answered 307 (a redirect: exposures are not sent on to another URL; give exposureUrl the one it leads to): 1 exposure event dropped (stats.failed)`]);
+  assert.deepEqual(sink.requests.map((r) => r.url), ['/exposures']);
   assert.deepEqual([client.stats.failed, client.stats.queued], [1, 0]);
 });
 

@@ -1388,6 +1388,22 @@ test('storageKey null, false or any other value that is not a string: nothing is
   }
 });
 
+test('storageKey null: a page going away while its sink fails keeps nothing for the next page, and says nothing of it', async (t) => {
+  localStorage.clear();
+  const answers = [];
+  const client = await createClient({
+    snapshot: snapshot('r1'), exposureUrl: '/flags/exposures', flushInterval: 0, storageKey: null,
+    fetch: () => new Promise((r) => answers.push(() => r(new Response(null, { status: 204 })))),
+  });
+  t.after(() => (answers.forEach((answer) => answer()), client.close()));
+  const errors = [];
+  client.on('error', (e) => errors.push(e.message));
+  client.create('Split', ctx('1'));
+  hideRefusingBeacons();
+  await new Promise((r) => setTimeout(r, 20));
+  assert.deepEqual([localStorage.length, client.stats.dropped, errors], [0, 0, []]);
+});
+
 test('maxAge counts from the last fetch the origin answered, a 304 included: a snapshot confirmed a moment ago is started from', async (t) => {
   localStorage.clear();
   const srv = await startServer({ snapshot: snapshot('r1') });
@@ -1509,6 +1525,118 @@ test('page hide keeps what it could not send under a key of its own, making room
   assert.equal(Array.from({ length: localStorage.length }, (_, i) => localStorage.key(i)).filter((k) => k.startsWith(base)).length, 0);
   await until(() => next.stats.sent === 41);
   assert.deepEqual(sent.map((e) => e.unit.value.slice(0, 10)), ['newerxxxxx', ...Array.from({ length: 40 }, (_, i) => `visitor-${i + 10}`)]);
+});
+
+/** Kept events for `units`, as a page going away leaves them. */
+const keptValue = (...units) => JSON.stringify({ events: units.map((value) => ({ feature: 'Split', implementation: 'on', unit: { segment: 'UserId', value } })) });
+
+/** The time part of a kept key written `ago` ms ago: base 36, 9 digits. */
+const keptTime = (ago) => (Date.now() - ago).toString(36).padStart(9, '0');
+
+/** The localStorage keys that start with `start`. */
+const keysFrom = (start) => Array.from({ length: localStorage.length }, (_, i) => localStorage.key(i)).filter((k) => k.startsWith(start));
+
+test("the next page takes its sink's kept keys alone, oldest first by the times in their names (whatever order the storage lists them in); another sink's, one that only begins like them, and the application's stay", async (t) => {
+  localStorage.clear();
+  const base = 'feats-edge:exposures:/flags/exposures';
+  const stay = [`${base}-v2 ${keptTime(2000)}cccccc`, `${base}.bak`, 'settings'];
+  localStorage.setItem(`${base} ${keptTime(1000)}bbbbbb`, keptValue('newer'));
+  localStorage.setItem(`${base} ${keptTime(2000)}aaaaaa`, keptValue('older'));
+  for (const k of stay) localStorage.setItem(k, keptValue('not this sink'));
+  const sent = [];
+  const client = await createClient({
+    snapshot: snapshot('r1'), exposureUrl: '/flags/exposures', flushInterval: 0,
+    fetch: async (url, init) => (sent.push(...JSON.parse(init.body).events.map((e) => e.unit.value)), new Response(null, { status: 204 })),
+  });
+  t.after(() => client.close());
+  await until(() => client.stats.sent === 2, 1000, 'the kept events sent');
+  assert.deepEqual(sent, ['older', 'newer']);
+  assert.deepEqual(keysFrom('').sort(), stay.sort());
+});
+
+test('page hide makes room by removing what other pages kept only while that and its own events are over 500 000 characters: exactly that, nothing is removed', async (t) => {
+  localStorage.clear();
+  const base = 'feats-edge:exposures:/flags/exposures';
+  const answers = []; // (POSTs answered after the test, for close())
+  const client = await createClient({
+    snapshot: snapshot('r1'), exposureUrl: '/flags/exposures', flushInterval: 0,
+    fetch: () => new Promise((r) => answers.push(() => r(new Response(null, { status: 204 })))),
+  });
+  t.after(() => (answers.forEach((answer) => answer()), client.close()));
+  client.on('error', () => {});
+  for (let i = 0; i < 3; i++) client.create('Split', ctx(`visitor-${i}`));
+  hideRefusingBeacons();
+  const size = localStorage.getItem(keysFrom(`${base} `)[0]).length;
+  // Another page's copy, then page hide again (it keeps the same events anew).
+  const other = `${base} ${keptTime(60_000)}oooooo`, unit = (n) => 'x'.repeat(n - keptValue('').length);
+  localStorage.setItem(other, keptValue(unit(500_000 - size)));
+  hideRefusingBeacons();
+  assert.equal(keysFrom(`${base} `).length, 2, 'exactly 500 000 characters: both kept');
+  assert.equal(client.stats.dropped, 0);
+  localStorage.setItem(other, keptValue(unit(500_001 - size)));
+  hideRefusingBeacons();
+  assert.equal(keysFrom(`${base} `).length, 1, 'one more: the other page\'s removed');
+  assert.ok(localStorage.getItem(other) == null);
+  assert.equal(client.stats.dropped, 1);
+});
+
+test('a hidden page keeps the newest of its events that fit the room other pages left, and nothing when none fits; another page that takes that copy takes those alone from its queue', async (t) => {
+  localStorage.clear();
+  t.after(() => setVisibility('visible'));
+  const base = 'feats-edge:exposures:/flags/exposures';
+  const eventBase = await fixedEventBase();
+  const client = await createClient({
+    snapshot: snapshot('r1'), exposureUrl: '/flags/exposures', flushInterval: 0, retryDelay: 60_000,
+    fetch: async () => new Response(null, { status: 503 }),
+  });
+  t.after(() => client.close());
+  let failed = 0;
+  client.on('error', () => failed++);
+  for (const u of ['unit-a', 'unit-b', 'unit-c']) client.create('Fixed', ctx(u));
+  await client.flush();
+  // Another page's copy leaves room for two of these events (and a comma each), not three.
+  const other = `${base} ${keptTime(60_000)}oooooo`;
+  localStorage.setItem(other, 'x'.repeat(500_000 - (12 + 2 * (eventBase + 6 + 1)) - 5));
+  setVisibility('hidden');
+  // (Hidden, the page tries the sink once more: its batch back in the queue when it fails.)
+  await until(() => failed === 2, 3000, "the hidden page's POST failed");
+  const [mine] = keysFrom(`${base} `).filter((k) => k !== other);
+  assert.deepEqual(JSON.parse(localStorage.getItem(mine)).events.map((e) => e.unit.value), ['unit-b', 'unit-c']);
+  assert.equal(client.stats.dropped, 0, 'a page that lives on loses nothing yet');
+  // Another page takes that copy: those two leave this page's queue.
+  localStorage.setItem(mine, '');
+  windowEvents.dispatchEvent(Object.assign(new Event('storage'), { key: mine, newValue: '', storageArea: localStorage }));
+  localStorage.removeItem(mine);
+  assert.equal(client.stats.queued, 1);
+  // Shown, then hidden with no room for its one event: nothing kept.
+  setVisibility('visible');
+  localStorage.setItem(other, 'x'.repeat(500_000 - 20));
+  setVisibility('hidden');
+  assert.deepEqual(keysFrom(`${base} `), [other]);
+});
+
+test("a kept key's name holds the time it was written, in 9 digits: another sink's next page, which removes what was kept over 30 days ago for sinks no longer used, leaves it", async (t) => {
+  localStorage.clear();
+  const answers = []; // (POSTs answered after the test, for close())
+  const gone = await createClient({
+    snapshot: snapshot('r1'), exposureUrl: '/a/exposures', flushInterval: 0,
+    fetch: () => new Promise((r) => answers.push(() => r(new Response(null, { status: 204 })))),
+  });
+  t.after(() => (answers.forEach((answer) => answer()), gone.close()));
+  gone.on('error', () => {});
+  gone.create('Split', ctx('1'));
+  hideRefusingBeacons();
+  const [kept] = keysFrom('feats-edge:exposures:/a/exposures ');
+  assert.ok(kept);
+  // The next page of another sink, which a page of its own left events for a moment ago.
+  localStorage.setItem(`feats-edge:exposures:/b/exposures ${keptTime(1000)}bbbbbb`, keptValue('b'));
+  const next = await createClient({ snapshot: snapshot('r1'), exposureUrl: '/b/exposures', flushInterval: 0, fetch: async () => new Response(null, { status: 204 }) });
+  t.after(() => next.close());
+  const errors = [];
+  next.on('error', (e) => errors.push(e.message));
+  await until(() => next.stats.sent === 1, 1000, "the other sink's kept event sent");
+  assert.ok(localStorage.getItem(kept));
+  assert.deepEqual([next.stats.dropped, errors], [0, []]);
 });
 
 test('page hide with a localStorage that refuses the write (over quota): the events it could not keep are counted dropped and said, nothing thrown', async (t) => {

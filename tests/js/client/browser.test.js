@@ -1662,6 +1662,37 @@ test('page hide with a localStorage that refuses the write (over quota): the eve
   assert.match(errors[0], /5 exposure events left unsent by pages going away were not kept for the next page: they did not fit in localStorage/);
 });
 
+test('a hidden page whose localStorage refuses its copy counts nothing dropped and says nothing: the events are still its own to send; page hide then counts them', async (t) => {
+  localStorage.clear();
+  t.after(() => setVisibility('visible'));
+  const set = localStorage.setItem;
+  localStorage.setItem = function (k, v) {
+    if (k.startsWith('feats-edge:exposures:')) throw new DOMException('quota', 'QuotaExceededError');
+    return set.call(this, k, v);
+  };
+  t.after(() => { localStorage.setItem = set; });
+  const answers = [];
+  let posts = 0;
+  const client = await createClient({
+    snapshot: snapshot('r1'), exposureUrl: '/flags/exposures', flushInterval: 0, retryDelay: 60_000,
+    // A 503 first; then POSTs left unanswered (answered after the test, for close()).
+    fetch: async () => (posts++ ? new Promise((r) => answers.push(() => r(new Response(null, { status: 204 })))) : new Response(null, { status: 503 })),
+  });
+  t.after(() => (answers.forEach((answer) => answer()), client.close()));
+  const errors = [];
+  client.on('error', (e) => errors.push(e.message));
+  for (let i = 0; i < 3; i++) client.create('Split', ctx(`visitor-${i}`));
+  await client.flush();
+  assert.equal(errors.length, 1, 'the 503');
+  setVisibility('hidden');
+  await new Promise((r) => setTimeout(r, 20));
+  assert.deepEqual([client.stats.dropped, client.stats.queued, errors.length], [0, 3, 1]);
+  hideRefusingBeacons();
+  assert.equal(client.stats.dropped, 3);
+  await until(() => errors.length === 2);
+  assert.match(errors[1], /3 exposure events left unsent by pages going away were not kept for the next page: they did not fit in localStorage/);
+});
+
 /** The page's address for the test: `document.baseURI`, and `location` unless `withLocation` is false. */
 function placePage(t, href, withLocation = true) {
   document.baseURI = href;

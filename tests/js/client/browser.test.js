@@ -1554,7 +1554,7 @@ test("the next page takes its sink's kept keys alone, oldest first by the times 
   assert.deepEqual(keysFrom('').sort(), stay.sort());
 });
 
-test('page hide makes room by removing what other pages kept only while that and its own events are over 500 000 characters: exactly that, nothing is removed', async (t) => {
+test('page hide makes room by removing what other pages kept only while that and its own events are over 500 000 characters: exactly that, or nothing of its own, nothing is removed', async (t) => {
   localStorage.clear();
   const base = 'feats-edge:exposures:/flags/exposures';
   const answers = []; // (POSTs answered after the test, for close())
@@ -1564,11 +1564,16 @@ test('page hide makes room by removing what other pages kept only while that and
   });
   t.after(() => (answers.forEach((answer) => answer()), client.close()));
   client.on('error', () => {});
+  const other = `${base} ${keptTime(60_000)}oooooo`, unit = (n) => 'x'.repeat(n - keptValue('').length);
+  // With nothing of its own to keep, nothing is removed, however much other pages kept.
+  localStorage.setItem(other, keptValue(unit(600_000)));
+  hideRefusingBeacons();
+  assert.deepEqual([keysFrom(`${base} `), client.stats.dropped], [[other], 0]);
   for (let i = 0; i < 3; i++) client.create('Split', ctx(`visitor-${i}`));
+  localStorage.removeItem(other);
   hideRefusingBeacons();
   const size = localStorage.getItem(keysFrom(`${base} `)[0]).length;
   // Another page's copy, then page hide again (it keeps the same events anew).
-  const other = `${base} ${keptTime(60_000)}oooooo`, unit = (n) => 'x'.repeat(n - keptValue('').length);
   localStorage.setItem(other, keptValue(unit(500_000 - size)));
   hideRefusingBeacons();
   assert.equal(keysFrom(`${base} `).length, 2, 'exactly 500 000 characters: both kept');

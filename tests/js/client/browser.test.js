@@ -1585,6 +1585,29 @@ test('page hide makes room by removing what other pages kept only while that and
   assert.equal(client.stats.dropped, 1);
 });
 
+test('page hide keeps at most maxQueue events, the newest: those of a POST under way into a failing sink and those queued since, the oldest counted dropped', async (t) => {
+  localStorage.clear();
+  const base = 'feats-edge:exposures:/flags/exposures';
+  const answers = [];
+  let posts = 0;
+  const client = await createClient({
+    snapshot: snapshot('r1'), exposureUrl: '/flags/exposures', flushInterval: 0, retryDelay: 60_000, maxQueue: 3,
+    // A 503 first; then POSTs left unanswered (answered after the test, for close()).
+    fetch: async () => (posts++ ? new Promise((r) => answers.push(() => r(new Response(null, { status: 204 })))) : new Response(null, { status: 503 })),
+  });
+  t.after(() => (answers.forEach((answer) => answer()), client.close()));
+  client.on('error', () => {});
+  for (const u of ['a', 'b', 'c']) client.create('Split', ctx(u));
+  await client.flush();
+  client.flush(); // (into the failing sink: these may die with the page)
+  for (const u of ['d', 'e', 'f']) client.create('Split', ctx(u));
+  assert.equal(client.stats.queued, 6);
+  hideRefusingBeacons();
+  const kept = keysFrom(`${base} `).flatMap((k) => JSON.parse(localStorage.getItem(k)).events.map((e) => e.unit.value));
+  assert.deepEqual(kept, ['d', 'e', 'f']);
+  assert.equal(client.stats.dropped, 3);
+});
+
 test('a hidden page keeps the newest of its events that fit the room other pages left, and nothing when none fits; another page that takes that copy takes those alone from its queue', async (t) => {
   localStorage.clear();
   t.after(() => setVisibility('visible'));

@@ -1608,6 +1608,30 @@ test('page hide keeps at most maxQueue events, the newest: those of a POST under
   assert.equal(client.stats.dropped, 3);
 });
 
+test('page hide keeps its newest events up to 500 000 characters: a copy of exactly that is kept whole, one a character longer loses its oldest event', async (t) => {
+  const base = 'feats-edge:exposures:/flags/exposures';
+  const eventBase = await fixedEventBase();
+  for (const [total, kept] of [[500_000, ['older', 'newer']], [500_001, ['newer']]]) {
+    localStorage.clear();
+    const answers = []; // (POSTs answered after the test, for close())
+    const client = await createClient({
+      snapshot: snapshot('r1'), exposureUrl: '/flags/exposures', flushInterval: 0,
+      fetch: () => new Promise((r) => answers.push(() => r(new Response(null, { status: 204 })))),
+    });
+    client.on('error', () => {});
+    // Two events that make a copy of `total` characters (`{"events":[…]}`, 13, and a comma), and one before them.
+    const units = ['oldest', 'older'.padEnd(200_000, 'x')];
+    units.push('newer'.padEnd(total - 13 - 1 - 2 * eventBase - units[1].length, 'x'));
+    for (const u of units) client.create('Fixed', ctx(u));
+    hideRefusingBeacons();
+    const values = keysFrom(`${base} `).flatMap((k) => JSON.parse(localStorage.getItem(k)).events.map((e) => e.unit.value.replace(/x+$/, '')));
+    assert.deepEqual(values, kept, `${total} characters`);
+    assert.equal(client.stats.dropped, 3 - kept.length);
+    answers.forEach((answer) => answer());
+    await client.close();
+  }
+});
+
 test('a hidden page keeps the newest of its events that fit the room other pages left, and nothing when none fits; another page that takes that copy takes those alone from its queue', async (t) => {
   localStorage.clear();
   t.after(() => setVisibility('visible'));

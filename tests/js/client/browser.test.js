@@ -1554,6 +1554,59 @@ test("the next page takes its sink's kept keys alone, oldest first by the times 
   assert.deepEqual(keysFrom('').sort(), stay.sort());
 });
 
+/** Web Locks whose grants the test makes (`grant()`), each lock's name noted in `names`. */
+function heldLocks(t) {
+  const names = [], waiting = [];
+  navigator.locks = { request: (name, fn) => (names.push(name), new Promise((resolve) => waiting.push(() => resolve(fn())))) };
+  t.after(() => delete navigator.locks);
+  return { names, grant: () => waiting.splice(0).forEach((run) => run()) };
+}
+
+test("what pages kept is taken under a Web Lock of the sink's key: granted late, it goes before the page's own events; a client closed meanwhile takes nothing", async (t) => {
+  const base = 'feats-edge:exposures:/flags/exposures';
+  for (const closeFirst of [false, true]) {
+    localStorage.clear();
+    const key = `${base} ${keptTime(1000)}aaaaaa`;
+    localStorage.setItem(key, keptValue('kept'));
+    const locks = heldLocks(t), sent = [];
+    const client = await createClient({
+      snapshot: snapshot('r1'), exposureUrl: '/flags/exposures', flushInterval: 0,
+      fetch: async (url, init) => (sent.push(...JSON.parse(init.body).events.map((e) => e.unit.value)), new Response(null, { status: 204 })),
+    });
+    assert.deepEqual(locks.names, [`feats-edge ${base}`]);
+    assert.ok(localStorage.getItem(key), 'not taken before the lock is granted');
+    if (closeFirst) {
+      await client.close();
+      locks.grant();
+      await new Promise((r) => setTimeout(r, 20));
+      assert.ok(localStorage.getItem(key), 'a closed client took it: the next page would not send it');
+      assert.deepEqual(sent, []);
+    } else {
+      t.after(() => client.close());
+      client.create('Split', ctx('own'));
+      locks.grant();
+      await until(() => client.stats.sent === 2, 1000, 'both sent');
+      assert.deepEqual(sent, ['kept', 'own']);
+      assert.equal(localStorage.getItem(key), null);
+    }
+  }
+});
+
+test('a Web Locks API that throws or refuses the lock (as in some sandboxed frames): what pages kept is taken without it', async (t) => {
+  const base = 'feats-edge:exposures:/flags/exposures';
+  t.after(() => delete navigator.locks);
+  const denied = () => new DOMException('denied', 'SecurityError');
+  for (const request of [() => { throw denied(); }, async () => { throw denied(); }]) {
+    localStorage.clear();
+    localStorage.setItem(`${base} ${keptTime(1000)}aaaaaa`, keptValue('kept'));
+    navigator.locks = { request };
+    const client = await createClient({ snapshot: snapshot('r1'), exposureUrl: '/flags/exposures', flushInterval: 0, fetch: async () => new Response(null, { status: 204 }) });
+    t.after(() => client.close());
+    await until(() => client.stats.sent === 1, 1000, 'the kept event sent');
+    assert.deepEqual(keysFrom(base), []);
+  }
+});
+
 test('page hide makes room by removing what other pages kept only while that and its own events are over 500 000 characters: exactly that, or nothing of its own, nothing is removed', async (t) => {
   localStorage.clear();
   const base = 'feats-edge:exposures:/flags/exposures';

@@ -375,7 +375,7 @@ test('an Engine as the bootstrap: used as it is (not parsed again), then the cli
   freed.on('error', (e) => errors.push(e.message));
   await sleep(0);
   assert.equal(freed.revision, null);
-  assert.match(errors[0] ?? '', /the Engine given as snapshot has been freed/);
+  assert.equal(errors[0], 'feats-edge: the Engine given as snapshot has been freed');
   freed.close();
 });
 
@@ -436,7 +436,7 @@ test("an Engine given to a second client is refused with an error event: the fir
   const errors = [];
   second.on('error', (e) => errors.push(e.message));
   await sleep(0);
-  assert.match(errors[0] ?? '', /the Engine given as snapshot is another client's already/);
+  assert.match(errors[0] ?? '', /^feats-edge: the Engine given as snapshot is another client's already/);
   assert.equal(second.revision, null, 'the second serves the code defaults, as it says');
   assert.equal(first.findImplementation('PaymentProcessor', ctx('1', 'CA')), 'premium', 'the first keeps it');
   await first.close();

@@ -1388,14 +1388,36 @@ test('storageKey null, false or any other value that is not a string: nothing is
   }
 });
 
+/**
+ * A page's client of the sink `/flags/exposures` whose POSTs go unanswered
+ * while the test runs (`answer()` answers them, as the test's end does
+ * before close()); with `failFirst`, the first is answered 503 at once.
+ */
+async function unanswered(t, options = {}, failFirst = false) {
+  const answers = [];
+  let posts = 0;
+  const client = await createClient({
+    snapshot: snapshot('r1'), exposureUrl: '/flags/exposures', flushInterval: 0, ...options,
+    fetch: async () => (failFirst && !posts++ ? new Response(null, { status: 503 }) : new Promise((r) => answers.push(() => r(new Response(null, { status: 204 }))))),
+  });
+  const answer = () => answers.splice(0).forEach((a) => a());
+  t.after(() => (answer(), client.close()));
+  return { client, answer };
+}
+
+/** localStorage refusing every write of kept events (over quota) until the test ends. */
+function refusingKeptWrites(t) {
+  const set = localStorage.setItem;
+  localStorage.setItem = function (k, v) {
+    if (k.startsWith('feats-edge:exposures:')) throw new DOMException('quota', 'QuotaExceededError');
+    return set.call(this, k, v);
+  };
+  t.after(() => { localStorage.setItem = set; });
+}
+
 test('storageKey null: a page going away while its sink fails keeps nothing for the next page, and says nothing of it', async (t) => {
   localStorage.clear();
-  const answers = [];
-  const client = await createClient({
-    snapshot: snapshot('r1'), exposureUrl: '/flags/exposures', flushInterval: 0, storageKey: null,
-    fetch: () => new Promise((r) => answers.push(() => r(new Response(null, { status: 204 })))),
-  });
-  t.after(() => (answers.forEach((answer) => answer()), client.close()));
+  const { client } = await unanswered(t, { storageKey: null });
   const errors = [];
   client.on('error', (e) => errors.push(e.message));
   client.create('Split', ctx('1'));
@@ -1610,12 +1632,7 @@ test('a Web Locks API that throws or refuses the lock (as in some sandboxed fram
 test('page hide makes room by removing what other pages kept only while that and its own events are over 500 000 characters: exactly that, or nothing of its own, nothing is removed', async (t) => {
   localStorage.clear();
   const base = 'feats-edge:exposures:/flags/exposures';
-  const answers = []; // (POSTs answered after the test, for close())
-  const client = await createClient({
-    snapshot: snapshot('r1'), exposureUrl: '/flags/exposures', flushInterval: 0,
-    fetch: () => new Promise((r) => answers.push(() => r(new Response(null, { status: 204 })))),
-  });
-  t.after(() => (answers.forEach((answer) => answer()), client.close()));
+  const { client } = await unanswered(t);
   client.on('error', () => {});
   const other = `${base} ${keptTime(60_000)}oooooo`, unit = (n) => 'x'.repeat(n - keptValue('').length);
   // With nothing of its own to keep, nothing is removed, however much other pages kept.
@@ -1641,14 +1658,7 @@ test('page hide makes room by removing what other pages kept only while that and
 test('page hide keeps at most maxQueue events, the newest: those of a POST under way into a failing sink and those queued since, the oldest counted dropped', async (t) => {
   localStorage.clear();
   const base = 'feats-edge:exposures:/flags/exposures';
-  const answers = [];
-  let posts = 0;
-  const client = await createClient({
-    snapshot: snapshot('r1'), exposureUrl: '/flags/exposures', flushInterval: 0, retryDelay: 60_000, maxQueue: 3,
-    // A 503 first; then POSTs left unanswered (answered after the test, for close()).
-    fetch: async () => (posts++ ? new Promise((r) => answers.push(() => r(new Response(null, { status: 204 })))) : new Response(null, { status: 503 })),
-  });
-  t.after(() => (answers.forEach((answer) => answer()), client.close()));
+  const { client } = await unanswered(t, { retryDelay: 60_000, maxQueue: 3 }, true);
   client.on('error', () => {});
   for (const u of ['a', 'b', 'c']) client.create('Split', ctx(u));
   await client.flush();
@@ -1666,11 +1676,7 @@ test('page hide keeps its newest events up to 500 000 characters: a copy of exac
   const eventBase = await fixedEventBase();
   for (const [total, kept] of [[500_000, ['older', 'newer']], [500_001, ['newer']]]) {
     localStorage.clear();
-    const answers = []; // (POSTs answered after the test, for close())
-    const client = await createClient({
-      snapshot: snapshot('r1'), exposureUrl: '/flags/exposures', flushInterval: 0,
-      fetch: () => new Promise((r) => answers.push(() => r(new Response(null, { status: 204 })))),
-    });
+    const { client, answer } = await unanswered(t);
     client.on('error', () => {});
     // Two events that make a copy of `total` characters (`{"events":[…]}`, 13, and a comma), and one before them.
     const units = ['oldest', 'older'.padEnd(200_000, 'x')];
@@ -1680,8 +1686,8 @@ test('page hide keeps its newest events up to 500 000 characters: a copy of exac
     const values = keysFrom(`${base} `).flatMap((k) => JSON.parse(localStorage.getItem(k)).events.map((e) => e.unit.value.replace(/x+$/, '')));
     assert.deepEqual(values, kept, `${total} characters`);
     assert.equal(client.stats.dropped, 3 - kept.length);
-    answers.forEach((answer) => answer());
-    await client.close();
+    answer();
+    await client.close(); // (else it keeps again at the next page hide)
   }
 });
 
@@ -1722,12 +1728,7 @@ test('a hidden page keeps the newest of its events that fit the room other pages
 
 test("a kept key's name holds the time it was written, in 9 digits: another sink's next page, which removes what was kept over 30 days ago for sinks no longer used, leaves it", async (t) => {
   localStorage.clear();
-  const answers = []; // (POSTs answered after the test, for close())
-  const gone = await createClient({
-    snapshot: snapshot('r1'), exposureUrl: '/a/exposures', flushInterval: 0,
-    fetch: () => new Promise((r) => answers.push(() => r(new Response(null, { status: 204 })))),
-  });
-  t.after(() => (answers.forEach((answer) => answer()), gone.close()));
+  const { client: gone } = await unanswered(t, { exposureUrl: '/a/exposures' });
   gone.on('error', () => {});
   gone.create('Split', ctx('1'));
   hideRefusingBeacons();
@@ -1746,18 +1747,8 @@ test("a kept key's name holds the time it was written, in 9 digits: another sink
 
 test('page hide with a localStorage that refuses the write (over quota): the events it could not keep are counted dropped and said, nothing thrown', async (t) => {
   localStorage.clear();
-  const set = localStorage.setItem;
-  localStorage.setItem = function (k, v) {
-    if (k.startsWith('feats-edge:exposures:')) throw new DOMException('quota', 'QuotaExceededError');
-    return set.call(this, k, v);
-  };
-  t.after(() => { localStorage.setItem = set; });
-  const answers = [];
-  const client = await createClient({
-    snapshot: snapshot('r1'), exposureUrl: '/flags/exposures', flushInterval: 0, maxBatch: 1000,
-    fetch: () => new Promise((r) => answers.push(() => r(new Response(null, { status: 204 })))),
-  });
-  t.after(() => (answers.forEach((answer) => answer()), client.close()));
+  refusingKeptWrites(t);
+  const { client } = await unanswered(t, { maxBatch: 1000 });
   const errors = [];
   client.on('error', (e) => errors.push(e.message));
   for (let i = 0; i < 5; i++) client.create('Split', ctx(`visitor-${i}`));
@@ -1770,20 +1761,8 @@ test('page hide with a localStorage that refuses the write (over quota): the eve
 test('a hidden page whose localStorage refuses its copy counts nothing dropped and says nothing: the events are still its own to send; page hide then counts them', async (t) => {
   localStorage.clear();
   t.after(() => setVisibility('visible'));
-  const set = localStorage.setItem;
-  localStorage.setItem = function (k, v) {
-    if (k.startsWith('feats-edge:exposures:')) throw new DOMException('quota', 'QuotaExceededError');
-    return set.call(this, k, v);
-  };
-  t.after(() => { localStorage.setItem = set; });
-  const answers = [];
-  let posts = 0;
-  const client = await createClient({
-    snapshot: snapshot('r1'), exposureUrl: '/flags/exposures', flushInterval: 0, retryDelay: 60_000,
-    // A 503 first; then POSTs left unanswered (answered after the test, for close()).
-    fetch: async () => (posts++ ? new Promise((r) => answers.push(() => r(new Response(null, { status: 204 })))) : new Response(null, { status: 503 })),
-  });
-  t.after(() => (answers.forEach((answer) => answer()), client.close()));
+  refusingKeptWrites(t);
+  const { client } = await unanswered(t, { retryDelay: 60_000 }, true);
   const errors = [];
   client.on('error', (e) => errors.push(e.message));
   for (let i = 0; i < 3; i++) client.create('Split', ctx(`visitor-${i}`));

@@ -114,3 +114,10 @@ test('overrides given badly: each one read on its own, and one whose implementat
   await client.close();
   await none.close();
 });
+
+test('a feature named by a value that is not a string is overridden under String(name), as the engine reads names', async (t) => {
+  const { client } = await setup(t, { overrides: { 42: 'b' } });
+  assert.equal(client.findImplementation('42', ctx('1')), 'b');
+  assert.equal(client.findImplementation(/** @type {any} */ (42), ctx('1')), 'b');
+  assert.deepEqual([client.details(/** @type {any} */ (42), ctx('1')).feature, client.details(/** @type {any} */ (42), ctx('1')).reason], ['42', 'OVERRIDE']);
+});

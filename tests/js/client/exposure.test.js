@@ -779,3 +779,15 @@ test('the body of an answer to a POST is let go, not left unread (it would hold 
   await client.flush();
   assert.deepEqual([client.stats.sent, cancelled], [1, 1]);
 });
+
+test("a `now` option's time stamps the events up to the last time a Date holds (8.64e15 ms); past it, or not a number, the wall clock does", async () => {
+  const stamps = [];
+  for (const t of [8.64e15, -8.64e15, 8.64e15 + 1, NaN, 'soon']) {
+    const client = await createClient({ snapshot: snapshot('r1'), now: () => t });
+    client.on('exposure', (e) => stamps.push(e.timestamp));
+    client.create('Split', ctx('1'));
+    await client.close();
+  }
+  assert.deepEqual(stamps.slice(0, 2), ['+275760-09-13T00:00:00.000Z', '-271821-04-20T00:00:00.000Z']);
+  for (const s of stamps.slice(2)) assert.ok(Math.abs(Date.parse(s) - Date.now()) < 60_000, s);
+});

@@ -409,6 +409,19 @@ test('back online once a retry after a network error got through: what waits goe
   await client.close();
 });
 
+test('back online with no request lost: what waits goes at its time, not at once', async () => {
+  localStorage.clear();
+  let posts = 0;
+  const client = await createClient({
+    snapshot: snapshot('r1'), exposureUrl: '/flags/exposures', flushInterval: 60_000,
+    fetch: async () => (posts++, new Response(null, { status: 204 })),
+  });
+  client.create('Split', ctx('1'));
+  await backOnline();
+  assert.deepEqual([posts, client.stats.queued], [0, 1]);
+  await client.close();
+});
+
 test('back online once a snapshot fetch after a network error got through: no fetch at once', async () => {
   localStorage.clear();
   let fetches = 0;

@@ -1642,12 +1642,20 @@ test('a Web Locks API that throws or refuses the lock (as in some sandboxed fram
   }
 });
 
-test('what pages kept over 30 days ago for other sinks is removed whatever order the storage lists the keys in; a sticky key that ends like a kept one (a space and 9 letters) is no kept key', async (t) => {
+test('what pages kept over 30 days ago for other sinks is removed (exactly 30 days, not yet) whatever order the storage lists the keys in; a sticky key that ends like a kept one (a space and 9 letters) is no kept key', async (t) => {
   localStorage.clear();
+  const realNow = Date.now, now = realNow();
+  Date.now = () => now;
+  t.after(() => (Date.now = realNow));
   const days = 24 * 3600 * 1000;
   // (One of a sink whose URL begins with this page's.)
-  const old = [`feats-edge:exposures:/old/a ${keptTime(40 * days)}aaaaaa`, `feats-edge:exposures:/old/b ${keptTime(41 * days)}bbbbbb`, `feats-edge:exposures:/flags/exposures-v1 ${keptTime(40 * days)}vvvvvv`];
+  const old = [
+    `feats-edge:exposures:/old/a ${keptTime(40 * days)}aaaaaa`, `feats-edge:exposures:/old/b ${keptTime(30 * days + 1)}bbbbbb`,
+    `feats-edge:exposures:/flags/exposures-v1 ${keptTime(40 * days)}vvvvvv`,
+  ];
   for (const k of old) localStorage.setItem(k, keptValue('gone'));
+  const thirty = `feats-edge:exposures:/old/c ${keptTime(30 * days)}cccccc`;
+  localStorage.setItem(thirty, keptValue('kept 30 days ago'));
   const sticky = 'feats-edge:sticky:exp/visitor zzzzzzzzz';
   localStorage.setItem(sticky, 'b');
   // A page kept something a moment ago: its time tells this page's clock right.
@@ -1655,7 +1663,7 @@ test('what pages kept over 30 days ago for other sinks is removed whatever order
   localStorage.setItem(fresh, keptValue('lately'));
   const client = await createClient({ snapshot: snapshot('r1'), exposureUrl: '/flags/exposures', flushInterval: 0, fetch: async () => new Response(null, { status: 204 }) });
   t.after(() => client.close());
-  assert.deepEqual(keysFrom('feats-edge:').sort(), [fresh, sticky].sort());
+  assert.deepEqual(keysFrom('feats-edge:').sort(), [fresh, sticky, thirty].sort());
   assert.equal(client.stats.dropped, 3);
 });
 

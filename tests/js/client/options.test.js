@@ -301,6 +301,25 @@ test('the errors of createClient\'s wait reach the first error listener, though 
   assert.deepEqual(second, [], 'only the first listener');
 });
 
+test("the first error listener hears at most 10 errors of createClient's wait, each once", async (t) => {
+  const srv = await startServer({ snapshot: snapshot('r1') });
+  srv.state.next = Array(12).fill('500');
+  const random = Math.random;
+  Math.random = () => 0; // (every backoff step 0: twelve failures well within the timeout)
+  t.after(() => (Math.random = random));
+  const client = await createClient({ snapshotUrl: srv.snapshotUrl, refreshInterval: 0, timeout: 5000 });
+  t.after(async () => {
+    await client.close();
+    await srv.close();
+  });
+  assert.deepEqual([client.revision, srv.state.snapshotRequests.length], ['r1', 13]);
+  const heard = [];
+  client.on('error', (e) => heard.push(e));
+  await sleep(0);
+  assert.equal(heard.length, 10);
+  assert.equal(new Set(heard).size, 10, 'each error once');
+});
+
 test('a headers option no request can carry: an error said once, permanent, no fetch and no wait for the timeout; exposures counted as failed', { timeout: 10000 }, async (t) => {
   // fetch would refuse it on every try: a setting to fix, not an outage
   // to retry with backoff (and createClient would wait its whole timeout).

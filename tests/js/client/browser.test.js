@@ -939,7 +939,8 @@ test('page hide with a headers option that throws: the events go back to the que
   client.create('Split', ctx('2'));
   hideRefusingBeacons();
   assert.ok(await until(() => errors.length === 1));
-  assert.match(errors[0].message, /no header now/);
+  assert.match(errors[0].message, /the headers option cannot be sent: no header now/);
+  assert.equal(errors[0].cause?.cause?.message, 'no header now', "the getter's error kept, as the cause of the one said");
   assert.deepEqual({ ...client.stats }, { dropped: 0, sent: 0, failed: 0, queued: 2 });
   bad = false;
   await client.flush();

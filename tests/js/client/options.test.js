@@ -357,6 +357,7 @@ test('a headers option no request can carry: an error said once, permanent, no f
   t.after(() => fine.close());
   assert.equal(fine.revision, 'r1');
   assert.equal(srv.state.snapshotRequests[0].headers['x-key'], 'k');
+  assert.equal(srv.state.snapshotRequests[0].headers['content-type'], undefined, 'a GET has no body, and no Content-Type (a CORS preflight in pages)');
 });
 
 test('the headers error names the header at fault, never its value, after headers that are fine', async (t) => {

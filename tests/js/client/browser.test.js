@@ -46,6 +46,18 @@ const setVisibility = (state) => {
   document.dispatchEvent(new Event('visibilitychange'));
 };
 
+/** Kept events for `units`, as a page going away leaves them. */
+const keptValue = (...units) => JSON.stringify({ events: units.map((value) => ({ feature: 'Split', implementation: 'on', unit: { segment: 'UserId', value } })) });
+
+/** The time part of a kept key written `ago` ms ago: base 36, 9 digits. */
+const keptTime = (ago) => (Date.now() - ago).toString(36).padStart(9, '0');
+
+/** The localStorage keys that start with `start`. */
+const keysFrom = (start) => Array.from({ length: localStorage.length }, (_, i) => localStorage.key(i)).filter((k) => k.startsWith(start));
+
+/** The unit values of the events kept under the keys that start with `start`, key by key. */
+const keptUnits = (start) => keysFrom(start).flatMap((k) => JSON.parse(localStorage.getItem(k)).events.map((e) => e.unit.value));
+
 test('cache first: a returning visitor starts from localStorage at once, then revalidates with its ETag', async (t) => {
   localStorage.clear();
   const srv = await startServer({ snapshot: snapshot('r1') });
@@ -585,8 +597,7 @@ test("page hide while the sink fails keeps what its beacons carry too; a POST an
   const before = beacons.length;
   windowEvents.dispatchEvent(new Event('pagehide'));
   assert.equal(beacons.length, before + 1, 'the rest left by beacon, into a sink that was failing');
-  const keys = () => Array.from({ length: localStorage.length }, (_, i) => localStorage.key(i)).filter((k) => k.startsWith(base));
-  const kept = () => keys().flatMap((k) => JSON.parse(localStorage.getItem(k)).events.map((e) => e.unit.value)).sort();
+  const kept = () => keptUnits(base).sort();
   assert.deepEqual(kept(), ['a', 'b', 'c', 'd'], 'the POST under way and the beacons: all kept for the next page');
   // The POST under way gets through before the page is gone: the beacons'
   // events may still be lost, so the copy stays whole.
@@ -988,8 +999,7 @@ test('a client closed while its sink fails leaves what its hidden page kept for 
   client.on('error', () => {});
   client.create('Split', ctx('a'));
   client.create('Split', ctx('b'));
-  const kept = () => Array.from({ length: localStorage.length }, (_, i) => localStorage.key(i))
-    .filter((k) => k.startsWith(base)).flatMap((k) => JSON.parse(localStorage.getItem(k)).events.map((e) => e.unit.value)).sort();
+  const kept = () => keptUnits(base).sort();
   await client.flush();
   assert.equal(client.stats.queued, 2, 'the sink is failing');
   setVisibility('hidden');
@@ -1020,7 +1030,7 @@ test('a hidden page hears only its own kept copy taken: emptied by another page,
   setVisibility('hidden');
   // (Hidden, the page tries the sink once more: its batch back in the queue when it fails.)
   await until(() => failed === 1, 3000, "the hidden page's POST failed");
-  const keys = Array.from({ length: localStorage.length }, (_, i) => localStorage.key(i)).filter((k) => k.startsWith(base));
+  const keys = keysFrom(base);
   assert.equal(keys.length, 1, 'kept by the hidden page');
   const [mine] = keys, other = `${base} 000000000other`;
   /** Another page's write to `key` (null: removed), and the event this page gets for it. */
@@ -1054,8 +1064,7 @@ test('a client whose close() sends all that waits removes what its hidden page k
   client.create('Split', ctx('a'));
   client.create('Split', ctx('b'));
   await client.flush();
-  const kept = () => Array.from({ length: localStorage.length }, (_, i) => localStorage.key(i))
-    .filter((k) => k.startsWith(base)).flatMap((k) => JSON.parse(localStorage.getItem(k)).events.map((e) => e.unit.value)).sort();
+  const kept = () => keptUnits(base).sort();
   // (No POST during the sink's Retry-After.)
   setVisibility('hidden');
   assert.deepEqual(kept(), ['a', 'b'], 'kept by the hidden page while the sink asks for quiet');
@@ -1537,7 +1546,7 @@ test('page hide keeps what it could not send under a key of its own, making room
   hideRefusingBeacons();
   // Page hide's POSTs (beacons refused) are under way, the first with keepalive.
   assert.deepEqual(posts.map((p) => p.keepalive), [true, true, false, false, false]);
-  const keys = Object.keys(Object.fromEntries(Array.from({ length: localStorage.length }, (_, i) => [localStorage.key(i), 1]))).filter((k) => k.startsWith(base)).sort();
+  const keys = keysFrom(base).sort();
   assert.equal(keys.length, 2);
   assert.equal(keys[0], `${base} 000000002new`, 'the oldest removed to make room');
   assert.match(keys[1], /^feats-edge:exposures:\/flags\/exposures [0-9a-z]{9}[0-9a-z]+$/);
@@ -1558,19 +1567,10 @@ test('page hide keeps what it could not send under a key of its own, making room
     fetch: async (url, init) => (sent.push(...JSON.parse(init.body).events), new Response(null, { status: 204 })),
   });
   t.after(() => next.close());
-  assert.equal(Array.from({ length: localStorage.length }, (_, i) => localStorage.key(i)).filter((k) => k.startsWith(base)).length, 0);
+  assert.deepEqual(keysFrom(base), []);
   await until(() => next.stats.sent === 41);
   assert.deepEqual(sent.map((e) => e.unit.value.slice(0, 10)), ['newerxxxxx', ...Array.from({ length: 40 }, (_, i) => `visitor-${i + 10}`)]);
 });
-
-/** Kept events for `units`, as a page going away leaves them. */
-const keptValue = (...units) => JSON.stringify({ events: units.map((value) => ({ feature: 'Split', implementation: 'on', unit: { segment: 'UserId', value } })) });
-
-/** The time part of a kept key written `ago` ms ago: base 36, 9 digits. */
-const keptTime = (ago) => (Date.now() - ago).toString(36).padStart(9, '0');
-
-/** The localStorage keys that start with `start`. */
-const keysFrom = (start) => Array.from({ length: localStorage.length }, (_, i) => localStorage.key(i)).filter((k) => k.startsWith(start));
 
 test("the next page takes its sink's kept keys alone, oldest first by the times in their names (whatever order the storage lists them in); another sink's, one that only begins like them, and the application's stay", async (t) => {
   localStorage.clear();
@@ -1705,8 +1705,7 @@ test('page hide keeps at most maxQueue events, the newest: those of a POST under
   for (const u of ['d', 'e', 'f']) client.create('Split', ctx(u));
   assert.equal(client.stats.queued, 6);
   hideRefusingBeacons();
-  const kept = keysFrom(`${base} `).flatMap((k) => JSON.parse(localStorage.getItem(k)).events.map((e) => e.unit.value));
-  assert.deepEqual(kept, ['d', 'e', 'f']);
+  assert.deepEqual(keptUnits(`${base} `), ['d', 'e', 'f']);
   assert.equal(client.stats.dropped, 3);
 });
 
@@ -1722,8 +1721,7 @@ test('page hide keeps its newest events up to 500 000 characters: a copy of exac
     units.push('newer'.padEnd(total - 13 - 1 - 2 * eventBase - units[1].length, 'x'));
     for (const u of units) client.create('Fixed', ctx(u));
     hideRefusingBeacons();
-    const values = keysFrom(`${base} `).flatMap((k) => JSON.parse(localStorage.getItem(k)).events.map((e) => e.unit.value.replace(/x+$/, '')));
-    assert.deepEqual(values, kept, `${total} characters`);
+    assert.deepEqual(keptUnits(`${base} `).map((u) => u.replace(/x+$/, '')), kept, `${total} characters`);
     assert.equal(client.stats.dropped, 3 - kept.length);
     answer();
     await client.close(); // (else it keeps again at the next page hide)
@@ -1834,7 +1832,7 @@ test("a snapshot on the page's own origin: cached under its path and query, and 
   const url = `${srv.snapshotUrl}?v=1`;
   const first = await createClient({ snapshotUrl: url, refreshInterval: 0 });
   await first.close();
-  const keys = Array.from({ length: localStorage.length }, (_, i) => localStorage.key(i));
+  const keys = keysFrom('');
   assert.deepEqual(keys, ['feats-edge:snapshot:/snapshot.json?v=1']);
   const second = await createClient({ snapshotUrl: url, refreshInterval: 0 });
   t.after(() => second.close());
@@ -1849,7 +1847,7 @@ test('a snapshot on another origin than the page: cached under its whole URL, an
   placePage(t, 'https://app.example/page');
   const first = await createClient({ snapshotUrl: srv.snapshotUrl, refreshInterval: 0 });
   await first.close();
-  const keys = Array.from({ length: localStorage.length }, (_, i) => localStorage.key(i));
+  const keys = keysFrom('');
   assert.deepEqual(keys, [`feats-edge:snapshot:${srv.snapshotUrl}`]);
   const second = await createClient({ snapshotUrl: srv.snapshotUrl, refreshInterval: 0 });
   t.after(() => second.close());

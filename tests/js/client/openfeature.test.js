@@ -50,6 +50,10 @@ test('byTargetingKey: the targeting key is the user id unless the context has on
   assert.deepEqual(byTargetingKey({ targetingKey: '', user: { country: 'CA' } }), { user: { country: 'CA' } });
   assert.deepEqual(byTargetingKey({ targetingKey: 'u1', user: null }), { user: { id: 'u1' } });
   assert.deepEqual(byTargetingKey({ targetingKey: 'u1', user: 'x' }), { user: 'x' });
+  // A user of no prototype (JSON of Object.create(null)) is copied as a plain object is.
+  const bare = Object.assign(Object.create(null), { country: 'CA' });
+  assert.deepEqual(byTargetingKey({ targetingKey: '42', user: bare }), { user: { country: 'CA', id: '42' } });
+  assert.deepEqual(Object.keys(bare), ['country'], 'the caller\'s user is left as it was');
 });
 
 test('server SDK: values, variants and reasons from the client; failures give the caller\'s default with OpenFeature\'s codes', async () => {
@@ -57,6 +61,7 @@ test('server SDK: values, variants and reasons from the client; failures give th
   const provider = new FeatsEdgeProvider(client);
   await ServerFeature.setProviderAndWait(provider);
   const of = ServerFeature.getClient();
+  assert.equal(of.metadata.providerMetadata.name, 'feats-edge');
   const ca = { targetingKey: 'u1', user: { country: 'CA' } };
 
   const pay = await of.getStringDetails('PaymentProcessor', 'fallback', ca);
@@ -95,14 +100,15 @@ test('server SDK: values, variants and reasons from the client; failures give th
 
 test('server SDK: a provider set over a client already stale is STALE without an evaluation, and READY when the origin answers', async () => {
   const { srv, client } = await staleClient();
-  const seen = [];
-  const handlers = ['PROVIDER_READY', 'PROVIDER_STALE'].map((type) => [type, () => seen.push(type)]);
+  const seen = [], said = [];
+  const handlers = ['PROVIDER_READY', 'PROVIDER_STALE'].map((type) => [type, (details) => (seen.push(type), type == 'PROVIDER_STALE' && said.push(details.message))]);
   for (const [type, h] of handlers) ServerFeature.addHandler(type, h);
   seen.length = 0; // (a READY handler added in READY, under the last test's provider, runs at once)
   await ServerFeature.setProviderAndWait(new FeatsEdgeProvider(client, { report: false }));
   const of = ServerFeature.getClient();
   await until(() => of.providerStatus == 'STALE', 3000, 'stale');
   assert.deepEqual(seen, ['PROVIDER_READY', 'PROVIDER_STALE']);
+  assert.deepEqual(said, ['feats-edge: the last snapshot fetch failed'], 'said without the error, which came before the provider listened');
   assert.equal(await of.getStringValue('PaymentProcessor', 'x', { targetingKey: 'u', user: { country: 'CA' } }), 'premium', 'a stale provider still answers');
   srv.state.mode = 'ok';
   await client.refresh();
@@ -149,13 +155,14 @@ test('server SDK: events: a first snapshot late makes the provider ready; a new 
   client.on('error', () => {});
   const seen = [];
   const types = ['PROVIDER_READY', 'PROVIDER_ERROR', 'PROVIDER_STALE', 'PROVIDER_CONFIGURATION_CHANGED'];
-  const changes = [];
-  const handlers = types.map((type) => [type, (details) => (seen.push(type), type == 'PROVIDER_CONFIGURATION_CHANGED' && changes.push(details.flagsChanged))]);
+  const changes = [], said = [];
+  const handlers = types.map((type) => [type, (details) => (seen.push(type), said.push(details.message), type == 'PROVIDER_CONFIGURATION_CHANGED' && changes.push(details.flagsChanged))]);
   for (const [type, h] of handlers) ServerFeature.addHandler(type, h);
   await assert.rejects(ServerFeature.setProviderAndWait(new FeatsEdgeProvider(client, { report: false })));
   const of = ServerFeature.getClient();
   assert.equal(of.providerStatus, 'ERROR');
   seen.length = 0;
+  said.length = 0;
   // The origin back: the first snapshot makes it ready.
   srv.state.mode = 'ok';
   await client.refresh();
@@ -176,7 +183,11 @@ test('server SDK: events: a first snapshot late makes the provider ready; a new 
   assert.deepEqual(srv.state.snapshotRequests.map((r) => r.status).slice(-3), [500, 0, 304]);
   await until(() => of.providerStatus == 'READY', 3000, 'ready again');
   assert.deepEqual(seen, ['PROVIDER_READY', 'PROVIDER_STALE', 'PROVIDER_READY']);
+  // Said with the revision, and a stale one with the client's error (not its name).
+  const failed = `feats-edge: ${srv.snapshotUrl} answered 500`;
+  assert.deepEqual(said, ['revision r1', failed, 'revision r1 confirmed']);
   seen.length = 0;
+  said.length = 0;
   // Stale again, then a new snapshot: a configuration change, with the
   // flags it may change, and ready again.
   srv.state.mode = '500';
@@ -190,6 +201,7 @@ test('server SDK: events: a first snapshot late makes the provider ready; a new 
   await until(() => seen.includes('PROVIDER_READY'), 3000, 'changed');
   assert.deepEqual(seen, ['PROVIDER_STALE', 'PROVIDER_CONFIGURATION_CHANGED', 'PROVIDER_READY']);
   assert.deepEqual(changes, [['Dark']]);
+  assert.deepEqual(said, [failed, 'revision r2', 'revision r2 confirmed']);
   assert.equal(await of.getBooleanValue('Dark', false, { targetingKey: 'u', user: { country: 'FR' } }), true);
   assert.equal(of.providerStatus, 'READY');
   assert.equal((await of.getStringDetails('PaymentProcessor', 'x', { targetingKey: 'u' })).flagMetadata.revision, 'r2');
@@ -218,6 +230,81 @@ test('a provider replaced or closed leaves its client open: the client and other
   // A closed client: initializing over it fails.
   await client.close();
   await assert.rejects(new FeatsEdgeProvider(client).initialize(), /no snapshot loaded/);
+});
+
+test('a provider bound to two domains, then replaced in one: that domain hears its new provider\'s events alone', async () => {
+  const { srv, client } = await setup();
+  // (The default over a client of its own: a domain's emitter made when its
+  // provider is set also listens to the default provider, as the SDK builds it.)
+  const { Engine } = await import('feats-edge');
+  const aside = await createClient({ snapshot: new Engine(snapshot('r1')) });
+  await ServerFeature.setProviderAndWait(new FeatsEdgeProvider(aside, { report: false }));
+  const shared = new FeatsEdgeProvider(client, { report: false });
+  await ServerFeature.setProviderAndWait('kept', shared);
+  await ServerFeature.setProviderAndWait('replaced', shared);
+  await ServerFeature.setProviderAndWait('replaced', new FeatsEdgeProvider(client, { report: false }));
+  const heard = { kept: 0, replaced: 0 };
+  for (const domain of ['kept', 'replaced']) ServerFeature.getClient(domain).addHandler('PROVIDER_CONFIGURATION_CHANGED', () => heard[domain]++);
+  srv.state.snapshot = snapshot('r2');
+  srv.state.etag = '"v2"';
+  await client.refresh();
+  await until(() => heard.kept && heard.replaced, 3000, 'both changed');
+  await new Promise((r) => setTimeout(r, 20));
+  assert.deepEqual(heard, { kept: 1, replaced: 1 }, 'the shared provider no longer speaks for the domain it left');
+  await client.close();
+  await aside.close();
+});
+
+test('the providers\' events are an emitter as OpenFeature\'s: a handler removed alone, a type\'s or all at once, a throwing one stops none, the logger set in a chain', () => {
+  for (const Provider of [FeatsEdgeProvider, FeatsEdgeWebProvider]) {
+    const { events } = new Provider(/** @type {any} */ ({}));
+    const heard = [];
+    const a = () => heard.push('a'), b = () => heard.push('b');
+    events.removeHandler('PROVIDER_READY', a); // none yet: nothing to do
+    events.addHandler('PROVIDER_READY', () => { throw new Error('a handler of the application'); });
+    events.addHandler('PROVIDER_READY', a);
+    events.addHandler('PROVIDER_READY', b);
+    events.addHandler('PROVIDER_STALE', a);
+    assert.equal(events.getHandlers('PROVIDER_READY').length, 3, Provider.name);
+    assert.deepEqual(events.getHandlers('PROVIDER_ERROR'), [], Provider.name);
+    events.removeHandler('PROVIDER_READY', a);
+    events.emit('PROVIDER_READY');
+    events.emit('PROVIDER_STALE');
+    events.emit('PROVIDER_ERROR');
+    assert.deepEqual(heard, ['b', 'a'], Provider.name);
+    events.removeAllHandlers('PROVIDER_READY');
+    assert.deepEqual([events.getHandlers('PROVIDER_READY'), events.getHandlers('PROVIDER_STALE')], [[], [a]], Provider.name);
+    events.removeAllHandlers();
+    assert.deepEqual(events.getHandlers('PROVIDER_STALE'), [], Provider.name);
+    assert.equal(events.setLogger(console), events, Provider.name);
+  }
+});
+
+test('a provider initialized twice without onClose (by hand, then by an SDK) listens to its client once: one event per change, none after onClose', async () => {
+  const { srv, client } = await setup();
+  const provider = new FeatsEdgeProvider(client, { report: false });
+  const seen = [];
+  provider.events.addHandler('PROVIDER_CONFIGURATION_CHANGED', (d) => seen.push(d.message));
+  await provider.initialize();
+  await provider.initialize();
+  srv.state.snapshot = snapshot('r2');
+  srv.state.etag = '"v2"';
+  await client.refresh();
+  assert.deepEqual(seen, ['revision r2']);
+  await provider.onClose();
+  srv.state.snapshot = snapshot('r3');
+  srv.state.etag = '"v3"';
+  await client.refresh();
+  assert.equal(client.revision, 'r3');
+  assert.deepEqual(seen, ['revision r2'], 'nothing after onClose');
+  // Initialized again (set again after it was removed): listening once again.
+  await provider.initialize();
+  srv.state.snapshot = snapshot('r4');
+  srv.state.etag = '"v4"';
+  await client.refresh();
+  assert.deepEqual(seen, ['revision r2', 'revision r4']);
+  await provider.onClose();
+  await client.close();
 });
 
 test('an after hook that throws: the caller gets the default while the resolved implementation stays reported; the README\'s finally hook reports only what the caller got', async () => {

@@ -85,11 +85,19 @@ test('server SDK: values, variants and reasons from the client; failures give th
     const d = await call();
     assert.deepEqual([d.value, d.reason, d.errorCode], [mine, 'ERROR', code], d.flagKey);
   }
+  // A flag's failure is no failure of the provider.
+  await new Promise((r) => setTimeout(r, 10));
+  assert.equal(of.providerStatus, 'READY');
   // A user that is no object: its segments are absent (the default), as the client answers.
   const odd = await of.getStringDetails('PaymentProcessor', 'mine', { targetingKey: 'u1', user: 'not an object' });
   assert.deepEqual([odd.value, odd.reason], ['acme', 'DEFAULT']);
   const mapped = new FeatsEdgeProvider(client, { context: () => { throw new Error('no mapping'); } });
   assert.deepEqual(await mapped.resolveStringEvaluation('PaymentProcessor', 'mine', ca), { value: 'mine', reason: 'ERROR', errorCode: 'INVALID_CONTEXT', errorMessage: 'no mapping' });
+  // A mapping that throws what is no Error: said as text.
+  for (const thrown of [null, undefined, 'not mapped']) {
+    const odd = new FeatsEdgeProvider(client, { context: () => { throw thrown; } });
+    assert.deepEqual(await odd.resolveStringEvaluation('PaymentProcessor', 'mine', ca), { value: 'mine', reason: 'ERROR', errorCode: 'INVALID_CONTEXT', errorMessage: String(thrown) });
+  }
 
   // What was resolved is reported once per (feature, implementation, unit).
   await client.flush();
@@ -145,7 +153,27 @@ test('a provider closed while its initialize waits (replaced at once) stays clos
   await first;
   await new Promise((r) => setTimeout(r, 20));
   assert.deepEqual(seen, []);
+  // Closed once initialize has returned, before it says STALE: nothing said.
+  const quick = new FeatsEdgeProvider(client, { report: false });
+  quick.events.addHandler('PROVIDER_STALE', () => seen.push('PROVIDER_STALE'));
+  await quick.initialize();
+  await quick.onClose();
+  await new Promise((r) => setTimeout(r, 20));
+  assert.deepEqual(seen, []);
+  // Closed again, or never initialized: nothing to undo.
+  await quick.onClose();
+  await new FeatsEdgeWebProvider(client).onClose();
   await client.close();
+  // Over a client with nothing loaded, closed while it waits: it rejects all the same.
+  const down = await startServer({ snapshot: snapshot('r1'), mode: '500' });
+  servers.push(down);
+  const empty = await createClient({ snapshotUrl: down.snapshotUrl, refreshInterval: 0, timeout: 100, retryDelay: 60_000 });
+  empty.on('error', () => {});
+  const unready = new FeatsEdgeProvider(empty, { report: false });
+  const waits = unready.initialize();
+  await unready.onClose();
+  await assert.rejects(waits, /no snapshot loaded/);
+  await empty.close();
 });
 
 test('server SDK: events: a first snapshot late makes the provider ready; a new one is a configuration change; a failed fetch makes it stale until the next 304', async () => {
@@ -307,6 +335,45 @@ test('a provider initialized twice without onClose (by hand, then by an SDK) lis
   await client.close();
 });
 
+test('a client closed under a stale provider: OpenFeature\'s error state at the next evaluation', async () => {
+  const { client } = await staleClient();
+  await ServerFeature.setProviderAndWait('stale-closed', new FeatsEdgeProvider(client, { report: false }));
+  const of = ServerFeature.getClient('stale-closed');
+  await until(() => of.providerStatus == 'STALE', 3000, 'stale');
+  const errors = [];
+  of.addHandler('PROVIDER_ERROR', (e) => errors.push(e?.message));
+  await client.close();
+  assert.equal((await of.getStringDetails('PaymentProcessor', 'mine', { targetingKey: 'u' })).errorCode, 'PROVIDER_NOT_READY');
+  await until(() => errors.length > 0, 3000, 'PROVIDER_ERROR');
+  assert.equal(of.providerStatus, 'ERROR');
+  assert.deepEqual(errors, ['feats-edge: the client has no snapshot (closed)']);
+});
+
+test('each provider is for its own SDK: the server one set on the web SDK, or the web one on the server SDK, is refused', async () => {
+  const { Engine } = await import('feats-edge');
+  const client = await createClient({ snapshot: new Engine(snapshot('r1')) });
+  assert.throws(() => WebFeature.setProvider('misplaced', new FeatsEdgeProvider(client)), /intended for use on the server/);
+  assert.throws(() => ServerFeature.setProvider('misplaced', new FeatsEdgeWebProvider(client)), /intended for use on the client/);
+  await client.close();
+});
+
+test('an evaluation started from inside another (a sticky store that evaluates) is GENERAL, said without a hint; the outer one is answered', async () => {
+  const { Engine } = await import('feats-edge');
+  const snap = {
+    schema: 1, segments: { UserId: { from: { user: '{id}' } } },
+    features: { R: { inputs: ['user'], implementations: ['control', 'b'], default: 'control',
+      rules: [{ experiment: { name: 'rx', by: 'UserId', random: true, weights: { control: 10, b: 10 } } }] } },
+  };
+  let provider, inner;
+  const sticky = { get: () => void (inner ??= provider.resolveStringEvaluation('R', 'mine', { targetingKey: 'v' })), set() {} };
+  const client = await createClient({ snapshot: new Engine(snap), sticky });
+  provider = new FeatsEdgeWebProvider(client, { report: false });
+  const outer = provider.resolveStringEvaluation('R', 'x', { targetingKey: 'u' });
+  assert.ok(['control', 'b'].includes(outer.value) && outer.reason != 'ERROR', JSON.stringify(outer));
+  assert.deepEqual(inner, { value: 'mine', reason: 'ERROR', errorCode: 'GENERAL', errorMessage: "feats-edge: GENERAL for 'R'" });
+  await client.close();
+});
+
 test('an after hook that throws: the caller gets the default while the resolved implementation stays reported; the README\'s finally hook reports only what the caller got', async () => {
   const { srv, client } = await setup();
   const ca = { targetingKey: 'u1', user: { country: 'CA' } };
@@ -343,6 +410,9 @@ test('web SDK: synchronous values for the static context, and no snapshot is an 
   assert.equal(of.getBooleanValue('ImageProcessing', false), true);
   const d = of.getStringDetails('Nope', 'mine');
   assert.deepEqual([d.value, d.errorCode], ['mine', 'FLAG_NOT_FOUND']);
+  const number = of.getNumberDetails('PaymentProcessor', 7), object = of.getObjectDetails('PaymentProcessor', { a: 1 });
+  assert.deepEqual([number.value, number.errorCode, number.errorMessage], [7, 'TYPE_MISMATCH', "feats-edge: 'PaymentProcessor' is a feature of implementation names (strings), not a number flag"]);
+  assert.deepEqual([object.value, object.errorCode, object.errorMessage], [{ a: 1 }, 'TYPE_MISMATCH', "feats-edge: 'PaymentProcessor' is a feature of implementation names (strings), not an object flag"]);
 
   // A client with nothing loaded: initialization fails, evaluations give the caller's default.
   const down = await startServer({ snapshot: snapshot('r1'), mode: '500' });
@@ -408,6 +478,9 @@ test('a provider set once the client\'s late first snapshot has come is ready; c
   assert.deepEqual([d.value, d.errorCode], ['mine', 'PROVIDER_NOT_READY']);
   await until(() => errors.length > 0, 3000, 'PROVIDER_ERROR');
   assert.equal(of.providerStatus, 'ERROR');
+  // Said once: the evaluations after it find the provider in error already.
+  assert.equal((await of.getStringDetails('PaymentProcessor', 'mine', { targetingKey: 'u' })).errorCode, 'PROVIDER_NOT_READY');
+  await new Promise((r) => setTimeout(r, 10));
   assert.deepEqual(errors, ['feats-edge: the client has no snapshot (closed)']);
   await ServerFeature.clearProviders?.();
 });
@@ -452,6 +525,28 @@ test('flags are typed by the feature\'s declaration: a boolean feature only as a
   assert.equal((await provider.resolveStringEvaluation('Bool', 'x', {})).errorCode, 'TYPE_MISMATCH');
   assert.equal((await provider.resolveBooleanEvaluation('Ghost', false, {})).value, true);
   assert.equal((await provider.resolveStringEvaluation('Ghost', 'x', {})).errorCode, 'TYPE_MISMATCH');
+  client.override('Ghost', 'false');
+  assert.equal((await provider.resolveBooleanEvaluation('Ghost', true, {})).value, false);
+  client.override('Ghost', 'blue');
+  assert.equal((await provider.resolveStringEvaluation('Ghost', 'x', {})).value, 'blue');
+  assert.equal((await provider.resolveBooleanEvaluation('Ghost', true, {})).errorCode, 'TYPE_MISMATCH');
+  // A client of an older version, without the method that says which features
+  // are boolean: typed by the names served.
+  const older = /** @type {any} */ ({ ...client });
+  delete older[Symbol.for('feats-edge.boolean')];
+  const byName = new FeatsEdgeProvider(older, { report: false });
+  client.override('Ghost', null);
+  client.override('Bool', null);
+  client.override('MultiBool', null);
+  assert.equal((await byName.resolveBooleanEvaluation('Bool', true, {})).value, false);
+  assert.equal((await byName.resolveBooleanEvaluation('MultiBool', true, {})).value, false);
+  assert.equal((await byName.resolveStringEvaluation('MultiBool', 'x', {})).errorCode, 'TYPE_MISMATCH');
+  client.override('Tri', null);
+  for (let i = 0; i < 20; i++) {
+    const served = client.findImplementation('Tri', { user: { id: `u${i}` } });
+    const as = served == 'maybe' ? await byName.resolveStringEvaluation('Tri', 'x', { targetingKey: `u${i}` }) : await byName.resolveBooleanEvaluation('Tri', !JSON.parse(served), { targetingKey: `u${i}` });
+    assert.equal(String(as.value), served, `u${i}`);
+  }
   // The message names the flag type the caller asked for, in plain English.
   assert.equal((await provider.resolveObjectEvaluation('Bool', {}, {})).errorMessage, "feats-edge: 'Bool' is a boolean feature, not an object flag");
   assert.equal((await provider.resolveNumberEvaluation('Bool', 1, {})).errorMessage, "feats-edge: 'Bool' is a boolean feature, not a number flag");
@@ -563,7 +658,7 @@ test('web SDK: a context change while stale leaves the provider stale (the SDK m
   await WebFeature.setProviderAndWait(new FeatsEdgeWebProvider(client, { report: false }));
   const of = WebFeature.getClient();
   const seen = [];
-  const handlers = ['PROVIDER_READY', 'PROVIDER_STALE', 'PROVIDER_CONTEXT_CHANGED'].map((type) => [type, () => seen.push(type)]);
+  const handlers = ['PROVIDER_READY', 'PROVIDER_STALE', 'PROVIDER_CONTEXT_CHANGED'].map((type) => [type, (d) => seen.push(type == 'PROVIDER_STALE' ? `${type}: ${d.message}` : type)]);
   for (const [type, h] of handlers) WebFeature.addHandler(type, h);
   seen.length = 0; // (a READY handler added in READY runs at once)
   srv.state.mode = '500';
@@ -582,7 +677,8 @@ test('web SDK: a context change while stale leaves the provider stale (the SDK m
   srv.state.mode = 'ok';
   await client.refresh();
   await until(() => of.providerStatus == 'READY', 3000, 'ready');
-  assert.deepEqual(seen, ['PROVIDER_STALE', 'PROVIDER_CONTEXT_CHANGED', 'PROVIDER_STALE', 'PROVIDER_READY']);
+  const failed = `PROVIDER_STALE: feats-edge: ${srv.snapshotUrl} answered 500`;
+  assert.deepEqual(seen, [failed, 'PROVIDER_CONTEXT_CHANGED', 'PROVIDER_STALE: feats-edge: the last snapshot fetch failed', 'PROVIDER_READY']);
   // Not stale: a context change says nothing more.
   seen.length = 0;
   await WebFeature.setContext({ targetingKey: 'u3', user: { country: 'CA' } });

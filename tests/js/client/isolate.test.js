@@ -416,11 +416,13 @@ test("a full batch waits for its request's flush(): a POST no waitUntil covers w
 
 test('a request that closes the isolate\'s client (as one closes a client made per request): the next request gets a new one, loaded, its exposures sent', async (t) => {
   const srv = await startServer({ snapshot: snapshot('r1') });
-  const get = isolateClient({ snapshotUrl: srv.snapshotUrl, exposureUrl: srv.exposureUrl });
+  // (A long timeout: the next request is not held for it, nor for the first client's making.)
+  const get = isolateClient({ snapshotUrl: srv.snapshotUrl, exposureUrl: srv.exposureUrl, timeout: 30_000 });
   let client;
   for (let i = 0; i < 3; i++) {
     const ctx = requestCtx();
-    client = await get({}, ctx);
+    client = await servedOrHeld(get({}, ctx));
+    assert.notEqual(client, 'held', `request ${i} held`);
     assert.equal(client.revision, 'r1', `request ${i} is served the snapshot`);
     client.create('Split', { user: { id: String(i) } });
     ctx.waitUntil(client.close());

@@ -374,6 +374,57 @@ test('an evaluation started from inside another (a sticky store that evaluates) 
   await client.close();
 });
 
+test('where no timer can be set (as in a Worker\'s global scope), a provider over a stale client says STALE at its first evaluation, and nothing if the client recovered first', async () => {
+  /** Initializes `provider` while setTimeout throws (only microtasks run meanwhile: the client's ready has settled). */
+  const withoutTimers = async (provider) => {
+    const { setTimeout } = globalThis;
+    globalThis.setTimeout = () => { throw new Error('Disallowed operation called within global scope'); };
+    try {
+      await provider.initialize();
+    } finally {
+      globalThis.setTimeout = setTimeout;
+    }
+  };
+  const ctx = { targetingKey: 'u', user: { country: 'CA' } };
+  for (const recoveredFirst of [false, true]) {
+    const { srv, client } = await staleClient();
+    const provider = new FeatsEdgeWebProvider(client, { report: false });
+    const seen = [];
+    for (const type of ['PROVIDER_READY', 'PROVIDER_STALE']) provider.events.addHandler(type, (d) => seen.push(`${type}: ${d.message}`));
+    await withoutTimers(provider);
+    await new Promise((r) => setTimeout(r, 20));
+    assert.deepEqual(seen, [], 'nothing said by initialize');
+    if (recoveredFirst) {
+      srv.state.mode = 'ok';
+      await client.refresh();
+      assert.equal(client.stale, false);
+    }
+    assert.equal(provider.resolveStringEvaluation('PaymentProcessor', 'x', ctx).value, 'premium');
+    if (!recoveredFirst) {
+      srv.state.mode = 'ok';
+      await client.refresh();
+    }
+    assert.deepEqual(seen, recoveredFirst ? [] : ['PROVIDER_STALE: feats-edge: the last snapshot fetch failed', 'PROVIDER_READY: revision r1 confirmed'], `recovered first: ${recoveredFirst}`);
+    await provider.onClose();
+    await client.close();
+  }
+});
+
+test('a client of an older version, whose updates name no changed flags: a configuration change without the list (the SDKs then re-evaluate every flag)', async () => {
+  const { Engine } = await import('feats-edge');
+  const client = await createClient({ snapshot: new Engine(snapshot('r1')) });
+  let update;
+  const older = /** @type {any} */ ({ ...client, on: (type, fn) => (type == 'update' ? ((update = fn), () => {}) : client.on(type, fn)) });
+  const provider = new FeatsEdgeProvider(older, { report: false });
+  const seen = [];
+  provider.events.addHandler('PROVIDER_CONFIGURATION_CHANGED', (d) => seen.push(d));
+  await provider.initialize();
+  update({ revision: 'r2' });
+  assert.deepEqual(seen, [{ message: 'revision r2' }]);
+  await provider.onClose();
+  await client.close();
+});
+
 test('an after hook that throws: the caller gets the default while the resolved implementation stays reported; the README\'s finally hook reports only what the caller got', async () => {
   const { srv, client } = await setup();
   const ca = { targetingKey: 'u1', user: { country: 'CA' } };

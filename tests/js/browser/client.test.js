@@ -197,6 +197,8 @@ test('a .wasm served with another Content-Type than application/wasm loads all t
 
 test('bytes that are no module, given to init() or initSync(), are refused in the package\'s words, and the right ones load after', () =>
   onBlankPage(async (page) => {
+    let asked = 0;
+    page.on('request', (r) => r.url().endsWith('/feats_edge_bg.wasm') && asked++);
     const got = await page.evaluate(async () => {
       const { init, initSync, Engine } = await import('/pkg/index.js');
       const junk = new Uint8Array([0x3c, 0x68, 0x74, 0x6d, 0x6c, 0x3e]); // "<html>"
@@ -208,8 +210,10 @@ test('bytes that are no module, given to init() or initSync(), are refused in th
       }
       await init(junk).catch((e) => messages.push(e.message));
       initSync(await (await fetch('/pkg/gen/feats_edge_bg.wasm')).arrayBuffer());
+      await init(); // loaded already: nothing fetched
       return { messages, revision: new Engine({ schema: 1, revision: 'r', features: {} }).revision };
     });
+    assert.equal(asked, 1, 'the .wasm was fetched by the page alone');
     assert.equal(got.messages.length, 2, got.messages.join('\n'));
     for (const m of got.messages) assert.match(m, /^feats-edge: the bytes given to init\(\) or initSync\(\) are not feats_edge_bg\.wasm \(.+\): give the package's file, or its URL$/);
     assert.equal(got.revision, 'r');
@@ -266,13 +270,17 @@ test('a .wasm of another version (an older file a CDN keeps under the same URL) 
       } catch (e) {
         messages.push(e.message);
       }
+      // Its URL given relative, and the module compiled: each named.
+      await init('/pkg/gen/feats_edge_bg.wasm').catch((e) => messages.push(e.message));
+      await init(await WebAssembly.compile(new Uint8Array(bytes))).catch((e) => messages.push(e.message));
       await init('/pkg/gen/feats_edge_bg.wasm?right').catch((e) => messages.push(e.message));
       return { messages, revision: new Engine({ schema: 1, revision: 'r', features: {} }).revision };
     }, [...other]);
-    assert.equal(served, 1);
-    assert.equal(got.messages.length, 2, got.messages.join('\n'));
-    assert.match(got.messages[0], /^feats-edge: http:\/\/127\.0\.0\.1:\d+\/pkg\/gen\/feats_edge_bg\.wasm is the feats_edge_bg\.wasm of another version of the package than this JavaScript \(.*__wbg_sticky_0123456789abcdef.*\)\. A cache or CDN may keep an older file under the same URL: serve the \.wasm that came with this JavaScript/);
+    assert.equal(served, 2);
+    assert.equal(got.messages.length, 4, got.messages.join('\n'));
+    for (const i of [0, 2]) assert.match(got.messages[i], /^feats-edge: http:\/\/127\.0\.0\.1:\d+\/pkg\/gen\/feats_edge_bg\.wasm is the feats_edge_bg\.wasm of another version of the package than this JavaScript \(.*__wbg_sticky_0123456789abcdef.*\)\. A cache or CDN may keep an older file under the same URL: serve the \.wasm that came with this JavaScript/);
     assert.match(got.messages[1], /^feats-edge: the module given to initSync\(\) is the feats_edge_bg\.wasm of another version/);
+    assert.match(got.messages[3], /^feats-edge: the module given to init\(\) is the feats_edge_bg\.wasm of another version/);
     assert.equal(got.revision, 'r');
   }));
 
@@ -294,14 +302,22 @@ test('initSync() while init() is loading: one instance, and the engines made on 
     assert.deepEqual(got, ['a:x', 'b:y', 'x', 'y']);
   }));
 
-test('a .wasm that is not found: init() says what to do', () =>
+test('a .wasm that is not found: init() says what to do, naming the URL asked (one given relative, or as a Request, resolved); a Request for the right one loads', () =>
   onBlankPage(async (page) => {
     await page.route(WASM, (route) => route.fulfill({ status: 404, body: 'not found' }));
-    const message = await page.evaluate(async () => {
-      const { init } = await import('/pkg/index.js');
-      return init().then(() => 'loaded', (e) => String(e.message));
+    await page.route('**/pkg/gen/moved.wasm', (route) => route.fulfill({ status: 404, body: 'not found' }));
+    const got = await page.evaluate(async () => {
+      const { init, Engine } = await import('/pkg/index.js');
+      const said = (p) => p.then(() => 'loaded', (e) => String(e.message));
+      const messages = [await said(init()), await said(init('/pkg/gen/moved.wasm')), await said(init(new Request('/pkg/gen/moved.wasm')))];
+      messages.push(await said(init(new Request('/pkg/gen/feats_edge_bg.wasm?right'))));
+      return { messages, revision: new Engine({ schema: 1, revision: 'r', features: {} }).revision };
     });
-    assert.match(message, /^feats-edge: http:\/\/127\.0\.0\.1:\d+\/pkg\/gen\/feats_edge_bg\.wasm answered 404\. Serve the package's feats_edge_bg\.wasm there, or pass its URL to init\(\)/);
+    const notFound = (file) => new RegExp(`^feats-edge: http://127\\.0\\.0\\.1:\\d+/pkg/gen/${file} answered 404\\. Serve the package's feats_edge_bg\\.wasm there, or pass its URL to init\\(\\)`);
+    assert.match(got.messages[0], notFound('feats_edge_bg\\.wasm'));
+    assert.match(got.messages[1], notFound('moved\\.wasm'));
+    assert.match(got.messages[2], notFound('moved\\.wasm'));
+    assert.deepEqual([got.messages[3], got.revision], ['loaded', 'r']);
   }));
 
 
@@ -389,14 +405,15 @@ test('a Content-Security-Policy that forbids WebAssembly: a clear error naming w
     const got = await page.evaluate(async () => {
       const { createClient } = await import('/pkg/index.js');
       const client = await createClient({ snapshotUrl: '/flags/snapshot.json', retryDelay: 20, timeout: 500 });
-      const heard = [];
-      client.on('error', (e) => heard.push(e.message));
+      const heard = [], causes = [];
+      client.on('error', (e) => (heard.push(e.message), causes.push(e.cause?.constructor.name)));
       await new Promise((r) => setTimeout(r, 1000)); // retries would have run by now
       const answer = client.findImplementation('AllowedPriorities', { user: { id: '1' } });
       await client.close();
-      return { heard, violations: window.__violations, ready: await client.ready, answer };
+      return { heard, causes, violations: window.__violations, ready: await client.ready, answer };
     });
     assert.equal(got.ready, false);
+    assert.deepEqual(new Set(got.causes), new Set(['CompileError']), 'the runtime\'s refusal kept as the cause');
     assert.equal(got.answer, null);
     assert.ok(got.heard.length >= 1);
     for (const m of got.heard) assert.match(m, /Content-Security-Policy does not allow WebAssembly: add 'wasm-unsafe-eval' to script-src/);
@@ -899,8 +916,9 @@ test('a .wasm request that never answers is given up after 30 s and made again: 
     await page.clock.install();
     await page.evaluate(async () => {
       const { createClient } = await import('/pkg/index.js');
+      window.__heard = [];
       window.__made = createClient({ snapshotUrl: '/flags/snapshot.json', refreshInterval: 0, timeout: 500, retryDelay: 100 })
-        .then((c) => (window.__client = c));
+        .then((c) => (c.on('error', (e) => window.__heard.push(e.message)), (window.__client = c)));
     });
     for (let i = 0; i < 100 && wasmRequests === 0; i++) await sleep(20);
     assert.equal(wasmRequests, 1);
@@ -915,6 +933,8 @@ test('a .wasm request that never answers is given up after 30 s and made again: 
     await page.evaluate(() => window.__client.close());
     assert.match(revision ?? '', /\S/, 'loaded after the first .wasm request was given up');
     assert.equal(wasmRequests, 2);
+    const heard = await page.evaluate(() => window.__heard);
+    assert.match(heard.join('\n'), /^feats-edge: http:\/\/127\.0\.0\.1:\d+\/pkg\/gen\/feats_edge_bg\.wasm did not load within 30 s$/m);
   }));
 
 /**

@@ -80,6 +80,23 @@ function heldFetch(clock) {
   return { fetch, started, answer };
 }
 
+test('options(env) that gives no options (a binding missing): each request gets a client serving the code defaults, said once, and nothing thrown', async (t) => {
+  const logged = [];
+  const { warn } = console;
+  console.warn = (...args) => logged.push(args.map(String).join(' '));
+  t.after(() => (console.warn = warn));
+  for (const given of [undefined, null]) {
+    const get = isolateClient(() => given);
+    const ctx = requestCtx();
+    const client = await get({}, ctx);
+    await ctx.settle();
+    t.after(() => client.close());
+    assert.deepEqual([client.revision, client.findImplementation('Split', { user: { id: '1' } })], [null, null], String(given));
+  }
+  await sleep(20); // (the wait's errors are logged once createClient has returned, if no listener was added)
+  assert.equal(logged.filter((l) => l.includes('no snapshotUrl and no snapshot')).length, 2, logged.join('\n'));
+});
+
 test('a snapshot without a revision is loaded: requests within refreshInterval do not fetch it again', async (t) => {
   const { revision, ...unnamed } = snapshot('r1');
   assert.equal(revision, 'r1');

@@ -699,17 +699,22 @@ test("the browser entry run outside a browser (a test runner's DOM environment):
   const script = `
     const browser = await import(${JSON.stringify(new URL('../../pkg/index.js', import.meta.url).href)});
     const said = [await browser.init().catch((e) => e.message)];
+    const { fetch } = globalThis;
     delete globalThis.fetch;
     said.push(await browser.init().catch((e) => e.message));
+    globalThis.fetch = fetch;
+    // An http: URL out of reach is no sign of running outside a browser.
+    said.push(await browser.init('http://127.0.0.1:9/feats_edge_bg.wasm').catch((e) => e.message));
     // The way out it offers.
     await browser.init((await import('node:fs')).readFileSync(new URL('gen/feats_edge_bg.wasm', import.meta.resolve(${JSON.stringify(new URL('../../pkg/index.js', import.meta.url).href)}))));
     said.push(new browser.Engine(${JSON.stringify(shop)}).implementation('PaymentProcessor', { user: { id: 42, address: { country_code: 'US' } } }));
     console.log(JSON.stringify(said));`;
   const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script]);
-  const [failed, none, answer] = JSON.parse(stdout);
+  const [failed, none, unreached, answer] = JSON.parse(stdout);
   const said = (how) => new RegExp(`^feats-edge: file:///.*/pkg/gen/feats_edge_bg\\.wasm: ${how}\\. This is the package's browser entry, run outside a browser \\(.*\\): ` +
     "have the runner resolve its node entry \\(Jest: testEnvironmentOptions: \\{ customExportConditions: \\['node'\\] \\}\\), or pass the \\.wasm's bytes to init\\(\\)$");
   assert.match(failed, said('fetch failed'));
+  assert.equal(unreached, 'feats-edge: http://127.0.0.1:9/feats_edge_bg.wasm: fetch failed');
   assert.match(none, said('fetch is not defined'));
   assert.equal(answer, 'acme');
 });

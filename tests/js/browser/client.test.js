@@ -221,6 +221,7 @@ test('bytes that are no module, given to init() or initSync(), are refused in th
 
 test("wasm-bindgen's own loader form ({module_or_path}, {module}) given to init() or initSync() is refused saying so, and a client then loads the package's .wasm", () =>
   onBlankPage(async (page) => {
+    await page.route('**/pkg/gen/moved.wasm', (route) => route.fulfill({ status: 404, body: 'not found' }));
     const got = await page.evaluate(async () => {
       const { init, initSync, createClient } = await import('/pkg/index.js');
       const messages = [];
@@ -230,6 +231,10 @@ test("wasm-bindgen's own loader form ({module_or_path}, {module}) given to init(
       } catch (e) {
         messages.push(e.message);
       }
+      // Other values of no kind it takes: each named.
+      for (const odd of [42, () => {}, Object.create(null)]) await init(odd).catch((e) => messages.push(e.message));
+      // A promise-like of the response (a fetch wrapper's) is taken, as a promise is; it fails here.
+      await init({ then: (resolve) => resolve(fetch('/pkg/gen/moved.wasm')) }).catch((e) => messages.push(e.message));
       // (The object was the source of the client's own init() too, tried again for good.)
       const snapshot = await (await fetch('/flags/snapshot.json')).text();
       const client = await createClient({ snapshot, retryDelay: 20, timeout: 3000 });
@@ -240,7 +245,10 @@ test("wasm-bindgen's own loader form ({module_or_path}, {module}) given to init(
     assert.deepEqual(got.messages, [
       "feats-edge: init() takes the .wasm's URL, a Response or a promise of one, its bytes or a compiled WebAssembly.Module, not an object in the form of wasm-bindgen's own loader ({module_or_path: …}): give it the value itself (init(url))",
       "feats-edge: initSync() takes the .wasm's bytes or a compiled WebAssembly.Module, not an object in the form of wasm-bindgen's own loader ({module: …}): give it the value itself (initSync(bytes))",
+      ...['a number', 'a function', 'a plain object'].map((what) => `feats-edge: init() takes the .wasm's URL, a Response or a promise of one, its bytes or a compiled WebAssembly.Module, not ${what}`),
+      got.messages[5],
     ]);
+    assert.match(got.messages[5], /^feats-edge: http:\/\/127\.0\.0\.1:\d+\/pkg\/gen\/moved\.wasm answered 404\./);
     assert.match(String(got.revision), /\S/);
   }));
 
@@ -323,11 +331,18 @@ test('a .wasm that is not found: init() says what to do, naming the URL asked (o
 
 test('a file: URL that a browser cannot fetch (a page opened from disk, an app shell): init() names it, and does not say it runs outside a browser', () =>
   onBlankPage(async (page) => {
-    const message = await page.evaluate(async () => {
+    const got = await page.evaluate(async () => {
       const { init } = await import('/pkg/index.js');
-      return init('file:///app/feats_edge_bg.wasm').then(() => 'loaded', (e) => String(e.message));
+      const said = () => init('file:///app/feats_edge_bg.wasm').then(() => ['loaded'], (e) => [String(e.message), e.cause?.constructor.name]);
+      const plain = await said();
+      // A page with a \`process\` shim of its own (as some bundles define), without versions.
+      globalThis.process = { env: {} };
+      return [plain, await said()];
     });
-    assert.match(message, /^feats-edge: file:\/\/\/app\/feats_edge_bg\.wasm: Failed to fetch$/);
+    for (const [message, cause] of got) {
+      assert.match(message, /^feats-edge: file:\/\/\/app\/feats_edge_bg\.wasm: Failed to fetch$/);
+      assert.equal(cause, 'TypeError', 'the runtime\'s error kept as the cause');
+    }
   }));
 test('timeout bounds the wait for a slow .wasm too: a first visit, a bootstrap and a cached snapshot resolve by then, and update when it arrives', () =>
   onBlankPage(async (page) => {

@@ -97,6 +97,30 @@ test('options(env) that gives no options (a binding missing): each request gets 
   assert.equal(logged.filter((l) => l.includes('no snapshotUrl and no snapshot')).length, 2, logged.join('\n'));
 });
 
+test('a request with no ctx (no waitUntil to hold work past it, as in Node or a test) is given the client, and a bootstrap\'s revalidation goes on by itself', async (t) => {
+  const srv = await startServer({ snapshot: snapshot('r1') });
+  const get = isolateClient({ snapshotUrl: srv.snapshotUrl, snapshot: snapshot('r0') });
+  const client = await get({});
+  t.after(async () => {
+    await client.close();
+    await srv.close();
+  });
+  assert.ok(['r0', 'r1'].includes(client.revision), String(client.revision));
+  await loads(client, 'r1');
+  assert.equal(await get(), client, 'the next request, with no env either, gets the same one');
+  // Nothing loaded (the origin failing): each such request revalidates, and is served.
+  const down = await startServer({ snapshot: snapshot('r1'), mode: '500' });
+  t.after(() => down.close());
+  const getDown = isolateClient({ snapshotUrl: down.snapshotUrl, retryDelay: 1 });
+  const empty = await getDown();
+  t.after(() => empty.close());
+  empty.on('error', () => {});
+  await sleep(20);
+  assert.equal(await getDown(), empty);
+  assert.equal(empty.revision, null);
+  await until(() => down.state.snapshotRequests.length >= 2, 3000, 'a second fetch');
+});
+
 test('a snapshot without a revision is loaded: requests within refreshInterval do not fetch it again', async (t) => {
   const { revision, ...unnamed } = snapshot('r1');
   assert.equal(revision, 'r1');

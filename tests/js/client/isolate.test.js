@@ -281,6 +281,22 @@ test('an origin that hangs: each fetch started over one under way waits twice as
   assert.deepEqual(started, [0, 1000, 3000, 7000], 'the fetches\' start times over 10 s');
 });
 
+test('an idle isolate whose revalidation hangs serves its next request once timeout has passed, not later', async (t) => {
+  // The clock is the test's; the second fetch never answers (aborted at close).
+  const clock = frozenClock(t);
+  const { fetch, started, answer } = heldFetch(clock);
+  const get = isolateClient({ snapshotUrl: 'http://127.0.0.1:9/snapshot.json', fetch, timeout: 300, refreshInterval: 1 });
+  const first = get({}, requestCtx());
+  await until(() => answer.length == 1, 3000, 'the first fetch');
+  answer[0](new Response(JSON.stringify(snapshot('r1')), { headers: { ETag: '"v1"' } }));
+  const client = await first;
+  t.after(() => client.close());
+  assert.equal(client.revision, 'r1');
+  clock.ms += 5000; // idle for over twice refreshInterval
+  assert.equal(await servedOrHeld(get({}, requestCtx())), client, 'served, by what it holds');
+  assert.deepEqual(started, [0, 5000], 'its revalidation started, and still hangs');
+});
+
 test('an origin that hangs, then answers the fetch another was started over: the one under way still holds later requests back', async (t) => {
   // The clock is the test's; each fetch answers when the test says (aborted at close).
   const clock = frozenClock(t);

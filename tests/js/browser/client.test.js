@@ -231,6 +231,13 @@ test("wasm-bindgen's own loader form ({module_or_path}, {module}) given to init(
       } catch (e) {
         messages.push(e.message);
       }
+      // Each form's advice names the call it was given to.
+      await init({ module: new Uint8Array(8) }).catch((e) => messages.push(e.message));
+      try {
+        initSync({ module_or_path: '/pkg/gen/feats_edge_bg.wasm' });
+      } catch (e) {
+        messages.push(e.message);
+      }
       // Other values of no kind it takes: each named.
       for (const odd of [42, () => {}, Object.create(null)]) await init(odd).catch((e) => messages.push(e.message));
       // A promise-like of the response (a fetch wrapper's) is taken, as a promise is; it fails here.
@@ -245,10 +252,12 @@ test("wasm-bindgen's own loader form ({module_or_path}, {module}) given to init(
     assert.deepEqual(got.messages, [
       "feats-edge: init() takes the .wasm's URL, a Response or a promise of one, its bytes or a compiled WebAssembly.Module, not an object in the form of wasm-bindgen's own loader ({module_or_path: …}): give it the value itself (init(url))",
       "feats-edge: initSync() takes the .wasm's bytes or a compiled WebAssembly.Module, not an object in the form of wasm-bindgen's own loader ({module: …}): give it the value itself (initSync(bytes))",
+      "feats-edge: init() takes the .wasm's URL, a Response or a promise of one, its bytes or a compiled WebAssembly.Module, not an object in the form of wasm-bindgen's own loader ({module: …}): give it the value itself (init(bytes))",
+      "feats-edge: initSync() takes the .wasm's bytes or a compiled WebAssembly.Module, not an object in the form of wasm-bindgen's own loader ({module_or_path: …}): give it the value itself (initSync(bytes))",
       ...['a number', 'a function', 'a plain object'].map((what) => `feats-edge: init() takes the .wasm's URL, a Response or a promise of one, its bytes or a compiled WebAssembly.Module, not ${what}`),
-      got.messages[5],
+      got.messages[7],
     ]);
-    assert.match(got.messages[5], /^feats-edge: http:\/\/127\.0\.0\.1:\d+\/pkg\/gen\/moved\.wasm answered 404\./);
+    assert.match(got.messages[7], /^feats-edge: http:\/\/127\.0\.0\.1:\d+\/pkg\/gen\/moved\.wasm answered 404\./);
     assert.match(String(got.revision), /\S/);
   }));
 

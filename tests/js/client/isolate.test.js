@@ -121,6 +121,24 @@ test('a request with no ctx (no waitUntil to hold work past it, as in Node or a 
   await until(() => down.state.snapshotRequests.length >= 2, 3000, 'a second fetch');
 });
 
+test('refreshInterval 0: the snapshot loaded is kept, and no request revalidates it', async (t) => {
+  const srv = await startServer({ snapshot: snapshot('r1') });
+  const get = isolateClient({ snapshotUrl: srv.snapshotUrl, refreshInterval: 0 });
+  const clock = shiftedClock(t);
+  let client;
+  for (let i = 0; i < 5; i++, clock.offset += 3_600_000) {
+    const ctx = requestCtx();
+    client = await get({}, ctx);
+    await ctx.settle();
+  }
+  t.after(async () => {
+    await client.close();
+    await srv.close();
+  });
+  assert.equal(client.revision, 'r1');
+  assert.equal(srv.state.snapshotRequests.length, 1, 'one fetch for 5 requests an hour apart');
+});
+
 test('a snapshot without a revision is loaded: requests within refreshInterval do not fetch it again', async (t) => {
   const { revision, ...unnamed } = snapshot('r1');
   assert.equal(revision, 'r1');

@@ -315,6 +315,22 @@ test('an idle isolate whose revalidation hangs serves its next request once time
   assert.deepEqual(started, [0, 5000], 'its revalidation started, and still hangs');
 });
 
+test('nothing loaded, idle for long, an origin that now hangs: the next request is served at once (the code defaults), not held for the timeout', async (t) => {
+  const clock = frozenClock(t);
+  const { fetch, started, answer } = heldFetch(clock);
+  const get = isolateClient({ snapshotUrl: 'http://127.0.0.1:9/snapshot.json', fetch, timeout: 30_000, refreshInterval: 1, retryDelay: 1 });
+  const first = get({}, requestCtx());
+  await until(() => answer.length == 1, 3000, 'the first fetch');
+  answer[0](new Response('down', { status: 500 }));
+  const client = await first;
+  t.after(() => client.close());
+  client.on('error', () => {});
+  assert.equal(client.revision, null);
+  clock.ms += 600_000;
+  assert.equal(await servedOrHeld(get({}, requestCtx())), client);
+  assert.deepEqual(started, [0, 600_000], 'its fetch started, and still hangs');
+});
+
 test('an origin that hangs, then answers the fetch another was started over: the one under way still holds later requests back', async (t) => {
   // The clock is the test's; each fetch answers when the test says (aborted at close).
   const clock = frozenClock(t);

@@ -331,6 +331,27 @@ test('nothing loaded, idle for long, an origin that now hangs: the next request 
   assert.deepEqual(started, [0, 600_000], 'its fetch started, and still hangs');
 });
 
+test('concurrent first requests wait for the first one\'s client up to timeout plus a second; past that (the first request cancelled) the next one makes its own', { timeout: 10_000 }, async (t) => {
+  // The clock is the test's; each fetch answers when the test says.
+  const clock = frozenClock(t);
+  const { fetch, started, answer } = heldFetch(clock);
+  const get = isolateClient({ snapshotUrl: 'http://127.0.0.1:9/snapshot.json', fetch, timeout: 1000, refreshInterval: 1 });
+  const a = get({}, requestCtx());
+  await until(() => answer.length == 1, 3000, 'the first fetch');
+  clock.ms = 1900;
+  const b = get({}, requestCtx());
+  await sleep(20);
+  clock.ms = 2100;
+  const c = get({}, requestCtx());
+  await until(() => answer.length == 2, 3000, 'the second fetch');
+  for (const reply of answer) reply(new Response(JSON.stringify(snapshot('r1')), { headers: { ETag: '"v1"' } }));
+  const [first, second, third] = await Promise.all([a, b, c]);
+  t.after(() => first.close());
+  assert.deepEqual(started, [0, 2100], 'the one at 1.9 s waited; the one at 2.1 s made its own');
+  assert.ok(second === first && third === first, 'the first client is kept; the one made later is closed');
+  assert.equal(first.revision, 'r1');
+});
+
 test('an origin that hangs, then answers the fetch another was started over: the one under way still holds later requests back', async (t) => {
   // The clock is the test's; each fetch answers when the test says (aborted at close).
   const clock = frozenClock(t);

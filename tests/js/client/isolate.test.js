@@ -311,8 +311,25 @@ test('an idle isolate whose revalidation hangs serves its next request once time
   t.after(() => client.close());
   assert.equal(client.revision, 'r1');
   clock.ms += 5000; // idle for over twice refreshInterval
-  assert.equal(await servedOrHeld(get({}, requestCtx())), client, 'served, by what it holds');
+  // A second request meanwhile waits for that revalidation too, as long
+  // (counted in looks: this clock does not move).
+  const [one, other] = await Promise.all([servedOrHeld(get({}, requestCtx())), servedOrHeld(get({}, requestCtx()))]);
+  assert.ok(one === client && other === client, 'both served, by what the isolate holds');
   assert.deepEqual(started, [0, 5000], 'its revalidation started, and still hangs');
+});
+
+test('a revalidation past refreshInterval, but within twice it, goes on after the response: the request is not held while it hangs', async (t) => {
+  const clock = frozenClock(t);
+  const { fetch, started, answer } = heldFetch(clock);
+  const get = isolateClient({ snapshotUrl: 'http://127.0.0.1:9/snapshot.json', fetch, timeout: 30_000, refreshInterval: 1 });
+  const first = get({}, requestCtx());
+  await until(() => answer.length == 1, 3000, 'the first fetch');
+  answer[0](new Response(JSON.stringify(snapshot('r1')), { headers: { ETag: '"v1"' } }));
+  const client = await first;
+  t.after(() => client.close());
+  clock.ms += 1500;
+  assert.equal(await servedOrHeld(get({}, requestCtx())), client);
+  assert.deepEqual(started, [0, 1500], 'its revalidation started, and still hangs');
 });
 
 test('nothing loaded, idle for long, an origin that now hangs: the next request is served at once (the code defaults), not held for the timeout', async (t) => {

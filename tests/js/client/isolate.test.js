@@ -80,6 +80,19 @@ function heldFetch(clock) {
   return { fetch, started, answer };
 }
 
+/** The client of a first request through `get`, once the test has answered its fetch (`answer[0]`) with `response`. */
+async function firstAnswered(t, get, answer, response) {
+  const first = get({}, requestCtx());
+  await until(() => answer.length == 1, 3000, 'the first fetch');
+  answer[0](response);
+  const client = await first;
+  t.after(() => client.close());
+  return client;
+}
+
+/** A snapshot response with an ETag. */
+const snapshotResponse = (revision) => new Response(JSON.stringify(snapshot(revision)), { headers: { ETag: `"${revision}"` } });
+
 test('options(env) that gives no options (a binding missing): each request gets a client serving the code defaults, said once, and nothing thrown', async (t) => {
   const logged = [];
   const { warn } = console;
@@ -304,11 +317,7 @@ test('an idle isolate whose revalidation hangs serves its next request once time
   const clock = frozenClock(t);
   const { fetch, started, answer } = heldFetch(clock);
   const get = isolateClient({ snapshotUrl: 'http://127.0.0.1:9/snapshot.json', fetch, timeout: 300, refreshInterval: 1 });
-  const first = get({}, requestCtx());
-  await until(() => answer.length == 1, 3000, 'the first fetch');
-  answer[0](new Response(JSON.stringify(snapshot('r1')), { headers: { ETag: '"v1"' } }));
-  const client = await first;
-  t.after(() => client.close());
+  const client = await firstAnswered(t, get, answer, snapshotResponse('r1'));
   assert.equal(client.revision, 'r1');
   clock.ms += 5000; // idle for over twice refreshInterval
   // A second request meanwhile waits for that revalidation too, as long
@@ -322,11 +331,7 @@ test('a revalidation past refreshInterval, but within twice it, goes on after th
   const clock = frozenClock(t);
   const { fetch, started, answer } = heldFetch(clock);
   const get = isolateClient({ snapshotUrl: 'http://127.0.0.1:9/snapshot.json', fetch, timeout: 30_000, refreshInterval: 1 });
-  const first = get({}, requestCtx());
-  await until(() => answer.length == 1, 3000, 'the first fetch');
-  answer[0](new Response(JSON.stringify(snapshot('r1')), { headers: { ETag: '"v1"' } }));
-  const client = await first;
-  t.after(() => client.close());
+  const client = await firstAnswered(t, get, answer, snapshotResponse('r1'));
   clock.ms += 1500;
   assert.equal(await servedOrHeld(get({}, requestCtx())), client);
   assert.deepEqual(started, [0, 1500], 'its revalidation started, and still hangs');
@@ -336,11 +341,7 @@ test('nothing loaded, idle for long, an origin that now hangs: the next request 
   const clock = frozenClock(t);
   const { fetch, started, answer } = heldFetch(clock);
   const get = isolateClient({ snapshotUrl: 'http://127.0.0.1:9/snapshot.json', fetch, timeout: 30_000, refreshInterval: 1, retryDelay: 1 });
-  const first = get({}, requestCtx());
-  await until(() => answer.length == 1, 3000, 'the first fetch');
-  answer[0](new Response('down', { status: 500 }));
-  const client = await first;
-  t.after(() => client.close());
+  const client = await firstAnswered(t, get, answer, new Response('down', { status: 500 }));
   client.on('error', () => {});
   assert.equal(client.revision, null);
   clock.ms += 600_000;
@@ -348,7 +349,7 @@ test('nothing loaded, idle for long, an origin that now hangs: the next request 
   assert.deepEqual(started, [0, 600_000], 'its fetch started, and still hangs');
 });
 
-test('concurrent first requests wait for the first one\'s client up to timeout plus a second; past that (the first request cancelled) the next one makes its own', { timeout: 10_000 }, async (t) => {
+test('concurrent first requests wait for the first one\'s client up to timeout plus a second; past that (as when the first request was cancelled) the next one makes its own', { timeout: 10_000 }, async (t) => {
   // The clock is the test's; each fetch answers when the test says.
   const clock = frozenClock(t);
   const { fetch, started, answer } = heldFetch(clock);
@@ -361,11 +362,11 @@ test('concurrent first requests wait for the first one\'s client up to timeout p
   clock.ms = 2100;
   const c = get({}, requestCtx());
   await until(() => answer.length == 2, 3000, 'the second fetch');
-  for (const reply of answer) reply(new Response(JSON.stringify(snapshot('r1')), { headers: { ETag: '"v1"' } }));
+  for (const reply of answer) reply(snapshotResponse('r1'));
   const [first, second, third] = await Promise.all([a, b, c]);
   t.after(() => first.close());
   assert.deepEqual(started, [0, 2100], 'the one at 1.9 s waited; the one at 2.1 s made its own');
-  assert.ok(second === first && third === first, 'the first client is kept; the one made later is closed');
+  assert.ok(second === first && third === first, 'the first client is kept, and given to all three');
   assert.equal(first.revision, 'r1');
 });
 
@@ -385,7 +386,7 @@ test('an origin that hangs, then answers the fetch another was started over: the
   t.after(() => client.close());
   assert.deepEqual(started, [0, 1000]);
   // The first fetch is answered; the second, started over it, is still under way.
-  answer[0](new Response(JSON.stringify(snapshot('r1')), { headers: { ETag: '"v1"' } }));
+  answer[0](snapshotResponse('r1'));
   await loads(client, 'r1');
   for (let ms = 1250; ms < 3000; ms += 250) await requestAt(ms);
   assert.deepEqual(started, [0, 1000], 'a fetch while the second was under way (it waits 2 s: it started over one)');
@@ -399,7 +400,7 @@ test('an origin that answered, then hangs: the fetch started over the hung one w
   const get = isolateClient({ snapshotUrl: 'http://127.0.0.1:9/snapshot.json', snapshot: snapshot('r0'), fetch, timeout: 2000, refreshInterval: 1 });
   const client = await get({}, requestCtx());
   t.after(() => client.close());
-  answer[0](new Response(JSON.stringify(snapshot('r1')), { headers: { ETag: '"v1"' } }));
+  answer[0](snapshotResponse('r1'));
   await loads(client, 'r1');
   // A request each 250 ms, revalidating each second (refreshInterval's floor); the second fetch hangs.
   for (let ms = 250; ms <= 3000; ms += 250) {

@@ -349,7 +349,7 @@ test('a file: URL that a browser cannot fetch (a page opened from disk, an app s
       const { init } = await import('/pkg/index.js');
       const said = () => init('file:///app/feats_edge_bg.wasm').then(() => ['loaded'], (e) => [String(e.message), e.cause?.constructor.name]);
       const plain = await said();
-      // A page with a \`process\` shim of its own (as some bundles define), without versions.
+      // A page with a `process` shim of its own (as some bundles define), without versions.
       globalThis.process = { env: {} };
       return [plain, await said()];
     });

@@ -180,7 +180,8 @@ test('Node servers bundled with the package inside: webpack ships the .wasm besi
   cpSync(join(app, 'server-esbuild'), join(away, 'esbuild'), { recursive: true });
   const failed = await run(join(away, 'esbuild/server.mjs'));
   assert.equal(failed.code, 1);
-  assert.match(failed.stderr, /feats-edge: no feats_edge_bg\.wasm beside .*server\.mjs \(ENOENT.*\), nor an installed feats-edge to take it from\. A bundle of the package needs feats-edge\/feats_edge_bg\.wasm copied beside it, or the package left out of the bundle \(esbuild --external:feats-edge/);
+  assert.match(failed.stderr, /feats-edge: no feats_edge_bg\.wasm beside .*server\.mjs \(ENOENT.*\), nor an installed feats-edge to take it from\. A bundle of the package needs feats-edge\/feats_edge_bg\.wasm copied beside it, or the package left out of the bundle \(esbuild --external:feats-edge, webpack externals, Next\.js serverExternalPackages\)/);
+  assert.match(failed.stderr, /\[cause\]: Error: ENOENT/, 'why it was not beside the bundle, kept as the cause');
 });
 
 test('TypeScript: the installed declarations check the application, under Node\'s and bundlers\' resolution', async () => {

@@ -147,7 +147,7 @@ async function compile(from) {
       // from its bytes, as the bindings did (with their warning).
       const typed = from.headers.get('Content-Type') === 'application/wasm';
       if (typed || from.bodyUsed || !['basic', 'cors', 'default'].includes(from.type)) throw e;
-      console.warn(`feats-edge: ${from.url} is served as ${from.headers.get('Content-Type') || 'no Content-Type'}, not application/wasm: compiled from its bytes, which is slower (serve it as application/wasm)`, e);
+      console.warn(`feats-edge: ${from.url || 'the response'} is served as ${from.headers.get('Content-Type') || 'no Content-Type'}, not application/wasm: compiled from its bytes, which is slower (serve it as application/wasm)`, e);
     }
   }
   return WebAssembly.compile(await from.arrayBuffer());

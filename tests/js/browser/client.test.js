@@ -195,6 +195,38 @@ test('a .wasm served with another Content-Type than application/wasm loads all t
     assert.match(warnings[0], /^feats-edge: http:\/\/127\.0\.0\.1:\d+\/pkg\/gen\/feats_edge_bg\.wasm is served as application\/octet-stream, not application\/wasm: compiled from its bytes, which is slower \(serve it as application\/wasm\)/);
   }));
 
+test('a .wasm from another origin (CORS) with another Content-Type, or a Response the page made of its bytes, loads all the same, with the warning naming it', async () => {
+  const warned = async (source) => {
+    const warnings = [];
+    let loaded;
+    await onBlankPage(async (page) => {
+      page.on('console', (m) => m.type() === 'warning' && warnings.push(m.text()));
+      const wasm = await (await page.request.get(`${rt.server.url}/pkg/gen/feats_edge_bg.wasm`)).body();
+      await page.route('http://cdn.invalid/feats_edge_bg.wasm', (route) => route.fulfill({ status: 200, contentType: 'application/octet-stream', headers: { 'Access-Control-Allow-Origin': '*' }, body: wasm }));
+      loaded = await page.evaluate(async (source) => {
+        const { init } = await import('/pkg/index.js');
+        const given = source == 'cdn' ? 'http://cdn.invalid/feats_edge_bg.wasm' : new Response(await (await fetch('/pkg/gen/feats_edge_bg.wasm')).arrayBuffer());
+        return init(given).then(() => 'loaded', (e) => String(e.message));
+      }, source);
+    });
+    assert.equal(loaded, 'loaded', source);
+    assert.equal(warnings.length, 1, warnings.join('\n'));
+    return warnings[0];
+  };
+  assert.match(await warned('cdn'), /^feats-edge: http:\/\/cdn\.invalid\/feats_edge_bg\.wasm is served as application\/octet-stream, not application\/wasm: compiled from its bytes/);
+  assert.match(await warned('made'), /^feats-edge: the response is served as no Content-Type, not application\/wasm: compiled from its bytes/);
+});
+
+test('a page served for the .wasm (a single-page app\'s fallback: the file not where the package looks) is refused naming what came', () =>
+  onBlankPage(async (page) => {
+    await page.route(WASM, (route) => route.fulfill({ status: 200, contentType: 'text/html', body: '<!doctype html><title>app</title>' }));
+    const message = await page.evaluate(async () => {
+      const { init } = await import('/pkg/index.js');
+      return init().then(() => 'loaded', (e) => String(e.message));
+    });
+    assert.match(message, /^feats-edge: http:\/\/127\.0\.0\.1:\d+\/pkg\/gen\/feats_edge_bg\.wasm is not feats_edge_bg\.wasm \(text\/html; .+\)\. Serve the package's feats_edge_bg\.wasm there, or pass its URL to init\(\)/);
+  }));
+
 test('bytes that are no module, given to init() or initSync(), are refused in the package\'s words, and the right ones load after', () =>
   onBlankPage(async (page) => {
     let asked = 0;

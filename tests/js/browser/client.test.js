@@ -220,10 +220,14 @@ test('a .wasm from another origin (CORS) with another Content-Type, or a Respons
 test('a page served for the .wasm (a single-page app\'s fallback: the file not where the package looks) is refused naming what came', () =>
   onBlankPage(async (page) => {
     await page.route(WASM, (route) => route.fulfill({ status: 200, contentType: 'text/html', body: '<!doctype html><title>app</title>' }));
-    const message = await page.evaluate(async () => {
+    const [[message, cause], made] = await page.evaluate(async () => {
       const { init } = await import('/pkg/index.js');
-      return init().then(() => 'loaded', (e) => String(e.message));
+      const said = (p) => p.then(() => ['loaded'], (e) => [String(e.message), e.cause?.constructor.name]);
+      // And a Response the page made, of bytes that are no module, with no Content-Type.
+      return [await said(init()), (await said(init(new Response(new Uint8Array([0x3c, 0x68]))))).slice(0, 1)];
     });
+    assert.equal(cause, 'CompileError', 'the runtime\'s refusal kept as the cause');
+    assert.match(made[0], /^feats-edge: the response is not feats_edge_bg\.wasm \(no Content-Type; .+\)\. Serve the package's feats_edge_bg\.wasm there/);
     assert.match(message, /^feats-edge: http:\/\/127\.0\.0\.1:\d+\/pkg\/gen\/feats_edge_bg\.wasm is not feats_edge_bg\.wasm \(text\/html; .+\)\. Serve the package's feats_edge_bg\.wasm there, or pass its URL to init\(\)/);
   }));
 
@@ -312,24 +316,26 @@ test('a .wasm of another version (an older file a CDN keeps under the same URL) 
     await page.route(WASM, (route) => (served++, route.fulfill({ status: 200, contentType: 'application/wasm', body: other })));
     const got = await page.evaluate(async (bytes) => {
       const { init, initSync, Engine } = await import('/pkg/index.js');
-      const messages = [];
-      await init().catch((e) => messages.push(e.message));
+      const messages = [], causes = [];
+      const refused = (e) => (messages.push(e.message), causes.push(e.cause?.constructor.name));
+      await init().catch(refused);
       try {
         initSync(new Uint8Array(bytes));
       } catch (e) {
-        messages.push(e.message);
+        refused(e);
       }
       // Its URL given relative, and the module compiled: each named.
-      await init('/pkg/gen/feats_edge_bg.wasm').catch((e) => messages.push(e.message));
-      await init(await WebAssembly.compile(new Uint8Array(bytes))).catch((e) => messages.push(e.message));
-      await init('/pkg/gen/feats_edge_bg.wasm?right').catch((e) => messages.push(e.message));
-      return { messages, revision: new Engine({ schema: 1, revision: 'r', features: {} }).revision };
+      await init('/pkg/gen/feats_edge_bg.wasm').catch(refused);
+      await init(await WebAssembly.compile(new Uint8Array(bytes))).catch(refused);
+      await init('/pkg/gen/feats_edge_bg.wasm?right').catch(refused);
+      return { messages, causes, revision: new Engine({ schema: 1, revision: 'r', features: {} }).revision };
     }, [...other]);
     assert.equal(served, 2);
     assert.equal(got.messages.length, 4, got.messages.join('\n'));
-    for (const i of [0, 2]) assert.match(got.messages[i], /^feats-edge: http:\/\/127\.0\.0\.1:\d+\/pkg\/gen\/feats_edge_bg\.wasm is the feats_edge_bg\.wasm of another version of the package than this JavaScript \(.*__wbg_sticky_0123456789abcdef.*\)\. A cache or CDN may keep an older file under the same URL: serve the \.wasm that came with this JavaScript/);
+    for (const i of [0, 2]) assert.match(got.messages[i], /^feats-edge: http:\/\/127\.0\.0\.1:\d+\/pkg\/gen\/feats_edge_bg\.wasm is the feats_edge_bg\.wasm of another version of the package than this JavaScript \(.*__wbg_sticky_0123456789abcdef.*\)\. A cache or CDN may keep an older file under the same URL: serve the \.wasm that came with this JavaScript, under a URL that changes with each version \(a bundler's hashed file name, a path with the version\), or pass that URL to init\(\)$/);
     assert.match(got.messages[1], /^feats-edge: the module given to initSync\(\) is the feats_edge_bg\.wasm of another version/);
     assert.match(got.messages[3], /^feats-edge: the module given to init\(\) is the feats_edge_bg\.wasm of another version/);
+    assert.deepEqual(got.causes, ['LinkError', 'LinkError', 'LinkError', 'LinkError'], 'the runtime\'s refusal kept as the cause');
     assert.equal(got.revision, 'r');
   }));
 

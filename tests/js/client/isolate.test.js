@@ -138,12 +138,9 @@ test('refreshInterval 0: the snapshot loaded is kept, and no request revalidates
   const srv = await startServer({ snapshot: snapshot('r1') });
   const get = isolateClient({ snapshotUrl: srv.snapshotUrl, refreshInterval: 0 });
   const clock = shiftedClock(t);
+  const request = requester(get);
   let client;
-  for (let i = 0; i < 5; i++, clock.offset += 3_600_000) {
-    const ctx = requestCtx();
-    client = await get({}, ctx);
-    await ctx.settle();
-  }
+  for (let i = 0; i < 5; i++, clock.offset += 3_600_000) client = await request();
   t.after(async () => {
     await client.close();
     await srv.close();
@@ -156,13 +153,9 @@ test('a snapshot without a revision is loaded: requests within refreshInterval d
   const { revision, ...unnamed } = snapshot('r1');
   assert.equal(revision, 'r1');
   const srv = await startServer({ snapshot: unnamed });
-  const get = isolateClient({ snapshotUrl: srv.snapshotUrl });
+  const request = requester(isolateClient({ snapshotUrl: srv.snapshotUrl }));
   let client;
-  for (let i = 0; i < 11; i++) {
-    const ctx = requestCtx();
-    client = await get({}, ctx);
-    await ctx.settle();
-  }
+  for (let i = 0; i < 11; i++) client = await request();
   t.after(async () => {
     await client.close();
     await srv.close();

@@ -37,6 +37,13 @@ async function staleClient() {
   return { srv, client };
 }
 
+/** A snapshot of one feature, R, a `random` experiment 'rx' by user id (arms drawn until used). */
+const randomExperiment = {
+  schema: 1, segments: { UserId: { from: { user: '{id}' } } },
+  features: { R: { inputs: ['user'], implementations: ['control', 'b'], default: 'control',
+    rules: [{ experiment: { name: 'rx', by: 'UserId', random: true, weights: { control: 10, b: 10 } } }] } },
+};
+
 /** The events the sink received. */
 const received = (srv) => srv.state.exposureRequests.flatMap((r) => JSON.parse(r.body).events);
 
@@ -359,14 +366,9 @@ test('each provider is for its own SDK: the server one set on the web SDK, or th
 
 test('an evaluation started from inside another (a sticky store that evaluates) is GENERAL, said without a hint; the outer one is answered', async () => {
   const { Engine } = await import('feats-edge');
-  const snap = {
-    schema: 1, segments: { UserId: { from: { user: '{id}' } } },
-    features: { R: { inputs: ['user'], implementations: ['control', 'b'], default: 'control',
-      rules: [{ experiment: { name: 'rx', by: 'UserId', random: true, weights: { control: 10, b: 10 } } }] } },
-  };
   let provider, inner;
   const sticky = { get: () => void (inner ??= provider.resolveStringEvaluation('R', 'mine', { targetingKey: 'v' })), set() {} };
-  const client = await createClient({ snapshot: new Engine(snap), sticky });
+  const client = await createClient({ snapshot: new Engine(randomExperiment), sticky });
   provider = new FeatsEdgeWebProvider(client, { report: false });
   const outer = provider.resolveStringEvaluation('R', 'x', { targetingKey: 'u' });
   assert.ok(['control', 'b'].includes(outer.value) && outer.reason != 'ERROR', JSON.stringify(outer));
@@ -479,13 +481,8 @@ test('web SDK: synchronous values for the static context, and no snapshot is an 
 
 test('the provider records what it answered: the experiment it names is the one made sticky', async () => {
   const { Engine } = await import('feats-edge');
-  const snap = {
-    schema: 1, segments: { UserId: { from: { user: '{id}' } } },
-    features: { R: { inputs: ['user'], implementations: ['control', 'b'], default: 'control',
-      rules: [{ experiment: { name: 'rx', by: 'UserId', random: true, weights: { control: 10, b: 10 } } }] } },
-  };
   const sticky = new Map();
-  const client = await createClient({ snapshot: new Engine(snap), sticky });
+  const client = await createClient({ snapshot: new Engine(randomExperiment), sticky });
   const provider = new FeatsEdgeProvider(client);
   for (let i = 0; i < 2000; i++) {
     const r = await provider.resolveStringEvaluation('R', 'none', { targetingKey: `u${i}` });

@@ -1097,6 +1097,26 @@ test('a .wasm download that fails is reported under the .wasm\'s URL, not the sn
     for (const e of got.errors) assert.match(e, /^feats-edge: http:\/\/127\.0\.0\.1:\d+\/pkg\/gen\/feats_edge_bg\.wasm: Failed to fetch$/);
   }));
 
+test('a snapshot URL that redirects is followed by the browser: one request to it per fetch, with a headers option too', () =>
+  onBlankPage(async (page) => {
+    let asked = 0;
+    await page.route('**/flags/moved.json', (route) => (asked++, route.fulfill({ status: 302, headers: { Location: '/flags/snapshot.json' } })));
+    const got = await page.evaluate(async () => {
+      const { createClient } = await import('/pkg/index.js');
+      const revisions = [];
+      for (const headers of [undefined, { 'X-Team': 'web' }]) {
+        // (No cache: each client fetches before it resolves.)
+        const client = await createClient({ snapshotUrl: `${location.origin}/flags/moved.json`, refreshInterval: 0, storageKey: null, headers });
+        revisions.push(client.revision);
+        await client.close();
+      }
+      return revisions;
+    });
+    assert.equal(got.length, 2);
+    for (const revision of got) assert.match(String(revision), /\S/);
+    assert.equal(asked, 2, 'one request to the redirecting URL for each client');
+  }));
+
 test('a relative snapshotUrl in a srcdoc frame resolves against the document\'s base URL, as fetch does', () =>
   onBlankPage(async (page) => {
     const got = await page.evaluate(async () => {

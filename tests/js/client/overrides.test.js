@@ -119,5 +119,6 @@ test('a feature named by a value that is not a string is overridden under String
   const { client } = await setup(t, { overrides: { 42: 'b' } });
   assert.equal(client.findImplementation('42', ctx('1')), 'b');
   assert.equal(client.findImplementation(/** @type {any} */ (42), ctx('1')), 'b');
-  assert.deepEqual([client.details(/** @type {any} */ (42), ctx('1')).feature, client.details(/** @type {any} */ (42), ctx('1')).reason], ['42', 'OVERRIDE']);
+  const d = client.details(/** @type {any} */ (42), ctx('1'));
+  assert.deepEqual([d.feature, d.reason], ['42', 'OVERRIDE']);
 });

@@ -167,9 +167,11 @@ export async function createClient(o) {
   // None without localStorage (`storageKey: null`).
   const keptKey = browser && ls && xurl && !badXurl && !perRequest ? prefix + 'exposures:' + resolved(xurl)[0] : null;
   // Where fetch goes through a browser's HTTP cache: pages, and their Web
-  // Workers (`importScripts` is theirs alone; Workers, Node, Deno and Bun
-  // have no such cache, and workerd refuses the `cache` option).
-  const httpCache = browser || typeof (/** @type {any} */ (globalThis).importScripts) == 'function';
+  // Workers (`importScripts` and a `location`; Workers, Node, Deno and Bun
+  // have no such cache). workerd has `importScripts` before compatibility
+  // date 2024-03-04 but never a `location`, and its fetch throws on any
+  // `cache` option before 2024-11-11, and on `'no-cache'` before 2025-08-07.
+  const httpCache = browser || (typeof (/** @type {any} */ (globalThis).importScripts) == 'function' && typeof location == 'object');
   // Snapshot redirects followed by the client itself (see `follow`).
   const own = !browser && o.headers != null;
   const opts = { sticky, clock: now };

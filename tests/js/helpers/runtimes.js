@@ -208,10 +208,11 @@ export function startEdge(origin, { revalidateMs = 0, targetingKey, exposureUrl 
  * A test worker (`file`, which may import 'feats-edge') under workerd, with
  * the package laid out as in www/edge/config.capnp (as a bundler uploads
  * it: the .wasm as a compiled module). `bindings`: text bindings;
- * `modules`: more ES modules it may import, {name: file}. Outbound
+ * `modules`: more ES modules it may import, {name: file};
+ * `compatibilityDate`: the Worker's (the demo's by default). Outbound
  * fetches may reach 127.0.0.1.
  */
-export function startTestWorker(file, { bindings = {}, modules = {} } = {}) {
+export function startTestWorker(file, { bindings = {}, modules = {}, compatibilityDate = '2026-10-01' } = {}) {
   const dir = tempDir('workerd');
   const rel = (p) => JSON.stringify(relative(dir, join(root, p)));
   const js = ['gen/feats_edge.js', ...readdirSync(join(root, 'pkg/src')).map((f) => `src/${f}`)];
@@ -231,7 +232,7 @@ const w :Workerd.Worker = (
   ],
   bindings = [${texts.join(', ')}],
   globalOutbound = "internet",
-  compatibilityDate = "2026-10-01",
+  compatibilityDate = "${compatibilityDate}",
 );
 `);
   return startWorkerd(join(dir, 'config.capnp'), { cwd: dir });

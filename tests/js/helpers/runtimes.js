@@ -209,10 +209,10 @@ export function startEdge(origin, { revalidateMs = 0, targetingKey, exposureUrl 
  * the package laid out as in www/edge/config.capnp (as a bundler uploads
  * it: the .wasm as a compiled module). `bindings`: text bindings;
  * `modules`: more ES modules it may import, {name: file};
- * `compatibilityDate`: the Worker's (the demo's by default). Outbound
- * fetches may reach 127.0.0.1.
+ * `compatibilityDate` and `compatibilityFlags`: the Worker's (the demo's
+ * date and no flags by default). Outbound fetches may reach 127.0.0.1.
  */
-export function startTestWorker(file, { bindings = {}, modules = {}, compatibilityDate = '2026-10-01' } = {}) {
+export function startTestWorker(file, { bindings = {}, modules = {}, compatibilityDate = '2026-10-01', compatibilityFlags = [] } = {}) {
   const dir = tempDir('workerd');
   const rel = (p) => JSON.stringify(relative(dir, join(root, p)));
   const js = ['gen/feats_edge.js', ...readdirSync(join(root, 'pkg/src')).map((f) => `src/${f}`)];
@@ -233,6 +233,7 @@ const w :Workerd.Worker = (
   bindings = [${texts.join(', ')}],
   globalOutbound = "internet",
   compatibilityDate = "${compatibilityDate}",
+  compatibilityFlags = ${JSON.stringify(compatibilityFlags)},
 );
 `);
   return startWorkerd(join(dir, 'config.capnp'), { cwd: dir });

@@ -4,7 +4,9 @@
 // `importScripts`, as a browser's Web Worker does; before 2024-11-11 its
 // fetch throws on any `cache` option, and before 2025-08-07 on
 // `cache: 'no-cache'`. A client that took workerd for a browser's worker
-// sent that option and loaded no snapshot.
+// sent that option and loaded no snapshot. And today's date with
+// `nodejs_compat`, which many Workers set: Node's `process` and `Buffer`
+// are globals there, and the package must not take workerd for Node.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
@@ -16,13 +18,15 @@ import { snapshot as tiny } from '../helpers/snapshot.js';
 const snapshot = checkoutSnapshot('dated-1');
 const engine = new Engine(snapshot);
 
-for (const date of ['2021-11-03', '2024-03-03', '2024-11-10', '2025-08-06']) {
-  test(`compatibility date ${date}: the snapshot loads, its exposure arrives, and a revalidation is conditional`, async (t) => {
+const dates = [...['2021-11-03', '2024-03-03', '2024-11-10', '2025-08-06'].map((date) => [date, []]), ['2026-10-01', ['nodejs_compat']]];
+for (const [date, flags] of dates) {
+  test(`compatibility date ${date}${flags.map((f) => ` with ${f}`).join('')}: the snapshot loads, its exposure arrives, and a revalidation is conditional`, async (t) => {
     const origin = await startOrigin(snapshot, '"d1"');
     t.after(() => origin.close());
     const worker = await startTestWorker(join(root, 'tests/js/workerd/readme-worker.js'), {
       bindings: { SNAPSHOT_URL: `${origin.url}/snapshot.json`, EXPOSURE_URL: `${origin.url}/exposures`, REFRESH_MS: 1000 },
       compatibilityDate: date,
+      compatibilityFlags: flags,
     });
     t.after(() => worker.stop());
     const res = await fetch(`${worker.url}/?user=u-3`);

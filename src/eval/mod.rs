@@ -134,12 +134,6 @@ impl Reason {
             Reason::Error => "ERROR",
         }
     }
-
-    /// A small stable code, for crossing into JavaScript.
-    #[must_use]
-    pub fn code(self) -> u8 {
-        self as u8
-    }
 }
 
 /// What went wrong when the reason is [`Reason::Error`]. New codes may
@@ -724,5 +718,140 @@ fn compares(ord: core::cmp::Ordering, cmp: Cmp) -> bool {
         Cmp::Lt => ord == Less,
         Cmp::Lte => ord != Greater,
         Cmp::Eq => ord == Equal,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Kind, UsedActivation};
+    use alloc::boxed::Box;
+    use alloc::sync::Arc;
+
+    /// A context that is an object holding nothing.
+    struct Nothing;
+
+    impl Context for Nothing {
+        fn is_object(&self) -> bool {
+            true
+        }
+        fn has_input(&self, _: InputId) -> bool {
+            false
+        }
+        fn slot(&self, _: SlotId) -> Option<&str> {
+            None
+        }
+    }
+
+    /// A host at the epoch, with no sticky store.
+    struct Host;
+
+    impl Env for Host {
+        fn now(&mut self) -> i64 {
+            0
+        }
+        fn sticky(&mut self, _: &str, _: &str, _: &[String]) -> Option<Assignment> {
+            None
+        }
+        fn random(&mut self) -> u32 {
+            0
+        }
+    }
+
+    /// A feature with one rule, `when`, over `activations` (by the
+    /// snapshot's ids `ids`), serving `b` (else its default, `a`).
+    fn feature(when: Cond, activations: Vec<UsedActivation>, ids: &[u32]) -> Feature {
+        Feature {
+            name: "F".into(),
+            kind: Kind::Multi,
+            implementations: vec!["a".into(), "b".into()],
+            default: Some(0),
+            inputs: Vec::new(),
+            body: Some(Body {
+                enabled: true,
+                rules: vec![Rule {
+                    when,
+                    action: Action::Serve(1),
+                }],
+                segments: Vec::new(),
+                activations,
+                activation_ids: ids.into(),
+            }),
+            slots: Vec::new(),
+        }
+    }
+
+    /// Whether the rule of a [`feature`] with activations of its own serves.
+    fn served(when: Cond, activations: Vec<UsedActivation>) -> bool {
+        let ids = vec![Body::OWN; activations.len()];
+        let f = feature(when, activations, &ids);
+        evaluate(&f, &Nothing, &mut Host).implementation == Some(1)
+    }
+
+    /// An activation whose condition is `when`, referring to the feature's
+    /// activations `refers` (its `activation` 0, 1, … in turn).
+    fn activation(when: Cond, refers: &[u16]) -> UsedActivation {
+        UsedActivation {
+            when: Arc::new(when),
+            segments: Box::new([]),
+            activations: refers.into(),
+        }
+    }
+
+    /// `inner` at `levels` levels of `all`, the rule's own condition the first.
+    fn under(levels: u32, inner: Cond) -> Cond {
+        (0..levels).fold(inner, |c, _| Cond::All(vec![c]))
+    }
+
+    #[test]
+    fn conditions_nested_past_the_fence_read_as_not_holding() {
+        // Loading refuses conditions nested past 256 levels, so only a
+        // feature built by hand meets this fence, a guard for the stack.
+        let any = |levels| (0..levels).fold(Cond::True, |c, _| Cond::Any(vec![c]));
+        let not_not = |c| Cond::Not(Box::new(Cond::Not(Box::new(c))));
+        let depth = MAX_EVAL_DEPTH;
+        assert!(served(under(depth, Cond::True), Vec::new()));
+        assert!(!served(under(depth + 1, Cond::True), Vec::new()));
+        assert!(served(any(depth), Vec::new()));
+        assert!(!served(any(depth + 1), Vec::new()));
+        // Each `not` is a level: past the fence the `true` inside them
+        // reads as `false`, which the two give back as `false`.
+        assert!(served(under(depth - 2, not_not(Cond::True)), Vec::new()));
+        assert!(!served(under(depth - 1, not_not(Cond::True)), Vec::new()));
+        // An activation's condition is a level below the reference to it.
+        let refer = || Cond::Activation(0);
+        let holding = || vec![activation(Cond::True, &[])];
+        assert!(served(under(depth - 1, refer()), holding()));
+        assert!(!served(under(depth, refer()), holding()));
+    }
+
+    #[test]
+    fn an_activation_judged_past_the_fence_is_not_kept_for_other_features() {
+        // Activation 0 (the snapshot's id 0, judged once for every feature
+        // when it holds alike in all): `any` of a `true` two levels down
+        // and of activation 1, which holds nowhere. Referred to 509 levels
+        // down, its `true` is past the fence, and activation 1, judged
+        // after it, is not: a feature that refers to it near the top must
+        // judge it again, not take the fenced answer.
+        let outer = activation(
+            Cond::Any(vec![
+                Cond::All(vec![Cond::All(vec![Cond::True])]),
+                Cond::Activation(0),
+            ]),
+            &[1],
+        );
+        let never = activation(Cond::Any(Vec::new()), &[]);
+        let ids = [0, Body::OWN];
+        let deep = feature(
+            under(MAX_EVAL_DEPTH - 3, Cond::Activation(0)),
+            vec![outer.clone(), never.clone()],
+            &ids,
+        );
+        let near = feature(Cond::Activation(0), vec![outer, never], &ids);
+        let mut memo = Memo::new(0, 1);
+        let mut judge =
+            |f: &Feature| evaluate_with(f, &Nothing, &mut Host, Some(&mut memo)).implementation;
+        assert_eq!(judge(&deep), Some(0));
+        assert_eq!(judge(&near), Some(1));
     }
 }

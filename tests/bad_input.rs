@@ -181,6 +181,80 @@ fn activations_that_fan_out_are_judged_once_each() {
     }
 }
 
+/// A context that counts the values the evaluator reads from it.
+struct Counted<'a> {
+    inner: &'a feats_edge::context::JsonContext,
+    reads: std::cell::Cell<usize>,
+}
+
+impl feats_edge::eval::Context for Counted<'_> {
+    fn is_object(&self) -> bool {
+        self.inner.is_object()
+    }
+    fn has_input(&self, input: feats_edge::model::InputId) -> bool {
+        self.inner.has_input(input)
+    }
+    fn slot(&self, slot: feats_edge::model::SlotId) -> Option<&str> {
+        self.reads.set(self.reads.get() + 1);
+        self.inner.slot(slot)
+    }
+}
+
+#[test]
+fn activations_past_the_first_64_of_a_feature_are_judged_once_each_too() {
+    // The first 64 a feature uses are judged in bits, the rest a byte
+    // each: 70 activations used by the first rule, then a fan of 12
+    // layers (4 096 paths down to the one that reads the country) that
+    // the second rule uses, all of it numbered past 64. Each context
+    // makes the fan judge every path but for what is known: `any` where
+    // nothing holds, `all` where everything does.
+    let others: Vec<String> = (0..70)
+        .map(|i| format!(r#""P{i}": {{"when": {{"segment": "Plan", "in": ["p{i}"]}}}}"#))
+        .collect();
+    let refs: Vec<String> = (0..70)
+        .map(|i| format!(r#"{{"activation": "P{i}"}}"#))
+        .collect();
+    for (combine, country, served) in [("any", "US", "a"), ("all", "CA", "b")] {
+        let text = fanned(12, 2, combine)
+            .replacen(
+                r#""activations": {"#,
+                &format!(r#""activations": {{{},"#, others.join(",")),
+                1,
+            )
+            .replacen(
+                r#""segments": {"#,
+                r#""segments": {"Plan": {"from": {"user": "{plan}"}}, "#,
+                1,
+            )
+            .replacen(
+                r#""rules": ["#,
+                &format!(
+                    r#""rules": [{{"when": {{"any": [{}]}}, "serve": "a"}}, "#,
+                    refs.join(",")
+                ),
+                1,
+            );
+        let e = load(&text);
+        assert_eq!(e.problems(), &[], "{combine}");
+        let c = ctx(
+            &e,
+            &format!(r#"{{"user": {{"country": "{country}", "plan": "free"}}}}"#),
+        );
+        let counted = Counted {
+            inner: &c,
+            reads: std::cell::Cell::new(0),
+        };
+        let ev = e.evaluate("F", &counted, &mut env(NOW));
+        assert_eq!(
+            e.implementation_name(0, ev.implementation),
+            Some(served),
+            "{combine}"
+        );
+        // One read for each of the 70, one for the country.
+        assert_eq!(counted.reads.get(), 71, "{combine}");
+    }
+}
+
 #[test]
 fn messages_name_at_most_ten_choices() {
     // 10 000 implementations and 5 000 weights naming none of them: each

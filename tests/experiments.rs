@@ -475,6 +475,61 @@ fn a_use_of_an_arm_that_falling_through_also_gives_is_credited_by_the_chance_of_
     assert_eq!(env.passed, ["rx/u0"]);
 }
 
+/// A host that used `control` and whose every random number is `.0`.
+struct Draws(u32);
+
+impl feats_edge::eval::Env for Draws {
+    fn now(&mut self) -> i64 {
+        NOW
+    }
+    fn sticky(&mut self, _: &str, _: &str, _: &[String]) -> Option<feats_edge::eval::Assignment> {
+        None
+    }
+    fn random(&mut self) -> u32 {
+        self.0
+    }
+    fn used(&self) -> Option<u16> {
+        Some(0)
+    }
+}
+
+#[test]
+fn a_use_that_either_way_gives_is_credited_to_the_draw_by_exactly_its_chance() {
+    // `control` drawn by half the units, the other half falling through to
+    // it (the default): a unit shown `control` drew it with a chance of
+    // 1/2, so the lower half of the 2^32 random numbers credit the draw.
+    let engine = load(&snapshot(
+        r#""R": {"inputs": ["user"], "implementations": ["control", "b"], "default": "control",
+             "rules": [{"experiment": {"name": "rx", "by": "UserId", "random": true, "weights": {"control": 50}}}]}"#,
+    ));
+    let c = ctx(&engine, &user(0));
+    for (draw, credited) in [
+        (0, true),
+        (0x7fff_ffff, true),
+        (0x8000_0000, false),
+        (u32::MAX, false),
+    ] {
+        let ev = engine.evaluate("R", &c, &mut Draws(draw));
+        assert_eq!(ev.implementation, Some(0));
+        assert_eq!(ev.experiment.is_some(), credited, "{draw:#x}");
+    }
+}
+
+#[test]
+fn details_at_lists_the_draws_that_fell_through_as_the_host_notes_them() {
+    // `details` notes them itself; `details_at` asks the host, and one
+    // that notes nothing (the trait's default) has none listed.
+    let engine = partial_random("");
+    let c = ctx(&engine, &user(0));
+    let d = engine.details("R", &c, &mut Draws(u32::MAX));
+    assert!(d.ends_with(r#","fellThrough":["rx/u0"]}"#), "{d}");
+    let d = engine.details_at(Some(0), "R", &c, &mut Draws(u32::MAX));
+    assert!(
+        d.contains(r#""reason":"DEFAULT""#) && d.ends_with(r#""revision":"r"}"#),
+        "{d}"
+    );
+}
+
 #[test]
 fn the_chance_of_the_rules_after_counts_their_own_draws_and_splits() {
     // After `rx`: a random experiment `ry` giving `control` to 50 %, then

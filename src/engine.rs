@@ -737,6 +737,41 @@ mod tests {
     }
 
     #[test]
+    fn an_equal_value_met_at_another_place_is_compared_once_then_known_by_it() {
+        // 200 features split by `A` and by `B` in turn, two places in the
+        // context that hold the same 32 000 characters: compared once,
+        // when `B` is first met (not once per feature that splits by it).
+        let list: Vec<String> = (0..200)
+            .map(|i| {
+                let by = if i % 2 == 0 { "A" } else { "B" };
+                format!(
+                    r#""F{i}": {{"inputs": ["user"], "implementations": ["a", "b"], "default": "a",
+                       "rules": [{{"split": {{"by": "{by}", "weights": {{"a": 50, "b": 50}}}}}}]}}"#
+                )
+            })
+            .collect();
+        let engine = Engine::load(&format!(
+            r#"{{"schema": 1, "segments": {{"A": {{"from": {{"user": "{{a}}"}}}},
+               "B": {{"from": {{"user": "{{b}}"}}}}}}, "features": {{{}}}}}"#,
+            list.join(",")
+        ))
+        .unwrap();
+        let v = "7".repeat(32_000);
+        let text = format!(r#"{{"user": {{"a": "{v}", "b": "{v}"}}}}"#);
+        let value = crate::json::parse(&text, &crate::json::Limits::default()).unwrap();
+        let ctx = JsonContext::new(&engine, &value);
+        let mut env = FixedEnv {
+            now: 0,
+            sticky: Default::default(),
+            random: || 0,
+        };
+        COMPARED.with(|c| c.set(0));
+        let out = engine.details_all_shared(&ctx, &mut env);
+        assert_eq!(COMPARED.with(core::cell::Cell::get), 32_000);
+        assert!(out.starts_with(&format!(r#"{{"units":["{v}"],"details":"#)));
+    }
+
+    #[test]
     fn equal_values_from_other_places_or_rendered_share_one_index() {
         let by = ["A", "B", "AC", "A", "B", "AC", "C", "B"];
         let features: Vec<String> = by

@@ -181,25 +181,6 @@ fn activations_that_fan_out_are_judged_once_each() {
     }
 }
 
-/// A context that counts the values the evaluator reads from it.
-struct Counted<'a> {
-    inner: &'a feats_edge::context::JsonContext,
-    reads: std::cell::Cell<usize>,
-}
-
-impl feats_edge::eval::Context for Counted<'_> {
-    fn is_object(&self) -> bool {
-        self.inner.is_object()
-    }
-    fn has_input(&self, input: feats_edge::model::InputId) -> bool {
-        self.inner.has_input(input)
-    }
-    fn slot(&self, slot: feats_edge::model::SlotId) -> Option<&str> {
-        self.reads.set(self.reads.get() + 1);
-        self.inner.slot(slot)
-    }
-}
-
 #[test]
 fn activations_past_the_first_64_of_a_feature_are_judged_once_each_too() {
     // The first 64 a feature uses are judged in bits, the rest a byte
@@ -240,10 +221,7 @@ fn activations_past_the_first_64_of_a_feature_are_judged_once_each_too() {
             &e,
             &format!(r#"{{"user": {{"country": "{country}", "plan": "free"}}}}"#),
         );
-        let counted = Counted {
-            inner: &c,
-            reads: std::cell::Cell::new(0),
-        };
+        let counted = Reads::new(&c);
         let ev = e.evaluate("F", &counted, &mut env(NOW));
         assert_eq!(
             e.implementation_name(0, ev.implementation),
@@ -251,7 +229,7 @@ fn activations_past_the_first_64_of_a_feature_are_judged_once_each_too() {
             "{combine}"
         );
         // One read for each of the 70, one for the country.
-        assert_eq!(counted.reads.get(), 71, "{combine}");
+        assert_eq!(counted.count.get(), 71, "{combine}");
     }
 }
 

@@ -9,29 +9,6 @@
 mod common;
 
 use common::*;
-use feats_edge::eval::Context;
-use feats_edge::model::{InputId, SlotId};
-use std::cell::Cell;
-
-/// A context that counts the slot values read from it.
-struct Counting<'a> {
-    inner: &'a feats_edge::context::JsonContext,
-    reads: Cell<usize>,
-}
-
-impl Context for Counting<'_> {
-    fn is_object(&self) -> bool {
-        self.inner.is_object()
-    }
-    fn has_input(&self, input: InputId) -> bool {
-        self.inner.has_input(input)
-    }
-    fn slot(&self, slot: SlotId) -> Option<&str> {
-        self.reads.set(self.reads.get() + 1);
-        self.inner.slot(slot)
-    }
-}
-
 /// What an evaluation served: the implementation and the rule.
 type Served = (Option<u16>, Option<u32>);
 
@@ -39,10 +16,7 @@ type Served = (Option<u16>, Option<u32>);
 /// does, against each evaluated alone: (implementation, rule) per feature.
 fn both(engine: &feats_edge::Engine, context: &str) -> (Vec<Served>, Vec<Served>, usize) {
     let json = ctx(engine, context);
-    let counting = Counting {
-        inner: &json,
-        reads: Cell::new(0),
-    };
+    let counting = Reads::new(&json);
     let mut memo = engine.memo();
     let mut e = env(0);
     let together = (0..engine.feature_count())
@@ -57,7 +31,7 @@ fn both(engine: &feats_edge::Engine, context: &str) -> (Vec<Served>, Vec<Served>
             (ev.implementation, ev.rule)
         })
         .collect();
-    (together, alone, counting.reads.get())
+    (together, alone, counting.count.get())
 }
 
 /// An activation every feature uses, on a segment of one input whose

@@ -8,6 +8,34 @@ use std::collections::BTreeMap;
 use feats_edge::context::{FixedEnv, JsonContext};
 use feats_edge::{json, Engine};
 
+/// A context that counts the slot values the evaluator reads from it.
+pub struct Reads<'a> {
+    pub inner: &'a JsonContext,
+    pub count: std::cell::Cell<usize>,
+}
+
+impl<'a> Reads<'a> {
+    pub fn new(inner: &'a JsonContext) -> Self {
+        Reads {
+            inner,
+            count: std::cell::Cell::new(0),
+        }
+    }
+}
+
+impl feats_edge::eval::Context for Reads<'_> {
+    fn is_object(&self) -> bool {
+        self.inner.is_object()
+    }
+    fn has_input(&self, input: feats_edge::model::InputId) -> bool {
+        self.inner.has_input(input)
+    }
+    fn slot(&self, slot: feats_edge::model::SlotId) -> Option<&str> {
+        self.count.set(self.count.get() + 1);
+        self.inner.slot(slot)
+    }
+}
+
 pub fn load(text: &str) -> Engine {
     match Engine::load(text) {
         Ok(e) => e,

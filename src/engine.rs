@@ -691,28 +691,42 @@ mod tests {
     /// and a second segment, built from the id, that the last feature
     /// splits by: the bytes of unit values compared, and the output.
     fn shared_units(features: usize) -> (usize, String) {
-        let mut list = String::new();
-        for i in 0..features {
-            let by = if i + 1 == features {
+        let list = splits((0..features).map(|i| {
+            if i + 1 == features {
                 "Tagged"
             } else {
                 "UserId"
-            };
-            list.push_str(&format!(
-                r#"{}"F{i}": {{"inputs": ["user"], "implementations": ["a", "b"], "default": "a",
-                  "rules": [{{"split": {{"by": "{by}", "weights": {{"a": 50, "b": 50}}}}}}]}}"#,
-                if i > 0 { "," } else { "" }
-            ));
-        }
+            }
+        }));
         let engine = Engine::load(&format!(
             r#"{{"schema": 1, "segments": {{"UserId": {{"from": {{"user": "{{id}}"}}}},
                "Tagged": {{"from": {{"user": "{{id}}-{{id}}"}}}}}}, "features": {{{list}}}}}"#
         ))
         .unwrap();
         let id = "7".repeat(32_000); // joined twice, within MAX_RENDERED
-        let text = format!(r#"{{"user": {{"id": "{id}"}}}}"#);
-        let value = crate::json::parse(&text, &crate::json::Limits::default()).unwrap();
-        let ctx = JsonContext::new(&engine, &value);
+        details_all(&engine, &format!(r#"{{"user": {{"id": "{id}"}}}}"#))
+    }
+
+    /// Features `F0`, `F1`, … that each split by the segment `by` gives it,
+    /// as the members of a `features` object.
+    fn splits<'a>(by: impl Iterator<Item = &'a str>) -> String {
+        let features: Vec<String> = by
+            .enumerate()
+            .map(|(i, by)| {
+                format!(
+                    r#""F{i}": {{"inputs": ["user"], "implementations": ["a", "b"], "default": "a",
+                       "rules": [{{"split": {{"by": "{by}", "weights": {{"a": 50, "b": 50}}}}}}]}}"#
+                )
+            })
+            .collect();
+        features.join(",")
+    }
+
+    /// Evaluate-all's details for `context`, and the bytes of unit values
+    /// compared meanwhile.
+    fn details_all(engine: &Engine, context: &str) -> (usize, String) {
+        let value = crate::json::parse(context, &crate::json::Limits::default()).unwrap();
+        let ctx = JsonContext::new(engine, &value);
         let mut env = FixedEnv {
             now: 0,
             sticky: Default::default(),
@@ -741,65 +755,31 @@ mod tests {
         // 200 features split by `A` and by `B` in turn, two places in the
         // context that hold the same 32 000 characters: compared once,
         // when `B` is first met (not once per feature that splits by it).
-        let list: Vec<String> = (0..200)
-            .map(|i| {
-                let by = if i % 2 == 0 { "A" } else { "B" };
-                format!(
-                    r#""F{i}": {{"inputs": ["user"], "implementations": ["a", "b"], "default": "a",
-                       "rules": [{{"split": {{"by": "{by}", "weights": {{"a": 50, "b": 50}}}}}}]}}"#
-                )
-            })
-            .collect();
+        let list = splits((0..200).map(|i| if i % 2 == 0 { "A" } else { "B" }));
         let engine = Engine::load(&format!(
             r#"{{"schema": 1, "segments": {{"A": {{"from": {{"user": "{{a}}"}}}},
-               "B": {{"from": {{"user": "{{b}}"}}}}}}, "features": {{{}}}}}"#,
-            list.join(",")
+               "B": {{"from": {{"user": "{{b}}"}}}}}}, "features": {{{list}}}}}"#
         ))
         .unwrap();
         let v = "7".repeat(32_000);
-        let text = format!(r#"{{"user": {{"a": "{v}", "b": "{v}"}}}}"#);
-        let value = crate::json::parse(&text, &crate::json::Limits::default()).unwrap();
-        let ctx = JsonContext::new(&engine, &value);
-        let mut env = FixedEnv {
-            now: 0,
-            sticky: Default::default(),
-            random: || 0,
-        };
-        COMPARED.with(|c| c.set(0));
-        let out = engine.details_all_shared(&ctx, &mut env);
-        assert_eq!(COMPARED.with(core::cell::Cell::get), 32_000);
+        let (compared, out) = details_all(
+            &engine,
+            &format!(r#"{{"user": {{"a": "{v}", "b": "{v}"}}}}"#),
+        );
+        assert_eq!(compared, 32_000);
         assert!(out.starts_with(&format!(r#"{{"units":["{v}"],"details":"#)));
     }
 
     #[test]
     fn equal_values_from_other_places_or_rendered_share_one_index() {
-        let by = ["A", "B", "AC", "A", "B", "AC", "C", "B"];
-        let features: Vec<String> = by
-            .iter()
-            .enumerate()
-            .map(|(i, by)| {
-                format!(
-                    r#""F{i}": {{"inputs": ["user"], "implementations": ["a", "b"], "default": "a",
-                       "rules": [{{"split": {{"by": "{by}", "weights": {{"a": 50, "b": 50}}}}}}]}}"#
-                )
-            })
-            .collect();
+        let list = splits(["A", "B", "AC", "A", "B", "AC", "C", "B"].into_iter());
         let engine = Engine::load(&format!(
             r#"{{"schema": 1, "segments": {{"A": {{"from": {{"user": "{{a}}"}}}},
                "B": {{"from": {{"user": "{{b}}"}}}}, "C": {{"from": {{"user": "{{c}}"}}}},
-               "AC": {{"from": {{"user": "{{a}}{{c}}"}}}}}}, "features": {{{}}}}}"#,
-            features.join(",")
+               "AC": {{"from": {{"user": "{{a}}{{c}}"}}}}}}, "features": {{{list}}}}}"#
         ))
         .unwrap();
-        let text = r#"{"user": {"a": "v", "b": "v", "c": ""}}"#;
-        let value = crate::json::parse(text, &crate::json::Limits::default()).unwrap();
-        let ctx = JsonContext::new(&engine, &value);
-        let mut env = FixedEnv {
-            now: 0,
-            sticky: Default::default(),
-            random: || 0,
-        };
-        let out = engine.details_all_shared(&ctx, &mut env);
+        let (_, out) = details_all(&engine, r#"{"user": {"a": "v", "b": "v", "c": ""}}"#);
         assert!(out.starts_with(r#"{"units":["v",""],"details":"#), "{out}");
         let indices: Vec<usize> = out
             .match_indices(r#""value":"#)

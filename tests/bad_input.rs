@@ -371,3 +371,37 @@ fn templates_are_bounded_in_placeholders_and_in_what_they_render() {
     let whole = load(&snapshot("{a}"));
     assert_eq!(reason(&whole, "F", &context(1 << 20), NOW), "SPLIT");
 }
+
+/// A segment's problems are listed within a budget of 1 KiB plus eight
+/// times its text (each problem costing about its path and message plus
+/// 64 bytes), then counted, as a feature's are: a large segment lists
+/// proportionally more, and never more than that. The segment's text is
+/// weighed from its parsed value, so it is written compact here.
+#[test]
+fn a_segments_problems_are_listed_within_its_texts_budget() {
+    // The last: most of the text in one string, weighed once.
+    for (n, pad) in [(400, 0), (4_000, 0), (4_000, 8_000)] {
+        let segment = format!(
+            r#"{{"from":{{"user":"{{id}}{}"}},"options":[{}]}}"#,
+            "-".repeat(pad),
+            vec!["1"; n].join(",")
+        );
+        let text = format!(r#"{{"schema": 1, "segments": {{"S": {segment}}}, "features": {{}}}}"#);
+        let lines = problems(&text);
+        let (listed, last) = lines.split_at(lines.len() - 1);
+        let more = last[0]
+            .strip_prefix("/segments/S: ")
+            .and_then(|l| l.strip_suffix(" more problems here are not listed"))
+            .and_then(|m| m.parse::<usize>().ok());
+        assert_eq!(listed.len() + more.unwrap_or(0), n, "{:?}", last);
+        assert!(listed.iter().all(|l| l.starts_with("/segments/S/options/")
+            && l.ends_with(": expected a string, found a number (segment values are strings: write it in quotes)")));
+        // Each line is about the path, ": " and the message.
+        let spent: usize = listed.iter().map(|l| l.len() - 2 + 64).sum();
+        let budget = 1024 + 8 * ("S".len() + segment.len());
+        assert!(
+            (budget * 9 / 10..budget * 11 / 10).contains(&spent),
+            "{n}, {pad}: {spent} bytes listed of a budget of {budget}"
+        );
+    }
+}

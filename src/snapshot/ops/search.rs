@@ -218,6 +218,20 @@ mod tests {
         }
     }
 
+    /// The case the module exists for: a long needle that matches all but
+    /// its last byte at every position of a long hay. The plain scan takes
+    /// about `(hay - needle) × needle` compares (here 1.6 × 10^13, minutes
+    /// even as `memcmp`); Two-Way a few per byte of the hay. No time is asserted: a
+    /// regression to the scan shows as a test that runs for minutes.
+    #[test]
+    fn a_near_miss_at_every_position_takes_linear_time() {
+        let hay = "a".repeat(8_000_000);
+        let needle = alloc::format!("{}b", "a".repeat(4_000_000));
+        assert!(!contains(hay.as_bytes(), needle.as_bytes()));
+        let hay = alloc::format!("{hay}b");
+        assert!(contains(hay.as_bytes(), needle.as_bytes()));
+    }
+
     /// Needles that repeat a short word with a byte or two changed, in
     /// hays that repeat the same word from any offset with their own
     /// changes: the near misses where Two-Way's factorization, period and

@@ -393,9 +393,12 @@ fn a_segments_problems_are_listed_within_its_texts_budget() {
             .strip_prefix("/segments/S: ")
             .and_then(|l| l.strip_suffix(" more problems here are not listed"))
             .and_then(|m| m.parse::<usize>().ok());
-        assert_eq!(listed.len() + more.unwrap_or(0), n, "{:?}", last);
-        assert!(listed.iter().all(|l| l.starts_with("/segments/S/options/")
-            && l.ends_with(": expected a string, found a number (segment values are strings: write it in quotes)")));
+        assert_eq!(more, Some(n - listed.len()), "{last:?}");
+        let message = ": expected a string, found a number \
+                       (segment values are strings: write it in quotes)";
+        assert!(listed
+            .iter()
+            .all(|l| l.starts_with("/segments/S/options/") && l.ends_with(message)));
         // Each line is about the path, ": " and the message.
         let spent: usize = listed.iter().map(|l| l.len() - 2 + 64).sum();
         let budget = 1024 + 8 * ("S".len() + segment.len());

@@ -221,8 +221,9 @@ mod tests {
     /// The case the module exists for: a long needle that matches all but
     /// its last byte at every position of a long hay. The plain scan takes
     /// about `(hay - needle) × needle` compares (here 1.6 × 10^13, minutes
-    /// even as `memcmp`); Two-Way a few per byte of the hay. No time is asserted: a
-    /// regression to the scan shows as a test that runs for minutes.
+    /// even as `memcmp`); Two-Way a few per byte of the hay. No time is
+    /// asserted: a regression to the scan shows as a test that runs for
+    /// minutes.
     #[test]
     fn a_near_miss_at_every_position_takes_linear_time() {
         let hay = "a".repeat(8_000_000);

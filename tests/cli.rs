@@ -329,6 +329,48 @@ mod serde_free {
     }
 }
 
+/// A simulated unit's other segments are read as a real context's are:
+/// from the first of their inputs that the context holds, the unit's
+/// input held by every unit, no other input held unless given.
+#[test]
+fn simulate_reads_other_segments_from_the_inputs_the_context_holds() {
+    let path = temp(
+        "simulate-inputs.json",
+        br#"{"schema": 1, "segments": {"U": {"from": {"user": "{id}"}},
+              "Country": {"from": {"device": "{country}", "org": "{country}"}}},
+            "features": {"F": {"inputs": ["user", "device", "org"], "implementations": ["a", "b"], "default": "a",
+              "rules": [{"when": {"segment": "Country", "in": ["FR"]}, "serve": "b"},
+                        {"split": {"by": "U", "weights": {"a": 100}}}]}}}"#,
+    );
+    let simulate = |context: &str| {
+        let out = run(&[
+            "simulate",
+            &path,
+            "--feature",
+            "F",
+            "--units",
+            "100",
+            "--json",
+            "--context",
+            context,
+        ]);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        text(&out.stdout)
+    };
+    // No device is given, so the org's country is read.
+    let out = simulate(r#"{"org": {"country": "FR"}}"#);
+    assert!(
+        out.contains(r#""b":{"units":100,"share":1,"rules":{"0":100}}"#),
+        "{out}"
+    );
+    // A device given comes first, whatever the org says.
+    let out = simulate(r#"{"device": {"country": "DE"}, "org": {"country": "FR"}}"#);
+    assert!(
+        out.contains(r#""a":{"units":100,"share":1,"rules":{"1":100}}"#),
+        "{out}"
+    );
+}
+
 /// Units of `units` that `simulate` gives `implementation` of Checkout.
 fn simulated(snapshot: &str, implementation: &str, units: &str) -> u64 {
     let path = temp("simulated.json", snapshot.as_bytes());

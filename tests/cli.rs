@@ -783,6 +783,34 @@ fn diff_counts_the_units_that_move() {
         row.contains(&format!(r#""moved":{},"#, expected_moves.len())),
         "{row} ({expected_moves:?} had b)"
     );
+    // Every value is a unit, the first in order too: "android" sent to
+    // what the split did not give it moves exactly one of the three.
+    let android_had_b = {
+        let path = temp("device.json", devices(&format!("[{split}]")).as_bytes());
+        let context = r#"{"user": {"device": "android"}}"#;
+        let out = run(&["eval", &path, "--feature", "P", "--context", context]);
+        text(&out.stdout).contains(r#""implementation": "b""#)
+    };
+    let (had, other) = if android_had_b {
+        ("b", "a")
+    } else {
+        ("a", "b")
+    };
+    let (first, _) = diff_json(
+        "first-option",
+        &devices(&format!("[{split}]")),
+        &devices(&format!(
+            r#"[{{"when": {{"segment": "Device", "in": ["android"]}}, "serve": "{other}"}}, {split}]"#
+        )),
+        &[],
+    );
+    let row = first.row("P");
+    assert!(
+        row.ends_with(&format!(
+            r#""options":3,"by":"Device","moved":1,"moves":[{{"from":"{had}","to":"{other}","units":1}}]}}"#
+        )),
+        "{row}"
+    );
 
     // The text form lists what changes, then a summary; nothing: exit 0.
     let old = temp("text-old.json", r05.as_bytes());

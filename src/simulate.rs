@@ -438,3 +438,22 @@ fn hashes(body: &crate::model::Body, split: &crate::model::Split, id: Option<usi
         .map(|s| s.segment as usize);
     by.is_some() && by == id
 }
+
+#[cfg(test)]
+mod tests {
+    use super::tally;
+    use alloc::vec;
+
+    /// Units 1 to 7 counted by what each evaluates to: implementation 1
+    /// for 1, 4, 7; none for 2, 5 (counted last); implementation 0 for 3, 6.
+    #[test]
+    fn tally_counts_each_implementation_then_none() {
+        let counts = tally(2, 7, |n| match n % 3 {
+            1 => Some(1),
+            2 => None,
+            _ => Some(0),
+        });
+        assert_eq!(counts, vec![2, 3, 2]);
+        assert_eq!(tally(3, 0, |_| Some(0)), vec![0; 4]);
+    }
+}

@@ -483,9 +483,11 @@ mod tests {
             "{looks} looks for {} keys",
             keys.len()
         );
-        // A key set later changes no index already made.
+        // A key set later changes no index already made, and keys the
+        // next one (as the WebAssembly entry's key from the host does).
         set_seed(index.seed ^ 1);
         assert!(keys.iter().all(|k| index.contains(k)));
+        assert_eq!(NameIndex::new().seed, index.seed ^ 1);
         set_seed(0);
     }
 

@@ -339,6 +339,38 @@ pub fn heapsort<T>(v: &mut [T], less: impl Fn(&T, &T) -> bool) {
 mod tests {
     use super::*;
 
+    /// Values are stored only once one is not 0 (most indexes map each
+    /// name to its own position, the first to 0): any order of zero and
+    /// other values reads back as inserted, the first key's too.
+    #[test]
+    fn values_read_back_whatever_the_order_of_zeros() {
+        for values in [[7, 0, 0, 9], [0, 0, 5, 0], [0, 1, 2, 3], [0; 4]] {
+            let mut index = NameIndex::new();
+            for (i, v) in values.iter().enumerate() {
+                assert!(index.insert(&format!("k{i}"), *v));
+            }
+            assert!(!index.insert("k0", 1), "present already");
+            for (i, v) in values.iter().enumerate() {
+                assert_eq!(index.get(&format!("k{i}")), Some(*v), "{values:?}");
+            }
+        }
+    }
+
+    /// An index made with room for its keys is filled without growing.
+    #[test]
+    fn an_index_with_capacity_does_not_grow_while_filled() {
+        for keys in [1, 7, 8, 100, 1000] {
+            let mut index = NameIndex::with_capacity(keys, keys * 5);
+            let slots = index.table.len();
+            assert!(slots >= 2 * (keys + 1), "{keys}: {slots} slots");
+            for i in 0..keys {
+                assert!(index.insert(&format!("n{i:04}"), i as u32));
+            }
+            assert_eq!(index.table.len(), slots, "{keys}");
+        }
+        assert!(NameIndex::with_capacity(0, 0).table.is_empty());
+    }
+
     /// Names chosen so that their first slots in the final table all fall
     /// in its first eighth (one candidate in eight does) are found in a few
     /// looks each, not in a run as long as their number.

@@ -233,6 +233,15 @@ fn activations_past_the_first_64_of_a_feature_are_judged_once_each_too() {
     }
 }
 
+/// How many problems of `owner` its last line says are not listed.
+fn not_listed(line: &str, owner: &str) -> Option<usize> {
+    line.strip_prefix(owner)?
+        .strip_prefix(": ")?
+        .strip_suffix(" more problems here are not listed")?
+        .parse()
+        .ok()
+}
+
 #[test]
 fn messages_name_at_most_ten_choices() {
     // 10 000 implementations and 5 000 weights naming none of them: each
@@ -249,11 +258,7 @@ fn messages_name_at_most_ten_choices() {
     let lines = problems(&text);
     // 5 002 problems, listed up to the feature's budget (eight times its
     // text), then counted.
-    let more = lines
-        .last()
-        .and_then(|l| l.strip_prefix("/features/F: "))
-        .and_then(|l| l.strip_suffix(" more problems here are not listed"))
-        .and_then(|n| n.parse::<usize>().ok());
+    let more = lines.last().and_then(|l| not_listed(l, "/features/F"));
     assert_eq!(
         lines.len() - 1 + more.unwrap_or(0),
         5_002,
@@ -389,10 +394,7 @@ fn a_segments_problems_are_listed_within_its_texts_budget() {
         let text = format!(r#"{{"schema": 1, "segments": {{"S": {segment}}}, "features": {{}}}}"#);
         let lines = problems(&text);
         let (listed, last) = lines.split_at(lines.len() - 1);
-        let more = last[0]
-            .strip_prefix("/segments/S: ")
-            .and_then(|l| l.strip_suffix(" more problems here are not listed"))
-            .and_then(|m| m.parse::<usize>().ok());
+        let more = not_listed(&last[0], "/segments/S");
         assert_eq!(more, Some(n - listed.len()), "{last:?}");
         let message = ": expected a string, found a number \
                        (segment values are strings: write it in quotes)";
